@@ -1,0 +1,166 @@
+// The one configuration module: it reads the environment once, validates it, and returns a
+// typed object that entry points pass down. No other module reads process.env.
+// Every limit is a named setting with a default and a reason. Secrets have no fallback:
+// a missing secret stops the process at start with a message naming the variable.
+import { z } from "zod";
+
+const hex32 = /^(0x)?[0-9a-fA-F]{64}$/;
+const address = /^0x[0-9a-fA-F]{40}$/;
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === "" ? undefined : value.trim()));
+
+const integer = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+
+  // HTTP
+  HOST: z.string().default("127.0.0.1"),
+  PORT: integer(8080, 0, 65_535),
+  PUBLIC_URL: optionalString,
+  // Bodies beyond this are refused with 413 before parsing; a 100,000-key import of
+  // 64-character keys is about 6.5 MB, so imports get their own, larger limit.
+  HTTP_BODY_LIMIT_BYTES: integer(256 * 1024, 1024, 64 * 1024 * 1024),
+  HTTP_IMPORT_BODY_LIMIT_BYTES: integer(16 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+
+  // Store
+  DATABASE_URL: optionalString,
+  DATA_DIR: z.string().default(".data"),
+  DATABASE_POOL_SIZE_MAX: integer(10, 1, 200),
+
+  // Jobs
+  REDIS_URL: optionalString,
+  QUEUE_PREFIX: z.string().default("keyledger"),
+
+  // Chain
+  CHAIN_RPC_URL: optionalString,
+  REGISTRY_ADDRESS: z.string().regex(address).optional(),
+  ENTITLEMENT_ADDRESS: z.string().regex(address).optional(),
+  PAYMENT_ADDRESS: z.string().regex(address).optional(),
+  STABLECOIN_ADDRESS: z.string().regex(address).optional(),
+  LEDGER_ANCHOR_ADDRESS: z.string().regex(address).optional(),
+  // The contracts' deployment block: the indexer's backfill starts here.
+  DEPLOYMENT_BLOCK: integer(0, 0, Number.MAX_SAFE_INTEGER),
+  CHAIN_OPERATOR_KEY: z.string().regex(hex32).optional(),
+  // The address that holds custodial entitlements; defaults to the operator's address.
+  CUSTODIAN_ADDRESS: z.string().regex(address).optional(),
+  // How many entitlements one issuance transaction carries at most (gas: see bench:gas).
+  ISSUE_BATCH_SIZE_MAX: integer(100, 1, 500),
+  // How long the issuer waits to fill a batch before sending what it has.
+  ISSUE_BATCH_WAIT_MS: integer(500, 0, 60_000),
+
+  // Secrets
+  MASTER_KEY: optionalString,
+  MASTER_KEY_ID: z.string().default("k1"),
+  // Previous master keys, `id:hex,id:hex`, kept readable during a rotation.
+  PREVIOUS_MASTER_KEYS: optionalString,
+  QUERY_PASSWORD_PEPPER: optionalString,
+
+  // Orders
+  ORDER_EXPIRY_SECONDS: integer(15 * 60, 30, 7 * 24 * 3600),
+  ORDER_QUANTITY_MAX: integer(100, 1, 10_000),
+  // Guest order look-ups per order number and client per window before 429.
+  LOOKUP_ATTEMPTS_MAX: integer(10, 1, 1000),
+  LOOKUP_WINDOW_SECONDS: integer(15 * 60, 1, 24 * 3600),
+  SESSION_TTL_SECONDS: integer(7 * 24 * 3600, 60, 365 * 24 * 3600),
+
+  // Platform fee on every sale, in basis points of the amount.
+  PLATFORM_FEE_BPS: integer(500, 0, 10_000),
+
+  // Mail (optional): nodemailer SMTP URL, e.g. smtp://user:pass@host:587
+  SMTP_URL: optionalString,
+  MAIL_FROM: z.string().default("Keyledger <no-reply@keyledger.local>"),
+
+  // Import jobs
+  IMPORT_KEYS_MAX: integer(100_000, 1, 1_000_000),
+  KEY_LENGTH_MAX: integer(512, 8, 8192),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export type Config = ReturnType<typeof buildConfig>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses and validates the environment once. Throws ConfigError naming each bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join("\n  ")}`);
+  }
+  return buildConfig(parsed.data);
+}
+
+function buildConfig(env: Env) {
+  return {
+    env: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL,
+    http: {
+      host: env.HOST,
+      port: env.PORT,
+      publicUrl: env.PUBLIC_URL,
+      bodyLimitBytes: env.HTTP_BODY_LIMIT_BYTES,
+      importBodyLimitBytes: env.HTTP_IMPORT_BODY_LIMIT_BYTES,
+    },
+    database: env.DATABASE_URL
+      ? ({ url: env.DATABASE_URL, poolSizeMax: env.DATABASE_POOL_SIZE_MAX } as const)
+      : ({ dataDir: `${env.DATA_DIR}/pglite` } as const),
+    dataDir: env.DATA_DIR,
+    redis: { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX },
+    chain: {
+      rpcUrl: env.CHAIN_RPC_URL,
+      registryAddress: env.REGISTRY_ADDRESS as `0x${string}` | undefined,
+      entitlementAddress: env.ENTITLEMENT_ADDRESS as `0x${string}` | undefined,
+      paymentAddress: env.PAYMENT_ADDRESS as `0x${string}` | undefined,
+      stablecoinAddress: env.STABLECOIN_ADDRESS as `0x${string}` | undefined,
+      ledgerAnchorAddress: env.LEDGER_ANCHOR_ADDRESS as `0x${string}` | undefined,
+      deploymentBlock: BigInt(env.DEPLOYMENT_BLOCK),
+      operatorKey: env.CHAIN_OPERATOR_KEY ? (normaliseHex(env.CHAIN_OPERATOR_KEY) as `0x${string}`) : undefined,
+      custodianAddress: env.CUSTODIAN_ADDRESS as `0x${string}` | undefined,
+      issueBatchSizeMax: env.ISSUE_BATCH_SIZE_MAX,
+      issueBatchWaitMs: env.ISSUE_BATCH_WAIT_MS,
+    },
+    secrets: {
+      masterKey: env.MASTER_KEY,
+      masterKeyId: env.MASTER_KEY_ID,
+      previousMasterKeys: env.PREVIOUS_MASTER_KEYS,
+      queryPasswordPepper: env.QUERY_PASSWORD_PEPPER,
+    },
+    orders: {
+      expirySeconds: env.ORDER_EXPIRY_SECONDS,
+      quantityMax: env.ORDER_QUANTITY_MAX,
+      lookupAttemptsMax: env.LOOKUP_ATTEMPTS_MAX,
+      lookupWindowSeconds: env.LOOKUP_WINDOW_SECONDS,
+      platformFeeBps: env.PLATFORM_FEE_BPS,
+    },
+    sessions: { ttlSeconds: env.SESSION_TTL_SECONDS },
+    mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
+    imports: { keysMax: env.IMPORT_KEYS_MAX, keyLengthMax: env.KEY_LENGTH_MAX },
+  };
+}
+
+function normaliseHex(value: string): string {
+  return value.startsWith("0x") ? value : `0x${value}`;
+}
+
+/**
+ * Returns the named secret or throws a ConfigError naming the variable. Entry points call
+ * this at start for every secret they need, so a missing secret fails before any work.
+ */
+export function requireSetting<T>(value: T | undefined, variable: string, hint: string): T {
+  if (value === undefined) {
+    throw new ConfigError(`${variable} is not set. ${hint}`);
+  }
+  return value;
+}

@@ -1,0 +1,59 @@
+// One error type with a closed list of codes. The HTTP layer maps each code to a status;
+// services throw AppError and never know about HTTP. Unknown errors become a 500 whose
+// message is hidden from the client and logged with an id (see api/http/errorHandler.ts).
+
+export const errorStatus = {
+  bad_request: 400,
+  validation_failed: 400,
+  invalid_json: 400,
+  payload_too_large: 413,
+  unauthorized: 401,
+  invalid_credentials: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  idempotency_conflict: 409,
+  email_taken: 409,
+  duplicate_keys: 422,
+  invalid_keys: 422,
+  out_of_stock: 409,
+  order_not_payable: 409,
+  invalid_signature: 400,
+  amount_mismatch: 400,
+  insufficient_funds: 409,
+  invalid_state: 409,
+  rate_limited: 429,
+  chain_unavailable: 503,
+  internal: 500,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export type AppErrorOptions = {
+  details?: unknown;
+  /** Whether the caller may retry the same request later and expect success. */
+  retryable?: boolean;
+  cause?: unknown;
+};
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details: unknown;
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.name = "AppError";
+    this.code = code;
+    this.details = options.details;
+    this.retryable = options.retryable ?? false;
+  }
+
+  get status(): number {
+    return errorStatus[this.code];
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}

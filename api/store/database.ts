@@ -1,0 +1,65 @@
+// The store: one Drizzle database over either a PostgreSQL server (`pg` pool, when a
+// DATABASE_URL is configured) or embedded PGlite in a data directory. Both speak the same
+// SQL and share the schema and migrations. Only entry points create a Database and pass it
+// down; services receive it as their first argument.
+import { PGlite } from "@electric-sql/pglite";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { sql, type SQL } from "drizzle-orm";
+import pg from "pg";
+
+export type Drizzle = PgDatabase<PgQueryResultHKT, Record<string, never>>;
+
+export type Database = {
+  kind: "pg" | "pglite";
+  db: Drizzle;
+  /** The pg pool, for work Drizzle does not cover (COPY, LISTEN, advisory locks on one session). */
+  pool?: pg.Pool;
+  /** The embedded PGlite instance when the store is embedded. */
+  pglite?: PGlite;
+  close(): Promise<void>;
+};
+
+export type DatabaseOptions =
+  | { url: string; poolSizeMax?: number; applicationName?: string }
+  | { dataDir: string };
+
+// node-postgres returns int8 and numeric as strings by default; money and chain values are
+// bigints end to end, so int8 is parsed as bigint. numeric(78,0) (uint256) stays a string and
+// is converted where it is read.
+pg.types.setTypeParser(20, (value) => BigInt(value));
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  if ("url" in options) {
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSizeMax ?? 10,
+      application_name: options.applicationName ?? "keyledger",
+    });
+    // A pool error (a server restart) must not crash the process; the next query reconnects.
+    pool.on("error", () => {});
+    const db = drizzlePg(pool) as unknown as Drizzle;
+    return { kind: "pg", db, pool, close: () => pool.end() };
+  }
+  const pglite = await PGlite.create({
+    dataDir: options.dataDir,
+    parsers: { 20: (value: string) => BigInt(value) },
+  });
+  const db = drizzlePglite(pglite) as unknown as Drizzle;
+  return { kind: "pglite", db, pglite, close: () => pglite.close() };
+}
+
+/** Runs one SQL statement and returns its rows. */
+export async function queryRows<Row>(db: Drizzle, statement: SQL): Promise<Row[]> {
+  const result = (await db.execute(statement)) as unknown as { rows: Row[] };
+  return result.rows;
+}
+
+/** Runs one SQL statement and returns its only row, or undefined. */
+export async function queryOne<Row>(db: Drizzle, statement: SQL): Promise<Row | undefined> {
+  const rows = await queryRows<Row>(db, statement);
+  return rows[0];
+}
+
+export { sql };

@@ -1,0 +1,25 @@
+// Hardhat 3 compiles offline: the compiler is the `solc` npm package's soljson.js,
+// so no compiler download ever happens (this machine and CI reach only the npm registry).
+// Hardhat does not check that `version` matches the file at `path`, so the version is
+// read from the package itself and `solc` is pinned exactly in package.json.
+import { createRequire } from "node:module";
+import { defineConfig } from "hardhat/config";
+
+const require = createRequire(import.meta.url);
+const solcVersion: string = require("solc/package.json").version;
+
+export default defineConfig({
+  solidity: {
+    version: solcVersion,
+    path: require.resolve("solc/soljson.js"),
+    settings: {
+      optimizer: { enabled: true, runs: 200 },
+      // OpenZeppelin Contracts 5.7 uses `mcopy`, which needs cancun or later.
+      evmVersion: "cancun",
+    },
+  },
+  paths: { sources: "./contracts", artifacts: "./artifacts", cache: "./cache" },
+  networks: {
+    localhost: { type: "http", url: "http://127.0.0.1:8545" },
+  },
+});

@@ -1,0 +1,8 @@
+// Where the suites find the real services. Tests read these variables here only.
+export const testEnv = {
+  // An admin connection to the PostgreSQL server; each suite creates its own database there.
+  pgAdminUrl: process.env.KEYLEDGER_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
+  redisUrl: process.env.KEYLEDGER_TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
+  // Run the longer variants (more simulation seeds, bigger property runs).
+  thorough: process.env.KEYLEDGER_TEST_THOROUGH === "1",
+};
