@@ -54,6 +54,39 @@ const envSchema = z.object({
   // How long the issuer waits to fill a batch before sending what it has.
   ISSUE_BATCH_WAIT_MS: integer(500, 0, 60_000),
 
+  // Indexer (indexer/): every limit of the chain sync, with the reason for its default.
+  // eth_getLogs block ranges adapt between these bounds: grown after a success, halved after a
+  // "too many results" or oversized response. 25 blocks at the start is safe for busy chains.
+  INDEXER_RANGE_BLOCKS_INITIAL: integer(25, 1, 100_000),
+  INDEXER_RANGE_BLOCKS_MIN: integer(1, 1, 100_000),
+  INDEXER_RANGE_BLOCKS_MAX: integer(2_000, 1, 1_000_000),
+  // getLogs requests in flight during backfill; results are committed in block order.
+  INDEXER_CONCURRENCY: integer(4, 1, 64),
+  // A response bigger than this is treated like "too many results" and its range is split
+  // (viem refuses responses over 10 MiB; most providers cap near there too).
+  INDEXER_RESPONSE_BYTES_MAX: integer(10 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
+  // A range whose logs exceed this is split before the next request (provider limits are 10k).
+  INDEXER_LOGS_PER_RANGE_TARGET: integer(5_000, 10, 100_000),
+  // Bounded retries for RPC errors and timeouts, with exponential backoff from the base.
+  INDEXER_RPC_RETRIES_MAX: integer(6, 0, 50),
+  INDEXER_RPC_BACKOFF_MS: integer(100, 1, 60_000),
+  INDEXER_RPC_BACKOFF_MS_MAX: integer(5_000, 1, 600_000),
+  INDEXER_RPC_TIMEOUT_MS: integer(10_000, 100, 600_000),
+  // Live mode: how often the head is polled, and how many new blocks one poll takes at most.
+  INDEXER_POLL_INTERVAL_MS: integer(1_000, 10, 600_000),
+  INDEXER_BLOCKS_PER_POLL_MAX: integer(100, 1, 10_000),
+  // Blocks this deep below the head are final (rows drive platform state; deeper reorgs stop
+  // the indexer). Ponder's default for unknown chains is 30; a local chain needs far fewer.
+  INDEXER_FINALITY_DEPTH: integer(12, 0, 10_000),
+  // Use the RPC's `finalized` block tag instead of the depth where the node supports it.
+  INDEXER_USE_FINALIZED_TAG: z.enum(["true", "false"]).default("false"),
+  // A standby polls the writer lock this often and takes over when the active indexer dies.
+  INDEXER_STANDBY_POLL_MS: integer(1_000, 10, 600_000),
+  // Chain id guard: the indexer refuses to run against an RPC of another chain when set.
+  INDEXER_CHAIN_ID: z.coerce.number().int().min(1).optional(),
+  // Bounded pages for the chain and auditor routes.
+  CHAIN_PAGE_SIZE_MAX: integer(200, 1, 10_000),
+
   // Secrets
   MASTER_KEY: optionalString,
   MASTER_KEY_ID: z.string().default("k1"),
@@ -130,6 +163,25 @@ function buildConfig(env: Env) {
       custodianAddress: env.CUSTODIAN_ADDRESS as `0x${string}` | undefined,
       issueBatchSizeMax: env.ISSUE_BATCH_SIZE_MAX,
       issueBatchWaitMs: env.ISSUE_BATCH_WAIT_MS,
+    },
+    indexer: {
+      rangeBlocksInitial: env.INDEXER_RANGE_BLOCKS_INITIAL,
+      rangeBlocksMin: env.INDEXER_RANGE_BLOCKS_MIN,
+      rangeBlocksMax: env.INDEXER_RANGE_BLOCKS_MAX,
+      concurrency: env.INDEXER_CONCURRENCY,
+      responseBytesMax: env.INDEXER_RESPONSE_BYTES_MAX,
+      logsPerRangeTarget: env.INDEXER_LOGS_PER_RANGE_TARGET,
+      rpcRetriesMax: env.INDEXER_RPC_RETRIES_MAX,
+      rpcBackoffMs: env.INDEXER_RPC_BACKOFF_MS,
+      rpcBackoffMsMax: env.INDEXER_RPC_BACKOFF_MS_MAX,
+      rpcTimeoutMs: env.INDEXER_RPC_TIMEOUT_MS,
+      pollIntervalMs: env.INDEXER_POLL_INTERVAL_MS,
+      blocksPerPollMax: env.INDEXER_BLOCKS_PER_POLL_MAX,
+      finalityDepth: env.INDEXER_FINALITY_DEPTH,
+      useFinalizedTag: env.INDEXER_USE_FINALIZED_TAG === "true",
+      standbyPollMs: env.INDEXER_STANDBY_POLL_MS,
+      chainId: env.INDEXER_CHAIN_ID,
+      pageSizeMax: env.CHAIN_PAGE_SIZE_MAX,
     },
     secrets: {
       masterKey: env.MASTER_KEY,
