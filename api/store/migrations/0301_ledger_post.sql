@@ -1,0 +1,291 @@
+-- The posting function: one round trip posts a batch of journal transactions (1 to thousands)
+-- and returns one result per entry, TigerBeetle-style: created | exists | conflict |
+-- insufficient_funds | invalid. Expected failures are results, not exceptions, so one bad
+-- entry never aborts the others, and a caller inside its own database transaction can carry on.
+--
+-- Input: a jsonb array of entries
+--   { "k": idempotency key, "h": payload hash (hex, 32 bytes), "kind": text,
+--     "rt": reference type, "rid": reference id, "m": metadata object,
+--     "p": [ { "a": account id } | { "o": owner type, "i": owner id, "u": purpose, "c": currency }
+--            + { "c": currency, "x": amount as decimal text } ],
+--     "hold": optional { "ha": account ref (the holding account, which this entry credits by
+--              "x"), "pa": account ref to post to, "va": account ref to void to, "x": amount,
+--              "c": currency, "exp": timestamptz or null, "act": "void" | "post" } }
+-- Output: a jsonb array, in input order, of { "s": status, "tx": journal id or null, "d": detail }.
+--
+-- Locks: every account the batch touches is locked FOR UPDATE in ascending id order before
+-- any balance is read, so concurrent batches never deadlock on balances and a floor check
+-- (payable never negative) reads the latest committed balance. Each account's materialised
+-- balance is written once per batch, so a hot account costs one row update per batch, not
+-- one per journal transaction.
+
+CREATE FUNCTION ledger_account_ref(p_ref jsonb, p_currency text) RETURNS bigint
+LANGUAGE sql STABLE AS $$
+  SELECT CASE WHEN p_ref ? 'a' THEN (SELECT id FROM ledger_accounts WHERE id = (p_ref->>'a')::bigint)
+         ELSE (SELECT id FROM ledger_accounts
+               WHERE owner_type = p_ref->>'o' AND owner_id = (p_ref->>'i')::bigint
+                 AND purpose = p_ref->>'u' AND currency = coalesce(p_ref->>'c', p_currency)) END
+$$;
+
+CREATE FUNCTION ledger_post_batch(p_entries jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_n       int := jsonb_array_length(p_entries);
+  v_status  text[];
+  v_tx      bigint[];
+  v_detail  text[];
+  e_key     text[];
+  e_hash    bytea[];
+  e_start   int[];
+  e_end     int[];
+  f_entry   int[];
+  f_acc     bigint[];
+  f_amt     bigint[];
+  f_cur     text[];
+  a_id      bigint[];
+  a_bal     bigint[];
+  a_floor   boolean[];
+  a_cur     text[];
+  x_key     text[];
+  x_id      bigint[];
+  x_hash    bytea[];
+  v_i       int;
+  v_j       int;
+  v_k       int;
+  v_pos     int;
+  v_idx     int;
+  v_sum     bigint;
+  v_hold    jsonb;
+  v_hold_acc bigint;
+  v_bad     text;
+  v_created bigint[];
+  v_keys    text[];
+BEGIN
+  IF v_n IS NULL OR v_n = 0 THEN
+    RETURN '[]'::jsonb;
+  END IF;
+  v_status := array_fill('created'::text, ARRAY[v_n]);
+  v_tx := array_fill(NULL::bigint, ARRAY[v_n]);
+  v_detail := array_fill(NULL::text, ARRAY[v_n]);
+
+  -- Accounts named by owner/purpose/currency are opened on first use, in key order so two
+  -- batches opening the same accounts wait for each other instead of deadlocking.
+  INSERT INTO ledger_accounts (owner_type, owner_id, purpose, currency)
+  SELECT DISTINCT r->>'o', (r->>'i')::bigint, r->>'u', r->>'c'
+  FROM jsonb_array_elements(p_entries) e(v),
+       jsonb_array_elements(e.v->'p' || CASE WHEN e.v ? 'hold'
+         THEN jsonb_build_array(e.v->'hold'->'ha' || jsonb_build_object('c', e.v->'hold'->>'c'),
+                                e.v->'hold'->'pa' || jsonb_build_object('c', e.v->'hold'->>'c'),
+                                e.v->'hold'->'va' || jsonb_build_object('c', e.v->'hold'->>'c'))
+         ELSE '[]'::jsonb END) r
+  WHERE r ? 'o' AND NOT EXISTS (
+    SELECT 1 FROM ledger_accounts a
+    WHERE a.owner_type = r->>'o' AND a.owner_id = (r->>'i')::bigint AND a.purpose = r->>'u' AND a.currency = r->>'c')
+  ORDER BY 1, 2, 3, 4
+  ON CONFLICT DO NOTHING;
+
+  SELECT array_agg(v->>'k' ORDER BY ord), array_agg(decode(v->>'h', 'hex') ORDER BY ord)
+  INTO e_key, e_hash
+  FROM jsonb_array_elements(p_entries) WITH ORDINALITY x(v, ord);
+
+  SELECT array_agg(e.ord::int ORDER BY e.ord, p.ord),
+         array_agg(CASE WHEN p.r ? 'a' THEN (p.r->>'a')::bigint ELSE a.id END ORDER BY e.ord, p.ord),
+         array_agg((p.r->>'x')::bigint ORDER BY e.ord, p.ord),
+         array_agg(p.r->>'c' ORDER BY e.ord, p.ord)
+  INTO f_entry, f_acc, f_amt, f_cur
+  FROM jsonb_array_elements(p_entries) WITH ORDINALITY e(v, ord)
+  CROSS JOIN LATERAL jsonb_array_elements(e.v->'p') WITH ORDINALITY p(r, ord)
+  LEFT JOIN ledger_accounts a
+    ON NOT (p.r ? 'a') AND a.owner_type = p.r->>'o' AND a.owner_id = (p.r->>'i')::bigint
+   AND a.purpose = p.r->>'u' AND a.currency = p.r->>'c';
+
+  e_start := array_fill(0, ARRAY[v_n]);
+  e_end := array_fill(-1, ARRAY[v_n]);
+  FOR v_k IN 1 .. coalesce(array_length(f_entry, 1), 0) LOOP
+    IF e_start[f_entry[v_k]] = 0 THEN e_start[f_entry[v_k]] := v_k; END IF;
+    e_end[f_entry[v_k]] := v_k;
+  END LOOP;
+
+  SELECT array_agg(id ORDER BY id), array_agg(balance_minor ORDER BY id),
+         array_agg(floor_zero ORDER BY id), array_agg(currency ORDER BY id)
+  INTO a_id, a_bal, a_floor, a_cur
+  FROM (SELECT id, balance_minor, floor_zero, currency FROM ledger_accounts
+        WHERE id = ANY (f_acc) ORDER BY id FOR UPDATE) locked;
+
+  -- Read after the locks: a batch that held them has committed, so its keys are visible.
+  SELECT array_agg(idempotency_key), array_agg(id), array_agg(payload_hash)
+  INTO x_key, x_id, x_hash
+  FROM ledger_transactions WHERE idempotency_key = ANY (e_key);
+
+  FOR v_i IN 1 .. v_n LOOP
+    v_pos := array_position(x_key, e_key[v_i]);
+    IF v_pos IS NOT NULL THEN
+      v_status[v_i] := CASE WHEN x_hash[v_pos] = e_hash[v_i] THEN 'exists' ELSE 'conflict' END;
+      v_tx[v_i] := x_id[v_pos];
+      CONTINUE;
+    END IF;
+    -- The same key earlier in this batch and accepted there: this is a retry of it.
+    v_pos := NULL;
+    FOR v_j IN 1 .. v_i - 1 LOOP
+      IF e_key[v_j] = e_key[v_i] AND v_status[v_j] = 'created' THEN v_pos := v_j; EXIT; END IF;
+    END LOOP;
+    IF v_pos IS NOT NULL THEN
+      v_status[v_i] := CASE WHEN e_hash[v_pos] = e_hash[v_i] THEN 'exists' ELSE 'conflict' END;
+      v_detail[v_i] := 'entry:' || v_pos;
+      CONTINUE;
+    END IF;
+
+    v_bad := NULL;
+    IF e_start[v_i] = 0 OR e_end[v_i] - e_start[v_i] < 1 THEN
+      v_bad := 'fewer than two postings';
+    END IF;
+    FOR v_k IN e_start[v_i] .. e_end[v_i] LOOP
+      EXIT WHEN v_bad IS NOT NULL;
+      v_idx := array_position(a_id, f_acc[v_k]);
+      IF v_idx IS NULL THEN
+        v_bad := 'account not found: ' || coalesce(f_acc[v_k]::text, 'unknown');
+      ELSIF a_cur[v_idx] <> f_cur[v_k] THEN
+        v_bad := 'currency ' || f_cur[v_k] || ' does not match account ' || f_acc[v_k] || ' (' || a_cur[v_idx] || ')';
+      ELSIF f_amt[v_k] IS NULL OR f_amt[v_k] = 0 THEN
+        v_bad := 'zero amount on account ' || f_acc[v_k];
+      END IF;
+      FOR v_j IN e_start[v_i] .. v_k - 1 LOOP
+        IF v_bad IS NULL AND f_acc[v_j] = f_acc[v_k] THEN v_bad := 'account ' || f_acc[v_k] || ' posted twice'; END IF;
+      END LOOP;
+      IF v_bad IS NULL THEN
+        SELECT sum(f_amt[j]) INTO v_sum FROM generate_series(e_start[v_i], e_end[v_i]) j WHERE f_cur[j] = f_cur[v_k];
+        IF v_sum <> 0 THEN v_bad := 'postings in ' || f_cur[v_k] || ' sum to ' || v_sum; END IF;
+      END IF;
+    END LOOP;
+    IF v_bad IS NULL AND p_entries->(v_i - 1) ? 'hold' THEN
+      v_hold := p_entries->(v_i - 1)->'hold';
+      v_hold_acc := ledger_account_ref(v_hold->'ha', v_hold->>'c');
+      v_pos := NULL;
+      FOR v_k IN e_start[v_i] .. e_end[v_i] LOOP
+        IF f_acc[v_k] = v_hold_acc AND f_amt[v_k] = (v_hold->>'x')::bigint AND f_cur[v_k] = v_hold->>'c' THEN v_pos := v_k; END IF;
+      END LOOP;
+      IF v_pos IS NULL OR (v_hold->>'x')::bigint <= 0 THEN
+        v_bad := 'a hold must credit its holding account with its positive amount';
+      END IF;
+    END IF;
+    IF v_bad IS NOT NULL THEN
+      v_status[v_i] := 'invalid';
+      v_detail[v_i] := v_bad;
+      CONTINUE;
+    END IF;
+
+    -- Balance limits, against the running balances of this batch.
+    FOR v_k IN e_start[v_i] .. e_end[v_i] LOOP
+      v_idx := array_position(a_id, f_acc[v_k]);
+      IF a_floor[v_idx] AND f_amt[v_k] < 0 AND a_bal[v_idx] + f_amt[v_k] < 0 THEN
+        v_status[v_i] := 'insufficient_funds';
+        v_detail[v_i] := 'account ' || a_id[v_idx] || ' balance ' || a_bal[v_idx] || ' is less than ' || -f_amt[v_k];
+        EXIT;
+      END IF;
+    END LOOP;
+    CONTINUE WHEN v_status[v_i] <> 'created';
+    FOR v_k IN e_start[v_i] .. e_end[v_i] LOOP
+      v_idx := array_position(a_id, f_acc[v_k]);
+      a_bal[v_idx] := a_bal[v_idx] + f_amt[v_k];
+    END LOOP;
+  END LOOP;
+
+  WITH ins AS (
+    INSERT INTO ledger_transactions (idempotency_key, payload_hash, kind, reference_type, reference_id, metadata)
+    SELECT v->>'k', decode(v->>'h', 'hex'), v->>'kind', v->>'rt', v->>'rid', coalesce(v->'m', '{}'::jsonb)
+    FROM jsonb_array_elements(p_entries) WITH ORDINALITY x(v, ord)
+    WHERE v_status[ord] = 'created'
+    ORDER BY ord
+    RETURNING id, idempotency_key
+  )
+  SELECT array_agg(id), array_agg(idempotency_key) INTO v_created, v_keys FROM ins;
+
+  IF v_created IS NOT NULL THEN
+    FOR v_i IN 1 .. v_n LOOP
+      IF v_status[v_i] = 'created' THEN
+        v_tx[v_i] := v_created[array_position(v_keys, e_key[v_i])];
+      END IF;
+    END LOOP;
+
+    INSERT INTO ledger_postings (tx_id, account_id, amount_minor, currency)
+    SELECT v_tx[f_entry[k]], f_acc[k], f_amt[k], f_cur[k]
+    FROM generate_subscripts(f_entry, 1) k
+    WHERE v_status[f_entry[k]] = 'created';
+
+    UPDATE ledger_accounts a SET balance_minor = b.balance
+    FROM unnest(a_id, a_bal) b(id, balance)
+    WHERE a.id = b.id AND a.balance_minor <> b.balance;
+
+    INSERT INTO ledger_unhashed (tx_id) SELECT unnest(v_created);
+
+    INSERT INTO ledger_holds (tx_id, holding_account_id, post_account_id, void_account_id, amount_minor,
+                              currency, reference_type, reference_id, expires_at, expiry_action)
+    SELECT v_tx[ord], ledger_account_ref(v->'hold'->'ha', v->'hold'->>'c'),
+           ledger_account_ref(v->'hold'->'pa', v->'hold'->>'c'), ledger_account_ref(v->'hold'->'va', v->'hold'->>'c'),
+           (v->'hold'->>'x')::bigint, v->'hold'->>'c', v->>'rt', v->>'rid',
+           (v->'hold'->>'exp')::timestamptz, coalesce(v->'hold'->>'act', 'void')
+    FROM jsonb_array_elements(p_entries) WITH ORDINALITY x(v, ord)
+    WHERE v_status[ord] = 'created' AND v ? 'hold';
+  END IF;
+
+  -- Retries of an entry created earlier in this batch point at its journal transaction.
+  FOR v_i IN 1 .. v_n LOOP
+    IF v_detail[v_i] LIKE 'entry:%' THEN
+      v_tx[v_i] := v_tx[substr(v_detail[v_i], 7)::int];
+      v_detail[v_i] := NULL;
+    END IF;
+  END LOOP;
+
+  RETURN (SELECT jsonb_agg(jsonb_build_object('s', v_status[i], 'tx', v_tx[i], 'd', v_detail[i]) ORDER BY i)
+          FROM generate_series(1, v_n) i);
+END $$;
+
+-- Resolves a hold exactly once: p_action is 'post', 'void' or 'expire' (expire applies the
+-- hold's expiry_action and is only allowed once expires_at has passed; post is refused after
+-- it). Returns { "s": created | exists | not_found | invalid_state | expired | not_expired,
+-- "tx": resolving journal id, "state": the hold's state }.
+CREATE FUNCTION ledger_resolve_hold(p_hold_id bigint, p_action text, p_now timestamptz DEFAULT now()) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+  h        ledger_holds%ROWTYPE;
+  v_final  text;
+  v_target bigint;
+  v_result jsonb;
+BEGIN
+  IF p_action NOT IN ('post', 'void', 'expire') THEN
+    RAISE EXCEPTION 'unknown hold action %', p_action USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT * INTO h FROM ledger_holds WHERE id = p_hold_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN jsonb_build_object('s', 'not_found');
+  END IF;
+  v_final := CASE p_action WHEN 'post' THEN 'posted' WHEN 'void' THEN 'voided' ELSE 'expired' END;
+  IF h.state <> 'pending' THEN
+    RETURN jsonb_build_object('s', CASE WHEN h.state = v_final THEN 'exists' ELSE 'invalid_state' END,
+                              'tx', h.resolved_tx_id, 'state', h.state);
+  END IF;
+  IF p_action = 'post' AND h.expires_at IS NOT NULL AND h.expires_at <= p_now THEN
+    RETURN jsonb_build_object('s', 'expired', 'state', h.state);
+  END IF;
+  IF p_action = 'expire' AND (h.expires_at IS NULL OR h.expires_at > p_now) THEN
+    RETURN jsonb_build_object('s', 'not_expired', 'state', h.state);
+  END IF;
+  v_target := CASE
+    WHEN p_action = 'post' OR (p_action = 'expire' AND h.expiry_action = 'post') THEN h.post_account_id
+    ELSE h.void_account_id END;
+  v_result := ledger_post_batch(jsonb_build_array(jsonb_build_object(
+    'k', 'hold:' || h.id || ':resolve',
+    'h', encode(sha256(convert_to('hold-resolve:' || h.id || ':' || v_final || ':' || v_target, 'UTF8')), 'hex'),
+    'kind', 'hold_' || v_final,
+    'rt', 'hold', 'rid', h.id::text,
+    'm', jsonb_build_object('holdReferenceType', h.reference_type, 'holdReferenceId', h.reference_id),
+    'p', jsonb_build_array(
+      jsonb_build_object('a', h.holding_account_id, 'c', h.currency, 'x', (-h.amount_minor)::text),
+      jsonb_build_object('a', v_target, 'c', h.currency, 'x', h.amount_minor::text)))))->0;
+  IF v_result->>'s' <> 'created' THEN
+    RAISE EXCEPTION 'resolving hold % failed: %', h.id, v_result USING ERRCODE = 'internal_error';
+  END IF;
+  UPDATE ledger_holds SET state = v_final, resolved_tx_id = (v_result->>'tx')::bigint, resolved_at = p_now
+  WHERE id = h.id;
+  RETURN jsonb_build_object('s', 'created', 'tx', (v_result->>'tx')::bigint, 'state', v_final);
+END $$;
