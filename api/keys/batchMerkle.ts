@@ -1,0 +1,105 @@
+// The batch Merkle tree computed on bytes, for speed: the same leaves, node hashes and array
+// layout as @openzeppelin/merkle-tree's StandardMerkleTree built with `sortLeaves: false`
+// (api/keys/leaf.ts `buildBatchTree`), which is the reference. The library hashes through
+// hex strings and a generic ABI encoder and took 21 s for a 100,000-key batch here; this takes
+// a few seconds. test/keys/batchMerkle.test.ts checks leaf for leaf and node for node that
+// both produce the same tree, and imported proofs are checked with the library itself.
+//
+// Layout (OpenZeppelin core.makeMerkleTree): a complete binary tree in one array, root at 0,
+// children of i at 2i+1 and 2i+2, leaf k (import order) at length - 1 - k; an inner node is
+// keccak256 of its two children sorted as bytes (OpenZeppelin MerkleProof's commutative hash).
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { keccak256, toHex, type Hex } from "viem";
+import { leafEncoding, leafTuple, type LeafTuple, type LeafValues } from "./leaf.ts";
+
+const wordBytes = 32;
+
+/** keccak256(abi.encodePacked(bytes32 salt, bytes secretUtf8)): equal to leaf.ts commitmentOf. */
+export function commitmentBytes(salt: Uint8Array, secret: string): Uint8Array {
+  const secretBytes = Buffer.from(secret, "utf8");
+  const packed = new Uint8Array(salt.length + secretBytes.length);
+  packed.set(salt, 0);
+  packed.set(secretBytes, salt.length);
+  return keccak256(packed, "bytes");
+}
+
+/** The OpenZeppelin standard leaf: keccak256(keccak256(abi.encode(values))); equal to leaf.ts leafHash. */
+export function leafHashBytes(values: LeafValues): Uint8Array {
+  // Every leaf field is a static ABI type, so abi.encode is six left-padded 32-byte words.
+  const encoded = new Uint8Array(6 * wordBytes);
+  writeUint(encoded, 0, values.chainId);
+  encoded.set(hexBytes(values.registry, 20), wordBytes + 12);
+  writeUint(encoded, 2 * wordBytes, values.shopId);
+  writeUint(encoded, 3 * wordBytes, values.batchId);
+  writeUint(encoded, 4 * wordBytes, BigInt(values.leafIndex));
+  encoded.set(hexBytes(values.commitment, 32), 5 * wordBytes);
+  return keccak256(keccak256(encoded, "bytes"), "bytes");
+}
+
+export function buildTreeNodes(leafHashes: Uint8Array[]): Uint8Array[] {
+  if (leafHashes.length === 0) throw new Error("A batch tree needs at least one leaf.");
+  const nodes = new Array<Uint8Array>(2 * leafHashes.length - 1);
+  leafHashes.forEach((hash, index) => {
+    if (hash.length !== wordBytes) throw new Error("A leaf hash is 32 bytes.");
+    nodes[nodes.length - 1 - index] = hash;
+  });
+  const pair = new Uint8Array(2 * wordBytes);
+  for (let index = nodes.length - 1 - leafHashes.length; index >= 0; index--) {
+    const left = nodes[2 * index + 1]!;
+    const right = nodes[2 * index + 2]!;
+    const leftFirst = Buffer.compare(left, right) <= 0;
+    pair.set(leftFirst ? left : right, 0);
+    pair.set(leftFirst ? right : left, wordBytes);
+    nodes[index] = keccak256(pair, "bytes");
+  }
+  return nodes;
+}
+
+/** The proof of leaf `leafIndex` (import order): siblings from the leaf up to the root. */
+export function proofOf(nodes: Uint8Array[], leafCount: number, leafIndex: number): Uint8Array[] {
+  if (!Number.isInteger(leafIndex) || leafIndex < 0 || leafIndex >= leafCount) throw new Error("Leaf index out of range.");
+  const proof: Uint8Array[] = [];
+  let index = nodes.length - 1 - leafIndex;
+  while (index > 0) {
+    proof.push(nodes[index % 2 === 1 ? index + 1 : index - 1]!);
+    index = Math.floor((index - 1) / 2);
+  }
+  return proof;
+}
+
+/**
+ * A StandardMerkleTree over nodes built above, without the library re-hashing every leaf
+ * (its `load` validates the whole tree, as slow as building it). Callers must pass nodes that
+ * belong to these values; batchTree.ts checks the rebuilt root against the stored one.
+ */
+export function standardTreeFromNodes(nodes: Uint8Array[], values: LeafValues[]): StandardMerkleTree<LeafTuple> {
+  const leafCount = values.length;
+  if (nodes.length !== 2 * leafCount - 1) throw new Error("Invariant: a tree of n leaves has 2n - 1 nodes.");
+  return PrebuiltStandardTree.create(
+    nodes.map((node) => toHex(node)),
+    values.map((value, index) => ({ value: leafTuple(value), treeIndex: nodes.length - 1 - index })),
+  );
+}
+
+// StandardMerkleTree's constructor is protected; a subclass may call it. The instance behaves
+// exactly as one from StandardMerkleTree.of (proofs, multiproofs, dump).
+class PrebuiltStandardTree extends StandardMerkleTree<LeafTuple> {
+  static create(tree: Hex[], values: { value: LeafTuple; treeIndex: number }[]): StandardMerkleTree<LeafTuple> {
+    return new PrebuiltStandardTree(tree, values, [...leafEncoding]);
+  }
+}
+
+function writeUint(target: Uint8Array, offset: number, value: bigint): void {
+  if (value < 0n || value >= 1n << 256n) throw new Error("A uint256 value is out of range.");
+  let remaining = value;
+  for (let position = offset + wordBytes - 1; position >= offset && remaining > 0n; position--) {
+    target[position] = Number(remaining & 0xffn);
+    remaining >>= 8n;
+  }
+}
+
+function hexBytes(value: Hex, length: number): Buffer {
+  const bytes = Buffer.from(value.slice(2), "hex");
+  if (bytes.length !== length || value.length !== 2 + 2 * length) throw new Error(`Expected ${length} bytes of hex.`);
+  return bytes;
+}

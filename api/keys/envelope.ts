@@ -1,0 +1,115 @@
+// Envelope encryption: each shop has a random 32-byte data key, stored only wrapped
+// (AES-256-GCM) under a master key; secrets are AES-256-GCM under the shop's data key.
+//
+// Format of both wrapped data keys and secret ciphertexts (bytes):
+//   version (1 byte, 0x01) || iv (12 random bytes) || ciphertext || tag (16 bytes)
+// A random 96-bit IV per message is safe for AES-GCM up to 2^32 messages per key (NIST SP
+// 800-38D 8.3); a shop holding that many keys is far beyond the import limits.
+//
+// The associated data (AAD) binds a ciphertext to where it belongs, so a row copied onto
+// another row (another shop, batch or position) fails authentication instead of decrypting:
+//   wrapped data key:  "keyledger/data-key/v1|master=<masterKeyId>"
+//   key secret:        "keyledger/key/v1|shop=<shopId>|batch=<batchId>|leaf=<leafIndex>"
+//   import upload:     "keyledger/import/v1|shop=<shopId>|import=<importId>"
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { AppError } from "../errors.ts";
+import type { MasterKeyRing } from "./masterKeys.ts";
+
+const formatVersion = 0x01;
+const ivBytes = 12;
+const tagBytes = 16;
+const dataKeyBytes = 32;
+
+export type ShopDataKey = { dataKeyWrapped: Buffer; masterKeyId: string };
+
+/** A fresh random data key for a new shop, wrapped under the ring's current master key. */
+export function createShopDataKey(ring: MasterKeyRing): ShopDataKey {
+  const dataKey = randomBytes(dataKeyBytes);
+  return wrapDataKey(ring, dataKey);
+}
+
+export function wrapDataKey(ring: MasterKeyRing, dataKey: Buffer): ShopDataKey {
+  if (dataKey.length !== dataKeyBytes) throw new Error("A data key is 32 bytes.");
+  const { id, key } = ring.current;
+  return { dataKeyWrapped: seal(key, dataKey, dataKeyAad(id)), masterKeyId: id };
+}
+
+/** Unwraps a shop's data key with the master key it was wrapped under (cached, bounded). */
+export function unwrapDataKey(ring: MasterKeyRing, wrapped: Uint8Array, masterKeyId: string): Buffer {
+  const cacheKey = `${masterKeyId}:${Buffer.from(wrapped).toString("base64")}`;
+  const cached = ring.dataKeyCache.get(cacheKey);
+  if (cached) {
+    // Refresh its position: Map keeps insertion order, so the first entry is the least recent.
+    ring.dataKeyCache.delete(cacheKey);
+    ring.dataKeyCache.set(cacheKey, cached);
+    return cached;
+  }
+  const masterKey = ring.byId.get(masterKeyId);
+  if (!masterKey) {
+    throw new AppError("internal", `Master key '${masterKeyId}' is not configured; add it to PREVIOUS_MASTER_KEYS.`, {
+      details: { reason: "unknown_master_key", masterKeyId },
+    });
+  }
+  const dataKey = open(masterKey, wrapped, dataKeyAad(masterKeyId), `data key wrapped under master key '${masterKeyId}'`);
+  if (dataKey.length !== dataKeyBytes) throw new Error("Invariant: an unwrapped data key is 32 bytes.");
+  if (ring.dataKeyCache.size >= ring.dataKeyCacheSizeMax) {
+    const oldest = ring.dataKeyCache.keys().next().value;
+    if (oldest !== undefined) ring.dataKeyCache.delete(oldest);
+  }
+  ring.dataKeyCache.set(cacheKey, dataKey);
+  return dataKey;
+}
+
+export function encryptSecret(dataKey: Uint8Array, plaintext: string | Uint8Array, aad: string): Buffer {
+  const bytes = typeof plaintext === "string" ? Buffer.from(plaintext, "utf8") : plaintext;
+  return seal(dataKey, bytes, aad);
+}
+
+/** Decrypts and authenticates; a changed ciphertext, key or AAD throws instead of returning. */
+export function decryptSecret(dataKey: Uint8Array, ciphertext: Uint8Array, aad: string): string {
+  return open(dataKey, ciphertext, aad, "secret").toString("utf8");
+}
+
+export function keyAad(position: { shopId: bigint; batchId: bigint; leafIndex: number }): string {
+  return `keyledger/key/v1|shop=${position.shopId}|batch=${position.batchId}|leaf=${position.leafIndex}`;
+}
+
+export function importUploadAad(upload: { shopId: bigint; importId: bigint }): string {
+  return `keyledger/import/v1|shop=${upload.shopId}|import=${upload.importId}`;
+}
+
+function dataKeyAad(masterKeyId: string): string {
+  return `keyledger/data-key/v1|master=${masterKeyId}`;
+}
+
+function seal(key: Uint8Array, plaintext: Uint8Array, aad: string): Buffer {
+  const iv = randomBytes(ivBytes);
+  const cipher = createCipheriv("aes-256-gcm", key, iv);
+  cipher.setAAD(Buffer.from(aad, "utf8"));
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return Buffer.concat([Buffer.of(formatVersion), iv, body, cipher.getAuthTag()]);
+}
+
+function open(key: Uint8Array, sealed: Uint8Array, aad: string, what: string): Buffer {
+  const bytes = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength);
+  if (bytes.length < 1 + ivBytes + tagBytes || bytes[0] !== formatVersion) {
+    throw new AppError("internal", `The ${what} is not in the expected format (version 1).`, {
+      details: { reason: "bad_format" },
+    });
+  }
+  const iv = bytes.subarray(1, 1 + ivBytes);
+  const tag = bytes.subarray(bytes.length - tagBytes);
+  const decipher = createDecipheriv("aes-256-gcm", key, iv);
+  decipher.setAAD(Buffer.from(aad, "utf8"));
+  decipher.setAuthTag(tag);
+  try {
+    return Buffer.concat([decipher.update(bytes.subarray(1 + ivBytes, bytes.length - tagBytes)), decipher.final()]);
+  } catch (error) {
+    // Deliberately vague about which input was wrong: GCM cannot tell, and the message must
+    // never carry key material. Either the key is wrong or the bytes/AAD were altered.
+    throw new AppError("internal", `The ${what} failed authentication: wrong key, or altered or moved ciphertext.`, {
+      details: { reason: "authentication_failed" },
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,270 @@
+// Key import in two steps. `createImport` runs in the request: it parses and validates the
+// upload (a bad upload is a 422 before anything is written), then stores it ENCRYPTED under
+// the shop's data key and returns the import id for the caller to enqueue. `runImport` is the
+// BullMQ job body: it turns the upload into a batch of encrypted, committed keys.
+//
+// runImport is idempotent under redelivery and crashes:
+// - a finished import returns its result and writes nothing; a failed one throws its error;
+// - every run claims the import with a fresh run token (import_uploads.run_token) under the
+//   row lock, deletes keys a crashed earlier run left in the batch (the batch is not anchored
+//   yet, so none was sold) and starts that batch over: fresh salts, a fresh tree;
+// - every later write of a run checks its token in the same transaction, so a run superseded
+//   by a newer one (a stalled job handed to a second worker) stops instead of mixing trees.
+import { randomBytes } from "node:crypto";
+import { toHex, type Hex } from "viem";
+import { AppError } from "../errors.ts";
+import { queryOne, sql, type Drizzle } from "../store/database.ts";
+import type { SQL } from "drizzle-orm";
+import { byteaArrayLiteral } from "./byteaArray.ts";
+import { buildTreeNodes, commitmentBytes, leafHashBytes, proofOf } from "./batchMerkle.ts";
+import { dedupeHash, deriveDedupeKey } from "./dedupe.ts";
+import { decryptSecret, encryptSecret, importUploadAad, keyAad } from "./envelope.ts";
+import type { MasterKeyRing } from "./masterKeys.ts";
+import { parseImport, problemLinesMax, type ImportFormat, type ParseImportLimits } from "./parseImport.ts";
+import { findShopDuplicateLines, rejectShopDuplicates } from "./shopDuplicates.ts";
+import { loadShopDataKey } from "./shopDataKey.ts";
+
+/** The defaults of config.imports (IMPORT_KEYS_MAX, KEY_LENGTH_MAX); callers pass config.imports. */
+export const importLimitsDefault: ParseImportLimits = { keysMax: 100_000, keyLengthMax: 512 };
+
+// 1,000 rows of 10 parameters each: 10,000 bind parameters per statement (PostgreSQL allows
+// 65,535), about 1 MB of proofs; big enough that round trips do not dominate, small enough
+// that progress moves every fraction of a second.
+export const insertChunkRows = 1_000;
+
+export type CreateImportParameters = {
+  shopId: bigint;
+  productId: bigint;
+  accountId: bigint | null;
+  format: ImportFormat;
+  content: string;
+  limits?: ParseImportLimits;
+};
+
+export type CreateImportReturnType = { importId: bigint; total: number };
+
+export async function createImport(
+  db: Drizzle,
+  ring: MasterKeyRing,
+  parameters: CreateImportParameters,
+): Promise<CreateImportReturnType> {
+  const { shopId, productId, accountId, format, content } = parameters;
+  if (format !== "text" && format !== "csv") {
+    throw new AppError("validation_failed", "format must be 'text' or 'csv'.");
+  }
+  const parsed = parseImport(content, format, parameters.limits ?? importLimitsDefault);
+  const product = await queryOne<{ shop_id: bigint; delivery_mode: string }>(
+    db,
+    sql`SELECT shop_id, delivery_mode FROM products WHERE id = ${productId}`,
+  );
+  if (!product || product.shop_id !== shopId) throw new AppError("not_found", `No product ${productId} in shop ${shopId}.`);
+  if (product.delivery_mode !== "automatic") {
+    throw new AppError("invalid_state", "Keys can be imported only for automatic-delivery products.");
+  }
+  const dataKey = await loadShopDataKey(db, ring, shopId);
+  // Checked here too (the job checks again, for imports racing each other) so that the
+  // common mistake, re-uploading a file, is a 422 before anything is written.
+  const dedupeKey = deriveDedupeKey(dataKey, shopId);
+  await rejectShopDuplicates(db, shopId, parsed.keys.map((key) => dedupeHash(dedupeKey, key)), parsed.lines);
+
+  const total = parsed.keys.length;
+  const importId = await db.transaction(async (tx) => {
+    const next = await queryOne<{ id: bigint }>(tx, sql`SELECT nextval(pg_get_serial_sequence('imports', 'id')) AS id`);
+    const id = BigInt(next!.id);
+    // The upload's AAD names its import, so it can only ever be read back as this import.
+    const encrypted = encryptSecret(dataKey, content, importUploadAad({ shopId, importId: id }));
+    await tx.execute(
+      sql`INSERT INTO imports (id, shop_id, product_id, account_id, status, format, total)
+          VALUES (${id}, ${shopId}, ${productId}, ${accountId}, 'queued', ${format}, ${total})`,
+    );
+    await tx.execute(
+      sql`INSERT INTO import_uploads (import_id, shop_id, content_encrypted) VALUES (${id}, ${shopId}, ${encrypted})`,
+    );
+    await tx.execute(
+      sql`INSERT INTO audit_log (account_id, action, subject, details)
+          VALUES (${accountId}, 'keys.import', ${`import:${id}`},
+                  ${JSON.stringify({ shopId: String(shopId), productId: String(productId), format, total })}::jsonb)`,
+    );
+    return id;
+  });
+  return { importId, total };
+}
+
+export type ImportChain = { chainId: bigint; registry: Hex };
+
+export type RunImportReturnType = { batchId: bigint; keyCount: number };
+
+export type ImportProgress = (processed: number, total: number) => void | Promise<void>;
+
+type ClaimedImport = {
+  done?: RunImportReturnType;
+  shopId: bigint;
+  productId: bigint;
+  format: ImportFormat;
+  batchId: bigint;
+  content: Uint8Array;
+};
+
+export async function runImport(
+  db: Drizzle,
+  ring: MasterKeyRing,
+  chain: ImportChain,
+  importId: bigint,
+  onProgress?: ImportProgress,
+): Promise<RunImportReturnType> {
+  const runToken = randomBytes(16).toString("hex");
+  const claimed = await claimImport(db, chain, importId, runToken);
+  if (claimed.done) return claimed.done;
+  const { shopId, productId, batchId } = claimed;
+
+  const dataKey = await loadShopDataKey(db, ring, shopId);
+  const content = decryptSecret(dataKey, claimed.content, importUploadAad({ shopId, importId }));
+  // The upload was validated against the configured limits when it was accepted and is
+  // authenticated by its AAD, so the job parses it without re-applying them.
+  const { keys, lines } = parseImport(content, claimed.format, { keysMax: Number.MAX_SAFE_INTEGER, keyLengthMax: Number.MAX_SAFE_INTEGER });
+  const dedupeKey = deriveDedupeKey(dataKey, shopId);
+  const hashes = keys.map((key) => dedupeHash(dedupeKey, key));
+  try {
+    await rejectShopDuplicates(db, shopId, hashes, lines);
+  } catch (error) {
+    if (error instanceof AppError) await failImport(db, importId, batchId, runToken, error);
+    throw error;
+  }
+
+  const salts = randomBytes(32 * keys.length);
+  const commitments = keys.map((key, index) => commitmentBytes(salts.subarray(32 * index, 32 * index + 32), key));
+  const leafHashes = commitments.map((commitment, leafIndex) =>
+    leafHashBytes({ chainId: chain.chainId, registry: chain.registry, shopId, batchId, leafIndex, commitment: toHex(commitment) }),
+  );
+  const nodes = buildTreeNodes(leafHashes);
+
+  for (let start = 0; start < keys.length; start += insertChunkRows) {
+    const end = Math.min(start + insertChunkRows, keys.length);
+    const rows: SQL[] = [];
+    for (let leafIndex = start; leafIndex < end; leafIndex++) {
+      rows.push(sql`(${shopId}, ${productId}, ${batchId}, ${leafIndex},
+        ${encryptSecret(dataKey, keys[leafIndex]!, keyAad({ shopId, batchId, leafIndex }))},
+        ${hashes[leafIndex]!}, ${salts.subarray(32 * leafIndex, 32 * leafIndex + 32)}, ${commitments[leafIndex]!},
+        ${leafHashes[leafIndex]!}, ${byteaArrayLiteral(proofOf(nodes, keys.length, leafIndex))}::bytea[])`);
+    }
+    try {
+      await db.transaction(async (tx) => {
+        await assertRunOwnsImport(tx, importId, runToken);
+        await tx.execute(
+          sql`INSERT INTO keys (shop_id, product_id, batch_id, leaf_index, ciphertext, dedupe_hash, salt, commitment, leaf_hash, proof)
+              VALUES ${sql.join(rows, sql`, `)}`,
+        );
+        await tx.execute(sql`UPDATE imports SET processed = ${end} WHERE id = ${importId}`);
+      });
+    } catch (error) {
+      // Another import of the same shop inserted one of these keys after our check.
+      if (isUniqueViolation(error, "keys_shop_dedupe_key")) {
+        const duplicateLines = await findShopDuplicateLines(db, shopId, hashes, lines);
+        const duplicate = new AppError("duplicate_keys", `${duplicateLines.length} key(s) of the upload were added to this shop's stock meanwhile.`, {
+          details: { scope: "shop", lines: duplicateLines.slice(0, problemLinesMax), total: duplicateLines.length },
+        });
+        await failImport(db, importId, batchId, runToken, duplicate);
+        throw duplicate;
+      }
+      throw error;
+    }
+    await onProgress?.(end, keys.length);
+  }
+
+  await db.transaction(async (tx) => {
+    await assertRunOwnsImport(tx, importId, runToken);
+    await tx.execute(
+      sql`UPDATE batches SET root = ${nodes[0]!}, key_count = ${keys.length}, anchor_state = 'pending' WHERE id = ${batchId}`,
+    );
+    await tx.execute(sql`DELETE FROM import_uploads WHERE import_id = ${importId}`);
+    await tx.execute(
+      sql`UPDATE imports SET status = 'done', processed = ${keys.length}, finished_at = now() WHERE id = ${importId}`,
+    );
+  });
+  return { batchId, keyCount: keys.length };
+}
+
+/** Claims the import for this run, creating its batch or clearing what a crashed run left. */
+async function claimImport(db: Drizzle, chain: ImportChain, importId: bigint, runToken: string): Promise<ClaimedImport> {
+  return db.transaction(async (tx) => {
+    const row = await queryOne<{
+      shop_id: bigint;
+      product_id: bigint;
+      status: string;
+      format: ImportFormat;
+      total: number;
+      batch_id: bigint | null;
+      error: { code: string; message: string; details: unknown } | null;
+    }>(tx, sql`SELECT shop_id, product_id, status, format, total, batch_id, error FROM imports WHERE id = ${importId} FOR UPDATE`);
+    if (!row) throw new AppError("not_found", `No import ${importId}.`);
+    const shopId = BigInt(row.shop_id);
+    const productId = BigInt(row.product_id);
+    if (row.status === "done") {
+      const batch = await queryOne<{ key_count: number }>(tx, sql`SELECT key_count FROM batches WHERE id = ${row.batch_id}`);
+      return { done: { batchId: BigInt(row.batch_id!), keyCount: batch!.key_count }, shopId, productId, format: row.format, batchId: BigInt(row.batch_id!), content: new Uint8Array() };
+    }
+    if (row.status === "failed") {
+      const stored = row.error ?? { code: "internal", message: "The import failed.", details: undefined };
+      throw new AppError(stored.code === "duplicate_keys" ? "duplicate_keys" : "invalid_keys", stored.message, { details: stored.details });
+    }
+    const upload = await queryOne<{ content_encrypted: Uint8Array }>(
+      tx,
+      sql`UPDATE import_uploads SET run_token = ${runToken}, run_started_at = now() WHERE import_id = ${importId}
+          RETURNING content_encrypted`,
+    );
+    if (!upload) throw new Error(`Invariant: import ${importId} is ${row.status} but its upload is gone.`);
+    let batchId: bigint;
+    if (row.batch_id === null) {
+      const batch = await queryOne<{ id: bigint }>(
+        tx,
+        sql`INSERT INTO batches (shop_id, product_id, key_count, chain_id, registry_address)
+            VALUES (${shopId}, ${productId}, ${row.total}, ${chain.chainId}, ${chain.registry}) RETURNING id`,
+      );
+      batchId = BigInt(batch!.id);
+    } else {
+      batchId = BigInt(row.batch_id);
+      // An earlier run crashed part-way: its keys were never sellable (the batch has no root,
+      // so it cannot have been anchored). Start the batch over.
+      const batch = await queryOne<{ root: Uint8Array | null }>(tx, sql`SELECT root FROM batches WHERE id = ${batchId}`);
+      if (batch?.root) throw new Error(`Invariant: batch ${batchId} of unfinished import ${importId} already has a root.`);
+      await tx.execute(sql`DELETE FROM keys WHERE batch_id = ${batchId}`);
+    }
+    await tx.execute(
+      sql`UPDATE imports SET status = 'running', processed = 0, batch_id = ${batchId} WHERE id = ${importId}`,
+    );
+    return { shopId, productId, format: row.format, batchId, content: upload.content_encrypted };
+  });
+}
+
+async function assertRunOwnsImport(tx: Drizzle, importId: bigint, runToken: string): Promise<void> {
+  const owned = await queryOne<{ import_id: bigint }>(
+    tx,
+    sql`SELECT import_id FROM import_uploads WHERE import_id = ${importId} AND run_token = ${runToken} FOR UPDATE`,
+  );
+  if (!owned) {
+    throw new AppError("conflict", `Import ${importId} was claimed by a newer run; this run stops.`, { retryable: false });
+  }
+}
+
+/** Records the failure (codes, line numbers and counts only), removes the batch and the upload. */
+async function failImport(db: Drizzle, importId: bigint, batchId: bigint, runToken: string, error: AppError): Promise<void> {
+  await db.transaction(async (tx) => {
+    await assertRunOwnsImport(tx, importId, runToken);
+    await tx.execute(sql`DELETE FROM keys WHERE batch_id = ${batchId}`);
+    await tx.execute(
+      sql`UPDATE imports SET status = 'failed', batch_id = NULL, finished_at = now(),
+          error = ${JSON.stringify({ code: error.code, message: error.message, details: error.details })}::jsonb
+          WHERE id = ${importId}`,
+    );
+    await tx.execute(sql`DELETE FROM batches WHERE id = ${batchId}`);
+    await tx.execute(sql`DELETE FROM import_uploads WHERE import_id = ${importId}`);
+  });
+}
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  for (let current: unknown = error, depth = 0; current && depth < 4; current = (current as { cause?: unknown }).cause, depth++) {
+    const candidate = current as { code?: unknown; constraint?: unknown };
+    if (candidate.code === "23505" && candidate.constraint === constraint) return true;
+  }
+  return false;
+}
