@@ -93,6 +93,9 @@ const envSchema = z.object({
   // Previous master keys, `id:hex,id:hex`, kept readable during a rotation.
   PREVIOUS_MASTER_KEYS: optionalString,
   QUERY_PASSWORD_PEPPER: optionalString,
+  // Enables the EPay-compatible sandbox gateway at /sandbox/epay (demo and tests): merchant
+  // keys it issues are HMAC(secret, pid). Unset in production: the sandbox is then off.
+  EPAY_SANDBOX_SECRET: optionalString,
 
   // Orders
   ORDER_EXPIRY_SECONDS: integer(15 * 60, 30, 7 * 24 * 3600),
@@ -197,6 +200,7 @@ function buildConfig(env: Env) {
       platformFeeBps: env.PLATFORM_FEE_BPS,
     },
     sessions: { ttlSeconds: env.SESSION_TTL_SECONDS },
+    payments: { epaySandboxSecret: env.EPAY_SANDBOX_SECRET },
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
     imports: { keysMax: env.IMPORT_KEYS_MAX, keyLengthMax: env.KEY_LENGTH_MAX },
   };

@@ -1,0 +1,51 @@
+// Builds the AppContext an entry point needs from the resolved configuration: the database
+// (migrated), the queues, the chain and the master key ring. Secrets are checked here, at
+// start, so a missing one stops the process before it serves anything.
+import type { Config } from "./config.ts";
+import { requireSetting } from "./config.ts";
+import type { AppContext } from "./context.ts";
+import { createChainContext, type ChainContext } from "./chain/chainContext.ts";
+import { createQueues } from "./jobs/queues.ts";
+import { loadMasterKeyRing } from "./keys/masterKeys.ts";
+import type { Logger } from "./logger.ts";
+import { openDatabase } from "./store/database.ts";
+import { migrate } from "./store/migrate.ts";
+
+export async function bootstrapContext(config: Config, logger: Logger, options: { migrate: boolean; applicationName: string }): Promise<AppContext> {
+  const keyRing = loadMasterKeyRing(config.secrets);
+  requireSetting(config.secrets.queryPasswordPepper, "QUERY_PASSWORD_PEPPER", "Set it to a long random string (e.g. `openssl rand -hex 32`).");
+  const redisUrl = requireSetting(config.redis.url, "REDIS_URL", "Point it at Redis, e.g. redis://127.0.0.1:6379.");
+  const database = await openDatabase(
+    "url" in config.database ? { ...config.database, applicationName: options.applicationName } : config.database,
+  );
+  if (options.migrate) await migrate(database);
+  const queues = createQueues(redisUrl, config.redis.prefix);
+  const chain = await connectChain(config, logger);
+  return { config, database, logger, queues, chain, keyRing };
+}
+
+async function connectChain(config: Config, logger: Logger): Promise<ChainContext | undefined> {
+  const { rpcUrl, registryAddress, entitlementAddress } = config.chain;
+  if (!rpcUrl || !registryAddress || !entitlementAddress) {
+    logger.warn("no chain configured (CHAIN_RPC_URL, REGISTRY_ADDRESS, ENTITLEMENT_ADDRESS): batches wait unanchored");
+    return undefined;
+  }
+  return createChainContext({
+    rpcUrl,
+    addresses: {
+      registry: registryAddress,
+      entitlement: entitlementAddress,
+      payment: config.chain.paymentAddress,
+      stablecoin: config.chain.stablecoinAddress,
+      ledgerAnchor: config.chain.ledgerAnchorAddress,
+    },
+    operatorKey: config.chain.operatorKey,
+    custodian: config.chain.custodianAddress,
+    deploymentBlock: config.chain.deploymentBlock,
+  });
+}
+
+export async function closeContext(ctx: AppContext): Promise<void> {
+  await ctx.queues.close();
+  await ctx.database.close();
+}

@@ -1,0 +1,128 @@
+// Issues entitlement tokens for sold keys, many per transaction: the oldest pending
+// entitlements of one anchored batch (the contract proves them with one multiproof), up to
+// ISSUE_BATCH_SIZE_MAX. The transaction hash is stored before broadcast; rows left
+// 'submitted' by a crash are settled from their receipt, or put back to 'pending' if the
+// chain never saw the transaction. Token ids come from the EntitlementsIssued event:
+// token firstTokenId + i belongs to the i-th leaf of the call.
+import { decodeEventLog, type Abi, type Hex, type TransactionReceipt } from "viem";
+import { queryRows, sql, type Drizzle } from "../store/database.ts";
+import { loadBatchTree } from "../keys/batchTree.ts";
+import type { ChainContext } from "./chainContext.ts";
+import { loadArtifact } from "./contracts.ts";
+import { buildIssueCall } from "./issuanceCall.ts";
+import { findReceipt, sendContractTransaction } from "./sendContractTransaction.ts";
+
+export type IssueResult = { issued: number; settled: number };
+
+export async function issuePending(db: Drizzle, chain: ChainContext, options: { batchSizeMax: number }): Promise<IssueResult> {
+  const settled = await settleSubmitted(db, chain);
+  const rows = await queryRows<{ id: bigint; batch_id: bigint; shop_id: bigint; leaf_index: number }>(
+    db,
+    sql`WITH next_batch AS (
+          SELECT e.batch_id FROM entitlements e JOIN batches b ON b.id = e.batch_id
+          WHERE e.issue_state = 'pending' AND b.anchor_state IN ('included', 'confirmed')
+          ORDER BY e.id LIMIT 1
+        )
+        SELECT e.id, e.batch_id, e.shop_id, k.leaf_index FROM entitlements e JOIN keys k ON k.id = e.key_id
+        WHERE e.issue_state = 'pending' AND e.batch_id = (SELECT batch_id FROM next_batch)
+        ORDER BY k.leaf_index LIMIT ${options.batchSizeMax}`,
+  );
+  if (rows.length === 0) return { issued: 0, settled };
+  const batchId = BigInt(rows[0]!.batch_id);
+  const shopId = BigInt(rows[0]!.shop_id);
+  const tree = await loadBatchTree(db, batchId);
+  const call = buildIssueCall(tree, rows.map((row) => row.leaf_index));
+  const ids = rows.map((row) => String(row.id));
+  const receipt = await sendContractTransaction(
+    chain,
+    {
+      address: chain.addresses.entitlement,
+      abi: entitlementAbi(),
+      functionName: "issue",
+      args: [shopId, batchId, chain.custodian, ...call.args] as unknown as readonly unknown[],
+    },
+    async (hash) => {
+      await db.execute(sql`UPDATE entitlements SET issue_state = 'submitted', issue_tx = ${hash} WHERE id = ANY(${ids}::bigint[])`);
+    },
+  );
+  await recordIssuance(db, batchId, call.leafIndexes, receipt);
+  return { issued: rows.length, settled };
+}
+
+function entitlementAbi(): Abi {
+  return loadArtifact("EntitlementToken").abi as Abi;
+}
+
+/** Writes token ids from the receipt's EntitlementsIssued event onto the entitlements. */
+export async function recordIssuance(db: Drizzle, batchId: bigint, leafIndexes: readonly number[], receipt: TransactionReceipt): Promise<void> {
+  const abi = entitlementAbi();
+  for (const log of receipt.logs) {
+    let event;
+    try {
+      event = decodeEventLog({ abi, data: log.data, topics: log.topics });
+    } catch {
+      continue;
+    }
+    if (event.eventName !== "EntitlementsIssued") continue;
+    const { firstTokenId, count } = event.args as unknown as { firstTokenId: bigint; count: bigint };
+    if (Number(count) !== leafIndexes.length) throw new Error(`Issuance ${receipt.transactionHash} minted ${count} tokens for ${leafIndexes.length} leaves.`);
+    const tokenIds = leafIndexes.map((_, index) => String(firstTokenId + BigInt(index)));
+    await db.execute(
+      sql`UPDATE entitlements e SET token_id = m.token_id::numeric, issue_state = CASE WHEN e.issue_state = 'confirmed' THEN 'confirmed' ELSE 'included' END,
+            issue_tx = ${receipt.transactionHash}, issue_block = ${receipt.blockNumber}, issued_at = coalesce(e.issued_at, now())
+          FROM (SELECT unnest(${leafIndexes.map(String)}::int[]) AS leaf_index, unnest(${tokenIds}::text[]) AS token_id) m, keys k
+          WHERE k.batch_id = ${batchId} AND k.leaf_index = m.leaf_index AND e.key_id = k.id`,
+    );
+    return;
+  }
+  throw new Error(`Issuance ${receipt.transactionHash} emitted no EntitlementsIssued event.`);
+}
+
+async function settleSubmitted(db: Drizzle, chain: ChainContext): Promise<number> {
+  const stuck = await queryRows<{ issue_tx: string; batch_id: bigint; leaf_indexes: number[] }>(
+    db,
+    sql`SELECT e.issue_tx, e.batch_id, array_agg(k.leaf_index ORDER BY k.leaf_index) AS leaf_indexes
+        FROM entitlements e JOIN keys k ON k.id = e.key_id
+        WHERE e.issue_state = 'submitted' GROUP BY e.issue_tx, e.batch_id LIMIT 20`,
+  );
+  let settled = 0;
+  for (const group of stuck) {
+    const receipt = await findReceipt(chain, group.issue_tx as Hex);
+    if (receipt?.status === "success") {
+      // The event lists leaves in call order; recover it from the event itself.
+      await recordIssuanceFromEvent(db, BigInt(group.batch_id), receipt);
+    } else if (receipt?.status === "reverted" || !(await isKnownTransaction(chain, group.issue_tx as Hex))) {
+      await db.execute(sql`UPDATE entitlements SET issue_state = 'pending', issue_tx = NULL WHERE issue_tx = ${group.issue_tx} AND issue_state = 'submitted'`);
+    }
+    settled += 1;
+  }
+  return settled;
+}
+
+async function recordIssuanceFromEvent(db: Drizzle, batchId: bigint, receipt: TransactionReceipt): Promise<void> {
+  const abi = entitlementAbi();
+  for (const log of receipt.logs) {
+    try {
+      const event = decodeEventLog({ abi, data: log.data, topics: log.topics });
+      if (event.eventName !== "EntitlementsIssued") continue;
+      const packed = (event.args as unknown as { leafIndexes: Hex }).leafIndexes;
+      const bytes = Buffer.from(packed.slice(2), "hex");
+      const leafIndexes: number[] = [];
+      for (let offset = 0; offset + 4 <= bytes.length; offset += 4) leafIndexes.push(bytes.readUInt32BE(offset));
+      await recordIssuance(db, batchId, leafIndexes, receipt);
+      return;
+    } catch {
+      continue;
+    }
+  }
+}
+
+/** Whether the node still knows a transaction (in its mempool or mined). */
+async function isKnownTransaction(chain: ChainContext, hash: Hex): Promise<boolean> {
+  try {
+    await chain.publicClient.getTransaction({ hash });
+    return true;
+  } catch {
+    return false;
+  }
+}

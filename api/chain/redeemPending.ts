@@ -1,0 +1,56 @@
+// Records redemptions (revealed codes) on-chain in batches: redeem(tokenIds) locks each token
+// (ERC-5192), so a seen code can never be resold. Only entitlements already issued on-chain
+// can be redeemed there; the rest wait for their issuance.
+import type { Abi, Hex } from "viem";
+import { queryRows, sql, type Drizzle } from "../store/database.ts";
+import type { ChainContext } from "./chainContext.ts";
+import { loadArtifact } from "./contracts.ts";
+import { findReceipt, sendContractTransaction } from "./sendContractTransaction.ts";
+
+export async function redeemPending(db: Drizzle, chain: ChainContext, options: { batchSizeMax: number }): Promise<number> {
+  await settleSubmittedRedemptions(db, chain);
+  const rows = await queryRows<{ id: bigint; token_id: string }>(
+    db,
+    sql`SELECT id, token_id::text AS token_id FROM entitlements
+        WHERE redeem_state = 'pending' AND token_id IS NOT NULL AND issue_state IN ('included', 'confirmed')
+        ORDER BY token_id LIMIT ${options.batchSizeMax}`,
+  );
+  if (rows.length === 0) return 0;
+  const ids = rows.map((row) => String(row.id));
+  const receipt = await sendContractTransaction(
+    chain,
+    {
+      address: chain.addresses.entitlement,
+      abi: loadArtifact("EntitlementToken").abi as Abi,
+      functionName: "redeem",
+      args: [rows.map((row) => BigInt(row.token_id))],
+    },
+    async (hash) => {
+      await db.execute(sql`UPDATE entitlements SET redeem_state = 'submitted', redeem_tx = ${hash} WHERE id = ANY(${ids}::bigint[])`);
+    },
+  );
+  await db.execute(
+    sql`UPDATE entitlements SET redeem_state = CASE WHEN redeem_state = 'confirmed' THEN 'confirmed' ELSE 'included' END, redeem_tx = ${receipt.transactionHash}
+        WHERE id = ANY(${ids}::bigint[])`,
+  );
+  return rows.length;
+}
+
+async function settleSubmittedRedemptions(db: Drizzle, chain: ChainContext): Promise<void> {
+  const stuck = await queryRows<{ redeem_tx: string }>(
+    db,
+    sql`SELECT DISTINCT redeem_tx FROM entitlements WHERE redeem_state = 'submitted' AND redeem_tx IS NOT NULL LIMIT 20`,
+  );
+  for (const { redeem_tx: hash } of stuck) {
+    const receipt = await findReceipt(chain, hash as Hex);
+    const next = receipt?.status === "success" ? "included" : receipt ? "pending" : undefined;
+    if (next === undefined) {
+      const known = await chain.publicClient.getTransaction({ hash: hash as Hex }).then(() => true, () => false);
+      if (known) continue;
+    }
+    await db.execute(
+      sql`UPDATE entitlements SET redeem_state = ${next ?? "pending"}, redeem_tx = ${next === "included" ? hash : null}
+          WHERE redeem_tx = ${hash} AND redeem_state = 'submitted'`,
+    );
+  }
+}

@@ -1,0 +1,38 @@
+// Sends one contract transaction from the operator so that a crash at any point is
+// recoverable: the transaction is simulated (a revert is an error before anything is sent),
+// signed locally, its hash handed to `onSigned` (the caller persists it), and only then
+// broadcast. After a crash the stored hash tells whether it was mined: getTransactionReceipt.
+import { keccak256, type Abi, type Hex, type TransactionReceipt } from "viem";
+import { AppError } from "../errors.ts";
+import type { ChainContext } from "./chainContext.ts";
+
+export type ContractCall = { address: Hex; abi: Abi; functionName: string; args: readonly unknown[] };
+
+export async function sendContractTransaction(
+  chain: ChainContext,
+  call: ContractCall,
+  onSigned: (hash: Hex) => Promise<void>,
+): Promise<TransactionReceipt> {
+  const wallet = chain.walletClient;
+  if (!wallet) throw new AppError("chain_unavailable", "CHAIN_OPERATOR_KEY is not set, so the platform cannot write to the chain.");
+  const { request } = await chain.publicClient.simulateContract({ ...call, account: wallet.account } as never);
+  const prepared = await wallet.prepareTransactionRequest(request as never);
+  const serialized = await wallet.signTransaction(prepared as never);
+  const hash = keccak256(serialized);
+  await onSigned(hash);
+  await wallet.sendRawTransaction({ serializedTransaction: serialized });
+  const receipt = await chain.publicClient.waitForTransactionReceipt({ hash, timeout: 120_000 });
+  if (receipt.status !== "success") {
+    throw new AppError("chain_unavailable", `Transaction ${hash} reverted on-chain.`, { retryable: true });
+  }
+  return receipt;
+}
+
+/** The receipt of a transaction sent before, or undefined if the chain does not know it (dropped or never sent). */
+export async function findReceipt(chain: ChainContext, hash: Hex): Promise<TransactionReceipt | undefined> {
+  try {
+    return await chain.publicClient.getTransactionReceipt({ hash });
+  } catch {
+    return undefined;
+  }
+}

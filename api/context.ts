@@ -1,0 +1,19 @@
+// The one object that carries shared services from an entry point down: configuration,
+// the database, the logger, the job queues and the chain. Entry points build it
+// (api/main.ts, api/jobs/main.ts, scripts/start.ts, tests); nothing else creates clients.
+import type { Config } from "./config.ts";
+import type { Logger } from "./logger.ts";
+import type { Database } from "./store/database.ts";
+import type { Queues } from "./jobs/queues.ts";
+import type { ChainContext } from "./chain/chainContext.ts";
+import type { MasterKeyRing } from "./keys/masterKeys.ts";
+
+export type AppContext = {
+  config: Config;
+  database: Database;
+  logger: Logger;
+  queues: Queues;
+  /** Undefined when no chain is configured: anchoring and issuance wait, sales of anchored keys go on. */
+  chain: ChainContext | undefined;
+  keyRing: MasterKeyRing;
+};

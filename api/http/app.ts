@@ -1,0 +1,84 @@
+// The Express application, exported separately from the code that listens (api/main.ts), so
+// tests drive it directly. Routes are thin: validate, call a service, respond.
+import { existsSync } from "node:fs";
+import path from "node:path";
+import express, { type Express, type Router } from "express";
+import helmet from "helmet";
+import type { AppContext } from "../context.ts";
+import { requireSetting } from "../config.ts";
+import { loadSession } from "./auth.ts";
+import { errorHandler, notFoundHandler } from "./errorHandler.ts";
+import { buildOpenApiDocument, docsPage } from "./openapi.ts";
+import { routeRegistry } from "./route.ts";
+import { accountsRouter } from "./routes/accounts.ts";
+import { epaySandboxRouter } from "./routes/epaySandbox.ts";
+import { merchantRouter } from "./routes/merchant.ts";
+import { ordersRouter } from "./routes/orders.ts";
+import { paymentsRouter } from "./routes/payments.ts";
+import { shopsRouter } from "./routes/shops.ts";
+import { verifyRouter } from "./routes/verify.ts";
+
+export type CreateAppOptions = {
+  /** Built web application to serve (web/dist); omitted in API-only deployments. */
+  webDistDir?: string;
+  /** Extra routers mounted under /api (ledger, chain records), added by their owners. */
+  extraRouters?: Router[];
+};
+
+export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Express {
+  const app = express();
+  const pepper = requireSetting(ctx.config.secrets.queryPasswordPepper, "QUERY_PASSWORD_PEPPER", "Set it to a long random string (e.g. `openssl rand -hex 32`).");
+  app.disable("x-powered-by");
+  app.set("trust proxy", "loopback");
+  app.set("json replacer", (_key: string, value: unknown) => (typeof value === "bigint" ? value.toString() : value));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          "default-src": ["'self'"],
+          // The docs page and the sandbox cashier inline a small script/style; the RPC may be
+          // any origin for in-browser verification.
+          "script-src": ["'self'", "'unsafe-inline'"],
+          "style-src": ["'self'", "'unsafe-inline'"],
+          "connect-src": ["'self'", "http:", "https:"],
+          "img-src": ["'self'", "data:"],
+          "form-action": ["'self'", "http:", "https:"],
+        },
+      },
+    }),
+  );
+  app.get("/healthz", (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.use("/api", express.json({ limit: ctx.config.http.bodyLimitBytes, strict: true }));
+  app.use(loadSession(ctx.database.db));
+
+  app.use("/api", accountsRouter(ctx));
+  app.use("/api", shopsRouter(ctx));
+  app.use("/api", ordersRouter(ctx, { queryPasswordPepper: pepper }));
+  app.use("/api", paymentsRouter(ctx));
+  app.use("/api", merchantRouter(ctx));
+  app.use("/api", verifyRouter(ctx));
+  for (const router of options.extraRouters ?? []) app.use("/api", router);
+  if (ctx.config.payments.epaySandboxSecret) app.use("/sandbox/epay", epaySandboxRouter(ctx.config.payments.epaySandboxSecret));
+
+  app.get("/api/openapi.json", (req, res) => {
+    res.json(buildOpenApiDocument(routeRegistry, { version: "1", serverUrl: ctx.config.http.publicUrl ?? `${req.protocol}://${req.get("host")}` }));
+  });
+  app.get("/api/docs", (_req, res) => {
+    res.type("html").send(docsPage("/api/openapi.json"));
+  });
+  app.use("/api", notFoundHandler);
+
+  if (options.webDistDir && existsSync(options.webDistDir)) {
+    const dist = options.webDistDir;
+    app.use(express.static(dist, { index: false, maxAge: "1h" }));
+    // The web app routes on the client: every other GET gets index.html.
+    app.get(/^\/(?!api\/|sandbox\/).*/, (_req, res) => {
+      res.sendFile(path.join(dist, "index.html"));
+    });
+  }
+  app.use(notFoundHandler);
+  app.use(errorHandler(ctx.logger));
+  return app;
+}

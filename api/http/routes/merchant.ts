@@ -1,0 +1,174 @@
+// The merchant console's API: key imports with progress, batches, orders, manual delivery,
+// sales figures.
+import express, { Router } from "express";
+import { z } from "zod";
+import type { AppContext } from "../../context.ts";
+import { AppError } from "../../errors.ts";
+import { createImport } from "../../keys/importKeys.ts";
+import { enqueueImport } from "../../jobs/enqueue.ts";
+import { deliverManualOrder } from "../../services/orders/deliverManualOrder.ts";
+import { listOrders } from "../../services/orders/listOrders.ts";
+import { getOrderRecord } from "../../services/orders/orderRecord.ts";
+import { getProduct } from "../../services/products/products.ts";
+import { listBatches } from "../../services/shops/batches.ts";
+import { salesSummary } from "../../services/shops/salesSummary.ts";
+import { assertShopManager } from "../../services/shops/shops.ts";
+import { queryOne, sql } from "../../store/database.ts";
+import { defineRoute } from "../route.ts";
+import { idString } from "../schemas.ts";
+
+export const merchantMountPath = "/api";
+
+const importContentTypes = ["text/plain", "text/csv"];
+
+export function merchantRouter(ctx: AppContext): Router {
+  const router = Router();
+  const db = ctx.database.db;
+  const merchant = ["merchant", "admin"] as ("merchant" | "admin")[];
+  router.use("/products/:productId/imports", express.text({ type: importContentTypes, limit: ctx.config.http.importBodyLimitBytes }));
+
+  defineRoute(
+    router,
+    merchantMountPath,
+    {
+      method: "post",
+      path: "/products/:productId/imports",
+      summary: "Import keys: text/plain (one per line) or text/csv (a key/code/secret column); returns the import job",
+      tags: ["merchant"],
+      auth: merchant,
+      status: 202,
+      rawBody: true,
+      params: z.strictObject({ productId: idString }),
+      body: z.string({ error: "send the keys as text/plain or text/csv" }).min(1, "the file is empty"),
+    },
+    async ({ params, body, account, req }) => {
+      const product = await getProduct(db, params.productId);
+      const shopId = BigInt(product.shopId);
+      await assertShopManager(db, shopId, account!);
+      const format = req.is("text/csv") ? "csv" : "text";
+      const { importId, total } = await createImport(db, ctx.keyRing, {
+        shopId,
+        productId: params.productId,
+        accountId: account!.id,
+        format,
+        content: body,
+        limits: { keysMax: ctx.config.imports.keysMax, keyLengthMax: ctx.config.imports.keyLengthMax },
+      });
+      await enqueueImport(ctx.queues, importId);
+      return { importId: String(importId), total, status: "queued", progressUrl: `/api/imports/${importId}` };
+    },
+  );
+
+  defineRoute(
+    router,
+    merchantMountPath,
+    { method: "get", path: "/imports/:importId", summary: "An import job's progress (processed / total)", tags: ["merchant"], auth: merchant, params: z.strictObject({ importId: idString }) },
+    async ({ params, account }) => {
+      const row = await queryOne<{ shop_id: bigint; status: string; total: number; processed: number; batch_id: bigint | null; error: unknown; format: string; created_at: Date; finished_at: Date | null }>(
+        db,
+        sql`SELECT shop_id, status, total, processed, batch_id, error, format, created_at, finished_at FROM imports WHERE id = ${params.importId}`,
+      );
+      if (!row) throw new AppError("not_found", `No import ${params.importId}.`);
+      await assertShopManager(db, BigInt(row.shop_id), account!);
+      const batch = row.batch_id
+        ? await queryOne<{ anchor_state: string; anchor_tx: string | null }>(db, sql`SELECT anchor_state, anchor_tx FROM batches WHERE id = ${row.batch_id}`)
+        : undefined;
+      return {
+        id: String(params.importId),
+        status: row.status,
+        format: row.format,
+        total: row.total,
+        processed: row.processed,
+        percent: row.total ? Math.floor((row.processed * 100) / row.total) : 0,
+        batchId: row.batch_id === null ? null : String(row.batch_id),
+        anchorState: batch?.anchor_state ?? null,
+        anchorTx: batch?.anchor_tx ?? null,
+        error: row.error ?? null,
+        createdAt: new Date(row.created_at).toISOString(),
+        finishedAt: row.finished_at ? new Date(row.finished_at).toISOString() : null,
+      };
+    },
+  );
+
+  defineRoute(
+    router,
+    merchantMountPath,
+    {
+      method: "get",
+      path: "/shops/:shopId/batches",
+      summary: "The shop's batches with their anchoring state",
+      tags: ["merchant"],
+      auth: merchant,
+      params: z.strictObject({ shopId: idString }),
+      query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(50), beforeId: idString.optional() }),
+    },
+    async ({ params, query, account }) => {
+      await assertShopManager(db, params.shopId, account!);
+      return { items: await listBatches(db, { shopId: params.shopId, limit: query.limit, beforeId: query.beforeId }) };
+    },
+  );
+
+  defineRoute(
+    router,
+    merchantMountPath,
+    {
+      method: "get",
+      path: "/shops/:shopId/orders",
+      summary: "The shop's orders, newest first; `deliveryMode=manual&state=paid` is the manual-delivery queue",
+      tags: ["merchant"],
+      auth: merchant,
+      params: z.strictObject({ shopId: idString }),
+      query: z.strictObject({
+        state: z.enum(["awaiting_payment", "paid", "fulfilled", "expired", "refund_pending", "refunded", "failed"]).optional(),
+        deliveryMode: z.enum(["automatic", "manual"]).optional(),
+        limit: z.coerce.number().int().min(1).max(100).default(50),
+        before: z.string().datetime().optional(),
+      }),
+    },
+    async ({ params, query, account }) => {
+      await assertShopManager(db, params.shopId, account!);
+      return listOrders(db, { shopId: params.shopId, ...query });
+    },
+  );
+
+  defineRoute(
+    router,
+    merchantMountPath,
+    {
+      method: "post",
+      path: "/orders/:orderId/deliver",
+      summary: "Deliver a paid manual-delivery order (the text reaches the buyer on the order page)",
+      tags: ["merchant"],
+      auth: merchant,
+      params: z.strictObject({ orderId: z.string().regex(/^KL[0-9A-Z]{8,24}$/) }),
+      body: z.strictObject({ content: z.string().min(1).max(10_000) }),
+    },
+    async ({ params, body, account }) => {
+      const order = await getOrderRecord(db, params.orderId);
+      if (!order) throw new AppError("not_found", `No order ${params.orderId}.`);
+      await assertShopManager(db, order.shopId, account!);
+      await deliverManualOrder(db, ctx.keyRing, { orderId: order.id, shopId: order.shopId, content: body.content, accountId: account!.id });
+      return { id: order.id, state: "fulfilled" };
+    },
+  );
+
+  defineRoute(
+    router,
+    merchantMountPath,
+    {
+      method: "get",
+      path: "/shops/:shopId/sales",
+      summary: "Sales figures: revenue per day and top products over the last N days",
+      tags: ["merchant"],
+      auth: merchant,
+      params: z.strictObject({ shopId: idString }),
+      query: z.strictObject({ days: z.coerce.number().int().min(1).max(365).default(30) }),
+    },
+    async ({ params, query, account }) => {
+      await assertShopManager(db, params.shopId, account!);
+      return salesSummary(db, params.shopId, query.days);
+    },
+  );
+
+  return router;
+}

@@ -1,0 +1,215 @@
+import { Router, type Request } from "express";
+import { RateLimiterRedis } from "rate-limiter-flexible";
+import { z } from "zod";
+import type { AppContext } from "../../context.ts";
+import { AppError } from "../../errors.ts";
+import { buildCertificate } from "../../keys/certificate.ts";
+import { createOrder } from "../../services/orders/createOrder.ts";
+import { checkQueryPassword, orderAccessToken } from "../../services/orders/orderAccess.ts";
+import { loadOrderFor } from "../../services/orders/orderAccessCheck.ts";
+import { getOrderRecord, type OrderRecord } from "../../services/orders/orderRecord.ts";
+import { buildOrderView } from "../../services/orders/orderView.ts";
+import { paymentInstructions } from "../../services/orders/paymentInstructions.ts";
+import { revealOrderEntitlements } from "../../services/orders/revealEntitlements.ts";
+import { listOrders } from "../../services/orders/listOrders.ts";
+import { getProduct } from "../../services/products/products.ts";
+import { queryOne, sql } from "../../store/database.ts";
+import { defineRoute } from "../route.ts";
+import { email, idString } from "../schemas.ts";
+
+export const ordersMountPath = "/api";
+
+const orderIdParam = z.string().regex(/^KL[0-9A-Z]{8,24}$/, "must be an order number such as KL1H2J3K4M5N6P7Q8");
+
+export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: string }): Router {
+  const router = Router();
+  const db = ctx.database.db;
+  const pepper = settings.queryPasswordPepper;
+  // Failed look-ups per order number and per client address; successes are not counted, so a
+  // buyer who knows the password is never locked out by polling.
+  const lookupFailures = new RateLimiterRedis({
+    storeClient: ctx.queues.connection,
+    keyPrefix: `${ctx.config.redis.prefix}:lookup-failures`,
+    points: ctx.config.orders.lookupAttemptsMax,
+    duration: ctx.config.orders.lookupWindowSeconds,
+  });
+
+  const apiBaseUrl = (req: Request) => ctx.config.http.publicUrl ?? `${req.protocol}://${req.get("host")}`;
+
+  async function viewOf(order: OrderRecord) {
+    const product = await getProduct(db, order.productId);
+    return buildOrderView(db, ctx.keyRing, order, product.name);
+  }
+
+  defineRoute(
+    router,
+    ordersMountPath,
+    {
+      method: "post",
+      path: "/orders",
+      summary: "Check out: create an order and reserve its keys (guests give contact + query password)",
+      tags: ["orders"],
+      auth: "public",
+      status: 201,
+      body: z.strictObject({
+        productId: idString,
+        quantity: z.number().int().min(1).max(10_000),
+        contact: email.optional(),
+        queryPassword: z.string().min(4, "must be at least 4 characters").max(64).optional(),
+        paymentMethod: z.enum(["epay", "chain"]).default("epay"),
+        idempotencyKey: z.string().min(8).max(100).optional(),
+      }),
+    },
+    async ({ body, req }) => {
+      const idempotencyKey = body.idempotencyKey ?? headerKey(req);
+      const order = await createOrder(
+        db,
+        { expirySeconds: ctx.config.orders.expirySeconds, quantityMax: ctx.config.orders.quantityMax, queryPasswordPepper: pepper },
+        { ...body, idempotencyKey, buyerAccountId: req.account?.id },
+      );
+      const product = await getProduct(db, order.productId);
+      const accessToken = orderAccessToken(pepper, order.id);
+      const payment = await paymentInstructions(
+        db,
+        ctx.keyRing,
+        order,
+        { apiBaseUrl: apiBaseUrl(req), returnUrl: `${apiBaseUrl(req)}/orders/${order.id}?token=${accessToken}`, productName: product.name },
+        ctx.chain && { paymentAddress: ctx.chain.addresses.payment, stablecoinAddress: ctx.chain.addresses.stablecoin },
+      );
+      return { order: await buildOrderView(db, ctx.keyRing, order, product.name), accessToken, payment };
+    },
+  );
+
+  defineRoute(
+    router,
+    ordersMountPath,
+    {
+      method: "post",
+      path: "/orders/lookup",
+      summary: "Find a guest order by order number + contact + query password (failed attempts are throttled)",
+      tags: ["orders"],
+      auth: "public",
+      body: z.strictObject({ orderId: orderIdParam, contact: email, queryPassword: z.string().min(1).max(64) }),
+    },
+    async ({ body, req }) => {
+      const throttleKeys = [`order:${body.orderId}`, `ip:${req.ip}`];
+      for (const key of throttleKeys) {
+        const state = await lookupFailures.get(key);
+        if (state && state.consumedPoints >= ctx.config.orders.lookupAttemptsMax) {
+          throw new AppError("rate_limited", `Too many wrong attempts. Try again in ${Math.ceil(state.msBeforeNext / 1000)} s.`, {
+            details: { retryAfterSeconds: Math.ceil(state.msBeforeNext / 1000) },
+          });
+        }
+      }
+      const order = await getOrderRecord(db, body.orderId);
+      const matches =
+        order !== undefined &&
+        order.contact === body.contact &&
+        order.queryPasswordHash !== null &&
+        checkQueryPassword(pepper, order.id, body.queryPassword, order.queryPasswordHash);
+      if (!matches) {
+        await Promise.all(throttleKeys.map((key) => lookupFailures.penalty(key, 1)));
+        throw new AppError("not_found", "No order matches this order number, contact and query password.");
+      }
+      return { order: await viewOf(order!), accessToken: orderAccessToken(pepper, order!.id) };
+    },
+  );
+
+  defineRoute(
+    router,
+    ordersMountPath,
+    {
+      method: "get",
+      path: "/orders/:orderId",
+      summary: "An order with its delivered keys (buyer account, access token, merchant or staff)",
+      tags: ["orders"],
+      auth: "public",
+      params: z.strictObject({ orderId: orderIdParam }),
+      query: z.strictObject({ token: z.string().max(100).optional() }),
+    },
+    async ({ params, query, req }) => {
+      const { order, viewer } = await loadOrderFor(db, pepper, params.orderId, { account: req.account, accessToken: query.token ?? tokenHeader(req) });
+      const view = await viewOf(order);
+      // Only the buyer sees codes; the merchant and staff see the order without them.
+      if (viewer !== "buyer") view.items = view.items.map((item) => ({ ...item, code: null }));
+      return view;
+    },
+  );
+
+  defineRoute(
+    router,
+    ordersMountPath,
+    {
+      method: "post",
+      path: "/orders/:orderId/reveal",
+      summary: "Reveal sealed codes (redemption: recorded on-chain, the token is locked from then on)",
+      tags: ["orders"],
+      auth: "public",
+      params: z.strictObject({ orderId: orderIdParam }),
+      body: z.strictObject({ token: z.string().max(100).optional(), entitlementIds: z.array(idString).max(1000).optional() }),
+    },
+    async ({ params, body, req }) => {
+      const { order, viewer } = await loadOrderFor(db, pepper, params.orderId, { account: req.account, accessToken: body.token ?? tokenHeader(req) });
+      if (viewer !== "buyer") throw new AppError("forbidden", "Only the buyer can reveal an order's codes.");
+      await revealOrderEntitlements(db, order.id, body.entitlementIds);
+      return viewOf((await getOrderRecord(db, order.id))!);
+    },
+  );
+
+  defineRoute(
+    router,
+    ordersMountPath,
+    {
+      method: "get",
+      path: "/orders/:orderId/keys/:keyId/certificate",
+      summary: "The key's certificate (JSON): everything needed to verify it against the chain alone",
+      tags: ["orders", "verify"],
+      auth: "public",
+      params: z.strictObject({ orderId: orderIdParam, keyId: idString }),
+      query: z.strictObject({ token: z.string().max(100).optional(), download: z.enum(["1", "0"]).optional() }),
+    },
+    async ({ params, query, req, res }) => {
+      const { order } = await loadOrderFor(db, pepper, params.orderId, { account: req.account, accessToken: query.token ?? tokenHeader(req) });
+      const owned = await queryOne<{ id: bigint }>(db, sql`SELECT id FROM keys WHERE id = ${params.keyId} AND order_id = ${order.id}`);
+      if (!owned) throw new AppError("not_found", "This key does not belong to this order.");
+      if (!ctx.chain) throw new AppError("chain_unavailable", "No chain is configured, so no certificate can be issued yet.", { retryable: true });
+      const certificate = await buildCertificate(db, params.keyId, {
+        chainId: ctx.chain.chainId,
+        registry: ctx.chain.addresses.registry,
+        entitlement: ctx.chain.addresses.entitlement,
+      });
+      if (query.download === "1") res.setHeader("content-disposition", `attachment; filename="keyledger-${order.id}-${params.keyId}.json"`);
+      return certificate;
+    },
+  );
+
+  defineRoute(
+    router,
+    ordersMountPath,
+    {
+      method: "get",
+      path: "/me/orders",
+      summary: "The signed-in buyer's orders",
+      tags: ["orders"],
+      auth: "account",
+      query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20), before: z.string().datetime().optional() }),
+    },
+    async ({ account, query }) => listOrders(db, { buyerAccountId: account!.id, limit: query.limit, before: query.before }),
+  );
+
+  return router;
+}
+
+function headerKey(req: Request): string | undefined {
+  const value = req.get("idempotency-key");
+  if (value === undefined) return undefined;
+  if (value.length < 8 || value.length > 100) {
+    throw new AppError("validation_failed", "The Idempotency-Key header must be 8 to 100 characters.");
+  }
+  return value;
+}
+
+function tokenHeader(req: Request): string | undefined {
+  return req.get("x-order-token") ?? undefined;
+}
+

@@ -1,0 +1,181 @@
+import { Router } from "express";
+import { z } from "zod";
+import type { AppContext } from "../../context.ts";
+import { recordAudit } from "../../services/audit.ts";
+import { setEpaySettings } from "../../services/shops/epaySettings.ts";
+import { assertShopManager, createShop, getShop, getShopBySlug, listShops } from "../../services/shops/shops.ts";
+import { createProduct, getProduct, listProducts, updateProduct } from "../../services/products/products.ts";
+import { defineRoute } from "../route.ts";
+import { currencyCode, idString, moneyMinor, productCategories } from "../schemas.ts";
+
+export const shopsMountPath = "/api";
+
+const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "must be 2-63 characters: lower-case letters, digits and dashes");
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
+
+const productFields = {
+  name: z.string().trim().min(1).max(120),
+  description: z.string().max(4000).optional(),
+  category: z.enum(productCategories),
+  priceMinor: moneyMinor,
+  currency: currencyCode,
+  quantityMin: z.number().int().min(1).max(10_000).optional(),
+  quantityMax: z.number().int().min(1).max(10_000).optional(),
+  lowStockThreshold: z.number().int().min(0).max(1_000_000).optional(),
+  resaleAllowed: z.boolean().optional(),
+  royaltyBps: z.number().int().min(0).max(10_000).optional(),
+  manualStock: z.number().int().min(0).max(1_000_000_000).nullable().optional(),
+};
+
+export function shopsRouter(ctx: AppContext): Router {
+  const router = Router();
+  const db = ctx.database.db;
+  const shopParams = z.strictObject({ shopId: idString });
+
+  defineRoute(
+    router,
+    shopsMountPath,
+    {
+      method: "post",
+      path: "/shops",
+      summary: "Create a shop (merchant)",
+      tags: ["shops"],
+      auth: ["merchant", "admin"],
+      status: 201,
+      body: z.strictObject({ slug, name: z.string().trim().min(1).max(80), description: z.string().max(2000).optional() }),
+    },
+    async ({ body, account }) => {
+      const issuerAddress = ctx.chain?.walletClient?.account.address;
+      const shop = await createShop(db, ctx.keyRing, { ...body, ownerAccountId: account!.id, issuerAddress });
+      await recordAudit(db, { accountId: account!.id, action: "shop.created", subject: `shop:${shop.id}` });
+      return shop;
+    },
+  );
+
+  defineRoute(
+    router,
+    shopsMountPath,
+    {
+      method: "get",
+      path: "/shops",
+      summary: "List shops (public); `mine=true` lists the signed-in merchant's shops",
+      tags: ["shops"],
+      auth: "public",
+      query: z.strictObject({ mine: z.enum(["true", "false"]).optional(), limit: z.coerce.number().int().min(1).max(100).default(50) }),
+    },
+    async ({ query, req }) => ({
+      items: await listShops(db, { ownerAccountId: query.mine === "true" ? req.account?.id ?? -1n : undefined, limit: query.limit }),
+    }),
+  );
+
+  defineRoute(
+    router,
+    shopsMountPath,
+    { method: "get", path: "/shops/by-slug/:slug", summary: "A shop by its slug", tags: ["shops"], auth: "public", params: z.strictObject({ slug }) },
+    async ({ params }) => getShopBySlug(db, params.slug),
+  );
+
+  defineRoute(
+    router,
+    shopsMountPath,
+    { method: "get", path: "/shops/:shopId", summary: "A shop", tags: ["shops"], auth: "public", params: shopParams },
+    async ({ params }) => getShop(db, params.shopId),
+  );
+
+  defineRoute(
+    router,
+    shopsMountPath,
+    {
+      method: "put",
+      path: "/shops/:shopId/payment-settings/epay",
+      summary: "Configure the shop's EPay (易支付) gateway; the key is stored encrypted and never returned",
+      tags: ["shops"],
+      auth: ["merchant", "admin"],
+      params: shopParams,
+      body: z.strictObject({
+        gatewayUrl: z.string().url().max(500).refine((value) => /^https?:\/\//.test(value), "must be an http(s) URL"),
+        pid: z.string().trim().min(1).max(64),
+        key: z.string().min(8).max(256),
+      }),
+    },
+    async ({ params, body, account }) => {
+      await assertShopManager(db, params.shopId, account!);
+      await setEpaySettings(db, ctx.keyRing, params.shopId, body);
+      await recordAudit(db, { accountId: account!.id, action: "shop.epay_configured", subject: `shop:${params.shopId}`, details: { gatewayUrl: body.gatewayUrl, pid: body.pid } });
+      return undefined;
+    },
+  );
+
+  defineRoute(
+    router,
+    shopsMountPath,
+    {
+      method: "get",
+      path: "/shops/:shopId/products",
+      summary: "The shop's products with stock (paused ones only for its merchant)",
+      tags: ["products"],
+      auth: "public",
+      params: shopParams,
+      query: z.strictObject({ category: z.enum(productCategories).optional(), includePaused: z.enum(["true", "false"]).optional() }),
+    },
+    async ({ params, query, req }) => {
+      let includePaused = false;
+      if (query.includePaused === "true" && req.account) {
+        await assertShopManager(db, params.shopId, req.account);
+        includePaused = true;
+      }
+      return { items: await listProducts(db, params.shopId, { includePaused, category: query.category }) };
+    },
+  );
+
+  defineRoute(
+    router,
+    shopsMountPath,
+    {
+      method: "post",
+      path: "/shops/:shopId/products",
+      summary: "Create a product",
+      tags: ["products"],
+      auth: ["merchant", "admin"],
+      status: 201,
+      params: shopParams,
+      body: z.strictObject({ ...productFields, deliveryMode: z.enum(["automatic", "manual"]).default("automatic") }),
+    },
+    async ({ params, body, account }) => {
+      await assertShopManager(db, params.shopId, account!);
+      return createProduct(db, params.shopId, body);
+    },
+  );
+
+  defineRoute(
+    router,
+    shopsMountPath,
+    { method: "get", path: "/products/:productId", summary: "A product with its stock", tags: ["products"], auth: "public", params: z.strictObject({ productId: idString }) },
+    async ({ params }) => getProduct(db, params.productId),
+  );
+
+  defineRoute(
+    router,
+    shopsMountPath,
+    {
+      method: "patch",
+      path: "/products/:productId",
+      summary: "Edit, pause or resume a product",
+      tags: ["products"],
+      auth: ["merchant", "admin"],
+      params: z.strictObject({ productId: idString }),
+      body: z.strictObject({ ...partial(productFields), status: z.enum(["active", "paused"]).optional() }),
+    },
+    async ({ params, body, account }) => {
+      const product = await getProduct(db, params.productId);
+      await assertShopManager(db, BigInt(product.shopId), account!);
+      return updateProduct(db, params.productId, body);
+    },
+  );
+
+  return router;
+}
+
+function partial<T extends Record<string, z.ZodType>>(fields: T): { [K in keyof T]: z.ZodOptional<T[K]> } {
+  return Object.fromEntries(Object.entries(fields).map(([name, schema]) => [name, schema.optional()])) as { [K in keyof T]: z.ZodOptional<T[K]> };
+}

@@ -1,0 +1,42 @@
+// The chain queue: one sender (concurrency 1) for every operator transaction, so nonces stay
+// in order. `anchor-batch` commits one batch's root; `sweep` (scheduled) issues pending
+// entitlements and records pending redemptions, a transaction of up to ISSUE_BATCH_SIZE_MAX
+// each, repeating while work is waiting, bounded per run.
+import type { Job } from "bullmq";
+import type { AppContext } from "../../context.ts";
+import { anchorBatch } from "../../chain/anchorBatch.ts";
+import { issuePending } from "../../chain/issuePending.ts";
+import { redeemPending } from "../../chain/redeemPending.ts";
+import { queryRows, sql } from "../../store/database.ts";
+
+const sweepTransactionsMax = 20;
+
+export async function processChainJob(ctx: AppContext, job: Job): Promise<unknown> {
+  const chain = ctx.chain;
+  if (!chain?.walletClient) return { skipped: "no chain writer configured" };
+  const db = ctx.database.db;
+  if (job.name === "anchor-batch") {
+    return { outcome: await anchorBatch(db, chain, BigInt((job.data as { batchId: string }).batchId)) };
+  }
+  if (job.name !== "sweep") return { ignored: job.name };
+  // Batches whose anchor job was lost (or failed for good) are picked up here.
+  const unanchored = await queryRows<{ id: bigint }>(
+    db,
+    sql`SELECT id FROM batches WHERE anchor_state IN ('pending', 'submitted') AND root IS NOT NULL
+        AND created_at < now() - interval '5 seconds' ORDER BY id LIMIT 5`,
+  );
+  for (const batch of unanchored) await anchorBatch(db, chain, BigInt(batch.id));
+  let issued = 0;
+  let redeemed = 0;
+  for (let transaction = 0; transaction < sweepTransactionsMax; transaction++) {
+    const result = await issuePending(db, chain, { batchSizeMax: ctx.config.chain.issueBatchSizeMax });
+    issued += result.issued;
+    if (result.issued === 0) break;
+  }
+  for (let transaction = 0; transaction < sweepTransactionsMax; transaction++) {
+    const count = await redeemPending(db, chain, { batchSizeMax: ctx.config.chain.issueBatchSizeMax });
+    redeemed += count;
+    if (count === 0) break;
+  }
+  return { anchored: unanchored.length, issued, redeemed };
+}

@@ -1,0 +1,59 @@
+// Starts the BullMQ workers of one process. Each worker has its own Redis connection (BullMQ
+// blocks on it). The chain queue runs with concurrency 1: one sender keeps the operator's
+// nonces in order. Periodic work is scheduled with job schedulers (idempotent upserts, so
+// every worker replica may call them).
+import { Worker, type ConnectionOptions, type Job } from "bullmq";
+import type { AppContext } from "../context.ts";
+import { processChainJob } from "./processors/chain.ts";
+import { processFulfilment } from "./processors/fulfilment.ts";
+import { processImport } from "./processors/imports.ts";
+import { processMaintenance } from "./processors/maintenance.ts";
+import { createRedis, queueNames } from "./queues.ts";
+
+export type WorkerSettings = {
+  fulfilmentConcurrency: number;
+  importConcurrency: number;
+  /** How often pending entitlements and redemptions are collected into chain transactions. */
+  chainSweepIntervalMs: number;
+  expiryIntervalMs: number;
+};
+
+export const workerSettingsDefault: WorkerSettings = {
+  fulfilmentConcurrency: 16,
+  importConcurrency: 2,
+  chainSweepIntervalMs: 1_000,
+  expiryIntervalMs: 5_000,
+};
+
+export type RunningWorkers = { workers: Worker[]; close(): Promise<void> };
+
+export async function startWorkers(ctx: AppContext, settings: WorkerSettings = workerSettingsDefault): Promise<RunningWorkers> {
+  const redisUrl = ctx.config.redis.url!;
+  const make = (name: string, processor: (job: Job) => Promise<unknown>, concurrency: number) => {
+    const worker = new Worker(name, processor, {
+      connection: createRedis(redisUrl) as unknown as ConnectionOptions,
+      prefix: ctx.queues.prefix,
+      concurrency,
+    });
+    worker.on("failed", (job, error) => {
+      ctx.logger.warn({ queue: name, jobId: job?.id, attempts: job?.attemptsMade, err: { message: error.message } }, "job failed");
+    });
+    worker.on("error", (error) => ctx.logger.error({ queue: name, err: { message: error.message } }, "worker error"));
+    return worker;
+  };
+  const workers = [
+    make(queueNames.fulfilment, (job) => processFulfilment(ctx, job), settings.fulfilmentConcurrency),
+    make(queueNames.imports, (job) => processImport(ctx, job), settings.importConcurrency),
+    make(queueNames.chain, (job) => processChainJob(ctx, job), 1),
+    make(queueNames.maintenance, (job) => processMaintenance(ctx, job), 1),
+  ];
+  await ctx.queues.chain.upsertJobScheduler("chain-sweep", { every: settings.chainSweepIntervalMs }, { name: "sweep" });
+  await ctx.queues.maintenance.upsertJobScheduler("expire-orders", { every: settings.expiryIntervalMs }, { name: "expire-orders" });
+  await ctx.queues.maintenance.upsertJobScheduler("requeue-paid", { every: 30_000 }, { name: "requeue-paid" });
+  return {
+    workers,
+    async close() {
+      await Promise.all(workers.map((worker) => worker.close()));
+    },
+  };
+}

@@ -1,0 +1,22 @@
+// Production entry point for the HTTP API (stateless: run as many replicas as needed behind
+// a load balancer). Workers and the indexer have their own entry points.
+import { fileURLToPath } from "node:url";
+import { bootstrapContext, closeContext } from "./bootstrap.ts";
+import { loadConfig } from "./config.ts";
+import { createApp } from "./http/app.ts";
+import { createLogger } from "./logger.ts";
+import { extraRouters } from "./http/extraRouters.ts";
+
+const config = loadConfig();
+const logger = createLogger({ level: config.logLevel, name: "api" });
+const ctx = await bootstrapContext(config, logger, { migrate: true, applicationName: "keyledger-api" });
+const app = createApp(ctx, { webDistDir: fileURLToPath(new URL("../web/dist", import.meta.url)), extraRouters: extraRouters(ctx) });
+const server = app.listen(config.http.port, config.http.host, () => {
+  logger.info({ url: `http://${config.http.host}:${config.http.port}` }, "api listening");
+});
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    server.close(() => void closeContext(ctx).then(() => process.exit(0)));
+  });
+}

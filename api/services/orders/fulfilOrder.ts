@@ -1,0 +1,78 @@
+// Fulfilment: one database transaction turns a paid order into delivered keys. It marks the
+// order fulfilled, sells the keys reserved for it (claiming more with FOR UPDATE SKIP LOCKED
+// if a reservation was lost), and creates one entitlement per key, whose on-chain issuance is
+// batched later by the chain worker. It is idempotent: a second run (BullMQ redelivery, a
+// crash after commit) finds the order no longer 'paid' and does nothing, so a key is
+// delivered to at most one order whatever happens. Not enough keys: the order goes to
+// refund_pending, never half-delivered.
+import { queryOne, sql, type Drizzle } from "../../store/database.ts";
+import { postRefundToLedger } from "./ledgerPostings.ts";
+
+export type FulfilOutcome = "fulfilled" | "already_done" | "manual_queue" | "refund_pending" | "not_paid";
+
+export async function fulfilOrder(db: Drizzle, orderId: string): Promise<FulfilOutcome> {
+  return db.transaction(async (tx) => {
+    const order = await queryOne<{ state: string; quantity: number; product_id: bigint; delivery_mode: string; shop_id: bigint; amount_minor: bigint; currency: string }>(
+      tx,
+      sql`SELECT o.state, o.quantity, o.product_id, o.shop_id, o.amount_minor, o.currency, p.delivery_mode
+          FROM orders o JOIN products p ON p.id = o.product_id WHERE o.id = ${orderId} FOR UPDATE OF o`,
+    );
+    if (!order) return "not_paid";
+    if (order.state === "fulfilled" || order.state === "refund_pending" || order.state === "refunded") return "already_done";
+    if (order.state !== "paid") return "not_paid";
+    // Manual delivery: the order waits, paid, in the merchant's queue (deliverManualOrder).
+    if (order.delivery_mode === "manual") return "manual_queue";
+
+    const sold = await queryOne<{ count: number | string }>(
+      tx,
+      sql`WITH sold AS (
+            UPDATE keys SET status = 'sold', sold_at = now(), reserved_until = NULL
+            WHERE order_id = ${orderId} AND status = 'reserved'
+            RETURNING id, shop_id, product_id, batch_id
+          )
+          SELECT count(*) AS count FROM sold`,
+    );
+    let count = Number(sold!.count);
+    if (count < order.quantity) count += await claimMore(tx, orderId, order.product_id, order.quantity - count);
+    if (count < order.quantity) {
+      // Release what was taken and send the order to the refund path.
+      await tx.execute(sql`UPDATE keys SET status = 'available', order_id = NULL, sold_at = NULL WHERE order_id = ${orderId}`);
+      await tx.execute(sql`UPDATE orders SET state = 'refund_pending', refund_reason = 'out_of_stock' WHERE id = ${orderId}`);
+      await postRefundToLedger(tx, {
+        orderId,
+        shopId: BigInt(order.shop_id),
+        amountMinor: BigInt(order.amount_minor),
+        currency: order.currency,
+        reason: "out_of_stock",
+      });
+      return "refund_pending";
+    }
+    await tx.execute(
+      // A product that cannot be resold is revealed at delivery (the instant 发卡 experience),
+      // which is redemption; a resellable one stays sealed until its owner reveals it.
+      sql`INSERT INTO entitlements (key_id, order_id, shop_id, product_id, batch_id, owner_account_id, state, revealed_at, redeem_state)
+          SELECT k.id, ${orderId}, k.shop_id, k.product_id, k.batch_id, o.buyer_account_id,
+                 CASE WHEN p.resale_allowed THEN 'sealed' ELSE 'redeemed' END,
+                 CASE WHEN p.resale_allowed THEN NULL ELSE now() END,
+                 CASE WHEN p.resale_allowed THEN NULL ELSE 'pending' END
+          FROM keys k JOIN orders o ON o.id = k.order_id JOIN products p ON p.id = k.product_id
+          WHERE k.order_id = ${orderId} AND k.status = 'sold'
+          ON CONFLICT (key_id) DO NOTHING`,
+    );
+    await tx.execute(sql`UPDATE orders SET state = 'fulfilled', fulfilled_at = now() WHERE id = ${orderId}`);
+    return "fulfilled";
+  });
+}
+
+async function claimMore(tx: Drizzle, orderId: string, productId: bigint, missing: number): Promise<number> {
+  const claimed = await queryOne<{ count: number | string }>(
+    tx,
+    sql`WITH claimed AS (
+          UPDATE keys SET status = 'sold', order_id = ${orderId}, sold_at = now()
+          WHERE id IN (SELECT id FROM keys WHERE product_id = ${productId} AND status = 'available'
+                       ORDER BY id LIMIT ${missing} FOR UPDATE SKIP LOCKED)
+          RETURNING id
+        ) SELECT count(*) AS count FROM claimed`,
+  );
+  return Number(claimed!.count);
+}

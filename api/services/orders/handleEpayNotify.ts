@@ -1,0 +1,51 @@
+// An EPay asynchronous notification, checked in this order, each failure a 4xx that writes
+// nothing: the shop exists and has EPay configured; the pid is the shop's; the signature
+// verifies under the shop's merchant key (MD5 rule, constant-time); trade_status is
+// TRADE_SUCCESS; the order belongs to this shop; the amount is exactly the order's. Only then
+// is the payment recorded (exactly once per trade_no) and, if accepted, fulfilment enqueued.
+import { createHash } from "node:crypto";
+import { AppError } from "../../errors.ts";
+import type { MasterKeyRing } from "../../keys/masterKeys.ts";
+import { parseEpayMoney, verifyEpaySignature, type EpayParams } from "../../payments/epay.ts";
+import type { Drizzle } from "../../store/database.ts";
+import { getEpaySettings } from "../shops/epaySettings.ts";
+import { acceptPayment, type PaymentOutcome } from "./acceptPayment.ts";
+import { getOrderRecord } from "./orderRecord.ts";
+
+export async function handleEpayNotify(
+  db: Drizzle,
+  ring: MasterKeyRing,
+  settings: { platformFeeBps: number },
+  shopId: bigint,
+  params: EpayParams,
+): Promise<{ outcome: PaymentOutcome; orderId: string }> {
+  const epay = await getEpaySettings(db, ring, shopId).catch((error: unknown) => {
+    throw new AppError("not_found", "This shop does not accept EPay notifications.", { cause: error });
+  });
+  if (params.pid !== epay.pid) throw new AppError("invalid_signature", "pid does not match this shop's EPay merchant id.");
+  if (!verifyEpaySignature(params, epay.key)) {
+    throw new AppError("invalid_signature", "The notification's sign does not verify (EPay MD5 rule: sorted k=v&k=v + merchant key).");
+  }
+  if (params.trade_status !== "TRADE_SUCCESS") {
+    throw new AppError("bad_request", `trade_status is "${params.trade_status ?? ""}"; only TRADE_SUCCESS is accepted.`);
+  }
+  const orderId = params.out_trade_no ?? "";
+  const tradeNo = params.trade_no ?? "";
+  if (!tradeNo || tradeNo.length > 128) throw new AppError("bad_request", "trade_no is missing or longer than 128 characters.");
+  const order = await getOrderRecord(db, orderId);
+  if (!order || order.shopId !== shopId) throw new AppError("not_found", `No order ${orderId} in this shop.`);
+  const amountMinor = parseEpayMoney(params.money ?? "");
+  if (amountMinor === undefined || amountMinor !== order.amountMinor) {
+    throw new AppError("amount_mismatch", `money ${params.money ?? "(missing)"} is not the order's amount; nothing was recorded.`);
+  }
+  const payloadSha256 = createHash("sha256").update(JSON.stringify(Object.entries(params).sort())).digest();
+  const { outcome } = await acceptPayment(db, settings, {
+    orderId,
+    provider: "epay",
+    providerRef: tradeNo,
+    amountMinor,
+    currency: order.currency,
+    payloadSha256,
+  });
+  return { outcome, orderId };
+}

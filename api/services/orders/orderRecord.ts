@@ -1,0 +1,57 @@
+import { queryOne, sql, type Drizzle } from "../../store/database.ts";
+
+export type OrderState = "awaiting_payment" | "paid" | "fulfilled" | "expired" | "refund_pending" | "refunded" | "failed";
+
+export type OrderRecord = {
+  id: string;
+  shopId: bigint;
+  productId: bigint;
+  buyerAccountId: bigint | null;
+  contact: string | null;
+  queryPasswordHash: Buffer | null;
+  quantity: number;
+  unitPriceMinor: bigint;
+  amountMinor: bigint;
+  currency: string;
+  state: OrderState;
+  paymentMethod: "epay" | "chain";
+  expiresAt: Date;
+  paidAt: Date | null;
+  fulfilledAt: Date | null;
+  refundReason: string | null;
+  createdAt: Date;
+};
+
+type OrderRow = {
+  id: string; shop_id: bigint; product_id: bigint; buyer_account_id: bigint | null; contact: string | null;
+  query_password_hash: Buffer | null; quantity: number; unit_price_minor: bigint; amount_minor: bigint; currency: string;
+  state: OrderState; payment_method: "epay" | "chain"; expires_at: Date; paid_at: Date | null; fulfilled_at: Date | null;
+  refund_reason: string | null; created_at: Date;
+};
+
+export function orderRecord(row: OrderRow): OrderRecord {
+  return {
+    id: row.id,
+    shopId: BigInt(row.shop_id),
+    productId: BigInt(row.product_id),
+    buyerAccountId: row.buyer_account_id === null ? null : BigInt(row.buyer_account_id),
+    contact: row.contact,
+    queryPasswordHash: row.query_password_hash ? Buffer.from(row.query_password_hash) : null,
+    quantity: row.quantity,
+    unitPriceMinor: BigInt(row.unit_price_minor),
+    amountMinor: BigInt(row.amount_minor),
+    currency: row.currency,
+    state: row.state,
+    paymentMethod: row.payment_method,
+    expiresAt: new Date(row.expires_at),
+    paidAt: row.paid_at ? new Date(row.paid_at) : null,
+    fulfilledAt: row.fulfilled_at ? new Date(row.fulfilled_at) : null,
+    refundReason: row.refund_reason,
+    createdAt: new Date(row.created_at),
+  };
+}
+
+export async function getOrderRecord(db: Drizzle, orderId: string): Promise<OrderRecord | undefined> {
+  const row = await queryOne<OrderRow>(db, sql`SELECT * FROM orders WHERE id = ${orderId}`);
+  return row ? orderRecord(row) : undefined;
+}

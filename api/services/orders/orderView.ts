@@ -1,0 +1,94 @@
+// What a buyer sees of an order: state, amounts, and once fulfilled, each key with its
+// entitlement. Codes are decrypted only here, only for the order's owner, and only for
+// entitlements that are revealed (redeemed): a sealed entitlement's code stays sealed.
+import { decryptSecret, keyAad } from "../../keys/envelope.ts";
+import type { MasterKeyRing } from "../../keys/masterKeys.ts";
+import { queryRows, sql, type Drizzle } from "../../store/database.ts";
+import { loadShopDataKey as shopDataKey } from "../../keys/shopDataKey.ts";
+import type { OrderRecord } from "./orderRecord.ts";
+
+export type OrderItemView = {
+  entitlementId: string;
+  keyId: string;
+  batchId: string;
+  leafIndex: number;
+  state: "sealed" | "redeemed" | "revoked";
+  code: string | null;
+  tokenId: string | null;
+  issueState: string;
+  issueTx: string | null;
+  certificateUrl: string;
+};
+
+export type OrderView = {
+  id: string;
+  state: OrderRecord["state"];
+  shopId: string;
+  productId: string;
+  productName: string;
+  quantity: number;
+  unitPriceMinor: string;
+  amountMinor: string;
+  currency: string;
+  paymentMethod: OrderRecord["paymentMethod"];
+  contact: string | null;
+  expiresAt: string;
+  paidAt: string | null;
+  fulfilledAt: string | null;
+  refundReason: string | null;
+  createdAt: string;
+  items: OrderItemView[];
+};
+
+type ItemRow = {
+  entitlement_id: bigint; key_id: bigint; batch_id: bigint; leaf_index: number; shop_id: bigint; state: OrderItemView["state"];
+  token_id: string | null; issue_state: string; issue_tx: string | null; ciphertext: Buffer;
+};
+
+export async function buildOrderView(db: Drizzle, ring: MasterKeyRing, order: OrderRecord, productName: string): Promise<OrderView> {
+  const items: OrderItemView[] = [];
+  if (order.state === "fulfilled") {
+    const rows = await queryRows<ItemRow>(
+      db,
+      sql`SELECT e.id AS entitlement_id, k.id AS key_id, k.batch_id, k.leaf_index, k.shop_id, e.state, e.token_id::text AS token_id,
+                 e.issue_state, e.issue_tx, k.ciphertext
+          FROM entitlements e JOIN keys k ON k.id = e.key_id
+          WHERE e.order_id = ${order.id} ORDER BY k.id`,
+    );
+    const dataKey = rows.length ? await shopDataKey(db, ring, order.shopId) : undefined;
+    for (const row of rows) {
+      const position = { shopId: BigInt(row.shop_id), batchId: BigInt(row.batch_id), leafIndex: row.leaf_index };
+      items.push({
+        entitlementId: String(row.entitlement_id),
+        keyId: String(row.key_id),
+        batchId: String(row.batch_id),
+        leafIndex: row.leaf_index,
+        state: row.state,
+        code: row.state === "redeemed" ? decryptSecret(dataKey!, Buffer.from(row.ciphertext), keyAad(position)) : null,
+        tokenId: row.token_id,
+        issueState: row.issue_state,
+        issueTx: row.issue_tx,
+        certificateUrl: `/api/orders/${order.id}/keys/${row.key_id}/certificate`,
+      });
+    }
+  }
+  return {
+    id: order.id,
+    state: order.state,
+    shopId: String(order.shopId),
+    productId: String(order.productId),
+    productName,
+    quantity: order.quantity,
+    unitPriceMinor: String(order.unitPriceMinor),
+    amountMinor: String(order.amountMinor),
+    currency: order.currency,
+    paymentMethod: order.paymentMethod,
+    contact: order.contact,
+    expiresAt: order.expiresAt.toISOString(),
+    paidAt: order.paidAt?.toISOString() ?? null,
+    fulfilledAt: order.fulfilledAt?.toISOString() ?? null,
+    refundReason: order.refundReason,
+    createdAt: order.createdAt.toISOString(),
+    items,
+  };
+}

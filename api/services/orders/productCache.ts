@@ -1,0 +1,37 @@
+// Checkout reads a product's limits on every order; a one-second cache saves a round trip
+// per order on the hot path. The price is never taken from here: the order statement reads
+// it from the products row itself, so a price change applies to the very next order.
+import { AppError } from "../../errors.ts";
+import { queryOne, sql, type Drizzle } from "../../store/database.ts";
+
+export type CheckoutProduct = {
+  id: bigint;
+  shopId: bigint;
+  name: string;
+  currency: string;
+  deliveryMode: "automatic" | "manual";
+  quantityMin: number;
+  quantityMax: number;
+  status: "active" | "paused";
+};
+
+const ttlMs = 1_000;
+const cacheSizeMax = 10_000;
+const cache = new Map<bigint, { product: CheckoutProduct; expiresAt: number }>();
+
+export async function checkoutProduct(db: Drizzle, productId: bigint): Promise<CheckoutProduct> {
+  const hit = cache.get(productId);
+  if (hit && hit.expiresAt > Date.now()) return hit.product;
+  const row = await queryOne<{
+    id: bigint; shop_id: bigint; name: string; currency: string; delivery_mode: "automatic" | "manual";
+    quantity_min: number; quantity_max: number; status: "active" | "paused";
+  }>(db, sql`SELECT id, shop_id, name, currency, delivery_mode, quantity_min, quantity_max, status FROM products WHERE id = ${productId}`);
+  if (!row) throw new AppError("not_found", `No product ${productId}.`);
+  const product: CheckoutProduct = {
+    id: BigInt(row.id), shopId: BigInt(row.shop_id), name: row.name, currency: row.currency, deliveryMode: row.delivery_mode,
+    quantityMin: row.quantity_min, quantityMax: row.quantity_max, status: row.status,
+  };
+  if (cache.size >= cacheSizeMax) cache.delete(cache.keys().next().value!);
+  cache.set(productId, { product, expiresAt: Date.now() + ttlMs });
+  return product;
+}

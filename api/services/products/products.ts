@@ -1,0 +1,156 @@
+// Products: what a shop sells. Prices are integer minor units with a currency. Stock is
+// derived, never stored: available keys for automatic delivery (the partial index
+// keys_available_idx makes the count cheap), manual_stock for manual delivery.
+import { AppError } from "../../errors.ts";
+import { queryOne, queryRows, sql, type Drizzle } from "../../store/database.ts";
+
+export type ProductInput = {
+  name: string;
+  description?: string;
+  category: string;
+  priceMinor: bigint;
+  currency: string;
+  deliveryMode: "automatic" | "manual";
+  quantityMin?: number;
+  quantityMax?: number;
+  lowStockThreshold?: number;
+  resaleAllowed?: boolean;
+  royaltyBps?: number;
+  manualStock?: number | null;
+};
+
+export type ProductView = {
+  id: string;
+  shopId: string;
+  name: string;
+  description: string;
+  category: string;
+  priceMinor: string;
+  currency: string;
+  deliveryMode: "automatic" | "manual";
+  quantityMin: number;
+  quantityMax: number;
+  lowStockThreshold: number;
+  resaleAllowed: boolean;
+  royaltyBps: number;
+  status: "active" | "paused";
+  stock: number | null;
+  lowStock: boolean;
+  pendingKeys: number;
+};
+
+type ProductRow = {
+  id: bigint;
+  shop_id: bigint;
+  name: string;
+  description: string;
+  category: string;
+  price_minor: bigint;
+  currency: string;
+  delivery_mode: "automatic" | "manual";
+  quantity_min: number;
+  quantity_max: number;
+  low_stock_threshold: number;
+  resale_allowed: boolean;
+  royalty_bps: number;
+  status: "active" | "paused";
+  manual_stock: number | null;
+  available: number | string;
+  pending: number | string;
+};
+
+export function productView(row: ProductRow): ProductView {
+  const stock = row.delivery_mode === "manual" ? row.manual_stock : Number(row.available);
+  return {
+    id: String(row.id),
+    shopId: String(row.shop_id),
+    name: row.name,
+    description: row.description,
+    category: row.category,
+    priceMinor: String(row.price_minor),
+    currency: row.currency,
+    deliveryMode: row.delivery_mode,
+    quantityMin: row.quantity_min,
+    quantityMax: row.quantity_max,
+    lowStockThreshold: row.low_stock_threshold,
+    resaleAllowed: row.resale_allowed,
+    royaltyBps: row.royalty_bps,
+    status: row.status,
+    stock,
+    lowStock: stock !== null && stock <= row.low_stock_threshold,
+    pendingKeys: Number(row.pending),
+  };
+}
+
+const productSelect = sql.raw(`p.*,
+  (SELECT count(*) FROM keys k WHERE k.product_id = p.id AND k.status = 'available') AS available,
+  (SELECT count(*) FROM keys k WHERE k.product_id = p.id AND k.status = 'pending') AS pending`);
+
+export async function createProduct(db: Drizzle, shopId: bigint, input: ProductInput): Promise<ProductView> {
+  assertQuantities(input.quantityMin ?? 1, input.quantityMax ?? 10);
+  const row = await queryOne<{ id: bigint }>(
+    db,
+    sql`INSERT INTO products (shop_id, name, description, category, price_minor, currency, delivery_mode, quantity_min,
+          quantity_max, low_stock_threshold, resale_allowed, royalty_bps, manual_stock)
+        VALUES (${shopId}, ${input.name}, ${input.description ?? ""}, ${input.category}, ${input.priceMinor}, ${input.currency},
+          ${input.deliveryMode}, ${input.quantityMin ?? 1}, ${input.quantityMax ?? 10}, ${input.lowStockThreshold ?? 10},
+          ${input.resaleAllowed ?? false}, ${input.royaltyBps ?? 0}, ${input.manualStock ?? null})
+        RETURNING id`,
+  );
+  return getProduct(db, row!.id);
+}
+
+export async function updateProduct(
+  db: Drizzle,
+  productId: bigint,
+  changes: Partial<ProductInput> & { status?: "active" | "paused" },
+): Promise<ProductView> {
+  const current = await getProduct(db, productId);
+  assertQuantities(changes.quantityMin ?? current.quantityMin, changes.quantityMax ?? current.quantityMax);
+  await db.execute(sql`UPDATE products SET
+      name = ${changes.name ?? current.name},
+      description = ${changes.description ?? current.description},
+      category = ${changes.category ?? current.category},
+      price_minor = ${changes.priceMinor ?? BigInt(current.priceMinor)},
+      currency = ${changes.currency ?? current.currency},
+      quantity_min = ${changes.quantityMin ?? current.quantityMin},
+      quantity_max = ${changes.quantityMax ?? current.quantityMax},
+      low_stock_threshold = ${changes.lowStockThreshold ?? current.lowStockThreshold},
+      resale_allowed = ${changes.resaleAllowed ?? current.resaleAllowed},
+      royalty_bps = ${changes.royaltyBps ?? current.royaltyBps},
+      manual_stock = ${changes.manualStock === undefined ? (current.deliveryMode === "manual" ? current.stock : null) : changes.manualStock},
+      status = ${changes.status ?? current.status},
+      updated_at = now()
+    WHERE id = ${productId}`);
+  return getProduct(db, productId);
+}
+
+export async function getProduct(db: Drizzle, productId: bigint): Promise<ProductView> {
+  const row = await queryOne<ProductRow>(db, sql`SELECT ${productSelect} FROM products p WHERE p.id = ${productId}`);
+  if (!row) throw new AppError("not_found", `No product ${productId}.`);
+  return productView(row);
+}
+
+export async function listProducts(
+  db: Drizzle,
+  shopId: bigint,
+  options: { includePaused: boolean; category?: string },
+): Promise<ProductView[]> {
+  const rows = await queryRows<ProductRow>(
+    db,
+    sql`SELECT ${productSelect} FROM products p
+        WHERE p.shop_id = ${shopId}
+          ${options.includePaused ? sql`` : sql`AND p.status = 'active'`}
+          ${options.category ? sql`AND p.category = ${options.category}` : sql``}
+        ORDER BY p.id LIMIT 500`,
+  );
+  return rows.map(productView);
+}
+
+function assertQuantities(min: number, max: number): void {
+  if (max < min) {
+    throw new AppError("validation_failed", `quantityMax (${max}) must be at least quantityMin (${min}).`, {
+      details: [{ path: "quantityMax", message: "must be >= quantityMin" }],
+    });
+  }
+}

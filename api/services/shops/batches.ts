@@ -1,0 +1,35 @@
+// Batches as the merchant and auditors see them: size, root, anchoring state and transaction.
+import { queryRows, sql, type Drizzle } from "../../store/database.ts";
+
+export type BatchView = {
+  id: string; productId: string; keyCount: number; root: string | null; anchorState: string; anchorTx: string | null;
+  anchorBlock: string | null; anchoredAt: string | null; createdAt: string; sold: number; available: number;
+};
+
+export async function listBatches(db: Drizzle, filter: { shopId?: bigint; limit: number; beforeId?: bigint }): Promise<BatchView[]> {
+  const rows = await queryRows<{
+    id: bigint; product_id: bigint; key_count: number; root: Buffer | null; anchor_state: string; anchor_tx: string | null;
+    anchor_block: bigint | null; anchored_at: Date | null; created_at: Date; sold: string | number; available: string | number;
+  }>(
+    db,
+    sql`SELECT b.*, (SELECT count(*) FROM keys k WHERE k.batch_id = b.id AND k.status = 'sold') AS sold,
+               (SELECT count(*) FROM keys k WHERE k.batch_id = b.id AND k.status = 'available') AS available
+        FROM batches b WHERE true
+        ${filter.shopId !== undefined ? sql`AND b.shop_id = ${filter.shopId}` : sql``}
+        ${filter.beforeId !== undefined ? sql`AND b.id < ${filter.beforeId}` : sql``}
+        ORDER BY b.id DESC LIMIT ${filter.limit}`,
+  );
+  return rows.map((row) => ({
+    id: String(row.id),
+    productId: String(row.product_id),
+    keyCount: row.key_count,
+    root: row.root ? `0x${Buffer.from(row.root).toString("hex")}` : null,
+    anchorState: row.anchor_state,
+    anchorTx: row.anchor_tx,
+    anchorBlock: row.anchor_block === null ? null : String(row.anchor_block),
+    anchoredAt: row.anchored_at ? new Date(row.anchored_at).toISOString() : null,
+    createdAt: new Date(row.created_at).toISOString(),
+    sold: Number(row.sold),
+    available: Number(row.available),
+  }));
+}
