@@ -1,0 +1,82 @@
+// Deploys the whole platform (registry, entitlement token, payment router, test stablecoin,
+// ledger anchor) and waits for every receipt. Role holders are constructor arguments, so each
+// contract is one transaction and is usable as soon as its receipt is in.
+import type { Abi, Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
+import { loadArtifact, type BenchContractName, type ContractName } from "./contracts.ts";
+
+export type DeployPlatformParameters = {
+  /** DEFAULT_ADMIN_ROLE everywhere; owner of the test stablecoin. */
+  admin: Address;
+  /** OPERATOR_ROLE of the entitlement token (issue, redeem, revoke, custodial records). */
+  operator: Address;
+  /** ISSUER_ROLE of the registry (anchors batch roots). */
+  issuer: Address;
+  /** The custody address of the entitlement token (fixed for its life). */
+  custodian: Address;
+  /** Receives every payment made through the payment router. */
+  treasury: Address;
+  /** ANCHOR_ROLE of the ledger anchor. */
+  ledgerAnchorer: Address;
+};
+
+export type DeployPlatformReturnType = {
+  registry: Address;
+  entitlement: Address;
+  payment: Address;
+  stablecoin: Address;
+  ledgerAnchor: Address;
+  /** The block of the first deployment: where an indexer starts. */
+  deploymentBlock: bigint;
+};
+
+export type DeployWalletClient = WalletClient<Transport, Chain | undefined, Account>;
+
+/** Deploys one compiled contract and returns its address and block once mined. */
+export async function deployContract(
+  walletClient: DeployWalletClient,
+  publicClient: PublicClient,
+  name: ContractName | BenchContractName,
+  args: readonly unknown[],
+): Promise<{ address: Address; blockNumber: bigint; transactionHash: Hex }> {
+  const { abi, bytecode } = loadArtifact(name);
+  const hash = await walletClient.deployContract({
+    abi: abi as Abi,
+    bytecode,
+    args: args as unknown[],
+    account: walletClient.account,
+    chain: walletClient.chain ?? null,
+  });
+  const receipt = await publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success" || !receipt.contractAddress) {
+    throw new Error(`Deploying ${name} failed (transaction ${hash}, status ${receipt.status}).`);
+  }
+  return { address: receipt.contractAddress, blockNumber: receipt.blockNumber, transactionHash: hash };
+}
+
+export async function deployPlatform(
+  walletClient: DeployWalletClient,
+  publicClient: PublicClient,
+  parameters: DeployPlatformParameters,
+): Promise<DeployPlatformReturnType> {
+  const { admin, operator, issuer, custodian, treasury, ledgerAnchorer } = parameters;
+  // Sequential on purpose: each send takes the next nonce of one account, and the entitlement
+  // token needs the registry's address.
+  const registry = await deployContract(walletClient, publicClient, "KeyRegistry", [admin, issuer]);
+  const entitlement = await deployContract(walletClient, publicClient, "EntitlementToken", [
+    admin,
+    operator,
+    registry.address,
+    custodian,
+  ]);
+  const payment = await deployContract(walletClient, publicClient, "PaymentRouter", [admin, treasury]);
+  const stablecoin = await deployContract(walletClient, publicClient, "TestStablecoin", [admin]);
+  const ledgerAnchor = await deployContract(walletClient, publicClient, "LedgerAnchor", [admin, ledgerAnchorer]);
+  return {
+    registry: registry.address,
+    entitlement: entitlement.address,
+    payment: payment.address,
+    stablecoin: stablecoin.address,
+    ledgerAnchor: ledgerAnchor.address,
+    deploymentBlock: registry.blockNumber,
+  };
+}

@@ -1,0 +1,687 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {ERC2981} from "@openzeppelin/contracts/token/common/ERC2981.sol";
+import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
+import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
+import {IERC721Metadata} from "@openzeppelin/contracts/token/ERC721/extensions/IERC721Metadata.sol";
+import {ERC721Utils} from "@openzeppelin/contracts/token/ERC721/utils/ERC721Utils.sol";
+import {IERC721Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
+import {IKeyRegistry} from "./interfaces/IKeyRegistry.sol";
+import {IERC5192} from "./interfaces/IERC5192.sol";
+import {PackedMultiProof} from "./libraries/PackedMultiProof.sol";
+
+/**
+ * @title EntitlementToken ("Keyledger Entitlement", KLE)
+ * @notice One ERC-721 token per sold card key. Issuing proves, with one Merkle multiproof per call,
+ * that every key's leaf is in its batch's root anchored in the {KeyRegistry}, and refuses a leaf
+ * issued before. Redeeming (revealing the code) locks the token for good (ERC-5192); revoking
+ * locks it too. Locked and revoked tokens can never move again.
+ *
+ * @dev Storage design (the gas goals drive it; docs/contracts.md has the figures):
+ * - Token ids are sequential from 1 and each `issue` call mints one consecutive run
+ *   (ERC721A-style): the run's owner and batch are stored once, at the run's first id.
+ * - `_tokenFlags` keeps 4 bits per token, 56 tokens per word, plus a 32-bit header in the top bits:
+ *   RUN_START (the token begins a run), OWNER_SET (the token has its own owner slot because it was
+ *   transferred or approved), LOCKED (redeemed or revoked), REVOKED. The header of word `w` is the
+ *   first id of the run that contains token `w * 56`. So the run of any token is found in the
+ *   token's own word, with no backward scan: that keeps a transfer out of the middle of a run
+ *   well below 100,000 gas, and every word that holds a minted token is non-zero, so a later
+ *   write into it never pays for a new slot.
+ * - One word of flags answers "is it locked, revoked, still in its run owner's hands?" for 56
+ *   tokens at once, which is what makes batched redemption and custodial-transfer records cheap.
+ * - Token ids stay below 2^32 (the header's width): {MAX_TOKEN_ID}.
+ *
+ * Transfers are deliberately not pausable: the pause stops the platform's own powers (issue,
+ * redeem, revoke, custodial records), never a holder's right to move an unlocked token.
+ */
+contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, AccessControl, Pausable, ERC2981 {
+    /// @notice May issue, redeem, revoke, record custodial transfers and set batch royalties.
+    bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
+
+    /// @notice Upper bound of leaves per {issue} call (bounds the loops and the memory used).
+    uint256 public constant MAX_LEAVES_PER_ISSUE = 512;
+    /// @notice Upper bound of tokens per {redeem}, {revoke} or {recordCustodialTransfers} call.
+    uint256 public constant MAX_TOKENS_PER_CALL = 512;
+    /// @notice Token ids must fit the 32-bit run-start header of `_tokenFlags`.
+    uint256 public constant MAX_TOKEN_ID = type(uint32).max;
+
+    string private constant NAME = "Keyledger Entitlement";
+    string private constant SYMBOL = "KLE";
+
+    uint256 private constant TOKENS_PER_WORD = 56;
+    uint256 private constant HEADER_SHIFT = 224;
+    uint256 private constant NIBBLE = 0xF;
+    uint256 private constant RUN_START = 1;
+    uint256 private constant OWNER_SET = 2;
+    uint256 private constant LOCKED = 4;
+    uint256 private constant REVOKED = 8;
+    /// @dev The RUN_START bit of each of the 56 nibbles.
+    uint256 private constant RUN_START_BITS = 0x11111111111111111111111111111111111111111111111111111111;
+    /// @dev keccak256("Transfer(address,address,uint256)").
+    bytes32 private constant TRANSFER_EVENT = 0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef;
+
+    IKeyRegistry private immutable _registry;
+    address private immutable _custodian;
+
+    uint256 private _nextTokenId = 1;
+    string private _baseTokenURI;
+
+    /// @dev First id of a run => owner (low 160 bits) | batch id (bits 160..223).
+    mapping(uint256 runStart => uint256 packed) private _runs;
+    /// @dev The token's own owner; meaningful only when its OWNER_SET flag is on.
+    mapping(uint256 tokenId => address owner) private _tokenOwners;
+    /// @dev See the contract's storage notes: 56 nibbles of flags + a 32-bit run-start header.
+    mapping(uint256 word => uint256 flags) private _tokenFlags;
+    /// @dev Per batch, a bitmap of issued leaf indexes.
+    mapping(uint64 batchId => mapping(uint256 word => uint256 bits)) private _issuedLeaves;
+    mapping(address owner => uint256 balance) private _balances;
+    /// @dev Only tokens with OWNER_SET can carry an approval ({approve} sets it), so a transfer of
+    /// a token still in its run never needs to read or clear this slot.
+    mapping(uint256 tokenId => address approved) private _tokenApprovals;
+    mapping(address owner => mapping(address operator => bool approved)) private _operatorApprovals;
+    mapping(uint64 batchId => RoyaltyInfo royalty) private _batchRoyalties;
+
+    /**
+     * @notice Tokens `firstTokenId` .. `firstTokenId + count - 1` were issued for batch `batchId`.
+     * @param leafIndexes `count` big-endian uint32 values: token `firstTokenId + i` is the key at
+     * leaf index `leafIndexes[4i .. 4i+4]` of the batch.
+     */
+    event EntitlementsIssued(uint64 indexed batchId, uint256 firstTokenId, uint256 count, bytes leafIndexes);
+    /// @notice The tokens' codes were revealed; each was locked (see the ERC-5192 {Locked} events).
+    event EntitlementsRedeemed(uint256[] tokenIds);
+    /// @notice The tokens were revoked (and locked); `reasonHash` points at the off-chain reason.
+    event EntitlementsRevoked(uint256[] tokenIds, bytes32 reasonHash);
+    /// @notice The custodian records that custodial holder `fromHolder` sold the token to `toHolder`
+    /// (pseudonymous platform account ids); the token itself stays with the custodian.
+    event CustodialTransferRecorded(uint256 indexed tokenId, bytes32 fromHolder, bytes32 toHolder);
+    /// @notice Tokens of batch `batchId` pay `basisPoints` / 10,000 of a sale to `receiver`
+    /// (a zero receiver removes the batch's royalty: the default applies again).
+    event RoyaltySet(uint64 indexed batchId, address receiver, uint96 basisPoints);
+    /// @notice The royalty for tokens whose batch has none changed.
+    event DefaultRoyaltySet(address receiver, uint96 basisPoints);
+    /// @notice The base of every token URI changed.
+    event BaseURIChanged(string baseURI);
+
+    error BatchNotAnchored(uint64 batchId);
+    error InvalidProof(uint64 batchId);
+    error LeafAlreadyIssued(uint64 batchId, uint32 leafIndex);
+    error TokenLocked(uint256 tokenId);
+    error TokenRevoked(uint256 tokenId);
+    error AlreadyRedeemed(uint256 tokenId);
+    error AlreadyRevoked(uint256 tokenId);
+    error NotInCustody(uint256 tokenId, address owner);
+    error LengthMismatch(uint256 expected, uint256 actual);
+    error EmptyList();
+    error TooMany(uint256 count, uint256 max);
+    error TokenIdSpaceExhausted(uint256 lastTokenId, uint256 max);
+    error RoyaltyTooHigh(uint96 basisPoints, uint96 max);
+    error ZeroAddress();
+
+    /**
+     * @param admin Holds DEFAULT_ADMIN_ROLE: roles, pause, base URI, default royalty.
+     * @param operator Holds OPERATOR_ROLE from the start.
+     * @param registry_ The KeyRegistry whose roots issuance checks; part of every leaf.
+     * @param custodian_ The platform's custody address; fixed for the contract's life because
+     * {recordCustodialTransfers} and the platform's books depend on it.
+     */
+    constructor(address admin, address operator, IKeyRegistry registry_, address custodian_) {
+        if (
+            admin == address(0) || operator == address(0) || address(registry_) == address(0)
+                || custodian_ == address(0)
+        ) revert ZeroAddress();
+        _registry = registry_;
+        _custodian = custodian_;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(OPERATOR_ROLE, operator);
+    }
+
+    // ---------------------------------------------------------------- issuance
+
+    /**
+     * @notice Issues one token per key: token `firstTokenId + i` to `to` for leaf `leafIndexes[i]`.
+     * @param leafIndexes The keys' leaf indexes, in the order getMultiProof() returns the leaves.
+     * @param commitments The keys' commitments, same order.
+     * @param proof The multiproof's sibling hashes.
+     * @param proofFlags The multiproof's flags packed as bits (see {PackedMultiProof}).
+     * @dev Each leaf is recomputed with `block.chainid` and the registry's address, so a proof
+     * made for another chain, registry, shop or batch never verifies.
+     * Requirements:
+     * - the caller holds OPERATOR_ROLE and the contract is not paused;
+     * - 1 to {MAX_LEAVES_PER_ISSUE} leaves, as many commitments as leaf indexes, `to` not zero;
+     * - the batch is anchored and the multiproof proves every leaf against its root;
+     * - no leaf was issued before (nor appears twice in the call).
+     */
+    function issue(
+        uint64 shopId,
+        uint64 batchId,
+        address to,
+        uint32[] calldata leafIndexes,
+        bytes32[] calldata commitments,
+        bytes32[] calldata proof,
+        uint256[] calldata proofFlags
+    ) external onlyRole(OPERATOR_ROLE) whenNotPaused returns (uint256) {
+        _checkListLength(leafIndexes.length, MAX_LEAVES_PER_ISSUE);
+        if (commitments.length != leafIndexes.length) revert LengthMismatch(leafIndexes.length, commitments.length);
+        if (to == address(0)) revert ERC721InvalidReceiver(address(0));
+        {
+            bytes32[] memory leaves = _leavesOf(shopId, batchId, leafIndexes, commitments);
+            _verifyProof(batchId, leaves, proof, proofFlags);
+        }
+        _markIssued(batchId, leafIndexes);
+        uint256 firstTokenId = _mintRun(to, batchId, leafIndexes.length);
+        emit EntitlementsIssued(batchId, firstTokenId, leafIndexes.length, _packLeafIndexes(leafIndexes));
+        return firstTokenId;
+    }
+
+    /// @notice Whether the key at `leafIndex` of batch `batchId` has been issued.
+    function isIssued(uint64 batchId, uint32 leafIndex) external view returns (bool) {
+        return (_issuedLeaves[batchId][leafIndex >> 8] >> (leafIndex & 255)) & 1 == 1;
+    }
+
+    // ---------------------------------------------------------------- redemption and revocation
+
+    /**
+     * @notice Records that the tokens' codes were revealed: each token is locked for good.
+     * @dev Emits ERC-5192 {Locked} per token, then {EntitlementsRedeemed}.
+     * Requirements:
+     * - the caller holds OPERATOR_ROLE and the contract is not paused;
+     * - 1 to {MAX_TOKENS_PER_CALL} tokens, each existing, not revoked, not redeemed (nor listed twice).
+     */
+    function redeem(uint256[] calldata tokenIds) external onlyRole(OPERATOR_ROLE) whenNotPaused {
+        uint256 count = tokenIds.length;
+        _checkListLength(count, MAX_TOKENS_PER_CALL);
+        uint256 nextTokenId_ = _nextTokenId;
+        uint256 wordIndex = type(uint256).max;
+        uint256 flags;
+        for (uint256 i = 0; i < count; ++i) {
+            uint256 tokenId = tokenIds[i];
+            if (tokenId == 0 || tokenId >= nextTokenId_) revert ERC721NonexistentToken(tokenId);
+            uint256 tokenWord = tokenId / TOKENS_PER_WORD;
+            if (tokenWord != wordIndex) {
+                if (wordIndex != type(uint256).max) _tokenFlags[wordIndex] = flags;
+                wordIndex = tokenWord;
+                flags = _tokenFlags[tokenWord];
+            }
+            uint256 shift = (tokenId % TOKENS_PER_WORD) * 4;
+            uint256 nibble = (flags >> shift) & NIBBLE;
+            if (nibble & REVOKED != 0) revert TokenRevoked(tokenId);
+            if (nibble & LOCKED != 0) revert AlreadyRedeemed(tokenId);
+            flags |= LOCKED << shift;
+            emit Locked(tokenId);
+        }
+        _tokenFlags[wordIndex] = flags;
+        emit EntitlementsRedeemed(tokenIds);
+    }
+
+    /**
+     * @notice Revokes the tokens (a refund, a key found bad): each becomes revoked and locked.
+     * @dev Emits ERC-5192 {Locked} for each token not locked before, then {EntitlementsRevoked}.
+     * Requirements:
+     * - the caller holds OPERATOR_ROLE and the contract is not paused;
+     * - 1 to {MAX_TOKENS_PER_CALL} tokens, each existing and not revoked (nor listed twice).
+     */
+    function revoke(uint256[] calldata tokenIds, bytes32 reasonHash) external onlyRole(OPERATOR_ROLE) whenNotPaused {
+        uint256 count = tokenIds.length;
+        _checkListLength(count, MAX_TOKENS_PER_CALL);
+        uint256 nextTokenId_ = _nextTokenId;
+        uint256 wordIndex = type(uint256).max;
+        uint256 flags;
+        for (uint256 i = 0; i < count; ++i) {
+            uint256 tokenId = tokenIds[i];
+            if (tokenId == 0 || tokenId >= nextTokenId_) revert ERC721NonexistentToken(tokenId);
+            uint256 tokenWord = tokenId / TOKENS_PER_WORD;
+            if (tokenWord != wordIndex) {
+                if (wordIndex != type(uint256).max) _tokenFlags[wordIndex] = flags;
+                wordIndex = tokenWord;
+                flags = _tokenFlags[tokenWord];
+            }
+            uint256 shift = (tokenId % TOKENS_PER_WORD) * 4;
+            uint256 nibble = (flags >> shift) & NIBBLE;
+            if (nibble & REVOKED != 0) revert AlreadyRevoked(tokenId);
+            flags |= (REVOKED | LOCKED) << shift;
+            if (nibble & LOCKED == 0) emit Locked(tokenId);
+        }
+        _tokenFlags[wordIndex] = flags;
+        emit EntitlementsRevoked(tokenIds, reasonHash);
+    }
+
+    /// @inheritdoc IERC5192
+    function locked(uint256 tokenId) external view returns (bool) {
+        return _nibbleOf(tokenId) & LOCKED != 0;
+    }
+
+    /// @notice Whether the token was revoked. Reverts for a token that does not exist.
+    function isRevoked(uint256 tokenId) external view returns (bool) {
+        return _nibbleOf(tokenId) & REVOKED != 0;
+    }
+
+    // ---------------------------------------------------------------- custodial resale
+
+    /**
+     * @notice Records resales between custodial accounts: the tokens stay with the custodian and
+     * each record names the pseudonymous seller and buyer.
+     * @dev The contract checks custody and locks, not the holder chain (that `fromHolder` is the
+     * previous `toHolder`): keeping a holder per token would cost a storage slot per resale. The
+     * indexer checks the chain from the events.
+     * Requirements:
+     * - the caller holds OPERATOR_ROLE and the contract is not paused;
+     * - 1 to {MAX_TOKENS_PER_CALL} records, three lists of the same length;
+     * - each token exists, is owned by the custodian, and is neither locked nor revoked.
+     */
+    function recordCustodialTransfers(
+        uint256[] calldata tokenIds,
+        bytes32[] calldata fromHolders,
+        bytes32[] calldata toHolders
+    ) external onlyRole(OPERATOR_ROLE) whenNotPaused {
+        uint256 count = tokenIds.length;
+        _checkListLength(count, MAX_TOKENS_PER_CALL);
+        if (fromHolders.length != count) revert LengthMismatch(count, fromHolders.length);
+        if (toHolders.length != count) revert LengthMismatch(count, toHolders.length);
+        CustodyCursor memory cursor = CustodyCursor(_nextTokenId, type(uint256).max, 0, 0, address(0));
+        for (uint256 i = 0; i < count; ++i) {
+            uint256 tokenId = tokenIds[i];
+            _requireTransferableInCustody(tokenId, cursor);
+            emit CustodialTransferRecorded(tokenId, fromHolders[i], toHolders[i]);
+        }
+    }
+
+    /// @dev What {recordCustodialTransfers} remembers between tokens, so that tokens sharing a
+    /// flags word or a run read it once.
+    struct CustodyCursor {
+        uint256 nextTokenId;
+        uint256 wordIndex;
+        uint256 flags;
+        uint256 runStart;
+        address runOwner;
+    }
+
+    function _requireTransferableInCustody(uint256 tokenId, CustodyCursor memory cursor) private view {
+        if (tokenId == 0 || tokenId >= cursor.nextTokenId) revert ERC721NonexistentToken(tokenId);
+        uint256 tokenWord = tokenId / TOKENS_PER_WORD;
+        if (tokenWord != cursor.wordIndex) {
+            cursor.wordIndex = tokenWord;
+            cursor.flags = _tokenFlags[tokenWord];
+        }
+        uint256 nibble = (cursor.flags >> ((tokenId % TOKENS_PER_WORD) * 4)) & NIBBLE;
+        if (nibble & REVOKED != 0) revert TokenRevoked(tokenId);
+        if (nibble & LOCKED != 0) revert TokenLocked(tokenId);
+        address owner;
+        if (nibble & OWNER_SET != 0) {
+            owner = _tokenOwners[tokenId];
+        } else {
+            uint256 start = _runStartOf(tokenId, cursor.flags);
+            if (start != cursor.runStart) {
+                cursor.runStart = start;
+                cursor.runOwner = address(uint160(_runs[start]));
+            }
+            owner = cursor.runOwner;
+        }
+        if (owner != _custodian) revert NotInCustody(tokenId, owner);
+    }
+
+    // ---------------------------------------------------------------- ERC-721
+
+    /// @inheritdoc IERC721
+    function balanceOf(address owner) external view returns (uint256) {
+        if (owner == address(0)) revert ERC721InvalidOwner(address(0));
+        return _balances[owner];
+    }
+
+    /// @inheritdoc IERC721
+    function ownerOf(uint256 tokenId) public view returns (address owner) {
+        (owner,,) = _ownership(tokenId);
+    }
+
+    /// @inheritdoc IERC721
+    function transferFrom(address from, address to, uint256 tokenId) public {
+        _transfer(from, to, tokenId);
+    }
+
+    /// @inheritdoc IERC721
+    function safeTransferFrom(address from, address to, uint256 tokenId) external {
+        safeTransferFrom(from, to, tokenId, "");
+    }
+
+    /// @inheritdoc IERC721
+    function safeTransferFrom(address from, address to, uint256 tokenId, bytes memory data) public {
+        _transfer(from, to, tokenId);
+        ERC721Utils.checkOnERC721Received(msg.sender, from, to, tokenId, data);
+    }
+
+    /**
+     * @inheritdoc IERC721
+     * @dev A token still inside its run first gets its own owner slot (its OWNER_SET flag), so that
+     * only such tokens can carry an approval.
+     */
+    function approve(address to, uint256 tokenId) external {
+        (address owner, uint256 wordIndex, uint256 flags) = _ownership(tokenId);
+        if (msg.sender != owner && !_operatorApprovals[owner][msg.sender]) revert ERC721InvalidApprover(msg.sender);
+        uint256 shift = (tokenId % TOKENS_PER_WORD) * 4;
+        if ((flags >> shift) & OWNER_SET == 0) {
+            _tokenFlags[wordIndex] = flags | (OWNER_SET << shift);
+            _tokenOwners[tokenId] = owner;
+        }
+        _tokenApprovals[tokenId] = to;
+        emit Approval(owner, to, tokenId);
+    }
+
+    /// @inheritdoc IERC721
+    function getApproved(uint256 tokenId) external view returns (address) {
+        uint256 nibble = _nibbleOf(tokenId);
+        return nibble & OWNER_SET != 0 ? _tokenApprovals[tokenId] : address(0);
+    }
+
+    /// @inheritdoc IERC721
+    function setApprovalForAll(address operator, bool approved) external {
+        if (operator == address(0)) revert ERC721InvalidOperator(address(0));
+        _operatorApprovals[msg.sender][operator] = approved;
+        emit ApprovalForAll(msg.sender, operator, approved);
+    }
+
+    /// @inheritdoc IERC721
+    function isApprovedForAll(address owner, address operator) external view returns (bool) {
+        return _operatorApprovals[owner][operator];
+    }
+
+    /// @inheritdoc IERC721Metadata
+    function name() external pure returns (string memory) {
+        return NAME;
+    }
+
+    /// @inheritdoc IERC721Metadata
+    function symbol() external pure returns (string memory) {
+        return SYMBOL;
+    }
+
+    /// @inheritdoc IERC721Metadata
+    function tokenURI(uint256 tokenId) external view returns (string memory) {
+        _nibbleOf(tokenId); // reverts for a token that does not exist
+        string memory base = _baseTokenURI;
+        return bytes(base).length == 0 ? "" : string.concat(base, Strings.toString(tokenId));
+    }
+
+    // ---------------------------------------------------------------- royalties
+
+    /**
+     * @notice ERC-2981: the batch's royalty if it has one, else the default royalty.
+     * @dev Reverts for a token that does not exist.
+     */
+    function royaltyInfo(uint256 tokenId, uint256 salePrice)
+        public
+        view
+        override
+        returns (address receiver, uint256 amount)
+    {
+        RoyaltyInfo memory royalty = _batchRoyalties[batchOf(tokenId)];
+        if (royalty.receiver == address(0)) return super.royaltyInfo(tokenId, salePrice);
+        return (royalty.receiver, salePrice * royalty.royaltyFraction / _feeDenominator());
+    }
+
+    /**
+     * @notice Sets the royalty of every token of batch `batchId` (a batch is one product's import,
+     * so this is the product's royalty); a zero `receiver` removes it.
+     * @dev Requirements: the caller holds OPERATOR_ROLE; `basisPoints` <= 10,000.
+     */
+    function setRoyalty(uint64 batchId, address receiver, uint96 basisPoints) external onlyRole(OPERATOR_ROLE) {
+        if (basisPoints > _feeDenominator()) revert RoyaltyTooHigh(basisPoints, _feeDenominator());
+        if (receiver == address(0)) {
+            delete _batchRoyalties[batchId];
+            emit RoyaltySet(batchId, address(0), 0);
+        } else {
+            _batchRoyalties[batchId] = RoyaltyInfo(receiver, basisPoints);
+            emit RoyaltySet(batchId, receiver, basisPoints);
+        }
+    }
+
+    /**
+     * @notice Sets the royalty for tokens whose batch has none.
+     * @dev Requirements: the caller holds DEFAULT_ADMIN_ROLE; `receiver` not zero; `basisPoints` <= 10,000.
+     */
+    function setDefaultRoyalty(address receiver, uint96 basisPoints) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (basisPoints > _feeDenominator()) revert RoyaltyTooHigh(basisPoints, _feeDenominator());
+        _setDefaultRoyalty(receiver, basisPoints);
+        emit DefaultRoyaltySet(receiver, basisPoints);
+    }
+
+    // ---------------------------------------------------------------- administration and views
+
+    /// @notice Sets the base of token URIs (`tokenURI` = base + decimal id). Requirements: DEFAULT_ADMIN_ROLE.
+    function setBaseURI(string calldata baseURI) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _baseTokenURI = baseURI;
+        emit BaseURIChanged(baseURI);
+    }
+
+    /// @notice Stops issuance, redemption, revocation and custodial records. Requirements: DEFAULT_ADMIN_ROLE.
+    function pause() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _pause();
+    }
+
+    /// @notice Resumes them. Requirements: DEFAULT_ADMIN_ROLE.
+    function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _unpause();
+    }
+
+    /// @notice The batch a token was issued from. Reverts for a token that does not exist.
+    function batchOf(uint256 tokenId) public view returns (uint64) {
+        _requireExists(tokenId);
+        return uint64(_runs[_runStartOf(tokenId, _tokenFlags[tokenId / TOKENS_PER_WORD])] >> 160);
+    }
+
+    /// @notice The registry whose roots issuance checks.
+    function registry() external view returns (address) {
+        return address(_registry);
+    }
+
+    /// @notice The platform's custody address.
+    function custodian() external view returns (address) {
+        return _custodian;
+    }
+
+    /// @notice The id the next issued token gets.
+    function nextTokenId() external view returns (uint256) {
+        return _nextTokenId;
+    }
+
+    /// @notice How many tokens were ever issued (none is ever burned).
+    function totalSupply() external view returns (uint256) {
+        return _nextTokenId - 1;
+    }
+
+    /// @inheritdoc IERC165
+    function supportsInterface(bytes4 interfaceId)
+        public
+        view
+        override(AccessControl, ERC2981, IERC165)
+        returns (bool)
+    {
+        return interfaceId == type(IERC721).interfaceId || interfaceId == type(IERC721Metadata).interfaceId
+            || interfaceId == type(IERC5192).interfaceId || ERC2981.supportsInterface(interfaceId)
+            || AccessControl.supportsInterface(interfaceId);
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    function _checkListLength(uint256 count, uint256 max) private pure {
+        if (count == 0) revert EmptyList();
+        if (count > max) revert TooMany(count, max);
+    }
+
+    function _requireExists(uint256 tokenId) private view {
+        if (tokenId == 0 || tokenId >= _nextTokenId) revert ERC721NonexistentToken(tokenId);
+    }
+
+    function _nibbleOf(uint256 tokenId) private view returns (uint256) {
+        _requireExists(tokenId);
+        return (_tokenFlags[tokenId / TOKENS_PER_WORD] >> ((tokenId % TOKENS_PER_WORD) * 4)) & NIBBLE;
+    }
+
+    /// @dev The owner of an existing token, with its flags word (for callers that update it).
+    function _ownership(uint256 tokenId) private view returns (address owner, uint256 wordIndex, uint256 flags) {
+        _requireExists(tokenId);
+        wordIndex = tokenId / TOKENS_PER_WORD;
+        flags = _tokenFlags[wordIndex];
+        if ((flags >> ((tokenId % TOKENS_PER_WORD) * 4)) & OWNER_SET != 0) {
+            owner = _tokenOwners[tokenId];
+        } else {
+            owner = address(uint160(_runs[_runStartOf(tokenId, flags)]));
+        }
+    }
+
+    /**
+     * @dev The first id of the run holding `tokenId`, from the token's own flags word: the last
+     * RUN_START at or before the token in this word, else the word's header.
+     */
+    function _runStartOf(uint256 tokenId, uint256 flags) private pure returns (uint256) {
+        uint256 position = tokenId % TOKENS_PER_WORD;
+        // position * 4 + 1 <= 221, so the shift stays inside the word.
+        uint256 starts = flags & RUN_START_BITS & ((uint256(1) << (position * 4 + 1)) - 1);
+        if (starts != 0) return tokenId - position + Math.log2(starts) / 4;
+        return flags >> HEADER_SHIFT;
+    }
+
+    /// @dev Reverts unless `leaves` are all in the root anchored for `batchId`.
+    function _verifyProof(uint64 batchId, bytes32[] memory leaves, bytes32[] calldata proof, uint256[] calldata proofFlags)
+        private
+        view
+    {
+        bytes32 root = _registry.rootOf(batchId);
+        if (root == bytes32(0)) revert BatchNotAnchored(batchId);
+        (bool valid, bytes32 computed) = PackedMultiProof.processCalldata(proof, proofFlags, leaves);
+        if (!valid || computed != root) revert InvalidProof(batchId);
+    }
+
+    /// @dev Recomputes each leaf exactly as api/keys/leaf.ts does (OpenZeppelin standard leaf).
+    function _leavesOf(uint64 shopId, uint64 batchId, uint32[] calldata leafIndexes, bytes32[] calldata commitments)
+        private
+        view
+        returns (bytes32[] memory leaves)
+    {
+        uint256 count = leafIndexes.length;
+        leaves = new bytes32[](count);
+        uint256 chainId = block.chainid;
+        address registry_ = address(_registry);
+        for (uint256 i = 0; i < count; ++i) {
+            uint32 leafIndex = leafIndexes[i];
+            bytes32 commitment = commitments[i];
+            bytes32 leaf;
+            // keccak256(bytes.concat(keccak256(abi.encode(chainId, registry, shopId, batchId,
+            // leafIndex, commitment)))), written out to avoid allocating memory per leaf. The six
+            // words go just past the free memory pointer, which is left unchanged (scratch use).
+            assembly ("memory-safe") {
+                let buffer := mload(0x40)
+                mstore(buffer, chainId)
+                mstore(add(buffer, 0x20), registry_)
+                mstore(add(buffer, 0x40), shopId)
+                mstore(add(buffer, 0x60), batchId)
+                mstore(add(buffer, 0x80), leafIndex)
+                mstore(add(buffer, 0xa0), commitment)
+                mstore(0x00, keccak256(buffer, 0xc0))
+                leaf := keccak256(0x00, 0x20)
+            }
+            leaves[i] = leaf;
+        }
+    }
+
+    /// @dev Sets each leaf's bit in the batch's bitmap, refusing one set before; one storage
+    /// write per bitmap word touched.
+    function _markIssued(uint64 batchId, uint32[] calldata leafIndexes) private {
+        mapping(uint256 => uint256) storage bitmap = _issuedLeaves[batchId];
+        uint256 count = leafIndexes.length;
+        uint256 wordIndex = type(uint256).max;
+        uint256 bits;
+        for (uint256 i = 0; i < count; ++i) {
+            uint32 leafIndex = leafIndexes[i];
+            uint256 leafWord = leafIndex >> 8;
+            if (leafWord != wordIndex) {
+                if (wordIndex != type(uint256).max) bitmap[wordIndex] = bits;
+                wordIndex = leafWord;
+                bits = bitmap[leafWord];
+            }
+            uint256 bit = uint256(1) << (leafIndex & 255);
+            if (bits & bit != 0) revert LeafAlreadyIssued(batchId, leafIndex);
+            bits |= bit;
+        }
+        bitmap[wordIndex] = bits;
+    }
+
+    /// @dev Mints ids `first` .. `first + count - 1` to `to` as one run.
+    function _mintRun(address to, uint64 batchId, uint256 count) private returns (uint256 first) {
+        first = _nextTokenId;
+        // Cannot overflow: first < 2^32 and count <= MAX_LEAVES_PER_ISSUE.
+        uint256 last = first + count - 1;
+        if (last > MAX_TOKEN_ID) revert TokenIdSpaceExhausted(last, MAX_TOKEN_ID);
+        _runs[first] = uint256(uint160(to)) | (uint256(batchId) << 160);
+        uint256 firstWord = first / TOKENS_PER_WORD;
+        _tokenFlags[firstWord] |= RUN_START << ((first % TOKENS_PER_WORD) * 4);
+        // Every later word the run reaches holds no minted token yet (ids only grow), so it is
+        // written whole: its header names this run.
+        unchecked {
+            // Bounded by last < 2^32.
+            for (uint256 word = firstWord + 1; word * TOKENS_PER_WORD <= last; ++word) {
+                _tokenFlags[word] = first << HEADER_SHIFT;
+            }
+            // Cannot overflow: a balance never exceeds the number of ids (< 2^32).
+            _balances[to] += count;
+        }
+        _nextTokenId = last + 1;
+        bytes32 signature = TRANSFER_EVENT;
+        assembly ("memory-safe") {
+            let receiver := and(to, 0xffffffffffffffffffffffffffffffffffffffff)
+            for { let id := first } iszero(gt(id, last)) { id := add(id, 1) } {
+                log4(0, 0, signature, 0, receiver, id)
+            }
+        }
+    }
+
+    /// @dev Packs the leaf indexes as big-endian uint32s for {EntitlementsIssued}.
+    function _packLeafIndexes(uint32[] calldata leafIndexes) private pure returns (bytes memory packed) {
+        uint256 count = leafIndexes.length;
+        packed = new bytes(count * 4);
+        for (uint256 i = 0; i < count; ++i) {
+            uint32 leafIndex = leafIndexes[i];
+            // Writes 32 bytes of which the last 28 are zero; going forward, each write's zeros are
+            // overwritten by the next one, and the last write's zeros land in unused memory past
+            // the array, which is never read as part of it.
+            assembly ("memory-safe") {
+                mstore(add(add(packed, 0x20), mul(i, 4)), shl(224, leafIndex))
+            }
+        }
+    }
+
+    /**
+     * @dev Moves `tokenId` from `from` to `to` for the caller, after the ERC-721 checks and the
+     * lock checks. A token still in its run gets its own owner slot (OWNER_SET); nothing else in
+     * the run changes, which is what keeps a withdrawal from the middle of a run cheap.
+     */
+    function _transfer(address from, address to, uint256 tokenId) private {
+        if (to == address(0)) revert ERC721InvalidReceiver(address(0));
+        _requireExists(tokenId);
+        uint256 wordIndex = tokenId / TOKENS_PER_WORD;
+        uint256 shift = (tokenId % TOKENS_PER_WORD) * 4;
+        uint256 flags = _tokenFlags[wordIndex];
+        uint256 nibble = (flags >> shift) & NIBBLE;
+        if (nibble & REVOKED != 0) revert TokenRevoked(tokenId);
+        if (nibble & LOCKED != 0) revert TokenLocked(tokenId);
+        bool ownerSet = nibble & OWNER_SET != 0;
+        address owner = ownerSet ? _tokenOwners[tokenId] : address(uint160(_runs[_runStartOf(tokenId, flags)]));
+        if (owner != from) revert ERC721IncorrectOwner(from, tokenId, owner);
+        address approved = ownerSet ? _tokenApprovals[tokenId] : address(0);
+        if (msg.sender != owner && approved != msg.sender && !_operatorApprovals[owner][msg.sender]) {
+            revert ERC721InsufficientApproval(msg.sender, tokenId);
+        }
+        if (approved != address(0)) delete _tokenApprovals[tokenId];
+        if (!ownerSet) _tokenFlags[wordIndex] = flags | (OWNER_SET << shift);
+        _tokenOwners[tokenId] = to;
+        // Cannot underflow: `from` owns this token. Cannot overflow: fewer than 2^32 tokens exist.
+        unchecked {
+            _balances[from] -= 1;
+            _balances[to] += 1;
+        }
+        emit Transfer(from, to, tokenId);
+    }
+}
