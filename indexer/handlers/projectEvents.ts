@@ -104,7 +104,8 @@ export async function projectEvents(session: SqlSession, chainId: number, events
         push(states, { ...base, token: args.tokenId, kind: "locked" });
         break;
       case "entitlement.EntitlementsRevoked":
-        for (const token of revokedTokenIds(args)) push(states, { ...base, token, kind: "revoked" });
+        // A token named twice in one event is one revocation (the row key is per token).
+        for (const token of new Set(revokedTokenIds(args))) push(states, { ...base, token, kind: "revoked" });
         break;
       case "payment.OrderPaid":
         push(payments, { ...base, ref: lower(args.orderRef), order: orderIdFromRef(args.orderRef as Hex) ?? null, payer: lower(args.payer), token: lower(args.token), amount: args.amount });

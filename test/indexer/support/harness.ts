@@ -14,7 +14,7 @@ import { acquireWriterLock } from "../../../indexer/store/acquireWriterLock.ts";
 import { readCheckpoint } from "../../../indexer/store/checkpoint.ts";
 import { openSession } from "../../../indexer/store/session.ts";
 import type { EmitterSet } from "./emitter.ts";
-import { withFaults, type FaultParameters } from "./faultyRpc.ts";
+import { withFaults, type FaultParameters, type FaultStats } from "./faultyRpc.ts";
 
 export const silentLogger = pino({ level: process.env.KEYLEDGER_TEST_LOG ?? "silent" });
 
@@ -32,10 +32,11 @@ export function testOptions(overrides: Partial<IndexerOptions> = {}): IndexerOpt
   };
 }
 
-export function rpcFor(rpcUrl: string, options: IndexerOptions, faults?: FaultParameters): RpcClient {
+export function rpcFor(rpcUrl: string, options: IndexerOptions, faults?: FaultParameters): RpcClient & { stats?: FaultStats } {
   const http = createHttpRpcClient({ url: rpcUrl, timeoutMs: options.rpcTimeoutMs, responseBytesMax: options.responseBytesMax });
-  const inner = faults ? withFaults(http, faults) : http;
-  return withRetry(inner, { retriesMax: options.rpcRetriesMax, backoffMs: options.rpcBackoffMs, backoffMsMax: options.rpcBackoffMsMax });
+  const inner = faults ? withFaults(http, faults) : undefined;
+  const retrying = withRetry(inner ?? http, { retriesMax: options.rpcRetriesMax, backoffMs: options.rpcBackoffMs, backoffMsMax: options.rpcBackoffMsMax });
+  return { ...retrying, stats: inner?.stats };
 }
 
 export type RunUntilHeadParameters = {
@@ -52,16 +53,17 @@ export type RunUntilHeadParameters = {
 };
 
 /** Runs the real indexer loop until its checkpoint equals the node's head (or the commit limit). */
-export async function runUntilHead(parameters: RunUntilHeadParameters): Promise<{ commits: number }> {
+export async function runUntilHead(parameters: RunUntilHeadParameters): Promise<{ commits: number; injectedErrors: number; refusedRanges: number }> {
   const { database, chainId, emitters, options } = parameters;
   const controller = new AbortController();
   const session = await acquireWriterLock(database, { chainId, standbyPollMs: 10 });
   if (!session) throw new Error("no writer lock");
   let commits = 0;
+  const rpc = rpcFor(parameters.rpcUrl, options, parameters.faults);
   const context: IndexerContext = {
     chainId,
     options,
-    rpc: rpcFor(parameters.rpcUrl, options, parameters.faults),
+    rpc,
     session,
     decoder: createEventDecoder([
       { role: "registry", address: emitters.registry, abi: emitters.abi },
@@ -100,7 +102,7 @@ export async function runUntilHead(parameters: RunUntilHeadParameters): Promise<
     await session.close();
   }
   if (controller.signal.reason instanceof Error && controller.signal.reason.message === "timeout") throw new Error("indexer did not reach the head in time");
-  return { commits };
+  return { commits, injectedErrors: rpc.stats?.injectedErrors ?? 0, refusedRanges: rpc.stats?.refusedRanges ?? 0 };
 }
 
 /** Every indexer table, rows in key order, as comparable JSON. */
@@ -119,7 +121,9 @@ export async function dumpIndexerTables(database: Database, chainId: number): Pr
       chain_token_states: "SELECT * FROM chain_token_states WHERE chain_id = $1 ORDER BY block_number, log_index, token_id",
       chain_payments: "SELECT * FROM chain_payments WHERE chain_id = $1 ORDER BY block_number, log_index",
       chain_ledger_anchors: "SELECT * FROM chain_ledger_anchors WHERE chain_id = $1 ORDER BY block_number, log_index",
-      checkpoint: "SELECT block_number, block_hash, finalized_number FROM indexer_checkpoints WHERE chain_id = $1",
+      // finalized_number is left out: finality never moves back, so an indexer that saw a
+      // longer branch before a reorg rightly keeps a higher final block than a fresh one.
+      checkpoint: "SELECT block_number, block_hash FROM indexer_checkpoints WHERE chain_id = $1",
     };
     const result: Record<string, unknown[]> = {};
     for (const [name, text] of Object.entries(tables)) {
