@@ -15,7 +15,7 @@ contract PlatformEventEmitter {
   event EntitlementsIssued(uint64 indexed batchId, uint256 firstTokenId, uint256 count, bytes leafIndexes);
   event Transfer(address indexed from, address indexed to, uint256 indexed tokenId);
   event Locked(uint256 tokenId);
-  event EntitlementsRevoked(uint256[] tokenIds);
+  event EntitlementsRevoked(uint256[] tokenIds, bytes32 reasonHash);
   event CustodialTransferRecorded(uint256 indexed tokenId, bytes32 fromHolder, bytes32 toHolder);
   event OrderPaid(bytes32 indexed orderRef, address indexed payer, address token, uint256 amount);
   event LedgerAnchored(uint64 indexed size, bytes32 root, uint256 index);
@@ -32,7 +32,7 @@ contract PlatformEventEmitter {
   }
   function transfer(address from, address to, uint256 tokenId) external { emit Transfer(from, to, tokenId); }
   function lock(uint256 tokenId) external { emit Locked(tokenId); }
-  function revoke(uint256[] calldata tokenIds) external { emit EntitlementsRevoked(tokenIds); }
+  function revoke(uint256[] calldata tokenIds) external { emit EntitlementsRevoked(tokenIds, keccak256(abi.encode(tokenIds))); }
   function custodial(uint256 tokenId, bytes32 fromHolder, bytes32 toHolder) external { emit CustodialTransferRecorded(tokenId, fromHolder, toHolder); }
   function pay(bytes32 orderRef, address token, uint256 amount) external { emit OrderPaid(orderRef, msg.sender, token, amount); }
   function ledger(uint64 size, bytes32 root, uint256 index) external { emit LedgerAnchored(size, root, index); }
