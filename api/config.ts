@@ -115,6 +115,23 @@ const envSchema = z.object({
   // Import jobs
   IMPORT_KEYS_MAX: integer(100_000, 1, 1_000_000),
   KEY_LENGTH_MAX: integer(512, 8, 8192),
+
+  // Ledger (docs/ledger.md). Group commit: most journal transactions per database
+  // transaction, and batches in flight at once (each holds a pooled connection; on 2 cores
+  // more than 2 only adds lock waits on hot accounts).
+  LEDGER_BATCH_SIZE_MAX: integer(500, 1, 5000),
+  LEDGER_BATCH_FLUSHES_MAX: integer(2, 1, 32),
+  LEDGER_BATCH_WAIT_MS: integer(0, 0, 1000),
+  // Entries queued beyond this are refused (retryable) instead of growing memory without bound.
+  LEDGER_BATCH_QUEUE_MAX: integer(20_000, 1, 1_000_000),
+  // The hasher chains at most this many entries per pass, and polls this often when idle.
+  LEDGER_HASH_BATCH_SIZE_MAX: integer(2000, 1, 100_000),
+  LEDGER_HASH_IDLE_INTERVAL_MS: integer(200, 10, 60_000),
+  // How often the anchor job runs, and the fewest new entries worth an on-chain anchor.
+  LEDGER_ANCHOR_INTERVAL_SECONDS: integer(300, 1, 7 * 24 * 3600),
+  LEDGER_ANCHOR_ENTRIES_MIN: integer(1, 1, 1_000_000),
+  // Payout requests not approved within this time expire (their hold is voided).
+  LEDGER_PAYOUT_HOLD_SECONDS: integer(7 * 24 * 3600, 60, 365 * 24 * 3600),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -203,6 +220,17 @@ function buildConfig(env: Env) {
     payments: { epaySandboxSecret: env.EPAY_SANDBOX_SECRET },
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
     imports: { keysMax: env.IMPORT_KEYS_MAX, keyLengthMax: env.KEY_LENGTH_MAX },
+    ledger: {
+      batchSizeMax: env.LEDGER_BATCH_SIZE_MAX,
+      flushesInFlightMax: env.LEDGER_BATCH_FLUSHES_MAX,
+      batchWaitMs: env.LEDGER_BATCH_WAIT_MS,
+      queueLengthMax: env.LEDGER_BATCH_QUEUE_MAX,
+      hashBatchSizeMax: env.LEDGER_HASH_BATCH_SIZE_MAX,
+      hashIdleIntervalMs: env.LEDGER_HASH_IDLE_INTERVAL_MS,
+      anchorIntervalSeconds: env.LEDGER_ANCHOR_INTERVAL_SECONDS,
+      anchorEntriesMin: env.LEDGER_ANCHOR_ENTRIES_MIN,
+      payoutHoldSeconds: env.LEDGER_PAYOUT_HOLD_SECONDS,
+    },
   };
 }
 
