@@ -1,0 +1,26 @@
+// A real indexer process for the kill -9 and standby tests: the same startIndexer as
+// indexer/main.ts, with the test emitter's ABI for the contracts (argv[2] is their addresses
+// as JSON). Configuration comes from the environment through api/config.ts, like main.ts.
+import { loadConfig } from "../../../api/config.ts";
+import { createLogger } from "../../../api/logger.ts";
+import type { ContractRole } from "../../../indexer/handlers/sources.ts";
+import { startIndexer } from "../../../indexer/startIndexer.ts";
+import { compileEmitter } from "./emitter.ts";
+
+const addresses = JSON.parse(process.argv[2]!) as Record<ContractRole, `0x${string}`>;
+const config = loadConfig();
+const logger = createLogger({ level: config.logLevel, name: "indexer-test" });
+const controller = new AbortController();
+process.once("SIGTERM", () => controller.abort());
+const { abi } = compileEmitter();
+try {
+  await startIndexer({
+    config,
+    logger,
+    signal: controller.signal,
+    sources: (Object.entries(addresses) as [ContractRole, `0x${string}`][]).map(([role, address]) => ({ role, address, abi })),
+  });
+} catch (error) {
+  logger.fatal({ error: (error as Error).message }, "indexer failed");
+  process.exitCode = 1;
+}
