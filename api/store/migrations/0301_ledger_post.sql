@@ -37,6 +37,11 @@ DECLARE
   e_key     text[];
   e_hash    bytea[];
   e_start   int[];
+  -- e_first[i]: the first entry of the batch with entry i's key; g_accepted[that entry]: the
+  -- entry of that key accepted so far (a later one with the same key is its retry).
+  e_first   int[];
+  g_accepted int[];
+  e_hold    jsonb[];
   e_end     int[];
   f_entry   int[];
   f_acc     bigint[];
@@ -78,26 +83,32 @@ BEGIN
                                 e.v->'hold'->'pa' || jsonb_build_object('c', e.v->'hold'->>'c'),
                                 e.v->'hold'->'va' || jsonb_build_object('c', e.v->'hold'->>'c'))
          ELSE '[]'::jsonb END) r
-  WHERE r ? 'o' AND NOT EXISTS (
-    SELECT 1 FROM ledger_accounts a
-    WHERE a.owner_type = r->>'o' AND a.owner_id = (r->>'i')::bigint AND a.purpose = r->>'u' AND a.currency = r->>'c')
+  -- A scalar subquery, not NOT EXISTS: the planner would otherwise hash the whole accounts
+  -- table for a batch of a few entries.
+  WHERE r ? 'o' AND (SELECT a.id FROM ledger_accounts a
+    WHERE a.owner_type = r->>'o' AND a.owner_id = (r->>'i')::bigint AND a.purpose = r->>'u' AND a.currency = r->>'c') IS NULL
   ORDER BY 1, 2, 3, 4
   ON CONFLICT DO NOTHING;
 
-  SELECT array_agg(v->>'k' ORDER BY ord), array_agg(decode(v->>'h', 'hex') ORDER BY ord)
-  INTO e_key, e_hash
-  FROM jsonb_array_elements(p_entries) WITH ORDINALITY x(v, ord);
+  -- Everything the loop needs per entry is unpacked once: reading p_entries inside the loop
+  -- would detoast the whole batch on every access.
+  SELECT array_agg(k ORDER BY ord), array_agg(h ORDER BY ord), array_agg(f ORDER BY ord), array_agg(hold ORDER BY ord)
+  INTO e_key, e_hash, e_first, e_hold
+  FROM (SELECT ord, v->>'k' AS k, decode(v->>'h', 'hex') AS h, (min(ord) OVER (PARTITION BY v->>'k'))::int AS f,
+               v->'hold' AS hold
+        FROM jsonb_array_elements(p_entries) WITH ORDINALITY x(v, ord)) entries;
+  g_accepted := array_fill(NULL::int, ARRAY[v_n]);
 
   SELECT array_agg(e.ord::int ORDER BY e.ord, p.ord),
-         array_agg(CASE WHEN p.r ? 'a' THEN (p.r->>'a')::bigint ELSE a.id END ORDER BY e.ord, p.ord),
+         array_agg(CASE WHEN p.r ? 'a' THEN (p.r->>'a')::bigint
+                        ELSE (SELECT a.id FROM ledger_accounts a
+                              WHERE a.owner_type = p.r->>'o' AND a.owner_id = (p.r->>'i')::bigint
+                                AND a.purpose = p.r->>'u' AND a.currency = p.r->>'c') END ORDER BY e.ord, p.ord),
          array_agg((p.r->>'x')::bigint ORDER BY e.ord, p.ord),
          array_agg(p.r->>'c' ORDER BY e.ord, p.ord)
   INTO f_entry, f_acc, f_amt, f_cur
   FROM jsonb_array_elements(p_entries) WITH ORDINALITY e(v, ord)
-  CROSS JOIN LATERAL jsonb_array_elements(e.v->'p') WITH ORDINALITY p(r, ord)
-  LEFT JOIN ledger_accounts a
-    ON NOT (p.r ? 'a') AND a.owner_type = p.r->>'o' AND a.owner_id = (p.r->>'i')::bigint
-   AND a.purpose = p.r->>'u' AND a.currency = p.r->>'c';
+  CROSS JOIN LATERAL jsonb_array_elements(e.v->'p') WITH ORDINALITY p(r, ord);
 
   e_start := array_fill(0, ARRAY[v_n]);
   e_end := array_fill(-1, ARRAY[v_n]);
@@ -125,10 +136,7 @@ BEGIN
       CONTINUE;
     END IF;
     -- The same key earlier in this batch and accepted there: this is a retry of it.
-    v_pos := NULL;
-    FOR v_j IN 1 .. v_i - 1 LOOP
-      IF e_key[v_j] = e_key[v_i] AND v_status[v_j] = 'created' THEN v_pos := v_j; EXIT; END IF;
-    END LOOP;
+    v_pos := g_accepted[e_first[v_i]];
     IF v_pos IS NOT NULL THEN
       v_status[v_i] := CASE WHEN e_hash[v_pos] = e_hash[v_i] THEN 'exists' ELSE 'conflict' END;
       v_detail[v_i] := 'entry:' || v_pos;
@@ -153,12 +161,15 @@ BEGIN
         IF v_bad IS NULL AND f_acc[v_j] = f_acc[v_k] THEN v_bad := 'account ' || f_acc[v_k] || ' posted twice'; END IF;
       END LOOP;
       IF v_bad IS NULL THEN
-        SELECT sum(f_amt[j]) INTO v_sum FROM generate_series(e_start[v_i], e_end[v_i]) j WHERE f_cur[j] = f_cur[v_k];
+        v_sum := 0;
+        FOR v_j IN e_start[v_i] .. e_end[v_i] LOOP
+          IF f_cur[v_j] = f_cur[v_k] THEN v_sum := v_sum + f_amt[v_j]; END IF;
+        END LOOP;
         IF v_sum <> 0 THEN v_bad := 'postings in ' || f_cur[v_k] || ' sum to ' || v_sum; END IF;
       END IF;
     END LOOP;
-    IF v_bad IS NULL AND p_entries->(v_i - 1) ? 'hold' THEN
-      v_hold := p_entries->(v_i - 1)->'hold';
+    IF v_bad IS NULL AND e_hold[v_i] IS NOT NULL THEN
+      v_hold := e_hold[v_i];
       v_hold_acc := ledger_account_ref(v_hold->'ha', v_hold->>'c');
       v_pos := NULL;
       FOR v_k IN e_start[v_i] .. e_end[v_i] LOOP
@@ -184,6 +195,7 @@ BEGIN
       END IF;
     END LOOP;
     CONTINUE WHEN v_status[v_i] <> 'created';
+    g_accepted[e_first[v_i]] := v_i;
     FOR v_k IN e_start[v_i] .. e_end[v_i] LOOP
       v_idx := array_position(a_id, f_acc[v_k]);
       a_bal[v_idx] := a_bal[v_idx] + f_amt[v_k];

@@ -1,0 +1,15 @@
+// Drizzle expands a JavaScript array into a row of parameters ($1, $2, ...), which PostgreSQL
+// caps at 1,664 and cannot cast to an array. These helpers pass a whole array as one text
+// parameter in PostgreSQL's array literal form instead; callers cast it (::bigint[]).
+// Only for values whose text cannot contain quotes, commas or braces: integers and hex.
+export function integerArrayLiteral(values: readonly (bigint | number | string)[]): string {
+  return `{${values.map((value) => {
+    const text = String(value);
+    if (!/^-?\d+$/.test(text)) throw new Error(`not an integer: ${text}`);
+    return text;
+  }).join(",")}}`;
+}
+
+export function hexArrayLiteral(values: readonly Uint8Array[]): string {
+  return `{${values.map((value) => Buffer.from(value).toString("hex")).join(",")}}`;
+}
