@@ -1,0 +1,85 @@
+import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { expect } from "chai";
+import { randomBytes } from "node:crypto";
+import { toHex, type Hex } from "viem";
+import { buildTreeNodes, commitmentBytes, leafHashBytes, proofOf } from "../../api/keys/batchMerkle.ts";
+import { createBatchTreeCache, loadBatchTree } from "../../api/keys/batchTree.ts";
+import { createImport, runImport } from "../../api/keys/importKeys.ts";
+import { buildBatchTree, commitmentOf, leafEncoding, leafHash, type LeafValues } from "../../api/keys/leaf.ts";
+import { sql } from "../../api/store/database.ts";
+import { createServerDatabase, type TestDatabase } from "../support/database.ts";
+import { createTestShop, makeSecrets, testChain, testRing } from "./fixtures.ts";
+
+function randomLeaves(count: number, seed: { shopId: bigint; batchId: bigint }): LeafValues[] {
+  return Array.from({ length: count }, (_, leafIndex) => ({
+    chainId: 31337n,
+    registry: toHex(randomBytes(20)),
+    shopId: seed.shopId,
+    batchId: seed.batchId,
+    leafIndex,
+    commitment: toHex(randomBytes(32)),
+  }));
+}
+
+describe("keys: batch Merkle tree", function () {
+  let database: TestDatabase;
+  const ring = testRing();
+
+  before(async () => {
+    database = await createServerDatabase();
+  });
+  after(async () => {
+    await database?.drop();
+  });
+
+  it("hashes commitments and leaves exactly as leaf.ts and builds the same tree as @openzeppelin/merkle-tree", () => {
+    for (const count of [1, 2, 3, 7, 8, 33, 257]) {
+      const leaves = randomLeaves(count, { shopId: 2n ** 63n + 5n, batchId: BigInt(count) });
+      const salt = randomBytes(32);
+      expect(toHex(commitmentBytes(salt, `K-${count}-密`))).to.equal(commitmentOf(salt, `K-${count}-密`));
+      const hashes = leaves.map((leaf) => leafHashBytes(leaf));
+      hashes.forEach((hash, index) => expect(toHex(hash)).to.equal(leafHash(leaves[index]!)));
+      const nodes = buildTreeNodes(hashes);
+      const reference = buildBatchTree(leaves);
+      expect(nodes.map((node) => toHex(node))).to.deep.equal(reference.dump().tree);
+      leaves.forEach((_, index) => {
+        expect(proofOf(nodes, count, index).map((node) => toHex(node))).to.deep.equal(reference.getProof(index));
+      });
+    }
+  });
+
+  it("rebuilds an imported batch's tree from the database: same root, proofs and multiproofs", async () => {
+    const shop = await createTestShop(database.db, ring);
+    const { importId } = await createImport(database.db, ring, { ...shop, format: "text", content: makeSecrets(300).join("\n") });
+    const { batchId } = await runImport(database.db, ring, testChain, importId);
+    const cache = createBatchTreeCache(500);
+    const tree = await loadBatchTree(database.db, batchId, cache);
+    expect(await loadBatchTree(database.db, batchId, cache)).to.equal(tree);
+    const root = (await database.db.execute(sql`SELECT root FROM batches WHERE id = ${batchId}`)) as unknown as { rows: { root: Uint8Array }[] };
+    expect(tree.root).to.equal(toHex(root.rows[0]!.root));
+    expect(tree.length).to.equal(300);
+    const multiproof = tree.getMultiProof([0, 1, 2, 150, 299]);
+    expect(StandardMerkleTree.verifyMultiProof(tree.root as Hex, [...leafEncoding], multiproof)).to.equal(true);
+    expect(StandardMerkleTree.verify(tree.root as Hex, [...leafEncoding], tree.at(42)!, tree.getProof(42))).to.equal(true);
+    // Bounded: a second 300-leaf batch pushes the first out of a 500-leaf cache.
+    const { importId: second } = await createImport(database.db, ring, { ...shop, format: "text", content: makeSecrets(300).join("\n") });
+    const other = await runImport(database.db, ring, testChain, second);
+    await loadBatchTree(database.db, other.batchId, cache);
+    expect([...cache.trees.keys()]).to.deep.equal([other.batchId]);
+    expect(cache.leaves).to.equal(300);
+  });
+
+  it("refuses a batch whose stored leaves no longer reproduce its root", async () => {
+    const shop = await createTestShop(database.db, ring);
+    const { importId } = await createImport(database.db, ring, { ...shop, format: "text", content: makeSecrets(10).join("\n") });
+    const { batchId } = await runImport(database.db, ring, testChain, importId);
+    await database.db.execute(sql`UPDATE keys SET leaf_hash = ${randomBytes(32)} WHERE batch_id = ${batchId} AND leaf_index = 3`);
+    let caught: Error | undefined;
+    try {
+      await loadBatchTree(database.db, batchId, createBatchTreeCache());
+    } catch (error) {
+      caught = error as Error;
+    }
+    expect(caught?.message).to.match(/do not reproduce its root/);
+  });
+});
