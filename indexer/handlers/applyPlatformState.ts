@@ -56,13 +56,19 @@ export async function applyFinal(session: SqlSession, parameters: PlatformParame
      WHERE t.chain_id = $1 AND t.block_number BETWEEN $2 AND $3 AND e.key_id = k.id AND e.issue_state <> 'confirmed'`,
     range,
   );
+  // Locked (the code was revealed) confirms the redemption the API recorded, or records one
+  // the API never saw; a revocation revokes a sealed token.
   await session.query(
-    `UPDATE entitlements e SET state = s.kind_state,
-       revealed_at = CASE WHEN s.kind_state = 'redeemed' THEN coalesce(e.revealed_at, to_timestamp(bl.timestamp)) ELSE e.revealed_at END
-     FROM (SELECT token_id, block_number, CASE kind WHEN 'locked' THEN 'redeemed' ELSE 'revoked' END AS kind_state
-           FROM chain_token_states WHERE chain_id = $1 AND block_number BETWEEN $2 AND $3) s
+    `UPDATE entitlements e SET state = CASE WHEN s.kind = 'locked' THEN 'redeemed' ELSE 'revoked' END,
+       redeem_state = CASE WHEN s.kind = 'locked' THEN 'confirmed' ELSE e.redeem_state END,
+       redeem_tx = CASE WHEN s.kind = 'locked' THEN s.transaction_hash ELSE e.redeem_tx END,
+       revealed_at = CASE WHEN s.kind = 'locked' THEN coalesce(e.revealed_at, to_timestamp(bl.timestamp)) ELSE e.revealed_at END
+     FROM (SELECT DISTINCT ON (token_id, kind) token_id, kind, block_number, transaction_hash
+           FROM chain_token_states WHERE chain_id = $1 AND block_number BETWEEN $2 AND $3
+           ORDER BY token_id, kind, block_number, log_index) s
        LEFT JOIN chain_blocks bl ON bl.chain_id = $1 AND bl.number = s.block_number
-     WHERE e.token_id = s.token_id AND e.state = 'sealed'`,
+     WHERE e.token_id = s.token_id
+       AND (e.state = 'sealed' OR (s.kind = 'locked' AND e.state = 'redeemed' AND e.redeem_state IS DISTINCT FROM 'confirmed'))`,
     range,
   );
   // Owner wallets follow the latest final transfer of each token; a transfer into custody

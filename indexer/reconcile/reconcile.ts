@@ -1,0 +1,152 @@
+// Reconciliation: after finality, every batch, issuance, payment and redemption in the
+// database is compared with its on-chain event, and every final on-chain event with its
+// database row. Sold keys are checked cryptographically: the key row's leaf (recomputed from
+// its stored values) must verify with its stored proof against the root anchored on-chain, so a
+// key row or a batch root changed directly in the database is found. Findings are stored per
+// run (reconciliation_runs / reconciliation_findings) and read by the auditor's report.
+import { concat, keccak256, type Hex } from "viem";
+import { leafHash } from "../../api/keys/leaf.ts";
+import type { SqlSession } from "../store/session.ts";
+
+export type FindingKind = "missing_on_chain" | "missing_off_chain" | "mismatch" | "reorged";
+export type Finding = { kind: FindingKind; subject: "batch" | "issuance" | "payment" | "redemption" | "key"; subjectId: string; details: Record<string, unknown> };
+
+export type ReconcileParameters = {
+  chainId: number;
+  registryAddress: Hex;
+  /** A redemption recorded in the database this long ago must be final on-chain by now. */
+  redemptionGraceSeconds: number;
+};
+
+const hexOf = (value: Buffer | null) => (value ? (`0x${value.toString("hex")}` as Hex) : null);
+
+/** OpenZeppelin MerkleProof.processProof: sorted-pair keccak256 up the tree. */
+export function processProof(leaf: Hex, proof: Hex[]): Hex {
+  let hash = leaf;
+  for (const sibling of proof) hash = keccak256(hash < sibling ? concat([hash, sibling]) : concat([sibling, hash]));
+  return hash;
+}
+
+export async function reconcile(session: SqlSession, parameters: ReconcileParameters): Promise<{ runId: bigint; findings: Finding[] }> {
+  const { chainId } = parameters;
+  const { rows: checkpointRows } = await session.query<{ finalized_number: bigint }>("SELECT finalized_number FROM indexer_checkpoints WHERE chain_id = $1", [chainId]);
+  const finalized = checkpointRows[0]?.finalized_number ?? -1n;
+  const findings: Finding[] = [];
+  const add = (finding: Finding) => findings.push(finding);
+
+  // Batches against BatchAnchored.
+  const { rows: batches } = await session.query<{ id: bigint; shop_id: bigint; key_count: number; root: Buffer | null; anchor_state: string; anchor_tx: string | null; anchor_block: bigint | null; chain_tx: string | null; chain_root: string | null; chain_shop: string | null; chain_count: string | null }>(
+    `SELECT b.id, b.shop_id, b.key_count, b.root, b.anchor_state, b.anchor_tx, b.anchor_block,
+            a.transaction_hash AS chain_tx, a.root AS chain_root, a.shop_id::text AS chain_shop, a.key_count::text AS chain_count
+     FROM batches b LEFT JOIN chain_batch_anchors a ON a.chain_id = $1 AND a.batch_id = b.id AND a.block_number <= $2
+     WHERE b.anchor_state IN ('included','confirmed') AND (b.anchor_block IS NULL OR b.anchor_block <= $2)`,
+    [chainId, finalized],
+  );
+  for (const batch of batches) {
+    const id = String(batch.id);
+    if (!batch.chain_tx) {
+      add({ kind: "missing_on_chain", subject: "batch", subjectId: id, details: { anchorState: batch.anchor_state, anchorTx: batch.anchor_tx } });
+      continue;
+    }
+    if (batch.anchor_tx && batch.anchor_tx.toLowerCase() !== batch.chain_tx) {
+      add({ kind: "reorged", subject: "batch", subjectId: id, details: { databaseTx: batch.anchor_tx, chainTx: batch.chain_tx } });
+    }
+    const differences: Record<string, unknown> = {};
+    if (hexOf(batch.root) !== batch.chain_root) differences.root = { database: hexOf(batch.root), chain: batch.chain_root };
+    if (String(batch.shop_id) !== batch.chain_shop) differences.shopId = { database: String(batch.shop_id), chain: batch.chain_shop };
+    if (String(batch.key_count) !== batch.chain_count) differences.keyCount = { database: String(batch.key_count), chain: batch.chain_count };
+    if (Object.keys(differences).length > 0) add({ kind: "mismatch", subject: "batch", subjectId: id, details: differences });
+  }
+  const { rows: orphanAnchors } = await session.query<{ batch_id: string; transaction_hash: string }>(
+    `SELECT a.batch_id::text, a.transaction_hash FROM chain_batch_anchors a
+     WHERE a.chain_id = $1 AND a.block_number <= $2 AND NOT EXISTS (SELECT 1 FROM batches b WHERE b.id = a.batch_id)`,
+    [chainId, finalized],
+  );
+  for (const anchor of orphanAnchors) add({ kind: "missing_off_chain", subject: "batch", subjectId: anchor.batch_id, details: { chainTx: anchor.transaction_hash } });
+
+  // Issuances: confirmed entitlements against the token's (batch, leaf) on-chain, and the sold
+  // key's leaf against the anchored root.
+  const { rows: issued } = await session.query<{ id: bigint; token_id: string; key_id: bigint; batch_id: bigint; shop_id: bigint; leaf_index: number; commitment: Buffer; leaf_hash: Buffer; proof: Buffer[]; chain_batch: string | null; chain_leaf: string | null; chain_root: string | null }>(
+    `SELECT e.id, e.token_id::text, e.key_id, k.batch_id, k.shop_id, k.leaf_index, k.commitment, k.leaf_hash, k.proof,
+            t.batch_id::text AS chain_batch, t.leaf_index::text AS chain_leaf, a.root AS chain_root
+     FROM entitlements e JOIN keys k ON k.id = e.key_id
+       LEFT JOIN chain_tokens t ON t.chain_id = $1 AND t.token_id = e.token_id AND t.block_number <= $2
+       LEFT JOIN chain_batch_anchors a ON a.chain_id = $1 AND a.batch_id = k.batch_id AND a.block_number <= $2
+     WHERE e.issue_state = 'confirmed'`,
+    [chainId, finalized],
+  );
+  for (const row of issued) {
+    const id = String(row.id);
+    if (row.chain_batch === null) {
+      add({ kind: "missing_on_chain", subject: "issuance", subjectId: id, details: { tokenId: row.token_id } });
+      continue;
+    }
+    if (row.chain_batch !== String(row.batch_id) || row.chain_leaf !== String(row.leaf_index)) {
+      add({ kind: "mismatch", subject: "issuance", subjectId: id, details: { tokenId: row.token_id, database: { batchId: String(row.batch_id), leafIndex: row.leaf_index }, chain: { batchId: row.chain_batch, leafIndex: row.chain_leaf } } });
+    }
+    const recomputed = leafHash({ chainId: BigInt(chainId), registry: parameters.registryAddress, shopId: BigInt(row.shop_id), batchId: BigInt(row.batch_id), leafIndex: row.leaf_index, commitment: hexOf(row.commitment)! });
+    const storedLeaf = hexOf(row.leaf_hash)!;
+    const provesRoot = row.chain_root !== null && processProof(storedLeaf, row.proof.map((node) => hexOf(node)!)) === row.chain_root;
+    if (recomputed !== storedLeaf || !provesRoot) {
+      add({ kind: "mismatch", subject: "key", subjectId: String(row.key_id), details: { tokenId: row.token_id, leafMatchesValues: recomputed === storedLeaf, proofMatchesAnchoredRoot: provesRoot } });
+    }
+  }
+  const { rows: orphanTokens } = await session.query<{ token_id: string; transaction_hash: string }>(
+    `SELECT t.token_id::text, t.transaction_hash FROM chain_tokens t
+     WHERE t.chain_id = $1 AND t.block_number <= $2 AND NOT EXISTS (SELECT 1 FROM entitlements e WHERE e.token_id = t.token_id)`,
+    [chainId, finalized],
+  );
+  for (const token of orphanTokens) add({ kind: "missing_off_chain", subject: "issuance", subjectId: token.token_id, details: { chainTx: token.transaction_hash } });
+
+  // Redemptions: Locked on-chain against entitlements.state.
+  const { rows: redemptions } = await session.query<{ id: bigint; token_id: string; state: string; locked: boolean; overdue: boolean }>(
+    `SELECT e.id, e.token_id::text, e.state,
+            EXISTS (SELECT 1 FROM chain_token_states s WHERE s.chain_id = $1 AND s.token_id = e.token_id AND s.kind = 'locked' AND s.block_number <= $2) AS locked,
+            coalesce(e.revealed_at < now() - make_interval(secs => $3), false) AS overdue
+     FROM entitlements e WHERE e.token_id IS NOT NULL AND e.issue_state = 'confirmed'`,
+    [chainId, finalized, parameters.redemptionGraceSeconds],
+  );
+  for (const row of redemptions) {
+    if (row.state === "redeemed" && !row.locked && row.overdue) add({ kind: "missing_on_chain", subject: "redemption", subjectId: String(row.id), details: { tokenId: row.token_id } });
+    if (row.state === "sealed" && row.locked) add({ kind: "mismatch", subject: "redemption", subjectId: String(row.id), details: { tokenId: row.token_id, database: "sealed", chain: "locked" } });
+  }
+
+  // Payments: chain payments in the database against OrderPaid, and the reverse.
+  const { rows: payments } = await session.query<{ id: bigint; provider_ref: string; amount_minor: bigint; order_id: string; chain_amount: string | null; chain_order: string | null }>(
+    `SELECT p.id, p.provider_ref, p.amount_minor, p.order_id, c.amount::text AS chain_amount, c.order_id AS chain_order
+     FROM payments p LEFT JOIN chain_payments c ON c.chain_id = $1 AND c.block_number <= $2
+       AND p.provider_ref = c.chain_id || ':' || c.transaction_hash || ':' || c.log_index
+     WHERE p.provider = 'chain'`,
+    [chainId, finalized],
+  );
+  for (const row of payments) {
+    if (row.chain_amount === null) add({ kind: "missing_on_chain", subject: "payment", subjectId: String(row.id), details: { providerRef: row.provider_ref } });
+    else if (row.chain_amount !== String(row.amount_minor) || row.chain_order !== row.order_id) {
+      add({ kind: "mismatch", subject: "payment", subjectId: String(row.id), details: { database: { amount: String(row.amount_minor), orderId: row.order_id }, chain: { amount: row.chain_amount, orderId: row.chain_order } } });
+    }
+  }
+  const { rows: orphanPayments } = await session.query<{ ref: string; order_id: string | null }>(
+    `SELECT c.chain_id || ':' || c.transaction_hash || ':' || c.log_index AS ref, c.order_id FROM chain_payments c
+     WHERE c.chain_id = $1 AND c.block_number <= $2
+       AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.provider = 'chain' AND p.provider_ref = c.chain_id || ':' || c.transaction_hash || ':' || c.log_index)`,
+    [chainId, finalized],
+  );
+  for (const row of orphanPayments) add({ kind: "missing_off_chain", subject: "payment", subjectId: row.ref, details: { orderId: row.order_id } });
+
+  const runId = await session.transaction(async (inner) => {
+    const { rows } = await inner.query<{ id: bigint }>(
+      "INSERT INTO reconciliation_runs (chain_id, finalized_number, finished_at, checked) VALUES ($1, $2, now(), $3) RETURNING id",
+      [chainId, finalized, JSON.stringify({ batches: batches.length, issuances: issued.length, redemptions: redemptions.length, payments: payments.length })],
+    );
+    const id = rows[0]!.id;
+    if (findings.length > 0) {
+      await inner.query(
+        `INSERT INTO reconciliation_findings (run_id, kind, subject, subject_id, details)
+         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::jsonb[])`,
+        [id, findings.map((f) => f.kind), findings.map((f) => f.subject), findings.map((f) => f.subjectId), findings.map((f) => JSON.stringify(f.details))],
+      );
+    }
+    return id;
+  });
+  return { runId: BigInt(runId), findings };
+}
