@@ -26,14 +26,17 @@ import {PackedMultiProof} from "./libraries/PackedMultiProof.sol";
  * - Token ids are sequential from 1 and each `issue` call mints one consecutive run
  *   (ERC721A-style): the run's owner and batch are stored once, at the run's first id.
  * - `_tokenFlags` keeps 4 bits per token, 56 tokens per word, plus a 32-bit header in the top bits:
- *   RUN_START (the token begins a run), OWNER_SET (the token has its own owner slot because it was
- *   transferred or approved), LOCKED (redeemed or revoked), REVOKED. The header of word `w` is the
- *   first id of the run that contains token `w * 56`. So the run of any token is found in the
- *   token's own word, with no backward scan: that keeps a transfer out of the middle of a run
- *   well below 100,000 gas, and every word that holds a minted token is non-zero, so a later
- *   write into it never pays for a new slot.
- * - One word of flags answers "is it locked, revoked, still in its run owner's hands?" for 56
- *   tokens at once, which is what makes batched redemption and custodial-transfer records cheap.
+ *   RUN_START (the token begins a run), OWNER_SET, LOCKED (redeemed or revoked), REVOKED. The
+ *   header of word `w` is the first id of the run that contains token `w * 56`, so the run of any
+ *   token is found in the token's own word, with no backward scan, and every word that holds a
+ *   minted token is non-zero, so a later write into it never pays for a new slot.
+ * - The custody invariant: a token whose OWNER_SET flag is off is owned by the custodian. Runs
+ *   issued to the custodian (the normal case) leave it off; a run issued to anyone else turns it
+ *   on for all its tokens, and every transfer or approval turns it on. A token with OWNER_SET is
+ *   owned by `_tokenOwners[id]`, or by its run's owner while that slot is still empty. So one
+ *   word of flags answers "locked? revoked? in custody?" for 56 tokens at once, which is what
+ *   makes batched redemption and custodial-transfer records cheap, and a withdrawal from the
+ *   middle of a run reads one flags word and writes the token's own owner slot, nothing else.
  * - Token ids stay below 2^32 (the header's width): {MAX_TOKEN_ID}.
  *
  * Transfers are deliberately not pausable: the pause stops the platform's own powers (issue,
@@ -62,6 +65,10 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
     uint256 private constant REVOKED = 8;
     /// @dev The RUN_START bit of each of the 56 nibbles.
     uint256 private constant RUN_START_BITS = 0x11111111111111111111111111111111111111111111111111111111;
+    /// @dev The OWNER_SET bit of each of the 56 nibbles.
+    uint256 private constant OWNER_SET_BITS = RUN_START_BITS << 1;
+    /// @dev keccak256("CustodialTransferRecorded(uint256,bytes32,bytes32)").
+    bytes32 private constant CUSTODIAL_TRANSFER_EVENT = keccak256("CustodialTransferRecorded(uint256,bytes32,bytes32)");
     /// @dev keccak256("Transfer(address,address,uint256)").
     bytes32 private constant TRANSFER_EVENT = 0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef;
 
@@ -73,7 +80,7 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
 
     /// @dev First id of a run => owner (low 160 bits) | batch id (bits 160..223).
     mapping(uint256 runStart => uint256 packed) private _runs;
-    /// @dev The token's own owner; meaningful only when its OWNER_SET flag is on.
+    /// @dev The token's own owner; meaningful only when its OWNER_SET flag is on (zero: the run's owner).
     mapping(uint256 tokenId => address owner) private _tokenOwners;
     /// @dev See the contract's storage notes: 56 nibbles of flags + a 32-bit run-start header.
     mapping(uint256 word => uint256 flags) private _tokenFlags;
@@ -153,7 +160,8 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
      * Requirements:
      * - the caller holds OPERATOR_ROLE and the contract is not paused;
      * - 1 to {MAX_LEAVES_PER_ISSUE} leaves, as many commitments as leaf indexes, `to` not zero;
-     * - the batch is anchored and the multiproof proves every leaf against its root;
+     * - the registry is not paused, the batch is anchored and the multiproof proves every leaf
+     *   against its root;
      * - no leaf was issued before (nor appears twice in the call).
      */
     function issue(
@@ -282,46 +290,37 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
         _checkListLength(count, MAX_TOKENS_PER_CALL);
         if (fromHolders.length != count) revert LengthMismatch(count, fromHolders.length);
         if (toHolders.length != count) revert LengthMismatch(count, toHolders.length);
-        CustodyCursor memory cursor = CustodyCursor(_nextTokenId, type(uint256).max, 0, 0, address(0));
+        uint256 nextTokenId_ = _nextTokenId;
+        uint256 wordIndex = type(uint256).max;
+        uint256 flags;
         for (uint256 i = 0; i < count; ++i) {
             uint256 tokenId = tokenIds[i];
-            _requireTransferableInCustody(tokenId, cursor);
-            emit CustodialTransferRecorded(tokenId, fromHolders[i], toHolders[i]);
-        }
-    }
-
-    /// @dev What {recordCustodialTransfers} remembers between tokens, so that tokens sharing a
-    /// flags word or a run read it once.
-    struct CustodyCursor {
-        uint256 nextTokenId;
-        uint256 wordIndex;
-        uint256 flags;
-        uint256 runStart;
-        address runOwner;
-    }
-
-    function _requireTransferableInCustody(uint256 tokenId, CustodyCursor memory cursor) private view {
-        if (tokenId == 0 || tokenId >= cursor.nextTokenId) revert ERC721NonexistentToken(tokenId);
-        uint256 tokenWord = tokenId / TOKENS_PER_WORD;
-        if (tokenWord != cursor.wordIndex) {
-            cursor.wordIndex = tokenWord;
-            cursor.flags = _tokenFlags[tokenWord];
-        }
-        uint256 nibble = (cursor.flags >> ((tokenId % TOKENS_PER_WORD) * 4)) & NIBBLE;
-        if (nibble & REVOKED != 0) revert TokenRevoked(tokenId);
-        if (nibble & LOCKED != 0) revert TokenLocked(tokenId);
-        address owner;
-        if (nibble & OWNER_SET != 0) {
-            owner = _tokenOwners[tokenId];
-        } else {
-            uint256 start = _runStartOf(tokenId, cursor.flags);
-            if (start != cursor.runStart) {
-                cursor.runStart = start;
-                cursor.runOwner = address(uint160(_runs[start]));
+            if (tokenId == 0 || tokenId >= nextTokenId_) revert ERC721NonexistentToken(tokenId);
+            uint256 tokenWord = tokenId / TOKENS_PER_WORD;
+            // Records of tokens sharing a flags word read it once.
+            if (tokenWord != wordIndex) {
+                wordIndex = tokenWord;
+                flags = _tokenFlags[tokenWord];
             }
-            owner = cursor.runOwner;
+            uint256 nibble = (flags >> ((tokenId % TOKENS_PER_WORD) * 4)) & NIBBLE;
+            if (nibble & REVOKED != 0) revert TokenRevoked(tokenId);
+            if (nibble & LOCKED != 0) revert TokenLocked(tokenId);
+            if (nibble & OWNER_SET != 0) {
+                address owner = _ownerOf(tokenId, flags);
+                if (owner != _custodian) revert NotInCustody(tokenId, owner);
+            }
+            _emitCustodialTransfer(tokenId, fromHolders[i], toHolders[i]);
         }
-        if (owner != _custodian) revert NotInCustody(tokenId, owner);
+    }
+
+    /// @dev Emits {CustodialTransferRecorded} without Solidity's per-event ABI encoding work.
+    function _emitCustodialTransfer(uint256 tokenId, bytes32 fromHolder, bytes32 toHolder) private {
+        bytes32 signature = CUSTODIAL_TRANSFER_EVENT;
+        assembly ("memory-safe") {
+            mstore(0x00, fromHolder)
+            mstore(0x20, toHolder)
+            log2(0x00, 0x40, signature, tokenId)
+        }
     }
 
     // ---------------------------------------------------------------- ERC-721
@@ -355,8 +354,8 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
 
     /**
      * @inheritdoc IERC721
-     * @dev A token still inside its run first gets its own owner slot (its OWNER_SET flag), so that
-     * only such tokens can carry an approval.
+     * @dev A token without OWNER_SET first gets it (and its own owner slot), so that only such
+     * tokens can carry an approval and a transfer of any other token never touches approvals.
      */
     function approve(address to, uint256 tokenId) external {
         (address owner, uint256 wordIndex, uint256 flags) = _ownership(tokenId);
@@ -525,11 +524,14 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
         _requireExists(tokenId);
         wordIndex = tokenId / TOKENS_PER_WORD;
         flags = _tokenFlags[wordIndex];
-        if ((flags >> ((tokenId % TOKENS_PER_WORD) * 4)) & OWNER_SET != 0) {
-            owner = _tokenOwners[tokenId];
-        } else {
-            owner = address(uint160(_runs[_runStartOf(tokenId, flags)]));
-        }
+        owner = _ownerOf(tokenId, flags);
+    }
+
+    /// @dev The owner of an existing token under the custody invariant (see the contract notes).
+    function _ownerOf(uint256 tokenId, uint256 flags) private view returns (address owner) {
+        if ((flags >> ((tokenId % TOKENS_PER_WORD) * 4)) & OWNER_SET == 0) return _custodian;
+        owner = _tokenOwners[tokenId];
+        if (owner == address(0)) owner = address(uint160(_runs[_runStartOf(tokenId, flags)]));
     }
 
     /**
@@ -549,7 +551,7 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
         private
         view
     {
-        bytes32 root = _registry.rootOf(batchId);
+        bytes32 root = _registry.rootForIssuance(batchId);
         if (root == bytes32(0)) revert BatchNotAnchored(batchId);
         (bool valid, bytes32 computed) = PackedMultiProof.processCalldata(proof, proofFlags, leaves);
         if (!valid || computed != root) revert InvalidProof(batchId);
@@ -565,25 +567,26 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
         leaves = new bytes32[](count);
         uint256 chainId = block.chainid;
         address registry_ = address(_registry);
-        for (uint256 i = 0; i < count; ++i) {
-            uint32 leafIndex = leafIndexes[i];
-            bytes32 commitment = commitments[i];
-            bytes32 leaf;
-            // keccak256(bytes.concat(keccak256(abi.encode(chainId, registry, shopId, batchId,
-            // leafIndex, commitment)))), written out to avoid allocating memory per leaf. The six
-            // words go just past the free memory pointer, which is left unchanged (scratch use).
-            assembly ("memory-safe") {
-                let buffer := mload(0x40)
-                mstore(buffer, chainId)
-                mstore(add(buffer, 0x20), registry_)
-                mstore(add(buffer, 0x40), shopId)
-                mstore(add(buffer, 0x60), batchId)
+        // For each i: keccak256(bytes.concat(keccak256(abi.encode(chainId, registry, shopId,
+        // batchId, leafIndexes[i], commitments[i])))). Written out because this loop runs for every
+        // key: no memory is allocated per leaf (the six words go just past the free memory
+        // pointer, which is left unchanged: scratch use). Each leaf index is checked to fit uint32
+        // as the ABI decoder would.
+        assembly ("memory-safe") {
+            let buffer := mload(0x40)
+            mstore(buffer, chainId)
+            mstore(add(buffer, 0x20), registry_)
+            mstore(add(buffer, 0x40), shopId)
+            mstore(add(buffer, 0x60), batchId)
+            let out := add(leaves, 0x20)
+            for { let i := 0 } lt(i, count) { i := add(i, 1) } {
+                let leafIndex := calldataload(add(leafIndexes.offset, shl(5, i)))
+                if gt(leafIndex, 0xffffffff) { revert(0, 0) }
                 mstore(add(buffer, 0x80), leafIndex)
-                mstore(add(buffer, 0xa0), commitment)
+                mstore(add(buffer, 0xa0), calldataload(add(commitments.offset, shl(5, i))))
                 mstore(0x00, keccak256(buffer, 0xc0))
-                leaf := keccak256(0x00, 0x20)
+                mstore(add(out, shl(5, i)), keccak256(0x00, 0x20))
             }
-            leaves[i] = leaf;
         }
     }
 
@@ -591,22 +594,36 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
     /// write per bitmap word touched.
     function _markIssued(uint64 batchId, uint32[] calldata leafIndexes) private {
         mapping(uint256 => uint256) storage bitmap = _issuedLeaves[batchId];
-        uint256 count = leafIndexes.length;
-        uint256 wordIndex = type(uint256).max;
-        uint256 bits;
-        for (uint256 i = 0; i < count; ++i) {
-            uint32 leafIndex = leafIndexes[i];
-            uint256 leafWord = leafIndex >> 8;
-            if (leafWord != wordIndex) {
-                if (wordIndex != type(uint256).max) bitmap[wordIndex] = bits;
-                wordIndex = leafWord;
-                bits = bitmap[leafWord];
+        bytes4 alreadyIssued = LeafAlreadyIssued.selector;
+        // Leaf indexes were checked to fit uint32 by _leavesOf. The slot of bitmap[w] is
+        // keccak256(w . bitmap.slot), as Solidity lays out mappings.
+        assembly ("memory-safe") {
+            let count := leafIndexes.length
+            let wordIndex := not(0)
+            let slot := 0
+            let bits := 0
+            for { let i := 0 } lt(i, count) { i := add(i, 1) } {
+                let leafIndex := calldataload(add(leafIndexes.offset, shl(5, i)))
+                let leafWord := shr(8, leafIndex)
+                if iszero(eq(leafWord, wordIndex)) {
+                    if iszero(eq(wordIndex, not(0))) { sstore(slot, bits) }
+                    wordIndex := leafWord
+                    mstore(0x00, leafWord)
+                    mstore(0x20, bitmap.slot)
+                    slot := keccak256(0x00, 0x40)
+                    bits := sload(slot)
+                }
+                let bit := shl(and(leafIndex, 255), 1)
+                if and(bits, bit) {
+                    mstore(0x00, alreadyIssued)
+                    mstore(0x04, batchId)
+                    mstore(0x24, leafIndex)
+                    revert(0x00, 0x44)
+                }
+                bits := or(bits, bit)
             }
-            uint256 bit = uint256(1) << (leafIndex & 255);
-            if (bits & bit != 0) revert LeafAlreadyIssued(batchId, leafIndex);
-            bits |= bit;
+            sstore(slot, bits)
         }
-        bitmap[wordIndex] = bits;
     }
 
     /// @dev Mints ids `first` .. `first + count - 1` to `to` as one run.
@@ -616,14 +633,21 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
         uint256 last = first + count - 1;
         if (last > MAX_TOKEN_ID) revert TokenIdSpaceExhausted(last, MAX_TOKEN_ID);
         _runs[first] = uint256(uint160(to)) | (uint256(batchId) << 160);
+        // A run issued to anyone but the custodian turns OWNER_SET on for all its tokens (the
+        // custody invariant); the run's owner then answers for them until they move.
+        uint256 ownerSetBits = to == _custodian ? 0 : OWNER_SET_BITS;
         uint256 firstWord = first / TOKENS_PER_WORD;
-        _tokenFlags[firstWord] |= RUN_START << ((first % TOKENS_PER_WORD) * 4);
+        uint256 firstPosition = first % TOKENS_PER_WORD;
+        uint256 endPosition = Math.min(TOKENS_PER_WORD, firstPosition + count);
+        _tokenFlags[firstWord] |=
+            (RUN_START << (firstPosition * 4)) | (ownerSetBits & _nibblesFrom(firstPosition * 4, endPosition * 4));
         // Every later word the run reaches holds no minted token yet (ids only grow), so it is
         // written whole: its header names this run.
         unchecked {
             // Bounded by last < 2^32.
             for (uint256 word = firstWord + 1; word * TOKENS_PER_WORD <= last; ++word) {
-                _tokenFlags[word] = first << HEADER_SHIFT;
+                uint256 tokensHere = Math.min(TOKENS_PER_WORD, last - word * TOKENS_PER_WORD + 1);
+                _tokenFlags[word] = (first << HEADER_SHIFT) | (ownerSetBits & _nibblesFrom(0, tokensHere * 4));
             }
             // Cannot overflow: a balance never exceeds the number of ids (< 2^32).
             _balances[to] += count;
@@ -638,25 +662,30 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
         }
     }
 
+    /// @dev A mask of the bits from `fromBit` (inclusive) to `toBit` (exclusive), `toBit` <= 224.
+    function _nibblesFrom(uint256 fromBit, uint256 toBit) private pure returns (uint256) {
+        return ((uint256(1) << toBit) - 1) & ~((uint256(1) << fromBit) - 1);
+    }
+
     /// @dev Packs the leaf indexes as big-endian uint32s for {EntitlementsIssued}.
     function _packLeafIndexes(uint32[] calldata leafIndexes) private pure returns (bytes memory packed) {
         uint256 count = leafIndexes.length;
         packed = new bytes(count * 4);
-        for (uint256 i = 0; i < count; ++i) {
-            uint32 leafIndex = leafIndexes[i];
-            // Writes 32 bytes of which the last 28 are zero; going forward, each write's zeros are
-            // overwritten by the next one, and the last write's zeros land in unused memory past
-            // the array, which is never read as part of it.
-            assembly ("memory-safe") {
-                mstore(add(add(packed, 0x20), mul(i, 4)), shl(224, leafIndex))
+        // Each step writes 32 bytes of which the last 28 are zero; going forward, each write's
+        // zeros are overwritten by the next one, and the last write's zeros land in unused memory
+        // past the array. The values were checked to fit uint32 by _leavesOf.
+        assembly ("memory-safe") {
+            let out := add(packed, 0x20)
+            for { let i := 0 } lt(i, count) { i := add(i, 1) } {
+                mstore(add(out, shl(2, i)), shl(224, calldataload(add(leafIndexes.offset, shl(5, i)))))
             }
         }
     }
 
     /**
      * @dev Moves `tokenId` from `from` to `to` for the caller, after the ERC-721 checks and the
-     * lock checks. A token still in its run gets its own owner slot (OWNER_SET); nothing else in
-     * the run changes, which is what keeps a withdrawal from the middle of a run cheap.
+     * lock checks. The token gets its own owner slot (and OWNER_SET); nothing else in its run
+     * changes, which is what keeps a withdrawal from the middle of a run cheap.
      */
     function _transfer(address from, address to, uint256 tokenId) private {
         if (to == address(0)) revert ERC721InvalidReceiver(address(0));
@@ -668,7 +697,7 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
         if (nibble & REVOKED != 0) revert TokenRevoked(tokenId);
         if (nibble & LOCKED != 0) revert TokenLocked(tokenId);
         bool ownerSet = nibble & OWNER_SET != 0;
-        address owner = ownerSet ? _tokenOwners[tokenId] : address(uint160(_runs[_runStartOf(tokenId, flags)]));
+        address owner = _ownerOf(tokenId, flags);
         if (owner != from) revert ERC721IncorrectOwner(from, tokenId, owner);
         address approved = ownerSet ? _tokenApprovals[tokenId] : address(0);
         if (msg.sender != owner && approved != msg.sender && !_operatorApprovals[owner][msg.sender]) {

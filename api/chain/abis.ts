@@ -404,6 +404,25 @@ export const keyRegistryAbi = [
         "type": "uint64"
       }
     ],
+    "name": "rootForIssuance",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "uint64",
+        "name": "batchId",
+        "type": "uint64"
+      }
+    ],
     "name": "rootOf",
     "outputs": [
       {

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
-
 /**
  * @title PackedMultiProof
  * @notice OpenZeppelin's Merkle multiproof algorithm (MerkleProof.processMultiProofCalldata, the
@@ -31,53 +29,98 @@ library PackedMultiProof {
         pure
         returns (bool valid, bytes32 root)
     {
-        if (leaves.length == 0) return (false, bytes32(0));
+        uint256 leavesLength = leaves.length;
+        if (leavesLength == 0) return (false, bytes32(0));
         // Cannot underflow: there is at least one leaf. Cannot overflow: both are array lengths.
-        uint256 total = leaves.length + proof.length - 1;
+        uint256 total = leavesLength + proof.length - 1;
         if (flags.length != (total + 255) >> 8) return (false, bytes32(0));
         if (total & 255 != 0 && flags[flags.length - 1] >> (total & 255) != 0) return (false, bytes32(0));
         if (total == 0) return (true, leaves[0]);
-
-        bytes32[] memory hashes = new bytes32[](total);
-        // Queue positions packed to stay within the stack: leaves (bits 0..63), hashes (64..127),
-        // proof (128..191). Each is bounded by an array length, far below 2^64.
-        uint256 positions;
-        unchecked {
-            for (uint256 i = 0; i < total; ++i) {
-                bytes32 a;
-                (a, positions) = _pop(leaves, hashes, positions, i);
-                bytes32 b;
-                if ((flags[i >> 8] >> (i & 255)) & 1 == 1) {
-                    (b, positions) = _pop(leaves, hashes, positions, i);
-                } else {
-                    uint256 proofPosition = positions >> 128;
-                    if (proofPosition >= proof.length) return (false, bytes32(0));
-                    b = proof[proofPosition];
-                    positions += uint256(1) << 128;
-                }
-                // A zero hash marks a read past what was computed (see _pop); a real keccak256
-                // result of zero is out of reach.
-                if (a == bytes32(0) || b == bytes32(0)) return (false, bytes32(0));
-                hashes[i] = Hashes.commutativeKeccak256(a, b);
-            }
-            if (positions >> 128 != proof.length) return (false, bytes32(0));
-            return (true, hashes[total - 1]);
+        uint256 proofOffset;
+        uint256 flagsOffset;
+        assembly ("memory-safe") {
+            proofOffset := proof.offset
+            flagsOffset := flags.offset
         }
+        return _rebuild(proofOffset, proofOffset + proof.length * 32, flagsOffset, leaves, total);
     }
 
-    /// @dev Takes the next value of the queue: a leaf while any is left, else a computed hash;
-    /// zero when the hash at the front was not computed yet (a malformed proof).
-    function _pop(bytes32[] memory leaves, bytes32[] memory hashes, uint256 positions, uint256 step)
+    /// @dev The queue loop over calldata offsets, apart so that it has the stack to itself.
+    function _rebuild(uint256 proofOffset, uint256 proofEnd, uint256 flagsOffset, bytes32[] memory leaves, uint256 total)
         private
         pure
-        returns (bytes32 value, uint256 newPositions)
+        returns (bool valid, bytes32 root)
     {
-        unchecked {
-            uint256 leafPosition = positions & type(uint64).max;
-            if (leafPosition < leaves.length) return (leaves[leafPosition], positions + 1);
-            uint256 hashPosition = (positions >> 64) & type(uint64).max;
-            if (hashPosition >= step) return (bytes32(0), positions);
-            return (hashes[hashPosition], positions + (uint256(1) << 64));
+        // The loop of MerkleProof.processMultiProofCalldata with pointers instead of positions:
+        // the queue is the leaves, then the hashes computed so far (`hashes` .. `hashWrite`).
+        // It runs once per hash of every issue call, hence assembly. A read past the computed
+        // hashes or past the proof makes the proof invalid instead of reading zeros.
+        assembly ("memory-safe") {
+            let hashes := mload(0x40)
+            mstore(0x40, add(hashes, shl(5, total)))
+            let leafPointer := add(leaves, 0x20)
+            let leavesEnd := add(leafPointer, shl(5, mload(leaves)))
+            let hashRead := hashes
+            let hashWrite := hashes
+            let proofPointer := proofOffset
+            valid := 1
+            for { let i := 0 } lt(i, total) { i := add(i, 1) } {
+                let a := 0
+                switch lt(leafPointer, leavesEnd)
+                case 1 {
+                    a := mload(leafPointer)
+                    leafPointer := add(leafPointer, 0x20)
+                }
+                default {
+                    if iszero(lt(hashRead, hashWrite)) {
+                        valid := 0
+                        break
+                    }
+                    a := mload(hashRead)
+                    hashRead := add(hashRead, 0x20)
+                }
+                let b := 0
+                switch and(shr(and(i, 255), calldataload(add(flagsOffset, shl(5, shr(8, i))))), 1)
+                case 1 {
+                    switch lt(leafPointer, leavesEnd)
+                    case 1 {
+                        b := mload(leafPointer)
+                        leafPointer := add(leafPointer, 0x20)
+                    }
+                    default {
+                        if iszero(lt(hashRead, hashWrite)) {
+                            valid := 0
+                            break
+                        }
+                        b := mload(hashRead)
+                        hashRead := add(hashRead, 0x20)
+                    }
+                }
+                default {
+                    if iszero(lt(proofPointer, proofEnd)) {
+                        valid := 0
+                        break
+                    }
+                    b := calldataload(proofPointer)
+                    proofPointer := add(proofPointer, 0x20)
+                }
+                // Hashes.commutativeKeccak256: the smaller value first.
+                switch lt(a, b)
+                case 1 {
+                    mstore(0x00, a)
+                    mstore(0x20, b)
+                }
+                default {
+                    mstore(0x00, b)
+                    mstore(0x20, a)
+                }
+                mstore(hashWrite, keccak256(0x00, 0x40))
+                hashWrite := add(hashWrite, 0x20)
+            }
+            if iszero(eq(proofPointer, proofEnd)) { valid := 0 }
+            switch valid
+            case 1 { root := mload(sub(hashWrite, 0x20)) }
+            default { root := 0 }
         }
     }
 }
