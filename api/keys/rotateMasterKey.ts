@@ -1,0 +1,81 @@
+// Master key rotation: re-wraps every shop's data key from whichever previous master key
+// wrapped it to the ring's current one (MASTER_KEY / MASTER_KEY_ID). The data keys themselves
+// do not change, so no secret is re-encrypted and caches of unwrapped data keys stay valid.
+//
+// One transaction with every shop row locked: either every shop moves to the current master
+// key or none does (a shop wrapped under a key missing from PREVIOUS_MASTER_KEYS stops the
+// whole rotation with its id). Running it again re-wraps nothing: it is idempotent. Each run
+// writes one audit_log row with counts and key ids, never key material.
+import { AppError } from "../errors.ts";
+import { queryRows, sql, type Drizzle } from "../store/database.ts";
+import { unwrapDataKey, wrapDataKey } from "./envelope.ts";
+import type { MasterKeyRing } from "./masterKeys.ts";
+
+export type RotateMasterKeyParameters = { accountId?: bigint | null; dryRun?: boolean };
+
+export type RotateMasterKeyReturnType = {
+  masterKeyId: string;
+  rewrapped: number;
+  alreadyCurrent: number;
+  /** How many shops each previous master key wrapped before this run. */
+  fromMasterKeyIds: Record<string, number>;
+  dryRun: boolean;
+};
+
+class DryRunRollback extends Error {}
+
+export async function rotateMasterKey(
+  db: Drizzle,
+  ring: MasterKeyRing,
+  parameters: RotateMasterKeyParameters = {},
+): Promise<RotateMasterKeyReturnType> {
+  const current = ring.current.id;
+  let result: RotateMasterKeyReturnType | undefined;
+  try {
+    await db.transaction(async (tx) => {
+      const shops = await queryRows<{ id: bigint; data_key_wrapped: Uint8Array; master_key_id: string }>(
+        tx,
+        sql`SELECT id, data_key_wrapped, master_key_id FROM shops ORDER BY id FOR UPDATE`,
+      );
+      const missing = [...new Set(shops.map((shop) => shop.master_key_id).filter((id) => !ring.byId.has(id)))];
+      if (missing.length > 0) {
+        throw new AppError("invalid_state", `Shop data keys are wrapped under master key(s) ${missing.map((id) => `'${id}'`).join(", ")}, which are not configured: add them to PREVIOUS_MASTER_KEYS and run the rotation again.`, {
+          details: { missingMasterKeyIds: missing },
+        });
+      }
+      const fromMasterKeyIds: Record<string, number> = {};
+      let rewrapped = 0;
+      for (const shop of shops) {
+        if (shop.master_key_id === current) continue;
+        const dataKey = unwrapDataKey(ring, shop.data_key_wrapped, shop.master_key_id);
+        const wrapped = wrapDataKey(ring, dataKey);
+        // Assert before the write: the new wrapping opens to the same data key.
+        if (!unwrapDataKey(ring, wrapped.dataKeyWrapped, wrapped.masterKeyId).equals(dataKey)) {
+          throw new Error(`Invariant: re-wrapping shop ${shop.id}'s data key did not round-trip.`);
+        }
+        await tx.execute(
+          sql`UPDATE shops SET data_key_wrapped = ${wrapped.dataKeyWrapped}, master_key_id = ${wrapped.masterKeyId}
+              WHERE id = ${shop.id} AND master_key_id = ${shop.master_key_id}`,
+        );
+        fromMasterKeyIds[shop.master_key_id] = (fromMasterKeyIds[shop.master_key_id] ?? 0) + 1;
+        rewrapped++;
+      }
+      result = {
+        masterKeyId: current,
+        rewrapped,
+        alreadyCurrent: shops.length - rewrapped,
+        fromMasterKeyIds,
+        dryRun: parameters.dryRun === true,
+      };
+      await tx.execute(
+        sql`INSERT INTO audit_log (account_id, action, subject, details)
+            VALUES (${parameters.accountId ?? null}, 'keys.rotate_master_key', ${`master-key:${current}`},
+                    ${JSON.stringify({ to: current, rewrapped, alreadyCurrent: result.alreadyCurrent, from: fromMasterKeyIds })}::jsonb)`,
+      );
+      if (parameters.dryRun) throw new DryRunRollback();
+    });
+  } catch (error) {
+    if (!(error instanceof DryRunRollback)) throw error;
+  }
+  return result!;
+}

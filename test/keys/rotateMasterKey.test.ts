@@ -1,0 +1,129 @@
+import { expect } from "chai";
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { AppError } from "../../api/errors.ts";
+import { decryptSecret, keyAad } from "../../api/keys/envelope.ts";
+import { createImport, runImport } from "../../api/keys/importKeys.ts";
+import { createMasterKeyRing, type MasterKeyRing } from "../../api/keys/masterKeys.ts";
+import { rotateMasterKey } from "../../api/keys/rotateMasterKey.ts";
+import { loadShopDataKey } from "../../api/keys/shopDataKey.ts";
+import { queryRows, sql } from "../../api/store/database.ts";
+import { createServerDatabase, type TestDatabase } from "../support/database.ts";
+import { createTestShop, makeSecrets, testChain, type TestShop } from "./fixtures.ts";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const run = promisify(execFile);
+
+describe("keys: master key rotation", function () {
+  let database: TestDatabase;
+  const oldKey = randomBytes(32);
+  const newKey = randomBytes(32);
+  const oldRing = createMasterKeyRing({ id: "k1", key: oldKey });
+  const shops: { shop: TestShop; secrets: string[]; batchId: bigint }[] = [];
+
+  before(async () => {
+    database = await createServerDatabase();
+    for (let index = 0; index < 3; index++) {
+      const shop = await createTestShop(database.db, oldRing);
+      const secrets = makeSecrets(25);
+      const { importId } = await createImport(database.db, oldRing, { ...shop, format: "text", content: secrets.join("\n") });
+      const { batchId } = await runImport(database.db, oldRing, testChain, importId);
+      shops.push({ shop, secrets, batchId });
+    }
+  });
+  after(async () => {
+    await database?.drop();
+  });
+
+  async function expectAllDecryptable(ring: MasterKeyRing): Promise<void> {
+    for (const { shop, secrets, batchId } of shops) {
+      const dataKey = await loadShopDataKey(database.db, ring, shop.shopId);
+      const rows = await queryRows<{ leaf_index: number; ciphertext: Uint8Array }>(
+        database.db,
+        sql`SELECT leaf_index, ciphertext FROM keys WHERE batch_id = ${batchId} ORDER BY leaf_index`,
+      );
+      expect(rows.map((row) => decryptSecret(dataKey, row.ciphertext, keyAad({ shopId: shop.shopId, batchId, leafIndex: row.leaf_index })))).to.deep.equal(secrets);
+    }
+  }
+
+  async function wrappedState() {
+    return queryRows<{ id: bigint; master_key_id: string; data_key_wrapped: Uint8Array }>(
+      database.db,
+      sql`SELECT id, master_key_id, data_key_wrapped FROM shops ORDER BY id`,
+    );
+  }
+
+  it("refuses clearly, changing nothing, when an old master key is missing or wrong", async () => {
+    const before = await wrappedState();
+    const missing = createMasterKeyRing({ id: "k2", key: newKey });
+    let caught: AppError | undefined;
+    try {
+      await rotateMasterKey(database.db, missing);
+    } catch (error) {
+      caught = error as AppError;
+    }
+    expect(caught?.code).to.equal("invalid_state");
+    expect(caught?.message).to.match(/'k1', which are not configured: add them to PREVIOUS_MASTER_KEYS/);
+    const wrong = createMasterKeyRing({ id: "k2", key: newKey }, [{ id: "k1", key: randomBytes(32) }]);
+    caught = undefined;
+    try {
+      await rotateMasterKey(database.db, wrong);
+    } catch (error) {
+      caught = error as AppError;
+    }
+    expect(caught?.details).to.deep.equal({ reason: "authentication_failed" });
+    expect(caught?.message).to.match(/wrapped under master key 'k1' failed authentication/);
+    expect(await wrappedState()).to.deep.equal(before);
+  });
+
+  it("re-wraps every shop's data key, keeps every key decryptable, and is idempotent", async () => {
+    const ring = createMasterKeyRing({ id: "k2", key: newKey }, [{ id: "k1", key: oldKey }]);
+    const dry = await rotateMasterKey(database.db, ring, { dryRun: true });
+    expect(dry).to.deep.equal({ masterKeyId: "k2", rewrapped: 3, alreadyCurrent: 0, fromMasterKeyIds: { k1: 3 }, dryRun: true });
+    expect((await wrappedState()).map((row) => row.master_key_id)).to.deep.equal(["k1", "k1", "k1"]);
+
+    const first = await rotateMasterKey(database.db, ring, { accountId: shops[0]!.shop.accountId });
+    expect(first).to.deep.equal({ masterKeyId: "k2", rewrapped: 3, alreadyCurrent: 0, fromMasterKeyIds: { k1: 3 }, dryRun: false });
+    const after = await wrappedState();
+    expect(after.map((row) => row.master_key_id)).to.deep.equal(["k2", "k2", "k2"]);
+    // Readable with the new master key alone: the old one can now be retired.
+    await expectAllDecryptable(createMasterKeyRing({ id: "k2", key: newKey }));
+
+    const second = await rotateMasterKey(database.db, ring);
+    expect(second).to.deep.include({ rewrapped: 0, alreadyCurrent: 3 });
+    expect(await wrappedState()).to.deep.equal(after);
+    const audit = await queryRows<{ action: string; details: Record<string, unknown> }>(
+      database.db,
+      sql`SELECT action, details FROM audit_log WHERE action = 'keys.rotate_master_key' ORDER BY id`,
+    );
+    expect(audit.map((row) => row.details)).to.deep.equal([
+      { to: "k2", rewrapped: 3, alreadyCurrent: 0, from: { k1: 3 } },
+      { to: "k2", rewrapped: 0, alreadyCurrent: 3, from: {} },
+    ]);
+  });
+
+  it("runs as `keyledger keys rotate-master-key` from the configuration, printing no key material", async () => {
+    const newestKey = randomBytes(32).toString("hex");
+    const env = {
+      PATH: process.env.PATH,
+      DATABASE_URL: database.url,
+      MASTER_KEY: newestKey,
+      MASTER_KEY_ID: "k3",
+      PREVIOUS_MASTER_KEYS: `k2:${newKey.toString("hex")},k1:${oldKey.toString("hex")}`,
+    };
+    const { stdout, stderr } = await run(`${root}node_modules/.bin/node`, ["scripts/cli/keyledger.ts", "keys", "rotate-master-key"], { cwd: root, env });
+    expect(stdout).to.equal("Re-wrapped 3 shop data key(s) under master key 'k3' (3 from 'k2'); 0 already under it.\n");
+    for (const secret of [newestKey, newKey.toString("hex"), oldKey.toString("hex")]) expect(stdout + stderr).not.to.include(secret);
+    await expectAllDecryptable(createMasterKeyRing({ id: "k3", key: Buffer.from(newestKey, "hex") }));
+    let failure: { code?: number; stderr?: string } | undefined;
+    try {
+      await run(`${root}node_modules/.bin/node`, ["scripts/cli/keyledger.ts", "keys", "rotate-master-key"], { cwd: root, env: { ...env, MASTER_KEY: undefined } });
+    } catch (error) {
+      failure = error as { code?: number; stderr?: string };
+    }
+    expect(failure?.code).to.equal(1);
+    expect(failure?.stderr).to.match(/MASTER_KEY is not set/);
+  });
+});
