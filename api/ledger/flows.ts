@@ -1,0 +1,296 @@
+// The platform's money flows, each one balanced journal transaction posted exactly once under
+// an idempotency key derived from what caused it, so a retried job or a replayed notification
+// posts nothing twice. Call them with the root database or inside your own transaction (the
+// `tx` of db.transaction): they then commit or roll back with your other writes.
+//
+// Accounts (owner / purpose), and what a credit (+) means:
+//   platform/clearing_<provider>  money received from buyers through EPay or the chain (debited
+//                                 on payment, credited back on refund)
+//   platform/fees                 the platform's fee revenue
+//   shop/payable                  what the platform owes the shop (never negative)
+//   shop/holds                    payable set aside for a payout awaiting approval
+//   platform/payouts              money paid out to shops
+//   buyer/payments                what a buyer paid for a resale (debited)
+//   reseller/proceeds             what the platform owes a reseller (never negative)
+//   reseller/holds                resale proceeds inside the chargeback window
+//   buyer/refunds                 resale money returned to the buyer after a chargeback
+import { AppError } from "../errors.ts";
+import { queryOne, queryRows, sql, type Drizzle } from "../store/database.ts";
+import { holdIdByReference, resolveHold, type ResolveHoldReturnType } from "./holds.ts";
+import { postJournal } from "./postJournal.ts";
+import type { AccountRef, OwnerType, AccountPurpose, PostingInput } from "./types.ts";
+
+const basisPoints = 10_000n;
+
+function account(ownerType: OwnerType, ownerId: bigint, purpose: AccountPurpose): AccountRef {
+  return { ownerType, ownerId, purpose };
+}
+
+function platform(purpose: AccountPurpose): AccountRef {
+  return account("platform", 0n, purpose);
+}
+
+function checkAmount(name: string, value: bigint): void {
+  if (typeof value !== "bigint" || value <= 0n) throw new AppError("validation_failed", `${name} must be a positive bigint of minor units.`);
+}
+
+function checkBps(name: string, value: number): bigint {
+  if (!Number.isInteger(value) || value < 0 || value > 10_000) {
+    throw new AppError("validation_failed", `${name} must be an integer from 0 to 10000 basis points.`);
+  }
+  return BigInt(value);
+}
+
+/** Drops zero legs: a 0% fee or a 100% fee posts two legs instead of three. */
+function legs(postings: PostingInput[]): PostingInput[] {
+  return postings.filter((posting) => posting.amountMinor !== 0n);
+}
+
+export type PostOrderPaymentParameters = {
+  orderId: string;
+  shopId: bigint;
+  amountMinor: bigint;
+  currency: string;
+  provider: "epay" | "chain";
+  platformFeeBps: number;
+};
+
+export type PostOrderPaymentReturnType = { transactionId: bigint; created: boolean; feeMinor: bigint; shopMinor: bigint };
+
+/**
+ * A buyer's payment for an order: the provider's clearing account is debited with the amount,
+ * split atomically into the platform fee (floor of amount x bps / 10000) and the shop's payable.
+ * Key: order:<orderId>:payment.
+ */
+export async function postOrderPayment(db: Drizzle, parameters: PostOrderPaymentParameters): Promise<PostOrderPaymentReturnType> {
+  const { orderId, shopId, amountMinor, currency, provider } = parameters;
+  checkAmount("amountMinor", amountMinor);
+  if (provider !== "epay" && provider !== "chain") throw new AppError("validation_failed", `Unknown payment provider ${String(provider)}.`);
+  const feeMinor = (amountMinor * checkBps("platformFeeBps", parameters.platformFeeBps)) / basisPoints;
+  const shopMinor = amountMinor - feeMinor;
+  const result = await postJournal(db, {
+    idempotencyKey: `order:${orderId}:payment`,
+    kind: "order_payment",
+    reference: { type: "order", id: orderId },
+    metadata: { provider, platformFeeBps: parameters.platformFeeBps },
+    postings: legs([
+      { account: platform(provider === "epay" ? "clearing_epay" : "clearing_chain"), amountMinor: -amountMinor, currency },
+      { account: platform("fees"), amountMinor: feeMinor, currency },
+      { account: account("shop", shopId, "payable"), amountMinor: shopMinor, currency },
+    ]),
+  });
+  return { ...result, feeMinor, shopMinor };
+}
+
+export type PostOrderRefundParameters = {
+  orderId: string;
+  shopId: bigint;
+  amountMinor: bigint;
+  currency: string;
+  reason: "expired" | "out_of_stock" | "dispute" | "merchant" | "other";
+  /** Distinguishes several partial refunds of one order; omit for the (single) full refund. */
+  refundId?: string;
+};
+
+export type PostOrderRefundReturnType = { transactionId: bigint; created: boolean; feeRefundMinor: bigint; shopRefundMinor: bigint };
+
+type PaymentLegs = { provider: "epay" | "chain"; paidMinor: bigint; feeMinor: bigint; refundedMinor: bigint };
+
+async function orderPaymentLegs(db: Drizzle, orderId: string, shopId: bigint, currency: string): Promise<PaymentLegs> {
+  const payment = await queryOne<{ provider: "epay" | "chain"; paid: string; fee: string; shop_id: bigint | null; currency: string }>(
+    db,
+    sql`SELECT t.metadata->>'provider' AS provider,
+               (-sum(p.amount_minor) FILTER (WHERE a.purpose LIKE 'clearing_%'))::text AS paid,
+               coalesce(sum(p.amount_minor) FILTER (WHERE a.purpose = 'fees'), 0)::text AS fee,
+               max(a.owner_id) FILTER (WHERE a.owner_type = 'shop') AS shop_id,
+               max(p.currency) AS currency
+        FROM ledger_transactions t JOIN ledger_postings p ON p.tx_id = t.id JOIN ledger_accounts a ON a.id = p.account_id
+        WHERE t.idempotency_key = ${`order:${orderId}:payment`}
+        GROUP BY t.id`,
+  );
+  if (!payment) throw new AppError("invalid_state", `Order ${orderId} has no payment in the ledger; there is nothing to refund.`);
+  if ((payment.shop_id !== null && payment.shop_id !== shopId) || payment.currency !== currency) {
+    throw new AppError("validation_failed", `Order ${orderId} was paid to shop ${payment.shop_id} in ${payment.currency}.`);
+  }
+  const refunded = await queryOne<{ total: string }>(
+    db,
+    sql`SELECT coalesce(sum((t.metadata->>'amountMinor')::bigint), 0)::text AS total FROM ledger_transactions t
+        WHERE t.reference_type = 'order' AND t.reference_id = ${orderId} AND t.kind = 'order_refund'`,
+  );
+  return { provider: payment.provider, paidMinor: BigInt(payment.paid), feeMinor: BigInt(payment.fee), refundedMinor: BigInt(refunded!.total) };
+}
+
+/**
+ * Refunds (part of) a paid order: the shop's payable and the platform fee give back their
+ * shares (fee share = floor(fee x amount / paid)) and the provider's clearing account is
+ * credited. Refusals: no payment (invalid_state), more than what is left to refund
+ * (invalid_state), the shop's payable already paid out (insufficient_funds).
+ * Key: order:<orderId>:refund[:<refundId>].
+ */
+export async function postOrderRefund(db: Drizzle, parameters: PostOrderRefundParameters): Promise<PostOrderRefundReturnType> {
+  const { orderId, shopId, amountMinor, currency, reason } = parameters;
+  checkAmount("amountMinor", amountMinor);
+  const idempotencyKey = parameters.refundId ? `order:${orderId}:refund:${parameters.refundId}` : `order:${orderId}:refund`;
+  const payment = await orderPaymentLegs(db, orderId, shopId, currency);
+  const existing = await queryOne<{ id: bigint }>(db, sql`SELECT id FROM ledger_transactions WHERE idempotency_key = ${idempotencyKey}`);
+  // A retry of a refund that was posted must not count itself against what is left to refund.
+  const refundedBefore = existing ? payment.refundedMinor - amountMinor : payment.refundedMinor;
+  if (refundedBefore + amountMinor > payment.paidMinor) {
+    throw new AppError(
+      "invalid_state",
+      `Order ${orderId} was paid ${payment.paidMinor} and refunded ${refundedBefore}; ${amountMinor} more is too much.`,
+    );
+  }
+  const feeRefundMinor = (payment.feeMinor * amountMinor) / payment.paidMinor;
+  const shopRefundMinor = amountMinor - feeRefundMinor;
+  const result = await postJournal(db, {
+    idempotencyKey,
+    kind: "order_refund",
+    reference: { type: "order", id: orderId },
+    metadata: { reason, amountMinor: Number(amountMinor), provider: payment.provider },
+    postings: legs([
+      { account: account("shop", shopId, "payable"), amountMinor: -shopRefundMinor, currency },
+      { account: platform("fees"), amountMinor: -feeRefundMinor, currency },
+      { account: platform(payment.provider === "epay" ? "clearing_epay" : "clearing_chain"), amountMinor, currency },
+    ]),
+  });
+  return { ...result, feeRefundMinor, shopRefundMinor };
+}
+
+export type RequestPayoutParameters = {
+  payoutId: string;
+  shopId: bigint;
+  amountMinor: bigint;
+  currency: string;
+  /** When an unapproved request expires and its amount returns to the payable. */
+  expiresAt: Date;
+};
+
+export type RequestPayoutReturnType = { holdId: bigint; transactionId: bigint; created: boolean };
+
+/**
+ * A merchant's payout request: the amount moves from the shop's payable into its holds account
+ * (pending) until an admin approves (posted to platform payouts) or rejects it, or it expires
+ * (voided back to the payable). Beyond the payable: insufficient_funds. Key: payout:<id>:request.
+ */
+export async function requestPayout(db: Drizzle, parameters: RequestPayoutParameters): Promise<RequestPayoutReturnType> {
+  const { payoutId, shopId, amountMinor, currency, expiresAt } = parameters;
+  checkAmount("amountMinor", amountMinor);
+  const holds = account("shop", shopId, "holds");
+  const result = await postJournal(db, {
+    idempotencyKey: `payout:${payoutId}:request`,
+    kind: "payout_request",
+    reference: { type: "payout", id: payoutId },
+    postings: [
+      { account: account("shop", shopId, "payable"), amountMinor: -amountMinor, currency },
+      { account: holds, amountMinor, currency },
+    ],
+    hold: {
+      holdingAccount: holds,
+      postAccount: platform("payouts"),
+      voidAccount: account("shop", shopId, "payable"),
+      amountMinor,
+      currency,
+      expiresAt,
+      expiryAction: "void",
+    },
+  });
+  const holdId = await holdIdByReference(db, { type: "payout", id: payoutId });
+  return { holdId, ...result };
+}
+
+/** An admin approves a payout: its hold is posted to platform payouts, once. */
+export async function approvePayout(db: Drizzle, parameters: { payoutId: string; now?: Date }): Promise<ResolveHoldReturnType> {
+  const holdId = await holdIdByReference(db, { type: "payout", id: parameters.payoutId });
+  return resolveHold(db, { holdId, action: "post", now: parameters.now });
+}
+
+/** An admin rejects a payout: its hold is voided back to the shop's payable, once. */
+export async function rejectPayout(db: Drizzle, parameters: { payoutId: string; now?: Date }): Promise<ResolveHoldReturnType> {
+  const holdId = await holdIdByReference(db, { type: "payout", id: parameters.payoutId });
+  return resolveHold(db, { holdId, action: "void", now: parameters.now });
+}
+
+export type PostResaleParameters = {
+  listingId: string;
+  sellerAccountId: bigint;
+  buyerAccountId: bigint;
+  shopId: bigint;
+  priceMinor: bigint;
+  currency: string;
+  royaltyBps: number;
+  platformFeeBps: number;
+  /** End of the chargeback window: until then the seller's proceeds are held. */
+  holdUntil?: Date;
+};
+
+export type PostResaleReturnType = {
+  transactionId: bigint;
+  created: boolean;
+  feeMinor: bigint;
+  royaltyMinor: bigint;
+  proceedsMinor: bigint;
+  holdId?: bigint;
+};
+
+/**
+ * A resale of an entitlement: the buyer's payment is split atomically into the platform fee,
+ * the merchant's royalty (to the shop's payable) and the seller's proceeds. With holdUntil the
+ * proceeds wait in the seller's holds account and are released to the seller's proceeds when
+ * the window ends (expireHolds), or returned to the buyer by chargebackResale.
+ * Key: resale:<listingId>:sale.
+ */
+export async function postResale(db: Drizzle, parameters: PostResaleParameters): Promise<PostResaleReturnType> {
+  const { listingId, sellerAccountId, buyerAccountId, shopId, priceMinor, currency, holdUntil } = parameters;
+  checkAmount("priceMinor", priceMinor);
+  const feeBps = checkBps("platformFeeBps", parameters.platformFeeBps);
+  const royaltyBps = checkBps("royaltyBps", parameters.royaltyBps);
+  if (feeBps + royaltyBps > basisPoints) throw new AppError("validation_failed", "Fee and royalty together exceed the price.");
+  const feeMinor = (priceMinor * feeBps) / basisPoints;
+  const royaltyMinor = (priceMinor * royaltyBps) / basisPoints;
+  const proceedsMinor = priceMinor - feeMinor - royaltyMinor;
+  const sellerHolds = account("reseller", sellerAccountId, "holds");
+  const held = holdUntil !== undefined && proceedsMinor > 0n;
+  const result = await postJournal(db, {
+    idempotencyKey: `resale:${listingId}:sale`,
+    kind: "resale",
+    reference: { type: "resale", id: listingId },
+    metadata: { royaltyBps: parameters.royaltyBps, platformFeeBps: parameters.platformFeeBps },
+    postings: legs([
+      { account: account("buyer", buyerAccountId, "payments"), amountMinor: -priceMinor, currency },
+      { account: platform("fees"), amountMinor: feeMinor, currency },
+      { account: account("shop", shopId, "payable"), amountMinor: royaltyMinor, currency },
+      { account: held ? sellerHolds : account("reseller", sellerAccountId, "proceeds"), amountMinor: proceedsMinor, currency },
+    ]),
+    ...(held
+      ? {
+          hold: {
+            holdingAccount: sellerHolds,
+            postAccount: account("reseller", sellerAccountId, "proceeds"),
+            voidAccount: account("buyer", buyerAccountId, "refunds"),
+            amountMinor: proceedsMinor,
+            currency,
+            expiresAt: holdUntil,
+            expiryAction: "post" as const,
+          },
+        }
+      : {}),
+  });
+  const holdId = held ? await holdIdByReference(db, { type: "resale", id: listingId }) : undefined;
+  return { ...result, feeMinor, royaltyMinor, proceedsMinor, ...(holdId ? { holdId } : {}) };
+}
+
+/** A chargeback inside the window: the held proceeds go back to the buyer, once. */
+export async function chargebackResale(db: Drizzle, parameters: { listingId: string; now?: Date }): Promise<ResolveHoldReturnType> {
+  const holdId = await holdIdByReference(db, { type: "resale", id: parameters.listingId });
+  return resolveHold(db, { holdId, action: "void", now: parameters.now });
+}
+
+/** Ledger accounts of an owner, for statements and tests. */
+export async function accountsOf(db: Drizzle, owner: { ownerType: OwnerType; ownerId: bigint }) {
+  return queryRows<{ id: bigint; purpose: AccountPurpose; currency: string; balance_minor: bigint }>(
+    db,
+    sql`SELECT id, purpose, currency, balance_minor FROM ledger_accounts
+        WHERE owner_type = ${owner.ownerType} AND owner_id = ${owner.ownerId} ORDER BY purpose, currency`,
+  );
+}

@@ -1,0 +1,85 @@
+// Proofs served to anyone who wants to check the books against the chain: an entry's
+// inclusion in an anchored tree, and the consistency of two anchored trees (RFC 9162).
+import { AppError } from "../errors.ts";
+import { queryOne, sql, type Drizzle } from "../store/database.ts";
+import { readLogLeaves } from "./logLeaves.ts";
+import { consistencyProof, inclusionProof, treeRoot } from "./merkleLog.ts";
+
+const hex = (value: Uint8Array) => `0x${Buffer.from(value).toString("hex")}`;
+
+export type InclusionProofReturnType = {
+  transactionId: string;
+  seq: string;
+  leafIndex: string;
+  treeSize: string;
+  chainHash: string;
+  leafHash: string;
+  root: string;
+  path: string[];
+  anchor: { transactionHash: string; blockNumber: string; chainId: string; contractAddress: string } | null;
+};
+
+/**
+ * Proves a journal transaction is in the tree of `treeSize` entries (default: the latest
+ * anchor that covers it). not_found if the entry is not chained or not covered yet.
+ */
+export async function getInclusionProof(
+  db: Drizzle,
+  parameters: { transactionId: bigint; treeSize?: bigint },
+): Promise<InclusionProofReturnType> {
+  const entry = await queryOne<{ seq: bigint; chain_hash: Buffer }>(
+    db,
+    sql`SELECT seq, chain_hash FROM ledger_chain WHERE tx_id = ${parameters.transactionId}`,
+  );
+  if (!entry) throw new AppError("not_found", `Journal transaction ${parameters.transactionId} is not in the hash chain yet.`);
+  const anchor = await queryOne<{ size: bigint; tx_hash: string; block_number: bigint; chain_id: bigint; contract_address: string }>(
+    db,
+    parameters.treeSize === undefined
+      ? sql`SELECT size, tx_hash, block_number, chain_id, contract_address FROM ledger_anchors WHERE size >= ${entry.seq} ORDER BY size DESC LIMIT 1`
+      : sql`SELECT size, tx_hash, block_number, chain_id, contract_address FROM ledger_anchors WHERE size = ${parameters.treeSize}`,
+  );
+  const treeSize = parameters.treeSize ?? anchor?.size;
+  if (treeSize === undefined) throw new AppError("not_found", `No anchor covers journal transaction ${parameters.transactionId} yet.`);
+  if (treeSize < entry.seq) throw new AppError("bad_request", `A tree of ${treeSize} entries does not contain entry ${entry.seq}.`);
+  const leaves = await readLogLeaves(db, treeSize);
+  const index = Number(entry.seq - 1n);
+  return {
+    transactionId: parameters.transactionId.toString(),
+    seq: entry.seq.toString(),
+    leafIndex: String(index),
+    treeSize: treeSize.toString(),
+    chainHash: hex(entry.chain_hash),
+    leafHash: hex(leaves[index]!),
+    root: hex(treeRoot(leaves, Number(treeSize))),
+    path: inclusionProof(leaves, index, Number(treeSize)).map(hex),
+    anchor: anchor
+      ? {
+          transactionHash: anchor.tx_hash,
+          blockNumber: anchor.block_number.toString(),
+          chainId: anchor.chain_id.toString(),
+          contractAddress: anchor.contract_address,
+        }
+      : null,
+  };
+}
+
+export type ConsistencyProofReturnType = { firstSize: string; secondSize: string; firstRoot: string; secondRoot: string; proof: string[] };
+
+/** Proves the tree of `secondSize` entries extends the tree of `firstSize` entries. */
+export async function getConsistencyProof(
+  db: Drizzle,
+  parameters: { firstSize: bigint; secondSize: bigint },
+): Promise<ConsistencyProofReturnType> {
+  const { firstSize, secondSize } = parameters;
+  if (firstSize < 1n || firstSize > secondSize) throw new AppError("bad_request", "Sizes must satisfy 1 <= first <= second.");
+  const size = await queryOne<{ size: bigint | null }>(db, sql`SELECT max(seq) AS size FROM ledger_chain`);
+  if ((size?.size ?? 0n) < secondSize) throw new AppError("not_found", `The chain has fewer than ${secondSize} entries.`);
+  const leaves = await readLogLeaves(db, secondSize);
+  return {
+    firstSize: firstSize.toString(),
+    secondSize: secondSize.toString(),
+    firstRoot: hex(treeRoot(leaves, Number(firstSize))),
+    secondRoot: hex(treeRoot(leaves, Number(secondSize))),
+    proof: consistencyProof(leaves, Number(firstSize), Number(secondSize)).map(hex),
+  };
+}

@@ -1,0 +1,134 @@
+// keyledger audit ledger: checks the journal's hash chain, that every root anchored on-chain
+// matches the entries, and the consistency between anchors. Exits 0 when everything holds,
+// 1 on any break (naming the first broken entry), 2 on a usage or connection error.
+//
+//   keyledger audit ledger --database-url URL [--rpc URL --anchor-address 0x..] [--json]
+//   keyledger audit ledger --export FILE      [--rpc URL --anchor-address 0x..] [--json]
+//   keyledger audit ledger --database-url URL --write-export FILE   (writes the export, no audit)
+//
+// Without --rpc the anchors checked are the platform's own records, which proves nothing
+// against a platform that rewrote both; the report says so.
+import { readFile, writeFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { createPublicClient, http, type Hex } from "viem";
+import { ledgerAnchorAbi } from "../../../api/chain/abis.ts";
+import { auditJournal, type AuditReport, type OnChainAnchor } from "../../../api/ledger/auditJournal.ts";
+import { exportJournal, journalExportFormat, type JournalExport } from "../../../api/ledger/journalExport.ts";
+import { openDatabase } from "../../../api/store/database.ts";
+
+const usage = `Usage: keyledger audit ledger (--database-url URL | --export FILE) [--rpc URL --anchor-address ADDRESS] [--from-block N] [--json]
+       keyledger audit ledger --database-url URL --write-export FILE`;
+
+function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = "";
+    parsed.password = "";
+    return parsed.toString();
+  } catch {
+    return "(unparseable URL)";
+  }
+}
+
+async function loadJournal(databaseUrl: string | undefined, exportPath: string | undefined): Promise<JournalExport> {
+  if (exportPath) {
+    const parsed = JSON.parse(await readFile(exportPath, "utf8")) as JournalExport;
+    if (parsed.format !== journalExportFormat) throw new Error(`${exportPath} is not a ${journalExportFormat} export.`);
+    return parsed;
+  }
+  const database = await openDatabase({ url: databaseUrl!, poolSizeMax: 2, applicationName: "keyledger-audit" });
+  try {
+    return await exportJournal(database.db);
+  } finally {
+    await database.close();
+  }
+}
+
+async function readOnChainAnchors(rpcUrl: string, address: Hex, fromBlock: bigint): Promise<OnChainAnchor[]> {
+  const client = createPublicClient({ transport: http(rpcUrl, { retryCount: 2, timeout: 30_000 }) });
+  const events = await client.getContractEvents({ address, abi: ledgerAnchorAbi, eventName: "LedgerAnchored", fromBlock, toBlock: "latest" });
+  return events
+    .map((event) => ({
+      size: event.args.size!,
+      root: event.args.root!,
+      index: event.args.index!,
+      transactionHash: event.transactionHash,
+      blockNumber: event.blockNumber,
+    }))
+    .sort((a, b) => (a.index < b.index ? -1 : 1));
+}
+
+function printReport(report: AuditReport): void {
+  const lines = [
+    `entries checked: ${report.entriesChecked} (not yet chained: ${report.unchainedCount})`,
+    `anchors checked: ${report.anchorsChecked}`,
+  ];
+  if (report.firstBrokenEntry) {
+    const broken = report.firstBrokenEntry;
+    lines.push(`FIRST BROKEN ENTRY: seq ${broken.seq} (journal transaction ${broken.transactionId}): ${broken.problem}`);
+  }
+  for (const finding of report.findings) {
+    const where = finding.seq ? `seq ${finding.seq} (transaction ${finding.transactionId})` : finding.size ? `anchor size ${finding.size}` : finding.check;
+    lines.push(`  ${finding.check}: ${where}: ${finding.message}`);
+  }
+  lines.push(report.ok ? "ledger audit: OK" : "ledger audit: BROKEN");
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let flags;
+  try {
+    flags = parseArgs({
+      args: argv,
+      options: {
+        "database-url": { type: "string" },
+        export: { type: "string" },
+        "write-export": { type: "string" },
+        rpc: { type: "string" },
+        "anchor-address": { type: "string" },
+        "from-block": { type: "string", default: "0" },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }).values;
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${usage}\n`);
+    return 2;
+  }
+  if (flags.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  const databaseUrl = flags["database-url"];
+  if (Boolean(databaseUrl) === Boolean(flags.export)) {
+    process.stderr.write(`Give exactly one of --database-url and --export.\n${usage}\n`);
+    return 2;
+  }
+  if (Boolean(flags.rpc) !== Boolean(flags["anchor-address"])) {
+    process.stderr.write(`--rpc and --anchor-address go together.\n${usage}\n`);
+    return 2;
+  }
+  if (flags["anchor-address"] && !/^0x[0-9a-fA-F]{40}$/.test(flags["anchor-address"])) {
+    process.stderr.write("--anchor-address must be a 20-byte hex address (0x + 40 hex characters).\n");
+    return 2;
+  }
+  let journal: JournalExport;
+  let onChain: OnChainAnchor[] | undefined;
+  try {
+    journal = await loadJournal(databaseUrl, flags.export);
+    if (flags["write-export"]) {
+      await writeFile(flags["write-export"], `${JSON.stringify(journal, null, 1)}\n`);
+      process.stdout.write(`wrote ${journal.entries.length} entries and ${journal.anchors.length} anchors to ${flags["write-export"]}\n`);
+      return 0;
+    }
+    if (flags.rpc) onChain = await readOnChainAnchors(flags.rpc, flags["anchor-address"] as Hex, BigInt(flags["from-block"]));
+  } catch (error) {
+    const source = databaseUrl ? withoutCredentials(databaseUrl) : flags.export;
+    process.stderr.write(`Could not read the journal or the anchors (${source}): ${(error as Error).message}\n`);
+    return 2;
+  }
+  const report = auditJournal(journal, onChain);
+  if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  else printReport(report);
+  return report.ok ? 0 : 1;
+}
