@@ -1,7 +1,7 @@
 // Deploys the whole platform (registry, entitlement token, payment router, test stablecoin,
 // ledger anchor) and waits for every receipt. Role holders are constructor arguments, so each
 // contract is one transaction and is usable as soon as its receipt is in.
-import type { Abi, Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
+import { getAddress, type Abi, type Account, type Address, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from "viem";
 import { loadArtifact, type BenchContractName, type ContractName } from "./contracts.ts";
 
 export type DeployPlatformParameters = {
@@ -50,7 +50,8 @@ export async function deployContract(
   if (receipt.status !== "success" || !receipt.contractAddress) {
     throw new Error(`Deploying ${name} failed (transaction ${hash}, status ${receipt.status}).`);
   }
-  return { address: receipt.contractAddress, blockNumber: receipt.blockNumber, transactionHash: hash };
+  // Checksummed, as viem returns addresses everywhere else (decoded events and errors).
+  return { address: getAddress(receipt.contractAddress), blockNumber: receipt.blockNumber, transactionHash: hash };
 }
 
 export async function deployPlatform(
