@@ -4,8 +4,8 @@
 // `tx` of db.transaction): they then commit or roll back with your other writes.
 //
 // Accounts (owner / purpose), and what a credit (+) means:
-//   platform/clearing_<provider>  money received from buyers through EPay or the chain (debited
-//                                 on payment, credited back on refund)
+//   platform/clearing_<provider>  money received from buyers through EPay or the chain
+//   platform/refunds              money owed back to buyers (refunds, unmatched payments)
 //   platform/fees                 the platform's fee revenue
 //   shop/payable                  what the platform owes the shop (never negative)
 //   shop/holds                    payable set aside for a payout awaiting approval
@@ -97,16 +97,18 @@ export type PostOrderRefundReturnType = { transactionId: bigint; created: boolea
 type PaymentLegs = { provider: "epay" | "chain"; paidMinor: bigint; feeMinor: bigint; refundedMinor: bigint };
 
 async function orderPaymentLegs(db: Drizzle, orderId: string, shopId: bigint, currency: string): Promise<PaymentLegs> {
+  // Found by reference and kind, not by key: the order flow posts payments under its own keys.
   const payment = await queryOne<{ provider: "epay" | "chain"; paid: string; fee: string; shop_id: bigint | null; currency: string }>(
     db,
-    sql`SELECT t.metadata->>'provider' AS provider,
+    sql`SELECT min(a.purpose) FILTER (WHERE a.purpose LIKE 'clearing_%') AS clearing,
+               CASE WHEN min(a.purpose) FILTER (WHERE a.purpose LIKE 'clearing_%') = 'clearing_chain' THEN 'chain' ELSE 'epay' END AS provider,
                (-sum(p.amount_minor) FILTER (WHERE a.purpose LIKE 'clearing_%'))::text AS paid,
                coalesce(sum(p.amount_minor) FILTER (WHERE a.purpose = 'fees'), 0)::text AS fee,
                max(a.owner_id) FILTER (WHERE a.owner_type = 'shop') AS shop_id,
                max(p.currency) AS currency
         FROM ledger_transactions t JOIN ledger_postings p ON p.tx_id = t.id JOIN ledger_accounts a ON a.id = p.account_id
-        WHERE t.idempotency_key = ${`order:${orderId}:payment`}
-        GROUP BY t.id`,
+        WHERE t.reference_type = 'order' AND t.reference_id = ${orderId} AND t.kind = 'order_payment'
+        GROUP BY t.id ORDER BY t.id LIMIT 1`,
   );
   if (!payment) throw new AppError("invalid_state", `Order ${orderId} has no payment in the ledger; there is nothing to refund.`);
   if ((payment.shop_id !== null && payment.shop_id !== shopId) || payment.currency !== currency) {
@@ -114,16 +116,18 @@ async function orderPaymentLegs(db: Drizzle, orderId: string, shopId: bigint, cu
   }
   const refunded = await queryOne<{ total: string }>(
     db,
-    sql`SELECT coalesce(sum((t.metadata->>'amountMinor')::bigint), 0)::text AS total FROM ledger_transactions t
-        WHERE t.reference_type = 'order' AND t.reference_id = ${orderId} AND t.kind = 'order_refund'`,
+    sql`SELECT coalesce(sum(p.amount_minor), 0)::text AS total
+        FROM ledger_transactions t JOIN ledger_postings p ON p.tx_id = t.id JOIN ledger_accounts a ON a.id = p.account_id
+        WHERE t.reference_type = 'order' AND t.reference_id = ${orderId} AND t.kind = 'order_refund'
+          AND a.owner_type = 'platform' AND a.purpose = 'refunds'`,
   );
   return { provider: payment.provider, paidMinor: BigInt(payment.paid), feeMinor: BigInt(payment.fee), refundedMinor: BigInt(refunded!.total) };
 }
 
 /**
  * Refunds (part of) a paid order: the shop's payable and the platform fee give back their
- * shares (fee share = floor(fee x amount / paid)) and the provider's clearing account is
- * credited. Refusals: no payment (invalid_state), more than what is left to refund
+ * shares (fee share = floor(fee x amount / paid)) to the platform's refunds account, which
+ * the payment provider pays back to the buyer. Refusals: no payment (invalid_state), more than what is left to refund
  * (invalid_state), the shop's payable already paid out (insufficient_funds).
  * Key: order:<orderId>:refund[:<refundId>].
  */
@@ -151,7 +155,7 @@ export async function postOrderRefund(db: Drizzle, parameters: PostOrderRefundPa
     postings: legs([
       { account: account("shop", shopId, "payable"), amountMinor: -shopRefundMinor, currency },
       { account: platform("fees"), amountMinor: -feeRefundMinor, currency },
-      { account: platform(payment.provider === "epay" ? "clearing_epay" : "clearing_chain"), amountMinor, currency },
+      { account: platform("refunds"), amountMinor, currency },
     ]),
   });
   return { ...result, feeRefundMinor, shopRefundMinor };

@@ -1,7 +1,7 @@
 // Drizzle expands a JavaScript array into a row of parameters ($1, $2, ...), which PostgreSQL
 // caps at 1,664 and cannot cast to an array. These helpers pass a whole array as one text
 // parameter in PostgreSQL's array literal form instead; callers cast it (::bigint[]).
-// Only for values whose text cannot contain quotes, commas or braces: integers and hex.
+// integerArrayLiteral and hexArrayLiteral take only values whose text needs no quoting.
 export function integerArrayLiteral(values: readonly (bigint | number | string)[]): string {
   return `{${values.map((value) => {
     const text = String(value);
@@ -12,4 +12,9 @@ export function integerArrayLiteral(values: readonly (bigint | number | string)[
 
 export function hexArrayLiteral(values: readonly Uint8Array[]): string {
   return `{${values.map((value) => Buffer.from(value).toString("hex")).join(",")}}`;
+}
+
+/** Any strings: each element double-quoted, with backslashes and quotes escaped. */
+export function textArrayLiteral(values: readonly string[]): string {
+  return `{${values.map((value) => `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`).join(",")}}`;
 }

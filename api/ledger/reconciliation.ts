@@ -1,0 +1,126 @@
+// Reconciliation of the ledger with the payment records: for each order, what the ledger says
+// was received and refunded must equal what the payments table says. Findings are data (the
+// auditor's screen and the indexer's reconciliation show them); nothing is corrected here.
+import { AppError } from "../errors.ts";
+import { queryRows, sql, type Drizzle } from "../store/database.ts";
+import { textArrayLiteral } from "./sqlArrays.ts";
+
+// One reconciliation call reads at most this many orders; callers page through the rest.
+export const reconcileOrdersMax = 1000;
+
+export type LedgerOrderTotals = {
+  orderId: string;
+  currency: string | null;
+  /** Accepted payments: debits of the clearing accounts by order_payment transactions. */
+  paidMinor: bigint;
+  /** Payments that could not be accepted (under/over/late/duplicate), owed back to the buyer. */
+  unmatchedMinor: bigint;
+  /** Refunds: credits to the platform's refunds account by order_refund transactions. */
+  refundedMinor: bigint;
+  feeMinor: bigint;
+};
+
+function checkOrderIds(orderIds: string[]): void {
+  if (orderIds.length > reconcileOrdersMax) throw new AppError("validation_failed", `At most ${reconcileOrdersMax} orders at once.`);
+}
+
+export async function ledgerTotalsByOrder(db: Drizzle, orderIds: string[]): Promise<LedgerOrderTotals[]> {
+  checkOrderIds(orderIds);
+  if (orderIds.length === 0) return [];
+  const rows = await queryRows<{ order_id: string; currency: string | null; paid: string; unmatched: string; refunded: string; fee: string }>(
+    db,
+    sql`WITH wanted AS (SELECT unnest(${textArrayLiteral(orderIds)}::text[]) AS order_id),
+        moves AS (
+          SELECT CASE WHEN t.reference_type = 'order' THEN t.reference_id ELSE t.metadata->>'orderId' END AS order_id,
+                 t.kind, a.owner_type, a.purpose, p.amount_minor, p.currency
+          FROM ledger_transactions t JOIN ledger_postings p ON p.tx_id = t.id JOIN ledger_accounts a ON a.id = p.account_id
+          WHERE (t.reference_type = 'order' AND t.reference_id IN (SELECT order_id FROM wanted))
+             OR (t.reference_type = 'payment' AND t.metadata->>'orderId' IN (SELECT order_id FROM wanted)))
+        SELECT w.order_id, max(m.currency) AS currency,
+               (-coalesce(sum(m.amount_minor) FILTER (WHERE m.kind = 'order_payment' AND m.purpose LIKE 'clearing%'), 0))::text AS paid,
+               (-coalesce(sum(m.amount_minor) FILTER (WHERE m.kind = 'unmatched_payment' AND m.purpose LIKE 'clearing%'), 0))::text AS unmatched,
+               coalesce(sum(m.amount_minor) FILTER (WHERE m.kind = 'order_refund' AND m.owner_type = 'platform' AND m.purpose = 'refunds'), 0)::text AS refunded,
+               coalesce(sum(m.amount_minor) FILTER (WHERE m.owner_type = 'platform' AND m.purpose = 'fees'), 0)::text AS fee
+        FROM wanted w LEFT JOIN moves m ON m.order_id = w.order_id
+        GROUP BY w.order_id ORDER BY w.order_id`,
+  );
+  return rows.map((row) => ({
+    orderId: row.order_id,
+    currency: row.currency,
+    paidMinor: BigInt(row.paid),
+    unmatchedMinor: BigInt(row.unmatched),
+    refundedMinor: BigInt(row.refunded),
+    feeMinor: BigInt(row.fee),
+  }));
+}
+
+export type ReconciliationFinding = {
+  orderId: string;
+  problem: "paid_mismatch" | "unmatched_mismatch" | "refund_without_payment" | "refund_exceeds_payment";
+  ledgerMinor: bigint;
+  paymentsMinor: bigint;
+  message: string;
+};
+
+/**
+ * Compares the ledger with the payments table for the given orders (or the most recent
+ * `reconcileOrdersMax` orders that have payments). Accepted payment records (including ones
+ * later refunded) must equal the ledger's paid total; other records (underpaid, overpaid, late,
+ * duplicate) its unmatched total; refunds never exceed what was paid.
+ */
+export async function reconcileOrderPayments(db: Drizzle, parameters: { orderIds?: string[] } = {}): Promise<ReconciliationFinding[]> {
+  const orderIds =
+    parameters.orderIds ??
+    (
+      await queryRows<{ order_id: string }>(
+        db,
+        sql`SELECT order_id FROM payments GROUP BY order_id ORDER BY max(id) DESC LIMIT ${reconcileOrdersMax}`,
+      )
+    ).map((row) => row.order_id);
+  checkOrderIds(orderIds);
+  if (orderIds.length === 0) return [];
+  const records = new Map(
+    (
+      await queryRows<{ order_id: string; accepted: string; other: string }>(
+        db,
+        sql`SELECT order_id,
+                   coalesce(sum(amount_minor) FILTER (WHERE status IN ('accepted', 'refund_pending', 'refunded')), 0)::text AS accepted,
+                   coalesce(sum(amount_minor) FILTER (WHERE status IN ('underpaid', 'overpaid', 'late', 'duplicate')), 0)::text AS other
+            FROM payments WHERE order_id = ANY(${textArrayLiteral(orderIds)}::text[]) GROUP BY order_id`,
+      )
+    ).map((row) => [row.order_id, { accepted: BigInt(row.accepted), other: BigInt(row.other) }]),
+  );
+  const findings: ReconciliationFinding[] = [];
+  for (const totals of await ledgerTotalsByOrder(db, orderIds)) {
+    const record = records.get(totals.orderId) ?? { accepted: 0n, other: 0n };
+    if (totals.paidMinor !== record.accepted) {
+      findings.push({
+        orderId: totals.orderId,
+        problem: "paid_mismatch",
+        ledgerMinor: totals.paidMinor,
+        paymentsMinor: record.accepted,
+        message: `ledger received ${totals.paidMinor}, payment records say ${record.accepted}`,
+      });
+    }
+    if (totals.unmatchedMinor !== record.other) {
+      findings.push({
+        orderId: totals.orderId,
+        problem: "unmatched_mismatch",
+        ledgerMinor: totals.unmatchedMinor,
+        paymentsMinor: record.other,
+        message: `ledger holds ${totals.unmatchedMinor} of unmatched payments, payment records say ${record.other}`,
+      });
+    }
+    if (totals.refundedMinor > totals.paidMinor) {
+      findings.push({
+        orderId: totals.orderId,
+        problem: totals.paidMinor === 0n ? "refund_without_payment" : "refund_exceeds_payment",
+        ledgerMinor: totals.refundedMinor,
+        paymentsMinor: totals.paidMinor,
+        message: `ledger refunded ${totals.refundedMinor} of ${totals.paidMinor} paid`,
+      });
+    }
+  }
+  return findings;
+}
+
