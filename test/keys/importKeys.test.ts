@@ -7,7 +7,7 @@ import { createImport, runImport } from "../../api/keys/importKeys.ts";
 import { buildBatchTree, commitmentOf, leafEncoding, leafHash, leafTuple, type LeafValues } from "../../api/keys/leaf.ts";
 import { loadShopDataKey } from "../../api/keys/shopDataKey.ts";
 import { queryOne, queryRows, sql } from "../../api/store/database.ts";
-import { createServerDatabase, type TestDatabase } from "../support/database.ts";
+import { createPgliteDatabase, createServerDatabase, type TestDatabase } from "../support/database.ts";
 import { createTestShop, makeSecrets, testChain, testRing, type TestShop } from "./fixtures.ts";
 import { findPlaintext } from "./plaintextScan.ts";
 
@@ -228,5 +228,40 @@ describe("keys: import job (PostgreSQL server)", function () {
     const wrongProduct = await expectRejected(createImport(database.db, ring, { ...shop, productId: shop.productId + 1000n, format: "text", content: "A-1\n" }));
     expect(wrongProduct.code).to.equal("not_found");
     expect(await counts(shop.shopId)).to.deep.equal({ imports: 0, uploads: 0, keys: 0, batches: 0 });
+  });
+});
+
+describe("keys: import job (embedded PGlite)", function () {
+  let database: TestDatabase;
+  const ring = testRing();
+
+  before(async () => {
+    database = await createPgliteDatabase();
+  });
+  after(async () => {
+    await database?.drop();
+  });
+
+  it("imports, proves and decrypts the same way on PGlite, and rejects shop duplicates", async () => {
+    const shop = await createTestShop(database.db, ring);
+    const secrets = makeSecrets(1100);
+    const { importId } = await createImport(database.db, ring, { ...shop, format: "csv", content: `key\n${secrets.join("\n")}\n` });
+    const { batchId, keyCount } = await runImport(database.db, ring, testChain, importId);
+    expect(keyCount).to.equal(1100);
+    expect(await runImport(database.db, ring, testChain, importId)).to.deep.equal({ batchId, keyCount });
+    const rows = await queryRows<KeyRow>(
+      database.db,
+      sql`SELECT id, leaf_index, ciphertext, salt, commitment, leaf_hash, proof, status FROM keys WHERE batch_id = ${batchId} ORDER BY leaf_index`,
+    );
+    const batch = await queryOne<{ root: Uint8Array }>(database.db, sql`SELECT root FROM batches WHERE id = ${batchId}`);
+    const dataKey = await loadShopDataKey(database.db, ring, shop.shopId);
+    for (const row of rows) {
+      const values: LeafValues = { ...testChain, shopId: shop.shopId, batchId, leafIndex: row.leaf_index, commitment: toHex(row.commitment) };
+      expect(decryptSecret(dataKey, row.ciphertext, keyAad({ shopId: shop.shopId, batchId, leafIndex: row.leaf_index }))).to.equal(secrets[row.leaf_index]);
+      expect(StandardMerkleTree.verify(toHex(batch!.root), [...leafEncoding], leafTuple(values), row.proof.map((node) => toHex(node)))).to.equal(true);
+    }
+    expect((await findPlaintext(database.db, secrets)).found).to.deep.equal([]);
+    const error = await expectRejected(createImport(database.db, ring, { ...shop, format: "text", content: `NEW\n${secrets[5]}\n` }));
+    expect(error.details).to.deep.equal({ scope: "shop", lines: [2], total: 1 });
   });
 });
