@@ -1,0 +1,193 @@
+// The ledger over HTTP: a merchant's balance, pending holds, statement and payout requests;
+// an admin's payout approvals; an auditor's trial balance, account histories and
+// reconciliation; and, for anyone, the anchors and the proofs that tie the books to the chain
+// (they carry hashes only, never an entry's content). Thin: validate, call a service, respond.
+import { randomUUID } from "node:crypto";
+import { Router } from "express";
+import { z } from "zod";
+import type { AppContext } from "../../context.ts";
+import { approvePayout, rejectPayout, requestPayout } from "../../ledger/flows.ts";
+import { getConsistencyProof, getInclusionProof } from "../../ledger/proofs.ts";
+import { reconcileOrderPayments, reconcileOrdersMax } from "../../ledger/reconciliation.ts";
+import { getAccountHistory, getShopBalance, getShopStatement, getTrialBalance, listAnchors, listPendingHolds, statementPageSizeMax } from "../../ledger/statements.ts";
+import { recordAudit } from "../../services/audit.ts";
+import { assertShopManager } from "../../services/shops/shops.ts";
+import type { Drizzle } from "../../store/database.ts";
+import type { AuthenticatedAccount } from "../auth.ts";
+import { defineRoute } from "../route.ts";
+import { currencyCode, idString, moneyMinor } from "../schemas.ts";
+
+export const ledgerMountPath = "/api";
+
+const page = {
+  limit: z.coerce.number().int().min(1).max(statementPageSizeMax).default(50),
+  cursor: z.string().regex(/^\d{1,19}$/, "must be the nextCursor of a previous page").optional(),
+};
+const payoutId = z.string().regex(/^[A-Za-z0-9:_-]{1,100}$/, "must be 1-100 letters, digits, ':', '_' or '-'");
+
+/** Auditors and admins read every shop's books; a merchant only their own shops'. */
+async function assertShopReader(db: Drizzle, shopId: bigint, account: AuthenticatedAccount): Promise<void> {
+  if (account.roles.includes("auditor") || account.roles.includes("admin")) return;
+  await assertShopManager(db, shopId, account);
+}
+
+export function ledgerRouter(ctx: AppContext): Router {
+  const router = Router();
+  const db = ctx.database.db;
+  const shopParams = z.strictObject({ shopId: idString });
+
+  defineRoute(
+    router,
+    ledgerMountPath,
+    { method: "get", path: "/ledger/shops/:shopId/balance", summary: "A shop's payable balance and pending holds", tags: ["ledger"], auth: ["merchant", "auditor", "admin"], params: shopParams },
+    async ({ params, account }) => {
+      await assertShopReader(db, params.shopId, account!);
+      return {
+        balances: await getShopBalance(db, { shopId: params.shopId }),
+        pendingHolds: await listPendingHolds(db, { ownerType: "shop", ownerId: params.shopId }),
+      };
+    },
+  );
+
+  defineRoute(
+    router,
+    ledgerMountPath,
+    {
+      method: "get",
+      path: "/ledger/shops/:shopId/statement",
+      summary: "A shop's statement (its payable account), newest first, keyset-paginated",
+      tags: ["ledger"],
+      auth: ["merchant", "auditor", "admin"],
+      params: shopParams,
+      query: z.strictObject({ currency: currencyCode, ...page }),
+    },
+    async ({ params, query, account }) => {
+      await assertShopReader(db, params.shopId, account!);
+      return getShopStatement(db, { shopId: params.shopId, currency: query.currency, cursor: query.cursor, limit: query.limit });
+    },
+  );
+
+  defineRoute(
+    router,
+    ledgerMountPath,
+    {
+      method: "post",
+      path: "/ledger/shops/:shopId/payouts",
+      summary: "Request a payout: the amount is held from the payable until an admin approves or rejects it, or it expires",
+      tags: ["ledger"],
+      auth: ["merchant", "admin"],
+      status: 201,
+      params: shopParams,
+      body: z.strictObject({
+        amountMinor: moneyMinor,
+        currency: currencyCode,
+        /** The client's idempotency key: a retried request returns the same payout. */
+        requestId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+      }),
+    },
+    async ({ params, body, account }) => {
+      await assertShopManager(db, params.shopId, account!);
+      const id = `shop${params.shopId}-${body.requestId ?? randomUUID()}`;
+      const expiresAt = new Date(Date.now() + ctx.config.ledger.payoutHoldSeconds * 1000);
+      const payout = await requestPayout(db, { payoutId: id, shopId: params.shopId, amountMinor: body.amountMinor, currency: body.currency, expiresAt });
+      if (payout.created) await recordAudit(db, { accountId: account!.id, action: "ledger.payout_requested", subject: `payout:${id}`, details: { amountMinor: body.amountMinor.toString(), currency: body.currency } });
+      return { payoutId: id, ...payout, expiresAt };
+    },
+  );
+
+  for (const decision of ["approve", "reject"] as const) {
+    defineRoute(
+      router,
+      ledgerMountPath,
+      {
+        method: "post",
+        path: `/ledger/payouts/:payoutId/${decision}`,
+        summary: decision === "approve" ? "Approve a payout (admin): its hold is posted, once" : "Reject a payout (admin): its hold is voided back to the payable, once",
+        tags: ["ledger"],
+        auth: ["admin"],
+        params: z.strictObject({ payoutId }),
+      },
+      async ({ params, account }) => {
+        const result = decision === "approve" ? await approvePayout(db, { payoutId: params.payoutId }) : await rejectPayout(db, { payoutId: params.payoutId });
+        if (result.created) await recordAudit(db, { accountId: account!.id, action: `ledger.payout_${decision}d`, subject: `payout:${params.payoutId}` });
+        return result;
+      },
+    );
+  }
+
+  defineRoute(
+    router,
+    ledgerMountPath,
+    { method: "get", path: "/ledger/trial-balance", summary: "Trial balance per currency (totals must be zero)", tags: ["ledger"], auth: ["auditor", "admin"] },
+    async () => ({ currencies: await getTrialBalance(db) }),
+  );
+
+  defineRoute(
+    router,
+    ledgerMountPath,
+    {
+      method: "get",
+      path: "/ledger/accounts/:accountId/history",
+      summary: "Any ledger account's postings with the balance after each",
+      tags: ["ledger"],
+      auth: ["auditor", "admin"],
+      params: z.strictObject({ accountId: idString }),
+      query: z.strictObject(page),
+    },
+    async ({ params, query }) => getAccountHistory(db, { accountId: params.accountId, cursor: query.cursor, limit: query.limit }),
+  );
+
+  defineRoute(
+    router,
+    ledgerMountPath,
+    {
+      method: "get",
+      path: "/ledger/reconciliation/orders",
+      summary: "Ledger totals per order against the payment records; findings as data",
+      tags: ["ledger"],
+      auth: ["auditor", "admin"],
+      query: z.strictObject({ orderIds: z.string().max(64 * reconcileOrdersMax).optional() }),
+    },
+    async ({ query }) => ({
+      findings: await reconcileOrderPayments(db, { orderIds: query.orderIds ? query.orderIds.split(",").filter(Boolean) : undefined }),
+    }),
+  );
+
+  defineRoute(
+    router,
+    ledgerMountPath,
+    { method: "get", path: "/ledger/anchors", summary: "On-chain anchors of the journal, newest first, with the transactions each added", tags: ["ledger"], auth: "public", query: z.strictObject(page) },
+    async ({ query }) => listAnchors(db, { cursor: query.cursor, limit: query.limit }),
+  );
+
+  defineRoute(
+    router,
+    ledgerMountPath,
+    {
+      method: "get",
+      path: "/ledger/proofs/inclusion/:transactionId",
+      summary: "RFC 9162 inclusion proof of a journal transaction in an anchored tree",
+      tags: ["ledger"],
+      auth: "public",
+      params: z.strictObject({ transactionId: idString }),
+      query: z.strictObject({ treeSize: idString.optional() }),
+    },
+    async ({ params, query }) => getInclusionProof(db, { transactionId: params.transactionId, treeSize: query.treeSize }),
+  );
+
+  defineRoute(
+    router,
+    ledgerMountPath,
+    {
+      method: "get",
+      path: "/ledger/proofs/consistency",
+      summary: "RFC 9162 consistency proof between two tree sizes",
+      tags: ["ledger"],
+      auth: "public",
+      query: z.strictObject({ first: idString, second: idString }),
+    },
+    async ({ query }) => getConsistencyProof(db, { firstSize: query.first, secondSize: query.second }),
+  );
+
+  return router;
+}
