@@ -12,4 +12,6 @@ tsc --noEmit -p tsconfig.json
 if [[ -f web/index.html ]]; then
   vite build --config web/vite.config.ts --logLevel warn
 fi
+# With no arguments every suite runs; arguments name files or globs.
+if [[ $# -eq 0 ]]; then set -- "test/**/*.test.ts"; fi
 mocha "$@"

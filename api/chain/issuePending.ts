@@ -6,31 +6,33 @@
 // token firstTokenId + i belongs to the i-th leaf of the call.
 import { decodeEventLog, type Abi, type Hex, type TransactionReceipt } from "viem";
 import { queryRows, sql, type Drizzle } from "../store/database.ts";
-import { loadBatchTree } from "../keys/batchTree.ts";
+import { loadBatchTree, type BatchTreeCache } from "../keys/batchTree.ts";
 import type { ChainContext } from "./chainContext.ts";
 import { loadArtifact } from "./contracts.ts";
-import { buildIssueCall } from "./issuanceCall.ts";
+import { buildIssueCall, issueArgs } from "./issuanceCall.ts";
 import { findReceipt, sendContractTransaction } from "./sendContractTransaction.ts";
+import { integerArrayLiteral } from "../ledger/sqlArrays.ts";
 
 export type IssueResult = { issued: number; settled: number };
 
-export async function issuePending(db: Drizzle, chain: ChainContext, options: { batchSizeMax: number }): Promise<IssueResult> {
+export async function issuePending(db: Drizzle, chain: ChainContext, options: { batchSizeMax: number; treeCache?: BatchTreeCache }): Promise<IssueResult> {
   const settled = await settleSubmitted(db, chain);
-  const rows = await queryRows<{ id: bigint; batch_id: bigint; shop_id: bigint; leaf_index: number }>(
+  const rows = await queryRows<{ id: bigint; batch_id: bigint; leaf_index: number }>(
     db,
     sql`WITH next_batch AS (
           SELECT e.batch_id FROM entitlements e JOIN batches b ON b.id = e.batch_id
           WHERE e.issue_state = 'pending' AND b.anchor_state IN ('included', 'confirmed')
           ORDER BY e.id LIMIT 1
         )
-        SELECT e.id, e.batch_id, e.shop_id, k.leaf_index FROM entitlements e JOIN keys k ON k.id = e.key_id
+        SELECT e.id, e.batch_id, k.leaf_index FROM entitlements e JOIN keys k ON k.id = e.key_id
         WHERE e.issue_state = 'pending' AND e.batch_id = (SELECT batch_id FROM next_batch)
         ORDER BY k.leaf_index LIMIT ${options.batchSizeMax}`,
   );
   if (rows.length === 0) return { issued: 0, settled };
   const batchId = BigInt(rows[0]!.batch_id);
-  const shopId = BigInt(rows[0]!.shop_id);
-  const tree = await loadBatchTree(db, batchId);
+  const custodian = chain.custodian;
+  if (!custodian) throw new Error("No custodian address: set CUSTODIAN_ADDRESS or CHAIN_OPERATOR_KEY.");
+  const tree = await loadBatchTree(db, batchId, options.treeCache);
   const call = buildIssueCall(tree, rows.map((row) => row.leaf_index));
   const ids = rows.map((row) => String(row.id));
   const receipt = await sendContractTransaction(
@@ -39,10 +41,10 @@ export async function issuePending(db: Drizzle, chain: ChainContext, options: { 
       address: chain.addresses.entitlement,
       abi: entitlementAbi(),
       functionName: "issue",
-      args: [shopId, batchId, chain.custodian, ...call.args] as unknown as readonly unknown[],
+      args: issueArgs(call, custodian),
     },
     async (hash) => {
-      await db.execute(sql`UPDATE entitlements SET issue_state = 'submitted', issue_tx = ${hash} WHERE id = ANY(${ids}::bigint[])`);
+      await db.execute(sql`UPDATE entitlements SET issue_state = 'submitted', issue_tx = ${hash} WHERE id = ANY(${integerArrayLiteral(ids)}::bigint[])`);
     },
   );
   await recordIssuance(db, batchId, call.leafIndexes, receipt);
@@ -68,9 +70,9 @@ export async function recordIssuance(db: Drizzle, batchId: bigint, leafIndexes: 
     if (Number(count) !== leafIndexes.length) throw new Error(`Issuance ${receipt.transactionHash} minted ${count} tokens for ${leafIndexes.length} leaves.`);
     const tokenIds = leafIndexes.map((_, index) => String(firstTokenId + BigInt(index)));
     await db.execute(
-      sql`UPDATE entitlements e SET token_id = m.token_id::numeric, issue_state = CASE WHEN e.issue_state = 'confirmed' THEN 'confirmed' ELSE 'included' END,
+      sql`UPDATE entitlements e SET token_id = m.token_id, issue_state = CASE WHEN e.issue_state = 'confirmed' THEN 'confirmed' ELSE 'included' END,
             issue_tx = ${receipt.transactionHash}, issue_block = ${receipt.blockNumber}, issued_at = coalesce(e.issued_at, now())
-          FROM (SELECT unnest(${leafIndexes.map(String)}::int[]) AS leaf_index, unnest(${tokenIds}::text[]) AS token_id) m, keys k
+          FROM (SELECT unnest(${integerArrayLiteral(leafIndexes)}::int[]) AS leaf_index, unnest(${integerArrayLiteral(tokenIds)}::numeric[]) AS token_id) m, keys k
           WHERE k.batch_id = ${batchId} AND k.leaf_index = m.leaf_index AND e.key_id = k.id`,
     );
     return;

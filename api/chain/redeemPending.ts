@@ -6,6 +6,7 @@ import { queryRows, sql, type Drizzle } from "../store/database.ts";
 import type { ChainContext } from "./chainContext.ts";
 import { loadArtifact } from "./contracts.ts";
 import { findReceipt, sendContractTransaction } from "./sendContractTransaction.ts";
+import { integerArrayLiteral } from "../ledger/sqlArrays.ts";
 
 export async function redeemPending(db: Drizzle, chain: ChainContext, options: { batchSizeMax: number }): Promise<number> {
   await settleSubmittedRedemptions(db, chain);
@@ -26,12 +27,12 @@ export async function redeemPending(db: Drizzle, chain: ChainContext, options: {
       args: [rows.map((row) => BigInt(row.token_id))],
     },
     async (hash) => {
-      await db.execute(sql`UPDATE entitlements SET redeem_state = 'submitted', redeem_tx = ${hash} WHERE id = ANY(${ids}::bigint[])`);
+      await db.execute(sql`UPDATE entitlements SET redeem_state = 'submitted', redeem_tx = ${hash} WHERE id = ANY(${integerArrayLiteral(ids)}::bigint[])`);
     },
   );
   await db.execute(
     sql`UPDATE entitlements SET redeem_state = CASE WHEN redeem_state = 'confirmed' THEN 'confirmed' ELSE 'included' END, redeem_tx = ${receipt.transactionHash}
-        WHERE id = ANY(${ids}::bigint[])`,
+        WHERE id = ANY(${integerArrayLiteral(ids)}::bigint[])`,
   );
   return rows.length;
 }

@@ -2,7 +2,7 @@
 // recoverable: the transaction is simulated (a revert is an error before anything is sent),
 // signed locally, its hash handed to `onSigned` (the caller persists it), and only then
 // broadcast. After a crash the stored hash tells whether it was mined: getTransactionReceipt.
-import { keccak256, type Abi, type Hex, type TransactionReceipt } from "viem";
+import { encodeFunctionData, keccak256, type Abi, type Hex, type TransactionReceipt } from "viem";
 import { AppError } from "../errors.ts";
 import type { ChainContext } from "./chainContext.ts";
 
@@ -15,8 +15,9 @@ export async function sendContractTransaction(
 ): Promise<TransactionReceipt> {
   const wallet = chain.walletClient;
   if (!wallet) throw new AppError("chain_unavailable", "CHAIN_OPERATOR_KEY is not set, so the platform cannot write to the chain.");
-  const { request } = await chain.publicClient.simulateContract({ ...call, account: wallet.account } as never);
-  const prepared = await wallet.prepareTransactionRequest(request as never);
+  await chain.publicClient.simulateContract({ ...call, account: wallet.account } as never);
+  const data = encodeFunctionData({ abi: call.abi, functionName: call.functionName, args: call.args } as never);
+  const prepared = await wallet.prepareTransactionRequest({ to: call.address, data } as never);
   const serialized = await wallet.signTransaction(prepared as never);
   const hash = keccak256(serialized);
   await onSigned(hash);

@@ -4,6 +4,7 @@
 // every worker replica may call them).
 import { Worker, type ConnectionOptions, type Job } from "bullmq";
 import type { AppContext } from "../context.ts";
+import { createBatchTreeCache } from "../keys/batchTree.ts";
 import { processChainJob } from "./processors/chain.ts";
 import { processFulfilment } from "./processors/fulfilment.ts";
 import { processImport } from "./processors/imports.ts";
@@ -36,20 +37,25 @@ export async function startWorkers(ctx: AppContext, settings: WorkerSettings = w
       concurrency,
     });
     worker.on("failed", (job, error) => {
-      ctx.logger.warn({ queue: name, jobId: job?.id, attempts: job?.attemptsMade, err: { message: error.message } }, "job failed");
+      const cause = (error as { cause?: { message?: string } }).cause?.message;
+      ctx.logger.warn({ queue: name, job: job?.name, jobId: job?.id, attempts: job?.attemptsMade, err: { message: error.message, cause } }, "job failed");
     });
     worker.on("error", (error) => ctx.logger.error({ queue: name, err: { message: error.message } }, "worker error"));
     return worker;
   };
+  // Batch trees are rebuilt from the database once and reused for every issuance of the batch.
+  const chainState = { treeCache: createBatchTreeCache() };
   const workers = [
     make(queueNames.fulfilment, (job) => processFulfilment(ctx, job), settings.fulfilmentConcurrency),
     make(queueNames.imports, (job) => processImport(ctx, job), settings.importConcurrency),
-    make(queueNames.chain, (job) => processChainJob(ctx, job), 1),
+    make(queueNames.chain, (job) => processChainJob(ctx, chainState, job), 1),
     make(queueNames.maintenance, (job) => processMaintenance(ctx, job), 1),
   ];
-  await ctx.queues.chain.upsertJobScheduler("chain-sweep", { every: settings.chainSweepIntervalMs }, { name: "sweep" });
-  await ctx.queues.maintenance.upsertJobScheduler("expire-orders", { every: settings.expiryIntervalMs }, { name: "expire-orders" });
-  await ctx.queues.maintenance.upsertJobScheduler("requeue-paid", { every: 30_000 }, { name: "requeue-paid" });
+  // A scheduled sweep that fails is not retried: the next tick does the same work.
+  const once = { attempts: 1, removeOnComplete: true, removeOnFail: { count: 100 } };
+  await ctx.queues.chain.upsertJobScheduler("chain-sweep", { every: settings.chainSweepIntervalMs }, { name: "sweep", opts: once });
+  await ctx.queues.maintenance.upsertJobScheduler("expire-orders", { every: settings.expiryIntervalMs }, { name: "expire-orders", opts: once });
+  await ctx.queues.maintenance.upsertJobScheduler("requeue-paid", { every: 30_000 }, { name: "requeue-paid", opts: once });
   return {
     workers,
     async close() {

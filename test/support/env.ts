@@ -5,4 +5,6 @@ export const testEnv = {
   redisUrl: process.env.KEYLEDGER_TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
   // Run the longer variants (more simulation seeds, bigger property runs).
   thorough: process.env.KEYLEDGER_TEST_THOROUGH === "1",
+  // Log level of platforms started by suites (warn keeps test output readable).
+  platformLogLevel: process.env.KEYLEDGER_TEST_LOG_LEVEL ?? "warn",
 };

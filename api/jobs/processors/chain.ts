@@ -7,11 +7,14 @@ import type { AppContext } from "../../context.ts";
 import { anchorBatch } from "../../chain/anchorBatch.ts";
 import { issuePending } from "../../chain/issuePending.ts";
 import { redeemPending } from "../../chain/redeemPending.ts";
+import type { BatchTreeCache } from "../../keys/batchTree.ts";
 import { queryRows, sql } from "../../store/database.ts";
 
 const sweepTransactionsMax = 20;
 
-export async function processChainJob(ctx: AppContext, job: Job): Promise<unknown> {
+export type ChainWorkerState = { treeCache: BatchTreeCache };
+
+export async function processChainJob(ctx: AppContext, state: ChainWorkerState, job: Job): Promise<unknown> {
   const chain = ctx.chain;
   if (!chain?.walletClient) return { skipped: "no chain writer configured" };
   const db = ctx.database.db;
@@ -29,7 +32,7 @@ export async function processChainJob(ctx: AppContext, job: Job): Promise<unknow
   let issued = 0;
   let redeemed = 0;
   for (let transaction = 0; transaction < sweepTransactionsMax; transaction++) {
-    const result = await issuePending(db, chain, { batchSizeMax: ctx.config.chain.issueBatchSizeMax });
+    const result = await issuePending(db, chain, { batchSizeMax: ctx.config.chain.issueBatchSizeMax, treeCache: state.treeCache });
     issued += result.issued;
     if (result.issued === 0) break;
   }

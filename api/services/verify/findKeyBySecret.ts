@@ -22,7 +22,12 @@ export async function findKeyBySecret(
     const shopId = BigInt(shop.id);
     const dataKey = await loadShopDataKey(db, ring, shopId);
     const hash = dedupeHash(deriveDedupeKey(dataKey, shopId), secret);
-    const row = await queryOne<{ id: bigint }>(db, sql`SELECT id FROM keys WHERE shop_id = ${shopId} AND dedupe_hash = ${hash}`);
+    // Only sold keys are found: answering "genuine" for a key still in stock would let anyone
+    // who guesses a short code learn that it is valid before it is sold.
+    const row = await queryOne<{ id: bigint }>(
+      db,
+      sql`SELECT id FROM keys WHERE shop_id = ${shopId} AND dedupe_hash = ${hash} AND status IN ('sold', 'revoked')`,
+    );
     if (row) return { keyId: BigInt(row.id), shopId };
   }
   return undefined;

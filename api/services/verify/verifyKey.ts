@@ -1,0 +1,66 @@
+// The public verification service: a key and/or its certificate in, a verdict out, with the
+// shop, product and batch it belongs to and the on-chain facts (anchor block and transaction,
+// issuance, redemption) read from the chain through viem, not from our database. The key is
+// never stored, logged or echoed back.
+import { AppError } from "../../errors.ts";
+import type { ChainContext } from "../../chain/chainContext.ts";
+import { buildCertificate } from "../../keys/certificate.ts";
+import type { Certificate } from "../../keys/certificateSchema.ts";
+import type { MasterKeyRing } from "../../keys/masterKeys.ts";
+import { verifyCertificateOffline, verifyCertificateOnChain } from "../../keys/verifyCertificate.ts";
+import { queryOne, sql, type Drizzle } from "../../store/database.ts";
+import { findKeyBySecret } from "./findKeyBySecret.ts";
+
+export type VerifyInput = { key?: string; certificate?: unknown };
+
+export async function verifyKey(db: Drizzle, ring: MasterKeyRing, chain: ChainContext | undefined, input: VerifyInput) {
+  if (!input.key && !input.certificate) throw new AppError("validation_failed", "Send a key, a certificate, or both.");
+  if (!chain) throw new AppError("chain_unavailable", "No chain is configured, so nothing can be verified against it.", { retryable: true });
+  let certificate: Certificate | undefined;
+  let foundInShop = false;
+  if (input.certificate !== undefined) {
+    const offline = verifyCertificateOffline(input.certificate, input.key);
+    if (!offline.certificate) return { verdict: "invalid" as const, reason: "The certificate is malformed.", checks: offline.checks };
+    certificate = offline.certificate;
+  } else {
+    const found = await findKeyBySecret(db, ring, input.key!);
+    if (!found) return { verdict: "unknown" as const, reason: "No shop on this platform committed this key.", checks: [] };
+    foundInShop = true;
+    certificate = await buildCertificate(db, found.keyId, { chainId: chain.chainId, registry: chain.addresses.registry, entitlement: chain.addresses.entitlement });
+  }
+  const context = await describe(db, certificate);
+  const result = await verifyCertificateOnChain(chain.publicClient, certificate, {
+    key: input.key,
+    expectedIssuer: (context.issuer ?? undefined) as `0x${string}` | undefined,
+  });
+  return {
+    verdict: result.genuine ? ("genuine" as const) : ("invalid" as const),
+    reason: result.genuine ? "The key is committed in a batch root anchored on-chain." : "A check failed against the chain; see checks.",
+    checkedAgainst: "chain" as const,
+    foundBy: foundInShop ? ("key" as const) : ("certificate" as const),
+    checks: result.checks,
+    entitlement: { state: result.state, tokenId: result.tokenId ?? null, owner: result.owner ?? null },
+    anchor: { issuer: result.issuer ?? null, block: result.anchorBlock ?? null },
+    shop: context.shop,
+    product: context.product,
+    batch: { id: certificate.batch.id, root: certificate.batch.root, anchor: certificate.batch.anchor },
+    sale: context.sale,
+    certificate: foundInShop ? undefined : certificate,
+  };
+}
+
+async function describe(db: Drizzle, certificate: Certificate) {
+  const row = await queryOne<{ shop_name: string; slug: string; issuer_address: string | null; product_name: string; status: string | null; sold_at: Date | null }>(
+    db,
+    sql`SELECT s.name AS shop_name, s.slug, s.issuer_address, p.name AS product_name, k.status, k.sold_at
+        FROM batches b JOIN shops s ON s.id = b.shop_id JOIN products p ON p.id = b.product_id
+        LEFT JOIN keys k ON k.batch_id = b.id AND k.leaf_index = ${certificate.leaf.index}
+        WHERE b.id = ${BigInt(certificate.batch.id)}`,
+  );
+  return {
+    issuer: row?.issuer_address ?? null,
+    shop: row ? { id: certificate.shop.id, name: row.shop_name, slug: row.slug } : { id: certificate.shop.id, name: null, slug: null },
+    product: row ? { id: certificate.productId, name: row.product_name } : { id: certificate.productId, name: null },
+    sale: { sold: row?.status === "sold", soldAt: row?.sold_at ? new Date(row.sold_at).toISOString() : null },
+  };
+}

@@ -1,0 +1,136 @@
+// Runs the whole platform in one process: what `npm start` does, and what the end-to-end and
+// browser suites start. Embedded PGlite has one connection and cannot be shared between
+// processes, so the API, the workers and the indexer share this process; at scale they are
+// separate processes (api/main.ts, api/jobs/main.ts, indexer/main.ts) on a PostgreSQL server.
+import { rmSync } from "node:fs";
+import type { Server } from "node:http";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createPublicClient, createWalletClient, http, type Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { bootstrapContext, closeContext } from "../../api/bootstrap.ts";
+import { deployPlatform } from "../../api/chain/deploy.ts";
+import { loadConfig } from "../../api/config.ts";
+import type { AppContext } from "../../api/context.ts";
+import { createApp } from "../../api/http/app.ts";
+import { extraRouters } from "../../api/http/extraRouters.ts";
+import { startWorkers, workerSettingsDefault, type RunningWorkers } from "../../api/jobs/workers.ts";
+import { createLogger } from "../../api/logger.ts";
+import { loadOrCreateDevSecrets } from "./devSecrets.ts";
+import { freePort, localChainAccounts, startLocalChain, type LocalChain } from "./localChain.ts";
+import { startLocalRedis, type LocalRedis } from "./localRedis.ts";
+import { demoLogins, seedDemo } from "./seedDemo.ts";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+export type PlatformOptions = {
+  /** The environment to read (process.env for npm start); values here override defaults. */
+  env: Record<string, string | undefined>;
+  /** Preferred HTTP port; a free one is taken if it is busy. 0 = any. */
+  port?: number;
+  seed?: boolean;
+  keysPerProduct?: number;
+  logLevel?: string;
+};
+
+export type Platform = {
+  url: string;
+  rpcUrl: string;
+  ctx: AppContext;
+  chainAddresses: Record<string, string | undefined>;
+  logins: typeof demoLogins;
+  stop(): Promise<void>;
+};
+
+export async function startPlatform(options: PlatformOptions): Promise<Platform> {
+  const env = { ...options.env };
+  const dataDir = path.resolve(root, env.DATA_DIR ?? ".data");
+  const secrets = loadOrCreateDevSecrets(dataDir);
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    let redis: LocalRedis | undefined;
+    if (!env.REDIS_URL) {
+      redis = await startLocalRedis();
+      stops.push(() => redis!.stop());
+    }
+    let chain: LocalChain | undefined;
+    let deployed: Record<string, string> = {};
+    if (!env.CHAIN_RPC_URL) {
+      chain = await startLocalChain({ port: await freePort(8545) });
+      stops.push(() => chain!.stop());
+      deployed = await deployLocal(chain.rpcUrl);
+      if (!env.DATABASE_URL) {
+        // A new local chain has none of the old batches, so the embedded database of a previous
+        // run would point at roots that do not exist: the local demo starts fresh each time.
+        rmSync(path.join(dataDir, "pglite"), { recursive: true, force: true });
+      }
+    }
+    const port = options.port === 0 ? 0 : await freePort(options.port ?? Number(env.PORT ?? 8080));
+    const resolvedEnv = {
+      MASTER_KEY: secrets.MASTER_KEY,
+      QUERY_PASSWORD_PEPPER: secrets.QUERY_PASSWORD_PEPPER,
+      EPAY_SANDBOX_SECRET: secrets.EPAY_SANDBOX_SECRET,
+      ...env,
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      LOG_LEVEL: options.logLevel ?? env.LOG_LEVEL ?? "info",
+      REDIS_URL: env.REDIS_URL ?? redis!.url,
+      ...(chain ? { CHAIN_RPC_URL: chain.rpcUrl, CHAIN_OPERATOR_KEY: localChainAccounts.deployer, ...deployed } : {}),
+    };
+    const config = loadConfig(resolvedEnv);
+    const logger = createLogger({ level: config.logLevel, name: "keyledger" });
+    const ctx = await bootstrapContext(config, logger, { migrate: true, applicationName: "keyledger-start" });
+    stops.push(() => closeContext(ctx));
+    const workers: RunningWorkers = await startWorkers(ctx, { ...workerSettingsDefault, chainSweepIntervalMs: 500 });
+    stops.push(() => workers.close());
+    const app = createApp(ctx, { webDistDir: path.join(root, "web/dist"), extraRouters: extraRouters(ctx) });
+    const server: Server = await new Promise((resolve) => {
+      const listening = app.listen(config.http.port, config.http.host, () => resolve(listening));
+    });
+    stops.push(() => new Promise((resolve) => server.close(() => resolve())));
+    const address = server.address();
+    const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : port}`;
+    if (options.seed ?? true) await seedDemo(ctx, url, { keysPerProduct: options.keysPerProduct ?? 40 });
+    return {
+      url,
+      rpcUrl: config.chain.rpcUrl ?? "",
+      ctx,
+      chainAddresses: { ...ctx.chain?.addresses },
+      logins: demoLogins,
+      stop: () => stopAll(stops),
+    };
+  } catch (error) {
+    await stopAll(stops);
+    throw error;
+  }
+}
+
+async function stopAll(stops: (() => Promise<void>)[]): Promise<void> {
+  for (const stop of stops.reverse()) await stop().catch(() => {});
+  stops.length = 0;
+}
+
+async function deployLocal(rpcUrl: string): Promise<Record<string, string>> {
+  const account = privateKeyToAccount(localChainAccounts.deployer as Hex);
+  const transport = http(rpcUrl);
+  const publicClient = createPublicClient({ transport });
+  const chainId = await publicClient.getChainId();
+  const chain = { id: chainId, name: "local", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } };
+  const walletClient = createWalletClient({ account, chain, transport });
+  const addresses = await deployPlatform(walletClient as never, createPublicClient({ chain, transport }) as never, {
+    admin: account.address,
+    operator: account.address,
+    issuer: account.address,
+    custodian: account.address,
+    treasury: account.address,
+    ledgerAnchorer: account.address,
+  });
+  return {
+    REGISTRY_ADDRESS: addresses.registry,
+    ENTITLEMENT_ADDRESS: addresses.entitlement,
+    PAYMENT_ADDRESS: addresses.payment,
+    STABLECOIN_ADDRESS: addresses.stablecoin,
+    LEDGER_ANCHOR_ADDRESS: addresses.ledgerAnchor,
+    DEPLOYMENT_BLOCK: String(addresses.deploymentBlock),
+  };
+}
