@@ -293,34 +293,40 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
         uint256 nextTokenId_ = _nextTokenId;
         uint256 wordIndex = type(uint256).max;
         uint256 flags;
-        for (uint256 i = 0; i < count; ++i) {
-            uint256 tokenId = tokenIds[i];
-            if (tokenId == 0 || tokenId >= nextTokenId_) revert ERC721NonexistentToken(tokenId);
-            uint256 tokenWord = tokenId / TOKENS_PER_WORD;
-            // Records of tokens sharing a flags word read it once.
-            if (tokenWord != wordIndex) {
-                wordIndex = tokenWord;
-                flags = _tokenFlags[tokenWord];
+        bytes32 signature = CUSTODIAL_TRANSFER_EVENT;
+        // Indexes below are < count, the length of all three lists: no bounds checks needed.
+        unchecked {
+            for (uint256 i = 0; i < count; ++i) {
+                uint256 tokenId;
+                assembly ("memory-safe") {
+                    tokenId := calldataload(add(tokenIds.offset, shl(5, i)))
+                }
+                if (tokenId == 0 || tokenId >= nextTokenId_) revert ERC721NonexistentToken(tokenId);
+                uint256 tokenWord = tokenId / TOKENS_PER_WORD;
+                // Records of tokens sharing a flags word read it once.
+                if (tokenWord != wordIndex) {
+                    wordIndex = tokenWord;
+                    flags = _tokenFlags[tokenWord];
+                }
+                uint256 nibble = (flags >> ((tokenId - tokenWord * TOKENS_PER_WORD) * 4)) & NIBBLE;
+                if (nibble & (REVOKED | LOCKED | OWNER_SET) != 0) _requireCustodialAndUnlocked(tokenId, flags, nibble);
+                // CustodialTransferRecorded(tokenId, fromHolders[i], toHolders[i]), without
+                // Solidity's per-event ABI encoding work: the two holders are the event's data.
+                assembly ("memory-safe") {
+                    mstore(0x00, calldataload(add(fromHolders.offset, shl(5, i))))
+                    mstore(0x20, calldataload(add(toHolders.offset, shl(5, i))))
+                    log2(0x00, 0x40, signature, tokenId)
+                }
             }
-            uint256 nibble = (flags >> ((tokenId % TOKENS_PER_WORD) * 4)) & NIBBLE;
-            if (nibble & REVOKED != 0) revert TokenRevoked(tokenId);
-            if (nibble & LOCKED != 0) revert TokenLocked(tokenId);
-            if (nibble & OWNER_SET != 0) {
-                address owner = _ownerOf(tokenId, flags);
-                if (owner != _custodian) revert NotInCustody(tokenId, owner);
-            }
-            _emitCustodialTransfer(tokenId, fromHolders[i], toHolders[i]);
         }
     }
 
-    /// @dev Emits {CustodialTransferRecorded} without Solidity's per-event ABI encoding work.
-    function _emitCustodialTransfer(uint256 tokenId, bytes32 fromHolder, bytes32 toHolder) private {
-        bytes32 signature = CUSTODIAL_TRANSFER_EVENT;
-        assembly ("memory-safe") {
-            mstore(0x00, fromHolder)
-            mstore(0x20, toHolder)
-            log2(0x00, 0x40, signature, tokenId)
-        }
+    /// @dev The rare cases of {recordCustodialTransfers}: a locked, revoked or moved token.
+    function _requireCustodialAndUnlocked(uint256 tokenId, uint256 flags, uint256 nibble) private view {
+        if (nibble & REVOKED != 0) revert TokenRevoked(tokenId);
+        if (nibble & LOCKED != 0) revert TokenLocked(tokenId);
+        address owner = _ownerOf(tokenId, flags);
+        if (owner != _custodian) revert NotInCustody(tokenId, owner);
     }
 
     // ---------------------------------------------------------------- ERC-721
