@@ -96,14 +96,9 @@ export type RunImportReturnType = { batchId: bigint; keyCount: number };
 
 export type ImportProgress = (processed: number, total: number) => void | Promise<void>;
 
-type ClaimedImport = {
-  done?: RunImportReturnType;
-  shopId: bigint;
-  productId: bigint;
-  format: ImportFormat;
-  batchId: bigint;
-  content: Uint8Array;
-};
+type ClaimedImport =
+  | { kind: "done"; result: RunImportReturnType }
+  | { kind: "claimed"; shopId: bigint; productId: bigint; format: ImportFormat; batchId: bigint; content: Uint8Array };
 
 export async function runImport(
   db: Drizzle,
@@ -114,7 +109,7 @@ export async function runImport(
 ): Promise<RunImportReturnType> {
   const runToken = randomBytes(16).toString("hex");
   const claimed = await claimImport(db, chain, importId, runToken);
-  if (claimed.done) return claimed.done;
+  if (claimed.kind === "done") return claimed.result;
   const { shopId, productId, batchId } = claimed;
 
   const dataKey = await loadShopDataKey(db, ring, shopId);
@@ -138,28 +133,15 @@ export async function runImport(
   );
   const nodes = buildTreeNodes(leafHashes);
 
+  const run: ImportRun = { importId, runToken, shopId, productId, batchId, dataKey };
   for (let start = 0; start < keys.length; start += insertChunkRows) {
     const end = Math.min(start + insertChunkRows, keys.length);
-    const rows: SQL[] = [];
-    for (let leafIndex = start; leafIndex < end; leafIndex++) {
-      rows.push(sql`(${shopId}, ${productId}, ${batchId}, ${leafIndex},
-        ${encryptSecret(dataKey, keys[leafIndex]!, keyAad({ shopId, batchId, leafIndex }))},
-        ${hashes[leafIndex]!}, ${salts.subarray(32 * leafIndex, 32 * leafIndex + 32)}, ${commitments[leafIndex]!},
-        ${leafHashes[leafIndex]!}, ${byteaArrayLiteral(proofOf(nodes, keys.length, leafIndex))}::bytea[])`);
-    }
     try {
-      await db.transaction(async (tx) => {
-        await assertRunOwnsImport(tx, importId, runToken);
-        await tx.execute(
-          sql`INSERT INTO keys (shop_id, product_id, batch_id, leaf_index, ciphertext, dedupe_hash, salt, commitment, leaf_hash, proof)
-              VALUES ${sql.join(rows, sql`, `)}`,
-        );
-        await tx.execute(sql`UPDATE imports SET processed = ${end} WHERE id = ${importId}`);
-      });
+      await insertKeyChunk(db, run, { keys, hashes, salts, commitments, leafHashes, nodes }, start, end);
     } catch (error) {
       // Another import of the same shop inserted one of these keys after our check.
       if (isUniqueViolation(error, "keys_shop_dedupe_key")) {
-        const duplicateLines = await findShopDuplicateLines(db, shopId, hashes, lines);
+        const duplicateLines = await findShopDuplicateLines(db, shopId, hashes, lines, batchId);
         const duplicate = new AppError("duplicate_keys", `${duplicateLines.length} key(s) of the upload were added to this shop's stock meanwhile.`, {
           details: { scope: "shop", lines: duplicateLines.slice(0, problemLinesMax), total: duplicateLines.length },
         });
@@ -184,6 +166,38 @@ export async function runImport(
   return { batchId, keyCount: keys.length };
 }
 
+type ImportRun = { importId: bigint; runToken: string; shopId: bigint; productId: bigint; batchId: bigint; dataKey: Buffer };
+
+type PreparedKeys = {
+  keys: string[];
+  hashes: Uint8Array[];
+  salts: Buffer;
+  commitments: Uint8Array[];
+  leafHashes: Uint8Array[];
+  nodes: Uint8Array[];
+};
+
+/** Inserts keys [start, end) with one multi-row statement and records the progress, in one
+ * transaction fenced by the run token. Each secret's AAD is its shop, batch and position. */
+async function insertKeyChunk(db: Drizzle, run: ImportRun, prepared: PreparedKeys, start: number, end: number): Promise<void> {
+  const { shopId, productId, batchId, dataKey } = run;
+  const rows: SQL[] = [];
+  for (let leafIndex = start; leafIndex < end; leafIndex++) {
+    rows.push(sql`(${shopId}, ${productId}, ${batchId}, ${leafIndex},
+      ${encryptSecret(dataKey, prepared.keys[leafIndex]!, keyAad({ shopId, batchId, leafIndex }))},
+      ${prepared.hashes[leafIndex]!}, ${prepared.salts.subarray(32 * leafIndex, 32 * leafIndex + 32)}, ${prepared.commitments[leafIndex]!},
+      ${prepared.leafHashes[leafIndex]!}, ${byteaArrayLiteral(proofOf(prepared.nodes, prepared.keys.length, leafIndex))}::bytea[])`);
+  }
+  await db.transaction(async (tx) => {
+    await assertRunOwnsImport(tx, run.importId, run.runToken);
+    await tx.execute(
+      sql`INSERT INTO keys (shop_id, product_id, batch_id, leaf_index, ciphertext, dedupe_hash, salt, commitment, leaf_hash, proof)
+          VALUES ${sql.join(rows, sql`, `)}`,
+    );
+    await tx.execute(sql`UPDATE imports SET processed = ${end} WHERE id = ${run.importId}`);
+  });
+}
+
 /** Claims the import for this run, creating its batch or clearing what a crashed run left. */
 async function claimImport(db: Drizzle, chain: ImportChain, importId: bigint, runToken: string): Promise<ClaimedImport> {
   return db.transaction(async (tx) => {
@@ -201,7 +215,7 @@ async function claimImport(db: Drizzle, chain: ImportChain, importId: bigint, ru
     const productId = BigInt(row.product_id);
     if (row.status === "done") {
       const batch = await queryOne<{ key_count: number }>(tx, sql`SELECT key_count FROM batches WHERE id = ${row.batch_id}`);
-      return { done: { batchId: BigInt(row.batch_id!), keyCount: batch!.key_count }, shopId, productId, format: row.format, batchId: BigInt(row.batch_id!), content: new Uint8Array() };
+      return { kind: "done", result: { batchId: BigInt(row.batch_id!), keyCount: batch!.key_count } };
     }
     if (row.status === "failed") {
       const stored = row.error ?? { code: "internal", message: "The import failed.", details: undefined };
@@ -232,7 +246,7 @@ async function claimImport(db: Drizzle, chain: ImportChain, importId: bigint, ru
     await tx.execute(
       sql`UPDATE imports SET status = 'running', processed = 0, batch_id = ${batchId} WHERE id = ${importId}`,
     );
-    return { shopId, productId, format: row.format, batchId, content: upload.content_encrypted };
+    return { kind: "claimed", shopId, productId, format: row.format, batchId, content: upload.content_encrypted };
   });
 }
 

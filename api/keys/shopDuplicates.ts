@@ -25,11 +25,13 @@ export async function rejectShopDuplicates(
   }
 }
 
+/** Lines whose hash is a key of the shop, outside `excludeBatchId` (an import's own batch). */
 export async function findShopDuplicateLines(
   db: Drizzle,
   shopId: bigint,
   hashes: readonly Uint8Array[],
   lines: readonly number[],
+  excludeBatchId: bigint | null = null,
 ): Promise<number[]> {
   const lineByHash = new Map<string, number>();
   hashes.forEach((hash, index) => lineByHash.set(Buffer.from(hash).toString("hex"), lines[index]!));
@@ -39,7 +41,8 @@ export async function findShopDuplicateLines(
     const rows = await queryRows<{ dedupe_hash: Uint8Array }>(
       db,
       sql`SELECT dedupe_hash FROM keys
-          WHERE shop_id = ${shopId} AND dedupe_hash = ANY(${byteaArrayLiteral(chunk)}::bytea[])`,
+          WHERE shop_id = ${shopId} AND dedupe_hash = ANY(${byteaArrayLiteral(chunk)}::bytea[])
+            AND (${excludeBatchId}::bigint IS NULL OR batch_id <> ${excludeBatchId})`,
     );
     for (const row of rows) found.push(lineByHash.get(Buffer.from(row.dedupe_hash).toString("hex"))!);
   }

@@ -91,13 +91,13 @@ describe("keys: import job (PostgreSQL server)", function () {
 
   it("imports known secrets: encrypted, committed, proven, and no table holds any of them in plaintext", async () => {
     const shop = await createTestShop(database.db, ring);
-    const secrets = makeSecrets(1500);
+    const secrets = makeSecrets(1200);
     const { importId, total } = await createImport(database.db, ring, {
       ...shop,
       format: "text",
       content: secrets.join("\r\n") + "\r\n",
     });
-    expect(total).to.equal(1500);
+    expect(total).to.equal(1200);
     // Before the job runs, the upload waits encrypted.
     const waiting = await findPlaintext(database.db, secrets);
     expect(waiting.found).to.deep.equal([]);
@@ -105,19 +105,19 @@ describe("keys: import job (PostgreSQL server)", function () {
 
     const progress: number[] = [];
     const result = await runImport(database.db, ring, testChain, importId, (processed) => void progress.push(processed));
-    expect(result.keyCount).to.equal(1500);
-    expect(progress).to.deep.equal([1000, 1500]);
+    expect(result.keyCount).to.equal(1200);
+    expect(progress).to.deep.equal([1000, 1200]);
     await expectBatchConsistent(shop, result.batchId, secrets);
     const imported = await queryOne<{ status: string; processed: number; total: number; batch_id: bigint }>(
       database.db,
       sql`SELECT status, processed, total, batch_id FROM imports WHERE id = ${importId}`,
     );
-    expect(imported).to.deep.include({ status: "done", processed: 1500, total: 1500 });
-    expect(await counts(shop.shopId)).to.deep.equal({ imports: 1, uploads: 0, keys: 1500, batches: 1 });
+    expect(imported).to.deep.include({ status: "done", processed: 1200, total: 1200 });
+    expect(await counts(shop.shopId)).to.deep.equal({ imports: 1, uploads: 0, keys: 1200, batches: 1 });
 
     const scan = await findPlaintext(database.db, secrets);
     expect(scan.tables).to.include.members(["keys", "imports", "import_uploads", "batches", "audit_log", "shops"]);
-    expect(scan.rows).to.be.greaterThan(1500);
+    expect(scan.rows).to.be.greaterThan(1200);
     expect(scan.found).to.deep.equal([]);
     // The scan does find a secret that is there, so its silence means something.
     await database.db.execute(sql`INSERT INTO audit_log (action, details) VALUES ('probe', ${JSON.stringify({ x: secrets[7] })}::jsonb)`);
@@ -139,7 +139,7 @@ describe("keys: import job (PostgreSQL server)", function () {
 
   it("restarts a run that crashed part-way, leaving one clean batch", async () => {
     const shop = await createTestShop(database.db, ring);
-    const secrets = makeSecrets(2500);
+    const secrets = makeSecrets(2100);
     const { importId } = await createImport(database.db, ring, { ...shop, format: "text", content: secrets.join("\n") });
     const crash = new Error("worker killed");
     let crashed: unknown;
@@ -153,7 +153,7 @@ describe("keys: import job (PostgreSQL server)", function () {
     expect(crashed).to.equal(crash);
     expect(await counts(shop.shopId)).to.deep.equal({ imports: 1, uploads: 1, keys: 2000, batches: 1 });
     const result = await runImport(database.db, ring, testChain, importId);
-    expect(await counts(shop.shopId)).to.deep.equal({ imports: 1, uploads: 0, keys: 2500, batches: 1 });
+    expect(await counts(shop.shopId)).to.deep.equal({ imports: 1, uploads: 0, keys: 2100, batches: 1 });
     await expectBatchConsistent(shop, result.batchId, secrets);
   });
 
@@ -216,6 +216,23 @@ describe("keys: import job (PostgreSQL server)", function () {
     const again = await expectRejected(runImport(database.db, ring, testChain, second.importId));
     expect(again.code).to.equal("duplicate_keys");
     expect(await counts(shop.shopId)).to.deep.equal({ imports: 2, uploads: 0, keys: 20, batches: 1 });
+  });
+
+  it("fails an import whose keys another import inserted while it ran (the unique index decides)", async () => {
+    const shop = await createTestShop(database.db, ring);
+    const secrets = makeSecrets(1500);
+    const slow = await createImport(database.db, ring, { ...shop, format: "text", content: secrets.join("\n") });
+    const fast = await createImport(database.db, ring, { ...shop, format: "text", content: secrets.slice(1200, 1210).join("\n") });
+    const error = await expectRejected(
+      runImport(database.db, ring, testChain, slow.importId, async (processed) => {
+        // The slow import has passed its duplicate check and inserted its first chunk; the
+        // other import now commits keys the slow one will insert next.
+        if (processed === 1000) await runImport(database.db, ring, testChain, fast.importId);
+      }),
+    );
+    expect(error.code).to.equal("duplicate_keys");
+    expect(error.details).to.deep.equal({ scope: "shop", lines: Array.from({ length: 10 }, (_, index) => 1201 + index), total: 10 });
+    expect(await counts(shop.shopId)).to.deep.equal({ imports: 2, uploads: 0, keys: 10, batches: 1 });
   });
 
   it("rejects a bad upload before writing anything", async () => {
