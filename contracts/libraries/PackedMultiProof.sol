@@ -8,7 +8,7 @@ pragma solidity ^0.8.28;
  * OpenZeppelin merkle-tree library's getMultiProof() verify unchanged) with the proof flags packed as
  * bits instead of an ABI `bool[]`.
  * @dev Why: an ABI `bool[]` spends a 32-byte calldata word per flag (about 130 gas each); a multiproof
- * for 100 random leaves of 1,000 has about 440 flags. Here flag `i` is bit `i % 256` (least
+ * for 100 random leaves of 1,000 has about 360 flags. Here flag `i` is bit `i % 256` (least
  * significant first) of `flags[i / 256]`; there are exactly leaves + proof - 1 flags, the array has
  * exactly ceil(flags / 256) words and every bit above the last flag must be zero (one encoding per
  * proof).
