@@ -36,6 +36,9 @@ const envSchema = z.object({
   // Jobs
   REDIS_URL: optionalString,
   QUEUE_PREFIX: z.string().default("keyledger"),
+  // How long a worker holds a job before others may take it over as stalled (a crashed
+  // worker's jobs are retried after this). BullMQ's default is 30 s.
+  JOB_LOCK_DURATION_MS: integer(30_000, 1_000, 600_000),
 
   // Chain
   CHAIN_RPC_URL: optionalString,
@@ -170,7 +173,7 @@ function buildConfig(env: Env) {
       ? ({ url: env.DATABASE_URL, poolSizeMax: env.DATABASE_POOL_SIZE_MAX } as const)
       : ({ dataDir: `${env.DATA_DIR}/pglite` } as const),
     dataDir: env.DATA_DIR,
-    redis: { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX },
+    redis: { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX, jobLockDurationMs: env.JOB_LOCK_DURATION_MS },
     chain: {
       rpcUrl: env.CHAIN_RPC_URL,
       registryAddress: env.REGISTRY_ADDRESS as `0x${string}` | undefined,

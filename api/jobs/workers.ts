@@ -35,6 +35,8 @@ export async function startWorkers(ctx: AppContext, settings: WorkerSettings = w
       connection: createRedis(redisUrl) as unknown as ConnectionOptions,
       prefix: ctx.queues.prefix,
       concurrency,
+      lockDuration: ctx.config.redis.jobLockDurationMs,
+      stalledInterval: ctx.config.redis.jobLockDurationMs,
     });
     worker.on("failed", (job, error) => {
       const cause = (error as { cause?: { message?: string } }).cause?.message;

@@ -29,6 +29,8 @@ export type PlatformOptions = {
   /** Preferred HTTP port; a free one is taken if it is busy. 0 = any. */
   port?: number;
   seed?: boolean;
+  /** Run the job workers in this process (default). Suites that kill workers run them apart. */
+  workers?: boolean;
   keysPerProduct?: number;
   logLevel?: string;
 };
@@ -38,6 +40,8 @@ export type Platform = {
   rpcUrl: string;
   ctx: AppContext;
   chainAddresses: Record<string, string | undefined>;
+  /** The resolved environment, for starting more processes (workers, indexer) against it. */
+  env: Record<string, string>;
   logins: typeof demoLogins;
   stop(): Promise<void>;
 };
@@ -81,8 +85,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const logger = createLogger({ level: config.logLevel, name: "keyledger" });
     const ctx = await bootstrapContext(config, logger, { migrate: true, applicationName: "keyledger-start" });
     stops.push(() => closeContext(ctx));
-    const workers: RunningWorkers = await startWorkers(ctx, { ...workerSettingsDefault, chainSweepIntervalMs: 500 });
-    stops.push(() => workers.close());
+    if (options.workers ?? true) {
+      const workers: RunningWorkers = await startWorkers(ctx, { ...workerSettingsDefault, chainSweepIntervalMs: 500 });
+      stops.push(() => workers.close());
+    }
     const app = createApp(ctx, { webDistDir: path.join(root, "web/dist"), extraRouters: extraRouters(ctx) });
     const server: Server = await new Promise((resolve) => {
       const listening = app.listen(config.http.port, config.http.host, () => resolve(listening));
@@ -96,6 +102,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       rpcUrl: config.chain.rpcUrl ?? "",
       ctx,
       chainAddresses: { ...ctx.chain?.addresses },
+      env: Object.fromEntries(Object.entries(resolvedEnv).filter((entry): entry is [string, string] => entry[1] !== undefined)),
       logins: demoLogins,
       stop: () => stopAll(stops),
     };

@@ -11,7 +11,9 @@ import { testEnv } from "./env.ts";
 
 export type TestPlatform = Platform & { database: TestDatabase; http: HttpClient; dataDir: string; queuePrefix: string; stopAll(): Promise<void> };
 
-export async function startTestPlatform(options: { seed?: boolean; keysPerProduct?: number; env?: Record<string, string> } = {}): Promise<TestPlatform> {
+export async function startTestPlatform(
+  options: { seed?: boolean; workers?: boolean; keysPerProduct?: number; env?: Record<string, string> } = {},
+): Promise<TestPlatform> {
   const database = await createServerDatabase({ poolSizeMax: 2 });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "keyledger-test-"));
   const queuePrefix = `kltest-${randomBytes(4).toString("hex")}`;
@@ -27,6 +29,7 @@ export async function startTestPlatform(options: { seed?: boolean; keysPerProduc
     },
     port: 0,
     seed: options.seed ?? false,
+    workers: options.workers,
     keysPerProduct: options.keysPerProduct,
     logLevel: testEnv.platformLogLevel,
   });
