@@ -87,6 +87,20 @@ describe("EntitlementToken issuance", function () {
     expect(await revertOf(platform, platform.wallet.operator, issueWith(extraProof))).to.deep.equal({ errorName: "InvalidProof", args: [40n] });
   });
 
+  it("refuses multiproofs whose flags take hashes not computed yet or run past the proof", async () => {
+    const call = buildIssueCall(batch.tree, [100, 101, 102, 150]);
+    const flagCount = call.leafIndexes.length + call.proof.length - 1;
+    const allOnes = (1n << BigInt(flagCount)) - 1n;
+    for (const proofFlags of [[allOnes], [0n], [call.proofFlags[0]! ^ 1n], [call.proofFlags[0]! | (1n << BigInt(flagCount))]]) {
+      expect(await revertOf(platform, platform.wallet.operator, issueWith({ ...call, proofFlags }))).to.deep.equal({ errorName: "InvalidProof", args: [40n] });
+    }
+    // One leaf and one proof hash flagged as "take from the queue": the queue is empty then.
+    const single = buildIssueCall(batch.tree, [120]);
+    const queueOnly = { ...single, proof: single.proof.slice(0, 1), proofFlags: [1n] };
+    expect(await revertOf(platform, platform.wallet.operator, issueWith(queueOnly))).to.deep.equal({ errorName: "InvalidProof", args: [40n] });
+    await send(platform, platform.wallet.operator, issueWith(call));
+  });
+
   it("refuses a batch that was never anchored with BatchNotAnchored(batchId)", async () => {
     const other = makeBatch(platform, { shopId: 4n, batchId: 41n, size: 4 });
     expect(await revertOf(platform, platform.wallet.operator, issueWith(buildIssueCall(other.tree, [0])))).to.deep.equal({ errorName: "BatchNotAnchored", args: [41n] });
@@ -135,6 +149,8 @@ describe("EntitlementToken issuance", function () {
     expect(await revertOf(platform, platform.wallet.operator, issueWith({ ...call, leafIndexes: [], commitments: [] }))).to.deep.equal({ errorName: "EmptyList", args: [] });
     expect(await revertOf(platform, platform.wallet.operator, issueWith({ ...call, commitments: call.commitments.slice(1) }))).to.deep.equal({ errorName: "LengthMismatch", args: [2n, 1n] });
     expect(await revertOf(platform, platform.wallet.operator, issueWith(call, zeroAddress))).to.deep.equal({ errorName: "ERC721InvalidReceiver", args: [zeroAddress] });
+    const tooMany = { ...call, leafIndexes: Array.from({ length: 513 }, (_, i) => i), commitments: Array.from({ length: 513 }, () => call.commitments[0]!) };
+    expect(await revertOf(platform, platform.wallet.operator, issueWith(tooMany))).to.deep.equal({ errorName: "TooMany", args: [513n, 512n] });
   });
 
   it("issued to a wallet, the tokens belong to it and are not in custody", async () => {

@@ -56,6 +56,9 @@ describe("EntitlementToken after issuance", function () {
     expect(await revertOf(platform, platform.wallet.operator, redeem([5n, 4n]))).to.deep.equal({ errorName: "AlreadyRedeemed", args: [4n] });
     expect(await revertOf(platform, platform.wallet.operator, redeem([8n, 8n]))).to.deep.equal({ errorName: "AlreadyRedeemed", args: [8n] });
     expect(await revertOf(platform, platform.wallet.operator, redeem([121n]))).to.deep.equal({ errorName: "ERC721NonexistentToken", args: [121n] });
+    expect(await revertOf(platform, platform.wallet.operator, redeem([]))).to.deep.equal({ errorName: "EmptyList", args: [] });
+    const tooMany = Array.from({ length: 513 }, (_, i) => BigInt(1 + (i % 120)));
+    expect(await revertOf(platform, platform.wallet.operator, redeem(tooMany))).to.deep.equal({ errorName: "TooMany", args: [513n, 512n] });
     expect(await revertOf(platform, platform.wallet.stranger, { ...token(), functionName: "locked", args: [0n] })).to.deep.equal({ errorName: "ERC721NonexistentToken", args: [0n] });
   });
 
