@@ -114,19 +114,33 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
     /// @notice The base of every token URI changed.
     event BaseURIChanged(string baseURI);
 
+    /// @notice The registry has no root for `batchId`.
     error BatchNotAnchored(uint64 batchId);
+    /// @notice The multiproof is malformed or does not rebuild the root of `batchId`.
     error InvalidProof(uint64 batchId);
+    /// @notice The key at `leafIndex` of `batchId` has its token already (or is listed twice).
     error LeafAlreadyIssued(uint64 batchId, uint32 leafIndex);
+    /// @notice The token was redeemed: its code was revealed, so it can never move again.
     error TokenLocked(uint256 tokenId);
+    /// @notice The token was revoked: it can never move, be redeemed or be resold.
     error TokenRevoked(uint256 tokenId);
+    /// @notice The token was redeemed before (or is listed twice).
     error AlreadyRedeemed(uint256 tokenId);
+    /// @notice The token was revoked before (or is listed twice).
     error AlreadyRevoked(uint256 tokenId);
+    /// @notice A custodial resale needs the token in custody; `owner` holds it.
     error NotInCustody(uint256 tokenId, address owner);
+    /// @notice Parallel lists differ in length: `expected` (the first list's) against `actual`.
     error LengthMismatch(uint256 expected, uint256 actual);
+    /// @notice A call needs at least one leaf or token.
     error EmptyList();
+    /// @notice `count` items exceed the per-call limit `max`.
     error TooMany(uint256 count, uint256 max);
+    /// @notice Issuing would take ids past `max` (the flags header is 32 bits wide).
     error TokenIdSpaceExhausted(uint256 lastTokenId, uint256 max);
+    /// @notice A royalty above 100% (`max` basis points).
     error RoyaltyTooHigh(uint96 basisPoints, uint96 max);
+    /// @notice A constructor address was zero.
     error ZeroAddress();
 
     /**
