@@ -4,5 +4,5 @@ import { fulfilOrder } from "../../services/orders/fulfilOrder.ts";
 
 export async function processFulfilment(ctx: AppContext, job: Job): Promise<string> {
   const orderId = String((job.data as { orderId: string }).orderId);
-  return fulfilOrder(ctx.database.db, orderId, { platformFeeBps: ctx.config.orders.platformFeeBps });
+  return fulfilOrder(ctx.database.db, orderId);
 }

@@ -10,7 +10,7 @@ import { postRefundToLedger } from "./ledgerPostings.ts";
 
 export type FulfilOutcome = "fulfilled" | "already_done" | "manual_queue" | "refund_pending" | "not_paid";
 
-export async function fulfilOrder(db: Drizzle, orderId: string, settings: { platformFeeBps: number }): Promise<FulfilOutcome> {
+export async function fulfilOrder(db: Drizzle, orderId: string): Promise<FulfilOutcome> {
   return db.transaction(async (tx) => {
     const order = await queryOne<{ state: string; quantity: number; product_id: bigint; delivery_mode: string; shop_id: bigint; amount_minor: bigint; currency: string }>(
       tx,
@@ -44,7 +44,6 @@ export async function fulfilOrder(db: Drizzle, orderId: string, settings: { plat
         amountMinor: BigInt(order.amount_minor),
         currency: order.currency,
         reason: "out_of_stock",
-        platformFeeBps: settings.platformFeeBps,
       });
       return "refund_pending";
     }
