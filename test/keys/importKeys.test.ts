@@ -137,6 +137,31 @@ describe("keys: import job (PostgreSQL server)", function () {
     expect(await counts(shop.shopId)).to.deep.equal({ imports: 1, uploads: 0, keys: 50, batches: 1 });
   });
 
+  it("detects ciphertexts swapped between rows, batches or shops in the database", async () => {
+    const shop = await createTestShop(database.db, ring);
+    const other = await createTestShop(database.db, ring);
+    const secrets = makeSecrets(4);
+    const first = await runImport(database.db, ring, testChain, (await createImport(database.db, ring, { ...shop, format: "text", content: secrets.slice(0, 2).join("\n") })).importId);
+    const second = await runImport(database.db, ring, testChain, (await createImport(database.db, ring, { ...shop, format: "text", content: secrets.slice(2).join("\n") })).importId);
+    // Swap two rows' ciphertexts inside one batch, and copy one across batches, as an attacker
+    // with write access to the table might, to deliver a different key for a sold position.
+    await database.db.execute(sql`UPDATE keys k SET ciphertext = o.ciphertext FROM keys o
+                                  WHERE k.batch_id = ${first.batchId} AND o.batch_id = ${first.batchId} AND k.leaf_index <> o.leaf_index`);
+    await database.db.execute(sql`UPDATE keys k SET ciphertext = o.ciphertext FROM keys o
+                                  WHERE k.batch_id = ${second.batchId} AND k.leaf_index = 0 AND o.batch_id = ${first.batchId} AND o.leaf_index = 0`);
+    const dataKey = await loadShopDataKey(database.db, ring, shop.shopId);
+    const otherKey = await loadShopDataKey(database.db, ring, other.shopId);
+    for (const [batchId, leafIndex] of [[first.batchId, 0], [first.batchId, 1], [second.batchId, 0]] as const) {
+      const row = await queryOne<{ ciphertext: Uint8Array }>(database.db, sql`SELECT ciphertext FROM keys WHERE batch_id = ${batchId} AND leaf_index = ${leafIndex}`);
+      const aad = keyAad({ shopId: shop.shopId, batchId, leafIndex });
+      expect(() => decryptSecret(dataKey, row!.ciphertext, aad)).to.throw(AppError, /failed authentication/);
+      // Nor does another shop's data key open it.
+      expect(() => decryptSecret(otherKey, row!.ciphertext, aad)).to.throw(AppError, /failed authentication/);
+    }
+    const untouched = await queryOne<{ ciphertext: Uint8Array }>(database.db, sql`SELECT ciphertext FROM keys WHERE batch_id = ${second.batchId} AND leaf_index = 1`);
+    expect(decryptSecret(dataKey, untouched!.ciphertext, keyAad({ shopId: shop.shopId, batchId: second.batchId, leafIndex: 1 }))).to.equal(secrets[3]);
+  });
+
   it("restarts a run that crashed part-way, leaving one clean batch", async () => {
     const shop = await createTestShop(database.db, ring);
     const secrets = makeSecrets(2100);
