@@ -158,6 +158,7 @@ async function ozDay(context: Context, baseline: Address): Promise<{ total: bigi
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { seed: { type: "string", default: "20261125" } } });
   const seed = Number(values.seed);
+  if (!Number.isSafeInteger(seed)) throw new Error(`--seed must be an integer, got ${values.seed}`);
   console.log(`seed=${seed}`);
   const chain = await startChain();
   try {
