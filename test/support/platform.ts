@@ -12,14 +12,15 @@ import { testEnv } from "./env.ts";
 export type TestPlatform = Platform & { database: TestDatabase; http: HttpClient; dataDir: string; queuePrefix: string; stopAll(): Promise<void> };
 
 export async function startTestPlatform(
-  options: { seed?: boolean; workers?: boolean; keysPerProduct?: number; env?: Record<string, string> } = {},
+  options: { seed?: boolean; workers?: boolean; keysPerProduct?: number; env?: Record<string, string>; store?: "server" | "pglite" } = {},
 ): Promise<TestPlatform> {
-  const database = await createServerDatabase({ poolSizeMax: 2 });
+  // The embedded store is one in-process PGlite: the platform opens it from its data directory.
+  const database = options.store === "pglite" ? undefined : await createServerDatabase({ poolSizeMax: 2 });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "keyledger-test-"));
   const queuePrefix = `kltest-${randomBytes(4).toString("hex")}`;
   const platform = await startPlatform({
     env: {
-      DATABASE_URL: database.url,
+      ...(database ? { DATABASE_URL: database.url } : {}),
       REDIS_URL: testEnv.redisUrl,
       QUEUE_PREFIX: queuePrefix,
       DATA_DIR: dataDir,
@@ -35,13 +36,13 @@ export async function startTestPlatform(
   });
   return {
     ...platform,
-    database,
+    database: database ?? { ...platform.ctx.database, drop: async () => {} },
     dataDir,
     queuePrefix,
     http: new HttpClient(platform.url),
     async stopAll() {
       await platform.stop();
-      await database.drop();
+      await database?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

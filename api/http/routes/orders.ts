@@ -12,7 +12,7 @@ import { buildOrderView } from "../../services/orders/orderView.ts";
 import { paymentInstructions } from "../../services/orders/paymentInstructions.ts";
 import { revealOrderEntitlements } from "../../services/orders/revealEntitlements.ts";
 import { listOrders } from "../../services/orders/listOrders.ts";
-import { getProduct } from "../../services/products/products.ts";
+import { checkoutProduct } from "../../services/orders/productCache.ts";
 import { queryOne, sql } from "../../store/database.ts";
 import { defineRoute } from "../route.ts";
 import { email, idString } from "../schemas.ts";
@@ -36,8 +36,10 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
 
   const apiBaseUrl = (req: Request) => ctx.config.http.publicUrl ?? `${req.protocol}://${req.get("host")}`;
 
+  // The cached checkout view of the product: an order page needs only its name, and the
+  // full product view counts stock, which the hot path must not pay for.
   async function viewOf(order: OrderRecord) {
-    const product = await getProduct(db, order.productId);
+    const product = await checkoutProduct(db, order.productId);
     return buildOrderView(db, ctx.keyRing, order, product.name);
   }
 
@@ -67,7 +69,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
         { expirySeconds: ctx.config.orders.expirySeconds, quantityMax: ctx.config.orders.quantityMax, queryPasswordPepper: pepper },
         { ...body, idempotencyKey, buyerAccountId: req.account?.id },
       );
-      const product = await getProduct(db, order.productId);
+      const product = await checkoutProduct(db, order.productId);
       const accessToken = orderAccessToken(pepper, order.id);
       const payment = await paymentInstructions(
         db,

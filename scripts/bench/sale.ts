@@ -1,0 +1,181 @@
+// `npm run bench:sale`: the whole sale path under load on this machine, against the real
+// PostgreSQL server and Redis. 32 buyers (BENCH_BUYERS) for 20 s (BENCH_SECONDS) each loop:
+// check out through the API, pay with a signed sandbox EPay notification, poll the order
+// until the key is delivered. The API and the workers run in separate processes, as in
+// production. Prints orders_per_s, checkout_to_delivery_p50_ms / _p99_ms and
+// duplicate_deliveries (codes delivered to more than one order), last.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { newSandboxMerchant } from "../../api/payments/epaySandbox.ts";
+import { epaySign, formatEpayMoney } from "../../api/payments/epay.ts";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const settings = {
+  pgAdminUrl: process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
+  redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+  buyers: Number(process.env.BENCH_BUYERS ?? 32),
+  seconds: Number(process.env.BENCH_SECONDS ?? 20),
+  // Enough keys for the fastest run we expect (about 600 orders/s) plus margin.
+  keys: Number(process.env.BENCH_KEYS ?? 20_000),
+  pollIntervalMs: 10,
+};
+
+type Json = Record<string, any>;
+
+async function call(base: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Json; text: string }> {
+  const response = await fetch(base + route, {
+    method,
+    headers: body === undefined ? headers : { "content-type": typeof body === "string" ? "text/plain" : "application/json", ...headers },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: Json = {};
+  try {
+    parsed = JSON.parse(text) as Json;
+  } catch {
+    // plain text ("success")
+  }
+  return { status: response.status, body: parsed, text };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function main() {
+  const databaseName = `kl_bench_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: settings.pgAdminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${databaseName}`);
+  const databaseUrl = new URL(settings.pgAdminUrl);
+  databaseUrl.pathname = `/${databaseName}`;
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "keyledger-bench-"));
+  const children: ChildProcess[] = [];
+  try {
+    const server = spawn(process.execPath, [`${root}scripts/bench/sale/server.ts`], {
+      cwd: root,
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl.toString(),
+        DATABASE_POOL_SIZE_MAX: "16",
+        REDIS_URL: settings.redisUrl,
+        QUEUE_PREFIX: `klbench-${randomBytes(3).toString("hex")}`,
+        DATA_DIR: dataDir,
+        CHAIN_RPC_URL: "",
+      },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    children.push(server);
+    const first = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: server.stdout! }).once("line", resolve);
+      server.once("exit", (code) => reject(new Error(`platform exited (${code})`)));
+    });
+    const { url, env, sandboxSecret } = JSON.parse(first) as { url: string; env: Record<string, string>; sandboxSecret: string };
+    const workers = spawn(process.execPath, [`${root}api/jobs/main.ts`], { cwd: root, env: { ...process.env, ...env, LOG_LEVEL: "warn" }, stdio: ["ignore", "ignore", "inherit"] });
+    children.push(workers);
+
+    // A merchant, a shop on the sandbox gateway, one product with many anchored keys.
+    const signup = await call(url, "POST", "/api/auth/signup", { email: "bench@example.com", password: "bench-password-1", roles: ["merchant"] });
+    const auth = { authorization: `Bearer ${signup.body.token}` };
+    const shop = await call(url, "POST", "/api/shops", { slug: "bench", name: "Bench" }, auth);
+    const merchant = newSandboxMerchant(sandboxSecret);
+    await call(url, "PUT", `/api/shops/${shop.body.id}/payment-settings/epay`, { gatewayUrl: `${url}/sandbox/epay/`, ...merchant }, auth);
+    const product = await call(url, "POST", `/api/shops/${shop.body.id}/products`, { name: "Bench card", category: "game_card", priceMinor: "990", currency: "CNY" }, auth);
+    const keys = Array.from({ length: settings.keys }, (_, i) => `BENCH-${i}-${randomBytes(6).toString("hex")}`).join("\n");
+    const started = Date.now();
+    const imported = await call(url, "POST", `/api/products/${product.body.id}/imports`, keys, auth);
+    for (;;) {
+      const progress = await call(url, "GET", `/api/imports/${imported.body.importId}`, undefined, auth);
+      if (progress.body.status === "failed") throw new Error(`import failed: ${progress.text}`);
+      if (progress.body.status === "done" && ["included", "confirmed"].includes(progress.body.anchorState)) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    process.stdout.write(`setup: ${settings.keys} keys imported and anchored in ${Date.now() - started} ms\n`);
+
+    const latencies: number[] = [];
+    const stepTimes = { checkout: [] as number[], notify: [] as number[], polls: [] as number[] };
+    const codes: string[] = [];
+    let failures = 0;
+    const deadline = Date.now() + settings.seconds * 1000;
+    let tradeCounter = 0;
+    const buyer = async (index: number) => {
+      while (Date.now() < deadline) {
+        const begin = performance.now();
+        const checkout = await call(url, "POST", "/api/orders", { productId: product.body.id, quantity: 1, contact: `b${index}@example.com`, queryPassword: "pass-1234" });
+        const afterCheckout = performance.now();
+        stepTimes.checkout.push(afterCheckout - begin);
+        if (checkout.status !== 201) {
+          failures += 1;
+          continue;
+        }
+        const order = checkout.body.order as { id: string; amountMinor: string };
+        const params: Record<string, string> = {
+          pid: merchant.pid,
+          trade_no: `B${index}-${tradeCounter++}`,
+          out_trade_no: order.id,
+          type: "alipay",
+          name: "bench",
+          money: formatEpayMoney(BigInt(order.amountMinor)),
+          trade_status: "TRADE_SUCCESS",
+        };
+        const query = new URLSearchParams({ ...params, sign: epaySign(params, merchant.key), sign_type: "MD5" });
+        const notified = await call(url, "GET", `/api/payments/epay/notify/${shop.body.id}?${query}`);
+        const afterNotify = performance.now();
+        stepTimes.notify.push(afterNotify - afterCheckout);
+        if (notified.text !== "success") {
+          failures += 1;
+          continue;
+        }
+        for (;;) {
+          const view = await call(url, "GET", `/api/orders/${order.id}?token=${checkout.body.accessToken}`);
+          if (view.body.state === "fulfilled") {
+            latencies.push(performance.now() - begin);
+            stepTimes.polls.push(performance.now() - afterNotify);
+            for (const item of view.body.items as { code: string }[]) codes.push(item.code);
+            break;
+          }
+          await new Promise((resolve) => setTimeout(resolve, settings.pollIntervalMs));
+        }
+      }
+    };
+    const loadStart = performance.now();
+    await Promise.all(Array.from({ length: settings.buyers }, (_, i) => buyer(i)));
+    const elapsedSeconds = (performance.now() - loadStart) / 1000;
+    latencies.sort((a, b) => a - b);
+    const duplicates = codes.length - new Set(codes).size;
+    process.stdout.write(`buyers=${settings.buyers}\nseconds=${elapsedSeconds.toFixed(1)}\norders_delivered=${latencies.length}\nfailed_attempts=${failures}\n`);
+    for (const [step, values] of Object.entries(stepTimes)) {
+      values.sort((a, b) => a - b);
+      process.stdout.write(`step_${step}_p50_ms=${percentile(values, 50).toFixed(1)}\nstep_${step}_p99_ms=${percentile(values, 99).toFixed(1)}\n`);
+    }
+    process.stdout.write(`orders_per_s=${(latencies.length / elapsedSeconds).toFixed(1)}\n`);
+    process.stdout.write(`checkout_to_delivery_p50_ms=${percentile(latencies, 50).toFixed(1)}\n`);
+    process.stdout.write(`checkout_to_delivery_p99_ms=${percentile(latencies, 99).toFixed(1)}\n`);
+    process.stdout.write(`duplicate_deliveries=${duplicates}\n`);
+  } finally {
+    for (const child of children.reverse()) {
+      if (child.exitCode === null) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+          child.once("exit", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill("SIGTERM");
+        });
+      }
+    }
+    await admin.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
+    await admin.end();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
