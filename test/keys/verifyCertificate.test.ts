@@ -287,6 +287,16 @@ describe("keys: certificates and the trustless verifier (Hardhat node)", functio
     expect(unreachable.err()).not.to.match(/secret|apikey123/);
   });
 
+  it("checks the issuer's role at the anchor block, so a later rotation of the issuer key keeps old batches genuine", async () => {
+    const adminWallet = createWalletClient({ account: admin, transport: http(chain.rpcUrl) });
+    const role = await client.readContract({ address: contracts.registry, abi: keyRegistryAbi, functionName: "ISSUER_ROLE" });
+    const hash = await adminWallet.writeContract({ chain: null, address: contracts.registry, abi: keyRegistryAbi, functionName: "revokeRole", args: [role, issuer.address] });
+    expect((await client.waitForTransactionReceipt({ hash })).status).to.equal("success");
+    const verdict = await verifyCertificateOnChain(client, await certificateOf(3), { key: secrets[3] });
+    expect(verdict.genuine).to.equal(true);
+    expect(verdict.checks.find((check) => check.name === "issuer_authorised")).to.deep.include({ status: "pass" });
+  });
+
   it("runs as a separate process with no database or API configured", async () => {
     const certificatePath = await writeCertificate("process.json", await certificateOf(0));
     const { stdout } = await runProcess(
