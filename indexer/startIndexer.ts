@@ -3,7 +3,7 @@
 // indexer/main.ts calls it with the platform contracts' ABIs from the compiled artifacts.
 import type { Logger } from "pino";
 import { requireSetting, type Config } from "../api/config.ts";
-import { openDatabase } from "../api/store/database.ts";
+import type { Database } from "../api/store/database.ts";
 import { migrate } from "../api/store/migrate.ts";
 import type { IndexerContext } from "./context.ts";
 import { createEventDecoder, type ContractSource } from "./handlers/sources.ts";
@@ -12,6 +12,7 @@ import { getChainId } from "./rpc/readChain.ts";
 import { withRetry } from "./rpc/withRetry.ts";
 import { runIndexer } from "./runIndexer.ts";
 import { acquireWriterLock } from "./store/acquireWriterLock.ts";
+import { openIndexerDatabase } from "./store/openIndexerDatabase.ts";
 
 export type StartIndexerParameters = {
   config: Config;
@@ -33,16 +34,18 @@ export async function startIndexer({ config, logger, sources, signal, afterCommi
     onRetry: ({ method, attempt, delayMs, error }) =>
       logger.warn({ method, attempt, delayMs, error: error instanceof Error ? error.message : String(error) }, "RPC call failed; retrying"),
   });
-  const chainId = await getChainId(rpc);
-  if (options.chainId !== undefined && options.chainId !== chainId) {
-    throw new Error(`The RPC serves chain ${chainId}, but INDEXER_CHAIN_ID is ${options.chainId}: refusing to index the wrong chain.`);
-  }
   const databaseUrl = "url" in config.database ? config.database.url : undefined;
-  const database = await openDatabase(
-    databaseUrl ? { url: databaseUrl, poolSizeMax: 4, applicationName: "keyledger-indexer" } : { dataDir: `${config.dataDir}/pglite` },
-  );
+  // Starting the database and reading the chain id overlap: both are round trips.
+  const [database, chainId] = await Promise.all([
+    openIndexerDatabase(databaseUrl ? { url: databaseUrl, poolSizeMax: 2 } : { dataDir: `${config.dataDir}/pglite` }),
+    getChainId(rpc),
+  ]);
   try {
-    await migrate(database);
+    // migrate() reads only the pool or the PGlite instance, never the ORM handle.
+    await migrate(database as Database);
+    if (options.chainId !== undefined && options.chainId !== chainId) {
+      throw new Error(`The RPC serves chain ${chainId}, but INDEXER_CHAIN_ID is ${options.chainId}: refusing to index the wrong chain.`);
+    }
     const session = await acquireWriterLock(database, {
       chainId,
       standbyPollMs: options.standbyPollMs,

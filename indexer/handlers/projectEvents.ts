@@ -1,6 +1,7 @@
 // Derived facts from decoded events: one table per event kind (see 0400_indexer.sql). Every
 // row carries its block number, which is what a reorg rollback deletes by.
-import { hexToBytes, hexToString, type Hex } from "viem";
+import type { Hex } from "viem";
+import { bulkInsert, type Column } from "../store/bulkInsert.ts";
 import type { SqlSession } from "../store/session.ts";
 import type { DecodedEvent } from "./sources.ts";
 
@@ -16,12 +17,6 @@ export const derivedTables = [
   "chain_ledger_anchors",
 ] as const;
 
-type Columns = Record<string, unknown[]>;
-
-function columns<K extends string>(...names: K[]): Record<K, unknown[]> {
-  return Object.fromEntries(names.map((name) => [name, []])) as unknown as Record<K, unknown[]>;
-}
-
 const lower = (value: unknown) => String(value).toLowerCase();
 
 /**
@@ -29,7 +24,7 @@ const lower = (value: unknown) => String(value).toLowerCase();
  * The width is derived from the byte length and the count so a wider encoding still decodes.
  */
 export function decodeLeafIndexes(packed: Hex, count: number): bigint[] {
-  const bytes = hexToBytes(packed);
+  const bytes = Buffer.from(packed.slice(2), "hex");
   if (count === 0) return [];
   const width = bytes.length / count;
   if (!Number.isInteger(width) || width < 1 || width > 32) {
@@ -46,13 +41,14 @@ export function decodeLeafIndexes(packed: Hex, count: number): bigint[] {
 
 /** orderRef = stringToHex(orderId, { size: 32 }): the order id, right-padded with zero bytes. */
 export function orderIdFromRef(orderRef: Hex): string | undefined {
-  try {
-    const text = hexToString(orderRef, { size: 32 });
-    const trimmed = text.replace(/\0+$/, "");
-    return trimmed.length > 0 && !trimmed.includes("\0") ? trimmed : undefined;
-  } catch {
-    return undefined;
-  }
+  const bytes = Buffer.from(orderRef.slice(2), "hex");
+  if (bytes.length !== 32) return undefined;
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end--;
+  const text = bytes.subarray(0, end).toString("utf8");
+  // Not valid UTF-8, or zero bytes inside: not an order reference this platform issued.
+  if (end === 0 || text.includes("\0") || text.includes("\uFFFD") || !Buffer.from(text, "utf8").equals(bytes.subarray(0, end))) return undefined;
+  return text;
 }
 
 /** The token ids a revocation event names, whatever its shape (one id, a list or a range). */
@@ -65,74 +61,64 @@ function revokedTokenIds(args: Record<string, unknown>): bigint[] {
   return [];
 }
 
+type Row = unknown[];
+
+const eventColumns: Column[] = [["chain_id", "bigint"], ["block_number", "bigint"], ["log_index", "int"], ["transaction_hash", "text"]];
+
 export async function projectEvents(session: SqlSession, chainId: number, events: DecodedEvent[]): Promise<void> {
-  const anchors = columns("b", "i", "tx", "batch", "shop", "root", "count", "issuer");
-  const issuances = columns("b", "i", "tx", "batch", "first", "count", "leaves");
-  const tokens = columns("b", "i", "token", "batch", "leaf", "tx");
-  const transfers = columns("b", "i", "tx", "contract", "token", "from", "to");
-  const custodial = columns("b", "i", "tx", "token", "from", "to");
-  const states = columns("b", "i", "tx", "token", "kind");
-  const payments = columns("b", "i", "tx", "ref", "order", "payer", "token", "amount");
-  const ledger = columns("b", "i", "tx", "size", "root", "index");
-  const push = (target: Columns, values: Record<string, unknown>) => {
-    for (const [name, value] of Object.entries(values)) target[name]!.push(value);
-  };
+  const anchors: Row[] = [];
+  const issuances: Row[] = [];
+  const tokens: Row[] = [];
+  const transfers: Row[] = [];
+  const custodial: Row[] = [];
+  const states: Row[] = [];
+  const payments: Row[] = [];
+  const ledger: Row[] = [];
 
   for (const event of events) {
     const { args } = event;
-    const base = { b: event.blockNumber, i: event.logIndex, tx: event.transactionHash };
+    const base = [chainId, event.blockNumber, event.logIndex, event.transactionHash];
     switch (`${event.role}.${event.eventName}`) {
       case "registry.BatchAnchored":
-        push(anchors, { ...base, batch: args.batchId, shop: args.shopId, root: lower(args.root), count: args.keyCount, issuer: lower(args.issuer) });
+        anchors.push([...base, args.batchId, args.shopId, lower(args.root), args.keyCount, lower(args.issuer)]);
         break;
       case "entitlement.EntitlementsIssued": {
         const count = Number(args.count);
         const leaves = decodeLeafIndexes(args.leafIndexes as Hex, count);
-        push(issuances, { ...base, batch: args.batchId, first: args.firstTokenId, count: args.count, leaves: leaves.join(",") });
+        issuances.push([...base, args.batchId, args.firstTokenId, args.count, leaves]);
         for (let offset = 0; offset < count; offset++) {
-          push(tokens, { b: event.blockNumber, i: event.logIndex, token: (args.firstTokenId as bigint) + BigInt(offset), batch: args.batchId, leaf: leaves[offset], tx: event.transactionHash });
+          tokens.push([...base, (args.firstTokenId as bigint) + BigInt(offset), args.batchId, leaves[offset]]);
         }
         break;
       }
       case "entitlement.Transfer":
-        push(transfers, { ...base, contract: event.address, token: args.tokenId, from: lower(args.from), to: lower(args.to) });
+        transfers.push([...base, event.address, args.tokenId, lower(args.from), lower(args.to)]);
         break;
       case "entitlement.CustodialTransferRecorded":
-        push(custodial, { ...base, token: args.tokenId, from: lower(args.fromHolder), to: lower(args.toHolder) });
+        custodial.push([...base, args.tokenId, lower(args.fromHolder), lower(args.toHolder)]);
         break;
       case "entitlement.Locked":
-        push(states, { ...base, token: args.tokenId, kind: "locked" });
+        states.push([...base, args.tokenId, "locked"]);
         break;
       case "entitlement.EntitlementsRevoked":
         // A token named twice in one event is one revocation (the row key is per token).
-        for (const token of new Set(revokedTokenIds(args))) push(states, { ...base, token, kind: "revoked" });
+        for (const token of new Set(revokedTokenIds(args))) states.push([...base, token, "revoked"]);
         break;
       case "payment.OrderPaid":
-        push(payments, { ...base, ref: lower(args.orderRef), order: orderIdFromRef(args.orderRef as Hex) ?? null, payer: lower(args.payer), token: lower(args.token), amount: args.amount });
+        payments.push([...base, lower(args.orderRef), orderIdFromRef(args.orderRef as Hex) ?? null, lower(args.payer), lower(args.token), args.amount]);
         break;
       case "ledgerAnchor.LedgerAnchored":
-        push(ledger, { ...base, size: args.size, root: lower(args.root), index: args.index });
+        ledger.push([...base, args.size, lower(args.root), args.index]);
         break;
     }
   }
 
-  const insert = async (table: string, target: Columns, columnList: string, types: string, select = "*") => {
-    const arrays = Object.values(target);
-    if (arrays[0]!.length === 0) return;
-    const placeholders = types.split(",").map((type, position) => `$${position + 2}::${type.trim()}[]`).join(", ");
-    const aliases = Object.keys(target).map((name) => `c_${name}`).join(", ");
-    await session.query(
-      `INSERT INTO ${table} (chain_id, ${columnList}) SELECT $1, ${select} FROM unnest(${placeholders}) AS u(${aliases})`,
-      [chainId, ...arrays],
-    );
-  };
-  await insert("chain_batch_anchors", anchors, "block_number, log_index, transaction_hash, batch_id, shop_id, root, key_count, issuer", "bigint, int, text, numeric, numeric, text, bigint, text");
-  await insert("chain_issuances", issuances, "block_number, log_index, transaction_hash, batch_id, first_token_id, token_count, leaf_indexes", "bigint, int, text, numeric, numeric, bigint, text",
-    "c_b, c_i, c_tx, c_batch, c_first, c_count, coalesce(string_to_array(nullif(c_leaves, ''), ','), '{}')::bigint[]");
-  await insert("chain_tokens", tokens, "block_number, log_index, token_id, batch_id, leaf_index, transaction_hash", "bigint, int, numeric, numeric, bigint, text");
-  await insert("chain_transfers", transfers, "block_number, log_index, transaction_hash, contract, token_id, from_address, to_address", "bigint, int, text, text, numeric, text, text");
-  await insert("chain_custodial_transfers", custodial, "block_number, log_index, transaction_hash, token_id, from_holder, to_holder", "bigint, int, text, numeric, text, text");
-  await insert("chain_token_states", states, "block_number, log_index, transaction_hash, token_id, kind", "bigint, int, text, numeric, text");
-  await insert("chain_payments", payments, "block_number, log_index, transaction_hash, order_ref, order_id, payer, token, amount", "bigint, int, text, text, text, text, text, numeric");
-  await insert("chain_ledger_anchors", ledger, "block_number, log_index, transaction_hash, size, root, anchor_index", "bigint, int, text, numeric, text, numeric");
+  await bulkInsert(session, "chain_batch_anchors", [...eventColumns, ["batch_id", "numeric"], ["shop_id", "numeric"], ["root", "text"], ["key_count", "bigint"], ["issuer", "text"]], anchors);
+  await bulkInsert(session, "chain_issuances", [...eventColumns, ["batch_id", "numeric"], ["first_token_id", "numeric"], ["token_count", "bigint"], ["leaf_indexes", "bigint[]"]], issuances);
+  await bulkInsert(session, "chain_tokens", [...eventColumns, ["token_id", "numeric"], ["batch_id", "numeric"], ["leaf_index", "bigint"]], tokens);
+  await bulkInsert(session, "chain_transfers", [...eventColumns, ["contract", "text"], ["token_id", "numeric"], ["from_address", "text"], ["to_address", "text"]], transfers);
+  await bulkInsert(session, "chain_custodial_transfers", [...eventColumns, ["token_id", "numeric"], ["from_holder", "text"], ["to_holder", "text"]], custodial);
+  await bulkInsert(session, "chain_token_states", [...eventColumns, ["token_id", "numeric"], ["kind", "text"]], states);
+  await bulkInsert(session, "chain_payments", [...eventColumns, ["order_ref", "text"], ["order_id", "text"], ["payer", "text"], ["token", "text"], ["amount", "numeric"]], payments);
+  await bulkInsert(session, "chain_ledger_anchors", [...eventColumns, ["size", "numeric"], ["root", "text"], ["anchor_index", "numeric"]], ledger);
 }

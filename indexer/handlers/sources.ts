@@ -1,6 +1,7 @@
 // The contracts the indexer follows and how it decodes their logs. ABIs come from the compiled
 // artifacts (the entry point loads them), so an event's shape is never written twice.
-import { decodeEventLog, toEventSelector, type Abi, type AbiEvent, type Hex } from "viem";
+import type { Abi, Hex } from "viem";
+import { compileEvent, eventSelector, type AbiEventItem, type CompiledEvent } from "./decodeEventLog.ts";
 import type { RpcLog } from "../rpc/types.ts";
 
 export type ContractRole = "registry" | "entitlement" | "payment" | "ledgerAnchor";
@@ -39,12 +40,13 @@ export function toIndexedLog(log: RpcLog): IndexedLog {
 }
 
 export function createEventDecoder(sources: ContractSource[]): EventDecoder {
-  const byKey = new Map<string, { role: ContractRole; abi: Abi; event: AbiEvent }>();
+  const byKey = new Map<string, { role: ContractRole; event: CompiledEvent }>();
   for (const source of sources) {
     const address = source.address.toLowerCase();
     for (const item of source.abi) {
-      if (item.type !== "event") continue;
-      byKey.set(`${address}:${toEventSelector(item)}`, { role: source.role, abi: [item], event: item });
+      if (item.type !== "event" || item.anonymous) continue;
+      const event = item as unknown as AbiEventItem;
+      byKey.set(`${address}:${eventSelector(event)}`, { role: source.role, event: compileEvent(event) });
     }
   }
   return {
@@ -55,8 +57,7 @@ export function createEventDecoder(sources: ContractSource[]): EventDecoder {
       const entry = byKey.get(`${log.address}:${topic0}`);
       if (!entry) return undefined;
       try {
-        const decoded = decodeEventLog({ abi: entry.abi, topics: log.topics as [Hex, ...Hex[]], data: log.data, strict: true });
-        return { ...log, role: entry.role, eventName: entry.event.name, args: (decoded.args ?? {}) as Record<string, unknown> };
+        return { ...log, role: entry.role, eventName: entry.event.name, args: entry.event.decode(log.topics, log.data) };
       } catch {
         // A log that matches a selector but not its ABI (an anonymous event's data, a
         // different contract version) stays a raw log and is not decoded.

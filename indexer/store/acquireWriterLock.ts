@@ -3,7 +3,7 @@
 // takes over the moment the first one's connection ends (a crash, kill -9, a network split:
 // PostgreSQL releases session locks when the backend goes away).
 import pg from "pg";
-import type { Database } from "../../api/store/database.ts";
+import type { IndexerDatabase as Database } from "./openIndexerDatabase.ts";
 import { pgClientSession, pgliteSession, type SqlSession } from "./session.ts";
 
 // The first key of the two-key advisory lock form: the indexer's namespace. The second key is

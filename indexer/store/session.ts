@@ -3,13 +3,18 @@
 // lock, so a write can only ever happen while this process holds the lock: if the connection
 // drops, the lock is gone and so is every way to write. On PGlite (one process by nature) it is
 // the embedded instance.
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import pg from "pg";
-import type { Database } from "../../api/store/database.ts";
+import { from as copyFrom } from "pg-copy-streams";
+import type { IndexerDatabase as Database } from "./openIndexerDatabase.ts";
 
 export type QueryResult<R> = { rows: R[] };
 
 export type SqlSession = {
   query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<QueryResult<R>>;
+  /** COPY ... FROM STDIN with the given text-format rows (server sessions only). */
+  copyFrom?(statement: string, text: string): Promise<void>;
   /** Runs fn in one transaction: everything it writes commits together or not at all. */
   transaction<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -18,6 +23,10 @@ export type SqlSession = {
 export function pgClientSession(client: pg.Client | pg.PoolClient, close: () => Promise<void>): SqlSession {
   const session: SqlSession = {
     query: async <R>(text: string, params?: unknown[]) => (await client.query(text, params)) as unknown as QueryResult<R>,
+    async copyFrom(statement: string, text: string): Promise<void> {
+      const stream = client.query(copyFrom(statement));
+      await pipeline(Readable.from([Buffer.from(text, "utf8")]), stream);
+    },
     async transaction<T>(fn: (inner: SqlSession) => Promise<T>): Promise<T> {
       await client.query("BEGIN");
       try {

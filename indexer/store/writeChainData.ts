@@ -1,13 +1,16 @@
-// Bulk writes of blocks, raw logs and decoded events: one multi-row INSERT per table built
-// from column arrays (unnest), so a range of 10,000 logs is three round trips, not 30,000.
+// Bulk writes of blocks, raw logs and decoded events: one COPY (or one unnest INSERT) per table,
+// so a range of 10,000 logs is a handful of round trips, not 30,000 statements.
 import type { BlockHeader } from "../rpc/types.ts";
-import { argsToJson, type DecodedEvent, type IndexedLog } from "../handlers/sources.ts";
+import type { DecodedEvent, IndexedLog } from "../handlers/sources.ts";
+import { bulkInsert } from "./bulkInsert.ts";
 import type { SqlSession } from "./session.ts";
 
 export type ChainData = { blocks: BlockHeader[]; logs: IndexedLog[]; events: DecodedEvent[] };
 
 export async function writeChainData(session: SqlSession, chainId: number, data: ChainData): Promise<void> {
   if (data.blocks.length > 0) {
+    // A block can be written twice (a range's last block, then again as a log's block after a
+    // restart never happens, but the walk-back re-stores ancestors): the last write wins.
     await session.query(
       `INSERT INTO chain_blocks (chain_id, number, hash, parent_hash, timestamp)
        SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[])
@@ -21,40 +24,16 @@ export async function writeChainData(session: SqlSession, chainId: number, data:
       ],
     );
   }
-  if (data.logs.length > 0) {
-    const logs = data.logs;
-    // Topics travel as one comma-joined string per log: unnest flattens multi-dimensional arrays.
-    await session.query(
-      `INSERT INTO chain_logs (chain_id, block_number, log_index, block_hash, transaction_hash, transaction_index, address, topics, data)
-       SELECT $1, b, i, bh, th, ti, a, string_to_array(t, ','), d
-       FROM unnest($2::bigint[], $3::int[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::text[]) AS u(b, i, bh, th, ti, a, t, d)`,
-      [
-        chainId,
-        logs.map((log) => log.blockNumber),
-        logs.map((log) => log.logIndex),
-        logs.map((log) => log.blockHash),
-        logs.map((log) => log.transactionHash),
-        logs.map((log) => log.transactionIndex),
-        logs.map((log) => log.address),
-        logs.map((log) => log.topics.join(",")),
-        logs.map((log) => log.data),
-      ],
-    );
-  }
-  if (data.events.length > 0) {
-    const events = data.events;
-    await session.query(
-      `INSERT INTO chain_events (chain_id, block_number, log_index, transaction_hash, contract, event_name, args)
-       SELECT $1, * FROM unnest($2::bigint[], $3::int[], $4::text[], $5::text[], $6::text[], $7::jsonb[])`,
-      [
-        chainId,
-        events.map((event) => event.blockNumber),
-        events.map((event) => event.logIndex),
-        events.map((event) => event.transactionHash),
-        events.map((event) => event.address),
-        events.map((event) => event.eventName),
-        events.map((event) => argsToJson(event.args)),
-      ],
-    );
-  }
+  await bulkInsert(
+    session,
+    "chain_logs",
+    [["chain_id", "bigint"], ["block_number", "bigint"], ["log_index", "int"], ["block_hash", "text"], ["transaction_hash", "text"], ["transaction_index", "int"], ["address", "text"], ["topics", "text[]"], ["data", "text"]],
+    data.logs.map((log) => [chainId, log.blockNumber, log.logIndex, log.blockHash, log.transactionHash, log.transactionIndex, log.address, log.topics, log.data]),
+  );
+  await bulkInsert(
+    session,
+    "chain_events",
+    [["chain_id", "bigint"], ["block_number", "bigint"], ["log_index", "int"], ["transaction_hash", "text"], ["contract", "text"], ["event_name", "text"], ["args", "jsonb"]],
+    data.events.map((event) => [chainId, event.blockNumber, event.logIndex, event.transactionHash, event.address, event.eventName, event.args]),
+  );
 }

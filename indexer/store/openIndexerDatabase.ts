@@ -1,0 +1,22 @@
+// The indexer's database handle. On a PostgreSQL server it is a plain pg pool: the indexer
+// writes through its own session (raw SQL, bulk inserts) and needs no ORM, and not loading one
+// takes about half a second off the process start (measured: importing drizzle-orm's
+// node-postgres driver cost 0.6-1.0 s here). PGlite goes through the shared store module.
+import pg from "pg";
+import type { Database } from "../../api/store/database.ts";
+
+export type IndexerDatabase = Pick<Database, "kind" | "pool" | "pglite" | "close">;
+
+export type OpenIndexerDatabaseParameters = { url: string; poolSizeMax: number } | { dataDir: string };
+
+export async function openIndexerDatabase(parameters: OpenIndexerDatabaseParameters): Promise<IndexerDatabase> {
+  if ("url" in parameters) {
+    // The same int8 parser as api/store/database.ts: chain numbers are bigints end to end.
+    pg.types.setTypeParser(20, (value) => BigInt(value));
+    const pool = new pg.Pool({ connectionString: parameters.url, max: parameters.poolSizeMax, application_name: "keyledger-indexer" });
+    pool.on("error", () => {});
+    return { kind: "pg", pool, close: () => pool.end() };
+  }
+  const { openDatabase } = await import("../../api/store/database.ts");
+  return openDatabase({ dataDir: parameters.dataDir });
+}
