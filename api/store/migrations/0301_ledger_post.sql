@@ -27,8 +27,12 @@ LANGUAGE sql STABLE AS $$
                  AND purpose = p_ref->>'u' AND currency = coalesce(p_ref->>'c', p_currency)) END
 $$;
 
+-- enable_seqscan = off: plpgsql caches a generic plan per statement, and a plan made while a
+-- table was small (a fresh database) kept scanning ledger_transactions sequentially for every
+-- idempotency lookup long after it had grown (measured: 8 ms per batch at 2,560 rows, growing
+-- with every row). Every statement here looks rows up by key, so an index is always right.
 CREATE FUNCTION ledger_post_batch(p_entries jsonb) RETURNS jsonb
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET enable_seqscan = off AS $$
 DECLARE
   v_n       int := jsonb_array_length(p_entries);
   v_status  text[];
@@ -42,6 +46,8 @@ DECLARE
   e_first   int[];
   g_accepted int[];
   e_hold    jsonb[];
+  e_bad     text[];
+  v_floor_debits boolean;
   e_end     int[];
   f_entry   int[];
   f_acc     bigint[];
@@ -76,22 +82,21 @@ BEGIN
   -- Accounts named by owner/purpose/currency are opened on first use, in key order so two
   -- batches opening the same accounts wait for each other instead of deadlocking.
   INSERT INTO ledger_accounts (owner_type, owner_id, purpose, currency)
-  SELECT DISTINCT r->>'o', (r->>'i')::bigint, r->>'u', r->>'c'
-  FROM jsonb_array_elements(p_entries) e(v),
-       jsonb_array_elements(e.v->'p' || CASE WHEN e.v ? 'hold'
-         THEN jsonb_build_array(e.v->'hold'->'ha' || jsonb_build_object('c', e.v->'hold'->>'c'),
-                                e.v->'hold'->'pa' || jsonb_build_object('c', e.v->'hold'->>'c'),
-                                e.v->'hold'->'va' || jsonb_build_object('c', e.v->'hold'->>'c'))
-         ELSE '[]'::jsonb END) r
-  -- A scalar subquery, not NOT EXISTS: the planner would otherwise hash the whole accounts
-  -- table for a batch of a few entries.
-  WHERE r ? 'o' AND (SELECT a.id FROM ledger_accounts a
-    WHERE a.owner_type = r->>'o' AND a.owner_id = (r->>'i')::bigint AND a.purpose = r->>'u' AND a.currency = r->>'c') IS NULL
-  ORDER BY 1, 2, 3, 4
+  SELECT o, i, u, c FROM (
+    SELECT DISTINCT r->>'o' AS o, (r->>'i')::bigint AS i, r->>'u' AS u, r->>'c' AS c
+    FROM jsonb_array_elements(p_entries) e(v),
+         jsonb_array_elements(e.v->'p' || CASE WHEN e.v ? 'hold'
+           THEN jsonb_build_array(e.v->'hold'->'ha' || jsonb_build_object('c', e.v->'hold'->>'c'),
+                                  e.v->'hold'->'pa' || jsonb_build_object('c', e.v->'hold'->>'c'),
+                                  e.v->'hold'->'va' || jsonb_build_object('c', e.v->'hold'->>'c'))
+           ELSE '[]'::jsonb END) r
+    WHERE r ? 'o') wanted
+  -- One index probe per distinct account, not per posting: a batch of payments into one shop
+  -- names the same three accounts hundreds of times.
+  WHERE NOT EXISTS (SELECT 1 FROM ledger_accounts a WHERE a.owner_type = o AND a.owner_id = i AND a.purpose = u AND a.currency = c)
+  ORDER BY o, i, u, c
   ON CONFLICT DO NOTHING;
 
-  -- Everything the loop needs per entry is unpacked once: reading p_entries inside the loop
-  -- would detoast the whole batch on every access.
   SELECT array_agg(k ORDER BY ord), array_agg(h ORDER BY ord), array_agg(f ORDER BY ord), array_agg(hold ORDER BY ord)
   INTO e_key, e_hash, e_first, e_hold
   FROM (SELECT ord, v->>'k' AS k, decode(v->>'h', 'hex') AS h, (min(ord) OVER (PARTITION BY v->>'k'))::int AS f,
@@ -99,16 +104,24 @@ BEGIN
         FROM jsonb_array_elements(p_entries) WITH ORDINALITY x(v, ord)) entries;
   g_accepted := array_fill(NULL::int, ARRAY[v_n]);
 
-  SELECT array_agg(e.ord::int ORDER BY e.ord, p.ord),
-         array_agg(CASE WHEN p.r ? 'a' THEN (p.r->>'a')::bigint
-                        ELSE (SELECT a.id FROM ledger_accounts a
-                              WHERE a.owner_type = p.r->>'o' AND a.owner_id = (p.r->>'i')::bigint
-                                AND a.purpose = p.r->>'u' AND a.currency = p.r->>'c') END ORDER BY e.ord, p.ord),
-         array_agg((p.r->>'x')::bigint ORDER BY e.ord, p.ord),
-         array_agg(p.r->>'c' ORDER BY e.ord, p.ord)
+  WITH postings AS (
+    SELECT e.ord AS entry_ord, p.ord AS posting_ord, p.r
+    FROM jsonb_array_elements(p_entries) WITH ORDINALITY e(v, ord)
+    CROSS JOIN LATERAL jsonb_array_elements(e.v->'p') WITH ORDINALITY p(r, ord)
+  ), named AS MATERIALIZED (
+    SELECT DISTINCT r->>'o' AS o, (r->>'i')::bigint AS i, r->>'u' AS u, r->>'c' AS c FROM postings WHERE r ? 'o'
+  ), resolved AS MATERIALIZED (
+    SELECT o, i, u, c, (SELECT a.id FROM ledger_accounts a
+                        WHERE a.owner_type = o AND a.owner_id = i AND a.purpose = u AND a.currency = c) AS id
+    FROM named
+  )
+  SELECT array_agg(p.entry_ord::int ORDER BY p.entry_ord, p.posting_ord),
+         array_agg(CASE WHEN p.r ? 'a' THEN (p.r->>'a')::bigint ELSE n.id END ORDER BY p.entry_ord, p.posting_ord),
+         array_agg((p.r->>'x')::bigint ORDER BY p.entry_ord, p.posting_ord),
+         array_agg(p.r->>'c' ORDER BY p.entry_ord, p.posting_ord)
   INTO f_entry, f_acc, f_amt, f_cur
-  FROM jsonb_array_elements(p_entries) WITH ORDINALITY e(v, ord)
-  CROSS JOIN LATERAL jsonb_array_elements(e.v->'p') WITH ORDINALITY p(r, ord);
+  FROM postings p
+  LEFT JOIN resolved n ON n.o = p.r->>'o' AND n.i = (p.r->>'i')::bigint AND n.u = p.r->>'u' AND n.c = p.r->>'c';
 
   e_start := array_fill(0, ARRAY[v_n]);
   e_end := array_fill(-1, ARRAY[v_n]);
@@ -128,6 +141,35 @@ BEGIN
   INTO x_key, x_id, x_hash
   FROM ledger_transactions WHERE idempotency_key = ANY (e_key);
 
+  -- Validation, set-based (a plpgsql loop over postings costs tens of microseconds per entry):
+  -- e_bad[i] is why entry i is invalid, or null.
+  -- Arrays are read with unnest, never subscripted per row: a plpgsql array subscripted inside
+  -- a query is copied on every access, which made this statement quadratic in the batch size.
+  WITH p AS (
+    SELECT * FROM unnest(f_entry, f_acc, f_amt, f_cur) AS x(e, acc, amt, cur)
+  ), acc AS (
+    SELECT * FROM unnest(a_id, a_cur, a_floor) AS x(id, cur, floor)
+  ), checks AS (
+    SELECT p.e,
+           CASE
+             WHEN bool_or(acc.id IS NULL) THEN 'account not found: ' || coalesce(min(p.acc) FILTER (WHERE acc.id IS NULL)::text, 'unknown')
+             WHEN bool_or(acc.cur <> p.cur) THEN 'currency ' || min(p.cur) FILTER (WHERE acc.cur <> p.cur) || ' does not match account '
+                  || min(p.acc) FILTER (WHERE acc.cur <> p.cur) || ' (' || min(acc.cur) FILTER (WHERE acc.cur <> p.cur) || ')'
+             WHEN bool_or(p.amt IS NULL OR p.amt = 0) THEN 'zero amount on account ' || min(p.acc) FILTER (WHERE p.amt IS NULL OR p.amt = 0)
+             WHEN count(*) <> count(DISTINCT p.acc) THEN 'an account is posted twice'
+             WHEN count(*) < 2 THEN 'fewer than two postings'
+           END AS bad,
+           bool_or(acc.floor AND p.amt < 0) AS floor_debit
+    FROM p LEFT JOIN acc ON acc.id = p.acc GROUP BY p.e
+  ), unbalanced AS (
+    SELECT e, min(cur || ' sum to ' || total) AS bad
+    FROM (SELECT e, cur, sum(amt) AS total FROM p GROUP BY e, cur HAVING sum(amt) <> 0) s GROUP BY e
+  )
+  SELECT array_agg(coalesce(c.bad, 'postings in ' || u.bad, CASE WHEN c.e IS NULL THEN 'fewer than two postings' END) ORDER BY i),
+         coalesce(bool_or(c.floor_debit), false)
+  INTO e_bad, v_floor_debits
+  FROM generate_series(1, v_n) i LEFT JOIN checks c ON c.e = i LEFT JOIN unbalanced u ON u.e = i;
+
   FOR v_i IN 1 .. v_n LOOP
     v_pos := array_position(x_key, e_key[v_i]);
     IF v_pos IS NOT NULL THEN
@@ -143,31 +185,7 @@ BEGIN
       CONTINUE;
     END IF;
 
-    v_bad := NULL;
-    IF e_start[v_i] = 0 OR e_end[v_i] - e_start[v_i] < 1 THEN
-      v_bad := 'fewer than two postings';
-    END IF;
-    FOR v_k IN e_start[v_i] .. e_end[v_i] LOOP
-      EXIT WHEN v_bad IS NOT NULL;
-      v_idx := array_position(a_id, f_acc[v_k]);
-      IF v_idx IS NULL THEN
-        v_bad := 'account not found: ' || coalesce(f_acc[v_k]::text, 'unknown');
-      ELSIF a_cur[v_idx] <> f_cur[v_k] THEN
-        v_bad := 'currency ' || f_cur[v_k] || ' does not match account ' || f_acc[v_k] || ' (' || a_cur[v_idx] || ')';
-      ELSIF f_amt[v_k] IS NULL OR f_amt[v_k] = 0 THEN
-        v_bad := 'zero amount on account ' || f_acc[v_k];
-      END IF;
-      FOR v_j IN e_start[v_i] .. v_k - 1 LOOP
-        IF v_bad IS NULL AND f_acc[v_j] = f_acc[v_k] THEN v_bad := 'account ' || f_acc[v_k] || ' posted twice'; END IF;
-      END LOOP;
-      IF v_bad IS NULL THEN
-        v_sum := 0;
-        FOR v_j IN e_start[v_i] .. e_end[v_i] LOOP
-          IF f_cur[v_j] = f_cur[v_k] THEN v_sum := v_sum + f_amt[v_j]; END IF;
-        END LOOP;
-        IF v_sum <> 0 THEN v_bad := 'postings in ' || f_cur[v_k] || ' sum to ' || v_sum; END IF;
-      END IF;
-    END LOOP;
+    v_bad := e_bad[v_i];
     IF v_bad IS NULL AND e_hold[v_i] IS NOT NULL THEN
       v_hold := e_hold[v_i];
       v_hold_acc := ledger_account_ref(v_hold->'ha', v_hold->>'c');
@@ -185,7 +203,12 @@ BEGIN
       CONTINUE;
     END IF;
 
-    -- Balance limits, against the running balances of this batch.
+    -- Balance limits, against the running balances of this batch. Only a batch that debits a
+    -- floored account needs them; a batch of credits (payments) skips this per-entry work.
+    IF NOT v_floor_debits THEN
+      g_accepted[e_first[v_i]] := v_i;
+      CONTINUE;
+    END IF;
     FOR v_k IN e_start[v_i] .. e_end[v_i] LOOP
       v_idx := array_position(a_id, f_acc[v_k]);
       IF a_floor[v_idx] AND f_amt[v_k] < 0 AND a_bal[v_idx] + f_amt[v_k] < 0 THEN
@@ -206,7 +229,8 @@ BEGIN
     INSERT INTO ledger_transactions (idempotency_key, payload_hash, kind, reference_type, reference_id, metadata)
     SELECT v->>'k', decode(v->>'h', 'hex'), v->>'kind', v->>'rt', v->>'rid', coalesce(v->'m', '{}'::jsonb)
     FROM jsonb_array_elements(p_entries) WITH ORDINALITY x(v, ord)
-    WHERE v_status[ord] = 'created'
+    JOIN unnest(v_status) WITH ORDINALITY AS e(status, n) ON e.n = x.ord
+    WHERE e.status = 'created'
     ORDER BY ord
     RETURNING id, idempotency_key
   )
@@ -220,24 +244,30 @@ BEGIN
     END LOOP;
 
     INSERT INTO ledger_postings (tx_id, account_id, amount_minor, currency)
-    SELECT v_tx[f_entry[k]], f_acc[k], f_amt[k], f_cur[k]
-    FROM generate_subscripts(f_entry, 1) k
-    WHERE v_status[f_entry[k]] = 'created';
+    SELECT e.tx, p.acc, p.amt, p.cur
+    FROM unnest(f_entry, f_acc, f_amt, f_cur) AS p(e, acc, amt, cur)
+    JOIN unnest(v_tx, v_status) WITH ORDINALITY AS e(tx, status, ord) ON e.ord = p.e
+    WHERE e.status = 'created';
 
-    UPDATE ledger_accounts a SET balance_minor = b.balance
-    FROM unnest(a_id, a_bal) b(id, balance)
-    WHERE a.id = b.id AND a.balance_minor <> b.balance;
+    -- The accounts are locked: adding this batch's deltas to the stored balances is exact.
+    UPDATE ledger_accounts a SET balance_minor = a.balance_minor + d.delta
+    FROM (SELECT p.acc AS id, sum(p.amt) AS delta
+          FROM unnest(f_entry, f_acc, f_amt) AS p(e, acc, amt)
+          JOIN unnest(v_status) WITH ORDINALITY AS e(status, ord) ON e.ord = p.e
+          WHERE e.status = 'created' GROUP BY 1) d
+    WHERE a.id = d.id AND d.delta <> 0;
 
     INSERT INTO ledger_unhashed (tx_id) SELECT unnest(v_created);
 
     INSERT INTO ledger_holds (tx_id, holding_account_id, post_account_id, void_account_id, amount_minor,
                               currency, reference_type, reference_id, expires_at, expiry_action)
-    SELECT v_tx[ord], ledger_account_ref(v->'hold'->'ha', v->'hold'->>'c'),
+    SELECT e.tx, ledger_account_ref(v->'hold'->'ha', v->'hold'->>'c'),
            ledger_account_ref(v->'hold'->'pa', v->'hold'->>'c'), ledger_account_ref(v->'hold'->'va', v->'hold'->>'c'),
            (v->'hold'->>'x')::bigint, v->'hold'->>'c', v->>'rt', v->>'rid',
            (v->'hold'->>'exp')::timestamptz, coalesce(v->'hold'->>'act', 'void')
     FROM jsonb_array_elements(p_entries) WITH ORDINALITY x(v, ord)
-    WHERE v_status[ord] = 'created' AND v ? 'hold';
+    JOIN unnest(v_tx, v_status) WITH ORDINALITY AS e(tx, status, n) ON e.n = x.ord
+    WHERE e.status = 'created' AND v ? 'hold';
   END IF;
 
   -- Retries of an entry created earlier in this batch point at its journal transaction.
@@ -248,8 +278,8 @@ BEGIN
     END IF;
   END LOOP;
 
-  RETURN (SELECT jsonb_agg(jsonb_build_object('s', v_status[i], 'tx', v_tx[i], 'd', v_detail[i]) ORDER BY i)
-          FROM generate_series(1, v_n) i);
+  RETURN (SELECT jsonb_agg(jsonb_build_object('s', status, 'tx', tx, 'd', detail) ORDER BY i)
+          FROM unnest(v_status, v_tx, v_detail) WITH ORDINALITY AS r(status, tx, detail, i));
 END $$;
 
 -- Resolves a hold exactly once: p_action is 'post', 'void' or 'expire' (expire applies the
