@@ -5,6 +5,7 @@
 import { Worker, type ConnectionOptions, type Job } from "bullmq";
 import type { AppContext } from "../context.ts";
 import { createBatchTreeCache } from "../keys/batchTree.ts";
+import { startLedgerBackground } from "../ledger/background.ts";
 import { processChainJob } from "./processors/chain.ts";
 import { processFulfilment } from "./processors/fulfilment.ts";
 import { processImport } from "./processors/imports.ts";
@@ -14,16 +15,16 @@ import { createRedis, queueNames } from "./queues.ts";
 export type WorkerSettings = {
   fulfilmentConcurrency: number;
   importConcurrency: number;
-  /** How often pending entitlements and redemptions are collected into chain transactions. */
-  chainSweepIntervalMs: number;
   expiryIntervalMs: number;
+  /** Imports and orders that lost their job are looked for this often. */
+  recoveryIntervalMs: number;
 };
 
 export const workerSettingsDefault: WorkerSettings = {
   fulfilmentConcurrency: 16,
   importConcurrency: 2,
-  chainSweepIntervalMs: 1_000,
   expiryIntervalMs: 5_000,
+  recoveryIntervalMs: 30_000,
 };
 
 export type RunningWorkers = { workers: Worker[]; close(): Promise<void> };
@@ -55,13 +56,24 @@ export async function startWorkers(ctx: AppContext, settings: WorkerSettings = w
   ];
   // A scheduled sweep that fails is not retried: the next tick does the same work.
   const once = { attempts: 1, removeOnComplete: true, removeOnFail: { count: 100 } };
-  await ctx.queues.chain.upsertJobScheduler("chain-sweep", { every: settings.chainSweepIntervalMs }, { name: "sweep", opts: once });
+  // Entitlements wait at most one interval to be collected into an issuance transaction.
+  await ctx.queues.chain.upsertJobScheduler("chain-sweep", { every: ctx.config.chain.issueBatchWaitMs }, { name: "sweep", opts: once });
+  // The ledger's anchor goes through the chain queue too: one sender for the operator's nonces.
+  await ctx.queues.chain.upsertJobScheduler("anchor-ledger", { every: ctx.config.ledger.anchorIntervalSeconds * 1000 }, { name: "anchor-ledger", opts: once });
   await ctx.queues.maintenance.upsertJobScheduler("expire-orders", { every: settings.expiryIntervalMs }, { name: "expire-orders", opts: once });
-  await ctx.queues.maintenance.upsertJobScheduler("requeue-paid", { every: 30_000 }, { name: "requeue-paid", opts: once });
+  await ctx.queues.maintenance.upsertJobScheduler("recover-lost-jobs", { every: settings.recoveryIntervalMs }, { name: "recover-lost-jobs", opts: once });
+  // The hasher (which chains new journal entries) and hold expiry run in every worker process;
+  // both are safe to run concurrently (row locks and idempotent updates, docs/ledger.md).
+  const ledger = startLedgerBackground({
+    db: ctx.database.db,
+    settings: ctx.config.ledger,
+    onError: (error, task) => ctx.logger.warn({ task, err: { message: (error as Error).message } }, "ledger background task failed"),
+  });
   return {
     workers,
     async close() {
       await Promise.all(workers.map((worker) => worker.close()));
+      await ledger.stop();
     },
   };
 }

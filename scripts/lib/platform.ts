@@ -86,7 +86,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const ctx = await bootstrapContext(config, logger, { migrate: true, applicationName: "keyledger-start" });
     stops.push(() => closeContext(ctx));
     if (options.workers ?? true) {
-      const workers: RunningWorkers = await startWorkers(ctx, { ...workerSettingsDefault, chainSweepIntervalMs: 500 });
+      const workers: RunningWorkers = await startWorkers(ctx, workerSettingsDefault);
       stops.push(() => workers.close());
     }
     const app = createApp(ctx, { webDistDir: path.join(root, "web/dist"), extraRouters: extraRouters(ctx) });

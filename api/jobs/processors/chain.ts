@@ -5,6 +5,7 @@
 import type { Job } from "bullmq";
 import type { AppContext } from "../../context.ts";
 import { anchorBatch } from "../../chain/anchorBatch.ts";
+import { anchorLedger } from "../../ledger/anchorLedger.ts";
 import { issuePending } from "../../chain/issuePending.ts";
 import { redeemPending } from "../../chain/redeemPending.ts";
 import type { BatchTreeCache } from "../../keys/batchTree.ts";
@@ -20,6 +21,19 @@ export async function processChainJob(ctx: AppContext, state: ChainWorkerState, 
   const db = ctx.database.db;
   if (job.name === "anchor-batch") {
     return { outcome: await anchorBatch(db, chain, BigInt((job.data as { batchId: string }).batchId)) };
+  }
+  if (job.name === "anchor-ledger") {
+    if (!chain.addresses.ledgerAnchor) return { skipped: "no LEDGER_ANCHOR_ADDRESS" };
+    const result = await anchorLedger({
+      db,
+      publicClient: chain.publicClient,
+      walletClient: chain.walletClient,
+      anchorAddress: chain.addresses.ledgerAnchor,
+      fromBlock: chain.deploymentBlock,
+      entriesMin: ctx.config.ledger.anchorEntriesMin,
+    });
+    // BullMQ stores return values as JSON, which has no bigint.
+    return JSON.parse(JSON.stringify(result, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value)));
   }
   if (job.name !== "sweep") return { ignored: job.name };
   // Batches whose anchor job was lost (or failed for good) are picked up here.

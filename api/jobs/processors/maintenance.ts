@@ -2,14 +2,14 @@ import type { Job } from "bullmq";
 import type { AppContext } from "../../context.ts";
 import { expireOrders } from "../../services/orders/expireOrders.ts";
 import { queryRows, sql } from "../../store/database.ts";
-import { enqueueFulfilment } from "../enqueue.ts";
+import { enqueueFulfilment, enqueueImport } from "../enqueue.ts";
 
 export async function processMaintenance(ctx: AppContext, job: Job): Promise<unknown> {
   switch (job.name) {
     case "expire-orders":
       return { expired: await expireOrders(ctx.database.db) };
-    case "requeue-paid":
-      return { requeued: await requeuePaidOrders(ctx) };
+    case "recover-lost-jobs":
+      return { orders: await requeuePaidOrders(ctx), imports: await requeueStuckImports(ctx) };
     default:
       return { ignored: job.name };
   }
@@ -25,5 +25,20 @@ async function requeuePaidOrders(ctx: AppContext): Promise<number> {
         ORDER BY o.paid_at LIMIT 500`,
   );
   for (const row of rows) await enqueueFulfilment(ctx.queues, row.id);
+  return rows.length;
+}
+
+// An import whose job was lost, or whose job used up its attempts (a crash loop), stays
+// queued or running; its job is retried or enqueued again. runImport restarts it cleanly.
+async function requeueStuckImports(ctx: AppContext): Promise<number> {
+  const rows = await queryRows<{ id: bigint }>(
+    ctx.database.db,
+    sql`SELECT id FROM imports WHERE status IN ('queued', 'running') AND created_at < now() - interval '2 minutes' ORDER BY id LIMIT 50`,
+  );
+  for (const row of rows) {
+    const job = await ctx.queues.imports.getJob(`import-${row.id}`);
+    if (!job) await enqueueImport(ctx.queues, BigInt(row.id));
+    else if (await job.isFailed()) await job.retry();
+  }
   return rows.length;
 }
