@@ -5,13 +5,12 @@
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { toHex, type Hex } from "viem";
-import { buildBatchTree, commitmentOf, leafHash, type LeafValues } from "../../api/keys/leaf.ts";
 import { startChain, type TestChain } from "../support/chain.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
 import { reconcile } from "../../indexer/reconcile/reconcile.ts";
 import { openSession, type SqlSession } from "../../indexer/store/session.ts";
 import { deployEmitters, type EmitterSet } from "./support/emitter.ts";
-import { runUntilHead, testOptions } from "./support/harness.ts";
+import { buildPlatformFixture } from "./support/platformFixture.ts";
 
 describe("indexer: platform consequences and reconciliation", function () {
   this.timeout(60_000);
@@ -28,38 +27,9 @@ describe("indexer: platform consequences and reconciliation", function () {
     emitters = await deployEmitters(chain.rpcUrl);
     chainId = await emitters.publicClient.getChainId();
     session = await openSession(database);
-    const one = async <R>(text: string, params: unknown[] = []) => (await session.query<R>(text, params)).rows[0]!;
-    const account = await one<{ id: bigint }>("INSERT INTO accounts (email, password_hash, roles) VALUES ('m@example.test', 'x', ARRAY['merchant','buyer']) RETURNING id");
-    const shop = await one<{ id: bigint }>("INSERT INTO shops (owner_account_id, slug, name, data_key_wrapped, master_key_id) VALUES ($1, 'shop-a', 'Shop', '\\x00', 'k1') RETURNING id", [account.id]);
-    const product = await one<{ id: bigint }>("INSERT INTO products (shop_id, name, category, price_minor, currency) VALUES ($1, 'Card', 'game_card', 1000, 'CNY') RETURNING id", [shop.id]);
-    const batch = await one<{ id: bigint }>("INSERT INTO batches (shop_id, product_id, key_count, anchor_state) VALUES ($1, $2, 4, 'submitted') RETURNING id", [shop.id, product.id]);
-    batchId = BigInt(batch.id);
-    const salts = Array.from({ length: 4 }, () => randomBytes(32));
-    const leaves: LeafValues[] = salts.map((salt, leafIndex) => ({
-      chainId: BigInt(chainId), registry: emitters.registry, shopId: BigInt(shop.id), batchId, leafIndex, commitment: commitmentOf(salt, `SECRET-${leafIndex}`),
-    }));
-    const tree = buildBatchTree(leaves);
-    await session.query("UPDATE batches SET root = decode($1, 'hex') WHERE id = $2", [tree.root.slice(2), batchId]);
-    await session.query("INSERT INTO orders (id, shop_id, product_id, buyer_account_id, quantity, unit_price_minor, amount_minor, currency, state, expires_at) VALUES ('ord_a', $1, $2, $3, 2, 1000, 2000, 'CNY', 'fulfilled', now())", [shop.id, product.id, account.id]);
-    for (const [index, leaf] of leaves.entries()) {
-      const sold = index < 2;
-      const key = await one<{ id: bigint }>(
-        `INSERT INTO keys (shop_id, product_id, batch_id, leaf_index, ciphertext, dedupe_hash, salt, commitment, leaf_hash, proof, status, order_id)
-         VALUES ($1, $2, $3, $4, '\\x01', $5, $6, $7, $8, $9::bytea[], $10, $11) RETURNING id`,
-        [shop.id, product.id, batchId, index, randomBytes(32), salts[index], Buffer.from(leaf.commitment.slice(2), "hex"), Buffer.from(leafHash(leaf).slice(2), "hex"),
-          tree.getProof(index).map((node) => Buffer.from(node.slice(2), "hex")), sold ? "sold" : "available", sold ? "ord_a" : null],
-      );
-      keyIds.push(BigInt(key.id));
-      if (sold) {
-        await session.query("INSERT INTO entitlements (key_id, order_id, shop_id, product_id, batch_id, owner_account_id, issue_state) VALUES ($1, 'ord_a', $2, $3, $4, $5, 'submitted')", [key.id, shop.id, product.id, batchId, account.id]);
-      }
-    }
-    await emitters.send(emitters.registry, "anchor", [batchId, BigInt(shop.id), tree.root, 4]);
-    // Token 7 for leaf 1 and token 8 for leaf 0: ids follow the event, not the key order.
-    await emitters.send(emitters.entitlement, "issue", [batchId, 7n, emitters.account, [1, 0]]);
-    await emitters.send(emitters.entitlement, "lock", [8n]);
-    for (let block = 0; block < 9; block++) await emitters.publicClient.request({ method: "evm_mine" } as never);
-    await runUntilHead({ database, chainId, rpcUrl: chain.rpcUrl, emitters, options: testOptions({ deploymentBlock: emitters.deploymentBlock, finalityDepth: 8 }), custodianAddress: emitters.account });
+    const fixture = await buildPlatformFixture(database, emitters, chain.rpcUrl, chainId);
+    keyIds.push(...fixture.keyIds);
+    batchId = fixture.batchId;
   });
   after(async () => {
     await session?.close();

@@ -1,0 +1,141 @@
+// The chain routes through the real Express app: the public redemption oracle and timeline,
+// and the auditor's read-only lists, reconciliation report (JSON and CSV) and audit log, with
+// roles enforced and page sizes bounded.
+import { expect } from "chai";
+import { createHash, randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import pino from "pino";
+import { loadConfig } from "../../api/config.ts";
+import type { AppContext } from "../../api/context.ts";
+import type { ChainContext } from "../../api/chain/chainContext.ts";
+import { createApp } from "../../api/http/app.ts";
+import { chainRouter } from "../../api/http/routes/chain.ts";
+import { createQueues, type Queues } from "../../api/jobs/queues.ts";
+import { reconcile } from "../../indexer/reconcile/reconcile.ts";
+import { openSession, type SqlSession } from "../../indexer/store/session.ts";
+import { startChain, type TestChain } from "../support/chain.ts";
+import { createServerDatabase, type TestDatabase } from "../support/database.ts";
+import { testEnv } from "../support/env.ts";
+import { deployEmitters, type EmitterSet } from "./support/emitter.ts";
+import { buildPlatformFixture, type PlatformFixture } from "./support/platformFixture.ts";
+
+describe("chain routes: oracle, timeline and the auditor's view", function () {
+  this.timeout(60_000);
+  let chain: TestChain;
+  let database: TestDatabase;
+  let emitters: EmitterSet;
+  let session: SqlSession;
+  let queues: Queues;
+  let server: Server;
+  let base: string;
+  let fixture: PlatformFixture;
+  const tokens: Record<string, string> = {};
+
+  const get = async (path: string, role?: string) => {
+    const response = await fetch(`${base}${path}`, { headers: role ? { authorization: `Bearer ${tokens[role]}` } : {} });
+    const text = await response.text();
+    return { status: response.status, text, body: response.headers.get("content-type")?.includes("json") ? JSON.parse(text) : undefined, headers: response.headers };
+  };
+
+  before(async () => {
+    [chain, database] = await Promise.all([startChain(), createServerDatabase({ poolSizeMax: 4 })]);
+    emitters = await deployEmitters(chain.rpcUrl);
+    const chainId = await emitters.publicClient.getChainId();
+    fixture = await buildPlatformFixture(database, emitters, chain.rpcUrl, chainId);
+    session = await openSession(database);
+    for (const role of ["auditor", "buyer"]) {
+      const token = randomBytes(32).toString("base64url");
+      tokens[role] = token;
+      const account = await session.query<{ id: bigint }>(`INSERT INTO accounts (email, password_hash, roles) VALUES ($1, 'x', ARRAY[$2]) RETURNING id`, [`${role}@example.test`, role]);
+      await session.query("INSERT INTO sessions (token_hash, account_id, expires_at) VALUES ($1, $2, now() + interval '1 hour')", [createHash("sha256").update(token).digest(), account.rows[0]!.id]);
+    }
+    await session.query("INSERT INTO audit_log (account_id, action, subject) VALUES ($1, 'keys.import', 'batch:1')", [fixture.accountId]);
+    await session.query("UPDATE keys SET commitment = $1 WHERE id = $2", [randomBytes(32), fixture.keyIds[1]]);
+    await reconcile(session, { chainId, registryAddress: emitters.registry, redemptionGraceSeconds: 600 });
+    const config = loadConfig({ QUERY_PASSWORD_PEPPER: "pepper-for-tests", CHAIN_PAGE_SIZE_MAX: "4" });
+    queues = createQueues(testEnv.redisUrl, `kltest-chain-${randomBytes(4).toString("hex")}`);
+    const ctx = {
+      config,
+      database,
+      logger: pino({ level: "silent" }),
+      queues,
+      chain: { chainId: BigInt(chainId) } as ChainContext,
+      keyRing: undefined as never,
+    } satisfies AppContext;
+    server = createApp(ctx, { extraRouters: [chainRouter(ctx)] }).listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+    await queues?.close();
+    await session?.close();
+    await database?.drop();
+    await chain?.stop();
+  });
+
+  it("answers the oracle for a token id and for a key commitment, publicly, with transaction hashes", async () => {
+    const byToken = await get("/api/chain/oracle?tokenId=8");
+    expect(byToken.status, byToken.text).to.equal(200);
+    expect(byToken.body.status).to.equal("redeemed");
+    expect(byToken.body.leafIndex).to.equal(0);
+    for (const fact of [byToken.body.anchored, byToken.body.issued, byToken.body.redeemed]) {
+      expect(fact.transactionHash).to.match(/^0x[0-9a-f]{64}$/);
+      expect(fact.final).to.equal(true);
+    }
+    expect(byToken.body.revoked).to.equal(null);
+    const byCommitment = await get(`/api/chain/oracle?commitment=${fixture.commitments[0]}`);
+    expect(byCommitment.body.tokenId).to.equal("8");
+    expect(byCommitment.body.status).to.equal("redeemed");
+    const issued = await get("/api/chain/oracle?tokenId=7");
+    expect(issued.body.status).to.equal("issued");
+    const unsold = await get(`/api/chain/oracle?commitment=${fixture.commitments[3]}`);
+    expect(unsold.body.status).to.equal("anchored");
+    expect(unsold.body.tokenId).to.equal(null);
+  });
+
+  it("refuses a bad oracle query with a 400 naming the problem", async () => {
+    const neither = await get("/api/chain/oracle");
+    expect(neither.status).to.equal(400);
+    const bad = await get("/api/chain/oracle?commitment=0x1234");
+    expect(bad.status).to.equal(400);
+    expect(bad.text).to.match(/commitment/);
+  });
+
+  it("gives a token's provenance timeline in chain order", async () => {
+    const timeline = await get("/api/chain/tokens/8/timeline");
+    expect(timeline.status, timeline.text).to.equal(200);
+    expect(timeline.body.entries.map((entry: { kind: string }) => entry.kind)).to.deep.equal(["anchored", "transferred", "issued", "redeemed"]);
+    expect((await get("/api/chain/tokens/999/timeline")).status).to.equal(404);
+  });
+
+  it("lets only auditors (and admins) read the chain records, paginated within the bound", async () => {
+    expect((await get("/api/audit/chain/transfers")).status).to.equal(401);
+    expect((await get("/api/audit/chain/transfers", "buyer")).status).to.equal(403);
+    expect((await get("/api/audit/chain/transfers?limit=5", "auditor")).status).to.equal(400);
+    const first = await get("/api/audit/chain/transfers?limit=1", "auditor");
+    expect(first.status, first.text).to.equal(200);
+    expect(first.body.items).to.have.length(1);
+    const second = await get(`/api/audit/chain/transfers?limit=2&cursor=${first.body.nextCursor}`, "auditor");
+    expect(second.body.items).to.have.length(1);
+    expect(second.body.nextCursor).to.equal(null);
+    const batches = await get("/api/audit/chain/batches", "auditor");
+    expect(batches.body.items[0].platform_state).to.equal("confirmed");
+    const redemptions = await get("/api/audit/chain/redemptions", "auditor");
+    expect(redemptions.body.items.map((row: { token_id: string; kind: string }) => [row.token_id, row.kind])).to.deep.equal([["8", "locked"]]);
+  });
+
+  it("serves the reconciliation report as JSON and CSV, and the audit log", async () => {
+    const report = await get("/api/audit/reconciliation", "auditor");
+    expect(report.status, report.text).to.equal(200);
+    expect(report.body.items.map((finding: { kind: string; subject: string }) => [finding.kind, finding.subject])).to.deep.equal([["mismatch", "key"]]);
+    const csv = await get("/api/audit/reconciliation?format=csv", "auditor");
+    expect(csv.headers.get("content-type")).to.match(/text\/csv/);
+    expect(csv.text.split("\r\n")[0]).to.equal("id,run_id,kind,subject,subject_id,details,created_at");
+    expect(csv.text).to.contain('"mismatch","key"');
+    const log = await get("/api/audit/log", "auditor");
+    expect(log.body.items[0].what.action).to.equal("keys.import");
+    expect(log.body.items[0].who.email).to.equal("m@example.test");
+  });
+});
