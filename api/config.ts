@@ -46,6 +46,9 @@ const envSchema = z.object({
   ENTITLEMENT_ADDRESS: z.string().regex(address).optional(),
   PAYMENT_ADDRESS: z.string().regex(address).optional(),
   STABLECOIN_ADDRESS: z.string().regex(address).optional(),
+  // The currency code of the stablecoin: products priced in it can be paid on-chain with the
+  // token (its base units are the minor units); "ETH" products are paid in wei.
+  STABLECOIN_CURRENCY: z.string().regex(/^[A-Z]{3,8}$/).default("USDK"),
   LEDGER_ANCHOR_ADDRESS: z.string().regex(address).optional(),
   // The contracts' deployment block: the indexer's backfill starts here.
   DEPLOYMENT_BLOCK: integer(0, 0, Number.MAX_SAFE_INTEGER),
@@ -180,6 +183,7 @@ function buildConfig(env: Env) {
       entitlementAddress: env.ENTITLEMENT_ADDRESS as `0x${string}` | undefined,
       paymentAddress: env.PAYMENT_ADDRESS as `0x${string}` | undefined,
       stablecoinAddress: env.STABLECOIN_ADDRESS as `0x${string}` | undefined,
+      stablecoinCurrency: env.STABLECOIN_CURRENCY,
       ledgerAnchorAddress: env.LEDGER_ANCHOR_ADDRESS as `0x${string}` | undefined,
       deploymentBlock: BigInt(env.DEPLOYMENT_BLOCK),
       operatorKey: env.CHAIN_OPERATOR_KEY ? (normaliseHex(env.CHAIN_OPERATOR_KEY) as `0x${string}`) : undefined,
