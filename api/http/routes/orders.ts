@@ -5,6 +5,7 @@ import type { AppContext } from "../../context.ts";
 import { AppError } from "../../errors.ts";
 import { buildCertificate } from "../../keys/certificate.ts";
 import { createOrder } from "../../services/orders/createOrder.ts";
+import { readManualDelivery } from "../../services/orders/deliverManualOrder.ts";
 import { checkQueryPassword, orderAccessToken } from "../../services/orders/orderAccess.ts";
 import { loadOrderFor } from "../../services/orders/orderAccessCheck.ts";
 import { getOrderRecord, type OrderRecord } from "../../services/orders/orderRecord.ts";
@@ -134,6 +135,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       const view = await viewOf(order);
       // Only the buyer sees codes; the merchant and staff see the order without them.
       if (viewer !== "buyer") view.items = view.items.map((item) => ({ ...item, code: null }));
+      else if (order.state === "fulfilled") view.manualDelivery = await readManualDelivery(db, ctx.keyRing, order.id, order.shopId);
       return view;
     },
   );

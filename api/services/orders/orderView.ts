@@ -38,6 +38,8 @@ export type OrderView = {
   refundReason: string | null;
   createdAt: string;
   items: OrderItemView[];
+  /** What the merchant delivered by hand (manual-delivery products), shown to the buyer only. */
+  manualDelivery: string | null;
 };
 
 type ItemRow = {
@@ -90,5 +92,6 @@ export async function buildOrderView(db: Drizzle, ring: MasterKeyRing, order: Or
     refundReason: order.refundReason,
     createdAt: order.createdAt.toISOString(),
     items,
+    manualDelivery: null,
   };
 }
