@@ -178,8 +178,16 @@ export type RequestPayoutReturnType = { holdId: bigint; transactionId: bigint; c
  * (voided back to the payable). Beyond the payable: insufficient_funds. Key: payout:<id>:request.
  */
 export async function requestPayout(db: Drizzle, parameters: RequestPayoutParameters): Promise<RequestPayoutReturnType> {
-  const { payoutId, shopId, amountMinor, currency, expiresAt } = parameters;
+  const { payoutId, shopId, amountMinor, currency } = parameters;
   checkAmount("amountMinor", amountMinor);
+  // A retried request (an HTTP client repeating its request id) computes a new expiry; the
+  // request it repeats keeps its own, so the payloads compare equal when all else is equal.
+  const existing = await queryOne<{ expires_at: string | Date | null }>(
+    db,
+    sql`SELECT expires_at FROM ledger_holds WHERE reference_type = 'payout' AND reference_id = ${payoutId}`,
+  );
+  // node-postgres returns timestamptz from raw queries as text.
+  const expiresAt = existing?.expires_at ? new Date(existing.expires_at) : parameters.expiresAt;
   const holds = account("shop", shopId, "holds");
   const result = await postJournal(db, {
     idempotencyKey: `payout:${payoutId}:request`,

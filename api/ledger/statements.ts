@@ -51,8 +51,8 @@ export async function listPendingHolds(
     reference_id: string;
     amount_minor: bigint;
     currency: string;
-    expires_at: Date | null;
-    created_at: Date;
+    expires_at: string | Date | null;
+    created_at: string | Date;
   }>(
     db,
     sql`SELECT h.id, h.reference_type, h.reference_id, h.amount_minor, h.currency, h.expires_at, h.created_at
@@ -66,8 +66,9 @@ export async function listPendingHolds(
     referenceId: row.reference_id,
     amountMinor: row.amount_minor,
     currency: row.currency,
-    expiresAt: row.expires_at,
-    createdAt: row.created_at,
+    // node-postgres returns timestamptz from raw queries as text.
+    expiresAt: row.expires_at === null ? null : new Date(row.expires_at),
+    createdAt: new Date(row.created_at),
   }));
 }
 
@@ -103,7 +104,7 @@ export async function getAccountHistory(
     reference_id: string;
     amount_minor: bigint;
     later: string;
-    created_at: Date;
+    created_at: string | Date;
   }>(
     db,
     sql`WITH page AS (
@@ -122,7 +123,7 @@ export async function getAccountHistory(
     referenceId: row.reference_id,
     amountMinor: row.amount_minor,
     balanceAfterMinor: account.balance_minor - BigInt(row.later),
-    createdAt: row.created_at,
+    createdAt: new Date(row.created_at),
   }));
   return {
     accountId: account.id,
