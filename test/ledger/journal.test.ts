@@ -1,6 +1,7 @@
 // The journal and the money flows against the real PostgreSQL server: idempotency, conflicts,
 // bad input writing nothing, append-only rows, atomicity inside a caller's transaction,
-// limits, two-phase payouts, resale holds, reconciliation and statements.
+// limits, two-phase payouts, resale holds, reconciliation and statements; and the same on
+// embedded PGlite.
 import { expect } from "chai";
 import { AppError } from "../../api/errors.ts";
 import { createJournalBatcher } from "../../api/ledger/batcher.ts";
@@ -13,14 +14,17 @@ import {
   rejectPayout,
   requestPayout,
 } from "../../api/ledger/flows.ts";
+import { auditJournal } from "../../api/ledger/auditJournal.ts";
+import { hashPendingEntries } from "../../api/ledger/hasher.ts";
 import { expireHolds } from "../../api/ledger/holds.ts";
+import { exportJournal } from "../../api/ledger/journalExport.ts";
 import { checkLedgerInvariants } from "../../api/ledger/invariants.ts";
 import { postJournal } from "../../api/ledger/postJournal.ts";
 import { ledgerTotalsByOrder } from "../../api/ledger/reconciliation.ts";
 import { getAccountHistory, getShopBalance, getShopStatement, getTrialBalance, listPendingHolds } from "../../api/ledger/statements.ts";
 import type { JournalInput } from "../../api/ledger/types.ts";
 import { queryOne, queryRows, sql } from "../../api/store/database.ts";
-import { createServerDatabase, type TestDatabase } from "../support/database.ts";
+import { createPgliteDatabase, createServerDatabase, type TestDatabase } from "../support/database.ts";
 
 async function rejection(promise: Promise<unknown>): Promise<AppError> {
   try {
@@ -244,5 +248,30 @@ describe("ledger journal and flows (PostgreSQL server)", () => {
     expect(results.filter((result) => result.status === "exists")).to.have.length(20);
     expect(results.at(-1)!.status).to.equal("conflict");
     expect(batcher.stats().batches).to.be.lessThan(10);
+  });
+});
+
+describe("ledger on embedded PGlite (the default store of npm start)", () => {
+  let database: TestDatabase;
+  before(async () => {
+    database = await createPgliteDatabase();
+  });
+  after(async () => {
+    await database.drop();
+  });
+
+  it("posts, holds, chains and audits the same way", async () => {
+    await postOrderPayment(database.db, { orderId: "pg-1", shopId: 1n, amountMinor: 1_000n, currency: "CNY", provider: "epay", platformFeeBps: 500 });
+    expect((await postOrderPayment(database.db, { orderId: "pg-1", shopId: 1n, amountMinor: 1_000n, currency: "CNY", provider: "epay", platformFeeBps: 500 })).created).to.equal(false);
+    await requestPayout(database.db, { payoutId: "pg-p", shopId: 1n, amountMinor: 900n, currency: "CNY", expiresAt: new Date(Date.now() + 60_000) });
+    expect((await rejection(requestPayout(database.db, { payoutId: "pg-q", shopId: 1n, amountMinor: 100n, currency: "CNY", expiresAt: new Date(Date.now() + 60_000) }))).code).to.equal(
+      "insufficient_funds",
+    );
+    expect(await approvePayout(database.db, { payoutId: "pg-p" })).to.deep.include({ state: "posted" });
+    const batcher = createJournalBatcher(database.db, { batchSizeMax: 10, flushesInFlightMax: 1, batchWaitMs: 0, queueLengthMax: 100 });
+    await Promise.all(Array.from({ length: 25 }, (_, i) => batcher.post(transfer(`pg-t-${i}`, 3n))));
+    expect((await hashPendingEntries(database.db, { batchSizeMax: 100 })).hashed).to.equal(28);
+    expect(auditJournal(await exportJournal(database.db), []).ok).to.equal(true);
+    await expectInvariantsHold(database);
   });
 });
