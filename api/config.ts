@@ -90,6 +90,8 @@ const envSchema = z.object({
   INDEXER_STANDBY_POLL_MS: integer(1_000, 10, 600_000),
   // Chain id guard: the indexer refuses to run against an RPC of another chain when set.
   INDEXER_CHAIN_ID: z.coerce.number().int().min(1).optional(),
+  // The indexer process reconciles the database with final chain facts this often (0: never).
+  INDEXER_RECONCILE_INTERVAL_MS: integer(5 * 60_000, 0, 24 * 3600_000),
   // Bounded pages for the chain and auditor routes.
   CHAIN_PAGE_SIZE_MAX: integer(200, 1, 10_000),
 
@@ -209,6 +211,7 @@ function buildConfig(env: Env) {
       standbyPollMs: env.INDEXER_STANDBY_POLL_MS,
       chainId: env.INDEXER_CHAIN_ID,
       pageSizeMax: env.CHAIN_PAGE_SIZE_MAX,
+      reconcileIntervalMs: env.INDEXER_RECONCILE_INTERVAL_MS,
     },
     secrets: {
       masterKey: env.MASTER_KEY,
