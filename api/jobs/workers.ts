@@ -6,6 +6,7 @@ import { Worker, type ConnectionOptions, type Job } from "bullmq";
 import type { AppContext } from "../context.ts";
 import { createBatchTreeCache } from "../keys/batchTree.ts";
 import { startLedgerBackground } from "../ledger/background.ts";
+import { createMailer } from "../services/mail/mailer.ts";
 import { processChainJob } from "./processors/chain.ts";
 import { processFulfilment } from "./processors/fulfilment.ts";
 import { processImport } from "./processors/imports.ts";
@@ -48,8 +49,9 @@ export async function startWorkers(ctx: AppContext, settings: WorkerSettings = w
   };
   // Batch trees are rebuilt from the database once and reused for every issuance of the batch.
   const chainState = { treeCache: createBatchTreeCache() };
+  const mailer = createMailer(ctx.config.mail);
   const workers = [
-    make(queueNames.fulfilment, (job) => processFulfilment(ctx, job), settings.fulfilmentConcurrency),
+    make(queueNames.fulfilment, (job) => processFulfilment(ctx, mailer, job), settings.fulfilmentConcurrency),
     make(queueNames.imports, (job) => processImport(ctx, job), settings.importConcurrency),
     make(queueNames.chain, (job) => processChainJob(ctx, chainState, job), 1),
     make(queueNames.maintenance, (job) => processMaintenance(ctx, job), 1),

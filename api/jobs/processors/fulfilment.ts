@@ -1,8 +1,33 @@
 import type { Job } from "bullmq";
 import type { AppContext } from "../../context.ts";
+import { sendDeliveryMail, type Mailer } from "../../services/mail/mailer.ts";
 import { fulfilOrder } from "../../services/orders/fulfilOrder.ts";
+import { orderAccessToken } from "../../services/orders/orderAccess.ts";
+import { queryOne, sql } from "../../store/database.ts";
 
-export async function processFulfilment(ctx: AppContext, job: Job): Promise<string> {
+export async function processFulfilment(ctx: AppContext, mailer: Mailer | undefined, job: Job): Promise<string> {
   const orderId = String((job.data as { orderId: string }).orderId);
-  return fulfilOrder(ctx.database.db, orderId);
+  const outcome = await fulfilOrder(ctx.database.db, orderId);
+  // Only the run that fulfilled the order mails, so a redelivered job never mails twice.
+  if (outcome === "fulfilled" && mailer) await mailDelivery(ctx, mailer, orderId);
+  return outcome;
+}
+
+async function mailDelivery(ctx: AppContext, mailer: Mailer, orderId: string): Promise<void> {
+  const row = await queryOne<{ contact: string | null; email: string | null; name: string; quantity: number }>(
+    ctx.database.db,
+    sql`SELECT o.contact, a.email, p.name, o.quantity FROM orders o JOIN products p ON p.id = o.product_id
+        LEFT JOIN accounts a ON a.id = o.buyer_account_id WHERE o.id = ${orderId}`,
+  );
+  const to = row?.contact ?? row?.email;
+  if (!row || !to) return;
+  const base = ctx.config.http.publicUrl ?? `http://${ctx.config.http.host}:${ctx.config.http.port}`;
+  const token = orderAccessToken(ctx.config.secrets.queryPasswordPepper!, orderId);
+  try {
+    await sendDeliveryMail(mailer, { to, orderId, productName: row.name, quantity: row.quantity, orderUrl: `${base}/orders/${orderId}?token=${token}` });
+  } catch (error) {
+    // Mail is a convenience: the order page already shows the keys, so a mail server being
+    // down must not fail (and retry) a fulfilment that has committed.
+    ctx.logger.warn({ orderId, err: { message: (error as Error).message } }, "delivery mail failed");
+  }
 }

@@ -1,0 +1,45 @@
+// With SMTP configured, the buyer gets one delivery mail per fulfilled order, over a real SMTP
+// conversation, with a link to the order page and never the code itself.
+import { expect } from "chai";
+import { notifyPath, signedNotification } from "../support/epayNotify.ts";
+import { createProduct, importKeys, randomKeys, setupMerchant } from "../support/merchantSetup.ts";
+import { startTestPlatform, waitFor, type TestPlatform } from "../support/platform.ts";
+import { startSmtpServer } from "../support/smtpServer.ts";
+
+describe("delivery mail", function () {
+  this.timeout(300_000);
+  let platform: TestPlatform;
+  let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+
+  before(async () => {
+    smtp = await startSmtpServer();
+    platform = await startTestPlatform({ env: { SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, PUBLIC_URL: "https://shop.example" } });
+  });
+  after(async () => {
+    await platform?.stopAll();
+    await smtp?.stop();
+  });
+
+  it("mails the buyer a link to the delivered order, once, without the code", async () => {
+    const setup = await setupMerchant(platform);
+    const productId = await createProduct(setup, { name: "Mailed card" });
+    const keys = randomKeys(1, "MAIL");
+    await importKeys(setup, productId, keys);
+    const checkout = await platform.http.post("/api/orders", { productId, quantity: 1, contact: "mail@example.com", queryPassword: "pass-1234" });
+    const path = notifyPath(setup.shopId, signedNotification(setup.sandbox, checkout.body.order, "T-MAIL-1"));
+    await platform.http.get(path);
+    await platform.http.get(path);
+    const mail = await waitFor("the delivery mail", async () => smtp.messages[0]);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(smtp.messages).to.have.length(1);
+    expect(mail.to).to.deep.equal(["<mail@example.com>"]);
+    // The text part is quoted-printable: undo soft line breaks and =XX escapes.
+    const body = Buffer.from(
+      mail.data.replace(/=\r\n/g, "").replace(/=([0-9A-F]{2})/g, (_match, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+      "latin1",
+    ).toString("utf8");
+    expect(body).to.contain(`https://shop.example/orders/${checkout.body.order.id}?token=${checkout.body.accessToken}`);
+    expect(body).to.contain("已发货");
+    expect(body).not.to.contain(keys[0]!);
+  });
+});
