@@ -124,3 +124,70 @@ export async function reconcileOrderPayments(db: Drizzle, parameters: { orderIds
   return findings;
 }
 
+
+export type ChainPaymentFinding = {
+  orderId: string | null;
+  problem: "chain_amount_mismatch" | "chain_payment_not_in_ledger";
+  ledgerMinor: bigint;
+  chainMinor: bigint;
+  message: string;
+};
+
+// Outcomes of the indexer's payment processing that reach the ledger (accepted payments, and
+// the refund path of underpaid, overpaid, late and duplicate ones).
+const bookedOutcomes = ["accepted", "underpaid", "overpaid", "late", "duplicate"];
+
+/**
+ * On-chain payments in the ledger against the confirmed (final, processed) OrderPaid events the
+ * indexer stored: per order, the ledger's chain clearing debits must equal the events' amounts
+ * (token base units are the currency's minor units, as the indexer posts them); a final payment
+ * the indexer could not attach to an order or asset is money received that the books do not
+ * hold, and is reported too.
+ */
+export async function reconcileChainPayments(db: Drizzle, parameters: { chainId: number; limit?: number }): Promise<ChainPaymentFinding[]> {
+  const limit = Math.min(parameters.limit ?? reconcileOrdersMax, reconcileOrdersMax);
+  const rows = await queryRows<{ order_id: string; chain: string; ledger: string }>(
+    db,
+    sql`WITH chain AS (
+          SELECT p.order_id, sum(least(p.amount, 9223372036854775807)) AS total
+          FROM chain_payments p JOIN chain_payment_outcomes o
+            ON o.chain_id = p.chain_id AND o.block_number = p.block_number AND o.log_index = p.log_index
+          WHERE p.chain_id = ${parameters.chainId} AND o.outcome = ANY(${textArrayLiteral(bookedOutcomes)}::text[])
+          GROUP BY p.order_id ORDER BY p.order_id LIMIT ${limit}),
+        ledger AS (
+          SELECT CASE WHEN t.reference_type = 'order' THEN t.reference_id ELSE t.metadata->>'orderId' END AS order_id,
+                 -sum(pp.amount_minor) AS total
+          FROM ledger_transactions t JOIN ledger_postings pp ON pp.tx_id = t.id JOIN ledger_accounts a ON a.id = pp.account_id
+          WHERE a.owner_type = 'platform' AND a.purpose = 'clearing_chain' AND t.kind IN ('order_payment', 'unmatched_payment')
+            AND (CASE WHEN t.reference_type = 'order' THEN t.reference_id ELSE t.metadata->>'orderId' END) IN (SELECT order_id FROM chain)
+          GROUP BY 1)
+        SELECT chain.order_id, chain.total::text AS chain, coalesce(ledger.total, 0)::text AS ledger
+        FROM chain LEFT JOIN ledger ON ledger.order_id = chain.order_id
+        WHERE chain.total <> coalesce(ledger.total, 0)`,
+  );
+  const findings: ChainPaymentFinding[] = rows.map((row) => ({
+    orderId: row.order_id,
+    problem: "chain_amount_mismatch",
+    ledgerMinor: BigInt(row.ledger),
+    chainMinor: BigInt(row.chain),
+    message: `final on-chain payments for order ${row.order_id} total ${row.chain}; the ledger's chain clearing holds ${row.ledger}`,
+  }));
+  const unbooked = await queryRows<{ order_id: string | null; amount: string; provider_ref: string; outcome: string }>(
+    db,
+    sql`SELECT p.order_id, least(p.amount, 9223372036854775807)::text AS amount, o.provider_ref, o.outcome
+        FROM chain_payments p JOIN chain_payment_outcomes o
+          ON o.chain_id = p.chain_id AND o.block_number = p.block_number AND o.log_index = p.log_index
+        WHERE p.chain_id = ${parameters.chainId} AND o.outcome IN ('unknown_order', 'unsupported_asset')
+        ORDER BY p.block_number, p.log_index LIMIT ${limit}`,
+  );
+  for (const row of unbooked) {
+    findings.push({
+      orderId: row.order_id,
+      problem: "chain_payment_not_in_ledger",
+      ledgerMinor: 0n,
+      chainMinor: BigInt(row.amount),
+      message: `payment ${row.provider_ref} (${row.outcome}) received ${row.amount} on-chain and is not in the ledger`,
+    });
+  }
+  return findings;
+}

@@ -20,7 +20,7 @@ import { expireHolds } from "../../api/ledger/holds.ts";
 import { exportJournal } from "../../api/ledger/journalExport.ts";
 import { checkLedgerInvariants } from "../../api/ledger/invariants.ts";
 import { postJournal } from "../../api/ledger/postJournal.ts";
-import { ledgerTotalsByOrder } from "../../api/ledger/reconciliation.ts";
+import { ledgerTotalsByOrder, reconcileChainPayments } from "../../api/ledger/reconciliation.ts";
 import { getAccountHistory, getShopBalance, getShopStatement, getTrialBalance, listPendingHolds } from "../../api/ledger/statements.ts";
 import type { JournalInput } from "../../api/ledger/types.ts";
 import { queryOne, queryRows, sql } from "../../api/store/database.ts";
@@ -237,6 +237,29 @@ describe("ledger journal and flows (PostgreSQL server)", () => {
     expect(proceeds!.balance_minor).to.equal(8_750n);
     const trial = await getTrialBalance(database.db);
     expect(trial.every((currency) => currency.balanced)).to.equal(true);
+  });
+
+  it("reconciles on-chain payments in the ledger with the indexer's final payment events", async () => {
+    await postOrderPayment(database.db, { orderId: "c-1", shopId: 50n, amountMinor: 700n, currency: "USDK", provider: "chain", platformFeeBps: 100 });
+    await postOrderPayment(database.db, { orderId: "c-2", shopId: 50n, amountMinor: 300n, currency: "USDK", provider: "chain", platformFeeBps: 100 });
+    const events = [
+      { log: 0, order: "c-1", amount: 700, outcome: "accepted" },
+      { log: 1, order: "c-2", amount: 350, outcome: "accepted" },
+      { log: 2, order: null, amount: 99, outcome: "unknown_order" },
+    ];
+    for (const event of events) {
+      await database.db.execute(sql`
+        INSERT INTO chain_payments (chain_id, block_number, log_index, transaction_hash, order_ref, order_id, payer, token, amount)
+        VALUES (31337, 10, ${event.log}, ${`0x${"ab".repeat(32)}`}, ${`0x${"00".repeat(32)}`}, ${event.order}, ${`0x${"11".repeat(20)}`}, ${`0x${"22".repeat(20)}`}, ${event.amount})`);
+      await database.db.execute(sql`
+        INSERT INTO chain_payment_outcomes (chain_id, block_number, log_index, provider_ref, order_id, outcome)
+        VALUES (31337, 10, ${event.log}, ${`31337:tx:${event.log}`}, ${event.order}, ${event.outcome})`);
+    }
+    const findings = await reconcileChainPayments(database.db, { chainId: 31337 });
+    expect(findings.map((finding) => [finding.problem, finding.orderId, finding.ledgerMinor, finding.chainMinor])).to.deep.equal([
+      ["chain_amount_mismatch", "c-2", 300n, 350n],
+      ["chain_payment_not_in_ledger", null, 0n, 99n],
+    ]);
   });
 
   it("batches concurrent posts into few database transactions with one answer each", async () => {
