@@ -5,6 +5,7 @@ import { loadConfig, requireSetting } from "../api/config.ts";
 import { loadArtifact } from "../api/chain/contracts.ts";
 import { createLogger } from "../api/logger.ts";
 import type { ContractSource } from "./handlers/sources.ts";
+import { createPlatformTasks } from "./platformTasks.ts";
 import { startIndexer } from "./startIndexer.ts";
 
 const config = loadConfig();
@@ -25,10 +26,13 @@ const sources: ContractSource[] = [
 if (config.chain.paymentAddress) sources.push({ role: "payment", address: config.chain.paymentAddress, abi: loadArtifact("PaymentRouter").abi });
 if (config.chain.ledgerAnchorAddress) sources.push({ role: "ledgerAnchor", address: config.chain.ledgerAnchorAddress, abi: loadArtifact("LedgerAnchor").abi });
 
+const tasks = createPlatformTasks(config, logger);
 try {
-  await startIndexer({ config, logger, sources, signal: controller.signal });
+  await startIndexer({ config, logger, sources, signal: controller.signal, afterCommit: (context) => tasks.afterCommit(context) });
   logger.info("indexer stopped");
 } catch (error) {
   logger.fatal({ error: error instanceof Error ? error.message : String(error) }, "indexer failed");
   process.exitCode = 1;
+} finally {
+  await tasks.close();
 }
