@@ -109,6 +109,9 @@ describe("ledger HTTP routes", () => {
     const reconciliation = await call("GET", "/api/ledger/reconciliation/orders?orderIds=http-1", tokens.auditor);
     // The ledger has the payment; the payments table has no record of it: a finding, as data.
     expect(reconciliation.body.findings.map((finding: { problem: string }) => finding.problem)).to.deep.equal(["paid_mismatch"]);
+    const chain = await call("GET", "/api/ledger/reconciliation/chain-payments?chainId=31337", tokens.admin);
+    expect(chain.body).to.deep.equal({ chainId: 31337, findings: [] });
+    expect((await call("GET", "/api/ledger/reconciliation/chain-payments", tokens.admin)).body.code).to.equal("bad_request");
     const anchors = await call("GET", "/api/ledger/anchors");
     expect(anchors.body).to.deep.equal({ anchors: [], nextCursor: null });
     const proof = await call("GET", "/api/ledger/proofs/inclusion/1");

@@ -6,9 +6,10 @@ import { randomUUID } from "node:crypto";
 import { Router } from "express";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
+import { AppError } from "../../errors.ts";
 import { approvePayout, rejectPayout, requestPayout } from "../../ledger/flows.ts";
 import { getConsistencyProof, getInclusionProof } from "../../ledger/proofs.ts";
-import { reconcileOrderPayments, reconcileOrdersMax } from "../../ledger/reconciliation.ts";
+import { reconcileChainPayments, reconcileOrderPayments, reconcileOrdersMax } from "../../ledger/reconciliation.ts";
 import { getAccountHistory, getShopBalance, getShopStatement, getTrialBalance, listAnchors, listPendingHolds, statementPageSizeMax } from "../../ledger/statements.ts";
 import { recordAudit } from "../../services/audit.ts";
 import { assertShopManager } from "../../services/shops/shops.ts";
@@ -151,6 +152,24 @@ export function ledgerRouter(ctx: AppContext): Router {
     async ({ query }) => ({
       findings: await reconcileOrderPayments(db, { orderIds: query.orderIds ? query.orderIds.split(",").filter(Boolean) : undefined }),
     }),
+  );
+
+  defineRoute(
+    router,
+    ledgerMountPath,
+    {
+      method: "get",
+      path: "/ledger/reconciliation/chain-payments",
+      summary: "On-chain payments in the ledger against the indexer's final payment events; findings as data",
+      tags: ["ledger"],
+      auth: ["auditor", "admin"],
+      query: z.strictObject({ chainId: z.coerce.number().int().positive().optional() }),
+    },
+    async ({ query }) => {
+      const chainId = query.chainId ?? (ctx.chain ? Number(ctx.chain.chainId) : undefined);
+      if (chainId === undefined) throw new AppError("bad_request", "No chain is configured: pass chainId.");
+      return { chainId, findings: await reconcileChainPayments(db, { chainId }) };
+    },
   );
 
   defineRoute(
