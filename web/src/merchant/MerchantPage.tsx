@@ -1,0 +1,88 @@
+// The merchant console (a lazy chunk): the merchant's shops, then tabs for the overview,
+// products, key imports, batches, orders and money. A merchant without a shop is led to
+// create one first.
+import { useState } from "react";
+import type { Shop } from "../api/types.ts";
+import { EmptyState, ErrorNotice, PageHeader, Spinner } from "../components/ui.tsx";
+import { useAsync } from "../components/useAsync.ts";
+import { useI18n } from "../i18n/i18n.tsx";
+import type { MessageKey } from "../i18n/messages.ts";
+import { Link } from "../router.tsx";
+import { useSession } from "../session.tsx";
+import { BatchesTab } from "./BatchesTab.tsx";
+import { ImportTab } from "./ImportTab.tsx";
+import { MoneyTab } from "./MoneyTab.tsx";
+import { OrdersTab } from "./OrdersTab.tsx";
+import { OverviewTab } from "./OverviewTab.tsx";
+import { ProductsTab } from "./ProductsTab.tsx";
+import { ShopSetup } from "./ShopSetup.tsx";
+
+export const merchantTabs = ["overview", "products", "import", "batches", "orders", "money", "settings"] as const;
+export type MerchantTab = (typeof merchantTabs)[number];
+
+export default function MerchantPage(props: { tab: string }) {
+  const { t } = useI18n();
+  const { api, account, hasRole } = useSession();
+  const shops = useAsync((signal) => (account ? api.get<{ items: Shop[] }>("/api/shops?mine=true", signal) : Promise.resolve({ items: [] })), [api, account?.id]);
+  const [selectedId, setSelectedId] = useState<string | undefined>(undefined);
+  if (!account || !hasRole("merchant", "admin")) {
+    return (
+      <EmptyState title={t("merchant.signIn")} action={<Link className="button button-primary" to="/login?next=/merchant">{t("nav.signIn")}</Link>}>
+        {t("merchant.signInHint")}
+      </EmptyState>
+    );
+  }
+  if (shops.loading && !shops.data) return <Spinner />;
+  if (shops.error) return <ErrorNotice error={shops.error} onRetry={shops.reload} />;
+  const list = shops.data?.items ?? [];
+  if (list.length === 0) {
+    return (
+      <div className="narrow stack-lg">
+        <PageHeader title={t("merchant.title")} subtitle={t("merchant.noShop")} />
+        <ShopSetup onCreated={shops.reload} />
+      </div>
+    );
+  }
+  const shop = list.find((entry) => entry.id === selectedId) ?? list[0]!;
+  const tab: MerchantTab = (merchantTabs as readonly string[]).includes(props.tab) ? (props.tab as MerchantTab) : "overview";
+  return (
+    <div className="stack-lg console">
+      <PageHeader
+        title={t("merchant.title")}
+        subtitle={
+          <>
+            <Link to={`/shop/${shop.slug}`}>{shop.name}</Link>
+          </>
+        }
+        actions={
+          list.length > 1 ? (
+            <label className="inline-select">
+              <span className="visually-hidden">{t("merchant.shop")}</span>
+              <select value={shop.id} onChange={(event) => setSelectedId(event.target.value)}>
+                {list.map((entry) => (
+                  <option key={entry.id} value={entry.id}>
+                    {entry.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : undefined
+        }
+      />
+      <nav className="tabs" aria-label={t("merchant.title")}>
+        {merchantTabs.map((name) => (
+          <Link key={name} to={`/merchant/${name}`} className={`tab${tab === name ? " tab-active" : ""}`} aria-current={tab === name ? "page" : undefined} data-testid={`merchant-tab-${name}`}>
+            {t(`merchant.tab.${name}` as MessageKey)}
+          </Link>
+        ))}
+      </nav>
+      {tab === "overview" && <OverviewTab shop={shop} />}
+      {tab === "products" && <ProductsTab shop={shop} />}
+      {tab === "import" && <ImportTab shop={shop} />}
+      {tab === "batches" && <BatchesTab shop={shop} />}
+      {tab === "orders" && <OrdersTab shop={shop} />}
+      {tab === "money" && <MoneyTab shop={shop} />}
+      {tab === "settings" && <ShopSetup shop={shop} onCreated={shops.reload} />}
+    </div>
+  );
+}

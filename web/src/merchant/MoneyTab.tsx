@@ -1,0 +1,135 @@
+// Money: the shop's payable balance (available and held), the statement (newest first,
+// paginated), and payout requests (held until an admin approves them).
+import { useState, type FormEvent } from "react";
+import type { Shop } from "../api/types.ts";
+import { ApiError } from "../api/client.ts";
+import { EmptyState, ErrorNotice, Field, Notice, Spinner } from "../components/ui.tsx";
+import { useAsync } from "../components/useAsync.ts";
+import { formatDateTime, formatMoney, parseMoney } from "../format.ts";
+import { useI18n } from "../i18n/i18n.tsx";
+import { useSession } from "../session.tsx";
+
+export type Balance = { currency: string; availableMinor: string; heldMinor: string };
+type BalanceResponse = { balances: Balance[]; pendingHolds: { holdId: string; referenceType: string; referenceId: string; amountMinor: string; currency: string; expiresAt: string | null }[] };
+type StatementLine = { transactionId: string; kind: string; referenceType: string; referenceId: string; amountMinor: string; balanceAfterMinor: string; createdAt: string };
+type Statement = { currency: string; balanceMinor: string; lines: StatementLine[]; nextCursor: string | null };
+
+export function useShopBalance(shopId: string) {
+  const { api } = useSession();
+  return useAsync((signal) => api.get<BalanceResponse>(`/api/ledger/shops/${shopId}/balance`, signal), [api, shopId]);
+}
+
+/** The ledger's routes are mounted by the ledger part; until then they answer 404. */
+export function LedgerUnavailable(props: { error: unknown; onRetry(): void }) {
+  const { t } = useI18n();
+  if (props.error instanceof ApiError && props.error.status === 404) return <Notice tone="info" title={t("money.unavailable")}>{t("money.unavailableHint")}</Notice>;
+  return <ErrorNotice error={props.error} onRetry={props.onRetry} />;
+}
+
+export function MoneyTab(props: { shop: Shop }) {
+  const { t, lang } = useI18n();
+  const { api } = useSession();
+  const balance = useShopBalance(props.shop.id);
+  const currency = balance.data?.balances[0]?.currency ?? "CNY";
+  const [cursor, setCursor] = useState<string | undefined>(undefined);
+  const statement = useAsync(
+    (signal) => api.get<Statement>(`/api/ledger/shops/${props.shop.id}/statement?currency=${currency}&limit=20${cursor ? `&cursor=${cursor}` : ""}`, signal),
+    [api, props.shop.id, currency, cursor],
+  );
+  if (balance.loading && !balance.data) return <Spinner />;
+  if (balance.error) return <LedgerUnavailable error={balance.error} onRetry={balance.reload} />;
+  return (
+    <div className="stack">
+      <div className="stat-grid">
+        {(balance.data?.balances.length ? balance.data.balances : [{ currency: "CNY", availableMinor: "0", heldMinor: "0" }]).map((entry) => (
+          <div className="stat" key={entry.currency} data-testid="balance">
+            <span className="stat-label">{t("money.available")}</span>
+            <span className="stat-value">{formatMoney(entry.availableMinor, entry.currency)}</span>
+            <span className="muted small">{t("money.held", { amount: formatMoney(entry.heldMinor, entry.currency) })}</span>
+          </div>
+        ))}
+      </div>
+      <PayoutForm shop={props.shop} currency={currency} onRequested={balance.reload} />
+      <section className="stack">
+        <h2 className="section-title">{t("money.statement")}</h2>
+        {statement.error !== undefined && <LedgerUnavailable error={statement.error} onRetry={statement.reload} />}
+        {statement.data?.lines.length === 0 && <EmptyState title={t("money.noLines")}>{t("money.noLinesHint")}</EmptyState>}
+        {statement.data && statement.data.lines.length > 0 && (
+          <div className="table-wrap">
+            <table className="table" data-testid="statement">
+              <thead>
+                <tr>
+                  <th scope="col">{t("order.created")}</th>
+                  <th scope="col">{t("money.kind")}</th>
+                  <th scope="col">{t("money.reference")}</th>
+                  <th scope="col" className="num">{t("orders.amount")}</th>
+                  <th scope="col" className="num">{t("money.balanceAfter")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {statement.data.lines.map((line) => (
+                  <tr key={`${line.transactionId}-${line.kind}`}>
+                    <td className="small">{formatDateTime(line.createdAt, lang)}</td>
+                    <td>{line.kind}</td>
+                    <td className="mono small">{line.referenceType}:{line.referenceId}</td>
+                    <td className={`num ${BigInt(line.amountMinor) < 0n ? "negative" : "positive"}`}>{formatMoney(line.amountMinor, statement.data!.currency)}</td>
+                    <td className="num">{formatMoney(line.balanceAfterMinor, statement.data!.currency)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {statement.data?.nextCursor && (
+          <button type="button" className="button" onClick={() => setCursor(statement.data!.nextCursor!)}>
+            {t("common.loadMore")}
+          </button>
+        )}
+      </section>
+    </div>
+  );
+}
+
+function PayoutForm(props: { shop: Shop; currency: string; onRequested(): void }) {
+  const { t } = useI18n();
+  const { api } = useSession();
+  const [amount, setAmount] = useState("");
+  const [requestId, setRequestId] = useState(() => crypto.randomUUID());
+  const [error, setError] = useState<unknown>(undefined);
+  const [done, setDone] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const amountMinor = parseMoney(amount, props.currency);
+    if (amountMinor === undefined || amountMinor <= 0n) {
+      setError(new Error(t("money.amountInvalid")));
+      return;
+    }
+    setBusy(true);
+    setError(undefined);
+    setDone(false);
+    try {
+      await api.post(`/api/ledger/shops/${props.shop.id}/payouts`, { amountMinor: amountMinor.toString(), currency: props.currency, requestId });
+      setDone(true);
+      setAmount("");
+      setRequestId(crypto.randomUUID());
+      props.onRequested();
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="card inline-form" onSubmit={(event) => void submit(event)} data-testid="payout-form">
+      <Field label={t("money.payout", { currency: props.currency })} htmlFor="payout-amount" hint={t("money.payoutHint")}>
+        <input id="payout-amount" inputMode="decimal" value={amount} onChange={(event) => setAmount(event.target.value)} placeholder="100.00" />
+      </Field>
+      <button type="submit" className="button button-primary" disabled={busy}>
+        {t("money.request")}
+      </button>
+      <ErrorNotice error={error} />
+      {done && <Notice tone="success">{t("money.requested")}</Notice>}
+    </form>
+  );
+}

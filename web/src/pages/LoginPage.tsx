@@ -1,0 +1,83 @@
+// Sign in and sign up. Sign-up offers the roles a person may give themselves (buyer, merchant,
+// reseller); auditors and admins are appointed.
+import { useState, type FormEvent } from "react";
+import type { Role, SessionResponse } from "../api/types.ts";
+import { ErrorNotice, Field, PageHeader } from "../components/ui.tsx";
+import { useI18n } from "../i18n/i18n.tsx";
+import { Link, useRouter } from "../router.tsx";
+import { useSession } from "../session.tsx";
+
+const selfAssignableRoles = ["buyer", "merchant", "reseller"] as const satisfies readonly Role[];
+
+export function LoginPage(props: { mode: "login" | "signup" }) {
+  const { t } = useI18n();
+  const { api, signIn } = useSession();
+  const { navigate, search } = useRouter();
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [roles, setRoles] = useState<Role[]>(["buyer"]);
+  const [error, setError] = useState<unknown>(undefined);
+  const [busy, setBusy] = useState(false);
+  const signup = props.mode === "signup";
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      const session = await api.post<SessionResponse>(signup ? "/api/auth/signup" : "/api/auth/login", signup ? { email, password, roles } : { email, password });
+      signIn(session);
+      const next = search.get("next");
+      const home = session.account.roles.includes("merchant") ? "/merchant" : session.account.roles.includes("auditor") ? "/audit" : "/me/orders";
+      navigate(next && next.startsWith("/") && !next.startsWith("//") ? next : home);
+    } catch (caught) {
+      setError(caught);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="narrow stack-lg">
+      <PageHeader title={signup ? t("login.signupTitle") : t("login.title")} subtitle={signup ? t("login.signupSubtitle") : t("login.subtitle")} />
+      <form className="card stack" onSubmit={(event) => void submit(event)} data-testid="login-form">
+        <Field label={t("login.email")} htmlFor="login-email">
+          <input id="login-email" type="email" autoComplete="email" value={email} onChange={(event) => setEmail(event.target.value)} required data-testid="login-email" />
+        </Field>
+        <Field label={t("login.password")} htmlFor="login-password" hint={signup ? t("login.passwordHint") : undefined}>
+          <input id="login-password" type="password" autoComplete={signup ? "new-password" : "current-password"} value={password} onChange={(event) => setPassword(event.target.value)} required minLength={signup ? 10 : 1} data-testid="login-password" />
+        </Field>
+        {signup && (
+          <fieldset className="checkbox-group">
+            <legend>{t("login.roles")}</legend>
+            {selfAssignableRoles.map((role) => (
+              <label key={role} className="checkbox">
+                <input
+                  type="checkbox"
+                  checked={roles.includes(role)}
+                  onChange={(event) => setRoles((current) => (event.target.checked ? [...current, role] : current.filter((value) => value !== role)))}
+                  data-testid={`signup-role-${role}`}
+                />
+                <span>{t(`role.${role}`)}</span>
+              </label>
+            ))}
+          </fieldset>
+        )}
+        <ErrorNotice error={error} />
+        <button type="submit" className="button button-primary button-block" disabled={busy || (signup && roles.length === 0)} data-testid="login-submit">
+          {busy ? t("common.working") : signup ? t("login.signupSubmit") : t("login.submit")}
+        </button>
+        <p className="muted small center">
+          {signup ? (
+            <>
+              {t("login.haveAccount")} <Link to={`/login${window.location.search}`}>{t("nav.signIn")}</Link>
+            </>
+          ) : (
+            <>
+              {t("login.noAccount")} <Link to={`/signup${window.location.search}`}>{t("login.signupLink")}</Link>
+            </>
+          )}
+        </p>
+      </form>
+    </div>
+  );
+}

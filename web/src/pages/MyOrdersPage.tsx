@@ -1,0 +1,69 @@
+// The signed-in buyer's orders, newest first, with a "load more" page by creation time.
+import { useState } from "react";
+import type { OrderSummary } from "../api/types.ts";
+import { EmptyState, ErrorNotice, PageHeader, Spinner, StateBadge } from "../components/ui.tsx";
+import { useAsync } from "../components/useAsync.ts";
+import { formatDateTime, formatMoney } from "../format.ts";
+import { useI18n } from "../i18n/i18n.tsx";
+import { Link } from "../router.tsx";
+import { useSession } from "../session.tsx";
+
+type Page = { items: OrderSummary[]; nextBefore: string | null };
+
+export function MyOrdersPage() {
+  const { t, lang } = useI18n();
+  const { api, account } = useSession();
+  const [before, setBefore] = useState<string | undefined>(undefined);
+  const [earlier, setEarlier] = useState<OrderSummary[]>([]);
+  const page = useAsync(
+    (signal) => (account ? api.get<Page>(`/api/me/orders?limit=20${before ? `&before=${encodeURIComponent(before)}` : ""}`, signal) : Promise.resolve(undefined)),
+    [api, account?.id, before],
+  );
+  if (!account) {
+    return (
+      <EmptyState title={t("myOrders.signIn")} action={<Link className="button button-primary" to="/login?next=/me/orders">{t("nav.signIn")}</Link>}>
+        {t("myOrders.signInHint")}
+      </EmptyState>
+    );
+  }
+  const items = [...earlier, ...(page.data?.items ?? [])];
+  return (
+    <div className="stack-lg">
+      <PageHeader title={t("nav.myOrders")} subtitle={account.email} />
+      <ErrorNotice error={page.error} onRetry={page.reload} />
+      {page.loading && items.length === 0 && <Spinner />}
+      {page.data && items.length === 0 && (
+        <EmptyState title={t("myOrders.empty")} action={<Link className="button button-primary" to="/shop/demo">{t("home.browse")}</Link>}>
+          {t("myOrders.emptyHint")}
+        </EmptyState>
+      )}
+      {items.length > 0 && (
+        <ul className="list card" data-testid="my-orders">
+          {items.map((order) => (
+            <li key={order.id} className="list-row list-row-order">
+              <Link to={`/orders/${order.id}`} className="mono">
+                {order.id}
+              </Link>
+              <span className="clamp-1">{order.productName} × {order.quantity}</span>
+              <span>{formatMoney(order.amountMinor, order.currency)}</span>
+              <StateBadge state={order.state} />
+              <span className="muted small">{formatDateTime(order.createdAt, lang)}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {page.data?.nextBefore && (
+        <button
+          type="button"
+          className="button"
+          onClick={() => {
+            setEarlier(items);
+            setBefore(page.data!.nextBefore!);
+          }}
+        >
+          {t("common.loadMore")}
+        </button>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,286 @@
+// An order: progress from payment to delivery to the on-chain record, then each key with its
+// entitlement. Codes stay sealed until the buyer reveals them (redemption, recorded on-chain,
+// which locks the token against resale); then they show with a copy button. Each key's
+// certificate downloads as JSON and opens in the verify page.
+import { useEffect, useState } from "react";
+import type { Certificate, Order, OrderItem } from "../api/types.ts";
+import { CopyButton, EmptyState, ErrorNotice, Notice, Spinner, StateBadge, TxLink } from "../components/ui.tsx";
+import { useAsync } from "../components/useAsync.ts";
+import { formatDateTime, formatMoney } from "../format.ts";
+import { useI18n } from "../i18n/i18n.tsx";
+import type { MessageKey } from "../i18n/messages.ts";
+import { findRecentOrder, rememberOrder } from "../recentOrders.ts";
+import { Link, useRouter } from "../router.tsx";
+import { useSession } from "../session.tsx";
+import { saveVerifyDraft } from "../verify/verifyDraft.ts";
+
+/** How often the page asks for news while payment, delivery or issuance is under way. */
+const orderPollIntervalMs = 1000;
+const settledIssueStates = ["included", "confirmed", "failed"];
+
+function needsPolling(order: Order | undefined): boolean {
+  if (!order) return true;
+  if (order.state === "awaiting_payment" || order.state === "paid" || order.state === "refund_pending") return true;
+  return order.state === "fulfilled" && order.items.some((item) => !settledIssueStates.includes(item.issueState));
+}
+
+export function OrderPage(props: { orderId: string }) {
+  const { t, lang } = useI18n();
+  const { api, account } = useSession();
+  const { search } = useRouter();
+  const [token] = useState(() => search.get("token") ?? findRecentOrder(props.orderId)?.token ?? undefined);
+  const tokenQuery = token ? `?token=${encodeURIComponent(token)}` : "";
+  const order = useAsync((signal) => api.get<Order>(`/api/orders/${encodeURIComponent(props.orderId)}${tokenQuery}`, signal), [api, props.orderId, tokenQuery], {
+    pollMs: orderPollIntervalMs,
+    poll: needsPolling,
+  });
+  const current = order.data;
+  // The reveal answers with the new order view, but a reload keeps one source of truth.
+  const onRevealed = () => order.reload();
+
+  useEffect(() => {
+    if (order.data && token) rememberOrder({ id: order.data.id, token, productName: order.data.productName, createdAt: order.data.createdAt });
+  }, [order.data?.id, token]);
+
+  if (order.loading && !order.data) return <Spinner label={t("order.loading")} />;
+  if (!current) {
+    return (
+      <div className="stack">
+        <ErrorNotice error={order.error} onRetry={order.reload} />
+        {!token && !account && (
+          <EmptyState title={t("order.needAccess")} action={<Link className="button button-primary" to="/lookup">{t("nav.lookup")}</Link>}>
+            {t("order.needAccessHint")}
+          </EmptyState>
+        )}
+      </div>
+    );
+  }
+  const recent = findRecentOrder(current.id);
+  const sealed = current.items.filter((item) => item.state === "sealed");
+  return (
+    <div className="stack-lg" data-testid="order-page" data-order-state={current.state}>
+      <header className="page-header">
+        <div>
+          <p className="eyebrow">{t("order.number")}</p>
+          <h1 className="mono order-id" data-testid="order-id">{current.id}</h1>
+          <p className="page-subtitle">
+            {current.productName} × {current.quantity} · <strong>{formatMoney(current.amountMinor, current.currency)}</strong>
+          </p>
+        </div>
+        <div className="page-actions">
+          <StateBadge state={current.state} testId="order-state" />
+        </div>
+      </header>
+      <OrderProgress order={current} />
+      {current.state === "awaiting_payment" && (
+        <Notice tone="warning" title={t("order.awaitingTitle")} testId="awaiting-payment">
+          <p>{t("order.awaitingBody", { time: formatDateTime(current.expiresAt, lang) })}</p>
+          {recent?.paymentUrl && (
+            <a className="button button-primary" href={recent.paymentUrl}>
+              {t("order.payNow")}
+            </a>
+          )}
+        </Notice>
+      )}
+      {current.state === "paid" && <Notice tone="info" title={t("order.paidTitle")}>{t("order.paidBody")}</Notice>}
+      {current.state === "expired" && <Notice tone="warning" title={t("order.expiredTitle")}>{t("order.expiredBody")}</Notice>}
+      {(current.state === "refunded" || current.state === "refund_pending" || current.state === "failed") && (
+        <Notice tone="warning" title={t(`state.${current.state}` as MessageKey)}>{current.refundReason ?? t("order.refundBody")}</Notice>
+      )}
+      {current.state === "fulfilled" && current.items.length === 0 && <Notice tone="success" title={t("order.manualDelivered")}>{t("order.manualDeliveredBody")}</Notice>}
+      {current.items.length > 0 && (
+        <section className="stack" aria-labelledby="keys-title">
+          <div className="section-head">
+            <h2 id="keys-title" className="section-title">{t("order.keys")}</h2>
+            {sealed.length > 1 && <RevealButton orderId={current.id} token={token} items={sealed} onRevealed={onRevealed} all />}
+          </div>
+          {current.items.map((item, index) => (
+            <KeyCard key={item.entitlementId} order={current} item={item} index={index} token={token} onRevealed={onRevealed} />
+          ))}
+        </section>
+      )}
+      <dl className="facts card">
+        <div>
+          <dt>{t("order.created")}</dt>
+          <dd>{formatDateTime(current.createdAt, lang)}</dd>
+        </div>
+        <div>
+          <dt>{t("order.paidAt")}</dt>
+          <dd>{formatDateTime(current.paidAt, lang)}</dd>
+        </div>
+        <div>
+          <dt>{t("order.fulfilledAt")}</dt>
+          <dd>{formatDateTime(current.fulfilledAt, lang)}</dd>
+        </div>
+        <div>
+          <dt>{t("checkout.contact")}</dt>
+          <dd>{current.contact ?? account?.email ?? "—"}</dd>
+        </div>
+      </dl>
+      {token && <p className="muted small">{t("order.bookmark")}</p>}
+    </div>
+  );
+}
+
+function OrderProgress(props: { order: Order }) {
+  const { t } = useI18n();
+  const { order } = props;
+  const issued = order.items.length > 0 && order.items.every((item) => settledIssueStates.includes(item.issueState));
+  const steps: { key: MessageKey; done: boolean }[] = [
+    { key: "order.step.placed", done: true },
+    { key: "order.step.paid", done: order.paidAt !== null || order.state === "fulfilled" },
+    { key: "order.step.delivered", done: order.state === "fulfilled" },
+    { key: "order.step.onChain", done: issued || (order.state === "fulfilled" && order.items.length === 0) },
+  ];
+  const active = steps.findIndex((step) => !step.done);
+  const stopped = ["expired", "refunded", "failed"].includes(order.state);
+  return (
+    <ol className="steps" aria-label={t("order.progress")} data-testid="order-progress">
+      {steps.map((step, index) => (
+        <li key={step.key} className={`step${step.done ? " step-done" : ""}${index === active && !stopped ? " step-active" : ""}`} aria-current={index === active ? "step" : undefined}>
+          <span className="step-dot" aria-hidden="true">{step.done ? "✓" : index + 1}</span>
+          <span className="step-label">{t(step.key)}</span>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+function KeyCard(props: { order: Order; item: OrderItem; index: number; token: string | undefined; onRevealed(): void }) {
+  const { t } = useI18n();
+  const { api } = useSession();
+  const { navigate } = useRouter();
+  const { item, order, token } = props;
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+
+  const fetchCertificate = () => api.get<Certificate>(`${item.certificateUrl}${token ? `?token=${encodeURIComponent(token)}` : ""}`);
+  const download = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const certificate = await fetchCertificate();
+      const url = URL.createObjectURL(new Blob([JSON.stringify(certificate, null, 2)], { type: "application/json" }));
+      const anchor = document.createElement("a");
+      anchor.href = url;
+      anchor.download = `keyledger-${order.id}-${item.keyId}.json`;
+      document.body.append(anchor);
+      anchor.click();
+      anchor.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const verify = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      saveVerifyDraft({ certificate: await fetchCertificate(), key: item.code ?? undefined });
+      navigate("/verify?from=order");
+    } catch (caught) {
+      setError(caught);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <article className="card key-card" data-testid="key-card" data-entitlement-state={item.state}>
+      <div className="key-card-head">
+        <span className="muted small">{t("order.keyNumber", { n: props.index + 1 })}</span>
+        <StateBadge state={item.state} testId="entitlement-state" />
+      </div>
+      {item.state === "redeemed" && item.code !== null && (
+        <div className="key-code-row">
+          <code className="key-code" data-testid="key-code">{item.code}</code>
+          <CopyButton value={item.code} testId="copy-key" />
+        </div>
+      )}
+      {item.state === "sealed" && (
+        <div className="sealed-box">
+          <p>{t("order.sealedBody")}</p>
+          <RevealButton orderId={order.id} token={token} items={[item]} onRevealed={props.onRevealed} />
+        </div>
+      )}
+      {item.state === "revoked" && <Notice tone="warning">{t("order.revokedBody")}</Notice>}
+      <dl className="key-facts">
+        <div>
+          <dt>{t("order.token")}</dt>
+          <dd>{item.tokenId ? `#${item.tokenId}` : "—"}</dd>
+        </div>
+        <div>
+          <dt>{t("order.issuance")}</dt>
+          <dd>
+            <StateBadge state={item.issueState} testId="issue-state" /> <TxLink hash={item.issueTx} />
+          </dd>
+        </div>
+        <div>
+          <dt>{t("order.batch")}</dt>
+          <dd>
+            #{item.batchId} · {t("order.leaf", { n: item.leafIndex })}
+          </dd>
+        </div>
+      </dl>
+      <div className="button-row">
+        <button type="button" className="button button-small" onClick={() => void download()} disabled={busy} data-testid="certificate-download">
+          {t("order.downloadCertificate")}
+        </button>
+        <button type="button" className="button button-small button-ghost" onClick={() => void verify()} disabled={busy} data-testid="verify-this-key">
+          {t("order.verifyKey")}
+        </button>
+      </div>
+      <ErrorNotice error={error} />
+    </article>
+  );
+}
+
+function RevealButton(props: { orderId: string; token: string | undefined; items: OrderItem[]; onRevealed(): void; all?: boolean }) {
+  const { t } = useI18n();
+  const { api } = useSession();
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const reveal = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.post<Order>(`/api/orders/${encodeURIComponent(props.orderId)}/reveal`, {
+        ...(props.token ? { token: props.token } : {}),
+        entitlementIds: props.items.map((item) => item.entitlementId),
+      });
+      props.onRevealed();
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+      setConfirming(false);
+    }
+  };
+  if (!confirming) {
+    return (
+      <div>
+        <button type="button" className={`button ${props.all ? "button-small" : "button-primary"}`} onClick={() => setConfirming(true)} data-testid={props.all ? "reveal-all" : "reveal-button"}>
+          {props.all ? t("order.revealAll") : t("order.reveal")}
+        </button>
+        <ErrorNotice error={error} />
+      </div>
+    );
+  }
+  return (
+    <div className="confirm-box" role="group" aria-label={t("order.revealConfirmTitle")}>
+      <p>
+        <strong>{t("order.revealConfirmTitle")}</strong> {t("order.revealConfirmBody")}
+      </p>
+      <div className="button-row">
+        <button type="button" className="button button-primary" onClick={() => void reveal()} disabled={busy} data-testid="reveal-confirm">
+          {busy ? t("common.working") : t("order.revealConfirm")}
+        </button>
+        <button type="button" className="button button-ghost" onClick={() => setConfirming(false)} disabled={busy}>
+          {t("common.cancel")}
+        </button>
+      </div>
+    </div>
+  );
+}

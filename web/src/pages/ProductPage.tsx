@@ -1,0 +1,175 @@
+// A product: price, stock, purchase limits, delivery, resale terms; and checkout, as a guest
+// (contact + query password, to find the order again) or as the signed-in account. Payment
+// goes through the shop's gateway (EPay; the sandbox cashier in the demo).
+import { useState, type FormEvent } from "react";
+import type { CreateOrderResponse, Product, Shop } from "../api/types.ts";
+import { ErrorNotice, Field, Notice, Spinner } from "../components/ui.tsx";
+import { useAsync } from "../components/useAsync.ts";
+import { formatMoney } from "../format.ts";
+import { useI18n } from "../i18n/i18n.tsx";
+import { rememberOrder } from "../recentOrders.ts";
+import { Link } from "../router.tsx";
+import { useSession } from "../session.tsx";
+import { StockBadge } from "./StockBadge.tsx";
+
+export function ProductPage(props: { productId: string }) {
+  const { t } = useI18n();
+  const { api } = useSession();
+  const product = useAsync((signal) => api.get<Product>(`/api/products/${encodeURIComponent(props.productId)}`, signal), [api, props.productId]);
+  const shop = useAsync(async (signal) => (product.data ? api.get<Shop>(`/api/shops/${product.data.shopId}`, signal) : undefined), [api, product.data?.shopId]);
+  if (product.loading) return <Spinner />;
+  if (product.error || !product.data) return <ErrorNotice error={product.error} onRetry={product.reload} />;
+  const item = product.data;
+  return (
+    <div className="stack-lg">
+      <nav className="breadcrumbs" aria-label={t("common.breadcrumbs")}>
+        {shop.data ? <Link to={`/shop/${shop.data.slug}`}>{shop.data.name}</Link> : <span>…</span>}
+        <span aria-hidden="true">/</span>
+        <span>{t(`category.${item.category}`)}</span>
+      </nav>
+      <div className="product-layout">
+        <section className="card stack">
+          <span className="product-category">{t(`category.${item.category}`)}</span>
+          <h1 className="product-title" data-testid="product-title">{item.name}</h1>
+          <div className="product-price-row">
+            <span className="price price-large" data-testid="product-price">{formatMoney(item.priceMinor, item.currency)}</span>
+            <StockBadge product={item} />
+          </div>
+          <p className="pre-line">{item.description}</p>
+          <dl className="facts">
+            <div>
+              <dt>{t("product.limits")}</dt>
+              <dd data-testid="product-limits">{t("product.limitsValue", { min: item.quantityMin, max: item.quantityMax })}</dd>
+            </div>
+            <div>
+              <dt>{t("product.delivery")}</dt>
+              <dd>{item.deliveryMode === "automatic" ? t("product.deliveryAutomatic") : t("product.deliveryManual")}</dd>
+            </div>
+            <div>
+              <dt>{t("product.resale")}</dt>
+              <dd>{item.resaleAllowed ? t("product.resaleYes", { royalty: (item.royaltyBps / 100).toFixed(item.royaltyBps % 100 ? 2 : 0) }) : t("product.resaleNo")}</dd>
+            </div>
+          </dl>
+          {item.deliveryMode === "automatic" && <Notice tone="info" title={t("product.provenTitle")}>{t("product.provenBody")}</Notice>}
+        </section>
+        <Checkout product={item} shop={shop.data} />
+      </div>
+    </div>
+  );
+}
+
+function Checkout(props: { product: Product; shop: Shop | undefined }) {
+  const { t } = useI18n();
+  const { api, account } = useSession();
+  const { product } = props;
+  const stock = product.stock ?? Number.MAX_SAFE_INTEGER;
+  const maxQuantity = Math.max(0, Math.min(product.quantityMax, stock));
+  const [quantity, setQuantity] = useState(product.quantityMin);
+  const [contact, setContact] = useState("");
+  const [queryPassword, setQueryPassword] = useState("");
+  const [idempotencyKey, setIdempotencyKey] = useState(() => crypto.randomUUID());
+  const [submitting, setSubmitting] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+
+  const soldOut = product.status !== "active" || maxQuantity < product.quantityMin;
+  const total = BigInt(product.priceMinor) * BigInt(quantity);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const errors: Record<string, string> = {};
+    if (quantity < product.quantityMin || quantity > maxQuantity) errors.quantity = t("checkout.quantityRange", { min: product.quantityMin, max: maxQuantity });
+    if (!account) {
+      if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(contact.trim())) errors.contact = t("checkout.contactInvalid");
+      if (queryPassword.length < 4) errors.queryPassword = t("checkout.passwordShort");
+    }
+    setFieldErrors(errors);
+    if (Object.keys(errors).length) return;
+    setSubmitting(true);
+    setError(undefined);
+    try {
+      const response = await api.post<CreateOrderResponse>("/api/orders", {
+        productId: product.id,
+        quantity,
+        ...(account ? {} : { contact: contact.trim(), queryPassword }),
+        paymentMethod: "epay",
+        idempotencyKey,
+      });
+      const paymentUrl = response.payment.method === "epay" ? response.payment.url : undefined;
+      rememberOrder({ id: response.order.id, token: response.accessToken, productName: product.name, createdAt: response.order.createdAt, paymentUrl });
+      if (paymentUrl) window.location.assign(paymentUrl);
+      else window.location.assign(`/orders/${response.order.id}?token=${encodeURIComponent(response.accessToken)}`);
+    } catch (caught) {
+      setError(caught);
+      // A failed attempt may be retried with different input: that is a new request.
+      setIdempotencyKey(crypto.randomUUID());
+      setSubmitting(false);
+    }
+  };
+
+  return (
+    <section className="card checkout" aria-labelledby="checkout-title">
+      <h2 id="checkout-title">{t("checkout.title")}</h2>
+      {soldOut ? (
+        <Notice tone="warning" title={product.status !== "active" ? t("checkout.paused") : t("stock.soldOut")}>
+          {t("checkout.soldOutHint")}
+        </Notice>
+      ) : (
+        <form className="stack" onSubmit={(event) => void submit(event)} noValidate data-testid="checkout-form">
+          <Field label={t("checkout.quantity")} htmlFor="quantity" error={fieldErrors.quantity} hint={t("product.limitsValue", { min: product.quantityMin, max: maxQuantity })}>
+            <div className="stepper">
+              <button type="button" className="button button-ghost" aria-label={t("checkout.less")} onClick={() => setQuantity((value) => Math.max(product.quantityMin, value - 1))} disabled={quantity <= product.quantityMin}>
+                −
+              </button>
+              <input
+                id="quantity"
+                type="number"
+                inputMode="numeric"
+                min={product.quantityMin}
+                max={maxQuantity}
+                value={quantity}
+                onChange={(event) => setQuantity(Math.trunc(Number(event.target.value)) || product.quantityMin)}
+                data-testid="checkout-quantity"
+              />
+              <button type="button" className="button button-ghost" aria-label={t("checkout.more")} onClick={() => setQuantity((value) => Math.min(maxQuantity, value + 1))} disabled={quantity >= maxQuantity}>
+                +
+              </button>
+            </div>
+          </Field>
+          {account ? (
+            <Notice tone="info">{t("checkout.signedInAs", { email: account.email })}</Notice>
+          ) : (
+            <>
+              <p className="muted small">
+                {t("checkout.guestIntro")} <Link to={`/login?next=/product/${product.id}`}>{t("checkout.orSignIn")}</Link>
+              </p>
+              <Field label={t("checkout.contact")} htmlFor="contact" error={fieldErrors.contact} hint={t("checkout.contactHint")}>
+                <input id="contact" type="email" autoComplete="email" value={contact} onChange={(event) => setContact(event.target.value)} data-testid="checkout-contact" required />
+              </Field>
+              <Field label={t("checkout.queryPassword")} htmlFor="query-password" error={fieldErrors.queryPassword} hint={t("checkout.queryPasswordHint")}>
+                <input id="query-password" type="password" autoComplete="new-password" value={queryPassword} onChange={(event) => setQueryPassword(event.target.value)} data-testid="checkout-query-password" required minLength={4} />
+              </Field>
+            </>
+          )}
+          <fieldset className="radio-group">
+            <legend>{t("checkout.payWith")}</legend>
+            <label className="radio">
+              <input type="radio" name="payment" value="epay" defaultChecked />
+              <span>{t("checkout.epay")}</span>
+            </label>
+          </fieldset>
+          {props.shop && !props.shop.epayConfigured && <Notice tone="warning">{t("checkout.noGateway")}</Notice>}
+          <div className="checkout-total">
+            <span>{t("checkout.total")}</span>
+            <span className="price price-large" data-testid="checkout-total">{formatMoney(total, product.currency)}</span>
+          </div>
+          <ErrorNotice error={error} />
+          <button type="submit" className="button button-primary button-large button-block" disabled={submitting} data-testid="checkout-submit">
+            {submitting ? t("checkout.redirecting") : t("checkout.pay")}
+          </button>
+          <p className="muted small">{t("checkout.after")}</p>
+        </form>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,67 @@
+// A shop's home: its categories as filter chips and its products as cards with price and stock.
+import { useState } from "react";
+import { productCategories, type Product, type ProductCategory, type Shop } from "../api/types.ts";
+import { EmptyState, ErrorNotice, Spinner } from "../components/ui.tsx";
+import { useAsync } from "../components/useAsync.ts";
+import { formatMoney } from "../format.ts";
+import { useI18n } from "../i18n/i18n.tsx";
+import { Link } from "../router.tsx";
+import { useSession } from "../session.tsx";
+import { StockBadge } from "./StockBadge.tsx";
+
+export function ShopPage(props: { slug: string }) {
+  const { t } = useI18n();
+  const { api } = useSession();
+  const [category, setCategory] = useState<ProductCategory | "all">("all");
+  const shop = useAsync((signal) => api.get<Shop>(`/api/shops/by-slug/${encodeURIComponent(props.slug)}`, signal), [api, props.slug]);
+  const products = useAsync(
+    async (signal) => (shop.data ? (await api.get<{ items: Product[] }>(`/api/shops/${shop.data.id}/products`, signal)).items : undefined),
+    [api, shop.data?.id],
+  );
+  if (shop.loading) return <Spinner />;
+  if (shop.error || !shop.data) return <ErrorNotice error={shop.error} onRetry={shop.reload} />;
+  const all = products.data ?? [];
+  const present = productCategories.filter((name) => all.some((product) => product.category === name));
+  const visible = category === "all" ? all : all.filter((product) => product.category === category);
+  return (
+    <div className="stack-lg">
+      <section className="shop-banner">
+        <div>
+          <h1 data-testid="shop-name">{shop.data.name}</h1>
+          <p className="muted">{shop.data.description}</p>
+        </div>
+        <div className="shop-trust">
+          <span className="chip chip-chain">{t("shop.committed")}</span>
+          <span className="chip">{t("shop.instant")}</span>
+        </div>
+      </section>
+      {present.length > 0 && (
+        <div className="chips" role="group" aria-label={t("shop.categories")} data-testid="category-chips">
+          <button type="button" className={`chip-button${category === "all" ? " chip-active" : ""}`} aria-pressed={category === "all"} onClick={() => setCategory("all")}>
+            {t("shop.all")} <span className="chip-count">{all.length}</span>
+          </button>
+          {present.map((name) => (
+            <button key={name} type="button" className={`chip-button${category === name ? " chip-active" : ""}`} aria-pressed={category === name} onClick={() => setCategory(name)} data-testid={`category-${name}`}>
+              {t(`category.${name}`)} <span className="chip-count">{all.filter((product) => product.category === name).length}</span>
+            </button>
+          ))}
+        </div>
+      )}
+      {products.loading && <Spinner />}
+      <ErrorNotice error={products.error} onRetry={products.reload} />
+      {products.data && all.length === 0 && <EmptyState title={t("shop.empty")}>{t("shop.emptyHint")}</EmptyState>}
+      <div className="grid-cards">
+        {visible.map((product) => (
+          <Link key={product.id} to={`/product/${product.id}`} className="card card-link product-card" data-testid="product-card" data-product-id={product.id}>
+            <span className="product-category">{t(`category.${product.category}`)}</span>
+            <h2 className="product-name">{product.name}</h2>
+            <div className="product-meta">
+              <span className="price" data-testid="product-price">{formatMoney(product.priceMinor, product.currency)}</span>
+              <StockBadge product={product} />
+            </div>
+          </Link>
+        ))}
+      </div>
+    </div>
+  );
+}

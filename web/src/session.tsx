@@ -1,0 +1,84 @@
+// The signed-in account: a bearer token from /api/auth/login kept in localStorage (the API
+// reads `Authorization: Bearer`), and the account it belongs to. The API client reads the
+// token through this provider, never from a global.
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { createApiClient, type ApiClient } from "./api/client.ts";
+import type { Account, Role, SessionResponse } from "./api/types.ts";
+import { readStored, writeStored } from "./storage.ts";
+
+type StoredSession = { token: string; account: Account };
+
+type SessionValue = {
+  api: ApiClient;
+  account: Account | undefined;
+  hasRole(...roles: Role[]): boolean;
+  signIn(session: SessionResponse): void;
+  signOut(): Promise<void>;
+};
+
+const sessionStorageKey = "kl.session";
+const SessionContext = createContext<SessionValue | undefined>(undefined);
+
+export function SessionProvider(props: { children: ReactNode; baseUrl: string }) {
+  const [session, setSession] = useState<StoredSession | undefined>(() => readStored<StoredSession>(sessionStorageKey));
+  const tokenRef = useRef(session?.token);
+  tokenRef.current = session?.token;
+  const api = useMemo(() => createApiClient({ baseUrl: props.baseUrl, token: () => tokenRef.current }), [props.baseUrl]);
+
+  const signIn = useCallback((response: SessionResponse) => {
+    const next = { token: response.token, account: response.account };
+    tokenRef.current = next.token;
+    writeStored(sessionStorageKey, next);
+    setSession(next);
+  }, []);
+  const signOut = useCallback(async () => {
+    await api.request("POST", "/api/auth/logout").catch(() => undefined);
+    tokenRef.current = undefined;
+    writeStored(sessionStorageKey, undefined);
+    setSession(undefined);
+  }, [api]);
+
+  // A token can expire or be revoked elsewhere: refresh the account once, drop it if refused.
+  useEffect(() => {
+    if (!session) return;
+    let cancelled = false;
+    api.get<Account>("/api/me").then(
+      (account) => {
+        if (!cancelled) {
+          const next = { token: session.token, account };
+          writeStored(sessionStorageKey, next);
+          setSession((current) => (current?.token === next.token ? next : current));
+        }
+      },
+      (error: { status?: number }) => {
+        if (!cancelled && error.status === 401) {
+          writeStored(sessionStorageKey, undefined);
+          setSession(undefined);
+        }
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+    // Only on a new token: the account refresh itself must not loop.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [session?.token, api]);
+
+  const value = useMemo<SessionValue>(
+    () => ({
+      api,
+      account: session?.account,
+      hasRole: (...roles) => Boolean(session?.account.roles.some((role) => roles.includes(role))),
+      signIn,
+      signOut,
+    }),
+    [api, session, signIn, signOut],
+  );
+  return <SessionContext.Provider value={value}>{props.children}</SessionContext.Provider>;
+}
+
+export function useSession(): SessionValue {
+  const value = useContext(SessionContext);
+  if (!value) throw new Error("useSession needs a SessionProvider above it.");
+  return value;
+}

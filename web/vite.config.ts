@@ -1,0 +1,51 @@
+// Builds the web app into web/dist, which the platform serves (api/http/app.ts). The budget
+// plugin fails the build when the first screen's JavaScript (the entry chunk and every chunk it
+// imports statically) exceeds firstScreenGzipBytesMax gzipped; lazy chunks (the in-browser
+// verifier, the merchant console, the charts) do not count, which is why they are lazy.
+import { gzipSync } from "node:zlib";
+import { fileURLToPath } from "node:url";
+import react from "@vitejs/plugin-react";
+import { defineConfig, type Plugin } from "vite";
+
+/** The issue's budget: the first screen loads at most 200 kB of JavaScript, gzipped. */
+export const firstScreenGzipBytesMax = 200 * 1000;
+
+function firstScreenBudget(limitBytes: number): Plugin {
+  return {
+    name: "keyledger-first-screen-budget",
+    apply: "build",
+    generateBundle(_options, bundle) {
+      const entries = Object.values(bundle).filter((file) => file.type === "chunk" && file.isEntry);
+      const seen = new Set<string>();
+      const queue = entries.map((entry) => entry.fileName);
+      let gzipBytes = 0;
+      // Bounded: each chunk is visited once and the bundle is finite.
+      while (queue.length) {
+        const name = queue.pop()!;
+        if (seen.has(name)) continue;
+        seen.add(name);
+        const chunk = bundle[name];
+        if (!chunk || chunk.type !== "chunk") continue;
+        gzipBytes += gzipSync(chunk.code, { level: 9 }).length;
+        queue.push(...chunk.imports);
+      }
+      const report = { firstScreenGzipBytes: gzipBytes, limitBytes, chunks: [...seen] };
+      this.emitFile({ type: "asset", fileName: "budget.json", source: JSON.stringify(report, null, 2) });
+      const line = `first-screen JavaScript: ${(gzipBytes / 1000).toFixed(1)} kB gzipped (budget ${(limitBytes / 1000).toFixed(0)} kB) in ${seen.size} chunk(s)`;
+      if (gzipBytes > limitBytes) this.error(`Over budget: ${line}. Lazy-load what the first screen does not need.`);
+      process.stdout.write(`${line}\n`);
+    },
+  };
+}
+
+export default defineConfig({
+  root: fileURLToPath(new URL(".", import.meta.url)),
+  plugins: [react(), firstScreenBudget(firstScreenGzipBytesMax)],
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    target: "es2022",
+    sourcemap: false,
+    chunkSizeWarningLimit: 800,
+  },
+});
