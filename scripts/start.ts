@@ -18,7 +18,7 @@ ${Object.entries(logins).map(([role, login]) => `  ${role.padEnd(9)} ${login.ema
 Press Ctrl+C to stop.
 `);
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.once(signal, () => {
     void platform.stop().then(() => process.exit(0));
   });

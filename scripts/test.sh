@@ -7,11 +7,8 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 export HARDHAT_DISABLE_TELEMETRY=true NODE_ENV=test
 
-hardhat build --quiet
+bash scripts/build.sh
 tsc --noEmit -p tsconfig.json
-if [[ -f web/index.html ]]; then
-  vite build --config web/vite.config.ts --logLevel warn
-fi
 # With no arguments every suite runs; arguments name files or globs.
 if [[ $# -eq 0 ]]; then set -- "test/**/*.test.ts"; fi
 mocha "$@"

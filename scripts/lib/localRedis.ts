@@ -19,6 +19,7 @@ export async function startLocalRedis(): Promise<LocalRedis> {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`redis-server exited early (code ${child.exitCode}).`);
     const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on("error", () => {}); // not listening yet: the loop retries
     try {
       await client.connect();
       await client.ping();

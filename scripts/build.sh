@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Builds what runs from build output: the contracts' artifacts (Hardhat's build is
+# incremental, so this is quick when nothing changed) and the web app (rebuilt when any of its
+# sources is newer than the last build). Used by `npm start` and `npm test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$PATH"
+export HARDHAT_DISABLE_TELEMETRY=true
+
+hardhat build --quiet
+if [[ -f web/index.html ]]; then
+  if [[ ! -f web/dist/index.html ]] || [[ -n "$(find web -path web/dist -prune -o -newer web/dist/index.html -type f -print -quit)" ]]; then
+    vite build --config web/vite.config.ts --logLevel warn
+  fi
+fi
