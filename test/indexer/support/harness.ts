@@ -81,7 +81,11 @@ export async function runUntilHead(parameters: RunUntilHeadParameters): Promise<
   };
   const observer = await openSession(database);
   const plainRpc = rpcFor(parameters.rpcUrl, options);
+  let looking = false;
   const watch = setInterval(async () => {
+    // One look at a time: the observer is one connection.
+    if (looking) return;
+    looking = true;
     try {
       const head = await getBlockNumber(plainRpc);
       const checkpoint = await readCheckpoint(observer, chainId);
@@ -90,6 +94,8 @@ export async function runUntilHead(parameters: RunUntilHeadParameters): Promise<
       if (header?.hash === checkpoint.blockHash) controller.abort();
     } catch {
       // the next tick looks again
+    } finally {
+      looking = false;
     }
   }, 15);
   const timeout = setTimeout(() => controller.abort(new Error("timeout")), parameters.timeoutMs ?? 60_000);
