@@ -96,6 +96,46 @@ describe("ledger journal and flows (PostgreSQL server)", () => {
     expect(rows).to.have.length(1);
   });
 
+  it("answers concurrent posts of one key with other accounts as created + conflict, never a raw error", async () => {
+    // No account lock orders these two (different shops). The first stays uncommitted inside
+    // its caller's transaction, so the second passes the key lookup and waits on the unique
+    // index; when the first commits, the second must answer idempotency_conflict
+    // (regression: it failed with a raw unique violation).
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let posted!: () => void;
+    const firstPosted = new Promise<void>((resolve) => (posted = resolve));
+    const ownAccounts = (shopId: bigint): JournalInput => ({
+      ...transfer("race:1", 5n, shopId),
+      postings: [
+        { account: { ownerType: "shop", ownerId: shopId, purpose: "adjustments" }, amountMinor: -5n, currency: "CNY" },
+        { account: { ownerType: "shop", ownerId: shopId, purpose: "payable" }, amountMinor: 5n, currency: "CNY" },
+      ],
+    });
+    const first = database.db.transaction(async (tx) => {
+      const result = await postJournal(tx, ownAccounts(600n));
+      posted();
+      await gate;
+      return result;
+    });
+    await firstPosted;
+    const second = postJournal(database.db, ownAccounts(601n)).then(
+      (result) => (result.created ? "created" : "exists"),
+      (error: unknown) => (error instanceof AppError ? error.code : `raw: ${(error as Error).message}`),
+    );
+    for (let waited = 0; waited < 5_000; waited += 20) {
+      const waiting = await queryOne<{ n: bigint }>(
+        database.db,
+        sql`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      if (waiting!.n > 0n) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    release();
+    expect((await first).created).to.equal(true);
+    expect(await second).to.equal("idempotency_conflict");
+  });
+
   it("refuses bad input with a clear validation error and writes nothing", async () => {
     const before = [await count(database, "ledger_transactions"), await count(database, "ledger_postings")];
     const unbalanced = transfer("bad:1", 10n);
