@@ -10,7 +10,7 @@ import { pgConstraint, pgErrorCode, pgErrorCodes } from "../../store/errors.ts";
 import { hashQueryPassword } from "./orderAccess.ts";
 import { newOrderId } from "./orderId.ts";
 import { checkoutProduct } from "./productCache.ts";
-import { getOrderRecord, type OrderRecord } from "./orderRecord.ts";
+import { getOrderRecord, orderRecord, type OrderRecord, type OrderRow } from "./orderRecord.ts";
 
 export type CreateOrderInput = {
   productId: bigint;
@@ -47,15 +47,14 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
   const passwordHash = input.queryPassword ? hashQueryPassword(settings.queryPasswordPepper, orderId, input.queryPassword) : null;
   const expiresAt = new Date(Date.now() + settings.expirySeconds * 1000);
   try {
-    const result =
+    const created =
       product.deliveryMode === "automatic"
         ? await insertWithKeys(db, { orderId, input, passwordHash, expiresAt })
         : await insertManual(db, { orderId, input, passwordHash, expiresAt });
-    if (!result?.created) {
-      throw new AppError("out_of_stock", `Not enough stock for ${input.quantity} of "${product.name}". Try a smaller quantity or come back later.`, {
-        retryable: true,
-      });
-    }
+    if (created) return orderRecord(created);
+    throw new AppError("out_of_stock", `Not enough stock for ${input.quantity} of "${product.name}". Try a smaller quantity or come back later.`, {
+      retryable: true,
+    });
   } catch (error) {
     if (input.idempotencyKey && pgErrorCode(error) === pgErrorCodes.uniqueViolation && pgConstraint(error) === "orders_idempotency_key") {
       const existing = await findByIdempotencyKey(db, product.shopId, input.idempotencyKey);
@@ -63,7 +62,6 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
     }
     throw error;
   }
-  return (await getOrderRecord(db, orderId))!;
 }
 
 type InsertArgs = { orderId: string; input: CreateOrderInput; passwordHash: Buffer | null; expiresAt: Date };
@@ -77,9 +75,10 @@ function orderValues({ orderId, input, passwordHash, expiresAt }: InsertArgs) {
 const orderColumns = sql.raw(`(id, shop_id, product_id, buyer_account_id, contact, query_password_hash, quantity,
   unit_price_minor, amount_minor, currency, payment_method, idempotency_key, expires_at)`);
 
+// Both return the new order's row, or nothing when the stock was not there.
 async function insertWithKeys(db: Drizzle, args: InsertArgs) {
   const { orderId, input, expiresAt } = args;
-  return queryOne<{ created: boolean }>(
+  return queryOne<OrderRow>(
     db,
     sql`WITH candidates AS (
           SELECT id FROM keys WHERE product_id = ${input.productId} AND status = 'available'
@@ -95,15 +94,15 @@ async function insertWithKeys(db: Drizzle, args: InsertArgs) {
           INSERT INTO orders ${orderColumns}
           SELECT ${orderValues(args)} FROM products p
           WHERE p.id = ${input.productId} AND p.status = 'active' AND (SELECT ok FROM enough)
-          RETURNING id
+          RETURNING *
         )
-        SELECT (SELECT count(*) FROM inserted) = 1 AND (SELECT count(*) FROM reserved) = ${input.quantity} AS created`,
+        SELECT * FROM inserted WHERE (SELECT count(*) FROM reserved) = ${input.quantity}`,
   );
 }
 
 async function insertManual(db: Drizzle, args: InsertArgs) {
   const { input } = args;
-  return queryOne<{ created: boolean }>(
+  return queryOne<OrderRow>(
     db,
     sql`WITH taken AS (
           UPDATE products SET manual_stock = manual_stock - ${input.quantity}
@@ -113,9 +112,9 @@ async function insertManual(db: Drizzle, args: InsertArgs) {
         inserted AS (
           INSERT INTO orders ${orderColumns}
           SELECT ${orderValues(args)} FROM products p WHERE p.id IN (SELECT id FROM taken)
-          RETURNING id
+          RETURNING *
         )
-        SELECT (SELECT count(*) FROM inserted) = 1 AS created`,
+        SELECT * FROM inserted`,
   );
 }
 

@@ -11,6 +11,48 @@ import { postRefundToLedger } from "./ledgerPostings.ts";
 export type FulfilOutcome = "fulfilled" | "already_done" | "manual_queue" | "refund_pending" | "not_paid";
 
 export async function fulfilOrder(db: Drizzle, orderId: string): Promise<FulfilOutcome> {
+  if (await fulfilReserved(db, orderId)) return "fulfilled";
+  return fulfilCarefully(db, orderId);
+}
+
+/**
+ * The common case in one statement (one round trip): the order is paid, automatic, and all its
+ * keys are still reserved for it. The order's UPDATE takes its row lock first, so a second run
+ * waits and then finds it fulfilled. Returns false when the case does not apply; the careful
+ * path then decides.
+ */
+async function fulfilReserved(db: Drizzle, orderId: string): Promise<boolean> {
+  const row = await queryOne<{ fulfilled: boolean }>(
+    db,
+    sql`WITH o AS (
+          UPDATE orders SET state = 'fulfilled', fulfilled_at = now()
+          WHERE id = ${orderId} AND state = 'paid'
+            AND EXISTS (SELECT 1 FROM products p WHERE p.id = orders.product_id AND p.delivery_mode = 'automatic')
+            AND (SELECT count(*) FROM keys k WHERE k.order_id = ${orderId} AND k.status = 'reserved') = orders.quantity
+          RETURNING id, buyer_account_id
+        ),
+        sold AS (
+          UPDATE keys SET status = 'sold', sold_at = now(), reserved_until = NULL
+          WHERE order_id = ${orderId} AND status = 'reserved' AND EXISTS (SELECT 1 FROM o)
+          RETURNING id, shop_id, product_id, batch_id
+        ),
+        created AS (
+          -- A product that cannot be resold is revealed at delivery (the instant 发卡
+          -- experience), which is redemption; a resellable one stays sealed until revealed.
+          INSERT INTO entitlements (key_id, order_id, shop_id, product_id, batch_id, owner_account_id, state, revealed_at, redeem_state)
+          SELECT sold.id, ${orderId}, sold.shop_id, sold.product_id, sold.batch_id, o.buyer_account_id,
+                 CASE WHEN p.resale_allowed THEN 'sealed' ELSE 'redeemed' END,
+                 CASE WHEN p.resale_allowed THEN NULL ELSE now() END,
+                 CASE WHEN p.resale_allowed THEN NULL ELSE 'pending' END
+          FROM sold CROSS JOIN o JOIN products p ON p.id = sold.product_id
+          RETURNING id
+        )
+        SELECT (SELECT count(*) FROM o) = 1 AND (SELECT count(*) FROM created) = (SELECT count(*) FROM sold) AS fulfilled`,
+  );
+  return row?.fulfilled === true;
+}
+
+async function fulfilCarefully(db: Drizzle, orderId: string): Promise<FulfilOutcome> {
   return db.transaction(async (tx) => {
     const order = await queryOne<{ state: string; quantity: number; product_id: bigint; delivery_mode: string; shop_id: bigint; amount_minor: bigint; currency: string }>(
       tx,
@@ -23,20 +65,15 @@ export async function fulfilOrder(db: Drizzle, orderId: string): Promise<FulfilO
     // Manual delivery: the order waits, paid, in the merchant's queue (deliverManualOrder).
     if (order.delivery_mode === "manual") return "manual_queue";
 
-    const sold = await queryOne<{ count: number | string }>(
+    const reserved = await queryOne<{ count: bigint }>(
       tx,
-      sql`WITH sold AS (
-            UPDATE keys SET status = 'sold', sold_at = now(), reserved_until = NULL
-            WHERE order_id = ${orderId} AND status = 'reserved'
-            RETURNING id, shop_id, product_id, batch_id
-          )
-          SELECT count(*) AS count FROM sold`,
+      sql`SELECT count(*) AS count FROM keys WHERE order_id = ${orderId} AND status = 'reserved'`,
     );
-    let count = Number(sold!.count);
+    let count = Number(reserved!.count);
     if (count < order.quantity) count += await claimMore(tx, orderId, order.product_id, order.quantity - count);
     if (count < order.quantity) {
       // Release what was taken and send the order to the refund path.
-      await tx.execute(sql`UPDATE keys SET status = 'available', order_id = NULL, sold_at = NULL WHERE order_id = ${orderId}`);
+      await tx.execute(sql`UPDATE keys SET status = 'available', order_id = NULL, reserved_until = NULL WHERE order_id = ${orderId} AND status = 'reserved'`);
       await tx.execute(sql`UPDATE orders SET state = 'refund_pending', refund_reason = 'out_of_stock' WHERE id = ${orderId}`);
       await postRefundToLedger(tx, {
         orderId,
@@ -47,19 +84,8 @@ export async function fulfilOrder(db: Drizzle, orderId: string): Promise<FulfilO
       });
       return "refund_pending";
     }
-    await tx.execute(
-      // A product that cannot be resold is revealed at delivery (the instant 发卡 experience),
-      // which is redemption; a resellable one stays sealed until its owner reveals it.
-      sql`INSERT INTO entitlements (key_id, order_id, shop_id, product_id, batch_id, owner_account_id, state, revealed_at, redeem_state)
-          SELECT k.id, ${orderId}, k.shop_id, k.product_id, k.batch_id, o.buyer_account_id,
-                 CASE WHEN p.resale_allowed THEN 'sealed' ELSE 'redeemed' END,
-                 CASE WHEN p.resale_allowed THEN NULL ELSE now() END,
-                 CASE WHEN p.resale_allowed THEN NULL ELSE 'pending' END
-          FROM keys k JOIN orders o ON o.id = k.order_id JOIN products p ON p.id = k.product_id
-          WHERE k.order_id = ${orderId} AND k.status = 'sold'
-          ON CONFLICT (key_id) DO NOTHING`,
-    );
-    await tx.execute(sql`UPDATE orders SET state = 'fulfilled', fulfilled_at = now() WHERE id = ${orderId}`);
+    // Every key is reserved for the order now: the common statement completes it.
+    if (!(await fulfilReserved(tx, orderId))) throw new Error(`Order ${orderId} had its keys reserved but could not be fulfilled.`);
     return "fulfilled";
   });
 }
@@ -68,7 +94,7 @@ async function claimMore(tx: Drizzle, orderId: string, productId: bigint, missin
   const claimed = await queryOne<{ count: number | string }>(
     tx,
     sql`WITH claimed AS (
-          UPDATE keys SET status = 'sold', order_id = ${orderId}, sold_at = now()
+          UPDATE keys SET status = 'reserved', order_id = ${orderId}
           WHERE id IN (SELECT id FROM keys WHERE product_id = ${productId} AND status = 'available'
                        ORDER BY id LIMIT ${missing} FOR UPDATE SKIP LOCKED)
           RETURNING id
