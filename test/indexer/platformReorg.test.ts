@@ -1,0 +1,96 @@
+// A reorganisation that drops an anchor or an issuance puts the platform row back to 'pending'
+// (so the chain writer sends it again), including an inclusion the chain writer saw that the
+// indexer never did; the re-sent transaction then confirms once final.
+import { expect } from "chai";
+import type { Hex } from "viem";
+import { openSession, type SqlSession } from "../../indexer/store/session.ts";
+import { startChain, type TestChain } from "../support/chain.ts";
+import { createServerDatabase, type TestDatabase } from "../support/database.ts";
+import { deployEmitters, type EmitterSet } from "./support/emitter.ts";
+import { runUntilHead, testOptions } from "./support/harness.ts";
+
+describe("indexer: reorgs and the platform's anchor and issuance states", function () {
+  this.timeout(60_000);
+  let chain: TestChain;
+  let database: TestDatabase;
+  let emitters: EmitterSet;
+  let session: SqlSession;
+  let chainId: number;
+  let batchId: bigint;
+  let root: Hex;
+  const finalityDepth = 6;
+
+  const rpc = (method: string, params: unknown[] = []) => emitters.publicClient.request({ method, params } as never) as Promise<unknown>;
+  const mine = async (blocks: number) => {
+    for (let block = 0; block < blocks; block++) await rpc("evm_mine");
+  };
+  const index = () => runUntilHead({ database, chainId, rpcUrl: chain.rpcUrl, emitters, options: testOptions({ deploymentBlock: emitters.deploymentBlock, finalityDepth }) });
+  const batchState = async () => (await session.query<{ anchor_state: string; anchor_tx: string | null; anchor_block: bigint | null }>("SELECT anchor_state, anchor_tx, anchor_block FROM batches WHERE id = $1", [batchId])).rows[0]!;
+  const entitlementState = async () => (await session.query<{ issue_state: string; token_id: string | null }>("SELECT issue_state, token_id::text FROM entitlements")).rows[0]!;
+
+  before(async () => {
+    [chain, database] = await Promise.all([startChain(), createServerDatabase({ poolSizeMax: 3 })]);
+    emitters = await deployEmitters(chain.rpcUrl);
+    chainId = await emitters.publicClient.getChainId();
+    session = await openSession(database);
+    const one = async <R>(text: string, params: unknown[] = []) => (await session.query<R>(text, params)).rows[0]!;
+    const account = await one<{ id: bigint }>("INSERT INTO accounts (email, password_hash) VALUES ('r@example.test', 'x') RETURNING id");
+    const shop = await one<{ id: bigint }>("INSERT INTO shops (owner_account_id, slug, name, data_key_wrapped, master_key_id) VALUES ($1, 'shop-r', 'Shop', '\\x00', 'k1') RETURNING id", [account.id]);
+    const product = await one<{ id: bigint }>("INSERT INTO products (shop_id, name, category, price_minor, currency) VALUES ($1, 'Card', 'game_card', 1000, 'CNY') RETURNING id", [shop.id]);
+    root = `0x${"ab".repeat(32)}`;
+    const batch = await one<{ id: bigint }>("INSERT INTO batches (shop_id, product_id, key_count, root, anchor_state) VALUES ($1, $2, 1, decode($3, 'hex'), 'submitted') RETURNING id", [shop.id, product.id, root.slice(2)]);
+    batchId = BigInt(batch.id);
+    await session.query("INSERT INTO orders (id, shop_id, product_id, buyer_account_id, quantity, unit_price_minor, amount_minor, currency, state, expires_at) VALUES ('ord_r', $1, $2, $3, 1, 1000, 1000, 'CNY', 'fulfilled', now())", [shop.id, product.id, account.id]);
+    const key = await one<{ id: bigint }>(
+      `INSERT INTO keys (shop_id, product_id, batch_id, leaf_index, ciphertext, dedupe_hash, salt, commitment, leaf_hash, proof, status, order_id)
+       VALUES ($1, $2, $3, 0, '\\x01', '\\x02', decode(repeat('11', 32), 'hex'), '\\x03', '\\x04', '{}', 'sold', 'ord_r') RETURNING id`,
+      [shop.id, product.id, batchId],
+    );
+    await session.query("INSERT INTO entitlements (key_id, order_id, shop_id, product_id, batch_id, issue_state) VALUES ($1, 'ord_r', $2, $3, $4, 'submitted')", [key.id, shop.id, product.id, batchId]);
+  });
+  after(async () => {
+    await session?.close();
+    await database?.drop();
+    await chain?.stop();
+  });
+
+  it("marks an indexed anchor and issuance 'included', and puts them back to 'pending' when a reorg drops them", async () => {
+    const snapshot = (await rpc("evm_snapshot")) as Hex;
+    await emitters.send(emitters.registry, "anchor", [batchId, 1n, root, 1]);
+    await emitters.send(emitters.entitlement, "issue", [batchId, 1n, emitters.account, [0]]);
+    await index();
+    expect((await batchState()).anchor_state).to.equal("included");
+    expect(await entitlementState()).to.deep.equal({ issue_state: "included", token_id: "1" });
+
+    await rpc("evm_revert", [snapshot]);
+    await mine(3);
+    await index();
+    expect(await batchState()).to.deep.equal({ anchor_state: "pending", anchor_tx: null, anchor_block: null });
+    expect(await entitlementState()).to.deep.equal({ issue_state: "pending", token_id: null });
+  });
+
+  it("confirms the re-sent anchor and issuance once final", async () => {
+    await emitters.send(emitters.registry, "anchor", [batchId, 1n, root, 1]);
+    await emitters.send(emitters.entitlement, "issue", [batchId, 5n, emitters.account, [0]]);
+    await mine(finalityDepth);
+    await index();
+    expect((await batchState()).anchor_state).to.equal("confirmed");
+    expect(await entitlementState()).to.deep.equal({ issue_state: "confirmed", token_id: "5" });
+  });
+
+  it("sends back an inclusion the chain writer saw but the indexer never did, once its block is final", async () => {
+    // The chain writer saw a receipt at this block; the block was then orphaned before the
+    // indexer polled, so the canonical chain has no anchor for this batch.
+    const head = await emitters.publicClient.getBlockNumber({ cacheTime: 0 });
+    const other = await session.query<{ id: bigint }>(
+      `INSERT INTO batches (shop_id, product_id, key_count, root, anchor_state, anchor_tx, anchor_block)
+       SELECT shop_id, product_id, 1, root, 'included', $1, $2 FROM batches WHERE id = $3 RETURNING id`,
+      [`0x${"cd".repeat(32)}`, head, batchId],
+    );
+    await mine(finalityDepth + 1);
+    await index();
+    const { rows } = await session.query<{ anchor_state: string; anchor_tx: string | null }>("SELECT anchor_state, anchor_tx FROM batches WHERE id = $1", [other.rows[0]!.id]);
+    expect(rows[0]).to.deep.equal({ anchor_state: "pending", anchor_tx: null });
+    expect((await batchState()).anchor_state, "the anchored batch stays confirmed").to.equal("confirmed");
+  });
+});
