@@ -12,6 +12,7 @@ import { createJournalBatcher, type JournalBatcher } from "../../api/ledger/batc
 import { approvePayout, postOrderPayment, postOrderRefund, rejectPayout, requestPayout } from "../../api/ledger/flows.ts";
 import { expireHolds } from "../../api/ledger/holds.ts";
 import { checkLedgerInvariants } from "../../api/ledger/invariants.ts";
+import { postJournal } from "../../api/ledger/postJournal.ts";
 import { queryRows, sql } from "../../api/store/database.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
 import { testEnv } from "../support/env.ts";
@@ -145,7 +146,7 @@ async function runSimple(database: TestDatabase, batcher: JournalBatcher, model:
       }),
     );
   }
-  return outcomeOf(viaBatcher ? batcher.post(creditInput(model, op)) : import("../../api/ledger/postJournal.ts").then((m) => m.postJournal(database.db, creditInput(model, op))));
+  return outcomeOf(viaBatcher ? batcher.post(creditInput(model, op)) : postJournal(database.db, creditInput(model, op)));
 }
 
 async function step(database: TestDatabase, batcher: JournalBatcher, model: Model, op: Command): Promise<void> {
