@@ -1,0 +1,224 @@
+// The web app in a real browser (Debian's Chromium via playwright-core) against the whole
+// platform as `npm start` runs it (API, workers, local chain, Redis, PostgreSQL; seeded demo
+// shop), on the built web/dist. Every step saves a screenshot under test-artifacts/web/.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { gzipSync } from "node:zlib";
+import { fileURLToPath } from "node:url";
+import { expect } from "chai";
+import type { Page } from "playwright-core";
+import { startTestPlatform, type TestPlatform } from "../support/platform.ts";
+import { launchBrowser, screenshot, viewports, watchPageErrors, type Browser } from "./browser.ts";
+
+const distDir = fileURLToPath(new URL("../../web/dist/", import.meta.url));
+/** The issue's budget for the first screen's JavaScript, gzipped. */
+const firstScreenGzipBytesMax = 200 * 1000;
+const folder = "web";
+
+describe("web app in Chromium (storefront, order, verify, merchant console, i18n)", function () {
+  this.timeout(120_000);
+  let platform: TestPlatform;
+  let browser: Browser;
+  // Filled by the purchase test and used by the verify test, which needs a key that was sold.
+  let bought: { code: string; certificateFile: string } | undefined;
+
+  before(async function () {
+    this.timeout(180_000);
+    platform = await startTestPlatform({ seed: true, keysPerProduct: 12 });
+    // English browser: the language test proves the switch by turning the page Chinese.
+    browser = await launchBrowser({ locale: "en-US" });
+  });
+  after(async () => {
+    await browser?.close();
+    await platform?.stopAll();
+  });
+
+  async function newPage(viewport: { width: number; height: number } = viewports.desktop): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser.context.newPage();
+    await page.setViewportSize(viewport);
+    return { page, errors: watchPageErrors(page) };
+  }
+
+  it("keeps the first screen's JavaScript under 200 kB gzipped (build report and what the browser loads)", async () => {
+    const report = JSON.parse(readFileSync(path.join(distDir, "budget.json"), "utf8")) as { firstScreenGzipBytes: number };
+    expect(report.firstScreenGzipBytes).to.be.greaterThan(10_000).and.lessThan(firstScreenGzipBytesMax);
+
+    const { page, errors } = await newPage(viewports.phone);
+    const scripts: Promise<number>[] = [];
+    page.on("response", (response) => {
+      if (response.request().resourceType() === "script") scripts.push(response.body().then((body) => gzipSync(body, { level: 9 }).length));
+    });
+    await page.goto(`${platform.url}/shop/demo`);
+    await page.getByTestId("product-card").first().waitFor();
+    const loaded = (await Promise.all(scripts)).reduce((sum, size) => sum + size, 0);
+    expect(loaded).to.be.greaterThan(0).and.lessThan(firstScreenGzipBytesMax);
+    process.stdout.write(`      first screen (/shop/demo) loaded ${(loaded / 1000).toFixed(1)} kB of JavaScript gzipped\n`);
+    expect(errors).to.deep.equal([]);
+    await page.close();
+  });
+
+  it("a guest buys a key on a phone, pays in the sandbox, sees the key and downloads its certificate", async () => {
+    const { page, errors } = await newPage(viewports.phone);
+    await page.goto(`${platform.url}/shop/demo`);
+    await page.getByTestId("product-card").first().waitFor();
+    await screenshot(page, folder, "guest-01-shop-phone");
+    // Every form control on the storefront has an accessible name.
+    await page.getByTestId("product-card").filter({ hasText: "Steam" }).click();
+    await page.getByTestId("checkout-form").waitFor();
+    const unlabeled = await page.$$eval("input, select, textarea", (elements) =>
+      elements.filter((element) => !(element as HTMLInputElement).labels?.length && !element.getAttribute("aria-label") && (element as HTMLInputElement).type !== "hidden").length,
+    );
+    expect(unlabeled, "form controls without a label").to.equal(0);
+    await page.getByTestId("checkout-contact").fill("guest@example.com");
+    await page.getByTestId("checkout-query-password").fill("my-query-pass");
+    await screenshot(page, folder, "guest-02-checkout-phone");
+    await page.getByTestId("checkout-submit").click();
+
+    // The sandbox cashier (the gateway's page), then back to the shop.
+    await page.getByTestId("sandbox-pay").waitFor();
+    await screenshot(page, folder, "guest-03-sandbox-cashier-phone");
+    await page.getByTestId("sandbox-pay").click();
+    await page.waitForURL(/\/orders\/KL[0-9A-Z]+\?token=/);
+    const code = await page.getByTestId("key-code").first().textContent({ timeout: 30_000 });
+    expect(code).to.match(/^STM-[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$/);
+    expect(await page.getByTestId("order-state").getAttribute("data-state")).to.equal("fulfilled");
+    await screenshot(page, folder, "guest-04-order-keys-phone");
+
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("certificate-download").first().click()]);
+    const certificateFile = path.join(browser.downloadsDir, download.suggestedFilename());
+    await download.saveAs(certificateFile);
+    const certificate = JSON.parse(readFileSync(certificateFile, "utf8"));
+    expect(certificate.version).to.equal("keyledger-certificate/1");
+    expect(certificate.batch.anchor.transaction).to.match(/^0x[0-9a-f]{64}$/);
+    // The certificate never carries the key.
+    expect(readFileSync(certificateFile, "utf8")).not.to.contain(code!);
+
+    // Once issued on-chain, the order page shows the entitlement's issuance.
+    await page.locator('[data-testid="issue-state"][data-state="included"], [data-testid="issue-state"][data-state="confirmed"]').first().waitFor({ timeout: 30_000 });
+    await screenshot(page, folder, "guest-05-order-issued-phone");
+    bought = { code: code!, certificateFile };
+    expect(errors).to.deep.equal([]);
+    await page.close();
+  });
+
+  it("the verify page shows genuine with its timeline for a sold key (in the browser and by the server) and unknown for a wrong one", async () => {
+    expect(bought, "the purchase test provides the key").to.not.equal(undefined);
+    const { page, errors } = await newPage();
+    await page.goto(`${platform.url}/verify`);
+
+    // Key + certificate + the chain's RPC: checked in this browser against the chain.
+    await page.getByTestId("verify-key").fill(bought!.code);
+    await page.getByTestId("verify-certificate").setInputFiles(bought!.certificateFile);
+    await page.getByTestId("verify-rpc").fill(platform.rpcUrl);
+    await page.getByTestId("verify-submit").click();
+    const result = page.getByTestId("verify-result");
+    await result.waitFor();
+    expect(await result.getAttribute("data-verdict")).to.equal("genuine");
+    expect(await page.getByTestId("checked-by").getAttribute("data-way")).to.equal("browser");
+    expect(await page.locator('[data-check="key_commitment"]').getAttribute("data-status")).to.equal("pass");
+    expect(await page.locator('[data-check="root_anchored"]').getAttribute("data-status")).to.equal("pass");
+    expect(await page.locator('[data-status="fail"]').count()).to.equal(0);
+    const anchorTx = await page.getByTestId("anchor-tx").getAttribute("title");
+    expect(anchorTx).to.match(/^0x[0-9a-f]{64}$/);
+    expect(await page.getByTestId("verify-timeline").locator("li").count()).to.be.greaterThanOrEqual(4);
+    await screenshot(page, folder, "verify-01-genuine-in-browser");
+
+    // The timeline's transaction link opens the anchor transaction, read from the chain.
+    await page.getByTestId("anchor-tx").click();
+    await page.getByTestId("tx-facts").waitFor();
+    expect(await page.getByTestId("tx-facts").textContent()).to.contain("BatchAnchored");
+    await screenshot(page, folder, "verify-02-anchor-transaction");
+
+    // The key alone: the server finds it and checks it against the chain.
+    await page.goto(`${platform.url}/verify`);
+    await page.getByTestId("verify-key").fill(bought!.code);
+    await page.getByTestId("verify-submit").click();
+    await page.getByTestId("verify-result").waitFor();
+    expect(await page.getByTestId("verify-result").getAttribute("data-verdict")).to.equal("genuine");
+    expect(await page.getByTestId("checked-by").getAttribute("data-way")).to.equal("server");
+    expect(await page.getByTestId("timeline-anchor").textContent()).to.match(/0x[0-9a-f]{6}/);
+    await screenshot(page, folder, "verify-03-genuine-by-server");
+
+    // A key nobody sold.
+    await page.getByTestId("verify-key").fill("STM-000000-000000-000000");
+    await page.getByTestId("verify-submit").click();
+    await page.locator('[data-testid="verify-result"][data-verdict="unknown"]').waitFor();
+    await screenshot(page, folder, "verify-04-unknown");
+    expect(errors).to.deep.equal([]);
+    await page.close();
+  });
+
+  it("a merchant imports a file of keys, watches the progress bar reach 100%, then sees the batch anchored on-chain", async () => {
+    const { page, errors } = await newPage();
+    await page.goto(`${platform.url}/login?next=/merchant/import`);
+    await page.getByTestId("login-email").fill(platform.logins.merchant.email);
+    await page.getByTestId("login-password").fill(platform.logins.merchant.password);
+    await page.getByTestId("login-submit").click();
+    await page.getByTestId("import-form").waitFor();
+
+    const keys = Array.from({ length: 3000 }, (_, index) => `WEB-${String(index).padStart(6, "0")}-${Math.random().toString(36).slice(2, 10).toUpperCase()}`);
+    await page.getByTestId("import-file").setInputFiles({ name: "keys.txt", mimeType: "text/plain", buffer: Buffer.from(keys.join("\n")) });
+    await screenshot(page, folder, "merchant-01-import-form");
+    await page.getByTestId("import-submit").click();
+
+    // Watch the bar: sample its value until it reads 100 (bounded by the wait's timeout).
+    const bar = page.getByTestId("import-progress").getByRole("progressbar");
+    await bar.waitFor();
+    const seen: number[] = [];
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const value = Number(await bar.getAttribute("aria-valuenow"));
+      if (seen[seen.length - 1] !== value) seen.push(value);
+      if (value === 100) break;
+      await page.waitForTimeout(50);
+    }
+    expect(seen[seen.length - 1], `progress values seen: ${seen.join(",")}`).to.equal(100);
+    expect([...seen].sort((a, b) => a - b)).to.deep.equal(seen); // never goes backwards
+    expect(await page.getByTestId("import-progress").textContent()).to.contain("3000");
+    await screenshot(page, folder, "merchant-02-import-100");
+
+    const status = page.locator('[data-testid="import-status"][data-anchor-state="included"], [data-testid="import-status"][data-anchor-state="confirmed"]');
+    await status.waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId("import-anchor-tx").getAttribute("title")).to.match(/^0x[0-9a-f]{64}$/);
+    await screenshot(page, folder, "merchant-03-import-anchored");
+
+    await page.getByTestId("merchant-tab-batches").click();
+    const row = page.getByTestId("batch-row").first();
+    await row.waitFor();
+    expect(await row.getAttribute("data-anchor-state")).to.be.oneOf(["included", "confirmed"]);
+    expect(await row.textContent()).to.contain("3000");
+    await screenshot(page, folder, "merchant-04-batches");
+
+    await page.getByTestId("merchant-tab-overview").click();
+    await page.getByTestId("sales-charts").waitFor();
+    await screenshot(page, folder, "merchant-05-overview");
+    expect(errors).to.deep.equal([]);
+    await page.close();
+  });
+
+  it("the language switch shows Chinese on the storefront and keeps the choice", async () => {
+    const { page, errors } = await newPage(viewports.phone);
+    await page.goto(`${platform.url}/shop/demo`);
+    await page.getByTestId("product-card").first().waitFor();
+    await page.evaluate(() => window.localStorage.removeItem("kl.lang"));
+    await page.reload();
+    await page.getByTestId("product-card").first().waitFor();
+    // The browser says English, so the page starts in English.
+    expect(await page.locator("html").getAttribute("lang")).to.equal("en");
+    expect(await page.getByTestId("category-chips").textContent()).to.contain("Game cards");
+    await screenshot(page, folder, "i18n-01-english");
+
+    await page.getByTestId("lang-switch").click();
+    expect(await page.locator("html").getAttribute("lang")).to.equal("zh-CN");
+    expect(await page.getByTestId("category-chips").textContent()).to.contain("游戏点卡");
+    expect(await page.locator("body").textContent()).to.contain("库存已上链承诺");
+    await screenshot(page, folder, "i18n-02-chinese");
+
+    await page.reload();
+    await page.getByTestId("product-card").first().waitFor();
+    expect(await page.getByTestId("category-chips").textContent()).to.contain("游戏点卡");
+    await page.evaluate(() => window.localStorage.removeItem("kl.lang"));
+    expect(errors).to.deep.equal([]);
+    await page.close();
+  });
+});
