@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
-import { queryOne, sql, type Drizzle } from "../../store/database.ts";
+import { and, eq, gt } from "drizzle-orm";
+import type { Drizzle } from "../../store/database.ts";
+import { accounts, sessions } from "../../store/schema/core.ts";
 import type { AuthenticatedAccount, Role } from "../../http/auth.ts";
 
 export function hashToken(token: string): Buffer {
@@ -9,22 +11,20 @@ export function hashToken(token: string): Buffer {
 export async function createSession(db: Drizzle, accountId: bigint, ttlSeconds: number): Promise<{ token: string; expiresAt: Date }> {
   const token = randomBytes(32).toString("base64url");
   const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
-  await db.execute(
-    sql`INSERT INTO sessions (token_hash, account_id, expires_at) VALUES (${hashToken(token)}, ${accountId}, ${expiresAt})`,
-  );
+  await db.insert(sessions).values({ tokenHash: hashToken(token), accountId, expiresAt });
   return { token, expiresAt };
 }
 
 export async function resolveSession(db: Drizzle, token: string): Promise<AuthenticatedAccount | undefined> {
   const tokenHash = hashToken(token);
-  const row = await queryOne<{ id: bigint; email: string; roles: Role[] }>(
-    db,
-    sql`SELECT a.id, a.email, a.roles FROM sessions s JOIN accounts a ON a.id = s.account_id
-        WHERE s.token_hash = ${tokenHash} AND s.expires_at > now()`,
-  );
-  return row ? { id: BigInt(row.id), email: row.email, roles: row.roles, tokenHash } : undefined;
+  const [row] = await db
+    .select({ id: accounts.id, email: accounts.email, roles: accounts.roles })
+    .from(sessions)
+    .innerJoin(accounts, eq(accounts.id, sessions.accountId))
+    .where(and(eq(sessions.tokenHash, tokenHash), gt(sessions.expiresAt, new Date())));
+  return row ? { id: BigInt(row.id), email: row.email, roles: row.roles as Role[], tokenHash } : undefined;
 }
 
 export async function revokeSession(db: Drizzle, tokenHash: Buffer): Promise<void> {
-  await db.execute(sql`DELETE FROM sessions WHERE token_hash = ${tokenHash}`);
+  await db.delete(sessions).where(eq(sessions.tokenHash, tokenHash));
 }
