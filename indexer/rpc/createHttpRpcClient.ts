@@ -10,14 +10,23 @@ type JsonRpcResponse = { id: number; result?: unknown; error?: { code: number; m
 
 export function createHttpRpcClient({ url, timeoutMs, responseBytesMax }: HttpRpcClientParameters): RpcClient {
   const label = redactUrl(url);
+  // fetch refuses URLs with credentials: user:password moves to a Basic authorization header.
+  const target = new URL(url);
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (target.username || target.password) {
+    headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`).toString("base64")}`;
+    target.username = "";
+    target.password = "";
+  }
+  const endpoint = target.toString();
   let nextId = 1;
 
   async function post(body: unknown, method: string): Promise<unknown> {
     let response: Response;
     try {
-      response = await fetch(url, {
+      response = await fetch(endpoint, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers,
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(timeoutMs),
       });
