@@ -9,6 +9,7 @@
 import { parseEventLogs, type Account, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from "viem";
 import { ledgerAnchorAbi } from "../chain/abis.ts";
 import { queryOne, sql, type Drizzle } from "../store/database.ts";
+import { readLedgerAnchoredEvents } from "./anchorEvents.ts";
 import { chainSize, readLogLeaves } from "./logLeaves.ts";
 import { treeRoot } from "./merkleLog.ts";
 
@@ -39,30 +40,22 @@ async function recordAnchor(db: Drizzle, chainId: number, anchorAddress: Hex, ev
 
 async function recoverUnrecorded(context: AnchorLedgerContext, chainId: number, logSize: bigint): Promise<number> {
   const { db, publicClient, anchorAddress } = context;
-  const known = await queryOne<{ size: bigint | null }>(db, sql`SELECT max(size) AS size FROM ledger_anchors`);
-  const events = await publicClient.getContractEvents({
-    address: anchorAddress,
-    abi: ledgerAnchorAbi,
-    eventName: "LedgerAnchored",
-    fromBlock: context.fromBlock ?? 0n,
-    toBlock: "latest",
-  });
+  const known = await queryOne<{ size: bigint | null; block: bigint | null }>(
+    db,
+    sql`SELECT max(size) AS size, max(block_number) AS block FROM ledger_anchors`,
+  );
+  // Only events after the last recorded anchor can be missing from the database.
+  const fromBlock = known?.block !== null && known?.block !== undefined ? known.block + 1n : (context.fromBlock ?? 0n);
+  const events = await readLedgerAnchoredEvents(publicClient, { address: anchorAddress, fromBlock });
   let recovered = 0;
   for (const event of events) {
-    const size = event.args.size!;
-    if (known?.size !== null && known?.size !== undefined && size <= known.size) continue;
-    if (size > logSize) throw new Error(`LedgerAnchor holds size ${size}, beyond the ${logSize} entries of this database's chain.`);
-    const root = treeRoot(await readLogLeaves(db, size));
-    if (`0x${root.toString("hex")}` !== event.args.root!.toLowerCase()) {
-      throw new Error(`LedgerAnchor's root for size ${size} does not match this database's log: run keyledger audit ledger.`);
+    if (known?.size !== null && known?.size !== undefined && event.size <= known.size) continue;
+    if (event.size > logSize) throw new Error(`LedgerAnchor holds size ${event.size}, beyond the ${logSize} entries of this database's chain.`);
+    const root = treeRoot(await readLogLeaves(db, event.size));
+    if (`0x${root.toString("hex")}` !== event.root.toLowerCase()) {
+      throw new Error(`LedgerAnchor's root for size ${event.size} does not match this database's log: run keyledger audit ledger.`);
     }
-    await recordAnchor(db, chainId, anchorAddress, {
-      size,
-      root: event.args.root!,
-      index: event.args.index!,
-      transactionHash: event.transactionHash,
-      blockNumber: event.blockNumber,
-    });
+    await recordAnchor(db, chainId, anchorAddress, event);
     recovered += 1;
   }
   return recovered;

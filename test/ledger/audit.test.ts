@@ -1,6 +1,7 @@
 // Tamper evidence end to end: journal entries are chained by the hasher, anchored on a real
 // Hardhat node through LedgerAnchor, proven (inclusion, consistency) against the on-chain
-// roots, and audited by `keyledger audit ledger` (database and export). A posting changed
+// roots, recovered after a crash between the anchor transaction and its record, and audited by
+// `keyledger audit ledger` (database and export). A posting changed
 // behind the triggers' back is caught, and the audit names the first broken entry.
 import { expect } from "chai";
 import { spawn } from "node:child_process";
@@ -131,11 +132,28 @@ describe("ledger tamper evidence: chain, anchors, proofs and keyledger audit led
     expect(verifyConsistency(size25, size38, bytes(root38), bytes(root25), consistency.proof.map(bytes))).to.equal(false);
   });
 
+  it("records an anchor that reached the chain but not the database (a crash in between)", async () => {
+    for (let i = 0; i < 2; i++) await postOrderPayment(database.db, { orderId: `c-${i}`, shopId: 4n, amountMinor: 70n, currency: "CNY", provider: "epay", platformFeeBps: 0 });
+    await hashAll(database);
+    const proof = await getConsistencyProof(database.db, { firstSize: 38n, secondSize: 40n });
+    const hash = await context.walletClient.writeContract({
+      address: anchorAddress,
+      abi: ledgerAnchorAbi,
+      functionName: "anchor",
+      args: [40n, proof.secondRoot as Hex],
+    });
+    await publicClient.waitForTransactionReceipt({ hash });
+    const result = await anchorLedger(context);
+    expect(result).to.deep.include({ anchored: false, recovered: 1, size: 40n });
+    const recorded = await queryOne<{ tx_hash: string }>(database.db, sql`SELECT tx_hash FROM ledger_anchors WHERE size = 40`);
+    expect(recorded!.tx_hash).to.equal(hash);
+  });
+
   it("audits the database and an export against the chain: OK", async () => {
     const live = await runCli(["--database-url", database.url!, "--rpc", chain.rpcUrl, "--anchor-address", anchorAddress, "--json"]);
     expect(live.code, live.stderr + live.stdout).to.equal(0);
     const report = JSON.parse(live.stdout);
-    expect(report).to.deep.include({ ok: true, entriesChecked: 38, anchorsChecked: 2, firstBrokenEntry: null });
+    expect(report).to.deep.include({ ok: true, entriesChecked: 40, anchorsChecked: 3, firstBrokenEntry: null });
     const file = join(directory, "journal.json");
     const written = await runCli(["--database-url", database.url!, "--write-export", file]);
     expect(written.code, written.stderr).to.equal(0);

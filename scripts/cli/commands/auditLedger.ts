@@ -10,8 +10,8 @@
 // against a platform that rewrote both; the report says so.
 import { readFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { createPublicClient, http, type Hex } from "viem";
-import { ledgerAnchorAbi } from "../../../api/chain/abis.ts";
+import { createPublicClient, http, type Hex, type PublicClient } from "viem";
+import { readLedgerAnchoredEvents } from "../../../api/ledger/anchorEvents.ts";
 import { auditJournal, type AuditReport, type OnChainAnchor } from "../../../api/ledger/auditJournal.ts";
 import { exportJournal, journalExportFormat, type JournalExport } from "../../../api/ledger/journalExport.ts";
 import { openDatabase } from "../../../api/store/database.ts";
@@ -45,17 +45,8 @@ async function loadJournal(databaseUrl: string | undefined, exportPath: string |
 }
 
 async function readOnChainAnchors(rpcUrl: string, address: Hex, fromBlock: bigint): Promise<OnChainAnchor[]> {
-  const client = createPublicClient({ transport: http(rpcUrl, { retryCount: 2, timeout: 30_000 }) });
-  const events = await client.getContractEvents({ address, abi: ledgerAnchorAbi, eventName: "LedgerAnchored", fromBlock, toBlock: "latest" });
-  return events
-    .map((event) => ({
-      size: event.args.size!,
-      root: event.args.root!,
-      index: event.args.index!,
-      transactionHash: event.transactionHash,
-      blockNumber: event.blockNumber,
-    }))
-    .sort((a, b) => (a.index < b.index ? -1 : 1));
+  const client = createPublicClient({ transport: http(rpcUrl, { retryCount: 2, timeout: 30_000 }) }) as PublicClient;
+  return readLedgerAnchoredEvents(client, { address, fromBlock });
 }
 
 function printReport(report: AuditReport): void {
