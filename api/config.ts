@@ -140,6 +140,23 @@ const envSchema = z.object({
   LEDGER_ANCHOR_ENTRIES_MIN: integer(1, 1, 1_000_000),
   // Payout requests not approved within this time expire (their hold is voided).
   LEDGER_PAYOUT_HOLD_SECONDS: integer(7 * 24 * 3600, 60, 365 * 24 * 3600),
+
+  // Resale (docs/resale.md). A seller's proceeds stay held this long after a resale: the
+  // chargeback window (payment disputes arrive within days; 14 days covers the usual cases).
+  RESALE_HOLD_SECONDS: integer(14 * 24 * 3600, 0, 365 * 24 * 3600),
+  // A buyer's checkout reserves a listing this long; the other buyers are refused meanwhile.
+  RESALE_PURCHASE_EXPIRY_SECONDS: integer(15 * 60, 5, 24 * 3600),
+  // Bounded listing pages and timelines.
+  RESALE_PAGE_SIZE_MAX: integer(100, 1, 1000),
+  // The platform's own EPay merchant, which takes resale payments (shop-independent). Unset:
+  // the sandbox gateway (EPAY_SANDBOX_SECRET) with this pid, for the demo and tests.
+  RESALE_EPAY_GATEWAY_URL: optionalString,
+  RESALE_EPAY_PID: z.string().regex(/^[0-9A-Za-z_-]{1,32}$/).default("990001"),
+  RESALE_EPAY_KEY: optionalString,
+  // Sign-In With Ethereum nonces live this long; wallet reveal signatures may be valid at most
+  // this long ahead (their deadline), which bounds a leaked signature's use.
+  SIWE_NONCE_TTL_SECONDS: integer(10 * 60, 10, 24 * 3600),
+  WALLET_SIGNATURE_TTL_SECONDS_MAX: integer(15 * 60, 10, 24 * 3600),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -240,6 +257,16 @@ function buildConfig(env: Env) {
       anchorIntervalSeconds: env.LEDGER_ANCHOR_INTERVAL_SECONDS,
       anchorEntriesMin: env.LEDGER_ANCHOR_ENTRIES_MIN,
       payoutHoldSeconds: env.LEDGER_PAYOUT_HOLD_SECONDS,
+    },
+    resale: {
+      holdSeconds: env.RESALE_HOLD_SECONDS,
+      purchaseExpirySeconds: env.RESALE_PURCHASE_EXPIRY_SECONDS,
+      pageSizeMax: env.RESALE_PAGE_SIZE_MAX,
+      epayGatewayUrl: env.RESALE_EPAY_GATEWAY_URL,
+      epayPid: env.RESALE_EPAY_PID,
+      epayKey: env.RESALE_EPAY_KEY,
+      siweNonceTtlSeconds: env.SIWE_NONCE_TTL_SECONDS,
+      walletSignatureTtlSecondsMax: env.WALLET_SIGNATURE_TTL_SECONDS_MAX,
     },
   };
 }

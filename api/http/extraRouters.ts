@@ -3,7 +3,11 @@
 import type { Router } from "express";
 import type { AppContext } from "../context.ts";
 import { ledgerRouter } from "./routes/ledger.ts";
+import { requireSetting } from "../config.ts";
+import { resaleRouter } from "./routes/resale.ts";
+import { walletsRouter } from "./routes/wallets.ts";
 
 export function extraRouters(ctx: AppContext): Router[] {
-  return [ledgerRouter(ctx)];
+  const queryPasswordPepper = requireSetting(ctx.config.secrets.queryPasswordPepper, "QUERY_PASSWORD_PEPPER", "Resale holder ids are derived from it.");
+  return [ledgerRouter(ctx), resaleRouter(ctx, { queryPasswordPepper }), walletsRouter(ctx)];
 }

@@ -8,6 +8,9 @@ import { anchorBatch } from "../../chain/anchorBatch.ts";
 import { anchorLedger } from "../../ledger/anchorLedger.ts";
 import { issuePending } from "../../chain/issuePending.ts";
 import { redeemPending } from "../../chain/redeemPending.ts";
+import { recordCustodialTransfers, setPendingRoyalties } from "../../chain/recordCustodialTransfers.ts";
+import { revokePending } from "../../chain/revocations.ts";
+import { sendWithdrawals } from "../../chain/withdrawals.ts";
 import type { BatchTreeCache } from "../../keys/batchTree.ts";
 import { queryRows, sql } from "../../store/database.ts";
 
@@ -55,5 +58,22 @@ export async function processChainJob(ctx: AppContext, state: ChainWorkerState, 
     redeemed += count;
     if (count === 0) break;
   }
-  return { anchored: unanchored.length, issued, redeemed };
+  // Resale (docs/resale.md): royalties before the resale records they price, records before
+  // withdrawals (a record needs the token in custody), revocations last.
+  const batchSizeMax = ctx.config.chain.issueBatchSizeMax;
+  const royalties = await setPendingRoyalties(db, chain, { transactionsMax: sweepTransactionsMax });
+  let resales = 0;
+  for (let transaction = 0; transaction < sweepTransactionsMax; transaction++) {
+    const count = await recordCustodialTransfers(db, chain, { batchSizeMax });
+    resales += count;
+    if (count === 0) break;
+  }
+  const withdrawals = await sendWithdrawals(db, chain, { transactionsMax: sweepTransactionsMax });
+  let revoked = 0;
+  for (let transaction = 0; transaction < sweepTransactionsMax; transaction++) {
+    const count = await revokePending(db, chain, { batchSizeMax });
+    revoked += count;
+    if (count === 0) break;
+  }
+  return { anchored: unanchored.length, issued, redeemed, royalties, resales, withdrawals, revoked };
 }

@@ -45,7 +45,15 @@ export type OrderView = {
 type ItemRow = {
   entitlement_id: bigint; key_id: bigint; batch_id: bigint; leaf_index: number; shop_id: bigint; state: OrderItemView["state"];
   token_id: string | null; issue_state: string; issue_tx: string | null; ciphertext: Buffer;
+  owner_account_id: bigint | null; in_custody: boolean;
 };
+
+// After a resale or a withdrawal the entitlement belongs to someone else: the original order's
+// page must never show its code again (docs/resale.md). In custody = never withdrawn, or
+// deposited back since (owner_wallet alone may name the custodian, as the indexer projects it).
+function stillOwnedByOrderBuyer(row: ItemRow, order: OrderRecord): boolean {
+  return row.in_custody && String(row.owner_account_id ?? "") === String(order.buyerAccountId ?? "");
+}
 
 export async function buildOrderView(db: Drizzle, ring: MasterKeyRing, order: OrderRecord, productName: string): Promise<OrderView> {
   const items: OrderItemView[] = [];
@@ -53,7 +61,9 @@ export async function buildOrderView(db: Drizzle, ring: MasterKeyRing, order: Or
     const rows = await queryRows<ItemRow>(
       db,
       sql`SELECT e.id AS entitlement_id, k.id AS key_id, k.batch_id, k.leaf_index, k.shop_id, e.state, e.token_id::text AS token_id,
-                 e.issue_state, e.issue_tx, k.ciphertext
+                 e.issue_state, e.issue_tx, k.ciphertext, e.owner_account_id,
+                 (e.owner_wallet IS NULL OR coalesce((SELECT w.direction FROM wallet_movements w WHERE w.entitlement_id = e.id AND w.state <> 'failed'
+                   ORDER BY w.id DESC LIMIT 1), 'deposit') = 'deposit') AS in_custody
           FROM entitlements e JOIN keys k ON k.id = e.key_id
           WHERE e.order_id = ${order.id} ORDER BY k.id`,
     );
@@ -66,7 +76,7 @@ export async function buildOrderView(db: Drizzle, ring: MasterKeyRing, order: Or
         batchId: String(row.batch_id),
         leafIndex: row.leaf_index,
         state: row.state,
-        code: row.state === "redeemed" ? decryptSecret(dataKey!, Buffer.from(row.ciphertext), keyAad(position)) : null,
+        code: row.state === "redeemed" && stillOwnedByOrderBuyer(row, order) ? decryptSecret(dataKey!, Buffer.from(row.ciphertext), keyAad(position)) : null,
         tokenId: row.token_id,
         issueState: row.issue_state,
         issueTx: row.issue_tx,

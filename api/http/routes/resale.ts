@@ -1,0 +1,214 @@
+// Resale routes (docs/resale.md): listings, purchases paid through the platform's EPay
+// merchant, the owner's entitlements and reveal, revocation, and the public timeline.
+import express, { Router, type Request } from "express";
+import { z } from "zod";
+import type { AppContext } from "../../context.ts";
+import { AppError } from "../../errors.ts";
+import { cancelListing } from "../../services/resale/cancelListing.ts";
+import { createListing } from "../../services/resale/createListing.ts";
+import { createPurchase, purchaseView } from "../../services/resale/createPurchase.ts";
+import { entitlementTimeline } from "../../services/resale/entitlementTimeline.ts";
+import { holderSalt } from "../../services/resale/holderId.ts";
+import { listListings } from "../../services/resale/listListings.ts";
+import { listOwnedEntitlements } from "../../services/resale/listOwnedEntitlements.ts";
+import { resaleEpayMerchant } from "../../services/resale/resalePayments.ts";
+import { revealOwnedEntitlement } from "../../services/resale/revealOwnedEntitlement.ts";
+import { revokeEntitlement } from "../../services/resale/revokeEntitlement.ts";
+import { handleResaleNotify } from "../../services/resale/settleResalePayment.ts";
+import { queryOne, sql } from "../../store/database.ts";
+import { defineRoute } from "../route.ts";
+import { currencyCode, idString, moneyMinor } from "../schemas.ts";
+
+export const resaleMountPath = "/api";
+
+const epayParams = z.record(z.string().regex(/^[a-z_]{1,32}$/), z.string().max(512)).refine((value) => Object.keys(value).length <= 32, "too many parameters");
+const purchaseIdParam = z.string().regex(/^RS[0-9A-Z]{8,32}$/, "must be a resale purchase id such as RSMI2K3L4M5A1B2C3D4E5");
+
+export function resaleRouter(ctx: AppContext, settings: { queryPasswordPepper: string }): Router {
+  const router = Router();
+  const db = ctx.database.db;
+  const custodian = ctx.chain?.custodian;
+  const salt = holderSalt(settings.queryPasswordPepper);
+  const apiBaseUrl = (req: Request) => ctx.config.http.publicUrl ?? `${req.protocol}://${req.get("host")}`;
+  const pageSizeMax = ctx.config.resale.pageSizeMax;
+
+  defineRoute(
+    router,
+    resaleMountPath,
+    {
+      method: "get",
+      path: "/resale/listings",
+      summary: "Active resale listings of a product, with provenance (anchored, issued, transfer count)",
+      tags: ["resale"],
+      auth: "public",
+      query: z.strictObject({
+        productId: idString,
+        limit: z.coerce.number().int().min(1).max(pageSizeMax).default(Math.min(50, pageSizeMax)),
+        cursor: idString.optional(),
+      }),
+    },
+    async ({ query }) => listListings(db, { productId: query.productId, afterId: query.cursor, limit: query.limit }),
+  );
+
+  defineRoute(
+    router,
+    resaleMountPath,
+    {
+      method: "post",
+      path: "/resale/listings",
+      summary: "List a sealed entitlement you own (in custody) at a price in the product's currency",
+      tags: ["resale"],
+      auth: "account",
+      status: 201,
+      body: z.strictObject({ entitlementId: idString, priceMinor: moneyMinor.refine((value) => value > 0n, "must be positive"), currency: currencyCode }),
+    },
+    async ({ body, account }) =>
+      createListing(db, { custodian, royaltyReceiverFallback: ctx.chain?.custodian }, { accountId: account!.id, ...body }),
+  );
+
+  defineRoute(
+    router,
+    resaleMountPath,
+    {
+      method: "post",
+      path: "/resale/listings/:listingId/cancel",
+      summary: "Cancel your active listing",
+      tags: ["resale"],
+      auth: "account",
+      params: z.strictObject({ listingId: idString }),
+    },
+    async ({ params, account }) => cancelListing(db, { accountId: account!.id, listingId: params.listingId }),
+  );
+
+  defineRoute(
+    router,
+    resaleMountPath,
+    {
+      method: "post",
+      path: "/resale/listings/:listingId/purchases",
+      summary: "Check out a listing: reserves it for you until the checkout expires; pay through the returned EPay URL",
+      tags: ["resale"],
+      auth: "account",
+      status: 201,
+      params: z.strictObject({ listingId: idString }),
+    },
+    async ({ params, account, req }) =>
+      createPurchase(
+        db,
+        { expirySeconds: ctx.config.resale.purchaseExpirySeconds, merchant: resaleEpayMerchant(ctx.config, apiBaseUrl(req)), apiBaseUrl: apiBaseUrl(req) },
+        { buyerAccountId: account!.id, listingId: params.listingId },
+      ),
+  );
+
+  defineRoute(
+    router,
+    resaleMountPath,
+    {
+      method: "get",
+      path: "/resale/purchases/:purchaseId",
+      summary: "Your resale purchase and its state (awaiting_payment, settled, expired, refund_pending)",
+      tags: ["resale"],
+      auth: "account",
+      params: z.strictObject({ purchaseId: purchaseIdParam }),
+    },
+    async ({ params, account, req }) => {
+      const row = await queryOne<Parameters<typeof purchaseView>[0]>(
+        db,
+        sql`SELECT * FROM resale_purchases WHERE id = ${params.purchaseId} AND buyer_account_id = ${account!.id}`,
+      );
+      if (!row) throw new AppError("not_found", `You have no resale purchase ${params.purchaseId}.`);
+      return purchaseView(row, { merchant: resaleEpayMerchant(ctx.config, apiBaseUrl(req)), apiBaseUrl: apiBaseUrl(req) });
+    },
+  );
+
+  router.use("/resale/payments/epay/notify", express.urlencoded({ extended: false, limit: "16kb" }));
+  for (const method of ["get", "post"] as const) {
+    defineRoute(
+      router,
+      resaleMountPath,
+      {
+        method,
+        path: "/resale/payments/epay/notify",
+        summary: "EPay notification for resale purchases (the platform's merchant; signed, MD5 rule); answers `success`",
+        tags: ["resale", "payments"],
+        auth: "public",
+      },
+      async ({ req, res }) => {
+        const parsed = epayParams.safeParse((method === "get" ? req.query : req.body) ?? {});
+        if (!parsed.success) throw new AppError("validation_failed", "EPay parameters must be short strings.");
+        await handleResaleNotify(
+          db,
+          {
+            merchant: resaleEpayMerchant(ctx.config, apiBaseUrl(req)),
+            holderSalt: salt,
+            holdSeconds: ctx.config.resale.holdSeconds,
+            platformFeeBps: ctx.config.orders.platformFeeBps,
+            custodian,
+          },
+          parsed.data,
+        );
+        // Every recorded outcome (settled, refund path, replay) is final for the gateway.
+        res.type("text/plain").send("success");
+      },
+    );
+  }
+
+  defineRoute(
+    router,
+    resaleMountPath,
+    {
+      method: "get",
+      path: "/me/entitlements",
+      summary: "Entitlements you own (in custody or in your linked wallets), newest first; never codes",
+      tags: ["resale"],
+      auth: "account",
+      query: z.strictObject({ limit: z.coerce.number().int().min(1).max(pageSizeMax).default(Math.min(50, pageSizeMax)), cursor: idString.optional() }),
+    },
+    async ({ account, query }) => listOwnedEntitlements(db, { accountId: account!.id, custodian, beforeId: query.cursor, limit: query.limit }),
+  );
+
+  defineRoute(
+    router,
+    resaleMountPath,
+    {
+      method: "post",
+      path: "/entitlements/:entitlementId/reveal",
+      summary: "Reveal the code of an entitlement you own in custody (redemption: recorded on-chain, the token is locked)",
+      tags: ["resale"],
+      auth: "account",
+      params: z.strictObject({ entitlementId: idString }),
+    },
+    async ({ params, account }) => revealOwnedEntitlement(db, ctx.keyRing, { custodian }, { accountId: account!.id, entitlementId: params.entitlementId }),
+  );
+
+  defineRoute(
+    router,
+    resaleMountPath,
+    {
+      method: "post",
+      path: "/entitlements/:entitlementId/revoke",
+      summary: "Revoke an entitlement of your shop (merchant) or any (admin): recorded on-chain, listing pulled, resale proceeds in the window returned",
+      tags: ["resale"],
+      auth: ["merchant", "admin"],
+      params: z.strictObject({ entitlementId: idString }),
+      body: z.strictObject({ reason: z.string().trim().min(3, "must say why (at least 3 characters)").max(500) }),
+    },
+    async ({ params, body, account }) => revokeEntitlement(db, account!, { entitlementId: params.entitlementId, reason: body.reason }),
+  );
+
+  defineRoute(
+    router,
+    resaleMountPath,
+    {
+      method: "get",
+      path: "/entitlements/:entitlementId/timeline",
+      summary: "Public provenance timeline: anchored, sold, issued, each transfer, redeemed or revoked, with transaction hashes and times",
+      tags: ["resale", "chain"],
+      auth: "public",
+      params: z.strictObject({ entitlementId: idString }),
+    },
+    async ({ params }) => entitlementTimeline(db, ctx.chain, { entitlementId: params.entitlementId, limit: pageSizeMax }),
+  );
+
+  return router;
+}

@@ -1,0 +1,17 @@
+// Decrypts one entitlement's code. Callers decide who may see it (the current owner in
+// custody, or the wallet holder proven by signature) before calling; the plaintext is returned
+// to that caller only and never logged or stored.
+import { decryptSecret, keyAad } from "../../keys/envelope.ts";
+import type { MasterKeyRing } from "../../keys/masterKeys.ts";
+import { loadShopDataKey } from "../../keys/shopDataKey.ts";
+import { queryOne, sql, type Drizzle } from "../../store/database.ts";
+
+export async function readEntitlementCode(db: Drizzle, ring: MasterKeyRing, entitlementId: bigint): Promise<string> {
+  const row = await queryOne<{ shop_id: bigint; batch_id: bigint; leaf_index: number; ciphertext: Buffer }>(
+    db,
+    sql`SELECT k.shop_id, k.batch_id, k.leaf_index, k.ciphertext FROM entitlements e JOIN keys k ON k.id = e.key_id WHERE e.id = ${entitlementId}`,
+  );
+  if (!row) throw new Error(`readEntitlementCode: no entitlement ${entitlementId}`);
+  const dataKey = await loadShopDataKey(db, ring, BigInt(row.shop_id));
+  return decryptSecret(dataKey, Buffer.from(row.ciphertext), keyAad({ shopId: BigInt(row.shop_id), batchId: BigInt(row.batch_id), leafIndex: row.leaf_index }));
+}
