@@ -3,7 +3,9 @@
 // limits, two-phase payouts, resale holds, reconciliation and statements; and the same on
 // embedded PGlite.
 import { expect } from "chai";
+import { loadConfig } from "../../api/config.ts";
 import { AppError } from "../../api/errors.ts";
+import { startLedgerBackground } from "../../api/ledger/background.ts";
 import { createJournalBatcher } from "../../api/ledger/batcher.ts";
 import {
   approvePayout,
@@ -300,6 +302,29 @@ describe("ledger journal and flows (PostgreSQL server)", () => {
       ["chain_amount_mismatch", "c-2", 300n, 350n],
       ["chain_payment_not_in_ledger", null, 0n, 99n],
     ]);
+  });
+
+  it("chains new entries in the background and stops cleanly", async () => {
+    const settings = loadConfig({}).ledger;
+    const errors: unknown[] = [];
+    const background = startLedgerBackground({ db: database.db, settings: { ...settings, hashIdleIntervalMs: 20 }, onError: (error) => errors.push(error) });
+    try {
+      await postJournal(database.db, transfer("bg:1", 11n));
+      let unhashed = 1n;
+      for (let waited = 0; waited < 5_000 && unhashed > 0n; waited += 20) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        unhashed = (await queryOne<{ n: bigint }>(database.db, sql`SELECT count(*) AS n FROM ledger_unhashed`))!.n;
+      }
+      expect(unhashed).to.equal(0n);
+      const chained = await queryOne<{ seq: bigint }>(
+        database.db,
+        sql`SELECT c.seq FROM ledger_chain c JOIN ledger_transactions t ON t.id = c.tx_id WHERE t.idempotency_key = 'bg:1'`,
+      );
+      expect(chained?.seq).to.be.a("bigint");
+    } finally {
+      await background.stop();
+    }
+    expect(errors).to.deep.equal([]);
   });
 
   it("batches concurrent posts into few database transactions with one answer each", async () => {
