@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { newSandboxMerchant } from "../../api/payments/epaySandbox.ts";
 import { epaySign, formatEpayMoney } from "../../api/payments/epay.ts";
+import { stopChild } from "../lib/stopChild.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const settings = {
@@ -160,18 +161,7 @@ async function main() {
     process.stdout.write(`checkout_to_delivery_p99_ms=${percentile(latencies, 99).toFixed(1)}\n`);
     process.stdout.write(`duplicate_deliveries=${duplicates}\n`);
   } finally {
-    for (const child of children.reverse()) {
-      if (child.exitCode === null) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-          child.once("exit", () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          child.kill("SIGTERM");
-        });
-      }
-    }
+    for (const child of children.reverse()) await stopChild(child);
     await admin.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
     await admin.end();
     rmSync(dataDir, { recursive: true, force: true });

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { stopChild } from "./stopChild.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -73,11 +74,6 @@ export async function startLocalChain(options: { port?: number; readyTimeoutMs?:
     rpcUrl,
     port,
     process: child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
+    stop: () => stopChild(child),
   };
 }

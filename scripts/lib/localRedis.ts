@@ -1,6 +1,7 @@
 // Starts a private redis-server on a free port when no REDIS_URL is given (npm start).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { freePort } from "./localChain.ts";
+import { stopChild } from "./stopChild.ts";
 
 export type LocalRedis = { url: string; process: ChildProcess; stop(): Promise<void> };
 
@@ -34,11 +35,6 @@ export async function startLocalRedis(): Promise<LocalRedis> {
   return {
     url,
     process: child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
+    stop: () => stopChild(child),
   };
 }

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
+import { stopChild } from "../../scripts/lib/stopChild.ts";
 import { queryOne, sql } from "../../api/store/database.ts";
 import { notifyPath, signedNotification } from "../support/epayNotify.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant } from "../support/merchantSetup.ts";
@@ -20,13 +21,6 @@ function startWorkerProcess(platform: TestPlatform): ChildProcess {
   });
 }
 
-async function stopGracefully(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    child.once("exit", () => resolve());
-    child.kill("SIGTERM");
-  });
-}
 
 describe("worker killed mid-fulfilment", function () {
   this.timeout(300_000);
@@ -48,7 +42,7 @@ describe("worker killed mid-fulfilment", function () {
     const importer = startWorkerProcess(platform);
     children.push(importer);
     await importKeys(setup, productId, randomKeys(orderCount, "CRASH"));
-    await stopGracefully(importer);
+    await stopChild(importer);
 
     // With no worker running, every paid order waits in the fulfilment queue.
     const orders: { id: string; amountMinor: string }[] = [];
@@ -85,7 +79,7 @@ describe("worker killed mid-fulfilment", function () {
     const survivor = startWorkerProcess(platform);
     children.push(survivor);
     await waitFor("every order fulfilled", async () => (await fulfilled()) === orderCount || undefined, 120_000, 100);
-    await stopGracefully(survivor);
+    await stopChild(survivor);
 
     const check = await queryOne<Record<string, bigint>>(
       db,

@@ -107,3 +107,18 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/**
+ * Starts a platform before the suite's tests and stops it after, returning a handle whose
+ * `platform` is set once `before` has run. Suites compose further setup in their own hooks.
+ */
+export function usePlatform(options: Parameters<typeof startTestPlatform>[0] = {}): { platform: TestPlatform } {
+  const handle = {} as { platform: TestPlatform };
+  before(async () => {
+    handle.platform = await startTestPlatform(options);
+  });
+  after(async () => {
+    await handle.platform?.stopAll();
+  });
+  return handle;
+}
