@@ -196,6 +196,85 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
     await page.close();
   });
 
+  async function signIn(page: Page, login: { email: string; password: string }, next: string): Promise<void> {
+    await page.goto(`${platform.url}/login?next=${encodeURIComponent(next)}`);
+    await page.getByTestId("login-email").fill(login.email);
+    await page.getByTestId("login-password").fill(login.password);
+    await page.getByTestId("login-submit").click();
+    await page.waitForURL((url) => url.pathname === next);
+  }
+
+  async function payInSandbox(page: Page, folderName: string, shot: string): Promise<void> {
+    await page.getByTestId("sandbox-pay").waitFor();
+    await screenshot(page, folder, `${folderName}-${shot}`);
+    await page.getByTestId("sandbox-pay").click();
+  }
+
+  it("a reseller lists a sealed entitlement, another account buys it on the resale market and reveals it", async function () {
+    // The resale API is its own part (issue 5); without it mounted there is nothing to drive.
+    const openapi = await platform.http.get("/api/openapi.json");
+    if (!openapi.body?.paths?.["/api/resale/listings"]) this.skip();
+    const { page, errors } = await newPage();
+    // The reseller buys a resellable course code while signed in: it arrives sealed.
+    await signIn(page, platform.logins.reseller, "/me/orders");
+    await page.goto(`${platform.url}/shop/demo`);
+    await page.getByTestId("product-card").filter({ hasText: "TypeScript" }).click();
+    const productUrl = page.url();
+    await page.getByTestId("checkout-submit").click();
+    await payInSandbox(page, "resale", "01-reseller-pays");
+    await page.waitForURL(/\/orders\/KL[0-9A-Z]+/);
+    await page.locator('[data-testid="key-card"][data-entitlement-state="sealed"]').waitFor({ timeout: 30_000 });
+    await screenshot(page, folder, "resale-02-reseller-order-sealed");
+
+    // It lists the sealed entitlement from My keys.
+    await page.getByTestId("nav-my-keys").click();
+    const owned = page.locator('[data-testid="owned-entitlement"][data-state="sealed"]').first();
+    await owned.waitFor();
+    const entitlementId = await owned.getAttribute("data-entitlement-id");
+    await owned.getByTestId("list-price").fill("88.00");
+    await owned.getByTestId("list-submit").click();
+    await page.locator(`[data-testid="owned-entitlement"][data-entitlement-id="${entitlementId}"][data-listed="yes"]`).waitFor();
+    await screenshot(page, folder, "resale-03-reseller-listed");
+    await page.getByTestId("sign-out").click();
+
+    // Another account finds it on the product's resale market and buys it.
+    await signIn(page, platform.logins.buyer, "/me/orders");
+    await page.goto(productUrl);
+    const listing = page.getByTestId("listing").first();
+    await listing.waitFor();
+    expect(await listing.textContent()).to.contain("88.00");
+    await screenshot(page, folder, "resale-04-market");
+    await listing.getByTestId("listing-buy").click();
+    await payInSandbox(page, "resale", "05-buyer-pays");
+    await page.waitForURL(/\/resale\/purchases\//);
+    await page.locator('[data-testid="resale-purchase"][data-state="settled"]').waitFor({ timeout: 30_000 });
+    await screenshot(page, folder, "resale-06-purchase-settled");
+
+    // The buyer now holds it sealed and reveals it (the sale may still be going on-chain: retry).
+    await page.getByTestId("purchase-to-keys").click();
+    const mine = page.locator(`[data-testid="owned-entitlement"][data-entitlement-id="${entitlementId}"]`);
+    await mine.waitFor();
+    expect(await mine.getAttribute("data-state")).to.equal("sealed");
+    await mine.getByTestId("owned-reveal").click();
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      await mine.getByTestId("owned-reveal-confirm").click();
+      const outcome = await Promise.race([
+        mine.getByTestId("owned-code").waitFor({ timeout: 10_000 }).then(() => "code"),
+        mine.getByTestId("error-notice").waitFor({ timeout: 10_000 }).then(() => "error"),
+      ]);
+      if (outcome === "code") break;
+      expect(Date.now(), "reveal kept failing").to.be.lessThan(deadline);
+      await page.waitForTimeout(1000);
+    }
+    expect(await mine.getByTestId("owned-code").textContent()).to.match(/^CRS-[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$/);
+    expect(await mine.getAttribute("data-state")).to.equal("redeemed");
+    await screenshot(page, folder, "resale-07-buyer-revealed");
+    await page.getByTestId("sign-out").click();
+    expect(errors.filter((error) => !/status of 4\d\d/.test(error))).to.deep.equal([]);
+    await page.close();
+  });
+
   it("the language switch shows Chinese on the storefront and keeps the choice", async () => {
     const { page, errors } = await newPage(viewports.phone);
     await page.goto(`${platform.url}/shop/demo`);

@@ -19,6 +19,9 @@ import { NotFoundPage } from "./pages/NotFoundPage.tsx";
 const MerchantPage = lazy(() => import("./merchant/MerchantPage.tsx"));
 const AuditorPage = lazy(() => import("./auditor/AuditorPage.tsx"));
 const TxPage = lazy(() => import("./pages/TxPage.tsx"));
+const MyKeysPage = lazy(() => import("./resale/MyKeysPage.tsx"));
+const PurchasePage = lazy(() => import("./resale/PurchasePage.tsx"));
+const TimelinePage = lazy(() => import("./resale/TimelinePage.tsx"));
 
 type Route = { pattern: string; render(params: Record<string, string>): ReactNode };
 
@@ -32,6 +35,9 @@ const routes: Route[] = [
   { pattern: "/login", render: () => <LoginPage mode="login" /> },
   { pattern: "/signup", render: () => <LoginPage mode="signup" /> },
   { pattern: "/me/orders", render: () => <MyOrdersPage /> },
+  { pattern: "/me/keys", render: () => <MyKeysPage /> },
+  { pattern: "/resale/purchases/:purchaseId", render: (params) => <PurchasePage purchaseId={params.purchaseId!} /> },
+  { pattern: "/entitlements/:entitlementId", render: (params) => <TimelinePage entitlementId={params.entitlementId!} /> },
   { pattern: "/merchant", render: () => <MerchantPage tab="overview" /> },
   { pattern: "/merchant/:tab", render: (params) => <MerchantPage tab={params.tab!} /> },
   { pattern: "/audit", render: () => <AuditorPage tab="anchors" /> },
@@ -74,6 +80,7 @@ function Header() {
     { to: "/verify", label: t("nav.verify"), show: true, testId: "nav-verify" },
     { to: "/lookup", label: t("nav.lookup"), show: true, testId: "nav-lookup" },
     { to: "/me/orders", label: t("nav.myOrders"), show: Boolean(account), testId: "nav-my-orders" },
+    { to: "/me/keys", label: t("nav.myKeys"), show: Boolean(account), testId: "nav-my-keys" },
     { to: "/merchant", label: t("nav.merchant"), show: hasRole("merchant", "admin"), testId: "nav-merchant" },
     { to: "/audit", label: t("nav.audit"), show: hasRole("auditor", "admin"), testId: "nav-audit" },
   ];

@@ -138,6 +138,7 @@ export function Hash(props: { value: string | null | undefined }) {
 
 const badgeTone: Record<string, string> = {
   fulfilled: "good", confirmed: "good", included: "good", genuine: "good", redeemed: "info", active: "good", pass: "good",
+  settled: "good", cancelled: "muted", balanced: "good", unbalanced: "bad", done: "good",
   paid: "info", submitted: "info", sealed: "info", pending: "wait", awaiting_payment: "wait", queued: "wait", running: "wait", processing: "wait",
   expired: "muted", paused: "muted", skip: "muted", unknown: "muted", refunded: "muted", not_issued: "wait",
   failed: "bad", invalid: "bad", revoked: "bad", fail: "bad", refund_pending: "warn",

@@ -11,6 +11,7 @@ import { rememberOrder } from "../recentOrders.ts";
 import { Link } from "../router.tsx";
 import { useSession } from "../session.tsx";
 import { StockBadge } from "./StockBadge.tsx";
+import { ResaleMarket } from "../resale/ResaleMarket.tsx";
 
 export function ProductPage(props: { productId: string }) {
   const { t } = useI18n();
@@ -54,6 +55,7 @@ export function ProductPage(props: { productId: string }) {
         </section>
         <Checkout product={item} shop={shop.data} />
       </div>
+      {item.resaleAllowed && <ResaleMarket product={item} />}
     </div>
   );
 }
