@@ -18,7 +18,7 @@ import { AppError } from "../errors.ts";
 import { queryOne, queryRows, sql, type Drizzle } from "../store/database.ts";
 import { holdIdByReference, resolveHold, type ResolveHoldReturnType } from "./holds.ts";
 import { postJournal } from "./postJournal.ts";
-import type { AccountRef, OwnerType, AccountPurpose, PostingInput } from "./types.ts";
+import type { AccountRef, OwnerType, AccountPurpose, JournalInput, PostingInput } from "./types.ts";
 
 const basisPoints = 10_000n;
 
@@ -63,12 +63,22 @@ export type PostOrderPaymentReturnType = { transactionId: bigint; created: boole
  * Key: order:<orderId>:payment.
  */
 export async function postOrderPayment(db: Drizzle, parameters: PostOrderPaymentParameters): Promise<PostOrderPaymentReturnType> {
+  const { entry, feeMinor, shopMinor } = orderPaymentEntry(parameters);
+  const result = await postJournal(db, entry);
+  return { ...result, feeMinor, shopMinor };
+}
+
+/**
+ * The journal entry of postOrderPayment, for callers that post it inside a statement of their
+ * own (the order flow's one-statement payment, api/services/orders/acceptPayment.ts).
+ */
+export function orderPaymentEntry(parameters: PostOrderPaymentParameters): { entry: JournalInput; feeMinor: bigint; shopMinor: bigint } {
   const { orderId, shopId, amountMinor, currency, provider } = parameters;
   checkAmount("amountMinor", amountMinor);
   if (provider !== "epay" && provider !== "chain") throw new AppError("validation_failed", `Unknown payment provider ${String(provider)}.`);
   const feeMinor = (amountMinor * checkBps("platformFeeBps", parameters.platformFeeBps)) / basisPoints;
   const shopMinor = amountMinor - feeMinor;
-  const result = await postJournal(db, {
+  const entry: JournalInput = {
     idempotencyKey: `order:${orderId}:payment`,
     kind: "order_payment",
     reference: { type: "order", id: orderId },
@@ -78,8 +88,8 @@ export async function postOrderPayment(db: Drizzle, parameters: PostOrderPayment
       { account: platform("fees"), amountMinor: feeMinor, currency },
       { account: account("shop", shopId, "payable"), amountMinor: shopMinor, currency },
     ]),
-  });
-  return { ...result, feeMinor, shopMinor };
+  };
+  return { entry, feeMinor, shopMinor };
 }
 
 export type PostOrderRefundParameters = {

@@ -12,13 +12,18 @@
 //   duplicate the order was already paid by another payment: recorded, refund path.
 import { AppError } from "../../errors.ts";
 import { queryOne, sql, type Drizzle } from "../../store/database.ts";
-import { orderRecord, type OrderRecord } from "./orderRecord.ts";
+import { orderPaymentEntry } from "../../ledger/flows.ts";
+import { entryJson, validateJournalInput } from "../../ledger/postJournal.ts";
+import { pgErrorCode, pgErrorCodes } from "../../store/errors.ts";
+import { orderRecord, type OrderRecord, type OrderRow } from "./orderRecord.ts";
 import { postPaymentToLedger } from "./ledgerPostings.ts";
 
 export type PaymentOutcome = "accepted" | "replayed" | "underpaid" | "overpaid" | "late" | "duplicate";
 
 export type AcceptPaymentInput = {
   orderId: string;
+  /** The order's shop when the caller knows it already; it enables the one-statement path. */
+  shopId?: bigint;
   provider: "epay" | "chain";
   providerRef: string;
   amountMinor: bigint;
@@ -29,6 +34,74 @@ export type AcceptPaymentInput = {
 export type AcceptPaymentSettings = { platformFeeBps: number };
 
 export async function acceptPayment(
+  db: Drizzle,
+  settings: AcceptPaymentSettings,
+  input: AcceptPaymentInput,
+): Promise<{ outcome: PaymentOutcome; order: OrderRecord }> {
+  const paid = input.shopId === undefined ? undefined : await acceptExactPayment(db, settings, { ...input, shopId: input.shopId });
+  if (paid) return { outcome: "accepted", order: paid };
+  return acceptCarefully(db, settings, input);
+}
+
+/**
+ * The common case, a first payment of the exact amount for an order awaiting it, in one
+ * statement inside one transaction: the order becomes paid, the payment is recorded and its
+ * ledger entry posted, together. Anything else (a replay, a mismatch, a late or second
+ * payment, or a race with another notification) writes nothing here and takes the careful
+ * path, which locks the order and decides.
+ */
+async function acceptExactPayment(
+  db: Drizzle,
+  settings: AcceptPaymentSettings,
+  input: AcceptPaymentInput & { shopId: bigint },
+): Promise<OrderRecord | undefined> {
+  const { entry } = orderPaymentEntry({
+    orderId: input.orderId,
+    shopId: input.shopId,
+    amountMinor: input.amountMinor,
+    currency: input.currency,
+    provider: input.provider,
+    platformFeeBps: settings.platformFeeBps,
+  });
+  validateJournalInput(entry);
+  const ledgerPayload = JSON.stringify([entryJson(entry)]);
+  try {
+    return await db.transaction(async (tx) => {
+      const row = await queryOne<OrderRow & { ledger: { s: string; d: string | null }[] }>(
+        tx,
+        sql`WITH o AS (
+              UPDATE orders SET state = 'paid', paid_at = now()
+              WHERE id = ${input.orderId} AND shop_id = ${input.shopId} AND state = 'awaiting_payment'
+                AND amount_minor = ${input.amountMinor} AND currency = ${input.currency}
+                AND NOT EXISTS (SELECT 1 FROM payments WHERE provider = ${input.provider} AND provider_ref = ${input.providerRef})
+              RETURNING *
+            ),
+            recorded AS (
+              INSERT INTO payments (order_id, provider, provider_ref, amount_minor, currency, status, payload_sha256)
+              SELECT id, ${input.provider}, ${input.providerRef}, ${input.amountMinor}, ${input.currency}, 'accepted', ${input.payloadSha256 ?? null}
+              FROM o RETURNING id
+            ),
+            posted AS (SELECT ledger_post_batch(${ledgerPayload}::jsonb) AS results FROM o)
+            SELECT o.*, (SELECT results FROM posted) AS ledger FROM o WHERE (SELECT count(*) FROM recorded) = 1`,
+      );
+      if (!row) return undefined;
+      const result = row.ledger[0];
+      if (result?.s !== "created" && result?.s !== "exists") {
+        // Rolls the whole statement back: the careful path will post through postJournal and
+        // surface the ledger's own error.
+        throw new LedgerRefused(result?.d ?? result?.s ?? "no result");
+      }
+      return orderRecord(row);
+    });
+  } catch (error) {
+    if (error instanceof LedgerRefused || pgErrorCode(error) === pgErrorCodes.uniqueViolation) return undefined;
+    throw error;
+  }
+}
+
+class LedgerRefused extends Error {}
+
+async function acceptCarefully(
   db: Drizzle,
   settings: AcceptPaymentSettings,
   input: AcceptPaymentInput,

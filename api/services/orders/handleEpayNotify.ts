@@ -41,6 +41,7 @@ export async function handleEpayNotify(
   const payloadSha256 = createHash("sha256").update(JSON.stringify(Object.entries(params).sort())).digest();
   const { outcome } = await acceptPayment(db, settings, {
     orderId,
+    shopId,
     provider: "epay",
     providerRef: tradeNo,
     amountMinor,
