@@ -6,9 +6,9 @@ import { expect } from "chai";
 import { entitlementTokenAbi } from "../../api/chain/abis.ts";
 import { queryOne, queryRows, sql } from "../../api/store/database.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
-import { startTestPlatform, waitFor, type TestPlatform } from "../support/platform.ts";
+import { waitFor, type TestPlatform } from "../support/platform.ts";
 import {
-  balance, buyFromShop, ledgerImbalance, payThroughSandbox, resaleNotifyPath, signUp, waitIssued, waitRows, type Person,
+  balance, buyFromShop, startResalePlatform, ledgerImbalance, payThroughSandbox, resaleNotifyPath, signUp, waitIssued, waitRows, type Person,
 } from "./support.ts";
 
 describe("resale market (custodial accounts)", function () {
@@ -22,7 +22,7 @@ describe("resale market (custodial accounts)", function () {
   let buyerC: Person;
 
   before(async () => {
-    platform = await startTestPlatform();
+    platform = await startResalePlatform();
     setup = await setupMerchant(platform);
     productId = await createProduct(setup, { name: "Resellable card", priceMinor: "1000", resaleAllowed: true, royaltyBps: 1000 });
     keys = randomKeys(12, "RSL");

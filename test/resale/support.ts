@@ -3,11 +3,52 @@
 // and waiting for chain rows.
 import { randomBytes } from "node:crypto";
 import { expect } from "chai";
+import { createPublicClient, createWalletClient, http, type Hex } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { deployPlatform } from "../../api/chain/deploy.ts";
+import { localChainAccounts } from "../../scripts/lib/localChain.ts";
+import { startChain } from "../support/chain.ts";
 import { sandboxMerchantKey } from "../../api/payments/epaySandbox.ts";
 import { queryOne, queryRows, sql } from "../../api/store/database.ts";
 import { notifyPath, signedNotification } from "../support/epayNotify.ts";
 import type { MerchantSetup } from "../support/merchantSetup.ts";
-import { waitFor, type HttpClient, type TestPlatform } from "../support/platform.ts";
+import { startTestPlatform, waitFor, type HttpClient, type TestPlatform } from "../support/platform.ts";
+
+/**
+ * The whole platform on its own chain. The chain is started on a random free port and deployed
+ * to here: startPlatform's own chain prefers port 8545, and two suites starting at the same
+ * moment on this shared machine both find it free and end up sharing one node (nonce errors).
+ */
+export async function startResalePlatform(): Promise<TestPlatform> {
+  const chain = await startChain();
+  try {
+    const account = privateKeyToAccount(localChainAccounts.deployer as Hex);
+    const transport = http(chain.rpcUrl);
+    const publicClient = createPublicClient({ transport });
+    const chainId = await publicClient.getChainId();
+    const definition = { id: chainId, name: "local", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [chain.rpcUrl] } } };
+    const walletClient = createWalletClient({ account, chain: definition, transport });
+    const addresses = await deployPlatform(walletClient as never, createPublicClient({ chain: definition, transport }) as never, {
+      admin: account.address, operator: account.address, issuer: account.address, custodian: account.address, treasury: account.address, ledgerAnchorer: account.address,
+    });
+    const platform = await startTestPlatform({
+      env: {
+        CHAIN_RPC_URL: chain.rpcUrl,
+        CHAIN_OPERATOR_KEY: localChainAccounts.deployer,
+        REGISTRY_ADDRESS: addresses.registry,
+        ENTITLEMENT_ADDRESS: addresses.entitlement,
+        PAYMENT_ADDRESS: addresses.payment,
+        STABLECOIN_ADDRESS: addresses.stablecoin,
+        LEDGER_ANCHOR_ADDRESS: addresses.ledgerAnchor,
+        DEPLOYMENT_BLOCK: String(addresses.deploymentBlock),
+      },
+    });
+    return { ...platform, rpcUrl: chain.rpcUrl, stopAll: async () => { await platform.stopAll(); await chain.stop(); } };
+  } catch (error) {
+    await chain.stop();
+    throw error;
+  }
+}
 
 export type Person = { client: HttpClient; accountId: bigint; email: string };
 
