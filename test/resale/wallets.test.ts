@@ -12,6 +12,10 @@ import { entitlementTokenAbi } from "../../api/chain/abis.ts";
 import { revealDomain, revealTypes } from "../../api/services/wallets/revealTypedData.ts";
 import { queryOne, sql } from "../../api/store/database.ts";
 import { localChainAccounts } from "../../scripts/lib/localChain.ts";
+import { loadArtifact } from "../../api/chain/contracts.ts";
+import { loadConfig } from "../../api/config.ts";
+import { createLogger } from "../../api/logger.ts";
+import { startIndexer } from "../../indexer/startIndexer.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
 import type { TestPlatform } from "../support/platform.ts";
 import { buyFromShop, signUp, startResalePlatform, waitIssued, waitRows, type Person } from "./support.ts";
@@ -23,6 +27,7 @@ describe("self-custody: wallets, withdrawals, wallet reveals, deposits", functio
   let productId: string;
   let keys: string[];
   let owner: Person;
+  let walletRevealed: { entitlementId: string; kinds: string[]; hashes: (string | null)[] } | undefined;
   const holders = {
     first: privateKeyToAccount(localChainAccounts.buyer as Hex),
     second: privateKeyToAccount(localChainAccounts.wallet2 as Hex),
@@ -153,6 +158,7 @@ describe("self-custody: wallets, withdrawals, wallet reveals, deposits", functio
     }
     expect(steps.at(-1)!.transactionHash).to.equal(redeemed[0]!.redeem_tx);
     expect(steps[5]!.details.to).to.equal(holders.last.address.toLowerCase());
+    walletRevealed = { entitlementId, kinds: steps.map((step) => step.kind), hashes: steps.map((step) => step.transactionHash) };
   });
 
   it("deposits a token back into custody and credits the account linked to the sending wallet", async () => {
@@ -172,5 +178,29 @@ describe("self-custody: wallets, withdrawals, wallet reveals, deposits", functio
     expect(listing.status, listing.text).to.equal(201);
     const kinds = (await platform.http.get(`/api/entitlements/${entitlementId}/timeline`)).body.steps.map((step: { kind: string }) => step.kind);
     expect(kinds).to.deep.equal(["anchored", "sold", "issued", "withdrawn", "deposited"]);
+  });
+
+  it("builds the same timeline from the indexer's tables once the indexer has followed the chain", async () => {
+    expect(walletRevealed, "the wallet reveal test ran first").not.to.equal(undefined);
+    const config = loadConfig({ ...platform.env, INDEXER_FINALITY_DEPTH: "0", CUSTODIAN_ADDRESS: chain().custodian!, LOG_LEVEL: "silent" });
+    const controller = new AbortController();
+    const sources = [
+      { role: "registry" as const, address: chain().addresses.registry, abi: loadArtifact("KeyRegistry").abi },
+      { role: "entitlement" as const, address: chain().addresses.entitlement, abi: loadArtifact("EntitlementToken").abi },
+    ];
+    const running = startIndexer({ config, logger: createLogger({ level: "silent", name: "indexer-test" }), sources, signal: controller.signal });
+    try {
+      const head = await chain().publicClient.getBlockNumber();
+      await waitRows(platform, "indexer caught up", sql`SELECT block_number FROM indexer_checkpoints WHERE chain_id = ${Number(chain().chainId)}`, (rows: { block_number: bigint }[]) => rows.length === 1 && BigInt(rows[0]!.block_number) >= head);
+    } finally {
+      controller.abort();
+      await running;
+    }
+    const timeline = await platform.http.get(`/api/entitlements/${walletRevealed!.entitlementId}/timeline`);
+    expect(timeline.status, timeline.text).to.equal(200);
+    const steps = timeline.body.steps as { kind: string; transactionHash: string | null; details: Record<string, unknown> }[];
+    expect(steps.map((step) => step.kind)).to.deep.equal(walletRevealed!.kinds);
+    expect(steps.map((step) => step.transactionHash)).to.deep.equal(walletRevealed!.hashes);
+    expect(steps.find((step) => step.kind === "issued")!.details.final).to.equal(true);
   });
 });

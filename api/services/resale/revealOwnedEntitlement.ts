@@ -8,6 +8,7 @@ import { AppError } from "../../errors.ts";
 import type { MasterKeyRing } from "../../keys/masterKeys.ts";
 import { queryOne, sql, type Drizzle } from "../../store/database.ts";
 import { inCustody } from "./custody.ts";
+import { lockActiveListing } from "./lockActiveListing.ts";
 import { readEntitlementCode } from "./readEntitlementCode.ts";
 
 export type RevealedEntitlement = { entitlementId: string; state: "redeemed"; code: string; tokenId: string | null };
@@ -19,6 +20,7 @@ export async function revealOwnedEntitlement(
   parameters: { accountId: bigint; entitlementId: bigint },
 ): Promise<RevealedEntitlement> {
   const tokenId = await db.transaction(async (tx) => {
+    await lockActiveListing(tx, parameters.entitlementId);
     const entitlement = await queryOne<{ state: string; owner_account_id: bigint | null; in_custody: boolean; token_id: string | null; transfer_pending: boolean }>(
       tx,
       sql`SELECT e.state, e.owner_account_id, ${inCustody(settings.custodian)} AS in_custody, e.token_id::text AS token_id,

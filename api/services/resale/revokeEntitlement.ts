@@ -11,11 +11,13 @@ import type { AuthenticatedAccount } from "../../http/auth.ts";
 import { chargebackResale } from "../../ledger/flows.ts";
 import { queryOne, sql, type Drizzle } from "../../store/database.ts";
 import { recordAudit } from "../audit.ts";
+import { lockActiveListing } from "./lockActiveListing.ts";
 
 export type RevocationResult = { entitlementId: string; state: "revoked"; listingPulled: boolean; heldProceedsReturned: boolean };
 
 export async function revokeEntitlement(db: Drizzle, actor: AuthenticatedAccount, parameters: { entitlementId: bigint; reason: string }): Promise<RevocationResult> {
   return db.transaction(async (tx) => {
+    const activeListing = await lockActiveListing(tx, parameters.entitlementId);
     const entitlement = await queryOne<{ state: string; shop_owner: bigint }>(
       tx,
       sql`SELECT e.state, s.owner_account_id AS shop_owner FROM entitlements e JOIN shops s ON s.id = e.shop_id
@@ -24,7 +26,6 @@ export async function revokeEntitlement(db: Drizzle, actor: AuthenticatedAccount
     const allowed = entitlement && (actor.roles.includes("admin") || (actor.roles.includes("merchant") && BigInt(entitlement.shop_owner) === actor.id));
     if (!allowed) throw new AppError("not_found", `No entitlement ${parameters.entitlementId} of your shop.`);
     if (entitlement.state === "revoked") throw new AppError("invalid_state", `Entitlement ${parameters.entitlementId} is already revoked.`);
-    const listing = await queryOne<{ id: bigint }>(tx, sql`SELECT id FROM resale_listings WHERE entitlement_id = ${parameters.entitlementId} AND state = 'active'`);
     await tx.execute(
       sql`UPDATE entitlements SET state = 'revoked',
             redeem_state = CASE WHEN redeem_state = 'pending' THEN NULL ELSE redeem_state END
@@ -49,8 +50,8 @@ export async function revokeEntitlement(db: Drizzle, actor: AuthenticatedAccount
       accountId: actor.id,
       action: "entitlement.revoke",
       subject: `entitlement:${parameters.entitlementId}`,
-      details: { reasonHash, listingPulled: listing !== undefined, chargebackListingId: heldSale?.listing_id ?? null },
+      details: { reasonHash, listingPulled: activeListing !== undefined, chargebackListingId: heldSale?.listing_id ?? null },
     });
-    return { entitlementId: String(parameters.entitlementId), state: "revoked" as const, listingPulled: listing !== undefined, heldProceedsReturned: heldSale !== undefined };
+    return { entitlementId: String(parameters.entitlementId), state: "revoked" as const, listingPulled: activeListing !== undefined, heldProceedsReturned: heldSale !== undefined };
   });
 }

@@ -7,6 +7,7 @@ import { AppError } from "../../errors.ts";
 import { queryOne, sql, type Drizzle } from "../../store/database.ts";
 import { recordAudit } from "../audit.ts";
 import { inCustody } from "../resale/custody.ts";
+import { lockActiveListing } from "../resale/lockActiveListing.ts";
 
 export async function requestWithdrawal(
   db: Drizzle,
@@ -17,6 +18,7 @@ export async function requestWithdrawal(
   return db.transaction(async (tx) => {
     const link = await queryOne<{ account_id: bigint }>(tx, sql`SELECT account_id FROM wallet_links WHERE address = ${wallet}`);
     if (!link || BigInt(link.account_id) !== parameters.accountId) throw new AppError("forbidden", "Link this wallet to your account (Sign-In With Ethereum) before withdrawing to it.");
+    await lockActiveListing(tx, parameters.entitlementId);
     const entitlement = await queryOne<{ state: string; owner_account_id: bigint | null; in_custody: boolean; issued: boolean; transfer_pending: boolean }>(
       tx,
       sql`SELECT e.state, e.owner_account_id, ${inCustody(settings.custodian)} AS in_custody,
