@@ -230,4 +230,32 @@ describe("resale market (custodial accounts)", function () {
     const last = timeline.body.steps.at(-1);
     expect(last).to.include({ kind: "revoked", transactionHash: revocation[0]!.tx_hash });
   });
+
+  it("revealing through the order page pulls the listing; bad listing input writes nothing", async () => {
+    const { orderId, entitlementId } = await buyFromShop(platform, setup, seller, productId);
+    const count = async () => (await queryOne<{ n: number }>(db(), sql`SELECT count(*)::int AS n FROM resale_listings`))!.n;
+    const before = await count();
+    for (const body of [
+      { entitlementId, priceMinor: "0", currency: "CNY" },
+      { entitlementId, priceMinor: "-5", currency: "CNY" },
+      { entitlementId, priceMinor: "100", currency: "cny" },
+      { entitlementId: "abc", priceMinor: "100", currency: "CNY" },
+      { entitlementId, priceMinor: "100", currency: "CNY", sellerAccountId: "1" },
+    ]) {
+      const response = await seller.client.post("/api/resale/listings", body);
+      expect(response.status, JSON.stringify(body)).to.equal(400);
+    }
+    expect((await platform.http.post("/api/resale/listings", { entitlementId, priceMinor: "100", currency: "CNY" })).status).to.equal(401);
+    expect(await count()).to.equal(before);
+
+    const listing = await seller.client.post("/api/resale/listings", { entitlementId, priceMinor: "1100", currency: "CNY" });
+    expect(listing.status, listing.text).to.equal(201);
+    const revealed = await seller.client.post(`/api/orders/${orderId}/reveal`, {});
+    expect(keys).to.include(revealed.body.items[0].code);
+    const pulled = await queryOne<{ state: string; closed_reason: string }>(db(), sql`SELECT state, closed_reason FROM resale_listings WHERE id = ${listing.body.id}`);
+    expect(pulled).to.deep.equal({ state: "pulled", closed_reason: "revealed" });
+    const purchase = await buyerB.client.post(`/api/resale/listings/${listing.body.id}/purchases`);
+    expect(purchase.status).to.equal(409);
+    expect(purchase.body.code).to.equal("invalid_state");
+  });
 });
