@@ -192,6 +192,8 @@ describe("ledger tamper evidence: chain, anchors, proofs and keyledger audit led
     expect(audit.code, audit.stderr).to.equal(1);
     expect(audit.stdout).to.contain(`FIRST BROKEN ENTRY: seq 17 (journal transaction ${target!.tx_id})`);
     expect(audit.stdout).to.match(/anchor: anchor size 25: on-chain root/);
+    // The materialised balances no longer equal the changed postings either.
+    expect(audit.stdout).to.contain("invariant:balanceMismatches");
     expect(audit.stdout).to.contain("ledger audit: BROKEN");
   });
 });

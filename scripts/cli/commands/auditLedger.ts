@@ -1,5 +1,6 @@
 // keyledger audit ledger: checks the journal's hash chain, that every root anchored on-chain
-// matches the entries, and the consistency between anchors. Exits 0 when everything holds,
+// matches the entries, and the consistency between anchors; from a database also the books'
+// invariants (balances equal postings, no floor below zero, holds resolved at most once). Exits 0 when everything holds,
 // 1 on any break (naming the first broken entry), 2 on a usage or connection error.
 //
 //   keyledger audit ledger --database-url URL [--rpc URL --anchor-address 0x..] [--json]
@@ -12,7 +13,8 @@ import { readFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { createPublicClient, http, type Hex, type PublicClient } from "viem";
 import { readLedgerAnchoredEvents } from "../../../api/ledger/anchorEvents.ts";
-import { auditJournal, type AuditReport, type OnChainAnchor } from "../../../api/ledger/auditJournal.ts";
+import { auditJournal, type AuditFinding, type AuditReport, type OnChainAnchor } from "../../../api/ledger/auditJournal.ts";
+import { checkLedgerInvariants, type LedgerInvariantFindings } from "../../../api/ledger/invariants.ts";
 import { exportJournal, journalExportFormat, type JournalExport } from "../../../api/ledger/journalExport.ts";
 import { openDatabase } from "../../../api/store/database.ts";
 
@@ -30,18 +32,30 @@ function withoutCredentials(url: string): string {
   }
 }
 
-async function loadJournal(databaseUrl: string | undefined, exportPath: string | undefined): Promise<JournalExport> {
+type Loaded = { journal: JournalExport; invariants?: LedgerInvariantFindings };
+
+async function loadJournal(databaseUrl: string | undefined, exportPath: string | undefined): Promise<Loaded> {
   if (exportPath) {
     const parsed = JSON.parse(await readFile(exportPath, "utf8")) as JournalExport;
     if (parsed.format !== journalExportFormat) throw new Error(`${exportPath} is not a ${journalExportFormat} export.`);
-    return parsed;
+    return { journal: parsed };
   }
   const database = await openDatabase({ url: databaseUrl!, poolSizeMax: 2, applicationName: "keyledger-audit" });
   try {
-    return await exportJournal(database.db);
+    // With the database at hand, the books are checked too: balances against postings, floors,
+    // holds resolved at most once.
+    return { journal: await exportJournal(database.db), invariants: await checkLedgerInvariants(database.db) };
   } finally {
     await database.close();
   }
+}
+
+function invariantFindings(invariants: LedgerInvariantFindings | undefined): AuditFinding[] {
+  if (!invariants) return [];
+  const json = (value: unknown) => JSON.stringify(value, (_key, item) => (typeof item === "bigint" ? item.toString() : item));
+  return Object.entries(invariants).flatMap(([check, rows]) =>
+    (rows as unknown[]).map((row) => ({ check: `invariant:${check}`, message: json(row) })),
+  );
 }
 
 async function readOnChainAnchors(rpcUrl: string, address: Hex, fromBlock: bigint): Promise<OnChainAnchor[]> {
@@ -59,8 +73,8 @@ function printReport(report: AuditReport): void {
     lines.push(`FIRST BROKEN ENTRY: seq ${broken.seq} (journal transaction ${broken.transactionId}): ${broken.problem}`);
   }
   for (const finding of report.findings) {
-    const where = finding.seq ? `seq ${finding.seq} (transaction ${finding.transactionId})` : finding.size ? `anchor size ${finding.size}` : finding.check;
-    lines.push(`  ${finding.check}: ${where}: ${finding.message}`);
+    const where = finding.seq ? `seq ${finding.seq} (transaction ${finding.transactionId}): ` : finding.size ? `anchor size ${finding.size}: ` : "";
+    lines.push(`  ${finding.check}: ${where}${finding.message}`);
   }
   lines.push(report.ok ? "ledger audit: OK" : "ledger audit: BROKEN");
   process.stdout.write(`${lines.join("\n")}\n`);
@@ -103,10 +117,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write("--anchor-address must be a 20-byte hex address (0x + 40 hex characters).\n");
     return 2;
   }
-  let journal: JournalExport;
+  let loaded: Loaded;
   let onChain: OnChainAnchor[] | undefined;
   try {
-    journal = await loadJournal(databaseUrl, flags.export);
+    loaded = await loadJournal(databaseUrl, flags.export);
+    const journal = loaded.journal;
     if (flags["write-export"]) {
       await writeFile(flags["write-export"], `${JSON.stringify(journal, null, 1)}\n`);
       process.stdout.write(`wrote ${journal.entries.length} entries and ${journal.anchors.length} anchors to ${flags["write-export"]}\n`);
@@ -118,7 +133,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`Could not read the journal or the anchors (${source}): ${(error as Error).message}\n`);
     return 2;
   }
-  const report = auditJournal(journal, onChain);
+  const audited = auditJournal(loaded.journal, onChain);
+  const extra = invariantFindings(loaded.invariants);
+  const report: AuditReport = { ...audited, ok: audited.ok && extra.length === 0, findings: [...audited.findings, ...extra] };
   if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
   else printReport(report);
   return report.ok ? 0 : 1;
