@@ -6,6 +6,7 @@ import { requireSetting } from "./config.ts";
 import type { AppContext } from "./context.ts";
 import { createChainContext, type ChainContext } from "./chain/chainContext.ts";
 import { createQueues } from "./jobs/queues.ts";
+import { createOrderEvents } from "./services/orders/orderEvents.ts";
 import { loadMasterKeyRing } from "./keys/masterKeys.ts";
 import type { Logger } from "./logger.ts";
 import { openDatabase } from "./store/database.ts";
@@ -20,8 +21,9 @@ export async function bootstrapContext(config: Config, logger: Logger, options: 
   );
   if (options.migrate) await migrate(database);
   const queues = createQueues(redisUrl, config.redis.prefix);
+  const orderEvents = await createOrderEvents(queues.connection, config.redis.prefix);
   const chain = await connectChain(config, logger);
-  return { config, database, logger, queues, chain, keyRing };
+  return { config, database, logger, queues, chain, keyRing, orderEvents };
 }
 
 async function connectChain(config: Config, logger: Logger): Promise<ChainContext | undefined> {
@@ -46,6 +48,7 @@ async function connectChain(config: Config, logger: Logger): Promise<ChainContex
 }
 
 export async function closeContext(ctx: AppContext): Promise<void> {
+  await ctx.orderEvents.close();
   await ctx.queues.close();
   await ctx.database.close();
 }

@@ -7,6 +7,7 @@ import type { Database } from "./store/database.ts";
 import type { Queues } from "./jobs/queues.ts";
 import type { ChainContext } from "./chain/chainContext.ts";
 import type { MasterKeyRing } from "./keys/masterKeys.ts";
+import type { OrderEvents } from "./services/orders/orderEvents.ts";
 
 export type AppContext = {
   config: Config;
@@ -16,4 +17,6 @@ export type AppContext = {
   /** Undefined when no chain is configured: anchoring and issuance wait, sales of anchored keys go on. */
   chain: ChainContext | undefined;
   keyRing: MasterKeyRing;
+  /** Order state changes over Redis pub/sub (order pages wait on them). */
+  orderEvents: OrderEvents;
 };

@@ -98,6 +98,25 @@ describe("accounts, order access, manual delivery and expiry", function () {
     expect(merchantView.body.items[0].code).to.equal(null);
   });
 
+  it("an order page can wait for delivery in one request (long poll) and is woken by the payment", async () => {
+    const productId = await createProduct(setup, { name: "Long poll" });
+    await importKeys(setup, productId, randomKeys(1, "LPL"));
+    const checkout = await platform.http.post("/api/orders", { productId, quantity: 1, contact: "wait@example.com", queryPassword: "pass-1234" });
+    const orderPath = `/api/orders/${checkout.body.order.id}?token=${checkout.body.accessToken}`;
+    const started = Date.now();
+    const waiting = platform.http.get(`${orderPath}&waitSeconds=20`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await platform.http.get(notifyPath(setup.shopId, signedNotification(setup.sandbox, checkout.body.order, "T-WAIT-1")));
+    const woken = await waiting;
+    expect(Date.now() - started).to.be.lessThan(10_000);
+    expect(["paid", "fulfilled"]).to.include(woken.body.state);
+    const delivered = await platform.http.get(`${orderPath}&waitSeconds=20`);
+    expect(delivered.body.state).to.equal("fulfilled");
+    expect(delivered.body.items).to.have.length(1);
+    const bad = await platform.http.get(`${orderPath}&waitSeconds=99`);
+    expect(bad.status).to.equal(400);
+  });
+
   it("manual delivery: the paid order waits in the merchant's queue; the delivery reaches the buyer", async () => {
     const productId = await createProduct(setup, { name: "Hand delivered", category: "service_voucher", deliveryMode: "manual", manualStock: 2 });
     const checkout = await platform.http.post("/api/orders", { productId, quantity: 1, contact: "hand@example.com", queryPassword: "pass-1234" });

@@ -148,6 +148,7 @@ export function merchantRouter(ctx: AppContext): Router {
       if (!order) throw new AppError("not_found", `No order ${params.orderId}.`);
       await assertShopManager(db, order.shopId, account!);
       await deliverManualOrder(db, ctx.keyRing, { orderId: order.id, shopId: order.shopId, content: body.content, accountId: account!.id });
+      await ctx.orderEvents.publish(order.id);
       return { id: order.id, state: "fulfilled" };
     },
   );

@@ -20,6 +20,9 @@ import { email, idString } from "../schemas.ts";
 
 export const ordersMountPath = "/api";
 
+/** The longest an order page may wait in one request (below common proxy timeouts of 30 s). */
+const orderWaitSecondsMax = 25;
+
 const orderIdParam = z.string().regex(/^KL[0-9A-Z]{8,24}$/, "must be an order number such as KL1H2J3K4M5N6P7Q8");
 
 export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: string }): Router {
@@ -128,10 +131,19 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       tags: ["orders"],
       auth: "public",
       params: z.strictObject({ orderId: orderIdParam }),
-      query: z.strictObject({ token: z.string().max(100).optional() }),
+      query: z.strictObject({
+        token: z.string().max(100).optional(),
+        // Long poll: while the order awaits payment or delivery, answer when it changes or
+        // after this many seconds, whichever comes first.
+        waitSeconds: z.coerce.number().int().min(0).max(orderWaitSecondsMax).default(0),
+      }),
     },
     async ({ params, query, req }) => {
-      const { order, viewer } = await loadOrderFor(db, pepper, params.orderId, { account: req.account, accessToken: query.token ?? tokenHeader(req) });
+      const access = { account: req.account, accessToken: query.token ?? tokenHeader(req) };
+      let { order, viewer } = await loadOrderFor(db, pepper, params.orderId, access);
+      if (query.waitSeconds > 0 && (order.state === "awaiting_payment" || order.state === "paid")) {
+        order = await waitForChange(order, query.waitSeconds * 1000, req);
+      }
       const view = await viewOf(order);
       // Only the buyer sees codes; the merchant and staff see the order without them.
       if (viewer !== "buyer") view.items = view.items.map((item) => ({ ...item, code: null }));
@@ -139,6 +151,20 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       return view;
     },
   );
+
+  async function waitForChange(order: OrderRecord, timeoutMs: number, req: Request): Promise<OrderRecord> {
+    const waiter = ctx.orderEvents.wait(order.id, timeoutMs);
+    if (!waiter) return order;
+    req.once("close", waiter.cancel);
+    // Read again after subscribing: a change that landed in between must not be waited for.
+    const current = (await getOrderRecord(db, order.id))!;
+    if (current.state !== order.state) {
+      waiter.cancel();
+      return current;
+    }
+    await waiter.changed;
+    return (await getOrderRecord(db, order.id))!;
+  }
 
   defineRoute(
     router,

@@ -35,7 +35,10 @@ export function paymentsRouter(ctx: AppContext): Router {
           return;
         }
         const result = await handleEpayNotify(ctx.database.db, ctx.keyRing, { platformFeeBps: ctx.config.orders.platformFeeBps }, params.shopId, parsed.data);
-        if (result.outcome === "accepted") await enqueueFulfilment(ctx.queues, result.orderId);
+        if (result.outcome === "accepted") {
+          await enqueueFulfilment(ctx.queues, result.orderId);
+          await ctx.orderEvents.publish(result.orderId);
+        }
         // EPay retries until it reads exactly "success"; every recorded outcome (including a
         // replay and a late or duplicate payment, which take the refund path) is final for it.
         res.type("text/plain").send("success");

@@ -1,0 +1,74 @@
+// Order state changes fan out over Redis pub/sub so a buyer's order page can wait for its
+// delivery in one request (long poll) instead of asking again every few milliseconds. The
+// worker publishes after fulfilment commits; every API process subscribes once and wakes the
+// requests waiting for that order. Waiting is bounded in time and in number of waiters.
+import type { Redis } from "ioredis";
+
+export type OrderEvents = {
+  publish(orderId: string): Promise<void>;
+  /** Resolves when the order changes or after timeoutMs; false when too many are waiting. */
+  wait(orderId: string, timeoutMs: number): { changed: Promise<boolean>; cancel(): void } | undefined;
+  close(): Promise<void>;
+};
+
+export const orderWaitersMax = 10_000;
+
+export function orderEventsChannel(prefix: string): string {
+  return `${prefix}:order-events`;
+}
+
+export async function createOrderEvents(connection: Redis, prefix: string): Promise<OrderEvents> {
+  const channel = orderEventsChannel(prefix);
+  const subscriber = connection.duplicate();
+  const waiters = new Map<string, Set<(changed: boolean) => void>>();
+  let waiting = 0;
+  subscriber.on("message", (_channel: string, orderId: string) => {
+    const set = waiters.get(orderId);
+    if (!set) return;
+    waiters.delete(orderId);
+    for (const wake of set) wake(true);
+  });
+  await subscriber.subscribe(channel);
+  return {
+    async publish(orderId) {
+      await connection.publish(channel, orderId);
+    },
+    wait(orderId, timeoutMs) {
+      if (waiting >= orderWaitersMax) return undefined;
+      let wake!: (changed: boolean) => void;
+      let timer: NodeJS.Timeout;
+      const changed = new Promise<boolean>((resolve) => {
+        wake = (value) => {
+          clearTimeout(timer);
+          waiting -= 1;
+          resolve(value);
+        };
+      });
+      waiting += 1;
+      const set = waiters.get(orderId) ?? new Set();
+      set.add(wake);
+      waiters.set(orderId, set);
+      const remove = () => {
+        set.delete(wake);
+        if (set.size === 0 && waiters.get(orderId) === set) waiters.delete(orderId);
+      };
+      timer = setTimeout(() => {
+        remove();
+        wake(false);
+      }, timeoutMs);
+      return {
+        changed,
+        cancel() {
+          if (!set.has(wake)) return;
+          remove();
+          wake(false);
+        },
+      };
+    },
+    async close() {
+      for (const set of waiters.values()) for (const wake of set) wake(false);
+      waiters.clear();
+      subscriber.disconnect();
+    },
+  };
+}
