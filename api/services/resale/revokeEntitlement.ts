@@ -33,7 +33,12 @@ export async function revokeEntitlement(db: Drizzle, actor: AuthenticatedAccount
     );
     // Queued resale records can no longer be sent: the contract refuses revoked tokens.
     await tx.execute(sql`UPDATE custodial_transfers SET state = 'skipped' WHERE entitlement_id = ${parameters.entitlementId} AND state = 'pending'`);
-    await tx.execute(sql`UPDATE wallet_movements SET state = 'failed' WHERE entitlement_id = ${parameters.entitlementId} AND state = 'pending'`);
+    // A withdrawal not yet sent never happens: the token stays with the custodian.
+    const cancelled = await queryOne<{ id: bigint }>(
+      tx,
+      sql`UPDATE wallet_movements SET state = 'failed' WHERE entitlement_id = ${parameters.entitlementId} AND state = 'pending' AND direction = 'withdrawal' RETURNING id`,
+    );
+    if (cancelled) await tx.execute(sql`UPDATE entitlements SET owner_wallet = NULL WHERE id = ${parameters.entitlementId}`);
     const reasonHash = keccak256(toBytes(parameters.reason));
     await tx.execute(
       sql`INSERT INTO entitlement_revocations (entitlement_id, actor_account_id, reason, reason_hash)
