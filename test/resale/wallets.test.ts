@@ -182,7 +182,17 @@ describe("self-custody: wallets, withdrawals, wallet reveals, deposits", functio
 
   it("builds the same timeline from the indexer's tables once the indexer has followed the chain", async () => {
     expect(walletRevealed, "the wallet reveal test ran first").not.to.equal(undefined);
-    const config = loadConfig({ ...platform.env, INDEXER_FINALITY_DEPTH: "0", CUSTODIAN_ADDRESS: chain().custodian!, LOG_LEVEL: "silent" });
+    // A revealed purchase never withdrawn, and a listing of a deposited token: the indexer's
+    // projection of their transfers into custody must change neither.
+    const kept = await buyFromShop(platform, setup, owner, productId);
+    await waitIssued(platform, kept.entitlementId);
+    const code = (await owner.client.post(`/api/orders/${kept.orderId}/reveal`, {})).body.items[0].code;
+    expect(keys).to.include(code);
+    const listed = (await owner.client.get("/api/me/entitlements")).body.items.filter((item: { listingId: string | null }) => item.listingId !== null);
+    expect(listed).to.have.length(1);
+    // The default deployment: CUSTODIAN_ADDRESS unset, so the indexer records the custodian's
+    // address as the wallet of tokens in custody.
+    const config = loadConfig({ ...platform.env, INDEXER_FINALITY_DEPTH: "0", LOG_LEVEL: "silent" });
     const controller = new AbortController();
     const sources = [
       { role: "registry" as const, address: chain().addresses.registry, abi: loadArtifact("KeyRegistry").abi },
@@ -202,5 +212,12 @@ describe("self-custody: wallets, withdrawals, wallet reveals, deposits", functio
     expect(steps.map((step) => step.kind)).to.deep.equal(walletRevealed!.kinds);
     expect(steps.map((step) => step.transactionHash)).to.deep.equal(walletRevealed!.hashes);
     expect(steps.find((step) => step.kind === "issued")!.details.final).to.equal(true);
+
+    const projected = await queryOne<{ owner_wallet: string | null }>(platform.ctx.database.db, sql`SELECT owner_wallet FROM entitlements WHERE id = ${kept.entitlementId}`);
+    expect(projected!.owner_wallet, "the indexer projected the mint to the custodian").to.equal(chain().custodian!.toLowerCase());
+    expect((await owner.client.get(`/api/orders/${kept.orderId}`)).body.items[0].code).to.equal(code);
+    const stillListed = (await owner.client.get("/api/me/entitlements")).body.items.filter((item: { listingId: string | null }) => item.listingId !== null);
+    const summary = (items: { id: string; listingId: string; inCustody: boolean }[]) => items.map(({ id, listingId, inCustody }) => ({ id, listingId, inCustody }));
+    expect(summary(stillListed)).to.deep.equal(summary(listed));
   });
 });

@@ -33,11 +33,13 @@ export async function requestWithdrawal(
     if (!entitlement.issued || entitlement.transfer_pending) {
       throw new AppError("invalid_state", "The token is still being issued or its last resale recorded on-chain; try again in a few seconds.", { retryable: true });
     }
-    await tx.execute(sql`UPDATE entitlements SET owner_wallet = ${wallet} WHERE id = ${parameters.entitlementId}`);
+    // The movement first: the listing trigger reads it to tell a withdrawal from the indexer's
+    // projection of a transfer into custody.
     const movement = await queryOne<{ id: bigint }>(
       tx,
       sql`INSERT INTO wallet_movements (entitlement_id, account_id, direction, wallet) VALUES (${parameters.entitlementId}, ${parameters.accountId}, 'withdrawal', ${wallet}) RETURNING id`,
     );
+    await tx.execute(sql`UPDATE entitlements SET owner_wallet = ${wallet} WHERE id = ${parameters.entitlementId}`);
     await recordAudit(tx, { accountId: parameters.accountId, action: "wallet.withdraw", subject: `entitlement:${parameters.entitlementId}`, details: { wallet } });
     return { withdrawalId: String(movement!.id), entitlementId: String(parameters.entitlementId), wallet, state: "pending" as const };
   });
