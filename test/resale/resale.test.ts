@@ -258,4 +258,13 @@ describe("resale market (custodial accounts)", function () {
     expect(purchase.status).to.equal(409);
     expect(purchase.body.code).to.equal("invalid_state");
   });
+
+  it("documents the resale and wallet routes in the OpenAPI document", async () => {
+    const document = await platform.http.get("/api/openapi.json");
+    expect(document.status, document.text).to.equal(200);
+    const paths = Object.keys(document.body.paths);
+    for (const path of ["/api/resale/listings", "/api/resale/listings/{listingId}/purchases", "/api/entitlements/{entitlementId}/timeline", "/api/wallets/reveal", "/api/wallets/link"]) {
+      expect(paths, path).to.include(path);
+    }
+  });
 });
