@@ -267,4 +267,32 @@ describe("resale market (custodial accounts)", function () {
       expect(paths, path).to.include(path);
     }
   });
+
+  it("a resale record signed but never broadcast before a crash is sent again; one mined before the crash is settled from its receipt", async () => {
+    const { entitlementId } = await buyFromShop(platform, setup, seller, productId);
+    const tokenId = await waitIssued(platform, entitlementId);
+    const { purchaseId } = await listAndBuy(entitlementId, seller, buyerB, "1200");
+    const first = await waitRows<{ id: bigint; tx_hash: string }>(platform, "resale record", sql`SELECT id, tx_hash FROM custodial_transfers WHERE entitlement_id = ${entitlementId} AND state = 'included'`, (rows) => rows.length === 1);
+    // The crash left a row 'submitted' with the hash of a transaction the chain never received,
+    // and another with the hash of one that was mined.
+    const lostHash = `0x${randomBytes(32).toString("hex")}`;
+    const holders = await queryOne<{ from_holder: Buffer; to_holder: Buffer }>(db(), sql`SELECT from_holder, to_holder FROM custodial_transfers WHERE id = ${first[0]!.id}`);
+    const lost = await queryOne<{ id: bigint }>(
+      db(),
+      sql`INSERT INTO custodial_transfers (entitlement_id, purchase_id, from_account_id, to_account_id, from_holder, to_holder, state, tx_hash)
+          VALUES (${entitlementId}, ${purchaseId}, ${seller.accountId}, ${buyerB.accountId}, ${holders!.from_holder}, ${holders!.to_holder}, 'submitted', ${lostHash}) RETURNING id`,
+    );
+    await db().execute(sql`UPDATE custodial_transfers SET state = 'submitted' WHERE id = ${first[0]!.id}`);
+    const settled = await waitRows<{ id: bigint; state: string; tx_hash: string }>(
+      platform, "both rows settled", sql`SELECT id, state, tx_hash FROM custodial_transfers WHERE entitlement_id = ${entitlementId} ORDER BY id`,
+      (rows) => rows.every((row) => row.state === "included"),
+    );
+    expect(settled[0]!.tx_hash).to.equal(first[0]!.tx_hash);
+    expect(BigInt(settled[1]!.id)).to.equal(BigInt(lost!.id));
+    expect(settled[1]!.tx_hash).to.match(/^0x[0-9a-f]{64}$/).and.not.equal(lostHash);
+    const events = await platform.ctx.chain!.publicClient.getContractEvents({
+      address: platform.ctx.chain!.addresses.entitlement, abi: entitlementTokenAbi, eventName: "CustodialTransferRecorded", args: { tokenId }, fromBlock: 0n,
+    });
+    expect(events.map((event) => event.transactionHash)).to.deep.equal([first[0]!.tx_hash, settled[1]!.tx_hash]);
+  });
 });
