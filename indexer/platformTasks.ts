@@ -1,14 +1,12 @@
 // Work the indexer process does for the platform after its commits, outside the sync
 // transaction: the on-chain payments outbox (acceptPayment + fulfilment enqueueing) and the
-// periodic reconciliation. The ORM and Redis are opened only when first needed, so a process
-// with nothing to pay does not pay their start-up cost.
+// periodic reconciliation. Their modules, the ORM and Redis are loaded only when first needed:
+// they cost more than a second of process start (measured), which backfill should not wait for.
 import type { Logger } from "pino";
 import type { Config } from "../api/config.ts";
 import type { Database } from "../api/store/database.ts";
 import type { Queues } from "../api/jobs/queues.ts";
 import type { IndexerContext } from "./context.ts";
-import { processChainPayments } from "./handlers/processChainPayments.ts";
-import { reconcile } from "./reconcile/reconcile.ts";
 
 // Payments handled per commit at most: bounded so a burst never stalls the sync loop.
 const paymentsPerCommitMax = 200;
@@ -42,6 +40,7 @@ export function createPlatformTasks(config: Config, logger: Logger): PlatformTas
       );
       if (rows[0]?.pending) {
         const { db } = await orm();
+        const { processChainPayments } = await import("./handlers/processChainPayments.ts");
         const result = await processChainPayments(db, {
           chainId: context.chainId,
           assets,
@@ -65,6 +64,7 @@ export function createPlatformTasks(config: Config, logger: Logger): PlatformTas
       const registry = context.platform.registryAddress;
       if (interval > 0 && registry && Date.now() - lastReconcileAt >= interval) {
         lastReconcileAt = Date.now();
+        const { reconcile } = await import("./reconcile/reconcile.ts");
         const { findings, runId } = await reconcile(context.session, { chainId: context.chainId, registryAddress: registry as `0x${string}`, redemptionGraceSeconds });
         (findings.length > 0 ? logger.warn.bind(logger) : logger.info.bind(logger))({ runId: runId.toString(), findings: findings.length }, "reconciliation finished");
       }

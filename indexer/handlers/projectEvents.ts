@@ -1,7 +1,7 @@
 // Derived facts from decoded events: one table per event kind (see 0400_indexer.sql). Every
 // row carries its block number, which is what a reorg rollback deletes by.
 import type { Hex } from "viem";
-import { bulkInsert, type Column } from "../store/bulkInsert.ts";
+import { prepareBulkInsert, runPrepared, type Column, type PreparedWrite } from "../store/bulkInsert.ts";
 import type { SqlSession } from "../store/session.ts";
 import type { DecodedEvent } from "./sources.ts";
 
@@ -66,6 +66,10 @@ type Row = unknown[];
 const eventColumns: Column[] = [["chain_id", "bigint"], ["block_number", "bigint"], ["log_index", "int"], ["transaction_hash", "text"]];
 
 export async function projectEvents(session: SqlSession, chainId: number, events: DecodedEvent[]): Promise<void> {
+  await runPrepared(session, prepareProjection(session.copyFrom !== undefined, chainId, events));
+}
+
+export function prepareProjection(copy: boolean, chainId: number, events: DecodedEvent[]): PreparedWrite[] {
   const anchors: Row[] = [];
   const issuances: Row[] = [];
   const tokens: Row[] = [];
@@ -113,12 +117,14 @@ export async function projectEvents(session: SqlSession, chainId: number, events
     }
   }
 
-  await bulkInsert(session, "chain_batch_anchors", [...eventColumns, ["batch_id", "numeric"], ["shop_id", "numeric"], ["root", "text"], ["key_count", "bigint"], ["issuer", "text"]], anchors);
-  await bulkInsert(session, "chain_issuances", [...eventColumns, ["batch_id", "numeric"], ["first_token_id", "numeric"], ["token_count", "bigint"], ["leaf_indexes", "bigint[]"]], issuances);
-  await bulkInsert(session, "chain_tokens", [...eventColumns, ["token_id", "numeric"], ["batch_id", "numeric"], ["leaf_index", "bigint"]], tokens);
-  await bulkInsert(session, "chain_transfers", [...eventColumns, ["contract", "text"], ["token_id", "numeric"], ["from_address", "text"], ["to_address", "text"]], transfers);
-  await bulkInsert(session, "chain_custodial_transfers", [...eventColumns, ["token_id", "numeric"], ["from_holder", "text"], ["to_holder", "text"]], custodial);
-  await bulkInsert(session, "chain_token_states", [...eventColumns, ["token_id", "numeric"], ["kind", "text"]], states);
-  await bulkInsert(session, "chain_payments", [...eventColumns, ["order_ref", "text"], ["order_id", "text"], ["payer", "text"], ["token", "text"], ["amount", "numeric"]], payments);
-  await bulkInsert(session, "chain_ledger_anchors", [...eventColumns, ["size", "numeric"], ["root", "text"], ["anchor_index", "numeric"]], ledger);
+  return [
+    prepareBulkInsert(copy, "chain_batch_anchors", [...eventColumns, ["batch_id", "numeric"], ["shop_id", "numeric"], ["root", "text"], ["key_count", "bigint"], ["issuer", "text"]], anchors),
+    prepareBulkInsert(copy, "chain_issuances", [...eventColumns, ["batch_id", "numeric"], ["first_token_id", "numeric"], ["token_count", "bigint"], ["leaf_indexes", "bigint[]"]], issuances),
+    prepareBulkInsert(copy, "chain_tokens", [...eventColumns, ["token_id", "numeric"], ["batch_id", "numeric"], ["leaf_index", "bigint"]], tokens),
+    prepareBulkInsert(copy, "chain_transfers", [...eventColumns, ["contract", "text"], ["token_id", "numeric"], ["from_address", "text"], ["to_address", "text"]], transfers),
+    prepareBulkInsert(copy, "chain_custodial_transfers", [...eventColumns, ["token_id", "numeric"], ["from_holder", "text"], ["to_holder", "text"]], custodial),
+    prepareBulkInsert(copy, "chain_token_states", [...eventColumns, ["token_id", "numeric"], ["kind", "text"]], states),
+    prepareBulkInsert(copy, "chain_payments", [...eventColumns, ["order_ref", "text"], ["order_id", "text"], ["payer", "text"], ["token", "text"], ["amount", "numeric"]], payments),
+    prepareBulkInsert(copy, "chain_ledger_anchors", [...eventColumns, ["size", "numeric"], ["root", "text"], ["anchor_index", "numeric"]], ledger),
+  ].filter((write): write is PreparedWrite => write !== undefined);
 }

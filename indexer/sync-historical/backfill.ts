@@ -7,10 +7,11 @@ import { toIndexedLog } from "../handlers/sources.ts";
 import { getHeaders } from "../rpc/readChain.ts";
 import type { BlockHeader } from "../rpc/types.ts";
 import type { Checkpoint } from "../store/checkpoint.ts";
-import { commitBlocks } from "../store/commitBlocks.ts";
+import type { PreparedWrite } from "../store/bulkInsert.ts";
+import { commitBlocks, prepareBlocks } from "../store/commitBlocks.ts";
 import { fetchLogsAdaptive } from "./fetchLogsAdaptive.ts";
 
-type FetchedRange = { fromBlock: bigint; toBlock: bigint; blocks: BlockHeader[]; logs: ReturnType<typeof toIndexedLog>[] };
+type FetchedRange = { fromBlock: bigint; toBlock: bigint; blocks: BlockHeader[]; logs: ReturnType<typeof toIndexedLog>[]; prepared: PreparedWrite[] };
 
 // Header requests per JSON-RPC batch: large enough to amortise HTTP, small enough for any node.
 const headerBatchSizeMax = 100;
@@ -48,7 +49,7 @@ export async function backfill(context: IndexerContext, start: Checkpoint, toBlo
     while (inFlight.length < options.concurrency && next <= toBlock) launch();
     const range = await inFlight.shift()!;
     const tip = range.blocks.find((block) => block.number === range.toBlock)!;
-    checkpoint = await commitBlocks(context, { previous: checkpoint, tip, finalizedNumber: range.toBlock, blocks: range.blocks, logs: range.logs });
+    checkpoint = await commitBlocks(context, { previous: checkpoint, tip, finalizedNumber: range.toBlock, blocks: range.blocks, logs: range.logs, prepared: range.prepared });
     if (context.afterCommit) await context.afterCommit();
   }
   // Let fetches still in flight settle before returning (their results are discarded).
@@ -80,5 +81,7 @@ async function fetchRange(
       throw new Error(`Log ${log.blockNumber}:${log.logIndex} belongs to block hash ${log.blockHash}, not the node's ${hashes.get(log.blockNumber)}: a reorg below the finality depth?`);
     }
   }
-  return { fromBlock, toBlock, blocks, logs };
+  // Decoding and building the inserts here, in the concurrent fetch stage, overlaps that CPU
+  // work with the database committing the ranges before this one.
+  return { fromBlock, toBlock, blocks, logs, prepared: prepareBlocks(context, blocks, logs) };
 }

@@ -8,10 +8,9 @@ import type { Server } from "node:http";
 import pino from "pino";
 import { loadConfig } from "../../api/config.ts";
 import type { AppContext } from "../../api/context.ts";
-import type { ChainContext } from "../../api/chain/chainContext.ts";
+import { bootstrapContext, closeContext } from "../../api/bootstrap.ts";
 import { createApp } from "../../api/http/app.ts";
 import { chainRouter } from "../../api/http/routes/chain.ts";
-import { createQueues, type Queues } from "../../api/jobs/queues.ts";
 import { reconcile } from "../../indexer/reconcile/reconcile.ts";
 import { openSession, type SqlSession } from "../../indexer/store/session.ts";
 import { startChain, type TestChain } from "../support/chain.ts";
@@ -26,7 +25,7 @@ describe("chain routes: oracle, timeline and the auditor's view", function () {
   let database: TestDatabase;
   let emitters: EmitterSet;
   let session: SqlSession;
-  let queues: Queues;
+  let ctx: AppContext;
   let server: Server;
   let base: string;
   let fixture: PlatformFixture;
@@ -53,23 +52,29 @@ describe("chain routes: oracle, timeline and the auditor's view", function () {
     await session.query("INSERT INTO audit_log (account_id, action, subject) VALUES ($1, 'keys.import', 'batch:1')", [fixture.accountId]);
     await session.query("UPDATE keys SET commitment = $1 WHERE id = $2", [randomBytes(32), fixture.keyIds[1]]);
     await reconcile(session, { chainId, registryAddress: emitters.registry, redemptionGraceSeconds: 600 });
-    const config = loadConfig({ QUERY_PASSWORD_PEPPER: "pepper-for-tests", CHAIN_PAGE_SIZE_MAX: "4" });
-    queues = createQueues(testEnv.redisUrl, `kltest-chain-${randomBytes(4).toString("hex")}`);
-    const ctx = {
-      config,
-      database,
-      logger: pino({ level: "silent" }),
-      queues,
-      chain: { chainId: BigInt(chainId) } as ChainContext,
-      keyRing: undefined as never,
-    } satisfies AppContext;
+    ctx = await bootstrapContext(
+      loadConfig({
+        DATABASE_URL: database.url,
+        REDIS_URL: testEnv.redisUrl,
+        QUEUE_PREFIX: `kltest-chain-${randomBytes(4).toString("hex")}`,
+        QUERY_PASSWORD_PEPPER: "pepper-for-tests",
+        MASTER_KEY: randomBytes(32).toString("hex"),
+        CHAIN_RPC_URL: chain.rpcUrl,
+        REGISTRY_ADDRESS: emitters.registry,
+        ENTITLEMENT_ADDRESS: emitters.entitlement,
+        CHAIN_PAGE_SIZE_MAX: "4",
+        LOG_LEVEL: "silent",
+      }),
+      pino({ level: "silent" }),
+      { migrate: false, applicationName: "chain-routes-test" },
+    );
     server = createApp(ctx, { extraRouters: [chainRouter(ctx)] }).listen(0, "127.0.0.1");
     await new Promise((resolve) => server.once("listening", resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   after(async () => {
     await new Promise((resolve) => server?.close(resolve));
-    await queues?.close();
+    if (ctx) await closeContext(ctx);
     await session?.close();
     await database?.drop();
     await chain?.stop();
