@@ -87,7 +87,7 @@ function RecordsTable(props: { tab: Exclude<AuditorTab, "ledger"> }) {
         </button>
       </div>
       <ErrorNotice error={page.error} onRetry={page.reload} />
-      {page.data && rows.length === 0 && <EmptyState title={t("audit.empty")}>{t(props.tab === "findings" ? "audit.emptyFindings" : "audit.emptyHint")}</EmptyState>}
+      {page.data && rows.length === 0 && <EmptyState title={t("audit.empty")}>{t(props.tab === "findings" ? "audit.emptyFindings" : props.tab === "anchors" ? "audit.emptyAnchors" : "audit.emptyHint")}</EmptyState>}
       {visible.length > 0 && (
         <div className="table-wrap">
           <table className="table table-dense" data-testid="audit-table">
