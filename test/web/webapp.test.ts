@@ -275,6 +275,20 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
     await page.close();
   });
 
+  it("an auditor sees the books balanced in the explorer", async () => {
+    const { page, errors } = await newPage();
+    await signIn(page, platform.logins.auditor, "/audit/ledger");
+    // The purchases above posted journal entries; every currency's trial balance sums to zero.
+    const trial = page.getByTestId("trial-balance").first();
+    await trial.waitFor();
+    expect(await trial.locator("[data-state]").first().getAttribute("data-state")).to.equal("balanced");
+    expect(await trial.textContent()).to.contain("CNY");
+    await screenshot(page, folder, "audit-01-books");
+    await page.getByTestId("sign-out").click();
+    expect(errors).to.deep.equal([]);
+    await page.close();
+  });
+
   it("the language switch shows Chinese on the storefront and keeps the choice", async () => {
     const { page, errors } = await newPage(viewports.phone);
     await page.goto(`${platform.url}/shop/demo`);

@@ -1,12 +1,16 @@
 // The merchant's sales charts, drawn as SVG (a lazy chunk): revenue per day over the chosen
 // window (days without sales show as zero) and the top products by revenue. Each chart has a
 // text table for screen readers. Amounts stay bigint until they are scaled for drawing.
+import { useEffect, useRef, useState } from "react";
 import type { SalesSummary } from "../api/types.ts";
 import { formatMoney } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 
-const chartWidth = 640;
+/** Drawn at the container's real width, so labels keep their size on a phone. */
+const chartWidthDefault = 640;
 const chartHeight = 220;
+/** Roughly one date label per this many pixels. */
+const dateLabelSpacingPx = 64;
 const padding = { top: 12, right: 8, bottom: 28, left: 64 };
 
 export default function SalesCharts(props: { summary: SalesSummary }) {
@@ -19,7 +23,9 @@ export default function SalesCharts(props: { summary: SalesSummary }) {
       <figure className="chart">
         <figcaption>{t("overview.revenuePerDay")}</figcaption>
         <RevenueBars days={days} currency={currency} label={t("overview.revenuePerDay")} />
-        <table className="visually-hidden">
+        {/* A table ignores a 1px height, so the hidden wrapper is a div. */}
+        <div className="visually-hidden">
+        <table>
           <tbody>
             {days.map((day) => (
               <tr key={day.day}>
@@ -29,6 +35,7 @@ export default function SalesCharts(props: { summary: SalesSummary }) {
             ))}
           </tbody>
         </table>
+        </div>
       </figure>
       <figure className="chart">
         <figcaption>{t("overview.topProducts")}</figcaption>
@@ -74,6 +81,18 @@ function fillDays(summary: SalesSummary): Day[] {
 }
 
 function RevenueBars(props: { days: Day[]; currency: string; label: string }) {
+  const wrapper = useRef<HTMLDivElement>(null);
+  const [chartWidth, setChartWidth] = useState(chartWidthDefault);
+  useEffect(() => {
+    const element = wrapper.current;
+    if (!element) return;
+    const observer = new ResizeObserver((entries) => {
+      const width = Math.round(entries[0]?.contentRect.width ?? chartWidthDefault);
+      if (width > 0) setChartWidth(width);
+    });
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
   const maximum = props.days.reduce((max, day) => (day.revenue > max ? day.revenue : max), 0n);
   const top = niceCeiling(maximum);
   const innerWidth = chartWidth - padding.left - padding.right;
@@ -81,9 +100,10 @@ function RevenueBars(props: { days: Day[]; currency: string; label: string }) {
   const slot = innerWidth / props.days.length;
   const barWidth = Math.max(1, slot * 0.7);
   const ticks = [0n, top / 2n, top];
-  const labelEvery = Math.ceil(props.days.length / 6);
+  const labelEvery = Math.max(1, Math.ceil(props.days.length / Math.max(2, Math.floor(innerWidth / dateLabelSpacingPx))));
   return (
-    <svg viewBox={`0 0 ${chartWidth} ${chartHeight}`} className="chart-svg" role="img" aria-label={props.label}>
+    <div ref={wrapper}>
+    <svg viewBox={`0 0 ${chartWidth} ${chartHeight}`} width={chartWidth} height={chartHeight} className="chart-svg" role="img" aria-label={props.label}>
       {ticks.map((tick) => {
         const y = padding.top + innerHeight - Number((tick * 1000n) / (top || 1n)) / 1000 * innerHeight;
         return (
@@ -114,6 +134,7 @@ function RevenueBars(props: { days: Day[]; currency: string; label: string }) {
         );
       })}
     </svg>
+    </div>
   );
 }
 

@@ -152,6 +152,7 @@ const en = {
   "checkout.pay": "Go to payment",
   "checkout.redirecting": "Opening the payment page…",
   "checkout.after": "After paying you come back here and see your keys at once.",
+  "checkout.afterSealed": "After paying you come back here. This key arrives sealed, so you can still resell it; reveal it when you need the code.",
   "checkout.paused": "Not on sale right now",
   "checkout.soldOutHint": "Check back later, or choose another product in this shop.",
 
@@ -648,6 +649,7 @@ const zh: Record<MessageKey, string> = {
   "checkout.pay": "去支付",
   "checkout.redirecting": "正在打开支付页面…",
   "checkout.after": "支付完成后会自动返回本站，立即看到卡密。",
+  "checkout.afterSealed": "支付完成后会自动返回本站。这张卡密以封存状态交付，仍可转售；需要使用时再显示卡密。",
   "checkout.paused": "暂停销售",
   "checkout.soldOutHint": "稍后再来，或看看本店其他商品。",
 

@@ -169,7 +169,7 @@ function Checkout(props: { product: Product; shop: Shop | undefined }) {
           <button type="submit" className="button button-primary button-large button-block" disabled={submitting} data-testid="checkout-submit">
             {submitting ? t("checkout.redirecting") : t("checkout.pay")}
           </button>
-          <p className="muted small">{t("checkout.after")}</p>
+          <p className="muted small">{product.resaleAllowed ? t("checkout.afterSealed") : t("checkout.after")}</p>
         </form>
       )}
     </section>

@@ -241,7 +241,6 @@ function VerifyResult(props: { outcome: Outcome; certificate: Certificate | unde
           <ChecksList checks={checks} />
         </div>
       )}
-      {verdict === "unknown" && <Notice tone="info">{server?.reason ?? t("verify.verdictBody.unknown")}</Notice>}
     </section>
   );
 }
