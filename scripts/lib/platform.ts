@@ -60,7 +60,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     let chain: LocalChain | undefined;
     let deployed: Record<string, string> = {};
     if (!env.CHAIN_RPC_URL) {
-      chain = await startLocalChain({ port: await freePort(8545) });
+      // `npm start` prefers the usual 8545 for wallets; suites (port 0) take any free port so
+      // two suites starting at once never share a chain.
+      chain = await startLocalChain({ port: options.port === 0 ? undefined : await freePort(8545) });
       stops.push(() => chain!.stop());
       deployed = await deployLocal(chain.rpcUrl);
       if (!env.DATABASE_URL) {
@@ -138,6 +140,7 @@ async function deployLocal(rpcUrl: string): Promise<Record<string, string>> {
     PAYMENT_ADDRESS: addresses.payment,
     STABLECOIN_ADDRESS: addresses.stablecoin,
     LEDGER_ANCHOR_ADDRESS: addresses.ledgerAnchor,
+    CUSTODIAN_ADDRESS: account.address,
     DEPLOYMENT_BLOCK: String(addresses.deploymentBlock),
   };
 }
