@@ -89,7 +89,12 @@ let ponderDir: string | undefined;
 const waitForCount = async (client: pg.Client, query: string, target: number, child: ChildProcess, timeoutMs: number) => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const count = await client.query(query).then((result) => Number(result.rows[0].count)).catch(() => 0);
+    const count = await client.query(query).then((result) => Number(result.rows[0].count)).catch((error: { code?: string }) => {
+      // Before its first rows Ponder's schema and table do not exist yet (3F000, 42P01); any
+      // other failure, a lost connection above all, ends the run.
+      if (error.code === "42P01" || error.code === "3F000") return 0;
+      throw error;
+    });
     if (count >= target) return Date.now();
     if (child.exitCode !== null) throw new Error(`process exited (${child.exitCode}) before writing ${target} rows (had ${count})`);
     if (Date.now() > deadline) throw new Error(`timed out with ${count} of ${target} rows`);
@@ -109,6 +114,8 @@ try {
   const ours = await createServerDatabase({ poolSizeMax: 2 });
   databases.push(ours);
   const oursClient = new pg.Client({ connectionString: ours.url });
+  // A dropped connection must fail the run through the finally below, not crash past it.
+  oursClient.on("error", (error) => console.error(`benchmark database connection: ${error.message}`));
   await oursClient.connect();
   const indexerStarted = Date.now();
   const indexer = spawn(`${root}node_modules/.bin/node`, [`${root}indexer/main.ts`], {
@@ -163,6 +170,7 @@ try {
     databases.push(theirs);
     ponderDir = await writePonderProject(root, { registry: loadArtifact("KeyRegistry").abi, entitlement: loadArtifact("EntitlementToken").abi });
     const theirsClient = new pg.Client({ connectionString: theirs.url });
+    theirsClient.on("error", (error) => console.error(`benchmark database connection: ${error.message}`));
     await theirsClient.connect();
     const ponderStarted = Date.now();
     const ponder = spawn(`${root}node_modules/.bin/ponder`, ["start", "--root", ponderDir, "--schema", "ponder_bench", "--port", "0"], {
@@ -178,10 +186,11 @@ try {
         BENCH_ENTITLEMENT: addresses.entitlement,
         BENCH_START_BLOCK: String(addresses.deploymentBlock),
       },
-      stdio: ["ignore", "ignore", "pipe"],
+      stdio: ["ignore", "pipe", "pipe"],
     });
+    // Ponder logs its errors on stdout: keep the tail of both streams for a failure message.
     let ponderErrors = "";
-    ponder.stderr!.on("data", (chunk) => (ponderErrors = (ponderErrors + chunk).slice(-3000)));
+    for (const stream of [ponder.stdout!, ponder.stderr!]) stream.on("data", (chunk) => (ponderErrors = (ponderErrors + chunk).slice(-3000)));
     children.push(ponder);
     // Ponder sees the backfilled events plus the live samples' (two per sample).
     const ponderTarget = events;

@@ -46,7 +46,7 @@ const json = (args: object) => JSON.parse(JSON.stringify(args, (_key, value) => 
 for (const name of ["Registry:BatchAnchored", "Entitlement:EntitlementsIssued", "Entitlement:Transfer"] as const) {
   ponder.on(name, async ({ event, context }) => {
     await context.db.insert(table).values({
-      id: event.id, name: event.name, args: json(event.args), blockNumber: event.block.number, transactionHash: event.transaction.hash,
+      id: event.id, name, args: json(event.args), blockNumber: event.block.number, transactionHash: event.transaction.hash,
     });
   });
 }
