@@ -172,6 +172,7 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
       if (value === 100) break;
       await page.waitForTimeout(50);
     }
+    process.stdout.write(`      import progress values seen: ${seen.join(", ")}\n`);
     expect(seen[seen.length - 1], `progress values seen: ${seen.join(",")}`).to.equal(100);
     expect([...seen].sort((a, b) => a - b)).to.deep.equal(seen); // never goes backwards
     expect(await page.getByTestId("import-progress").textContent()).to.contain("3000");

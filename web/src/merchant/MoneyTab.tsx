@@ -7,6 +7,7 @@ import { EmptyState, ErrorNotice, Field, Notice, Spinner } from "../components/u
 import { useAsync } from "../components/useAsync.ts";
 import { formatDateTime, formatMoney, parseMoney } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
+import type { MessageKey } from "../i18n/messages.ts";
 import { useSession } from "../session.tsx";
 
 export type Balance = { currency: string; availableMinor: string; heldMinor: string };
@@ -59,7 +60,7 @@ export function MoneyTab(props: { shop: Shop }) {
             <table className="table" data-testid="statement">
               <thead>
                 <tr>
-                  <th scope="col">{t("order.created")}</th>
+                  <th scope="col">{t("money.time")}</th>
                   <th scope="col">{t("money.kind")}</th>
                   <th scope="col">{t("money.reference")}</th>
                   <th scope="col" className="num">{t("orders.amount")}</th>
@@ -70,7 +71,7 @@ export function MoneyTab(props: { shop: Shop }) {
                 {statement.data.lines.map((line) => (
                   <tr key={`${line.transactionId}-${line.kind}`}>
                     <td className="small">{formatDateTime(line.createdAt, lang)}</td>
-                    <td>{line.kind}</td>
+                    <td>{t(`ledgerKind.${line.kind}` as MessageKey) === `ledgerKind.${line.kind}` ? line.kind : t(`ledgerKind.${line.kind}` as MessageKey)}</td>
                     <td className="mono small">{line.referenceType}:{line.referenceId}</td>
                     <td className={`num ${BigInt(line.amountMinor) < 0n ? "negative" : "positive"}`}>{formatMoney(line.amountMinor, statement.data!.currency)}</td>
                     <td className="num">{formatMoney(line.balanceAfterMinor, statement.data!.currency)}</td>
