@@ -13,6 +13,9 @@ import { useSession } from "../session.tsx";
 import { StockBadge } from "./StockBadge.tsx";
 import { ResaleMarket } from "../resale/ResaleMarket.tsx";
 
+/** Currencies the chain settles (the test stablecoin and the native coin); others pay through EPay. */
+const chainCurrencies = ["USDK", "ETH"];
+
 export function ProductPage(props: { productId: string }) {
   const { t } = useI18n();
   const { api } = useSession();
@@ -71,6 +74,9 @@ function Checkout(props: { product: Product; shop: Shop | undefined }) {
   const [queryPassword, setQueryPassword] = useState("");
   const [idempotencyKey, setIdempotencyKey] = useState(() => crypto.randomUUID());
   const [submitting, setSubmitting] = useState(false);
+  // On-chain payment fits products priced in a chain currency, and needs a browser wallet.
+  const walletPossible = chainCurrencies.includes(product.currency) && typeof window !== "undefined" && "ethereum" in window;
+  const [method, setMethod] = useState<"epay" | "chain">(walletPossible ? "chain" : "epay");
   const [error, setError] = useState<unknown>(undefined);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
 
@@ -94,11 +100,15 @@ function Checkout(props: { product: Product; shop: Shop | undefined }) {
         productId: product.id,
         quantity,
         ...(account ? {} : { contact: contact.trim(), queryPassword }),
-        paymentMethod: "epay",
+        paymentMethod: method,
         idempotencyKey,
       });
       const paymentUrl = response.payment.method === "epay" ? response.payment.url : undefined;
       rememberOrder({ id: response.order.id, token: response.accessToken, productName: product.name, createdAt: response.order.createdAt, paymentUrl });
+      if (response.payment.method === "chain") {
+        const { payWithWallet } = await import("../verify/payWithWallet.ts");
+        await payWithWallet(response.payment);
+      }
       if (paymentUrl) window.location.assign(paymentUrl);
       else window.location.assign(`/orders/${response.order.id}?token=${encodeURIComponent(response.accessToken)}`);
     } catch (caught) {
@@ -156,9 +166,15 @@ function Checkout(props: { product: Product; shop: Shop | undefined }) {
           <fieldset className="radio-group">
             <legend>{t("checkout.payWith")}</legend>
             <label className="radio">
-              <input type="radio" name="payment" value="epay" defaultChecked />
+              <input type="radio" name="payment" value="epay" checked={method === "epay"} onChange={() => setMethod("epay")} />
               <span>{t("checkout.epay")}</span>
             </label>
+            {walletPossible && (
+              <label className="radio">
+                <input type="radio" name="payment" value="chain" checked={method === "chain"} onChange={() => setMethod("chain")} data-testid="checkout-wallet" />
+                <span>{t("checkout.wallet")}</span>
+              </label>
+            )}
           </fieldset>
           {props.shop && !props.shop.epayConfigured && <Notice tone="warning">{t("checkout.noGateway")}</Notice>}
           <div className="checkout-total">
