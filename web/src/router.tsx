@@ -23,6 +23,8 @@ export function RouterProvider(props: { children: ReactNode }) {
     else window.history.pushState(null, "", to);
     setLocation(currentLocation());
     window.scrollTo(0, 0);
+    // Screen readers and keyboards start at the new page's content, not the old link.
+    document.getElementById("main")?.focus({ preventScroll: true });
   }, []);
   const value = useMemo(() => ({ ...location, navigate }), [location, navigate]);
   return <RouterContext.Provider value={value}>{props.children}</RouterContext.Provider>;

@@ -248,6 +248,7 @@ const en = {
   "verify.stateBody.not_issued": "issuance follows the sale within seconds",
   "verify.stateBody.unknown": "",
   "verify.checks": "Checks",
+  "verify.history": "Token #{token} on-chain history",
 
   "check.schema": "Certificate format",
   "check.leaf_values": "Leaf values",
@@ -753,6 +754,7 @@ const zh: Record<MessageKey, string> = {
   "verify.stateBody.not_issued": "售出后数秒内签发",
   "verify.stateBody.unknown": "",
   "verify.checks": "检查项",
+  "verify.history": "凭证 #{token} 的链上记录",
 
   "check.schema": "证书格式",
   "check.leaf_values": "叶子数据",

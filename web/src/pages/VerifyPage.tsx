@@ -13,6 +13,10 @@ import { useSession } from "../session.tsx";
 import { readStored, writeStored } from "../storage.ts";
 import { takeVerifyDraft } from "../verify/verifyDraft.ts";
 import type { BrowserVerdict } from "../verify/verifyInBrowser.ts";
+import { useAsync } from "../components/useAsync.ts";
+
+/** The indexer's public token history (GET /api/chain/tokens/:id/timeline), when the platform serves it. */
+type ChainTimeline = { tokenId: string; entries: { kind: string; transactionHash: string; blockNumber: string; time: string | null; final: boolean }[] };
 
 const rpcStorageKey = "kl.rpcUrl";
 /** A certificate is a few kilobytes; anything far larger is not one. */
@@ -241,6 +245,30 @@ function VerifyResult(props: { outcome: Outcome; certificate: Certificate | unde
           <ChecksList checks={checks} />
         </div>
       )}
+      {verdict !== "unknown" && tokenId && <TokenHistory tokenId={tokenId} />}
+    </section>
+  );
+}
+
+/** Transfers and redemption as the indexer saw them on-chain; absent when the platform does not serve the history. */
+function TokenHistory(props: { tokenId: string }) {
+  const { t, lang } = useI18n();
+  const { api } = useSession();
+  const history = useAsync((signal) => api.get<ChainTimeline>(`/api/chain/tokens/${props.tokenId}/timeline`, signal).catch(() => undefined), [api, props.tokenId]);
+  if (!history.data || history.data.entries.length === 0) return null;
+  return (
+    <section className="card" aria-labelledby="history-title" data-testid="token-history">
+      <h3 id="history-title">{t("verify.history", { token: props.tokenId })}</h3>
+      <ol className="timeline">
+        {history.data.entries.map((entry, index) => (
+          <li key={`${entry.transactionHash}-${index}`}>
+            <strong>{t(`timeline.${entry.kind === "custodial_transfer" ? "resold" : entry.kind}` as MessageKey)}</strong>
+            <span className="small muted">
+              {t("verify.t.block", { block: entry.blockNumber })} · {formatDateTime(entry.time, lang)} · <TxLink hash={entry.transactionHash} />
+            </span>
+          </li>
+        ))}
+      </ol>
     </section>
   );
 }
