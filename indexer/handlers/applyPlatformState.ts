@@ -92,7 +92,7 @@ export async function applyFinal(session: SqlSession, parameters: PlatformParame
   await session.query(
     `UPDATE entitlements e SET issue_state = 'pending', token_id = NULL, issue_tx = NULL, issue_block = NULL
      WHERE e.issue_state = 'included' AND e.issue_block <= $2
-       AND NOT EXISTS (SELECT 1 FROM chain_tokens t WHERE t.chain_id = $1 AND t.token_id = e.token_id AND t.block_number = e.issue_block)`,
+       AND NOT EXISTS (SELECT 1 FROM chain_token($1, e.token_id) t WHERE t.block_number = e.issue_block)`,
     [parameters.chainId, toBlock],
   );
 }

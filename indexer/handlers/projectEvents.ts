@@ -9,7 +9,6 @@ import type { DecodedEvent } from "./sources.ts";
 export const derivedTables = [
   "chain_batch_anchors",
   "chain_issuances",
-  "chain_tokens",
   "chain_transfers",
   "chain_custodial_transfers",
   "chain_token_states",
@@ -72,7 +71,6 @@ export async function projectEvents(session: SqlSession, chainId: number, events
 export function prepareProjection(copy: boolean, chainId: number, events: DecodedEvent[]): PreparedWrite[] {
   const anchors: Row[] = [];
   const issuances: Row[] = [];
-  const tokens: Row[] = [];
   const transfers: Row[] = [];
   const custodial: Row[] = [];
   const states: Row[] = [];
@@ -89,10 +87,8 @@ export function prepareProjection(copy: boolean, chainId: number, events: Decode
       case "entitlement.EntitlementsIssued": {
         const count = Number(args.count);
         const leaves = decodeLeafIndexes(args.leafIndexes as Hex, count);
+        // Tokens are not stored one by one: the chain_tokens view expands this row (0402).
         issuances.push([...base, args.batchId, args.firstTokenId, args.count, leaves]);
-        for (let offset = 0; offset < count; offset++) {
-          tokens.push([...base, (args.firstTokenId as bigint) + BigInt(offset), args.batchId, leaves[offset]]);
-        }
         break;
       }
       case "entitlement.Transfer":
@@ -120,7 +116,6 @@ export function prepareProjection(copy: boolean, chainId: number, events: Decode
   return [
     prepareBulkInsert(copy, "chain_batch_anchors", [...eventColumns, ["batch_id", "numeric"], ["shop_id", "numeric"], ["root", "text"], ["key_count", "bigint"], ["issuer", "text"]], anchors),
     prepareBulkInsert(copy, "chain_issuances", [...eventColumns, ["batch_id", "numeric"], ["first_token_id", "numeric"], ["token_count", "bigint"], ["leaf_indexes", "bigint[]"]], issuances),
-    prepareBulkInsert(copy, "chain_tokens", [...eventColumns, ["token_id", "numeric"], ["batch_id", "numeric"], ["leaf_index", "bigint"]], tokens),
     prepareBulkInsert(copy, "chain_transfers", [...eventColumns, ["contract", "text"], ["token_id", "numeric"], ["from_address", "text"], ["to_address", "text"]], transfers),
     prepareBulkInsert(copy, "chain_custodial_transfers", [...eventColumns, ["token_id", "numeric"], ["from_holder", "text"], ["to_holder", "text"]], custodial),
     prepareBulkInsert(copy, "chain_token_states", [...eventColumns, ["token_id", "numeric"], ["kind", "text"]], states),

@@ -40,12 +40,12 @@ export async function lookUpRedemption(db: Drizzle, query: { chainId: number; co
       tokenId = token?.token_id ?? null;
     }
   } else if (tokenId !== null) {
-    const [token] = await queryRows<{ batch_id: string; leaf_index: number }>(db, sql`SELECT batch_id::text, leaf_index::int FROM chain_tokens WHERE chain_id = ${query.chainId} AND token_id = ${tokenId}::numeric LIMIT 1`);
+    const [token] = await queryRows<{ batch_id: string; leaf_index: number }>(db, sql`SELECT batch_id::text, leaf_index::int FROM chain_token(${query.chainId}, ${tokenId}::numeric)`);
     batchId = token?.batch_id ?? null;
     leafIndex = token?.leaf_index ?? null;
   }
   const [anchor] = batchId === null ? [] : await queryRows<FactRow & { root: string }>(db, sql`SELECT a.root, ${factColumns("a")} FROM chain_batch_anchors a LEFT JOIN chain_blocks bl ON bl.chain_id = a.chain_id AND bl.number = a.block_number WHERE a.chain_id = ${query.chainId} AND a.batch_id = ${batchId}::numeric ORDER BY a.block_number LIMIT 1`);
-  const [issued] = tokenId === null ? [] : await queryRows<FactRow>(db, sql`SELECT ${factColumns("t")} FROM chain_tokens t LEFT JOIN chain_blocks bl ON bl.chain_id = t.chain_id AND bl.number = t.block_number WHERE t.chain_id = ${query.chainId} AND t.token_id = ${tokenId}::numeric ORDER BY t.block_number LIMIT 1`);
+  const [issued] = tokenId === null ? [] : await queryRows<FactRow>(db, sql`SELECT ${factColumns("t")} FROM chain_token(${query.chainId}, ${tokenId}::numeric) t LEFT JOIN chain_blocks bl ON bl.chain_id = t.chain_id AND bl.number = t.block_number`);
   const states = tokenId === null ? [] : await queryRows<FactRow & { kind: string }>(db, sql`SELECT s.kind, ${factColumns("s")} FROM chain_token_states s LEFT JOIN chain_blocks bl ON bl.chain_id = s.chain_id AND bl.number = s.block_number WHERE s.chain_id = ${query.chainId} AND s.token_id = ${tokenId}::numeric ORDER BY s.block_number, s.log_index`);
   const redeemed = fact(states.find((row) => row.kind === "locked"));
   const revoked = fact(states.find((row) => row.kind === "revoked"));
@@ -62,15 +62,14 @@ export async function tokenTimeline(db: Drizzle, query: { chainId: number; token
   const tokenId = query.tokenId.toString();
   const rows = await queryRows<FactRow & { kind: TimelineEntry["kind"]; log_index: number; details: Record<string, unknown> }>(
     db,
-    sql`WITH token AS (SELECT chain_id, batch_id FROM chain_tokens WHERE chain_id = ${query.chainId} AND token_id = ${tokenId}::numeric LIMIT 1)
+    sql`WITH token AS (SELECT chain_id, batch_id FROM chain_token(${query.chainId}, ${tokenId}::numeric))
         SELECT * FROM (
           SELECT 'anchored' AS kind, a.log_index, jsonb_build_object('batchId', a.batch_id::text, 'root', a.root) AS details, ${factColumns("a")}
             FROM chain_batch_anchors a JOIN token ON token.chain_id = a.chain_id AND token.batch_id = a.batch_id
             LEFT JOIN chain_blocks bl ON bl.chain_id = a.chain_id AND bl.number = a.block_number
           UNION ALL
           SELECT 'issued', t.log_index, jsonb_build_object('batchId', t.batch_id::text, 'leafIndex', t.leaf_index), ${factColumns("t")}
-            FROM chain_tokens t LEFT JOIN chain_blocks bl ON bl.chain_id = t.chain_id AND bl.number = t.block_number
-            WHERE t.chain_id = ${query.chainId} AND t.token_id = ${tokenId}::numeric
+            FROM chain_token(${query.chainId}, ${tokenId}::numeric) t LEFT JOIN chain_blocks bl ON bl.chain_id = t.chain_id AND bl.number = t.block_number
           UNION ALL
           SELECT 'transferred', x.log_index, jsonb_build_object('from', x.from_address, 'to', x.to_address), ${factColumns("x")}
             FROM chain_transfers x LEFT JOIN chain_blocks bl ON bl.chain_id = x.chain_id AND bl.number = x.block_number

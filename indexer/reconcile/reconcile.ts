@@ -70,7 +70,7 @@ export async function reconcile(session: SqlSession, parameters: ReconcileParame
     `SELECT e.id, e.token_id::text, e.key_id, k.batch_id, k.shop_id, k.leaf_index, k.commitment, k.leaf_hash, k.proof,
             t.batch_id::text AS chain_batch, t.leaf_index::text AS chain_leaf, a.root AS chain_root
      FROM entitlements e JOIN keys k ON k.id = e.key_id
-       LEFT JOIN chain_tokens t ON t.chain_id = $1 AND t.token_id = e.token_id AND t.block_number <= $2
+       LEFT JOIN LATERAL chain_token($1, e.token_id) t ON t.block_number <= $2
        LEFT JOIN chain_batch_anchors a ON a.chain_id = $1 AND a.batch_id = k.batch_id AND a.block_number <= $2
      WHERE e.issue_state = 'confirmed'`,
     [chainId, finalized],

@@ -145,7 +145,7 @@ export async function truncateIndexerTables(database: Database): Promise<void> {
   const session = await openSession(database);
   try {
     await session.query(
-      `TRUNCATE indexer_checkpoints, chain_blocks, chain_logs, chain_events, chain_batch_anchors, chain_issuances, chain_tokens,
+      `TRUNCATE indexer_checkpoints, chain_blocks, chain_logs, chain_events, chain_batch_anchors, chain_issuances,
          chain_transfers, chain_custodial_transfers, chain_token_states, chain_payments, chain_ledger_anchors`,
     );
   } finally {
