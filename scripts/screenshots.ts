@@ -95,6 +95,10 @@ try {
   await signIn(undefined);
   await shoot("01-home", "/");
   await shoot("02-shop", "/shop/demo");
+  await shoot("02-shop-menu-open", "/shop/demo", async (target) => {
+    const menu = target.locator(".menu-button");
+    if (await menu.isVisible()) await menu.click();
+  });
   await shoot("03-product-checkout", `/product/${steam.id}`);
   await shoot("04-product-resale-market", `/product/${course.id}`);
   await shoot("05-order-keys", `/orders/${guest.order.id}?token=${guest.accessToken}`);
