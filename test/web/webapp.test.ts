@@ -278,7 +278,7 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
     await page.close();
   });
 
-  it("an auditor sees the books balanced in the explorer", async () => {
+  it("an auditor sees the books balanced, filters the audit log and exports it as CSV", async () => {
     const { page, errors } = await newPage();
     await signIn(page, platform.logins.auditor, "/audit/ledger");
     // The purchases above posted journal entries; every currency's trial balance sums to zero.
@@ -287,6 +287,23 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
     expect(await trial.locator("[data-state]").first().getAttribute("data-state")).to.equal("balanced");
     expect(await trial.textContent()).to.contain("CNY");
     await screenshot(page, folder, "audit-01-books");
+
+    // The audit log: filter as you type, export what is shown as CSV.
+    await page.getByTestId("audit-tab-log").click();
+    const table = page.getByTestId("audit-table");
+    await table.waitFor();
+    const all = await table.locator("tbody tr").count();
+    expect(all).to.be.greaterThan(0);
+    await page.getByTestId("audit-filter").fill("keys.import");
+    const imports = await table.locator("tbody tr").count();
+    expect(imports).to.be.greaterThan(0).and.at.most(all);
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("audit-export").click()]);
+    const csvFile = path.join(browser.downloadsDir, download.suggestedFilename());
+    await download.saveAs(csvFile);
+    const lines = readFileSync(csvFile, "utf8").trim().split("\r\n");
+    expect(lines).to.have.length(imports + 1);
+    expect(lines.slice(1).every((line) => line.includes("keys.import"))).to.equal(true);
+    await screenshot(page, folder, "audit-02-log-filtered");
     await page.getByTestId("sign-out").click();
     expect(errors).to.deep.equal([]);
     await page.close();

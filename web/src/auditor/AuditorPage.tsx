@@ -5,7 +5,7 @@ import { useMemo, useState } from "react";
 import { ApiError } from "../api/client.ts";
 import { EmptyState, ErrorNotice, Notice, PageHeader, Spinner, StateBadge, TxLink } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
-import { formatMoney } from "../format.ts";
+import { formatDateTime, formatMoney } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import type { MessageKey } from "../i18n/messages.ts";
 import { Link } from "../router.tsx";
@@ -65,7 +65,7 @@ function RecordsTable(props: { tab: Exclude<AuditorTab, "ledger"> }) {
   const [earlier, setEarlier] = useState<Row[]>([]);
   const [filter, setFilter] = useState("");
   const page = useAsync(async (signal) => source.pick(await api.get(`${source.path}?limit=${auditPageSize}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, signal)), [api, source.path, cursor]);
-  const rows = useMemo(() => [...earlier, ...(page.data?.items ?? [])], [earlier, page.data]);
+  const rows = useMemo(() => [...earlier, ...(page.data?.items ?? [])].map(flatten), [earlier, page.data]);
   const columns = useMemo(() => [...new Set(rows.flatMap((row) => Object.keys(row)))], [rows]);
   const needle = filter.trim().toLowerCase();
   const visible = needle ? rows.filter((row) => JSON.stringify(row).toLowerCase().includes(needle)) : rows;
@@ -126,9 +126,25 @@ function RecordsTable(props: { tab: Exclude<AuditorTab, "ledger"> }) {
   );
 }
 
+/** Nested objects become dotted columns ("who.email"), so every field gets its own column and CSV cell. */
+function flatten(row: Row): Row {
+  const flat: Row = {};
+  const visit = (prefix: string, value: unknown, depth: number) => {
+    if (value !== null && typeof value === "object" && !Array.isArray(value) && depth < 3) {
+      for (const [key, inner] of Object.entries(value as Row)) visit(prefix ? `${prefix}.${key}` : key, inner, depth + 1);
+    } else flat[prefix] = value;
+  };
+  visit("", row, 0);
+  return flat;
+}
+
+const isoTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
 function Cell(props: { column: string; value: unknown }) {
+  const { lang } = useI18n();
   const { column, value } = props;
   if (value === null || value === undefined) return <span className="muted">—</span>;
+  if (typeof value === "string" && isoTime.test(value)) return <span title={value}>{formatDateTime(value, lang)}</span>;
   if (typeof value === "string" && /^0x[0-9a-fA-F]{64}$/.test(value) && /transaction|tx/i.test(column)) return <TxLink hash={value} />;
   if (typeof value === "string" && /state|status/i.test(column)) return <StateBadge state={value} />;
   const text = typeof value === "string" ? value : JSON.stringify(value);
