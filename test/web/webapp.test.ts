@@ -41,6 +41,12 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
     return { page, errors: watchPageErrors(page) };
   }
 
+  /** At phone width nothing may stick out sideways (console tables scroll inside their own box). */
+  async function expectFitsWidth(page: Page): Promise<void> {
+    const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+    expect(scrollWidth, `page is ${scrollWidth}px wide in a ${innerWidth}px viewport`).to.be.at.most(innerWidth);
+  }
+
   it("keeps the first screen's JavaScript under 200 kB gzipped (build report and what the browser loads)", async () => {
     const report = JSON.parse(readFileSync(path.join(distDir, "budget.json"), "utf8")) as { firstScreenGzipBytes: number };
     expect(report.firstScreenGzipBytes).to.be.greaterThan(10_000).and.lessThan(firstScreenGzipBytesMax);
@@ -64,6 +70,7 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
     await page.goto(`${platform.url}/shop/demo`);
     await page.getByTestId("product-card").first().waitFor();
     await screenshot(page, folder, "guest-01-shop-phone");
+    await expectFitsWidth(page);
     // Every form control on the storefront has an accessible name.
     await page.getByTestId("product-card").filter({ hasText: "Steam" }).click();
     await page.getByTestId("checkout-form").waitFor();
@@ -74,6 +81,7 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
     await page.getByTestId("checkout-contact").fill("guest@example.com");
     await page.getByTestId("checkout-query-password").fill("my-query-pass");
     await screenshot(page, folder, "guest-02-checkout-phone");
+    await expectFitsWidth(page);
     await page.getByTestId("checkout-submit").click();
 
     // The sandbox cashier (the gateway's page), then back to the shop.
@@ -85,6 +93,7 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
     expect(code).to.match(/^STM-[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$/);
     expect(await page.getByTestId("order-state").getAttribute("data-state")).to.equal("fulfilled");
     await screenshot(page, folder, "guest-04-order-keys-phone");
+    await expectFitsWidth(page);
 
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("certificate-download").first().click()]);
     const certificateFile = path.join(browser.downloadsDir, download.suggestedFilename());
