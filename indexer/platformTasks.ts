@@ -16,8 +16,9 @@ const nativeAsset = "0x0000000000000000000000000000000000000000";
 
 export type PlatformTasks = { afterCommit(context: IndexerContext): Promise<void>; close(): Promise<void> };
 
-export function createPlatformTasks(config: Config, logger: Logger): PlatformTasks {
-  let database: Database | undefined;
+/** `shared`: the in-process platform's database, used instead of opening another (and left open). */
+export function createPlatformTasks(config: Config, logger: Logger, shared?: Database): PlatformTasks {
+  let database: Database | undefined = shared;
   let queues: Queues | undefined;
   let lastReconcileAt = Date.now();
   const assets = new Map<string, string>([[nativeAsset, "ETH"]]);
@@ -71,7 +72,7 @@ export function createPlatformTasks(config: Config, logger: Logger): PlatformTas
     },
     async close() {
       await queues?.close();
-      await database?.close();
+      if (!shared) await database?.close();
     },
   };
 }

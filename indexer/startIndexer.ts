@@ -12,7 +12,7 @@ import { getChainId } from "./rpc/readChain.ts";
 import { withRetry } from "./rpc/withRetry.ts";
 import { runIndexer } from "./runIndexer.ts";
 import { acquireWriterLock } from "./store/acquireWriterLock.ts";
-import { openIndexerDatabase } from "./store/openIndexerDatabase.ts";
+import { openIndexerDatabase, type IndexerDatabase } from "./store/openIndexerDatabase.ts";
 
 export type StartIndexerParameters = {
   config: Config;
@@ -21,9 +21,12 @@ export type StartIndexerParameters = {
   signal: AbortSignal;
   /** Runs after each commit outside the transaction (the payments outbox). */
   afterCommit?: (context: IndexerContext) => Promise<void>;
+  /** An already open, migrated database to share (the in-process platform's PGlite, which one
+   * process cannot open twice); it is left open. Without it the indexer opens its own. */
+  database?: IndexerDatabase;
 };
 
-export async function startIndexer({ config, logger, sources, signal, afterCommit }: StartIndexerParameters): Promise<void> {
+export async function startIndexer({ config, logger, sources, signal, afterCommit, database: shared }: StartIndexerParameters): Promise<void> {
   const rpcUrl = requireSetting(config.chain.rpcUrl, "CHAIN_RPC_URL", "The indexer needs the chain's JSON-RPC URL.");
   const options = { ...config.indexer, deploymentBlock: config.chain.deploymentBlock };
   const rpc = withRetry(createHttpRpcClient({ url: rpcUrl, timeoutMs: options.rpcTimeoutMs, responseBytesMax: options.responseBytesMax }), {
@@ -37,12 +40,12 @@ export async function startIndexer({ config, logger, sources, signal, afterCommi
   const databaseUrl = "url" in config.database ? config.database.url : undefined;
   // Starting the database and reading the chain id overlap: both are round trips.
   const [database, chainId] = await Promise.all([
-    openIndexerDatabase(databaseUrl ? { url: databaseUrl, poolSizeMax: 2 } : { dataDir: `${config.dataDir}/pglite` }),
+    shared ?? openIndexerDatabase(databaseUrl ? { url: databaseUrl, poolSizeMax: 2 } : { dataDir: `${config.dataDir}/pglite` }),
     getChainId(rpc),
   ]);
   try {
     // migrate() reads only the pool or the PGlite instance, never the ORM handle.
-    await migrate(database as Database);
+    if (!shared) await migrate(database as Database);
     if (options.chainId !== undefined && options.chainId !== chainId) {
       throw new Error(`The RPC serves chain ${chainId}, but INDEXER_CHAIN_ID is ${options.chainId}: refusing to index the wrong chain.`);
     }
@@ -81,6 +84,6 @@ export async function startIndexer({ config, logger, sources, signal, afterCommi
       await session.close();
     }
   } finally {
-    await database.close();
+    if (!shared) await database.close();
   }
 }
