@@ -55,6 +55,14 @@ describe("indexer: platform consequences and reconciliation", function () {
     expect(findings).to.deep.equal([]);
   });
 
+  it("reports a batch whose recorded anchor transaction is not the canonical one as reorged", async () => {
+    const { rows } = await session.query<{ anchor_tx: string }>("SELECT anchor_tx FROM batches WHERE id = $1", [batchId]);
+    await session.query("UPDATE batches SET anchor_tx = $1 WHERE id = $2", [`0x${"ee".repeat(32)}`, batchId]);
+    const { findings } = await reconcile(session, { chainId, registryAddress: emitters.registry, redemptionGraceSeconds: 600 });
+    expect(findings.map((finding) => [finding.kind, finding.subject, finding.subjectId])).to.deep.equal([["reorged", "batch", String(batchId)]]);
+    await session.query("UPDATE batches SET anchor_tx = $1 WHERE id = $2", [rows[0]!.anchor_tx, batchId]);
+  });
+
   it("reports a sold key's row changed in the database", async () => {
     await session.query("UPDATE keys SET commitment = $1 WHERE id = $2", [randomBytes(32), keyIds[1]]);
     const { findings, runId } = await reconcile(session, { chainId, registryAddress: emitters.registry, redemptionGraceSeconds: 600 });
