@@ -57,15 +57,17 @@ export async function applyFinal(session: SqlSession, parameters: PlatformParame
     range,
   );
   // Locked (the code was revealed) confirms the redemption the API recorded, or records one
-  // the API never saw; a revocation revokes a sealed token.
+  // the API never saw; a revocation revokes a sealed token. ERC-5192 makes a revocation emit
+  // Locked too (docs/contracts.md), in the same transaction: a token with both in the range is
+  // revoked, never redeemed, so the revocation is picked first.
   await session.query(
     `UPDATE entitlements e SET state = CASE WHEN s.kind = 'locked' THEN 'redeemed' ELSE 'revoked' END,
        redeem_state = CASE WHEN s.kind = 'locked' THEN 'confirmed' ELSE e.redeem_state END,
        redeem_tx = CASE WHEN s.kind = 'locked' THEN s.transaction_hash ELSE e.redeem_tx END,
        revealed_at = CASE WHEN s.kind = 'locked' THEN coalesce(e.revealed_at, to_timestamp(bl.timestamp)) ELSE e.revealed_at END
-     FROM (SELECT DISTINCT ON (token_id, kind) token_id, kind, block_number, transaction_hash
+     FROM (SELECT DISTINCT ON (token_id) token_id, kind, block_number, transaction_hash
            FROM chain_token_states WHERE chain_id = $1 AND block_number BETWEEN $2 AND $3
-           ORDER BY token_id, kind, block_number, log_index) s
+           ORDER BY token_id, (kind = 'revoked') DESC, block_number, log_index) s
        LEFT JOIN chain_blocks bl ON bl.chain_id = $1 AND bl.number = s.block_number
      WHERE e.token_id = s.token_id
        AND (e.state = 'sealed' OR (s.kind = 'locked' AND e.state = 'redeemed' AND e.redeem_state IS DISTINCT FROM 'confirmed'))`,

@@ -93,4 +93,23 @@ describe("indexer: reorgs and the platform's anchor and issuance states", functi
     expect(rows[0]).to.deep.equal({ anchor_state: "pending", anchor_tx: null });
     expect((await batchState()).anchor_state, "the anchored batch stays confirmed").to.equal("confirmed");
   });
+
+  it("records a revocation as revoked although ERC-5192 makes it emit Locked in the same transaction", async () => {
+    // The real contract's revoke emits Locked then EntitlementsRevoked in one transaction: both
+    // land in one block here too (automine off), and the token must end revoked, not redeemed.
+    await rpc("evm_setAutomine", [false]);
+    try {
+      const write = (functionName: string, args: unknown[]) =>
+        emitters.wallet.writeContract({ address: emitters.entitlement, abi: emitters.abi, functionName, args, account: emitters.wallet.account!, chain: null } as never);
+      await write("lock", [5n]);
+      await write("revoke", [[5n]]);
+      await mine(1);
+    } finally {
+      await rpc("evm_setAutomine", [true]);
+    }
+    await mine(finalityDepth);
+    await index();
+    const { rows } = await session.query<{ state: string; redeem_state: string | null }>("SELECT state, redeem_state FROM entitlements WHERE token_id = 5");
+    expect(rows[0]).to.deep.equal({ state: "revoked", redeem_state: null });
+  });
 });
