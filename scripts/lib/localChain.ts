@@ -40,7 +40,7 @@ export async function freePort(preferred?: number): Promise<number> {
   return tryListen(0);
 }
 
-export async function startLocalChain(options: { port?: number; readyTimeoutMs?: number } = {}): Promise<LocalChain> {
+export async function startLocalChain(options: { port?: number; readyTimeoutMs?: number; intervalMiningMs?: number } = {}): Promise<LocalChain> {
   const port = options.port ?? (await freePort());
   const child = spawn(`${root}node_modules/.bin/hardhat`, ["node", "--hostname", "127.0.0.1", "--port", String(port)], {
     cwd: root,
@@ -69,6 +69,14 @@ export async function startLocalChain(options: { port?: number; readyTimeoutMs?:
       // not listening yet
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  if (options.intervalMiningMs) {
+    // Blocks keep coming without transactions (as on a real chain), so rows reach finality.
+    await fetch(rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "evm_setIntervalMining", params: [options.intervalMiningMs] }),
+    });
   }
   return {
     rpcUrl,

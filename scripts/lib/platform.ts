@@ -20,6 +20,10 @@ import { loadOrCreateDevSecrets } from "./devSecrets.ts";
 import { freePort, localChainAccounts, startLocalChain, type LocalChain } from "./localChain.ts";
 import { startLocalRedis, type LocalRedis } from "./localRedis.ts";
 import { demoLogins, seedDemo } from "./seedDemo.ts";
+import { runPlatformIndexer } from "../../indexer/runPlatformIndexer.ts";
+
+// Local chains mine a block this often even without transactions.
+const localBlockIntervalMs = 1_000;
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -31,6 +35,8 @@ export type PlatformOptions = {
   seed?: boolean;
   /** Run the job workers in this process (default). Suites that kill workers run them apart. */
   workers?: boolean;
+  /** Run the indexer in this process (default). */
+  indexer?: boolean;
   keysPerProduct?: number;
   logLevel?: string;
 };
@@ -62,7 +68,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     if (!env.CHAIN_RPC_URL) {
       // `npm start` prefers the usual 8545 for wallets; suites (port 0) take any free port so
       // two suites starting at once never share a chain.
-      chain = await startLocalChain({ port: options.port === 0 ? undefined : await freePort(8545) });
+      chain = await startLocalChain({ port: options.port === 0 ? undefined : await freePort(8545), intervalMiningMs: localBlockIntervalMs });
       stops.push(() => chain!.stop());
       deployed = await deployLocal(chain.rpcUrl);
       if (!env.DATABASE_URL) {
@@ -81,7 +87,17 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       PORT: String(port),
       LOG_LEVEL: options.logLevel ?? env.LOG_LEVEL ?? "info",
       REDIS_URL: env.REDIS_URL ?? redis!.url,
-      ...(chain ? { CHAIN_RPC_URL: chain.rpcUrl, CHAIN_OPERATOR_KEY: localChainAccounts.deployer, ...deployed } : {}),
+      ...(chain
+        ? {
+            CHAIN_RPC_URL: chain.rpcUrl,
+            CHAIN_OPERATOR_KEY: localChainAccounts.deployer,
+            // A local chain does not reorganise on its own: a few blocks of depth make rows
+            // final within seconds in the demo (public chains keep the configured defaults).
+            INDEXER_FINALITY_DEPTH: env.INDEXER_FINALITY_DEPTH ?? "3",
+            INDEXER_POLL_INTERVAL_MS: env.INDEXER_POLL_INTERVAL_MS ?? "500",
+            ...deployed,
+          }
+        : {}),
     };
     const config = loadConfig(resolvedEnv);
     const logger = createLogger({ level: config.logLevel, name: "keyledger" });
@@ -90,6 +106,16 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     if (options.workers ?? true) {
       const workers: RunningWorkers = await startWorkers(ctx, workerSettingsDefault);
       stops.push(() => workers.close());
+    }
+    if (options.indexer ?? true) {
+      const controller = new AbortController();
+      const running = runPlatformIndexer({ config, logger: logger.child({ part: "indexer" }), signal: controller.signal, database: ctx.database }).catch((error: unknown) => {
+        logger.error({ err: { message: (error as Error).message } }, "indexer stopped with an error");
+      });
+      stops.push(async () => {
+        controller.abort();
+        await running;
+      });
     }
     const app = createApp(ctx, { webDistDir: path.join(root, "web/dist"), extraRouters: extraRouters(ctx) });
     const server: Server = await new Promise((resolve) => {

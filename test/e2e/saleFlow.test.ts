@@ -87,5 +87,13 @@ describe("sale flow end to end (HTTP, PostgreSQL, Redis, local chain)", function
       args: [BigInt(batchId), item.leafIndex],
     });
     expect(isIssued).to.equal(true);
+
+    // The indexer follows the chain: the anchor and the issuance become final ('confirmed').
+    await waitFor("indexer confirmation", async () => {
+      const batches = await setup.merchant.get(`/api/shops/${setup.shopId}/batches`);
+      const batch = batches.body.items.find((entry: { id: string }) => entry.id === batchId);
+      const view = await suite.platform.http.get(`/api/orders/${order.id}?token=${accessToken}`);
+      return batch?.anchorState === "confirmed" && view.body.items[0].issueState === "confirmed" ? true : undefined;
+    }, 120_000, 500);
   });
 });

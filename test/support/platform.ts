@@ -12,7 +12,7 @@ import { testEnv } from "./env.ts";
 export type TestPlatform = Platform & { database: TestDatabase; http: HttpClient; dataDir: string; queuePrefix: string; stopAll(): Promise<void> };
 
 export async function startTestPlatform(
-  options: { seed?: boolean; workers?: boolean; keysPerProduct?: number; env?: Record<string, string>; store?: "server" | "pglite" } = {},
+  options: { seed?: boolean; workers?: boolean; indexer?: boolean; keysPerProduct?: number; env?: Record<string, string>; store?: "server" | "pglite" } = {},
 ): Promise<TestPlatform> {
   // The embedded store is one in-process PGlite: the platform opens it from its data directory.
   const database = options.store === "pglite" ? undefined : await createServerDatabase({ poolSizeMax: 2 });
@@ -31,6 +31,7 @@ export async function startTestPlatform(
     port: 0,
     seed: options.seed ?? false,
     workers: options.workers,
+    indexer: options.indexer,
     keysPerProduct: options.keysPerProduct,
     logLevel: testEnv.platformLogLevel,
   });
