@@ -29,6 +29,8 @@ const context = await chromium.launchPersistentContext(profileDir, { executableP
 const page = await context.newPage();
 mkdirSync(outputDir, { recursive: true });
 let count = 0;
+/** Screens wider than their viewport: a layout bug on phones. */
+const overflowing: string[] = [];
 
 try {
   const base = platform.url;
@@ -89,6 +91,8 @@ try {
       if (prepare) await prepare(page);
       await page.screenshot({ path: path.join(outputDir, `${name}-${label}.png`), fullPage: true });
       count++;
+      const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+      if (scrollWidth > viewport.width) overflowing.push(`${name}-${label} (${scrollWidth}px)`);
     }
   };
 
@@ -121,6 +125,7 @@ try {
   await signIn(undefined);
   await shoot("15-not-found", "/no-such-page");
   process.stdout.write(`screenshots=${count} directory=${outputDir}\n`);
+  process.stdout.write(`overflowing=${overflowing.length ? overflowing.join(" ") : "none"}\n`);
 } finally {
   await context.close().catch(() => {});
   await platform.stop();
