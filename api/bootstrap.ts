@@ -7,6 +7,7 @@ import type { AppContext } from "./context.ts";
 import { createChainContext, type ChainContext } from "./chain/chainContext.ts";
 import { createQueues } from "./jobs/queues.ts";
 import { createOrderEvents } from "./services/orders/orderEvents.ts";
+import { createJournalBatcher } from "./ledger/batcher.ts";
 import { loadMasterKeyRing } from "./keys/masterKeys.ts";
 import type { Logger } from "./logger.ts";
 import { openDatabase } from "./store/database.ts";
@@ -23,7 +24,13 @@ export async function bootstrapContext(config: Config, logger: Logger, options: 
   const queues = createQueues(redisUrl, config.redis.prefix);
   const orderEvents = await createOrderEvents(queues.connection, config.redis.prefix);
   const chain = await connectChain(config, logger);
-  return { config, database, logger, queues, chain, keyRing, orderEvents };
+  const journal = createJournalBatcher(database.db, {
+    batchSizeMax: config.ledger.batchSizeMax,
+    flushesInFlightMax: config.ledger.flushesInFlightMax,
+    batchWaitMs: config.ledger.batchWaitMs,
+    queueLengthMax: config.ledger.queueLengthMax,
+  });
+  return { config, database, logger, queues, chain, keyRing, orderEvents, journal };
 }
 
 async function connectChain(config: Config, logger: Logger): Promise<ChainContext | undefined> {
@@ -48,6 +55,7 @@ async function connectChain(config: Config, logger: Logger): Promise<ChainContex
 }
 
 export async function closeContext(ctx: AppContext): Promise<void> {
+  await ctx.journal.drain();
   await ctx.orderEvents.close();
   await ctx.queues.close();
   await ctx.database.close();

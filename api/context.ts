@@ -8,6 +8,7 @@ import type { Queues } from "./jobs/queues.ts";
 import type { ChainContext } from "./chain/chainContext.ts";
 import type { MasterKeyRing } from "./keys/masterKeys.ts";
 import type { OrderEvents } from "./services/orders/orderEvents.ts";
+import type { JournalBatcher } from "./ledger/batcher.ts";
 
 export type AppContext = {
   config: Config;
@@ -19,4 +20,6 @@ export type AppContext = {
   keyRing: MasterKeyRing;
   /** Order state changes over Redis pub/sub (order pages wait on them). */
   orderEvents: OrderEvents;
+  /** The ledger's group commit, for entries posted after their cause committed. */
+  journal: JournalBatcher;
 };

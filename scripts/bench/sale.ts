@@ -79,8 +79,10 @@ async function main() {
       server.once("exit", (code) => reject(new Error(`platform exited (${code})`)));
     });
     const { url, env, sandboxSecret } = JSON.parse(first) as { url: string; env: Record<string, string>; sandboxSecret: string };
-    const workers = spawn(process.execPath, [`${root}api/jobs/main.ts`], { cwd: root, env: { ...process.env, ...env, LOG_LEVEL: "warn" }, stdio: ["ignore", "ignore", "inherit"] });
-    children.push(workers);
+    const processEnv = { ...process.env, ...env, LOG_LEVEL: "warn" };
+    const workers = spawn(process.execPath, [`${root}api/jobs/main.ts`], { cwd: root, env: processEnv, stdio: ["ignore", "ignore", "inherit"] });
+    const indexer = spawn(process.execPath, [`${root}indexer/main.ts`], { cwd: root, env: processEnv, stdio: ["ignore", "ignore", "inherit"] });
+    children.push(workers, indexer);
 
     // A merchant, a shop on the sandbox gateway, one product with many anchored keys.
     const signup = await call(url, "POST", "/api/auth/signup", { email: "bench@example.com", password: "bench-password-1", roles: ["merchant"] });

@@ -2,6 +2,7 @@
 // SKIP LOCKED; one that cannot get enough keys goes to refund_pending with its refund posted,
 // never half-delivered. Workers are off so the test drives fulfilment itself.
 import { expect } from "chai";
+import { postMissingPaymentEntries } from "../../api/services/orders/acceptPayment.ts";
 import { fulfilOrder } from "../../api/services/orders/fulfilOrder.ts";
 import { queryOne, queryRows, sql } from "../../api/store/database.ts";
 import { notifyPath, signedNotification } from "../support/epayNotify.ts";
@@ -73,5 +74,26 @@ describe("fulfilment when reservations are lost", function () {
     const refunds = await queryOne<{ n: bigint }>(db, sql`SELECT count(*) AS n FROM ledger_transactions WHERE kind = 'order_refund' AND reference_id = ${orderId}`);
     expect(Number(refunds!.n)).to.equal(1);
     expect(await fulfilOrder(db, orderId)).to.equal("already_done");
+  });
+
+  it("posts the ledger entry of a payment whose post was lost (the payments row is the outbox), once", async () => {
+    const productId = await createProduct(setup, { name: "Outbox" });
+    importer = spawn(process.execPath, [`${root}api/jobs/main.ts`], { cwd: root, env: { ...process.env, ...platform.env, LOG_LEVEL: "warn" }, stdio: "ignore" });
+    await importKeys(setup, productId, randomKeys(1, "OBX"));
+    importer.kill("SIGKILL");
+    importer = undefined;
+    const checkout = await platform.http.post("/api/orders", { productId, quantity: 1, contact: "outbox@example.com", queryPassword: "pass-1234" });
+    const orderId = checkout.body.order.id as string;
+    const db = platform.database.db;
+    // The payment committed, then the process died before its ledger entry was posted.
+    await db.execute(sql`UPDATE orders SET state = 'paid', paid_at = now() WHERE id = ${orderId}`);
+    await db.execute(sql`INSERT INTO payments (order_id, provider, provider_ref, amount_minor, currency, status, created_at)
+                         VALUES (${orderId}, 'epay', 'T-OUTBOX-1', 1000, 'CNY', 'accepted', now() - interval '1 minute')`);
+    const count = async () => Number((await queryOne<{ n: bigint }>(db, sql`SELECT count(*) AS n FROM ledger_transactions WHERE idempotency_key = ${`order:${orderId}:payment`}`))!.n);
+    expect(await count()).to.equal(0);
+    expect(await postMissingPaymentEntries(db, { platformFeeBps: 500 }, { limit: 100 })).to.be.at.least(1);
+    expect(await count()).to.equal(1);
+    await postMissingPaymentEntries(db, { platformFeeBps: 500 }, { limit: 100 });
+    expect(await count()).to.equal(1);
   });
 });

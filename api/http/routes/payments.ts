@@ -34,7 +34,7 @@ export function paymentsRouter(ctx: AppContext): Router {
           res.status(400).json({ code: "validation_failed", message: "EPay parameters must be short strings.", details: null });
           return;
         }
-        const result = await handleEpayNotify(ctx.database.db, ctx.keyRing, { platformFeeBps: ctx.config.orders.platformFeeBps }, params.shopId, parsed.data);
+        const result = await handleEpayNotify(ctx.database.db, ctx.keyRing, { platformFeeBps: ctx.config.orders.platformFeeBps, journal: ctx.journal }, params.shopId, parsed.data);
         if (result.outcome === "accepted") {
           await enqueueFulfilment(ctx.queues, result.orderId);
           await ctx.orderEvents.publish(result.orderId);

@@ -1,5 +1,6 @@
 import type { Job } from "bullmq";
 import type { AppContext } from "../../context.ts";
+import { postMissingPaymentEntries } from "../../services/orders/acceptPayment.ts";
 import { expireOrders } from "../../services/orders/expireOrders.ts";
 import { queryRows, sql } from "../../store/database.ts";
 import { enqueueFulfilment, enqueueImport } from "../enqueue.ts";
@@ -9,7 +10,11 @@ export async function processMaintenance(ctx: AppContext, job: Job): Promise<unk
     case "expire-orders":
       return { expired: await expireOrders(ctx.database.db) };
     case "recover-lost-jobs":
-      return { orders: await requeuePaidOrders(ctx), imports: await requeueStuckImports(ctx) };
+      return {
+        orders: await requeuePaidOrders(ctx),
+        imports: await requeueStuckImports(ctx),
+        ledgerEntries: await postMissingPaymentEntries(ctx.database.db, { platformFeeBps: ctx.config.orders.platformFeeBps }, { limit: 500 }),
+      };
     default:
       return { ignored: job.name };
   }

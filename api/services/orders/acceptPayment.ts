@@ -5,15 +5,16 @@
 //
 // Outcomes:
 //   accepted  the order was awaiting payment and the amount and currency match: it is now paid
-//             (the caller enqueues fulfilment after this transaction commits);
+//             and its ledger entry posted (the caller then enqueues fulfilment);
 //   replayed  this provider reference was recorded before: nothing changed;
 //   underpaid / overpaid  the amount differs: recorded, the order is unchanged, refund path;
 //   late      the order had expired: recorded, refund path;
 //   duplicate the order was already paid by another payment: recorded, refund path.
 import { AppError } from "../../errors.ts";
-import { queryOne, sql, type Drizzle } from "../../store/database.ts";
+import type { JournalBatcher } from "../../ledger/batcher.ts";
 import { orderPaymentEntry } from "../../ledger/flows.ts";
-import { entryJson, validateJournalInput } from "../../ledger/postJournal.ts";
+import { postJournal } from "../../ledger/postJournal.ts";
+import { queryOne, queryRows, sql, type Drizzle } from "../../store/database.ts";
 import { pgErrorCode, pgErrorCodes } from "../../store/errors.ts";
 import { orderRecord, type OrderRecord, type OrderRow } from "./orderRecord.ts";
 import { postPaymentToLedger } from "./ledgerPostings.ts";
@@ -31,75 +32,107 @@ export type AcceptPaymentInput = {
   payloadSha256?: Buffer;
 };
 
-export type AcceptPaymentSettings = { platformFeeBps: number };
+export type AcceptPaymentSettings = {
+  platformFeeBps: number;
+  /** Group commit for the ledger entry of an accepted payment (api/ledger/batcher.ts). */
+  journal?: JournalBatcher;
+};
 
 export async function acceptPayment(
   db: Drizzle,
   settings: AcceptPaymentSettings,
   input: AcceptPaymentInput,
 ): Promise<{ outcome: PaymentOutcome; order: OrderRecord }> {
-  const paid = input.shopId === undefined ? undefined : await acceptExactPayment(db, settings, { ...input, shopId: input.shopId });
-  if (paid) return { outcome: "accepted", order: paid };
+  const paid = input.shopId === undefined ? undefined : await acceptExactPayment(db, { ...input, shopId: input.shopId });
+  if (paid) {
+    await postAcceptedPayment(db, settings, paid, input.provider);
+    return { outcome: "accepted", order: paid };
+  }
   return acceptCarefully(db, settings, input);
 }
 
 /**
  * The common case, a first payment of the exact amount for an order awaiting it, in one
- * statement inside one transaction: the order becomes paid, the payment is recorded and its
- * ledger entry posted, together. Anything else (a replay, a mismatch, a late or second
- * payment, or a race with another notification) writes nothing here and takes the careful
- * path, which locks the order and decides.
+ * statement: the order becomes paid and the payment is recorded, together. Anything else (a
+ * replay, a mismatch, a late or second payment, or a race with another notification) writes
+ * nothing here and takes the careful path, which locks the order and decides.
  */
-async function acceptExactPayment(
-  db: Drizzle,
-  settings: AcceptPaymentSettings,
-  input: AcceptPaymentInput & { shopId: bigint },
-): Promise<OrderRecord | undefined> {
-  const { entry } = orderPaymentEntry({
-    orderId: input.orderId,
-    shopId: input.shopId,
-    amountMinor: input.amountMinor,
-    currency: input.currency,
-    provider: input.provider,
-    platformFeeBps: settings.platformFeeBps,
-  });
-  validateJournalInput(entry);
-  const ledgerPayload = JSON.stringify([entryJson(entry)]);
+async function acceptExactPayment(db: Drizzle, input: AcceptPaymentInput & { shopId: bigint }): Promise<OrderRecord | undefined> {
   try {
-    return await db.transaction(async (tx) => {
-      const row = await queryOne<OrderRow & { ledger: { s: string; d: string | null }[] }>(
-        tx,
-        sql`WITH o AS (
-              UPDATE orders SET state = 'paid', paid_at = now()
-              WHERE id = ${input.orderId} AND shop_id = ${input.shopId} AND state = 'awaiting_payment'
-                AND amount_minor = ${input.amountMinor} AND currency = ${input.currency}
-                AND NOT EXISTS (SELECT 1 FROM payments WHERE provider = ${input.provider} AND provider_ref = ${input.providerRef})
-              RETURNING *
-            ),
-            recorded AS (
-              INSERT INTO payments (order_id, provider, provider_ref, amount_minor, currency, status, payload_sha256)
-              SELECT id, ${input.provider}, ${input.providerRef}, ${input.amountMinor}, ${input.currency}, 'accepted', ${input.payloadSha256 ?? null}
-              FROM o RETURNING id
-            ),
-            posted AS (SELECT ledger_post_batch(${ledgerPayload}::jsonb) AS results FROM o)
-            SELECT o.*, (SELECT results FROM posted) AS ledger FROM o WHERE (SELECT count(*) FROM recorded) = 1`,
-      );
-      if (!row) return undefined;
-      const result = row.ledger[0];
-      if (result?.s !== "created" && result?.s !== "exists") {
-        // Rolls the whole statement back: the careful path will post through postJournal and
-        // surface the ledger's own error.
-        throw new LedgerRefused(result?.d ?? result?.s ?? "no result");
-      }
-      return orderRecord(row);
-    });
+    const row = await queryOne<OrderRow>(
+      db,
+      sql`WITH o AS (
+            UPDATE orders SET state = 'paid', paid_at = now()
+            WHERE id = ${input.orderId} AND shop_id = ${input.shopId} AND state = 'awaiting_payment'
+              AND amount_minor = ${input.amountMinor} AND currency = ${input.currency}
+              AND NOT EXISTS (SELECT 1 FROM payments WHERE provider = ${input.provider} AND provider_ref = ${input.providerRef})
+            RETURNING *
+          ),
+          recorded AS (
+            INSERT INTO payments (order_id, provider, provider_ref, amount_minor, currency, status, payload_sha256)
+            SELECT id, ${input.provider}, ${input.providerRef}, ${input.amountMinor}, ${input.currency}, 'accepted', ${input.payloadSha256 ?? null}
+            FROM o RETURNING id
+          )
+          SELECT o.* FROM o WHERE (SELECT count(*) FROM recorded) = 1`,
+    );
+    return row ? orderRecord(row) : undefined;
   } catch (error) {
-    if (error instanceof LedgerRefused || pgErrorCode(error) === pgErrorCodes.uniqueViolation) return undefined;
+    // Another notification with the same reference won the race: the careful path says "replayed".
+    if (pgErrorCode(error) === pgErrorCodes.uniqueViolation) return undefined;
     throw error;
   }
 }
 
-class LedgerRefused extends Error {}
+/**
+ * The ledger entry of an accepted payment (clearing -> fee + shop payable) is posted right
+ * after the payment commits, through the journal's group commit, instead of inside the
+ * payment's transaction: every payment credits the same platform accounts, and holding their
+ * row locks through each payment's commit serialised all payments (measured: the notify step
+ * took 170 ms at p50 with 32 buyers). The payments row is the outbox: if this post fails or
+ * the process dies first, postMissingPaymentEntries posts it later under the same idempotency
+ * key, so the entry exists exactly once either way.
+ */
+async function postAcceptedPayment(db: Drizzle, settings: AcceptPaymentSettings, order: OrderRecord, provider: "epay" | "chain"): Promise<void> {
+  const { entry } = orderPaymentEntry({
+    orderId: order.id,
+    shopId: order.shopId,
+    amountMinor: order.amountMinor,
+    currency: order.currency,
+    provider,
+    platformFeeBps: settings.platformFeeBps,
+  });
+  try {
+    if (settings.journal) await settings.journal.post(entry);
+    else await postJournal(db, entry);
+  } catch {
+    // Left to the outbox sweep (maintenance job), which retries until it is posted.
+  }
+}
+
+/** The outbox sweep: accepted payments whose ledger entry is missing get it posted. */
+export async function postMissingPaymentEntries(db: Drizzle, settings: { platformFeeBps: number }, options: { limit: number }): Promise<number> {
+  const rows = await queryRows<OrderRow & { provider: "epay" | "chain" }>(
+    db,
+    sql`SELECT o.*, p.provider FROM payments p JOIN orders o ON o.id = p.order_id
+        WHERE p.status = 'accepted' AND p.created_at < now() - interval '5 seconds'
+          AND NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.idempotency_key = 'order:' || p.order_id || ':payment')
+        ORDER BY p.id LIMIT ${options.limit}`,
+  );
+  for (const row of rows) {
+    const order = orderRecord(row);
+    const { entry } = orderPaymentEntry({
+      orderId: order.id,
+      shopId: order.shopId,
+      amountMinor: order.amountMinor,
+      currency: order.currency,
+      provider: row.provider,
+      platformFeeBps: settings.platformFeeBps,
+    });
+    await postJournal(db, entry);
+  }
+  return rows.length;
+}
+
 
 async function acceptCarefully(
   db: Drizzle,

@@ -9,13 +9,13 @@ import type { MasterKeyRing } from "../../keys/masterKeys.ts";
 import { parseEpayMoney, verifyEpaySignature, type EpayParams } from "../../payments/epay.ts";
 import type { Drizzle } from "../../store/database.ts";
 import { getEpaySettings } from "../shops/epaySettings.ts";
-import { acceptPayment, type PaymentOutcome } from "./acceptPayment.ts";
+import { acceptPayment, type AcceptPaymentSettings, type PaymentOutcome } from "./acceptPayment.ts";
 import { getOrderRecord } from "./orderRecord.ts";
 
 export async function handleEpayNotify(
   db: Drizzle,
   ring: MasterKeyRing,
-  settings: { platformFeeBps: number },
+  settings: AcceptPaymentSettings,
   shopId: bigint,
   params: EpayParams,
 ): Promise<{ outcome: PaymentOutcome; orderId: string }> {

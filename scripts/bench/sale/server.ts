@@ -1,9 +1,9 @@
 // The sale benchmark's platform process: the API (and the local chain, for anchoring) without
-// workers, which run in their own process as in production. Prints one JSON line with its URL
+// workers or indexer, which run in their own processes as in production. Prints one JSON line with its URL
 // and resolved environment, then serves until SIGTERM.
 import { startPlatform } from "../../lib/platform.ts";
 
-const platform = await startPlatform({ env: process.env, port: 0, seed: false, workers: false, logLevel: "warn" });
+const platform = await startPlatform({ env: process.env, port: 0, seed: false, workers: false, indexer: false, logLevel: "warn" });
 process.stdout.write(`${JSON.stringify({ url: platform.url, env: platform.env, sandboxSecret: platform.ctx.config.payments.epaySandboxSecret })}\n`);
 process.once("SIGTERM", () => {
   void platform.stop().then(() => process.exit(0));
