@@ -40,14 +40,18 @@ export function MyOrdersPage() {
       {items.length > 0 && (
         <ul className="list card" data-testid="my-orders">
           {items.map((order) => (
-            <li key={order.id} className="list-row list-row-order">
-              <Link to={`/orders/${order.id}`} className="mono">
-                {order.id}
-              </Link>
-              <span className="clamp-1">{order.productName} × {order.quantity}</span>
-              <span>{formatMoney(order.amountMinor, order.currency)}</span>
-              <StateBadge state={order.state} />
-              <span className="muted small">{formatDateTime(order.createdAt, lang)}</span>
+            <li key={order.id} className="list-row order-row">
+              <div className="order-row-main">
+                <Link to={`/orders/${order.id}`} className="order-row-title">
+                  {order.productName} × {order.quantity}
+                </Link>
+                <span className="mono small muted">{order.id}</span>
+              </div>
+              <div className="order-row-side">
+                <strong>{formatMoney(order.amountMinor, order.currency)}</strong>
+                <StateBadge state={order.state} />
+              </div>
+              <span className="muted small order-row-date">{formatDateTime(order.createdAt, lang)}</span>
             </li>
           ))}
         </ul>
