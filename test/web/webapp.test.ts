@@ -112,6 +112,28 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
     await page.close();
   });
 
+  it("a guest reveals a sealed (resellable) key on the order page, after confirming", async () => {
+    const { page, errors } = await newPage(viewports.phone);
+    await page.goto(`${platform.url}/shop/demo`);
+    await page.getByTestId("product-card").filter({ hasText: "TypeScript" }).click();
+    await page.getByTestId("checkout-contact").fill("sealed@example.com");
+    await page.getByTestId("checkout-query-password").fill("sealed-pass");
+    await page.getByTestId("checkout-submit").click();
+    await page.getByTestId("sandbox-pay").click();
+    const card = page.locator('[data-testid="key-card"][data-entitlement-state="sealed"]');
+    await card.waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId("key-code").count()).to.equal(0);
+    await screenshot(page, folder, "sealed-01-order-sealed-phone");
+    await card.getByTestId("reveal-button").click();
+    await screenshot(page, folder, "sealed-02-confirm-phone");
+    await card.getByTestId("reveal-confirm").click();
+    const code = await page.locator('[data-testid="key-card"][data-entitlement-state="redeemed"]').getByTestId("key-code").textContent({ timeout: 30_000 });
+    expect(code).to.match(/^CRS-[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$/);
+    await screenshot(page, folder, "sealed-03-revealed-phone");
+    expect(errors).to.deep.equal([]);
+    await page.close();
+  });
+
   it("the verify page shows genuine with its timeline for a sold key (in the browser and by the server) and unknown for a wrong one", async () => {
     expect(bought, "the purchase test provides the key").to.not.equal(undefined);
     const { page, errors } = await newPage();
