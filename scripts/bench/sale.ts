@@ -60,7 +60,9 @@ async function main() {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "keyledger-bench-"));
   const children: ChildProcess[] = [];
   try {
-    const server = spawn(process.execPath, [`${root}scripts/bench/sale/server.ts`], {
+    // BENCH_PROFILE_DIR: write CPU profiles of the API, worker and indexer processes there.
+    const profile = process.env.BENCH_PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+    const server = spawn(process.execPath, [...profile, `${root}scripts/bench/sale/server.ts`], {
       cwd: root,
       env: {
         ...process.env,
@@ -80,9 +82,12 @@ async function main() {
     });
     const { url, env, sandboxSecret } = JSON.parse(first) as { url: string; env: Record<string, string>; sandboxSecret: string };
     const processEnv = { ...process.env, ...env, LOG_LEVEL: "warn" };
-    const workers = spawn(process.execPath, [`${root}api/jobs/main.ts`], { cwd: root, env: processEnv, stdio: ["ignore", "ignore", "inherit"] });
-    const indexer = spawn(process.execPath, [`${root}indexer/main.ts`], { cwd: root, env: processEnv, stdio: ["ignore", "ignore", "inherit"] });
-    children.push(workers, indexer);
+    const workers = spawn(process.execPath, [...profile, `${root}api/jobs/main.ts`], { cwd: root, env: processEnv, stdio: ["ignore", "ignore", "inherit"] });
+    children.push(workers);
+    // BENCH_NO_INDEXER=1 measures the sale path without the indexer process (for attribution).
+    if (process.env.BENCH_NO_INDEXER !== "1") {
+      children.push(spawn(process.execPath, [...profile, `${root}indexer/main.ts`], { cwd: root, env: processEnv, stdio: ["ignore", "ignore", "inherit"] }));
+    }
 
     // A merchant, a shop on the sandbox gateway, one product with many anchored keys.
     const signup = await call(url, "POST", "/api/auth/signup", { email: "bench@example.com", password: "bench-password-1", roles: ["merchant"] });
