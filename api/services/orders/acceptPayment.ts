@@ -28,7 +28,8 @@ export type AcceptPaymentInput = {
   provider: "epay" | "chain";
   providerRef: string;
   amountMinor: bigint;
-  currency: string;
+  /** The paid currency; omitted when the provider pays only in the order's currency (EPay). */
+  currency?: string;
   payloadSha256?: Buffer;
 };
 
@@ -57,20 +58,20 @@ export async function acceptPayment(
  * replay, a mismatch, a late or second payment, or a race with another notification) writes
  * nothing here and takes the careful path, which locks the order and decides.
  */
-async function acceptExactPayment(db: Drizzle, input: AcceptPaymentInput & { shopId: bigint }): Promise<OrderRecord | undefined> {
+export async function acceptExactPayment(db: Drizzle, input: AcceptPaymentInput & { shopId: bigint }): Promise<OrderRecord | undefined> {
   try {
     const row = await queryOne<OrderRow>(
       db,
       sql`WITH o AS (
             UPDATE orders SET state = 'paid', paid_at = now()
             WHERE id = ${input.orderId} AND shop_id = ${input.shopId} AND state = 'awaiting_payment'
-              AND amount_minor = ${input.amountMinor} AND currency = ${input.currency}
+              AND amount_minor = ${input.amountMinor} AND currency = coalesce(${input.currency ?? null}, currency)
               AND NOT EXISTS (SELECT 1 FROM payments WHERE provider = ${input.provider} AND provider_ref = ${input.providerRef})
             RETURNING *
           ),
           recorded AS (
             INSERT INTO payments (order_id, provider, provider_ref, amount_minor, currency, status, payload_sha256)
-            SELECT id, ${input.provider}, ${input.providerRef}, ${input.amountMinor}, ${input.currency}, 'accepted', ${input.payloadSha256 ?? null}
+            SELECT id, ${input.provider}, ${input.providerRef}, ${input.amountMinor}, currency, 'accepted', ${input.payloadSha256 ?? null}
             FROM o RETURNING id
           )
           SELECT o.* FROM o WHERE (SELECT count(*) FROM recorded) = 1`,
@@ -92,7 +93,7 @@ async function acceptExactPayment(db: Drizzle, input: AcceptPaymentInput & { sho
  * the process dies first, postMissingPaymentEntries posts it later under the same idempotency
  * key, so the entry exists exactly once either way.
  */
-async function postAcceptedPayment(db: Drizzle, settings: AcceptPaymentSettings, order: OrderRecord, provider: "epay" | "chain"): Promise<void> {
+export async function postAcceptedPayment(db: Drizzle, settings: AcceptPaymentSettings, order: OrderRecord, provider: "epay" | "chain"): Promise<void> {
   const { entry } = orderPaymentEntry({
     orderId: order.id,
     shopId: order.shopId,
@@ -148,7 +149,7 @@ async function acceptCarefully(
     const inserted = await queryOne<{ id: bigint }>(
       tx,
       sql`INSERT INTO payments (order_id, provider, provider_ref, amount_minor, currency, status, payload_sha256)
-          VALUES (${order.id}, ${input.provider}, ${input.providerRef}, ${input.amountMinor}, ${input.currency}, ${status},
+          VALUES (${order.id}, ${input.provider}, ${input.providerRef}, ${input.amountMinor}, ${input.currency ?? order.currency}, ${status},
                   ${input.payloadSha256 ?? null})
           ON CONFLICT (provider, provider_ref) DO NOTHING
           RETURNING id`,
@@ -168,7 +169,7 @@ function decideOutcome(order: OrderRecord, input: AcceptPaymentInput): Exclude<P
   if (order.state !== "awaiting_payment") {
     return order.state === "expired" ? "late" : "duplicate";
   }
-  if (input.currency !== order.currency || input.amountMinor < order.amountMinor) return "underpaid";
+  if ((input.currency ?? order.currency) !== order.currency || input.amountMinor < order.amountMinor) return "underpaid";
   if (input.amountMinor > order.amountMinor) return "overpaid";
   return "accepted";
 }

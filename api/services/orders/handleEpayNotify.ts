@@ -9,7 +9,7 @@ import type { MasterKeyRing } from "../../keys/masterKeys.ts";
 import { parseEpayMoney, verifyEpaySignature, type EpayParams } from "../../payments/epay.ts";
 import type { Drizzle } from "../../store/database.ts";
 import { getEpaySettings } from "../shops/epaySettings.ts";
-import { acceptPayment, type AcceptPaymentSettings, type PaymentOutcome } from "./acceptPayment.ts";
+import { acceptExactPayment, acceptPayment, postAcceptedPayment, type AcceptPaymentSettings, type PaymentOutcome } from "./acceptPayment.ts";
 import { getOrderRecord } from "./orderRecord.ts";
 
 export async function handleEpayNotify(
@@ -32,21 +32,22 @@ export async function handleEpayNotify(
   const orderId = params.out_trade_no ?? "";
   const tradeNo = params.trade_no ?? "";
   if (!tradeNo || tradeNo.length > 128) throw new AppError("bad_request", "trade_no is missing or longer than 128 characters.");
+  const amountMinor = parseEpayMoney(params.money ?? "");
+  if (amountMinor === undefined) throw new AppError("amount_mismatch", `money ${params.money ?? "(missing)"} is not an amount; nothing was recorded.`);
+  const payloadSha256 = createHash("sha256").update(JSON.stringify(Object.entries(params).sort())).digest();
+  const input = { orderId, shopId, provider: "epay" as const, providerRef: tradeNo, amountMinor, payloadSha256 };
+  // The common case first, in one statement that checks shop, state and exact amount itself.
+  const paid = await acceptExactPayment(db, input);
+  if (paid) {
+    await postAcceptedPayment(db, settings, paid, "epay");
+    return { outcome: "accepted", orderId };
+  }
+  // Anything else: refuse what is wrong (nothing written), then let the careful path decide.
   const order = await getOrderRecord(db, orderId);
   if (!order || order.shopId !== shopId) throw new AppError("not_found", `No order ${orderId} in this shop.`);
-  const amountMinor = parseEpayMoney(params.money ?? "");
-  if (amountMinor === undefined || amountMinor !== order.amountMinor) {
+  if (amountMinor !== order.amountMinor) {
     throw new AppError("amount_mismatch", `money ${params.money ?? "(missing)"} is not the order's amount; nothing was recorded.`);
   }
-  const payloadSha256 = createHash("sha256").update(JSON.stringify(Object.entries(params).sort())).digest();
-  const { outcome } = await acceptPayment(db, settings, {
-    orderId,
-    shopId,
-    provider: "epay",
-    providerRef: tradeNo,
-    amountMinor,
-    currency: order.currency,
-    payloadSha256,
-  });
+  const { outcome } = await acceptPayment(db, settings, { ...input, currency: order.currency });
   return { outcome, orderId };
 }

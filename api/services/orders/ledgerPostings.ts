@@ -15,7 +15,8 @@ export async function postPaymentToLedger(
   input: { order: OrderRecord; input: AcceptPaymentInput; outcome: Exclude<PaymentOutcome, "replayed">; paymentId: bigint },
 ): Promise<void> {
   const { order, outcome, paymentId } = input;
-  const { provider, amountMinor, currency } = input.input;
+  const { provider, amountMinor } = input.input;
+  const currency = input.input.currency ?? order.currency;
   if (outcome === "accepted") {
     await postOrderPayment(tx, { orderId: order.id, shopId: order.shopId, amountMinor, currency, provider, platformFeeBps: settings.platformFeeBps });
     return;
