@@ -42,6 +42,9 @@ const envSchema = z.object({
 
   // Chain
   CHAIN_RPC_URL: optionalString,
+  // The RPC URL browsers may use to verify against the chain themselves (GET /api/config/public).
+  // Never derived from CHAIN_RPC_URL, which may carry credentials.
+  PUBLIC_RPC_URL: optionalString,
   REGISTRY_ADDRESS: z.string().regex(address).optional(),
   ENTITLEMENT_ADDRESS: z.string().regex(address).optional(),
   PAYMENT_ADDRESS: z.string().regex(address).optional(),
@@ -198,6 +201,7 @@ function buildConfig(env: Env) {
     redis: { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX, jobLockDurationMs: env.JOB_LOCK_DURATION_MS },
     chain: {
       rpcUrl: env.CHAIN_RPC_URL,
+      publicRpcUrl: env.PUBLIC_RPC_URL,
       registryAddress: env.REGISTRY_ADDRESS as `0x${string}` | undefined,
       entitlementAddress: env.ENTITLEMENT_ADDRESS as `0x${string}` | undefined,
       paymentAddress: env.PAYMENT_ADDRESS as `0x${string}` | undefined,

@@ -15,6 +15,7 @@ import { epaySandboxRouter } from "./routes/epaySandbox.ts";
 import { merchantRouter } from "./routes/merchant.ts";
 import { ordersRouter } from "./routes/orders.ts";
 import { paymentsRouter } from "./routes/payments.ts";
+import { publicConfigRouter } from "./routes/publicConfig.ts";
 import { shopsRouter } from "./routes/shops.ts";
 import { verifyRouter } from "./routes/verify.ts";
 
@@ -59,6 +60,7 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
   app.use("/api", paymentsRouter(ctx));
   app.use("/api", merchantRouter(ctx));
   app.use("/api", verifyRouter(ctx));
+  app.use("/api", publicConfigRouter(ctx));
   for (const router of options.extraRouters ?? []) app.use("/api", router);
   if (ctx.config.payments.epaySandboxSecret) app.use("/sandbox/epay", epaySandboxRouter(ctx.config.payments.epaySandboxSecret));
 

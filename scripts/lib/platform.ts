@@ -90,6 +90,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       ...(chain
         ? {
             CHAIN_RPC_URL: chain.rpcUrl,
+            PUBLIC_RPC_URL: env.PUBLIC_RPC_URL ?? chain.rpcUrl,
             CHAIN_OPERATOR_KEY: localChainAccounts.deployer,
             // A local chain does not reorganise on its own: a few blocks of depth make rows
             // final within seconds in the demo (public chains keep the configured defaults).

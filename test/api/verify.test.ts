@@ -39,6 +39,8 @@ describe("POST /api/verify", function () {
     expect(response.body.sale.sold).to.equal(true);
     expect(response.body.entitlement.tokenId).to.equal(sold.certificate.issuance?.tokenId ?? response.body.entitlement.tokenId);
     expect(["redeemed", "sealed"]).to.include(response.body.entitlement.state);
+    expect(response.body.entitlementId).to.match(/^\d+$/);
+    expect(response.body.issuance.transaction).to.match(/^0x[0-9a-f]{64}$/);
     expect(JSON.stringify(response.body)).not.to.contain(sold.code);
   });
 
@@ -61,6 +63,14 @@ describe("POST /api/verify", function () {
     const response = await suite.platform.http.post("/api/verify", { certificate: tampered });
     expect(response.body.verdict).to.equal("invalid");
     expect(response.body.checks.some((check: { status: string }) => check.status === "fail")).to.equal(true);
+  });
+
+  it("publishes what a browser needs to check against the chain itself", async () => {
+    const config = await suite.platform.http.get("/api/config/public");
+    expect(config.status).to.equal(200);
+    expect(config.body.rpcUrl).to.equal(suite.platform.rpcUrl);
+    expect(config.body.contracts.registry).to.equal(sold.certificate.chain.registry);
+    expect(config.body.chainId).to.equal(sold.certificate.chain.chainId);
   });
 
   it("refuses an empty request with a 400", async () => {

@@ -45,20 +45,24 @@ export async function verifyKey(db: Drizzle, ring: MasterKeyRing, chain: ChainCo
     product: context.product,
     batch: { id: certificate.batch.id, root: certificate.batch.root, anchor: certificate.batch.anchor },
     sale: context.sale,
+    issuance: certificate.issuance,
+    entitlementId: context.entitlementId,
     certificate: foundInShop ? undefined : certificate,
   };
 }
 
 async function describe(db: Drizzle, certificate: Certificate) {
-  const row = await queryOne<{ shop_name: string; slug: string; issuer_address: string | null; product_name: string; status: string | null; sold_at: Date | null }>(
+  const row = await queryOne<{ shop_name: string; slug: string; issuer_address: string | null; product_name: string; status: string | null; sold_at: Date | null; entitlement_id: bigint | null }>(
     db,
-    sql`SELECT s.name AS shop_name, s.slug, s.issuer_address, p.name AS product_name, k.status, k.sold_at
+    sql`SELECT s.name AS shop_name, s.slug, s.issuer_address, p.name AS product_name, k.status, k.sold_at,
+               (SELECT e.id FROM entitlements e WHERE e.key_id = k.id) AS entitlement_id
         FROM batches b JOIN shops s ON s.id = b.shop_id JOIN products p ON p.id = b.product_id
         LEFT JOIN keys k ON k.batch_id = b.id AND k.leaf_index = ${certificate.leaf.index}
         WHERE b.id = ${BigInt(certificate.batch.id)}`,
   );
   return {
     issuer: row?.issuer_address ?? null,
+    entitlementId: row?.entitlement_id == null ? null : String(row.entitlement_id),
     shop: row ? { id: certificate.shop.id, name: row.shop_name, slug: row.slug } : { id: certificate.shop.id, name: null, slug: null },
     product: row ? { id: certificate.productId, name: row.product_name } : { id: certificate.productId, name: null },
     sale: { sold: row?.status === "sold", soldAt: row?.sold_at ? new Date(row.sold_at).toISOString() : null },

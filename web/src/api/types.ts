@@ -27,6 +27,8 @@ export type Order = {
   id: string; state: OrderState; shopId: string; productId: string; productName: string; quantity: number; unitPriceMinor: string;
   amountMinor: string; currency: string; paymentMethod: "epay" | "chain"; contact: string | null; expiresAt: string; paidAt: string | null;
   fulfilledAt: string | null; refundReason: string | null; createdAt: string; items: OrderItem[];
+  /** What the merchant delivered by hand (manual-delivery products); only the buyer sees it. */
+  manualDelivery: string | null;
 };
 
 export type OrderSummary = {

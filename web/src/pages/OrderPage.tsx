@@ -87,7 +87,11 @@ export function OrderPage(props: { orderId: string }) {
       {(current.state === "refunded" || current.state === "refund_pending" || current.state === "failed") && (
         <Notice tone="warning" title={t(`state.${current.state}` as MessageKey)}>{current.refundReason ?? t("order.refundBody")}</Notice>
       )}
-      {current.state === "fulfilled" && current.items.length === 0 && <Notice tone="success" title={t("order.manualDelivered")}>{t("order.manualDeliveredBody")}</Notice>}
+      {current.state === "fulfilled" && current.items.length === 0 && (
+        <Notice tone="success" title={t("order.manualDelivered")}>
+          {current.manualDelivery ? <pre className="manual-delivery" data-testid="manual-delivery">{current.manualDelivery}</pre> : t("order.manualDeliveredBody")}
+        </Notice>
+      )}
       {current.items.length > 0 && (
         <section className="stack" aria-labelledby="keys-title">
           <div className="section-head">

@@ -12,6 +12,7 @@ import { useRouter } from "../router.tsx";
 import { useSession } from "../session.tsx";
 import { readStored, writeStored } from "../storage.ts";
 import { takeVerifyDraft } from "../verify/verifyDraft.ts";
+import { fetchPublicConfig } from "../api/publicConfig.ts";
 import type { BrowserVerdict } from "../verify/verifyInBrowser.ts";
 import { useAsync } from "../components/useAsync.ts";
 
@@ -42,6 +43,14 @@ export function VerifyPage() {
   const [dragging, setDragging] = useState(false);
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<Outcome | undefined>(undefined);
+
+  // With no RPC chosen yet, offer the platform's public one (the check still runs in this browser).
+  useEffect(() => {
+    if (rpcUrl !== "") return;
+    void fetchPublicConfig().then((config) => {
+      if (config?.rpcUrl) setRpcUrl((current) => current || config.rpcUrl!);
+    });
+  }, []);
 
   useEffect(() => {
     const draft = takeVerifyDraft();
