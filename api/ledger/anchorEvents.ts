@@ -12,7 +12,8 @@ export async function readLedgerAnchoredEvents(
   client: PublicClient,
   parameters: { address: Hex; fromBlock: bigint; toBlock?: bigint },
 ): Promise<LedgerAnchoredEvent[]> {
-  const toBlock = parameters.toBlock ?? (await client.getBlockNumber());
+  // cacheTime 0: viem caches the head for its polling interval, which would hide an anchor mined just now.
+  const toBlock = parameters.toBlock ?? (await client.getBlockNumber({ cacheTime: 0 }));
   const events: LedgerAnchoredEvent[] = [];
   for (let from = parameters.fromBlock; from <= toBlock; from += anchorLogRangeBlocksMax) {
     const to = from + anchorLogRangeBlocksMax - 1n < toBlock ? from + anchorLogRangeBlocksMax - 1n : toBlock;

@@ -31,7 +31,10 @@ export async function startResalePlatform(): Promise<TestPlatform> {
     const addresses = await deployPlatform(walletClient as never, createPublicClient({ chain: definition, transport }) as never, {
       admin: account.address, operator: account.address, issuer: account.address, custodian: account.address, treasury: account.address, ledgerAnchorer: account.address,
     });
+    // The suite runs its own indexer where it needs one (with finality 0), so the platform's
+    // in-process indexer, which would hold the writer lock, stays off.
     const platform = await startTestPlatform({
+      indexer: false,
       env: {
         CHAIN_RPC_URL: chain.rpcUrl,
         CHAIN_OPERATOR_KEY: localChainAccounts.deployer,
