@@ -1,7 +1,9 @@
-// The merchant's sales charts, drawn as SVG (a lazy chunk): revenue per day over the chosen
-// window (days without sales show as zero) and the top products by revenue. Each chart has a
+// The merchant's sales charts (a lazy chunk, with the uPlot charting library): revenue per day
+// over the chosen window (days without sales show as zero) and the top products by revenue. Each chart has a
 // text table for screen readers. Amounts stay bigint until they are scaled for drawing.
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useRef } from "react";
+import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
 import type { SalesSummary } from "../api/types.ts";
 import { formatMoney } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
@@ -11,7 +13,8 @@ const chartWidthDefault = 640;
 const chartHeight = 220;
 /** Roughly one date label per this many pixels. */
 const dateLabelSpacingPx = 64;
-const padding = { top: 12, right: 8, bottom: 28, left: 64 };
+/** Room for the amounts on the vertical axis. */
+const amountAxisWidthPx = 72;
 
 export default function SalesCharts(props: { summary: SalesSummary }) {
   const { t } = useI18n();
@@ -82,67 +85,51 @@ function fillDays(summary: SalesSummary): Day[] {
 
 function RevenueBars(props: { days: Day[]; currency: string; label: string }) {
   const wrapper = useRef<HTMLDivElement>(null);
-  const [chartWidth, setChartWidth] = useState(chartWidthDefault);
   useEffect(() => {
     const element = wrapper.current;
     if (!element) return;
+    const { days, currency } = props;
+    // Plotted in minor units (exact for any realistic daily revenue); labels format them back.
+    const data: uPlot.AlignedData = [days.map((_, index) => index), days.map((day) => Number(day.revenue))];
+    const style = getComputedStyle(element);
+    const accent = style.getPropertyValue("--accent").trim() || "#1664d9";
+    const muted = style.getPropertyValue("--muted").trim() || "#5b6472";
+    const plot = new uPlot(
+      {
+        width: Math.round(element.clientWidth) || chartWidthDefault,
+        height: chartHeight,
+        legend: { show: false },
+        cursor: { points: { show: false }, drag: { x: false, y: false } },
+        scales: { x: { time: false, range: [-0.5, days.length - 0.5] }, y: { range: (_plot, _min, max) => [0, max > 0 ? max * 1.1 : 100] } },
+        axes: [
+          {
+            stroke: muted,
+            grid: { show: false },
+            space: dateLabelSpacingPx,
+            values: (_plot, splits) => splits.map((split) => (Number.isInteger(split) ? (days[split]?.day.slice(5) ?? "") : "")),
+          },
+          {
+            stroke: muted,
+            size: amountAxisWidthPx,
+            grid: { stroke: "rgba(0,0,0,0.08)" },
+            values: (_plot, splits) => splits.map((split) => formatMoney(BigInt(Math.round(split)), currency)),
+          },
+        ],
+        series: [{}, { label: props.label, fill: accent, stroke: accent, points: { show: false }, paths: uPlot.paths.bars!({ size: [0.7, 48], radius: 0.1 }) }],
+      },
+      data,
+      element,
+    );
+    // Drawn at the container's real width, so labels keep their size on a phone.
     const observer = new ResizeObserver((entries) => {
-      const width = Math.round(entries[0]?.contentRect.width ?? chartWidthDefault);
-      if (width > 0) setChartWidth(width);
+      const width = Math.round(entries[0]?.contentRect.width ?? 0);
+      if (width > 0 && width !== plot.width) plot.setSize({ width, height: chartHeight });
     });
     observer.observe(element);
-    return () => observer.disconnect();
-  }, []);
-  const maximum = props.days.reduce((max, day) => (day.revenue > max ? day.revenue : max), 0n);
-  const top = niceCeiling(maximum);
-  const innerWidth = chartWidth - padding.left - padding.right;
-  const innerHeight = chartHeight - padding.top - padding.bottom;
-  const slot = innerWidth / props.days.length;
-  const barWidth = Math.max(1, slot * 0.7);
-  const ticks = [0n, top / 2n, top];
-  const labelEvery = Math.max(1, Math.ceil(props.days.length / Math.max(2, Math.floor(innerWidth / dateLabelSpacingPx))));
-  return (
-    <div ref={wrapper}>
-    <svg viewBox={`0 0 ${chartWidth} ${chartHeight}`} width={chartWidth} height={chartHeight} className="chart-svg" role="img" aria-label={props.label}>
-      {ticks.map((tick) => {
-        const y = padding.top + innerHeight - Number((tick * 1000n) / (top || 1n)) / 1000 * innerHeight;
-        return (
-          <g key={tick.toString()}>
-            <line x1={padding.left} x2={chartWidth - padding.right} y1={y} y2={y} className="chart-grid" />
-            <text x={padding.left - 6} y={y + 4} textAnchor="end" className="chart-tick">
-              {formatMoney(tick, props.currency)}
-            </text>
-          </g>
-        );
-      })}
-      {props.days.map((day, index) => {
-        const height = top ? (Number((day.revenue * 1000n) / top) / 1000) * innerHeight : 0;
-        const x = padding.left + index * slot + (slot - barWidth) / 2;
-        return (
-          <g key={day.day}>
-            <rect x={x} y={padding.top + innerHeight - height} width={barWidth} height={height} rx={2} className="chart-bar">
-              <title>
-                {day.day}: {formatMoney(day.revenue, props.currency)} ({day.orders})
-              </title>
-            </rect>
-            {index % labelEvery === 0 && (
-              <text x={x + barWidth / 2} y={chartHeight - 8} textAnchor="middle" className="chart-tick">
-                {day.day.slice(5)}
-              </text>
-            )}
-          </g>
-        );
-      })}
-    </svg>
-    </div>
-  );
-}
-
-/** A round axis maximum at or above the value: 1, 2 or 5 times a power of ten (in minor units). */
-function niceCeiling(value: bigint): bigint {
-  if (value <= 0n) return 100n;
-  let power = 1n;
-  while (power * 10n <= value) power *= 10n;
-  for (const step of [1n, 2n, 5n, 10n]) if (step * power >= value) return step * power;
-  return 10n * power;
+    return () => {
+      observer.disconnect();
+      plot.destroy();
+    };
+  }, [props.days, props.currency, props.label]);
+  return <div ref={wrapper} className="chart-canvas" role="img" aria-label={props.label} data-testid="revenue-chart" />;
 }
