@@ -334,7 +334,8 @@ async function findIssuedLeaf(client: PublicClient, certificate: Certificate, to
     const packed = hexToBytes(leafIndexes);
     const offset = Number(tokenId - firstTokenId) * 4;
     if (packed.length < offset + 4) return undefined;
-    return Buffer.from(packed).readUInt32BE(offset);
+    // DataView, not Buffer: this verifier also runs in browsers (web/src/verify/verifyInBrowser.ts).
+    return new DataView(packed.buffer, packed.byteOffset, packed.byteLength).getUint32(offset, false);
   }
   return undefined;
 }
