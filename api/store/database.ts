@@ -63,3 +63,18 @@ export async function queryOne<Row>(db: Drizzle, statement: SQL): Promise<Row | 
 }
 
 export { sql };
+
+/**
+ * Runs a hot statement as a named prepared statement on a PostgreSQL server, so each pooled
+ * connection parses it once and can reuse its plan (the sale path's CTEs cost more to plan than
+ * to run). The statement's text must not vary between calls under one name. Elsewhere (PGlite,
+ * or inside a transaction, which has no pool) it runs as an ordinary statement.
+ */
+export async function queryPreparedOne<Row>(db: Drizzle, name: string, statement: SQL): Promise<Row | undefined> {
+  const client = (db as unknown as { $client?: unknown }).$client;
+  if (!(client instanceof pg.Pool)) return queryOne<Row>(db, statement);
+  const dialect = (db as unknown as { dialect: { sqlToQuery(statement: SQL): { sql: string; params: unknown[] } } }).dialect;
+  const query = dialect.sqlToQuery(statement);
+  const result = await client.query({ name, text: query.sql, values: query.params as unknown[] });
+  return result.rows[0] as Row | undefined;
+}

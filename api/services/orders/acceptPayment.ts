@@ -14,7 +14,7 @@ import { AppError } from "../../errors.ts";
 import type { JournalBatcher } from "../../ledger/batcher.ts";
 import { orderPaymentEntry } from "../../ledger/flows.ts";
 import { postJournal } from "../../ledger/postJournal.ts";
-import { queryOne, queryRows, sql, type Drizzle } from "../../store/database.ts";
+import { queryOne, queryPreparedOne, queryRows, sql, type Drizzle } from "../../store/database.ts";
 import { pgErrorCode, pgErrorCodes } from "../../store/errors.ts";
 import { orderRecord, type OrderRecord, type OrderRow } from "./orderRecord.ts";
 import { postPaymentToLedger } from "./ledgerPostings.ts";
@@ -60,8 +60,9 @@ export async function acceptPayment(
  */
 export async function acceptExactPayment(db: Drizzle, input: AcceptPaymentInput & { shopId: bigint }): Promise<OrderRecord | undefined> {
   try {
-    const row = await queryOne<OrderRow>(
+    const row = await queryPreparedOne<OrderRow>(
       db,
+      "accept_exact_payment",
       sql`WITH o AS (
             UPDATE orders SET state = 'paid', paid_at = now()
             WHERE id = ${input.orderId} AND shop_id = ${input.shopId} AND state = 'awaiting_payment'

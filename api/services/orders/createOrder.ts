@@ -5,7 +5,7 @@
 // are not there. One round trip instead of a transaction of four (measured: round trips are
 // what PostgreSQL spends its CPU on here).
 import { AppError } from "../../errors.ts";
-import { queryOne, sql, type Drizzle } from "../../store/database.ts";
+import { queryOne, queryPreparedOne, sql, type Drizzle } from "../../store/database.ts";
 import { pgConstraint, pgErrorCode, pgErrorCodes } from "../../store/errors.ts";
 import { hashQueryPassword } from "./orderAccess.ts";
 import { newOrderId } from "./orderId.ts";
@@ -78,8 +78,9 @@ const orderColumns = sql.raw(`(id, shop_id, product_id, buyer_account_id, contac
 // Both return the new order's row, or nothing when the stock was not there.
 async function insertWithKeys(db: Drizzle, args: InsertArgs) {
   const { orderId, input, expiresAt } = args;
-  return queryOne<OrderRow>(
+  return queryPreparedOne<OrderRow>(
     db,
+    "checkout_with_keys",
     sql`WITH candidates AS (
           SELECT id FROM keys WHERE product_id = ${input.productId} AND status = 'available'
           ORDER BY id LIMIT ${input.quantity} FOR UPDATE SKIP LOCKED

@@ -5,7 +5,7 @@
 // crash after commit) finds the order no longer 'paid' and does nothing, so a key is
 // delivered to at most one order whatever happens. Not enough keys: the order goes to
 // refund_pending, never half-delivered.
-import { queryOne, sql, type Drizzle } from "../../store/database.ts";
+import { queryOne, queryPreparedOne, sql, type Drizzle } from "../../store/database.ts";
 import { postRefundToLedger } from "./ledgerPostings.ts";
 
 export type FulfilOutcome = "fulfilled" | "already_done" | "manual_queue" | "refund_pending" | "not_paid";
@@ -22,8 +22,9 @@ export async function fulfilOrder(db: Drizzle, orderId: string): Promise<FulfilO
  * path then decides.
  */
 async function fulfilReserved(db: Drizzle, orderId: string): Promise<boolean> {
-  const row = await queryOne<{ fulfilled: boolean }>(
+  const row = await queryPreparedOne<{ fulfilled: boolean }>(
     db,
+    "fulfil_reserved",
     sql`WITH o AS (
           UPDATE orders SET state = 'fulfilled', fulfilled_at = now()
           WHERE id = ${orderId} AND state = 'paid'

@@ -1,4 +1,4 @@
-import { queryOne, sql, type Drizzle } from "../../store/database.ts";
+import { queryPreparedOne, sql, type Drizzle } from "../../store/database.ts";
 
 export type OrderState = "awaiting_payment" | "paid" | "fulfilled" | "expired" | "refund_pending" | "refunded" | "failed";
 
@@ -52,6 +52,6 @@ export function orderRecord(row: OrderRow): OrderRecord {
 }
 
 export async function getOrderRecord(db: Drizzle, orderId: string): Promise<OrderRecord | undefined> {
-  const row = await queryOne<OrderRow>(db, sql`SELECT * FROM orders WHERE id = ${orderId}`);
+  const row = await queryPreparedOne<OrderRow>(db, "order_by_id", sql`SELECT * FROM orders WHERE id = ${orderId}`);
   return row ? orderRecord(row) : undefined;
 }
