@@ -10,6 +10,7 @@ export HARDHAT_DISABLE_TELEMETRY=true
 hardhat build --quiet
 if [[ -f web/index.html ]]; then
   if [[ ! -f web/dist/index.html ]] || [[ -n "$(find web -path web/dist -prune -o -newer web/dist/index.html -type f -print -quit)" ]]; then
-    vite build --config web/vite.config.ts --logLevel warn
+    # NODE_ENV=test (set by the test runner) would make Vite bundle React's development build.
+    NODE_ENV=production vite build --config web/vite.config.ts --logLevel warn
   fi
 fi
