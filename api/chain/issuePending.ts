@@ -2,16 +2,15 @@
 // entitlements of one anchored batch (the contract proves them with one multiproof), up to
 // ISSUE_BATCH_SIZE_MAX. The transaction hash is stored before broadcast; rows left
 // 'submitted' by a crash are settled from their receipt, or put back to 'pending' if the
-// chain never saw the transaction. Token ids come from the EntitlementsIssued event:
-// token firstTokenId + i belongs to the i-th leaf of the call.
-import { decodeEventLog, type Abi, type Hex, type TransactionReceipt } from "viem";
+// chain never saw the transaction. Token ids come from the EntitlementsIssued event.
+import { decodeEventLog, hexToBytes, type Abi, type Hex, type TransactionReceipt } from "viem";
 import { queryRows, sql, type Drizzle } from "../store/database.ts";
 import { loadBatchTree, type BatchTreeCache } from "../keys/batchTree.ts";
 import type { ChainContext } from "./chainContext.ts";
 import { loadArtifact } from "./contracts.ts";
 import { buildIssueCall, issueArgs } from "./issuanceCall.ts";
-import { findReceipt, sendContractTransaction } from "./sendContractTransaction.ts";
-import { integerArrayLiteral } from "../ledger/sqlArrays.ts";
+import { sendContractTransaction, submittedOutcome } from "./sendContractTransaction.ts";
+import { integerArrayLiteral } from "../store/sqlArrays.ts";
 
 export type IssueResult = { issued: number; settled: number };
 
@@ -47,7 +46,7 @@ export async function issuePending(db: Drizzle, chain: ChainContext, options: { 
       await db.execute(sql`UPDATE entitlements SET issue_state = 'submitted', issue_tx = ${hash} WHERE id = ANY(${integerArrayLiteral(ids)}::bigint[])`);
     },
   );
-  await recordIssuance(db, batchId, call.leafIndexes, receipt);
+  await recordIssuance(db, batchId, receipt);
   return { issued: rows.length, settled };
 }
 
@@ -55,8 +54,12 @@ function entitlementAbi(): Abi {
   return loadArtifact("EntitlementToken").abi as Abi;
 }
 
-/** Writes token ids from the receipt's EntitlementsIssued event onto the entitlements. */
-export async function recordIssuance(db: Drizzle, batchId: bigint, leafIndexes: readonly number[], receipt: TransactionReceipt): Promise<void> {
+/**
+ * Writes token ids from the receipt's EntitlementsIssued event onto the entitlements. The event
+ * itself says which leaf each token belongs to (token firstTokenId + i is leafIndexes[i]), so
+ * the same code serves a fresh receipt and one found after a crash.
+ */
+export async function recordIssuance(db: Drizzle, batchId: bigint, receipt: TransactionReceipt): Promise<void> {
   const abi = entitlementAbi();
   for (const log of receipt.logs) {
     let event;
@@ -66,8 +69,9 @@ export async function recordIssuance(db: Drizzle, batchId: bigint, leafIndexes: 
       continue;
     }
     if (event.eventName !== "EntitlementsIssued") continue;
-    const { firstTokenId, count } = event.args as unknown as { firstTokenId: bigint; count: bigint };
-    if (Number(count) !== leafIndexes.length) throw new Error(`Issuance ${receipt.transactionHash} minted ${count} tokens for ${leafIndexes.length} leaves.`);
+    const { firstTokenId, count, leafIndexes: packed } = event.args as unknown as { firstTokenId: bigint; count: bigint; leafIndexes: Hex };
+    const leafIndexes = unpackLeafIndexes(packed);
+    if (BigInt(leafIndexes.length) !== count) throw new Error(`Issuance ${receipt.transactionHash} minted ${count} tokens for ${leafIndexes.length} leaves.`);
     const tokenIds = leafIndexes.map((_, index) => String(firstTokenId + BigInt(index)));
     await db.execute(
       sql`UPDATE entitlements e SET token_id = m.token_id, issue_state = CASE WHEN e.issue_state = 'confirmed' THEN 'confirmed' ELSE 'included' END,
@@ -80,51 +84,26 @@ export async function recordIssuance(db: Drizzle, batchId: bigint, leafIndexes: 
   throw new Error(`Issuance ${receipt.transactionHash} emitted no EntitlementsIssued event.`);
 }
 
+/** The event's leaf indexes: big-endian uint32 each, in token id order. */
+function unpackLeafIndexes(packed: Hex): number[] {
+  const bytes = hexToBytes(packed);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const leafIndexes: number[] = [];
+  for (let offset = 0; offset + 4 <= bytes.length; offset += 4) leafIndexes.push(view.getUint32(offset, false));
+  return leafIndexes;
+}
+
 async function settleSubmitted(db: Drizzle, chain: ChainContext): Promise<number> {
-  const stuck = await queryRows<{ issue_tx: string; batch_id: bigint; leaf_indexes: number[] }>(
+  const stuck = await queryRows<{ issue_tx: Hex; batch_id: bigint }>(
     db,
-    sql`SELECT e.issue_tx, e.batch_id, array_agg(k.leaf_index ORDER BY k.leaf_index) AS leaf_indexes
-        FROM entitlements e JOIN keys k ON k.id = e.key_id
-        WHERE e.issue_state = 'submitted' GROUP BY e.issue_tx, e.batch_id LIMIT 20`,
+    sql`SELECT DISTINCT issue_tx, batch_id FROM entitlements WHERE issue_state = 'submitted' AND issue_tx IS NOT NULL LIMIT 20`,
   );
-  let settled = 0;
   for (const group of stuck) {
-    const receipt = await findReceipt(chain, group.issue_tx as Hex);
-    if (receipt?.status === "success") {
-      // The event lists leaves in call order; recover it from the event itself.
-      await recordIssuanceFromEvent(db, BigInt(group.batch_id), receipt);
-    } else if (receipt?.status === "reverted" || !(await isKnownTransaction(chain, group.issue_tx as Hex))) {
+    const { outcome, receipt } = await submittedOutcome(chain, group.issue_tx);
+    if (outcome === "included") await recordIssuance(db, BigInt(group.batch_id), receipt!);
+    else if (outcome === "failed") {
       await db.execute(sql`UPDATE entitlements SET issue_state = 'pending', issue_tx = NULL WHERE issue_tx = ${group.issue_tx} AND issue_state = 'submitted'`);
     }
-    settled += 1;
   }
-  return settled;
-}
-
-async function recordIssuanceFromEvent(db: Drizzle, batchId: bigint, receipt: TransactionReceipt): Promise<void> {
-  const abi = entitlementAbi();
-  for (const log of receipt.logs) {
-    try {
-      const event = decodeEventLog({ abi, data: log.data, topics: log.topics });
-      if (event.eventName !== "EntitlementsIssued") continue;
-      const packed = (event.args as unknown as { leafIndexes: Hex }).leafIndexes;
-      const bytes = Buffer.from(packed.slice(2), "hex");
-      const leafIndexes: number[] = [];
-      for (let offset = 0; offset + 4 <= bytes.length; offset += 4) leafIndexes.push(bytes.readUInt32BE(offset));
-      await recordIssuance(db, batchId, leafIndexes, receipt);
-      return;
-    } catch {
-      continue;
-    }
-  }
-}
-
-/** Whether the node still knows a transaction (in its mempool or mined). */
-async function isKnownTransaction(chain: ChainContext, hash: Hex): Promise<boolean> {
-  try {
-    await chain.publicClient.getTransaction({ hash });
-    return true;
-  } catch {
-    return false;
-  }
+  return stuck.length;
 }

@@ -5,17 +5,13 @@
 // records of revoked tokens are skipped. Before the records, the batches' ERC-2981 royalties
 // waiting in batch_royalties are set (setRoyalty), one transaction each. Crash-safe like every
 // chain writer (sendContractTransaction): rows left 'submitted' are settled from the receipt.
-import { BaseError, ContractFunctionRevertedError, type Hex } from "viem";
+import type { Hex } from "viem";
 import { queryRows, sql, type Drizzle } from "../store/database.ts";
-import { integerArrayLiteral } from "../ledger/sqlArrays.ts";
+import { integerArrayLiteral } from "../store/sqlArrays.ts";
 import { entitlementTokenAbi } from "./abis.ts";
 import type { ChainContext } from "./chainContext.ts";
-import { findReceipt, sendContractTransaction } from "./sendContractTransaction.ts";
-
-/** True when a call failed because the contract reverted (not an RPC or network fault). */
-export function isContractRevert(error: unknown): boolean {
-  return error instanceof BaseError && error.walk((cause) => cause instanceof ContractFunctionRevertedError) !== null;
-}
+import { sendContractTransaction } from "./sendContractTransaction.ts";
+import { isContractRevert, settleSubmitted } from "./settleSubmitted.ts";
 
 export async function recordCustodialTransfers(db: Drizzle, chain: ChainContext, options: { batchSizeMax: number }): Promise<number> {
   await settleSubmitted(db, chain, "custodial_transfers");
@@ -83,25 +79,4 @@ export async function setPendingRoyalties(db: Drizzle, chain: ChainContext, opti
     await db.execute(sql`UPDATE batch_royalties SET state = 'included', tx_hash = ${receipt.transactionHash} WHERE batch_id = ${row.batch_id}`);
   }
   return rows.length;
-}
-
-/**
- * Rows left 'submitted' by a crash: included if their transaction succeeded, back to pending if
- * it reverted or the chain never saw it; left alone while it is still in the mempool.
- */
-export async function settleSubmitted(db: Drizzle, chain: ChainContext, table: "custodial_transfers" | "batch_royalties" | "wallet_movements" | "entitlement_revocations"): Promise<void> {
-  const stuck = await queryRows<{ tx_hash: string }>(db, sql`SELECT DISTINCT tx_hash FROM ${sql.raw(table)} WHERE state = 'submitted' AND tx_hash IS NOT NULL LIMIT 20`);
-  for (const { tx_hash: hash } of stuck) {
-    const receipt = await findReceipt(chain, hash as Hex);
-    if (!receipt) {
-      const known = await chain.publicClient.getTransaction({ hash: hash as Hex }).then(() => true, () => false);
-      if (known) continue;
-    }
-    const included = receipt?.status === "success";
-    const stamp = table === "batch_royalties" ? sql`` : included ? sql`, included_at = now()` : sql``;
-    await db.execute(
-      sql`UPDATE ${sql.raw(table)} SET state = ${included ? "included" : "pending"}, tx_hash = ${included ? hash : null} ${stamp}
-          WHERE tx_hash = ${hash} AND state = 'submitted'`,
-    );
-  }
 }

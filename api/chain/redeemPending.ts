@@ -5,8 +5,8 @@ import type { Abi, Hex } from "viem";
 import { queryRows, sql, type Drizzle } from "../store/database.ts";
 import type { ChainContext } from "./chainContext.ts";
 import { loadArtifact } from "./contracts.ts";
-import { findReceipt, sendContractTransaction } from "./sendContractTransaction.ts";
-import { integerArrayLiteral } from "../ledger/sqlArrays.ts";
+import { sendContractTransaction, submittedOutcome } from "./sendContractTransaction.ts";
+import { integerArrayLiteral } from "../store/sqlArrays.ts";
 
 export async function redeemPending(db: Drizzle, chain: ChainContext, options: { batchSizeMax: number }): Promise<number> {
   await settleSubmittedRedemptions(db, chain);
@@ -38,19 +38,15 @@ export async function redeemPending(db: Drizzle, chain: ChainContext, options: {
 }
 
 async function settleSubmittedRedemptions(db: Drizzle, chain: ChainContext): Promise<void> {
-  const stuck = await queryRows<{ redeem_tx: string }>(
+  const stuck = await queryRows<{ redeem_tx: Hex }>(
     db,
     sql`SELECT DISTINCT redeem_tx FROM entitlements WHERE redeem_state = 'submitted' AND redeem_tx IS NOT NULL LIMIT 20`,
   );
   for (const { redeem_tx: hash } of stuck) {
-    const receipt = await findReceipt(chain, hash as Hex);
-    const next = receipt?.status === "success" ? "included" : receipt ? "pending" : undefined;
-    if (next === undefined) {
-      const known = await chain.publicClient.getTransaction({ hash: hash as Hex }).then(() => true, () => false);
-      if (known) continue;
-    }
+    const { outcome } = await submittedOutcome(chain, hash);
+    if (outcome === "pending") continue;
     await db.execute(
-      sql`UPDATE entitlements SET redeem_state = ${next ?? "pending"}, redeem_tx = ${next === "included" ? hash : null}
+      sql`UPDATE entitlements SET redeem_state = ${outcome === "included" ? "included" : "pending"}, redeem_tx = ${outcome === "included" ? hash : null}
           WHERE redeem_tx = ${hash} AND redeem_state = 'submitted'`,
     );
   }

@@ -3,11 +3,11 @@
 // the oldest one's reason. Tokens not yet issued wait for their issuance; a token the chain
 // already shows revoked (a crash after sending) is marked included without a second call.
 import type { Hex } from "viem";
-import { integerArrayLiteral } from "../ledger/sqlArrays.ts";
+import { integerArrayLiteral } from "../store/sqlArrays.ts";
 import { queryRows, sql, type Drizzle } from "../store/database.ts";
 import { entitlementTokenAbi } from "./abis.ts";
 import type { ChainContext } from "./chainContext.ts";
-import { settleSubmitted } from "./recordCustodialTransfers.ts";
+import { settleSubmitted } from "./settleSubmitted.ts";
 import { sendContractTransaction } from "./sendContractTransaction.ts";
 
 export async function revokePending(db: Drizzle, chain: ChainContext, options: { batchSizeMax: number }): Promise<number> {

@@ -29,6 +29,18 @@ export async function sendContractTransaction(
   return receipt;
 }
 
+/**
+ * What became of a transaction whose hash was stored before broadcast (after a crash): mined
+ * successfully, failed (reverted, or unknown to the node: dropped or never sent, so the work
+ * must be sent again), or still pending in the mempool (leave it alone).
+ */
+export async function submittedOutcome(chain: ChainContext, hash: Hex): Promise<{ outcome: "included" | "failed" | "pending"; receipt?: TransactionReceipt }> {
+  const receipt = await findReceipt(chain, hash);
+  if (receipt) return { outcome: receipt.status === "success" ? "included" : "failed", receipt };
+  const known = await chain.publicClient.getTransaction({ hash }).then(() => true, () => false);
+  return { outcome: known ? "pending" : "failed" };
+}
+
 /** The receipt of a transaction sent before, or undefined if the chain does not know it (dropped or never sent). */
 export async function findReceipt(chain: ChainContext, hash: Hex): Promise<TransactionReceipt | undefined> {
   try {

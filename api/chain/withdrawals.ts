@@ -6,7 +6,7 @@ import type { Hex } from "viem";
 import { queryRows, sql, type Drizzle } from "../store/database.ts";
 import { entitlementTokenAbi } from "./abis.ts";
 import type { ChainContext } from "./chainContext.ts";
-import { isContractRevert, settleSubmitted } from "./recordCustodialTransfers.ts";
+import { isContractRevert, settleSubmitted } from "./settleSubmitted.ts";
 import { sendContractTransaction } from "./sendContractTransaction.ts";
 
 export async function sendWithdrawals(db: Drizzle, chain: ChainContext, options: { transactionsMax: number }): Promise<number> {

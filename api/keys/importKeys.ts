@@ -15,7 +15,7 @@ import { toHex, type Hex } from "viem";
 import { AppError } from "../errors.ts";
 import { queryOne, sql, type Drizzle } from "../store/database.ts";
 import type { SQL } from "drizzle-orm";
-import { byteaArrayLiteral } from "./byteaArray.ts";
+import { byteaArrayLiteral } from "../store/sqlArrays.ts";
 import { buildTreeNodes, commitmentBytes, leafHashBytes, proofOf } from "./batchMerkle.ts";
 import { dedupeHash, deriveDedupeKey } from "./dedupe.ts";
 import { decryptSecret, encryptSecret, importUploadAad, keyAad } from "./envelope.ts";

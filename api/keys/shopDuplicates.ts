@@ -2,7 +2,7 @@
 // in bounded chunks, and rejects the upload with their line numbers.
 import { AppError } from "../errors.ts";
 import { queryRows, sql, type Drizzle } from "../store/database.ts";
-import { byteaArrayLiteral } from "./byteaArray.ts";
+import { byteaArrayLiteral } from "../store/sqlArrays.ts";
 import { problemLinesMax } from "./parseImport.ts";
 
 // 5,000 hashes of 32 bytes are a 330 kB parameter: one index probe each, a few ms per chunk.

@@ -8,7 +8,7 @@
 import { queryOne, queryRows, sql, type Drizzle } from "../store/database.ts";
 import { chainHash, entryContentHash, genesisChainHash, type StoredEntry } from "./canonical.ts";
 import { readStoredEntries } from "./readEntries.ts";
-import { hexArrayLiteral, integerArrayLiteral } from "./sqlArrays.ts";
+import { hexArrayLiteral, integerArrayLiteral } from "../store/sqlArrays.ts";
 
 // Any fixed number shared by every hasher of one database.
 const hasherLockId = 7_245_300;

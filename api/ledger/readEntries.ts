@@ -2,7 +2,7 @@
 // hashes and the journal export carries.
 import { queryRows, sql, type Drizzle } from "../store/database.ts";
 import type { StoredEntry } from "./canonical.ts";
-import { integerArrayLiteral } from "./sqlArrays.ts";
+import { integerArrayLiteral } from "../store/sqlArrays.ts";
 
 type Row = {
   id: bigint;

@@ -3,7 +3,7 @@
 // auditor's screen and the indexer's reconciliation show them); nothing is corrected here.
 import { AppError } from "../errors.ts";
 import { queryRows, sql, type Drizzle } from "../store/database.ts";
-import { textArrayLiteral } from "./sqlArrays.ts";
+import { textArrayLiteral } from "../store/sqlArrays.ts";
 
 // One reconciliation call reads at most this many orders; callers page through the rest.
 export const reconcileOrdersMax = 1000;

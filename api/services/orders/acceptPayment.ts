@@ -136,7 +136,8 @@ export async function postMissingPaymentEntries(db: Drizzle, settings: { platfor
 }
 
 
-async function acceptCarefully(
+/** Locks the order and decides (any outcome); callers that tried acceptExactPayment come here. */
+export async function acceptCarefully(
   db: Drizzle,
   settings: AcceptPaymentSettings,
   input: AcceptPaymentInput,

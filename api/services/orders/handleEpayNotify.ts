@@ -9,7 +9,7 @@ import type { MasterKeyRing } from "../../keys/masterKeys.ts";
 import { parseEpayMoney, verifyEpaySignature, type EpayParams } from "../../payments/epay.ts";
 import type { Drizzle } from "../../store/database.ts";
 import { getEpaySettings } from "../shops/epaySettings.ts";
-import { acceptExactPayment, acceptPayment, postAcceptedPayment, type AcceptPaymentSettings, type PaymentOutcome } from "./acceptPayment.ts";
+import { acceptCarefully, acceptExactPayment, postAcceptedPayment, type AcceptPaymentSettings, type PaymentOutcome } from "./acceptPayment.ts";
 import { getOrderRecord } from "./orderRecord.ts";
 
 export async function handleEpayNotify(
@@ -48,6 +48,6 @@ export async function handleEpayNotify(
   if (amountMinor !== order.amountMinor) {
     throw new AppError("amount_mismatch", `money ${params.money ?? "(missing)"} is not the order's amount; nothing was recorded.`);
   }
-  const { outcome } = await acceptPayment(db, settings, { ...input, currency: order.currency });
+  const { outcome } = await acceptCarefully(db, settings, { ...input, currency: order.currency });
   return { outcome, orderId };
 }

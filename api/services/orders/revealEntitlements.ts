@@ -3,7 +3,7 @@
 // entitlements the order's buyer still owns in custody: a resold or withdrawn one is revealed
 // by its current owner (api/services/resale, api/services/wallets).
 import { queryRows, sql, type Drizzle } from "../../store/database.ts";
-import { integerArrayLiteral } from "../../ledger/sqlArrays.ts";
+import { integerArrayLiteral } from "../../store/sqlArrays.ts";
 
 export async function revealOrderEntitlements(db: Drizzle, orderId: string, entitlementIds?: bigint[]): Promise<number> {
   const rows = await queryRows<{ id: bigint }>(

@@ -18,3 +18,8 @@ export function hexArrayLiteral(values: readonly Uint8Array[]): string {
 export function textArrayLiteral(values: readonly string[]): string {
   return `{${values.map((value) => `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`).join(",")}}`;
 }
+
+/** bytea[]: each element quoted hex input ("\\x..."), its backslash escaped inside the array literal. */
+export function byteaArrayLiteral(items: readonly Uint8Array[]): string {
+  return `{${items.map((item) => `"\\\\x${Buffer.from(item.buffer, item.byteOffset, item.byteLength).toString("hex")}"`).join(",")}}`;
+}
