@@ -5,6 +5,7 @@
 import type { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { Address, Hex } from "viem";
 import { AppError } from "../errors.ts";
+import { PrebuiltStandardTree } from "../keys/batchMerkle.ts";
 import type { LeafTuple } from "../keys/leaf.ts";
 
 export type IssueCall = {
@@ -43,10 +44,8 @@ export function buildIssueCall(tree: StandardMerkleTree<LeafTuple>, leafIndexes:
   if (new Set(leafIndexes).size !== leafIndexes.length) {
     throw new AppError("bad_request", "Each key can be issued once per call: leafIndexes has duplicates.");
   }
-  const positionOf = new Map<number, number>();
-  for (const [position, value] of tree.entries()) positionOf.set(Number(value[leafIndexField]), position);
   const positions = leafIndexes.map((leafIndex) => {
-    const position = positionOf.get(leafIndex);
+    const position = positionOf(tree, leafIndex);
     if (position === undefined) {
       throw new AppError("bad_request", `Leaf index ${leafIndex} is not in this batch's tree.`, {
         details: { leafIndex },
@@ -54,7 +53,7 @@ export function buildIssueCall(tree: StandardMerkleTree<LeafTuple>, leafIndexes:
     }
     return position;
   });
-  const multiProof = tree.getMultiProof(positions);
+  const multiProof = tree instanceof PrebuiltStandardTree ? tree.multiProofOf(positions) : tree.getMultiProof(positions);
   const first = multiProof.leaves[0]!;
   return {
     shopId: BigInt(first[shopIdField]),
@@ -64,6 +63,22 @@ export function buildIssueCall(tree: StandardMerkleTree<LeafTuple>, leafIndexes:
     proof: multiProof.proof as Hex[],
     proofFlags: packProofFlags(multiProof.proofFlags),
   };
+}
+
+// A batch tree holds leaf k at position k (it is built in import order), so the lookup is
+// direct; a tree built otherwise is indexed once (a 100,000-leaf scan per call cost more than
+// the rest of an issuance).
+const positionsByTree = new WeakMap<StandardMerkleTree<LeafTuple>, Map<number, number>>();
+
+function positionOf(tree: StandardMerkleTree<LeafTuple>, leafIndex: number): number | undefined {
+  if (Number.isInteger(leafIndex) && Number(tree.at(leafIndex)?.[leafIndexField]) === leafIndex) return leafIndex;
+  let positions = positionsByTree.get(tree);
+  if (!positions) {
+    positions = new Map();
+    for (const [position, value] of tree.entries()) positions.set(Number(value[leafIndexField]), position);
+    positionsByTree.set(tree, positions);
+  }
+  return positions.get(leafIndex);
 }
 
 /** The `args` of `issue` for viem's writeContract / simulateContract. */

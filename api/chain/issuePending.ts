@@ -12,15 +12,25 @@ import { buildIssueCall, issueArgs } from "./issuanceCall.ts";
 import { sendContractTransaction, submittedOutcome } from "./sendContractTransaction.ts";
 import { integerArrayLiteral } from "../store/sqlArrays.ts";
 
-export type IssueResult = { issued: number; settled: number };
+/** batchId: the batch issued from (when issued > 0). */
+export type IssueResult = { issued: number; settled: number; batchId?: bigint };
 
-export async function issuePending(db: Drizzle, chain: ChainContext, options: { batchSizeMax: number; treeCache?: BatchTreeCache }): Promise<IssueResult> {
+export type IssueOptions = {
+  batchSizeMax: number;
+  treeCache?: BatchTreeCache;
+  /** Batches not to issue from this time (a sweep's batches already drained once). */
+  skipBatchIds?: readonly bigint[];
+};
+
+export async function issuePending(db: Drizzle, chain: ChainContext, options: IssueOptions): Promise<IssueResult> {
   const settled = await settleSubmitted(db, chain);
+  const skipped = integerArrayLiteral((options.skipBatchIds ?? []).map(String));
   const rows = await queryRows<{ id: bigint; batch_id: bigint; leaf_index: number }>(
     db,
     sql`WITH next_batch AS (
           SELECT e.batch_id FROM entitlements e JOIN batches b ON b.id = e.batch_id
           WHERE e.issue_state = 'pending' AND b.anchor_state IN ('included', 'confirmed')
+            AND e.batch_id <> ALL(${skipped}::bigint[])
           ORDER BY e.id LIMIT 1
         )
         SELECT e.id, e.batch_id, k.leaf_index FROM entitlements e JOIN keys k ON k.id = e.key_id
@@ -47,7 +57,7 @@ export async function issuePending(db: Drizzle, chain: ChainContext, options: { 
     },
   );
   await recordIssuance(db, batchId, receipt);
-  return { issued: rows.length, settled };
+  return { issued: rows.length, settled, batchId };
 }
 
 function entitlementAbi(): Abi {

@@ -1,5 +1,5 @@
 // Sends one contract transaction from the operator so that a crash at any point is
-// recoverable: the transaction is simulated (a revert is an error before anything is sent),
+// recoverable: the transaction's gas is estimated (a revert is a decoded error before anything is sent),
 // signed locally, its hash handed to `onSigned` (the caller persists it), and only then
 // broadcast. After a crash the stored hash tells whether it was mined: getTransactionReceipt.
 import { encodeFunctionData, keccak256, type Abi, type Hex, type TransactionReceipt } from "viem";
@@ -15,9 +15,12 @@ export async function sendContractTransaction(
 ): Promise<TransactionReceipt> {
   const wallet = chain.walletClient;
   if (!wallet) throw new AppError("chain_unavailable", "CHAIN_OPERATOR_KEY is not set, so the platform cannot write to the chain.");
-  await chain.publicClient.simulateContract({ ...call, account: wallet.account } as never);
+  // Estimating runs the call once on the node and, like a simulation, fails with the decoded
+  // custom error when it would revert; passing its figure on keeps prepareTransactionRequest
+  // from running it a second time (simulate + estimate doubled the node's work per write).
+  const gas = await chain.publicClient.estimateContractGas({ ...call, account: wallet.account } as never);
   const data = encodeFunctionData({ abi: call.abi, functionName: call.functionName, args: call.args } as never);
-  const prepared = await wallet.prepareTransactionRequest({ to: call.address, data } as never);
+  const prepared = await wallet.prepareTransactionRequest({ to: call.address, data, gas } as never);
   const serialized = await wallet.signTransaction(prepared as never);
   const hash = keccak256(serialized);
   await onSigned(hash);

@@ -9,6 +9,7 @@
 // children of i at 2i+1 and 2i+2, leaf k (import order) at length - 1 - k; an inner node is
 // keccak256 of its two children sorted as bytes (OpenZeppelin MerkleProof's commutative hash).
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
+import { getMultiProof, type MultiProof } from "@openzeppelin/merkle-tree/dist/core.js";
 import { keccak256, toHex, type Hex } from "viem";
 import { leafEncoding, leafTuple, type LeafTuple, type LeafValues } from "./leaf.ts";
 
@@ -72,7 +73,7 @@ export function proofOf(nodes: Uint8Array[], leafCount: number, leafIndex: numbe
  * (its `load` validates the whole tree, as slow as building it). Callers must pass nodes that
  * belong to these values; batchTree.ts checks the rebuilt root against the stored one.
  */
-export function standardTreeFromNodes(nodes: Uint8Array[], values: LeafValues[]): StandardMerkleTree<LeafTuple> {
+export function standardTreeFromNodes(nodes: Uint8Array[], values: LeafValues[]): PrebuiltStandardTree {
   const leafCount = values.length;
   if (nodes.length !== 2 * leafCount - 1) throw new Error("Invariant: a tree of n leaves has 2n - 1 nodes.");
   return PrebuiltStandardTree.create(
@@ -83,9 +84,30 @@ export function standardTreeFromNodes(nodes: Uint8Array[], values: LeafValues[])
 
 // StandardMerkleTree's constructor is protected; a subclass may call it. The instance behaves
 // exactly as one from StandardMerkleTree.of (proofs, multiproofs, dump).
-class PrebuiltStandardTree extends StandardMerkleTree<LeafTuple> {
-  static create(tree: Hex[], values: { value: LeafTuple; treeIndex: number }[]): StandardMerkleTree<LeafTuple> {
+export class PrebuiltStandardTree extends StandardMerkleTree<LeafTuple> {
+  static create(tree: Hex[], values: { value: LeafTuple; treeIndex: number }[]): PrebuiltStandardTree {
     return new PrebuiltStandardTree(tree, values, [...leafEncoding]);
+  }
+
+  /**
+   * getMultiProof for value indexes, without the library's per-leaf check that re-encodes and
+   * re-hashes every leaf through its generic ABI encoder (measured as most of the chain
+   * worker's CPU per issuance). Here that check adds nothing: the nodes were rebuilt from the
+   * stored leaf hashes and the root compared with the anchored one (batchTree.ts), and the
+   * contract verifies the multiproof against that root anyway. Same result as getMultiProof
+   * (test/keys/batchMerkle.test.ts).
+   */
+  multiProofOf(valueIndexes: readonly number[]): MultiProof<Hex, LeafTuple> {
+    const treeIndexes = valueIndexes.map((valueIndex) => {
+      const entry = this.values[valueIndex];
+      if (!entry) throw new Error(`Leaf ${valueIndex} is not in this tree.`);
+      return entry.treeIndex;
+    });
+    // core.getMultiProof consumes the indexes in descending order and returns the leaves in it.
+    treeIndexes.sort((a, b) => b - a);
+    const valueAt = new Map(valueIndexes.map((valueIndex) => [this.values[valueIndex]!.treeIndex, this.values[valueIndex]!.value]));
+    const proof = getMultiProof(this.tree, [...treeIndexes]);
+    return { leaves: treeIndexes.map((treeIndex) => valueAt.get(treeIndex)!), proof: proof.proof as Hex[], proofFlags: proof.proofFlags };
   }
 }
 

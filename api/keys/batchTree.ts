@@ -2,19 +2,18 @@
 // (api/chain/issuanceCall.ts). A finished batch's tree never changes (its keys' leaves are
 // fixed when the import completes), so trees are cached per database, bounded by the number
 // of leaves held, least recently used first out.
-import type { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { toHex, type Hex } from "viem";
 import { AppError } from "../errors.ts";
 import { queryOne, queryRows, sql, type Drizzle } from "../store/database.ts";
-import { buildTreeNodes, standardTreeFromNodes } from "./batchMerkle.ts";
-import type { LeafTuple, LeafValues } from "./leaf.ts";
+import { buildTreeNodes, standardTreeFromNodes, type PrebuiltStandardTree } from "./batchMerkle.ts";
+import type { LeafValues } from "./leaf.ts";
 
 // About 300 bytes per leaf in memory (hex strings for the node and the values): 1,000,000
 // leaves is about 300 MB at worst; ten full 100,000-key batches.
 export const batchTreeCacheLeavesMax = 1_000_000;
 
 export type BatchTreeCache = {
-  trees: Map<bigint, StandardMerkleTree<LeafTuple>>;
+  trees: Map<bigint, PrebuiltStandardTree>;
   leaves: number;
   leavesMax: number;
 };
@@ -27,7 +26,7 @@ export function createBatchTreeCache(leavesMax = batchTreeCacheLeavesMax): Batch
 // databases (test suites) never see each other's trees.
 const cachesByDatabase = new WeakMap<Drizzle, BatchTreeCache>();
 
-export async function loadBatchTree(db: Drizzle, batchId: bigint, cache?: BatchTreeCache): Promise<StandardMerkleTree<LeafTuple>> {
+export async function loadBatchTree(db: Drizzle, batchId: bigint, cache?: BatchTreeCache): Promise<PrebuiltStandardTree> {
   const treeCache = cache ?? cachesByDatabase.get(db) ?? cachesByDatabase.set(db, createBatchTreeCache()).get(db)!;
   const cached = treeCache.trees.get(batchId);
   if (cached) {
@@ -48,7 +47,7 @@ export async function loadBatchTree(db: Drizzle, batchId: bigint, cache?: BatchT
   return tree;
 }
 
-async function buildBatchTreeFromStore(db: Drizzle, batchId: bigint): Promise<StandardMerkleTree<LeafTuple>> {
+async function buildBatchTreeFromStore(db: Drizzle, batchId: bigint): Promise<PrebuiltStandardTree> {
   const batch = await queryOne<{ shop_id: bigint; root: Uint8Array | null; key_count: number; chain_id: bigint | null; registry_address: string | null }>(
     db,
     sql`SELECT shop_id, root, key_count, chain_id, registry_address FROM batches WHERE id = ${batchId}`,

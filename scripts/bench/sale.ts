@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -29,20 +30,34 @@ const settings = {
 
 type Json = Record<string, any>;
 
-async function call(base: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Json; text: string }> {
-  const response = await fetch(base + route, {
-    method,
-    headers: body === undefined ? headers : { "content-type": typeof body === "string" ? "text/plain" : "application/json", ...headers },
-    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+// The buyers share the machine with what they measure, so they use node:http with kept-alive
+// connections: fetch (undici) cost about twice the CPU per request here (1.6 ms of the 12 ms
+// per order went to the load generator).
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+function request(url: string, method: string, headers: Record<string, string>, payload: string | undefined): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers: payload === undefined ? headers : { ...headers, "content-length": String(Buffer.byteLength(payload)) }, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(payload);
   });
-  const text = await response.text();
+}
+
+async function call(base: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Json; text: string }> {
+  const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
+  const { status, text } = await request(base + route, method, payload === undefined ? headers : { "content-type": typeof body === "string" ? "text/plain" : "application/json", ...headers }, payload);
   let parsed: Json = {};
   try {
     parsed = JSON.parse(text) as Json;
   } catch {
     // plain text ("success")
   }
-  return { status: response.status, body: parsed, text };
+  return { status, body: parsed, text };
 }
 
 function percentile(sorted: number[], p: number): number {

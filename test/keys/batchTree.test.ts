@@ -60,6 +60,11 @@ describe("keys: batch Merkle tree", function () {
     expect(tree.length).to.equal(300);
     const multiproof = tree.getMultiProof([0, 1, 2, 150, 299]);
     expect(StandardMerkleTree.verifyMultiProof(tree.root as Hex, [...leafEncoding], multiproof)).to.equal(true);
+    // The issuance fast path (no per-leaf re-hash) gives exactly the library's multiproof.
+    for (const indexes of [[0], [299, 0, 150, 1, 2], Array.from({ length: 100 }, (_, i) => i + 37), [7, 8, 9, 200, 201, 13]]) {
+      expect(tree.multiProofOf(indexes)).to.deep.equal(tree.getMultiProof(indexes));
+    }
+    expect(() => tree.multiProofOf([300])).to.throw(/not in this tree/);
     expect(StandardMerkleTree.verify(tree.root as Hex, [...leafEncoding], tree.at(42)!, tree.getProof(42))).to.equal(true);
     // Bounded: a second 300-leaf batch pushes the first out of a 500-leaf cache.
     const { importId: second } = await createImport(database.db, ring, { ...shop, format: "text", content: makeSecrets(300).join("\n") });
