@@ -26,12 +26,21 @@ export type JournalBatcherOptions = {
   queueLengthMax: number;
 };
 
-type Waiting = { input: JournalInput; resolve(result: JournalResult): void; reject(error: unknown): void };
+type Waiting = { input: JournalInput; due: number; resolve(result: JournalResult): void; reject(error: unknown): void };
+
+export type SubmitOptions = {
+  /**
+   * How long this entry may wait for others to join its batch (default batchWaitMs). A caller
+   * that does not wait for the answer (an outbox-backed post) gives a longer wait, so bursts
+   * of such entries share one database transaction instead of a few each.
+   */
+  waitMs?: number;
+};
 
 export type JournalBatcher = {
-  post(input: JournalInput): Promise<PostJournalReturnType>;
+  post(input: JournalInput, options?: SubmitOptions): Promise<PostJournalReturnType>;
   /** The raw per-entry result, for callers that handle expected failures as data. */
-  submit(input: JournalInput): Promise<JournalResult>;
+  submit(input: JournalInput, options?: SubmitOptions): Promise<JournalResult>;
   /** Waits until everything queued so far is written. */
   drain(): Promise<void>;
   stats(): { batches: number; entries: number; fallbacks: number; batchSizeMaxSeen: number };
@@ -41,6 +50,10 @@ export function createJournalBatcher(db: Drizzle, options: JournalBatcherOptions
   const queue: Waiting[] = [];
   let inFlight = 0;
   let timer: NodeJS.Timeout | undefined;
+  let timerDue = Infinity;
+  // The earliest `due` in the queue, kept as entries come and go (a scan per submit would be
+  // quadratic in a queue of thousands).
+  let earliestDue = Infinity;
   const stats = { batches: 0, entries: 0, fallbacks: 0, batchSizeMaxSeen: 0 };
   const idleWaiters: (() => void)[] = [];
 
@@ -56,16 +69,24 @@ export function createJournalBatcher(db: Drizzle, options: JournalBatcherOptions
     }
     // Wait at least until the current macrotask ends: when a batch returns, its callers'
     // promises resolve in one burst of microtasks and each submits its next entry; flushing
-    // on the first of them would send a batch of one and queue the rest behind it.
-    timer ??= setTimeout(() => {
+    // on the first of them would send a batch of one and queue the rest behind it. Beyond
+    // that, until the most impatient waiting entry is due.
+    const due = earliestDue;
+    if (timer && timerDue <= due) return;
+    if (timer) clearTimeout(timer);
+    timerDue = due;
+    timer = setTimeout(() => {
       timer = undefined;
+      timerDue = Infinity;
       flushNow();
-    }, options.batchWaitMs);
+    }, Math.max(0, due - Date.now()));
   }
 
   function flushNow(): void {
     while (queue.length > 0 && inFlight < options.flushesInFlightMax) {
       const batch = queue.splice(0, options.batchSizeMax);
+      earliestDue = Infinity;
+      for (const waiting of queue) earliestDue = Math.min(earliestDue, waiting.due);
       inFlight += 1;
       void flush(batch).finally(() => {
         inFlight -= 1;
@@ -100,7 +121,7 @@ export function createJournalBatcher(db: Drizzle, options: JournalBatcherOptions
     }
   }
 
-  function submit(input: JournalInput): Promise<JournalResult> {
+  function submit(input: JournalInput, submitOptions: SubmitOptions = {}): Promise<JournalResult> {
     validateJournalInput(input);
     if (queue.length >= options.queueLengthMax) {
       return Promise.reject(
@@ -110,15 +131,17 @@ export function createJournalBatcher(db: Drizzle, options: JournalBatcherOptions
       );
     }
     return new Promise<JournalResult>((resolve, reject) => {
-      queue.push({ input, resolve, reject });
+      const due = Date.now() + (submitOptions.waitMs ?? options.batchWaitMs);
+      earliestDue = Math.min(earliestDue, due);
+      queue.push({ input, due, resolve, reject });
       schedule();
     });
   }
 
   return {
     submit,
-    async post(input) {
-      const result = await submit(input);
+    async post(input, submitOptions) {
+      const result = await submit(input, submitOptions);
       const error = resultToError(input, result);
       if (error) throw error;
       const ok = result as { status: "created" | "exists"; transactionId: bigint };

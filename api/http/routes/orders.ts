@@ -140,32 +140,26 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
     },
     async ({ params, query, req }) => {
       const access = { account: req.account, accessToken: query.token ?? tokenHeader(req) };
-      let { order, viewer } = await loadOrderFor(db, pepper, params.orderId, access);
-      if (query.waitSeconds > 0 && (order.state === "awaiting_payment" || order.state === "paid")) {
-        order = await waitForChange(order, query.waitSeconds * 1000, req);
+      // Long poll: listen before the first read, so a change that lands after the read wakes
+      // this request and one that landed before it is in what was read (one read, not two).
+      const waiter = query.waitSeconds > 0 ? ctx.orderEvents.wait(params.orderId, query.waitSeconds * 1000) : undefined;
+      try {
+        let { order, viewer } = await loadOrderFor(db, pepper, params.orderId, access);
+        if (waiter && (order.state === "awaiting_payment" || order.state === "paid")) {
+          req.once("close", waiter.cancel);
+          if (await waiter.changed) order = (await getOrderRecord(db, order.id))!;
+        }
+        const view = await viewOf(order);
+        // Only the buyer sees codes; the merchant and staff see the order without them.
+        if (viewer !== "buyer") view.items = view.items.map((item) => ({ ...item, code: null }));
+        // Only a manual delivery has no keys; automatic orders skip the extra read.
+        else if (order.state === "fulfilled" && view.items.length === 0) view.manualDelivery = await readManualDelivery(db, ctx.keyRing, order.id, order.shopId);
+        return view;
+      } finally {
+        waiter?.cancel();
       }
-      const view = await viewOf(order);
-      // Only the buyer sees codes; the merchant and staff see the order without them.
-      if (viewer !== "buyer") view.items = view.items.map((item) => ({ ...item, code: null }));
-      // Only a manual delivery has no keys; automatic orders skip the extra read.
-      else if (order.state === "fulfilled" && view.items.length === 0) view.manualDelivery = await readManualDelivery(db, ctx.keyRing, order.id, order.shopId);
-      return view;
     },
   );
-
-  async function waitForChange(order: OrderRecord, timeoutMs: number, req: Request): Promise<OrderRecord> {
-    const waiter = ctx.orderEvents.wait(order.id, timeoutMs);
-    if (!waiter) return order;
-    req.once("close", waiter.cancel);
-    // Read again after subscribing: a change that landed in between must not be waited for.
-    const current = (await getOrderRecord(db, order.id))!;
-    if (current.state !== order.state) {
-      waiter.cancel();
-      return current;
-    }
-    await waiter.changed;
-    return (await getOrderRecord(db, order.id))!;
-  }
 
   defineRoute(
     router,

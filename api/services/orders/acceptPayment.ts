@@ -86,8 +86,8 @@ export async function acceptExactPayment(db: Drizzle, input: AcceptPaymentInput 
 }
 
 /**
- * The ledger entry of an accepted payment (clearing -> fee + shop payable) is posted right
- * after the payment commits, through the journal's group commit, instead of inside the
+ * The ledger entry of an accepted payment (clearing -> fee + shop payable) is posted after
+ * the payment commits, through the journal's group commit, instead of inside the
  * payment's transaction: every payment credits the same platform accounts, and holding their
  * row locks through each payment's commit serialised all payments (measured: the notify step
  * took 170 ms at p50 with 32 buyers). The payments row is the outbox: if this post fails or
@@ -103,13 +103,26 @@ export async function postAcceptedPayment(db: Drizzle, settings: AcceptPaymentSe
     provider,
     platformFeeBps: settings.platformFeeBps,
   });
+  // With the group commit, the answer is not awaited: the payment has committed and its row is
+  // the outbox, so the notification (and the fulfilment behind it) need not wait for the
+  // ledger's transaction, and these entries wait up to paymentEntryWaitMs to share one
+  // (measured: about 4 entries per ledger transaction when each notification waited for its
+  // own, each transaction costing as much as a sale's other statements together).
+  if (settings.journal) {
+    settings.journal.post(entry, { waitMs: paymentEntryWaitMs }).catch(() => {
+      // Left to the outbox sweep (maintenance job), which retries until it is posted.
+    });
+    return;
+  }
   try {
-    if (settings.journal) await settings.journal.post(entry);
-    else await postJournal(db, entry);
+    await postJournal(db, entry);
   } catch {
-    // Left to the outbox sweep (maintenance job), which retries until it is posted.
+    // Left to the outbox sweep, as above.
   }
 }
+
+/** How long an accepted payment's ledger entry waits for others to share its batch. */
+export const paymentEntryWaitMs = 20;
 
 /** The outbox sweep: accepted payments whose ledger entry is missing get it posted. */
 export async function postMissingPaymentEntries(db: Drizzle, settings: { platformFeeBps: number }, options: { limit: number }): Promise<number> {
