@@ -61,7 +61,7 @@ const envSchema = z.object({
   // How many entitlements one issuance transaction carries at most (gas: see bench:gas).
   ISSUE_BATCH_SIZE_MAX: integer(100, 1, 500),
   // How long the issuer waits to fill a batch before sending what it has.
-  ISSUE_BATCH_WAIT_MS: integer(500, 0, 60_000),
+  ISSUE_BATCH_WAIT_MS: integer(1_000, 0, 60_000),
 
   // Indexer (indexer/): every limit of the chain sync, with the reason for its default.
   // eth_getLogs block ranges adapt between these bounds: grown after a success, halved after a

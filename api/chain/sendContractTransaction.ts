@@ -20,8 +20,13 @@ export async function sendContractTransaction(
   // from running it a second time (simulate + estimate doubled the node's work per write).
   const gas = await chain.publicClient.estimateContractGas({ ...call, account: wallet.account } as never);
   const data = encodeFunctionData({ abi: call.abi, functionName: call.functionName, args: call.args } as never);
-  const prepared = await wallet.prepareTransactionRequest({ to: call.address, data, gas } as never);
-  const serialized = await wallet.signTransaction(prepared as never);
+  // The pending nonce is read once here (viem's own fill asked the node for it twice), and a
+  // local account signs without the wallet client's extra eth_chainId round trip per write.
+  const nonce = await chain.publicClient.getTransactionCount({ address: wallet.account.address, blockTag: "pending" });
+  const prepared = await wallet.prepareTransactionRequest({ to: call.address, data, gas, nonce } as never);
+  const serialized = wallet.account.signTransaction
+    ? await wallet.account.signTransaction(prepared as never)
+    : await wallet.signTransaction(prepared as never);
   const hash = keccak256(serialized);
   await onSigned(hash);
   await wallet.sendRawTransaction({ serializedTransaction: serialized });

@@ -48,8 +48,8 @@ describe("fulfilment when reservations are lost", function () {
     const orderId = await paidOrder(productId, "T-LOST-1");
     const db = platform.database.db;
     await db.execute(sql`UPDATE keys SET status = 'available', order_id = NULL, reserved_until = NULL WHERE order_id = ${orderId}`);
-    expect(await fulfilOrder(db, orderId)).to.equal("fulfilled");
-    expect(await fulfilOrder(db, orderId)).to.equal("already_done");
+    expect(await fulfilOrder(db, orderId, platform.ctx.config.orders)).to.equal("fulfilled");
+    expect(await fulfilOrder(db, orderId, platform.ctx.config.orders)).to.equal("already_done");
     const keys = await queryRows<{ status: string }>(db, sql`SELECT status FROM keys WHERE order_id = ${orderId}`);
     expect(keys.map((key) => key.status)).to.deep.equal(["sold"]);
     const entitlements = await queryOne<{ n: bigint }>(db, sql`SELECT count(*) AS n FROM entitlements WHERE order_id = ${orderId}`);
@@ -66,14 +66,14 @@ describe("fulfilment when reservations are lost", function () {
     // One reserved key is revoked (say, the publisher cancelled it) and no other is available.
     await db.execute(sql`UPDATE keys SET status = 'revoked', order_id = NULL, reserved_until = NULL
                          WHERE id = (SELECT min(id) FROM keys WHERE order_id = ${orderId})`);
-    expect(await fulfilOrder(db, orderId)).to.equal("refund_pending");
+    expect(await fulfilOrder(db, orderId, platform.ctx.config.orders)).to.equal("refund_pending");
     const order = await queryOne<{ state: string; refund_reason: string }>(db, sql`SELECT state, refund_reason FROM orders WHERE id = ${orderId}`);
     expect(order).to.deep.equal({ state: "refund_pending", refund_reason: "out_of_stock" });
     const keys = await queryRows<{ status: string }>(db, sql`SELECT status FROM keys WHERE product_id = ${BigInt(productId)} ORDER BY id`);
     expect(keys.map((key) => key.status)).to.deep.equal(["revoked", "available"]);
     const refunds = await queryOne<{ n: bigint }>(db, sql`SELECT count(*) AS n FROM ledger_transactions WHERE kind = 'order_refund' AND reference_id = ${orderId}`);
     expect(Number(refunds!.n)).to.equal(1);
-    expect(await fulfilOrder(db, orderId)).to.equal("already_done");
+    expect(await fulfilOrder(db, orderId, platform.ctx.config.orders)).to.equal("already_done");
   });
 
   it("posts the ledger entry of a payment whose post was lost (the payments row is the outbox), once", async () => {

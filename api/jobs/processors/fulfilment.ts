@@ -7,7 +7,7 @@ import { queryOne, sql } from "../../store/database.ts";
 
 export async function processFulfilment(ctx: AppContext, mailer: Mailer | undefined, job: Job): Promise<string> {
   const orderId = String((job.data as { orderId: string }).orderId);
-  const outcome = await fulfilOrder(ctx.database.db, orderId);
+  const outcome = await fulfilOrder(ctx.database.db, orderId, { platformFeeBps: ctx.config.orders.platformFeeBps });
   // Wakes the order pages waiting for this order (a lost message only means they time out).
   if (outcome !== "already_done" && outcome !== "not_paid") await ctx.orderEvents.publish(orderId);
   // Only the run that fulfilled the order mails, so a redelivered job never mails twice.

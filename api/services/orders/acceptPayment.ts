@@ -95,14 +95,7 @@ export async function acceptExactPayment(db: Drizzle, input: AcceptPaymentInput 
  * key, so the entry exists exactly once either way.
  */
 export async function postAcceptedPayment(db: Drizzle, settings: AcceptPaymentSettings, order: OrderRecord, provider: "epay" | "chain"): Promise<void> {
-  const { entry } = orderPaymentEntry({
-    orderId: order.id,
-    shopId: order.shopId,
-    amountMinor: order.amountMinor,
-    currency: order.currency,
-    provider,
-    platformFeeBps: settings.platformFeeBps,
-  });
+  const entry = paymentEntryOf(order, provider, settings);
   // With the group commit, the answer is not awaited: the payment has committed and its row is
   // the outbox, so the notification (and the fulfilment behind it) need not wait for the
   // ledger's transaction, and these entries wait up to paymentEntryWaitMs to share one
@@ -133,19 +126,35 @@ export async function postMissingPaymentEntries(db: Drizzle, settings: { platfor
           AND NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.idempotency_key = 'order:' || p.order_id || ':payment')
         ORDER BY p.id LIMIT ${options.limit}`,
   );
-  for (const row of rows) {
-    const order = orderRecord(row);
-    const { entry } = orderPaymentEntry({
-      orderId: order.id,
-      shopId: order.shopId,
-      amountMinor: order.amountMinor,
-      currency: order.currency,
-      provider: row.provider,
-      platformFeeBps: settings.platformFeeBps,
-    });
-    await postJournal(db, entry);
-  }
+  for (const row of rows) await postJournal(db, paymentEntryOf(orderRecord(row), row.provider, settings));
   return rows.length;
+}
+
+/**
+ * Posts an order's accepted payment entry now if it is not in the ledger yet (still queued in
+ * the group commit, or lost with a crash), inside the caller's transaction: a refund of that
+ * order must find the payment it gives back. Idempotent: an entry already posted is left as is.
+ */
+export async function ensurePaymentEntry(db: Drizzle, settings: { platformFeeBps: number }, orderId: string): Promise<void> {
+  const row = await queryOne<OrderRow & { provider: "epay" | "chain" }>(
+    db,
+    sql`SELECT o.*, p.provider FROM payments p JOIN orders o ON o.id = p.order_id
+        WHERE p.order_id = ${orderId} AND p.status = 'accepted'
+          AND NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.idempotency_key = 'order:' || p.order_id || ':payment')
+        ORDER BY p.id LIMIT 1`,
+  );
+  if (row) await postJournal(db, paymentEntryOf(orderRecord(row), row.provider, settings));
+}
+
+function paymentEntryOf(order: OrderRecord, provider: "epay" | "chain", settings: { platformFeeBps: number }) {
+  return orderPaymentEntry({
+    orderId: order.id,
+    shopId: order.shopId,
+    amountMinor: order.amountMinor,
+    currency: order.currency,
+    provider,
+    platformFeeBps: settings.platformFeeBps,
+  }).entry;
 }
 
 

@@ -6,13 +6,16 @@
 // delivered to at most one order whatever happens. Not enough keys: the order goes to
 // refund_pending, never half-delivered.
 import { queryOne, queryPreparedOne, sql, type Drizzle } from "../../store/database.ts";
+import { ensurePaymentEntry } from "./acceptPayment.ts";
 import { postRefundToLedger } from "./ledgerPostings.ts";
 
 export type FulfilOutcome = "fulfilled" | "already_done" | "manual_queue" | "refund_pending" | "not_paid";
 
-export async function fulfilOrder(db: Drizzle, orderId: string): Promise<FulfilOutcome> {
+export type FulfilSettings = { platformFeeBps: number };
+
+export async function fulfilOrder(db: Drizzle, orderId: string, settings: FulfilSettings): Promise<FulfilOutcome> {
   if (await fulfilReserved(db, orderId)) return "fulfilled";
-  return fulfilCarefully(db, orderId);
+  return fulfilCarefully(db, orderId, settings);
 }
 
 /**
@@ -53,7 +56,7 @@ async function fulfilReserved(db: Drizzle, orderId: string): Promise<boolean> {
   return row?.fulfilled === true;
 }
 
-async function fulfilCarefully(db: Drizzle, orderId: string): Promise<FulfilOutcome> {
+async function fulfilCarefully(db: Drizzle, orderId: string, settings: FulfilSettings): Promise<FulfilOutcome> {
   return db.transaction(async (tx) => {
     const order = await queryOne<{ state: string; quantity: number; product_id: bigint; delivery_mode: string; shop_id: bigint; amount_minor: bigint; currency: string }>(
       tx,
@@ -76,6 +79,8 @@ async function fulfilCarefully(db: Drizzle, orderId: string): Promise<FulfilOutc
       // Release what was taken and send the order to the refund path.
       await tx.execute(sql`UPDATE keys SET status = 'available', order_id = NULL, reserved_until = NULL WHERE order_id = ${orderId} AND status = 'reserved'`);
       await tx.execute(sql`UPDATE orders SET state = 'refund_pending', refund_reason = 'out_of_stock' WHERE id = ${orderId}`);
+      // The payment's own entry may still be queued in the group commit (acceptPayment.ts).
+      await ensurePaymentEntry(tx, settings, orderId);
       await postRefundToLedger(tx, {
         orderId,
         shopId: BigInt(order.shop_id),
