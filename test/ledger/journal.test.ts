@@ -337,6 +337,24 @@ describe("ledger journal and flows (PostgreSQL server)", () => {
     expect(results.at(-1)!.status).to.equal("conflict");
     expect(batcher.stats().batches).to.be.lessThan(10);
   });
+
+  it("lets an entry wait for company (waitMs) and sends it at once when a more impatient one arrives", async () => {
+    const batcher = createJournalBatcher(database.db, { batchSizeMax: 50, flushesInFlightMax: 1, batchWaitMs: 0, queueLengthMax: 1000 });
+    // Posts spread over 60 ms, each willing to wait 200 ms: they leave together, in one batch.
+    const patient: Promise<unknown>[] = [];
+    for (let i = 0; i < 4; i++) {
+      patient.push(batcher.post(transfer(`wait:${i}`, 3n), { waitMs: 200 }));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(batcher.stats().batches).to.equal(0);
+    await Promise.all(patient);
+    expect(batcher.stats()).to.include({ batches: 1, entries: 4 });
+    // A patient entry followed by one with the default wait (0): both leave now, not in 10 s.
+    const started = Date.now();
+    await Promise.all([batcher.post(transfer("wait:slow", 3n), { waitMs: 10_000 }), batcher.post(transfer("wait:fast", 3n))]);
+    expect(Date.now() - started).to.be.lessThan(5_000);
+    expect(batcher.stats()).to.include({ batches: 2, entries: 6 });
+  });
 });
 
 describe("ledger on embedded PGlite (the default store of npm start)", () => {
