@@ -54,10 +54,13 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
   app.use("/api", express.json({ limit: ctx.config.http.bodyLimitBytes, strict: true }));
   app.use(loadSession(ctx.database.db));
 
-  app.use("/api", accountsRouter(ctx));
-  app.use("/api", shopsRouter(ctx));
+  // The sale's hot routes (checkout, payment notification, order page) are matched first:
+  // every router mounted before them costs each of their requests a walk over its routes.
+  // No path of the later routers is shadowed by theirs.
   app.use("/api", ordersRouter(ctx, { queryPasswordPepper: pepper }));
   app.use("/api", paymentsRouter(ctx));
+  app.use("/api", accountsRouter(ctx));
+  app.use("/api", shopsRouter(ctx));
   app.use("/api", merchantRouter(ctx));
   app.use("/api", verifyRouter(ctx));
   app.use("/api", publicConfigRouter(ctx));

@@ -13,6 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
 import pg from "pg";
 import { newSandboxMerchant } from "../../api/payments/epaySandbox.ts";
 import { epaySign, formatEpayMoney } from "../../api/payments/epay.ts";
@@ -60,6 +61,22 @@ async function call(base: string, method: string, route: string, body?: unknown,
   return { status, body: parsed, text };
 }
 
+// A run leaves tens of thousands of finished jobs under its prefix (kept an hour for job-id
+// de-duplication); left in Redis they made the next runs measurably slower here.
+async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+      if (keys.length) await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== "0");
+  } finally {
+    redis.disconnect();
+  }
+}
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -73,6 +90,7 @@ async function main() {
   const databaseUrl = new URL(settings.pgAdminUrl);
   databaseUrl.pathname = `/${databaseName}`;
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "keyledger-bench-"));
+  const queuePrefix = `klbench-${randomBytes(3).toString("hex")}`;
   const children: ChildProcess[] = [];
   try {
     // BENCH_PROFILE_DIR: write CPU profiles of the API, worker and indexer processes there.
@@ -84,7 +102,7 @@ async function main() {
         DATABASE_URL: databaseUrl.toString(),
         DATABASE_POOL_SIZE_MAX: "16",
         REDIS_URL: settings.redisUrl,
-        QUEUE_PREFIX: `klbench-${randomBytes(3).toString("hex")}`,
+        QUEUE_PREFIX: queuePrefix,
         DATA_DIR: dataDir,
         CHAIN_RPC_URL: "",
       },
@@ -183,6 +201,7 @@ async function main() {
     process.stdout.write(`duplicate_deliveries=${duplicates}\n`);
   } finally {
     for (const child of children.reverse()) await stopChild(child);
+    await deleteRedisKeys(settings.redisUrl, queuePrefix);
     await admin.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`);
     await admin.end();
     rmSync(dataDir, { recursive: true, force: true });
