@@ -9,7 +9,7 @@ import { requireSetting } from "../config.ts";
 import { loadSession } from "./auth.ts";
 import { errorHandler, notFoundHandler } from "./errorHandler.ts";
 import { buildOpenApiDocument, docsPage } from "./openapi.ts";
-import { routeRegistry } from "./route.ts";
+import { bigintReplacer, routeRegistry } from "./route.ts";
 import { accountsRouter } from "./routes/accounts.ts";
 import { epaySandboxRouter } from "./routes/epaySandbox.ts";
 import { merchantRouter } from "./routes/merchant.ts";
@@ -31,7 +31,11 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
   const pepper = requireSetting(ctx.config.secrets.queryPasswordPepper, "QUERY_PASSWORD_PEPPER", "Set it to a long random string (e.g. `openssl rand -hex 32`).");
   app.disable("x-powered-by");
   app.set("trust proxy", "loopback");
-  app.set("json replacer", (_key: string, value: unknown) => (typeof value === "bigint" ? value.toString() : value));
+  app.set("json replacer", bigintReplacer);
+  // No ETags on API answers: Express hashed every JSON body (SHA-1) to make one, and an order
+  // page, a checkout or a notification is never revalidated. Static files keep theirs
+  // (express.static sets its own).
+  app.set("etag", false);
   app.use(
     helmet({
       contentSecurityPolicy: {
