@@ -113,6 +113,8 @@ describe("accounts, order access, manual delivery and expiry", function () {
     const delivered = await platform.http.get(`${orderPath}&waitSeconds=20`);
     expect(delivered.body.state).to.equal("fulfilled");
     expect(delivered.body.items).to.have.length(1);
+    // Woken by the fulfilment or not, the page carries the code (one read when woken).
+    expect(delivered.body.items[0].code).to.match(/^LPL-/);
     const bad = await platform.http.get(`${orderPath}&waitSeconds=99`);
     expect(bad.status).to.equal(400);
   });
