@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { hexToBytes, keccak256, parseEventLogs, toBytes, zeroAddress, type Hex } from "viem";
 import { entitlementTokenAbi, keyRegistryAbi } from "../../api/chain/abis.ts";
 import { buildIssueCall, issueArgs, type IssueCall } from "../../api/chain/issuanceCall.ts";
-import { anchor, makeBatch, revertOf, send, setupPlatform, type Batch, type Platform } from "./support.ts";
+import { anchor, makeBatch, revertOf, send, usePlatformPerSuite, type Batch, type Platform } from "./support.ts";
 
 function unpackLeafIndexes(packed: Hex): number[] {
   const bytes = hexToBytes(packed);
@@ -13,22 +13,12 @@ function unpackLeafIndexes(packed: Hex): number[] {
 
 describe("EntitlementToken issuance", function () {
   let platform: Platform;
-  let restore: () => Promise<void>;
+  usePlatformPerSuite((started) => (platform = started));
   let batch: Batch;
 
   before(async () => {
-    platform = await setupPlatform();
     batch = makeBatch(platform, { shopId: 4n, batchId: 40n, size: 300 });
     await anchor(platform, batch);
-  });
-  after(async () => {
-    await platform?.stop();
-  });
-  beforeEach(async () => {
-    restore = await platform.snapshot();
-  });
-  afterEach(async () => {
-    await restore();
   });
 
   const token = () => ({ address: platform.contracts.entitlement, abi: entitlementTokenAbi });

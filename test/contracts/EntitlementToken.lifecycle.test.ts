@@ -3,33 +3,23 @@ import { keccak256, parseEventLogs, toBytes, zeroAddress, type Address, type Hex
 import { entitlementTokenAbi } from "../../api/chain/abis.ts";
 import { buildIssueCall, issueArgs } from "../../api/chain/issuanceCall.ts";
 import type { DeployWalletClient } from "../../api/chain/deploy.ts";
-import { anchor, makeBatch, revertOf, send, setupPlatform, type Platform } from "./support.ts";
+import { anchor, makeBatch, revertOf, send, usePlatformPerSuite, type Platform } from "./support.ts";
 
 // Redemption, revocation, custodial resale records, withdrawals, wallet trading, royalties and
 // metadata, on 120 tokens issued in two runs to the custodian (ids 1..60 and 61..120).
 describe("EntitlementToken after issuance", function () {
   let platform: Platform;
-  let restore: () => Promise<void>;
+  usePlatformPerSuite((started) => (platform = started));
   const holder = (name: string) => keccak256(toBytes(`holder:${name}`)) as Hex;
   const reason = keccak256(toBytes("refund #7")) as Hex;
 
   before(async () => {
-    platform = await setupPlatform();
     const batch = makeBatch(platform, { shopId: 9n, batchId: 90n, size: 120 });
     await anchor(platform, batch);
     for (const start of [0, 60]) {
       const call = buildIssueCall(batch.tree, Array.from({ length: 60 }, (_, i) => start + i));
       await send(platform, platform.wallet.operator, { ...token(), functionName: "issue", args: issueArgs(call, platform.address.custodian) });
     }
-  });
-  after(async () => {
-    await platform?.stop();
-  });
-  beforeEach(async () => {
-    restore = await platform.snapshot();
-  });
-  afterEach(async () => {
-    await restore();
   });
 
   const token = () => ({ address: platform.contracts.entitlement, abi: entitlementTokenAbi });

@@ -1,26 +1,14 @@
 import { expect } from "chai";
 import { keccak256, parseEventLogs, toBytes, zeroHash, type Hex } from "viem";
 import { keyRegistryAbi } from "../../api/chain/abis.ts";
-import { anchor, makeBatch, revertOf, send, setupPlatform, type Platform } from "./support.ts";
+import { anchor, makeBatch, revertOf, send, usePlatformPerSuite, type Platform } from "./support.ts";
 
 describe("KeyRegistry", function () {
   let platform: Platform;
-  let restore: () => Promise<void>;
+  usePlatformPerSuite((started) => (platform = started));
   const issuerRole = keccak256(toBytes("ISSUER_ROLE"));
   const root = keccak256(toBytes("a batch root")) as Hex;
 
-  before(async () => {
-    platform = await setupPlatform();
-  });
-  after(async () => {
-    await platform?.stop();
-  });
-  beforeEach(async () => {
-    restore = await platform.snapshot();
-  });
-  afterEach(async () => {
-    await restore();
-  });
 
   const anchorCall = (batchId: bigint, rootValue: Hex, keyCount: number) => ({
     address: platform.contracts.registry,

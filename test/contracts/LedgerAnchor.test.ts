@@ -1,25 +1,13 @@
 import { expect } from "chai";
 import { keccak256, parseEventLogs, toBytes, zeroHash, type Hex } from "viem";
 import { ledgerAnchorAbi } from "../../api/chain/abis.ts";
-import { revertOf, send, setupPlatform, type Platform } from "./support.ts";
+import { revertOf, send, usePlatformPerSuite, type Platform } from "./support.ts";
 
 describe("LedgerAnchor", function () {
   let platform: Platform;
-  let restore: () => Promise<void>;
+  usePlatformPerSuite((started) => (platform = started));
   const rootOf = (label: string) => keccak256(toBytes(label)) as Hex;
 
-  before(async () => {
-    platform = await setupPlatform();
-  });
-  after(async () => {
-    await platform?.stop();
-  });
-  beforeEach(async () => {
-    restore = await platform.snapshot();
-  });
-  afterEach(async () => {
-    await restore();
-  });
 
   const anchorCall = (size: bigint, root: Hex) => ({
     address: platform.contracts.ledgerAnchor,

@@ -1,25 +1,13 @@
 import { expect } from "chai";
 import { keccak256, parseEventLogs, toBytes, zeroAddress, zeroHash, type Hex } from "viem";
 import { paymentRouterAbi, testStablecoinAbi } from "../../api/chain/abis.ts";
-import { revertOf, send, setupPlatform, type Platform } from "./support.ts";
+import { revertOf, send, usePlatformPerSuite, type Platform } from "./support.ts";
 
 describe("PaymentRouter and TestStablecoin", function () {
   let platform: Platform;
-  let restore: () => Promise<void>;
+  usePlatformPerSuite((started) => (platform = started));
   const orderRef = keccak256(toBytes("order-42")) as Hex;
 
-  before(async () => {
-    platform = await setupPlatform();
-  });
-  after(async () => {
-    await platform?.stop();
-  });
-  beforeEach(async () => {
-    restore = await platform.snapshot();
-  });
-  afterEach(async () => {
-    await restore();
-  });
 
   const router = () => ({ address: platform.contracts.payment, abi: paymentRouterAbi });
   const coin = () => ({ address: platform.contracts.stablecoin, abi: testStablecoinAbi });

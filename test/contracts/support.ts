@@ -74,6 +74,30 @@ export async function setupPlatform(): Promise<Platform> {
   }
 }
 
+/**
+ * Registers a suite's hooks: the platform deployed once before the suite (handed to `started`,
+ * so the suite keeps its own `platform` variable; its own `before` hooks, registered after
+ * this call, run after and may add state), stopped after it, and the chain rolled back to a
+ * snapshot after each test.
+ */
+export function usePlatformPerSuite(started: (platform: Platform) => void): void {
+  let platform: Platform | undefined;
+  let restore: (() => Promise<void>) | undefined;
+  before(async () => {
+    platform = await setupPlatform();
+    started(platform);
+  });
+  after(async () => {
+    await platform?.stop();
+  });
+  beforeEach(async () => {
+    restore = await platform!.snapshot();
+  });
+  afterEach(async () => {
+    await restore?.();
+  });
+}
+
 export type Write = { address: Address; abi: Abi; functionName: string; args?: readonly unknown[]; value?: bigint };
 
 /** Sends a transaction from `wallet`, waits for it and insists it succeeded. */
