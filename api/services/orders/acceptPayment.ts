@@ -15,6 +15,7 @@ import type { JournalBatcher } from "../../ledger/batcher.ts";
 import { orderPaymentEntry } from "../../ledger/flows.ts";
 import { postJournal } from "../../ledger/postJournal.ts";
 import { queryOne, queryPreparedOne, queryRows, sql, type Drizzle } from "../../store/database.ts";
+import type { SQL } from "drizzle-orm";
 import { pgErrorCode, pgErrorCodes } from "../../store/errors.ts";
 import { orderRecord, type OrderRecord, type OrderRow } from "./orderRecord.ts";
 import { postPaymentToLedger } from "./ledgerPostings.ts";
@@ -120,15 +121,7 @@ export const paymentEntryWaitMs = 60;
 
 /** The outbox sweep: accepted payments whose ledger entry is missing get it posted. */
 export async function postMissingPaymentEntries(db: Drizzle, settings: { platformFeeBps: number }, options: { limit: number }): Promise<number> {
-  const rows = await queryRows<OrderRow & { provider: "epay" | "chain" }>(
-    db,
-    sql`SELECT o.*, p.provider FROM payments p JOIN orders o ON o.id = p.order_id
-        WHERE p.status = 'accepted' AND p.created_at < now() - interval '5 seconds'
-          AND NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.idempotency_key = 'order:' || p.order_id || ':payment')
-        ORDER BY p.id LIMIT ${options.limit}`,
-  );
-  for (const row of rows) await postJournal(db, paymentEntryOf(orderRecord(row), row.provider, settings));
-  return rows.length;
+  return postEntriesMissingFor(db, settings, sql`p.created_at < now() - interval '5 seconds'`, options.limit);
 }
 
 /**
@@ -137,14 +130,20 @@ export async function postMissingPaymentEntries(db: Drizzle, settings: { platfor
  * order must find the payment it gives back. Idempotent: an entry already posted is left as is.
  */
 export async function ensurePaymentEntry(db: Drizzle, settings: { platformFeeBps: number }, orderId: string): Promise<void> {
-  const row = await queryOne<OrderRow & { provider: "epay" | "chain" }>(
+  await postEntriesMissingFor(db, settings, sql`p.order_id = ${orderId}`, 1);
+}
+
+/** Posts the entries of the accepted payments that `which` selects and the ledger lacks. */
+async function postEntriesMissingFor(db: Drizzle, settings: { platformFeeBps: number }, which: SQL, limit: number): Promise<number> {
+  const rows = await queryRows<OrderRow & { provider: "epay" | "chain" }>(
     db,
     sql`SELECT o.*, p.provider FROM payments p JOIN orders o ON o.id = p.order_id
-        WHERE p.order_id = ${orderId} AND p.status = 'accepted'
+        WHERE p.status = 'accepted' AND ${which}
           AND NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.idempotency_key = 'order:' || p.order_id || ':payment')
-        ORDER BY p.id LIMIT 1`,
+        ORDER BY p.id LIMIT ${limit}`,
   );
-  if (row) await postJournal(db, paymentEntryOf(orderRecord(row), row.provider, settings));
+  for (const row of rows) await postJournal(db, paymentEntryOf(orderRecord(row), row.provider, settings));
+  return rows.length;
 }
 
 function paymentEntryOf(order: OrderRecord, provider: "epay" | "chain", settings: { platformFeeBps: number }) {
