@@ -11,6 +11,7 @@ import { entitlementTokenAbi, keyRegistryAbi } from "../../api/chain/abis.ts";
 import { loadArtifact } from "../../api/chain/contracts.ts";
 import { buildIssueCall, issueArgs } from "../../api/chain/issuanceCall.ts";
 import { buildBatchTree, commitmentOf, type LeafValues } from "../../api/keys/leaf.ts";
+import { seededRandom } from "../lib/seededRandom.ts";
 
 const batchSize = 1_000;
 const issuePerTransaction = 100;
@@ -24,17 +25,6 @@ const mixWithdrawals = 20;
 type Wallets = { admin: DeployWalletClient; operator: DeployWalletClient; issuer: DeployWalletClient; custodian: DeployWalletClient };
 type Call = { address: Address; abi: Abi; functionName: string; args: readonly unknown[] };
 type Context = { publicClient: PublicClient; wallets: Wallets; entitlement: Address; registry: Address; custodian: Address; random: () => number };
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomHex(random: () => number, bytes: number): Hex {
   let out = "0x";
@@ -177,7 +167,7 @@ async function main(): Promise<void> {
       ledgerAnchorer: accounts[5]!,
     });
     const baseline = await deployContract(wallets.admin, publicClient, "OzEntitlementBaseline", [accounts[1]!]);
-    const context: Context = { publicClient, wallets, entitlement: platform.entitlement, registry: platform.registry, custodian, random: mulberry32(seed) };
+    const context: Context = { publicClient, wallets, entitlement: platform.entitlement, registry: platform.registry, custodian, random: seededRandom(seed) };
 
     const fifoBatch = await anchorBatch(context, 1n);
     const fifo = await issueInImportOrder(context, fifoBatch.tree);

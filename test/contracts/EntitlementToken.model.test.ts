@@ -2,19 +2,9 @@ import { expect } from "chai";
 import { keccak256, toBytes, type Address } from "viem";
 import { entitlementTokenAbi } from "../../api/chain/abis.ts";
 import { buildIssueCall, issueArgs } from "../../api/chain/issuanceCall.ts";
+import { seededRandom } from "../../scripts/lib/seededRandom.ts";
 import { testEnv } from "../support/env.ts";
 import { anchor, makeBatch, revertOf, send, setupPlatform, type Platform, type Role } from "./support.ts";
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // The token's ownership is packed (runs, a 4-bit flag per token, a per-word header, the custody
 // invariant). This drives it with seeded random issues (to the custodian and to wallets, runs
@@ -47,7 +37,7 @@ describe("EntitlementToken ownership against a model", function () {
 });
 
 async function runScenario(platform: Platform, seed: number): Promise<void> {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const token = { address: platform.contracts.entitlement, abi: entitlementTokenAbi };
   const holders: Role[] = ["custodian", "buyer", "reseller", "stranger"];
   const batch = makeBatch(platform, { shopId: 1n, batchId: BigInt(seed), size: 400 });

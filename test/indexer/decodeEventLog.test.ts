@@ -5,7 +5,7 @@ import { expect } from "chai";
 import { decodeEventLog as viemDecode, encodeAbiParameters, encodeEventTopics, toEventSelector, type AbiEvent, type Hex } from "viem";
 import { compileEvent, eventSelector, UnsupportedAbiTypeError, type AbiEventItem } from "../../indexer/handlers/decodeEventLog.ts";
 import { compileEmitter } from "./support/emitter.ts";
-import { seededRandom } from "./support/faultyRpc.ts";
+import { seededRandom } from "../../scripts/lib/seededRandom.ts";
 
 function randomValue(type: string, random: () => number): unknown {
   const bytes = (count: number) => `0x${Array.from({ length: count }, () => Math.floor(random() * 256).toString(16).padStart(2, "0")).join("")}` as Hex;

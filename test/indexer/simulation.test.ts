@@ -11,7 +11,7 @@ import { testEnv } from "../support/env.ts";
 import { readCheckpoint } from "../../indexer/store/checkpoint.ts";
 import { openSession } from "../../indexer/store/session.ts";
 import { deployEmitters, type EmitterSet } from "./support/emitter.ts";
-import { seededRandom } from "./support/faultyRpc.ts";
+import { seededRandom } from "../../scripts/lib/seededRandom.ts";
 import { dumpIndexerTables, runUntilHead, testOptions, truncateIndexerTables } from "./support/harness.ts";
 
 const seedCount = testEnv.thorough ? 200 : 20;
