@@ -17,7 +17,7 @@ export function orderEventsChannel(prefix: string): string {
   return `${prefix}:order-events`;
 }
 
-export async function createOrderEvents(connection: Redis, prefix: string): Promise<OrderEvents> {
+export async function createOrderEvents(connection: Redis, prefix: string, waitersMax = orderWaitersMax): Promise<OrderEvents> {
   const channel = orderEventsChannel(prefix);
   const subscriber = connection.duplicate();
   const waiters = new Map<string, Set<(changed: boolean) => void>>();
@@ -34,11 +34,16 @@ export async function createOrderEvents(connection: Redis, prefix: string): Prom
       await connection.publish(channel, orderId);
     },
     wait(orderId, timeoutMs) {
-      if (waiting >= orderWaitersMax) return undefined;
+      if (waiting >= waitersMax) return undefined;
       let wake!: (changed: boolean) => void;
       let timer: NodeJS.Timeout;
+      let settled = false;
       const changed = new Promise<boolean>((resolve) => {
+        // Settles once: a message, the timeout and cancel() may each try, and only the first
+        // may give its slot back (a woken request still calls cancel() when it finishes).
         wake = (value) => {
+          if (settled) return;
+          settled = true;
           clearTimeout(timer);
           waiting -= 1;
           resolve(value);
