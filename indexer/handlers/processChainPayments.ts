@@ -1,13 +1,13 @@
 // On-chain payments, after finality: every final OrderPaid not yet processed goes through the
-// order service's acceptPayment exactly like an EPay notification (provider "chain",
+// order service's acceptCarefully (api/services/orders/acceptPayment.ts) exactly like an EPay notification (provider "chain",
 // providerRef "chainId:txHash:logIndex", unique, so a repeat changes nothing), then its outcome
 // is recorded in chain_payment_outcomes (the outbox mark). A crash between the two repeats
-// acceptPayment, which answers "replayed". Accepted orders are handed to onAccepted (the entry
+// acceptCarefully, which answers "replayed". Accepted orders are handed to onAccepted (the entry
 // point enqueues fulfilment). Underpaid, overpaid, late and duplicate payments are recorded by
-// acceptPayment with that status (refund path); a payment for no known order or in an asset the
+// acceptCarefully with that status (refund path); a payment for no known order or in an asset the
 // platform does not take is recorded here. Nothing is dropped.
 import { AppError } from "../../api/errors.ts";
-import { acceptPayment } from "../../api/services/orders/acceptPayment.ts";
+import { acceptCarefully } from "../../api/services/orders/acceptPayment.ts";
 import { expireOrders } from "../../api/services/orders/expireOrders.ts";
 import { queryRows, sql, type Drizzle } from "../../api/store/database.ts";
 
@@ -62,7 +62,7 @@ async function processOne(db: Drizzle, parameters: ChainPaymentsParameters, paym
     await expireOrders(db, { limit: parameters.batchSizeMax });
   }
   try {
-    const { outcome, order } = await acceptPayment(db, { platformFeeBps: parameters.platformFeeBps }, {
+    const { outcome, order } = await acceptCarefully(db, { platformFeeBps: parameters.platformFeeBps }, {
       orderId: payment.order_id,
       provider: "chain",
       providerRef,

@@ -42,9 +42,9 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
 
   // The cached checkout view of the product: an order page needs only its name, and the
   // full product view counts stock, which the hot path must not pay for.
-  async function viewOf(order: OrderRecord) {
+  async function viewOf(order: OrderRecord, withCodes = true) {
     const product = await checkoutProduct(db, order.productId);
-    return buildOrderView(db, ctx.keyRing, order, product.name);
+    return buildOrderView(db, ctx.keyRing, order, product.name, withCodes);
   }
 
   defineRoute(
@@ -149,11 +149,11 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
           req.once("close", waiter.cancel);
           if (await waiter.changed) order = (await getOrderRecord(db, order.id))!;
         }
-        const view = await viewOf(order);
         // Only the buyer sees codes; the merchant and staff see the order without them.
-        if (viewer !== "buyer") view.items = view.items.map((item) => ({ ...item, code: null }));
+        const buyer = viewer === "buyer";
+        const view = await viewOf(order, buyer);
         // Only a manual delivery has no keys; automatic orders skip the extra read.
-        else if (order.state === "fulfilled" && view.items.length === 0) view.manualDelivery = await readManualDelivery(db, ctx.keyRing, order.id, order.shopId);
+        if (buyer && order.state === "fulfilled" && view.items.length === 0) view.manualDelivery = await readManualDelivery(db, ctx.keyRing, order.id, order.shopId);
         return view;
       } finally {
         waiter?.cancel();
@@ -176,8 +176,9 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
     async ({ params, body, req }) => {
       const { order, viewer } = await loadOrderFor(db, pepper, params.orderId, { account: req.account, accessToken: body.token ?? tokenHeader(req) });
       if (viewer !== "buyer") throw new AppError("forbidden", "Only the buyer can reveal an order's codes.");
-      await revealOrderEntitlements(db, order.id, body.entitlementIds);
-      return viewOf((await getOrderRecord(db, order.id))!);
+      await revealOrderEntitlements(db, order, body.entitlementIds);
+      // Revealing changes entitlements only; the order read above is still what it was.
+      return viewOf(order);
     },
   );
 

@@ -24,8 +24,6 @@ export type PaymentOutcome = "accepted" | "replayed" | "underpaid" | "overpaid" 
 
 export type AcceptPaymentInput = {
   orderId: string;
-  /** The order's shop when the caller knows it already; it enables the one-statement path. */
-  shopId?: bigint;
   provider: "epay" | "chain";
   providerRef: string;
   amountMinor: bigint;
@@ -39,19 +37,6 @@ export type AcceptPaymentSettings = {
   /** Group commit for the ledger entry of an accepted payment (api/ledger/batcher.ts). */
   journal?: JournalBatcher;
 };
-
-export async function acceptPayment(
-  db: Drizzle,
-  settings: AcceptPaymentSettings,
-  input: AcceptPaymentInput,
-): Promise<{ outcome: PaymentOutcome; order: OrderRecord }> {
-  const paid = input.shopId === undefined ? undefined : await acceptExactPayment(db, { ...input, shopId: input.shopId });
-  if (paid) {
-    await postAcceptedPayment(db, settings, paid, input.provider);
-    return { outcome: "accepted", order: paid };
-  }
-  return acceptCarefully(db, settings, input);
-}
 
 /**
  * The common case, a first payment of the exact amount for an order awaiting it, in one
@@ -158,22 +143,24 @@ function paymentEntryOf(order: OrderRecord, provider: "epay" | "chain", settings
 }
 
 
-/** Locks the order and decides (any outcome); callers that tried acceptExactPayment come here. */
+/**
+ * Locks the order and decides (any outcome): on-chain payments, and EPay notifications that the
+ * one-statement path (acceptExactPayment) did not take.
+ */
 export async function acceptCarefully(
   db: Drizzle,
   settings: AcceptPaymentSettings,
   input: AcceptPaymentInput,
 ): Promise<{ outcome: PaymentOutcome; order: OrderRecord }> {
   return db.transaction(async (tx) => {
-    const orderRow = await queryOne<Parameters<typeof orderRecord>[0]>(tx, sql`SELECT * FROM orders WHERE id = ${input.orderId} FOR UPDATE`);
+    const orderRow = await queryOne<OrderRow>(tx, sql`SELECT * FROM orders WHERE id = ${input.orderId} FOR UPDATE`);
     if (!orderRow) throw new AppError("not_found", `No order ${input.orderId}.`);
     const order = orderRecord(orderRow);
     const outcome = decideOutcome(order, input);
-    const status = outcome === "accepted" ? "accepted" : outcome;
     const inserted = await queryOne<{ id: bigint }>(
       tx,
       sql`INSERT INTO payments (order_id, provider, provider_ref, amount_minor, currency, status, payload_sha256)
-          VALUES (${order.id}, ${input.provider}, ${input.providerRef}, ${input.amountMinor}, ${input.currency ?? order.currency}, ${status},
+          VALUES (${order.id}, ${input.provider}, ${input.providerRef}, ${input.amountMinor}, ${input.currency ?? order.currency}, ${outcome},
                   ${input.payloadSha256 ?? null})
           ON CONFLICT (provider, provider_ref) DO NOTHING
           RETURNING id`,
@@ -181,7 +168,7 @@ export async function acceptCarefully(
     if (!inserted) return { outcome: "replayed" as const, order };
     await postPaymentToLedger(tx, settings, { order, input, outcome, paymentId: BigInt(inserted.id) });
     if (outcome !== "accepted") return { outcome, order };
-    const paid = await queryOne<Parameters<typeof orderRecord>[0]>(
+    const paid = await queryOne<OrderRow>(
       tx,
       sql`UPDATE orders SET state = 'paid', paid_at = now() WHERE id = ${order.id} RETURNING *`,
     );

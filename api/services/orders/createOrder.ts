@@ -10,7 +10,7 @@ import { pgConstraint, pgErrorCode, pgErrorCodes } from "../../store/errors.ts";
 import { hashQueryPassword } from "./orderAccess.ts";
 import { newOrderId } from "./orderId.ts";
 import { checkoutProduct } from "./productCache.ts";
-import { getOrderRecord, orderRecord, type OrderRecord, type OrderRow } from "./orderRecord.ts";
+import { orderRecord, type OrderRecord, type OrderRow } from "./orderRecord.ts";
 
 export type CreateOrderInput = {
   productId: bigint;
@@ -120,8 +120,8 @@ async function insertManual(db: Drizzle, args: InsertArgs) {
 }
 
 async function findByIdempotencyKey(db: Drizzle, shopId: bigint, key: string): Promise<OrderRecord | undefined> {
-  const row = await queryOne<{ id: string }>(db, sql`SELECT id FROM orders WHERE shop_id = ${shopId} AND idempotency_key = ${key}`);
-  return row ? getOrderRecord(db, row.id) : undefined;
+  const row = await queryOne<OrderRow>(db, sql`SELECT * FROM orders WHERE shop_id = ${shopId} AND idempotency_key = ${key}`);
+  return row ? orderRecord(row) : undefined;
 }
 
 function sameRequestOrConflict(existing: OrderRecord, input: CreateOrderInput): OrderRecord {

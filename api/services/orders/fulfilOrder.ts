@@ -7,7 +7,7 @@
 // refund_pending, never half-delivered.
 import { queryOne, queryPreparedOne, sql, type Drizzle } from "../../store/database.ts";
 import { ensurePaymentEntry } from "./acceptPayment.ts";
-import { postRefundToLedger } from "./ledgerPostings.ts";
+import { postOrderRefund } from "../../ledger/flows.ts";
 
 export type FulfilOutcome = "fulfilled" | "already_done" | "manual_queue" | "refund_pending" | "not_paid";
 
@@ -81,7 +81,8 @@ async function fulfilCarefully(db: Drizzle, orderId: string, settings: FulfilSet
       await tx.execute(sql`UPDATE orders SET state = 'refund_pending', refund_reason = 'out_of_stock' WHERE id = ${orderId}`);
       // The payment's own entry may still be queued in the group commit (acceptPayment.ts).
       await ensurePaymentEntry(tx, settings, orderId);
-      await postRefundToLedger(tx, {
+      // A paid order that cannot be delivered: the whole payment goes back to the buyer.
+      await postOrderRefund(tx, {
         orderId,
         shopId: BigInt(order.shop_id),
         amountMinor: BigInt(order.amount_minor),

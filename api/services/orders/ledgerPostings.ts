@@ -3,7 +3,7 @@
 // the ledger's (api/ledger/flows.ts); this module decides which flow an outcome takes.
 // A payment that cannot pay for its order (under/over/late/duplicate) is owed back to the
 // buyer: it moves from the gateway's clearing account to the platform's refunds account.
-import { postOrderPayment, postOrderRefund } from "../../ledger/flows.ts";
+import { postOrderPayment } from "../../ledger/flows.ts";
 import { postJournal } from "../../ledger/postJournal.ts";
 import type { Drizzle } from "../../store/database.ts";
 import type { AcceptPaymentInput, PaymentOutcome } from "./acceptPayment.ts";
@@ -31,12 +31,4 @@ export async function postPaymentToLedger(
     ],
     metadata: { orderId: order.id, outcome, provider },
   });
-}
-
-/** A paid order that cannot be delivered: the whole payment goes back to the buyer. */
-export async function postRefundToLedger(
-  tx: Drizzle,
-  input: { orderId: string; shopId: bigint; amountMinor: bigint; currency: string; reason: "out_of_stock" | "expired" | "dispute" | "merchant" | "other" },
-): Promise<void> {
-  await postOrderRefund(tx, input);
 }

@@ -1,5 +1,5 @@
 // Who may see an order: its buyer account, anyone holding its access token (guests), its
-// shop's merchant, an admin or an auditor (auditors never see codes: see canSeeCodes).
+// shop's merchant, an admin or an auditor (only the buyer sees codes: the order page builds the others' view without them).
 import { AppError } from "../../errors.ts";
 import type { AuthenticatedAccount } from "../../http/auth.ts";
 import { queryOne, sql, type Drizzle } from "../../store/database.ts";

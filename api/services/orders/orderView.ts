@@ -5,6 +5,7 @@ import { decryptSecret, keyAad } from "../../keys/envelope.ts";
 import type { MasterKeyRing } from "../../keys/masterKeys.ts";
 import { queryRows, sql, type Drizzle } from "../../store/database.ts";
 import { loadShopDataKey as shopDataKey } from "../../keys/shopDataKey.ts";
+import { inCustody } from "../resale/custody.ts";
 import type { OrderRecord } from "./orderRecord.ts";
 
 export type OrderItemView = {
@@ -55,19 +56,18 @@ function stillOwnedByOrderBuyer(row: ItemRow, order: OrderRecord): boolean {
   return row.in_custody && String(row.owner_account_id ?? "") === String(order.buyerAccountId ?? "");
 }
 
-export async function buildOrderView(db: Drizzle, ring: MasterKeyRing, order: OrderRecord, productName: string): Promise<OrderView> {
+/** `withCodes`: false for a viewer who is not the buyer (merchant, staff): nothing is decrypted. */
+export async function buildOrderView(db: Drizzle, ring: MasterKeyRing, order: OrderRecord, productName: string, withCodes = true): Promise<OrderView> {
   const items: OrderItemView[] = [];
   if (order.state === "fulfilled") {
     const rows = await queryRows<ItemRow>(
       db,
       sql`SELECT e.id AS entitlement_id, k.id AS key_id, k.batch_id, k.leaf_index, k.shop_id, e.state, e.token_id::text AS token_id,
-                 e.issue_state, e.issue_tx, k.ciphertext, e.owner_account_id,
-                 (e.owner_wallet IS NULL OR coalesce((SELECT w.direction FROM wallet_movements w WHERE w.entitlement_id = e.id AND w.state <> 'failed'
-                   ORDER BY w.id DESC LIMIT 1), 'deposit') = 'deposit') AS in_custody
+                 e.issue_state, e.issue_tx, k.ciphertext, e.owner_account_id, ${inCustody(undefined)} AS in_custody
           FROM entitlements e JOIN keys k ON k.id = e.key_id
           WHERE e.order_id = ${order.id} ORDER BY k.id`,
     );
-    const dataKey = rows.length ? await shopDataKey(db, ring, order.shopId) : undefined;
+    const dataKey = withCodes && rows.length ? await shopDataKey(db, ring, order.shopId) : undefined;
     for (const row of rows) {
       const position = { shopId: BigInt(row.shop_id), batchId: BigInt(row.batch_id), leafIndex: row.leaf_index };
       items.push({
@@ -76,7 +76,7 @@ export async function buildOrderView(db: Drizzle, ring: MasterKeyRing, order: Or
         batchId: String(row.batch_id),
         leafIndex: row.leaf_index,
         state: row.state,
-        code: row.state === "redeemed" && stillOwnedByOrderBuyer(row, order) ? decryptSecret(dataKey!, Buffer.from(row.ciphertext), keyAad(position)) : null,
+        code: dataKey && row.state === "redeemed" && stillOwnedByOrderBuyer(row, order) ? decryptSecret(dataKey, Buffer.from(row.ciphertext), keyAad(position)) : null,
         tokenId: row.token_id,
         issueState: row.issue_state,
         issueTx: row.issue_tx,

@@ -4,19 +4,18 @@
 // by its current owner (api/services/resale, api/services/wallets).
 import { queryRows, sql, type Drizzle } from "../../store/database.ts";
 import { integerArrayLiteral } from "../../store/sqlArrays.ts";
+import { inCustody } from "../resale/custody.ts";
+import type { OrderRecord } from "./orderRecord.ts";
 
-export async function revealOrderEntitlements(db: Drizzle, orderId: string, entitlementIds?: bigint[]): Promise<number> {
+/** Reveals the order's sealed entitlements (only `entitlementIds` when given); returns how many. */
+export async function revealOrderEntitlements(db: Drizzle, order: OrderRecord, entitlementIds?: bigint[]): Promise<number> {
+  const only = entitlementIds && entitlementIds.length ? sql`AND e.id = ANY(${integerArrayLiteral(entitlementIds)}::bigint[])` : sql``;
   const rows = await queryRows<{ id: bigint }>(
     db,
-    entitlementIds && entitlementIds.length
-      ? sql`UPDATE entitlements SET state = 'redeemed', revealed_at = now(), redeem_state = 'pending'
-            WHERE order_id = ${orderId} AND state = 'sealed' AND owner_account_id IS NOT DISTINCT FROM (SELECT buyer_account_id FROM orders WHERE id = ${orderId})
-            AND (owner_wallet IS NULL OR coalesce((SELECT w.direction FROM wallet_movements w WHERE w.entitlement_id = entitlements.id AND w.state <> 'failed' ORDER BY w.id DESC LIMIT 1), 'deposit') = 'deposit')
-            AND id = ANY(${integerArrayLiteral(entitlementIds)}::bigint[]) RETURNING id`
-      : sql`UPDATE entitlements SET state = 'redeemed', revealed_at = now(), redeem_state = 'pending'
-            WHERE order_id = ${orderId} AND state = 'sealed'
-            AND owner_account_id IS NOT DISTINCT FROM (SELECT buyer_account_id FROM orders WHERE id = ${orderId})
-            AND (owner_wallet IS NULL OR coalesce((SELECT w.direction FROM wallet_movements w WHERE w.entitlement_id = entitlements.id AND w.state <> 'failed' ORDER BY w.id DESC LIMIT 1), 'deposit') = 'deposit') RETURNING id`,
+    sql`UPDATE entitlements e SET state = 'redeemed', revealed_at = now(), redeem_state = 'pending'
+        WHERE e.order_id = ${order.id} AND e.state = 'sealed' AND e.owner_account_id IS NOT DISTINCT FROM ${order.buyerAccountId}
+          AND ${inCustody(undefined)} ${only}
+        RETURNING e.id`,
   );
   return rows.length;
 }
