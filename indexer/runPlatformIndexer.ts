@@ -4,7 +4,7 @@
 // call it with its own database (PGlite cannot be opened twice in one process).
 import type { Logger } from "pino";
 import { requireSetting, type Config } from "../api/config.ts";
-import { loadArtifact } from "../api/chain/contracts.ts";
+import { entitlementTokenAbi, keyRegistryAbi, ledgerAnchorAbi, paymentRouterAbi } from "../api/chain/abis.ts";
 import type { Database } from "../api/store/database.ts";
 import type { ContractSource } from "./handlers/sources.ts";
 import { createPlatformTasks } from "./platformTasks.ts";
@@ -15,11 +15,11 @@ export type RunPlatformIndexerParameters = { config: Config; logger: Logger; sig
 export function platformSources(config: Config): ContractSource[] {
   const need = (value: `0x${string}` | undefined, variable: string) => requireSetting(value, variable, "The indexer follows the deployed platform contracts.");
   const sources: ContractSource[] = [
-    { role: "registry", address: need(config.chain.registryAddress, "REGISTRY_ADDRESS"), abi: loadArtifact("KeyRegistry").abi },
-    { role: "entitlement", address: need(config.chain.entitlementAddress, "ENTITLEMENT_ADDRESS"), abi: loadArtifact("EntitlementToken").abi },
+    { role: "registry", address: need(config.chain.registryAddress, "REGISTRY_ADDRESS"), abi: keyRegistryAbi },
+    { role: "entitlement", address: need(config.chain.entitlementAddress, "ENTITLEMENT_ADDRESS"), abi: entitlementTokenAbi },
   ];
-  if (config.chain.paymentAddress) sources.push({ role: "payment", address: config.chain.paymentAddress, abi: loadArtifact("PaymentRouter").abi });
-  if (config.chain.ledgerAnchorAddress) sources.push({ role: "ledgerAnchor", address: config.chain.ledgerAnchorAddress, abi: loadArtifact("LedgerAnchor").abi });
+  if (config.chain.paymentAddress) sources.push({ role: "payment", address: config.chain.paymentAddress, abi: paymentRouterAbi });
+  if (config.chain.ledgerAnchorAddress) sources.push({ role: "ledgerAnchor", address: config.chain.ledgerAnchorAddress, abi: ledgerAnchorAbi });
   return sources;
 }
 

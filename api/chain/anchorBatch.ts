@@ -2,11 +2,11 @@
 // block the batch is 'included' and its keys become sellable, so every key sold was
 // committed before its sale. Idempotent: if the root is on-chain already (a crash after the
 // transaction was mined), the stored transaction's receipt completes the bookkeeping.
-import { toHex, type Abi, type Hex, type TransactionReceipt } from "viem";
+import { toHex, type Hex, type TransactionReceipt } from "viem";
 import { AppError } from "../errors.ts";
 import { queryOne, sql, type Drizzle } from "../store/database.ts";
 import type { ChainContext } from "./chainContext.ts";
-import { loadArtifact } from "./contracts.ts";
+import { keyRegistryAbi } from "./abis.ts";
 import { findReceipt, sendContractTransaction } from "./sendContractTransaction.ts";
 
 export type AnchorOutcome = "included" | "already_included" | "not_ready";
@@ -20,7 +20,6 @@ export async function anchorBatch(db: Drizzle, chain: ChainContext, batchId: big
   if (batch.anchor_state === "included" || batch.anchor_state === "confirmed") return "already_included";
   if (!batch.root) return "not_ready";
   const root = toHex(Buffer.from(batch.root));
-  const registryAbi = loadArtifact("KeyRegistry").abi as Abi;
 
   if (batch.anchor_tx) {
     const receipt = await findReceipt(chain, batch.anchor_tx as Hex);
@@ -31,7 +30,7 @@ export async function anchorBatch(db: Drizzle, chain: ChainContext, batchId: big
   }
   const onChainRoot = (await chain.publicClient.readContract({
     address: chain.addresses.registry,
-    abi: registryAbi,
+    abi: keyRegistryAbi,
     functionName: "rootOf",
     args: [batchId],
   })) as Hex;
@@ -45,7 +44,7 @@ export async function anchorBatch(db: Drizzle, chain: ChainContext, batchId: big
   }
   const receipt = await sendContractTransaction(
     chain,
-    { address: chain.addresses.registry, abi: registryAbi, functionName: "anchorBatch", args: [batchId, BigInt(batch.shop_id), root, batch.key_count] },
+    { address: chain.addresses.registry, abi: keyRegistryAbi, functionName: "anchorBatch", args: [batchId, BigInt(batch.shop_id), root, batch.key_count] },
     async (hash) => {
       await db.execute(
         sql`UPDATE batches SET anchor_state = 'submitted', anchor_tx = ${hash}, chain_id = ${chain.chainId}, registry_address = ${chain.addresses.registry}

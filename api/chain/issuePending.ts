@@ -3,11 +3,11 @@
 // ISSUE_BATCH_SIZE_MAX. The transaction hash is stored before broadcast; rows left
 // 'submitted' by a crash are settled from their receipt, or put back to 'pending' if the
 // chain never saw the transaction. Token ids come from the EntitlementsIssued event.
-import { decodeEventLog, hexToBytes, type Abi, type Hex, type TransactionReceipt } from "viem";
+import { decodeEventLog, hexToBytes, type Hex, type TransactionReceipt } from "viem";
 import { queryRows, sql, type Drizzle } from "../store/database.ts";
 import { loadBatchTree, type BatchTreeCache } from "../keys/batchTree.ts";
 import type { ChainContext } from "./chainContext.ts";
-import { loadArtifact } from "./contracts.ts";
+import { entitlementTokenAbi } from "./abis.ts";
 import { buildIssueCall, issueArgs } from "./issuanceCall.ts";
 import { sendContractTransaction, submittedOutcome } from "./sendContractTransaction.ts";
 import { integerArrayLiteral } from "../store/sqlArrays.ts";
@@ -23,7 +23,7 @@ export type IssueOptions = {
 };
 
 export async function issuePending(db: Drizzle, chain: ChainContext, options: IssueOptions): Promise<IssueResult> {
-  const settled = await settleSubmitted(db, chain);
+  const settled = await settleSubmittedIssuances(db, chain);
   const skipped = integerArrayLiteral((options.skipBatchIds ?? []).map(String));
   const rows = await queryRows<{ id: bigint; batch_id: bigint; leaf_index: number }>(
     db,
@@ -48,7 +48,7 @@ export async function issuePending(db: Drizzle, chain: ChainContext, options: Is
     chain,
     {
       address: chain.addresses.entitlement,
-      abi: entitlementAbi(),
+      abi: entitlementTokenAbi,
       functionName: "issue",
       args: issueArgs(call, custodian),
     },
@@ -60,21 +60,16 @@ export async function issuePending(db: Drizzle, chain: ChainContext, options: Is
   return { issued: rows.length, settled, batchId };
 }
 
-function entitlementAbi(): Abi {
-  return loadArtifact("EntitlementToken").abi as Abi;
-}
-
 /**
  * Writes token ids from the receipt's EntitlementsIssued event onto the entitlements. The event
  * itself says which leaf each token belongs to (token firstTokenId + i is leafIndexes[i]), so
  * the same code serves a fresh receipt and one found after a crash.
  */
 export async function recordIssuance(db: Drizzle, batchId: bigint, receipt: TransactionReceipt): Promise<void> {
-  const abi = entitlementAbi();
   for (const log of receipt.logs) {
     let event;
     try {
-      event = decodeEventLog({ abi, data: log.data, topics: log.topics });
+      event = decodeEventLog({ abi: entitlementTokenAbi, data: log.data, topics: log.topics });
     } catch {
       continue;
     }
@@ -103,7 +98,7 @@ function unpackLeafIndexes(packed: Hex): number[] {
   return leafIndexes;
 }
 
-async function settleSubmitted(db: Drizzle, chain: ChainContext): Promise<number> {
+async function settleSubmittedIssuances(db: Drizzle, chain: ChainContext): Promise<number> {
   const stuck = await queryRows<{ issue_tx: Hex; batch_id: bigint }>(
     db,
     sql`SELECT DISTINCT issue_tx, batch_id FROM entitlements WHERE issue_state = 'submitted' AND issue_tx IS NOT NULL LIMIT 20`,

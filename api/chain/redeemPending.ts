@@ -1,15 +1,15 @@
 // Records redemptions (revealed codes) on-chain in batches: redeem(tokenIds) locks each token
 // (ERC-5192), so a seen code can never be resold. Only entitlements already issued on-chain
 // can be redeemed there; the rest wait for their issuance.
-import type { Abi, Hex } from "viem";
 import { queryRows, sql, type Drizzle } from "../store/database.ts";
 import type { ChainContext } from "./chainContext.ts";
-import { loadArtifact } from "./contracts.ts";
-import { sendContractTransaction, submittedOutcome } from "./sendContractTransaction.ts";
+import { entitlementTokenAbi } from "./abis.ts";
+import { sendContractTransaction } from "./sendContractTransaction.ts";
+import { settleSubmitted } from "./settleSubmitted.ts";
 import { integerArrayLiteral } from "../store/sqlArrays.ts";
 
 export async function redeemPending(db: Drizzle, chain: ChainContext, options: { batchSizeMax: number }): Promise<number> {
-  await settleSubmittedRedemptions(db, chain);
+  await settleSubmitted(db, chain, "redemptions");
   const rows = await queryRows<{ id: bigint; token_id: string }>(
     db,
     sql`SELECT id, token_id::text AS token_id FROM entitlements
@@ -22,7 +22,7 @@ export async function redeemPending(db: Drizzle, chain: ChainContext, options: {
     chain,
     {
       address: chain.addresses.entitlement,
-      abi: loadArtifact("EntitlementToken").abi as Abi,
+      abi: entitlementTokenAbi,
       functionName: "redeem",
       args: [rows.map((row) => BigInt(row.token_id))],
     },
@@ -35,19 +35,4 @@ export async function redeemPending(db: Drizzle, chain: ChainContext, options: {
         WHERE id = ANY(${integerArrayLiteral(ids)}::bigint[])`,
   );
   return rows.length;
-}
-
-async function settleSubmittedRedemptions(db: Drizzle, chain: ChainContext): Promise<void> {
-  const stuck = await queryRows<{ redeem_tx: Hex }>(
-    db,
-    sql`SELECT DISTINCT redeem_tx FROM entitlements WHERE redeem_state = 'submitted' AND redeem_tx IS NOT NULL LIMIT 20`,
-  );
-  for (const { redeem_tx: hash } of stuck) {
-    const { outcome } = await submittedOutcome(chain, hash);
-    if (outcome === "pending") continue;
-    await db.execute(
-      sql`UPDATE entitlements SET redeem_state = ${outcome === "included" ? "included" : "pending"}, redeem_tx = ${outcome === "included" ? hash : null}
-          WHERE redeem_tx = ${hash} AND redeem_state = 'submitted'`,
-    );
-  }
 }

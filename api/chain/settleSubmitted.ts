@@ -1,6 +1,7 @@
 // Crash recovery shared by the chain writers that keep one row per queued item with a state
-// and the hash of the transaction that carries it (resale records, royalties, withdrawals,
-// revocations), and the test for "the contract refused" as opposed to an RPC fault.
+// and the hash of the transaction that carries it (redemptions, resale records, royalties,
+// withdrawals, revocations), and the test for "the contract refused" as opposed to an RPC
+// fault. (Issuance settles through recordIssuance: its receipt also assigns token ids.)
 import { BaseError, ContractFunctionRevertedError, type Hex } from "viem";
 import { queryRows, sql, type Drizzle } from "../store/database.ts";
 import type { ChainContext } from "./chainContext.ts";
@@ -15,16 +16,30 @@ export function isContractRevert(error: unknown): boolean {
  * Rows left 'submitted' by a crash: included if their transaction succeeded, back to pending if
  * it reverted or the chain never saw it; left alone while it is still in the mempool.
  */
-export async function settleSubmitted(db: Drizzle, chain: ChainContext, table: "custodial_transfers" | "batch_royalties" | "wallet_movements" | "entitlement_revocations"): Promise<void> {
-  const stuck = await queryRows<{ tx_hash: Hex }>(db, sql`SELECT DISTINCT tx_hash FROM ${sql.raw(table)} WHERE state = 'submitted' AND tx_hash IS NOT NULL LIMIT 20`);
-  for (const { tx_hash: hash } of stuck) {
+export async function settleSubmitted(db: Drizzle, chain: ChainContext, queue: keyof typeof submittedQueues): Promise<void> {
+  const { table, state, tx, stampsIncludedAt } = submittedQueues[queue];
+  const [from, stateColumn, txColumn] = [sql.raw(table), sql.raw(state), sql.raw(tx)];
+  const stuck = await queryRows<{ hash: Hex }>(
+    db,
+    sql`SELECT DISTINCT ${txColumn} AS hash FROM ${from} WHERE ${stateColumn} = 'submitted' AND ${txColumn} IS NOT NULL LIMIT 20`,
+  );
+  for (const { hash } of stuck) {
     const { outcome } = await submittedOutcome(chain, hash);
     if (outcome === "pending") continue;
     const included = outcome === "included";
-    const stamp = table === "batch_royalties" ? sql`` : included ? sql`, included_at = now()` : sql``;
+    const stamp = stampsIncludedAt && included ? sql`, included_at = now()` : sql``;
     await db.execute(
-      sql`UPDATE ${sql.raw(table)} SET state = ${included ? "included" : "pending"}, tx_hash = ${included ? hash : null} ${stamp}
-          WHERE tx_hash = ${hash} AND state = 'submitted'`,
+      sql`UPDATE ${from} SET ${stateColumn} = ${included ? "included" : "pending"}, ${txColumn} = ${included ? hash : null} ${stamp}
+          WHERE ${txColumn} = ${hash} AND ${stateColumn} = 'submitted'`,
     );
   }
 }
+
+/** Where each queue keeps its items' state and transaction hash. */
+const submittedQueues = {
+  redemptions: { table: "entitlements", state: "redeem_state", tx: "redeem_tx", stampsIncludedAt: false },
+  custodial_transfers: { table: "custodial_transfers", state: "state", tx: "tx_hash", stampsIncludedAt: true },
+  batch_royalties: { table: "batch_royalties", state: "state", tx: "tx_hash", stampsIncludedAt: false },
+  wallet_movements: { table: "wallet_movements", state: "state", tx: "tx_hash", stampsIncludedAt: true },
+  entitlement_revocations: { table: "entitlement_revocations", state: "state", tx: "tx_hash", stampsIncludedAt: true },
+} as const;

@@ -11,7 +11,7 @@ import { sendContractTransaction } from "./sendContractTransaction.ts";
 
 export async function sendWithdrawals(db: Drizzle, chain: ChainContext, options: { transactionsMax: number }): Promise<number> {
   await settleSubmitted(db, chain, "wallet_movements");
-  const custodian = chain.custodian ?? chain.walletClient?.account.address;
+  const custodian = chain.custodian;
   if (!custodian) return 0;
   const rows = await queryRows<{ id: bigint; entitlement_id: bigint; wallet: Hex; token_id: string }>(
     db,

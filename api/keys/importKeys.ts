@@ -16,6 +16,7 @@ import { AppError } from "../errors.ts";
 import { queryOne, sql, type Drizzle } from "../store/database.ts";
 import type { SQL } from "drizzle-orm";
 import { byteaArrayLiteral } from "../store/sqlArrays.ts";
+import { pgConstraint, pgErrorCode, pgErrorCodes } from "../store/errors.ts";
 import { buildTreeNodes, commitmentBytes, leafHashBytes, proofOf } from "./batchMerkle.ts";
 import { dedupeHash, deriveDedupeKey } from "./dedupe.ts";
 import { decryptSecret, encryptSecret, importUploadAad, keyAad } from "./envelope.ts";
@@ -140,7 +141,7 @@ export async function runImport(
       await insertKeyChunk(db, run, { keys, hashes, salts, commitments, leafHashes, nodes }, start, end);
     } catch (error) {
       // Another import of the same shop inserted one of these keys after our check.
-      if (isUniqueViolation(error, "keys_shop_dedupe_key")) {
+      if (pgErrorCode(error) === pgErrorCodes.uniqueViolation && pgConstraint(error) === "keys_shop_dedupe_key") {
         const duplicateLines = await findShopDuplicateLines(db, shopId, hashes, lines, batchId);
         const duplicate = new AppError("duplicate_keys", `${duplicateLines.length} key(s) of the upload were added to this shop's stock meanwhile.`, {
           details: { scope: "shop", lines: duplicateLines.slice(0, problemLinesMax), total: duplicateLines.length },
@@ -275,10 +276,3 @@ async function failImport(db: Drizzle, importId: bigint, batchId: bigint, runTok
   });
 }
 
-function isUniqueViolation(error: unknown, constraint: string): boolean {
-  for (let current: unknown = error, depth = 0; current && depth < 4; current = (current as { cause?: unknown }).cause, depth++) {
-    const candidate = current as { code?: unknown; constraint?: unknown };
-    if (candidate.code === "23505" && candidate.constraint === constraint) return true;
-  }
-  return false;
-}

@@ -1,8 +1,7 @@
 // Derived facts from decoded events: one table per event kind (see 0400_indexer.sql). Every
 // row carries its block number, which is what a reorg rollback deletes by.
 import type { Hex } from "viem";
-import { prepareBulkInsert, runPrepared, type Column, type PreparedWrite } from "../store/bulkInsert.ts";
-import type { SqlSession } from "../store/session.ts";
+import { prepareBulkInsert, type Column, type PreparedWrite } from "../store/bulkInsert.ts";
 import type { DecodedEvent } from "./sources.ts";
 
 /** Every derived table; a rollback deletes from each of them by block number. */
@@ -63,10 +62,6 @@ function revokedTokenIds(args: Record<string, unknown>): bigint[] {
 type Row = unknown[];
 
 const eventColumns: Column[] = [["chain_id", "bigint"], ["block_number", "bigint"], ["log_index", "int"], ["transaction_hash", "text"]];
-
-export async function projectEvents(session: SqlSession, chainId: number, events: DecodedEvent[]): Promise<void> {
-  await runPrepared(session, prepareProjection(session.copyFrom !== undefined, chainId, events));
-}
 
 export function prepareProjection(copy: boolean, chainId: number, events: DecodedEvent[]): PreparedWrite[] {
   const anchors: Row[] = [];

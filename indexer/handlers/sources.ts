@@ -66,8 +66,3 @@ export function createEventDecoder(sources: ContractSource[]): EventDecoder {
     },
   };
 }
-
-/** JSON for jsonb: uint values as decimal strings, bytes as hex. */
-export function argsToJson(args: Record<string, unknown>): string {
-  return JSON.stringify(args, (_key, value) => (typeof value === "bigint" ? value.toString() : value));
-}

@@ -44,7 +44,7 @@ export function createHttpRpcClient({ url, timeoutMs, responseBytesMax }: HttpRp
     if (text.length > responseBytesMax) throw new RpcResponseTooLargeError(method, text.length, responseBytesMax);
     if (!response.ok) {
       throw new RpcRequestError(method, `HTTP ${response.status} (${label})`, {
-        tooManyResults: method.startsWith("eth_getLogs") && (response.status === 413 || isTooManyResults(undefined, text.slice(0, 300))),
+        tooManyResults: method.startsWith("eth_getLogs") && (response.status === 413 || isTooManyResults(text.slice(0, 300))),
       });
     }
     try {
@@ -60,7 +60,7 @@ export function createHttpRpcClient({ url, timeoutMs, responseBytesMax }: HttpRp
       throw new RpcRequestError(method, `${answer.error.code}: ${answer.error.message}`, {
         rpcCode: answer.error.code,
         // Only a log query can be "too big"; for any other method such an error is a plain failure.
-        tooManyResults: method === "eth_getLogs" && isTooManyResults(answer.error.code, answer.error.message),
+        tooManyResults: method === "eth_getLogs" && isTooManyResults(answer.error.message),
       });
     }
     return answer.result as T;

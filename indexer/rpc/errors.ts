@@ -37,12 +37,16 @@ export class RpcUnavailableError extends Error {
   }
 }
 
-// JSON-RPC codes and provider messages that mean "ask for fewer logs". Providers differ; this
-// list is the known set (Alchemy, Infura, QuickNode, geth, erigon, reth).
-const tooManyResultsCodes = new Set([-32005, -32602, -32011]);
+// Provider messages that mean "ask for fewer logs". Providers differ; this pattern covers the
+// known set (Alchemy, Infura, QuickNode, geth, erigon, reth). Their JSON-RPC codes (-32005,
+// -32602, -32011) are shared with unrelated errors, so the message decides.
 const tooManyResultsPattern = /(too many|more than \d+|limit exceeded|response size|range (is )?too (large|wide)|block range|query timeout|exceed)/i;
 
-export function isTooManyResults(code: number | undefined, message: string): boolean {
-  return (code !== undefined && tooManyResultsCodes.has(code) && tooManyResultsPattern.test(message)) ||
-    tooManyResultsPattern.test(message);
+export function isTooManyResults(message: string): boolean {
+  return tooManyResultsPattern.test(message);
+}
+
+/** The node refused a log query as too big (by status, message or response size): split it. */
+export function isRangeTooLarge(error: unknown): boolean {
+  return error instanceof RpcResponseTooLargeError || (error instanceof RpcRequestError && error.tooManyResults);
 }

@@ -1,7 +1,7 @@
 // Bounded retries with exponential backoff and jitter for every RPC call. "Too many results"
 // and oversized responses are not retried here: the caller splits the range instead. After
 // retriesMax failed retries the call throws RpcUnavailableError, a clear, final error.
-import { RpcRequestError, RpcResponseTooLargeError, RpcUnavailableError } from "./errors.ts";
+import { isRangeTooLarge, RpcUnavailableError } from "./errors.ts";
 import type { RpcClient, RpcRequest } from "./types.ts";
 
 export type RetryParameters = {
@@ -19,8 +19,7 @@ export function withRetry(client: RpcClient, parameters: RetryParameters): RpcCl
       try {
         return await call();
       } catch (error) {
-        if (error instanceof RpcResponseTooLargeError) throw error;
-        if (error instanceof RpcRequestError && error.tooManyResults) throw error;
+        if (isRangeTooLarge(error)) throw error;
         if (attemptNumber >= parameters.retriesMax) {
           throw new RpcUnavailableError(client.label, method, attemptNumber + 1, error);
         }

@@ -87,8 +87,3 @@ export async function runPrepared(session: SqlSession, writes: readonly Prepared
     else await session.query(write.statement, write.params);
   }
 }
-
-export async function bulkInsert(session: SqlSession, table: string, columns: readonly Column[], rows: readonly (readonly unknown[])[]): Promise<void> {
-  const write = prepareBulkInsert(session.copyFrom !== undefined, table, columns, rows);
-  if (write) await runPrepared(session, [write]);
-}

@@ -2,15 +2,11 @@
 // too big ("too many results", an oversized response) is split in halves and fetched again,
 // down to a single block; a single block that is still too big is a clear, final error.
 import type { Hex } from "viem";
-import { RpcRequestError, RpcResponseTooLargeError } from "../rpc/errors.ts";
+import { isRangeTooLarge } from "../rpc/errors.ts";
 import { getLogs } from "../rpc/readChain.ts";
 import type { RpcClient, RpcLog } from "../rpc/types.ts";
 
 export type FetchLogsResult = { logs: RpcLog[]; splits: number };
-
-export function isRangeTooLarge(error: unknown): boolean {
-  return error instanceof RpcResponseTooLargeError || (error instanceof RpcRequestError && error.tooManyResults);
-}
 
 export async function fetchLogsAdaptive(rpc: RpcClient, addresses: Hex[], fromBlock: bigint, toBlock: bigint): Promise<FetchLogsResult> {
   try {
