@@ -57,7 +57,7 @@ export async function runIndexer(context: IndexerContext): Promise<Checkpoint> {
       context.logger.info({ from: from.toString(), to: checkpoint.blockNumber.toString(), ms: Date.now() - started }, "backfilled final blocks");
       continue;
     }
-    const result = await pollHead(context, checkpoint, head);
+    const result = await pollHead(context, checkpoint, head, finalizedTarget);
     checkpoint = result.checkpoint;
     if (result.outcome === "advanced" && context.afterCommit) await context.afterCommit();
     // Sleep only when caught up; a reorg or a partial poll goes again at once.

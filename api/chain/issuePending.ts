@@ -3,7 +3,8 @@
 // ISSUE_BATCH_SIZE_MAX. The transaction hash is stored before broadcast; rows left
 // 'submitted' by a crash are settled from their receipt, or put back to 'pending' if the
 // chain never saw the transaction. Token ids come from the EntitlementsIssued event.
-import { decodeEventLog, hexToBytes, type Hex, type TransactionReceipt } from "viem";
+import { decodeEventLog, type Hex, type TransactionReceipt } from "viem";
+import { unpackLeafIndexes } from "../keys/leaf.ts";
 import { queryRows, sql, type Drizzle } from "../store/database.ts";
 import { loadBatchTree, type BatchTreeCache } from "../keys/batchTree.ts";
 import type { ChainContext } from "./chainContext.ts";
@@ -87,15 +88,6 @@ export async function recordIssuance(db: Drizzle, batchId: bigint, receipt: Tran
     return;
   }
   throw new Error(`Issuance ${receipt.transactionHash} emitted no EntitlementsIssued event.`);
-}
-
-/** The event's leaf indexes: big-endian uint32 each, in token id order. */
-function unpackLeafIndexes(packed: Hex): number[] {
-  const bytes = hexToBytes(packed);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const leafIndexes: number[] = [];
-  for (let offset = 0; offset + 4 <= bytes.length; offset += 4) leafIndexes.push(view.getUint32(offset, false));
-  return leafIndexes;
 }
 
 async function settleSubmittedIssuances(db: Drizzle, chain: ChainContext): Promise<number> {

@@ -6,6 +6,7 @@ import type { Request, Response, Router } from "express";
 import { z } from "zod";
 import { AppError } from "../errors.ts";
 import { requireAccount, type AuthenticatedAccount, type Role } from "./auth.ts";
+import { toJson } from "../json.ts";
 
 export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 
@@ -84,22 +85,6 @@ export function defineRoute<
       .type("application/json")
       .send(toJson(result));
   });
-}
-
-/** Amounts and ids are bigint in the services; JSON carries them as strings. */
-export function bigintReplacer(_key: string, value: unknown): unknown {
-  return typeof value === "bigint" ? value.toString() : value;
-}
-
-// A replacer function turns off V8's fast JSON.stringify for the whole value, and most answers
-// hold no bigint (views already carry strings): try the fast path, fall back when one is there.
-export function toJson(value: unknown): string {
-  try {
-    return JSON.stringify(value);
-  } catch (error) {
-    if (error instanceof TypeError) return JSON.stringify(value, bigintReplacer);
-    throw error;
-  }
 }
 
 function parsePart(schema: z.ZodType | undefined, value: unknown, part: string): unknown {

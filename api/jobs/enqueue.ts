@@ -6,8 +6,13 @@ export async function enqueueFulfilment(queues: Queues, orderId: string): Promis
   await queues.fulfilment.add("fulfil", { orderId }, { jobId: orderId });
 }
 
+/** The import job's id: one job per import, found again by the lost-job sweep. */
+export function importJobId(importId: bigint): string {
+  return `import-${importId}`;
+}
+
 export async function enqueueImport(queues: Queues, importId: bigint): Promise<void> {
-  await queues.imports.add("import", { importId: String(importId) }, { jobId: `import-${importId}` });
+  await queues.imports.add("import", { importId: String(importId) }, { jobId: importJobId(importId) });
 }
 
 export async function enqueueAnchor(queues: Queues, batchId: bigint): Promise<void> {

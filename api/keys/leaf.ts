@@ -10,7 +10,7 @@
 //   shop, batch, chain or deployment never verifies for another.
 // leaf hash = keccak256(bytes.concat(keccak256(abi.encode(values))))   (OpenZeppelin standard)
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { concat, encodeAbiParameters, keccak256, toBytes, toHex, type Hex } from "viem";
+import { concat, encodeAbiParameters, hexToBytes, keccak256, toBytes, toHex, type Hex } from "viem";
 
 export const leafEncoding = ["uint256", "address", "uint64", "uint64", "uint32", "bytes32"] as const;
 export const leafFieldNames = ["chainId", "registry", "shopId", "batchId", "leafIndex", "commitment"] as const;
@@ -56,4 +56,17 @@ export function leafHash(values: LeafValues): Hex {
  */
 export function buildBatchTree(leaves: LeafValues[]): StandardMerkleTree<LeafTuple> {
   return StandardMerkleTree.of(leaves.map(leafTuple), [...leafEncoding], { sortLeaves: false });
+}
+
+/**
+ * The leaf indexes an EntitlementsIssued event packs: big-endian uint32 each, in token id order
+ * (token firstTokenId + i is leaf i of the result). DataView, not Buffer: the certificate
+ * verifier also runs in browsers (web/src/verify/verifyInBrowser.ts).
+ */
+export function unpackLeafIndexes(packed: Hex): number[] {
+  const bytes = hexToBytes(packed);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const leafIndexes: number[] = [];
+  for (let offset = 0; offset + 4 <= bytes.length; offset += 4) leafIndexes.push(view.getUint32(offset, false));
+  return leafIndexes;
 }

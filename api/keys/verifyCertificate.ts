@@ -18,13 +18,12 @@ import {
   HttpRequestError,
   TimeoutError,
   decodeEventLog,
-  hexToBytes,
   parseAbi,
   type Hex,
   type PublicClient,
 } from "viem";
 import { certificateSchema, type Certificate } from "./certificateSchema.ts";
-import { commitmentOf, leafEncoding, leafHash } from "./leaf.ts";
+import { commitmentOf, leafEncoding, leafHash, unpackLeafIndexes } from "./leaf.ts";
 
 export type CheckStatus = "pass" | "fail" | "skip";
 export type VerificationCheck = { name: string; status: CheckStatus; detail: string };
@@ -330,12 +329,7 @@ async function findIssuedLeaf(client: PublicClient, certificate: Certificate, to
     if (!decoded || decoded.eventName !== "EntitlementsIssued") continue;
     const { batchId, firstTokenId, count, leafIndexes } = decoded.args;
     if (batchId !== BigInt(certificate.batch.id) || tokenId < firstTokenId || tokenId >= firstTokenId + count) continue;
-    // leafIndexes packs each leaf index as a big-endian uint32, in token id order.
-    const packed = hexToBytes(leafIndexes);
-    const offset = Number(tokenId - firstTokenId) * 4;
-    if (packed.length < offset + 4) return undefined;
-    // DataView, not Buffer: this verifier also runs in browsers (web/src/verify/verifyInBrowser.ts).
-    return new DataView(packed.buffer, packed.byteOffset, packed.byteLength).getUint32(offset, false);
+    return unpackLeafIndexes(leafIndexes)[Number(tokenId - firstTokenId)];
   }
   return undefined;
 }

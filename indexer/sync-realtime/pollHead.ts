@@ -4,7 +4,7 @@
 // common ancestor; the next poll re-applies the canonical branch.
 import type { IndexerContext } from "../context.ts";
 import { toIndexedLog } from "../handlers/sources.ts";
-import { getBlockNumber, getHeader, getHeaders } from "../rpc/readChain.ts";
+import { getHeader, getHeaders } from "../rpc/readChain.ts";
 import type { BlockHeader } from "../rpc/types.ts";
 import type { Checkpoint } from "../store/checkpoint.ts";
 import { commitBlocks } from "../store/commitBlocks.ts";
@@ -21,8 +21,8 @@ export async function computeFinalizedNumber(context: IndexerContext, head: bigi
   return head - BigInt(context.options.finalityDepth);
 }
 
-export async function pollHead(context: IndexerContext, checkpoint: Checkpoint, knownHead?: bigint): Promise<PollResult> {
-  const head = knownHead ?? (await getBlockNumber(context.rpc));
+/** `head` and `finalizedTarget`: what the loop read for this round (runIndexer.ts). */
+export async function pollHead(context: IndexerContext, checkpoint: Checkpoint, head: bigint, finalizedTarget: bigint): Promise<PollResult> {
   if (head <= checkpoint.blockNumber) {
     if (head < checkpoint.finalizedNumber) {
       // A node behind our final block (a lagging replica behind a load balancer) is not a
@@ -70,7 +70,6 @@ export async function pollHead(context: IndexerContext, checkpoint: Checkpoint, 
     // The logs come from another branch than the headers: the chain moved while we read it.
     return { checkpoint, outcome: "retry", head };
   }
-  const finalizedTarget = await computeFinalizedNumber(context, head);
   const finalizedNumber = finalizedTarget > checkpoint.finalizedNumber ? finalizedTarget : checkpoint.finalizedNumber;
   const next = await commitBlocks(context, { previous: checkpoint, tip, finalizedNumber, blocks, logs });
   return { checkpoint: next, outcome: "advanced", head };

@@ -1,6 +1,7 @@
 import express, { Router } from "express";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
+import { AppError } from "../../errors.ts";
 import { handleEpayNotify } from "../../services/orders/handleEpayNotify.ts";
 import { enqueueFulfilment } from "../../jobs/enqueue.ts";
 import { defineRoute } from "../route.ts";
@@ -30,10 +31,7 @@ export function paymentsRouter(ctx: AppContext): Router {
       async ({ params, req, res }) => {
         const raw = method === "get" ? req.query : req.body;
         const parsed = epayParams.safeParse(raw ?? {});
-        if (!parsed.success) {
-          res.status(400).json({ code: "validation_failed", message: "EPay parameters must be short strings.", details: null });
-          return;
-        }
+        if (!parsed.success) throw new AppError("validation_failed", "EPay parameters must be short strings.");
         const result = await handleEpayNotify(ctx.database.db, ctx.keyRing, { platformFeeBps: ctx.config.orders.platformFeeBps, journal: ctx.journal }, params.shopId, parsed.data);
         if (result.outcome === "accepted") {
           await enqueueFulfilment(ctx.queues, result.orderId);

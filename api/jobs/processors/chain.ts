@@ -4,6 +4,7 @@
 // each, repeating while the last one was full, bounded per run.
 import type { Job } from "bullmq";
 import type { AppContext } from "../../context.ts";
+import { bigintReplacer } from "../../json.ts";
 import { anchorBatch } from "../../chain/anchorBatch.ts";
 import { anchorLedger } from "../../ledger/anchorLedger.ts";
 import { issuePending } from "../../chain/issuePending.ts";
@@ -36,7 +37,7 @@ export async function processChainJob(ctx: AppContext, state: ChainWorkerState, 
       entriesMin: ctx.config.ledger.anchorEntriesMin,
     });
     // BullMQ stores return values as JSON, which has no bigint.
-    return JSON.parse(JSON.stringify(result, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value)));
+    return JSON.parse(JSON.stringify(result, bigintReplacer));
   }
   if (job.name !== "sweep") return { ignored: job.name };
   // Batches whose anchor job was lost (or failed for good) are picked up here.

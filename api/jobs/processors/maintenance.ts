@@ -3,7 +3,7 @@ import type { AppContext } from "../../context.ts";
 import { postMissingPaymentEntries } from "../../services/orders/acceptPayment.ts";
 import { expireOrders } from "../../services/orders/expireOrders.ts";
 import { queryRows, sql } from "../../store/database.ts";
-import { enqueueFulfilment, enqueueImport } from "../enqueue.ts";
+import { enqueueFulfilment, enqueueImport, importJobId } from "../enqueue.ts";
 
 export async function processMaintenance(ctx: AppContext, job: Job): Promise<unknown> {
   switch (job.name) {
@@ -41,7 +41,7 @@ async function requeueStuckImports(ctx: AppContext): Promise<number> {
     sql`SELECT id FROM imports WHERE status IN ('queued', 'running') AND created_at < now() - interval '2 minutes' ORDER BY id LIMIT 50`,
   );
   for (const row of rows) {
-    const job = await ctx.queues.imports.getJob(`import-${row.id}`);
+    const job = await ctx.queues.imports.getJob(importJobId(BigInt(row.id)));
     if (!job) await enqueueImport(ctx.queues, BigInt(row.id));
     else if (await job.isFailed()) await job.retry();
   }
