@@ -30,6 +30,11 @@ function platform(purpose: AccountPurpose): AccountRef {
   return account("platform", 0n, purpose);
 }
 
+/** Where a payment provider's money arrives before it is split or given back. */
+function clearing(provider: "epay" | "chain"): AccountRef {
+  return platform(provider === "epay" ? "clearing_epay" : "clearing_chain");
+}
+
 function checkAmount(name: string, value: bigint): void {
   if (typeof value !== "bigint" || value <= 0n) throw new AppError("validation_failed", `${name} must be a positive bigint of minor units.`);
 }
@@ -84,12 +89,38 @@ export function orderPaymentEntry(parameters: PostOrderPaymentParameters): { ent
     reference: { type: "order", id: orderId },
     metadata: { provider, platformFeeBps: parameters.platformFeeBps },
     postings: legs([
-      { account: platform(provider === "epay" ? "clearing_epay" : "clearing_chain"), amountMinor: -amountMinor, currency },
+      { account: clearing(provider), amountMinor: -amountMinor, currency },
       { account: platform("fees"), amountMinor: feeMinor, currency },
       { account: account("shop", shopId, "payable"), amountMinor: shopMinor, currency },
     ]),
   };
   return { entry, feeMinor, shopMinor };
+}
+
+/**
+ * A payment that cannot pay for its order (under, over, late, duplicate): it is owed back to the
+ * buyer, so it moves from the provider's clearing account to the platform's refunds account.
+ * Key: payment:<paymentId>:unmatched.
+ */
+export function unmatchedPaymentEntry(parameters: {
+  paymentId: bigint;
+  orderId: string;
+  provider: "epay" | "chain";
+  amountMinor: bigint;
+  currency: string;
+  outcome: string;
+}): JournalInput {
+  const { paymentId, orderId, provider, amountMinor, currency, outcome } = parameters;
+  return {
+    idempotencyKey: `payment:${paymentId}:unmatched`,
+    kind: "unmatched_payment",
+    reference: { type: "payment", id: String(paymentId) },
+    postings: [
+      { account: clearing(provider), amountMinor: -amountMinor, currency },
+      { account: platform("refunds"), amountMinor, currency },
+    ],
+    metadata: { orderId, outcome, provider },
+  };
 }
 
 export type PostOrderRefundParameters = {

@@ -48,6 +48,6 @@ export async function handleEpayNotify(
   if (amountMinor !== order.amountMinor) {
     throw new AppError("amount_mismatch", `money ${params.money ?? "(missing)"} is not the order's amount; nothing was recorded.`);
   }
-  const { outcome } = await acceptCarefully(db, settings, { ...input, currency: order.currency });
+  const { outcome } = await acceptCarefully(db, settings, input);
   return { outcome, orderId };
 }

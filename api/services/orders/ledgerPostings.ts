@@ -2,8 +2,8 @@
 // order's state and its money move together or not at all. The money flows themselves are
 // the ledger's (api/ledger/flows.ts); this module decides which flow an outcome takes.
 // A payment that cannot pay for its order (under/over/late/duplicate) is owed back to the
-// buyer: it moves from the gateway's clearing account to the platform's refunds account.
-import { postOrderPayment } from "../../ledger/flows.ts";
+// buyer (unmatchedPaymentEntry).
+import { postOrderPayment, unmatchedPaymentEntry } from "../../ledger/flows.ts";
 import { postJournal } from "../../ledger/postJournal.ts";
 import type { Drizzle } from "../../store/database.ts";
 import type { AcceptPaymentInput, PaymentOutcome } from "./acceptPayment.ts";
@@ -21,14 +21,5 @@ export async function postPaymentToLedger(
     await postOrderPayment(tx, { orderId: order.id, shopId: order.shopId, amountMinor, currency, provider, platformFeeBps: settings.platformFeeBps });
     return;
   }
-  await postJournal(tx, {
-    idempotencyKey: `payment:${paymentId}:unmatched`,
-    kind: "unmatched_payment",
-    reference: { type: "payment", id: String(paymentId) },
-    postings: [
-      { account: { ownerType: "platform", ownerId: 0n, purpose: provider === "epay" ? "clearing_epay" : "clearing_chain" }, amountMinor: -amountMinor, currency },
-      { account: { ownerType: "platform", ownerId: 0n, purpose: "refunds" }, amountMinor, currency },
-    ],
-    metadata: { orderId: order.id, outcome, provider },
-  });
+  await postJournal(tx, unmatchedPaymentEntry({ paymentId, orderId: order.id, provider, amountMinor, currency, outcome }));
 }
