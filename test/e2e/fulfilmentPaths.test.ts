@@ -2,7 +2,7 @@
 // SKIP LOCKED; one that cannot get enough keys goes to refund_pending with its refund posted,
 // never half-delivered. Workers are off so the test drives fulfilment itself.
 import { expect } from "chai";
-import { postMissingPaymentEntries } from "../../api/services/orders/acceptPayment.ts";
+import { postMissingPaymentEntries } from "../../api/services/orders/paymentEntryOutbox.ts";
 import { fulfilOrder } from "../../api/services/orders/fulfilOrder.ts";
 import { queryOne, queryRows, sql } from "../../api/store/database.ts";
 import { notifyPath, signedNotification } from "../support/epayNotify.ts";
@@ -95,5 +95,47 @@ describe("fulfilment when reservations are lost", function () {
     expect(await count()).to.equal(1);
     await postMissingPaymentEntries(db, { platformFeeBps: 500 }, { limit: 100 });
     expect(await count()).to.equal(1);
+  });
+
+  it("sweeps only the payments since its cursor, and never passes one it has not settled", async () => {
+    const productId = await createProduct(setup, { name: "Outbox cursor" });
+    importer = spawn(process.execPath, [`${root}api/jobs/main.ts`], { cwd: root, env: { ...process.env, ...platform.env, LOG_LEVEL: "warn" }, stdio: "ignore" });
+    await importKeys(setup, productId, randomKeys(3, "CUR"));
+    importer.kill("SIGKILL");
+    importer = undefined;
+    const db = platform.database.db;
+    // What earlier tests recorded is an hour old: settled history the cursor may pass.
+    await db.execute(sql`UPDATE payments SET created_at = created_at - interval '1 hour'`);
+    const orderIds: string[] = [];
+    for (const [index, age] of ["1 hour", "1 hour", "30 seconds"].entries()) {
+      const checkout = await platform.http.post("/api/orders", { productId, quantity: 1, contact: "cursor@example.com", queryPassword: "pass-1234" });
+      const orderId = checkout.body.order.id as string;
+      orderIds.push(orderId);
+      // Committed, then lost before its ledger entry was posted.
+      await db.execute(sql`UPDATE orders SET state = 'paid', paid_at = now() WHERE id = ${orderId}`);
+      await db.execute(sql`INSERT INTO payments (order_id, provider, provider_ref, amount_minor, currency, status, created_at)
+                           VALUES (${orderId}, 'epay', ${`T-CURSOR-${index}`}, 1000, 'CNY', 'accepted', now() - ${age}::interval)`);
+    }
+    const paymentIds = (await queryRows<{ id: bigint }>(db, sql`SELECT id FROM payments WHERE provider_ref LIKE 'T-CURSOR-%' ORDER BY id`)).map((row) => BigInt(row.id));
+    const position = async () => BigInt((await queryOne<{ position: bigint }>(db, sql`SELECT position FROM sweep_cursors WHERE name = 'payment-ledger-entries'`))!.position);
+    const entries = async () =>
+      Promise.all(orderIds.map(async (id) => Number((await queryOne<{ n: bigint }>(db, sql`SELECT count(*) AS n FROM ledger_transactions WHERE idempotency_key = ${`order:${id}:payment`}`))!.n)));
+    const settings = { platformFeeBps: 500 };
+
+    // The limit leaves the second and third for the next run: the cursor stops at the first.
+    expect(await postMissingPaymentEntries(db, settings, { limit: 1 })).to.equal(1);
+    expect(await entries()).to.deep.equal([1, 0, 0]);
+    expect(await position()).to.equal(paymentIds[0]);
+    // The young payment is posted but not passed: a payment with a lower id could still commit.
+    expect(await postMissingPaymentEntries(db, settings, { limit: 100 })).to.equal(2);
+    expect(await entries()).to.deep.equal([1, 1, 1]);
+    expect(await position()).to.equal(paymentIds[1]);
+    expect(await postMissingPaymentEntries(db, settings, { limit: 100 })).to.equal(0);
+    expect(await position()).to.equal(paymentIds[1]);
+    // Once it is settled too, the cursor passes it, and nothing is posted twice.
+    await db.execute(sql`UPDATE payments SET created_at = now() - interval '1 hour' WHERE id = ${paymentIds[2]!}`);
+    expect(await postMissingPaymentEntries(db, settings, { limit: 100 })).to.equal(0);
+    expect(await position()).to.equal(paymentIds[2]);
+    expect(await entries()).to.deep.equal([1, 1, 1]);
   });
 });

@@ -1,6 +1,6 @@
 import type { Job } from "bullmq";
 import type { AppContext } from "../../context.ts";
-import { postMissingPaymentEntries } from "../../services/orders/acceptPayment.ts";
+import { postMissingPaymentEntries } from "../../services/orders/paymentEntryOutbox.ts";
 import { expireOrders } from "../../services/orders/expireOrders.ts";
 import { queryRows, sql } from "../../store/database.ts";
 import { enqueueFulfilment, enqueueImport, importJobId } from "../enqueue.ts";

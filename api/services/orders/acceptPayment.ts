@@ -14,8 +14,7 @@ import { AppError } from "../../errors.ts";
 import type { JournalBatcher } from "../../ledger/batcher.ts";
 import { orderPaymentEntry } from "../../ledger/flows.ts";
 import { postJournal } from "../../ledger/postJournal.ts";
-import { queryOne, queryPreparedOne, queryRows, sql, type Drizzle } from "../../store/database.ts";
-import type { SQL } from "drizzle-orm";
+import { queryOne, queryPreparedOne, sql, type Drizzle } from "../../store/database.ts";
 import { pgErrorCode, pgErrorCodes } from "../../store/errors.ts";
 import { orderRecord, type OrderRecord, type OrderRow } from "./orderRecord.ts";
 import { postPaymentToLedger } from "./ledgerPostings.ts";
@@ -77,8 +76,8 @@ export async function acceptExactPayment(db: Drizzle, input: AcceptPaymentInput 
  * payment's transaction: every payment credits the same platform accounts, and holding their
  * row locks through each payment's commit serialised all payments (measured: the notify step
  * took 170 ms at p50 with 32 buyers). The payments row is the outbox: if this post fails or
- * the process dies first, postMissingPaymentEntries posts it later under the same idempotency
- * key, so the entry exists exactly once either way.
+ * the process dies first, postMissingPaymentEntries (paymentEntryOutbox.ts) posts it later
+ * under the same idempotency key, so the entry exists exactly once either way.
  */
 export async function postAcceptedPayment(db: Drizzle, settings: AcceptPaymentSettings, order: OrderRecord, provider: "epay" | "chain"): Promise<void> {
   const entry = paymentEntryOf(order, provider, settings);
@@ -104,34 +103,7 @@ export async function postAcceptedPayment(db: Drizzle, settings: AcceptPaymentSe
 /** How long an accepted payment's ledger entry waits for others to share its batch. */
 export const paymentEntryWaitMs = 60;
 
-/** The outbox sweep: accepted payments whose ledger entry is missing get it posted. */
-export async function postMissingPaymentEntries(db: Drizzle, settings: { platformFeeBps: number }, options: { limit: number }): Promise<number> {
-  return postEntriesMissingFor(db, settings, sql`p.created_at < now() - interval '5 seconds'`, options.limit);
-}
-
-/**
- * Posts an order's accepted payment entry now if it is not in the ledger yet (still queued in
- * the group commit, or lost with a crash), inside the caller's transaction: a refund of that
- * order must find the payment it gives back. Idempotent: an entry already posted is left as is.
- */
-export async function ensurePaymentEntry(db: Drizzle, settings: { platformFeeBps: number }, orderId: string): Promise<void> {
-  await postEntriesMissingFor(db, settings, sql`p.order_id = ${orderId}`, 1);
-}
-
-/** Posts the entries of the accepted payments that `which` selects and the ledger lacks. */
-async function postEntriesMissingFor(db: Drizzle, settings: { platformFeeBps: number }, which: SQL, limit: number): Promise<number> {
-  const rows = await queryRows<OrderRow & { provider: "epay" | "chain" }>(
-    db,
-    sql`SELECT o.*, p.provider FROM payments p JOIN orders o ON o.id = p.order_id
-        WHERE p.status = 'accepted' AND ${which}
-          AND NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.idempotency_key = 'order:' || p.order_id || ':payment')
-        ORDER BY p.id LIMIT ${limit}`,
-  );
-  for (const row of rows) await postJournal(db, paymentEntryOf(orderRecord(row), row.provider, settings));
-  return rows.length;
-}
-
-function paymentEntryOf(order: OrderRecord, provider: "epay" | "chain", settings: { platformFeeBps: number }) {
+export function paymentEntryOf(order: OrderRecord, provider: "epay" | "chain", settings: { platformFeeBps: number }) {
   return orderPaymentEntry({
     orderId: order.id,
     shopId: order.shopId,

@@ -6,7 +6,7 @@
 // delivered to at most one order whatever happens. Not enough keys: the order goes to
 // refund_pending, never half-delivered.
 import { queryOne, queryPreparedOne, sql, type Drizzle } from "../../store/database.ts";
-import { ensurePaymentEntry } from "./acceptPayment.ts";
+import { ensurePaymentEntry } from "./paymentEntryOutbox.ts";
 import { postOrderRefund } from "../../ledger/flows.ts";
 
 export type FulfilOutcome = "fulfilled" | "already_done" | "manual_queue" | "refund_pending" | "not_paid";
