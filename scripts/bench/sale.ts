@@ -18,6 +18,7 @@ import pg from "pg";
 import { newSandboxMerchant } from "../../api/payments/epaySandbox.ts";
 import { epaySign, formatEpayMoney } from "../../api/payments/epay.ts";
 import { stopChild } from "../lib/stopChild.ts";
+import { KeepAliveConnection, type HttpAnswer } from "./sale/keepAliveConnection.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const settings = {
@@ -31,12 +32,11 @@ const settings = {
 
 type Json = Record<string, any>;
 
-// The buyers share the machine with what they measure, so they use node:http with kept-alive
-// connections: fetch (undici) cost about twice the CPU per request here (1.6 ms of the 12 ms
-// per order went to the load generator).
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+// Setup requests go through node:http; the buyers' own requests through one kept-alive
+// connection each (sale/keepAliveConnection.ts), which costs the machine they share less.
+const agent = new http.Agent({ keepAlive: true });
 
-function request(url: string, method: string, headers: Record<string, string>, payload: string | undefined): Promise<{ status: number; text: string }> {
+function request(url: string, method: string, headers: Record<string, string>, payload: string | undefined): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, headers: payload === undefined ? headers : { ...headers, "content-length": String(Buffer.byteLength(payload)) }, agent }, (res) => {
       const chunks: Buffer[] = [];
@@ -49,9 +49,11 @@ function request(url: string, method: string, headers: Record<string, string>, p
   });
 }
 
-async function call(base: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Json; text: string }> {
+type Send = (method: string, route: string, headers: Record<string, string>, payload: string | undefined) => Promise<HttpAnswer>;
+
+async function call(send: Send, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Json; text: string }> {
   const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
-  const { status, text } = await request(base + route, method, payload === undefined ? headers : { "content-type": typeof body === "string" ? "text/plain" : "application/json", ...headers }, payload);
+  const { status, text } = await send(method, route, payload === undefined ? headers : { "content-type": typeof body === "string" ? "text/plain" : "application/json", ...headers }, payload);
   let parsed: Json = {};
   try {
     parsed = JSON.parse(text) as Json;
@@ -115,6 +117,7 @@ async function main() {
     });
     const { url, env, sandboxSecret } = JSON.parse(first) as { url: string; env: Record<string, string>; sandboxSecret: string };
     const processEnv = { ...process.env, ...env, LOG_LEVEL: "warn" };
+    const setupSend: Send = (method, route, headers, payload) => request(url + route, method, headers, payload);
     const workers = spawn(process.execPath, [...profile, `${root}api/jobs/main.ts`], { cwd: root, env: processEnv, stdio: ["ignore", "ignore", "inherit"] });
     children.push(workers);
     // BENCH_NO_INDEXER=1 measures the sale path without the indexer process (for attribution).
@@ -123,17 +126,17 @@ async function main() {
     }
 
     // A merchant, a shop on the sandbox gateway, one product with many anchored keys.
-    const signup = await call(url, "POST", "/api/auth/signup", { email: "bench@example.com", password: "bench-password-1", roles: ["merchant"] });
+    const signup = await call(setupSend, "POST", "/api/auth/signup", { email: "bench@example.com", password: "bench-password-1", roles: ["merchant"] });
     const auth = { authorization: `Bearer ${signup.body.token}` };
-    const shop = await call(url, "POST", "/api/shops", { slug: "bench", name: "Bench" }, auth);
+    const shop = await call(setupSend, "POST", "/api/shops", { slug: "bench", name: "Bench" }, auth);
     const merchant = newSandboxMerchant(sandboxSecret);
-    await call(url, "PUT", `/api/shops/${shop.body.id}/payment-settings/epay`, { gatewayUrl: `${url}/sandbox/epay/`, ...merchant }, auth);
-    const product = await call(url, "POST", `/api/shops/${shop.body.id}/products`, { name: "Bench card", category: "game_card", priceMinor: "990", currency: "CNY" }, auth);
+    await call(setupSend, "PUT", `/api/shops/${shop.body.id}/payment-settings/epay`, { gatewayUrl: `${url}/sandbox/epay/`, ...merchant }, auth);
+    const product = await call(setupSend, "POST", `/api/shops/${shop.body.id}/products`, { name: "Bench card", category: "game_card", priceMinor: "990", currency: "CNY" }, auth);
     const keys = Array.from({ length: settings.keys }, (_, i) => `BENCH-${i}-${randomBytes(6).toString("hex")}`).join("\n");
     const started = Date.now();
-    const imported = await call(url, "POST", `/api/products/${product.body.id}/imports`, keys, auth);
+    const imported = await call(setupSend, "POST", `/api/products/${product.body.id}/imports`, keys, auth);
     for (;;) {
-      const progress = await call(url, "GET", `/api/imports/${imported.body.importId}`, undefined, auth);
+      const progress = await call(setupSend, "GET", `/api/imports/${imported.body.importId}`, undefined, auth);
       if (progress.body.status === "failed") throw new Error(`import failed: ${progress.text}`);
       if (progress.body.status === "done" && ["included", "confirmed"].includes(progress.body.anchorState)) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
@@ -147,9 +150,18 @@ async function main() {
     const deadline = Date.now() + settings.seconds * 1000;
     let tradeCounter = 0;
     const buyer = async (index: number) => {
+      const connection = new KeepAliveConnection(url);
+      const send: Send = (method, route, headers, payload) => connection.request(method, route, headers, payload);
+      try {
+        await buyUntilDeadline(index, send);
+      } finally {
+        connection.close();
+      }
+    };
+    const buyUntilDeadline = async (index: number, send: Send) => {
       while (Date.now() < deadline) {
         const begin = performance.now();
-        const checkout = await call(url, "POST", "/api/orders", { productId: product.body.id, quantity: 1, contact: `b${index}@example.com`, queryPassword: "pass-1234" });
+        const checkout = await call(send, "POST", "/api/orders", { productId: product.body.id, quantity: 1, contact: `b${index}@example.com`, queryPassword: "pass-1234" });
         const afterCheckout = performance.now();
         stepTimes.checkout.push(afterCheckout - begin);
         if (checkout.status !== 201) {
@@ -167,7 +179,7 @@ async function main() {
           trade_status: "TRADE_SUCCESS",
         };
         const query = new URLSearchParams({ ...params, sign: epaySign(params, merchant.key), sign_type: "MD5" });
-        const notified = await call(url, "GET", `/api/payments/epay/notify/${shop.body.id}?${query}`);
+        const notified = await call(send, "GET", `/api/payments/epay/notify/${shop.body.id}?${query}`);
         const afterNotify = performance.now();
         stepTimes.notify.push(afterNotify - afterCheckout);
         if (notified.text !== "success") {
@@ -175,7 +187,7 @@ async function main() {
           continue;
         }
         for (;;) {
-          const view = await call(url, "GET", `/api/orders/${order.id}?token=${checkout.body.accessToken}&waitSeconds=5`);
+          const view = await call(send, "GET", `/api/orders/${order.id}?token=${checkout.body.accessToken}&waitSeconds=5`);
           if (view.body.state === "fulfilled") {
             latencies.push(performance.now() - begin);
             stepTimes.polls.push(performance.now() - afterNotify);
