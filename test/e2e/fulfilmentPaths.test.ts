@@ -22,21 +22,35 @@ describe("fulfilment when reservations are lost", function () {
   before(async () => {
     platform = await startTestPlatform({ workers: false });
     setup = await setupMerchant(platform);
-    // Imports and anchoring need a worker; fulfilment is then driven by the test.
-    importer = spawn(process.execPath, [`${root}api/jobs/main.ts`], { cwd: root, env: { ...process.env, ...platform.env, LOG_LEVEL: "warn" }, stdio: "ignore" });
+    startImporter();
   });
   after(async () => {
-    importer?.kill("SIGKILL");
+    stopImporter();
     await platform?.stopAll();
   });
+
+  // Imports and anchoring need a worker; fulfilment is then driven by the test.
+  function startImporter(): void {
+    stopImporter();
+    importer = spawn(process.execPath, [`${root}api/jobs/main.ts`], { cwd: root, env: { ...process.env, ...platform.env, LOG_LEVEL: "warn" }, stdio: "ignore" });
+  }
+  function stopImporter(): void {
+    importer?.kill("SIGKILL");
+    importer = undefined;
+  }
+  /** Imports the keys with a worker running, then stops it so no job races the test. */
+  async function importWithoutFulfilment(productId: string, keys: string[]): Promise<void> {
+    startImporter();
+    await importKeys(setup, productId, keys);
+    stopImporter();
+  }
 
   async function paidOrder(productId: string, tradeNo: string, quantity = 1) {
     const checkout = await platform.http.post("/api/orders", { productId, quantity, contact: "lost@example.com", queryPassword: "pass-1234" });
     expect(checkout.status, checkout.text).to.equal(201);
     // Stop the importer's fulfilment from racing the test: the order is paid in the database
     // through the real notification, then the job is removed before a worker takes it.
-    importer?.kill("SIGKILL");
-    importer = undefined;
+    stopImporter();
     const answer = await platform.http.get(notifyPath(setup.shopId, signedNotification(setup.sandbox, checkout.body.order, tradeNo)));
     expect(answer.text).to.equal("success");
     return checkout.body.order.id as string;
@@ -60,7 +74,7 @@ describe("fulfilment when reservations are lost", function () {
     const productId = await createProduct(setup, { name: "Vanishing stock" });
     const db = platform.database.db;
     // The importer was stopped by the previous test; start it again for this import.
-    importer = spawn(process.execPath, [`${root}api/jobs/main.ts`], { cwd: root, env: { ...process.env, ...platform.env, LOG_LEVEL: "warn" }, stdio: "ignore" });
+    startImporter();
     await importKeys(setup, productId, randomKeys(2, "GONE"));
     const orderId = await paidOrder(productId, "T-GONE-1", 2);
     // One reserved key is revoked (say, the publisher cancelled it) and no other is available.
@@ -78,10 +92,7 @@ describe("fulfilment when reservations are lost", function () {
 
   it("posts the ledger entry of a payment whose post was lost (the payments row is the outbox), once", async () => {
     const productId = await createProduct(setup, { name: "Outbox" });
-    importer = spawn(process.execPath, [`${root}api/jobs/main.ts`], { cwd: root, env: { ...process.env, ...platform.env, LOG_LEVEL: "warn" }, stdio: "ignore" });
-    await importKeys(setup, productId, randomKeys(1, "OBX"));
-    importer.kill("SIGKILL");
-    importer = undefined;
+    await importWithoutFulfilment(productId, randomKeys(1, "OBX"));
     const checkout = await platform.http.post("/api/orders", { productId, quantity: 1, contact: "outbox@example.com", queryPassword: "pass-1234" });
     const orderId = checkout.body.order.id as string;
     const db = platform.database.db;
@@ -99,10 +110,7 @@ describe("fulfilment when reservations are lost", function () {
 
   it("sweeps only the payments since its cursor, and never passes one it has not settled", async () => {
     const productId = await createProduct(setup, { name: "Outbox cursor" });
-    importer = spawn(process.execPath, [`${root}api/jobs/main.ts`], { cwd: root, env: { ...process.env, ...platform.env, LOG_LEVEL: "warn" }, stdio: "ignore" });
-    await importKeys(setup, productId, randomKeys(3, "CUR"));
-    importer.kill("SIGKILL");
-    importer = undefined;
+    await importWithoutFulfilment(productId, randomKeys(3, "CUR"));
     const db = platform.database.db;
     // What earlier tests recorded is an hour old: settled history the cursor may pass.
     await db.execute(sql`UPDATE payments SET created_at = created_at - interval '1 hour'`);
