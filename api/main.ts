@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { bootstrapContext, closeContext } from "./bootstrap.ts";
 import { loadConfig } from "./config.ts";
 import { createApp } from "./http/app.ts";
+import { createHttpServer } from "./http/leanRoutes.ts";
 import { createLogger } from "./logger.ts";
 import { extraRouters } from "./http/extraRouters.ts";
 
@@ -11,7 +12,7 @@ const config = loadConfig();
 const logger = createLogger({ level: config.logLevel, name: "api" });
 const ctx = await bootstrapContext(config, logger, { migrate: true, applicationName: "keyledger-api" });
 const app = createApp(ctx, { webDistDir: fileURLToPath(new URL("../web/dist", import.meta.url)), extraRouters: extraRouters(ctx) });
-const server = app.listen(config.http.port, config.http.host, () => {
+const server = createHttpServer(app).listen(config.http.port, config.http.host, () => {
   logger.info({ url: `http://${config.http.host}:${config.http.port}` }, "api listening");
 });
 

@@ -1,6 +1,7 @@
 // Sessions are opaque bearer tokens (32 random bytes, base64url). The database keeps only
 // their SHA-256, so a leaked database grants no session. The token arrives as
 // `Authorization: Bearer <token>` or the `kl_session` cookie (the web app).
+import type { IncomingHttpHeaders } from "node:http";
 import type { NextFunction, Request, Response } from "express";
 import { AppError } from "../errors.ts";
 import type { Drizzle } from "../store/database.ts";
@@ -19,7 +20,7 @@ declare module "express-serve-static-core" {
 
 export const sessionCookieName = "kl_session";
 
-export function sessionToken(req: Request): string | undefined {
+export function sessionToken(req: { headers: IncomingHttpHeaders }): string | undefined {
   const header = req.headers.authorization;
   if (header?.startsWith("Bearer ")) return header.slice("Bearer ".length).trim() || undefined;
   const cookie = req.headers.cookie;

@@ -11,38 +11,43 @@ type BodyParserError = Error & { type?: string; status?: number; limit?: number 
 export function errorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) return;
-    if (isAppError(error)) {
-      res.status(error.status).json({ code: error.code, message: error.message, details: error.details ?? null });
-      return;
-    }
-    const parserError = error as BodyParserError;
-    if (parserError?.type === "entity.too.large") {
-      res.status(413).json({
+    const { status, body } = errorResponse(error, logger, { method: req.method, path: req.path });
+    res.status(status).json(body);
+  };
+}
+
+export type ErrorBody = { code: string; message: string; details: unknown };
+
+/** The status and JSON body for an error, for Express's error handler and the lean routes alike. */
+export function errorResponse(error: unknown, logger: Logger, request: { method: string; path: string }): { status: number; body: ErrorBody } {
+  if (isAppError(error)) {
+    return { status: error.status, body: { code: error.code, message: error.message, details: error.details ?? null } };
+  }
+  const parserError = error as BodyParserError;
+  if (parserError?.type === "entity.too.large") {
+    return {
+      status: 413,
+      body: {
         code: "payload_too_large",
         message: `The request body is larger than ${parserError.limit} bytes. Send less per request (imports: split the file).`,
         details: { limitBytes: parserError.limit ?? null },
-      });
-      return;
-    }
-    if (parserError?.type === "entity.parse.failed") {
-      res.status(400).json({ code: "invalid_json", message: "The request body is not valid JSON.", details: null });
-      return;
-    }
-    if (parserError?.type === "encoding.unsupported" || parserError?.type === "charset.unsupported") {
-      res.status(415).json({ code: "bad_request", message: "Send the body as UTF-8.", details: null });
-      return;
-    }
-    if (typeof parserError?.status === "number" && parserError.status >= 400 && parserError.status < 500) {
-      res.status(parserError.status).json({ code: "bad_request", message: "The request could not be read.", details: null });
-      return;
-    }
-    const errorId = randomUUID();
-    logger.error({ errorId, method: req.method, path: req.path, err: error }, "unhandled error");
-    res.status(500).json({
-      code: "internal",
-      message: `Something went wrong on our side. Quote error id ${errorId} if you contact support.`,
-      details: { errorId },
-    });
+      },
+    };
+  }
+  if (parserError?.type === "entity.parse.failed") {
+    return { status: 400, body: { code: "invalid_json", message: "The request body is not valid JSON.", details: null } };
+  }
+  if (parserError?.type === "encoding.unsupported" || parserError?.type === "charset.unsupported") {
+    return { status: 415, body: { code: "bad_request", message: "Send the body as UTF-8.", details: null } };
+  }
+  if (typeof parserError?.status === "number" && parserError.status >= 400 && parserError.status < 500) {
+    return { status: parserError.status, body: { code: "bad_request", message: "The request could not be read.", details: null } };
+  }
+  const errorId = randomUUID();
+  logger.error({ errorId, method: request.method, path: request.path, err: error }, "unhandled error");
+  return {
+    status: 500,
+    body: { code: "internal", message: `Something went wrong on our side. Quote error id ${errorId} if you contact support.`, details: { errorId } },
   };
 }
 

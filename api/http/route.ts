@@ -60,10 +60,7 @@ export function defineRoute<
   spec: RouteSpec<Body, Query, Params>,
   handler: (input: RouteInput<Body, Query, Params>) => Promise<unknown>,
 ): void {
-  const fullPath = `${mountPath}${spec.path}`;
-  if (!routeRegistry.some((route) => route.fullPath === fullPath && route.method === spec.method)) {
-    routeRegistry.push({ ...(spec as RegisteredRoute), fullPath });
-  }
+  registerRoute(mountPath, spec);
   router[spec.method](spec.path, async (req: Request, res: Response) => {
     const account = spec.auth === "public" ? req.account : requireAccount(req, spec.auth === "account" ? undefined : spec.auth);
     const input = {
@@ -87,7 +84,15 @@ export function defineRoute<
   });
 }
 
-function parsePart(schema: z.ZodType | undefined, value: unknown, part: string): unknown {
+/** Adds a route to the OpenAPI registry (once: routers are built again for every app). */
+export function registerRoute(mountPath: string, spec: RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>): void {
+  const fullPath = `${mountPath}${spec.path}`;
+  if (!routeRegistry.some((route) => route.fullPath === fullPath && route.method === spec.method)) {
+    routeRegistry.push({ ...(spec as RegisteredRoute), fullPath });
+  }
+}
+
+export function parsePart(schema: z.ZodType | undefined, value: unknown, part: string): unknown {
   if (!schema) return undefined;
   const parsed = schema.safeParse(value);
   if (!parsed.success) {

@@ -13,6 +13,7 @@ import { deployPlatform } from "../../api/chain/deploy.ts";
 import { loadConfig } from "../../api/config.ts";
 import type { AppContext } from "../../api/context.ts";
 import { createApp } from "../../api/http/app.ts";
+import { createHttpServer } from "../../api/http/leanRoutes.ts";
 import { extraRouters } from "../../api/http/extraRouters.ts";
 import { startWorkers, workerSettingsDefault, type RunningWorkers } from "../../api/jobs/workers.ts";
 import { createLogger } from "../../api/logger.ts";
@@ -120,7 +121,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     }
     const app = createApp(ctx, { webDistDir: path.join(root, "web/dist"), extraRouters: extraRouters(ctx) });
     const server: Server = await new Promise((resolve) => {
-      const listening = app.listen(config.http.port, config.http.host, () => resolve(listening));
+      const listening = createHttpServer(app).listen(config.http.port, config.http.host, () => resolve(listening));
     });
     stops.push(() => new Promise((resolve) => server.close(() => resolve())));
     const address = server.address();

@@ -15,6 +15,7 @@ import { revealOrderEntitlements } from "../../services/orders/revealEntitlement
 import { listOrders } from "../../services/orders/listOrders.ts";
 import { checkoutProduct } from "../../services/orders/productCache.ts";
 import { queryOne, sql } from "../../store/database.ts";
+import { defineLeanRoute } from "../leanRoutes.ts";
 import { defineRoute } from "../route.ts";
 import { email, idString } from "../schemas.ts";
 
@@ -38,8 +39,6 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
     duration: ctx.config.orders.lookupWindowSeconds,
   });
 
-  const apiBaseUrl = (req: Request) => ctx.config.http.publicUrl ?? `${req.protocol}://${req.get("host")}`;
-
   // The cached checkout view of the product: an order page needs only its name, and the
   // full product view counts stock, which the hot path must not pay for.
   async function viewOf(order: OrderRecord, withCodes = true) {
@@ -47,7 +46,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
     return buildOrderView(db, ctx.keyRing, order, product.name, withCodes);
   }
 
-  defineRoute(
+  defineLeanRoute(
     router,
     ordersMountPath,
     {
@@ -66,20 +65,21 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
         idempotencyKey: z.string().min(8).max(100).optional(),
       }),
     },
-    async ({ body, req }) => {
-      const idempotencyKey = body.idempotencyKey ?? headerKey(req);
+    async ({ body, account, header, origin }) => {
+      const idempotencyKey = body.idempotencyKey ?? idempotencyHeader(header("idempotency-key"));
       const order = await createOrder(
         db,
         { expirySeconds: ctx.config.orders.expirySeconds, quantityMax: ctx.config.orders.quantityMax, queryPasswordPepper: pepper },
-        { ...body, idempotencyKey, buyerAccountId: req.account?.id },
+        { ...body, idempotencyKey, buyerAccountId: account?.id },
       );
       const product = await checkoutProduct(db, order.productId);
       const accessToken = orderAccessToken(pepper, order.id);
+      const apiBaseUrl = ctx.config.http.publicUrl ?? origin();
       const payment = await paymentInstructions(
         db,
         ctx.keyRing,
         order,
-        { apiBaseUrl: apiBaseUrl(req), returnUrl: `${apiBaseUrl(req)}/orders/${order.id}?token=${accessToken}`, productName: product.name },
+        { apiBaseUrl, returnUrl: `${apiBaseUrl}/orders/${order.id}?token=${accessToken}`, productName: product.name },
         ctx.chain && { paymentAddress: ctx.chain.addresses.payment, stablecoinAddress: ctx.chain.addresses.stablecoin },
       );
       return { order: await buildOrderView(db, ctx.keyRing, order, product.name), accessToken, payment };
@@ -121,7 +121,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
     },
   );
 
-  defineRoute(
+  defineLeanRoute(
     router,
     ordersMountPath,
     {
@@ -138,15 +138,15 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
         waitSeconds: z.coerce.number().int().min(0).max(orderWaitSecondsMax).default(0),
       }),
     },
-    async ({ params, query, req }) => {
-      const access = { account: req.account, accessToken: query.token ?? tokenHeader(req) };
+    async ({ params, query, account, header, onClose }) => {
+      const access = { account, accessToken: query.token ?? header("x-order-token") };
       // Long poll: listen before the first read, so a change that lands after the read wakes
       // this request and one that landed before it is in what was read (one read, not two).
       const waiter = query.waitSeconds > 0 ? ctx.orderEvents.wait(params.orderId, query.waitSeconds * 1000) : undefined;
       try {
         let { order, viewer } = await loadOrderFor(db, pepper, params.orderId, access);
         if (waiter && (order.state === "awaiting_payment" || order.state === "paid")) {
-          req.once("close", waiter.cancel);
+          onClose(waiter.cancel);
           if (await waiter.changed) order = (await getOrderRecord(db, order.id))!;
         }
         // Only the buyer sees codes; the merchant and staff see the order without them.
@@ -226,8 +226,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
   return router;
 }
 
-function headerKey(req: Request): string | undefined {
-  const value = req.get("idempotency-key");
+function idempotencyHeader(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   if (value.length < 8 || value.length > 100) {
     throw new AppError("validation_failed", "The Idempotency-Key header must be 8 to 100 characters.");

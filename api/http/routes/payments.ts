@@ -4,6 +4,7 @@ import type { AppContext } from "../../context.ts";
 import { AppError } from "../../errors.ts";
 import { handleEpayNotify } from "../../services/orders/handleEpayNotify.ts";
 import { enqueueFulfilment } from "../../jobs/enqueue.ts";
+import { defineLeanRoute, PlainText } from "../leanRoutes.ts";
 import { defineRoute } from "../route.ts";
 import { idString } from "../schemas.ts";
 
@@ -15,33 +16,32 @@ const epayParams = z.record(z.string().regex(/^[a-z_]{1,32}$/), z.string().max(5
 export function paymentsRouter(ctx: AppContext): Router {
   const router = Router();
   router.use("/payments/epay/notify", express.urlencoded({ extended: false, limit: "16kb" }));
+  const spec = {
+    path: "/payments/epay/notify/:shopId",
+    summary: "EPay asynchronous notification (signed, MD5 rule); answers `success`",
+    tags: ["payments"],
+    auth: "public" as const,
+    params: z.strictObject({ shopId: idString }),
+  };
 
-  for (const method of ["get", "post"] as const) {
-    defineRoute(
-      router,
-      paymentsMountPath,
-      {
-        method,
-        path: "/payments/epay/notify/:shopId",
-        summary: "EPay asynchronous notification (signed, MD5 rule); answers `success`",
-        tags: ["payments"],
-        auth: "public",
-        params: z.strictObject({ shopId: idString }),
-      },
-      async ({ params, req, res }) => {
-        const raw = method === "get" ? req.query : req.body;
-        const parsed = epayParams.safeParse(raw ?? {});
-        if (!parsed.success) throw new AppError("validation_failed", "EPay parameters must be short strings.");
-        const result = await handleEpayNotify(ctx.database.db, ctx.keyRing, { platformFeeBps: ctx.config.orders.platformFeeBps, journal: ctx.journal }, params.shopId, parsed.data);
-        if (result.outcome === "accepted") {
-          await enqueueFulfilment(ctx.queues, result.orderId);
-          await ctx.orderEvents.publish(result.orderId);
-        }
-        // EPay retries until it reads exactly "success"; every recorded outcome (including a
-        // replay and a late or duplicate payment, which take the refund path) is final for it.
-        res.type("text/plain").send("success");
-      },
-    );
+  async function notified(shopId: bigint, raw: unknown): Promise<PlainText> {
+    const parsed = epayParams.safeParse(raw ?? {});
+    if (!parsed.success) throw new AppError("validation_failed", "EPay parameters must be short strings.");
+    const result = await handleEpayNotify(ctx.database.db, ctx.keyRing, { platformFeeBps: ctx.config.orders.platformFeeBps, journal: ctx.journal }, shopId, parsed.data);
+    if (result.outcome === "accepted") {
+      await enqueueFulfilment(ctx.queues, result.orderId);
+      await ctx.orderEvents.publish(result.orderId);
+    }
+    // EPay retries until it reads exactly "success"; every recorded outcome (including a
+    // replay and a late or duplicate payment, which take the refund path) is final for it.
+    return new PlainText("success");
   }
+
+  // Gateways notify with GET (the parameters in the query), the sale's hot path, or POST (a
+  // form body, which only Express parses).
+  defineLeanRoute(router, paymentsMountPath, { ...spec, method: "get" }, async ({ params, rawQuery }) => notified(params.shopId, rawQuery));
+  defineRoute(router, paymentsMountPath, { ...spec, method: "post" }, async ({ params, req, res }) => {
+    res.type("text/plain").send((await notified(params.shopId, req.body)).text);
+  });
   return router;
 }

@@ -1,0 +1,291 @@
+// Lean routes: the sale's three hot routes (checkout, the payment notification, the order page)
+// answered straight from node:http, ahead of Express, in the common case.
+//
+// Why: Express 5 costs about 0.33 ms of CPU per request here before any handler runs (its
+// router, and the request and response objects it re-prototypes), against 0.06 ms for the
+// same answer from node:http (measured with one route, 32 kept-alive clients). A sale is four
+// requests, so that was about 1 ms of the 14.6 ms a sale cost the whole machine, a quarter of
+// the API process's CPU.
+//
+// Nothing here is a second implementation: a lean route is declared once (defineLeanRoute),
+// with the same zod schemas, the same handler and the same error mapping as every route, and
+// it stays mounted in Express too. The lean dispatcher takes only requests whose every detail
+// it reproduces exactly: the exact path, GET or POST, a JSON body of a stated length within the
+// limit and without content encoding, no percent-escapes in path parameters. Everything else
+// (HEAD, a trailing slash, other case, form bodies, compressed or oversized bodies) falls
+// through to Express, whose answer is the reference.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import querystring from "node:querystring";
+import type { Express, Request, Response, Router } from "express";
+import type { z } from "zod";
+import type { Drizzle } from "../store/database.ts";
+import type { Logger } from "../logger.ts";
+import { resolveSession } from "../services/accounts/sessions.ts";
+import { AppError } from "../errors.ts";
+import { toJson } from "../json.ts";
+import { sessionToken, type AuthenticatedAccount } from "./auth.ts";
+import { errorResponse } from "./errorHandler.ts";
+import { parsePart, registerRoute, type RouteSpec } from "./route.ts";
+
+/** What a lean route's handler sees of its request: no Express objects, so it runs on both paths. */
+export type LeanRouteInput<Body, Query, Params> = {
+  body: Body extends z.ZodType ? z.output<Body> : undefined;
+  query: Query extends z.ZodType ? z.output<Query> : undefined;
+  params: Params extends z.ZodType ? z.output<Params> : undefined;
+  /** The query as sent, for a route that validates it itself (EPay's parameters). */
+  rawQuery: Record<string, unknown>;
+  account: AuthenticatedAccount | undefined;
+  header(name: string): string | undefined;
+  /** scheme://host of this request as the client addressed it (trusting a loopback proxy). */
+  origin(): string;
+  /** Called when the client goes away before the answer (a long poll stops waiting). */
+  onClose(listener: () => void): void;
+};
+
+/** A plain-text answer instead of JSON (EPay reads exactly "success"). */
+export class PlainText {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+
+type LeanHandler = (input: LeanRouteInput<any, any, any>) => Promise<unknown>;
+
+type LeanRoute = {
+  method: "GET" | "POST";
+  /** Path segments under the mount path; ":name" is a parameter. */
+  segments: string[];
+  spec: RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>;
+  handler: LeanHandler;
+};
+
+const routesOfRouter = new WeakMap<Router, LeanRoute[]>();
+
+/**
+ * Declares a route served by Express and by the lean dispatcher alike. Only public routes with
+ * a JSON body or none: what the dispatcher reproduces exactly.
+ */
+export function defineLeanRoute<
+  Body extends z.ZodType | undefined = undefined,
+  Query extends z.ZodType | undefined = undefined,
+  Params extends z.ZodType | undefined = undefined,
+>(
+  router: Router,
+  mountPath: string,
+  spec: RouteSpec<Body, Query, Params> & { method: "get" | "post"; auth: "public" },
+  handler: (input: LeanRouteInput<Body, Query, Params>) => Promise<unknown>,
+): void {
+  registerRoute(mountPath, spec);
+  const route: LeanRoute = {
+    method: spec.method === "get" ? "GET" : "POST",
+    segments: `${mountPath}${spec.path}`.split("/").slice(1),
+    spec: spec as LeanRoute["spec"],
+    handler: handler as LeanHandler,
+  };
+  const routes = routesOfRouter.get(router) ?? [];
+  routes.push(route);
+  routesOfRouter.set(router, routes);
+  router[spec.method](spec.path, async (req: Request, res: Response) => {
+    const answer = await runRoute(route, {
+      body: req.body ?? {},
+      query: { ...req.query },
+      params: { ...req.params },
+      account: req.account,
+      header: (name) => req.get(name),
+      origin: () => `${req.protocol}://${req.get("host")}`,
+      onClose: (listener) => req.once("close", listener),
+    });
+    if (answer instanceof PlainText) res.type("text/plain").send(answer.text);
+    else res.status(spec.status ?? 200).type("application/json").send(answer);
+  });
+}
+
+type RawInput = {
+  body: unknown;
+  query: Record<string, unknown>;
+  params: Record<string, unknown>;
+  account: AuthenticatedAccount | undefined;
+  header: LeanRouteInput<unknown, unknown, unknown>["header"];
+  origin: LeanRouteInput<unknown, unknown, unknown>["origin"];
+  onClose: LeanRouteInput<unknown, unknown, unknown>["onClose"];
+};
+
+/** Validates the parts, runs the handler, and gives back the JSON text or a PlainText. */
+async function runRoute(route: LeanRoute, raw: RawInput): Promise<string | PlainText> {
+  const { spec } = route;
+  const result = await route.handler({
+    body: parsePart(spec.body, raw.body, "body"),
+    query: parsePart(spec.query, raw.query, "query"),
+    params: parsePart(spec.params, raw.params, "params"),
+    rawQuery: raw.query,
+    account: raw.account,
+    header: raw.header,
+    origin: raw.origin,
+    onClose: raw.onClose,
+  });
+  return result instanceof PlainText ? result : toJson(result);
+}
+
+export type LeanDispatcher = {
+  /** Answers the request and returns true, or returns false having touched nothing. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Requests answered here so far. */
+  served(): number;
+};
+
+type DispatcherOptions = {
+  db: Drizzle;
+  logger: Logger;
+  bodyLimitBytes: number;
+  /** Headers every answer carries (the security headers Express's middleware sets). */
+  headers: Record<string, string>;
+};
+
+/** The dispatcher for the lean routes of these routers; false means "Express, please". */
+export function createLeanDispatcher(routers: Router[], options: DispatcherOptions): LeanDispatcher {
+  const routes = routers.flatMap((router) => routesOfRouter.get(router) ?? []);
+  let served = 0;
+  const handle = (req: IncomingMessage, res: ServerResponse): boolean => {
+    const url = req.url ?? "";
+    const queryAt = url.indexOf("?");
+    const path = queryAt < 0 ? url : url.slice(0, queryAt);
+    const segments = path.split("/").slice(1);
+    for (const route of routes) {
+      if (route.method !== req.method || route.segments.length !== segments.length) continue;
+      const params = matchSegments(route.segments, segments);
+      if (!params) continue;
+      if (!acceptsBody(req, route, options.bodyLimitBytes)) return false;
+      served += 1;
+      void serve(route, req, res, params, queryAt < 0 ? "" : url.slice(queryAt + 1), options);
+      return true;
+    }
+    return false;
+  };
+  return { handle, served: () => served };
+}
+
+function matchSegments(pattern: string[], segments: string[]): Record<string, string> | undefined {
+  const params: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i++) {
+    const expected = pattern[i]!;
+    const actual = segments[i]!;
+    if (expected.startsWith(":")) {
+      // Empty or escaped parameters are Express's to decode and refuse.
+      if (!actual || actual.includes("%")) return undefined;
+      params[expected.slice(1)] = actual;
+    } else if (expected !== actual) {
+      return undefined;
+    }
+  }
+  return params;
+}
+
+/** A GET without a body, or a POST with a JSON body of a stated length within the limit. */
+function acceptsBody(req: IncomingMessage, route: LeanRoute, limit: number): boolean {
+  const length = req.headers["content-length"];
+  if (req.headers["transfer-encoding"] !== undefined || req.headers["content-encoding"] !== undefined) return false;
+  if (route.method === "GET") return length === undefined || length === "0";
+  if (length === undefined || !/^[1-9][0-9]*$/.test(length) || Number(length) > limit) return false;
+  const type = req.headers["content-type"]?.toLowerCase().replaceAll(" ", "");
+  return type === "application/json" || type === "application/json;charset=utf-8";
+}
+
+async function serve(route: LeanRoute, req: IncomingMessage, res: ServerResponse, params: Record<string, string>, rawQuery: string, options: DispatcherOptions) {
+  let answer: { status: number; text: string; type: string };
+  try {
+    const body = route.method === "POST" ? parseJsonBody(await readBody(req)) : {};
+    const token = sessionToken(req);
+    const result = await runRoute(route, {
+      body,
+      query: { ...querystring.parse(rawQuery) },
+      params,
+      account: token ? await resolveSession(options.db, token) : undefined,
+      header: (name) => headerValue(req, name),
+      origin: () => `${requestProtocol(req)}://${req.headers.host ?? ""}`,
+      onClose: (listener) => req.once("close", listener),
+    });
+    answer =
+      result instanceof PlainText
+        ? { status: 200, text: result.text, type: "text/plain; charset=utf-8" }
+        : { status: route.spec.status ?? 200, text: result, type: "application/json; charset=utf-8" };
+  } catch (error) {
+    // The path only: a query may carry an order's access token or a payment's signature.
+    const failed = errorResponse(error, options.logger, { method: req.method ?? "", path: (req.url ?? "").split("?")[0]! });
+    answer = { status: failed.status, text: toJson(failed.body), type: "application/json; charset=utf-8" };
+  }
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(answer.status, { ...options.headers, "content-type": answer.type, "content-length": Buffer.byteLength(answer.text) });
+  res.end(answer.text);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+// As express.json({ strict: true }) reads a body: an object or an array, or invalid JSON.
+function parseJsonBody(text: string): unknown {
+  const first = /^[\x20\x09\x0a\x0d]*(.)/s.exec(text)?.[1];
+  try {
+    if (first !== "{" && first !== "[") throw new SyntaxError("not an object or array");
+    return JSON.parse(text);
+  } catch {
+    throw new AppError("invalid_json", "The request body is not valid JSON.");
+  }
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value.join(", ") : value;
+}
+
+// As Express's req.protocol with `trust proxy` set to loopback: X-Forwarded-Proto counts only
+// from a proxy on this machine.
+function requestProtocol(req: IncomingMessage): string {
+  const own = (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
+  const address = req.socket.remoteAddress ?? "";
+  const loopback = address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");
+  const forwarded = req.headers["x-forwarded-proto"];
+  if (!loopback || typeof forwarded !== "string") return own;
+  return forwarded.split(",")[0]!.trim() || own;
+}
+
+/** The headers an Express middleware sets on every answer (helmet's), read once at start. */
+export function headersSetBy(middleware: (req: any, res: any, next: (error?: unknown) => void) => void): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader: (name: string, value: string | number | string[]) => {
+      headers[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : String(value);
+    },
+    removeHeader: (name: string) => {
+      delete headers[name.toLowerCase()];
+    },
+    getHeader: (name: string) => headers[name.toLowerCase()],
+  };
+  middleware({ headers: {}, method: "GET", url: "/" }, recorder, () => {});
+  return headers;
+}
+
+const dispatchers = new WeakMap<Express, LeanDispatcher>();
+
+export function setLeanDispatcher(app: Express, dispatcher: LeanDispatcher): void {
+  dispatchers.set(app, dispatcher);
+}
+
+export function leanDispatcherOf(app: Express): LeanDispatcher | undefined {
+  return dispatchers.get(app);
+}
+
+/** The HTTP server for `app` (instead of app.listen): its lean routes first, Express for the rest. */
+export function createHttpServer(app: Express): Server {
+  const lean = dispatchers.get(app);
+  if (!lean) return createServer(app);
+  return createServer((req, res) => {
+    if (!lean.handle(req, res)) app(req, res);
+  });
+}
