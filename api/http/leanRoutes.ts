@@ -224,7 +224,13 @@ function readBody(req: IncomingMessage): Promise<string> {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
+    // A client gone before its body ended ("aborted"): a 4xx nobody reads, not an error to log
+    // (as body-parser's request.aborted in Express).
+    const ended = () => reject(new AppError("bad_request", "The request body ended before its stated length."));
+    req.on("error", ended);
+    req.on("close", () => {
+      if (!req.complete) ended();
+    });
   });
 }
 

@@ -2,7 +2,7 @@
 // served twice here, once through createHttpServer (lean routes first) and once by Express
 // alone, and every answer, good or bad, must be the same: status, body and headers.
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { connect, type AddressInfo } from "node:net";
 import { expect } from "chai";
 import { createApp } from "../../api/http/app.ts";
 import { createHttpServer, leanDispatcherOf } from "../../api/http/leanRoutes.ts";
@@ -121,6 +121,22 @@ describe("lean routes answer exactly as Express does", function () {
     expect(pages.viaLean.body.items).to.have.length(1);
     expect(pages.viaLean.body.items[0].code).to.match(/^LEAN-/);
     expect(comparable(pages.viaLean)).to.deep.equal(comparable(pages.viaExpress));
+  });
+
+  it("lets a client leave in the middle of its body without harm", async () => {
+    const before = served();
+    const { port } = new URL(lean.baseUrl);
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(Number(port), "127.0.0.1", () => {
+        socket.write("POST /api/orders HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"productId\":");
+        setTimeout(() => socket.destroy(), 50);
+      });
+      socket.on("close", () => resolve());
+      socket.on("error", reject);
+    });
+    expect(served() - before).to.equal(1);
+    const after = await lean.get("/api/orders/KL00000000000000");
+    expect(after.status).to.equal(404);
   });
 
   it("leaves to Express what it does not reproduce exactly", async () => {
