@@ -71,10 +71,15 @@ export { sql };
  * or inside a transaction, which has no pool) it runs as an ordinary statement.
  */
 export async function queryPreparedOne<Row>(db: Drizzle, name: string, statement: SQL): Promise<Row | undefined> {
+  return (await queryPreparedRows<Row>(db, name, statement))[0];
+}
+
+/** As queryPreparedOne, for a statement that returns any number of rows. */
+export async function queryPreparedRows<Row>(db: Drizzle, name: string, statement: SQL): Promise<Row[]> {
   const client = (db as unknown as { $client?: unknown }).$client;
-  if (!(client instanceof pg.Pool)) return queryOne<Row>(db, statement);
+  if (!(client instanceof pg.Pool)) return queryRows<Row>(db, statement);
   const dialect = (db as unknown as { dialect: { sqlToQuery(statement: SQL): { sql: string; params: unknown[] } } }).dialect;
   const query = dialect.sqlToQuery(statement);
   const result = await client.query({ name, text: query.sql, values: query.params as unknown[] });
-  return result.rows[0] as Row | undefined;
+  return result.rows as Row[];
 }

@@ -3,7 +3,7 @@
 // entitlements that are revealed (redeemed): a sealed entitlement's code stays sealed.
 import { decryptSecret, keyAad } from "../../keys/envelope.ts";
 import type { MasterKeyRing } from "../../keys/masterKeys.ts";
-import { queryRows, sql, type Drizzle } from "../../store/database.ts";
+import { queryPreparedRows, sql, type Drizzle } from "../../store/database.ts";
 import { loadShopDataKey as shopDataKey } from "../../keys/shopDataKey.ts";
 import { inCustody } from "../resale/custody.ts";
 import type { OrderRecord } from "./orderRecord.ts";
@@ -60,8 +60,9 @@ function stillOwnedByOrderBuyer(row: ItemRow, order: OrderRecord): boolean {
 export async function buildOrderView(db: Drizzle, ring: MasterKeyRing, order: OrderRecord, productName: string, withCodes = true): Promise<OrderView> {
   const items: OrderItemView[] = [];
   if (order.state === "fulfilled") {
-    const rows = await queryRows<ItemRow>(
+    const rows = await queryPreparedRows<ItemRow>(
       db,
+      "order_items",
       sql`SELECT e.id AS entitlement_id, k.id AS key_id, k.batch_id, k.leaf_index, k.shop_id, e.state, e.token_id::text AS token_id,
                  e.issue_state, e.issue_tx, k.ciphertext, e.owner_account_id, ${inCustody(undefined)} AS in_custody
           FROM entitlements e JOIN keys k ON k.id = e.key_id
