@@ -2,7 +2,7 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { toHex, type Hex } from "viem";
-import { buildTreeNodes, commitmentBytes, leafHashBytes, proofOf } from "../../api/keys/batchMerkle.ts";
+import { buildTreeNodes, buildTreeNodesInSlices, commitmentBytes, leafHashBytes, proofOf } from "../../api/keys/batchMerkle.ts";
 import { createBatchTreeCache, loadBatchTree } from "../../api/keys/batchTree.ts";
 import { createImport, runImport } from "../../api/keys/importKeys.ts";
 import { buildBatchTree, commitmentOf, leafEncoding, leafHash, type LeafValues } from "../../api/keys/leaf.ts";
@@ -46,6 +46,17 @@ describe("keys: batch Merkle tree", function () {
         expect(proofOf(nodes, count, index).map((node) => toHex(node))).to.deep.equal(reference.getProof(index));
       });
     }
+  });
+
+  it("builds the same nodes in slices, giving the event loop back while it builds", async () => {
+    const hashes = Array.from({ length: 5000 }, () => new Uint8Array(randomBytes(32)));
+    let turns = 0;
+    const timer = setInterval(() => (turns += 1), 0);
+    const sliced = await buildTreeNodesInSlices(hashes);
+    clearInterval(timer);
+    expect(sliced.map((node) => toHex(node))).to.deep.equal(buildTreeNodes(hashes).map((node) => toHex(node)));
+    // 4,999 inner nodes in slices of 1,024: the loop ran between them.
+    expect(turns).to.be.at.least(1);
   });
 
   it("rebuilds an imported batch's tree from the database: same root, proofs and multiproofs", async () => {
