@@ -5,7 +5,7 @@
 import { toHex, type Hex } from "viem";
 import { AppError } from "../errors.ts";
 import { queryOne, queryRows, sql, type Drizzle } from "../store/database.ts";
-import { buildTreeNodesInSlices, standardTreeFromNodes, type PrebuiltStandardTree } from "./batchMerkle.ts";
+import { buildTreeNodesInSlices, mapInSlices, standardTreeFromNodes, type PrebuiltStandardTree } from "./batchMerkle.ts";
 import type { LeafValues } from "./leaf.ts";
 
 // About 300 bytes per leaf in memory (hex strings for the node and the values): 1,000,000
@@ -63,7 +63,7 @@ async function buildBatchTreeFromStore(db: Drizzle, batchId: bigint): Promise<Pr
   if (rows.length !== batch.key_count || rows.some((row, index) => row.leaf_index !== index)) {
     throw new Error(`Invariant: batch ${batchId} has ${rows.length} keys with gaps or extras; it declares ${batch.key_count}.`);
   }
-  const values: LeafValues[] = rows.map((row) => ({
+  const values: LeafValues[] = await mapInSlices(rows, (row) => ({
     chainId: BigInt(batch.chain_id!),
     registry: batch.registry_address as Hex,
     shopId: BigInt(batch.shop_id),
@@ -77,5 +77,5 @@ async function buildBatchTreeFromStore(db: Drizzle, batchId: bigint): Promise<Pr
   if (toHex(nodes[0]!) !== toHex(batch.root)) {
     throw new Error(`Invariant: the leaves stored for batch ${batchId} do not reproduce its root.`);
   }
-  return standardTreeFromNodes(nodes, values);
+  return await standardTreeFromNodes(nodes, values);
 }
