@@ -13,10 +13,10 @@ import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { Redis } from "ioredis";
 import pg from "pg";
 import { newSandboxMerchant } from "../../api/payments/epaySandbox.ts";
 import { epaySign, formatEpayMoney } from "../../api/payments/epay.ts";
+import { deleteRedisKeys } from "../lib/deleteRedisKeys.ts";
 import { stopChild } from "../lib/stopChild.ts";
 import { KeepAliveConnection, type HttpAnswer } from "./sale/keepAliveConnection.ts";
 
@@ -61,22 +61,6 @@ async function call(send: Send, method: string, route: string, body?: unknown, h
     // plain text ("success")
   }
   return { status, body: parsed, text };
-}
-
-// A run leaves tens of thousands of finished jobs under its prefix (kept an hour for job-id
-// de-duplication); left in Redis they made the next runs measurably slower here.
-async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url);
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-      if (keys.length) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== "0");
-  } finally {
-    redis.disconnect();
-  }
 }
 
 function percentile(sorted: number[], p: number): number {

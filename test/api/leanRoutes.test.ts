@@ -120,7 +120,14 @@ describe("lean routes answer exactly as Express does", function () {
     expect(pages.leanServed).to.equal(1);
     expect(pages.viaLean.body.items).to.have.length(1);
     expect(pages.viaLean.body.items[0].code).to.match(/^LEAN-/);
-    expect(comparable(pages.viaLean)).to.deep.equal(comparable(pages.viaExpress));
+    // The chain writer may issue the entitlement between the two reads: its on-chain fields
+    // are left out, everything else must be the same.
+    const settled = (answer: HttpResponse) => {
+      const { headers, status } = comparable(answer);
+      const items = (answer.body.items as Record<string, unknown>[]).map(({ tokenId: _t, issueState: _s, issueTx: _x, ...rest }) => rest);
+      return { status, headers: { ...headers, "content-length": "" }, body: { ...answer.body, items } };
+    };
+    expect(settled(pages.viaLean)).to.deep.equal(settled(pages.viaExpress));
   });
 
   it("lets a client leave in the middle of its body without harm", async () => {

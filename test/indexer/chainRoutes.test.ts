@@ -15,6 +15,7 @@ import { reconcile } from "../../indexer/reconcile/reconcile.ts";
 import { openSession, type SqlSession } from "../../indexer/store/session.ts";
 import { startChain, type TestChain } from "../support/chain.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
+import { deleteRedisKeys } from "../../scripts/lib/deleteRedisKeys.ts";
 import { testEnv } from "../support/env.ts";
 import { deployEmitters, type EmitterSet } from "./support/emitter.ts";
 import { buildPlatformFixture, type PlatformFixture } from "./support/platformFixture.ts";
@@ -30,6 +31,7 @@ describe("chain routes: oracle, timeline and the auditor's view", function () {
   let base: string;
   let fixture: PlatformFixture;
   const tokens: Record<string, string> = {};
+  const queuePrefix = `kltest-chain-${randomBytes(4).toString("hex")}`;
 
   const get = async (path: string, role?: string) => {
     const response = await fetch(`${base}${path}`, { headers: role ? { authorization: `Bearer ${tokens[role]}` } : {} });
@@ -56,7 +58,7 @@ describe("chain routes: oracle, timeline and the auditor's view", function () {
       loadConfig({
         DATABASE_URL: database.url,
         REDIS_URL: testEnv.redisUrl,
-        QUEUE_PREFIX: `kltest-chain-${randomBytes(4).toString("hex")}`,
+        QUEUE_PREFIX: queuePrefix,
         QUERY_PASSWORD_PEPPER: "pepper-for-tests",
         MASTER_KEY: randomBytes(32).toString("hex"),
         CHAIN_RPC_URL: chain.rpcUrl,
@@ -75,6 +77,7 @@ describe("chain routes: oracle, timeline and the auditor's view", function () {
   after(async () => {
     await new Promise((resolve) => server?.close(resolve));
     if (ctx) await closeContext(ctx);
+    await deleteRedisKeys(testEnv.redisUrl, queuePrefix);
     await session?.close();
     await database?.drop();
     await chain?.stop();

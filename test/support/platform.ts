@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
+import { deleteRedisKeys } from "../../scripts/lib/deleteRedisKeys.ts";
 import { startPlatform, type Platform } from "../../scripts/lib/platform.ts";
 import { createServerDatabase, type TestDatabase } from "./database.ts";
 import { testEnv } from "./env.ts";
@@ -43,6 +44,7 @@ export async function startTestPlatform(
     http: new HttpClient(platform.url),
     async stopAll() {
       await platform.stop();
+      await deleteRedisKeys(testEnv.redisUrl, queuePrefix);
       await database?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
