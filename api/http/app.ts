@@ -10,7 +10,7 @@ import { loadSession } from "./auth.ts";
 import { errorHandler, notFoundHandler } from "./errorHandler.ts";
 import { buildOpenApiDocument, docsPage } from "./openapi.ts";
 import { bigintReplacer } from "../json.ts";
-import { createLeanDispatcher, headersSetBy, setLeanDispatcher } from "./leanRoutes.ts";
+import { headersSetBy, serveLeanRoutes } from "./leanRoutes.ts";
 import { routeRegistry } from "./route.ts";
 import { accountsRouter } from "./routes/accounts.ts";
 import { epaySandboxRouter } from "./routes/epaySandbox.ts";
@@ -65,10 +65,12 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
   const hotRouters = [ordersRouter(ctx, { queryPasswordPepper: pepper }), paymentsRouter(ctx)];
   for (const router of hotRouters) app.use("/api", router);
   // The same routes answered ahead of Express when it would add nothing (api/http/leanRoutes.ts).
-  setLeanDispatcher(
-    app,
-    createLeanDispatcher(hotRouters, { db: ctx.database.db, logger: ctx.logger, bodyLimitBytes: ctx.config.http.bodyLimitBytes, headers: headersSetBy(securityHeaders) }),
-  );
+  serveLeanRoutes(app, hotRouters, {
+    db: ctx.database.db,
+    logger: ctx.logger,
+    bodyLimitBytes: ctx.config.http.bodyLimitBytes,
+    headers: headersSetBy(securityHeaders),
+  });
   app.use("/api", accountsRouter(ctx));
   app.use("/api", shopsRouter(ctx));
   app.use("/api", merchantRouter(ctx));

@@ -61,6 +61,7 @@ type LeanRoute = {
 };
 
 const routesOfRouter = new WeakMap<Router, LeanRoute[]>();
+const dispatchers = new WeakMap<Express, LeanDispatcher>();
 
 /**
  * Declares a route served by Express and by the lean dispatcher alike. Only public routes with
@@ -101,14 +102,11 @@ export function defineLeanRoute<
   });
 }
 
-type RawInput = {
+/** A request's parts before validation, from either path. */
+type RawInput = Pick<LeanRouteInput<unknown, unknown, unknown>, "account" | "header" | "origin" | "onClose"> & {
   body: unknown;
   query: Record<string, unknown>;
   params: Record<string, unknown>;
-  account: AuthenticatedAccount | undefined;
-  header: LeanRouteInput<unknown, unknown, unknown>["header"];
-  origin: LeanRouteInput<unknown, unknown, unknown>["origin"];
-  onClose: LeanRouteInput<unknown, unknown, unknown>["onClose"];
 };
 
 /** Validates the parts, runs the handler, and gives back the JSON text or a PlainText. */
@@ -142,8 +140,13 @@ type DispatcherOptions = {
   headers: Record<string, string>;
 };
 
+/** Answers the lean routes of these routers (mounted on `app`) ahead of Express, once `app` is served by createHttpServer. */
+export function serveLeanRoutes(app: Express, routers: Router[], options: DispatcherOptions): void {
+  dispatchers.set(app, createLeanDispatcher(routers, options));
+}
+
 /** The dispatcher for the lean routes of these routers; false means "Express, please". */
-export function createLeanDispatcher(routers: Router[], options: DispatcherOptions): LeanDispatcher {
+function createLeanDispatcher(routers: Router[], options: DispatcherOptions): LeanDispatcher {
   const routes = routers.flatMap((router) => routesOfRouter.get(router) ?? []);
   let served = 0;
   const handle = (req: IncomingMessage, res: ServerResponse): boolean => {
@@ -275,12 +278,6 @@ export function headersSetBy(middleware: (req: any, res: any, next: (error?: unk
   };
   middleware({ headers: {}, method: "GET", url: "/" }, recorder, () => {});
   return headers;
-}
-
-const dispatchers = new WeakMap<Express, LeanDispatcher>();
-
-export function setLeanDispatcher(app: Express, dispatcher: LeanDispatcher): void {
-  dispatchers.set(app, dispatcher);
 }
 
 export function leanDispatcherOf(app: Express): LeanDispatcher | undefined {

@@ -37,47 +37,14 @@ export function leafHashBytes(values: LeafValues): Uint8Array {
   return keccak256(keccak256(encoded, "bytes"), "bytes");
 }
 
-/** The tree's nodes (layout above) from its leaves' hashes, in one go. */
-export function buildTreeNodes(leafHashes: Uint8Array[]): Uint8Array[] {
-  const steps = treeNodeSteps(leafHashes);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
-}
-
 /**
- * The same nodes, giving the event loop back between slices of hashes. The chain writer
- * rebuilds a batch's tree in the worker process that also fulfils orders; built in one go, a
- * 20,000-leaf tree stalled every fulfilment behind it (the worker's event loop was blocked for
- * up to 0.6 s at the start of bench:sale; with the tree's hex form and values also built in
- * slices, mapInSlices, the longest block measured 0.15-0.17 s).
+ * The tree's nodes (layout above) from its leaves' hashes, giving the event loop back between
+ * slices of hashes. Imports and the chain writer build trees in the worker process that also
+ * fulfils orders; built in one go, a 20,000-leaf tree stalled every fulfilment behind it (the
+ * worker's event loop was blocked for up to 0.6 s at the start of bench:sale; with the tree's
+ * hex form and values also built in slices, mapInSlices, the longest block measured 0.15-0.17 s).
  */
-export async function buildTreeNodesInSlices(leafHashes: Uint8Array[]): Promise<Uint8Array[]> {
-  const steps = treeNodeSteps(leafHashes);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-    await nextTurnOfEventLoop();
-  }
-}
-
-/** items.map(fn), giving the event loop back every `sliceSize` items (see buildTreeNodesInSlices). */
-export async function mapInSlices<Item, Result>(items: readonly Item[], fn: (item: Item, index: number) => Result, sliceSize = 4096): Promise<Result[]> {
-  const results = new Array<Result>(items.length);
-  for (let index = 0; index < items.length; index++) {
-    results[index] = fn(items[index]!, index);
-    if ((index + 1) % sliceSize === 0) await nextTurnOfEventLoop();
-  }
-  return results;
-}
-
-function nextTurnOfEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** Builds the nodes, pausing (yield) after every `sliceSize` inner nodes. */
-function* treeNodeSteps(leafHashes: Uint8Array[], sliceSize = 1024): Generator<void, Uint8Array[]> {
+export async function buildTreeNodes(leafHashes: Uint8Array[], sliceSize = 1024): Promise<Uint8Array[]> {
   if (leafHashes.length === 0) throw new Error("A batch tree needs at least one leaf.");
   const nodes = new Array<Uint8Array>(2 * leafHashes.length - 1);
   leafHashes.forEach((hash, index) => {
@@ -95,10 +62,24 @@ function* treeNodeSteps(leafHashes: Uint8Array[], sliceSize = 1024): Generator<v
     nodes[index] = keccak256(pair, "bytes");
     if (++sinceYield === sliceSize) {
       sinceYield = 0;
-      yield;
+      await nextTurnOfEventLoop();
     }
   }
   return nodes;
+}
+
+/** items.map(fn), giving the event loop back every `sliceSize` items (see buildTreeNodes). */
+export async function mapInSlices<Item, Result>(items: readonly Item[], fn: (item: Item, index: number) => Result, sliceSize = 4096): Promise<Result[]> {
+  const results = new Array<Result>(items.length);
+  for (let index = 0; index < items.length; index++) {
+    results[index] = fn(items[index]!, index);
+    if ((index + 1) % sliceSize === 0) await nextTurnOfEventLoop();
+  }
+  return results;
+}
+
+function nextTurnOfEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** The proof of leaf `leafIndex` (import order): siblings from the leaf up to the root. */

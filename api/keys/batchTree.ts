@@ -5,7 +5,7 @@
 import { toHex, type Hex } from "viem";
 import { AppError } from "../errors.ts";
 import { queryOne, queryRows, sql, type Drizzle } from "../store/database.ts";
-import { buildTreeNodesInSlices, mapInSlices, standardTreeFromNodes, type PrebuiltStandardTree } from "./batchMerkle.ts";
+import { buildTreeNodes, mapInSlices, standardTreeFromNodes, type PrebuiltStandardTree } from "./batchMerkle.ts";
 import type { LeafValues } from "./leaf.ts";
 
 // About 300 bytes per leaf in memory (hex strings for the node and the values): 1,000,000
@@ -71,7 +71,7 @@ async function buildBatchTreeFromStore(db: Drizzle, batchId: bigint): Promise<Pr
     leafIndex: row.leaf_index,
     commitment: toHex(row.commitment),
   }));
-  const nodes = await buildTreeNodesInSlices(rows.map((row) => row.leaf_hash));
+  const nodes = await buildTreeNodes(rows.map((row) => row.leaf_hash));
   // The stored root is what was (or will be) anchored; a tree that does not reproduce it would
   // produce proofs the contract rejects, so stop here with the reason.
   if (toHex(nodes[0]!) !== toHex(batch.root)) {

@@ -132,7 +132,7 @@ export async function runImport(
   const leafHashes = commitments.map((commitment, leafIndex) =>
     leafHashBytes({ chainId: chain.chainId, registry: chain.registry, shopId, batchId, leafIndex, commitment: toHex(commitment) }),
   );
-  const nodes = buildTreeNodes(leafHashes);
+  const nodes = await buildTreeNodes(leafHashes);
 
   const run: ImportRun = { importId, runToken, shopId, productId, batchId, dataKey };
   for (let start = 0; start < keys.length; start += insertChunkRows) {
