@@ -4,7 +4,8 @@
 // until the key is delivered (each poll is a long poll, `waitSeconds`, as the order page does:
 // the server answers when the order changes). The API and the workers run in separate processes, as in
 // production. Prints orders_per_s, checkout_to_delivery_p50_ms / _p99_ms and
-// duplicate_deliveries (codes delivered to more than one order), last.
+// duplicate_deliveries (codes delivered to more than one order), last; before them, the CPU
+// each group of processes spent per order during the load (cpu_ms_per_order_*, from /proc).
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -18,6 +19,7 @@ import { newSandboxMerchant } from "../../api/payments/epaySandbox.ts";
 import { epaySign, formatEpayMoney } from "../../api/payments/epay.ts";
 import { deleteRedisKeys } from "../lib/deleteRedisKeys.ts";
 import { stopChild } from "../lib/stopChild.ts";
+import { startCpuReading } from "./sale/cpuByProcess.ts";
 import { KeepAliveConnection, type HttpAnswer } from "./sale/keepAliveConnection.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -105,9 +107,11 @@ async function main() {
     const workers = spawn(process.execPath, [...profile, `${root}api/jobs/main.ts`], { cwd: root, env: processEnv, stdio: ["ignore", "ignore", "inherit"] });
     children.push(workers);
     // BENCH_NO_INDEXER=1 measures the sale path without the indexer process (for attribution).
-    if (process.env.BENCH_NO_INDEXER !== "1") {
-      children.push(spawn(process.execPath, [...profile, `${root}indexer/main.ts`], { cwd: root, env: processEnv, stdio: ["ignore", "ignore", "inherit"] }));
-    }
+    const indexer =
+      process.env.BENCH_NO_INDEXER === "1"
+        ? undefined
+        : spawn(process.execPath, [...profile, `${root}indexer/main.ts`], { cwd: root, env: processEnv, stdio: ["ignore", "ignore", "inherit"] });
+    if (indexer) children.push(indexer);
 
     // A merchant, a shop on the sandbox gateway, one product with many anchored keys.
     const signup = await call(setupSend, "POST", "/api/auth/signup", { email: "bench@example.com", password: "bench-password-1", roles: ["merchant"] });
@@ -181,9 +185,16 @@ async function main() {
         }
       }
     };
+    const cpu = startCpuReading({ api: server.pid!, workers: workers.pid!, indexer: indexer?.pid ?? -1, loadgen: process.pid });
     const loadStart = performance.now();
     await Promise.all(Array.from({ length: settings.buyers }, (_, i) => buyer(i)));
     const elapsedSeconds = (performance.now() - loadStart) / 1000;
+    // Where each order's CPU went (ms per order by process group; "chain" is the local node).
+    const backends = await admin.query<{ pid: number; label: string }>(
+      `SELECT pid, replace(coalesce(nullif(application_name, ''), backend_type), ' ', '_') AS label FROM pg_stat_activity`,
+    );
+    const postgresLabels = new Map(backends.rows.map((row) => [row.pid, row.label]));
+    for (const [group, ms] of Object.entries(cpu.finish(latencies.length, postgresLabels))) process.stdout.write(`cpu_ms_per_order_${group}=${ms.toFixed(2)}\n`);
     latencies.sort((a, b) => a - b);
     const duplicates = codes.length - new Set(codes).size;
     process.stdout.write(`buyers=${settings.buyers}\nseconds=${elapsedSeconds.toFixed(1)}\norders_delivered=${latencies.length}\nfailed_attempts=${failures}\n`);
