@@ -7,6 +7,7 @@ import type { AppContext } from "../context.ts";
 import { createBatchTreeCache } from "../keys/batchTree.ts";
 import { startLedgerBackground } from "../ledger/background.ts";
 import { createMailer } from "../services/mail/mailer.ts";
+import { createFulfilmentBatcher } from "../services/orders/fulfilmentBatcher.ts";
 import { processChainJob } from "./processors/chain.ts";
 import { processFulfilment } from "./processors/fulfilment.ts";
 import { processImport } from "./processors/imports.ts";
@@ -50,8 +51,10 @@ export async function startWorkers(ctx: AppContext, settings: WorkerSettings = w
   // Batch trees are rebuilt from the database once and reused for every issuance of the batch.
   const chainState = { treeCache: createBatchTreeCache() };
   const mailer = createMailer(ctx.config.mail);
+  // The fulfilment jobs in flight share statements and commits (group commit).
+  const fulfilments = createFulfilmentBatcher(ctx.database.db);
   const workers = [
-    make(queueNames.fulfilment, (job) => processFulfilment(ctx, mailer, job), settings.fulfilmentConcurrency),
+    make(queueNames.fulfilment, (job) => processFulfilment(ctx, mailer, fulfilments, job), settings.fulfilmentConcurrency),
     make(queueNames.imports, (job) => processImport(ctx, job), settings.importConcurrency),
     make(queueNames.chain, (job) => processChainJob(ctx, chainState, job), 1),
     make(queueNames.maintenance, (job) => processMaintenance(ctx, job), 1),

@@ -4,6 +4,7 @@
 import { expect } from "chai";
 import { postMissingPaymentEntries } from "../../api/services/orders/paymentEntryOutbox.ts";
 import { fulfilOrder } from "../../api/services/orders/fulfilOrder.ts";
+import { createFulfilmentBatcher } from "../../api/services/orders/fulfilmentBatcher.ts";
 import { queryOne, queryRows, sql } from "../../api/store/database.ts";
 import { notifyPath, signedNotification } from "../support/epayNotify.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
@@ -88,6 +89,44 @@ describe("fulfilment when reservations are lost", function () {
     const refunds = await queryOne<{ n: bigint }>(db, sql`SELECT count(*) AS n FROM ledger_transactions WHERE kind = 'order_refund' AND reference_id = ${orderId}`);
     expect(Number(refunds!.n)).to.equal(1);
     expect(await fulfilOrder(db, orderId, platform.ctx.config.orders)).to.equal("already_done");
+  });
+
+  it("fulfils the orders whose jobs arrive together in one statement, and sends each one that is not ready down its own path", async () => {
+    const productId = await createProduct(setup, { name: "Burst" });
+    const manualId = await createProduct(setup, { name: "Burst by hand", deliveryMode: "manual" });
+    await importWithoutFulfilment(productId, randomKeys(6, "BURST"));
+    const ready = [await paidOrder(productId, "T-BURST-1"), await paidOrder(productId, "T-BURST-2"), await paidOrder(productId, "T-BURST-3")];
+    const lost = await paidOrder(productId, "T-BURST-4");
+    const manual = await paidOrder(manualId, "T-BURST-5");
+    const db = platform.database.db;
+    await db.execute(sql`UPDATE keys SET status = 'available', order_id = NULL, reserved_until = NULL WHERE order_id = ${lost}`);
+    const batcher = createFulfilmentBatcher(db);
+    // The first order's job twice (a redelivery), the lost reservation and the manual order
+    // in the same burst as the three that are ready.
+    const orderIds = [...ready, ready[0]!, lost, manual];
+    const outcomes = await Promise.all(orderIds.map((orderId) => fulfilOrder(db, orderId, platform.ctx.config.orders, batcher)));
+    expect(outcomes).to.deep.equal(["fulfilled", "fulfilled", "fulfilled", "already_done", "fulfilled", "manual_queue"]);
+    // One statement carried the burst; the repeated job was not sent twice.
+    expect(batcher.stats()).to.deep.equal({ batches: 1, orders: 5, failures: 0 });
+    const delivered = await queryRows<{ order_id: string; state: string; keys: bigint; entitlements: bigint }>(
+      db,
+      sql`SELECT o.id AS order_id, o.state,
+                 (SELECT count(*) FROM keys k WHERE k.order_id = o.id AND k.status = 'sold') AS keys,
+                 (SELECT count(*) FROM entitlements e WHERE e.order_id = o.id) AS entitlements
+          FROM orders o WHERE o.id = ANY(${`{${[...ready, lost, manual].join(",")}}`}::text[]) ORDER BY o.id`,
+    );
+    const byOrder = new Map(delivered.map((row) => [row.order_id, [row.state, Number(row.keys), Number(row.entitlements)]]));
+    for (const orderId of [...ready, lost]) expect(byOrder.get(orderId)).to.deep.equal(["fulfilled", 1, 1]);
+    expect(byOrder.get(manual)).to.deep.equal(["paid", 0, 0]);
+    const shared = await queryOne<{ n: bigint }>(
+      db,
+      sql`SELECT count(*) AS n FROM (SELECT key_id FROM entitlements WHERE product_id = ${BigInt(productId)} GROUP BY key_id HAVING count(*) > 1) twice`,
+    );
+    expect(Number(shared!.n)).to.equal(0);
+    // A lone job is not held back: it leaves in a batch of its own.
+    const late = await paidOrder(productId, "T-BURST-6");
+    expect(await fulfilOrder(db, late, platform.ctx.config.orders, batcher)).to.equal("fulfilled");
+    expect(batcher.stats()).to.deep.equal({ batches: 2, orders: 6, failures: 0 });
   });
 
   it("posts the ledger entry of a payment whose post was lost (the payments row is the outbox), once", async () => {

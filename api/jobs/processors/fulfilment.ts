@@ -2,12 +2,13 @@ import type { Job } from "bullmq";
 import type { AppContext } from "../../context.ts";
 import { sendDeliveryMail, type Mailer } from "../../services/mail/mailer.ts";
 import { fulfilOrder } from "../../services/orders/fulfilOrder.ts";
+import type { FulfilmentBatcher } from "../../services/orders/fulfilmentBatcher.ts";
 import { orderAccessToken } from "../../services/orders/orderAccess.ts";
 import { queryOne, sql } from "../../store/database.ts";
 
-export async function processFulfilment(ctx: AppContext, mailer: Mailer | undefined, job: Job): Promise<string> {
+export async function processFulfilment(ctx: AppContext, mailer: Mailer | undefined, batcher: FulfilmentBatcher | undefined, job: Job): Promise<string> {
   const orderId = String((job.data as { orderId: string }).orderId);
-  const outcome = await fulfilOrder(ctx.database.db, orderId, { platformFeeBps: ctx.config.orders.platformFeeBps });
+  const outcome = await fulfilOrder(ctx.database.db, orderId, { platformFeeBps: ctx.config.orders.platformFeeBps }, batcher);
   // Wakes the order pages waiting for this order (a lost message only means they time out).
   if (outcome !== "already_done" && outcome !== "not_paid") await ctx.orderEvents.publish(orderId);
   // Only the run that fulfilled the order mails, so a redelivered job never mails twice.

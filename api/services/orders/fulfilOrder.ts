@@ -5,7 +5,9 @@
 // crash after commit) finds the order no longer 'paid' and does nothing, so a key is
 // delivered to at most one order whatever happens. Not enough keys: the order goes to
 // refund_pending, never half-delivered.
-import { queryOne, queryPreparedOne, sql, type Drizzle } from "../../store/database.ts";
+import { queryOne, queryPreparedOne, queryPreparedRows, sql, type Drizzle } from "../../store/database.ts";
+import { textArrayLiteral } from "../../store/sqlArrays.ts";
+import type { FulfilmentBatcher } from "./fulfilmentBatcher.ts";
 import { ensurePaymentEntry } from "./paymentEntryOutbox.ts";
 import { postOrderRefund } from "../../ledger/flows.ts";
 
@@ -13,9 +15,47 @@ export type FulfilOutcome = "fulfilled" | "already_done" | "manual_queue" | "ref
 
 export type FulfilSettings = { platformFeeBps: number };
 
-export async function fulfilOrder(db: Drizzle, orderId: string, settings: FulfilSettings): Promise<FulfilOutcome> {
-  if (await fulfilReserved(db, orderId)) return "fulfilled";
+/** `batcher`: the worker's group commit (fulfilmentBatcher.ts); without it, one statement per order. */
+export async function fulfilOrder(db: Drizzle, orderId: string, settings: FulfilSettings, batcher?: FulfilmentBatcher): Promise<FulfilOutcome> {
+  if (await (batcher ? batcher.fulfilReserved(orderId) : fulfilReserved(db, orderId))) return "fulfilled";
   return fulfilCarefully(db, orderId, settings);
+}
+
+/**
+ * fulfilReserved for many orders in one statement: returns the ids it fulfilled. Each order is
+ * held to the same conditions as alone (paid, automatic, every key still reserved for it).
+ * The orders' row locks are taken in id order (the primary key scan of `= ANY`), so two
+ * batches that share an order wait for each other instead of deadlocking.
+ */
+export async function fulfilReservedBatch(db: Drizzle, orderIds: readonly string[]): Promise<Set<string>> {
+  const rows = await queryPreparedRows<{ id: string }>(
+    db,
+    "fulfil_reserved_batch",
+    sql`WITH o AS (
+          UPDATE orders SET state = 'fulfilled', fulfilled_at = now()
+          WHERE id = ANY(${textArrayLiteral(orderIds)}::text[]) AND state = 'paid'
+            AND EXISTS (SELECT 1 FROM products p WHERE p.id = orders.product_id AND p.delivery_mode = 'automatic')
+            AND (SELECT count(*) FROM keys k WHERE k.order_id = orders.id AND k.status = 'reserved') = orders.quantity
+          RETURNING id, buyer_account_id
+        ),
+        sold AS (
+          UPDATE keys SET status = 'sold', sold_at = now(), reserved_until = NULL
+          WHERE order_id IN (SELECT id FROM o) AND status = 'reserved'
+          RETURNING id, order_id, shop_id, product_id, batch_id
+        ),
+        created AS (
+          INSERT INTO entitlements (key_id, order_id, shop_id, product_id, batch_id, owner_account_id, state, revealed_at, redeem_state)
+          SELECT sold.id, sold.order_id, sold.shop_id, sold.product_id, sold.batch_id, o.buyer_account_id,
+                 CASE WHEN p.resale_allowed THEN 'sealed' ELSE 'redeemed' END,
+                 CASE WHEN p.resale_allowed THEN NULL ELSE now() END,
+                 CASE WHEN p.resale_allowed THEN NULL ELSE 'pending' END
+          FROM sold JOIN o ON o.id = sold.order_id JOIN products p ON p.id = sold.product_id
+          RETURNING order_id
+        )
+        SELECT o.id FROM o
+        WHERE (SELECT count(*) FROM created c WHERE c.order_id = o.id) = (SELECT count(*) FROM sold s WHERE s.order_id = o.id)`,
+  );
+  return new Set(rows.map((row) => row.id));
 }
 
 /**
