@@ -8,9 +8,12 @@ import { createChainContext, type ChainContext } from "./chain/chainContext.ts";
 import { createQueues } from "./jobs/queues.ts";
 import { createOrderEvents } from "./services/orders/orderEvents.ts";
 import { createJournalBatcher } from "./ledger/batcher.ts";
+import { createExactPaymentBatcher } from "./services/orders/acceptPayment.ts";
+import { createCheckoutBatcher } from "./services/orders/createOrder.ts";
 import { loadMasterKeyRing } from "./keys/masterKeys.ts";
 import type { Logger } from "./logger.ts";
 import { openDatabase } from "./store/database.ts";
+import { loggedGroupCommit } from "./store/groupCommit.ts";
 import { migrate } from "./store/migrate.ts";
 
 export async function bootstrapContext(config: Config, logger: Logger, options: { migrate: boolean; applicationName: string }): Promise<AppContext> {
@@ -30,7 +33,9 @@ export async function bootstrapContext(config: Config, logger: Logger, options: 
     batchWaitMs: config.ledger.batchWaitMs,
     queueLengthMax: config.ledger.queueLengthMax,
   });
-  return { config, database, logger, queues, chain, keyRing, orderEvents, journal };
+  const checkouts = createCheckoutBatcher(database.db, loggedGroupCommit(logger, "checkouts"));
+  const exactPayments = createExactPaymentBatcher(database.db, loggedGroupCommit(logger, "exact-payments"));
+  return { config, database, logger, queues, chain, keyRing, orderEvents, journal, checkouts, exactPayments };
 }
 
 async function connectChain(config: Config, logger: Logger): Promise<ChainContext | undefined> {

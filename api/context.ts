@@ -9,6 +9,8 @@ import type { ChainContext } from "./chain/chainContext.ts";
 import type { MasterKeyRing } from "./keys/masterKeys.ts";
 import type { OrderEvents } from "./services/orders/orderEvents.ts";
 import type { JournalBatcher } from "./ledger/batcher.ts";
+import type { ExactPaymentBatcher } from "./services/orders/acceptPayment.ts";
+import type { CheckoutBatcher } from "./services/orders/createOrder.ts";
 
 export type AppContext = {
   config: Config;
@@ -22,4 +24,8 @@ export type AppContext = {
   orderEvents: OrderEvents;
   /** The ledger's group commit, for entries posted after their cause committed. */
   journal: JournalBatcher;
+  /** The group commits of the sale (api/store/groupCommit.ts): checkouts in flight share a statement, */
+  checkouts: CheckoutBatcher;
+  /** and so do exact payments (EPay notifications). */
+  exactPayments: ExactPaymentBatcher;
 };

@@ -7,7 +7,8 @@ import type { AppContext } from "../context.ts";
 import { createBatchTreeCache } from "../keys/batchTree.ts";
 import { startLedgerBackground } from "../ledger/background.ts";
 import { createMailer } from "../services/mail/mailer.ts";
-import { createFulfilmentBatcher } from "../services/orders/fulfilmentBatcher.ts";
+import { createFulfilmentBatcher } from "../services/orders/fulfilOrder.ts";
+import { loggedGroupCommit } from "../store/groupCommit.ts";
 import { processChainJob } from "./processors/chain.ts";
 import { processFulfilment } from "./processors/fulfilment.ts";
 import { processImport } from "./processors/imports.ts";
@@ -52,7 +53,7 @@ export async function startWorkers(ctx: AppContext, settings: WorkerSettings = w
   const chainState = { treeCache: createBatchTreeCache() };
   const mailer = createMailer(ctx.config.mail);
   // The fulfilment jobs in flight share statements and commits (group commit).
-  const fulfilments = createFulfilmentBatcher(ctx.database.db);
+  const fulfilments = createFulfilmentBatcher(ctx.database.db, loggedGroupCommit(ctx.logger, "fulfilments"));
   const workers = [
     make(queueNames.fulfilment, (job) => processFulfilment(ctx, mailer, fulfilments, job), settings.fulfilmentConcurrency),
     make(queueNames.imports, (job) => processImport(ctx, job), settings.importConcurrency),

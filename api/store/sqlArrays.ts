@@ -14,12 +14,12 @@ export function hexArrayLiteral(values: readonly Uint8Array[]): string {
   return `{${values.map((value) => Buffer.from(value).toString("hex")).join(",")}}`;
 }
 
-/** Any strings: each element double-quoted, with backslashes and quotes escaped. */
-export function textArrayLiteral(values: readonly string[]): string {
-  return `{${values.map((value) => `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`).join(",")}}`;
+/** Any strings: each element double-quoted, with backslashes and quotes escaped; null is NULL. */
+export function textArrayLiteral(values: readonly (string | null)[]): string {
+  return `{${values.map((value) => (value === null ? "NULL" : `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`)).join(",")}}`;
 }
 
-/** bytea[]: each element quoted hex input ("\\x..."), its backslash escaped inside the array literal. */
-export function byteaArrayLiteral(items: readonly Uint8Array[]): string {
-  return `{${items.map((item) => `"\\\\x${Buffer.from(item.buffer, item.byteOffset, item.byteLength).toString("hex")}"`).join(",")}}`;
+/** bytea[]: each element quoted hex input ("\\x..."), its backslash escaped inside the array literal; null is NULL. */
+export function byteaArrayLiteral(items: readonly (Uint8Array | null)[]): string {
+  return `{${items.map((item) => (item === null ? "NULL" : `"\\\\x${Buffer.from(item.buffer, item.byteOffset, item.byteLength).toString("hex")}"`)).join(",")}}`;
 }

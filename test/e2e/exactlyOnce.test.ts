@@ -1,6 +1,9 @@
 // Invariants 1 and 2 under concurrency: a key is delivered to at most one order, and an order
 // is charged at most once whatever the duplication of payment notifications.
 import { expect } from "chai";
+import { acceptExactPayment, createExactPaymentBatcher } from "../../api/services/orders/acceptPayment.ts";
+import { createCheckoutBatcher, insertWithKeys } from "../../api/services/orders/createOrder.ts";
+import { newOrderId } from "../../api/services/orders/orderId.ts";
 import { queryOne, queryRows, sql } from "../../api/store/database.ts";
 import { notifyPath, signedNotification } from "../support/epayNotify.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
@@ -81,5 +84,89 @@ describe("exactly-once sale under concurrency", function () {
     );
     const numbers = Object.fromEntries(Object.entries(counts!).map(([name, value]) => [name, Number(value)]));
     expect(numbers).to.deep.equal({ payments: 1, entitlements: 2, sold: 2, journal: 1 });
+  });
+
+  it("notifications in flight share one statement; a second payment for an order in the same burst is a duplicate, a wrong amount is refused", async () => {
+    const productId = await createProduct(setup, { name: "Burst of payments" });
+    await importKeys(setup, productId, randomKeys(6, "PAYB"));
+    const orders = [];
+    for (let i = 0; i < 6; i++) {
+      const checkout = await suite.platform.http.post("/api/orders", { productId, quantity: 1, contact: `burst${i}@example.com`, queryPassword: "pass-1234" });
+      expect(checkout.status, checkout.text).to.equal(201);
+      orders.push(checkout.body.order as { id: string; amountMinor: string });
+    }
+    const db = suite.platform.database.db;
+    // Three exact payments submitted in one burst go as one statement, each answered.
+    const batcher = createExactPaymentBatcher(db);
+    const direct = orders.slice(0, 3);
+    const paid = await Promise.all(
+      direct.map((order, i) =>
+        acceptExactPayment(db, { orderId: order.id, shopId: BigInt(setup.shopId), provider: "epay", providerRef: `T-PAYB-D${i}`, amountMinor: BigInt(order.amountMinor) }, batcher),
+      ),
+    );
+    expect(paid.map((order) => order?.state)).to.deep.equal(["paid", "paid", "paid"]);
+    expect(batcher.stats()).to.deep.equal({ batches: 1, items: 3, failures: 0 });
+
+    // Over HTTP: the other three paid, the first of them twice under two trade numbers, and
+    // the second once more with the wrong amount, all at once.
+    const [first, second, third] = orders.slice(3) as [(typeof orders)[number], (typeof orders)[number], (typeof orders)[number]];
+    const notifications = [
+      signedNotification(setup.sandbox, first, "T-PAYB-1"),
+      signedNotification(setup.sandbox, first, "T-PAYB-1-AGAIN"),
+      signedNotification(setup.sandbox, second, "T-PAYB-2"),
+      signedNotification(setup.sandbox, second, "T-PAYB-2-WRONG", { money: "0.01" }),
+      signedNotification(setup.sandbox, third, "T-PAYB-3"),
+    ];
+    const answers = await Promise.all(notifications.map((params) => suite.platform.http.get(notifyPath(setup.shopId, params))));
+    expect(answers.map((answer) => answer.status)).to.deep.equal([200, 200, 200, 400, 200]);
+    expect(answers[3]!.body.code).to.equal("amount_mismatch");
+    const payments = await queryRows<{ order_id: string; provider_ref: string; status: string }>(
+      db,
+      sql`SELECT order_id, provider_ref, status FROM payments WHERE provider_ref LIKE 'T-PAYB-%' ORDER BY provider_ref`,
+    );
+    const statusOf = Object.fromEntries(payments.map((payment) => [payment.provider_ref, payment.status]));
+    // Which of the first order's two notifications won is a race; exactly one is accepted.
+    expect([statusOf["T-PAYB-1"], statusOf["T-PAYB-1-AGAIN"]].sort()).to.deep.equal(["accepted", "duplicate"]);
+    expect(statusOf).to.include({ "T-PAYB-D0": "accepted", "T-PAYB-D1": "accepted", "T-PAYB-D2": "accepted", "T-PAYB-2": "accepted", "T-PAYB-3": "accepted" });
+    expect(statusOf).not.to.have.property("T-PAYB-2-WRONG");
+    const states = await queryRows<{ state: string }>(db, sql`SELECT state FROM orders WHERE id = ANY(${`{${orders.map((order) => order.id).join(",")}}`}::text[])`);
+    expect(states.map((row) => row.state).every((state) => state === "paid" || state === "fulfilled")).to.equal(true);
+  });
+
+  it("checkouts in flight share one statement: keys go in arrival order, and a checkout that cannot get its whole quantity, or whose product is paused, reserves nothing", async () => {
+    const first = await createProduct(setup, { name: "Batch A" });
+    const second = await createProduct(setup, { name: "Batch B" });
+    const paused = await createProduct(setup, { name: "Batch paused" });
+    await importKeys(setup, first, randomKeys(5, "CBA"));
+    await importKeys(setup, second, randomKeys(3, "CBB"));
+    await importKeys(setup, paused, randomKeys(2, "CBP"));
+    const db = suite.platform.database.db;
+    // Paused after the checkout read it (the product read is cached for a second).
+    await db.execute(sql`UPDATE products SET status = 'paused' WHERE id = ${BigInt(paused)}`);
+    const expiresAt = new Date(Date.now() + 60_000);
+    const ask = (productId: string, quantity: number, i: number) => ({
+      orderId: newOrderId(),
+      input: { productId: BigInt(productId), quantity, contact: `cb${i}@example.com`, paymentMethod: "epay" as const },
+      passwordHash: Buffer.alloc(32, i),
+      expiresAt,
+    });
+    const asks = [ask(first, 2, 0), ask(second, 2, 1), ask(first, 2, 2), ask(paused, 1, 3), ask(second, 2, 4), ask(first, 2, 5)];
+    const batcher = createCheckoutBatcher(db);
+    const rows = await Promise.all(asks.map((args) => batcher.submit(args)));
+    expect(rows.map((row) => row?.id)).to.deep.equal([asks[0]!.orderId, asks[1]!.orderId, asks[2]!.orderId, undefined, undefined, undefined]);
+    expect(rows.map((row) => row && Number(row.amount_minor))).to.deep.equal([2000, 2000, 2000, undefined, undefined, undefined]);
+    expect(batcher.stats()).to.deep.equal({ batches: 1, items: 6, failures: 0 });
+    // Alone, the paused product's checkout reserves nothing either.
+    expect(await insertWithKeys(db, asks[3]!)).to.equal(undefined);
+    const keys = await queryRows<{ product_id: string; status: string; order_id: string | null }>(
+      db,
+      sql`SELECT product_id::text, status, order_id FROM keys WHERE product_id IN (${BigInt(first)}, ${BigInt(second)}, ${BigInt(paused)}) ORDER BY id`,
+    );
+    const reservedFor = (productId: string) => keys.filter((key) => key.product_id === productId).map((key) => key.order_id);
+    expect(reservedFor(first)).to.deep.equal([asks[0]!.orderId, asks[0]!.orderId, asks[2]!.orderId, asks[2]!.orderId, null]);
+    expect(reservedFor(second)).to.deep.equal([asks[1]!.orderId, asks[1]!.orderId, null]);
+    expect(reservedFor(paused)).to.deep.equal([null, null]);
+    const inserted = await queryRows<{ id: string }>(db, sql`SELECT id FROM orders WHERE id = ANY(${`{${asks.map((args) => args.orderId).join(",")}}`}::text[]) ORDER BY id`);
+    expect(inserted.map((row) => row.id)).to.deep.equal([asks[0]!.orderId, asks[1]!.orderId, asks[2]!.orderId].sort());
   });
 });

@@ -3,8 +3,7 @@
 // never half-delivered. Workers are off so the test drives fulfilment itself.
 import { expect } from "chai";
 import { postMissingPaymentEntries } from "../../api/services/orders/paymentEntryOutbox.ts";
-import { fulfilOrder } from "../../api/services/orders/fulfilOrder.ts";
-import { createFulfilmentBatcher } from "../../api/services/orders/fulfilmentBatcher.ts";
+import { createFulfilmentBatcher, fulfilOrder } from "../../api/services/orders/fulfilOrder.ts";
 import { queryOne, queryRows, sql } from "../../api/store/database.ts";
 import { notifyPath, signedNotification } from "../support/epayNotify.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
@@ -107,7 +106,7 @@ describe("fulfilment when reservations are lost", function () {
     const outcomes = await Promise.all(orderIds.map((orderId) => fulfilOrder(db, orderId, platform.ctx.config.orders, batcher)));
     expect(outcomes).to.deep.equal(["fulfilled", "fulfilled", "fulfilled", "already_done", "fulfilled", "manual_queue"]);
     // One statement carried the burst; the repeated job was not sent twice.
-    expect(batcher.stats()).to.deep.equal({ batches: 1, orders: 5, failures: 0 });
+    expect(batcher.stats()).to.deep.equal({ batches: 1, items: 5, failures: 0 });
     const delivered = await queryRows<{ order_id: string; state: string; keys: bigint; entitlements: bigint }>(
       db,
       sql`SELECT o.id AS order_id, o.state,
@@ -126,7 +125,7 @@ describe("fulfilment when reservations are lost", function () {
     // A lone job is not held back: it leaves in a batch of its own.
     const late = await paidOrder(productId, "T-BURST-6");
     expect(await fulfilOrder(db, late, platform.ctx.config.orders, batcher)).to.equal("fulfilled");
-    expect(batcher.stats()).to.deep.equal({ batches: 2, orders: 6, failures: 0 });
+    expect(batcher.stats()).to.deep.equal({ batches: 2, items: 6, failures: 0 });
   });
 
   it("posts the ledger entry of a payment whose post was lost (the payments row is the outbox), once", async () => {

@@ -27,7 +27,8 @@ export function paymentsRouter(ctx: AppContext): Router {
   async function notified(shopId: bigint, raw: unknown): Promise<PlainText> {
     const parsed = epayParams.safeParse(raw ?? {});
     if (!parsed.success) throw new AppError("validation_failed", "EPay parameters must be short strings.");
-    const result = await handleEpayNotify(ctx.database.db, ctx.keyRing, { platformFeeBps: ctx.config.orders.platformFeeBps, journal: ctx.journal }, shopId, parsed.data);
+    const settings = { platformFeeBps: ctx.config.orders.platformFeeBps, journal: ctx.journal, exactPayments: ctx.exactPayments };
+    const result = await handleEpayNotify(ctx.database.db, ctx.keyRing, settings, shopId, parsed.data);
     if (result.outcome === "accepted") {
       await enqueueFulfilment(ctx.queues, result.orderId);
       await ctx.orderEvents.publish(result.orderId);

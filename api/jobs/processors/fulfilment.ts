@@ -1,8 +1,7 @@
 import type { Job } from "bullmq";
 import type { AppContext } from "../../context.ts";
 import { sendDeliveryMail, type Mailer } from "../../services/mail/mailer.ts";
-import { fulfilOrder } from "../../services/orders/fulfilOrder.ts";
-import type { FulfilmentBatcher } from "../../services/orders/fulfilmentBatcher.ts";
+import { fulfilOrder, type FulfilmentBatcher } from "../../services/orders/fulfilOrder.ts";
 import { orderAccessToken } from "../../services/orders/orderAccess.ts";
 import { queryOne, sql } from "../../store/database.ts";
 

@@ -14,7 +14,9 @@ import { AppError } from "../../errors.ts";
 import type { JournalBatcher } from "../../ledger/batcher.ts";
 import { orderPaymentEntry } from "../../ledger/flows.ts";
 import { postJournal } from "../../ledger/postJournal.ts";
-import { queryOne, queryPreparedOne, sql, type Drizzle } from "../../store/database.ts";
+import { queryOne, queryPreparedRows, sql, type Drizzle } from "../../store/database.ts";
+import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from "../../store/groupCommit.ts";
+import { byteaArrayLiteral, integerArrayLiteral, textArrayLiteral } from "../../store/sqlArrays.ts";
 import { pgErrorCode, pgErrorCodes } from "../../store/errors.ts";
 import { orderRecord, type OrderRecord, type OrderRow } from "./orderRecord.ts";
 import { postPaymentToLedger } from "./ledgerPostings.ts";
@@ -35,37 +37,78 @@ export type AcceptPaymentSettings = {
   platformFeeBps: number;
   /** Group commit for the ledger entry of an accepted payment (api/ledger/batcher.ts). */
   journal?: JournalBatcher;
+  /** Group commit for the payment itself (exact payments, one statement for many). */
+  exactPayments?: ExactPaymentBatcher;
 };
+
+export type ExactPaymentInput = AcceptPaymentInput & { shopId: bigint };
+
+/** The API's group commit of exact payments: notifications in flight share a statement and its commit. */
+export type ExactPaymentBatcher = GroupCommit<ExactPaymentInput, OrderRecord>;
+
+export function createExactPaymentBatcher(db: Drizzle, options?: GroupCommitOptions): ExactPaymentBatcher {
+  // Two payments for one order never share a statement: the second takes the careful path,
+  // which finds the order paid and records a duplicate.
+  return createGroupCommit((inputs: ExactPaymentInput[]) => acceptExactPayments(db, inputs), (input) => input.orderId, options);
+}
 
 /**
  * The common case, a first payment of the exact amount for an order awaiting it, in one
  * statement: the order becomes paid and the payment is recorded, together. Anything else (a
  * replay, a mismatch, a late or second payment, or a race with another notification) writes
- * nothing here and takes the careful path, which locks the order and decides.
+ * nothing here and takes the careful path, which locks the order and decides. With the
+ * group commit, many notifications go in one statement.
  */
-export async function acceptExactPayment(db: Drizzle, input: AcceptPaymentInput & { shopId: bigint }): Promise<OrderRecord | undefined> {
+export async function acceptExactPayment(db: Drizzle, input: ExactPaymentInput, batcher?: ExactPaymentBatcher): Promise<OrderRecord | undefined> {
+  if (batcher) return batcher.submit(input);
+  return (await acceptExactPayments(db, [input]))[0];
+}
+
+/**
+ * acceptExactPayment for many notifications (distinct orders) in one statement; answers each
+ * in order, undefined where the careful path must decide. A statement that fails writes
+ * nothing: two notifications racing with one trade_no (a unique violation) or two statements
+ * locking shared orders in opposite orders (a deadlock PostgreSQL breaks) send their
+ * notifications down the careful path, which says "replayed" or "duplicate".
+ */
+async function acceptExactPayments(db: Drizzle, inputs: readonly ExactPaymentInput[]): Promise<(OrderRecord | undefined)[]> {
   try {
-    const row = await queryPreparedOne<OrderRow>(
+    const rows = await queryPreparedRows<OrderRow>(
       db,
-      "accept_exact_payment",
-      sql`WITH o AS (
+      "accept_exact_payments",
+      sql`WITH req AS (
+            SELECT * FROM unnest(${textArrayLiteral(inputs.map((input) => input.orderId))}::text[],
+                                 ${integerArrayLiteral(inputs.map((input) => input.shopId))}::bigint[],
+                                 ${textArrayLiteral(inputs.map((input) => input.provider))}::text[],
+                                 ${textArrayLiteral(inputs.map((input) => input.providerRef))}::text[],
+                                 ${integerArrayLiteral(inputs.map((input) => input.amountMinor))}::bigint[],
+                                 ${textArrayLiteral(inputs.map((input) => input.currency ?? null))}::text[],
+                                 ${byteaArrayLiteral(inputs.map((input) => input.payloadSha256 ?? null))}::bytea[])
+                   AS r(order_id, shop_id, provider, provider_ref, amount_minor, currency, payload_sha256)
+          ),
+          o AS (
             UPDATE orders SET state = 'paid', paid_at = now()
-            WHERE id = ${input.orderId} AND shop_id = ${input.shopId} AND state = 'awaiting_payment'
-              AND amount_minor = ${input.amountMinor} AND currency = coalesce(${input.currency ?? null}, currency)
-              AND NOT EXISTS (SELECT 1 FROM payments WHERE provider = ${input.provider} AND provider_ref = ${input.providerRef})
-            RETURNING *
+            FROM req
+            WHERE orders.id = req.order_id AND orders.shop_id = req.shop_id AND orders.state = 'awaiting_payment'
+              AND orders.amount_minor = req.amount_minor AND orders.currency = coalesce(req.currency, orders.currency)
+              AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.provider = req.provider AND p.provider_ref = req.provider_ref)
+            RETURNING orders.*, req.provider AS paid_provider, req.provider_ref AS paid_ref, req.payload_sha256 AS paid_sha256
           ),
           recorded AS (
             INSERT INTO payments (order_id, provider, provider_ref, amount_minor, currency, status, payload_sha256)
-            SELECT id, ${input.provider}, ${input.providerRef}, ${input.amountMinor}, currency, 'accepted', ${input.payloadSha256 ?? null}
-            FROM o RETURNING id
+            SELECT id, paid_provider, paid_ref, amount_minor, currency, 'accepted', paid_sha256 FROM o
+            RETURNING order_id
           )
-          SELECT o.* FROM o WHERE (SELECT count(*) FROM recorded) = 1`,
+          SELECT o.* FROM o WHERE o.id IN (SELECT order_id FROM recorded)`,
     );
-    return row ? orderRecord(row) : undefined;
+    const paid = new Map(rows.map((row) => [row.id, row]));
+    return inputs.map((input) => {
+      const row = paid.get(input.orderId);
+      return row ? orderRecord(row) : undefined;
+    });
   } catch (error) {
     // Another notification with the same reference won the race: the careful path says "replayed".
-    if (pgErrorCode(error) === pgErrorCodes.uniqueViolation) return undefined;
+    if (inputs.length === 1 && pgErrorCode(error) === pgErrorCodes.uniqueViolation) return [undefined];
     throw error;
   }
 }

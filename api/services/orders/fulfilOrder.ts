@@ -7,7 +7,7 @@
 // refund_pending, never half-delivered.
 import { queryOne, queryPreparedOne, queryPreparedRows, sql, type Drizzle } from "../../store/database.ts";
 import { textArrayLiteral } from "../../store/sqlArrays.ts";
-import type { FulfilmentBatcher } from "./fulfilmentBatcher.ts";
+import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from "../../store/groupCommit.ts";
 import { ensurePaymentEntry } from "./paymentEntryOutbox.ts";
 import { postOrderRefund } from "../../ledger/flows.ts";
 
@@ -15,9 +15,23 @@ export type FulfilOutcome = "fulfilled" | "already_done" | "manual_queue" | "ref
 
 export type FulfilSettings = { platformFeeBps: number };
 
-/** `batcher`: the worker's group commit (fulfilmentBatcher.ts); without it, one statement per order. */
+/** The worker's group commit of fulfilments: the jobs in flight share a statement and its commit. */
+export type FulfilmentBatcher = GroupCommit<string, true>;
+
+export function createFulfilmentBatcher(db: Drizzle, options?: GroupCommitOptions): FulfilmentBatcher {
+  return createGroupCommit(
+    async (orderIds: string[]) => {
+      const fulfilled = await fulfilReservedBatch(db, orderIds);
+      return orderIds.map((orderId) => (fulfilled.has(orderId) ? true : undefined));
+    },
+    (orderId) => orderId,
+    options,
+  );
+}
+
+/** `batcher`: the worker's group commit; without it, one statement per order. */
 export async function fulfilOrder(db: Drizzle, orderId: string, settings: FulfilSettings, batcher?: FulfilmentBatcher): Promise<FulfilOutcome> {
-  if (await (batcher ? batcher.fulfilReserved(orderId) : fulfilReserved(db, orderId))) return "fulfilled";
+  if (await (batcher ? batcher.submit(orderId) : fulfilReserved(db, orderId))) return "fulfilled";
   return fulfilCarefully(db, orderId, settings);
 }
 

@@ -37,7 +37,7 @@ export async function handleEpayNotify(
   const payloadSha256 = createHash("sha256").update(JSON.stringify(Object.entries(params).sort())).digest();
   const input = { orderId, shopId, provider: "epay" as const, providerRef: tradeNo, amountMinor, payloadSha256 };
   // The common case first, in one statement that checks shop, state and exact amount itself.
-  const paid = await acceptExactPayment(db, input);
+  const paid = await acceptExactPayment(db, input, settings.exactPayments);
   if (paid) {
     await postAcceptedPayment(db, settings, paid, "epay");
     return { outcome: "accepted", orderId };
