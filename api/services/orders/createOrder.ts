@@ -3,7 +3,8 @@
 // wait on each other and never take the same key; if fewer than `quantity` are free, nothing
 // is updated and nothing inserted (out_of_stock), so a buyer is never charged for keys that
 // are not there. One round trip instead of a transaction of four (measured: round trips are
-// what PostgreSQL spends its CPU on here).
+// what PostgreSQL spends its CPU on here). In the API the checkouts in flight go together
+// (insertBatchWithKeys, through the group commit), one statement and commit for many.
 import { AppError } from "../../errors.ts";
 import { queryOne, queryPreparedOne, queryPreparedRows, sql, type Drizzle } from "../../store/database.ts";
 import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from "../../store/groupCommit.ts";
