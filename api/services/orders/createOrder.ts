@@ -6,7 +6,7 @@
 // what PostgreSQL spends its CPU on here). In the API the checkouts in flight go together
 // (insertBatchWithKeys, through the group commit), one statement and commit for many.
 import { AppError } from "../../errors.ts";
-import { queryOne, queryPreparedOne, queryPreparedRows, sql, type Drizzle } from "../../store/database.ts";
+import { queryOne, queryPreparedRows, sql, type Drizzle } from "../../store/database.ts";
 import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from "../../store/groupCommit.ts";
 import { byteaArrayLiteral, integerArrayLiteral, textArrayLiteral } from "../../store/sqlArrays.ts";
 import { pgConstraint, pgErrorCode, pgErrorCodes } from "../../store/errors.ts";
@@ -94,42 +94,18 @@ function orderValues({ orderId, input, passwordHash, expiresAt }: InsertArgs) {
 const orderColumns = sql.raw(`(id, shop_id, product_id, buyer_account_id, contact, query_password_hash, quantity,
   unit_price_minor, amount_minor, currency, payment_method, idempotency_key, expires_at)`);
 
-// Both return the new order's row, or nothing when the stock was not there.
-export async function insertWithKeys(db: Drizzle, args: InsertArgs) {
-  const { orderId, input, expiresAt } = args;
-  return queryPreparedOne<OrderRow>(
-    db,
-    "checkout_with_keys",
-    sql`WITH candidates AS (
-          SELECT id FROM keys WHERE product_id = ${input.productId} AND status = 'available'
-          ORDER BY id LIMIT ${input.quantity} FOR UPDATE SKIP LOCKED
-        ),
-        -- A product paused since the checkout read it (a cached read) reserves nothing either.
-        enough AS (
-          SELECT count(*) = ${input.quantity} AND EXISTS (SELECT 1 FROM products WHERE id = ${input.productId} AND status = 'active') AS ok
-          FROM candidates
-        ),
-        reserved AS (
-          UPDATE keys SET status = 'reserved', order_id = ${orderId}, reserved_until = ${expiresAt}
-          WHERE id IN (SELECT id FROM candidates) AND (SELECT ok FROM enough)
-          RETURNING id
-        ),
-        inserted AS (
-          INSERT INTO orders ${orderColumns}
-          SELECT ${orderValues(args)} FROM products p
-          WHERE p.id = ${input.productId} AND p.status = 'active' AND (SELECT ok FROM enough)
-          RETURNING *
-        )
-        SELECT * FROM inserted WHERE (SELECT count(*) FROM reserved) = ${input.quantity}`,
-  );
+/** One checkout alone (a batch of one): its new order row, or nothing when the stock was not there. */
+export async function insertWithKeys(db: Drizzle, args: InsertArgs): Promise<OrderRow | undefined> {
+  return (await insertBatchWithKeys(db, [args]))[0];
 }
 
 /**
- * insertWithKeys for many checkouts (automatic products) in one statement. Each product's
+ * Checkouts of automatic products in one statement (any number, one alone included). Each product's
  * candidate keys are locked at once (as many as its checkouts ask for, SKIP LOCKED) and
  * handed out in the order the checkouts arrived; a checkout is served only when its whole
  * quantity is there, and the order row of one that is not is never inserted. Answers each
- * checkout in order: its new order row, or undefined when it was not served.
+ * checkout in order: its new order row, or undefined when it was not served. A product paused
+ * since the checkout read it (a cached read) serves nothing and reserves nothing.
  */
 async function insertBatchWithKeys(db: Drizzle, batch: readonly InsertArgs[]): Promise<(OrderRow | undefined)[]> {
   const column = <T>(pick: (args: InsertArgs) => T) => batch.map(pick);

@@ -5,7 +5,7 @@
 // crash after commit) finds the order no longer 'paid' and does nothing, so a key is
 // delivered to at most one order whatever happens. Not enough keys: the order goes to
 // refund_pending, never half-delivered.
-import { queryOne, queryPreparedOne, queryPreparedRows, sql, type Drizzle } from "../../store/database.ts";
+import { queryOne, queryPreparedRows, sql, type Drizzle } from "../../store/database.ts";
 import { textArrayLiteral } from "../../store/sqlArrays.ts";
 import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from "../../store/groupCommit.ts";
 import { ensurePaymentEntry } from "./paymentEntryOutbox.ts";
@@ -36,8 +36,10 @@ export async function fulfilOrder(db: Drizzle, orderId: string, settings: Fulfil
 }
 
 /**
- * fulfilReserved for many orders in one statement: returns the ids it fulfilled. Each order is
- * held to the same conditions as alone (paid, automatic, every key still reserved for it).
+ * The common case in one statement, for any number of orders: each one paid, automatic, and
+ * with all its keys still reserved for it. Returns the ids it fulfilled; an order it left
+ * alone takes the careful path. A second run for an order (redelivery) waits on its row lock,
+ * then finds it fulfilled.
  * The orders' row locks are taken in id order (the primary key scan of `= ANY`), so two
  * batches that share an order wait for each other instead of deadlocking.
  */
@@ -72,42 +74,9 @@ export async function fulfilReservedBatch(db: Drizzle, orderIds: readonly string
   return new Set(rows.map((row) => row.id));
 }
 
-/**
- * The common case in one statement (one round trip): the order is paid, automatic, and all its
- * keys are still reserved for it. The order's UPDATE takes its row lock first, so a second run
- * waits and then finds it fulfilled. Returns false when the case does not apply; the careful
- * path then decides.
- */
+/** One order alone (a batch of one): true when the common statement fulfilled it. */
 async function fulfilReserved(db: Drizzle, orderId: string): Promise<boolean> {
-  const row = await queryPreparedOne<{ fulfilled: boolean }>(
-    db,
-    "fulfil_reserved",
-    sql`WITH o AS (
-          UPDATE orders SET state = 'fulfilled', fulfilled_at = now()
-          WHERE id = ${orderId} AND state = 'paid'
-            AND EXISTS (SELECT 1 FROM products p WHERE p.id = orders.product_id AND p.delivery_mode = 'automatic')
-            AND (SELECT count(*) FROM keys k WHERE k.order_id = ${orderId} AND k.status = 'reserved') = orders.quantity
-          RETURNING id, buyer_account_id
-        ),
-        sold AS (
-          UPDATE keys SET status = 'sold', sold_at = now(), reserved_until = NULL
-          WHERE order_id = ${orderId} AND status = 'reserved' AND EXISTS (SELECT 1 FROM o)
-          RETURNING id, shop_id, product_id, batch_id
-        ),
-        created AS (
-          -- A product that cannot be resold is revealed at delivery (the instant 发卡
-          -- experience), which is redemption; a resellable one stays sealed until revealed.
-          INSERT INTO entitlements (key_id, order_id, shop_id, product_id, batch_id, owner_account_id, state, revealed_at, redeem_state)
-          SELECT sold.id, ${orderId}, sold.shop_id, sold.product_id, sold.batch_id, o.buyer_account_id,
-                 CASE WHEN p.resale_allowed THEN 'sealed' ELSE 'redeemed' END,
-                 CASE WHEN p.resale_allowed THEN NULL ELSE now() END,
-                 CASE WHEN p.resale_allowed THEN NULL ELSE 'pending' END
-          FROM sold CROSS JOIN o JOIN products p ON p.id = sold.product_id
-          RETURNING id
-        )
-        SELECT (SELECT count(*) FROM o) = 1 AND (SELECT count(*) FROM created) = (SELECT count(*) FROM sold) AS fulfilled`,
-  );
-  return row?.fulfilled === true;
+  return (await fulfilReservedBatch(db, [orderId])).has(orderId);
 }
 
 async function fulfilCarefully(db: Drizzle, orderId: string, settings: FulfilSettings): Promise<FulfilOutcome> {
