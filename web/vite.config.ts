@@ -47,5 +47,14 @@ export default defineConfig({
     target: "es2022",
     sourcemap: false,
     chunkSizeWarningLimit: 800,
+    rollupOptions: {
+      // zod 4 ships `@__PURE__` comments where Rollup cannot use them; Rollup drops them and
+      // warns at every build, burying `npm start`'s own output. Only that warning, and only for
+      // dependencies, is silenced: our own code's annotations still warn.
+      onwarn(warning, warn) {
+        if (warning.code === "INVALID_ANNOTATION" && warning.id?.includes("/node_modules/")) return;
+        warn(warning);
+      },
+    },
   },
 });
