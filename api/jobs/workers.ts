@@ -49,14 +49,15 @@ export async function startWorkers(ctx: AppContext, settings: WorkerSettings = w
     worker.on("error", (error) => ctx.logger.error({ queue: name, err: { message: error.message } }, "worker error"));
     return worker;
   };
-  // Batch trees are rebuilt from the database once and reused for every issuance of the batch.
+  // Batch trees are rebuilt from the database once (or handed over by this process's import of
+  // the batch) and reused for every issuance of the batch.
   const chainState = { treeCache: createBatchTreeCache() };
   const mailer = createMailer(ctx.config.mail);
   // The fulfilment jobs in flight share statements and commits (group commit).
   const fulfilments = createFulfilmentBatcher(ctx.database.db, loggedGroupCommit(ctx.logger, "fulfilments"));
   const workers = [
     make(queueNames.fulfilment, (job) => processFulfilment(ctx, mailer, fulfilments, job), settings.fulfilmentConcurrency),
-    make(queueNames.imports, (job) => processImport(ctx, job), settings.importConcurrency),
+    make(queueNames.imports, (job) => processImport(ctx, chainState.treeCache, job), settings.importConcurrency),
     make(queueNames.chain, (job) => processChainJob(ctx, chainState, job), 1),
     make(queueNames.maintenance, (job) => processMaintenance(ctx, job), 1),
   ];

@@ -35,16 +35,29 @@ export async function loadBatchTree(db: Drizzle, batchId: bigint, cache?: BatchT
     return cached;
   }
   const tree = await buildBatchTreeFromStore(db, batchId);
-  if (tree.length <= treeCache.leavesMax) {
-    while (treeCache.leaves + tree.length > treeCache.leavesMax) {
-      const [oldestId, oldest] = treeCache.trees.entries().next().value!;
-      treeCache.trees.delete(oldestId);
-      treeCache.leaves -= oldest.length;
-    }
-    treeCache.trees.set(batchId, tree);
-    treeCache.leaves += tree.length;
-  }
+  rememberBatchTree(treeCache, batchId, tree);
   return tree;
+}
+
+/**
+ * Puts a batch's tree in the cache (least recently used trees out), unless it alone exceeds the
+ * cache. The import hands over the tree it has just built, so the chain writer in the same
+ * process does not rebuild it from the database for the batch's first issuance.
+ */
+export function rememberBatchTree(treeCache: BatchTreeCache, batchId: bigint, tree: PrebuiltStandardTree): void {
+  if (tree.length > treeCache.leavesMax) return;
+  const replaced = treeCache.trees.get(batchId);
+  if (replaced) {
+    treeCache.trees.delete(batchId);
+    treeCache.leaves -= replaced.length;
+  }
+  while (treeCache.leaves + tree.length > treeCache.leavesMax) {
+    const [oldestId, oldest] = treeCache.trees.entries().next().value!;
+    treeCache.trees.delete(oldestId);
+    treeCache.leaves -= oldest.length;
+  }
+  treeCache.trees.set(batchId, tree);
+  treeCache.leaves += tree.length;
 }
 
 async function buildBatchTreeFromStore(db: Drizzle, batchId: bigint): Promise<PrebuiltStandardTree> {

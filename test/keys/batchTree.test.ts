@@ -85,6 +85,27 @@ describe("keys: batch Merkle tree", function () {
     expect(cache.leaves).to.equal(300);
   });
 
+  it("takes over the tree an import has just built, equal to the one the store rebuilds, within the cache's bound", async () => {
+    const shop = await createTestShop(database.db, ring);
+    const cache = createBatchTreeCache(500);
+    const { importId } = await createImport(database.db, ring, { ...shop, format: "text", content: makeSecrets(200).join("\n") });
+    const { batchId } = await runImport(database.db, ring, testChain, importId, undefined, cache);
+    const handedOver = cache.trees.get(batchId);
+    expect(handedOver, "the import put its tree in the cache").to.not.equal(undefined);
+    expect(cache.leaves).to.equal(200);
+    // loadBatchTree answers from the cache, and the tree is exactly what the store reproduces.
+    expect(await loadBatchTree(database.db, batchId, cache)).to.equal(handedOver);
+    const rebuilt = await loadBatchTree(database.db, batchId, createBatchTreeCache());
+    expect(handedOver!.dump()).to.deep.equal(rebuilt.dump());
+    expect(handedOver!.multiProofOf([0, 17, 199])).to.deep.equal(rebuilt.multiProofOf([0, 17, 199]));
+    // A batch larger than the whole cache is not kept, and pushes nothing out.
+    const { importId: big } = await createImport(database.db, ring, { ...shop, format: "text", content: makeSecrets(501).join("\n") });
+    const large = await runImport(database.db, ring, testChain, big, undefined, cache);
+    expect(cache.trees.has(large.batchId)).to.equal(false);
+    expect([...cache.trees.keys()]).to.deep.equal([batchId]);
+    expect(cache.leaves).to.equal(200);
+  });
+
   it("refuses a batch whose stored leaves no longer reproduce its root", async () => {
     const shop = await createTestShop(database.db, ring);
     const { importId } = await createImport(database.db, ring, { ...shop, format: "text", content: makeSecrets(10).join("\n") });

@@ -1,10 +1,12 @@
 import type { Job } from "bullmq";
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../errors.ts";
+import type { BatchTreeCache } from "../../keys/batchTree.ts";
 import { runImport } from "../../keys/importKeys.ts";
 import { enqueueAnchor } from "../enqueue.ts";
 
-export async function processImport(ctx: AppContext, job: Job): Promise<{ batchId: string; keyCount: number } | { failed: string }> {
+/** `treeCache`: the process's batch trees, which the chain writer reads for issuances. */
+export async function processImport(ctx: AppContext, treeCache: BatchTreeCache, job: Job): Promise<{ batchId: string; keyCount: number } | { failed: string }> {
   const importId = BigInt((job.data as { importId: string }).importId);
   if (!ctx.chain) throw new AppError("chain_unavailable", "No chain configured: keys are committed to a chain-bound leaf, so imports wait.", { retryable: true });
   try {
@@ -14,6 +16,7 @@ export async function processImport(ctx: AppContext, job: Job): Promise<{ batchI
       { chainId: ctx.chain.chainId, registry: ctx.chain.addresses.registry },
       importId,
       (processed, total) => job.updateProgress({ processed, total }),
+      treeCache,
     );
     await enqueueAnchor(ctx.queues, batchId);
     return { batchId: String(batchId), keyCount };
