@@ -30,7 +30,7 @@ export async function applyTentative(session: SqlSession, parameters: PlatformPa
   );
   await session.query(
     `UPDATE entitlements e SET issue_state = 'included', token_id = t.token_id, issue_tx = t.transaction_hash, issue_block = t.block_number
-     FROM chain_tokens t JOIN keys k ON k.batch_id = t.batch_id AND k.leaf_index = t.leaf_index
+     FROM chain_tokens t JOIN keys k ON k.batch_id = t.key_batch_id AND k.leaf_index = t.leaf_index
      WHERE t.chain_id = $1 AND t.block_number BETWEEN $2 AND $3 AND e.key_id = k.id
        AND e.issue_state IN ('pending','submitted')`,
     range,
@@ -51,7 +51,7 @@ export async function applyFinal(session: SqlSession, parameters: PlatformParame
   await session.query(
     `UPDATE entitlements e SET issue_state = 'confirmed', token_id = t.token_id, issue_tx = t.transaction_hash,
        issue_block = t.block_number, issued_at = coalesce(e.issued_at, to_timestamp(bl.timestamp))
-     FROM chain_tokens t JOIN keys k ON k.batch_id = t.batch_id AND k.leaf_index = t.leaf_index
+     FROM chain_tokens t JOIN keys k ON k.batch_id = t.key_batch_id AND k.leaf_index = t.leaf_index
        LEFT JOIN chain_blocks bl ON bl.chain_id = t.chain_id AND bl.number = t.block_number
      WHERE t.chain_id = $1 AND t.block_number BETWEEN $2 AND $3 AND e.key_id = k.id AND e.issue_state <> 'confirmed'`,
     range,

@@ -94,6 +94,21 @@ describe("indexer: reorgs and the platform's anchor and issuance states", functi
     expect((await batchState()).anchor_state, "the anchored batch stays confirmed").to.equal("confirmed");
   });
 
+  it("indexes an issuance of a batch id above PostgreSQL's bigint (not one of ours) without touching any entitlement", async () => {
+    // The chain's batch ids are uint64; the platform's are bigint. chain_tokens.key_batch_id is
+    // NULL above bigint, so the join to keys matches nothing instead of failing the range.
+    const before = await session.query("SELECT id, issue_state, token_id::text, issue_block FROM entitlements ORDER BY id");
+    await emitters.send(emitters.entitlement, "issue", [2n ** 64n - 1n, 900n, emitters.account, [0]]);
+    await mine(finalityDepth);
+    await index();
+    const { rows } = await session.query<{ batch_id: string; key_batch_id: string | null }>(
+      "SELECT batch_id::text, key_batch_id FROM chain_tokens WHERE chain_id = $1 AND token_id = 900",
+      [chainId],
+    );
+    expect(rows).to.deep.equal([{ batch_id: String(2n ** 64n - 1n), key_batch_id: null }]);
+    expect((await session.query("SELECT id, issue_state, token_id::text, issue_block FROM entitlements ORDER BY id")).rows).to.deep.equal(before.rows);
+  });
+
   it("records a revocation as revoked although ERC-5192 makes it emit Locked in the same transaction", async () => {
     // The real contract's revoke emits Locked then EntitlementsRevoked in one transaction: both
     // land in one block here too (automine off), and the token must end revoked, not redeemed.
