@@ -174,8 +174,8 @@ export async function runImport(
     );
   });
   // The chain writer needs this very tree for the batch's issuances; rebuilding it from the
-  // database there stalled the first sales of a fresh batch (p99 of bench:sale's first
-  // quarter 150-290 ms without this, 120-150 with it).
+  // database there (20,000 rows read and hashed again) slowed the first sales of a fresh batch
+  // in bench:sale (docs/decisions.md, "Sale path performance").
   if (treeCache) rememberBatchTree(treeCache, batchId, await standardTreeFromNodes(nodes, leafValues));
   return { batchId, keyCount: keys.length };
 }

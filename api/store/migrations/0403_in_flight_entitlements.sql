@@ -3,9 +3,10 @@
 -- whole entitlements table, so its cost grew with every sale ever made (found with
 -- pg_stat_statements under bench:sale: 10 ms per indexed range at 10,000 entitlements, most of
 -- it PostgreSQL JIT-compiling the plan the table scan's estimate called for).
--- The rows in flight are a handful at any time, so these partial indexes stay small; the
--- updates that move a row into these states were never HOT anyway (issue_state and
--- redeem_state are in the predicates of the pending indexes).
+-- The rows in flight are a handful at any time, so these partial indexes hold them and the
+-- dead versions vacuum has not yet removed, not the table's history; the updates that move a
+-- row into these states were never HOT anyway (issue_state and redeem_state are in the
+-- predicates of the pending indexes).
 
 -- Orphaned inclusions (issue_state = 'included' AND issue_block <= final), reorg reverts
 -- (IN ('submitted','included') AND issue_block > ancestor), crash settlement ('submitted').
