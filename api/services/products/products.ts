@@ -82,9 +82,10 @@ export function productView(row: ProductRow): ProductView {
   };
 }
 
-const productSelect = sql.raw(`p.*,
-  (SELECT count(*) FROM keys k WHERE k.product_id = p.id AND k.status = 'available') AS available,
-  (SELECT count(*) FROM keys k WHERE k.product_id = p.id AND k.status = 'pending') AS pending`);
+// Stock is read from product_stock, which triggers on keys keep exact (migration 0105): the
+// storefront's most requested reads no longer count keys.
+const productsWithStock = sql.raw(`p.*, coalesce(s.available, 0) AS available, coalesce(s.pending, 0) AS pending
+  FROM products p LEFT JOIN product_stock s ON s.product_id = p.id`);
 
 export async function createProduct(db: Drizzle, shopId: bigint, input: ProductInput): Promise<ProductView> {
   assertQuantities(input.quantityMin ?? 1, input.quantityMax ?? 10);
@@ -126,7 +127,7 @@ export async function updateProduct(
 }
 
 export async function getProduct(db: Drizzle, productId: bigint): Promise<ProductView> {
-  const row = await queryOne<ProductRow>(db, sql`SELECT ${productSelect} FROM products p WHERE p.id = ${productId}`);
+  const row = await queryOne<ProductRow>(db, sql`SELECT ${productsWithStock} WHERE p.id = ${productId}`);
   if (!row) throw new AppError("not_found", `No product ${productId}.`);
   return productView(row);
 }
@@ -138,7 +139,7 @@ export async function listProducts(
 ): Promise<ProductView[]> {
   const rows = await queryRows<ProductRow>(
     db,
-    sql`SELECT ${productSelect} FROM products p
+    sql`SELECT ${productsWithStock}
         WHERE p.shop_id = ${shopId}
           ${options.includePaused ? sql`` : sql`AND p.status = 'active'`}
           ${options.category ? sql`AND p.category = ${options.category}` : sql``}
