@@ -4,8 +4,8 @@
 // its stored values) must verify with its stored proof against the root anchored on-chain, so a
 // key row or a batch root changed directly in the database is found. Findings are stored per
 // run (reconciliation_runs / reconciliation_findings) and read by the auditor's report.
-import { concat, keccak256, type Hex } from "viem";
-import { leafHash } from "../../api/keys/leaf.ts";
+import type { Hex } from "viem";
+import { checkIssuedKeys } from "./checkIssuedKeys.ts";
 import type { SqlSession } from "../store/session.ts";
 
 export type FindingKind = "missing_on_chain" | "missing_off_chain" | "mismatch" | "reorged";
@@ -19,13 +19,6 @@ export type ReconcileParameters = {
 };
 
 const hexOf = (value: Buffer | null) => (value ? (`0x${value.toString("hex")}` as Hex) : null);
-
-/** OpenZeppelin MerkleProof.processProof: sorted-pair keccak256 up the tree. */
-export function processProof(leaf: Hex, proof: Hex[]): Hex {
-  let hash = leaf;
-  for (const sibling of proof) hash = keccak256(hash < sibling ? concat([hash, sibling]) : concat([sibling, hash]));
-  return hash;
-}
 
 export async function reconcile(session: SqlSession, parameters: ReconcileParameters): Promise<{ runId: bigint; findings: Finding[] }> {
   const { chainId } = parameters;
@@ -65,32 +58,8 @@ export async function reconcile(session: SqlSession, parameters: ReconcileParame
   for (const anchor of orphanAnchors) add({ kind: "missing_off_chain", subject: "batch", subjectId: anchor.batch_id, details: { chainTx: anchor.transaction_hash } });
 
   // Issuances: confirmed entitlements against the token's (batch, leaf) on-chain, and the sold
-  // key's leaf against the anchored root.
-  const { rows: issued } = await session.query<{ id: bigint; token_id: string; key_id: bigint; batch_id: bigint; shop_id: bigint; leaf_index: number; commitment: Buffer; leaf_hash: Buffer; proof: Buffer[]; chain_batch: string | null; chain_leaf: string | null; chain_root: string | null }>(
-    `SELECT e.id, e.token_id::text, e.key_id, k.batch_id, k.shop_id, k.leaf_index, k.commitment, k.leaf_hash, k.proof,
-            t.batch_id::text AS chain_batch, t.leaf_index::text AS chain_leaf, a.root AS chain_root
-     FROM entitlements e JOIN keys k ON k.id = e.key_id
-       LEFT JOIN LATERAL chain_token($1, e.token_id) t ON t.block_number <= $2
-       LEFT JOIN chain_batch_anchors a ON a.chain_id = $1 AND a.batch_id = k.batch_id AND a.block_number <= $2
-     WHERE e.issue_state = 'confirmed'`,
-    [chainId, finalized],
-  );
-  for (const row of issued) {
-    const id = String(row.id);
-    if (row.chain_batch === null) {
-      add({ kind: "missing_on_chain", subject: "issuance", subjectId: id, details: { tokenId: row.token_id } });
-      continue;
-    }
-    if (row.chain_batch !== String(row.batch_id) || row.chain_leaf !== String(row.leaf_index)) {
-      add({ kind: "mismatch", subject: "issuance", subjectId: id, details: { tokenId: row.token_id, database: { batchId: String(row.batch_id), leafIndex: row.leaf_index }, chain: { batchId: row.chain_batch, leafIndex: row.chain_leaf } } });
-    }
-    const recomputed = leafHash({ chainId: BigInt(chainId), registry: parameters.registryAddress, shopId: BigInt(row.shop_id), batchId: BigInt(row.batch_id), leafIndex: row.leaf_index, commitment: hexOf(row.commitment)! });
-    const storedLeaf = hexOf(row.leaf_hash)!;
-    const provesRoot = row.chain_root !== null && processProof(storedLeaf, row.proof.map((node) => hexOf(node)!)) === row.chain_root;
-    if (recomputed !== storedLeaf || !provesRoot) {
-      add({ kind: "mismatch", subject: "key", subjectId: String(row.key_id), details: { tokenId: row.token_id, leafMatchesValues: recomputed === storedLeaf, proofMatchesAnchoredRoot: provesRoot } });
-    }
-  }
+  // key's leaf against the anchored root (checkIssuedKeys.ts: batch by batch, bounded memory).
+  const issued = await checkIssuedKeys(session, { chainId, registryAddress: parameters.registryAddress, finalized }, add);
   const { rows: orphanTokens } = await session.query<{ token_id: string; transaction_hash: string }>(
     `SELECT t.token_id::text, t.transaction_hash FROM chain_tokens t
      WHERE t.chain_id = $1 AND t.block_number <= $2 AND NOT EXISTS (SELECT 1 FROM entitlements e WHERE e.token_id = t.token_id)`,
@@ -136,7 +105,7 @@ export async function reconcile(session: SqlSession, parameters: ReconcileParame
   const runId = await session.transaction(async (inner) => {
     const { rows } = await inner.query<{ id: bigint }>(
       "INSERT INTO reconciliation_runs (chain_id, finalized_number, finished_at, checked) VALUES ($1, $2, now(), $3) RETURNING id",
-      [chainId, finalized, JSON.stringify({ batches: batches.length, issuances: issued.length, redemptions: redemptions.length, payments: payments.length })],
+      [chainId, finalized, JSON.stringify({ batches: batches.length, issuances: issued, redemptions: redemptions.length, payments: payments.length })],
     );
     const id = rows[0]!.id;
     if (findings.length > 0) {

@@ -7,7 +7,8 @@ import { randomBytes } from "node:crypto";
 import { toHex, type Hex } from "viem";
 import { startChain, type TestChain } from "../support/chain.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
-import { reconcile } from "../../indexer/reconcile/reconcile.ts";
+import { checkIssuedKeys } from "../../indexer/reconcile/checkIssuedKeys.ts";
+import { reconcile, type Finding } from "../../indexer/reconcile/reconcile.ts";
 import { openSession, type SqlSession } from "../../indexer/store/session.ts";
 import { deployEmitters, type EmitterSet } from "./support/emitter.ts";
 import { buildPlatformFixture } from "./support/platformFixture.ts";
@@ -78,5 +79,31 @@ describe("indexer: platform consequences and reconciliation", function () {
     const batchFinding = findings.find((finding) => finding.subject === "batch");
     expect(batchFinding?.kind).to.equal("mismatch");
     expect((batchFinding?.details.root as { database: string }).database).to.equal(fakeRoot);
+  });
+
+  it("names the sold key whose stored leaf changed, by each key's own proof once the batch no longer rebuilds its anchored root", async () => {
+    const keyFindings = async (pageSize?: number) => {
+      const found: Finding[] = [];
+      const { rows } = await session.query<{ finalized_number: bigint }>("SELECT finalized_number FROM indexer_checkpoints WHERE chain_id = $1", [chainId]);
+      const checked = await checkIssuedKeys(session, { chainId, registryAddress: emitters.registry, finalized: BigInt(rows[0]!.finalized_number) }, (finding) => found.push(finding), pageSize);
+      return { checked, found: found.map((finding) => [finding.subjectId, finding.details]) };
+    };
+    // From the tests above: key 1's commitment was changed, so its leaf no longer matches its values.
+    const before = await keyFindings();
+    expect(before).to.deep.equal({ checked: 2, found: [[String(keyIds[1]), { tokenId: "7", leafMatchesValues: false, proofMatchesAnchoredRoot: true }]] });
+    expect(await keyFindings(1), "the same through pages of one key").to.deep.equal(before);
+    // An unsold key's leaf changed: the batch's tree no longer rebuilds the anchored root, each
+    // sold key is checked with its own proof, and the findings are the same.
+    await session.query("UPDATE keys SET leaf_hash = $1 WHERE id = $2", [randomBytes(32), keyIds[2]]);
+    expect(await keyFindings()).to.deep.equal(before);
+    // A sold key's leaf changed: named, its leaf matching neither its values nor the root.
+    await session.query("UPDATE keys SET leaf_hash = $1 WHERE id = $2", [randomBytes(32), keyIds[0]]);
+    expect(await keyFindings()).to.deep.equal({
+      checked: 2,
+      found: [
+        [String(keyIds[0]), { tokenId: "8", leafMatchesValues: false, proofMatchesAnchoredRoot: false }],
+        [String(keyIds[1]), { tokenId: "7", leafMatchesValues: false, proofMatchesAnchoredRoot: true }],
+      ],
+    });
   });
 });
