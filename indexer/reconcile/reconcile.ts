@@ -68,30 +68,34 @@ export async function reconcile(session: SqlSession, parameters: ReconcileParame
   for (const token of orphanTokens) add({ kind: "missing_off_chain", subject: "issuance", subjectId: token.token_id, details: { chainTx: token.transaction_hash } });
 
   // Redemptions: Locked on-chain against entitlements.state.
-  const { rows: redemptions } = await session.query<{ id: bigint; token_id: string; state: string; locked: boolean; overdue: boolean }>(
-    `SELECT e.id, e.token_id::text, e.state,
+  const redemptions = await countAndSuspects<{ id: string; token_id: string; state: string; locked: boolean; overdue: boolean }>(
+    session,
+    `SELECT e.id::text AS id, e.token_id::text AS token_id, e.state,
             EXISTS (SELECT 1 FROM chain_token_states s WHERE s.chain_id = $1 AND s.token_id = e.token_id AND s.kind = 'locked' AND s.block_number <= $2) AS locked,
             coalesce(e.revealed_at < now() - make_interval(secs => $3), false) AS overdue
      FROM entitlements e WHERE e.token_id IS NOT NULL AND e.issue_state = 'confirmed'`,
+    `(state = 'redeemed' AND NOT locked AND overdue) OR (state = 'sealed' AND locked)`,
     [chainId, finalized, parameters.redemptionGraceSeconds],
   );
-  for (const row of redemptions) {
-    if (row.state === "redeemed" && !row.locked && row.overdue) add({ kind: "missing_on_chain", subject: "redemption", subjectId: String(row.id), details: { tokenId: row.token_id } });
-    if (row.state === "sealed" && row.locked) add({ kind: "mismatch", subject: "redemption", subjectId: String(row.id), details: { tokenId: row.token_id, database: "sealed", chain: "locked" } });
+  for (const row of redemptions.suspects) {
+    if (row.state === "redeemed" && !row.locked && row.overdue) add({ kind: "missing_on_chain", subject: "redemption", subjectId: row.id, details: { tokenId: row.token_id } });
+    if (row.state === "sealed" && row.locked) add({ kind: "mismatch", subject: "redemption", subjectId: row.id, details: { tokenId: row.token_id, database: "sealed", chain: "locked" } });
   }
 
   // Payments: chain payments in the database against OrderPaid, and the reverse.
-  const { rows: payments } = await session.query<{ id: bigint; provider_ref: string; amount_minor: bigint; order_id: string; chain_amount: string | null; chain_order: string | null }>(
-    `SELECT p.id, p.provider_ref, p.amount_minor, p.order_id, c.amount::text AS chain_amount, c.order_id AS chain_order
+  const payments = await countAndSuspects<{ id: string; provider_ref: string; amount_minor: string; order_id: string; chain_amount: string | null; chain_order: string | null }>(
+    session,
+    `SELECT p.id::text AS id, p.provider_ref, p.amount_minor::text AS amount_minor, p.order_id, c.amount::text AS chain_amount, c.order_id AS chain_order
      FROM payments p LEFT JOIN chain_payments c ON c.chain_id = $1 AND c.block_number <= $2
        AND p.provider_ref = c.chain_id || ':' || c.transaction_hash || ':' || c.log_index
      WHERE p.provider = 'chain'`,
+    `chain_amount IS NULL OR chain_amount <> amount_minor OR chain_order IS DISTINCT FROM order_id`,
     [chainId, finalized],
   );
-  for (const row of payments) {
-    if (row.chain_amount === null) add({ kind: "missing_on_chain", subject: "payment", subjectId: String(row.id), details: { providerRef: row.provider_ref } });
-    else if (row.chain_amount !== String(row.amount_minor) || row.chain_order !== row.order_id) {
-      add({ kind: "mismatch", subject: "payment", subjectId: String(row.id), details: { database: { amount: String(row.amount_minor), orderId: row.order_id }, chain: { amount: row.chain_amount, orderId: row.chain_order } } });
+  for (const row of payments.suspects) {
+    if (row.chain_amount === null) add({ kind: "missing_on_chain", subject: "payment", subjectId: row.id, details: { providerRef: row.provider_ref } });
+    else if (row.chain_amount !== row.amount_minor || row.chain_order !== row.order_id) {
+      add({ kind: "mismatch", subject: "payment", subjectId: row.id, details: { database: { amount: row.amount_minor, orderId: row.order_id }, chain: { amount: row.chain_amount, orderId: row.chain_order } } });
     }
   }
   const { rows: orphanPayments } = await session.query<{ ref: string; order_id: string | null }>(
@@ -105,7 +109,7 @@ export async function reconcile(session: SqlSession, parameters: ReconcileParame
   const runId = await session.transaction(async (inner) => {
     const { rows } = await inner.query<{ id: bigint }>(
       "INSERT INTO reconciliation_runs (chain_id, finalized_number, finished_at, checked) VALUES ($1, $2, now(), $3) RETURNING id",
-      [chainId, finalized, JSON.stringify({ batches: batches.length, issuances: issued, redemptions: redemptions.length, payments: payments.length })],
+      [chainId, finalized, JSON.stringify({ batches: batches.length, issuances: issued, redemptions: redemptions.checked, payments: payments.checked })],
     );
     const id = rows[0]!.id;
     if (findings.length > 0) {
@@ -118,4 +122,18 @@ export async function reconcile(session: SqlSession, parameters: ReconcileParame
     return id;
   });
   return { runId: BigInt(runId), findings };
+}
+
+/**
+ * How many rows `query` compares, and only those `suspect` (a condition on its columns) keeps:
+ * the comparison runs in PostgreSQL, so a run holds its findings in memory, not every row it
+ * checked (a million entitlements once a shop has sold a million keys).
+ */
+async function countAndSuspects<Row>(session: SqlSession, query: string, suspect: string, params: unknown[]): Promise<{ checked: number; suspects: Row[] }> {
+  const { rows } = await session.query<{ checked: number; suspects: Row[] }>(
+    `WITH r AS (${query})
+     SELECT (SELECT count(*) FROM r)::int AS checked, coalesce((SELECT json_agg(r) FROM r WHERE ${suspect}), '[]'::json) AS suspects`,
+    params,
+  );
+  return rows[0]!;
 }

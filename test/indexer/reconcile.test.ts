@@ -106,4 +106,26 @@ describe("indexer: platform consequences and reconciliation", function () {
       ],
     });
   });
+
+  it("reports redemptions and chain payments the chain does not show, holding only the findings", async () => {
+    const { rows } = await session.query<{ id: bigint; token_id: string }>("SELECT id, token_id::text FROM entitlements ORDER BY token_id");
+    const [sealed, redeemed] = [rows.find((row) => row.token_id === "7")!, rows.find((row) => row.token_id === "8")!];
+    // Token 8 is locked on-chain but sealed here; token 7 was revealed an hour ago, never locked.
+    await session.query("UPDATE entitlements SET state = 'sealed', redeem_state = NULL WHERE id = $1", [redeemed.id]);
+    await session.query("UPDATE entitlements SET state = 'redeemed', redeem_state = 'confirmed', revealed_at = now() - interval '1 hour' WHERE id = $1", [sealed.id]);
+    const payment = await session.query<{ id: bigint }>(
+      "INSERT INTO payments (order_id, provider, provider_ref, amount_minor, currency) VALUES ('ord_a', 'chain', $1, 2000, 'CNY') RETURNING id",
+      [`${chainId}:0x${"ab".repeat(32)}:0`],
+    );
+    const { findings, runId } = await reconcile(session, { chainId, registryAddress: emitters.registry, redemptionGraceSeconds: 600 });
+    const about = (subject: string) =>
+      findings.filter((finding) => finding.subject === subject).map((finding) => [finding.kind, finding.subjectId, finding.details]).sort((a, b) => Number(a[1]) - Number(b[1]));
+    expect(about("redemption")).to.deep.equal([
+      ["missing_on_chain", String(sealed.id), { tokenId: "7" }],
+      ["mismatch", String(redeemed.id), { tokenId: "8", database: "sealed", chain: "locked" }],
+    ].sort((a, b) => Number(a[1]) - Number(b[1])));
+    expect(about("payment")).to.deep.equal([["missing_on_chain", String(payment.rows[0]!.id), { providerRef: `${chainId}:0x${"ab".repeat(32)}:0` }]]);
+    const run = await session.query<{ checked: Record<string, number> }>("SELECT checked FROM reconciliation_runs WHERE id = $1", [runId]);
+    expect(run.rows[0]!.checked).to.deep.equal({ batches: 1, issuances: 2, redemptions: 2, payments: 1 });
+  });
 });
