@@ -96,7 +96,9 @@ export async function getAccountHistory(
     sql`SELECT id, currency, balance_minor FROM ledger_accounts WHERE id = ${parameters.accountId}`,
   );
   if (!account) throw new AppError("not_found", `Ledger account ${parameters.accountId} does not exist.`);
-  // The balance after a line is the current balance minus everything posted after it.
+  // The balance after a line is the current balance minus everything posted after it: summed
+  // once for the page (what is newer than its newest line) plus the page's own newer lines, not
+  // once per line (which read every later posting again for each line of a deep page).
   const rows = await queryRows<{
     tx_id: bigint;
     kind: string;
@@ -112,7 +114,9 @@ export async function getAccountHistory(
           WHERE p.account_id = ${account.id} ${before === undefined ? sql`` : sql`AND p.tx_id < ${before}`}
           ORDER BY p.tx_id DESC LIMIT ${limit})
         SELECT page.tx_id, t.kind, t.reference_type, t.reference_id, page.amount_minor, t.created_at,
-               (coalesce((SELECT sum(amount_minor) FROM ledger_postings q WHERE q.account_id = ${account.id} AND q.tx_id > page.tx_id), 0))::text AS later
+               (coalesce((SELECT sum(q.amount_minor) FROM ledger_postings q
+                          WHERE q.account_id = ${account.id} AND q.tx_id > (SELECT max(tx_id) FROM page)), 0)
+                + coalesce(sum(page.amount_minor) OVER (ORDER BY page.tx_id DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0))::text AS later
         FROM page JOIN ledger_transactions t ON t.id = page.tx_id
         ORDER BY page.tx_id DESC`,
   );

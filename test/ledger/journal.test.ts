@@ -255,6 +255,18 @@ describe("ledger journal and flows (PostgreSQL server)", () => {
     expect(statement.lines[0]!.balanceAfterMinor).to.equal(400n);
     const next = await getAccountHistory(database.db, { accountId: statement.accountId, cursor: statement.nextCursor!, limit: 50 });
     expect(next.lines.at(-1)!.balanceAfterMinor).to.equal(next.lines.at(-1)!.amountMinor);
+    // Every line's balance is the next newer line's balance before that line, across pages of two.
+    const lines: typeof statement.lines = [];
+    for (let cursor: string | undefined; ; ) {
+      const page = await getAccountHistory(database.db, { accountId: statement.accountId, cursor, limit: 2 });
+      lines.push(...page.lines);
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    expect(lines.length).to.be.at.least(4);
+    expect(lines[0]!.balanceAfterMinor).to.equal(400n);
+    lines.slice(1).forEach((line, index) => expect(line.balanceAfterMinor, `line ${index + 1}`).to.equal(lines[index]!.balanceAfterMinor - lines[index]!.amountMinor));
+    expect(lines.at(-1)!.balanceAfterMinor).to.equal(lines.at(-1)!.amountMinor);
   });
 
   it("splits a resale into fee, royalty and held proceeds, released at the window's end or returned on chargeback", async () => {
