@@ -2,11 +2,10 @@
 // keyed dedupe key): the right shop and key among several, never a key still in stock, and
 // nothing for a made-up key or a shop that does not hold it.
 import { expect } from "chai";
-import { createImport, runImport } from "../../api/keys/importKeys.ts";
 import { findKeyBySecret } from "../../api/services/verify/findKeyBySecret.ts";
 import { queryOne, sql } from "../../api/store/database.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
-import { createTestShop, makeSecrets, testChain, testRing, type TestShop } from "../keys/fixtures.ts";
+import { createTestShop, importTestKeys, makeSecrets, testRing, type TestShop } from "../keys/fixtures.ts";
 
 describe("verify: finding a sold key by its secret across shops (PostgreSQL server)", function () {
   this.timeout(60_000);
@@ -19,8 +18,7 @@ describe("verify: finding a sold key by its secret across shops (PostgreSQL serv
     for (let index = 0; index < 4; index++) {
       const shop = await createTestShop(database.db, ring);
       const secrets = makeSecrets(3);
-      const { importId } = await createImport(database.db, ring, { ...shop, format: "text", content: secrets.join("\n") });
-      const { batchId } = await runImport(database.db, ring, testChain, importId);
+      const { batchId } = await importTestKeys(database.db, ring, shop, secrets);
       // The first two keys of each shop are sold; the third stays in stock.
       await database.db.execute(sql`INSERT INTO orders (id, shop_id, product_id, quantity, unit_price_minor, amount_minor, currency, state, expires_at, contact, query_password_hash)
         VALUES (${`KLFIND${index}AAAA`}, ${shop.shopId}, ${shop.productId}, 2, 1, 2, 'CNY', 'fulfilled', now(), 'b@example.test', 'x')`);

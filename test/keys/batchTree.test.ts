@@ -4,11 +4,10 @@ import { randomBytes } from "node:crypto";
 import { toHex, type Hex } from "viem";
 import { buildTreeNodes, commitmentBytes, leafHashBytes, proofOf } from "../../api/keys/batchMerkle.ts";
 import { createBatchTreeCache, loadBatchTree } from "../../api/keys/batchTree.ts";
-import { createImport, runImport } from "../../api/keys/importKeys.ts";
 import { buildBatchTree, commitmentOf, leafEncoding, leafHash, type LeafValues } from "../../api/keys/leaf.ts";
 import { sql } from "../../api/store/database.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
-import { createTestShop, makeSecrets, testChain, testRing } from "./fixtures.ts";
+import { createTestShop, importTestKeys, makeSecrets, testRing } from "./fixtures.ts";
 
 function randomLeaves(count: number, seed: { shopId: bigint; batchId: bigint }): LeafValues[] {
   return Array.from({ length: count }, (_, leafIndex) => ({
@@ -61,8 +60,7 @@ describe("keys: batch Merkle tree", function () {
 
   it("rebuilds an imported batch's tree from the database: same root, proofs and multiproofs", async () => {
     const shop = await createTestShop(database.db, ring);
-    const { importId } = await createImport(database.db, ring, { ...shop, format: "text", content: makeSecrets(300).join("\n") });
-    const { batchId } = await runImport(database.db, ring, testChain, importId);
+    const { batchId } = await importTestKeys(database.db, ring, shop, makeSecrets(300));
     const cache = createBatchTreeCache(500);
     const tree = await loadBatchTree(database.db, batchId, cache);
     expect(await loadBatchTree(database.db, batchId, cache)).to.equal(tree);
@@ -78,8 +76,7 @@ describe("keys: batch Merkle tree", function () {
     expect(() => tree.multiProofOf([300])).to.throw(/not in this tree/);
     expect(StandardMerkleTree.verify(tree.root as Hex, [...leafEncoding], tree.at(42)!, tree.getProof(42))).to.equal(true);
     // Bounded: a second 300-leaf batch pushes the first out of a 500-leaf cache.
-    const { importId: second } = await createImport(database.db, ring, { ...shop, format: "text", content: makeSecrets(300).join("\n") });
-    const other = await runImport(database.db, ring, testChain, second);
+    const other = await importTestKeys(database.db, ring, shop, makeSecrets(300));
     await loadBatchTree(database.db, other.batchId, cache);
     expect([...cache.trees.keys()]).to.deep.equal([other.batchId]);
     expect(cache.leaves).to.equal(300);
@@ -88,8 +85,7 @@ describe("keys: batch Merkle tree", function () {
   it("takes over the tree an import has just built, equal to the one the store rebuilds, within the cache's bound", async () => {
     const shop = await createTestShop(database.db, ring);
     const cache = createBatchTreeCache(500);
-    const { importId } = await createImport(database.db, ring, { ...shop, format: "text", content: makeSecrets(200).join("\n") });
-    const { batchId } = await runImport(database.db, ring, testChain, importId, undefined, cache);
+    const { batchId } = await importTestKeys(database.db, ring, shop, makeSecrets(200), { treeCache: cache });
     const handedOver = cache.trees.get(batchId);
     expect(handedOver, "the import put its tree in the cache").to.not.equal(undefined);
     expect(cache.leaves).to.equal(200);
@@ -99,8 +95,7 @@ describe("keys: batch Merkle tree", function () {
     expect(handedOver!.dump()).to.deep.equal(rebuilt.dump());
     expect(handedOver!.multiProofOf([0, 17, 199])).to.deep.equal(rebuilt.multiProofOf([0, 17, 199]));
     // A batch larger than the whole cache is not kept, and pushes nothing out.
-    const { importId: big } = await createImport(database.db, ring, { ...shop, format: "text", content: makeSecrets(501).join("\n") });
-    const large = await runImport(database.db, ring, testChain, big, undefined, cache);
+    const large = await importTestKeys(database.db, ring, shop, makeSecrets(501), { treeCache: cache });
     expect(cache.trees.has(large.batchId)).to.equal(false);
     expect([...cache.trees.keys()]).to.deep.equal([batchId]);
     expect(cache.leaves).to.equal(200);
@@ -108,8 +103,7 @@ describe("keys: batch Merkle tree", function () {
 
   it("refuses a batch whose stored leaves no longer reproduce its root", async () => {
     const shop = await createTestShop(database.db, ring);
-    const { importId } = await createImport(database.db, ring, { ...shop, format: "text", content: makeSecrets(10).join("\n") });
-    const { batchId } = await runImport(database.db, ring, testChain, importId);
+    const { batchId } = await importTestKeys(database.db, ring, shop, makeSecrets(10));
     await database.db.execute(sql`UPDATE keys SET leaf_hash = ${randomBytes(32)} WHERE batch_id = ${batchId} AND leaf_index = 3`);
     let caught: Error | undefined;
     try {

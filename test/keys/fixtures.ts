@@ -2,6 +2,8 @@
 // product in a real database.
 import { randomBytes } from "node:crypto";
 import { createShopDataKey } from "../../api/keys/envelope.ts";
+import type { BatchTreeCache } from "../../api/keys/batchTree.ts";
+import { createImport, runImport } from "../../api/keys/importKeys.ts";
 import { createMasterKeyRing, type MasterKeyRing } from "../../api/keys/masterKeys.ts";
 import { queryOne, sql, type Drizzle } from "../../api/store/database.ts";
 
@@ -38,3 +40,16 @@ export function makeSecrets(count: number, tag = randomBytes(3).toString("hex"))
 }
 
 export const testChain = { chainId: 31337n, registry: "0x5FbDB2315678afecb367f032d93F642f64180aa3" as const };
+
+/** Imports `secrets` as one text upload into the shop's product (or `productId`) and runs the job. */
+export async function importTestKeys(
+  db: Drizzle,
+  ring: MasterKeyRing,
+  shop: TestShop,
+  secrets: readonly string[],
+  options: { productId?: bigint; treeCache?: BatchTreeCache } = {},
+): Promise<{ importId: bigint; batchId: bigint }> {
+  const { importId } = await createImport(db, ring, { ...shop, productId: options.productId ?? shop.productId, format: "text", content: secrets.join("\n") });
+  const { batchId } = await runImport(db, ring, testChain, importId, undefined, options.treeCache);
+  return { importId, batchId };
+}

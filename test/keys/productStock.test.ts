@@ -2,10 +2,9 @@
 // after every kind of statement that changes keys, including statements spanning several
 // products and many concurrent ones, and a statement that changes no count must not touch it.
 import { expect } from "chai";
-import { createImport, runImport } from "../../api/keys/importKeys.ts";
 import { queryOne, queryRows, sql } from "../../api/store/database.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
-import { createTestShop, makeSecrets, testChain, testRing, type TestShop } from "./fixtures.ts";
+import { createTestShop, importTestKeys, makeSecrets, testRing, type TestShop } from "./fixtures.ts";
 
 type Counts = { product_id: string; available: string; pending: string };
 
@@ -25,10 +24,7 @@ describe("keys: product stock counts (PostgreSQL server)", function () {
           FROM keys GROUP BY product_id HAVING count(*) FILTER (WHERE status IN ('available', 'pending')) > 0 ORDER BY product_id`,
     );
   const expectConsistent = async (step: string) => expect(await stored(), step).to.deep.equal(await recounted());
-  const importKeys = async (productId: bigint, count: number) => {
-    const { importId } = await createImport(database.db, ring, { ...shop, productId, format: "text", content: makeSecrets(count).join("\n") });
-    return (await runImport(database.db, ring, testChain, importId)).batchId;
-  };
+  const importKeys = async (productId: bigint, count: number) => (await importTestKeys(database.db, ring, shop, makeSecrets(count), { productId })).batchId;
 
   before(async () => {
     database = await createServerDatabase({ poolSizeMax: 12 });

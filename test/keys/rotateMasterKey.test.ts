@@ -5,13 +5,12 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { AppError } from "../../api/errors.ts";
 import { decryptSecret, keyAad } from "../../api/keys/envelope.ts";
-import { createImport, runImport } from "../../api/keys/importKeys.ts";
 import { createMasterKeyRing, type MasterKeyRing } from "../../api/keys/masterKeys.ts";
 import { rotateMasterKey } from "../../api/keys/rotateMasterKey.ts";
 import { loadShopDataKey } from "../../api/keys/shopDataKey.ts";
 import { queryRows, sql } from "../../api/store/database.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
-import { createTestShop, makeSecrets, testChain, type TestShop } from "./fixtures.ts";
+import { createTestShop, importTestKeys, makeSecrets, type TestShop } from "./fixtures.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const run = promisify(execFile);
@@ -28,8 +27,7 @@ describe("keys: master key rotation", function () {
     for (let index = 0; index < 3; index++) {
       const shop = await createTestShop(database.db, oldRing);
       const secrets = makeSecrets(25);
-      const { importId } = await createImport(database.db, oldRing, { ...shop, format: "text", content: secrets.join("\n") });
-      const { batchId } = await runImport(database.db, oldRing, testChain, importId);
+      const { batchId } = await importTestKeys(database.db, oldRing, shop, secrets);
       shops.push({ shop, secrets, batchId });
     }
   });
