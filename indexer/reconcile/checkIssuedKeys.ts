@@ -18,7 +18,7 @@ import type { SqlSession } from "../store/session.ts";
 import type { Finding } from "./reconcile.ts";
 
 /** Sold keys read per query: bounds a run's memory (each row carries its proof). */
-export const issuedPageSize = 2_000;
+const issuedPageSize = 2_000;
 
 type IssuedRow = {
   id: bigint; token_id: string; key_id: bigint; shop_id: bigint; leaf_index: number; commitment: Buffer; leaf_hash: Buffer; proof: Buffer[];
@@ -112,7 +112,7 @@ function sameNodes(stored: Buffer[], path: Uint8Array[]): boolean {
 }
 
 /** OpenZeppelin MerkleProof.processProof on bytes: sorted-pair keccak256 up the tree. */
-export function processProofBytes(leaf: Uint8Array, proof: Uint8Array[]): Uint8Array {
+function processProofBytes(leaf: Uint8Array, proof: Uint8Array[]): Uint8Array {
   let hash = leaf;
   for (const sibling of proof) hash = keccak256(Buffer.concat(Buffer.compare(hash, sibling) <= 0 ? [hash, sibling] : [sibling, hash]), "bytes");
   return hash;
