@@ -191,6 +191,8 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
 
     const keys = Array.from({ length: importKeyCount }, (_, index) => `WEB-${String(index).padStart(6, "0")}-${Math.random().toString(36).slice(2, 10).toUpperCase()}`);
     await page.getByTestId("import-file").setInputFiles({ name: "keys.txt", mimeType: "text/plain", buffer: Buffer.from(keys.join("\n")) });
+    // The picker shows the chosen file in the page's own words, not the browser's native control.
+    expect(await page.locator(".file-picker").textContent()).to.match(/keys\.txt$/);
     await screenshot(page, folder, "merchant-01-import-form");
     await page.getByTestId("import-submit").click();
 

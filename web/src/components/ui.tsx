@@ -170,6 +170,35 @@ export function Field(props: { label: string; hint?: ReactNode; error?: string; 
   );
 }
 
+/**
+ * A file input whose button and "no file" text follow the page's language: the native control
+ * speaks the browser's, so a Chinese page showed "Choose File / No file chosen". The input stays
+ * in the page (visually hidden, still focusable and labelled) for keyboards and tests.
+ */
+export function FilePicker(props: { id: string; accept: string; fileName?: string; onFile: (file: File | undefined) => void; testId?: string }) {
+  const { t } = useI18n();
+  return (
+    <div className="file-picker">
+      <input
+        id={props.id}
+        type="file"
+        accept={props.accept}
+        className="visually-hidden"
+        onChange={(event) => {
+          props.onFile(event.target.files?.[0]);
+          // The chosen file lives in the caller's state; emptying the input lets the same file be chosen again after a reset.
+          event.target.value = "";
+        }}
+        data-testid={props.testId}
+      />
+      <label htmlFor={props.id} className="button button-small">
+        {t("common.chooseFile")}
+      </label>
+      <span className="muted small">{props.fileName ?? t("common.noFile")}</span>
+    </div>
+  );
+}
+
 export function PageHeader(props: { title: ReactNode; subtitle?: ReactNode; actions?: ReactNode }) {
   return (
     <header className="page-header">

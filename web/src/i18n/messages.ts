@@ -63,6 +63,8 @@ const en = {
   "footer.line": "Every key committed on-chain before it is sold.",
 
   "common.loading": "Loading…",
+  "common.chooseFile": "Choose file",
+  "common.noFile": "No file chosen",
   "common.retry": "Try again",
   "common.copy": "Copy",
   "common.copied": "Copied",
@@ -569,6 +571,8 @@ const zh: Record<MessageKey, string> = {
   "footer.line": "每张卡密开售前均已上链承诺。",
 
   "common.loading": "加载中…",
+  "common.chooseFile": "选择文件",
+  "common.noFile": "未选择文件",
   "common.retry": "重试",
   "common.copy": "复制",
   "common.copied": "已复制",

@@ -4,7 +4,7 @@
 // once over HTTPS and never kept in the page after the upload.
 import { useState, type FormEvent } from "react";
 import type { ImportJob, Shop } from "../api/types.ts";
-import { EmptyState, ErrorNotice, Field, Notice, ProgressBar, Spinner, StateBadge, TxLink } from "../components/ui.tsx";
+import { EmptyState, ErrorNotice, Field, FilePicker, Notice, ProgressBar, Spinner, StateBadge, TxLink } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { Link } from "../router.tsx";
@@ -85,7 +85,7 @@ export function ImportTab(props: { shop: Shop }) {
           </select>
         </Field>
         <Field label={t("import.file")} htmlFor="import-file" hint={t("import.fileHint")}>
-          <input id="import-file" type="file" accept=".txt,.csv,text/plain,text/csv" onChange={(event) => setFile(event.target.files?.[0])} data-testid="import-file" />
+          <FilePicker id="import-file" accept=".txt,.csv,text/plain,text/csv" fileName={file?.name} onFile={setFile} testId="import-file" />
         </Field>
         {!file && (
           <Field label={t("import.paste")} htmlFor="import-paste">

@@ -4,7 +4,7 @@
 // which way the verdict was reached.
 import { useEffect, useState, type DragEvent, type FormEvent } from "react";
 import type { Certificate, VerifyCheck, VerifyResponse } from "../api/types.ts";
-import { ErrorNotice, Field, Notice, PageHeader, Spinner, StateBadge, TxLink } from "../components/ui.tsx";
+import { ErrorNotice, Field, FilePicker, Notice, PageHeader, Spinner, StateBadge, TxLink } from "../components/ui.tsx";
 import { formatDateTime, shortHash } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import type { MessageKey } from "../i18n/messages.ts";
@@ -139,7 +139,7 @@ export function VerifyPage() {
             <strong>{certificateName ? t("verify.certificateLoaded", { name: certificateName }) : t("verify.drop")}</strong>
             <span className="muted small">{t("verify.dropHint")}</span>
           </label>
-          <input id="verify-certificate" type="file" accept="application/json,.json" onChange={(event) => void readFile(event.target.files?.[0])} data-testid="verify-certificate" />
+          <FilePicker id="verify-certificate" accept="application/json,.json" fileName={certificateName} onFile={(file) => void readFile(file)} testId="verify-certificate" />
           {certificate && (
             <button
               type="button"
