@@ -364,4 +364,36 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
     expect(errors).to.deep.equal([]);
     await page.close();
   });
+
+  it("an account refresh that answers after another tab signed in as someone else does not put the old account back", async () => {
+    const login = async (credentials: { email: string; password: string }) => {
+      const response = await fetch(`${platform.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(credentials) });
+      return (await response.json()) as { token: string; account: unknown };
+    };
+    const [merchant, auditor] = [await login(platform.logins.merchant), await login(platform.logins.auditor)];
+    const { page, errors } = await newPage();
+    await page.goto(`${platform.url}/verify`);
+    await page.evaluate((session) => window.localStorage.setItem("kl.session", JSON.stringify(session)), merchant);
+    // Hold this tab's account refresh until "another tab" has stored the auditor's session.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let refreshed!: () => void;
+    const answered = new Promise<void>((resolve) => (refreshed = resolve));
+    await page.route("**/api/me", async (route) => {
+      await released;
+      await route.continue();
+      refreshed();
+    });
+    await page.reload();
+    await page.evaluate((session) => window.localStorage.setItem("kl.session", JSON.stringify(session)), auditor);
+    release();
+    await answered;
+    await page.waitForTimeout(200);
+    const stored = await page.evaluate(() => JSON.parse(window.localStorage.getItem("kl.session") ?? "null") as { token: string } | null);
+    expect(stored?.token, "the auditor's session stays stored").to.equal(auditor.token);
+    await page.unroute("**/api/me");
+    await page.evaluate(() => window.localStorage.removeItem("kl.session"));
+    expect(errors).to.deep.equal([]);
+    await page.close();
+  });
 });

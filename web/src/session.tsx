@@ -39,20 +39,23 @@ export function SessionProvider(props: { children: ReactNode; baseUrl: string })
   }, [api]);
 
   // A token can expire or be revoked elsewhere: refresh the account once, drop it if refused.
+  // The stored session is rewritten only while it is still this token's: another tab may have
+  // signed in as someone else meanwhile, and this answer must not put the old account back.
   useEffect(() => {
     if (!session) return;
     let cancelled = false;
+    const storedIsThisToken = () => readStored<StoredSession>(sessionStorageKey)?.token === session.token;
     api.get<Account>("/api/me").then(
       (account) => {
         if (!cancelled) {
           const next = { token: session.token, account };
-          writeStored(sessionStorageKey, next);
+          if (storedIsThisToken()) writeStored(sessionStorageKey, next);
           setSession((current) => (current?.token === next.token ? next : current));
         }
       },
       (error: { status?: number }) => {
         if (!cancelled && error.status === 401) {
-          writeStored(sessionStorageKey, undefined);
+          if (storedIsThisToken()) writeStored(sessionStorageKey, undefined);
           setSession(undefined);
         }
       },
