@@ -1,6 +1,7 @@
 // The public redemption oracle and a token's provenance timeline, from indexed chain data only
-// (the key table is used for one thing: turning a public key commitment into its batch and
-// leaf). Every fact carries its transaction hash, block and time, and whether it is final.
+// (key_commitments is used for one thing: turning a public key commitment into its batch and
+// leaf, through its primary key; migration 0201). Every fact carries its transaction hash,
+// block and time, and whether it is final.
 import { queryRows, sql, type Drizzle } from "../../api/store/database.ts";
 
 export type ChainFact = { transactionHash: string; blockNumber: string; time: string | null; final: boolean };
@@ -32,7 +33,7 @@ export async function lookUpRedemption(db: Drizzle, query: { chainId: number; co
   let leafIndex: number | null = null;
   let tokenId: string | null = query.tokenId === undefined ? null : query.tokenId.toString();
   if (query.commitment) {
-    const [key] = await queryRows<{ batch_id: string; leaf_index: number }>(db, sql`SELECT batch_id::text, leaf_index FROM keys WHERE commitment = decode(${query.commitment.slice(2)}, 'hex') LIMIT 1`);
+    const [key] = await queryRows<{ batch_id: string; leaf_index: number }>(db, sql`SELECT batch_id::text, leaf_index FROM key_commitments WHERE commitment = decode(${query.commitment.slice(2)}, 'hex')`);
     if (key) {
       batchId = key.batch_id;
       leafIndex = key.leaf_index;

@@ -21,7 +21,7 @@ CREATE TABLE product_stock (
   product_id  bigint PRIMARY KEY,
   available   bigint NOT NULL DEFAULT 0,
   -- No CHECK (>= 0): PostgreSQL checks the row an upsert proposes to insert (a delta, often
-  -- negative) before it resolves the conflict. test/keys/productStock.test.ts compares the
+  -- negative) before it resolves the conflict. test/keys/keyTriggers.test.ts compares the
   -- counts with a recount of keys through every way keys change.
   pending     bigint NOT NULL DEFAULT 0
 );

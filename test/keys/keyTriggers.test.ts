@@ -1,6 +1,7 @@
 // product_stock (migration 0105): the counts the storefront reads must equal a recount of keys
 // after every kind of statement that changes keys, including statements spanning several
 // products and many concurrent ones, and a statement that changes no count must not touch it.
+// key_commitments (0201): each key's commitment maps to its batch and leaf while the key exists.
 import { expect } from "chai";
 import { queryOne, queryRows, sql } from "../../api/store/database.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
@@ -8,7 +9,7 @@ import { createTestShop, importTestKeys, makeSecrets, testRing, type TestShop } 
 
 type Counts = { product_id: string; available: string; pending: string };
 
-describe("keys: product stock counts (PostgreSQL server)", function () {
+describe("keys: stock counts and commitment look-ups kept by triggers (PostgreSQL server)", function () {
   this.timeout(60_000);
   let database: TestDatabase;
   const ring = testRing();
@@ -103,5 +104,20 @@ describe("keys: product stock counts (PostgreSQL server)", function () {
     const left = await stored();
     // 23 + 20 keys were available; 40 statements took at most one of each product each.
     expect(left.reduce((sum, row) => sum + Number(row.available), 0)).to.be.below(43);
+  });
+
+  it("keeps each key's commitment look-up (migration 0201: the public oracle's) from import to deletion", async () => {
+    const { batchId } = await importTestKeys(database.db, ring, shop, makeSecrets(7));
+    const lookups = () =>
+      queryRows<{ leaf_index: number; matches: boolean }>(
+        database.db,
+        sql`SELECT c.leaf_index, (k.batch_id = c.batch_id AND k.leaf_index = c.leaf_index) AS matches
+            FROM key_commitments c JOIN keys k ON k.commitment = c.commitment WHERE c.batch_id = ${batchId} ORDER BY c.leaf_index`,
+      );
+    expect(await lookups()).to.deep.equal(Array.from({ length: 7 }, (_, leafIndex) => ({ leaf_index: leafIndex, matches: true })));
+    await database.db.execute(sql`DELETE FROM keys WHERE batch_id = ${batchId}`);
+    expect(await lookups()).to.deep.equal([]);
+    const left = await queryOne<{ count: bigint }>(database.db, sql`SELECT count(*) AS count FROM key_commitments WHERE batch_id = ${batchId}`);
+    expect(left!.count).to.equal(0n);
   });
 });
