@@ -324,6 +324,9 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
     await table.waitFor();
     const all = await table.locator("tbody tr").count();
     expect(all).to.be.greaterThan(0);
+    // Headings in the page's language; the field name stays as the tooltip (and in the CSV).
+    expect(await table.locator("thead th").allTextContents()).to.include.members(["Action", "Time", "Email"]);
+    expect(await table.locator("thead th", { hasText: "Action" }).getAttribute("title")).to.equal("what.action");
     await page.getByTestId("audit-filter").fill("keys.import");
     const imports = await table.locator("tbody tr").count();
     expect(imports).to.be.greaterThan(0).and.at.most(all);

@@ -7,7 +7,7 @@ import { EmptyState, ErrorNotice, Notice, PageHeader, Spinner, StateBadge, TxLin
 import { useAsync } from "../components/useAsync.ts";
 import { formatDateTime, formatMoney } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
-import type { MessageKey } from "../i18n/messages.ts";
+import { messages, type MessageKey } from "../i18n/messages.ts";
 import { Link } from "../router.tsx";
 import { useSession } from "../session.tsx";
 import { downloadText, toCsv } from "./csv.ts";
@@ -94,7 +94,9 @@ function RecordsTable(props: { tab: Exclude<AuditorTab, "ledger"> }) {
             <thead>
               <tr>
                 {columns.map((column) => (
-                  <th key={column} scope="col">{column}</th>
+                  <th key={column} scope="col" title={column}>
+                    {columnLabel(column, t)}
+                  </th>
                 ))}
               </tr>
             </thead>
@@ -124,6 +126,20 @@ function RecordsTable(props: { tab: Exclude<AuditorTab, "ledger"> }) {
       )}
     </div>
   );
+}
+
+/**
+ * A column's heading in the page's language, its field name kept as the tooltip and in the CSV
+ * (which machines read). Fields are snake_case or camelCase depending on their source. A nested
+ * field is headed by its deepest labelled part and what follows it ("what.details.currency" is
+ * "Details · currency", "who.email" is "Email"); a field with no labelled part is shown as named.
+ */
+function columnLabel(column: string, t: ReturnType<typeof useI18n>["t"]): string {
+  const parts = column.split(".");
+  const keys = parts.map((part) => `audit.col.${part.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)}`);
+  const deepest = keys.findLastIndex((key) => key in messages.en);
+  if (deepest < 0) return column;
+  return [t(keys[deepest] as MessageKey), ...(deepest < parts.length - 1 ? [parts.slice(deepest + 1).join(".")] : [])].join(" · ");
 }
 
 /** Nested objects become dotted columns ("who.email"), so every field gets its own column and CSV cell. */
