@@ -54,18 +54,31 @@ export async function buildTreeNodes(leafHashes: Uint8Array[], sliceSize = 1024)
   const pair = new Uint8Array(2 * wordBytes);
   let sinceYield = 0;
   for (let index = nodes.length - 1 - leafHashes.length; index >= 0; index--) {
-    const left = nodes[2 * index + 1]!;
-    const right = nodes[2 * index + 2]!;
-    const leftFirst = Buffer.compare(left, right) <= 0;
-    pair.set(leftFirst ? left : right, 0);
-    pair.set(leftFirst ? right : left, wordBytes);
-    nodes[index] = keccak256(pair, "bytes");
+    nodes[index] = hashSortedPair(nodes[2 * index + 1]!, nodes[2 * index + 2]!, pair);
     if (++sinceYield === sliceSize) {
       sinceYield = 0;
       await nextTurnOfEventLoop();
     }
   }
   return nodes;
+}
+
+/** keccak256 of two 32-byte nodes in sorted order (OpenZeppelin's commutative hash), written through `pair`. */
+function hashSortedPair(a: Uint8Array, b: Uint8Array, pair: Uint8Array): Uint8Array {
+  const aFirst = Buffer.compare(a, b) <= 0;
+  pair.set(aFirst ? a : b, 0);
+  pair.set(aFirst ? b : a, wordBytes);
+  return keccak256(pair, "bytes");
+}
+
+/**
+ * OpenZeppelin MerkleProof.processProof on bytes: the root a leaf and its proof lead to, or
+ * undefined when a node is not 32 bytes (no bytes32[] proof could hold it).
+ */
+export function proofRoot(leaf: Uint8Array, proof: readonly Uint8Array[]): Uint8Array | undefined {
+  if (leaf.length !== wordBytes || proof.some((node) => node.length !== wordBytes)) return undefined;
+  const pair = new Uint8Array(2 * wordBytes);
+  return proof.reduce((hash, sibling) => hashSortedPair(hash, sibling, pair), leaf);
 }
 
 /** items.map(fn), giving the event loop back every `sliceSize` items (see buildTreeNodes). */

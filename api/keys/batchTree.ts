@@ -28,13 +28,8 @@ const cachesByDatabase = new WeakMap<Drizzle, BatchTreeCache>();
 
 export async function loadBatchTree(db: Drizzle, batchId: bigint, cache?: BatchTreeCache): Promise<PrebuiltStandardTree> {
   const treeCache = cache ?? cachesByDatabase.get(db) ?? cachesByDatabase.set(db, createBatchTreeCache()).get(db)!;
-  const cached = treeCache.trees.get(batchId);
-  if (cached) {
-    treeCache.trees.delete(batchId);
-    treeCache.trees.set(batchId, cached);
-    return cached;
-  }
-  const tree = await buildBatchTreeFromStore(db, batchId);
+  // Remembered again on every use, so the least recently used tree is the first out.
+  const tree = treeCache.trees.get(batchId) ?? (await buildBatchTreeFromStore(db, batchId));
   rememberBatchTree(treeCache, batchId, tree);
   return tree;
 }

@@ -12,8 +12,8 @@
 // at 100,000 keys; keccak is JavaScript here, about 8 µs each). A batch whose stored leaves do not
 // rebuild the anchored root (a key row changed, or a batch stored incomplete) has each sold key's
 // proof checked on its own, which names the keys that are wrong.
-import { keccak256, toHex, type Hex } from "viem";
-import { buildTreeNodes, leafHashBytes, proofOf } from "../../api/keys/batchMerkle.ts";
+import { toHex, type Hex } from "viem";
+import { buildTreeNodes, leafHashBytes, proofOf, proofRoot } from "../../api/keys/batchMerkle.ts";
 import type { SqlSession } from "../store/session.ts";
 import type { Finding } from "./reconcile.ts";
 
@@ -101,7 +101,7 @@ function checkRow(
   const proofMatchesAnchoredRoot =
     anchoredRoot !== null &&
     ((tree !== undefined && row.leaf_index < tree.leafCount && sameNodes(row.proof, proofOf(tree.nodes, tree.leafCount, row.leaf_index))) ||
-      toHex(processProofBytes(row.leaf_hash, row.proof)) === anchoredRoot);
+      hexOrUndefined(proofRoot(row.leaf_hash, row.proof)) === anchoredRoot);
   if (!leafMatchesValues || !proofMatchesAnchoredRoot) {
     add({ kind: "mismatch", subject: "key", subjectId: String(row.key_id), details: { tokenId: row.token_id, leafMatchesValues, proofMatchesAnchoredRoot } });
   }
@@ -111,9 +111,4 @@ function sameNodes(stored: Buffer[], path: Uint8Array[]): boolean {
   return stored.length === path.length && stored.every((node, index) => Buffer.compare(node, path[index]!) === 0);
 }
 
-/** OpenZeppelin MerkleProof.processProof on bytes: sorted-pair keccak256 up the tree. */
-function processProofBytes(leaf: Uint8Array, proof: Uint8Array[]): Uint8Array {
-  let hash = leaf;
-  for (const sibling of proof) hash = keccak256(Buffer.concat(Buffer.compare(hash, sibling) <= 0 ? [hash, sibling] : [sibling, hash]), "bytes");
-  return hash;
-}
+const hexOrUndefined = (bytes: Uint8Array | undefined) => (bytes === undefined ? undefined : toHex(bytes));

@@ -3,9 +3,9 @@
 // nothing for a made-up key or a shop that does not hold it.
 import { expect } from "chai";
 import { findKeyBySecret } from "../../api/services/verify/findKeyBySecret.ts";
-import { queryOne, sql } from "../../api/store/database.ts";
+import { queryRows, sql } from "../../api/store/database.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
-import { createTestShop, importTestKeys, makeSecrets, testRing, type TestShop } from "../keys/fixtures.ts";
+import { createShopsWithKeys, testRing, type TestShop } from "../keys/fixtures.ts";
 
 describe("verify: finding a sold key by its secret across shops (PostgreSQL server)", function () {
   this.timeout(60_000);
@@ -15,20 +15,13 @@ describe("verify: finding a sold key by its secret across shops (PostgreSQL serv
 
   before(async () => {
     database = await createServerDatabase();
-    for (let index = 0; index < 4; index++) {
-      const shop = await createTestShop(database.db, ring);
-      const secrets = makeSecrets(3);
-      const { batchId } = await importTestKeys(database.db, ring, shop, secrets);
+    for (const [index, { shop, secrets, batchId }] of (await createShopsWithKeys(database.db, ring, 4, 3)).entries()) {
       // The first two keys of each shop are sold; the third stays in stock.
       await database.db.execute(sql`INSERT INTO orders (id, shop_id, product_id, quantity, unit_price_minor, amount_minor, currency, state, expires_at, contact, query_password_hash)
         VALUES (${`KLFIND${index}AAAA`}, ${shop.shopId}, ${shop.productId}, 2, 1, 2, 'CNY', 'fulfilled', now(), 'b@example.test', 'x')`);
       await database.db.execute(sql`UPDATE keys SET status = 'sold', order_id = ${`KLFIND${index}AAAA`} WHERE batch_id = ${batchId} AND leaf_index < 2`);
-      const keyIds: bigint[] = [];
-      for (let leafIndex = 0; leafIndex < 3; leafIndex++) {
-        const key = await queryOne<{ id: bigint }>(database.db, sql`SELECT id FROM keys WHERE batch_id = ${batchId} AND leaf_index = ${leafIndex}`);
-        keyIds.push(BigInt(key!.id));
-      }
-      shops.push({ shop, secrets, keyIds });
+      const keys = await queryRows<{ id: bigint }>(database.db, sql`SELECT id FROM keys WHERE batch_id = ${batchId} ORDER BY leaf_index`);
+      shops.push({ shop, secrets, keyIds: keys.map((key) => BigInt(key.id)) });
     }
   });
   after(async () => {

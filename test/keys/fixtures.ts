@@ -53,3 +53,19 @@ export async function importTestKeys(
   const { batchId } = await runImport(db, ring, testChain, importId, undefined, options.treeCache);
   return { importId, batchId };
 }
+
+/** `count` shops, each with `keysPerShop` new secrets imported as one batch. */
+export async function createShopsWithKeys(
+  db: Drizzle,
+  ring: MasterKeyRing,
+  count: number,
+  keysPerShop: number,
+): Promise<{ shop: TestShop; secrets: string[]; batchId: bigint }[]> {
+  const shops = [];
+  for (let index = 0; index < count; index++) {
+    const shop = await createTestShop(db, ring);
+    const secrets = makeSecrets(keysPerShop);
+    shops.push({ shop, secrets, batchId: (await importTestKeys(db, ring, shop, secrets)).batchId });
+  }
+  return shops;
+}

@@ -10,7 +10,7 @@ import { rotateMasterKey } from "../../api/keys/rotateMasterKey.ts";
 import { loadShopDataKey } from "../../api/keys/shopDataKey.ts";
 import { queryRows, sql } from "../../api/store/database.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
-import { createTestShop, importTestKeys, makeSecrets, type TestShop } from "./fixtures.ts";
+import { createShopsWithKeys, type TestShop } from "./fixtures.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const run = promisify(execFile);
@@ -20,16 +20,11 @@ describe("keys: master key rotation", function () {
   const oldKey = randomBytes(32);
   const newKey = randomBytes(32);
   const oldRing = createMasterKeyRing({ id: "k1", key: oldKey });
-  const shops: { shop: TestShop; secrets: string[]; batchId: bigint }[] = [];
+  let shops: { shop: TestShop; secrets: string[]; batchId: bigint }[] = [];
 
   before(async () => {
     database = await createServerDatabase();
-    for (let index = 0; index < 3; index++) {
-      const shop = await createTestShop(database.db, oldRing);
-      const secrets = makeSecrets(25);
-      const { batchId } = await importTestKeys(database.db, oldRing, shop, secrets);
-      shops.push({ shop, secrets, batchId });
-    }
+    shops = await createShopsWithKeys(database.db, oldRing, 3, 25);
   });
   after(async () => {
     await database?.drop();
