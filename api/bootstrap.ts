@@ -1,8 +1,8 @@
 // Builds the AppContext an entry point needs from the resolved configuration: the database
 // (migrated), the queues, the chain and the master key ring. Secrets are checked here, at
 // start, so a missing one stops the process before it serves anything.
-import type { Config } from "./config.ts";
-import { requireSetting } from "./config.ts";
+import type { Config } from "../core/config.ts";
+import { requireSetting } from "../core/config.ts";
 import type { AppContext } from "./context.ts";
 import { createChainContext, type ChainContext } from "./chain/chainContext.ts";
 import { createQueues } from "./jobs/queues.ts";
@@ -11,10 +11,10 @@ import { createJournalBatcher } from "./ledger/batcher.ts";
 import { createExactPaymentBatcher } from "./services/orders/acceptPayment.ts";
 import { createCheckoutBatcher } from "./services/orders/createOrder.ts";
 import { loadMasterKeyRing } from "./keys/masterKeys.ts";
-import type { Logger } from "./logger.ts";
-import { openDatabase } from "./store/database.ts";
-import { loggedGroupCommit } from "./store/groupCommit.ts";
-import { migrate } from "./store/migrate.ts";
+import type { Logger } from "../core/logger.ts";
+import { openDatabase } from "../core/store/database.ts";
+import { loggedGroupCommit } from "../core/store/groupCommit.ts";
+import { migrate } from "../core/store/migrate.ts";
 
 export async function bootstrapContext(config: Config, logger: Logger, options: { migrate: boolean; applicationName: string }): Promise<AppContext> {
   const keyRing = loadMasterKeyRing(config.secrets);

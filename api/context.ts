@@ -1,9 +1,9 @@
 // The one object that carries shared services from an entry point down: configuration,
 // the database, the logger, the job queues and the chain. Entry points build it
 // (api/main.ts, api/jobs/main.ts, scripts/start.ts, tests); nothing else creates clients.
-import type { Config } from "./config.ts";
-import type { Logger } from "./logger.ts";
-import type { Database } from "./store/database.ts";
+import type { Config } from "../core/config.ts";
+import type { Logger } from "../core/logger.ts";
+import type { Database } from "../core/store/database.ts";
 import type { Queues } from "./jobs/queues.ts";
 import type { ChainContext } from "./chain/chainContext.ts";
 import type { MasterKeyRing } from "./keys/masterKeys.ts";
@@ -24,7 +24,7 @@ export type AppContext = {
   orderEvents: OrderEvents;
   /** The ledger's group commit, for entries posted after their cause committed. */
   journal: JournalBatcher;
-  /** The group commits of the sale (api/store/groupCommit.ts): checkouts in flight share a statement, */
+  /** The group commits of the sale (core/store/groupCommit.ts): checkouts in flight share a statement, */
   checkouts: CheckoutBatcher;
   /** and so do exact payments (EPay notifications). */
   exactPayments: ExactPaymentBatcher;

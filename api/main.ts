@@ -2,10 +2,10 @@
 // a load balancer). Workers and the indexer have their own entry points.
 import { fileURLToPath } from "node:url";
 import { bootstrapContext, closeContext } from "./bootstrap.ts";
-import { loadConfig } from "./config.ts";
+import { loadConfig } from "../core/config.ts";
 import { createApp } from "./http/app.ts";
 import { createHttpServer } from "./http/leanRoutes.ts";
-import { createLogger } from "./logger.ts";
+import { createLogger } from "../core/logger.ts";
 import { extraRouters } from "./http/extraRouters.ts";
 
 const config = loadConfig();

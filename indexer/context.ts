@@ -1,7 +1,7 @@
 // The one object that carries the indexer's resolved options and shared services from the
 // entry point down (Ponder's `common`): no module reaches for a global.
 import type { Logger } from "pino";
-import type { Config } from "../api/config.ts";
+import type { Config } from "../core/config.ts";
 import type { EventDecoder } from "./handlers/sources.ts";
 import type { PlatformParameters } from "./handlers/applyPlatformState.ts";
 import type { RpcClient } from "./rpc/types.ts";

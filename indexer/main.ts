@@ -1,8 +1,8 @@
 // The indexer process: `node indexer/main.ts`. Loads the configuration and syncs the platform's
 // contracts until SIGTERM or SIGINT. A second process started with the same configuration waits
 // as a standby (see docs/indexer.md).
-import { loadConfig } from "../api/config.ts";
-import { createLogger } from "../api/logger.ts";
+import { loadConfig } from "../core/config.ts";
+import { createLogger } from "../core/logger.ts";
 import { runPlatformIndexer } from "./runPlatformIndexer.ts";
 
 const config = loadConfig();

@@ -3,9 +3,9 @@
 // periodic reconciliation). indexer/main.ts runs it as a process; an in-process orchestrator can
 // call it with its own database (PGlite cannot be opened twice in one process).
 import type { Logger } from "pino";
-import { requireSetting, type Config } from "../api/config.ts";
-import { entitlementTokenAbi, keyRegistryAbi, ledgerAnchorAbi, paymentRouterAbi } from "../api/chain/abis.ts";
-import type { Database } from "../api/store/database.ts";
+import { requireSetting, type Config } from "../core/config.ts";
+import { entitlementTokenAbi, keyRegistryAbi, ledgerAnchorAbi, paymentRouterAbi } from "../core/chain/abis.ts";
+import type { Database } from "../core/store/database.ts";
 import type { ContractSource } from "./handlers/sources.ts";
 import { createPlatformTasks } from "./platformTasks.ts";
 import { startIndexer } from "./startIndexer.ts";
@@ -25,7 +25,7 @@ export function platformSources(config: Config): ContractSource[] {
 
 /** Runs until `signal` aborts; throws on a deep reorg, spent RPC retries or a lost writer lock. */
 export async function runPlatformIndexer({ config, logger, signal, database }: RunPlatformIndexerParameters): Promise<void> {
-  const tasks = createPlatformTasks(config, logger, database);
+  const tasks = createPlatformTasks(config, logger);
   try {
     await startIndexer({ config, logger, sources: platformSources(config), signal, database, afterCommit: (context) => tasks.afterCommit(context) });
   } finally {

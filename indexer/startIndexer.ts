@@ -2,9 +2,9 @@
 // database, migrate, wait for the writer lock (standby), then sync until the signal aborts.
 // indexer/main.ts calls it with the platform contracts' ABIs from the compiled artifacts.
 import type { Logger } from "pino";
-import { requireSetting, type Config } from "../api/config.ts";
-import type { Database } from "../api/store/database.ts";
-import { migrate } from "../api/store/migrate.ts";
+import { requireSetting, type Config } from "../core/config.ts";
+import type { Database } from "../core/store/database.ts";
+import { migrate } from "../core/store/migrate.ts";
 import type { IndexerContext } from "./context.ts";
 import { createEventDecoder, type ContractSource } from "./handlers/sources.ts";
 import { createHttpRpcClient } from "./rpc/createHttpRpcClient.ts";

@@ -3,10 +3,10 @@
 // committed before its sale. Idempotent: if the root is on-chain already (a crash after the
 // transaction was mined), the stored transaction's receipt completes the bookkeeping.
 import { toHex, type Hex, type TransactionReceipt } from "viem";
-import { AppError } from "../errors.ts";
-import { queryOne, sql, type Drizzle } from "../store/database.ts";
+import { AppError } from "../../core/errors.ts";
+import { queryOne, sql, type Drizzle } from "../../core/store/database.ts";
 import type { ChainContext } from "./chainContext.ts";
-import { keyRegistryAbi } from "./abis.ts";
+import { keyRegistryAbi } from "../../core/chain/abis.ts";
 import { findReceipt, sendContractTransaction } from "./sendContractTransaction.ts";
 
 export type AnchorOutcome = "included" | "already_included" | "not_ready";

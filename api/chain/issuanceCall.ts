@@ -4,9 +4,9 @@
 // leafIndexes[i] of the result, so callers map tokens to keys with this order, not theirs.
 import type { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { Address, Hex } from "viem";
-import { AppError } from "../errors.ts";
-import { PrebuiltStandardTree } from "../keys/batchMerkle.ts";
-import type { LeafTuple } from "../keys/leaf.ts";
+import { AppError } from "../../core/errors.ts";
+import { PrebuiltStandardTree } from "../../core/keys/batchMerkle.ts";
+import type { LeafTuple } from "../../core/keys/leaf.ts";
 
 export type IssueCall = {
   shopId: bigint;

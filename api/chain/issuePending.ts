@@ -4,14 +4,14 @@
 // 'submitted' by a crash are settled from their receipt, or put back to 'pending' if the
 // chain never saw the transaction. Token ids come from the EntitlementsIssued event.
 import { decodeEventLog, type Hex, type TransactionReceipt } from "viem";
-import { unpackLeafIndexes } from "../keys/leaf.ts";
-import { queryRows, sql, type Drizzle } from "../store/database.ts";
+import { unpackLeafIndexes } from "../../core/keys/leaf.ts";
+import { queryRows, sql, type Drizzle } from "../../core/store/database.ts";
 import { loadBatchTree, type BatchTreeCache } from "../keys/batchTree.ts";
 import type { ChainContext } from "./chainContext.ts";
-import { entitlementTokenAbi } from "./abis.ts";
+import { entitlementTokenAbi } from "../../core/chain/abis.ts";
 import { buildIssueCall, issueArgs } from "./issuanceCall.ts";
 import { sendContractTransaction, submittedOutcome } from "./sendContractTransaction.ts";
-import { integerArrayLiteral } from "../store/sqlArrays.ts";
+import { integerArrayLiteral } from "../../core/store/sqlArrays.ts";
 
 /** batchId: the batch issued from (when issued > 0). */
 export type IssueResult = { issued: number; settled: number; batchId?: bigint };

@@ -6,9 +6,9 @@
 // waiting in batch_royalties are set (setRoyalty), one transaction each. Crash-safe like every
 // chain writer (sendContractTransaction): rows left 'submitted' are settled from the receipt.
 import type { Hex } from "viem";
-import { queryRows, sql, type Drizzle } from "../store/database.ts";
-import { integerArrayLiteral } from "../store/sqlArrays.ts";
-import { entitlementTokenAbi } from "./abis.ts";
+import { queryRows, sql, type Drizzle } from "../../core/store/database.ts";
+import { integerArrayLiteral } from "../../core/store/sqlArrays.ts";
+import { entitlementTokenAbi } from "../../core/chain/abis.ts";
 import type { ChainContext } from "./chainContext.ts";
 import { sendContractTransaction } from "./sendContractTransaction.ts";
 import { isContractRevert, settleSubmitted } from "./settleSubmitted.ts";

@@ -1,12 +1,12 @@
 // Records redemptions (revealed codes) on-chain in batches: redeem(tokenIds) locks each token
 // (ERC-5192), so a seen code can never be resold. Only entitlements already issued on-chain
 // can be redeemed there; the rest wait for their issuance.
-import { queryRows, sql, type Drizzle } from "../store/database.ts";
+import { queryRows, sql, type Drizzle } from "../../core/store/database.ts";
 import type { ChainContext } from "./chainContext.ts";
-import { entitlementTokenAbi } from "./abis.ts";
+import { entitlementTokenAbi } from "../../core/chain/abis.ts";
 import { sendContractTransaction } from "./sendContractTransaction.ts";
 import { settleSubmitted } from "./settleSubmitted.ts";
-import { integerArrayLiteral } from "../store/sqlArrays.ts";
+import { integerArrayLiteral } from "../../core/store/sqlArrays.ts";
 
 export async function redeemPending(db: Drizzle, chain: ChainContext, options: { batchSizeMax: number }): Promise<number> {
   await settleSubmitted(db, chain, "redemptions");

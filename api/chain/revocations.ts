@@ -3,9 +3,9 @@
 // the oldest one's reason. Tokens not yet issued wait for their issuance; a token the chain
 // already shows revoked (a crash after sending) is marked included without a second call.
 import type { Hex } from "viem";
-import { integerArrayLiteral } from "../store/sqlArrays.ts";
-import { queryRows, sql, type Drizzle } from "../store/database.ts";
-import { entitlementTokenAbi } from "./abis.ts";
+import { integerArrayLiteral } from "../../core/store/sqlArrays.ts";
+import { queryRows, sql, type Drizzle } from "../../core/store/database.ts";
+import { entitlementTokenAbi } from "../../core/chain/abis.ts";
 import type { ChainContext } from "./chainContext.ts";
 import { settleSubmitted } from "./settleSubmitted.ts";
 import { sendContractTransaction } from "./sendContractTransaction.ts";

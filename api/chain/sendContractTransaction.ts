@@ -3,7 +3,7 @@
 // signed locally, its hash handed to `onSigned` (the caller persists it), and only then
 // broadcast. After a crash the stored hash tells whether it was mined: getTransactionReceipt.
 import { encodeFunctionData, keccak256, type Abi, type Hex, type TransactionReceipt } from "viem";
-import { AppError } from "../errors.ts";
+import { AppError } from "../../core/errors.ts";
 import type { ChainContext } from "./chainContext.ts";
 
 export type ContractCall = { address: Hex; abi: Abi; functionName: string; args: readonly unknown[] };

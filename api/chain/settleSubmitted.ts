@@ -3,7 +3,7 @@
 // withdrawals, revocations), and the test for "the contract refused" as opposed to an RPC
 // fault. (Issuance settles through recordIssuance: its receipt also assigns token ids.)
 import { BaseError, ContractFunctionRevertedError, type Hex } from "viem";
-import { queryRows, sql, type Drizzle } from "../store/database.ts";
+import { queryRows, sql, type Drizzle } from "../../core/store/database.ts";
 import type { ChainContext } from "./chainContext.ts";
 import { submittedOutcome } from "./sendContractTransaction.ts";
 

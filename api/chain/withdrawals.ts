@@ -3,8 +3,8 @@
 // the operator with setApprovalForAll). A withdrawal the contract refuses (the token was
 // locked or revoked meanwhile) fails and the entitlement returns to custody in the database.
 import type { Hex } from "viem";
-import { queryRows, sql, type Drizzle } from "../store/database.ts";
-import { entitlementTokenAbi } from "./abis.ts";
+import { queryRows, sql, type Drizzle } from "../../core/store/database.ts";
+import { entitlementTokenAbi } from "../../core/chain/abis.ts";
 import type { ChainContext } from "./chainContext.ts";
 import { isContractRevert, settleSubmitted } from "./settleSubmitted.ts";
 import { sendContractTransaction } from "./sendContractTransaction.ts";

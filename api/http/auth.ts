@@ -3,14 +3,12 @@
 // `Authorization: Bearer <token>` or the `kl_session` cookie (the web app).
 import type { IncomingHttpHeaders } from "node:http";
 import type { NextFunction, Request, Response } from "express";
-import { AppError } from "../errors.ts";
-import type { Drizzle } from "../store/database.ts";
-import { resolveSession } from "../services/accounts/sessions.ts";
+import { AppError } from "../../core/errors.ts";
+import type { Drizzle } from "../../core/store/database.ts";
+import { resolveSession, type AuthenticatedAccount } from "../services/accounts/sessions.ts";
 
-export const roles = ["buyer", "merchant", "reseller", "auditor", "admin"] as const;
-export type Role = (typeof roles)[number];
+import type { Role } from "../../core/roles.ts";
 
-export type AuthenticatedAccount = { id: bigint; email: string; roles: Role[]; tokenHash: Buffer };
 
 declare module "express-serve-static-core" {
   interface Request {

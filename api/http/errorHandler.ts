@@ -3,8 +3,8 @@
 // hidden from the client and logged with an id the client can quote.
 import { randomUUID } from "node:crypto";
 import type { NextFunction, Request, Response } from "express";
-import { isAppError } from "../errors.ts";
-import type { Logger } from "../logger.ts";
+import { isAppError } from "../../core/errors.ts";
+import type { Logger } from "../../core/logger.ts";
 
 type BodyParserError = Error & { type?: string; status?: number; limit?: number };
 

@@ -4,7 +4,7 @@ import type { Router } from "express";
 import type { AppContext } from "../context.ts";
 import { chainRouter } from "./routes/chain.ts";
 import { ledgerRouter } from "./routes/ledger.ts";
-import { requireSetting } from "../config.ts";
+import { requireSetting } from "../../core/config.ts";
 import { resaleRouter } from "./routes/resale.ts";
 import { walletsRouter } from "./routes/wallets.ts";
 

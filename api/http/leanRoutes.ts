@@ -18,12 +18,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import querystring from "node:querystring";
 import type { Express, Request, Response, Router } from "express";
 import type { z } from "zod";
-import type { Drizzle } from "../store/database.ts";
-import type { Logger } from "../logger.ts";
+import type { Drizzle } from "../../core/store/database.ts";
+import type { Logger } from "../../core/logger.ts";
 import { resolveSession } from "../services/accounts/sessions.ts";
-import { AppError } from "../errors.ts";
-import { toJson } from "../json.ts";
-import { sessionToken, type AuthenticatedAccount } from "./auth.ts";
+import { AppError } from "../../core/errors.ts";
+import { toJson } from "../../core/json.ts";
+import type { AuthenticatedAccount } from "../services/accounts/sessions.ts";
+import { sessionToken } from "./auth.ts";
 import { errorResponse } from "./errorHandler.ts";
 import { parsePart, registerRoute, type RouteSpec } from "./route.ts";
 

@@ -4,9 +4,11 @@
 // rejected promise to the error handler, so handlers just throw AppError.
 import type { Request, Response, Router } from "express";
 import { z } from "zod";
-import { AppError } from "../errors.ts";
-import { requireAccount, type AuthenticatedAccount, type Role } from "./auth.ts";
-import { toJson } from "../json.ts";
+import { AppError } from "../../core/errors.ts";
+import type { Role } from "../../core/roles.ts";
+import type { AuthenticatedAccount } from "../services/accounts/sessions.ts";
+import { requireAccount } from "./auth.ts";
+import { toJson } from "../../core/json.ts";
 
 export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 

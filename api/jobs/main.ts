@@ -1,8 +1,8 @@
 // Production entry point for the job workers (fulfilment, imports, chain writes,
 // maintenance). Stateless apart from the chain queue's single sender; run one or more.
 import { bootstrapContext, closeContext } from "../bootstrap.ts";
-import { loadConfig } from "../config.ts";
-import { createLogger } from "../logger.ts";
+import { loadConfig } from "../../core/config.ts";
+import { createLogger } from "../../core/logger.ts";
 import { startWorkers } from "./workers.ts";
 
 const config = loadConfig();

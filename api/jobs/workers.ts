@@ -8,7 +8,7 @@ import { createBatchTreeCache } from "../keys/batchTree.ts";
 import { startLedgerBackground } from "../ledger/background.ts";
 import { createMailer } from "../services/mail/mailer.ts";
 import { createFulfilmentBatcher } from "../services/orders/fulfilOrder.ts";
-import { loggedGroupCommit } from "../store/groupCommit.ts";
+import { loggedGroupCommit } from "../../core/store/groupCommit.ts";
 import { processChainJob } from "./processors/chain.ts";
 import { processFulfilment } from "./processors/fulfilment.ts";
 import { processImport } from "./processors/imports.ts";
@@ -21,6 +21,8 @@ export type WorkerSettings = {
   expiryIntervalMs: number;
   /** Imports and orders that lost their job are looked for this often. */
   recoveryIntervalMs: number;
+  /** Final on-chain payments are looked for this often (the indexer records them). */
+  chainPaymentsIntervalMs: number;
 };
 
 export const workerSettingsDefault: WorkerSettings = {
@@ -28,6 +30,7 @@ export const workerSettingsDefault: WorkerSettings = {
   importConcurrency: 2,
   expiryIntervalMs: 5_000,
   recoveryIntervalMs: 30_000,
+  chainPaymentsIntervalMs: 2_000,
 };
 
 export type RunningWorkers = { workers: Worker[]; close(): Promise<void> };
@@ -68,6 +71,7 @@ export async function startWorkers(ctx: AppContext, settings: WorkerSettings = w
   // The ledger's anchor goes through the chain queue too: one sender for the operator's nonces.
   await ctx.queues.chain.upsertJobScheduler("anchor-ledger", { every: ctx.config.ledger.anchorIntervalSeconds * 1000 }, { name: "anchor-ledger", opts: once });
   await ctx.queues.maintenance.upsertJobScheduler("expire-orders", { every: settings.expiryIntervalMs }, { name: "expire-orders", opts: once });
+  await ctx.queues.maintenance.upsertJobScheduler("chain-payments", { every: settings.chainPaymentsIntervalMs }, { name: "chain-payments", opts: once });
   await ctx.queues.maintenance.upsertJobScheduler("recover-lost-jobs", { every: settings.recoveryIntervalMs }, { name: "recover-lost-jobs", opts: once });
   // The hasher (which chains new journal entries) and hold expiry run in every worker process;
   // both are safe to run concurrently (row locks and idempotent updates, docs/ledger.md).

@@ -3,10 +3,10 @@
 // fixed when the import completes), so trees are cached per database, bounded by the number
 // of leaves held, least recently used first out.
 import { toHex, type Hex } from "viem";
-import { AppError } from "../errors.ts";
-import { queryOne, queryRows, sql, type Drizzle } from "../store/database.ts";
-import { buildTreeNodes, mapInSlices, standardTreeFromNodes, type PrebuiltStandardTree } from "./batchMerkle.ts";
-import type { LeafValues } from "./leaf.ts";
+import { AppError } from "../../core/errors.ts";
+import { queryOne, queryRows, sql, type Drizzle } from "../../core/store/database.ts";
+import { buildTreeNodes, mapInSlices, standardTreeFromNodes, type PrebuiltStandardTree } from "../../core/keys/batchMerkle.ts";
+import type { LeafValues } from "../../core/keys/leaf.ts";
 
 // About 300 bytes per leaf in memory (hex strings for the node and the values): 1,000,000
 // leaves is about 300 MB at worst; ten full 100,000-key batches.

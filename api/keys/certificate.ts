@@ -3,10 +3,10 @@
 // chain alone, and never the key itself: the buyer holds the key separately, so the
 // certificate can be shared, published or attached to a resale listing.
 import { toHex, type Hex } from "viem";
-import { AppError } from "../errors.ts";
-import { queryOne, sql, type Drizzle } from "../store/database.ts";
-import { certificateSchema, certificateVersion, commitmentScheme, leafScheme, type Certificate } from "./certificateSchema.ts";
-import { leafEncoding, leafFieldNames, leafHash, leafTuple, type LeafValues } from "./leaf.ts";
+import { AppError } from "../../core/errors.ts";
+import { queryOne, sql, type Drizzle } from "../../core/store/database.ts";
+import { certificateSchema, certificateVersion, commitmentScheme, leafScheme, type Certificate } from "../../core/keys/certificateSchema.ts";
+import { leafEncoding, leafFieldNames, leafHash, leafTuple, type LeafValues } from "../../core/keys/leaf.ts";
 
 export type CertificateChain = { chainId: bigint; registry: Hex; entitlement: Hex };
 

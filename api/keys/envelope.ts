@@ -12,7 +12,7 @@
 //   key secret:        "keyledger/key/v1|shop=<shopId>|batch=<batchId>|leaf=<leafIndex>"
 //   import upload:     "keyledger/import/v1|shop=<shopId>|import=<importId>"
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { AppError } from "../errors.ts";
+import { AppError } from "../../core/errors.ts";
 import type { MasterKeyRing } from "./masterKeys.ts";
 
 const formatVersion = 0x01;

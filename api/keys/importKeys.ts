@@ -12,15 +12,15 @@
 //   by a newer one (a stalled job handed to a second worker) stops instead of mixing trees.
 import { randomBytes } from "node:crypto";
 import { toHex, type Hex } from "viem";
-import { AppError } from "../errors.ts";
-import { queryOne, sql, type Drizzle } from "../store/database.ts";
+import { AppError } from "../../core/errors.ts";
+import { queryOne, sql, type Drizzle } from "../../core/store/database.ts";
 import type { SQL } from "drizzle-orm";
-import { byteaArrayLiteral } from "../store/sqlArrays.ts";
-import { pgConstraint, pgErrorCode, pgErrorCodes } from "../store/errors.ts";
-import { buildTreeNodes, commitmentBytes, leafHashBytes, proofOf, standardTreeFromNodes } from "./batchMerkle.ts";
+import { byteaArrayLiteral } from "../../core/store/sqlArrays.ts";
+import { pgConstraint, pgErrorCode, pgErrorCodes } from "../../core/store/errors.ts";
+import { buildTreeNodes, commitmentBytes, leafHashBytes, proofOf, standardTreeFromNodes } from "../../core/keys/batchMerkle.ts";
 import { rememberBatchTree, type BatchTreeCache } from "./batchTree.ts";
 import { dedupeHash, deriveDedupeKey } from "./dedupe.ts";
-import type { LeafValues } from "./leaf.ts";
+import type { LeafValues } from "../../core/keys/leaf.ts";
 import { decryptSecret, encryptSecret, importUploadAad, keyAad } from "./envelope.ts";
 import type { MasterKeyRing } from "./masterKeys.ts";
 import { parseImport, problemLinesMax, type ImportFormat, type ParseImportLimits } from "./parseImport.ts";

@@ -6,7 +6,7 @@
 // the import and fulfilment paths ask for the same shop's key many times a second. The cache
 // is bounded (dataKeyCacheSizeMax) and keyed by the wrapped bytes, so a re-wrapped key is a
 // new entry and the old one ages out.
-import { ConfigError, requireSetting, type Config } from "../config.ts";
+import { ConfigError, requireSetting, type Config } from "../../core/config.ts";
 
 export type MasterKey = { id: string; key: Buffer };
 

@@ -7,7 +7,7 @@
 // csv:  RFC 4180 (quoted fields, "" escapes, commas and line breaks inside quotes); the first
 //       record is a header naming a `key`, `code` or `secret` column (case-insensitive);
 //       line numbers are the physical line where a record starts (the header is line 1).
-import { AppError } from "../errors.ts";
+import { AppError } from "../../core/errors.ts";
 import { normaliseSecret } from "./dedupe.ts";
 
 export type ImportFormat = "text" | "csv";

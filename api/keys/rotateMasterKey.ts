@@ -6,8 +6,8 @@
 // key or none does (a shop wrapped under a key missing from PREVIOUS_MASTER_KEYS stops the
 // whole rotation with its id). Running it again re-wraps nothing: it is idempotent. Each run
 // writes one audit_log row with counts and key ids, never key material.
-import { AppError } from "../errors.ts";
-import { queryRows, sql, type Drizzle } from "../store/database.ts";
+import { AppError } from "../../core/errors.ts";
+import { queryRows, sql, type Drizzle } from "../../core/store/database.ts";
 import { unwrapDataKey, wrapDataKey } from "./envelope.ts";
 import type { MasterKeyRing } from "./masterKeys.ts";
 

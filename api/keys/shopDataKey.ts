@@ -1,9 +1,9 @@
 // Reads a shop's wrapped data key and unwraps it through the ring. A shop's data key never
 // changes (a master key rotation re-wraps it, the key itself stays), so the unwrapped key is
 // kept per shop for the ring's lifetime, bounded, which saves the sale path a query per order.
-import { AppError } from "../errors.ts";
-import { queryRows, sql, type Drizzle } from "../store/database.ts";
-import { integerArrayLiteral } from "../store/sqlArrays.ts";
+import { AppError } from "../../core/errors.ts";
+import { queryRows, sql, type Drizzle } from "../../core/store/database.ts";
+import { integerArrayLiteral } from "../../core/store/sqlArrays.ts";
 import { unwrapDataKey } from "./envelope.ts";
 import type { MasterKeyRing } from "./masterKeys.ts";
 

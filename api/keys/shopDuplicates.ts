@@ -1,8 +1,8 @@
 // Finds which keys of an upload already exist in the shop, by dedupe hash only (dedupe.ts),
 // in bounded chunks, and rejects the upload with their line numbers.
-import { AppError } from "../errors.ts";
-import { queryRows, sql, type Drizzle } from "../store/database.ts";
-import { byteaArrayLiteral } from "../store/sqlArrays.ts";
+import { AppError } from "../../core/errors.ts";
+import { queryRows, sql, type Drizzle } from "../../core/store/database.ts";
+import { byteaArrayLiteral } from "../../core/store/sqlArrays.ts";
 import { problemLinesMax } from "./parseImport.ts";
 
 // 5,000 hashes of 32 bytes are a 330 kB parameter: one index probe each, a few ms per chunk.

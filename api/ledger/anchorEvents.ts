@@ -1,7 +1,7 @@
 // Reads LedgerAnchored events in bounded block ranges: RPC providers cap the range of one
 // eth_getLogs, and viem refuses responses over 10 MiB (../shared/TOOLCHAIN.md).
 import type { Hex, PublicClient } from "viem";
-import { ledgerAnchorAbi } from "../chain/abis.ts";
+import { ledgerAnchorAbi } from "../../core/chain/abis.ts";
 
 // Blocks per eth_getLogs call: within the limits of common providers (10,000 is the usual cap).
 export const anchorLogRangeBlocksMax = 10_000n;

@@ -7,8 +7,8 @@
 // transaction and the insert), after checking its root against the log. The contract refuses
 // a size that does not grow, so a repeated run cannot anchor the same prefix twice.
 import { parseEventLogs, type Account, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from "viem";
-import { ledgerAnchorAbi } from "../chain/abis.ts";
-import { queryOne, sql, type Drizzle } from "../store/database.ts";
+import { ledgerAnchorAbi } from "../../core/chain/abis.ts";
+import { queryOne, sql, type Drizzle } from "../../core/store/database.ts";
 import { readLedgerAnchoredEvents } from "./anchorEvents.ts";
 import { chainSize, readLogLeaves } from "./logLeaves.ts";
 import { treeRoot } from "./merkleLog.ts";

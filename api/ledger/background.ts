@@ -3,8 +3,8 @@
 // LedgerAnchor address are configured, the periodic anchor. stop() waits for each loop to end
 // its current pass, so no query runs after the pool closes.
 import type { Account, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
-import type { Config } from "../config.ts";
-import type { Drizzle } from "../store/database.ts";
+import type { Config } from "../../core/config.ts";
+import type { Drizzle } from "../../core/store/database.ts";
 import { anchorLedger, type AnchorLedgerReturnType } from "./anchorLedger.ts";
 import { startHasherLoop } from "./hasher.ts";
 import { expireHolds } from "./holds.ts";

@@ -10,8 +10,8 @@
 // Use it for writes that stand alone (jobs, benchmarks, webhooks that post after their own
 // commit). A write that must commit atomically with the caller's other writes calls
 // postJournal(tx, ...) inside the caller's transaction instead.
-import { AppError } from "../errors.ts";
-import type { Drizzle } from "../store/database.ts";
+import { AppError } from "../../core/errors.ts";
+import type { Drizzle } from "../../core/store/database.ts";
 import { postJournalEntries, resultToError, validateJournalInput } from "./postJournal.ts";
 import type { JournalInput, JournalResult, PostJournalReturnType } from "./types.ts";
 

@@ -14,8 +14,8 @@
 //   reseller/proceeds             what the platform owes a reseller (never negative)
 //   reseller/holds                resale proceeds inside the chargeback window
 //   buyer/refunds                 resale money returned to the buyer after a chargeback
-import { AppError } from "../errors.ts";
-import { queryOne, queryRows, sql, type Drizzle } from "../store/database.ts";
+import { AppError } from "../../core/errors.ts";
+import { queryOne, queryRows, sql, type Drizzle } from "../../core/store/database.ts";
 import { holdIdByReference, resolveHold, type ResolveHoldReturnType } from "./holds.ts";
 import { postJournal } from "./postJournal.ts";
 import type { AccountRef, OwnerType, AccountPurpose, JournalInput, PostingInput } from "./types.ts";

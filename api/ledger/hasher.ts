@@ -5,10 +5,10 @@
 // to ledger_chain and removes them from ledger_unhashed, all in one database transaction. A
 // session-level advisory lock is not needed: the transaction-level lock taken first makes a
 // second hasher (another process) skip its pass instead of forking the chain.
-import { queryOne, queryRows, sql, type Drizzle } from "../store/database.ts";
+import { queryOne, queryRows, sql, type Drizzle } from "../../core/store/database.ts";
 import { chainHash, entryContentHash, genesisChainHash, type StoredEntry } from "./canonical.ts";
 import { readStoredEntries } from "./readEntries.ts";
-import { hexArrayLiteral, integerArrayLiteral } from "../store/sqlArrays.ts";
+import { hexArrayLiteral, integerArrayLiteral } from "../../core/store/sqlArrays.ts";
 
 // Any fixed number shared by every hasher of one database.
 const hasherLockId = 7_245_300;

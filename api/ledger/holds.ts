@@ -2,8 +2,8 @@
 // holding account (requestPayout, postResale with a chargeback window) and resolved exactly
 // once by ledger_resolve_hold: posted, voided, or expired (its expiry_action applied once
 // expires_at has passed). Every resolution is itself a balanced journal transaction.
-import { AppError } from "../errors.ts";
-import { queryOne, queryRows, sql, type Drizzle } from "../store/database.ts";
+import { AppError } from "../../core/errors.ts";
+import { queryOne, queryRows, sql, type Drizzle } from "../../core/store/database.ts";
 
 export type HoldAction = "post" | "void" | "expire";
 export type HoldState = "pending" | "posted" | "voided" | "expired";

@@ -1,7 +1,7 @@
 // The ledger's invariants as queries, each returning what breaks it (empty when it holds).
 // The property tests run them after every step; the benchmark reports the unbalanced count;
 // an auditor can run them any time.
-import { queryRows, sql, type Drizzle } from "../store/database.ts";
+import { queryRows, sql, type Drizzle } from "../../core/store/database.ts";
 
 export type LedgerInvariantFindings = {
   /** Journal transactions whose postings do not sum to zero in some currency, or have < 2 postings. */

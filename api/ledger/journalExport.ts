@@ -1,7 +1,7 @@
 // The journal export: everything an auditor needs to check the books without the database
 // (the chained entries with their stored hashes, and the anchors the platform recorded).
 // `keyledger audit ledger --write-export FILE` writes it; `--export FILE` audits one.
-import { queryRows, sql, type Drizzle } from "../store/database.ts";
+import { queryRows, sql, type Drizzle } from "../../core/store/database.ts";
 import type { StoredEntry } from "./canonical.ts";
 import { readStoredEntries } from "./readEntries.ts";
 

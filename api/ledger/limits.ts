@@ -1,6 +1,6 @@
 // Limits on what one journal transaction may carry. They are not deployment settings (a
 // change would change what the ledger accepts, not how fast it runs), so they live here,
-// each with its reason. The batching and hashing knobs are settings in api/config.ts.
+// each with its reason. The batching and hashing knobs are settings in core/config.ts.
 export const journalLimits = {
   // The richest flow (a resale: buyer, fee, royalty, proceeds) has four postings; a bound keeps
   // a malformed request from building a huge entry inside a batch.

@@ -1,5 +1,5 @@
 // Reads the Merkle log's leaves (leaf i = RFC 9162 leaf hash of the chain_hash at seq i + 1).
-import { queryOne, queryRows, sql, type Drizzle } from "../store/database.ts";
+import { queryOne, queryRows, sql, type Drizzle } from "../../core/store/database.ts";
 import { leafHash, type Hash } from "./merkleLog.ts";
 
 // The log is read whole to build roots and proofs: 32 bytes per entry, so ten million entries

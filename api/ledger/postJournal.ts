@@ -1,9 +1,9 @@
-// Posts journal transactions through ledger_post_batch (api/store/migrations/0301): one round
+// Posts journal transactions through ledger_post_batch (core/store/migrations/0301): one round
 // trip for one entry or thousands. Works on the root database or inside a caller's
 // transaction: pass the `tx` of `db.transaction(async (tx) => ...)` and the entry commits or
 // rolls back with the caller's own writes.
-import { AppError } from "../errors.ts";
-import { queryOne, sql, type Drizzle } from "../store/database.ts";
+import { AppError } from "../../core/errors.ts";
+import { queryOne, sql, type Drizzle } from "../../core/store/database.ts";
 import { payloadHash } from "./canonical.ts";
 import { journalLimits } from "./limits.ts";
 import {

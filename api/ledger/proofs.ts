@@ -1,7 +1,7 @@
 // Proofs served to anyone who wants to check the books against the chain: an entry's
 // inclusion in an anchored tree, and the consistency of two anchored trees (RFC 9162).
-import { AppError } from "../errors.ts";
-import { queryOne, sql, type Drizzle } from "../store/database.ts";
+import { AppError } from "../../core/errors.ts";
+import { queryOne, sql, type Drizzle } from "../../core/store/database.ts";
 import { readLogLeaves } from "./logLeaves.ts";
 import { consistencyProof, inclusionProof, treeRoot } from "./merkleLog.ts";
 

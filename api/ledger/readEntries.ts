@@ -1,8 +1,8 @@
 // Reads journal transactions with their postings in the canonical stored form that the chain
 // hashes and the journal export carries.
-import { queryRows, sql, type Drizzle } from "../store/database.ts";
+import { queryRows, sql, type Drizzle } from "../../core/store/database.ts";
 import type { StoredEntry } from "./canonical.ts";
-import { integerArrayLiteral } from "../store/sqlArrays.ts";
+import { integerArrayLiteral } from "../../core/store/sqlArrays.ts";
 
 type Row = {
   id: bigint;

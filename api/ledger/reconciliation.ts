@@ -1,9 +1,9 @@
 // Reconciliation of the ledger with the payment records: for each order, what the ledger says
 // was received and refunded must equal what the payments table says. Findings are data (the
 // auditor's screen and the indexer's reconciliation show them); nothing is corrected here.
-import { AppError } from "../errors.ts";
-import { queryRows, sql, type Drizzle } from "../store/database.ts";
-import { textArrayLiteral } from "../store/sqlArrays.ts";
+import { AppError } from "../../core/errors.ts";
+import { queryRows, sql, type Drizzle } from "../../core/store/database.ts";
+import { textArrayLiteral } from "../../core/store/sqlArrays.ts";
 
 // One reconciliation call reads at most this many orders; callers page through the rest.
 export const reconcileOrdersMax = 1000;

@@ -1,8 +1,8 @@
 // What merchants and auditors read: balances, pending holds, paginated statements, the trial
 // balance, any account's history, and the anchors with the transactions they cover. Pages
 // are keyset-paginated on the journal id (newest first) and bounded.
-import { AppError } from "../errors.ts";
-import { queryOne, queryRows, sql, type Drizzle } from "../store/database.ts";
+import { AppError } from "../../core/errors.ts";
+import { queryOne, queryRows, sql, type Drizzle } from "../../core/store/database.ts";
 
 // A statement page is read and rendered at once; beyond this a client pages on.
 export const statementPageSizeMax = 200;

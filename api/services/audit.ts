@@ -1,6 +1,6 @@
 // The audit log of privileged actions: who, what, when. Details never carry secrets.
-import type { Drizzle } from "../store/database.ts";
-import { auditLog } from "../store/schema/core.ts";
+import type { Drizzle } from "../../core/store/database.ts";
+import { auditLog } from "../../core/store/schema/core.ts";
 
 export async function recordAudit(
   db: Drizzle,

@@ -13,7 +13,7 @@
 // rebuild the anchored root (a key row changed, or a batch stored incomplete) has each sold key's
 // proof checked on its own, which names the keys that are wrong.
 import { toHex, type Hex } from "viem";
-import { buildTreeNodes, leafHashBytes, proofOf, proofRoot } from "../../api/keys/batchMerkle.ts";
+import { buildTreeNodes, leafHashBytes, proofOf, proofRoot } from "../../core/keys/batchMerkle.ts";
 import type { SqlSession } from "../store/session.ts";
 import type { Finding } from "./reconcile.ts";
 

@@ -3,7 +3,7 @@
 // takes about half a second off the process start (measured: importing drizzle-orm's
 // node-postgres driver cost 0.6-1.0 s here). PGlite goes through the shared store module.
 import pg from "pg";
-import type { Database } from "../../api/store/database.ts";
+import type { Database } from "../../core/store/database.ts";
 
 export type IndexerDatabase = Pick<Database, "kind" | "pool" | "pglite" | "close">;
 
@@ -11,12 +11,12 @@ export type OpenIndexerDatabaseParameters = { url: string; poolSizeMax: number }
 
 export async function openIndexerDatabase(parameters: OpenIndexerDatabaseParameters): Promise<IndexerDatabase> {
   if ("url" in parameters) {
-    // The same int8 parser as api/store/database.ts: chain numbers are bigints end to end.
+    // The same int8 parser as core/store/database.ts: chain numbers are bigints end to end.
     pg.types.setTypeParser(20, (value) => BigInt(value));
     const pool = new pg.Pool({ connectionString: parameters.url, max: parameters.poolSizeMax, application_name: "keyledger-indexer" });
     pool.on("error", () => {});
     return { kind: "pg", pool, close: () => pool.end() };
   }
-  const { openDatabase } = await import("../../api/store/database.ts");
+  const { openDatabase } = await import("../../core/store/database.ts");
   return openDatabase({ dataDir: parameters.dataDir });
 }

@@ -7,10 +7,10 @@ import { createPublicClient, createWalletClient, http, type Abi, type Address, t
 import { hardhat } from "viem/chains";
 import { startChain } from "../../test/support/chain.ts";
 import { deployContract, deployPlatform, type DeployWalletClient } from "../../api/chain/deploy.ts";
-import { entitlementTokenAbi, keyRegistryAbi } from "../../api/chain/abis.ts";
+import { entitlementTokenAbi, keyRegistryAbi } from "../../core/chain/abis.ts";
 import { loadArtifact } from "../../api/chain/contracts.ts";
 import { buildIssueCall, issueArgs } from "../../api/chain/issuanceCall.ts";
-import { buildBatchTree, commitmentOf, type LeafValues } from "../../api/keys/leaf.ts";
+import { buildBatchTree, commitmentOf, type LeafValues } from "../../core/keys/leaf.ts";
 import { seededRandom } from "../lib/seededRandom.ts";
 
 const batchSize = 1_000;

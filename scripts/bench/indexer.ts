@@ -22,7 +22,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { loadArtifact } from "../../api/chain/contracts.ts";
 import { deployPlatform, type DeployPlatformReturnType } from "../../api/chain/deploy.ts";
 import { buildIssueCall, issueArgs } from "../../api/chain/issuanceCall.ts";
-import { buildBatchTree, commitmentOf, type LeafValues } from "../../api/keys/leaf.ts";
+import { buildBatchTree, commitmentOf, type LeafValues } from "../../core/keys/leaf.ts";
 import { startChain } from "../../test/support/chain.ts";
 import { createServerDatabase, type TestDatabase } from "../../test/support/database.ts";
 import { writePonderProject } from "./ponder/project.ts";

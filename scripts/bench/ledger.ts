@@ -12,7 +12,7 @@ import { createJournalBatcher } from "../../api/ledger/batcher.ts";
 import { startHasherLoop, hashPendingEntries } from "../../api/ledger/hasher.ts";
 import { checkLedgerInvariants } from "../../api/ledger/invariants.ts";
 import type { JournalInput } from "../../api/ledger/types.ts";
-import { queryOne, sql, type Drizzle } from "../../api/store/database.ts";
+import { queryOne, sql, type Drizzle } from "../../core/store/database.ts";
 import { createServerDatabase } from "../../test/support/database.ts";
 
 const { values: flags } = parseArgs({
@@ -26,7 +26,7 @@ const { values: flags } = parseArgs({
 const phaseSeconds = Number(flags.seconds);
 const writerCount = Number(flags.writers);
 const inFlightPerWriter = Number(flags["in-flight"]);
-// The batcher's knobs for this run (the defaults of api/config.ts's ledger settings).
+// The batcher's knobs for this run (the defaults of core/config.ts's ledger settings).
 const batcherOptions = { batchSizeMax: 500, flushesInFlightMax: Number(flags.flushes), batchWaitMs: 0, queueLengthMax: 100_000 };
 const hasherOptions = { batchSizeMax: 2000, idleIntervalMs: 50 };
 const lowContentionAccounts = 20_000;

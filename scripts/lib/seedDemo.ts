@@ -10,7 +10,7 @@ import { createAccount, grantRoles } from "../../api/services/accounts/accounts.
 import { createProduct } from "../../api/services/products/products.ts";
 import { setEpaySettings } from "../../api/services/shops/epaySettings.ts";
 import { createShop } from "../../api/services/shops/shops.ts";
-import { queryOne, sql } from "../../api/store/database.ts";
+import { queryOne, sql } from "../../core/store/database.ts";
 
 export const demoLogins = {
   merchant: { email: "merchant@keyledger.demo", password: "demo-merchant-pass" },

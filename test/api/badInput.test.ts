@@ -2,7 +2,7 @@
 // Every case runs against the real app; row counts of every table are compared before and
 // after the whole batch of bad requests.
 import { expect } from "chai";
-import { queryRows, sql } from "../../api/store/database.ts";
+import { queryRows, sql } from "../../core/store/database.ts";
 import { notifyPath, signedNotification } from "../support/epayNotify.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
 import { startTestPlatform, type HttpResponse, type TestPlatform } from "../support/platform.ts";

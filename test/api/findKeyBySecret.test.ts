@@ -3,7 +3,7 @@
 // nothing for a made-up key or a shop that does not hold it.
 import { expect } from "chai";
 import { findKeyBySecret } from "../../api/services/verify/findKeyBySecret.ts";
-import { queryRows, sql } from "../../api/store/database.ts";
+import { queryRows, sql } from "../../core/store/database.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
 import { createShopsWithKeys, testRing, type TestShop } from "../keys/fixtures.ts";
 

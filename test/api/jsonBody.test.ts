@@ -2,7 +2,7 @@
 // bigint replacer when a bigint is in them; either way the JSON is the same as Express's
 // res.json with the app's replacer gave.
 import { expect } from "chai";
-import { bigintReplacer, toJson } from "../../api/json.ts";
+import { bigintReplacer, toJson } from "../../core/json.ts";
 
 describe("API answer serialisation", () => {
   it("writes plain values as JSON.stringify does, and bigints anywhere as strings", () => {

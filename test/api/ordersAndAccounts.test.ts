@@ -1,7 +1,7 @@
 // Accounts, the OpenAPI document, guest look-up with throttling, signed-in buyers, manual
 // delivery, and expiry with a late payment, all over HTTP against the running platform.
 import { expect } from "chai";
-import { queryOne, sql } from "../../api/store/database.ts";
+import { queryOne, sql } from "../../core/store/database.ts";
 import { expireOrders } from "../../api/services/orders/expireOrders.ts";
 import { notifyPath, signedNotification } from "../support/epayNotify.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";

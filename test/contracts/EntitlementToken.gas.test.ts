@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { keccak256, toBytes, type Hex } from "viem";
-import { entitlementTokenAbi } from "../../api/chain/abis.ts";
+import { entitlementTokenAbi } from "../../core/chain/abis.ts";
 import { buildIssueCall, issueArgs } from "../../api/chain/issuanceCall.ts";
 import { anchor, makeBatch, send, setupPlatform, type Platform } from "./support.ts";
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { hexToBytes, keccak256, parseEventLogs, toBytes, zeroAddress, type Hex } from "viem";
-import { entitlementTokenAbi, keyRegistryAbi } from "../../api/chain/abis.ts";
+import { entitlementTokenAbi, keyRegistryAbi } from "../../core/chain/abis.ts";
 import { buildIssueCall, issueArgs, type IssueCall } from "../../api/chain/issuanceCall.ts";
 import { anchor, makeBatch, revertOf, send, usePlatformPerSuite, type Batch, type Platform } from "./support.ts";
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { keccak256, parseEventLogs, toBytes, zeroAddress, type Address, type Hex } from "viem";
-import { entitlementTokenAbi } from "../../api/chain/abis.ts";
+import { entitlementTokenAbi } from "../../core/chain/abis.ts";
 import { buildIssueCall, issueArgs } from "../../api/chain/issuanceCall.ts";
 import type { DeployWalletClient } from "../../api/chain/deploy.ts";
 import { anchor, makeBatch, revertOf, send, usePlatformPerSuite, type Platform } from "./support.ts";

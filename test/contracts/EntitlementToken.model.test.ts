@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { keccak256, toBytes, type Address } from "viem";
-import { entitlementTokenAbi } from "../../api/chain/abis.ts";
+import { entitlementTokenAbi } from "../../core/chain/abis.ts";
 import { buildIssueCall, issueArgs } from "../../api/chain/issuanceCall.ts";
 import { seededRandom } from "../../scripts/lib/seededRandom.ts";
 import { testEnv } from "../support/env.ts";

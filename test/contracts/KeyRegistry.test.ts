@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { keccak256, parseEventLogs, toBytes, zeroHash, type Hex } from "viem";
-import { keyRegistryAbi } from "../../api/chain/abis.ts";
+import { keyRegistryAbi } from "../../core/chain/abis.ts";
 import { anchor, makeBatch, revertOf, send, usePlatformPerSuite, type Platform } from "./support.ts";
 
 describe("KeyRegistry", function () {

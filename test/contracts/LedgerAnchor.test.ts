@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { keccak256, parseEventLogs, toBytes, zeroHash, type Hex } from "viem";
-import { ledgerAnchorAbi } from "../../api/chain/abis.ts";
+import { ledgerAnchorAbi } from "../../core/chain/abis.ts";
 import { revertOf, send, usePlatformPerSuite, type Platform } from "./support.ts";
 
 describe("LedgerAnchor", function () {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { keccak256, parseEventLogs, toBytes, zeroAddress, zeroHash, type Hex } from "viem";
-import { paymentRouterAbi, testStablecoinAbi } from "../../api/chain/abis.ts";
+import { paymentRouterAbi, testStablecoinAbi } from "../../core/chain/abis.ts";
 import { revertOf, send, usePlatformPerSuite, type Platform } from "./support.ts";
 
 describe("PaymentRouter and TestStablecoin", function () {

@@ -2,8 +2,8 @@ import { expect } from "chai";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { keccak256, toBytes, type Hex } from "viem";
 import { buildIssueCall, issueArgs, packProofFlags } from "../../api/chain/issuanceCall.ts";
-import { buildBatchTree, leafHash, type LeafValues } from "../../api/keys/leaf.ts";
-import { AppError } from "../../api/errors.ts";
+import { buildBatchTree, leafHash, type LeafValues } from "../../core/keys/leaf.ts";
+import { AppError } from "../../core/errors.ts";
 
 const registry = "0x5FbDB2315678afecb367f032d93F642f64180aa3" as Hex;
 const leaves: LeafValues[] = Array.from({ length: 50 }, (_, leafIndex) => ({
@@ -42,7 +42,7 @@ describe("buildIssueCall", function () {
     const multiProof = { leaves: call.leafIndexes.map((i) => tree.at(i)!), proof: call.proof, proofFlags };
     expect(tree.verifyMultiProof(multiProof)).to.equal(true);
     expect(StandardMerkleTree.verifyMultiProof(tree.root, ["uint256", "address", "uint64", "uint64", "uint32", "bytes32"], multiProof)).to.equal(true);
-    // And the leaves are the ones api/keys/leaf.ts hashes (what the contract recomputes).
+    // And the leaves are the ones core/keys/leaf.ts hashes (what the contract recomputes).
     expect(tree.leafHash(tree.at(call.leafIndexes[0]!)!)).to.equal(leafHash(leaves[call.leafIndexes[0]!]!));
     const to = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" as Hex;
     expect(issueArgs(call, to)).to.deep.equal([3n, 8n, to, call.leafIndexes, call.commitments, call.proof, call.proofFlags]);

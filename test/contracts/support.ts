@@ -18,8 +18,8 @@ import {
 import { hardhat } from "viem/chains";
 import { startChain, type TestChain } from "../support/chain.ts";
 import { deployPlatform, type DeployPlatformReturnType, type DeployWalletClient } from "../../api/chain/deploy.ts";
-import { keyRegistryAbi } from "../../api/chain/abis.ts";
-import { buildBatchTree, commitmentOf, type LeafValues } from "../../api/keys/leaf.ts";
+import { keyRegistryAbi } from "../../core/chain/abis.ts";
+import { buildBatchTree, commitmentOf, type LeafValues } from "../../core/keys/leaf.ts";
 
 export const roles = ["admin", "operator", "issuer", "custodian", "treasury", "anchorer", "buyer", "reseller", "stranger"] as const;
 export type Role = (typeof roles)[number];

@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { acceptExactPayment, createExactPaymentBatcher } from "../../api/services/orders/acceptPayment.ts";
 import { createCheckoutBatcher, insertWithKeys } from "../../api/services/orders/createOrder.ts";
 import { newOrderId } from "../../api/services/orders/orderId.ts";
-import { queryOne, queryRows, sql } from "../../api/store/database.ts";
+import { queryOne, queryRows, sql } from "../../core/store/database.ts";
 import { notifyPath, signedNotification } from "../support/epayNotify.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
 import { usePlatform, waitFor } from "../support/platform.ts";

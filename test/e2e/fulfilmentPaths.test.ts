@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import { postMissingPaymentEntries } from "../../api/services/orders/paymentEntryOutbox.ts";
 import { createFulfilmentBatcher, fulfilOrder } from "../../api/services/orders/fulfilOrder.ts";
-import { queryOne, queryRows, sql } from "../../api/store/database.ts";
+import { queryOne, queryRows, sql } from "../../core/store/database.ts";
 import { notifyPath, signedNotification } from "../support/epayNotify.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
 import { startTestPlatform, type TestPlatform } from "../support/platform.ts";

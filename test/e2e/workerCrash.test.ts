@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import { stopChild } from "../../scripts/lib/stopChild.ts";
-import { queryOne, sql } from "../../api/store/database.ts";
+import { queryOne, sql } from "../../core/store/database.ts";
 import { notifyPath, signedNotification } from "../support/epayNotify.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant } from "../support/merchantSetup.ts";
 import { startTestPlatform, waitFor, type TestPlatform } from "../support/platform.ts";

@@ -3,7 +3,7 @@
 // platform does not take is recorded too; processing twice changes nothing.
 import { expect } from "chai";
 import { stringToHex, type Hex } from "viem";
-import { processChainPayments } from "../../indexer/handlers/processChainPayments.ts";
+import { processChainPayments } from "../../api/services/orders/processChainPayments.ts";
 import { openSession, type SqlSession } from "../../indexer/store/session.ts";
 import { startChain, type TestChain } from "../support/chain.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";

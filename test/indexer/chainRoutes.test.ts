@@ -6,7 +6,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import pino from "pino";
-import { loadConfig } from "../../api/config.ts";
+import { loadConfig } from "../../core/config.ts";
 import type { AppContext } from "../../api/context.ts";
 import { bootstrapContext, closeContext } from "../../api/bootstrap.ts";
 import { createApp } from "../../api/http/app.ts";

@@ -2,10 +2,10 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { toHex, type Hex } from "viem";
-import { buildTreeNodes, commitmentBytes, leafHashBytes, proofOf } from "../../api/keys/batchMerkle.ts";
+import { buildTreeNodes, commitmentBytes, leafHashBytes, proofOf } from "../../core/keys/batchMerkle.ts";
 import { createBatchTreeCache, loadBatchTree } from "../../api/keys/batchTree.ts";
-import { buildBatchTree, commitmentOf, leafEncoding, leafHash, type LeafValues } from "../../api/keys/leaf.ts";
-import { sql } from "../../api/store/database.ts";
+import { buildBatchTree, commitmentOf, leafEncoding, leafHash, type LeafValues } from "../../core/keys/leaf.ts";
+import { sql } from "../../core/store/database.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
 import { createTestShop, importTestKeys, makeSecrets, testRing } from "./fixtures.ts";
 

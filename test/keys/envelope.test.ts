@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
-import { ConfigError } from "../../api/config.ts";
-import { AppError } from "../../api/errors.ts";
+import { ConfigError } from "../../core/config.ts";
+import { AppError } from "../../core/errors.ts";
 import { dedupeHash, deriveDedupeKey } from "../../api/keys/dedupe.ts";
 import {
   createShopDataKey,

@@ -5,7 +5,7 @@ import { createShopDataKey } from "../../api/keys/envelope.ts";
 import type { BatchTreeCache } from "../../api/keys/batchTree.ts";
 import { createImport, runImport } from "../../api/keys/importKeys.ts";
 import { createMasterKeyRing, type MasterKeyRing } from "../../api/keys/masterKeys.ts";
-import { queryOne, sql, type Drizzle } from "../../api/store/database.ts";
+import { queryOne, sql, type Drizzle } from "../../core/store/database.ts";
 
 export function testRing(id = "test-k1", key: Buffer = randomBytes(32), previous: { id: string; key: Buffer }[] = []): MasterKeyRing {
   return createMasterKeyRing({ id, key }, previous);

@@ -3,7 +3,7 @@
 // commitments, tree, proofs, chunked inserts). Run: node test/keys/importBenchmark.ts [count]
 // Prints name=value lines, the figures last. Not a mocha suite: it takes tens of seconds.
 import { createImport, runImport } from "../../api/keys/importKeys.ts";
-import { queryOne, sql } from "../../api/store/database.ts";
+import { queryOne, sql } from "../../core/store/database.ts";
 import { createServerDatabase } from "../support/database.ts";
 import { createTestShop, makeSecrets, testChain, testRing } from "./fixtures.ts";
 

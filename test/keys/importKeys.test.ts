@@ -1,12 +1,12 @@
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
 import { toHex } from "viem";
-import { AppError } from "../../api/errors.ts";
+import { AppError } from "../../core/errors.ts";
 import { decryptSecret, keyAad } from "../../api/keys/envelope.ts";
 import { createImport, runImport } from "../../api/keys/importKeys.ts";
-import { buildBatchTree, commitmentOf, leafEncoding, leafHash, leafTuple, type LeafValues } from "../../api/keys/leaf.ts";
+import { buildBatchTree, commitmentOf, leafEncoding, leafHash, leafTuple, type LeafValues } from "../../core/keys/leaf.ts";
 import { loadShopDataKey } from "../../api/keys/shopDataKey.ts";
-import { queryOne, queryRows, sql } from "../../api/store/database.ts";
+import { queryOne, queryRows, sql } from "../../core/store/database.ts";
 import { createPgliteDatabase, createServerDatabase, type TestDatabase } from "../support/database.ts";
 import { createTestShop, makeSecrets, testChain, testRing, type TestShop } from "./fixtures.ts";
 import { findPlaintext } from "./plaintextScan.ts";

@@ -3,7 +3,7 @@
 // products and many concurrent ones, and a statement that changes no count must not touch it.
 // key_commitments (0201): each key's commitment maps to its batch and leaf while the key exists.
 import { expect } from "chai";
-import { queryOne, queryRows, sql } from "../../api/store/database.ts";
+import { queryOne, queryRows, sql } from "../../core/store/database.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
 import { createTestShop, importTestKeys, makeSecrets, testRing, type TestShop } from "./fixtures.ts";
 

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { AppError } from "../../api/errors.ts";
+import { AppError } from "../../core/errors.ts";
 import { parseImport, type ImportFormat } from "../../api/keys/parseImport.ts";
 
 const limits = { keysMax: 1000, keyLengthMax: 16 };

@@ -1,6 +1,6 @@
 // Scans every table of the database, every column of every row, for secrets in plaintext:
 // text as is, bytea decoded as UTF-8 and as hex, arrays and JSON included.
-import { queryRows, sql, type Drizzle } from "../../api/store/database.ts";
+import { queryRows, sql, type Drizzle } from "../../core/store/database.ts";
 
 function flatten(value: unknown, out: string[]): void {
   if (value === null || value === undefined) return;

@@ -3,12 +3,12 @@ import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { AppError } from "../../api/errors.ts";
+import { AppError } from "../../core/errors.ts";
 import { decryptSecret, keyAad } from "../../api/keys/envelope.ts";
 import { createMasterKeyRing, type MasterKeyRing } from "../../api/keys/masterKeys.ts";
 import { rotateMasterKey } from "../../api/keys/rotateMasterKey.ts";
 import { loadShopDataKey } from "../../api/keys/shopDataKey.ts";
-import { queryRows, sql } from "../../api/store/database.ts";
+import { queryRows, sql } from "../../core/store/database.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
 import { createShopsWithKeys, type TestShop } from "./fixtures.ts";
 

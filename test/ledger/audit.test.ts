@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createPublicClient, createWalletClient, http, type Account, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { ledgerAnchorAbi } from "../../api/chain/abis.ts";
+import { ledgerAnchorAbi } from "../../core/chain/abis.ts";
 import { deployContract } from "../../api/chain/deploy.ts";
 import { anchorLedger, type AnchorLedgerContext } from "../../api/ledger/anchorLedger.ts";
 import { createJournalBatcher } from "../../api/ledger/batcher.ts";
@@ -20,7 +20,7 @@ import { hashPendingEntries } from "../../api/ledger/hasher.ts";
 import { verifyConsistency, verifyInclusion } from "../../api/ledger/merkleLog.ts";
 import { getConsistencyProof, getInclusionProof } from "../../api/ledger/proofs.ts";
 import { listAnchors } from "../../api/ledger/statements.ts";
-import { queryOne, queryRows, sql } from "../../api/store/database.ts";
+import { queryOne, queryRows, sql } from "../../core/store/database.ts";
 import { startChain, type TestChain } from "../support/chain.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
 

@@ -5,16 +5,16 @@
 import { expect } from "chai";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { loadConfig } from "../../api/config.ts";
+import { loadConfig } from "../../core/config.ts";
 import type { AppContext } from "../../api/context.ts";
 import express from "express";
 import { loadSession } from "../../api/http/auth.ts";
 import { errorHandler } from "../../api/http/errorHandler.ts";
 import { ledgerRouter } from "../../api/http/routes/ledger.ts";
 import { postOrderPayment } from "../../api/ledger/flows.ts";
-import { createLogger } from "../../api/logger.ts";
+import { createLogger } from "../../core/logger.ts";
 import { createSession } from "../../api/services/accounts/sessions.ts";
-import { queryOne, sql } from "../../api/store/database.ts";
+import { queryOne, sql } from "../../core/store/database.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
 
 describe("ledger HTTP routes", () => {

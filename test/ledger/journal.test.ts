@@ -3,8 +3,8 @@
 // limits, two-phase payouts, resale holds, reconciliation and statements; and the same on
 // embedded PGlite.
 import { expect } from "chai";
-import { loadConfig } from "../../api/config.ts";
-import { AppError } from "../../api/errors.ts";
+import { loadConfig } from "../../core/config.ts";
+import { AppError } from "../../core/errors.ts";
 import { startLedgerBackground } from "../../api/ledger/background.ts";
 import { createJournalBatcher } from "../../api/ledger/batcher.ts";
 import {
@@ -25,7 +25,7 @@ import { postJournal } from "../../api/ledger/postJournal.ts";
 import { ledgerTotalsByOrder, reconcileChainPayments } from "../../api/ledger/reconciliation.ts";
 import { getAccountHistory, getShopBalance, getShopStatement, getTrialBalance, listPendingHolds } from "../../api/ledger/statements.ts";
 import type { JournalInput } from "../../api/ledger/types.ts";
-import { queryOne, queryRows, sql } from "../../api/store/database.ts";
+import { queryOne, queryRows, sql } from "../../core/store/database.ts";
 import { createPgliteDatabase, createServerDatabase, type TestDatabase } from "../support/database.ts";
 
 async function rejection(promise: Promise<unknown>): Promise<AppError> {

@@ -7,13 +7,13 @@
 // Seeded and bounded by default; KEYLEDGER_TEST_THOROUGH=1 runs more and longer sequences.
 import { expect } from "chai";
 import fc from "fast-check";
-import { AppError } from "../../api/errors.ts";
+import { AppError } from "../../core/errors.ts";
 import { createJournalBatcher, type JournalBatcher } from "../../api/ledger/batcher.ts";
 import { approvePayout, postOrderPayment, postOrderRefund, rejectPayout, requestPayout } from "../../api/ledger/flows.ts";
 import { expireHolds } from "../../api/ledger/holds.ts";
 import { checkLedgerInvariants } from "../../api/ledger/invariants.ts";
 import { postJournal } from "../../api/ledger/postJournal.ts";
-import { queryRows, sql } from "../../api/store/database.ts";
+import { queryRows, sql } from "../../core/store/database.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
 import { testEnv } from "../support/env.ts";
 

@@ -3,8 +3,8 @@
 // resale record, the ledger, two buyers racing, the refund path, and revocation.
 import { randomBytes } from "node:crypto";
 import { expect } from "chai";
-import { entitlementTokenAbi } from "../../api/chain/abis.ts";
-import { queryOne, queryRows, sql } from "../../api/store/database.ts";
+import { entitlementTokenAbi } from "../../core/chain/abis.ts";
+import { queryOne, queryRows, sql } from "../../core/store/database.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
 import { waitFor, type TestPlatform } from "../support/platform.ts";
 import {

@@ -9,7 +9,7 @@ import { deployPlatform } from "../../api/chain/deploy.ts";
 import { localChainAccounts } from "../../scripts/lib/localChain.ts";
 import { startChain } from "../support/chain.ts";
 import { sandboxMerchantKey } from "../../api/payments/epaySandbox.ts";
-import { queryOne, queryRows, sql } from "../../api/store/database.ts";
+import { queryOne, queryRows, sql } from "../../core/store/database.ts";
 import { notifyPath, signedNotification } from "../support/epayNotify.ts";
 import type { MerchantSetup } from "../support/merchantSetup.ts";
 import { startTestPlatform, waitFor, type HttpClient, type TestPlatform } from "../support/platform.ts";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { queryRows, sql } from "../../api/store/database.ts";
-import { migrate, readMigrations } from "../../api/store/migrate.ts";
+import { queryRows, sql } from "../../core/store/database.ts";
+import { migrate, readMigrations } from "../../core/store/migrate.ts";
 import { createPgliteDatabase, createServerDatabase, type TestDatabase } from "../support/database.ts";
 
 for (const [label, create] of [

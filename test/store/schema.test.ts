@@ -1,10 +1,10 @@
-// The Drizzle definitions (api/store/schema) must match the migrated database: every column
+// The Drizzle definitions (core/store/schema) must match the migrated database: every column
 // they declare exists with the same nullability, and no column of those tables is missing
 // from them. Runs against the real PostgreSQL server.
 import { expect } from "chai";
 import { getTableConfig } from "drizzle-orm/pg-core";
-import { queryRows, sql } from "../../api/store/database.ts";
-import { coreTables } from "../../api/store/schema/core.ts";
+import { queryRows, sql } from "../../core/store/database.ts";
+import { coreTables } from "../../core/store/schema/core.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
 
 describe("Drizzle schema matches the migrations", () => {

@@ -2,8 +2,8 @@
 // (dropped afterwards), or an in-memory PGlite for the embedded path.
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { openDatabase, type Database } from "../../api/store/database.ts";
-import { migrate } from "../../api/store/migrate.ts";
+import { openDatabase, type Database } from "../../core/store/database.ts";
+import { migrate } from "../../core/store/migrate.ts";
 import { testEnv } from "./env.ts";
 
 export type TestDatabase = Database & { url?: string; drop(): Promise<void> };

@@ -1,10 +1,10 @@
 import { Router } from "express";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
-import { authenticate, createAccount, getAccount, grantRoles, selfAssignableRoles } from "../../services/accounts/accounts.ts";
+import { roles, selfAssignableRoles } from "../../../core/roles.ts";
+import { authenticate, createAccount, getAccount, grantRoles } from "../../services/accounts/accounts.ts";
 import { createSession, revokeSession } from "../../services/accounts/sessions.ts";
 import { recordAudit } from "../../services/audit.ts";
-import { roles } from "../auth.ts";
 import { defineRoute } from "../route.ts";
 import { email, idString, password } from "../schemas.ts";
 

@@ -6,9 +6,9 @@
 import { Router } from "express";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
-import { AppError } from "../../errors.ts";
-import { findingsCsv, listAuditLog, listChainRecords, listFindings, type ChainListKind } from "../../../indexer/queries/auditorRecords.ts";
-import { lookUpRedemption, tokenTimeline } from "../../../indexer/queries/redemptionOracle.ts";
+import { AppError } from "../../../core/errors.ts";
+import { findingsCsv, listAuditLog, listChainRecords, listFindings, type ChainListKind } from "../../services/chainRecords/auditorRecords.ts";
+import { lookUpRedemption, tokenTimeline } from "../../services/chainRecords/redemptionOracle.ts";
 import { defineRoute } from "../route.ts";
 
 export const chainMountPath = "/api";

@@ -2,7 +2,7 @@
 // EPAY_SANDBOX_SECRET is set.
 import express, { Router } from "express";
 import { z } from "zod";
-import { AppError } from "../../errors.ts";
+import { AppError } from "../../../core/errors.ts";
 import type { EpayParams } from "../../payments/epay.ts";
 import { deliverNotification, sandboxNotification, verifySandboxSubmit } from "../../payments/epaySandbox.ts";
 import { defineRoute } from "../route.ts";

@@ -6,15 +6,15 @@ import { randomUUID } from "node:crypto";
 import { Router } from "express";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
-import { AppError } from "../../errors.ts";
+import { AppError } from "../../../core/errors.ts";
 import { approvePayout, rejectPayout, requestPayout } from "../../ledger/flows.ts";
 import { getConsistencyProof, getInclusionProof } from "../../ledger/proofs.ts";
 import { reconcileChainPayments, reconcileOrderPayments, reconcileOrdersMax } from "../../ledger/reconciliation.ts";
 import { getAccountHistory, getShopBalance, getShopStatement, getTrialBalance, listAnchors, listPendingHolds, statementPageSizeMax } from "../../ledger/statements.ts";
 import { recordAudit } from "../../services/audit.ts";
 import { assertShopManager } from "../../services/shops/shops.ts";
-import type { Drizzle } from "../../store/database.ts";
-import type { AuthenticatedAccount } from "../auth.ts";
+import type { Drizzle } from "../../../core/store/database.ts";
+import type { AuthenticatedAccount } from "../../services/accounts/sessions.ts";
 import { defineRoute } from "../route.ts";
 import { currencyCode, idString, moneyMinor } from "../schemas.ts";
 

@@ -3,7 +3,7 @@
 import express, { Router } from "express";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
-import { AppError } from "../../errors.ts";
+import { AppError } from "../../../core/errors.ts";
 import { createImport } from "../../keys/importKeys.ts";
 import { enqueueImport } from "../../jobs/enqueue.ts";
 import { deliverManualOrder } from "../../services/orders/deliverManualOrder.ts";
@@ -13,7 +13,7 @@ import { getProduct } from "../../services/products/products.ts";
 import { listBatches } from "../../services/shops/batches.ts";
 import { salesSummary } from "../../services/shops/salesSummary.ts";
 import { assertShopManager } from "../../services/shops/shops.ts";
-import { queryOne, sql } from "../../store/database.ts";
+import { queryOne, sql } from "../../../core/store/database.ts";
 import { defineRoute } from "../route.ts";
 import { idString } from "../schemas.ts";
 

@@ -2,7 +2,7 @@ import { Router, type Request } from "express";
 import { RateLimiterRedis } from "rate-limiter-flexible";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
-import { AppError } from "../../errors.ts";
+import { AppError } from "../../../core/errors.ts";
 import { buildCertificate } from "../../keys/certificate.ts";
 import { createOrder } from "../../services/orders/createOrder.ts";
 import { readManualDelivery } from "../../services/orders/deliverManualOrder.ts";
@@ -14,7 +14,7 @@ import { paymentInstructions } from "../../services/orders/paymentInstructions.t
 import { revealOrderEntitlements } from "../../services/orders/revealEntitlements.ts";
 import { listOrders } from "../../services/orders/listOrders.ts";
 import { checkoutProduct } from "../../services/orders/productCache.ts";
-import { queryOne, sql } from "../../store/database.ts";
+import { queryOne, sql } from "../../../core/store/database.ts";
 import { defineLeanRoute } from "../leanRoutes.ts";
 import { defineRoute } from "../route.ts";
 import { email, idString } from "../schemas.ts";

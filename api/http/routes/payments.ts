@@ -1,7 +1,7 @@
 import express, { Router } from "express";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
-import { AppError } from "../../errors.ts";
+import { AppError } from "../../../core/errors.ts";
 import { handleEpayNotify } from "../../services/orders/handleEpayNotify.ts";
 import { enqueueFulfilment } from "../../jobs/enqueue.ts";
 import { defineLeanRoute, PlainText } from "../leanRoutes.ts";

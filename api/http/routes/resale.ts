@@ -3,7 +3,7 @@
 import express, { Router, type Request } from "express";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
-import { AppError } from "../../errors.ts";
+import { AppError } from "../../../core/errors.ts";
 import { cancelListing } from "../../services/resale/cancelListing.ts";
 import { createListing } from "../../services/resale/createListing.ts";
 import { createPurchase, purchaseView } from "../../services/resale/createPurchase.ts";
@@ -15,7 +15,7 @@ import { resaleEpayMerchant } from "../../services/resale/resalePayments.ts";
 import { revealOwnedEntitlement } from "../../services/resale/revealOwnedEntitlement.ts";
 import { revokeEntitlement } from "../../services/resale/revokeEntitlement.ts";
 import { handleResaleNotify } from "../../services/resale/settleResalePayment.ts";
-import { queryOne, sql } from "../../store/database.ts";
+import { queryOne, sql } from "../../../core/store/database.ts";
 import { defineRoute } from "../route.ts";
 import { currencyCode, idString, moneyMinor } from "../schemas.ts";
 

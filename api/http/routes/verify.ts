@@ -1,7 +1,7 @@
 import { Router } from "express";
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { z } from "zod";
-import { AppError } from "../../errors.ts";
+import { AppError } from "../../../core/errors.ts";
 import type { AppContext } from "../../context.ts";
 import { verifyKey } from "../../services/verify/verifyKey.ts";
 import { defineRoute } from "../route.ts";

@@ -6,13 +6,13 @@ import { z } from "zod";
 import type { Hex } from "viem";
 import type { ChainContext } from "../../chain/chainContext.ts";
 import type { AppContext } from "../../context.ts";
-import { AppError } from "../../errors.ts";
+import { AppError } from "../../../core/errors.ts";
 import { creditDeposit } from "../../services/wallets/creditDeposit.ts";
 import { issueSiweNonce, linkWallet } from "../../services/wallets/linkWallet.ts";
 import { requestWithdrawal } from "../../services/wallets/requestWithdrawal.ts";
 import { revealByWalletSignature } from "../../services/wallets/revealByWalletSignature.ts";
 import { revealDomain, revealTypes } from "../../services/wallets/revealTypedData.ts";
-import { queryRows, sql } from "../../store/database.ts";
+import { queryRows, sql } from "../../../core/store/database.ts";
 import { defineRoute } from "../route.ts";
 import { idString } from "../schemas.ts";
 

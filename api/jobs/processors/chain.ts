@@ -4,7 +4,7 @@
 // each, repeating while the last one was full, bounded per run.
 import type { Job } from "bullmq";
 import type { AppContext } from "../../context.ts";
-import { bigintReplacer } from "../../json.ts";
+import { bigintReplacer } from "../../../core/json.ts";
 import { anchorBatch } from "../../chain/anchorBatch.ts";
 import { anchorLedger } from "../../ledger/anchorLedger.ts";
 import { issuePending } from "../../chain/issuePending.ts";
@@ -13,7 +13,7 @@ import { recordCustodialTransfers, setPendingRoyalties } from "../../chain/recor
 import { revokePending } from "../../chain/revocations.ts";
 import { sendWithdrawals } from "../../chain/withdrawals.ts";
 import type { BatchTreeCache } from "../../keys/batchTree.ts";
-import { queryRows, sql } from "../../store/database.ts";
+import { queryRows, sql } from "../../../core/store/database.ts";
 
 const sweepTransactionsMax = 20;
 

@@ -3,7 +3,7 @@ import type { AppContext } from "../../context.ts";
 import { sendDeliveryMail, type Mailer } from "../../services/mail/mailer.ts";
 import { fulfilOrder, type FulfilmentBatcher } from "../../services/orders/fulfilOrder.ts";
 import { orderAccessToken } from "../../services/orders/orderAccess.ts";
-import { queryOne, sql } from "../../store/database.ts";
+import { queryOne, sql } from "../../../core/store/database.ts";
 
 export async function processFulfilment(ctx: AppContext, mailer: Mailer | undefined, batcher: FulfilmentBatcher | undefined, job: Job): Promise<string> {
   const orderId = String((job.data as { orderId: string }).orderId);

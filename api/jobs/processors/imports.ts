@@ -1,6 +1,6 @@
 import type { Job } from "bullmq";
 import type { AppContext } from "../../context.ts";
-import { AppError } from "../../errors.ts";
+import { AppError } from "../../../core/errors.ts";
 import type { BatchTreeCache } from "../../keys/batchTree.ts";
 import { runImport } from "../../keys/importKeys.ts";
 import { enqueueAnchor } from "../enqueue.ts";

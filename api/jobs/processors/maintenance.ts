@@ -2,7 +2,8 @@ import type { Job } from "bullmq";
 import type { AppContext } from "../../context.ts";
 import { postMissingPaymentEntries } from "../../services/orders/paymentEntryOutbox.ts";
 import { expireOrders } from "../../services/orders/expireOrders.ts";
-import { queryRows, sql } from "../../store/database.ts";
+import { processChainPayments } from "../../services/orders/processChainPayments.ts";
+import { queryRows, sql } from "../../../core/store/database.ts";
 import { enqueueFulfilment, enqueueImport, importJobId } from "../enqueue.ts";
 
 export async function processMaintenance(ctx: AppContext, job: Job): Promise<unknown> {
@@ -15,6 +16,8 @@ export async function processMaintenance(ctx: AppContext, job: Job): Promise<unk
         imports: await requeueStuckImports(ctx),
         ledgerEntries: await postMissingPaymentEntries(ctx.database.db, { platformFeeBps: ctx.config.orders.platformFeeBps }, { limit: 500 }),
       };
+    case "chain-payments":
+      return acceptFinalChainPayments(ctx);
     default:
       return { ignored: job.name };
   }
@@ -46,4 +49,25 @@ async function requeueStuckImports(ctx: AppContext): Promise<number> {
     else if (await job.isFailed()) await job.retry();
   }
   return rows.length;
+}
+
+// Payments handled per run at most: bounded so a burst never holds the maintenance queue long;
+// the next tick takes the rest.
+const chainPaymentsPerRunMax = 200;
+const nativeAsset = "0x0000000000000000000000000000000000000000";
+
+// The indexer records PaymentRouter payments (chain_payments); once their blocks are final they
+// are accepted here like an EPay notification, and accepted orders go to fulfilment.
+async function acceptFinalChainPayments(ctx: AppContext): Promise<unknown> {
+  if (!ctx.chain) return { skipped: "no chain" };
+  const assets = new Map<string, string>([[nativeAsset, "ETH"]]);
+  const { stablecoinAddress, stablecoinCurrency } = ctx.config.chain;
+  if (stablecoinAddress) assets.set(stablecoinAddress.toLowerCase(), stablecoinCurrency);
+  return processChainPayments(ctx.database.db, {
+    chainId: Number(ctx.chain.chainId),
+    assets,
+    platformFeeBps: ctx.config.orders.platformFeeBps,
+    batchSizeMax: chainPaymentsPerRunMax,
+    onAccepted: (orderId) => enqueueFulfilment(ctx.queues, orderId),
+  });
 }

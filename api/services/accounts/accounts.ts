@@ -1,11 +1,10 @@
 // Accounts: email + password (argon2id). Self sign-up may take the buyer, merchant or reseller
 // role; auditor and admin are granted by an admin (or the seed), never self-assigned.
 import { hash, verify } from "@node-rs/argon2";
-import { AppError } from "../../errors.ts";
-import { queryOne, sql, type Drizzle } from "../../store/database.ts";
-import type { Role } from "../../http/auth.ts";
+import { AppError } from "../../../core/errors.ts";
+import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
+import type { Role } from "../../../core/roles.ts";
 
-export const selfAssignableRoles = ["buyer", "merchant", "reseller"] as const;
 
 // OWASP's argon2id baseline (19 MiB, 2 iterations, 1 lane).
 const argonOptions = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;

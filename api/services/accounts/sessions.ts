@@ -1,8 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
 import { and, eq, gt } from "drizzle-orm";
-import type { Drizzle } from "../../store/database.ts";
-import { accounts, sessions } from "../../store/schema/core.ts";
-import type { AuthenticatedAccount, Role } from "../../http/auth.ts";
+import type { Drizzle } from "../../../core/store/database.ts";
+import { accounts, sessions } from "../../../core/store/schema/core.ts";
+import type { Role } from "../../../core/roles.ts";
+
+/** The account behind a valid session token, as the HTTP layer hands it to routes. */
+export type AuthenticatedAccount = { id: bigint; email: string; roles: Role[]; tokenHash: Buffer };
 
 export function hashToken(token: string): Buffer {
   return createHash("sha256").update(token).digest();

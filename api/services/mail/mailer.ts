@@ -2,7 +2,7 @@
 // a link to the order page (with its access token), never the codes: a mailbox is not a safe
 // place for secrets, and the order page shows them to whoever holds the link anyway.
 import nodemailer, { type Transporter } from "nodemailer";
-import type { Config } from "../../config.ts";
+import type { Config } from "../../../core/config.ts";
 
 export type Mailer = { transporter: Transporter; from: string };
 

@@ -10,14 +10,14 @@
 //   underpaid / overpaid  the amount differs: recorded, the order is unchanged, refund path;
 //   late      the order had expired: recorded, refund path;
 //   duplicate the order was already paid by another payment: recorded, refund path.
-import { AppError } from "../../errors.ts";
+import { AppError } from "../../../core/errors.ts";
 import type { JournalBatcher } from "../../ledger/batcher.ts";
 import { orderPaymentEntry } from "../../ledger/flows.ts";
 import { postJournal } from "../../ledger/postJournal.ts";
-import { queryOne, queryPreparedRows, sql, type Drizzle } from "../../store/database.ts";
-import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from "../../store/groupCommit.ts";
-import { byteaArrayLiteral, integerArrayLiteral, textArrayLiteral } from "../../store/sqlArrays.ts";
-import { pgErrorCode, pgErrorCodes } from "../../store/errors.ts";
+import { queryOne, queryPreparedRows, sql, type Drizzle } from "../../../core/store/database.ts";
+import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from "../../../core/store/groupCommit.ts";
+import { byteaArrayLiteral, integerArrayLiteral, textArrayLiteral } from "../../../core/store/sqlArrays.ts";
+import { pgErrorCode, pgErrorCodes } from "../../../core/store/errors.ts";
 import { orderRecord, type OrderRecord, type OrderRow } from "./orderRecord.ts";
 import { postPaymentToLedger } from "./ledgerPostings.ts";
 

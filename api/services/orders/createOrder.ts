@@ -5,11 +5,11 @@
 // are not there. One round trip instead of a transaction of four (measured: round trips are
 // what PostgreSQL spends its CPU on here). In the API the checkouts in flight go together
 // (insertBatchWithKeys, through the group commit), one statement and commit for many.
-import { AppError } from "../../errors.ts";
-import { queryOne, queryPreparedRows, sql, type Drizzle } from "../../store/database.ts";
-import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from "../../store/groupCommit.ts";
-import { byteaArrayLiteral, integerArrayLiteral, textArrayLiteral } from "../../store/sqlArrays.ts";
-import { pgConstraint, pgErrorCode, pgErrorCodes } from "../../store/errors.ts";
+import { AppError } from "../../../core/errors.ts";
+import { queryOne, queryPreparedRows, sql, type Drizzle } from "../../../core/store/database.ts";
+import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from "../../../core/store/groupCommit.ts";
+import { byteaArrayLiteral, integerArrayLiteral, textArrayLiteral } from "../../../core/store/sqlArrays.ts";
+import { pgConstraint, pgErrorCode, pgErrorCodes } from "../../../core/store/errors.ts";
 import { hashQueryPassword } from "./orderAccess.ts";
 import { newOrderId } from "./orderId.ts";
 import { checkoutProduct } from "./productCache.ts";

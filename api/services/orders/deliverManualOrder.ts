@@ -1,10 +1,10 @@
 // Manual delivery: the merchant types what the buyer receives (an account, a code, a note);
 // it is encrypted under the shop's data key and reaches the buyer on the order page.
-import { AppError } from "../../errors.ts";
+import { AppError } from "../../../core/errors.ts";
 import { decryptSecret, encryptSecret } from "../../keys/envelope.ts";
 import type { MasterKeyRing } from "../../keys/masterKeys.ts";
 import { loadShopDataKey } from "../../keys/shopDataKey.ts";
-import { queryOne, sql, type Drizzle } from "../../store/database.ts";
+import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 
 function aad(orderId: string): string {
   return `keyledger:manual-delivery:v1:${orderId}`;

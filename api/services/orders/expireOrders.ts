@@ -1,7 +1,7 @@
 // Unpaid orders expire and release their stock. Runs periodically (maintenance queue); each
 // run handles at most `limit` orders so one run is bounded. The order row's state decides
 // between expiry and a racing payment: acceptPayment locks the row and checks the state.
-import { queryOne, sql, type Drizzle } from "../../store/database.ts";
+import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 
 export async function expireOrders(db: Drizzle, options: { limit: number } = { limit: 1_000 }): Promise<number> {
   const result = await queryOne<{ expired: number | string }>(

@@ -5,9 +5,9 @@
 // crash after commit) finds the order no longer 'paid' and does nothing, so a key is
 // delivered to at most one order whatever happens. Not enough keys: the order goes to
 // refund_pending, never half-delivered.
-import { queryOne, queryPreparedRows, sql, type Drizzle } from "../../store/database.ts";
-import { textArrayLiteral } from "../../store/sqlArrays.ts";
-import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from "../../store/groupCommit.ts";
+import { queryOne, queryPreparedRows, sql, type Drizzle } from "../../../core/store/database.ts";
+import { textArrayLiteral } from "../../../core/store/sqlArrays.ts";
+import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from "../../../core/store/groupCommit.ts";
 import { ensurePaymentEntry } from "./paymentEntryOutbox.ts";
 import { postOrderRefund } from "../../ledger/flows.ts";
 

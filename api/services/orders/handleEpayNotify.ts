@@ -4,10 +4,10 @@
 // TRADE_SUCCESS; the order belongs to this shop; the amount is exactly the order's. Only then
 // is the payment recorded (exactly once per trade_no) and, if accepted, fulfilment enqueued.
 import { createHash } from "node:crypto";
-import { AppError } from "../../errors.ts";
+import { AppError } from "../../../core/errors.ts";
 import type { MasterKeyRing } from "../../keys/masterKeys.ts";
 import { parseEpayMoney, verifyEpaySignature, type EpayParams } from "../../payments/epay.ts";
-import type { Drizzle } from "../../store/database.ts";
+import type { Drizzle } from "../../../core/store/database.ts";
 import { getEpaySettings } from "../shops/epaySettings.ts";
 import { acceptCarefully, acceptExactPayment, postAcceptedPayment, type AcceptPaymentSettings, type PaymentOutcome } from "./acceptPayment.ts";
 import { getOrderRecord } from "./orderRecord.ts";

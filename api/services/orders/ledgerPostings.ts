@@ -5,7 +5,7 @@
 // buyer (unmatchedPaymentEntry).
 import { postOrderPayment, unmatchedPaymentEntry } from "../../ledger/flows.ts";
 import { postJournal } from "../../ledger/postJournal.ts";
-import type { Drizzle } from "../../store/database.ts";
+import type { Drizzle } from "../../../core/store/database.ts";
 import type { AcceptPaymentInput, PaymentOutcome } from "./acceptPayment.ts";
 import type { OrderRecord } from "./orderRecord.ts";
 

@@ -1,5 +1,5 @@
 // Order lists for a buyer or a shop, newest first, paginated by creation time (bounded page).
-import { queryRows, sql, type Drizzle } from "../../store/database.ts";
+import { queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 
 export type OrderSummary = {
   id: string; state: string; productId: string; productName: string; quantity: number; amountMinor: string; currency: string;

@@ -1,8 +1,8 @@
 // Who may see an order: its buyer account, anyone holding its access token (guests), its
 // shop's merchant, an admin or an auditor (only the buyer sees codes: the order page builds the others' view without them).
-import { AppError } from "../../errors.ts";
-import type { AuthenticatedAccount } from "../../http/auth.ts";
-import { queryOne, sql, type Drizzle } from "../../store/database.ts";
+import { AppError } from "../../../core/errors.ts";
+import type { AuthenticatedAccount } from "../accounts/sessions.ts";
+import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { checkOrderAccessToken } from "./orderAccess.ts";
 import { getOrderRecord, type OrderRecord } from "./orderRecord.ts";
 

@@ -1,4 +1,4 @@
-import { queryPreparedOne, sql, type Drizzle } from "../../store/database.ts";
+import { queryPreparedOne, sql, type Drizzle } from "../../../core/store/database.ts";
 
 export type OrderState = "awaiting_payment" | "paid" | "fulfilled" | "expired" | "refund_pending" | "refunded" | "failed";
 

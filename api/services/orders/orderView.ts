@@ -3,7 +3,7 @@
 // entitlements that are revealed (redeemed): a sealed entitlement's code stays sealed.
 import { decryptSecret, keyAad } from "../../keys/envelope.ts";
 import type { MasterKeyRing } from "../../keys/masterKeys.ts";
-import { queryPreparedRows, sql, type Drizzle } from "../../store/database.ts";
+import { queryPreparedRows, sql, type Drizzle } from "../../../core/store/database.ts";
 import { loadShopDataKey as shopDataKey } from "../../keys/shopDataKey.ts";
 import { inCustody } from "../resale/custody.ts";
 import type { OrderRecord } from "./orderRecord.ts";

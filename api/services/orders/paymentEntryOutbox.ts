@@ -15,7 +15,7 @@
 // most the last two minutes of payments plus what arrived since the previous sweep.
 import type { SQL } from "drizzle-orm";
 import { postJournal } from "../../ledger/postJournal.ts";
-import { queryOne, queryRows, sql, type Drizzle } from "../../store/database.ts";
+import { queryOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 import { paymentEntryOf } from "./acceptPayment.ts";
 import { orderRecord, type OrderRow } from "./orderRecord.ts";
 

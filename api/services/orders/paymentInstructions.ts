@@ -3,7 +3,7 @@
 import { stringToHex, type Hex } from "viem";
 import { buildEpaySubmitUrl } from "../../payments/epay.ts";
 import type { MasterKeyRing } from "../../keys/masterKeys.ts";
-import type { Drizzle } from "../../store/database.ts";
+import type { Drizzle } from "../../../core/store/database.ts";
 import { getEpaySettings } from "../shops/epaySettings.ts";
 import type { OrderRecord } from "./orderRecord.ts";
 

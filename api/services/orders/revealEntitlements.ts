@@ -2,8 +2,8 @@
 // its redemption waits in the queue to be recorded on-chain (which locks the token). Only
 // entitlements the order's buyer still owns in custody: a resold or withdrawn one is revealed
 // by its current owner (api/services/resale, api/services/wallets).
-import { queryRows, sql, type Drizzle } from "../../store/database.ts";
-import { integerArrayLiteral } from "../../store/sqlArrays.ts";
+import { queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
+import { integerArrayLiteral } from "../../../core/store/sqlArrays.ts";
 import { inCustody } from "../resale/custody.ts";
 import type { OrderRecord } from "./orderRecord.ts";
 

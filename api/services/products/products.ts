@@ -1,8 +1,8 @@
 // Products: what a shop sells. Prices are integer minor units with a currency. Stock is
 // derived, never stored: available keys for automatic delivery (the partial index
 // keys_available_idx makes the count cheap), manual_stock for manual delivery.
-import { AppError } from "../../errors.ts";
-import { queryOne, queryRows, sql, type Drizzle } from "../../store/database.ts";
+import { AppError } from "../../../core/errors.ts";
+import { queryOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 
 export type ProductInput = {
   name: string;

@@ -1,8 +1,8 @@
 // The seller withdraws an active listing. A checkout already open for it is not charged: its
 // payment, if it still arrives, takes the refund path (settleResalePayment).
-import { AppError } from "../../errors.ts";
+import { AppError } from "../../../core/errors.ts";
 import { recordAudit } from "../audit.ts";
-import { queryOne, sql, type Drizzle } from "../../store/database.ts";
+import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 
 export async function cancelListing(db: Drizzle, parameters: { accountId: bigint; listingId: bigint }): Promise<{ id: string; state: "cancelled" }> {
   return db.transaction(async (tx) => {

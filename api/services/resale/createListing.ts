@@ -2,9 +2,9 @@
 // currency. Refusals write nothing: not yours or not in custody (not_found), revealed or
 // revoked (invalid_state: a seen code can never be resold), resale not allowed (forbidden),
 // another currency (validation_failed), already listed (conflict).
-import { AppError } from "../../errors.ts";
+import { AppError } from "../../../core/errors.ts";
 import { recordAudit } from "../audit.ts";
-import { queryOne, sql, type Drizzle } from "../../store/database.ts";
+import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { inCustody } from "./custody.ts";
 
 export type CreateListingParameters = { accountId: bigint; entitlementId: bigint; priceMinor: bigint; currency: string };

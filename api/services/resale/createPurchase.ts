@@ -3,9 +3,9 @@
 // refused before paying (conflict): the loser is never charged. The same buyer asking again
 // gets the same open checkout. Payment goes through the platform's own EPay merchant.
 import { randomBytes } from "node:crypto";
-import { AppError } from "../../errors.ts";
+import { AppError } from "../../../core/errors.ts";
 import { buildEpaySubmitUrl } from "../../payments/epay.ts";
-import { queryOne, sql, type Drizzle } from "../../store/database.ts";
+import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import type { ResaleEpayMerchant } from "./resalePayments.ts";
 
 export type ResalePurchase = { id: string; listingId: string; priceMinor: string; currency: string; state: string; expiresAt: string; paymentUrl: string };

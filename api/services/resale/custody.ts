@@ -3,7 +3,7 @@
 // owner_wallet alone is not enough: the indexer projects every final Transfer into it, and
 // without CUSTODIAN_ADDRESS it records the custodian's address for tokens minted to custody.
 import type { SQL } from "drizzle-orm";
-import { sql } from "../../store/database.ts";
+import { sql } from "../../../core/store/database.ts";
 
 export function inCustody(custodian: string | undefined): SQL {
   return sql`(e.owner_wallet IS NULL OR lower(e.owner_wallet) = ${(custodian ?? "").toLowerCase()}

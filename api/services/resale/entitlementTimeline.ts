@@ -8,12 +8,12 @@
 // each resale settlement) come from the platform's tables and carry no transaction hash.
 // Pseudonymous holder ids and wallet addresses appear; accounts and emails never do.
 import type { Hex } from "viem";
-import { entitlementTokenAbi } from "../../chain/abis.ts";
+import { entitlementTokenAbi } from "../../../core/chain/abis.ts";
 import type { ChainContext } from "../../chain/chainContext.ts";
 import { findReceipt } from "../../chain/sendContractTransaction.ts";
-import { AppError } from "../../errors.ts";
-import { tokenTimeline } from "../../../indexer/queries/redemptionOracle.ts";
-import { queryOne, queryRows, sql, type Drizzle } from "../../store/database.ts";
+import { AppError } from "../../../core/errors.ts";
+import { tokenTimeline } from "../chainRecords/redemptionOracle.ts";
+import { queryOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 
 export type TimelineStep = {
   kind: "anchored" | "sold" | "issued" | "resold" | "transferred" | "withdrawn" | "deposited" | "redeemed" | "revoked";

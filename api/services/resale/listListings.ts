@@ -2,7 +2,7 @@
 // issuance, and how many times the entitlement changed hands (custodial resales recorded or
 // queued, and moves between custody and wallets). Never the seller's identity, never a code.
 // Keyset-paginated by listing id, bounded by RESALE_PAGE_SIZE_MAX.
-import { queryRows, sql, type Drizzle } from "../../store/database.ts";
+import { queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 
 export type ListingView = {
   id: string;

@@ -1,6 +1,6 @@
 // The entitlements an account owns, newest first: state, token, where it is (custody or a
 // wallet) and its active listing. Never a code: codes are shown only by a reveal.
-import { queryRows, sql, type Drizzle } from "../../store/database.ts";
+import { queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 import { inCustody } from "./custody.ts";
 
 export type OwnedEntitlement = {

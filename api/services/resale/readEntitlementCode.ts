@@ -4,7 +4,7 @@
 import { decryptSecret, keyAad } from "../../keys/envelope.ts";
 import type { MasterKeyRing } from "../../keys/masterKeys.ts";
 import { loadShopDataKey } from "../../keys/shopDataKey.ts";
-import { queryOne, sql, type Drizzle } from "../../store/database.ts";
+import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 
 export async function readEntitlementCode(db: Drizzle, ring: MasterKeyRing, entitlementId: bigint): Promise<string> {
   const row = await queryOne<{ shop_id: bigint; batch_id: bigint; leaf_index: number; ciphertext: Buffer }>(

@@ -2,8 +2,8 @@
 // accounts, not a shop's sale). Production sets RESALE_EPAY_GATEWAY_URL and RESALE_EPAY_KEY;
 // otherwise the sandbox gateway (EPAY_SANDBOX_SECRET) serves the demo and the tests, with a
 // merchant key derived from the sandbox secret like every sandbox merchant's.
-import type { Config } from "../../config.ts";
-import { AppError } from "../../errors.ts";
+import type { Config } from "../../../core/config.ts";
+import { AppError } from "../../../core/errors.ts";
 import { sandboxMerchantKey } from "../../payments/epaySandbox.ts";
 
 export type ResaleEpayMerchant = { gatewayUrl: string; pid: string; key: string };

@@ -4,9 +4,9 @@
 // While the on-chain record of the owner's purchase is still waiting to be sent, the reveal
 // is refused (retryable): the contract refuses a resale record for a locked token, so the
 // transfer must be on-chain before the redemption that locks it.
-import { AppError } from "../../errors.ts";
+import { AppError } from "../../../core/errors.ts";
 import type { MasterKeyRing } from "../../keys/masterKeys.ts";
-import { queryOne, sql, type Drizzle } from "../../store/database.ts";
+import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { inCustody } from "./custody.ts";
 import { lockActiveListing } from "./lockActiveListing.ts";
 import { readEntitlementCode } from "./readEntitlementCode.ts";

@@ -6,10 +6,10 @@
 // chargeback window go back to its buyer (chargebackResale voids the hold, so the seller never
 // receives them), and the action is audit-logged.
 import { keccak256, toBytes } from "viem";
-import { AppError } from "../../errors.ts";
-import type { AuthenticatedAccount } from "../../http/auth.ts";
+import { AppError } from "../../../core/errors.ts";
+import type { AuthenticatedAccount } from "../accounts/sessions.ts";
 import { chargebackResale } from "../../ledger/flows.ts";
-import { queryOne, sql, type Drizzle } from "../../store/database.ts";
+import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { recordAudit } from "../audit.ts";
 import { lockActiveListing } from "./lockActiveListing.ts";
 

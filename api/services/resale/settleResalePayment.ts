@@ -8,11 +8,11 @@
 //   payment and postResale (fee, royalty, proceeds held for the chargeback window), and a
 //   custodial transfer record is queued for the chain worker;
 // - otherwise the money takes the refund path (platform refunds owes it back to the buyer).
-import { AppError } from "../../errors.ts";
+import { AppError } from "../../../core/errors.ts";
 import { postResale } from "../../ledger/flows.ts";
 import { postJournal } from "../../ledger/postJournal.ts";
 import { parseEpayMoney, verifyEpaySignature, type EpayParams } from "../../payments/epay.ts";
-import { queryOne, sql, type Drizzle } from "../../store/database.ts";
+import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { inCustody } from "./custody.ts";
 import { holderId } from "./holderId.ts";
 import type { ResaleEpayMerchant } from "./resalePayments.ts";

@@ -1,5 +1,5 @@
 // Batches as the merchant and auditors see them: size, root, anchoring state and transaction.
-import { queryRows, sql, type Drizzle } from "../../store/database.ts";
+import { queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 
 export type BatchView = {
   id: string; productId: string; keyCount: number; root: string | null; anchorState: string; anchorTx: string | null;

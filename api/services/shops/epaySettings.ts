@@ -1,11 +1,11 @@
 // A shop's EPay (易支付) gateway settings. The merchant key signs and verifies notifications,
 // so it is a secret: stored encrypted under the shop's data key, never returned by the API,
 // cached decrypted in memory (bounded) because every notification needs it.
-import { AppError } from "../../errors.ts";
+import { AppError } from "../../../core/errors.ts";
 import { decryptSecret, encryptSecret } from "../../keys/envelope.ts";
 import { loadShopDataKey as shopDataKey } from "../../keys/shopDataKey.ts";
 import type { MasterKeyRing } from "../../keys/masterKeys.ts";
-import { queryOne, sql, type Drizzle } from "../../store/database.ts";
+import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 
 export type EpaySettings = { gatewayUrl: string; pid: string; key: string };
 

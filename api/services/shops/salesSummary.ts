@@ -1,5 +1,5 @@
 // Revenue per day and top products for the merchant's charts; fulfilled orders only.
-import { queryRows, sql, type Drizzle } from "../../store/database.ts";
+import { queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 
 export async function salesSummary(db: Drizzle, shopId: bigint, days: number) {
   const since = new Date(Date.now() - days * 24 * 3600 * 1000);

@@ -1,11 +1,11 @@
 // Shops: a merchant's storefront. Each shop gets its own data key at creation (envelope
 // encryption: the data key encrypts the shop's keys and its EPay merchant key, a master key
 // wraps the data key), and an issuer address that anchors its batches on-chain.
-import { AppError } from "../../errors.ts";
-import type { AuthenticatedAccount } from "../../http/auth.ts";
+import { AppError } from "../../../core/errors.ts";
+import type { AuthenticatedAccount } from "../accounts/sessions.ts";
 import { createShopDataKey } from "../../keys/envelope.ts";
 import type { MasterKeyRing } from "../../keys/masterKeys.ts";
-import { queryOne, queryRows, sql, type Drizzle } from "../../store/database.ts";
+import { queryOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 
 export type ShopView = {
   id: string;

@@ -5,8 +5,8 @@
 import { deriveDedupeKey, dedupeHash } from "../../keys/dedupe.ts";
 import type { MasterKeyRing } from "../../keys/masterKeys.ts";
 import { loadShopDataKeys } from "../../keys/shopDataKey.ts";
-import { queryOne, queryRows, sql, type Drizzle } from "../../store/database.ts";
-import { byteaArrayLiteral, integerArrayLiteral } from "../../store/sqlArrays.ts";
+import { queryOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
+import { byteaArrayLiteral, integerArrayLiteral } from "../../../core/store/sqlArrays.ts";
 
 const shopsMax = 10_000;
 

@@ -2,13 +2,13 @@
 // shop, product and batch it belongs to and the on-chain facts (anchor block and transaction,
 // issuance, redemption) read from the chain through viem, not from our database. The key is
 // never stored, logged or echoed back.
-import { AppError } from "../../errors.ts";
+import { AppError } from "../../../core/errors.ts";
 import type { ChainContext } from "../../chain/chainContext.ts";
 import { buildCertificate } from "../../keys/certificate.ts";
-import type { Certificate } from "../../keys/certificateSchema.ts";
+import type { Certificate } from "../../../core/keys/certificateSchema.ts";
 import type { MasterKeyRing } from "../../keys/masterKeys.ts";
-import { verifyCertificateOffline, verifyCertificateOnChain } from "../../keys/verifyCertificate.ts";
-import { queryOne, sql, type Drizzle } from "../../store/database.ts";
+import { verifyCertificateOffline, verifyCertificateOnChain } from "../../../core/keys/verifyCertificate.ts";
+import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { findKeyBySecret } from "./findKeyBySecret.ts";
 
 export type VerifyInput = { key?: string; certificate?: unknown };

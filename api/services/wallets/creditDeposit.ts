@@ -4,11 +4,11 @@
 // credited only if the chain says the custodian holds it now (an old deposit replayed after a
 // later withdrawal credits nothing) and the entitlement is sealed; a transaction credits once.
 import { parseEventLogs, type Hex } from "viem";
-import { entitlementTokenAbi } from "../../chain/abis.ts";
+import { entitlementTokenAbi } from "../../../core/chain/abis.ts";
 import type { ChainContext } from "../../chain/chainContext.ts";
 import { findReceipt } from "../../chain/sendContractTransaction.ts";
-import { AppError } from "../../errors.ts";
-import { queryOne, sql, type Drizzle } from "../../store/database.ts";
+import { AppError } from "../../../core/errors.ts";
+import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { recordAudit } from "../audit.ts";
 
 export type CreditedDeposit = { entitlementId: string; tokenId: string; accountId: string; wallet: string };

@@ -6,8 +6,8 @@
 import { generateSiweNonce, parseSiweMessage, verifySiweMessage } from "viem/siwe";
 import type { Hex } from "viem";
 import type { ChainContext } from "../../chain/chainContext.ts";
-import { AppError } from "../../errors.ts";
-import { queryOne, sql, type Drizzle } from "../../store/database.ts";
+import { AppError } from "../../../core/errors.ts";
+import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { recordAudit } from "../audit.ts";
 
 export async function issueSiweNonce(db: Drizzle, parameters: { accountId: bigint; ttlSeconds: number }): Promise<{ nonce: string; expiresAt: string }> {

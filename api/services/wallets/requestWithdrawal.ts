@@ -3,8 +3,8 @@
 // and the chain worker sends the ERC-721 transfer from the custodian. Refused (nothing written):
 // not yours or not in custody, not sealed (a revealed token is locked and cannot move), not yet
 // issued on-chain or a resale record still waiting to be sent (retryable), wallet not linked.
-import { AppError } from "../../errors.ts";
-import { queryOne, sql, type Drizzle } from "../../store/database.ts";
+import { AppError } from "../../../core/errors.ts";
+import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { recordAudit } from "../audit.ts";
 import { inCustody } from "../resale/custody.ts";
 import { lockActiveListing } from "../resale/lockActiveListing.ts";

@@ -6,11 +6,11 @@
 // signer), marks the entitlement redeemed (the chain worker records it, which locks the token)
 // and returns the code to this caller only.
 import type { Hex } from "viem";
-import { entitlementTokenAbi } from "../../chain/abis.ts";
+import { entitlementTokenAbi } from "../../../core/chain/abis.ts";
 import type { ChainContext } from "../../chain/chainContext.ts";
-import { AppError } from "../../errors.ts";
+import { AppError } from "../../../core/errors.ts";
 import type { MasterKeyRing } from "../../keys/masterKeys.ts";
-import { queryOne, sql, type Drizzle } from "../../store/database.ts";
+import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { readEntitlementCode } from "../resale/readEntitlementCode.ts";
 import { revealDomain, revealTypes } from "./revealTypedData.ts";
 

@@ -16,7 +16,7 @@ import { readLedgerAnchoredEvents } from "../../../api/ledger/anchorEvents.ts";
 import { auditJournal, type AuditFinding, type AuditReport, type OnChainAnchor } from "../../../api/ledger/auditJournal.ts";
 import { checkLedgerInvariants, type LedgerInvariantFindings } from "../../../api/ledger/invariants.ts";
 import { exportJournal, journalExportFormat, type JournalExport } from "../../../api/ledger/journalExport.ts";
-import { openDatabase } from "../../../api/store/database.ts";
+import { openDatabase } from "../../../core/store/database.ts";
 
 const usage = `Usage: keyledger audit ledger (--database-url URL | --export FILE) [--rpc URL --anchor-address ADDRESS] [--from-block N] [--json]
        keyledger audit ledger --database-url URL --write-export FILE`;

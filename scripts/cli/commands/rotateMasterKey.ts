@@ -7,11 +7,11 @@
 // restart the API and workers with the same settings; once it reports 0 shops left under old
 // keys everywhere, drop the old key from PREVIOUS_MASTER_KEYS.
 import { parseArgs } from "node:util";
-import { ConfigError, loadConfig } from "../../../api/config.ts";
-import { isAppError } from "../../../api/errors.ts";
+import { ConfigError, loadConfig } from "../../../core/config.ts";
+import { isAppError } from "../../../core/errors.ts";
 import { loadMasterKeyRing } from "../../../api/keys/masterKeys.ts";
 import { rotateMasterKey } from "../../../api/keys/rotateMasterKey.ts";
-import { openDatabase } from "../../../api/store/database.ts";
+import { openDatabase } from "../../../core/store/database.ts";
 
 export type CommandIo = { stdout: { write(text: string): unknown }; stderr: { write(text: string): unknown } };
 

@@ -1,6 +1,6 @@
 // `keyledger verify --rpc URL --certificate cert.json [--key KEY | --key-file FILE] [--json]`
 // Verifies a key's certificate against the chain alone: no database, no API, no configuration
-// (api/keys/verifyCertificate.ts does the checks). Prints a readable verdict, or JSON.
+// (core/keys/verifyCertificate.ts does the checks). Prints a readable verdict, or JSON.
 //
 // Exit codes: 0 genuine; 1 not genuine (a check failed, including a revoked entitlement);
 // 2 usage, file or RPC errors (nothing could be concluded); 3 genuine but not sealed while
@@ -9,7 +9,7 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { BaseError, createPublicClient, http, isAddress, type Hex } from "viem";
-import { verifyCertificateOnChain, type OnChainVerdict } from "../../../api/keys/verifyCertificate.ts";
+import { verifyCertificateOnChain, type OnChainVerdict } from "../../../core/keys/verifyCertificate.ts";
 
 export type CommandIo = { stdout: { write(text: string): unknown }; stderr: { write(text: string): unknown } };
 

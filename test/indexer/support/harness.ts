@@ -1,8 +1,8 @@
 // Builds indexer contexts for tests and runs the real sync loop until it has caught up with
 // the node's head (observed from outside, through the checkpoint row).
 import pino from "pino";
-import { loadConfig } from "../../../api/config.ts";
-import type { Database } from "../../../api/store/database.ts";
+import { loadConfig } from "../../../core/config.ts";
+import type { Database } from "../../../core/store/database.ts";
 import type { IndexerContext, IndexerOptions } from "../../../indexer/context.ts";
 import { createEventDecoder } from "../../../indexer/handlers/sources.ts";
 import { createHttpRpcClient } from "../../../indexer/rpc/createHttpRpcClient.ts";

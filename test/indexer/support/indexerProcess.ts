@@ -1,11 +1,11 @@
 // A real indexer process for the kill -9 and standby tests: the same startIndexer as
 // indexer/main.ts, with the test emitter's ABI for the contracts (argv[2] is their addresses
 // as JSON; argv[3], optional, a file holding the ABI as JSON, which spares the benchmark
-// compiling the contract in the timed process). Configuration comes from the environment through api/config.ts, like main.ts.
+// compiling the contract in the timed process). Configuration comes from the environment through core/config.ts, like main.ts.
 import { readFileSync } from "node:fs";
 import type { Abi } from "viem";
-import { loadConfig } from "../../../api/config.ts";
-import { createLogger } from "../../../api/logger.ts";
+import { loadConfig } from "../../../core/config.ts";
+import { createLogger } from "../../../core/logger.ts";
 import type { ContractRole } from "../../../indexer/handlers/sources.ts";
 import { startIndexer } from "../../../indexer/startIndexer.ts";
 

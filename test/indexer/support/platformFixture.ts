@@ -3,8 +3,8 @@
 // leaf 0: ids follow the event, not the key order) and token 8 redeemed (Locked); then enough
 // empty blocks that all of it is final, and the indexer run up to the head.
 import { randomBytes } from "node:crypto";
-import { buildBatchTree, commitmentOf, leafHash, type LeafValues } from "../../../api/keys/leaf.ts";
-import type { Database } from "../../../api/store/database.ts";
+import { buildBatchTree, commitmentOf, leafHash, type LeafValues } from "../../../core/keys/leaf.ts";
+import type { Database } from "../../../core/store/database.ts";
 import { openSession } from "../../../indexer/store/session.ts";
 import type { EmitterSet } from "./emitter.ts";
 import { runUntilHead, testOptions } from "./harness.ts";

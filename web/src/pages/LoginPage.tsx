@@ -1,13 +1,13 @@
 // Sign in and sign up. Sign-up offers the roles a person may give themselves (buyer, merchant,
 // reseller); auditors and admins are appointed.
 import { useState, type FormEvent } from "react";
-import type { Role, SessionResponse } from "../api/types.ts";
+import { selfAssignableRoles, type Role } from "../../../core/roles.ts";
+import type { SessionResponse } from "../api/types.ts";
 import { ErrorNotice, Field, PageHeader } from "../components/ui.tsx";
 import { useI18n } from "../i18n/i18n.tsx";
 import { Link, useRouter } from "../router.tsx";
 import { useSession } from "../session.tsx";
 
-const selfAssignableRoles = ["buyer", "merchant", "reseller"] as const satisfies readonly Role[];
 
 export function LoginPage(props: { mode: "login" | "signup" }) {
   const { t } = useI18n();

@@ -1,10 +1,10 @@
 // Verifies a certificate (docs/certificate.md) in the browser, against the chain's RPC alone:
 // no Keyledger server is asked, so the verdict does not depend on trusting it. It runs the
-// reference verifier itself (api/keys/verifyCertificate.ts, the one `keyledger verify` runs),
+// reference verifier itself (core/keys/verifyCertificate.ts, the one `keyledger verify` runs),
 // so the browser, the CLI and the server can never disagree about what a check means. Loaded
 // lazily: viem, zod and @openzeppelin/merkle-tree are not part of the first screen.
 import { createPublicClient, http, type PublicClient } from "viem";
-import { verifyCertificateOnChain, type OnChainVerdict } from "../../../api/keys/verifyCertificate.ts";
+import { verifyCertificateOnChain, type OnChainVerdict } from "../../../core/keys/verifyCertificate.ts";
 import type { Certificate } from "../api/types.ts";
 
 export type BrowserVerdict = Pick<OnChainVerdict, "genuine" | "checks" | "state" | "tokenId" | "owner" | "issuer"> & {

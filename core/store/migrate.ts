@@ -1,4 +1,4 @@
-// Applies the SQL migrations in api/store/migrations in file-name order, each once, each in
+// Applies the SQL migrations in core/store/migrations in file-name order, each once, each in
 // its own transaction, and records them with a checksum so an edited, already-applied
 // migration is refused instead of silently diverging.
 //
@@ -7,7 +7,7 @@
 // posting functions, deferred constraint triggers), and several engineers add migrations in
 // parallel; number ranges per area (0100 core, 0200 keys, 0300 ledger, 0400 indexer,
 // 0500 resale, 0600 payments) keep them from colliding. The Drizzle table definitions in
-// api/store/schema are checked against the migrated database by test/store/schema.test.ts.
+// core/store/schema are checked against the migrated database by test/store/schema.test.ts.
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";

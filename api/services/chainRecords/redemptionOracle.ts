@@ -2,7 +2,7 @@
 // (key_commitments is used for one thing: turning a public key commitment into its batch and
 // leaf, through its primary key; migration 0201). Every fact carries its transaction hash,
 // block and time, and whether it is final.
-import { queryRows, sql, type Drizzle } from "../../api/store/database.ts";
+import { queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 
 export type ChainFact = { transactionHash: string; blockNumber: string; time: string | null; final: boolean };
 

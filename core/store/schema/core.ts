@@ -1,5 +1,5 @@
 // Drizzle table definitions of the core tables, for typed queries where a query builder reads
-// better than SQL (simple reads and writes). The migrations (api/store/migrations) are the
+// better than SQL (simple reads and writes). The migrations (core/store/migrations) are the
 // source of truth; test/store/schema.test.ts fails when these definitions drift from them.
 import { bigint, bigserial, boolean, customType, integer, jsonb, numeric, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 

@@ -6,10 +6,10 @@
 // point enqueues fulfilment). Underpaid, overpaid, late and duplicate payments are recorded by
 // acceptCarefully with that status (refund path); a payment for no known order or in an asset the
 // platform does not take is recorded here. Nothing is dropped.
-import { AppError } from "../../api/errors.ts";
-import { acceptCarefully } from "../../api/services/orders/acceptPayment.ts";
-import { expireOrders } from "../../api/services/orders/expireOrders.ts";
-import { queryRows, sql, type Drizzle } from "../../api/store/database.ts";
+import { AppError } from "../../../core/errors.ts";
+import { acceptCarefully } from "./acceptPayment.ts";
+import { expireOrders } from "./expireOrders.ts";
+import { queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 
 export type ChainPaymentsParameters = {
   chainId: number;

@@ -2,8 +2,8 @@
 // (cursor "block:logIndex") with a bounded page size: batches, issuances, transfers,
 // redemptions/revocations and payments with their on-chain references and platform state;
 // reconciliation findings; the audit log (who, what, when).
-import { AppError } from "../../api/errors.ts";
-import { queryRows, sql, type Drizzle } from "../../api/store/database.ts";
+import { AppError } from "../../../core/errors.ts";
+import { queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 import type { SQL } from "drizzle-orm";
 
 export type Page<T> = { items: T[]; nextCursor: string | null };

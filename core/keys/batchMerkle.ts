@@ -1,6 +1,6 @@
 // The batch Merkle tree computed on bytes, for speed: the same leaves, node hashes and array
 // layout as @openzeppelin/merkle-tree's StandardMerkleTree built with `sortLeaves: false`
-// (api/keys/leaf.ts `buildBatchTree`), which is the reference. The library hashes through
+// (core/keys/leaf.ts `buildBatchTree`), which is the reference. The library hashes through
 // hex strings and a generic ABI encoder and took 21 s for a 100,000-key batch here; this takes
 // a few seconds. test/keys/batchMerkle.test.ts checks leaf for leaf and node for node that
 // both produce the same tree, and imported proofs are checked with the library itself.
