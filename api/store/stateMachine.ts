@@ -30,7 +30,7 @@ export type StateMachine<S extends string, T extends string> = StateMachineDefin
   /** `column = 'to'`, for a SET list (a SET target takes no table alias). */
   set(transition: T): string;
   /**
-   * `alias.column IN ('from', ...)`, for a WHERE clause: the rows the transition applies to.
+   * `alias.column IN ('from', ...)` (or `= 'from'`), for a WHERE clause: the rows the transition applies to.
    * `only` narrows it to some of those states, for a statement that moves fewer.
    */
   from(transition: T, alias?: string, only?: readonly StateValue<S>[]): string;
@@ -63,7 +63,8 @@ export function defineStateMachine<S extends string, T extends string>(definitio
   };
   const membership = (qualified: string, values: readonly StateValue<S>[]) => {
     const named = values.filter((value) => value !== null);
-    const tests = [...(named.length ? [`${qualified} IN (${named.map(literal).join(", ")})`] : []), ...(values.includes(null) ? [`${qualified} IS NULL`] : [])];
+    const namedTest = named.length === 1 ? `${qualified} = ${literal(named[0]!)}` : `${qualified} IN (${named.map(literal).join(", ")})`;
+    const tests = [...(named.length ? [namedTest] : []), ...(values.includes(null) ? [`${qualified} IS NULL`] : [])];
     return tests.length === 1 ? tests[0]! : `(${tests.join(" OR ")})`;
   };
   const pairs = () => {
