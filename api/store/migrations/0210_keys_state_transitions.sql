@@ -53,45 +53,75 @@ INSERT INTO state_transitions (machine, from_state, to_state) VALUES
 
 -- Raises check_violation naming the constraint <table>_<column>_transition, so callers and
 -- tests can tell a refused move from any other error without reading the message.
-CREATE FUNCTION assert_state_transition(p_machine text, p_id bigint, p_from text, p_to text) RETURNS void
+CREATE FUNCTION refuse_state_transition(p_machine text, p_id bigint, p_from text, p_to text) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-  IF p_from IS DISTINCT FROM p_to AND NOT EXISTS (
-    SELECT 1 FROM state_transitions
-    WHERE machine = p_machine AND from_state IS NOT DISTINCT FROM p_from AND to_state IS NOT DISTINCT FROM p_to
-  ) THEN
-    RAISE EXCEPTION '% of row % may not move from % to %', p_machine, p_id, coalesce(p_from, 'NULL'), coalesce(p_to, 'NULL')
-      USING ERRCODE = 'check_violation',
-            CONSTRAINT = replace(p_machine, '.', '_') || '_transition',
-            HINT = 'The allowed moves are the rows of state_transitions (docs/states.md).';
-  END IF;
+  RAISE EXCEPTION '% of row % may not move from % to %', p_machine, p_id, coalesce(p_from, 'NULL'), coalesce(p_to, 'NULL')
+    USING ERRCODE = 'check_violation',
+          CONSTRAINT = replace(p_machine, '.', '_') || '_transition',
+          HINT = 'The allowed moves are the rows of state_transitions (docs/states.md).';
 END $$;
 
+-- The triggers receive the allowed moves as their arguments ('machine from -> to', NULL
+-- spelled NULL), copied from state_transitions by install_state_transition_triggers: a lookup
+-- in the table from each row's trigger went through the SQL executor three times per row and
+-- cost three times the UPDATE itself (146 ms of trigger time for a 250-row issuance update
+-- taking 35 ms without it, on a loaded machine); `= ANY (TG_ARGV)` is evaluated inside the
+-- function: 1.4 ms for the same 250 rows once the function is compiled (once per connection).
 CREATE FUNCTION entitlements_check_state_transitions() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM assert_state_transition('entitlements.state', NEW.id, OLD.state, NEW.state);
-  PERFORM assert_state_transition('entitlements.issue_state', NEW.id, OLD.issue_state, NEW.issue_state);
-  PERFORM assert_state_transition('entitlements.redeem_state', NEW.id, OLD.redeem_state, NEW.redeem_state);
+  IF OLD.state IS DISTINCT FROM NEW.state
+     AND NOT ('entitlements.state ' || coalesce(OLD.state, 'NULL') || ' -> ' || coalesce(NEW.state, 'NULL')) = ANY (TG_ARGV) THEN
+    PERFORM refuse_state_transition('entitlements.state', NEW.id, OLD.state, NEW.state);
+  END IF;
+  IF OLD.issue_state IS DISTINCT FROM NEW.issue_state
+     AND NOT ('entitlements.issue_state ' || coalesce(OLD.issue_state, 'NULL') || ' -> ' || coalesce(NEW.issue_state, 'NULL')) = ANY (TG_ARGV) THEN
+    PERFORM refuse_state_transition('entitlements.issue_state', NEW.id, OLD.issue_state, NEW.issue_state);
+  END IF;
+  IF OLD.redeem_state IS DISTINCT FROM NEW.redeem_state
+     AND NOT ('entitlements.redeem_state ' || coalesce(OLD.redeem_state, 'NULL') || ' -> ' || coalesce(NEW.redeem_state, 'NULL')) = ANY (TG_ARGV) THEN
+    PERFORM refuse_state_transition('entitlements.redeem_state', NEW.id, OLD.redeem_state, NEW.redeem_state);
+  END IF;
   RETURN NEW;
 END $$;
-
--- The WHEN clause keeps the function off the rows whose states an UPDATE leaves as they are
--- (token ids, owners, the indexer's idempotent repeats).
-CREATE TRIGGER entitlements_state_transitions BEFORE UPDATE OF state, issue_state, redeem_state ON entitlements
-  FOR EACH ROW
-  WHEN (OLD.state IS DISTINCT FROM NEW.state OR OLD.issue_state IS DISTINCT FROM NEW.issue_state
-        OR OLD.redeem_state IS DISTINCT FROM NEW.redeem_state)
-  EXECUTE FUNCTION entitlements_check_state_transitions();
 
 CREATE FUNCTION batches_check_state_transitions() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM assert_state_transition('batches.anchor_state', NEW.id, OLD.anchor_state, NEW.anchor_state);
+  IF OLD.anchor_state IS DISTINCT FROM NEW.anchor_state
+     AND NOT ('batches.anchor_state ' || coalesce(OLD.anchor_state, 'NULL') || ' -> ' || coalesce(NEW.anchor_state, 'NULL')) = ANY (TG_ARGV) THEN
+    PERFORM refuse_state_transition('batches.anchor_state', NEW.id, OLD.anchor_state, NEW.anchor_state);
+  END IF;
   RETURN NEW;
 END $$;
 
-CREATE TRIGGER batches_state_transitions BEFORE UPDATE OF anchor_state ON batches
-  FOR EACH ROW
-  WHEN (OLD.anchor_state IS DISTINCT FROM NEW.anchor_state)
-  EXECUTE FUNCTION batches_check_state_transitions();
+-- (Re)creates both triggers with the moves state_transitions lists now. A later migration that
+-- changes the table calls it again. The WHEN clauses keep the functions off the rows whose
+-- states an UPDATE leaves as they are (token ids, owners, the indexer's idempotent repeats).
+CREATE FUNCTION install_state_transition_triggers() RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_entitlement_moves text;
+  v_batch_moves text;
+BEGIN
+  SELECT string_agg(quote_literal(machine || ' ' || coalesce(from_state, 'NULL') || ' -> ' || coalesce(to_state, 'NULL')), ', ')
+    INTO v_entitlement_moves FROM state_transitions WHERE machine LIKE 'entitlements.%';
+  SELECT string_agg(quote_literal(machine || ' ' || coalesce(from_state, 'NULL') || ' -> ' || coalesce(to_state, 'NULL')), ', ')
+    INTO v_batch_moves FROM state_transitions WHERE machine LIKE 'batches.%';
+  DROP TRIGGER IF EXISTS entitlements_state_transitions ON entitlements;
+  EXECUTE format(
+    'CREATE TRIGGER entitlements_state_transitions BEFORE UPDATE OF state, issue_state, redeem_state ON entitlements
+       FOR EACH ROW
+       WHEN (OLD.state IS DISTINCT FROM NEW.state OR OLD.issue_state IS DISTINCT FROM NEW.issue_state
+             OR OLD.redeem_state IS DISTINCT FROM NEW.redeem_state)
+       EXECUTE FUNCTION entitlements_check_state_transitions(%s)', v_entitlement_moves);
+  DROP TRIGGER IF EXISTS batches_state_transitions ON batches;
+  EXECUTE format(
+    'CREATE TRIGGER batches_state_transitions BEFORE UPDATE OF anchor_state ON batches
+       FOR EACH ROW
+       WHEN (OLD.anchor_state IS DISTINCT FROM NEW.anchor_state)
+       EXECUTE FUNCTION batches_check_state_transitions(%s)', v_batch_moves);
+END $$;
+
+SELECT install_state_transition_triggers();
