@@ -3,7 +3,9 @@
 // and the moves to try are every ordered pair of them, computed here; only which pairs are
 // allowed comes from the state modules, and the first test checks that the trigger's table
 // (state_transitions) lists exactly those pairs. Each move is tried directly in SQL on a fresh
-// row inside a transaction that is rolled back, on the PostgreSQL server and on PGlite.
+// row inside a transaction that is rolled back, on the PostgreSQL server and on PGlite. The
+// SQL the writers compose (set, from, advance) is evaluated over every state and compared with
+// what each transition's source and target lists say it must do.
 import { expect } from "chai";
 import { batchStateMachines } from "../../api/store/batchStates.ts";
 import { entitlementStateMachines } from "../../api/store/entitlementStates.ts";
@@ -11,10 +13,19 @@ import { pgConstraint, pgErrorCode, pgErrorCodes } from "../../api/store/errors.
 import { createPgliteDatabase, createServerDatabase, type TestDatabase } from "../support/database.ts";
 
 type State = string | null;
-type Machine = { name: string; table: string; column: string; pairs(): [State, State][] };
+type Machine = {
+  name: string;
+  table: string;
+  column: string;
+  transitions: Record<string, { from: readonly State[]; to: State }>;
+  pairs(): [State, State][];
+  set(transition: string): string;
+  from(transition: string, alias?: string): string;
+  advance(transition: string, alias?: string): string;
+};
 type Connection = { query<R>(text: string, params?: unknown[]): Promise<R[]>; release(): void };
 
-const machines: readonly Machine[] = [...entitlementStateMachines, ...batchStateMachines];
+const machines = [...entitlementStateMachines, ...batchStateMachines] as unknown as readonly Machine[];
 
 async function connect(database: TestDatabase): Promise<Connection> {
   if (database.pglite) {
@@ -105,6 +116,26 @@ for (const [label, create] of [
         expect(outcomes).to.have.length(states.length * states.length);
         expect(expected.some((line) => line.endsWith("refused"))).to.equal(true);
         expect(outcomes).to.deep.equal(expected);
+      });
+    }
+
+    for (const machine of machines) {
+      it(`${machine.name}: each transition's SQL moves exactly its source states to its target`, async () => {
+        const states = await statesOf(connection, machine.table, machine.column);
+        const values = states.map((state) => (state === null ? "(NULL)" : `('${state}')`)).join(", ");
+        for (const [name, { from, to }] of Object.entries(machine.transitions)) {
+          const setPrefix = `${machine.column} = `;
+          const advance = machine.advance(name, "v");
+          expect(machine.set(name).startsWith(setPrefix) && advance.startsWith(setPrefix)).to.equal(true);
+          const rows = await connection.query<{ state: State; selected: boolean; set_to: State; advanced: State }>(
+            `SELECT v.${machine.column} AS state, coalesce(${machine.from(name, "v")}, false) AS selected,
+                    ${machine.set(name).slice(setPrefix.length)} AS set_to, ${advance.slice(setPrefix.length)} AS advanced
+             FROM (VALUES ${values}) v(${machine.column})`,
+          );
+          expect(rows.map((row) => [row.state, row.selected, row.set_to, row.advanced]), `${machine.name} ${name}`).to.deep.equal(
+            states.map((state) => [state, from.includes(state), to, from.includes(state) ? to : state]),
+          );
+        }
       });
     }
 
