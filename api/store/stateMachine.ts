@@ -26,7 +26,6 @@ export type StateMachine<S extends string, T extends string> = StateMachineDefin
   name: string;
   /** Every allowed (from, to) pair, each once; staying in the same state is not a transition. */
   pairs(): [StateValue<S>, StateValue<S>][];
-  allows(from: StateValue<S>, to: StateValue<S>): boolean;
   /** `column = 'to'`, for a SET list (a SET target takes no table alias). */
   set(transition: T): string;
   /**
@@ -78,7 +77,6 @@ export function defineStateMachine<S extends string, T extends string>(definitio
     ...definition,
     name: `${definition.table}.${definition.column}`,
     pairs,
-    allows: (from, to) => from === to || pairs().some(([source, target]) => source === from && target === to),
     set: (name) => `${definition.column} = ${literal(transition(name).to)}`,
     from(name, alias, only) {
       const { from } = transition(name);
