@@ -8,6 +8,7 @@ import { queryOne, sql, type Drizzle } from "../../core/store/database.ts";
 import type { ChainContext } from "./chainContext.ts";
 import { keyRegistryAbi } from "../../core/chain/abis.ts";
 import { findReceipt, sendContractTransaction } from "./sendContractTransaction.ts";
+import { batchAnchor } from "../../core/store/batchStates.ts";
 
 export type AnchorOutcome = "included" | "already_included" | "not_ready";
 
@@ -38,7 +39,7 @@ export async function anchorBatch(db: Drizzle, chain: ChainContext, batchId: big
     if (onChainRoot !== root) throw new Error(`Batch ${batchId} is anchored on-chain with another root (${onChainRoot}); refusing to continue.`);
     // Anchored by a transaction whose hash we lost: the indexer confirms it and fills in the
     // transaction; the keys may be sold now because the root is on-chain.
-    await db.execute(sql`UPDATE batches SET anchor_state = 'included', anchored_at = coalesce(anchored_at, now()) WHERE id = ${batchId}`);
+    await db.execute(sql`UPDATE batches SET ${sql.raw(batchAnchor.set("include"))}, anchored_at = coalesce(anchored_at, now()) WHERE id = ${batchId}`);
     await releaseKeys(db, batchId);
     return "included";
   }
@@ -47,7 +48,7 @@ export async function anchorBatch(db: Drizzle, chain: ChainContext, batchId: big
     { address: chain.addresses.registry, abi: keyRegistryAbi, functionName: "anchorBatch", args: [batchId, BigInt(batch.shop_id), root, batch.key_count] },
     async (hash) => {
       await db.execute(
-        sql`UPDATE batches SET anchor_state = 'submitted', anchor_tx = ${hash}, chain_id = ${chain.chainId}, registry_address = ${chain.addresses.registry}
+        sql`UPDATE batches SET ${sql.raw(batchAnchor.set("submit"))}, anchor_tx = ${hash}, chain_id = ${chain.chainId}, registry_address = ${chain.addresses.registry}
             WHERE id = ${batchId}`,
       );
     },
@@ -59,7 +60,7 @@ export async function anchorBatch(db: Drizzle, chain: ChainContext, batchId: big
 async function markIncluded(db: Drizzle, batchId: bigint, receipt: TransactionReceipt): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.execute(
-      sql`UPDATE batches SET anchor_state = CASE WHEN anchor_state = 'confirmed' THEN 'confirmed' ELSE 'included' END,
+      sql`UPDATE batches SET ${sql.raw(batchAnchor.advance("include"))},
             anchor_tx = ${receipt.transactionHash}, anchor_block = ${receipt.blockNumber}, anchored_at = coalesce(anchored_at, now())
           WHERE id = ${batchId}`,
     );

@@ -12,6 +12,7 @@ import { entitlementTokenAbi } from "../../core/chain/abis.ts";
 import { buildIssueCall, issueArgs } from "./issuanceCall.ts";
 import { sendContractTransaction, submittedOutcome } from "./sendContractTransaction.ts";
 import { integerArrayLiteral } from "../../core/store/sqlArrays.ts";
+import { entitlementIssuance } from "../../core/store/entitlementStates.ts";
 
 /** batchId: the batch issued from (when issued > 0). */
 export type IssueResult = { issued: number; settled: number; batchId?: bigint };
@@ -54,7 +55,7 @@ export async function issuePending(db: Drizzle, chain: ChainContext, options: Is
       args: issueArgs(call, custodian),
     },
     async (hash) => {
-      await db.execute(sql`UPDATE entitlements SET issue_state = 'submitted', issue_tx = ${hash} WHERE id = ANY(${integerArrayLiteral(ids)}::bigint[])`);
+      await db.execute(sql`UPDATE entitlements SET ${sql.raw(entitlementIssuance.set("submit"))}, issue_tx = ${hash} WHERE id = ANY(${integerArrayLiteral(ids)}::bigint[])`);
     },
   );
   await recordIssuance(db, batchId, receipt);
@@ -80,7 +81,7 @@ export async function recordIssuance(db: Drizzle, batchId: bigint, receipt: Tran
     if (BigInt(leafIndexes.length) !== count) throw new Error(`Issuance ${receipt.transactionHash} minted ${count} tokens for ${leafIndexes.length} leaves.`);
     const tokenIds = leafIndexes.map((_, index) => String(firstTokenId + BigInt(index)));
     await db.execute(
-      sql`UPDATE entitlements e SET token_id = m.token_id, issue_state = CASE WHEN e.issue_state = 'confirmed' THEN 'confirmed' ELSE 'included' END,
+      sql`UPDATE entitlements e SET token_id = m.token_id, ${sql.raw(entitlementIssuance.advance("include", "e"))},
             issue_tx = ${receipt.transactionHash}, issue_block = ${receipt.blockNumber}, issued_at = coalesce(e.issued_at, now())
           FROM (SELECT unnest(${integerArrayLiteral(leafIndexes)}::int[]) AS leaf_index, unnest(${integerArrayLiteral(tokenIds)}::numeric[]) AS token_id) m, keys k
           WHERE k.batch_id = ${batchId} AND k.leaf_index = m.leaf_index AND e.key_id = k.id`,
@@ -99,7 +100,8 @@ async function settleSubmittedIssuances(db: Drizzle, chain: ChainContext): Promi
     const { outcome, receipt } = await submittedOutcome(chain, group.issue_tx);
     if (outcome === "included") await recordIssuance(db, BigInt(group.batch_id), receipt!);
     else if (outcome === "failed") {
-      await db.execute(sql`UPDATE entitlements SET issue_state = 'pending', issue_tx = NULL WHERE issue_tx = ${group.issue_tx} AND issue_state = 'submitted'`);
+      await db.execute(sql`UPDATE entitlements SET ${sql.raw(entitlementIssuance.set("requeue"))}, issue_tx = NULL
+            WHERE issue_tx = ${group.issue_tx} AND ${sql.raw(entitlementIssuance.from("requeue", undefined, ["submitted"]))}`);
     }
   }
   return stuck.length;

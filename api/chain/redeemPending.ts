@@ -7,6 +7,7 @@ import { entitlementTokenAbi } from "../../core/chain/abis.ts";
 import { sendContractTransaction } from "./sendContractTransaction.ts";
 import { settleSubmitted } from "./settleSubmitted.ts";
 import { integerArrayLiteral } from "../../core/store/sqlArrays.ts";
+import { entitlementRedemption } from "../../core/store/entitlementStates.ts";
 
 export async function redeemPending(db: Drizzle, chain: ChainContext, options: { batchSizeMax: number }): Promise<number> {
   await settleSubmitted(db, chain, "redemptions");
@@ -27,11 +28,11 @@ export async function redeemPending(db: Drizzle, chain: ChainContext, options: {
       args: [rows.map((row) => BigInt(row.token_id))],
     },
     async (hash) => {
-      await db.execute(sql`UPDATE entitlements SET redeem_state = 'submitted', redeem_tx = ${hash} WHERE id = ANY(${integerArrayLiteral(ids)}::bigint[])`);
+      await db.execute(sql`UPDATE entitlements SET ${sql.raw(entitlementRedemption.set("submit"))}, redeem_tx = ${hash} WHERE id = ANY(${integerArrayLiteral(ids)}::bigint[])`);
     },
   );
   await db.execute(
-    sql`UPDATE entitlements SET redeem_state = CASE WHEN redeem_state = 'confirmed' THEN 'confirmed' ELSE 'included' END, redeem_tx = ${receipt.transactionHash}
+    sql`UPDATE entitlements SET ${sql.raw(entitlementRedemption.advance("include"))}, redeem_tx = ${receipt.transactionHash}
         WHERE id = ANY(${integerArrayLiteral(ids)}::bigint[])`,
   );
   return rows.length;

@@ -165,8 +165,10 @@ export async function runImport(
 
   await db.transaction(async (tx) => {
     await assertRunOwnsImport(tx, importId, runToken);
+    // The batch is still in its first anchor state, 'pending': nothing anchors a batch without
+    // a root, so there is no state to set here (core/store/batchStates.ts owns its moves).
     await tx.execute(
-      sql`UPDATE batches SET root = ${nodes[0]!}, key_count = ${keys.length}, anchor_state = 'pending' WHERE id = ${batchId}`,
+      sql`UPDATE batches SET root = ${nodes[0]!}, key_count = ${keys.length} WHERE id = ${batchId}`,
     );
     await tx.execute(sql`DELETE FROM import_uploads WHERE import_id = ${importId}`);
     await tx.execute(

@@ -8,6 +8,9 @@
 //   it again.
 // Every statement is set-based over a block range and idempotent: running it twice changes
 // nothing, which is what lets a crashed indexer repeat the last range safely.
+// Each state move is one of the named transitions of core/store (docs/states.md).
+import { batchAnchor } from "../../core/store/batchStates.ts";
+import { entitlementIssuance, entitlementLifecycle, entitlementRedemption } from "../../core/store/entitlementStates.ts";
 import type { SqlSession } from "../store/session.ts";
 
 export type PlatformParameters = {
@@ -22,17 +25,17 @@ export async function applyTentative(session: SqlSession, parameters: PlatformPa
   // The root must match: a batch whose on-chain root differs is left for reconciliation to
   // report as a mismatch, never marked as anchored.
   await session.query(
-    `UPDATE batches b SET anchor_state = 'included', anchor_tx = a.transaction_hash, anchor_block = a.block_number
+    `UPDATE batches b SET ${batchAnchor.set("include")}, anchor_tx = a.transaction_hash, anchor_block = a.block_number
      FROM chain_batch_anchors a
      WHERE a.chain_id = $1 AND a.block_number BETWEEN $2 AND $3 AND b.id = a.batch_id
-       AND b.anchor_state IN ('pending','submitted') AND b.root = decode(substr(a.root, 3), 'hex')`,
+       AND ${batchAnchor.from("include", "b")} AND b.root = decode(substr(a.root, 3), 'hex')`,
     range,
   );
   await session.query(
-    `UPDATE entitlements e SET issue_state = 'included', token_id = t.token_id, issue_tx = t.transaction_hash, issue_block = t.block_number
+    `UPDATE entitlements e SET ${entitlementIssuance.set("include")}, token_id = t.token_id, issue_tx = t.transaction_hash, issue_block = t.block_number
      FROM chain_tokens t JOIN keys k ON k.batch_id = t.key_batch_id AND k.leaf_index = t.leaf_index
      WHERE t.chain_id = $1 AND t.block_number BETWEEN $2 AND $3 AND e.key_id = k.id
-       AND e.issue_state IN ('pending','submitted')`,
+       AND ${entitlementIssuance.from("include", "e")}`,
     range,
   );
 }
@@ -40,29 +43,31 @@ export async function applyTentative(session: SqlSession, parameters: PlatformPa
 export async function applyFinal(session: SqlSession, parameters: PlatformParameters, fromBlock: bigint, toBlock: bigint): Promise<void> {
   const range = [parameters.chainId, fromBlock, toBlock];
   await session.query(
-    `UPDATE batches b SET anchor_state = 'confirmed', anchor_tx = a.transaction_hash, anchor_block = a.block_number,
+    `UPDATE batches b SET ${batchAnchor.set("confirm")}, anchor_tx = a.transaction_hash, anchor_block = a.block_number,
        anchored_at = coalesce(b.anchored_at, to_timestamp(bl.timestamp)), chain_id = $1,
        registry_address = coalesce(b.registry_address, $4)
      FROM chain_batch_anchors a LEFT JOIN chain_blocks bl ON bl.chain_id = a.chain_id AND bl.number = a.block_number
      WHERE a.chain_id = $1 AND a.block_number BETWEEN $2 AND $3 AND b.id = a.batch_id
-       AND b.anchor_state <> 'confirmed' AND b.root = decode(substr(a.root, 3), 'hex')`,
+       AND ${batchAnchor.from("confirm", "b")} AND b.root = decode(substr(a.root, 3), 'hex')`,
     [...range, parameters.registryAddress ?? null],
   );
   await session.query(
-    `UPDATE entitlements e SET issue_state = 'confirmed', token_id = t.token_id, issue_tx = t.transaction_hash,
+    `UPDATE entitlements e SET ${entitlementIssuance.set("confirm")}, token_id = t.token_id, issue_tx = t.transaction_hash,
        issue_block = t.block_number, issued_at = coalesce(e.issued_at, to_timestamp(bl.timestamp))
      FROM chain_tokens t JOIN keys k ON k.batch_id = t.key_batch_id AND k.leaf_index = t.leaf_index
        LEFT JOIN chain_blocks bl ON bl.chain_id = t.chain_id AND bl.number = t.block_number
-     WHERE t.chain_id = $1 AND t.block_number BETWEEN $2 AND $3 AND e.key_id = k.id AND e.issue_state <> 'confirmed'`,
+     WHERE t.chain_id = $1 AND t.block_number BETWEEN $2 AND $3 AND e.key_id = k.id AND ${entitlementIssuance.from("confirm", "e")}`,
     range,
   );
   // Locked (the code was revealed) confirms the redemption the API recorded, or records one
   // the API never saw; a revocation revokes a sealed token. ERC-5192 makes a revocation emit
   // Locked too (docs/contracts.md), in the same transaction: a token with both in the range is
-  // revoked, never redeemed, so the revocation is picked first.
+  // revoked, never redeemed, so the revocation is picked first. Locked moves a sealed
+  // entitlement by reveal (or keeps it redeemed) and its redemption by confirm; a revocation
+  // moves a sealed one by revoke.
   await session.query(
-    `UPDATE entitlements e SET state = CASE WHEN s.kind = 'locked' THEN 'redeemed' ELSE 'revoked' END,
-       redeem_state = CASE WHEN s.kind = 'locked' THEN 'confirmed' ELSE e.redeem_state END,
+    `UPDATE entitlements e SET state = CASE WHEN s.kind = 'locked' THEN ${entitlementLifecycle.target("reveal")} ELSE ${entitlementLifecycle.target("revoke")} END,
+       redeem_state = CASE WHEN s.kind = 'locked' THEN ${entitlementRedemption.target("confirm")} ELSE e.redeem_state END,
        redeem_tx = CASE WHEN s.kind = 'locked' THEN s.transaction_hash ELSE e.redeem_tx END,
        revealed_at = CASE WHEN s.kind = 'locked' THEN coalesce(e.revealed_at, to_timestamp(bl.timestamp)) ELSE e.revealed_at END
      FROM (SELECT DISTINCT ON (token_id) token_id, kind, block_number, transaction_hash
@@ -70,7 +75,8 @@ export async function applyFinal(session: SqlSession, parameters: PlatformParame
            ORDER BY token_id, (kind = 'revoked') DESC, block_number, log_index) s
        LEFT JOIN chain_blocks bl ON bl.chain_id = $1 AND bl.number = s.block_number
      WHERE e.token_id = s.token_id
-       AND (e.state = 'sealed' OR (s.kind = 'locked' AND e.state = 'redeemed' AND e.redeem_state IS DISTINCT FROM 'confirmed'))`,
+       AND (${entitlementLifecycle.from("reveal", "e")}
+            OR (s.kind = 'locked' AND e.state = ${entitlementLifecycle.target("reveal")} AND ${entitlementRedemption.from("confirm", "e")}))`,
     range,
   );
   // Owner wallets follow the latest final transfer of each token; a transfer into custody
@@ -86,14 +92,14 @@ export async function applyFinal(session: SqlSession, parameters: PlatformParame
   // An inclusion the chain writer saw whose block is now final but holds no such event was
   // orphaned before the indexer ever saw it: send it again.
   await session.query(
-    `UPDATE batches b SET anchor_state = 'pending', anchor_tx = NULL, anchor_block = NULL
-     WHERE b.anchor_state = 'included' AND b.anchor_block <= $2
+    `UPDATE batches b SET ${batchAnchor.set("requeue")}, anchor_tx = NULL, anchor_block = NULL
+     WHERE ${batchAnchor.from("requeue", "b", ["included"])} AND b.anchor_block <= $2
        AND NOT EXISTS (SELECT 1 FROM chain_batch_anchors a WHERE a.chain_id = $1 AND a.batch_id = b.id)`,
     [parameters.chainId, toBlock],
   );
   await session.query(
-    `UPDATE entitlements e SET issue_state = 'pending', token_id = NULL, issue_tx = NULL, issue_block = NULL
-     WHERE e.issue_state = 'included' AND e.issue_block <= $2
+    `UPDATE entitlements e SET ${entitlementIssuance.set("requeue")}, token_id = NULL, issue_tx = NULL, issue_block = NULL
+     WHERE ${entitlementIssuance.from("requeue", "e", ["included"])} AND e.issue_block <= $2
        AND NOT EXISTS (SELECT 1 FROM chain_token($1, e.token_id) t WHERE t.block_number = e.issue_block)`,
     [parameters.chainId, toBlock],
   );
@@ -101,13 +107,13 @@ export async function applyFinal(session: SqlSession, parameters: PlatformParame
 
 export async function revertTentative(session: SqlSession, _parameters: PlatformParameters, ancestor: bigint): Promise<{ batches: number; entitlements: number }> {
   const batches = await session.query(
-    `UPDATE batches SET anchor_state = 'pending', anchor_tx = NULL, anchor_block = NULL
-     WHERE anchor_state IN ('submitted','included') AND anchor_block > $1 RETURNING id`,
+    `UPDATE batches SET ${batchAnchor.set("requeue")}, anchor_tx = NULL, anchor_block = NULL
+     WHERE ${batchAnchor.from("requeue")} AND anchor_block > $1 RETURNING id`,
     [ancestor],
   );
   const entitlements = await session.query(
-    `UPDATE entitlements SET issue_state = 'pending', token_id = NULL, issue_tx = NULL, issue_block = NULL
-     WHERE issue_state IN ('submitted','included') AND issue_block > $1 RETURNING id`,
+    `UPDATE entitlements SET ${entitlementIssuance.set("requeue")}, token_id = NULL, issue_tx = NULL, issue_block = NULL
+     WHERE ${entitlementIssuance.from("requeue")} AND issue_block > $1 RETURNING id`,
     [ancestor],
   );
   return { batches: batches.rows.length, entitlements: entitlements.rows.length };

@@ -111,7 +111,13 @@ describe("indexer: platform consequences and reconciliation", function () {
     const { rows } = await session.query<{ id: bigint; token_id: string }>("SELECT id, token_id::text FROM entitlements ORDER BY token_id");
     const [sealed, redeemed] = [rows.find((row) => row.token_id === "7")!, rows.find((row) => row.token_id === "8")!];
     // Token 8 is locked on-chain but sealed here; token 7 was revealed an hour ago, never locked.
-    await session.query("UPDATE entitlements SET state = 'sealed', redeem_state = NULL WHERE id = $1", [redeemed.id]);
+    // No writer can move redeemed back to sealed (the state-transition trigger refuses it), so
+    // the database is tampered with behind the trigger's back, as a restore or a hand edit would.
+    await session.transaction(async (tamper) => {
+      await tamper.query("ALTER TABLE entitlements DISABLE TRIGGER entitlements_state_transitions");
+      await tamper.query("UPDATE entitlements SET state = 'sealed', redeem_state = NULL WHERE id = $1", [redeemed.id]);
+      await tamper.query("ALTER TABLE entitlements ENABLE TRIGGER entitlements_state_transitions");
+    });
     await session.query("UPDATE entitlements SET state = 'redeemed', redeem_state = 'confirmed', revealed_at = now() - interval '1 hour' WHERE id = $1", [sealed.id]);
     const payment = await session.query<{ id: bigint }>(
       "INSERT INTO payments (order_id, provider, provider_ref, amount_minor, currency) VALUES ('ord_a', 'chain', $1, 2000, 'CNY') RETURNING id",

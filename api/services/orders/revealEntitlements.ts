@@ -4,6 +4,7 @@
 // by its current owner (api/services/resale, api/services/wallets).
 import { queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 import { integerArrayLiteral } from "../../../core/store/sqlArrays.ts";
+import { entitlementLifecycle, revealAssignments } from "../../../core/store/entitlementStates.ts";
 import { inCustody } from "../resale/custody.ts";
 import type { OrderRecord } from "./orderRecord.ts";
 
@@ -12,8 +13,8 @@ export async function revealOrderEntitlements(db: Drizzle, order: OrderRecord, e
   const only = entitlementIds && entitlementIds.length ? sql`AND e.id = ANY(${integerArrayLiteral(entitlementIds)}::bigint[])` : sql``;
   const rows = await queryRows<{ id: bigint }>(
     db,
-    sql`UPDATE entitlements e SET state = 'redeemed', revealed_at = now(), redeem_state = 'pending'
-        WHERE e.order_id = ${order.id} AND e.state = 'sealed' AND e.owner_account_id IS NOT DISTINCT FROM ${order.buyerAccountId}
+    sql`UPDATE entitlements e SET ${sql.raw(revealAssignments)}
+        WHERE e.order_id = ${order.id} AND ${sql.raw(entitlementLifecycle.from("reveal", "e"))} AND e.owner_account_id IS NOT DISTINCT FROM ${order.buyerAccountId}
           AND ${inCustody(undefined)} ${only}
         RETURNING e.id`,
   );

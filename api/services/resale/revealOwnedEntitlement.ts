@@ -10,6 +10,7 @@ import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { inCustody } from "./custody.ts";
 import { lockActiveListing } from "./lockActiveListing.ts";
 import { readEntitlementCode } from "./readEntitlementCode.ts";
+import { revealAssignments } from "../../../core/store/entitlementStates.ts";
 
 export type RevealedEntitlement = { entitlementId: string; state: "redeemed"; code: string; tokenId: string | null };
 
@@ -36,7 +37,7 @@ export async function revealOwnedEntitlement(
         throw new AppError("invalid_state", "Your purchase is being recorded on-chain; reveal in a few seconds.", { retryable: true });
       }
       await tx.execute(
-        sql`UPDATE entitlements SET state = 'redeemed', revealed_at = now(), redeem_state = 'pending' WHERE id = ${parameters.entitlementId}`,
+        sql`UPDATE entitlements SET ${sql.raw(revealAssignments)} WHERE id = ${parameters.entitlementId}`,
       );
     }
     return entitlement.token_id;

@@ -12,6 +12,7 @@ import { chargebackResale } from "../../ledger/flows.ts";
 import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { recordAudit } from "../audit.ts";
 import { lockActiveListing } from "./lockActiveListing.ts";
+import { revokeAssignments } from "../../../core/store/entitlementStates.ts";
 
 export type RevocationResult = { entitlementId: string; state: "revoked"; listingPulled: boolean; heldProceedsReturned: boolean };
 
@@ -27,9 +28,7 @@ export async function revokeEntitlement(db: Drizzle, actor: AuthenticatedAccount
     if (!allowed) throw new AppError("not_found", `No entitlement ${parameters.entitlementId} of your shop.`);
     if (entitlement.state === "revoked") throw new AppError("invalid_state", `Entitlement ${parameters.entitlementId} is already revoked.`);
     await tx.execute(
-      sql`UPDATE entitlements SET state = 'revoked',
-            redeem_state = CASE WHEN redeem_state = 'pending' THEN NULL ELSE redeem_state END
-          WHERE id = ${parameters.entitlementId}`,
+      sql`UPDATE entitlements SET ${sql.raw(revokeAssignments)} WHERE id = ${parameters.entitlementId}`,
     );
     // Queued resale records can no longer be sent: the contract refuses revoked tokens.
     await tx.execute(sql`UPDATE custodial_transfers SET state = 'skipped' WHERE entitlement_id = ${parameters.entitlementId} AND state = 'pending'`);

@@ -11,6 +11,7 @@ import type { ChainContext } from "../../chain/chainContext.ts";
 import { AppError } from "../../../core/errors.ts";
 import type { MasterKeyRing } from "../../keys/masterKeys.ts";
 import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
+import { revealAssignments } from "../../../core/store/entitlementStates.ts";
 import { readEntitlementCode } from "../resale/readEntitlementCode.ts";
 import { revealDomain, revealTypes } from "./revealTypedData.ts";
 
@@ -65,7 +66,7 @@ export async function revealByWalletSignature(
     if (!fresh) throw new AppError("invalid_signature", "This signature's nonce was used already; sign with a new nonce.");
     if (!again) {
       await tx.execute(
-        sql`UPDATE entitlements SET state = 'redeemed', revealed_at = now(), redeem_state = 'pending', owner_wallet = ${holder},
+        sql`UPDATE entitlements SET ${sql.raw(revealAssignments)}, owner_wallet = ${holder},
               owner_account_id = (SELECT account_id FROM wallet_links WHERE address = ${holder})
             WHERE id = ${entitlement.id}`,
       );
