@@ -25,12 +25,8 @@ export function ensureDebianPackages(pieces: DebianPiece[], hint?: string): void
   if (missing.length === 0) return;
   const packages = [...new Set(missing.map((piece) => piece.debianPackage))];
   if (!isRoot()) {
-    const lines = missing.map((piece) => `  - ${piece.what}: sudo apt-get install -y ${piece.debianPackage}`);
-    throw new MissingPiecesError(
-      `keyledger: this machine lacks ${missing.map((piece) => piece.what).join(", ")}, and only root can install it.\n` +
-        `${lines.join("\n")}\n` +
-        (hint ? `${hint}\n` : ""),
-    );
+    const lines = missing.map((piece) => `  sudo apt-get install -y ${piece.debianPackage.padEnd(14)} # ${piece.what}`);
+    throw new MissingPiecesError(`keyledger: missing on this machine, and only root can install:\n${lines.join("\n")}\n${hint ? `${hint}\n` : ""}`);
   }
   process.stderr.write(`keyledger: installing ${packages.join(" ")} with apt-get (missing: ${missing.map((piece) => piece.what).join(", ")})\n`);
   // A fresh machine's package lists may be empty or stale; one update before the first install.

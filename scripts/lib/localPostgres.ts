@@ -31,7 +31,7 @@ export function postgresBinDir(): string | undefined {
 }
 
 export const postgresServerPiece: DebianPiece = {
-  what: "PostgreSQL (server binaries initdb, postgres)",
+  what: "PostgreSQL (initdb, postgres)",
   debianPackage: "postgresql",
   present: () => postgresBinDir() !== undefined,
 };

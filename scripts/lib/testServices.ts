@@ -20,9 +20,9 @@ export async function provideTestServices(settings: TestServiceSettings): Promis
   const [postgresDown, redisDown] = await Promise.all([postgresUnreachableReason(settings.pgAdminUrl), redisUnreachableReason(settings.redisUrl)]);
   const wanted: DebianPiece[] = [];
   if (postgresDown) {
-    wanted.push({ ...postgresServerPiece, what: `PostgreSQL (nothing answers at ${withoutPassword(settings.pgAdminUrl)}, and initdb/postgres are not installed to start a private one)` });
+    wanted.push({ ...postgresServerPiece, what: `${postgresServerPiece.what} for a private server, as nothing answers at ${withoutPassword(settings.pgAdminUrl)}` });
   }
-  if (redisDown) wanted.push({ ...redisServerPiece, what: `Redis (nothing answers at ${withoutPassword(settings.redisUrl)}, and redis-server is not installed to start a private one)` });
+  if (redisDown) wanted.push({ ...redisServerPiece, what: `${redisServerPiece.what} for a private server, as nothing answers at ${withoutPassword(settings.redisUrl)}` });
   if (!configuredChromiumExists(settings.chromiumPath)) wanted.push(chromiumPiece);
   // All pieces at once: one apt-get run as root, one message without root.
   ensureDebianPackages(
