@@ -43,13 +43,16 @@ export async function startLocalRedis(hint = "Or set REDIS_URL to a running Redi
 export async function redisUnreachableReason(url: string, timeoutMs = 3_000): Promise<string | undefined> {
   const { Redis } = await import("ioredis");
   const client = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  client.on("error", () => {}); // reported through the rejected connect or ping below
+  // The connection's own error (e.g. ECONNREFUSED) says more than the rejected connect's
+  // "Connection is closed".
+  let connectionError: Error | undefined;
+  client.on("error", (error: Error) => (connectionError = error));
   try {
     await client.connect();
     await client.ping();
     return undefined;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return connectionError?.message ?? (error instanceof Error ? error.message : String(error));
   } finally {
     client.disconnect();
   }
