@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds what runs from build output: the contracts' artifacts (Hardhat's build is
 # incremental, so this is quick when nothing changed) and the web app (rebuilt when any of its
-# sources is newer than the last build). Used by `npm start` and `npm test`.
+# sources is newer than the last build). Used by `npm test` and scripts/prepare.sh (which every
+# npm script that runs the code calls first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"

@@ -2,25 +2,25 @@
 // temporary folder, a local chain, Redis, the seeded demo shop, the built web app), creates a
 // little activity (a guest order, a resale listing, an import), then saves a screenshot of every
 // main screen at phone and desktop width into test-artifacts/screenshots/, and stops.
-// Needs web/dist (`npm run build:web`) and Debian's Chromium (`apt-get install chromium`); a
-// CJK font (e.g. fonts-wqy-microhei or fonts-noto-cjk) makes the Chinese screens render.
+// `npm run screenshots` builds web/dist first; Chromium is KEYLEDGER_CHROMIUM_PATH or Debian's
+// (installed when missing and root, see scripts/lib/chromium.ts); a CJK font (e.g.
+// fonts-wqy-microhei or fonts-noto-cjk) makes the Chinese screens render.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Page } from "playwright-core";
+import { chromiumFlags, resolveChromium } from "./lib/chromium.ts";
 import { startPlatform } from "./lib/platform.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const outputDir = path.join(root, "test-artifacts", "screenshots");
-const chromiumPath = "/usr/bin/chromium";
-const chromiumFlags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const widths = { phone: { width: 360, height: 780 }, desktop: { width: 1280, height: 860 } } as const;
 /** Time for a screen's data to arrive and settle before the shot. */
 const settleMs = 700;
 
 if (!existsSync(path.join(root, "web/dist/index.html"))) throw new Error("web/dist is missing: run `npm run build:web` first.");
-if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: run \`apt-get install -y chromium\`.`);
+const chromiumPath = resolveChromium(process.env.KEYLEDGER_CHROMIUM_PATH);
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), "keyledger-screenshots-"));
 const profileDir = mkdtempSync(path.join(os.tmpdir(), "keyledger-screenshots-profile-"));

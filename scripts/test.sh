@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every suite: compiles the contracts, type-checks, builds the web app, then mocha.
-# The database suites use the real PostgreSQL server (KEYLEDGER_TEST_PG_URL, default the
-# local server) with one fresh database per suite; the PGlite path has its own suite.
+# The database suites use the real PostgreSQL server at KEYLEDGER_TEST_PG_URL (one fresh
+# database per suite), the queue suites Redis at KEYLEDGER_TEST_REDIS_URL, the browser suites
+# Chromium; scripts/withTestServices.ts starts private ones where they are missing (see
+# README "The two commands"). The PGlite path has its own suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
@@ -11,4 +13,4 @@ bash scripts/build.sh
 tsc --noEmit -p tsconfig.json
 # With no arguments every suite runs; arguments name files or globs.
 if [[ $# -eq 0 ]]; then set -- "test/**/*.test.ts"; fi
-mocha "$@"
+exec node scripts/withTestServices.ts mocha "$@"

@@ -1,24 +1,13 @@
-// Drives Debian's Chromium with playwright-core for the browser suites (no browser download:
-// see shared TOOLCHAIN.md). Each suite gets a fresh profile in a temporary directory, and
-// screenshots land under test-artifacts/web/ (git-ignored) for reviewers.
+// Drives Chromium (Debian's, or KEYLEDGER_CHROMIUM_PATH) with playwright-core for the browser
+// suites (no browser download: see docs/decisions.md). Each suite gets a fresh profile in a
+// temporary directory, and screenshots land under test-artifacts/web/ (git-ignored) for reviewers.
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
-
-export const chromiumPath = "/usr/bin/chromium";
-/** Flags that keep Chromium off the network except for the pages we open. */
-export const chromiumFlags = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+import { chromiumFlags } from "../../scripts/lib/chromium.ts";
+import { testEnv } from "../support/env.ts";
 
 export const viewports = {
   phone: { width: 360, height: 780 },
@@ -34,7 +23,7 @@ export async function launchBrowser(options: { locale?: string; viewport?: { wid
   const profileDir = mkdtempSync(path.join(os.tmpdir(), "keyledger-chromium-"));
   const downloadsDir = mkdtempSync(path.join(os.tmpdir(), "keyledger-downloads-"));
   const context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: chromiumPath,
+    executablePath: testEnv.chromiumPath,
     headless: true,
     args: chromiumFlags,
     locale: options.locale ?? "zh-CN",
