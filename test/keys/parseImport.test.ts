@@ -70,4 +70,44 @@ describe("keys: parseImport", () => {
     const error = parseError('key,n\n"K-1",1\n"K-2","two\nlines"\nK-1,3\n', "csv");
     expect(error.details).to.deep.equal({ scope: "import", lines: [5], firstLines: [2], total: 1 });
   });
+
+  describe("at keysMax and one over", () => {
+    const keysMax = 5;
+    const small = { keysMax, keyLengthMax: 16 };
+    const keys = (count: number) => Array.from({ length: count }, (_, index) => `KEY-${index + 1}`);
+    const tooMany = { lines: [], total: 0, reasons: {}, keysMax };
+
+    it("reads a text upload of exactly keysMax keys, with or without a final newline, the last key included", () => {
+      for (const content of [keys(keysMax).join("\n"), `${keys(keysMax).join("\n")}\n`, `${keys(keysMax).join("\r\n")}\r\n`]) {
+        expect(parseImport(content, "text", small)).to.deep.equal({ keys: keys(keysMax), lines: [1, 2, 3, 4, 5] });
+      }
+    });
+
+    it("refuses a text upload of keysMax + 1 keys whole, instead of cutting it short", () => {
+      for (const content of [keys(keysMax + 1).join("\n"), `${keys(keysMax + 1).join("\n")}\n`]) {
+        const error = parseError(content, "text", small);
+        expect(error.code).to.equal("invalid_keys");
+        expect(error.message).to.equal("An import holds at most 5 keys; split the upload.");
+        expect(error.details).to.deep.equal(tooMany);
+      }
+      // A blank line past the limit is a line too: refused as too many, not read as 5 keys.
+      expect(parseError(`${keys(keysMax).join("\n")}\n\n`, "text", small).details).to.deep.equal(tooMany);
+    });
+
+    it("reads a CSV of exactly keysMax records after its header, the last key included", () => {
+      for (const content of [`key\n${keys(keysMax).join("\n")}`, `key\r\n${keys(keysMax).join("\r\n")}\r\n`, `n,code\n${keys(keysMax).map((key, index) => `${index},"${key}"`).join("\n")}\n`]) {
+        expect(parseImport(content, "csv", small)).to.deep.equal({ keys: keys(keysMax), lines: [2, 3, 4, 5, 6] });
+      }
+    });
+
+    it("refuses a CSV of keysMax + 1 records whole, instead of cutting it short", () => {
+      for (const content of [`key\n${keys(keysMax + 1).join("\n")}`, `key\n${keys(keysMax + 1).join("\n")}\n`, `key\n${keys(keysMax + 5).join("\n")}\n`]) {
+        const error = parseError(content, "csv", small);
+        expect(error.message).to.equal("An import holds at most 5 keys; split the upload.");
+        expect(error.details).to.deep.equal(tooMany);
+      }
+      // Even when the records past the limit are malformed: the limit is what the merchant must fix.
+      expect(parseError(`key\n${keys(keysMax + 1).join("\n")}\n"unclosed\n`, "csv", small).details).to.deep.equal(tooMany);
+    });
+  });
 });
