@@ -94,18 +94,24 @@ export function verifyCertificateOffline(input: unknown, key?: string): OfflineV
       : { name: "leaf_values", status: "fail", detail: `the leaf's values differ from the certificate's ${mismatches.join(", ")}` },
   );
 
-  const computedLeaf = leafHash({
-    chainId: BigInt(chainId),
-    registry: registry as Hex,
-    shopId: BigInt(shopId),
-    batchId: BigInt(batchId),
-    leafIndex: Number(leafIndex),
-    commitment: commitment as Hex,
-  });
+  // The schema admits any decimal; a value beyond its ABI type (a shop id of 2^64) makes the
+  // encoder throw, which must read as a failed check, not crash the verifier.
+  const computedLeaf = safely(() =>
+    leafHash({
+      chainId: BigInt(chainId),
+      registry: registry as Hex,
+      shopId: BigInt(shopId),
+      batchId: BigInt(batchId),
+      leafIndex: Number(leafIndex),
+      commitment: commitment as Hex,
+    }),
+  );
   checks.push(
-    computedLeaf === certificate.leaf.hash.toLowerCase()
-      ? { name: "leaf_hash", status: "pass", detail: computedLeaf }
-      : { name: "leaf_hash", status: "fail", detail: `the values hash to ${computedLeaf}, not ${certificate.leaf.hash}` },
+    computedLeaf === undefined
+      ? { name: "leaf_hash", status: "fail", detail: `the leaf's values do not fit their types (${leafEncoding.join(", ")})` }
+      : computedLeaf === certificate.leaf.hash.toLowerCase()
+        ? { name: "leaf_hash", status: "pass", detail: computedLeaf }
+        : { name: "leaf_hash", status: "fail", detail: `the values hash to ${computedLeaf}, not ${certificate.leaf.hash}` },
   );
 
   const proven = safely(() => StandardMerkleTree.verify(certificate.batch.root, [...leafEncoding], certificate.leaf.values, certificate.proof));

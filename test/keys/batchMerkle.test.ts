@@ -51,6 +51,9 @@ describe("keys: byte-level batch tree (known answers from @openzeppelin/merkle-t
     // Odd-length hex that Buffer would silently cut to 20 bytes.
     expect(() => leafHashBytes({ ...leaf, registry: `${leaf.registry}0` as Hex })).to.throw("Expected 20 bytes of hex.");
     expect(() => leafHashBytes({ ...leaf, commitment: leaf.commitment.slice(0, 64) as Hex })).to.throw("Expected 32 bytes of hex.");
+    // Right length, but not hex: Buffer would silently read nothing.
+    expect(() => leafHashBytes({ ...leaf, registry: `0x${"zz".repeat(20)}` })).to.throw("Expected 20 bytes of hex.");
+    expect(() => leafHashBytes({ ...leaf, commitment: `0x${"0g".repeat(32)}` })).to.throw("Expected 32 bytes of hex.");
   });
 
   it("builds every node of StandardMerkleTree's layout, in slices or in one go", async () => {

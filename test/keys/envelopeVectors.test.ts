@@ -99,6 +99,7 @@ describe("keys: envelope format (known answers from node:crypto)", () => {
   it("refuses a message shorter than version, IV and tag, and opens one exactly that long", () => {
     const empty = Buffer.from(vectors.secrets.find((secret) => secret.plaintext === "")!.sealed, "hex");
     expect(empty.length).to.equal(29);
+    expect(decryptSecret(dataKey, empty, "keyledger/import/v1|shop=7|import=3")).to.equal("");
     expect(refusal(() => decryptSecret(dataKey, empty.subarray(0, 28), "x")).details).to.deep.equal({ reason: "bad_format" });
     expect(refusal(() => decryptSecret(dataKey, new Uint8Array(0), "x")).details).to.deep.equal({ reason: "bad_format" });
   });
@@ -114,7 +115,7 @@ describe("keys: envelope format (known answers from node:crypto)", () => {
       () => decryptSecret(dataKey, Buffer.concat([sealed.subarray(0, 2), Buffer.of(sealed[2]! ^ 1), sealed.subarray(3)]), secret.aad),
     ]) {
       const error = refusal(attempt);
-      expect(error.message).to.equal(message);
+      expect([error.code, error.message]).to.deep.equal(["internal", message]);
       expect(error.details).to.deep.equal({ reason: "authentication_failed" });
       expect(error.cause).to.be.instanceOf(Error);
     }
@@ -135,7 +136,7 @@ describe("keys: envelope format (known answers from node:crypto)", () => {
 
   it("names an unknown master key without key material", () => {
     const error = refusal(() => unwrapDataKey(vectorRing(), Buffer.from(vectors.wrappedDataKey, "hex"), "k0"));
-    expect(error.message).to.equal("Master key 'k0' is not configured; add it to PREVIOUS_MASTER_KEYS.");
+    expect([error.code, error.message]).to.deep.equal(["internal", "Master key 'k0' is not configured; add it to PREVIOUS_MASTER_KEYS."]);
     expect(error.details).to.deep.equal({ reason: "unknown_master_key", masterKeyId: "k0" });
   });
 

@@ -136,4 +136,15 @@ describe("keys: offline certificate verification (OpenZeppelin vectors)", () => 
     expect(detailOf(many, "schema")).to.include("proof.0: ");
     expect(detailOf(verifyCertificateOffline(null), "schema")).to.match(/^not a keyledger-certificate\/1: \(root\): /);
   });
+
+  it("fails, instead of throwing, for leaf values that do not fit their ABI types", () => {
+    const base = certificateFor(0);
+    const tooBig = (2n ** 64n).toString();
+    const values = [...base.leaf.values] as Certificate["leaf"]["values"];
+    values[2] = tooBig;
+    const verdict = verifyCertificateOffline({ ...base, shop: { ...base.shop, id: tooBig }, leaf: { ...base.leaf, values } });
+    expect(verdict.genuine).to.equal(false);
+    expect(statuses(verdict)).to.deep.equal({ ...allPass, leaf_hash: "fail", merkle_proof: "fail", key_commitment: "skip" });
+    expect(detailOf(verdict, "leaf_hash")).to.equal("the leaf's values do not fit their types (uint256, address, uint64, uint64, uint32, bytes32)");
+  });
 });

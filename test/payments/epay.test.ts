@@ -48,6 +48,19 @@ describe("payments: EPay signing (known answers from Python hashlib)", () => {
     expect(verifyEpaySignature({ ...params, sign: "" }, vector.key)).to.equal(false);
   });
 
+  it("signs a parameter left undefined as if it were absent", () => {
+    const vector = vectors[0]!;
+    const withUndefined = { ...vector.params, coupon: undefined as unknown as string };
+    expect(epaySigningString(withUndefined)).to.equal(vector.signingString);
+    expect(epaySign(withUndefined, vector.key)).to.equal(vector.sign);
+  });
+
+  it("refuses a signature that is not one string (a repeated query parameter), without throwing", () => {
+    const vector = vectors[0]!;
+    expect(verifyEpaySignature({ ...vector.params, sign: [vector.sign] as unknown as string }, vector.key)).to.equal(false);
+    expect(verifyEpaySignature({ ...vector.params, sign: [vector.sign, vector.sign] as unknown as string }, vector.key)).to.equal(false);
+  });
+
   it("builds the submit URL the gateway expects, signed as Python signs it", () => {
     const vector = vectors.find((candidate) => candidate.params.notify_url !== undefined)!;
     const p = vector.params;
