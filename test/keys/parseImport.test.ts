@@ -120,8 +120,10 @@ describe("keys: parseImport", () => {
       expect(parseError("A\n\n", "text").message).to.equal(
         "1 line(s) cannot be imported (empty, longer than 16 bytes, a control character, or a missing field); see details.lines.",
       );
-      expect(parseError("sku\nA\n", "csv").message).to.equal("The CSV header (line 1) needs a column named key, code or secret.");
-      expect(parseError('key\n"K-1\nK-2\n', "csv").message).to.equal("The CSV is malformed at line 2: a quoted field is not closed (RFC 4180).");
+      const noColumn = parseError("sku\nA\n", "csv");
+      expect([noColumn.code, noColumn.message]).to.deep.equal(["invalid_keys", "The CSV header (line 1) needs a column named key, code or secret."]);
+      const unclosed = parseError('key\n"K-1\nK-2\n', "csv");
+      expect([unclosed.code, unclosed.message]).to.deep.equal(["invalid_keys", "The CSV is malformed at line 2: a quoted field is not closed (RFC 4180)."]);
       expect(parseError('key\n"K-1"x\n', "csv").message).to.equal("The CSV is malformed at line 2: a closing quote must end its field (RFC 4180).");
       expect(parseError('key\nK"1\n', "csv").message).to.equal("The CSV is malformed at line 2: a quote inside an unquoted field (RFC 4180).");
       expect(parseError("A\nB\nA\n", "text").message).to.equal("1 key(s) repeat an earlier line of the same upload; see details.lines.");
