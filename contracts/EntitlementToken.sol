@@ -577,7 +577,7 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
         if (!valid || computed != root) revert InvalidProof(batchId);
     }
 
-    /// @dev Recomputes each leaf exactly as api/keys/leaf.ts does (OpenZeppelin standard leaf).
+    /// @dev Recomputes each leaf exactly as core/keys/leaf.ts does (OpenZeppelin standard leaf).
     function _leavesOf(uint64 shopId, uint64 batchId, uint32[] calldata leafIndexes, bytes32[] calldata commitments)
         private
         view

@@ -30,6 +30,8 @@ export function sessionToken(req: { headers: IncomingHttpHeaders }): string | un
   return undefined;
 }
 
+// Stryker disable all: reads the database; the HTTP suites (test/api) cover it, the mutation
+// run's tests are pure (docs/testing.md).
 /** Attaches req.account when a valid session token is present; never rejects by itself. */
 export function loadSession(db: Drizzle) {
   return async (req: Request, _res: Response, next: NextFunction) => {
@@ -38,6 +40,7 @@ export function loadSession(db: Drizzle) {
     next();
   };
 }
+// Stryker restore all
 
 export function requireAccount(req: Request, anyOf?: readonly Role[]): AuthenticatedAccount {
   const account = req.account;

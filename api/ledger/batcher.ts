@@ -12,7 +12,8 @@
 // postJournal(tx, ...) inside the caller's transaction instead.
 import { AppError } from "../../core/errors.ts";
 import type { Drizzle } from "../../core/store/database.ts";
-import { postJournalEntries, resultToError, validateJournalInput } from "./postJournal.ts";
+import { postJournalEntries, resultToError } from "./postJournal.ts";
+import { validateJournalInput } from "./validateJournalInput.ts";
 import type { JournalInput, JournalResult, PostJournalReturnType } from "./types.ts";
 
 export type JournalBatcherOptions = {

@@ -14,8 +14,9 @@ function accountRefText(ref: AccountRef): string {
   return typeof ref === "bigint" ? `id:${ref}` : `${ref.ownerType}:${ref.ownerId}:${ref.purpose}`;
 }
 
+// An object's keys are distinct, so the comparator never meets a tie.
 function sortedObject(value: Record<string, unknown> | undefined): [string, unknown][] {
-  return Object.entries(value ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Object.entries(value ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
 }
 
 /** SHA-256 over the request's content: a retry must carry exactly this payload. */

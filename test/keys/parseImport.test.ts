@@ -70,4 +70,89 @@ describe("keys: parseImport", () => {
     const error = parseError('key,n\n"K-1",1\n"K-2","two\nlines"\nK-1,3\n', "csv");
     expect(error.details).to.deep.equal({ scope: "import", lines: [5], firstLines: [2], total: 1 });
   });
+
+  describe("at keysMax and one over", () => {
+    const keysMax = 5;
+    const small = { keysMax, keyLengthMax: 16 };
+    const keys = (count: number) => Array.from({ length: count }, (_, index) => `KEY-${index + 1}`);
+    const tooMany = { lines: [], total: 0, reasons: {}, keysMax };
+
+    it("reads a text upload of exactly keysMax keys, with or without a final newline, the last key included", () => {
+      for (const content of [keys(keysMax).join("\n"), `${keys(keysMax).join("\n")}\n`, `${keys(keysMax).join("\r\n")}\r\n`]) {
+        expect(parseImport(content, "text", small)).to.deep.equal({ keys: keys(keysMax), lines: [1, 2, 3, 4, 5] });
+      }
+    });
+
+    it("refuses a text upload of keysMax + 1 keys whole, instead of cutting it short", () => {
+      for (const content of [keys(keysMax + 1).join("\n"), `${keys(keysMax + 1).join("\n")}\n`]) {
+        const error = parseError(content, "text", small);
+        expect(error.code).to.equal("invalid_keys");
+        expect(error.message).to.equal("An import holds at most 5 keys; split the upload.");
+        expect(error.details).to.deep.equal(tooMany);
+      }
+      // A blank line past the limit is a line too: refused as too many, not read as 5 keys.
+      expect(parseError(`${keys(keysMax).join("\n")}\n\n`, "text", small).details).to.deep.equal(tooMany);
+    });
+
+    it("reads a CSV of exactly keysMax records after its header, the last key included", () => {
+      for (const content of [`key\n${keys(keysMax).join("\n")}`, `key\r\n${keys(keysMax).join("\r\n")}\r\n`, `n,code\n${keys(keysMax).map((key, index) => `${index},"${key}"`).join("\n")}\n`]) {
+        expect(parseImport(content, "csv", small)).to.deep.equal({ keys: keys(keysMax), lines: [2, 3, 4, 5, 6] });
+      }
+    });
+
+    it("refuses a CSV of keysMax + 1 records whole, instead of cutting it short", () => {
+      for (const content of [`key\n${keys(keysMax + 1).join("\n")}`, `key\n${keys(keysMax + 1).join("\n")}\n`, `key\n${keys(keysMax + 5).join("\n")}\n`]) {
+        const error = parseError(content, "csv", small);
+        expect(error.message).to.equal("An import holds at most 5 keys; split the upload.");
+        expect(error.details).to.deep.equal(tooMany);
+      }
+      // Even when the records past the limit are malformed: the limit is what the merchant must fix.
+      expect(parseError(`key\n${keys(keysMax + 1).join("\n")}\n"unclosed\n`, "csv", small).details).to.deep.equal(tooMany);
+    });
+  });
+
+  describe("edges the mutation run found untested", () => {
+    it("says exactly what is wrong, with the code the API answers", () => {
+      const none = parseError("", "csv");
+      expect([none.code, none.message]).to.deep.equal(["invalid_keys", "The upload contains no keys."]);
+      expect(none.details).to.deep.equal({ lines: [], total: 0, reasons: {} });
+      expect(parseError("", "text").details).to.deep.equal({ lines: [], total: 0, reasons: {} });
+      expect(parseError("A\n\n", "text").message).to.equal(
+        "1 line(s) cannot be imported (empty, longer than 16 bytes, a control character, or a missing field); see details.lines.",
+      );
+      const noColumn = parseError("sku\nA\n", "csv");
+      expect([noColumn.code, noColumn.message]).to.deep.equal(["invalid_keys", "The CSV header (line 1) needs a column named key, code or secret."]);
+      const unclosed = parseError('key\n"K-1\nK-2\n', "csv");
+      expect([unclosed.code, unclosed.message]).to.deep.equal(["invalid_keys", "The CSV is malformed at line 2: a quoted field is not closed (RFC 4180)."]);
+      expect(parseError('key\n"K-1"x\n', "csv").message).to.equal("The CSV is malformed at line 2: a closing quote must end its field (RFC 4180).");
+      expect(parseError('key\nK"1\n', "csv").message).to.equal("The CSV is malformed at line 2: a quote inside an unquoted field (RFC 4180).");
+      expect(parseError("A\nB\nA\n", "text").message).to.equal("1 key(s) repeat an earlier line of the same upload; see details.lines.");
+    });
+
+    it("measures the key length in UTF-8 bytes, keyLengthMax included", () => {
+      expect(parseImport(`${"K".repeat(16)}\n${"密".repeat(5)}X`, "text", limits).keys).to.deep.equal(["K".repeat(16), `${"密".repeat(5)}X`]);
+      expect(parseError(`${"K".repeat(17)}\n`, "text").details).to.deep.equal({ lines: [1], total: 1, reasons: { too_long: 1 } });
+      expect(parseError(`OK\n${"密".repeat(6)}\n`, "text").details).to.deep.equal({ lines: [2], total: 1, reasons: { too_long: 1 } });
+    });
+
+    it("drops a byte-order mark before a quoted CSV header, and trims header names", () => {
+      expect(parseImport('\uFEFF"key"\nK-1\n', "csv", limits).keys).to.deep.equal(["K-1"]);
+      expect(parseImport(" n , Key \n1,K-1\n", "csv", limits).keys).to.deep.equal(["K-1"]);
+    });
+
+    it("reads a quoted last field at the end of the file and refuses a lone CR after a closing quote", () => {
+      expect(parseImport('key\n"K-1"', "csv", limits)).to.deep.equal({ keys: ["K-1"], lines: [2] });
+      expect(parseImport('key\r\n"K-1"\r\n"K-2"', "csv", limits)).to.deep.equal({ keys: ["K-1", "K-2"], lines: [2, 3] });
+      expect(parseError('key\n"K-1"\rx\n', "csv").details).to.deep.equal({ lines: [2], total: 1, reasons: { malformed_csv: 1 } });
+    });
+
+    it("lists at most 100 duplicate lines, with the total", () => {
+      const error = parseError(`${Array.from({ length: 102 }, () => "SAME").join("\n")}\n`, "text");
+      const details = error.details as { lines: number[]; firstLines: number[]; total: number };
+      expect(details.total).to.equal(101);
+      expect(details.lines).to.have.length(100);
+      expect(details.lines[99]).to.equal(101);
+      expect(details.firstLines).to.deep.equal(Array.from({ length: 100 }, () => 1));
+    });
+  });
 });

@@ -11,6 +11,8 @@ export function hashToken(token: string): Buffer {
   return createHash("sha256").update(token).digest();
 }
 
+// Stryker disable all: the rest reads and writes the database; the HTTP suites (test/api)
+// cover it, the mutation run's tests are pure (docs/testing.md).
 export async function createSession(db: Drizzle, accountId: bigint, ttlSeconds: number): Promise<{ token: string; expiresAt: Date }> {
   const token = randomBytes(32).toString("base64url");
   const expiresAt = new Date(Date.now() + ttlSeconds * 1000);

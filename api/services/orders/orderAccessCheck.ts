@@ -1,12 +1,10 @@
-// Who may see an order: its buyer account, anyone holding its access token (guests), its
-// shop's merchant, an admin or an auditor (only the buyer sees codes: the order page builds the others' view without them).
+// Loads an order for whoever asks, or refuses with the same answer as for a missing order.
+// Who may see it, and with which view, is decided by orderViewerOf (orderViewer.ts).
 import { AppError } from "../../../core/errors.ts";
 import type { AuthenticatedAccount } from "../accounts/sessions.ts";
 import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
-import { checkOrderAccessToken } from "./orderAccess.ts";
 import { getOrderRecord, type OrderRecord } from "./orderRecord.ts";
-
-export type OrderViewer = "buyer" | "merchant" | "staff";
+import { orderViewerOf, type OrderViewer } from "./orderViewer.ts";
 
 export async function loadOrderFor(
   db: Drizzle,
@@ -19,12 +17,15 @@ export async function loadOrderFor(
   // Built only when refused: an error captures a stack, which every order page paid for.
   const denied = () => new AppError("not_found", `No order ${orderId} that you can see. Guests: look it up with contact and query password.`);
   if (!order) throw denied();
-  if (who.accessToken && checkOrderAccessToken(pepper, orderId, who.accessToken)) return { order, viewer: "buyer" };
-  const account = who.account;
-  if (!account) throw denied();
-  if (order.buyerAccountId === account.id) return { order, viewer: "buyer" };
-  if (account.roles.includes("admin") || account.roles.includes("auditor")) return { order, viewer: "staff" };
-  const shop = await queryOne<{ owner_account_id: bigint }>(db, sql`SELECT owner_account_id FROM shops WHERE id = ${order.shopId}`);
-  if (shop && BigInt(shop.owner_account_id) === account.id) return { order, viewer: "merchant" };
-  throw denied();
+  const viewer = await orderViewerOf({
+    pepper,
+    order: { id: orderId, shopId: order.shopId, buyerAccountId: order.buyerAccountId },
+    who,
+    shopOwnerOf: async (shopId) => {
+      const shop = await queryOne<{ owner_account_id: bigint }>(db, sql`SELECT owner_account_id FROM shops WHERE id = ${shopId}`);
+      return shop ? BigInt(shop.owner_account_id) : undefined;
+    },
+  });
+  if (!viewer) throw denied();
+  return { order, viewer };
 }

@@ -1,0 +1,81 @@
+// Session tokens from the request and the role gate, without a server: where the bearer token
+// is read from (header first, then the kl_session cookie), and who requireAccount lets through.
+// Token hashes are checked against SHA-256 known answers (FIPS 180-2).
+import { expect } from "chai";
+import type { Request } from "express";
+import { AppError } from "../../core/errors.ts";
+import { roles } from "../../core/roles.ts";
+import { requireAccount, sessionCookieName, sessionToken } from "../../api/http/auth.ts";
+import { hashToken, type AuthenticatedAccount } from "../../api/services/accounts/sessions.ts";
+
+const headers = (values: Record<string, string>) => ({ headers: values });
+
+function refusal(action: () => unknown): AppError {
+  try {
+    action();
+  } catch (error) {
+    expect(error).to.be.instanceOf(AppError);
+    return error as AppError;
+  }
+  throw new Error("expected a refusal");
+}
+
+describe("http: session tokens and roles", () => {
+  it("reads the bearer token from the Authorization header, trimmed", () => {
+    expect(sessionToken(headers({ authorization: "Bearer abc.DEF_-123" }))).to.equal("abc.DEF_-123");
+    expect(sessionToken(headers({ authorization: "Bearer   padded  " }))).to.equal("padded");
+    expect(sessionToken(headers({ authorization: "Bearer    " }))).to.equal(undefined);
+    expect(sessionToken(headers({ authorization: "Bearer " }))).to.equal(undefined);
+  });
+
+  it("prefers the header to the cookie, and ignores other schemes", () => {
+    expect(sessionToken(headers({ authorization: "Bearer from-header", cookie: "kl_session=from-cookie" }))).to.equal("from-header");
+    expect(sessionToken(headers({ authorization: "Basic dXNlcjpwYXNz", cookie: "kl_session=from-cookie" }))).to.equal("from-cookie");
+    expect(sessionToken(headers({ authorization: "bearer lower" }))).to.equal(undefined);
+    expect(sessionToken(headers({ authorization: "Bearerx" }))).to.equal(undefined);
+  });
+
+  it("reads the kl_session cookie among others, decoded, with = inside its value", () => {
+    expect(sessionCookieName).to.equal("kl_session");
+    expect(sessionToken(headers({ cookie: "kl_session=tok" }))).to.equal("tok");
+    expect(sessionToken(headers({ cookie: "theme=dark; kl_session=a%2Bb%3D; lang=zh" }))).to.equal("a+b=");
+    expect(sessionToken(headers({ cookie: "theme=dark;kl_session=x=y==" }))).to.equal("x=y==");
+    expect(sessionToken(headers({ cookie: "  kl_session=spaced  ;other=1" }))).to.equal("spaced");
+    expect(sessionToken(headers({ cookie: "kl_session2=no; xkl_session=no" }))).to.equal(undefined);
+    expect(sessionToken(headers({ cookie: "theme=dark" }))).to.equal(undefined);
+    expect(sessionToken(headers({ cookie: "" }))).to.equal(undefined);
+    expect(sessionToken(headers({}))).to.equal(undefined);
+    // The first kl_session cookie wins.
+    expect(sessionToken(headers({ cookie: "kl_session=first; kl_session=second" }))).to.equal("first");
+  });
+
+  it("requires a signed-in account, and one of the roles when roles are named", () => {
+    const merchant: AuthenticatedAccount = { id: 5n, email: "m@example.test", roles: ["merchant", "reseller"], tokenHash: Buffer.alloc(32) };
+    const withAccount = { account: merchant } as Request;
+    expect(requireAccount(withAccount)).to.equal(merchant);
+    expect(requireAccount(withAccount, ["merchant"])).to.equal(merchant);
+    expect(requireAccount(withAccount, ["admin", "reseller"])).to.equal(merchant);
+
+    const anonymous = refusal(() => requireAccount({} as Request));
+    expect([anonymous.code, anonymous.status]).to.deep.equal(["unauthorized", 401]);
+    expect(anonymous.message).to.equal("Sign in first: send `Authorization: Bearer <token>` from POST /api/auth/login.");
+    expect(refusal(() => requireAccount({} as Request, ["buyer"])).code).to.equal("unauthorized");
+
+    const forbidden = refusal(() => requireAccount(withAccount, ["admin", "auditor"]));
+    expect([forbidden.code, forbidden.status]).to.deep.equal(["forbidden", 403]);
+    expect(forbidden.message).to.equal("This needs one of the roles: admin, auditor.");
+    expect(refusal(() => requireAccount(withAccount, [])).code).to.equal("forbidden");
+    const noRoles = { account: { ...merchant, roles: [] } } as unknown as Request;
+    expect(refusal(() => requireAccount(noRoles, ["buyer"])).code).to.equal("forbidden");
+    expect(requireAccount(noRoles)).to.deep.equal({ ...merchant, roles: [] });
+  });
+
+  it("knows exactly the platform's five roles", () => {
+    expect([...roles]).to.deep.equal(["buyer", "merchant", "reseller", "auditor", "admin"]);
+  });
+
+  it("stores SHA-256 of the token, not the token", () => {
+    expect(hashToken("abc").toString("hex")).to.equal("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    expect(hashToken("").toString("hex")).to.equal("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  });
+});
