@@ -69,7 +69,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       const idempotencyKey = body.idempotencyKey ?? idempotencyHeader(header("idempotency-key"));
       const order = await createOrder(
         db,
-        { expirySeconds: ctx.config.orders.expirySeconds, quantityMax: ctx.config.orders.quantityMax, queryPasswordPepper: pepper, checkouts: ctx.checkouts },
+        { expirySeconds: ctx.config.orders.expirySeconds, quantityMax: ctx.config.orders.quantityMax, queryPasswordPepper: pepper, merchantFeeCreditMinor: ctx.config.ledger.merchantFeeCreditMinor, checkouts: ctx.checkouts },
         { ...body, idempotencyKey, buyerAccountId: account?.id },
       );
       const product = await checkoutProduct(db, order.productId);
