@@ -119,7 +119,7 @@ export function verifyCertificateOffline(input: unknown, key?: string): OfflineV
     checks.push({
       name: "key_commitment",
       status: "skip",
-      detail: "unchecked: the entitlement is sealed and its certificate carries no salt; the leaf and its commitment are proven, the key can be checked after reveal",
+      detail: "unchecked: this certificate carries no salt (it was made while the entitlement was sealed); the leaf and its commitment are proven, the key can be checked with the holder's certificate after reveal",
     });
   } else if (key === undefined) {
     checks.push({ name: "key_commitment", status: "skip", detail: "no key given: the certificate is checked, not the key" });

@@ -100,6 +100,9 @@ describe("ledger collection models (platform-collected, merchant-collected)", fu
     expect(refund.feeRefundMinor).to.equal(50n);
     expect(await shopBalances(database, shopId)).to.deep.equal({ collected: 2_000n, fee_receivable: -100n });
     expect(await platformBalance(database, "refunds")).to.equal(refundsBefore);
+    // Reconciliation sees 3,000 received and 1,000 refunded, fee 150 - 50 = 100.
+    const [totals] = await ledgerTotalsByOrder(database.db, ["mc-r"]);
+    expect([totals!.paidMinor, totals!.refundedMinor, totals!.feeMinor]).to.deep.equal([3_000n, 1_000n, 100n]);
     const tooMuch = await rejection(postOrderRefund(database.db, { orderId: "mc-r", shopId, amountMinor: 2_001n, currency: "CNY", reason: "merchant", refundId: "b" }));
     expect(tooMuch.code).to.equal("invalid_state");
     await expectBalancedBooks(database);

@@ -251,6 +251,15 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
     await page.getByTestId("merchant-tab-overview").click();
     await page.getByTestId("sales-charts").waitFor();
     await screenshot(page, folder, "merchant-05-overview");
+
+    // The demo shop sells through its own EPay gateway (the sandbox): the guests' purchases above
+    // made no payable, they made platform fees the merchant owes, with a top-up to pay them.
+    await page.getByTestId("merchant-tab-money").click();
+    const fees = page.locator('[data-testid="fee-position"][data-currency="CNY"]');
+    await fees.waitFor();
+    expect(Number(await fees.getAttribute("data-owed"))).to.be.greaterThan(0);
+    expect(await page.getByTestId("topup-form").count()).to.equal(1);
+    await screenshot(page, folder, "merchant-06-money-fees");
     expect(errors).to.deep.equal([]);
     await page.close();
   });

@@ -72,7 +72,7 @@ export function topupView(row: TopupRow, settings: { merchant: ResaleEpayMerchan
             merchantKey: settings.merchant.key,
             outTradeNo: row.id,
             notifyUrl: `${settings.apiBaseUrl}/api/ledger/topups/epay/notify`,
-            returnUrl: `${settings.apiBaseUrl}/merchant`,
+            returnUrl: `${settings.apiBaseUrl}/merchant/money`,
             name: `Keyledger prepaid top-up ${row.id}`,
             amountMinor: BigInt(row.amount_minor),
           })
