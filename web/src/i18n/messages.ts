@@ -85,6 +85,7 @@ const en = {
   "error.rateLimited": "Too many attempts. Wait a moment, then try again.",
   "error.validation": "Some input needs fixing:",
   "error.outOfStock": "Not enough stock left. Lower the quantity or come back later.",
+  "error.feeBalanceExhausted": "This shop can't take payments on its own gateway right now. Try again later, or pay with a wallet if the shop offers it.",
   "error.chainUnavailable": "The chain is not reachable right now. Try again in a minute.",
 
   "home.title": "Card keys you can check yourself",
@@ -639,6 +640,7 @@ const zh: Record<MessageKey, string> = {
   "error.rateLimited": "尝试次数过多，请稍后再试。",
   "error.validation": "以下输入需要修改：",
   "error.outOfStock": "库存不足，请减少数量或稍后再来。",
+  "error.feeBalanceExhausted": "该店铺暂时无法通过其自有支付通道收款。请稍后再试，或在店铺支持时使用钱包付款。",
   "error.chainUnavailable": "暂时无法连接区块链，请稍后重试。",
 
   "home.title": "买到的每张卡密，都能自己验证",
