@@ -28,6 +28,8 @@ const page = {
   cursor: z.string().regex(/^\d{1,19}$/, "must be the nextCursor of a previous page").optional(),
 };
 const payoutId = z.string().regex(/^[A-Za-z0-9:_-]{1,100}$/, "must be 1-100 letters, digits, ':', '_' or '-'");
+// 10^12 fen is ten billion yuan: beyond any prepaid fee balance.
+const topupMinorMax = 10n ** 12n;
 const topupId = z.string().regex(/^TU[0-9A-Z]{8,32}$/, "must be a top-up id such as TUMI2K3L4M5A1B2C3D4E5");
 const epayParams = z.record(z.string().regex(/^[a-z_]{1,32}$/), z.string().max(512)).refine((value) => Object.keys(value).length <= 32, "too many parameters");
 
@@ -75,7 +77,8 @@ export function ledgerRouter(ctx: AppContext): Router {
       auth: ["merchant", "admin"],
       status: 201,
       params: shopParams,
-      body: z.strictObject({ amountMinor: moneyMinor, currency: currencyCode }),
+      // Above zero, and far below the journal's per-posting limit (10^15), so a paid top-up always posts.
+      body: z.strictObject({ amountMinor: moneyMinor.refine((value) => value > 0n && value <= topupMinorMax, `must be from 1 to ${topupMinorMax} minor units`), currency: currencyCode }),
     },
     async ({ params, body, account, req }) => {
       await assertShopManager(db, params.shopId, account!);
