@@ -163,4 +163,35 @@ describe("ledger collection models (platform-collected, merchant-collected)", fu
     await check();
     expect(await shopBalances(database, shopId)).to.deep.equal({ collected: 20_020n, fee_receivable: -1_000n, prepaid: 0n });
   });
+
+  it("runs the worked example of docs/ledger.md to the figures written there", async () => {
+    const shopId = 7_007n;
+    const expiresAt = new Date(Date.now() + 60_000);
+    const sell = (orderId: string, amountMinor: bigint, provider: "epay" | "chain") =>
+      postOrderPayment(database.db, { orderId, shopId, amountMinor, currency: "CNY", provider, platformFeeBps: 500 });
+    const creditCheck = () => assertFeeCreditAvailable(database.db, { shopId, currency: "CNY", creditLimitMinor: 10_000n });
+    const before = { fees: await platformBalance(database, "fees"), payouts: await platformBalance(database, "payouts") };
+    await sell("we-A", 10_000n, "chain");
+    await sell("we-B", 4_000n, "epay");
+    expect(await shopBalances(database, shopId)).to.deep.equal({ payable: 9_500n, collected: 4_000n, fee_receivable: -200n });
+    expect((await rejection(requestPayout(database.db, { payoutId: "we-p0", shopId, amountMinor: 13_500n, currency: "CNY", expiresAt }))).code).to.equal("insufficient_funds");
+    await requestPayout(database.db, { payoutId: "we-p1", shopId, amountMinor: 9_500n, currency: "CNY", expiresAt });
+    await approvePayout(database.db, { payoutId: "we-p1" });
+    await postTopup(database.db, { topupId: "TU-we-1", shopId, amountMinor: 150n, currency: "CNY", provider: "platform_epay" });
+    await settleFeeReceivable(database.db, { shopId, currency: "CNY" });
+    expect(await shopBalances(database, shopId)).to.deep.include({ payable: 0n, fee_receivable: -50n, prepaid: 0n });
+    for (let k = 1; k <= 50; k++) {
+      await creditCheck();
+      await sell(`we-s${k}`, 4_000n, "epay");
+    }
+    expect((await shopBalances(database, shopId)).fee_receivable).to.equal(-10_050n);
+    expect((await rejection(creditCheck())).code).to.equal("fee_balance_exhausted");
+    await postTopup(database.db, { topupId: "TU-we-2", shopId, amountMinor: 1_000n, currency: "CNY", provider: "platform_epay" });
+    await settleFeeReceivable(database.db, { shopId, currency: "CNY" });
+    await creditCheck();
+    expect(await shopBalances(database, shopId)).to.deep.equal({ payable: 0n, holds: 0n, collected: 204_000n, fee_receivable: -9_050n, prepaid: 0n });
+    expect((await platformBalance(database, "fees")) - before.fees).to.equal(10_700n);
+    expect((await platformBalance(database, "payouts")) - before.payouts).to.equal(9_500n);
+    await expectBalancedBooks(database);
+  });
 });
