@@ -143,6 +143,11 @@ const envSchema = z.object({
   LEDGER_ANCHOR_ENTRIES_MIN: integer(1, 1, 1_000_000),
   // Payout requests not approved within this time expire (their hold is voided).
   LEDGER_PAYOUT_HOLD_SECONDS: integer(7 * 24 * 3600, 60, 365 * 24 * 3600),
+  // How far a shop selling on its own EPay gateway (merchant-collected) may run up unpaid
+  // platform fees beyond its prepaid balance before checkout on that gateway stops, in minor
+  // units of the sale's currency: 100.00 CNY is about 2,000 sales of 1 CNY at 5%, a day of a
+  // small shop, so a merchant has time to top up without the platform extending real credit.
+  LEDGER_MERCHANT_FEE_CREDIT_MINOR: integer(10_000, 0, 1_000_000_000),
 
   // Resale (docs/resale.md). A seller's proceeds stay held this long after a resale: the
   // chargeback window (payment disputes arrive within days; 14 days covers the usual cases).
@@ -261,6 +266,7 @@ function buildConfig(env: Env) {
       anchorIntervalSeconds: env.LEDGER_ANCHOR_INTERVAL_SECONDS,
       anchorEntriesMin: env.LEDGER_ANCHOR_ENTRIES_MIN,
       payoutHoldSeconds: env.LEDGER_PAYOUT_HOLD_SECONDS,
+      merchantFeeCreditMinor: BigInt(env.LEDGER_MERCHANT_FEE_CREDIT_MINOR),
     },
     resale: {
       holdSeconds: env.RESALE_HOLD_SECONDS,

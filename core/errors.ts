@@ -21,6 +21,9 @@ export const errorStatus = {
   invalid_signature: 400,
   amount_mismatch: 400,
   insufficient_funds: 409,
+  // A shop's unpaid platform fees exceed its prepaid balance beyond the allowed credit: sales
+  // on its own gateway stop until the merchant tops up (docs/ledger.md).
+  fee_balance_exhausted: 409,
   invalid_state: 409,
   rate_limited: 429,
   chain_unavailable: 503,

@@ -2,6 +2,11 @@
 // entitlements rows. It carries everything a third party needs to verify the key against the
 // chain alone, and never the key itself: the buyer holds the key separately, so the
 // certificate can be shared, published or attached to a resale listing.
+//
+// The salt is the secret that keeps a short code from being brute-forced out of its commitment,
+// so a certificate carries it only once the code itself is out: for the holder who may see the
+// code, after reveal (redemption). A sealed entitlement's certificate leaves it out (the leaf,
+// which holds the commitment, still proves inclusion), and staff never get it.
 import { toHex, type Hex } from "viem";
 import { AppError } from "../../core/errors.ts";
 import { queryOne, sql, type Drizzle } from "../../core/store/database.ts";
@@ -9,6 +14,14 @@ import { certificateSchema, certificateVersion, commitmentScheme, leafScheme, ty
 import { leafEncoding, leafFieldNames, leafHash, leafTuple, type LeafValues } from "../../core/keys/leaf.ts";
 
 export type CertificateChain = { chainId: bigint; registry: Hex; entitlement: Hex };
+
+/**
+ * Who the certificate is for, which decides the salt:
+ * - "withhold": anyone but the holder at reveal (staff, the merchant, a buyer who resold): no salt;
+ * - "holder": the one who may see the code: the salt once the entitlement is revealed, none while sealed;
+ * - "internal": a check inside the server that never leaves it (verifying a key a caller sent).
+ */
+export type SaltRelease = "withhold" | "holder" | "internal";
 
 type CertificateRow = {
   shop_id: bigint;
@@ -30,15 +43,17 @@ type CertificateRow = {
   token_id: string | null;
   issue_tx: string | null;
   issue_block: bigint | null;
+  entitlement_state: string | null;
 };
 
-export async function buildCertificate(db: Drizzle, keyId: bigint, chain: CertificateChain): Promise<Certificate> {
+export async function buildCertificate(db: Drizzle, keyId: bigint, chain: CertificateChain, salt: SaltRelease): Promise<Certificate> {
   const row = await queryOne<CertificateRow>(
     db,
     sql`SELECT k.shop_id, k.product_id, k.batch_id, k.leaf_index, k.salt, k.commitment, k.leaf_hash, k.proof,
                b.root, b.key_count, b.anchor_state, b.anchor_tx, b.anchor_block,
                b.chain_id AS batch_chain_id, b.registry_address AS batch_registry, s.issuer_address,
-               e.token_id::text AS token_id, e.issue_tx, e.issue_block
+               e.token_id::text AS token_id, e.issue_tx, e.issue_block,
+               (SELECT state FROM entitlements WHERE key_id = k.id) AS entitlement_state
         FROM keys k
         JOIN batches b ON b.id = k.batch_id
         JOIN shops s ON s.id = k.shop_id
@@ -83,10 +98,15 @@ export async function buildCertificate(db: Drizzle, keyId: bigint, chain: Certif
       values: leafTuple(values),
       hash,
     },
-    commitment: { scheme: commitmentScheme, salt: toHex(row.salt), value: values.commitment },
+    commitment: { scheme: commitmentScheme, salt: releasesSalt(salt, row.entitlement_state) ? toHex(row.salt) : null, value: values.commitment },
     proof: row.proof.map((node) => toHex(node)),
     issuance: issued ? { tokenId: row.token_id!, transaction: row.issue_tx!, block: BigInt(row.issue_block!).toString() } : null,
   };
   // What we hand out must pass our own schema: a certificate that a verifier rejects is a bug.
   return certificateSchema.parse(certificate);
+}
+
+function releasesSalt(release: SaltRelease, entitlementState: string | null): boolean {
+  if (release === "internal") return true;
+  return release === "holder" && entitlementState === "redeemed";
 }

@@ -4,7 +4,12 @@
 // `tx` of db.transaction): they then commit or roll back with your other writes.
 //
 // Accounts (owner / purpose), and what a credit (+) means:
-//   platform/clearing_<provider>  money received from buyers through EPay or the chain
+//   platform/clearing_chain       money received from buyers through the PaymentRouter (debited)
+//   platform/clearing_epay        money received through the platform's own EPay merchant (debited)
+//   platform/clearing_merchant    memo: sales merchants collected on their own gateways (debited)
+//   shop/collected                memo: what the shop took on its own gateway (never payable)
+//   shop/fee_receivable           platform fees the merchant owes (debited; settled from prepaid)
+//   shop/prepaid                  what the merchant paid the platform in advance (never negative)
 //   platform/refunds              money owed back to buyers (refunds, unmatched payments)
 //   platform/fees                 the platform's fee revenue
 //   shop/payable                  what the platform owes the shop (never negative)
@@ -30,9 +35,26 @@ function platform(purpose: AccountPurpose): AccountRef {
   return account("platform", 0n, purpose);
 }
 
-/** Where a payment provider's money arrives before it is split or given back. */
-function clearing(provider: "epay" | "chain"): AccountRef {
-  return platform(provider === "epay" ? "clearing_epay" : "clearing_chain");
+/** How an order is paid: "chain" is the platform's PaymentRouter, "epay" the shop's own EPay gateway. */
+export type OrderPaymentProvider = "epay" | "chain";
+
+/**
+ * Who holds a payment's money (docs/ledger.md, "Who holds the money"). The PaymentRouter pays
+ * the platform: platform-collected. A shop's EPay gateway pays the merchant, whose key the
+ * merchant chose and can sign any notification with: merchant-collected, so it must never
+ * become a payable the platform owes.
+ */
+export type Collection = "platform" | "merchant";
+
+export function collectionOf(provider: OrderPaymentProvider): Collection {
+  if (provider === "chain") return "platform";
+  if (provider === "epay") return "merchant";
+  throw new AppError("validation_failed", `Unknown payment provider ${String(provider)}.`);
+}
+
+/** Where a provider's money is booked when it arrives, before it is split or given back. */
+function clearing(provider: OrderPaymentProvider): AccountRef {
+  return platform(collectionOf(provider) === "platform" ? "clearing_chain" : "clearing_merchant");
 }
 
 function checkAmount(name: string, value: bigint): void {
@@ -56,7 +78,7 @@ export type PostOrderPaymentParameters = {
   shopId: bigint;
   amountMinor: bigint;
   currency: string;
-  provider: "epay" | "chain";
+  provider: OrderPaymentProvider;
   platformFeeBps: number;
 };
 
@@ -80,9 +102,29 @@ export async function postOrderPayment(db: Drizzle, parameters: PostOrderPayment
 export function orderPaymentEntry(parameters: PostOrderPaymentParameters): { entry: JournalInput; feeMinor: bigint; shopMinor: bigint } {
   const { orderId, shopId, amountMinor, currency, provider } = parameters;
   checkAmount("amountMinor", amountMinor);
-  if (provider !== "epay" && provider !== "chain") throw new AppError("validation_failed", `Unknown payment provider ${String(provider)}.`);
+  const collection = collectionOf(provider);
   const feeMinor = (amountMinor * checkBps("platformFeeBps", parameters.platformFeeBps)) / basisPoints;
   const shopMinor = amountMinor - feeMinor;
+  if (collection === "merchant") {
+    // The merchant holds the whole amount already: the sale is recorded as a memo pair that
+    // nets to zero (clearing_merchant against the shop's collected), and the fee is owed by
+    // the merchant. Nothing becomes payable, so nothing of it can be paid out.
+    const entry: JournalInput = {
+      idempotencyKey: `order:${orderId}:payment`,
+      kind: "order_payment",
+      reference: { type: "order", id: orderId },
+      metadata: { provider, platformFeeBps: parameters.platformFeeBps, collection },
+      postings: legs([
+        { account: clearing(provider), amountMinor: -amountMinor, currency },
+        { account: account("shop", shopId, "collected"), amountMinor, currency },
+        { account: account("shop", shopId, "fee_receivable"), amountMinor: -feeMinor, currency },
+        { account: platform("fees"), amountMinor: feeMinor, currency },
+      ]),
+    };
+    return { entry, feeMinor, shopMinor };
+  }
+  // Platform-collected: the entry is exactly what it was before the collection models (same
+  // metadata, same payload hash), so a retry of an entry posted earlier is still a retry.
   const entry: JournalInput = {
     idempotencyKey: `order:${orderId}:payment`,
     kind: "order_payment",
@@ -99,27 +141,31 @@ export function orderPaymentEntry(parameters: PostOrderPaymentParameters): { ent
 
 /**
  * A payment that cannot pay for its order (under, over, late, duplicate): it is owed back to the
- * buyer, so it moves from the provider's clearing account to the platform's refunds account.
+ * buyer. Platform-collected, it moves from the provider's clearing account to the platform's
+ * refunds account; merchant-collected, the merchant holds it and owes it back, so it is only
+ * recorded as the shop's collected money (memo), never as the platform's debt.
  * Key: payment:<paymentId>:unmatched.
  */
 export function unmatchedPaymentEntry(parameters: {
   paymentId: bigint;
   orderId: string;
-  provider: "epay" | "chain";
+  shopId: bigint;
+  provider: OrderPaymentProvider;
   amountMinor: bigint;
   currency: string;
   outcome: string;
 }): JournalInput {
-  const { paymentId, orderId, provider, amountMinor, currency, outcome } = parameters;
+  const { paymentId, orderId, shopId, provider, amountMinor, currency, outcome } = parameters;
+  const merchant = collectionOf(provider) === "merchant";
   return {
     idempotencyKey: `payment:${paymentId}:unmatched`,
     kind: "unmatched_payment",
     reference: { type: "payment", id: String(paymentId) },
     postings: [
       { account: clearing(provider), amountMinor: -amountMinor, currency },
-      { account: platform("refunds"), amountMinor, currency },
+      { account: merchant ? account("shop", shopId, "collected") : platform("refunds"), amountMinor, currency },
     ],
-    metadata: { orderId, outcome, provider },
+    metadata: merchant ? { orderId, outcome, provider, collection: "merchant" } : { orderId, outcome, provider },
   };
 }
 
@@ -135,11 +181,13 @@ export type PostOrderRefundParameters = {
 
 export type PostOrderRefundReturnType = { transactionId: bigint; created: boolean; feeRefundMinor: bigint; shopRefundMinor: bigint };
 
-type PaymentLegs = { provider: "epay" | "chain"; paidMinor: bigint; feeMinor: bigint; refundedMinor: bigint };
+type PaymentLegs = { provider: OrderPaymentProvider; clearing: AccountPurpose; paidMinor: bigint; feeMinor: bigint; refundedMinor: bigint };
 
 async function orderPaymentLegs(db: Drizzle, orderId: string, shopId: bigint, currency: string): Promise<PaymentLegs> {
   // Found by reference and kind, not by key: the order flow posts payments under its own keys.
-  const payment = await queryOne<{ provider: "epay" | "chain"; paid: string; fee: string; shop_id: bigint | null; currency: string }>(
+  // Entries posted before the collection models booked shop EPay payments to clearing_epay and
+  // the payable: they are refunded the way they were posted (platform-collected).
+  const payment = await queryOne<{ clearing: AccountPurpose; provider: OrderPaymentProvider; paid: string; fee: string; shop_id: bigint | null; currency: string }>(
     db,
     sql`SELECT min(a.purpose) FILTER (WHERE a.purpose LIKE 'clearing_%') AS clearing,
                CASE WHEN min(a.purpose) FILTER (WHERE a.purpose LIKE 'clearing_%') = 'clearing_chain' THEN 'chain' ELSE 'epay' END AS provider,
@@ -160,9 +208,9 @@ async function orderPaymentLegs(db: Drizzle, orderId: string, shopId: bigint, cu
     sql`SELECT coalesce(sum(p.amount_minor), 0)::text AS total
         FROM ledger_transactions t JOIN ledger_postings p ON p.tx_id = t.id JOIN ledger_accounts a ON a.id = p.account_id
         WHERE t.reference_type = 'order' AND t.reference_id = ${orderId} AND t.kind = 'order_refund'
-          AND a.owner_type = 'platform' AND a.purpose = 'refunds'`,
+          AND a.owner_type = 'platform' AND a.purpose IN ('refunds', 'clearing_merchant')`,
   );
-  return { provider: payment.provider, paidMinor: BigInt(payment.paid), feeMinor: BigInt(payment.fee), refundedMinor: BigInt(refunded!.total) };
+  return { provider: payment.provider, clearing: payment.clearing, paidMinor: BigInt(payment.paid), feeMinor: BigInt(payment.fee), refundedMinor: BigInt(refunded!.total) };
 }
 
 /**
@@ -188,6 +236,23 @@ export async function postOrderRefund(db: Drizzle, parameters: PostOrderRefundPa
   }
   const feeRefundMinor = (payment.feeMinor * amountMinor) / payment.paidMinor;
   const shopRefundMinor = amountMinor - feeRefundMinor;
+  if (payment.clearing === "clearing_merchant") {
+    // The merchant pays the buyer back from its own gateway; the books undo the memo pair for
+    // the amount and forgive the fee's share of the merchant's debt.
+    const result = await postJournal(db, {
+      idempotencyKey,
+      kind: "order_refund",
+      reference: { type: "order", id: orderId },
+      metadata: { reason, amountMinor: Number(amountMinor), provider: payment.provider, collection: "merchant" },
+      postings: legs([
+        { account: account("shop", shopId, "collected"), amountMinor: -amountMinor, currency },
+        { account: platform("clearing_merchant"), amountMinor, currency },
+        { account: account("shop", shopId, "fee_receivable"), amountMinor: feeRefundMinor, currency },
+        { account: platform("fees"), amountMinor: -feeRefundMinor, currency },
+      ]),
+    });
+    return { ...result, feeRefundMinor, shopRefundMinor };
+  }
   const result = await postJournal(db, {
     idempotencyKey,
     kind: "order_refund",

@@ -15,7 +15,11 @@ export type LedgerOrderTotals = {
   paidMinor: bigint;
   /** Payments that could not be accepted (under/over/late/duplicate), owed back to the buyer. */
   unmatchedMinor: bigint;
-  /** Refunds: credits to the platform's refunds account by order_refund transactions. */
+  /**
+   * Refunds: what order_refund transactions credited to the platform's refunds account (money
+   * the platform pays back) or back to clearing_merchant (a merchant-collected sale the merchant
+   * refunded itself).
+   */
   refundedMinor: bigint;
   feeMinor: bigint;
 };
@@ -39,7 +43,7 @@ export async function ledgerTotalsByOrder(db: Drizzle, orderIds: string[]): Prom
         SELECT w.order_id, max(m.currency) AS currency,
                (-coalesce(sum(m.amount_minor) FILTER (WHERE m.kind = 'order_payment' AND m.purpose LIKE 'clearing%'), 0))::text AS paid,
                (-coalesce(sum(m.amount_minor) FILTER (WHERE m.kind = 'unmatched_payment' AND m.purpose LIKE 'clearing%'), 0))::text AS unmatched,
-               coalesce(sum(m.amount_minor) FILTER (WHERE m.kind = 'order_refund' AND m.owner_type = 'platform' AND m.purpose = 'refunds'), 0)::text AS refunded,
+               coalesce(sum(m.amount_minor) FILTER (WHERE m.kind = 'order_refund' AND m.owner_type = 'platform' AND m.purpose IN ('refunds', 'clearing_merchant')), 0)::text AS refunded,
                coalesce(sum(m.amount_minor) FILTER (WHERE m.owner_type = 'platform' AND m.purpose = 'fees'), 0)::text AS fee
         FROM wanted w LEFT JOIN moves m ON m.order_id = w.order_id
         GROUP BY w.order_id ORDER BY w.order_id`,

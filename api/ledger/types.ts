@@ -17,10 +17,15 @@ export const accountPurposes = [
   "refunds",
   "payouts",
   "adjustments",
+  // The collection models (docs/ledger.md, "Who holds the money", migration 0320).
+  "clearing_merchant",
+  "collected",
+  "fee_receivable",
+  "prepaid",
 ] as const;
 export type AccountPurpose = (typeof accountPurposes)[number];
 
-export const referenceTypes = ["order", "payment", "payout", "refund", "resale", "hold", "adjustment"] as const;
+export const referenceTypes = ["order", "payment", "payout", "refund", "resale", "hold", "adjustment", "topup", "settlement"] as const;
 export type ReferenceType = (typeof referenceTypes)[number];
 
 /** An account by id, or by its identity (opened on first use; the currency is the posting's). */

@@ -4,7 +4,11 @@
 import { z } from "zod";
 import { leafEncoding, leafFieldNames } from "./leaf.ts";
 
-export const certificateVersion = "keyledger-certificate/1";
+// Version 2 withholds the salt of a sealed entitlement (commitment.salt is null): with the salt
+// and the commitment a short code is found by brute force in seconds. Version 1 always carried
+// it; verifiers still accept version 1 certificates handed out before.
+export const certificateVersion = "keyledger-certificate/2";
+export const certificateVersions = ["keyledger-certificate/1", certificateVersion] as const;
 export const commitmentScheme = "keccak256(abi.encodePacked(bytes32 salt, bytes utf8(key)))";
 export const leafScheme = "oz-standard-v1";
 
@@ -16,7 +20,7 @@ const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 32 bytes of hex
 const proofHashesMax = 32;
 
 export const certificateSchema = z.strictObject({
-  version: z.literal(certificateVersion),
+  version: z.enum(certificateVersions),
   chain: z.strictObject({ chainId: decimal, registry: address, entitlement: address }),
   shop: z.strictObject({ id: decimal, issuer: address.nullable() }),
   productId: decimal,
@@ -48,9 +52,13 @@ export const certificateSchema = z.strictObject({
     values: z.tuple([decimal, address, decimal, decimal, decimal, bytes32]),
     hash: bytes32,
   }),
-  commitment: z.strictObject({ scheme: z.literal(commitmentScheme), salt: bytes32, value: bytes32 }),
+  // null: withheld, because the entitlement is sealed (version 2 only); released with the code.
+  commitment: z.strictObject({ scheme: z.literal(commitmentScheme), salt: bytes32.nullable(), value: bytes32 }),
   proof: z.array(bytes32).max(proofHashesMax),
   issuance: z.strictObject({ tokenId: decimal, transaction: bytes32, block: decimal }).nullable(),
+}).refine((certificate) => certificate.version !== "keyledger-certificate/1" || certificate.commitment.salt !== null, {
+  path: ["commitment", "salt"],
+  message: "a keyledger-certificate/1 always carries the salt",
 });
 
 export type Certificate = z.infer<typeof certificateSchema>;

@@ -73,7 +73,7 @@ export function verifyCertificateOffline(input: unknown, key?: string): OfflineV
   const parsed = certificateSchema.safeParse(input);
   if (!parsed.success) {
     const issues = parsed.error.issues.slice(0, 10).map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
-    checks.push({ name: "schema", status: "fail", detail: `not a keyledger-certificate/1: ${issues.join("; ")}` });
+    checks.push({ name: "schema", status: "fail", detail: `not a keyledger-certificate/1 or /2: ${issues.join("; ")}` });
     return { genuine: false, checks };
   }
   const certificate = parsed.data;
@@ -121,11 +121,21 @@ export function verifyCertificateOffline(input: unknown, key?: string): OfflineV
       : { name: "merkle_proof", status: "fail", detail: `the proof does not lead from the leaf to root ${certificate.batch.root}` },
   );
 
-  if (key === undefined) {
+  const salt = certificate.commitment.salt;
+  if (salt === null) {
+    // A sealed entitlement's certificate: the proof shows the leaf, which holds the commitment,
+    // is in the anchored root; which key it commits to can only be checked once the salt is
+    // released with the code at reveal.
+    checks.push({
+      name: "key_commitment",
+      status: "skip",
+      detail: "unchecked: this certificate carries no salt (it was made while the entitlement was sealed); the leaf and its commitment are proven, the key can be checked with the holder's certificate after reveal",
+    });
+  } else if (key === undefined) {
     checks.push({ name: "key_commitment", status: "skip", detail: "no key given: the certificate is checked, not the key" });
   } else {
     // Keys are imported trimmed (api/keys/parseImport.ts), so a pasted key is trimmed too.
-    const matches = commitmentOf(certificate.commitment.salt as Hex, key.trim()) === certificate.commitment.value.toLowerCase();
+    const matches = commitmentOf(salt as Hex, key.trim()) === certificate.commitment.value.toLowerCase();
     checks.push(
       matches
         ? { name: "key_commitment", status: "pass", detail: "keccak256(salt || key) equals the commitment" }

@@ -83,6 +83,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       MASTER_KEY: secrets.MASTER_KEY,
       QUERY_PASSWORD_PEPPER: secrets.QUERY_PASSWORD_PEPPER,
       EPAY_SANDBOX_SECRET: secrets.EPAY_SANDBOX_SECRET,
+      // The demo's shops sell through the sandbox gateway (merchant-collected, play money) and
+      // never top up their fees: without this, checkout would stop after 100.00 of fees
+      // (docs/ledger.md, "Who holds the money"). Set the variable to see the limit at work.
+      LEDGER_MERCHANT_FEE_CREDIT_MINOR: "1000000000",
       ...env,
       DATA_DIR: dataDir,
       PORT: String(port),

@@ -3,6 +3,7 @@
 // after the whole batch of bad requests.
 import { expect } from "chai";
 import { queryRows, sql } from "../../core/store/database.ts";
+import { sandboxMerchantKey } from "../../api/payments/epaySandbox.ts";
 import { notifyPath, signedNotification } from "../support/epayNotify.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
 import { startTestPlatform, type HttpResponse, type TestPlatform } from "../support/platform.ts";
@@ -91,6 +92,17 @@ describe("bad input: clear 4xx errors that write nothing", function () {
     // The legitimate notification replayed: accepted as "success", nothing new recorded.
     const replay = await http.get(notifyPath(setup.shopId, signedNotification(setup.sandbox, order, "T-BAD-1")));
     expect(replay.text).to.equal("success");
+    // Prepaid top-ups: bad amounts and currencies, another merchant's shop, forged or mismatched notifications.
+    const topups = `/api/ledger/shops/${setup.shopId}/topups`;
+    expectClientError(await setup.merchant.post(topups, { amountMinor: "0", currency: "CNY" }), 400, "validation_failed");
+    expectClientError(await setup.merchant.post(topups, { amountMinor: "1000000000001", currency: "CNY" }), 400, "validation_failed");
+    expectClientError(await setup.merchant.post(topups, { amountMinor: "100", currency: "USD" }), 400, "validation_failed");
+    expectClientError(await http.post(topups, { amountMinor: "100", currency: "CNY" }), 401, "unauthorized");
+    const platformMerchant = { pid: platform.ctx.config.resale.epayPid, key: sandboxMerchantKey(platform.ctx.config.payments.epaySandboxSecret!, platform.ctx.config.resale.epayPid) };
+    const topupNotify = (params: Record<string, string>) => http.get(`/api/ledger/topups/epay/notify?${new URLSearchParams(params).toString()}`);
+    expectClientError(await topupNotify(signedNotification({ ...setup.sandbox, pid: platformMerchant.pid }, { id: "TU0000000000", amountMinor: "100" }, "T-TOPUP-1")), 400, "invalid_signature");
+    expectClientError(await topupNotify(signedNotification(platformMerchant, { id: "TU0000000000", amountMinor: "100" }, "T-TOPUP-2")), 404, "not_found");
+    expectClientError(await setup.merchant.get(`/api/entitlements/999999/certificate`), 404, "not_found");
     // Guest look-up with a wrong password.
     expectClientError(await http.post("/api/orders/lookup", { orderId: order.id, contact: "bad@example.com", queryPassword: "wrong" }), 404, "not_found");
     expectClientError(await http.get("/api/no-such-route"), 404, "not_found");

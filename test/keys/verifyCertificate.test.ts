@@ -14,7 +14,7 @@ import { entitlementTokenAbi, keyRegistryAbi } from "../../core/chain/abis.ts";
 import { deployPlatform, type DeployPlatformReturnType } from "../../api/chain/deploy.ts";
 import { buildIssueCall } from "../../api/chain/issuanceCall.ts";
 import { loadBatchTree } from "../../api/keys/batchTree.ts";
-import { buildCertificate } from "../../api/keys/certificate.ts";
+import { buildCertificate, type SaltRelease } from "../../api/keys/certificate.ts";
 import type { Certificate } from "../../core/keys/certificateSchema.ts";
 import { createImport, runImport } from "../../api/keys/importKeys.ts";
 import { verifyCertificateOffline, verifyCertificateOnChain, type OnChainVerdict } from "../../core/keys/verifyCertificate.ts";
@@ -146,13 +146,14 @@ describe("keys: certificates and the trustless verifier (Hardhat node)", functio
     await Promise.all([chain?.stop(), database?.drop(), workDir && rm(workDir, { recursive: true, force: true })]);
   });
 
-  async function certificateOf(leafIndex: number): Promise<Certificate> {
+  /** With the salt ("internal") unless asked otherwise: most cases here check the key itself. */
+  async function certificateOf(leafIndex: number, salt: SaltRelease = "internal"): Promise<Certificate> {
     const key = await queryOne<{ id: bigint }>(database.db, sql`SELECT id FROM keys WHERE batch_id = ${batchId} AND leaf_index = ${leafIndex}`);
     return buildCertificate(database.db, BigInt(key!.id), {
       chainId: BigInt(await client.getChainId()),
       registry: contracts.registry,
       entitlement: contracts.entitlement,
-    });
+    }, salt);
   }
 
   async function writeCertificate(name: string, certificate: unknown): Promise<string> {
@@ -165,7 +166,7 @@ describe("keys: certificates and the trustless verifier (Hardhat node)", functio
     const certificate = await certificateOf(3);
     const text = JSON.stringify(certificate);
     for (const secret of secrets) expect(text).not.to.include(secret);
-    expect(certificate.version).to.equal("keyledger-certificate/1");
+    expect(certificate.version).to.equal("keyledger-certificate/2");
     expect(certificate.issuance?.tokenId).to.equal(tokenByLeaf.get(3)!.toString());
     expect(certificate.batch.anchor).to.not.equal(null);
     expect(certificate.shop.issuer).to.equal(issuer.address);
@@ -200,7 +201,7 @@ describe("keys: certificates and the trustless verifier (Hardhat node)", functio
     };
     const flip = (hex: string): Hex => `${hex.slice(0, -1)}${hex.endsWith("0") ? "1" : "0"}` as Hex;
 
-    const salt = await verifyCertificateOnChain(client, tampered((c) => void (c.commitment.salt = flip(c.commitment.salt))), { key });
+    const salt = await verifyCertificateOnChain(client, tampered((c) => void (c.commitment.salt = flip(c.commitment.salt!))), { key });
     expect(failed(salt)).to.deep.equal(["key_commitment"]);
     const secret = await verifyCertificateOnChain(client, genuine, { key: secrets[5] });
     expect(failed(secret)).to.deep.equal(["key_commitment"]);
@@ -223,6 +224,30 @@ describe("keys: certificates and the trustless verifier (Hardhat node)", functio
     const otherIssuer = await verifyCertificateOnChain(client, genuine, { key, expectedIssuer: admin.address });
     expect(failed(otherIssuer)).to.deep.equal(["anchor_event"]);
     for (const verdict of [salt, secret, index, rootChanged, registry, entitlement, otherIssuer]) expect(verdict.genuine).to.equal(false);
+  });
+
+  it("withholds the salt of a sealed entitlement from everyone, and the verifier proves inclusion without it", async () => {
+    const withheld = await certificateOf(3, "withhold");
+    const holder = await certificateOf(3, "holder");
+    // The entitlement of leaf 3 is sealed: not even its holder gets the salt yet.
+    for (const certificate of [withheld, holder]) {
+      expect(certificate.commitment.salt).to.equal(null);
+      const verdict = await verifyCertificateOnChain(client, certificate, { key: secrets[3], expectedIssuer: issuer.address });
+      expect(verdict).to.deep.include({ genuine: true, state: "sealed" });
+      expect(verdict.checks.find((check) => check.name === "merkle_proof")?.status).to.equal("pass");
+      expect(verdict.checks.find((check) => check.name === "key_commitment")).to.deep.include({ status: "skip" });
+      expect(verdict.checks.find((check) => check.name === "key_commitment")?.detail).to.match(/unchecked/);
+    }
+    // A version 1 certificate (always with the salt) still verifies; one without its salt is malformed.
+    const versionOne = { ...(await certificateOf(3)), version: "keyledger-certificate/1" };
+    expect(verifyCertificateOffline(versionOne, secrets[3]).genuine).to.equal(true);
+    expect(verifyCertificateOffline({ ...versionOne, commitment: { ...versionOne.commitment, salt: null } }).checks[0]).to.deep.include({ name: "schema", status: "fail" });
+    // A revealed entitlement's holder gets it; staff ("withhold") still do not.
+    await database.db.execute(sql`UPDATE entitlements SET state = 'redeemed', revealed_at = now(), redeem_state = 'pending' WHERE key_id = (SELECT id FROM keys WHERE batch_id = ${batchId} AND leaf_index = 4)`);
+    const salt4 = await queryOne<{ salt: Buffer }>(database.db, sql`SELECT salt FROM keys WHERE batch_id = ${batchId} AND leaf_index = 4`);
+    expect((await certificateOf(4, "holder")).commitment.salt).to.equal(toHex(salt4!.salt));
+    expect((await certificateOf(4, "withhold")).commitment.salt).to.equal(null);
+    expect(failed(verifyCertificateOffline(await certificateOf(4, "holder"), secrets[4]))).to.deep.equal([]);
   });
 
   it("reports a redeemed entitlement and a revoked one as such", async () => {
@@ -274,6 +299,16 @@ describe("keys: certificates and the trustless verifier (Hardhat node)", functio
     const revoked = capture();
     expect(await verifyMain(["--rpc", chain.rpcUrl, "--certificate", revokedPath], revoked.io)).to.equal(1);
     expect(revoked.out()).to.match(/REVOKED/);
+
+    // A sealed certificate (no salt): genuine, and the key given is reported unchecked, not matched.
+    const sealedPath = await writeCertificate("sealed.json", await certificateOf(0, "withhold"));
+    const sealedJson = capture();
+    expect(await verifyMain(["--rpc", chain.rpcUrl, "--certificate", sealedPath, "--key", key, "--json"], sealedJson.io)).to.equal(0);
+    expect(JSON.parse(sealedJson.out())).to.deep.include({ genuine: true, state: "sealed", keyChecked: false, saltWithheld: true });
+    const sealedText = capture();
+    expect(await verifyMain(["--rpc", chain.rpcUrl, "--certificate", sealedPath, "--key", key, "--expect-sealed"], sealedText.io)).to.equal(0);
+    expect(sealedText.out()).to.match(/\[skip\] key_commitment\s+unchecked/);
+    expect(sealedText.out()).to.match(/Verdict: GENUINE\. The certificate is \(sealed: it carries no salt, so the key itself is unchecked until reveal\)/);
 
     const garbage = capture();
     expect(await verifyMain(["--rpc", chain.rpcUrl, "--certificate", await writeCertificate("bad.json", { version: "x" })], garbage.io)).to.equal(1);

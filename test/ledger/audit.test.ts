@@ -79,7 +79,7 @@ describe("ledger tamper evidence: chain, anchors, proofs and keyledger audit led
     await Promise.all(
       Array.from({ length: 25 }, (_, i) =>
         i % 5 === 0
-          ? postOrderPayment(database.db, { orderId: `a-${i}`, shopId: 1n, amountMinor: 1_000n + BigInt(i), currency: "CNY", provider: "epay", platformFeeBps: 500 })
+          ? postOrderPayment(database.db, { orderId: `a-${i}`, shopId: 1n, amountMinor: 1_000n + BigInt(i), currency: "CNY", provider: "chain", platformFeeBps: 500 })
           : batcher.post({
               idempotencyKey: `audit:${i}`,
               kind: "transfer",

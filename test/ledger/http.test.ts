@@ -63,7 +63,7 @@ describe("ledger HTTP routes", () => {
         shopId = shop!.id;
       }
     }
-    await postOrderPayment(database.db, { orderId: "http-1", shopId, amountMinor: 10_000n, currency: "CNY", provider: "epay", platformFeeBps: 500 });
+    await postOrderPayment(database.db, { orderId: "http-1", shopId, amountMinor: 10_000n, currency: "CNY", provider: "chain", platformFeeBps: 500 });
   });
   after(async () => {
     if (server) await new Promise((resolve) => server.close(resolve));

@@ -205,7 +205,7 @@ describe("ledger journal and flows (PostgreSQL server)", () => {
   });
 
   it("splits an order payment into fee and payable, refunds in proportion, and never refunds twice", async () => {
-    const payment = { orderId: "o-100", shopId: 10n, amountMinor: 10_000n, currency: "CNY", provider: "epay" as const, platformFeeBps: 500 };
+    const payment = { orderId: "o-100", shopId: 10n, amountMinor: 10_000n, currency: "CNY", provider: "chain" as const, platformFeeBps: 500 };
     const paid = await postOrderPayment(database.db, payment);
     expect([paid.feeMinor, paid.shopMinor, paid.created]).to.deep.equal([500n, 9_500n, true]);
     expect((await postOrderPayment(database.db, payment)).created).to.equal(false);
@@ -379,8 +379,8 @@ describe("ledger on embedded PGlite (the default store of npm start)", () => {
   });
 
   it("posts, holds, chains and audits the same way", async () => {
-    await postOrderPayment(database.db, { orderId: "pg-1", shopId: 1n, amountMinor: 1_000n, currency: "CNY", provider: "epay", platformFeeBps: 500 });
-    expect((await postOrderPayment(database.db, { orderId: "pg-1", shopId: 1n, amountMinor: 1_000n, currency: "CNY", provider: "epay", platformFeeBps: 500 })).created).to.equal(false);
+    await postOrderPayment(database.db, { orderId: "pg-1", shopId: 1n, amountMinor: 1_000n, currency: "CNY", provider: "chain", platformFeeBps: 500 });
+    expect((await postOrderPayment(database.db, { orderId: "pg-1", shopId: 1n, amountMinor: 1_000n, currency: "CNY", provider: "chain", platformFeeBps: 500 })).created).to.equal(false);
     await requestPayout(database.db, { payoutId: "pg-p", shopId: 1n, amountMinor: 900n, currency: "CNY", expiresAt: new Date(Date.now() + 60_000) });
     expect((await rejection(requestPayout(database.db, { payoutId: "pg-q", shopId: 1n, amountMinor: 100n, currency: "CNY", expiresAt: new Date(Date.now() + 60_000) }))).code).to.equal(
       "insufficient_funds",

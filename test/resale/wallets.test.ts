@@ -5,7 +5,7 @@
 // deposit back into custody.
 import { randomBytes } from "node:crypto";
 import { expect } from "chai";
-import { BaseError, ContractFunctionRevertedError, createWalletClient, http, type Hex } from "viem";
+import { BaseError, ContractFunctionRevertedError, concat, createWalletClient, http, keccak256, toBytes, toHex, type Hex } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { createSiweMessage } from "viem/siwe";
 import { entitlementTokenAbi } from "../../core/chain/abis.ts";
@@ -126,6 +126,9 @@ describe("self-custody: wallets, withdrawals, wallet reveals, deposits", functio
     expect(revealed.status, revealed.text).to.equal(200);
     expect(keys).to.include(revealed.body.code);
     expect(revealed.body.holder).to.equal(holders.last.address.toLowerCase());
+    // The salt comes with the code: keccak256(salt || code), computed here with viem, is the key's commitment.
+    const committed = await queryOne<{ commitment: Buffer }>(platform.ctx.database.db, sql`SELECT k.commitment FROM entitlements e JOIN keys k ON k.id = e.key_id WHERE e.id = ${entitlementId}`);
+    expect(keccak256(concat([revealed.body.salt as Hex, toHex(toBytes(revealed.body.code))]))).to.equal(toHex(committed!.commitment));
     const replayed = await platform.http.post("/api/wallets/reveal", request);
     expect(replayed.status).to.equal(400);
     // The account that withdrew it never sees the code.

@@ -23,6 +23,8 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
   let browser: Browser;
   // Filled by the purchase test and used by the verify test, which needs a key that was sold.
   let bought: { code: string; certificateFile: string } | undefined;
+  // A sealed entitlement's certificate, downloaded before its reveal (it carries no salt).
+  let sealedCertificateFile: string | undefined;
 
   before(async function () {
     this.timeout(180_000);
@@ -99,7 +101,7 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
     const certificateFile = path.join(browser.downloadsDir, download.suggestedFilename());
     await download.saveAs(certificateFile);
     const certificate = JSON.parse(readFileSync(certificateFile, "utf8"));
-    expect(certificate.version).to.equal("keyledger-certificate/1");
+    expect(certificate.version).to.equal("keyledger-certificate/2");
     expect(certificate.batch.anchor.transaction).to.match(/^0x[0-9a-f]{64}$/);
     // The certificate never carries the key.
     expect(readFileSync(certificateFile, "utf8")).not.to.contain(code!);
@@ -124,6 +126,12 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
     await card.waitFor({ timeout: 30_000 });
     expect(await page.getByTestId("key-code").count()).to.equal(0);
     await screenshot(page, folder, "sealed-01-order-sealed-phone");
+    // Its certificate, while sealed, withholds the salt (the leaf still proves inclusion).
+    const [sealedDownload] = await Promise.all([page.waitForEvent("download"), card.getByTestId("certificate-download").click()]);
+    sealedCertificateFile = path.join(browser.downloadsDir, `sealed-${sealedDownload.suggestedFilename()}`);
+    await sealedDownload.saveAs(sealedCertificateFile);
+    const sealedCertificate = JSON.parse(readFileSync(sealedCertificateFile, "utf8"));
+    expect(sealedCertificate.commitment.salt).to.equal(null);
     await card.getByTestId("reveal-button").click();
     await screenshot(page, folder, "sealed-02-confirm-phone");
     await card.getByTestId("reveal-confirm").click();
@@ -172,11 +180,26 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
     expect(await page.getByTestId("timeline-anchor").textContent()).to.match(/0x[0-9a-f]{6}/);
     await screenshot(page, folder, "verify-03-genuine-by-server");
 
+    // A sealed entitlement's certificate alone (no salt): genuine by inclusion, the key unchecked.
+    expect(sealedCertificateFile, "the sealed test provides a sealed certificate").to.not.equal(undefined);
+    await page.goto(`${platform.url}/verify`);
+    await page.getByTestId("verify-certificate").setInputFiles(sealedCertificateFile!);
+    await page.getByTestId("verify-rpc").fill(platform.rpcUrl);
+    await page.getByTestId("verify-submit").click();
+    await page.getByTestId("verify-result").waitFor();
+    expect(await page.getByTestId("verify-result").getAttribute("data-verdict")).to.equal("genuine");
+    expect(await page.locator('[data-check="merkle_proof"]').getAttribute("data-status")).to.equal("pass");
+    expect(await page.locator('[data-check="key_commitment"]').getAttribute("data-status")).to.equal("skip");
+    expect(await page.locator('[data-check="key_commitment"]').textContent()).to.match(/unchecked/);
+    expect(await page.locator('[data-status="fail"]').count()).to.equal(0);
+    await screenshot(page, folder, "verify-04-sealed-certificate");
+
     // A key nobody sold.
+    await page.goto(`${platform.url}/verify`);
     await page.getByTestId("verify-key").fill("STM-000000-000000-000000");
     await page.getByTestId("verify-submit").click();
     await page.locator('[data-testid="verify-result"][data-verdict="unknown"]').waitFor();
-    await screenshot(page, folder, "verify-04-unknown");
+    await screenshot(page, folder, "verify-05-unknown");
     expect(errors).to.deep.equal([]);
     await page.close();
   });
@@ -228,6 +251,15 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
     await page.getByTestId("merchant-tab-overview").click();
     await page.getByTestId("sales-charts").waitFor();
     await screenshot(page, folder, "merchant-05-overview");
+
+    // The demo shop sells through its own EPay gateway (the sandbox): the guests' purchases above
+    // made no payable, they made platform fees the merchant owes, with a top-up to pay them.
+    await page.getByTestId("merchant-tab-money").click();
+    const fees = page.locator('[data-testid="fee-position"][data-currency="CNY"]');
+    await fees.waitFor();
+    expect(Number(await fees.getAttribute("data-owed"))).to.be.greaterThan(0);
+    expect(await page.getByTestId("topup-form").count()).to.equal(1);
+    await screenshot(page, folder, "merchant-06-money-fees");
     expect(errors).to.deep.equal([]);
     await page.close();
   });

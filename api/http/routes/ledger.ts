@@ -3,17 +3,20 @@
 // reconciliation; and, for anyone, the anchors and the proofs that tie the books to the chain
 // (they carry hashes only, never an entry's content). Thin: validate, call a service, respond.
 import { randomUUID } from "node:crypto";
-import { Router } from "express";
+import express, { Router, type Request } from "express";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../../core/errors.ts";
 import { approvePayout, rejectPayout, requestPayout } from "../../ledger/flows.ts";
+import { getFeePositions } from "../../ledger/merchantFees.ts";
 import { getConsistencyProof, getInclusionProof } from "../../ledger/proofs.ts";
 import { reconcileChainPayments, reconcileOrderPayments, reconcileOrdersMax } from "../../ledger/reconciliation.ts";
 import { getAccountHistory, getShopBalance, getShopStatement, getTrialBalance, listAnchors, listPendingHolds, statementPageSizeMax } from "../../ledger/statements.ts";
 import { recordAudit } from "../../services/audit.ts";
+import { resaleEpayMerchant } from "../../services/resale/resalePayments.ts";
 import { assertShopManager } from "../../services/shops/shops.ts";
-import type { Drizzle } from "../../../core/store/database.ts";
+import { createTopup, handleTopupNotify, topupView, type TopupRow } from "../../services/shops/topups.ts";
+import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import type { AuthenticatedAccount } from "../../services/accounts/sessions.ts";
 import { defineRoute } from "../route.ts";
 import { currencyCode, idString, moneyMinor } from "../schemas.ts";
@@ -25,6 +28,10 @@ const page = {
   cursor: z.string().regex(/^\d{1,19}$/, "must be the nextCursor of a previous page").optional(),
 };
 const payoutId = z.string().regex(/^[A-Za-z0-9:_-]{1,100}$/, "must be 1-100 letters, digits, ':', '_' or '-'");
+// 10^12 fen is ten billion yuan: beyond any prepaid fee balance.
+const topupMinorMax = 10n ** 12n;
+const topupId = z.string().regex(/^TU[0-9A-Z]{8,32}$/, "must be a top-up id such as TUMI2K3L4M5A1B2C3D4E5");
+const epayParams = z.record(z.string().regex(/^[a-z_]{1,32}$/), z.string().max(512)).refine((value) => Object.keys(value).length <= 32, "too many parameters");
 
 /** Auditors and admins read every shop's books; a merchant only their own shops'. */
 async function assertShopReader(db: Drizzle, shopId: bigint, account: AuthenticatedAccount): Promise<void> {
@@ -36,19 +43,83 @@ export function ledgerRouter(ctx: AppContext): Router {
   const router = Router();
   const db = ctx.database.db;
   const shopParams = z.strictObject({ shopId: idString });
+  const apiBaseUrl = (req: Request) => ctx.config.http.publicUrl ?? `${req.protocol}://${req.get("host")}`;
 
   defineRoute(
     router,
     ledgerMountPath,
-    { method: "get", path: "/ledger/shops/:shopId/balance", summary: "A shop's payable balance and pending holds", tags: ["ledger"], auth: ["merchant", "auditor", "admin"], params: shopParams },
+    {
+      method: "get",
+      path: "/ledger/shops/:shopId/balance",
+      summary: "A shop's payable balance (platform-collected, can be paid out), pending holds, and fee position (merchant-collected: fees owed, prepaid)",
+      tags: ["ledger"],
+      auth: ["merchant", "auditor", "admin"],
+      params: shopParams,
+    },
     async ({ params, account }) => {
       await assertShopReader(db, params.shopId, account!);
       return {
         balances: await getShopBalance(db, { shopId: params.shopId }),
         pendingHolds: await listPendingHolds(db, { ownerType: "shop", ownerId: params.shopId }),
+        fees: await getFeePositions(db, { shopId: params.shopId }),
       };
     },
   );
+
+  defineRoute(
+    router,
+    ledgerMountPath,
+    {
+      method: "post",
+      path: "/ledger/shops/:shopId/topups",
+      summary: "Start a top-up of the shop's prepaid platform balance (pays its fees on its own gateway), paid through the platform's EPay merchant",
+      tags: ["ledger"],
+      auth: ["merchant", "admin"],
+      status: 201,
+      params: shopParams,
+      // Above zero, and far below the journal's per-posting limit (10^15), so a paid top-up always posts.
+      body: z.strictObject({ amountMinor: moneyMinor.refine((value) => value > 0n && value <= topupMinorMax, `must be from 1 to ${topupMinorMax} minor units`), currency: currencyCode }),
+    },
+    async ({ params, body, account, req }) => {
+      await assertShopManager(db, params.shopId, account!);
+      const row = await createTopup(db, { shopId: params.shopId, amountMinor: body.amountMinor, currency: body.currency, accountId: account!.id });
+      await recordAudit(db, { accountId: account!.id, action: "ledger.topup_started", subject: `topup:${row.id}`, details: { amountMinor: body.amountMinor.toString(), currency: body.currency } });
+      return topupView(row, { merchant: resaleEpayMerchant(ctx.config, apiBaseUrl(req)), apiBaseUrl: apiBaseUrl(req) });
+    },
+  );
+
+  defineRoute(
+    router,
+    ledgerMountPath,
+    { method: "get", path: "/ledger/topups/:topupId", summary: "A top-up and its state", tags: ["ledger"], auth: ["merchant", "auditor", "admin"], params: z.strictObject({ topupId }) },
+    async ({ params, account, req }) => {
+      const row = await queryOne<TopupRow>(db, sql`SELECT * FROM shop_topups WHERE id = ${params.topupId}`);
+      if (!row) throw new AppError("not_found", `No top-up ${params.topupId}.`);
+      await assertShopReader(db, BigInt(row.shop_id), account!);
+      return topupView(row, { merchant: resaleEpayMerchant(ctx.config, apiBaseUrl(req)), apiBaseUrl: apiBaseUrl(req) });
+    },
+  );
+
+  router.use("/ledger/topups/epay/notify", express.urlencoded({ extended: false, limit: "16kb" }));
+  for (const method of ["get", "post"] as const) {
+    defineRoute(
+      router,
+      ledgerMountPath,
+      {
+        method,
+        path: "/ledger/topups/epay/notify",
+        summary: "EPay notification for prepaid top-ups (the platform's merchant; signed, MD5 rule); answers `success`",
+        tags: ["ledger", "payments"],
+        auth: "public",
+      },
+      async ({ req, res }) => {
+        const parsed = epayParams.safeParse((method === "get" ? req.query : req.body) ?? {});
+        if (!parsed.success) throw new AppError("validation_failed", "EPay parameters must be short strings.");
+        await handleTopupNotify(db, { merchant: resaleEpayMerchant(ctx.config, apiBaseUrl(req)) }, parsed.data);
+        res.type("text/plain").send("success");
+      },
+    );
+  }
 
   defineRoute(
     router,
@@ -90,7 +161,15 @@ export function ledgerRouter(ctx: AppContext): Router {
       await assertShopManager(db, params.shopId, account!);
       const id = `shop${params.shopId}-${body.requestId ?? randomUUID()}`;
       const expiresAt = new Date(Date.now() + ctx.config.ledger.payoutHoldSeconds * 1000);
-      const payout = await requestPayout(db, { payoutId: id, shopId: params.shopId, amountMinor: body.amountMinor, currency: body.currency, expiresAt });
+      const payout = await requestPayout(db, { payoutId: id, shopId: params.shopId, amountMinor: body.amountMinor, currency: body.currency, expiresAt }).catch(
+        (error: unknown) => {
+          if (!(error instanceof AppError) || error.code !== "insufficient_funds") throw error;
+          throw new AppError(
+            "insufficient_funds",
+            `The shop's payable in ${body.currency} is less than ${body.amountMinor}. Only money the platform collected (the PaymentRouter, the platform's gateway) can be paid out; sales on your own EPay gateway were paid to you directly.`,
+          );
+        },
+      );
       if (payout.created) await recordAudit(db, { accountId: account!.id, action: "ledger.payout_requested", subject: `payout:${id}`, details: { amountMinor: body.amountMinor.toString(), currency: body.currency } });
       return { payoutId: id, ...payout, expiresAt };
     },

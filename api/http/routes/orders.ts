@@ -9,7 +9,7 @@ import { readManualDelivery } from "../../services/orders/deliverManualOrder.ts"
 import { checkQueryPassword, orderAccessToken } from "../../services/orders/orderAccess.ts";
 import { loadOrderFor } from "../../services/orders/orderAccessCheck.ts";
 import { getOrderRecord, type OrderRecord } from "../../services/orders/orderRecord.ts";
-import { buildOrderView } from "../../services/orders/orderView.ts";
+import { buildOrderView, certificateSaltRelease } from "../../services/orders/orderView.ts";
 import { paymentInstructions } from "../../services/orders/paymentInstructions.ts";
 import { revealOrderEntitlements } from "../../services/orders/revealEntitlements.ts";
 import { listOrders } from "../../services/orders/listOrders.ts";
@@ -69,7 +69,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       const idempotencyKey = body.idempotencyKey ?? idempotencyHeader(header("idempotency-key"));
       const order = await createOrder(
         db,
-        { expirySeconds: ctx.config.orders.expirySeconds, quantityMax: ctx.config.orders.quantityMax, queryPasswordPepper: pepper, checkouts: ctx.checkouts },
+        { expirySeconds: ctx.config.orders.expirySeconds, quantityMax: ctx.config.orders.quantityMax, queryPasswordPepper: pepper, merchantFeeCreditMinor: ctx.config.ledger.merchantFeeCreditMinor, checkouts: ctx.checkouts },
         { ...body, idempotencyKey, buyerAccountId: account?.id },
       );
       const product = await checkoutProduct(db, order.productId);
@@ -195,7 +195,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       query: z.strictObject({ token: z.string().max(100).optional(), download: z.enum(["1", "0"]).optional() }),
     },
     async ({ params, query, req, res }) => {
-      const { order } = await loadOrderFor(db, pepper, params.orderId, { account: req.account, accessToken: query.token ?? tokenHeader(req) });
+      const { order, viewer } = await loadOrderFor(db, pepper, params.orderId, { account: req.account, accessToken: query.token ?? tokenHeader(req) });
       const owned = await queryOne<{ id: bigint }>(db, sql`SELECT id FROM keys WHERE id = ${params.keyId} AND order_id = ${order.id}`);
       if (!owned) throw new AppError("not_found", "This key does not belong to this order.");
       if (!ctx.chain) throw new AppError("chain_unavailable", "No chain is configured, so no certificate can be issued yet.", { retryable: true });
@@ -203,7 +203,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
         chainId: ctx.chain.chainId,
         registry: ctx.chain.addresses.registry,
         entitlement: ctx.chain.addresses.entitlement,
-      });
+      }, await certificateSaltRelease(db, order, viewer, params.keyId));
       if (query.download === "1") res.setHeader("content-disposition", `attachment; filename="keyledger-${order.id}-${params.keyId}.json"`);
       return certificate;
     },

@@ -8,6 +8,7 @@ import { cancelListing } from "../../services/resale/cancelListing.ts";
 import { createListing } from "../../services/resale/createListing.ts";
 import { createPurchase, purchaseView } from "../../services/resale/createPurchase.ts";
 import { entitlementTimeline } from "../../services/resale/entitlementTimeline.ts";
+import { holderCertificate } from "../../services/resale/holderCertificate.ts";
 import { holderSalt } from "../../services/resale/holderId.ts";
 import { listListings } from "../../services/resale/listListings.ts";
 import { listOwnedEntitlements } from "../../services/resale/listOwnedEntitlements.ts";
@@ -179,6 +180,20 @@ export function resaleRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       params: z.strictObject({ entitlementId: idString }),
     },
     async ({ params, account }) => revealOwnedEntitlement(db, ctx.keyRing, { custodian }, { accountId: account!.id, entitlementId: params.entitlementId }),
+  );
+
+  defineRoute(
+    router,
+    resaleMountPath,
+    {
+      method: "get",
+      path: "/entitlements/:entitlementId/certificate",
+      summary: "The certificate of an entitlement you hold in custody (bought or resold to you); the salt only once you revealed the code",
+      tags: ["resale", "verify"],
+      auth: "account",
+      params: z.strictObject({ entitlementId: idString }),
+    },
+    async ({ params, account }) => holderCertificate(db, ctx.chain, { accountId: account!.id, entitlementId: params.entitlementId }),
   );
 
   defineRoute(

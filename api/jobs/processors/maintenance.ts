@@ -1,5 +1,6 @@
 import type { Job } from "bullmq";
 import type { AppContext } from "../../context.ts";
+import { settleFeeReceivables } from "../../ledger/merchantFees.ts";
 import { postMissingPaymentEntries } from "../../services/orders/paymentEntryOutbox.ts";
 import { expireOrders } from "../../services/orders/expireOrders.ts";
 import { processChainPayments } from "../../services/orders/processChainPayments.ts";
@@ -15,6 +16,8 @@ export async function processMaintenance(ctx: AppContext, job: Job): Promise<unk
         orders: await requeuePaidOrders(ctx),
         imports: await requeueStuckImports(ctx),
         ledgerEntries: await postMissingPaymentEntries(ctx.database.db, { platformFeeBps: ctx.config.orders.platformFeeBps }, { limit: 500 }),
+        // Fees that accrued after a top-up are drawn from the prepaid balance here.
+        feeSettlements: await settleFeeReceivables(ctx.database.db, { limit: 500 }),
       };
     case "chain-payments":
       return acceptFinalChainPayments(ctx);

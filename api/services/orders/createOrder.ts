@@ -6,6 +6,8 @@
 // what PostgreSQL spends its CPU on here). In the API the checkouts in flight go together
 // (insertBatchWithKeys, through the group commit), one statement and commit for many.
 import { AppError } from "../../../core/errors.ts";
+import { collectionOf } from "../../ledger/flows.ts";
+import { assertFeeCreditAvailable } from "../../ledger/merchantFees.ts";
 import { queryOne, queryPreparedRows, sql, type Drizzle } from "../../../core/store/database.ts";
 import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from "../../../core/store/groupCommit.ts";
 import { byteaArrayLiteral, integerArrayLiteral, textArrayLiteral } from "../../../core/store/sqlArrays.ts";
@@ -29,6 +31,8 @@ export type CreateOrderSettings = {
   expirySeconds: number;
   quantityMax: number;
   queryPasswordPepper: string;
+  /** Unpaid platform fees beyond the prepaid balance at which a merchant-collected checkout is refused. */
+  merchantFeeCreditMinor: bigint;
   /** The API's group commit of checkouts (automatic products); without it, one statement per order. */
   checkouts?: CheckoutBatcher;
 };
@@ -50,6 +54,11 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
   if (input.idempotencyKey) {
     const existing = await findByIdempotencyKey(db, product.shopId, input.idempotencyKey);
     if (existing) return sameRequestOrConflict(existing, input);
+  }
+  // The shop's own gateway pays the merchant, who owes the platform its fee: no more such sales
+  // while those fees are unpaid beyond the credit (docs/ledger.md, "Who holds the money").
+  if (collectionOf(input.paymentMethod) === "merchant") {
+    await assertFeeCreditAvailable(db, { shopId: product.shopId, currency: product.currency, creditLimitMinor: settings.merchantFeeCreditMinor });
   }
 
   const orderId = newOrderId();

@@ -21,5 +21,5 @@ export async function postPaymentToLedger(
     await postOrderPayment(tx, { orderId: order.id, shopId: order.shopId, amountMinor, currency, provider, platformFeeBps: settings.platformFeeBps });
     return;
   }
-  await postJournal(tx, unmatchedPaymentEntry({ paymentId, orderId: order.id, provider, amountMinor, currency, outcome }));
+  await postJournal(tx, unmatchedPaymentEntry({ paymentId, orderId: order.id, shopId: order.shopId, provider, amountMinor, currency, outcome }));
 }

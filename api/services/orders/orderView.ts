@@ -1,9 +1,10 @@
 // What a buyer sees of an order: state, amounts, and once fulfilled, each key with its
 // entitlement. Codes are decrypted only here, only for the order's owner, and only for
 // entitlements that are revealed (redeemed): a sealed entitlement's code stays sealed.
+import type { SaltRelease } from "../../keys/certificate.ts";
 import { decryptSecret, keyAad } from "../../keys/envelope.ts";
 import type { MasterKeyRing } from "../../keys/masterKeys.ts";
-import { queryPreparedRows, sql, type Drizzle } from "../../../core/store/database.ts";
+import { queryOne, queryPreparedRows, sql, type Drizzle } from "../../../core/store/database.ts";
 import { loadShopDataKey as shopDataKey } from "../../keys/shopDataKey.ts";
 import { inCustody } from "../resale/custody.ts";
 import type { OrderRecord } from "./orderRecord.ts";
@@ -52,8 +53,22 @@ type ItemRow = {
 // After a resale or a withdrawal the entitlement belongs to someone else: the original order's
 // page must never show its code again (docs/resale.md). In custody = never withdrawn, or
 // deposited back since (owner_wallet alone may name the custodian, as the indexer projects it).
-function stillOwnedByOrderBuyer(row: ItemRow, order: OrderRecord): boolean {
+function stillOwnedByOrderBuyer(row: Pick<ItemRow, "owner_account_id" | "in_custody">, order: OrderRecord): boolean {
   return row.in_custody && String(row.owner_account_id ?? "") === String(order.buyerAccountId ?? "");
+}
+
+/**
+ * Whose certificate a viewer of the order gets (api/keys/certificate.ts): the salt goes with the
+ * code, to the buyer who still holds the entitlement in custody (the same rule as the code
+ * above); the merchant, staff, and a buyer who resold or withdrew it get none.
+ */
+export async function certificateSaltRelease(db: Drizzle, order: OrderRecord, viewer: "buyer" | "merchant" | "staff", keyId: bigint): Promise<SaltRelease> {
+  if (viewer !== "buyer") return "withhold";
+  const row = await queryOne<Pick<ItemRow, "owner_account_id" | "in_custody">>(
+    db,
+    sql`SELECT e.owner_account_id, ${inCustody(undefined)} AS in_custody FROM entitlements e WHERE e.key_id = ${keyId} AND e.order_id = ${order.id}`,
+  );
+  return row && stillOwnedByOrderBuyer(row, order) ? "holder" : "withhold";
 }
 
 /** `withCodes`: false for a viewer who is not the buyer (merchant, staff): nothing is decrypted. */

@@ -1,6 +1,7 @@
 // Decrypts one entitlement's code. Callers decide who may see it (the current owner in
 // custody, or the wallet holder proven by signature) before calling; the plaintext is returned
 // to that caller only and never logged or stored.
+import { toHex, type Hex } from "viem";
 import { decryptSecret, keyAad } from "../../keys/envelope.ts";
 import type { MasterKeyRing } from "../../keys/masterKeys.ts";
 import { loadShopDataKey } from "../../keys/shopDataKey.ts";
@@ -14,4 +15,15 @@ export async function readEntitlementCode(db: Drizzle, ring: MasterKeyRing, enti
   if (!row) throw new Error(`readEntitlementCode: no entitlement ${entitlementId}`);
   const dataKey = await loadShopDataKey(db, ring, BigInt(row.shop_id));
   return decryptSecret(dataKey, Buffer.from(row.ciphertext), keyAad({ shopId: BigInt(row.shop_id), batchId: BigInt(row.batch_id), leafIndex: row.leaf_index }));
+}
+
+/**
+ * The salt of an entitlement's key commitment, released with its code at reveal (and only
+ * then: docs/certificate.md, "Sealed means sealed"), so the holder can check the code against
+ * the commitment a certificate proves. The same callers, under the same checks, as the code.
+ */
+export async function readEntitlementSalt(db: Drizzle, entitlementId: bigint): Promise<Hex> {
+  const row = await queryOne<{ salt: Buffer }>(db, sql`SELECT k.salt FROM entitlements e JOIN keys k ON k.id = e.key_id WHERE e.id = ${entitlementId}`);
+  if (!row) throw new Error(`readEntitlementSalt: no entitlement ${entitlementId}`);
+  return toHex(row.salt);
 }

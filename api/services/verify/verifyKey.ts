@@ -26,7 +26,9 @@ export async function verifyKey(db: Drizzle, ring: MasterKeyRing, chain: ChainCo
     const found = await findKeyBySecret(db, ring, input.key!);
     if (!found) return { verdict: "unknown" as const, reason: "No shop on this platform committed this key.", checks: [] };
     foundInShop = true;
-    certificate = await buildCertificate(db, found.keyId, { chainId: chain.chainId, registry: chain.addresses.registry, entitlement: chain.addresses.entitlement });
+    // With the salt, so the key the caller sent is checked against its commitment; this
+    // certificate never leaves the server (see `certificate` below).
+    certificate = await buildCertificate(db, found.keyId, { chainId: chain.chainId, registry: chain.addresses.registry, entitlement: chain.addresses.entitlement }, "internal");
   }
   const context = await describe(db, certificate);
   const result = await verifyCertificateOnChain(chain.publicClient, certificate, {

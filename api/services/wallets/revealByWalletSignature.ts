@@ -11,8 +11,8 @@ import type { ChainContext } from "../../chain/chainContext.ts";
 import { AppError } from "../../../core/errors.ts";
 import type { MasterKeyRing } from "../../keys/masterKeys.ts";
 import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
+import { readEntitlementCode, readEntitlementSalt } from "../resale/readEntitlementCode.ts";
 import { revealAssignments } from "../../../core/store/entitlementStates.ts";
-import { readEntitlementCode } from "../resale/readEntitlementCode.ts";
 import { revealDomain, revealTypes } from "./revealTypedData.ts";
 
 export type WalletRevealParameters = { holder: Hex; tokenId: bigint; nonce: bigint; deadline: bigint; signature: Hex };
@@ -23,7 +23,7 @@ export async function revealByWalletSignature(
   chain: ChainContext,
   settings: { signatureTtlSecondsMax: number },
   parameters: WalletRevealParameters,
-): Promise<{ entitlementId: string; tokenId: string; holder: string; code: string }> {
+): Promise<{ entitlementId: string; tokenId: string; holder: string; code: string; salt: string }> {
   const now = BigInt(Math.floor(Date.now() / 1000));
   if (parameters.deadline < now) throw new AppError("invalid_signature", "The signature's deadline has passed; sign a new one.");
   if (parameters.deadline > now + BigInt(settings.signatureTtlSecondsMax)) {
@@ -73,5 +73,13 @@ export async function revealByWalletSignature(
     }
     return BigInt(entitlement.id);
   });
-  return { entitlementId: String(entitlementId), tokenId: parameters.tokenId.toString(), holder, code: await readEntitlementCode(db, ring, entitlementId) };
+  // A wallet holder has no custody certificate route: the salt comes with the code, so the code
+  // can be checked against the commitment any copy of the (sealed) certificate proves.
+  return {
+    entitlementId: String(entitlementId),
+    tokenId: parameters.tokenId.toString(),
+    holder,
+    code: await readEntitlementCode(db, ring, entitlementId),
+    salt: await readEntitlementSalt(db, entitlementId),
+  };
 }

@@ -95,17 +95,20 @@ export async function main(argv: string[], io: CommandIo = process): Promise<num
     return 2;
   }
   const notSealed = values["expect-sealed"] === true && verdict.state !== "sealed";
+  // A sealed entitlement's certificate carries no salt: the key cannot be checked even if given.
+  const keyChecked = verdict.checks.some((check) => check.name === "key_commitment" && check.status === "pass");
+  const saltWithheld = verdict.certificate?.commitment.salt === null;
   if (values.json) {
     const { certificate: _omitted, ...report } = verdict;
-    io.stdout.write(`${JSON.stringify({ ...report, keyChecked: key !== undefined, rpc: rpcName }, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ ...report, keyChecked, saltWithheld, rpc: rpcName }, null, 2)}\n`);
   } else {
-    io.stdout.write(renderVerdict(verdict, key !== undefined, rpcName));
+    io.stdout.write(renderVerdict(verdict, keyChecked, saltWithheld, rpcName));
   }
   if (!verdict.genuine) return 1;
   return notSealed ? 3 : 0;
 }
 
-function renderVerdict(verdict: OnChainVerdict, keyChecked: boolean, rpcName: string): string {
+function renderVerdict(verdict: OnChainVerdict, keyChecked: boolean, saltWithheld: boolean, rpcName: string): string {
   const lines: string[] = [];
   const certificate = verdict.certificate;
   lines.push("Keyledger certificate verification");
@@ -129,7 +132,11 @@ function renderVerdict(verdict: OnChainVerdict, keyChecked: boolean, rpcName: st
     not_issued: "no entitlement token issued for it yet",
     unknown: "entitlement state unknown",
   };
-  const subject = keyChecked ? "The key and its certificate are" : "The certificate is (no key given, so the key itself was not checked)";
+  const subject = keyChecked
+    ? "The key and its certificate are"
+    : saltWithheld
+      ? "The certificate is (sealed: it carries no salt, so the key itself is unchecked until reveal)"
+      : "The certificate is (no key given, so the key itself was not checked)";
   lines.push(
     verdict.genuine
       ? `Verdict: GENUINE. ${subject} committed on-chain${verdict.anchorBlock ? ` in block ${verdict.anchorBlock}` : ""}; ${stateText[verdict.state]}.`

@@ -71,7 +71,7 @@ export type VerifyResponse = {
   certificate?: Certificate;
 };
 
-/** docs/certificate.md, keyledger-certificate/1. */
+/** docs/certificate.md, keyledger-certificate/2 (and /1, which always carried the salt). */
 export type Certificate = {
   version: string;
   chain: { chainId: string; registry: string; entitlement: string };
@@ -79,7 +79,8 @@ export type Certificate = {
   productId: string;
   batch: { id: string; root: string; keyCount: number; anchor: { transaction: string; block: string } | null };
   leaf: { index: number; scheme: string; fields: string[]; types: string[]; values: string[]; hash: string };
-  commitment: { scheme: string; salt: string; value: string };
+  /** salt null: withheld while the entitlement is sealed (version 2). */
+  commitment: { scheme: string; salt: string | null; value: string };
   proof: string[];
   issuance: { tokenId: string; transaction: string; block: string } | null;
 };

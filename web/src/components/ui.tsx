@@ -25,6 +25,7 @@ const adviceByCode: Record<string, MessageKey> = {
   rate_limited: "error.rateLimited",
   validation_failed: "error.validation",
   out_of_stock: "error.outOfStock",
+  fee_balance_exhausted: "error.feeBalanceExhausted",
   chain_unavailable: "error.chainUnavailable",
 };
 

@@ -85,6 +85,7 @@ const en = {
   "error.rateLimited": "Too many attempts. Wait a moment, then try again.",
   "error.validation": "Some input needs fixing:",
   "error.outOfStock": "Not enough stock left. Lower the quantity or come back later.",
+  "error.feeBalanceExhausted": "This shop can't take payments on its own gateway right now. Try again later, or pay with a wallet if the shop offers it.",
   "error.chainUnavailable": "The chain is not reachable right now. Try again in a minute.",
 
   "home.title": "Card keys you can check yourself",
@@ -424,6 +425,13 @@ const en = {
   "money.noLinesHint": "Each sale, refund and payout shows here.",
   "money.unavailable": "The books are not available on this server",
   "money.unavailableHint": "The ledger's API is not mounted here yet.",
+  "money.fees": "Platform fees on sales through your own gateway",
+  "money.feesOwed": "Owed: {amount}",
+  "money.prepaid": "Prepaid: {amount}",
+  "money.collected": "Collected on your own gateway: {amount} (already yours, never paid out)",
+  "money.topup": "Top up prepaid fees (CNY)",
+  "money.topupHint": "Paid through the platform's gateway. Checkout on your own gateway stops while unpaid fees exceed the prepaid balance beyond the platform's credit.",
+  "money.topupSubmit": "Top up",
 
   "audit.title": "Audit explorer",
   "audit.subtitle": "On-chain records, reconciliation and the books, read-only.",
@@ -632,6 +640,7 @@ const zh: Record<MessageKey, string> = {
   "error.rateLimited": "尝试次数过多，请稍后再试。",
   "error.validation": "以下输入需要修改：",
   "error.outOfStock": "库存不足，请减少数量或稍后再来。",
+  "error.feeBalanceExhausted": "该店铺暂时无法通过其自有支付通道收款。请稍后再试，或在店铺支持时使用钱包付款。",
   "error.chainUnavailable": "暂时无法连接区块链，请稍后重试。",
 
   "home.title": "买到的每张卡密，都能自己验证",
@@ -971,6 +980,13 @@ const zh: Record<MessageKey, string> = {
   "money.noLinesHint": "每笔销售、退款和提现都会记在这里。",
   "money.unavailable": "此服务器暂不提供账本",
   "money.unavailableHint": "账本接口尚未在此部署。",
+  "money.fees": "自有支付通道销售的平台手续费",
+  "money.feesOwed": "应付：{amount}",
+  "money.prepaid": "预付余额：{amount}",
+  "money.collected": "自有通道已收款：{amount}（已归您所有，不可提现）",
+  "money.topup": "充值预付手续费（CNY）",
+  "money.topupHint": "通过平台支付通道付款。未付手续费超出预付余额及平台授信额度时，自有通道的下单会暂停。",
+  "money.topupSubmit": "充值",
 
   "audit.title": "审计浏览器",
   "audit.subtitle": "链上记录、对账结果与账本，只读。",

@@ -11,7 +11,9 @@ import type { MessageKey } from "../i18n/messages.ts";
 import { useSession } from "../session.tsx";
 
 export type Balance = { currency: string; availableMinor: string; heldMinor: string };
-type BalanceResponse = { balances: Balance[]; pendingHolds: { holdId: string; referenceType: string; referenceId: string; amountMinor: string; currency: string; expiresAt: string | null }[] };
+/** Merchant-collected sales (the shop's own gateway): fees owed, prepaid, and what the shop took itself. */
+export type FeePosition = { currency: string; owedMinor: string; prepaidMinor: string; collectedMinor: string };
+type BalanceResponse = { balances: Balance[]; fees?: FeePosition[]; pendingHolds: { holdId: string; referenceType: string; referenceId: string; amountMinor: string; currency: string; expiresAt: string | null }[] };
 type StatementLine = { transactionId: string; kind: string; referenceType: string; referenceId: string; amountMinor: string; balanceAfterMinor: string; createdAt: string };
 type Statement = { currency: string; balanceMinor: string; lines: StatementLine[]; nextCursor: string | null };
 
@@ -51,6 +53,7 @@ export function MoneyTab(props: { shop: Shop }) {
         ))}
       </div>
       <PayoutForm shop={props.shop} currency={currency} onRequested={balance.reload} />
+      <FeesPanel shop={props.shop} fees={balance.data?.fees ?? []} />
       <section className="stack">
         <h2 className="section-title">{t("money.statement")}</h2>
         {statement.error !== undefined && <LedgerUnavailable error={statement.error} onRetry={statement.reload} />}
@@ -88,6 +91,55 @@ export function MoneyTab(props: { shop: Shop }) {
         )}
       </section>
     </div>
+  );
+}
+
+/** Fees of sales on the shop's own gateway, and a top-up of the prepaid balance they are paid from (docs/ledger.md). */
+function FeesPanel(props: { shop: Shop; fees: FeePosition[] }) {
+  const { t } = useI18n();
+  const { api } = useSession();
+  const [amount, setAmount] = useState("");
+  const [error, setError] = useState<unknown>(undefined);
+  const [busy, setBusy] = useState(false);
+  const currency = "CNY";
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const amountMinor = parseMoney(amount, currency);
+    if (amountMinor === undefined || amountMinor <= 0n) {
+      setError(new Error(t("money.amountInvalid")));
+      return;
+    }
+    setBusy(true);
+    setError(undefined);
+    try {
+      const topup = await api.post<{ paymentUrl: string | null }>(`/api/ledger/shops/${props.shop.id}/topups`, { amountMinor: amountMinor.toString(), currency });
+      // The platform's gateway takes the payment; its notification credits the prepaid balance.
+      if (topup.paymentUrl) window.location.assign(topup.paymentUrl);
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="card stack" data-testid="fees">
+      <h2 className="section-title">{t("money.fees")}</h2>
+      {props.fees.map((fee) => (
+        <p key={fee.currency} className="small" data-testid="fee-position" data-currency={fee.currency} data-owed={fee.owedMinor} data-prepaid={fee.prepaidMinor}>
+          {t("money.feesOwed", { amount: formatMoney(fee.owedMinor, fee.currency) })} · {t("money.prepaid", { amount: formatMoney(fee.prepaidMinor, fee.currency) })} ·{" "}
+          {t("money.collected", { amount: formatMoney(fee.collectedMinor, fee.currency) })}
+        </p>
+      ))}
+      <form className="inline-form" onSubmit={(event) => void submit(event)} data-testid="topup-form">
+        <Field label={t("money.topup")} htmlFor="topup-amount" hint={t("money.topupHint")}>
+          <input id="topup-amount" inputMode="decimal" value={amount} onChange={(event) => setAmount(event.target.value)} placeholder="100.00" />
+        </Field>
+        <button type="submit" className="button" disabled={busy}>
+          {t("money.topupSubmit")}
+        </button>
+      </form>
+      <ErrorNotice error={error} />
+    </section>
   );
 }
 
