@@ -11,7 +11,7 @@ import { approvePayout, rejectPayout, requestPayout } from "../../ledger/flows.t
 import { getConsistencyProof, getInclusionProof } from "../../ledger/proofs.ts";
 import { reconcileChainPayments, reconcileOrderPayments, reconcileOrdersMax } from "../../ledger/reconciliation.ts";
 import { getAccountHistory, getShopBalance, getShopStatement, getTrialBalance, listAnchors, listPendingHolds, statementPageSizeMax } from "../../ledger/statements.ts";
-import { recordAudit } from "../../services/audit.ts";
+import { auditedChange } from "../../services/audit.ts";
 import { assertShopManager } from "../../services/shops/shops.ts";
 import type { Drizzle } from "../../../core/store/database.ts";
 import type { AuthenticatedAccount } from "../../services/accounts/sessions.ts";
@@ -90,8 +90,11 @@ export function ledgerRouter(ctx: AppContext): Router {
       await assertShopManager(db, params.shopId, account!);
       const id = `shop${params.shopId}-${body.requestId ?? randomUUID()}`;
       const expiresAt = new Date(Date.now() + ctx.config.ledger.payoutHoldSeconds * 1000);
-      const payout = await requestPayout(db, { payoutId: id, shopId: params.shopId, amountMinor: body.amountMinor, currency: body.currency, expiresAt });
-      if (payout.created) await recordAudit(db, { accountId: account!.id, action: "ledger.payout_requested", subject: `payout:${id}`, details: { amountMinor: body.amountMinor.toString(), currency: body.currency } });
+      const payout = await auditedChange(
+        db,
+        (tx) => requestPayout(tx, { payoutId: id, shopId: params.shopId, amountMinor: body.amountMinor, currency: body.currency, expiresAt }),
+        (result) => (result.created ? { accountId: account!.id, action: "ledger.payout_requested", subject: `payout:${id}`, details: { amountMinor: body.amountMinor.toString(), currency: body.currency } } : undefined),
+      );
       return { payoutId: id, ...payout, expiresAt };
     },
   );
@@ -109,9 +112,12 @@ export function ledgerRouter(ctx: AppContext): Router {
         params: z.strictObject({ payoutId }),
       },
       async ({ params, account }) => {
-        const result = decision === "approve" ? await approvePayout(db, { payoutId: params.payoutId }) : await rejectPayout(db, { payoutId: params.payoutId });
-        if (result.created) await recordAudit(db, { accountId: account!.id, action: `ledger.payout_${decision}d`, subject: `payout:${params.payoutId}` });
-        return result;
+        const resolve = decision === "approve" ? approvePayout : rejectPayout;
+        return auditedChange(
+          db,
+          (tx) => resolve(tx, { payoutId: params.payoutId }),
+          (result) => (result.created ? { accountId: account!.id, action: `ledger.payout_${decision}d`, subject: `payout:${params.payoutId}` } : undefined),
+        );
       },
     );
   }
