@@ -39,7 +39,8 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: unk
       controller.abort();
       if (timer) clearTimeout(timer);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // The caller's deps decide when to load again; `load` and `poll` are read through refs
+    // because callers pass new closures on every render.
   }, [...deps, generation, options.pollMs]);
 
   const reload = useCallback(() => setGeneration((value) => value + 1), []);
