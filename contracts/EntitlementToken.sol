@@ -215,28 +215,7 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
      * - 1 to {MAX_TOKENS_PER_CALL} tokens, each existing, not revoked, not redeemed (nor listed twice).
      */
     function redeem(uint256[] calldata tokenIds) external onlyRole(OPERATOR_ROLE) whenNotPaused {
-        uint256 count = tokenIds.length;
-        _checkListLength(count, MAX_TOKENS_PER_CALL);
-        uint256 nextTokenId_ = _nextTokenId;
-        uint256 wordIndex = type(uint256).max;
-        uint256 flags;
-        for (uint256 i = 0; i < count; ++i) {
-            uint256 tokenId = tokenIds[i];
-            if (tokenId == 0 || tokenId >= nextTokenId_) revert ERC721NonexistentToken(tokenId);
-            uint256 tokenWord = tokenId / TOKENS_PER_WORD;
-            if (tokenWord != wordIndex) {
-                if (wordIndex != type(uint256).max) _tokenFlags[wordIndex] = flags;
-                wordIndex = tokenWord;
-                flags = _tokenFlags[tokenWord];
-            }
-            uint256 shift = (tokenId % TOKENS_PER_WORD) * 4;
-            uint256 nibble = (flags >> shift) & NIBBLE;
-            if (nibble & REVOKED != 0) revert TokenRevoked(tokenId);
-            if (nibble & LOCKED != 0) revert AlreadyRedeemed(tokenId);
-            flags |= LOCKED << shift;
-            emit Locked(tokenId);
-        }
-        _tokenFlags[wordIndex] = flags;
+        _lockTokens(tokenIds, LOCKED, REVOKED | LOCKED);
         emit EntitlementsRedeemed(tokenIds);
     }
 
@@ -248,6 +227,18 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
      * - 1 to {MAX_TOKENS_PER_CALL} tokens, each existing and not revoked (nor listed twice).
      */
     function revoke(uint256[] calldata tokenIds, bytes32 reasonHash) external onlyRole(OPERATOR_ROLE) whenNotPaused {
+        _lockTokens(tokenIds, REVOKED | LOCKED, REVOKED);
+        emit EntitlementsRevoked(tokenIds, reasonHash);
+    }
+
+    /**
+     * @dev Sets `bits` (LOCKED for a redemption, REVOKED | LOCKED for a revocation) in each
+     * token's flags, emitting {Locked} for each token not locked before; a token with any of the
+     * `refused` bits set reverts (see {_revertRefused}). Tokens sold together are mostly
+     * consecutive, so flags are read and written once per word, not once per token. One check
+     * of `refused` per token keeps this loop's gas that of the two loops it replaced.
+     */
+    function _lockTokens(uint256[] calldata tokenIds, uint256 bits, uint256 refused) private {
         uint256 count = tokenIds.length;
         _checkListLength(count, MAX_TOKENS_PER_CALL);
         uint256 nextTokenId_ = _nextTokenId;
@@ -264,12 +255,21 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
             }
             uint256 shift = (tokenId % TOKENS_PER_WORD) * 4;
             uint256 nibble = (flags >> shift) & NIBBLE;
-            if (nibble & REVOKED != 0) revert AlreadyRevoked(tokenId);
-            flags |= (REVOKED | LOCKED) << shift;
+            if (nibble & refused != 0) _revertRefused(tokenId, nibble, bits);
             if (nibble & LOCKED == 0) emit Locked(tokenId);
+            flags |= bits << shift;
         }
         _tokenFlags[wordIndex] = flags;
-        emit EntitlementsRevoked(tokenIds, reasonHash);
+    }
+
+    /// @dev Why {_lockTokens} refuses a token: revoked (AlreadyRevoked when revoking, TokenRevoked
+    /// when redeeming), else redeemed (AlreadyRedeemed; revoking a redeemed token is allowed).
+    function _revertRefused(uint256 tokenId, uint256 nibble, uint256 bits) private pure {
+        if (nibble & REVOKED != 0) {
+            if (bits & REVOKED != 0) revert AlreadyRevoked(tokenId);
+            revert TokenRevoked(tokenId);
+        }
+        revert AlreadyRedeemed(tokenId);
     }
 
     /// @inheritdoc IERC5192

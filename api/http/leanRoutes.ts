@@ -1,11 +1,11 @@
 // Lean routes: the sale's three hot routes (checkout, the payment notification, the order page)
 // answered straight from node:http, ahead of Express, in the common case.
 //
-// Why: Express 5 costs about 0.33 ms of CPU per request here before any handler runs (its
-// router, and the request and response objects it re-prototypes), against 0.06 ms for the
-// same answer from node:http (measured with one route, 32 kept-alive clients). A sale is four
-// requests, so that was about 1 ms of the 14.6 ms a sale cost the whole machine, a quarter of
-// the API process's CPU.
+// Why: Express 5's fixed CPU cost per request, before any handler runs (its router, and the
+// request and response objects it re-prototypes), is several times that of the same answer from
+// node:http (`npm run bench:http`; the current figures are in the README's benchmark table).
+// When the lean path was added, a sale's four requests spent about 1 ms of the 14.6 ms a sale
+// then cost the whole machine in that overhead, a quarter of the API process's CPU.
 //
 // Nothing here is a second implementation: a lean route is declared once (defineLeanRoute),
 // with the same zod schemas, the same handler and the same error mapping as every route, and

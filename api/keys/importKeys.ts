@@ -14,6 +14,7 @@ import { randomBytes } from "node:crypto";
 import { toHex, type Hex } from "viem";
 import { AppError } from "../../core/errors.ts";
 import { queryOne, sql, type Drizzle } from "../../core/store/database.ts";
+import { recordAudit } from "../services/audit.ts";
 import type { SQL } from "drizzle-orm";
 import { byteaArrayLiteral } from "../../core/store/sqlArrays.ts";
 import { pgConstraint, pgErrorCode, pgErrorCodes } from "../../core/store/errors.ts";
@@ -83,11 +84,7 @@ export async function createImport(
     await tx.execute(
       sql`INSERT INTO import_uploads (import_id, shop_id, content_encrypted) VALUES (${id}, ${shopId}, ${encrypted})`,
     );
-    await tx.execute(
-      sql`INSERT INTO audit_log (account_id, action, subject, details)
-          VALUES (${accountId}, 'keys.import', ${`import:${id}`},
-                  ${JSON.stringify({ shopId: String(shopId), productId: String(productId), format, total })}::jsonb)`,
-    );
+    await recordAudit(tx, { accountId, action: "keys.import", subject: `import:${id}`, details: { shopId: String(shopId), productId: String(productId), format, total } });
     return id;
   });
   return { importId, total };

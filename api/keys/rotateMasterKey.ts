@@ -8,6 +8,7 @@
 // writes one audit_log row with counts and key ids, never key material.
 import { AppError } from "../../core/errors.ts";
 import { queryRows, sql, type Drizzle } from "../../core/store/database.ts";
+import { recordAudit } from "../services/audit.ts";
 import { unwrapDataKey, wrapDataKey } from "./envelope.ts";
 import type { MasterKeyRing } from "./masterKeys.ts";
 
@@ -67,11 +68,12 @@ export async function rotateMasterKey(
         fromMasterKeyIds,
         dryRun: parameters.dryRun === true,
       };
-      await tx.execute(
-        sql`INSERT INTO audit_log (account_id, action, subject, details)
-            VALUES (${parameters.accountId ?? null}, 'keys.rotate_master_key', ${`master-key:${current}`},
-                    ${JSON.stringify({ to: current, rewrapped, alreadyCurrent: result.alreadyCurrent, from: fromMasterKeyIds })}::jsonb)`,
-      );
+      await recordAudit(tx, {
+        accountId: parameters.accountId ?? null,
+        action: "keys.rotate_master_key",
+        subject: `master-key:${current}`,
+        details: { to: current, rewrapped, alreadyCurrent: result.alreadyCurrent, from: fromMasterKeyIds },
+      });
       if (parameters.dryRun) throw new DryRunRollback();
     });
   } catch (error) {

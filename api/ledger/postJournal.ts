@@ -1,4 +1,4 @@
-// Posts journal transactions through ledger_post_batch (core/store/migrations/0301): one round
+// Posts journal transactions through ledger_post_batch (core/store/functions/ledger_post_batch.sql): one round
 // trip for one entry or thousands. Works on the root database or inside a caller's
 // transaction: pass the `tx` of `db.transaction(async (tx) => ...)` and the entry commits or
 // rolls back with the caller's own writes.

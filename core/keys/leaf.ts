@@ -58,15 +58,23 @@ export function buildBatchTree(leaves: LeafValues[]): StandardMerkleTree<LeafTup
   return StandardMerkleTree.of(leaves.map(leafTuple), [...leafEncoding], { sortLeaves: false });
 }
 
+/** Bytes per leaf index in an EntitlementsIssued event (uint32, contracts/EntitlementToken.sol). */
+export const packedLeafIndexBytes = 4;
+
 /**
  * The leaf indexes an EntitlementsIssued event packs: big-endian uint32 each, in token id order
  * (token firstTokenId + i is leaf i of the result). DataView, not Buffer: the certificate
- * verifier also runs in browsers (web/src/verify/verifyInBrowser.ts).
+ * verifier also runs in browsers (web/src/verify/verifyInBrowser.ts). With `count` (the
+ * event's token count) anything but exactly `count` indexes is refused, since a malformed event
+ * must not map tokens to the wrong leaves.
  */
-export function unpackLeafIndexes(packed: Hex): number[] {
+export function unpackLeafIndexes(packed: Hex, count?: number): number[] {
   const bytes = hexToBytes(packed);
+  if (count !== undefined && bytes.length !== count * packedLeafIndexBytes) {
+    throw new Error(`leafIndexes has ${bytes.length} bytes for ${count} tokens: expected ${packedLeafIndexBytes} bytes per token`);
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const leafIndexes: number[] = [];
-  for (let offset = 0; offset + 4 <= bytes.length; offset += 4) leafIndexes.push(view.getUint32(offset, false));
+  for (let offset = 0; offset + packedLeafIndexBytes <= bytes.length; offset += packedLeafIndexBytes) leafIndexes.push(view.getUint32(offset, false));
   return leafIndexes;
 }

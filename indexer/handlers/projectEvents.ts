@@ -1,6 +1,7 @@
 // Derived facts from decoded events: one table per event kind (see 0400_indexer.sql). Every
 // row carries its block number, which is what a reorg rollback deletes by.
 import type { Hex } from "viem";
+import { unpackLeafIndexes } from "../../core/keys/leaf.ts";
 import { prepareBulkInsert, type Column, type PreparedWrite } from "../store/bulkInsert.ts";
 import type { DecodedEvent } from "./sources.ts";
 
@@ -16,26 +17,6 @@ export const derivedTables = [
 ] as const;
 
 const lower = (value: unknown) => String(value).toLowerCase();
-
-/**
- * leafIndexes is packed big-endian uint32s (4 bytes per token; see contracts/EntitlementToken.sol).
- * The width is derived from the byte length and the count so a wider encoding still decodes.
- */
-export function decodeLeafIndexes(packed: Hex, count: number): bigint[] {
-  const bytes = Buffer.from(packed.slice(2), "hex");
-  if (count === 0) return [];
-  const width = bytes.length / count;
-  if (!Number.isInteger(width) || width < 1 || width > 32) {
-    throw new Error(`leafIndexes has ${bytes.length} bytes for ${count} tokens: not a whole number of bytes per token`);
-  }
-  const result: bigint[] = [];
-  for (let token = 0; token < count; token++) {
-    let value = 0n;
-    for (let offset = 0; offset < width; offset++) value = (value << 8n) | BigInt(bytes[token * width + offset]!);
-    result.push(value);
-  }
-  return result;
-}
 
 /** orderRef = stringToHex(orderId, { size: 32 }): the order id, right-padded with zero bytes. */
 export function orderIdFromRef(orderRef: Hex): string | undefined {
@@ -81,7 +62,7 @@ export function prepareProjection(copy: boolean, chainId: number, events: Decode
         break;
       case "entitlement.EntitlementsIssued": {
         const count = Number(args.count);
-        const leaves = decodeLeafIndexes(args.leafIndexes as Hex, count);
+        const leaves = unpackLeafIndexes(args.leafIndexes as Hex, count);
         // Tokens are not stored one by one: the chain_tokens view expands this row (0402).
         issuances.push([...base, args.batchId, args.firstTokenId, args.count, leaves]);
         break;

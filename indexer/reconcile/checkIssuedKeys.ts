@@ -16,6 +16,7 @@ import { toHex, type Hex } from "viem";
 import { buildTreeNodes, leafHashBytes, proofOf, proofRoot } from "../../core/keys/batchMerkle.ts";
 import type { SqlSession } from "../store/session.ts";
 import type { Finding } from "./reconcile.ts";
+import { sql } from "../store/sql.ts";
 
 /** Sold keys read per query: bounds a run's memory (each row carries its proof). */
 const issuedPageSize = 2_000;
@@ -35,11 +36,10 @@ export async function checkIssuedKeys(
   // The key rows' own batch ids (not the entitlements' copies), so a key row moved to another
   // batch is checked against that batch and found.
   const { rows: batches } = await session.query<{ batch_id: bigint; chain_root: string | null }>(
-    `SELECT b.batch_id, a.root AS chain_root
+    sql`SELECT b.batch_id, a.root AS chain_root
      FROM (SELECT DISTINCT k.batch_id FROM entitlements e JOIN keys k ON k.id = e.key_id WHERE e.issue_state = 'confirmed') b
-       LEFT JOIN chain_batch_anchors a ON a.chain_id = $1 AND a.batch_id = b.batch_id AND a.block_number <= $2
+       LEFT JOIN chain_batch_anchors a ON a.chain_id = ${chainId} AND a.batch_id = b.batch_id AND a.block_number <= ${finalized}
      ORDER BY b.batch_id`,
-    [chainId, finalized],
   );
   let checked = 0;
   for (const { batch_id: batchId, chain_root: anchoredRoot } of batches) {
@@ -48,13 +48,12 @@ export async function checkIssuedKeys(
     let afterLeaf = -1;
     for (;;) {
       const { rows } = await session.query<IssuedRow>(
-        `SELECT e.id, e.token_id::text, e.key_id, k.shop_id, k.leaf_index, k.commitment, k.leaf_hash, k.proof,
+        sql`SELECT e.id, e.token_id::text, e.key_id, k.shop_id, k.leaf_index, k.commitment, k.leaf_hash, k.proof,
                 t.batch_id::text AS chain_batch, t.leaf_index::text AS chain_leaf
          FROM keys k JOIN entitlements e ON e.key_id = k.id AND e.issue_state = 'confirmed'
-           LEFT JOIN LATERAL chain_token($1, e.token_id) t ON t.block_number <= $2
-         WHERE k.batch_id = $3 AND k.leaf_index > $4
-         ORDER BY k.leaf_index LIMIT $5`,
-        [chainId, finalized, batchId, afterLeaf, pageSize],
+           LEFT JOIN LATERAL chain_token(${chainId}, e.token_id) t ON t.block_number <= ${finalized}
+         WHERE k.batch_id = ${batchId} AND k.leaf_index > ${afterLeaf}
+         ORDER BY k.leaf_index LIMIT ${pageSize}`,
       );
       for (const row of rows) checkRow(row, batchId, anchoredRoot as Hex | null, tree, parameters, add);
       checked += rows.length;
@@ -70,8 +69,7 @@ type RebuiltTree = { nodes: Uint8Array[]; leafCount: number };
 /** The batch's tree from its stored leaves, if they are complete and rebuild the anchored root. */
 async function treeIfItRebuilds(session: SqlSession, batchId: bigint, anchoredRoot: Hex): Promise<RebuiltTree | undefined> {
   const { rows } = await session.query<{ leaf_index: number; leaf_hash: Buffer }>(
-    "SELECT leaf_index, leaf_hash FROM keys WHERE batch_id = $1 ORDER BY leaf_index",
-    [batchId],
+    sql`SELECT leaf_index, leaf_hash FROM keys WHERE batch_id = ${batchId} ORDER BY leaf_index`,
   );
   if (rows.length === 0 || rows.some((row, index) => row.leaf_index !== index || row.leaf_hash.length !== 32)) return undefined;
   const nodes = await buildTreeNodes(rows.map((row) => row.leaf_hash));

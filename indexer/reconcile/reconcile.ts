@@ -7,6 +7,7 @@
 import type { Hex } from "viem";
 import { checkIssuedKeys } from "./checkIssuedKeys.ts";
 import type { SqlSession } from "../store/session.ts";
+import { sql, type SQL } from "../store/sql.ts";
 
 export type FindingKind = "missing_on_chain" | "missing_off_chain" | "mismatch" | "reorged";
 export type Finding = { kind: FindingKind; subject: "batch" | "issuance" | "payment" | "redemption" | "key"; subjectId: string; details: Record<string, unknown> };
@@ -22,18 +23,17 @@ const hexOf = (value: Buffer | null) => (value ? (`0x${value.toString("hex")}` a
 
 export async function reconcile(session: SqlSession, parameters: ReconcileParameters): Promise<{ runId: bigint; findings: Finding[] }> {
   const { chainId } = parameters;
-  const { rows: checkpointRows } = await session.query<{ finalized_number: bigint }>("SELECT finalized_number FROM indexer_checkpoints WHERE chain_id = $1", [chainId]);
+  const { rows: checkpointRows } = await session.query<{ finalized_number: bigint }>(sql`SELECT finalized_number FROM indexer_checkpoints WHERE chain_id = ${chainId}`);
   const finalized = checkpointRows[0]?.finalized_number ?? -1n;
   const findings: Finding[] = [];
   const add = (finding: Finding) => findings.push(finding);
 
   // Batches against BatchAnchored.
   const { rows: batches } = await session.query<{ id: bigint; shop_id: bigint; key_count: number; root: Buffer | null; anchor_state: string; anchor_tx: string | null; anchor_block: bigint | null; chain_tx: string | null; chain_root: string | null; chain_shop: string | null; chain_count: string | null }>(
-    `SELECT b.id, b.shop_id, b.key_count, b.root, b.anchor_state, b.anchor_tx, b.anchor_block,
+    sql`SELECT b.id, b.shop_id, b.key_count, b.root, b.anchor_state, b.anchor_tx, b.anchor_block,
             a.transaction_hash AS chain_tx, a.root AS chain_root, a.shop_id::text AS chain_shop, a.key_count::text AS chain_count
-     FROM batches b LEFT JOIN chain_batch_anchors a ON a.chain_id = $1 AND a.batch_id = b.id AND a.block_number <= $2
-     WHERE b.anchor_state IN ('included','confirmed') AND (b.anchor_block IS NULL OR b.anchor_block <= $2)`,
-    [chainId, finalized],
+     FROM batches b LEFT JOIN chain_batch_anchors a ON a.chain_id = ${chainId} AND a.batch_id = b.id AND a.block_number <= ${finalized}
+     WHERE b.anchor_state IN ('included','confirmed') AND (b.anchor_block IS NULL OR b.anchor_block <= ${finalized})`,
   );
   for (const batch of batches) {
     const id = String(batch.id);
@@ -51,9 +51,8 @@ export async function reconcile(session: SqlSession, parameters: ReconcileParame
     if (Object.keys(differences).length > 0) add({ kind: "mismatch", subject: "batch", subjectId: id, details: differences });
   }
   const { rows: orphanAnchors } = await session.query<{ batch_id: string; transaction_hash: string }>(
-    `SELECT a.batch_id::text, a.transaction_hash FROM chain_batch_anchors a
-     WHERE a.chain_id = $1 AND a.block_number <= $2 AND NOT EXISTS (SELECT 1 FROM batches b WHERE b.id = a.batch_id)`,
-    [chainId, finalized],
+    sql`SELECT a.batch_id::text, a.transaction_hash FROM chain_batch_anchors a
+     WHERE a.chain_id = ${chainId} AND a.block_number <= ${finalized} AND NOT EXISTS (SELECT 1 FROM batches b WHERE b.id = a.batch_id)`,
   );
   for (const anchor of orphanAnchors) add({ kind: "missing_off_chain", subject: "batch", subjectId: anchor.batch_id, details: { chainTx: anchor.transaction_hash } });
 
@@ -61,21 +60,19 @@ export async function reconcile(session: SqlSession, parameters: ReconcileParame
   // key's leaf against the anchored root (checkIssuedKeys.ts: batch by batch, bounded memory).
   const issued = await checkIssuedKeys(session, { chainId, registryAddress: parameters.registryAddress, finalized }, add);
   const { rows: orphanTokens } = await session.query<{ token_id: string; transaction_hash: string }>(
-    `SELECT t.token_id::text, t.transaction_hash FROM chain_tokens t
-     WHERE t.chain_id = $1 AND t.block_number <= $2 AND NOT EXISTS (SELECT 1 FROM entitlements e WHERE e.token_id = t.token_id)`,
-    [chainId, finalized],
+    sql`SELECT t.token_id::text, t.transaction_hash FROM chain_tokens t
+     WHERE t.chain_id = ${chainId} AND t.block_number <= ${finalized} AND NOT EXISTS (SELECT 1 FROM entitlements e WHERE e.token_id = t.token_id)`,
   );
   for (const token of orphanTokens) add({ kind: "missing_off_chain", subject: "issuance", subjectId: token.token_id, details: { chainTx: token.transaction_hash } });
 
   // Redemptions: Locked on-chain against entitlements.state.
   const redemptions = await countAndSuspects<{ id: string; token_id: string; state: string; locked: boolean; overdue: boolean }>(
     session,
-    `SELECT e.id::text AS id, e.token_id::text AS token_id, e.state,
-            EXISTS (SELECT 1 FROM chain_token_states s WHERE s.chain_id = $1 AND s.token_id = e.token_id AND s.kind = 'locked' AND s.block_number <= $2) AS locked,
-            coalesce(e.revealed_at < now() - make_interval(secs => $3), false) AS overdue
+    sql`SELECT e.id::text AS id, e.token_id::text AS token_id, e.state,
+            EXISTS (SELECT 1 FROM chain_token_states s WHERE s.chain_id = ${chainId} AND s.token_id = e.token_id AND s.kind = 'locked' AND s.block_number <= ${finalized}) AS locked,
+            coalesce(e.revealed_at < now() - make_interval(secs => ${parameters.redemptionGraceSeconds}), false) AS overdue
      FROM entitlements e WHERE e.token_id IS NOT NULL AND e.issue_state = 'confirmed'`,
-    `(state = 'redeemed' AND NOT locked AND overdue) OR (state = 'sealed' AND locked)`,
-    [chainId, finalized, parameters.redemptionGraceSeconds],
+    sql`(state = 'redeemed' AND NOT locked AND overdue) OR (state = 'sealed' AND locked)`,
   );
   for (const row of redemptions.suspects) {
     if (row.state === "redeemed" && !row.locked && row.overdue) add({ kind: "missing_on_chain", subject: "redemption", subjectId: row.id, details: { tokenId: row.token_id } });
@@ -85,12 +82,11 @@ export async function reconcile(session: SqlSession, parameters: ReconcileParame
   // Payments: chain payments in the database against OrderPaid, and the reverse.
   const payments = await countAndSuspects<{ id: string; provider_ref: string; amount_minor: string; order_id: string; chain_amount: string | null; chain_order: string | null }>(
     session,
-    `SELECT p.id::text AS id, p.provider_ref, p.amount_minor::text AS amount_minor, p.order_id, c.amount::text AS chain_amount, c.order_id AS chain_order
-     FROM payments p LEFT JOIN chain_payments c ON c.chain_id = $1 AND c.block_number <= $2
+    sql`SELECT p.id::text AS id, p.provider_ref, p.amount_minor::text AS amount_minor, p.order_id, c.amount::text AS chain_amount, c.order_id AS chain_order
+     FROM payments p LEFT JOIN chain_payments c ON c.chain_id = ${chainId} AND c.block_number <= ${finalized}
        AND p.provider_ref = c.chain_id || ':' || c.transaction_hash || ':' || c.log_index
      WHERE p.provider = 'chain'`,
-    `chain_amount IS NULL OR chain_amount <> amount_minor OR chain_order IS DISTINCT FROM order_id`,
-    [chainId, finalized],
+    sql`chain_amount IS NULL OR chain_amount <> amount_minor OR chain_order IS DISTINCT FROM order_id`,
   );
   for (const row of payments.suspects) {
     if (row.chain_amount === null) add({ kind: "missing_on_chain", subject: "payment", subjectId: row.id, details: { providerRef: row.provider_ref } });
@@ -99,24 +95,24 @@ export async function reconcile(session: SqlSession, parameters: ReconcileParame
     }
   }
   const { rows: orphanPayments } = await session.query<{ ref: string; order_id: string | null }>(
-    `SELECT c.chain_id || ':' || c.transaction_hash || ':' || c.log_index AS ref, c.order_id FROM chain_payments c
-     WHERE c.chain_id = $1 AND c.block_number <= $2
+    sql`SELECT c.chain_id || ':' || c.transaction_hash || ':' || c.log_index AS ref, c.order_id FROM chain_payments c
+     WHERE c.chain_id = ${chainId} AND c.block_number <= ${finalized}
        AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.provider = 'chain' AND p.provider_ref = c.chain_id || ':' || c.transaction_hash || ':' || c.log_index)`,
-    [chainId, finalized],
   );
   for (const row of orphanPayments) add({ kind: "missing_off_chain", subject: "payment", subjectId: row.ref, details: { orderId: row.order_id } });
 
   const runId = await session.transaction(async (inner) => {
     const { rows } = await inner.query<{ id: bigint }>(
-      "INSERT INTO reconciliation_runs (chain_id, finalized_number, finished_at, checked) VALUES ($1, $2, now(), $3) RETURNING id",
-      [chainId, finalized, JSON.stringify({ batches: batches.length, issuances: issued, redemptions: redemptions.checked, payments: payments.checked })],
+      sql`INSERT INTO reconciliation_runs (chain_id, finalized_number, finished_at, checked)
+          VALUES (${chainId}, ${finalized}, now(), ${JSON.stringify({ batches: batches.length, issuances: issued, redemptions: redemptions.checked, payments: payments.checked })})
+          RETURNING id`,
     );
     const id = rows[0]!.id;
     if (findings.length > 0) {
       await inner.query(
-        `INSERT INTO reconciliation_findings (run_id, kind, subject, subject_id, details)
-         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::jsonb[])`,
-        [id, findings.map((f) => f.kind), findings.map((f) => f.subject), findings.map((f) => f.subjectId), findings.map((f) => JSON.stringify(f.details))],
+        sql`INSERT INTO reconciliation_findings (run_id, kind, subject, subject_id, details)
+         SELECT ${id}, * FROM unnest(${sql.param(findings.map((f) => f.kind))}::text[], ${sql.param(findings.map((f) => f.subject))}::text[],
+                                      ${sql.param(findings.map((f) => f.subjectId))}::text[], ${sql.param(findings.map((f) => JSON.stringify(f.details)))}::jsonb[])`,
       );
     }
     return id;
@@ -129,11 +125,10 @@ export async function reconcile(session: SqlSession, parameters: ReconcileParame
  * the comparison runs in PostgreSQL, so a run holds its findings in memory, not every row it
  * checked (a million entitlements once a shop has sold a million keys).
  */
-async function countAndSuspects<Row>(session: SqlSession, query: string, suspect: string, params: unknown[]): Promise<{ checked: number; suspects: Row[] }> {
+async function countAndSuspects<Row>(session: SqlSession, query: SQL, suspect: SQL): Promise<{ checked: number; suspects: Row[] }> {
   const { rows } = await session.query<{ checked: number; suspects: Row[] }>(
-    `WITH r AS (${query})
+    sql`WITH r AS (${query})
      SELECT (SELECT count(*) FROM r)::int AS checked, coalesce((SELECT json_agg(r) FROM r WHERE ${suspect}), '[]'::json) AS suspects`,
-    params,
   );
   return rows[0]!;
 }

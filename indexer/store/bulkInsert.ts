@@ -3,6 +3,7 @@
 // go through one INSERT ... SELECT FROM unnest(column arrays). Either way one table is one round
 // trip, inside the caller's transaction.
 import type { SqlSession } from "./session.ts";
+import { sql, type SQL } from "./sql.ts";
 
 /** [column name, PostgreSQL type]; an array type ends with []. */
 export type Column = readonly [string, string];
@@ -47,7 +48,7 @@ function jsonText(value: unknown): string {
 
 /** A write ready to send: built outside the transaction, so the CPU work of building it can
  * overlap with the database committing the previous range. */
-export type PreparedWrite = { kind: "copy"; statement: string; text: string } | { kind: "query"; statement: string; params: unknown[] };
+export type PreparedWrite = { kind: "copy"; statement: string; text: string } | { kind: "query"; statement: SQL };
 
 /** Builds the bulk insert of `rows` (COPY text when `copy`, else unnest column arrays); undefined when there are none. */
 export function prepareBulkInsert(copy: boolean, table: string, columns: readonly Column[], rows: readonly (readonly unknown[])[]): PreparedWrite | undefined {
@@ -63,27 +64,31 @@ export function prepareBulkInsert(copy: boolean, table: string, columns: readonl
     }
     return { kind: "copy", statement: `COPY ${table} (${names}) FROM STDIN`, text: `${lines.join("\n")}\n` };
   }
-  const placeholders: string[] = [];
+  // Table, column and type names come from this code, never from input: sql.raw is safe here.
   const selects: string[] = [];
-  const params = columns.map(([, type], position) => {
+  const arrays = columns.map(([, type], position) => {
     const isArray = type.endsWith("[]");
-    placeholders.push(`$${position + 1}::${isArray ? "text" : type}[]`);
     selects.push(isArray ? `c${position}::${type}` : `c${position}`);
-    return rows.map((row) => {
+    const values = rows.map((row) => {
       const value = row[position];
       if (value === null || value === undefined) return null;
       if (isArray) return arrayLiteral(value as unknown[]);
       if (typeof value === "object") return jsonText(value);
       return value;
     });
+    // One parameter per column: the whole column as one array (sql.param), cast to its type.
+    return sql`${sql.param(values)}::${sql.raw(isArray ? "text" : type)}[]`;
   });
-  const aliases = columns.map((_, position) => `c${position}`).join(", ");
-  return { kind: "query", statement: `INSERT INTO ${table} (${names}) SELECT ${selects.join(", ")} FROM unnest(${placeholders.join(", ")}) AS u(${aliases})`, params };
+  const aliases = sql.raw(columns.map((_, position) => `c${position}`).join(", "));
+  return {
+    kind: "query",
+    statement: sql`INSERT INTO ${sql.raw(table)} (${sql.raw(names)}) SELECT ${sql.raw(selects.join(", "))} FROM unnest(${sql.join(arrays, sql`, `)}) AS u(${aliases})`,
+  };
 }
 
 export async function runPrepared(session: SqlSession, writes: readonly PreparedWrite[]): Promise<void> {
   for (const write of writes) {
     if (write.kind === "copy") await session.copyFrom!(write.statement, write.text);
-    else await session.query(write.statement, write.params);
+    else await session.query(write.statement);
   }
 }

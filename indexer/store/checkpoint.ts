@@ -2,13 +2,13 @@
 // the transaction that wrote the rows it covers, so a crash leaves either both or neither.
 import type { Hex } from "viem";
 import type { SqlSession } from "./session.ts";
+import { sql } from "./sql.ts";
 
 export type Checkpoint = { blockNumber: bigint; blockHash: Hex; finalizedNumber: bigint };
 
 export async function readCheckpoint(session: SqlSession, chainId: number): Promise<Checkpoint | undefined> {
   const { rows } = await session.query<{ block_number: bigint | string; block_hash: string; finalized_number: bigint | string }>(
-    "SELECT block_number, block_hash, finalized_number FROM indexer_checkpoints WHERE chain_id = $1",
-    [chainId],
+    sql`SELECT block_number, block_hash, finalized_number FROM indexer_checkpoints WHERE chain_id = ${chainId}`,
   );
   const row = rows[0];
   if (!row) return undefined;
@@ -17,10 +17,9 @@ export async function readCheckpoint(session: SqlSession, chainId: number): Prom
 
 export async function writeCheckpoint(session: SqlSession, chainId: number, checkpoint: Checkpoint): Promise<void> {
   await session.query(
-    `INSERT INTO indexer_checkpoints (chain_id, block_number, block_hash, finalized_number, updated_at)
-     VALUES ($1, $2, $3, $4, now())
+    sql`INSERT INTO indexer_checkpoints (chain_id, block_number, block_hash, finalized_number, updated_at)
+     VALUES (${chainId}, ${checkpoint.blockNumber}, ${checkpoint.blockHash}, ${checkpoint.finalizedNumber}, now())
      ON CONFLICT (chain_id) DO UPDATE SET block_number = EXCLUDED.block_number, block_hash = EXCLUDED.block_hash,
        finalized_number = EXCLUDED.finalized_number, updated_at = now()`,
-    [chainId, checkpoint.blockNumber, checkpoint.blockHash, checkpoint.finalizedNumber],
   );
 }

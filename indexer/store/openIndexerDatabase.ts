@@ -1,5 +1,6 @@
 // The indexer's database handle. On a PostgreSQL server it is a plain pg pool: the indexer
-// writes through its own session (raw SQL, bulk inserts) and needs no ORM, and not loading one
+// writes through its own session (Drizzle's `sql` templates compiled by ./sql.ts, COPY for bulk
+// inserts) and needs no ORM driver, and not loading one
 // takes about half a second off the process start (measured: importing drizzle-orm's
 // node-postgres driver cost 0.6-1.0 s here). PGlite goes through the shared store module.
 import pg from "pg";

@@ -8,11 +8,13 @@ import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { IndexerDatabase as Database } from "./openIndexerDatabase.ts";
+import { compileSql, type SQL } from "./sql.ts";
 
 export type QueryResult<R> = { rows: R[] };
 
 export type SqlSession = {
-  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<QueryResult<R>>;
+  /** Runs one statement written with the `sql` template (./sql.ts), as everywhere else. */
+  query<R = Record<string, unknown>>(statement: SQL): Promise<QueryResult<R>>;
   /** COPY ... FROM STDIN with the given text-format rows (server sessions only). */
   copyFrom?(statement: string, text: string): Promise<void>;
   /** Runs fn in one transaction: everything it writes commits together or not at all. */
@@ -22,7 +24,10 @@ export type SqlSession = {
 
 export function pgClientSession(client: pg.Client | pg.PoolClient, close: () => Promise<void>): SqlSession {
   const session: SqlSession = {
-    query: async <R>(text: string, params?: unknown[]) => (await client.query(text, params)) as unknown as QueryResult<R>,
+    query: async <R>(statement: SQL) => {
+      const { text, params } = compileSql(statement);
+      return (await client.query(text, params)) as unknown as QueryResult<R>;
+    },
     async copyFrom(statement: string, text: string): Promise<void> {
       const stream = client.query(copyFrom(statement));
       await pipeline(Readable.from([Buffer.from(text, "utf8")]), stream);
@@ -46,7 +51,10 @@ export function pgClientSession(client: pg.Client | pg.PoolClient, close: () => 
 export function pgliteSession(database: Database): SqlSession {
   const pglite = database.pglite!;
   const wrap = (runner: { query: typeof pglite.query }): SqlSession => ({
-    query: async <R>(text: string, params?: unknown[]) => ({ rows: (await runner.query<R>(text, params)).rows }),
+    query: async <R>(statement: SQL) => {
+      const { text, params } = compileSql(statement);
+      return { rows: (await runner.query<R>(text, params)).rows };
+    },
     transaction: (fn) => pglite.transaction((tx) => fn(wrap(tx as unknown as { query: typeof pglite.query }))),
     close: async () => {},
   });

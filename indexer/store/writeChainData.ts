@@ -4,6 +4,7 @@ import type { BlockHeader } from "../rpc/types.ts";
 import type { DecodedEvent, IndexedLog } from "../handlers/sources.ts";
 import { prepareBulkInsert, runPrepared, type PreparedWrite } from "./bulkInsert.ts";
 import type { SqlSession } from "./session.ts";
+import { sql } from "./sql.ts";
 
 export type ChainData = { blocks: BlockHeader[]; logs: IndexedLog[]; events: DecodedEvent[] };
 
@@ -18,16 +19,10 @@ export function prepareChainData(copy: boolean, chainId: number, data: ChainData
     // restart never happens, but the walk-back re-stores ancestors): the last write wins.
     writes.push({
       kind: "query",
-      statement: `INSERT INTO chain_blocks (chain_id, number, hash, parent_hash, timestamp)
-       SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[])
+      statement: sql`INSERT INTO chain_blocks (chain_id, number, hash, parent_hash, timestamp)
+       SELECT ${chainId}, * FROM unnest(${sql.param(data.blocks.map((block) => block.number))}::bigint[], ${sql.param(data.blocks.map((block) => block.hash))}::text[],
+                                   ${sql.param(data.blocks.map((block) => block.parentHash))}::text[], ${sql.param(data.blocks.map((block) => block.timestamp))}::bigint[])
        ON CONFLICT (chain_id, number) DO UPDATE SET hash = EXCLUDED.hash, parent_hash = EXCLUDED.parent_hash, timestamp = EXCLUDED.timestamp`,
-      params: [
-        chainId,
-        data.blocks.map((block) => block.number),
-        data.blocks.map((block) => block.hash),
-        data.blocks.map((block) => block.parentHash),
-        data.blocks.map((block) => block.timestamp),
-      ],
     });
   }
   writes.push(prepareBulkInsert(

@@ -10,6 +10,7 @@ import type { Checkpoint } from "../store/checkpoint.ts";
 import { commitBlocks } from "../store/commitBlocks.ts";
 import { fetchLogsAdaptive } from "../sync-historical/fetchLogsAdaptive.ts";
 import { findCommonAncestor, rollbackToAncestor } from "./rollbackToAncestor.ts";
+import { sql } from "../store/sql.ts";
 
 export type PollResult = { checkpoint: Checkpoint; outcome: "idle" | "advanced" | "reorg" | "retry"; head: bigint };
 
@@ -31,7 +32,7 @@ export async function pollHead(context: IndexerContext, checkpoint: Checkpoint, 
       return { checkpoint, outcome: "idle", head };
     }
     const remote = await getHeader(context.rpc, head);
-    const { rows } = await context.session.query<{ hash: string }>("SELECT hash FROM chain_blocks WHERE chain_id = $1 AND number = $2", [context.chainId, head]);
+    const { rows } = await context.session.query<{ hash: string }>(sql`SELECT hash FROM chain_blocks WHERE chain_id = ${context.chainId} AND number = ${head}`);
     if (remote && rows[0]?.hash === remote.hash && head === checkpoint.blockNumber) return { checkpoint, outcome: "idle", head };
     if (remote && rows[0]?.hash === remote.hash) {
       // The chain is shorter than our tip but agrees at its head: everything above is orphaned.

@@ -8,6 +8,7 @@ import { revertTentative } from "../handlers/applyPlatformState.ts";
 import { derivedTables } from "../handlers/projectEvents.ts";
 import { getHeaders } from "../rpc/readChain.ts";
 import { writeCheckpoint, type Checkpoint } from "../store/checkpoint.ts";
+import { sql } from "../store/sql.ts";
 
 // The parent hash of the genesis block: the checkpoint "before block 0".
 export const zeroHash: Hex = `0x${"0".repeat(64)}`;
@@ -18,8 +19,7 @@ const walkBatchSize = 16;
 export async function findCommonAncestor(context: IndexerContext, checkpoint: Checkpoint, startNumber: bigint): Promise<{ number: bigint; hash: Hex }> {
   let number = startNumber < checkpoint.blockNumber ? startNumber : checkpoint.blockNumber;
   const { rows } = await context.session.query<{ number: bigint | string; hash: string }>(
-    "SELECT number, hash FROM chain_blocks WHERE chain_id = $1 AND number BETWEEN $2 AND $3",
-    [context.chainId, checkpoint.finalizedNumber, number],
+    sql`SELECT number, hash FROM chain_blocks WHERE chain_id = ${context.chainId} AND number BETWEEN ${checkpoint.finalizedNumber} AND ${number}`,
   );
   const local = new Map(rows.map((row) => [BigInt(row.number), row.hash]));
   const lowerBound = checkpoint.finalizedNumber < 0n ? 0n : checkpoint.finalizedNumber;
@@ -47,9 +47,9 @@ export async function rollbackToAncestor(context: IndexerContext, checkpoint: Ch
   await context.session.transaction(async (session) => {
     reverted = await revertTentative(session, context.platform, ancestor.number);
     for (const table of [...derivedTables, "chain_events", "chain_logs"]) {
-      await session.query(`DELETE FROM ${table} WHERE chain_id = $1 AND block_number > $2`, [context.chainId, ancestor.number]);
+      await session.query(sql`DELETE FROM ${sql.identifier(table)} WHERE chain_id = ${context.chainId} AND block_number > ${ancestor.number}`);
     }
-    await session.query("DELETE FROM chain_blocks WHERE chain_id = $1 AND number > $2", [context.chainId, ancestor.number]);
+    await session.query(sql`DELETE FROM chain_blocks WHERE chain_id = ${context.chainId} AND number > ${ancestor.number}`);
     await writeCheckpoint(session, context.chainId, next);
   });
   context.logger.warn(

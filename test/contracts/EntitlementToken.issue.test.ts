@@ -1,14 +1,12 @@
 import { expect } from "chai";
-import { hexToBytes, keccak256, parseEventLogs, toBytes, zeroAddress, type Hex } from "viem";
+import { keccak256, parseEventLogs, toBytes, zeroAddress, type Hex } from "viem";
 import { entitlementTokenAbi, keyRegistryAbi } from "../../core/chain/abis.ts";
 import { buildIssueCall, issueArgs, type IssueCall } from "../../api/chain/issuanceCall.ts";
 import { anchor, makeBatch, revertOf, send, usePlatformPerSuite, type Batch, type Platform } from "./support.ts";
 
-function unpackLeafIndexes(packed: Hex): number[] {
-  const bytes = hexToBytes(packed);
-  const out: number[] = [];
-  for (let i = 0; i < bytes.length; i += 4) out.push(new DataView(bytes.buffer, bytes.byteOffset + i, 4).getUint32(0));
-  return out;
+/** The event's expected leafIndexes, written out by hand: eight hex digits (a big-endian uint32) per token. */
+function packedLeafIndexes(leafIndexes: readonly number[]): Hex {
+  return `0x${leafIndexes.map((leafIndex) => leafIndex.toString(16).padStart(8, "0")).join("")}`;
 }
 
 describe("EntitlementToken issuance", function () {
@@ -33,7 +31,7 @@ describe("EntitlementToken issuance", function () {
     expect(issued!.args.batchId).to.equal(40n);
     expect(issued!.args.firstTokenId).to.equal(1n);
     expect(issued!.args.count).to.equal(5n);
-    expect(unpackLeafIndexes(issued!.args.leafIndexes)).to.deep.equal([5, 6, 7, 8, 9]);
+    expect(issued!.args.leafIndexes).to.equal(packedLeafIndexes([5, 6, 7, 8, 9]));
     const transfers = parseEventLogs({ abi: entitlementTokenAbi, logs: receipt.logs, eventName: "Transfer" });
     expect(transfers.map((log) => [log.args.from, log.args.to, log.args.tokenId])).to.deep.equal(
       [1n, 2n, 3n, 4n, 5n].map((id) => [zeroAddress, platform.address.custodian, id]),
@@ -55,7 +53,7 @@ describe("EntitlementToken issuance", function () {
     expect([...call.leafIndexes].sort((a, b) => a - b)).to.deep.equal([...wanted].sort((a, b) => a - b));
     const receipt = await send(platform, platform.wallet.operator, issueWith(call));
     const [issued] = parseEventLogs({ abi: entitlementTokenAbi, logs: receipt.logs, eventName: "EntitlementsIssued" });
-    expect(unpackLeafIndexes(issued!.args.leafIndexes)).to.deep.equal(call.leafIndexes);
+    expect(issued!.args.leafIndexes).to.equal(packedLeafIndexes(call.leafIndexes));
     for (const leafIndex of wanted) expect(await read("isIssued", [40n, leafIndex])).to.equal(true);
   });
 

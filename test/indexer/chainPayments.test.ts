@@ -5,6 +5,7 @@ import { expect } from "chai";
 import { stringToHex, type Hex } from "viem";
 import { processChainPayments } from "../../api/services/orders/processChainPayments.ts";
 import { openSession, type SqlSession } from "../../indexer/store/session.ts";
+import { sql, type SQL } from "../../indexer/store/sql.ts";
 import { startChain, type TestChain } from "../support/chain.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
 import { deployEmitters, type EmitterSet } from "./support/emitter.ts";
@@ -27,15 +28,14 @@ describe("indexer: on-chain payments after finality", function () {
     emitters = await deployEmitters(chain.rpcUrl);
     chainId = await emitters.publicClient.getChainId();
     session = await openSession(database);
-    const one = async <R>(text: string, params: unknown[] = []) => (await session.query<R>(text, params)).rows[0]!;
-    const account = await one<{ id: bigint }>("INSERT INTO accounts (email, password_hash, roles) VALUES ('p@example.test', 'x', ARRAY['merchant','buyer']) RETURNING id");
-    const shop = await one<{ id: bigint }>("INSERT INTO shops (owner_account_id, slug, name, data_key_wrapped, master_key_id) VALUES ($1, 'shop-p', 'Shop', '\\x00', 'k1') RETURNING id", [account.id]);
-    const product = await one<{ id: bigint }>("INSERT INTO products (shop_id, name, category, price_minor, currency, delivery_mode) VALUES ($1, 'Card', 'game_card', 1000, 'ETH', 'manual') RETURNING id", [shop.id]);
+    const one = async <R>(statement: SQL) => (await session.query<R>(statement)).rows[0]!;
+    const account = await one<{ id: bigint }>(sql`INSERT INTO accounts (email, password_hash, roles) VALUES ('p@example.test', 'x', ARRAY['merchant','buyer']) RETURNING id`);
+    const shop = await one<{ id: bigint }>(sql`INSERT INTO shops (owner_account_id, slug, name, data_key_wrapped, master_key_id) VALUES (${account.id}, 'shop-p', 'Shop', '\\x00', 'k1') RETURNING id`);
+    const product = await one<{ id: bigint }>(sql`INSERT INTO products (shop_id, name, category, price_minor, currency, delivery_mode) VALUES (${shop.id}, 'Card', 'game_card', 1000, 'ETH', 'manual') RETURNING id`);
     for (const [id, expiresIn] of [["ord_exact", "1 hour"], ["ord_under", "1 hour"], ["ord_over", "1 hour"], ["ord_late", "-1 hour"], ["ord_dup", "1 hour"]] as const) {
       await session.query(
-        `INSERT INTO orders (id, shop_id, product_id, buyer_account_id, quantity, unit_price_minor, amount_minor, currency, payment_method, expires_at)
-         VALUES ($1, $2, $3, $4, 1, 1000, 1000, 'ETH', 'chain', now() + $5::interval)`,
-        [id, shop.id, product.id, account.id, expiresIn],
+        sql`INSERT INTO orders (id, shop_id, product_id, buyer_account_id, quantity, unit_price_minor, amount_minor, currency, payment_method, expires_at)
+         VALUES (${id}, ${shop.id}, ${product.id}, ${account.id}, 1, 1000, 1000, 'ETH', 'chain', now() + ${expiresIn}::interval)`,
       );
     }
     const pay = (orderId: string, amount: bigint, token: Hex = native) => emitters.send(emitters.payment, "pay", [stringToHex(orderId, { size: 32 }), token, amount]);
@@ -58,7 +58,7 @@ describe("indexer: on-chain payments after finality", function () {
   it("processes only payments whose blocks are final", async () => {
     const result = await processChainPayments(database.db, parameters());
     // Only the blocks at least 3 deep are final: the last three payments wait.
-    const { rows } = await session.query<{ count: bigint }>("SELECT count(*) FROM chain_payment_outcomes");
+    const { rows } = await session.query<{ count: bigint }>(sql`SELECT count(*) FROM chain_payment_outcomes`);
     expect(Number(rows[0]!.count)).to.equal(result.processed);
     expect(result.processed).to.be.lessThan(8);
   });
@@ -67,7 +67,7 @@ describe("indexer: on-chain payments after finality", function () {
     for (let block = 0; block < 3; block++) await emitters.publicClient.request({ method: "evm_mine" } as never);
     await runUntilHead({ database, chainId, rpcUrl: chain.rpcUrl, emitters, options: testOptions({ deploymentBlock: emitters.deploymentBlock, finalityDepth: 3 }) });
     await processChainPayments(database.db, parameters());
-    const outcomes = await session.query<{ order_id: string; outcome: string }>("SELECT order_id, outcome FROM chain_payment_outcomes ORDER BY block_number, log_index");
+    const outcomes = await session.query<{ order_id: string; outcome: string }>(sql`SELECT order_id, outcome FROM chain_payment_outcomes ORDER BY block_number, log_index`);
     expect(outcomes.rows.map((row) => [row.order_id, row.outcome])).to.deep.equal([
       ["ord_exact", "accepted"],
       ["ord_under", "underpaid"],
@@ -78,11 +78,11 @@ describe("indexer: on-chain payments after finality", function () {
       ["ord_nobody", "unknown_order"],
       ["ord_exact", "unsupported_asset"],
     ]);
-    const orders = await session.query<{ id: string; state: string }>("SELECT id, state FROM orders ORDER BY id");
+    const orders = await session.query<{ id: string; state: string }>(sql`SELECT id, state FROM orders ORDER BY id`);
     expect(Object.fromEntries(orders.rows.map((row) => [row.id, row.state]))).to.deep.equal({
       ord_dup: "paid", ord_exact: "paid", ord_late: "expired", ord_over: "awaiting_payment", ord_under: "awaiting_payment",
     });
-    const payments = await session.query<{ order_id: string; status: string; provider: string }>("SELECT order_id, status, provider FROM payments ORDER BY id");
+    const payments = await session.query<{ order_id: string; status: string; provider: string }>(sql`SELECT order_id, status, provider FROM payments ORDER BY id`);
     expect(payments.rows.map((row) => [row.order_id, row.status, row.provider])).to.deep.equal([
       ["ord_exact", "accepted", "chain"], ["ord_under", "underpaid", "chain"], ["ord_over", "overpaid", "chain"],
       ["ord_late", "late", "chain"], ["ord_dup", "accepted", "chain"], ["ord_dup", "duplicate", "chain"],
@@ -93,7 +93,7 @@ describe("indexer: on-chain payments after finality", function () {
   it("changes nothing when run again", async () => {
     const again = await processChainPayments(database.db, parameters());
     expect(again.processed).to.equal(0);
-    const { rows } = await session.query<{ count: bigint }>("SELECT count(*) FROM payments");
+    const { rows } = await session.query<{ count: bigint }>(sql`SELECT count(*) FROM payments`);
     expect(Number(rows[0]!.count)).to.equal(6);
   });
 });

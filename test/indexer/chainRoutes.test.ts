@@ -13,6 +13,7 @@ import { createApp } from "../../api/http/app.ts";
 import { chainRouter } from "../../api/http/routes/chain.ts";
 import { reconcile } from "../../indexer/reconcile/reconcile.ts";
 import { openSession, type SqlSession } from "../../indexer/store/session.ts";
+import { sql } from "../../indexer/store/sql.ts";
 import { startChain, type TestChain } from "../support/chain.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
 import { deleteRedisKeys } from "../../scripts/lib/deleteRedisKeys.ts";
@@ -48,11 +49,11 @@ describe("chain routes: oracle, timeline and the auditor's view", function () {
     for (const role of ["auditor", "buyer"]) {
       const token = randomBytes(32).toString("base64url");
       tokens[role] = token;
-      const account = await session.query<{ id: bigint }>(`INSERT INTO accounts (email, password_hash, roles) VALUES ($1, 'x', ARRAY[$2]) RETURNING id`, [`${role}@example.test`, role]);
-      await session.query("INSERT INTO sessions (token_hash, account_id, expires_at) VALUES ($1, $2, now() + interval '1 hour')", [createHash("sha256").update(token).digest(), account.rows[0]!.id]);
+      const account = await session.query<{ id: bigint }>(sql`INSERT INTO accounts (email, password_hash, roles) VALUES (${`${role}@example.test`}, 'x', ARRAY[${role}]) RETURNING id`);
+      await session.query(sql`INSERT INTO sessions (token_hash, account_id, expires_at) VALUES (${createHash("sha256").update(token).digest()}, ${account.rows[0]!.id}, now() + interval '1 hour')`);
     }
-    await session.query("INSERT INTO audit_log (account_id, action, subject) VALUES ($1, 'keys.import', 'batch:1')", [fixture.accountId]);
-    await session.query("UPDATE keys SET commitment = $1 WHERE id = $2", [randomBytes(32), fixture.keyIds[1]]);
+    await session.query(sql`INSERT INTO audit_log (account_id, action, subject) VALUES (${fixture.accountId}, 'keys.import', 'batch:1')`);
+    await session.query(sql`UPDATE keys SET commitment = ${randomBytes(32)} WHERE id = ${fixture.keyIds[1]}`);
     await reconcile(session, { chainId, registryAddress: emitters.registry, redemptionGraceSeconds: 600 });
     ctx = await bootstrapContext(
       loadConfig({

@@ -10,6 +10,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { loadArtifact } from "../../api/chain/contracts.ts";
 import { deployPlatform } from "../../api/chain/deploy.ts";
 import { openSession } from "../../indexer/store/session.ts";
+import { sql } from "../../indexer/store/sql.ts";
 import { startChain, type TestChain } from "../support/chain.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
 import { hardhatKey } from "./support/emitter.ts";
@@ -70,18 +71,18 @@ describe("indexer/main.ts against the real platform contracts", function () {
       const head = await publicClient.getBlockNumber({ cacheTime: 0 });
       const deadline = Date.now() + 30_000;
       for (;;) {
-        const { rows } = await session.query<{ block_number: bigint }>("SELECT block_number FROM indexer_checkpoints");
+        const { rows } = await session.query<{ block_number: bigint }>(sql`SELECT block_number FROM indexer_checkpoints`);
         if (rows[0] && rows[0].block_number >= head) break;
         if (child.exitCode !== null || Date.now() > deadline) throw new Error(`indexer did not reach the head (exit ${child.exitCode}): ${stderr}`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      const anchors = await session.query<{ batch_id: string; root: string; issuer: string }>("SELECT batch_id::text, root, issuer FROM chain_batch_anchors");
+      const anchors = await session.query<{ batch_id: string; root: string; issuer: string }>(sql`SELECT batch_id::text, root, issuer FROM chain_batch_anchors`);
       expect(anchors.rows).to.deep.equal([{ batch_id: "1", root: root1, issuer: account.address.toLowerCase() }]);
-      const payments = await session.query<{ order_id: string; amount: string; token: string }>("SELECT order_id, amount::text, token FROM chain_payments");
+      const payments = await session.query<{ order_id: string; amount: string; token: string }>(sql`SELECT order_id, amount::text, token FROM chain_payments`);
       expect(payments.rows).to.deep.equal([{ order_id: "ord_main", amount: "12345", token: "0x0000000000000000000000000000000000000000" }]);
-      const ledger = await session.query<{ size: string }>("SELECT size::text FROM chain_ledger_anchors");
+      const ledger = await session.query<{ size: string }>(sql`SELECT size::text FROM chain_ledger_anchors`);
       expect(ledger.rows).to.deep.equal([{ size: "5" }]);
-      const events = await session.query<{ event_name: string }>("SELECT DISTINCT event_name FROM chain_events ORDER BY 1");
+      const events = await session.query<{ event_name: string }>(sql`SELECT DISTINCT event_name FROM chain_events ORDER BY 1`);
       expect(events.rows.map((row) => row.event_name)).to.include.members(["BatchAnchored", "LedgerAnchored", "OrderPaid"]);
     } finally {
       await session.close();

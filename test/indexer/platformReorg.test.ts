@@ -4,6 +4,7 @@
 import { expect } from "chai";
 import type { Hex } from "viem";
 import { openSession, type SqlSession } from "../../indexer/store/session.ts";
+import { sql, type SQL } from "../../indexer/store/sql.ts";
 import { startChain, type TestChain } from "../support/chain.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
 import { deployEmitters, type EmitterSet } from "./support/emitter.ts";
@@ -25,28 +26,27 @@ describe("indexer: reorgs and the platform's anchor and issuance states", functi
     for (let block = 0; block < blocks; block++) await rpc("evm_mine");
   };
   const index = () => runUntilHead({ database, chainId, rpcUrl: chain.rpcUrl, emitters, options: testOptions({ deploymentBlock: emitters.deploymentBlock, finalityDepth }) });
-  const batchState = async () => (await session.query<{ anchor_state: string; anchor_tx: string | null; anchor_block: bigint | null }>("SELECT anchor_state, anchor_tx, anchor_block FROM batches WHERE id = $1", [batchId])).rows[0]!;
-  const entitlementState = async () => (await session.query<{ issue_state: string; token_id: string | null }>("SELECT issue_state, token_id::text FROM entitlements")).rows[0]!;
+  const batchState = async () => (await session.query<{ anchor_state: string; anchor_tx: string | null; anchor_block: bigint | null }>(sql`SELECT anchor_state, anchor_tx, anchor_block FROM batches WHERE id = ${batchId}`)).rows[0]!;
+  const entitlementState = async () => (await session.query<{ issue_state: string; token_id: string | null }>(sql`SELECT issue_state, token_id::text FROM entitlements`)).rows[0]!;
 
   before(async () => {
     [chain, database] = await Promise.all([startChain(), createServerDatabase({ poolSizeMax: 3 })]);
     emitters = await deployEmitters(chain.rpcUrl);
     chainId = await emitters.publicClient.getChainId();
     session = await openSession(database);
-    const one = async <R>(text: string, params: unknown[] = []) => (await session.query<R>(text, params)).rows[0]!;
-    const account = await one<{ id: bigint }>("INSERT INTO accounts (email, password_hash) VALUES ('r@example.test', 'x') RETURNING id");
-    const shop = await one<{ id: bigint }>("INSERT INTO shops (owner_account_id, slug, name, data_key_wrapped, master_key_id) VALUES ($1, 'shop-r', 'Shop', '\\x00', 'k1') RETURNING id", [account.id]);
-    const product = await one<{ id: bigint }>("INSERT INTO products (shop_id, name, category, price_minor, currency) VALUES ($1, 'Card', 'game_card', 1000, 'CNY') RETURNING id", [shop.id]);
+    const one = async <R>(statement: SQL) => (await session.query<R>(statement)).rows[0]!;
+    const account = await one<{ id: bigint }>(sql`INSERT INTO accounts (email, password_hash) VALUES ('r@example.test', 'x') RETURNING id`);
+    const shop = await one<{ id: bigint }>(sql`INSERT INTO shops (owner_account_id, slug, name, data_key_wrapped, master_key_id) VALUES (${account.id}, 'shop-r', 'Shop', '\\x00', 'k1') RETURNING id`);
+    const product = await one<{ id: bigint }>(sql`INSERT INTO products (shop_id, name, category, price_minor, currency) VALUES (${shop.id}, 'Card', 'game_card', 1000, 'CNY') RETURNING id`);
     root = `0x${"ab".repeat(32)}`;
-    const batch = await one<{ id: bigint }>("INSERT INTO batches (shop_id, product_id, key_count, root, anchor_state) VALUES ($1, $2, 1, decode($3, 'hex'), 'submitted') RETURNING id", [shop.id, product.id, root.slice(2)]);
+    const batch = await one<{ id: bigint }>(sql`INSERT INTO batches (shop_id, product_id, key_count, root, anchor_state) VALUES (${shop.id}, ${product.id}, 1, decode(${root.slice(2)}, 'hex'), 'submitted') RETURNING id`);
     batchId = BigInt(batch.id);
-    await session.query("INSERT INTO orders (id, shop_id, product_id, buyer_account_id, quantity, unit_price_minor, amount_minor, currency, state, expires_at) VALUES ('ord_r', $1, $2, $3, 1, 1000, 1000, 'CNY', 'fulfilled', now())", [shop.id, product.id, account.id]);
+    await session.query(sql`INSERT INTO orders (id, shop_id, product_id, buyer_account_id, quantity, unit_price_minor, amount_minor, currency, state, expires_at) VALUES ('ord_r', ${shop.id}, ${product.id}, ${account.id}, 1, 1000, 1000, 'CNY', 'fulfilled', now())`);
     const key = await one<{ id: bigint }>(
-      `INSERT INTO keys (shop_id, product_id, batch_id, leaf_index, ciphertext, dedupe_hash, salt, commitment, leaf_hash, proof, status, order_id)
-       VALUES ($1, $2, $3, 0, '\\x01', '\\x02', decode(repeat('11', 32), 'hex'), '\\x03', '\\x04', '{}', 'sold', 'ord_r') RETURNING id`,
-      [shop.id, product.id, batchId],
+      sql`INSERT INTO keys (shop_id, product_id, batch_id, leaf_index, ciphertext, dedupe_hash, salt, commitment, leaf_hash, proof, status, order_id)
+       VALUES (${shop.id}, ${product.id}, ${batchId}, 0, '\\x01', '\\x02', decode(repeat('11', 32), 'hex'), '\\x03', '\\x04', '{}', 'sold', 'ord_r') RETURNING id`,
     );
-    await session.query("INSERT INTO entitlements (key_id, order_id, shop_id, product_id, batch_id, issue_state) VALUES ($1, 'ord_r', $2, $3, $4, 'submitted')", [key.id, shop.id, product.id, batchId]);
+    await session.query(sql`INSERT INTO entitlements (key_id, order_id, shop_id, product_id, batch_id, issue_state) VALUES (${key.id}, 'ord_r', ${shop.id}, ${product.id}, ${batchId}, 'submitted')`);
   });
   after(async () => {
     await session?.close();
@@ -83,13 +83,12 @@ describe("indexer: reorgs and the platform's anchor and issuance states", functi
     // indexer polled, so the canonical chain has no anchor for this batch.
     const head = await emitters.publicClient.getBlockNumber({ cacheTime: 0 });
     const other = await session.query<{ id: bigint }>(
-      `INSERT INTO batches (shop_id, product_id, key_count, root, anchor_state, anchor_tx, anchor_block)
-       SELECT shop_id, product_id, 1, root, 'included', $1, $2 FROM batches WHERE id = $3 RETURNING id`,
-      [`0x${"cd".repeat(32)}`, head, batchId],
+      sql`INSERT INTO batches (shop_id, product_id, key_count, root, anchor_state, anchor_tx, anchor_block)
+       SELECT shop_id, product_id, 1, root, 'included', ${`0x${"cd".repeat(32)}`}, ${head} FROM batches WHERE id = ${batchId} RETURNING id`,
     );
     await mine(finalityDepth + 1);
     await index();
-    const { rows } = await session.query<{ anchor_state: string; anchor_tx: string | null }>("SELECT anchor_state, anchor_tx FROM batches WHERE id = $1", [other.rows[0]!.id]);
+    const { rows } = await session.query<{ anchor_state: string; anchor_tx: string | null }>(sql`SELECT anchor_state, anchor_tx FROM batches WHERE id = ${other.rows[0]!.id}`);
     expect(rows[0]).to.deep.equal({ anchor_state: "pending", anchor_tx: null });
     expect((await batchState()).anchor_state, "the anchored batch stays confirmed").to.equal("confirmed");
   });
@@ -97,16 +96,15 @@ describe("indexer: reorgs and the platform's anchor and issuance states", functi
   it("indexes an issuance of a batch id above PostgreSQL's bigint (not one of ours) without touching any entitlement", async () => {
     // The chain's batch ids are uint64; the platform's are bigint. chain_tokens.key_batch_id is
     // NULL above bigint, so the join to keys matches nothing instead of failing the range.
-    const before = await session.query("SELECT id, issue_state, token_id::text, issue_block FROM entitlements ORDER BY id");
+    const before = await session.query(sql`SELECT id, issue_state, token_id::text, issue_block FROM entitlements ORDER BY id`);
     await emitters.send(emitters.entitlement, "issue", [2n ** 64n - 1n, 900n, emitters.account, [0]]);
     await mine(finalityDepth);
     await index();
     const { rows } = await session.query<{ batch_id: string; key_batch_id: string | null }>(
-      "SELECT batch_id::text, key_batch_id FROM chain_tokens WHERE chain_id = $1 AND token_id = 900",
-      [chainId],
+      sql`SELECT batch_id::text, key_batch_id FROM chain_tokens WHERE chain_id = ${chainId} AND token_id = 900`,
     );
     expect(rows).to.deep.equal([{ batch_id: String(2n ** 64n - 1n), key_batch_id: null }]);
-    expect((await session.query("SELECT id, issue_state, token_id::text, issue_block FROM entitlements ORDER BY id")).rows).to.deep.equal(before.rows);
+    expect((await session.query(sql`SELECT id, issue_state, token_id::text, issue_block FROM entitlements ORDER BY id`)).rows).to.deep.equal(before.rows);
   });
 
   it("records a revocation as revoked although ERC-5192 makes it emit Locked in the same transaction", async () => {
@@ -124,7 +122,7 @@ describe("indexer: reorgs and the platform's anchor and issuance states", functi
     }
     await mine(finalityDepth);
     await index();
-    const { rows } = await session.query<{ state: string; redeem_state: string | null }>("SELECT state, redeem_state FROM entitlements WHERE token_id = 5");
+    const { rows } = await session.query<{ state: string; redeem_state: string | null }>(sql`SELECT state, redeem_state FROM entitlements WHERE token_id = 5`);
     expect(rows[0]).to.deep.equal({ state: "revoked", redeem_state: null });
   });
 });

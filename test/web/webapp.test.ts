@@ -114,6 +114,37 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
     await page.close();
   });
 
+  it("the order page long-polls while the order awaits payment and shows the key once it is paid", async () => {
+    const shop = await platform.http.get("/api/shops/by-slug/demo");
+    const products = await platform.http.get(`/api/shops/${shop.body.id}/products`);
+    const product = (products.body.items as { id: string; name: string; stock: number }[]).find((item) => item.name.includes("Steam") && item.stock > 0)!;
+    const checkout = await platform.http.post("/api/orders", { productId: product.id, quantity: 1, contact: "poll@example.com", queryPassword: "poll-pass-1" });
+    expect(checkout.status, checkout.text).to.equal(201);
+    const { order, accessToken, payment } = checkout.body;
+
+    const { page, errors } = await newPage();
+    const reads: URL[] = [];
+    page.on("request", (request) => {
+      const url = new URL(request.url());
+      if (url.pathname === `/api/orders/${order.id}`) reads.push(url);
+    });
+    await page.goto(`${platform.url}/orders/${order.id}?token=${accessToken}`);
+    await page.getByTestId("awaiting-payment").waitFor();
+    await page.waitForTimeout(4_000);
+    // The first read answers at once; the next one waits on the server for a change. A page
+    // polling every second would have made four or five reads by now.
+    expect(reads.length, reads.map(String).join("\n")).to.equal(2);
+    expect(reads[0]!.searchParams.get("waitSeconds")).to.equal(null);
+    expect(reads[1]!.searchParams.get("waitSeconds")).to.equal("20");
+
+    // Paying wakes the waiting read: the key shows well before the 20 seconds are up.
+    const paid = await fetch(`${platform.url}/sandbox/epay/pay`, { method: "POST", body: new URL(payment.url).searchParams, redirect: "manual" });
+    expect(paid.status).to.equal(303);
+    await page.getByTestId("key-code").first().waitFor({ timeout: 15_000 });
+    expect(errors).to.deep.equal([]);
+    await page.close();
+  });
+
   it("a guest reveals a sealed (resellable) key on the order page, after confirming", async () => {
     const { page, errors } = await newPage(viewports.phone);
     await page.goto(`${platform.url}/shop/demo`);

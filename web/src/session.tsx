@@ -64,7 +64,6 @@ export function SessionProvider(props: { children: ReactNode; baseUrl: string })
       cancelled = true;
     };
     // Only on a new token: the account refresh itself must not loop.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [session?.token, api]);
 
   const value = useMemo<SessionValue>(

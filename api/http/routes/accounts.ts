@@ -4,7 +4,7 @@ import type { AppContext } from "../../context.ts";
 import { roles, selfAssignableRoles } from "../../../core/roles.ts";
 import { authenticate, createAccount, getAccount, grantRoles } from "../../services/accounts/accounts.ts";
 import { createSession, revokeSession } from "../../services/accounts/sessions.ts";
-import { recordAudit } from "../../services/audit.ts";
+import { auditedChange } from "../../services/audit.ts";
 import { defineRoute } from "../route.ts";
 import { email, idString, password } from "../schemas.ts";
 
@@ -86,9 +86,11 @@ export function accountsRouter(ctx: AppContext): Router {
       body: z.strictObject({ roles: z.array(z.enum(roles)).min(1).max(5) }),
     },
     async ({ params, body, account }) => {
-      const updated = await grantRoles(db, params.accountId, body.roles);
-      await recordAudit(db, { accountId: account!.id, action: "account.roles_granted", subject: `account:${updated.id}`, details: { roles: body.roles } });
-      return updated;
+      return auditedChange(
+        db,
+        (tx) => grantRoles(tx, params.accountId, body.roles),
+        (updated) => ({ accountId: account!.id, action: "account.roles_granted", subject: `account:${updated.id}`, details: { roles: body.roles } }),
+      );
     },
   );
 

@@ -12,11 +12,11 @@ import { getFeePositions } from "../../ledger/merchantFees.ts";
 import { getConsistencyProof, getInclusionProof } from "../../ledger/proofs.ts";
 import { reconcileChainPayments, reconcileOrderPayments, reconcileOrdersMax } from "../../ledger/reconciliation.ts";
 import { getAccountHistory, getShopBalance, getShopStatement, getTrialBalance, listAnchors, listPendingHolds, statementPageSizeMax } from "../../ledger/statements.ts";
-import { recordAudit } from "../../services/audit.ts";
+import { auditedChange } from "../../services/audit.ts";
 import { resaleEpayMerchant } from "../../services/resale/resalePayments.ts";
 import { assertShopManager } from "../../services/shops/shops.ts";
-import { createTopup, handleTopupNotify, topupView, type TopupRow } from "../../services/shops/topups.ts";
-import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
+import { createTopup, handleTopupNotify, loadTopup, topupView } from "../../services/shops/topups.ts";
+import type { Drizzle } from "../../../core/store/database.ts";
 import type { AuthenticatedAccount } from "../../services/accounts/sessions.ts";
 import { defineRoute } from "../route.ts";
 import { currencyCode, idString, moneyMinor } from "../schemas.ts";
@@ -82,8 +82,11 @@ export function ledgerRouter(ctx: AppContext): Router {
     },
     async ({ params, body, account, req }) => {
       await assertShopManager(db, params.shopId, account!);
-      const row = await createTopup(db, { shopId: params.shopId, amountMinor: body.amountMinor, currency: body.currency, accountId: account!.id });
-      await recordAudit(db, { accountId: account!.id, action: "ledger.topup_started", subject: `topup:${row.id}`, details: { amountMinor: body.amountMinor.toString(), currency: body.currency } });
+      const row = await auditedChange(
+        db,
+        (tx) => createTopup(tx, { shopId: params.shopId, amountMinor: body.amountMinor, currency: body.currency, accountId: account!.id }),
+        (created) => ({ accountId: account!.id, action: "ledger.topup_started", subject: `topup:${created.id}`, details: { amountMinor: body.amountMinor.toString(), currency: body.currency } }),
+      );
       return topupView(row, { merchant: resaleEpayMerchant(ctx.config, apiBaseUrl(req)), apiBaseUrl: apiBaseUrl(req) });
     },
   );
@@ -93,8 +96,7 @@ export function ledgerRouter(ctx: AppContext): Router {
     ledgerMountPath,
     { method: "get", path: "/ledger/topups/:topupId", summary: "A top-up and its state", tags: ["ledger"], auth: ["merchant", "auditor", "admin"], params: z.strictObject({ topupId }) },
     async ({ params, account, req }) => {
-      const row = await queryOne<TopupRow>(db, sql`SELECT * FROM shop_topups WHERE id = ${params.topupId}`);
-      if (!row) throw new AppError("not_found", `No top-up ${params.topupId}.`);
+      const row = await loadTopup(db, params.topupId);
       await assertShopReader(db, BigInt(row.shop_id), account!);
       return topupView(row, { merchant: resaleEpayMerchant(ctx.config, apiBaseUrl(req)), apiBaseUrl: apiBaseUrl(req) });
     },
@@ -161,16 +163,17 @@ export function ledgerRouter(ctx: AppContext): Router {
       await assertShopManager(db, params.shopId, account!);
       const id = `shop${params.shopId}-${body.requestId ?? randomUUID()}`;
       const expiresAt = new Date(Date.now() + ctx.config.ledger.payoutHoldSeconds * 1000);
-      const payout = await requestPayout(db, { payoutId: id, shopId: params.shopId, amountMinor: body.amountMinor, currency: body.currency, expiresAt }).catch(
-        (error: unknown) => {
-          if (!(error instanceof AppError) || error.code !== "insufficient_funds") throw error;
-          throw new AppError(
-            "insufficient_funds",
-            `The shop's payable in ${body.currency} is less than ${body.amountMinor}. Only money the platform collected (the PaymentRouter, the platform's gateway) can be paid out; sales on your own EPay gateway were paid to you directly.`,
-          );
-        },
-      );
-      if (payout.created) await recordAudit(db, { accountId: account!.id, action: "ledger.payout_requested", subject: `payout:${id}`, details: { amountMinor: body.amountMinor.toString(), currency: body.currency } });
+      const payout = await auditedChange(
+        db,
+        (tx) => requestPayout(tx, { payoutId: id, shopId: params.shopId, amountMinor: body.amountMinor, currency: body.currency, expiresAt }),
+        (result) => (result.created ? { accountId: account!.id, action: "ledger.payout_requested", subject: `payout:${id}`, details: { amountMinor: body.amountMinor.toString(), currency: body.currency } } : undefined),
+      ).catch((error: unknown) => {
+        if (!(error instanceof AppError) || error.code !== "insufficient_funds") throw error;
+        throw new AppError(
+          "insufficient_funds",
+          `The shop's payable in ${body.currency} is less than ${body.amountMinor}. Only money the platform collected (the PaymentRouter, the platform's gateway) can be paid out; sales on your own EPay gateway were paid to you directly.`,
+        );
+      });
       return { payoutId: id, ...payout, expiresAt };
     },
   );
@@ -188,9 +191,12 @@ export function ledgerRouter(ctx: AppContext): Router {
         params: z.strictObject({ payoutId }),
       },
       async ({ params, account }) => {
-        const result = decision === "approve" ? await approvePayout(db, { payoutId: params.payoutId }) : await rejectPayout(db, { payoutId: params.payoutId });
-        if (result.created) await recordAudit(db, { accountId: account!.id, action: `ledger.payout_${decision}d`, subject: `payout:${params.payoutId}` });
-        return result;
+        const resolve = decision === "approve" ? approvePayout : rejectPayout;
+        return auditedChange(
+          db,
+          (tx) => resolve(tx, { payoutId: params.payoutId }),
+          (result) => (result.created ? { accountId: account!.id, action: `ledger.payout_${decision}d`, subject: `payout:${params.payoutId}` } : undefined),
+        );
       },
     );
   }

@@ -8,12 +8,12 @@ import { createImport } from "../../keys/importKeys.ts";
 import { enqueueImport } from "../../jobs/enqueue.ts";
 import { deliverManualOrder } from "../../services/orders/deliverManualOrder.ts";
 import { listOrders } from "../../services/orders/listOrders.ts";
+import { getImportProgress } from "../../services/imports/getImportProgress.ts";
 import { getOrderRecord } from "../../services/orders/orderRecord.ts";
 import { getProduct } from "../../services/products/products.ts";
 import { listBatches } from "../../services/shops/batches.ts";
 import { salesSummary } from "../../services/shops/salesSummary.ts";
 import { assertShopManager } from "../../services/shops/shops.ts";
-import { queryOne, sql } from "../../../core/store/database.ts";
 import { defineRoute } from "../route.ts";
 import { idString } from "../schemas.ts";
 
@@ -63,31 +63,7 @@ export function merchantRouter(ctx: AppContext): Router {
     router,
     merchantMountPath,
     { method: "get", path: "/imports/:importId", summary: "An import job's progress (processed / total)", tags: ["merchant"], auth: merchant, params: z.strictObject({ importId: idString }) },
-    async ({ params, account }) => {
-      const row = await queryOne<{ shop_id: bigint; status: string; total: number; processed: number; batch_id: bigint | null; error: unknown; format: string; created_at: Date; finished_at: Date | null }>(
-        db,
-        sql`SELECT shop_id, status, total, processed, batch_id, error, format, created_at, finished_at FROM imports WHERE id = ${params.importId}`,
-      );
-      if (!row) throw new AppError("not_found", `No import ${params.importId}.`);
-      await assertShopManager(db, BigInt(row.shop_id), account!);
-      const batch = row.batch_id
-        ? await queryOne<{ anchor_state: string; anchor_tx: string | null }>(db, sql`SELECT anchor_state, anchor_tx FROM batches WHERE id = ${row.batch_id}`)
-        : undefined;
-      return {
-        id: String(params.importId),
-        status: row.status,
-        format: row.format,
-        total: row.total,
-        processed: row.processed,
-        percent: row.total ? Math.floor((row.processed * 100) / row.total) : 0,
-        batchId: row.batch_id === null ? null : String(row.batch_id),
-        anchorState: batch?.anchor_state ?? null,
-        anchorTx: batch?.anchor_tx ?? null,
-        error: row.error ?? null,
-        createdAt: new Date(row.created_at).toISOString(),
-        finishedAt: row.finished_at ? new Date(row.finished_at).toISOString() : null,
-      };
-    },
+    async ({ params, account }) => getImportProgress(db, { importId: params.importId, account: account! }),
   );
 
   defineRoute(

@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../../core/errors.ts";
 import { buildCertificate } from "../../keys/certificate.ts";
+import { assertKeyInOrder } from "../../services/orders/assertKeyInOrder.ts";
 import { createOrder } from "../../services/orders/createOrder.ts";
 import { readManualDelivery } from "../../services/orders/deliverManualOrder.ts";
 import { checkQueryPassword, orderAccessToken } from "../../services/orders/orderAccess.ts";
@@ -14,7 +15,6 @@ import { paymentInstructions } from "../../services/orders/paymentInstructions.t
 import { revealOrderEntitlements } from "../../services/orders/revealEntitlements.ts";
 import { listOrders } from "../../services/orders/listOrders.ts";
 import { checkoutProduct } from "../../services/orders/productCache.ts";
-import { queryOne, sql } from "../../../core/store/database.ts";
 import { defineLeanRoute } from "../leanRoutes.ts";
 import { defineRoute } from "../route.ts";
 import { email, idString } from "../schemas.ts";
@@ -196,8 +196,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
     },
     async ({ params, query, req, res }) => {
       const { order, viewer } = await loadOrderFor(db, pepper, params.orderId, { account: req.account, accessToken: query.token ?? tokenHeader(req) });
-      const owned = await queryOne<{ id: bigint }>(db, sql`SELECT id FROM keys WHERE id = ${params.keyId} AND order_id = ${order.id}`);
-      if (!owned) throw new AppError("not_found", "This key does not belong to this order.");
+      await assertKeyInOrder(db, { keyId: params.keyId, orderId: order.id });
       if (!ctx.chain) throw new AppError("chain_unavailable", "No chain is configured, so no certificate can be issued yet.", { retryable: true });
       const certificate = await buildCertificate(db, params.keyId, {
         chainId: ctx.chain.chainId,

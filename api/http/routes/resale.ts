@@ -6,9 +6,10 @@ import type { AppContext } from "../../context.ts";
 import { AppError } from "../../../core/errors.ts";
 import { cancelListing } from "../../services/resale/cancelListing.ts";
 import { createListing } from "../../services/resale/createListing.ts";
-import { createPurchase, purchaseView } from "../../services/resale/createPurchase.ts";
+import { createPurchase } from "../../services/resale/createPurchase.ts";
 import { entitlementTimeline } from "../../services/resale/entitlementTimeline.ts";
 import { holderCertificate } from "../../services/resale/holderCertificate.ts";
+import { getPurchase } from "../../services/resale/getPurchase.ts";
 import { holderSalt } from "../../services/resale/holderId.ts";
 import { listListings } from "../../services/resale/listListings.ts";
 import { listOwnedEntitlements } from "../../services/resale/listOwnedEntitlements.ts";
@@ -16,7 +17,6 @@ import { resaleEpayMerchant } from "../../services/resale/resalePayments.ts";
 import { revealOwnedEntitlement } from "../../services/resale/revealOwnedEntitlement.ts";
 import { revokeEntitlement } from "../../services/resale/revokeEntitlement.ts";
 import { handleResaleNotify } from "../../services/resale/settleResalePayment.ts";
-import { queryOne, sql } from "../../../core/store/database.ts";
 import { defineRoute } from "../route.ts";
 import { currencyCode, idString, moneyMinor } from "../schemas.ts";
 
@@ -112,14 +112,8 @@ export function resaleRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       auth: "account",
       params: z.strictObject({ purchaseId: purchaseIdParam }),
     },
-    async ({ params, account, req }) => {
-      const row = await queryOne<Parameters<typeof purchaseView>[0]>(
-        db,
-        sql`SELECT * FROM resale_purchases WHERE id = ${params.purchaseId} AND buyer_account_id = ${account!.id}`,
-      );
-      if (!row) throw new AppError("not_found", `You have no resale purchase ${params.purchaseId}.`);
-      return purchaseView(row, { merchant: resaleEpayMerchant(ctx.config, apiBaseUrl(req)), apiBaseUrl: apiBaseUrl(req) });
-    },
+    async ({ params, account, req }) =>
+      getPurchase(db, { merchant: resaleEpayMerchant(ctx.config, apiBaseUrl(req)), apiBaseUrl: apiBaseUrl(req) }, { purchaseId: params.purchaseId, buyerAccountId: account!.id }),
   );
 
   router.use("/resale/payments/epay/notify", express.urlencoded({ extended: false, limit: "16kb" }));

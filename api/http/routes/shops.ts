@@ -1,7 +1,7 @@
 import { Router } from "express";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
-import { recordAudit } from "../../services/audit.ts";
+import { auditedChange } from "../../services/audit.ts";
 import { setEpaySettings } from "../../services/shops/epaySettings.ts";
 import { assertShopManager, createShop, getShop, getShopBySlug, listShops } from "../../services/shops/shops.ts";
 import { createProduct, getProduct, listProducts, updateProduct } from "../../services/products/products.ts";
@@ -46,9 +46,11 @@ export function shopsRouter(ctx: AppContext): Router {
     },
     async ({ body, account }) => {
       const issuerAddress = ctx.chain?.walletClient?.account.address;
-      const shop = await createShop(db, ctx.keyRing, { ...body, ownerAccountId: account!.id, issuerAddress });
-      await recordAudit(db, { accountId: account!.id, action: "shop.created", subject: `shop:${shop.id}` });
-      return shop;
+      return auditedChange(
+        db,
+        (tx) => createShop(tx, ctx.keyRing, { ...body, ownerAccountId: account!.id, issuerAddress }),
+        (shop) => ({ accountId: account!.id, action: "shop.created", subject: `shop:${shop.id}` }),
+      );
     },
   );
 
@@ -100,8 +102,11 @@ export function shopsRouter(ctx: AppContext): Router {
     },
     async ({ params, body, account }) => {
       await assertShopManager(db, params.shopId, account!);
-      await setEpaySettings(db, ctx.keyRing, params.shopId, body);
-      await recordAudit(db, { accountId: account!.id, action: "shop.epay_configured", subject: `shop:${params.shopId}`, details: { gatewayUrl: body.gatewayUrl, pid: body.pid } });
+      await auditedChange(
+        db,
+        (tx) => setEpaySettings(tx, ctx.keyRing, params.shopId, body),
+        () => ({ accountId: account!.id, action: "shop.epay_configured", subject: `shop:${params.shopId}`, details: { gatewayUrl: body.gatewayUrl, pid: body.pid } }),
+      );
       return undefined;
     },
   );

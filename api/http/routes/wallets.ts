@@ -9,10 +9,10 @@ import type { AppContext } from "../../context.ts";
 import { AppError } from "../../../core/errors.ts";
 import { creditDeposit } from "../../services/wallets/creditDeposit.ts";
 import { issueSiweNonce, linkWallet } from "../../services/wallets/linkWallet.ts";
+import { listLinkedWallets } from "../../services/wallets/listLinkedWallets.ts";
 import { requestWithdrawal } from "../../services/wallets/requestWithdrawal.ts";
 import { revealByWalletSignature } from "../../services/wallets/revealByWalletSignature.ts";
 import { revealDomain, revealTypes } from "../../services/wallets/revealTypedData.ts";
-import { queryRows, sql } from "../../../core/store/database.ts";
 import { defineRoute } from "../route.ts";
 import { idString } from "../schemas.ts";
 
@@ -75,11 +75,7 @@ export function walletsRouter(ctx: AppContext): Router {
       tags: ["wallets"],
       auth: "account",
     },
-    async ({ account }) => ({
-      items: (await queryRows<{ address: string; linked_at: Date }>(db, sql`SELECT address, linked_at FROM wallet_links WHERE account_id = ${account!.id} ORDER BY linked_at LIMIT 100`)).map(
-        (row) => ({ address: row.address, linkedAt: new Date(row.linked_at).toISOString() }),
-      ),
-    }),
+    async ({ account }) => ({ items: await listLinkedWallets(db, { accountId: account!.id }) }),
   );
 
   defineRoute(

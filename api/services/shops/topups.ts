@@ -55,6 +55,13 @@ export async function createTopup(
   ))!;
 }
 
+/** A top-up by id; not_found when there is none. */
+export async function loadTopup(db: Drizzle, topupId: string): Promise<TopupRow> {
+  const row = await queryOne<TopupRow>(db, sql`SELECT * FROM shop_topups WHERE id = ${topupId}`);
+  if (!row) throw new AppError("not_found", `No top-up ${topupId}.`);
+  return row;
+}
+
 export function topupView(row: TopupRow, settings: { merchant: ResaleEpayMerchant; apiBaseUrl: string }): TopupView {
   return {
     id: row.id,

@@ -13,6 +13,7 @@ import { runIndexer } from "../../../indexer/runIndexer.ts";
 import { acquireWriterLock } from "../../../indexer/store/acquireWriterLock.ts";
 import { readCheckpoint } from "../../../indexer/store/checkpoint.ts";
 import { openSession } from "../../../indexer/store/session.ts";
+import { sql, type SQL } from "../../../indexer/store/sql.ts";
 import type { EmitterSet } from "./emitter.ts";
 import { withFaults, type FaultParameters, type FaultStats } from "./faultyRpc.ts";
 
@@ -115,25 +116,25 @@ export async function runUntilHead(parameters: RunUntilHeadParameters): Promise<
 export async function dumpIndexerTables(database: Database, chainId: number): Promise<Record<string, unknown[]>> {
   const session = await openSession(database);
   try {
-    const tables: Record<string, string> = {
-      chain_blocks: "SELECT number, hash, parent_hash, timestamp FROM chain_blocks WHERE chain_id = $1 AND number IN (SELECT block_number FROM chain_logs WHERE chain_id = $1) ORDER BY number",
-      chain_logs: "SELECT block_number, log_index, block_hash, transaction_hash, transaction_index, address, topics, data FROM chain_logs WHERE chain_id = $1 ORDER BY 1, 2",
-      chain_events: "SELECT block_number, log_index, transaction_hash, contract, event_name, args FROM chain_events WHERE chain_id = $1 ORDER BY 1, 2",
-      chain_batch_anchors: "SELECT * FROM chain_batch_anchors WHERE chain_id = $1 ORDER BY block_number, log_index",
-      chain_issuances: "SELECT * FROM chain_issuances WHERE chain_id = $1 ORDER BY block_number, log_index",
-      chain_tokens: "SELECT * FROM chain_tokens WHERE chain_id = $1 ORDER BY block_number, log_index, token_id",
-      chain_transfers: "SELECT * FROM chain_transfers WHERE chain_id = $1 ORDER BY block_number, log_index",
-      chain_custodial_transfers: "SELECT * FROM chain_custodial_transfers WHERE chain_id = $1 ORDER BY block_number, log_index",
-      chain_token_states: "SELECT * FROM chain_token_states WHERE chain_id = $1 ORDER BY block_number, log_index, token_id",
-      chain_payments: "SELECT * FROM chain_payments WHERE chain_id = $1 ORDER BY block_number, log_index",
-      chain_ledger_anchors: "SELECT * FROM chain_ledger_anchors WHERE chain_id = $1 ORDER BY block_number, log_index",
+    const tables: Record<string, SQL> = {
+      chain_blocks: sql`SELECT number, hash, parent_hash, timestamp FROM chain_blocks WHERE chain_id = ${chainId} AND number IN (SELECT block_number FROM chain_logs WHERE chain_id = ${chainId}) ORDER BY number`,
+      chain_logs: sql`SELECT block_number, log_index, block_hash, transaction_hash, transaction_index, address, topics, data FROM chain_logs WHERE chain_id = ${chainId} ORDER BY 1, 2`,
+      chain_events: sql`SELECT block_number, log_index, transaction_hash, contract, event_name, args FROM chain_events WHERE chain_id = ${chainId} ORDER BY 1, 2`,
+      chain_batch_anchors: sql`SELECT * FROM chain_batch_anchors WHERE chain_id = ${chainId} ORDER BY block_number, log_index`,
+      chain_issuances: sql`SELECT * FROM chain_issuances WHERE chain_id = ${chainId} ORDER BY block_number, log_index`,
+      chain_tokens: sql`SELECT * FROM chain_tokens WHERE chain_id = ${chainId} ORDER BY block_number, log_index, token_id`,
+      chain_transfers: sql`SELECT * FROM chain_transfers WHERE chain_id = ${chainId} ORDER BY block_number, log_index`,
+      chain_custodial_transfers: sql`SELECT * FROM chain_custodial_transfers WHERE chain_id = ${chainId} ORDER BY block_number, log_index`,
+      chain_token_states: sql`SELECT * FROM chain_token_states WHERE chain_id = ${chainId} ORDER BY block_number, log_index, token_id`,
+      chain_payments: sql`SELECT * FROM chain_payments WHERE chain_id = ${chainId} ORDER BY block_number, log_index`,
+      chain_ledger_anchors: sql`SELECT * FROM chain_ledger_anchors WHERE chain_id = ${chainId} ORDER BY block_number, log_index`,
       // finalized_number is left out: finality never moves back, so an indexer that saw a
       // longer branch before a reorg rightly keeps a higher final block than a fresh one.
-      checkpoint: "SELECT block_number, block_hash FROM indexer_checkpoints WHERE chain_id = $1",
+      checkpoint: sql`SELECT block_number, block_hash FROM indexer_checkpoints WHERE chain_id = ${chainId}`,
     };
     const result: Record<string, unknown[]> = {};
-    for (const [name, text] of Object.entries(tables)) {
-      result[name] = JSON.parse(JSON.stringify((await session.query(text, [chainId])).rows, (_key, value) => (typeof value === "bigint" ? value.toString() : value)));
+    for (const [name, statement] of Object.entries(tables)) {
+      result[name] = JSON.parse(JSON.stringify((await session.query(statement)).rows, (_key, value) => (typeof value === "bigint" ? value.toString() : value)));
     }
     return result;
   } finally {
@@ -145,7 +146,7 @@ export async function truncateIndexerTables(database: Database): Promise<void> {
   const session = await openSession(database);
   try {
     await session.query(
-      `TRUNCATE indexer_checkpoints, chain_blocks, chain_logs, chain_events, chain_batch_anchors, chain_issuances,
+      sql`TRUNCATE indexer_checkpoints, chain_blocks, chain_logs, chain_events, chain_batch_anchors, chain_issuances,
          chain_transfers, chain_custodial_transfers, chain_token_states, chain_payments, chain_ledger_anchors`,
     );
   } finally {

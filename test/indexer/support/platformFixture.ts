@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { buildBatchTree, commitmentOf, leafHash, type LeafValues } from "../../../core/keys/leaf.ts";
 import type { Database } from "../../../core/store/database.ts";
 import { openSession } from "../../../indexer/store/session.ts";
+import { sql, type SQL } from "../../../indexer/store/sql.ts";
 import type { EmitterSet } from "./emitter.ts";
 import { runUntilHead, testOptions } from "./harness.ts";
 
@@ -14,31 +15,29 @@ export type PlatformFixture = { accountId: bigint; shopId: bigint; batchId: bigi
 export async function buildPlatformFixture(database: Database, emitters: EmitterSet, rpcUrl: string, chainId: number): Promise<PlatformFixture> {
   const session = await openSession(database);
   try {
-    const one = async <R>(text: string, params: unknown[] = []) => (await session.query<R>(text, params)).rows[0]!;
-    const account = await one<{ id: bigint }>("INSERT INTO accounts (email, password_hash, roles) VALUES ('m@example.test', 'x', ARRAY['merchant','buyer']) RETURNING id");
-    const shop = await one<{ id: bigint }>("INSERT INTO shops (owner_account_id, slug, name, data_key_wrapped, master_key_id) VALUES ($1, 'shop-a', 'Shop', '\\x00', 'k1') RETURNING id", [account.id]);
-    const product = await one<{ id: bigint }>("INSERT INTO products (shop_id, name, category, price_minor, currency) VALUES ($1, 'Card', 'game_card', 1000, 'CNY') RETURNING id", [shop.id]);
-    const batch = await one<{ id: bigint }>("INSERT INTO batches (shop_id, product_id, key_count, anchor_state) VALUES ($1, $2, 4, 'submitted') RETURNING id", [shop.id, product.id]);
+    const one = async <R>(statement: SQL) => (await session.query<R>(statement)).rows[0]!;
+    const account = await one<{ id: bigint }>(sql`INSERT INTO accounts (email, password_hash, roles) VALUES ('m@example.test', 'x', ARRAY['merchant','buyer']) RETURNING id`);
+    const shop = await one<{ id: bigint }>(sql`INSERT INTO shops (owner_account_id, slug, name, data_key_wrapped, master_key_id) VALUES (${account.id}, 'shop-a', 'Shop', '\\x00', 'k1') RETURNING id`);
+    const product = await one<{ id: bigint }>(sql`INSERT INTO products (shop_id, name, category, price_minor, currency) VALUES (${shop.id}, 'Card', 'game_card', 1000, 'CNY') RETURNING id`);
+    const batch = await one<{ id: bigint }>(sql`INSERT INTO batches (shop_id, product_id, key_count, anchor_state) VALUES (${shop.id}, ${product.id}, 4, 'submitted') RETURNING id`);
     const batchId = BigInt(batch.id);
     const salts = Array.from({ length: 4 }, () => randomBytes(32));
     const leaves: LeafValues[] = salts.map((salt, leafIndex) => ({
       chainId: BigInt(chainId), registry: emitters.registry, shopId: BigInt(shop.id), batchId, leafIndex, commitment: commitmentOf(salt, `SECRET-${leafIndex}`),
     }));
     const tree = buildBatchTree(leaves);
-    await session.query("UPDATE batches SET root = decode($1, 'hex') WHERE id = $2", [tree.root.slice(2), batchId]);
-    await session.query("INSERT INTO orders (id, shop_id, product_id, buyer_account_id, quantity, unit_price_minor, amount_minor, currency, state, expires_at) VALUES ('ord_a', $1, $2, $3, 2, 1000, 2000, 'CNY', 'fulfilled', now())", [shop.id, product.id, account.id]);
+    await session.query(sql`UPDATE batches SET root = decode(${tree.root.slice(2)}, 'hex') WHERE id = ${batchId}`);
+    await session.query(sql`INSERT INTO orders (id, shop_id, product_id, buyer_account_id, quantity, unit_price_minor, amount_minor, currency, state, expires_at) VALUES ('ord_a', ${shop.id}, ${product.id}, ${account.id}, 2, 1000, 2000, 'CNY', 'fulfilled', now())`);
     const keyIds: bigint[] = [];
     for (const [index, leaf] of leaves.entries()) {
       const sold = index < 2;
       const key = await one<{ id: bigint }>(
-        `INSERT INTO keys (shop_id, product_id, batch_id, leaf_index, ciphertext, dedupe_hash, salt, commitment, leaf_hash, proof, status, order_id)
-         VALUES ($1, $2, $3, $4, '\\x01', $5, $6, $7, $8, $9::bytea[], $10, $11) RETURNING id`,
-        [shop.id, product.id, batchId, index, randomBytes(32), salts[index], Buffer.from(leaf.commitment.slice(2), "hex"), Buffer.from(leafHash(leaf).slice(2), "hex"),
-          tree.getProof(index).map((node) => Buffer.from(node.slice(2), "hex")), sold ? "sold" : "available", sold ? "ord_a" : null],
+        sql`INSERT INTO keys (shop_id, product_id, batch_id, leaf_index, ciphertext, dedupe_hash, salt, commitment, leaf_hash, proof, status, order_id)
+         VALUES (${shop.id}, ${product.id}, ${batchId}, ${index}, '\\x01', ${randomBytes(32)}, ${salts[index]}, ${Buffer.from(leaf.commitment.slice(2), "hex")}, ${Buffer.from(leafHash(leaf).slice(2), "hex")}, ${sql.param(tree.getProof(index).map((node) => Buffer.from(node.slice(2), "hex")))}::bytea[], ${sold ? "sold" : "available"}, ${sold ? "ord_a" : null}) RETURNING id`,
       );
       keyIds.push(BigInt(key.id));
       if (sold) {
-        await session.query("INSERT INTO entitlements (key_id, order_id, shop_id, product_id, batch_id, owner_account_id, issue_state) VALUES ($1, 'ord_a', $2, $3, $4, $5, 'submitted')", [key.id, shop.id, product.id, batchId, account.id]);
+        await session.query(sql`INSERT INTO entitlements (key_id, order_id, shop_id, product_id, batch_id, owner_account_id, issue_state) VALUES (${key.id}, 'ord_a', ${shop.id}, ${product.id}, ${batchId}, ${account.id}, 'submitted')`);
       }
     }
     await emitters.send(emitters.registry, "anchor", [batchId, BigInt(shop.id), tree.root, 4]);

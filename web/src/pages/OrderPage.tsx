@@ -14,9 +14,19 @@ import { Link, useRouter } from "../router.tsx";
 import { useSession } from "../session.tsx";
 import { saveVerifyDraft } from "../verify/verifyDraft.ts";
 
-/** How often the page asks for news while payment, delivery or issuance is under way. */
-const orderPollIntervalMs = 1000;
+/**
+ * While the order awaits payment or delivery, each request long-polls: the API answers when the
+ * order changes or after this many seconds (its maximum is 25), and the page asks again at once.
+ */
+const orderWaitSeconds = 20;
+/** Issuance and refunds do not wake a long poll, so then the page asks again after this pause. */
+const orderPollIntervalMs = 2000;
 const settledIssueStates = ["included", "confirmed", "failed"];
+
+/** The states in which the API holds a long poll until the order changes. */
+function longPolls(order: Order | undefined): boolean {
+  return order?.state === "awaiting_payment" || order?.state === "paid";
+}
 
 function needsPolling(order: Order | undefined): boolean {
   if (!order) return true;
@@ -29,11 +39,15 @@ export function OrderPage(props: { orderId: string }) {
   const { api, account } = useSession();
   const { search } = useRouter();
   const [token] = useState(() => search.get("token") ?? findRecentOrder(props.orderId)?.token ?? undefined);
-  const tokenQuery = token ? `?token=${encodeURIComponent(token)}` : "";
-  const order = useAsync((signal) => api.get<Order>(`/api/orders/${encodeURIComponent(props.orderId)}${tokenQuery}`, signal), [api, props.orderId, tokenQuery], {
-    pollMs: orderPollIntervalMs,
-    poll: needsPolling,
-  });
+  const order = useAsync(
+    (signal, previous) => {
+      // The first read answers at once; later ones wait for news while the API can wake them.
+      const query = new URLSearchParams({ ...(token ? { token } : {}), ...(longPolls(previous) ? { waitSeconds: String(orderWaitSeconds) } : {}) }).toString();
+      return api.get<Order>(`/api/orders/${encodeURIComponent(props.orderId)}${query ? `?${query}` : ""}`, signal);
+    },
+    [api, props.orderId, token],
+    { pollMs: (current) => (longPolls(current) ? 0 : orderPollIntervalMs), poll: needsPolling },
+  );
   const current = order.data;
   // The reveal answers with the new order view, but a reload keeps one source of truth.
   const onRevealed = () => order.reload();

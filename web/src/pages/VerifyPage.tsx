@@ -60,7 +60,6 @@ export function VerifyPage() {
     }
     if (draft?.key) setKey(draft.key);
     // Once, on arrival from an order page.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   const readFile = async (file: File | undefined) => {
