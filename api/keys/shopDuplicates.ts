@@ -1,6 +1,7 @@
 // Finds which keys of an upload already exist in the shop, by dedupe hash only (dedupe.ts),
 // in bounded chunks, and rejects the upload with their line numbers.
 import { AppError } from "../errors.ts";
+import { byteaHex } from "../store/byteStrings.ts";
 import { queryRows, sql, type Drizzle } from "../store/database.ts";
 import { byteaArrayLiteral } from "../store/sqlArrays.ts";
 import { problemLinesMax } from "./parseImport.ts";
@@ -34,7 +35,7 @@ export async function findShopDuplicateLines(
   excludeBatchId: bigint | null = null,
 ): Promise<number[]> {
   const lineByHash = new Map<string, number>();
-  hashes.forEach((hash, index) => lineByHash.set(Buffer.from(hash).toString("hex"), lines[index]!));
+  hashes.forEach((hash, index) => lineByHash.set(byteaHex(hash), lines[index]!));
   const found: number[] = [];
   for (let start = 0; start < hashes.length; start += dedupeLookupChunkSize) {
     const chunk = hashes.slice(start, start + dedupeLookupChunkSize);
@@ -44,7 +45,7 @@ export async function findShopDuplicateLines(
           WHERE shop_id = ${shopId} AND dedupe_hash = ANY(${byteaArrayLiteral(chunk)}::bytea[])
             AND (${excludeBatchId}::bigint IS NULL OR batch_id <> ${excludeBatchId})`,
     );
-    for (const row of rows) found.push(lineByHash.get(Buffer.from(row.dedupe_hash).toString("hex"))!);
+    for (const row of rows) found.push(lineByHash.get(byteaHex(row.dedupe_hash))!);
   }
   return found.sort((a, b) => a - b);
 }
