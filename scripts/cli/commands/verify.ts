@@ -129,10 +129,11 @@ function renderVerdict(verdict: OnChainVerdict, keyChecked: boolean, rpcName: st
     not_issued: "no entitlement token issued for it yet",
     unknown: "entitlement state unknown",
   };
-  const subject = keyChecked ? "The key and its certificate are" : "The certificate is (no key given, so the key itself was not checked)";
+  const subject = keyChecked ? "The key and its certificate are" : "The certificate is";
+  const keyNotChecked = keyChecked ? "" : " No key was given, so the key itself was not checked.";
   lines.push(
     verdict.genuine
-      ? `Verdict: GENUINE. ${subject} committed on-chain${verdict.anchorBlock ? ` in block ${verdict.anchorBlock}` : ""}; ${stateText[verdict.state]}.`
+      ? `Verdict: GENUINE. ${subject} committed on-chain${verdict.anchorBlock ? ` in block ${verdict.anchorBlock}` : ""}; ${stateText[verdict.state]}.${keyNotChecked}`
       : `Verdict: NOT GENUINE. ${verdict.state === "revoked" ? `${stateText.revoked}. ` : ""}See the failed checks above.`,
   );
   return `${lines.join("\n")}\n`;
