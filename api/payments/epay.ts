@@ -4,6 +4,7 @@
 // sign = lowercase hex md5. Notifications carry no timestamp or nonce, so replay protection
 // is ours: a payment is recorded once per trade_no (payments_provider_ref_key).
 import { createHash, timingSafeEqual } from "node:crypto";
+import { z } from "zod";
 import { AppError } from "../errors.ts";
 
 export type EpayParams = Record<string, string>;
@@ -100,3 +101,21 @@ export function epayGatewayBase(value: string): { baseUrl: string } | { problem:
   url.pathname = segments.join("/");
   return { baseUrl: url.toString() };
 }
+
+/**
+ * The fields of an EPay asynchronous notification, as a gateway sends them (query parameters of
+ * a GET, or a form body of a POST), for the API document. The notification route reads them
+ * itself: the signature is checked over the fields exactly as sent (epaySigningString).
+ */
+export const epayNotificationFields = z.object({
+  pid: z.string().describe("The merchant id the gateway gave the shop; must be the shop's."),
+  trade_no: z.string().describe("The gateway's own trade number; a payment is recorded once per trade_no."),
+  out_trade_no: z.string().describe("Keyledger's order id (from the payment link)."),
+  type: z.string().optional().describe("Payment channel, e.g. alipay, wxpay, qqpay."),
+  name: z.string().optional().describe("Product name, as in the payment link."),
+  money: z.string().describe("Amount paid in yuan with up to two decimals (e.g. 48.00); must equal the order's amount."),
+  trade_status: z.string().describe("Only TRADE_SUCCESS is accepted as a payment."),
+  param: z.string().optional().describe("Pass-through value of the payment link, if any."),
+  sign: z.string().describe("Lowercase hex MD5 of the other non-empty fields (except sign and sign_type) sorted by name, joined as k=v&k=v, followed by the merchant key."),
+  sign_type: z.string().optional().describe("MD5."),
+});
