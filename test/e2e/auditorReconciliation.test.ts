@@ -2,8 +2,13 @@
 // the indexer reconciling on a timer): no finding while the database is untouched, and exactly
 // one, naming the right batch and both roots, once a batch root is changed directly in the
 // store. The roots are read back with PostgreSQL's own encode(), outside the code under test.
+// And the ledger audit of the same demo in one command, through the API's journal export (the
+// embedded store has no URL another process could open).
 import { expect } from "chai";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { queryOne, sql } from "../../api/store/database.ts";
 import { demoLogins } from "../../scripts/lib/seedDemo.ts";
 import { notifyPath, signedNotification } from "../support/epayNotify.ts";
@@ -12,7 +17,20 @@ import { startTestPlatform, waitFor, type HttpClient, type TestPlatform } from "
 
 type Report = { run: { id: string; checked: { batches: number; issuances: number } } | null; items: { kind: string; subject: string; subjectId: string; details: unknown }[] };
 
-describe("auditor's reconciliation on the embedded demo", function () {
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+/** `keyledger audit ledger ...` as a separate process: its exit code and output. */
+async function auditLedger(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(`${root}node_modules/.bin/node`, ["scripts/cli/keyledger.ts", "audit", "ledger", ...args], { cwd: root });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe("auditor's view of the embedded demo", function () {
   this.timeout(300_000);
   let platform: TestPlatform;
   let auditor: HttpClient;
@@ -71,5 +89,25 @@ describe("auditor's reconciliation on the embedded demo", function () {
     expect(tampered.items.map(({ kind, subject, subjectId, details }) => ({ kind, subject, subjectId, details }))).to.deep.equal([
       { kind: "mismatch", subject: "batch", subjectId: target.id, details: { root: { database: `0x${fakeRoot}`, chain: `0x${target.root}` } } },
     ]);
+  });
+
+  it("audits the running demo's ledger in one command, through the API, against the chain", async () => {
+    const entries = Number((await queryOne<{ n: number }>(platform.ctx.database.db, sql`SELECT count(*)::int AS n FROM ledger_chain`))!.n);
+    expect(entries, "the sale's entries are chained").to.be.greaterThan(0);
+    const chain = ["--rpc", platform.rpcUrl, "--anchor-address", platform.chainAddresses.ledgerAnchor!];
+    const audit = await auditLedger(["--api", platform.url, "--email", demoLogins.auditor.email, "--password", demoLogins.auditor.password, ...chain, "--json"]);
+    expect(audit.code, audit.stderr).to.equal(0);
+    const report = JSON.parse(audit.stdout) as { ok: boolean; entriesChecked: number; findings: unknown[] };
+    expect(report.ok).to.equal(true);
+    expect(report.findings).to.deep.equal([]);
+    expect(report.entriesChecked).to.be.at.least(entries);
+    // A buyer may not read the books; a wrong password is refused; both say so and exit 2.
+    const buyer = await auditLedger(["--api", platform.url, "--email", demoLogins.buyer.email, "--password", demoLogins.buyer.password]);
+    expect(buyer.code).to.equal(2);
+    expect(buyer.stderr).to.match(/the journal export answered 403/);
+    const wrong = await auditLedger(["--api", platform.url, "--email", demoLogins.auditor.email, "--password", "not-the-password"]);
+    expect(wrong.code).to.equal(2);
+    expect(wrong.stderr).to.match(/sign-in answered 401/);
+    expect(wrong.stderr).not.to.include("not-the-password");
   });
 });
