@@ -2,7 +2,11 @@
 // plugin fails the build when the first screen's JavaScript (the entry chunk and every chunk it
 // imports statically) exceeds firstScreenGzipBytesMax gzipped; lazy chunks (the in-browser
 // verifier, the merchant console, the charts) do not count, which is why they are lazy.
-import { gzipSync } from "node:zlib";
+// Every text file of the build is also written precompressed (brotli and gzip), so the server
+// sends the smaller copy without compressing per request (api/http/staticAssets.ts).
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { brotliCompressSync, constants as zlibConstants, gzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
 import react from "@vitejs/plugin-react";
 import { defineConfig, type Plugin } from "vite";
@@ -38,9 +42,36 @@ function firstScreenBudget(limitBytes: number): Plugin {
   };
 }
 
+/** Files worth compressing: text. Images and fonts of the build are compressed already. */
+const compressibleFile = /\.(js|mjs|css|html|svg|json|txt|map)$/;
+/** Below this a compressed copy saves less than its headers cost. */
+const compressBytesMin = 1024;
+
+/**
+ * Writes name.br (brotli, best quality) and name.gz (gzip level 9) beside every compressible
+ * file of the build, once at build time, where the best settings cost nothing per request.
+ */
+function precompressAssets(): Plugin {
+  return {
+    name: "keyledger-precompress",
+    apply: "build",
+    writeBundle(options, bundle) {
+      const outDir = options.dir!;
+      for (const file of Object.values(bundle)) {
+        if (!compressibleFile.test(file.fileName)) continue;
+        const source = Buffer.from(file.type === "chunk" ? file.code : file.source);
+        if (source.length < compressBytesMin) continue;
+        const target = path.join(outDir, file.fileName);
+        writeFileSync(`${target}.br`, brotliCompressSync(source, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: source.length } }));
+        writeFileSync(`${target}.gz`, gzipSync(source, { level: 9 }));
+      }
+    },
+  };
+}
+
 export default defineConfig({
   root: fileURLToPath(new URL(".", import.meta.url)),
-  plugins: [react(), firstScreenBudget(firstScreenGzipBytesMax)],
+  plugins: [react(), firstScreenBudget(firstScreenGzipBytesMax), precompressAssets()],
   build: {
     outDir: "dist",
     emptyOutDir: true,

@@ -4,6 +4,7 @@
 // transaction was mined), the stored transaction's receipt completes the bookkeeping.
 import { toHex, type Hex, type TransactionReceipt } from "viem";
 import { AppError } from "../../core/errors.ts";
+import { byteaHex } from "../../core/store/byteStrings.ts";
 import { queryOne, sql, type Drizzle } from "../../core/store/database.ts";
 import type { ChainContext } from "./chainContext.ts";
 import { keyRegistryAbi } from "../../core/chain/abis.ts";
@@ -20,7 +21,7 @@ export async function anchorBatch(db: Drizzle, chain: ChainContext, batchId: big
   if (!batch) throw new AppError("not_found", `No batch ${batchId}.`);
   if (batch.anchor_state === "included" || batch.anchor_state === "confirmed") return "already_included";
   if (!batch.root) return "not_ready";
-  const root = toHex(Buffer.from(batch.root));
+  const root = byteaHex(batch.root);
 
   if (batch.anchor_tx) {
     const receipt = await findReceipt(chain, batch.anchor_tx as Hex);

@@ -6,6 +6,7 @@
 // waiting in batch_royalties are set (setRoyalty), one transaction each. Crash-safe like every
 // chain writer (sendContractTransaction): rows left 'submitted' are settled from the receipt.
 import type { Hex } from "viem";
+import { byteaHex } from "../../core/store/byteStrings.ts";
 import { queryRows, sql, type Drizzle } from "../../core/store/database.ts";
 import { integerArrayLiteral } from "../../core/store/sqlArrays.ts";
 import { entitlementTokenAbi } from "../../core/chain/abis.ts";
@@ -28,7 +29,6 @@ export async function recordCustodialTransfers(db: Drizzle, chain: ChainContext,
   );
   if (rows.length === 0) return 0;
   const ids = rows.map((row) => String(row.id));
-  const hex = (value: Buffer) => `0x${Buffer.from(value).toString("hex")}` as Hex;
   try {
     const receipt = await sendContractTransaction(
       chain,
@@ -36,7 +36,7 @@ export async function recordCustodialTransfers(db: Drizzle, chain: ChainContext,
         address: chain.addresses.entitlement,
         abi: entitlementTokenAbi,
         functionName: "recordCustodialTransfers",
-        args: [rows.map((row) => BigInt(row.token_id)), rows.map((row) => hex(row.from_holder)), rows.map((row) => hex(row.to_holder))],
+        args: [rows.map((row) => BigInt(row.token_id)), rows.map((row) => byteaHex(row.from_holder)), rows.map((row) => byteaHex(row.to_holder))],
       },
       async (hash) => {
         await db.execute(sql`UPDATE custodial_transfers SET state = 'submitted', tx_hash = ${hash} WHERE id = ANY(${integerArrayLiteral(ids)}::bigint[])`);

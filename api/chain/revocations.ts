@@ -4,6 +4,7 @@
 // already shows revoked (a crash after sending) is marked included without a second call.
 import type { Hex } from "viem";
 import { integerArrayLiteral } from "../../core/store/sqlArrays.ts";
+import { byteaHex } from "../../core/store/byteStrings.ts";
 import { queryRows, sql, type Drizzle } from "../../core/store/database.ts";
 import { entitlementTokenAbi } from "../../core/chain/abis.ts";
 import type { ChainContext } from "./chainContext.ts";
@@ -38,7 +39,7 @@ export async function revokePending(db: Drizzle, chain: ChainContext, options: {
       address: chain.addresses.entitlement,
       abi: entitlementTokenAbi,
       functionName: "revoke",
-      args: [send.map((row) => BigInt(row.token_id)), `0x${Buffer.from(send[0]!.reason_hash).toString("hex")}` as Hex],
+      args: [send.map((row) => BigInt(row.token_id)), byteaHex(send[0]!.reason_hash)],
     },
     async (hash) => {
       await db.execute(sql`UPDATE entitlement_revocations SET state = 'submitted', tx_hash = ${hash} WHERE entitlement_id = ANY(${integerArrayLiteral(ids)}::bigint[])`);

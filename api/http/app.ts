@@ -1,7 +1,6 @@
 // The Express application, exported separately from the code that listens (api/main.ts), so
 // tests drive it directly. Routes are thin: validate, call a service, respond.
 import { existsSync } from "node:fs";
-import path from "node:path";
 import express, { type Express, type Router } from "express";
 import helmet from "helmet";
 import type { AppContext } from "../context.ts";
@@ -9,6 +8,7 @@ import { requireSetting } from "../../core/config.ts";
 import { loadSession } from "./auth.ts";
 import { errorHandler, notFoundHandler } from "./errorHandler.ts";
 import { buildOpenApiDocument, docsPage } from "./openapi.ts";
+import { serveStaticAssets } from "./staticAssets.ts";
 import { bigintReplacer } from "../../core/json.ts";
 import { headersSetBy, serveLeanRoutes } from "./leanRoutes.ts";
 import { routeRegistry } from "./route.ts";
@@ -36,7 +36,7 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
   app.set("json replacer", bigintReplacer);
   // No ETags on API answers: Express hashed every JSON body (SHA-1) to make one, and an order
   // page, a checkout or a notification is never revalidated. Static files keep theirs
-  // (express.static sets its own).
+  // (api/http/staticAssets.ts sets its own).
   app.set("etag", false);
   const securityHeaders = helmet({
     contentSecurityPolicy: {
@@ -88,11 +88,11 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
   app.use("/api", notFoundHandler);
 
   if (options.webDistDir && existsSync(options.webDistDir)) {
-    const dist = options.webDistDir;
-    app.use(express.static(dist, { index: false, maxAge: "1h" }));
+    const assets = serveStaticAssets(options.webDistDir);
+    app.use(assets.handler);
     // The web app routes on the client: every other GET gets index.html.
-    app.get(/^\/(?!api\/|sandbox\/).*/, (_req, res) => {
-      res.sendFile(path.join(dist, "index.html"));
+    app.get(/^\/(?!api\/|sandbox\/).*/, (req, res) => {
+      assets.sendIndex(req, res);
     });
   }
   app.use(notFoundHandler);

@@ -16,6 +16,7 @@ export function buildOpenApiDocument(routes: RegisteredRoute[], info: { version:
     const parameters = [
       ...schemaParameters(route.params, "path"),
       ...schemaParameters(route.query, "query"),
+      ...schemaParameters(route.documentedQuery, "query"),
     ];
     const operation: Record<string, unknown> = {
       summary: route.summary,
@@ -34,9 +35,12 @@ export function buildOpenApiDocument(routes: RegisteredRoute[], info: { version:
       operation.requestBody = {
         required: true,
         content: route.rawBody
-          ? { "text/plain": { schema: { type: "string" } } }
+          ? Object.fromEntries((route.rawBodyTypes ?? ["text/plain"]).map((type) => [type, { schema: { type: "string" } }]))
           : { "application/json": { schema: toSchema(route.body, "input") } },
       };
+    }
+    if (route.documentedFormBody) {
+      operation.requestBody = { required: true, content: { "application/x-www-form-urlencoded": { schema: toSchema(route.documentedFormBody, "input") } } };
     }
     paths[path] = { ...(paths[path] ?? {}), [route.method]: operation };
   }
@@ -61,11 +65,12 @@ function toSchema(schema: z.ZodType, io: "input" | "output"): unknown {
 
 function schemaParameters(schema: z.ZodType | undefined, location: "path" | "query") {
   if (!schema) return [];
-  const json = toSchema(schema, "input") as { properties?: Record<string, unknown>; required?: string[] };
+  const json = toSchema(schema, "input") as { properties?: Record<string, { description?: string }>; required?: string[] };
   return Object.entries(json.properties ?? {}).map(([name, property]) => ({
     name,
     in: location,
     required: location === "path" || (json.required ?? []).includes(name),
+    ...(property.description ? { description: property.description } : {}),
     schema: property,
   }));
 }

@@ -30,8 +30,17 @@ export type RouteSpec<
   /** Documents the success response; not enforced at run time. */
   response?: z.ZodType;
   status?: number;
-  /** Raw text body (e.g. key imports) instead of JSON; documented as text/plain. */
+  /** Raw text body (e.g. key imports) instead of JSON; documented as rawBodyTypes. */
   rawBody?: boolean;
+  /** The content types a raw body may have, for the OpenAPI document (default text/plain). */
+  rawBodyTypes?: readonly string[];
+  /**
+   * Documents fields a handler reads itself instead of through `query` or `body`: a payment
+   * gateway's signed notification, whose fields the signature check must see as sent. Listed
+   * in the OpenAPI document (query parameters, or a form body), not enforced here.
+   */
+  documentedQuery?: z.ZodType;
+  documentedFormBody?: z.ZodType;
 };
 
 type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;

@@ -24,8 +24,8 @@ import { dedupeHash, deriveDedupeKey } from "./dedupe.ts";
 import type { LeafValues } from "../../core/keys/leaf.ts";
 import { decryptSecret, encryptSecret, importUploadAad, keyAad } from "./envelope.ts";
 import type { MasterKeyRing } from "./masterKeys.ts";
-import { parseImport, problemLinesMax, type ImportFormat, type ParseImportLimits } from "./parseImport.ts";
-import { findShopDuplicateLines, rejectShopDuplicates } from "./shopDuplicates.ts";
+import { ImportProblems, inspectImport, parseImport, type ImportFormat, type ParseImportLimits } from "./parseImport.ts";
+import { addShopDuplicates } from "./shopDuplicates.ts";
 import { loadShopDataKey } from "./shopDataKey.ts";
 
 /** The defaults of config.imports (IMPORT_KEYS_MAX, KEY_LENGTH_MAX); callers pass config.imports. */
@@ -56,7 +56,7 @@ export async function createImport(
   if (format !== "text" && format !== "csv") {
     throw new AppError("validation_failed", "format must be 'text' or 'csv'.");
   }
-  const parsed = parseImport(content, format, parameters.limits ?? importLimitsDefault);
+  const parsed = inspectImport(content, format, parameters.limits ?? importLimitsDefault);
   const product = await queryOne<{ shop_id: bigint; delivery_mode: string }>(
     db,
     sql`SELECT shop_id, delivery_mode FROM products WHERE id = ${productId}`,
@@ -67,9 +67,11 @@ export async function createImport(
   }
   const dataKey = await loadShopDataKey(db, ring, shopId);
   // Checked here too (the job checks again, for imports racing each other) so that the
-  // common mistake, re-uploading a file, is a 422 before anything is written.
+  // common mistake, re-uploading a file, is a 422 before anything is written, in the same
+  // answer as the upload's other problems.
   const dedupeKey = deriveDedupeKey(dataKey, shopId);
-  await rejectShopDuplicates(db, shopId, parsed.keys.map((key) => dedupeHash(dedupeKey, key)), parsed.lines);
+  await addShopDuplicates(db, shopId, { hashes: parsed.keys.map((key) => dedupeHash(dedupeKey, key)), lines: parsed.lines }, parsed.problems);
+  parsed.problems.throwIfAny();
 
   const total = parsed.keys.length;
   const importId = await db.transaction(async (tx) => {
@@ -120,11 +122,12 @@ export async function runImport(
   const { keys, lines } = parseImport(content, claimed.format, { keysMax: Number.MAX_SAFE_INTEGER, keyLengthMax: Number.MAX_SAFE_INTEGER });
   const dedupeKey = deriveDedupeKey(dataKey, shopId);
   const hashes = keys.map((key) => dedupeHash(dedupeKey, key));
-  try {
-    await rejectShopDuplicates(db, shopId, hashes, lines);
-  } catch (error) {
-    if (error instanceof AppError) await failImport(db, importId, batchId, runToken, error);
-    throw error;
+  const inShop = new ImportProblems();
+  await addShopDuplicates(db, shopId, { hashes, lines }, inShop);
+  const duplicates = inShop.toError();
+  if (duplicates) {
+    await failImport(db, importId, batchId, runToken, duplicates);
+    throw duplicates;
   }
 
   const salts = randomBytes(32 * keys.length);
@@ -148,10 +151,10 @@ export async function runImport(
     } catch (error) {
       // Another import of the same shop inserted one of these keys after our check.
       if (pgErrorCode(error) === pgErrorCodes.uniqueViolation && pgConstraint(error) === "keys_shop_dedupe_key") {
-        const duplicateLines = await findShopDuplicateLines(db, shopId, hashes, lines, batchId);
-        const duplicate = new AppError("duplicate_keys", `${duplicateLines.length} key(s) of the upload were added to this shop's stock meanwhile.`, {
-          details: { scope: "shop", lines: duplicateLines.slice(0, problemLinesMax), total: duplicateLines.length },
-        });
+        const addedMeanwhile = new ImportProblems();
+        await addShopDuplicates(db, shopId, { hashes, lines }, addedMeanwhile, batchId);
+        const duplicate = addedMeanwhile.toError();
+        if (!duplicate) throw error;
         await failImport(db, importId, batchId, runToken, duplicate);
         throw duplicate;
       }

@@ -1,6 +1,9 @@
 // Parses an import upload into its keys, each with the line it came from, and rejects the
-// whole upload (writing nothing) if any line is unusable. Errors carry line numbers and
-// counts, never a key's text: the error reaches the API response, logs and imports.error.
+// whole upload (writing nothing) if any line is unusable. Every problem of the upload is found
+// before it is rejected (unusable lines, lines repeating an earlier one, and, checked by the
+// caller against the store, keys already in the shop), so one answer lists them all, each line
+// with its reasons. Errors carry line numbers and counts, never a key's text: the error reaches
+// the API response, logs and imports.error.
 //
 // text: one key per line; a trailing CR (Windows line ends) is stripped; surrounding
 //       whitespace is trimmed; one final newline at the end of the file is not a line.
@@ -20,7 +23,10 @@ export type ParsedImport = {
   lines: number[];
 };
 
-export type KeyProblem = "empty" | "too_long" | "control_character" | "missing_field" | "malformed_csv";
+export type KeyProblem = "empty" | "too_long" | "control_character" | "missing_field" | "malformed_csv" | "duplicate_in_upload" | "already_in_shop";
+
+/** Usable keys (each once, with its line) and the problems of the other lines. */
+export type InspectedImport = ParsedImport & { problems: ImportProblems };
 
 /** Errors list at most this many line numbers (and the total), so a bad 100,000-line upload
  * does not produce a megabyte of error. */
@@ -32,13 +38,28 @@ const controlCharacter = /[\u0000-\u001f\u007f]/;
 
 type CsvRecord = { fields: string[]; line: number };
 
+/** The upload's keys; throws one AppError listing every problem line if any line is unusable. */
 export function parseImport(content: string, format: ImportFormat, limits: ParseImportLimits): ParsedImport {
+  const { keys, lines, problems } = inspectImport(content, format, limits);
+  problems.throwIfAny();
+  return { keys, lines };
+}
+
+/**
+ * The upload's usable keys and every problem of its lines, without throwing for those, so a
+ * caller can add what only the store knows (keys already in the shop) before answering once.
+ * Throws only when the upload as a whole cannot be read (no keys, too many, malformed CSV, no
+ * key column): then there are no lines to judge.
+ */
+export function inspectImport(content: string, format: ImportFormat, limits: ParseImportLimits): InspectedImport {
   const text = content.startsWith("\uFEFF") ? content.slice(1) : content;
   const candidates = format === "csv" ? csvKeyCandidates(text, limits) : textKeyCandidates(text, limits);
   if (candidates.length === 0) {
-    throw new AppError("invalid_keys", "The upload contains no keys.", { details: { lines: [], total: 0, reasons: {} } });
+    throw new AppError("invalid_keys", "The upload contains no keys.", { details: { lines: [], total: 0, reasons: {}, problems: [] } });
   }
-  const problems = new ProblemList();
+  const problems = new ImportProblems(limits);
+  // Compared in memory only, in the same normalised form as the stored dedupe hashes.
+  const firstLineOf = new Map<string, number>();
   const keys: string[] = [];
   const lines: number[] = [];
   for (const { value, line } of candidates) {
@@ -51,19 +72,18 @@ export function parseImport(content: string, format: ImportFormat, limits: Parse
     else if (Buffer.byteLength(key, "utf8") > limits.keyLengthMax) problems.add(line, "too_long");
     else if (controlCharacter.test(key)) problems.add(line, "control_character");
     else {
+      const normalised = normaliseSecret(key);
+      const firstLine = firstLineOf.get(normalised);
+      if (firstLine !== undefined) {
+        problems.add(line, "duplicate_in_upload", firstLine);
+        continue;
+      }
+      firstLineOf.set(normalised, line);
       keys.push(key);
       lines.push(line);
     }
   }
-  if (problems.total > 0) {
-    throw new AppError(
-      "invalid_keys",
-      `${problems.total} line(s) cannot be imported (empty, longer than ${limits.keyLengthMax} bytes, a control character, or a missing field); see details.lines.`,
-      { details: problems.details() },
-    );
-  }
-  rejectDuplicates(keys, lines);
-  return { keys, lines };
+  return { keys, lines, problems };
 }
 
 function textKeyCandidates(text: string, limits: ParseImportLimits): { value: string; line: number }[] {
@@ -82,7 +102,7 @@ function csvKeyCandidates(text: string, limits: ParseImportLimits): { value: str
   const column = keyColumnNames.map((name) => names.indexOf(name)).find((index) => index >= 0);
   if (column === undefined) {
     throw new AppError("invalid_keys", "The CSV header (line 1) needs a column named key, code or secret.", {
-      details: { lines: [1], total: 1, reasons: { missing_field: 1 } },
+      details: { lines: [1], total: 1, reasons: { missing_field: 1 }, problems: [{ line: 1, reasons: ["missing_field"] }] },
     });
   }
   rejectTooMany(records.length - 1, limits);
@@ -149,56 +169,72 @@ function parseCsv(text: string, recordsMax: number): CsvRecord[] {
 
 function malformedCsv(line: number, what: string): AppError {
   return new AppError("invalid_keys", `The CSV is malformed at line ${line}: ${what} (RFC 4180).`, {
-    details: { lines: [line], total: 1, reasons: { malformed_csv: 1 } },
+    details: { lines: [line], total: 1, reasons: { malformed_csv: 1 }, problems: [{ line, reasons: ["malformed_csv"] }] },
   });
 }
 
 function rejectTooMany(count: number, limits: ParseImportLimits): void {
   if (count > limits.keysMax) {
     throw new AppError("invalid_keys", `An import holds at most ${limits.keysMax} keys; split the upload.`, {
-      details: { lines: [], total: 0, reasons: {}, keysMax: limits.keysMax },
+      details: { lines: [], total: 0, reasons: {}, problems: [], keysMax: limits.keysMax },
     });
   }
 }
 
-function rejectDuplicates(keys: string[], lines: number[]): void {
-  // Compared in memory only, in the same normalised form as the stored dedupe hashes.
-  const firstLineOf = new Map<string, number>();
-  const duplicateLines: number[] = [];
-  const firstLines: number[] = [];
-  let total = 0;
-  keys.forEach((key, index) => {
-    const normalised = normaliseSecret(key);
-    const first = firstLineOf.get(normalised);
-    if (first === undefined) {
-      firstLineOf.set(normalised, lines[index]!);
-      return;
-    }
-    total++;
-    if (duplicateLines.length < problemLinesMax) {
-      duplicateLines.push(lines[index]!);
-      firstLines.push(first);
-    }
-  });
-  if (total > 0) {
-    throw new AppError("duplicate_keys", `${total} key(s) repeat an earlier line of the same upload; see details.lines.`, {
-      details: { scope: "import", lines: duplicateLines, firstLines, total },
-    });
-  }
-}
+type LineProblem = { line: number; reasons: KeyProblem[]; firstLine?: number };
 
-class ProblemList {
-  lines: number[] = [];
-  total = 0;
-  reasons: Partial<{ [reason in KeyProblem]: number }> = {};
+const reasonWords: Record<KeyProblem, (limits: ParseImportLimits | undefined) => string> = {
+  empty: () => "empty",
+  too_long: (limits) => (limits ? `longer than ${limits.keyLengthMax} bytes` : "too long"),
+  control_character: () => "with a control character",
+  missing_field: () => "missing the key field",
+  malformed_csv: () => "malformed CSV",
+  duplicate_in_upload: () => "repeating an earlier line",
+  already_in_shop: () => "already in this shop's stock",
+};
 
-  add(line: number, reason: KeyProblem): void {
-    this.total++;
-    this.reasons[reason] = (this.reasons[reason] ?? 0) + 1;
-    if (this.lines.length < problemLinesMax) this.lines.push(line);
+/** Every problem line of one upload, answered at once as one AppError. */
+export class ImportProblems {
+  readonly #byLine = new Map<number, LineProblem>();
+  readonly #reasons: Partial<Record<KeyProblem, number>> = {};
+  readonly #limits: ParseImportLimits | undefined;
+
+  /** limits: those the upload was read with, named in the message (none for store-only checks). */
+  constructor(limits?: ParseImportLimits) {
+    this.#limits = limits;
   }
 
-  details() {
-    return { lines: this.lines, total: this.total, reasons: this.reasons };
+  add(line: number, reason: KeyProblem, firstLine?: number): void {
+    const problem = this.#byLine.get(line) ?? { line, reasons: [] };
+    problem.reasons.push(reason);
+    if (firstLine !== undefined) problem.firstLine = firstLine;
+    this.#byLine.set(line, problem);
+    this.#reasons[reason] = (this.#reasons[reason] ?? 0) + 1;
+  }
+
+  get total(): number {
+    return this.#byLine.size;
+  }
+
+  /**
+   * duplicate_keys when every problem is a repeated key (the upload's keys are fine, some are
+   * already there), invalid_keys when any line is unusable. Details list the first
+   * problemLinesMax lines, each with its reasons (and the line it repeats), and the totals.
+   */
+  toError(): AppError | undefined {
+    if (this.total === 0) return undefined;
+    const listed = [...this.#byLine.values()].sort((a, b) => a.line - b.line).slice(0, problemLinesMax);
+    const onlyDuplicates = Object.keys(this.#reasons).every((reason) => reason === "duplicate_in_upload" || reason === "already_in_shop");
+    const counts = (Object.entries(this.#reasons) as [KeyProblem, number][]).map(([reason, count]) => `${count} ${reasonWords[reason](this.#limits)}`);
+    return new AppError(
+      onlyDuplicates ? "duplicate_keys" : "invalid_keys",
+      `${this.total} line(s) cannot be imported (${counts.join(", ")}); see details.problems for each line and its reasons.`,
+      { details: { lines: listed.map((problem) => problem.line), total: this.total, reasons: { ...this.#reasons }, problems: listed } },
+    );
+  }
+
+  throwIfAny(): void {
+    const error = this.toError();
+    if (error) throw error;
   }
 }

@@ -1,28 +1,26 @@
 // Finds which keys of an upload already exist in the shop, by dedupe hash only (dedupe.ts),
-// in bounded chunks, and rejects the upload with their line numbers.
-import { AppError } from "../../core/errors.ts";
+// in bounded chunks, and adds their line numbers to the upload's problems.
+import { byteaHex } from "../../core/store/byteStrings.ts";
 import { queryRows, sql, type Drizzle } from "../../core/store/database.ts";
 import { byteaArrayLiteral } from "../../core/store/sqlArrays.ts";
-import { problemLinesMax } from "./parseImport.ts";
+import type { ImportProblems } from "./parseImport.ts";
 
 // 5,000 hashes of 32 bytes are a 330 kB parameter: one index probe each, a few ms per chunk.
 export const dedupeLookupChunkSize = 5_000;
 
-/** Throws AppError duplicate_keys (scope "shop") if any hash is already a key of the shop. */
-export async function rejectShopDuplicates(
+/**
+ * Adds an already_in_shop problem for every line whose hash is already a key of the shop
+ * (outside `excludeBatchId`, an import's own batch), so they are answered with the upload's
+ * other problems.
+ */
+export async function addShopDuplicates(
   db: Drizzle,
   shopId: bigint,
-  hashes: readonly Uint8Array[],
-  lines: readonly number[],
+  keys: { hashes: readonly Uint8Array[]; lines: readonly number[] },
+  problems: ImportProblems,
+  excludeBatchId: bigint | null = null,
 ): Promise<void> {
-  const duplicateLines = await findShopDuplicateLines(db, shopId, hashes, lines);
-  if (duplicateLines.length > 0) {
-    throw new AppError(
-      "duplicate_keys",
-      `${duplicateLines.length} key(s) of the upload are already in this shop's stock; see details.lines.`,
-      { details: { scope: "shop", lines: duplicateLines.slice(0, problemLinesMax), total: duplicateLines.length } },
-    );
-  }
+  for (const line of await findShopDuplicateLines(db, shopId, keys.hashes, keys.lines, excludeBatchId)) problems.add(line, "already_in_shop");
 }
 
 /** Lines whose hash is a key of the shop, outside `excludeBatchId` (an import's own batch). */
@@ -34,7 +32,7 @@ export async function findShopDuplicateLines(
   excludeBatchId: bigint | null = null,
 ): Promise<number[]> {
   const lineByHash = new Map<string, number>();
-  hashes.forEach((hash, index) => lineByHash.set(Buffer.from(hash).toString("hex"), lines[index]!));
+  hashes.forEach((hash, index) => lineByHash.set(byteaHex(hash), lines[index]!));
   const found: number[] = [];
   for (let start = 0; start < hashes.length; start += dedupeLookupChunkSize) {
     const chunk = hashes.slice(start, start + dedupeLookupChunkSize);
@@ -44,7 +42,7 @@ export async function findShopDuplicateLines(
           WHERE shop_id = ${shopId} AND dedupe_hash = ANY(${byteaArrayLiteral(chunk)}::bytea[])
             AND (${excludeBatchId}::bigint IS NULL OR batch_id <> ${excludeBatchId})`,
     );
-    for (const row of rows) found.push(lineByHash.get(Buffer.from(row.dedupe_hash).toString("hex"))!);
+    for (const row of rows) found.push(lineByHash.get(byteaHex(row.dedupe_hash))!);
   }
   return found.sort((a, b) => a - b);
 }

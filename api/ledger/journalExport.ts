@@ -1,6 +1,7 @@
 // The journal export: everything an auditor needs to check the books without the database
 // (the chained entries with their stored hashes, and the anchors the platform recorded).
 // `keyledger audit ledger --write-export FILE` writes it; `--export FILE` audits one.
+import { byteaHex as hex } from "../../core/store/byteStrings.ts";
 import { queryRows, sql, type Drizzle } from "../../core/store/database.ts";
 import type { StoredEntry } from "./canonical.ts";
 import { readStoredEntries } from "./readEntries.ts";
@@ -21,8 +22,6 @@ export type JournalExport = {
 
 // Entries are read in pages so a big journal never builds one huge query result.
 const exportPageSize = 5000;
-
-const hex = (value: Uint8Array) => `0x${Buffer.from(value).toString("hex")}`;
 
 export async function exportJournal(db: Drizzle): Promise<JournalExport> {
   const entries: ExportedEntry[] = [];

@@ -1,11 +1,10 @@
 // Proofs served to anyone who wants to check the books against the chain: an entry's
 // inclusion in an anchored tree, and the consistency of two anchored trees (RFC 9162).
 import { AppError } from "../../core/errors.ts";
+import { byteaHex as hex } from "../../core/store/byteStrings.ts";
 import { queryOne, sql, type Drizzle } from "../../core/store/database.ts";
 import { readLogLeaves } from "./logLeaves.ts";
 import { consistencyProof, inclusionProof, treeRoot } from "./merkleLog.ts";
-
-const hex = (value: Uint8Array) => `0x${Buffer.from(value).toString("hex")}`;
 
 export type InclusionProofReturnType = {
   transactionId: string;

@@ -1,5 +1,6 @@
 // Reads journal transactions with their postings in the canonical stored form that the chain
 // hashes and the journal export carries.
+import { byteaHex } from "../../core/store/byteStrings.ts";
 import { queryRows, sql, type Drizzle } from "../../core/store/database.ts";
 import type { StoredEntry } from "./canonical.ts";
 import { integerArrayLiteral } from "../../core/store/sqlArrays.ts";
@@ -40,7 +41,7 @@ export function toStoredEntry(row: Row): StoredEntry {
   return {
     id: row.id.toString(),
     idempotencyKey: row.idempotency_key,
-    payloadHash: Buffer.from(row.payload_hash).toString("hex"),
+    payloadHash: byteaHex(row.payload_hash).slice(2),
     kind: row.kind,
     referenceType: row.reference_type,
     referenceId: row.reference_id,

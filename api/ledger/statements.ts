@@ -2,6 +2,7 @@
 // balance, any account's history, and the anchors with the transactions they cover. Pages
 // are keyset-paginated on the journal id (newest first) and bounded.
 import { AppError } from "../../core/errors.ts";
+import { byteaHex } from "../../core/store/byteStrings.ts";
 import { queryOne, queryRows, sql, type Drizzle } from "../../core/store/database.ts";
 
 // A statement page is read and rendered at once; beyond this a client pages on.
@@ -231,7 +232,7 @@ export async function listAnchors(
     );
     anchors.push({
       size: row.size,
-      root: `0x${Buffer.from(row.root).toString("hex")}`,
+      root: byteaHex(row.root),
       transactionHash: row.tx_hash,
       blockNumber: row.block_number,
       chainId: row.chain_id,

@@ -4,6 +4,8 @@
 // sign = lowercase hex md5. Notifications carry no timestamp or nonce, so replay protection
 // is ours: a payment is recorded once per trade_no (payments_provider_ref_key).
 import { createHash, timingSafeEqual } from "node:crypto";
+import { z } from "zod";
+import { AppError } from "../../core/errors.ts";
 
 export type EpayParams = Record<string, string>;
 
@@ -63,9 +65,57 @@ export function buildEpaySubmitUrl(input: EpaySubmit): string {
     name: input.name,
     money: formatEpayMoney(input.amountMinor),
   };
-  const url = new URL("submit.php", input.gatewayUrl.endsWith("/") ? input.gatewayUrl : `${input.gatewayUrl}/`);
+  const gateway = epayGatewayBase(input.gatewayUrl);
+  if ("problem" in gateway) throw new AppError("invalid_state", `The EPay gateway URL ${gateway.problem}; set it again in the shop's payment settings.`);
+  const url = new URL("submit.php", gateway.baseUrl);
   for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
   url.searchParams.set("sign", epaySign(params, input.merchantKey));
   url.searchParams.set("sign_type", "MD5");
   return url.toString();
 }
+
+/** The page a gateway URL may name besides its base: the buyer's browser is sent to it. */
+const submitPage = "submit.php";
+
+/**
+ * The gateway's base URL (ending in "/") from what a merchant is given by an EPay provider:
+ * either the base (`https://pay.example.com/` or `https://pay.example.com/epay`) or its
+ * payment page (`https://pay.example.com/submit.php`). Anything else, another page of the
+ * gateway (mapi.php, api.php), a query or a fragment, is refused with the reason, since
+ * appending submit.php to it gives a link the cashier answers with 404.
+ */
+export function epayGatewayBase(value: string): { baseUrl: string } | { problem: string } {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return { problem: "is not a URL" };
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return { problem: "must be an http(s) URL" };
+  if (url.search !== "" || url.hash !== "") return { problem: "must not carry a query or a fragment: give the gateway's base URL (https://pay.example.com/) or its submit.php address" };
+  const segments = url.pathname.split("/");
+  const last = segments[segments.length - 1]!;
+  if (last === submitPage) segments[segments.length - 1] = "";
+  else if (last.includes(".")) return { problem: `names the page ${last}: give the gateway's base URL (https://pay.example.com/) or its ${submitPage} address` };
+  else if (last !== "") segments.push("");
+  url.pathname = segments.join("/");
+  return { baseUrl: url.toString() };
+}
+
+/**
+ * The fields of an EPay asynchronous notification, as a gateway sends them (query parameters of
+ * a GET, or a form body of a POST), for the API document. The notification route reads them
+ * itself: the signature is checked over the fields exactly as sent (epaySigningString).
+ */
+export const epayNotificationFields = z.object({
+  pid: z.string().describe("The merchant id the gateway gave the shop; must be the shop's."),
+  trade_no: z.string().describe("The gateway's own trade number; a payment is recorded once per trade_no."),
+  out_trade_no: z.string().describe("Keyledger's order id (from the payment link)."),
+  type: z.string().optional().describe("Payment channel, e.g. alipay, wxpay, qqpay."),
+  name: z.string().optional().describe("Product name, as in the payment link."),
+  money: z.string().describe("Amount paid in yuan with up to two decimals (e.g. 48.00); must equal the order's amount."),
+  trade_status: z.string().describe("Only TRADE_SUCCESS is accepted as a payment."),
+  param: z.string().optional().describe("Pass-through value of the payment link, if any."),
+  sign: z.string().describe("Lowercase hex MD5 of the other non-empty fields (except sign and sign_type) sorted by name, joined as k=v&k=v, followed by the merchant key."),
+  sign_type: z.string().optional().describe("MD5."),
+});

@@ -8,6 +8,7 @@ import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { sql, type SQL } from "drizzle-orm";
 import pg from "pg";
+import { byteaTypeId, parseBytea } from "./byteStrings.ts";
 
 export type Drizzle = PgDatabase<PgQueryResultHKT, Record<string, never>>;
 
@@ -29,6 +30,8 @@ export type DatabaseOptions =
 // bigints end to end, so int8 is parsed as bigint. numeric(78,0) (uint256) stays a string and
 // is converted where it is read.
 pg.types.setTypeParser(20, (value) => BigInt(value));
+// bytea is a Buffer on both drivers, through the same parser (api/store/byteStrings.ts).
+pg.types.setTypeParser(byteaTypeId, parseBytea);
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if ("url" in options) {
@@ -44,7 +47,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
   const pglite = await PGlite.create({
     dataDir: options.dataDir,
-    parsers: { 20: (value: string) => BigInt(value) },
+    parsers: { 20: (value: string) => BigInt(value), [byteaTypeId]: parseBytea },
   });
   const db = drizzlePglite(pglite) as unknown as Drizzle;
   return { kind: "pglite", db, pglite, close: () => pglite.close() };

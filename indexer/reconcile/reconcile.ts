@@ -5,6 +5,7 @@
 // key row or a batch root changed directly in the database is found. Findings are stored per
 // run (reconciliation_runs / reconciliation_findings) and read by the auditor's report.
 import type { Hex } from "viem";
+import { byteaHex } from "../../core/store/byteStrings.ts";
 import { checkIssuedKeys } from "./checkIssuedKeys.ts";
 import type { SqlSession } from "../store/session.ts";
 import { sql, type SQL } from "../store/sql.ts";
@@ -19,7 +20,7 @@ export type ReconcileParameters = {
   redemptionGraceSeconds: number;
 };
 
-const hexOf = (value: Buffer | null) => (value ? (`0x${value.toString("hex")}` as Hex) : null);
+const hexOf = (value: Uint8Array | null) => (value ? byteaHex(value) : null);
 
 export async function reconcile(session: SqlSession, parameters: ReconcileParameters): Promise<{ runId: bigint; findings: Finding[] }> {
   const { chainId } = parameters;

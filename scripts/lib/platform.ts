@@ -28,6 +28,9 @@ const localBlockIntervalMs = 1_000;
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
+/** The RPC port wallets expect of a local development chain. */
+export const defaultLocalChainPort = 8545;
+
 export type PlatformOptions = {
   /** The environment to read (process.env for npm start); values here override defaults. */
   env: Record<string, string | undefined>;
@@ -67,9 +70,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     let chain: LocalChain | undefined;
     let deployed: Record<string, string> = {};
     if (!env.CHAIN_RPC_URL) {
-      // `npm start` prefers the usual 8545 for wallets; suites (port 0) take any free port so
-      // two suites starting at once never share a chain.
-      chain = await startLocalChain({ port: options.port === 0 ? undefined : await freePort(8545), intervalMiningMs: localBlockIntervalMs });
+      // `npm start` prefers the usual 8545 for wallets (LOCAL_CHAIN_PORT to choose another), and
+      // takes any free port only when that one is busy; suites (port 0) take any free port so two
+      // suites starting at once never share a chain.
+      const preferredChainPort = options.port === 0 ? undefined : Number(env.LOCAL_CHAIN_PORT ?? defaultLocalChainPort);
+      chain = await startLocalChain({ port: preferredChainPort === undefined ? undefined : await freePort(preferredChainPort), intervalMiningMs: localBlockIntervalMs });
       stops.push(() => chain!.stop());
       deployed = await deployLocal(chain.rpcUrl);
       if (!env.DATABASE_URL) {
@@ -127,7 +132,15 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const server: Server = await new Promise((resolve) => {
       const listening = createHttpServer(app).listen(config.http.port, config.http.host, () => resolve(listening));
     });
-    stops.push(() => new Promise((resolve) => server.close(() => resolve())));
+    stops.push(
+      () =>
+        new Promise((resolve) => {
+          server.close(() => resolve());
+          // Open connections (a browser's keep-alive, an order page's long poll) would hold the
+          // stop for as long as they last.
+          server.closeAllConnections();
+        }),
+    );
     const address = server.address();
     const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : port}`;
     if (options.seed ?? true) await seedDemo(ctx, url, { keysPerProduct: options.keysPerProduct ?? 40 });

@@ -82,6 +82,10 @@ describe("bad input: clear 4xx errors that write nothing", function () {
     expectClientError(await setup.merchant.post(`/api/shops/${setup.shopId}/products`, { name: "x", category: "game_card", priceMinor: 1.5, currency: "CNY" }), 400, "validation_failed");
     expectClientError(await setup.merchant.request("POST", `/api/products/${productId}/imports`, "GOOD-1\n\nGOOD-2\n", { "content-type": "text/plain" }), 422, "invalid_keys");
     expectClientError(await setup.merchant.request("POST", `/api/products/${productId}/imports`, "DUP-1\nDUP-1\n", { "content-type": "text/plain" }), 422, "duplicate_keys");
+    // Another page of the gateway than its base or submit.php would give links the cashier cannot answer.
+    const wrongGateway = await setup.merchant.put(`/api/shops/${setup.shopId}/payment-settings/epay`, { gatewayUrl: `${platform.url}/sandbox/epay/mapi.php`, ...setup.sandbox });
+    expectClientError(wrongGateway, 400, "validation_failed");
+    expect(wrongGateway.text).to.include("names the page mapi.php");
 
     // EPay notifications: bad signature, wrong amount, wrong pid, not TRADE_SUCCESS.
     const good = signedNotification(setup.sandbox, order, "T-BAD-2");

@@ -1,12 +1,13 @@
 // Platform consequences and reconciliation on a real chain: an anchored batch and issued
 // entitlements become 'confirmed' once final, with their token ids; reconciliation of the
 // untouched database finds nothing; a sold key's row or a batch root changed directly in the
-// database is reported.
+// database is reported. On both stores: the PostgreSQL server and embedded PGlite (npm start's
+// default), whose drivers once returned byte strings of different types.
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { toHex, type Hex } from "viem";
 import { startChain, type TestChain } from "../support/chain.ts";
-import { createServerDatabase, type TestDatabase } from "../support/database.ts";
+import { createPgliteDatabase, createServerDatabase, type TestDatabase } from "../support/database.ts";
 import { checkIssuedKeys } from "../../indexer/reconcile/checkIssuedKeys.ts";
 import { reconcile, type Finding } from "../../indexer/reconcile/reconcile.ts";
 import { openSession, type SqlSession } from "../../indexer/store/session.ts";
@@ -14,7 +15,7 @@ import { sql } from "../../indexer/store/sql.ts";
 import { deployEmitters, type EmitterSet } from "./support/emitter.ts";
 import { buildPlatformFixture } from "./support/platformFixture.ts";
 
-describe("indexer: platform consequences and reconciliation", function () {
+for (const store of ["server", "pglite"] as const) describe(`indexer: platform consequences and reconciliation on ${store === "server" ? "the PostgreSQL server" : "PGlite"}`, function () {
   this.timeout(60_000);
   let chain: TestChain;
   let database: TestDatabase;
@@ -25,7 +26,7 @@ describe("indexer: platform consequences and reconciliation", function () {
   let batchId: bigint;
 
   before(async () => {
-    [chain, database] = await Promise.all([startChain(), createServerDatabase({ poolSizeMax: 3 })]);
+    [chain, database] = await Promise.all([startChain(), store === "server" ? createServerDatabase({ poolSizeMax: 3 }) : createPgliteDatabase()]);
     emitters = await deployEmitters(chain.rpcUrl);
     chainId = await emitters.publicClient.getChainId();
     session = await openSession(database);

@@ -211,7 +211,12 @@ describe("keys: import job (PostgreSQL server)", function () {
     );
     expect(error.code).to.equal("duplicate_keys");
     expect(error.status).to.equal(422);
-    expect(error.details).to.deep.equal({ scope: "shop", lines: [3, 5], total: 2 });
+    expect(error.details).to.deep.equal({
+      lines: [3, 5],
+      total: 2,
+      reasons: { already_in_shop: 2 },
+      problems: [{ line: 3, reasons: ["already_in_shop"] }, { line: 5, reasons: ["already_in_shop"] }],
+    });
     expect(error.message + JSON.stringify(error.details)).not.to.include(secrets[3]!);
     expect(await counts(shop.shopId)).to.deep.equal(before);
     expect(await queryOne(database.db, sql`SELECT count(*) AS n FROM audit_log`)).to.deep.equal(auditBefore);
@@ -229,7 +234,7 @@ describe("keys: import job (PostgreSQL server)", function () {
     await runImport(database.db, ring, testChain, first.importId);
     const error = await expectRejected(runImport(database.db, ring, testChain, second.importId));
     expect(error.code).to.equal("duplicate_keys");
-    expect(error.details).to.deep.equal({ scope: "shop", lines: [1, 2, 3, 4, 5], total: 5 });
+    expect(error.details).to.deep.include({ lines: [1, 2, 3, 4, 5], total: 5, reasons: { already_in_shop: 5 } });
     expect(await counts(shop.shopId)).to.deep.equal({ imports: 2, uploads: 0, keys: 20, batches: 1 });
     const failed = await queryOne<{ status: string; batch_id: bigint | null; error: { code: string } }>(
       database.db,
@@ -256,8 +261,33 @@ describe("keys: import job (PostgreSQL server)", function () {
       }),
     );
     expect(error.code).to.equal("duplicate_keys");
-    expect(error.details).to.deep.equal({ scope: "shop", lines: Array.from({ length: 10 }, (_, index) => 1201 + index), total: 10 });
+    expect(error.details).to.deep.include({ lines: Array.from({ length: 10 }, (_, index) => 1201 + index), total: 10, reasons: { already_in_shop: 10 } });
     expect(await counts(shop.shopId)).to.deep.equal({ imports: 2, uploads: 0, keys: 10, batches: 1 });
+  });
+
+  it("answers an upload's unusable lines, repeated keys and keys already in the shop in one error", async () => {
+    const shop = await createTestShop(database.db, ring);
+    const secrets = makeSecrets(5);
+    const { importId } = await createImport(database.db, ring, { ...shop, format: "text", content: secrets.join("\n") });
+    await runImport(database.db, ring, testChain, importId);
+    const before = await counts(shop.shopId);
+    // Line 2 is empty, line 4 repeats line 1, line 5 is a key the shop holds, line 6 is too long.
+    const content = ["NEW-1", "", "NEW-2", "NEW-1", secrets[2], "X".repeat(300), "NEW-3"].join("\n");
+    const error = await expectRejected(createImport(database.db, ring, { ...shop, format: "text", content, limits: { keysMax: 100, keyLengthMax: 256 } }));
+    expect(error.code).to.equal("invalid_keys");
+    expect(error.details).to.deep.equal({
+      lines: [2, 4, 5, 6],
+      total: 4,
+      reasons: { empty: 1, duplicate_in_upload: 1, too_long: 1, already_in_shop: 1 },
+      problems: [
+        { line: 2, reasons: ["empty"] },
+        { line: 4, reasons: ["duplicate_in_upload"], firstLine: 1 },
+        { line: 5, reasons: ["already_in_shop"] },
+        { line: 6, reasons: ["too_long"] },
+      ],
+    });
+    expect(error.message + JSON.stringify(error.details)).not.to.include(secrets[2]!);
+    expect(await counts(shop.shopId)).to.deep.equal(before);
   });
 
   it("rejects a bad upload before writing anything", async () => {
@@ -304,6 +334,6 @@ describe("keys: import job (embedded PGlite)", function () {
     }
     expect((await findPlaintext(database.db, secrets)).found).to.deep.equal([]);
     const error = await expectRejected(createImport(database.db, ring, { ...shop, format: "text", content: `NEW\n${secrets[5]}\n` }));
-    expect(error.details).to.deep.equal({ scope: "shop", lines: [2], total: 1 });
+    expect(error.details).to.deep.equal({ lines: [2], total: 1, reasons: { already_in_shop: 1 }, problems: [{ line: 2, reasons: ["already_in_shop"] }] });
   });
 });

@@ -24,15 +24,22 @@ describe("keys: parseImport", () => {
     const error = parseError("GOOD-1\n\n   \nTHIS-KEY-IS-MUCH-TOO-LONG\nBAD\u0007BELL\nGOOD-2\n", "text");
     expect(error.code).to.equal("invalid_keys");
     expect(error.status).to.equal(422);
-    expect(error.details).to.deep.equal({ lines: [2, 3, 4, 5], total: 4, reasons: { empty: 2, too_long: 1, control_character: 1 } });
+    expect(error.details).to.deep.equal({
+      lines: [2, 3, 4, 5],
+      total: 4,
+      reasons: { empty: 2, too_long: 1, control_character: 1 },
+      problems: [{ line: 2, reasons: ["empty"] }, { line: 3, reasons: ["empty"] }, { line: 4, reasons: ["too_long"] }, { line: 5, reasons: ["control_character"] }],
+    });
+    expect(error.message).to.equal("4 line(s) cannot be imported (2 empty, 1 longer than 16 bytes, 1 with a control character); see details.problems for each line and its reasons.");
     expect(JSON.stringify(error.details) + error.message).not.to.match(/TOO-LONG|BELL|GOOD/);
   });
 
   it("lists at most 100 line numbers and the total", () => {
     const error = parseError("\n".repeat(250) + "KEY\n", "text");
-    const details = error.details as { lines: number[]; total: number };
+    const details = error.details as { lines: number[]; total: number; problems: unknown[] };
     expect(details.total).to.equal(250);
     expect(details.lines).to.have.length(100);
+    expect(details.problems).to.have.length(100);
     expect(details.lines[0]).to.equal(1);
     expect(details.lines[99]).to.equal(100);
   });
@@ -40,7 +47,12 @@ describe("keys: parseImport", () => {
   it("rejects duplicates within the upload with both line numbers", () => {
     const error = parseError("A-1\nB-2\nA-1\nC-3\n B-2\nA-1\n", "text");
     expect(error.code).to.equal("duplicate_keys");
-    expect(error.details).to.deep.equal({ scope: "import", lines: [3, 5, 6], firstLines: [1, 2, 1], total: 3 });
+    expect(error.details).to.deep.equal({
+      lines: [3, 5, 6],
+      total: 3,
+      reasons: { duplicate_in_upload: 3 },
+      problems: [{ line: 3, reasons: ["duplicate_in_upload"], firstLine: 1 }, { line: 5, reasons: ["duplicate_in_upload"], firstLine: 2 }, { line: 6, reasons: ["duplicate_in_upload"], firstLine: 1 }],
+    });
     expect(error.message).not.to.match(/A-1|B-2/);
   });
 
@@ -57,18 +69,35 @@ describe("keys: parseImport", () => {
   });
 
   it("rejects bad CSV with line numbers: no key column, missing field, empty key, bad quoting", () => {
-    expect(parseError("sku,note\nA,B\n", "csv").details).to.deep.equal({ lines: [1], total: 1, reasons: { missing_field: 1 } });
+    expect(parseError("sku,note\nA,B\n", "csv").details).to.deep.include({ lines: [1], total: 1, reasons: { missing_field: 1 } });
     const error = parseError('note,key\nx,K-1\nonly\ny,""\nz,"K\n2"\n', "csv");
     expect(error.code).to.equal("invalid_keys");
-    expect(error.details).to.deep.equal({ lines: [3, 4, 5], total: 3, reasons: { missing_field: 1, empty: 1, control_character: 1 } });
-    expect(parseError('key\n"K-1\nK-2\n', "csv").details).to.deep.equal({ lines: [2], total: 1, reasons: { malformed_csv: 1 } });
+    expect(error.details).to.deep.include({ lines: [3, 4, 5], total: 3, reasons: { missing_field: 1, empty: 1, control_character: 1 } });
+    expect(parseError('key\n"K-1\nK-2\n', "csv").details).to.deep.equal({ lines: [2], total: 1, reasons: { malformed_csv: 1 }, problems: [{ line: 2, reasons: ["malformed_csv"] }] });
     expect(parseError('key\nK"1\n', "csv").message).to.match(/line 2/);
     expect(parseError('key\n"K-1"x\n', "csv").message).to.match(/line 2/);
   });
 
   it("rejects CSV duplicates with the lines where their records start", () => {
     const error = parseError('key,n\n"K-1",1\n"K-2","two\nlines"\nK-1,3\n', "csv");
-    expect(error.details).to.deep.equal({ scope: "import", lines: [5], firstLines: [2], total: 1 });
+    expect(error.details).to.deep.include({ lines: [5], problems: [{ line: 5, reasons: ["duplicate_in_upload"], firstLine: 2 }] });
+  });
+
+  it("answers every problem of an upload at once: unusable lines and repeated keys, each line with its reasons", () => {
+    const error = parseError("A-1\n\nB-2\nA-1\nTHIS-KEY-IS-MUCH-TOO-LONG\nB-2\n", "text");
+    expect(error.code).to.equal("invalid_keys");
+    expect(error.details).to.deep.equal({
+      lines: [2, 4, 5, 6],
+      total: 4,
+      reasons: { empty: 1, duplicate_in_upload: 2, too_long: 1 },
+      problems: [
+        { line: 2, reasons: ["empty"] },
+        { line: 4, reasons: ["duplicate_in_upload"], firstLine: 1 },
+        { line: 5, reasons: ["too_long"] },
+        { line: 6, reasons: ["duplicate_in_upload"], firstLine: 3 },
+      ],
+    });
+    expect(error.message).to.equal("4 line(s) cannot be imported (1 empty, 2 repeating an earlier line, 1 longer than 16 bytes); see details.problems for each line and its reasons.");
   });
 
   describe("at keysMax and one over", () => {

@@ -279,6 +279,11 @@ describe("keys: certificates and the trustless verifier (Hardhat node)", functio
     expect(readable.out()).to.match(/Verdict: GENUINE\. The key and its certificate are committed on-chain in block \d+; entitlement token \d+ is SEALED/);
     expect(readable.out() + readable.err()).not.to.include(key);
 
+    // Without the key, the sentence says so after the verdict, not inside it.
+    const certificateOnly = capture();
+    expect(await verifyMain(["--rpc", chain.rpcUrl, "--certificate", certificatePath], certificateOnly.io)).to.equal(0);
+    expect(certificateOnly.out()).to.match(/Verdict: GENUINE\. The certificate is committed on-chain in block \d+; entitlement token \d+ is SEALED \(code not revealed\), owned by 0x[0-9a-fA-F]{40}\. No key was given, so the key itself was not checked\.\n$/);
+
     const json = capture();
     expect(await verifyMain(["--rpc", chain.rpcUrl, "--certificate", certificatePath, "--key-file", keyPath, "--json"], json.io)).to.equal(0);
     const report = JSON.parse(json.out()) as { genuine: boolean; state: string; keyChecked: boolean };
@@ -308,7 +313,7 @@ describe("keys: certificates and the trustless verifier (Hardhat node)", functio
     const sealedText = capture();
     expect(await verifyMain(["--rpc", chain.rpcUrl, "--certificate", sealedPath, "--key", key, "--expect-sealed"], sealedText.io)).to.equal(0);
     expect(sealedText.out()).to.match(/\[skip\] key_commitment\s+unchecked/);
-    expect(sealedText.out()).to.match(/Verdict: GENUINE\. The certificate is \(sealed: it carries no salt, so the key itself is unchecked until reveal\)/);
+    expect(sealedText.out()).to.match(/Verdict: GENUINE\. The certificate is committed on-chain in block \d+; .*\. The entitlement is sealed: its certificate carries no salt, so the key itself is checked only after reveal\.\n$/);
 
     const garbage = capture();
     expect(await verifyMain(["--rpc", chain.rpcUrl, "--certificate", await writeCertificate("bad.json", { version: "x" })], garbage.io)).to.equal(1);

@@ -294,26 +294,7 @@ describe("ledger journal and flows (PostgreSQL server)", () => {
   });
 
   it("reconciles on-chain payments in the ledger with the indexer's final payment events", async () => {
-    await postOrderPayment(database.db, { orderId: "c-1", shopId: 50n, amountMinor: 700n, currency: "USDK", provider: "chain", platformFeeBps: 100 });
-    await postOrderPayment(database.db, { orderId: "c-2", shopId: 50n, amountMinor: 300n, currency: "USDK", provider: "chain", platformFeeBps: 100 });
-    const events = [
-      { log: 0, order: "c-1", amount: 700, outcome: "accepted" },
-      { log: 1, order: "c-2", amount: 350, outcome: "accepted" },
-      { log: 2, order: null, amount: 99, outcome: "unknown_order" },
-    ];
-    for (const event of events) {
-      await database.db.execute(sql`
-        INSERT INTO chain_payments (chain_id, block_number, log_index, transaction_hash, order_ref, order_id, payer, token, amount)
-        VALUES (31337, 10, ${event.log}, ${`0x${"ab".repeat(32)}`}, ${`0x${"00".repeat(32)}`}, ${event.order}, ${`0x${"11".repeat(20)}`}, ${`0x${"22".repeat(20)}`}, ${event.amount})`);
-      await database.db.execute(sql`
-        INSERT INTO chain_payment_outcomes (chain_id, block_number, log_index, provider_ref, order_id, outcome)
-        VALUES (31337, 10, ${event.log}, ${`31337:tx:${event.log}`}, ${event.order}, ${event.outcome})`);
-    }
-    const findings = await reconcileChainPayments(database.db, { chainId: 31337 });
-    expect(findings.map((finding) => [finding.problem, finding.orderId, finding.ledgerMinor, finding.chainMinor])).to.deep.equal([
-      ["chain_amount_mismatch", "c-2", 300n, 350n],
-      ["chain_payment_not_in_ledger", null, 0n, 99n],
-    ]);
+    await reconcilesChainPayments(database);
   });
 
   it("chains new entries in the background and stops cleanly", async () => {
@@ -392,4 +373,32 @@ describe("ledger on embedded PGlite (the default store of npm start)", () => {
     expect(auditJournal(await exportJournal(database.db), []).ok).to.equal(true);
     await expectInvariantsHold(database);
   });
+
+  it("reconciles on-chain payments the same way", async () => {
+    await reconcilesChainPayments(database);
+  });
 });
+
+/** Ledger against the indexer's final chain payments: one mismatch and one unknown payment. */
+async function reconcilesChainPayments(database: TestDatabase): Promise<void> {
+  await postOrderPayment(database.db, { orderId: "c-1", shopId: 50n, amountMinor: 700n, currency: "USDK", provider: "chain", platformFeeBps: 100 });
+  await postOrderPayment(database.db, { orderId: "c-2", shopId: 50n, amountMinor: 300n, currency: "USDK", provider: "chain", platformFeeBps: 100 });
+  const events = [
+    { log: 0, order: "c-1", amount: 700, outcome: "accepted" },
+    { log: 1, order: "c-2", amount: 350, outcome: "accepted" },
+    { log: 2, order: null, amount: 99, outcome: "unknown_order" },
+  ];
+  for (const event of events) {
+    await database.db.execute(sql`
+      INSERT INTO chain_payments (chain_id, block_number, log_index, transaction_hash, order_ref, order_id, payer, token, amount)
+      VALUES (31337, 10, ${event.log}, ${`0x${"ab".repeat(32)}`}, ${`0x${"00".repeat(32)}`}, ${event.order}, ${`0x${"11".repeat(20)}`}, ${`0x${"22".repeat(20)}`}, ${event.amount})`);
+    await database.db.execute(sql`
+      INSERT INTO chain_payment_outcomes (chain_id, block_number, log_index, provider_ref, order_id, outcome)
+      VALUES (31337, 10, ${event.log}, ${`31337:tx:${event.log}`}, ${event.order}, ${event.outcome})`);
+  }
+  const findings = await reconcileChainPayments(database.db, { chainId: 31337 });
+  expect(findings.map((finding) => [finding.problem, finding.orderId, finding.ledgerMinor, finding.chainMinor])).to.deep.equal([
+    ["chain_amount_mismatch", "c-2", 300n, 350n],
+    ["chain_payment_not_in_ledger", null, 0n, 99n],
+  ]);
+}

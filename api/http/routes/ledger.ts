@@ -9,6 +9,7 @@ import type { AppContext } from "../../context.ts";
 import { AppError } from "../../../core/errors.ts";
 import { approvePayout, rejectPayout, requestPayout } from "../../ledger/flows.ts";
 import { getFeePositions } from "../../ledger/merchantFees.ts";
+import { exportJournal } from "../../ledger/journalExport.ts";
 import { getConsistencyProof, getInclusionProof } from "../../ledger/proofs.ts";
 import { reconcileChainPayments, reconcileOrderPayments, reconcileOrdersMax } from "../../ledger/reconciliation.ts";
 import { getAccountHistory, getShopBalance, getShopStatement, getTrialBalance, listAnchors, listPendingHolds, statementPageSizeMax } from "../../ledger/statements.ts";
@@ -200,6 +201,21 @@ export function ledgerRouter(ctx: AppContext): Router {
       },
     );
   }
+
+  defineRoute(
+    router,
+    ledgerMountPath,
+    {
+      method: "get",
+      path: "/ledger/journal",
+      summary: "The whole journal with its hash chain and anchors (keyledger-journal-v1), what `keyledger audit ledger --api` audits",
+      tags: ["ledger"],
+      auth: ["auditor", "admin"],
+    },
+    // The embedded store (npm start's default) has no URL another process could open, so this is
+    // how an auditor's own tool reads its journal; the same format as --write-export.
+    async () => exportJournal(db),
+  );
 
   defineRoute(
     router,

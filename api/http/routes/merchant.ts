@@ -38,6 +38,7 @@ export function merchantRouter(ctx: AppContext): Router {
       auth: merchant,
       status: 202,
       rawBody: true,
+      rawBodyTypes: importContentTypes,
       params: z.strictObject({ productId: idString }),
       body: z.string({ error: "send the keys as text/plain or text/csv" }).min(1, "the file is empty"),
     },

@@ -2,6 +2,7 @@ import express, { Router } from "express";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../../core/errors.ts";
+import { epayNotificationFields } from "../../payments/epay.ts";
 import { handleEpayNotify } from "../../services/orders/handleEpayNotify.ts";
 import { enqueueFulfilment } from "../../jobs/enqueue.ts";
 import { defineLeanRoute, PlainText } from "../leanRoutes.ts";
@@ -40,8 +41,8 @@ export function paymentsRouter(ctx: AppContext): Router {
 
   // Gateways notify with GET (the parameters in the query), the sale's hot path, or POST (a
   // form body, which only Express parses).
-  defineLeanRoute(router, paymentsMountPath, { ...spec, method: "get" }, async ({ params, rawQuery }) => notified(params.shopId, rawQuery));
-  defineRoute(router, paymentsMountPath, { ...spec, method: "post" }, async ({ params, req, res }) => {
+  defineLeanRoute(router, paymentsMountPath, { ...spec, method: "get", documentedQuery: epayNotificationFields }, async ({ params, rawQuery }) => notified(params.shopId, rawQuery));
+  defineRoute(router, paymentsMountPath, { ...spec, method: "post", documentedFormBody: epayNotificationFields }, async ({ params, req, res }) => {
     res.type("text/plain").send((await notified(params.shopId, req.body)).text);
   });
   return router;

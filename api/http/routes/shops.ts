@@ -1,6 +1,7 @@
 import { Router } from "express";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
+import { epayGatewayBase } from "../../payments/epay.ts";
 import { auditedChange } from "../../services/audit.ts";
 import { setEpaySettings } from "../../services/shops/epaySettings.ts";
 import { assertShopManager, createShop, getShop, getShopBySlug, listShops } from "../../services/shops/shops.ts";
@@ -95,7 +96,13 @@ export function shopsRouter(ctx: AppContext): Router {
       auth: ["merchant", "admin"],
       params: shopParams,
       body: z.strictObject({
-        gatewayUrl: z.string().url().max(500).refine((value) => /^https?:\/\//.test(value), "must be an http(s) URL"),
+        // Either the gateway's base URL or its submit.php address, stored as the base.
+        gatewayUrl: z.string().url().max(500).transform((value, context) => {
+          const gateway = epayGatewayBase(value);
+          if ("baseUrl" in gateway) return gateway.baseUrl;
+          context.addIssue({ code: "custom", message: `gatewayUrl ${gateway.problem}` });
+          return z.NEVER;
+        }),
         pid: z.string().trim().min(1).max(64),
         key: z.string().min(8).max(256),
       }),

@@ -13,6 +13,7 @@ import type { ChainContext } from "../../chain/chainContext.ts";
 import { findReceipt } from "../../chain/sendContractTransaction.ts";
 import { AppError } from "../../../core/errors.ts";
 import { tokenTimeline } from "../chainRecords/redemptionOracle.ts";
+import { byteaHex } from "../../../core/store/byteStrings.ts";
 import { queryOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 
 export type TimelineStep = {
@@ -56,7 +57,7 @@ export async function entitlementTimeline(db: Drizzle, chain: ChainContext | und
       transactionHash: resale.tx_hash,
       time: mined?.time ?? iso(resale.included_at ?? resale.settled_at),
       ...(mined ? { blockNumber: mined.blockNumber } : {}),
-      details: { priceMinor: String(resale.price_minor), currency: resale.currency, fromHolder: hex(resale.from_holder), toHolder: hex(resale.to_holder), chainState: resale.state },
+      details: { priceMinor: String(resale.price_minor), currency: resale.currency, fromHolder: byteaHex(resale.from_holder), toHolder: byteaHex(resale.to_holder), chainState: resale.state },
     });
   }
   const indexed = chain && base.token_id !== null
@@ -83,7 +84,7 @@ export async function entitlementTimeline(db: Drizzle, chain: ChainContext | und
       sql`SELECT tx_hash, created_at, included_at, reason_hash FROM entitlement_revocations WHERE entitlement_id = ${base.id}`,
     );
     const revoke = revocation?.tx_hash ? await blocks(revocation.tx_hash) : undefined;
-    if (revocation) steps.push({ kind: "revoked", transactionHash: revocation.tx_hash, time: revoke?.time ?? iso(revocation.included_at ?? revocation.created_at), details: { reasonHash: hex(revocation.reason_hash) } });
+    if (revocation) steps.push({ kind: "revoked", transactionHash: revocation.tx_hash, time: revoke?.time ?? iso(revocation.included_at ?? revocation.created_at), details: { reasonHash: byteaHex(revocation.reason_hash) } });
   }
   steps.sort(compareSteps);
   return {
@@ -165,4 +166,3 @@ function blockFacts(chain: ChainContext | undefined) {
   };
 }
 const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
-const hex = (value: Buffer | Uint8Array) => `0x${Buffer.from(value).toString("hex")}`;

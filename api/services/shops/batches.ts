@@ -1,4 +1,5 @@
 // Batches as the merchant and auditors see them: size, root, anchoring state and transaction.
+import { byteaHex } from "../../../core/store/byteStrings.ts";
 import { queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 
 export type BatchView = {
@@ -23,7 +24,7 @@ export async function listBatches(db: Drizzle, filter: { shopId?: bigint; limit:
     id: String(row.id),
     productId: String(row.product_id),
     keyCount: row.key_count,
-    root: row.root ? `0x${Buffer.from(row.root).toString("hex")}` : null,
+    root: row.root ? byteaHex(row.root) : null,
     anchorState: row.anchor_state,
     anchorTx: row.anchor_tx,
     anchorBlock: row.anchor_block === null ? null : String(row.anchor_block),

@@ -24,7 +24,9 @@ export async function verifyKey(db: Drizzle, ring: MasterKeyRing, chain: ChainCo
     certificate = offline.certificate;
   } else {
     const found = await findKeyBySecret(db, ring, input.key!);
-    if (!found) return { verdict: "unknown" as const, reason: "No shop on this platform committed this key.", checks: [] };
+    // Only sold keys are found (an oracle for unsold stock would let anyone test guesses against
+    // it), so the sentence must hold for a committed key still in stock too.
+    if (!found) return { verdict: "unknown" as const, reason: "No sold key on this platform matches this key.", checks: [] };
     foundInShop = true;
     // With the salt, so the key the caller sent is checked against its commitment; this
     // certificate never leaves the server (see `certificate` below).

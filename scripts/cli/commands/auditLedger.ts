@@ -5,6 +5,9 @@
 //
 //   keyledger audit ledger --database-url URL [--rpc URL --anchor-address 0x..] [--json]
 //   keyledger audit ledger --export FILE      [--rpc URL --anchor-address 0x..] [--json]
+//   keyledger audit ledger --api URL (--token T | --email E --password P) [--rpc ...] [--json]
+//     (a running platform's journal through its API, as an auditor or admin: the way to audit
+//     npm start's embedded store, which no other process can open)
 //   keyledger audit ledger --database-url URL --write-export FILE   (writes the export, no audit)
 //
 // Without --rpc the anchors checked are the platform's own records, which proves nothing
@@ -18,8 +21,29 @@ import { checkLedgerInvariants, type LedgerInvariantFindings } from "../../../ap
 import { exportJournal, journalExportFormat, type JournalExport } from "../../../api/ledger/journalExport.ts";
 import { openDatabase } from "../../../core/store/database.ts";
 
-const usage = `Usage: keyledger audit ledger (--database-url URL | --export FILE) [--rpc URL --anchor-address ADDRESS] [--from-block N] [--json]
-       keyledger audit ledger --database-url URL --write-export FILE`;
+const usage = `Usage: keyledger audit ledger (--database-url URL | --export FILE | --api URL AUTH) [--rpc URL --anchor-address ADDRESS] [--from-block N] [--json]
+       keyledger audit ledger (--database-url URL | --api URL AUTH) --write-export FILE
+  AUTH: --token TOKEN, or --email EMAIL --password PASSWORD (an auditor's or admin's account)`;
+
+type ApiSource = { url: string; token?: string; email?: string; password?: string };
+
+/** The platform's journal export, read through its API as an auditor (GET /api/ledger/journal). */
+async function fetchJournal(api: ApiSource): Promise<JournalExport> {
+  const base = api.url.replace(/\/+$/, "");
+  const answer = async (response: Response, what: string) => {
+    const body = (await response.json().catch(() => undefined)) as { message?: string } | undefined;
+    if (!response.ok) throw new Error(`${what} answered ${response.status}${body?.message ? `: ${body.message}` : ""}`);
+    return body as unknown;
+  };
+  let token = api.token;
+  if (!token) {
+    const login = await fetch(`${base}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: api.email, password: api.password }) });
+    token = ((await answer(login, "sign-in")) as { token: string }).token;
+  }
+  const journal = (await answer(await fetch(`${base}/api/ledger/journal`, { headers: { authorization: `Bearer ${token}` } }), "the journal export")) as JournalExport;
+  if (journal.format !== journalExportFormat) throw new Error(`${base} did not answer with a ${journalExportFormat} export.`);
+  return journal;
+}
 
 function withoutCredentials(url: string): string {
   try {
@@ -34,7 +58,8 @@ function withoutCredentials(url: string): string {
 
 type Loaded = { journal: JournalExport; invariants?: LedgerInvariantFindings };
 
-async function loadJournal(databaseUrl: string | undefined, exportPath: string | undefined): Promise<Loaded> {
+async function loadJournal(databaseUrl: string | undefined, exportPath: string | undefined, api: ApiSource | undefined): Promise<Loaded> {
+  if (api) return { journal: await fetchJournal(api) };
   if (exportPath) {
     const parsed = JSON.parse(await readFile(exportPath, "utf8")) as JournalExport;
     if (parsed.format !== journalExportFormat) throw new Error(`${exportPath} is not a ${journalExportFormat} export.`);
@@ -88,6 +113,10 @@ export async function main(argv: string[]): Promise<number> {
       options: {
         "database-url": { type: "string" },
         export: { type: "string" },
+        api: { type: "string" },
+        token: { type: "string" },
+        email: { type: "string" },
+        password: { type: "string" },
         "write-export": { type: "string" },
         rpc: { type: "string" },
         "anchor-address": { type: "string" },
@@ -105,10 +134,15 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const databaseUrl = flags["database-url"];
-  if (Boolean(databaseUrl) === Boolean(flags.export)) {
-    process.stderr.write(`Give exactly one of --database-url and --export.\n${usage}\n`);
+  if ([databaseUrl, flags.export, flags.api].filter(Boolean).length !== 1) {
+    process.stderr.write(`Give exactly one of --database-url, --export and --api.\n${usage}\n`);
     return 2;
   }
+  if (flags.api && !flags.token && !(flags.email && flags.password)) {
+    process.stderr.write(`--api needs --token, or --email and --password, of an auditor's or admin's account.\n${usage}\n`);
+    return 2;
+  }
+  const api = flags.api ? { url: flags.api, token: flags.token, email: flags.email, password: flags.password } : undefined;
   if (Boolean(flags.rpc) !== Boolean(flags["anchor-address"])) {
     process.stderr.write(`--rpc and --anchor-address go together.\n${usage}\n`);
     return 2;
@@ -120,7 +154,7 @@ export async function main(argv: string[]): Promise<number> {
   let loaded: Loaded;
   let onChain: OnChainAnchor[] | undefined;
   try {
-    loaded = await loadJournal(databaseUrl, flags.export);
+    loaded = await loadJournal(databaseUrl, flags.export, api);
     const journal = loaded.journal;
     if (flags["write-export"]) {
       await writeFile(flags["write-export"], `${JSON.stringify(journal, null, 1)}\n`);
@@ -129,7 +163,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (flags.rpc) onChain = await readOnChainAnchors(flags.rpc, flags["anchor-address"] as Hex, BigInt(flags["from-block"]));
   } catch (error) {
-    const source = databaseUrl ? withoutCredentials(databaseUrl) : flags.export;
+    const source = databaseUrl ? withoutCredentials(databaseUrl) : api ? withoutCredentials(api.url) : flags.export;
     process.stderr.write(`Could not read the journal or the anchors (${source}): ${(error as Error).message}\n`);
     return 2;
   }

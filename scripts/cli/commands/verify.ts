@@ -132,14 +132,15 @@ function renderVerdict(verdict: OnChainVerdict, keyChecked: boolean, saltWithhel
     not_issued: "no entitlement token issued for it yet",
     unknown: "entitlement state unknown",
   };
-  const subject = keyChecked
-    ? "The key and its certificate are"
+  const subject = keyChecked ? "The key and its certificate are" : "The certificate is";
+  const keyNotChecked = keyChecked
+    ? ""
     : saltWithheld
-      ? "The certificate is (sealed: it carries no salt, so the key itself is unchecked until reveal)"
-      : "The certificate is (no key given, so the key itself was not checked)";
+      ? " The entitlement is sealed: its certificate carries no salt, so the key itself is checked only after reveal."
+      : " No key was given, so the key itself was not checked.";
   lines.push(
     verdict.genuine
-      ? `Verdict: GENUINE. ${subject} committed on-chain${verdict.anchorBlock ? ` in block ${verdict.anchorBlock}` : ""}; ${stateText[verdict.state]}.`
+      ? `Verdict: GENUINE. ${subject} committed on-chain${verdict.anchorBlock ? ` in block ${verdict.anchorBlock}` : ""}; ${stateText[verdict.state]}.${keyNotChecked}`
       : `Verdict: NOT GENUINE. ${verdict.state === "revoked" ? `${stateText.revoked}. ` : ""}See the failed checks above.`,
   );
   return `${lines.join("\n")}\n`;
