@@ -10,20 +10,38 @@ import { AppError } from "../../../core/errors.ts";
 import { approvePayout, rejectPayout, requestPayout } from "../../ledger/flows.ts";
 import { getConsistencyProof, getInclusionProof } from "../../ledger/proofs.ts";
 import { reconcileChainPayments, reconcileOrderPayments, reconcileOrdersMax } from "../../ledger/reconciliation.ts";
-import { getAccountHistory, getShopBalance, getShopStatement, getTrialBalance, listAnchors, listPendingHolds, statementPageSizeMax } from "../../ledger/statements.ts";
+import { getAccountHistory, getShopBalance, getShopStatement, getTrialBalance, listAnchors, listPendingHolds, statementPageSizeMax, type StatementPage } from "../../ledger/statements.ts";
 import { recordAudit } from "../../services/audit.ts";
 import { assertShopManager } from "../../services/shops/shops.ts";
 import type { Drizzle } from "../../../core/store/database.ts";
 import type { AuthenticatedAccount } from "../../services/accounts/sessions.ts";
 import { defineRoute } from "../route.ts";
 import { currencyCode, idString, moneyMinor } from "../schemas.ts";
+import { cursorParam, encodeCursor, idSortKey } from "../cursor.ts";
+import {
+  anchorPageSchema,
+  chainPaymentReconciliationSchema,
+  consistencyProofSchema,
+  inclusionProofSchema,
+  orderReconciliationSchema,
+  payoutDecidedSchema,
+  payoutRequestedSchema,
+  shopBalanceSchema,
+  statementPageSchema,
+  trialBalanceSchema,
+} from "../responses/ledger.ts";
 
 export const ledgerMountPath = "/api";
 
 const page = {
   limit: z.coerce.number().int().min(1).max(statementPageSizeMax).default(50),
-  cursor: z.string().regex(/^\d{1,19}$/, "must be the nextCursor of a previous page").optional(),
+  cursor: cursorParam.optional(),
 };
+
+/** A ledger page in the one pagination convention: the service's id cursor made opaque. */
+function statementPage({ lines, nextCursor, ...account }: StatementPage) {
+  return { ...account, items: lines, nextCursor: encodeCursor(nextCursor) };
+}
 const payoutId = z.string().regex(/^[A-Za-z0-9:_-]{1,100}$/, "must be 1-100 letters, digits, ':', '_' or '-'");
 
 /** Auditors and admins read every shop's books; a merchant only their own shops'. */
@@ -40,7 +58,7 @@ export function ledgerRouter(ctx: AppContext): Router {
   defineRoute(
     router,
     ledgerMountPath,
-    { method: "get", path: "/ledger/shops/:shopId/balance", summary: "A shop's payable balance and pending holds", tags: ["ledger"], auth: ["merchant", "auditor", "admin"], params: shopParams },
+    { method: "get", path: "/ledger/shops/:shopId/balance", summary: "A shop's payable balance and pending holds", tags: ["ledger"], auth: ["merchant", "auditor", "admin"], response: shopBalanceSchema, params: shopParams },
     async ({ params, account }) => {
       await assertShopReader(db, params.shopId, account!);
       return {
@@ -59,12 +77,13 @@ export function ledgerRouter(ctx: AppContext): Router {
       summary: "A shop's statement (its payable account), newest first, keyset-paginated",
       tags: ["ledger"],
       auth: ["merchant", "auditor", "admin"],
+      response: statementPageSchema,
       params: shopParams,
       query: z.strictObject({ currency: currencyCode, ...page }),
     },
     async ({ params, query, account }) => {
       await assertShopReader(db, params.shopId, account!);
-      return getShopStatement(db, { shopId: params.shopId, currency: query.currency, cursor: query.cursor, limit: query.limit });
+      return statementPage(await getShopStatement(db, { shopId: params.shopId, currency: query.currency, cursor: idSortKey(query.cursor)?.toString(), limit: query.limit }));
     },
   );
 
@@ -78,6 +97,7 @@ export function ledgerRouter(ctx: AppContext): Router {
       tags: ["ledger"],
       auth: ["merchant", "admin"],
       status: 201,
+      response: payoutRequestedSchema,
       params: shopParams,
       body: z.strictObject({
         amountMinor: moneyMinor,
@@ -106,6 +126,7 @@ export function ledgerRouter(ctx: AppContext): Router {
         summary: decision === "approve" ? "Approve a payout (admin): its hold is posted, once" : "Reject a payout (admin): its hold is voided back to the payable, once",
         tags: ["ledger"],
         auth: ["admin"],
+        response: payoutDecidedSchema,
         params: z.strictObject({ payoutId }),
       },
       async ({ params, account }) => {
@@ -119,7 +140,7 @@ export function ledgerRouter(ctx: AppContext): Router {
   defineRoute(
     router,
     ledgerMountPath,
-    { method: "get", path: "/ledger/trial-balance", summary: "Trial balance per currency (totals must be zero)", tags: ["ledger"], auth: ["auditor", "admin"] },
+    { method: "get", path: "/ledger/trial-balance", summary: "Trial balance per currency (totals must be zero)", tags: ["ledger"], auth: ["auditor", "admin"], response: trialBalanceSchema },
     async () => ({ currencies: await getTrialBalance(db) }),
   );
 
@@ -132,10 +153,11 @@ export function ledgerRouter(ctx: AppContext): Router {
       summary: "Any ledger account's postings with the balance after each",
       tags: ["ledger"],
       auth: ["auditor", "admin"],
+      response: statementPageSchema,
       params: z.strictObject({ accountId: idString }),
       query: z.strictObject(page),
     },
-    async ({ params, query }) => getAccountHistory(db, { accountId: params.accountId, cursor: query.cursor, limit: query.limit }),
+    async ({ params, query }) => statementPage(await getAccountHistory(db, { accountId: params.accountId, cursor: idSortKey(query.cursor)?.toString(), limit: query.limit })),
   );
 
   defineRoute(
@@ -147,6 +169,7 @@ export function ledgerRouter(ctx: AppContext): Router {
       summary: "Ledger totals per order against the payment records; findings as data",
       tags: ["ledger"],
       auth: ["auditor", "admin"],
+      response: orderReconciliationSchema,
       query: z.strictObject({ orderIds: z.string().max(64 * reconcileOrdersMax).optional() }),
     },
     async ({ query }) => ({
@@ -163,6 +186,7 @@ export function ledgerRouter(ctx: AppContext): Router {
       summary: "On-chain payments in the ledger against the indexer's final payment events; findings as data",
       tags: ["ledger"],
       auth: ["auditor", "admin"],
+      response: chainPaymentReconciliationSchema,
       query: z.strictObject({ chainId: z.coerce.number().int().positive().optional() }),
     },
     async ({ query }) => {
@@ -175,8 +199,11 @@ export function ledgerRouter(ctx: AppContext): Router {
   defineRoute(
     router,
     ledgerMountPath,
-    { method: "get", path: "/ledger/anchors", summary: "On-chain anchors of the journal, newest first, with the transactions each added", tags: ["ledger"], auth: "public", query: z.strictObject(page) },
-    async ({ query }) => listAnchors(db, { cursor: query.cursor, limit: query.limit }),
+    { method: "get", path: "/ledger/anchors", summary: "On-chain anchors of the journal, newest first, with the transactions each added", tags: ["ledger"], auth: "public", response: anchorPageSchema, query: z.strictObject(page) },
+    async ({ query }) => {
+      const { anchors, nextCursor } = await listAnchors(db, { cursor: idSortKey(query.cursor)?.toString(), limit: query.limit });
+      return { items: anchors, nextCursor: encodeCursor(nextCursor) };
+    },
   );
 
   defineRoute(
@@ -188,6 +215,7 @@ export function ledgerRouter(ctx: AppContext): Router {
       summary: "RFC 9162 inclusion proof of a journal transaction in an anchored tree",
       tags: ["ledger"],
       auth: "public",
+      response: inclusionProofSchema,
       params: z.strictObject({ transactionId: idString }),
       query: z.strictObject({ treeSize: idString.optional() }),
     },
@@ -203,6 +231,7 @@ export function ledgerRouter(ctx: AppContext): Router {
       summary: "RFC 9162 consistency proof between two tree sizes",
       tags: ["ledger"],
       auth: "public",
+      response: consistencyProofSchema,
       query: z.strictObject({ first: idString, second: idString }),
     },
     async ({ query }) => getConsistencyProof(db, { firstSize: query.first, secondSize: query.second }),

@@ -16,6 +16,9 @@ import { assertShopManager } from "../../services/shops/shops.ts";
 import { queryOne, sql } from "../../../core/store/database.ts";
 import { defineRoute } from "../route.ts";
 import { idString } from "../schemas.ts";
+import { cursorParam, encodeCursor, idSortKey, timeSortKey } from "../cursor.ts";
+import { batchPageSchema, deliveredOrderSchema, importJobSchema, importQueuedSchema, salesSummarySchema } from "../responses/merchant.ts";
+import { orderSummaryPageSchema } from "../responses/orders.ts";
 
 export const merchantMountPath = "/api";
 
@@ -37,6 +40,7 @@ export function merchantRouter(ctx: AppContext): Router {
       tags: ["merchant"],
       auth: merchant,
       status: 202,
+      response: importQueuedSchema,
       rawBody: true,
       params: z.strictObject({ productId: idString }),
       body: z.string({ error: "send the keys as text/plain or text/csv" }).min(1, "the file is empty"),
@@ -62,7 +66,7 @@ export function merchantRouter(ctx: AppContext): Router {
   defineRoute(
     router,
     merchantMountPath,
-    { method: "get", path: "/imports/:importId", summary: "An import job's progress (processed / total)", tags: ["merchant"], auth: merchant, params: z.strictObject({ importId: idString }) },
+    { method: "get", path: "/imports/:importId", summary: "An import job's progress (processed / total)", tags: ["merchant"], auth: merchant, response: importJobSchema, params: z.strictObject({ importId: idString }) },
     async ({ params, account }) => {
       const row = await queryOne<{ shop_id: bigint; status: string; total: number; processed: number; batch_id: bigint | null; error: unknown; format: string; created_at: Date; finished_at: Date | null }>(
         db,
@@ -99,12 +103,14 @@ export function merchantRouter(ctx: AppContext): Router {
       summary: "The shop's batches with their anchoring state",
       tags: ["merchant"],
       auth: merchant,
+      response: batchPageSchema,
       params: z.strictObject({ shopId: idString }),
-      query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(50), beforeId: idString.optional() }),
+      query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(50), cursor: cursorParam.optional() }),
     },
     async ({ params, query, account }) => {
       await assertShopManager(db, params.shopId, account!);
-      return { items: await listBatches(db, { shopId: params.shopId, limit: query.limit, beforeId: query.beforeId }) };
+      const items = await listBatches(db, { shopId: params.shopId, limit: query.limit, beforeId: idSortKey(query.cursor) });
+      return { items, nextCursor: encodeCursor(items.length === query.limit ? items.at(-1)!.id : null) };
     },
   );
 
@@ -117,17 +123,20 @@ export function merchantRouter(ctx: AppContext): Router {
       summary: "The shop's orders, newest first; `deliveryMode=manual&state=paid` is the manual-delivery queue",
       tags: ["merchant"],
       auth: merchant,
+      response: orderSummaryPageSchema,
       params: z.strictObject({ shopId: idString }),
       query: z.strictObject({
         state: z.enum(["awaiting_payment", "paid", "fulfilled", "expired", "refund_pending", "refunded", "failed"]).optional(),
         deliveryMode: z.enum(["automatic", "manual"]).optional(),
         limit: z.coerce.number().int().min(1).max(100).default(50),
-        before: z.string().datetime().optional(),
+        cursor: cursorParam.optional(),
       }),
     },
     async ({ params, query, account }) => {
       await assertShopManager(db, params.shopId, account!);
-      return listOrders(db, { shopId: params.shopId, ...query });
+      const { cursor, ...filter } = query;
+      const page = await listOrders(db, { shopId: params.shopId, ...filter, before: timeSortKey(cursor) });
+      return { items: page.items, nextCursor: encodeCursor(page.nextBefore) };
     },
   );
 
@@ -140,6 +149,7 @@ export function merchantRouter(ctx: AppContext): Router {
       summary: "Deliver a paid manual-delivery order (the text reaches the buyer on the order page)",
       tags: ["merchant"],
       auth: merchant,
+      response: deliveredOrderSchema,
       params: z.strictObject({ orderId: z.string().regex(/^KL[0-9A-Z]{8,24}$/) }),
       body: z.strictObject({ content: z.string().min(1).max(10_000) }),
     },
@@ -162,6 +172,7 @@ export function merchantRouter(ctx: AppContext): Router {
       summary: "Sales figures: revenue per day and top products over the last N days",
       tags: ["merchant"],
       auth: merchant,
+      response: salesSummarySchema,
       params: z.strictObject({ shopId: idString }),
       query: z.strictObject({ days: z.coerce.number().int().min(1).max(365).default(30) }),
     },

@@ -7,6 +7,7 @@ import { enqueueFulfilment } from "../../jobs/enqueue.ts";
 import { defineLeanRoute, PlainText } from "../leanRoutes.ts";
 import { defineRoute } from "../route.ts";
 import { idString } from "../schemas.ts";
+import { textBody } from "../responses/common.ts";
 
 export const paymentsMountPath = "/api";
 
@@ -21,6 +22,8 @@ export function paymentsRouter(ctx: AppContext): Router {
     summary: "EPay asynchronous notification (signed, MD5 rule); answers `success`",
     tags: ["payments"],
     auth: "public" as const,
+    response: textBody.describe("Exactly `success`"),
+    responseType: "text/plain" as const,
     params: z.strictObject({ shopId: idString }),
   };
 
