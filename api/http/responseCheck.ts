@@ -27,6 +27,13 @@ export function responseCheckRecord(): Readonly<Recorder> {
   return recorder;
 }
 
+/** Removes and returns the violations recorded for one path (for a test that provokes them on purpose). */
+export function takeViolations(path: string): ResponseViolation[] {
+  const taken = recorder.violations.filter((violation) => violation.path === path);
+  recorder.violations = recorder.violations.filter((violation) => violation.path !== path);
+  return taken;
+}
+
 export function setResponseCheckContext(during: string | undefined): void {
   recorder.during = during;
 }
