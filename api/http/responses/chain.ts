@@ -57,12 +57,15 @@ export const chainRecordPageSchemas = {
   ),
 };
 
+/** The run's row as the driver reads it: its timestamps in PostgreSQL's text form, not ISO 8601. */
+const pgTimestamp = z.string();
+
 export const findingsPageSchema = pageOf(
   z.strictObject({ id: decimalString, runId: decimalString, kind: z.string(), subject: z.string(), subjectId: z.string(), details: z.unknown(), createdAt: isoDateTime }),
 ).extend({
   /** The reconciliation run these findings belong to; null before the first run. */
   run: z
-    .strictObject({ id: decimalString, finalized_number: decimalString, started_at: isoDateTime, finished_at: isoDateTime.nullable(), checked: z.record(z.string(), z.unknown()) })
+    .strictObject({ id: decimalString, finalized_number: decimalString, started_at: pgTimestamp, finished_at: pgTimestamp.nullable(), checked: z.record(z.string(), z.unknown()) })
     .nullable(),
 });
 

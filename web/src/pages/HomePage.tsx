@@ -1,5 +1,6 @@
 // The platform's front door: what Keyledger promises, the shops it hosts, and the two things a
 // buyer comes back for (verify a key, find an order).
+import { answer } from "../api/client.ts";
 import type { Shop } from "../api/types.ts";
 import { EmptyState, ErrorNotice, Spinner } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
@@ -10,7 +11,7 @@ import { useSession } from "../session.tsx";
 export function HomePage() {
   const { t } = useI18n();
   const { api } = useSession();
-  const shops = useAsync((signal) => api.get<{ items: Shop[] }>("/api/shops?limit=20", signal), [api]);
+  const shops = useAsync((signal) => answer(api.GET("/api/shops", { params: { query: { limit: 20 } }, signal })), [api]);
   return (
     <div className="stack-lg">
       <section className="hero">
