@@ -1,7 +1,7 @@
 // Batches: one per import, with its Merkle root, anchoring state and transaction, sold and
 // available keys. Refreshes while a batch is still on its way on-chain.
 import { answer } from "../api/client.ts";
-import type { Batch, Shop } from "../api/types.ts";
+import type { Shop } from "../api/types.ts";
 import { EmptyState, ErrorNotice, Hash, Spinner, StateBadge, TxLink } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { formatDateTime } from "../format.ts";

@@ -2,7 +2,7 @@
 // chunk, so the console opens before the charts' code arrives).
 import { answer } from "../api/client.ts";
 import { lazy, Suspense, useState } from "react";
-import type { OrderSummary, SalesSummary, Shop } from "../api/types.ts";
+import type { Shop } from "../api/types.ts";
 import { EmptyState, ErrorNotice, Spinner } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { formatMoney } from "../format.ts";

@@ -1,7 +1,6 @@
 // The platform's front door: what Keyledger promises, the shops it hosts, and the two things a
 // buyer comes back for (verify a key, find an order).
 import { answer } from "../api/client.ts";
-import type { Shop } from "../api/types.ts";
 import { EmptyState, ErrorNotice, Spinner } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { useI18n } from "../i18n/i18n.tsx";

@@ -3,12 +3,10 @@
 import { answer } from "../api/client.ts";
 import { useState, type FormEvent } from "react";
 import { selfAssignableRoles } from "../../../core/roles.ts";
-import type { SessionResponse } from "../api/types.ts";
 import { ErrorNotice, Field, PageHeader } from "../components/ui.tsx";
 import { useI18n } from "../i18n/i18n.tsx";
 import { Link, useRouter } from "../router.tsx";
 import { useSession } from "../session.tsx";
-
 
 export function LoginPage(props: { mode: "login" | "signup" }) {
   const { t } = useI18n();

@@ -4,7 +4,7 @@
 // certificate downloads as JSON and opens in the verify page.
 import { answer } from "../api/client.ts";
 import { useEffect, useState } from "react";
-import type { Certificate, Order, OrderItem } from "../api/types.ts";
+import type { Order, OrderItem } from "../api/types.ts";
 import { CopyButton, EmptyState, ErrorNotice, Notice, Spinner, StateBadge, TxLink } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { formatDateTime, formatMoney } from "../format.ts";

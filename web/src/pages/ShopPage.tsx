@@ -1,7 +1,7 @@
 // A shop's home: its categories as filter chips and its products as cards with price and stock.
 import { answer } from "../api/client.ts";
 import { useState } from "react";
-import { productCategories, type Product, type ProductCategory, type Shop } from "../api/types.ts";
+import { productCategories, type ProductCategory } from "../api/types.ts";
 import { EmptyState, ErrorNotice, Spinner } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { formatMoney } from "../format.ts";

@@ -1,7 +1,6 @@
 // A resale purchase after the gateway: waits for the payment to settle, then sends the buyer
 // to their keys, where the sealed entitlement can be revealed.
 import { answer } from "../api/client.ts";
-import type { ResalePurchase } from "./types.ts";
 import { EmptyState, ErrorNotice, Notice, PageHeader, Spinner, StateBadge } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { formatDateTime, formatMoney } from "../format.ts";

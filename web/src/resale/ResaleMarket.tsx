@@ -10,7 +10,7 @@ import { formatMoney } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { Link } from "../router.tsx";
 import { useSession } from "../session.tsx";
-import type { Listing, ResalePurchase } from "./types.ts";
+import type { Listing } from "./types.ts";
 
 export function ResaleMarket(props: { product: Product }) {
   const { t } = useI18n();

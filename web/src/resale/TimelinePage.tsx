@@ -1,7 +1,6 @@
 // An entitlement's public provenance: anchored, sold, issued, each resale and transfer,
 // redeemed or revoked, each with its transaction. Anyone can open it (no codes, no identities).
 import { answer } from "../api/client.ts";
-import type { Timeline } from "./types.ts";
 import { ErrorNotice, PageHeader, Spinner, StateBadge, TxLink } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { formatDateTime } from "../format.ts";
