@@ -23,8 +23,15 @@ export const webSchemaPath = `${root}web/src/api/schema.d.ts`;
 export function contractDocument(): ReturnType<typeof buildOpenApiDocument> {
   const config = loadConfig({ QUERY_PASSWORD_PEPPER: "declarations-only", DATA_DIR: "/nonexistent" });
   const declarationsOnly = { config, database: { db: {} }, queues: { connection: {} }, chain: undefined, logger: console } as unknown as AppContext;
-  createApp(declarationsOnly, { extraRouters: extraRouters(declarationsOnly) });
-  return buildOpenApiDocument(routeRegistry, { version: "1" });
+  // The registry keeps the first declaration of each route, and a platform started earlier in
+  // this process (a test's, with its own settings) may have declared them: declare them afresh.
+  const declaredBefore = routeRegistry.splice(0);
+  try {
+    createApp(declarationsOnly, { extraRouters: extraRouters(declarationsOnly) });
+    return buildOpenApiDocument(routeRegistry, { version: "1" });
+  } finally {
+    routeRegistry.splice(0, routeRegistry.length, ...declaredBefore);
+  }
 }
 
 export function documentText(document: ReturnType<typeof buildOpenApiDocument>): string {
