@@ -36,13 +36,6 @@ export function idSortKey(sortKey: string | undefined): bigint | undefined {
   return BigInt(sortKey);
 }
 
-/** The sort key of a cursor that must be a time (keyset by creation time). */
-export function timeSortKey(sortKey: string | undefined): string | undefined {
-  if (sortKey === undefined) return undefined;
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(sortKey)) throw new AppError("validation_failed", "cursor must be the nextCursor of a previous page.");
-  return sortKey;
-}
-
 /** A service's page with its sort-key cursor made opaque. */
 export function opaque<Page extends { nextCursor: string | null }>(page: Page): Page {
   return { ...page, nextCursor: encodeCursor(page.nextCursor) };

@@ -86,6 +86,30 @@ describe("accounts, order access, manual delivery and expiry", function () {
     }
   });
 
+  it("pages a buyer's orders newest first without losing or repeating orders made in the same instant", async () => {
+    const productId = await createProduct(setup, { name: "Same instant" });
+    await importKeys(setup, productId, randomKeys(3, "TIE"));
+    const signup = await platform.http.post("/api/auth/signup", { email: "carol@example.com", password: "carol-password-1" });
+    const carol = platform.http.as(signup.body.token);
+    for (let order = 0; order < 3; order++) expect((await carol.post("/api/orders", { productId, quantity: 1 })).status).to.equal(201);
+    // Three orders in one instant, to the microsecond (a busy shop's checkouts share a statement).
+    await queryRows(platform.database.db, sql`UPDATE orders SET created_at = '2026-01-01T00:00:00.000123Z' WHERE buyer_account_id = ${BigInt(signup.body.account.id)} RETURNING id`);
+    const expected = (
+      await queryRows<{ id: string }>(platform.database.db, sql`SELECT id FROM orders WHERE buyer_account_id = ${BigInt(signup.body.account.id)} ORDER BY created_at DESC, id DESC`)
+    ).map((row) => row.id);
+    expect(expected).to.have.length(3);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let pageNumber = 0; pageNumber < 5; pageNumber++) {
+      const page: HttpResponse<{ items: { id: string }[]; nextCursor: string | null }> = await carol.get(`/api/me/orders?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      expect(page.status, page.text).to.equal(200);
+      seen.push(...page.body.items.map((order) => order.id));
+      cursor = page.body.nextCursor;
+      if (cursor === null) break;
+    }
+    expect(seen).to.deep.equal(expected);
+  });
+
   it("finds a guest order by number + contact + query password and throttles wrong guesses", async () => {
     const productId = await createProduct(setup, { name: "Lookup target" });
     await importKeys(setup, productId, randomKeys(2, "LKP"));

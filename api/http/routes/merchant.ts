@@ -16,7 +16,7 @@ import { assertShopManager } from "../../services/shops/shops.ts";
 import { queryOne, sql } from "../../../core/store/database.ts";
 import { defineRoute } from "../route.ts";
 import { idString } from "../schemas.ts";
-import { cursorParam, encodeCursor, idSortKey, timeSortKey } from "../cursor.ts";
+import { cursorParam, encodeCursor, idSortKey } from "../cursor.ts";
 import { batchPageSchema, deliveredOrderSchema, importJobSchema, importQueuedSchema, salesSummarySchema } from "../responses/merchant.ts";
 import { orderSummaryPageSchema } from "../responses/orders.ts";
 
@@ -135,7 +135,7 @@ export function merchantRouter(ctx: AppContext): Router {
     async ({ params, query, account }) => {
       await assertShopManager(db, params.shopId, account!);
       const { cursor, ...filter } = query;
-      const page = await listOrders(db, { shopId: params.shopId, ...filter, before: timeSortKey(cursor) });
+      const page = await listOrders(db, { shopId: params.shopId, ...filter, before: cursor });
       return { items: page.items, nextCursor: encodeCursor(page.nextBefore) };
     },
   );

@@ -19,7 +19,7 @@ import { defineLeanRoute } from "../leanRoutes.ts";
 import { defineRoute } from "../route.ts";
 import { email, idString } from "../schemas.ts";
 import { certificateSchema } from "../../../core/keys/certificateSchema.ts";
-import { cursorParam, encodeCursor, timeSortKey } from "../cursor.ts";
+import { cursorParam, encodeCursor } from "../cursor.ts";
 import { createdOrderSchema, foundOrderSchema, orderSchema, orderSummaryPageSchema } from "../responses/orders.ts";
 
 export const ordersMountPath = "/api";
@@ -230,7 +230,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20), cursor: cursorParam.optional() }),
     },
     async ({ account, query }) => {
-      const page = await listOrders(db, { buyerAccountId: account!.id, limit: query.limit, before: timeSortKey(query.cursor) });
+      const page = await listOrders(db, { buyerAccountId: account!.id, limit: query.limit, before: query.cursor });
       return { items: page.items, nextCursor: encodeCursor(page.nextBefore) };
     },
   );
