@@ -10,8 +10,7 @@ import { batchSchema, importJobSchema, salesSummarySchema } from "./merchant.ts"
 import { orderItemSchema, orderSchema, orderSummaryPageSchema, orderSummarySchema, paymentSchema } from "./orders.ts";
 import { resalePurchaseSchema } from "./resale.ts";
 import { productSchema, shopSchema } from "./shops.ts";
-import { verifyResultSchema } from "./verify.ts";
-import { publicConfigSchema } from "./wallets.ts";
+import { publicConfigSchema, verifyResultSchema } from "./verify.ts";
 
 export const namedSchemas = {
   Error: errorBodySchema,

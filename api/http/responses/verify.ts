@@ -1,4 +1,5 @@
-// Response schema of the public verification route (api/http/routes/verify.ts).
+// Response schemas of public verification (api/http/routes/verify.ts) and of the chain settings a
+// browser verifies with (api/http/routes/publicConfig.ts).
 import { z } from "zod";
 import { certificateSchema } from "../../../core/keys/certificateSchema.ts";
 import { address, decimalString, hexString, isoDateTime } from "./common.ts";
@@ -27,3 +28,11 @@ export const verifyResultSchema = z.strictObject({
   certificate: certificateSchema.optional(),
 });
 
+/** What a browser needs to check things against the chain itself (GET /api/config/public). */
+export const publicConfigSchema = z.strictObject({
+  chainId: decimalString.nullable(),
+  rpcUrl: z.string().nullable(),
+  contracts: z
+    .strictObject({ registry: address, entitlement: address, payment: address.nullable(), stablecoin: address.nullable(), ledgerAnchor: address.nullable() })
+    .nullable(),
+});

@@ -22,11 +22,3 @@ export const revealTypedDataSchema = z.strictObject({
 });
 
 export const walletRevealSchema = z.strictObject({ entitlementId: decimalString, tokenId: decimalString, holder: address, code: z.string() });
-
-export const publicConfigSchema = z.strictObject({
-  chainId: decimalString.nullable(),
-  rpcUrl: z.string().nullable(),
-  contracts: z
-    .strictObject({ registry: address, entitlement: address, payment: address.nullable(), stablecoin: address.nullable(), ledgerAnchor: address.nullable() })
-    .nullable(),
-});

@@ -2,7 +2,7 @@
 import { Router } from "express";
 import type { AppContext } from "../../context.ts";
 import { defineRoute } from "../route.ts";
-import { publicConfigSchema } from "../responses/wallets.ts";
+import { publicConfigSchema } from "../responses/verify.ts";
 
 export const publicConfigMountPath = "/api";
 
