@@ -10,7 +10,7 @@ import type { Role } from "../../core/roles.ts";
 import type { AuthenticatedAccount } from "../services/accounts/sessions.ts";
 import { requireAccount } from "./auth.ts";
 import { toJson } from "../../core/json.ts";
-import { checkJsonResponse, responseCheckEnabled } from "./responseCheck.ts";
+import { checkJsonResponse, checkResponse, responseCheckEnabled } from "./responseCheck.ts";
 
 export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 
@@ -35,7 +35,7 @@ export type RouteSpec<
    * suites; api/http/responses/ holds the shared ones.
    */
   response: z.ZodType;
-  /** The success answer's content type when it is not JSON (EPay's `success`, HTML pages). */
+  /** The success answer's content type when it is not JSON (EPay's `success`, HTML pages); the handler returns the text. */
   responseType?: "text/plain" | "text/html";
   /** Another representation of the same answer, chosen by a query parameter (e.g. CSV). */
   alternativeResponse?: { contentType: "text/csv"; schema: z.ZodType };
@@ -91,6 +91,15 @@ export function defineRoute<
     if (result === undefined) {
       if (responseCheckEnabled) checkJsonResponse(operation, spec.status ?? 204, "", spec.response);
       res.status(spec.status ?? 204).end();
+      return;
+    }
+    if (spec.responseType) {
+      // A text answer (EPay's `success`, an HTML page): the handler returns the text itself.
+      if (responseCheckEnabled) checkResponse(operation, spec.status ?? 200, result, spec.response);
+      res
+        .status(spec.status ?? 200)
+        .type(spec.responseType)
+        .send(String(result));
       return;
     }
     const text = toJson(result);

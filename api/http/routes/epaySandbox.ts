@@ -20,10 +20,10 @@ export function epaySandboxRouter(secret: string): Router {
     router,
     sandboxMountPath,
     { method: "get", path: "/submit.php", summary: "Sandbox EPay cashier page", tags: ["sandbox"], auth: "public", response: textBody, responseType: "text/html" },
-    async ({ req, res }) => {
+    async ({ req }) => {
       const params = readParams(req.query);
       if (!verifySandboxSubmit(secret, params)) throw new AppError("invalid_signature", "The payment link's signature does not verify.");
-      res.type("html").send(cashierPage(params));
+      return cashierPage(params);
     },
   );
 

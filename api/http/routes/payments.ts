@@ -44,8 +44,6 @@ export function paymentsRouter(ctx: AppContext): Router {
   // Gateways notify with GET (the parameters in the query), the sale's hot path, or POST (a
   // form body, which only Express parses).
   defineLeanRoute(router, paymentsMountPath, { ...spec, method: "get" }, async ({ params, rawQuery }) => notified(params.shopId, rawQuery));
-  defineRoute(router, paymentsMountPath, { ...spec, method: "post" }, async ({ params, req, res }) => {
-    res.type("text/plain").send((await notified(params.shopId, req.body)).text);
-  });
+  defineRoute(router, paymentsMountPath, { ...spec, method: "post" }, async ({ params, req }) => (await notified(params.shopId, req.body)).text);
   return router;
 }

@@ -152,7 +152,7 @@ export function resaleRouter(ctx: AppContext, settings: { queryPasswordPepper: s
         response: textBody.describe("Exactly `success`"),
         responseType: "text/plain",
       },
-      async ({ req, res }) => {
+      async ({ req }) => {
         const parsed = epayParams.safeParse((method === "get" ? req.query : req.body) ?? {});
         if (!parsed.success) throw new AppError("validation_failed", "EPay parameters must be short strings.");
         await handleResaleNotify(
@@ -167,7 +167,7 @@ export function resaleRouter(ctx: AppContext, settings: { queryPasswordPepper: s
           parsed.data,
         );
         // Every recorded outcome (settled, refund path, replay) is final for the gateway.
-        res.type("text/plain").send("success");
+        return "success";
       },
     );
   }
