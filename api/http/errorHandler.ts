@@ -5,6 +5,8 @@ import { randomUUID } from "node:crypto";
 import type { NextFunction, Request, Response } from "express";
 import { isAppError } from "../../core/errors.ts";
 import type { Logger } from "../../core/logger.ts";
+import { toJson } from "../../core/json.ts";
+import { checkJsonResponse, responseCheckEnabled, type CheckedOperation } from "./responseCheck.ts";
 
 type BodyParserError = Error & { type?: string; status?: number; limit?: number };
 
@@ -12,6 +14,7 @@ export function errorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) return;
     const { status, body } = errorResponse(error, logger, { method: req.method, path: req.path });
+    if (responseCheckEnabled) checkJsonResponse(operationOf(req, res), status, toJson(body), undefined);
     res.status(status).json(body);
   };
 }
@@ -52,5 +55,12 @@ export function errorResponse(error: unknown, logger: Logger, request: { method:
 }
 
 export function notFoundHandler(req: Request, res: Response) {
-  res.status(404).json({ code: "not_found", message: `No route ${req.method} ${req.path}. See /api/docs.`, details: null });
+  const body = { code: "not_found", message: `No route ${req.method} ${req.path}. See /api/docs.`, details: null };
+  if (responseCheckEnabled) checkJsonResponse(operationOf(req, res), 404, toJson(body), undefined);
+  res.status(404).json(body);
+}
+
+/** The declared operation an answer belongs to (set by defineRoute), or none for an unknown path. */
+function operationOf(req: Request, res: Response): CheckedOperation {
+  return (res.locals.operation as CheckedOperation | undefined) ?? { method: req.method.toLowerCase(), path: "(no route)" };
 }

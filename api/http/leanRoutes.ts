@@ -27,6 +27,7 @@ import type { AuthenticatedAccount } from "../services/accounts/sessions.ts";
 import { sessionToken } from "./auth.ts";
 import { errorResponse } from "./errorHandler.ts";
 import { parsePart, registerRoute, type RouteSpec } from "./route.ts";
+import { checkJsonResponse, checkResponse, responseCheckEnabled, type CheckedOperation } from "./responseCheck.ts";
 
 /** What a lean route's handler sees of its request: no Express objects, so it runs on both paths. */
 export type LeanRouteInput<Body, Query, Params> = {
@@ -59,6 +60,8 @@ type LeanRoute = {
   segments: string[];
   spec: RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>;
   handler: LeanHandler;
+  /** For the response check (api/http/responseCheck.ts). */
+  operation: CheckedOperation;
 };
 
 const routesOfRouter = new WeakMap<Router, LeanRoute[]>();
@@ -84,11 +87,13 @@ export function defineLeanRoute<
     segments: `${mountPath}${spec.path}`.split("/").slice(1),
     spec: spec as LeanRoute["spec"],
     handler: handler as LeanHandler,
+    operation: { method: spec.method, path: `${mountPath}${spec.path}` },
   };
   const routes = routesOfRouter.get(router) ?? [];
   routes.push(route);
   routesOfRouter.set(router, routes);
   router[spec.method](spec.path, async (req: Request, res: Response) => {
+    if (responseCheckEnabled) res.locals.operation = route.operation;
     const answer = await runRoute(route, {
       body: req.body ?? {},
       query: { ...req.query },
@@ -123,7 +128,13 @@ async function runRoute(route: LeanRoute, raw: RawInput): Promise<string | Plain
     origin: raw.origin,
     onClose: raw.onClose,
   });
-  return result instanceof PlainText ? result : toJson(result);
+  if (result instanceof PlainText) {
+    if (responseCheckEnabled) checkResponse(route.operation, 200, result.text, spec.response);
+    return result;
+  }
+  const text = toJson(result);
+  if (responseCheckEnabled) checkJsonResponse(route.operation, spec.status ?? 200, text, spec.response);
+  return text;
 }
 
 export type LeanDispatcher = {
@@ -217,6 +228,7 @@ async function serve(route: LeanRoute, req: IncomingMessage, res: ServerResponse
     // The path only: a query may carry an order's access token or a payment's signature.
     const failed = errorResponse(error, options.logger, { method: req.method ?? "", path: (req.url ?? "").split("?")[0]! });
     answer = { status: failed.status, text: toJson(failed.body), type: "application/json; charset=utf-8" };
+    if (responseCheckEnabled) checkJsonResponse(route.operation, answer.status, answer.text, undefined);
   }
   if (res.headersSent || res.destroyed) return;
   res.writeHead(answer.status, { ...options.headers, "content-type": answer.type, "content-length": Buffer.byteLength(answer.text) });

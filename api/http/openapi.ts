@@ -1,17 +1,24 @@
 // The OpenAPI 3.1 document, generated from the zod schemas each route declares
-// (api/http/route.ts). zod 4 emits JSON Schema 2020-12, which is what OpenAPI 3.1 uses.
+// (api/http/route.ts): request parameters and bodies, and every answer: the success body with
+// its status, and the shared error body for 4xx and 5xx. zod 4 emits JSON Schema 2020-12, which
+// is what OpenAPI 3.1 uses. `npm run openapi` writes it to api/openapi.json, from which the web
+// app's types are generated (web/src/api/schema.d.ts).
 import { z } from "zod";
 import type { RegisteredRoute } from "./route.ts";
+import { noContent } from "./responses/common.ts";
+import { namedSchemas } from "./responses/components.ts";
 
-const errorSchema = {
-  type: "object",
-  required: ["code", "message", "details"],
-  properties: { code: { type: "string" }, message: { type: "string" }, details: {} },
-};
+type JsonSchema = Record<string, unknown>;
 
+const componentRef = (id: string) => `#/components/schemas/${id}`;
+const errorContent = { "application/json": { schema: { $ref: componentRef("Error") } } };
+
+/** The document for these routes (those under /api: the sandbox gateway is not part of the API). */
 export function buildOpenApiDocument(routes: RegisteredRoute[], info: { version: string; serverUrl?: string }) {
+  const apiRoutes = routes.filter((route) => route.fullPath.startsWith("/api/")).sort(byPathThenMethod);
+  const components = responseComponents(apiRoutes);
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const route of routes) {
+  for (const route of apiRoutes) {
     const path = route.fullPath.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
     const parameters = [
       ...schemaParameters(route.params, "path"),
@@ -19,15 +26,14 @@ export function buildOpenApiDocument(routes: RegisteredRoute[], info: { version:
       ...schemaParameters(route.documentedQuery, "query"),
     ];
     const operation: Record<string, unknown> = {
+      operationId: operationId(route),
       summary: route.summary,
       tags: route.tags,
-      parameters,
+      ...(parameters.length ? { parameters } : {}),
       responses: {
-        [String(route.status ?? 200)]: {
-          description: "Success",
-          ...(route.response ? { content: { "application/json": { schema: toSchema(route.response, "output") } } } : {}),
-        },
-        "4XX": { description: "Bad input: `{ code, message, details }`", content: { "application/json": { schema: errorSchema } } },
+        [String(route.status ?? (route.response === noContent ? 204 : 200))]: successResponse(route, components.idOf),
+        "4XX": { description: "Bad input, missing rights or a state that refuses the request: `{ code, message, details }`", content: errorContent },
+        "5XX": { description: "Our fault or a dependency's (`details.errorId` to quote)", content: errorContent },
       },
     };
     if (route.auth !== "public") operation.security = [{ bearer: [] }];
@@ -49,16 +55,70 @@ export function buildOpenApiDocument(routes: RegisteredRoute[], info: { version:
     info: {
       title: "Keyledger API",
       version: info.version,
-      description: "A card-key shop that proves what it sells. Errors are JSON `{ code, message, details }`. Money amounts are decimal strings of integer minor units.",
+      description:
+        "A card-key shop that proves what it sells. Errors are JSON `{ code, message, details }`. Money amounts are decimal strings of integer minor units. " +
+        "Lists page by an opaque cursor: pass a page's `nextCursor` as `cursor` for the next one; it is null on the last page.",
     },
     servers: info.serverUrl ? [{ url: info.serverUrl }] : [],
-    components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    components: { schemas: components.schemas, securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
     paths,
   };
 }
 
+function successResponse(route: RegisteredRoute, idOf: (schema: z.ZodType) => string | undefined) {
+  if (route.response === noContent) return { description: describeStatus(route.status ?? 204) };
+  const id = idOf(route.response);
+  const schema = id ? { $ref: componentRef(id) } : toSchema(route.response, "output");
+  const content: Record<string, { schema: unknown }> = { [route.responseType ?? "application/json"]: { schema } };
+  if (route.alternativeResponse) content[route.alternativeResponse.contentType] = { schema: toSchema(route.alternativeResponse.schema, "output") };
+  return { description: describeStatus(route.status ?? 200), content };
+}
+
+function describeStatus(status: number): string {
+  return { 200: "OK", 201: "Created", 202: "Accepted: the work continues in the background", 204: "No content", 303: "See other" }[status] ?? String(status);
+}
+
+/**
+ * components/schemas: the named shared schemas, and each route's JSON object answer named after
+ * its operation; a schema used inside another becomes a $ref to its component.
+ */
+function responseComponents(routes: RegisteredRoute[]) {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(namedSchemas)) registry.add(schema, { id });
+  for (const route of routes) {
+    if (route.responseType || route.response === noContent || registry.has(route.response)) continue;
+    const sharedWith = routes.find((other) => other !== route && other.response === route.response);
+    if (sharedWith) throw new Error(`${route.method} ${route.fullPath} and ${sharedWith.method} ${sharedWith.fullPath} answer with one schema: name it in api/http/responses/components.ts.`);
+    registry.add(route.response, { id: `${upperFirst(operationId(route))}Response` });
+  }
+  const generated = z.toJSONSchema(registry, { io: "output", uri: componentRef, unrepresentable: "any" }) as { schemas: Record<string, JsonSchema> };
+  const schemas: Record<string, JsonSchema> = {};
+  for (const id of Object.keys(generated.schemas).sort()) {
+    const { $schema: _schema, $id: _id, ...schema } = generated.schemas[id]!;
+    schemas[id] = schema;
+  }
+  return { schemas, idOf: (schema: z.ZodType) => registry.get(schema)?.id };
+}
+
+/** get /api/shops/:shopId/products → getShopsShopIdProducts: stable, unique per method and path. */
+function operationId(route: RegisteredRoute): string {
+  const words = route.fullPath
+    .replace(/^\/api\//, "")
+    .split(/[/:._-]+/)
+    .filter(Boolean);
+  return route.method + words.map(upperFirst).join("");
+}
+
+function upperFirst(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
+}
+
+function byPathThenMethod(a: RegisteredRoute, b: RegisteredRoute): number {
+  return a.fullPath === b.fullPath ? a.method.localeCompare(b.method) : a.fullPath.localeCompare(b.fullPath);
+}
+
 function toSchema(schema: z.ZodType, io: "input" | "output"): unknown {
-  const json = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as Record<string, unknown>;
+  const json = z.toJSONSchema(schema, { io, unrepresentable: "any" }) as JsonSchema;
   delete json.$schema;
   return json;
 }

@@ -1,5 +1,6 @@
-// Routes are declared once with their zod schemas; the declaration both validates requests
-// (strictly: unknown fields are errors) and feeds the OpenAPI document (api/http/openapi.ts).
+// Routes are declared once with their zod schemas; the declaration validates requests
+// (strictly: unknown fields are errors), feeds the OpenAPI document (api/http/openapi.ts), and,
+// in the test suites, checks every answer against the declared response (api/http/responseCheck.ts).
 // A handler receives parsed input and returns the response body; Express 5 forwards a
 // rejected promise to the error handler, so handlers just throw AppError.
 import type { Request, Response, Router } from "express";
@@ -9,6 +10,7 @@ import type { Role } from "../../core/roles.ts";
 import type { AuthenticatedAccount } from "../services/accounts/sessions.ts";
 import { requireAccount } from "./auth.ts";
 import { toJson } from "../../core/json.ts";
+import { checkJsonResponse, checkResponse, responseCheckEnabled } from "./responseCheck.ts";
 
 export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 
@@ -27,8 +29,16 @@ export type RouteSpec<
   body?: Body;
   query?: Query;
   params?: Params;
-  /** Documents the success response; not enforced at run time. */
-  response?: z.ZodType;
+  /**
+   * The success answer's body (JSON as the client receives it: bigints and dates as strings);
+   * `noContent` for a 204, a string schema for text. Checked against every answer in the test
+   * suites; api/http/responses/ holds the shared ones.
+   */
+  response: z.ZodType;
+  /** The success answer's content type when it is not JSON (EPay's `success`, HTML pages); the handler returns the text. */
+  responseType?: "text/plain" | "text/html";
+  /** Another representation of the same answer, chosen by a query parameter (e.g. CSV). */
+  alternativeResponse?: { contentType: "text/csv"; schema: z.ZodType };
   status?: number;
   /** Raw text body (e.g. key imports) instead of JSON; documented as rawBodyTypes. */
   rawBody?: boolean;
@@ -72,7 +82,10 @@ export function defineRoute<
   handler: (input: RouteInput<Body, Query, Params>) => Promise<unknown>,
 ): void {
   registerRoute(mountPath, spec);
+  const operation = { method: spec.method, path: `${mountPath}${spec.path}` };
   router[spec.method](spec.path, async (req: Request, res: Response) => {
+    // For the error handler's check of an error answer: which declared operation it belongs to.
+    if (responseCheckEnabled) res.locals.operation = operation;
     const account = spec.auth === "public" ? req.account : requireAccount(req, spec.auth === "account" ? undefined : spec.auth);
     const input = {
       body: parsePart(spec.body, spec.rawBody ? req.body : req.body ?? {}, "body"),
@@ -85,13 +98,25 @@ export function defineRoute<
     const result = await handler(input);
     if (res.headersSent) return;
     if (result === undefined) {
+      if (responseCheckEnabled) checkJsonResponse(operation, spec.status ?? 204, "", spec.response);
       res.status(spec.status ?? 204).end();
       return;
     }
+    if (spec.responseType) {
+      // A text answer (EPay's `success`, an HTML page): the handler returns the text itself.
+      if (responseCheckEnabled) checkResponse(operation, spec.status ?? 200, result, spec.response);
+      res
+        .status(spec.status ?? 200)
+        .type(spec.responseType)
+        .send(String(result));
+      return;
+    }
+    const text = toJson(result);
+    if (responseCheckEnabled) checkJsonResponse(operation, spec.status ?? 200, text, spec.response);
     res
       .status(spec.status ?? 200)
       .type("application/json")
-      .send(toJson(result));
+      .send(text);
   });
 }
 

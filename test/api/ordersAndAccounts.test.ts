@@ -1,11 +1,11 @@
 // Accounts, the OpenAPI document, guest look-up with throttling, signed-in buyers, manual
 // delivery, and expiry with a late payment, all over HTTP against the running platform.
 import { expect } from "chai";
-import { queryOne, sql } from "../../core/store/database.ts";
+import { queryOne, queryRows, sql } from "../../core/store/database.ts";
 import { expireOrders } from "../../api/services/orders/expireOrders.ts";
 import { notifyPath, signedNotification } from "../support/epayNotify.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
-import { startTestPlatform, waitFor, type TestPlatform } from "../support/platform.ts";
+import { startTestPlatform, waitFor, type HttpResponse, type TestPlatform } from "../support/platform.ts";
 
 describe("accounts, order access, manual delivery and expiry", function () {
   this.timeout(300_000);
@@ -55,6 +55,59 @@ describe("accounts, order access, manual delivery and expiry", function () {
     expect(document.body.paths["/api/orders/{orderId}"].get.parameters.map((parameter: { name: string }) => parameter.name)).to.include("orderId");
     const docs = await fetch(`${platform.url}/api/docs`);
     expect(docs.headers.get("content-type")).to.contain("text/html");
+  });
+
+  it("pages a list by an opaque cursor: { items, nextCursor } until nextCursor is null, every row once, in order", async () => {
+    for (const slug of ["page-one", "page-two", "page-three"]) expect((await setup.merchant.post("/api/shops", { slug, name: slug })).status).to.equal(201);
+    const expected = (await queryRows<{ id: string }>(platform.database.db, sql`SELECT id::text AS id FROM shops ORDER BY id`)).map((row) => row.id);
+    expect(expected.length).to.be.greaterThan(3);
+    const seen: string[] = [];
+    const cursors: string[] = [];
+    let cursor: string | null = null;
+    for (let pageNumber = 0; pageNumber <= expected.length; pageNumber++) {
+      const page: HttpResponse<{ items: { id: string }[]; nextCursor: string | null }> = await platform.http.get(`/api/shops?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      expect(page.status, page.text).to.equal(200);
+      expect(page.body).to.have.keys("items", "nextCursor");
+      seen.push(...page.body.items.map((shop) => shop.id));
+      cursor = page.body.nextCursor;
+      if (cursor === null) break;
+      cursors.push(cursor);
+    }
+    expect(seen).to.deep.equal(expected);
+    // Opaque: base64url of the last sort key (the id here), not the id itself.
+    expect(cursors[0]).to.equal(Buffer.from(expected[1]!, "utf8").toString("base64url"));
+    expect(cursors[0]).not.to.equal(expected[1]);
+    // A cursor the server never gave is bad input, with a message saying what to send.
+    for (const bad of ["12", "not a cursor", Buffer.from("'; DROP", "utf8").toString("base64url")]) {
+      const refused = await platform.http.get(`/api/shops?cursor=${encodeURIComponent(bad)}`);
+      expect(refused.status, bad).to.equal(400);
+      expect(refused.body.code).to.equal("validation_failed");
+      expect(refused.body.message).to.contain("nextCursor of a previous page");
+    }
+  });
+
+  it("pages a buyer's orders newest first without losing or repeating orders made in the same instant", async () => {
+    const productId = await createProduct(setup, { name: "Same instant" });
+    await importKeys(setup, productId, randomKeys(3, "TIE"));
+    const signup = await platform.http.post("/api/auth/signup", { email: "carol@example.com", password: "carol-password-1" });
+    const carol = platform.http.as(signup.body.token);
+    for (let order = 0; order < 3; order++) expect((await carol.post("/api/orders", { productId, quantity: 1 })).status).to.equal(201);
+    // Three orders in one instant, to the microsecond (a busy shop's checkouts share a statement).
+    await queryRows(platform.database.db, sql`UPDATE orders SET created_at = '2026-01-01T00:00:00.000123Z' WHERE buyer_account_id = ${BigInt(signup.body.account.id)} RETURNING id`);
+    const expected = (
+      await queryRows<{ id: string }>(platform.database.db, sql`SELECT id FROM orders WHERE buyer_account_id = ${BigInt(signup.body.account.id)} ORDER BY created_at DESC, id DESC`)
+    ).map((row) => row.id);
+    expect(expected).to.have.length(3);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let pageNumber = 0; pageNumber < 5; pageNumber++) {
+      const page: HttpResponse<{ items: { id: string }[]; nextCursor: string | null }> = await carol.get(`/api/me/orders?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      expect(page.status, page.text).to.equal(200);
+      seen.push(...page.body.items.map((order) => order.id));
+      cursor = page.body.nextCursor;
+      if (cursor === null) break;
+    }
+    expect(seen).to.deep.equal(expected);
   });
 
   it("finds a guest order by number + contact + query password and throttles wrong guesses", async () => {

@@ -78,7 +78,7 @@ describe("ledger HTTP routes", () => {
     expect((await call("GET", `/api/ledger/shops/${shopId}/balance`, tokens.auditor)).status).to.equal(200);
     expect((await call("GET", `/api/ledger/shops/${shopId}/balance`)).status).to.equal(401);
     const statement = await call("GET", `/api/ledger/shops/${shopId}/statement?currency=CNY&limit=10`, tokens.merchant);
-    expect(statement.body.lines.map((line: { amountMinor: string; kind: string }) => [line.kind, line.amountMinor])).to.deep.equal([["order_payment", "9500"]]);
+    expect(statement.body.items.map((line: { amountMinor: string; kind: string }) => [line.kind, line.amountMinor])).to.deep.equal([["order_payment", "9500"]]);
     const bad = await call("GET", `/api/ledger/shops/${shopId}/statement?currency=cny`, tokens.merchant);
     expect([bad.status, bad.body.code]).to.deep.equal([400, "validation_failed"]);
   });
@@ -113,7 +113,7 @@ describe("ledger HTTP routes", () => {
     expect(chain.body).to.deep.equal({ chainId: 31337, findings: [] });
     expect((await call("GET", "/api/ledger/reconciliation/chain-payments", tokens.admin)).body.code).to.equal("bad_request");
     const anchors = await call("GET", "/api/ledger/anchors");
-    expect(anchors.body).to.deep.equal({ anchors: [], nextCursor: null });
+    expect(anchors.body).to.deep.equal({ items: [], nextCursor: null });
     const proof = await call("GET", "/api/ledger/proofs/inclusion/1");
     expect([proof.status, proof.body.code]).to.deep.equal([404, "not_found"]);
   });

@@ -2,7 +2,7 @@
 // reads `Authorization: Bearer`), and the account it belongs to. The API client reads the
 // token through this provider, never from a global.
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
-import { createApiClient, type ApiClient } from "./api/client.ts";
+import { answer, createApiClient, type ApiClient } from "./api/client.ts";
 import type { Account, Role, SessionResponse } from "./api/types.ts";
 import { readStored, writeStored } from "./storage.ts";
 
@@ -32,7 +32,7 @@ export function SessionProvider(props: { children: ReactNode; baseUrl: string })
     setSession(next);
   }, []);
   const signOut = useCallback(async () => {
-    await api.request("POST", "/api/auth/logout").catch(() => undefined);
+    await answer(api.POST("/api/auth/logout")).catch(() => undefined);
     tokenRef.current = undefined;
     writeStored(sessionStorageKey, undefined);
     setSession(undefined);
@@ -45,7 +45,7 @@ export function SessionProvider(props: { children: ReactNode; baseUrl: string })
     if (!session) return;
     let cancelled = false;
     const storedIsThisToken = () => readStored<StoredSession>(sessionStorageKey)?.token === session.token;
-    api.get<Account>("/api/me").then(
+    answer(api.GET("/api/me")).then(
       (account) => {
         if (!cancelled) {
           const next = { token: session.token, account };

@@ -7,6 +7,8 @@ import { createSession, revokeSession } from "../../services/accounts/sessions.t
 import { auditedChange } from "../../services/audit.ts";
 import { defineRoute } from "../route.ts";
 import { email, idString, password } from "../schemas.ts";
+import { accountSchema, sessionSchema } from "../responses/accounts.ts";
+import { noContent } from "../responses/common.ts";
 
 export const accountsMountPath = "/api";
 
@@ -24,6 +26,7 @@ export function accountsRouter(ctx: AppContext): Router {
       tags: ["accounts"],
       auth: "public",
       status: 201,
+      response: sessionSchema,
       body: z.strictObject({
         email,
         password,
@@ -47,6 +50,7 @@ export function accountsRouter(ctx: AppContext): Router {
       summary: "Sign in with email and password; returns a bearer token",
       tags: ["accounts"],
       auth: "public",
+      response: sessionSchema,
       body: z.strictObject({ email, password: z.string().min(1).max(256) }),
     },
     async ({ body }) => {
@@ -59,7 +63,7 @@ export function accountsRouter(ctx: AppContext): Router {
   defineRoute(
     router,
     accountsMountPath,
-    { method: "post", path: "/auth/logout", summary: "End this session", tags: ["accounts"], auth: "account" },
+    { method: "post", path: "/auth/logout", summary: "End this session", tags: ["accounts"], auth: "account", response: noContent },
     async ({ account }) => {
       await revokeSession(db, account!.tokenHash);
       return undefined;
@@ -69,7 +73,7 @@ export function accountsRouter(ctx: AppContext): Router {
   defineRoute(
     router,
     accountsMountPath,
-    { method: "get", path: "/me", summary: "The signed-in account", tags: ["accounts"], auth: "account" },
+    { method: "get", path: "/me", summary: "The signed-in account", tags: ["accounts"], auth: "account", response: accountSchema },
     async ({ account }) => getAccount(db, account!.id),
   );
 
@@ -82,6 +86,7 @@ export function accountsRouter(ctx: AppContext): Router {
       summary: "Grant roles to an account (admin)",
       tags: ["admin"],
       auth: ["admin"],
+      response: accountSchema,
       params: z.strictObject({ accountId: idString }),
       body: z.strictObject({ roles: z.array(z.enum(roles)).min(1).max(5) }),
     },

@@ -10,6 +10,8 @@ import { AppError } from "../../../core/errors.ts";
 import { findingsCsv, listAuditLog, listChainRecords, listFindings, type ChainListKind } from "../../services/chainRecords/auditorRecords.ts";
 import { lookUpRedemption, tokenTimeline } from "../../services/chainRecords/redemptionOracle.ts";
 import { defineRoute } from "../route.ts";
+import { cursorParam, encodeCursor, opaque } from "../cursor.ts";
+import { auditLogPageSchema, chainRecordPageSchemas, findingsCsvSchema, findingsPageSchema, oracleAnswerSchema, tokenTimelineSchema } from "../responses/chain.ts";
 
 export const chainMountPath = "/api";
 
@@ -20,7 +22,7 @@ export function chainRouter(ctx: AppContext): Router {
   const router = Router();
   const db = ctx.database.db;
   const pageSizeMax = ctx.config.indexer.pageSizeMax;
-  const page = { limit: z.coerce.number().int().min(1).max(pageSizeMax).default(Math.min(50, pageSizeMax)), cursor: z.string().max(64).optional() };
+  const page = { limit: z.coerce.number().int().min(1).max(pageSizeMax).default(Math.min(50, pageSizeMax)), cursor: cursorParam.optional() };
   const chainIdOf = () => {
     if (!ctx.chain) throw new AppError("chain_unavailable", "No chain is configured, so there are no chain records.", { retryable: true });
     return Number(ctx.chain.chainId);
@@ -35,6 +37,7 @@ export function chainRouter(ctx: AppContext): Router {
       summary: "Redemption oracle: whether a key commitment or token is anchored, issued, redeemed or revoked, with transaction hashes",
       tags: ["chain"],
       auth: "public",
+      response: oracleAnswerSchema,
       query: z.strictObject({ commitment: commitmentHex.optional(), tokenId: tokenIdString.optional() }).refine((value) => (value.commitment === undefined) !== (value.tokenId === undefined), "give exactly one of commitment or tokenId"),
     },
     async ({ query }) => lookUpRedemption(db, { chainId: chainIdOf(), commitment: query.commitment, tokenId: query.tokenId }),
@@ -49,6 +52,7 @@ export function chainRouter(ctx: AppContext): Router {
       summary: "A token's provenance: anchored, issued, each transfer, redeemed or revoked, with transaction hash and time",
       tags: ["chain"],
       auth: "public",
+      response: tokenTimelineSchema,
       params: z.strictObject({ tokenId: tokenIdString }),
       query: z.strictObject({ limit: page.limit }),
     },
@@ -69,9 +73,10 @@ export function chainRouter(ctx: AppContext): Router {
         summary: `Indexed ${kind} with their on-chain references, in chain order (auditor, read-only)`,
         tags: ["audit"],
         auth: ["auditor", "admin"],
+        response: chainRecordPageSchemas[kind],
         query: z.strictObject(page),
       },
-      async ({ query }) => listChainRecords(db, { chainId: chainIdOf(), kind, cursor: query.cursor, limit: query.limit }),
+      async ({ query }) => opaque(await listChainRecords(db, { chainId: chainIdOf(), kind, cursor: query.cursor, limit: query.limit })),
     );
   }
 
@@ -84,14 +89,16 @@ export function chainRouter(ctx: AppContext): Router {
       summary: "Reconciliation findings of the latest run (or runId) as JSON, or CSV with format=csv (auditor, read-only)",
       tags: ["audit"],
       auth: ["auditor", "admin"],
+      response: findingsPageSchema,
+      alternativeResponse: { contentType: "text/csv", schema: findingsCsvSchema },
       query: z.strictObject({ ...page, runId: z.string().regex(/^\d{1,18}$/).transform((value) => BigInt(value)).optional(), format: z.enum(["json", "csv"]).default("json") }),
     },
     async ({ query, res }) => {
       const report = await listFindings(db, { chainId: chainIdOf(), runId: query.runId, cursor: query.cursor, limit: query.limit });
-      if (query.format === "json") return report;
+      if (query.format === "json") return opaque(report);
       res.setHeader("content-type", "text/csv; charset=utf-8");
       res.setHeader("content-disposition", `attachment; filename="reconciliation-${report.run?.id ?? "none"}.csv"`);
-      if (report.nextCursor) res.setHeader("x-next-cursor", report.nextCursor);
+      if (report.nextCursor) res.setHeader("x-next-cursor", encodeCursor(report.nextCursor));
       res.status(200).send(findingsCsv(report.items));
       return undefined;
     },
@@ -106,9 +113,10 @@ export function chainRouter(ctx: AppContext): Router {
       summary: "The audit log of privileged actions: who, what, when, newest first (auditor, read-only)",
       tags: ["audit"],
       auth: ["auditor", "admin"],
+      response: auditLogPageSchema,
       query: z.strictObject(page),
     },
-    async ({ query }) => listAuditLog(db, { cursor: query.cursor, limit: query.limit }),
+    async ({ query }) => opaque(await listAuditLog(db, { cursor: query.cursor, limit: query.limit })),
   );
 
   return router;

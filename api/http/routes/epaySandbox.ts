@@ -6,6 +6,7 @@ import { AppError } from "../../../core/errors.ts";
 import type { EpayParams } from "../../payments/epay.ts";
 import { deliverNotification, sandboxNotification, verifySandboxSubmit } from "../../payments/epaySandbox.ts";
 import { defineRoute } from "../route.ts";
+import { noContent, textBody } from "../responses/common.ts";
 
 export const sandboxMountPath = "/sandbox/epay";
 
@@ -18,18 +19,18 @@ export function epaySandboxRouter(secret: string): Router {
   defineRoute(
     router,
     sandboxMountPath,
-    { method: "get", path: "/submit.php", summary: "Sandbox EPay cashier page", tags: ["sandbox"], auth: "public" },
-    async ({ req, res }) => {
+    { method: "get", path: "/submit.php", summary: "Sandbox EPay cashier page", tags: ["sandbox"], auth: "public", response: textBody, responseType: "text/html" },
+    async ({ req }) => {
       const params = readParams(req.query);
       if (!verifySandboxSubmit(secret, params)) throw new AppError("invalid_signature", "The payment link's signature does not verify.");
-      res.type("html").send(cashierPage(params));
+      return cashierPage(params);
     },
   );
 
   defineRoute(
     router,
     sandboxMountPath,
-    { method: "post", path: "/pay", summary: "Sandbox: pay, notify the shop, return to the shop", tags: ["sandbox"], auth: "public" },
+    { method: "post", path: "/pay", summary: "Sandbox: pay, notify the shop, return to the shop", tags: ["sandbox"], auth: "public", status: 303, response: noContent },
     async ({ req, res }) => {
       const params = readParams(req.body);
       if (!verifySandboxSubmit(secret, params)) throw new AppError("invalid_signature", "The payment link's signature does not verify.");

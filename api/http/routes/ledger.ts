@@ -12,7 +12,7 @@ import { getFeePositions } from "../../ledger/merchantFees.ts";
 import { exportJournal } from "../../ledger/journalExport.ts";
 import { getConsistencyProof, getInclusionProof } from "../../ledger/proofs.ts";
 import { reconcileChainPayments, reconcileOrderPayments, reconcileOrdersMax } from "../../ledger/reconciliation.ts";
-import { getAccountHistory, getShopBalance, getShopStatement, getTrialBalance, listAnchors, listPendingHolds, statementPageSizeMax } from "../../ledger/statements.ts";
+import { getAccountHistory, getShopBalance, getShopStatement, getTrialBalance, listAnchors, listPendingHolds, statementPageSizeMax, type StatementPage } from "../../ledger/statements.ts";
 import { auditedChange } from "../../services/audit.ts";
 import { resaleEpayMerchant } from "../../services/resale/resalePayments.ts";
 import { assertShopManager } from "../../services/shops/shops.ts";
@@ -21,13 +21,34 @@ import type { Drizzle } from "../../../core/store/database.ts";
 import type { AuthenticatedAccount } from "../../services/accounts/sessions.ts";
 import { defineRoute } from "../route.ts";
 import { currencyCode, idString, moneyMinor } from "../schemas.ts";
+import { cursorParam, encodeCursor, idSortKey } from "../cursor.ts";
+import {
+  anchorPageSchema,
+  chainPaymentReconciliationSchema,
+  consistencyProofSchema,
+  inclusionProofSchema,
+  journalExportSchema,
+  orderReconciliationSchema,
+  payoutDecidedSchema,
+  payoutRequestedSchema,
+  shopBalanceSchema,
+  statementPageSchema,
+  topupSchema,
+  trialBalanceSchema,
+} from "../responses/ledger.ts";
+import { textBody } from "../responses/common.ts";
 
 export const ledgerMountPath = "/api";
 
 const page = {
   limit: z.coerce.number().int().min(1).max(statementPageSizeMax).default(50),
-  cursor: z.string().regex(/^\d{1,19}$/, "must be the nextCursor of a previous page").optional(),
+  cursor: cursorParam.optional(),
 };
+
+/** A ledger page in the one pagination convention: the service's id cursor made opaque. */
+function statementPage({ lines, nextCursor, ...account }: StatementPage) {
+  return { ...account, items: lines, nextCursor: encodeCursor(nextCursor) };
+}
 const payoutId = z.string().regex(/^[A-Za-z0-9:_-]{1,100}$/, "must be 1-100 letters, digits, ':', '_' or '-'");
 // 10^12 fen is ten billion yuan: beyond any prepaid fee balance.
 const topupMinorMax = 10n ** 12n;
@@ -55,6 +76,7 @@ export function ledgerRouter(ctx: AppContext): Router {
       summary: "A shop's payable balance (platform-collected, can be paid out), pending holds, and fee position (merchant-collected: fees owed, prepaid)",
       tags: ["ledger"],
       auth: ["merchant", "auditor", "admin"],
+      response: shopBalanceSchema,
       params: shopParams,
     },
     async ({ params, account }) => {
@@ -77,6 +99,7 @@ export function ledgerRouter(ctx: AppContext): Router {
       tags: ["ledger"],
       auth: ["merchant", "admin"],
       status: 201,
+      response: topupSchema,
       params: shopParams,
       // Above zero, and far below the journal's per-posting limit (10^15), so a paid top-up always posts.
       body: z.strictObject({ amountMinor: moneyMinor.refine((value) => value > 0n && value <= topupMinorMax, `must be from 1 to ${topupMinorMax} minor units`), currency: currencyCode }),
@@ -95,7 +118,7 @@ export function ledgerRouter(ctx: AppContext): Router {
   defineRoute(
     router,
     ledgerMountPath,
-    { method: "get", path: "/ledger/topups/:topupId", summary: "A top-up and its state", tags: ["ledger"], auth: ["merchant", "auditor", "admin"], params: z.strictObject({ topupId }) },
+    { method: "get", path: "/ledger/topups/:topupId", summary: "A top-up and its state", tags: ["ledger"], auth: ["merchant", "auditor", "admin"], response: topupSchema, params: z.strictObject({ topupId }) },
     async ({ params, account, req }) => {
       const row = await loadTopup(db, params.topupId);
       await assertShopReader(db, BigInt(row.shop_id), account!);
@@ -114,6 +137,7 @@ export function ledgerRouter(ctx: AppContext): Router {
         summary: "EPay notification for prepaid top-ups (the platform's merchant; signed, MD5 rule); answers `success`",
         tags: ["ledger", "payments"],
         auth: "public",
+        response: textBody.describe("Exactly `success`"),
       },
       async ({ req, res }) => {
         const parsed = epayParams.safeParse((method === "get" ? req.query : req.body) ?? {});
@@ -133,12 +157,13 @@ export function ledgerRouter(ctx: AppContext): Router {
       summary: "A shop's statement (its payable account), newest first, keyset-paginated",
       tags: ["ledger"],
       auth: ["merchant", "auditor", "admin"],
+      response: statementPageSchema,
       params: shopParams,
       query: z.strictObject({ currency: currencyCode, ...page }),
     },
     async ({ params, query, account }) => {
       await assertShopReader(db, params.shopId, account!);
-      return getShopStatement(db, { shopId: params.shopId, currency: query.currency, cursor: query.cursor, limit: query.limit });
+      return statementPage(await getShopStatement(db, { shopId: params.shopId, currency: query.currency, cursor: idSortKey(query.cursor)?.toString(), limit: query.limit }));
     },
   );
 
@@ -152,6 +177,7 @@ export function ledgerRouter(ctx: AppContext): Router {
       tags: ["ledger"],
       auth: ["merchant", "admin"],
       status: 201,
+      response: payoutRequestedSchema,
       params: shopParams,
       body: z.strictObject({
         amountMinor: moneyMinor,
@@ -189,6 +215,7 @@ export function ledgerRouter(ctx: AppContext): Router {
         summary: decision === "approve" ? "Approve a payout (admin): its hold is posted, once" : "Reject a payout (admin): its hold is voided back to the payable, once",
         tags: ["ledger"],
         auth: ["admin"],
+        response: payoutDecidedSchema,
         params: z.strictObject({ payoutId }),
       },
       async ({ params, account }) => {
@@ -211,6 +238,7 @@ export function ledgerRouter(ctx: AppContext): Router {
       summary: "The whole journal with its hash chain and anchors (keyledger-journal-v1), what `keyledger audit ledger --api` audits",
       tags: ["ledger"],
       auth: ["auditor", "admin"],
+      response: journalExportSchema,
     },
     // The embedded store (npm start's default) has no URL another process could open, so this is
     // how an auditor's own tool reads its journal; the same format as --write-export.
@@ -220,7 +248,7 @@ export function ledgerRouter(ctx: AppContext): Router {
   defineRoute(
     router,
     ledgerMountPath,
-    { method: "get", path: "/ledger/trial-balance", summary: "Trial balance per currency (totals must be zero)", tags: ["ledger"], auth: ["auditor", "admin"] },
+    { method: "get", path: "/ledger/trial-balance", summary: "Trial balance per currency (totals must be zero)", tags: ["ledger"], auth: ["auditor", "admin"], response: trialBalanceSchema },
     async () => ({ currencies: await getTrialBalance(db) }),
   );
 
@@ -233,10 +261,11 @@ export function ledgerRouter(ctx: AppContext): Router {
       summary: "Any ledger account's postings with the balance after each",
       tags: ["ledger"],
       auth: ["auditor", "admin"],
+      response: statementPageSchema,
       params: z.strictObject({ accountId: idString }),
       query: z.strictObject(page),
     },
-    async ({ params, query }) => getAccountHistory(db, { accountId: params.accountId, cursor: query.cursor, limit: query.limit }),
+    async ({ params, query }) => statementPage(await getAccountHistory(db, { accountId: params.accountId, cursor: idSortKey(query.cursor)?.toString(), limit: query.limit })),
   );
 
   defineRoute(
@@ -248,6 +277,7 @@ export function ledgerRouter(ctx: AppContext): Router {
       summary: "Ledger totals per order against the payment records; findings as data",
       tags: ["ledger"],
       auth: ["auditor", "admin"],
+      response: orderReconciliationSchema,
       query: z.strictObject({ orderIds: z.string().max(64 * reconcileOrdersMax).optional() }),
     },
     async ({ query }) => ({
@@ -264,6 +294,7 @@ export function ledgerRouter(ctx: AppContext): Router {
       summary: "On-chain payments in the ledger against the indexer's final payment events; findings as data",
       tags: ["ledger"],
       auth: ["auditor", "admin"],
+      response: chainPaymentReconciliationSchema,
       query: z.strictObject({ chainId: z.coerce.number().int().positive().optional() }),
     },
     async ({ query }) => {
@@ -276,8 +307,11 @@ export function ledgerRouter(ctx: AppContext): Router {
   defineRoute(
     router,
     ledgerMountPath,
-    { method: "get", path: "/ledger/anchors", summary: "On-chain anchors of the journal, newest first, with the transactions each added", tags: ["ledger"], auth: "public", query: z.strictObject(page) },
-    async ({ query }) => listAnchors(db, { cursor: query.cursor, limit: query.limit }),
+    { method: "get", path: "/ledger/anchors", summary: "On-chain anchors of the journal, newest first, with the transactions each added", tags: ["ledger"], auth: "public", response: anchorPageSchema, query: z.strictObject(page) },
+    async ({ query }) => {
+      const { anchors, nextCursor } = await listAnchors(db, { cursor: idSortKey(query.cursor)?.toString(), limit: query.limit });
+      return { items: anchors, nextCursor: encodeCursor(nextCursor) };
+    },
   );
 
   defineRoute(
@@ -289,6 +323,7 @@ export function ledgerRouter(ctx: AppContext): Router {
       summary: "RFC 9162 inclusion proof of a journal transaction in an anchored tree",
       tags: ["ledger"],
       auth: "public",
+      response: inclusionProofSchema,
       params: z.strictObject({ transactionId: idString }),
       query: z.strictObject({ treeSize: idString.optional() }),
     },
@@ -304,6 +339,7 @@ export function ledgerRouter(ctx: AppContext): Router {
       summary: "RFC 9162 consistency proof between two tree sizes",
       tags: ["ledger"],
       auth: "public",
+      response: consistencyProofSchema,
       query: z.strictObject({ first: idString, second: idString }),
     },
     async ({ query }) => getConsistencyProof(db, { firstSize: query.first, secondSize: query.second }),

@@ -16,6 +16,9 @@ import { salesSummary } from "../../services/shops/salesSummary.ts";
 import { assertShopManager } from "../../services/shops/shops.ts";
 import { defineRoute } from "../route.ts";
 import { idString } from "../schemas.ts";
+import { cursorParam, encodeCursor, idSortKey } from "../cursor.ts";
+import { batchPageSchema, deliveredOrderSchema, importJobSchema, importQueuedSchema, salesSummarySchema } from "../responses/merchant.ts";
+import { orderSummaryPageSchema } from "../responses/orders.ts";
 
 export const merchantMountPath = "/api";
 
@@ -37,6 +40,7 @@ export function merchantRouter(ctx: AppContext): Router {
       tags: ["merchant"],
       auth: merchant,
       status: 202,
+      response: importQueuedSchema,
       rawBody: true,
       rawBodyTypes: importContentTypes,
       params: z.strictObject({ productId: idString }),
@@ -63,7 +67,7 @@ export function merchantRouter(ctx: AppContext): Router {
   defineRoute(
     router,
     merchantMountPath,
-    { method: "get", path: "/imports/:importId", summary: "An import job's progress (processed / total)", tags: ["merchant"], auth: merchant, params: z.strictObject({ importId: idString }) },
+    { method: "get", path: "/imports/:importId", summary: "An import job's progress (processed / total)", tags: ["merchant"], auth: merchant, response: importJobSchema, params: z.strictObject({ importId: idString }) },
     async ({ params, account }) => getImportProgress(db, { importId: params.importId, account: account! }),
   );
 
@@ -76,12 +80,14 @@ export function merchantRouter(ctx: AppContext): Router {
       summary: "The shop's batches with their anchoring state",
       tags: ["merchant"],
       auth: merchant,
+      response: batchPageSchema,
       params: z.strictObject({ shopId: idString }),
-      query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(50), beforeId: idString.optional() }),
+      query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(50), cursor: cursorParam.optional() }),
     },
     async ({ params, query, account }) => {
       await assertShopManager(db, params.shopId, account!);
-      return { items: await listBatches(db, { shopId: params.shopId, limit: query.limit, beforeId: query.beforeId }) };
+      const items = await listBatches(db, { shopId: params.shopId, limit: query.limit, beforeId: idSortKey(query.cursor) });
+      return { items, nextCursor: encodeCursor(items.length === query.limit ? items.at(-1)!.id : null) };
     },
   );
 
@@ -94,17 +100,20 @@ export function merchantRouter(ctx: AppContext): Router {
       summary: "The shop's orders, newest first; `deliveryMode=manual&state=paid` is the manual-delivery queue",
       tags: ["merchant"],
       auth: merchant,
+      response: orderSummaryPageSchema,
       params: z.strictObject({ shopId: idString }),
       query: z.strictObject({
         state: z.enum(["awaiting_payment", "paid", "fulfilled", "expired", "refund_pending", "refunded", "failed"]).optional(),
         deliveryMode: z.enum(["automatic", "manual"]).optional(),
         limit: z.coerce.number().int().min(1).max(100).default(50),
-        before: z.string().datetime().optional(),
+        cursor: cursorParam.optional(),
       }),
     },
     async ({ params, query, account }) => {
       await assertShopManager(db, params.shopId, account!);
-      return listOrders(db, { shopId: params.shopId, ...query });
+      const { cursor, ...filter } = query;
+      const page = await listOrders(db, { shopId: params.shopId, ...filter, before: cursor });
+      return { items: page.items, nextCursor: encodeCursor(page.nextBefore) };
     },
   );
 
@@ -117,6 +126,7 @@ export function merchantRouter(ctx: AppContext): Router {
       summary: "Deliver a paid manual-delivery order (the text reaches the buyer on the order page)",
       tags: ["merchant"],
       auth: merchant,
+      response: deliveredOrderSchema,
       params: z.strictObject({ orderId: z.string().regex(/^KL[0-9A-Z]{8,24}$/) }),
       body: z.strictObject({ content: z.string().min(1).max(10_000) }),
     },
@@ -139,6 +149,7 @@ export function merchantRouter(ctx: AppContext): Router {
       summary: "Sales figures: revenue per day and top products over the last N days",
       tags: ["merchant"],
       auth: merchant,
+      response: salesSummarySchema,
       params: z.strictObject({ shopId: idString }),
       query: z.strictObject({ days: z.coerce.number().int().min(1).max(365).default(30) }),
     },

@@ -18,6 +18,9 @@ import { checkoutProduct } from "../../services/orders/productCache.ts";
 import { defineLeanRoute } from "../leanRoutes.ts";
 import { defineRoute } from "../route.ts";
 import { email, idString } from "../schemas.ts";
+import { certificateSchema } from "../../../core/keys/certificateSchema.ts";
+import { cursorParam, encodeCursor } from "../cursor.ts";
+import { createdOrderSchema, foundOrderSchema, orderSchema, orderSummaryPageSchema } from "../responses/orders.ts";
 
 export const ordersMountPath = "/api";
 
@@ -56,6 +59,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       tags: ["orders"],
       auth: "public",
       status: 201,
+      response: createdOrderSchema,
       body: z.strictObject({
         productId: idString,
         quantity: z.number().int().min(1).max(10_000),
@@ -95,6 +99,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       summary: "Find a guest order by order number + contact + query password (failed attempts are throttled)",
       tags: ["orders"],
       auth: "public",
+      response: foundOrderSchema,
       body: z.strictObject({ orderId: orderIdParam, contact: email, queryPassword: z.string().min(1).max(64) }),
     },
     async ({ body, req }) => {
@@ -130,6 +135,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       summary: "An order with its delivered keys (buyer account, access token, merchant or staff)",
       tags: ["orders"],
       auth: "public",
+      response: orderSchema,
       params: z.strictObject({ orderId: orderIdParam }),
       query: z.strictObject({
         token: z.string().max(100).optional(),
@@ -170,6 +176,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       summary: "Reveal sealed codes (redemption: recorded on-chain, the token is locked from then on)",
       tags: ["orders"],
       auth: "public",
+      response: orderSchema,
       params: z.strictObject({ orderId: orderIdParam }),
       body: z.strictObject({ token: z.string().max(100).optional(), entitlementIds: z.array(idString).max(1000).optional() }),
     },
@@ -191,6 +198,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       summary: "The key's certificate (JSON): everything needed to verify it against the chain alone",
       tags: ["orders", "verify"],
       auth: "public",
+      response: certificateSchema,
       params: z.strictObject({ orderId: orderIdParam, keyId: idString }),
       query: z.strictObject({ token: z.string().max(100).optional(), download: z.enum(["1", "0"]).optional() }),
     },
@@ -217,9 +225,13 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       summary: "The signed-in buyer's orders",
       tags: ["orders"],
       auth: "account",
-      query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20), before: z.string().datetime().optional() }),
+      response: orderSummaryPageSchema,
+      query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20), cursor: cursorParam.optional() }),
     },
-    async ({ account, query }) => listOrders(db, { buyerAccountId: account!.id, limit: query.limit, before: query.before }),
+    async ({ account, query }) => {
+      const page = await listOrders(db, { buyerAccountId: account!.id, limit: query.limit, before: query.cursor });
+      return { items: page.items, nextCursor: encodeCursor(page.nextBefore) };
+    },
   );
 
   return router;

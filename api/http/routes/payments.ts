@@ -8,6 +8,7 @@ import { enqueueFulfilment } from "../../jobs/enqueue.ts";
 import { defineLeanRoute, PlainText } from "../leanRoutes.ts";
 import { defineRoute } from "../route.ts";
 import { idString } from "../schemas.ts";
+import { textBody } from "../responses/common.ts";
 
 export const paymentsMountPath = "/api";
 
@@ -22,6 +23,8 @@ export function paymentsRouter(ctx: AppContext): Router {
     summary: "EPay asynchronous notification (signed, MD5 rule); answers `success`",
     tags: ["payments"],
     auth: "public" as const,
+    response: textBody.describe("Exactly `success`"),
+    responseType: "text/plain" as const,
     params: z.strictObject({ shopId: idString }),
   };
 
@@ -42,8 +45,6 @@ export function paymentsRouter(ctx: AppContext): Router {
   // Gateways notify with GET (the parameters in the query), the sale's hot path, or POST (a
   // form body, which only Express parses).
   defineLeanRoute(router, paymentsMountPath, { ...spec, method: "get", documentedQuery: epayNotificationFields }, async ({ params, rawQuery }) => notified(params.shopId, rawQuery));
-  defineRoute(router, paymentsMountPath, { ...spec, method: "post", documentedFormBody: epayNotificationFields }, async ({ params, req, res }) => {
-    res.type("text/plain").send((await notified(params.shopId, req.body)).text);
-  });
+  defineRoute(router, paymentsMountPath, { ...spec, method: "post", documentedFormBody: epayNotificationFields }, async ({ params, req }) => (await notified(params.shopId, req.body)).text);
   return router;
 }

@@ -2,6 +2,7 @@
 import { Router } from "express";
 import type { AppContext } from "../../context.ts";
 import { defineRoute } from "../route.ts";
+import { publicConfigSchema } from "../responses/verify.ts";
 
 export const publicConfigMountPath = "/api";
 
@@ -10,7 +11,7 @@ export function publicConfigRouter(ctx: AppContext): Router {
   defineRoute(
     router,
     publicConfigMountPath,
-    { method: "get", path: "/config/public", summary: "The chain id, a browser-reachable RPC URL and the contract addresses", tags: ["verify"], auth: "public" },
+    { method: "get", path: "/config/public", summary: "The chain id, a browser-reachable RPC URL and the contract addresses", tags: ["verify"], auth: "public", response: publicConfigSchema },
     async () => ({
       chainId: ctx.chain ? String(ctx.chain.chainId) : null,
       rpcUrl: ctx.config.chain.publicRpcUrl ?? null,

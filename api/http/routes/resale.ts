@@ -19,6 +19,19 @@ import { revokeEntitlement } from "../../services/resale/revokeEntitlement.ts";
 import { handleResaleNotify } from "../../services/resale/settleResalePayment.ts";
 import { defineRoute } from "../route.ts";
 import { currencyCode, idString, moneyMinor } from "../schemas.ts";
+import { cursorParam, idSortKey, opaque } from "../cursor.ts";
+import { textBody } from "../responses/common.ts";
+import { certificateSchema } from "../../../core/keys/certificateSchema.ts";
+import {
+  cancelledListingSchema,
+  entitlementTimelineSchema,
+  listingPageSchema,
+  listingSchema,
+  ownedEntitlementPageSchema,
+  resalePurchaseSchema,
+  revealedEntitlementSchema,
+  revocationSchema,
+} from "../responses/resale.ts";
 
 export const resaleMountPath = "/api";
 
@@ -42,13 +55,14 @@ export function resaleRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       summary: "Active resale listings of a product, with provenance (anchored, issued, transfer count)",
       tags: ["resale"],
       auth: "public",
+      response: listingPageSchema,
       query: z.strictObject({
         productId: idString,
         limit: z.coerce.number().int().min(1).max(pageSizeMax).default(Math.min(50, pageSizeMax)),
-        cursor: idString.optional(),
+        cursor: cursorParam.optional(),
       }),
     },
-    async ({ query }) => listListings(db, { productId: query.productId, afterId: query.cursor, limit: query.limit }),
+    async ({ query }) => opaque(await listListings(db, { productId: query.productId, afterId: idSortKey(query.cursor), limit: query.limit })),
   );
 
   defineRoute(
@@ -61,6 +75,7 @@ export function resaleRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       tags: ["resale"],
       auth: "account",
       status: 201,
+      response: listingSchema,
       body: z.strictObject({ entitlementId: idString, priceMinor: moneyMinor.refine((value) => value > 0n, "must be positive"), currency: currencyCode }),
     },
     async ({ body, account }) =>
@@ -76,6 +91,7 @@ export function resaleRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       summary: "Cancel your active listing",
       tags: ["resale"],
       auth: "account",
+      response: cancelledListingSchema,
       params: z.strictObject({ listingId: idString }),
     },
     async ({ params, account }) => cancelListing(db, { accountId: account!.id, listingId: params.listingId }),
@@ -91,6 +107,7 @@ export function resaleRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       tags: ["resale"],
       auth: "account",
       status: 201,
+      response: resalePurchaseSchema,
       params: z.strictObject({ listingId: idString }),
     },
     async ({ params, account, req }) =>
@@ -110,6 +127,7 @@ export function resaleRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       summary: "Your resale purchase and its state (awaiting_payment, settled, expired, refund_pending)",
       tags: ["resale"],
       auth: "account",
+      response: resalePurchaseSchema,
       params: z.strictObject({ purchaseId: purchaseIdParam }),
     },
     async ({ params, account, req }) =>
@@ -127,8 +145,10 @@ export function resaleRouter(ctx: AppContext, settings: { queryPasswordPepper: s
         summary: "EPay notification for resale purchases (the platform's merchant; signed, MD5 rule); answers `success`",
         tags: ["resale", "payments"],
         auth: "public",
+        response: textBody.describe("Exactly `success`"),
+        responseType: "text/plain",
       },
-      async ({ req, res }) => {
+      async ({ req }) => {
         const parsed = epayParams.safeParse((method === "get" ? req.query : req.body) ?? {});
         if (!parsed.success) throw new AppError("validation_failed", "EPay parameters must be short strings.");
         await handleResaleNotify(
@@ -143,7 +163,7 @@ export function resaleRouter(ctx: AppContext, settings: { queryPasswordPepper: s
           parsed.data,
         );
         // Every recorded outcome (settled, refund path, replay) is final for the gateway.
-        res.type("text/plain").send("success");
+        return "success";
       },
     );
   }
@@ -157,9 +177,10 @@ export function resaleRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       summary: "Entitlements you own (in custody or in your linked wallets), newest first; never codes",
       tags: ["resale"],
       auth: "account",
-      query: z.strictObject({ limit: z.coerce.number().int().min(1).max(pageSizeMax).default(Math.min(50, pageSizeMax)), cursor: idString.optional() }),
+      response: ownedEntitlementPageSchema,
+      query: z.strictObject({ limit: z.coerce.number().int().min(1).max(pageSizeMax).default(Math.min(50, pageSizeMax)), cursor: cursorParam.optional() }),
     },
-    async ({ account, query }) => listOwnedEntitlements(db, { accountId: account!.id, custodian, beforeId: query.cursor, limit: query.limit }),
+    async ({ account, query }) => opaque(await listOwnedEntitlements(db, { accountId: account!.id, custodian, beforeId: idSortKey(query.cursor), limit: query.limit })),
   );
 
   defineRoute(
@@ -171,6 +192,7 @@ export function resaleRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       summary: "Reveal the code of an entitlement you own in custody (redemption: recorded on-chain, the token is locked)",
       tags: ["resale"],
       auth: "account",
+      response: revealedEntitlementSchema,
       params: z.strictObject({ entitlementId: idString }),
     },
     async ({ params, account }) => revealOwnedEntitlement(db, ctx.keyRing, { custodian }, { accountId: account!.id, entitlementId: params.entitlementId }),
@@ -185,6 +207,7 @@ export function resaleRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       summary: "The certificate of an entitlement you hold in custody (bought or resold to you); the salt only once you revealed the code",
       tags: ["resale", "verify"],
       auth: "account",
+      response: certificateSchema,
       params: z.strictObject({ entitlementId: idString }),
     },
     async ({ params, account }) => holderCertificate(db, ctx.chain, { accountId: account!.id, entitlementId: params.entitlementId }),
@@ -199,6 +222,7 @@ export function resaleRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       summary: "Revoke an entitlement of your shop (merchant) or any (admin): recorded on-chain, listing pulled, resale proceeds in the window returned",
       tags: ["resale"],
       auth: ["merchant", "admin"],
+      response: revocationSchema,
       params: z.strictObject({ entitlementId: idString }),
       body: z.strictObject({ reason: z.string().trim().min(3, "must say why (at least 3 characters)").max(500) }),
     },
@@ -214,6 +238,7 @@ export function resaleRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       summary: "Public provenance timeline: anchored, sold, issued, each transfer, redeemed or revoked, with transaction hashes and times",
       tags: ["resale", "chain"],
       auth: "public",
+      response: entitlementTimelineSchema,
       params: z.strictObject({ entitlementId: idString }),
     },
     async ({ params }) => entitlementTimeline(db, ctx.chain, { entitlementId: params.entitlementId, limit: pageSizeMax }),

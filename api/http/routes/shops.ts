@@ -8,6 +8,9 @@ import { assertShopManager, createShop, getShop, getShopBySlug, listShops } from
 import { createProduct, getProduct, listProducts, updateProduct } from "../../services/products/products.ts";
 import { defineRoute } from "../route.ts";
 import { currencyCode, idString, moneyMinor, productCategories } from "../schemas.ts";
+import { noContent } from "../responses/common.ts";
+import { cursorParam, encodeCursor, idSortKey } from "../cursor.ts";
+import { productListSchema, productSchema, shopPageSchema, shopSchema } from "../responses/shops.ts";
 
 export const shopsMountPath = "/api";
 
@@ -43,6 +46,7 @@ export function shopsRouter(ctx: AppContext): Router {
       tags: ["shops"],
       auth: ["merchant", "admin"],
       status: 201,
+      response: shopSchema,
       body: z.strictObject({ slug, name: z.string().trim().min(1).max(80), description: z.string().max(2000).optional() }),
     },
     async ({ body, account }) => {
@@ -64,24 +68,27 @@ export function shopsRouter(ctx: AppContext): Router {
       summary: "List shops (public); `mine=true` lists the signed-in merchant's shops",
       tags: ["shops"],
       auth: "public",
-      query: z.strictObject({ mine: z.enum(["true", "false"]).optional(), limit: z.coerce.number().int().min(1).max(100).default(50) }),
+      response: shopPageSchema,
+      query: z.strictObject({ mine: z.enum(["true", "false"]).optional(), limit: z.coerce.number().int().min(1).max(100).default(50), cursor: cursorParam.optional() }),
     },
-    async ({ query, req }) => ({
-      items: await listShops(db, { ownerAccountId: query.mine === "true" ? req.account?.id ?? -1n : undefined, limit: query.limit }),
-    }),
+    async ({ query, req }) => {
+      const ownerAccountId = query.mine === "true" ? req.account?.id ?? -1n : undefined;
+      const items = await listShops(db, { ownerAccountId, afterId: idSortKey(query.cursor), limit: query.limit });
+      return { items, nextCursor: encodeCursor(items.length === query.limit ? items.at(-1)!.id : null) };
+    },
   );
 
   defineRoute(
     router,
     shopsMountPath,
-    { method: "get", path: "/shops/by-slug/:slug", summary: "A shop by its slug", tags: ["shops"], auth: "public", params: z.strictObject({ slug }) },
+    { method: "get", path: "/shops/by-slug/:slug", summary: "A shop by its slug", tags: ["shops"], auth: "public", response: shopSchema, params: z.strictObject({ slug }) },
     async ({ params }) => getShopBySlug(db, params.slug),
   );
 
   defineRoute(
     router,
     shopsMountPath,
-    { method: "get", path: "/shops/:shopId", summary: "A shop", tags: ["shops"], auth: "public", params: shopParams },
+    { method: "get", path: "/shops/:shopId", summary: "A shop", tags: ["shops"], auth: "public", response: shopSchema, params: shopParams },
     async ({ params }) => getShop(db, params.shopId),
   );
 
@@ -94,6 +101,7 @@ export function shopsRouter(ctx: AppContext): Router {
       summary: "Configure the shop's EPay (易支付) gateway; the key is stored encrypted and never returned",
       tags: ["shops"],
       auth: ["merchant", "admin"],
+      response: noContent,
       params: shopParams,
       body: z.strictObject({
         // Either the gateway's base URL or its submit.php address, stored as the base.
@@ -127,6 +135,7 @@ export function shopsRouter(ctx: AppContext): Router {
       summary: "The shop's products with stock (paused ones only for its merchant)",
       tags: ["products"],
       auth: "public",
+      response: productListSchema,
       params: shopParams,
       query: z.strictObject({ category: z.enum(productCategories).optional(), includePaused: z.enum(["true", "false"]).optional() }),
     },
@@ -150,6 +159,7 @@ export function shopsRouter(ctx: AppContext): Router {
       tags: ["products"],
       auth: ["merchant", "admin"],
       status: 201,
+      response: productSchema,
       params: shopParams,
       body: z.strictObject({ ...productFields, deliveryMode: z.enum(["automatic", "manual"]).default("automatic") }),
     },
@@ -162,7 +172,7 @@ export function shopsRouter(ctx: AppContext): Router {
   defineRoute(
     router,
     shopsMountPath,
-    { method: "get", path: "/products/:productId", summary: "A product with its stock", tags: ["products"], auth: "public", params: z.strictObject({ productId: idString }) },
+    { method: "get", path: "/products/:productId", summary: "A product with its stock", tags: ["products"], auth: "public", response: productSchema, params: z.strictObject({ productId: idString }) },
     async ({ params }) => getProduct(db, params.productId),
   );
 
@@ -175,6 +185,7 @@ export function shopsRouter(ctx: AppContext): Router {
       summary: "Edit, pause or resume a product",
       tags: ["products"],
       auth: ["merchant", "admin"],
+      response: productSchema,
       params: z.strictObject({ productId: idString }),
       body: z.strictObject({ ...partial(productFields), status: z.enum(["active", "paused"]).optional() }),
     },

@@ -5,6 +5,7 @@ import { AppError } from "../../../core/errors.ts";
 import type { AppContext } from "../../context.ts";
 import { verifyKey } from "../../services/verify/verifyKey.ts";
 import { defineRoute } from "../route.ts";
+import { verifyResultSchema } from "../responses/verify.ts";
 
 export const verifyMountPath = "/api";
 
@@ -29,6 +30,7 @@ export function verifyRouter(ctx: AppContext): Router {
       summary: "Verify a key and/or its certificate against the chain: genuine, unknown or invalid",
       tags: ["verify"],
       auth: "public",
+      response: verifyResultSchema,
       body: z.strictObject({
         key: z.string().trim().min(1).max(512).optional(),
         certificate: z.record(z.string(), z.unknown()).optional(),

@@ -15,6 +15,7 @@ import { revealByWalletSignature } from "../../services/wallets/revealByWalletSi
 import { revealDomain, revealTypes } from "../../services/wallets/revealTypedData.ts";
 import { defineRoute } from "../route.ts";
 import { idString } from "../schemas.ts";
+import { creditedDepositsSchema, linkedWalletListSchema, linkedWalletSchema, revealTypedDataSchema, siweNonceSchema, walletRevealSchema, withdrawalSchema } from "../responses/wallets.ts";
 
 export const walletsMountPath = "/api";
 
@@ -42,6 +43,7 @@ export function walletsRouter(ctx: AppContext): Router {
       tags: ["wallets"],
       auth: "account",
       status: 201,
+      response: siweNonceSchema,
     },
     async ({ account, req }) => ({
       ...(await issueSiweNonce(db, { accountId: account!.id, ttlSeconds: ctx.config.resale.siweNonceTtlSeconds })),
@@ -60,6 +62,7 @@ export function walletsRouter(ctx: AppContext): Router {
       tags: ["wallets"],
       auth: "account",
       status: 201,
+      response: linkedWalletSchema,
       body: z.strictObject({ message: z.string().min(50).max(4000), signature: hexBytes("a signature") }),
     },
     async ({ account, body, req }) => linkWallet(db, needChain(), { accountId: account!.id, message: body.message, signature: body.signature, domain: siweDomain(req) }),
@@ -74,6 +77,7 @@ export function walletsRouter(ctx: AppContext): Router {
       summary: "Your linked wallets",
       tags: ["wallets"],
       auth: "account",
+      response: linkedWalletListSchema,
     },
     async ({ account }) => ({ items: await listLinkedWallets(db, { accountId: account!.id }) }),
   );
@@ -88,6 +92,7 @@ export function walletsRouter(ctx: AppContext): Router {
       tags: ["wallets"],
       auth: "account",
       status: 202,
+      response: withdrawalSchema,
       body: z.strictObject({ entitlementId: idString, wallet: address }),
     },
     async ({ account, body }) => requestWithdrawal(db, { custodian: ctx.chain?.custodian }, { accountId: account!.id, entitlementId: body.entitlementId, wallet: body.wallet }),
@@ -102,6 +107,7 @@ export function walletsRouter(ctx: AppContext): Router {
       summary: "Credit a deposit: a transaction that transferred tokens to the custodian; each goes to the account linked to the sending wallet",
       tags: ["wallets"],
       auth: "account",
+      response: creditedDepositsSchema,
       body: z.strictObject({ transactionHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a transaction hash").transform((value) => value as Hex) }),
     },
     async ({ body }) => creditDeposit(db, needChain(), { transactionHash: body.transactionHash }),
@@ -116,6 +122,7 @@ export function walletsRouter(ctx: AppContext): Router {
       summary: "The EIP-712 domain and types a wallet signs to reveal a token's code",
       tags: ["wallets"],
       auth: "public",
+      response: revealTypedDataSchema,
     },
     async () => {
       const chain = needChain();
@@ -132,6 +139,7 @@ export function walletsRouter(ctx: AppContext): Router {
       summary: "Reveal a wallet-held token's code to its on-chain holder, proven by an EIP-712 signature (redemption: the token is locked)",
       tags: ["wallets"],
       auth: "public",
+      response: walletRevealSchema,
       body: z.strictObject({ holder: address, tokenId: uint256, nonce: uint256, deadline: uint256, signature: hexBytes("a signature") }),
     },
     async ({ body }) =>

@@ -70,12 +70,14 @@ export async function getShopBySlug(db: Drizzle, slug: string): Promise<ShopView
   return shopView(row);
 }
 
-export async function listShops(db: Drizzle, options: { ownerAccountId?: bigint; limit: number }): Promise<ShopView[]> {
+/** Shops by id, after `afterId` when given (keyset pagination). */
+export async function listShops(db: Drizzle, options: { ownerAccountId?: bigint; afterId?: bigint; limit: number }): Promise<ShopView[]> {
   const rows = await queryRows<ShopRow>(
     db,
-    options.ownerAccountId === undefined
-      ? sql`SELECT ${shopColumns} FROM shops ORDER BY id LIMIT ${options.limit}`
-      : sql`SELECT ${shopColumns} FROM shops WHERE owner_account_id = ${options.ownerAccountId} ORDER BY id LIMIT ${options.limit}`,
+    sql`SELECT ${shopColumns} FROM shops WHERE true
+        ${options.ownerAccountId === undefined ? sql`` : sql`AND owner_account_id = ${options.ownerAccountId}`}
+        ${options.afterId === undefined ? sql`` : sql`AND id > ${options.afterId}`}
+        ORDER BY id LIMIT ${options.limit}`,
   );
   return rows.map(shopView);
 }

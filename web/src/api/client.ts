@@ -1,13 +1,26 @@
-// The web app's only door to the platform: HTTP to /api. Errors arrive as
-// { code, message, details } and become ApiError, so screens can say what to do next.
-export type ApiErrorBody = { code: string; message: string; details?: unknown };
+// The web app's only door to the platform: HTTP to /api through a client generated from the
+// API's OpenAPI document (api/openapi.json → schema.d.ts by `npm run openapi`), so every path,
+// parameter, body and answer is typed by the contract the server checks its answers against.
+// Errors arrive as { code, message, details } and become ApiError, so screens can say what to
+// do next.
+import createClient from "openapi-fetch";
+import type { components, paths } from "./schema.d.ts";
+
+/**
+ * The API's named shapes (Order, Product, Shop, …), generated from the document, as
+ * openapi-fetch hands answers over: its Readable<> view turns a tuple (a certificate's leaf
+ * fields) into an array, so the names here take the same view and an answer fits its name.
+ */
+export type Schemas = { [Name in keyof components["schemas"]]: AsAnswered<components["schemas"][Name]> };
+type AsAnswered<T> = T extends (infer Element)[] ? AsAnswered<Element>[] : T extends object ? { [Key in keyof T]: AsAnswered<T[Key]> } : T;
+export type ApiErrorBody = Schemas["Error"];
 
 export class ApiError extends Error {
   readonly code: string;
   readonly status: number;
   readonly details: unknown;
 
-  constructor(status: number, body: ApiErrorBody) {
+  constructor(status: number, body: Pick<ApiErrorBody, "code" | "message"> & { details?: unknown }) {
     super(body.message);
     this.name = "ApiError";
     this.code = body.code;
@@ -16,60 +29,40 @@ export class ApiError extends Error {
   }
 }
 
-export type RequestOptions = {
-  body?: unknown;
-  /** Raw text body (key imports) with its content type instead of JSON. */
-  text?: { content: string; contentType: "text/plain" | "text/csv" };
-  signal?: AbortSignal;
-  headers?: Record<string, string>;
-};
-
-export type ApiClient = {
-  request<T>(method: string, path: string, options?: RequestOptions): Promise<T>;
-  get<T>(path: string, signal?: AbortSignal): Promise<T>;
-  post<T>(path: string, body?: unknown): Promise<T>;
-};
+export type ApiClient = ReturnType<typeof createClient<paths>>;
 
 /** A client bound to a session token source (the signed-in account, if any). */
 export function createApiClient(settings: { baseUrl: string; token: () => string | undefined }): ApiClient {
-  async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const headers: Record<string, string> = { accept: "application/json", ...options.headers };
-    const token = settings.token();
-    if (token) headers.authorization = `Bearer ${token}`;
-    let body: string | undefined;
-    if (options.text) {
-      headers["content-type"] = options.text.contentType;
-      body = options.text.content;
-    } else if (options.body !== undefined) {
-      headers["content-type"] = "application/json";
-      body = JSON.stringify(options.body);
-    }
-    let response: Response;
-    try {
-      response = await fetch(settings.baseUrl + path, { method, headers, body, signal: options.signal });
-    } catch (error) {
-      if (error instanceof DOMException && error.name === "AbortError") throw error;
-      throw new ApiError(0, { code: "network_error", message: "The server could not be reached. Check your connection and try again." });
-    }
-    if (response.status === 204) return undefined as T;
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    if (!response.ok) {
-      const errorBody = isErrorBody(parsed) ? parsed : { code: `http_${response.status}`, message: `The server answered ${response.status}.` };
-      throw new ApiError(response.status, errorBody);
-    }
-    return parsed as T;
+  const client = createClient<paths>({ baseUrl: settings.baseUrl, headers: { accept: "application/json" } });
+  client.use({
+    onRequest({ request }) {
+      const token = settings.token();
+      if (token) request.headers.set("authorization", `Bearer ${token}`);
+      return request;
+    },
+  });
+  return client;
+}
+
+type Answer = { data?: unknown; error?: unknown; response: Response };
+
+/**
+ * The body of a 2xx answer, or an ApiError: the server's { code, message, details }, or
+ * network_error when it could not be reached. An abort stays an AbortError.
+ */
+export async function answer<Result extends Answer>(pending: Promise<Result>): Promise<Exclude<Result["data"], undefined>> {
+  let result: Result;
+  try {
+    result = await pending;
+  } catch (error) {
+    if (error instanceof DOMException && error.name === "AbortError") throw error;
+    throw new ApiError(0, { code: "network_error", message: "The server could not be reached. Check your connection and try again." });
   }
-  return {
-    request,
-    get: (path, signal) => request("GET", path, { signal }),
-    post: (path, body) => request("POST", path, { body }),
-  };
+  if (!result.response.ok) {
+    const body = isErrorBody(result.error) ? result.error : { code: `http_${result.response.status}`, message: `The server answered ${result.response.status}.` };
+    throw new ApiError(result.response.status, body);
+  }
+  return result.data as Exclude<Result["data"], undefined>;
 }
 
 function isErrorBody(value: unknown): value is ApiErrorBody {

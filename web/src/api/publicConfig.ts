@@ -1,15 +1,13 @@
-// The platform's public chain settings (GET /api/config/public), fetched once per page load.
-export type PublicConfig = {
-  chainId: string | null;
-  rpcUrl: string | null;
-  contracts: { registry: string; entitlement: string; payment: string | null; stablecoin: string | null; ledgerAnchor: string | null } | null;
-};
+// The platform's public chain settings (GET /api/config/public), fetched once per page load,
+// signed in or not (no session needed).
+import { answer, createApiClient } from "./client.ts";
+import type { PublicConfig } from "./types.ts";
+
+export type { PublicConfig };
 
 let cached: Promise<PublicConfig | undefined> | undefined;
 
 export function fetchPublicConfig(): Promise<PublicConfig | undefined> {
-  cached ??= fetch("/api/config/public")
-    .then((response) => (response.ok ? (response.json() as Promise<PublicConfig>) : undefined))
-    .catch(() => undefined);
+  cached ??= answer(createApiClient({ baseUrl: "", token: () => undefined }).GET("/api/config/public")).catch(() => undefined);
   return cached;
 }

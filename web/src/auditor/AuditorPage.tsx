@@ -2,7 +2,7 @@
 // transfers, redemptions, payments), reconciliation findings, the ledger's anchors and trial
 // balance, and the audit log. Every list filters as you type and exports what it shows as CSV.
 import { useMemo, useState } from "react";
-import { ApiError } from "../api/client.ts";
+import { answer, ApiError, type ApiClient } from "../api/client.ts";
 import { EmptyState, ErrorNotice, Notice, PageHeader, Spinner, StateBadge, TxLink } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { formatDateTime, formatMoney } from "../format.ts";
@@ -20,15 +20,32 @@ const auditPageSize = 100;
 type Row = Record<string, unknown>;
 type Page = { items: Row[]; nextCursor: string | null };
 
-const sources: Record<Exclude<AuditorTab, "ledger">, { path: string; pick(response: unknown): Page }> = {
-  anchors: { path: "/api/ledger/anchors", pick: (response) => { const value = response as { anchors: Row[]; nextCursor: string | null }; return { items: value.anchors.map(({ transactionIds: _ids, ...rest }) => rest), nextCursor: value.nextCursor }; } },
-  batches: { path: "/api/audit/chain/batches", pick: (response) => response as Page },
-  issuances: { path: "/api/audit/chain/issuances", pick: (response) => response as Page },
-  transfers: { path: "/api/audit/chain/transfers", pick: (response) => response as Page },
-  redemptions: { path: "/api/audit/chain/redemptions", pick: (response) => response as Page },
-  payments: { path: "/api/audit/chain/payments", pick: (response) => response as Page },
-  findings: { path: "/api/audit/reconciliation", pick: (response) => response as Page },
-  log: { path: "/api/audit/log", pick: (response) => response as Page },
+type PageQuery = { limit: number; cursor?: string };
+
+/** Each tab's page of rows (every list pages by the same opaque cursor), and its path for messages. */
+const sources: Record<Exclude<AuditorTab, "ledger">, { path: string; fetch(api: ApiClient, query: PageQuery, signal: AbortSignal): Promise<Page> }> = {
+  anchors: {
+    path: "/api/ledger/anchors",
+    fetch: async (api, query, signal) => {
+      const page = await answer(api.GET("/api/ledger/anchors", { params: { query }, signal }));
+      return { items: page.items.map(({ transactionIds: _ids, ...rest }) => rest), nextCursor: page.nextCursor };
+    },
+  },
+  batches: { path: "/api/audit/chain/batches", fetch: (api, query, signal) => answer(api.GET("/api/audit/chain/batches", { params: { query }, signal })) },
+  issuances: { path: "/api/audit/chain/issuances", fetch: (api, query, signal) => answer(api.GET("/api/audit/chain/issuances", { params: { query }, signal })) },
+  transfers: { path: "/api/audit/chain/transfers", fetch: (api, query, signal) => answer(api.GET("/api/audit/chain/transfers", { params: { query }, signal })) },
+  redemptions: { path: "/api/audit/chain/redemptions", fetch: (api, query, signal) => answer(api.GET("/api/audit/chain/redemptions", { params: { query }, signal })) },
+  payments: { path: "/api/audit/chain/payments", fetch: (api, query, signal) => answer(api.GET("/api/audit/chain/payments", { params: { query }, signal })) },
+  findings: {
+    path: "/api/audit/reconciliation",
+    fetch: async (api, query, signal) => {
+      const report = await answer(api.GET("/api/audit/reconciliation", { params: { query: { ...query, format: "json" } }, signal }));
+      // The route answers CSV only for format=csv.
+      if (typeof report === "string") throw new Error("The reconciliation report came as CSV, not JSON.");
+      return report;
+    },
+  },
+  log: { path: "/api/audit/log", fetch: (api, query, signal) => answer(api.GET("/api/audit/log", { params: { query }, signal })) },
 };
 
 export default function AuditorPage(props: { tab: string }) {
@@ -64,7 +81,7 @@ function RecordsTable(props: { tab: Exclude<AuditorTab, "ledger"> }) {
   const [cursor, setCursor] = useState<string | undefined>(undefined);
   const [earlier, setEarlier] = useState<Row[]>([]);
   const [filter, setFilter] = useState("");
-  const page = useAsync(async (signal) => source.pick(await api.get(`${source.path}?limit=${auditPageSize}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, signal)), [api, source.path, cursor]);
+  const page = useAsync((signal) => source.fetch(api, { limit: auditPageSize, cursor }, signal), [api, source, cursor]);
   const rows = useMemo(() => [...earlier, ...(page.data?.items ?? [])].map(flatten), [earlier, page.data]);
   const columns = useMemo(() => [...new Set(rows.flatMap((row) => Object.keys(row)))], [rows]);
   const needle = filter.trim().toLowerCase();
@@ -171,14 +188,11 @@ function Cell(props: { column: string; value: unknown }) {
   );
 }
 
-type TrialBalance = { currencies: { currency: string; rows: { ownerType: string; purpose: string; debitsMinor: string; creditsMinor: string; balanceMinor: string }[]; totalMinor: string; balanced: boolean }[] };
-type LedgerFinding = { orderId: string; problem: string; ledgerMinor: string; paymentsMinor: string; message: string };
-
 function LedgerBooks() {
   const { t } = useI18n();
   const { api } = useSession();
-  const trial = useAsync((signal) => api.get<TrialBalance>("/api/ledger/trial-balance", signal), [api]);
-  const findings = useAsync((signal) => api.get<{ findings: LedgerFinding[] }>("/api/ledger/reconciliation/orders", signal), [api]);
+  const trial = useAsync((signal) => answer(api.GET("/api/ledger/trial-balance", { signal })), [api]);
+  const findings = useAsync((signal) => answer(api.GET("/api/ledger/reconciliation/orders", { signal })), [api]);
   return (
     <div className="stack-lg">
       <section className="stack">

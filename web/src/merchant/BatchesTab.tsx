@@ -1,6 +1,7 @@
 // Batches: one per import, with its Merkle root, anchoring state and transaction, sold and
 // available keys. Refreshes while a batch is still on its way on-chain.
-import type { Batch, Shop } from "../api/types.ts";
+import { answer } from "../api/client.ts";
+import type { Shop } from "../api/types.ts";
 import { EmptyState, ErrorNotice, Hash, Spinner, StateBadge, TxLink } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { formatDateTime } from "../format.ts";
@@ -14,7 +15,7 @@ export function BatchesTab(props: { shop: Shop }) {
   const { t, lang } = useI18n();
   const { api } = useSession();
   const products = useShopProducts(props.shop.id);
-  const batches = useAsync((signal) => api.get<{ items: Batch[] }>(`/api/shops/${props.shop.id}/batches?limit=100`, signal).then((page) => page.items), [api, props.shop.id], {
+  const batches = useAsync((signal) => answer(api.GET("/api/shops/{shopId}/batches", { params: { path: { shopId: props.shop.id }, query: { limit: 100 } }, signal })).then((page) => page.items), [api, props.shop.id], {
     pollMs: batchPollIntervalMs,
     poll: (items) => Boolean(items?.some((batch) => batch.anchorState === "pending" || batch.anchorState === "submitted")),
   });

@@ -2,6 +2,7 @@
 // column) or paste the keys, and watch the import job: a progress bar from the job's
 // processed/total, then the batch's anchoring on-chain with its transaction. Keys are sent
 // once over HTTPS and never kept in the page after the upload.
+import { answer } from "../api/client.ts";
 import { useState, type FormEvent } from "react";
 import type { ImportJob, Shop } from "../api/types.ts";
 import { EmptyState, ErrorNotice, Field, FilePicker, Notice, ProgressBar, Spinner, StateBadge, TxLink } from "../components/ui.tsx";
@@ -51,7 +52,15 @@ export function ImportTab(props: { shop: Shop }) {
     const isCsv = file ? /\.csv$/i.test(file.name) || file.type === "text/csv" : false;
     setBusy(true);
     try {
-      const response = await api.request<{ importId: string }>("POST", `/api/products/${chosen}/imports`, { text: { content, contentType: isCsv ? "text/csv" : "text/plain" } });
+      // The keys go as the file's text, not JSON: the body is sent as it is, with its own type.
+      const response = await answer(
+        api.POST("/api/products/{productId}/imports", {
+          params: { path: { productId: chosen } },
+          body: content,
+          bodySerializer: (text: string) => text,
+          headers: { "content-type": isCsv ? "text/csv" : "text/plain" },
+        }),
+      );
       setImportId(response.importId);
       setPasted("");
       setFile(undefined);
@@ -105,7 +114,7 @@ export function ImportTab(props: { shop: Shop }) {
 function ImportProgress(props: { importId: string }) {
   const { t } = useI18n();
   const { api } = useSession();
-  const job = useAsync((signal) => api.get<ImportJob>(`/api/imports/${props.importId}`, signal), [api, props.importId], { pollMs: importPollIntervalMs, poll: jobNeedsPolling });
+  const job = useAsync((signal) => answer(api.GET("/api/imports/{importId}", { params: { path: { importId: props.importId } }, signal })), [api, props.importId], { pollMs: importPollIntervalMs, poll: jobNeedsPolling });
   const data = job.data;
   return (
     <section className="card stack" data-testid="import-status" data-import-status={data?.status} data-anchor-state={data?.anchorState ?? ""}>

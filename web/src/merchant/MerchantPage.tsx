@@ -1,6 +1,7 @@
 // The merchant console (a lazy chunk): the merchant's shops, then tabs for the overview,
 // products, key imports, batches, orders and money. A merchant without a shop is led to
 // create one first.
+import { answer } from "../api/client.ts";
 import { useState } from "react";
 import type { Shop } from "../api/types.ts";
 import { EmptyState, ErrorNotice, PageHeader, Spinner } from "../components/ui.tsx";
@@ -23,7 +24,7 @@ export type MerchantTab = (typeof merchantTabs)[number];
 export default function MerchantPage(props: { tab: string }) {
   const { t } = useI18n();
   const { api, account, hasRole } = useSession();
-  const shops = useAsync((signal) => (account ? api.get<{ items: Shop[] }>("/api/shops?mine=true", signal) : Promise.resolve({ items: [] })), [api, account?.id]);
+  const shops = useAsync((signal) => (account ? answer(api.GET("/api/shops", { params: { query: { mine: "true" } }, signal })) : Promise.resolve({ items: [] as Shop[] })), [api, account?.id]);
   const [selectedId, setSelectedId] = useState<string | undefined>(undefined);
   if (!account || !hasRole("merchant", "admin")) {
     return (

@@ -2,7 +2,7 @@
 // paginated), and payout requests (held until an admin approves them).
 import { useState, type FormEvent } from "react";
 import type { Shop } from "../api/types.ts";
-import { ApiError } from "../api/client.ts";
+import { answer, ApiError, type Schemas } from "../api/client.ts";
 import { EmptyState, ErrorNotice, Field, Notice, Spinner } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { formatDateTime, formatMoney, parseMoney } from "../format.ts";
@@ -10,16 +10,12 @@ import { useI18n } from "../i18n/i18n.tsx";
 import type { MessageKey } from "../i18n/messages.ts";
 import { useSession } from "../session.tsx";
 
-export type Balance = { currency: string; availableMinor: string; heldMinor: string };
-/** Merchant-collected sales (the shop's own gateway): fees owed, prepaid, and what the shop took itself. */
-export type FeePosition = { currency: string; owedMinor: string; prepaidMinor: string; collectedMinor: string };
-type BalanceResponse = { balances: Balance[]; fees?: FeePosition[]; pendingHolds: { holdId: string; referenceType: string; referenceId: string; amountMinor: string; currency: string; expiresAt: string | null }[] };
-type StatementLine = { transactionId: string; kind: string; referenceType: string; referenceId: string; amountMinor: string; balanceAfterMinor: string; createdAt: string };
-type Statement = { currency: string; balanceMinor: string; lines: StatementLine[]; nextCursor: string | null };
+export type Balance = Schemas["GetLedgerShopsShopIdBalanceResponse"]["balances"][number];
+export type FeePosition = NonNullable<Schemas["GetLedgerShopsShopIdBalanceResponse"]["fees"]>[number];
 
 export function useShopBalance(shopId: string) {
   const { api } = useSession();
-  return useAsync((signal) => api.get<BalanceResponse>(`/api/ledger/shops/${shopId}/balance`, signal), [api, shopId]);
+  return useAsync((signal) => answer(api.GET("/api/ledger/shops/{shopId}/balance", { params: { path: { shopId } }, signal })), [api, shopId]);
 }
 
 /** The ledger's routes are mounted by the ledger part; until then they answer 404. */
@@ -36,7 +32,7 @@ export function MoneyTab(props: { shop: Shop }) {
   const currency = balance.data?.balances[0]?.currency ?? "CNY";
   const [cursor, setCursor] = useState<string | undefined>(undefined);
   const statement = useAsync(
-    (signal) => api.get<Statement>(`/api/ledger/shops/${props.shop.id}/statement?currency=${currency}&limit=20${cursor ? `&cursor=${cursor}` : ""}`, signal),
+    (signal) => answer(api.GET("/api/ledger/shops/{shopId}/statement", { params: { path: { shopId: props.shop.id }, query: { currency, limit: 20, cursor } }, signal })),
     [api, props.shop.id, currency, cursor],
   );
   if (balance.loading && !balance.data) return <Spinner />;
@@ -57,8 +53,8 @@ export function MoneyTab(props: { shop: Shop }) {
       <section className="stack">
         <h2 className="section-title">{t("money.statement")}</h2>
         {statement.error !== undefined && <LedgerUnavailable error={statement.error} onRetry={statement.reload} />}
-        {statement.data?.lines.length === 0 && <EmptyState title={t("money.noLines")}>{t("money.noLinesHint")}</EmptyState>}
-        {statement.data && statement.data.lines.length > 0 && (
+        {statement.data?.items.length === 0 && <EmptyState title={t("money.noLines")}>{t("money.noLinesHint")}</EmptyState>}
+        {statement.data && statement.data.items.length > 0 && (
           <div className="table-wrap">
             <table className="table" data-testid="statement">
               <thead>
@@ -71,7 +67,7 @@ export function MoneyTab(props: { shop: Shop }) {
                 </tr>
               </thead>
               <tbody>
-                {statement.data.lines.map((line) => (
+                {statement.data.items.map((line) => (
                   <tr key={`${line.transactionId}-${line.kind}`}>
                     <td className="small">{formatDateTime(line.createdAt, lang)}</td>
                     <td>{t(`ledgerKind.${line.kind}` as MessageKey) === `ledgerKind.${line.kind}` ? line.kind : t(`ledgerKind.${line.kind}` as MessageKey)}</td>
@@ -112,7 +108,7 @@ function FeesPanel(props: { shop: Shop; fees: FeePosition[] }) {
     setBusy(true);
     setError(undefined);
     try {
-      const topup = await api.post<{ paymentUrl: string | null }>(`/api/ledger/shops/${props.shop.id}/topups`, { amountMinor: amountMinor.toString(), currency });
+      const topup = await answer(api.POST("/api/ledger/shops/{shopId}/topups", { params: { path: { shopId: props.shop.id } }, body: { amountMinor: amountMinor.toString(), currency } }));
       // The platform's gateway takes the payment; its notification credits the prepaid balance.
       if (topup.paymentUrl) window.location.assign(topup.paymentUrl);
     } catch (caught) {
@@ -162,7 +158,7 @@ function PayoutForm(props: { shop: Shop; currency: string; onRequested(): void }
     setError(undefined);
     setDone(false);
     try {
-      await api.post(`/api/ledger/shops/${props.shop.id}/payouts`, { amountMinor: amountMinor.toString(), currency: props.currency, requestId });
+      await answer(api.POST("/api/ledger/shops/{shopId}/payouts", { params: { path: { shopId: props.shop.id } }, body: { amountMinor: amountMinor.toString(), currency: props.currency, requestId } }));
       setDone(true);
       setAmount("");
       setRequestId(crypto.randomUUID());

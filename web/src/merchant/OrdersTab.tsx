@@ -1,5 +1,6 @@
 // Orders with a state filter, and the manual-delivery queue (paid orders of manual products)
 // where the merchant types what the buyer receives.
+import { answer } from "../api/client.ts";
 import { useState, type FormEvent } from "react";
 import { orderStates, type OrderState, type OrderSummary, type Shop } from "../api/types.ts";
 import { EmptyState, ErrorNotice, Spinner, StateBadge } from "../components/ui.tsx";
@@ -9,15 +10,16 @@ import { useI18n } from "../i18n/i18n.tsx";
 import type { MessageKey } from "../i18n/messages.ts";
 import { useSession } from "../session.tsx";
 
-type Page = { items: OrderSummary[]; nextBefore: string | null };
-
 export function OrdersTab(props: { shop: Shop }) {
   const { t, lang } = useI18n();
   const { api } = useSession();
   const [view, setView] = useState<"all" | "manual">("all");
   const [state, setState] = useState<OrderState | "">("");
-  const query = view === "manual" ? "deliveryMode=manual&state=paid" : state ? `state=${state}` : "";
-  const orders = useAsync((signal) => api.get<Page>(`/api/shops/${props.shop.id}/orders?limit=50${query ? `&${query}` : ""}`, signal), [api, props.shop.id, query]);
+  const filter = view === "manual" ? ({ deliveryMode: "manual", state: "paid" } as const) : state ? { state } : {};
+  const orders = useAsync(
+    (signal) => answer(api.GET("/api/shops/{shopId}/orders", { params: { path: { shopId: props.shop.id }, query: { limit: 50, ...filter } }, signal })),
+    [api, props.shop.id, view, state],
+  );
   return (
     <div className="stack">
       <div className="section-head">
@@ -92,7 +94,7 @@ function DeliverForm(props: { order: OrderSummary; onDelivered(): void }) {
     setBusy(true);
     setError(undefined);
     try {
-      await api.post(`/api/orders/${props.order.id}/deliver`, { content });
+      await answer(api.POST("/api/orders/{orderId}/deliver", { params: { path: { orderId: props.order.id } }, body: { content } }));
       props.onDelivered();
     } catch (caught) {
       setError(caught);

@@ -1,7 +1,8 @@
 // The overview: balance, low stock, the manual-delivery queue, and the sales charts (a lazy
 // chunk, so the console opens before the charts' code arrives).
+import { answer } from "../api/client.ts";
 import { lazy, Suspense, useState } from "react";
-import type { OrderSummary, SalesSummary, Shop } from "../api/types.ts";
+import type { Shop } from "../api/types.ts";
 import { EmptyState, ErrorNotice, Spinner } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { formatMoney } from "../format.ts";
@@ -21,8 +22,8 @@ export function OverviewTab(props: { shop: Shop }) {
   const [days, setDays] = useState<number>(30);
   const products = useShopProducts(props.shop.id);
   const balance = useShopBalance(props.shop.id);
-  const queue = useAsync((signal) => api.get<{ items: OrderSummary[] }>(`/api/shops/${props.shop.id}/orders?deliveryMode=manual&state=paid&limit=100`, signal), [api, props.shop.id]);
-  const sales = useAsync((signal) => api.get<SalesSummary>(`/api/shops/${props.shop.id}/sales?days=${days}`, signal), [api, props.shop.id, days]);
+  const queue = useAsync((signal) => answer(api.GET("/api/shops/{shopId}/orders", { params: { path: { shopId: props.shop.id }, query: { deliveryMode: "manual", state: "paid", limit: 100 } }, signal })), [api, props.shop.id]);
+  const sales = useAsync((signal) => answer(api.GET("/api/shops/{shopId}/sales", { params: { path: { shopId: props.shop.id }, query: { days } }, signal })), [api, props.shop.id, days]);
   const low = (products.data ?? []).filter((product) => product.lowStock || (product.stock !== null && product.stock <= 0));
   const revenue = (sales.data?.revenuePerDay ?? []).reduce((sum, row) => sum + BigInt(row.revenueMinor), 0n);
   const orders = (sales.data?.revenuePerDay ?? []).reduce((sum, row) => sum + row.orders, 0);

@@ -1,4 +1,5 @@
 // Products: the list with stock (low stock flagged), create, edit, pause and resume.
+import { answer } from "../api/client.ts";
 import { useState, type FormEvent } from "react";
 import { productCategories, type Product, type ProductCategory, type Shop } from "../api/types.ts";
 import { EmptyState, ErrorNotice, Field, Spinner, StateBadge } from "../components/ui.tsx";
@@ -11,7 +12,7 @@ import { StockBadge } from "../pages/StockBadge.tsx";
 
 export function useShopProducts(shopId: string) {
   const { api } = useSession();
-  return useAsync((signal) => api.get<{ items: Product[] }>(`/api/shops/${shopId}/products?includePaused=true`, signal).then((page) => page.items), [api, shopId]);
+  return useAsync((signal) => answer(api.GET("/api/shops/{shopId}/products", { params: { path: { shopId }, query: { includePaused: "true" } }, signal })).then((page) => page.items), [api, shopId]);
 }
 
 export function ProductsTab(props: { shop: Shop }) {
@@ -24,7 +25,7 @@ export function ProductsTab(props: { shop: Shop }) {
   const toggle = async (product: Product) => {
     setError(undefined);
     try {
-      await api.request("PATCH", `/api/products/${product.id}`, { body: { status: product.status === "active" ? "paused" : "active" } });
+      await answer(api.PATCH("/api/products/{productId}", { params: { path: { productId: product.id } }, body: { status: product.status === "active" ? "paused" : "active" } }));
       products.reload();
     } catch (caught) {
       setError(caught);
@@ -141,8 +142,8 @@ function ProductForm(props: { shop: Shop; product?: Product; onDone(): void; onC
     setBusy(true);
     setError(undefined);
     try {
-      if (existing) await api.request("PATCH", `/api/products/${existing.id}`, { body });
-      else await api.post(`/api/shops/${props.shop.id}/products`, { ...body, deliveryMode });
+      if (existing) await answer(api.PATCH("/api/products/{productId}", { params: { path: { productId: existing.id } }, body }));
+      else await answer(api.POST("/api/shops/{shopId}/products", { params: { path: { shopId: props.shop.id } }, body: { ...body, deliveryMode } }));
       props.onDone();
     } catch (caught) {
       setError(caught);

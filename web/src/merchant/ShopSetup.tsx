@@ -1,5 +1,6 @@
 // Create a shop (when the merchant has none) and configure its EPay gateway. The gateway key
 // is write-only: the API stores it encrypted and never returns it.
+import { answer } from "../api/client.ts";
 import { useState, type FormEvent } from "react";
 import type { Shop } from "../api/types.ts";
 import { ErrorNotice, Field, Notice } from "../components/ui.tsx";
@@ -37,7 +38,7 @@ export function ShopSetup(props: { shop?: Shop; onCreated(): void }) {
 
   if (!props.shop) {
     return (
-      <form className="card stack" onSubmit={(event) => void run(event, () => api.post("/api/shops", { slug, name, ...(description ? { description } : {}) }))} data-testid="shop-create-form">
+      <form className="card stack" onSubmit={(event) => void run(event, () => answer(api.POST("/api/shops", { body: { slug, name, ...(description ? { description } : {}) } })))} data-testid="shop-create-form">
         <h2>{t("setup.createTitle")}</h2>
         <Field label={t("setup.name")} htmlFor="shop-name">
           <input id="shop-name" value={name} onChange={(event) => setName(event.target.value)} required maxLength={80} />
@@ -59,7 +60,7 @@ export function ShopSetup(props: { shop?: Shop; onCreated(): void }) {
   return (
     <form
       className="card stack narrow-form"
-      onSubmit={(event) => void run(event, () => api.request("PUT", `/api/shops/${shop.id}/payment-settings/epay`, { body: { gatewayUrl, pid, key: gatewayKey } }))}
+      onSubmit={(event) => void run(event, () => answer(api.PUT("/api/shops/{shopId}/payment-settings/epay", { params: { path: { shopId: shop.id } }, body: { gatewayUrl, pid, key: gatewayKey } })))}
       data-testid="epay-form"
     >
       <h2>{t("setup.epayTitle")}</h2>

@@ -1,13 +1,12 @@
 // Sign in and sign up. Sign-up offers the roles a person may give themselves (buyer, merchant,
 // reseller); auditors and admins are appointed.
+import { answer } from "../api/client.ts";
 import { useState, type FormEvent } from "react";
-import { selfAssignableRoles, type Role } from "../../../core/roles.ts";
-import type { SessionResponse } from "../api/types.ts";
+import { selfAssignableRoles } from "../../../core/roles.ts";
 import { ErrorNotice, Field, PageHeader } from "../components/ui.tsx";
 import { useI18n } from "../i18n/i18n.tsx";
 import { Link, useRouter } from "../router.tsx";
 import { useSession } from "../session.tsx";
-
 
 export function LoginPage(props: { mode: "login" | "signup" }) {
   const { t } = useI18n();
@@ -15,7 +14,7 @@ export function LoginPage(props: { mode: "login" | "signup" }) {
   const { navigate, search } = useRouter();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [roles, setRoles] = useState<Role[]>(["buyer"]);
+  const [roles, setRoles] = useState<(typeof selfAssignableRoles)[number][]>(["buyer"]);
   const [error, setError] = useState<unknown>(undefined);
   const [busy, setBusy] = useState(false);
   const signup = props.mode === "signup";
@@ -25,7 +24,7 @@ export function LoginPage(props: { mode: "login" | "signup" }) {
     setBusy(true);
     setError(undefined);
     try {
-      const session = await api.post<SessionResponse>(signup ? "/api/auth/signup" : "/api/auth/login", signup ? { email, password, roles } : { email, password });
+      const session = await answer(signup ? api.POST("/api/auth/signup", { body: { email, password, roles } }) : api.POST("/api/auth/login", { body: { email, password } }));
       signIn(session);
       const next = search.get("next");
       const home = session.account.roles.includes("merchant") ? "/merchant" : session.account.roles.includes("auditor") ? "/audit" : "/me/orders";

@@ -1,5 +1,6 @@
 // Order lookup for guests: order number + contact + query password opens the order. Orders
 // placed on this device are listed too, so most people never need the form.
+import { answer } from "../api/client.ts";
 import { useState, type FormEvent } from "react";
 import type { Order } from "../api/types.ts";
 import { ErrorNotice, Field, PageHeader } from "../components/ui.tsx";
@@ -25,11 +26,9 @@ export function LookupPage() {
     setBusy(true);
     setError(undefined);
     try {
-      const response = await api.post<{ order: Order; accessToken: string }>("/api/orders/lookup", {
-        orderId: orderId.trim().toUpperCase(),
-        contact: contact.trim(),
-        queryPassword,
-      });
+      const response = await answer(
+        api.POST("/api/orders/lookup", { body: { orderId: orderId.trim().toUpperCase(), contact: contact.trim(), queryPassword } }),
+      );
       rememberOrder({ id: response.order.id, token: response.accessToken, productName: response.order.productName, createdAt: response.order.createdAt });
       navigate(`/orders/${response.order.id}?token=${encodeURIComponent(response.accessToken)}`);
     } catch (caught) {

@@ -1,4 +1,5 @@
 // The signed-in buyer's orders, newest first, with a "load more" page by creation time.
+import { answer } from "../api/client.ts";
 import { useState } from "react";
 import type { OrderSummary } from "../api/types.ts";
 import { EmptyState, ErrorNotice, PageHeader, Spinner, StateBadge } from "../components/ui.tsx";
@@ -8,16 +9,14 @@ import { useI18n } from "../i18n/i18n.tsx";
 import { Link } from "../router.tsx";
 import { useSession } from "../session.tsx";
 
-type Page = { items: OrderSummary[]; nextBefore: string | null };
-
 export function MyOrdersPage() {
   const { t, lang } = useI18n();
   const { api, account } = useSession();
-  const [before, setBefore] = useState<string | undefined>(undefined);
+  const [cursor, setCursor] = useState<string | undefined>(undefined);
   const [earlier, setEarlier] = useState<OrderSummary[]>([]);
   const page = useAsync(
-    (signal) => (account ? api.get<Page>(`/api/me/orders?limit=20${before ? `&before=${encodeURIComponent(before)}` : ""}`, signal) : Promise.resolve(undefined)),
-    [api, account?.id, before],
+    (signal) => (account ? answer(api.GET("/api/me/orders", { params: { query: { limit: 20, cursor } }, signal })) : Promise.resolve(undefined)),
+    [api, account?.id, cursor],
   );
   if (!account) {
     return (
@@ -56,13 +55,13 @@ export function MyOrdersPage() {
           ))}
         </ul>
       )}
-      {page.data?.nextBefore && (
+      {page.data?.nextCursor && (
         <button
           type="button"
           className="button"
           onClick={() => {
             setEarlier(items);
-            setBefore(page.data!.nextBefore!);
+            setCursor(page.data!.nextCursor!);
           }}
         >
           {t("common.loadMore")}

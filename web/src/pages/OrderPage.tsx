@@ -2,8 +2,9 @@
 // entitlement. Codes stay sealed until the buyer reveals them (redemption, recorded on-chain,
 // which locks the token against resale); then they show with a copy button. Each key's
 // certificate downloads as JSON and opens in the verify page.
+import { answer } from "../api/client.ts";
 import { useEffect, useState } from "react";
-import type { Certificate, Order, OrderItem } from "../api/types.ts";
+import type { Order, OrderItem } from "../api/types.ts";
 import { CopyButton, EmptyState, ErrorNotice, Notice, Spinner, StateBadge, TxLink } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { formatDateTime, formatMoney } from "../format.ts";
@@ -40,11 +41,14 @@ export function OrderPage(props: { orderId: string }) {
   const { search } = useRouter();
   const [token] = useState(() => search.get("token") ?? findRecentOrder(props.orderId)?.token ?? undefined);
   const order = useAsync(
-    (signal, previous) => {
+    (signal, previous) =>
       // The first read answers at once; later ones wait for news while the API can wake them.
-      const query = new URLSearchParams({ ...(token ? { token } : {}), ...(longPolls(previous) ? { waitSeconds: String(orderWaitSeconds) } : {}) }).toString();
-      return api.get<Order>(`/api/orders/${encodeURIComponent(props.orderId)}${query ? `?${query}` : ""}`, signal);
-    },
+      answer(
+        api.GET("/api/orders/{orderId}", {
+          params: { path: { orderId: props.orderId }, query: { token, ...(longPolls(previous) ? { waitSeconds: orderWaitSeconds } : {}) } },
+          signal,
+        }),
+      ),
     [api, props.orderId, token],
     { pollMs: (current) => (longPolls(current) ? 0 : orderPollIntervalMs), poll: needsPolling },
   );
@@ -172,7 +176,7 @@ function KeyCard(props: { order: Order; item: OrderItem; index: number; token: s
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
 
-  const fetchCertificate = () => api.get<Certificate>(`${item.certificateUrl}${token ? `?token=${encodeURIComponent(token)}` : ""}`);
+  const fetchCertificate = () => answer(api.GET("/api/orders/{orderId}/keys/{keyId}/certificate", { params: { path: { orderId: order.id, keyId: item.keyId }, query: { token } } }));
   const download = async () => {
     setBusy(true);
     setError(undefined);
@@ -264,10 +268,12 @@ function RevealButton(props: { orderId: string; token: string | undefined; items
     setBusy(true);
     setError(undefined);
     try {
-      await api.post<Order>(`/api/orders/${encodeURIComponent(props.orderId)}/reveal`, {
-        ...(props.token ? { token: props.token } : {}),
-        entitlementIds: props.items.map((item) => item.entitlementId),
-      });
+      await answer(
+        api.POST("/api/orders/{orderId}/reveal", {
+          params: { path: { orderId: props.orderId } },
+          body: { ...(props.token ? { token: props.token } : {}), entitlementIds: props.items.map((item) => item.entitlementId) },
+        }),
+      );
       props.onRevealed();
     } catch (caught) {
       setError(caught);

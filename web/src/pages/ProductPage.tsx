@@ -1,8 +1,9 @@
 // A product: price, stock, purchase limits, delivery, resale terms; and checkout, as a guest
 // (contact + query password, to find the order again) or as the signed-in account. Payment
 // goes through the shop's gateway (EPay; the sandbox cashier in the demo).
+import { answer } from "../api/client.ts";
 import { useState, type FormEvent } from "react";
-import type { CreateOrderResponse, Product, Shop } from "../api/types.ts";
+import type { Product, Shop } from "../api/types.ts";
 import { ErrorNotice, Field, Notice, Spinner } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { formatMoney } from "../format.ts";
@@ -19,8 +20,8 @@ const chainCurrencies = ["USDK", "ETH"];
 export function ProductPage(props: { productId: string }) {
   const { t } = useI18n();
   const { api } = useSession();
-  const product = useAsync((signal) => api.get<Product>(`/api/products/${encodeURIComponent(props.productId)}`, signal), [api, props.productId]);
-  const shop = useAsync(async (signal) => (product.data ? api.get<Shop>(`/api/shops/${product.data.shopId}`, signal) : undefined), [api, product.data?.shopId]);
+  const product = useAsync((signal) => answer(api.GET("/api/products/{productId}", { params: { path: { productId: props.productId } }, signal })), [api, props.productId]);
+  const shop = useAsync(async (signal) => (product.data ? answer(api.GET("/api/shops/{shopId}", { params: { path: { shopId: product.data.shopId } }, signal })) : undefined), [api, product.data?.shopId]);
   if (product.loading) return <Spinner />;
   if (product.error || !product.data) return <ErrorNotice error={product.error} onRetry={product.reload} />;
   const item = product.data;
@@ -96,13 +97,11 @@ function Checkout(props: { product: Product; shop: Shop | undefined }) {
     setSubmitting(true);
     setError(undefined);
     try {
-      const response = await api.post<CreateOrderResponse>("/api/orders", {
-        productId: product.id,
-        quantity,
-        ...(account ? {} : { contact: contact.trim(), queryPassword }),
-        paymentMethod: method,
-        idempotencyKey,
-      });
+      const response = await answer(
+        api.POST("/api/orders", {
+          body: { productId: product.id, quantity, ...(account ? {} : { contact: contact.trim(), queryPassword }), paymentMethod: method, idempotencyKey },
+        }),
+      );
       const paymentUrl = response.payment.method === "epay" ? response.payment.url : undefined;
       rememberOrder({ id: response.order.id, token: response.accessToken, productName: product.name, createdAt: response.order.createdAt, paymentUrl });
       if (response.payment.method === "chain") {

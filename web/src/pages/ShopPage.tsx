@@ -1,6 +1,7 @@
 // A shop's home: its categories as filter chips and its products as cards with price and stock.
+import { answer } from "../api/client.ts";
 import { useState } from "react";
-import { productCategories, type Product, type ProductCategory, type Shop } from "../api/types.ts";
+import { productCategories, type ProductCategory } from "../api/types.ts";
 import { EmptyState, ErrorNotice, Spinner } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { formatMoney } from "../format.ts";
@@ -13,9 +14,9 @@ export function ShopPage(props: { slug: string }) {
   const { t } = useI18n();
   const { api } = useSession();
   const [category, setCategory] = useState<ProductCategory | "all">("all");
-  const shop = useAsync((signal) => api.get<Shop>(`/api/shops/by-slug/${encodeURIComponent(props.slug)}`, signal), [api, props.slug]);
+  const shop = useAsync((signal) => answer(api.GET("/api/shops/by-slug/{slug}", { params: { path: { slug: props.slug } }, signal })), [api, props.slug]);
   const products = useAsync(
-    async (signal) => (shop.data ? (await api.get<{ items: Product[] }>(`/api/shops/${shop.data.id}/products`, signal)).items : undefined),
+    async (signal) => (shop.data ? (await answer(api.GET("/api/shops/{shopId}/products", { params: { path: { shopId: shop.data.id } }, signal }))).items : undefined),
     [api, shop.data?.id],
   );
   if (shop.loading) return <Spinner />;

@@ -2,6 +2,7 @@
 // RPC, the check runs in this browser against the chain (the page need not be trusted); the
 // server's check adds what only the shop knows (shop, product, sale). The page always says
 // which way the verdict was reached.
+import { answer, type Schemas } from "../api/client.ts";
 import { useEffect, useState, type DragEvent, type FormEvent } from "react";
 import type { Certificate, VerifyCheck, VerifyResponse } from "../api/types.ts";
 import { ErrorNotice, Field, FilePicker, Notice, PageHeader, Spinner, StateBadge, TxLink } from "../components/ui.tsx";
@@ -17,7 +18,7 @@ import type { BrowserVerdict } from "../verify/verifyInBrowser.ts";
 import { useAsync } from "../components/useAsync.ts";
 
 /** The indexer's public token history (GET /api/chain/tokens/:id/timeline), when the platform serves it. */
-type ChainTimeline = { tokenId: string; entries: { kind: string; transactionHash: string; blockNumber: string; time: string | null; final: boolean }[] };
+type ChainTimeline = Schemas["GetChainTokensTokenIdTimelineResponse"];
 
 const rpcStorageKey = "kl.rpcUrl";
 /** A certificate is a few kilobytes; anything far larger is not one. */
@@ -108,7 +109,7 @@ export function VerifyPage() {
     })();
     const serverCheck = (async () => {
       try {
-        result.server = await api.post<VerifyResponse>("/api/verify", { ...(key.trim() ? { key: key.trim() } : {}), ...(certificate ? { certificate } : {}) });
+        result.server = await answer(api.POST("/api/verify", { body: { ...(key.trim() ? { key: key.trim() } : {}), ...(certificate ? { certificate } : {}) } }));
       } catch (error) {
         result.serverError = error;
       }
@@ -262,7 +263,7 @@ function VerifyResult(props: { outcome: Outcome; certificate: Certificate | unde
 function TokenHistory(props: { tokenId: string }) {
   const { t, lang } = useI18n();
   const { api } = useSession();
-  const history = useAsync((signal) => api.get<ChainTimeline>(`/api/chain/tokens/${props.tokenId}/timeline`, signal).catch(() => undefined), [api, props.tokenId]);
+  const history = useAsync((signal) => answer(api.GET("/api/chain/tokens/{tokenId}/timeline", { params: { path: { tokenId: props.tokenId } }, signal })).catch(() => undefined), [api, props.tokenId]);
   if (!history.data || history.data.entries.length === 0) return null;
   return (
     <section className="card" aria-labelledby="history-title" data-testid="token-history">

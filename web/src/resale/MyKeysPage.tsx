@@ -2,6 +2,7 @@
 // revealed. A sealed one in custody can be revealed (redemption), listed for resale, or
 // withdrawn to a linked wallet; wallets are linked with Sign-In With Ethereum, and tokens sent
 // back to the custodian are credited with the deposit's transaction hash.
+import { answer } from "../api/client.ts";
 import { useState, type FormEvent } from "react";
 import type { Product } from "../api/types.ts";
 import { CopyButton, EmptyState, ErrorNotice, Field, Hash, Notice, PageHeader, Spinner, StateBadge } from "../components/ui.tsx";
@@ -16,13 +17,13 @@ export default function MyKeysPage() {
   const { t } = useI18n();
   const { api, account } = useSession();
   const owned = useAsync(
-    (signal) => (account ? api.get<{ items: OwnedEntitlement[] }>("/api/me/entitlements?limit=50", signal).then((page) => page.items) : Promise.resolve([])),
+    (signal) => (account ? answer(api.GET("/api/me/entitlements", { params: { query: { limit: 50 } }, signal })).then((page) => page.items) : Promise.resolve([])),
     [api, account?.id],
   );
-  const wallets = useAsync((signal) => (account ? api.get<{ items: LinkedWallet[] }>("/api/me/wallets", signal).then((page) => page.items) : Promise.resolve([])), [api, account?.id]);
+  const wallets = useAsync((signal) => (account ? answer(api.GET("/api/me/wallets", { signal })).then((page) => page.items) : Promise.resolve([])), [api, account?.id]);
   const productIds = [...new Set((owned.data ?? []).map((item) => item.productId))].join(",");
   const products = useAsync(
-    async (signal) => new Map((await Promise.all(productIds.split(",").filter(Boolean).map((id) => api.get<Product>(`/api/products/${id}`, signal)))).map((product) => [product.id, product])),
+    async (signal) => new Map((await Promise.all(productIds.split(",").filter(Boolean).map((id) => answer(api.GET("/api/products/{productId}", { params: { path: { productId: id } }, signal }))))).map((product) => [product.id, product])),
     [api, productIds],
   );
   if (!account) {
@@ -72,7 +73,7 @@ function EntitlementCard(props: { item: OwnedEntitlement; product: Product | und
   };
   const reveal = () =>
     run(async () => {
-      setRevealed(await api.post<RevealedEntitlement>(`/api/entitlements/${item.id}/reveal`));
+      setRevealed(await answer(api.POST("/api/entitlements/{entitlementId}/reveal", { params: { path: { entitlementId: item.id } } })));
       setConfirming(false);
     });
   const list = (event: FormEvent) => {
@@ -83,19 +84,19 @@ function EntitlementCard(props: { item: OwnedEntitlement; product: Product | und
       return;
     }
     void run(async () => {
-      await api.post("/api/resale/listings", { entitlementId: item.id, priceMinor: priceMinor.toString(), currency });
+      await answer(api.POST("/api/resale/listings", { body: { entitlementId: item.id, priceMinor: priceMinor.toString(), currency } }));
       setPrice("");
       props.onChanged();
     });
   };
   const cancel = () => run(async () => {
-    await api.post(`/api/resale/listings/${item.listingId}/cancel`);
+    await answer(api.POST("/api/resale/listings/{listingId}/cancel", { params: { path: { listingId: item.listingId! } } }));
     props.onChanged();
   });
   const withdraw = (event: FormEvent) => {
     event.preventDefault();
     void run(async () => {
-      await api.post("/api/wallets/withdrawals", { entitlementId: item.id, wallet: wallet || props.wallets[0]?.address });
+      await answer(api.POST("/api/wallets/withdrawals", { body: { entitlementId: item.id, wallet: (wallet || props.wallets[0]?.address)! } }));
       props.onChanged();
     });
   };
@@ -193,7 +194,7 @@ function WalletsSection(props: { wallets: LinkedWallet[] | undefined; error: unk
     setError(undefined);
     setDeposited(false);
     try {
-      await api.post("/api/wallets/deposits", { transactionHash: depositTx.trim() });
+      await answer(api.POST("/api/wallets/deposits", { body: { transactionHash: depositTx.trim() } }));
       setDeposited(true);
       setDepositTx("");
     } catch (caught) {

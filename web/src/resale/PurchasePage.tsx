@@ -1,6 +1,6 @@
 // A resale purchase after the gateway: waits for the payment to settle, then sends the buyer
 // to their keys, where the sealed entitlement can be revealed.
-import type { ResalePurchase } from "./types.ts";
+import { answer } from "../api/client.ts";
 import { EmptyState, ErrorNotice, Notice, PageHeader, Spinner, StateBadge } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { formatDateTime, formatMoney } from "../format.ts";
@@ -13,7 +13,7 @@ const purchasePollIntervalMs = 1000;
 export default function PurchasePage(props: { purchaseId: string }) {
   const { t, lang } = useI18n();
   const { api, account } = useSession();
-  const purchase = useAsync((signal) => api.get<ResalePurchase>(`/api/resale/purchases/${encodeURIComponent(props.purchaseId)}`, signal), [api, props.purchaseId, account?.id], {
+  const purchase = useAsync((signal) => answer(api.GET("/api/resale/purchases/{purchaseId}", { params: { path: { purchaseId: props.purchaseId } }, signal })), [api, props.purchaseId, account?.id], {
     pollMs: purchasePollIntervalMs,
     poll: (value) => value?.state === "awaiting_payment",
   });

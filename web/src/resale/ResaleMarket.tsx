@@ -1,6 +1,7 @@
 // The resale market for one product: sealed entitlements other buyers listed, each with its
 // provenance (batch anchored, token issued, times it changed hands). Buying needs an account:
 // the entitlement moves to the buyer's custody once the payment settles.
+import { answer } from "../api/client.ts";
 import { useState } from "react";
 import type { Product } from "../api/types.ts";
 import { ErrorNotice, Spinner, TxLink } from "../components/ui.tsx";
@@ -9,19 +10,19 @@ import { formatMoney } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { Link } from "../router.tsx";
 import { useSession } from "../session.tsx";
-import type { Listing, ResalePurchase } from "./types.ts";
+import type { Listing } from "./types.ts";
 
 export function ResaleMarket(props: { product: Product }) {
   const { t } = useI18n();
   const { api, account } = useSession();
-  const listings = useAsync((signal) => api.get<{ items: Listing[] }>(`/api/resale/listings?productId=${props.product.id}&limit=20`, signal).then((page) => page.items), [api, props.product.id]);
+  const listings = useAsync((signal) => answer(api.GET("/api/resale/listings", { params: { query: { productId: props.product.id, limit: 20 } }, signal })).then((page) => page.items), [api, props.product.id]);
   const [buying, setBuying] = useState<string | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   const buy = async (listing: Listing) => {
     setBuying(listing.id);
     setError(undefined);
     try {
-      const purchase = await api.post<ResalePurchase>(`/api/resale/listings/${listing.id}/purchases`);
+      const purchase = await answer(api.POST("/api/resale/listings/{listingId}/purchases", { params: { path: { listingId: listing.id } } }));
       window.location.assign(purchase.paymentUrl);
     } catch (caught) {
       setError(caught);

@@ -1,6 +1,6 @@
 // An entitlement's public provenance: anchored, sold, issued, each resale and transfer,
 // redeemed or revoked, each with its transaction. Anyone can open it (no codes, no identities).
-import type { Timeline } from "./types.ts";
+import { answer } from "../api/client.ts";
 import { ErrorNotice, PageHeader, Spinner, StateBadge, TxLink } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { formatDateTime } from "../format.ts";
@@ -11,7 +11,7 @@ import { useSession } from "../session.tsx";
 export default function TimelinePage(props: { entitlementId: string }) {
   const { t, lang } = useI18n();
   const { api } = useSession();
-  const timeline = useAsync((signal) => api.get<Timeline>(`/api/entitlements/${encodeURIComponent(props.entitlementId)}/timeline`, signal), [api, props.entitlementId]);
+  const timeline = useAsync((signal) => answer(api.GET("/api/entitlements/{entitlementId}/timeline", { params: { path: { entitlementId: props.entitlementId } }, signal })), [api, props.entitlementId]);
   if (timeline.loading && !timeline.data) return <Spinner />;
   if (!timeline.data) return <ErrorNotice error={timeline.error} onRetry={timeline.reload} />;
   const data = timeline.data;

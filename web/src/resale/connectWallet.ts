@@ -2,7 +2,7 @@
 // With Ethereum: the server issues a single-use nonce, the wallet signs an EIP-4361 message
 // for this site and chain, the server verifies it. Loaded lazily (viem's SIWE helpers).
 import { createSiweMessage } from "viem/siwe";
-import type { ApiClient } from "../api/client.ts";
+import { answer, type ApiClient } from "../api/client.ts";
 
 type Eip1193 = { request(arguments_: { method: string; params?: unknown[] }): Promise<unknown> };
 
@@ -19,7 +19,7 @@ export async function connectWallet(api: ApiClient, statement: string): Promise<
   const accounts = (await wallet.request({ method: "eth_requestAccounts" })) as string[];
   const address = accounts[0];
   if (!address) throw new Error("The wallet shared no account.");
-  const challenge = await api.post<{ nonce: string; domain: string; chainId: number }>("/api/wallets/siwe/nonce");
+  const challenge = await answer(api.POST("/api/wallets/siwe/nonce"));
   const message = createSiweMessage({
     address: address as `0x${string}`,
     chainId: challenge.chainId,
@@ -32,6 +32,6 @@ export async function connectWallet(api: ApiClient, statement: string): Promise<
     expirationTime: new Date(Date.now() + siweValidityMs),
   });
   const signature = (await wallet.request({ method: "personal_sign", params: [message, address] })) as string;
-  await api.post("/api/wallets/link", { message, signature });
+  await answer(api.POST("/api/wallets/link", { body: { message, signature } }));
   return address;
 }

@@ -1,0 +1,36 @@
+// The response schemas the OpenAPI document names (components/schemas), so generated clients
+// get readable types (`components["schemas"]["Order"]`) for the shapes several routes share.
+// A route's answer that is not here is named after its operation, so a schema that several
+// routes answer with must be here (or it would carry the first route's name).
+import { certificateSchema } from "../../../core/keys/certificateSchema.ts";
+import { accountSchema, sessionSchema } from "./accounts.ts";
+import { errorBodySchema } from "./common.ts";
+import { payoutDecidedSchema, statementPageSchema, topupSchema } from "./ledger.ts";
+import { batchSchema, importJobSchema, salesSummarySchema } from "./merchant.ts";
+import { orderItemSchema, orderSchema, orderSummaryPageSchema, orderSummarySchema, paymentSchema } from "./orders.ts";
+import { resalePurchaseSchema } from "./resale.ts";
+import { productSchema, shopSchema } from "./shops.ts";
+import { publicConfigSchema, verifyResultSchema } from "./verify.ts";
+
+export const namedSchemas = {
+  Error: errorBodySchema,
+  Account: accountSchema,
+  Session: sessionSchema,
+  Shop: shopSchema,
+  Product: productSchema,
+  Order: orderSchema,
+  OrderItem: orderItemSchema,
+  Payment: paymentSchema,
+  OrderSummary: orderSummarySchema,
+  OrderSummaryPage: orderSummaryPageSchema,
+  StatementPage: statementPageSchema,
+  PayoutDecision: payoutDecidedSchema,
+  Topup: topupSchema,
+  ResalePurchase: resalePurchaseSchema,
+  Batch: batchSchema,
+  ImportJob: importJobSchema,
+  SalesSummary: salesSummarySchema,
+  Certificate: certificateSchema,
+  VerifyResult: verifyResultSchema,
+  PublicConfig: publicConfigSchema,
+};
