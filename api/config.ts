@@ -111,9 +111,23 @@ const envSchema = z.object({
   // Orders
   ORDER_EXPIRY_SECONDS: integer(15 * 60, 30, 7 * 24 * 3600),
   ORDER_QUANTITY_MAX: integer(100, 1, 10_000),
-  // Guest order look-ups per order number and client per window before 429.
+  // Guessing throttles (docs/decisions.md, "Guessing throttles"): every attempt takes its
+  // point before the secret is checked; a right answer gives it back. Guest order look-ups:
+  // per order and client address (the tight limit: one client's wrong guesses lock out that
+  // client only), per order from all clients (a guesser spread over many addresses: 30 per
+  // 15 minutes is 2,880 a day, about 170 days for half of the smallest 6-digit query-password
+  // space), and per client over all orders (one client probing many orders).
   LOOKUP_ATTEMPTS_MAX: integer(10, 1, 1000),
+  LOOKUP_ORDER_ATTEMPTS_MAX: integer(30, 1, 100_000),
+  LOOKUP_CLIENT_ATTEMPTS_MAX: integer(100, 1, 100_000),
   LOOKUP_WINDOW_SECONDS: integer(15 * 60, 1, 24 * 3600),
+  // Logins, by the same three rules: per account and client, per account from all clients
+  // (an argon2id-hashed password of at least 10 characters is far from a 50-per-window reach),
+  // per client over all accounts (credential stuffing from one address).
+  LOGIN_ATTEMPTS_MAX: integer(10, 1, 1000),
+  LOGIN_ACCOUNT_ATTEMPTS_MAX: integer(50, 1, 100_000),
+  LOGIN_CLIENT_ATTEMPTS_MAX: integer(100, 1, 100_000),
+  LOGIN_WINDOW_SECONDS: integer(15 * 60, 1, 24 * 3600),
   SESSION_TTL_SECONDS: integer(7 * 24 * 3600, 60, 365 * 24 * 3600),
 
   // Platform fee on every sale, in basis points of the amount.
@@ -243,11 +257,23 @@ function buildConfig(env: Env) {
     orders: {
       expirySeconds: env.ORDER_EXPIRY_SECONDS,
       quantityMax: env.ORDER_QUANTITY_MAX,
-      lookupAttemptsMax: env.LOOKUP_ATTEMPTS_MAX,
-      lookupWindowSeconds: env.LOOKUP_WINDOW_SECONDS,
       platformFeeBps: env.PLATFORM_FEE_BPS,
     },
     sessions: { ttlSeconds: env.SESSION_TTL_SECONDS },
+    throttles: {
+      lookup: {
+        attemptsPerOrderAndClientMax: env.LOOKUP_ATTEMPTS_MAX,
+        attemptsPerOrderMax: env.LOOKUP_ORDER_ATTEMPTS_MAX,
+        attemptsPerClientMax: env.LOOKUP_CLIENT_ATTEMPTS_MAX,
+        windowSeconds: env.LOOKUP_WINDOW_SECONDS,
+      },
+      login: {
+        attemptsPerAccountAndClientMax: env.LOGIN_ATTEMPTS_MAX,
+        attemptsPerAccountMax: env.LOGIN_ACCOUNT_ATTEMPTS_MAX,
+        attemptsPerClientMax: env.LOGIN_CLIENT_ATTEMPTS_MAX,
+        windowSeconds: env.LOGIN_WINDOW_SECONDS,
+      },
+    },
     payments: { epaySandboxSecret: env.EPAY_SANDBOX_SECRET },
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
     imports: { keysMax: env.IMPORT_KEYS_MAX, keyLengthMax: env.KEY_LENGTH_MAX },

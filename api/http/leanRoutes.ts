@@ -195,7 +195,7 @@ function acceptsBody(req: IncomingMessage, route: LeanRoute, limit: number): boo
 }
 
 async function serve(route: LeanRoute, req: IncomingMessage, res: ServerResponse, params: Record<string, string>, rawQuery: string, options: DispatcherOptions) {
-  let answer: { status: number; text: string; type: string };
+  let answer: { status: number; text: string; type: string; headers?: Record<string, string> };
   try {
     const body = route.method === "POST" ? parseJsonBody(await readBody(req)) : {};
     const token = sessionToken(req);
@@ -215,10 +215,10 @@ async function serve(route: LeanRoute, req: IncomingMessage, res: ServerResponse
   } catch (error) {
     // The path only: a query may carry an order's access token or a payment's signature.
     const failed = errorResponse(error, options.logger, { method: req.method ?? "", path: (req.url ?? "").split("?")[0]! });
-    answer = { status: failed.status, text: toJson(failed.body), type: "application/json; charset=utf-8" };
+    answer = { status: failed.status, text: toJson(failed.body), type: "application/json; charset=utf-8", headers: failed.headers };
   }
   if (res.headersSent || res.destroyed) return;
-  res.writeHead(answer.status, { ...options.headers, "content-type": answer.type, "content-length": Buffer.byteLength(answer.text) });
+  res.writeHead(answer.status, { ...options.headers, ...answer.headers, "content-type": answer.type, "content-length": Buffer.byteLength(answer.text) });
   res.end(answer.text);
 }
 

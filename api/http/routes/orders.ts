@@ -1,12 +1,13 @@
 import { Router, type Request } from "express";
-import { RateLimiterRedis } from "rate-limiter-flexible";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../errors.ts";
 import { buildCertificate } from "../../keys/certificate.ts";
 import { createOrder } from "../../services/orders/createOrder.ts";
 import { readManualDelivery } from "../../services/orders/deliverManualOrder.ts";
-import { checkQueryPassword, orderAccessToken } from "../../services/orders/orderAccess.ts";
+import { orderAccessToken } from "../../services/orders/orderAccess.ts";
+import { lookupGuestOrder, lookupThrottleRules } from "../../services/orders/lookupGuestOrder.ts";
+import { createAttemptThrottle } from "../../services/throttles/attemptThrottle.ts";
 import { loadOrderFor } from "../../services/orders/orderAccessCheck.ts";
 import { getOrderRecord, type OrderRecord } from "../../services/orders/orderRecord.ts";
 import { buildOrderView } from "../../services/orders/orderView.ts";
@@ -30,13 +31,11 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
   const router = Router();
   const db = ctx.database.db;
   const pepper = settings.queryPasswordPepper;
-  // Failed look-ups per order number and per client address; successes are not counted, so a
-  // buyer who knows the password is never locked out by polling.
-  const lookupFailures = new RateLimiterRedis({
-    storeClient: ctx.queues.connection,
-    keyPrefix: `${ctx.config.redis.prefix}:lookup-failures`,
-    points: ctx.config.orders.lookupAttemptsMax,
-    duration: ctx.config.orders.lookupWindowSeconds,
+  const lookupThrottle = createAttemptThrottle({
+    redis: ctx.queues.connection,
+    prefix: `${ctx.config.redis.prefix}:lookup`,
+    rules: lookupThrottleRules(ctx.config.throttles.lookup),
+    what: "look-ups of this order or from this address",
   });
 
   // The cached checkout view of the product: an order page needs only its name, and the
@@ -60,7 +59,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
         productId: idString,
         quantity: z.number().int().min(1).max(10_000),
         contact: email.optional(),
-        queryPassword: z.string().min(4, "must be at least 4 characters").max(64).optional(),
+        queryPassword: z.string().min(6, "must be at least 6 characters").max(64).optional(),
         paymentMethod: z.enum(["epay", "chain"]).default("epay"),
         idempotencyKey: z.string().min(8).max(100).optional(),
       }),
@@ -92,32 +91,14 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
     {
       method: "post",
       path: "/orders/lookup",
-      summary: "Find a guest order by order number + contact + query password (failed attempts are throttled)",
+      summary: "Find a guest order by order number + contact + query password (attempts are throttled per order and client: 429 with Retry-After)",
       tags: ["orders"],
       auth: "public",
       body: z.strictObject({ orderId: orderIdParam, contact: email, queryPassword: z.string().min(1).max(64) }),
     },
     async ({ body, req }) => {
-      const throttleKeys = [`order:${body.orderId}`, `ip:${req.ip}`];
-      for (const key of throttleKeys) {
-        const state = await lookupFailures.get(key);
-        if (state && state.consumedPoints >= ctx.config.orders.lookupAttemptsMax) {
-          throw new AppError("rate_limited", `Too many wrong attempts. Try again in ${Math.ceil(state.msBeforeNext / 1000)} s.`, {
-            details: { retryAfterSeconds: Math.ceil(state.msBeforeNext / 1000) },
-          });
-        }
-      }
-      const order = await getOrderRecord(db, body.orderId);
-      const matches =
-        order !== undefined &&
-        order.contact === body.contact &&
-        order.queryPasswordHash !== null &&
-        checkQueryPassword(pepper, order.id, body.queryPassword, order.queryPasswordHash);
-      if (!matches) {
-        await Promise.all(throttleKeys.map((key) => lookupFailures.penalty(key, 1)));
-        throw new AppError("not_found", "No order matches this order number, contact and query password.");
-      }
-      return { order: await viewOf(order!), accessToken: orderAccessToken(pepper, order!.id) };
+      const order = await lookupGuestOrder(db, lookupThrottle, pepper, { ...body, clientAddress: req.ip ?? "unknown" });
+      return { order: await viewOf(order), accessToken: orderAccessToken(pepper, order.id) };
     },
   );
 
