@@ -101,6 +101,7 @@ export const orders = pgTable("orders", {
 export const payments = pgTable("payments", {
   id: bigserial("id", { mode: "bigint" }).primaryKey(),
   orderId: text("order_id").notNull(),
+  shopId: int8("shop_id").notNull(),
   provider: text("provider").notNull(),
   providerRef: text("provider_ref").notNull(),
   amountMinor: int8("amount_minor").notNull(),
