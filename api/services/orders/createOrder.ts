@@ -10,7 +10,7 @@ import { queryOne, queryPreparedRows, sql, type Drizzle } from "../../store/data
 import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from "../../store/groupCommit.ts";
 import { byteaArrayLiteral, integerArrayLiteral, textArrayLiteral } from "../../store/sqlArrays.ts";
 import { pgConstraint, pgErrorCode, pgErrorCodes } from "../../store/errors.ts";
-import { hashQueryPassword } from "./orderAccess.ts";
+import { checkQueryPassword, hashQueryPassword } from "./orderAccess.ts";
 import { newOrderId } from "./orderId.ts";
 import { checkoutProduct } from "./productCache.ts";
 import { orderRecord, type OrderRecord, type OrderRow } from "./orderRecord.ts";
@@ -49,7 +49,7 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
   }
   if (input.idempotencyKey) {
     const existing = await findByIdempotencyKey(db, product.shopId, input.idempotencyKey);
-    if (existing) return sameRequestOrConflict(existing, input);
+    if (existing) return sameRequestOrConflict(existing, input, settings.queryPasswordPepper);
   }
 
   const orderId = newOrderId();
@@ -70,7 +70,7 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
   } catch (error) {
     if (input.idempotencyKey && pgErrorCode(error) === pgErrorCodes.uniqueViolation && pgConstraint(error) === "orders_idempotency_key") {
       const existing = await findByIdempotencyKey(db, product.shopId, input.idempotencyKey);
-      if (existing) return sameRequestOrConflict(existing, input);
+      if (existing) return sameRequestOrConflict(existing, input, settings.queryPasswordPepper);
     }
     throw error;
   }
@@ -182,14 +182,26 @@ async function findByIdempotencyKey(db: Drizzle, shopId: bigint, key: string): P
   return row ? orderRecord(row) : undefined;
 }
 
-function sameRequestOrConflict(existing: OrderRecord, input: CreateOrderInput): OrderRecord {
-  const same =
-    existing.productId === input.productId &&
-    existing.quantity === input.quantity &&
+/**
+ * A replay gets the original order only when it comes from the same caller with the same
+ * parameters: the same account, or for a guest the same contact AND query password (checked
+ * against the order's hash, as the look-up does). Anything else is a conflict that reveals
+ * nothing of the order, never somebody else's order and access token.
+ */
+function sameRequestOrConflict(existing: OrderRecord, input: CreateOrderInput, pepper: string): OrderRecord {
+  const sameCaller =
     existing.buyerAccountId === (input.buyerAccountId ?? null) &&
-    existing.contact === (input.contact ?? null);
-  if (!same) {
-    throw new AppError("idempotency_conflict", "This Idempotency-Key was used for a different order. Use a new key for a new order.");
+    existing.contact === (input.contact ?? null) &&
+    (existing.queryPasswordHash === null
+      ? input.queryPassword === undefined
+      : input.queryPassword !== undefined && checkQueryPassword(pepper, existing.id, input.queryPassword, existing.queryPasswordHash));
+  const sameParameters =
+    existing.productId === input.productId && existing.quantity === input.quantity && existing.paymentMethod === input.paymentMethod;
+  if (!sameCaller || !sameParameters) {
+    throw new AppError(
+      "idempotency_conflict",
+      "This Idempotency-Key was used by another caller or for a different order. Use a new key for a new order.",
+    );
   }
   return existing;
 }
