@@ -7,6 +7,7 @@ import { z } from "zod";
 import { AppError } from "../errors.ts";
 import { requireAccount, type AuthenticatedAccount, type Role } from "./auth.ts";
 import { toJson } from "../json.ts";
+import { refuseControlCharacters } from "./schemas.ts";
 
 export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 
@@ -94,6 +95,7 @@ export function registerRoute(mountPath: string, spec: RouteSpec<z.ZodType | und
 
 export function parsePart(schema: z.ZodType | undefined, value: unknown, part: string): unknown {
   if (!schema) return undefined;
+  refuseControlCharacters(value, part);
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     throw new AppError("validation_failed", describeIssues(parsed.error, part), {

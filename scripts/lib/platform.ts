@@ -16,7 +16,7 @@ import { createApp } from "../../api/http/app.ts";
 import { createHttpServer } from "../../api/http/leanRoutes.ts";
 import { extraRouters } from "../../api/http/extraRouters.ts";
 import { startWorkers, workerSettingsDefault, type RunningWorkers } from "../../api/jobs/workers.ts";
-import { createLogger } from "../../api/logger.ts";
+import { createLogger, type LogDestination } from "../../api/logger.ts";
 import { loadOrCreateDevSecrets } from "./devSecrets.ts";
 import { freePort, localChainAccounts, startLocalChain, type LocalChain } from "./localChain.ts";
 import { startLocalRedis, type LocalRedis } from "./localRedis.ts";
@@ -40,6 +40,8 @@ export type PlatformOptions = {
   indexer?: boolean;
   keysPerProduct?: number;
   logLevel?: string;
+  /** Where the log goes (stdout by default); tests read it back. */
+  logDestination?: LogDestination;
 };
 
 export type Platform = {
@@ -102,7 +104,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         : {}),
     };
     const config = loadConfig(resolvedEnv);
-    const logger = createLogger({ level: config.logLevel, name: "keyledger" });
+    const logger = createLogger({ level: config.logLevel, name: "keyledger", destination: options.logDestination });
     const ctx = await bootstrapContext(config, logger, { migrate: true, applicationName: "keyledger-start" });
     stops.push(() => closeContext(ctx));
     if (options.workers ?? true) {

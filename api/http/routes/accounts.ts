@@ -8,7 +8,7 @@ import { createAttemptThrottle } from "../../services/throttles/attemptThrottle.
 import { recordAudit } from "../../services/audit.ts";
 import { roles } from "../auth.ts";
 import { defineRoute } from "../route.ts";
-import { email, idString, password } from "../schemas.ts";
+import { displayName, email, idString, password } from "../schemas.ts";
 
 export const accountsMountPath = "/api";
 
@@ -36,7 +36,7 @@ export function accountsRouter(ctx: AppContext): Router {
         email,
         password,
         roles: z.array(z.enum(selfAssignableRoles)).min(1).max(3).default(["buyer"]),
-        displayName: z.string().trim().min(1).max(80).optional(),
+        displayName: displayName({ max: 80 }).optional(),
       }),
     },
     async ({ body }) => {

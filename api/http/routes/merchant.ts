@@ -15,7 +15,7 @@ import { salesSummary } from "../../services/shops/salesSummary.ts";
 import { assertShopManager } from "../../services/shops/shops.ts";
 import { queryOne, sql } from "../../store/database.ts";
 import { defineRoute } from "../route.ts";
-import { idString } from "../schemas.ts";
+import { idString, multilineText } from "../schemas.ts";
 
 export const merchantMountPath = "/api";
 
@@ -141,7 +141,7 @@ export function merchantRouter(ctx: AppContext): Router {
       tags: ["merchant"],
       auth: merchant,
       params: z.strictObject({ orderId: z.string().regex(/^KL[0-9A-Z]{8,24}$/) }),
-      body: z.strictObject({ content: z.string().min(1).max(10_000) }),
+      body: z.strictObject({ content: multilineText({ min: 1, max: 10_000 }) }),
     },
     async ({ params, body, account }) => {
       const order = await getOrderRecord(db, params.orderId);

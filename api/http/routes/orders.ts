@@ -18,12 +18,15 @@ import { checkoutProduct } from "../../services/orders/productCache.ts";
 import { queryOne, sql } from "../../store/database.ts";
 import { defineLeanRoute } from "../leanRoutes.ts";
 import { defineRoute } from "../route.ts";
-import { email, idString } from "../schemas.ts";
+import { email, idString, printableToken } from "../schemas.ts";
 
 export const ordersMountPath = "/api";
 
 /** The longest an order page may wait in one request (below common proxy timeouts of 30 s). */
 const orderWaitSecondsMax = 25;
+
+/** Idempotency keys are chosen by clients (a UUID is typical): printable ASCII only. */
+const idempotencyKeySchema = printableToken({ min: 8, max: 100 });
 
 const orderIdParam = z.string().regex(/^KL[0-9A-Z]{8,24}$/, "must be an order number such as KL1H2J3K4M5N6P7Q8");
 
@@ -61,7 +64,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
         contact: email.optional(),
         queryPassword: z.string().min(6, "must be at least 6 characters").max(64).optional(),
         paymentMethod: z.enum(["epay", "chain"]).default("epay"),
-        idempotencyKey: z.string().min(8).max(100).optional(),
+        idempotencyKey: idempotencyKeySchema.optional(),
       }),
     },
     async ({ body, account, header, origin }) => {
@@ -209,10 +212,9 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
 
 function idempotencyHeader(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (value.length < 8 || value.length > 100) {
-    throw new AppError("validation_failed", "The Idempotency-Key header must be 8 to 100 characters.");
-  }
-  return value;
+  const parsed = idempotencyKeySchema.safeParse(value);
+  if (!parsed.success) throw new AppError("validation_failed", "The Idempotency-Key header must be 8 to 100 printable ASCII characters without spaces.");
+  return parsed.data;
 }
 
 function tokenHeader(req: Request): string | undefined {

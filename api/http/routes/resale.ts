@@ -17,7 +17,7 @@ import { revokeEntitlement } from "../../services/resale/revokeEntitlement.ts";
 import { handleResaleNotify } from "../../services/resale/settleResalePayment.ts";
 import { queryOne, sql } from "../../store/database.ts";
 import { defineRoute } from "../route.ts";
-import { currencyCode, idString, moneyMinor } from "../schemas.ts";
+import { currencyCode, idString, moneyMinor, singleLineText } from "../schemas.ts";
 
 export const resaleMountPath = "/api";
 
@@ -191,7 +191,7 @@ export function resaleRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       tags: ["resale"],
       auth: ["merchant", "admin"],
       params: z.strictObject({ entitlementId: idString }),
-      body: z.strictObject({ reason: z.string().trim().min(3, "must say why (at least 3 characters)").max(500) }),
+      body: z.strictObject({ reason: singleLineText({ max: 500 }).pipe(z.string().min(3, "must say why (at least 3 characters)")) }),
     },
     async ({ params, body, account }) => revokeEntitlement(db, account!, { entitlementId: params.entitlementId, reason: body.reason }),
   );
