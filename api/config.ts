@@ -22,7 +22,14 @@ const envSchema = z.object({
   // HTTP
   HOST: z.string().default("127.0.0.1"),
   PORT: integer(8080, 0, 65_535),
-  PUBLIC_URL: optionalString,
+  // The public base URL of the platform (scheme, host, port, no path): every link (payment
+  // return and notification URLs, delivery mails, the OpenAPI server) and the Sign-In With
+  // Ethereum domain come from it, never from a request's Host header, which the client
+  // chooses. Required in production; development and tests default to the listener.
+  PUBLIC_URL: optionalString.refine(
+    (value) => value === undefined || /^https?:\/\/[^/?#\s]+\/?$/.test(value),
+    "must be an http(s) origin such as https://shop.example (no path, query or fragment)",
+  ),
   // Bodies beyond this are refused with 413 before parsing; a 100,000-key import of
   // 64-character keys is about 6.5 MB, so imports get their own, larger limit.
   HTTP_BODY_LIMIT_BYTES: integer(256 * 1024, 1024, 64 * 1024 * 1024),
@@ -204,7 +211,7 @@ function buildConfig(env: Env) {
     http: {
       host: env.HOST,
       port: env.PORT,
-      publicUrl: env.PUBLIC_URL,
+      publicUrl: publicUrlOf(env),
       bodyLimitBytes: env.HTTP_BODY_LIMIT_BYTES,
       importBodyLimitBytes: env.HTTP_IMPORT_BODY_LIMIT_BYTES,
     },
@@ -299,6 +306,16 @@ function buildConfig(env: Env) {
       walletSignatureTtlSecondsMax: env.WALLET_SIGNATURE_TTL_SECONDS_MAX,
     },
   };
+}
+
+function publicUrlOf(env: Env): string {
+  if (env.PUBLIC_URL) return env.PUBLIC_URL.replace(/\/$/, "");
+  if (env.NODE_ENV === "production") {
+    throw new ConfigError("PUBLIC_URL is not set. Set it to the platform's public origin, e.g. https://shop.example: links and the SIWE domain come from it, never from a request's Host header.");
+  }
+  // A listener on every interface is reached locally through the loopback address.
+  const host = env.HOST === "0.0.0.0" || env.HOST === "::" ? "127.0.0.1" : env.HOST.includes(":") ? `[${env.HOST}]` : env.HOST;
+  return `http://${host}:${env.PORT}`;
 }
 
 function normaliseHex(value: string): string {

@@ -88,8 +88,8 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
   for (const router of options.extraRouters ?? []) app.use("/api", router);
   if (ctx.config.payments.epaySandboxSecret) app.use("/sandbox/epay", epaySandboxRouter(ctx.config.payments.epaySandboxSecret));
 
-  app.get("/api/openapi.json", (req, res) => {
-    res.json(buildOpenApiDocument(routeRegistry, { version: "1", serverUrl: ctx.config.http.publicUrl ?? `${req.protocol}://${req.get("host")}` }));
+  app.get("/api/openapi.json", (_req, res) => {
+    res.json(buildOpenApiDocument(routeRegistry, { version: "1", serverUrl: ctx.config.http.publicUrl }));
   });
   app.get("/api/docs", (_req, res) => {
     res.type("html").send(docsPage("/api/openapi.json"));

@@ -36,8 +36,6 @@ export type LeanRouteInput<Body, Query, Params> = {
   rawQuery: Record<string, unknown>;
   account: AuthenticatedAccount | undefined;
   header(name: string): string | undefined;
-  /** scheme://host of this request as the client addressed it (trusting a loopback proxy). */
-  origin(): string;
   /** Called when the client goes away before the answer (a long poll stops waiting). */
   onClose(listener: () => void): void;
 };
@@ -94,7 +92,6 @@ export function defineLeanRoute<
       params: { ...req.params },
       account: req.account,
       header: (name) => req.get(name),
-      origin: () => `${req.protocol}://${req.get("host")}`,
       onClose: (listener) => req.once("close", listener),
     });
     if (answer instanceof PlainText) res.type("text/plain").send(answer.text);
@@ -103,7 +100,7 @@ export function defineLeanRoute<
 }
 
 /** A request's parts before validation, from either path. */
-type RawInput = Pick<LeanRouteInput<unknown, unknown, unknown>, "account" | "header" | "origin" | "onClose"> & {
+type RawInput = Pick<LeanRouteInput<unknown, unknown, unknown>, "account" | "header" | "onClose"> & {
   body: unknown;
   query: Record<string, unknown>;
   params: Record<string, unknown>;
@@ -119,7 +116,6 @@ async function runRoute(route: LeanRoute, raw: RawInput): Promise<string | Plain
     rawQuery: raw.query,
     account: raw.account,
     header: raw.header,
-    origin: raw.origin,
     onClose: raw.onClose,
   });
   return result instanceof PlainText ? result : toJson(result);
@@ -205,7 +201,6 @@ async function serve(route: LeanRoute, req: IncomingMessage, res: ServerResponse
       params,
       account: token ? await resolveSession(options.db, token) : undefined,
       header: (name) => headerValue(req, name),
-      origin: () => `${requestProtocol(req)}://${req.headers.host ?? ""}`,
       onClose: (listener) => req.once("close", listener),
     });
     answer =
@@ -251,17 +246,6 @@ function parseJsonBody(text: string): unknown {
 function headerValue(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name.toLowerCase()];
   return Array.isArray(value) ? value.join(", ") : value;
-}
-
-// As Express's req.protocol with `trust proxy` set to loopback: X-Forwarded-Proto counts only
-// from a proxy on this machine.
-function requestProtocol(req: IncomingMessage): string {
-  const own = (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
-  const address = req.socket.remoteAddress ?? "";
-  const loopback = address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");
-  const forwarded = req.headers["x-forwarded-proto"];
-  if (!loopback || typeof forwarded !== "string") return own;
-  return forwarded.split(",")[0]!.trim() || own;
 }
 
 /** The headers an Express middleware sets on every answer (helmet's), read once at start. */

@@ -80,7 +80,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         rmSync(path.join(dataDir, "pglite"), { recursive: true, force: true });
       }
     }
-    const port = options.port === 0 ? 0 : await freePort(options.port ?? Number(env.PORT ?? 8080));
+    // A known port (never 0) so that PUBLIC_URL can name it before the server listens.
+    const port = options.port === 0 ? await freePort() : await freePort(options.port ?? Number(env.PORT ?? 8080));
     const resolvedEnv = {
       MASTER_KEY: secrets.MASTER_KEY,
       QUERY_PASSWORD_PEPPER: secrets.QUERY_PASSWORD_PEPPER,
@@ -88,6 +89,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       ...env,
       DATA_DIR: dataDir,
       PORT: String(port),
+      // Links and the SIWE domain come from PUBLIC_URL only (api/config.ts); locally, the listener.
+      PUBLIC_URL: env.PUBLIC_URL ?? `http://127.0.0.1:${port}`,
       LOG_LEVEL: options.logLevel ?? env.LOG_LEVEL ?? "info",
       REDIS_URL: env.REDIS_URL ?? redis!.url,
       ...(chain

@@ -67,7 +67,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
         idempotencyKey: idempotencyKeySchema.optional(),
       }),
     },
-    async ({ body, account, header, origin }) => {
+    async ({ body, account, header }) => {
       const idempotencyKey = body.idempotencyKey ?? idempotencyHeader(header("idempotency-key"));
       const order = await createOrder(
         db,
@@ -76,7 +76,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       );
       const product = await checkoutProduct(db, order.productId);
       const accessToken = orderAccessToken(pepper, order.id);
-      const apiBaseUrl = ctx.config.http.publicUrl ?? origin();
+      const apiBaseUrl = ctx.config.http.publicUrl;
       const payment = await paymentInstructions(
         db,
         ctx.keyRing,

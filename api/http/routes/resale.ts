@@ -29,7 +29,8 @@ export function resaleRouter(ctx: AppContext, settings: { queryPasswordPepper: s
   const db = ctx.database.db;
   const custodian = ctx.chain?.custodian;
   const salt = holderSalt(settings.queryPasswordPepper);
-  const apiBaseUrl = (req: Request) => ctx.config.http.publicUrl ?? `${req.protocol}://${req.get("host")}`;
+  // Links come from PUBLIC_URL, never from the request's Host header.
+  const apiBaseUrl = (_req: Request) => ctx.config.http.publicUrl;
   const pageSizeMax = ctx.config.resale.pageSizeMax;
 
   defineRoute(

@@ -23,7 +23,7 @@ async function mailDelivery(ctx: AppContext, mailer: Mailer, orderId: string): P
   );
   const to = row?.contact ?? row?.email;
   if (!row || !to) return;
-  const base = ctx.config.http.publicUrl ?? `http://${ctx.config.http.host}:${ctx.config.http.port}`;
+  const base = ctx.config.http.publicUrl;
   const token = orderAccessToken(ctx.config.secrets.queryPasswordPepper!, orderId);
   try {
     await sendDeliveryMail(mailer, { to, orderId, productName: row.name, quantity: row.quantity, orderUrl: `${base}/orders/${orderId}?token=${token}` });
