@@ -135,6 +135,13 @@ const envSchema = z.object({
   LOGIN_ACCOUNT_ATTEMPTS_MAX: integer(50, 1, 100_000),
   LOGIN_CLIENT_ATTEMPTS_MAX: integer(100, 1, 100_000),
   LOGIN_WINDOW_SECONDS: integer(15 * 60, 1, 24 * 3600),
+  // Order access tokens (the guest's bearer capability for an order page) expire: the
+  // checkout's, the look-up's and the delivery mail's after this long (a guest then looks the
+  // order up again with its query password), ...
+  ORDER_ACCESS_TOKEN_TTL_SECONDS: integer(30 * 24 * 3600, 1, 365 * 24 * 3600),
+  // ... and the one in the payment gateway's return URL (which passes through the gateway's
+  // logs and the browser history) after this long: enough to pay an order before it expires.
+  ORDER_RETURN_TOKEN_TTL_SECONDS: integer(3600, 1, 7 * 24 * 3600),
   SESSION_TTL_SECONDS: integer(7 * 24 * 3600, 60, 365 * 24 * 3600),
 
   // Platform fee on every sale, in basis points of the amount.
@@ -265,6 +272,8 @@ function buildConfig(env: Env) {
       expirySeconds: env.ORDER_EXPIRY_SECONDS,
       quantityMax: env.ORDER_QUANTITY_MAX,
       platformFeeBps: env.PLATFORM_FEE_BPS,
+      accessTokenTtlSeconds: env.ORDER_ACCESS_TOKEN_TTL_SECONDS,
+      returnTokenTtlSeconds: env.ORDER_RETURN_TOKEN_TTL_SECONDS,
     },
     sessions: { ttlSeconds: env.SESSION_TTL_SECONDS },
     throttles: {

@@ -5,7 +5,8 @@ import { AppError } from "../../errors.ts";
 import { buildCertificate } from "../../keys/certificate.ts";
 import { createOrder } from "../../services/orders/createOrder.ts";
 import { readManualDelivery } from "../../services/orders/deliverManualOrder.ts";
-import { orderAccessToken } from "../../services/orders/orderAccess.ts";
+import { issueOrderAccessToken } from "../../services/orders/orderAccess.ts";
+import { revokeOrderAccess } from "../../services/orders/revokeOrderAccess.ts";
 import { lookupGuestOrder, lookupThrottleRules } from "../../services/orders/lookupGuestOrder.ts";
 import { createAttemptThrottle } from "../../services/throttles/attemptThrottle.ts";
 import { loadOrderFor } from "../../services/orders/orderAccessCheck.ts";
@@ -34,6 +35,10 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
   const router = Router();
   const db = ctx.database.db;
   const pepper = settings.queryPasswordPepper;
+  // The buyer's token (checkout, look-up, revocation) and the gateway's return token, which
+  // lives only long enough to come back from paying (api/services/orders/orderAccess.ts).
+  const accessTokenOf = (order: { id: string; accessGeneration: number }) => issueOrderAccessToken(pepper, order, ctx.config.orders.accessTokenTtlSeconds);
+  const returnTokenOf = (order: { id: string; accessGeneration: number }) => issueOrderAccessToken(pepper, order, ctx.config.orders.returnTokenTtlSeconds);
   const lookupThrottle = createAttemptThrottle({
     redis: ctx.queues.connection,
     prefix: `${ctx.config.redis.prefix}:lookup`,
@@ -75,13 +80,13 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
         { ...body, idempotencyKey, buyerAccountId: account?.id },
       );
       const product = await checkoutProduct(db, order.productId);
-      const accessToken = orderAccessToken(pepper, order.id);
+      const accessToken = accessTokenOf(order);
       const apiBaseUrl = ctx.config.http.publicUrl;
       const payment = await paymentInstructions(
         db,
         ctx.keyRing,
         order,
-        { apiBaseUrl, returnUrl: `${apiBaseUrl}/orders/${order.id}?token=${accessToken}`, productName: product.name },
+        { apiBaseUrl, returnUrl: `${apiBaseUrl}/orders/${order.id}?token=${returnTokenOf(order)}`, productName: product.name },
         ctx.chain && { paymentAddress: ctx.chain.addresses.payment, stablecoinAddress: ctx.chain.addresses.stablecoin },
       );
       return { order: await buildOrderView(db, ctx.keyRing, order, product.name), accessToken, payment };
@@ -101,7 +106,26 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
     },
     async ({ body, req }) => {
       const order = await lookupGuestOrder(db, lookupThrottle, pepper, { ...body, clientAddress: req.ip ?? "unknown" });
-      return { order: await viewOf(order), accessToken: orderAccessToken(pepper, order.id) };
+      return { order: await viewOf(order), accessToken: accessTokenOf(order) };
+    },
+  );
+
+  defineRoute(
+    router,
+    ordersMountPath,
+    {
+      method: "post",
+      path: "/orders/:orderId/access/revoke",
+      summary: "Revoke every access token of the order (mail link, return link, earlier look-ups); answers a fresh token (buyer only)",
+      tags: ["orders"],
+      auth: "public",
+      params: z.strictObject({ orderId: orderIdParam }),
+      body: z.strictObject({ token: z.string().max(100).optional() }),
+    },
+    async ({ params, body, req }) => {
+      const { viewer } = await loadOrderFor(db, pepper, params.orderId, { account: req.account, accessToken: body.token ?? tokenHeader(req) });
+      if (viewer !== "buyer") throw new AppError("forbidden", "Only the buyer can revoke an order's access tokens.");
+      return { accessToken: accessTokenOf(await revokeOrderAccess(db, params.orderId)) };
     },
   );
 

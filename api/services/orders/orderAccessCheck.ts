@@ -19,7 +19,7 @@ export async function loadOrderFor(
   // Built only when refused: an error captures a stack, which every order page paid for.
   const denied = () => new AppError("not_found", `No order ${orderId} that you can see. Guests: look it up with contact and query password.`);
   if (!order) throw denied();
-  if (who.accessToken && checkOrderAccessToken(pepper, orderId, who.accessToken)) return { order, viewer: "buyer" };
+  if (who.accessToken && checkOrderAccessToken(pepper, order, who.accessToken)) return { order, viewer: "buyer" };
   const account = who.account;
   if (!account) throw denied();
   if (order.buyerAccountId === account.id) return { order, viewer: "buyer" };

@@ -81,6 +81,7 @@ export const orders = pgTable("orders", {
   buyerAccountId: int8("buyer_account_id"),
   contact: text("contact"),
   queryPasswordHash: bytea("query_password_hash"),
+  accessGeneration: integer("access_generation").notNull().default(0),
   quantity: integer("quantity").notNull(),
   unitPriceMinor: int8("unit_price_minor").notNull(),
   amountMinor: int8("amount_minor").notNull(),
