@@ -22,7 +22,14 @@ const envSchema = z.object({
   // HTTP
   HOST: z.string().default("127.0.0.1"),
   PORT: integer(8080, 0, 65_535),
-  PUBLIC_URL: optionalString,
+  // The public base URL of the platform (scheme, host, port, no path): every link (payment
+  // return and notification URLs, delivery mails, the OpenAPI server) and the Sign-In With
+  // Ethereum domain come from it, never from a request's Host header, which the client
+  // chooses. Required in production; development and tests default to the listener.
+  PUBLIC_URL: optionalString.refine(
+    (value) => value === undefined || /^https?:\/\/[^/?#\s]+\/?$/.test(value),
+    "must be an http(s) origin such as https://shop.example (no path, query or fragment)",
+  ),
   // Bodies beyond this are refused with 413 before parsing; a 100,000-key import of
   // 64-character keys is about 6.5 MB, so imports get their own, larger limit.
   HTTP_BODY_LIMIT_BYTES: integer(256 * 1024, 1024, 64 * 1024 * 1024),
@@ -111,9 +118,30 @@ const envSchema = z.object({
   // Orders
   ORDER_EXPIRY_SECONDS: integer(15 * 60, 30, 7 * 24 * 3600),
   ORDER_QUANTITY_MAX: integer(100, 1, 10_000),
-  // Guest order look-ups per order number and client per window before 429.
+  // Guessing throttles (docs/decisions.md, "Guessing throttles"): every attempt takes its
+  // point before the secret is checked; a right answer gives it back. Guest order look-ups:
+  // per order and client address (the tight limit: one client's wrong guesses lock out that
+  // client only), per order from all clients (a guesser spread over many addresses: 30 per
+  // 15 minutes is 2,880 a day, about 170 days for half of the smallest 6-digit query-password
+  // space), and per client over all orders (one client probing many orders).
   LOOKUP_ATTEMPTS_MAX: integer(10, 1, 1000),
+  LOOKUP_ORDER_ATTEMPTS_MAX: integer(30, 1, 100_000),
+  LOOKUP_CLIENT_ATTEMPTS_MAX: integer(100, 1, 100_000),
   LOOKUP_WINDOW_SECONDS: integer(15 * 60, 1, 24 * 3600),
+  // Logins, by the same three rules: per account and client, per account from all clients
+  // (an argon2id-hashed password of at least 10 characters is far from a 50-per-window reach),
+  // per client over all accounts (credential stuffing from one address).
+  LOGIN_ATTEMPTS_MAX: integer(10, 1, 1000),
+  LOGIN_ACCOUNT_ATTEMPTS_MAX: integer(50, 1, 100_000),
+  LOGIN_CLIENT_ATTEMPTS_MAX: integer(100, 1, 100_000),
+  LOGIN_WINDOW_SECONDS: integer(15 * 60, 1, 24 * 3600),
+  // Order access tokens (the guest's bearer capability for an order page) expire: the
+  // checkout's, the look-up's and the delivery mail's after this long (a guest then looks the
+  // order up again with its query password), ...
+  ORDER_ACCESS_TOKEN_TTL_SECONDS: integer(30 * 24 * 3600, 1, 365 * 24 * 3600),
+  // ... and the one in the payment gateway's return URL (which passes through the gateway's
+  // logs and the browser history) after this long: enough to pay an order before it expires.
+  ORDER_RETURN_TOKEN_TTL_SECONDS: integer(3600, 1, 7 * 24 * 3600),
   SESSION_TTL_SECONDS: integer(7 * 24 * 3600, 60, 365 * 24 * 3600),
 
   // Platform fee on every sale, in basis points of the amount.
@@ -195,7 +223,7 @@ function buildConfig(env: Env) {
     http: {
       host: env.HOST,
       port: env.PORT,
-      publicUrl: env.PUBLIC_URL,
+      publicUrl: publicUrlOf(env),
       bodyLimitBytes: env.HTTP_BODY_LIMIT_BYTES,
       importBodyLimitBytes: env.HTTP_IMPORT_BODY_LIMIT_BYTES,
     },
@@ -248,11 +276,25 @@ function buildConfig(env: Env) {
     orders: {
       expirySeconds: env.ORDER_EXPIRY_SECONDS,
       quantityMax: env.ORDER_QUANTITY_MAX,
-      lookupAttemptsMax: env.LOOKUP_ATTEMPTS_MAX,
-      lookupWindowSeconds: env.LOOKUP_WINDOW_SECONDS,
       platformFeeBps: env.PLATFORM_FEE_BPS,
+      accessTokenTtlSeconds: env.ORDER_ACCESS_TOKEN_TTL_SECONDS,
+      returnTokenTtlSeconds: env.ORDER_RETURN_TOKEN_TTL_SECONDS,
     },
     sessions: { ttlSeconds: env.SESSION_TTL_SECONDS },
+    throttles: {
+      lookup: {
+        attemptsPerOrderAndClientMax: env.LOOKUP_ATTEMPTS_MAX,
+        attemptsPerOrderMax: env.LOOKUP_ORDER_ATTEMPTS_MAX,
+        attemptsPerClientMax: env.LOOKUP_CLIENT_ATTEMPTS_MAX,
+        windowSeconds: env.LOOKUP_WINDOW_SECONDS,
+      },
+      login: {
+        attemptsPerAccountAndClientMax: env.LOGIN_ATTEMPTS_MAX,
+        attemptsPerAccountMax: env.LOGIN_ACCOUNT_ATTEMPTS_MAX,
+        attemptsPerClientMax: env.LOGIN_CLIENT_ATTEMPTS_MAX,
+        windowSeconds: env.LOGIN_WINDOW_SECONDS,
+      },
+    },
     payments: { epaySandboxSecret: env.EPAY_SANDBOX_SECRET },
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
     imports: { keysMax: env.IMPORT_KEYS_MAX, keyLengthMax: env.KEY_LENGTH_MAX },
@@ -279,6 +321,16 @@ function buildConfig(env: Env) {
       walletSignatureTtlSecondsMax: env.WALLET_SIGNATURE_TTL_SECONDS_MAX,
     },
   };
+}
+
+function publicUrlOf(env: Env): string {
+  if (env.PUBLIC_URL) return env.PUBLIC_URL.replace(/\/$/, "");
+  if (env.NODE_ENV === "production") {
+    throw new ConfigError("PUBLIC_URL is not set. Set it to the platform's public origin, e.g. https://shop.example: links and the SIWE domain come from it, never from a request's Host header.");
+  }
+  // A listener on every interface is reached locally through the loopback address.
+  const host = env.HOST === "0.0.0.0" || env.HOST === "::" ? "127.0.0.1" : env.HOST.includes(":") ? `[${env.HOST}]` : env.HOST;
+  return `http://${host}:${env.PORT}`;
 }
 
 function normaliseHex(value: string): string {

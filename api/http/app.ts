@@ -28,6 +28,8 @@ export type CreateAppOptions = {
   extraRouters?: Router[];
 };
 
+const apiCacheControl = "no-store";
+
 export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Express {
   const app = express();
   const pepper = requireSetting(ctx.config.secrets.queryPasswordPepper, "QUERY_PASSWORD_PEPPER", "Set it to a long random string (e.g. `openssl rand -hex 32`).");
@@ -56,6 +58,13 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
   app.get("/healthz", (_req, res) => {
     res.json({ ok: true });
   });
+  // No API answer is stored by a browser or a proxy: order pages, look-ups, certificates and
+  // reveals carry codes, salts and access tokens, and a default for every answer cannot be
+  // forgotten by the next route (the lean routes send the same header, below).
+  app.use("/api", (_req, res, next) => {
+    res.set("cache-control", apiCacheControl);
+    next();
+  });
   app.use("/api", express.json({ limit: ctx.config.http.bodyLimitBytes, strict: true }));
   app.use(loadSession(ctx.database.db));
 
@@ -69,7 +78,7 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
     db: ctx.database.db,
     logger: ctx.logger,
     bodyLimitBytes: ctx.config.http.bodyLimitBytes,
-    headers: headersSetBy(securityHeaders),
+    headers: { ...headersSetBy(securityHeaders), "cache-control": apiCacheControl },
   });
   app.use("/api", accountsRouter(ctx));
   app.use("/api", shopsRouter(ctx));
@@ -79,8 +88,8 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
   for (const router of options.extraRouters ?? []) app.use("/api", router);
   if (ctx.config.payments.epaySandboxSecret) app.use("/sandbox/epay", epaySandboxRouter(ctx.config.payments.epaySandboxSecret));
 
-  app.get("/api/openapi.json", (req, res) => {
-    res.json(buildOpenApiDocument(routeRegistry, { version: "1", serverUrl: ctx.config.http.publicUrl ?? `${req.protocol}://${req.get("host")}` }));
+  app.get("/api/openapi.json", (_req, res) => {
+    res.json(buildOpenApiDocument(routeRegistry, { version: "1", serverUrl: ctx.config.http.publicUrl }));
   });
   app.get("/api/docs", (_req, res) => {
     res.type("html").send(docsPage("/api/openapi.json"));

@@ -1,6 +1,8 @@
 // Sessions are opaque bearer tokens (32 random bytes, base64url). The database keeps only
-// their SHA-256, so a leaked database grants no session. The token arrives as
-// `Authorization: Bearer <token>` or the `kl_session` cookie (the web app).
+// their SHA-256, so a leaked database grants no session. The token arrives only as
+// `Authorization: Bearer <token>` (the web app keeps it in storage): a browser never attaches
+// that header to a cross-site request on its own, so there is no CSRF to defend against.
+// No cookie is read (docs/decisions.md, "Bearer tokens only").
 import type { IncomingHttpHeaders } from "node:http";
 import type { NextFunction, Request, Response } from "express";
 import { AppError } from "../../core/errors.ts";
@@ -16,17 +18,9 @@ declare module "express-serve-static-core" {
   }
 }
 
-export const sessionCookieName = "kl_session";
-
 export function sessionToken(req: { headers: IncomingHttpHeaders }): string | undefined {
   const header = req.headers.authorization;
   if (header?.startsWith("Bearer ")) return header.slice("Bearer ".length).trim() || undefined;
-  const cookie = req.headers.cookie;
-  if (!cookie) return undefined;
-  for (const part of cookie.split(";")) {
-    const [name, ...value] = part.trim().split("=");
-    if (name === sessionCookieName) return decodeURIComponent(value.join("="));
-  }
   return undefined;
 }
 

@@ -3,7 +3,7 @@
 // hidden from the client and logged with an id the client can quote.
 import { randomUUID } from "node:crypto";
 import type { NextFunction, Request, Response } from "express";
-import { isAppError } from "../../core/errors.ts";
+import { isAppError, type AppError } from "../../core/errors.ts";
 import type { Logger } from "../../core/logger.ts";
 import { toJson } from "../../core/json.ts";
 import { checkJsonResponse, responseCheckEnabled, type CheckedOperation } from "./responseCheck.ts";
@@ -13,7 +13,8 @@ type BodyParserError = Error & { type?: string; status?: number; limit?: number 
 export function errorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) return;
-    const { status, body } = errorResponse(error, logger, { method: req.method, path: req.path });
+    const { status, body, headers } = errorResponse(error, logger, { method: req.method, path: req.path });
+    if (headers) res.set(headers);
     if (responseCheckEnabled) checkJsonResponse(operationOf(req, res), status, toJson(body), undefined);
     res.status(status).json(body);
   };
@@ -22,9 +23,13 @@ export function errorHandler(logger: Logger) {
 export type ErrorBody = { code: string; message: string; details: unknown };
 
 /** The status and JSON body for an error, for Express's error handler and the lean routes alike. */
-export function errorResponse(error: unknown, logger: Logger, request: { method: string; path: string }): { status: number; body: ErrorBody } {
+export function errorResponse(
+  error: unknown,
+  logger: Logger,
+  request: { method: string; path: string },
+): { status: number; body: ErrorBody; headers?: Record<string, string> } {
   if (isAppError(error)) {
-    return { status: error.status, body: { code: error.code, message: error.message, details: error.details ?? null } };
+    return { status: error.status, body: { code: error.code, message: error.message, details: error.details ?? null }, headers: retryAfterHeader(error) };
   }
   const parserError = error as BodyParserError;
   if (parserError?.type === "entity.too.large") {
@@ -52,6 +57,13 @@ export function errorResponse(error: unknown, logger: Logger, request: { method:
     status: 500,
     body: { code: "internal", message: `Something went wrong on our side. Quote error id ${errorId} if you contact support.`, details: { errorId } },
   };
+}
+
+/** `Retry-After` (seconds) for a 429 whose details say when to come back (RFC 9110, 10.2.3). */
+function retryAfterHeader(error: AppError): Record<string, string> | undefined {
+  if (error.code !== "rate_limited") return undefined;
+  const seconds = (error.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  return typeof seconds === "number" && Number.isFinite(seconds) ? { "retry-after": String(Math.max(1, Math.ceil(seconds))) } : undefined;
 }
 
 export function notFoundHandler(req: Request, res: Response) {

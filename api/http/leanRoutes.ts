@@ -38,8 +38,6 @@ export type LeanRouteInput<Body, Query, Params> = {
   rawQuery: Record<string, unknown>;
   account: AuthenticatedAccount | undefined;
   header(name: string): string | undefined;
-  /** scheme://host of this request as the client addressed it (trusting a loopback proxy). */
-  origin(): string;
   /** Called when the client goes away before the answer (a long poll stops waiting). */
   onClose(listener: () => void): void;
 };
@@ -100,7 +98,6 @@ export function defineLeanRoute<
       params: { ...req.params },
       account: req.account,
       header: (name) => req.get(name),
-      origin: () => `${req.protocol}://${req.get("host")}`,
       onClose: (listener) => req.once("close", listener),
     });
     if (answer instanceof PlainText) res.type("text/plain").send(answer.text);
@@ -109,7 +106,7 @@ export function defineLeanRoute<
 }
 
 /** A request's parts before validation, from either path. */
-type RawInput = Pick<LeanRouteInput<unknown, unknown, unknown>, "account" | "header" | "origin" | "onClose"> & {
+type RawInput = Pick<LeanRouteInput<unknown, unknown, unknown>, "account" | "header" | "onClose"> & {
   body: unknown;
   query: Record<string, unknown>;
   params: Record<string, unknown>;
@@ -125,7 +122,6 @@ async function runRoute(route: LeanRoute, raw: RawInput): Promise<string | Plain
     rawQuery: raw.query,
     account: raw.account,
     header: raw.header,
-    origin: raw.origin,
     onClose: raw.onClose,
   });
   if (result instanceof PlainText) {
@@ -207,7 +203,7 @@ function acceptsBody(req: IncomingMessage, route: LeanRoute, limit: number): boo
 }
 
 async function serve(route: LeanRoute, req: IncomingMessage, res: ServerResponse, params: Record<string, string>, rawQuery: string, options: DispatcherOptions) {
-  let answer: { status: number; text: string; type: string };
+  let answer: { status: number; text: string; type: string; headers?: Record<string, string> };
   try {
     const body = route.method === "POST" ? parseJsonBody(await readBody(req)) : {};
     const token = sessionToken(req);
@@ -217,7 +213,6 @@ async function serve(route: LeanRoute, req: IncomingMessage, res: ServerResponse
       params,
       account: token ? await resolveSession(options.db, token) : undefined,
       header: (name) => headerValue(req, name),
-      origin: () => `${requestProtocol(req)}://${req.headers.host ?? ""}`,
       onClose: (listener) => req.once("close", listener),
     });
     answer =
@@ -227,11 +222,11 @@ async function serve(route: LeanRoute, req: IncomingMessage, res: ServerResponse
   } catch (error) {
     // The path only: a query may carry an order's access token or a payment's signature.
     const failed = errorResponse(error, options.logger, { method: req.method ?? "", path: (req.url ?? "").split("?")[0]! });
-    answer = { status: failed.status, text: toJson(failed.body), type: "application/json; charset=utf-8" };
+    answer = { status: failed.status, text: toJson(failed.body), type: "application/json; charset=utf-8", headers: failed.headers };
     if (responseCheckEnabled) checkJsonResponse(route.operation, answer.status, answer.text, undefined);
   }
   if (res.headersSent || res.destroyed) return;
-  res.writeHead(answer.status, { ...options.headers, "content-type": answer.type, "content-length": Buffer.byteLength(answer.text) });
+  res.writeHead(answer.status, { ...options.headers, ...answer.headers, "content-type": answer.type, "content-length": Buffer.byteLength(answer.text) });
   res.end(answer.text);
 }
 
@@ -264,17 +259,6 @@ function parseJsonBody(text: string): unknown {
 function headerValue(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name.toLowerCase()];
   return Array.isArray(value) ? value.join(", ") : value;
-}
-
-// As Express's req.protocol with `trust proxy` set to loopback: X-Forwarded-Proto counts only
-// from a proxy on this machine.
-function requestProtocol(req: IncomingMessage): string {
-  const own = (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
-  const address = req.socket.remoteAddress ?? "";
-  const loopback = address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");
-  const forwarded = req.headers["x-forwarded-proto"];
-  if (!loopback || typeof forwarded !== "string") return own;
-  return forwarded.split(",")[0]!.trim() || own;
 }
 
 /** The headers an Express middleware sets on every answer (helmet's), read once at start. */

@@ -11,6 +11,7 @@ import type { AuthenticatedAccount } from "../services/accounts/sessions.ts";
 import { requireAccount } from "./auth.ts";
 import { toJson } from "../../core/json.ts";
 import { checkJsonResponse, checkResponse, responseCheckEnabled } from "./responseCheck.ts";
+import { refuseControlCharacters } from "./schemas.ts";
 
 export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 
@@ -130,6 +131,7 @@ export function registerRoute(mountPath: string, spec: RouteSpec<z.ZodType | und
 
 export function parsePart(schema: z.ZodType | undefined, value: unknown, part: string): unknown {
   if (!schema) return undefined;
+  refuseControlCharacters(value, part);
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     throw new AppError("validation_failed", describeIssues(parsed.error, part), {

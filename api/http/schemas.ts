@@ -1,6 +1,76 @@
 // zod pieces shared by routes. Objects are strict: an unknown field is an error, so a typo in
 // a request never silently does nothing.
 import { z } from "zod";
+import { AppError } from "../../core/errors.ts";
+
+// C0 control characters and DEL, except tab, line feed and carriage return. PostgreSQL's text
+// cannot hold NUL at all (a NUL reaching a statement was a 500), and the others only hide
+// what a text says; no field of this API has a use for them.
+const controlCharacter = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+// Single-line fields refuse tab and line breaks too.
+const controlOrLineBreak = /[\u0000-\u001F\u007F]/;
+// Bidirectional overrides and isolates, zero-width and other invisible characters: in a name
+// they make what is shown differ from what is stored (a shop named "\u202Emoc.knab" reads as
+// "bank.com"), so names refuse them.
+const invisibleOrBidi = /[\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/;
+
+/** Free text on one line (a reason, an id chosen elsewhere): no control characters. */
+export function singleLineText(limits: { min?: number; max: number; trim?: boolean }) {
+  // Trimmed unless the exact text matters (signed gateway parameters).
+  const text = limits.trim === false ? z.string() : z.string().trim();
+  return text
+    .min(limits.min ?? 0)
+    .max(limits.max)
+    .refine((value) => !controlOrLineBreak.test(value), "must not contain control characters (NUL, tab, line breaks, escapes)");
+}
+
+/** Free text that may span lines (descriptions, delivery notes): no control characters but tab and line breaks. */
+export function multilineText(limits: { min?: number; max: number }) {
+  return z
+    .string()
+    .min(limits.min ?? 0)
+    .max(limits.max)
+    .refine((value) => !controlCharacter.test(value), "must not contain control characters (NUL, escapes); tabs and line breaks are fine");
+}
+
+/** A name people read (display names, shop and product names): one line, no invisible or direction-changing characters. */
+export function displayName(limits: { max: number }) {
+  return singleLineText({ min: 1, max: limits.max }).refine(
+    (value) => !invisibleOrBidi.test(value),
+    "must not contain invisible or direction-changing characters (zero-width spaces, RTL overrides)",
+  );
+}
+
+/** Characters a token or key chosen by a client may use: printable ASCII, no spaces. */
+export const printableToken = (limits: { min: number; max: number }) =>
+  z.string().regex(new RegExp(`^[\\x21-\\x7E]{${limits.min},${limits.max}}$`), `must be ${limits.min} to ${limits.max} printable ASCII characters without spaces`);
+
+/**
+ * Refuses control characters (as multilineText) in every string of a request part, whatever
+ * its route's schema says: a route that declares a plain z.string() still never passes a NUL
+ * to a statement. Walks without recursion (a deeply nested body cannot overflow the stack).
+ */
+export function refuseControlCharacters(value: unknown, part: string): void {
+  const pending: { value: unknown; path: string }[] = [{ value, path: "" }];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    if (typeof next.value === "string") {
+      if (controlCharacter.test(next.value)) {
+        const where = next.path ? `${part}.${next.path}` : part;
+        throw new AppError("validation_failed", `Invalid ${where}: must not contain control characters (NUL, escapes).`, {
+          details: [{ location: part, path: next.path, code: "control_character", message: "must not contain control characters" }],
+        });
+      }
+    } else if (next.value !== null && typeof next.value === "object") {
+      for (const [name, child] of Object.entries(next.value)) {
+        if (controlCharacter.test(name)) {
+          throw new AppError("validation_failed", `Invalid ${part}: a field name contains control characters.`);
+        }
+        pending.push({ value: child, path: next.path ? `${next.path}.${name}` : name });
+      }
+    }
+  }
+}
 
 /** Integer minor units: a decimal string or a safe integer in, a bigint out. */
 export const moneyMinor = z

@@ -2,7 +2,7 @@
 // Signing rule: drop `sign`, `sign_type` and empty values; sort keys in ASCII order; join as
 // k=v&k=v with raw (not URL-encoded) values; append the merchant key directly (no "&key=");
 // sign = lowercase hex md5. Notifications carry no timestamp or nonce, so replay protection
-// is ours: a payment is recorded once per trade_no (payments_provider_ref_key).
+// is ours: a payment is recorded once per shop and trade_no (payments_shop_provider_ref_key).
 import { createHash, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import { AppError } from "../../core/errors.ts";

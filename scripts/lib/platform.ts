@@ -16,7 +16,7 @@ import { createApp } from "../../api/http/app.ts";
 import { createHttpServer } from "../../api/http/leanRoutes.ts";
 import { extraRouters } from "../../api/http/extraRouters.ts";
 import { startWorkers, workerSettingsDefault, type RunningWorkers } from "../../api/jobs/workers.ts";
-import { createLogger } from "../../core/logger.ts";
+import { createLogger, type LogDestination } from "../../core/logger.ts";
 import { loadOrCreateDevSecrets } from "./devSecrets.ts";
 import { freePort, localChainAccounts, startLocalChain, type LocalChain } from "./localChain.ts";
 import { startLocalRedis, type LocalRedis } from "./localRedis.ts";
@@ -43,6 +43,8 @@ export type PlatformOptions = {
   indexer?: boolean;
   keysPerProduct?: number;
   logLevel?: string;
+  /** Where the log goes (stdout by default); tests read it back. */
+  logDestination?: LogDestination;
 };
 
 export type Platform = {
@@ -83,7 +85,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         rmSync(path.join(dataDir, "pglite"), { recursive: true, force: true });
       }
     }
-    const port = options.port === 0 ? 0 : await freePort(options.port ?? Number(env.PORT ?? 8080));
+    // A known port (never 0) so that PUBLIC_URL can name it before the server listens.
+    const port = options.port === 0 ? await freePort() : await freePort(options.port ?? Number(env.PORT ?? 8080));
     const resolvedEnv = {
       MASTER_KEY: secrets.MASTER_KEY,
       QUERY_PASSWORD_PEPPER: secrets.QUERY_PASSWORD_PEPPER,
@@ -95,6 +98,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       ...env,
       DATA_DIR: dataDir,
       PORT: String(port),
+      // Links and the SIWE domain come from PUBLIC_URL only (api/config.ts); locally, the listener.
+      PUBLIC_URL: env.PUBLIC_URL ?? `http://127.0.0.1:${port}`,
       LOG_LEVEL: options.logLevel ?? env.LOG_LEVEL ?? "info",
       REDIS_URL: env.REDIS_URL ?? redis!.url,
       ...(chain
@@ -111,7 +116,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         : {}),
     };
     const config = loadConfig(resolvedEnv);
-    const logger = createLogger({ level: config.logLevel, name: "keyledger" });
+    const logger = createLogger({ level: config.logLevel, name: "keyledger", destination: options.logDestination });
     const ctx = await bootstrapContext(config, logger, { migrate: true, applicationName: "keyledger-start" });
     stops.push(() => closeContext(ctx));
     if (options.workers ?? true) {

@@ -1,11 +1,12 @@
 // Session tokens from the request and the role gate, without a server: where the bearer token
-// is read from (header first, then the kl_session cookie), and who requireAccount lets through.
+// is read from (the Authorization header only: cookies authenticate nothing, docs/decisions.md),
+// and who requireAccount lets through.
 // Token hashes are checked against SHA-256 known answers (FIPS 180-2).
 import { expect } from "chai";
 import type { Request } from "express";
 import { AppError } from "../../core/errors.ts";
 import { roles } from "../../core/roles.ts";
-import { requireAccount, sessionCookieName, sessionToken } from "../../api/http/auth.ts";
+import { requireAccount, sessionToken } from "../../api/http/auth.ts";
 import { hashToken, type AuthenticatedAccount } from "../../api/services/accounts/sessions.ts";
 
 const headers = (values: Record<string, string>) => ({ headers: values });
@@ -28,25 +29,13 @@ describe("http: session tokens and roles", () => {
     expect(sessionToken(headers({ authorization: "Bearer " }))).to.equal(undefined);
   });
 
-  it("prefers the header to the cookie, and ignores other schemes", () => {
+  it("ignores cookies and other schemes: only a Bearer header carries a session", () => {
     expect(sessionToken(headers({ authorization: "Bearer from-header", cookie: "kl_session=from-cookie" }))).to.equal("from-header");
-    expect(sessionToken(headers({ authorization: "Basic dXNlcjpwYXNz", cookie: "kl_session=from-cookie" }))).to.equal("from-cookie");
+    expect(sessionToken(headers({ authorization: "Basic dXNlcjpwYXNz", cookie: "kl_session=from-cookie" }))).to.equal(undefined);
+    expect(sessionToken(headers({ cookie: "kl_session=tok" }))).to.equal(undefined);
     expect(sessionToken(headers({ authorization: "bearer lower" }))).to.equal(undefined);
     expect(sessionToken(headers({ authorization: "Bearerx" }))).to.equal(undefined);
-  });
-
-  it("reads the kl_session cookie among others, decoded, with = inside its value", () => {
-    expect(sessionCookieName).to.equal("kl_session");
-    expect(sessionToken(headers({ cookie: "kl_session=tok" }))).to.equal("tok");
-    expect(sessionToken(headers({ cookie: "theme=dark; kl_session=a%2Bb%3D; lang=zh" }))).to.equal("a+b=");
-    expect(sessionToken(headers({ cookie: "theme=dark;kl_session=x=y==" }))).to.equal("x=y==");
-    expect(sessionToken(headers({ cookie: "  kl_session=spaced  ;other=1" }))).to.equal("spaced");
-    expect(sessionToken(headers({ cookie: "kl_session2=no; xkl_session=no" }))).to.equal(undefined);
-    expect(sessionToken(headers({ cookie: "theme=dark" }))).to.equal(undefined);
-    expect(sessionToken(headers({ cookie: "" }))).to.equal(undefined);
     expect(sessionToken(headers({}))).to.equal(undefined);
-    // The first kl_session cookie wins.
-    expect(sessionToken(headers({ cookie: "kl_session=first; kl_session=second" }))).to.equal("first");
   });
 
   it("requires a signed-in account, and one of the roles when roles are named", () => {

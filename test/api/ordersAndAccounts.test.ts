@@ -117,7 +117,9 @@ describe("accounts, order access, manual delivery and expiry", function () {
     const orderId = checkout.body.order.id;
     const found = await platform.http.post("/api/orders/lookup", { orderId, contact: "guest@example.com", queryPassword: "right-pass" });
     expect(found.status).to.equal(200);
-    expect(found.body.accessToken).to.equal(checkout.body.accessToken);
+    // A fresh access token (its own expiry) that opens the order, as the checkout's does.
+    expect(found.body.order.id).to.equal(orderId);
+    expect((await platform.http.get(`/api/orders/${orderId}?token=${found.body.accessToken}`)).status).to.equal(200);
     expect((await platform.http.get(`/api/orders/${orderId}`)).status).to.equal(404);
     expect((await platform.http.get(`/api/orders/${orderId}?token=${"x".repeat(43)}`)).status).to.equal(404);
     for (let attempt = 0; attempt < 3; attempt++) {

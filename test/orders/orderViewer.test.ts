@@ -1,8 +1,9 @@
 // Who sees an order, and which view, for every kind of visitor: the buyer, a guest with the
 // access token, the shop's merchant, admins and auditors (staff), and the strangers who must
 // be refused: another buyer, another shop's merchant, a reseller, a guest with another order's
-// token. The access token here is computed with node:crypto directly (HMAC-SHA256 of
-// "order-access:v1:<id>" under the pepper, base64url), not by the module.
+// token. The access token here is computed with node:crypto directly ("v2.<expires>.<generation>."
+// and the base64url HMAC-SHA256 of "order-access:v2:<id>:<expires>:<generation>" under the
+// pepper), not by the module; it expires an hour from now, in generation 0.
 import { expect } from "chai";
 import { createHmac } from "node:crypto";
 import type { Role } from "../../core/roles.ts";
@@ -10,7 +11,7 @@ import type { AuthenticatedAccount } from "../../api/services/accounts/sessions.
 import { orderViewerOf, type OrderViewerParameters } from "../../api/services/orders/orderViewer.ts";
 
 const pepper = "test-pepper-for-order-tokens";
-const order = { id: "1001", shopId: 7n, buyerAccountId: 50n };
+const order = { id: "1001", shopId: 7n, buyerAccountId: 50n, accessGeneration: 0 };
 const shopOwnerId = 60n;
 
 function account(id: bigint, ...roles: Role[]): AuthenticatedAccount {
@@ -18,7 +19,8 @@ function account(id: bigint, ...roles: Role[]): AuthenticatedAccount {
 }
 
 function tokenFor(orderId: string): string {
-  return createHmac("sha256", pepper).update(`order-access:v1:${orderId}`).digest("base64url");
+  const expires = Math.floor(Date.now() / 1000) + 3600;
+  return `v2.${expires}.0.${createHmac("sha256", pepper).update(`order-access:v2:${orderId}:${expires}:0`).digest("base64url")}`;
 }
 
 async function viewerOf(who: OrderViewerParameters["who"], overrides: Partial<OrderViewerParameters> = {}) {

@@ -7,13 +7,23 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { deleteRedisKeys } from "../../scripts/lib/deleteRedisKeys.ts";
 import { startPlatform, type Platform } from "../../scripts/lib/platform.ts";
+import type { LogDestination } from "../../core/logger.ts";
 import { createServerDatabase, type TestDatabase } from "./database.ts";
 import { testEnv } from "./env.ts";
 
 export type TestPlatform = Platform & { database: TestDatabase; http: HttpClient; dataDir: string; queuePrefix: string; stopAll(): Promise<void> };
 
 export async function startTestPlatform(
-  options: { seed?: boolean; workers?: boolean; indexer?: boolean; keysPerProduct?: number; env?: Record<string, string>; store?: "server" | "pglite" } = {},
+  options: {
+    seed?: boolean;
+    workers?: boolean;
+    indexer?: boolean;
+    keysPerProduct?: number;
+    env?: Record<string, string>;
+    store?: "server" | "pglite";
+    logDestination?: LogDestination;
+    logLevel?: string;
+  } = {},
 ): Promise<TestPlatform> {
   // The embedded store is one in-process PGlite: the platform opens it from its data directory.
   const database = options.store === "pglite" ? undefined : await createServerDatabase({ poolSizeMax: 2 });
@@ -34,7 +44,8 @@ export async function startTestPlatform(
     workers: options.workers,
     indexer: options.indexer,
     keysPerProduct: options.keysPerProduct,
-    logLevel: testEnv.platformLogLevel,
+    logLevel: options.logLevel ?? testEnv.platformLogLevel,
+    logDestination: options.logDestination,
   });
   return {
     ...platform,

@@ -55,6 +55,8 @@ export const paymentSchema = z.discriminatedUnion("method", [
 
 export const createdOrderSchema = z.strictObject({ order: orderSchema, accessToken: z.string(), payment: paymentSchema });
 export const foundOrderSchema = z.strictObject({ order: orderSchema, accessToken: z.string() });
+/** A fresh access token, after the order's earlier ones were revoked. */
+export const renewedAccessSchema = z.strictObject({ accessToken: z.string() });
 
 export const orderSummarySchema = z.strictObject({
   id: z.string(),

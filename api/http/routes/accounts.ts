@@ -2,11 +2,13 @@ import { Router } from "express";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
 import { roles, selfAssignableRoles } from "../../../core/roles.ts";
-import { authenticate, createAccount, getAccount, grantRoles } from "../../services/accounts/accounts.ts";
+import { createAccount, getAccount, grantRoles } from "../../services/accounts/accounts.ts";
 import { createSession, revokeSession } from "../../services/accounts/sessions.ts";
+import { loginThrottleRules, signIn } from "../../services/accounts/signIn.ts";
+import { createAttemptThrottle } from "../../services/throttles/attemptThrottle.ts";
 import { auditedChange } from "../../services/audit.ts";
 import { defineRoute } from "../route.ts";
-import { email, idString, password } from "../schemas.ts";
+import { displayName, email, idString, password } from "../schemas.ts";
 import { accountSchema, sessionSchema } from "../responses/accounts.ts";
 import { noContent } from "../responses/common.ts";
 
@@ -15,6 +17,12 @@ export const accountsMountPath = "/api";
 export function accountsRouter(ctx: AppContext): Router {
   const router = Router();
   const db = ctx.database.db;
+  const loginThrottle = createAttemptThrottle({
+    redis: ctx.queues.connection,
+    prefix: `${ctx.config.redis.prefix}:login`,
+    rules: loginThrottleRules(ctx.config.throttles.login),
+    what: "sign-in attempts for this account or from this address",
+  });
 
   defineRoute(
     router,
@@ -31,7 +39,7 @@ export function accountsRouter(ctx: AppContext): Router {
         email,
         password,
         roles: z.array(z.enum(selfAssignableRoles)).min(1).max(3).default(["buyer"]),
-        displayName: z.string().trim().min(1).max(80).optional(),
+        displayName: displayName({ max: 80 }).optional(),
       }),
     },
     async ({ body }) => {
@@ -47,14 +55,14 @@ export function accountsRouter(ctx: AppContext): Router {
     {
       method: "post",
       path: "/auth/login",
-      summary: "Sign in with email and password; returns a bearer token",
+      summary: "Sign in with email and password; returns a bearer token (attempts are throttled per account and client: 429 with Retry-After)",
       tags: ["accounts"],
       auth: "public",
       response: sessionSchema,
       body: z.strictObject({ email, password: z.string().min(1).max(256) }),
     },
-    async ({ body }) => {
-      const account = await authenticate(db, body.email, body.password);
+    async ({ body, req }) => {
+      const account = await signIn(db, loginThrottle, { ...body, clientAddress: req.ip ?? "unknown" });
       const session = await createSession(db, BigInt(account.id), ctx.config.sessions.ttlSeconds);
       return { account, token: session.token, expiresAt: session.expiresAt.toISOString() };
     },

@@ -15,7 +15,7 @@ import { listBatches } from "../../services/shops/batches.ts";
 import { salesSummary } from "../../services/shops/salesSummary.ts";
 import { assertShopManager } from "../../services/shops/shops.ts";
 import { defineRoute } from "../route.ts";
-import { idString } from "../schemas.ts";
+import { idString, multilineText } from "../schemas.ts";
 import { cursorParam, encodeCursor, idSortKey } from "../cursor.ts";
 import { batchPageSchema, deliveredOrderSchema, importJobSchema, importQueuedSchema, salesSummarySchema } from "../responses/merchant.ts";
 import { orderSummaryPageSchema } from "../responses/orders.ts";
@@ -128,7 +128,7 @@ export function merchantRouter(ctx: AppContext): Router {
       auth: merchant,
       response: deliveredOrderSchema,
       params: z.strictObject({ orderId: z.string().regex(/^KL[0-9A-Z]{8,24}$/) }),
-      body: z.strictObject({ content: z.string().min(1).max(10_000) }),
+      body: z.strictObject({ content: multilineText({ min: 1, max: 10_000 }) }),
     },
     async ({ params, body, account }) => {
       const order = await getOrderRecord(db, params.orderId);

@@ -1,5 +1,4 @@
 import { Router, type Request } from "express";
-import { RateLimiterRedis } from "rate-limiter-flexible";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../../core/errors.ts";
@@ -7,7 +6,10 @@ import { buildCertificate } from "../../keys/certificate.ts";
 import { assertKeyInOrder } from "../../services/orders/assertKeyInOrder.ts";
 import { createOrder } from "../../services/orders/createOrder.ts";
 import { readManualDelivery } from "../../services/orders/deliverManualOrder.ts";
-import { checkQueryPassword, orderAccessToken } from "../../services/orders/orderAccess.ts";
+import { issueOrderAccessToken } from "../../services/orders/orderAccess.ts";
+import { revokeOrderAccess } from "../../services/orders/revokeOrderAccess.ts";
+import { lookupGuestOrder, lookupThrottleRules } from "../../services/orders/lookupGuestOrder.ts";
+import { createAttemptThrottle } from "../../services/throttles/attemptThrottle.ts";
 import { loadOrderFor } from "../../services/orders/orderAccessCheck.ts";
 import { getOrderRecord, type OrderRecord } from "../../services/orders/orderRecord.ts";
 import { buildOrderView, certificateSaltRelease } from "../../services/orders/orderView.ts";
@@ -17,15 +19,18 @@ import { listOrders } from "../../services/orders/listOrders.ts";
 import { checkoutProduct } from "../../services/orders/productCache.ts";
 import { defineLeanRoute } from "../leanRoutes.ts";
 import { defineRoute } from "../route.ts";
-import { email, idString } from "../schemas.ts";
+import { email, idString, printableToken } from "../schemas.ts";
 import { certificateSchema } from "../../../core/keys/certificateSchema.ts";
 import { cursorParam, encodeCursor } from "../cursor.ts";
-import { createdOrderSchema, foundOrderSchema, orderSchema, orderSummaryPageSchema } from "../responses/orders.ts";
+import { createdOrderSchema, foundOrderSchema, orderSchema, orderSummaryPageSchema, renewedAccessSchema } from "../responses/orders.ts";
 
 export const ordersMountPath = "/api";
 
 /** The longest an order page may wait in one request (below common proxy timeouts of 30 s). */
 const orderWaitSecondsMax = 25;
+
+/** Idempotency keys are chosen by clients (a UUID is typical): printable ASCII only. */
+const idempotencyKeySchema = printableToken({ min: 8, max: 100 });
 
 const orderIdParam = z.string().regex(/^KL[0-9A-Z]{8,24}$/, "must be an order number such as KL1H2J3K4M5N6P7Q8");
 
@@ -33,13 +38,15 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
   const router = Router();
   const db = ctx.database.db;
   const pepper = settings.queryPasswordPepper;
-  // Failed look-ups per order number and per client address; successes are not counted, so a
-  // buyer who knows the password is never locked out by polling.
-  const lookupFailures = new RateLimiterRedis({
-    storeClient: ctx.queues.connection,
-    keyPrefix: `${ctx.config.redis.prefix}:lookup-failures`,
-    points: ctx.config.orders.lookupAttemptsMax,
-    duration: ctx.config.orders.lookupWindowSeconds,
+  // The buyer's token (checkout, look-up, revocation) and the gateway's return token, which
+  // lives only long enough to come back from paying (api/services/orders/orderAccess.ts).
+  const accessTokenOf = (order: { id: string; accessGeneration: number }) => issueOrderAccessToken(pepper, order, ctx.config.orders.accessTokenTtlSeconds);
+  const returnTokenOf = (order: { id: string; accessGeneration: number }) => issueOrderAccessToken(pepper, order, ctx.config.orders.returnTokenTtlSeconds);
+  const lookupThrottle = createAttemptThrottle({
+    redis: ctx.queues.connection,
+    prefix: `${ctx.config.redis.prefix}:lookup`,
+    rules: lookupThrottleRules(ctx.config.throttles.lookup),
+    what: "look-ups of this order or from this address",
   });
 
   // The cached checkout view of the product: an order page needs only its name, and the
@@ -64,12 +71,12 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
         productId: idString,
         quantity: z.number().int().min(1).max(10_000),
         contact: email.optional(),
-        queryPassword: z.string().min(4, "must be at least 4 characters").max(64).optional(),
+        queryPassword: z.string().min(6, "must be at least 6 characters").max(64).optional(),
         paymentMethod: z.enum(["epay", "chain"]).default("epay"),
-        idempotencyKey: z.string().min(8).max(100).optional(),
+        idempotencyKey: idempotencyKeySchema.optional(),
       }),
     },
-    async ({ body, account, header, origin }) => {
+    async ({ body, account, header }) => {
       const idempotencyKey = body.idempotencyKey ?? idempotencyHeader(header("idempotency-key"));
       const order = await createOrder(
         db,
@@ -77,13 +84,13 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
         { ...body, idempotencyKey, buyerAccountId: account?.id },
       );
       const product = await checkoutProduct(db, order.productId);
-      const accessToken = orderAccessToken(pepper, order.id);
-      const apiBaseUrl = ctx.config.http.publicUrl ?? origin();
+      const accessToken = accessTokenOf(order);
+      const apiBaseUrl = ctx.config.http.publicUrl;
       const payment = await paymentInstructions(
         db,
         ctx.keyRing,
         order,
-        { apiBaseUrl, returnUrl: `${apiBaseUrl}/orders/${order.id}?token=${accessToken}`, productName: product.name },
+        { apiBaseUrl, returnUrl: `${apiBaseUrl}/orders/${order.id}?token=${returnTokenOf(order)}`, productName: product.name },
         ctx.chain && { paymentAddress: ctx.chain.addresses.payment, stablecoinAddress: ctx.chain.addresses.stablecoin },
       );
       return { order: await buildOrderView(db, ctx.keyRing, order, product.name), accessToken, payment };
@@ -96,33 +103,35 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
     {
       method: "post",
       path: "/orders/lookup",
-      summary: "Find a guest order by order number + contact + query password (failed attempts are throttled)",
+      summary: "Find a guest order by order number + contact + query password (attempts are throttled per order and client: 429 with Retry-After)",
       tags: ["orders"],
       auth: "public",
       response: foundOrderSchema,
       body: z.strictObject({ orderId: orderIdParam, contact: email, queryPassword: z.string().min(1).max(64) }),
     },
     async ({ body, req }) => {
-      const throttleKeys = [`order:${body.orderId}`, `ip:${req.ip}`];
-      for (const key of throttleKeys) {
-        const state = await lookupFailures.get(key);
-        if (state && state.consumedPoints >= ctx.config.orders.lookupAttemptsMax) {
-          throw new AppError("rate_limited", `Too many wrong attempts. Try again in ${Math.ceil(state.msBeforeNext / 1000)} s.`, {
-            details: { retryAfterSeconds: Math.ceil(state.msBeforeNext / 1000) },
-          });
-        }
-      }
-      const order = await getOrderRecord(db, body.orderId);
-      const matches =
-        order !== undefined &&
-        order.contact === body.contact &&
-        order.queryPasswordHash !== null &&
-        checkQueryPassword(pepper, order.id, body.queryPassword, order.queryPasswordHash);
-      if (!matches) {
-        await Promise.all(throttleKeys.map((key) => lookupFailures.penalty(key, 1)));
-        throw new AppError("not_found", "No order matches this order number, contact and query password.");
-      }
-      return { order: await viewOf(order!), accessToken: orderAccessToken(pepper, order!.id) };
+      const order = await lookupGuestOrder(db, lookupThrottle, pepper, { ...body, clientAddress: req.ip ?? "unknown" });
+      return { order: await viewOf(order), accessToken: accessTokenOf(order) };
+    },
+  );
+
+  defineRoute(
+    router,
+    ordersMountPath,
+    {
+      method: "post",
+      path: "/orders/:orderId/access/revoke",
+      summary: "Revoke every access token of the order (mail link, return link, earlier look-ups); answers a fresh token (buyer only)",
+      tags: ["orders"],
+      auth: "public",
+      response: renewedAccessSchema,
+      params: z.strictObject({ orderId: orderIdParam }),
+      body: z.strictObject({ token: z.string().max(100).optional() }),
+    },
+    async ({ params, body, req }) => {
+      const { viewer } = await loadOrderFor(db, pepper, params.orderId, { account: req.account, accessToken: body.token ?? tokenHeader(req) });
+      if (viewer !== "buyer") throw new AppError("forbidden", "Only the buyer can revoke an order's access tokens.");
+      return { accessToken: accessTokenOf(await revokeOrderAccess(db, params.orderId)) };
     },
   );
 
@@ -239,10 +248,9 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
 
 function idempotencyHeader(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (value.length < 8 || value.length > 100) {
-    throw new AppError("validation_failed", "The Idempotency-Key header must be 8 to 100 characters.");
-  }
-  return value;
+  const parsed = idempotencyKeySchema.safeParse(value);
+  if (!parsed.success) throw new AppError("validation_failed", "The Idempotency-Key header must be 8 to 100 printable ASCII characters without spaces.");
+  return parsed.data;
 }
 
 function tokenHeader(req: Request): string | undefined {

@@ -7,13 +7,15 @@ import { handleEpayNotify } from "../../services/orders/handleEpayNotify.ts";
 import { enqueueFulfilment } from "../../jobs/enqueue.ts";
 import { defineLeanRoute, PlainText } from "../leanRoutes.ts";
 import { defineRoute } from "../route.ts";
-import { idString } from "../schemas.ts";
+import { idString, singleLineText } from "../schemas.ts";
 import { textBody } from "../responses/common.ts";
 
 export const paymentsMountPath = "/api";
 
 // EPay parameters are short strings; anything else is refused before any work.
-const epayParams = z.record(z.string().regex(/^[a-z_]{1,32}$/), z.string().max(512)).refine((value) => Object.keys(value).length <= 32, "too many parameters");
+const epayParams = z
+  .record(z.string().regex(/^[a-z_]{1,32}$/), singleLineText({ max: 512, trim: false }))
+  .refine((value) => Object.keys(value).length <= 32, "too many parameters");
 
 export function paymentsRouter(ctx: AppContext): Router {
   const router = Router();
@@ -30,7 +32,7 @@ export function paymentsRouter(ctx: AppContext): Router {
 
   async function notified(shopId: bigint, raw: unknown): Promise<PlainText> {
     const parsed = epayParams.safeParse(raw ?? {});
-    if (!parsed.success) throw new AppError("validation_failed", "EPay parameters must be short strings.");
+    if (!parsed.success) throw new AppError("validation_failed", "EPay parameters must be short strings without control characters.");
     const settings = { platformFeeBps: ctx.config.orders.platformFeeBps, journal: ctx.journal, exactPayments: ctx.exactPayments };
     const result = await handleEpayNotify(ctx.database.db, ctx.keyRing, settings, shopId, parsed.data);
     if (result.outcome === "accepted") {

@@ -18,7 +18,7 @@ import { revealOwnedEntitlement } from "../../services/resale/revealOwnedEntitle
 import { revokeEntitlement } from "../../services/resale/revokeEntitlement.ts";
 import { handleResaleNotify } from "../../services/resale/settleResalePayment.ts";
 import { defineRoute } from "../route.ts";
-import { currencyCode, idString, moneyMinor } from "../schemas.ts";
+import { currencyCode, idString, moneyMinor, singleLineText } from "../schemas.ts";
 import { cursorParam, idSortKey, opaque } from "../cursor.ts";
 import { textBody } from "../responses/common.ts";
 import { certificateSchema } from "../../../core/keys/certificateSchema.ts";
@@ -43,7 +43,8 @@ export function resaleRouter(ctx: AppContext, settings: { queryPasswordPepper: s
   const db = ctx.database.db;
   const custodian = ctx.chain?.custodian;
   const salt = holderSalt(settings.queryPasswordPepper);
-  const apiBaseUrl = (req: Request) => ctx.config.http.publicUrl ?? `${req.protocol}://${req.get("host")}`;
+  // Links come from PUBLIC_URL, never from the request's Host header.
+  const apiBaseUrl = (_req: Request) => ctx.config.http.publicUrl;
   const pageSizeMax = ctx.config.resale.pageSizeMax;
 
   defineRoute(
@@ -224,7 +225,7 @@ export function resaleRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       auth: ["merchant", "admin"],
       response: revocationSchema,
       params: z.strictObject({ entitlementId: idString }),
-      body: z.strictObject({ reason: z.string().trim().min(3, "must say why (at least 3 characters)").max(500) }),
+      body: z.strictObject({ reason: singleLineText({ max: 500 }).pipe(z.string().min(3, "must say why (at least 3 characters)")) }),
     },
     async ({ params, body, account }) => revokeEntitlement(db, account!, { entitlementId: params.entitlementId, reason: body.reason }),
   );

@@ -7,7 +7,7 @@ import { setEpaySettings } from "../../services/shops/epaySettings.ts";
 import { assertShopManager, createShop, getShop, getShopBySlug, listShops } from "../../services/shops/shops.ts";
 import { createProduct, getProduct, listProducts, updateProduct } from "../../services/products/products.ts";
 import { defineRoute } from "../route.ts";
-import { currencyCode, idString, moneyMinor, productCategories } from "../schemas.ts";
+import { currencyCode, displayName, idString, moneyMinor, multilineText, productCategories, singleLineText } from "../schemas.ts";
 import { noContent } from "../responses/common.ts";
 import { cursorParam, encodeCursor, idSortKey } from "../cursor.ts";
 import { productListSchema, productSchema, shopPageSchema, shopSchema } from "../responses/shops.ts";
@@ -18,8 +18,8 @@ const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "must be 2-63 charact
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
 
 const productFields = {
-  name: z.string().trim().min(1).max(120),
-  description: z.string().max(4000).optional(),
+  name: displayName({ max: 120 }),
+  description: multilineText({ max: 4000 }).optional(),
   category: z.enum(productCategories),
   priceMinor: moneyMinor,
   currency: currencyCode,
@@ -47,7 +47,7 @@ export function shopsRouter(ctx: AppContext): Router {
       auth: ["merchant", "admin"],
       status: 201,
       response: shopSchema,
-      body: z.strictObject({ slug, name: z.string().trim().min(1).max(80), description: z.string().max(2000).optional() }),
+      body: z.strictObject({ slug, name: displayName({ max: 80 }), description: multilineText({ max: 2000 }).optional() }),
     },
     async ({ body, account }) => {
       const issuerAddress = ctx.chain?.walletClient?.account.address;
@@ -111,7 +111,7 @@ export function shopsRouter(ctx: AppContext): Router {
           context.addIssue({ code: "custom", message: `gatewayUrl ${gateway.problem}` });
           return z.NEVER;
         }),
-        pid: z.string().trim().min(1).max(64),
+        pid: singleLineText({ min: 1, max: 64 }),
         key: z.string().min(8).max(256),
       }),
     },

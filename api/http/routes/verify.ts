@@ -41,7 +41,8 @@ export function verifyRouter(ctx: AppContext): Router {
         await verifications.consume(req.ip ?? "unknown");
       } catch (error) {
         if (!(error instanceof RateLimiterRes)) throw error;
-        throw new AppError("rate_limited", `Too many verifications from this address. Try again in ${Math.ceil(error.msBeforeNext / 1000)} s.`);
+        const retryAfterSeconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
+        throw new AppError("rate_limited", `Too many verifications from this address. Try again in ${retryAfterSeconds} s.`, { details: { retryAfterSeconds } });
       }
       return verifyKey(ctx.database.db, ctx.keyRing, ctx.chain, body);
     },

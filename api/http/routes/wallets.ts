@@ -30,8 +30,10 @@ export function walletsRouter(ctx: AppContext): Router {
     if (!ctx.chain) throw new AppError("chain_unavailable", "No chain is configured, so wallets cannot be used.", { retryable: true });
     return ctx.chain;
   };
-  // The SIWE domain is ours: PUBLIC_URL's host when set, else the host the client reached.
-  const siweDomain = (req: Request) => (ctx.config.http.publicUrl ? new URL(ctx.config.http.publicUrl).host : req.get("host") ?? "");
+  // The SIWE domain is ours: PUBLIC_URL's host, never the Host header the client chose (a
+  // signature for evil.example must not pass because the request said Host: evil.example).
+  const siweDomainOfPublicUrl = new URL(ctx.config.http.publicUrl).host;
+  const siweDomain = (_req: Request) => siweDomainOfPublicUrl;
 
   defineRoute(
     router,

@@ -2,7 +2,7 @@ import type { Job } from "bullmq";
 import type { AppContext } from "../../context.ts";
 import { sendDeliveryMail, type Mailer } from "../../services/mail/mailer.ts";
 import { fulfilOrder, type FulfilmentBatcher } from "../../services/orders/fulfilOrder.ts";
-import { orderAccessToken } from "../../services/orders/orderAccess.ts";
+import { issueOrderAccessToken } from "../../services/orders/orderAccess.ts";
 import { queryOne, sql } from "../../../core/store/database.ts";
 
 export async function processFulfilment(ctx: AppContext, mailer: Mailer | undefined, batcher: FulfilmentBatcher | undefined, job: Job): Promise<string> {
@@ -16,15 +16,19 @@ export async function processFulfilment(ctx: AppContext, mailer: Mailer | undefi
 }
 
 async function mailDelivery(ctx: AppContext, mailer: Mailer, orderId: string): Promise<void> {
-  const row = await queryOne<{ contact: string | null; email: string | null; name: string; quantity: number }>(
+  const row = await queryOne<{ contact: string | null; email: string | null; name: string; quantity: number; access_generation: number }>(
     ctx.database.db,
-    sql`SELECT o.contact, a.email, p.name, o.quantity FROM orders o JOIN products p ON p.id = o.product_id
+    sql`SELECT o.contact, a.email, p.name, o.quantity, o.access_generation FROM orders o JOIN products p ON p.id = o.product_id
         LEFT JOIN accounts a ON a.id = o.buyer_account_id WHERE o.id = ${orderId}`,
   );
   const to = row?.contact ?? row?.email;
   if (!row || !to) return;
-  const base = ctx.config.http.publicUrl ?? `http://${ctx.config.http.host}:${ctx.config.http.port}`;
-  const token = orderAccessToken(ctx.config.secrets.queryPasswordPepper!, orderId);
+  const base = ctx.config.http.publicUrl;
+  const token = issueOrderAccessToken(
+    ctx.config.secrets.queryPasswordPepper!,
+    { id: orderId, accessGeneration: row.access_generation },
+    ctx.config.orders.accessTokenTtlSeconds,
+  );
   try {
     await sendDeliveryMail(mailer, { to, orderId, productName: row.name, quantity: row.quantity, orderUrl: `${base}/orders/${orderId}?token=${token}` });
   } catch (error) {

@@ -1,12 +1,12 @@
-// Records a payment for an order, exactly once. The unique (provider, provider_ref) index is
-// the replay guard: a notification delivered twice, concurrently or a day later, finds its
+// Records a payment for an order, exactly once. The unique (shop, provider, provider_ref)
+// index is the replay guard (per shop: each shop's gateway numbers its own trades): a notification delivered twice, concurrently or a day later, finds its
 // payment row already there and changes nothing. The order row is locked while its state is
 // decided, so a payment and the expiry job never both win.
 //
 // Outcomes:
 //   accepted  the order was awaiting payment and the amount and currency match: it is now paid
 //             and its ledger entry posted (the caller then enqueues fulfilment);
-//   replayed  this provider reference was recorded before: nothing changed;
+//   replayed  this provider reference was recorded before for this shop: nothing changed;
 //   underpaid / overpaid  the amount differs: recorded, the order is unchanged, refund path;
 //   late      the order had expired: recorded, refund path;
 //   duplicate the order was already paid by another payment: recorded, refund path.
@@ -91,12 +91,13 @@ async function acceptExactPayments(db: Drizzle, inputs: readonly ExactPaymentInp
             FROM req
             WHERE orders.id = req.order_id AND orders.shop_id = req.shop_id AND orders.state = 'awaiting_payment'
               AND orders.amount_minor = req.amount_minor AND orders.currency = coalesce(req.currency, orders.currency)
-              AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.provider = req.provider AND p.provider_ref = req.provider_ref)
+              AND NOT EXISTS (SELECT 1 FROM payments p
+                              WHERE p.shop_id = req.shop_id AND p.provider = req.provider AND p.provider_ref = req.provider_ref)
             RETURNING orders.*, req.provider AS paid_provider, req.provider_ref AS paid_ref, req.payload_sha256 AS paid_sha256
           ),
           recorded AS (
-            INSERT INTO payments (order_id, provider, provider_ref, amount_minor, currency, status, payload_sha256)
-            SELECT id, paid_provider, paid_ref, amount_minor, currency, 'accepted', paid_sha256 FROM o
+            INSERT INTO payments (order_id, shop_id, provider, provider_ref, amount_minor, currency, status, payload_sha256)
+            SELECT id, shop_id, paid_provider, paid_ref, amount_minor, currency, 'accepted', paid_sha256 FROM o
             RETURNING order_id
           )
           SELECT o.* FROM o WHERE o.id IN (SELECT order_id FROM recorded)`,
@@ -174,10 +175,10 @@ export async function acceptCarefully(
     const outcome = decideOutcome(order, input);
     const inserted = await queryOne<{ id: bigint }>(
       tx,
-      sql`INSERT INTO payments (order_id, provider, provider_ref, amount_minor, currency, status, payload_sha256)
-          VALUES (${order.id}, ${input.provider}, ${input.providerRef}, ${input.amountMinor}, ${input.currency ?? order.currency}, ${outcome},
+      sql`INSERT INTO payments (order_id, shop_id, provider, provider_ref, amount_minor, currency, status, payload_sha256)
+          VALUES (${order.id}, ${order.shopId}, ${input.provider}, ${input.providerRef}, ${input.amountMinor}, ${input.currency ?? order.currency}, ${outcome},
                   ${input.payloadSha256 ?? null})
-          ON CONFLICT (provider, provider_ref) DO NOTHING
+          ON CONFLICT (shop_id, provider, provider_ref) DO NOTHING
           RETURNING id`,
     );
     if (!inserted) return { outcome: "replayed" as const, order };

@@ -12,7 +12,7 @@ import { queryOne, queryPreparedRows, sql, type Drizzle } from "../../../core/st
 import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from "../../../core/store/groupCommit.ts";
 import { byteaArrayLiteral, integerArrayLiteral, textArrayLiteral } from "../../../core/store/sqlArrays.ts";
 import { pgConstraint, pgErrorCode, pgErrorCodes } from "../../../core/store/errors.ts";
-import { hashQueryPassword } from "./orderAccess.ts";
+import { checkQueryPassword, hashQueryPassword } from "./orderAccess.ts";
 import { newOrderId } from "./orderId.ts";
 import { checkoutProduct } from "./productCache.ts";
 import { orderRecord, type OrderRecord, type OrderRow } from "./orderRecord.ts";
@@ -53,7 +53,7 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
   }
   if (input.idempotencyKey) {
     const existing = await findByIdempotencyKey(db, product.shopId, input.idempotencyKey);
-    if (existing) return sameRequestOrConflict(existing, input);
+    if (existing) return sameRequestOrConflict(existing, input, settings.queryPasswordPepper);
   }
   // The shop's own gateway pays the merchant, who owes the platform its fee: no more such sales
   // while those fees are unpaid beyond the credit (docs/ledger.md, "Who holds the money").
@@ -79,7 +79,7 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
   } catch (error) {
     if (input.idempotencyKey && pgErrorCode(error) === pgErrorCodes.uniqueViolation && pgConstraint(error) === "orders_idempotency_key") {
       const existing = await findByIdempotencyKey(db, product.shopId, input.idempotencyKey);
-      if (existing) return sameRequestOrConflict(existing, input);
+      if (existing) return sameRequestOrConflict(existing, input, settings.queryPasswordPepper);
     }
     throw error;
   }
@@ -191,14 +191,26 @@ async function findByIdempotencyKey(db: Drizzle, shopId: bigint, key: string): P
   return row ? orderRecord(row) : undefined;
 }
 
-function sameRequestOrConflict(existing: OrderRecord, input: CreateOrderInput): OrderRecord {
-  const same =
-    existing.productId === input.productId &&
-    existing.quantity === input.quantity &&
+/**
+ * A replay gets the original order only when it comes from the same caller with the same
+ * parameters: the same account, or for a guest the same contact AND query password (checked
+ * against the order's hash, as the look-up does). Anything else is a conflict that reveals
+ * nothing of the order, never somebody else's order and access token.
+ */
+function sameRequestOrConflict(existing: OrderRecord, input: CreateOrderInput, pepper: string): OrderRecord {
+  const sameCaller =
     existing.buyerAccountId === (input.buyerAccountId ?? null) &&
-    existing.contact === (input.contact ?? null);
-  if (!same) {
-    throw new AppError("idempotency_conflict", "This Idempotency-Key was used for a different order. Use a new key for a new order.");
+    existing.contact === (input.contact ?? null) &&
+    (existing.queryPasswordHash === null
+      ? input.queryPassword === undefined
+      : input.queryPassword !== undefined && checkQueryPassword(pepper, existing.id, input.queryPassword, existing.queryPasswordHash));
+  const sameParameters =
+    existing.productId === input.productId && existing.quantity === input.quantity && existing.paymentMethod === input.paymentMethod;
+  if (!sameCaller || !sameParameters) {
+    throw new AppError(
+      "idempotency_conflict",
+      "This Idempotency-Key was used by another caller or for a different order. Use a new key for a new order.",
+    );
   }
   return existing;
 }

@@ -19,7 +19,7 @@ export async function loadOrderFor(
   if (!order) throw denied();
   const viewer = await orderViewerOf({
     pepper,
-    order: { id: orderId, shopId: order.shopId, buyerAccountId: order.buyerAccountId },
+    order: { id: orderId, shopId: order.shopId, buyerAccountId: order.buyerAccountId, accessGeneration: order.accessGeneration },
     who,
     shopOwnerOf: async (shopId) => {
       const shop = await queryOne<{ owner_account_id: bigint }>(db, sql`SELECT owner_account_id FROM shops WHERE id = ${shopId}`);

@@ -20,13 +20,15 @@ export type OrderRecord = {
   fulfilledAt: Date | null;
   refundReason: string | null;
   createdAt: Date;
+  /** Raised when the order's access is revoked; access tokens name the generation they were issued under. */
+  accessGeneration: number;
 };
 
 export type OrderRow = {
   id: string; shop_id: bigint; product_id: bigint; buyer_account_id: bigint | null; contact: string | null;
   query_password_hash: Buffer | null; quantity: number; unit_price_minor: bigint; amount_minor: bigint; currency: string;
   state: OrderState; payment_method: "epay" | "chain"; expires_at: Date; paid_at: Date | null; fulfilled_at: Date | null;
-  refund_reason: string | null; created_at: Date;
+  refund_reason: string | null; created_at: Date; access_generation: number;
 };
 
 export function orderRecord(row: OrderRow): OrderRecord {
@@ -48,6 +50,7 @@ export function orderRecord(row: OrderRow): OrderRecord {
     fulfilledAt: row.fulfilled_at ? new Date(row.fulfilled_at) : null,
     refundReason: row.refund_reason,
     createdAt: new Date(row.created_at),
+    accessGeneration: Number(row.access_generation ?? 0),
   };
 }
 

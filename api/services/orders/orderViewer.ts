@@ -9,7 +9,8 @@ export type OrderViewer = "buyer" | "merchant" | "staff";
 
 export type OrderViewerParameters = {
   pepper: string;
-  order: { id: string; shopId: bigint; buyerAccountId: bigint | null };
+  /** accessGeneration: tokens of an older generation were revoked (orderAccess.ts). */
+  order: { id: string; shopId: bigint; buyerAccountId: bigint | null; accessGeneration: number };
   who: { account?: AuthenticatedAccount; accessToken?: string };
   /** The account that owns the shop, or undefined when there is no such shop. */
   shopOwnerOf: (shopId: bigint) => Promise<bigint | undefined>;
@@ -17,7 +18,7 @@ export type OrderViewerParameters = {
 
 /** The view `who` gets of the order, or undefined when they may not see it at all. */
 export async function orderViewerOf({ pepper, order, who, shopOwnerOf }: OrderViewerParameters): Promise<OrderViewer | undefined> {
-  if (who.accessToken && checkOrderAccessToken(pepper, order.id, who.accessToken)) return "buyer";
+  if (who.accessToken && checkOrderAccessToken(pepper, order, who.accessToken)) return "buyer";
   const account = who.account;
   if (!account) return undefined;
   if (order.buyerAccountId === account.id) return "buyer";

@@ -81,6 +81,7 @@ export const orders = pgTable("orders", {
   buyerAccountId: int8("buyer_account_id"),
   contact: text("contact"),
   queryPasswordHash: bytea("query_password_hash"),
+  accessGeneration: integer("access_generation").notNull().default(0),
   quantity: integer("quantity").notNull(),
   unitPriceMinor: int8("unit_price_minor").notNull(),
   amountMinor: int8("amount_minor").notNull(),
@@ -101,6 +102,7 @@ export const orders = pgTable("orders", {
 export const payments = pgTable("payments", {
   id: bigserial("id", { mode: "bigint" }).primaryKey(),
   orderId: text("order_id").notNull(),
+  shopId: int8("shop_id").notNull(),
   provider: text("provider").notNull(),
   providerRef: text("provider_ref").notNull(),
   amountMinor: int8("amount_minor").notNull(),

@@ -145,7 +145,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign in with email and password; returns a bearer token */
+        /** Sign in with email and password; returns a bearer token (attempts are throttled per account and client: 429 with Retry-After) */
         post: operations["postAuthLogin"];
         delete?: never;
         options?: never;
@@ -698,6 +698,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/orders/{orderId}/access/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke every access token of the order (mail link, return link, earlier look-ups); answers a fresh token (buyer only) */
+        post: operations["postOrdersOrderIdAccessRevoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/orders/{orderId}/deliver": {
         parameters: {
             query?: never;
@@ -758,7 +775,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Find a guest order by order number + contact + query password (failed attempts are throttled) */
+        /** Find a guest order by order number + contact + query password (attempts are throttled per order and client: 429 with Retry-After) */
         post: operations["postOrdersLookup"];
         delete?: never;
         options?: never;
@@ -1735,6 +1752,9 @@ export interface components {
         PostOrdersLookupResponse: {
             accessToken: string;
             order: components["schemas"]["Order"];
+        };
+        PostOrdersOrderIdAccessRevokeResponse: {
+            accessToken: string;
         };
         PostOrdersOrderIdDeliverResponse: {
             id: string;
@@ -3717,6 +3737,52 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Order"];
+                };
+            };
+        };
+    };
+    postOrdersOrderIdAccessRevoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostOrdersOrderIdAccessRevokeResponse"];
                 };
             };
         };

@@ -57,7 +57,9 @@ export function OrderPage(props: { orderId: string }) {
   const onRevealed = () => order.reload();
 
   useEffect(() => {
-    if (order.data && token) rememberOrder({ id: order.data.id, token, productName: order.data.productName, createdAt: order.data.createdAt });
+    // A token from the address (the gateway's short-lived return token, a mail link) does not
+    // replace the longer-lived one the checkout or the look-up stored.
+    if (order.data && token && !findRecentOrder(order.data.id)?.token) rememberOrder({ id: order.data.id, token, productName: order.data.productName, createdAt: order.data.createdAt });
   }, [order.data?.id, token]);
 
   if (order.loading && !order.data) return <Spinner label={t("order.loading")} />;

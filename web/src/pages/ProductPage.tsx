@@ -90,7 +90,7 @@ function Checkout(props: { product: Product; shop: Shop | undefined }) {
     if (quantity < product.quantityMin || quantity > maxQuantity) errors.quantity = t("checkout.quantityRange", { min: product.quantityMin, max: maxQuantity });
     if (!account) {
       if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(contact.trim())) errors.contact = t("checkout.contactInvalid");
-      if (queryPassword.length < 4) errors.queryPassword = t("checkout.passwordShort");
+      if (queryPassword.length < 6) errors.queryPassword = t("checkout.passwordShort");
     }
     setFieldErrors(errors);
     if (Object.keys(errors).length) return;
@@ -158,7 +158,7 @@ function Checkout(props: { product: Product; shop: Shop | undefined }) {
                 <input id="contact" type="email" autoComplete="email" value={contact} onChange={(event) => setContact(event.target.value)} data-testid="checkout-contact" required />
               </Field>
               <Field label={t("checkout.queryPassword")} htmlFor="query-password" error={fieldErrors.queryPassword} hint={t("checkout.queryPasswordHint")}>
-                <input id="query-password" type="password" autoComplete="new-password" value={queryPassword} onChange={(event) => setQueryPassword(event.target.value)} data-testid="checkout-query-password" required minLength={4} />
+                <input id="query-password" type="password" autoComplete="new-password" value={queryPassword} onChange={(event) => setQueryPassword(event.target.value)} data-testid="checkout-query-password" required minLength={6} />
               </Field>
             </>
           )}
