@@ -104,7 +104,7 @@ describe("keys: parseImport", () => {
     const keysMax = 5;
     const small = { keysMax, keyLengthMax: 16 };
     const keys = (count: number) => Array.from({ length: count }, (_, index) => `KEY-${index + 1}`);
-    const tooMany = { lines: [], total: 0, reasons: {}, keysMax };
+    const tooMany = { lines: [], total: 0, reasons: {}, problems: [], keysMax };
 
     it("reads a text upload of exactly keysMax keys, with or without a final newline, the last key included", () => {
       for (const content of [keys(keysMax).join("\n"), `${keys(keysMax).join("\n")}\n`, `${keys(keysMax).join("\r\n")}\r\n`]) {
@@ -144,10 +144,10 @@ describe("keys: parseImport", () => {
     it("says exactly what is wrong, with the code the API answers", () => {
       const none = parseError("", "csv");
       expect([none.code, none.message]).to.deep.equal(["invalid_keys", "The upload contains no keys."]);
-      expect(none.details).to.deep.equal({ lines: [], total: 0, reasons: {} });
-      expect(parseError("", "text").details).to.deep.equal({ lines: [], total: 0, reasons: {} });
+      expect(none.details).to.deep.equal({ lines: [], total: 0, reasons: {}, problems: [] });
+      expect(parseError("", "text").details).to.deep.equal({ lines: [], total: 0, reasons: {}, problems: [] });
       expect(parseError("A\n\n", "text").message).to.equal(
-        "1 line(s) cannot be imported (empty, longer than 16 bytes, a control character, or a missing field); see details.lines.",
+        "1 line(s) cannot be imported (1 empty); see details.problems for each line and its reasons.",
       );
       const noColumn = parseError("sku\nA\n", "csv");
       expect([noColumn.code, noColumn.message]).to.deep.equal(["invalid_keys", "The CSV header (line 1) needs a column named key, code or secret."]);
@@ -155,13 +155,13 @@ describe("keys: parseImport", () => {
       expect([unclosed.code, unclosed.message]).to.deep.equal(["invalid_keys", "The CSV is malformed at line 2: a quoted field is not closed (RFC 4180)."]);
       expect(parseError('key\n"K-1"x\n', "csv").message).to.equal("The CSV is malformed at line 2: a closing quote must end its field (RFC 4180).");
       expect(parseError('key\nK"1\n', "csv").message).to.equal("The CSV is malformed at line 2: a quote inside an unquoted field (RFC 4180).");
-      expect(parseError("A\nB\nA\n", "text").message).to.equal("1 key(s) repeat an earlier line of the same upload; see details.lines.");
+      expect(parseError("A\nB\nA\n", "text").message).to.equal("1 line(s) cannot be imported (1 repeating an earlier line); see details.problems for each line and its reasons.");
     });
 
     it("measures the key length in UTF-8 bytes, keyLengthMax included", () => {
       expect(parseImport(`${"K".repeat(16)}\n${"密".repeat(5)}X`, "text", limits).keys).to.deep.equal(["K".repeat(16), `${"密".repeat(5)}X`]);
-      expect(parseError(`${"K".repeat(17)}\n`, "text").details).to.deep.equal({ lines: [1], total: 1, reasons: { too_long: 1 } });
-      expect(parseError(`OK\n${"密".repeat(6)}\n`, "text").details).to.deep.equal({ lines: [2], total: 1, reasons: { too_long: 1 } });
+      expect(parseError(`${"K".repeat(17)}\n`, "text").details).to.deep.equal({ lines: [1], total: 1, reasons: { too_long: 1 }, problems: [{ line: 1, reasons: ["too_long"] }] });
+      expect(parseError(`OK\n${"密".repeat(6)}\n`, "text").details).to.deep.equal({ lines: [2], total: 1, reasons: { too_long: 1 }, problems: [{ line: 2, reasons: ["too_long"] }] });
     });
 
     it("drops a byte-order mark before a quoted CSV header, and trims header names", () => {
@@ -172,16 +172,17 @@ describe("keys: parseImport", () => {
     it("reads a quoted last field at the end of the file and refuses a lone CR after a closing quote", () => {
       expect(parseImport('key\n"K-1"', "csv", limits)).to.deep.equal({ keys: ["K-1"], lines: [2] });
       expect(parseImport('key\r\n"K-1"\r\n"K-2"', "csv", limits)).to.deep.equal({ keys: ["K-1", "K-2"], lines: [2, 3] });
-      expect(parseError('key\n"K-1"\rx\n', "csv").details).to.deep.equal({ lines: [2], total: 1, reasons: { malformed_csv: 1 } });
+      expect(parseError('key\n"K-1"\rx\n', "csv").details).to.deep.equal({ lines: [2], total: 1, reasons: { malformed_csv: 1 }, problems: [{ line: 2, reasons: ["malformed_csv"] }] });
     });
 
     it("lists at most 100 duplicate lines, with the total", () => {
       const error = parseError(`${Array.from({ length: 102 }, () => "SAME").join("\n")}\n`, "text");
-      const details = error.details as { lines: number[]; firstLines: number[]; total: number };
+      const details = error.details as { lines: number[]; problems: { line: number; firstLine?: number }[]; total: number };
       expect(details.total).to.equal(101);
       expect(details.lines).to.have.length(100);
       expect(details.lines[99]).to.equal(101);
-      expect(details.firstLines).to.deep.equal(Array.from({ length: 100 }, () => 1));
+      expect(details.problems.map((problem) => problem.firstLine)).to.deep.equal(Array.from({ length: 100 }, () => 1));
+      expect(details.problems[99]!.line).to.equal(101);
     });
   });
 });
