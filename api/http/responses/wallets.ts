@@ -1,6 +1,6 @@
 // Response schemas of the self-custody routes (api/http/routes/wallets.ts).
 import { z } from "zod";
-import { address, decimalString, isoDateTime } from "./common.ts";
+import { address, decimalString, hexString, isoDateTime } from "./common.ts";
 
 export const siweNonceSchema = z.strictObject({ nonce: z.string(), expiresAt: isoDateTime, domain: z.string(), chainId: z.number().int() });
 
@@ -21,4 +21,5 @@ export const revealTypedDataSchema = z.strictObject({
   primaryType: z.literal("Reveal"),
 });
 
-export const walletRevealSchema = z.strictObject({ entitlementId: decimalString, tokenId: decimalString, holder: address, code: z.string() });
+/** The code and, released with it at reveal, the salt that lets the holder check the code against its certificate. */
+export const walletRevealSchema = z.strictObject({ entitlementId: decimalString, tokenId: decimalString, holder: address, code: z.string(), salt: hexString });

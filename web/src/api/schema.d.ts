@@ -1803,6 +1803,7 @@ export interface components {
             code: string;
             entitlementId: string;
             holder: string;
+            salt: string;
             tokenId: string;
         };
         PostWalletsSiweNonceResponse: {
