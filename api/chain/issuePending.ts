@@ -44,7 +44,10 @@ export async function issuePending(db: Drizzle, chain: ChainContext, options: Is
   const custodian = chain.custodian;
   if (!custodian) throw new Error("No custodian address: set CUSTODIAN_ADDRESS or CHAIN_OPERATOR_KEY.");
   const tree = await loadBatchTree(db, batchId, options.treeCache);
-  const call = buildIssueCall(tree, rows.map((row) => row.leaf_index));
+  const call = buildIssueCall(
+    tree,
+    rows.map((row) => row.leaf_index),
+  );
   const ids = rows.map((row) => String(row.id));
   const receipt = await sendContractTransaction(
     chain,
@@ -55,7 +58,9 @@ export async function issuePending(db: Drizzle, chain: ChainContext, options: Is
       args: issueArgs(call, custodian),
     },
     async (hash) => {
-      await db.execute(sql`UPDATE entitlements SET ${sql.raw(entitlementIssuance.set("submit"))}, issue_tx = ${hash} WHERE id = ANY(${integerArrayLiteral(ids)}::bigint[])`);
+      await db.execute(
+        sql`UPDATE entitlements SET ${sql.raw(entitlementIssuance.set("submit"))}, issue_tx = ${hash} WHERE id = ANY(${integerArrayLiteral(ids)}::bigint[])`,
+      );
     },
   );
   await recordIssuance(db, batchId, receipt);

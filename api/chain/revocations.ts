@@ -24,11 +24,20 @@ export async function revokePending(db: Drizzle, chain: ChainContext, options: {
   );
   if (rows.length === 0) return 0;
   const revoked = await Promise.all(
-    rows.map((row) => chain.publicClient.readContract({ address: chain.addresses.entitlement, abi: entitlementTokenAbi, functionName: "isRevoked", args: [BigInt(row.token_id)] })),
+    rows.map((row) =>
+      chain.publicClient.readContract({
+        address: chain.addresses.entitlement,
+        abi: entitlementTokenAbi,
+        functionName: "isRevoked",
+        args: [BigInt(row.token_id)],
+      }),
+    ),
   );
   const already = rows.filter((_row, index) => revoked[index]).map((row) => String(row.entitlement_id));
   if (already.length) {
-    await db.execute(sql`UPDATE entitlement_revocations SET state = 'included', included_at = now() WHERE entitlement_id = ANY(${integerArrayLiteral(already)}::bigint[])`);
+    await db.execute(
+      sql`UPDATE entitlement_revocations SET state = 'included', included_at = now() WHERE entitlement_id = ANY(${integerArrayLiteral(already)}::bigint[])`,
+    );
   }
   const send = rows.filter((_row, index) => !revoked[index]);
   if (send.length === 0) return 0;
@@ -42,7 +51,9 @@ export async function revokePending(db: Drizzle, chain: ChainContext, options: {
       args: [send.map((row) => BigInt(row.token_id)), byteaHex(send[0]!.reason_hash)],
     },
     async (hash) => {
-      await db.execute(sql`UPDATE entitlement_revocations SET state = 'submitted', tx_hash = ${hash} WHERE entitlement_id = ANY(${integerArrayLiteral(ids)}::bigint[])`);
+      await db.execute(
+        sql`UPDATE entitlement_revocations SET state = 'submitted', tx_hash = ${hash} WHERE entitlement_id = ANY(${integerArrayLiteral(ids)}::bigint[])`,
+      );
     },
   );
   await db.execute(

@@ -101,7 +101,11 @@ export function defineLeanRoute<
       onClose: (listener) => req.once("close", listener),
     });
     if (answer instanceof PlainText) res.type("text/plain").send(answer.text);
-    else res.status(spec.status ?? 200).type("application/json").send(answer);
+    else
+      res
+        .status(spec.status ?? 200)
+        .type("application/json")
+        .send(answer);
   });
 }
 
@@ -202,7 +206,14 @@ function acceptsBody(req: IncomingMessage, route: LeanRoute, limit: number): boo
   return type === "application/json" || type === "application/json;charset=utf-8";
 }
 
-async function serve(route: LeanRoute, req: IncomingMessage, res: ServerResponse, params: Record<string, string>, rawQuery: string, options: DispatcherOptions) {
+async function serve(
+  route: LeanRoute,
+  req: IncomingMessage,
+  res: ServerResponse,
+  params: Record<string, string>,
+  rawQuery: string,
+  options: DispatcherOptions,
+) {
   let answer: { status: number; text: string; type: string; headers?: Record<string, string> };
   try {
     const body = route.method === "POST" ? parseJsonBody(await readBody(req)) : {};

@@ -76,11 +76,14 @@ export function createJournalBatcher(db: Drizzle, options: JournalBatcherOptions
     if (timer && timerDue <= due) return;
     if (timer) clearTimeout(timer);
     timerDue = due;
-    timer = setTimeout(() => {
-      timer = undefined;
-      timerDue = Infinity;
-      flushNow();
-    }, Math.max(0, due - Date.now()));
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        timerDue = Infinity;
+        flushNow();
+      },
+      Math.max(0, due - Date.now()),
+    );
   }
 
   function flushNow(): void {

@@ -53,7 +53,11 @@ async function runScenario(platform: Platform, seed: number): Promise<void> {
       const count = Math.min(unissued.length, 1 + pickIndex(70));
       const leaves = Array.from({ length: count }, () => unissued.splice(pickIndex(unissued.length), 1)[0]!);
       const to: Role = random() < 0.7 ? "custodian" : holders[1 + pickIndex(3)]!;
-      await send(platform, platform.wallet.operator, { ...token, functionName: "issue", args: issueArgs(buildIssueCall(batch.tree, leaves), platform.address[to]) });
+      await send(platform, platform.wallet.operator, {
+        ...token,
+        functionName: "issue",
+        args: issueArgs(buildIssueCall(batch.tree, leaves), platform.address[to]),
+      });
       for (let i = 0; i < count; i++) {
         owners.push(to);
         locked.push(false);

@@ -4,15 +4,7 @@
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
 import { hexToBytes, toHex, type Hex } from "viem";
-import {
-  buildTreeNodes,
-  commitmentBytes,
-  leafHashBytes,
-  mapInSlices,
-  proofOf,
-  proofRoot,
-  standardTreeFromNodes,
-} from "../../core/keys/batchMerkle.ts";
+import { buildTreeNodes, commitmentBytes, leafHashBytes, mapInSlices, proofOf, proofRoot, standardTreeFromNodes } from "../../core/keys/batchMerkle.ts";
 import { leafEncoding } from "../../core/keys/leaf.ts";
 import { leafValues, merkleVectors, type TreeVector } from "./merkleVectors.ts";
 

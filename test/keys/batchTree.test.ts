@@ -51,7 +51,10 @@ describe("keys: batch Merkle tree", function () {
     const leaves = randomLeaves(3000, { shopId: 9n, batchId: 9n });
     let turns = 0;
     const timer = setInterval(() => (turns += 1), 0);
-    const nodes = await buildTreeNodes(leaves.map((leaf) => leafHashBytes(leaf)), 256);
+    const nodes = await buildTreeNodes(
+      leaves.map((leaf) => leafHashBytes(leaf)),
+      256,
+    );
     clearInterval(timer);
     expect(nodes.map((node) => toHex(node))).to.deep.equal(buildBatchTree(leaves).dump().tree);
     // 2,999 inner nodes in slices of 256: the loop ran between them.

@@ -37,7 +37,9 @@ describe("keys: master key rotation", function () {
         database.db,
         sql`SELECT leaf_index, ciphertext FROM keys WHERE batch_id = ${batchId} ORDER BY leaf_index`,
       );
-      expect(rows.map((row) => decryptSecret(dataKey, row.ciphertext, keyAad({ shopId: shop.shopId, batchId, leafIndex: row.leaf_index })))).to.deep.equal(secrets);
+      expect(rows.map((row) => decryptSecret(dataKey, row.ciphertext, keyAad({ shopId: shop.shopId, batchId, leafIndex: row.leaf_index })))).to.deep.equal(
+        secrets,
+      );
     }
   }
 
@@ -112,7 +114,10 @@ describe("keys: master key rotation", function () {
     await expectAllDecryptable(createMasterKeyRing({ id: "k3", key: Buffer.from(newestKey, "hex") }));
     let failure: { code?: number; stderr?: string } | undefined;
     try {
-      await run(`${root}node_modules/.bin/node`, ["scripts/cli/keyledger.ts", "keys", "rotate-master-key"], { cwd: root, env: { ...env, MASTER_KEY: undefined } });
+      await run(`${root}node_modules/.bin/node`, ["scripts/cli/keyledger.ts", "keys", "rotate-master-key"], {
+        cwd: root,
+        env: { ...env, MASTER_KEY: undefined },
+      });
     } catch (error) {
       failure = error as { code?: number; stderr?: string };
     }

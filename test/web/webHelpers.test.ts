@@ -33,7 +33,13 @@ describe("web helpers", () => {
   });
 
   it("exports CSV with every field quoted and formulas neutralised", () => {
-    const csv = toCsv(["a", "b", "c"], [{ a: 'say "hi"', b: "=SUM(A1)", c: { nested: 1 } }, { a: null, b: "-1", c: undefined }]);
+    const csv = toCsv(
+      ["a", "b", "c"],
+      [
+        { a: 'say "hi"', b: "=SUM(A1)", c: { nested: 1 } },
+        { a: null, b: "-1", c: undefined },
+      ],
+    );
     expect(csv).to.equal('"a","b","c"\r\n"say ""hi""","\'=SUM(A1)","{""nested"":1}"\r\n"","\'-1",""\r\n');
   });
 

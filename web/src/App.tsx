@@ -88,7 +88,9 @@ function Header() {
     <header className="topbar">
       <div className="topbar-inner">
         <Link to="/" className="brand" aria-label="Keyledger">
-          <span className="brand-mark" aria-hidden="true">K</span>
+          <span className="brand-mark" aria-hidden="true">
+            K
+          </span>
           <span className="brand-name">Keyledger</span>
           <span className="brand-tag">{t("brand.tagline")}</span>
         </Link>
@@ -103,7 +105,13 @@ function Header() {
           {links
             .filter((link) => link.show)
             .map((link) => (
-              <Link key={link.to} to={link.to} className={`nav-link${path.startsWith(link.to) ? " nav-link-active" : ""}`} data-testid={link.testId} aria-current={path.startsWith(link.to) ? "page" : undefined}>
+              <Link
+                key={link.to}
+                to={link.to}
+                className={`nav-link${path.startsWith(link.to) ? " nav-link-active" : ""}`}
+                data-testid={link.testId}
+                aria-current={path.startsWith(link.to) ? "page" : undefined}
+              >
                 {link.label}
               </Link>
             ))}
@@ -134,7 +142,14 @@ function LanguageSwitch() {
   const { lang, setLang } = useI18n();
   const next: Lang = lang === "zh" ? "en" : "zh";
   return (
-    <button type="button" className="lang-switch" onClick={() => setLang(next)} data-testid="lang-switch" lang={next === "zh" ? "zh-CN" : "en"} aria-label={next === "zh" ? "切换到中文" : "Switch to English"}>
+    <button
+      type="button"
+      className="lang-switch"
+      onClick={() => setLang(next)}
+      data-testid="lang-switch"
+      lang={next === "zh" ? "zh-CN" : "en"}
+      aria-label={next === "zh" ? "切换到中文" : "Switch to English"}
+    >
       {next === "zh" ? "中文" : "EN"}
     </button>
   );

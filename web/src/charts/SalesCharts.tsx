@@ -28,16 +28,16 @@ export default function SalesCharts(props: { summary: SalesSummary }) {
         <RevenueBars days={days} currency={currency} label={t("overview.revenuePerDay")} />
         {/* A table ignores a 1px height, so the hidden wrapper is a div. */}
         <div className="visually-hidden">
-        <table>
-          <tbody>
-            {days.map((day) => (
-              <tr key={day.day}>
-                <th scope="row">{day.day}</th>
-                <td>{formatMoney(day.revenue, currency)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          <table>
+            <tbody>
+              {days.map((day) => (
+                <tr key={day.day}>
+                  <th scope="row">{day.day}</th>
+                  <td>{formatMoney(day.revenue, currency)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
         </div>
       </figure>
       <figure className="chart">

@@ -15,7 +15,11 @@ export type UseAsyncOptions<T> = {
   poll?: (data: T | undefined) => boolean;
 };
 
-export function useAsync<T>(load: (signal: AbortSignal, previous: T | undefined) => Promise<T>, deps: unknown[], options: UseAsyncOptions<T> = {}): AsyncState<T> {
+export function useAsync<T>(
+  load: (signal: AbortSignal, previous: T | undefined) => Promise<T>,
+  deps: unknown[],
+  options: UseAsyncOptions<T> = {},
+): AsyncState<T> {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   const [loading, setLoading] = useState(true);
