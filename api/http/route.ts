@@ -4,7 +4,7 @@
 // A handler receives parsed input and returns the response body; Express 5 forwards a
 // rejected promise to the error handler, so handlers just throw AppError.
 import type { Request, Response, Router } from "express";
-import { z } from "zod";
+import type { z } from "zod";
 import { AppError } from "../../core/errors.ts";
 import type { Role } from "../../core/roles.ts";
 import type { AuthenticatedAccount } from "../services/accounts/sessions.ts";

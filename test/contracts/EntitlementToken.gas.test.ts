@@ -6,7 +6,7 @@ import { anchor, makeBatch, send, setupPlatform, type Platform } from "./support
 
 // Guards the gas goals (docs/contracts.md) against regressions on a small scale; the full
 // figures come from `npm run bench:gas`. Bounds are the goals, per entitlement, whole transactions.
-describe("EntitlementToken gas goals", function () {
+describe("EntitlementToken gas goals", () => {
   let platform: Platform;
 
   before(async () => {

@@ -9,7 +9,7 @@ function packedLeafIndexes(leafIndexes: readonly number[]): Hex {
   return `0x${leafIndexes.map((leafIndex) => leafIndex.toString(16).padStart(8, "0")).join("")}`;
 }
 
-describe("EntitlementToken issuance", function () {
+describe("EntitlementToken issuance", () => {
   let platform: Platform;
   usePlatformPerSuite((started) => (platform = started));
   let batch: Batch;

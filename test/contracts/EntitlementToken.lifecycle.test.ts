@@ -7,7 +7,7 @@ import { anchor, makeBatch, revertOf, send, usePlatformPerSuite, type Platform }
 
 // Redemption, revocation, custodial resale records, withdrawals, wallet trading, royalties and
 // metadata, on 120 tokens issued in two runs to the custodian (ids 1..60 and 61..120).
-describe("EntitlementToken after issuance", function () {
+describe("EntitlementToken after issuance", () => {
   let platform: Platform;
   usePlatformPerSuite((started) => (platform = started));
   const holder = (name: string) => keccak256(toBytes(`holder:${name}`)) as Hex;

@@ -3,7 +3,7 @@ import { keccak256, parseEventLogs, toBytes, zeroHash, type Hex } from "viem";
 import { keyRegistryAbi } from "../../core/chain/abis.ts";
 import { anchor, makeBatch, revertOf, send, usePlatformPerSuite, type Platform } from "./support.ts";
 
-describe("KeyRegistry", function () {
+describe("KeyRegistry", () => {
   let platform: Platform;
   usePlatformPerSuite((started) => (platform = started));
   const issuerRole = keccak256(toBytes("ISSUER_ROLE"));

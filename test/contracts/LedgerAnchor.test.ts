@@ -3,7 +3,7 @@ import { keccak256, parseEventLogs, toBytes, zeroHash, type Hex } from "viem";
 import { ledgerAnchorAbi } from "../../core/chain/abis.ts";
 import { revertOf, send, usePlatformPerSuite, type Platform } from "./support.ts";
 
-describe("LedgerAnchor", function () {
+describe("LedgerAnchor", () => {
   let platform: Platform;
   usePlatformPerSuite((started) => (platform = started));
   const rootOf = (label: string) => keccak256(toBytes(label)) as Hex;

@@ -3,7 +3,7 @@ import { keccak256, parseEventLogs, toBytes, zeroAddress, zeroHash, type Hex } f
 import { paymentRouterAbi, testStablecoinAbi } from "../../core/chain/abis.ts";
 import { revertOf, send, usePlatformPerSuite, type Platform } from "./support.ts";
 
-describe("PaymentRouter and TestStablecoin", function () {
+describe("PaymentRouter and TestStablecoin", () => {
   let platform: Platform;
   usePlatformPerSuite((started) => (platform = started));
   const orderRef = keccak256(toBytes("order-42")) as Hex;

@@ -20,8 +20,8 @@ function unpackProofFlags(words: bigint[], count: number): boolean[] {
   return Array.from({ length: count }, (_, i) => ((words[i >> 8]! >> BigInt(i & 255)) & 1n) === 1n);
 }
 
-describe("buildIssueCall", function () {
-  it("packs flag i as bit i % 256 of word i / 256", function () {
+describe("buildIssueCall", () => {
+  it("packs flag i as bit i % 256 of word i / 256", () => {
     const flags = Array.from({ length: 300 }, (_, i) => i % 3 === 0 || i === 299);
     const words = packProofFlags(flags);
     expect(words).to.have.length(2);
@@ -31,7 +31,7 @@ describe("buildIssueCall", function () {
     expect(packProofFlags([])).to.deep.equal([]);
   });
 
-  it("returns the multiproof's leaves in its order, with the batch's shop and batch ids", function () {
+  it("returns the multiproof's leaves in its order, with the batch's shop and batch ids", () => {
     const call = buildIssueCall(tree, [40, 2, 17, 3]);
     expect(call.shopId).to.equal(3n);
     expect(call.batchId).to.equal(8n);
@@ -48,7 +48,7 @@ describe("buildIssueCall", function () {
     expect(issueArgs(call, to)).to.deep.equal([3n, 8n, to, call.leafIndexes, call.commitments, call.proof, call.proofFlags]);
   });
 
-  it("refuses an empty list, duplicates and indexes not in the tree with AppError bad_request", function () {
+  it("refuses an empty list, duplicates and indexes not in the tree with AppError bad_request", () => {
     for (const indexes of [[], [4, 4], [50]]) {
       let caught: unknown;
       try {

@@ -20,7 +20,7 @@ function randomLeaves(count: number, seed: { shopId: bigint; batchId: bigint }):
   }));
 }
 
-describe("keys: batch Merkle tree", function () {
+describe("keys: batch Merkle tree", () => {
   let database: TestDatabase;
   const ring = testRing();
 

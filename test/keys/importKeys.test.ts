@@ -32,7 +32,7 @@ async function expectRejected(promise: Promise<unknown>): Promise<AppError> {
   throw new Error("expected a rejection");
 }
 
-describe("keys: import job (PostgreSQL server)", function () {
+describe("keys: import job (PostgreSQL server)", () => {
   let database: TestDatabase;
   const ring = testRing();
 
@@ -328,7 +328,7 @@ describe("keys: import job (PostgreSQL server)", function () {
   });
 });
 
-describe("keys: import job (embedded PGlite)", function () {
+describe("keys: import job (embedded PGlite)", () => {
   let database: TestDatabase;
   const ring = testRing();
 

@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { AppError } from "../../core/errors.ts";
+import type { AppError } from "../../core/errors.ts";
 import { decryptSecret, keyAad } from "../../api/keys/envelope.ts";
 import { createMasterKeyRing, type MasterKeyRing } from "../../api/keys/masterKeys.ts";
 import { rotateMasterKey } from "../../api/keys/rotateMasterKey.ts";
@@ -15,7 +15,7 @@ import { createShopsWithKeys, type TestShop } from "./fixtures.ts";
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const run = promisify(execFile);
 
-describe("keys: master key rotation", function () {
+describe("keys: master key rotation", () => {
   let database: TestDatabase;
   const oldKey = randomBytes(32);
   const newKey = randomBytes(32);

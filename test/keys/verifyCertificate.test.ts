@@ -44,7 +44,7 @@ function capture() {
   };
 }
 
-describe("keys: certificates and the trustless verifier (Hardhat node)", function () {
+describe("keys: certificates and the trustless verifier (Hardhat node)", () => {
   let chain: TestChain;
   let database: TestDatabase;
   let client: PublicClient;

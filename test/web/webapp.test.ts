@@ -319,7 +319,7 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
     await page.getByTestId("sandbox-pay").click();
   }
 
-  it("a reseller lists a sealed entitlement, another account buys it on the resale market and reveals it", async function () {
+  it("a reseller lists a sealed entitlement, another account buys it on the resale market and reveals it", async () => {
     const { page, errors } = await newPage();
     // The reseller buys a resellable course code while signed in: it arrives sealed.
     await signIn(page, platform.logins.reseller, "/me/orders");
