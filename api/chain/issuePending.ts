@@ -72,11 +72,15 @@ export async function issuePending(db: Drizzle, chain: ChainContext, options: Is
  * itself says which leaf each token belongs to (token firstTokenId + i is leafIndexes[i]), so
  * the same code serves a fresh receipt and one found after a crash.
  */
+function decodeTokenLog(log: TransactionReceipt["logs"][number]) {
+  return decodeEventLog({ abi: entitlementTokenAbi, data: log.data, topics: log.topics });
+}
+
 export async function recordIssuance(db: Drizzle, batchId: bigint, receipt: TransactionReceipt): Promise<void> {
   for (const log of receipt.logs) {
-    let event;
+    let event: ReturnType<typeof decodeTokenLog>;
     try {
-      event = decodeEventLog({ abi: entitlementTokenAbi, data: log.data, topics: log.topics });
+      event = decodeTokenLog(log);
     } catch {
       continue;
     }

@@ -2,7 +2,6 @@
 // and locks it. One call carries one reason hash, so a batch is the pending revocations sharing
 // the oldest one's reason. Tokens not yet issued wait for their issuance; a token the chain
 // already shows revoked (a crash after sending) is marked included without a second call.
-import type { Hex } from "viem";
 import { integerArrayLiteral } from "../../core/store/sqlArrays.ts";
 import { byteaHex } from "../../core/store/byteStrings.ts";
 import { queryRows, sql, type Drizzle } from "../../core/store/database.ts";

@@ -6,8 +6,10 @@ import { AppError } from "../../core/errors.ts";
 // C0 control characters and DEL, except tab, line feed and carriage return. PostgreSQL's text
 // cannot hold NUL at all (a NUL reaching a statement was a 500), and the others only hide
 // what a text says; no field of this API has a use for them.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to refuse these; \p{Cc} would also refuse U+0080-U+009F and tab/LF/CR
 const controlCharacter = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 // Single-line fields refuse tab and line breaks too.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to refuse these; \p{Cc} would also refuse U+0080-U+009F
 const controlOrLineBreak = /[\u0000-\u001F\u007F]/;
 // Bidirectional overrides and isolates, zero-width and other invisible characters: in a name
 // they make what is shown differ from what is stored (a shop named "\u202Emoc.knab" reads as

@@ -60,7 +60,7 @@ export function createJournalBatcher(db: Drizzle, options: JournalBatcherOptions
 
   function schedule(): void {
     if (queue.length === 0) {
-      if (inFlight === 0) idleWaiters.splice(0).forEach((resolve) => resolve());
+      if (inFlight === 0) for (const resolve of idleWaiters.splice(0)) resolve();
       return;
     }
     if (inFlight >= options.flushesInFlightMax) return;
@@ -108,7 +108,9 @@ export function createJournalBatcher(db: Drizzle, options: JournalBatcherOptions
         db,
         batch.map((waiting) => waiting.input),
       );
-      batch.forEach((waiting, index) => waiting.resolve(results[index]!));
+      batch.forEach((waiting, index) => {
+        waiting.resolve(results[index]!);
+      });
     } catch {
       // The whole statement failed (two batches racing to create the same new key, a
       // deadlock while opening new accounts, a lost connection): nothing was written, so each

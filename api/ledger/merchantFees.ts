@@ -111,6 +111,7 @@ export async function settleFeeReceivable(db: Drizzle, parameters: { shopId: big
     const balance = (purpose: string) => BigInt(accounts.find((row) => row.purpose === purpose)?.balance_minor ?? "0");
     const owedMinor = -balance("fee_receivable");
     const prepaidMinor = balance("prepaid");
+    // biome-ignore lint/complexity/useMathMinMax: bigint amounts; Math.min does not accept BigInt
     const settledMinor = owedMinor < prepaidMinor ? owedMinor : prepaidMinor;
     if (settledMinor <= 0n) return { settledMinor: 0n };
     const reference = `${shopId}:${currency}`;

@@ -334,7 +334,7 @@ async function findAnchorEvent(client: PublicClient, certificate: Certificate): 
   for (const log of logs) {
     if (log.address.toLowerCase() !== registry) continue;
     const decoded = safely(() => decodeEventLog({ abi: verifierAbi.registry, data: log.data, topics: log.topics }));
-    if (!decoded || decoded.eventName !== "BatchAnchored" || decoded.args.batchId !== batchId) continue;
+    if (decoded?.eventName !== "BatchAnchored" || decoded.args.batchId !== batchId) continue;
     return {
       shopId: decoded.args.shopId,
       root: decoded.args.root,
@@ -355,7 +355,7 @@ async function findIssuedLeaf(client: PublicClient, certificate: Certificate, to
   for (const log of receipt.logs) {
     if (log.address.toLowerCase() !== certificate.chain.entitlement.toLowerCase()) continue;
     const decoded = safely(() => decodeEventLog({ abi: verifierAbi.entitlement, data: log.data, topics: log.topics }));
-    if (!decoded || decoded.eventName !== "EntitlementsIssued") continue;
+    if (decoded?.eventName !== "EntitlementsIssued") continue;
     const { batchId, firstTokenId, count, leafIndexes } = decoded.args;
     if (batchId !== BigInt(certificate.batch.id) || tokenId < firstTokenId || tokenId >= firstTokenId + count) continue;
     return unpackLeafIndexes(leafIndexes)[Number(tokenId - firstTokenId)];

@@ -32,7 +32,7 @@ const settings = {
   keys: Number(process.env.BENCH_KEYS ?? 20_000),
 };
 
-type Json = Record<string, any>;
+type Json = Record<string, unknown>;
 
 // Setup requests go through node:http; the buyers' own requests through one kept-alive
 // connection each (sale/keepAliveConnection.ts), which costs the machine they share less.
@@ -147,7 +147,7 @@ async function main() {
     for (;;) {
       const progress = await call(setupSend, "GET", `/api/imports/${imported.body.importId}`, undefined, auth);
       if (progress.body.status === "failed") throw new Error(`import failed: ${progress.text}`);
-      if (progress.body.status === "done" && ["included", "confirmed"].includes(progress.body.anchorState)) break;
+      if (progress.body.status === "done" && ["included", "confirmed"].includes(String(progress.body.anchorState))) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     process.stdout.write(`setup: ${settings.keys} keys imported and anchored in ${Date.now() - started} ms\n`);

@@ -36,7 +36,9 @@ describe("buildIssueCall", () => {
     expect(call.shopId).to.equal(3n);
     expect(call.batchId).to.equal(8n);
     expect([...call.leafIndexes].sort((a, b) => a - b)).to.deep.equal([2, 3, 17, 40]);
-    call.leafIndexes.forEach((leafIndex, i) => expect(call.commitments[i]).to.equal(leaves[leafIndex]!.commitment));
+    call.leafIndexes.forEach((leafIndex, i) => {
+      expect(call.commitments[i]).to.equal(leaves[leafIndex]!.commitment);
+    });
     // The library's own verifier accepts the proof once the flags are unpacked again.
     const proofFlags = unpackProofFlags(call.proofFlags, call.leafIndexes.length + call.proof.length - 1);
     const multiProof = { leaves: call.leafIndexes.map((i) => tree.at(i)!), proof: call.proof, proofFlags };

@@ -87,7 +87,7 @@ for (const store of ["server", "pglite"] as const)
       const { findings } = await reconcile(session, { chainId, registryAddress: emitters.registry, redemptionGraceSeconds: 600 });
       const batchFinding = findings.find((finding) => finding.subject === "batch");
       expect(batchFinding?.kind).to.equal("mismatch");
-      expect((batchFinding?.details.root as { database: string }).database).to.equal(fakeRoot);
+      expect((batchFinding!.details.root as { database: string }).database).to.equal(fakeRoot);
     });
 
     it("names the sold key whose stored leaf changed, by each key's own proof once the batch no longer rebuilds its anchored root", async () => {

@@ -30,7 +30,9 @@ describe("keys: byte-level batch tree (known answers from @openzeppelin/merkle-t
     }
     for (const { leaf, leafHash } of merkleVectors.edgeLeaves) expect(toHex(leafHashBytes(leafValues(leaf)))).to.equal(leafHash);
     for (const vector of merkleVectors.trees) {
-      vector.leaves.forEach((leaf, index) => expect(toHex(leafHashBytes(leafValues(leaf)))).to.equal(vector.leafHashes[index]));
+      vector.leaves.forEach((leaf, index) => {
+        expect(toHex(leafHashBytes(leafValues(leaf)))).to.equal(vector.leafHashes[index]);
+      });
     }
   });
 

@@ -37,7 +37,9 @@ describe("keys: batch Merkle tree", () => {
       const salt = randomBytes(32);
       expect(toHex(commitmentBytes(salt, `K-${count}-密`))).to.equal(commitmentOf(salt, `K-${count}-密`));
       const hashes = leaves.map((leaf) => leafHashBytes(leaf));
-      hashes.forEach((hash, index) => expect(toHex(hash)).to.equal(leafHash(leaves[index]!)));
+      hashes.forEach((hash, index) => {
+        expect(toHex(hash)).to.equal(leafHash(leaves[index]!));
+      });
       const nodes = await buildTreeNodes(hashes);
       const reference = buildBatchTree(leaves);
       expect(nodes.map((node) => toHex(node))).to.deep.equal(reference.dump().tree);

@@ -95,7 +95,7 @@ describe("keys: import job (PostgreSQL server)", () => {
     const { importId, total } = await createImport(database.db, ring, {
       ...shop,
       format: "text",
-      content: secrets.join("\r\n") + "\r\n",
+      content: `${secrets.join("\r\n")}\r\n`,
     });
     expect(total).to.equal(1200);
     // Before the job runs, the upload waits encrypted.

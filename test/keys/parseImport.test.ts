@@ -42,7 +42,7 @@ describe("keys: parseImport", () => {
   });
 
   it("lists at most 100 line numbers and the total", () => {
-    const error = parseError("\n".repeat(250) + "KEY\n", "text");
+    const error = parseError(`${"\n".repeat(250)}KEY\n`, "text");
     const details = error.details as { lines: number[]; total: number; problems: unknown[] };
     expect(details.total).to.equal(250);
     expect(details.lines).to.have.length(100);

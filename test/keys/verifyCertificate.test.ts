@@ -218,7 +218,9 @@ describe("keys: certificates and the trustless verifier (Hardhat node)", () => {
 
     const salt = await verifyCertificateOnChain(
       client,
-      tampered((c) => void (c.commitment.salt = flip(c.commitment.salt!))),
+      tampered((c) => {
+        c.commitment.salt = flip(c.commitment.salt!);
+      }),
       { key },
     );
     expect(failed(salt)).to.deep.equal(["key_commitment"]);
@@ -236,7 +238,9 @@ describe("keys: certificates and the trustless verifier (Hardhat node)", () => {
     expect(failed(index)).to.include.members(["leaf_hash", "merkle_proof", "token_leaf"]);
     const rootChanged = await verifyCertificateOnChain(
       client,
-      tampered((c) => void (c.batch.root = flip(c.batch.root))),
+      tampered((c) => {
+        c.batch.root = flip(c.batch.root);
+      }),
       { key },
     );
     expect(failed(rootChanged)).to.include.members(["merkle_proof", "root_anchored", "anchor_event"]);
@@ -252,7 +256,9 @@ describe("keys: certificates and the trustless verifier (Hardhat node)", () => {
     expect(failed(registry)).to.include.members(["leaf_hash", "merkle_proof", "root_anchored", "anchor_event", "entitlement_registry"]);
     const entitlement = await verifyCertificateOnChain(
       client,
-      tampered((c) => void (c.chain.entitlement = contracts.stablecoin)),
+      tampered((c) => {
+        c.chain.entitlement = contracts.stablecoin;
+      }),
       { key },
     );
     expect(failed(entitlement)).to.include.members(["entitlement_registry", "leaf_issued"]);

@@ -275,9 +275,9 @@ describe("ledger journal and flows (PostgreSQL server)", () => {
     }
     expect(lines.length).to.be.at.least(4);
     expect(lines[0]!.balanceAfterMinor).to.equal(400n);
-    lines
-      .slice(1)
-      .forEach((line, index) => expect(line.balanceAfterMinor, `line ${index + 1}`).to.equal(lines[index]!.balanceAfterMinor - lines[index]!.amountMinor));
+    lines.slice(1).forEach((line, index) => {
+      expect(line.balanceAfterMinor, `line ${index + 1}`).to.equal(lines[index]!.balanceAfterMinor - lines[index]!.amountMinor);
+    });
     expect(lines.at(-1)!.balanceAfterMinor).to.equal(lines.at(-1)!.amountMinor);
   });
 

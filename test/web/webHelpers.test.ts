@@ -28,7 +28,7 @@ describe("web helpers", () => {
   });
 
   it("shortens hashes for display and leaves short values alone", () => {
-    expect(shortHash("0x" + "ab".repeat(32))).to.equal("0xababab…ababab");
+    expect(shortHash(`0x${"ab".repeat(32)}`)).to.equal("0xababab…ababab");
     expect(shortHash("0x1234")).to.equal("0x1234");
   });
 

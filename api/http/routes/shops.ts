@@ -15,7 +15,6 @@ import { productListSchema, productSchema, shopPageSchema, shopSchema } from "..
 export const shopsMountPath = "/api";
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "must be 2-63 characters: lower-case letters, digits and dashes");
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
 
 const productFields = {
   name: displayName({ max: 120 }),

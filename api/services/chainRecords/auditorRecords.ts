@@ -67,17 +67,15 @@ export async function listFindings(
     sql`SELECT id::text, kind, subject, subject_id, details, created_at FROM reconciliation_findings
         WHERE run_id = ${run.id}::bigint AND id > ${query.cursor ?? "0"}::bigint ORDER BY id LIMIT ${query.limit + 1}`,
   );
-  const items = rows
-    .slice(0, query.limit)
-    .map((row) => ({
-      id: row.id,
-      runId: run.id,
-      kind: row.kind,
-      subject: row.subject,
-      subjectId: row.subject_id,
-      details: row.details,
-      createdAt: new Date(row.created_at).toISOString(),
-    }));
+  const items = rows.slice(0, query.limit).map((row) => ({
+    id: row.id,
+    runId: run.id,
+    kind: row.kind,
+    subject: row.subject,
+    subjectId: row.subject_id,
+    details: row.details,
+    createdAt: new Date(row.created_at).toISOString(),
+  }));
   return { run, items, nextCursor: rows.length > query.limit ? items[items.length - 1]!.id : null };
 }
 
@@ -90,11 +88,10 @@ const csvField = (value: unknown) => {
 
 export function findingsCsv(findings: FindingRow[]): string {
   const header = ["id", "run_id", "kind", "subject", "subject_id", "details", "created_at"].join(",");
-  return (
-    [header, ...findings.map((row) => [row.id, row.runId, row.kind, row.subject, row.subjectId, row.details, row.createdAt].map(csvField).join(","))].join(
-      "\r\n",
-    ) + "\r\n"
-  );
+  return `${[
+    header,
+    ...findings.map((row) => [row.id, row.runId, row.kind, row.subject, row.subjectId, row.details, row.createdAt].map(csvField).join(",")),
+  ].join("\r\n")}\r\n`;
 }
 
 export async function listAuditLog(db: Drizzle, query: { cursor?: string; limit: number }): Promise<Page<Record<string, unknown>>> {
@@ -115,13 +112,11 @@ export async function listAuditLog(db: Drizzle, query: { cursor?: string; limit:
         WHERE ${query.cursor === undefined ? sql`true` : sql`l.id < ${query.cursor}::bigint`}
         ORDER BY l.id DESC LIMIT ${query.limit + 1}`,
   );
-  const items = rows
-    .slice(0, query.limit)
-    .map((row) => ({
-      id: row.id,
-      who: { accountId: row.account_id, email: row.email },
-      what: { action: row.action, subject: row.subject, details: row.details },
-      when: new Date(row.created_at).toISOString(),
-    }));
+  const items = rows.slice(0, query.limit).map((row) => ({
+    id: row.id,
+    who: { accountId: row.account_id, email: row.email },
+    what: { action: row.action, subject: row.subject, details: row.details },
+    when: new Date(row.created_at).toISOString(),
+  }));
   return { items, nextCursor: rows.length > query.limit ? items[items.length - 1]!.id : null };
 }

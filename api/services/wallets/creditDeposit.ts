@@ -16,8 +16,7 @@ export type CreditedDeposit = { entitlementId: string; tokenId: string; accountI
 export async function creditDeposit(db: Drizzle, chain: ChainContext, parameters: { transactionHash: Hex }): Promise<{ credited: CreditedDeposit[] }> {
   const custodian = (chain.custodian ?? "").toLowerCase();
   const receipt = await findReceipt(chain, parameters.transactionHash);
-  if (!receipt || receipt.status !== "success")
-    throw new AppError("not_found", "No successful transaction with this hash on the chain (yet).", { retryable: true });
+  if (receipt?.status !== "success") throw new AppError("not_found", "No successful transaction with this hash on the chain (yet).", { retryable: true });
   const transfers = parseEventLogs({ abi: entitlementTokenAbi, logs: receipt.logs, eventName: "Transfer" }).filter(
     (log) => log.address.toLowerCase() === chain.addresses.entitlement.toLowerCase() && log.args.to.toLowerCase() === custodian,
   );

@@ -107,26 +107,30 @@ function printReport(report: AuditReport): void {
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 
+function parseFlags(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      "database-url": { type: "string" },
+      export: { type: "string" },
+      api: { type: "string" },
+      token: { type: "string" },
+      email: { type: "string" },
+      password: { type: "string" },
+      "write-export": { type: "string" },
+      rpc: { type: "string" },
+      "anchor-address": { type: "string" },
+      "from-block": { type: "string", default: "0" },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  }).values;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  let flags;
+  let flags: ReturnType<typeof parseFlags>;
   try {
-    flags = parseArgs({
-      args: argv,
-      options: {
-        "database-url": { type: "string" },
-        export: { type: "string" },
-        api: { type: "string" },
-        token: { type: "string" },
-        email: { type: "string" },
-        password: { type: "string" },
-        "write-export": { type: "string" },
-        rpc: { type: "string" },
-        "anchor-address": { type: "string" },
-        "from-block": { type: "string", default: "0" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }).values;
+    flags = parseFlags(argv);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${usage}\n`);
     return 2;
