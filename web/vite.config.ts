@@ -29,7 +29,7 @@ function firstScreenBudget(limitBytes: number): Plugin {
         if (seen.has(name)) continue;
         seen.add(name);
         const chunk = bundle[name];
-        if (!chunk || chunk.type !== "chunk") continue;
+        if (chunk?.type !== "chunk") continue;
         gzipBytes += gzipSync(chunk.code, { level: 9 }).length;
         queue.push(...chunk.imports);
       }

@@ -74,6 +74,7 @@ function Header() {
   const { account, hasRole, signOut } = useSession();
   const { path, navigate } = useRouter();
   const [menuOpen, setMenuOpen] = useState(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a route change closes the menu; path is the trigger, not something the effect reads
   useEffect(() => setMenuOpen(false), [path]);
   const links: { to: string; label: string; show: boolean; testId: string }[] = [
     { to: "/shop/demo", label: t("nav.shop"), show: true, testId: "nav-shop" },

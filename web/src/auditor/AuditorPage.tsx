@@ -155,6 +155,7 @@ function RecordsTable(props: { tab: Exclude<AuditorTab, "ledger"> }) {
             </thead>
             <tbody>
               {visible.map((row, index) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: result rows have no identity of their own; the table is replaced whole, never reordered
                 <tr key={index}>
                   {columns.map((column) => (
                     <td key={column}>

@@ -32,6 +32,7 @@ export function useAsync<T>(
   pollMsRef.current = options.pollMs;
   const polls = options.pollMs !== undefined;
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller's deps (spread in) and `generation` (bumped by reload) are the triggers; `load`, `poll` and `pollMs` are read through refs
   useEffect(() => {
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;

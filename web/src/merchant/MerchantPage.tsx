@@ -60,11 +60,7 @@ export default function MerchantPage(props: { tab: string }) {
     <div className="stack-lg console">
       <PageHeader
         title={t("merchant.title")}
-        subtitle={
-          <>
-            <Link to={`/shop/${shop.slug}`}>{shop.name}</Link>
-          </>
-        }
+        subtitle={<Link to={`/shop/${shop.slug}`}>{shop.name}</Link>}
         actions={
           list.length > 1 ? (
             <label className="inline-select">

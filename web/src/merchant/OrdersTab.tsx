@@ -23,7 +23,7 @@ export function OrdersTab(props: { shop: Shop }) {
   return (
     <div className="stack">
       <div className="section-head">
-        <div className="segmented" role="group" aria-label={t("merchant.tab.orders")}>
+        <fieldset className="segmented" aria-label={t("merchant.tab.orders")}>
           <button type="button" className={view === "all" ? "segment segment-active" : "segment"} aria-pressed={view === "all"} onClick={() => setView("all")}>
             {t("orders.all")}
           </button>
@@ -36,7 +36,7 @@ export function OrdersTab(props: { shop: Shop }) {
           >
             {t("orders.manualQueue")}
           </button>
-        </div>
+        </fieldset>
         {view === "all" && (
           <label className="inline-select">
             <span>{t("orders.filter")}</span>

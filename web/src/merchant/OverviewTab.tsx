@@ -95,7 +95,7 @@ export function OverviewTab(props: { shop: Shop }) {
       <section className="card stack">
         <div className="section-head">
           <h2 className="section-title">{t("overview.sales")}</h2>
-          <div className="segmented" role="group" aria-label={t("overview.window")}>
+          <fieldset className="segmented" aria-label={t("overview.window")}>
             {salesWindowsDays.map((value) => (
               <button
                 key={value}
@@ -107,7 +107,7 @@ export function OverviewTab(props: { shop: Shop }) {
                 {t("overview.days", { days: value })}
               </button>
             ))}
-          </div>
+          </fieldset>
         </div>
         <ErrorNotice error={sales.error} onRetry={sales.reload} />
         {sales.data && sales.data.revenuePerDay.length === 0 && <EmptyState title={t("overview.noSales")}>{t("overview.noSalesHint")}</EmptyState>}

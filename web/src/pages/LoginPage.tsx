@@ -30,7 +30,7 @@ export function LoginPage(props: { mode: "login" | "signup" }) {
       signIn(session);
       const next = search.get("next");
       const home = session.account.roles.includes("merchant") ? "/merchant" : session.account.roles.includes("auditor") ? "/audit" : "/me/orders";
-      navigate(next && next.startsWith("/") && !next.startsWith("//") ? next : home);
+      navigate(next?.startsWith("/") && !next.startsWith("//") ? next : home);
     } catch (caught) {
       setError(caught);
       setBusy(false);

@@ -2,7 +2,6 @@
 // placed on this device are listed too, so most people never need the form.
 import { answer } from "../api/client.ts";
 import { useState, type FormEvent } from "react";
-import type { Order } from "../api/types.ts";
 import { ErrorNotice, Field, PageHeader } from "../components/ui.tsx";
 import { formatDateTime } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";

@@ -56,6 +56,7 @@ export function OrderPage(props: { orderId: string }) {
   // The reveal answers with the new order view, but a reload keeps one source of truth.
   const onRevealed = () => order.reload();
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once per loaded order; every poll brings a new order.data object, but the id, name and creation time remembered do not change
   useEffect(() => {
     // A token from the address (the gateway's short-lived return token, a mail link) does not
     // replace the longer-lived one the checkout or the look-up stored.
@@ -337,7 +338,7 @@ function RevealButton(props: { orderId: string; token: string | undefined; items
     );
   }
   return (
-    <div className="confirm-box" role="group" aria-label={t("order.revealConfirmTitle")}>
+    <fieldset className="confirm-box" aria-label={t("order.revealConfirmTitle")}>
       <p>
         <strong>{t("order.revealConfirmTitle")}</strong> {t("order.revealConfirmBody")}
       </p>
@@ -349,6 +350,6 @@ function RevealButton(props: { orderId: string; token: string | undefined; items
           {t("common.cancel")}
         </button>
       </div>
-    </div>
+    </fieldset>
   );
 }

@@ -38,7 +38,7 @@ export function ShopPage(props: { slug: string }) {
         </div>
       </section>
       {present.length > 0 && (
-        <div className="chips" role="group" aria-label={t("shop.categories")} data-testid="category-chips">
+        <fieldset className="chips" aria-label={t("shop.categories")} data-testid="category-chips">
           <button
             type="button"
             className={`chip-button${category === "all" ? " chip-active" : ""}`}
@@ -59,7 +59,7 @@ export function ShopPage(props: { slug: string }) {
               {t(`category.${name}`)} <span className="chip-count">{all.filter((product) => product.category === name).length}</span>
             </button>
           ))}
-        </div>
+        </fieldset>
       )}
       {products.loading && <Spinner />}
       <ErrorNotice error={products.error} onRetry={products.reload} />

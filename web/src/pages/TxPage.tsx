@@ -109,6 +109,7 @@ export default function TxPage(props: { hash: string }) {
           <h2 className="section-title">{t("tx.events")}</h2>
           <ul className="list">
             {facts.data.events.map((event, index) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: a transaction's events in log order: the position is their identity and never changes
               <li key={index} className="list-row list-row-stack">
                 <strong>{event.name.startsWith("0x") ? shortTopic(event.name) : event.name}</strong>
                 <span className="mono small muted break">{event.args}</span>

@@ -2,7 +2,7 @@
 // RPC, the check runs in this browser against the chain (the page need not be trusted); the
 // server's check adds what only the shop knows (shop, product, sale). The page always says
 // which way the verdict was reached.
-import { answer, type Schemas } from "../api/client.ts";
+import { answer } from "../api/client.ts";
 import { useEffect, useState, type DragEvent, type FormEvent } from "react";
 import type { Certificate, VerifyCheck, VerifyResponse } from "../api/types.ts";
 import { ErrorNotice, Field, FilePicker, Notice, PageHeader, Spinner, StateBadge, TxLink } from "../components/ui.tsx";
@@ -16,9 +16,6 @@ import { takeVerifyDraft } from "../verify/verifyDraft.ts";
 import { fetchPublicConfig } from "../api/publicConfig.ts";
 import type { BrowserVerdict } from "../verify/verifyInBrowser.ts";
 import { useAsync } from "../components/useAsync.ts";
-
-/** The indexer's public token history (GET /api/chain/tokens/:id/timeline), when the platform serves it. */
-type ChainTimeline = Schemas["GetChainTokensTokenIdTimelineResponse"];
 
 const rpcStorageKey = "kl.rpcUrl";
 /** A certificate is a few kilobytes; anything far larger is not one. */
@@ -46,6 +43,7 @@ export function VerifyPage() {
   const [outcome, setOutcome] = useState<Outcome | undefined>(undefined);
 
   // With no RPC chosen yet, offer the platform's public one (the check still runs in this browser).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: offered once, on arrival; the functional update keeps an RPC the user typed meanwhile
   useEffect(() => {
     if (rpcUrl !== "") return;
     void fetchPublicConfig().then((config) => {
@@ -53,6 +51,7 @@ export function VerifyPage() {
     });
   }, []);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once, on arrival from an order page (taking the draft consumes it); t only labels it
   useEffect(() => {
     const draft = takeVerifyDraft();
     if (draft?.certificate) {
@@ -137,6 +136,7 @@ export function VerifyPage() {
             data-testid="verify-key"
           />
         </Field>
+        {/* biome-ignore lint/a11y/noStaticElementInteractions: a drop target for the mouse; the keyboard's way in is the file input labelled inside it */}
         <div
           className={`dropzone${dragging ? " dropzone-active" : ""}`}
           onDragOver={(event) => {
@@ -310,6 +310,7 @@ function TokenHistory(props: { tokenId: string }) {
       <h3 id="history-title">{t("verify.history", { token: props.tokenId })}</h3>
       <ol className="timeline">
         {history.data.entries.map((entry, index) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: a fixed history in chain order; one transaction can carry several entries, so the position tells them apart
           <li key={`${entry.transactionHash}-${index}`}>
             <strong>{t(`timeline.${entry.kind === "custodial_transfer" ? "resold" : entry.kind}` as MessageKey)}</strong>
             <span className="small muted">
@@ -329,8 +330,9 @@ function ChecksList(props: { checks: VerifyCheck[] }) {
       <h3 id="checks-title">{t("verify.checks")}</h3>
       <ul className="checks" data-testid="verify-checks">
         {props.checks.map((check, index) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: the verdict's checks in its own fixed order; a name can repeat
           <li key={`${check.name}-${index}`} className={`check check-${check.status}`} data-check={check.name} data-status={check.status}>
-            <span className="check-icon" aria-label={check.status}>
+            <span className="check-icon" role="img" aria-label={check.status}>
               {check.status === "pass" ? "✓" : check.status === "fail" ? "✕" : "–"}
             </span>
             <div>

@@ -27,6 +27,7 @@ export default function TimelinePage(props: { entitlementId: string }) {
       />
       <ol className="timeline card" data-testid="entitlement-timeline">
         {data.steps.map((step, index) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: a fixed history in chain order; a kind can repeat, so its position tells the steps apart
           <li key={`${step.kind}-${index}`} data-kind={step.kind}>
             <strong>{t(`timeline.${step.kind}` as MessageKey)}</strong>
             <span className="small muted">
