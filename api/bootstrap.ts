@@ -20,9 +20,7 @@ export async function bootstrapContext(config: Config, logger: Logger, options: 
   const keyRing = loadMasterKeyRing(config.secrets);
   requireSetting(config.secrets.queryPasswordPepper, "QUERY_PASSWORD_PEPPER", "Set it to a long random string (e.g. `openssl rand -hex 32`).");
   const redisUrl = requireSetting(config.redis.url, "REDIS_URL", "Point it at Redis, e.g. redis://127.0.0.1:6379.");
-  const database = await openDatabase(
-    "url" in config.database ? { ...config.database, applicationName: options.applicationName } : config.database,
-  );
+  const database = await openDatabase("url" in config.database ? { ...config.database, applicationName: options.applicationName } : config.database);
   if (options.migrate) await migrate(database);
   const queues = createQueues(redisUrl, config.redis.prefix);
   const orderEvents = await createOrderEvents(queues.connection, config.redis.prefix);

@@ -72,8 +72,8 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
     /// @dev keccak256("Transfer(address,address,uint256)").
     bytes32 private constant TRANSFER_EVENT = 0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef;
 
-    IKeyRegistry private immutable _registry;
-    address private immutable _custodian;
+    IKeyRegistry private immutable REGISTRY;
+    address private immutable CUSTODIAN;
 
     uint256 private _nextTokenId = 1;
     string private _baseTokenURI;
@@ -155,8 +155,8 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
             admin == address(0) || operator == address(0) || address(registry_) == address(0)
                 || custodian_ == address(0)
         ) revert ZeroAddress();
-        _registry = registry_;
-        _custodian = custodian_;
+        REGISTRY = registry_;
+        CUSTODIAN = custodian_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(OPERATOR_ROLE, operator);
     }
@@ -312,6 +312,8 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
         unchecked {
             for (uint256 i = 0; i < count; ++i) {
                 uint256 tokenId;
+                // Assembly as a measured gas optimisation (explained above): the lint rule is waived here only.
+                // solhint-disable-next-line no-inline-assembly
                 assembly ("memory-safe") {
                     tokenId := calldataload(add(tokenIds.offset, shl(5, i)))
                 }
@@ -326,6 +328,8 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
                 if (nibble & (REVOKED | LOCKED | OWNER_SET) != 0) _requireCustodialAndUnlocked(tokenId, flags, nibble);
                 // CustodialTransferRecorded(tokenId, fromHolders[i], toHolders[i]), without
                 // Solidity's per-event ABI encoding work: the two holders are the event's data.
+                // Assembly as a measured gas optimisation (explained above): the lint rule is waived here only.
+                // solhint-disable-next-line no-inline-assembly
                 assembly ("memory-safe") {
                     mstore(0x00, calldataload(add(fromHolders.offset, shl(5, i))))
                     mstore(0x20, calldataload(add(toHolders.offset, shl(5, i))))
@@ -340,7 +344,7 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
         if (nibble & REVOKED != 0) revert TokenRevoked(tokenId);
         if (nibble & LOCKED != 0) revert TokenLocked(tokenId);
         address owner = _ownerOf(tokenId, flags);
-        if (owner != _custodian) revert NotInCustody(tokenId, owner);
+        if (owner != CUSTODIAN) revert NotInCustody(tokenId, owner);
     }
 
     // ---------------------------------------------------------------- ERC-721
@@ -493,12 +497,12 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
 
     /// @notice The registry whose roots issuance checks.
     function registry() external view returns (address) {
-        return address(_registry);
+        return address(REGISTRY);
     }
 
     /// @notice The platform's custody address.
     function custodian() external view returns (address) {
-        return _custodian;
+        return CUSTODIAN;
     }
 
     /// @notice The id the next issued token gets.
@@ -549,7 +553,7 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
 
     /// @dev The owner of an existing token under the custody invariant (see the contract notes).
     function _ownerOf(uint256 tokenId, uint256 flags) private view returns (address owner) {
-        if ((flags >> ((tokenId % TOKENS_PER_WORD) * 4)) & OWNER_SET == 0) return _custodian;
+        if ((flags >> ((tokenId % TOKENS_PER_WORD) * 4)) & OWNER_SET == 0) return CUSTODIAN;
         owner = _tokenOwners[tokenId];
         if (owner == address(0)) owner = address(uint160(_runs[_runStartOf(tokenId, flags)]));
     }
@@ -571,7 +575,7 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
         private
         view
     {
-        bytes32 root = _registry.rootForIssuance(batchId);
+        bytes32 root = REGISTRY.rootForIssuance(batchId);
         if (root == bytes32(0)) revert BatchNotAnchored(batchId);
         (bool valid, bytes32 computed) = PackedMultiProof.processCalldata(proof, proofFlags, leaves);
         if (!valid || computed != root) revert InvalidProof(batchId);
@@ -586,12 +590,14 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
         uint256 count = leafIndexes.length;
         leaves = new bytes32[](count);
         uint256 chainId = block.chainid;
-        address registry_ = address(_registry);
+        address registry_ = address(REGISTRY);
         // For each i: keccak256(bytes.concat(keccak256(abi.encode(chainId, registry, shopId,
         // batchId, leafIndexes[i], commitments[i])))). Written out because this loop runs for every
         // key: no memory is allocated per leaf (the six words go just past the free memory
         // pointer, which is left unchanged: scratch use). Each leaf index is checked to fit uint32
         // as the ABI decoder would.
+        // Assembly as a measured gas optimisation (explained above): the lint rule is waived here only.
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let buffer := mload(0x40)
             mstore(buffer, chainId)
@@ -617,6 +623,8 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
         bytes4 alreadyIssued = LeafAlreadyIssued.selector;
         // Leaf indexes were checked to fit uint32 by _leavesOf. The slot of bitmap[w] is
         // keccak256(w . bitmap.slot), as Solidity lays out mappings.
+        // Assembly as a measured gas optimisation (explained above): the lint rule is waived here only.
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let count := leafIndexes.length
             let wordIndex := not(0)
@@ -655,7 +663,7 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
         _runs[first] = uint256(uint160(to)) | (uint256(batchId) << 160);
         // A run issued to anyone but the custodian turns OWNER_SET on for all its tokens (the
         // custody invariant); the run's owner then answers for them until they move.
-        uint256 ownerSetBits = to == _custodian ? 0 : OWNER_SET_BITS;
+        uint256 ownerSetBits = to == CUSTODIAN ? 0 : OWNER_SET_BITS;
         uint256 firstWord = first / TOKENS_PER_WORD;
         uint256 firstPosition = first % TOKENS_PER_WORD;
         uint256 endPosition = Math.min(TOKENS_PER_WORD, firstPosition + count);
@@ -674,6 +682,8 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
         }
         _nextTokenId = last + 1;
         bytes32 signature = TRANSFER_EVENT;
+        // Assembly as a measured gas optimisation (explained above): the lint rule is waived here only.
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let receiver := and(to, 0xffffffffffffffffffffffffffffffffffffffff)
             for { let id := first } iszero(gt(id, last)) { id := add(id, 1) } {
@@ -694,6 +704,8 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
         // Each step writes 32 bytes of which the last 28 are zero; going forward, each write's
         // zeros are overwritten by the next one, and the last write's zeros land in unused memory
         // past the array. The values were checked to fit uint32 by _leavesOf.
+        // Assembly as a measured gas optimisation (explained above): the lint rule is waived here only.
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let out := add(packed, 0x20)
             for { let i := 0 } lt(i, count) { i := add(i, 1) } {

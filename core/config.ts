@@ -12,8 +12,7 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === "" ? undefined : value.trim()));
 
-const integer = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+const integer = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -58,7 +57,10 @@ const envSchema = z.object({
   STABLECOIN_ADDRESS: z.string().regex(address).optional(),
   // The currency code of the stablecoin: products priced in it can be paid on-chain with the
   // token (its base units are the minor units); "ETH" products are paid in wei.
-  STABLECOIN_CURRENCY: z.string().regex(/^[A-Z]{3,8}$/).default("USDK"),
+  STABLECOIN_CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3,8}$/)
+    .default("USDK"),
   LEDGER_ANCHOR_ADDRESS: z.string().regex(address).optional(),
   // The contracts' deployment block: the indexer's backfill starts here.
   DEPLOYMENT_BLOCK: integer(0, 0, Number.MAX_SAFE_INTEGER),
@@ -187,7 +189,10 @@ const envSchema = z.object({
   // The platform's own EPay merchant, which takes resale payments (shop-independent). Unset:
   // the sandbox gateway (EPAY_SANDBOX_SECRET) with this pid, for the demo and tests.
   RESALE_EPAY_GATEWAY_URL: optionalString,
-  RESALE_EPAY_PID: z.string().regex(/^[0-9A-Za-z_-]{1,32}$/).default("990001"),
+  RESALE_EPAY_PID: z
+    .string()
+    .regex(/^[0-9A-Za-z_-]{1,32}$/)
+    .default("990001"),
   RESALE_EPAY_KEY: optionalString,
   // Sign-In With Ethereum nonces live this long; wallet reveal signatures may be valid at most
   // this long ahead (their deadline), which bounds a leaked signature's use.
@@ -326,7 +331,9 @@ function buildConfig(env: Env) {
 function publicUrlOf(env: Env): string {
   if (env.PUBLIC_URL) return env.PUBLIC_URL.replace(/\/$/, "");
   if (env.NODE_ENV === "production") {
-    throw new ConfigError("PUBLIC_URL is not set. Set it to the platform's public origin, e.g. https://shop.example: links and the SIWE domain come from it, never from a request's Host header.");
+    throw new ConfigError(
+      "PUBLIC_URL is not set. Set it to the platform's public origin, e.g. https://shop.example: links and the SIWE domain come from it, never from a request's Host header.",
+    );
   }
   // A listener on every interface is reached locally through the loopback address.
   const host = env.HOST === "0.0.0.0" || env.HOST === "::" ? "127.0.0.1" : env.HOST.includes(":") ? `[${env.HOST}]` : env.HOST;

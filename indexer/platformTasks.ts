@@ -21,8 +21,15 @@ export function createPlatformTasks(config: Config, logger: Logger): PlatformTas
       if (interval > 0 && registry && Date.now() - lastReconcileAt >= interval) {
         lastReconcileAt = Date.now();
         const { reconcile } = await import("./reconcile/reconcile.ts");
-        const { findings, runId } = await reconcile(context.session, { chainId: context.chainId, registryAddress: registry as `0x${string}`, redemptionGraceSeconds });
-        (findings.length > 0 ? logger.warn.bind(logger) : logger.info.bind(logger))({ runId: runId.toString(), findings: findings.length }, "reconciliation finished");
+        const { findings, runId } = await reconcile(context.session, {
+          chainId: context.chainId,
+          registryAddress: registry as `0x${string}`,
+          redemptionGraceSeconds,
+        });
+        (findings.length > 0 ? logger.warn.bind(logger) : logger.info.bind(logger))(
+          { runId: runId.toString(), findings: findings.length },
+          "reconciliation finished",
+        );
       }
     },
     async close() {},

@@ -38,7 +38,10 @@ const sleep = (ms: number, signal: AbortSignal) =>
 /** Runs until context.signal aborts; throws on a deep reorg or when RPC retries are spent. */
 export async function runIndexer(context: IndexerContext): Promise<Checkpoint> {
   let checkpoint = await loadOrInitCheckpoint(context);
-  context.logger.info({ block: checkpoint.blockNumber.toString(), finalized: checkpoint.finalizedNumber.toString(), rpc: context.rpc.label }, "indexer resuming from checkpoint");
+  context.logger.info(
+    { block: checkpoint.blockNumber.toString(), finalized: checkpoint.finalizedNumber.toString(), rpc: context.rpc.label },
+    "indexer resuming from checkpoint",
+  );
   while (!context.signal.aborted) {
     const head = await getBlockNumber(context.rpc);
     const finalizedTarget = await computeFinalizedNumber(context, head);

@@ -63,25 +63,42 @@ try {
   const products = (await api<{ items: { id: string; name: string; resaleAllowed: boolean }[] }>("GET", `/api/shops/${shop.id}/products`)).items;
   const steam = products.find((product) => product.name.includes("Steam"))!;
   const course = products.find((product) => product.resaleAllowed)!;
-  const guest = await api<{ order: { id: string }; accessToken: string; payment: { url: string } }>("POST", "/api/orders", { productId: steam.id, quantity: 2, contact: "guest@example.com", queryPassword: "guest-pass" });
+  const guest = await api<{ order: { id: string }; accessToken: string; payment: { url: string } }>("POST", "/api/orders", {
+    productId: steam.id,
+    quantity: 2,
+    contact: "guest@example.com",
+    queryPassword: "guest-pass",
+  });
   await pay(guest.payment.url);
   await waitForOrder(guest.order.id, guest.accessToken);
   const reseller = await login("reseller");
-  const resellerOrder = await api<{ order: { id: string }; accessToken: string; payment: { url: string } }>("POST", "/api/orders", { productId: course.id, quantity: 1 }, reseller.token);
+  const resellerOrder = await api<{ order: { id: string }; accessToken: string; payment: { url: string } }>(
+    "POST",
+    "/api/orders",
+    { productId: course.id, quantity: 1 },
+    reseller.token,
+  );
   await pay(resellerOrder.payment.url);
   await waitForOrder(resellerOrder.order.id, resellerOrder.accessToken);
   const owned = await api<{ items: { id: string }[] }>("GET", "/api/me/entitlements", undefined, reseller.token).catch(() => ({ items: [] }));
-  if (owned.items[0]) await api("POST", "/api/resale/listings", { entitlementId: owned.items[0].id, priceMinor: "8800", currency: "CNY" }, reseller.token).catch(() => undefined);
-  const certificate = await api<{ batch: { anchor: { transaction: string } | null } }>("GET", `/api/orders/${guest.order.id}/keys/${(await api<{ items: { keyId: string }[] }>("GET", `/api/orders/${guest.order.id}?token=${guest.accessToken}`)).items[0]!.keyId}/certificate?token=${guest.accessToken}`);
+  if (owned.items[0])
+    await api("POST", "/api/resale/listings", { entitlementId: owned.items[0].id, priceMinor: "8800", currency: "CNY" }, reseller.token).catch(() => undefined);
+  const certificate = await api<{ batch: { anchor: { transaction: string } | null } }>(
+    "GET",
+    `/api/orders/${guest.order.id}/keys/${(await api<{ items: { keyId: string }[] }>("GET", `/api/orders/${guest.order.id}?token=${guest.accessToken}`)).items[0]!.keyId}/certificate?token=${guest.accessToken}`,
+  );
 
   const signIn = async (role: keyof typeof platform.logins | undefined) => {
     await page.goto(`${base}/`);
     const session = role ? await login(role) : undefined;
-    await page.evaluate((value) => {
-      if (value) window.localStorage.setItem("kl.session", JSON.stringify(value));
-      else window.localStorage.removeItem("kl.session");
-      window.localStorage.setItem("kl.rpcUrl", JSON.stringify(""));
-    }, session ? { token: session.token, account: session.account } : null);
+    await page.evaluate(
+      (value) => {
+        if (value) window.localStorage.setItem("kl.session", JSON.stringify(value));
+        else window.localStorage.removeItem("kl.session");
+        window.localStorage.setItem("kl.rpcUrl", JSON.stringify(""));
+      },
+      session ? { token: session.token, account: session.account } : null,
+    );
   };
   const shoot = async (name: string, pathname: string, prepare?: (target: Page) => Promise<void>) => {
     for (const [label, viewport] of Object.entries(widths)) {

@@ -10,10 +10,14 @@ Keyledger is running.
   Verify a key:     ${platform.url}/verify
   API docs:         ${platform.url}/api/docs   (OpenAPI: ${platform.url}/api/openapi.json)
   Local chain RPC:  ${platform.rpcUrl}
-  Contracts:        ${Object.entries(platform.chainAddresses).map(([name, address]) => `${name}=${address}`).join(" ")}
+  Contracts:        ${Object.entries(platform.chainAddresses)
+    .map(([name, address]) => `${name}=${address}`)
+    .join(" ")}
 
 Demo logins (email / password):
-${Object.entries(logins).map(([role, login]) => `  ${role.padEnd(9)} ${login.email} / ${login.password}`).join("\n")}
+${Object.entries(logins)
+  .map(([role, login]) => `  ${role.padEnd(9)} ${login.email} / ${login.password}`)
+  .join("\n")}
 
 Press Ctrl+C to stop.
 `);

@@ -13,7 +13,7 @@ if (!command) {
   process.exit(2);
 }
 
-let services;
+let services: Awaited<ReturnType<typeof provideTestServices>>;
 try {
   services = await provideTestServices(testEnv);
 } catch (error) {

@@ -29,7 +29,7 @@ function firstScreenBudget(limitBytes: number): Plugin {
         if (seen.has(name)) continue;
         seen.add(name);
         const chunk = bundle[name];
-        if (!chunk || chunk.type !== "chunk") continue;
+        if (chunk?.type !== "chunk") continue;
         gzipBytes += gzipSync(chunk.code, { level: 9 }).length;
         queue.push(...chunk.imports);
       }
@@ -62,7 +62,10 @@ function precompressAssets(): Plugin {
         const source = Buffer.from(file.type === "chunk" ? file.code : file.source);
         if (source.length < compressBytesMin) continue;
         const target = path.join(outDir, file.fileName);
-        writeFileSync(`${target}.br`, brotliCompressSync(source, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: source.length } }));
+        writeFileSync(
+          `${target}.br`,
+          brotliCompressSync(source, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: source.length } }),
+        );
         writeFileSync(`${target}.gz`, gzipSync(source, { level: 9 }));
       }
     },

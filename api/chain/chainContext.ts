@@ -1,16 +1,6 @@
 // The chain as the platform sees it: one public client for reads, one wallet client for the
 // operator's writes, the deployed addresses. Built once by an entry point from config.
-import {
-  createPublicClient,
-  createWalletClient,
-  http,
-  type Account,
-  type Chain,
-  type PublicClient,
-  type WalletClient,
-  type Transport,
-  type Hex,
-} from "viem";
+import { createPublicClient, createWalletClient, http, type Account, type Chain, type PublicClient, type WalletClient, type Transport, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
 export type ChainAddresses = {

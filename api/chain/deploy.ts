@@ -63,12 +63,7 @@ export async function deployPlatform(
   // Sequential on purpose: each send takes the next nonce of one account, and the entitlement
   // token needs the registry's address.
   const registry = await deployContract(walletClient, publicClient, "KeyRegistry", [admin, issuer]);
-  const entitlement = await deployContract(walletClient, publicClient, "EntitlementToken", [
-    admin,
-    operator,
-    registry.address,
-    custodian,
-  ]);
+  const entitlement = await deployContract(walletClient, publicClient, "EntitlementToken", [admin, operator, registry.address, custodian]);
   const payment = await deployContract(walletClient, publicClient, "PaymentRouter", [admin, treasury]);
   const stablecoin = await deployContract(walletClient, publicClient, "TestStablecoin", [admin]);
   const ledgerAnchor = await deployContract(walletClient, publicClient, "LedgerAnchor", [admin, ledgerAnchorer]);

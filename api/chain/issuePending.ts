@@ -44,7 +44,10 @@ export async function issuePending(db: Drizzle, chain: ChainContext, options: Is
   const custodian = chain.custodian;
   if (!custodian) throw new Error("No custodian address: set CUSTODIAN_ADDRESS or CHAIN_OPERATOR_KEY.");
   const tree = await loadBatchTree(db, batchId, options.treeCache);
-  const call = buildIssueCall(tree, rows.map((row) => row.leaf_index));
+  const call = buildIssueCall(
+    tree,
+    rows.map((row) => row.leaf_index),
+  );
   const ids = rows.map((row) => String(row.id));
   const receipt = await sendContractTransaction(
     chain,
@@ -55,7 +58,9 @@ export async function issuePending(db: Drizzle, chain: ChainContext, options: Is
       args: issueArgs(call, custodian),
     },
     async (hash) => {
-      await db.execute(sql`UPDATE entitlements SET ${sql.raw(entitlementIssuance.set("submit"))}, issue_tx = ${hash} WHERE id = ANY(${integerArrayLiteral(ids)}::bigint[])`);
+      await db.execute(
+        sql`UPDATE entitlements SET ${sql.raw(entitlementIssuance.set("submit"))}, issue_tx = ${hash} WHERE id = ANY(${integerArrayLiteral(ids)}::bigint[])`,
+      );
     },
   );
   await recordIssuance(db, batchId, receipt);
@@ -67,11 +72,15 @@ export async function issuePending(db: Drizzle, chain: ChainContext, options: Is
  * itself says which leaf each token belongs to (token firstTokenId + i is leafIndexes[i]), so
  * the same code serves a fresh receipt and one found after a crash.
  */
+function decodeTokenLog(log: TransactionReceipt["logs"][number]) {
+  return decodeEventLog({ abi: entitlementTokenAbi, data: log.data, topics: log.topics });
+}
+
 export async function recordIssuance(db: Drizzle, batchId: bigint, receipt: TransactionReceipt): Promise<void> {
   for (const log of receipt.logs) {
-    let event;
+    let event: ReturnType<typeof decodeTokenLog>;
     try {
-      event = decodeEventLog({ abi: entitlementTokenAbi, data: log.data, topics: log.topics });
+      event = decodeTokenLog(log);
     } catch {
       continue;
     }

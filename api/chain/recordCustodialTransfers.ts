@@ -71,7 +71,12 @@ export async function setPendingRoyalties(db: Drizzle, chain: ChainContext, opti
   for (const row of rows) {
     const receipt = await sendContractTransaction(
       chain,
-      { address: chain.addresses.entitlement, abi: entitlementTokenAbi, functionName: "setRoyalty", args: [BigInt(row.batch_id), row.receiver, BigInt(row.basis_points)] },
+      {
+        address: chain.addresses.entitlement,
+        abi: entitlementTokenAbi,
+        functionName: "setRoyalty",
+        args: [BigInt(row.batch_id), row.receiver, BigInt(row.basis_points)],
+      },
       async (hash) => {
         await db.execute(sql`UPDATE batch_royalties SET state = 'submitted', tx_hash = ${hash} WHERE batch_id = ${row.batch_id}`);
       },

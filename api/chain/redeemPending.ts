@@ -28,7 +28,9 @@ export async function redeemPending(db: Drizzle, chain: ChainContext, options: {
       args: [rows.map((row) => BigInt(row.token_id))],
     },
     async (hash) => {
-      await db.execute(sql`UPDATE entitlements SET ${sql.raw(entitlementRedemption.set("submit"))}, redeem_tx = ${hash} WHERE id = ANY(${integerArrayLiteral(ids)}::bigint[])`);
+      await db.execute(
+        sql`UPDATE entitlements SET ${sql.raw(entitlementRedemption.set("submit"))}, redeem_tx = ${hash} WHERE id = ANY(${integerArrayLiteral(ids)}::bigint[])`,
+      );
     },
   );
   await db.execute(

@@ -2,7 +2,6 @@
 // and locks it. One call carries one reason hash, so a batch is the pending revocations sharing
 // the oldest one's reason. Tokens not yet issued wait for their issuance; a token the chain
 // already shows revoked (a crash after sending) is marked included without a second call.
-import type { Hex } from "viem";
 import { integerArrayLiteral } from "../../core/store/sqlArrays.ts";
 import { byteaHex } from "../../core/store/byteStrings.ts";
 import { queryRows, sql, type Drizzle } from "../../core/store/database.ts";
@@ -24,11 +23,20 @@ export async function revokePending(db: Drizzle, chain: ChainContext, options: {
   );
   if (rows.length === 0) return 0;
   const revoked = await Promise.all(
-    rows.map((row) => chain.publicClient.readContract({ address: chain.addresses.entitlement, abi: entitlementTokenAbi, functionName: "isRevoked", args: [BigInt(row.token_id)] })),
+    rows.map((row) =>
+      chain.publicClient.readContract({
+        address: chain.addresses.entitlement,
+        abi: entitlementTokenAbi,
+        functionName: "isRevoked",
+        args: [BigInt(row.token_id)],
+      }),
+    ),
   );
   const already = rows.filter((_row, index) => revoked[index]).map((row) => String(row.entitlement_id));
   if (already.length) {
-    await db.execute(sql`UPDATE entitlement_revocations SET state = 'included', included_at = now() WHERE entitlement_id = ANY(${integerArrayLiteral(already)}::bigint[])`);
+    await db.execute(
+      sql`UPDATE entitlement_revocations SET state = 'included', included_at = now() WHERE entitlement_id = ANY(${integerArrayLiteral(already)}::bigint[])`,
+    );
   }
   const send = rows.filter((_row, index) => !revoked[index]);
   if (send.length === 0) return 0;
@@ -42,7 +50,9 @@ export async function revokePending(db: Drizzle, chain: ChainContext, options: {
       args: [send.map((row) => BigInt(row.token_id)), byteaHex(send[0]!.reason_hash)],
     },
     async (hash) => {
-      await db.execute(sql`UPDATE entitlement_revocations SET state = 'submitted', tx_hash = ${hash} WHERE entitlement_id = ANY(${integerArrayLiteral(ids)}::bigint[])`);
+      await db.execute(
+        sql`UPDATE entitlement_revocations SET state = 'submitted', tx_hash = ${hash} WHERE entitlement_id = ANY(${integerArrayLiteral(ids)}::bigint[])`,
+      );
     },
   );
   await db.execute(

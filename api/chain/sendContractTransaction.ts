@@ -8,11 +8,7 @@ import type { ChainContext } from "./chainContext.ts";
 
 export type ContractCall = { address: Hex; abi: Abi; functionName: string; args: readonly unknown[] };
 
-export async function sendContractTransaction(
-  chain: ChainContext,
-  call: ContractCall,
-  onSigned: (hash: Hex) => Promise<void>,
-): Promise<TransactionReceipt> {
+export async function sendContractTransaction(chain: ChainContext, call: ContractCall, onSigned: (hash: Hex) => Promise<void>): Promise<TransactionReceipt> {
   const wallet = chain.walletClient;
   if (!wallet) throw new AppError("chain_unavailable", "CHAIN_OPERATOR_KEY is not set, so the platform cannot write to the chain.");
   // Estimating runs the call once on the node and, like a simulation, fails with the decoded
@@ -28,9 +24,7 @@ export async function sendContractTransaction(
   const nonce = await chain.publicClient.getTransactionCount({ address: wallet.account.address, blockTag: "pending" });
   const fees = await chain.publicClient.estimateFeesPerGas();
   const prepared = await wallet.prepareTransactionRequest({ to: call.address, data, gas, nonce, ...fees } as never);
-  const serialized = wallet.account.signTransaction
-    ? await wallet.account.signTransaction(prepared as never)
-    : await wallet.signTransaction(prepared as never);
+  const serialized = wallet.account.signTransaction ? await wallet.account.signTransaction(prepared as never) : await wallet.signTransaction(prepared as never);
   const hash = keccak256(serialized);
   await onSigned(hash);
   await wallet.sendRawTransaction({ serializedTransaction: serialized });
@@ -49,7 +43,10 @@ export async function sendContractTransaction(
 export async function submittedOutcome(chain: ChainContext, hash: Hex): Promise<{ outcome: "included" | "failed" | "pending"; receipt?: TransactionReceipt }> {
   const receipt = await findReceipt(chain, hash);
   if (receipt) return { outcome: receipt.status === "success" ? "included" : "failed", receipt };
-  const known = await chain.publicClient.getTransaction({ hash }).then(() => true, () => false);
+  const known = await chain.publicClient.getTransaction({ hash }).then(
+    () => true,
+    () => false,
+  );
   return { outcome: known ? "pending" : "failed" };
 }
 

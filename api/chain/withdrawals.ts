@@ -36,7 +36,9 @@ export async function sendWithdrawals(db: Drizzle, chain: ChainContext, options:
       if (!isContractRevert(error)) throw error;
       await db.transaction(async (tx) => {
         await tx.execute(sql`UPDATE wallet_movements SET state = 'failed' WHERE id = ${row.id} AND state = 'pending'`);
-        await tx.execute(sql`UPDATE entitlements SET owner_wallet = NULL WHERE id = ${row.entitlement_id} AND lower(owner_wallet) = ${row.wallet.toLowerCase()}`);
+        await tx.execute(
+          sql`UPDATE entitlements SET owner_wallet = NULL WHERE id = ${row.entitlement_id} AND lower(owner_wallet) = ${row.wallet.toLowerCase()}`,
+        );
       });
     }
   }

@@ -32,7 +32,11 @@ const apiCacheControl = "no-store";
 
 export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Express {
   const app = express();
-  const pepper = requireSetting(ctx.config.secrets.queryPasswordPepper, "QUERY_PASSWORD_PEPPER", "Set it to a long random string (e.g. `openssl rand -hex 32`).");
+  const pepper = requireSetting(
+    ctx.config.secrets.queryPasswordPepper,
+    "QUERY_PASSWORD_PEPPER",
+    "Set it to a long random string (e.g. `openssl rand -hex 32`).",
+  );
   app.disable("x-powered-by");
   app.set("trust proxy", "loopback");
   app.set("json replacer", bigintReplacer);

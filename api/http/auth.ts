@@ -11,7 +11,6 @@ import { resolveSession, type AuthenticatedAccount } from "../services/accounts/
 
 import type { Role } from "../../core/roles.ts";
 
-
 declare module "express-serve-static-core" {
   interface Request {
     account?: AuthenticatedAccount;

@@ -50,7 +50,7 @@ export class PlainText {
   }
 }
 
-type LeanHandler = (input: LeanRouteInput<any, any, any>) => Promise<unknown>;
+type LeanHandler = (input: LeanRouteInput<z.ZodType, z.ZodType, z.ZodType>) => Promise<unknown>;
 
 type LeanRoute = {
   method: "GET" | "POST";
@@ -101,7 +101,11 @@ export function defineLeanRoute<
       onClose: (listener) => req.once("close", listener),
     });
     if (answer instanceof PlainText) res.type("text/plain").send(answer.text);
-    else res.status(spec.status ?? 200).type("application/json").send(answer);
+    else
+      res
+        .status(spec.status ?? 200)
+        .type("application/json")
+        .send(answer);
   });
 }
 
@@ -202,7 +206,14 @@ function acceptsBody(req: IncomingMessage, route: LeanRoute, limit: number): boo
   return type === "application/json" || type === "application/json;charset=utf-8";
 }
 
-async function serve(route: LeanRoute, req: IncomingMessage, res: ServerResponse, params: Record<string, string>, rawQuery: string, options: DispatcherOptions) {
+async function serve(
+  route: LeanRoute,
+  req: IncomingMessage,
+  res: ServerResponse,
+  params: Record<string, string>,
+  rawQuery: string,
+  options: DispatcherOptions,
+) {
   let answer: { status: number; text: string; type: string; headers?: Record<string, string> };
   try {
     const body = route.method === "POST" ? parseJsonBody(await readBody(req)) : {};
@@ -247,6 +258,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 // As express.json({ strict: true }) reads a body: an object or an array, or invalid JSON.
 function parseJsonBody(text: string): unknown {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: JSON's whitespace (RFC 8259) is exactly space, tab, line feed and carriage return
   const first = /^[\x20\x09\x0a\x0d]*(.)/s.exec(text)?.[1];
   try {
     if (first !== "{" && first !== "[") throw new SyntaxError("not an object or array");
@@ -262,7 +274,7 @@ function headerValue(req: IncomingMessage, name: string): string | undefined {
 }
 
 /** The headers an Express middleware sets on every answer (helmet's), read once at start. */
-export function headersSetBy(middleware: (req: any, res: any, next: (error?: unknown) => void) => void): Record<string, string> {
+export function headersSetBy(middleware: (req: never, res: never, next: (error?: unknown) => void) => void): Record<string, string> {
   const headers: Record<string, string> = {};
   const recorder = {
     setHeader: (name: string, value: string | number | string[]) => {
@@ -273,7 +285,8 @@ export function headersSetBy(middleware: (req: any, res: any, next: (error?: unk
     },
     getHeader: (name: string) => headers[name.toLowerCase()],
   };
-  middleware({ headers: {}, method: "GET", url: "/" }, recorder, () => {});
+  // Stand-ins for Node's request and response: the middleware only sets, removes and reads headers.
+  middleware({ headers: {}, method: "GET", url: "/" } as never, recorder as never, () => {});
   return headers;
 }
 

@@ -88,7 +88,10 @@ function responseComponents(routes: RegisteredRoute[]) {
   for (const route of routes) {
     if (route.responseType || route.response === noContent || registry.has(route.response)) continue;
     const sharedWith = routes.find((other) => other !== route && other.response === route.response);
-    if (sharedWith) throw new Error(`${route.method} ${route.fullPath} and ${sharedWith.method} ${sharedWith.fullPath} answer with one schema: name it in api/http/responses/components.ts.`);
+    if (sharedWith)
+      throw new Error(
+        `${route.method} ${route.fullPath} and ${sharedWith.method} ${sharedWith.fullPath} answer with one schema: name it in api/http/responses/components.ts.`,
+      );
     registry.add(route.response, { id: `${upperFirst(operationId(route))}Response` });
   }
   const generated = z.toJSONSchema(registry, { io: "output", uri: componentRef, unrepresentable: "any" }) as { schemas: Record<string, JsonSchema> };

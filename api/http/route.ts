@@ -4,7 +4,7 @@
 // A handler receives parsed input and returns the response body; Express 5 forwards a
 // rejected promise to the error handler, so handlers just throw AppError.
 import type { Request, Response, Router } from "express";
-import { z } from "zod";
+import type { z } from "zod";
 import { AppError } from "../../core/errors.ts";
 import type { Role } from "../../core/roles.ts";
 import type { AuthenticatedAccount } from "../services/accounts/sessions.ts";
@@ -15,11 +15,7 @@ import { refuseControlCharacters } from "./schemas.ts";
 
 export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 
-export type RouteSpec<
-  Body extends z.ZodType | undefined,
-  Query extends z.ZodType | undefined,
-  Params extends z.ZodType | undefined,
-> = {
+export type RouteSpec<Body extends z.ZodType | undefined, Query extends z.ZodType | undefined, Params extends z.ZodType | undefined> = {
   method: HttpMethod;
   /** Express path, e.g. "/shops/:shopId/products". */
   path: string;
@@ -76,12 +72,7 @@ export function defineRoute<
   Body extends z.ZodType | undefined = undefined,
   Query extends z.ZodType | undefined = undefined,
   Params extends z.ZodType | undefined = undefined,
->(
-  router: Router,
-  mountPath: string,
-  spec: RouteSpec<Body, Query, Params>,
-  handler: (input: RouteInput<Body, Query, Params>) => Promise<unknown>,
-): void {
+>(router: Router, mountPath: string, spec: RouteSpec<Body, Query, Params>, handler: (input: RouteInput<Body, Query, Params>) => Promise<unknown>): void {
   registerRoute(mountPath, spec);
   const operation = { method: spec.method, path: `${mountPath}${spec.path}` };
   router[spec.method](spec.path, async (req: Request, res: Response) => {
@@ -89,7 +80,7 @@ export function defineRoute<
     if (responseCheckEnabled) res.locals.operation = operation;
     const account = spec.auth === "public" ? req.account : requireAccount(req, spec.auth === "account" ? undefined : spec.auth);
     const input = {
-      body: parsePart(spec.body, spec.rawBody ? req.body : req.body ?? {}, "body"),
+      body: parsePart(spec.body, spec.rawBody ? req.body : (req.body ?? {}), "body"),
       query: parsePart(spec.query, { ...req.query }, "query"),
       params: parsePart(spec.params, { ...req.params }, "params"),
       account,

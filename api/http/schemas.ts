@@ -6,8 +6,10 @@ import { AppError } from "../../core/errors.ts";
 // C0 control characters and DEL, except tab, line feed and carriage return. PostgreSQL's text
 // cannot hold NUL at all (a NUL reaching a statement was a 500), and the others only hide
 // what a text says; no field of this API has a use for them.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to refuse these; \p{Cc} would also refuse U+0080-U+009F and tab/LF/CR
 const controlCharacter = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 // Single-line fields refuse tab and line breaks too.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to refuse these; \p{Cc} would also refuse U+0080-U+009F
 const controlOrLineBreak = /[\u0000-\u001F\u007F]/;
 // Bidirectional overrides and isolates, zero-width and other invisible characters: in a name
 // they make what is shown differ from what is stored (a shop named "\u202Emoc.knab" reads as
@@ -43,7 +45,9 @@ export function displayName(limits: { max: number }) {
 
 /** Characters a token or key chosen by a client may use: printable ASCII, no spaces. */
 export const printableToken = (limits: { min: number; max: number }) =>
-  z.string().regex(new RegExp(`^[\\x21-\\x7E]{${limits.min},${limits.max}}$`), `must be ${limits.min} to ${limits.max} printable ASCII characters without spaces`);
+  z
+    .string()
+    .regex(new RegExp(`^[\\x21-\\x7E]{${limits.min},${limits.max}}$`), `must be ${limits.min} to ${limits.max} printable ASCII characters without spaces`);
 
 /**
  * Refuses control characters (as multilineText) in every string of a request part, whatever
@@ -74,13 +78,16 @@ export function refuseControlCharacters(value: unknown, part: string): void {
 
 /** Integer minor units: a decimal string or a safe integer in, a bigint out. */
 export const moneyMinor = z
-  .union([z.string().regex(/^\d{1,18}$/, "must be a whole number of minor units, e.g. \"1999\""), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)])
+  .union([z.string().regex(/^\d{1,18}$/, 'must be a whole number of minor units, e.g. "1999"'), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)])
   .transform((value) => BigInt(value));
 
 export const currencyCode = z.string().regex(/^[A-Z]{3,8}$/, "must be an upper-case currency code such as CNY, USD or USDK");
 
 /** A numeric id in a path: digits only, at most 18 of them. */
-export const idString = z.string().regex(/^\d{1,18}$/, "must be a numeric id").transform((value) => BigInt(value));
+export const idString = z
+  .string()
+  .regex(/^\d{1,18}$/, "must be a numeric id")
+  .transform((value) => BigInt(value));
 
 export const pageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(50),
@@ -91,11 +98,4 @@ export const pageQuery = z.strictObject({
 export const email = z.string().trim().toLowerCase().email("must be an email address").max(254);
 export const password = z.string().min(10, "must be at least 10 characters").max(256);
 
-export const productCategories = [
-  "game_card",
-  "software_licence",
-  "course_code",
-  "subscription",
-  "digital_content",
-  "service_voucher",
-] as const;
+export const productCategories = ["game_card", "software_licence", "course_code", "subscription", "digital_content", "service_voucher"] as const;

@@ -13,6 +13,9 @@ logger.info("workers running");
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
-    void running.close().then(() => closeContext(ctx)).then(() => process.exit(0));
+    void running
+      .close()
+      .then(() => closeContext(ctx))
+      .then(() => process.exit(0));
   });
 }

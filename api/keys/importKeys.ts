@@ -47,20 +47,13 @@ export type CreateImportParameters = {
 
 export type CreateImportReturnType = { importId: bigint; total: number };
 
-export async function createImport(
-  db: Drizzle,
-  ring: MasterKeyRing,
-  parameters: CreateImportParameters,
-): Promise<CreateImportReturnType> {
+export async function createImport(db: Drizzle, ring: MasterKeyRing, parameters: CreateImportParameters): Promise<CreateImportReturnType> {
   const { shopId, productId, accountId, format, content } = parameters;
   if (format !== "text" && format !== "csv") {
     throw new AppError("validation_failed", "format must be 'text' or 'csv'.");
   }
   const parsed = inspectImport(content, format, parameters.limits ?? importLimitsDefault);
-  const product = await queryOne<{ shop_id: bigint; delivery_mode: string }>(
-    db,
-    sql`SELECT shop_id, delivery_mode FROM products WHERE id = ${productId}`,
-  );
+  const product = await queryOne<{ shop_id: bigint; delivery_mode: string }>(db, sql`SELECT shop_id, delivery_mode FROM products WHERE id = ${productId}`);
   if (!product || product.shop_id !== shopId) throw new AppError("not_found", `No product ${productId} in shop ${shopId}.`);
   if (product.delivery_mode !== "automatic") {
     throw new AppError("invalid_state", "Keys can be imported only for automatic-delivery products.");
@@ -83,10 +76,13 @@ export async function createImport(
       sql`INSERT INTO imports (id, shop_id, product_id, account_id, status, format, total)
           VALUES (${id}, ${shopId}, ${productId}, ${accountId}, 'queued', ${format}, ${total})`,
     );
-    await tx.execute(
-      sql`INSERT INTO import_uploads (import_id, shop_id, content_encrypted) VALUES (${id}, ${shopId}, ${encrypted})`,
-    );
-    await recordAudit(tx, { accountId, action: "keys.import", subject: `import:${id}`, details: { shopId: String(shopId), productId: String(productId), format, total } });
+    await tx.execute(sql`INSERT INTO import_uploads (import_id, shop_id, content_encrypted) VALUES (${id}, ${shopId}, ${encrypted})`);
+    await recordAudit(tx, {
+      accountId,
+      action: "keys.import",
+      subject: `import:${id}`,
+      details: { shopId: String(shopId), productId: String(productId), format, total },
+    });
     return id;
   });
   return { importId, total };
@@ -167,13 +163,9 @@ export async function runImport(
     await assertRunOwnsImport(tx, importId, runToken);
     // The batch is still in its first anchor state, 'pending': nothing anchors a batch without
     // a root, so there is no state to set here (core/store/batchStates.ts owns its moves).
-    await tx.execute(
-      sql`UPDATE batches SET root = ${nodes[0]!}, key_count = ${keys.length} WHERE id = ${batchId}`,
-    );
+    await tx.execute(sql`UPDATE batches SET root = ${nodes[0]!}, key_count = ${keys.length} WHERE id = ${batchId}`);
     await tx.execute(sql`DELETE FROM import_uploads WHERE import_id = ${importId}`);
-    await tx.execute(
-      sql`UPDATE imports SET status = 'done', processed = ${keys.length}, finished_at = now() WHERE id = ${importId}`,
-    );
+    await tx.execute(sql`UPDATE imports SET status = 'done', processed = ${keys.length}, finished_at = now() WHERE id = ${importId}`);
   });
   // The chain writer needs this very tree for the batch's issuances; rebuilding it from the
   // database there (20,000 rows read and hashed again) slowed the first sales of a fresh batch
@@ -259,9 +251,7 @@ async function claimImport(db: Drizzle, chain: ImportChain, importId: bigint, ru
       if (batch?.root) throw new Error(`Invariant: batch ${batchId} of unfinished import ${importId} already has a root.`);
       await tx.execute(sql`DELETE FROM keys WHERE batch_id = ${batchId}`);
     }
-    await tx.execute(
-      sql`UPDATE imports SET status = 'running', processed = 0, batch_id = ${batchId} WHERE id = ${importId}`,
-    );
+    await tx.execute(sql`UPDATE imports SET status = 'running', processed = 0, batch_id = ${batchId} WHERE id = ${importId}`);
     return { kind: "claimed", shopId, productId, format: row.format, batchId, content: upload.content_encrypted };
   });
 }
@@ -290,4 +280,3 @@ async function failImport(db: Drizzle, importId: bigint, batchId: bigint, runTok
     await tx.execute(sql`DELETE FROM import_uploads WHERE import_id = ${importId}`);
   });
 }
-

@@ -27,24 +27,13 @@ const keyHexPattern = /^(0x)?[0-9a-fA-F]{64}$/;
 export type LoadMasterKeyRingOptions = { dataKeyCacheSizeMax?: number };
 
 /** Builds the ring from the configuration; a missing or malformed master key fails at start. */
-export function loadMasterKeyRing(
-  secrets: Config["secrets"],
-  options: LoadMasterKeyRingOptions = {},
-): MasterKeyRing {
-  const masterKeyHex = requireSetting(
-    secrets.masterKey,
-    "MASTER_KEY",
-    "Set it to 32 random bytes in hex (for example `openssl rand -hex 32`).",
-  );
+export function loadMasterKeyRing(secrets: Config["secrets"], options: LoadMasterKeyRingOptions = {}): MasterKeyRing {
+  const masterKeyHex = requireSetting(secrets.masterKey, "MASTER_KEY", "Set it to 32 random bytes in hex (for example `openssl rand -hex 32`).");
   const previous = parsePreviousMasterKeys(secrets.previousMasterKeys);
   return createMasterKeyRing({ id: secrets.masterKeyId, key: parseKeyHex(masterKeyHex, "MASTER_KEY") }, previous, options);
 }
 
-export function createMasterKeyRing(
-  current: MasterKey,
-  previous: MasterKey[] = [],
-  options: LoadMasterKeyRingOptions = {},
-): MasterKeyRing {
+export function createMasterKeyRing(current: MasterKey, previous: MasterKey[] = [], options: LoadMasterKeyRingOptions = {}): MasterKeyRing {
   if (!keyIdPattern.test(current.id)) {
     throw new ConfigError("MASTER_KEY_ID must be 1-64 characters of letters, digits, '_', '.' or '-'.");
   }

@@ -34,6 +34,7 @@ export const problemLinesMax = 100;
 
 const keyColumnNames = ["key", "code", "secret"];
 // C0 controls and DEL: a tab or a line break inside a key is an upload mistake, never a code.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to refuse these; \p{Cc} would also refuse U+0080-U+009F
 const controlCharacter = /[\u0000-\u001f\u007f]/;
 
 type CsvRecord = { fields: string[]; line: number };

@@ -25,11 +25,7 @@ export type RotateMasterKeyReturnType = {
 
 class DryRunRollback extends Error {}
 
-export async function rotateMasterKey(
-  db: Drizzle,
-  ring: MasterKeyRing,
-  parameters: RotateMasterKeyParameters = {},
-): Promise<RotateMasterKeyReturnType> {
+export async function rotateMasterKey(db: Drizzle, ring: MasterKeyRing, parameters: RotateMasterKeyParameters = {}): Promise<RotateMasterKeyReturnType> {
   const current = ring.current.id;
   let result: RotateMasterKeyReturnType | undefined;
   try {
@@ -40,9 +36,13 @@ export async function rotateMasterKey(
       );
       const missing = [...new Set(shops.map((shop) => shop.master_key_id).filter((id) => !ring.byId.has(id)))];
       if (missing.length > 0) {
-        throw new AppError("invalid_state", `Shop data keys are wrapped under master key(s) ${missing.map((id) => `'${id}'`).join(", ")}, which are not configured: add them to PREVIOUS_MASTER_KEYS and run the rotation again.`, {
-          details: { missingMasterKeyIds: missing },
-        });
+        throw new AppError(
+          "invalid_state",
+          `Shop data keys are wrapped under master key(s) ${missing.map((id) => `'${id}'`).join(", ")}, which are not configured: add them to PREVIOUS_MASTER_KEYS and run the rotation again.`,
+          {
+            details: { missingMasterKeyIds: missing },
+          },
+        );
       }
       const fromMasterKeyIds: Record<string, number> = {};
       let rewrapped = 0;

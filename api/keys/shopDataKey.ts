@@ -40,7 +40,10 @@ export async function loadShopDataKeys(db: Drizzle, ring: MasterKeyRing, shopIds
 
 function remember(ring: MasterKeyRing, shopId: bigint, dataKey: Buffer): Buffer {
   let shopKeys = shopKeysByRing.get(ring);
-  if (!shopKeys) shopKeysByRing.set(ring, (shopKeys = new Map()));
+  if (!shopKeys) {
+    shopKeys = new Map();
+    shopKeysByRing.set(ring, shopKeys);
+  }
   if (shopKeys.size >= shopKeysMax) shopKeys.delete(shopKeys.keys().next().value!);
   shopKeys.set(shopId, dataKey);
   return dataKey;

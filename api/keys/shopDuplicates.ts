@@ -32,7 +32,9 @@ export async function findShopDuplicateLines(
   excludeBatchId: bigint | null = null,
 ): Promise<number[]> {
   const lineByHash = new Map<string, number>();
-  hashes.forEach((hash, index) => lineByHash.set(byteaHex(hash), lines[index]!));
+  hashes.forEach((hash, index) => {
+    lineByHash.set(byteaHex(hash), lines[index]!);
+  });
   const found: number[] = [];
   for (let start = 0; start < hashes.length; start += dedupeLookupChunkSize) {
     const chunk = hashes.slice(start, start + dedupeLookupChunkSize);

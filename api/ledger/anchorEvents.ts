@@ -17,7 +17,13 @@ export async function readLedgerAnchoredEvents(
   const events: LedgerAnchoredEvent[] = [];
   for (let from = parameters.fromBlock; from <= toBlock; from += anchorLogRangeBlocksMax) {
     const to = from + anchorLogRangeBlocksMax - 1n < toBlock ? from + anchorLogRangeBlocksMax - 1n : toBlock;
-    const logs = await client.getContractEvents({ address: parameters.address, abi: ledgerAnchorAbi, eventName: "LedgerAnchored", fromBlock: from, toBlock: to });
+    const logs = await client.getContractEvents({
+      address: parameters.address,
+      abi: ledgerAnchorAbi,
+      eventName: "LedgerAnchored",
+      fromBlock: from,
+      toBlock: to,
+    });
     for (const log of logs) {
       events.push({ size: log.args.size!, root: log.args.root!, index: log.args.index!, transactionHash: log.transactionHash, blockNumber: log.blockNumber });
     }

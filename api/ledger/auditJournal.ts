@@ -62,7 +62,11 @@ export function auditJournal(journal: JournalExport, onChainAnchors: OnChainAnch
     }
     const root = treeRoot(recomputed, size);
     if (!root.equals(bytes(anchor.root))) {
-      findings.push({ check: "anchor", size: anchor.size.toString(), message: `on-chain root ${anchor.root} differs from the journal's 0x${root.toString("hex")}` });
+      findings.push({
+        check: "anchor",
+        size: anchor.size.toString(),
+        message: `on-chain root ${anchor.root} differs from the journal's 0x${root.toString("hex")}`,
+      });
     }
     if (previousAnchor) {
       const first = Number(previousAnchor.size);

@@ -43,7 +43,8 @@ export function startLedgerBackground(options: LedgerBackgroundOptions): LedgerB
             options.onError(error, task);
           }
           // Sleep in short slices so stop() does not wait a whole interval.
-          for (let slept = 0; slept < intervalMs && !stopped; slept += 200) await new Promise((resolve) => setTimeout(resolve, Math.min(200, intervalMs - slept)));
+          for (let slept = 0; slept < intervalMs && !stopped; slept += 200)
+            await new Promise((resolve) => setTimeout(resolve, Math.min(200, intervalMs - slept)));
         }
       })(),
     );

@@ -60,7 +60,7 @@ export function createJournalBatcher(db: Drizzle, options: JournalBatcherOptions
 
   function schedule(): void {
     if (queue.length === 0) {
-      if (inFlight === 0) idleWaiters.splice(0).forEach((resolve) => resolve());
+      if (inFlight === 0) for (const resolve of idleWaiters.splice(0)) resolve();
       return;
     }
     if (inFlight >= options.flushesInFlightMax) return;
@@ -76,11 +76,14 @@ export function createJournalBatcher(db: Drizzle, options: JournalBatcherOptions
     if (timer && timerDue <= due) return;
     if (timer) clearTimeout(timer);
     timerDue = due;
-    timer = setTimeout(() => {
-      timer = undefined;
-      timerDue = Infinity;
-      flushNow();
-    }, Math.max(0, due - Date.now()));
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        timerDue = Infinity;
+        flushNow();
+      },
+      Math.max(0, due - Date.now()),
+    );
   }
 
   function flushNow(): void {
@@ -105,7 +108,9 @@ export function createJournalBatcher(db: Drizzle, options: JournalBatcherOptions
         db,
         batch.map((waiting) => waiting.input),
       );
-      batch.forEach((waiting, index) => waiting.resolve(results[index]!));
+      batch.forEach((waiting, index) => {
+        waiting.resolve(results[index]!);
+      });
     } catch {
       // The whole statement failed (two batches racing to create the same new key, a
       // deadlock while opening new accounts, a lost connection): nothing was written, so each

@@ -35,9 +35,7 @@ export function payloadHash(input: JournalInput): Buffer {
         input.hold.expiryAction ?? "void",
       ]
     : null;
-  return sha256(
-    JSON.stringify(["payload-v1", input.kind, input.reference.type, input.reference.id, postings, sortedObject(input.metadata), hold]),
-  );
+  return sha256(JSON.stringify(["payload-v1", input.kind, input.reference.type, input.reference.id, postings, sortedObject(input.metadata), hold]));
 }
 
 /** A journal entry as stored, the input of the chain: what an export carries per entry. */

@@ -187,7 +187,14 @@ async function orderPaymentLegs(db: Drizzle, orderId: string, shopId: bigint, cu
   // Found by reference and kind, not by key: the order flow posts payments under its own keys.
   // Entries posted before the collection models booked shop EPay payments to clearing_epay and
   // the payable: they are refunded the way they were posted (platform-collected).
-  const payment = await queryOne<{ clearing: AccountPurpose; provider: OrderPaymentProvider; paid: string; fee: string; shop_id: bigint | null; currency: string }>(
+  const payment = await queryOne<{
+    clearing: AccountPurpose;
+    provider: OrderPaymentProvider;
+    paid: string;
+    fee: string;
+    shop_id: bigint | null;
+    currency: string;
+  }>(
     db,
     sql`SELECT min(a.purpose) FILTER (WHERE a.purpose LIKE 'clearing_%') AS clearing,
                CASE WHEN min(a.purpose) FILTER (WHERE a.purpose LIKE 'clearing_%') = 'clearing_chain' THEN 'chain' ELSE 'epay' END AS provider,
@@ -210,7 +217,13 @@ async function orderPaymentLegs(db: Drizzle, orderId: string, shopId: bigint, cu
         WHERE t.reference_type = 'order' AND t.reference_id = ${orderId} AND t.kind = 'order_refund'
           AND a.owner_type = 'platform' AND a.purpose IN ('refunds', 'clearing_merchant')`,
   );
-  return { provider: payment.provider, clearing: payment.clearing, paidMinor: BigInt(payment.paid), feeMinor: BigInt(payment.fee), refundedMinor: BigInt(refunded!.total) };
+  return {
+    provider: payment.provider,
+    clearing: payment.clearing,
+    paidMinor: BigInt(payment.paid),
+    feeMinor: BigInt(payment.fee),
+    refundedMinor: BigInt(refunded!.total),
+  };
 }
 
 /**
@@ -229,10 +242,7 @@ export async function postOrderRefund(db: Drizzle, parameters: PostOrderRefundPa
   // A retry of a refund that was posted must not count itself against what is left to refund.
   const refundedBefore = existing ? payment.refundedMinor - amountMinor : payment.refundedMinor;
   if (refundedBefore + amountMinor > payment.paidMinor) {
-    throw new AppError(
-      "invalid_state",
-      `Order ${orderId} was paid ${payment.paidMinor} and refunded ${refundedBefore}; ${amountMinor} more is too much.`,
-    );
+    throw new AppError("invalid_state", `Order ${orderId} was paid ${payment.paidMinor} and refunded ${refundedBefore}; ${amountMinor} more is too much.`);
   }
   const feeRefundMinor = (payment.feeMinor * amountMinor) / payment.paidMinor;
   const shopRefundMinor = amountMinor - feeRefundMinor;

@@ -26,14 +26,8 @@ export async function hashPendingEntries(db: Drizzle, options: HashPendingEntrie
   return db.transaction(async (tx) => {
     const lock = await queryOne<{ locked: boolean }>(tx, sql`SELECT pg_try_advisory_xact_lock(${hasherLockId}) AS locked`);
     if (!lock?.locked) return { hashed: 0, lagMsMax: 0, headSeq: -1n };
-    const pending = await queryRows<{ tx_id: bigint }>(
-      tx,
-      sql`SELECT tx_id FROM ledger_unhashed ORDER BY tx_id LIMIT ${options.batchSizeMax}`,
-    );
-    const head = await queryOne<{ seq: bigint; chain_hash: Buffer }>(
-      tx,
-      sql`SELECT seq, chain_hash FROM ledger_chain ORDER BY seq DESC LIMIT 1`,
-    );
+    const pending = await queryRows<{ tx_id: bigint }>(tx, sql`SELECT tx_id FROM ledger_unhashed ORDER BY tx_id LIMIT ${options.batchSizeMax}`);
+    const head = await queryOne<{ seq: bigint; chain_hash: Buffer }>(tx, sql`SELECT seq, chain_hash FROM ledger_chain ORDER BY seq DESC LIMIT 1`);
     let seq = head?.seq ?? 0n;
     if (pending.length === 0) return { hashed: 0, lagMsMax: 0, headSeq: seq };
     const ids = pending.map((row) => row.tx_id);
@@ -72,10 +66,7 @@ export type HasherLoop = { stop(): Promise<void>; lagMsMax(): number };
  * Runs hashPendingEntries until stopped: back to back while there is work, every
  * `idleIntervalMs` when there is none. Errors are reported and the loop carries on.
  */
-export function startHasherLoop(
-  db: Drizzle,
-  options: HashPendingEntriesOptions & { idleIntervalMs: number; onError?: (error: unknown) => void },
-): HasherLoop {
+export function startHasherLoop(db: Drizzle, options: HashPendingEntriesOptions & { idleIntervalMs: number; onError?: (error: unknown) => void }): HasherLoop {
   let stopped = false;
   let lagMsMax = 0;
   const done = (async () => {

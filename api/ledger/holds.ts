@@ -18,10 +18,7 @@ type Raw = { s: string; tx?: number | string | null; state?: HoldState };
  * expiry job voids or releases it). `now` is for tests and replays; it defaults to the
  * database's clock.
  */
-export async function resolveHold(
-  db: Drizzle,
-  parameters: { holdId: bigint; action: HoldAction; now?: Date },
-): Promise<ResolveHoldReturnType> {
+export async function resolveHold(db: Drizzle, parameters: { holdId: bigint; action: HoldAction; now?: Date }): Promise<ResolveHoldReturnType> {
   const { holdId, action } = parameters;
   const now = parameters.now ? sql`${parameters.now.toISOString()}::timestamptz` : sql`now()`;
   const row = await queryOne<{ result: Raw }>(db, sql`SELECT ledger_resolve_hold(${holdId}, ${action}, ${now}) AS result`);
@@ -37,17 +34,18 @@ export async function resolveHold(
     case "not_expired":
       throw new AppError("invalid_state", `Hold ${holdId} has not expired yet.`, { details: { holdId: holdId.toString() } });
     default:
-      throw new AppError("invalid_state", `Hold ${holdId} is already ${result.state}; it cannot be ${action === "post" ? "posted" : action === "void" ? "voided" : "expired"}.`, {
-        details: { holdId: holdId.toString(), state: result.state },
-      });
+      throw new AppError(
+        "invalid_state",
+        `Hold ${holdId} is already ${result.state}; it cannot be ${action === "post" ? "posted" : action === "void" ? "voided" : "expired"}.`,
+        {
+          details: { holdId: holdId.toString(), state: result.state },
+        },
+      );
   }
 }
 
 export async function holdIdByReference(db: Drizzle, reference: { type: string; id: string }): Promise<bigint> {
-  const row = await queryOne<{ id: bigint }>(
-    db,
-    sql`SELECT id FROM ledger_holds WHERE reference_type = ${reference.type} AND reference_id = ${reference.id}`,
-  );
+  const row = await queryOne<{ id: bigint }>(db, sql`SELECT id FROM ledger_holds WHERE reference_type = ${reference.type} AND reference_id = ${reference.id}`);
   if (!row) throw new AppError("not_found", `No hold for ${reference.type} ${reference.id}.`);
   return row.id;
 }

@@ -14,10 +14,7 @@ export async function chainSize(db: Drizzle): Promise<bigint> {
 
 export async function readLogLeaves(db: Drizzle, size: bigint): Promise<Hash[]> {
   if (size > BigInt(logLeavesMax)) throw new Error(`The log has ${size} entries, beyond logLeavesMax (${logLeavesMax}).`);
-  const rows = await queryRows<{ chain_hash: Buffer }>(
-    db,
-    sql`SELECT chain_hash FROM ledger_chain WHERE seq <= ${size} ORDER BY seq`,
-  );
+  const rows = await queryRows<{ chain_hash: Buffer }>(db, sql`SELECT chain_hash FROM ledger_chain WHERE seq <= ${size} ORDER BY seq`);
   if (BigInt(rows.length) !== size) throw new Error(`The chain has ${rows.length} entries up to seq ${size}: it has a gap.`);
   return rows.map((row) => leafHash(row.chain_hash));
 }

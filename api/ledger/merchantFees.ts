@@ -47,10 +47,7 @@ export async function getFeePositions(db: Drizzle, parameters: { shopId: bigint 
  * checked out is not counted: the limit is on what is already unpaid, so one sale may take the
  * shop past it, and the next is refused.
  */
-export async function assertFeeCreditAvailable(
-  db: Drizzle,
-  parameters: { shopId: bigint; currency: string; creditLimitMinor: bigint },
-): Promise<void> {
+export async function assertFeeCreditAvailable(db: Drizzle, parameters: { shopId: bigint; currency: string; creditLimitMinor: bigint }): Promise<void> {
   const row = await queryOne<{ owed: string; prepaid: string }>(
     db,
     sql`SELECT (-coalesce(sum(balance_minor) FILTER (WHERE purpose = 'fee_receivable'), 0))::text AS owed,
@@ -85,7 +82,11 @@ export async function postTopup(
     reference: { type: "topup", id: topupId },
     metadata: { provider },
     postings: [
-      { account: { ownerType: "platform", ownerId: 0n, purpose: provider === "chain" ? "clearing_chain" : "clearing_epay" }, amountMinor: -amountMinor, currency },
+      {
+        account: { ownerType: "platform", ownerId: 0n, purpose: provider === "chain" ? "clearing_chain" : "clearing_epay" },
+        amountMinor: -amountMinor,
+        currency,
+      },
       { account: shopAccount(shopId, "prepaid"), amountMinor, currency },
     ],
   });
@@ -110,6 +111,7 @@ export async function settleFeeReceivable(db: Drizzle, parameters: { shopId: big
     const balance = (purpose: string) => BigInt(accounts.find((row) => row.purpose === purpose)?.balance_minor ?? "0");
     const owedMinor = -balance("fee_receivable");
     const prepaidMinor = balance("prepaid");
+    // biome-ignore lint/complexity/useMathMinMax: bigint amounts; Math.min does not accept BigInt
     const settledMinor = owedMinor < prepaidMinor ? owedMinor : prepaidMinor;
     if (settledMinor <= 0n) return { settledMinor: 0n };
     const reference = `${shopId}:${currency}`;

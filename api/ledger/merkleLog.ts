@@ -92,13 +92,7 @@ function bigintOf(value: number | bigint): bigint {
 }
 
 /** RFC 9162 2.1.3.2: true when `path` proves `leaf` (a leaf hash) at `index` in the tree with `root`. */
-export function verifyInclusion(
-  index: number | bigint,
-  size: number | bigint,
-  leaf: Uint8Array,
-  path: readonly Uint8Array[],
-  root: Uint8Array,
-): boolean {
+export function verifyInclusion(index: number | bigint, size: number | bigint, leaf: Uint8Array, path: readonly Uint8Array[], root: Uint8Array): boolean {
   let fn = bigintOf(index);
   let sn = bigintOf(size) - 1n;
   if (fn < 0n || fn > sn) return false;

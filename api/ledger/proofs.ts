@@ -22,10 +22,7 @@ export type InclusionProofReturnType = {
  * Proves a journal transaction is in the tree of `treeSize` entries (default: the latest
  * anchor that covers it). not_found if the entry is not chained or not covered yet.
  */
-export async function getInclusionProof(
-  db: Drizzle,
-  parameters: { transactionId: bigint; treeSize?: bigint },
-): Promise<InclusionProofReturnType> {
+export async function getInclusionProof(db: Drizzle, parameters: { transactionId: bigint; treeSize?: bigint }): Promise<InclusionProofReturnType> {
   const entry = await queryOne<{ seq: bigint; chain_hash: Buffer }>(
     db,
     sql`SELECT seq, chain_hash FROM ledger_chain WHERE tx_id = ${parameters.transactionId}`,
@@ -65,10 +62,7 @@ export async function getInclusionProof(
 export type ConsistencyProofReturnType = { firstSize: string; secondSize: string; firstRoot: string; secondRoot: string; proof: string[] };
 
 /** Proves the tree of `secondSize` entries extends the tree of `firstSize` entries. */
-export async function getConsistencyProof(
-  db: Drizzle,
-  parameters: { firstSize: bigint; secondSize: bigint },
-): Promise<ConsistencyProofReturnType> {
+export async function getConsistencyProof(db: Drizzle, parameters: { firstSize: bigint; secondSize: bigint }): Promise<ConsistencyProofReturnType> {
   const { firstSize, secondSize } = parameters;
   if (firstSize < 1n || firstSize > secondSize) throw new AppError("bad_request", "Sizes must satisfy 1 <= first <= second.");
   const size = await queryOne<{ size: bigint | null }>(db, sql`SELECT max(seq) AS size FROM ledger_chain`);

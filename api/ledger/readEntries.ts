@@ -18,10 +18,7 @@ type Row = {
 };
 
 /** By ids (any order in, id order out), or a page of the chain in seq order. */
-export async function readStoredEntries(
-  db: Drizzle,
-  selector: { ids: bigint[] } | { seqFrom: bigint; seqTo: bigint },
-): Promise<StoredEntry[]> {
+export async function readStoredEntries(db: Drizzle, selector: { ids: bigint[] } | { seqFrom: bigint; seqTo: bigint }): Promise<StoredEntry[]> {
   const filter =
     "ids" in selector
       ? sql`t.id = ANY(${integerArrayLiteral(selector.ids)}::bigint[]) ORDER BY t.id`

@@ -75,12 +75,9 @@ export type ReconciliationFinding = {
 export async function reconcileOrderPayments(db: Drizzle, parameters: { orderIds?: string[] } = {}): Promise<ReconciliationFinding[]> {
   const orderIds =
     parameters.orderIds ??
-    (
-      await queryRows<{ order_id: string }>(
-        db,
-        sql`SELECT order_id FROM payments GROUP BY order_id ORDER BY max(id) DESC LIMIT ${reconcileOrdersMax}`,
-      )
-    ).map((row) => row.order_id);
+    (await queryRows<{ order_id: string }>(db, sql`SELECT order_id FROM payments GROUP BY order_id ORDER BY max(id) DESC LIMIT ${reconcileOrdersMax}`)).map(
+      (row) => row.order_id,
+    );
   checkOrderIds(orderIds);
   if (orderIds.length === 0) return [];
   const records = new Map(
@@ -127,7 +124,6 @@ export async function reconcileOrderPayments(db: Drizzle, parameters: { orderIds
   }
   return findings;
 }
-
 
 export type ChainPaymentFinding = {
   orderId: string | null;

@@ -42,10 +42,7 @@ export type PendingHold = {
 };
 
 /** Holds still pending on an owner's holds accounts (payout requests, resale proceeds). */
-export async function listPendingHolds(
-  db: Drizzle,
-  parameters: { ownerType: "shop" | "reseller"; ownerId: bigint },
-): Promise<PendingHold[]> {
+export async function listPendingHolds(db: Drizzle, parameters: { ownerType: "shop" | "reseller"; ownerId: bigint }): Promise<PendingHold[]> {
   const rows = await queryRows<{
     id: bigint;
     reference_type: string;
@@ -86,10 +83,7 @@ export type StatementLine = {
 export type StatementPage = { accountId: bigint; currency: string; balanceMinor: bigint; lines: StatementLine[]; nextCursor: string | null };
 
 /** Any account's postings, newest first, with the balance after each. */
-export async function getAccountHistory(
-  db: Drizzle,
-  parameters: { accountId: bigint; cursor?: string; limit?: number },
-): Promise<StatementPage> {
+export async function getAccountHistory(db: Drizzle, parameters: { accountId: bigint; cursor?: string; limit?: number }): Promise<StatementPage> {
   const limit = pageSize(parameters.limit);
   const before = parameters.cursor === undefined ? undefined : parseCursor(parameters.cursor);
   const account = await queryOne<{ id: bigint; currency: string; balance_minor: bigint }>(
@@ -145,10 +139,7 @@ function parseCursor(cursor: string): bigint {
 }
 
 /** A shop's statement: the history of its payable account in one currency. */
-export async function getShopStatement(
-  db: Drizzle,
-  parameters: { shopId: bigint; currency: string; cursor?: string; limit?: number },
-): Promise<StatementPage> {
+export async function getShopStatement(db: Drizzle, parameters: { shopId: bigint; currency: string; cursor?: string; limit?: number }): Promise<StatementPage> {
   const account = await queryOne<{ id: bigint }>(
     db,
     sql`SELECT id FROM ledger_accounts WHERE owner_type = 'shop' AND owner_id = ${parameters.shopId}

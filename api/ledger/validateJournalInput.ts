@@ -83,9 +83,7 @@ export function validateJournalInput(input: JournalInput): void {
     if (hold.amountMinor <= 0n) throw invalid("hold: the amount is positive.");
     checkAmount(hold.amountMinor, "hold");
     const credited = postings.find(
-      (posting) =>
-        refKey(posting.account, posting.currency) === refKey(hold.holdingAccount, hold.currency) &&
-        posting.amountMinor === hold.amountMinor,
+      (posting) => refKey(posting.account, posting.currency) === refKey(hold.holdingAccount, hold.currency) && posting.amountMinor === hold.amountMinor,
     );
     if (!credited) throw invalid("hold: the entry must credit the holding account with the hold's amount.");
   }

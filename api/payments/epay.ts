@@ -18,7 +18,9 @@ export function epaySigningString(params: EpayParams): string {
 }
 
 export function epaySign(params: EpayParams, merchantKey: string): string {
-  return createHash("md5").update(epaySigningString(params) + merchantKey, "utf8").digest("hex");
+  return createHash("md5")
+    .update(epaySigningString(params) + merchantKey, "utf8")
+    .digest("hex");
 }
 
 export function verifyEpaySignature(params: EpayParams, merchantKey: string): boolean {
@@ -92,11 +94,13 @@ export function epayGatewayBase(value: string): { baseUrl: string } | { problem:
     return { problem: "is not a URL" };
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") return { problem: "must be an http(s) URL" };
-  if (url.search !== "" || url.hash !== "") return { problem: "must not carry a query or a fragment: give the gateway's base URL (https://pay.example.com/) or its submit.php address" };
+  if (url.search !== "" || url.hash !== "")
+    return { problem: "must not carry a query or a fragment: give the gateway's base URL (https://pay.example.com/) or its submit.php address" };
   const segments = url.pathname.split("/");
   const last = segments[segments.length - 1]!;
   if (last === submitPage) segments[segments.length - 1] = "";
-  else if (last.includes(".")) return { problem: `names the page ${last}: give the gateway's base URL (https://pay.example.com/) or its ${submitPage} address` };
+  else if (last.includes("."))
+    return { problem: `names the page ${last}: give the gateway's base URL (https://pay.example.com/) or its ${submitPage} address` };
   else if (last !== "") segments.push("");
   url.pathname = segments.join("/");
   return { baseUrl: url.toString() };
@@ -116,6 +120,8 @@ export const epayNotificationFields = z.object({
   money: z.string().describe("Amount paid in yuan with up to two decimals (e.g. 48.00); must equal the order's amount."),
   trade_status: z.string().describe("Only TRADE_SUCCESS is accepted as a payment."),
   param: z.string().optional().describe("Pass-through value of the payment link, if any."),
-  sign: z.string().describe("Lowercase hex MD5 of the other non-empty fields (except sign and sign_type) sorted by name, joined as k=v&k=v, followed by the merchant key."),
+  sign: z
+    .string()
+    .describe("Lowercase hex MD5 of the other non-empty fields (except sign and sign_type) sorted by name, joined as k=v&k=v, followed by the merchant key."),
   sign_type: z.string().optional().describe("MD5."),
 });

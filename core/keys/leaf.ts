@@ -31,14 +31,7 @@ export function commitmentOf(salt: Uint8Array | Hex, secret: string): Hex {
 }
 
 export function leafTuple(values: LeafValues): LeafTuple {
-  return [
-    values.chainId.toString(),
-    values.registry,
-    values.shopId.toString(),
-    values.batchId.toString(),
-    values.leafIndex.toString(),
-    values.commitment,
-  ];
+  return [values.chainId.toString(), values.registry, values.shopId.toString(), values.batchId.toString(), values.leafIndex.toString(), values.commitment];
 }
 
 export function leafHash(values: LeafValues): Hex {

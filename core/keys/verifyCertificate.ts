@@ -13,15 +13,7 @@
 // issued, that the issuance transaction's EntitlementsIssued event maps the token id to this
 // leaf, the token's batch and owner, and whether it was redeemed (locked) or revoked.
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import {
-  BaseError,
-  HttpRequestError,
-  TimeoutError,
-  decodeEventLog,
-  parseAbi,
-  type Hex,
-  type PublicClient,
-} from "viem";
+import { BaseError, HttpRequestError, TimeoutError, decodeEventLog, parseAbi, type Hex, type PublicClient } from "viem";
 import { certificateSchema, type Certificate } from "./certificateSchema.ts";
 import { commitmentOf, leafEncoding, leafHash, unpackLeafIndexes } from "./leaf.ts";
 
@@ -129,7 +121,8 @@ export function verifyCertificateOffline(input: unknown, key?: string): OfflineV
     checks.push({
       name: "key_commitment",
       status: "skip",
-      detail: "unchecked: this certificate carries no salt (it was made while the entitlement was sealed); the leaf and its commitment are proven, the key can be checked with the holder's certificate after reveal",
+      detail:
+        "unchecked: this certificate carries no salt (it was made while the entitlement was sealed); the leaf and its commitment are proven, the key can be checked with the holder's certificate after reveal",
     });
   } else if (key === undefined) {
     checks.push({ name: "key_commitment", status: "skip", detail: "no key given: the certificate is checked, not the key" });
@@ -146,20 +139,20 @@ export function verifyCertificateOffline(input: unknown, key?: string): OfflineV
 }
 
 // Stryker disable all: on-chain (see above).
-export async function verifyCertificateOnChain(
-  client: PublicClient,
-  input: unknown,
-  options: VerifyOnChainOptions = {},
-): Promise<OnChainVerdict> {
+export async function verifyCertificateOnChain(client: PublicClient, input: unknown, options: VerifyOnChainOptions = {}): Promise<OnChainVerdict> {
   const offline = verifyCertificateOffline(input, options.key);
   if (!offline.certificate) return { ...offline, state: "unknown" };
   const certificate = offline.certificate;
   const checks = [...offline.checks];
-  const add = (name: string, ok: boolean, pass: string, fail: string) =>
-    checks.push({ name, status: ok ? "pass" : "fail", detail: ok ? pass : fail });
+  const add = (name: string, ok: boolean, pass: string, fail: string) => checks.push({ name, status: ok ? "pass" : "fail", detail: ok ? pass : fail });
 
   const chainId = await client.getChainId();
-  add("chain_id", String(chainId) === certificate.chain.chainId, `chain ${chainId}`, `the RPC serves chain ${chainId}, the certificate names ${certificate.chain.chainId}`);
+  add(
+    "chain_id",
+    String(chainId) === certificate.chain.chainId,
+    `chain ${chainId}`,
+    `the RPC serves chain ${chainId}, the certificate names ${certificate.chain.chainId}`,
+  );
   if (String(chainId) !== certificate.chain.chainId) return finish(checks, "unknown");
 
   const registry = certificate.chain.registry as Hex;
@@ -171,9 +164,14 @@ export async function verifyCertificateOnChain(
     client.readContract({ address: registry, abi: verifierAbi.registry, functionName: "rootOf", args: [batchId] }),
   );
   if (anchoredRoot !== undefined) {
-    add("root_anchored", anchoredRoot.toLowerCase() === certificate.batch.root.toLowerCase(),
+    add(
+      "root_anchored",
+      anchoredRoot.toLowerCase() === certificate.batch.root.toLowerCase(),
       `the registry holds root ${anchoredRoot} for batch ${batchId}`,
-      BigInt(anchoredRoot) === 0n ? `the registry holds no root for batch ${batchId}` : `the registry holds root ${anchoredRoot} for batch ${batchId}, not the certificate's`);
+      BigInt(anchoredRoot) === 0n
+        ? `the registry holds no root for batch ${batchId}`
+        : `the registry holds root ${anchoredRoot} for batch ${batchId}, not the certificate's`,
+    );
   }
 
   const anchor = await findAnchorEvent(client, certificate);
@@ -190,9 +188,12 @@ export async function verifyCertificateOnChain(
       options.expectedIssuer !== undefined && options.expectedIssuer.toLowerCase() !== anchor.issuer.toLowerCase() && "expected issuer",
       certificate.batch.anchor !== null && certificate.batch.anchor.block !== anchor.blockNumber.toString() && "block",
     ].filter(Boolean);
-    add("anchor_event", problems.length === 0,
+    add(
+      "anchor_event",
+      problems.length === 0,
       `anchored by ${anchor.issuer} in block ${anchor.blockNumber} (transaction ${anchor.transactionHash})`,
-      `the BatchAnchored event differs from the certificate in: ${problems.join(", ")}`);
+      `the BatchAnchored event differs from the certificate in: ${problems.join(", ")}`,
+    );
     checks.push(await checkIssuerRole(client, registry, anchor));
   }
 
@@ -200,9 +201,12 @@ export async function verifyCertificateOnChain(
     client.readContract({ address: entitlement, abi: verifierAbi.entitlement, functionName: "registry" }),
   );
   if (boundRegistry !== undefined) {
-    add("entitlement_registry", boundRegistry.toLowerCase() === registry.toLowerCase(),
+    add(
+      "entitlement_registry",
+      boundRegistry.toLowerCase() === registry.toLowerCase(),
       `entitlement contract ${entitlement} issues against registry ${registry}`,
-      `entitlement contract ${entitlement} issues against ${boundRegistry}, not ${registry}`);
+      `entitlement contract ${entitlement} issues against ${boundRegistry}, not ${registry}`,
+    );
   }
 
   const issued = await readOrFail(checks, "leaf_issued", () =>
@@ -223,16 +227,20 @@ export async function verifyCertificateOnChain(
 
   const tokenId = BigInt(certificate.issuance.tokenId);
   const mapped = await findIssuedLeaf(client, certificate, tokenId);
-  add("token_leaf", mapped === leafIndex,
+  add(
+    "token_leaf",
+    mapped === leafIndex,
     `token ${tokenId} was issued for leaf ${leafIndex} in block ${certificate.issuance.block}`,
     mapped === undefined
       ? `transaction ${certificate.issuance.transaction} holds no EntitlementsIssued event for token ${tokenId} of batch ${batchId} in block ${certificate.issuance.block}`
-      : `token ${tokenId} was issued for leaf ${mapped}, not ${leafIndex}`);
+      : `token ${tokenId} was issued for leaf ${mapped}, not ${leafIndex}`,
+  );
 
   const tokenBatch = await readOrFail(checks, "token_batch", () =>
     client.readContract({ address: entitlement, abi: verifierAbi.entitlement, functionName: "batchOf", args: [tokenId] }),
   );
-  if (tokenBatch !== undefined) add("token_batch", tokenBatch === batchId, `token ${tokenId} belongs to batch ${batchId}`, `token ${tokenId} belongs to batch ${tokenBatch}`);
+  if (tokenBatch !== undefined)
+    add("token_batch", tokenBatch === batchId, `token ${tokenId} belongs to batch ${batchId}`, `token ${tokenId} belongs to batch ${tokenBatch}`);
   const owner = await readOrFail(checks, "token_owner", () =>
     client.readContract({ address: entitlement, abi: verifierAbi.entitlement, functionName: "ownerOf", args: [tokenId] }),
   );
@@ -326,7 +334,7 @@ async function findAnchorEvent(client: PublicClient, certificate: Certificate): 
   for (const log of logs) {
     if (log.address.toLowerCase() !== registry) continue;
     const decoded = safely(() => decodeEventLog({ abi: verifierAbi.registry, data: log.data, topics: log.topics }));
-    if (!decoded || decoded.eventName !== "BatchAnchored" || decoded.args.batchId !== batchId) continue;
+    if (decoded?.eventName !== "BatchAnchored" || decoded.args.batchId !== batchId) continue;
     return {
       shopId: decoded.args.shopId,
       root: decoded.args.root,
@@ -347,7 +355,7 @@ async function findIssuedLeaf(client: PublicClient, certificate: Certificate, to
   for (const log of receipt.logs) {
     if (log.address.toLowerCase() !== certificate.chain.entitlement.toLowerCase()) continue;
     const decoded = safely(() => decodeEventLog({ abi: verifierAbi.entitlement, data: log.data, topics: log.topics }));
-    if (!decoded || decoded.eventName !== "EntitlementsIssued") continue;
+    if (decoded?.eventName !== "EntitlementsIssued") continue;
     const { batchId, firstTokenId, count, leafIndexes } = decoded.args;
     if (batchId !== BigInt(certificate.batch.id) || tokenId < firstTokenId || tokenId >= firstTokenId + count) continue;
     return unpackLeafIndexes(leafIndexes)[Number(tokenId - firstTokenId)];

@@ -22,9 +22,7 @@ export type Database = {
   close(): Promise<void>;
 };
 
-export type DatabaseOptions =
-  | { url: string; poolSizeMax?: number; applicationName?: string }
-  | { dataDir: string };
+export type DatabaseOptions = { url: string; poolSizeMax?: number; applicationName?: string } | { dataDir: string };
 
 // node-postgres returns int8 and numeric as strings by default; money and chain values are
 // bigints end to end, so int8 is parsed as bigint. numeric(78,0) (uint256) stays a string and

@@ -97,7 +97,9 @@ export function createGroupCommit<Input, Output>(
       stats.failures += 1;
       options.onFailure?.(error, sent.length);
     }
-    sent.forEach((waiting, index) => waiting.resolve(outputs[index]));
+    sent.forEach((waiting, index) => {
+      waiting.resolve(outputs[index]);
+    });
     for (const waiting of repeated) waiting.resolve(undefined);
   }
 

@@ -87,28 +87,21 @@ async function applyAll(migrations: Migration[], runner: Runner): Promise<string
        name text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
   );
   const applied = new Map(
-    (await runner.rows<{ name: string; checksum: string }>("SELECT name, checksum FROM schema_migrations")).map(
-      (row) => [row.name, row.checksum],
-    ),
+    (await runner.rows<{ name: string; checksum: string }>("SELECT name, checksum FROM schema_migrations")).map((row) => [row.name, row.checksum]),
   );
   const appliedNow: string[] = [];
   for (const migration of migrations) {
     const checksum = applied.get(migration.name);
     if (checksum !== undefined) {
       if (checksum !== migration.checksum) {
-        throw new Error(
-          `Migration ${migration.name} was changed after it was applied. Add a new migration instead of editing an applied one.`,
-        );
+        throw new Error(`Migration ${migration.name} was changed after it was applied. Add a new migration instead of editing an applied one.`);
       }
       continue;
     }
     await runner.exec("BEGIN");
     try {
       await runner.exec(migration.sql);
-      await runner.rows("INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)", [
-        migration.name,
-        migration.checksum,
-      ]);
+      await runner.rows("INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)", [migration.name, migration.checksum]);
       await runner.exec("COMMIT");
     } catch (error) {
       await runner.exec("ROLLBACK");

@@ -3,11 +3,13 @@
 // parameter in PostgreSQL's array literal form instead; callers cast it (::bigint[]).
 // integerArrayLiteral and hexArrayLiteral take only values whose text needs no quoting.
 export function integerArrayLiteral(values: readonly (bigint | number | string)[]): string {
-  return `{${values.map((value) => {
-    const text = String(value);
-    if (!/^-?\d+$/.test(text)) throw new Error(`not an integer: ${text}`);
-    return text;
-  }).join(",")}}`;
+  return `{${values
+    .map((value) => {
+      const text = String(value);
+      if (!/^-?\d+$/.test(text)) throw new Error(`not an integer: ${text}`);
+      return text;
+    })
+    .join(",")}}`;
 }
 
 export function hexArrayLiteral(values: readonly Uint8Array[]): string {

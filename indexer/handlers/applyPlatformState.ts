@@ -96,7 +96,11 @@ export async function applyFinal(session: SqlSession, parameters: PlatformParame
   );
 }
 
-export async function revertTentative(session: SqlSession, _parameters: PlatformParameters, ancestor: bigint): Promise<{ batches: number; entitlements: number }> {
+export async function revertTentative(
+  session: SqlSession,
+  _parameters: PlatformParameters,
+  ancestor: bigint,
+): Promise<{ batches: number; entitlements: number }> {
   const batches = await session.query(
     sql`UPDATE batches SET ${sql.raw(batchAnchor.set("requeue"))}, anchor_tx = NULL, anchor_block = NULL
      WHERE ${sql.raw(batchAnchor.from("requeue"))} AND anchor_block > ${ancestor} RETURNING id`,

@@ -15,7 +15,9 @@ export type DecodedArgs = Record<string, unknown>;
 
 export class UnsupportedAbiTypeError extends Error {
   constructor(event: string, type: string) {
-    super(`Event ${event} has a parameter of type ${type}, which the indexer's decoder does not support. Extend indexer/handlers/decodeEventLog.ts before indexing it.`);
+    super(
+      `Event ${event} has a parameter of type ${type}, which the indexer's decoder does not support. Extend indexer/handlers/decodeEventLog.ts before indexing it.`,
+    );
     this.name = "UnsupportedAbiTypeError";
   }
 }

@@ -42,7 +42,12 @@ function revokedTokenIds(args: Record<string, unknown>): bigint[] {
 
 type Row = unknown[];
 
-const eventColumns: Column[] = [["chain_id", "bigint"], ["block_number", "bigint"], ["log_index", "int"], ["transaction_hash", "text"]];
+const eventColumns: Column[] = [
+  ["chain_id", "bigint"],
+  ["block_number", "bigint"],
+  ["log_index", "int"],
+  ["transaction_hash", "text"],
+];
 
 export function prepareProjection(copy: boolean, chainId: number, events: DecodedEvent[]): PreparedWrite[] {
   const anchors: Row[] = [];
@@ -90,12 +95,32 @@ export function prepareProjection(copy: boolean, chainId: number, events: Decode
   }
 
   return [
-    prepareBulkInsert(copy, "chain_batch_anchors", [...eventColumns, ["batch_id", "numeric"], ["shop_id", "numeric"], ["root", "text"], ["key_count", "bigint"], ["issuer", "text"]], anchors),
-    prepareBulkInsert(copy, "chain_issuances", [...eventColumns, ["batch_id", "numeric"], ["first_token_id", "numeric"], ["token_count", "bigint"], ["leaf_indexes", "bigint[]"]], issuances),
-    prepareBulkInsert(copy, "chain_transfers", [...eventColumns, ["contract", "text"], ["token_id", "numeric"], ["from_address", "text"], ["to_address", "text"]], transfers),
+    prepareBulkInsert(
+      copy,
+      "chain_batch_anchors",
+      [...eventColumns, ["batch_id", "numeric"], ["shop_id", "numeric"], ["root", "text"], ["key_count", "bigint"], ["issuer", "text"]],
+      anchors,
+    ),
+    prepareBulkInsert(
+      copy,
+      "chain_issuances",
+      [...eventColumns, ["batch_id", "numeric"], ["first_token_id", "numeric"], ["token_count", "bigint"], ["leaf_indexes", "bigint[]"]],
+      issuances,
+    ),
+    prepareBulkInsert(
+      copy,
+      "chain_transfers",
+      [...eventColumns, ["contract", "text"], ["token_id", "numeric"], ["from_address", "text"], ["to_address", "text"]],
+      transfers,
+    ),
     prepareBulkInsert(copy, "chain_custodial_transfers", [...eventColumns, ["token_id", "numeric"], ["from_holder", "text"], ["to_holder", "text"]], custodial),
     prepareBulkInsert(copy, "chain_token_states", [...eventColumns, ["token_id", "numeric"], ["kind", "text"]], states),
-    prepareBulkInsert(copy, "chain_payments", [...eventColumns, ["order_ref", "text"], ["order_id", "text"], ["payer", "text"], ["token", "text"], ["amount", "numeric"]], payments),
+    prepareBulkInsert(
+      copy,
+      "chain_payments",
+      [...eventColumns, ["order_ref", "text"], ["order_id", "text"], ["payer", "text"], ["token", "text"], ["amount", "numeric"]],
+      payments,
+    ),
     prepareBulkInsert(copy, "chain_ledger_anchors", [...eventColumns, ["size", "numeric"], ["root", "text"], ["anchor_index", "numeric"]], ledger),
   ].filter((write): write is PreparedWrite => write !== undefined);
 }

@@ -22,8 +22,16 @@ import { sql } from "../store/sql.ts";
 const issuedPageSize = 2_000;
 
 type IssuedRow = {
-  id: bigint; token_id: string; key_id: bigint; shop_id: bigint; leaf_index: number; commitment: Buffer; leaf_hash: Buffer; proof: Buffer[];
-  chain_batch: string | null; chain_leaf: string | null;
+  id: bigint;
+  token_id: string;
+  key_id: bigint;
+  shop_id: bigint;
+  leaf_index: number;
+  commitment: Buffer;
+  leaf_hash: Buffer;
+  proof: Buffer[];
+  chain_batch: string | null;
+  chain_leaf: string | null;
 };
 
 export async function checkIssuedKeys(
@@ -90,10 +98,24 @@ function checkRow(
     return;
   }
   if (row.chain_batch !== String(batchId) || row.chain_leaf !== String(row.leaf_index)) {
-    add({ kind: "mismatch", subject: "issuance", subjectId: id, details: { tokenId: row.token_id, database: { batchId: String(batchId), leafIndex: row.leaf_index }, chain: { batchId: row.chain_batch, leafIndex: row.chain_leaf } } });
+    add({
+      kind: "mismatch",
+      subject: "issuance",
+      subjectId: id,
+      details: {
+        tokenId: row.token_id,
+        database: { batchId: String(batchId), leafIndex: row.leaf_index },
+        chain: { batchId: row.chain_batch, leafIndex: row.chain_leaf },
+      },
+    });
   }
   const recomputed = leafHashBytes({
-    chainId: BigInt(parameters.chainId), registry: parameters.registryAddress, shopId: BigInt(row.shop_id), batchId, leafIndex: row.leaf_index, commitment: toHex(row.commitment),
+    chainId: BigInt(parameters.chainId),
+    registry: parameters.registryAddress,
+    shopId: BigInt(row.shop_id),
+    batchId,
+    leafIndex: row.leaf_index,
+    commitment: toHex(row.commitment),
   });
   const leafMatchesValues = Buffer.compare(recomputed, row.leaf_hash) === 0;
   const proofMatchesAnchoredRoot =

@@ -11,7 +11,12 @@ import type { SqlSession } from "../store/session.ts";
 import { sql, type SQL } from "../store/sql.ts";
 
 export type FindingKind = "missing_on_chain" | "missing_off_chain" | "mismatch" | "reorged";
-export type Finding = { kind: FindingKind; subject: "batch" | "issuance" | "payment" | "redemption" | "key"; subjectId: string; details: Record<string, unknown> };
+export type Finding = {
+  kind: FindingKind;
+  subject: "batch" | "issuance" | "payment" | "redemption" | "key";
+  subjectId: string;
+  details: Record<string, unknown>;
+};
 
 export type ReconcileParameters = {
   chainId: number;
@@ -24,13 +29,27 @@ const hexOf = (value: Uint8Array | null) => (value ? byteaHex(value) : null);
 
 export async function reconcile(session: SqlSession, parameters: ReconcileParameters): Promise<{ runId: bigint; findings: Finding[] }> {
   const { chainId } = parameters;
-  const { rows: checkpointRows } = await session.query<{ finalized_number: bigint }>(sql`SELECT finalized_number FROM indexer_checkpoints WHERE chain_id = ${chainId}`);
+  const { rows: checkpointRows } = await session.query<{ finalized_number: bigint }>(
+    sql`SELECT finalized_number FROM indexer_checkpoints WHERE chain_id = ${chainId}`,
+  );
   const finalized = checkpointRows[0]?.finalized_number ?? -1n;
   const findings: Finding[] = [];
   const add = (finding: Finding) => findings.push(finding);
 
   // Batches against BatchAnchored.
-  const { rows: batches } = await session.query<{ id: bigint; shop_id: bigint; key_count: number; root: Buffer | null; anchor_state: string; anchor_tx: string | null; anchor_block: bigint | null; chain_tx: string | null; chain_root: string | null; chain_shop: string | null; chain_count: string | null }>(
+  const { rows: batches } = await session.query<{
+    id: bigint;
+    shop_id: bigint;
+    key_count: number;
+    root: Buffer | null;
+    anchor_state: string;
+    anchor_tx: string | null;
+    anchor_block: bigint | null;
+    chain_tx: string | null;
+    chain_root: string | null;
+    chain_shop: string | null;
+    chain_count: string | null;
+  }>(
     sql`SELECT b.id, b.shop_id, b.key_count, b.root, b.anchor_state, b.anchor_tx, b.anchor_block,
             a.transaction_hash AS chain_tx, a.root AS chain_root, a.shop_id::text AS chain_shop, a.key_count::text AS chain_count
      FROM batches b LEFT JOIN chain_batch_anchors a ON a.chain_id = ${chainId} AND a.batch_id = b.id AND a.block_number <= ${finalized}
@@ -55,7 +74,8 @@ export async function reconcile(session: SqlSession, parameters: ReconcileParame
     sql`SELECT a.batch_id::text, a.transaction_hash FROM chain_batch_anchors a
      WHERE a.chain_id = ${chainId} AND a.block_number <= ${finalized} AND NOT EXISTS (SELECT 1 FROM batches b WHERE b.id = a.batch_id)`,
   );
-  for (const anchor of orphanAnchors) add({ kind: "missing_off_chain", subject: "batch", subjectId: anchor.batch_id, details: { chainTx: anchor.transaction_hash } });
+  for (const anchor of orphanAnchors)
+    add({ kind: "missing_off_chain", subject: "batch", subjectId: anchor.batch_id, details: { chainTx: anchor.transaction_hash } });
 
   // Issuances: confirmed entitlements against the token's (batch, leaf) on-chain, and the sold
   // key's leaf against the anchored root (checkIssuedKeys.ts: batch by batch, bounded memory).
@@ -64,7 +84,8 @@ export async function reconcile(session: SqlSession, parameters: ReconcileParame
     sql`SELECT t.token_id::text, t.transaction_hash FROM chain_tokens t
      WHERE t.chain_id = ${chainId} AND t.block_number <= ${finalized} AND NOT EXISTS (SELECT 1 FROM entitlements e WHERE e.token_id = t.token_id)`,
   );
-  for (const token of orphanTokens) add({ kind: "missing_off_chain", subject: "issuance", subjectId: token.token_id, details: { chainTx: token.transaction_hash } });
+  for (const token of orphanTokens)
+    add({ kind: "missing_off_chain", subject: "issuance", subjectId: token.token_id, details: { chainTx: token.transaction_hash } });
 
   // Redemptions: Locked on-chain against entitlements.state.
   const redemptions = await countAndSuspects<{ id: string; token_id: string; state: string; locked: boolean; overdue: boolean }>(
@@ -76,12 +97,21 @@ export async function reconcile(session: SqlSession, parameters: ReconcileParame
     sql`(state = 'redeemed' AND NOT locked AND overdue) OR (state = 'sealed' AND locked)`,
   );
   for (const row of redemptions.suspects) {
-    if (row.state === "redeemed" && !row.locked && row.overdue) add({ kind: "missing_on_chain", subject: "redemption", subjectId: row.id, details: { tokenId: row.token_id } });
-    if (row.state === "sealed" && row.locked) add({ kind: "mismatch", subject: "redemption", subjectId: row.id, details: { tokenId: row.token_id, database: "sealed", chain: "locked" } });
+    if (row.state === "redeemed" && !row.locked && row.overdue)
+      add({ kind: "missing_on_chain", subject: "redemption", subjectId: row.id, details: { tokenId: row.token_id } });
+    if (row.state === "sealed" && row.locked)
+      add({ kind: "mismatch", subject: "redemption", subjectId: row.id, details: { tokenId: row.token_id, database: "sealed", chain: "locked" } });
   }
 
   // Payments: chain payments in the database against OrderPaid, and the reverse.
-  const payments = await countAndSuspects<{ id: string; provider_ref: string; amount_minor: string; order_id: string; chain_amount: string | null; chain_order: string | null }>(
+  const payments = await countAndSuspects<{
+    id: string;
+    provider_ref: string;
+    amount_minor: string;
+    order_id: string;
+    chain_amount: string | null;
+    chain_order: string | null;
+  }>(
     session,
     sql`SELECT p.id::text AS id, p.provider_ref, p.amount_minor::text AS amount_minor, p.order_id, c.amount::text AS chain_amount, c.order_id AS chain_order
      FROM payments p LEFT JOIN chain_payments c ON c.chain_id = ${chainId} AND c.block_number <= ${finalized}
@@ -92,7 +122,12 @@ export async function reconcile(session: SqlSession, parameters: ReconcileParame
   for (const row of payments.suspects) {
     if (row.chain_amount === null) add({ kind: "missing_on_chain", subject: "payment", subjectId: row.id, details: { providerRef: row.provider_ref } });
     else if (row.chain_amount !== row.amount_minor || row.chain_order !== row.order_id) {
-      add({ kind: "mismatch", subject: "payment", subjectId: row.id, details: { database: { amount: row.amount_minor, orderId: row.order_id }, chain: { amount: row.chain_amount, orderId: row.chain_order } } });
+      add({
+        kind: "mismatch",
+        subject: "payment",
+        subjectId: row.id,
+        details: { database: { amount: row.amount_minor, orderId: row.order_id }, chain: { amount: row.chain_amount, orderId: row.chain_order } },
+      });
     }
   }
   const { rows: orphanPayments } = await session.query<{ ref: string; order_id: string | null }>(

@@ -17,10 +17,12 @@ function escapeCopyText(text: string): string {
 
 // Array elements here are hex strings and numbers; anything else is quoted as an array element.
 function arrayLiteral(values: readonly unknown[]): string {
-  return `{${values.map((value) => {
-    const text = String(value);
-    return /^[0-9A-Za-z]+$/.test(text) ? text : `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
-  }).join(",")}}`;
+  return `{${values
+    .map((value) => {
+      const text = String(value);
+      return /^[0-9A-Za-z]+$/.test(text) ? text : `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+    })
+    .join(",")}}`;
 }
 
 function copyValue(value: unknown): string {

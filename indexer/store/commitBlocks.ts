@@ -34,6 +34,7 @@ export function prepareBlocks(context: IndexerContext, blocks: BlockHeader[], lo
 
 export async function commitBlocks(context: IndexerContext, parameters: CommitParameters): Promise<Checkpoint> {
   const { previous, tip, blocks, logs } = parameters;
+  // biome-ignore lint/complexity/useMathMinMax: block numbers are bigint; Math.min does not accept BigInt
   const finalizedNumber = parameters.finalizedNumber > tip.number ? tip.number : parameters.finalizedNumber;
   const prepared = parameters.prepared ?? prepareBlocks(context, blocks, logs);
   const checkpoint: Checkpoint = { blockNumber: tip.number, blockHash: tip.hash, finalizedNumber };

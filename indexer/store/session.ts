@@ -5,7 +5,7 @@
 // the embedded instance.
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import pg from "pg";
+import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { IndexerDatabase as Database } from "./openIndexerDatabase.ts";
 import { compileSql, type SQL } from "./sql.ts";

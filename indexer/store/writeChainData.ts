@@ -25,17 +25,49 @@ export function prepareChainData(copy: boolean, chainId: number, data: ChainData
        ON CONFLICT (chain_id, number) DO UPDATE SET hash = EXCLUDED.hash, parent_hash = EXCLUDED.parent_hash, timestamp = EXCLUDED.timestamp`,
     });
   }
-  writes.push(prepareBulkInsert(
-    copy,
-    "chain_logs",
-    [["chain_id", "bigint"], ["block_number", "bigint"], ["log_index", "int"], ["block_hash", "text"], ["transaction_hash", "text"], ["transaction_index", "int"], ["address", "text"], ["topics", "text[]"], ["data", "text"]],
-    data.logs.map((log) => [chainId, log.blockNumber, log.logIndex, log.blockHash, log.transactionHash, log.transactionIndex, log.address, log.topics, log.data]),
-  ));
-  writes.push(prepareBulkInsert(
-    copy,
-    "chain_events",
-    [["chain_id", "bigint"], ["block_number", "bigint"], ["log_index", "int"], ["transaction_hash", "text"], ["contract", "text"], ["event_name", "text"], ["args", "jsonb"]],
-    data.events.map((event) => [chainId, event.blockNumber, event.logIndex, event.transactionHash, event.address, event.eventName, event.args]),
-  ));
+  writes.push(
+    prepareBulkInsert(
+      copy,
+      "chain_logs",
+      [
+        ["chain_id", "bigint"],
+        ["block_number", "bigint"],
+        ["log_index", "int"],
+        ["block_hash", "text"],
+        ["transaction_hash", "text"],
+        ["transaction_index", "int"],
+        ["address", "text"],
+        ["topics", "text[]"],
+        ["data", "text"],
+      ],
+      data.logs.map((log) => [
+        chainId,
+        log.blockNumber,
+        log.logIndex,
+        log.blockHash,
+        log.transactionHash,
+        log.transactionIndex,
+        log.address,
+        log.topics,
+        log.data,
+      ]),
+    ),
+  );
+  writes.push(
+    prepareBulkInsert(
+      copy,
+      "chain_events",
+      [
+        ["chain_id", "bigint"],
+        ["block_number", "bigint"],
+        ["log_index", "int"],
+        ["transaction_hash", "text"],
+        ["contract", "text"],
+        ["event_name", "text"],
+        ["args", "jsonb"],
+      ],
+      data.events.map((event) => [chainId, event.blockNumber, event.logIndex, event.transactionHash, event.address, event.eventName, event.args]),
+    ),
+  );
   return writes.filter((write): write is PreparedWrite => write !== undefined);
 }

@@ -49,7 +49,14 @@ export async function backfill(context: IndexerContext, start: Checkpoint, toBlo
     while (inFlight.length < options.concurrency && next <= toBlock) launch();
     const range = await inFlight.shift()!;
     const tip = range.blocks.find((block) => block.number === range.toBlock)!;
-    checkpoint = await commitBlocks(context, { previous: checkpoint, tip, finalizedNumber: range.toBlock, blocks: range.blocks, logs: range.logs, prepared: range.prepared });
+    checkpoint = await commitBlocks(context, {
+      previous: checkpoint,
+      tip,
+      finalizedNumber: range.toBlock,
+      blocks: range.blocks,
+      logs: range.logs,
+      prepared: range.prepared,
+    });
     if (context.afterCommit) await context.afterCommit();
   }
   // Let fetches still in flight settle before returning (their results are discarded).
@@ -78,7 +85,9 @@ async function fetchRange(
   const hashes = new Map(blocks.map((block) => [block.number, block.hash]));
   for (const log of logs) {
     if (hashes.get(log.blockNumber) !== log.blockHash) {
-      throw new Error(`Log ${log.blockNumber}:${log.logIndex} belongs to block hash ${log.blockHash}, not the node's ${hashes.get(log.blockNumber)}: a reorg below the finality depth?`);
+      throw new Error(
+        `Log ${log.blockNumber}:${log.logIndex} belongs to block hash ${log.blockHash}, not the node's ${hashes.get(log.blockNumber)}: a reorg below the finality depth?`,
+      );
     }
   }
   // Decoding and building the inserts here, in the concurrent fetch stage, overlaps that CPU

@@ -42,7 +42,8 @@ export async function pollHead(context: IndexerContext, checkpoint: Checkpoint, 
     return { checkpoint: await rollbackToAncestor(context, checkpoint, ancestor), outcome: "reorg", head };
   }
 
-  const last = checkpoint.blockNumber + BigInt(context.options.blocksPerPollMax) < head ? checkpoint.blockNumber + BigInt(context.options.blocksPerPollMax) : head;
+  const last =
+    checkpoint.blockNumber + BigInt(context.options.blocksPerPollMax) < head ? checkpoint.blockNumber + BigInt(context.options.blocksPerPollMax) : head;
   const numbers: bigint[] = [];
   for (let number = checkpoint.blockNumber + 1n; number <= last; number++) numbers.push(number);
   const fetched = await getHeaders(context.rpc, numbers, context.options.blocksPerPollMax);

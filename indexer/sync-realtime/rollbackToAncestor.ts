@@ -53,7 +53,12 @@ export async function rollbackToAncestor(context: IndexerContext, checkpoint: Ch
     await writeCheckpoint(session, context.chainId, next);
   });
   context.logger.warn(
-    { depth: Number(checkpoint.blockNumber - ancestor.number), ancestor: ancestor.number.toString(), revertedBatches: reverted.batches, revertedEntitlements: reverted.entitlements },
+    {
+      depth: Number(checkpoint.blockNumber - ancestor.number),
+      ancestor: ancestor.number.toString(),
+      revertedBatches: reverted.batches,
+      revertedEntitlements: reverted.entitlements,
+    },
     "chain reorganisation: rolled back to the common ancestor",
   );
   return next;

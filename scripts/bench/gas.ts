@@ -28,7 +28,10 @@ type Context = { publicClient: PublicClient; wallets: Wallets; entitlement: Addr
 
 function randomHex(random: () => number, bytes: number): Hex {
   let out = "0x";
-  for (let i = 0; i < bytes; i++) out += Math.floor(random() * 256).toString(16).padStart(2, "0");
+  for (let i = 0; i < bytes; i++)
+    out += Math.floor(random() * 256)
+      .toString(16)
+      .padStart(2, "0");
   return out as Hex;
 }
 
@@ -75,7 +78,11 @@ async function issueInImportOrder(context: Context, tree: ReturnType<typeof buil
   let gas = 0n;
   const tokenIds: bigint[] = [];
   for (let start = 0; start < batchSize; start += issuePerTransaction) {
-    const result = await issue(context, tree, Array.from({ length: issuePerTransaction }, (_, i) => start + i));
+    const result = await issue(
+      context,
+      tree,
+      Array.from({ length: issuePerTransaction }, (_, i) => start + i),
+    );
     gas += result.gas;
     tokenIds.push(...result.tokenIds);
   }
@@ -114,7 +121,9 @@ async function withdraw(context: Context, contract: Address, abi: Abi, tokenIds:
   const gas: bigint[] = [];
   for (const tokenId of tokenIds) {
     const wallet = randomHex(context.random, 20) as Address;
-    gas.push(await gasOf(context, context.wallets.custodian, { address: contract, abi, functionName: "transferFrom", args: [context.custodian, wallet, tokenId] }));
+    gas.push(
+      await gasOf(context, context.wallets.custodian, { address: contract, abi, functionName: "transferFrom", args: [context.custodian, wallet, tokenId] }),
+    );
   }
   return gas;
 }
@@ -172,7 +181,11 @@ async function main(): Promise<void> {
     const fifoBatch = await anchorBatch(context, 1n);
     const fifo = await issueInImportOrder(context, fifoBatch.tree);
     const randomBatch = await anchorBatch(context, 2n);
-    const randomIndexes = pick(context.random, Array.from({ length: batchSize }, (_, i) => BigInt(i)), randomIssueCount).map(Number);
+    const randomIndexes = pick(
+      context.random,
+      Array.from({ length: batchSize }, (_, i) => BigInt(i)),
+      randomIssueCount,
+    ).map(Number);
     const randomIssue = await issue(context, randomBatch.tree, randomIndexes);
     const redeemGas = await redeem(context, fifo.tokenIds.slice(0, redeemPerTransaction));
     const resaleTokens = pick(context.random, fifo.tokenIds.slice(redeemPerTransaction), resalePerTransaction);

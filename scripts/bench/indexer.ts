@@ -39,7 +39,12 @@ const liveSamples = 40;
 // Hardhat's first default account: a well-known test key holding test ether only.
 const hardhatKey: Hex = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
-type Workload = { addresses: DeployPlatformReturnType; events: number; send(address: Address, name: "KeyRegistry" | "EntitlementToken", functionName: string, args: readonly unknown[]): Promise<Hex>; issueNext(): Promise<Hex> };
+type Workload = {
+  addresses: DeployPlatformReturnType;
+  events: number;
+  send(address: Address, name: "KeyRegistry" | "EntitlementToken", functionName: string, args: readonly unknown[]): Promise<Hex>;
+  issueNext(): Promise<Hex>;
+};
 
 async function emitWorkload(rpcUrl: string): Promise<Workload> {
   const account = privateKeyToAccount(hardhatKey);
@@ -60,7 +65,12 @@ async function emitWorkload(rpcUrl: string): Promise<Workload> {
   const newBatch = async () => {
     batchId += 1n;
     const leaves: LeafValues[] = Array.from({ length: keysPerBatch }, (_, leafIndex) => ({
-      chainId: BigInt(chainId), registry: addresses.registry, shopId: 1n, batchId, leafIndex, commitment: commitmentOf(randomBytes(32), `BENCH-${batchId}-${leafIndex}`),
+      chainId: BigInt(chainId),
+      registry: addresses.registry,
+      shopId: 1n,
+      batchId,
+      leafIndex,
+      commitment: commitmentOf(randomBytes(32), `BENCH-${batchId}-${leafIndex}`),
     }));
     const tree = buildBatchTree(leaves);
     await send(addresses.registry, "KeyRegistry", "anchorBatch", [batchId, 1n, tree.root as Hex, keysPerBatch]);
@@ -89,12 +99,15 @@ let ponderDir: string | undefined;
 const waitForCount = async (client: pg.Client, query: string, target: number, child: ChildProcess, timeoutMs: number) => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const count = await client.query(query).then((result) => Number(result.rows[0].count)).catch((error: { code?: string }) => {
-      // Before its first rows Ponder's schema and table do not exist yet (3F000, 42P01); any
-      // other failure, a lost connection above all, ends the run.
-      if (error.code === "42P01" || error.code === "3F000") return 0;
-      throw error;
-    });
+    const count = await client
+      .query(query)
+      .then((result) => Number(result.rows[0].count))
+      .catch((error: { code?: string }) => {
+        // Before its first rows Ponder's schema and table do not exist yet (3F000, 42P01); any
+        // other failure, a lost connection above all, ends the run.
+        if (error.code === "42P01" || error.code === "3F000") return 0;
+        throw error;
+      });
     if (count >= target) return Date.now();
     if (child.exitCode !== null) throw new Error(`process exited (${child.exitCode}) before writing ${target} rows (had ${count})`);
     if (Date.now() > deadline) throw new Error(`timed out with ${count} of ${target} rows`);
@@ -106,7 +119,17 @@ try {
   const emitStarted = Date.now();
   const workload = await emitWorkload(chain.rpcUrl);
   const { addresses, events } = workload;
-  const chainId = Number(BigInt((await fetch(chain.rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }) }).then((response) => response.json())).result));
+  const chainId = Number(
+    BigInt(
+      (
+        await fetch(chain.rpcUrl, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+        }).then((response) => response.json())
+      ).result,
+    ),
+  );
   console.log(`events=${events}`);
   console.log(`emit_ms=${Date.now() - emitStarted}`);
 
@@ -146,7 +169,9 @@ try {
             (SELECT count(*) FROM chain_blocks) AS blocks, (SELECT count(*) FROM chain_batch_anchors) AS anchors`,
   );
   const row = stored.rows[0];
-  console.log(`indexer_seconds=${indexerSeconds.toFixed(2)} rows: logs=${row.logs} transfers=${row.transfers} tokens=${row.tokens} anchors=${row.anchors} blocks=${row.blocks}`);
+  console.log(
+    `indexer_seconds=${indexerSeconds.toFixed(2)} rows: logs=${row.logs} transfers=${row.transfers} tokens=${row.tokens} anchors=${row.anchors} blocks=${row.blocks}`,
+  );
 
   // Live head-to-row latency, our indexer still running.
   const latencies: number[] = [];

@@ -84,8 +84,8 @@ try {
     entry: (writer, sequence) => {
       // Two accounts drawn from a range of its own for each writer: no two writers share one.
       const span = BigInt(lowContentionAccounts / writerCount);
-      const from = baseId + BigInt(writer) * span + (BigInt(sequence) * 2n) % span;
-      const to = baseId + BigInt(writer) * span + (BigInt(sequence) * 2n + 1n) % span;
+      const from = baseId + BigInt(writer) * span + ((BigInt(sequence) * 2n) % span);
+      const to = baseId + BigInt(writer) * span + ((BigInt(sequence) * 2n + 1n) % span);
       return {
         idempotencyKey: `bench:low:${writer}:${sequence}`,
         kind: "transfer",

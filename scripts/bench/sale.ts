@@ -32,7 +32,7 @@ const settings = {
   keys: Number(process.env.BENCH_KEYS ?? 20_000),
 };
 
-type Json = Record<string, any>;
+type Json = Record<string, unknown>;
 
 // Setup requests go through node:http; the buyers' own requests through one kept-alive
 // connection each (sale/keepAliveConnection.ts), which costs the machine they share less.
@@ -40,12 +40,16 @@ const agent = new http.Agent({ keepAlive: true });
 
 function request(url: string, method: string, headers: Record<string, string>, payload: string | undefined): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers: payload === undefined ? headers : { ...headers, "content-length": String(Buffer.byteLength(payload)) }, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
-      res.on("error", reject);
-    });
+    const req = http.request(
+      url,
+      { method, headers: payload === undefined ? headers : { ...headers, "content-length": String(Buffer.byteLength(payload)) }, agent },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      },
+    );
     req.on("error", reject);
     req.end(payload);
   });
@@ -53,9 +57,20 @@ function request(url: string, method: string, headers: Record<string, string>, p
 
 type Send = (method: string, route: string, headers: Record<string, string>, payload: string | undefined) => Promise<HttpAnswer>;
 
-async function call(send: Send, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Json; text: string }> {
+async function call(
+  send: Send,
+  method: string,
+  route: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Json; text: string }> {
   const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
-  const { status, text } = await send(method, route, payload === undefined ? headers : { "content-type": typeof body === "string" ? "text/plain" : "application/json", ...headers }, payload);
+  const { status, text } = await send(
+    method,
+    route,
+    payload === undefined ? headers : { "content-type": typeof body === "string" ? "text/plain" : "application/json", ...headers },
+    payload,
+  );
   let parsed: Json = {};
   try {
     parsed = JSON.parse(text) as Json;
@@ -119,14 +134,20 @@ async function main() {
     const shop = await call(setupSend, "POST", "/api/shops", { slug: "bench", name: "Bench" }, auth);
     const merchant = newSandboxMerchant(sandboxSecret);
     await call(setupSend, "PUT", `/api/shops/${shop.body.id}/payment-settings/epay`, { gatewayUrl: `${url}/sandbox/epay/`, ...merchant }, auth);
-    const product = await call(setupSend, "POST", `/api/shops/${shop.body.id}/products`, { name: "Bench card", category: "game_card", priceMinor: "990", currency: "CNY" }, auth);
+    const product = await call(
+      setupSend,
+      "POST",
+      `/api/shops/${shop.body.id}/products`,
+      { name: "Bench card", category: "game_card", priceMinor: "990", currency: "CNY" },
+      auth,
+    );
     const keys = Array.from({ length: settings.keys }, (_, i) => `BENCH-${i}-${randomBytes(6).toString("hex")}`).join("\n");
     const started = Date.now();
     const imported = await call(setupSend, "POST", `/api/products/${product.body.id}/imports`, keys, auth);
     for (;;) {
       const progress = await call(setupSend, "GET", `/api/imports/${imported.body.importId}`, undefined, auth);
       if (progress.body.status === "failed") throw new Error(`import failed: ${progress.text}`);
-      if (progress.body.status === "done" && ["included", "confirmed"].includes(progress.body.anchorState)) break;
+      if (progress.body.status === "done" && ["included", "confirmed"].includes(String(progress.body.anchorState))) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     process.stdout.write(`setup: ${settings.keys} keys imported and anchored in ${Date.now() - started} ms\n`);
@@ -153,7 +174,12 @@ async function main() {
     const buyUntilDeadline = async (index: number, send: Send) => {
       while (Date.now() < deadline) {
         const begin = performance.now();
-        const checkout = await call(send, "POST", "/api/orders", { productId: product.body.id, quantity: 1, contact: `b${index}@example.com`, queryPassword: "pass-1234" });
+        const checkout = await call(send, "POST", "/api/orders", {
+          productId: product.body.id,
+          quantity: 1,
+          contact: `b${index}@example.com`,
+          queryPassword: "pass-1234",
+        });
         const afterCheckout = performance.now();
         stepTimes.checkout.push(afterCheckout - begin);
         if (checkout.status !== 201) {
@@ -200,15 +226,23 @@ async function main() {
       `SELECT pid, replace(coalesce(nullif(application_name, ''), backend_type), ' ', '_') AS label FROM pg_stat_activity`,
     );
     const postgresLabels = new Map(backends.rows.map((row) => [row.pid, row.label]));
-    for (const [group, ms] of Object.entries(cpu.finish(latencies.length, postgresLabels))) process.stdout.write(`cpu_ms_per_order_${group}=${ms.toFixed(2)}\n`);
+    for (const [group, ms] of Object.entries(cpu.finish(latencies.length, postgresLabels)))
+      process.stdout.write(`cpu_ms_per_order_${group}=${ms.toFixed(2)}\n`);
     latencies.sort((a, b) => a - b);
     const duplicates = codes.length - new Set(codes).size;
-    process.stdout.write(`buyers=${settings.buyers}\nseconds=${elapsedSeconds.toFixed(1)}\norders_delivered=${latencies.length}\nfailed_attempts=${failures}\n`);
+    process.stdout.write(
+      `buyers=${settings.buyers}\nseconds=${elapsedSeconds.toFixed(1)}\norders_delivered=${latencies.length}\nfailed_attempts=${failures}\n`,
+    );
     for (const [step, values] of Object.entries(stepTimes)) {
       values.sort((a, b) => a - b);
       process.stdout.write(`step_${step}_p50_ms=${percentile(values, 50).toFixed(1)}\nstep_${step}_p99_ms=${percentile(values, 99).toFixed(1)}\n`);
     }
-    const quarterP99s = byQuarter.map((values) => percentile(values.sort((a, b) => a - b), 99).toFixed(1));
+    const quarterP99s = byQuarter.map((values) =>
+      percentile(
+        values.sort((a, b) => a - b),
+        99,
+      ).toFixed(1),
+    );
     process.stdout.write(`checkout_to_delivery_p99_ms_by_quarter=${quarterP99s.join("/")}\n`);
     process.stdout.write(`orders_per_s=${(latencies.length / elapsedSeconds).toFixed(1)}\n`);
     process.stdout.write(`checkout_to_delivery_p50_ms=${percentile(latencies, 50).toFixed(1)}\n`);

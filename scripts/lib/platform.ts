@@ -76,7 +76,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       // takes any free port only when that one is busy; suites (port 0) take any free port so two
       // suites starting at once never share a chain.
       const preferredChainPort = options.port === 0 ? undefined : Number(env.LOCAL_CHAIN_PORT ?? defaultLocalChainPort);
-      chain = await startLocalChain({ port: preferredChainPort === undefined ? undefined : await freePort(preferredChainPort), intervalMiningMs: localBlockIntervalMs });
+      chain = await startLocalChain({
+        port: preferredChainPort === undefined ? undefined : await freePort(preferredChainPort),
+        intervalMiningMs: localBlockIntervalMs,
+      });
       stops.push(() => chain!.stop());
       deployed = await deployLocal(chain.rpcUrl);
       if (!env.DATABASE_URL) {
@@ -125,9 +128,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     }
     if (options.indexer ?? true) {
       const controller = new AbortController();
-      const running = runPlatformIndexer({ config, logger: logger.child({ part: "indexer" }), signal: controller.signal, database: ctx.database }).catch((error: unknown) => {
-        logger.error({ err: { message: (error as Error).message } }, "indexer stopped with an error");
-      });
+      const running = runPlatformIndexer({ config, logger: logger.child({ part: "indexer" }), signal: controller.signal, database: ctx.database }).catch(
+        (error: unknown) => {
+          logger.error({ err: { message: (error as Error).message } }, "indexer stopped with an error");
+        },
+      );
       stops.push(async () => {
         controller.abort();
         await running;

@@ -69,7 +69,13 @@ export async function seedDemo(ctx: AppContext, baseUrl: string, options: { keys
       royaltyBps: "royaltyBps" in spec ? spec.royaltyBps : 0,
     });
     const keys = Array.from({ length: options.keysPerProduct }, () => `${spec.prefix}-${code()}-${code()}-${code()}`).join("\n");
-    const { importId } = await createImport(db, ctx.keyRing, { shopId, productId: BigInt(product.id), accountId: BigInt(merchant.id), format: "text", content: keys });
+    const { importId } = await createImport(db, ctx.keyRing, {
+      shopId,
+      productId: BigInt(product.id),
+      accountId: BigInt(merchant.id),
+      format: "text",
+      content: keys,
+    });
     await enqueueImport(ctx.queues, importId);
   }
   await createProduct(db, shopId, {

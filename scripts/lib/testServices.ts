@@ -20,9 +20,13 @@ export async function provideTestServices(settings: TestServiceSettings): Promis
   const [postgresDown, redisDown] = await Promise.all([postgresUnreachableReason(settings.pgAdminUrl), redisUnreachableReason(settings.redisUrl)]);
   const wanted: DebianPiece[] = [];
   if (postgresDown) {
-    wanted.push({ ...postgresServerPiece, what: `${postgresServerPiece.what} for a private server, as nothing answers at ${withoutPassword(settings.pgAdminUrl)}` });
+    wanted.push({
+      ...postgresServerPiece,
+      what: `${postgresServerPiece.what} for a private server, as nothing answers at ${withoutPassword(settings.pgAdminUrl)}`,
+    });
   }
-  if (redisDown) wanted.push({ ...redisServerPiece, what: `${redisServerPiece.what} for a private server, as nothing answers at ${withoutPassword(settings.redisUrl)}` });
+  if (redisDown)
+    wanted.push({ ...redisServerPiece, what: `${redisServerPiece.what} for a private server, as nothing answers at ${withoutPassword(settings.redisUrl)}` });
   if (!configuredChromiumExists(settings.chromiumPath)) wanted.push(chromiumPiece);
   // All pieces at once: one apt-get run as root, one message without root.
   ensureDebianPackages(

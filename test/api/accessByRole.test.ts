@@ -82,7 +82,10 @@ describe("access by role on order, key and certificate routes", function () {
     const manual = await platform.http.post("/api/orders", { productId: manualProduct, quantity: 1, contact: "hand@example.com", queryPassword: "pass-1234" });
     manualOrderId = manual.body.order.id;
     await platform.http.get(notifyPath(shop.shopId, signedNotification(shop.sandbox, manual.body.order, "T-ROLE-3")));
-    await waitFor("manual order paid", async () => (await platform.http.get(`/api/orders/${manualOrderId}?token=${manual.body.accessToken}`)).body.state === "paid");
+    await waitFor(
+      "manual order paid",
+      async () => (await platform.http.get(`/api/orders/${manualOrderId}?token=${manual.body.accessToken}`)).body.state === "paid",
+    );
   });
   after(async () => {
     await platform?.stopAll();
@@ -99,7 +102,10 @@ describe("access by role on order, key and certificate routes", function () {
         const response = await visitor.http.get(`/api/orders/${id}`);
         expect(response.status, `${visitor.name}: ${response.text}`).to.equal(200);
         expect(response.body.id).to.equal(id);
-        expect(response.body.items.map((item: { code: string | null }) => item.code), visitor.name).to.deep.equal([null]);
+        expect(
+          response.body.items.map((item: { code: string | null }) => item.code),
+          visitor.name,
+        ).to.deep.equal([null]);
         expect(response.text, visitor.name).not.to.match(/ROLE-[0-9A-F]{16}/);
       }
     }

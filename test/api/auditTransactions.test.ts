@@ -35,17 +35,21 @@ describe("audit rows commit or roll back with their change", function () {
     platform = await startTestPlatform({ workers: false, indexer: false });
     const db = platform.database.db;
     await db.execute(sql`CREATE TABLE test_failing_audit_actions (action text PRIMARY KEY)`);
-    await db.execute(sql.raw(`
+    await db.execute(
+      sql.raw(`
       CREATE FUNCTION test_fail_audited_commit() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
         IF EXISTS (SELECT 1 FROM test_failing_audit_actions WHERE action = NEW.action) THEN
           RAISE EXCEPTION 'forced failure at commit of a transaction that audited %', NEW.action;
         END IF;
         RETURN NULL;
-      END $$`));
-    await db.execute(sql.raw(`
+      END $$`),
+    );
+    await db.execute(
+      sql.raw(`
       CREATE CONSTRAINT TRIGGER test_fail_audited_commit AFTER INSERT ON audit_log
-        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_fail_audited_commit()`));
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_fail_audited_commit()`),
+    );
     merchant = (await signUp(["merchant"])).client;
     const adminSignup = await signUp(["buyer"]);
     await db.execute(sql`UPDATE accounts SET roles = ARRAY['admin'] WHERE id = ${BigInt(adminSignup.accountId)}`);
@@ -83,7 +87,10 @@ describe("audit rows commit or roll back with their change", function () {
     await failCommitsOf("shop.epay_configured");
     const failed = await merchant.put(path, { gatewayUrl: "http://127.0.0.1:9/other/", pid: "2002", key: "second-key-456" });
     expect(failed.status, failed.text).to.equal(500);
-    const row = await queryOne<{ epay_pid: string; epay_gateway_url: string }>(platform.database.db, sql`SELECT epay_pid, epay_gateway_url FROM shops WHERE id = ${BigInt(shop.body.id)}`);
+    const row = await queryOne<{ epay_pid: string; epay_gateway_url: string }>(
+      platform.database.db,
+      sql`SELECT epay_pid, epay_gateway_url FROM shops WHERE id = ${BigInt(shop.body.id)}`,
+    );
     expect(row).to.deep.equal({ epay_pid: "1001", epay_gateway_url: "http://127.0.0.1:9/epay/" });
     expect(await auditRows("shop.epay_configured", `shop:${shop.body.id}`)).to.equal(1);
   });

@@ -74,25 +74,60 @@ describe("bad input: clear 4xx errors that write nothing", function () {
     expectClientError(await http.post("/api/orders", { ...guest, contact: "not-an-email" }), 400, "validation_failed");
     expectClientError(await http.post("/api/orders", { ...guest, padding: "x".repeat(300 * 1024) }), 413, "payload_too_large");
     expectClientError(await http.post("/api/auth/signup", { email: "x@example.com", password: "short" }), 400, "validation_failed");
-    expectClientError(await http.post("/api/auth/signup", { email: "x@example.com", password: "long-enough-password", roles: ["admin"] }), 400, "validation_failed");
+    expectClientError(
+      await http.post("/api/auth/signup", { email: "x@example.com", password: "long-enough-password", roles: ["admin"] }),
+      400,
+      "validation_failed",
+    );
     expectClientError(await http.post("/api/auth/login", { email: "nobody@example.com", password: "whatever-password" }), 401, "invalid_credentials");
     expectClientError(await http.post(`/api/shops/${setup.shopId}/products`, { name: "x" }), 401, "unauthorized");
-    expectClientError(await setup.merchant.post(`/api/shops/${setup.shopId}/products`, { name: "x", category: "weapons", priceMinor: "1", currency: "CNY" }), 400, "validation_failed");
-    expectClientError(await setup.merchant.post(`/api/shops/${setup.shopId}/products`, { name: "x", category: "game_card", priceMinor: "-5", currency: "CNY" }), 400, "validation_failed");
-    expectClientError(await setup.merchant.post(`/api/shops/${setup.shopId}/products`, { name: "x", category: "game_card", priceMinor: 1.5, currency: "CNY" }), 400, "validation_failed");
-    expectClientError(await setup.merchant.request("POST", `/api/products/${productId}/imports`, "GOOD-1\n\nGOOD-2\n", { "content-type": "text/plain" }), 422, "invalid_keys");
-    expectClientError(await setup.merchant.request("POST", `/api/products/${productId}/imports`, "DUP-1\nDUP-1\n", { "content-type": "text/plain" }), 422, "duplicate_keys");
+    expectClientError(
+      await setup.merchant.post(`/api/shops/${setup.shopId}/products`, { name: "x", category: "weapons", priceMinor: "1", currency: "CNY" }),
+      400,
+      "validation_failed",
+    );
+    expectClientError(
+      await setup.merchant.post(`/api/shops/${setup.shopId}/products`, { name: "x", category: "game_card", priceMinor: "-5", currency: "CNY" }),
+      400,
+      "validation_failed",
+    );
+    expectClientError(
+      await setup.merchant.post(`/api/shops/${setup.shopId}/products`, { name: "x", category: "game_card", priceMinor: 1.5, currency: "CNY" }),
+      400,
+      "validation_failed",
+    );
+    expectClientError(
+      await setup.merchant.request("POST", `/api/products/${productId}/imports`, "GOOD-1\n\nGOOD-2\n", { "content-type": "text/plain" }),
+      422,
+      "invalid_keys",
+    );
+    expectClientError(
+      await setup.merchant.request("POST", `/api/products/${productId}/imports`, "DUP-1\nDUP-1\n", { "content-type": "text/plain" }),
+      422,
+      "duplicate_keys",
+    );
     // Another page of the gateway than its base or submit.php would give links the cashier cannot answer.
-    const wrongGateway = await setup.merchant.put(`/api/shops/${setup.shopId}/payment-settings/epay`, { gatewayUrl: `${platform.url}/sandbox/epay/mapi.php`, ...setup.sandbox });
+    const wrongGateway = await setup.merchant.put(`/api/shops/${setup.shopId}/payment-settings/epay`, {
+      gatewayUrl: `${platform.url}/sandbox/epay/mapi.php`,
+      ...setup.sandbox,
+    });
     expectClientError(wrongGateway, 400, "validation_failed");
     expect(wrongGateway.text).to.include("names the page mapi.php");
 
     // EPay notifications: bad signature, wrong amount, wrong pid, not TRADE_SUCCESS.
     const good = signedNotification(setup.sandbox, order, "T-BAD-2");
     expectClientError(await http.get(notifyPath(setup.shopId, { ...good, sign: "0".repeat(32) })), 400, "invalid_signature");
-    expectClientError(await http.get(notifyPath(setup.shopId, signedNotification(setup.sandbox, { ...order, amountMinor: "1" }, "T-BAD-3"))), 400, "amount_mismatch");
+    expectClientError(
+      await http.get(notifyPath(setup.shopId, signedNotification(setup.sandbox, { ...order, amountMinor: "1" }, "T-BAD-3"))),
+      400,
+      "amount_mismatch",
+    );
     expectClientError(await http.get(notifyPath(setup.shopId, signedNotification({ ...setup.sandbox, pid: "1" }, order, "T-BAD-4"))), 400, "invalid_signature");
-    expectClientError(await http.get(notifyPath(setup.shopId, signedNotification(setup.sandbox, order, "T-BAD-5", { trade_status: "WAIT_BUYER_PAY" }))), 400, "bad_request");
+    expectClientError(
+      await http.get(notifyPath(setup.shopId, signedNotification(setup.sandbox, order, "T-BAD-5", { trade_status: "WAIT_BUYER_PAY" }))),
+      400,
+      "bad_request",
+    );
     // The legitimate notification replayed: accepted as "success", nothing new recorded.
     const replay = await http.get(notifyPath(setup.shopId, signedNotification(setup.sandbox, order, "T-BAD-1")));
     expect(replay.text).to.equal("success");
@@ -102,9 +137,16 @@ describe("bad input: clear 4xx errors that write nothing", function () {
     expectClientError(await setup.merchant.post(topups, { amountMinor: "1000000000001", currency: "CNY" }), 400, "validation_failed");
     expectClientError(await setup.merchant.post(topups, { amountMinor: "100", currency: "USD" }), 400, "validation_failed");
     expectClientError(await http.post(topups, { amountMinor: "100", currency: "CNY" }), 401, "unauthorized");
-    const platformMerchant = { pid: platform.ctx.config.resale.epayPid, key: sandboxMerchantKey(platform.ctx.config.payments.epaySandboxSecret!, platform.ctx.config.resale.epayPid) };
+    const platformMerchant = {
+      pid: platform.ctx.config.resale.epayPid,
+      key: sandboxMerchantKey(platform.ctx.config.payments.epaySandboxSecret!, platform.ctx.config.resale.epayPid),
+    };
     const topupNotify = (params: Record<string, string>) => http.get(`/api/ledger/topups/epay/notify?${new URLSearchParams(params).toString()}`);
-    expectClientError(await topupNotify(signedNotification({ ...setup.sandbox, pid: platformMerchant.pid }, { id: "TU0000000000", amountMinor: "100" }, "T-TOPUP-1")), 400, "invalid_signature");
+    expectClientError(
+      await topupNotify(signedNotification({ ...setup.sandbox, pid: platformMerchant.pid }, { id: "TU0000000000", amountMinor: "100" }, "T-TOPUP-1")),
+      400,
+      "invalid_signature",
+    );
     expectClientError(await topupNotify(signedNotification(platformMerchant, { id: "TU0000000000", amountMinor: "100" }, "T-TOPUP-2")), 404, "not_found");
     expectClientError(await setup.merchant.get(`/api/entitlements/999999/certificate`), 404, "not_found");
     // Guest look-up with a wrong password.

@@ -16,7 +16,12 @@ import type { AppContext } from "../../api/context.ts";
 import { chainRouter } from "../../api/http/routes/chain.ts";
 import { committedText, contractDocument, documentText, openApiPath, webSchemaPath, webSchemaText } from "../../scripts/lib/apiContract.ts";
 
-type Operation = { operationId: string; responses: Record<string, { content?: Record<string, { schema?: unknown }> }>; requestBody?: unknown; parameters?: unknown[] };
+type Operation = {
+  operationId: string;
+  responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+  requestBody?: unknown;
+  parameters?: unknown[];
+};
 
 describe("API contract", () => {
   // Before anything here builds the document: the routes declared with other settings.
@@ -39,19 +44,29 @@ describe("API contract document and response check", () => {
   });
 
   it("documents every operation with a 2xx answer that has a schema (or is a 204), unique operation ids, and the error schema", () => {
-    const operations = Object.entries(document.paths).flatMap(([path, methods]) => Object.entries(methods as Record<string, Operation>).map(([method, operation]) => ({ path, method, operation })));
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods as Record<string, Operation>).map(([method, operation]) => ({ path, method, operation })),
+    );
     expect(operations.length).to.be.greaterThan(60);
     const missing = operations.filter(({ operation }) => {
       const success = Object.entries(operation.responses).filter(([status]) => /^2\d\d$/.test(status));
-      return success.length === 0 || success.some(([status, answer]) => status !== "204" && !Object.values(answer.content ?? {}).every((media) => media.schema));
+      return (
+        success.length === 0 || success.some(([status, answer]) => status !== "204" && !Object.values(answer.content ?? {}).every((media) => media.schema))
+      );
     });
     expect(missing.map(({ method, path }) => `${method} ${path}`)).to.deep.equal([]);
     expect(new Set(operations.map(({ operation }) => operation.operationId)).size).to.equal(operations.length);
-    for (const { operation } of operations) expect(operation.responses["4XX"]).to.deep.include({ content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } });
+    for (const { operation } of operations)
+      expect(operation.responses["4XX"]).to.deep.include({ content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } });
     // A list route pages by the one convention: an opaque cursor in, { items, nextCursor } out.
     const schemas = document.components.schemas as Record<string, { properties?: Record<string, unknown> }>;
-    const pagedWith = (name: string) => operations.filter(({ operation }) => ((operation.parameters ?? []) as { name: string }[]).some((parameter) => parameter.name === name));
-    expect(pagedWith("before").concat(pagedWith("beforeId")).map(({ path }) => path)).to.deep.equal([]);
+    const pagedWith = (name: string) =>
+      operations.filter(({ operation }) => ((operation.parameters ?? []) as { name: string }[]).some((parameter) => parameter.name === name));
+    expect(
+      pagedWith("before")
+        .concat(pagedWith("beforeId"))
+        .map(({ path }) => path),
+    ).to.deep.equal([]);
     for (const { path, operation } of pagedWith("cursor")) {
       const ref = (operation.responses["200"]!.content!["application/json"]!.schema as { $ref: string }).$ref;
       const properties = schemas[ref.split("/").at(-1)!]!.properties!;
@@ -62,10 +77,20 @@ describe("API contract document and response check", () => {
   it("records an answer that breaks its schema without changing it: a 200 stays 200, a 4xx stays 4xx", async () => {
     const router = Router();
     const mountPath = "/contract-check";
-    defineRoute(router, mountPath, { method: "get", path: "/wrong", summary: "answers off-contract", tags: ["test"], auth: "public", response: z.strictObject({ id: z.string() }) }, async () => ({ id: 7, extra: true }));
-    defineRoute(router, mountPath, { method: "get", path: "/refused", summary: "refuses", tags: ["test"], auth: "public", response: z.strictObject({ id: z.string() }) }, async () => {
-      throw new AppError("not_found", "Nothing here.");
-    });
+    defineRoute(
+      router,
+      mountPath,
+      { method: "get", path: "/wrong", summary: "answers off-contract", tags: ["test"], auth: "public", response: z.strictObject({ id: z.string() }) },
+      async () => ({ id: 7, extra: true }),
+    );
+    defineRoute(
+      router,
+      mountPath,
+      { method: "get", path: "/refused", summary: "refuses", tags: ["test"], auth: "public", response: z.strictObject({ id: z.string() }) },
+      async () => {
+        throw new AppError("not_found", "Nothing here.");
+      },
+    );
     const app = express();
     app.use(mountPath, router);
     app.use(errorHandler(createLogger({ level: "silent" })));

@@ -106,7 +106,9 @@ describe("lean routes answer exactly as Express does", function () {
     });
     expect(shape(viaLean, lean)).to.deep.equal(shape(viaExpress, express));
     // The gateway calls back PUBLIC_URL, never the Host the checkout named.
-    expect(new URL(viaLean.body.payment.url).searchParams.get("notify_url")).to.equal(`${handle.platform.ctx.config.http.publicUrl}/api/payments/epay/notify/${setup.shopId}`);
+    expect(new URL(viaLean.body.payment.url).searchParams.get("notify_url")).to.equal(
+      `${handle.platform.ctx.config.http.publicUrl}/api/payments/epay/notify/${setup.shopId}`,
+    );
 
     const order = viaLean.body.order as { id: string; amountMinor: string };
     const notification = notifyPath(setup.shopId, signedNotification(setup.sandbox, order, `T-LEAN-${order.id}`));
@@ -137,7 +139,7 @@ describe("lean routes answer exactly as Express does", function () {
     const { port } = new URL(lean.baseUrl);
     await new Promise<void>((resolve, reject) => {
       const socket = connect(Number(port), "127.0.0.1", () => {
-        socket.write("POST /api/orders HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"productId\":");
+        socket.write('POST /api/orders HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"productId":');
         setTimeout(() => socket.destroy(), 50);
       });
       socket.on("close", () => resolve());

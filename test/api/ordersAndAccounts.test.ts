@@ -49,7 +49,12 @@ describe("accounts, order access, manual delivery and expiry", function () {
     expect(document.body.openapi).to.equal("3.1.0");
     const checkout = document.body.paths["/api/orders"].post;
     expect(checkout.requestBody.content["application/json"].schema.properties).to.have.keys(
-      "productId", "quantity", "contact", "queryPassword", "paymentMethod", "idempotencyKey",
+      "productId",
+      "quantity",
+      "contact",
+      "queryPassword",
+      "paymentMethod",
+      "idempotencyKey",
     );
     expect(checkout.requestBody.content["application/json"].schema.additionalProperties).to.equal(false);
     expect(document.body.paths["/api/orders/{orderId}"].get.parameters.map((parameter: { name: string }) => parameter.name)).to.include("orderId");
@@ -65,7 +70,9 @@ describe("accounts, order access, manual delivery and expiry", function () {
     const cursors: string[] = [];
     let cursor: string | null = null;
     for (let pageNumber = 0; pageNumber <= expected.length; pageNumber++) {
-      const page: HttpResponse<{ items: { id: string }[]; nextCursor: string | null }> = await platform.http.get(`/api/shops?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      const page: HttpResponse<{ items: { id: string }[]; nextCursor: string | null }> = await platform.http.get(
+        `/api/shops?limit=2${cursor ? `&cursor=${cursor}` : ""}`,
+      );
       expect(page.status, page.text).to.equal(200);
       expect(page.body).to.have.keys("items", "nextCursor");
       seen.push(...page.body.items.map((shop) => shop.id));
@@ -93,15 +100,23 @@ describe("accounts, order access, manual delivery and expiry", function () {
     const carol = platform.http.as(signup.body.token);
     for (let order = 0; order < 3; order++) expect((await carol.post("/api/orders", { productId, quantity: 1 })).status).to.equal(201);
     // Three orders in one instant, to the microsecond (a busy shop's checkouts share a statement).
-    await queryRows(platform.database.db, sql`UPDATE orders SET created_at = '2026-01-01T00:00:00.000123Z' WHERE buyer_account_id = ${BigInt(signup.body.account.id)} RETURNING id`);
+    await queryRows(
+      platform.database.db,
+      sql`UPDATE orders SET created_at = '2026-01-01T00:00:00.000123Z' WHERE buyer_account_id = ${BigInt(signup.body.account.id)} RETURNING id`,
+    );
     const expected = (
-      await queryRows<{ id: string }>(platform.database.db, sql`SELECT id FROM orders WHERE buyer_account_id = ${BigInt(signup.body.account.id)} ORDER BY created_at DESC, id DESC`)
+      await queryRows<{ id: string }>(
+        platform.database.db,
+        sql`SELECT id FROM orders WHERE buyer_account_id = ${BigInt(signup.body.account.id)} ORDER BY created_at DESC, id DESC`,
+      )
     ).map((row) => row.id);
     expect(expected).to.have.length(3);
     const seen: string[] = [];
     let cursor: string | null = null;
     for (let pageNumber = 0; pageNumber < 5; pageNumber++) {
-      const page: HttpResponse<{ items: { id: string }[]; nextCursor: string | null }> = await carol.get(`/api/me/orders?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      const page: HttpResponse<{ items: { id: string }[]; nextCursor: string | null }> = await carol.get(
+        `/api/me/orders?limit=2${cursor ? `&cursor=${cursor}` : ""}`,
+      );
       expect(page.status, page.text).to.equal(200);
       seen.push(...page.body.items.map((order) => order.id));
       cursor = page.body.nextCursor;
@@ -192,7 +207,10 @@ describe("accounts, order access, manual delivery and expiry", function () {
     const view = await platform.http.get(`/api/orders/${checkout.body.order.id}?token=${checkout.body.accessToken}`);
     expect(view.body.state).to.equal("fulfilled");
     expect(view.body.manualDelivery).to.equal("Account: demo / Password: hunter2");
-    const stored = await queryOne<{ delivery_encrypted: Buffer }>(platform.database.db, sql`SELECT delivery_encrypted FROM orders WHERE id = ${checkout.body.order.id}`);
+    const stored = await queryOne<{ delivery_encrypted: Buffer }>(
+      platform.database.db,
+      sql`SELECT delivery_encrypted FROM orders WHERE id = ${checkout.body.order.id}`,
+    );
     expect(Buffer.from(stored!.delivery_encrypted).toString("latin1")).not.to.contain("hunter2");
   });
 

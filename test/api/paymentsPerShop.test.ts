@@ -46,10 +46,12 @@ describe("payments are unique per shop, provider and provider reference", functi
       suite.platform.database.db,
       sql`SELECT order_id, shop_id::text, status FROM payments WHERE provider_ref = 'GW-20261206-0001' ORDER BY shop_id`,
     );
-    expect(payments).to.deep.equal([
-      { order_id: orderA.id, shop_id: shopA.shopId, status: "accepted" },
-      { order_id: orderB.id, shop_id: shopB.shopId, status: "accepted" },
-    ].sort((x, y) => Number(x.shop_id) - Number(y.shop_id)));
+    expect(payments).to.deep.equal(
+      [
+        { order_id: orderA.id, shop_id: shopA.shopId, status: "accepted" },
+        { order_id: orderB.id, shop_id: shopB.shopId, status: "accepted" },
+      ].sort((x, y) => Number(x.shop_id) - Number(y.shop_id)),
+    );
     // Within one shop, the same trade_no is still a replay that changes nothing.
     await pay(shopA, orderA, "GW-20261206-0001");
     const count = await queryOne<{ n: string }>(suite.platform.database.db, sql`SELECT count(*) AS n FROM payments WHERE order_id = ${orderA.id}`);

@@ -65,7 +65,12 @@ describe("PUBLIC_URL: links and the SIWE domain never come from Host", function 
 
     it("checkout's payment links use PUBLIC_URL whatever Host says", async () => {
       const productId = await createProduct(setup, { name: "Host target", category: "service_voucher", deliveryMode: "manual", manualStock: 2 });
-      const checkout = await withHost(suite.platform.url, "evil.example", "POST", "/api/orders", { productId, quantity: 1, contact: "host@example.com", queryPassword: "host-pass-1" });
+      const checkout = await withHost(suite.platform.url, "evil.example", "POST", "/api/orders", {
+        productId,
+        quantity: 1,
+        contact: "host@example.com",
+        queryPassword: "host-pass-1",
+      });
       expect(checkout.status).to.equal(201);
       const link = new URL(checkout.body.payment.url);
       expect(link.searchParams.get("notify_url")).to.match(new RegExp(`^${suite.platform.url}/api/payments/epay/notify/`));
@@ -90,7 +95,14 @@ describe("PUBLIC_URL: links and the SIWE domain never come from Host", function 
         issuedAt: new Date(),
         expirationTime: new Date(Date.now() + 60_000),
       });
-      const linked = await withHost(suite.platform.url, "evil.example", "POST", "/api/wallets/link", { message, signature: await wallet.signMessage({ message }) }, token);
+      const linked = await withHost(
+        suite.platform.url,
+        "evil.example",
+        "POST",
+        "/api/wallets/link",
+        { message, signature: await wallet.signMessage({ message }) },
+        token,
+      );
       expect(linked.status).to.equal(400);
       expect(linked.body.code).to.equal("invalid_signature");
     });

@@ -33,7 +33,10 @@ describe("session transport: bearer tokens only", function () {
       cookie: `kl_session=${setup.merchant.token!}`,
     });
     expect(forged.status, forged.text).to.equal(401);
-    const imports = await queryOne<{ n: string }>(suite.platform.database.db, sql`SELECT count(*)::text AS n FROM imports WHERE product_id = ${BigInt(productId)}`);
+    const imports = await queryOne<{ n: string }>(
+      suite.platform.database.db,
+      sql`SELECT count(*)::text AS n FROM imports WHERE product_id = ${BigInt(productId)}`,
+    );
     expect(imports!.n).to.equal("0");
   });
 });

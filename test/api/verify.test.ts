@@ -20,11 +20,16 @@ describe("POST /api/verify", function () {
     await importKeys(setup, productId, keys);
     const checkout = await platform.http.post("/api/orders", { productId, quantity: 1, contact: "v@example.com", queryPassword: "pass-1234" });
     await platform.http.get(notifyPath(setup.shopId, signedNotification(setup.sandbox, checkout.body.order, "T-VFY-1")));
-    const item = await waitFor("issued key", async () => {
-      const view = await platform.http.get(`/api/orders/${checkout.body.order.id}?token=${checkout.body.accessToken}`);
-      const entry = view.body.items?.[0];
-      return entry?.tokenId ? entry : undefined;
-    }, 120_000, 250);
+    const item = await waitFor(
+      "issued key",
+      async () => {
+        const view = await platform.http.get(`/api/orders/${checkout.body.order.id}?token=${checkout.body.accessToken}`);
+        const entry = view.body.items?.[0];
+        return entry?.tokenId ? entry : undefined;
+      },
+      120_000,
+      250,
+    );
     const certificate = await platform.http.get(`${item.certificateUrl}?token=${checkout.body.accessToken}`);
     sold = { code: item.code, certificate: certificate.body };
   });

@@ -6,7 +6,7 @@ import { anchor, makeBatch, send, setupPlatform, type Platform } from "./support
 
 // Guards the gas goals (docs/contracts.md) against regressions on a small scale; the full
 // figures come from `npm run bench:gas`. Bounds are the goals, per entitlement, whole transactions.
-describe("EntitlementToken gas goals", function () {
+describe("EntitlementToken gas goals", () => {
   let platform: Platform;
 
   before(async () => {
@@ -24,16 +24,28 @@ describe("EntitlementToken gas goals", function () {
 
     let issueGas = 0n;
     for (const start of [0, 100, 200]) {
-      const call = buildIssueCall(batch.tree, Array.from({ length: 100 }, (_, i) => start + i));
-      issueGas += (await send(platform, platform.wallet.operator, { ...token, functionName: "issue", args: issueArgs(call, platform.address.custodian) })).gasUsed;
+      const call = buildIssueCall(
+        batch.tree,
+        Array.from({ length: 100 }, (_, i) => start + i),
+      );
+      issueGas += (await send(platform, platform.wallet.operator, { ...token, functionName: "issue", args: issueArgs(call, platform.address.custodian) }))
+        .gasUsed;
     }
     expect(Number(issueGas) / 300).to.be.at.most(6_000);
 
     const scattered = Array.from({ length: 100 }, (_, i) => 300 + ((i * 337) % 700));
-    const random = await send(platform, platform.wallet.operator, { ...token, functionName: "issue", args: issueArgs(buildIssueCall(batch.tree, scattered), platform.address.custodian) });
+    const random = await send(platform, platform.wallet.operator, {
+      ...token,
+      functionName: "issue",
+      args: issueArgs(buildIssueCall(batch.tree, scattered), platform.address.custodian),
+    });
     expect(Number(random.gasUsed) / 100).to.be.at.most(11_000);
 
-    const redeemed = await send(platform, platform.wallet.operator, { ...token, functionName: "redeem", args: [Array.from({ length: 100 }, (_, i) => BigInt(i + 1))] });
+    const redeemed = await send(platform, platform.wallet.operator, {
+      ...token,
+      functionName: "redeem",
+      args: [Array.from({ length: 100 }, (_, i) => BigInt(i + 1))],
+    });
     expect(Number(redeemed.gasUsed) / 100).to.be.at.most(3_000);
 
     const resold = Array.from({ length: 50 }, (_, i) => BigInt(101 + i * 5));
@@ -45,7 +57,11 @@ describe("EntitlementToken gas goals", function () {
     });
     expect(Number(records.gasUsed) / 50).to.be.at.most(5_000);
 
-    const withdrawal = await send(platform, platform.wallet.custodian, { ...token, functionName: "transferFrom", args: [platform.address.custodian, platform.address.buyer, 250n] });
+    const withdrawal = await send(platform, platform.wallet.custodian, {
+      ...token,
+      functionName: "transferFrom",
+      args: [platform.address.custodian, platform.address.buyer, 250n],
+    });
     expect(Number(withdrawal.gasUsed)).to.be.below(100_000);
   });
 });

@@ -9,7 +9,7 @@ function packedLeafIndexes(leafIndexes: readonly number[]): Hex {
   return `0x${leafIndexes.map((leafIndex) => leafIndex.toString(16).padStart(8, "0")).join("")}`;
 }
 
-describe("EntitlementToken issuance", function () {
+describe("EntitlementToken issuance", () => {
   let platform: Platform;
   usePlatformPerSuite((started) => (platform = started));
   let batch: Batch;
@@ -44,7 +44,10 @@ describe("EntitlementToken issuance", function () {
     expect(await read("isIssued", [40n, 7])).to.equal(true);
     expect(await read("isIssued", [40n, 10])).to.equal(false);
     expect(await read("totalSupply", [])).to.equal(5n);
-    expect(await revertOf(platform, platform.wallet.stranger, { ...token(), functionName: "ownerOf", args: [6n] })).to.deep.equal({ errorName: "ERC721NonexistentToken", args: [6n] });
+    expect(await revertOf(platform, platform.wallet.stranger, { ...token(), functionName: "ownerOf", args: [6n] })).to.deep.equal({
+      errorName: "ERC721NonexistentToken",
+      args: [6n],
+    });
   });
 
   it("issues scattered leaves with one multiproof, in the multiproof's order", async () => {
@@ -91,17 +94,26 @@ describe("EntitlementToken issuance", function () {
 
   it("refuses a batch that was never anchored with BatchNotAnchored(batchId)", async () => {
     const other = makeBatch(platform, { shopId: 4n, batchId: 41n, size: 4 });
-    expect(await revertOf(platform, platform.wallet.operator, issueWith(buildIssueCall(other.tree, [0])))).to.deep.equal({ errorName: "BatchNotAnchored", args: [41n] });
+    expect(await revertOf(platform, platform.wallet.operator, issueWith(buildIssueCall(other.tree, [0])))).to.deep.equal({
+      errorName: "BatchNotAnchored",
+      args: [41n],
+    });
   });
 
   it("refuses leaves made for another chain, registry, shop or batch", async () => {
     const otherChain = makeBatch(platform, { shopId: 4n, batchId: 50n, size: 4, chainId: 1n });
     await anchor(platform, otherChain);
-    expect(await revertOf(platform, platform.wallet.operator, issueWith(buildIssueCall(otherChain.tree, [0, 1])))).to.deep.equal({ errorName: "InvalidProof", args: [50n] });
+    expect(await revertOf(platform, platform.wallet.operator, issueWith(buildIssueCall(otherChain.tree, [0, 1])))).to.deep.equal({
+      errorName: "InvalidProof",
+      args: [50n],
+    });
 
     const otherRegistry = makeBatch(platform, { shopId: 4n, batchId: 51n, size: 4, registry: platform.contracts.payment });
     await anchor(platform, otherRegistry);
-    expect(await revertOf(platform, platform.wallet.operator, issueWith(buildIssueCall(otherRegistry.tree, [0])))).to.deep.equal({ errorName: "InvalidProof", args: [51n] });
+    expect(await revertOf(platform, platform.wallet.operator, issueWith(buildIssueCall(otherRegistry.tree, [0])))).to.deep.equal({
+      errorName: "InvalidProof",
+      args: [51n],
+    });
 
     // A proof for shop 4 presented as shop 5 of the same batch.
     const asOtherShop = { ...buildIssueCall(batch.tree, [30]), shopId: 5n };
@@ -134,9 +146,18 @@ describe("EntitlementToken issuance", function () {
 
   it("refuses malformed calls: no leaves, mismatched lists, the zero receiver", async () => {
     const call = buildIssueCall(batch.tree, [70, 71]);
-    expect(await revertOf(platform, platform.wallet.operator, issueWith({ ...call, leafIndexes: [], commitments: [] }))).to.deep.equal({ errorName: "EmptyList", args: [] });
-    expect(await revertOf(platform, platform.wallet.operator, issueWith({ ...call, commitments: call.commitments.slice(1) }))).to.deep.equal({ errorName: "LengthMismatch", args: [2n, 1n] });
-    expect(await revertOf(platform, platform.wallet.operator, issueWith(call, zeroAddress))).to.deep.equal({ errorName: "ERC721InvalidReceiver", args: [zeroAddress] });
+    expect(await revertOf(platform, platform.wallet.operator, issueWith({ ...call, leafIndexes: [], commitments: [] }))).to.deep.equal({
+      errorName: "EmptyList",
+      args: [],
+    });
+    expect(await revertOf(platform, platform.wallet.operator, issueWith({ ...call, commitments: call.commitments.slice(1) }))).to.deep.equal({
+      errorName: "LengthMismatch",
+      args: [2n, 1n],
+    });
+    expect(await revertOf(platform, platform.wallet.operator, issueWith(call, zeroAddress))).to.deep.equal({
+      errorName: "ERC721InvalidReceiver",
+      args: [zeroAddress],
+    });
     const tooMany = { ...call, leafIndexes: Array.from({ length: 513 }, (_, i) => i), commitments: Array.from({ length: 513 }, () => call.commitments[0]!) };
     expect(await revertOf(platform, platform.wallet.operator, issueWith(tooMany))).to.deep.equal({ errorName: "TooMany", args: [513n, 512n] });
   });
@@ -150,7 +171,11 @@ describe("EntitlementToken issuance", function () {
     const record = { ...token(), functionName: "recordCustodialTransfers", args: [[first], [keccak256(toBytes("a"))], [keccak256(toBytes("b"))]] };
     expect(await revertOf(platform, platform.wallet.operator, record)).to.deep.equal({ errorName: "NotInCustody", args: [first, platform.address.buyer] });
     // The wallet can move its token like any ERC-721.
-    await send(platform, platform.wallet.buyer, { ...token(), functionName: "transferFrom", args: [platform.address.buyer, platform.address.reseller, first + 2n] });
+    await send(platform, platform.wallet.buyer, {
+      ...token(),
+      functionName: "transferFrom",
+      args: [platform.address.buyer, platform.address.reseller, first + 2n],
+    });
     expect(await read("ownerOf", [first + 2n])).to.equal(platform.address.reseller);
     expect(await read("ownerOf", [first])).to.equal(platform.address.buyer);
   });

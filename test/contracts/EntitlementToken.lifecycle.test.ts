@@ -7,7 +7,7 @@ import { anchor, makeBatch, revertOf, send, usePlatformPerSuite, type Platform }
 
 // Redemption, revocation, custodial resale records, withdrawals, wallet trading, royalties and
 // metadata, on 120 tokens issued in two runs to the custodian (ids 1..60 and 61..120).
-describe("EntitlementToken after issuance", function () {
+describe("EntitlementToken after issuance", () => {
   let platform: Platform;
   usePlatformPerSuite((started) => (platform = started));
   const holder = (name: string) => keccak256(toBytes(`holder:${name}`)) as Hex;
@@ -17,7 +17,10 @@ describe("EntitlementToken after issuance", function () {
     const batch = makeBatch(platform, { shopId: 9n, batchId: 90n, size: 120 });
     await anchor(platform, batch);
     for (const start of [0, 60]) {
-      const call = buildIssueCall(batch.tree, Array.from({ length: 60 }, (_, i) => start + i));
+      const call = buildIssueCall(
+        batch.tree,
+        Array.from({ length: 60 }, (_, i) => start + i),
+      );
       await send(platform, platform.wallet.operator, { ...token(), functionName: "issue", args: issueArgs(call, platform.address.custodian) });
     }
   });
@@ -49,18 +52,30 @@ describe("EntitlementToken after issuance", function () {
     expect(await revertOf(platform, platform.wallet.operator, redeem([]))).to.deep.equal({ errorName: "EmptyList", args: [] });
     const tooMany = Array.from({ length: 513 }, (_, i) => BigInt(1 + (i % 120)));
     expect(await revertOf(platform, platform.wallet.operator, redeem(tooMany))).to.deep.equal({ errorName: "TooMany", args: [513n, 512n] });
-    expect(await revertOf(platform, platform.wallet.stranger, { ...token(), functionName: "locked", args: [0n] })).to.deep.equal({ errorName: "ERC721NonexistentToken", args: [0n] });
+    expect(await revertOf(platform, platform.wallet.stranger, { ...token(), functionName: "locked", args: [0n] })).to.deep.equal({
+      errorName: "ERC721NonexistentToken",
+      args: [0n],
+    });
   });
 
   it("a redeemed token cannot move, even when its owner calls directly", async () => {
     await move(platform.wallet.custodian, platform.address.custodian, platform.address.buyer, 30n);
     await send(platform, platform.wallet.operator, redeem([30n, 31n]));
     for (const functionName of ["transferFrom", "safeTransferFrom"]) {
-      expect(await revertOf(platform, platform.wallet.buyer, transfer(platform.address.buyer, platform.address.reseller, 30n, functionName))).to.deep.equal({ errorName: "TokenLocked", args: [30n] });
+      expect(await revertOf(platform, platform.wallet.buyer, transfer(platform.address.buyer, platform.address.reseller, 30n, functionName))).to.deep.equal({
+        errorName: "TokenLocked",
+        args: [30n],
+      });
     }
-    expect(await revertOf(platform, platform.wallet.custodian, transfer(platform.address.custodian, platform.address.buyer, 31n))).to.deep.equal({ errorName: "TokenLocked", args: [31n] });
+    expect(await revertOf(platform, platform.wallet.custodian, transfer(platform.address.custodian, platform.address.buyer, 31n))).to.deep.equal({
+      errorName: "TokenLocked",
+      args: [31n],
+    });
     await send(platform, platform.wallet.buyer, { ...token(), functionName: "setApprovalForAll", args: [platform.address.reseller, true] });
-    expect(await revertOf(platform, platform.wallet.reseller, transfer(platform.address.buyer, platform.address.reseller, 30n))).to.deep.equal({ errorName: "TokenLocked", args: [30n] });
+    expect(await revertOf(platform, platform.wallet.reseller, transfer(platform.address.buyer, platform.address.reseller, 30n))).to.deep.equal({
+      errorName: "TokenLocked",
+      args: [30n],
+    });
   });
 
   it("revoking locks the token, refuses transfers with TokenRevoked and records the reason", async () => {
@@ -72,7 +87,10 @@ describe("EntitlementToken after issuance", function () {
     expect(revoked!.args).to.deep.equal({ tokenIds: [11n, 12n], reasonHash: reason });
     expect(await read("isRevoked", [11n])).to.equal(true);
     expect(await read("locked", [11n])).to.equal(true);
-    expect(await revertOf(platform, platform.wallet.custodian, transfer(platform.address.custodian, platform.address.buyer, 11n))).to.deep.equal({ errorName: "TokenRevoked", args: [11n] });
+    expect(await revertOf(platform, platform.wallet.custodian, transfer(platform.address.custodian, platform.address.buyer, 11n))).to.deep.equal({
+      errorName: "TokenRevoked",
+      args: [11n],
+    });
     expect(await revertOf(platform, platform.wallet.operator, redeem([11n]))).to.deep.equal({ errorName: "TokenRevoked", args: [11n] });
     expect(await revertOf(platform, platform.wallet.operator, revoke([12n]))).to.deep.equal({ errorName: "AlreadyRevoked", args: [12n] });
   });
@@ -108,14 +126,28 @@ describe("EntitlementToken after issuance", function () {
 
   it("follows ERC-721 ownership and approval rules for wallets", async () => {
     await move(platform.wallet.custodian, platform.address.custodian, platform.address.buyer, 40n);
-    expect(await revertOf(platform, platform.wallet.stranger, transfer(platform.address.buyer, platform.address.stranger, 40n))).to.deep.equal({ errorName: "ERC721InsufficientApproval", args: [platform.address.stranger, 40n] });
-    expect(await revertOf(platform, platform.wallet.buyer, transfer(platform.address.custodian, platform.address.buyer, 40n))).to.deep.equal({ errorName: "ERC721IncorrectOwner", args: [platform.address.custodian, 40n, platform.address.buyer] });
-    expect(await revertOf(platform, platform.wallet.buyer, transfer(platform.address.buyer, zeroAddress, 40n))).to.deep.equal({ errorName: "ERC721InvalidReceiver", args: [zeroAddress] });
+    expect(await revertOf(platform, platform.wallet.stranger, transfer(platform.address.buyer, platform.address.stranger, 40n))).to.deep.equal({
+      errorName: "ERC721InsufficientApproval",
+      args: [platform.address.stranger, 40n],
+    });
+    expect(await revertOf(platform, platform.wallet.buyer, transfer(platform.address.custodian, platform.address.buyer, 40n))).to.deep.equal({
+      errorName: "ERC721IncorrectOwner",
+      args: [platform.address.custodian, 40n, platform.address.buyer],
+    });
+    expect(await revertOf(platform, platform.wallet.buyer, transfer(platform.address.buyer, zeroAddress, 40n))).to.deep.equal({
+      errorName: "ERC721InvalidReceiver",
+      args: [zeroAddress],
+    });
     // A contract without onERC721Received cannot receive through safeTransferFrom.
-    expect(await revertOf(platform, platform.wallet.buyer, transfer(platform.address.buyer, platform.contracts.registry, 40n, "safeTransferFrom"))).to.deep.equal({ errorName: "ERC721InvalidReceiver", args: [platform.contracts.registry] });
+    expect(
+      await revertOf(platform, platform.wallet.buyer, transfer(platform.address.buyer, platform.contracts.registry, 40n, "safeTransferFrom")),
+    ).to.deep.equal({ errorName: "ERC721InvalidReceiver", args: [platform.contracts.registry] });
 
     // A single-token approval is used once and cleared by the transfer.
-    expect(await revertOf(platform, platform.wallet.stranger, { ...token(), functionName: "approve", args: [platform.address.stranger, 40n] })).to.deep.equal({ errorName: "ERC721InvalidApprover", args: [platform.address.stranger] });
+    expect(await revertOf(platform, platform.wallet.stranger, { ...token(), functionName: "approve", args: [platform.address.stranger, 40n] })).to.deep.equal({
+      errorName: "ERC721InvalidApprover",
+      args: [platform.address.stranger],
+    });
     await send(platform, platform.wallet.buyer, { ...token(), functionName: "approve", args: [platform.address.reseller, 40n] });
     expect(await read("getApproved", [40n])).to.equal(platform.address.reseller);
     await move(platform.wallet.reseller, platform.address.buyer, platform.address.reseller, 40n);
@@ -134,7 +166,10 @@ describe("EntitlementToken after issuance", function () {
     await send(platform, platform.wallet.stranger, transfer(platform.address.reseller, platform.address.stranger, 40n, "safeTransferFrom"));
     expect(await read("ownerOf", [40n])).to.equal(platform.address.stranger);
     expect(await read("balanceOf", [platform.address.reseller])).to.equal(0n);
-    expect(await revertOf(platform, platform.wallet.stranger, { ...token(), functionName: "balanceOf", args: [zeroAddress] })).to.deep.equal({ errorName: "ERC721InvalidOwner", args: [zeroAddress] });
+    expect(await revertOf(platform, platform.wallet.stranger, { ...token(), functionName: "balanceOf", args: [zeroAddress] })).to.deep.equal({
+      errorName: "ERC721InvalidOwner",
+      args: [zeroAddress],
+    });
   });
 
   it("pays royalties per batch, else the default, and lets only the right roles set them", async () => {
@@ -145,11 +180,18 @@ describe("EntitlementToken after issuance", function () {
     const [event] = parseEventLogs({ abi: entitlementTokenAbi, logs: receipt.logs, eventName: "RoyaltySet" });
     expect(event!.args).to.deep.equal({ batchId: 90n, receiver: platform.address.reseller, basisPoints: 500n });
     expect(await read("royaltyInfo", [5n, 10_000n])).to.deep.equal([platform.address.reseller, 500n]);
-    expect(await revertOf(platform, platform.wallet.operator, { ...token(), functionName: "setRoyalty", args: [90n, platform.address.reseller, 10_001n] })).to.deep.equal({ errorName: "RoyaltyTooHigh", args: [10_001n, 10_000n] });
-    expect(await revertOf(platform, platform.wallet.stranger, { ...token(), functionName: "setRoyalty", args: [90n, platform.address.stranger, 1n] })).to.deep.equal({ errorName: "AccessControlUnauthorizedAccount", args: [platform.address.stranger, keccak256(toBytes("OPERATOR_ROLE"))] });
+    expect(
+      await revertOf(platform, platform.wallet.operator, { ...token(), functionName: "setRoyalty", args: [90n, platform.address.reseller, 10_001n] }),
+    ).to.deep.equal({ errorName: "RoyaltyTooHigh", args: [10_001n, 10_000n] });
+    expect(
+      await revertOf(platform, platform.wallet.stranger, { ...token(), functionName: "setRoyalty", args: [90n, platform.address.stranger, 1n] }),
+    ).to.deep.equal({ errorName: "AccessControlUnauthorizedAccount", args: [platform.address.stranger, keccak256(toBytes("OPERATOR_ROLE"))] });
     await send(platform, platform.wallet.operator, { ...token(), functionName: "setRoyalty", args: [90n, zeroAddress, 0n] });
     expect(await read("royaltyInfo", [5n, 10_000n])).to.deep.equal([platform.address.treasury, 250n]);
-    expect(await revertOf(platform, platform.wallet.stranger, { ...token(), functionName: "royaltyInfo", args: [999n, 1n] })).to.deep.equal({ errorName: "ERC721NonexistentToken", args: [999n] });
+    expect(await revertOf(platform, platform.wallet.stranger, { ...token(), functionName: "royaltyInfo", args: [999n, 1n] })).to.deep.equal({
+      errorName: "ERC721NonexistentToken",
+      args: [999n],
+    });
   });
 
   it("answers metadata and the interfaces it implements", async () => {
@@ -159,7 +201,8 @@ describe("EntitlementToken after issuance", function () {
     await send(platform, platform.wallet.admin, { ...token(), functionName: "setBaseURI", args: ["https://keys.example/entitlements/"] });
     expect(await read("tokenURI", [7n])).to.equal("https://keys.example/entitlements/7");
     const supports = async (id: Hex) => read("supportsInterface", [id]);
-    for (const id of ["0x01ffc9a7", "0x80ac58cd", "0x5b5e139f", "0xb45a3c0e", "0x2a55205a", "0x7965db0b"] as Hex[]) expect(await supports(id)).to.equal(true, id);
+    for (const id of ["0x01ffc9a7", "0x80ac58cd", "0x5b5e139f", "0xb45a3c0e", "0x2a55205a", "0x7965db0b"] as Hex[])
+      expect(await supports(id)).to.equal(true, id);
     expect(await supports("0xffffffff")).to.equal(false);
     expect(await read("custodian")).to.equal(platform.address.custodian);
     expect(await read("registry")).to.equal(platform.contracts.registry);

@@ -10,7 +10,7 @@ import { anchor, makeBatch, revertOf, send, setupPlatform, type Platform, type R
 // invariant). This drives it with seeded random issues (to the custodian and to wallets, runs
 // crossing flag words), transfers, approvals and redemptions, and compares every token's owner,
 // lock and every balance with a plain model.
-describe("EntitlementToken ownership against a model", function () {
+describe("EntitlementToken ownership against a model", () => {
   let platform: Platform;
   const seeds = testEnv.thorough ? [1, 2, 3, 4, 5, 6, 7, 8] : [20261125, 7];
 
@@ -22,7 +22,7 @@ describe("EntitlementToken ownership against a model", function () {
   });
 
   for (const seed of seeds) {
-    it(`agrees with the model (seed ${seed})`, async function () {
+    it(`agrees with the model (seed ${seed})`, async () => {
       const restore = await platform.snapshot();
       try {
         await runScenario(platform, seed);
@@ -53,13 +53,16 @@ async function runScenario(platform: Platform, seed: number): Promise<void> {
       const count = Math.min(unissued.length, 1 + pickIndex(70));
       const leaves = Array.from({ length: count }, () => unissued.splice(pickIndex(unissued.length), 1)[0]!);
       const to: Role = random() < 0.7 ? "custodian" : holders[1 + pickIndex(3)]!;
-      await send(platform, platform.wallet.operator, { ...token, functionName: "issue", args: issueArgs(buildIssueCall(batch.tree, leaves), platform.address[to]) });
+      await send(platform, platform.wallet.operator, {
+        ...token,
+        functionName: "issue",
+        args: issueArgs(buildIssueCall(batch.tree, leaves), platform.address[to]),
+      });
       for (let i = 0; i < count; i++) {
         owners.push(to);
         locked.push(false);
       }
     } else if (owners.length === 0) {
-      continue;
     } else if (choice < 0.85) {
       const id = 1 + pickIndex(owners.length);
       const from = owners[id - 1]!;

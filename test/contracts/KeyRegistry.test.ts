@@ -3,12 +3,11 @@ import { keccak256, parseEventLogs, toBytes, zeroHash, type Hex } from "viem";
 import { keyRegistryAbi } from "../../core/chain/abis.ts";
 import { anchor, makeBatch, revertOf, send, usePlatformPerSuite, type Platform } from "./support.ts";
 
-describe("KeyRegistry", function () {
+describe("KeyRegistry", () => {
   let platform: Platform;
   usePlatformPerSuite((started) => (platform = started));
   const issuerRole = keccak256(toBytes("ISSUER_ROLE"));
   const root = keccak256(toBytes("a batch root")) as Hex;
-
 
   const anchorCall = (batchId: bigint, rootValue: Hex, keyCount: number) => ({
     address: platform.contracts.registry,
@@ -30,7 +29,9 @@ describe("KeyRegistry", function () {
     });
     const stored = await platform.publicClient.readContract({ address: platform.contracts.registry, abi: keyRegistryAbi, functionName: "rootOf", args: [11n] });
     expect(stored).to.equal(batch.tree.root);
-    expect(await platform.publicClient.readContract({ address: platform.contracts.registry, abi: keyRegistryAbi, functionName: "rootOf", args: [12n] })).to.equal(zeroHash);
+    expect(
+      await platform.publicClient.readContract({ address: platform.contracts.registry, abi: keyRegistryAbi, functionName: "rootOf", args: [12n] }),
+    ).to.equal(zeroHash);
   });
 
   it("lets only an issuer anchor", async () => {
@@ -56,8 +57,12 @@ describe("KeyRegistry", function () {
     await send(platform, platform.wallet.admin, pause);
     const forIssuance = { address: platform.contracts.registry, abi: keyRegistryAbi, functionName: "rootForIssuance", args: [5n] };
     expect(await revertOf(platform, platform.wallet.stranger, forIssuance)).to.deep.equal({ errorName: "EnforcedPause", args: [] });
-    expect(await platform.publicClient.readContract({ address: platform.contracts.registry, abi: keyRegistryAbi, functionName: "rootOf", args: [5n] })).to.equal(root);
+    expect(
+      await platform.publicClient.readContract({ address: platform.contracts.registry, abi: keyRegistryAbi, functionName: "rootOf", args: [5n] }),
+    ).to.equal(root);
     await send(platform, platform.wallet.admin, { ...pause, functionName: "unpause" });
-    expect(await platform.publicClient.readContract({ address: platform.contracts.registry, abi: keyRegistryAbi, functionName: "rootForIssuance", args: [5n] })).to.equal(root);
+    expect(
+      await platform.publicClient.readContract({ address: platform.contracts.registry, abi: keyRegistryAbi, functionName: "rootForIssuance", args: [5n] }),
+    ).to.equal(root);
   });
 });

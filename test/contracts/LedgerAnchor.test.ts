@@ -3,11 +3,10 @@ import { keccak256, parseEventLogs, toBytes, zeroHash, type Hex } from "viem";
 import { ledgerAnchorAbi } from "../../core/chain/abis.ts";
 import { revertOf, send, usePlatformPerSuite, type Platform } from "./support.ts";
 
-describe("LedgerAnchor", function () {
+describe("LedgerAnchor", () => {
   let platform: Platform;
   usePlatformPerSuite((started) => (platform = started));
   const rootOf = (label: string) => keccak256(toBytes(label)) as Hex;
-
 
   const anchorCall = (size: bigint, root: Hex) => ({
     address: platform.contracts.ledgerAnchor,
@@ -19,7 +18,10 @@ describe("LedgerAnchor", function () {
     platform.publicClient.readContract({ address: platform.contracts.ledgerAnchor, abi: ledgerAnchorAbi, functionName, args } as never) as Promise<T>;
 
   it("records strictly increasing sizes with their roots and indexes", async () => {
-    expect(await revertOf(platform, platform.wallet.stranger, { ...anchorCall(0n, zeroHash), functionName: "latestAnchor", args: [] })).to.deep.equal({ errorName: "NoAnchors", args: [] });
+    expect(await revertOf(platform, platform.wallet.stranger, { ...anchorCall(0n, zeroHash), functionName: "latestAnchor", args: [] })).to.deep.equal({
+      errorName: "NoAnchors",
+      args: [],
+    });
     const first = await send(platform, platform.wallet.anchorer, anchorCall(10n, rootOf("ten")));
     const second = await send(platform, platform.wallet.anchorer, anchorCall(25n, rootOf("twenty-five")));
     const events = [first, second].map((receipt) => parseEventLogs({ abi: ledgerAnchorAbi, logs: receipt.logs, eventName: "LedgerAnchored" })[0]!.args);
@@ -34,12 +36,24 @@ describe("LedgerAnchor", function () {
   });
 
   it("refuses a size that does not increase, a zero root, and an index out of range", async () => {
-    expect(await revertOf(platform, platform.wallet.anchorer, anchorCall(0n, rootOf("zero")))).to.deep.equal({ errorName: "NonIncreasingSize", args: [0n, 0n] });
+    expect(await revertOf(platform, platform.wallet.anchorer, anchorCall(0n, rootOf("zero")))).to.deep.equal({
+      errorName: "NonIncreasingSize",
+      args: [0n, 0n],
+    });
     await send(platform, platform.wallet.anchorer, anchorCall(7n, rootOf("seven")));
-    expect(await revertOf(platform, platform.wallet.anchorer, anchorCall(7n, rootOf("again")))).to.deep.equal({ errorName: "NonIncreasingSize", args: [7n, 7n] });
-    expect(await revertOf(platform, platform.wallet.anchorer, anchorCall(6n, rootOf("less")))).to.deep.equal({ errorName: "NonIncreasingSize", args: [7n, 6n] });
+    expect(await revertOf(platform, platform.wallet.anchorer, anchorCall(7n, rootOf("again")))).to.deep.equal({
+      errorName: "NonIncreasingSize",
+      args: [7n, 7n],
+    });
+    expect(await revertOf(platform, platform.wallet.anchorer, anchorCall(6n, rootOf("less")))).to.deep.equal({
+      errorName: "NonIncreasingSize",
+      args: [7n, 6n],
+    });
     expect(await revertOf(platform, platform.wallet.anchorer, anchorCall(8n, zeroHash))).to.deep.equal({ errorName: "ZeroRoot", args: [] });
-    expect(await revertOf(platform, platform.wallet.stranger, { ...anchorCall(0n, zeroHash), functionName: "anchorAt", args: [1n] })).to.deep.equal({ errorName: "AnchorIndexOutOfRange", args: [1n, 1n] });
+    expect(await revertOf(platform, platform.wallet.stranger, { ...anchorCall(0n, zeroHash), functionName: "anchorAt", args: [1n] })).to.deep.equal({
+      errorName: "AnchorIndexOutOfRange",
+      args: [1n, 1n],
+    });
   });
 
   it("lets only the anchor role anchor", async () => {

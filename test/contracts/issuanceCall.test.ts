@@ -20,8 +20,8 @@ function unpackProofFlags(words: bigint[], count: number): boolean[] {
   return Array.from({ length: count }, (_, i) => ((words[i >> 8]! >> BigInt(i & 255)) & 1n) === 1n);
 }
 
-describe("buildIssueCall", function () {
-  it("packs flag i as bit i % 256 of word i / 256", function () {
+describe("buildIssueCall", () => {
+  it("packs flag i as bit i % 256 of word i / 256", () => {
     const flags = Array.from({ length: 300 }, (_, i) => i % 3 === 0 || i === 299);
     const words = packProofFlags(flags);
     expect(words).to.have.length(2);
@@ -31,12 +31,14 @@ describe("buildIssueCall", function () {
     expect(packProofFlags([])).to.deep.equal([]);
   });
 
-  it("returns the multiproof's leaves in its order, with the batch's shop and batch ids", function () {
+  it("returns the multiproof's leaves in its order, with the batch's shop and batch ids", () => {
     const call = buildIssueCall(tree, [40, 2, 17, 3]);
     expect(call.shopId).to.equal(3n);
     expect(call.batchId).to.equal(8n);
     expect([...call.leafIndexes].sort((a, b) => a - b)).to.deep.equal([2, 3, 17, 40]);
-    call.leafIndexes.forEach((leafIndex, i) => expect(call.commitments[i]).to.equal(leaves[leafIndex]!.commitment));
+    call.leafIndexes.forEach((leafIndex, i) => {
+      expect(call.commitments[i]).to.equal(leaves[leafIndex]!.commitment);
+    });
     // The library's own verifier accepts the proof once the flags are unpacked again.
     const proofFlags = unpackProofFlags(call.proofFlags, call.leafIndexes.length + call.proof.length - 1);
     const multiProof = { leaves: call.leafIndexes.map((i) => tree.at(i)!), proof: call.proof, proofFlags };
@@ -48,7 +50,7 @@ describe("buildIssueCall", function () {
     expect(issueArgs(call, to)).to.deep.equal([3n, 8n, to, call.leafIndexes, call.commitments, call.proof, call.proofFlags]);
   });
 
-  it("refuses an empty list, duplicates and indexes not in the tree with AppError bad_request", function () {
+  it("refuses an empty list, duplicates and indexes not in the tree with AppError bad_request", () => {
     for (const indexes of [[], [4, 4], [50]]) {
       let caught: unknown;
       try {

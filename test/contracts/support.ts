@@ -146,10 +146,7 @@ export async function revertOf(platform: Platform, wallet: DeployWalletClient, c
 export type Batch = { shopId: bigint; batchId: bigint; leaves: LeafValues[]; tree: ReturnType<typeof buildBatchTree> };
 
 /** A batch of `size` keys with deterministic salts; chain and registry default to the platform's. */
-export function makeBatch(
-  platform: Platform,
-  options: { shopId: bigint; batchId: bigint; size: number; chainId?: bigint; registry?: Address },
-): Batch {
+export function makeBatch(platform: Platform, options: { shopId: bigint; batchId: bigint; size: number; chainId?: bigint; registry?: Address }): Batch {
   const leaves: LeafValues[] = Array.from({ length: options.size }, (_, leafIndex) => ({
     chainId: options.chainId ?? BigInt(hardhat.id),
     registry: options.registry ?? platform.contracts.registry,

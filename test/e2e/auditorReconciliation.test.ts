@@ -15,14 +15,19 @@ import { notifyPath, signedNotification } from "../support/epayNotify.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant } from "../support/merchantSetup.ts";
 import { startTestPlatform, waitFor, type HttpClient, type TestPlatform } from "../support/platform.ts";
 
-type Report = { run: { id: string; checked: { batches: number; issuances: number } } | null; items: { kind: string; subject: string; subjectId: string; details: unknown }[] };
+type Report = {
+  run: { id: string; checked: { batches: number; issuances: number } } | null;
+  items: { kind: string; subject: string; subjectId: string; details: unknown }[];
+};
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
 /** `keyledger audit ledger ...` as a separate process: its exit code and output. */
 async function auditLedger(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(`${root}node_modules/.bin/node`, ["scripts/cli/keyledger.ts", "audit", "ledger", ...args], { cwd: root });
+    const { stdout, stderr } = await promisify(execFile)(`${root}node_modules/.bin/node`, ["scripts/cli/keyledger.ts", "audit", "ledger", ...args], {
+      cwd: root,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -95,7 +100,16 @@ describe("auditor's view of the embedded demo", function () {
     const entries = Number((await queryOne<{ n: number }>(platform.ctx.database.db, sql`SELECT count(*)::int AS n FROM ledger_chain`))!.n);
     expect(entries, "the sale's entries are chained").to.be.greaterThan(0);
     const chain = ["--rpc", platform.rpcUrl, "--anchor-address", platform.chainAddresses.ledgerAnchor!];
-    const audit = await auditLedger(["--api", platform.url, "--email", demoLogins.auditor.email, "--password", demoLogins.auditor.password, ...chain, "--json"]);
+    const audit = await auditLedger([
+      "--api",
+      platform.url,
+      "--email",
+      demoLogins.auditor.email,
+      "--password",
+      demoLogins.auditor.password,
+      ...chain,
+      "--json",
+    ]);
     expect(audit.code, audit.stderr).to.equal(0);
     const report = JSON.parse(audit.stdout) as { ok: boolean; entriesChecked: number; findings: unknown[] };
     expect(report.ok).to.equal(true);

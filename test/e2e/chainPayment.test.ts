@@ -20,7 +20,13 @@ describe("on-chain payment end to end (PaymentRouter, indexer, workers)", functi
     const keys = randomKeys(3, "CHAIN");
     await importKeys(setup, productId, keys);
 
-    const checkout = await suite.platform.http.post("/api/orders", { productId, quantity: 1, contact: "wallet@example.com", queryPassword: "wallet-pass", paymentMethod: "chain" });
+    const checkout = await suite.platform.http.post("/api/orders", {
+      productId,
+      quantity: 1,
+      contact: "wallet@example.com",
+      queryPassword: "wallet-pass",
+      paymentMethod: "chain",
+    });
     expect(checkout.status, checkout.text).to.equal(201);
     const { order, accessToken, payment } = checkout.body;
     expect(payment.method).to.equal("chain");
@@ -30,15 +36,31 @@ describe("on-chain payment end to end (PaymentRouter, indexer, workers)", functi
     const account = privateKeyToAccount(localChainAccounts.wallet3);
     const transport = http(suite.platform.rpcUrl);
     const publicClient = createPublicClient({ transport });
-    const chain = { id: await publicClient.getChainId(), name: "local", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [suite.platform.rpcUrl] } } };
+    const chain = {
+      id: await publicClient.getChainId(),
+      name: "local",
+      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+      rpcUrls: { default: { http: [suite.platform.rpcUrl] } },
+    };
     const wallet = createWalletClient({ account, chain, transport });
-    const hash = await wallet.writeContract({ address: payment.paymentAddress as Hex, abi: paymentRouterAbi, functionName: "payNative", args: [payment.orderRef as Hex], value: 1_000_000_000_000_000n });
+    const hash = await wallet.writeContract({
+      address: payment.paymentAddress as Hex,
+      abi: paymentRouterAbi,
+      functionName: "payNative",
+      args: [payment.orderRef as Hex],
+      value: 1_000_000_000_000_000n,
+    });
     expect((await publicClient.waitForTransactionReceipt({ hash })).status).to.equal("success");
 
-    const delivered = await waitFor("the on-chain payment's fulfilment", async () => {
-      const view = await suite.platform.http.get(`/api/orders/${order.id}?token=${accessToken}`);
-      return view.body.state === "fulfilled" ? view.body : undefined;
-    }, 90_000, 250);
+    const delivered = await waitFor(
+      "the on-chain payment's fulfilment",
+      async () => {
+        const view = await suite.platform.http.get(`/api/orders/${order.id}?token=${accessToken}`);
+        return view.body.state === "fulfilled" ? view.body : undefined;
+      },
+      90_000,
+      250,
+    );
     expect(delivered.items).to.have.length(1);
     expect(keys).to.include(delivered.items[0].code);
 

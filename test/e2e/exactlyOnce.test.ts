@@ -35,20 +35,27 @@ describe("exactly-once sale under concurrency", function () {
     }
     // Pay every created order; each is fulfilled with one distinct key.
     await Promise.all(
-      created.map((response, i) =>
-        suite.platform.http.get(notifyPath(setup.shopId, signedNotification(setup.sandbox, response.body.order, `T-LAST-${i}`))),
-      ),
+      created.map((response, i) => suite.platform.http.get(notifyPath(setup.shopId, signedNotification(setup.sandbox, response.body.order, `T-LAST-${i}`)))),
     );
     const orderIds = created.map((response) => response.body.order.id as string);
     await waitFor("10 fulfilments", async () => {
-      const row = await queryOne<{ n: string }>(suite.platform.database.db, sql`SELECT count(*) AS n FROM orders WHERE product_id = ${BigInt(productId)} AND state = 'fulfilled'`);
+      const row = await queryOne<{ n: string }>(
+        suite.platform.database.db,
+        sql`SELECT count(*) AS n FROM orders WHERE product_id = ${BigInt(productId)} AND state = 'fulfilled'`,
+      );
       return Number(row!.n) === 10 || undefined;
     });
-    const keys = await queryRows<{ order_id: string; status: string }>(suite.platform.database.db, sql`SELECT order_id, status FROM keys WHERE product_id = ${BigInt(productId)}`);
+    const keys = await queryRows<{ order_id: string; status: string }>(
+      suite.platform.database.db,
+      sql`SELECT order_id, status FROM keys WHERE product_id = ${BigInt(productId)}`,
+    );
     expect(keys.every((key) => key.status === "sold")).to.equal(true);
     expect(new Set(keys.map((key) => key.order_id)).size).to.equal(10);
     expect([...new Set(keys.map((key) => key.order_id))].sort()).to.deep.equal([...orderIds].sort());
-    const payments = await queryOne<{ n: string }>(suite.platform.database.db, sql`SELECT count(*) AS n FROM payments p JOIN orders o ON o.id = p.order_id WHERE o.product_id = ${BigInt(productId)}`);
+    const payments = await queryOne<{ n: string }>(
+      suite.platform.database.db,
+      sql`SELECT count(*) AS n FROM payments p JOIN orders o ON o.id = p.order_id WHERE o.product_id = ${BigInt(productId)}`,
+    );
     expect(Number(payments!.n)).to.equal(10);
     const product = await suite.platform.http.get(`/api/products/${productId}`);
     expect(product.body.stock).to.equal(0);
@@ -101,7 +108,11 @@ describe("exactly-once sale under concurrency", function () {
     const direct = orders.slice(0, 3);
     const paid = await Promise.all(
       direct.map((order, i) =>
-        acceptExactPayment(db, { orderId: order.id, shopId: BigInt(setup.shopId), provider: "epay", providerRef: `T-PAYB-D${i}`, amountMinor: BigInt(order.amountMinor) }, batcher),
+        acceptExactPayment(
+          db,
+          { orderId: order.id, shopId: BigInt(setup.shopId), provider: "epay", providerRef: `T-PAYB-D${i}`, amountMinor: BigInt(order.amountMinor) },
+          batcher,
+        ),
       ),
     );
     expect(paid.map((order) => order?.state)).to.deep.equal(["paid", "paid", "paid"]);
@@ -129,7 +140,10 @@ describe("exactly-once sale under concurrency", function () {
     expect([statusOf["T-PAYB-1"], statusOf["T-PAYB-1-AGAIN"]].sort()).to.deep.equal(["accepted", "duplicate"]);
     expect(statusOf).to.include({ "T-PAYB-D0": "accepted", "T-PAYB-D1": "accepted", "T-PAYB-D2": "accepted", "T-PAYB-2": "accepted", "T-PAYB-3": "accepted" });
     expect(statusOf).not.to.have.property("T-PAYB-2-WRONG");
-    const states = await queryRows<{ state: string }>(db, sql`SELECT state FROM orders WHERE id = ANY(${`{${orders.map((order) => order.id).join(",")}}`}::text[])`);
+    const states = await queryRows<{ state: string }>(
+      db,
+      sql`SELECT state FROM orders WHERE id = ANY(${`{${orders.map((order) => order.id).join(",")}}`}::text[])`,
+    );
     expect(states.map((row) => row.state).every((state) => state === "paid" || state === "fulfilled")).to.equal(true);
   });
 
@@ -166,7 +180,10 @@ describe("exactly-once sale under concurrency", function () {
     expect(reservedFor(first)).to.deep.equal([asks[0]!.orderId, asks[0]!.orderId, asks[2]!.orderId, asks[2]!.orderId, null]);
     expect(reservedFor(second)).to.deep.equal([asks[1]!.orderId, asks[1]!.orderId, null]);
     expect(reservedFor(paused)).to.deep.equal([null, null]);
-    const inserted = await queryRows<{ id: string }>(db, sql`SELECT id FROM orders WHERE id = ANY(${`{${asks.map((args) => args.orderId).join(",")}}`}::text[]) ORDER BY id`);
+    const inserted = await queryRows<{ id: string }>(
+      db,
+      sql`SELECT id FROM orders WHERE id = ANY(${`{${asks.map((args) => args.orderId).join(",")}}`}::text[]) ORDER BY id`,
+    );
     expect(inserted.map((row) => row.id)).to.deep.equal([asks[0]!.orderId, asks[1]!.orderId, asks[2]!.orderId].sort());
   });
 });

@@ -32,7 +32,11 @@ describe("fulfilment when reservations are lost", function () {
   // Imports and anchoring need a worker; fulfilment is then driven by the test.
   function startImporter(): void {
     stopImporter();
-    importer = spawn(process.execPath, [`${root}api/jobs/main.ts`], { cwd: root, env: { ...process.env, ...platform.env, LOG_LEVEL: "warn" }, stdio: "ignore" });
+    importer = spawn(process.execPath, [`${root}api/jobs/main.ts`], {
+      cwd: root,
+      env: { ...process.env, ...platform.env, LOG_LEVEL: "warn" },
+      stdio: "ignore",
+    });
   }
   function stopImporter(): void {
     importer?.kill("SIGKILL");
@@ -85,7 +89,10 @@ describe("fulfilment when reservations are lost", function () {
     expect(order).to.deep.equal({ state: "refund_pending", refund_reason: "out_of_stock" });
     const keys = await queryRows<{ status: string }>(db, sql`SELECT status FROM keys WHERE product_id = ${BigInt(productId)} ORDER BY id`);
     expect(keys.map((key) => key.status)).to.deep.equal(["revoked", "available"]);
-    const refunds = await queryOne<{ n: bigint }>(db, sql`SELECT count(*) AS n FROM ledger_transactions WHERE kind = 'order_refund' AND reference_id = ${orderId}`);
+    const refunds = await queryOne<{ n: bigint }>(
+      db,
+      sql`SELECT count(*) AS n FROM ledger_transactions WHERE kind = 'order_refund' AND reference_id = ${orderId}`,
+    );
     expect(Number(refunds!.n)).to.equal(1);
     expect(await fulfilOrder(db, orderId, platform.ctx.config.orders)).to.equal("already_done");
   });
@@ -138,7 +145,8 @@ describe("fulfilment when reservations are lost", function () {
     await db.execute(sql`UPDATE orders SET state = 'paid', paid_at = now() WHERE id = ${orderId}`);
     await db.execute(sql`INSERT INTO payments (order_id, provider, provider_ref, amount_minor, currency, status, created_at)
                          VALUES (${orderId}, 'epay', 'T-OUTBOX-1', 1000, 'CNY', 'accepted', now() - interval '1 minute')`);
-    const count = async () => Number((await queryOne<{ n: bigint }>(db, sql`SELECT count(*) AS n FROM ledger_transactions WHERE idempotency_key = ${`order:${orderId}:payment`}`))!.n);
+    const count = async () =>
+      Number((await queryOne<{ n: bigint }>(db, sql`SELECT count(*) AS n FROM ledger_transactions WHERE idempotency_key = ${`order:${orderId}:payment`}`))!.n);
     expect(await count()).to.equal(0);
     expect(await postMissingPaymentEntries(db, { platformFeeBps: 500 }, { limit: 100 })).to.be.at.least(1);
     expect(await count()).to.equal(1);
@@ -162,10 +170,17 @@ describe("fulfilment when reservations are lost", function () {
       await db.execute(sql`INSERT INTO payments (order_id, provider, provider_ref, amount_minor, currency, status, created_at)
                            VALUES (${orderId}, 'epay', ${`T-CURSOR-${index}`}, 1000, 'CNY', 'accepted', now() - ${age}::interval)`);
     }
-    const paymentIds = (await queryRows<{ id: bigint }>(db, sql`SELECT id FROM payments WHERE provider_ref LIKE 'T-CURSOR-%' ORDER BY id`)).map((row) => BigInt(row.id));
-    const position = async () => BigInt((await queryOne<{ position: bigint }>(db, sql`SELECT position FROM sweep_cursors WHERE name = 'payment-ledger-entries'`))!.position);
+    const paymentIds = (await queryRows<{ id: bigint }>(db, sql`SELECT id FROM payments WHERE provider_ref LIKE 'T-CURSOR-%' ORDER BY id`)).map((row) =>
+      BigInt(row.id),
+    );
+    const position = async () =>
+      BigInt((await queryOne<{ position: bigint }>(db, sql`SELECT position FROM sweep_cursors WHERE name = 'payment-ledger-entries'`))!.position);
     const entries = async () =>
-      Promise.all(orderIds.map(async (id) => Number((await queryOne<{ n: bigint }>(db, sql`SELECT count(*) AS n FROM ledger_transactions WHERE idempotency_key = ${`order:${id}:payment`}`))!.n)));
+      Promise.all(
+        orderIds.map(async (id) =>
+          Number((await queryOne<{ n: bigint }>(db, sql`SELECT count(*) AS n FROM ledger_transactions WHERE idempotency_key = ${`order:${id}:payment`}`))!.n),
+        ),
+      );
     const settings = { platformFeeBps: 500 };
 
     // The limit leaves the second and third for the next run: the cursor stops at the first.

@@ -53,7 +53,10 @@ describe("merchant-collected sales end to end (HTTP, PostgreSQL, Redis, local ch
     const payable = balance.balances.find((row: { currency: string }) => row.currency === "CNY");
     expect(BigInt(payable?.availableMinor ?? "0")).to.equal(0n);
     expect(BigInt(balance.fees.find((fee: { currency: string }) => fee.currency === "CNY").collectedMinor)).to.equal(priceMinor);
-    const payout = await setup.merchant.post(`/api/ledger/shops/${setup.shopId}/payouts`, { amountMinor: String(priceMinor - feePerSaleMinor), currency: "CNY" });
+    const payout = await setup.merchant.post(`/api/ledger/shops/${setup.shopId}/payouts`, {
+      amountMinor: String(priceMinor - feePerSaleMinor),
+      currency: "CNY",
+    });
     expect([payout.status, payout.body.code]).to.deep.equal([409, "insufficient_funds"]);
   });
 

@@ -68,11 +68,16 @@ describe("sale flow end to end (HTTP, PostgreSQL, Redis, local chain)", function
     expect(onChainRoot).to.equal(certificate.batch.root);
 
     // The entitlement is issued on-chain by the batched issuer.
-    const issued = await waitFor("on-chain issuance", async () => {
-      const view = await suite.platform.http.get(`/api/orders/${order.id}?token=${accessToken}`);
-      const entry = view.body.items[0];
-      return entry.tokenId && entry.issueState !== "pending" && entry.issueState !== "submitted" ? entry : undefined;
-    }, 120_000, 250);
+    const issued = await waitFor(
+      "on-chain issuance",
+      async () => {
+        const view = await suite.platform.http.get(`/api/orders/${order.id}?token=${accessToken}`);
+        const entry = view.body.items[0];
+        return entry.tokenId && entry.issueState !== "pending" && entry.issueState !== "submitted" ? entry : undefined;
+      },
+      120_000,
+      250,
+    );
     const owner = await client.readContract({
       address: certificate.chain.entitlement,
       abi: loadArtifact("EntitlementToken").abi,
@@ -89,11 +94,16 @@ describe("sale flow end to end (HTTP, PostgreSQL, Redis, local chain)", function
     expect(isIssued).to.equal(true);
 
     // The indexer follows the chain: the anchor and the issuance become final ('confirmed').
-    await waitFor("indexer confirmation", async () => {
-      const batches = await setup.merchant.get(`/api/shops/${setup.shopId}/batches`);
-      const batch = batches.body.items.find((entry: { id: string }) => entry.id === batchId);
-      const view = await suite.platform.http.get(`/api/orders/${order.id}?token=${accessToken}`);
-      return batch?.anchorState === "confirmed" && view.body.items[0].issueState === "confirmed" ? true : undefined;
-    }, 120_000, 500);
+    await waitFor(
+      "indexer confirmation",
+      async () => {
+        const batches = await setup.merchant.get(`/api/shops/${setup.shopId}/batches`);
+        const batch = batches.body.items.find((entry: { id: string }) => entry.id === batchId);
+        const view = await suite.platform.http.get(`/api/orders/${order.id}?token=${accessToken}`);
+        return batch?.anchorState === "confirmed" && view.body.items[0].issueState === "confirmed" ? true : undefined;
+      },
+      120_000,
+      500,
+    );
   });
 });

@@ -73,7 +73,12 @@ describe("sealed certificates withhold the salt (HTTP, PostgreSQL, Redis, local 
   it("gives no one the salt of a sealed entitlement: buyer, merchant, auditor, admin", async () => {
     for (const item of items) {
       const salt = await storedSalt(item.keyId);
-      for (const [who, client] of [["buyer", buyer], ["merchant", setup.merchant], ["auditor", staff.auditor], ["admin", staff.admin]] as const) {
+      for (const [who, client] of [
+        ["buyer", buyer],
+        ["merchant", setup.merchant],
+        ["auditor", staff.auditor],
+        ["admin", staff.admin],
+      ] as const) {
         const response = await certificateAs(client, item.keyId);
         expect(response.body.commitment.salt, `${who}'s certificate`).to.equal(null);
         expect(response.text.toLowerCase(), `${who}'s certificate`).not.to.include(salt.slice(2).toLowerCase());
@@ -122,18 +127,27 @@ describe("sealed certificates withhold the salt (HTTP, PostgreSQL, Redis, local 
 
   it("keeps the salt from the reseller after the resale, and releases it to the reseller's buyer at reveal", async () => {
     const item = items[1]!;
-    await waitFor("on-chain issuance", async () => {
-      const view = await buyer.get(`/api/orders/${order.id}`);
-      const entry = view.body.items.find((candidate: { entitlementId: string }) => candidate.entitlementId === item.entitlementId);
-      return entry.tokenId && entry.issueState !== "pending" && entry.issueState !== "submitted" ? entry : undefined;
-    }, 120_000, 250);
+    await waitFor(
+      "on-chain issuance",
+      async () => {
+        const view = await buyer.get(`/api/orders/${order.id}`);
+        const entry = view.body.items.find((candidate: { entitlementId: string }) => candidate.entitlementId === item.entitlementId);
+        return entry.tokenId && entry.issueState !== "pending" && entry.issueState !== "submitted" ? entry : undefined;
+      },
+      120_000,
+      250,
+    );
     // What the reseller hands to a prospective buyer: no salt.
     expect((await certificateAs(buyer, item.keyId)).body.commitment.salt).to.equal(null);
     const listing = await buyer.post("/api/resale/listings", { entitlementId: item.entitlementId, priceMinor: "1500", currency: "CNY" });
     expect(listing.status, listing.text).to.equal(201);
     const purchase = await secondBuyer.post(`/api/resale/listings/${listing.body.id}/purchases`);
     expect(purchase.status, purchase.text).to.equal(201);
-    const pay = await fetch(`${suite.platform.url}/sandbox/epay/pay`, { method: "POST", body: new URL(purchase.body.paymentUrl).searchParams, redirect: "manual" });
+    const pay = await fetch(`${suite.platform.url}/sandbox/epay/pay`, {
+      method: "POST",
+      body: new URL(purchase.body.paymentUrl).searchParams,
+      redirect: "manual",
+    });
     expect(pay.status).to.equal(303);
     await waitFor("resale settled", async () => {
       const view = await secondBuyer.get(`/api/resale/purchases/${purchase.body.id}`);
@@ -145,10 +159,15 @@ describe("sealed certificates withhold the salt (HTTP, PostgreSQL, Redis, local 
     expect(sealedForHolder.status, sealedForHolder.text).to.equal(200);
     expect(sealedForHolder.body.commitment.salt).to.equal(null);
     expect((await buyer.get(holderPath)).status).to.equal(404);
-    const revealed = await waitFor("reveal by the new holder", async () => {
-      const reveal = await secondBuyer.post(`/api/entitlements/${item.entitlementId}/reveal`);
-      return reveal.status === 200 ? reveal.body : undefined;
-    }, 60_000, 1000);
+    const revealed = await waitFor(
+      "reveal by the new holder",
+      async () => {
+        const reveal = await secondBuyer.post(`/api/entitlements/${item.entitlementId}/reveal`);
+        return reveal.status === 200 ? reveal.body : undefined;
+      },
+      60_000,
+      1000,
+    );
     const salt = await storedSalt(item.keyId);
     // The reseller, who never saw the code, never gets the salt.
     const resold = await certificateAs(buyer, item.keyId);

@@ -21,7 +21,6 @@ function startWorkerProcess(platform: TestPlatform): ChildProcess {
   });
 }
 
-
 describe("worker killed mid-fulfilment", function () {
   this.timeout(300_000);
   let platform: TestPlatform;
@@ -59,9 +58,9 @@ describe("worker killed mid-fulfilment", function () {
     }
     for (let start = 0; start < orders.length; start += 50) {
       await Promise.all(
-        orders.slice(start, start + 50).map((order, i) =>
-          platform.http.get(notifyPath(setup.shopId, signedNotification(setup.sandbox, order, `T-CRASH-${start + i}`))),
-        ),
+        orders
+          .slice(start, start + 50)
+          .map((order, i) => platform.http.get(notifyPath(setup.shopId, signedNotification(setup.sandbox, order, `T-CRASH-${start + i}`)))),
       );
     }
     const fulfilled = async () =>

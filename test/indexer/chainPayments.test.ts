@@ -21,7 +21,13 @@ describe("indexer: on-chain payments after finality", function () {
   let session: SqlSession;
   let chainId: number;
   const accepted: string[] = [];
-  const parameters = () => ({ chainId, assets: new Map([[native, "ETH"]]), platformFeeBps: 500, batchSizeMax: 100, onAccepted: async (orderId: string) => void accepted.push(orderId) });
+  const parameters = () => ({
+    chainId,
+    assets: new Map([[native, "ETH"]]),
+    platformFeeBps: 500,
+    batchSizeMax: 100,
+    onAccepted: async (orderId: string) => void accepted.push(orderId),
+  });
 
   before(async () => {
     [chain, database] = await Promise.all([startChain(), createServerDatabase({ poolSizeMax: 4 })]);
@@ -29,16 +35,29 @@ describe("indexer: on-chain payments after finality", function () {
     chainId = await emitters.publicClient.getChainId();
     session = await openSession(database);
     const one = async <R>(statement: SQL) => (await session.query<R>(statement)).rows[0]!;
-    const account = await one<{ id: bigint }>(sql`INSERT INTO accounts (email, password_hash, roles) VALUES ('p@example.test', 'x', ARRAY['merchant','buyer']) RETURNING id`);
-    const shop = await one<{ id: bigint }>(sql`INSERT INTO shops (owner_account_id, slug, name, data_key_wrapped, master_key_id) VALUES (${account.id}, 'shop-p', 'Shop', '\\x00', 'k1') RETURNING id`);
-    const product = await one<{ id: bigint }>(sql`INSERT INTO products (shop_id, name, category, price_minor, currency, delivery_mode) VALUES (${shop.id}, 'Card', 'game_card', 1000, 'ETH', 'manual') RETURNING id`);
-    for (const [id, expiresIn] of [["ord_exact", "1 hour"], ["ord_under", "1 hour"], ["ord_over", "1 hour"], ["ord_late", "-1 hour"], ["ord_dup", "1 hour"]] as const) {
+    const account = await one<{ id: bigint }>(
+      sql`INSERT INTO accounts (email, password_hash, roles) VALUES ('p@example.test', 'x', ARRAY['merchant','buyer']) RETURNING id`,
+    );
+    const shop = await one<{ id: bigint }>(
+      sql`INSERT INTO shops (owner_account_id, slug, name, data_key_wrapped, master_key_id) VALUES (${account.id}, 'shop-p', 'Shop', '\\x00', 'k1') RETURNING id`,
+    );
+    const product = await one<{ id: bigint }>(
+      sql`INSERT INTO products (shop_id, name, category, price_minor, currency, delivery_mode) VALUES (${shop.id}, 'Card', 'game_card', 1000, 'ETH', 'manual') RETURNING id`,
+    );
+    for (const [id, expiresIn] of [
+      ["ord_exact", "1 hour"],
+      ["ord_under", "1 hour"],
+      ["ord_over", "1 hour"],
+      ["ord_late", "-1 hour"],
+      ["ord_dup", "1 hour"],
+    ] as const) {
       await session.query(
         sql`INSERT INTO orders (id, shop_id, product_id, buyer_account_id, quantity, unit_price_minor, amount_minor, currency, payment_method, expires_at)
          VALUES (${id}, ${shop.id}, ${product.id}, ${account.id}, 1, 1000, 1000, 'ETH', 'chain', now() + ${expiresIn}::interval)`,
       );
     }
-    const pay = (orderId: string, amount: bigint, token: Hex = native) => emitters.send(emitters.payment, "pay", [stringToHex(orderId, { size: 32 }), token, amount]);
+    const pay = (orderId: string, amount: bigint, token: Hex = native) =>
+      emitters.send(emitters.payment, "pay", [stringToHex(orderId, { size: 32 }), token, amount]);
     await pay("ord_exact", 1000n);
     await pay("ord_under", 999n);
     await pay("ord_over", 1001n);
@@ -47,7 +66,13 @@ describe("indexer: on-chain payments after finality", function () {
     await pay("ord_dup", 1000n);
     await pay("ord_nobody", 1000n);
     await pay("ord_exact", 1000n, "0x00000000000000000000000000000000000000aa");
-    await runUntilHead({ database, chainId, rpcUrl: chain.rpcUrl, emitters, options: testOptions({ deploymentBlock: emitters.deploymentBlock, finalityDepth: 3 }) });
+    await runUntilHead({
+      database,
+      chainId,
+      rpcUrl: chain.rpcUrl,
+      emitters,
+      options: testOptions({ deploymentBlock: emitters.deploymentBlock, finalityDepth: 3 }),
+    });
   });
   after(async () => {
     await session?.close();
@@ -65,9 +90,17 @@ describe("indexer: on-chain payments after finality", function () {
 
   it("sends exact, under, over, late and duplicate payments to their states once final, and records the rest", async () => {
     for (let block = 0; block < 3; block++) await emitters.publicClient.request({ method: "evm_mine" } as never);
-    await runUntilHead({ database, chainId, rpcUrl: chain.rpcUrl, emitters, options: testOptions({ deploymentBlock: emitters.deploymentBlock, finalityDepth: 3 }) });
+    await runUntilHead({
+      database,
+      chainId,
+      rpcUrl: chain.rpcUrl,
+      emitters,
+      options: testOptions({ deploymentBlock: emitters.deploymentBlock, finalityDepth: 3 }),
+    });
     await processChainPayments(database.db, parameters());
-    const outcomes = await session.query<{ order_id: string; outcome: string }>(sql`SELECT order_id, outcome FROM chain_payment_outcomes ORDER BY block_number, log_index`);
+    const outcomes = await session.query<{ order_id: string; outcome: string }>(
+      sql`SELECT order_id, outcome FROM chain_payment_outcomes ORDER BY block_number, log_index`,
+    );
     expect(outcomes.rows.map((row) => [row.order_id, row.outcome])).to.deep.equal([
       ["ord_exact", "accepted"],
       ["ord_under", "underpaid"],
@@ -80,12 +113,22 @@ describe("indexer: on-chain payments after finality", function () {
     ]);
     const orders = await session.query<{ id: string; state: string }>(sql`SELECT id, state FROM orders ORDER BY id`);
     expect(Object.fromEntries(orders.rows.map((row) => [row.id, row.state]))).to.deep.equal({
-      ord_dup: "paid", ord_exact: "paid", ord_late: "expired", ord_over: "awaiting_payment", ord_under: "awaiting_payment",
+      ord_dup: "paid",
+      ord_exact: "paid",
+      ord_late: "expired",
+      ord_over: "awaiting_payment",
+      ord_under: "awaiting_payment",
     });
-    const payments = await session.query<{ order_id: string; status: string; provider: string }>(sql`SELECT order_id, status, provider FROM payments ORDER BY id`);
+    const payments = await session.query<{ order_id: string; status: string; provider: string }>(
+      sql`SELECT order_id, status, provider FROM payments ORDER BY id`,
+    );
     expect(payments.rows.map((row) => [row.order_id, row.status, row.provider])).to.deep.equal([
-      ["ord_exact", "accepted", "chain"], ["ord_under", "underpaid", "chain"], ["ord_over", "overpaid", "chain"],
-      ["ord_late", "late", "chain"], ["ord_dup", "accepted", "chain"], ["ord_dup", "duplicate", "chain"],
+      ["ord_exact", "accepted", "chain"],
+      ["ord_under", "underpaid", "chain"],
+      ["ord_over", "overpaid", "chain"],
+      ["ord_late", "late", "chain"],
+      ["ord_dup", "accepted", "chain"],
+      ["ord_dup", "duplicate", "chain"],
     ]);
     expect(accepted.sort()).to.deep.equal(["ord_dup", "ord_exact"]);
   });

@@ -37,7 +37,12 @@ describe("chain routes: oracle, timeline and the auditor's view", function () {
   const get = async (path: string, role?: string) => {
     const response = await fetch(`${base}${path}`, { headers: role ? { authorization: `Bearer ${tokens[role]}` } : {} });
     const text = await response.text();
-    return { status: response.status, text, body: response.headers.get("content-type")?.includes("json") ? JSON.parse(text) : undefined, headers: response.headers };
+    return {
+      status: response.status,
+      text,
+      body: response.headers.get("content-type")?.includes("json") ? JSON.parse(text) : undefined,
+      headers: response.headers,
+    };
   };
 
   before(async () => {
@@ -49,8 +54,12 @@ describe("chain routes: oracle, timeline and the auditor's view", function () {
     for (const role of ["auditor", "buyer"]) {
       const token = randomBytes(32).toString("base64url");
       tokens[role] = token;
-      const account = await session.query<{ id: bigint }>(sql`INSERT INTO accounts (email, password_hash, roles) VALUES (${`${role}@example.test`}, 'x', ARRAY[${role}]) RETURNING id`);
-      await session.query(sql`INSERT INTO sessions (token_hash, account_id, expires_at) VALUES (${createHash("sha256").update(token).digest()}, ${account.rows[0]!.id}, now() + interval '1 hour')`);
+      const account = await session.query<{ id: bigint }>(
+        sql`INSERT INTO accounts (email, password_hash, roles) VALUES (${`${role}@example.test`}, 'x', ARRAY[${role}]) RETURNING id`,
+      );
+      await session.query(
+        sql`INSERT INTO sessions (token_hash, account_id, expires_at) VALUES (${createHash("sha256").update(token).digest()}, ${account.rows[0]!.id}, now() + interval '1 hour')`,
+      );
     }
     await session.query(sql`INSERT INTO audit_log (account_id, action, subject) VALUES (${fixture.accountId}, 'keys.import', 'batch:1')`);
     await session.query(sql`UPDATE keys SET commitment = ${randomBytes(32)} WHERE id = ${fixture.keyIds[1]}`);

@@ -8,7 +8,12 @@ import { compileEmitter } from "./support/emitter.ts";
 import { seededRandom } from "../../scripts/lib/seededRandom.ts";
 
 function randomValue(type: string, random: () => number): unknown {
-  const bytes = (count: number) => `0x${Array.from({ length: count }, () => Math.floor(random() * 256).toString(16).padStart(2, "0")).join("")}` as Hex;
+  const bytes = (count: number) =>
+    `0x${Array.from({ length: count }, () =>
+      Math.floor(random() * 256)
+        .toString(16)
+        .padStart(2, "0"),
+    ).join("")}` as Hex;
   if (type.endsWith("[]")) return Array.from({ length: Math.floor(random() * 5) }, () => randomValue(type.slice(0, -2), random));
   if (type === "address") return bytes(20);
   if (type === "bool") return random() < 0.5;
@@ -16,7 +21,7 @@ function randomValue(type: string, random: () => number): unknown {
   if (type === "string") return `s${Math.floor(random() * 1e6)}\t\n✓`;
   if (type.startsWith("bytes")) return bytes(Number(type.slice(5)));
   const bits = Number(type.replace(/^u?int/, "") || 256);
-  const value = BigInt(bytes(bits / 8)) ;
+  const value = BigInt(bytes(bits / 8));
   return bits <= 48 ? Number(value) : value;
 }
 
@@ -38,7 +43,10 @@ describe("indexer: event decoder", () => {
         const args = Object.fromEntries(event.inputs.map((input) => [input.name!, randomValue(input.type, random)]));
         const topics = encodeEventTopics({ abi: [event], eventName: event.name, args } as never) as Hex[];
         const plain = event.inputs.filter((input) => !input.indexed);
-        const data = encodeAbiParameters(plain, plain.map((input) => args[input.name!]));
+        const data = encodeAbiParameters(
+          plain,
+          plain.map((input) => args[input.name!]),
+        );
         const expected = viemDecode({ abi: [event], topics: topics as [Hex, ...Hex[]], data, strict: true }).args as Record<string, unknown>;
         const actual = compiled.decode(topics, data);
         expect(normalise(Object.entries(actual)), `${event.name} round ${round}`).to.deep.equal(normalise(Object.entries(expected)));

@@ -73,7 +73,10 @@ describe("indexer: faults that stop it clearly", function () {
     it("times out a node that never answers", async () => {
       const silent = createServer(() => {}).listen(0, "127.0.0.1");
       await new Promise((resolve) => silent.once("listening", resolve));
-      const rpc = withRetry(createHttpRpcClient({ url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, timeoutMs: 100, responseBytesMax: 1024 }), { retriesMax: 1, backoffMs: 1, backoffMsMax: 1 });
+      const rpc = withRetry(
+        createHttpRpcClient({ url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, timeoutMs: 100, responseBytesMax: 1024 }),
+        { retriesMax: 1, backoffMs: 1, backoffMsMax: 1 },
+      );
       const started = Date.now();
       const error = await rpc.request({ method: "eth_chainId", params: [] }).catch((caught: unknown) => caught);
       silent.closeAllConnections();

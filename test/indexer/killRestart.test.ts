@@ -90,11 +90,19 @@ describe("indexer process: kill -9, restart and standby", function () {
   const expectExactLogs = async () => {
     const direct = (await emitters.publicClient.request({
       method: "eth_getLogs",
-      params: [{ address: [emitters.registry, emitters.entitlement, emitters.payment, emitters.ledgerAnchor], fromBlock: toHex(emitters.deploymentBlock), toBlock: "latest" }],
+      params: [
+        {
+          address: [emitters.registry, emitters.entitlement, emitters.payment, emitters.ledgerAnchor],
+          fromBlock: toHex(emitters.deploymentBlock),
+          toBlock: "latest",
+        },
+      ],
     } as never)) as { blockNumber: Hex; logIndex: Hex }[];
     const { rows } = await observer.query<{ block_number: bigint; log_index: number }>(sql`SELECT block_number, log_index FROM chain_logs ORDER BY 1, 2`);
     expect(rows.map((row) => `${row.block_number}:${row.log_index}`)).to.deep.equal(direct.map((log) => `${BigInt(log.blockNumber)}:${Number(log.logIndex)}`));
-    const derived = await observer.query<{ transfers: bigint; distinct_tokens: bigint }>(sql`SELECT count(*) AS transfers, count(DISTINCT token_id) AS distinct_tokens FROM chain_transfers`);
+    const derived = await observer.query<{ transfers: bigint; distinct_tokens: bigint }>(
+      sql`SELECT count(*) AS transfers, count(DISTINCT token_id) AS distinct_tokens FROM chain_transfers`,
+    );
     expect(derived.rows[0]!.transfers).to.equal(BigInt(direct.length));
     expect(derived.rows[0]!.distinct_tokens).to.equal(BigInt(direct.length));
   };

@@ -34,10 +34,28 @@ describe("indexer/main.ts against the real platform contracts", function () {
     const account = privateKeyToAccount(hardhatKey);
     const publicClient = createPublicClient({ transport: http(chain.rpcUrl) }) as PublicClient;
     const chainId = await publicClient.getChainId();
-    const viemChain = { id: chainId, name: "hardhat", nativeCurrency: { name: "ETH", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [chain.rpcUrl] } } };
+    const viemChain = {
+      id: chainId,
+      name: "hardhat",
+      nativeCurrency: { name: "ETH", symbol: "ETH", decimals: 18 },
+      rpcUrls: { default: { http: [chain.rpcUrl] } },
+    };
     const wallet = createWalletClient({ account, chain: viemChain, transport: http(chain.rpcUrl) });
-    const addresses = await deployPlatform(wallet, publicClient, { admin: account.address, operator: account.address, issuer: account.address, custodian: account.address, treasury: account.address, ledgerAnchorer: account.address });
-    const send = async (address: `0x${string}`, name: "KeyRegistry" | "PaymentRouter" | "LedgerAnchor", functionName: string, args: unknown[], value?: bigint) => {
+    const addresses = await deployPlatform(wallet, publicClient, {
+      admin: account.address,
+      operator: account.address,
+      issuer: account.address,
+      custodian: account.address,
+      treasury: account.address,
+      ledgerAnchorer: account.address,
+    });
+    const send = async (
+      address: `0x${string}`,
+      name: "KeyRegistry" | "PaymentRouter" | "LedgerAnchor",
+      functionName: string,
+      args: unknown[],
+      value?: bigint,
+    ) => {
       const hash = await wallet.writeContract({ address, abi: loadArtifact(name).abi, functionName, args, value } as never);
       await publicClient.waitForTransactionReceipt({ hash, pollingInterval: 10 });
     };
@@ -76,7 +94,9 @@ describe("indexer/main.ts against the real platform contracts", function () {
         if (child.exitCode !== null || Date.now() > deadline) throw new Error(`indexer did not reach the head (exit ${child.exitCode}): ${stderr}`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      const anchors = await session.query<{ batch_id: string; root: string; issuer: string }>(sql`SELECT batch_id::text, root, issuer FROM chain_batch_anchors`);
+      const anchors = await session.query<{ batch_id: string; root: string; issuer: string }>(
+        sql`SELECT batch_id::text, root, issuer FROM chain_batch_anchors`,
+      );
       expect(anchors.rows).to.deep.equal([{ batch_id: "1", root: root1, issuer: account.address.toLowerCase() }]);
       const payments = await session.query<{ order_id: string; amount: string; token: string }>(sql`SELECT order_id, amount::text, token FROM chain_payments`);
       expect(payments.rows).to.deep.equal([{ order_id: "ord_main", amount: "12345", token: "0x0000000000000000000000000000000000000000" }]);

@@ -25,9 +25,16 @@ describe("indexer: reorgs and the platform's anchor and issuance states", functi
   const mine = async (blocks: number) => {
     for (let block = 0; block < blocks; block++) await rpc("evm_mine");
   };
-  const index = () => runUntilHead({ database, chainId, rpcUrl: chain.rpcUrl, emitters, options: testOptions({ deploymentBlock: emitters.deploymentBlock, finalityDepth }) });
-  const batchState = async () => (await session.query<{ anchor_state: string; anchor_tx: string | null; anchor_block: bigint | null }>(sql`SELECT anchor_state, anchor_tx, anchor_block FROM batches WHERE id = ${batchId}`)).rows[0]!;
-  const entitlementState = async () => (await session.query<{ issue_state: string; token_id: string | null }>(sql`SELECT issue_state, token_id::text FROM entitlements`)).rows[0]!;
+  const index = () =>
+    runUntilHead({ database, chainId, rpcUrl: chain.rpcUrl, emitters, options: testOptions({ deploymentBlock: emitters.deploymentBlock, finalityDepth }) });
+  const batchState = async () =>
+    (
+      await session.query<{ anchor_state: string; anchor_tx: string | null; anchor_block: bigint | null }>(
+        sql`SELECT anchor_state, anchor_tx, anchor_block FROM batches WHERE id = ${batchId}`,
+      )
+    ).rows[0]!;
+  const entitlementState = async () =>
+    (await session.query<{ issue_state: string; token_id: string | null }>(sql`SELECT issue_state, token_id::text FROM entitlements`)).rows[0]!;
 
   before(async () => {
     [chain, database] = await Promise.all([startChain(), createServerDatabase({ poolSizeMax: 3 })]);
@@ -36,17 +43,27 @@ describe("indexer: reorgs and the platform's anchor and issuance states", functi
     session = await openSession(database);
     const one = async <R>(statement: SQL) => (await session.query<R>(statement)).rows[0]!;
     const account = await one<{ id: bigint }>(sql`INSERT INTO accounts (email, password_hash) VALUES ('r@example.test', 'x') RETURNING id`);
-    const shop = await one<{ id: bigint }>(sql`INSERT INTO shops (owner_account_id, slug, name, data_key_wrapped, master_key_id) VALUES (${account.id}, 'shop-r', 'Shop', '\\x00', 'k1') RETURNING id`);
-    const product = await one<{ id: bigint }>(sql`INSERT INTO products (shop_id, name, category, price_minor, currency) VALUES (${shop.id}, 'Card', 'game_card', 1000, 'CNY') RETURNING id`);
+    const shop = await one<{ id: bigint }>(
+      sql`INSERT INTO shops (owner_account_id, slug, name, data_key_wrapped, master_key_id) VALUES (${account.id}, 'shop-r', 'Shop', '\\x00', 'k1') RETURNING id`,
+    );
+    const product = await one<{ id: bigint }>(
+      sql`INSERT INTO products (shop_id, name, category, price_minor, currency) VALUES (${shop.id}, 'Card', 'game_card', 1000, 'CNY') RETURNING id`,
+    );
     root = `0x${"ab".repeat(32)}`;
-    const batch = await one<{ id: bigint }>(sql`INSERT INTO batches (shop_id, product_id, key_count, root, anchor_state) VALUES (${shop.id}, ${product.id}, 1, decode(${root.slice(2)}, 'hex'), 'submitted') RETURNING id`);
+    const batch = await one<{ id: bigint }>(
+      sql`INSERT INTO batches (shop_id, product_id, key_count, root, anchor_state) VALUES (${shop.id}, ${product.id}, 1, decode(${root.slice(2)}, 'hex'), 'submitted') RETURNING id`,
+    );
     batchId = BigInt(batch.id);
-    await session.query(sql`INSERT INTO orders (id, shop_id, product_id, buyer_account_id, quantity, unit_price_minor, amount_minor, currency, state, expires_at) VALUES ('ord_r', ${shop.id}, ${product.id}, ${account.id}, 1, 1000, 1000, 'CNY', 'fulfilled', now())`);
+    await session.query(
+      sql`INSERT INTO orders (id, shop_id, product_id, buyer_account_id, quantity, unit_price_minor, amount_minor, currency, state, expires_at) VALUES ('ord_r', ${shop.id}, ${product.id}, ${account.id}, 1, 1000, 1000, 'CNY', 'fulfilled', now())`,
+    );
     const key = await one<{ id: bigint }>(
       sql`INSERT INTO keys (shop_id, product_id, batch_id, leaf_index, ciphertext, dedupe_hash, salt, commitment, leaf_hash, proof, status, order_id)
        VALUES (${shop.id}, ${product.id}, ${batchId}, 0, '\\x01', '\\x02', decode(repeat('11', 32), 'hex'), '\\x03', '\\x04', '{}', 'sold', 'ord_r') RETURNING id`,
     );
-    await session.query(sql`INSERT INTO entitlements (key_id, order_id, shop_id, product_id, batch_id, issue_state) VALUES (${key.id}, 'ord_r', ${shop.id}, ${product.id}, ${batchId}, 'submitted')`);
+    await session.query(
+      sql`INSERT INTO entitlements (key_id, order_id, shop_id, product_id, batch_id, issue_state) VALUES (${key.id}, 'ord_r', ${shop.id}, ${product.id}, ${batchId}, 'submitted')`,
+    );
   });
   after(async () => {
     await session?.close();
@@ -88,7 +105,9 @@ describe("indexer: reorgs and the platform's anchor and issuance states", functi
     );
     await mine(finalityDepth + 1);
     await index();
-    const { rows } = await session.query<{ anchor_state: string; anchor_tx: string | null }>(sql`SELECT anchor_state, anchor_tx FROM batches WHERE id = ${other.rows[0]!.id}`);
+    const { rows } = await session.query<{ anchor_state: string; anchor_tx: string | null }>(
+      sql`SELECT anchor_state, anchor_tx FROM batches WHERE id = ${other.rows[0]!.id}`,
+    );
     expect(rows[0]).to.deep.equal({ anchor_state: "pending", anchor_tx: null });
     expect((await batchState()).anchor_state, "the anchored batch stays confirmed").to.equal("confirmed");
   });
@@ -113,7 +132,14 @@ describe("indexer: reorgs and the platform's anchor and issuance states", functi
     await rpc("evm_setAutomine", [false]);
     try {
       const write = (functionName: string, args: unknown[]) =>
-        emitters.wallet.writeContract({ address: emitters.entitlement, abi: emitters.abi, functionName, args, account: emitters.wallet.account!, chain: null } as never);
+        emitters.wallet.writeContract({
+          address: emitters.entitlement,
+          abi: emitters.abi,
+          functionName,
+          args,
+          account: emitters.wallet.account!,
+          chain: null,
+        } as never);
       await write("lock", [5n]);
       await write("revoke", [[5n]]);
       await mine(1);

@@ -47,7 +47,13 @@ describe("indexer simulation: random activity, reorgs, RPC faults and restarts",
     it(`seed ${seed}: indexed tables equal the canonical chain`, async () => {
       const random = seededRandom(seed);
       const pick = (max: number) => Math.floor(random() * max);
-      const options = testOptions({ deploymentBlock: emitters.deploymentBlock, finalityDepth, rangeBlocksInitial: 1 + pick(8), concurrency: 1 + pick(4), blocksPerPollMax: 2 + pick(10) });
+      const options = testOptions({
+        deploymentBlock: emitters.deploymentBlock,
+        finalityDepth,
+        rangeBlocksInitial: 1 + pick(8),
+        concurrency: 1 + pick(4),
+        blocksPerPollMax: 2 + pick(10),
+      });
       const faults = { random, errorRate: 0.03, logsRangeBlocksMax: 4 + pick(12) };
       const baseSnapshot = (await rpc("evm_snapshot")) as Hex;
       const snapshots: { height: bigint; id: Hex }[] = [];
@@ -57,16 +63,28 @@ describe("indexer simulation: random activity, reorgs, RPC faults and restarts",
 
       const activity = async (transactions: number) => {
         for (let index = 0; index < transactions; index++) {
-          const height = (await headNumber());
+          const height = await headNumber();
           snapshots.push({ height, id: (await rpc("evm_snapshot")) as Hex });
           const kind = pick(9);
           if (kind === 0) await emitters.send(emitters.registry, "anchor", [nextNumber(), BigInt(1 + pick(3)), bytes32(), 1 + pick(1000)]);
-          else if (kind === 1) await emitters.send(emitters.entitlement, "issue", [nextNumber(), nextNumber(), emitters.account, Array.from({ length: 1 + pick(4) }, () => pick(1000))]);
-          else if (kind === 2) await emitters.send(emitters.entitlement, "transfer", [emitters.account, `0x${"ab".repeat(19)}${pick(256).toString(16).padStart(2, "0")}`, BigInt(pick(50))]);
+          else if (kind === 1)
+            await emitters.send(emitters.entitlement, "issue", [
+              nextNumber(),
+              nextNumber(),
+              emitters.account,
+              Array.from({ length: 1 + pick(4) }, () => pick(1000)),
+            ]);
+          else if (kind === 2)
+            await emitters.send(emitters.entitlement, "transfer", [
+              emitters.account,
+              `0x${"ab".repeat(19)}${pick(256).toString(16).padStart(2, "0")}`,
+              BigInt(pick(50)),
+            ]);
           else if (kind === 3) await emitters.send(emitters.entitlement, "lock", [BigInt(pick(50))]);
           else if (kind === 4) await emitters.send(emitters.entitlement, "revoke", [[BigInt(pick(50)), BigInt(pick(50))]]);
           else if (kind === 5) await emitters.send(emitters.entitlement, "custodial", [BigInt(pick(50)), bytes32(), bytes32()]);
-          else if (kind === 6) await emitters.send(emitters.payment, "pay", [stringToHex(`ord_${seed}_${pick(20)}`, { size: 32 }), emitters.account, BigInt(1 + pick(10_000))]);
+          else if (kind === 6)
+            await emitters.send(emitters.payment, "pay", [stringToHex(`ord_${seed}_${pick(20)}`, { size: 32 }), emitters.account, BigInt(1 + pick(10_000))]);
           else if (kind === 7) await emitters.send(emitters.ledgerAnchor, "ledger", [nextNumber(), bytes32(), BigInt(pick(100))]);
           else await rpc("evm_mine");
         }
@@ -75,7 +93,15 @@ describe("indexer simulation: random activity, reorgs, RPC faults and restarts",
       const runIndexerOnce = async () => {
         // A third of the runs stop after a few commits: a restart in the middle of a sync.
         const crash = random() < 0.33;
-        const run = await runUntilHead({ database: simDb, chainId, rpcUrl: chain.rpcUrl, emitters, options, faults, stopAfterCommits: crash ? 1 + pick(3) : undefined });
+        const run = await runUntilHead({
+          database: simDb,
+          chainId,
+          rpcUrl: chain.rpcUrl,
+          emitters,
+          options,
+          faults,
+          stopAfterCommits: crash ? 1 + pick(3) : undefined,
+        });
         totals.restarts++;
         totals.injectedFaults += run.injectedErrors + run.refusedRanges;
       };
@@ -115,7 +141,13 @@ describe("indexer simulation: random activity, reorgs, RPC faults and restarts",
       await runIndexerOnce();
       await runUntilHead({ database: simDb, chainId, rpcUrl: chain.rpcUrl, emitters, options, faults });
       await truncateIndexerTables(expectedDb);
-      await runUntilHead({ database: expectedDb, chainId, rpcUrl: chain.rpcUrl, emitters, options: testOptions({ deploymentBlock: emitters.deploymentBlock, finalityDepth }) });
+      await runUntilHead({
+        database: expectedDb,
+        chainId,
+        rpcUrl: chain.rpcUrl,
+        emitters,
+        options: testOptions({ deploymentBlock: emitters.deploymentBlock, finalityDepth }),
+      });
 
       const [actual, expected] = await Promise.all([dumpIndexerTables(simDb, chainId), dumpIndexerTables(expectedDb, chainId)]);
       expect(expected.chain_logs!.length, "the seed produced logs").to.be.greaterThan(0);
@@ -123,10 +155,20 @@ describe("indexer simulation: random activity, reorgs, RPC faults and restarts",
         expect(actual[table], `seed ${seed}: ${table}`).to.deep.equal(expected[table]);
       }
       // Independent of the indexer: the raw logs equal what eth_getLogs returns for the whole range.
-      const direct = (await rpc("eth_getLogs", [{ address: [emitters.registry, emitters.entitlement, emitters.payment, emitters.ledgerAnchor], fromBlock: toHex(emitters.deploymentBlock), toBlock: "latest" }])) as { blockNumber: Hex; logIndex: Hex; transactionHash: Hex; data: Hex }[];
-      expect(actual.chain_logs!.map((row) => { const log = row as { block_number: string; log_index: number; transaction_hash: string; data: string }; return `${log.block_number}:${log.log_index}:${log.transaction_hash}:${log.data}`; }))
-        .to.deep.equal(direct.map((log) => `${BigInt(log.blockNumber)}:${Number(log.logIndex)}:${log.transactionHash.toLowerCase()}:${log.data.toLowerCase()}`));
-      totals.blocks += Number(await headNumber() - emitters.deploymentBlock);
+      const direct = (await rpc("eth_getLogs", [
+        {
+          address: [emitters.registry, emitters.entitlement, emitters.payment, emitters.ledgerAnchor],
+          fromBlock: toHex(emitters.deploymentBlock),
+          toBlock: "latest",
+        },
+      ])) as { blockNumber: Hex; logIndex: Hex; transactionHash: Hex; data: Hex }[];
+      expect(
+        actual.chain_logs!.map((row) => {
+          const log = row as { block_number: string; log_index: number; transaction_hash: string; data: string };
+          return `${log.block_number}:${log.log_index}:${log.transaction_hash}:${log.data}`;
+        }),
+      ).to.deep.equal(direct.map((log) => `${BigInt(log.blockNumber)}:${Number(log.logIndex)}:${log.transactionHash.toLowerCase()}:${log.data.toLowerCase()}`));
+      totals.blocks += Number((await headNumber()) - emitters.deploymentBlock);
 
       await rpc("evm_revert", [baseSnapshot]);
       await truncateIndexerTables(simDb);

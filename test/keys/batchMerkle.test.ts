@@ -4,15 +4,7 @@
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
 import { hexToBytes, toHex, type Hex } from "viem";
-import {
-  buildTreeNodes,
-  commitmentBytes,
-  leafHashBytes,
-  mapInSlices,
-  proofOf,
-  proofRoot,
-  standardTreeFromNodes,
-} from "../../core/keys/batchMerkle.ts";
+import { buildTreeNodes, commitmentBytes, leafHashBytes, mapInSlices, proofOf, proofRoot, standardTreeFromNodes } from "../../core/keys/batchMerkle.ts";
 import { leafEncoding } from "../../core/keys/leaf.ts";
 import { leafValues, merkleVectors, type TreeVector } from "./merkleVectors.ts";
 
@@ -38,7 +30,9 @@ describe("keys: byte-level batch tree (known answers from @openzeppelin/merkle-t
     }
     for (const { leaf, leafHash } of merkleVectors.edgeLeaves) expect(toHex(leafHashBytes(leafValues(leaf)))).to.equal(leafHash);
     for (const vector of merkleVectors.trees) {
-      vector.leaves.forEach((leaf, index) => expect(toHex(leafHashBytes(leafValues(leaf)))).to.equal(vector.leafHashes[index]));
+      vector.leaves.forEach((leaf, index) => {
+        expect(toHex(leafHashBytes(leafValues(leaf)))).to.equal(vector.leafHashes[index]);
+      });
     }
   });
 

@@ -20,7 +20,7 @@ function randomLeaves(count: number, seed: { shopId: bigint; batchId: bigint }):
   }));
 }
 
-describe("keys: batch Merkle tree", function () {
+describe("keys: batch Merkle tree", () => {
   let database: TestDatabase;
   const ring = testRing();
 
@@ -37,7 +37,9 @@ describe("keys: batch Merkle tree", function () {
       const salt = randomBytes(32);
       expect(toHex(commitmentBytes(salt, `K-${count}-密`))).to.equal(commitmentOf(salt, `K-${count}-密`));
       const hashes = leaves.map((leaf) => leafHashBytes(leaf));
-      hashes.forEach((hash, index) => expect(toHex(hash)).to.equal(leafHash(leaves[index]!)));
+      hashes.forEach((hash, index) => {
+        expect(toHex(hash)).to.equal(leafHash(leaves[index]!));
+      });
       const nodes = await buildTreeNodes(hashes);
       const reference = buildBatchTree(leaves);
       expect(nodes.map((node) => toHex(node))).to.deep.equal(reference.dump().tree);
@@ -51,7 +53,10 @@ describe("keys: batch Merkle tree", function () {
     const leaves = randomLeaves(3000, { shopId: 9n, batchId: 9n });
     let turns = 0;
     const timer = setInterval(() => (turns += 1), 0);
-    const nodes = await buildTreeNodes(leaves.map((leaf) => leafHashBytes(leaf)), 256);
+    const nodes = await buildTreeNodes(
+      leaves.map((leaf) => leafHashBytes(leaf)),
+      256,
+    );
     clearInterval(timer);
     expect(nodes.map((node) => toHex(node))).to.deep.equal(buildBatchTree(leaves).dump().tree);
     // 2,999 inner nodes in slices of 256: the loop ran between them.

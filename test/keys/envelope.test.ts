@@ -3,13 +3,7 @@ import { randomBytes } from "node:crypto";
 import { ConfigError } from "../../core/config.ts";
 import { AppError } from "../../core/errors.ts";
 import { dedupeHash, deriveDedupeKey } from "../../api/keys/dedupe.ts";
-import {
-  createShopDataKey,
-  decryptSecret,
-  encryptSecret,
-  keyAad,
-  unwrapDataKey,
-} from "../../api/keys/envelope.ts";
+import { createShopDataKey, decryptSecret, encryptSecret, keyAad, unwrapDataKey } from "../../api/keys/envelope.ts";
 import { loadMasterKeyRing, parsePreviousMasterKeys } from "../../api/keys/masterKeys.ts";
 import { testRing } from "./fixtures.ts";
 
@@ -92,18 +86,24 @@ describe("keys: envelope encryption", () => {
     const ring = loadMasterKeyRing({ masterKey: current, masterKeyId: "k2", previousMasterKeys: `k1:${old}`, queryPasswordPepper: undefined });
     expect([...ring.byId.keys()].sort()).to.deep.equal(["k1", "k2"]);
     expect(ring.current.id).to.equal("k2");
-    expect(() => loadMasterKeyRing({ masterKey: undefined, masterKeyId: "k1", previousMasterKeys: undefined, queryPasswordPepper: undefined }))
-      .to.throw(ConfigError, /MASTER_KEY is not set/);
-    expect(() => loadMasterKeyRing({ masterKey: "abcd", masterKeyId: "k1", previousMasterKeys: undefined, queryPasswordPepper: undefined }))
-      .to.throw(ConfigError, /MASTER_KEY must be 32 bytes/);
+    expect(() => loadMasterKeyRing({ masterKey: undefined, masterKeyId: "k1", previousMasterKeys: undefined, queryPasswordPepper: undefined })).to.throw(
+      ConfigError,
+      /MASTER_KEY is not set/,
+    );
+    expect(() => loadMasterKeyRing({ masterKey: "abcd", masterKeyId: "k1", previousMasterKeys: undefined, queryPasswordPepper: undefined })).to.throw(
+      ConfigError,
+      /MASTER_KEY must be 32 bytes/,
+    );
     expect(() => parsePreviousMasterKeys(`k1:${old.slice(2)}`)).to.throw(ConfigError, /entry 1 \('k1'\)/);
     try {
       parsePreviousMasterKeys(`k1:${old.slice(2)}zz`);
     } catch (error) {
       expect((error as Error).message).not.to.include(old.slice(2, 20));
     }
-    expect(() => loadMasterKeyRing({ masterKey: current, masterKeyId: "k1", previousMasterKeys: `k1:${old}`, queryPasswordPepper: undefined }))
-      .to.throw(ConfigError, /repeats the current MASTER_KEY_ID/);
+    expect(() => loadMasterKeyRing({ masterKey: current, masterKeyId: "k1", previousMasterKeys: `k1:${old}`, queryPasswordPepper: undefined })).to.throw(
+      ConfigError,
+      /repeats the current MASTER_KEY_ID/,
+    );
   });
 
   it("derives a per-shop dedupe key: equal secrets collide within a shop only", () => {

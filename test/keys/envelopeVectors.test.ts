@@ -81,7 +81,9 @@ describe("keys: envelope format (known answers from node:crypto)", () => {
     const ring = vectorRing();
     const wrapped = wrapDataKey(ring, dataKey);
     expect(wrapped.masterKeyId).to.equal(vectors.masterKeyId);
-    expect(openDirectly(Buffer.from(vectors.masterKey, "hex"), wrapped.dataKeyWrapped, `keyledger/data-key/v1|master=${vectors.masterKeyId}`)).to.deep.equal(dataKey);
+    expect(openDirectly(Buffer.from(vectors.masterKey, "hex"), wrapped.dataKeyWrapped, `keyledger/data-key/v1|master=${vectors.masterKeyId}`)).to.deep.equal(
+      dataKey,
+    );
   });
 
   it("names where a ciphertext belongs in its AAD", () => {

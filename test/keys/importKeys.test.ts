@@ -32,7 +32,7 @@ async function expectRejected(promise: Promise<unknown>): Promise<AppError> {
   throw new Error("expected a rejection");
 }
 
-describe("keys: import job (PostgreSQL server)", function () {
+describe("keys: import job (PostgreSQL server)", () => {
   let database: TestDatabase;
   const ring = testRing();
 
@@ -95,7 +95,7 @@ describe("keys: import job (PostgreSQL server)", function () {
     const { importId, total } = await createImport(database.db, ring, {
       ...shop,
       format: "text",
-      content: secrets.join("\r\n") + "\r\n",
+      content: `${secrets.join("\r\n")}\r\n`,
     });
     expect(total).to.equal(1200);
     // Before the job runs, the upload waits encrypted.
@@ -141,8 +141,18 @@ describe("keys: import job (PostgreSQL server)", function () {
     const shop = await createTestShop(database.db, ring);
     const other = await createTestShop(database.db, ring);
     const secrets = makeSecrets(4);
-    const first = await runImport(database.db, ring, testChain, (await createImport(database.db, ring, { ...shop, format: "text", content: secrets.slice(0, 2).join("\n") })).importId);
-    const second = await runImport(database.db, ring, testChain, (await createImport(database.db, ring, { ...shop, format: "text", content: secrets.slice(2).join("\n") })).importId);
+    const first = await runImport(
+      database.db,
+      ring,
+      testChain,
+      (await createImport(database.db, ring, { ...shop, format: "text", content: secrets.slice(0, 2).join("\n") })).importId,
+    );
+    const second = await runImport(
+      database.db,
+      ring,
+      testChain,
+      (await createImport(database.db, ring, { ...shop, format: "text", content: secrets.slice(2).join("\n") })).importId,
+    );
     // Swap two rows' ciphertexts inside one batch, and copy one across batches, as an attacker
     // with write access to the table might, to deliver a different key for a sold position.
     await database.db.execute(sql`UPDATE keys k SET ciphertext = o.ciphertext FROM keys o
@@ -151,14 +161,24 @@ describe("keys: import job (PostgreSQL server)", function () {
                                   WHERE k.batch_id = ${second.batchId} AND k.leaf_index = 0 AND o.batch_id = ${first.batchId} AND o.leaf_index = 0`);
     const dataKey = await loadShopDataKey(database.db, ring, shop.shopId);
     const otherKey = await loadShopDataKey(database.db, ring, other.shopId);
-    for (const [batchId, leafIndex] of [[first.batchId, 0], [first.batchId, 1], [second.batchId, 0]] as const) {
-      const row = await queryOne<{ ciphertext: Uint8Array }>(database.db, sql`SELECT ciphertext FROM keys WHERE batch_id = ${batchId} AND leaf_index = ${leafIndex}`);
+    for (const [batchId, leafIndex] of [
+      [first.batchId, 0],
+      [first.batchId, 1],
+      [second.batchId, 0],
+    ] as const) {
+      const row = await queryOne<{ ciphertext: Uint8Array }>(
+        database.db,
+        sql`SELECT ciphertext FROM keys WHERE batch_id = ${batchId} AND leaf_index = ${leafIndex}`,
+      );
       const aad = keyAad({ shopId: shop.shopId, batchId, leafIndex });
       expect(() => decryptSecret(dataKey, row!.ciphertext, aad)).to.throw(AppError, /failed authentication/);
       // Nor does another shop's data key open it.
       expect(() => decryptSecret(otherKey, row!.ciphertext, aad)).to.throw(AppError, /failed authentication/);
     }
-    const untouched = await queryOne<{ ciphertext: Uint8Array }>(database.db, sql`SELECT ciphertext FROM keys WHERE batch_id = ${second.batchId} AND leaf_index = 1`);
+    const untouched = await queryOne<{ ciphertext: Uint8Array }>(
+      database.db,
+      sql`SELECT ciphertext FROM keys WHERE batch_id = ${second.batchId} AND leaf_index = 1`,
+    );
     expect(decryptSecret(dataKey, untouched!.ciphertext, keyAad({ shopId: shop.shopId, batchId: second.batchId, leafIndex: 1 }))).to.equal(secrets[3]);
   });
 
@@ -215,7 +235,10 @@ describe("keys: import job (PostgreSQL server)", function () {
       lines: [3, 5],
       total: 2,
       reasons: { already_in_shop: 2 },
-      problems: [{ line: 3, reasons: ["already_in_shop"] }, { line: 5, reasons: ["already_in_shop"] }],
+      problems: [
+        { line: 3, reasons: ["already_in_shop"] },
+        { line: 5, reasons: ["already_in_shop"] },
+      ],
     });
     expect(error.message + JSON.stringify(error.details)).not.to.include(secrets[3]!);
     expect(await counts(shop.shopId)).to.deep.equal(before);
@@ -297,13 +320,15 @@ describe("keys: import job (PostgreSQL server)", function () {
     expect(error.details).to.deep.include({ lines: [2], total: 1 });
     const duplicate = await expectRejected(createImport(database.db, ring, { ...shop, format: "text", content: "A-1\nA-1\n" }));
     expect(duplicate.code).to.equal("duplicate_keys");
-    const wrongProduct = await expectRejected(createImport(database.db, ring, { ...shop, productId: shop.productId + 1000n, format: "text", content: "A-1\n" }));
+    const wrongProduct = await expectRejected(
+      createImport(database.db, ring, { ...shop, productId: shop.productId + 1000n, format: "text", content: "A-1\n" }),
+    );
     expect(wrongProduct.code).to.equal("not_found");
     expect(await counts(shop.shopId)).to.deep.equal({ imports: 0, uploads: 0, keys: 0, batches: 0 });
   });
 });
 
-describe("keys: import job (embedded PGlite)", function () {
+describe("keys: import job (embedded PGlite)", () => {
   let database: TestDatabase;
   const ring = testRing();
 
@@ -330,7 +355,14 @@ describe("keys: import job (embedded PGlite)", function () {
     for (const row of rows) {
       const values: LeafValues = { ...testChain, shopId: shop.shopId, batchId, leafIndex: row.leaf_index, commitment: toHex(row.commitment) };
       expect(decryptSecret(dataKey, row.ciphertext, keyAad({ shopId: shop.shopId, batchId, leafIndex: row.leaf_index }))).to.equal(secrets[row.leaf_index]);
-      expect(StandardMerkleTree.verify(toHex(batch!.root), [...leafEncoding], leafTuple(values), row.proof.map((node) => toHex(node)))).to.equal(true);
+      expect(
+        StandardMerkleTree.verify(
+          toHex(batch!.root),
+          [...leafEncoding],
+          leafTuple(values),
+          row.proof.map((node) => toHex(node)),
+        ),
+      ).to.equal(true);
     }
     expect((await findPlaintext(database.db, secrets)).found).to.deep.equal([]);
     const error = await expectRejected(createImport(database.db, ring, { ...shop, format: "text", content: `NEW\n${secrets[5]}\n` }));

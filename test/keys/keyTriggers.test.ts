@@ -17,7 +17,10 @@ describe("keys: stock counts and commitment look-ups kept by triggers (PostgreSQ
   let otherProductId: bigint;
 
   const stored = async () =>
-    queryRows<Counts>(database.db, sql`SELECT product_id::text, available::text, pending::text FROM product_stock WHERE available <> 0 OR pending <> 0 ORDER BY product_id`);
+    queryRows<Counts>(
+      database.db,
+      sql`SELECT product_id::text, available::text, pending::text FROM product_stock WHERE available <> 0 OR pending <> 0 ORDER BY product_id`,
+    );
   const recounted = async () =>
     queryRows<Counts>(
       database.db,

@@ -26,7 +26,9 @@ describe("keys: leaf and commitment (known answers from @openzeppelin/merkle-tre
   it("builds the same tree as StandardMerkleTree, leaves in import order", () => {
     for (const vector of merkleVectors.trees) {
       const values = vector.leaves.map(leafValues);
-      values.forEach((value, index) => expect(leafHash(value)).to.equal(vector.leafHashes[index]));
+      values.forEach((value, index) => {
+        expect(leafHash(value)).to.equal(vector.leafHashes[index]);
+      });
       const tree = buildBatchTree(values);
       expect(tree.root).to.equal(vector.root);
       expect(tree.dump().tree).to.deep.equal(vector.tree);

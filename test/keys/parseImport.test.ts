@@ -28,14 +28,21 @@ describe("keys: parseImport", () => {
       lines: [2, 3, 4, 5],
       total: 4,
       reasons: { empty: 2, too_long: 1, control_character: 1 },
-      problems: [{ line: 2, reasons: ["empty"] }, { line: 3, reasons: ["empty"] }, { line: 4, reasons: ["too_long"] }, { line: 5, reasons: ["control_character"] }],
+      problems: [
+        { line: 2, reasons: ["empty"] },
+        { line: 3, reasons: ["empty"] },
+        { line: 4, reasons: ["too_long"] },
+        { line: 5, reasons: ["control_character"] },
+      ],
     });
-    expect(error.message).to.equal("4 line(s) cannot be imported (2 empty, 1 longer than 16 bytes, 1 with a control character); see details.problems for each line and its reasons.");
+    expect(error.message).to.equal(
+      "4 line(s) cannot be imported (2 empty, 1 longer than 16 bytes, 1 with a control character); see details.problems for each line and its reasons.",
+    );
     expect(JSON.stringify(error.details) + error.message).not.to.match(/TOO-LONG|BELL|GOOD/);
   });
 
   it("lists at most 100 line numbers and the total", () => {
-    const error = parseError("\n".repeat(250) + "KEY\n", "text");
+    const error = parseError(`${"\n".repeat(250)}KEY\n`, "text");
     const details = error.details as { lines: number[]; total: number; problems: unknown[] };
     expect(details.total).to.equal(250);
     expect(details.lines).to.have.length(100);
@@ -51,7 +58,11 @@ describe("keys: parseImport", () => {
       lines: [3, 5, 6],
       total: 3,
       reasons: { duplicate_in_upload: 3 },
-      problems: [{ line: 3, reasons: ["duplicate_in_upload"], firstLine: 1 }, { line: 5, reasons: ["duplicate_in_upload"], firstLine: 2 }, { line: 6, reasons: ["duplicate_in_upload"], firstLine: 1 }],
+      problems: [
+        { line: 3, reasons: ["duplicate_in_upload"], firstLine: 1 },
+        { line: 5, reasons: ["duplicate_in_upload"], firstLine: 2 },
+        { line: 6, reasons: ["duplicate_in_upload"], firstLine: 1 },
+      ],
     });
     expect(error.message).not.to.match(/A-1|B-2/);
   });
@@ -65,7 +76,7 @@ describe("keys: parseImport", () => {
   it("reads CSV with a key, code or secret column and RFC 4180 quoting", () => {
     const csv = 'sku,Code,note\r\nA,"X-1",plain\r\nB,"X,2","say ""hi""\nsecond line"\r\nC,X-3,\n';
     expect(parseImport(csv, "csv", limits)).to.deep.equal({ keys: ["X-1", "X,2", "X-3"], lines: [2, 3, 5] });
-    expect(parseImport("secret\n\"Q\"\"1\"\n", "csv", limits).keys).to.deep.equal(['Q"1']);
+    expect(parseImport('secret\n"Q""1"\n', "csv", limits).keys).to.deep.equal(['Q"1']);
   });
 
   it("rejects bad CSV with line numbers: no key column, missing field, empty key, bad quoting", () => {
@@ -73,7 +84,12 @@ describe("keys: parseImport", () => {
     const error = parseError('note,key\nx,K-1\nonly\ny,""\nz,"K\n2"\n', "csv");
     expect(error.code).to.equal("invalid_keys");
     expect(error.details).to.deep.include({ lines: [3, 4, 5], total: 3, reasons: { missing_field: 1, empty: 1, control_character: 1 } });
-    expect(parseError('key\n"K-1\nK-2\n', "csv").details).to.deep.equal({ lines: [2], total: 1, reasons: { malformed_csv: 1 }, problems: [{ line: 2, reasons: ["malformed_csv"] }] });
+    expect(parseError('key\n"K-1\nK-2\n', "csv").details).to.deep.equal({
+      lines: [2],
+      total: 1,
+      reasons: { malformed_csv: 1 },
+      problems: [{ line: 2, reasons: ["malformed_csv"] }],
+    });
     expect(parseError('key\nK"1\n', "csv").message).to.match(/line 2/);
     expect(parseError('key\n"K-1"x\n', "csv").message).to.match(/line 2/);
   });
@@ -97,7 +113,9 @@ describe("keys: parseImport", () => {
         { line: 6, reasons: ["duplicate_in_upload"], firstLine: 3 },
       ],
     });
-    expect(error.message).to.equal("4 line(s) cannot be imported (1 empty, 2 repeating an earlier line, 1 longer than 16 bytes); see details.problems for each line and its reasons.");
+    expect(error.message).to.equal(
+      "4 line(s) cannot be imported (1 empty, 2 repeating an earlier line, 1 longer than 16 bytes); see details.problems for each line and its reasons.",
+    );
   });
 
   describe("at keysMax and one over", () => {
@@ -124,7 +142,13 @@ describe("keys: parseImport", () => {
     });
 
     it("reads a CSV of exactly keysMax records after its header, the last key included", () => {
-      for (const content of [`key\n${keys(keysMax).join("\n")}`, `key\r\n${keys(keysMax).join("\r\n")}\r\n`, `n,code\n${keys(keysMax).map((key, index) => `${index},"${key}"`).join("\n")}\n`]) {
+      for (const content of [
+        `key\n${keys(keysMax).join("\n")}`,
+        `key\r\n${keys(keysMax).join("\r\n")}\r\n`,
+        `n,code\n${keys(keysMax)
+          .map((key, index) => `${index},"${key}"`)
+          .join("\n")}\n`,
+      ]) {
         expect(parseImport(content, "csv", small)).to.deep.equal({ keys: keys(keysMax), lines: [2, 3, 4, 5, 6] });
       }
     });
@@ -146,22 +170,32 @@ describe("keys: parseImport", () => {
       expect([none.code, none.message]).to.deep.equal(["invalid_keys", "The upload contains no keys."]);
       expect(none.details).to.deep.equal({ lines: [], total: 0, reasons: {}, problems: [] });
       expect(parseError("", "text").details).to.deep.equal({ lines: [], total: 0, reasons: {}, problems: [] });
-      expect(parseError("A\n\n", "text").message).to.equal(
-        "1 line(s) cannot be imported (1 empty); see details.problems for each line and its reasons.",
-      );
+      expect(parseError("A\n\n", "text").message).to.equal("1 line(s) cannot be imported (1 empty); see details.problems for each line and its reasons.");
       const noColumn = parseError("sku\nA\n", "csv");
       expect([noColumn.code, noColumn.message]).to.deep.equal(["invalid_keys", "The CSV header (line 1) needs a column named key, code or secret."]);
       const unclosed = parseError('key\n"K-1\nK-2\n', "csv");
       expect([unclosed.code, unclosed.message]).to.deep.equal(["invalid_keys", "The CSV is malformed at line 2: a quoted field is not closed (RFC 4180)."]);
       expect(parseError('key\n"K-1"x\n', "csv").message).to.equal("The CSV is malformed at line 2: a closing quote must end its field (RFC 4180).");
       expect(parseError('key\nK"1\n', "csv").message).to.equal("The CSV is malformed at line 2: a quote inside an unquoted field (RFC 4180).");
-      expect(parseError("A\nB\nA\n", "text").message).to.equal("1 line(s) cannot be imported (1 repeating an earlier line); see details.problems for each line and its reasons.");
+      expect(parseError("A\nB\nA\n", "text").message).to.equal(
+        "1 line(s) cannot be imported (1 repeating an earlier line); see details.problems for each line and its reasons.",
+      );
     });
 
     it("measures the key length in UTF-8 bytes, keyLengthMax included", () => {
       expect(parseImport(`${"K".repeat(16)}\n${"密".repeat(5)}X`, "text", limits).keys).to.deep.equal(["K".repeat(16), `${"密".repeat(5)}X`]);
-      expect(parseError(`${"K".repeat(17)}\n`, "text").details).to.deep.equal({ lines: [1], total: 1, reasons: { too_long: 1 }, problems: [{ line: 1, reasons: ["too_long"] }] });
-      expect(parseError(`OK\n${"密".repeat(6)}\n`, "text").details).to.deep.equal({ lines: [2], total: 1, reasons: { too_long: 1 }, problems: [{ line: 2, reasons: ["too_long"] }] });
+      expect(parseError(`${"K".repeat(17)}\n`, "text").details).to.deep.equal({
+        lines: [1],
+        total: 1,
+        reasons: { too_long: 1 },
+        problems: [{ line: 1, reasons: ["too_long"] }],
+      });
+      expect(parseError(`OK\n${"密".repeat(6)}\n`, "text").details).to.deep.equal({
+        lines: [2],
+        total: 1,
+        reasons: { too_long: 1 },
+        problems: [{ line: 2, reasons: ["too_long"] }],
+      });
     });
 
     it("drops a byte-order mark before a quoted CSV header, and trims header names", () => {
@@ -172,7 +206,12 @@ describe("keys: parseImport", () => {
     it("reads a quoted last field at the end of the file and refuses a lone CR after a closing quote", () => {
       expect(parseImport('key\n"K-1"', "csv", limits)).to.deep.equal({ keys: ["K-1"], lines: [2] });
       expect(parseImport('key\r\n"K-1"\r\n"K-2"', "csv", limits)).to.deep.equal({ keys: ["K-1", "K-2"], lines: [2, 3] });
-      expect(parseError('key\n"K-1"\rx\n', "csv").details).to.deep.equal({ lines: [2], total: 1, reasons: { malformed_csv: 1 }, problems: [{ line: 2, reasons: ["malformed_csv"] }] });
+      expect(parseError('key\n"K-1"\rx\n', "csv").details).to.deep.equal({
+        lines: [2],
+        total: 1,
+        reasons: { malformed_csv: 1 },
+        problems: [{ line: 2, reasons: ["malformed_csv"] }],
+      });
     });
 
     it("lists at most 100 duplicate lines, with the total", () => {

@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { AppError } from "../../core/errors.ts";
+import type { AppError } from "../../core/errors.ts";
 import { decryptSecret, keyAad } from "../../api/keys/envelope.ts";
 import { createMasterKeyRing, type MasterKeyRing } from "../../api/keys/masterKeys.ts";
 import { rotateMasterKey } from "../../api/keys/rotateMasterKey.ts";
@@ -15,7 +15,7 @@ import { createShopsWithKeys, type TestShop } from "./fixtures.ts";
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const run = promisify(execFile);
 
-describe("keys: master key rotation", function () {
+describe("keys: master key rotation", () => {
   let database: TestDatabase;
   const oldKey = randomBytes(32);
   const newKey = randomBytes(32);
@@ -37,7 +37,9 @@ describe("keys: master key rotation", function () {
         database.db,
         sql`SELECT leaf_index, ciphertext FROM keys WHERE batch_id = ${batchId} ORDER BY leaf_index`,
       );
-      expect(rows.map((row) => decryptSecret(dataKey, row.ciphertext, keyAad({ shopId: shop.shopId, batchId, leafIndex: row.leaf_index })))).to.deep.equal(secrets);
+      expect(rows.map((row) => decryptSecret(dataKey, row.ciphertext, keyAad({ shopId: shop.shopId, batchId, leafIndex: row.leaf_index })))).to.deep.equal(
+        secrets,
+      );
     }
   }
 
@@ -112,7 +114,10 @@ describe("keys: master key rotation", function () {
     await expectAllDecryptable(createMasterKeyRing({ id: "k3", key: Buffer.from(newestKey, "hex") }));
     let failure: { code?: number; stderr?: string } | undefined;
     try {
-      await run(`${root}node_modules/.bin/node`, ["scripts/cli/keyledger.ts", "keys", "rotate-master-key"], { cwd: root, env: { ...env, MASTER_KEY: undefined } });
+      await run(`${root}node_modules/.bin/node`, ["scripts/cli/keyledger.ts", "keys", "rotate-master-key"], {
+        cwd: root,
+        env: { ...env, MASTER_KEY: undefined },
+      });
     } catch (error) {
       failure = error as { code?: number; stderr?: string };
     }

@@ -44,7 +44,7 @@ function capture() {
   };
 }
 
-describe("keys: certificates and the trustless verifier (Hardhat node)", function () {
+describe("keys: certificates and the trustless verifier (Hardhat node)", () => {
   let chain: TestChain;
   let database: TestDatabase;
   let client: PublicClient;
@@ -149,11 +149,16 @@ describe("keys: certificates and the trustless verifier (Hardhat node)", functio
   /** With the salt ("internal") unless asked otherwise: most cases here check the key itself. */
   async function certificateOf(leafIndex: number, salt: SaltRelease = "internal"): Promise<Certificate> {
     const key = await queryOne<{ id: bigint }>(database.db, sql`SELECT id FROM keys WHERE batch_id = ${batchId} AND leaf_index = ${leafIndex}`);
-    return buildCertificate(database.db, BigInt(key!.id), {
-      chainId: BigInt(await client.getChainId()),
-      registry: contracts.registry,
-      entitlement: contracts.entitlement,
-    }, salt);
+    return buildCertificate(
+      database.db,
+      BigInt(key!.id),
+      {
+        chainId: BigInt(await client.getChainId()),
+        registry: contracts.registry,
+        entitlement: contracts.entitlement,
+      },
+      salt,
+    );
   }
 
   async function writeCertificate(name: string, certificate: unknown): Promise<string> {
@@ -182,7 +187,17 @@ describe("keys: certificates and the trustless verifier (Hardhat node)", functio
     expect(failed(verdict)).to.deep.equal([]);
     expect(verdict).to.deep.include({ genuine: true, state: "sealed", tokenId: tokenByLeaf.get(3)!.toString(), owner: admin.address, issuer: issuer.address });
     expect(verdict.checks.map((check) => check.name)).to.include.members([
-      "merkle_proof", "key_commitment", "root_anchored", "anchor_event", "issuer_authorised", "entitlement_registry", "leaf_issued", "token_leaf", "token_batch", "not_revoked", "redemption",
+      "merkle_proof",
+      "key_commitment",
+      "root_anchored",
+      "anchor_event",
+      "issuer_authorised",
+      "entitlement_registry",
+      "leaf_issued",
+      "token_leaf",
+      "token_batch",
+      "not_revoked",
+      "redemption",
     ]);
   });
 
@@ -201,25 +216,51 @@ describe("keys: certificates and the trustless verifier (Hardhat node)", functio
     };
     const flip = (hex: string): Hex => `${hex.slice(0, -1)}${hex.endsWith("0") ? "1" : "0"}` as Hex;
 
-    const salt = await verifyCertificateOnChain(client, tampered((c) => void (c.commitment.salt = flip(c.commitment.salt!))), { key });
+    const salt = await verifyCertificateOnChain(
+      client,
+      tampered((c) => {
+        c.commitment.salt = flip(c.commitment.salt!);
+      }),
+      { key },
+    );
     expect(failed(salt)).to.deep.equal(["key_commitment"]);
     const secret = await verifyCertificateOnChain(client, genuine, { key: secrets[5] });
     expect(failed(secret)).to.deep.equal(["key_commitment"]);
     // Another index: the leaf no longer matches the proof, and the token maps to another leaf.
-    const index = await verifyCertificateOnChain(client, tampered((c) => {
-      c.leaf.index = 5;
-      c.leaf.values[4] = "5";
-    }), { key });
+    const index = await verifyCertificateOnChain(
+      client,
+      tampered((c) => {
+        c.leaf.index = 5;
+        c.leaf.values[4] = "5";
+      }),
+      { key },
+    );
     expect(failed(index)).to.include.members(["leaf_hash", "merkle_proof", "token_leaf"]);
-    const rootChanged = await verifyCertificateOnChain(client, tampered((c) => void (c.batch.root = flip(c.batch.root))), { key });
+    const rootChanged = await verifyCertificateOnChain(
+      client,
+      tampered((c) => {
+        c.batch.root = flip(c.batch.root);
+      }),
+      { key },
+    );
     expect(failed(rootChanged)).to.include.members(["merkle_proof", "root_anchored", "anchor_event"]);
     // A registry the certificate was not committed to: the leaf, proof and root all break.
-    const registry = await verifyCertificateOnChain(client, tampered((c) => {
-      c.chain.registry = contracts.payment;
-      c.leaf.values[1] = contracts.payment;
-    }), { key });
+    const registry = await verifyCertificateOnChain(
+      client,
+      tampered((c) => {
+        c.chain.registry = contracts.payment;
+        c.leaf.values[1] = contracts.payment;
+      }),
+      { key },
+    );
     expect(failed(registry)).to.include.members(["leaf_hash", "merkle_proof", "root_anchored", "anchor_event", "entitlement_registry"]);
-    const entitlement = await verifyCertificateOnChain(client, tampered((c) => void (c.chain.entitlement = contracts.stablecoin)), { key });
+    const entitlement = await verifyCertificateOnChain(
+      client,
+      tampered((c) => {
+        c.chain.entitlement = contracts.stablecoin;
+      }),
+      { key },
+    );
     expect(failed(entitlement)).to.include.members(["entitlement_registry", "leaf_issued"]);
     const otherIssuer = await verifyCertificateOnChain(client, genuine, { key, expectedIssuer: admin.address });
     expect(failed(otherIssuer)).to.deep.equal(["anchor_event"]);
@@ -241,9 +282,14 @@ describe("keys: certificates and the trustless verifier (Hardhat node)", functio
     // A version 1 certificate (always with the salt) still verifies; one without its salt is malformed.
     const versionOne = { ...(await certificateOf(3)), version: "keyledger-certificate/1" };
     expect(verifyCertificateOffline(versionOne, secrets[3]).genuine).to.equal(true);
-    expect(verifyCertificateOffline({ ...versionOne, commitment: { ...versionOne.commitment, salt: null } }).checks[0]).to.deep.include({ name: "schema", status: "fail" });
+    expect(verifyCertificateOffline({ ...versionOne, commitment: { ...versionOne.commitment, salt: null } }).checks[0]).to.deep.include({
+      name: "schema",
+      status: "fail",
+    });
     // A revealed entitlement's holder gets it; staff ("withhold") still do not.
-    await database.db.execute(sql`UPDATE entitlements SET state = 'redeemed', revealed_at = now(), redeem_state = 'pending' WHERE key_id = (SELECT id FROM keys WHERE batch_id = ${batchId} AND leaf_index = 4)`);
+    await database.db.execute(
+      sql`UPDATE entitlements SET state = 'redeemed', revealed_at = now(), redeem_state = 'pending' WHERE key_id = (SELECT id FROM keys WHERE batch_id = ${batchId} AND leaf_index = 4)`,
+    );
     const salt4 = await queryOne<{ salt: Buffer }>(database.db, sql`SELECT salt FROM keys WHERE batch_id = ${batchId} AND leaf_index = 4`);
     expect((await certificateOf(4, "holder")).commitment.salt).to.equal(toHex(salt4!.salt));
     expect((await certificateOf(4, "withhold")).commitment.salt).to.equal(null);
@@ -253,9 +299,16 @@ describe("keys: certificates and the trustless verifier (Hardhat node)", functio
   it("reports a redeemed entitlement and a revoked one as such", async () => {
     const adminWallet = createWalletClient({ account: admin, transport: http(chain.rpcUrl) });
     const send = async (functionName: "redeem" | "revoke", tokenId: bigint) => {
-      const hash = functionName === "redeem"
-        ? await adminWallet.writeContract({ chain: null, address: contracts.entitlement, abi: entitlementTokenAbi, functionName, args: [[tokenId]] })
-        : await adminWallet.writeContract({ chain: null, address: contracts.entitlement, abi: entitlementTokenAbi, functionName, args: [[tokenId], toHex(1n, { size: 32 })] });
+      const hash =
+        functionName === "redeem"
+          ? await adminWallet.writeContract({ chain: null, address: contracts.entitlement, abi: entitlementTokenAbi, functionName, args: [[tokenId]] })
+          : await adminWallet.writeContract({
+              chain: null,
+              address: contracts.entitlement,
+              abi: entitlementTokenAbi,
+              functionName,
+              args: [[tokenId], toHex(1n, { size: 32 })],
+            });
       expect((await client.waitForTransactionReceipt({ hash })).status).to.equal("success");
     };
     await send("redeem", tokenByLeaf.get(1)!);
@@ -282,7 +335,9 @@ describe("keys: certificates and the trustless verifier (Hardhat node)", functio
     // Without the key, the sentence says so after the verdict, not inside it.
     const certificateOnly = capture();
     expect(await verifyMain(["--rpc", chain.rpcUrl, "--certificate", certificatePath], certificateOnly.io)).to.equal(0);
-    expect(certificateOnly.out()).to.match(/Verdict: GENUINE\. The certificate is committed on-chain in block \d+; entitlement token \d+ is SEALED \(code not revealed\), owned by 0x[0-9a-fA-F]{40}\. No key was given, so the key itself was not checked\.\n$/);
+    expect(certificateOnly.out()).to.match(
+      /Verdict: GENUINE\. The certificate is committed on-chain in block \d+; entitlement token \d+ is SEALED \(code not revealed\), owned by 0x[0-9a-fA-F]{40}\. No key was given, so the key itself was not checked\.\n$/,
+    );
 
     const json = capture();
     expect(await verifyMain(["--rpc", chain.rpcUrl, "--certificate", certificatePath, "--key-file", keyPath, "--json"], json.io)).to.equal(0);
@@ -313,7 +368,9 @@ describe("keys: certificates and the trustless verifier (Hardhat node)", functio
     const sealedText = capture();
     expect(await verifyMain(["--rpc", chain.rpcUrl, "--certificate", sealedPath, "--key", key, "--expect-sealed"], sealedText.io)).to.equal(0);
     expect(sealedText.out()).to.match(/\[skip\] key_commitment\s+unchecked/);
-    expect(sealedText.out()).to.match(/Verdict: GENUINE\. The certificate is committed on-chain in block \d+; .*\. The entitlement is sealed: its certificate carries no salt, so the key itself is checked only after reveal\.\n$/);
+    expect(sealedText.out()).to.match(
+      /Verdict: GENUINE\. The certificate is committed on-chain in block \d+; .*\. The entitlement is sealed: its certificate carries no salt, so the key itself is checked only after reveal\.\n$/,
+    );
 
     const garbage = capture();
     expect(await verifyMain(["--rpc", chain.rpcUrl, "--certificate", await writeCertificate("bad.json", { version: "x" })], garbage.io)).to.equal(1);
@@ -330,7 +387,13 @@ describe("keys: certificates and the trustless verifier (Hardhat node)", functio
   it("checks the issuer's role at the anchor block, so a later rotation of the issuer key keeps old batches genuine", async () => {
     const adminWallet = createWalletClient({ account: admin, transport: http(chain.rpcUrl) });
     const role = await client.readContract({ address: contracts.registry, abi: keyRegistryAbi, functionName: "ISSUER_ROLE" });
-    const hash = await adminWallet.writeContract({ chain: null, address: contracts.registry, abi: keyRegistryAbi, functionName: "revokeRole", args: [role, issuer.address] });
+    const hash = await adminWallet.writeContract({
+      chain: null,
+      address: contracts.registry,
+      abi: keyRegistryAbi,
+      functionName: "revokeRole",
+      args: [role, issuer.address],
+    });
     expect((await client.waitForTransactionReceipt({ hash })).status).to.equal("success");
     const verdict = await verifyCertificateOnChain(client, await certificateOf(3), { key: secrets[3] });
     expect(verdict.genuine).to.equal(true);

@@ -65,7 +65,12 @@ describe("ledger tamper evidence: chain, anchors, proofs and keyledger audit led
     const transport = http(chain.rpcUrl);
     publicClient = createPublicClient({ transport, pollingInterval: 50 }) as PublicClient;
     const chainId = await publicClient.getChainId();
-    const viemChain: Chain = { id: chainId, name: "hardhat", nativeCurrency: { name: "ETH", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [chain.rpcUrl] } } };
+    const viemChain: Chain = {
+      id: chainId,
+      name: "hardhat",
+      nativeCurrency: { name: "ETH", symbol: "ETH", decimals: 18 },
+      rpcUrls: { default: { http: [chain.rpcUrl] } },
+    };
     const walletClient = createWalletClient({ account, chain: viemChain, transport }) as WalletClient<Transport, Chain, Account>;
     anchorAddress = (await deployContract(walletClient, publicClient, "LedgerAnchor", [account.address, account.address])).address;
     context = { db: database.db, publicClient, walletClient, anchorAddress, entriesMin: 1 };
@@ -79,7 +84,14 @@ describe("ledger tamper evidence: chain, anchors, proofs and keyledger audit led
     await Promise.all(
       Array.from({ length: 25 }, (_, i) =>
         i % 5 === 0
-          ? postOrderPayment(database.db, { orderId: `a-${i}`, shopId: 1n, amountMinor: 1_000n + BigInt(i), currency: "CNY", provider: "chain", platformFeeBps: 500 })
+          ? postOrderPayment(database.db, {
+              orderId: `a-${i}`,
+              shopId: 1n,
+              amountMinor: 1_000n + BigInt(i),
+              currency: "CNY",
+              provider: "chain",
+              platformFeeBps: 500,
+            })
           : batcher.post({
               idempotencyKey: `audit:${i}`,
               kind: "transfer",
@@ -97,7 +109,8 @@ describe("ledger tamper evidence: chain, anchors, proofs and keyledger audit led
     expect(first).to.deep.include({ anchored: true, size: 25n });
     expect(await anchorLedger(context)).to.deep.include({ anchored: false, size: 25n });
     await requestPayout(database.db, { payoutId: "audit-payout", shopId: 1n, amountMinor: 100n, currency: "CNY", expiresAt: new Date(Date.now() + 3_600_000) });
-    for (let i = 0; i < 12; i++) await postOrderPayment(database.db, { orderId: `b-${i}`, shopId: 3n, amountMinor: 50n, currency: "CNY", provider: "chain", platformFeeBps: 0 });
+    for (let i = 0; i < 12; i++)
+      await postOrderPayment(database.db, { orderId: `b-${i}`, shopId: 3n, amountMinor: 50n, currency: "CNY", provider: "chain", platformFeeBps: 0 });
     await hashAll(database);
     const second = await anchorLedger(context);
     expect(second).to.deep.include({ anchored: true, size: 38n });
@@ -114,7 +127,10 @@ describe("ledger tamper evidence: chain, anchors, proofs and keyledger audit led
   it("proves an entry's inclusion and the anchors' consistency against the on-chain roots", async () => {
     const [size25, root25] = await publicClient.readContract({ address: anchorAddress, abi: ledgerAnchorAbi, functionName: "anchorAt", args: [0n] });
     const [size38, root38] = await publicClient.readContract({ address: anchorAddress, abi: ledgerAnchorAbi, functionName: "anchorAt", args: [1n] });
-    const entries = await queryRows<{ tx_id: bigint; seq: bigint }>(database.db, sql`SELECT tx_id, seq FROM ledger_chain WHERE seq IN (1, 17, 25, 38) ORDER BY seq`);
+    const entries = await queryRows<{ tx_id: bigint; seq: bigint }>(
+      database.db,
+      sql`SELECT tx_id, seq FROM ledger_chain WHERE seq IN (1, 17, 25, 38) ORDER BY seq`,
+    );
     for (const entry of entries) {
       const proof = await getInclusionProof(database.db, { transactionId: entry.tx_id });
       expect(proof.treeSize).to.equal("38");
@@ -133,7 +149,8 @@ describe("ledger tamper evidence: chain, anchors, proofs and keyledger audit led
   });
 
   it("records an anchor that reached the chain but not the database (a crash in between)", async () => {
-    for (let i = 0; i < 2; i++) await postOrderPayment(database.db, { orderId: `c-${i}`, shopId: 4n, amountMinor: 70n, currency: "CNY", provider: "epay", platformFeeBps: 0 });
+    for (let i = 0; i < 2; i++)
+      await postOrderPayment(database.db, { orderId: `c-${i}`, shopId: 4n, amountMinor: 70n, currency: "CNY", provider: "epay", platformFeeBps: 0 });
     await hashAll(database);
     const proof = await getConsistencyProof(database.db, { firstSize: 38n, secondSize: 40n });
     const hash = await context.walletClient.writeContract({

@@ -71,7 +71,9 @@ describe("ledger collection models (platform-collected, merchant-collected)", fu
     expect(balances.collected).to.equal(10_000n);
     expect(await platformBalance(database, "fees")).to.equal(500n);
     expect(await platformBalance(database, "clearing_merchant")).to.equal(-10_000n);
-    const payout = await rejection(requestPayout(database.db, { payoutId: "mc-p1", shopId, amountMinor: 1n, currency: "CNY", expiresAt: new Date(Date.now() + 60_000) }));
+    const payout = await rejection(
+      requestPayout(database.db, { payoutId: "mc-p1", shopId, amountMinor: 1n, currency: "CNY", expiresAt: new Date(Date.now() + 60_000) }),
+    );
     expect([payout.code, payout.status]).to.deep.equal(["insufficient_funds", 409]);
     // The ledger still says what the order received, for reconciliation with the payments table.
     const [totals] = await ledgerTotalsByOrder(database.db, ["mc-1"]);
@@ -84,7 +86,13 @@ describe("ledger collection models (platform-collected, merchant-collected)", fu
     await postOrderPayment(database.db, { orderId: "pc-1", shopId, amountMinor: 10_000n, currency: "CNY", provider: "chain", platformFeeBps: 500 });
     // 10,000 received by the platform: 500 fee, 9,500 owed to the shop.
     expect(await shopBalances(database, shopId)).to.deep.equal({ payable: 9_500n });
-    const requested = await requestPayout(database.db, { payoutId: "pc-p1", shopId, amountMinor: 9_500n, currency: "CNY", expiresAt: new Date(Date.now() + 60_000) });
+    const requested = await requestPayout(database.db, {
+      payoutId: "pc-p1",
+      shopId,
+      amountMinor: 9_500n,
+      currency: "CNY",
+      expiresAt: new Date(Date.now() + 60_000),
+    });
     expect(requested.created).to.equal(true);
     await approvePayout(database.db, { payoutId: "pc-p1" });
     expect(await shopBalances(database, shopId)).to.deep.equal({ payable: 0n, holds: 0n });
@@ -103,7 +111,9 @@ describe("ledger collection models (platform-collected, merchant-collected)", fu
     // Reconciliation sees 3,000 received and 1,000 refunded, fee 150 - 50 = 100.
     const [totals] = await ledgerTotalsByOrder(database.db, ["mc-r"]);
     expect([totals!.paidMinor, totals!.refundedMinor, totals!.feeMinor]).to.deep.equal([3_000n, 1_000n, 100n]);
-    const tooMuch = await rejection(postOrderRefund(database.db, { orderId: "mc-r", shopId, amountMinor: 2_001n, currency: "CNY", reason: "merchant", refundId: "b" }));
+    const tooMuch = await rejection(
+      postOrderRefund(database.db, { orderId: "mc-r", shopId, amountMinor: 2_001n, currency: "CNY", reason: "merchant", refundId: "b" }),
+    );
     expect(tooMuch.code).to.equal("invalid_state");
     await expectBalancedBooks(database);
   });
@@ -126,7 +136,9 @@ describe("ledger collection models (platform-collected, merchant-collected)", fu
     // Nothing owed: a settlement settles nothing and posts nothing.
     expect((await settleFeeReceivable(database.db, { shopId, currency: "CNY" })).settledMinor).to.equal(0n);
     // Prepaid money is the platform's debt to the merchant, not a payable: no payout of it.
-    const payout = await rejection(requestPayout(database.db, { payoutId: "mc-p4", shopId, amountMinor: 600n, currency: "CNY", expiresAt: new Date(Date.now() + 60_000) }));
+    const payout = await rejection(
+      requestPayout(database.db, { payoutId: "mc-p4", shopId, amountMinor: 600n, currency: "CNY", expiresAt: new Date(Date.now() + 60_000) }),
+    );
     expect(payout.code).to.equal("insufficient_funds");
     await expectBalancedBooks(database);
   });
@@ -174,7 +186,9 @@ describe("ledger collection models (platform-collected, merchant-collected)", fu
     await sell("we-A", 10_000n, "chain");
     await sell("we-B", 4_000n, "epay");
     expect(await shopBalances(database, shopId)).to.deep.equal({ payable: 9_500n, collected: 4_000n, fee_receivable: -200n });
-    expect((await rejection(requestPayout(database.db, { payoutId: "we-p0", shopId, amountMinor: 13_500n, currency: "CNY", expiresAt }))).code).to.equal("insufficient_funds");
+    expect((await rejection(requestPayout(database.db, { payoutId: "we-p0", shopId, amountMinor: 13_500n, currency: "CNY", expiresAt }))).code).to.equal(
+      "insufficient_funds",
+    );
     await requestPayout(database.db, { payoutId: "we-p1", shopId, amountMinor: 9_500n, currency: "CNY", expiresAt });
     await approvePayout(database.db, { payoutId: "we-p1" });
     await postTopup(database.db, { topupId: "TU-we-1", shopId, amountMinor: 150n, currency: "CNY", provider: "platform_epay" });

@@ -48,7 +48,12 @@ describe("ledger HTTP routes", () => {
     server = app.listen(0, "127.0.0.1");
     await new Promise((resolve) => server.once("listening", resolve));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    for (const [name, roles] of [["merchant", "merchant"], ["otherMerchant", "merchant"], ["admin", "admin"], ["auditor", "auditor"]] as const) {
+    for (const [name, roles] of [
+      ["merchant", "merchant"],
+      ["otherMerchant", "merchant"],
+      ["admin", "admin"],
+      ["auditor", "auditor"],
+    ] as const) {
       const row = await queryOne<{ id: bigint }>(
         database.db,
         sql`INSERT INTO accounts (email, password_hash, roles) VALUES (${`${name.toLowerCase()}@ledger.test`}, 'not-a-login', ARRAY[${roles}]) RETURNING id`,
@@ -104,7 +109,9 @@ describe("ledger HTTP routes", () => {
   it("gives auditors the trial balance and reconciliation, and everyone the anchors", async () => {
     const trial = await call("GET", "/api/ledger/trial-balance", tokens.auditor);
     expect(trial.status).to.equal(200);
-    expect(trial.body.currencies.map((currency: { balanced: boolean; totalMinor: string }) => [currency.balanced, currency.totalMinor])).to.deep.equal([[true, "0"]]);
+    expect(trial.body.currencies.map((currency: { balanced: boolean; totalMinor: string }) => [currency.balanced, currency.totalMinor])).to.deep.equal([
+      [true, "0"],
+    ]);
     expect((await call("GET", "/api/ledger/trial-balance", tokens.merchant)).status).to.equal(403);
     const reconciliation = await call("GET", "/api/ledger/reconciliation/orders?orderIds=http-1", tokens.auditor);
     // The ledger has the payment; the payments table has no record of it: a finding, as data.

@@ -7,15 +7,7 @@ import { loadConfig } from "../../core/config.ts";
 import { AppError } from "../../core/errors.ts";
 import { startLedgerBackground } from "../../api/ledger/background.ts";
 import { createJournalBatcher } from "../../api/ledger/batcher.ts";
-import {
-  approvePayout,
-  chargebackResale,
-  postOrderPayment,
-  postOrderRefund,
-  postResale,
-  rejectPayout,
-  requestPayout,
-} from "../../api/ledger/flows.ts";
+import { approvePayout, chargebackResale, postOrderPayment, postOrderRefund, postResale, rejectPayout, requestPayout } from "../../api/ledger/flows.ts";
 import { auditJournal } from "../../api/ledger/auditJournal.ts";
 import { hashPendingEntries } from "../../api/ledger/hasher.ts";
 import { expireHolds } from "../../api/ledger/holds.ts";
@@ -187,7 +179,9 @@ describe("ledger journal and flows (PostgreSQL server)", () => {
       sql`INSERT INTO ledger_accounts (owner_type, owner_id, purpose, currency) VALUES ('shop', 999, 'payable', 'CNY') RETURNING id`,
     );
     expect(
-      await errorText(database.db.execute(sql`INSERT INTO ledger_postings (tx_id, account_id, amount_minor, currency) VALUES (${tx!.id}, ${account!.id}, 1, 'CNY')`)),
+      await errorText(
+        database.db.execute(sql`INSERT INTO ledger_postings (tx_id, account_id, amount_minor, currency) VALUES (${tx!.id}, ${account!.id}, 1, 'CNY')`),
+      ),
     ).to.match(/does not balance/);
   });
 
@@ -210,11 +204,27 @@ describe("ledger journal and flows (PostgreSQL server)", () => {
     expect([paid.feeMinor, paid.shopMinor, paid.created]).to.deep.equal([500n, 9_500n, true]);
     expect((await postOrderPayment(database.db, payment)).created).to.equal(false);
     expect(await getShopBalance(database.db, { shopId: 10n })).to.deep.equal([{ currency: "CNY", availableMinor: 9_500n, heldMinor: 0n }]);
-    const refund = await postOrderRefund(database.db, { orderId: "o-100", shopId: 10n, amountMinor: 4_000n, currency: "CNY", reason: "dispute", refundId: "r1" });
+    const refund = await postOrderRefund(database.db, {
+      orderId: "o-100",
+      shopId: 10n,
+      amountMinor: 4_000n,
+      currency: "CNY",
+      reason: "dispute",
+      refundId: "r1",
+    });
     expect([refund.feeRefundMinor, refund.shopRefundMinor]).to.deep.equal([200n, 3_800n]);
-    const retried = await postOrderRefund(database.db, { orderId: "o-100", shopId: 10n, amountMinor: 4_000n, currency: "CNY", reason: "dispute", refundId: "r1" });
+    const retried = await postOrderRefund(database.db, {
+      orderId: "o-100",
+      shopId: 10n,
+      amountMinor: 4_000n,
+      currency: "CNY",
+      reason: "dispute",
+      refundId: "r1",
+    });
     expect(retried).to.deep.include({ created: false, transactionId: refund.transactionId });
-    const tooMuch = await rejection(postOrderRefund(database.db, { orderId: "o-100", shopId: 10n, amountMinor: 6_001n, currency: "CNY", reason: "dispute", refundId: "r2" }));
+    const tooMuch = await rejection(
+      postOrderRefund(database.db, { orderId: "o-100", shopId: 10n, amountMinor: 6_001n, currency: "CNY", reason: "dispute", refundId: "r2" }),
+    );
     expect(tooMuch.code).to.equal("invalid_state");
     const unpaid = await rejection(postOrderRefund(database.db, { orderId: "o-none", shopId: 10n, amountMinor: 1n, currency: "CNY", reason: "expired" }));
     expect(unpaid.code).to.equal("invalid_state");
@@ -265,21 +275,37 @@ describe("ledger journal and flows (PostgreSQL server)", () => {
     }
     expect(lines.length).to.be.at.least(4);
     expect(lines[0]!.balanceAfterMinor).to.equal(400n);
-    lines.slice(1).forEach((line, index) => expect(line.balanceAfterMinor, `line ${index + 1}`).to.equal(lines[index]!.balanceAfterMinor - lines[index]!.amountMinor));
+    lines.slice(1).forEach((line, index) => {
+      expect(line.balanceAfterMinor, `line ${index + 1}`).to.equal(lines[index]!.balanceAfterMinor - lines[index]!.amountMinor);
+    });
     expect(lines.at(-1)!.balanceAfterMinor).to.equal(lines.at(-1)!.amountMinor);
   });
 
   it("splits a resale into fee, royalty and held proceeds, released at the window's end or returned on chargeback", async () => {
     const holdUntil = new Date(Date.now() + 60_000);
     const sale = await postResale(database.db, {
-      listingId: "l-1", sellerAccountId: 5n, buyerAccountId: 6n, shopId: 30n, priceMinor: 10_000n, currency: "CNY",
-      royaltyBps: 1_000, platformFeeBps: 250, holdUntil,
+      listingId: "l-1",
+      sellerAccountId: 5n,
+      buyerAccountId: 6n,
+      shopId: 30n,
+      priceMinor: 10_000n,
+      currency: "CNY",
+      royaltyBps: 1_000,
+      platformFeeBps: 250,
+      holdUntil,
     });
     expect([sale.feeMinor, sale.royaltyMinor, sale.proceedsMinor]).to.deep.equal([250n, 1_000n, 8_750n]);
     expect(sale.holdId).to.be.a("bigint");
     await postResale(database.db, {
-      listingId: "l-2", sellerAccountId: 5n, buyerAccountId: 7n, shopId: 30n, priceMinor: 2_000n, currency: "CNY",
-      royaltyBps: 0, platformFeeBps: 0, holdUntil,
+      listingId: "l-2",
+      sellerAccountId: 5n,
+      buyerAccountId: 7n,
+      shopId: 30n,
+      priceMinor: 2_000n,
+      currency: "CNY",
+      royaltyBps: 0,
+      platformFeeBps: 0,
+      holdUntil,
     });
     expect(await chargebackResale(database.db, { listingId: "l-2" })).to.deep.include({ state: "voided" });
     const released = await expireHolds(database.db, { now: new Date(holdUntil.getTime() + 1), limit: 10 });
@@ -361,11 +387,18 @@ describe("ledger on embedded PGlite (the default store of npm start)", () => {
 
   it("posts, holds, chains and audits the same way", async () => {
     await postOrderPayment(database.db, { orderId: "pg-1", shopId: 1n, amountMinor: 1_000n, currency: "CNY", provider: "chain", platformFeeBps: 500 });
-    expect((await postOrderPayment(database.db, { orderId: "pg-1", shopId: 1n, amountMinor: 1_000n, currency: "CNY", provider: "chain", platformFeeBps: 500 })).created).to.equal(false);
+    expect(
+      (await postOrderPayment(database.db, { orderId: "pg-1", shopId: 1n, amountMinor: 1_000n, currency: "CNY", provider: "chain", platformFeeBps: 500 }))
+        .created,
+    ).to.equal(false);
     await requestPayout(database.db, { payoutId: "pg-p", shopId: 1n, amountMinor: 900n, currency: "CNY", expiresAt: new Date(Date.now() + 60_000) });
-    expect((await rejection(requestPayout(database.db, { payoutId: "pg-q", shopId: 1n, amountMinor: 100n, currency: "CNY", expiresAt: new Date(Date.now() + 60_000) }))).code).to.equal(
-      "insufficient_funds",
-    );
+    expect(
+      (
+        await rejection(
+          requestPayout(database.db, { payoutId: "pg-q", shopId: 1n, amountMinor: 100n, currency: "CNY", expiresAt: new Date(Date.now() + 60_000) }),
+        )
+      ).code,
+    ).to.equal("insufficient_funds");
     expect(await approvePayout(database.db, { payoutId: "pg-p" })).to.deep.include({ state: "posted" });
     const batcher = createJournalBatcher(database.db, { batchSizeMax: 10, flushesInFlightMax: 1, batchWaitMs: 0, queueLengthMax: 100 });
     await Promise.all(Array.from({ length: 25 }, (_, i) => batcher.post(transfer(`pg-t-${i}`, 3n))));

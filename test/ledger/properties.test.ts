@@ -46,7 +46,15 @@ const payout = fc.record({ t: fc.constant("payout" as const), payout: fc.integer
 const credit = fc.record({ t: fc.constant("credit" as const), shop, amount, key: fc.integer({ min: 0, max: 3 }) });
 const command: fc.Arbitrary<Command> = fc.oneof(
   { arbitrary: pay, weight: 4 },
-  { arbitrary: fc.record({ t: fc.constant("refund" as const), order: fc.integer({ min: 0, max: ordersPerRun - 1 }), amount, refundId: fc.integer({ min: 0, max: 1 }) }), weight: 2 },
+  {
+    arbitrary: fc.record({
+      t: fc.constant("refund" as const),
+      order: fc.integer({ min: 0, max: ordersPerRun - 1 }),
+      amount,
+      refundId: fc.integer({ min: 0, max: 1 }),
+    }),
+    weight: 2,
+  },
   { arbitrary: payout, weight: 3 },
   { arbitrary: fc.record({ t: fc.constantFrom("approve" as const, "reject" as const), payout: fc.integer({ min: 0, max: payoutsPerRun - 1 }) }), weight: 2 },
   { arbitrary: fc.constant({ t: "expire" as const }), weight: 1 },
@@ -81,7 +89,14 @@ function shopId(model: Model, index: number): bigint {
 }
 
 function payParameters(model: Model, op: Pay) {
-  return { orderId: `r${model.run}-o${op.order}`, shopId: shopId(model, op.shop), amountMinor: BigInt(op.amount), currency: "CNY", provider: op.provider, platformFeeBps: op.feeBps };
+  return {
+    orderId: `r${model.run}-o${op.order}`,
+    shopId: shopId(model, op.shop),
+    amountMinor: BigInt(op.amount),
+    currency: "CNY",
+    provider: op.provider,
+    platformFeeBps: op.feeBps,
+  };
 }
 
 function creditInput(model: Model, op: Credit) {
@@ -91,7 +106,11 @@ function creditInput(model: Model, op: Credit) {
     reference: { type: "adjustment" as const, id: `r${model.run}-${op.key}` },
     postings: [
       { account: { ownerType: "platform" as const, ownerId: 0n, purpose: "adjustments" as const }, amountMinor: -BigInt(op.amount), currency: "CNY" },
-      { account: { ownerType: "shop" as const, ownerId: shopId(model, op.shop), purpose: "payable" as const }, amountMinor: BigInt(op.amount), currency: "CNY" },
+      {
+        account: { ownerType: "shop" as const, ownerId: shopId(model, op.shop), purpose: "payable" as const },
+        amountMinor: BigInt(op.amount),
+        currency: "CNY",
+      },
     ],
   };
 }

@@ -87,9 +87,18 @@ describe("ledger: journal validation without the database", () => {
     // The same identity in two currencies is two accounts; each currency balances alone.
     expectAccepted(sale({ postings: [...two(platformEpay, shopPayable, 7n, "CNY"), ...two(shopPayable, platformEpay, 9n, "USD")] }));
     // Every owner type and purpose the ledger knows.
-    expectAccepted(sale({ postings: two({ ownerType: "buyer", ownerId: 1n, purpose: "payments" }, { ownerType: "reseller", ownerId: 2n, purpose: "proceeds" }) }));
-    expectAccepted(sale({ postings: two({ ownerType: "shop", ownerId: 0n + 3n, purpose: "royalties" }, { ownerType: "platform", ownerId: 0n, purpose: "adjustments" }) }));
-    const metadata = Object.fromEntries(Array.from({ length: 16 }, (_, index) => [`m${index}`, index % 4 === 0 ? "v".repeat(200) : index % 4 === 1 ? Number.MAX_SAFE_INTEGER : index % 4 === 2 ? true : null]));
+    expectAccepted(
+      sale({ postings: two({ ownerType: "buyer", ownerId: 1n, purpose: "payments" }, { ownerType: "reseller", ownerId: 2n, purpose: "proceeds" }) }),
+    );
+    expectAccepted(
+      sale({ postings: two({ ownerType: "shop", ownerId: 0n + 3n, purpose: "royalties" }, { ownerType: "platform", ownerId: 0n, purpose: "adjustments" }) }),
+    );
+    const metadata = Object.fromEntries(
+      Array.from({ length: 16 }, (_, index) => [
+        `m${index}`,
+        index % 4 === 0 ? "v".repeat(200) : index % 4 === 1 ? Number.MAX_SAFE_INTEGER : index % 4 === 2 ? true : null,
+      ]),
+    );
     expectAccepted(sale({ metadata }));
     expectAccepted(sale({ metadata: { negative: -Number.MAX_SAFE_INTEGER, text: "", zero: 0 } }));
   });
@@ -118,7 +127,15 @@ describe("ledger: journal validation without the database", () => {
     const message = "A journal transaction has 2 to 16 postings.";
     expectRefused(sale({ postings: [] }), message);
     expectRefused(sale({ postings: [{ account: 1n, amountMinor: 5n, currency: "CNY" }] }), message);
-    expectRefused(sale({ postings: [...Array.from({ length: 8 }, (_, pair) => two(BigInt(2 * pair + 1), BigInt(2 * pair + 2))).flat(), { account: 99n, amountMinor: 1n, currency: "CNY" }] }), message);
+    expectRefused(
+      sale({
+        postings: [
+          ...Array.from({ length: 8 }, (_, pair) => two(BigInt(2 * pair + 1), BigInt(2 * pair + 2))).flat(),
+          { account: 99n, amountMinor: 1n, currency: "CNY" },
+        ],
+      }),
+      message,
+    );
     expectRefused(sale({ postings: undefined as unknown as JournalInput["postings"] }), message);
     expectRefused(sale({ postings: { length: 2 } as unknown as JournalInput["postings"] }), message);
   });
@@ -129,7 +146,10 @@ describe("ledger: journal validation without the database", () => {
     expectRefused(sale({ postings: two(platformEpay, { ...shopPayable, ownerType: "bank" } as unknown as AccountRef) }), "posting 1: unknown owner type bank.");
     expectRefused(sale({ postings: two(platformEpay, { ...shopPayable, purpose: "bonus" } as unknown as AccountRef) }), "posting 1: unknown purpose bonus.");
     expectRefused(sale({ postings: two(platformEpay, { ...shopPayable, ownerId: -1n }) }), "posting 1: owner id must be a non-negative bigint.");
-    expectRefused(sale({ postings: two(platformEpay, { ...shopPayable, ownerId: 17 } as unknown as AccountRef) }), "posting 1: owner id must be a non-negative bigint.");
+    expectRefused(
+      sale({ postings: two(platformEpay, { ...shopPayable, ownerId: 17 } as unknown as AccountRef) }),
+      "posting 1: owner id must be a non-negative bigint.",
+    );
     expectRefused(sale({ postings: two(platformEpay, { ...shopPayable, ownerId: 0n }) }), "posting 1: the platform (and only it) has owner id 0.");
     expectRefused(sale({ postings: two({ ...platformEpay, ownerId: 1n }, shopPayable) }), "posting 0: the platform (and only it) has owner id 0.");
   });
@@ -137,12 +157,22 @@ describe("ledger: journal validation without the database", () => {
   it("refuses zero, non-bigint and out-of-range amounts", () => {
     expectRefused(sale({ postings: two(1n, 2n, 0n) }), "posting 0: an amount of zero posts nothing.");
     expectRefused(
-      sale({ postings: [{ account: 1n, amountMinor: -5 as unknown as bigint, currency: "CNY" }, { account: 2n, amountMinor: 5n, currency: "CNY" }] }),
+      sale({
+        postings: [
+          { account: 1n, amountMinor: -5 as unknown as bigint, currency: "CNY" },
+          { account: 2n, amountMinor: 5n, currency: "CNY" },
+        ],
+      }),
       "posting 0: amounts are bigint minor units.",
     );
     expectRefused(sale({ postings: two(1n, 2n, amountMax + 1n) }), "posting 0: amount beyond 1000000000000000 minor units.");
     expectRefused(
-      sale({ postings: [{ account: 1n, amountMinor: amountMax + 1n, currency: "CNY" }, { account: 2n, amountMinor: -(amountMax + 1n), currency: "CNY" }] }),
+      sale({
+        postings: [
+          { account: 1n, amountMinor: amountMax + 1n, currency: "CNY" },
+          { account: 2n, amountMinor: -(amountMax + 1n), currency: "CNY" },
+        ],
+      }),
       "posting 0: amount beyond 1000000000000000 minor units.",
     );
   });
@@ -155,24 +185,63 @@ describe("ledger: journal validation without the database", () => {
 
   it("refuses the same account posted twice", () => {
     const message = "posting 1: the same account is posted twice; merge the amounts.";
-    expectRefused(sale({ postings: [{ account: 4n, amountMinor: -5n, currency: "CNY" }, { account: 4n, amountMinor: 5n, currency: "CNY" }] }), message);
-    expectRefused(sale({ postings: [{ account: shopPayable, amountMinor: -5n, currency: "CNY" }, { account: { ...shopPayable }, amountMinor: 5n, currency: "CNY" }] }), message);
+    expectRefused(
+      sale({
+        postings: [
+          { account: 4n, amountMinor: -5n, currency: "CNY" },
+          { account: 4n, amountMinor: 5n, currency: "CNY" },
+        ],
+      }),
+      message,
+    );
+    expectRefused(
+      sale({
+        postings: [
+          { account: shopPayable, amountMinor: -5n, currency: "CNY" },
+          { account: { ...shopPayable }, amountMinor: 5n, currency: "CNY" },
+        ],
+      }),
+      message,
+    );
     // An account id names one account whatever the currency says.
-    expectRefused(sale({ postings: [{ account: 4n, amountMinor: -5n, currency: "CNY" }, { account: 4n, amountMinor: 5n, currency: "USD" }] }), message);
+    expectRefused(
+      sale({
+        postings: [
+          { account: 4n, amountMinor: -5n, currency: "CNY" },
+          { account: 4n, amountMinor: 5n, currency: "USD" },
+        ],
+      }),
+      message,
+    );
   });
 
   it("refuses postings that do not balance per currency", () => {
     expectRefused(
-      sale({ postings: [{ account: 1n, amountMinor: -1000n, currency: "CNY" }, { account: 2n, amountMinor: 999n, currency: "CNY" }] }),
+      sale({
+        postings: [
+          { account: 1n, amountMinor: -1000n, currency: "CNY" },
+          { account: 2n, amountMinor: 999n, currency: "CNY" },
+        ],
+      }),
       "Postings in CNY sum to -1, not zero: a journal transaction must balance.",
     );
     expectRefused(
-      sale({ postings: [{ account: 1n, amountMinor: 5n, currency: "CNY" }, { account: 2n, amountMinor: 5n, currency: "CNY" }] }),
+      sale({
+        postings: [
+          { account: 1n, amountMinor: 5n, currency: "CNY" },
+          { account: 2n, amountMinor: 5n, currency: "CNY" },
+        ],
+      }),
       "Postings in CNY sum to 10, not zero: a journal transaction must balance.",
     );
     // Balanced overall but not per currency.
     expectRefused(
-      sale({ postings: [{ account: 1n, amountMinor: -5n, currency: "CNY" }, { account: 2n, amountMinor: 5n, currency: "USD" }] }),
+      sale({
+        postings: [
+          { account: 1n, amountMinor: -5n, currency: "CNY" },
+          { account: 2n, amountMinor: 5n, currency: "USD" },
+        ],
+      }),
       "Postings in CNY sum to -5, not zero: a journal transaction must balance.",
     );
   });
@@ -192,7 +261,12 @@ describe("ledger: journal validation without the database", () => {
     expectRefused(
       payoutRequest(
         { amountMinor: amountMax + 1n },
-        { postings: [{ account: shopPayable, amountMinor: -(amountMax + 1n), currency: "CNY" }, { account: shopHolds, amountMinor: amountMax + 1n, currency: "CNY" }] },
+        {
+          postings: [
+            { account: shopPayable, amountMinor: -(amountMax + 1n), currency: "CNY" },
+            { account: shopHolds, amountMinor: amountMax + 1n, currency: "CNY" },
+          ],
+        },
       ),
       "posting 0: amount beyond 1000000000000000 minor units.",
     );
@@ -207,10 +281,28 @@ describe("ledger: journal validation without the database", () => {
     expectRefused(payoutRequest({ holdingAccount: shopPayable }), notCredited);
     expectRefused(payoutRequest({ currency: "USD" }), notCredited);
     expectRefused(
-      payoutRequest({}, { postings: [{ account: shopHolds, amountMinor: -300n, currency: "CNY" }, { account: shopPayable, amountMinor: 300n, currency: "CNY" }] }),
+      payoutRequest(
+        {},
+        {
+          postings: [
+            { account: shopHolds, amountMinor: -300n, currency: "CNY" },
+            { account: shopPayable, amountMinor: 300n, currency: "CNY" },
+          ],
+        },
+      ),
       notCredited,
     );
     // A holding account named by id matches a posting naming the same id.
-    expectAccepted(payoutRequest({ holdingAccount: 8n }, { postings: [{ account: 9n, amountMinor: -300n, currency: "CNY" }, { account: 8n, amountMinor: 300n, currency: "CNY" }] }));
+    expectAccepted(
+      payoutRequest(
+        { holdingAccount: 8n },
+        {
+          postings: [
+            { account: 9n, amountMinor: -300n, currency: "CNY" },
+            { account: 8n, amountMinor: 300n, currency: "CNY" },
+          ],
+        },
+      ),
+    );
   });
 });

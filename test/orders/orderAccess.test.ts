@@ -4,7 +4,13 @@
 // "v2.<expires>.<generation>.<base64url HMAC of order-access:v2:<order>:<expires>:<generation>>").
 import { expect } from "chai";
 import { createHmac } from "node:crypto";
-import { checkOrderAccessToken, checkQueryPassword, hashQueryPassword, issueOrderAccessToken, orderAccessToken } from "../../api/services/orders/orderAccess.ts";
+import {
+  checkOrderAccessToken,
+  checkQueryPassword,
+  hashQueryPassword,
+  issueOrderAccessToken,
+  orderAccessToken,
+} from "../../api/services/orders/orderAccess.ts";
 
 const pepper = "pepper-\u5bc6-1";
 const hmac = (text: string) => createHmac("sha256", pepper).update(text, "utf8");

@@ -68,7 +68,13 @@ describe("orders: who sees an order", () => {
   });
 
   it("refuses strangers: another buyer, another shop's merchant, a reseller, an account with no role", async () => {
-    for (const stranger of [account(51n, "buyer"), account(61n, "merchant"), account(62n, "reseller"), account(63n), account(64n, "buyer", "merchant", "reseller")]) {
+    for (const stranger of [
+      account(51n, "buyer"),
+      account(61n, "merchant"),
+      account(62n, "reseller"),
+      account(63n),
+      account(64n, "buyer", "merchant", "reseller"),
+    ]) {
       expect((await viewerOf({ account: stranger })).viewer, `account ${stranger.id} ${stranger.roles.join(",")}`).to.equal(undefined);
     }
   });

@@ -8,7 +8,16 @@ import { queryOne, queryRows, sql } from "../../core/store/database.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
 import { waitFor, type TestPlatform } from "../support/platform.ts";
 import {
-  balance, buyFromShop, startResalePlatform, ledgerImbalance, payThroughSandbox, resaleNotifyPath, signUp, waitIssued, waitRows, type Person,
+  balance,
+  buyFromShop,
+  startResalePlatform,
+  ledgerImbalance,
+  payThroughSandbox,
+  resaleNotifyPath,
+  signUp,
+  waitIssued,
+  waitRows,
+  type Person,
 } from "./support.ts";
 
 describe("resale market (custodial accounts)", function () {
@@ -85,7 +94,9 @@ describe("resale market (custodial accounts)", function () {
 
     // The new owner reveals once the resale is on-chain (the contract refuses records of locked tokens).
     const record = await waitRows<{ state: string; tx_hash: string }>(
-      platform, "custodial transfer record", sql`SELECT state, tx_hash FROM custodial_transfers WHERE entitlement_id = ${entitlementId}`,
+      platform,
+      "custodial transfer record",
+      sql`SELECT state, tx_hash FROM custodial_transfers WHERE entitlement_id = ${entitlementId}`,
       (rows) => rows.length === 1 && rows[0]!.state === "included",
     );
     const revealed = await waitFor("reveal by the new owner", async () => {
@@ -101,14 +112,21 @@ describe("resale market (custodial accounts)", function () {
 
     // On-chain: exactly one resale record for the token, naming pseudonymous holders.
     const events = await platform.ctx.chain!.publicClient.getContractEvents({
-      address: platform.ctx.chain!.addresses.entitlement, abi: entitlementTokenAbi, eventName: "CustodialTransferRecorded", args: { tokenId }, fromBlock: 0n,
+      address: platform.ctx.chain!.addresses.entitlement,
+      abi: entitlementTokenAbi,
+      eventName: "CustodialTransferRecorded",
+      args: { tokenId },
+      fromBlock: 0n,
     });
     expect(events).to.have.length(1);
     expect(events[0]!.transactionHash).to.equal(record[0]!.tx_hash);
     expect(events[0]!.args.fromHolder).not.to.equal(events[0]!.args.toHolder);
     // ERC-2981: the batch's royalty (10%) was set on-chain before the record.
     const [, royalty] = await platform.ctx.chain!.publicClient.readContract({
-      address: platform.ctx.chain!.addresses.entitlement, abi: entitlementTokenAbi, functionName: "royaltyInfo", args: [tokenId, 1500n],
+      address: platform.ctx.chain!.addresses.entitlement,
+      abi: entitlementTokenAbi,
+      functionName: "royaltyInfo",
+      args: [tokenId, 1500n],
     });
     expect(royalty).to.equal(150n);
 
@@ -154,11 +172,25 @@ describe("resale market (custodial accounts)", function () {
     const sales = await queryRows(db(), sql`SELECT 1 FROM ledger_transactions WHERE kind = 'resale' AND reference_id = ${listing.body.id}`);
     expect(sales).to.have.length(1);
     expect(await balance(platform, "buyer", loser.accountId, "payments")).to.equal(0n);
-    expect(await queryRows(db(), sql`SELECT 1 FROM resale_payments p JOIN resale_purchases r ON r.id = p.purchase_id WHERE r.buyer_account_id = ${loser.accountId} AND r.listing_id = ${listing.body.id}`)).to.have.length(0);
+    expect(
+      await queryRows(
+        db(),
+        sql`SELECT 1 FROM resale_payments p JOIN resale_purchases r ON r.id = p.purchase_id WHERE r.buyer_account_id = ${loser.accountId} AND r.listing_id = ${listing.body.id}`,
+      ),
+    ).to.have.length(0);
 
-    await waitRows(platform, "resale record", sql`SELECT state FROM custodial_transfers WHERE entitlement_id = ${entitlementId}`, (rows: { state: string }[]) => rows.length === 1 && rows[0]!.state === "included");
+    await waitRows(
+      platform,
+      "resale record",
+      sql`SELECT state FROM custodial_transfers WHERE entitlement_id = ${entitlementId}`,
+      (rows: { state: string }[]) => rows.length === 1 && rows[0]!.state === "included",
+    );
     const events = await platform.ctx.chain!.publicClient.getContractEvents({
-      address: platform.ctx.chain!.addresses.entitlement, abi: entitlementTokenAbi, eventName: "CustodialTransferRecorded", args: { tokenId }, fromBlock: 0n,
+      address: platform.ctx.chain!.addresses.entitlement,
+      abi: entitlementTokenAbi,
+      eventName: "CustodialTransferRecorded",
+      args: { tokenId },
+      fromBlock: 0n,
     });
     expect(events).to.have.length(1);
 
@@ -192,7 +224,12 @@ describe("resale market (custodial accounts)", function () {
     const { entitlementId } = await buyFromShop(platform, setup, seller, productId);
     const tokenId = await waitIssued(platform, entitlementId);
     const { listingId: soldListing } = await listAndBuy(entitlementId, seller, buyerC, "1000");
-    await waitRows(platform, "resale record", sql`SELECT state FROM custodial_transfers WHERE entitlement_id = ${entitlementId}`, (rows: { state: string }[]) => rows[0]?.state === "included");
+    await waitRows(
+      platform,
+      "resale record",
+      sql`SELECT state FROM custodial_transfers WHERE entitlement_id = ${entitlementId}`,
+      (rows: { state: string }[]) => rows[0]?.state === "included",
+    );
     const heldBefore = await balance(platform, "reseller", seller.accountId, "holds");
     const relisted = await buyerC.client.post("/api/resale/listings", { entitlementId, priceMinor: "1300", currency: "CNY" });
     expect(relisted.status, relisted.text).to.equal(201);
@@ -204,7 +241,10 @@ describe("resale market (custodial accounts)", function () {
     expect(revoked.status, revoked.text).to.equal(200);
     expect(revoked.body).to.include({ state: "revoked", listingPulled: true, heldProceedsReturned: true });
 
-    const pulled = await queryOne<{ state: string; closed_reason: string }>(db(), sql`SELECT state, closed_reason FROM resale_listings WHERE id = ${relisted.body.id}`);
+    const pulled = await queryOne<{ state: string; closed_reason: string }>(
+      db(),
+      sql`SELECT state, closed_reason FROM resale_listings WHERE id = ${relisted.body.id}`,
+    );
     expect(pulled).to.deep.equal({ state: "pulled", closed_reason: "revoked" });
     const browse = await platform.http.get(`/api/resale/listings?productId=${productId}&limit=100`);
     expect(browse.body.items.map((item: { id: string }) => item.id)).not.to.include(relisted.body.id);
@@ -217,13 +257,27 @@ describe("resale market (custodial accounts)", function () {
     expect(await balance(platform, "buyer", buyerC.accountId, "refunds")).to.equal(850n);
     expect(await ledgerImbalance(platform)).to.deep.equal([]);
 
-    const audit = await queryRows<{ action: string }>(db(), sql`SELECT action FROM audit_log WHERE subject = ${`entitlement:${entitlementId}`} AND action = 'entitlement.revoke'`);
+    const audit = await queryRows<{ action: string }>(
+      db(),
+      sql`SELECT action FROM audit_log WHERE subject = ${`entitlement:${entitlementId}`} AND action = 'entitlement.revoke'`,
+    );
     expect(audit).to.have.length(1);
     expect((await buyerC.client.post(`/api/entitlements/${entitlementId}/reveal`)).status).to.equal(409);
     expect((await setup.merchant.post(`/api/entitlements/${entitlementId}/revoke`, { reason: "again" })).status).to.equal(409);
 
-    const revocation = await waitRows<{ state: string; tx_hash: string }>(platform, "on-chain revocation", sql`SELECT state, tx_hash FROM entitlement_revocations WHERE entitlement_id = ${entitlementId}`, (rows) => rows[0]?.state === "included");
-    const read = (functionName: "locked" | "isRevoked") => platform.ctx.chain!.publicClient.readContract({ address: platform.ctx.chain!.addresses.entitlement, abi: entitlementTokenAbi, functionName, args: [tokenId] });
+    const revocation = await waitRows<{ state: string; tx_hash: string }>(
+      platform,
+      "on-chain revocation",
+      sql`SELECT state, tx_hash FROM entitlement_revocations WHERE entitlement_id = ${entitlementId}`,
+      (rows) => rows[0]?.state === "included",
+    );
+    const read = (functionName: "locked" | "isRevoked") =>
+      platform.ctx.chain!.publicClient.readContract({
+        address: platform.ctx.chain!.addresses.entitlement,
+        abi: entitlementTokenAbi,
+        functionName,
+        args: [tokenId],
+      });
     expect(await read("locked")).to.equal(true);
     expect(await read("isRevoked")).to.equal(true);
     const timeline = await platform.http.get(`/api/entitlements/${entitlementId}/timeline`);
@@ -252,7 +306,10 @@ describe("resale market (custodial accounts)", function () {
     expect(listing.status, listing.text).to.equal(201);
     const revealed = await seller.client.post(`/api/orders/${orderId}/reveal`, {});
     expect(keys).to.include(revealed.body.items[0].code);
-    const pulled = await queryOne<{ state: string; closed_reason: string }>(db(), sql`SELECT state, closed_reason FROM resale_listings WHERE id = ${listing.body.id}`);
+    const pulled = await queryOne<{ state: string; closed_reason: string }>(
+      db(),
+      sql`SELECT state, closed_reason FROM resale_listings WHERE id = ${listing.body.id}`,
+    );
     expect(pulled).to.deep.equal({ state: "pulled", closed_reason: "revealed" });
     const purchase = await buyerB.client.post(`/api/resale/listings/${listing.body.id}/purchases`);
     expect(purchase.status).to.equal(409);
@@ -263,7 +320,13 @@ describe("resale market (custodial accounts)", function () {
     const document = await platform.http.get("/api/openapi.json");
     expect(document.status, document.text).to.equal(200);
     const paths = Object.keys(document.body.paths);
-    for (const path of ["/api/resale/listings", "/api/resale/listings/{listingId}/purchases", "/api/entitlements/{entitlementId}/timeline", "/api/wallets/reveal", "/api/wallets/link"]) {
+    for (const path of [
+      "/api/resale/listings",
+      "/api/resale/listings/{listingId}/purchases",
+      "/api/entitlements/{entitlementId}/timeline",
+      "/api/wallets/reveal",
+      "/api/wallets/link",
+    ]) {
       expect(paths, path).to.include(path);
     }
   });
@@ -272,11 +335,19 @@ describe("resale market (custodial accounts)", function () {
     const { entitlementId } = await buyFromShop(platform, setup, seller, productId);
     const tokenId = await waitIssued(platform, entitlementId);
     const { purchaseId } = await listAndBuy(entitlementId, seller, buyerB, "1200");
-    const first = await waitRows<{ id: bigint; tx_hash: string }>(platform, "resale record", sql`SELECT id, tx_hash FROM custodial_transfers WHERE entitlement_id = ${entitlementId} AND state = 'included'`, (rows) => rows.length === 1);
+    const first = await waitRows<{ id: bigint; tx_hash: string }>(
+      platform,
+      "resale record",
+      sql`SELECT id, tx_hash FROM custodial_transfers WHERE entitlement_id = ${entitlementId} AND state = 'included'`,
+      (rows) => rows.length === 1,
+    );
     // The crash left a row 'submitted' with the hash of a transaction the chain never received,
     // and another with the hash of one that was mined.
     const lostHash = `0x${randomBytes(32).toString("hex")}`;
-    const holders = await queryOne<{ from_holder: Buffer; to_holder: Buffer }>(db(), sql`SELECT from_holder, to_holder FROM custodial_transfers WHERE id = ${first[0]!.id}`);
+    const holders = await queryOne<{ from_holder: Buffer; to_holder: Buffer }>(
+      db(),
+      sql`SELECT from_holder, to_holder FROM custodial_transfers WHERE id = ${first[0]!.id}`,
+    );
     const lost = await queryOne<{ id: bigint }>(
       db(),
       sql`INSERT INTO custodial_transfers (entitlement_id, purchase_id, from_account_id, to_account_id, from_holder, to_holder, state, tx_hash)
@@ -284,14 +355,22 @@ describe("resale market (custodial accounts)", function () {
     );
     await db().execute(sql`UPDATE custodial_transfers SET state = 'submitted' WHERE id = ${first[0]!.id}`);
     const settled = await waitRows<{ id: bigint; state: string; tx_hash: string }>(
-      platform, "both rows settled", sql`SELECT id, state, tx_hash FROM custodial_transfers WHERE entitlement_id = ${entitlementId} ORDER BY id`,
+      platform,
+      "both rows settled",
+      sql`SELECT id, state, tx_hash FROM custodial_transfers WHERE entitlement_id = ${entitlementId} ORDER BY id`,
       (rows) => rows.every((row) => row.state === "included"),
     );
     expect(settled[0]!.tx_hash).to.equal(first[0]!.tx_hash);
     expect(BigInt(settled[1]!.id)).to.equal(BigInt(lost!.id));
-    expect(settled[1]!.tx_hash).to.match(/^0x[0-9a-f]{64}$/).and.not.equal(lostHash);
+    expect(settled[1]!.tx_hash)
+      .to.match(/^0x[0-9a-f]{64}$/)
+      .and.not.equal(lostHash);
     const events = await platform.ctx.chain!.publicClient.getContractEvents({
-      address: platform.ctx.chain!.addresses.entitlement, abi: entitlementTokenAbi, eventName: "CustodialTransferRecorded", args: { tokenId }, fromBlock: 0n,
+      address: platform.ctx.chain!.addresses.entitlement,
+      abi: entitlementTokenAbi,
+      eventName: "CustodialTransferRecorded",
+      args: { tokenId },
+      fromBlock: 0n,
     });
     expect(events.map((event) => event.transactionHash)).to.deep.equal([first[0]!.tx_hash, settled[1]!.tx_hash]);
   });

@@ -26,10 +26,20 @@ export async function startResalePlatform(): Promise<TestPlatform> {
     const transport = http(chain.rpcUrl);
     const publicClient = createPublicClient({ transport });
     const chainId = await publicClient.getChainId();
-    const definition = { id: chainId, name: "local", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [chain.rpcUrl] } } };
+    const definition = {
+      id: chainId,
+      name: "local",
+      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+      rpcUrls: { default: { http: [chain.rpcUrl] } },
+    };
     const walletClient = createWalletClient({ account, chain: definition, transport });
     const addresses = await deployPlatform(walletClient as never, createPublicClient({ chain: definition, transport }) as never, {
-      admin: account.address, operator: account.address, issuer: account.address, custodian: account.address, treasury: account.address, ledgerAnchorer: account.address,
+      admin: account.address,
+      operator: account.address,
+      issuer: account.address,
+      custodian: account.address,
+      treasury: account.address,
+      ledgerAnchorer: account.address,
     });
     // The suite runs its own indexer where it needs one (with finality 0), so the platform's
     // in-process indexer, which would hold the writer lock, stays off.
@@ -46,7 +56,14 @@ export async function startResalePlatform(): Promise<TestPlatform> {
         DEPLOYMENT_BLOCK: String(addresses.deploymentBlock),
       },
     });
-    return { ...platform, rpcUrl: chain.rpcUrl, stopAll: async () => { await platform.stopAll(); await chain.stop(); } };
+    return {
+      ...platform,
+      rpcUrl: chain.rpcUrl,
+      stopAll: async () => {
+        await platform.stopAll();
+        await chain.stop();
+      },
+    };
   } catch (error) {
     await chain.stop();
     throw error;
@@ -63,7 +80,12 @@ export async function signUp(platform: TestPlatform, label: string, roles: strin
 }
 
 /** A signed-in buyer buys one key of the product from the shop; returns the sealed entitlement. */
-export async function buyFromShop(platform: TestPlatform, setup: MerchantSetup, buyer: Person, productId: string): Promise<{ orderId: string; entitlementId: string }> {
+export async function buyFromShop(
+  platform: TestPlatform,
+  setup: MerchantSetup,
+  buyer: Person,
+  productId: string,
+): Promise<{ orderId: string; entitlementId: string }> {
   const checkout = await buyer.client.post("/api/orders", { productId, quantity: 1 });
   expect(checkout.status, checkout.text).to.equal(201);
   const order = checkout.body.order;
@@ -80,13 +102,18 @@ export async function buyFromShop(platform: TestPlatform, setup: MerchantSetup, 
 }
 
 export async function waitIssued(platform: TestPlatform, entitlementId: string): Promise<bigint> {
-  return waitFor(`issuance of entitlement ${entitlementId}`, async () => {
-    const row = await queryOne<{ token_id: string | null; issue_state: string }>(
-      platform.ctx.database.db,
-      sql`SELECT token_id::text AS token_id, issue_state FROM entitlements WHERE id = ${entitlementId}`,
-    );
-    return row?.token_id && ["included", "confirmed"].includes(row.issue_state) ? BigInt(row.token_id) : undefined;
-  }, 60_000, 100);
+  return waitFor(
+    `issuance of entitlement ${entitlementId}`,
+    async () => {
+      const row = await queryOne<{ token_id: string | null; issue_state: string }>(
+        platform.ctx.database.db,
+        sql`SELECT token_id::text AS token_id, issue_state FROM entitlements WHERE id = ${entitlementId}`,
+      );
+      return row?.token_id && ["included", "confirmed"].includes(row.issue_state) ? BigInt(row.token_id) : undefined;
+    },
+    60_000,
+    100,
+  );
 }
 
 /** The buyer's browser opens the payment URL and presses pay on the sandbox gateway. */
@@ -106,15 +133,23 @@ export function resaleNotifyPath(platform: TestPlatform, purchase: { id: string;
 }
 
 export async function waitRows<T>(platform: TestPlatform, what: string, statement: ReturnType<typeof sql>, ready: (rows: T[]) => boolean): Promise<T[]> {
-  return waitFor(what, async () => {
-    const rows = await queryRows<T>(platform.ctx.database.db, statement);
-    return ready(rows) ? rows : undefined;
-  }, 60_000, 100);
+  return waitFor(
+    what,
+    async () => {
+      const rows = await queryRows<T>(platform.ctx.database.db, statement);
+      return ready(rows) ? rows : undefined;
+    },
+    60_000,
+    100,
+  );
 }
 
 /** Sum of every posting per currency: zero when the ledger balances. */
 export async function ledgerImbalance(platform: TestPlatform): Promise<{ currency: string; total: string }[]> {
-  return queryRows(platform.ctx.database.db, sql`SELECT currency, sum(amount_minor)::text AS total FROM ledger_postings GROUP BY currency HAVING sum(amount_minor) <> 0`);
+  return queryRows(
+    platform.ctx.database.db,
+    sql`SELECT currency, sum(amount_minor)::text AS total FROM ledger_postings GROUP BY currency HAVING sum(amount_minor) <> 0`,
+  );
 }
 
 export async function balance(platform: TestPlatform, ownerType: string, ownerId: bigint, purpose: string): Promise<bigint> {

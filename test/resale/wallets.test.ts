@@ -51,7 +51,12 @@ describe("self-custody: wallets, withdrawals, wallet reveals, deposits", functio
   const ownerOf = (tokenId: bigint) =>
     chain().publicClient.readContract({ address: chain().addresses.entitlement, abi: entitlementTokenAbi, functionName: "ownerOf", args: [tokenId] });
   async function transfer(from: PrivateKeyAccount, to: Hex, tokenId: bigint): Promise<Hex> {
-    const hash = await walletOf(from).writeContract({ address: chain().addresses.entitlement, abi: entitlementTokenAbi, functionName: "transferFrom", args: [from.address, to, tokenId] });
+    const hash = await walletOf(from).writeContract({
+      address: chain().addresses.entitlement,
+      abi: entitlementTokenAbi,
+      functionName: "transferFrom",
+      args: [from.address, to, tokenId],
+    });
     const receipt = await chain().publicClient.waitForTransactionReceipt({ hash });
     expect(receipt.status).to.equal("success");
     return hash;
@@ -69,18 +74,32 @@ describe("self-custody: wallets, withdrawals, wallet reveals, deposits", functio
   async function withdraw(entitlementId: string, wallet: Hex): Promise<void> {
     const response = await owner.client.post("/api/wallets/withdrawals", { entitlementId, wallet });
     expect(response.status, response.text).to.equal(202);
-    await waitRows(platform, "withdrawal sent", sql`SELECT state FROM wallet_movements WHERE entitlement_id = ${entitlementId} AND direction = 'withdrawal' ORDER BY id DESC LIMIT 1`, (rows: { state: string }[]) => rows[0]?.state === "included");
+    await waitRows(
+      platform,
+      "withdrawal sent",
+      sql`SELECT state FROM wallet_movements WHERE entitlement_id = ${entitlementId} AND direction = 'withdrawal' ORDER BY id DESC LIMIT 1`,
+      (rows: { state: string }[]) => rows[0]?.state === "included",
+    );
   }
 
   it("links a wallet by Sign-In With Ethereum: nonce single-use, domain and expiry checked", async () => {
     const nonce = await owner.client.post("/api/wallets/siwe/nonce");
     expect(nonce.status, nonce.text).to.equal(201);
-    const fields = { address: holders.first.address, uri: platform.url, version: "1" as const, chainId: nonce.body.chainId, nonce: nonce.body.nonce, issuedAt: new Date() };
+    const fields = {
+      address: holders.first.address,
+      uri: platform.url,
+      version: "1" as const,
+      chainId: nonce.body.chainId,
+      nonce: nonce.body.nonce,
+      issuedAt: new Date(),
+    };
     const sign = async (message: string) => ({ message, signature: await holders.first.signMessage({ message }) });
 
     const foreign = await sign(createSiweMessage({ ...fields, domain: "evil.example", expirationTime: new Date(Date.now() + 60_000) }));
     expect((await owner.client.post("/api/wallets/link", foreign)).status).to.equal(400);
-    const expired = await sign(createSiweMessage({ ...fields, domain: nonce.body.domain, issuedAt: new Date(Date.now() - 120_000), expirationTime: new Date(Date.now() - 60_000) }));
+    const expired = await sign(
+      createSiweMessage({ ...fields, domain: nonce.body.domain, issuedAt: new Date(Date.now() - 120_000), expirationTime: new Date(Date.now() - 60_000) }),
+    );
     expect((await owner.client.post("/api/wallets/link", expired)).status).to.equal(400);
     const other = await signUp(platform, "intruder");
     const good = await sign(createSiweMessage({ ...fields, domain: nonce.body.domain, expirationTime: new Date(Date.now() + 60_000) }));
@@ -92,7 +111,9 @@ describe("self-custody: wallets, withdrawals, wallet reveals, deposits", functio
     const replay = await owner.client.post("/api/wallets/link", good);
     expect(replay.status).to.equal(400);
     expect(replay.body.code).to.equal("invalid_signature");
-    expect((await owner.client.get("/api/me/wallets")).body.items.map((item: { address: string }) => item.address)).to.deep.equal([holders.first.address.toLowerCase()]);
+    expect((await owner.client.get("/api/me/wallets")).body.items.map((item: { address: string }) => item.address)).to.deep.equal([
+      holders.first.address.toLowerCase(),
+    ]);
   });
 
   it("withdraws, moves between wallets on-chain, reveals to the last holder only, and the locked token refuses to move", async () => {
@@ -104,7 +125,10 @@ describe("self-custody: wallets, withdrawals, wallet reveals, deposits", functio
 
     await withdraw(entitlementId, holders.first.address);
     expect((await ownerOf(tokenId)).toLowerCase()).to.equal(holders.first.address.toLowerCase());
-    const pulled = await queryOne<{ state: string; closed_reason: string }>(platform.ctx.database.db, sql`SELECT state, closed_reason FROM resale_listings WHERE id = ${listing.body.id}`);
+    const pulled = await queryOne<{ state: string; closed_reason: string }>(
+      platform.ctx.database.db,
+      sql`SELECT state, closed_reason FROM resale_listings WHERE id = ${listing.body.id}`,
+    );
     expect(pulled).to.deep.equal({ state: "pulled", closed_reason: "left_custody" });
 
     await transfer(holders.first, holders.second.address, tokenId);
@@ -127,7 +151,10 @@ describe("self-custody: wallets, withdrawals, wallet reveals, deposits", functio
     expect(keys).to.include(revealed.body.code);
     expect(revealed.body.holder).to.equal(holders.last.address.toLowerCase());
     // The salt comes with the code: keccak256(salt || code), computed here with viem, is the key's commitment.
-    const committed = await queryOne<{ commitment: Buffer }>(platform.ctx.database.db, sql`SELECT k.commitment FROM entitlements e JOIN keys k ON k.id = e.key_id WHERE e.id = ${entitlementId}`);
+    const committed = await queryOne<{ commitment: Buffer }>(
+      platform.ctx.database.db,
+      sql`SELECT k.commitment FROM entitlements e JOIN keys k ON k.id = e.key_id WHERE e.id = ${entitlementId}`,
+    );
     expect(keccak256(concat([revealed.body.salt as Hex, toHex(toBytes(revealed.body.code))]))).to.equal(toHex(committed!.commitment));
     const replayed = await platform.http.post("/api/wallets/reveal", request);
     expect(replayed.status).to.equal(400);
@@ -137,13 +164,28 @@ describe("self-custody: wallets, withdrawals, wallet reveals, deposits", functio
     expect(orderView.text).not.to.contain(revealed.body.code);
 
     // The redemption is recorded on-chain and locks the token.
-    const redeemed = await waitRows<{ redeem_tx: string }>(platform, "redemption on-chain", sql`SELECT redeem_tx FROM entitlements WHERE id = ${entitlementId} AND redeem_state IN ('included','confirmed')`, (rows) => rows.length === 1);
-    expect(await chain().publicClient.readContract({ address: chain().addresses.entitlement, abi: entitlementTokenAbi, functionName: "locked", args: [tokenId] })).to.equal(true);
+    const redeemed = await waitRows<{ redeem_tx: string }>(
+      platform,
+      "redemption on-chain",
+      sql`SELECT redeem_tx FROM entitlements WHERE id = ${entitlementId} AND redeem_state IN ('included','confirmed')`,
+      (rows) => rows.length === 1,
+    );
+    expect(
+      await chain().publicClient.readContract({ address: chain().addresses.entitlement, abi: entitlementTokenAbi, functionName: "locked", args: [tokenId] }),
+    ).to.equal(true);
 
     // Reselling the revealed token fails at the contract: the holder's own transfer reverts TokenLocked(tokenId).
     const error = await walletOf(holders.last)
-      .writeContract({ address: chain().addresses.entitlement, abi: entitlementTokenAbi, functionName: "transferFrom", args: [holders.last.address, holders.second.address, tokenId] })
-      .then(() => undefined, (caught: unknown) => caught);
+      .writeContract({
+        address: chain().addresses.entitlement,
+        abi: entitlementTokenAbi,
+        functionName: "transferFrom",
+        args: [holders.last.address, holders.second.address, tokenId],
+      })
+      .then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
     expect(error).to.be.instanceOf(BaseError);
     const reverted = (error as BaseError).walk((cause) => cause instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null;
     expect(reverted?.data?.errorName).to.equal("TokenLocked");
@@ -173,7 +215,9 @@ describe("self-custody: wallets, withdrawals, wallet reveals, deposits", functio
     const hash = await transfer(holders.first, chain().custodian!, tokenId);
     const credited = await owner.client.post("/api/wallets/deposits", { transactionHash: hash });
     expect(credited.status, credited.text).to.equal(200);
-    expect(credited.body.credited).to.deep.equal([{ entitlementId, tokenId: tokenId.toString(), accountId: owner.accountId.toString(), wallet: holders.first.address.toLowerCase() }]);
+    expect(credited.body.credited).to.deep.equal([
+      { entitlementId, tokenId: tokenId.toString(), accountId: owner.accountId.toString(), wallet: holders.first.address.toLowerCase() },
+    ]);
     const again = await owner.client.post("/api/wallets/deposits", { transactionHash: hash });
     expect(again.body.credited).to.deep.equal([]);
 
@@ -204,7 +248,12 @@ describe("self-custody: wallets, withdrawals, wallet reveals, deposits", functio
     const running = startIndexer({ config, logger: createLogger({ level: "silent", name: "indexer-test" }), sources, signal: controller.signal });
     try {
       const head = await chain().publicClient.getBlockNumber();
-      await waitRows(platform, "indexer caught up", sql`SELECT block_number FROM indexer_checkpoints WHERE chain_id = ${Number(chain().chainId)}`, (rows: { block_number: bigint }[]) => rows.length === 1 && BigInt(rows[0]!.block_number) >= head);
+      await waitRows(
+        platform,
+        "indexer caught up",
+        sql`SELECT block_number FROM indexer_checkpoints WHERE chain_id = ${Number(chain().chainId)}`,
+        (rows: { block_number: bigint }[]) => rows.length === 1 && BigInt(rows[0]!.block_number) >= head,
+      );
     } finally {
       controller.abort();
       await running;
@@ -216,11 +265,15 @@ describe("self-custody: wallets, withdrawals, wallet reveals, deposits", functio
     expect(steps.map((step) => step.transactionHash)).to.deep.equal(walletRevealed!.hashes);
     expect(steps.find((step) => step.kind === "issued")!.details.final).to.equal(true);
 
-    const projected = await queryOne<{ owner_wallet: string | null }>(platform.ctx.database.db, sql`SELECT owner_wallet FROM entitlements WHERE id = ${kept.entitlementId}`);
+    const projected = await queryOne<{ owner_wallet: string | null }>(
+      platform.ctx.database.db,
+      sql`SELECT owner_wallet FROM entitlements WHERE id = ${kept.entitlementId}`,
+    );
     expect(projected!.owner_wallet, "the indexer projected the mint to the custodian").to.equal(chain().custodian!.toLowerCase());
     expect((await owner.client.get(`/api/orders/${kept.orderId}`)).body.items[0].code).to.equal(code);
     const stillListed = (await owner.client.get("/api/me/entitlements")).body.items.filter((item: { listingId: string | null }) => item.listingId !== null);
-    const summary = (items: { id: string; listingId: string; inCustody: boolean }[]) => items.map(({ id, listingId, inCustody }) => ({ id, listingId, inCustody }));
+    const summary = (items: { id: string; listingId: string; inCustody: boolean }[]) =>
+      items.map(({ id, listingId, inCustody }) => ({ id, listingId, inCustody }));
     expect(summary(stillListed)).to.deep.equal(summary(listed));
   });
 });

@@ -32,7 +32,8 @@ describe("repeatable function files", () => {
     const migrationNames = (await readdir(join(storeDir, "migrations"))).filter((name) => name.endsWith(".sql")).sort();
     const definedIn = new Map<string, string[]>();
     for (const name of migrationNames) {
-      for (const fn of functionStatements(await readFile(join(storeDir, "migrations", name), "utf8")).keys()) definedIn.set(fn, [...(definedIn.get(fn) ?? []), name]);
+      for (const fn of functionStatements(await readFile(join(storeDir, "migrations", name), "utf8")).keys())
+        definedIn.set(fn, [...(definedIn.get(fn) ?? []), name]);
     }
     const files = (await readdir(join(storeDir, "functions"))).filter((name) => name.endsWith(".sql")).sort();
     // Every function the migrations define has its file (the files are where functions change).

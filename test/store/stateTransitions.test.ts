@@ -38,10 +38,9 @@ async function connect(database: TestDatabase): Promise<Connection> {
 
 /** The values the column may hold, read from its CHECK constraint and its nullability. */
 async function statesOf(connection: Connection, table: string, column: string): Promise<State[]> {
-  const [check] = await connection.query<{ definition: string }>(
-    "SELECT pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conname = $1",
-    [`${table}_${column}_known`],
-  );
+  const [check] = await connection.query<{ definition: string }>("SELECT pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conname = $1", [
+    `${table}_${column}_known`,
+  ]);
   const [{ is_nullable }] = (await connection.query<{ is_nullable: string }>(
     "SELECT is_nullable FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 AND column_name = $2",
     [table, column],
@@ -66,9 +65,17 @@ for (const [label, create] of [
       database = await create();
       connection = await connect(database);
       const one = async <R>(text: string, params: unknown[] = []) => (await connection.query<R>(text, params))[0]!;
-      const account = await one<{ id: bigint }>("INSERT INTO accounts (email, password_hash, roles) VALUES ('m@example.test', 'x', ARRAY['merchant']) RETURNING id");
-      const shop = await one<{ id: bigint }>("INSERT INTO shops (owner_account_id, slug, name, data_key_wrapped, master_key_id) VALUES ($1, 'shop-a', 'Shop', '\\x00', 'k1') RETURNING id", [account.id]);
-      const product = await one<{ id: bigint }>("INSERT INTO products (shop_id, name, category, price_minor, currency) VALUES ($1, 'Card', 'game_card', 1000, 'CNY') RETURNING id", [shop.id]);
+      const account = await one<{ id: bigint }>(
+        "INSERT INTO accounts (email, password_hash, roles) VALUES ('m@example.test', 'x', ARRAY['merchant']) RETURNING id",
+      );
+      const shop = await one<{ id: bigint }>(
+        "INSERT INTO shops (owner_account_id, slug, name, data_key_wrapped, master_key_id) VALUES ($1, 'shop-a', 'Shop', '\\x00', 'k1') RETURNING id",
+        [account.id],
+      );
+      const product = await one<{ id: bigint }>(
+        "INSERT INTO products (shop_id, name, category, price_minor, currency) VALUES ($1, 'Card', 'game_card', 1000, 'CNY') RETURNING id",
+        [shop.id],
+      );
       const batch = await one<{ id: bigint }>("INSERT INTO batches (shop_id, product_id, key_count) VALUES ($1, $2, 1) RETURNING id", [shop.id, product.id]);
       await connection.query(
         "INSERT INTO orders (id, shop_id, product_id, buyer_account_id, quantity, unit_price_minor, amount_minor, currency, state, expires_at) VALUES ('ord_a', $1, $2, $3, 1, 1000, 1000, 'CNY', 'fulfilled', now())",
@@ -87,7 +94,9 @@ for (const [label, create] of [
     });
 
     it("the trigger's table lists exactly the transitions the state modules name", async () => {
-      const rows = await connection.query<{ machine: string; from_state: State; to_state: State }>("SELECT machine, from_state, to_state FROM state_transitions");
+      const rows = await connection.query<{ machine: string; from_state: State; to_state: State }>(
+        "SELECT machine, from_state, to_state FROM state_transitions",
+      );
       const inDatabase = rows.map((row) => `${row.machine}: ${key(row.from_state, row.to_state)}`).sort();
       const inModules = machines.flatMap((machine) => machine.pairs().map(([from, to]) => `${machine.name}: ${key(from, to)}`)).sort();
       expect(inDatabase).to.deep.equal(inModules);
@@ -132,9 +141,10 @@ for (const [label, create] of [
                     ${machine.set(name).slice(setPrefix.length)} AS set_to, ${advance.slice(setPrefix.length)} AS advanced
              FROM (VALUES ${values}) v(${machine.column})`,
           );
-          expect(rows.map((row) => [row.state, row.selected, row.set_to, row.advanced]), `${machine.name} ${name}`).to.deep.equal(
-            states.map((state) => [state, from.includes(state), to, from.includes(state) ? to : state]),
-          );
+          expect(
+            rows.map((row) => [row.state, row.selected, row.set_to, row.advanced]),
+            `${machine.name} ${name}`,
+          ).to.deep.equal(states.map((state) => [state, from.includes(state), to, from.includes(state) ? to : state]));
         }
       });
     }
@@ -146,7 +156,10 @@ for (const [label, create] of [
           "INSERT INTO entitlements (key_id, order_id, shop_id, product_id, batch_id, issue_state) VALUES ($1, 'ord_a', $2, $3, $4, 'confirmed') RETURNING id",
           [fixture.keyId, fixture.shopId, fixture.productId, fixture.batchId],
         );
-        const error = await connection.query("UPDATE entitlements SET issue_state = 'pending' WHERE id = $1", [row!.id]).then(() => undefined, (caught: unknown) => caught);
+        const error = await connection.query("UPDATE entitlements SET issue_state = 'pending' WHERE id = $1", [row!.id]).then(
+          () => undefined,
+          (caught: unknown) => caught,
+        );
         expect(pgErrorCode(error)).to.equal(pgErrorCodes.checkViolation);
         expect(pgConstraint(error)).to.equal("entitlements_issue_state_transition");
         expect((error as Error).message).to.equal(`entitlements.issue_state of row ${row!.id} may not move from confirmed to pending`);

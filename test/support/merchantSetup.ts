@@ -9,7 +9,11 @@ export type MerchantSetup = { merchant: HttpClient; shopId: string; sandbox: { p
 
 export async function setupMerchant(platform: TestPlatform): Promise<MerchantSetup> {
   const suffix = randomBytes(4).toString("hex");
-  const signup = await platform.http.post("/api/auth/signup", { email: `merchant-${suffix}@example.com`, password: "merchant-password-1", roles: ["merchant"] });
+  const signup = await platform.http.post("/api/auth/signup", {
+    email: `merchant-${suffix}@example.com`,
+    password: "merchant-password-1",
+    roles: ["merchant"],
+  });
   expect(signup.status, signup.text).to.equal(201);
   const merchant = platform.http.as(signup.body.token);
   const shop = await merchant.post("/api/shops", { slug: `shop-${suffix}`, name: `Shop ${suffix}` });

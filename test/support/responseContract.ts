@@ -15,11 +15,19 @@ export const mochaHooks = {
     if (checked.size === 0) return;
     const operations = new Set([...checked.keys()].map((key) => key.split(" ").slice(0, 2).join(" ")).filter((key) => !key.endsWith("(no route)")));
     const answers = [...checked.values()].reduce((sum, count) => sum + count, 0);
-    process.stdout.write(`\nresponse contract: ${answers} answers checked, ${operations.size} operations, ${checked.size} operation-status pairs, ${violations.length} violations\n`);
+    process.stdout.write(
+      `\nresponse contract: ${answers} answers checked, ${operations.size} operations, ${checked.size} operation-status pairs, ${violations.length} violations\n`,
+    );
     // For a report of which operations the suites reach (RESPONSE_CHECK_REPORT=path).
-    if (process.env.RESPONSE_CHECK_REPORT) writeFileSync(process.env.RESPONSE_CHECK_REPORT, `${JSON.stringify({ checked: Object.fromEntries(checked), violations }, null, 2)}\n`);
+    if (process.env.RESPONSE_CHECK_REPORT)
+      writeFileSync(process.env.RESPONSE_CHECK_REPORT, `${JSON.stringify({ checked: Object.fromEntries(checked), violations }, null, 2)}\n`);
     if (violations.length > 0) {
-      const lines = violations.slice(0, 50).map((violation) => `  ${violation.method.toUpperCase()} ${violation.path} ${violation.status}: ${violation.problem} (during: ${violation.during ?? "set-up"})`);
+      const lines = violations
+        .slice(0, 50)
+        .map(
+          (violation) =>
+            `  ${violation.method.toUpperCase()} ${violation.path} ${violation.status}: ${violation.problem} (during: ${violation.during ?? "set-up"})`,
+        );
       throw new Error(`${violations.length} answer(s) did not match their declared schema:\n${lines.join("\n")}`);
     }
   },

@@ -31,10 +31,16 @@ export async function startSmtpServer(): Promise<{ port: number; messages: Recei
         buffer = buffer.slice(newline + 2);
         const command = line.slice(0, 4).toUpperCase();
         if (command === "EHLO" || command === "HELO") socket.write("250-localhost\r\n250 8BITMIME\r\n");
-        else if (command === "MAIL") (current.from = line.slice(10).trim()), socket.write("250 OK\r\n");
-        else if (command === "RCPT") current.to.push(line.slice(8).trim()), socket.write("250 OK\r\n");
-        else if (command === "DATA") (inData = true), socket.write("354 End data with <CR><LF>.<CR><LF>\r\n");
-        else if (command === "QUIT") socket.end("221 Bye\r\n");
+        else if (command === "MAIL") {
+          current.from = line.slice(10).trim();
+          socket.write("250 OK\r\n");
+        } else if (command === "RCPT") {
+          current.to.push(line.slice(8).trim());
+          socket.write("250 OK\r\n");
+        } else if (command === "DATA") {
+          inData = true;
+          socket.write("354 End data with <CR><LF>.<CR><LF>\r\n");
+        } else if (command === "QUIT") socket.end("221 Bye\r\n");
         else if (command === "RSET" || command === "NOOP") socket.write("250 OK\r\n");
         else socket.write("502 Not implemented\r\n");
       }

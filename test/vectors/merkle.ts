@@ -34,7 +34,14 @@ const commitments = [
 // Single leaves at the edges of each field's range.
 const edgeLeaves: Leaf[] = [
   ["31337", registry, "1", "1", "0", commitments[0]!.commitment],
-  [(2n ** 256n - 1n).toString(), "0xffffffffffffffffffffffffffffffffffffffff", (2n ** 64n - 1n).toString(), (2n ** 64n - 1n).toString(), (2 ** 32 - 1).toString(), `0x${"ff".repeat(32)}`],
+  [
+    (2n ** 256n - 1n).toString(),
+    "0xffffffffffffffffffffffffffffffffffffffff",
+    (2n ** 64n - 1n).toString(),
+    (2n ** 64n - 1n).toString(),
+    (2 ** 32 - 1).toString(),
+    `0x${"ff".repeat(32)}`,
+  ],
   ["1", "0x0000000000000000000000000000000000000001", "0", "0", "1", commitments[1]!.commitment],
 ];
 

@@ -28,12 +28,18 @@ describe("web helpers", () => {
   });
 
   it("shortens hashes for display and leaves short values alone", () => {
-    expect(shortHash("0x" + "ab".repeat(32))).to.equal("0xababab…ababab");
+    expect(shortHash(`0x${"ab".repeat(32)}`)).to.equal("0xababab…ababab");
     expect(shortHash("0x1234")).to.equal("0x1234");
   });
 
   it("exports CSV with every field quoted and formulas neutralised", () => {
-    const csv = toCsv(["a", "b", "c"], [{ a: 'say "hi"', b: "=SUM(A1)", c: { nested: 1 } }, { a: null, b: "-1", c: undefined }]);
+    const csv = toCsv(
+      ["a", "b", "c"],
+      [
+        { a: 'say "hi"', b: "=SUM(A1)", c: { nested: 1 } },
+        { a: null, b: "-1", c: undefined },
+      ],
+    );
     expect(csv).to.equal('"a","b","c"\r\n"say ""hi""","\'=SUM(A1)","{""nested"":1}"\r\n"","\'-1",""\r\n');
   });
 

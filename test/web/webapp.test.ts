@@ -76,8 +76,12 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
     // Every form control on the storefront has an accessible name.
     await page.getByTestId("product-card").filter({ hasText: "Steam" }).click();
     await page.getByTestId("checkout-form").waitFor();
-    const unlabeled = await page.$$eval("input, select, textarea", (elements) =>
-      elements.filter((element) => !(element as HTMLInputElement).labels?.length && !element.getAttribute("aria-label") && (element as HTMLInputElement).type !== "hidden").length,
+    const unlabeled = await page.$$eval(
+      "input, select, textarea",
+      (elements) =>
+        elements.filter(
+          (element) => !(element as HTMLInputElement).labels?.length && !element.getAttribute("aria-label") && (element as HTMLInputElement).type !== "hidden",
+        ).length,
     );
     expect(unlabeled, "form controls without a label").to.equal(0);
     await page.getByTestId("checkout-contact").fill("guest@example.com");
@@ -107,7 +111,10 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
     expect(readFileSync(certificateFile, "utf8")).not.to.contain(code!);
 
     // Once issued on-chain, the order page shows the entitlement's issuance.
-    await page.locator('[data-testid="issue-state"][data-state="included"], [data-testid="issue-state"][data-state="confirmed"]').first().waitFor({ timeout: 30_000 });
+    await page
+      .locator('[data-testid="issue-state"][data-state="included"], [data-testid="issue-state"][data-state="confirmed"]')
+      .first()
+      .waitFor({ timeout: 30_000 });
     await screenshot(page, folder, "guest-05-order-issued-phone");
     bought = { code: code!, certificateFile };
     expect(errors).to.deep.equal([]);
@@ -243,7 +250,10 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
     await page.getByTestId("login-submit").click();
     await page.getByTestId("import-form").waitFor();
 
-    const keys = Array.from({ length: importKeyCount }, (_, index) => `WEB-${String(index).padStart(6, "0")}-${Math.random().toString(36).slice(2, 10).toUpperCase()}`);
+    const keys = Array.from(
+      { length: importKeyCount },
+      (_, index) => `WEB-${String(index).padStart(6, "0")}-${Math.random().toString(36).slice(2, 10).toUpperCase()}`,
+    );
     await page.getByTestId("import-file").setInputFiles({ name: "keys.txt", mimeType: "text/plain", buffer: Buffer.from(keys.join("\n")) });
     // The picker shows the chosen file in the page's own words, not the browser's native control.
     expect(await page.locator(".file-picker").textContent()).to.match(/keys\.txt$/);
@@ -309,7 +319,7 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
     await page.getByTestId("sandbox-pay").click();
   }
 
-  it("a reseller lists a sealed entitlement, another account buys it on the resale market and reveals it", async function () {
+  it("a reseller lists a sealed entitlement, another account buys it on the resale market and reveals it", async () => {
     const { page, errors } = await newPage();
     // The reseller buys a resellable course code while signed in: it arrives sealed.
     await signIn(page, platform.logins.reseller, "/me/orders");
@@ -356,8 +366,14 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
     for (;;) {
       await mine.getByTestId("owned-reveal-confirm").click();
       const outcome = await Promise.race([
-        mine.getByTestId("owned-code").waitFor({ timeout: 10_000 }).then(() => "code"),
-        mine.getByTestId("error-notice").waitFor({ timeout: 10_000 }).then(() => "error"),
+        mine
+          .getByTestId("owned-code")
+          .waitFor({ timeout: 10_000 })
+          .then(() => "code"),
+        mine
+          .getByTestId("error-notice")
+          .waitFor({ timeout: 10_000 })
+          .then(() => "error"),
       ]);
       if (outcome === "code") break;
       expect(Date.now(), "reveal kept failing").to.be.lessThan(deadline);
@@ -433,7 +449,11 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
 
   it("an account refresh that answers after another tab signed in as someone else does not put the old account back", async () => {
     const login = async (credentials: { email: string; password: string }) => {
-      const response = await fetch(`${platform.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(credentials) });
+      const response = await fetch(`${platform.url}/api/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(credentials),
+      });
       return (await response.json()) as { token: string; account: unknown };
     };
     const [merchant, auditor] = [await login(platform.logins.merchant), await login(platform.logins.auditor)];

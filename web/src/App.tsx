@@ -74,6 +74,7 @@ function Header() {
   const { account, hasRole, signOut } = useSession();
   const { path, navigate } = useRouter();
   const [menuOpen, setMenuOpen] = useState(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a route change closes the menu; path is the trigger, not something the effect reads
   useEffect(() => setMenuOpen(false), [path]);
   const links: { to: string; label: string; show: boolean; testId: string }[] = [
     { to: "/shop/demo", label: t("nav.shop"), show: true, testId: "nav-shop" },
@@ -88,7 +89,9 @@ function Header() {
     <header className="topbar">
       <div className="topbar-inner">
         <Link to="/" className="brand" aria-label="Keyledger">
-          <span className="brand-mark" aria-hidden="true">K</span>
+          <span className="brand-mark" aria-hidden="true">
+            K
+          </span>
           <span className="brand-name">Keyledger</span>
           <span className="brand-tag">{t("brand.tagline")}</span>
         </Link>
@@ -103,7 +106,13 @@ function Header() {
           {links
             .filter((link) => link.show)
             .map((link) => (
-              <Link key={link.to} to={link.to} className={`nav-link${path.startsWith(link.to) ? " nav-link-active" : ""}`} data-testid={link.testId} aria-current={path.startsWith(link.to) ? "page" : undefined}>
+              <Link
+                key={link.to}
+                to={link.to}
+                className={`nav-link${path.startsWith(link.to) ? " nav-link-active" : ""}`}
+                data-testid={link.testId}
+                aria-current={path.startsWith(link.to) ? "page" : undefined}
+              >
                 {link.label}
               </Link>
             ))}
@@ -134,7 +143,14 @@ function LanguageSwitch() {
   const { lang, setLang } = useI18n();
   const next: Lang = lang === "zh" ? "en" : "zh";
   return (
-    <button type="button" className="lang-switch" onClick={() => setLang(next)} data-testid="lang-switch" lang={next === "zh" ? "zh-CN" : "en"} aria-label={next === "zh" ? "切换到中文" : "Switch to English"}>
+    <button
+      type="button"
+      className="lang-switch"
+      onClick={() => setLang(next)}
+      data-testid="lang-switch"
+      lang={next === "zh" ? "zh-CN" : "en"}
+      aria-label={next === "zh" ? "切换到中文" : "Switch to English"}
+    >
       {next === "zh" ? "中文" : "EN"}
     </button>
   );

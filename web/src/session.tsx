@@ -41,14 +41,15 @@ export function SessionProvider(props: { children: ReactNode; baseUrl: string })
   // A token can expire or be revoked elsewhere: refresh the account once, drop it if refused.
   // The stored session is rewritten only while it is still this token's: another tab may have
   // signed in as someone else meanwhile, and this answer must not put the old account back.
+  const sessionToken = session?.token;
   useEffect(() => {
-    if (!session) return;
+    if (!sessionToken) return;
     let cancelled = false;
-    const storedIsThisToken = () => readStored<StoredSession>(sessionStorageKey)?.token === session.token;
+    const storedIsThisToken = () => readStored<StoredSession>(sessionStorageKey)?.token === sessionToken;
     answer(api.GET("/api/me")).then(
       (account) => {
         if (!cancelled) {
-          const next = { token: session.token, account };
+          const next = { token: sessionToken, account };
           if (storedIsThisToken()) writeStored(sessionStorageKey, next);
           setSession((current) => (current?.token === next.token ? next : current));
         }
@@ -64,7 +65,7 @@ export function SessionProvider(props: { children: ReactNode; baseUrl: string })
       cancelled = true;
     };
     // Only on a new token: the account refresh itself must not loop.
-  }, [session?.token, api]);
+  }, [sessionToken, api]);
 
   const value = useMemo<SessionValue>(
     () => ({

@@ -41,9 +41,25 @@ export const chainRecordPageSchemas = {
       platform_root: z.string().nullable(),
     }),
   ),
-  issuances: pageOf(z.strictObject({ ...chainPosition, batch_id: decimalString, first_token_id: decimalString, token_count: decimalString, leaf_indexes: z.array(decimalString) })),
+  issuances: pageOf(
+    z.strictObject({
+      ...chainPosition,
+      batch_id: decimalString,
+      first_token_id: decimalString,
+      token_count: decimalString,
+      leaf_indexes: z.array(decimalString),
+    }),
+  ),
   transfers: pageOf(z.strictObject({ ...chainPosition, token_id: decimalString, from_address: address, to_address: address })),
-  redemptions: pageOf(z.strictObject({ ...chainPosition, token_id: decimalString, kind: z.string(), entitlement_id: decimalString.nullable(), platform_state: z.string().nullable() })),
+  redemptions: pageOf(
+    z.strictObject({
+      ...chainPosition,
+      token_id: decimalString,
+      kind: z.string(),
+      entitlement_id: decimalString.nullable(),
+      platform_state: z.string().nullable(),
+    }),
+  ),
   payments: pageOf(
     z.strictObject({
       ...chainPosition,
@@ -61,11 +77,25 @@ export const chainRecordPageSchemas = {
 const pgTimestamp = z.string();
 
 export const findingsPageSchema = pageOf(
-  z.strictObject({ id: decimalString, runId: decimalString, kind: z.string(), subject: z.string(), subjectId: z.string(), details: z.unknown(), createdAt: isoDateTime }),
+  z.strictObject({
+    id: decimalString,
+    runId: decimalString,
+    kind: z.string(),
+    subject: z.string(),
+    subjectId: z.string(),
+    details: z.unknown(),
+    createdAt: isoDateTime,
+  }),
 ).extend({
   /** The reconciliation run these findings belong to; null before the first run. */
   run: z
-    .strictObject({ id: decimalString, finalized_number: decimalString, started_at: pgTimestamp, finished_at: pgTimestamp.nullable(), checked: z.record(z.string(), z.unknown()) })
+    .strictObject({
+      id: decimalString,
+      finalized_number: decimalString,
+      started_at: pgTimestamp,
+      finished_at: pgTimestamp.nullable(),
+      checked: z.record(z.string(), z.unknown()),
+    })
     .nullable(),
 });
 

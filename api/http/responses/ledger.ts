@@ -49,7 +49,9 @@ export const trialBalanceSchema = z.strictObject({
   currencies: z.array(
     z.strictObject({
       currency: z.string(),
-      rows: z.array(z.strictObject({ ownerType: z.string(), purpose: z.string(), debitsMinor: decimalString, creditsMinor: decimalString, balanceMinor: decimalString })),
+      rows: z.array(
+        z.strictObject({ ownerType: z.string(), purpose: z.string(), debitsMinor: decimalString, creditsMinor: decimalString, balanceMinor: decimalString }),
+      ),
       totalMinor: decimalString,
       balanced: z.boolean(),
     }),
@@ -150,7 +152,14 @@ export const journalExportSchema = z.strictObject({
     }),
   ),
   anchors: z.array(
-    z.strictObject({ size: decimalString, root: hexString, transactionHash: hexString, blockNumber: decimalString, chainId: decimalString, contractAddress: address }),
+    z.strictObject({
+      size: decimalString,
+      root: hexString,
+      transactionHash: hexString,
+      blockNumber: decimalString,
+      chainId: decimalString,
+      contractAddress: address,
+    }),
   ),
   unchainedCount: decimalString,
 });

@@ -48,5 +48,7 @@ export const deliveredOrderSchema = z.strictObject({ id: z.string(), state: z.li
 export const salesSummarySchema = z.strictObject({
   days: z.number().int(),
   revenuePerDay: z.array(z.strictObject({ day: z.string(), currency: z.string(), revenueMinor: decimalString, orders: z.number().int() })),
-  topProducts: z.array(z.strictObject({ productId: decimalString, name: z.string(), currency: z.string(), revenueMinor: decimalString, units: z.number().int() })),
+  topProducts: z.array(
+    z.strictObject({ productId: decimalString, name: z.string(), currency: z.string(), revenueMinor: decimalString, units: z.number().int() }),
+  ),
 });

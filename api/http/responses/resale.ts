@@ -57,7 +57,12 @@ export const ownedEntitlementPageSchema = pageOf(
   }),
 );
 
-export const revealedEntitlementSchema = z.strictObject({ entitlementId: decimalString, state: z.literal("redeemed"), code: z.string(), tokenId: decimalString.nullable() });
+export const revealedEntitlementSchema = z.strictObject({
+  entitlementId: decimalString,
+  state: z.literal("redeemed"),
+  code: z.string(),
+  tokenId: decimalString.nullable(),
+});
 
 export const revocationSchema = z.strictObject({
   entitlementId: decimalString,

@@ -11,12 +11,25 @@ import { findingsCsv, listAuditLog, listChainRecords, listFindings, type ChainLi
 import { lookUpRedemption, tokenTimeline } from "../../services/chainRecords/redemptionOracle.ts";
 import { defineRoute } from "../route.ts";
 import { cursorParam, encodeCursor, opaque } from "../cursor.ts";
-import { auditLogPageSchema, chainRecordPageSchemas, findingsCsvSchema, findingsPageSchema, oracleAnswerSchema, tokenTimelineSchema } from "../responses/chain.ts";
+import {
+  auditLogPageSchema,
+  chainRecordPageSchemas,
+  findingsCsvSchema,
+  findingsPageSchema,
+  oracleAnswerSchema,
+  tokenTimelineSchema,
+} from "../responses/chain.ts";
 
 export const chainMountPath = "/api";
 
-const tokenIdString = z.string().regex(/^\d{1,78}$/, "must be a token id (decimal)").transform((value) => BigInt(value));
-const commitmentHex = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 32-byte hex commitment (0x + 64 hex digits)").transform((value) => value.toLowerCase());
+const tokenIdString = z
+  .string()
+  .regex(/^\d{1,78}$/, "must be a token id (decimal)")
+  .transform((value) => BigInt(value));
+const commitmentHex = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{64}$/, "must be a 32-byte hex commitment (0x + 64 hex digits)")
+  .transform((value) => value.toLowerCase());
 
 export function chainRouter(ctx: AppContext): Router {
   const router = Router();
@@ -38,7 +51,9 @@ export function chainRouter(ctx: AppContext): Router {
       tags: ["chain"],
       auth: "public",
       response: oracleAnswerSchema,
-      query: z.strictObject({ commitment: commitmentHex.optional(), tokenId: tokenIdString.optional() }).refine((value) => (value.commitment === undefined) !== (value.tokenId === undefined), "give exactly one of commitment or tokenId"),
+      query: z
+        .strictObject({ commitment: commitmentHex.optional(), tokenId: tokenIdString.optional() })
+        .refine((value) => (value.commitment === undefined) !== (value.tokenId === undefined), "give exactly one of commitment or tokenId"),
     },
     async ({ query }) => lookUpRedemption(db, { chainId: chainIdOf(), commitment: query.commitment, tokenId: query.tokenId }),
   );
@@ -91,7 +106,15 @@ export function chainRouter(ctx: AppContext): Router {
       auth: ["auditor", "admin"],
       response: findingsPageSchema,
       alternativeResponse: { contentType: "text/csv", schema: findingsCsvSchema },
-      query: z.strictObject({ ...page, runId: z.string().regex(/^\d{1,18}$/).transform((value) => BigInt(value)).optional(), format: z.enum(["json", "csv"]).default("json") }),
+      query: z.strictObject({
+        ...page,
+        runId: z
+          .string()
+          .regex(/^\d{1,18}$/)
+          .transform((value) => BigInt(value))
+          .optional(),
+        format: z.enum(["json", "csv"]).default("json"),
+      }),
     },
     async ({ query, res }) => {
       const report = await listFindings(db, { chainId: chainIdOf(), runId: query.runId, cursor: query.cursor, limit: query.limit });

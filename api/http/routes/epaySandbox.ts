@@ -19,7 +19,15 @@ export function epaySandboxRouter(secret: string): Router {
   defineRoute(
     router,
     sandboxMountPath,
-    { method: "get", path: "/submit.php", summary: "Sandbox EPay cashier page", tags: ["sandbox"], auth: "public", response: textBody, responseType: "text/html" },
+    {
+      method: "get",
+      path: "/submit.php",
+      summary: "Sandbox EPay cashier page",
+      tags: ["sandbox"],
+      auth: "public",
+      response: textBody,
+      responseType: "text/html",
+    },
     async ({ req }) => {
       const params = readParams(req.query);
       if (!verifySandboxSubmit(secret, params)) throw new AppError("invalid_signature", "The payment link's signature does not verify.");
@@ -30,14 +38,25 @@ export function epaySandboxRouter(secret: string): Router {
   defineRoute(
     router,
     sandboxMountPath,
-    { method: "post", path: "/pay", summary: "Sandbox: pay, notify the shop, return to the shop", tags: ["sandbox"], auth: "public", status: 303, response: noContent },
+    {
+      method: "post",
+      path: "/pay",
+      summary: "Sandbox: pay, notify the shop, return to the shop",
+      tags: ["sandbox"],
+      auth: "public",
+      status: 303,
+      response: noContent,
+    },
     async ({ req, res }) => {
       const params = readParams(req.body);
       if (!verifySandboxSubmit(secret, params)) throw new AppError("invalid_signature", "The payment link's signature does not verify.");
       const notification = sandboxNotification(secret, params);
       const delivered = await deliverNotification(params.notify_url!, notification);
       if (!delivered.ok) {
-        res.status(502).type("html").send(resultPage("The shop did not confirm the payment notification.", `It answered: ${escapeHtml(delivered.body)}`));
+        res
+          .status(502)
+          .type("html")
+          .send(resultPage("The shop did not confirm the payment notification.", `It answered: ${escapeHtml(delivered.body)}`));
         return;
       }
       const back = new URL(params.return_url!);

@@ -12,7 +12,16 @@ import { getFeePositions } from "../../ledger/merchantFees.ts";
 import { exportJournal } from "../../ledger/journalExport.ts";
 import { getConsistencyProof, getInclusionProof } from "../../ledger/proofs.ts";
 import { reconcileChainPayments, reconcileOrderPayments, reconcileOrdersMax } from "../../ledger/reconciliation.ts";
-import { getAccountHistory, getShopBalance, getShopStatement, getTrialBalance, listAnchors, listPendingHolds, statementPageSizeMax, type StatementPage } from "../../ledger/statements.ts";
+import {
+  getAccountHistory,
+  getShopBalance,
+  getShopStatement,
+  getTrialBalance,
+  listAnchors,
+  listPendingHolds,
+  statementPageSizeMax,
+  type StatementPage,
+} from "../../ledger/statements.ts";
 import { auditedChange } from "../../services/audit.ts";
 import { resaleEpayMerchant } from "../../services/resale/resalePayments.ts";
 import { assertShopManager } from "../../services/shops/shops.ts";
@@ -102,14 +111,22 @@ export function ledgerRouter(ctx: AppContext): Router {
       response: topupSchema,
       params: shopParams,
       // Above zero, and far below the journal's per-posting limit (10^15), so a paid top-up always posts.
-      body: z.strictObject({ amountMinor: moneyMinor.refine((value) => value > 0n && value <= topupMinorMax, `must be from 1 to ${topupMinorMax} minor units`), currency: currencyCode }),
+      body: z.strictObject({
+        amountMinor: moneyMinor.refine((value) => value > 0n && value <= topupMinorMax, `must be from 1 to ${topupMinorMax} minor units`),
+        currency: currencyCode,
+      }),
     },
     async ({ params, body, account, req }) => {
       await assertShopManager(db, params.shopId, account!);
       const row = await auditedChange(
         db,
         (tx) => createTopup(tx, { shopId: params.shopId, amountMinor: body.amountMinor, currency: body.currency, accountId: account!.id }),
-        (created) => ({ accountId: account!.id, action: "ledger.topup_started", subject: `topup:${created.id}`, details: { amountMinor: body.amountMinor.toString(), currency: body.currency } }),
+        (created) => ({
+          accountId: account!.id,
+          action: "ledger.topup_started",
+          subject: `topup:${created.id}`,
+          details: { amountMinor: body.amountMinor.toString(), currency: body.currency },
+        }),
       );
       return topupView(row, { merchant: resaleEpayMerchant(ctx.config, apiBaseUrl(req)), apiBaseUrl: apiBaseUrl(req) });
     },
@@ -118,7 +135,15 @@ export function ledgerRouter(ctx: AppContext): Router {
   defineRoute(
     router,
     ledgerMountPath,
-    { method: "get", path: "/ledger/topups/:topupId", summary: "A top-up and its state", tags: ["ledger"], auth: ["merchant", "auditor", "admin"], response: topupSchema, params: z.strictObject({ topupId }) },
+    {
+      method: "get",
+      path: "/ledger/topups/:topupId",
+      summary: "A top-up and its state",
+      tags: ["ledger"],
+      auth: ["merchant", "auditor", "admin"],
+      response: topupSchema,
+      params: z.strictObject({ topupId }),
+    },
     async ({ params, account, req }) => {
       const row = await loadTopup(db, params.topupId);
       await assertShopReader(db, BigInt(row.shop_id), account!);
@@ -163,7 +188,9 @@ export function ledgerRouter(ctx: AppContext): Router {
     },
     async ({ params, query, account }) => {
       await assertShopReader(db, params.shopId, account!);
-      return statementPage(await getShopStatement(db, { shopId: params.shopId, currency: query.currency, cursor: idSortKey(query.cursor)?.toString(), limit: query.limit }));
+      return statementPage(
+        await getShopStatement(db, { shopId: params.shopId, currency: query.currency, cursor: idSortKey(query.cursor)?.toString(), limit: query.limit }),
+      );
     },
   );
 
@@ -183,7 +210,10 @@ export function ledgerRouter(ctx: AppContext): Router {
         amountMinor: moneyMinor,
         currency: currencyCode,
         /** The client's idempotency key: a retried request returns the same payout. */
-        requestId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional(),
+        requestId: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,64}$/)
+          .optional(),
       }),
     },
     async ({ params, body, account }) => {
@@ -193,7 +223,15 @@ export function ledgerRouter(ctx: AppContext): Router {
       const payout = await auditedChange(
         db,
         (tx) => requestPayout(tx, { payoutId: id, shopId: params.shopId, amountMinor: body.amountMinor, currency: body.currency, expiresAt }),
-        (result) => (result.created ? { accountId: account!.id, action: "ledger.payout_requested", subject: `payout:${id}`, details: { amountMinor: body.amountMinor.toString(), currency: body.currency } } : undefined),
+        (result) =>
+          result.created
+            ? {
+                accountId: account!.id,
+                action: "ledger.payout_requested",
+                subject: `payout:${id}`,
+                details: { amountMinor: body.amountMinor.toString(), currency: body.currency },
+              }
+            : undefined,
       ).catch((error: unknown) => {
         if (!(error instanceof AppError) || error.code !== "insufficient_funds") throw error;
         throw new AppError(
@@ -212,7 +250,10 @@ export function ledgerRouter(ctx: AppContext): Router {
       {
         method: "post",
         path: `/ledger/payouts/:payoutId/${decision}`,
-        summary: decision === "approve" ? "Approve a payout (admin): its hold is posted, once" : "Reject a payout (admin): its hold is voided back to the payable, once",
+        summary:
+          decision === "approve"
+            ? "Approve a payout (admin): its hold is posted, once"
+            : "Reject a payout (admin): its hold is voided back to the payable, once",
         tags: ["ledger"],
         auth: ["admin"],
         response: payoutDecidedSchema,
@@ -248,7 +289,14 @@ export function ledgerRouter(ctx: AppContext): Router {
   defineRoute(
     router,
     ledgerMountPath,
-    { method: "get", path: "/ledger/trial-balance", summary: "Trial balance per currency (totals must be zero)", tags: ["ledger"], auth: ["auditor", "admin"], response: trialBalanceSchema },
+    {
+      method: "get",
+      path: "/ledger/trial-balance",
+      summary: "Trial balance per currency (totals must be zero)",
+      tags: ["ledger"],
+      auth: ["auditor", "admin"],
+      response: trialBalanceSchema,
+    },
     async () => ({ currencies: await getTrialBalance(db) }),
   );
 
@@ -265,7 +313,8 @@ export function ledgerRouter(ctx: AppContext): Router {
       params: z.strictObject({ accountId: idString }),
       query: z.strictObject(page),
     },
-    async ({ params, query }) => statementPage(await getAccountHistory(db, { accountId: params.accountId, cursor: idSortKey(query.cursor)?.toString(), limit: query.limit })),
+    async ({ params, query }) =>
+      statementPage(await getAccountHistory(db, { accountId: params.accountId, cursor: idSortKey(query.cursor)?.toString(), limit: query.limit })),
   );
 
   defineRoute(
@@ -278,7 +327,12 @@ export function ledgerRouter(ctx: AppContext): Router {
       tags: ["ledger"],
       auth: ["auditor", "admin"],
       response: orderReconciliationSchema,
-      query: z.strictObject({ orderIds: z.string().max(64 * reconcileOrdersMax).optional() }),
+      query: z.strictObject({
+        orderIds: z
+          .string()
+          .max(64 * reconcileOrdersMax)
+          .optional(),
+      }),
     },
     async ({ query }) => ({
       findings: await reconcileOrderPayments(db, { orderIds: query.orderIds ? query.orderIds.split(",").filter(Boolean) : undefined }),
@@ -307,7 +361,15 @@ export function ledgerRouter(ctx: AppContext): Router {
   defineRoute(
     router,
     ledgerMountPath,
-    { method: "get", path: "/ledger/anchors", summary: "On-chain anchors of the journal, newest first, with the transactions each added", tags: ["ledger"], auth: "public", response: anchorPageSchema, query: z.strictObject(page) },
+    {
+      method: "get",
+      path: "/ledger/anchors",
+      summary: "On-chain anchors of the journal, newest first, with the transactions each added",
+      tags: ["ledger"],
+      auth: "public",
+      response: anchorPageSchema,
+      query: z.strictObject(page),
+    },
     async ({ query }) => {
       const { anchors, nextCursor } = await listAnchors(db, { cursor: idSortKey(query.cursor)?.toString(), limit: query.limit });
       return { items: anchors, nextCursor: encodeCursor(nextCursor) };

@@ -67,7 +67,15 @@ export function merchantRouter(ctx: AppContext): Router {
   defineRoute(
     router,
     merchantMountPath,
-    { method: "get", path: "/imports/:importId", summary: "An import job's progress (processed / total)", tags: ["merchant"], auth: merchant, response: importJobSchema, params: z.strictObject({ importId: idString }) },
+    {
+      method: "get",
+      path: "/imports/:importId",
+      summary: "An import job's progress (processed / total)",
+      tags: ["merchant"],
+      auth: merchant,
+      response: importJobSchema,
+      params: z.strictObject({ importId: idString }),
+    },
     async ({ params, account }) => getImportProgress(db, { importId: params.importId, account: account! }),
   );
 

@@ -80,7 +80,13 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       const idempotencyKey = body.idempotencyKey ?? idempotencyHeader(header("idempotency-key"));
       const order = await createOrder(
         db,
-        { expirySeconds: ctx.config.orders.expirySeconds, quantityMax: ctx.config.orders.quantityMax, queryPasswordPepper: pepper, merchantFeeCreditMinor: ctx.config.ledger.merchantFeeCreditMinor, checkouts: ctx.checkouts },
+        {
+          expirySeconds: ctx.config.orders.expirySeconds,
+          quantityMax: ctx.config.orders.quantityMax,
+          queryPasswordPepper: pepper,
+          merchantFeeCreditMinor: ctx.config.ledger.merchantFeeCreditMinor,
+          checkouts: ctx.checkouts,
+        },
         { ...body, idempotencyKey, buyerAccountId: account?.id },
       );
       const product = await checkoutProduct(db, order.productId);
@@ -168,7 +174,8 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
         const buyer = viewer === "buyer";
         const view = await viewOf(order, buyer);
         // Only a manual delivery has no keys; automatic orders skip the extra read.
-        if (buyer && order.state === "fulfilled" && view.items.length === 0) view.manualDelivery = await readManualDelivery(db, ctx.keyRing, order.id, order.shopId);
+        if (buyer && order.state === "fulfilled" && view.items.length === 0)
+          view.manualDelivery = await readManualDelivery(db, ctx.keyRing, order.id, order.shopId);
         return view;
       } finally {
         waiter?.cancel();
@@ -215,11 +222,16 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       const { order, viewer } = await loadOrderFor(db, pepper, params.orderId, { account: req.account, accessToken: query.token ?? tokenHeader(req) });
       await assertKeyInOrder(db, { keyId: params.keyId, orderId: order.id });
       if (!ctx.chain) throw new AppError("chain_unavailable", "No chain is configured, so no certificate can be issued yet.", { retryable: true });
-      const certificate = await buildCertificate(db, params.keyId, {
-        chainId: ctx.chain.chainId,
-        registry: ctx.chain.addresses.registry,
-        entitlement: ctx.chain.addresses.entitlement,
-      }, await certificateSaltRelease(db, order, viewer, params.keyId));
+      const certificate = await buildCertificate(
+        db,
+        params.keyId,
+        {
+          chainId: ctx.chain.chainId,
+          registry: ctx.chain.addresses.registry,
+          entitlement: ctx.chain.addresses.entitlement,
+        },
+        await certificateSaltRelease(db, order, viewer, params.keyId),
+      );
       if (query.download === "1") res.setHeader("content-disposition", `attachment; filename="keyledger-${order.id}-${params.keyId}.json"`);
       return certificate;
     },
@@ -256,4 +268,3 @@ function idempotencyHeader(value: string | undefined): string | undefined {
 function tokenHeader(req: Request): string | undefined {
   return req.get("x-order-token") ?? undefined;
 }
-

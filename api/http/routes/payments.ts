@@ -46,7 +46,14 @@ export function paymentsRouter(ctx: AppContext): Router {
 
   // Gateways notify with GET (the parameters in the query), the sale's hot path, or POST (a
   // form body, which only Express parses).
-  defineLeanRoute(router, paymentsMountPath, { ...spec, method: "get", documentedQuery: epayNotificationFields }, async ({ params, rawQuery }) => notified(params.shopId, rawQuery));
-  defineRoute(router, paymentsMountPath, { ...spec, method: "post", documentedFormBody: epayNotificationFields }, async ({ params, req }) => (await notified(params.shopId, req.body)).text);
+  defineLeanRoute(router, paymentsMountPath, { ...spec, method: "get", documentedQuery: epayNotificationFields }, async ({ params, rawQuery }) =>
+    notified(params.shopId, rawQuery),
+  );
+  defineRoute(
+    router,
+    paymentsMountPath,
+    { ...spec, method: "post", documentedFormBody: epayNotificationFields },
+    async ({ params, req }) => (await notified(params.shopId, req.body)).text,
+  );
   return router;
 }

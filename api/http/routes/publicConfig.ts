@@ -11,7 +11,14 @@ export function publicConfigRouter(ctx: AppContext): Router {
   defineRoute(
     router,
     publicConfigMountPath,
-    { method: "get", path: "/config/public", summary: "The chain id, a browser-reachable RPC URL and the contract addresses", tags: ["verify"], auth: "public", response: publicConfigSchema },
+    {
+      method: "get",
+      path: "/config/public",
+      summary: "The chain id, a browser-reachable RPC URL and the contract addresses",
+      tags: ["verify"],
+      auth: "public",
+      response: publicConfigSchema,
+    },
     async () => ({
       chainId: ctx.chain ? String(ctx.chain.chainId) : null,
       rpcUrl: ctx.config.chain.publicRpcUrl ?? null,

@@ -79,8 +79,7 @@ export function resaleRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       response: listingSchema,
       body: z.strictObject({ entitlementId: idString, priceMinor: moneyMinor.refine((value) => value > 0n, "must be positive"), currency: currencyCode }),
     },
-    async ({ body, account }) =>
-      createListing(db, { custodian, royaltyReceiverFallback: ctx.chain?.custodian }, { accountId: account!.id, ...body }),
+    async ({ body, account }) => createListing(db, { custodian, royaltyReceiverFallback: ctx.chain?.custodian }, { accountId: account!.id, ...body }),
   );
 
   defineRoute(
@@ -132,7 +131,11 @@ export function resaleRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       params: z.strictObject({ purchaseId: purchaseIdParam }),
     },
     async ({ params, account, req }) =>
-      getPurchase(db, { merchant: resaleEpayMerchant(ctx.config, apiBaseUrl(req)), apiBaseUrl: apiBaseUrl(req) }, { purchaseId: params.purchaseId, buyerAccountId: account!.id }),
+      getPurchase(
+        db,
+        { merchant: resaleEpayMerchant(ctx.config, apiBaseUrl(req)), apiBaseUrl: apiBaseUrl(req) },
+        { purchaseId: params.purchaseId, buyerAccountId: account!.id },
+      ),
   );
 
   router.use("/resale/payments/epay/notify", express.urlencoded({ extended: false, limit: "16kb" }));
@@ -181,7 +184,8 @@ export function resaleRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       response: ownedEntitlementPageSchema,
       query: z.strictObject({ limit: z.coerce.number().int().min(1).max(pageSizeMax).default(Math.min(50, pageSizeMax)), cursor: cursorParam.optional() }),
     },
-    async ({ account, query }) => opaque(await listOwnedEntitlements(db, { accountId: account!.id, custodian, beforeId: idSortKey(query.cursor), limit: query.limit })),
+    async ({ account, query }) =>
+      opaque(await listOwnedEntitlements(db, { accountId: account!.id, custodian, beforeId: idSortKey(query.cursor), limit: query.limit })),
   );
 
   defineRoute(

@@ -15,7 +15,6 @@ import { productListSchema, productSchema, shopPageSchema, shopSchema } from "..
 export const shopsMountPath = "/api";
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "must be 2-63 characters: lower-case letters, digits and dashes");
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
 
 const productFields = {
   name: displayName({ max: 120 }),
@@ -69,10 +68,14 @@ export function shopsRouter(ctx: AppContext): Router {
       tags: ["shops"],
       auth: "public",
       response: shopPageSchema,
-      query: z.strictObject({ mine: z.enum(["true", "false"]).optional(), limit: z.coerce.number().int().min(1).max(100).default(50), cursor: cursorParam.optional() }),
+      query: z.strictObject({
+        mine: z.enum(["true", "false"]).optional(),
+        limit: z.coerce.number().int().min(1).max(100).default(50),
+        cursor: cursorParam.optional(),
+      }),
     },
     async ({ query, req }) => {
-      const ownerAccountId = query.mine === "true" ? req.account?.id ?? -1n : undefined;
+      const ownerAccountId = query.mine === "true" ? (req.account?.id ?? -1n) : undefined;
       const items = await listShops(db, { ownerAccountId, afterId: idSortKey(query.cursor), limit: query.limit });
       return { items, nextCursor: encodeCursor(items.length === query.limit ? items.at(-1)!.id : null) };
     },
@@ -81,7 +84,15 @@ export function shopsRouter(ctx: AppContext): Router {
   defineRoute(
     router,
     shopsMountPath,
-    { method: "get", path: "/shops/by-slug/:slug", summary: "A shop by its slug", tags: ["shops"], auth: "public", response: shopSchema, params: z.strictObject({ slug }) },
+    {
+      method: "get",
+      path: "/shops/by-slug/:slug",
+      summary: "A shop by its slug",
+      tags: ["shops"],
+      auth: "public",
+      response: shopSchema,
+      params: z.strictObject({ slug }),
+    },
     async ({ params }) => getShopBySlug(db, params.slug),
   );
 
@@ -105,12 +116,16 @@ export function shopsRouter(ctx: AppContext): Router {
       params: shopParams,
       body: z.strictObject({
         // Either the gateway's base URL or its submit.php address, stored as the base.
-        gatewayUrl: z.string().url().max(500).transform((value, context) => {
-          const gateway = epayGatewayBase(value);
-          if ("baseUrl" in gateway) return gateway.baseUrl;
-          context.addIssue({ code: "custom", message: `gatewayUrl ${gateway.problem}` });
-          return z.NEVER;
-        }),
+        gatewayUrl: z
+          .string()
+          .url()
+          .max(500)
+          .transform((value, context) => {
+            const gateway = epayGatewayBase(value);
+            if ("baseUrl" in gateway) return gateway.baseUrl;
+            context.addIssue({ code: "custom", message: `gatewayUrl ${gateway.problem}` });
+            return z.NEVER;
+          }),
         pid: singleLineText({ min: 1, max: 64 }),
         key: z.string().min(8).max(256),
       }),
@@ -120,7 +135,12 @@ export function shopsRouter(ctx: AppContext): Router {
       await auditedChange(
         db,
         (tx) => setEpaySettings(tx, ctx.keyRing, params.shopId, body),
-        () => ({ accountId: account!.id, action: "shop.epay_configured", subject: `shop:${params.shopId}`, details: { gatewayUrl: body.gatewayUrl, pid: body.pid } }),
+        () => ({
+          accountId: account!.id,
+          action: "shop.epay_configured",
+          subject: `shop:${params.shopId}`,
+          details: { gatewayUrl: body.gatewayUrl, pid: body.pid },
+        }),
       );
       return undefined;
     },
@@ -172,7 +192,15 @@ export function shopsRouter(ctx: AppContext): Router {
   defineRoute(
     router,
     shopsMountPath,
-    { method: "get", path: "/products/:productId", summary: "A product with its stock", tags: ["products"], auth: "public", response: productSchema, params: z.strictObject({ productId: idString }) },
+    {
+      method: "get",
+      path: "/products/:productId",
+      summary: "A product with its stock",
+      tags: ["products"],
+      auth: "public",
+      response: productSchema,
+      params: z.strictObject({ productId: idString }),
+    },
     async ({ params }) => getProduct(db, params.productId),
   );
 

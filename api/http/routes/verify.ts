@@ -42,7 +42,9 @@ export function verifyRouter(ctx: AppContext): Router {
       } catch (error) {
         if (!(error instanceof RateLimiterRes)) throw error;
         const retryAfterSeconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
-        throw new AppError("rate_limited", `Too many verifications from this address. Try again in ${retryAfterSeconds} s.`, { details: { retryAfterSeconds } });
+        throw new AppError("rate_limited", `Too many verifications from this address. Try again in ${retryAfterSeconds} s.`, {
+          details: { retryAfterSeconds },
+        });
       }
       return verifyKey(ctx.database.db, ctx.keyRing, ctx.chain, body);
     },

@@ -15,13 +15,33 @@ import { revealByWalletSignature } from "../../services/wallets/revealByWalletSi
 import { revealDomain, revealTypes } from "../../services/wallets/revealTypedData.ts";
 import { defineRoute } from "../route.ts";
 import { idString } from "../schemas.ts";
-import { creditedDepositsSchema, linkedWalletListSchema, linkedWalletSchema, revealTypedDataSchema, siweNonceSchema, walletRevealSchema, withdrawalSchema } from "../responses/wallets.ts";
+import {
+  creditedDepositsSchema,
+  linkedWalletListSchema,
+  linkedWalletSchema,
+  revealTypedDataSchema,
+  siweNonceSchema,
+  walletRevealSchema,
+  withdrawalSchema,
+} from "../responses/wallets.ts";
 
 export const walletsMountPath = "/api";
 
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address").transform((value) => value as Hex);
-const hexBytes = (bytes: string) => z.string().regex(/^0x([0-9a-fA-F]{2})+$/, `must be 0x-prefixed hex (${bytes})`).max(2 + 2 * 4096).transform((value) => value as Hex);
-const uint256 = z.string().regex(/^\d{1,78}$/, "must be a decimal integer").transform((value) => BigInt(value)).refine((value) => value < 2n ** 256n, "must fit in uint256");
+const address = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address")
+  .transform((value) => value as Hex);
+const hexBytes = (bytes: string) =>
+  z
+    .string()
+    .regex(/^0x([0-9a-fA-F]{2})+$/, `must be 0x-prefixed hex (${bytes})`)
+    .max(2 + 2 * 4096)
+    .transform((value) => value as Hex);
+const uint256 = z
+  .string()
+  .regex(/^\d{1,78}$/, "must be a decimal integer")
+  .transform((value) => BigInt(value))
+  .refine((value) => value < 2n ** 256n, "must fit in uint256");
 
 export function walletsRouter(ctx: AppContext): Router {
   const router = Router();
@@ -67,7 +87,8 @@ export function walletsRouter(ctx: AppContext): Router {
       response: linkedWalletSchema,
       body: z.strictObject({ message: z.string().min(50).max(4000), signature: hexBytes("a signature") }),
     },
-    async ({ account, body, req }) => linkWallet(db, needChain(), { accountId: account!.id, message: body.message, signature: body.signature, domain: siweDomain(req) }),
+    async ({ account, body, req }) =>
+      linkWallet(db, needChain(), { accountId: account!.id, message: body.message, signature: body.signature, domain: siweDomain(req) }),
   );
 
   defineRoute(
@@ -97,7 +118,8 @@ export function walletsRouter(ctx: AppContext): Router {
       response: withdrawalSchema,
       body: z.strictObject({ entitlementId: idString, wallet: address }),
     },
-    async ({ account, body }) => requestWithdrawal(db, { custodian: ctx.chain?.custodian }, { accountId: account!.id, entitlementId: body.entitlementId, wallet: body.wallet }),
+    async ({ account, body }) =>
+      requestWithdrawal(db, { custodian: ctx.chain?.custodian }, { accountId: account!.id, entitlementId: body.entitlementId, wallet: body.wallet }),
   );
 
   defineRoute(
@@ -110,7 +132,12 @@ export function walletsRouter(ctx: AppContext): Router {
       tags: ["wallets"],
       auth: "account",
       response: creditedDepositsSchema,
-      body: z.strictObject({ transactionHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a transaction hash").transform((value) => value as Hex) }),
+      body: z.strictObject({
+        transactionHash: z
+          .string()
+          .regex(/^0x[0-9a-fA-F]{64}$/, "must be a transaction hash")
+          .transform((value) => value as Hex),
+      }),
     },
     async ({ body }) => creditDeposit(db, needChain(), { transactionHash: body.transactionHash }),
   );
@@ -128,7 +155,11 @@ export function walletsRouter(ctx: AppContext): Router {
     },
     async () => {
       const chain = needChain();
-      return { domain: { ...revealDomain(chain.chainId, chain.addresses.entitlement), chainId: Number(chain.chainId) }, types: revealTypes, primaryType: "Reveal" };
+      return {
+        domain: { ...revealDomain(chain.chainId, chain.addresses.entitlement), chainId: Number(chain.chainId) },
+        types: revealTypes,
+        primaryType: "Reveal",
+      };
     },
   );
 
@@ -144,8 +175,7 @@ export function walletsRouter(ctx: AppContext): Router {
       response: walletRevealSchema,
       body: z.strictObject({ holder: address, tokenId: uint256, nonce: uint256, deadline: uint256, signature: hexBytes("a signature") }),
     },
-    async ({ body }) =>
-      revealByWalletSignature(db, ctx.keyRing, needChain(), { signatureTtlSecondsMax: ctx.config.resale.walletSignatureTtlSecondsMax }, body),
+    async ({ body }) => revealByWalletSignature(db, ctx.keyRing, needChain(), { signatureTtlSecondsMax: ctx.config.resale.walletSignatureTtlSecondsMax }, body),
   );
 
   return router;

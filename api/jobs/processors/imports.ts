@@ -8,7 +8,8 @@ import { enqueueAnchor } from "../enqueue.ts";
 /** `treeCache`: the process's batch trees, which the chain writer reads for issuances. */
 export async function processImport(ctx: AppContext, treeCache: BatchTreeCache, job: Job): Promise<{ batchId: string; keyCount: number } | { failed: string }> {
   const importId = BigInt((job.data as { importId: string }).importId);
-  if (!ctx.chain) throw new AppError("chain_unavailable", "No chain configured: keys are committed to a chain-bound leaf, so imports wait.", { retryable: true });
+  if (!ctx.chain)
+    throw new AppError("chain_unavailable", "No chain configured: keys are committed to a chain-bound leaf, so imports wait.", { retryable: true });
   try {
     const { batchId, keyCount } = await runImport(
       ctx.database.db,

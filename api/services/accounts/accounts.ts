@@ -5,7 +5,6 @@ import { AppError } from "../../../core/errors.ts";
 import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import type { Role } from "../../../core/roles.ts";
 
-
 // OWASP's argon2id baseline (19 MiB, 2 iterations, 1 lane).
 const argonOptions = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
@@ -21,10 +20,7 @@ export function accountView(row: Omit<AccountRow, "password_hash">): AccountView
   return { id: String(row.id), email: row.email, roles: row.roles, displayName: row.display_name, createdAt: new Date(row.created_at).toISOString() };
 }
 
-export async function createAccount(
-  db: Drizzle,
-  input: { email: string; password: string; roles: Role[]; displayName?: string },
-): Promise<AccountView> {
+export async function createAccount(db: Drizzle, input: { email: string; password: string; roles: Role[]; displayName?: string }): Promise<AccountView> {
   const email = input.email.trim().toLowerCase();
   const passwordHash = await hash(input.password, argonOptions);
   const row = await queryOne<AccountRow>(
@@ -40,10 +36,7 @@ export async function createAccount(
 
 export async function authenticate(db: Drizzle, emailInput: string, password: string): Promise<AccountView> {
   const email = emailInput.trim().toLowerCase();
-  const row = await queryOne<AccountRow>(
-    db,
-    sql`SELECT id, email, roles, display_name, created_at, password_hash FROM accounts WHERE email = ${email}`,
-  );
+  const row = await queryOne<AccountRow>(db, sql`SELECT id, email, roles, display_name, created_at, password_hash FROM accounts WHERE email = ${email}`);
   if (!row) {
     dummyHash ??= await hash("keyledger-dummy-password", argonOptions);
     await verify(dummyHash, password);

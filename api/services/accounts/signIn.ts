@@ -26,11 +26,7 @@ export function loginThrottleRules(settings: LoginThrottleSettings): ThrottleRul
   ];
 }
 
-export async function signIn(
-  db: Drizzle,
-  throttle: AttemptThrottle,
-  input: { email: string; password: string; clientAddress: string },
-): Promise<AccountView> {
+export async function signIn(db: Drizzle, throttle: AttemptThrottle, input: { email: string; password: string; clientAddress: string }): Promise<AccountView> {
   const email = input.email.trim().toLowerCase();
   const attempt = await throttle.take({ accountClient: `${email}|${input.clientAddress}`, account: email, client: input.clientAddress });
   const account = await authenticate(db, email, input.password);

@@ -31,7 +31,10 @@ const listSql: Record<ChainListKind, SQL> = {
                FROM chain_payments x LEFT JOIN payments p ON p.provider = 'chain' AND p.provider_ref = x.chain_id || ':' || x.transaction_hash || ':' || x.log_index`,
 };
 
-export async function listChainRecords(db: Drizzle, query: { chainId: number; kind: ChainListKind; cursor?: string; limit: number }): Promise<Page<Record<string, unknown>>> {
+export async function listChainRecords(
+  db: Drizzle,
+  query: { chainId: number; kind: ChainListKind; cursor?: string; limit: number },
+): Promise<Page<Record<string, unknown>>> {
   const { block, log } = parseCursor(query.cursor);
   const rows = await queryRows<Record<string, unknown> & { block_number: string; log_index: number }>(
     db,
@@ -46,7 +49,10 @@ export async function listChainRecords(db: Drizzle, query: { chainId: number; ki
 export type FindingRow = { id: string; runId: string; kind: string; subject: string; subjectId: string; details: unknown; createdAt: string };
 
 /** Findings of one run (the latest when runId is absent), by id. */
-export async function listFindings(db: Drizzle, query: { chainId: number; runId?: bigint; cursor?: string; limit: number }): Promise<Page<FindingRow> & { run: Record<string, unknown> | null }> {
+export async function listFindings(
+  db: Drizzle,
+  query: { chainId: number; runId?: bigint; cursor?: string; limit: number },
+): Promise<Page<FindingRow> & { run: Record<string, unknown> | null }> {
   const [run] = await queryRows<Record<string, unknown> & { id: string }>(
     db,
     query.runId === undefined
@@ -54,13 +60,22 @@ export async function listFindings(db: Drizzle, query: { chainId: number; runId?
       : sql`SELECT id::text, finalized_number::text, started_at, finished_at, checked FROM reconciliation_runs WHERE chain_id = ${query.chainId} AND id = ${query.runId}`,
   );
   if (!run) return { run: null, items: [], nextCursor: null };
-  if (query.cursor !== undefined && !/^\d{1,19}$/.test(query.cursor)) throw new AppError("validation_failed", "cursor must be the nextCursor of a previous page.");
+  if (query.cursor !== undefined && !/^\d{1,19}$/.test(query.cursor))
+    throw new AppError("validation_failed", "cursor must be the nextCursor of a previous page.");
   const rows = await queryRows<{ id: string; kind: string; subject: string; subject_id: string; details: unknown; created_at: Date }>(
     db,
     sql`SELECT id::text, kind, subject, subject_id, details, created_at FROM reconciliation_findings
         WHERE run_id = ${run.id}::bigint AND id > ${query.cursor ?? "0"}::bigint ORDER BY id LIMIT ${query.limit + 1}`,
   );
-  const items = rows.slice(0, query.limit).map((row) => ({ id: row.id, runId: run.id, kind: row.kind, subject: row.subject, subjectId: row.subject_id, details: row.details, createdAt: new Date(row.created_at).toISOString() }));
+  const items = rows.slice(0, query.limit).map((row) => ({
+    id: row.id,
+    runId: run.id,
+    kind: row.kind,
+    subject: row.subject,
+    subjectId: row.subject_id,
+    details: row.details,
+    createdAt: new Date(row.created_at).toISOString(),
+  }));
   return { run, items, nextCursor: rows.length > query.limit ? items[items.length - 1]!.id : null };
 }
 
@@ -73,18 +88,35 @@ const csvField = (value: unknown) => {
 
 export function findingsCsv(findings: FindingRow[]): string {
   const header = ["id", "run_id", "kind", "subject", "subject_id", "details", "created_at"].join(",");
-  return [header, ...findings.map((row) => [row.id, row.runId, row.kind, row.subject, row.subjectId, row.details, row.createdAt].map(csvField).join(","))].join("\r\n") + "\r\n";
+  return `${[
+    header,
+    ...findings.map((row) => [row.id, row.runId, row.kind, row.subject, row.subjectId, row.details, row.createdAt].map(csvField).join(",")),
+  ].join("\r\n")}\r\n`;
 }
 
 export async function listAuditLog(db: Drizzle, query: { cursor?: string; limit: number }): Promise<Page<Record<string, unknown>>> {
-  if (query.cursor !== undefined && !/^\d{1,19}$/.test(query.cursor)) throw new AppError("validation_failed", "cursor must be the nextCursor of a previous page.");
-  const rows = await queryRows<{ id: string; account_id: string | null; email: string | null; action: string; subject: string | null; details: unknown; created_at: Date }>(
+  if (query.cursor !== undefined && !/^\d{1,19}$/.test(query.cursor))
+    throw new AppError("validation_failed", "cursor must be the nextCursor of a previous page.");
+  const rows = await queryRows<{
+    id: string;
+    account_id: string | null;
+    email: string | null;
+    action: string;
+    subject: string | null;
+    details: unknown;
+    created_at: Date;
+  }>(
     db,
     sql`SELECT l.id::text, l.account_id::text, a.email, l.action, l.subject, l.details, l.created_at
         FROM audit_log l LEFT JOIN accounts a ON a.id = l.account_id
         WHERE ${query.cursor === undefined ? sql`true` : sql`l.id < ${query.cursor}::bigint`}
         ORDER BY l.id DESC LIMIT ${query.limit + 1}`,
   );
-  const items = rows.slice(0, query.limit).map((row) => ({ id: row.id, who: { accountId: row.account_id, email: row.email }, what: { action: row.action, subject: row.subject, details: row.details }, when: new Date(row.created_at).toISOString() }));
+  const items = rows.slice(0, query.limit).map((row) => ({
+    id: row.id,
+    who: { accountId: row.account_id, email: row.email },
+    what: { action: row.action, subject: row.subject, details: row.details },
+    when: new Date(row.created_at).toISOString(),
+  }));
   return { items, nextCursor: rows.length > query.limit ? items[items.length - 1]!.id : null };
 }

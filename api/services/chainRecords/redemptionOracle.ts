@@ -20,34 +20,69 @@ export type OracleAnswer = {
 type FactRow = { transaction_hash: string; block_number: string; timestamp: string | null; final: boolean };
 
 const fact = (row: FactRow | undefined): ChainFact | null =>
-  row ? { transactionHash: row.transaction_hash, blockNumber: String(row.block_number), time: row.timestamp === null ? null : new Date(Number(row.timestamp) * 1000).toISOString(), final: row.final } : null;
+  row
+    ? {
+        transactionHash: row.transaction_hash,
+        blockNumber: String(row.block_number),
+        time: row.timestamp === null ? null : new Date(Number(row.timestamp) * 1000).toISOString(),
+        final: row.final,
+      }
+    : null;
 
 // The finality test and block time shared by every fact query.
-const factColumns = (alias: string) => sql.raw(
-  `${alias}.transaction_hash, ${alias}.block_number::text AS block_number, bl.timestamp::text AS timestamp,
+const factColumns = (alias: string) =>
+  sql.raw(
+    `${alias}.transaction_hash, ${alias}.block_number::text AS block_number, bl.timestamp::text AS timestamp,
    ${alias}.block_number <= coalesce((SELECT finalized_number FROM indexer_checkpoints c WHERE c.chain_id = ${alias}.chain_id), -1) AS final`,
-);
+  );
 
 export async function lookUpRedemption(db: Drizzle, query: { chainId: number; commitment?: string; tokenId?: bigint }): Promise<OracleAnswer> {
   let batchId: string | null = null;
   let leafIndex: number | null = null;
   let tokenId: string | null = query.tokenId === undefined ? null : query.tokenId.toString();
   if (query.commitment) {
-    const [key] = await queryRows<{ batch_id: string; leaf_index: number }>(db, sql`SELECT batch_id::text, leaf_index FROM key_commitments WHERE commitment = decode(${query.commitment.slice(2)}, 'hex')`);
+    const [key] = await queryRows<{ batch_id: string; leaf_index: number }>(
+      db,
+      sql`SELECT batch_id::text, leaf_index FROM key_commitments WHERE commitment = decode(${query.commitment.slice(2)}, 'hex')`,
+    );
     if (key) {
       batchId = key.batch_id;
       leafIndex = key.leaf_index;
-      const [token] = await queryRows<{ token_id: string }>(db, sql`SELECT token_id::text FROM chain_tokens WHERE chain_id = ${query.chainId} AND batch_id = ${batchId}::numeric AND leaf_index = ${leafIndex} ORDER BY block_number DESC LIMIT 1`);
+      const [token] = await queryRows<{ token_id: string }>(
+        db,
+        sql`SELECT token_id::text FROM chain_tokens WHERE chain_id = ${query.chainId} AND batch_id = ${batchId}::numeric AND leaf_index = ${leafIndex} ORDER BY block_number DESC LIMIT 1`,
+      );
       tokenId = token?.token_id ?? null;
     }
   } else if (tokenId !== null) {
-    const [token] = await queryRows<{ batch_id: string; leaf_index: number }>(db, sql`SELECT batch_id::text, leaf_index::int FROM chain_token(${query.chainId}, ${tokenId}::numeric)`);
+    const [token] = await queryRows<{ batch_id: string; leaf_index: number }>(
+      db,
+      sql`SELECT batch_id::text, leaf_index::int FROM chain_token(${query.chainId}, ${tokenId}::numeric)`,
+    );
     batchId = token?.batch_id ?? null;
     leafIndex = token?.leaf_index ?? null;
   }
-  const [anchor] = batchId === null ? [] : await queryRows<FactRow & { root: string }>(db, sql`SELECT a.root, ${factColumns("a")} FROM chain_batch_anchors a LEFT JOIN chain_blocks bl ON bl.chain_id = a.chain_id AND bl.number = a.block_number WHERE a.chain_id = ${query.chainId} AND a.batch_id = ${batchId}::numeric ORDER BY a.block_number LIMIT 1`);
-  const [issued] = tokenId === null ? [] : await queryRows<FactRow>(db, sql`SELECT ${factColumns("t")} FROM chain_token(${query.chainId}, ${tokenId}::numeric) t LEFT JOIN chain_blocks bl ON bl.chain_id = t.chain_id AND bl.number = t.block_number`);
-  const states = tokenId === null ? [] : await queryRows<FactRow & { kind: string }>(db, sql`SELECT s.kind, ${factColumns("s")} FROM chain_token_states s LEFT JOIN chain_blocks bl ON bl.chain_id = s.chain_id AND bl.number = s.block_number WHERE s.chain_id = ${query.chainId} AND s.token_id = ${tokenId}::numeric ORDER BY s.block_number, s.log_index`);
+  const [anchor] =
+    batchId === null
+      ? []
+      : await queryRows<FactRow & { root: string }>(
+          db,
+          sql`SELECT a.root, ${factColumns("a")} FROM chain_batch_anchors a LEFT JOIN chain_blocks bl ON bl.chain_id = a.chain_id AND bl.number = a.block_number WHERE a.chain_id = ${query.chainId} AND a.batch_id = ${batchId}::numeric ORDER BY a.block_number LIMIT 1`,
+        );
+  const [issued] =
+    tokenId === null
+      ? []
+      : await queryRows<FactRow>(
+          db,
+          sql`SELECT ${factColumns("t")} FROM chain_token(${query.chainId}, ${tokenId}::numeric) t LEFT JOIN chain_blocks bl ON bl.chain_id = t.chain_id AND bl.number = t.block_number`,
+        );
+  const states =
+    tokenId === null
+      ? []
+      : await queryRows<FactRow & { kind: string }>(
+          db,
+          sql`SELECT s.kind, ${factColumns("s")} FROM chain_token_states s LEFT JOIN chain_blocks bl ON bl.chain_id = s.chain_id AND bl.number = s.block_number WHERE s.chain_id = ${query.chainId} AND s.token_id = ${tokenId}::numeric ORDER BY s.block_number, s.log_index`,
+        );
   const redeemed = fact(states.find((row) => row.kind === "locked"));
   const revoked = fact(states.find((row) => row.kind === "revoked"));
   const anchored = anchor ? { ...fact(anchor)!, root: anchor.root } : null;
@@ -56,7 +91,10 @@ export async function lookUpRedemption(db: Drizzle, query: { chainId: number; co
   return { tokenId, batchId, leafIndex, anchored, issued: issuedFact, redeemed, revoked, status };
 }
 
-export type TimelineEntry = ChainFact & { kind: "anchored" | "issued" | "transferred" | "custodial_transfer" | "redeemed" | "revoked"; details: Record<string, unknown> };
+export type TimelineEntry = ChainFact & {
+  kind: "anchored" | "issued" | "transferred" | "custodial_transfer" | "redeemed" | "revoked";
+  details: Record<string, unknown>;
+};
 
 /** A token's history in chain order. Bounded: a token has one issuance and at most `limit` entries are returned. */
 export async function tokenTimeline(db: Drizzle, query: { chainId: number; tokenId: bigint; limit: number }): Promise<TimelineEntry[]> {

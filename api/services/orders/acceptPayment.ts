@@ -49,7 +49,11 @@ export type ExactPaymentBatcher = GroupCommit<ExactPaymentInput, OrderRecord>;
 export function createExactPaymentBatcher(db: Drizzle, options?: GroupCommitOptions): ExactPaymentBatcher {
   // Two payments for one order never share a statement: the second takes the careful path,
   // which finds the order paid and records a duplicate.
-  return createGroupCommit((inputs: ExactPaymentInput[]) => acceptExactPayments(db, inputs), (input) => input.orderId, options);
+  return createGroupCommit(
+    (inputs: ExactPaymentInput[]) => acceptExactPayments(db, inputs),
+    (input) => input.orderId,
+    options,
+  );
 }
 
 /**
@@ -158,7 +162,6 @@ export function paymentEntryOf(order: OrderRecord, provider: "epay" | "chain", s
   }).entry;
 }
 
-
 /**
  * Locks the order and decides (any outcome): on-chain payments, and EPay notifications that the
  * one-statement path (acceptExactPayment) did not take.
@@ -184,10 +187,7 @@ export async function acceptCarefully(
     if (!inserted) return { outcome: "replayed" as const, order };
     await postPaymentToLedger(tx, settings, { order, input, outcome, paymentId: BigInt(inserted.id) });
     if (outcome !== "accepted") return { outcome, order };
-    const paid = await queryOne<OrderRow>(
-      tx,
-      sql`UPDATE orders SET state = 'paid', paid_at = now() WHERE id = ${order.id} RETURNING *`,
-    );
+    const paid = await queryOne<OrderRow>(tx, sql`UPDATE orders SET state = 'paid', paid_at = now() WHERE id = ${order.id} RETURNING *`);
     return { outcome, order: orderRecord(paid!) };
   });
 }

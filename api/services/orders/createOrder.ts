@@ -69,9 +69,7 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
     // A checkout the batch did not serve (not enough keys free when it ran, or the batch's
     // statement failed) asks once more on its own before it is called out of stock.
     const created =
-      product.deliveryMode === "automatic"
-        ? ((await settings.checkouts?.submit(args)) ?? (await insertWithKeys(db, args)))
-        : await insertManual(db, args);
+      product.deliveryMode === "automatic" ? ((await settings.checkouts?.submit(args)) ?? (await insertWithKeys(db, args))) : await insertManual(db, args);
     if (created) return orderRecord(created);
     throw new AppError("out_of_stock", `Not enough stock for ${input.quantity} of "${product.name}". Try a smaller quantity or come back later.`, {
       retryable: true,
@@ -91,7 +89,11 @@ export type InsertArgs = { orderId: string; input: CreateOrderInput; passwordHas
 export type CheckoutBatcher = GroupCommit<InsertArgs, OrderRow>;
 
 export function createCheckoutBatcher(db: Drizzle, options?: GroupCommitOptions): CheckoutBatcher {
-  return createGroupCommit((batch: InsertArgs[]) => insertBatchWithKeys(db, batch), (args) => args.orderId, options);
+  return createGroupCommit(
+    (batch: InsertArgs[]) => insertBatchWithKeys(db, batch),
+    (args) => args.orderId,
+    options,
+  );
 }
 
 function orderValues({ orderId, input, passwordHash, expiresAt }: InsertArgs) {
@@ -204,13 +206,9 @@ function sameRequestOrConflict(existing: OrderRecord, input: CreateOrderInput, p
     (existing.queryPasswordHash === null
       ? input.queryPassword === undefined
       : input.queryPassword !== undefined && checkQueryPassword(pepper, existing.id, input.queryPassword, existing.queryPasswordHash));
-  const sameParameters =
-    existing.productId === input.productId && existing.quantity === input.quantity && existing.paymentMethod === input.paymentMethod;
+  const sameParameters = existing.productId === input.productId && existing.quantity === input.quantity && existing.paymentMethod === input.paymentMethod;
   if (!sameCaller || !sameParameters) {
-    throw new AppError(
-      "idempotency_conflict",
-      "This Idempotency-Key was used by another caller or for a different order. Use a new key for a new order.",
-    );
+    throw new AppError("idempotency_conflict", "This Idempotency-Key was used by another caller or for a different order. Use a new key for a new order.");
   }
   return existing;
 }

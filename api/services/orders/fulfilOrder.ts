@@ -81,7 +81,15 @@ async function fulfilReserved(db: Drizzle, orderId: string): Promise<boolean> {
 
 async function fulfilCarefully(db: Drizzle, orderId: string, settings: FulfilSettings): Promise<FulfilOutcome> {
   return db.transaction(async (tx) => {
-    const order = await queryOne<{ state: string; quantity: number; product_id: bigint; delivery_mode: string; shop_id: bigint; amount_minor: bigint; currency: string }>(
+    const order = await queryOne<{
+      state: string;
+      quantity: number;
+      product_id: bigint;
+      delivery_mode: string;
+      shop_id: bigint;
+      amount_minor: bigint;
+      currency: string;
+    }>(
       tx,
       sql`SELECT o.state, o.quantity, o.product_id, o.shop_id, o.amount_minor, o.currency, p.delivery_mode
           FROM orders o JOIN products p ON p.id = o.product_id WHERE o.id = ${orderId} FOR UPDATE OF o`,
@@ -92,10 +100,7 @@ async function fulfilCarefully(db: Drizzle, orderId: string, settings: FulfilSet
     // Manual delivery: the order waits, paid, in the merchant's queue (deliverManualOrder).
     if (order.delivery_mode === "manual") return "manual_queue";
 
-    const reserved = await queryOne<{ count: bigint }>(
-      tx,
-      sql`SELECT count(*) AS count FROM keys WHERE order_id = ${orderId} AND status = 'reserved'`,
-    );
+    const reserved = await queryOne<{ count: bigint }>(tx, sql`SELECT count(*) AS count FROM keys WHERE order_id = ${orderId} AND status = 'reserved'`);
     let count = Number(reserved!.count);
     if (count < order.quantity) count += await claimMore(tx, orderId, order.product_id, order.quantity - count);
     if (count < order.quantity) {

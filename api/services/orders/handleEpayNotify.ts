@@ -34,7 +34,9 @@ export async function handleEpayNotify(
   if (!tradeNo || tradeNo.length > 128) throw new AppError("bad_request", "trade_no is missing or longer than 128 characters.");
   const amountMinor = parseEpayMoney(params.money ?? "");
   if (amountMinor === undefined) throw new AppError("amount_mismatch", `money ${params.money ?? "(missing)"} is not an amount; nothing was recorded.`);
-  const payloadSha256 = createHash("sha256").update(JSON.stringify(Object.entries(params).sort())).digest();
+  const payloadSha256 = createHash("sha256")
+    .update(JSON.stringify(Object.entries(params).sort()))
+    .digest();
   const input = { orderId, shopId, provider: "epay" as const, providerRef: tradeNo, amountMinor, payloadSha256 };
   // The common case first, in one statement that checks shop, state and exact amount itself.
   const paid = await acceptExactPayment(db, input, settings.exactPayments);

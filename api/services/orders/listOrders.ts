@@ -3,8 +3,18 @@ import { AppError } from "../../../core/errors.ts";
 import { queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 
 export type OrderSummary = {
-  id: string; state: string; productId: string; productName: string; quantity: number; amountMinor: string; currency: string;
-  contact: string | null; createdAt: string; paidAt: string | null; fulfilledAt: string | null; deliveryMode: string;
+  id: string;
+  state: string;
+  productId: string;
+  productName: string;
+  quantity: number;
+  amountMinor: string;
+  currency: string;
+  contact: string | null;
+  createdAt: string;
+  paidAt: string | null;
+  fulfilledAt: string | null;
+  deliveryMode: string;
 };
 
 /**
@@ -18,8 +28,19 @@ export async function listOrders(
 ): Promise<{ items: OrderSummary[]; nextBefore: string | null }> {
   const before = filter.before === undefined ? undefined : parseOrderSortKey(filter.before);
   const rows = await queryRows<{
-    id: string; state: string; product_id: bigint; name: string; quantity: number; amount_minor: bigint; currency: string;
-    contact: string | null; created_at: Date; paid_at: Date | null; fulfilled_at: Date | null; delivery_mode: string; created_key: string;
+    id: string;
+    state: string;
+    product_id: bigint;
+    name: string;
+    quantity: number;
+    amount_minor: bigint;
+    currency: string;
+    contact: string | null;
+    created_at: Date;
+    paid_at: Date | null;
+    fulfilled_at: Date | null;
+    delivery_mode: string;
+    created_key: string;
   }>(
     db,
     sql`SELECT o.id, o.state, o.product_id, p.name, o.quantity, o.amount_minor, o.currency, o.contact, o.created_at, o.paid_at,

@@ -31,12 +31,7 @@ export function lookupThrottleRules(settings: LookupThrottleSettings): ThrottleR
 
 export type LookupGuestOrderInput = { orderId: string; contact: string; queryPassword: string; clientAddress: string };
 
-export async function lookupGuestOrder(
-  db: Drizzle,
-  throttle: AttemptThrottle,
-  pepper: string,
-  input: LookupGuestOrderInput,
-): Promise<OrderRecord> {
+export async function lookupGuestOrder(db: Drizzle, throttle: AttemptThrottle, pepper: string, input: LookupGuestOrderInput): Promise<OrderRecord> {
   const attempt = await throttle.take({
     orderClient: `${input.orderId}|${input.clientAddress}`,
     order: input.orderId,

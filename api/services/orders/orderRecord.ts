@@ -25,10 +25,24 @@ export type OrderRecord = {
 };
 
 export type OrderRow = {
-  id: string; shop_id: bigint; product_id: bigint; buyer_account_id: bigint | null; contact: string | null;
-  query_password_hash: Buffer | null; quantity: number; unit_price_minor: bigint; amount_minor: bigint; currency: string;
-  state: OrderState; payment_method: "epay" | "chain"; expires_at: Date; paid_at: Date | null; fulfilled_at: Date | null;
-  refund_reason: string | null; created_at: Date; access_generation: number;
+  id: string;
+  shop_id: bigint;
+  product_id: bigint;
+  buyer_account_id: bigint | null;
+  contact: string | null;
+  query_password_hash: Buffer | null;
+  quantity: number;
+  unit_price_minor: bigint;
+  amount_minor: bigint;
+  currency: string;
+  state: OrderState;
+  payment_method: "epay" | "chain";
+  expires_at: Date;
+  paid_at: Date | null;
+  fulfilled_at: Date | null;
+  refund_reason: string | null;
+  created_at: Date;
+  access_generation: number;
 };
 
 export function orderRecord(row: OrderRow): OrderRecord {

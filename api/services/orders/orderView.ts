@@ -45,9 +45,18 @@ export type OrderView = {
 };
 
 type ItemRow = {
-  entitlement_id: bigint; key_id: bigint; batch_id: bigint; leaf_index: number; shop_id: bigint; state: OrderItemView["state"];
-  token_id: string | null; issue_state: string; issue_tx: string | null; ciphertext: Buffer;
-  owner_account_id: bigint | null; in_custody: boolean;
+  entitlement_id: bigint;
+  key_id: bigint;
+  batch_id: bigint;
+  leaf_index: number;
+  shop_id: bigint;
+  state: OrderItemView["state"];
+  token_id: string | null;
+  issue_state: string;
+  issue_tx: string | null;
+  ciphertext: Buffer;
+  owner_account_id: bigint | null;
+  in_custody: boolean;
 };
 
 // After a resale or a withdrawal the entitlement belongs to someone else: the original order's
@@ -92,7 +101,10 @@ export async function buildOrderView(db: Drizzle, ring: MasterKeyRing, order: Or
         batchId: String(row.batch_id),
         leafIndex: row.leaf_index,
         state: row.state,
-        code: dataKey && row.state === "redeemed" && stillOwnedByOrderBuyer(row, order) ? decryptSecret(dataKey, Buffer.from(row.ciphertext), keyAad(position)) : null,
+        code:
+          dataKey && row.state === "redeemed" && stillOwnedByOrderBuyer(row, order)
+            ? decryptSecret(dataKey, Buffer.from(row.ciphertext), keyAad(position))
+            : null,
         tokenId: row.token_id,
         issueState: row.issue_state,
         issueTx: row.issue_tx,

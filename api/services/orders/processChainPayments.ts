@@ -21,7 +21,16 @@ export type ChainPaymentsParameters = {
   onAccepted: (orderId: string) => Promise<void>;
 };
 
-type PendingPayment = { block_number: string; log_index: number; transaction_hash: string; order_id: string | null; token: string; amount: string; block_time: string | null; expires_at: Date | null };
+type PendingPayment = {
+  block_number: string;
+  log_index: number;
+  transaction_hash: string;
+  order_id: string | null;
+  token: string;
+  amount: string;
+  block_time: string | null;
+  expires_at: Date | null;
+};
 
 const bigintMax = 2n ** 63n - 1n;
 
@@ -62,14 +71,18 @@ async function processOne(db: Drizzle, parameters: ChainPaymentsParameters, paym
     await expireOrders(db, { limit: parameters.batchSizeMax });
   }
   try {
-    const { outcome, order } = await acceptCarefully(db, { platformFeeBps: parameters.platformFeeBps }, {
-      orderId: payment.order_id,
-      provider: "chain",
-      providerRef,
-      // An amount beyond bigint is certainly an overpayment; the payments row keeps the cap.
-      amountMinor: amountMinor > bigintMax ? bigintMax : amountMinor,
-      currency,
-    });
+    const { outcome, order } = await acceptCarefully(
+      db,
+      { platformFeeBps: parameters.platformFeeBps },
+      {
+        orderId: payment.order_id,
+        provider: "chain",
+        providerRef,
+        // An amount beyond bigint is certainly an overpayment; the payments row keeps the cap.
+        amountMinor: amountMinor > bigintMax ? bigintMax : amountMinor,
+        currency,
+      },
+    );
     if (outcome === "accepted") await parameters.onAccepted(order.id);
     return outcome;
   } catch (error) {

@@ -23,13 +23,25 @@ export async function checkoutProduct(db: Drizzle, productId: bigint): Promise<C
   const hit = cache.get(productId);
   if (hit && hit.expiresAt > Date.now()) return hit.product;
   const row = await queryOne<{
-    id: bigint; shop_id: bigint; name: string; currency: string; delivery_mode: "automatic" | "manual";
-    quantity_min: number; quantity_max: number; status: "active" | "paused";
+    id: bigint;
+    shop_id: bigint;
+    name: string;
+    currency: string;
+    delivery_mode: "automatic" | "manual";
+    quantity_min: number;
+    quantity_max: number;
+    status: "active" | "paused";
   }>(db, sql`SELECT id, shop_id, name, currency, delivery_mode, quantity_min, quantity_max, status FROM products WHERE id = ${productId}`);
   if (!row) throw new AppError("not_found", `No product ${productId}.`);
   const product: CheckoutProduct = {
-    id: BigInt(row.id), shopId: BigInt(row.shop_id), name: row.name, currency: row.currency, deliveryMode: row.delivery_mode,
-    quantityMin: row.quantity_min, quantityMax: row.quantity_max, status: row.status,
+    id: BigInt(row.id),
+    shopId: BigInt(row.shop_id),
+    name: row.name,
+    currency: row.currency,
+    deliveryMode: row.delivery_mode,
+    quantityMin: row.quantity_min,
+    quantityMax: row.quantity_max,
+    status: row.status,
   };
   if (cache.size >= cacheSizeMax) cache.delete(cache.keys().next().value!);
   cache.set(productId, { product, expiresAt: Date.now() + ttlMs });

@@ -10,7 +10,7 @@ import type { OrderRecord } from "./orderRecord.ts";
 
 /** Reveals the order's sealed entitlements (only `entitlementIds` when given); returns how many. */
 export async function revealOrderEntitlements(db: Drizzle, order: OrderRecord, entitlementIds?: bigint[]): Promise<number> {
-  const only = entitlementIds && entitlementIds.length ? sql`AND e.id = ANY(${integerArrayLiteral(entitlementIds)}::bigint[])` : sql``;
+  const only = entitlementIds?.length ? sql`AND e.id = ANY(${integerArrayLiteral(entitlementIds)}::bigint[])` : sql``;
   const rows = await queryRows<{ id: bigint }>(
     db,
     sql`UPDATE entitlements e SET ${sql.raw(revealAssignments)}

@@ -101,11 +101,7 @@ export async function createProduct(db: Drizzle, shopId: bigint, input: ProductI
   return getProduct(db, row!.id);
 }
 
-export async function updateProduct(
-  db: Drizzle,
-  productId: bigint,
-  changes: Partial<ProductInput> & { status?: "active" | "paused" },
-): Promise<ProductView> {
+export async function updateProduct(db: Drizzle, productId: bigint, changes: Partial<ProductInput> & { status?: "active" | "paused" }): Promise<ProductView> {
   const current = await getProduct(db, productId);
   assertQuantities(changes.quantityMin ?? current.quantityMin, changes.quantityMax ?? current.quantityMax);
   await db.execute(sql`UPDATE products SET
@@ -132,11 +128,7 @@ export async function getProduct(db: Drizzle, productId: bigint): Promise<Produc
   return productView(row);
 }
 
-export async function listProducts(
-  db: Drizzle,
-  shopId: bigint,
-  options: { includePaused: boolean; category?: string },
-): Promise<ProductView[]> {
+export async function listProducts(db: Drizzle, shopId: bigint, options: { includePaused: boolean; category?: string }): Promise<ProductView[]> {
   const rows = await queryRows<ProductRow>(
     db,
     sql`SELECT ${productsWithStock}

@@ -17,8 +17,17 @@ export async function createListing(
 ): Promise<Listing> {
   return db.transaction(async (tx) => {
     const entitlement = await queryOne<{
-      id: bigint; state: string; shop_id: bigint; product_id: bigint; batch_id: bigint; in_custody: boolean; owner_account_id: bigint | null;
-      resale_allowed: boolean; currency: string; royalty_bps: number; issuer_address: string | null;
+      id: bigint;
+      state: string;
+      shop_id: bigint;
+      product_id: bigint;
+      batch_id: bigint;
+      in_custody: boolean;
+      owner_account_id: bigint | null;
+      resale_allowed: boolean;
+      currency: string;
+      royalty_bps: number;
+      issuer_address: string | null;
     }>(
       tx,
       sql`SELECT e.id, e.state, e.shop_id, e.product_id, e.batch_id, e.owner_account_id, ${inCustody(settings.custodian)} AS in_custody,
@@ -30,7 +39,10 @@ export async function createListing(
       throw new AppError("not_found", `You hold no entitlement ${parameters.entitlementId} in custody (a token in your wallet must be deposited first).`);
     }
     if (entitlement.state !== "sealed") {
-      throw new AppError("invalid_state", `Entitlement ${parameters.entitlementId} is ${entitlement.state}: only sealed entitlements can be listed; a revealed code can never be resold.`);
+      throw new AppError(
+        "invalid_state",
+        `Entitlement ${parameters.entitlementId} is ${entitlement.state}: only sealed entitlements can be listed; a revealed code can never be resold.`,
+      );
     }
     if (!entitlement.resale_allowed) throw new AppError("forbidden", "This product's merchant does not allow resale.");
     if (parameters.currency !== entitlement.currency) {
@@ -52,7 +64,12 @@ export async function createListing(
             ON CONFLICT (batch_id) DO NOTHING`,
       );
     }
-    await recordAudit(tx, { accountId: parameters.accountId, action: "resale.list", subject: `entitlement:${entitlement.id}`, details: { listingId: String(listing.id), priceMinor: String(parameters.priceMinor), currency: parameters.currency } });
+    await recordAudit(tx, {
+      accountId: parameters.accountId,
+      action: "resale.list",
+      subject: `entitlement:${entitlement.id}`,
+      details: { listingId: String(listing.id), priceMinor: String(parameters.priceMinor), currency: parameters.currency },
+    });
     return {
       id: String(listing.id),
       entitlementId: String(entitlement.id),

@@ -31,7 +31,9 @@ export async function createPurchase(
     const open = await queryOne<PurchaseRow>(tx, sql`SELECT * FROM resale_purchases WHERE listing_id = ${parameters.listingId} AND state = 'awaiting_payment'`);
     if (open) {
       if (BigInt(open.buyer_account_id) === parameters.buyerAccountId) return open;
-      throw new AppError("conflict", `Listing ${parameters.listingId} is in another buyer's checkout until ${new Date(open.expires_at).toISOString()}.`, { retryable: true });
+      throw new AppError("conflict", `Listing ${parameters.listingId} is in another buyer's checkout until ${new Date(open.expires_at).toISOString()}.`, {
+        retryable: true,
+      });
     }
     const id = `RS${Date.now().toString(36).toUpperCase()}${randomBytes(5).toString("hex").toUpperCase()}`;
     return (await queryOne<PurchaseRow>(

@@ -30,11 +30,25 @@ export type TimelineStep = {
 type Sortable = TimelineStep & { blockNumber?: bigint; logIndex?: number };
 
 type Base = {
-  id: bigint; token_id: string | null; state: string; batch_id: bigint; anchor_tx: string | null; anchored_at: Date | null; batch_created: Date;
-  paid_at: Date | null; issue_tx: string | null; issued_at: Date | null; redeem_tx: string | null; revealed_at: Date | null;
+  id: bigint;
+  token_id: string | null;
+  state: string;
+  batch_id: bigint;
+  anchor_tx: string | null;
+  anchored_at: Date | null;
+  batch_created: Date;
+  paid_at: Date | null;
+  issue_tx: string | null;
+  issued_at: Date | null;
+  redeem_tx: string | null;
+  revealed_at: Date | null;
 };
 
-export async function entitlementTimeline(db: Drizzle, chain: ChainContext | undefined, query: { entitlementId: bigint; limit: number }): Promise<{ entitlementId: string; tokenId: string | null; state: string; steps: TimelineStep[] }> {
+export async function entitlementTimeline(
+  db: Drizzle,
+  chain: ChainContext | undefined,
+  query: { entitlementId: bigint; limit: number },
+): Promise<{ entitlementId: string; tokenId: string | null; state: string; steps: TimelineStep[] }> {
   const base = await queryOne<Base>(
     db,
     sql`SELECT e.id, e.token_id::text AS token_id, e.state, e.batch_id, b.anchor_tx, b.anchored_at, b.created_at AS batch_created,
@@ -44,7 +58,16 @@ export async function entitlementTimeline(db: Drizzle, chain: ChainContext | und
   if (!base) throw new AppError("not_found", `No entitlement ${query.entitlementId}.`);
   const blocks = blockFacts(chain);
   const steps: Sortable[] = [{ kind: "sold", transactionHash: null, time: iso(base.paid_at), details: { channel: "shop" } }];
-  const resales = await queryRows<{ settled_at: Date; price_minor: bigint; currency: string; tx_hash: string | null; state: string; included_at: Date | null; from_holder: Buffer; to_holder: Buffer }>(
+  const resales = await queryRows<{
+    settled_at: Date;
+    price_minor: bigint;
+    currency: string;
+    tx_hash: string | null;
+    state: string;
+    included_at: Date | null;
+    from_holder: Buffer;
+    to_holder: Buffer;
+  }>(
     db,
     sql`SELECT p.settled_at, p.price_minor, p.currency, c.tx_hash, c.state, c.included_at, c.from_holder, c.to_holder
         FROM custodial_transfers c JOIN resale_purchases p ON p.id = c.purchase_id
@@ -57,25 +80,49 @@ export async function entitlementTimeline(db: Drizzle, chain: ChainContext | und
       transactionHash: resale.tx_hash,
       time: mined?.time ?? iso(resale.included_at ?? resale.settled_at),
       ...(mined ? { blockNumber: mined.blockNumber } : {}),
-      details: { priceMinor: String(resale.price_minor), currency: resale.currency, fromHolder: byteaHex(resale.from_holder), toHolder: byteaHex(resale.to_holder), chainState: resale.state },
+      details: {
+        priceMinor: String(resale.price_minor),
+        currency: resale.currency,
+        fromHolder: byteaHex(resale.from_holder),
+        toHolder: byteaHex(resale.to_holder),
+        chainState: resale.state,
+      },
     });
   }
-  const indexed = chain && base.token_id !== null
-    ? await tokenTimeline(db, { chainId: Number(chain.chainId), tokenId: BigInt(base.token_id), limit: query.limit }).catch(() => [])
-    : [];
+  const indexed =
+    chain && base.token_id !== null
+      ? await tokenTimeline(db, { chainId: Number(chain.chainId), tokenId: BigInt(base.token_id), limit: query.limit }).catch(() => [])
+      : [];
   if (indexed.length > 0) {
     for (const entry of indexed) {
       if (entry.kind === "custodial_transfer") continue; // already shown as "resold", with the price
       const kind = entry.kind === "transferred" ? transferKind(entry.details, (chain?.custodian ?? "").toLowerCase()) : entry.kind;
       if (entry.kind === "transferred" && /^0x0{40}$/i.test(String(entry.details.from))) continue; // the mint is the issuance
-      steps.push({ kind, transactionHash: entry.transactionHash, time: entry.time, blockNumber: BigInt(entry.blockNumber), details: { ...entry.details, blockNumber: entry.blockNumber, final: entry.final } });
+      steps.push({
+        kind,
+        transactionHash: entry.transactionHash,
+        time: entry.time,
+        blockNumber: BigInt(entry.blockNumber),
+        details: { ...entry.details, blockNumber: entry.blockNumber, final: entry.final },
+      });
     }
   } else {
     const anchor = base.anchor_tx ? await blocks(base.anchor_tx) : undefined;
-    steps.push({ kind: "anchored", transactionHash: base.anchor_tx, time: anchor?.time ?? iso(base.anchored_at ?? base.batch_created), details: { batchId: String(base.batch_id) } });
+    steps.push({
+      kind: "anchored",
+      transactionHash: base.anchor_tx,
+      time: anchor?.time ?? iso(base.anchored_at ?? base.batch_created),
+      details: { batchId: String(base.batch_id) },
+    });
     const wallet = await walletSteps(db, chain, base, query.limit);
     const issue = base.issue_tx ? await blocks(base.issue_tx) : undefined;
-    if (base.token_id !== null) steps.push({ kind: "issued", transactionHash: base.issue_tx, time: issue?.time ?? wallet.mintTime ?? iso(base.issued_at), details: { tokenId: base.token_id } });
+    if (base.token_id !== null)
+      steps.push({
+        kind: "issued",
+        transactionHash: base.issue_tx,
+        time: issue?.time ?? wallet.mintTime ?? iso(base.issued_at),
+        details: { tokenId: base.token_id },
+      });
     steps.push(...wallet.steps);
     const redemption = base.redeem_tx ? await blocks(base.redeem_tx) : undefined;
     if (base.redeem_tx) steps.push({ kind: "redeemed", transactionHash: base.redeem_tx, time: redemption?.time ?? iso(base.revealed_at), details: {} });
@@ -84,7 +131,13 @@ export async function entitlementTimeline(db: Drizzle, chain: ChainContext | und
       sql`SELECT tx_hash, created_at, included_at, reason_hash FROM entitlement_revocations WHERE entitlement_id = ${base.id}`,
     );
     const revoke = revocation?.tx_hash ? await blocks(revocation.tx_hash) : undefined;
-    if (revocation) steps.push({ kind: "revoked", transactionHash: revocation.tx_hash, time: revoke?.time ?? iso(revocation.included_at ?? revocation.created_at), details: { reasonHash: byteaHex(revocation.reason_hash) } });
+    if (revocation)
+      steps.push({
+        kind: "revoked",
+        transactionHash: revocation.tx_hash,
+        time: revoke?.time ?? iso(revocation.included_at ?? revocation.created_at),
+        details: { reasonHash: byteaHex(revocation.reason_hash) },
+      });
   }
   steps.sort(compareSteps);
   return {
@@ -121,14 +174,22 @@ async function walletSteps(db: Drizzle, chain: ChainContext | undefined, base: B
       continue;
     }
     const details = { from: from.toLowerCase(), to: to.toLowerCase(), blockNumber: String(log.blockNumber) };
-    steps.push({ kind: transferKind(details, custodian), transactionHash: log.transactionHash, time: times.get(log.blockNumber)!, blockNumber: log.blockNumber, logIndex: log.logIndex, details });
+    steps.push({
+      kind: transferKind(details, custodian),
+      transactionHash: log.transactionHash,
+      time: times.get(log.blockNumber)!,
+      blockNumber: log.blockNumber,
+      logIndex: log.logIndex,
+      details,
+    });
   }
   // A withdrawal queued but not yet mined is shown without a hash.
   const queued = await queryRows<{ created_at: Date; wallet: string }>(
     db,
     sql`SELECT created_at, wallet FROM wallet_movements WHERE entitlement_id = ${base.id} AND direction = 'withdrawal' AND state IN ('pending','submitted') LIMIT 1`,
   );
-  for (const row of queued) steps.push({ kind: "withdrawn", transactionHash: null, time: iso(row.created_at), details: { to: row.wallet, chainState: "pending" } });
+  for (const row of queued)
+    steps.push({ kind: "withdrawn", transactionHash: null, time: iso(row.created_at), details: { to: row.wallet, chainState: "pending" } });
   return { steps, mintTime };
 }
 
@@ -138,7 +199,17 @@ function transferKind(details: Record<string, unknown>, custodian: string): "wit
   return "transferred";
 }
 
-const phases: Record<TimelineStep["kind"], number> = { anchored: 0, sold: 1, issued: 2, resold: 3, withdrawn: 3, transferred: 3, deposited: 3, redeemed: 4, revoked: 5 };
+const phases: Record<TimelineStep["kind"], number> = {
+  anchored: 0,
+  sold: 1,
+  issued: 2,
+  resold: 3,
+  withdrawn: 3,
+  transferred: 3,
+  deposited: 3,
+  redeemed: 4,
+  revoked: 5,
+};
 
 function compareSteps(a: Sortable, b: Sortable): number {
   if (phases[a.kind] !== phases[b.kind]) return phases[a.kind] - phases[b.kind];
@@ -155,12 +226,15 @@ function blockFacts(chain: ChainContext | undefined) {
   return (hash: string) => {
     if (!chain) return Promise.resolve(undefined);
     if (!cache.has(hash)) {
-      cache.set(hash, (async () => {
-        const receipt = await findReceipt(chain, hash as Hex);
-        if (!receipt) return undefined;
-        const block = await chain.publicClient.getBlock({ blockNumber: receipt.blockNumber });
-        return { blockNumber: receipt.blockNumber, time: new Date(Number(block.timestamp) * 1000).toISOString() };
-      })());
+      cache.set(
+        hash,
+        (async () => {
+          const receipt = await findReceipt(chain, hash as Hex);
+          if (!receipt) return undefined;
+          const block = await chain.publicClient.getBlock({ blockNumber: receipt.blockNumber });
+          return { blockNumber: receipt.blockNumber, time: new Date(Number(block.timestamp) * 1000).toISOString() };
+        })(),
+      );
     }
     return cache.get(hash)!;
   };

@@ -23,11 +23,25 @@ export type ListingView = {
 };
 
 type Row = {
-  id: bigint; entitlement_id: bigint; product_id: bigint; price_minor: bigint; currency: string; created_at: Date;
-  batch_id: bigint; anchor_state: string; anchor_tx: string | null; token_id: string | null; issue_state: string; issue_tx: string | null; transfer_count: number;
+  id: bigint;
+  entitlement_id: bigint;
+  product_id: bigint;
+  price_minor: bigint;
+  currency: string;
+  created_at: Date;
+  batch_id: bigint;
+  anchor_state: string;
+  anchor_tx: string | null;
+  token_id: string | null;
+  issue_state: string;
+  issue_tx: string | null;
+  transfer_count: number;
 };
 
-export async function listListings(db: Drizzle, query: { productId: bigint; afterId?: bigint; limit: number }): Promise<{ items: ListingView[]; nextCursor: string | null }> {
+export async function listListings(
+  db: Drizzle,
+  query: { productId: bigint; afterId?: bigint; limit: number },
+): Promise<{ items: ListingView[]; nextCursor: string | null }> {
   const rows = await queryRows<Row>(
     db,
     sql`SELECT l.id, l.entitlement_id, l.product_id, l.price_minor, l.currency, l.created_at,

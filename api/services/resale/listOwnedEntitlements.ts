@@ -4,14 +4,30 @@ import { queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 import { inCustody } from "./custody.ts";
 
 export type OwnedEntitlement = {
-  id: string; productId: string; state: string; tokenId: string | null; issueState: string; inCustody: boolean; wallet: string | null; listingId: string | null;
+  id: string;
+  productId: string;
+  state: string;
+  tokenId: string | null;
+  issueState: string;
+  inCustody: boolean;
+  wallet: string | null;
+  listingId: string | null;
 };
 
 export async function listOwnedEntitlements(
   db: Drizzle,
   query: { accountId: bigint; custodian: string | undefined; beforeId?: bigint; limit: number },
 ): Promise<{ items: OwnedEntitlement[]; nextCursor: string | null }> {
-  const rows = await queryRows<{ id: bigint; product_id: bigint; state: string; token_id: string | null; issue_state: string; in_custody: boolean; owner_wallet: string | null; listing_id: bigint | null }>(
+  const rows = await queryRows<{
+    id: bigint;
+    product_id: bigint;
+    state: string;
+    token_id: string | null;
+    issue_state: string;
+    in_custody: boolean;
+    owner_wallet: string | null;
+    listing_id: bigint | null;
+  }>(
     db,
     sql`SELECT e.id, e.product_id, e.state, e.token_id::text AS token_id, e.issue_state, ${inCustody(query.custodian)} AS in_custody, e.owner_wallet,
                (SELECT l.id FROM resale_listings l WHERE l.entitlement_id = e.id AND l.state = 'active') AS listing_id

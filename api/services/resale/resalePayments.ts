@@ -13,5 +13,8 @@ export function resaleEpayMerchant(config: Config, apiBaseUrl: string): ResaleEp
   if (epayGatewayUrl && epayKey) return { gatewayUrl: epayGatewayUrl, pid: epayPid, key: epayKey };
   const sandboxSecret = config.payments.epaySandboxSecret;
   if (sandboxSecret) return { gatewayUrl: `${apiBaseUrl}/sandbox/epay/`, pid: epayPid, key: sandboxMerchantKey(sandboxSecret, epayPid) };
-  throw new AppError("invalid_state", "Resale payments are not configured: set RESALE_EPAY_GATEWAY_URL and RESALE_EPAY_KEY (or EPAY_SANDBOX_SECRET for the sandbox).");
+  throw new AppError(
+    "invalid_state",
+    "Resale payments are not configured: set RESALE_EPAY_GATEWAY_URL and RESALE_EPAY_KEY (or EPAY_SANDBOX_SECRET for the sandbox).",
+  );
 }

@@ -22,23 +22,31 @@ export async function revealOwnedEntitlement(
 ): Promise<RevealedEntitlement> {
   const tokenId = await db.transaction(async (tx) => {
     await lockActiveListing(tx, parameters.entitlementId);
-    const entitlement = await queryOne<{ state: string; owner_account_id: bigint | null; in_custody: boolean; token_id: string | null; transfer_pending: boolean }>(
+    const entitlement = await queryOne<{
+      state: string;
+      owner_account_id: bigint | null;
+      in_custody: boolean;
+      token_id: string | null;
+      transfer_pending: boolean;
+    }>(
       tx,
       sql`SELECT e.state, e.owner_account_id, ${inCustody(settings.custodian)} AS in_custody, e.token_id::text AS token_id,
                  EXISTS (SELECT 1 FROM custodial_transfers c WHERE c.entitlement_id = e.id AND c.state IN ('pending','submitted')) AS transfer_pending
           FROM entitlements e WHERE e.id = ${parameters.entitlementId} FOR UPDATE`,
     );
     if (!entitlement || entitlement.owner_account_id === null || BigInt(entitlement.owner_account_id) !== parameters.accountId || !entitlement.in_custody) {
-      throw new AppError("not_found", `You hold no entitlement ${parameters.entitlementId} in custody (a token in your wallet is revealed with a wallet signature).`);
+      throw new AppError(
+        "not_found",
+        `You hold no entitlement ${parameters.entitlementId} in custody (a token in your wallet is revealed with a wallet signature).`,
+      );
     }
-    if (entitlement.state === "revoked") throw new AppError("invalid_state", `Entitlement ${parameters.entitlementId} was revoked; its code is no longer available.`);
+    if (entitlement.state === "revoked")
+      throw new AppError("invalid_state", `Entitlement ${parameters.entitlementId} was revoked; its code is no longer available.`);
     if (entitlement.state === "sealed") {
       if (entitlement.transfer_pending) {
         throw new AppError("invalid_state", "Your purchase is being recorded on-chain; reveal in a few seconds.", { retryable: true });
       }
-      await tx.execute(
-        sql`UPDATE entitlements SET ${sql.raw(revealAssignments)} WHERE id = ${parameters.entitlementId}`,
-      );
+      await tx.execute(sql`UPDATE entitlements SET ${sql.raw(revealAssignments)} WHERE id = ${parameters.entitlementId}`);
     }
     return entitlement.token_id;
   });

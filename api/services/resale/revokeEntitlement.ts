@@ -16,7 +16,11 @@ import { revokeAssignments } from "../../../core/store/entitlementStates.ts";
 
 export type RevocationResult = { entitlementId: string; state: "revoked"; listingPulled: boolean; heldProceedsReturned: boolean };
 
-export async function revokeEntitlement(db: Drizzle, actor: AuthenticatedAccount, parameters: { entitlementId: bigint; reason: string }): Promise<RevocationResult> {
+export async function revokeEntitlement(
+  db: Drizzle,
+  actor: AuthenticatedAccount,
+  parameters: { entitlementId: bigint; reason: string },
+): Promise<RevocationResult> {
   return db.transaction(async (tx) => {
     const activeListing = await lockActiveListing(tx, parameters.entitlementId);
     const entitlement = await queryOne<{ state: string; shop_owner: bigint }>(
@@ -27,9 +31,7 @@ export async function revokeEntitlement(db: Drizzle, actor: AuthenticatedAccount
     const allowed = entitlement && (actor.roles.includes("admin") || (actor.roles.includes("merchant") && BigInt(entitlement.shop_owner) === actor.id));
     if (!allowed) throw new AppError("not_found", `No entitlement ${parameters.entitlementId} of your shop.`);
     if (entitlement.state === "revoked") throw new AppError("invalid_state", `Entitlement ${parameters.entitlementId} is already revoked.`);
-    await tx.execute(
-      sql`UPDATE entitlements SET ${sql.raw(revokeAssignments)} WHERE id = ${parameters.entitlementId}`,
-    );
+    await tx.execute(sql`UPDATE entitlements SET ${sql.raw(revokeAssignments)} WHERE id = ${parameters.entitlementId}`);
     // Queued resale records can no longer be sent: the contract refuses revoked tokens.
     await tx.execute(sql`UPDATE custodial_transfers SET state = 'skipped' WHERE entitlement_id = ${parameters.entitlementId} AND state = 'pending'`);
     // A withdrawal not yet sent never happens: the token stays with the custodian.
@@ -56,6 +58,11 @@ export async function revokeEntitlement(db: Drizzle, actor: AuthenticatedAccount
       subject: `entitlement:${parameters.entitlementId}`,
       details: { reasonHash, listingPulled: activeListing !== undefined, chargebackListingId: heldSale?.listing_id ?? null },
     });
-    return { entitlementId: String(parameters.entitlementId), state: "revoked" as const, listingPulled: activeListing !== undefined, heldProceedsReturned: heldSale !== undefined };
+    return {
+      entitlementId: String(parameters.entitlementId),
+      state: "revoked" as const,
+      listingPulled: activeListing !== undefined,
+      heldProceedsReturned: heldSale !== undefined,
+    };
   });
 }

@@ -27,12 +27,17 @@ export type SettleResaleSettings = {
   custodian: string | undefined;
 };
 
-export async function handleResaleNotify(db: Drizzle, settings: SettleResaleSettings, params: EpayParams): Promise<{ outcome: ResaleSettlementOutcome; purchaseId: string }> {
+export async function handleResaleNotify(
+  db: Drizzle,
+  settings: SettleResaleSettings,
+  params: EpayParams,
+): Promise<{ outcome: ResaleSettlementOutcome; purchaseId: string }> {
   if (params.pid !== settings.merchant.pid) throw new AppError("invalid_signature", "pid is not the platform's resale merchant id.");
   if (!verifyEpaySignature(params, settings.merchant.key)) {
     throw new AppError("invalid_signature", "The notification's sign does not verify (EPay MD5 rule: sorted k=v&k=v + merchant key).");
   }
-  if (params.trade_status !== "TRADE_SUCCESS") throw new AppError("bad_request", `trade_status is "${params.trade_status ?? ""}"; only TRADE_SUCCESS is accepted.`);
+  if (params.trade_status !== "TRADE_SUCCESS")
+    throw new AppError("bad_request", `trade_status is "${params.trade_status ?? ""}"; only TRADE_SUCCESS is accepted.`);
   const tradeNo = params.trade_no ?? "";
   if (!tradeNo || tradeNo.length > 128) throw new AppError("bad_request", "trade_no is missing or longer than 128 characters.");
   const purchaseId = params.out_trade_no ?? "";
@@ -47,8 +52,16 @@ export async function handleResaleNotify(db: Drizzle, settings: SettleResaleSett
 }
 
 type Locked = {
-  listing_id: bigint; listing_state: string; seller_account_id: bigint; shop_id: bigint; product_id: bigint; entitlement_id: bigint;
-  purchase_state: string; buyer_account_id: bigint; price_minor: bigint; currency: string;
+  listing_id: bigint;
+  listing_state: string;
+  seller_account_id: bigint;
+  shop_id: bigint;
+  product_id: bigint;
+  entitlement_id: bigint;
+  purchase_state: string;
+  buyer_account_id: bigint;
+  price_minor: bigint;
+  currency: string;
 };
 
 export async function settleResalePayment(
@@ -151,4 +164,3 @@ async function canSettle(tx: Drizzle, settings: SettleResaleSettings, row: Locke
   );
   return entitlement?.ok === true;
 }
-

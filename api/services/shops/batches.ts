@@ -3,14 +3,32 @@ import { byteaHex } from "../../../core/store/byteStrings.ts";
 import { queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 
 export type BatchView = {
-  id: string; productId: string; keyCount: number; root: string | null; anchorState: string; anchorTx: string | null;
-  anchorBlock: string | null; anchoredAt: string | null; createdAt: string; sold: number; available: number;
+  id: string;
+  productId: string;
+  keyCount: number;
+  root: string | null;
+  anchorState: string;
+  anchorTx: string | null;
+  anchorBlock: string | null;
+  anchoredAt: string | null;
+  createdAt: string;
+  sold: number;
+  available: number;
 };
 
 export async function listBatches(db: Drizzle, filter: { shopId?: bigint; limit: number; beforeId?: bigint }): Promise<BatchView[]> {
   const rows = await queryRows<{
-    id: bigint; product_id: bigint; key_count: number; root: Buffer | null; anchor_state: string; anchor_tx: string | null;
-    anchor_block: bigint | null; anchored_at: Date | null; created_at: Date; sold: string | number; available: string | number;
+    id: bigint;
+    product_id: bigint;
+    key_count: number;
+    root: Buffer | null;
+    anchor_state: string;
+    anchor_tx: string | null;
+    anchor_block: bigint | null;
+    anchored_at: Date | null;
+    created_at: Date;
+    sold: string | number;
+    available: string | number;
   }>(
     db,
     sql`SELECT b.*, (SELECT count(*) FROM keys k WHERE k.batch_id = b.id AND k.status = 'sold') AS sold,

@@ -19,6 +19,12 @@ export async function salesSummary(db: Drizzle, shopId: bigint, days: number) {
   return {
     days,
     revenuePerDay: perDay.map((row) => ({ day: row.day, currency: row.currency, revenueMinor: String(row.revenue), orders: Number(row.orders) })),
-    topProducts: topProducts.map((row) => ({ productId: String(row.product_id), name: row.name, currency: row.currency, revenueMinor: String(row.revenue), units: Number(row.units) })),
+    topProducts: topProducts.map((row) => ({
+      productId: String(row.product_id),
+      name: row.name,
+      currency: row.currency,
+      revenueMinor: String(row.revenue),
+      units: Number(row.units),
+    })),
   };
 }

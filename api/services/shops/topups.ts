@@ -39,12 +39,12 @@ export type TopupView = {
   paymentUrl: string | null;
 };
 
-export async function createTopup(
-  db: Drizzle,
-  parameters: { shopId: bigint; amountMinor: bigint; currency: string; accountId: bigint },
-): Promise<TopupRow> {
+export async function createTopup(db: Drizzle, parameters: { shopId: bigint; amountMinor: bigint; currency: string; accountId: bigint }): Promise<TopupRow> {
   if (parameters.currency !== topupCurrency) {
-    throw new AppError("validation_failed", `Top-ups are paid through EPay, in ${topupCurrency} only; currency ${parameters.currency} cannot be topped up this way.`);
+    throw new AppError(
+      "validation_failed",
+      `Top-ups are paid through EPay, in ${topupCurrency} only; currency ${parameters.currency} cannot be topped up this way.`,
+    );
   }
   const id = `TU${newOrderId().slice(2)}`;
   return (await queryOne<TopupRow>(
@@ -95,12 +95,17 @@ export type TopupOutcome = "credited" | "replayed";
  * writes nothing. A second trade for a top-up already paid by another is refused (conflict) and
  * left to the platform's operators to refund through the gateway.
  */
-export async function handleTopupNotify(db: Drizzle, settings: { merchant: ResaleEpayMerchant }, params: EpayParams): Promise<{ outcome: TopupOutcome; topupId: string; settledMinor: bigint }> {
+export async function handleTopupNotify(
+  db: Drizzle,
+  settings: { merchant: ResaleEpayMerchant },
+  params: EpayParams,
+): Promise<{ outcome: TopupOutcome; topupId: string; settledMinor: bigint }> {
   if (params.pid !== settings.merchant.pid) throw new AppError("invalid_signature", "pid is not the platform's EPay merchant id.");
   if (!verifyEpaySignature(params, settings.merchant.key)) {
     throw new AppError("invalid_signature", "The notification's sign does not verify (EPay MD5 rule: sorted k=v&k=v + merchant key).");
   }
-  if (params.trade_status !== "TRADE_SUCCESS") throw new AppError("bad_request", `trade_status is "${params.trade_status ?? ""}"; only TRADE_SUCCESS is accepted.`);
+  if (params.trade_status !== "TRADE_SUCCESS")
+    throw new AppError("bad_request", `trade_status is "${params.trade_status ?? ""}"; only TRADE_SUCCESS is accepted.`);
   const tradeNo = params.trade_no ?? "";
   if (!tradeNo || tradeNo.length > 128) throw new AppError("bad_request", "trade_no is missing or longer than 128 characters.");
   const topupId = params.out_trade_no ?? "";

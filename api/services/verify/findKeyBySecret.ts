@@ -41,7 +41,10 @@ export async function findKeyBySecret(
 
 async function shopDedupeKeys(db: Drizzle, ring: MasterKeyRing, shopIds: bigint[]): Promise<Buffer[]> {
   let derived = dedupeKeysByRing.get(ring);
-  if (!derived) dedupeKeysByRing.set(ring, (derived = new Map()));
+  if (!derived) {
+    derived = new Map();
+    dedupeKeysByRing.set(ring, derived);
+  }
   const missing = shopIds.filter((shopId) => !derived.has(shopId));
   const dataKeys = await loadShopDataKeys(db, ring, missing);
   const fresh = new Map(missing.map((shopId, index) => [shopId, deriveDedupeKey(dataKeys[index]!, shopId)] as const));

@@ -30,7 +30,12 @@ export async function verifyKey(db: Drizzle, ring: MasterKeyRing, chain: ChainCo
     foundInShop = true;
     // With the salt, so the key the caller sent is checked against its commitment; this
     // certificate never leaves the server (see `certificate` below).
-    certificate = await buildCertificate(db, found.keyId, { chainId: chain.chainId, registry: chain.addresses.registry, entitlement: chain.addresses.entitlement }, "internal");
+    certificate = await buildCertificate(
+      db,
+      found.keyId,
+      { chainId: chain.chainId, registry: chain.addresses.registry, entitlement: chain.addresses.entitlement },
+      "internal",
+    );
   }
   const context = await describe(db, certificate);
   const result = await verifyCertificateOnChain(chain.publicClient, certificate, {
@@ -56,7 +61,15 @@ export async function verifyKey(db: Drizzle, ring: MasterKeyRing, chain: ChainCo
 }
 
 async function describe(db: Drizzle, certificate: Certificate) {
-  const row = await queryOne<{ shop_name: string; slug: string; issuer_address: string | null; product_name: string; status: string | null; sold_at: Date | null; entitlement_id: bigint | null }>(
+  const row = await queryOne<{
+    shop_name: string;
+    slug: string;
+    issuer_address: string | null;
+    product_name: string;
+    status: string | null;
+    sold_at: Date | null;
+    entitlement_id: bigint | null;
+  }>(
     db,
     sql`SELECT s.name AS shop_name, s.slug, s.issuer_address, p.name AS product_name, k.status, k.sold_at,
                (SELECT e.id FROM entitlements e WHERE e.key_id = k.id) AS entitlement_id

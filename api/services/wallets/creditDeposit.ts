@@ -16,7 +16,7 @@ export type CreditedDeposit = { entitlementId: string; tokenId: string; accountI
 export async function creditDeposit(db: Drizzle, chain: ChainContext, parameters: { transactionHash: Hex }): Promise<{ credited: CreditedDeposit[] }> {
   const custodian = (chain.custodian ?? "").toLowerCase();
   const receipt = await findReceipt(chain, parameters.transactionHash);
-  if (!receipt || receipt.status !== "success") throw new AppError("not_found", "No successful transaction with this hash on the chain (yet).", { retryable: true });
+  if (receipt?.status !== "success") throw new AppError("not_found", "No successful transaction with this hash on the chain (yet).", { retryable: true });
   const transfers = parseEventLogs({ abi: entitlementTokenAbi, logs: receipt.logs, eventName: "Transfer" }).filter(
     (log) => log.address.toLowerCase() === chain.addresses.entitlement.toLowerCase() && log.args.to.toLowerCase() === custodian,
   );
@@ -25,7 +25,12 @@ export async function creditDeposit(db: Drizzle, chain: ChainContext, parameters
   for (const transfer of transfers) {
     const wallet = transfer.args.from.toLowerCase();
     const tokenId = transfer.args.tokenId;
-    const owner = await chain.publicClient.readContract({ address: chain.addresses.entitlement, abi: entitlementTokenAbi, functionName: "ownerOf", args: [tokenId] });
+    const owner = await chain.publicClient.readContract({
+      address: chain.addresses.entitlement,
+      abi: entitlementTokenAbi,
+      functionName: "ownerOf",
+      args: [tokenId],
+    });
     if (owner.toLowerCase() !== custodian) continue;
     const result = await db.transaction(async (tx) => {
       const link = await queryOne<{ account_id: bigint }>(tx, sql`SELECT account_id FROM wallet_links WHERE address = ${wallet}`);
@@ -41,7 +46,12 @@ export async function creditDeposit(db: Drizzle, chain: ChainContext, parameters
         sql`INSERT INTO wallet_movements (entitlement_id, account_id, direction, wallet, state, tx_hash, included_at)
             VALUES (${entitlement.id}, ${link.account_id}, 'deposit', ${wallet}, 'included', ${receipt.transactionHash}, now())`,
       );
-      await recordAudit(tx, { accountId: BigInt(link.account_id), action: "wallet.deposit", subject: `entitlement:${entitlement.id}`, details: { wallet, transactionHash: receipt.transactionHash } });
+      await recordAudit(tx, {
+        accountId: BigInt(link.account_id),
+        action: "wallet.deposit",
+        subject: `entitlement:${entitlement.id}`,
+        details: { wallet, transactionHash: receipt.transactionHash },
+      });
       return { entitlementId: String(entitlement.id), tokenId: tokenId.toString(), accountId: String(link.account_id), wallet };
     });
     if (result) credited.push(result);

@@ -28,7 +28,8 @@ export async function linkWallet(
   const fields = parseSiweMessage(parameters.message);
   if (!fields.address || !fields.nonce || !fields.domain) throw new AppError("validation_failed", "The SIWE message lacks an address, a nonce or a domain.");
   if (fields.domain !== parameters.domain) throw new AppError("invalid_signature", `The SIWE message is for ${fields.domain}, not ${parameters.domain}.`);
-  if (fields.chainId !== Number(chain.chainId)) throw new AppError("invalid_signature", `The SIWE message is for chain ${fields.chainId}, not ${chain.chainId}.`);
+  if (fields.chainId !== Number(chain.chainId))
+    throw new AppError("invalid_signature", `The SIWE message is for chain ${fields.chainId}, not ${chain.chainId}.`);
   if (!fields.expirationTime) throw new AppError("validation_failed", "The SIWE message must carry an expiration time.");
   const valid = await verifySiweMessage(chain.publicClient, {
     message: parameters.message,
@@ -45,7 +46,8 @@ export async function linkWallet(
       sql`UPDATE siwe_nonces SET used_at = now() WHERE nonce = ${fields.nonce} AND account_id = ${parameters.accountId} AND used_at IS NULL AND expires_at > now()
           RETURNING nonce`,
     );
-    if (!used) throw new AppError("invalid_signature", "The SIWE nonce is unknown, was issued to another account, was used already or expired. Ask for a new one.");
+    if (!used)
+      throw new AppError("invalid_signature", "The SIWE nonce is unknown, was issued to another account, was used already or expired. Ask for a new one.");
     const link = await queryOne<{ account_id: bigint; linked_at: Date }>(
       tx,
       sql`INSERT INTO wallet_links (address, account_id) VALUES (${address}, ${parameters.accountId})

@@ -17,7 +17,8 @@ export async function requestWithdrawal(
   const wallet = parameters.wallet.toLowerCase();
   return db.transaction(async (tx) => {
     const link = await queryOne<{ account_id: bigint }>(tx, sql`SELECT account_id FROM wallet_links WHERE address = ${wallet}`);
-    if (!link || BigInt(link.account_id) !== parameters.accountId) throw new AppError("forbidden", "Link this wallet to your account (Sign-In With Ethereum) before withdrawing to it.");
+    if (!link || BigInt(link.account_id) !== parameters.accountId)
+      throw new AppError("forbidden", "Link this wallet to your account (Sign-In With Ethereum) before withdrawing to it.");
     await lockActiveListing(tx, parameters.entitlementId);
     const entitlement = await queryOne<{ state: string; owner_account_id: bigint | null; in_custody: boolean; issued: boolean; transfer_pending: boolean }>(
       tx,
@@ -29,9 +30,15 @@ export async function requestWithdrawal(
     if (!entitlement || entitlement.owner_account_id === null || BigInt(entitlement.owner_account_id) !== parameters.accountId || !entitlement.in_custody) {
       throw new AppError("not_found", `You hold no entitlement ${parameters.entitlementId} in custody.`);
     }
-    if (entitlement.state !== "sealed") throw new AppError("invalid_state", `Entitlement ${parameters.entitlementId} is ${entitlement.state}: only sealed entitlements can be withdrawn (a revealed token is locked).`);
+    if (entitlement.state !== "sealed")
+      throw new AppError(
+        "invalid_state",
+        `Entitlement ${parameters.entitlementId} is ${entitlement.state}: only sealed entitlements can be withdrawn (a revealed token is locked).`,
+      );
     if (!entitlement.issued || entitlement.transfer_pending) {
-      throw new AppError("invalid_state", "The token is still being issued or its last resale recorded on-chain; try again in a few seconds.", { retryable: true });
+      throw new AppError("invalid_state", "The token is still being issued or its last resale recorded on-chain; try again in a few seconds.", {
+        retryable: true,
+      });
     }
     // The movement first: the listing trigger reads it to tell a withdrawal from the indexer's
     // projection of a transfer into custody.
@@ -40,7 +47,12 @@ export async function requestWithdrawal(
       sql`INSERT INTO wallet_movements (entitlement_id, account_id, direction, wallet) VALUES (${parameters.entitlementId}, ${parameters.accountId}, 'withdrawal', ${wallet}) RETURNING id`,
     );
     await tx.execute(sql`UPDATE entitlements SET owner_wallet = ${wallet} WHERE id = ${parameters.entitlementId}`);
-    await recordAudit(tx, { accountId: parameters.accountId, action: "wallet.withdraw", subject: `entitlement:${parameters.entitlementId}`, details: { wallet } });
+    await recordAudit(tx, {
+      accountId: parameters.accountId,
+      action: "wallet.withdraw",
+      subject: `entitlement:${parameters.entitlementId}`,
+      details: { wallet },
+    });
     return { withdrawalId: String(movement!.id), entitlementId: String(parameters.entitlementId), wallet, state: "pending" as const };
   });
 }

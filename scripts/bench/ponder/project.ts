@@ -12,7 +12,10 @@ export async function writePonderProject(root: string, abis: { registry: Abi; en
   await mkdir(join(dir, "src", "api"), { recursive: true });
   await symlink(join(root, "node_modules"), join(dir, "node_modules")).catch(() => {});
   await writeFile(join(dir, "package.json"), JSON.stringify({ name: "ponder-bench", private: true, type: "module" }));
-  await writeFile(join(dir, "abi.ts"), `export const registryAbi = ${JSON.stringify(abis.registry)} as const;\nexport const entitlementAbi = ${JSON.stringify(abis.entitlement)} as const;\n`);
+  await writeFile(
+    join(dir, "abi.ts"),
+    `export const registryAbi = ${JSON.stringify(abis.registry)} as const;\nexport const entitlementAbi = ${JSON.stringify(abis.entitlement)} as const;\n`,
+  );
   await writeFile(
     join(dir, "ponder.config.ts"),
     `import { createConfig } from "ponder";

@@ -37,10 +37,17 @@ async function fetchJournal(api: ApiSource): Promise<JournalExport> {
   };
   let token = api.token;
   if (!token) {
-    const login = await fetch(`${base}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: api.email, password: api.password }) });
+    const login = await fetch(`${base}/api/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: api.email, password: api.password }),
+    });
     token = ((await answer(login, "sign-in")) as { token: string }).token;
   }
-  const journal = (await answer(await fetch(`${base}/api/ledger/journal`, { headers: { authorization: `Bearer ${token}` } }), "the journal export")) as JournalExport;
+  const journal = (await answer(
+    await fetch(`${base}/api/ledger/journal`, { headers: { authorization: `Bearer ${token}` } }),
+    "the journal export",
+  )) as JournalExport;
   if (journal.format !== journalExportFormat) throw new Error(`${base} did not answer with a ${journalExportFormat} export.`);
   return journal;
 }
@@ -78,9 +85,7 @@ async function loadJournal(databaseUrl: string | undefined, exportPath: string |
 function invariantFindings(invariants: LedgerInvariantFindings | undefined): AuditFinding[] {
   if (!invariants) return [];
   const json = (value: unknown) => JSON.stringify(value, (_key, item) => (typeof item === "bigint" ? item.toString() : item));
-  return Object.entries(invariants).flatMap(([check, rows]) =>
-    (rows as unknown[]).map((row) => ({ check: `invariant:${check}`, message: json(row) })),
-  );
+  return Object.entries(invariants).flatMap(([check, rows]) => (rows as unknown[]).map((row) => ({ check: `invariant:${check}`, message: json(row) })));
 }
 
 async function readOnChainAnchors(rpcUrl: string, address: Hex, fromBlock: bigint): Promise<OnChainAnchor[]> {
@@ -89,10 +94,7 @@ async function readOnChainAnchors(rpcUrl: string, address: Hex, fromBlock: bigin
 }
 
 function printReport(report: AuditReport): void {
-  const lines = [
-    `entries checked: ${report.entriesChecked} (not yet chained: ${report.unchainedCount})`,
-    `anchors checked: ${report.anchorsChecked}`,
-  ];
+  const lines = [`entries checked: ${report.entriesChecked} (not yet chained: ${report.unchainedCount})`, `anchors checked: ${report.anchorsChecked}`];
   if (report.firstBrokenEntry) {
     const broken = report.firstBrokenEntry;
     lines.push(`FIRST BROKEN ENTRY: seq ${broken.seq} (journal transaction ${broken.transactionId}): ${broken.problem}`);
@@ -105,26 +107,30 @@ function printReport(report: AuditReport): void {
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 
+function parseFlags(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      "database-url": { type: "string" },
+      export: { type: "string" },
+      api: { type: "string" },
+      token: { type: "string" },
+      email: { type: "string" },
+      password: { type: "string" },
+      "write-export": { type: "string" },
+      rpc: { type: "string" },
+      "anchor-address": { type: "string" },
+      "from-block": { type: "string", default: "0" },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  }).values;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  let flags;
+  let flags: ReturnType<typeof parseFlags>;
   try {
-    flags = parseArgs({
-      args: argv,
-      options: {
-        "database-url": { type: "string" },
-        export: { type: "string" },
-        api: { type: "string" },
-        token: { type: "string" },
-        email: { type: "string" },
-        password: { type: "string" },
-        "write-export": { type: "string" },
-        rpc: { type: "string" },
-        "anchor-address": { type: "string" },
-        "from-block": { type: "string", default: "0" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }).values;
+    flags = parseFlags(argv);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${usage}\n`);
     return 2;

@@ -40,7 +40,9 @@ export async function main(argv: string[], io: CommandIo = process): Promise<num
     const database = await openDatabase(config.database);
     try {
       const result = await rotateMasterKey(database.db, ring, { dryRun });
-      const from = Object.entries(result.fromMasterKeyIds).map(([id, count]) => `${count} from '${id}'`).join(", ");
+      const from = Object.entries(result.fromMasterKeyIds)
+        .map(([id, count]) => `${count} from '${id}'`)
+        .join(", ");
       io.stdout.write(
         `${dryRun ? "[dry run, nothing changed] " : ""}Re-wrapped ${result.rewrapped} shop data key(s) under master key '${result.masterKeyId}'` +
           `${from ? ` (${from})` : ""}; ${result.alreadyCurrent} already under it.\n`,

@@ -32,7 +32,16 @@ Exit codes: 0 genuine, 1 not genuine, 2 could not verify (usage, file, RPC), 3 n
 `;
 
 export async function main(argv: string[], io: CommandIo = process): Promise<number> {
-  let values: { rpc?: string; certificate?: string; key?: string; "key-file"?: string; issuer?: string; json?: boolean; "expect-sealed"?: boolean; help?: boolean };
+  let values: {
+    rpc?: string;
+    certificate?: string;
+    key?: string;
+    "key-file"?: string;
+    issuer?: string;
+    json?: boolean;
+    "expect-sealed"?: boolean;
+    help?: boolean;
+  };
   try {
     values = parseArgs({
       args: argv,

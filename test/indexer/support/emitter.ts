@@ -82,7 +82,12 @@ export async function deployEmitters(rpcUrl: string): Promise<EmitterSet> {
   const account = privateKeyToAccount(hardhatKey);
   const wallet = createWalletClient({ account, transport: http(rpcUrl) });
   const publicClient = createPublicClient({ transport: http(rpcUrl) }) as PublicClient;
-  const chain = { id: await publicClient.getChainId(), name: "hardhat", nativeCurrency: { name: "ETH", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } };
+  const chain = {
+    id: await publicClient.getChainId(),
+    name: "hardhat",
+    nativeCurrency: { name: "ETH", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [rpcUrl] } },
+  };
   const deploymentBlock = (await publicClient.getBlockNumber()) + 1n;
   const addresses: Address[] = [];
   for (let index = 0; index < 4; index++) {

@@ -45,4 +45,3 @@ export function withFaults(client: RpcClient, parameters: FaultParameters): RpcC
     },
   };
 }
-

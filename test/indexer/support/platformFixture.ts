@@ -16,18 +16,33 @@ export async function buildPlatformFixture(database: Database, emitters: Emitter
   const session = await openSession(database);
   try {
     const one = async <R>(statement: SQL) => (await session.query<R>(statement)).rows[0]!;
-    const account = await one<{ id: bigint }>(sql`INSERT INTO accounts (email, password_hash, roles) VALUES ('m@example.test', 'x', ARRAY['merchant','buyer']) RETURNING id`);
-    const shop = await one<{ id: bigint }>(sql`INSERT INTO shops (owner_account_id, slug, name, data_key_wrapped, master_key_id) VALUES (${account.id}, 'shop-a', 'Shop', '\\x00', 'k1') RETURNING id`);
-    const product = await one<{ id: bigint }>(sql`INSERT INTO products (shop_id, name, category, price_minor, currency) VALUES (${shop.id}, 'Card', 'game_card', 1000, 'CNY') RETURNING id`);
-    const batch = await one<{ id: bigint }>(sql`INSERT INTO batches (shop_id, product_id, key_count, anchor_state) VALUES (${shop.id}, ${product.id}, 4, 'submitted') RETURNING id`);
+    const account = await one<{ id: bigint }>(
+      sql`INSERT INTO accounts (email, password_hash, roles) VALUES ('m@example.test', 'x', ARRAY['merchant','buyer']) RETURNING id`,
+    );
+    const shop = await one<{ id: bigint }>(
+      sql`INSERT INTO shops (owner_account_id, slug, name, data_key_wrapped, master_key_id) VALUES (${account.id}, 'shop-a', 'Shop', '\\x00', 'k1') RETURNING id`,
+    );
+    const product = await one<{ id: bigint }>(
+      sql`INSERT INTO products (shop_id, name, category, price_minor, currency) VALUES (${shop.id}, 'Card', 'game_card', 1000, 'CNY') RETURNING id`,
+    );
+    const batch = await one<{ id: bigint }>(
+      sql`INSERT INTO batches (shop_id, product_id, key_count, anchor_state) VALUES (${shop.id}, ${product.id}, 4, 'submitted') RETURNING id`,
+    );
     const batchId = BigInt(batch.id);
     const salts = Array.from({ length: 4 }, () => randomBytes(32));
     const leaves: LeafValues[] = salts.map((salt, leafIndex) => ({
-      chainId: BigInt(chainId), registry: emitters.registry, shopId: BigInt(shop.id), batchId, leafIndex, commitment: commitmentOf(salt, `SECRET-${leafIndex}`),
+      chainId: BigInt(chainId),
+      registry: emitters.registry,
+      shopId: BigInt(shop.id),
+      batchId,
+      leafIndex,
+      commitment: commitmentOf(salt, `SECRET-${leafIndex}`),
     }));
     const tree = buildBatchTree(leaves);
     await session.query(sql`UPDATE batches SET root = decode(${tree.root.slice(2)}, 'hex') WHERE id = ${batchId}`);
-    await session.query(sql`INSERT INTO orders (id, shop_id, product_id, buyer_account_id, quantity, unit_price_minor, amount_minor, currency, state, expires_at) VALUES ('ord_a', ${shop.id}, ${product.id}, ${account.id}, 2, 1000, 2000, 'CNY', 'fulfilled', now())`);
+    await session.query(
+      sql`INSERT INTO orders (id, shop_id, product_id, buyer_account_id, quantity, unit_price_minor, amount_minor, currency, state, expires_at) VALUES ('ord_a', ${shop.id}, ${product.id}, ${account.id}, 2, 1000, 2000, 'CNY', 'fulfilled', now())`,
+    );
     const keyIds: bigint[] = [];
     for (const [index, leaf] of leaves.entries()) {
       const sold = index < 2;
@@ -37,7 +52,9 @@ export async function buildPlatformFixture(database: Database, emitters: Emitter
       );
       keyIds.push(BigInt(key.id));
       if (sold) {
-        await session.query(sql`INSERT INTO entitlements (key_id, order_id, shop_id, product_id, batch_id, owner_account_id, issue_state) VALUES (${key.id}, 'ord_a', ${shop.id}, ${product.id}, ${batchId}, ${account.id}, 'submitted')`);
+        await session.query(
+          sql`INSERT INTO entitlements (key_id, order_id, shop_id, product_id, batch_id, owner_account_id, issue_state) VALUES (${key.id}, 'ord_a', ${shop.id}, ${product.id}, ${batchId}, ${account.id}, 'submitted')`,
+        );
       }
     }
     await emitters.send(emitters.registry, "anchor", [batchId, BigInt(shop.id), tree.root, 4]);
@@ -45,7 +62,14 @@ export async function buildPlatformFixture(database: Database, emitters: Emitter
     await emitters.send(emitters.entitlement, "lock", [8n]);
     const finalityDepth = 8;
     for (let block = 0; block <= finalityDepth; block++) await emitters.publicClient.request({ method: "evm_mine" } as never);
-    await runUntilHead({ database, chainId, rpcUrl, emitters, options: testOptions({ deploymentBlock: emitters.deploymentBlock, finalityDepth }), custodianAddress: emitters.account });
+    await runUntilHead({
+      database,
+      chainId,
+      rpcUrl,
+      emitters,
+      options: testOptions({ deploymentBlock: emitters.deploymentBlock, finalityDepth }),
+      custodianAddress: emitters.account,
+    });
     return { accountId: BigInt(account.id), shopId: BigInt(shop.id), batchId, keyIds, commitments: leaves.map((leaf) => leaf.commitment), finalityDepth };
   } finally {
     await session.close();

@@ -59,7 +59,9 @@ export async function answer<Result extends Answer>(pending: Promise<Result>): P
     throw new ApiError(0, { code: "network_error", message: "The server could not be reached. Check your connection and try again." });
   }
   if (!result.response.ok) {
-    const body = isErrorBody(result.error) ? result.error : { code: `http_${result.response.status}`, message: `The server answered ${result.response.status}.` };
+    const body = isErrorBody(result.error)
+      ? result.error
+      : { code: `http_${result.response.status}`, message: `The server answered ${result.response.status}.` };
     throw new ApiError(result.response.status, body);
   }
   return result.data as Exclude<Result["data"], undefined>;

@@ -34,4 +34,12 @@ export const productCategories = [
   "service_voucher",
 ] as const satisfies readonly ProductCategory[];
 
-export const orderStates = ["awaiting_payment", "paid", "fulfilled", "expired", "refund_pending", "refunded", "failed"] as const satisfies readonly OrderState[];
+export const orderStates = [
+  "awaiting_payment",
+  "paid",
+  "fulfilled",
+  "expired",
+  "refund_pending",
+  "refunded",
+  "failed",
+] as const satisfies readonly OrderState[];

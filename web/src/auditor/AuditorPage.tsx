@@ -32,9 +32,18 @@ const sources: Record<Exclude<AuditorTab, "ledger">, { path: string; fetch(api: 
     },
   },
   batches: { path: "/api/audit/chain/batches", fetch: (api, query, signal) => answer(api.GET("/api/audit/chain/batches", { params: { query }, signal })) },
-  issuances: { path: "/api/audit/chain/issuances", fetch: (api, query, signal) => answer(api.GET("/api/audit/chain/issuances", { params: { query }, signal })) },
-  transfers: { path: "/api/audit/chain/transfers", fetch: (api, query, signal) => answer(api.GET("/api/audit/chain/transfers", { params: { query }, signal })) },
-  redemptions: { path: "/api/audit/chain/redemptions", fetch: (api, query, signal) => answer(api.GET("/api/audit/chain/redemptions", { params: { query }, signal })) },
+  issuances: {
+    path: "/api/audit/chain/issuances",
+    fetch: (api, query, signal) => answer(api.GET("/api/audit/chain/issuances", { params: { query }, signal })),
+  },
+  transfers: {
+    path: "/api/audit/chain/transfers",
+    fetch: (api, query, signal) => answer(api.GET("/api/audit/chain/transfers", { params: { query }, signal })),
+  },
+  redemptions: {
+    path: "/api/audit/chain/redemptions",
+    fetch: (api, query, signal) => answer(api.GET("/api/audit/chain/redemptions", { params: { query }, signal })),
+  },
   payments: { path: "/api/audit/chain/payments", fetch: (api, query, signal) => answer(api.GET("/api/audit/chain/payments", { params: { query }, signal })) },
   findings: {
     path: "/api/audit/reconciliation",
@@ -54,7 +63,14 @@ export default function AuditorPage(props: { tab: string }) {
   const tab: AuditorTab = (auditorTabs as readonly string[]).includes(props.tab) ? (props.tab as AuditorTab) : "anchors";
   if (!account || !hasRole("auditor", "admin")) {
     return (
-      <EmptyState title={t("audit.signIn")} action={<Link className="button button-primary" to="/login?next=/audit">{t("nav.signIn")}</Link>}>
+      <EmptyState
+        title={t("audit.signIn")}
+        action={
+          <Link className="button button-primary" to="/login?next=/audit">
+            {t("nav.signIn")}
+          </Link>
+        }
+      >
         {t("audit.signInHint")}
       </EmptyState>
     );
@@ -64,7 +80,13 @@ export default function AuditorPage(props: { tab: string }) {
       <PageHeader title={t("audit.title")} subtitle={t("audit.subtitle")} />
       <nav className="tabs" aria-label={t("audit.title")}>
         {auditorTabs.map((name) => (
-          <Link key={name} to={`/audit/${name}`} className={`tab${tab === name ? " tab-active" : ""}`} aria-current={tab === name ? "page" : undefined} data-testid={`audit-tab-${name}`}>
+          <Link
+            key={name}
+            to={`/audit/${name}`}
+            className={`tab${tab === name ? " tab-active" : ""}`}
+            aria-current={tab === name ? "page" : undefined}
+            data-testid={`audit-tab-${name}`}
+          >
             {t(`audit.tab.${name}` as MessageKey)}
           </Link>
         ))}
@@ -89,7 +111,11 @@ function RecordsTable(props: { tab: Exclude<AuditorTab, "ledger"> }) {
 
   if (page.loading && rows.length === 0) return <Spinner />;
   if (page.error instanceof ApiError && page.error.status === 404 && rows.length === 0) {
-    return <Notice tone="info" title={t("audit.unavailable")}>{t("audit.unavailableHint", { path: source.path })}</Notice>;
+    return (
+      <Notice tone="info" title={t("audit.unavailable")}>
+        {t("audit.unavailableHint", { path: source.path })}
+      </Notice>
+    );
   }
   return (
     <div className="stack">
@@ -99,12 +125,22 @@ function RecordsTable(props: { tab: Exclude<AuditorTab, "ledger"> }) {
           <input type="search" placeholder={t("audit.filter")} value={filter} onChange={(event) => setFilter(event.target.value)} data-testid="audit-filter" />
         </label>
         <span className="muted small">{t("audit.count", { shown: visible.length, total: rows.length })}</span>
-        <button type="button" className="button button-small" disabled={visible.length === 0} onClick={() => downloadText(`keyledger-${props.tab}.csv`, toCsv(columns, visible), "text/csv")} data-testid="audit-export">
+        <button
+          type="button"
+          className="button button-small"
+          disabled={visible.length === 0}
+          onClick={() => downloadText(`keyledger-${props.tab}.csv`, toCsv(columns, visible), "text/csv")}
+          data-testid="audit-export"
+        >
           {t("audit.export")}
         </button>
       </div>
       <ErrorNotice error={page.error} onRetry={page.reload} />
-      {page.data && rows.length === 0 && <EmptyState title={t("audit.empty")}>{t(props.tab === "findings" ? "audit.emptyFindings" : props.tab === "anchors" ? "audit.emptyAnchors" : "audit.emptyHint")}</EmptyState>}
+      {page.data && rows.length === 0 && (
+        <EmptyState title={t("audit.empty")}>
+          {t(props.tab === "findings" ? "audit.emptyFindings" : props.tab === "anchors" ? "audit.emptyAnchors" : "audit.emptyHint")}
+        </EmptyState>
+      )}
       {visible.length > 0 && (
         <div className="table-wrap">
           <table className="table table-dense" data-testid="audit-table">
@@ -119,9 +155,12 @@ function RecordsTable(props: { tab: Exclude<AuditorTab, "ledger"> }) {
             </thead>
             <tbody>
               {visible.map((row, index) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: result rows have no identity of their own; the table is replaced whole, never reordered
                 <tr key={index}>
                   {columns.map((column) => (
-                    <td key={column}><Cell column={column} value={row[column]} /></td>
+                    <td key={column}>
+                      <Cell column={column} value={row[column]} />
+                    </td>
                   ))}
                 </tr>
               ))}
@@ -211,15 +250,23 @@ function LedgerBooks() {
                 <thead>
                   <tr>
                     <th scope="col">{t("audit.account")}</th>
-                    <th scope="col" className="num">{t("audit.debits")}</th>
-                    <th scope="col" className="num">{t("audit.credits")}</th>
-                    <th scope="col" className="num">{t("audit.balance")}</th>
+                    <th scope="col" className="num">
+                      {t("audit.debits")}
+                    </th>
+                    <th scope="col" className="num">
+                      {t("audit.credits")}
+                    </th>
+                    <th scope="col" className="num">
+                      {t("audit.balance")}
+                    </th>
                   </tr>
                 </thead>
                 <tbody>
                   {entry.rows.map((row) => (
                     <tr key={`${row.ownerType}:${row.purpose}`}>
-                      <td>{row.ownerType} · {row.purpose}</td>
+                      <td>
+                        {row.ownerType} · {row.purpose}
+                      </td>
                       <td className="num">{formatMoney(row.debitsMinor, entry.currency)}</td>
                       <td className="num">{formatMoney(row.creditsMinor, entry.currency)}</td>
                       <td className="num">{formatMoney(row.balanceMinor, entry.currency)}</td>
@@ -235,19 +282,35 @@ function LedgerBooks() {
         <div className="section-head">
           <h2 className="section-title">{t("audit.ledgerFindings")}</h2>
           {findings.data && findings.data.findings.length > 0 && (
-            <button type="button" className="button button-small" onClick={() => downloadText("keyledger-ledger-findings.csv", toCsv(["orderId", "problem", "ledgerMinor", "paymentsMinor", "message"], findings.data!.findings), "text/csv")}>
+            <button
+              type="button"
+              className="button button-small"
+              onClick={() =>
+                downloadText(
+                  "keyledger-ledger-findings.csv",
+                  toCsv(["orderId", "problem", "ledgerMinor", "paymentsMinor", "message"], findings.data!.findings),
+                  "text/csv",
+                )
+              }
+            >
               {t("audit.export")}
             </button>
           )}
         </div>
         {findings.loading && <Spinner />}
         <ErrorNotice error={findings.error} onRetry={findings.reload} />
-        {findings.data?.findings.length === 0 && <Notice tone="success" title={t("audit.noFindings")}>{t("audit.noFindingsHint")}</Notice>}
+        {findings.data?.findings.length === 0 && (
+          <Notice tone="success" title={t("audit.noFindings")}>
+            {t("audit.noFindingsHint")}
+          </Notice>
+        )}
         {findings.data && findings.data.findings.length > 0 && (
           <ul className="list card">
             {findings.data.findings.map((finding) => (
               <li key={`${finding.orderId}-${finding.problem}`} className="list-row list-row-stack">
-                <strong>{finding.orderId} · {finding.problem}</strong>
+                <strong>
+                  {finding.orderId} · {finding.problem}
+                </strong>
                 <span className="small">{finding.message}</span>
               </li>
             ))}

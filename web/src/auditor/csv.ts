@@ -6,7 +6,7 @@ export function toCsv(columns: string[], rows: Record<string, unknown>[]): strin
     const safe = /^[=+\-@]/.test(text) ? `'${text}` : text;
     return `"${safe.replace(/"/g, '""')}"`;
   };
-  return [columns.map(cell).join(","), ...rows.map((row) => columns.map((column) => cell(row[column])).join(","))].join("\r\n") + "\r\n";
+  return `${[columns.map(cell).join(","), ...rows.map((row) => columns.map((column) => cell(row[column])).join(","))].join("\r\n")}\r\n`;
 }
 
 export function downloadText(fileName: string, text: string, type: string): void {

@@ -28,16 +28,16 @@ export default function SalesCharts(props: { summary: SalesSummary }) {
         <RevenueBars days={days} currency={currency} label={t("overview.revenuePerDay")} />
         {/* A table ignores a 1px height, so the hidden wrapper is a div. */}
         <div className="visually-hidden">
-        <table>
-          <tbody>
-            {days.map((day) => (
-              <tr key={day.day}>
-                <th scope="row">{day.day}</th>
-                <td>{formatMoney(day.revenue, currency)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          <table>
+            <tbody>
+              {days.map((day) => (
+                <tr key={day.day}>
+                  <th scope="row">{day.day}</th>
+                  <td>{formatMoney(day.revenue, currency)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
         </div>
       </figure>
       <figure className="chart">
@@ -85,10 +85,10 @@ function fillDays(summary: SalesSummary): Day[] {
 
 function RevenueBars(props: { days: Day[]; currency: string; label: string }) {
   const wrapper = useRef<HTMLDivElement>(null);
+  const { days, currency, label } = props;
   useEffect(() => {
     const element = wrapper.current;
     if (!element) return;
-    const { days, currency } = props;
     // Plotted in minor units (exact for any realistic daily revenue); labels format them back.
     const data: uPlot.AlignedData = [days.map((_, index) => index), days.map((day) => Number(day.revenue))];
     const style = getComputedStyle(element);
@@ -115,7 +115,7 @@ function RevenueBars(props: { days: Day[]; currency: string; label: string }) {
             values: (_plot, splits) => splits.map((split) => formatMoney(BigInt(Math.round(split)), currency)),
           },
         ],
-        series: [{}, { label: props.label, fill: accent, stroke: accent, points: { show: false }, paths: uPlot.paths.bars!({ size: [0.7, 48], radius: 0.1 }) }],
+        series: [{}, { label, fill: accent, stroke: accent, points: { show: false }, paths: uPlot.paths.bars!({ size: [0.7, 48], radius: 0.1 }) }],
       },
       data,
       element,
@@ -130,6 +130,6 @@ function RevenueBars(props: { days: Day[]; currency: string; label: string }) {
       observer.disconnect();
       plot.destroy();
     };
-  }, [props.days, props.currency, props.label]);
-  return <div ref={wrapper} className="chart-canvas" role="img" aria-label={props.label} data-testid="revenue-chart" />;
+  }, [days, currency, label]);
+  return <div ref={wrapper} className="chart-canvas" role="img" aria-label={label} data-testid="revenue-chart" />;
 }

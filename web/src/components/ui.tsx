@@ -67,7 +67,9 @@ export function Notice(props: { tone?: "info" | "success" | "warning"; title?: R
 export function EmptyState(props: { title: ReactNode; children?: ReactNode; action?: ReactNode; testId?: string }) {
   return (
     <div className="empty" data-testid={props.testId ?? "empty-state"}>
-      <div className="empty-icon" aria-hidden="true">◇</div>
+      <div className="empty-icon" aria-hidden="true">
+        ◇
+      </div>
       <strong>{props.title}</strong>
       {props.children && <p>{props.children}</p>}
       {props.action}
@@ -113,7 +115,7 @@ export function CopyButton(props: { value: string; label?: string; testId?: stri
   };
   return (
     <button type="button" className="button button-small button-ghost" onClick={() => void copy()} data-testid={props.testId} aria-live="polite">
-      {copied ? t("common.copied") : props.label ?? t("common.copy")}
+      {copied ? t("common.copied") : (props.label ?? t("common.copy"))}
     </button>
   );
 }
@@ -138,11 +140,37 @@ export function Hash(props: { value: string | null | undefined }) {
 }
 
 const badgeTone: Record<string, string> = {
-  fulfilled: "good", confirmed: "good", included: "good", genuine: "good", redeemed: "info", active: "good", pass: "good",
-  settled: "good", cancelled: "muted", balanced: "good", unbalanced: "bad", done: "good",
-  paid: "info", submitted: "info", sealed: "info", pending: "wait", awaiting_payment: "wait", queued: "wait", running: "wait", processing: "wait",
-  expired: "muted", paused: "muted", skip: "muted", unknown: "muted", refunded: "muted", not_issued: "wait",
-  failed: "bad", invalid: "bad", revoked: "bad", fail: "bad", refund_pending: "warn",
+  fulfilled: "good",
+  confirmed: "good",
+  included: "good",
+  genuine: "good",
+  redeemed: "info",
+  active: "good",
+  pass: "good",
+  settled: "good",
+  cancelled: "muted",
+  balanced: "good",
+  unbalanced: "bad",
+  done: "good",
+  paid: "info",
+  submitted: "info",
+  sealed: "info",
+  pending: "wait",
+  awaiting_payment: "wait",
+  queued: "wait",
+  running: "wait",
+  processing: "wait",
+  expired: "muted",
+  paused: "muted",
+  skip: "muted",
+  unknown: "muted",
+  refunded: "muted",
+  not_issued: "wait",
+  failed: "bad",
+  invalid: "bad",
+  revoked: "bad",
+  fail: "bad",
+  refund_pending: "warn",
 };
 
 export function StateBadge(props: { state: string; testId?: string }) {

@@ -15,7 +15,11 @@ export type UseAsyncOptions<T> = {
   poll?: (data: T | undefined) => boolean;
 };
 
-export function useAsync<T>(load: (signal: AbortSignal, previous: T | undefined) => Promise<T>, deps: unknown[], options: UseAsyncOptions<T> = {}): AsyncState<T> {
+export function useAsync<T>(
+  load: (signal: AbortSignal, previous: T | undefined) => Promise<T>,
+  deps: unknown[],
+  options: UseAsyncOptions<T> = {},
+): AsyncState<T> {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   const [loading, setLoading] = useState(true);
@@ -28,6 +32,7 @@ export function useAsync<T>(load: (signal: AbortSignal, previous: T | undefined)
   pollMsRef.current = options.pollMs;
   const polls = options.pollMs !== undefined;
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller's deps (spread in) and `generation` (bumped by reload) are the triggers; `load`, `poll` and `pollMs` are read through refs
   useEffect(() => {
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;

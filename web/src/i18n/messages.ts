@@ -89,7 +89,8 @@ const en = {
   "error.chainUnavailable": "The chain is not reachable right now. Try again in a minute.",
 
   "home.title": "Card keys you can check yourself",
-  "home.lead": "Game cards, licences and course codes, delivered in a second. Every key is committed on-chain before it is sold, issued exactly once, and verifiable by anyone.",
+  "home.lead":
+    "Game cards, licences and course codes, delivered in a second. Every key is committed on-chain before it is sold, issued exactly once, and verifiable by anyone.",
   "home.browse": "Browse the demo shop",
   "home.verify": "Verify a key",
   "home.whyTitle": "Why Keyledger",
@@ -132,7 +133,8 @@ const en = {
   "product.resaleYes": "Allowed while sealed ({royalty}% royalty)",
   "product.resaleNo": "Not resellable",
   "product.provenTitle": "Provable on-chain",
-  "product.provenBody": "Your key comes with a certificate. With it anyone can check that the key was in the shop's committed stock and was sold once — to you.",
+  "product.provenBody":
+    "Your key comes with a certificate. With it anyone can check that the key was in the shop's committed stock and was sold once — to you.",
 
   "checkout.title": "Buy",
   "checkout.quantity": "Quantity",
@@ -179,7 +181,8 @@ const en = {
   "order.manualDeliveredBody": "The merchant has delivered this order by hand; check the contact you gave.",
   "order.keys": "Your keys",
   "order.keyNumber": "Key {n}",
-  "order.sealedBody": "Sealed: the code has not been shown yet. Revealing it is recorded on-chain as redemption, and from then on the key can no longer be resold.",
+  "order.sealedBody":
+    "Sealed: the code has not been shown yet. Revealing it is recorded on-chain as redemption, and from then on the key can no longer be resold.",
   "order.reveal": "Reveal code",
   "order.revealAll": "Reveal all",
   "order.revealConfirmTitle": "Reveal now?",
@@ -362,7 +365,8 @@ const en = {
   "products.emptyHint": "Create your first product, then import its keys.",
 
   "import.title": "Import keys",
-  "import.intro": "Upload a text file with one key per line, or a CSV with a key, code or secret column. The batch is committed on-chain before any key in it is sold.",
+  "import.intro":
+    "Upload a text file with one key per line, or a CSV with a key, code or secret column. The batch is committed on-chain before any key in it is sold.",
   "import.product": "Product",
   "import.file": "File",
   "import.fileHint": ".txt or .csv, up to 20 MB",
@@ -430,7 +434,8 @@ const en = {
   "money.prepaid": "Prepaid: {amount}",
   "money.collected": "Collected on your own gateway: {amount} (already yours, never paid out)",
   "money.topup": "Top up prepaid fees (CNY)",
-  "money.topupHint": "Paid through the platform's gateway. Checkout on your own gateway stops while unpaid fees exceed the prepaid balance beyond the platform's credit.",
+  "money.topupHint":
+    "Paid through the platform's gateway. Checkout on your own gateway stops while unpaid fees exceed the prepaid balance beyond the platform's credit.",
   "money.topupSubmit": "Top up",
 
   "audit.title": "Audit explorer",

@@ -15,10 +15,15 @@ export function BatchesTab(props: { shop: Shop }) {
   const { t, lang } = useI18n();
   const { api } = useSession();
   const products = useShopProducts(props.shop.id);
-  const batches = useAsync((signal) => answer(api.GET("/api/shops/{shopId}/batches", { params: { path: { shopId: props.shop.id }, query: { limit: 100 } }, signal })).then((page) => page.items), [api, props.shop.id], {
-    pollMs: batchPollIntervalMs,
-    poll: (items) => Boolean(items?.some((batch) => batch.anchorState === "pending" || batch.anchorState === "submitted")),
-  });
+  const batches = useAsync(
+    (signal) =>
+      answer(api.GET("/api/shops/{shopId}/batches", { params: { path: { shopId: props.shop.id }, query: { limit: 100 } }, signal })).then((page) => page.items),
+    [api, props.shop.id],
+    {
+      pollMs: batchPollIntervalMs,
+      poll: (items) => Boolean(items?.some((batch) => batch.anchorState === "pending" || batch.anchorState === "submitted")),
+    },
+  );
   const productName = (id: string) => products.data?.find((product) => product.id === id)?.name ?? `#${id}`;
   if (batches.loading && !batches.data) return <Spinner />;
   return (
@@ -52,12 +57,16 @@ export function BatchesTab(props: { shop: Shop }) {
                     {batch.keyCount}
                     <div className="muted small">{t("batches.soldAvailable", { sold: batch.sold, available: batch.available })}</div>
                   </td>
-                  <td><Hash value={batch.root} /></td>
+                  <td>
+                    <Hash value={batch.root} />
+                  </td>
                   <td>
                     <StateBadge state={batch.anchorState} />
                     {batch.anchorBlock && <div className="muted small">{t("verify.t.block", { block: batch.anchorBlock })}</div>}
                   </td>
-                  <td><TxLink hash={batch.anchorTx} /></td>
+                  <td>
+                    <TxLink hash={batch.anchorTx} />
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -74,7 +74,14 @@ export function ImportTab(props: { shop: Shop }) {
   if (products.loading && !products.data) return <Spinner />;
   if (products.data && automatic.length === 0) {
     return (
-      <EmptyState title={t("import.noProducts")} action={<Link className="button button-primary" to="/merchant/products">{t("products.new")}</Link>}>
+      <EmptyState
+        title={t("import.noProducts")}
+        action={
+          <Link className="button button-primary" to="/merchant/products">
+            {t("products.new")}
+          </Link>
+        }
+      >
         {t("import.noProductsHint")}
       </EmptyState>
     );
@@ -98,7 +105,15 @@ export function ImportTab(props: { shop: Shop }) {
         </Field>
         {!file && (
           <Field label={t("import.paste")} htmlFor="import-paste">
-            <textarea id="import-paste" className="mono" rows={4} value={pasted} onChange={(event) => setPasted(event.target.value)} autoComplete="off" spellCheck={false} />
+            <textarea
+              id="import-paste"
+              className="mono"
+              rows={4}
+              value={pasted}
+              onChange={(event) => setPasted(event.target.value)}
+              autoComplete="off"
+              spellCheck={false}
+            />
           </Field>
         )}
         <ErrorNotice error={error} />
@@ -114,15 +129,25 @@ export function ImportTab(props: { shop: Shop }) {
 function ImportProgress(props: { importId: string }) {
   const { t } = useI18n();
   const { api } = useSession();
-  const job = useAsync((signal) => answer(api.GET("/api/imports/{importId}", { params: { path: { importId: props.importId } }, signal })), [api, props.importId], { pollMs: importPollIntervalMs, poll: jobNeedsPolling });
+  const job = useAsync(
+    (signal) => answer(api.GET("/api/imports/{importId}", { params: { path: { importId: props.importId } }, signal })),
+    [api, props.importId],
+    { pollMs: importPollIntervalMs, poll: jobNeedsPolling },
+  );
   const data = job.data;
   return (
     <section className="card stack" data-testid="import-status" data-import-status={data?.status} data-anchor-state={data?.anchorState ?? ""}>
       <h3>{t("import.job", { id: props.importId })}</h3>
-      <ProgressBar percent={data?.percent ?? 0} label={data ? t("import.progress", { processed: data.processed, total: data.total }) : t("common.loading")} testId="import-progress" />
+      <ProgressBar
+        percent={data?.percent ?? 0}
+        label={data ? t("import.progress", { processed: data.processed, total: data.total }) : t("common.loading")}
+        testId="import-progress"
+      />
       {data?.status === "failed" && (
         <Notice tone="warning" title={t("import.failed")}>
-          {typeof data.error === "object" && data.error !== null && "message" in data.error ? String((data.error as { message: unknown }).message) : JSON.stringify(data.error)}
+          {typeof data.error === "object" && data.error !== null && "message" in data.error
+            ? String((data.error as { message: unknown }).message)
+            : JSON.stringify(data.error)}
         </Notice>
       )}
       {data?.status === "done" && (

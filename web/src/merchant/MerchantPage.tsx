@@ -24,11 +24,21 @@ export type MerchantTab = (typeof merchantTabs)[number];
 export default function MerchantPage(props: { tab: string }) {
   const { t } = useI18n();
   const { api, account, hasRole } = useSession();
-  const shops = useAsync((signal) => (account ? answer(api.GET("/api/shops", { params: { query: { mine: "true" } }, signal })) : Promise.resolve({ items: [] as Shop[] })), [api, account?.id]);
+  const shops = useAsync(
+    (signal) => (account ? answer(api.GET("/api/shops", { params: { query: { mine: "true" } }, signal })) : Promise.resolve({ items: [] as Shop[] })),
+    [api, account?.id],
+  );
   const [selectedId, setSelectedId] = useState<string | undefined>(undefined);
   if (!account || !hasRole("merchant", "admin")) {
     return (
-      <EmptyState title={t("merchant.signIn")} action={<Link className="button button-primary" to="/login?next=/merchant">{t("nav.signIn")}</Link>}>
+      <EmptyState
+        title={t("merchant.signIn")}
+        action={
+          <Link className="button button-primary" to="/login?next=/merchant">
+            {t("nav.signIn")}
+          </Link>
+        }
+      >
         {t("merchant.signInHint")}
       </EmptyState>
     );
@@ -50,11 +60,7 @@ export default function MerchantPage(props: { tab: string }) {
     <div className="stack-lg console">
       <PageHeader
         title={t("merchant.title")}
-        subtitle={
-          <>
-            <Link to={`/shop/${shop.slug}`}>{shop.name}</Link>
-          </>
-        }
+        subtitle={<Link to={`/shop/${shop.slug}`}>{shop.name}</Link>}
         actions={
           list.length > 1 ? (
             <label className="inline-select">
@@ -72,7 +78,13 @@ export default function MerchantPage(props: { tab: string }) {
       />
       <nav className="tabs" aria-label={t("merchant.title")}>
         {merchantTabs.map((name) => (
-          <Link key={name} to={`/merchant/${name}`} className={`tab${tab === name ? " tab-active" : ""}`} aria-current={tab === name ? "page" : undefined} data-testid={`merchant-tab-${name}`}>
+          <Link
+            key={name}
+            to={`/merchant/${name}`}
+            className={`tab${tab === name ? " tab-active" : ""}`}
+            aria-current={tab === name ? "page" : undefined}
+            data-testid={`merchant-tab-${name}`}
+          >
             {t(`merchant.tab.${name}` as MessageKey)}
           </Link>
         ))}

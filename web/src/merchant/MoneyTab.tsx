@@ -21,7 +21,12 @@ export function useShopBalance(shopId: string) {
 /** The ledger's routes are mounted by the ledger part; until then they answer 404. */
 export function LedgerUnavailable(props: { error: unknown; onRetry(): void }) {
   const { t } = useI18n();
-  if (props.error instanceof ApiError && props.error.status === 404) return <Notice tone="info" title={t("money.unavailable")}>{t("money.unavailableHint")}</Notice>;
+  if (props.error instanceof ApiError && props.error.status === 404)
+    return (
+      <Notice tone="info" title={t("money.unavailable")}>
+        {t("money.unavailableHint")}
+      </Notice>
+    );
   return <ErrorNotice error={props.error} onRetry={props.onRetry} />;
 }
 
@@ -32,7 +37,8 @@ export function MoneyTab(props: { shop: Shop }) {
   const currency = balance.data?.balances[0]?.currency ?? "CNY";
   const [cursor, setCursor] = useState<string | undefined>(undefined);
   const statement = useAsync(
-    (signal) => answer(api.GET("/api/ledger/shops/{shopId}/statement", { params: { path: { shopId: props.shop.id }, query: { currency, limit: 20, cursor } }, signal })),
+    (signal) =>
+      answer(api.GET("/api/ledger/shops/{shopId}/statement", { params: { path: { shopId: props.shop.id }, query: { currency, limit: 20, cursor } }, signal })),
     [api, props.shop.id, currency, cursor],
   );
   if (balance.loading && !balance.data) return <Spinner />;
@@ -62,8 +68,12 @@ export function MoneyTab(props: { shop: Shop }) {
                   <th scope="col">{t("money.time")}</th>
                   <th scope="col">{t("money.kind")}</th>
                   <th scope="col">{t("money.reference")}</th>
-                  <th scope="col" className="num">{t("orders.amount")}</th>
-                  <th scope="col" className="num">{t("money.balanceAfter")}</th>
+                  <th scope="col" className="num">
+                    {t("orders.amount")}
+                  </th>
+                  <th scope="col" className="num">
+                    {t("money.balanceAfter")}
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -71,8 +81,12 @@ export function MoneyTab(props: { shop: Shop }) {
                   <tr key={`${line.transactionId}-${line.kind}`}>
                     <td className="small">{formatDateTime(line.createdAt, lang)}</td>
                     <td>{t(`ledgerKind.${line.kind}` as MessageKey) === `ledgerKind.${line.kind}` ? line.kind : t(`ledgerKind.${line.kind}` as MessageKey)}</td>
-                    <td className="mono small">{line.referenceType}:{line.referenceId}</td>
-                    <td className={`num ${BigInt(line.amountMinor) < 0n ? "negative" : "positive"}`}>{formatMoney(line.amountMinor, statement.data!.currency)}</td>
+                    <td className="mono small">
+                      {line.referenceType}:{line.referenceId}
+                    </td>
+                    <td className={`num ${BigInt(line.amountMinor) < 0n ? "negative" : "positive"}`}>
+                      {formatMoney(line.amountMinor, statement.data!.currency)}
+                    </td>
                     <td className="num">{formatMoney(line.balanceAfterMinor, statement.data!.currency)}</td>
                   </tr>
                 ))}
@@ -108,7 +122,9 @@ function FeesPanel(props: { shop: Shop; fees: FeePosition[] }) {
     setBusy(true);
     setError(undefined);
     try {
-      const topup = await answer(api.POST("/api/ledger/shops/{shopId}/topups", { params: { path: { shopId: props.shop.id } }, body: { amountMinor: amountMinor.toString(), currency } }));
+      const topup = await answer(
+        api.POST("/api/ledger/shops/{shopId}/topups", { params: { path: { shopId: props.shop.id } }, body: { amountMinor: amountMinor.toString(), currency } }),
+      );
       // The platform's gateway takes the payment; its notification credits the prepaid balance.
       if (topup.paymentUrl) window.location.assign(topup.paymentUrl);
     } catch (caught) {
@@ -121,8 +137,16 @@ function FeesPanel(props: { shop: Shop; fees: FeePosition[] }) {
     <section className="card stack" data-testid="fees">
       <h2 className="section-title">{t("money.fees")}</h2>
       {props.fees.map((fee) => (
-        <p key={fee.currency} className="small" data-testid="fee-position" data-currency={fee.currency} data-owed={fee.owedMinor} data-prepaid={fee.prepaidMinor}>
-          {t("money.feesOwed", { amount: formatMoney(fee.owedMinor, fee.currency) })} · {t("money.prepaid", { amount: formatMoney(fee.prepaidMinor, fee.currency) })} ·{" "}
+        <p
+          key={fee.currency}
+          className="small"
+          data-testid="fee-position"
+          data-currency={fee.currency}
+          data-owed={fee.owedMinor}
+          data-prepaid={fee.prepaidMinor}
+        >
+          {t("money.feesOwed", { amount: formatMoney(fee.owedMinor, fee.currency) })} ·{" "}
+          {t("money.prepaid", { amount: formatMoney(fee.prepaidMinor, fee.currency) })} ·{" "}
           {t("money.collected", { amount: formatMoney(fee.collectedMinor, fee.currency) })}
         </p>
       ))}
@@ -158,7 +182,12 @@ function PayoutForm(props: { shop: Shop; currency: string; onRequested(): void }
     setError(undefined);
     setDone(false);
     try {
-      await answer(api.POST("/api/ledger/shops/{shopId}/payouts", { params: { path: { shopId: props.shop.id } }, body: { amountMinor: amountMinor.toString(), currency: props.currency, requestId } }));
+      await answer(
+        api.POST("/api/ledger/shops/{shopId}/payouts", {
+          params: { path: { shopId: props.shop.id } },
+          body: { amountMinor: amountMinor.toString(), currency: props.currency, requestId },
+        }),
+      );
       setDone(true);
       setAmount("");
       setRequestId(crypto.randomUUID());

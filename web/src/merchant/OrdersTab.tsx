@@ -23,14 +23,20 @@ export function OrdersTab(props: { shop: Shop }) {
   return (
     <div className="stack">
       <div className="section-head">
-        <div className="segmented" role="group" aria-label={t("merchant.tab.orders")}>
+        <fieldset className="segmented" aria-label={t("merchant.tab.orders")}>
           <button type="button" className={view === "all" ? "segment segment-active" : "segment"} aria-pressed={view === "all"} onClick={() => setView("all")}>
             {t("orders.all")}
           </button>
-          <button type="button" className={view === "manual" ? "segment segment-active" : "segment"} aria-pressed={view === "manual"} onClick={() => setView("manual")} data-testid="manual-queue">
+          <button
+            type="button"
+            className={view === "manual" ? "segment segment-active" : "segment"}
+            aria-pressed={view === "manual"}
+            onClick={() => setView("manual")}
+            data-testid="manual-queue"
+          >
             {t("orders.manualQueue")}
           </button>
-        </div>
+        </fieldset>
         {view === "all" && (
           <label className="inline-select">
             <span>{t("orders.filter")}</span>
@@ -48,7 +54,9 @@ export function OrdersTab(props: { shop: Shop }) {
       <ErrorNotice error={orders.error} onRetry={orders.reload} />
       {orders.loading && !orders.data && <Spinner />}
       {orders.data?.items.length === 0 && (
-        <EmptyState title={view === "manual" ? t("orders.queueEmpty") : t("orders.empty")}>{view === "manual" ? t("orders.queueEmptyHint") : t("orders.emptyHint")}</EmptyState>
+        <EmptyState title={view === "manual" ? t("orders.queueEmpty") : t("orders.empty")}>
+          {view === "manual" ? t("orders.queueEmptyHint") : t("orders.emptyHint")}
+        </EmptyState>
       )}
       {orders.data && orders.data.items.length > 0 && (
         <div className="table-wrap">
@@ -71,7 +79,9 @@ export function OrdersTab(props: { shop: Shop }) {
                     {view === "manual" && <DeliverForm order={order} onDelivered={orders.reload} />}
                   </td>
                   <td>{formatMoney(order.amountMinor, order.currency)}</td>
-                  <td><StateBadge state={order.state} /></td>
+                  <td>
+                    <StateBadge state={order.state} />
+                  </td>
                   <td className="small">{formatDateTime(order.createdAt, lang)}</td>
                 </tr>
               ))}
@@ -104,7 +114,9 @@ function DeliverForm(props: { order: OrderSummary; onDelivered(): void }) {
   const id = `deliver-${props.order.id}`;
   return (
     <form className="deliver-form" onSubmit={(event) => void submit(event)}>
-      <label htmlFor={id} className="small">{t("orders.deliverLabel", { contact: props.order.contact ?? "—" })}</label>
+      <label htmlFor={id} className="small">
+        {t("orders.deliverLabel", { contact: props.order.contact ?? "—" })}
+      </label>
       <textarea id={id} rows={2} value={content} onChange={(event) => setContent(event.target.value)} required maxLength={10_000} />
       <ErrorNotice error={error} />
       <button type="submit" className="button button-small button-primary" disabled={busy || !content.trim()}>

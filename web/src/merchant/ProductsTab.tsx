@@ -12,7 +12,11 @@ import { StockBadge } from "../pages/StockBadge.tsx";
 
 export function useShopProducts(shopId: string) {
   const { api } = useSession();
-  return useAsync((signal) => answer(api.GET("/api/shops/{shopId}/products", { params: { path: { shopId }, query: { includePaused: "true" } }, signal })).then((page) => page.items), [api, shopId]);
+  return useAsync(
+    (signal) =>
+      answer(api.GET("/api/shops/{shopId}/products", { params: { path: { shopId }, query: { includePaused: "true" } }, signal })).then((page) => page.items),
+    [api, shopId],
+  );
 }
 
 export function ProductsTab(props: { shop: Shop }) {
@@ -25,7 +29,12 @@ export function ProductsTab(props: { shop: Shop }) {
   const toggle = async (product: Product) => {
     setError(undefined);
     try {
-      await answer(api.PATCH("/api/products/{productId}", { params: { path: { productId: product.id } }, body: { status: product.status === "active" ? "paused" : "active" } }));
+      await answer(
+        api.PATCH("/api/products/{productId}", {
+          params: { path: { productId: product.id } },
+          body: { status: product.status === "active" ? "paused" : "active" },
+        }),
+      );
       products.reload();
     } catch (caught) {
       setError(caught);
@@ -63,7 +72,9 @@ export function ProductsTab(props: { shop: Shop }) {
                 <th scope="col">{t("products.price")}</th>
                 <th scope="col">{t("products.stock")}</th>
                 <th scope="col">{t("products.status")}</th>
-                <th scope="col"><span className="visually-hidden">{t("common.actions")}</span></th>
+                <th scope="col">
+                  <span className="visually-hidden">{t("common.actions")}</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -72,13 +83,18 @@ export function ProductsTab(props: { shop: Shop }) {
                   <td>
                     <Link to={`/product/${product.id}`}>{product.name}</Link>
                     <div className="muted small">
-                      {t(`category.${product.category}`)} · {product.deliveryMode === "automatic" ? t("product.deliveryAutomatic") : t("product.deliveryManual")}
+                      {t(`category.${product.category}`)} ·{" "}
+                      {product.deliveryMode === "automatic" ? t("product.deliveryAutomatic") : t("product.deliveryManual")}
                       {product.pendingKeys > 0 ? ` · ${t("products.pending", { count: product.pendingKeys })}` : ""}
                     </div>
                   </td>
                   <td>{formatMoney(product.priceMinor, product.currency)}</td>
-                  <td><StockBadge product={product} /></td>
-                  <td><StateBadge state={product.status} /></td>
+                  <td>
+                    <StockBadge product={product} />
+                  </td>
+                  <td>
+                    <StateBadge state={product.status} />
+                  </td>
                   <td className="row-actions">
                     <button type="button" className="button button-small button-ghost" onClick={() => setEditing(product)}>
                       {t("common.edit")}
@@ -168,13 +184,33 @@ function ProductForm(props: { shop: Shop; product?: Product; onDone(): void; onC
           </select>
         </Field>
         <Field label={t("products.price")} htmlFor="product-price" error={priceError} hint={t("products.priceHint")}>
-          <input id="product-price" inputMode="decimal" value={price} onChange={(event) => setPrice(event.target.value)} required placeholder="48.00" data-testid="product-price" />
+          <input
+            id="product-price"
+            inputMode="decimal"
+            value={price}
+            onChange={(event) => setPrice(event.target.value)}
+            required
+            placeholder="48.00"
+            data-testid="product-price"
+          />
         </Field>
         <Field label={t("products.currency")} htmlFor="product-currency">
-          <input id="product-currency" value={currency} onChange={(event) => setCurrency(event.target.value.toUpperCase())} required pattern="[A-Z]{3,8}" disabled={Boolean(existing)} />
+          <input
+            id="product-currency"
+            value={currency}
+            onChange={(event) => setCurrency(event.target.value.toUpperCase())}
+            required
+            pattern="[A-Z]{3,8}"
+            disabled={Boolean(existing)}
+          />
         </Field>
         <Field label={t("product.delivery")} htmlFor="product-delivery">
-          <select id="product-delivery" value={deliveryMode} onChange={(event) => setDeliveryMode(event.target.value as "automatic" | "manual")} disabled={Boolean(existing)}>
+          <select
+            id="product-delivery"
+            value={deliveryMode}
+            onChange={(event) => setDeliveryMode(event.target.value as "automatic" | "manual")}
+            disabled={Boolean(existing)}
+          >
             <option value="automatic">{t("product.deliveryAutomatic")}</option>
             <option value="manual">{t("product.deliveryManual")}</option>
           </select>
@@ -194,7 +230,13 @@ function ProductForm(props: { shop: Shop; product?: Product; onDone(): void; onC
           <input id="product-low" type="number" min={0} value={lowStockThreshold} onChange={(event) => setLowStockThreshold(Number(event.target.value))} />
         </Field>
         <Field label={t("products.royalty")} htmlFor="product-royalty" hint={t("products.royaltyHint")}>
-          <input id="product-royalty" inputMode="decimal" value={royaltyPercent} onChange={(event) => setRoyaltyPercent(event.target.value)} disabled={!resaleAllowed} />
+          <input
+            id="product-royalty"
+            inputMode="decimal"
+            value={royaltyPercent}
+            onChange={(event) => setRoyaltyPercent(event.target.value)}
+            disabled={!resaleAllowed}
+          />
         </Field>
       </div>
       <label className="checkbox">

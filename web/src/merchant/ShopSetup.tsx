@@ -38,7 +38,11 @@ export function ShopSetup(props: { shop?: Shop; onCreated(): void }) {
 
   if (!props.shop) {
     return (
-      <form className="card stack" onSubmit={(event) => void run(event, () => answer(api.POST("/api/shops", { body: { slug, name, ...(description ? { description } : {}) } })))} data-testid="shop-create-form">
+      <form
+        className="card stack"
+        onSubmit={(event) => void run(event, () => answer(api.POST("/api/shops", { body: { slug, name, ...(description ? { description } : {}) } })))}
+        data-testid="shop-create-form"
+      >
         <h2>{t("setup.createTitle")}</h2>
         <Field label={t("setup.name")} htmlFor="shop-name">
           <input id="shop-name" value={name} onChange={(event) => setName(event.target.value)} required maxLength={80} />
@@ -60,19 +64,38 @@ export function ShopSetup(props: { shop?: Shop; onCreated(): void }) {
   return (
     <form
       className="card stack narrow-form"
-      onSubmit={(event) => void run(event, () => answer(api.PUT("/api/shops/{shopId}/payment-settings/epay", { params: { path: { shopId: shop.id } }, body: { gatewayUrl, pid, key: gatewayKey } })))}
+      onSubmit={(event) =>
+        void run(event, () =>
+          answer(api.PUT("/api/shops/{shopId}/payment-settings/epay", { params: { path: { shopId: shop.id } }, body: { gatewayUrl, pid, key: gatewayKey } })),
+        )
+      }
       data-testid="epay-form"
     >
       <h2>{t("setup.epayTitle")}</h2>
       <p className="muted">{shop.epayConfigured ? t("setup.epayConfigured") : t("setup.epayMissing")}</p>
       <Field label={t("setup.gatewayUrl")} htmlFor="epay-url" hint={t("setup.gatewayUrlHint")}>
-        <input id="epay-url" type="url" value={gatewayUrl} onChange={(event) => setGatewayUrl(event.target.value)} required placeholder="https://pay.example.com/" />
+        <input
+          id="epay-url"
+          type="url"
+          value={gatewayUrl}
+          onChange={(event) => setGatewayUrl(event.target.value)}
+          required
+          placeholder="https://pay.example.com/"
+        />
       </Field>
       <Field label={t("setup.pid")} htmlFor="epay-pid">
         <input id="epay-pid" value={pid} onChange={(event) => setPid(event.target.value)} required />
       </Field>
       <Field label={t("setup.key")} htmlFor="epay-key" hint={t("setup.keyHint")}>
-        <input id="epay-key" type="password" autoComplete="off" value={gatewayKey} onChange={(event) => setGatewayKey(event.target.value)} required minLength={8} />
+        <input
+          id="epay-key"
+          type="password"
+          autoComplete="off"
+          value={gatewayKey}
+          onChange={(event) => setGatewayKey(event.target.value)}
+          required
+          minLength={8}
+        />
       </Field>
       <ErrorNotice error={error} />
       {saved && <Notice tone="success">{t("common.saved")}</Notice>}

@@ -24,11 +24,13 @@ export function LoginPage(props: { mode: "login" | "signup" }) {
     setBusy(true);
     setError(undefined);
     try {
-      const session = await answer(signup ? api.POST("/api/auth/signup", { body: { email, password, roles } }) : api.POST("/api/auth/login", { body: { email, password } }));
+      const session = await answer(
+        signup ? api.POST("/api/auth/signup", { body: { email, password, roles } }) : api.POST("/api/auth/login", { body: { email, password } }),
+      );
       signIn(session);
       const next = search.get("next");
       const home = session.account.roles.includes("merchant") ? "/merchant" : session.account.roles.includes("auditor") ? "/audit" : "/me/orders";
-      navigate(next && next.startsWith("/") && !next.startsWith("//") ? next : home);
+      navigate(next?.startsWith("/") && !next.startsWith("//") ? next : home);
     } catch (caught) {
       setError(caught);
       setBusy(false);
@@ -40,10 +42,27 @@ export function LoginPage(props: { mode: "login" | "signup" }) {
       <PageHeader title={signup ? t("login.signupTitle") : t("login.title")} subtitle={signup ? t("login.signupSubtitle") : t("login.subtitle")} />
       <form className="card stack" onSubmit={(event) => void submit(event)} data-testid="login-form">
         <Field label={t("login.email")} htmlFor="login-email">
-          <input id="login-email" type="email" autoComplete="email" value={email} onChange={(event) => setEmail(event.target.value)} required data-testid="login-email" />
+          <input
+            id="login-email"
+            type="email"
+            autoComplete="email"
+            value={email}
+            onChange={(event) => setEmail(event.target.value)}
+            required
+            data-testid="login-email"
+          />
         </Field>
         <Field label={t("login.password")} htmlFor="login-password" hint={signup ? t("login.passwordHint") : undefined}>
-          <input id="login-password" type="password" autoComplete={signup ? "new-password" : "current-password"} value={password} onChange={(event) => setPassword(event.target.value)} required minLength={signup ? 10 : 1} data-testid="login-password" />
+          <input
+            id="login-password"
+            type="password"
+            autoComplete={signup ? "new-password" : "current-password"}
+            value={password}
+            onChange={(event) => setPassword(event.target.value)}
+            required
+            minLength={signup ? 10 : 1}
+            data-testid="login-password"
+          />
         </Field>
         {signup && (
           <fieldset className="checkbox-group">

@@ -2,7 +2,6 @@
 // placed on this device are listed too, so most people never need the form.
 import { answer } from "../api/client.ts";
 import { useState, type FormEvent } from "react";
-import type { Order } from "../api/types.ts";
 import { ErrorNotice, Field, PageHeader } from "../components/ui.tsx";
 import { formatDateTime } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
@@ -42,13 +41,38 @@ export function LookupPage() {
       <PageHeader title={t("lookup.title")} subtitle={t("lookup.subtitle")} />
       <form className="card stack" onSubmit={(event) => void submit(event)} data-testid="lookup-form">
         <Field label={t("lookup.orderId")} htmlFor="lookup-order" hint={t("lookup.orderIdHint")}>
-          <input id="lookup-order" className="mono" value={orderId} onChange={(event) => setOrderId(event.target.value)} required autoComplete="off" placeholder="KL…" data-testid="lookup-order-id" />
+          <input
+            id="lookup-order"
+            className="mono"
+            value={orderId}
+            onChange={(event) => setOrderId(event.target.value)}
+            required
+            autoComplete="off"
+            placeholder="KL…"
+            data-testid="lookup-order-id"
+          />
         </Field>
         <Field label={t("checkout.contact")} htmlFor="lookup-contact">
-          <input id="lookup-contact" type="email" value={contact} onChange={(event) => setContact(event.target.value)} required autoComplete="email" data-testid="lookup-contact" />
+          <input
+            id="lookup-contact"
+            type="email"
+            value={contact}
+            onChange={(event) => setContact(event.target.value)}
+            required
+            autoComplete="email"
+            data-testid="lookup-contact"
+          />
         </Field>
         <Field label={t("checkout.queryPassword")} htmlFor="lookup-password">
-          <input id="lookup-password" type="password" value={queryPassword} onChange={(event) => setQueryPassword(event.target.value)} required autoComplete="current-password" data-testid="lookup-password" />
+          <input
+            id="lookup-password"
+            type="password"
+            value={queryPassword}
+            onChange={(event) => setQueryPassword(event.target.value)}
+            required
+            autoComplete="current-password"
+            data-testid="lookup-password"
+          />
         </Field>
         <ErrorNotice error={error} />
         <button className="button button-primary button-block" type="submit" disabled={busy} data-testid="lookup-submit">

@@ -20,7 +20,14 @@ export function MyOrdersPage() {
   );
   if (!account) {
     return (
-      <EmptyState title={t("myOrders.signIn")} action={<Link className="button button-primary" to="/login?next=/me/orders">{t("nav.signIn")}</Link>}>
+      <EmptyState
+        title={t("myOrders.signIn")}
+        action={
+          <Link className="button button-primary" to="/login?next=/me/orders">
+            {t("nav.signIn")}
+          </Link>
+        }
+      >
         {t("myOrders.signInHint")}
       </EmptyState>
     );
@@ -32,7 +39,14 @@ export function MyOrdersPage() {
       <ErrorNotice error={page.error} onRetry={page.reload} />
       {page.loading && items.length === 0 && <Spinner />}
       {page.data && items.length === 0 && (
-        <EmptyState title={t("myOrders.empty")} action={<Link className="button button-primary" to="/shop/demo">{t("home.browse")}</Link>}>
+        <EmptyState
+          title={t("myOrders.empty")}
+          action={
+            <Link className="button button-primary" to="/shop/demo">
+              {t("home.browse")}
+            </Link>
+          }
+        >
           {t("myOrders.emptyHint")}
         </EmptyState>
       )}

@@ -5,7 +5,14 @@ import { Link } from "../router.tsx";
 export function NotFoundPage() {
   const { t } = useI18n();
   return (
-    <EmptyState title={t("notFound.title")} action={<Link className="button" to="/">{t("notFound.home")}</Link>}>
+    <EmptyState
+      title={t("notFound.title")}
+      action={
+        <Link className="button" to="/">
+          {t("notFound.home")}
+        </Link>
+      }
+    >
       {t("notFound.body")}
     </EmptyState>
   );

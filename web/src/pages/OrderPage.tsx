@@ -56,10 +56,12 @@ export function OrderPage(props: { orderId: string }) {
   // The reveal answers with the new order view, but a reload keeps one source of truth.
   const onRevealed = () => order.reload();
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once per loaded order; every poll brings a new order.data object, but the id, name and creation time remembered do not change
   useEffect(() => {
     // A token from the address (the gateway's short-lived return token, a mail link) does not
     // replace the longer-lived one the checkout or the look-up stored.
-    if (order.data && token && !findRecentOrder(order.data.id)?.token) rememberOrder({ id: order.data.id, token, productName: order.data.productName, createdAt: order.data.createdAt });
+    if (order.data && token && !findRecentOrder(order.data.id)?.token)
+      rememberOrder({ id: order.data.id, token, productName: order.data.productName, createdAt: order.data.createdAt });
   }, [order.data?.id, token]);
 
   if (order.loading && !order.data) return <Spinner label={t("order.loading")} />;
@@ -68,7 +70,14 @@ export function OrderPage(props: { orderId: string }) {
       <div className="stack">
         <ErrorNotice error={order.error} onRetry={order.reload} />
         {!token && !account && (
-          <EmptyState title={t("order.needAccess")} action={<Link className="button button-primary" to="/lookup">{t("nav.lookup")}</Link>}>
+          <EmptyState
+            title={t("order.needAccess")}
+            action={
+              <Link className="button button-primary" to="/lookup">
+                {t("nav.lookup")}
+              </Link>
+            }
+          >
             {t("order.needAccessHint")}
           </EmptyState>
         )}
@@ -82,7 +91,9 @@ export function OrderPage(props: { orderId: string }) {
       <header className="page-header">
         <div>
           <p className="eyebrow">{t("order.number")}</p>
-          <h1 className="mono order-id" data-testid="order-id">{current.id}</h1>
+          <h1 className="mono order-id" data-testid="order-id">
+            {current.id}
+          </h1>
           <p className="page-subtitle">
             {current.productName} × {current.quantity} · <strong>{formatMoney(current.amountMinor, current.currency)}</strong>
           </p>
@@ -102,20 +113,38 @@ export function OrderPage(props: { orderId: string }) {
           )}
         </Notice>
       )}
-      {current.state === "paid" && <Notice tone="info" title={t("order.paidTitle")}>{t("order.paidBody")}</Notice>}
-      {current.state === "expired" && <Notice tone="warning" title={t("order.expiredTitle")}>{t("order.expiredBody")}</Notice>}
+      {current.state === "paid" && (
+        <Notice tone="info" title={t("order.paidTitle")}>
+          {t("order.paidBody")}
+        </Notice>
+      )}
+      {current.state === "expired" && (
+        <Notice tone="warning" title={t("order.expiredTitle")}>
+          {t("order.expiredBody")}
+        </Notice>
+      )}
       {(current.state === "refunded" || current.state === "refund_pending" || current.state === "failed") && (
-        <Notice tone="warning" title={t(`state.${current.state}` as MessageKey)}>{current.refundReason ?? t("order.refundBody")}</Notice>
+        <Notice tone="warning" title={t(`state.${current.state}` as MessageKey)}>
+          {current.refundReason ?? t("order.refundBody")}
+        </Notice>
       )}
       {current.state === "fulfilled" && current.items.length === 0 && (
         <Notice tone="success" title={t("order.manualDelivered")}>
-          {current.manualDelivery ? <pre className="manual-delivery" data-testid="manual-delivery">{current.manualDelivery}</pre> : t("order.manualDeliveredBody")}
+          {current.manualDelivery ? (
+            <pre className="manual-delivery" data-testid="manual-delivery">
+              {current.manualDelivery}
+            </pre>
+          ) : (
+            t("order.manualDeliveredBody")
+          )}
         </Notice>
       )}
       {current.items.length > 0 && (
         <section className="stack" aria-labelledby="keys-title">
           <div className="section-head">
-            <h2 id="keys-title" className="section-title">{t("order.keys")}</h2>
+            <h2 id="keys-title" className="section-title">
+              {t("order.keys")}
+            </h2>
             {sealed.length > 1 && <RevealButton orderId={current.id} token={token} items={sealed} onRevealed={onRevealed} all />}
           </div>
           {current.items.map((item, index) => (
@@ -161,8 +190,14 @@ function OrderProgress(props: { order: Order }) {
   return (
     <ol className="steps" aria-label={t("order.progress")} data-testid="order-progress">
       {steps.map((step, index) => (
-        <li key={step.key} className={`step${step.done ? " step-done" : ""}${index === active && !stopped ? " step-active" : ""}`} aria-current={index === active ? "step" : undefined}>
-          <span className="step-dot" aria-hidden="true">{step.done ? "✓" : index + 1}</span>
+        <li
+          key={step.key}
+          className={`step${step.done ? " step-done" : ""}${index === active && !stopped ? " step-active" : ""}`}
+          aria-current={index === active ? "step" : undefined}
+        >
+          <span className="step-dot" aria-hidden="true">
+            {step.done ? "✓" : index + 1}
+          </span>
           <span className="step-label">{t(step.key)}</span>
         </li>
       ))}
@@ -178,7 +213,8 @@ function KeyCard(props: { order: Order; item: OrderItem; index: number; token: s
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
 
-  const fetchCertificate = () => answer(api.GET("/api/orders/{orderId}/keys/{keyId}/certificate", { params: { path: { orderId: order.id, keyId: item.keyId }, query: { token } } }));
+  const fetchCertificate = () =>
+    answer(api.GET("/api/orders/{orderId}/keys/{keyId}/certificate", { params: { path: { orderId: order.id, keyId: item.keyId }, query: { token } } }));
   const download = async () => {
     setBusy(true);
     setError(undefined);
@@ -218,7 +254,9 @@ function KeyCard(props: { order: Order; item: OrderItem; index: number; token: s
       </div>
       {item.state === "redeemed" && item.code !== null && (
         <div className="key-code-row">
-          <code className="key-code" data-testid="key-code">{item.code}</code>
+          <code className="key-code" data-testid="key-code">
+            {item.code}
+          </code>
           <CopyButton value={item.code} testId="copy-key" />
         </div>
       )}
@@ -287,7 +325,12 @@ function RevealButton(props: { orderId: string; token: string | undefined; items
   if (!confirming) {
     return (
       <div>
-        <button type="button" className={`button ${props.all ? "button-small" : "button-primary"}`} onClick={() => setConfirming(true)} data-testid={props.all ? "reveal-all" : "reveal-button"}>
+        <button
+          type="button"
+          className={`button ${props.all ? "button-small" : "button-primary"}`}
+          onClick={() => setConfirming(true)}
+          data-testid={props.all ? "reveal-all" : "reveal-button"}
+        >
           {props.all ? t("order.revealAll") : t("order.reveal")}
         </button>
         <ErrorNotice error={error} />
@@ -295,7 +338,7 @@ function RevealButton(props: { orderId: string; token: string | undefined; items
     );
   }
   return (
-    <div className="confirm-box" role="group" aria-label={t("order.revealConfirmTitle")}>
+    <fieldset className="confirm-box" aria-label={t("order.revealConfirmTitle")}>
       <p>
         <strong>{t("order.revealConfirmTitle")}</strong> {t("order.revealConfirmBody")}
       </p>
@@ -307,6 +350,6 @@ function RevealButton(props: { orderId: string; token: string | undefined; items
           {t("common.cancel")}
         </button>
       </div>
-    </div>
+    </fieldset>
   );
 }

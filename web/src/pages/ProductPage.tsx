@@ -20,8 +20,14 @@ const chainCurrencies = ["USDK", "ETH"];
 export function ProductPage(props: { productId: string }) {
   const { t } = useI18n();
   const { api } = useSession();
-  const product = useAsync((signal) => answer(api.GET("/api/products/{productId}", { params: { path: { productId: props.productId } }, signal })), [api, props.productId]);
-  const shop = useAsync(async (signal) => (product.data ? answer(api.GET("/api/shops/{shopId}", { params: { path: { shopId: product.data.shopId } }, signal })) : undefined), [api, product.data?.shopId]);
+  const product = useAsync(
+    (signal) => answer(api.GET("/api/products/{productId}", { params: { path: { productId: props.productId } }, signal })),
+    [api, props.productId],
+  );
+  const shop = useAsync(
+    async (signal) => (product.data ? answer(api.GET("/api/shops/{shopId}", { params: { path: { shopId: product.data.shopId } }, signal })) : undefined),
+    [api, product.data?.shopId],
+  );
   if (product.loading) return <Spinner />;
   if (product.error || !product.data) return <ErrorNotice error={product.error} onRetry={product.reload} />;
   const item = product.data;
@@ -35,9 +41,13 @@ export function ProductPage(props: { productId: string }) {
       <div className="product-layout">
         <section className="card stack">
           <span className="product-category">{t(`category.${item.category}`)}</span>
-          <h1 className="product-title" data-testid="product-title">{item.name}</h1>
+          <h1 className="product-title" data-testid="product-title">
+            {item.name}
+          </h1>
           <div className="product-price-row">
-            <span className="price price-large" data-testid="product-price">{formatMoney(item.priceMinor, item.currency)}</span>
+            <span className="price price-large" data-testid="product-price">
+              {formatMoney(item.priceMinor, item.currency)}
+            </span>
             <StockBadge product={item} />
           </div>
           <p className="pre-line">{item.description}</p>
@@ -52,10 +62,18 @@ export function ProductPage(props: { productId: string }) {
             </div>
             <div>
               <dt>{t("product.resale")}</dt>
-              <dd>{item.resaleAllowed ? t("product.resaleYes", { royalty: (item.royaltyBps / 100).toFixed(item.royaltyBps % 100 ? 2 : 0) }) : t("product.resaleNo")}</dd>
+              <dd>
+                {item.resaleAllowed
+                  ? t("product.resaleYes", { royalty: (item.royaltyBps / 100).toFixed(item.royaltyBps % 100 ? 2 : 0) })
+                  : t("product.resaleNo")}
+              </dd>
             </div>
           </dl>
-          {item.deliveryMode === "automatic" && <Notice tone="info" title={t("product.provenTitle")}>{t("product.provenBody")}</Notice>}
+          {item.deliveryMode === "automatic" && (
+            <Notice tone="info" title={t("product.provenTitle")}>
+              {t("product.provenBody")}
+            </Notice>
+          )}
         </section>
         <Checkout product={item} shop={shop.data} />
       </div>
@@ -127,9 +145,20 @@ function Checkout(props: { product: Product; shop: Shop | undefined }) {
         </Notice>
       ) : (
         <form className="stack" onSubmit={(event) => void submit(event)} noValidate data-testid="checkout-form">
-          <Field label={t("checkout.quantity")} htmlFor="quantity" error={fieldErrors.quantity} hint={t("product.limitsValue", { min: product.quantityMin, max: maxQuantity })}>
+          <Field
+            label={t("checkout.quantity")}
+            htmlFor="quantity"
+            error={fieldErrors.quantity}
+            hint={t("product.limitsValue", { min: product.quantityMin, max: maxQuantity })}
+          >
             <div className="stepper">
-              <button type="button" className="button button-ghost" aria-label={t("checkout.less")} onClick={() => setQuantity((value) => Math.max(product.quantityMin, value - 1))} disabled={quantity <= product.quantityMin}>
+              <button
+                type="button"
+                className="button button-ghost"
+                aria-label={t("checkout.less")}
+                onClick={() => setQuantity((value) => Math.max(product.quantityMin, value - 1))}
+                disabled={quantity <= product.quantityMin}
+              >
                 −
               </button>
               <input
@@ -142,7 +171,13 @@ function Checkout(props: { product: Product; shop: Shop | undefined }) {
                 onChange={(event) => setQuantity(Math.trunc(Number(event.target.value)) || product.quantityMin)}
                 data-testid="checkout-quantity"
               />
-              <button type="button" className="button button-ghost" aria-label={t("checkout.more")} onClick={() => setQuantity((value) => Math.min(maxQuantity, value + 1))} disabled={quantity >= maxQuantity}>
+              <button
+                type="button"
+                className="button button-ghost"
+                aria-label={t("checkout.more")}
+                onClick={() => setQuantity((value) => Math.min(maxQuantity, value + 1))}
+                disabled={quantity >= maxQuantity}
+              >
                 +
               </button>
             </div>
@@ -155,10 +190,27 @@ function Checkout(props: { product: Product; shop: Shop | undefined }) {
                 {t("checkout.guestIntro")} <Link to={`/login?next=/product/${product.id}`}>{t("checkout.orSignIn")}</Link>
               </p>
               <Field label={t("checkout.contact")} htmlFor="contact" error={fieldErrors.contact} hint={t("checkout.contactHint")}>
-                <input id="contact" type="email" autoComplete="email" value={contact} onChange={(event) => setContact(event.target.value)} data-testid="checkout-contact" required />
+                <input
+                  id="contact"
+                  type="email"
+                  autoComplete="email"
+                  value={contact}
+                  onChange={(event) => setContact(event.target.value)}
+                  data-testid="checkout-contact"
+                  required
+                />
               </Field>
               <Field label={t("checkout.queryPassword")} htmlFor="query-password" error={fieldErrors.queryPassword} hint={t("checkout.queryPasswordHint")}>
-                <input id="query-password" type="password" autoComplete="new-password" value={queryPassword} onChange={(event) => setQueryPassword(event.target.value)} data-testid="checkout-query-password" required minLength={6} />
+                <input
+                  id="query-password"
+                  type="password"
+                  autoComplete="new-password"
+                  value={queryPassword}
+                  onChange={(event) => setQueryPassword(event.target.value)}
+                  data-testid="checkout-query-password"
+                  required
+                  minLength={6}
+                />
               </Field>
             </>
           )}
@@ -170,7 +222,14 @@ function Checkout(props: { product: Product; shop: Shop | undefined }) {
             </label>
             {walletPossible && (
               <label className="radio">
-                <input type="radio" name="payment" value="chain" checked={method === "chain"} onChange={() => setMethod("chain")} data-testid="checkout-wallet" />
+                <input
+                  type="radio"
+                  name="payment"
+                  value="chain"
+                  checked={method === "chain"}
+                  onChange={() => setMethod("chain")}
+                  data-testid="checkout-wallet"
+                />
                 <span>{t("checkout.wallet")}</span>
               </label>
             )}
@@ -178,7 +237,9 @@ function Checkout(props: { product: Product; shop: Shop | undefined }) {
           {props.shop && !props.shop.epayConfigured && <Notice tone="warning">{t("checkout.noGateway")}</Notice>}
           <div className="checkout-total">
             <span>{t("checkout.total")}</span>
-            <span className="price price-large" data-testid="checkout-total">{formatMoney(total, product.currency)}</span>
+            <span className="price price-large" data-testid="checkout-total">
+              {formatMoney(total, product.currency)}
+            </span>
           </div>
           <ErrorNotice error={error} />
           <button type="submit" className="button button-primary button-large button-block" disabled={submitting} data-testid="checkout-submit">

@@ -16,7 +16,8 @@ export function ShopPage(props: { slug: string }) {
   const [category, setCategory] = useState<ProductCategory | "all">("all");
   const shop = useAsync((signal) => answer(api.GET("/api/shops/by-slug/{slug}", { params: { path: { slug: props.slug } }, signal })), [api, props.slug]);
   const products = useAsync(
-    async (signal) => (shop.data ? (await answer(api.GET("/api/shops/{shopId}/products", { params: { path: { shopId: shop.data.id } }, signal }))).items : undefined),
+    async (signal) =>
+      shop.data ? (await answer(api.GET("/api/shops/{shopId}/products", { params: { path: { shopId: shop.data.id } }, signal }))).items : undefined,
     [api, shop.data?.id],
   );
   if (shop.loading) return <Spinner />;
@@ -37,16 +38,28 @@ export function ShopPage(props: { slug: string }) {
         </div>
       </section>
       {present.length > 0 && (
-        <div className="chips" role="group" aria-label={t("shop.categories")} data-testid="category-chips">
-          <button type="button" className={`chip-button${category === "all" ? " chip-active" : ""}`} aria-pressed={category === "all"} onClick={() => setCategory("all")}>
+        <fieldset className="chips" aria-label={t("shop.categories")} data-testid="category-chips">
+          <button
+            type="button"
+            className={`chip-button${category === "all" ? " chip-active" : ""}`}
+            aria-pressed={category === "all"}
+            onClick={() => setCategory("all")}
+          >
             {t("shop.all")} <span className="chip-count">{all.length}</span>
           </button>
           {present.map((name) => (
-            <button key={name} type="button" className={`chip-button${category === name ? " chip-active" : ""}`} aria-pressed={category === name} onClick={() => setCategory(name)} data-testid={`category-${name}`}>
+            <button
+              key={name}
+              type="button"
+              className={`chip-button${category === name ? " chip-active" : ""}`}
+              aria-pressed={category === name}
+              onClick={() => setCategory(name)}
+              data-testid={`category-${name}`}
+            >
               {t(`category.${name}`)} <span className="chip-count">{all.filter((product) => product.category === name).length}</span>
             </button>
           ))}
-        </div>
+        </fieldset>
       )}
       {products.loading && <Spinner />}
       <ErrorNotice error={products.error} onRetry={products.reload} />
@@ -57,7 +70,9 @@ export function ShopPage(props: { slug: string }) {
             <span className="product-category">{t(`category.${product.category}`)}</span>
             <h2 className="product-name">{product.name}</h2>
             <div className="product-meta">
-              <span className="price" data-testid="product-price">{formatMoney(product.priceMinor, product.currency)}</span>
+              <span className="price" data-testid="product-price">
+                {formatMoney(product.priceMinor, product.currency)}
+              </span>
               <StockBadge product={product} />
             </div>
           </Link>

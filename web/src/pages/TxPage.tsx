@@ -25,26 +25,36 @@ type TxFacts = { status: string; block: string; from: string; to: string | null;
 export default function TxPage(props: { hash: string }) {
   const { t } = useI18n();
   const { search } = useRouter();
-  const [rpcUrl, setRpcUrl] = useState(() => search.get("rpc") ?? readStored<string>(rpcStorageKey) ?? `${window.location.protocol}//${window.location.hostname}:8545`);
+  const [rpcUrl, setRpcUrl] = useState(
+    () => search.get("rpc") ?? readStored<string>(rpcStorageKey) ?? `${window.location.protocol}//${window.location.hostname}:8545`,
+  );
   const [draft, setDraft] = useState(rpcUrl);
   const valid = /^0x[0-9a-fA-F]{64}$/.test(props.hash);
-  const facts = useAsync<TxFacts | undefined>(
-    async () => {
-      if (!valid) return undefined;
-      const client = createPublicClient({ transport: http(rpcUrl, { timeout: rpcTimeoutMs, retryCount: 1 }) });
-      const receipt = await client.getTransactionReceipt({ hash: props.hash as Hex });
-      const events = receipt.logs.map((log) => {
-        try {
-          const decoded = decodeEventLog({ abi: knownEvents, data: log.data, topics: log.topics });
-          return { name: decoded.eventName, address: log.address, args: JSON.stringify(decoded.args, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value)) };
-        } catch {
-          return { name: log.topics[0] ?? "log", address: log.address, args: "" };
-        }
-      });
-      return { status: receipt.status === "success" ? "confirmed" : "failed", block: receipt.blockNumber.toString(), from: receipt.from, to: receipt.to, gasUsed: receipt.gasUsed.toString(), events };
-    },
-    [props.hash, rpcUrl],
-  );
+  const facts = useAsync<TxFacts | undefined>(async () => {
+    if (!valid) return undefined;
+    const client = createPublicClient({ transport: http(rpcUrl, { timeout: rpcTimeoutMs, retryCount: 1 }) });
+    const receipt = await client.getTransactionReceipt({ hash: props.hash as Hex });
+    const events = receipt.logs.map((log) => {
+      try {
+        const decoded = decodeEventLog({ abi: knownEvents, data: log.data, topics: log.topics });
+        return {
+          name: decoded.eventName,
+          address: log.address,
+          args: JSON.stringify(decoded.args, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value)),
+        };
+      } catch {
+        return { name: log.topics[0] ?? "log", address: log.address, args: "" };
+      }
+    });
+    return {
+      status: receipt.status === "success" ? "confirmed" : "failed",
+      block: receipt.blockNumber.toString(),
+      from: receipt.from,
+      to: receipt.to,
+      gasUsed: receipt.gasUsed.toString(),
+      events,
+    };
+  }, [props.hash, rpcUrl]);
   return (
     <div className="stack-lg">
       <PageHeader title={t("tx.title")} subtitle={<span className="mono break">{props.hash}</span>} />
@@ -60,22 +70,46 @@ export default function TxPage(props: { hash: string }) {
         <Field label={t("verify.rpc")} htmlFor="tx-rpc" hint={t("tx.rpcHint")}>
           <input id="tx-rpc" className="mono" type="url" value={draft} onChange={(event) => setDraft(event.target.value)} />
         </Field>
-        <button className="button" type="submit">{t("tx.read")}</button>
+        <button className="button" type="submit">
+          {t("tx.read")}
+        </button>
       </form>
       {facts.loading && <Spinner />}
       {facts.error !== undefined && <ErrorNotice error={new Error(t("tx.unreachable", { rpc: rpcUrl }))} onRetry={facts.reload} />}
       {facts.data && (
         <section className="card stack" data-testid="tx-facts">
           <dl className="facts">
-            <div><dt>{t("tx.status")}</dt><dd><StateBadge state={facts.data.status} /></dd></div>
-            <div><dt>{t("tx.block")}</dt><dd>{facts.data.block}</dd></div>
-            <div><dt>{t("tx.from")}</dt><dd><Hash value={facts.data.from} /></dd></div>
-            <div><dt>{t("tx.to")}</dt><dd><Hash value={facts.data.to} /></dd></div>
-            <div><dt>{t("tx.gas")}</dt><dd>{facts.data.gasUsed}</dd></div>
+            <div>
+              <dt>{t("tx.status")}</dt>
+              <dd>
+                <StateBadge state={facts.data.status} />
+              </dd>
+            </div>
+            <div>
+              <dt>{t("tx.block")}</dt>
+              <dd>{facts.data.block}</dd>
+            </div>
+            <div>
+              <dt>{t("tx.from")}</dt>
+              <dd>
+                <Hash value={facts.data.from} />
+              </dd>
+            </div>
+            <div>
+              <dt>{t("tx.to")}</dt>
+              <dd>
+                <Hash value={facts.data.to} />
+              </dd>
+            </div>
+            <div>
+              <dt>{t("tx.gas")}</dt>
+              <dd>{facts.data.gasUsed}</dd>
+            </div>
           </dl>
           <h2 className="section-title">{t("tx.events")}</h2>
           <ul className="list">
             {facts.data.events.map((event, index) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: a transaction's events in log order: the position is their identity and never changes
               <li key={index} className="list-row list-row-stack">
                 <strong>{event.name.startsWith("0x") ? shortTopic(event.name) : event.name}</strong>
                 <span className="mono small muted break">{event.args}</span>

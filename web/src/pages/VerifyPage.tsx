@@ -2,7 +2,7 @@
 // RPC, the check runs in this browser against the chain (the page need not be trusted); the
 // server's check adds what only the shop knows (shop, product, sale). The page always says
 // which way the verdict was reached.
-import { answer, type Schemas } from "../api/client.ts";
+import { answer } from "../api/client.ts";
 import { useEffect, useState, type DragEvent, type FormEvent } from "react";
 import type { Certificate, VerifyCheck, VerifyResponse } from "../api/types.ts";
 import { ErrorNotice, Field, FilePicker, Notice, PageHeader, Spinner, StateBadge, TxLink } from "../components/ui.tsx";
@@ -16,9 +16,6 @@ import { takeVerifyDraft } from "../verify/verifyDraft.ts";
 import { fetchPublicConfig } from "../api/publicConfig.ts";
 import type { BrowserVerdict } from "../verify/verifyInBrowser.ts";
 import { useAsync } from "../components/useAsync.ts";
-
-/** The indexer's public token history (GET /api/chain/tokens/:id/timeline), when the platform serves it. */
-type ChainTimeline = Schemas["GetChainTokensTokenIdTimelineResponse"];
 
 const rpcStorageKey = "kl.rpcUrl";
 /** A certificate is a few kilobytes; anything far larger is not one. */
@@ -46,6 +43,7 @@ export function VerifyPage() {
   const [outcome, setOutcome] = useState<Outcome | undefined>(undefined);
 
   // With no RPC chosen yet, offer the platform's public one (the check still runs in this browser).
+  // biome-ignore lint/correctness/useExhaustiveDependencies: offered once, on arrival; the functional update keeps an RPC the user typed meanwhile
   useEffect(() => {
     if (rpcUrl !== "") return;
     void fetchPublicConfig().then((config) => {
@@ -53,6 +51,7 @@ export function VerifyPage() {
     });
   }, []);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once, on arrival from an order page (taking the draft consumes it); t only labels it
   useEffect(() => {
     const draft = takeVerifyDraft();
     if (draft?.certificate) {
@@ -109,7 +108,9 @@ export function VerifyPage() {
     })();
     const serverCheck = (async () => {
       try {
-        result.server = await answer(api.POST("/api/verify", { body: { ...(key.trim() ? { key: key.trim() } : {}), ...(certificate ? { certificate } : {}) } }));
+        result.server = await answer(
+          api.POST("/api/verify", { body: { ...(key.trim() ? { key: key.trim() } : {}), ...(certificate ? { certificate } : {}) } }),
+        );
       } catch (error) {
         result.serverError = error;
       }
@@ -124,8 +125,18 @@ export function VerifyPage() {
       <PageHeader title={t("verify.title")} subtitle={t("verify.subtitle")} />
       <form className="card stack verify-form" onSubmit={(event) => void submit(event)} data-testid="verify-form">
         <Field label={t("verify.key")} htmlFor="verify-key" hint={t("verify.keyHint")}>
-          <textarea id="verify-key" className="mono" rows={2} value={key} onChange={(event) => setKey(event.target.value)} autoComplete="off" spellCheck={false} data-testid="verify-key" />
+          <textarea
+            id="verify-key"
+            className="mono"
+            rows={2}
+            value={key}
+            onChange={(event) => setKey(event.target.value)}
+            autoComplete="off"
+            spellCheck={false}
+            data-testid="verify-key"
+          />
         </Field>
+        {/* biome-ignore lint/a11y/noStaticElementInteractions: a drop target for the mouse; the keyboard's way in is the file input labelled inside it */}
         <div
           className={`dropzone${dragging ? " dropzone-active" : ""}`}
           onDragOver={(event) => {
@@ -139,7 +150,13 @@ export function VerifyPage() {
             <strong>{certificateName ? t("verify.certificateLoaded", { name: certificateName }) : t("verify.drop")}</strong>
             <span className="muted small">{t("verify.dropHint")}</span>
           </label>
-          <FilePicker id="verify-certificate" accept="application/json,.json" fileName={certificateName} onFile={(file) => void readFile(file)} testId="verify-certificate" />
+          <FilePicker
+            id="verify-certificate"
+            accept="application/json,.json"
+            fileName={certificateName}
+            onFile={(file) => void readFile(file)}
+            testId="verify-certificate"
+          />
           {certificate && (
             <button
               type="button"
@@ -161,7 +178,15 @@ export function VerifyPage() {
         <details className="advanced" open={Boolean(certificate)}>
           <summary>{t("verify.inBrowser")}</summary>
           <Field label={t("verify.rpc")} htmlFor="verify-rpc" hint={t("verify.rpcHint")}>
-            <input id="verify-rpc" className="mono" type="url" placeholder="http://127.0.0.1:8545" value={rpcUrl} onChange={(event) => setRpcUrl(event.target.value)} data-testid="verify-rpc" />
+            <input
+              id="verify-rpc"
+              className="mono"
+              type="url"
+              placeholder="http://127.0.0.1:8545"
+              value={rpcUrl}
+              onChange={(event) => setRpcUrl(event.target.value)}
+              data-testid="verify-rpc"
+            />
           </Field>
         </details>
         <button type="submit" className="button button-primary button-large button-block" disabled={busy} data-testid="verify-submit">
@@ -189,7 +214,9 @@ function VerifyResult(props: { outcome: Outcome; certificate: Certificate | unde
   return (
     <section className="stack" aria-live="polite" data-testid="verify-result" data-verdict={verdict}>
       <div className={`verdict verdict-${verdict}`} data-testid="verdict">
-        <span className="verdict-icon" aria-hidden="true">{verdict === "genuine" ? "✓" : verdict === "invalid" ? "✕" : "?"}</span>
+        <span className="verdict-icon" aria-hidden="true">
+          {verdict === "genuine" ? "✓" : verdict === "invalid" ? "✕" : "?"}
+        </span>
         <div>
           <h2>{t(`verify.verdict.${verdict}`)}</h2>
           <p>{t(`verify.verdictBody.${verdict}`)}</p>
@@ -198,8 +225,16 @@ function VerifyResult(props: { outcome: Outcome; certificate: Certificate | unde
       <p className="checked-by" data-testid="checked-by" data-way={browser ? "browser" : "server"}>
         {browser ? t("verify.checkedInBrowser", { rpc: rpcUrl ?? "" }) : t("verify.checkedByServer")}
       </p>
-      {browserError && <Notice tone="warning" title={t("verify.browserFailed")}>{browserError} {t("verify.browserFailedHint")}</Notice>}
-      {disagree && <Notice tone="warning" title={t("verify.disagree")}>{t("verify.disagreeBody")}</Notice>}
+      {browserError && (
+        <Notice tone="warning" title={t("verify.browserFailed")}>
+          {browserError} {t("verify.browserFailedHint")}
+        </Notice>
+      )}
+      {disagree && (
+        <Notice tone="warning" title={t("verify.disagree")}>
+          {t("verify.disagreeBody")}
+        </Notice>
+      )}
       {verdict !== "unknown" && (
         <div className="verify-columns">
           <section className="card" aria-labelledby="timeline-title">
@@ -225,7 +260,9 @@ function VerifyResult(props: { outcome: Outcome; certificate: Certificate | unde
                     t("verify.t.notAnchored")
                   )}
                 </span>
-                {(certificate?.batch.root ?? server?.batch?.root) && <span className="mono small muted">root {shortHash(certificate?.batch.root ?? server!.batch!.root, 10)}</span>}
+                {(certificate?.batch.root ?? server?.batch?.root) && (
+                  <span className="mono small muted">root {shortHash(certificate?.batch.root ?? server!.batch!.root, 10)}</span>
+                )}
               </li>
               {server?.sale && (
                 <li>
@@ -263,13 +300,17 @@ function VerifyResult(props: { outcome: Outcome; certificate: Certificate | unde
 function TokenHistory(props: { tokenId: string }) {
   const { t, lang } = useI18n();
   const { api } = useSession();
-  const history = useAsync((signal) => answer(api.GET("/api/chain/tokens/{tokenId}/timeline", { params: { path: { tokenId: props.tokenId } }, signal })).catch(() => undefined), [api, props.tokenId]);
+  const history = useAsync(
+    (signal) => answer(api.GET("/api/chain/tokens/{tokenId}/timeline", { params: { path: { tokenId: props.tokenId } }, signal })).catch(() => undefined),
+    [api, props.tokenId],
+  );
   if (!history.data || history.data.entries.length === 0) return null;
   return (
     <section className="card" aria-labelledby="history-title" data-testid="token-history">
       <h3 id="history-title">{t("verify.history", { token: props.tokenId })}</h3>
       <ol className="timeline">
         {history.data.entries.map((entry, index) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: a fixed history in chain order; one transaction can carry several entries, so the position tells them apart
           <li key={`${entry.transactionHash}-${index}`}>
             <strong>{t(`timeline.${entry.kind === "custodial_transfer" ? "resold" : entry.kind}` as MessageKey)}</strong>
             <span className="small muted">
@@ -289,8 +330,11 @@ function ChecksList(props: { checks: VerifyCheck[] }) {
       <h3 id="checks-title">{t("verify.checks")}</h3>
       <ul className="checks" data-testid="verify-checks">
         {props.checks.map((check, index) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: the verdict's checks in its own fixed order; a name can repeat
           <li key={`${check.name}-${index}`} className={`check check-${check.status}`} data-check={check.name} data-status={check.status}>
-            <span className="check-icon" aria-label={check.status}>{check.status === "pass" ? "✓" : check.status === "fail" ? "✕" : "–"}</span>
+            <span className="check-icon" role="img" aria-label={check.status}>
+              {check.status === "pass" ? "✓" : check.status === "fail" ? "✕" : "–"}
+            </span>
             <div>
               <strong>{t(`check.${check.name}` as MessageKey) === `check.${check.name}` ? check.name : t(`check.${check.name}` as MessageKey)}</strong>
               <p className="small muted break">{check.detail}</p>

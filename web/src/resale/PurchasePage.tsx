@@ -13,12 +13,25 @@ const purchasePollIntervalMs = 1000;
 export default function PurchasePage(props: { purchaseId: string }) {
   const { t, lang } = useI18n();
   const { api, account } = useSession();
-  const purchase = useAsync((signal) => answer(api.GET("/api/resale/purchases/{purchaseId}", { params: { path: { purchaseId: props.purchaseId } }, signal })), [api, props.purchaseId, account?.id], {
-    pollMs: purchasePollIntervalMs,
-    poll: (value) => value?.state === "awaiting_payment",
-  });
+  const purchase = useAsync(
+    (signal) => answer(api.GET("/api/resale/purchases/{purchaseId}", { params: { path: { purchaseId: props.purchaseId } }, signal })),
+    [api, props.purchaseId, account?.id],
+    {
+      pollMs: purchasePollIntervalMs,
+      poll: (value) => value?.state === "awaiting_payment",
+    },
+  );
   if (!account) {
-    return <EmptyState title={t("myOrders.signIn")} action={<Link className="button button-primary" to={`/login?next=/resale/purchases/${props.purchaseId}`}>{t("nav.signIn")}</Link>} />;
+    return (
+      <EmptyState
+        title={t("myOrders.signIn")}
+        action={
+          <Link className="button button-primary" to={`/login?next=/resale/purchases/${props.purchaseId}`}>
+            {t("nav.signIn")}
+          </Link>
+        }
+      />
+    );
   }
   if (purchase.loading && !purchase.data) return <Spinner />;
   if (!purchase.data) return <ErrorNotice error={purchase.error} onRetry={purchase.reload} />;
@@ -34,16 +47,24 @@ export default function PurchasePage(props: { purchaseId: string }) {
         {data.state === "awaiting_payment" && (
           <Notice tone="warning" title={t("order.awaitingTitle")}>
             <p>{t("order.awaitingBody", { time: formatDateTime(data.expiresAt, lang) })}</p>
-            <a className="button button-primary" href={data.paymentUrl}>{t("order.payNow")}</a>
+            <a className="button button-primary" href={data.paymentUrl}>
+              {t("order.payNow")}
+            </a>
           </Notice>
         )}
         {data.state === "settled" && (
           <Notice tone="success" title={t("purchase.settled")}>
             <p>{t("purchase.settledBody")}</p>
-            <Link className="button button-primary" to="/me/keys" data-testid="purchase-to-keys">{t("nav.myKeys")}</Link>
+            <Link className="button button-primary" to="/me/keys" data-testid="purchase-to-keys">
+              {t("nav.myKeys")}
+            </Link>
           </Notice>
         )}
-        {(data.state === "expired" || data.state === "refund_pending") && <Notice tone="warning" title={t(data.state === "expired" ? "order.expiredTitle" : "state.refund_pending")}>{t("purchase.notSettled")}</Notice>}
+        {(data.state === "expired" || data.state === "refund_pending") && (
+          <Notice tone="warning" title={t(data.state === "expired" ? "order.expiredTitle" : "state.refund_pending")}>
+            {t("purchase.notSettled")}
+          </Notice>
+        )}
       </div>
     </div>
   );

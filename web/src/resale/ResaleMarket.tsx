@@ -15,7 +15,10 @@ import type { Listing } from "./types.ts";
 export function ResaleMarket(props: { product: Product }) {
   const { t } = useI18n();
   const { api, account } = useSession();
-  const listings = useAsync((signal) => answer(api.GET("/api/resale/listings", { params: { query: { productId: props.product.id, limit: 20 } }, signal })).then((page) => page.items), [api, props.product.id]);
+  const listings = useAsync(
+    (signal) => answer(api.GET("/api/resale/listings", { params: { query: { productId: props.product.id, limit: 20 } }, signal })).then((page) => page.items),
+    [api, props.product.id],
+  );
   const [buying, setBuying] = useState<string | undefined>(undefined);
   const [error, setError] = useState<unknown>(undefined);
   const buy = async (listing: Listing) => {
@@ -32,7 +35,9 @@ export function ResaleMarket(props: { product: Product }) {
   return (
     <section className="card stack" aria-labelledby="market-title" data-testid="resale-market">
       <div className="section-head">
-        <h2 id="market-title" className="section-title">{t("market.title")}</h2>
+        <h2 id="market-title" className="section-title">
+          {t("market.title")}
+        </h2>
         <span className="muted small">{t("market.subtitle")}</span>
       </div>
       {listings.loading && !listings.data && <Spinner />}
@@ -49,14 +54,24 @@ export function ResaleMarket(props: { product: Product }) {
                   {listing.provenance.tokenId ? t("verify.t.issued", { token: listing.provenance.tokenId }) : t("verify.t.notIssued")} ·{" "}
                   {t("market.transfers", { count: listing.provenance.transferCount })}
                 </span>
-                <Link className="small" to={`/entitlements/${listing.entitlementId}`}>{t("market.provenance")}</Link>
+                <Link className="small" to={`/entitlements/${listing.entitlementId}`}>
+                  {t("market.provenance")}
+                </Link>
               </div>
               {account ? (
-                <button type="button" className="button button-primary button-small" disabled={buying !== undefined} onClick={() => void buy(listing)} data-testid="listing-buy">
+                <button
+                  type="button"
+                  className="button button-primary button-small"
+                  disabled={buying !== undefined}
+                  onClick={() => void buy(listing)}
+                  data-testid="listing-buy"
+                >
                   {buying === listing.id ? t("checkout.redirecting") : t("market.buy")}
                 </button>
               ) : (
-                <Link className="button button-small" to={`/login?next=/product/${props.product.id}`}>{t("market.signInToBuy")}</Link>
+                <Link className="button button-small" to={`/login?next=/product/${props.product.id}`}>
+                  {t("market.signInToBuy")}
+                </Link>
               )}
             </li>
           ))}

@@ -11,7 +11,10 @@ import { useSession } from "../session.tsx";
 export default function TimelinePage(props: { entitlementId: string }) {
   const { t, lang } = useI18n();
   const { api } = useSession();
-  const timeline = useAsync((signal) => answer(api.GET("/api/entitlements/{entitlementId}/timeline", { params: { path: { entitlementId: props.entitlementId } }, signal })), [api, props.entitlementId]);
+  const timeline = useAsync(
+    (signal) => answer(api.GET("/api/entitlements/{entitlementId}/timeline", { params: { path: { entitlementId: props.entitlementId } }, signal })),
+    [api, props.entitlementId],
+  );
   if (timeline.loading && !timeline.data) return <Spinner />;
   if (!timeline.data) return <ErrorNotice error={timeline.error} onRetry={timeline.reload} />;
   const data = timeline.data;
@@ -24,10 +27,16 @@ export default function TimelinePage(props: { entitlementId: string }) {
       />
       <ol className="timeline card" data-testid="entitlement-timeline">
         {data.steps.map((step, index) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: a fixed history in chain order; a kind can repeat, so its position tells the steps apart
           <li key={`${step.kind}-${index}`} data-kind={step.kind}>
             <strong>{t(`timeline.${step.kind}` as MessageKey)}</strong>
             <span className="small muted">
-              {formatDateTime(step.time, lang)} {step.transactionHash && <>· <TxLink hash={step.transactionHash} /></>}
+              {formatDateTime(step.time, lang)}{" "}
+              {step.transactionHash && (
+                <>
+                  · <TxLink hash={step.transactionHash} />
+                </>
+              )}
             </span>
           </li>
         ))}

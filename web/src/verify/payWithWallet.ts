@@ -17,16 +17,43 @@ export async function payWithWallet(payment: ChainPayment): Promise<Hex> {
   const reader = createPublicClient({ transport: custom(provider) });
   const [account] = await wallet.requestAddresses();
   if (!account) throw new Error("The wallet shared no account.");
-  const chain = { id: await reader.getChainId(), name: "wallet", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [] } } };
+  const chain = {
+    id: await reader.getChainId(),
+    name: "wallet",
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [] } },
+  };
   const router = payment.paymentAddress as Hex;
   const amount = BigInt(payment.amountMinor);
   let hash: Hex;
   if (payment.asset === "native") {
-    hash = await wallet.writeContract({ account, chain, address: router, abi: routerAbi, functionName: "payNative", args: [payment.orderRef as Hex], value: amount });
+    hash = await wallet.writeContract({
+      account,
+      chain,
+      address: router,
+      abi: routerAbi,
+      functionName: "payNative",
+      args: [payment.orderRef as Hex],
+      value: amount,
+    });
   } else {
-    const approval = await wallet.writeContract({ account, chain, address: payment.asset as Hex, abi: erc20Abi, functionName: "approve", args: [router, amount] });
+    const approval = await wallet.writeContract({
+      account,
+      chain,
+      address: payment.asset as Hex,
+      abi: erc20Abi,
+      functionName: "approve",
+      args: [router, amount],
+    });
     await reader.waitForTransactionReceipt({ hash: approval });
-    hash = await wallet.writeContract({ account, chain, address: router, abi: routerAbi, functionName: "payToken", args: [payment.orderRef as Hex, payment.asset as Hex, amount] });
+    hash = await wallet.writeContract({
+      account,
+      chain,
+      address: router,
+      abi: routerAbi,
+      functionName: "payToken",
+      args: [payment.orderRef as Hex, payment.asset as Hex, amount],
+    });
   }
   await reader.waitForTransactionReceipt({ hash });
   return hash;
