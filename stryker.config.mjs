@@ -45,6 +45,7 @@ const pureTests = [
   "test/keys/envelope.test.ts",
   "test/keys/envelopeVectors.test.ts",
   "test/keys/leaf.test.ts",
+  "test/keys/packedLeafIndexes.test.ts",
   "test/keys/batchMerkle.test.ts",
   "test/keys/verifyCertificateOffline.test.ts",
 ];

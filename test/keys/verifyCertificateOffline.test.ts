@@ -65,6 +65,21 @@ describe("keys: offline certificate verification (OpenZeppelin vectors)", () => 
     }
   });
 
+  it("accepts a sealed certificate (version 2, no salt) as proof of inclusion and leaves the key unchecked, even when a key is given", () => {
+    const certificate = certificateFor(3);
+    const sealed = { ...certificate, version: "keyledger-certificate/2", commitment: { ...certificate.commitment, salt: null } };
+    for (const key of [undefined, tree.keys[3]!.secret, "a wrong key"]) {
+      const verdict = verifyCertificateOffline(sealed, key);
+      expect(verdict.genuine, String(key)).to.equal(true);
+      expect(statuses(verdict)).to.deep.equal({ ...allPass, key_commitment: "skip" });
+      expect(detailOf(verdict, "key_commitment")).to.equal(
+        "unchecked: this certificate carries no salt (it was made while the entitlement was sealed); the leaf and its commitment are proven, the key can be checked with the holder's certificate after reveal",
+      );
+    }
+    // Version 1 always carried the salt: one without it is not a certificate.
+    expect(verifyCertificateOffline({ ...sealed, version: "keyledger-certificate/1" }).genuine).to.equal(false);
+  });
+
   it("reads hex in any case", () => {
     const certificate = certificateFor(2);
     const upper = (value: string) => `0x${value.slice(2).toUpperCase()}` as Hex;

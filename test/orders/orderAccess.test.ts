@@ -42,6 +42,15 @@ describe("orders: guest access (query password and access token)", () => {
     expect(checkOrderAccessToken(pepper, order, token.slice(0, -1), now)).to.equal(false);
     expect(checkOrderAccessToken(pepper, order, `${token}A`, now)).to.equal(false);
     expect(checkOrderAccessToken(pepper, order, "", now)).to.equal(false);
+    // Nothing may stand before or after the token: the whole string is the token.
+    expect(checkOrderAccessToken(pepper, order, `x${token}`, now)).to.equal(false);
+    expect(checkOrderAccessToken(pepper, order, `${token}\n`, now)).to.equal(false);
+  });
+
+  it("accepts generations and expiries of many digits", () => {
+    const expires = 1_900_000_000;
+    const token = `v2.${expires}.1234567890.${hmac(`order-access:v2:1001:${expires}:1234567890`).digest("base64url")}`;
+    expect(checkOrderAccessToken(pepper, { id: "1001", accessGeneration: 1234567890 }, token, (expires - 1) * 1000)).to.equal(true);
   });
 
   it("refuses an expired token, one of a revoked generation, and a token whose expiry or generation was edited", () => {

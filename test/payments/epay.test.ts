@@ -3,6 +3,7 @@
 import { expect } from "chai";
 import {
   buildEpaySubmitUrl,
+  epayGatewayBase,
   epaySign,
   epaySigningString,
   formatEpayMoney,
@@ -95,6 +96,47 @@ describe("payments: EPay signing (known answers from Python hashlib)", () => {
     );
     expect(wxpay.searchParams.get("type")).to.equal("wxpay");
     expect(wxpay.searchParams.get("money")).to.equal("0.01");
+  });
+});
+
+describe("payments: the EPay gateway URL a merchant gives", () => {
+  it("takes the base URL in any form, or its submit.php address, and gives the base ending in /", () => {
+    const cases: [string, string][] = [
+      ["https://pay.example.com", "https://pay.example.com/"],
+      ["https://pay.example.com/", "https://pay.example.com/"],
+      ["https://pay.example.com/submit.php", "https://pay.example.com/"],
+      ["https://pay.example.com/epay", "https://pay.example.com/epay/"],
+      ["https://pay.example.com/epay/", "https://pay.example.com/epay/"],
+      ["http://127.0.0.1:9000/epay/submit.php", "http://127.0.0.1:9000/epay/"],
+    ];
+    for (const [given, base] of cases) expect(epayGatewayBase(given), given).to.deep.equal({ baseUrl: base });
+  });
+
+  it("refuses another page, a query, a fragment, another scheme and what is no URL, each saying what to give", () => {
+    const pageProblem = "names the page mapi.php: give the gateway's base URL (https://pay.example.com/) or its submit.php address";
+    expect(epayGatewayBase("https://pay.example.com/mapi.php")).to.deep.equal({ problem: pageProblem });
+    const queryProblem = "must not carry a query or a fragment: give the gateway's base URL (https://pay.example.com/) or its submit.php address";
+    expect(epayGatewayBase("https://pay.example.com/?pid=1")).to.deep.equal({ problem: queryProblem });
+    expect(epayGatewayBase("https://pay.example.com/#top")).to.deep.equal({ problem: queryProblem });
+    expect(epayGatewayBase("https://pay.example.com/submit.php?x=1")).to.deep.equal({ problem: queryProblem });
+    expect(epayGatewayBase("ftp://pay.example.com/")).to.deep.equal({ problem: "must be an http(s) URL" });
+    expect(epayGatewayBase("pay.example.com")).to.deep.equal({ problem: "is not a URL" });
+  });
+
+  it("links a stored submit.php address to submit.php once, and refuses to link a gateway URL that is not usable", () => {
+    const input = { pid: "1", merchantKey: "k", outTradeNo: "2", notifyUrl: "n", returnUrl: "r", name: "x", amountMinor: 1n };
+    const url = new URL(buildEpaySubmitUrl({ ...input, gatewayUrl: "https://pay.example.com/submit.php" }));
+    expect(url.origin + url.pathname).to.equal("https://pay.example.com/submit.php");
+    let refusal: unknown;
+    try {
+      buildEpaySubmitUrl({ ...input, gatewayUrl: "https://pay.example.com/mapi.php" });
+    } catch (error) {
+      refusal = error;
+    }
+    expect(refusal).to.include({ code: "invalid_state" });
+    expect((refusal as Error).message).to.equal(
+      "The EPay gateway URL names the page mapi.php: give the gateway's base URL (https://pay.example.com/) or its submit.php address; set it again in the shop's payment settings.",
+    );
   });
 });
 
