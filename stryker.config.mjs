@@ -39,6 +39,7 @@ const criticalModules = [
  */
 const pureTests = [
   "test/payments/epay.test.ts",
+  "test/api/epayGateway.test.ts",
   "test/orders/orderViewer.test.ts",
   "test/orders/orderAccess.test.ts",
   "test/api/auth.test.ts",
