@@ -84,6 +84,7 @@ export type PostOrderPaymentParameters = {
 
 export type PostOrderPaymentReturnType = { transactionId: bigint; created: boolean; feeMinor: bigint; shopMinor: bigint };
 
+// Stryker disable all: reads/writes the database; covered by test/ledger/collectionModels.test.ts and journal.test.ts
 /**
  * A buyer's payment for an order: the provider's clearing account is debited with the amount,
  * split atomically into the platform fee (floor of amount x bps / 10000) and the shop's payable.
@@ -95,6 +96,7 @@ export async function postOrderPayment(db: Drizzle, parameters: PostOrderPayment
   return { ...result, feeMinor, shopMinor };
 }
 
+// Stryker restore all
 /**
  * The journal entry of postOrderPayment, for callers that post it inside a statement of their
  * own (the order flow's one-statement payment, api/services/orders/acceptPayment.ts).
@@ -181,6 +183,7 @@ export type PostOrderRefundParameters = {
 
 export type PostOrderRefundReturnType = { transactionId: bigint; created: boolean; feeRefundMinor: bigint; shopRefundMinor: bigint };
 
+// Stryker disable all: reads/writes the database; covered by test/ledger/collectionModels.test.ts and journal.test.ts
 type PaymentLegs = { provider: OrderPaymentProvider; clearing: AccountPurpose; paidMinor: bigint; feeMinor: bigint; refundedMinor: bigint };
 
 async function orderPaymentLegs(db: Drizzle, orderId: string, shopId: bigint, currency: string): Promise<PaymentLegs> {
@@ -422,3 +425,4 @@ export async function accountsOf(db: Drizzle, owner: { ownerType: OwnerType; own
         WHERE owner_type = ${owner.ownerType} AND owner_id = ${owner.ownerId} ORDER BY purpose, currency`,
   );
 }
+// Stryker restore all

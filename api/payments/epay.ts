@@ -111,8 +111,8 @@ export function epayGatewayBase(value: string): { baseUrl: string } | { problem:
  * a GET, or a form body of a POST), for the API document. The notification route reads them
  * itself: the signature is checked over the fields exactly as sent (epaySigningString).
  */
-// Stryker disable all: documentation text for the API document (checked by test/api/contract.test.ts
-// against the committed api/openapi.json); no code path reads it.
+// Stryker disable all: text and shape of the API document only (no check reads it); the
+// notification route's own checks are mutated above.
 export const epayNotificationFields = z.object({
   pid: z.string().describe("The merchant id the gateway gave the shop; must be the shop's."),
   trade_no: z.string().describe("The gateway's own trade number; a payment is recorded once per trade_no."),

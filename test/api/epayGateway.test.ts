@@ -37,6 +37,7 @@ describe("EPay gateway URL", () => {
       .to.have.property("problem")
       .that.matches(/query or a fragment/);
     expect(epayGatewayBase("ftp://pay.example.com/")).to.deep.equal({ problem: "must be an http(s) URL" });
+    expect(epayGatewayBase("pay.example.com/submit.php")).to.deep.equal({ problem: "is not a URL" });
   });
 
   it("builds one payment link whichever form was stored", () => {
@@ -50,6 +51,11 @@ describe("EPay gateway URL", () => {
   });
 
   it("refuses to build a link from a stored URL that names another page", () => {
-    expect(() => buildEpaySubmitUrl({ ...order, gatewayUrl: "https://pay.example.com/mapi.php" })).to.throw(AppError, /names the page mapi\.php/);
+    expect(() => buildEpaySubmitUrl({ ...order, gatewayUrl: "https://pay.example.com/mapi.php" }))
+      .to.throw(
+        AppError,
+        "The EPay gateway URL names the page mapi.php: give the gateway's base URL (https://pay.example.com/) or its submit.php address; set it again in the shop's payment settings.",
+      )
+      .with.property("code", "invalid_state");
   });
 });
