@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { AppError } from "../../core/errors.ts";
-import { parseImport, type ImportFormat } from "../../api/keys/parseImport.ts";
+import { ImportProblems, parseImport, type ImportFormat } from "../../api/keys/parseImport.ts";
 
 const limits = { keysMax: 1000, keyLengthMax: 16 };
 
@@ -222,6 +222,55 @@ describe("keys: parseImport", () => {
       expect(details.lines[99]).to.equal(101);
       expect(details.problems.map((problem) => problem.firstLine)).to.deep.equal(Array.from({ length: 100 }, () => 1));
       expect(details.problems[99]!.line).to.equal(101);
+    });
+  });
+
+  describe("all of an upload's problems in one answer", () => {
+    it("a CSV header without a key column names line 1 and its reason", () => {
+      expect(parseError("sku\nA\n", "csv").details).to.deep.equal({
+        lines: [1],
+        total: 1,
+        reasons: { missing_field: 1 },
+        problems: [{ line: 1, reasons: ["missing_field"] }],
+      });
+    });
+
+    it("lists problems in line order whatever order they were found in, with every reason's words", () => {
+      const problems = new ImportProblems();
+      problems.add(9, "already_in_shop");
+      problems.add(4, "malformed_csv");
+      problems.add(2, "missing_field");
+      problems.add(4, "too_long");
+      const error = problems.toError()!;
+      expect(error.code).to.equal("invalid_keys");
+      expect(error.message).to.equal(
+        "3 line(s) cannot be imported (1 already in this shop's stock, 1 malformed CSV, 1 missing the key field, 1 too long); see details.problems for each line and its reasons.",
+      );
+      expect(error.details).to.deep.equal({
+        lines: [2, 4, 9],
+        total: 3,
+        reasons: { already_in_shop: 1, malformed_csv: 1, missing_field: 1, too_long: 1 },
+        problems: [
+          { line: 2, reasons: ["missing_field"] },
+          { line: 4, reasons: ["malformed_csv", "too_long"] },
+          { line: 9, reasons: ["already_in_shop"] },
+        ],
+      });
+    });
+
+    it("answers duplicate_keys only when every problem is a repeated key, and nothing when there is none", () => {
+      const repeated = new ImportProblems();
+      repeated.add(3, "duplicate_in_upload", 1);
+      repeated.add(5, "already_in_shop");
+      expect(repeated.toError()!.code).to.equal("duplicate_keys");
+      expect(repeated.toError()!.message).to.equal(
+        "2 line(s) cannot be imported (1 repeating an earlier line, 1 already in this shop's stock); see details.problems for each line and its reasons.",
+      );
+      const mixed = new ImportProblems();
+      mixed.add(3, "duplicate_in_upload", 1);
+      mixed.add(4, "empty");
+      expect(mixed.toError()!.code).to.equal("invalid_keys");
+      expect(new ImportProblems().toError()).to.equal(undefined);
     });
   });
 });
