@@ -348,6 +348,16 @@ function normaliseHex(value: string): string {
  * Returns the named secret or throws a ConfigError naming the variable. Entry points call
  * this at start for every secret they need, so a missing secret fails before any work.
  */
+/**
+ * Whether every HTTP answer is checked against its declared schema (api/http/responseCheck.ts):
+ * always in the test suites (NODE_ENV=test), on demand with RESPONSE_CHECK=1, off in production
+ * because it parses every body a second time. Read once, when the HTTP layer loads, since the
+ * route declarations consult it before any configuration object exists.
+ */
+export function responseCheckFromEnvironment(env: Record<string, string | undefined> = process.env): boolean {
+  return env.NODE_ENV === "test" || env.RESPONSE_CHECK === "1";
+}
+
 export function requireSetting<T>(value: T | undefined, variable: string, hint: string): T {
   if (value === undefined) {
     throw new ConfigError(`${variable} is not set. ${hint}`);

@@ -5,6 +5,7 @@
 // Off in production: the check parses the JSON text back, which the hot path must not pay for.
 import type { z } from "zod";
 import { errorBodySchema } from "./responses/common.ts";
+import { responseCheckFromEnvironment } from "../../core/config.ts";
 
 export type CheckedOperation = { method: string; path: string };
 
@@ -20,7 +21,7 @@ type Recorder = {
 
 const recorder: Recorder = { checked: new Map(), violations: [], during: undefined };
 
-export const responseCheckEnabled = process.env.NODE_ENV === "test" || process.env.RESPONSE_CHECK === "1";
+export const responseCheckEnabled = responseCheckFromEnvironment();
 
 /** What was checked so far in this process. */
 export function responseCheckRecord(): Readonly<Recorder> {
