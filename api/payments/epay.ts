@@ -31,6 +31,25 @@ export function verifyEpaySignature(params: EpayParams, merchantKey: string): bo
 }
 
 /** EPay amounts are yuan with two decimals; minor units are fen. */
+/**
+ * The checks every EPay notification passes before anything is read from the store, whoever it
+ * pays (a shop, a resale, a top-up): the pid is the merchant's, the signature verifies under its
+ * key (constant-time), the trade succeeded, and it names a trade number. Each failure is a 4xx
+ * that writes nothing. `whose` names the merchant in the message ("this shop's").
+ */
+export function checkEpayNotification(params: EpayParams, merchant: { pid: string; key: string; whose: string }): { tradeNo: string; outTradeNo: string } {
+  if (params.pid !== merchant.pid) throw new AppError("invalid_signature", `pid does not match ${merchant.whose} EPay merchant id.`);
+  if (!verifyEpaySignature(params, merchant.key)) {
+    throw new AppError("invalid_signature", "The notification's sign does not verify (EPay MD5 rule: sorted k=v&k=v + merchant key).");
+  }
+  if (params.trade_status !== "TRADE_SUCCESS") {
+    throw new AppError("bad_request", `trade_status is "${params.trade_status ?? ""}"; only TRADE_SUCCESS is accepted.`);
+  }
+  const tradeNo = params.trade_no ?? "";
+  if (!tradeNo || tradeNo.length > 128) throw new AppError("bad_request", "trade_no is missing or longer than 128 characters.");
+  return { tradeNo, outTradeNo: params.out_trade_no ?? "" };
+}
+
 export function formatEpayMoney(amountMinor: bigint): string {
   const whole = amountMinor / 100n;
   const fraction = (amountMinor % 100n).toString().padStart(2, "0");

@@ -6,6 +6,7 @@
 // the prepaid balance by more than the credit. Expected figures are computed here by hand:
 // a 1,000-fen product at the default 5% fee owes 50 fen per sale.
 import { expect } from "chai";
+import { resaleEpayMerchant } from "../../api/services/resale/resalePayments.ts";
 import { notifyPath, signedNotification } from "../support/epayNotify.ts";
 import { usePlatform, waitFor } from "../support/platform.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
@@ -97,5 +98,25 @@ describe("merchant-collected sales end to end (HTTP, PostgreSQL, Redis, local ch
     // 20 owed is within the credit: sales on the own gateway resume.
     const resumed = await checkout();
     expect(resumed.status, resumed.text).to.equal(201);
+  });
+
+  it("credits a top-up once: a replayed notification changes nothing, and another trade number for it is refused", async () => {
+    // Left by the test before: 20 owed, nothing prepaid. A top-up of 30 settles the 20 and leaves 10 prepaid.
+    await feesOwed(20n, 0n);
+    const topup = await setup.merchant.post(`/api/ledger/shops/${setup.shopId}/topups`, { amountMinor: "30", currency: "CNY" });
+    expect(topup.status, topup.text).to.equal(201);
+    // Signed as the platform's gateway signs it, with the platform's own merchant key.
+    const platformMerchant = resaleEpayMerchant(suite.platform.ctx.config, suite.platform.url);
+    const notify = (tradeNo: string) =>
+      suite.platform.http.get(
+        `/api/ledger/topups/epay/notify?${new URLSearchParams(signedNotification(platformMerchant, { id: topup.body.id, amountMinor: "30" }, tradeNo)).toString()}`,
+      );
+    expect((await notify("TU-REPLAY-1")).text).to.equal("success");
+    await feesOwed(0n, 10n);
+    expect((await notify("TU-REPLAY-1")).text).to.equal("success");
+    const other = await notify("TU-REPLAY-2");
+    expect([other.status, other.body.code]).to.deep.equal([409, "conflict"]);
+    const balance = await feesOwed(0n, 10n);
+    expect(balance.fees).to.have.length(1);
   });
 });

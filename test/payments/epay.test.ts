@@ -3,6 +3,7 @@
 import { expect } from "chai";
 import {
   buildEpaySubmitUrl,
+  checkEpayNotification,
   epayGatewayBase,
   epaySign,
   epaySigningString,
@@ -96,6 +97,51 @@ describe("payments: EPay signing (known answers from Python hashlib)", () => {
     );
     expect(wxpay.searchParams.get("type")).to.equal("wxpay");
     expect(wxpay.searchParams.get("money")).to.equal("0.01");
+  });
+});
+
+describe("payments: the checks every EPay notification passes", () => {
+  // The gateway's notification from the vectors, signed by Python's hashlib.
+  const vector = vectors.find((candidate) => candidate.params.trade_status !== undefined)!;
+  const merchant = { pid: vector.params.pid!, key: vector.key, whose: "this shop's" };
+  const refusal = (params: EpayParams) => {
+    try {
+      checkEpayNotification(params, merchant);
+    } catch (error) {
+      return [(error as { code: string }).code, (error as Error).message];
+    }
+    return undefined;
+  };
+
+  it("accepts the gateway's signed notification and names its trade and reference", () => {
+    expect(checkEpayNotification({ ...vector.params, sign: vector.sign }, merchant)).to.deep.equal({
+      tradeNo: vector.params.trade_no,
+      outTradeNo: vector.params.out_trade_no,
+    });
+  });
+
+  it("refuses another pid, a forged or missing signature, a trade that did not succeed, and a missing or overlong trade number", () => {
+    const signed = { ...vector.params, sign: vector.sign };
+    expect(refusal({ ...signed, pid: `${merchant.pid}9` })).to.deep.equal(["invalid_signature", "pid does not match this shop's EPay merchant id."]);
+    const forged = ["invalid_signature", "The notification's sign does not verify (EPay MD5 rule: sorted k=v&k=v + merchant key)."];
+    expect(refusal({ ...signed, money: "9999.00" })).to.deep.equal(forged);
+    expect(refusal({ ...vector.params, sign: "" })).to.deep.equal(forged);
+    const resign = (params: EpayParams) => ({ ...params, sign: epaySign(params, vector.key) });
+    expect(refusal(resign({ ...vector.params, trade_status: "WAIT_BUYER_PAY" }))).to.deep.equal([
+      "bad_request",
+      'trade_status is "WAIT_BUYER_PAY"; only TRADE_SUCCESS is accepted.',
+    ]);
+    const { trade_status: _status, ...withoutStatus } = vector.params;
+    expect(refusal(resign(withoutStatus))).to.deep.equal(["bad_request", 'trade_status is ""; only TRADE_SUCCESS is accepted.']);
+    const { trade_no: _dropped, ...withoutTrade } = vector.params;
+    expect(refusal(resign(withoutTrade))).to.deep.equal(["bad_request", "trade_no is missing or longer than 128 characters."]);
+    expect(refusal(resign({ ...vector.params, trade_no: "T".repeat(129) }))).to.deep.equal([
+      "bad_request",
+      "trade_no is missing or longer than 128 characters.",
+    ]);
+    expect(checkEpayNotification(resign({ ...vector.params, trade_no: "T".repeat(128) }), merchant).tradeNo).to.equal("T".repeat(128));
+    const { out_trade_no: _reference, ...withoutReference } = vector.params;
+    expect(checkEpayNotification(resign(withoutReference), merchant).outTradeNo).to.equal("");
   });
 });
 

@@ -63,7 +63,7 @@ describe("npm test's own services (scripts/lib/testServices.ts)", () => {
     });
   });
 
-  it("without root, names each missing piece and the command that installs it, and installs nothing", function () {
+  it("without root, names each missing piece and the command that installs it, and installs nothing", () => {
     const script = `
       import { ensureDebianPackages } from "./scripts/lib/debianPackages.ts";
       ensureDebianPackages([

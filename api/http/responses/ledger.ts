@@ -83,14 +83,18 @@ export const chainPaymentReconciliationSchema = z.strictObject({
   ),
 });
 
+/** An anchor of the journal's Merkle log on-chain, as the journal export carries it. */
+const journalAnchorSchema = z.strictObject({
+  size: decimalString,
+  root: hexString,
+  transactionHash: hexString,
+  blockNumber: decimalString,
+  chainId: decimalString,
+  contractAddress: address,
+});
+
 export const anchorPageSchema = pageOf(
-  z.strictObject({
-    size: decimalString,
-    root: hexString,
-    transactionHash: hexString,
-    blockNumber: decimalString,
-    chainId: decimalString,
-    contractAddress: address,
+  journalAnchorSchema.extend({
     previousSize: decimalString,
     transactionIds: z.array(decimalString),
     transactionCount: decimalString,
@@ -151,15 +155,6 @@ export const journalExportSchema = z.strictObject({
       }),
     }),
   ),
-  anchors: z.array(
-    z.strictObject({
-      size: decimalString,
-      root: hexString,
-      transactionHash: hexString,
-      blockNumber: decimalString,
-      chainId: decimalString,
-      contractAddress: address,
-    }),
-  ),
+  anchors: z.array(journalAnchorSchema),
   unchainedCount: decimalString,
 });

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { AppError } from "../../../core/errors.ts";
 import type { MasterKeyRing } from "../../keys/masterKeys.ts";
-import { parseEpayMoney, verifyEpaySignature, type EpayParams } from "../../payments/epay.ts";
+import { checkEpayNotification, parseEpayMoney, type EpayParams } from "../../payments/epay.ts";
 import type { Drizzle } from "../../../core/store/database.ts";
 import { getEpaySettings } from "../shops/epaySettings.ts";
 import { acceptCarefully, acceptExactPayment, postAcceptedPayment, type AcceptPaymentSettings, type PaymentOutcome } from "./acceptPayment.ts";
@@ -22,16 +22,7 @@ export async function handleEpayNotify(
   const epay = await getEpaySettings(db, ring, shopId).catch((error: unknown) => {
     throw new AppError("not_found", "This shop does not accept EPay notifications.", { cause: error });
   });
-  if (params.pid !== epay.pid) throw new AppError("invalid_signature", "pid does not match this shop's EPay merchant id.");
-  if (!verifyEpaySignature(params, epay.key)) {
-    throw new AppError("invalid_signature", "The notification's sign does not verify (EPay MD5 rule: sorted k=v&k=v + merchant key).");
-  }
-  if (params.trade_status !== "TRADE_SUCCESS") {
-    throw new AppError("bad_request", `trade_status is "${params.trade_status ?? ""}"; only TRADE_SUCCESS is accepted.`);
-  }
-  const orderId = params.out_trade_no ?? "";
-  const tradeNo = params.trade_no ?? "";
-  if (!tradeNo || tradeNo.length > 128) throw new AppError("bad_request", "trade_no is missing or longer than 128 characters.");
+  const { tradeNo, outTradeNo: orderId } = checkEpayNotification(params, { pid: epay.pid, key: epay.key, whose: "this shop's" });
   const amountMinor = parseEpayMoney(params.money ?? "");
   if (amountMinor === undefined) throw new AppError("amount_mismatch", `money ${params.money ?? "(missing)"} is not an amount; nothing was recorded.`);
   const payloadSha256 = createHash("sha256")

@@ -11,7 +11,7 @@
 import { AppError } from "../../../core/errors.ts";
 import { postResale } from "../../ledger/flows.ts";
 import { postJournal } from "../../ledger/postJournal.ts";
-import { parseEpayMoney, verifyEpaySignature, type EpayParams } from "../../payments/epay.ts";
+import { checkEpayNotification, parseEpayMoney, type EpayParams } from "../../payments/epay.ts";
 import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { inCustody } from "./custody.ts";
 import { holderId } from "./holderId.ts";
@@ -32,15 +32,7 @@ export async function handleResaleNotify(
   settings: SettleResaleSettings,
   params: EpayParams,
 ): Promise<{ outcome: ResaleSettlementOutcome; purchaseId: string }> {
-  if (params.pid !== settings.merchant.pid) throw new AppError("invalid_signature", "pid is not the platform's resale merchant id.");
-  if (!verifyEpaySignature(params, settings.merchant.key)) {
-    throw new AppError("invalid_signature", "The notification's sign does not verify (EPay MD5 rule: sorted k=v&k=v + merchant key).");
-  }
-  if (params.trade_status !== "TRADE_SUCCESS")
-    throw new AppError("bad_request", `trade_status is "${params.trade_status ?? ""}"; only TRADE_SUCCESS is accepted.`);
-  const tradeNo = params.trade_no ?? "";
-  if (!tradeNo || tradeNo.length > 128) throw new AppError("bad_request", "trade_no is missing or longer than 128 characters.");
-  const purchaseId = params.out_trade_no ?? "";
+  const { tradeNo, outTradeNo: purchaseId } = checkEpayNotification(params, { ...settings.merchant, whose: "the platform's" });
   const purchase = await queryOne<{ price_minor: bigint }>(db, sql`SELECT price_minor FROM resale_purchases WHERE id = ${purchaseId}`);
   if (!purchase) throw new AppError("not_found", `No resale purchase ${purchaseId}.`);
   const amountMinor = parseEpayMoney(params.money ?? "");

@@ -7,7 +7,7 @@
 // settled against the fees the shop owes.
 import { AppError } from "../../../core/errors.ts";
 import { postTopup, settleFeeReceivable } from "../../ledger/merchantFees.ts";
-import { buildEpaySubmitUrl, parseEpayMoney, verifyEpaySignature, type EpayParams } from "../../payments/epay.ts";
+import { buildEpaySubmitUrl, checkEpayNotification, parseEpayMoney, type EpayParams } from "../../payments/epay.ts";
 import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { pgErrorCode, pgErrorCodes } from "../../../core/store/errors.ts";
 import { newOrderId } from "../orders/orderId.ts";
@@ -100,15 +100,7 @@ export async function handleTopupNotify(
   settings: { merchant: ResaleEpayMerchant },
   params: EpayParams,
 ): Promise<{ outcome: TopupOutcome; topupId: string; settledMinor: bigint }> {
-  if (params.pid !== settings.merchant.pid) throw new AppError("invalid_signature", "pid is not the platform's EPay merchant id.");
-  if (!verifyEpaySignature(params, settings.merchant.key)) {
-    throw new AppError("invalid_signature", "The notification's sign does not verify (EPay MD5 rule: sorted k=v&k=v + merchant key).");
-  }
-  if (params.trade_status !== "TRADE_SUCCESS")
-    throw new AppError("bad_request", `trade_status is "${params.trade_status ?? ""}"; only TRADE_SUCCESS is accepted.`);
-  const tradeNo = params.trade_no ?? "";
-  if (!tradeNo || tradeNo.length > 128) throw new AppError("bad_request", "trade_no is missing or longer than 128 characters.");
-  const topupId = params.out_trade_no ?? "";
+  const { tradeNo, outTradeNo: topupId } = checkEpayNotification(params, { ...settings.merchant, whose: "the platform's" });
   const topup = await queryOne<TopupRow>(db, sql`SELECT * FROM shop_topups WHERE id = ${topupId}`);
   if (!topup) throw new AppError("not_found", `No top-up ${topupId}.`);
   const amountMinor = parseEpayMoney(params.money ?? "");
