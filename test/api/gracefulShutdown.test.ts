@@ -18,9 +18,15 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 
 type ApiProcess = { child: ChildProcess; port: number; log: () => string; exited: Promise<{ code: number | null; at: number }> };
 
-async function startApi(database: TestDatabase, queuePrefix: string, deadlineMs: number): Promise<ApiProcess> {
+async function startApi(
+  database: TestDatabase,
+  queuePrefix: string,
+  deadlineMs: number,
+  entry = "api/main.ts",
+  ready = '"api listening"',
+): Promise<ApiProcess> {
   const port = await freePort();
-  const child = spawn(`${root}node_modules/.bin/node`, [`${root}api/main.ts`], {
+  const child = spawn(`${root}node_modules/.bin/node`, [`${root}${entry}`], {
     cwd: root,
     env: {
       PATH: process.env.PATH,
@@ -39,7 +45,7 @@ async function startApi(database: TestDatabase, queuePrefix: string, deadlineMs:
   child.stdout!.on("data", (chunk) => (log += chunk));
   child.stderr!.on("data", (chunk) => (log += chunk));
   const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.once("exit", (code) => resolve({ code, at: performance.now() })));
-  await waitFor("the API listening", async () => log.includes('"api listening"') || (child.exitCode !== null && Promise.reject(new Error(log))), 60_000, 50);
+  await waitFor(`${entry} ready`, async () => log.includes(ready) || (child.exitCode !== null && Promise.reject(new Error(log))), 60_000, 50);
   return { child, port, log: () => log, exited };
 }
 
@@ -156,5 +162,21 @@ describe("API process: graceful shutdown on SIGTERM", function () {
     expect(at - signalledAt, "exit after the signal, ms").to.be.within(deadlineMs - 50, deadlineMs + 1_500);
     expect(closedAt - signalledAt, "the stuck connection closed, ms").to.be.within(deadlineMs - 50, deadlineMs + 1_500);
     expect(api.log()).to.include("1 request(s) still running at the shutdown deadline were cut off");
+  });
+
+  it("stops a workers process the same way: start and end logged, each step timed, exit 0", async () => {
+    const workers = await startApi(database, queuePrefix, 8_000, "api/jobs/main.ts", '"workers running"');
+    children.push(workers.child);
+    workers.child.kill("SIGTERM");
+    const { code } = await workers.exited;
+    expect(code, workers.log()).to.equal(0);
+    const lines = workers
+      .log()
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as { code?: string; stepDurationsMs?: Record<string, number> });
+    expect(lines.some((line) => line.code === "shutdown_started")).to.equal(true);
+    const finished = lines.find((line) => line.code === "shutdown_finished");
+    expect(Object.keys(finished?.stepDurationsMs ?? {})).to.deep.equal(["workers", "clients"]);
   });
 });
