@@ -25,6 +25,7 @@ import { AppError } from "../../core/errors.ts";
 import { toJson } from "../../core/json.ts";
 import type { AuthenticatedAccount } from "../services/accounts/sessions.ts";
 import { sessionToken } from "./auth.ts";
+import { answerClientErrorsAsJson } from "./clientErrors.ts";
 import { errorResponse } from "./errorHandler.ts";
 import { parsePart, registerRoute, type RouteSpec } from "./route.ts";
 import { checkJsonResponse, checkResponse, responseCheckEnabled, type CheckedOperation } from "./responseCheck.ts";
@@ -297,8 +298,10 @@ export function leanDispatcherOf(app: Express): LeanDispatcher | undefined {
 /** The HTTP server for `app` (instead of app.listen): its lean routes first, Express for the rest. */
 export function createHttpServer(app: Express): Server {
   const lean = dispatchers.get(app);
-  if (!lean) return createServer(app);
-  return createServer((req, res) => {
-    if (!lean.handle(req, res)) app(req, res);
-  });
+  if (!lean) return answerClientErrorsAsJson(createServer(app));
+  return answerClientErrorsAsJson(
+    createServer((req, res) => {
+      if (!lean.handle(req, res)) app(req, res);
+    }),
+  );
 }
