@@ -152,6 +152,11 @@ describe("chain routes: oracle, timeline and the auditor's view", function () {
     expect(csv.headers.get("content-type")).to.match(/text\/csv/);
     expect(csv.text.split("\r\n")[0]).to.equal("id,run_id,kind,subject,subject_id,details,created_at");
     expect(csv.text).to.contain('"mismatch","key"');
+    // The run asked for by id: its own findings, and 404 for a run that never was.
+    const byId = await get(`/api/audit/reconciliation?runId=${report.body.run.id}`, "auditor");
+    expect(byId.body.items).to.deep.equal(report.body.items);
+    const noRun = await get("/api/audit/reconciliation?runId=999999", "auditor");
+    expect([noRun.status, noRun.body.code]).to.deep.equal([404, "not_found"]);
     const log = await get("/api/audit/log", "auditor");
     expect(log.body.items[0].what.action).to.equal("keys.import");
     expect(log.body.items[0].who.email).to.equal("m@example.test");
