@@ -36,9 +36,13 @@ export async function resolveHold(db: Drizzle, parameters: { holdId: bigint; act
     case "not_expired":
       throw new AppError("invalid_state", "This request has not expired yet.");
     default:
-      throw new AppError("invalid_state", `This request was already ${settledWords[result.state ?? ""] ?? "settled"}; it cannot be ${actionWords[action]} now.`, {
-        details: { state: settledWords[result.state ?? ""] ?? "settled" },
-      });
+      throw new AppError(
+        "invalid_state",
+        `This request was already ${settledWords[result.state ?? ""] ?? "settled"}; it cannot be ${actionWords[action]} now.`,
+        {
+          details: { state: settledWords[result.state ?? ""] ?? "settled" },
+        },
+      );
   }
 }
 

@@ -47,8 +47,7 @@ describe("requests refused by the HTTP parser", function () {
     // Node's default limit, --max-http-header-size: 16 KiB.
     expect(answer.body).to.deep.equal({
       code: "headers_too_large",
-      message:
-        "The request line and headers together exceed 16384 bytes. Send a shorter URL (put long data in a POST body) or fewer cookies and headers.",
+      message: "The request line and headers together exceed 16384 bytes. Send a shorter URL (put long data in a POST body) or fewer cookies and headers.",
       details: { limitBytes: 16384 },
     });
     // A long header line is the same limit.

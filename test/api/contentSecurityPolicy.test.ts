@@ -20,11 +20,9 @@ function parsePolicy(header: string | null): Record<string, string[]> {
 
 /** Inline <script> (without src), <style> elements, style="" and on*="" attributes. */
 function inlineCode(html: string): string[] {
-  return [
-    ...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>/gi),
-    ...html.matchAll(/<style\b[^>]*>/gi),
-    ...html.matchAll(/\s(?:style|on[a-z]+)\s*=/gi),
-  ].map((match) => match[0]);
+  return [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>/gi), ...html.matchAll(/<style\b[^>]*>/gi), ...html.matchAll(/\s(?:style|on[a-z]+)\s*=/gi)].map(
+    (match) => match[0],
+  );
 }
 
 describe("Content-Security-Policy header", function () {

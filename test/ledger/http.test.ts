@@ -133,9 +133,14 @@ describe("ledger HTTP routes", () => {
     expect((await call("GET", "/api/ledger/journal", tokens.merchant)).status).to.equal(403);
     const journal = await call("GET", "/api/ledger/journal", tokens.auditor);
     expect(journal.status).to.equal(200);
-    const entries: { seq: string; chainHash: string; entry: { kind: string; referenceId: string; postings: { amountMinor: string }[] } }[] = journal.body.entries;
+    const entries: { seq: string; chainHash: string; entry: { kind: string; referenceId: string; postings: { amountMinor: string }[] } }[] =
+      journal.body.entries;
     expect(entries.map((entry) => entry.entry.kind)).to.include.members(["order_payment", "payout_request"]);
-    for (const entry of entries) expect(entry.entry.postings.reduce((sum, posting) => sum + BigInt(posting.amountMinor), 0n), entry.seq).to.equal(0n);
+    for (const entry of entries)
+      expect(
+        entry.entry.postings.reduce((sum, posting) => sum + BigInt(posting.amountMinor), 0n),
+        entry.seq,
+      ).to.equal(0n);
 
     // The shop's payable: +9,500 from the payment, -4,000 held by the payout (newest first).
     const payable = await queryOne<{ id: bigint }>(
@@ -145,7 +150,9 @@ describe("ledger HTTP routes", () => {
     expect((await call("GET", `/api/ledger/accounts/${payable!.id}/history`, tokens.merchant)).status).to.equal(403);
     const history = await call("GET", `/api/ledger/accounts/${payable!.id}/history?limit=10`, tokens.auditor);
     expect(history.status).to.equal(200);
-    expect(history.body.items.map((line: { kind: string; amountMinor: string; balanceAfterMinor: string }) => [line.kind, line.amountMinor, line.balanceAfterMinor])).to.deep.equal([
+    expect(
+      history.body.items.map((line: { kind: string; amountMinor: string; balanceAfterMinor: string }) => [line.kind, line.amountMinor, line.balanceAfterMinor]),
+    ).to.deep.equal([
       ["payout_request", "-4000", "5500"],
       ["order_payment", "9500", "9500"],
     ]);

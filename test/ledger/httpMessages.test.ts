@@ -30,8 +30,18 @@ describe("ledger refusals over HTTP name no internals", function () {
     setup = await setupMerchant(suite.platform);
     const db = suite.platform.database.db;
     // 10,000 paid through the platform (on-chain) at a 5% fee: 9,500 available for payout.
-    await postOrderPayment(db, { orderId: "messages-1", shopId: BigInt(setup.shopId), amountMinor: 10_000n, currency: "CNY", provider: "chain", platformFeeBps: 500 });
-    const row = await queryOne<{ id: bigint }>(db, sql`INSERT INTO accounts (email, password_hash, roles) VALUES ('messages-admin@example.com', 'not-a-login', ARRAY['admin']) RETURNING id`);
+    await postOrderPayment(db, {
+      orderId: "messages-1",
+      shopId: BigInt(setup.shopId),
+      amountMinor: 10_000n,
+      currency: "CNY",
+      provider: "chain",
+      platformFeeBps: 500,
+    });
+    const row = await queryOne<{ id: bigint }>(
+      db,
+      sql`INSERT INTO accounts (email, password_hash, roles) VALUES ('messages-admin@example.com', 'not-a-login', ARRAY['admin']) RETURNING id`,
+    );
     admin = suite.platform.http.as((await createSession(db, row!.id, 3600)).token);
   });
 

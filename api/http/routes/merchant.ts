@@ -3,7 +3,6 @@
 import express, { Router } from "express";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
-import { AppError } from "../../../core/errors.ts";
 import { createImport } from "../../keys/importKeys.ts";
 import { enqueueImport } from "../../jobs/enqueue.ts";
 import { deliverManualOrder } from "../../services/orders/deliverManualOrder.ts";

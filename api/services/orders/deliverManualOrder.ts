@@ -39,7 +39,10 @@ export async function deliverManualOrder(
 }
 
 export async function readManualDelivery(db: Drizzle, ring: MasterKeyRing, orderId: string, shopId: bigint): Promise<string | null> {
-  const row = await queryOne<{ delivery_encrypted: Buffer | null }>(db, sql`SELECT delivery_encrypted FROM orders WHERE id = ${orderId} AND shop_id = ${shopId}`);
+  const row = await queryOne<{ delivery_encrypted: Buffer | null }>(
+    db,
+    sql`SELECT delivery_encrypted FROM orders WHERE id = ${orderId} AND shop_id = ${shopId}`,
+  );
   if (!row?.delivery_encrypted) return null;
   return decryptSecret(await loadShopDataKey(db, ring, shopId), Buffer.from(row.delivery_encrypted), aad(orderId));
 }
