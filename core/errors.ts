@@ -7,6 +7,9 @@ export const errorStatus = {
   validation_failed: 400,
   invalid_json: 400,
   payload_too_large: 413,
+  // Refused by Node's HTTP parser before any route (api/http/clientErrors.ts).
+  headers_too_large: 431,
+  request_timeout: 408,
   unauthorized: 401,
   invalid_credentials: 401,
   forbidden: 403,

@@ -7,7 +7,9 @@ import type { AppContext } from "../context.ts";
 import { requireSetting } from "../../core/config.ts";
 import { loadSession } from "./auth.ts";
 import { errorHandler, notFoundHandler } from "./errorHandler.ts";
-import { buildOpenApiDocument, docsPage } from "./openapi.ts";
+import { buildOpenApiDocument } from "./openapi.ts";
+import { contentSecurityPolicyDirectives } from "./contentSecurityPolicy.ts";
+import { serveDocsPage } from "./docsPage.ts";
 import { serveStaticAssets } from "./staticAssets.ts";
 import { bigintReplacer } from "../../core/json.ts";
 import { headersSetBy, serveLeanRoutes } from "./leanRoutes.ts";
@@ -46,17 +48,10 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
   app.set("etag", false);
   const securityHeaders = helmet({
     contentSecurityPolicy: {
-      directives: {
-        "default-src": ["'self'"],
-        // The docs page and the sandbox cashier inline a small script/style; the RPC may be
-        // any origin for in-browser verification.
-        "script-src": ["'self'", "'unsafe-inline'"],
-        "style-src": ["'self'", "'unsafe-inline'"],
-        "connect-src": ["'self'", "http:", "https:"],
-        "img-src": ["'self'", "data:"],
-        "form-action": ["'self'", "http:", "https:"],
-      },
+      useDefaults: false,
+      directives: contentSecurityPolicyDirectives({ publicRpcUrl: ctx.config.chain.publicRpcUrl, publicUrl: ctx.config.http.publicUrl }),
     },
+    frameguard: { action: "deny" },
   });
   app.use(securityHeaders);
   app.get("/healthz", (_req, res) => {
@@ -95,9 +90,7 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
   app.get("/api/openapi.json", (_req, res) => {
     res.json(buildOpenApiDocument(routeRegistry, { version: "1", serverUrl: ctx.config.http.publicUrl }));
   });
-  app.get("/api/docs", (_req, res) => {
-    res.type("html").send(docsPage("/api/openapi.json"));
-  });
+  serveDocsPage(app, "/api/openapi.json");
   app.use("/api", notFoundHandler);
 
   if (options.webDistDir && existsSync(options.webDistDir)) {

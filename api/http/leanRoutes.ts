@@ -25,6 +25,7 @@ import { AppError } from "../../core/errors.ts";
 import { toJson } from "../../core/json.ts";
 import type { AuthenticatedAccount } from "../services/accounts/sessions.ts";
 import { sessionToken } from "./auth.ts";
+import { answerClientErrorsAsJson } from "./clientErrors.ts";
 import { errorResponse } from "./errorHandler.ts";
 import { trackRequestsForClose } from "./gracefulClose.ts";
 import { parsePart, registerRoute, type RouteSpec } from "./route.ts";
@@ -301,10 +302,12 @@ export function leanDispatcherOf(app: Express): LeanDispatcher | undefined {
  */
 export function createHttpServer(app: Express): Server {
   const lean = dispatchers.get(app);
-  if (!lean) return trackRequestsForClose(createServer(app));
+  if (!lean) return trackRequestsForClose(answerClientErrorsAsJson(createServer(app)));
   return trackRequestsForClose(
-    createServer((req, res) => {
-      if (!lean.handle(req, res)) app(req, res);
-    }),
+    answerClientErrorsAsJson(
+      createServer((req, res) => {
+        if (!lean.handle(req, res)) app(req, res);
+      }),
+    ),
   );
 }

@@ -137,21 +137,3 @@ function schemaParameters(schema: z.ZodType | undefined, location: "path" | "que
     schema: property,
   }));
 }
-
-export function docsPage(specUrl: string): string {
-  // A dependency-free page: the document rendered as a readable list, no CDN (no network here).
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Keyledger API</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{font:15px/1.5 system-ui,sans-serif;max-width:960px;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
-code,pre{background:#f3f3f3;padding:.1rem .3rem;border-radius:4px}pre{padding:.6rem;overflow:auto}
-h2{margin-top:2rem;border-bottom:1px solid #ddd}.m{display:inline-block;min-width:4.5rem;font-weight:700;text-transform:uppercase}
-details{margin:.4rem 0}</style></head><body><h1>Keyledger API</h1>
-<p>The OpenAPI 3.1 document: <a href="${specUrl}">${specUrl}</a>. Errors are <code>{ code, message, details }</code>.</p>
-<div id="ops">Loading…</div><script>
-fetch(${JSON.stringify(specUrl)}).then(r=>r.json()).then(doc=>{const byTag={};
-for(const [path,ops] of Object.entries(doc.paths))for(const [method,op] of Object.entries(ops)){const tag=(op.tags||['other'])[0];(byTag[tag]??=[]).push({path,method,op})}
-const esc=s=>String(s).replace(/[&<>]/g,c=>({'&':'&amp;','<':'&lt;','>':'&gt;'}[c]));
-document.getElementById('ops').innerHTML=Object.entries(byTag).map(([tag,list])=>'<h2>'+esc(tag)+'</h2>'+list.map(({path,method,op})=>
-'<details><summary><span class="m">'+method+'</span> <code>'+esc(path)+'</code> '+esc(op.summary||'')+(op.security?' 🔒':'')+'</summary><pre>'+esc(JSON.stringify({parameters:op.parameters,requestBody:op.requestBody,responses:op.responses},null,2))+'</pre></details>').join('')).join('')});
-</script></body></html>`;
-}

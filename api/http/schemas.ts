@@ -17,9 +17,16 @@ const controlOrLineBreak = /[\u0000-\u001F\u007F]/;
 const invisibleOrBidi = /[\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/;
 
 /** Free text on one line (a reason, an id chosen elsewhere): no control characters. */
-export function singleLineText(limits: { min?: number; max: number; trim?: boolean }) {
+export function singleLineText(limits: { min?: number; max: number; trim?: boolean; refuse?: { pattern: RegExp; message: string } }) {
+  let text = z.string();
+  // Checked before trimming: String.prototype.trim also removes a leading or trailing U+FEFF,
+  // which would otherwise pass unseen instead of being refused.
+  if (limits.refuse) {
+    const { pattern, message } = limits.refuse;
+    text = text.refine((value) => !pattern.test(value), message);
+  }
   // Trimmed unless the exact text matters (signed gateway parameters).
-  const text = limits.trim === false ? z.string() : z.string().trim();
+  if (limits.trim !== false) text = text.trim();
   return text
     .min(limits.min ?? 0)
     .max(limits.max)
@@ -37,10 +44,11 @@ export function multilineText(limits: { min?: number; max: number }) {
 
 /** A name people read (display names, shop and product names): one line, no invisible or direction-changing characters. */
 export function displayName(limits: { max: number }) {
-  return singleLineText({ min: 1, max: limits.max }).refine(
-    (value) => !invisibleOrBidi.test(value),
-    "must not contain invisible or direction-changing characters (zero-width spaces, RTL overrides)",
-  );
+  return singleLineText({
+    min: 1,
+    max: limits.max,
+    refuse: { pattern: invisibleOrBidi, message: "must not contain invisible or direction-changing characters (zero-width spaces, RTL overrides)" },
+  });
 }
 
 /** Characters a token or key chosen by a client may use: printable ASCII, no spaces. */

@@ -211,7 +211,10 @@ async function orderPaymentLegs(db: Drizzle, orderId: string, shopId: bigint, cu
   );
   if (!payment) throw new AppError("invalid_state", `Order ${orderId} has no payment in the ledger; there is nothing to refund.`);
   if ((payment.shop_id !== null && payment.shop_id !== shopId) || payment.currency !== currency) {
-    throw new AppError("validation_failed", `Order ${orderId} was paid to shop ${payment.shop_id} in ${payment.currency}.`);
+    throw new AppError(
+      "validation_failed",
+      `Order ${orderId} was paid to another shop or in another currency; refund it in the shop and currency it was paid in.`,
+    );
   }
   const refunded = await queryOne<{ total: string }>(
     db,

@@ -27,26 +27,32 @@ export async function resolveHold(db: Drizzle, parameters: { holdId: bigint; act
     case "created":
     case "exists":
       return { holdId, transactionId: BigInt(result.tx!), state: result.state!, created: result.s === "created" };
+    // Said in terms of the request the amount is held for (a payout, a resale's proceeds), not of
+    // the ledger's holds, their ids or their states.
     case "not_found":
-      throw new AppError("not_found", `Hold ${holdId} does not exist.`);
+      throw new AppError("not_found", "No amount is held for this request.");
     case "expired":
-      throw new AppError("invalid_state", `Hold ${holdId} has expired and can no longer be posted.`, { details: { holdId: holdId.toString() } });
+      throw new AppError("invalid_state", "This request has expired and its amount went back; it can no longer be approved. Make a new request.");
     case "not_expired":
-      throw new AppError("invalid_state", `Hold ${holdId} has not expired yet.`, { details: { holdId: holdId.toString() } });
+      throw new AppError("invalid_state", "This request has not expired yet.");
     default:
       throw new AppError(
         "invalid_state",
-        `Hold ${holdId} is already ${result.state}; it cannot be ${action === "post" ? "posted" : action === "void" ? "voided" : "expired"}.`,
+        `This request was already ${settledWords[result.state ?? ""] ?? "settled"}; it cannot be ${actionWords[action]} now.`,
         {
-          details: { holdId: holdId.toString(), state: result.state },
+          details: { state: settledWords[result.state ?? ""] ?? "settled" },
         },
       );
   }
 }
 
+/** A hold's final state, as the request it holds for was settled. */
+const settledWords: Record<string, string> = { posted: "completed", voided: "cancelled", expired: "expired" };
+const actionWords: Record<HoldAction, string> = { post: "completed", void: "cancelled", expire: "expired" };
+
 export async function holdIdByReference(db: Drizzle, reference: { type: string; id: string }): Promise<bigint> {
   const row = await queryOne<{ id: bigint }>(db, sql`SELECT id FROM ledger_holds WHERE reference_type = ${reference.type} AND reference_id = ${reference.id}`);
-  if (!row) throw new AppError("not_found", `No hold for ${reference.type} ${reference.id}.`);
+  if (!row) throw new AppError("not_found", `No ${reference.type} ${reference.id} is waiting for a decision.`);
   return row.id;
 }
 

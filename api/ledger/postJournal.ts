@@ -72,15 +72,19 @@ export function resultToError(input: JournalInput, result: JournalResult): AppEr
     case "created":
     case "exists":
       return undefined;
+    // The messages name no ledger account, balance or transaction id: they may reach a merchant
+    // or a gateway, and other parties' balances are not theirs to see. The posting function's
+    // own words stay in `cause` for whoever debugs the caller.
     case "conflict":
       return new AppError(
         "idempotency_conflict",
-        `Idempotency key ${input.idempotencyKey} was already used for a different journal transaction (${result.transactionId}).`,
-        { details: { idempotencyKey: input.idempotencyKey, transactionId: result.transactionId.toString() } },
+        `Idempotency key ${input.idempotencyKey} was already used for a request with other details; repeat that request exactly, or use a new key.`,
+        { details: { idempotencyKey: input.idempotencyKey } },
       );
     case "insufficient_funds":
-      return new AppError("insufficient_funds", `Insufficient funds: ${result.detail}.`, {
+      return new AppError("insufficient_funds", "The amount is more than the balance it would be drawn from; ask for less. Nothing was written.", {
         details: { idempotencyKey: input.idempotencyKey },
+        cause: result.detail,
       });
     case "invalid":
       return new AppError("validation_failed", `Journal transaction rejected: ${result.detail}.`, {

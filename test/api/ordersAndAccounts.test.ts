@@ -204,6 +204,9 @@ describe("accounts, order access, manual delivery and expiry", function () {
     expect(delivered.status, delivered.text).to.equal(200);
     const again = await setup.merchant.post(`/api/orders/${checkout.body.order.id}/deliver`, { content: "twice" });
     expect(again.status).to.equal(409);
+    // An order id that names no order: 404 from the service, before any shop is looked at.
+    const unknown = await setup.merchant.post("/api/orders/KL00000000NOPE/deliver", { content: "nobody" });
+    expect([unknown.status, unknown.body.code, unknown.body.message]).to.deep.equal([404, "not_found", "No order KL00000000NOPE."]);
     const view = await platform.http.get(`/api/orders/${checkout.body.order.id}?token=${checkout.body.accessToken}`);
     expect(view.body.state).to.equal("fulfilled");
     expect(view.body.manualDelivery).to.equal("Account: demo / Password: hunter2");

@@ -111,9 +111,18 @@ describe("merchant-collected sales end to end (HTTP, PostgreSQL, Redis, local ch
       suite.platform.http.get(
         `/api/ledger/topups/epay/notify?${new URLSearchParams(signedNotification(platformMerchant, { id: topup.body.id, amountMinor: "30" }, tradeNo)).toString()}`,
       );
-    expect((await notify("TU-REPLAY-1")).text).to.equal("success");
+    // Gateways notify by GET or by a POSTed form: the first notification comes as a form.
+    const notifyByForm = (tradeNo: string) =>
+      suite.platform.http.request(
+        "POST",
+        "/api/ledger/topups/epay/notify",
+        new URLSearchParams(signedNotification(platformMerchant, { id: topup.body.id, amountMinor: "30" }, tradeNo)).toString(),
+        { "content-type": "application/x-www-form-urlencoded" },
+      );
+    expect((await notifyByForm("TU-REPLAY-1")).text).to.equal("success");
     await feesOwed(0n, 10n);
     expect((await notify("TU-REPLAY-1")).text).to.equal("success");
+    expect((await notifyByForm("TU-REPLAY-1")).text).to.equal("success");
     const other = await notify("TU-REPLAY-2");
     expect([other.status, other.body.code]).to.deep.equal([409, "conflict"]);
     const balance = await feesOwed(0n, 10n);

@@ -142,6 +142,21 @@ describe("chain routes: oracle, timeline and the auditor's view", function () {
     expect(batches.body.items[0].platform_state).to.equal("confirmed");
     const redemptions = await get("/api/audit/chain/redemptions", "auditor");
     expect(redemptions.body.items.map((row: { token_id: string; kind: string }) => [row.token_id, row.kind])).to.deep.equal([["8", "locked"]]);
+    // The fixture's one issue(batch, 7, holder, [1, 0]) call: tokens 7 and 8 for leaves 1 and 0.
+    const issuances = await get("/api/audit/chain/issuances", "auditor");
+    expect(
+      issuances.body.items.map((row: { batch_id: string; first_token_id: string; token_count: string; leaf_indexes: string[] }) => [
+        row.batch_id,
+        row.first_token_id,
+        row.token_count,
+        row.leaf_indexes,
+      ]),
+    ).to.deep.equal([[String(fixture.batchId), "7", "2", ["1", "0"]]]);
+    expect(issuances.body.items[0].transaction_hash).to.match(/^0x[0-9a-f]{64}$/);
+    // Nothing was paid through the PaymentRouter here: an empty page, for auditors only.
+    expect((await get("/api/audit/chain/payments", "buyer")).status).to.equal(403);
+    const payments = await get("/api/audit/chain/payments", "auditor");
+    expect([payments.status, payments.body]).to.deep.equal([200, { items: [], nextCursor: null }]);
   });
 
   it("serves the reconciliation report as JSON and CSV, and the audit log", async () => {
@@ -152,6 +167,11 @@ describe("chain routes: oracle, timeline and the auditor's view", function () {
     expect(csv.headers.get("content-type")).to.match(/text\/csv/);
     expect(csv.text.split("\r\n")[0]).to.equal("id,run_id,kind,subject,subject_id,details,created_at");
     expect(csv.text).to.contain('"mismatch","key"');
+    // The run asked for by id: its own findings, and 404 for a run that never was.
+    const byId = await get(`/api/audit/reconciliation?runId=${report.body.run.id}`, "auditor");
+    expect(byId.body.items).to.deep.equal(report.body.items);
+    const noRun = await get("/api/audit/reconciliation?runId=999999", "auditor");
+    expect([noRun.status, noRun.body.code]).to.deep.equal([404, "not_found"]);
     const log = await get("/api/audit/log", "auditor");
     expect(log.body.items[0].what.action).to.equal("keys.import");
     expect(log.body.items[0].who.email).to.equal("m@example.test");

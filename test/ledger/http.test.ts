@@ -2,6 +2,7 @@
 // body, bigints as strings, sessions, the platform's error handler; the full app also needs
 // Redis and a key ring, which these routes never use): roles and shop ownership, validation,
 // payouts end to end, public anchors and proofs.
+import { createHash } from "node:crypto";
 import { expect } from "chai";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -12,6 +13,8 @@ import { loadSession } from "../../api/http/auth.ts";
 import { errorHandler } from "../../api/http/errorHandler.ts";
 import { ledgerRouter } from "../../api/http/routes/ledger.ts";
 import { postOrderPayment } from "../../api/ledger/flows.ts";
+import { hashPendingEntries } from "../../api/ledger/hasher.ts";
+import { verifyConsistency } from "../../api/ledger/merkleLog.ts";
 import { createLogger } from "../../core/logger.ts";
 import { createSession } from "../../api/services/accounts/sessions.ts";
 import { queryOne, sql } from "../../core/store/database.ts";
@@ -123,5 +126,58 @@ describe("ledger HTTP routes", () => {
     expect(anchors.body).to.deep.equal({ items: [], nextCursor: null });
     const proof = await call("GET", "/api/ledger/proofs/inclusion/1");
     expect([proof.status, proof.body.code]).to.deep.equal([404, "not_found"]);
+  });
+
+  it("gives auditors the journal export and an account's history, and everyone consistency proofs that check out", async () => {
+    while ((await hashPendingEntries(database.db, { batchSizeMax: 1000 })).hashed > 0);
+    expect((await call("GET", "/api/ledger/journal", tokens.merchant)).status).to.equal(403);
+    const journal = await call("GET", "/api/ledger/journal", tokens.auditor);
+    expect(journal.status).to.equal(200);
+    const entries: { seq: string; chainHash: string; entry: { kind: string; referenceId: string; postings: { amountMinor: string }[] } }[] =
+      journal.body.entries;
+    expect(entries.map((entry) => entry.entry.kind)).to.include.members(["order_payment", "payout_request"]);
+    for (const entry of entries)
+      expect(
+        entry.entry.postings.reduce((sum, posting) => sum + BigInt(posting.amountMinor), 0n),
+        entry.seq,
+      ).to.equal(0n);
+
+    // The shop's payable: +9,500 from the payment, -4,000 held by the payout (newest first).
+    const payable = await queryOne<{ id: bigint }>(
+      database.db,
+      sql`SELECT id FROM ledger_accounts WHERE owner_type = 'shop' AND owner_id = ${shopId} AND purpose = 'payable' AND currency = 'CNY'`,
+    );
+    expect((await call("GET", `/api/ledger/accounts/${payable!.id}/history`, tokens.merchant)).status).to.equal(403);
+    const history = await call("GET", `/api/ledger/accounts/${payable!.id}/history?limit=10`, tokens.auditor);
+    expect(history.status).to.equal(200);
+    expect(
+      history.body.items.map((line: { kind: string; amountMinor: string; balanceAfterMinor: string }) => [line.kind, line.amountMinor, line.balanceAfterMinor]),
+    ).to.deep.equal([
+      ["payout_request", "-4000", "5500"],
+      ["order_payment", "9500", "9500"],
+    ]);
+    expect((await call("GET", "/api/ledger/accounts/999999/history", tokens.auditor)).status).to.equal(404);
+
+    // RFC 9162 roots computed here from the exported chain hashes, not by the server's code.
+    const sha256 = (...parts: Buffer[]) => createHash("sha256").update(Buffer.concat(parts)).digest();
+    const leaves = entries.map((entry) => sha256(Buffer.from([0]), Buffer.from(entry.chainHash.replace(/^0x/, ""), "hex")));
+    const root = (nodes: Buffer[]): Buffer => {
+      if (nodes.length === 1) return nodes[0]!;
+      let split = 1;
+      while (split * 2 < nodes.length) split *= 2;
+      return sha256(Buffer.from([1]), root(nodes.slice(0, split)), root(nodes.slice(split)));
+    };
+    expect(leaves.length).to.be.at.least(3);
+    const [first, second] = [1, leaves.length];
+    const proof = await call("GET", `/api/ledger/proofs/consistency?first=${first}&second=${second}`);
+    expect(proof.status).to.equal(200);
+    const unhex = (value: string) => Buffer.from(value.replace(/^0x/, ""), "hex");
+    expect(unhex(proof.body.firstRoot).equals(root(leaves.slice(0, first)))).to.equal(true);
+    expect(unhex(proof.body.secondRoot).equals(root(leaves))).to.equal(true);
+    expect(verifyConsistency(first, second, unhex(proof.body.firstRoot), unhex(proof.body.secondRoot), proof.body.proof.map(unhex))).to.equal(true);
+    const beyond = await call("GET", `/api/ledger/proofs/consistency?first=1&second=${second + 1}`);
+    expect([beyond.status, beyond.body.code]).to.deep.equal([404, "not_found"]);
+    const backwards = await call("GET", "/api/ledger/proofs/consistency?first=2&second=1");
+    expect([backwards.status, backwards.body.code]).to.deep.equal([400, "bad_request"]);
   });
 });

@@ -148,6 +148,35 @@ describe("resale market (custodial accounts)", function () {
     expect(resold.transactionHash).to.equal(record[0]!.tx_hash);
   });
 
+  it("a seller cancels an active listing (no one else can), and a purchase notified by a POSTed form settles", async () => {
+    const { entitlementId } = await buyFromShop(platform, setup, seller, productId);
+    await waitIssued(platform, entitlementId);
+    const listing = await seller.client.post("/api/resale/listings", { entitlementId, priceMinor: "1700", currency: "CNY" });
+    expect(listing.status, listing.text).to.equal(201);
+    const cancelPath = `/api/resale/listings/${listing.body.id}/cancel`;
+    const byOther = await buyerB.client.post(cancelPath);
+    expect([byOther.status, byOther.body.code]).to.deep.equal([404, "not_found"]);
+    expect((await platform.http.post(cancelPath)).status).to.equal(401);
+    const cancelled = await seller.client.post(cancelPath);
+    expect([cancelled.status, cancelled.body]).to.deep.equal([200, { id: listing.body.id, state: "cancelled" }]);
+    const twice = await seller.client.post(cancelPath);
+    expect([twice.status, twice.body.code]).to.deep.equal([409, "invalid_state"]);
+    const browse = await platform.http.get(`/api/resale/listings?productId=${productId}`);
+    expect(browse.body.items.map((item: { id: string }) => item.id)).not.to.include(listing.body.id);
+    expect((await buyerB.client.post(`/api/resale/listings/${listing.body.id}/purchases`)).status).to.be.oneOf([404, 409]);
+
+    // Listed again and bought; the gateway notifies with a POSTed form instead of a GET.
+    const relisted = await seller.client.post("/api/resale/listings", { entitlementId, priceMinor: "1700", currency: "CNY" });
+    expect(relisted.status, relisted.text).to.equal(201);
+    const purchase = await buyerB.client.post(`/api/resale/listings/${relisted.body.id}/purchases`);
+    expect(purchase.status, purchase.text).to.equal(201);
+    const notifyPathAndQuery = resaleNotifyPath(platform, purchase.body, `T${randomBytes(6).toString("hex")}`);
+    const [notifyPath, query] = notifyPathAndQuery.split("?");
+    const notified = await platform.http.request("POST", notifyPath!, query, { "content-type": "application/x-www-form-urlencoded" });
+    expect(notified.text).to.equal("success");
+    expect((await buyerB.client.get(`/api/resale/purchases/${purchase.body.id}`)).body.state).to.equal("settled");
+  });
+
   it("two buyers racing for one listing: one purchase, one on-chain record, the loser never charged; a late payment is refunded", async () => {
     const { entitlementId } = await buyFromShop(platform, setup, seller, productId);
     const tokenId = await waitIssued(platform, entitlementId);

@@ -145,7 +145,30 @@ describe("self-custody: wallets, withdrawals, wallet reveals, deposits", functio
     const orderReveal = await owner.client.post(`/api/orders/${orderId}/reveal`, {});
     expect(orderReveal.body.items[0].state).to.equal("sealed");
 
-    const request = await signReveal(holders.last, tokenId);
+    // The holder's wallet signs what GET /wallets/reveal/typed-data serves, as the web page does.
+    const typedData = await platform.http.get("/api/wallets/reveal/typed-data");
+    expect(typedData.status, typedData.text).to.equal(200);
+    expect(typedData.body.domain).to.deep.equal({
+      name: "Keyledger",
+      version: "1",
+      chainId: Number(chain().chainId),
+      verifyingContract: chain().addresses.entitlement,
+    });
+    expect(typedData.body.primaryType).to.equal("Reveal");
+    const deadline = BigInt(Math.floor(Date.now() / 1000) + 300);
+    const nonce = BigInt(`0x${randomBytes(16).toString("hex")}`);
+    const request = {
+      holder: holders.last.address,
+      tokenId: tokenId.toString(),
+      nonce: nonce.toString(),
+      deadline: deadline.toString(),
+      signature: await holders.last.signTypedData({
+        domain: typedData.body.domain,
+        types: typedData.body.types,
+        primaryType: "Reveal",
+        message: { tokenId, nonce, deadline },
+      }),
+    };
     const revealed = await platform.http.post("/api/wallets/reveal", request);
     expect(revealed.status, revealed.text).to.equal(200);
     expect(keys).to.include(revealed.body.code);

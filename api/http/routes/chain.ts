@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../../core/errors.ts";
 import { findingsCsv, listAuditLog, listChainRecords, listFindings, type ChainListKind } from "../../services/chainRecords/auditorRecords.ts";
-import { lookUpRedemption, tokenTimeline } from "../../services/chainRecords/redemptionOracle.ts";
+import { lookUpRedemption, tokenProvenance } from "../../services/chainRecords/redemptionOracle.ts";
 import { defineRoute } from "../route.ts";
 import { cursorParam, encodeCursor, opaque } from "../cursor.ts";
 import {
@@ -71,11 +71,7 @@ export function chainRouter(ctx: AppContext): Router {
       params: z.strictObject({ tokenId: tokenIdString }),
       query: z.strictObject({ limit: page.limit }),
     },
-    async ({ params, query }) => {
-      const entries = await tokenTimeline(db, { chainId: chainIdOf(), tokenId: params.tokenId, limit: query.limit });
-      if (entries.length === 0) throw new AppError("not_found", `Token ${params.tokenId} has no indexed issuance on this chain.`);
-      return { tokenId: params.tokenId.toString(), entries };
-    },
+    async ({ params, query }) => tokenProvenance(db, { chainId: chainIdOf(), tokenId: params.tokenId, limit: query.limit }),
   );
 
   for (const kind of ["batches", "issuances", "transfers", "redemptions", "payments"] as ChainListKind[]) {

@@ -9,12 +9,22 @@ import { defineRoute } from "../route.ts";
 import { noContent, textBody } from "../responses/common.ts";
 
 export const sandboxMountPath = "/sandbox/epay";
+// The cashier's style is a file of its own: the Content-Security-Policy applies no inline style
+// (api/http/contentSecurityPolicy.ts).
+const cashierStylePath = "/cashier.css";
+const cashierStyle = `body{font:16px/1.5 system-ui,sans-serif;max-width:420px;margin:3rem auto;padding:0 1rem;text-align:center}
+.amount{font-size:2.4rem;font-weight:700;margin:.5rem 0}button{font-size:1.1rem;padding:.8rem 2rem;border:0;border-radius:8px;background:#1677ff;color:#fff;cursor:pointer}
+.note{color:#666;font-size:.9rem}
+`;
 
 const submitParams = z.record(z.string().regex(/^[a-z_]{1,32}$/), z.string().max(1024));
 
 export function epaySandboxRouter(secret: string): Router {
   const router = Router();
   router.use(express.urlencoded({ extended: false, limit: "16kb" }));
+  router.get(cashierStylePath, (_req, res) => {
+    res.type("css").send(cashierStyle);
+  });
 
   defineRoute(
     router,
@@ -88,9 +98,7 @@ function cashierPage(params: EpayParams): string {
     .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
     .join("");
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>沙箱收银台 · Sandbox cashier</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:420px;margin:3rem auto;padding:0 1rem;text-align:center}
-.amount{font-size:2.4rem;font-weight:700;margin:.5rem 0}button{font-size:1.1rem;padding:.8rem 2rem;border:0;border-radius:8px;background:#1677ff;color:#fff;cursor:pointer}
-.note{color:#666;font-size:.9rem}</style></head><body>
+<title>沙箱收银台 · Sandbox cashier</title><link rel="stylesheet" href="${sandboxMountPath}${cashierStylePath}"></head><body>
 <h1>易支付沙箱 · EPay sandbox</h1><p>${escapeHtml(params.name ?? "")}</p><div class="amount" data-testid="sandbox-amount">¥${escapeHtml(params.money ?? "")}</div>
 <p class="note">订单 Order ${escapeHtml(params.out_trade_no ?? "")}</p>
 <form method="post" action="/sandbox/epay/pay">${hidden}<button type="submit" data-testid="sandbox-pay">确认支付 · Pay</button></form>

@@ -233,11 +233,21 @@ export function ledgerRouter(ctx: AppContext): Router {
               }
             : undefined,
       ).catch((error: unknown) => {
-        if (!(error instanceof AppError) || error.code !== "insufficient_funds") throw error;
-        throw new AppError(
-          "insufficient_funds",
-          `The shop's payable in ${body.currency} is less than ${body.amountMinor}. Only money the platform collected (the PaymentRouter, the platform's gateway) can be paid out; sales on your own EPay gateway were paid to you directly.`,
-        );
+        if (!(error instanceof AppError)) throw error;
+        // In the merchant's terms: what to ask for instead, without the ledger's accounts or ids.
+        if (error.code === "insufficient_funds") {
+          throw new AppError(
+            "insufficient_funds",
+            `The shop has less than ${body.amountMinor} ${body.currency} available for payout. Ask for at most the available amount (GET /ledger/shops/${params.shopId}/balance). Only sales paid through the platform (its gateway or on-chain payment) can be paid out; sales on your own EPay gateway were paid to you directly.`,
+          );
+        }
+        if (error.code === "idempotency_conflict" && body.requestId) {
+          throw new AppError(
+            "idempotency_conflict",
+            `requestId ${body.requestId} was already used for a payout of another amount or currency; repeat that request exactly, or use a new requestId.`,
+          );
+        }
+        throw error;
       });
       return { payoutId: id, ...payout, expiresAt };
     },

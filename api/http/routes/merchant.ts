@@ -3,13 +3,11 @@
 import express, { Router } from "express";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
-import { AppError } from "../../../core/errors.ts";
 import { createImport } from "../../keys/importKeys.ts";
 import { enqueueImport } from "../../jobs/enqueue.ts";
 import { deliverManualOrder } from "../../services/orders/deliverManualOrder.ts";
 import { listOrders } from "../../services/orders/listOrders.ts";
 import { getImportProgress } from "../../services/imports/getImportProgress.ts";
-import { getOrderRecord } from "../../services/orders/orderRecord.ts";
 import { getProduct } from "../../services/products/products.ts";
 import { listBatches } from "../../services/shops/batches.ts";
 import { salesSummary } from "../../services/shops/salesSummary.ts";
@@ -139,10 +137,7 @@ export function merchantRouter(ctx: AppContext): Router {
       body: z.strictObject({ content: multilineText({ min: 1, max: 10_000 }) }),
     },
     async ({ params, body, account }) => {
-      const order = await getOrderRecord(db, params.orderId);
-      if (!order) throw new AppError("not_found", `No order ${params.orderId}.`);
-      await assertShopManager(db, order.shopId, account!);
-      await deliverManualOrder(db, ctx.keyRing, { orderId: order.id, shopId: order.shopId, content: body.content, accountId: account!.id });
+      const order = await deliverManualOrder(db, ctx.keyRing, { orderId: params.orderId, account: account!, content: body.content });
       await ctx.orderEvents.publish(order.id);
       return { id: order.id, state: "fulfilled" };
     },

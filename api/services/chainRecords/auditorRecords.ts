@@ -59,6 +59,8 @@ export async function listFindings(
       ? sql`SELECT id::text, finalized_number::text, started_at, finished_at, checked FROM reconciliation_runs WHERE chain_id = ${query.chainId} ORDER BY id DESC LIMIT 1`
       : sql`SELECT id::text, finalized_number::text, started_at, finished_at, checked FROM reconciliation_runs WHERE chain_id = ${query.chainId} AND id = ${query.runId}`,
   );
+  // The latest run may not exist yet (an empty report); a run asked for by id must.
+  if (!run && query.runId !== undefined) throw new AppError("not_found", `No reconciliation run ${query.runId} on this chain.`);
   if (!run) return { run: null, items: [], nextCursor: null };
   if (query.cursor !== undefined && !/^\d{1,19}$/.test(query.cursor))
     throw new AppError("validation_failed", "cursor must be the nextCursor of a previous page.");

@@ -2,6 +2,7 @@
 // (key_commitments is used for one thing: turning a public key commitment into its batch and
 // leaf, through its primary key; migration 0201). Every fact carries its transaction hash,
 // block and time, and whether it is final.
+import { AppError } from "../../../core/errors.ts";
 import { queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 
 export type ChainFact = { transactionHash: string; blockNumber: string; time: string | null; final: boolean };
@@ -95,6 +96,16 @@ export type TimelineEntry = ChainFact & {
   kind: "anchored" | "issued" | "transferred" | "custodial_transfer" | "redeemed" | "revoked";
   details: Record<string, unknown>;
 };
+
+/** A token's provenance for GET /chain/tokens/:tokenId/timeline: 404 when the indexer knows nothing of the token. */
+export async function tokenProvenance(
+  db: Drizzle,
+  query: { chainId: number; tokenId: bigint; limit: number },
+): Promise<{ tokenId: string; entries: TimelineEntry[] }> {
+  const entries = await tokenTimeline(db, query);
+  if (entries.length === 0) throw new AppError("not_found", `Token ${query.tokenId} has no indexed issuance on this chain.`);
+  return { tokenId: query.tokenId.toString(), entries };
+}
 
 /** A token's history in chain order. Bounded: a token has one issuance and at most `limit` entries are returned. */
 export async function tokenTimeline(db: Drizzle, query: { chainId: number; tokenId: bigint; limit: number }): Promise<TimelineEntry[]> {

@@ -5,30 +5,44 @@ import { decryptSecret, encryptSecret } from "../../keys/envelope.ts";
 import type { MasterKeyRing } from "../../keys/masterKeys.ts";
 import { loadShopDataKey } from "../../keys/shopDataKey.ts";
 import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
+import type { AuthenticatedAccount } from "../accounts/sessions.ts";
+import { assertShopManager } from "../shops/shops.ts";
+import { getOrderRecord } from "./orderRecord.ts";
 
 function aad(orderId: string): string {
   return `keyledger:manual-delivery:v1:${orderId}`;
 }
 
+/**
+ * The shop's merchant (or an admin) delivers a paid manual-delivery order: an unknown order is
+ * 404, another shop's 403 (assertShopManager), one that is not a paid manual-delivery order 409.
+ */
 export async function deliverManualOrder(
   db: Drizzle,
   ring: MasterKeyRing,
-  input: { orderId: string; shopId: bigint; content: string; accountId: bigint },
-): Promise<void> {
-  const dataKey = await loadShopDataKey(db, ring, input.shopId);
-  const encrypted = encryptSecret(dataKey, input.content, aad(input.orderId));
+  input: { orderId: string; account: AuthenticatedAccount; content: string },
+): Promise<{ id: string; shopId: bigint }> {
+  const order = await getOrderRecord(db, input.orderId);
+  if (!order) throw new AppError("not_found", `No order ${input.orderId}.`);
+  await assertShopManager(db, order.shopId, input.account);
+  const dataKey = await loadShopDataKey(db, ring, order.shopId);
+  const encrypted = encryptSecret(dataKey, input.content, aad(order.id));
   const row = await queryOne<{ id: string }>(
     db,
-    sql`UPDATE orders o SET state = 'fulfilled', fulfilled_at = now(), delivery_encrypted = ${encrypted}, delivered_by = ${input.accountId}
+    sql`UPDATE orders o SET state = 'fulfilled', fulfilled_at = now(), delivery_encrypted = ${encrypted}, delivered_by = ${input.account.id}
         FROM products p
-        WHERE o.id = ${input.orderId} AND o.shop_id = ${input.shopId} AND p.id = o.product_id AND p.delivery_mode = 'manual' AND o.state = 'paid'
+        WHERE o.id = ${order.id} AND o.shop_id = ${order.shopId} AND p.id = o.product_id AND p.delivery_mode = 'manual' AND o.state = 'paid'
         RETURNING o.id`,
   );
   if (!row) throw new AppError("invalid_state", "Only a paid manual-delivery order of this shop can be delivered (it may be delivered already).");
+  return { id: order.id, shopId: order.shopId };
 }
 
 export async function readManualDelivery(db: Drizzle, ring: MasterKeyRing, orderId: string, shopId: bigint): Promise<string | null> {
-  const row = await queryOne<{ delivery_encrypted: Buffer | null }>(db, sql`SELECT delivery_encrypted FROM orders WHERE id = ${orderId}`);
+  const row = await queryOne<{ delivery_encrypted: Buffer | null }>(
+    db,
+    sql`SELECT delivery_encrypted FROM orders WHERE id = ${orderId} AND shop_id = ${shopId}`,
+  );
   if (!row?.delivery_encrypted) return null;
   return decryptSecret(await loadShopDataKey(db, ring, shopId), Buffer.from(row.delivery_encrypted), aad(orderId));
 }

@@ -1,8 +1,9 @@
 // A transaction read straight from the chain's RPC in the browser (lazy chunk: viem): status,
 // block, sender, contract and the Keyledger events it emitted. Used by every transaction link,
 // so a local chain without a block explorer still has one.
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { createPublicClient, decodeEventLog, http, parseAbi, type Hex } from "viem";
+import { fetchPublicConfig } from "../api/publicConfig.ts";
 import { ErrorNotice, Field, Hash, Notice, PageHeader, Spinner, StateBadge } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { useI18n } from "../i18n/i18n.tsx";
@@ -25,13 +26,22 @@ type TxFacts = { status: string; block: string; from: string; to: string | null;
 export default function TxPage(props: { hash: string }) {
   const { t } = useI18n();
   const { search } = useRouter();
-  const [rpcUrl, setRpcUrl] = useState(
-    () => search.get("rpc") ?? readStored<string>(rpcStorageKey) ?? `${window.location.protocol}//${window.location.hostname}:8545`,
-  );
+  const [rpcUrl, setRpcUrl] = useState(() => search.get("rpc") ?? readStored<string>(rpcStorageKey) ?? "");
   const [draft, setDraft] = useState(rpcUrl);
+  // With no RPC chosen, the platform's public one: the only other origin the Content-Security-
+  // Policy lets this page reach (docs/web.md). A local chain's usual port is the last guess.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: offered once, on arrival; the functional updates keep an RPC the user typed meanwhile
+  useEffect(() => {
+    if (rpcUrl !== "") return;
+    void fetchPublicConfig().then((config) => {
+      const offered = config?.rpcUrl ?? `${window.location.protocol}//${window.location.hostname}:8545`;
+      setRpcUrl((current) => current || offered);
+      setDraft((current) => current || offered);
+    });
+  }, []);
   const valid = /^0x[0-9a-fA-F]{64}$/.test(props.hash);
   const facts = useAsync<TxFacts | undefined>(async () => {
-    if (!valid) return undefined;
+    if (!valid || rpcUrl === "") return undefined;
     const client = createPublicClient({ transport: http(rpcUrl, { timeout: rpcTimeoutMs, retryCount: 1 }) });
     const receipt = await client.getTransactionReceipt({ hash: props.hash as Hex });
     const events = receipt.logs.map((log) => {
