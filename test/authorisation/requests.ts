@@ -36,7 +36,7 @@ function epayNotification(method: "GET" | "POST", path: string, params: Record<s
 
 const shopA = (w: World) => w.shopA.shopId;
 /** The guest holding the guest order's token; every signed-in role asks with its own session. */
-const guestToken = (w: World, cell: Cell) => (cell.role === "guest" ? { token: w.guest.token } : {});
+const guestToken = (w: World, cell: Cell) => (cell.role === "guest" ? { headers: { "x-order-token": w.guest.token } } : {});
 
 export const requests: Record<string, RowRequests> = {
   "POST /api/auth/signup": {
@@ -128,7 +128,7 @@ export const requests: Record<string, RowRequests> = {
     build: async (w, cell) => {
       if (!cell.allowed) return post(`/api/orders/${w.guest.id}/access/revoke`);
       const order = await w.fresh.guestOrder();
-      return { ...post(`/api/orders/${order.id}/access/revoke`), token: order.token };
+      return { ...post(`/api/orders/${order.id}/access/revoke`), headers: { "x-order-token": order.token } };
     },
     probe: "SELECT sum(access_generation)::text FROM orders",
   },
@@ -195,7 +195,8 @@ export const requests: Record<string, RowRequests> = {
   "POST /api/wallets/siwe/nonce": { build: () => post("/api/wallets/siwe/nonce") },
   "POST /api/wallets/link": {
     build: async (w, cell) =>
-      post("/api/wallets/link", cell.role === "guest" ? await w.fresh.siweLink(w.people.buyer.client, privateKeyToAccount(generatePrivateKey())) : await w.fresh.siweLink(w.people[cell.role].client, privateKeyToAccount(generatePrivateKey()))),
+      // A guest sends a message signed for buyer A's nonce: only the missing session refuses it.
+      post("/api/wallets/link", await w.fresh.siweLink(w.people[cell.role === "guest" ? "buyer" : cell.role].client, privateKeyToAccount(generatePrivateKey()))),
     probe: count("wallet_links"),
   },
   "GET /api/me/wallets": { build: () => get("/api/me/wallets") },
@@ -204,17 +205,18 @@ export const requests: Record<string, RowRequests> = {
     build: (w, cell) => post("/api/wallets/withdrawals", { entitlementId: w.sealedForWithdrawal.entitlementId, wallet: w.wallets[cell.role === "guest" ? "buyer" : cell.role].address }),
     probe: count("wallet_movements"),
   },
-  "POST /api/wallets/deposits": { build: (w) => post("/api/wallets/deposits", { transactionHash: w.anchorTx }) },
+  "POST /api/wallets/deposits": { build: (w) => post("/api/wallets/deposits", { transactionHash: w.depositTx }) },
   "GET /api/wallets/reveal/typed-data": { build: () => get("/api/wallets/reveal/typed-data") },
   "POST /api/wallets/reveal": {
+    // The holder signs each request with a fresh nonce (single-use per signer); once revealed,
+    // the token stays revealable to its holder, so every cell asks the same valid question.
     build: async (w) => {
       const typed = (await w.platform.http.get("/api/wallets/reveal/typed-data")).body;
-      const signer = privateKeyToAccount(generatePrivateKey());
-      const message = { tokenId: w.sealedA.tokenId, nonce: BigInt(Date.now()), deadline: BigInt(Math.floor(Date.now() / 1000) + 120) };
-      const signature = await signer.signTypedData({ domain: typed.domain, types: typed.types, primaryType: "Reveal", message });
-      return post("/api/wallets/reveal", { holder: signer.address, tokenId: String(message.tokenId), nonce: String(message.nonce), deadline: String(message.deadline), signature });
+      const message = { tokenId: w.walletToken.tokenId, nonce: BigInt(`0x${randomBytes(16).toString("hex")}`), deadline: BigInt(Math.floor(Date.now() / 1000) + 120) };
+      const signature = await w.walletToken.holder.signTypedData({ domain: typed.domain, types: typed.types, primaryType: "Reveal", message });
+      const { address } = w.walletToken.holder;
+      return post("/api/wallets/reveal", { holder: address, tokenId: String(message.tokenId), nonce: String(message.nonce), deadline: String(message.deadline), signature });
     },
-    probe: "SELECT count(*)::text FROM entitlements WHERE state = 'redeemed'",
   },
 
   "POST /api/verify": { build: () => post("/api/verify", { key: "NOT-A-KEY-OF-THIS-PLATFORM" }) },

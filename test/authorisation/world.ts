@@ -5,16 +5,18 @@
 // more of a resource for a cell whose allowed call would use it up.
 import { randomBytes } from "node:crypto";
 import { expect } from "chai";
-import type { Hex } from "viem";
+import { createWalletClient, http, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { createSiweMessage } from "viem/siwe";
 import { postOrderPayment } from "../../api/ledger/flows.ts";
+import { entitlementTokenAbi } from "../../core/chain/abis.ts";
+import { localChainAccounts } from "../../scripts/lib/localChain.ts";
 import { sandboxMerchantKey } from "../../api/payments/epaySandbox.ts";
 import { queryOne, sql } from "../../core/store/database.ts";
 import { notifyPath, signedNotification } from "../support/epayNotify.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
 import { waitFor, type HttpClient, type TestPlatform } from "../support/platform.ts";
-import { buyFromShop, waitIssued } from "../resale/support.ts";
+import { buyFromShop, waitIssued, waitRows } from "../resale/support.ts";
 import type { Role } from "./matrix.ts";
 
 /** Every key imported here: a code of this form in an answer is a code the caller received. */
@@ -63,12 +65,11 @@ export async function buildWorld(platform: TestPlatform) {
   const sealedProduct = await createProduct(shopA, { name: "Matrix sealed card", resaleAllowed: true, quantityMax: 5 });
   const manualProduct = await createProduct(shopA, { name: "Matrix service", category: "service_voucher", deliveryMode: "manual", manualStock: 50 });
   const productB = await createProduct(shopB, { name: "Shop B card" });
-  const [{ importId }, sealedImport] = await Promise.all([
+  const [{ importId }] = await Promise.all([
     importKeys(shopA, codesProduct, randomKeys(40, "MTX")),
     importKeys(shopA, sealedProduct, randomKeys(40, "MTX")),
     importKeys(shopB, productB, randomKeys(5, "MTX")),
   ]);
-  const anchorTx = (await shopA.merchant.get(`/api/imports/${sealedImport.importId}`)).body.anchorTx as Hex;
 
   async function pay(setup: MerchantSetup, order: { id: string; amountMinor: string }): Promise<void> {
     const paid = await platform.http.get(notifyPath(setup.shopId, signedNotification(setup.sandbox, order, `T${randomBytes(6).toString("hex")}`)));
@@ -157,6 +158,36 @@ export async function buildWorld(platform: TestPlatform) {
     return { message, signature: await wallet.signMessage({ message }) };
   }
 
+  /** A sealed entitlement of the person's, withdrawn to a wallet (funded for gas) linked to its account. */
+  async function inWallet(person: Person, wallet: PrivateKeyAccount): Promise<bigint> {
+    const linked = await person.client.post("/api/wallets/link", await siweLink(person.client, wallet));
+    expect(linked.status, linked.text).to.equal(201);
+    const { entitlementId, tokenId } = await sealedEntitlement(person);
+    const withdrawal = await person.client.post("/api/wallets/withdrawals", { entitlementId, wallet: wallet.address });
+    expect(withdrawal.status, withdrawal.text).to.equal(202);
+    await waitRows(
+      platform,
+      "withdrawal sent",
+      sql`SELECT state FROM wallet_movements WHERE entitlement_id = ${entitlementId} AND direction = 'withdrawal' ORDER BY id DESC LIMIT 1`,
+      (rows: { state: string }[]) => rows[0]?.state === "included",
+    );
+    return tokenId;
+  }
+
+  /** A transaction that sends a token from a wallet back into custody: what a deposit credits. */
+  async function depositTransaction(wallet: PrivateKeyAccount, tokenId: bigint): Promise<Hex> {
+    const chain = platform.ctx.chain!;
+    const client = createWalletClient({ account: wallet, chain: chain.publicClient.chain!, transport: http(platform.rpcUrl) });
+    const hash = await client.writeContract({
+      address: chain.addresses.entitlement,
+      abi: entitlementTokenAbi,
+      functionName: "transferFrom",
+      args: [wallet.address, chain.custodian!, tokenId],
+    });
+    expect((await chain.publicClient.waitForTransactionReceipt({ hash })).status).to.equal("success");
+    return hash;
+  }
+
   /** A second session of the person (logging out ends only that one). */
   async function session(person: Person): Promise<string> {
     const login = await platform.http.post("/api/auth/login", { email: person.email, password: person.password });
@@ -180,6 +211,12 @@ export async function buildWorld(platform: TestPlatform) {
     manualOrder(),
   ]);
   const sealedOrderA = await sealedEntitlement(people.buyer);
+  // Buyer A keeps one token in a wallet (the wallet reveal's row) and sends another back into
+  // custody (the deposit's row); the local chain's test accounts have ether for gas.
+  const revealWallet = privateKeyToAccount(localChainAccounts.wallet3 as Hex);
+  const depositWallet = privateKeyToAccount(localChainAccounts.wallet2 as Hex);
+  const [walletTokenId, depositTokenId] = await Promise.all([inWallet(people.buyer, revealWallet), inWallet(people.buyer, depositWallet)]);
+  const depositTx = await depositTransaction(depositWallet, depositTokenId);
   const wallets = Object.fromEntries(
     await Promise.all(Object.entries(people).map(async ([role, person]) => [role, await linkedWallet(person)] as const)),
   ) as Record<Exclude<Role, "guest">, PrivateKeyAccount>;
@@ -228,8 +265,9 @@ export async function buildWorld(platform: TestPlatform) {
     purchaseToNotify,
     manualOrderId,
     importId,
-    anchorTx,
     wallets,
+    walletToken: { holder: revealWallet, tokenId: walletTokenId },
+    depositTx,
     payableAccountId: String(payable!.id),
     topup: topup.body as { id: string; amountMinor: string },
     unpaidOrder: unpaidOrder as { id: string; amountMinor: string },
