@@ -12,8 +12,8 @@
 //
 // One line per row: `row(operation, { answer: "roles" }, options)`. "*" stands for every role
 // not named in the row. Options: `variant` names a second row of the same operation with other
-// fixtures; `codes` lists the roles whose answer may carry a key's code (the walk fails on a
-// code anywhere else).
+// fixtures; `secrets` lists the roles whose allowed answer carries a key's code or salt (the walk
+// fails on one anywhere else, and on an answer of theirs without one).
 //
 // Columns still to come: `agent` (issue 16, agents do not exist yet) and one per API key scope
 // (issue 17, API keys do not exist yet); add them to `roles` with those issues.
@@ -23,7 +23,7 @@ export type Role = (typeof roles)[number];
 
 /** What each column is, for the doc and the walk's messages. */
 export const roleDescriptions: Record<Role, string> = {
-  guest: "nobody signed in (in a `guest order` row: the guest holding that order's access token)",
+  guest: "nobody signed in; on an order's rows it holds the access token of another order, and in a `guest order` row that order's own token",
   buyer: "buyer A: the account that owns the resource (its order, entitlement, listing, purchase)",
   otherBuyer: "buyer B: another buyer account, with orders and entitlements of its own",
   merchant: "merchant A: owner of shop A, whose products, orders and books the resources are",
@@ -38,11 +38,11 @@ export type MatrixRow = {
   operation: string;
   variant?: string;
   expected: Record<Role, Answer>;
-  /** Roles whose answer may contain a key's code. */
-  codes: readonly Role[];
+  /** Roles whose allowed answer carries a key's code or salt; nobody else's may. */
+  secrets: readonly Role[];
 };
 
-function row(operation: string, answers: Partial<Record<Answer | "*", string>>, options: { variant?: string; codes?: string } = {}): MatrixRow {
+function row(operation: string, answers: Partial<Record<Answer | "*", string>>, options: { variant?: string; secrets?: string } = {}): MatrixRow {
   const expected: Partial<Record<Role, Answer>> = {};
   let rest: Answer | undefined;
   for (const [answer, names] of Object.entries(answers) as [string, string][]) {
@@ -61,7 +61,7 @@ function row(operation: string, answers: Partial<Record<Answer | "*", string>>, 
     expected[role] ??= rest;
     if (expected[role] === undefined) throw new Error(`${operation}: no answer for role "${role}"`);
   }
-  return { operation, variant: options.variant, expected: expected as Record<Role, Answer>, codes: options.codes === "*" ? roles : ((options.codes?.split(" ") ?? []) as Role[]) };
+  return { operation, variant: options.variant, expected: expected as Record<Role, Answer>, secrets: options.secrets === "*" ? roles : ((options.secrets?.split(" ") ?? []) as Role[]) };
 }
 
 const signedIn = "buyer otherBuyer merchant otherMerchant reseller auditor admin";
@@ -95,13 +95,13 @@ export const matrix: MatrixRow[] = [
 
   // Orders (public routes: who sees an order is decided by the order, not by a role)
   row("POST /api/orders", { ok: "*" }),
-  row("POST /api/orders/lookup", { ok: "*" }, { codes: "*" }),
-  row("GET /api/orders/{orderId}", { ok: "buyer merchant auditor admin", 404: "*" }, { codes: "buyer" }),
-  row("GET /api/orders/{orderId}", { ok: "guest merchant auditor admin", 404: "*" }, { variant: "guest order", codes: "guest" }),
-  row("POST /api/orders/{orderId}/reveal", { ok: "buyer", 403: "merchant auditor admin", 404: "*" }, { codes: "buyer" }),
-  row("POST /api/orders/{orderId}/reveal", { ok: "guest", 403: "merchant auditor admin", 404: "*" }, { variant: "guest order", codes: "guest" }),
-  row("GET /api/orders/{orderId}/keys/{keyId}/certificate", { ok: "buyer merchant auditor admin", 404: "*" }),
-  row("GET /api/orders/{orderId}/keys/{keyId}/certificate", { ok: "guest merchant auditor admin", 404: "*" }, { variant: "guest order" }),
+  row("POST /api/orders/lookup", { ok: "*" }, { secrets: "*" }),
+  row("GET /api/orders/{orderId}", { ok: "buyer merchant auditor admin", 404: "*" }, { secrets: "buyer" }),
+  row("GET /api/orders/{orderId}", { ok: "guest merchant auditor admin", 404: "*" }, { variant: "guest order", secrets: "guest" }),
+  row("POST /api/orders/{orderId}/reveal", { ok: "buyer", 403: "merchant auditor admin", 404: "*" }, { secrets: "buyer" }),
+  row("POST /api/orders/{orderId}/reveal", { ok: "guest", 403: "merchant auditor admin", 404: "*" }, { variant: "guest order", secrets: "guest" }),
+  row("GET /api/orders/{orderId}/keys/{keyId}/certificate", { ok: "buyer merchant auditor admin", 404: "*" }, { secrets: "buyer" }),
+  row("GET /api/orders/{orderId}/keys/{keyId}/certificate", { ok: "guest merchant auditor admin", 404: "*" }, { variant: "guest order", secrets: "guest" }),
   row("POST /api/orders/{orderId}/access/revoke", { ok: "buyer", 403: "merchant auditor admin", 404: "*" }),
   row("POST /api/orders/{orderId}/access/revoke", { ok: "guest", 403: "merchant auditor admin", 404: "*" }, { variant: "guest order" }),
   row("GET /api/me/orders", { 401: "guest", ok: "*" }),
@@ -117,7 +117,7 @@ export const matrix: MatrixRow[] = [
   // Entitlements and resale
   row("GET /api/me/entitlements", { 401: "guest", ok: "*" }),
   row("GET /api/entitlements/{entitlementId}/certificate", { 401: "guest", ok: "buyer", 404: "*" }),
-  row("POST /api/entitlements/{entitlementId}/reveal", { 401: "guest", ok: "buyer", 404: "*" }, { codes: "buyer" }),
+  row("POST /api/entitlements/{entitlementId}/reveal", { 401: "guest", ok: "buyer", 404: "*" }, { secrets: "buyer" }),
   row("POST /api/entitlements/{entitlementId}/revoke", { 401: "guest", ok: "merchant admin", 404: "otherMerchant", 403: "*" }),
   row("GET /api/entitlements/{entitlementId}/timeline", { ok: "*" }),
   row("GET /api/resale/listings", { ok: "*" }),
@@ -135,7 +135,7 @@ export const matrix: MatrixRow[] = [
   row("GET /api/wallets/reveal/typed-data", { ok: "*" }),
   // Authorised by the holder's EIP-712 signature, never by a session: whoever sends a valid
   // signature of the token's holder gets the code, as the holder meant.
-  row("POST /api/wallets/reveal", { ok: "*" }, { codes: "*" }),
+  row("POST /api/wallets/reveal", { ok: "*" }, { secrets: "*" }),
 
   // Verification and the chain (public)
   row("POST /api/verify", { ok: "*" }),

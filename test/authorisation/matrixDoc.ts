@@ -15,8 +15,8 @@ function table(): string {
     `| Operation | ${roles.join(" | ")} |`,
     `|---|${roles.map(() => "---").join("|")}|`,
     ...matrix.map((entry) => {
-      const codes = entry.codes.length > 0 ? ` (codes: ${entry.codes.join(", ")})` : "";
-      return `| \`${rowName(entry)}\`${codes} | ${roles.map((role) => cell(entry.operation, entry.expected[role])).join(" | ")} |`;
+      const secrets = entry.secrets.length > 0 ? ` (code or salt: ${entry.secrets.length === roles.length ? "all" : entry.secrets.join(", ")})` : "";
+      return `| \`${rowName(entry)}\`${secrets} | ${roles.map((role) => cell(entry.operation, entry.expected[role])).join(" | ")} |`;
     }),
   ];
   const columns = roles.map((role) => `- \`${role}\`: ${roleDescriptions[role]}`);

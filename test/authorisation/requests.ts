@@ -35,7 +35,7 @@ function epayNotification(method: "GET" | "POST", path: string, params: Record<s
 }
 
 const shopA = (w: World) => w.shopA.shopId;
-/** The guest holding the guest order's token; every signed-in role asks with its own session. */
+/** The guest holds the guest order's token (for buyer A's order: another order's token, which opens nothing). */
 const guestToken = (w: World, cell: Cell) => (cell.role === "guest" ? { headers: { "x-order-token": w.guest.token } } : {});
 
 export const requests: Record<string, RowRequests> = {
@@ -105,22 +105,24 @@ export const requests: Record<string, RowRequests> = {
       }),
   },
   "POST /api/orders/lookup": { build: (w) => post("/api/orders/lookup", { orderId: w.guest.id, contact: w.guest.contact, queryPassword: w.guest.queryPassword }) },
-  "GET /api/orders/{orderId}": { build: (w) => get(`/api/orders/${w.orderA.id}`) },
+  "GET /api/orders/{orderId}": { build: (w, cell) => ({ ...get(`/api/orders/${w.orderA.id}`), ...guestToken(w, cell) }) },
   "GET /api/orders/{orderId} (guest order)": { build: (w, cell) => ({ ...get(`/api/orders/${w.guest.id}`), ...guestToken(w, cell) }) },
   "POST /api/orders/{orderId}/reveal": {
-    build: (w) => post(`/api/orders/${w.sealedOrderA.orderId}/reveal`),
+    build: (w, cell) => ({ ...post(`/api/orders/${w.sealedOrderA.orderId}/reveal`), ...guestToken(w, cell) }),
     probe: "SELECT count(*)::text FROM entitlements WHERE state = 'redeemed'",
   },
   "POST /api/orders/{orderId}/reveal (guest order)": {
     build: (w, cell) => ({ ...post(`/api/orders/${w.guest.id}/reveal`), ...guestToken(w, cell) }),
     probe: "SELECT count(*)::text FROM entitlements WHERE state = 'redeemed'",
   },
-  "GET /api/orders/{orderId}/keys/{keyId}/certificate": { build: (w) => get(`/api/orders/${w.orderA.id}/keys/${w.orderA.keyId}/certificate`) },
+  "GET /api/orders/{orderId}/keys/{keyId}/certificate": {
+    build: (w, cell) => ({ ...get(`/api/orders/${w.orderA.id}/keys/${w.orderA.keyId}/certificate`), ...guestToken(w, cell) }),
+  },
   "GET /api/orders/{orderId}/keys/{keyId}/certificate (guest order)": {
     build: (w, cell) => ({ ...get(`/api/orders/${w.guest.id}/keys/${w.guest.keyId}/certificate`), ...guestToken(w, cell) }),
   },
   "POST /api/orders/{orderId}/access/revoke": {
-    build: (w) => post(`/api/orders/${w.orderA.id}/access/revoke`),
+    build: (w, cell) => ({ ...post(`/api/orders/${w.orderA.id}/access/revoke`), ...guestToken(w, cell) }),
     probe: "SELECT sum(access_generation)::text FROM orders",
   },
   "POST /api/orders/{orderId}/access/revoke (guest order)": {

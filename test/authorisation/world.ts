@@ -238,6 +238,18 @@ export async function buildWorld(platform: TestPlatform) {
   expect(topup.status, topup.text).to.equal(201);
   const unpaidOrder = (await people.otherBuyer.client.post("/api/orders", { productId: codesProduct, quantity: 1 })).body.order;
 
+  // The salts buyer A and the guest were given with their (revealed) codes: no one else's
+  // answer may carry them (staff get certificates without salts).
+  const saltOf = async (client: HttpClient, path: string) => {
+    const certificate = await client.get(path);
+    expect(certificate.body.commitment?.salt, certificate.text).to.match(/^0x[0-9a-f]{64}$/);
+    return certificate.body.commitment.salt as string;
+  };
+  const salts = [
+    await saltOf(people.buyer.client, `/api/orders/${orderA.id}/keys/${orderA.keyId}/certificate`),
+    await saltOf(platform.http, `/api/orders/${guest.id}/keys/${guest.keyId}/certificate?token=${guest.token}`),
+  ];
+
   // The journal is anchored every LEDGER_ANCHOR_INTERVAL_SECONDS; the indexer records issuances.
   const anchored = await waitFor(
     "an anchored journal transaction",
@@ -273,6 +285,8 @@ export async function buildWorld(platform: TestPlatform) {
     unpaidOrder: unpaidOrder as { id: string; amountMinor: string },
     anchoredTransactionId: anchored.transactionIds[0] as string,
     platformMerchant,
+    /** Finds a key's code or a known salt in an answer's text. */
+    secretIn: (text: string) => text.match(codePattern)?.[0] ?? salts.find((salt) => text.includes(salt)),
     fresh: { guestOrder, sealedEntitlement, listing, manualOrder, payout, session, siweLink, signUp },
   };
 }
