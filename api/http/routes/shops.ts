@@ -5,7 +5,7 @@ import { epayGatewayBase } from "../../payments/epay.ts";
 import { auditedChange } from "../../services/audit.ts";
 import { setEpaySettings } from "../../services/shops/epaySettings.ts";
 import { assertShopManager, createShop, getShop, getShopBySlug, listShops } from "../../services/shops/shops.ts";
-import { createProduct, getProduct, listProducts, updateProduct } from "../../services/products/products.ts";
+import { createProduct, getListedProduct, getProduct, listProducts, updateProduct } from "../../services/products/products.ts";
 import { defineRoute } from "../route.ts";
 import { currencyCode, displayName, idString, moneyMinor, multilineText, productCategories, singleLineText } from "../schemas.ts";
 import { noContent } from "../responses/common.ts";
@@ -195,13 +195,13 @@ export function shopsRouter(ctx: AppContext): Router {
     {
       method: "get",
       path: "/products/:productId",
-      summary: "A product with its stock",
+      summary: "A product with its stock (a paused one only for its merchant)",
       tags: ["products"],
       auth: "public",
       response: productSchema,
       params: z.strictObject({ productId: idString }),
     },
-    async ({ params }) => getProduct(db, params.productId),
+    async ({ params, account }) => getListedProduct(db, params.productId, account),
   );
 
   defineRoute(

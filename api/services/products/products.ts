@@ -2,6 +2,8 @@
 // derived, never stored: available keys for automatic delivery (the partial index
 // keys_available_idx makes the count cheap), manual_stock for manual delivery.
 import { AppError } from "../../../core/errors.ts";
+import type { AuthenticatedAccount } from "../accounts/sessions.ts";
+import { isShopManager } from "../shops/shops.ts";
 import { queryOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 
 export type ProductInput = {
@@ -126,6 +128,17 @@ export async function getProduct(db: Drizzle, productId: bigint): Promise<Produc
   const row = await queryOne<ProductRow>(db, sql`SELECT ${productsWithStock} WHERE p.id = ${productId}`);
   if (!row) throw new AppError("not_found", `No product ${productId}.`);
   return productView(row);
+}
+
+/**
+ * A product as the storefront shows it by id: a paused one exists only for its shop's merchant
+ * (and admins), as in the shop's list; anyone else gets the same 404 as for an id never used,
+ * so a paused product's name, price and stock are not readable by counting ids.
+ */
+export async function getListedProduct(db: Drizzle, productId: bigint, viewer: AuthenticatedAccount | undefined): Promise<ProductView> {
+  const product = await getProduct(db, productId);
+  if (product.status === "active" || (await isShopManager(db, BigInt(product.shopId), viewer))) return product;
+  throw new AppError("not_found", `No product ${productId}.`);
 }
 
 export async function listProducts(db: Drizzle, shopId: bigint, options: { includePaused: boolean; category?: string }): Promise<ProductView[]> {

@@ -91,8 +91,17 @@ async function loadShopRow(db: Drizzle, shopId: bigint): Promise<ShopRow> {
 /** The merchant who owns the shop, or an admin, may manage it; everyone else gets 403/404. */
 export async function assertShopManager(db: Drizzle, shopId: bigint, account: AuthenticatedAccount): Promise<ShopView> {
   const row = await loadShopRow(db, shopId);
-  if (row.owner_account_id !== account.id && !account.roles.includes("admin")) {
+  if (!managedBy(row, account)) {
     throw new AppError("forbidden", "Only the shop's merchant can do this.");
   }
   return shopView(row);
+}
+
+/** Whether `account` (if any) may manage the shop: its merchant or an admin. */
+export async function isShopManager(db: Drizzle, shopId: bigint, account: AuthenticatedAccount | undefined): Promise<boolean> {
+  return account !== undefined && managedBy(await loadShopRow(db, shopId), account);
+}
+
+function managedBy(row: ShopRow, account: AuthenticatedAccount): boolean {
+  return row.owner_account_id === account.id || account.roles.includes("admin");
 }

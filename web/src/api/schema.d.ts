@@ -808,7 +808,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A product with its stock */
+        /** A product with its stock (a paused one only for its merchant) */
         get: operations["getProductsProductId"];
         put?: never;
         post?: never;
