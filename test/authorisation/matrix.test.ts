@@ -15,7 +15,7 @@ import { requests, type Call } from "./requests.ts";
 import { buildWorld, type World } from "./world.ts";
 
 const operations = apiOperations();
-const refusalCodes: Record<Exclude<Answer, "ok">, string> = { 401: "unauthorized", 403: "forbidden", 404: "not_found" };
+const refusalCodes: Record<Exclude<Answer, "ok">, string> = { 400: "validation_failed", 401: "unauthorized", 403: "forbidden", 404: "not_found" };
 /** Walked first and all at once: they change nothing (payment notifications do, so they are not here). */
 const readOnly = (entry: MatrixRow) => entry.operation.startsWith("GET ") && !entry.operation.includes("/notify");
 

@@ -8,6 +8,8 @@
 // - 403 `forbidden`: the role does not allow the route, or the shop is not yours.
 // - 404 `not_found`: a resource you cannot see answers as a missing one (orders, entitlements,
 //   listings, purchases you do not hold), so its number cannot be probed.
+// - 400 `validation_failed`: only where the refusal is by design a validation rule (a staff
+//   role asked for at sign-up); everywhere else the requests are valid.
 // - "ok": the operation's documented success status (200, 201, 202 or 204).
 //
 // One line per row: `row(operation, { answer: "roles" }, options)`. "*" stands for every role
@@ -33,7 +35,7 @@ export const roleDescriptions: Record<Role, string> = {
   admin: "an admin",
 };
 
-export type Answer = "ok" | 401 | 403 | 404;
+export type Answer = "ok" | 400 | 401 | 403 | 404;
 export type MatrixRow = {
   operation: string;
   variant?: string;
@@ -69,6 +71,8 @@ const signedIn = "buyer otherBuyer merchant otherMerchant reseller auditor admin
 export const matrix: MatrixRow[] = [
   // Accounts and sessions
   row("POST /api/auth/signup", { ok: "*" }),
+  // Staff roles are granted by an admin, never chosen: the sign-up schema lists only the others.
+  row("POST /api/auth/signup", { 400: "*" }, { variant: "asking for the admin role" }),
   row("POST /api/auth/login", { ok: "*" }),
   row("POST /api/auth/logout", { 401: "guest", ok: "*" }),
   row("GET /api/me", { 401: "guest", ok: "*" }),
@@ -81,8 +85,11 @@ export const matrix: MatrixRow[] = [
   row("GET /api/shops/by-slug/{slug}", { ok: "*" }),
   row("PUT /api/shops/{shopId}/payment-settings/epay", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("GET /api/shops/{shopId}/products", { ok: "*" }),
+  // Paused products are listed only for the shop's merchant; a guest's includePaused is ignored.
+  row("GET /api/shops/{shopId}/products", { ok: "guest merchant admin", 403: "*" }, { variant: "includePaused=true" }),
   row("POST /api/shops/{shopId}/products", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("GET /api/products/{productId}", { ok: "*" }),
+  row("GET /api/products/{productId}", { ok: "merchant admin", 404: "*" }, { variant: "paused" }),
   row("PATCH /api/products/{productId}", { 401: "guest", ok: "merchant admin", 403: "*" }),
 
   // The merchant console

@@ -42,6 +42,10 @@ export const requests: Record<string, RowRequests> = {
   "POST /api/auth/signup": {
     build: () => post("/api/auth/signup", { email: `signup-${randomBytes(4).toString("hex")}@example.com`, password: "signup-password-1", roles: ["buyer"] }),
   },
+  "POST /api/auth/signup (asking for the admin role)": {
+    build: () => post("/api/auth/signup", { email: `signup-${randomBytes(4).toString("hex")}@example.com`, password: "signup-password-1", roles: ["admin"] }),
+    probe: count("accounts"),
+  },
   "POST /api/auth/login": { build: (w) => post("/api/auth/login", { email: w.seller.email, password: w.seller.password }) },
   "POST /api/auth/logout": {
     build: async (w, cell) => ({ ...post("/api/auth/logout"), token: cell.role === "guest" ? null : await w.fresh.session(w.people[cell.role]) }),
@@ -68,11 +72,13 @@ export const requests: Record<string, RowRequests> = {
     probe: "SELECT count(*)::text FROM audit_log",
   },
   "GET /api/shops/{shopId}/products": { build: (w) => get(`/api/shops/${shopA(w)}/products`) },
+  "GET /api/shops/{shopId}/products (includePaused=true)": { build: (w) => get(`/api/shops/${shopA(w)}/products?includePaused=true`) },
   "POST /api/shops/{shopId}/products": {
     build: (w) => post(`/api/shops/${shopA(w)}/products`, { name: "Matrix extra", category: "game_card", priceMinor: "500", currency: "CNY", quantityMax: 5 }),
     probe: count("products"),
   },
   "GET /api/products/{productId}": { build: (w) => get(`/api/products/${w.products.codes}`) },
+  "GET /api/products/{productId} (paused)": { build: (w) => get(`/api/products/${w.products.paused}`) },
   "PATCH /api/products/{productId}": {
     build: (w, cell) => ({ method: "PATCH", path: `/api/products/${w.products.codes}`, body: { description: `edited by ${cell.role}` } }),
     probe: "SELECT string_agg(coalesce(description, ''), ',' ORDER BY id) FROM products",

@@ -65,6 +65,9 @@ export async function buildWorld(platform: TestPlatform) {
   const sealedProduct = await createProduct(shopA, { name: "Matrix sealed card", resaleAllowed: true, quantityMax: 5 });
   const manualProduct = await createProduct(shopA, { name: "Matrix service", category: "service_voucher", deliveryMode: "manual", manualStock: 50 });
   const productB = await createProduct(shopB, { name: "Shop B card" });
+  const pausedProduct = await createProduct(shopA, { name: "Matrix paused card" });
+  const paused = await shopA.merchant.patch(`/api/products/${pausedProduct}`, { status: "paused" });
+  expect(paused.status, paused.text).to.equal(200);
   const [{ importId }] = await Promise.all([
     importKeys(shopA, codesProduct, randomKeys(40, "MTX")),
     importKeys(shopA, sealedProduct, randomKeys(40, "MTX")),
@@ -265,7 +268,7 @@ export async function buildWorld(platform: TestPlatform) {
     seller,
     shopA,
     shopB,
-    products: { codes: codesProduct, sealed: sealedProduct, manual: manualProduct },
+    products: { codes: codesProduct, sealed: sealedProduct, manual: manualProduct, paused: pausedProduct },
     orderA,
     guest,
     sealedOrderA,
