@@ -3,7 +3,8 @@
 // with realistic fixtures (world.ts). A cell fails when its answer differs from the matrix (a
 // refusal must also carry its code), when a refused call changed what the row's probe reads,
 // when a key's code or salt reaches a role the row does not name, or when a role it names gets
-// an answer without one. All failures are printed at once.
+// an answer without one, or when an answer carries an EPay key, a password or another person's
+// session token. All failures are printed at once.
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import { queryOne, sql } from "../../core/store/database.ts";
@@ -69,6 +70,8 @@ describe("authorisation matrix", () => {
       } else if (response.status !== expected || response.body?.code !== refusalCodes[expected]) {
         return `expected ${expected} ${refusalCodes[expected]}, got ${answered}: ${response.text.slice(0, 200)}`;
       }
+      const forbidden = world.forbiddenIn(response.text, role);
+      if (forbidden) return `the answer carries a secret no one may receive (${forbidden.slice(0, 6)}…)`;
       const secret = world.secretIn(response.text);
       if (expected === "ok" && entry.secrets.includes(role)) {
         secretsSeen += 1;

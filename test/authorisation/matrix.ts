@@ -63,7 +63,12 @@ function row(operation: string, answers: Partial<Record<Answer | "*", string>>, 
     expected[role] ??= rest;
     if (expected[role] === undefined) throw new Error(`${operation}: no answer for role "${role}"`);
   }
-  return { operation, variant: options.variant, expected: expected as Record<Role, Answer>, secrets: options.secrets === "*" ? roles : ((options.secrets?.split(" ") ?? []) as Role[]) };
+  return {
+    operation,
+    variant: options.variant,
+    expected: expected as Record<Role, Answer>,
+    secrets: options.secrets === "*" ? roles : ((options.secrets?.split(" ") ?? []) as Role[]),
+  };
 }
 
 const signedIn = "buyer otherBuyer merchant otherMerchant reseller auditor admin";

@@ -14,7 +14,10 @@ export function apiOperations(): Map<string, number> {
     Object.entries(document.paths).flatMap(([path, item]) =>
       Object.entries(item)
         .filter(([method]) => httpMethods.includes(method))
-        .map(([method, operation]) => [`${method.toUpperCase()} ${path}`, Number(Object.keys(operation.responses).find((status) => status.startsWith("2")))] as const),
+        .map(
+          ([method, operation]) =>
+            [`${method.toUpperCase()} ${path}`, Number(Object.keys(operation.responses).find((status) => status.startsWith("2")))] as const,
+        ),
     ),
   );
 }

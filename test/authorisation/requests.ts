@@ -68,7 +68,11 @@ export const requests: Record<string, RowRequests> = {
   "GET /api/shops/by-slug/{slug}": { build: async (w) => get(`/api/shops/by-slug/${(await w.platform.http.get(`/api/shops/${shopA(w)}`)).body.slug}`) },
   "PUT /api/shops/{shopId}/payment-settings/epay": {
     // The shop's own settings again: the sandbox gateway keeps paying its orders afterwards.
-    build: (w) => ({ method: "PUT", path: `/api/shops/${shopA(w)}/payment-settings/epay`, body: { gatewayUrl: `${w.platform.url}/sandbox/epay/`, ...w.shopA.sandbox } }),
+    build: (w) => ({
+      method: "PUT",
+      path: `/api/shops/${shopA(w)}/payment-settings/epay`,
+      body: { gatewayUrl: `${w.platform.url}/sandbox/epay/`, ...w.shopA.sandbox },
+    }),
     probe: "SELECT count(*)::text FROM audit_log",
   },
   "GET /api/shops/{shopId}/products": { build: (w) => get(`/api/shops/${shopA(w)}/products`) },
@@ -98,7 +102,8 @@ export const requests: Record<string, RowRequests> = {
   "GET /api/shops/{shopId}/orders": { build: (w) => get(`/api/shops/${shopA(w)}/orders`) },
   "GET /api/shops/{shopId}/sales": { build: (w) => get(`/api/shops/${shopA(w)}/sales`) },
   "POST /api/orders/{orderId}/deliver": {
-    build: async (w, cell) => post(`/api/orders/${cell.allowed ? await w.fresh.manualOrder() : w.manualOrderId}/deliver`, { content: "Account: matrix / Password: test" }),
+    build: async (w, cell) =>
+      post(`/api/orders/${cell.allowed ? await w.fresh.manualOrder() : w.manualOrderId}/deliver`, { content: "Account: matrix / Password: test" }),
     probe: (w) => `SELECT count(*)::text FROM orders WHERE state = 'fulfilled' AND product_id = ${BigInt(w.products.manual)}`,
   },
 
@@ -110,7 +115,9 @@ export const requests: Record<string, RowRequests> = {
         ...(cell.role === "guest" ? { contact: `checkout-${randomBytes(4).toString("hex")}@example.com`, queryPassword: "checkout-pass-1" } : {}),
       }),
   },
-  "POST /api/orders/lookup": { build: (w) => post("/api/orders/lookup", { orderId: w.guest.id, contact: w.guest.contact, queryPassword: w.guest.queryPassword }) },
+  "POST /api/orders/lookup": {
+    build: (w) => post("/api/orders/lookup", { orderId: w.guest.id, contact: w.guest.contact, queryPassword: w.guest.queryPassword }),
+  },
   "GET /api/orders/{orderId}": { build: (w, cell) => ({ ...get(`/api/orders/${w.orderA.id}`), ...guestToken(w, cell) }) },
   "GET /api/orders/{orderId} (guest order)": { build: (w, cell) => ({ ...get(`/api/orders/${w.guest.id}`), ...guestToken(w, cell) }) },
   "POST /api/orders/{orderId}/reveal": {
@@ -179,9 +186,12 @@ export const requests: Record<string, RowRequests> = {
   },
   "POST /api/entitlements/{entitlementId}/revoke": {
     build: async (w, cell) =>
-      post(`/api/entitlements/${cell.allowed ? (await w.fresh.sealedEntitlement(w.people.otherBuyer)).entitlementId : w.sealedForListing.entitlementId}/revoke`, {
-        reason: "matrix: refund agreed",
-      }),
+      post(
+        `/api/entitlements/${cell.allowed ? (await w.fresh.sealedEntitlement(w.people.otherBuyer)).entitlementId : w.sealedForListing.entitlementId}/revoke`,
+        {
+          reason: "matrix: refund agreed",
+        },
+      ),
     probe: "SELECT count(*)::text FROM entitlements WHERE state = 'revoked'",
   },
   "GET /api/entitlements/{entitlementId}/timeline": { build: (w) => get(`/api/entitlements/${w.sealedA.entitlementId}/timeline`) },
@@ -200,30 +210,47 @@ export const requests: Record<string, RowRequests> = {
   },
   "GET /api/resale/purchases/{purchaseId}": { build: (w) => get(`/api/resale/purchases/${w.purchaseByBuyer.id}`) },
 
-  "POST /api/wallets/siwe/nonce": { build: () => post("/api/wallets/siwe/nonce") },
+  "POST /api/wallets/siwe/nonce": { build: () => post("/api/wallets/siwe/nonce"), probe: count("siwe_nonces") },
   "POST /api/wallets/link": {
     build: async (w, cell) =>
       // A guest sends a message signed for buyer A's nonce: only the missing session refuses it.
-      post("/api/wallets/link", await w.fresh.siweLink(w.people[cell.role === "guest" ? "buyer" : cell.role].client, privateKeyToAccount(generatePrivateKey()))),
+      post(
+        "/api/wallets/link",
+        await w.fresh.siweLink(w.people[cell.role === "guest" ? "buyer" : cell.role].client, privateKeyToAccount(generatePrivateKey())),
+      ),
     probe: count("wallet_links"),
   },
   "GET /api/me/wallets": { build: () => get("/api/me/wallets") },
   "POST /api/wallets/withdrawals": {
     // Each role withdraws to a wallet linked to its own account, so only the entitlement decides.
-    build: (w, cell) => post("/api/wallets/withdrawals", { entitlementId: w.sealedForWithdrawal.entitlementId, wallet: w.wallets[cell.role === "guest" ? "buyer" : cell.role].address }),
+    build: (w, cell) =>
+      post("/api/wallets/withdrawals", {
+        entitlementId: w.sealedForWithdrawal.entitlementId,
+        wallet: w.wallets[cell.role === "guest" ? "buyer" : cell.role].address,
+      }),
     probe: count("wallet_movements"),
   },
-  "POST /api/wallets/deposits": { build: (w) => post("/api/wallets/deposits", { transactionHash: w.depositTx }) },
+  "POST /api/wallets/deposits": { build: (w) => post("/api/wallets/deposits", { transactionHash: w.depositTx }), probe: count("wallet_movements") },
   "GET /api/wallets/reveal/typed-data": { build: () => get("/api/wallets/reveal/typed-data") },
   "POST /api/wallets/reveal": {
     // The holder signs each request with a fresh nonce (single-use per signer); once revealed,
     // the token stays revealable to its holder, so every cell asks the same valid question.
     build: async (w) => {
       const typed = (await w.platform.http.get("/api/wallets/reveal/typed-data")).body;
-      const message = { tokenId: w.walletToken.tokenId, nonce: BigInt(`0x${randomBytes(16).toString("hex")}`), deadline: BigInt(Math.floor(Date.now() / 1000) + 120) };
+      const message = {
+        tokenId: w.walletToken.tokenId,
+        nonce: BigInt(`0x${randomBytes(16).toString("hex")}`),
+        deadline: BigInt(Math.floor(Date.now() / 1000) + 120),
+      };
       const signature = await w.walletToken.holder.signTypedData({ domain: typed.domain, types: typed.types, primaryType: "Reveal", message });
       const { address } = w.walletToken.holder;
-      return post("/api/wallets/reveal", { holder: address, tokenId: String(message.tokenId), nonce: String(message.nonce), deadline: String(message.deadline), signature });
+      return post("/api/wallets/reveal", {
+        holder: address,
+        tokenId: String(message.tokenId),
+        nonce: String(message.nonce),
+        deadline: String(message.deadline),
+        signature,
+      });
     },
   },
 

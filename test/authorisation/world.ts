@@ -30,7 +30,10 @@ export type World = Awaited<ReturnType<typeof buildWorld>>;
 
 export async function buildWorld(platform: TestPlatform) {
   const db = platform.ctx.database.db;
-  const platformMerchant = { pid: platform.ctx.config.resale.epayPid, key: sandboxMerchantKey(platform.ctx.config.payments.epaySandboxSecret!, platform.ctx.config.resale.epayPid) };
+  const platformMerchant = {
+    pid: platform.ctx.config.resale.epayPid,
+    key: sandboxMerchantKey(platform.ctx.config.payments.epaySandboxSecret!, platform.ctx.config.resale.epayPid),
+  };
 
   async function signUp(label: string, roles: string[] = ["buyer"], grant?: "auditor" | "admin"): Promise<Person> {
     const email = `${label}-${randomBytes(4).toString("hex")}@example.com`;
@@ -288,6 +291,15 @@ export async function buildWorld(platform: TestPlatform) {
     unpaidOrder: unpaidOrder as { id: string; amountMinor: string },
     anchoredTransactionId: anchored.transactionIds[0] as string,
     platformMerchant,
+    /**
+     * Finds in an answer what no role may ever receive: a shop's or the platform's EPay key, an
+     * account's password, or another person's session token.
+     */
+    forbiddenIn: (text: string, role: Role) => {
+      const sessions = Object.entries(people).flatMap(([owner, person]) => (owner === role ? [] : [person.client.token!]));
+      const passwords = [...Object.values(people), seller].map((person) => person.password);
+      return [shopA.sandbox.key, shopB.sandbox.key, platformMerchant.key, ...passwords, ...sessions].find((secret) => text.includes(secret));
+    },
     /** Finds a key's code or a known salt in an answer's text. */
     secretIn: (text: string) => text.match(codePattern)?.[0] ?? salts.find((salt) => text.includes(salt)),
     fresh: { guestOrder, sealedEntitlement, listing, manualOrder, payout, session, siweLink, signUp },
