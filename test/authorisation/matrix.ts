@@ -81,6 +81,7 @@ export const matrix: MatrixRow[] = [
   row("POST /api/auth/login", { ok: "*" }),
   row("POST /api/auth/logout", { 401: "guest", ok: "*" }),
   row("GET /api/me", { 401: "guest", ok: "*" }),
+  row("GET /api/me", { 401: "*" }, { variant: "with a session that logged out" }),
   row("POST /api/admin/accounts/{accountId}/roles", { 401: "guest", ok: "admin", 403: "*" }),
 
   // Shops and products
@@ -110,6 +111,8 @@ export const matrix: MatrixRow[] = [
   row("POST /api/orders/lookup", { ok: "*" }, { secrets: "*" }),
   row("GET /api/orders/{orderId}", { ok: "buyer merchant auditor admin", 404: "*" }, { secrets: "buyer" }),
   row("GET /api/orders/{orderId}", { ok: "guest merchant auditor admin", 404: "*" }, { variant: "guest order", secrets: "guest" }),
+  // After the buyer revoked the order's access, its old token opens nothing (staff still see it).
+  row("GET /api/orders/{orderId}", { ok: "merchant auditor admin", 404: "*" }, { variant: "guest order, revoked token" }),
   row("POST /api/orders/{orderId}/reveal", { ok: "buyer", 403: "merchant auditor admin", 404: "*" }, { secrets: "buyer" }),
   row("POST /api/orders/{orderId}/reveal", { ok: "guest", 403: "merchant auditor admin", 404: "*" }, { variant: "guest order", secrets: "guest" }),
   row("GET /api/orders/{orderId}/keys/{keyId}/certificate", { ok: "buyer merchant auditor admin", 404: "*" }, { secrets: "buyer" }),

@@ -51,6 +51,15 @@ export const requests: Record<string, RowRequests> = {
     build: async (w, cell) => ({ ...post("/api/auth/logout"), token: cell.role === "guest" ? null : await w.fresh.session(w.people[cell.role]) }),
   },
   "GET /api/me": { build: () => get("/api/me") },
+  "GET /api/me (with a session that logged out)": {
+    build: async (w, cell) => {
+      if (cell.role === "guest") return get("/api/me");
+      const token = await w.fresh.session(w.people[cell.role]);
+      const logout = await w.platform.http.as(token).post("/api/auth/logout");
+      if (logout.status !== 204) throw new Error(`logout answered ${logout.status}: ${logout.text}`);
+      return { ...get("/api/me"), token };
+    },
+  },
   "POST /api/admin/accounts/{accountId}/roles": {
     build: async (w) => post(`/api/admin/accounts/${(await w.fresh.signUp("target")).accountId}/roles`, { roles: ["auditor"] }),
     probe: "SELECT count(*)::text FROM accounts WHERE 'auditor' = ANY(roles)",
@@ -120,6 +129,9 @@ export const requests: Record<string, RowRequests> = {
   },
   "GET /api/orders/{orderId}": { build: (w, cell) => ({ ...get(`/api/orders/${w.orderA.id}`), ...guestToken(w, cell) }) },
   "GET /api/orders/{orderId} (guest order)": { build: (w, cell) => ({ ...get(`/api/orders/${w.guest.id}`), ...guestToken(w, cell) }) },
+  "GET /api/orders/{orderId} (guest order, revoked token)": {
+    build: (w) => ({ ...get(`/api/orders/${w.revokedGuest.id}`), headers: { "x-order-token": w.revokedGuest.token } }),
+  },
   "POST /api/orders/{orderId}/reveal": {
     build: (w, cell) => ({ ...post(`/api/orders/${w.sealedOrderA.orderId}/reveal`), ...guestToken(w, cell) }),
     probe: "SELECT count(*)::text FROM entitlements WHERE state = 'redeemed'",

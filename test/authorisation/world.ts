@@ -207,6 +207,10 @@ export async function buildWorld(platform: TestPlatform) {
   await paidOrder(people.otherBuyer.client, codesProduct);
   await paidOrder(people.otherBuyer.client, productB, shopB);
   const guest = await guestOrder();
+  // A guest order whose buyer revoked its access: the token it had opens nothing any more.
+  const revokedGuest = await guestOrder();
+  const revoked = await platform.http.post(`/api/orders/${revokedGuest.id}/access/revoke`, { token: revokedGuest.token });
+  expect(revoked.status, revoked.text).to.equal(200);
   const [sealedA, sealedForListing, sealedForWithdrawal, listedByBuyer, purchaseByBuyer, purchaseToNotify, manualOrderId] = await Promise.all([
     sealedEntitlement(people.buyer),
     sealedEntitlement(people.buyer),
@@ -274,6 +278,7 @@ export async function buildWorld(platform: TestPlatform) {
     products: { codes: codesProduct, sealed: sealedProduct, manual: manualProduct, paused: pausedProduct },
     orderA,
     guest,
+    revokedGuest,
     sealedOrderA,
     sealedA,
     sealedForListing,
