@@ -1,0 +1,127 @@
+// Walks the authorisation matrix (matrix.ts) against the running platform: every operation of
+// the OpenAPI document asked by every role with a valid request (requests.ts), on one platform
+// with realistic fixtures (world.ts). A cell fails when its answer differs from the matrix (a
+// refusal must also carry its code), when a refused call changed what the row's probe reads,
+// when a key's code or salt reaches a role the row does not name, or when a role it names gets
+// an answer without one, or when an answer carries an EPay key, a password or another person's
+// session token. All failures are printed at once.
+import { readFileSync } from "node:fs";
+import { expect } from "chai";
+import { queryOne, sql } from "../../core/store/database.ts";
+import { startTestPlatform, type HttpResponse, type TestPlatform } from "../support/platform.ts";
+import { matrix, roles, rowName, type Answer, type MatrixRow, type Role } from "./matrix.ts";
+import { matrixDocPath, matrixDocText } from "./matrixDoc.ts";
+import { apiOperations } from "./operations.ts";
+import { requests, type Call } from "./requests.ts";
+import { buildWorld, type World } from "./world.ts";
+
+const operations = apiOperations();
+const refusalCodes: Record<Exclude<Answer, "ok">, string> = { 400: "validation_failed", 401: "unauthorized", 403: "forbidden", 404: "not_found" };
+/** Walked first and all at once: they change nothing (payment notifications do, so they are not here). */
+const readOnly = (entry: MatrixRow) => entry.operation.startsWith("GET ") && !entry.operation.includes("/notify");
+
+describe("authorisation matrix", () => {
+  it("has a row for every operation of the API, and a request for every row", () => {
+    const covered = new Set(matrix.map((entry) => entry.operation));
+    const missing = [...operations.keys()].filter((operation) => !covered.has(operation));
+    const unknown = matrix.filter((entry) => !operations.has(entry.operation)).map(rowName);
+    const withoutRequest = matrix.map(rowName).filter((name) => !requests[name]);
+    const requestWithoutRow = Object.keys(requests).filter((name) => !matrix.some((entry) => rowName(entry) === name));
+    const problems = [
+      ...missing.map((operation) => `no matrix row (add one to test/authorisation/matrix.ts and a request to requests.ts): ${operation}`),
+      ...unknown.map((name) => `a row for an operation the API does not have: ${name}`),
+      ...withoutRequest.map((name) => `no request in test/authorisation/requests.ts: ${name}`),
+      ...requestWithoutRow.map((name) => `a request without a matrix row: ${name}`),
+    ];
+    expect(problems, `\n${problems.join("\n")}\n`).to.deep.equal([]);
+  });
+
+  it("is what docs/authorisation.md shows", () => {
+    const committed = readFileSync(matrixDocPath, "utf8");
+    expect(committed === matrixDocText(committed), "docs/authorisation.md is stale: run `node test/authorisation/writeMatrixDoc.ts`").to.equal(true);
+  });
+
+  describe("walked against the running platform", function () {
+    this.timeout(900_000);
+    let platform: TestPlatform;
+    let world: World;
+    let secretsSeen = 0;
+
+    before(async () => {
+      // Anchored journal transactions are needed for the inclusion proof's row.
+      platform = await startTestPlatform({ env: { LEDGER_ANCHOR_INTERVAL_SECONDS: "2" } });
+      world = await buildWorld(platform);
+    });
+    after(async () => {
+      await platform?.stopAll();
+    });
+
+    async function send(role: Role, call: Call): Promise<HttpResponse> {
+      const token = call.token === undefined ? (role === "guest" ? undefined : world.people[role].client.token) : (call.token ?? undefined);
+      return platform.http.as(token).request(call.method, call.path, call.body, call.headers);
+    }
+
+    function verdict(entry: MatrixRow, role: Role, response: HttpResponse): string | undefined {
+      const expected = entry.expected[role];
+      const answered = `${response.status}${response.body?.code ? ` ${response.body.code}` : ""}`;
+      if (expected === "ok") {
+        const status = operations.get(entry.operation);
+        if (response.status !== status) return `expected ${status}, got ${answered}: ${response.text.slice(0, 200)}`;
+      } else if (response.status !== expected || response.body?.code !== refusalCodes[expected]) {
+        return `expected ${expected} ${refusalCodes[expected]}, got ${answered}: ${response.text.slice(0, 200)}`;
+      }
+      const forbidden = world.forbiddenIn(response.text, role);
+      if (forbidden) return `the answer carries a secret no one may receive (${forbidden.slice(0, 6)}…)`;
+      const secret = world.secretIn(response.text);
+      if (expected === "ok" && entry.secrets.includes(role)) {
+        secretsSeen += 1;
+        if (!secret) return `expected the answer to carry a key's code or salt: ${response.text.slice(0, 200)}`;
+      } else if (secret) return `the answer carries a key's code or salt (${secret})`;
+      return undefined;
+    }
+
+    async function probe(entry: MatrixRow): Promise<string | undefined> {
+      const statement = requests[rowName(entry)]!.probe;
+      if (!statement) return undefined;
+      const text = typeof statement === "function" ? statement(world) : statement;
+      const row = await queryOne<Record<string, string | null>>(platform.ctx.database.db, sql.raw(text));
+      return String(Object.values(row ?? {})[0]);
+    }
+
+    /** One row: refused cells first (all at once), then the allowed ones, each with its own request. */
+    async function walkRow(entry: MatrixRow): Promise<string[]> {
+      const failures: string[] = [];
+      const build = requests[rowName(entry)]!.build;
+      const cells = await Promise.all(
+        roles.map(async (role) => {
+          const allowed = entry.expected[role] === "ok";
+          return { role, allowed, call: await build(world, { role, allowed }) };
+        }),
+      );
+      const before = await probe(entry);
+      const refused = cells.filter((cell) => !cell.allowed);
+      const answers = await Promise.all(refused.map((cell) => send(cell.role, cell.call)));
+      refused.forEach((cell, index) => {
+        const problem = verdict(entry, cell.role, answers[index]!);
+        if (problem) failures.push(`${rowName(entry)} × ${cell.role}: ${problem}`);
+      });
+      const after = await probe(entry);
+      if (before !== after) failures.push(`${rowName(entry)}: a refused call changed something (probe ${before} -> ${after})`);
+      for (const cell of cells.filter((candidate) => candidate.allowed)) {
+        const problem = verdict(entry, cell.role, await send(cell.role, cell.call));
+        if (problem) failures.push(`${rowName(entry)} × ${cell.role}: ${problem}`);
+      }
+      return failures;
+    }
+
+    it("answers every cell as the matrix says, changes nothing on a refusal, and shows codes only where allowed", async () => {
+      const started = Date.now();
+      const failures = (await Promise.all(matrix.filter(readOnly).map(walkRow))).flat();
+      for (const entry of matrix.filter((candidate) => !readOnly(candidate))) failures.push(...(await walkRow(entry)));
+      const cells = matrix.length * roles.length;
+      console.log(`matrix_rows=${matrix.length} matrix_operations=${new Set(matrix.map((entry) => entry.operation)).size} matrix_roles=${roles.length}`);
+      console.log(`matrix_cells=${cells} matrix_failures=${failures.length} matrix_answers_with_secrets=${secretsSeen} matrix_walk_ms=${Date.now() - started}`);
+      expect(failures, `\n${failures.length} of ${cells} cells differ from the matrix:\n${failures.join("\n")}\n`).to.deep.equal([]);
+    });
+  });
+});

@@ -1,0 +1,42 @@
+// The matrix as a Markdown table, kept in docs/authorisation.md between two markers (the rest
+// of that page is written by hand). writeMatrixDoc.ts rewrites it; matrix.test.ts checks it.
+import { fileURLToPath } from "node:url";
+import { matrix, roleDescriptions, roles, rowName, type Answer } from "./matrix.ts";
+import { apiOperations } from "./operations.ts";
+
+export const matrixDocPath = fileURLToPath(new URL("../../docs/authorisation.md", import.meta.url));
+const start = "<!-- authorisation matrix: generated from test/authorisation/matrix.ts -->";
+const end = "<!-- end of the generated matrix -->";
+
+function table(): string {
+  const operations = apiOperations();
+  const cell = (operation: string, answer: Answer) => (answer === "ok" ? `**${operations.get(operation) ?? "2xx"}**` : String(answer));
+  const lines = [
+    `| Operation | ${roles.join(" | ")} |`,
+    `|---|${roles.map(() => "---").join("|")}|`,
+    ...matrix.map((entry) => {
+      const secrets = entry.secrets.length > 0 ? ` (code or salt: ${entry.secrets.length === roles.length ? "all" : entry.secrets.join(", ")})` : "";
+      return `| \`${rowName(entry)}\`${secrets} | ${roles.map((role) => cell(entry.operation, entry.expected[role])).join(" | ")} |`;
+    }),
+  ];
+  const columns = roles.map((role) => `- \`${role}\`: ${roleDescriptions[role]}`);
+  return [
+    start,
+    "",
+    `${matrix.length} rows (${new Set(matrix.map((entry) => entry.operation)).size} operations) × ${roles.length} roles. **Bold**: the documented success status; 400, 401, 403, 404: the refusal (with its code \`validation_failed\`, \`unauthorized\`, \`forbidden\`, \`not_found\`).`,
+    "",
+    ...columns,
+    "",
+    ...lines,
+    "",
+    end,
+  ].join("\n");
+}
+
+/** The page with its generated section replaced by the matrix as it is now. */
+export function matrixDocText(page: string): string {
+  const from = page.indexOf(start);
+  const to = page.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`${matrixDocPath} has lost its markers: put "${start}" and "${end}" back around the table.`);
+  return page.slice(0, from) + table() + page.slice(to + end.length);
+}

@@ -1,0 +1,310 @@
+// A valid request for every row of the matrix (matrix.ts), so the answer observed is the
+// authorisation answer and not a validation error: real ids from the fixtures (world.ts),
+// complete bodies, and a fresh resource where an allowed call would use one up (`allowed` is
+// true for a cell whose expected answer is "ok"). Rows that change something name a probe: a
+// query whose result a refused call must leave as it was.
+import { randomBytes } from "node:crypto";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { signedNotification } from "../support/epayNotify.ts";
+import type { Role } from "./matrix.ts";
+import type { World } from "./world.ts";
+
+export type Call = {
+  method: "GET" | "POST" | "PUT" | "PATCH";
+  path: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** The session to send instead of the role's own (null: none). */
+  token?: string | null;
+};
+export type Cell = { role: Role; allowed: boolean };
+export type RowRequests = {
+  build: (world: World, cell: Cell) => Call | Promise<Call>;
+  /** SQL whose single value a refused call must not change (the affected table's rows). */
+  probe?: string | ((world: World) => string);
+};
+
+const get = (path: string): Call => ({ method: "GET", path });
+const post = (path: string, body: unknown = {}): Call => ({ method: "POST", path, body });
+const query = (params: Record<string, string>) => new URLSearchParams(params).toString();
+const count = (table: string) => `SELECT count(*)::text FROM ${table}`;
+
+function epayNotification(method: "GET" | "POST", path: string, params: Record<string, string>): Call {
+  if (method === "GET") return get(`${path}?${query(params)}`);
+  return { method, path, body: query(params), headers: { "content-type": "application/x-www-form-urlencoded" } };
+}
+
+const shopA = (w: World) => w.shopA.shopId;
+/** The guest holds the guest order's token (for buyer A's order: another order's token, which opens nothing). */
+const guestToken = (w: World, cell: Cell) => (cell.role === "guest" ? { headers: { "x-order-token": w.guest.token } } : {});
+
+export const requests: Record<string, RowRequests> = {
+  "POST /api/auth/signup": {
+    build: () => post("/api/auth/signup", { email: `signup-${randomBytes(4).toString("hex")}@example.com`, password: "signup-password-1", roles: ["buyer"] }),
+  },
+  "POST /api/auth/signup (asking for the admin role)": {
+    build: () => post("/api/auth/signup", { email: `signup-${randomBytes(4).toString("hex")}@example.com`, password: "signup-password-1", roles: ["admin"] }),
+    probe: count("accounts"),
+  },
+  "POST /api/auth/login": { build: (w) => post("/api/auth/login", { email: w.seller.email, password: w.seller.password }) },
+  "POST /api/auth/logout": {
+    build: async (w, cell) => ({ ...post("/api/auth/logout"), token: cell.role === "guest" ? null : await w.fresh.session(w.people[cell.role]) }),
+  },
+  "GET /api/me": { build: () => get("/api/me") },
+  "GET /api/me (with a session that logged out)": {
+    build: async (w, cell) => {
+      if (cell.role === "guest") return get("/api/me");
+      const token = await w.fresh.session(w.people[cell.role]);
+      const logout = await w.platform.http.as(token).post("/api/auth/logout");
+      if (logout.status !== 204) throw new Error(`logout answered ${logout.status}: ${logout.text}`);
+      return { ...get("/api/me"), token };
+    },
+  },
+  "POST /api/admin/accounts/{accountId}/roles": {
+    build: async (w) => post(`/api/admin/accounts/${(await w.fresh.signUp("target")).accountId}/roles`, { roles: ["auditor"] }),
+    probe: "SELECT count(*)::text FROM accounts WHERE 'auditor' = ANY(roles)",
+  },
+
+  "GET /api/shops": { build: () => get("/api/shops") },
+  "POST /api/shops": {
+    build: () => {
+      const suffix = randomBytes(4).toString("hex");
+      return post("/api/shops", { slug: `matrix-${suffix}`, name: `Matrix ${suffix}` });
+    },
+    probe: count("shops"),
+  },
+  "GET /api/shops/{shopId}": { build: (w) => get(`/api/shops/${shopA(w)}`) },
+  "GET /api/shops/by-slug/{slug}": { build: async (w) => get(`/api/shops/by-slug/${(await w.platform.http.get(`/api/shops/${shopA(w)}`)).body.slug}`) },
+  "PUT /api/shops/{shopId}/payment-settings/epay": {
+    // The shop's own settings again: the sandbox gateway keeps paying its orders afterwards.
+    build: (w) => ({
+      method: "PUT",
+      path: `/api/shops/${shopA(w)}/payment-settings/epay`,
+      body: { gatewayUrl: `${w.platform.url}/sandbox/epay/`, ...w.shopA.sandbox },
+    }),
+    probe: "SELECT count(*)::text FROM audit_log",
+  },
+  "GET /api/shops/{shopId}/products": { build: (w) => get(`/api/shops/${shopA(w)}/products`) },
+  "GET /api/shops/{shopId}/products (includePaused=true)": { build: (w) => get(`/api/shops/${shopA(w)}/products?includePaused=true`) },
+  "POST /api/shops/{shopId}/products": {
+    build: (w) => post(`/api/shops/${shopA(w)}/products`, { name: "Matrix extra", category: "game_card", priceMinor: "500", currency: "CNY", quantityMax: 5 }),
+    probe: count("products"),
+  },
+  "GET /api/products/{productId}": { build: (w) => get(`/api/products/${w.products.codes}`) },
+  "GET /api/products/{productId} (paused)": { build: (w) => get(`/api/products/${w.products.paused}`) },
+  "PATCH /api/products/{productId}": {
+    build: (w, cell) => ({ method: "PATCH", path: `/api/products/${w.products.codes}`, body: { description: `edited by ${cell.role}` } }),
+    probe: "SELECT string_agg(coalesce(description, ''), ',' ORDER BY id) FROM products",
+  },
+
+  "POST /api/products/{productId}/imports": {
+    build: (w) => ({
+      method: "POST",
+      path: `/api/products/${w.products.codes}/imports`,
+      body: `MTX-${randomBytes(8).toString("hex").toUpperCase()}\n`,
+      headers: { "content-type": "text/plain" },
+    }),
+    probe: count("imports"),
+  },
+  "GET /api/imports/{importId}": { build: (w) => get(`/api/imports/${w.importId}`) },
+  "GET /api/shops/{shopId}/batches": { build: (w) => get(`/api/shops/${shopA(w)}/batches`) },
+  "GET /api/shops/{shopId}/orders": { build: (w) => get(`/api/shops/${shopA(w)}/orders`) },
+  "GET /api/shops/{shopId}/sales": { build: (w) => get(`/api/shops/${shopA(w)}/sales`) },
+  "POST /api/orders/{orderId}/deliver": {
+    build: async (w, cell) =>
+      post(`/api/orders/${cell.allowed ? await w.fresh.manualOrder() : w.manualOrderId}/deliver`, { content: "Account: matrix / Password: test" }),
+    probe: (w) => `SELECT count(*)::text FROM orders WHERE state = 'fulfilled' AND product_id = ${BigInt(w.products.manual)}`,
+  },
+
+  "POST /api/orders": {
+    build: (w, cell) =>
+      post("/api/orders", {
+        productId: w.products.codes,
+        quantity: 1,
+        ...(cell.role === "guest" ? { contact: `checkout-${randomBytes(4).toString("hex")}@example.com`, queryPassword: "checkout-pass-1" } : {}),
+      }),
+  },
+  "POST /api/orders/lookup": {
+    build: (w) => post("/api/orders/lookup", { orderId: w.guest.id, contact: w.guest.contact, queryPassword: w.guest.queryPassword }),
+  },
+  "GET /api/orders/{orderId}": { build: (w, cell) => ({ ...get(`/api/orders/${w.orderA.id}`), ...guestToken(w, cell) }) },
+  "GET /api/orders/{orderId} (guest order)": { build: (w, cell) => ({ ...get(`/api/orders/${w.guest.id}`), ...guestToken(w, cell) }) },
+  "GET /api/orders/{orderId} (guest order, revoked token)": {
+    build: (w) => ({ ...get(`/api/orders/${w.revokedGuest.id}`), headers: { "x-order-token": w.revokedGuest.token } }),
+  },
+  "POST /api/orders/{orderId}/reveal": {
+    build: (w, cell) => ({ ...post(`/api/orders/${w.sealedOrderA.orderId}/reveal`), ...guestToken(w, cell) }),
+    probe: "SELECT count(*)::text FROM entitlements WHERE state = 'redeemed'",
+  },
+  "POST /api/orders/{orderId}/reveal (guest order)": {
+    build: (w, cell) => ({ ...post(`/api/orders/${w.guest.id}/reveal`), ...guestToken(w, cell) }),
+    probe: "SELECT count(*)::text FROM entitlements WHERE state = 'redeemed'",
+  },
+  "GET /api/orders/{orderId}/keys/{keyId}/certificate": {
+    build: (w, cell) => ({ ...get(`/api/orders/${w.orderA.id}/keys/${w.orderA.keyId}/certificate`), ...guestToken(w, cell) }),
+  },
+  "GET /api/orders/{orderId}/keys/{keyId}/certificate (guest order)": {
+    build: (w, cell) => ({ ...get(`/api/orders/${w.guest.id}/keys/${w.guest.keyId}/certificate`), ...guestToken(w, cell) }),
+  },
+  "POST /api/orders/{orderId}/access/revoke": {
+    build: (w, cell) => ({ ...post(`/api/orders/${w.orderA.id}/access/revoke`), ...guestToken(w, cell) }),
+    probe: "SELECT sum(access_generation)::text FROM orders",
+  },
+  "POST /api/orders/{orderId}/access/revoke (guest order)": {
+    // The guest's revocation ends the token the other rows use: it revokes a fresh guest order's.
+    build: async (w, cell) => {
+      if (!cell.allowed) return post(`/api/orders/${w.guest.id}/access/revoke`);
+      const order = await w.fresh.guestOrder();
+      return { ...post(`/api/orders/${order.id}/access/revoke`), headers: { "x-order-token": order.token } };
+    },
+    probe: "SELECT sum(access_generation)::text FROM orders",
+  },
+  "GET /api/me/orders": { build: () => get("/api/me/orders") },
+
+  "GET /api/payments/epay/notify/{shopId}": {
+    build: (w) => epayNotification("GET", `/api/payments/epay/notify/${shopA(w)}`, signedNotification(w.shopA.sandbox, w.unpaidOrder, "T-MATRIX-NOTIFY")),
+  },
+  "POST /api/payments/epay/notify/{shopId}": {
+    build: (w) => epayNotification("POST", `/api/payments/epay/notify/${shopA(w)}`, signedNotification(w.shopA.sandbox, w.unpaidOrder, "T-MATRIX-NOTIFY")),
+  },
+  "GET /api/resale/payments/epay/notify": {
+    build: (w) =>
+      epayNotification(
+        "GET",
+        "/api/resale/payments/epay/notify",
+        signedNotification(w.platformMerchant, { id: w.purchaseToNotify.id, amountMinor: w.purchaseToNotify.priceMinor }, "T-MATRIX-RESALE"),
+      ),
+  },
+  "POST /api/resale/payments/epay/notify": {
+    build: (w) =>
+      epayNotification(
+        "POST",
+        "/api/resale/payments/epay/notify",
+        signedNotification(w.platformMerchant, { id: w.purchaseToNotify.id, amountMinor: w.purchaseToNotify.priceMinor }, "T-MATRIX-RESALE"),
+      ),
+  },
+  "GET /api/ledger/topups/epay/notify": {
+    build: (w) => epayNotification("GET", "/api/ledger/topups/epay/notify", signedNotification(w.platformMerchant, w.topup, "T-MATRIX-TOPUP")),
+  },
+  "POST /api/ledger/topups/epay/notify": {
+    build: (w) => epayNotification("POST", "/api/ledger/topups/epay/notify", signedNotification(w.platformMerchant, w.topup, "T-MATRIX-TOPUP")),
+  },
+
+  "GET /api/me/entitlements": { build: () => get("/api/me/entitlements") },
+  "GET /api/entitlements/{entitlementId}/certificate": { build: (w) => get(`/api/entitlements/${w.sealedA.entitlementId}/certificate`) },
+  "POST /api/entitlements/{entitlementId}/reveal": {
+    build: (w) => post(`/api/entitlements/${w.sealedA.entitlementId}/reveal`),
+    probe: "SELECT count(*)::text FROM entitlements WHERE state = 'redeemed'",
+  },
+  "POST /api/entitlements/{entitlementId}/revoke": {
+    build: async (w, cell) =>
+      post(
+        `/api/entitlements/${cell.allowed ? (await w.fresh.sealedEntitlement(w.people.otherBuyer)).entitlementId : w.sealedForListing.entitlementId}/revoke`,
+        {
+          reason: "matrix: refund agreed",
+        },
+      ),
+    probe: "SELECT count(*)::text FROM entitlements WHERE state = 'revoked'",
+  },
+  "GET /api/entitlements/{entitlementId}/timeline": { build: (w) => get(`/api/entitlements/${w.sealedA.entitlementId}/timeline`) },
+  "GET /api/resale/listings": { build: (w) => get(`/api/resale/listings?productId=${w.products.sealed}`) },
+  "POST /api/resale/listings": {
+    build: (w) => post("/api/resale/listings", { entitlementId: w.sealedForListing.entitlementId, priceMinor: "1200", currency: "CNY" }),
+    probe: count("resale_listings"),
+  },
+  "POST /api/resale/listings/{listingId}/cancel": {
+    build: (w) => post(`/api/resale/listings/${w.listedByBuyer}/cancel`),
+    probe: "SELECT count(*)::text FROM resale_listings WHERE state = 'active'",
+  },
+  "POST /api/resale/listings/{listingId}/purchases": {
+    build: async (w) => post(`/api/resale/listings/${await w.fresh.listing(w.seller)}/purchases`),
+    probe: count("resale_purchases"),
+  },
+  "GET /api/resale/purchases/{purchaseId}": { build: (w) => get(`/api/resale/purchases/${w.purchaseByBuyer.id}`) },
+
+  "POST /api/wallets/siwe/nonce": { build: () => post("/api/wallets/siwe/nonce"), probe: count("siwe_nonces") },
+  "POST /api/wallets/link": {
+    build: async (w, cell) =>
+      // A guest sends a message signed for buyer A's nonce: only the missing session refuses it.
+      post(
+        "/api/wallets/link",
+        await w.fresh.siweLink(w.people[cell.role === "guest" ? "buyer" : cell.role].client, privateKeyToAccount(generatePrivateKey())),
+      ),
+    probe: count("wallet_links"),
+  },
+  "GET /api/me/wallets": { build: () => get("/api/me/wallets") },
+  "POST /api/wallets/withdrawals": {
+    // Each role withdraws to a wallet linked to its own account, so only the entitlement decides.
+    build: (w, cell) =>
+      post("/api/wallets/withdrawals", {
+        entitlementId: w.sealedForWithdrawal.entitlementId,
+        wallet: w.wallets[cell.role === "guest" ? "buyer" : cell.role].address,
+      }),
+    probe: count("wallet_movements"),
+  },
+  "POST /api/wallets/deposits": { build: (w) => post("/api/wallets/deposits", { transactionHash: w.depositTx }), probe: count("wallet_movements") },
+  "GET /api/wallets/reveal/typed-data": { build: () => get("/api/wallets/reveal/typed-data") },
+  "POST /api/wallets/reveal": {
+    // The holder signs each request with a fresh nonce (single-use per signer); once revealed,
+    // the token stays revealable to its holder, so every cell asks the same valid question.
+    build: async (w) => {
+      const typed = (await w.platform.http.get("/api/wallets/reveal/typed-data")).body;
+      const message = {
+        tokenId: w.walletToken.tokenId,
+        nonce: BigInt(`0x${randomBytes(16).toString("hex")}`),
+        deadline: BigInt(Math.floor(Date.now() / 1000) + 120),
+      };
+      const signature = await w.walletToken.holder.signTypedData({ domain: typed.domain, types: typed.types, primaryType: "Reveal", message });
+      const { address } = w.walletToken.holder;
+      return post("/api/wallets/reveal", {
+        holder: address,
+        tokenId: String(message.tokenId),
+        nonce: String(message.nonce),
+        deadline: String(message.deadline),
+        signature,
+      });
+    },
+  },
+
+  "POST /api/verify": { build: () => post("/api/verify", { key: "NOT-A-KEY-OF-THIS-PLATFORM" }) },
+  "GET /api/config/public": { build: () => get("/api/config/public") },
+  "GET /api/chain/oracle": { build: (w) => get(`/api/chain/oracle?tokenId=${w.sealedA.tokenId}`) },
+  "GET /api/chain/tokens/{tokenId}/timeline": { build: (w) => get(`/api/chain/tokens/${w.sealedA.tokenId}/timeline`) },
+
+  "GET /api/ledger/shops/{shopId}/balance": { build: (w) => get(`/api/ledger/shops/${shopA(w)}/balance`) },
+  "GET /api/ledger/shops/{shopId}/statement": { build: (w) => get(`/api/ledger/shops/${shopA(w)}/statement?currency=CNY`) },
+  "POST /api/ledger/shops/{shopId}/payouts": {
+    build: (w) => post(`/api/ledger/shops/${shopA(w)}/payouts`, { amountMinor: "100", currency: "CNY" }),
+    probe: count("ledger_holds"),
+  },
+  "POST /api/ledger/shops/{shopId}/topups": {
+    build: (w) => post(`/api/ledger/shops/${shopA(w)}/topups`, { amountMinor: "300", currency: "CNY" }),
+    probe: count("shop_topups"),
+  },
+  "GET /api/ledger/topups/{topupId}": { build: (w) => get(`/api/ledger/topups/${w.topup.id}`) },
+  "POST /api/ledger/payouts/{payoutId}/approve": {
+    build: async (w) => post(`/api/ledger/payouts/${await w.fresh.payout()}/approve`),
+    probe: "SELECT count(*)::text FROM ledger_holds WHERE state <> 'pending'",
+  },
+  "POST /api/ledger/payouts/{payoutId}/reject": {
+    build: async (w) => post(`/api/ledger/payouts/${await w.fresh.payout()}/reject`),
+    probe: "SELECT count(*)::text FROM ledger_holds WHERE state <> 'pending'",
+  },
+
+  "GET /api/ledger/journal": { build: () => get("/api/ledger/journal") },
+  "GET /api/ledger/trial-balance": { build: () => get("/api/ledger/trial-balance") },
+  "GET /api/ledger/accounts/{accountId}/history": { build: (w) => get(`/api/ledger/accounts/${w.payableAccountId}/history`) },
+  "GET /api/ledger/reconciliation/orders": { build: (w) => get(`/api/ledger/reconciliation/orders?orderIds=${w.orderA.id}`) },
+  "GET /api/ledger/reconciliation/chain-payments": { build: () => get("/api/ledger/reconciliation/chain-payments") },
+  "GET /api/ledger/anchors": { build: () => get("/api/ledger/anchors") },
+  "GET /api/ledger/proofs/inclusion/{transactionId}": { build: (w) => get(`/api/ledger/proofs/inclusion/${w.anchoredTransactionId}`) },
+  "GET /api/ledger/proofs/consistency": { build: () => get("/api/ledger/proofs/consistency?first=1&second=2") },
+
+  "GET /api/audit/log": { build: () => get("/api/audit/log") },
+  "GET /api/audit/reconciliation": { build: () => get("/api/audit/reconciliation") },
+  "GET /api/audit/chain/batches": { build: () => get("/api/audit/chain/batches") },
+  "GET /api/audit/chain/issuances": { build: () => get("/api/audit/chain/issuances") },
+  "GET /api/audit/chain/payments": { build: () => get("/api/audit/chain/payments") },
+  "GET /api/audit/chain/redemptions": { build: () => get("/api/audit/chain/redemptions") },
+  "GET /api/audit/chain/transfers": { build: () => get("/api/audit/chain/transfers") },
+};
