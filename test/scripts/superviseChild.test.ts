@@ -80,9 +80,9 @@ describe("npm start's child supervision: a Redis that keeps dying is given up", 
     expect(failed.every((line) => line.level === 50)).to.equal(true);
     const gapsMs = failed.slice(1).map((line, index) => line.time - failed[index]!.time);
     // Each gap is the delay before the attempt (500, 1,000, 2,000, 4,000, 8,000 ms) plus a spawn.
-    [500, 1_000, 2_000, 4_000, 8_000].forEach((delayMs, index) =>
-      expect(gapsMs[index], `gap before attempt ${index + 2}`).to.be.within(delayMs, delayMs + 1_000),
-    );
+    for (const [index, delayMs] of [500, 1_000, 2_000, 4_000, 8_000].entries()) {
+      expect(gapsMs[index], `gap before attempt ${index + 2}`).to.be.within(delayMs, delayMs + 1_000);
+    }
     expect(elapsedMs).to.be.within(backoffMsTotal, backoffMsTotal + 5_000);
     const lostLines = lines.filter((line) => line.code === "child_lost");
     expect(lostLines.map((line) => line.level)).to.deep.equal([60]);
