@@ -69,7 +69,7 @@ async function superviseUntilLost(restart: () => Promise<RunningChild>) {
 const backoffMsTotal = 15_750;
 
 describe("npm start's child supervision: a Redis that keeps dying is given up", function () {
-  this.timeout(60_000);
+  this.timeout(90_000);
 
   it("gives up after 6 restarts that fail, with a doubling delay, each logged", async () => {
     const { lines, restarts, lost, elapsedMs } = await superviseUntilLost(() => dyingChild(true));
@@ -81,9 +81,9 @@ describe("npm start's child supervision: a Redis that keeps dying is given up", 
     const gapsMs = failed.slice(1).map((line, index) => line.time - failed[index]!.time);
     // Each gap is the delay before the attempt (500, 1,000, 2,000, 4,000, 8,000 ms) plus a spawn.
     for (const [index, delayMs] of [500, 1_000, 2_000, 4_000, 8_000].entries()) {
-      expect(gapsMs[index], `gap before attempt ${index + 2}`).to.be.within(delayMs, delayMs + 1_000);
+      expect(gapsMs[index], `gap before attempt ${index + 2}`).to.be.within(delayMs, delayMs + 3_000);
     }
-    expect(elapsedMs).to.be.within(backoffMsTotal, backoffMsTotal + 5_000);
+    expect(elapsedMs).to.be.within(backoffMsTotal, backoffMsTotal + 12_000);
     const lostLines = lines.filter((line) => line.code === "child_lost");
     expect(lostLines.map((line) => line.level)).to.deep.equal([60]);
   });
