@@ -45,9 +45,10 @@ const envSchema = z.object({
   // How long a worker holds a job before others may take it over as stalled (a crashed
   // worker's jobs are retried after this). BullMQ's default is 30 s.
   JOB_LOCK_DURATION_MS: integer(30_000, 1_000, 600_000),
-  // How long a request waits for Redis to take a job (a paid order's fulfilment). Work whose
-  // state is already committed in PostgreSQL never depends on the enqueue: the recovery sweep
-  // finds it, so a queue that is down or slow costs a late delivery, never a failed answer.
+  // How long a request waits for Redis to take a job or a message (a paid order's fulfilment,
+  // an upload's import, an order page's wake-up). Work whose state is already committed in
+  // PostgreSQL never depends on it: the recovery sweep finds it, so a queue that is down or slow
+  // costs a late delivery, never a hanging or failed answer.
   JOB_ENQUEUE_TIMEOUT_MS: integer(1_000, 10, 60_000),
   // How often each worker process checks that every job scheduler (sweeps, expiry, anchoring)
   // exists, declaring a missing one again and raising an alert. A Redis that lost its data

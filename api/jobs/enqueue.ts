@@ -1,10 +1,26 @@
 // Producers of jobs. Job ids make a second enqueue of the same work a no-op while the first
 // job is kept; the job bodies are idempotent anyway (BullMQ delivers at least once).
 import type { Redis } from "ioredis";
+import type { Logger } from "../../core/logger.ts";
 import type { Queues } from "./queues.ts";
 
+/** A job as Queue.add and Queue.addBulk take it: one description for the single and the bulk enqueue. */
+type JobDescription = { name: string; data: Record<string, string>; opts: { jobId: string } };
+
+// The fulfilment job's id is the order id: however often a paid order is handed over (the
+// notification, the recovery sweep, a chain payment), BullMQ keeps one job for it.
+function fulfilmentJob(orderId: string): JobDescription {
+  return { name: "fulfil", data: { orderId }, opts: { jobId: orderId } };
+}
+
 export async function enqueueFulfilment(queues: Queues, orderId: string): Promise<void> {
-  await queues.fulfilment.add("fulfil", { orderId }, { jobId: orderId });
+  const job = fulfilmentJob(orderId);
+  await queues.fulfilment.add(job.name, job.data, job.opts);
+}
+
+/** One round trip for many orders (a MULTI of BullMQ's add script: an existing job id is left as it is). */
+export async function enqueueFulfilments(queues: Queues, orderIds: readonly string[]): Promise<void> {
+  if (orderIds.length > 0) await queues.fulfilment.addBulk(orderIds.map(fulfilmentJob));
 }
 
 /** The import job's id: one job per import, found again by the lost-job sweep. */
@@ -12,8 +28,17 @@ export function importJobId(importId: bigint): string {
   return `import-${importId}`;
 }
 
+function importJob(importId: bigint): JobDescription {
+  return { name: "import", data: { importId: String(importId) }, opts: { jobId: importJobId(importId) } };
+}
+
 export async function enqueueImport(queues: Queues, importId: bigint): Promise<void> {
-  await queues.imports.add("import", { importId: String(importId) }, { jobId: importJobId(importId) });
+  const job = importJob(importId);
+  await queues.imports.add(job.name, job.data, job.opts);
+}
+
+export async function enqueueImports(queues: Queues, importIds: readonly bigint[]): Promise<void> {
+  if (importIds.length > 0) await queues.imports.addBulk(importIds.map(importJob));
 }
 
 export async function enqueueAnchor(queues: Queues, batchId: bigint): Promise<void> {
@@ -45,4 +70,20 @@ export async function handOverWithin(connection: Redis, timeoutMs: number, send:
   } finally {
     clearTimeout(timer);
   }
+}
+
+export type HandOverToRedisContext = { queues: Pick<Queues, "connection">; config: { redis: { enqueueTimeoutMs: number } }; logger: Logger };
+
+/** What the log says when Redis did not take a hand-over: a stable code, a sentence, the ids involved. */
+export type SkippedHandOver = { code: string; message: string; fields: Record<string, unknown> };
+
+/**
+ * handOverWithin with the request's settings (JOB_ENQUEUE_TIMEOUT_MS), logging a warning with
+ * `skipped.code` and the outcome when Redis did not take the command. For requests whose work
+ * has committed in PostgreSQL: they answer on time, and a sweep (or a timeout) covers the rest.
+ */
+export async function handOverToRedis(ctx: HandOverToRedisContext, send: () => Promise<unknown>, skipped: SkippedHandOver): Promise<HandOverOutcome> {
+  const outcome = await handOverWithin(ctx.queues.connection, ctx.config.redis.enqueueTimeoutMs, send);
+  if (outcome !== "done") ctx.logger.warn({ code: skipped.code, outcome, ...skipped.fields }, skipped.message);
+  return outcome;
 }

@@ -30,9 +30,14 @@ export type SupervisedChild = {
 // dies again at once is not restarted in a tight loop.
 const restartDelayMsInitial = 250;
 const restartDelayMsMax = 8_000;
-// Attempts in a row that may fail to start the child before it is given up.
-const restartAttemptsMax = 6;
-// A child up this long before it died is restarted after the initial delay again.
+// Restart attempts in a row that may fail before the child is given up. An attempt fails when
+// the child does not start, or when it starts and dies again before it stayed up
+// `stableUptimeMs`: a Redis that comes up and crashes at once (a full disk, a bad
+// configuration) is as broken as one that does not start, and would otherwise be restarted
+// every 8 s for ever.
+export const restartAttemptsMax = 6;
+// A child up this long before it died is restarted after the initial delay again, with every
+// attempt available again.
 const stableUptimeMs = 60_000;
 
 export function superviseChild(parameters: SuperviseChildParameters): SupervisedChild {
@@ -40,13 +45,18 @@ export function superviseChild(parameters: SuperviseChildParameters): Supervised
   let running = parameters.first;
   let stopping = false;
   let delayMs = restartDelayMsInitial;
+  // Attempts since a child last stayed up stableUptimeMs (or since the first child started).
+  let attempts = 0;
 
   const watch = (child: RunningChild) => {
     const startedAt = Date.now();
     child.process.once("exit", (code, signal) => {
       if (stopping) return;
-      // A child that stayed up a while earns a quick restart.
-      if (Date.now() - startedAt > stableUptimeMs) delayMs = restartDelayMsInitial;
+      // A child that stayed up a while earns a quick restart and a fresh count of attempts.
+      if (Date.now() - startedAt > stableUptimeMs) {
+        delayMs = restartDelayMsInitial;
+        attempts = 0;
+      }
       if (!parameters.restart) {
         const reason = `${name} exited (code ${code}, signal ${signal})`;
         logger.fatal({ code: "child_lost", child: name, exitCode: code, signal }, `${reason}; it cannot be restarted in place: stopping`);
@@ -59,7 +69,9 @@ export function superviseChild(parameters: SuperviseChildParameters): Supervised
   };
 
   const restartWithBackoff = async () => {
-    for (let attempt = 1; attempt <= restartAttemptsMax; attempt++) {
+    while (attempts < restartAttemptsMax) {
+      attempts += 1;
+      const attempt = attempts;
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       delayMs = Math.min(delayMs * 2, restartDelayMsMax);
       if (stopping) return;
@@ -76,7 +88,7 @@ export function superviseChild(parameters: SuperviseChildParameters): Supervised
         logger.error({ code: "child_restart_failed", child: name, attempt, err: error }, `${name} did not start again`);
       }
     }
-    const reason = `${name} did not start again after ${restartAttemptsMax} attempts`;
+    const reason = `${name} did not start again and stay up after ${restartAttemptsMax} attempts`;
     logger.fatal({ code: "child_lost", child: name }, reason);
     parameters.onLost(reason);
   };

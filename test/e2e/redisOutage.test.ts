@@ -2,7 +2,9 @@
 // flushed while the workers stay connected, then the server killed (kill -9) and an empty one
 // started on the same port. The job schedulers come back (the self-test and the reconnect each
 // declare them), expiry and the chain sweep run again, and a payment notified while Redis is
-// down is answered `success` at once and fulfilled exactly once when Redis is back.
+// down is answered `success` at once and fulfilled exactly once when Redis is back; a key upload
+// and a manual delivery made while it is down answer within the bound, and the upload's import
+// runs once Redis is back.
 import { expect } from "chai";
 import { queryOne, sql } from "../../core/store/database.ts";
 import { deleteRedisKeys } from "../../scripts/lib/deleteRedisKeys.ts";
@@ -58,8 +60,8 @@ describe("Redis lost under a running platform", function () {
     chain: (await platform.ctx.queues.chain.getJobSchedulers()).map((scheduler) => scheduler.key).sort(),
     maintenance: (await platform.ctx.queues.maintenance.getJobSchedulers()).map((scheduler) => scheduler.key).sort(),
   });
-  const checkout = async (contact: string) => {
-    const response = await platform.http.post("/api/orders", { productId, quantity: 1, contact, queryPassword: "outage-pass" });
+  const checkout = async (contact: string, product = productId) => {
+    const response = await platform.http.post("/api/orders", { productId: product, quantity: 1, contact, queryPassword: "outage-pass" });
     expect(response.status, response.text).to.equal(201);
     return response.body.order as { id: string; amountMinor: string };
   };
@@ -88,13 +90,25 @@ describe("Redis lost under a running platform", function () {
     await expiresOnNextSweep(unpaid.id);
   });
 
+  // kill -9 of the Redis server; the platform's clients go on reconnecting.
+  const killRedis = async () => {
+    redis.process.kill("SIGKILL");
+    await new Promise((resolve) => redis.process.once("exit", resolve));
+    await waitFor("the platform to see Redis gone", async () => platform.ctx.queues.connection.status !== "ready", 10_000, 20);
+  };
+  /** Runs `request`, returning its answer and how long it took. */
+  const timed = async <T>(request: () => Promise<T>): Promise<{ answer: T; elapsedMs: number }> => {
+    const startedAt = performance.now();
+    const answer = await request();
+    return { answer, elapsedMs: performance.now() - startedAt };
+  };
+  const loggedWith = (code: string) => logLines.filter((line) => line.includes(`"${code}"`)).map((line) => JSON.parse(line) as Record<string, unknown>);
+
   it("answers a payment notified while Redis is down at once, and fulfils it exactly once when an empty Redis is back", async () => {
     const order = await checkout("outage@example.com");
     const notification = notifyPath(setup.shopId, signedNotification(setup.sandbox, order, `T-OUTAGE-${order.id}`));
     const port = Number(new URL(redis.url).port);
-    redis.process.kill("SIGKILL");
-    await new Promise((resolve) => redis.process.once("exit", resolve));
-    await waitFor("the platform to see Redis gone", async () => platform.ctx.queues.connection.status !== "ready", 10_000, 20);
+    await killRedis();
 
     const startedAt = performance.now();
     const answer = await fetch(platform.url + notification, { signal: AbortSignal.timeout(15_000) });
@@ -136,5 +150,48 @@ describe("Redis lost under a running platform", function () {
       200,
     );
     await expiresOnNextSweep((await checkout("after@example.com")).id);
+  });
+
+  it("answers a key upload and a manual delivery within the bound while Redis is down, and runs the import once Redis is back", async () => {
+    // A manual-delivery order paid while Redis is up: the merchant delivers it during the outage.
+    const manualProductId = await createProduct(setup, { name: "Outage voucher", category: "service_voucher", deliveryMode: "manual", manualStock: 3 });
+    const manualOrder = await checkout("manual@example.com", manualProductId);
+    const paid = await fetch(platform.url + notifyPath(setup.shopId, signedNotification(setup.sandbox, manualOrder, `T-MANUAL-${manualOrder.id}`)));
+    expect(await paid.text()).to.equal("success");
+    expect(await orderState(manualOrder.id)).to.equal("paid");
+    const port = Number(new URL(redis.url).port);
+    await killRedis();
+
+    const keys = randomKeys(4, "DURING-OUTAGE");
+    const upload = await timed(() => setup.merchant.request("POST", `/api/products/${productId}/imports`, keys.join("\n"), { "content-type": "text/plain" }));
+    expect(upload.answer.status, upload.answer.text).to.equal(202);
+    expect(upload.answer.body.status).to.equal("queued");
+    expect(upload.elapsedMs, "the upload does not wait for Redis").to.be.lessThan(enqueueTimeoutMs + 1_500);
+    const importId = upload.answer.body.importId as string;
+    const importRow = await queryOne<{ status: string; total: number }>(platform.database.db, sql`SELECT status, total FROM imports WHERE id = ${importId}`);
+    expect(importRow, "the import is recorded").to.deep.equal({ status: "queued", total: keys.length });
+    expect(loggedWith("import_enqueue_deferred").map((line) => line.importId)).to.include(importId);
+
+    const delivery = await timed(() => setup.merchant.post(`/api/orders/${manualOrder.id}/deliver`, { content: "Voucher: OUTAGE-1" }));
+    expect(delivery.answer.status, delivery.answer.text).to.equal(200);
+    expect(delivery.elapsedMs, "the delivery does not wait for Redis").to.be.lessThan(enqueueTimeoutMs + 1_500);
+    expect(await orderState(manualOrder.id)).to.equal("fulfilled");
+    expect(loggedWith("order_event_skipped").map((line) => line.orderId)).to.include(manualOrder.id);
+
+    // Nothing can run the import without Redis; an empty Redis back, the sweep enqueues it.
+    expect((await setup.merchant.get(`/api/imports/${importId}`)).body.status).to.equal("queued");
+    redis = await startLocalRedis(undefined, { port });
+    const done = await waitFor(
+      `import ${importId} done`,
+      async () => {
+        const progress = await setup.merchant.get(`/api/imports/${importId}`);
+        return progress.body.status === "done" ? progress.body : undefined;
+      },
+      60_000,
+      200,
+    );
+    expect(done.processed).to.equal(keys.length);
+    const batchKeys = await queryOne<{ n: bigint }>(platform.database.db, sql`SELECT count(*) AS n FROM keys WHERE batch_id = ${done.batchId}`);
+    expect(Number(batchKeys!.n)).to.equal(keys.length);
   });
 });

@@ -1,7 +1,8 @@
 // The real entry point (`node indexer/main.ts`) against the real platform contracts deployed
 // with deployPlatform: ABIs come from the compiled artifacts. A batch anchored through the
 // KeyRegistry, an order paid through the PaymentRouter and a ledger anchor reach their tables;
-// SIGTERM stops the process cleanly.
+// SIGTERM stops the process cleanly: the start and the end of the shutdown logged, the sync
+// step timed, exit 0 long before the deadline.
 import { expect } from "chai";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -21,6 +22,7 @@ describe("indexer/main.ts against the real platform contracts", function () {
   this.timeout(90_000);
   let chain: TestChain;
   let database: TestDatabase;
+  const shutdownDeadlineMs = 8_000;
 
   before(async () => {
     [chain, database] = await Promise.all([startChain(), createServerDatabase({ poolSizeMax: 2 })]);
@@ -78,11 +80,14 @@ describe("indexer/main.ts against the real platform contracts", function () {
         DEPLOYMENT_BLOCK: String(addresses.deploymentBlock),
         INDEXER_FINALITY_DEPTH: "2",
         INDEXER_POLL_INTERVAL_MS: "20",
-        LOG_LEVEL: "warn",
+        SHUTDOWN_DEADLINE_MS: String(shutdownDeadlineMs),
+        LOG_LEVEL: "info",
       },
-      stdio: ["ignore", "ignore", "pipe"],
+      stdio: ["ignore", "pipe", "pipe"],
     });
+    // The log (stdout) and anything else the process prints, in one place for failure messages.
     let stderr = "";
+    child.stdout!.on("data", (chunk) => (stderr += chunk));
     child.stderr!.on("data", (chunk) => (stderr += chunk));
     const session = await openSession(database);
     try {
@@ -106,9 +111,24 @@ describe("indexer/main.ts against the real platform contracts", function () {
       expect(events.rows.map((row) => row.event_name)).to.include.members(["BatchAnchored", "LedgerAnchored", "OrderPaid"]);
     } finally {
       await session.close();
-      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.once("exit", (code) => resolve({ code, at: performance.now() })));
+      const signalledAt = performance.now();
       child.kill("SIGTERM");
-      expect(await exited, stderr).to.equal(0);
+      const { code, at } = await exited;
+      expect(code, stderr).to.equal(0);
+      expect(at - signalledAt, "exit after the signal, ms").to.be.lessThan(shutdownDeadlineMs / 2);
+      const lines = stderr
+        .split("\n")
+        .filter((line) => line.startsWith("{"))
+        .map(
+          (line) => JSON.parse(line) as { code?: string; reason?: string; deadlineMs?: number; durationMs?: number; stepDurationsMs?: Record<string, number> },
+        );
+      const started = lines.find((line) => line.code === "shutdown_started");
+      expect(started, stderr).to.include({ reason: "SIGTERM", deadlineMs: shutdownDeadlineMs });
+      const finished = lines.find((line) => line.code === "shutdown_finished");
+      expect(Object.keys(finished?.stepDurationsMs ?? {}), stderr).to.deep.equal(["sync"]);
+      expect(finished!.durationMs).to.be.within(0, shutdownDeadlineMs);
+      expect(lines.indexOf(started!)).to.be.lessThan(lines.indexOf(finished!));
     }
   });
 });

@@ -4,7 +4,8 @@ import express, { Router } from "express";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
 import { createImport } from "../../keys/importKeys.ts";
-import { enqueueImport } from "../../jobs/enqueue.ts";
+import { enqueueImport, handOverToRedis } from "../../jobs/enqueue.ts";
+import { announceOrderChange } from "../announceOrderChange.ts";
 import { deliverManualOrder } from "../../services/orders/deliverManualOrder.ts";
 import { listOrders } from "../../services/orders/listOrders.ts";
 import { getImportProgress } from "../../services/imports/getImportProgress.ts";
@@ -57,7 +58,14 @@ export function merchantRouter(ctx: AppContext): Router {
         content: body,
         limits: { keysMax: ctx.config.imports.keysMax, keyLengthMax: ctx.config.imports.keyLengthMax },
       });
-      await enqueueImport(ctx.queues, importId);
+      // The import is recorded (queued, its upload stored encrypted): that row is the job's
+      // outbox, which the recovery sweep drains (api/jobs/recovery/requeueStuckImports.ts). So a
+      // Redis that is down or slow costs a later start, never a hanging or failed upload.
+      await handOverToRedis(ctx, () => enqueueImport(ctx.queues, importId), {
+        code: "import_enqueue_deferred",
+        message: "import left to the recovery sweep: the queue did not take it",
+        fields: { importId: String(importId) },
+      });
       return { importId: String(importId), total, status: "queued", progressUrl: `/api/imports/${importId}` };
     },
   );
@@ -138,7 +146,7 @@ export function merchantRouter(ctx: AppContext): Router {
     },
     async ({ params, body, account }) => {
       const order = await deliverManualOrder(db, ctx.keyRing, { orderId: params.orderId, account: account!, content: body.content });
-      await ctx.orderEvents.publish(order.id);
+      await announceOrderChange(ctx, order.id);
       return { id: order.id, state: "fulfilled" };
     },
   );

@@ -4,7 +4,8 @@ import type { AppContext } from "../../context.ts";
 import { AppError } from "../../../core/errors.ts";
 import { epayNotificationFields } from "../../payments/epay.ts";
 import { handleEpayNotify } from "../../services/orders/handleEpayNotify.ts";
-import { enqueueFulfilment, handOverWithin } from "../../jobs/enqueue.ts";
+import { enqueueFulfilment, handOverToRedis } from "../../jobs/enqueue.ts";
+import { announceOrderChange } from "../announceOrderChange.ts";
 import { defineLeanRoute, PlainText } from "../leanRoutes.ts";
 import { defineRoute } from "../route.ts";
 import { idString, singleLineText } from "../schemas.ts";
@@ -47,15 +48,12 @@ export function paymentsRouter(ctx: AppContext): Router {
   // would retry a payment already recorded): each command waits a bounded time, then the
   // answer goes out and the sweep delivers once Redis is back.
   async function handOverPaidOrder(orderId: string): Promise<void> {
-    const { connection } = ctx.queues;
-    const timeoutMs = ctx.config.redis.enqueueTimeoutMs;
-    const enqueued = await handOverWithin(connection, timeoutMs, () => enqueueFulfilment(ctx.queues, orderId));
-    if (enqueued !== "done") {
-      ctx.logger.warn({ code: "fulfilment_enqueue_deferred", orderId, outcome: enqueued }, "fulfilment left to the recovery sweep: the queue did not take it");
-      return;
-    }
-    // Wakes the order page waiting for this order; a lost message only means it times out.
-    await handOverWithin(connection, timeoutMs, () => ctx.orderEvents.publish(orderId));
+    const enqueued = await handOverToRedis(ctx, () => enqueueFulfilment(ctx.queues, orderId), {
+      code: "fulfilment_enqueue_deferred",
+      message: "fulfilment left to the recovery sweep: the queue did not take it",
+      fields: { orderId },
+    });
+    if (enqueued === "done") await announceOrderChange(ctx, orderId);
   }
 
   // Gateways notify with GET (the parameters in the query), the sale's hot path, or POST (a

@@ -4,8 +4,9 @@ import { settleFeeReceivables } from "../../ledger/merchantFees.ts";
 import { postMissingPaymentEntries } from "../../services/orders/paymentEntryOutbox.ts";
 import { expireOrders } from "../../services/orders/expireOrders.ts";
 import { processChainPayments } from "../../services/orders/processChainPayments.ts";
-import { queryRows, sql } from "../../../core/store/database.ts";
-import { enqueueFulfilment, enqueueImport, importJobId } from "../enqueue.ts";
+import { enqueueFulfilment } from "../enqueue.ts";
+import { requeuePaidOrders } from "../recovery/requeuePaidOrders.ts";
+import { requeueStuckImports } from "../recovery/requeueStuckImports.ts";
 import type { WorkerSettings } from "../workers.ts";
 
 export async function processMaintenance(ctx: AppContext, job: Job, settings: Pick<WorkerSettings, "lostJobGraceSeconds">): Promise<unknown> {
@@ -14,8 +15,8 @@ export async function processMaintenance(ctx: AppContext, job: Job, settings: Pi
       return { expired: await expireOrders(ctx.database.db) };
     case "recover-lost-jobs":
       return {
-        orders: await requeuePaidOrders(ctx, settings.lostJobGraceSeconds),
-        imports: await requeueStuckImports(ctx),
+        orders: await requeuePaidOrders(ctx.database.db, ctx.queues, { graceSeconds: settings.lostJobGraceSeconds }),
+        imports: await requeueStuckImports(ctx.database.db, ctx.queues, { graceSeconds: settings.lostJobGraceSeconds }),
         ledgerEntries: await postMissingPaymentEntries(ctx.database.db, { platformFeeBps: ctx.config.orders.platformFeeBps }, { limit: 500 }),
         // Fees that accrued after a top-up are drawn from the prepaid balance here.
         feeSettlements: await settleFeeReceivables(ctx.database.db, { limit: 500 }),
@@ -25,36 +26,6 @@ export async function processMaintenance(ctx: AppContext, job: Job, settings: Pi
     default:
       return { ignored: job.name };
   }
-}
-
-// A paid order whose fulfilment job was lost (Redis down between the payment's commit and
-// the enqueue, a notification that gave up waiting for the queue, a Redis that came back empty)
-// is found here and enqueued again; fulfilment is idempotent. Paid orders are the fulfilment's
-// outbox: nothing else needs to remember them.
-async function requeuePaidOrders(ctx: AppContext, graceSeconds: number): Promise<number> {
-  const rows = await queryRows<{ id: string }>(
-    ctx.database.db,
-    sql`SELECT o.id FROM orders o JOIN products p ON p.id = o.product_id
-        WHERE o.state = 'paid' AND p.delivery_mode = 'automatic' AND o.paid_at < now() - make_interval(secs => ${graceSeconds})
-        ORDER BY o.paid_at LIMIT 500`,
-  );
-  for (const row of rows) await enqueueFulfilment(ctx.queues, row.id);
-  return rows.length;
-}
-
-// An import whose job was lost, or whose job used up its attempts (a crash loop), stays
-// queued or running; its job is retried or enqueued again. runImport restarts it cleanly.
-async function requeueStuckImports(ctx: AppContext): Promise<number> {
-  const rows = await queryRows<{ id: bigint }>(
-    ctx.database.db,
-    sql`SELECT id FROM imports WHERE status IN ('queued', 'running') AND created_at < now() - interval '2 minutes' ORDER BY id LIMIT 50`,
-  );
-  for (const row of rows) {
-    const job = await ctx.queues.imports.getJob(importJobId(BigInt(row.id)));
-    if (!job) await enqueueImport(ctx.queues, BigInt(row.id));
-    else if (await job.isFailed()) await job.retry();
-  }
-  return rows.length;
 }
 
 // Payments handled per run at most: bounded so a burst never holds the maintenance queue long;
