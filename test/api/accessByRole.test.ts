@@ -5,10 +5,10 @@
 // cannot be probed; 403 for a route your role or shop does not allow; 401 when signed out),
 // and only the buyer ever sees a code.
 import { expect } from "chai";
-import { sql } from "../../core/store/database.ts";
 import { notifyPath, signedNotification } from "../support/epayNotify.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
 import { startTestPlatform, waitFor, type HttpClient, type HttpResponse, type TestPlatform } from "../support/platform.ts";
+import { createStaffAccount } from "../support/staff.ts";
 
 type Visitor = { name: string; http: HttpClient };
 
@@ -35,10 +35,9 @@ describe("access by role on order, key and certificate routes", function () {
   }
 
   async function staff(label: string, role: "admin" | "auditor"): Promise<HttpClient> {
-    const account = await signUp(label);
-    // The first admin can only be made in the database; roles are read on every request.
-    await platform.database.db.execute(sql`UPDATE accounts SET roles = ARRAY[${role}]::text[] WHERE id = ${account.id}`);
-    return account.http;
+    // The first admin can only be made in the database; staff roles count in a session opened
+    // with a second factor (test/support/staff.ts enrols TOTP over HTTP).
+    return (await createStaffAccount(platform, label, [role])).http;
   }
 
   function expectRefused(response: HttpResponse, status: number, code: string, who: string): void {
