@@ -14,6 +14,8 @@ export const accounts = pgTable("accounts", {
   roles: text("roles").array().notNull(),
   displayName: text("display_name"),
   createdAt: timestamptz("created_at").notNull().defaultNow(),
+  // Migration 0740: the language of the account's mails.
+  locale: text("locale").notNull().default("zh-CN"),
 });
 
 export const sessions = pgTable("sessions", {
