@@ -424,11 +424,11 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
     expect(lines.slice(1).every((line) => line.includes("keys.import"))).to.equal(true);
     await screenshot(page, folder, "audit-02-log-filtered");
 
-    // The security page: TOTP on with ten recovery codes, this session opened with a code,
-    // and the sign-in in the history.
+    // The security page: TOTP on (the demo seeds its secret, with no recovery codes), this
+    // session opened with a code, and the sign-in in the history.
     await page.getByTestId("nav-security").click();
     await page.getByTestId("session-row").first().waitFor();
-    expect(await page.getByTestId("security-totp").textContent()).to.contain("10 recovery codes left");
+    expect(await page.getByTestId("security-totp").textContent()).to.contain("On. 0 recovery codes left.");
     expect(await page.getByTestId("security-enrol-required").count()).to.equal(0);
     expect(await page.getByTestId("session-row").filter({ hasText: "This device" }).textContent()).to.contain("Authenticator code");
     await page.getByTestId("history-row").first().waitFor();
