@@ -161,6 +161,27 @@ const envSchema = z.object({
   // logs and the browser history) after this long: enough to pay an order before it expires.
   ORDER_RETURN_TOKEN_TTL_SECONDS: integer(3600, 1, 7 * 24 * 3600),
   SESSION_TTL_SECONDS: integer(7 * 24 * 3600, 60, 365 * 24 * 3600),
+  // Account security (docs/accounts.md). Second-factor codes (TOTP, recovery codes) by the
+  // login's rules: per account and client, and per account from all clients. 20 guesses per
+  // 15 minutes against a code valid for 3 steps of 10^6 is 1 in 16,000 a window, about 1 in
+  // 170 a day, and every wrong code is in the owner's login history.
+  SECOND_FACTOR_ATTEMPTS_MAX: integer(5, 1, 1000),
+  SECOND_FACTOR_ACCOUNT_ATTEMPTS_MAX: integer(20, 1, 100_000),
+  SECOND_FACTOR_WINDOW_SECONDS: integer(15 * 60, 1, 24 * 3600),
+  // Sign-ups that answer email_taken, per client address: each such answer tells whether an
+  // email has an account, so probing costs one point; a sign-up that creates an account gives
+  // its point back (docs/accounts.md, "Sign-up and enumeration").
+  SIGNUP_TAKEN_ATTEMPTS_MAX: integer(10, 1, 100_000),
+  SIGNUP_WINDOW_SECONDS: integer(3600, 1, 24 * 3600),
+  // Password reset links are single-use and expire after this long.
+  PASSWORD_RESET_TTL_SECONDS: integer(30 * 60, 60, 24 * 3600),
+  // Reset requests per email and per client address in a window: bounds the mail one can
+  // make the platform send to someone else.
+  PASSWORD_RESET_EMAIL_ATTEMPTS_MAX: integer(3, 1, 1000),
+  PASSWORD_RESET_CLIENT_ATTEMPTS_MAX: integer(20, 1, 100_000),
+  PASSWORD_RESET_WINDOW_SECONDS: integer(3600, 1, 24 * 3600),
+  // WebAuthn ceremonies (passkeys): a challenge is single-use and expires after this long.
+  WEBAUTHN_CHALLENGE_TTL_SECONDS: integer(5 * 60, 10, 3600),
 
   // Platform fee on every sale, in basis points of the amount.
   PLATFORM_FEE_BPS: integer(500, 0, 10_000),
@@ -309,6 +330,10 @@ function buildConfig(env: Env) {
       returnTokenTtlSeconds: env.ORDER_RETURN_TOKEN_TTL_SECONDS,
     },
     sessions: { ttlSeconds: env.SESSION_TTL_SECONDS },
+    accountSecurity: {
+      passwordResetTtlSeconds: env.PASSWORD_RESET_TTL_SECONDS,
+      webauthnChallengeTtlSeconds: env.WEBAUTHN_CHALLENGE_TTL_SECONDS,
+    },
     throttles: {
       lookup: {
         attemptsPerOrderAndClientMax: env.LOOKUP_ATTEMPTS_MAX,
@@ -321,6 +346,17 @@ function buildConfig(env: Env) {
         attemptsPerAccountMax: env.LOGIN_ACCOUNT_ATTEMPTS_MAX,
         attemptsPerClientMax: env.LOGIN_CLIENT_ATTEMPTS_MAX,
         windowSeconds: env.LOGIN_WINDOW_SECONDS,
+      },
+      secondFactor: {
+        attemptsPerAccountAndClientMax: env.SECOND_FACTOR_ATTEMPTS_MAX,
+        attemptsPerAccountMax: env.SECOND_FACTOR_ACCOUNT_ATTEMPTS_MAX,
+        windowSeconds: env.SECOND_FACTOR_WINDOW_SECONDS,
+      },
+      signupTaken: { attemptsPerClientMax: env.SIGNUP_TAKEN_ATTEMPTS_MAX, windowSeconds: env.SIGNUP_WINDOW_SECONDS },
+      passwordReset: {
+        attemptsPerEmailMax: env.PASSWORD_RESET_EMAIL_ATTEMPTS_MAX,
+        attemptsPerClientMax: env.PASSWORD_RESET_CLIENT_ATTEMPTS_MAX,
+        windowSeconds: env.PASSWORD_RESET_WINDOW_SECONDS,
       },
     },
     payments: { epaySandboxSecret: env.EPAY_SANDBOX_SECRET },

@@ -13,6 +13,9 @@ export const errorStatus = {
   unauthorized: 401,
   invalid_credentials: 401,
   forbidden: 403,
+  // The account holds the role, but this session was opened without a second factor (staff
+  // roles need one: docs/accounts.md).
+  second_factor_required: 403,
   not_found: 404,
   conflict: 409,
   idempotency_conflict: 409,

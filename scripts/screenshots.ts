@@ -11,7 +11,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Page } from "playwright-core";
 import { chromiumFlags, resolveChromium } from "./lib/chromium.ts";
+import { Secret, TOTP } from "otpauth";
 import { startPlatform } from "./lib/platform.ts";
+import { demoTotpSecrets } from "./lib/seedDemo.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const outputDir = path.join(root, "test-artifacts", "screenshots");
@@ -45,7 +47,14 @@ try {
     if (response.status >= 400) throw new Error(`${method} ${pathname}: ${response.status} ${text}`);
     return (text ? JSON.parse(text) : undefined) as T;
   };
-  const login = (role: keyof typeof platform.logins) => api<{ token: string; account: unknown }>("POST", "/api/auth/login", platform.logins[role]);
+  // Staff sign in with a second factor: the demo's published TOTP secrets give the code.
+  const login = async (role: keyof typeof platform.logins) => {
+    const first = await api<{ state: string; token: string; account: unknown; pendingToken?: string }>("POST", "/api/auth/login", platform.logins[role]);
+    if (first.state !== "second_factor_required") return first;
+    const secret = demoTotpSecrets[role as keyof typeof demoTotpSecrets];
+    const code = new TOTP({ secret: Secret.fromBase32(secret) }).generate();
+    return api<{ token: string; account: unknown }>("POST", "/api/auth/second-factor", { pendingToken: first.pendingToken, code });
+  };
   const pay = async (paymentUrl: string) => {
     const paid = await fetch(`${base}/sandbox/epay/pay`, { method: "POST", body: new URL(paymentUrl).searchParams, redirect: "manual" });
     if (paid.status !== 303) throw new Error(`sandbox payment answered ${paid.status}`);

@@ -15,6 +15,7 @@ import { bigintReplacer } from "../../core/json.ts";
 import { headersSetBy, serveLeanRoutes } from "./leanRoutes.ts";
 import { routeRegistry } from "./route.ts";
 import { accountsRouter } from "./routes/accounts.ts";
+import { accountSecurityRouter } from "./routes/accountSecurity.ts";
 import { epaySandboxRouter } from "./routes/epaySandbox.ts";
 import { merchantRouter } from "./routes/merchant.ts";
 import { ordersRouter } from "./routes/orders.ts";
@@ -80,6 +81,7 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
     headers: { ...headersSetBy(securityHeaders), "cache-control": apiCacheControl },
   });
   app.use("/api", accountsRouter(ctx));
+  app.use("/api", accountSecurityRouter(ctx));
   app.use("/api", shopsRouter(ctx));
   app.use("/api", merchantRouter(ctx));
   app.use("/api", verifyRouter(ctx));

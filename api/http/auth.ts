@@ -39,6 +39,12 @@ export function requireAccount(req: Request, anyOf?: readonly Role[]): Authentic
   const account = req.account;
   if (!account) throw new AppError("unauthorized", "Sign in first: send `Authorization: Bearer <token>` from POST /api/auth/login.");
   if (anyOf && !anyOf.some((role) => account.roles.includes(role))) {
+    if (anyOf.some((role) => account.withheldRoles.includes(role))) {
+      throw new AppError(
+        "second_factor_required",
+        `The roles ${account.withheldRoles.join(", ")} need a session opened with a second factor: turn on TOTP or add a passkey under /api/account/security, then sign in again.`,
+      );
+    }
     throw new AppError("forbidden", `This needs one of the roles: ${anyOf.join(", ")}.`);
   }
   return account;

@@ -7,6 +7,7 @@ import { createImport } from "../../api/keys/importKeys.ts";
 import { enqueueImport } from "../../api/jobs/enqueue.ts";
 import { newSandboxMerchant } from "../../api/payments/epaySandbox.ts";
 import { createAccount, grantRoles } from "../../api/services/accounts/accounts.ts";
+import { enrolKnownTotpSecret } from "../../api/services/accounts/totp.ts";
 import { createProduct } from "../../api/services/products/products.ts";
 import { setEpaySettings } from "../../api/services/shops/epaySettings.ts";
 import { createShop } from "../../api/services/shops/shops.ts";
@@ -18,6 +19,13 @@ export const demoLogins = {
   reseller: { email: "reseller@keyledger.demo", password: "demo-reseller-pass" },
   auditor: { email: "auditor@keyledger.demo", password: "demo-auditor-pass" },
   admin: { email: "admin@keyledger.demo", password: "demo-admin-pass" },
+} as const;
+
+// Staff accounts sign in with a second factor (docs/accounts.md). The demo's have published
+// TOTP secrets, so any authenticator app (or `oathtool --totp -b SECRET`) gives their codes.
+export const demoTotpSecrets = {
+  auditor: "KEYLEDGERDEMOAUDITORTOTPSECRETAA",
+  admin: "KEYLEDGERDEMOADMINTOTPSECRETAAAA",
 } as const;
 
 export const demoShopSlug = "demo";
@@ -34,8 +42,10 @@ export async function seedDemo(ctx: AppContext, baseUrl: string, options: { keys
   await createAccount(db, { ...demoLogins.reseller, roles: ["buyer", "reseller"], displayName: "Demo Reseller" });
   const auditor = await createAccount(db, { ...demoLogins.auditor, roles: ["buyer"], displayName: "Demo Auditor" });
   await grantRoles(db, BigInt(auditor.id), ["auditor"]);
+  await enrolKnownTotpSecret(db, ctx.keyRing, BigInt(auditor.id), demoTotpSecrets.auditor);
   const admin = await createAccount(db, { ...demoLogins.admin, roles: ["buyer"], displayName: "Demo Admin" });
   await grantRoles(db, BigInt(admin.id), ["admin"]);
+  await enrolKnownTotpSecret(db, ctx.keyRing, BigInt(admin.id), demoTotpSecrets.admin);
 
   const shop = await createShop(db, ctx.keyRing, {
     ownerAccountId: BigInt(merchant.id),

@@ -6,6 +6,7 @@ import { expect } from "chai";
 import { randomBytes } from "node:crypto";
 import { queryOne, queryRows, sql } from "../../core/store/database.ts";
 import { startTestPlatform, type HttpClient, type TestPlatform } from "../support/platform.ts";
+import { createStaffAccount } from "../support/staff.ts";
 
 describe("audit rows commit or roll back with their change", function () {
   this.timeout(300_000);
@@ -51,9 +52,7 @@ describe("audit rows commit or roll back with their change", function () {
         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_fail_audited_commit()`),
     );
     merchant = (await signUp(["merchant"])).client;
-    const adminSignup = await signUp(["buyer"]);
-    await db.execute(sql`UPDATE accounts SET roles = ARRAY['admin'] WHERE id = ${BigInt(adminSignup.accountId)}`);
-    admin = adminSignup.client;
+    admin = (await createStaffAccount(platform, "admin", ["admin"])).http;
   });
   beforeEach(async () => {
     await platform.database.db.execute(sql`DELETE FROM test_failing_audit_actions`);

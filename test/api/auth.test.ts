@@ -7,7 +7,7 @@ import type { Request } from "express";
 import { AppError } from "../../core/errors.ts";
 import { roles } from "../../core/roles.ts";
 import { requireAccount, sessionToken } from "../../api/http/auth.ts";
-import { hashToken, type AuthenticatedAccount } from "../../api/services/accounts/sessions.ts";
+import { hashToken, sessionRoles, type AuthenticatedAccount } from "../../api/services/accounts/sessions.ts";
 
 const headers = (values: Record<string, string>) => ({ headers: values });
 
@@ -39,7 +39,15 @@ describe("http: session tokens and roles", () => {
   });
 
   it("requires a signed-in account, and one of the roles when roles are named", () => {
-    const merchant: AuthenticatedAccount = { id: 5n, email: "m@example.test", roles: ["merchant", "reseller"], tokenHash: Buffer.alloc(32) };
+    const merchant: AuthenticatedAccount = {
+      id: 5n,
+      email: "m@example.test",
+      roles: ["merchant", "reseller"],
+      withheldRoles: [],
+      factor: "password",
+      sessionId: 1n,
+      tokenHash: Buffer.alloc(32),
+    };
     const withAccount = { account: merchant } as Request;
     expect(requireAccount(withAccount)).to.equal(merchant);
     expect(requireAccount(withAccount, ["merchant"])).to.equal(merchant);
@@ -57,6 +65,35 @@ describe("http: session tokens and roles", () => {
     const noRoles = { account: { ...merchant, roles: [] } } as unknown as Request;
     expect(refusal(() => requireAccount(noRoles, ["buyer"])).code).to.equal("forbidden");
     expect(requireAccount(noRoles)).to.deep.equal({ ...merchant, roles: [] });
+  });
+
+  it("refuses staff roles held by the account but withheld from a session without a second factor", () => {
+    const auditor: AuthenticatedAccount = {
+      id: 6n,
+      email: "a@example.test",
+      roles: ["buyer"],
+      withheldRoles: ["auditor"],
+      factor: "password",
+      sessionId: 2n,
+      tokenHash: Buffer.alloc(32),
+    };
+    const request = { account: auditor } as Request;
+    const refused = refusal(() => requireAccount(request, ["auditor", "admin"]));
+    expect([refused.code, refused.status]).to.deep.equal(["second_factor_required", 403]);
+    expect(refused.message).to.contain("turn on TOTP or add a passkey");
+    // A role that is not withheld is refused as before, and the buyer role still works.
+    expect(refusal(() => requireAccount(request, ["merchant"])).code).to.equal("forbidden");
+    expect(requireAccount(request, ["buyer"])).to.equal(auditor);
+  });
+
+  it("withholds admin and auditor from password-only sessions, and only those", () => {
+    expect(sessionRoles(["buyer", "admin", "auditor", "merchant"], "password")).to.deep.equal({
+      roles: ["buyer", "merchant"],
+      withheldRoles: ["admin", "auditor"],
+    });
+    for (const factor of ["totp", "recovery_code", "passkey"] as const) {
+      expect(sessionRoles(["buyer", "admin"], factor)).to.deep.equal({ roles: ["buyer", "admin"], withheldRoles: [] });
+    }
   });
 
   it("knows exactly the platform's five roles", () => {

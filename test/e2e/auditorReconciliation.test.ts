@@ -10,7 +10,9 @@ import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { queryOne, sql } from "../../core/store/database.ts";
-import { demoLogins } from "../../scripts/lib/seedDemo.ts";
+import { demoLogins, demoTotpSecrets } from "../../scripts/lib/seedDemo.ts";
+import { signInWithTotp } from "../support/staff.ts";
+import { freshTotpCode } from "../support/totp.ts";
 import { notifyPath, signedNotification } from "../support/epayNotify.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant } from "../support/merchantSetup.ts";
 import { startTestPlatform, waitFor, type HttpClient, type TestPlatform } from "../support/platform.ts";
@@ -42,9 +44,7 @@ describe("auditor's view of the embedded demo", function () {
 
   before(async () => {
     platform = await startTestPlatform({ store: "pglite", seed: true, env: { INDEXER_RECONCILE_INTERVAL_MS: "1000" } });
-    const login = await platform.http.post("/api/auth/login", demoLogins.auditor);
-    expect(login.status, login.text).to.equal(200);
-    auditor = platform.http.as(login.body.token);
+    auditor = await signInWithTotp(platform, { ...demoLogins.auditor, totpSecret: demoTotpSecrets.auditor });
   });
   after(async () => {
     await platform?.stopAll();
@@ -107,6 +107,8 @@ describe("auditor's view of the embedded demo", function () {
       demoLogins.auditor.email,
       "--password",
       demoLogins.auditor.password,
+      "--totp",
+      await freshTotpCode(demoTotpSecrets.auditor),
       ...chain,
       "--json",
     ]);

@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import { concat, keccak256, toBytes, toHex, type Hex } from "viem";
 import { verifyCertificateOffline } from "../../core/keys/verifyCertificate.ts";
-import { createSession } from "../../api/services/accounts/sessions.ts";
+import { createStaffAccount } from "../support/staff.ts";
 import { queryOne, sql } from "../../core/store/database.ts";
 import { notifyPath, signedNotification } from "../support/epayNotify.ts";
 import { usePlatform, waitFor, type HttpClient } from "../support/platform.ts";
@@ -31,11 +31,7 @@ describe("sealed certificates withhold the salt (HTTP, PostgreSQL, Redis, local 
   }
 
   async function staffAccount(role: "admin" | "auditor"): Promise<HttpClient> {
-    const row = await queryOne<{ id: bigint }>(
-      suite.platform.database.db,
-      sql`INSERT INTO accounts (email, password_hash, roles) VALUES (${`${role}-sealed@example.com`}, 'not-a-login', ARRAY[${role}]) RETURNING id`,
-    );
-    return suite.platform.http.as((await createSession(suite.platform.database.db, row!.id, 3600)).token);
+    return (await createStaffAccount(suite.platform, `${role}-sealed`, [role])).http;
   }
 
   async function storedSalt(keyId: string): Promise<Hex> {

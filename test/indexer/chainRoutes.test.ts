@@ -58,7 +58,8 @@ describe("chain routes: oracle, timeline and the auditor's view", function () {
         sql`INSERT INTO accounts (email, password_hash, roles) VALUES (${`${role}@example.test`}, 'x', ARRAY[${role}]) RETURNING id`,
       );
       await session.query(
-        sql`INSERT INTO sessions (token_hash, account_id, expires_at) VALUES (${createHash("sha256").update(token).digest()}, ${account.rows[0]!.id}, now() + interval '1 hour')`,
+        // A session as a sign-in with TOTP opens it: staff roles count only in those (docs/accounts.md).
+        sql`INSERT INTO sessions (token_hash, account_id, expires_at, factor) VALUES (${createHash("sha256").update(token).digest()}, ${account.rows[0]!.id}, now() + interval '1 hour', 'totp')`,
       );
     }
     await session.query(sql`INSERT INTO audit_log (account_id, action, subject) VALUES (${fixture.accountId}, 'keys.import', 'batch:1')`);

@@ -15,7 +15,7 @@ const order = { id: "1001", shopId: 7n, buyerAccountId: 50n, accessGeneration: 0
 const shopOwnerId = 60n;
 
 function account(id: bigint, ...roles: Role[]): AuthenticatedAccount {
-  return { id, email: `a${id}@example.test`, roles, tokenHash: Buffer.alloc(32) };
+  return { id, email: `a${id}@example.test`, roles, withheldRoles: [], factor: "totp", sessionId: id, tokenHash: Buffer.alloc(32) };
 }
 
 function tokenFor(orderId: string): string {

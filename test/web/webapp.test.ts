@@ -7,7 +7,9 @@ import { gzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
 import { expect } from "chai";
 import type { Page } from "playwright-core";
+import { demoTotpSecrets } from "../../scripts/lib/seedDemo.ts";
 import { startTestPlatform, type TestPlatform } from "../support/platform.ts";
+import { freshTotpCode } from "../support/totp.ts";
 import { launchBrowser, screenshot, viewports, watchPageErrors, type Browser } from "./browser.ts";
 
 const distDir = fileURLToPath(new URL("../../web/dist/", import.meta.url));
@@ -305,11 +307,16 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
     await page.close();
   });
 
-  async function signIn(page: Page, login: { email: string; password: string }, next: string): Promise<void> {
+  async function signIn(page: Page, login: { email: string; password: string; totpSecret?: string }, next: string): Promise<void> {
     await page.goto(`${platform.url}/login?next=${encodeURIComponent(next)}`);
     await page.getByTestId("login-email").fill(login.email);
     await page.getByTestId("login-password").fill(login.password);
     await page.getByTestId("login-submit").click();
+    if (login.totpSecret) {
+      // Staff sign in with a second factor: the code comes from the test's own TOTP.
+      await page.getByTestId("second-factor-code").fill(await freshTotpCode(login.totpSecret));
+      await page.getByTestId("second-factor-submit").click();
+    }
     await page.waitForURL((url) => url.pathname === next);
   }
 
@@ -389,7 +396,7 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
 
   it("an auditor sees the books balanced, filters the audit log and exports it as CSV", async () => {
     const { page, errors } = await newPage();
-    await signIn(page, platform.logins.auditor, "/audit/ledger");
+    await signIn(page, { ...platform.logins.auditor, totpSecret: demoTotpSecrets.auditor }, "/audit/ledger");
     // The purchases above posted journal entries; every currency's trial balance sums to zero.
     const trial = page.getByTestId("trial-balance").first();
     await trial.waitFor();
@@ -416,6 +423,17 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
     expect(lines).to.have.length(imports + 1);
     expect(lines.slice(1).every((line) => line.includes("keys.import"))).to.equal(true);
     await screenshot(page, folder, "audit-02-log-filtered");
+
+    // The security page: TOTP on (the demo seeds its secret, with no recovery codes), this
+    // session opened with a code, and the sign-in in the history.
+    await page.getByTestId("nav-security").click();
+    await page.getByTestId("session-row").first().waitFor();
+    expect(await page.getByTestId("security-totp").textContent()).to.contain("On. 0 recovery codes left.");
+    expect(await page.getByTestId("security-enrol-required").count()).to.equal(0);
+    expect(await page.getByTestId("session-row").filter({ hasText: "This device" }).textContent()).to.contain("Authenticator code");
+    await page.getByTestId("history-row").first().waitFor();
+    expect(await page.getByTestId("history-row").first().textContent()).to.contain("Succeeded");
+    await screenshot(page, folder, "security-01-settings");
     await page.getByTestId("sign-out").click();
     expect(errors).to.deep.equal([]);
     await page.close();
@@ -456,7 +474,8 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
       });
       return (await response.json()) as { token: string; account: unknown };
     };
-    const [merchant, auditor] = [await login(platform.logins.merchant), await login(platform.logins.auditor)];
+    // The second account is the demo buyer: staff sign-ins take a second step (tested above).
+    const [merchant, auditor] = [await login(platform.logins.merchant), await login(platform.logins.buyer)];
     const { page, errors } = await newPage();
     await page.goto(`${platform.url}/verify`);
     await page.evaluate((session) => window.localStorage.setItem("kl.session", JSON.stringify(session)), merchant);

@@ -15,10 +15,12 @@ import { VerifyPage } from "./pages/VerifyPage.tsx";
 import { LoginPage } from "./pages/LoginPage.tsx";
 import { MyOrdersPage } from "./pages/MyOrdersPage.tsx";
 import { NotFoundPage } from "./pages/NotFoundPage.tsx";
+import { ForgotPasswordPage, ResetPasswordPage } from "./security/PasswordResetPages.tsx";
 
 const MerchantPage = lazy(() => import("./merchant/MerchantPage.tsx"));
 const AuditorPage = lazy(() => import("./auditor/AuditorPage.tsx"));
 const TxPage = lazy(() => import("./pages/TxPage.tsx"));
+const SecurityPage = lazy(() => import("./security/SecurityPage.tsx"));
 const MyKeysPage = lazy(() => import("./resale/MyKeysPage.tsx"));
 const PurchasePage = lazy(() => import("./resale/PurchasePage.tsx"));
 const TimelinePage = lazy(() => import("./resale/TimelinePage.tsx"));
@@ -34,7 +36,10 @@ const routes: Route[] = [
   { pattern: "/verify", render: () => <VerifyPage /> },
   { pattern: "/login", render: () => <LoginPage mode="login" /> },
   { pattern: "/signup", render: () => <LoginPage mode="signup" /> },
+  { pattern: "/forgot-password", render: () => <ForgotPasswordPage /> },
+  { pattern: "/reset-password", render: () => <ResetPasswordPage /> },
   { pattern: "/me/orders", render: () => <MyOrdersPage /> },
+  { pattern: "/me/security", render: () => <SecurityPage /> },
   { pattern: "/me/keys", render: () => <MyKeysPage /> },
   { pattern: "/resale/purchases/:purchaseId", render: (params) => <PurchasePage purchaseId={params.purchaseId!} /> },
   { pattern: "/entitlements/:entitlementId", render: (params) => <TimelinePage entitlementId={params.entitlementId!} /> },
@@ -82,6 +87,7 @@ function Header() {
     { to: "/lookup", label: t("nav.lookup"), show: true, testId: "nav-lookup" },
     { to: "/me/orders", label: t("nav.myOrders"), show: Boolean(account), testId: "nav-my-orders" },
     { to: "/me/keys", label: t("nav.myKeys"), show: Boolean(account), testId: "nav-my-keys" },
+    { to: "/me/security", label: t("nav.security"), show: Boolean(account), testId: "nav-security" },
     { to: "/merchant", label: t("nav.merchant"), show: hasRole("merchant", "admin"), testId: "nav-merchant" },
     { to: "/audit", label: t("nav.audit"), show: hasRole("auditor", "admin"), testId: "nav-audit" },
   ];

@@ -4,6 +4,7 @@
 // routes answer with must be here (or it would carry the first route's name).
 import { certificateSchema } from "../../../core/keys/certificateSchema.ts";
 import { accountSchema, sessionSchema } from "./accounts.ts";
+import { passkeySchema, recoveryCodesSchema, signInSchema } from "./accountSecurity.ts";
 import { errorBodySchema } from "./common.ts";
 import { payoutDecidedSchema, statementPageSchema, topupSchema } from "./ledger.ts";
 import { batchSchema, importJobSchema, salesSummarySchema } from "./merchant.ts";
@@ -16,6 +17,9 @@ export const namedSchemas = {
   Error: errorBodySchema,
   Account: accountSchema,
   Session: sessionSchema,
+  SignIn: signInSchema,
+  RecoveryCodes: recoveryCodesSchema,
+  Passkey: passkeySchema,
   Shop: shopSchema,
   Product: productSchema,
   Order: orderSchema,

@@ -5,11 +5,13 @@ import { roles, selfAssignableRoles } from "../../../core/roles.ts";
 import { createAccount, getAccount, grantRoles } from "../../services/accounts/accounts.ts";
 import { createSession, revokeSession } from "../../services/accounts/sessions.ts";
 import { loginThrottleRules, signIn } from "../../services/accounts/signIn.ts";
+import { signUpThrottleRules, takeSignUpAttempt } from "../../services/accounts/signUp.ts";
 import { createAttemptThrottle } from "../../services/throttles/attemptThrottle.ts";
 import { auditedChange } from "../../services/audit.ts";
 import { defineRoute } from "../route.ts";
 import { displayName, email, idString, password } from "../schemas.ts";
 import { accountSchema, sessionSchema } from "../responses/accounts.ts";
+import { signInSchema } from "../responses/accountSecurity.ts";
 import { noContent } from "../responses/common.ts";
 
 export const accountsMountPath = "/api";
@@ -22,6 +24,12 @@ export function accountsRouter(ctx: AppContext): Router {
     prefix: `${ctx.config.redis.prefix}:login`,
     rules: loginThrottleRules(ctx.config.throttles.login),
     what: "sign-in attempts for this account or from this address",
+  });
+  const signUpThrottle = createAttemptThrottle({
+    redis: ctx.queues.connection,
+    prefix: `${ctx.config.redis.prefix}:signup`,
+    rules: signUpThrottleRules(ctx.config.throttles.signupTaken),
+    what: "sign-ups with emails that have an account from this address",
   });
 
   defineRoute(
@@ -40,11 +48,17 @@ export function accountsRouter(ctx: AppContext): Router {
         password,
         roles: z.array(z.enum(selfAssignableRoles)).min(1).max(3).default(["buyer"]),
         displayName: displayName({ max: 80 }).optional(),
+        locale: z.enum(["zh-CN", "en"]).optional().describe("The language of the mails the account receives (default zh-CN)"),
       }),
     },
-    async ({ body }) => {
+    async ({ body, req }) => {
+      // An answer of email_taken tells whether an email has an account: each one costs a point
+      // of a per-address throttle, and a sign-up that creates an account gives it back
+      // (docs/accounts.md, "Sign-up and enumeration").
+      const attempt = await takeSignUpAttempt(signUpThrottle, req.ip ?? "unknown");
       const account = await createAccount(db, { ...body, roles: [...new Set(body.roles)] });
-      const session = await createSession(db, BigInt(account.id), ctx.config.sessions.ttlSeconds);
+      await attempt.refund();
+      const session = await createSession(db, BigInt(account.id), ctx.config.sessions.ttlSeconds, { clientAddress: req.ip, userAgent: req.get("user-agent") });
       return { account, token: session.token, expiresAt: session.expiresAt.toISOString() };
     },
   );
@@ -55,16 +69,20 @@ export function accountsRouter(ctx: AppContext): Router {
     {
       method: "post",
       path: "/auth/login",
-      summary: "Sign in with email and password; returns a bearer token (attempts are throttled per account and client: 429 with Retry-After)",
+      summary:
+        "Sign in with email and password: a bearer token, or (state second_factor_required) a pending token for POST /api/auth/second-factor; attempts are throttled per account and client: 429 with Retry-After",
       tags: ["accounts"],
       auth: "public",
-      response: sessionSchema,
+      response: signInSchema,
       body: z.strictObject({ email, password: z.string().min(1).max(256) }),
     },
     async ({ body, req }) => {
-      const account = await signIn(db, loginThrottle, { ...body, clientAddress: req.ip ?? "unknown" });
-      const session = await createSession(db, BigInt(account.id), ctx.config.sessions.ttlSeconds);
-      return { account, token: session.token, expiresAt: session.expiresAt.toISOString() };
+      return signIn(db, loginThrottle, {
+        ...body,
+        sessionTtlSeconds: ctx.config.sessions.ttlSeconds,
+        clientAddress: req.ip ?? "unknown",
+        userAgent: req.get("user-agent"),
+      });
     },
   );
 

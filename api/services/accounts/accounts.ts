@@ -5,8 +5,8 @@ import { AppError } from "../../../core/errors.ts";
 import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import type { Role } from "../../../core/roles.ts";
 
-// OWASP's argon2id baseline (19 MiB, 2 iterations, 1 lane).
-const argonOptions = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+// OWASP's argon2id baseline (19 MiB, 2 iterations, 1 lane): docs/accounts.md, "Passwords".
+export const argonOptions = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
 // Verifying against this hash when the email is unknown keeps the response time the same,
 // so the login endpoint does not reveal which emails have accounts.
@@ -20,13 +20,22 @@ export function accountView(row: Omit<AccountRow, "password_hash">): AccountView
   return { id: String(row.id), email: row.email, roles: row.roles, displayName: row.display_name, createdAt: new Date(row.created_at).toISOString() };
 }
 
-export async function createAccount(db: Drizzle, input: { email: string; password: string; roles: Role[]; displayName?: string }): Promise<AccountView> {
+export function hashPassword(password: string): Promise<string> {
+  return hash(password, argonOptions);
+}
+
+export type AccountLocale = "zh-CN" | "en";
+
+export async function createAccount(
+  db: Drizzle,
+  input: { email: string; password: string; roles: Role[]; displayName?: string; locale?: AccountLocale },
+): Promise<AccountView> {
   const email = input.email.trim().toLowerCase();
-  const passwordHash = await hash(input.password, argonOptions);
+  const passwordHash = await hashPassword(input.password);
   const row = await queryOne<AccountRow>(
     db,
-    sql`INSERT INTO accounts (email, password_hash, roles, display_name)
-        VALUES (${email}, ${passwordHash}, ${sql.raw(rolesArray(input.roles))}, ${input.displayName ?? null})
+    sql`INSERT INTO accounts (email, password_hash, roles, display_name, locale)
+        VALUES (${email}, ${passwordHash}, ${sql.raw(rolesArray(input.roles))}, ${input.displayName ?? null}, ${input.locale ?? "zh-CN"})
         ON CONFLICT (email) DO NOTHING
         RETURNING id, email, roles, display_name, created_at`,
   );

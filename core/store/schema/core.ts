@@ -14,6 +14,8 @@ export const accounts = pgTable("accounts", {
   roles: text("roles").array().notNull(),
   displayName: text("display_name"),
   createdAt: timestamptz("created_at").notNull().defaultNow(),
+  // Migration 0740: the language of the account's mails.
+  locale: text("locale").notNull().default("zh-CN"),
 });
 
 export const sessions = pgTable("sessions", {
@@ -21,6 +23,12 @@ export const sessions = pgTable("sessions", {
   accountId: int8("account_id").notNull(),
   createdAt: timestamptz("created_at").notNull().defaultNow(),
   expiresAt: timestamptz("expires_at").notNull(),
+  // Migration 0740: public id, sign-in stage and factor, where the session was opened.
+  id: bigserial("id", { mode: "bigint" }).notNull(),
+  stage: text("stage").notNull().default("complete"),
+  factor: text("factor").notNull().default("password"),
+  clientAddress: text("client_address"),
+  userAgent: text("user_agent"),
 });
 
 export const shops = pgTable("shops", {

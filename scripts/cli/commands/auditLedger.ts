@@ -5,7 +5,7 @@
 //
 //   keyledger audit ledger --database-url URL [--rpc URL --anchor-address 0x..] [--json]
 //   keyledger audit ledger --export FILE      [--rpc URL --anchor-address 0x..] [--json]
-//   keyledger audit ledger --api URL (--token T | --email E --password P) [--rpc ...] [--json]
+//   keyledger audit ledger --api URL (--token T | --email E --password P --totp CODE) [--rpc ...] [--json]
 //     (a running platform's journal through its API, as an auditor or admin: the way to audit
 //     npm start's embedded store, which no other process can open)
 //   keyledger audit ledger --database-url URL --write-export FILE   (writes the export, no audit)
@@ -23,9 +23,10 @@ import { openDatabase } from "../../../core/store/database.ts";
 
 const usage = `Usage: keyledger audit ledger (--database-url URL | --export FILE | --api URL AUTH) [--rpc URL --anchor-address ADDRESS] [--from-block N] [--json]
        keyledger audit ledger (--database-url URL | --api URL AUTH) --write-export FILE
-  AUTH: --token TOKEN, or --email EMAIL --password PASSWORD (an auditor's or admin's account)`;
+  AUTH: --token TOKEN, or --email EMAIL --password PASSWORD --totp CODE (an auditor's or admin's account;
+        staff roles need a second factor: the code your authenticator app shows)`;
 
-type ApiSource = { url: string; token?: string; email?: string; password?: string };
+type ApiSource = { url: string; token?: string; email?: string; password?: string; totp?: string };
 
 /** The platform's journal export, read through its API as an auditor (GET /api/ledger/journal). */
 async function fetchJournal(api: ApiSource): Promise<JournalExport> {
@@ -42,7 +43,17 @@ async function fetchJournal(api: ApiSource): Promise<JournalExport> {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ email: api.email, password: api.password }),
     });
-    token = ((await answer(login, "sign-in")) as { token: string }).token;
+    const signedIn = (await answer(login, "sign-in")) as { state: string; token?: string; pendingToken?: string };
+    token = signedIn.token;
+    if (signedIn.state === "second_factor_required") {
+      if (!api.totp) throw new Error("this account signs in with a second factor: pass --totp CODE (the code your authenticator app shows).");
+      const second = await fetch(`${base}/api/auth/second-factor`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ pendingToken: signedIn.pendingToken, code: api.totp }),
+      });
+      token = ((await answer(second, "the second factor")) as { token: string }).token;
+    }
   }
   const journal = (await answer(
     await fetch(`${base}/api/ledger/journal`, { headers: { authorization: `Bearer ${token}` } }),
@@ -117,6 +128,7 @@ function parseFlags(argv: string[]) {
       token: { type: "string" },
       email: { type: "string" },
       password: { type: "string" },
+      totp: { type: "string" },
       "write-export": { type: "string" },
       rpc: { type: "string" },
       "anchor-address": { type: "string" },
@@ -148,7 +160,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`--api needs --token, or --email and --password, of an auditor's or admin's account.\n${usage}\n`);
     return 2;
   }
-  const api = flags.api ? { url: flags.api, token: flags.token, email: flags.email, password: flags.password } : undefined;
+  const api = flags.api ? { url: flags.api, token: flags.token, email: flags.email, password: flags.password, totp: flags.totp } : undefined;
   if (Boolean(flags.rpc) !== Boolean(flags["anchor-address"])) {
     process.stderr.write(`--rpc and --anchor-address go together.\n${usage}\n`);
     return 2;

@@ -43,3 +43,6 @@ export const orderStates = [
   "refunded",
   "failed",
 ] as const satisfies readonly OrderState[];
+
+export type SignInAnswer = Schemas["SignIn"];
+export type Passkey = Schemas["Passkey"];
