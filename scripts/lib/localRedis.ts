@@ -14,10 +14,13 @@ export const redisServerPiece: DebianPiece = {
   present: () => commandOnPath("redis-server"),
 };
 
-/** `hint` says how to use a running Redis instead (e.g. "or set REDIS_URL"). */
-export async function startLocalRedis(hint = "Or set REDIS_URL to a running Redis."): Promise<LocalRedis> {
+/**
+ * `hint` says how to use a running Redis instead (e.g. "or set REDIS_URL"). `port`: that port
+ * exactly (the fault drills bring an empty Redis back where the killed one was), else a free one.
+ */
+export async function startLocalRedis(hint = "Or set REDIS_URL to a running Redis.", options: { port?: number } = {}): Promise<LocalRedis> {
   ensureDebianPackages([redisServerPiece], hint);
-  const port = await freePort(6380);
+  const port = options.port ?? (await freePort(6380));
   const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -174,7 +174,8 @@ async function stopAll(stops: (() => Promise<void>)[]): Promise<void> {
   stops.length = 0;
 }
 
-async function deployLocal(rpcUrl: string): Promise<Record<string, string>> {
+/** Deploys the platform's contracts to a local chain and returns the variables that name them. */
+export async function deployLocal(rpcUrl: string): Promise<Record<string, string>> {
   const account = privateKeyToAccount(localChainAccounts.deployer as Hex);
   const transport = http(rpcUrl);
   const publicClient = createPublicClient({ transport });

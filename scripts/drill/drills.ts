@@ -1,0 +1,148 @@
+// The fault drills (docs/drills.md): each injects one fault into the running platform during a
+// sale load, repairs it the way an operator or a supervisor would, and then checks what must
+// hold after any fault (drillChecks.ts).
+import { checkDrill, drillProblems, type DrillFigures } from "./drillChecks.ts";
+import { waitForApi, type DrillPlatform, type PartName } from "./drillPlatform.ts";
+import { startSaleLoad } from "./saleLoad.ts";
+import type { SaleProduct } from "../bench/sale/saleSetup.ts";
+
+export const drillNames = ["worker-kill", "indexer-kill", "api-kill", "redis-empty-restart", "postgres-restart", "chain-pause", "api-sigterm"] as const;
+export type DrillName = (typeof drillNames)[number];
+
+export type DrillOptions = {
+  buyers: number;
+  /** A buyer's pause between purchases: keeps the load at what the drill needs on a shared machine. */
+  thinkMs: number;
+  /** Load before the fault, and after the repair. */
+  warmupMs: number;
+  afterRepairMs: number;
+  /** How long a killed process or Redis stays down before it is started again. */
+  downMs: number;
+  /** How long the chain is paused. */
+  chainPauseMs: number;
+  /** How long the API may take to exit after SIGTERM. */
+  shutdownDeadlineMs: number;
+};
+
+export type DrillResult = {
+  name: DrillName;
+  figures: DrillFigures;
+  /** From the fault until its repair began. */
+  outageSeconds: number;
+  /** Parts that exited without being asked during the drill (the supervisor restarted them). */
+  unplannedExits: number;
+  /** api-sigterm: how long the API took to exit after SIGTERM (killed after the deadline). */
+  shutdownSeconds?: number;
+  problems: string[];
+};
+
+type Injection = { repairAt: number; shutdownSeconds?: number; problems: string[] };
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function killAndRestart(platform: DrillPlatform, part: PartName, options: DrillOptions): Promise<Injection> {
+  await platform.parts[part].stop("SIGKILL");
+  await pause(options.downMs);
+  const repairAt = Date.now();
+  await platform.parts[part].start();
+  return { repairAt, problems: [] };
+}
+
+const injections: Record<DrillName, (platform: DrillPlatform, options: DrillOptions) => Promise<Injection>> = {
+  "worker-kill": (platform, options) => killAndRestart(platform, "workers", options),
+  "indexer-kill": (platform, options) => killAndRestart(platform, "indexer", options),
+  "api-kill": (platform, options) => killAndRestart(platform, "api", options),
+  async "redis-empty-restart"(platform, options) {
+    await platform.redis.kill();
+    await pause(options.downMs);
+    const repairAt = Date.now();
+    await platform.redis.startEmpty();
+    return { repairAt, problems: [] };
+  },
+  async "postgres-restart"(platform) {
+    if (!platform.postgres) throw new Error("postgres-restart needs the drill's private PostgreSQL cluster (no shared server is restarted)");
+    const repairAt = Date.now();
+    await platform.postgres.restart();
+    return { repairAt, problems: [] };
+  },
+  async "chain-pause"(platform, options) {
+    platform.chain.pause();
+    await pause(options.chainPauseMs);
+    const repairAt = Date.now();
+    platform.chain.resume();
+    return { repairAt, problems: [] };
+  },
+  async "api-sigterm"(platform, options) {
+    const { exitedAfterMs, killed } = await platform.parts.api.stop("SIGTERM", options.shutdownDeadlineMs);
+    const repairAt = Date.now();
+    await platform.parts.api.start();
+    await waitForApi(platform);
+    const problems = killed ? [`the API was still running ${options.shutdownDeadlineMs / 1000} s after SIGTERM (killed)`] : [];
+    return { repairAt, shutdownSeconds: exitedAfterMs / 1000, problems };
+  },
+};
+
+export async function runDrill(
+  platform: DrillPlatform,
+  product: SaleProduct,
+  name: DrillName,
+  options: DrillOptions,
+  codesSeen: Map<string, string>,
+): Promise<DrillResult> {
+  const exitsBefore = totalExits(platform);
+  const load = startSaleLoad({
+    url: platform.url,
+    product,
+    buyers: options.buyers,
+    thinkMs: options.thinkMs,
+    abandonEvery: 5,
+    deliveryWaitMs: 15_000,
+    label: name,
+  });
+  await pause(options.warmupMs);
+  const faultAt = Date.now();
+  const injection = await injections[name](platform, options);
+  await pause(options.afterRepairMs);
+  const { unacknowledgedPayments } = await load.stop(120_000);
+  const figures = await checkDrill({ platform, orders: [...load.orders.values()], repairAt: injection.repairAt, codesSeen });
+  const problems = [...injection.problems, ...drillProblems(figures)];
+  if (unacknowledgedPayments > 0) problems.push(`${unacknowledgedPayments} payments the gateway could not get acknowledged within 2 minutes`);
+  return {
+    name,
+    figures,
+    outageSeconds: (injection.repairAt - faultAt) / 1000,
+    unplannedExits: totalExits(platform) - exitsBefore,
+    shutdownSeconds: injection.shutdownSeconds,
+    problems,
+  };
+}
+
+function totalExits(platform: DrillPlatform): number {
+  return Object.values(platform.unplannedExits).reduce((sum, count) => sum + count, 0);
+}
+
+/** The drill's `name=value` line (npm run drill prints one per drill). */
+export function formatDrillLine(result: DrillResult): string {
+  const { figures } = result;
+  const fields: [string, string | number][] = [
+    ["drill", result.name],
+    ["drill_orders_paid", figures.ordersPaid],
+    ["drill_orders_fulfilled", figures.ordersFulfilled],
+    ["drill_duplicates", figures.duplicates],
+    ["drill_unbalanced", figures.unbalanced],
+    ["drill_recover_seconds", figures.recoverSeconds.toFixed(1)],
+    ["drill_backlog_seconds", figures.backlogSeconds.toFixed(1)],
+    ["drill_outage_seconds", result.outageSeconds.toFixed(1)],
+    ["drill_unissued", figures.unissued],
+    ["drill_issue_lag_max_seconds", figures.issueLagMaxSeconds.toFixed(1)],
+    ["drill_anchors_after_repair", figures.anchorsAfterRepair],
+    ["drill_expired_after_repair", figures.expiredAfterRepair],
+    ["drill_indexer_mismatches", figures.indexerMismatches],
+    ["drill_reconcile_findings", figures.reconcileFindings],
+    ["drill_acknowledged_not_paid", figures.acknowledgedNotPaid],
+    ["drill_unplanned_exits", result.unplannedExits],
+    ...(result.shutdownSeconds === undefined ? [] : [["drill_shutdown_seconds", result.shutdownSeconds.toFixed(1)] as [string, string]]),
+    ["drill_ok", result.problems.length === 0 ? 1 : 0],
+  ];
+  return fields.map(([name, value]) => `${name}=${value}`).join(" ");
+}
