@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { setupSaleProduct } from "./bench/sale/saleSetup.ts";
 import { startDrillPlatform } from "./drill/drillPlatform.ts";
-import { drillNames, formatDrillLine, runDrill, type DrillName, type DrillOptions } from "./drill/drills.ts";
+import { drillNames, formatDrillLine, restartParts, runDrill, type DrillName, type DrillOptions } from "./drill/drills.ts";
 
 const selected = (process.env.DRILLS ?? drillNames.join(",")).split(",").map((name) => name.trim()) as DrillName[];
 for (const name of selected) if (!drillNames.includes(name)) throw new Error(`unknown drill ${name}; the drills are ${drillNames.join(", ")}`);
@@ -39,6 +39,7 @@ try {
     if (result.problems.length > 0) {
       failed += 1;
       process.stderr.write(`drill ${name} failed: ${result.problems.join("; ")}\n`);
+      await restartParts(platform);
     }
   }
 } finally {

@@ -6,7 +6,8 @@ import { waitForApi, type DrillPlatform, type PartName } from "./drillPlatform.t
 import { startSaleLoad } from "./saleLoad.ts";
 import type { SaleProduct } from "../bench/sale/saleSetup.ts";
 
-export const drillNames = ["worker-kill", "indexer-kill", "api-kill", "redis-empty-restart", "postgres-restart", "chain-pause", "api-sigterm"] as const;
+// The Redis drill comes last: a platform it leaves broken would fail every drill after it.
+export const drillNames = ["worker-kill", "indexer-kill", "api-kill", "postgres-restart", "chain-pause", "api-sigterm", "redis-empty-restart"] as const;
 export type DrillName = (typeof drillNames)[number];
 
 export type DrillOptions = {
@@ -31,6 +32,8 @@ export type DrillResult = {
   outageSeconds: number;
   /** Parts that exited without being asked during the drill (the supervisor restarted them). */
   unplannedExits: number;
+  /** Buyer and gateway requests that got no answer or a 5xx (retried until they succeeded). */
+  requestsFailed: number;
   /** api-sigterm: how long the API took to exit after SIGTERM (killed after the deadline). */
   shutdownSeconds?: number;
   problems: string[];
@@ -61,9 +64,9 @@ const injections: Record<DrillName, (platform: DrillPlatform, options: DrillOpti
   },
   async "postgres-restart"(platform) {
     if (!platform.postgres) throw new Error("postgres-restart needs the drill's private PostgreSQL cluster (no shared server is restarted)");
-    const repairAt = Date.now();
+    // The outage is the restart itself: fast shutdown (open connections are cut), then start.
     await platform.postgres.restart();
-    return { repairAt, problems: [] };
+    return { repairAt: Date.now(), problems: [] };
   },
   async "chain-pause"(platform, options) {
     platform.chain.pause();
@@ -112,9 +115,22 @@ export async function runDrill(
     figures,
     outageSeconds: (injection.repairAt - faultAt) / 1000,
     unplannedExits: totalExits(platform) - exitsBefore,
+    requestsFailed: load.failures.checkout + load.failures.notify + load.failures.poll,
     shutdownSeconds: injection.shutdownSeconds,
     problems,
   };
+}
+
+/**
+ * Restarts the API, the workers and the indexer (SIGTERM, then start): after a failed drill, so
+ * that the next drill starts from a platform in working order instead of inheriting the breakage.
+ */
+export async function restartParts(platform: DrillPlatform): Promise<void> {
+  for (const part of Object.values(platform.parts)) {
+    await part.stop("SIGTERM", 30_000);
+    await part.start();
+    if (part.name === "api") await waitForApi(platform);
+  }
 }
 
 function totalExits(platform: DrillPlatform): number {
@@ -141,6 +157,7 @@ export function formatDrillLine(result: DrillResult): string {
     ["drill_reconcile_findings", figures.reconcileFindings],
     ["drill_acknowledged_not_paid", figures.acknowledgedNotPaid],
     ["drill_unplanned_exits", result.unplannedExits],
+    ["drill_requests_failed", result.requestsFailed],
     ...(result.shutdownSeconds === undefined ? [] : [["drill_shutdown_seconds", result.shutdownSeconds.toFixed(1)] as [string, string]]),
     ["drill_ok", result.problems.length === 0 ? 1 : 0],
   ];
