@@ -5,7 +5,7 @@ import type { Config } from "../core/config.ts";
 import { requireSetting } from "../core/config.ts";
 import type { AppContext } from "./context.ts";
 import { createChainContext, type ChainContext } from "./chain/chainContext.ts";
-import { createQueues } from "./jobs/queues.ts";
+import { createQueues, reportQueueErrors } from "./jobs/queues.ts";
 import { createOrderEvents } from "./services/orders/orderEvents.ts";
 import { createJournalBatcher } from "./ledger/batcher.ts";
 import { createExactPaymentBatcher } from "./services/orders/acceptPayment.ts";
@@ -23,6 +23,7 @@ export async function bootstrapContext(config: Config, logger: Logger, options: 
   const database = await openDatabase("url" in config.database ? { ...config.database, applicationName: options.applicationName } : config.database);
   if (options.migrate) await migrate(database);
   const queues = createQueues(redisUrl, config.redis.prefix);
+  reportQueueErrors(queues, logger);
   const orderEvents = await createOrderEvents(queues.connection, config.redis.prefix);
   const chain = await connectChain(config, logger);
   const journal = createJournalBatcher(database.db, {

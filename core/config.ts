@@ -45,6 +45,21 @@ const envSchema = z.object({
   // How long a worker holds a job before others may take it over as stalled (a crashed
   // worker's jobs are retried after this). BullMQ's default is 30 s.
   JOB_LOCK_DURATION_MS: integer(30_000, 1_000, 600_000),
+  // How long a request waits for Redis to take a job (a paid order's fulfilment). Work whose
+  // state is already committed in PostgreSQL never depends on the enqueue: the recovery sweep
+  // finds it, so a queue that is down or slow costs a late delivery, never a failed answer.
+  JOB_ENQUEUE_TIMEOUT_MS: integer(1_000, 10, 60_000),
+  // How often each worker process checks that every job scheduler (sweeps, expiry, anchoring)
+  // exists, declaring a missing one again and raising an alert. A Redis that lost its data
+  // without the workers reconnecting (a flush, a failover to an empty replica) costs at most
+  // this long without sweeps.
+  JOB_SCHEDULER_CHECK_INTERVAL_MS: integer(30_000, 100, 3_600_000),
+
+  // Processes
+  // On SIGTERM or SIGINT a process stops taking work and finishes what it has; what is still
+  // running after this long is cut off (connections destroyed, jobs left to be retried) and the
+  // process exits. Below the usual 30 s a service manager or Kubernetes waits before SIGKILL.
+  SHUTDOWN_DEADLINE_MS: integer(10_000, 100, 600_000),
 
   // Chain
   CHAIN_RPC_URL: optionalString,
@@ -236,7 +251,14 @@ function buildConfig(env: Env) {
       ? ({ url: env.DATABASE_URL, poolSizeMax: env.DATABASE_POOL_SIZE_MAX } as const)
       : ({ dataDir: `${env.DATA_DIR}/pglite` } as const),
     dataDir: env.DATA_DIR,
-    redis: { url: env.REDIS_URL, prefix: env.QUEUE_PREFIX, jobLockDurationMs: env.JOB_LOCK_DURATION_MS },
+    redis: {
+      url: env.REDIS_URL,
+      prefix: env.QUEUE_PREFIX,
+      jobLockDurationMs: env.JOB_LOCK_DURATION_MS,
+      enqueueTimeoutMs: env.JOB_ENQUEUE_TIMEOUT_MS,
+      schedulerCheckIntervalMs: env.JOB_SCHEDULER_CHECK_INTERVAL_MS,
+    },
+    shutdown: { deadlineMs: env.SHUTDOWN_DEADLINE_MS },
     chain: {
       rpcUrl: env.CHAIN_RPC_URL,
       publicRpcUrl: env.PUBLIC_RPC_URL,

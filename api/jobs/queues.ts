@@ -3,6 +3,7 @@
 // hour. Workers and producers share these names; only entry points create connections.
 import { Queue, type ConnectionOptions, type JobsOptions } from "bullmq";
 import { Redis } from "ioredis";
+import type { Logger } from "../../core/logger.ts";
 
 export const queueNames = {
   /** One job per paid order, job id = order id. */
@@ -57,4 +58,29 @@ export function createQueues(redisUrl: string, prefix: string): Queues {
       connection.disconnect();
     },
   };
+}
+
+/**
+ * Logs a Redis outage once when it starts (error level, code `redis_unreachable`) and once when
+ * it ends, instead of one console line per reconnect attempt of every queue (BullMQ prints a
+ * queue's error events to the console when nobody listens). Errors while connected are logged
+ * each.
+ */
+export function reportQueueErrors(queues: Queues, logger: Logger): void {
+  let down = false;
+  const onError = (error: Error) => {
+    if (queues.connection.status === "ready") {
+      logger.warn({ err: error }, "queue error");
+      return;
+    }
+    if (down) return;
+    down = true;
+    logger.error({ code: "redis_unreachable", err: error }, "Redis is unreachable: jobs wait, paid orders are delivered by the recovery sweep once it is back");
+  };
+  for (const queue of [queues.fulfilment, queues.imports, queues.chain, queues.maintenance]) queue.on("error", onError);
+  queues.connection.on("ready", () => {
+    if (!down) return;
+    down = false;
+    logger.info("Redis is reachable again");
+  });
 }

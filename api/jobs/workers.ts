@@ -1,7 +1,7 @@
 // Starts the BullMQ workers of one process. Each worker has its own Redis connection (BullMQ
 // blocks on it). The chain queue runs with concurrency 1: one sender keeps the operator's
 // nonces in order. Periodic work is scheduled with job schedulers (idempotent upserts, so
-// every worker replica may call them).
+// every worker replica may call them), kept alive by api/jobs/schedulers.ts.
 import { Worker, type ConnectionOptions, type Job } from "bullmq";
 import type { AppContext } from "../context.ts";
 import { createBatchTreeCache } from "../keys/batchTree.ts";
@@ -14,6 +14,7 @@ import { processFulfilment } from "./processors/fulfilment.ts";
 import { processImport } from "./processors/imports.ts";
 import { processMaintenance } from "./processors/maintenance.ts";
 import { createRedis, queueNames } from "./queues.ts";
+import { declareJobSchedulers, superviseJobSchedulers, type JobSchedulerDeclaration } from "./schedulers.ts";
 
 export type WorkerSettings = {
   fulfilmentConcurrency: number;
@@ -21,6 +22,8 @@ export type WorkerSettings = {
   expiryIntervalMs: number;
   /** Imports and orders that lost their job are looked for this often. */
   recoveryIntervalMs: number;
+  /** A paid order is taken for one that lost its fulfilment job once it is this old (younger ones are normally in flight). */
+  lostJobGraceSeconds: number;
   /** Final on-chain payments are looked for this often (the indexer records them). */
   chainPaymentsIntervalMs: number;
 };
@@ -30,8 +33,23 @@ export const workerSettingsDefault: WorkerSettings = {
   importConcurrency: 2,
   expiryIntervalMs: 5_000,
   recoveryIntervalMs: 30_000,
+  lostJobGraceSeconds: 20,
   chainPaymentsIntervalMs: 2_000,
 };
+
+/** The platform's periodic work, one scheduler each. */
+export function platformJobSchedulers(ctx: AppContext, settings: WorkerSettings): JobSchedulerDeclaration[] {
+  const { chain, maintenance } = ctx.queues;
+  return [
+    // Entitlements wait at most one interval to be collected into an issuance transaction.
+    { queue: chain, id: "chain-sweep", jobName: "sweep", everyMs: ctx.config.chain.issueBatchWaitMs },
+    // The ledger's anchor goes through the chain queue too: one sender for the operator's nonces.
+    { queue: chain, id: "anchor-ledger", jobName: "anchor-ledger", everyMs: ctx.config.ledger.anchorIntervalSeconds * 1000 },
+    { queue: maintenance, id: "expire-orders", jobName: "expire-orders", everyMs: settings.expiryIntervalMs },
+    { queue: maintenance, id: "chain-payments", jobName: "chain-payments", everyMs: settings.chainPaymentsIntervalMs },
+    { queue: maintenance, id: "recover-lost-jobs", jobName: "recover-lost-jobs", everyMs: settings.recoveryIntervalMs },
+  ];
+}
 
 export type RunningWorkers = { workers: Worker[]; close(): Promise<void> };
 
@@ -62,17 +80,17 @@ export async function startWorkers(ctx: AppContext, settings: WorkerSettings = w
     make(queueNames.fulfilment, (job) => processFulfilment(ctx, mailer, fulfilments, job), settings.fulfilmentConcurrency),
     make(queueNames.imports, (job) => processImport(ctx, chainState.treeCache, job), settings.importConcurrency),
     make(queueNames.chain, (job) => processChainJob(ctx, chainState, job), 1),
-    make(queueNames.maintenance, (job) => processMaintenance(ctx, job), 1),
+    make(queueNames.maintenance, (job) => processMaintenance(ctx, job, settings), 1),
   ];
-  // A scheduled sweep that fails is not retried: the next tick does the same work.
-  const once = { attempts: 1, removeOnComplete: true, removeOnFail: { count: 100 } };
-  // Entitlements wait at most one interval to be collected into an issuance transaction.
-  await ctx.queues.chain.upsertJobScheduler("chain-sweep", { every: ctx.config.chain.issueBatchWaitMs }, { name: "sweep", opts: once });
-  // The ledger's anchor goes through the chain queue too: one sender for the operator's nonces.
-  await ctx.queues.chain.upsertJobScheduler("anchor-ledger", { every: ctx.config.ledger.anchorIntervalSeconds * 1000 }, { name: "anchor-ledger", opts: once });
-  await ctx.queues.maintenance.upsertJobScheduler("expire-orders", { every: settings.expiryIntervalMs }, { name: "expire-orders", opts: once });
-  await ctx.queues.maintenance.upsertJobScheduler("chain-payments", { every: settings.chainPaymentsIntervalMs }, { name: "chain-payments", opts: once });
-  await ctx.queues.maintenance.upsertJobScheduler("recover-lost-jobs", { every: settings.recoveryIntervalMs }, { name: "recover-lost-jobs", opts: once });
+  const schedulers = platformJobSchedulers(ctx, settings);
+  await declareJobSchedulers(schedulers);
+  // Declared again whenever Redis comes back (it may come back empty) and checked on a timer.
+  const supervisor = superviseJobSchedulers({
+    connection: ctx.queues.connection,
+    declarations: schedulers,
+    logger: ctx.logger,
+    checkIntervalMs: ctx.config.redis.schedulerCheckIntervalMs,
+  });
   // The hasher (which chains new journal entries) and hold expiry run in every worker process;
   // both are safe to run concurrently (row locks and idempotent updates, docs/ledger.md).
   const ledger = startLedgerBackground({
@@ -83,6 +101,7 @@ export async function startWorkers(ctx: AppContext, settings: WorkerSettings = w
   return {
     workers,
     async close() {
+      supervisor.stop();
       await Promise.all(workers.map((worker) => worker.close()));
       await ledger.stop();
     },

@@ -15,8 +15,8 @@ export const redisServerPiece: DebianPiece = {
 };
 
 /**
- * `hint` says how to use a running Redis instead (e.g. "or set REDIS_URL"). `port`: that port
- * exactly (the fault drills bring an empty Redis back where the killed one was), else a free one.
+ * `hint` says how to use a running Redis instead (e.g. "or set REDIS_URL"); `port` asks for that
+ * port (a Redis started again where its clients reconnect), else a free one near 6380.
  */
 export async function startLocalRedis(hint = "Or set REDIS_URL to a running Redis.", options: { port?: number } = {}): Promise<LocalRedis> {
   ensureDebianPackages([redisServerPiece], hint);

@@ -15,7 +15,7 @@ import type { AppContext } from "../../api/context.ts";
 import { createApp } from "../../api/http/app.ts";
 import { createHttpServer } from "../../api/http/leanRoutes.ts";
 import { extraRouters } from "../../api/http/extraRouters.ts";
-import { startWorkers, workerSettingsDefault, type RunningWorkers } from "../../api/jobs/workers.ts";
+import { startWorkers, workerSettingsDefault, type RunningWorkers, type WorkerSettings } from "../../api/jobs/workers.ts";
 import { createLogger, type LogDestination } from "../../core/logger.ts";
 import { loadOrCreateDevSecrets } from "./devSecrets.ts";
 import { freePort, localChainAccounts, startLocalChain, type LocalChain } from "./localChain.ts";
@@ -39,6 +39,8 @@ export type PlatformOptions = {
   seed?: boolean;
   /** Run the job workers in this process (default). Suites that kill workers run them apart. */
   workers?: boolean;
+  /** The workers' intervals (suites shorten them); workerSettingsDefault otherwise. */
+  workerSettings?: Partial<WorkerSettings>;
   /** Run the indexer in this process (default). */
   indexer?: boolean;
   keysPerProduct?: number;
@@ -123,7 +125,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const ctx = await bootstrapContext(config, logger, { migrate: true, applicationName: "keyledger-start" });
     stops.push(() => closeContext(ctx));
     if (options.workers ?? true) {
-      const workers: RunningWorkers = await startWorkers(ctx, workerSettingsDefault);
+      const workers: RunningWorkers = await startWorkers(ctx, { ...workerSettingsDefault, ...options.workerSettings });
       stops.push(() => workers.close());
     }
     if (options.indexer ?? true) {

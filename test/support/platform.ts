@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { deleteRedisKeys } from "../../scripts/lib/deleteRedisKeys.ts";
 import { startPlatform, type Platform } from "../../scripts/lib/platform.ts";
 import type { LogDestination } from "../../core/logger.ts";
+import type { WorkerSettings } from "../../api/jobs/workers.ts";
 import { createServerDatabase, type TestDatabase } from "./database.ts";
 import { testEnv } from "./env.ts";
 
@@ -17,6 +18,7 @@ export async function startTestPlatform(
   options: {
     seed?: boolean;
     workers?: boolean;
+    workerSettings?: Partial<WorkerSettings>;
     indexer?: boolean;
     keysPerProduct?: number;
     env?: Record<string, string>;
@@ -42,6 +44,7 @@ export async function startTestPlatform(
     port: 0,
     seed: options.seed ?? false,
     workers: options.workers,
+    workerSettings: options.workerSettings,
     indexer: options.indexer,
     keysPerProduct: options.keysPerProduct,
     logLevel: options.logLevel ?? testEnv.platformLogLevel,

@@ -6,14 +6,15 @@ import { expireOrders } from "../../services/orders/expireOrders.ts";
 import { processChainPayments } from "../../services/orders/processChainPayments.ts";
 import { queryRows, sql } from "../../../core/store/database.ts";
 import { enqueueFulfilment, enqueueImport, importJobId } from "../enqueue.ts";
+import type { WorkerSettings } from "../workers.ts";
 
-export async function processMaintenance(ctx: AppContext, job: Job): Promise<unknown> {
+export async function processMaintenance(ctx: AppContext, job: Job, settings: Pick<WorkerSettings, "lostJobGraceSeconds">): Promise<unknown> {
   switch (job.name) {
     case "expire-orders":
       return { expired: await expireOrders(ctx.database.db) };
     case "recover-lost-jobs":
       return {
-        orders: await requeuePaidOrders(ctx),
+        orders: await requeuePaidOrders(ctx, settings.lostJobGraceSeconds),
         imports: await requeueStuckImports(ctx),
         ledgerEntries: await postMissingPaymentEntries(ctx.database.db, { platformFeeBps: ctx.config.orders.platformFeeBps }, { limit: 500 }),
         // Fees that accrued after a top-up are drawn from the prepaid balance here.
@@ -27,12 +28,14 @@ export async function processMaintenance(ctx: AppContext, job: Job): Promise<unk
 }
 
 // A paid order whose fulfilment job was lost (Redis down between the payment's commit and
-// the enqueue) is found here and enqueued again; fulfilment is idempotent.
-async function requeuePaidOrders(ctx: AppContext): Promise<number> {
+// the enqueue, a notification that gave up waiting for the queue, a Redis that came back empty)
+// is found here and enqueued again; fulfilment is idempotent. Paid orders are the fulfilment's
+// outbox: nothing else needs to remember them.
+async function requeuePaidOrders(ctx: AppContext, graceSeconds: number): Promise<number> {
   const rows = await queryRows<{ id: string }>(
     ctx.database.db,
     sql`SELECT o.id FROM orders o JOIN products p ON p.id = o.product_id
-        WHERE o.state = 'paid' AND p.delivery_mode = 'automatic' AND o.paid_at < now() - interval '20 seconds'
+        WHERE o.state = 'paid' AND p.delivery_mode = 'automatic' AND o.paid_at < now() - make_interval(secs => ${graceSeconds})
         ORDER BY o.paid_at LIMIT 500`,
   );
   for (const row of rows) await enqueueFulfilment(ctx.queues, row.id);

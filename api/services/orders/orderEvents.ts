@@ -20,6 +20,9 @@ export function orderEventsChannel(prefix: string): string {
 export async function createOrderEvents(connection: Redis, prefix: string, waitersMax = orderWaitersMax): Promise<OrderEvents> {
   const channel = orderEventsChannel(prefix);
   const subscriber = connection.duplicate();
+  // ioredis reconnects and subscribes again by itself; the queue connection reports the outage
+  // (api/jobs/queues.ts), so this one's errors would only repeat it.
+  subscriber.on("error", () => {});
   const waiters = new Map<string, Set<(changed: boolean) => void>>();
   let waiting = 0;
   subscriber.on("message", (_channel: string, orderId: string) => {
