@@ -23,7 +23,7 @@ const options: DrillOptions = {
   afterRepairMs: 20_000,
   downMs: 3_000,
   chainPauseMs: Number(process.env.DRILL_CHAIN_PAUSE_SECONDS ?? 60) * 1000,
-  shutdownDeadlineMs: 30_000,
+  shutdownDeadlineMs: 15_000,
 };
 const logDir = process.env.DRILL_KEEP_LOGS === "1" ? mkdtempSync(path.join(os.tmpdir(), "keyledger-drill-logs-")) : undefined;
 

@@ -21,7 +21,7 @@ export type DrillOptions = {
   downMs: number;
   /** How long the chain is paused. */
   chainPauseMs: number;
-  /** How long the API may take to exit after SIGTERM. */
+  /** How long the API may take to exit after SIGTERM: its SHUTDOWN_DEADLINE_MS (10 s by default) and a margin for a busy machine. */
   shutdownDeadlineMs: number;
 };
 
@@ -34,6 +34,8 @@ export type DrillResult = {
   unplannedExits: number;
   /** Buyer and gateway requests that got no answer or a 5xx (retried until they succeeded). */
   requestsFailed: number;
+  /** Of those, requests lost on a connection that closed before the answer (refused ones not counted). */
+  requestsCut: number;
   /** api-sigterm: how long the API took to exit after SIGTERM (killed after the deadline). */
   shutdownSeconds?: number;
   problems: string[];
@@ -106,6 +108,9 @@ export async function runDrill(
   const faultAt = Date.now();
   const injection = await injections[name](platform, options);
   await pause(options.afterRepairMs);
+  // The load goes on until the sale path has delivered an order begun after the repair (a
+  // process restart alone can take longer than afterRepairMs on a busy machine), for 2 minutes at most.
+  await load.deliveredSince(injection.repairAt, 120_000);
   const { unacknowledgedPayments } = await load.stop(120_000);
   const figures = await checkDrill({ platform, orders: [...load.orders.values()], repairAt: injection.repairAt, codesSeen });
   const problems = [...injection.problems, ...drillProblems(figures)];
@@ -116,6 +121,7 @@ export async function runDrill(
     outageSeconds: (injection.repairAt - faultAt) / 1000,
     unplannedExits: totalExits(platform) - exitsBefore,
     requestsFailed: load.failures.checkout + load.failures.notify + load.failures.poll,
+    requestsCut: load.cut.count,
     shutdownSeconds: injection.shutdownSeconds,
     problems,
   };
@@ -158,6 +164,7 @@ export function formatDrillLine(result: DrillResult): string {
     ["drill_acknowledged_not_paid", figures.acknowledgedNotPaid],
     ["drill_unplanned_exits", result.unplannedExits],
     ["drill_requests_failed", result.requestsFailed],
+    ["drill_requests_cut", result.requestsCut],
     ...(result.shutdownSeconds === undefined ? [] : [["drill_shutdown_seconds", result.shutdownSeconds.toFixed(1)] as [string, string]]),
     ["drill_ok", result.problems.length === 0 ? 1 : 0],
   ];

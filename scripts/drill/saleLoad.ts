@@ -40,6 +40,10 @@ export type SaleLoad = {
   orders: Map<string, LoadOrder>;
   /** Requests that failed without an answer (refused, reset, timed out) or got a 5xx, by step. */
   failures: { checkout: number; notify: number; poll: number };
+  /** Of those, requests sent on a connection that closed before the answer (not refused ones): what a graceful shutdown avoids. */
+  cut: { count: number };
+  /** Resolves once an order checked out at or after `since` (Date.now ms) was delivered, or after `timeoutMs`. */
+  deliveredSince(since: number, timeoutMs: number): Promise<boolean>;
   /** Stops buying and waits until every payment made was acknowledged by the platform (or `drainMs` passed). */
   stop(drainMs: number): Promise<{ unacknowledgedPayments: number }>;
 };
@@ -50,6 +54,12 @@ const gatewayRetryMsMax = 2_000;
 export function startSaleLoad(parameters: SaleLoadParameters): SaleLoad {
   const orders = new Map<string, LoadOrder>();
   const failures = { checkout: 0, notify: 0, poll: 0 };
+  const cut = { count: 0 };
+  // A refused connection is a server that is down; anything else lost a request it was sent.
+  const noAnswer = (error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code !== "ECONNREFUSED") cut.count += 1;
+    return undefined;
+  };
   const payments = new Set<Promise<void>>();
   let stopping = false;
   let gatewayGiveUp = false;
@@ -61,7 +71,7 @@ export function startSaleLoad(parameters: SaleLoadParameters): SaleLoad {
   const pay = async (order: LoadOrder) => {
     const path = notifyPath(parameters.product.shopId, signedNotification(parameters.product.merchant, order, `${parameters.label}-T-${order.id}`));
     for (let attempt = 0; !gatewayGiveUp; attempt++) {
-      const answer = await call(gatewaySend, "GET", path).catch(() => undefined);
+      const answer = await call(gatewaySend, "GET", path).catch(noAnswer);
       if (answer?.text === "success") {
         order.paidAckAt = Date.now();
         return;
@@ -102,7 +112,7 @@ export function startSaleLoad(parameters: SaleLoadParameters): SaleLoad {
         "/api/orders",
         { productId: parameters.product.productId, quantity: 1, contact: `${parameters.label}-${index}-${round}@example.com`, queryPassword: "drill-pass-1" },
         { "idempotency-key": idempotencyKey },
-      ).catch(() => undefined);
+      ).catch(noAnswer);
       if (answer?.status === 201) {
         const created = answer.body.order as { id: string; amountMinor: string };
         const order: LoadOrder = {
@@ -125,7 +135,7 @@ export function startSaleLoad(parameters: SaleLoadParameters): SaleLoad {
   const waitForDelivery = async (send: Send, order: LoadOrder) => {
     const deadline = Date.now() + parameters.deliveryWaitMs;
     while (!stopping && Date.now() < deadline) {
-      const view = await call(send, "GET", `/api/orders/${order.id}?token=${order.accessToken}&waitSeconds=5`).catch(() => undefined);
+      const view = await call(send, "GET", `/api/orders/${order.id}?token=${order.accessToken}&waitSeconds=5`).catch(noAnswer);
       if (view?.status === 200 && view.body.state === "fulfilled") {
         order.deliveredAt = Date.now();
         return;
@@ -141,6 +151,15 @@ export function startSaleLoad(parameters: SaleLoadParameters): SaleLoad {
   return {
     orders,
     failures,
+    cut,
+    async deliveredSince(since, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        for (const order of orders.values()) if (order.checkoutAt >= since && order.deliveredAt !== undefined) return true;
+        if (Date.now() > deadline) return false;
+        await pause(250);
+      }
+    },
     async stop(drainMs) {
       stopping = true;
       const drained = Promise.all([running, ...payments]);

@@ -18,7 +18,7 @@ const options: DrillOptions = {
   afterRepairMs: 10_000,
   downMs: 2_000,
   chainPauseMs: 15_000,
-  shutdownDeadlineMs: 20_000,
+  shutdownDeadlineMs: 15_000,
 };
 
 describe("fault drills under a sale load", function () {
