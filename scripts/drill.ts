@@ -30,8 +30,15 @@ const logDir = process.env.DRILL_KEEP_LOGS === "1" ? mkdtempSync(path.join(os.tm
 const platform = await startDrillPlatform({ logDir });
 let failed = 0;
 try {
-  // About 25 orders a second at most for 30 to 90 s a drill, plus margin.
-  const product = await setupSaleProduct({ url: platform.url, sandboxSecret: platform.sandboxSecret, keys: 4_000 * selected.length, name: "drill" });
+  // About 25 orders a second at most for 30 to 90 s a drill, plus margin; imports of 4,000 keys
+  // (one of 28,000 held the worker's event loop past its job lock on a busy machine).
+  const product = await setupSaleProduct({
+    url: platform.url,
+    sandboxSecret: platform.sandboxSecret,
+    keys: 4_000 * selected.length,
+    keysPerImport: 4_000,
+    name: "drill",
+  });
   const codesSeen = new Map<string, string>();
   for (const name of selected) {
     const result = await runDrill(platform, product, name, options, codesSeen);

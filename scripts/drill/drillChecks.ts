@@ -57,8 +57,7 @@ export async function checkDrill(parameters: CheckDrillParameters): Promise<Dril
   const repairTime = new Date(repairAt);
 
   const countOf = async (statement: ReturnType<typeof sql>) => Number((await queryOne<{ n: bigint }>(db, statement))!.n);
-  const paidNotFulfilled = () =>
-    countOf(sql`SELECT count(*) AS n FROM orders WHERE id = ANY(${ids}::text[]) AND state = 'paid'`);
+  const paidNotFulfilled = () => countOf(sql`SELECT count(*) AS n FROM orders WHERE id = ANY(${ids}::text[]) AND state = 'paid'`);
   const unissued = () =>
     countOf(sql`SELECT count(*) AS n FROM entitlements WHERE order_id = ANY(${ids}::text[]) AND issue_state NOT IN ('included', 'confirmed')`);
   const anchorsAfterRepair = () => countOf(sql`SELECT count(*) AS n FROM ledger_anchors WHERE created_at > ${repairTime}`);
@@ -167,7 +166,8 @@ async function compareIndexerWithChain(platform: DrillPlatform, waitMs: number):
   const chainId = Number(BigInt(await rpc<string>(platform.rpcUrl, "eth_chainId", [])));
   const head = BigInt(await rpc<string>(platform.rpcUrl, "eth_blockNumber", []));
   const finalized = async () =>
-    (await queryOne<{ finalized_number: bigint }>(db, sql`SELECT finalized_number FROM indexer_checkpoints WHERE chain_id = ${chainId}`))?.finalized_number ?? -1n;
+    (await queryOne<{ finalized_number: bigint }>(db, sql`SELECT finalized_number FROM indexer_checkpoints WHERE chain_id = ${chainId}`))?.finalized_number ??
+    -1n;
   await waitUntil(async () => (await finalized()) >= head, waitMs);
   const onChain = await rpc<{ blockNumber: string; logIndex: string; blockHash: string; transactionHash: string }[]>(platform.rpcUrl, "eth_getLogs", [
     { address: platform.contractAddresses, fromBlock: `0x${platform.deploymentBlock.toString(16)}`, toBlock: `0x${head.toString(16)}` },

@@ -174,7 +174,9 @@ export async function startDrillPlatform(options: DrillPlatformOptions = {}): Pr
       redis: {
         async kill() {
           redis.process.kill("SIGKILL");
-          await new Promise((resolve) => (redis.process.exitCode !== null || redis.process.signalCode !== null ? resolve(undefined) : redis.process.once("exit", resolve)));
+          await new Promise((resolve) =>
+            redis.process.exitCode !== null || redis.process.signalCode !== null ? resolve(undefined) : redis.process.once("exit", resolve),
+          );
         },
         async startEmpty() {
           redis = await startLocalRedis(undefined, { port: redisPort });

@@ -126,7 +126,10 @@ export function startSaleLoad(parameters: SaleLoadParameters): SaleLoad {
         return order;
       }
       failures.checkout += 1;
-      if (answer && answer.status < 500 && answer.status !== 429) throw new Error(`checkout refused (${answer.status}): ${answer.text}`);
+      // out_of_stock is retryable: a checkout that found every free key locked by others at
+      // that instant (seen once in a run of 28,000 keys) succeeds when asked again.
+      const retryable = !answer || answer.status >= 500 || answer.status === 429 || answer.body.code === "out_of_stock";
+      if (!retryable) throw new Error(`checkout refused (${answer.status}): ${answer.text}`);
       await pause(retryPauseMs);
     }
     return undefined;

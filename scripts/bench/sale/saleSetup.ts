@@ -75,6 +75,8 @@ export type SetupSaleProductParameters = {
   url: string;
   sandboxSecret: string;
   keys: number;
+  /** Keys per import (one batch each), imported one after the other: all in one import when unset. */
+  keysPerImport?: number;
   /** Distinguishes the merchant's e-mail and the shop's slug when one database holds several. */
   name?: string;
   priceMinor?: string;
@@ -93,7 +95,13 @@ export async function setupSaleProduct(parameters: SetupSaleProductParameters): 
   const shop = await call(send, "POST", "/api/shops", { slug: name, name }, auth);
   expect("shop", shop, 201);
   const merchant = newSandboxMerchant(parameters.sandboxSecret);
-  const settings = await call(send, "PUT", `/api/shops/${shop.body.id}/payment-settings/epay`, { gatewayUrl: `${parameters.url}/sandbox/epay/`, ...merchant }, auth);
+  const settings = await call(
+    send,
+    "PUT",
+    `/api/shops/${shop.body.id}/payment-settings/epay`,
+    { gatewayUrl: `${parameters.url}/sandbox/epay/`, ...merchant },
+    auth,
+  );
   expect("payment settings", settings, 204);
   const product = await call(
     send,
@@ -103,14 +111,18 @@ export async function setupSaleProduct(parameters: SetupSaleProductParameters): 
     auth,
   );
   expect("product", product, 201);
-  const keys = Array.from({ length: parameters.keys }, (_, i) => `${name.toUpperCase()}-${i}-${randomBytes(6).toString("hex")}`).join("\n");
-  const imported = await call(send, "POST", `/api/products/${product.body.id}/imports`, keys, auth);
-  expect("import", imported, 202);
-  for (;;) {
-    const progress = await call(send, "GET", `/api/imports/${imported.body.importId}`, undefined, auth);
-    if (progress.body.status === "failed") throw new Error(`import failed: ${progress.text}`);
-    if (progress.body.status === "done" && ["included", "confirmed"].includes(String(progress.body.anchorState))) break;
-    await new Promise((resolve) => setTimeout(resolve, 250));
+  const keysPerImport = parameters.keysPerImport ?? parameters.keys;
+  for (let first = 0; first < parameters.keys; first += keysPerImport) {
+    const count = Math.min(keysPerImport, parameters.keys - first);
+    const keys = Array.from({ length: count }, (_, i) => `${name.toUpperCase()}-${first + i}-${randomBytes(6).toString("hex")}`).join("\n");
+    const imported = await call(send, "POST", `/api/products/${product.body.id}/imports`, keys, auth);
+    expect("import", imported, 202);
+    for (;;) {
+      const progress = await call(send, "GET", `/api/imports/${imported.body.importId}`, undefined, auth);
+      if (progress.body.status === "failed") throw new Error(`import failed: ${progress.text}`);
+      if (progress.body.status === "done" && ["included", "confirmed"].includes(String(progress.body.anchorState))) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
   }
   return { shopId: String(shop.body.id), productId: String(product.body.id), merchant, token: String(signup.body.token) };
 }
