@@ -36,6 +36,8 @@ export type DrillResult = {
   requestsFailed: number;
   /** Of those, requests lost on a connection that closed before the answer (refused ones not counted). */
   requestsCut: number;
+  /** Checkouts answered out_of_stock (asked again). */
+  outOfStock: number;
   /** api-sigterm: how long the API took to exit after SIGTERM (killed after the deadline). */
   shutdownSeconds?: number;
   problems: string[];
@@ -122,6 +124,7 @@ export async function runDrill(
     unplannedExits: totalExits(platform) - exitsBefore,
     requestsFailed: load.failures.checkout + load.failures.notify + load.failures.poll,
     requestsCut: load.cut.count,
+    outOfStock: load.outOfStock.count,
     shutdownSeconds: injection.shutdownSeconds,
     problems,
   };
@@ -165,6 +168,7 @@ export function formatDrillLine(result: DrillResult): string {
     ["drill_unplanned_exits", result.unplannedExits],
     ["drill_requests_failed", result.requestsFailed],
     ["drill_requests_cut", result.requestsCut],
+    ["drill_out_of_stock", result.outOfStock],
     ...(result.shutdownSeconds === undefined ? [] : [["drill_shutdown_seconds", result.shutdownSeconds.toFixed(1)] as [string, string]]),
     ["drill_ok", result.problems.length === 0 ? 1 : 0],
   ];
