@@ -18,8 +18,10 @@ export type DrillFigures = {
   duplicates: number;
   /** Ledger invariant findings plus orders whose ledger entries disagree with their payments. */
   unbalanced: number;
-  /** Payments the gateway was told `success` for that the platform has no accepted payment of. */
-  acknowledgedNotPaid: number;
+  /** Payments the gateway was told `success` for that the platform has no record of. */
+  acknowledgedNotRecorded: number;
+  /** Payments recorded after their order expired (a gateway that got through late): on the refund path, not paid orders. */
+  latePayments: number;
   /** Entitlements of the drill's orders not issued on-chain when the checks gave up. */
   unissued: number;
   /** The longest any entitlement waited to be issued, counted from its sale or from the repair, whichever is later. */
@@ -84,6 +86,8 @@ export async function checkDrill(parameters: CheckDrillParameters): Promise<Dril
     sql`SELECT order_id, count(*) AS accepted FROM payments WHERE order_id = ANY(${ids}::text[]) AND status = 'accepted' GROUP BY order_id`,
   );
   const paidIds = new Set(paid.map((row) => row.order_id));
+  const recorded = await queryRows<{ order_id: string; status: string }>(db, sql`SELECT order_id, status FROM payments WHERE order_id = ANY(${ids}::text[])`);
+  const recordedIds = new Set(recorded.map((row) => row.order_id));
   const deliveries = await readDeliveries(
     platform.url,
     orders.filter((order) => paidIds.has(order.id)),
@@ -129,7 +133,8 @@ export async function checkDrill(parameters: CheckDrillParameters): Promise<Dril
     ordersFulfilled: fulfilled,
     duplicates,
     unbalanced,
-    acknowledgedNotPaid: orders.filter((order) => order.paidAckAt !== undefined && !paidIds.has(order.id)).length,
+    acknowledgedNotRecorded: orders.filter((order) => order.paidAckAt !== undefined && !recordedIds.has(order.id)).length,
+    latePayments: recorded.filter((row) => row.status === "late").length,
     unissued: await unissued(),
     issueLagMaxSeconds: Math.max(0, lag?.seconds ?? 0),
     anchorsAfterRepair: await anchorsAfterRepair(),
@@ -148,7 +153,7 @@ export function drillProblems(figures: DrillFigures): string[] {
   if (figures.ordersFulfilled !== figures.ordersPaid) problems.push(`${figures.ordersPaid - figures.ordersFulfilled} paid orders not fulfilled`);
   if (figures.duplicates !== 0) problems.push(`${figures.duplicates} duplicates`);
   if (figures.unbalanced !== 0) problems.push(`${figures.unbalanced} ledger findings`);
-  if (figures.acknowledgedNotPaid !== 0) problems.push(`${figures.acknowledgedNotPaid} payments acknowledged to the gateway but not recorded`);
+  if (figures.acknowledgedNotRecorded !== 0) problems.push(`${figures.acknowledgedNotRecorded} payments acknowledged to the gateway but not recorded`);
   if (figures.unissued !== 0) problems.push(`${figures.unissued} entitlements not issued on-chain`);
   if (figures.issueLagMaxSeconds > 60) problems.push(`an entitlement waited ${figures.issueLagMaxSeconds.toFixed(1)} s to be issued (limit 60)`);
   if (figures.anchorsAfterRepair === 0) problems.push("no ledger anchor after the repair");

@@ -116,7 +116,12 @@ export async function runDrill(
   const { unacknowledgedPayments } = await load.stop(120_000);
   const figures = await checkDrill({ platform, orders: [...load.orders.values()], repairAt: injection.repairAt, codesSeen });
   const problems = [...injection.problems, ...drillProblems(figures)];
-  if (unacknowledgedPayments > 0) problems.push(`${unacknowledgedPayments} payments the gateway could not get acknowledged within 2 minutes`);
+  if (unacknowledgedPayments.length > 0) {
+    const [first] = unacknowledgedPayments;
+    problems.push(
+      `${unacknowledgedPayments.length} payments the gateway could not get acknowledged within 2 minutes (order ${first!.id}: last answer ${first!.lastNotifyAnswer})`,
+    );
+  }
   return {
     name,
     figures,
@@ -164,7 +169,8 @@ export function formatDrillLine(result: DrillResult): string {
     ["drill_expired_after_repair", figures.expiredAfterRepair],
     ["drill_indexer_mismatches", figures.indexerMismatches],
     ["drill_reconcile_findings", figures.reconcileFindings],
-    ["drill_acknowledged_not_paid", figures.acknowledgedNotPaid],
+    ["drill_acknowledged_not_recorded", figures.acknowledgedNotRecorded],
+    ["drill_late_payments", figures.latePayments],
     ["drill_unplanned_exits", result.unplannedExits],
     ["drill_requests_failed", result.requestsFailed],
     ["drill_requests_cut", result.requestsCut],

@@ -20,6 +20,8 @@ export type LoadOrder = {
   paidAckAt?: number;
   /** When the buyer saw the order fulfilled. */
   deliveredAt?: number;
+  /** The platform's last answer to the gateway while it was not `success` (status and text). */
+  lastNotifyAnswer?: string;
 };
 
 export type SaleLoadParameters = {
@@ -47,7 +49,7 @@ export type SaleLoad = {
   /** Resolves once an order checked out at or after `since` (Date.now ms) was delivered, or after `timeoutMs`. */
   deliveredSince(since: number, timeoutMs: number): Promise<boolean>;
   /** Stops buying and waits until every payment made was acknowledged by the platform (or `drainMs` passed). */
-  stop(drainMs: number): Promise<{ unacknowledgedPayments: number }>;
+  stop(drainMs: number): Promise<{ unacknowledgedPayments: LoadOrder[] }>;
 };
 
 const retryPauseMs = 250;
@@ -79,6 +81,7 @@ export function startSaleLoad(parameters: SaleLoadParameters): SaleLoad {
         order.paidAckAt = Date.now();
         return;
       }
+      order.lastNotifyAnswer = answer ? `${answer.status} ${answer.text.slice(0, 200)}` : "no answer";
       failures.notify += 1;
       await pause(Math.min(gatewayRetryMsMax, retryPauseMs * 2 ** attempt));
     }
@@ -175,7 +178,7 @@ export function startSaleLoad(parameters: SaleLoadParameters): SaleLoad {
       const timer = setTimeout(() => (gatewayGiveUp = true), drainMs);
       await drained;
       clearTimeout(timer);
-      const unacknowledgedPayments = [...orders.values()].filter((order) => !order.abandoned && order.paidAckAt === undefined).length;
+      const unacknowledgedPayments = [...orders.values()].filter((order) => !order.abandoned && order.paidAckAt === undefined);
       return { unacknowledgedPayments };
     },
   };
