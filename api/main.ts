@@ -7,6 +7,8 @@ import { createApp } from "./http/app.ts";
 import { createHttpServer } from "./http/leanRoutes.ts";
 import { createLogger } from "../core/logger.ts";
 import { extraRouters } from "./http/extraRouters.ts";
+import { httpShutdownStep } from "./http/gracefulClose.ts";
+import { shutDownOnSignals } from "../core/shutdown.ts";
 
 const config = loadConfig();
 const logger = createLogger({ level: config.logLevel, name: "api" });
@@ -16,8 +18,10 @@ const server = createHttpServer(app).listen(config.http.port, config.http.host, 
   logger.info({ url: `http://${config.http.host}:${config.http.port}` }, "api listening");
 });
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    server.close(() => void closeContext(ctx).then(() => process.exit(0)));
-  });
-}
+// SIGTERM: no new connections, long polls answered now, requests in flight finished (each
+// answered with `Connection: close`), then the clients closed; within SHUTDOWN_DEADLINE_MS.
+shutDownOnSignals({
+  logger,
+  deadlineMs: config.shutdown.deadlineMs,
+  steps: [httpShutdownStep(server, ctx.orderEvents.release), { name: "clients", run: () => closeContext(ctx) }],
+});

@@ -26,6 +26,7 @@ import { toJson } from "../../core/json.ts";
 import type { AuthenticatedAccount } from "../services/accounts/sessions.ts";
 import { sessionToken } from "./auth.ts";
 import { errorResponse } from "./errorHandler.ts";
+import { trackRequestsForClose } from "./gracefulClose.ts";
 import { parsePart, registerRoute, type RouteSpec } from "./route.ts";
 import { checkJsonResponse, checkResponse, responseCheckEnabled, type CheckedOperation } from "./responseCheck.ts";
 
@@ -294,11 +295,16 @@ export function leanDispatcherOf(app: Express): LeanDispatcher | undefined {
   return dispatchers.get(app);
 }
 
-/** The HTTP server for `app` (instead of app.listen): its lean routes first, Express for the rest. */
+/**
+ * The HTTP server for `app` (instead of app.listen): its lean routes first, Express for the rest.
+ * Close it with closeHttpServer (api/http/gracefulClose.ts).
+ */
 export function createHttpServer(app: Express): Server {
   const lean = dispatchers.get(app);
-  if (!lean) return createServer(app);
-  return createServer((req, res) => {
-    if (!lean.handle(req, res)) app(req, res);
-  });
+  if (!lean) return trackRequestsForClose(createServer(app));
+  return trackRequestsForClose(
+    createServer((req, res) => {
+      if (!lean.handle(req, res)) app(req, res);
+    }),
+  );
 }

@@ -3,6 +3,7 @@
 // nonces in order. Periodic work is scheduled with job schedulers (idempotent upserts, so
 // every worker replica may call them), kept alive by api/jobs/schedulers.ts.
 import { Worker, type ConnectionOptions, type Job } from "bullmq";
+import type { Redis } from "ioredis";
 import type { AppContext } from "../context.ts";
 import { createBatchTreeCache } from "../keys/batchTree.ts";
 import { startLedgerBackground } from "../ledger/background.ts";
@@ -55,9 +56,13 @@ export type RunningWorkers = { workers: Worker[]; close(): Promise<void> };
 
 export async function startWorkers(ctx: AppContext, settings: WorkerSettings = workerSettingsDefault): Promise<RunningWorkers> {
   const redisUrl = ctx.config.redis.url!;
+  // BullMQ leaves connections it was given open on close: they are closed here.
+  const connections: Redis[] = [];
   const make = (name: string, processor: (job: Job) => Promise<unknown>, concurrency: number) => {
+    const connection = createRedis(redisUrl);
+    connections.push(connection);
     const worker = new Worker(name, processor, {
-      connection: createRedis(redisUrl) as unknown as ConnectionOptions,
+      connection: connection as unknown as ConnectionOptions,
       prefix: ctx.queues.prefix,
       concurrency,
       lockDuration: ctx.config.redis.jobLockDurationMs,
@@ -67,7 +72,12 @@ export async function startWorkers(ctx: AppContext, settings: WorkerSettings = w
       const cause = (error as { cause?: { message?: string } }).cause?.message;
       ctx.logger.warn({ queue: name, job: job?.name, jobId: job?.id, attempts: job?.attemptsMade, err: { message: error.message, cause } }, "job failed");
     });
-    worker.on("error", (error) => ctx.logger.error({ queue: name, err: { message: error.message } }, "worker error"));
+    worker.on("error", (error) => {
+      // Every reconnect attempt fails while Redis is down: the queues log the outage once
+      // (reportQueueErrors in api/jobs/queues.ts).
+      if (connection.status !== "ready") return;
+      ctx.logger.error({ queue: name, err: { message: error.message } }, "worker error");
+    });
     return worker;
   };
   // Batch trees are rebuilt from the database once (or handed over by this process's import of
@@ -103,6 +113,7 @@ export async function startWorkers(ctx: AppContext, settings: WorkerSettings = w
     async close() {
       supervisor.stop();
       await Promise.all(workers.map((worker) => worker.close()));
+      for (const connection of connections) connection.disconnect();
       await ledger.stop();
     },
   };

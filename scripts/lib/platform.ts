@@ -17,9 +17,12 @@ import { createHttpServer } from "../../api/http/leanRoutes.ts";
 import { extraRouters } from "../../api/http/extraRouters.ts";
 import { startWorkers, workerSettingsDefault, type RunningWorkers, type WorkerSettings } from "../../api/jobs/workers.ts";
 import { createLogger, type LogDestination } from "../../core/logger.ts";
+import { shutDown, type ShutdownOutcome, type ShutdownStep } from "../../core/shutdown.ts";
+import { httpShutdownStep } from "../../api/http/gracefulClose.ts";
 import { loadOrCreateDevSecrets } from "./devSecrets.ts";
 import { freePort, localChainAccounts, startLocalChain, type LocalChain } from "./localChain.ts";
 import { startLocalRedis, type LocalRedis } from "./localRedis.ts";
+import { superviseChild, type RunningChild, type SupervisedChild } from "./superviseChild.ts";
 import { demoLogins, seedDemo } from "./seedDemo.ts";
 import { runPlatformIndexer } from "../../indexer/runPlatformIndexer.ts";
 
@@ -47,6 +50,11 @@ export type PlatformOptions = {
   logLevel?: string;
   /** Where the log goes (stdout by default); tests read it back. */
   logDestination?: LogDestination;
+  /**
+   * Called when a part the platform cannot run without is lost for good: its local chain died,
+   * or its private Redis would not start again. `npm start` stops; the default only logs.
+   */
+  onLost?: (reason: string) => void;
 };
 
 export type Platform = {
@@ -57,19 +65,25 @@ export type Platform = {
   /** The resolved environment, for starting more processes (workers, indexer) against it. */
   env: Record<string, string>;
   logins: typeof demoLogins;
-  stop(): Promise<void>;
+  /** Stops every part in order within SHUTDOWN_DEADLINE_MS (core/shutdown.ts), saying so in the log. */
+  stop(reason?: string): Promise<ShutdownOutcome>;
 };
 
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
   const env = { ...options.env };
   const dataDir = path.resolve(root, env.DATA_DIR ?? ".data");
   const secrets = loadOrCreateDevSecrets(dataDir);
-  const stops: (() => Promise<void>)[] = [];
+  // In start order; stopped in reverse.
+  const stops: ShutdownStep[] = [];
+  // The children this process started, supervised once the logger exists.
+  let redisChild: RunningChild | SupervisedChild | undefined;
+  let chainChild: RunningChild | SupervisedChild | undefined;
   try {
     let redis: LocalRedis | undefined;
     if (!env.REDIS_URL) {
       redis = await startLocalRedis();
-      stops.push(() => redis!.stop());
+      redisChild = redis;
+      stops.push({ name: "redis", run: () => redisChild!.stop() });
     }
     let chain: LocalChain | undefined;
     let deployed: Record<string, string> = {};
@@ -82,7 +96,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         port: preferredChainPort === undefined ? undefined : await freePort(preferredChainPort),
         intervalMiningMs: localBlockIntervalMs,
       });
-      stops.push(() => chain!.stop());
+      chainChild = chain;
+      stops.push({ name: "chain", run: () => chainChild!.stop() });
       deployed = await deployLocal(chain.rpcUrl);
       if (!env.DATABASE_URL) {
         // A new local chain has none of the old batches, so the embedded database of a previous
@@ -106,7 +121,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       // Links and the SIWE domain come from PUBLIC_URL only (api/config.ts); locally, the listener.
       PUBLIC_URL: env.PUBLIC_URL ?? `http://127.0.0.1:${port}`,
       LOG_LEVEL: options.logLevel ?? env.LOG_LEVEL ?? "info",
-      REDIS_URL: env.REDIS_URL ?? redis!.url,
+      REDIS_URL: redis?.url ?? env.REDIS_URL,
       ...(chain
         ? {
             CHAIN_RPC_URL: chain.rpcUrl,
@@ -122,11 +137,20 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     };
     const config = loadConfig(resolvedEnv);
     const logger = createLogger({ level: config.logLevel, name: "keyledger", destination: options.logDestination });
+    // A private Redis that dies is started again, empty, on its port: the clients reconnect,
+    // the workers declare their schedulers again, paid orders are fulfilled by the recovery
+    // sweep. A local chain that dies cannot come back with its contracts: that is fatal.
+    const onLost = options.onLost ?? (() => {});
+    if (redis) {
+      const port = Number(new URL(redis.url).port);
+      redisChild = superviseChild({ name: "Redis", first: redis, logger, restart: () => startLocalRedis(undefined, { port }), onLost });
+    }
+    if (chain) chainChild = superviseChild({ name: "the local chain", first: chain, logger, onLost });
     const ctx = await bootstrapContext(config, logger, { migrate: true, applicationName: "keyledger-start" });
-    stops.push(() => closeContext(ctx));
+    stops.push({ name: "clients", run: () => closeContext(ctx) });
     if (options.workers ?? true) {
       const workers: RunningWorkers = await startWorkers(ctx, { ...workerSettingsDefault, ...options.workerSettings });
-      stops.push(() => workers.close());
+      stops.push({ name: "workers", run: () => workers.close() });
     }
     if (options.indexer ?? true) {
       const controller = new AbortController();
@@ -135,24 +159,21 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           logger.error({ err: { message: (error as Error).message } }, "indexer stopped with an error");
         },
       );
-      stops.push(async () => {
-        controller.abort();
-        await running;
+      stops.push({
+        name: "indexer",
+        run: async () => {
+          controller.abort();
+          await running;
+        },
       });
     }
     const app = createApp(ctx, { webDistDir: path.join(root, "web/dist"), extraRouters: extraRouters(ctx) });
     const server: Server = await new Promise((resolve) => {
       const listening = createHttpServer(app).listen(config.http.port, config.http.host, () => resolve(listening));
     });
-    stops.push(
-      () =>
-        new Promise((resolve) => {
-          server.close(() => resolve());
-          // Open connections (a browser's keep-alive, an order page's long poll) would hold the
-          // stop for as long as they last.
-          server.closeAllConnections();
-        }),
-    );
+    // Kept-alive connections are closed and long polls answered at once, so neither holds the
+    // stop for as long as it lasts; requests in flight finish (api/http/gracefulClose.ts).
+    stops.push(httpShutdownStep(server, ctx.orderEvents.release));
     const address = server.address();
     const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : port}`;
     if (options.seed ?? true) await seedDemo(ctx, url, { keysPerProduct: options.keysPerProduct ?? 40 });
@@ -163,17 +184,22 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       chainAddresses: { ...ctx.chain?.addresses },
       env: Object.fromEntries(Object.entries(resolvedEnv).filter((entry): entry is [string, string] => entry[1] !== undefined)),
       logins: demoLogins,
-      stop: () => stopAll(stops),
+      stop: (reason = "stop") =>
+        shutDown({
+          logger,
+          deadlineMs: config.shutdown.deadlineMs,
+          steps: [...stops].reverse(),
+          reason,
+          // Exiting would orphan the local chain and Redis: they go with the process.
+          atDeadline: () => {
+            for (const child of [redisChild, chainChild]) processOf(child)?.kill("SIGKILL");
+          },
+        }),
     };
   } catch (error) {
-    await stopAll(stops);
+    for (const stop of [...stops].reverse()) await stop.run(Date.now()).catch(() => {});
     throw error;
   }
-}
-
-async function stopAll(stops: (() => Promise<void>)[]): Promise<void> {
-  for (const stop of stops.reverse()) await stop().catch(() => {});
-  stops.length = 0;
 }
 
 /** Deploys the platform's contracts to a local chain and returns the variables that name them. */
@@ -201,4 +227,9 @@ export async function deployLocal(rpcUrl: string): Promise<Record<string, string
     CUSTODIAN_ADDRESS: account.address,
     DEPLOYMENT_BLOCK: String(addresses.deploymentBlock),
   };
+}
+
+function processOf(child: RunningChild | SupervisedChild | undefined) {
+  if (!child) return undefined;
+  return "current" in child ? child.current() : child.process;
 }

@@ -8,6 +8,8 @@ export type OrderEvents = {
   publish(orderId: string): Promise<void>;
   /** Resolves when the order changes or after timeoutMs; false when too many are waiting. */
   wait(orderId: string, timeoutMs: number): { changed: Promise<boolean>; cancel(): void } | undefined;
+  /** Wakes every waiting request and takes no more waiters: a shutting-down process answers them now instead of holding its stop for up to their timeout. */
+  release(): void;
   close(): Promise<void>;
 };
 
@@ -25,6 +27,7 @@ export async function createOrderEvents(connection: Redis, prefix: string, waite
   subscriber.on("error", () => {});
   const waiters = new Map<string, Set<(changed: boolean) => void>>();
   let waiting = 0;
+  let released = false;
   subscriber.on("message", (_channel: string, orderId: string) => {
     const set = waiters.get(orderId);
     if (!set) return;
@@ -32,12 +35,17 @@ export async function createOrderEvents(connection: Redis, prefix: string, waite
     for (const wake of set) wake(true);
   });
   await subscriber.subscribe(channel);
+  const release = () => {
+    released = true;
+    for (const set of waiters.values()) for (const wake of set) wake(false);
+    waiters.clear();
+  };
   return {
     async publish(orderId) {
       await connection.publish(channel, orderId);
     },
     wait(orderId, timeoutMs) {
-      if (waiting >= waitersMax) return undefined;
+      if (released || waiting >= waitersMax) return undefined;
       let wake!: (changed: boolean) => void;
       let timer: NodeJS.Timeout;
       let settled = false;
@@ -73,9 +81,9 @@ export async function createOrderEvents(connection: Redis, prefix: string, waite
         },
       };
     },
+    release,
     async close() {
-      for (const set of waiters.values()) for (const wake of set) wake(false);
-      waiters.clear();
+      release();
       subscriber.disconnect();
     },
   };
