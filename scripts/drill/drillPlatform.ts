@@ -156,7 +156,8 @@ export async function startDrillPlatform(options: DrillPlatformOptions = {}): Pr
     // processes never migrate at once.
     const url = `http://127.0.0.1:${port}`;
     await parts.api.start();
-    await waitUntilServing(url, 60_000);
+    // Generous: on a shared 2-core machine busy with a type-check, the API once took over 60 s to start.
+    await waitUntilServing(url, 180_000);
     await parts.workers.start();
     await parts.indexer.start();
 
@@ -271,7 +272,7 @@ async function waitUntilServing(url: string, timeoutMs: number): Promise<void> {
 }
 
 /** Waits until the API answers again (after a restart). */
-export function waitForApi(platform: DrillPlatform, timeoutMs = 60_000): Promise<void> {
+export function waitForApi(platform: DrillPlatform, timeoutMs = 180_000): Promise<void> {
   return waitUntilServing(platform.url, timeoutMs);
 }
 
