@@ -174,9 +174,10 @@ export function startSaleLoad(parameters: SaleLoadParameters): SaleLoad {
     },
     async stop(drainMs) {
       stopping = true;
-      const drained = Promise.all([running, ...payments]);
       const timer = setTimeout(() => (gatewayGiveUp = true), drainMs);
-      await drained;
+      await running;
+      // Buyers whose checkout was answered after the stop began paid too: wait for every payment.
+      while (payments.size > 0) await Promise.all([...payments]);
       clearTimeout(timer);
       const unacknowledgedPayments = [...orders.values()].filter((order) => !order.abandoned && order.paidAckAt === undefined);
       return { unacknowledgedPayments };
