@@ -39,7 +39,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       application_name: options.applicationName ?? "keyledger",
     });
     // A pool error (a server restart) must not crash the process; the next query reconnects.
+    // The pool reports errors of idle clients only: a client checked out by a transaction that
+    // is between two statements when the server cuts it emits 'error' on itself, and without a
+    // listener that ended the process (the workers, in the PostgreSQL restart drill). The
+    // transaction's next statement fails instead, and the pool discards the client.
     pool.on("error", () => {});
+    pool.on("connect", (client) => client.on("error", () => {}));
     const db = drizzlePg(pool) as unknown as Drizzle;
     return { kind: "pg", db, pool, close: () => pool.end() };
   }

@@ -9,18 +9,17 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { newSandboxMerchant } from "../../api/payments/epaySandbox.ts";
-import { epaySign, formatEpayMoney } from "../../api/payments/epay.ts";
+import { notifyPath, signedNotification } from "../../test/support/epayNotify.ts";
 import { deleteRedisKeys } from "../lib/deleteRedisKeys.ts";
 import { stopChild } from "../lib/stopChild.ts";
 import { startCpuReading } from "./sale/cpuByProcess.ts";
-import { KeepAliveConnection, type HttpAnswer } from "./sale/keepAliveConnection.ts";
+import { KeepAliveConnection } from "./sale/keepAliveConnection.ts";
+import { call, setupSaleProduct, type Send } from "./sale/saleSetup.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const settings = {
@@ -31,54 +30,6 @@ const settings = {
   // Enough keys for the fastest run we expect (about 600 orders/s) plus margin.
   keys: Number(process.env.BENCH_KEYS ?? 20_000),
 };
-
-type Json = Record<string, unknown>;
-
-// Setup requests go through node:http; the buyers' own requests through one kept-alive
-// connection each (sale/keepAliveConnection.ts), which costs the machine they share less.
-const agent = new http.Agent({ keepAlive: true });
-
-function request(url: string, method: string, headers: Record<string, string>, payload: string | undefined): Promise<HttpAnswer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      { method, headers: payload === undefined ? headers : { ...headers, "content-length": String(Buffer.byteLength(payload)) }, agent },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end(payload);
-  });
-}
-
-type Send = (method: string, route: string, headers: Record<string, string>, payload: string | undefined) => Promise<HttpAnswer>;
-
-async function call(
-  send: Send,
-  method: string,
-  route: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; body: Json; text: string }> {
-  const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
-  const { status, text } = await send(
-    method,
-    route,
-    payload === undefined ? headers : { "content-type": typeof body === "string" ? "text/plain" : "application/json", ...headers },
-    payload,
-  );
-  let parsed: Json = {};
-  try {
-    parsed = JSON.parse(text) as Json;
-  } catch {
-    // plain text ("success")
-  }
-  return { status, body: parsed, text };
-}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
@@ -118,7 +69,6 @@ async function main() {
     });
     const { url, env, sandboxSecret } = JSON.parse(first) as { url: string; env: Record<string, string>; sandboxSecret: string };
     const processEnv = { ...process.env, ...env, LOG_LEVEL: "warn" };
-    const setupSend: Send = (method, route, headers, payload) => request(url + route, method, headers, payload);
     const workers = spawn(process.execPath, [...profile, `${root}api/jobs/main.ts`], { cwd: root, env: processEnv, stdio: ["ignore", "ignore", "inherit"] });
     children.push(workers);
     // BENCH_NO_INDEXER=1 measures the sale path without the indexer process (for attribution).
@@ -129,27 +79,8 @@ async function main() {
     if (indexer) children.push(indexer);
 
     // A merchant, a shop on the sandbox gateway, one product with many anchored keys.
-    const signup = await call(setupSend, "POST", "/api/auth/signup", { email: "bench@example.com", password: "bench-password-1", roles: ["merchant"] });
-    const auth = { authorization: `Bearer ${signup.body.token}` };
-    const shop = await call(setupSend, "POST", "/api/shops", { slug: "bench", name: "Bench" }, auth);
-    const merchant = newSandboxMerchant(sandboxSecret);
-    await call(setupSend, "PUT", `/api/shops/${shop.body.id}/payment-settings/epay`, { gatewayUrl: `${url}/sandbox/epay/`, ...merchant }, auth);
-    const product = await call(
-      setupSend,
-      "POST",
-      `/api/shops/${shop.body.id}/products`,
-      { name: "Bench card", category: "game_card", priceMinor: "990", currency: "CNY" },
-      auth,
-    );
-    const keys = Array.from({ length: settings.keys }, (_, i) => `BENCH-${i}-${randomBytes(6).toString("hex")}`).join("\n");
     const started = Date.now();
-    const imported = await call(setupSend, "POST", `/api/products/${product.body.id}/imports`, keys, auth);
-    for (;;) {
-      const progress = await call(setupSend, "GET", `/api/imports/${imported.body.importId}`, undefined, auth);
-      if (progress.body.status === "failed") throw new Error(`import failed: ${progress.text}`);
-      if (progress.body.status === "done" && ["included", "confirmed"].includes(String(progress.body.anchorState))) break;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    const { shopId, productId, merchant } = await setupSaleProduct({ url, sandboxSecret, keys: settings.keys });
     process.stdout.write(`setup: ${settings.keys} keys imported and anchored in ${Date.now() - started} ms\n`);
 
     const latencies: number[] = [];
@@ -175,7 +106,7 @@ async function main() {
       while (Date.now() < deadline) {
         const begin = performance.now();
         const checkout = await call(send, "POST", "/api/orders", {
-          productId: product.body.id,
+          productId,
           quantity: 1,
           contact: `b${index}@example.com`,
           queryPassword: "pass-1234",
@@ -187,17 +118,7 @@ async function main() {
           continue;
         }
         const order = checkout.body.order as { id: string; amountMinor: string };
-        const params: Record<string, string> = {
-          pid: merchant.pid,
-          trade_no: `B${index}-${tradeCounter++}`,
-          out_trade_no: order.id,
-          type: "alipay",
-          name: "bench",
-          money: formatEpayMoney(BigInt(order.amountMinor)),
-          trade_status: "TRADE_SUCCESS",
-        };
-        const query = new URLSearchParams({ ...params, sign: epaySign(params, merchant.key), sign_type: "MD5" });
-        const notified = await call(send, "GET", `/api/payments/epay/notify/${shop.body.id}?${query}`);
+        const notified = await call(send, "GET", notifyPath(shopId, signedNotification(merchant, order, `B${index}-${tradeCounter++}`)));
         const afterNotify = performance.now();
         stepTimes.notify.push(afterNotify - afterCheckout);
         if (notified.text !== "success") {

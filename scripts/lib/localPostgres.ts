@@ -13,7 +13,12 @@ import { isRoot } from "./debianPackages.ts";
 import { freePort } from "./localChain.ts";
 import { stopChild } from "./stopChild.ts";
 
-export type LocalPostgres = { url: string; stop(): Promise<void> };
+export type LocalPostgres = {
+  url: string;
+  /** Stops the server the fast way (open connections are cut) and starts it again on the same port and data. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+};
 
 /** Where initdb and postgres are: Debian keeps them out of PATH, one folder per major version (newest wins). */
 export function postgresBinDir(): string | undefined {
@@ -55,32 +60,16 @@ export async function startLocalPostgres(): Promise<LocalPostgres> {
     if (initdb.status !== 0) throw new Error(`keyledger: initdb failed (${initdb.error?.message ?? `exit ${initdb.status}`}):\n${initdb.stderr}`);
 
     const port = await freePort();
-    const child = spawn(
-      path.join(binDir, "postgres"),
-      ["-D", dataDir, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "full_page_writes=off"],
-      { cwd: dir, stdio: ["ignore", "pipe", "pipe"], ...owner },
-    );
-    let output = "";
-    const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
-    child.stdout!.on("data", keep);
-    child.stderr!.on("data", keep);
     const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-    // SIGINT is PostgreSQL's fast shutdown: it does not wait for clients to disconnect.
-    const stopServer = () => stopChild(child, 10_000, "SIGINT");
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`keyledger: the private PostgreSQL exited early (code ${child.exitCode}):\n${output}`);
-      if ((await postgresUnreachableReason(url, 1_000)) === undefined) break;
-      if (Date.now() > deadline) {
-        await stopServer();
-        throw new Error(`keyledger: the private PostgreSQL did not answer within 30 s:\n${output}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    let server = await startServer(binDir, dataDir, dir, port, url, owner);
     return {
       url,
+      async restart() {
+        await server.stop();
+        server = await startServer(binDir, dataDir, dir, port, url, owner);
+      },
       async stop() {
-        await stopServer();
+        await server.stop();
         removeDir();
       },
     };
@@ -88,6 +77,39 @@ export async function startLocalPostgres(): Promise<LocalPostgres> {
     removeDir();
     throw error;
   }
+}
+
+/** Runs `postgres` on the cluster in dataDir and waits until it answers at url. */
+async function startServer(
+  binDir: string,
+  dataDir: string,
+  dir: string,
+  port: number,
+  url: string,
+  owner: { uid: number; gid: number } | undefined,
+): Promise<{ stop(): Promise<void> }> {
+  const child = spawn(
+    path.join(binDir, "postgres"),
+    ["-D", dataDir, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "full_page_writes=off"],
+    { cwd: dir, stdio: ["ignore", "pipe", "pipe"], ...owner },
+  );
+  let output = "";
+  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
+  // SIGINT is PostgreSQL's fast shutdown (pg_ctl -m fast): it does not wait for clients to disconnect.
+  const stop = () => stopChild(child, 10_000, "SIGINT");
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`keyledger: the private PostgreSQL exited early (code ${child.exitCode}):\n${output}`);
+    if ((await postgresUnreachableReason(url, 1_000)) === undefined) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`keyledger: the private PostgreSQL did not answer within 30 s:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { stop };
 }
 
 /** Connects once; undefined when the server answers, else why not. */

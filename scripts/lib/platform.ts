@@ -202,7 +202,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   }
 }
 
-async function deployLocal(rpcUrl: string): Promise<Record<string, string>> {
+/** Deploys the platform's contracts to a local chain and returns the variables that name them. */
+export async function deployLocal(rpcUrl: string): Promise<Record<string, string>> {
   const account = privateKeyToAccount(localChainAccounts.deployer as Hex);
   const transport = http(rpcUrl);
   const publicClient = createPublicClient({ transport });
