@@ -18,7 +18,23 @@ export default defineConfig({
       evmVersion: "cancun",
     },
   },
-  paths: { sources: "./contracts", artifacts: "./artifacts", cache: "./cache" },
+  paths: {
+    sources: "./contracts",
+    artifacts: "./artifacts",
+    cache: "./cache",
+    // Solidity property tests (fuzz and invariants) live apart from the mocha suites in test/.
+    tests: { solidity: "./test/solidity" },
+  },
+  // `hardhat test solidity` (run by npm test): fuzz and invariant runs sized so the whole run takes
+  // well under a minute on this project's 2-core machines; a fixed seed keeps failures
+  // reproducible (docs/testing.md, "Contract fuzzing"). A test can ask for more with an inline
+  // `/// hardhat-config: fuzz.runs = N` comment.
+  test: {
+    solidity: {
+      fuzz: { runs: 1000, seed: "0x4b65796c6564676572" },
+      invariant: { runs: 128, depth: 40 },
+    },
+  },
   networks: {
     localhost: { type: "http", url: "http://127.0.0.1:8545" },
     // The network `hardhat node` serves (npm start's local chain, the suites' chains). It mines a

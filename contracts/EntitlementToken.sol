@@ -432,7 +432,10 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
 
     /**
      * @notice ERC-2981: the batch's royalty if it has one, else the default royalty.
-     * @dev Reverts for a token that does not exist.
+     * @dev Reverts for a token that does not exist. The amount is a full-precision mulDiv, as in
+     * OpenZeppelin's default royalty: a plain `salePrice * fraction` overflowed (panic 0x11) for
+     * prices above 2^256 / fraction, so a marketplace asking for a batch royalty got a revert
+     * where the default royalty answered (found by test/solidity/EntitlementToken.fuzz.t.sol).
      */
     function royaltyInfo(uint256 tokenId, uint256 salePrice)
         public
@@ -442,7 +445,7 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
     {
         RoyaltyInfo memory royalty = _batchRoyalties[batchOf(tokenId)];
         if (royalty.receiver == address(0)) return super.royaltyInfo(tokenId, salePrice);
-        return (royalty.receiver, salePrice * royalty.royaltyFraction / _feeDenominator());
+        return (royalty.receiver, Math.mulDiv(salePrice, royalty.royaltyFraction, _feeDenominator()));
     }
 
     /**

@@ -13,6 +13,18 @@ bash scripts/build.sh
 tsc --noEmit -p tsconfig.json
 # Biome (format and lint) and solhint: seconds, and a finding fails the run like a test.
 npm run --silent lint
-# With no arguments every suite runs; arguments name files or globs.
-if [[ $# -eq 0 ]]; then set -- "test/**/*.test.ts"; fi
-exec node scripts/withTestServices.ts mocha "$@"
+# With no arguments every suite runs; arguments name files or globs. Solidity property tests
+# (test/solidity/*.t.sol: fuzz and invariants, run by Hardhat's own runner in its in-process EVM,
+# no services needed) run first; arguments ending in .sol name some of them.
+solidity=() mocha=()
+for argument in "$@"; do
+  if [[ $argument == *.sol ]]; then solidity+=("$argument"); else mocha+=("$argument"); fi
+done
+if [[ $# -eq 0 ]]; then
+  hardhat test solidity
+  mocha=("test/**/*.test.ts")
+elif [[ ${#solidity[@]} -gt 0 ]]; then
+  hardhat test solidity "${solidity[@]}"
+fi
+if [[ ${#mocha[@]} -eq 0 ]]; then exit 0; fi
+exec node scripts/withTestServices.ts mocha "${mocha[@]}"

@@ -37,6 +37,9 @@ export async function getInclusionProof(db: Drizzle, parameters: { transactionId
   const treeSize = parameters.treeSize ?? anchor?.size;
   if (treeSize === undefined) throw new AppError("not_found", `No anchor covers journal transaction ${parameters.transactionId} yet.`);
   if (treeSize < entry.seq) throw new AppError("bad_request", `A tree of ${treeSize} entries does not contain entry ${entry.seq}.`);
+  // A tree size asked for (not an anchored one) can be beyond the chain: answered like the
+  // consistency proof, not by readLogLeaves' gap error (a 500, found by the HTTP fuzzer).
+  await requireChainSize(db, treeSize);
   const leaves = await readLogLeaves(db, treeSize);
   const index = Number(entry.seq - 1n);
   return {
@@ -65,8 +68,7 @@ export type ConsistencyProofReturnType = { firstSize: string; secondSize: string
 export async function getConsistencyProof(db: Drizzle, parameters: { firstSize: bigint; secondSize: bigint }): Promise<ConsistencyProofReturnType> {
   const { firstSize, secondSize } = parameters;
   if (firstSize < 1n || firstSize > secondSize) throw new AppError("bad_request", "Sizes must satisfy 1 <= first <= second.");
-  const size = await queryOne<{ size: bigint | null }>(db, sql`SELECT max(seq) AS size FROM ledger_chain`);
-  if ((size?.size ?? 0n) < secondSize) throw new AppError("not_found", `The chain has fewer than ${secondSize} entries.`);
+  await requireChainSize(db, secondSize);
   const leaves = await readLogLeaves(db, secondSize);
   return {
     firstSize: firstSize.toString(),
@@ -75,4 +77,10 @@ export async function getConsistencyProof(db: Drizzle, parameters: { firstSize: 
     secondRoot: hex(treeRoot(leaves, Number(secondSize))),
     proof: consistencyProof(leaves, Number(firstSize), Number(secondSize)).map(hex),
   };
+}
+
+/** Refuses a tree size the hash chain has not reached yet. */
+async function requireChainSize(db: Drizzle, size: bigint): Promise<void> {
+  const chained = await queryOne<{ size: bigint | null }>(db, sql`SELECT max(seq) AS size FROM ledger_chain`);
+  if ((chained?.size ?? 0n) < size) throw new AppError("not_found", `The chain has fewer than ${size} entries.`);
 }

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { keccak256, parseEventLogs, toBytes, zeroAddress, type Address, type Hex } from "viem";
+import { keccak256, maxUint256, parseEventLogs, toBytes, zeroAddress, type Address, type Hex } from "viem";
 import { entitlementTokenAbi } from "../../core/chain/abis.ts";
 import { buildIssueCall, issueArgs } from "../../api/chain/issuanceCall.ts";
 import type { DeployWalletClient } from "../../api/chain/deploy.ts";
@@ -180,6 +180,9 @@ describe("EntitlementToken after issuance", () => {
     const [event] = parseEventLogs({ abi: entitlementTokenAbi, logs: receipt.logs, eventName: "RoyaltySet" });
     expect(event!.args).to.deep.equal({ batchId: 90n, receiver: platform.address.reseller, basisPoints: 500n });
     expect(await read("royaltyInfo", [5n, 10_000n])).to.deep.equal([platform.address.reseller, 500n]);
+    // Regression (found by the Solidity fuzz suite): a batch royalty on the largest price overflowed
+    // `price * fraction` and reverted; the answer is floor(price * 500 / 10000), computed here in bigint.
+    expect(await read("royaltyInfo", [5n, maxUint256])).to.deep.equal([platform.address.reseller, (maxUint256 * 500n) / 10_000n]);
     expect(
       await revertOf(platform, platform.wallet.operator, { ...token(), functionName: "setRoyalty", args: [90n, platform.address.reseller, 10_001n] }),
     ).to.deep.equal({ errorName: "RoyaltyTooHigh", args: [10_001n, 10_000n] });

@@ -182,4 +182,18 @@ describe("ledger HTTP routes", () => {
     const backwards = await call("GET", "/api/ledger/proofs/consistency?first=2&second=1");
     expect([backwards.status, backwards.body.code]).to.deep.equal([400, "bad_request"]);
   });
+
+  it("answers a proof for a tree size beyond the hash chain with 404 not_found, not a 500", async () => {
+    // Regression (found by the HTTP fuzzer): GET /api/ledger/proofs/inclusion/1?treeSize=4 with a
+    // shorter chain reached readLogLeaves' gap error and answered 500.
+    while ((await hashPendingEntries(database.db, { batchSizeMax: 1000 })).hashed > 0);
+    const chained = await queryOne<{ size: bigint }>(database.db, sql`SELECT max(seq) AS size FROM ledger_chain`);
+    const beyond = Number(chained!.size) + 3;
+    const inclusion = await call("GET", `/api/ledger/proofs/inclusion/1?treeSize=${beyond}`);
+    expect([inclusion.status, inclusion.body.code, inclusion.body.message]).to.deep.equal([404, "not_found", `The chain has fewer than ${beyond} entries.`]);
+    const consistency = await call("GET", `/api/ledger/proofs/consistency?first=1&second=${beyond}`);
+    expect([consistency.status, consistency.body.code]).to.deep.equal([404, "not_found"]);
+    const within = await call("GET", `/api/ledger/proofs/inclusion/1?treeSize=${chained!.size}`);
+    expect([within.status, within.body.treeSize]).to.deep.equal([200, String(chained!.size)]);
+  });
 });
