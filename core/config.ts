@@ -120,6 +120,19 @@ const envSchema = z.object({
   // Orders
   ORDER_EXPIRY_SECONDS: integer(15 * 60, 30, 7 * 24 * 3600),
   ORDER_QUANTITY_MAX: integer(100, 1, 10_000),
+  // Unpaid reservations (docs/abuse.md, "Unpaid reservations"): an unpaid order holds keys until
+  // it expires, so holds are limited. Open unpaid orders per contact (a guest's email or an
+  // account: a real buyer rarely has more than one or two checkouts open) and per client address
+  // (higher: a household, an office or a carrier NAT shares one) ...
+  ORDER_UNPAID_PER_CONTACT_MAX: integer(3, 1, 10_000),
+  ORDER_UNPAID_PER_CLIENT_MAX: integer(10, 1, 100_000),
+  // ... the share of a product's available keys one unpaid order may hold (basis points; at
+  // least one key), so that no single unpaid checkout empties a product ...
+  ORDER_HOLD_SHARE_BPS: integer(2_000, 1, 10_000),
+  // ... and under pressure, when the product's unpaid holds would exceed this share of its stock,
+  // new orders expire after ORDER_PRESSURE_EXPIRY_SECONDS instead (long enough to pay by QR code).
+  ORDER_PRESSURE_BPS: integer(5_000, 1, 10_000),
+  ORDER_PRESSURE_EXPIRY_SECONDS: integer(180, 30, 7 * 24 * 3600),
   // Guessing throttles (docs/decisions.md, "Guessing throttles"): every attempt takes its
   // point before the secret is checked; a right answer gives it back. Guest order look-ups:
   // per order and client address (the tight limit: one client's wrong guesses lock out that
@@ -284,6 +297,13 @@ function buildConfig(env: Env) {
       platformFeeBps: env.PLATFORM_FEE_BPS,
       accessTokenTtlSeconds: env.ORDER_ACCESS_TOKEN_TTL_SECONDS,
       returnTokenTtlSeconds: env.ORDER_RETURN_TOKEN_TTL_SECONDS,
+      unpaidHolds: {
+        perContactMax: env.ORDER_UNPAID_PER_CONTACT_MAX,
+        perClientMax: env.ORDER_UNPAID_PER_CLIENT_MAX,
+        shareBps: env.ORDER_HOLD_SHARE_BPS,
+        pressureBps: env.ORDER_PRESSURE_BPS,
+        pressureExpirySeconds: env.ORDER_PRESSURE_EXPIRY_SECONDS,
+      },
     },
     sessions: { ttlSeconds: env.SESSION_TTL_SECONDS },
     throttles: {

@@ -26,6 +26,10 @@ export const errorStatus = {
   fee_balance_exhausted: 409,
   invalid_state: 409,
   rate_limited: 429,
+  // Unpaid reservations are limited (api/services/orders/unpaidHolds.ts): too many open unpaid
+  // orders from one contact or address, or one order asking for too large a share of the stock.
+  too_many_unpaid_orders: 429,
+  reservation_share_exceeded: 409,
   chain_unavailable: 503,
   internal: 500,
 } as const;

@@ -20,6 +20,7 @@ import { paymentsRouter } from "./routes/payments.ts";
 import { publicConfigRouter } from "./routes/publicConfig.ts";
 import { shopsRouter } from "./routes/shops.ts";
 import { verifyRouter } from "./routes/verify.ts";
+import { trustedProxies } from "./clientAddress.ts";
 
 export type CreateAppOptions = {
   /** Built web application to serve (web/dist); omitted in API-only deployments. */
@@ -38,7 +39,7 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
     "Set it to a long random string (e.g. `openssl rand -hex 32`).",
   );
   app.disable("x-powered-by");
-  app.set("trust proxy", "loopback");
+  app.set("trust proxy", trustedProxies);
   app.set("json replacer", bigintReplacer);
   // No ETags on API answers: Express hashed every JSON body (SHA-1) to make one, and an order
   // page, a checkout or a notification is never revalidated. Static files keep theirs

@@ -25,6 +25,7 @@ import { AppError } from "../../core/errors.ts";
 import { toJson } from "../../core/json.ts";
 import type { AuthenticatedAccount } from "../services/accounts/sessions.ts";
 import { sessionToken } from "./auth.ts";
+import { clientAddressOf } from "./clientAddress.ts";
 import { errorResponse } from "./errorHandler.ts";
 import { parsePart, registerRoute, type RouteSpec } from "./route.ts";
 import { checkJsonResponse, checkResponse, responseCheckEnabled, type CheckedOperation } from "./responseCheck.ts";
@@ -38,6 +39,8 @@ export type LeanRouteInput<Body, Query, Params> = {
   rawQuery: Record<string, unknown>;
   account: AuthenticatedAccount | undefined;
   header(name: string): string | undefined;
+  /** The client's address (Express's req.ip: X-Forwarded-For only from a proxy on this machine). */
+  clientAddress: string | undefined;
   /** Called when the client goes away before the answer (a long poll stops waiting). */
   onClose(listener: () => void): void;
 };
@@ -98,6 +101,7 @@ export function defineLeanRoute<
       params: { ...req.params },
       account: req.account,
       header: (name) => req.get(name),
+      clientAddress: req.ip,
       onClose: (listener) => req.once("close", listener),
     });
     if (answer instanceof PlainText) res.type("text/plain").send(answer.text);
@@ -110,7 +114,7 @@ export function defineLeanRoute<
 }
 
 /** A request's parts before validation, from either path. */
-type RawInput = Pick<LeanRouteInput<unknown, unknown, unknown>, "account" | "header" | "onClose"> & {
+type RawInput = Pick<LeanRouteInput<unknown, unknown, unknown>, "account" | "header" | "clientAddress" | "onClose"> & {
   body: unknown;
   query: Record<string, unknown>;
   params: Record<string, unknown>;
@@ -126,6 +130,7 @@ async function runRoute(route: LeanRoute, raw: RawInput): Promise<string | Plain
     rawQuery: raw.query,
     account: raw.account,
     header: raw.header,
+    clientAddress: raw.clientAddress,
     onClose: raw.onClose,
   });
   if (result instanceof PlainText) {
@@ -224,6 +229,7 @@ async function serve(
       params,
       account: token ? await resolveSession(options.db, token) : undefined,
       header: (name) => headerValue(req, name),
+      clientAddress: clientAddressOf(req),
       onClose: (listener) => req.once("close", listener),
     });
     answer =

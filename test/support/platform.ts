@@ -11,6 +11,13 @@ import type { LogDestination } from "../../core/logger.ts";
 import { createServerDatabase, type TestDatabase } from "./database.ts";
 import { testEnv } from "./env.ts";
 
+export const unlimitedUnpaidHolds = {
+  ORDER_UNPAID_PER_CONTACT_MAX: "10000",
+  ORDER_UNPAID_PER_CLIENT_MAX: "100000",
+  ORDER_HOLD_SHARE_BPS: "10000",
+  ORDER_PRESSURE_BPS: "10000",
+};
+
 export type TestPlatform = Platform & { database: TestDatabase; http: HttpClient; dataDir: string; queuePrefix: string; stopAll(): Promise<void> };
 
 export async function startTestPlatform(
@@ -37,6 +44,9 @@ export async function startTestPlatform(
       DATA_DIR: dataDir,
       DATABASE_POOL_SIZE_MAX: "20",
       ISSUE_BATCH_WAIT_MS: "100",
+      // Suites buy many keys from one contact and one address: the limits of unpaid reservations
+      // are lifted here and set by the suites that test them (test/orders/unpaidHolds.test.ts).
+      ...unlimitedUnpaidHolds,
       ...options.env,
     },
     port: 0,

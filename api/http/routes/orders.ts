@@ -76,7 +76,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
         idempotencyKey: idempotencyKeySchema.optional(),
       }),
     },
-    async ({ body, account, header }) => {
+    async ({ body, account, header, clientAddress }) => {
       const idempotencyKey = body.idempotencyKey ?? idempotencyHeader(header("idempotency-key"));
       const order = await createOrder(
         db,
@@ -85,9 +85,10 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
           quantityMax: ctx.config.orders.quantityMax,
           queryPasswordPepper: pepper,
           merchantFeeCreditMinor: ctx.config.ledger.merchantFeeCreditMinor,
+          unpaidHolds: ctx.config.orders.unpaidHolds,
           checkouts: ctx.checkouts,
         },
-        { ...body, idempotencyKey, buyerAccountId: account?.id },
+        { ...body, idempotencyKey, buyerAccountId: account?.id, clientAddress },
       );
       const product = await checkoutProduct(db, order.productId);
       const accessToken = accessTokenOf(order);

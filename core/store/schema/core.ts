@@ -97,6 +97,7 @@ export const orders = pgTable("orders", {
   createdAt: timestamptz("created_at").notNull().defaultNow(),
   deliveryEncrypted: bytea("delivery_encrypted"),
   deliveredBy: int8("delivered_by"),
+  clientAddress: text("client_address"),
 });
 
 export const payments = pgTable("payments", {
