@@ -159,6 +159,14 @@ const envSchema = z.object({
   ORDER_RETURN_TOKEN_TTL_SECONDS: integer(3600, 1, 7 * 24 * 3600),
   SESSION_TTL_SECONDS: integer(7 * 24 * 3600, 60, 365 * 24 * 3600),
 
+  // Quotas of self-service merchants (docs/abuse.md, "Merchant quotas"): anyone may sign up as a
+  // merchant, so until an admin raises them a merchant owns at most this many shops and imports
+  // at most this many batches and keys a day. The per-day quotas bound the operator's gas too:
+  // each import is one batch anchor (about 45,000-70,000 gas) and each key sold one issuance.
+  MERCHANT_SHOPS_MAX: integer(2, 0, 10_000),
+  MERCHANT_IMPORTS_PER_DAY_MAX: integer(10, 0, 100_000),
+  MERCHANT_KEYS_PER_DAY_MAX: integer(5_000, 0, 100_000_000),
+
   // Platform fee on every sale, in basis points of the amount.
   PLATFORM_FEE_BPS: integer(500, 0, 10_000),
 
@@ -306,6 +314,9 @@ function buildConfig(env: Env) {
       },
     },
     sessions: { ttlSeconds: env.SESSION_TTL_SECONDS },
+    merchants: {
+      quotas: { shopsMax: env.MERCHANT_SHOPS_MAX, importsPerDayMax: env.MERCHANT_IMPORTS_PER_DAY_MAX, keysPerDayMax: env.MERCHANT_KEYS_PER_DAY_MAX },
+    },
     throttles: {
       lookup: {
         attemptsPerOrderAndClientMax: env.LOOKUP_ATTEMPTS_MAX,

@@ -30,6 +30,9 @@ export const errorStatus = {
   // orders from one contact or address, or one order asking for too large a share of the stock.
   too_many_unpaid_orders: 429,
   reservation_share_exceeded: 409,
+  // Quotas of self-service merchants until the platform raises them (api/services/shops/merchantQuotas.ts).
+  shop_quota_exceeded: 403,
+  import_quota_exceeded: 429,
   chain_unavailable: 503,
   internal: 500,
 } as const;

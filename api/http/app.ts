@@ -21,6 +21,7 @@ import { publicConfigRouter } from "./routes/publicConfig.ts";
 import { shopsRouter } from "./routes/shops.ts";
 import { verifyRouter } from "./routes/verify.ts";
 import { trustedProxies } from "./clientAddress.ts";
+import { quotasRouter } from "./routes/quotas.ts";
 
 export type CreateAppOptions = {
   /** Built web application to serve (web/dist); omitted in API-only deployments. */
@@ -88,6 +89,7 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
   app.use("/api", accountsRouter(ctx));
   app.use("/api", shopsRouter(ctx));
   app.use("/api", merchantRouter(ctx));
+  app.use("/api", quotasRouter(ctx));
   app.use("/api", verifyRouter(ctx));
   app.use("/api", publicConfigRouter(ctx));
   for (const router of options.extraRouters ?? []) app.use("/api", router);

@@ -18,6 +18,9 @@ export const unlimitedUnpaidHolds = {
   ORDER_PRESSURE_BPS: "10000",
 };
 
+/** Suites' merchants create many shops and imports: the self-service quotas are lifted unless a suite sets them. */
+export const unlimitedMerchantQuotas = { MERCHANT_SHOPS_MAX: "10000", MERCHANT_IMPORTS_PER_DAY_MAX: "100000", MERCHANT_KEYS_PER_DAY_MAX: "100000000" };
+
 export type TestPlatform = Platform & { database: TestDatabase; http: HttpClient; dataDir: string; queuePrefix: string; stopAll(): Promise<void> };
 
 export async function startTestPlatform(
@@ -47,6 +50,7 @@ export async function startTestPlatform(
       // Suites buy many keys from one contact and one address: the limits of unpaid reservations
       // are lifted here and set by the suites that test them (test/orders/unpaidHolds.test.ts).
       ...unlimitedUnpaidHolds,
+      ...unlimitedMerchantQuotas,
       ...options.env,
     },
     port: 0,

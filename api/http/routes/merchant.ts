@@ -14,6 +14,7 @@ import { getProduct } from "../../services/products/products.ts";
 import { listBatches } from "../../services/shops/batches.ts";
 import { salesSummary } from "../../services/shops/salesSummary.ts";
 import { assertShopManager } from "../../services/shops/shops.ts";
+import { assertImportQuota, shopOwner } from "../../services/shops/merchantQuotas.ts";
 import { defineRoute } from "../route.ts";
 import { idString, multilineText } from "../schemas.ts";
 import { cursorParam, encodeCursor, idSortKey } from "../cursor.ts";
@@ -58,6 +59,8 @@ export function merchantRouter(ctx: AppContext): Router {
         format,
         content: body,
         limits: { keysMax: ctx.config.imports.keysMax, keyLengthMax: ctx.config.imports.keyLengthMax },
+        // Counted against the shop's owner, whoever imports (docs/abuse.md, "Merchant quotas").
+        quota: async (tx, keys) => assertImportQuota(tx, await shopOwner(tx, shopId), keys, ctx.config.merchants.quotas),
       });
       await enqueueImport(ctx.queues, importId);
       return { importId: String(importId), total, status: "queued", progressUrl: `/api/imports/${importId}` };

@@ -17,6 +17,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/merchants/{accountId}/quotas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A merchant's quotas and usage (admin) */
+        get: operations["getAdminMerchantsAccountIdQuotas"];
+        /** Set a merchant's quotas (admin, audited): shops, key imports a day, keys a day */
+        put: operations["putAdminMerchantsAccountIdQuotas"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit/chain/batches": {
         parameters: {
             query?: never;
@@ -664,6 +682,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/merchant/quotas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in merchant's quotas (shops, imports and keys a day) and what it used */
+        get: operations["getMerchantQuotas"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/orders": {
         parameters: {
             query?: never;
@@ -933,7 +968,7 @@ export interface paths {
         /** List shops (public); `mine=true` lists the signed-in merchant's shops */
         get: operations["getShops"];
         put?: never;
-        /** Create a shop (merchant) */
+        /** Create a shop (merchant; a self-service merchant owns at most its quota of shops: 403 shop_quota_exceeded) */
         post: operations["postShops"];
         delete?: never;
         options?: never;
@@ -1650,6 +1685,19 @@ export interface components {
             status: string;
             total: number;
         };
+        MerchantQuotas: {
+            accountId: string;
+            importsPerDayMax: number;
+            keysPerDayMax: number;
+            /** @description Whether an admin set these quotas (false: the self-service defaults) */
+            raised: boolean;
+            shopsMax: number;
+            usage: {
+                importsToday: number;
+                keysToday: number;
+                shops: number;
+            };
+        };
         Order: {
             amountMinor: string;
             contact: string | null;
@@ -2021,6 +2069,94 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Account"];
+                };
+            };
+        };
+    };
+    getAdminMerchantsAccountIdQuotas: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MerchantQuotas"];
+                };
+            };
+        };
+    };
+    putAdminMerchantsAccountIdQuotas: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    importsPerDayMax: number;
+                    keysPerDayMax: number;
+                    shopsMax: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MerchantQuotas"];
                 };
             };
         };
@@ -3641,6 +3777,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GetMeWalletsResponse"];
+                };
+            };
+        };
+    };
+    getMerchantQuotas: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MerchantQuotas"];
                 };
             };
         };
