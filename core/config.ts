@@ -2,6 +2,7 @@
 // typed object that entry points pass down. No other module reads process.env.
 // Every limit is a named setting with a default and a reason. Secrets have no fallback:
 // a missing secret stops the process at start with a message naming the variable.
+import { randomBytes } from "node:crypto";
 import { z } from "zod";
 
 const hex32 = /^(0x)?[0-9a-fA-F]{64}$/;
@@ -167,6 +168,23 @@ const envSchema = z.object({
   MERCHANT_IMPORTS_PER_DAY_MAX: integer(10, 0, 100_000),
   MERCHANT_KEYS_PER_DAY_MAX: integer(5_000, 0, 100_000_000),
 
+  // Risk rules (docs/abuse.md, "Risk rules"): the default thresholds of the order risk score
+  // (a product may set its own), and the score from which checkout needs the captcha.
+  RISK_REVIEW_SCORE: integer(50, 0, 1000),
+  RISK_BLOCK_SCORE: integer(80, 0, 1000),
+  RISK_CAPTCHA_SCORE: integer(30, 0, 1000),
+  // Proof-of-work captcha (ALTCHA, docs/abuse.md): the HMAC key that signs challenges (a secret:
+  // required in production; elsewhere a random key per process, so challenges do not survive a
+  // restart); the largest number a challenge hides (average work: half of it in SHA-256 hashes,
+  // about 0.1 s in a browser at 100,000); how long a challenge may be solved and used.
+  ALTCHA_HMAC_KEY: optionalString,
+  ALTCHA_MAX_NUMBER: integer(100_000, 10, 10_000_000),
+  ALTCHA_CHALLENGE_TTL_SECONDS: integer(300, 10, 3600),
+  // The captcha is required at login after this many failed attempts for the account from the
+  // client (within the login window), and at sign-up after this many sign-ups from one client an hour.
+  LOGIN_CAPTCHA_AFTER_FAILURES: integer(3, 0, 1000),
+  SIGNUP_CAPTCHA_AFTER_PER_CLIENT: integer(3, 0, 1000),
+
   // Platform fee on every sale, in basis points of the amount.
   PLATFORM_FEE_BPS: integer(500, 0, 10_000),
 
@@ -314,6 +332,14 @@ function buildConfig(env: Env) {
       },
     },
     sessions: { ttlSeconds: env.SESSION_TTL_SECONDS },
+    risk: { reviewScore: env.RISK_REVIEW_SCORE, blockScore: env.RISK_BLOCK_SCORE, captchaScore: env.RISK_CAPTCHA_SCORE },
+    captcha: {
+      hmacKey: captchaHmacKeyOf(env),
+      maxNumber: env.ALTCHA_MAX_NUMBER,
+      ttlSeconds: env.ALTCHA_CHALLENGE_TTL_SECONDS,
+      loginAfterFailures: env.LOGIN_CAPTCHA_AFTER_FAILURES,
+      signupAfterPerClient: env.SIGNUP_CAPTCHA_AFTER_PER_CLIENT,
+    },
     merchants: {
       quotas: { shopsMax: env.MERCHANT_SHOPS_MAX, importsPerDayMax: env.MERCHANT_IMPORTS_PER_DAY_MAX, keysPerDayMax: env.MERCHANT_KEYS_PER_DAY_MAX },
     },
@@ -369,6 +395,15 @@ function publicUrlOf(env: Env): string {
   // A listener on every interface is reached locally through the loopback address.
   const host = env.HOST === "0.0.0.0" || env.HOST === "::" ? "127.0.0.1" : env.HOST.includes(":") ? `[${env.HOST}]` : env.HOST;
   return `http://${host}:${env.PORT}`;
+}
+
+function captchaHmacKeyOf(env: Env): string {
+  if (env.ALTCHA_HMAC_KEY) return env.ALTCHA_HMAC_KEY;
+  if (env.NODE_ENV === "production") {
+    throw new ConfigError("ALTCHA_HMAC_KEY is not set. Set it to a long random string (e.g. `openssl rand -hex 32`): it signs the captcha challenges.");
+  }
+  // Development and tests: a random key per process, never a known value.
+  return randomBytes(32).toString("hex");
 }
 
 function normaliseHex(value: string): string {

@@ -32,6 +32,10 @@ export const errorStatus = {
   reservation_share_exceeded: 409,
   // Quotas of self-service merchants until the platform raises them (api/services/shops/merchantQuotas.ts).
   shop_quota_exceeded: 403,
+  // Risk rules (api/services/risk): a checkout whose risk score reaches the product's block
+  // threshold; a request that needs the proof-of-work captcha first (428 Precondition Required).
+  risk_blocked: 403,
+  captcha_required: 428,
   import_quota_exceeded: 429,
   chain_unavailable: 503,
   internal: 500,

@@ -22,6 +22,8 @@ import { shopsRouter } from "./routes/shops.ts";
 import { verifyRouter } from "./routes/verify.ts";
 import { trustedProxies } from "./clientAddress.ts";
 import { quotasRouter } from "./routes/quotas.ts";
+import { captchaRouter } from "./routes/captcha.ts";
+import { riskRouter } from "./routes/risk.ts";
 
 export type CreateAppOptions = {
   /** Built web application to serve (web/dist); omitted in API-only deployments. */
@@ -90,6 +92,8 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
   app.use("/api", shopsRouter(ctx));
   app.use("/api", merchantRouter(ctx));
   app.use("/api", quotasRouter(ctx));
+  app.use("/api", captchaRouter(ctx));
+  app.use("/api", riskRouter(ctx));
   app.use("/api", verifyRouter(ctx));
   app.use("/api", publicConfigRouter(ctx));
   for (const router of options.extraRouters ?? []) app.use("/api", router);

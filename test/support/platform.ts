@@ -21,6 +21,15 @@ export const unlimitedUnpaidHolds = {
 /** Suites' merchants create many shops and imports: the self-service quotas are lifted unless a suite sets them. */
 export const unlimitedMerchantQuotas = { MERCHANT_SHOPS_MAX: "10000", MERCHANT_IMPORTS_PER_DAY_MAX: "100000", MERCHANT_KEYS_PER_DAY_MAX: "100000000" };
 
+/** Suites check out fast from one address and sign up many accounts: risk rules and captcha gates are lifted unless a suite sets them. */
+export const riskRulesLifted = {
+  RISK_REVIEW_SCORE: "1000",
+  RISK_BLOCK_SCORE: "1000",
+  RISK_CAPTCHA_SCORE: "1000",
+  LOGIN_CAPTCHA_AFTER_FAILURES: "1000",
+  SIGNUP_CAPTCHA_AFTER_PER_CLIENT: "1000",
+};
+
 export type TestPlatform = Platform & { database: TestDatabase; http: HttpClient; dataDir: string; queuePrefix: string; stopAll(): Promise<void> };
 
 export async function startTestPlatform(
@@ -51,6 +60,7 @@ export async function startTestPlatform(
       // are lifted here and set by the suites that test them (test/orders/unpaidHolds.test.ts).
       ...unlimitedUnpaidHolds,
       ...unlimitedMerchantQuotas,
+      ...riskRulesLifted,
       ...options.env,
     },
     port: 0,

@@ -10,6 +10,7 @@ import { batchSchema, importJobSchema, salesSummarySchema } from "./merchant.ts"
 import { orderItemSchema, orderSchema, orderSummaryPageSchema, orderSummarySchema, paymentSchema } from "./orders.ts";
 import { merchantQuotasSchema } from "./quotas.ts";
 import { resalePurchaseSchema } from "./resale.ts";
+import { blacklistEntrySchema, blacklistSchema } from "./risk.ts";
 import { productSchema, shopSchema } from "./shops.ts";
 import { publicConfigSchema, verifyResultSchema } from "./verify.ts";
 
@@ -35,4 +36,6 @@ export const namedSchemas = {
   VerifyResult: verifyResultSchema,
   PublicConfig: publicConfigSchema,
   MerchantQuotas: merchantQuotasSchema,
+  BlacklistEntry: blacklistEntrySchema,
+  Blacklist: blacklistSchema,
 };

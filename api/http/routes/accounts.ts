@@ -4,7 +4,10 @@ import type { AppContext } from "../../context.ts";
 import { roles, selfAssignableRoles } from "../../../core/roles.ts";
 import { createAccount, getAccount, grantRoles } from "../../services/accounts/accounts.ts";
 import { createSession, revokeSession } from "../../services/accounts/sessions.ts";
-import { loginThrottleRules, signIn } from "../../services/accounts/signIn.ts";
+import { loginAttemptKeys, loginThrottleRules, signIn } from "../../services/accounts/signIn.ts";
+import { captchaHeader } from "../../services/captcha/captcha.ts";
+import { loginCaptchaGate, signupCaptchaGate } from "../../services/captcha/captchaGates.ts";
+import { captchaOf } from "../captchaOf.ts";
 import { createAttemptThrottle } from "../../services/throttles/attemptThrottle.ts";
 import { auditedChange } from "../../services/audit.ts";
 import { defineRoute } from "../route.ts";
@@ -23,6 +26,11 @@ export function accountsRouter(ctx: AppContext): Router {
     rules: loginThrottleRules(ctx.config.throttles.login),
     what: "sign-in attempts for this account or from this address",
   });
+  // Proof-of-work captcha when risk is raised (docs/abuse.md): kept to one call at the top of
+  // the sign-up and login handlers.
+  const captcha = captchaOf(ctx);
+  const signupCaptcha = signupCaptchaGate(ctx.queues.connection, ctx.config.redis.prefix, captcha, ctx.config.captcha.signupAfterPerClient);
+  const loginCaptcha = loginCaptchaGate(loginThrottle, loginAttemptKeys, captcha, ctx.config.captcha.loginAfterFailures);
 
   defineRoute(
     router,
@@ -30,7 +38,7 @@ export function accountsRouter(ctx: AppContext): Router {
     {
       method: "post",
       path: "/auth/signup",
-      summary: "Create an account (buyer, merchant or reseller) and sign in",
+      summary: "Create an account (buyer, merchant or reseller) and sign in (after a few sign-ups from one address: 428 captcha_required)",
       tags: ["accounts"],
       auth: "public",
       status: 201,
@@ -42,7 +50,8 @@ export function accountsRouter(ctx: AppContext): Router {
         displayName: displayName({ max: 80 }).optional(),
       }),
     },
-    async ({ body }) => {
+    async ({ body, req }) => {
+      await signupCaptcha.check({ clientAddress: req.ip ?? "unknown" }, req.get(captchaHeader));
       const account = await createAccount(db, { ...body, roles: [...new Set(body.roles)] });
       const session = await createSession(db, BigInt(account.id), ctx.config.sessions.ttlSeconds);
       return { account, token: session.token, expiresAt: session.expiresAt.toISOString() };
@@ -55,13 +64,15 @@ export function accountsRouter(ctx: AppContext): Router {
     {
       method: "post",
       path: "/auth/login",
-      summary: "Sign in with email and password; returns a bearer token (attempts are throttled per account and client: 429 with Retry-After)",
+      summary:
+        "Sign in with email and password; returns a bearer token (attempts are throttled per account and client: 429 with Retry-After; after failed attempts: 428 captcha_required)",
       tags: ["accounts"],
       auth: "public",
       response: sessionSchema,
       body: z.strictObject({ email, password: z.string().min(1).max(256) }),
     },
     async ({ body, req }) => {
+      await loginCaptcha.check({ email: body.email, clientAddress: req.ip ?? "unknown" }, req.get(captchaHeader));
       const account = await signIn(db, loginThrottle, { ...body, clientAddress: req.ip ?? "unknown" });
       const session = await createSession(db, BigInt(account.id), ctx.config.sessions.ttlSeconds);
       return { account, token: session.token, expiresAt: session.expiresAt.toISOString() };

@@ -26,9 +26,15 @@ export function loginThrottleRules(settings: LoginThrottleSettings): ThrottleRul
   ];
 }
 
+/** The throttle's key per rule for a sign-in attempt (the captcha gate reads the same counts). */
+export function loginAttemptKeys(emailInput: string, clientAddress: string): { accountClient: string; account: string; client: string } {
+  const email = emailInput.trim().toLowerCase();
+  return { accountClient: `${email}|${clientAddress}`, account: email, client: clientAddress };
+}
+
 export async function signIn(db: Drizzle, throttle: AttemptThrottle, input: { email: string; password: string; clientAddress: string }): Promise<AccountView> {
   const email = input.email.trim().toLowerCase();
-  const attempt = await throttle.take({ accountClient: `${email}|${input.clientAddress}`, account: email, client: input.clientAddress });
+  const attempt = await throttle.take(loginAttemptKeys(email, input.clientAddress));
   const account = await authenticate(db, email, input.password);
   await attempt.refund();
   return account;

@@ -16,6 +16,7 @@ import { checkQueryPassword, hashQueryPassword } from "./orderAccess.ts";
 import { newOrderId } from "./orderId.ts";
 import { checkoutProduct } from "./productCache.ts";
 import { orderRecord, type OrderRecord, type OrderRow } from "./orderRecord.ts";
+import { assessCheckoutRisk, type CheckoutRisk, type CheckoutRiskSettings } from "../risk/assessCheckoutRisk.ts";
 import { countOpenHolds, holdRefusals, lockHoldSubjects, productHoldExpirySeconds, readProductHold, type UnpaidHoldLimits } from "./unpaidHolds.ts";
 
 export type CreateOrderInput = {
@@ -28,6 +29,12 @@ export type CreateOrderInput = {
   paymentMethod: "epay" | "chain";
   /** The client's address (counted for the per-address limit of unpaid orders). */
   clientAddress?: string;
+  /** The signed-in buyer's email (risk: blacklists), the browser's device id and the paying wallet (risk: velocity). */
+  buyerEmail?: string;
+  deviceId?: string;
+  walletAddress?: string;
+  /** A solved proof-of-work captcha, needed when the risk score is raised. */
+  captchaPayload?: string;
 };
 
 export type CreateOrderSettings = {
@@ -38,6 +45,8 @@ export type CreateOrderSettings = {
   merchantFeeCreditMinor: bigint;
   /** Limits of unpaid reservations (api/services/orders/unpaidHolds.ts). */
   unpaidHolds: UnpaidHoldLimits;
+  /** Risk rules (api/services/risk); without them every checkout is allowed (seed, tools). */
+  risk?: CheckoutRiskSettings;
   /** The API's group commit of checkouts (automatic products); without it, one statement per order. */
   checkouts?: CheckoutBatcher;
 };
@@ -66,6 +75,17 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
     await assertFeeCreditAvailable(db, { shopId: product.shopId, currency: product.currency, creditLimitMinor: settings.merchantFeeCreditMinor });
   }
 
+  const risk = settings.risk
+    ? await assessCheckoutRisk(db, settings.risk, product, {
+        shopId: product.shopId,
+        buyerAccountId: input.buyerAccountId,
+        email: input.contact ?? input.buyerEmail,
+        clientAddress: input.clientAddress,
+        deviceId: input.deviceId,
+        walletAddress: input.walletAddress,
+        captchaPayload: input.captchaPayload,
+      })
+    : undefined;
   // A share of the available keys per order, and a shorter expiry when the product's unpaid
   // holds are many (automatic products: a manual product's stock is the merchant's promise).
   const expirySeconds =
@@ -77,7 +97,7 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
   const passwordHash = input.queryPassword ? hashQueryPassword(settings.queryPasswordPepper, orderId, input.queryPassword) : null;
   const expiresAt = new Date(Date.now() + expirySeconds * 1000);
   try {
-    const args = { orderId, input, passwordHash, expiresAt, limits: settings.unpaidHolds };
+    const args = { orderId, input, passwordHash, expiresAt, limits: settings.unpaidHolds, risk };
     // A checkout the batch did not serve (not enough keys free when it ran, or the batch's
     // statement failed) asks once more on its own before it is called out of stock.
     const created =
@@ -96,7 +116,15 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
   }
 }
 
-export type InsertArgs = { orderId: string; input: CreateOrderInput; passwordHash: Buffer | null; expiresAt: Date; limits: UnpaidHoldLimits };
+export type InsertArgs = {
+  orderId: string;
+  input: CreateOrderInput;
+  passwordHash: Buffer | null;
+  expiresAt: Date;
+  limits: UnpaidHoldLimits;
+  /** The checkout's risk score and reasons, and whether the order is held for review before delivery. */
+  risk?: CheckoutRisk;
+};
 
 /** A checkout's answer: its new order row, or why its caller may not hold more unpaid orders. */
 export type Checkout = OrderRow | AppError;
@@ -112,14 +140,20 @@ export function createCheckoutBatcher(db: Drizzle, options?: GroupCommitOptions)
   );
 }
 
-function orderValues({ orderId, input, passwordHash, expiresAt }: InsertArgs) {
+function orderValues({ orderId, input, passwordHash, expiresAt, risk }: InsertArgs) {
   return sql`${orderId}, p.shop_id, p.id, ${input.buyerAccountId ?? null}, ${input.contact ?? null}, ${passwordHash},
     ${input.quantity}, p.price_minor, p.price_minor * ${input.quantity}, p.currency, ${input.paymentMethod},
-    ${input.idempotencyKey ?? null}, ${expiresAt}, ${input.clientAddress ?? null}`;
+    ${input.idempotencyKey ?? null}, ${expiresAt}, ${input.clientAddress ?? null}, ${risk?.score ?? null}, ${riskReasonsJson(risk)}::jsonb,
+    ${input.deviceId ?? null}, ${walletOf(input)}, ${riskReviewOf(risk)}`;
 }
 
 const orderColumns = sql.raw(`(id, shop_id, product_id, buyer_account_id, contact, query_password_hash, quantity,
-  unit_price_minor, amount_minor, currency, payment_method, idempotency_key, expires_at, client_address)`);
+  unit_price_minor, amount_minor, currency, payment_method, idempotency_key, expires_at, client_address,
+  risk_score, risk_reasons, device_id, wallet_address, risk_review)`);
+
+const riskReasonsJson = (risk: CheckoutRisk | undefined) => (risk ? JSON.stringify(risk.reasons) : null);
+const riskReviewOf = (risk: CheckoutRisk | undefined) => (risk?.review ? "pending" : null);
+const walletOf = (input: CreateOrderInput) => input.walletAddress?.toLowerCase() ?? null;
 
 /** One checkout alone (a batch of one): its new order row, its refusal, or nothing when the stock was not there. */
 export async function insertWithKeys(db: Drizzle, args: InsertArgs): Promise<Checkout | undefined> {
@@ -174,9 +208,15 @@ async function insertAdmittedWithKeys(db: Drizzle, batch: readonly InsertArgs[])
                                ${textArrayLiteral(column((args) => args.input.paymentMethod))}::text[],
                                ${textArrayLiteral(column((args) => args.input.idempotencyKey ?? null))}::text[],
                                ${textArrayLiteral(column((args) => args.expiresAt.toISOString()))}::timestamptz[],
-                               ${textArrayLiteral(column((args) => args.input.clientAddress ?? null))}::text[])
+                               ${textArrayLiteral(column((args) => args.input.clientAddress ?? null))}::text[],
+                               ${integerArrayLiteralOrNull(column((args) => args.risk?.score ?? null))}::int[],
+                               ${textArrayLiteral(column((args) => riskReasonsJson(args.risk)))}::jsonb[],
+                               ${textArrayLiteral(column((args) => args.input.deviceId ?? null))}::text[],
+                               ${textArrayLiteral(column((args) => walletOf(args.input)))}::text[],
+                               ${textArrayLiteral(column((args) => riskReviewOf(args.risk)))}::text[])
                  WITH ORDINALITY AS r(order_id, product_id, quantity, buyer_account_id, contact, query_password_hash,
-                                      payment_method, idempotency_key, expires_at, client_address, arrival)
+                                      payment_method, idempotency_key, expires_at, client_address,
+                                      risk_score, risk_reasons, device_id, wallet_address, risk_review, arrival)
         ),
         candidates AS (
           SELECT k.id, k.product_id, row_number() OVER (PARTITION BY k.product_id ORDER BY k.id) AS position
@@ -202,12 +242,18 @@ async function insertAdmittedWithKeys(db: Drizzle, batch: readonly InsertArgs[])
         inserted AS (
           INSERT INTO orders ${orderColumns}
           SELECT order_id, shop_id, product_id, buyer_account_id, contact, query_password_hash, quantity,
-                 price_minor, price_minor * quantity, currency, payment_method, idempotency_key, expires_at, client_address
+                 price_minor, price_minor * quantity, currency, payment_method, idempotency_key, expires_at, client_address,
+                 risk_score, risk_reasons, device_id, wallet_address, risk_review
           FROM served
           RETURNING *
         )
         SELECT * FROM inserted WHERE (SELECT count(*) FROM reserved r WHERE r.order_id = inserted.id) = inserted.quantity`,
   );
+}
+
+/** int[] with NULLs (the risk score of a checkout assessed without risk rules). */
+function integerArrayLiteralOrNull(values: readonly (number | null)[]): string {
+  return textArrayLiteral(values.map((value) => (value === null ? null : String(Math.trunc(value)))));
 }
 
 async function insertManual(db: Drizzle, args: InsertArgs): Promise<Checkout | undefined> {

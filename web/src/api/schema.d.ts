@@ -17,6 +17,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/blacklist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The platform's blacklist, shared by every shop (admin) */
+        get: operations["getAdminBlacklist"];
+        put?: never;
+        /** Add an entry to the platform's shared blacklist (admin, audited) */
+        post: operations["postAdminBlacklist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/blacklist/{entryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove an entry from the platform's blacklist (admin, audited) */
+        delete: operations["deleteAdminBlacklistEntryId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/merchants/{accountId}/quotas": {
         parameters: {
             query?: never;
@@ -163,7 +198,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign in with email and password; returns a bearer token (attempts are throttled per account and client: 429 with Retry-After) */
+        /** Sign in with email and password; returns a bearer token (attempts are throttled per account and client: 429 with Retry-After; after failed attempts: 428 captcha_required) */
         post: operations["postAuthLogin"];
         delete?: never;
         options?: never;
@@ -197,8 +232,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account (buyer, merchant or reseller) and sign in */
+        /** Create an account (buyer, merchant or reseller) and sign in (after a few sign-ups from one address: 428 captcha_required) */
         post: operations["postAuthSignup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/captcha/challenge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A proof-of-work challenge (ALTCHA v1, SHA-256): solve it and send the base64 JSON solution in the X-Captcha header; single use, expires */
+        get: operations["getCaptchaChallenge"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -871,6 +923,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/products/{productId}/risk-thresholds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a product's risk score thresholds: review (held before delivery) and block (403); null for the platform's (audited) */
+        put: operations["putProductsProductIdRiskThresholds"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/resale/listings": {
         parameters: {
             query?: never;
@@ -1010,6 +1079,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/shops/{shopId}/blacklist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shop's private blacklist */
+        get: operations["getShopsShopIdBlacklist"];
+        put?: never;
+        /** Add an email, IP range (CIDR) or wallet to the shop's blacklist (audited) */
+        post: operations["postShopsShopIdBlacklist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shops/{shopId}/blacklist/{entryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove an entry from the shop's blacklist (audited) */
+        delete: operations["deleteShopsShopIdBlacklistEntryId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/shops/{shopId}/orders": {
         parameters: {
             query?: never;
@@ -1056,6 +1160,40 @@ export interface paths {
         put?: never;
         /** Create a product */
         post: operations["postShopsShopIdProducts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shops/{shopId}/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Orders held for review (risk score at the product's review threshold), oldest first */
+        get: operations["getShopsShopIdReviews"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shops/{shopId}/reviews/{orderId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve (deliver) or reject (refund in full, keys back to stock) an order held for review (audited) */
+        post: operations["postShopsShopIdReviewsOrderId"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1240,6 +1378,18 @@ export interface components {
             root: string | null;
             sold: number;
         };
+        Blacklist: {
+            items: components["schemas"]["BlacklistEntry"][];
+        };
+        BlacklistEntry: {
+            createdAt: string;
+            id: string;
+            /** @enum {string} */
+            kind: "email" | "ip_range" | "wallet";
+            reason: string;
+            shopId: string | null;
+            value: string;
+        };
         Certificate: {
             batch: {
                 anchor: {
@@ -1413,6 +1563,18 @@ export interface components {
                 id: string;
                 started_at: string;
             } | null;
+        };
+        GetCaptchaChallengeResponse: {
+            /** @description SHA-256 */
+            algorithm: string;
+            /** @description hex SHA-256 of salt + the secret number */
+            challenge: string;
+            /** @description the secret number is at most this */
+            maxnumber?: number;
+            /** @description carries the expiry (expires=unix seconds) */
+            salt: string;
+            /** @description HMAC of the challenge with the server's key */
+            signature: string;
         };
         GetChainOracleResponse: {
             anchored: {
@@ -1654,6 +1816,20 @@ export interface components {
         GetShopsShopIdProductsResponse: {
             items: components["schemas"]["Product"][];
         };
+        GetShopsShopIdReviewsResponse: {
+            items: {
+                amountMinor: string;
+                contact: string | null;
+                createdAt: string;
+                currency: string;
+                orderId: string;
+                productId: string;
+                quantity: number;
+                riskReasons: string[];
+                riskScore: number;
+                state: string;
+            }[];
+        };
         GetWalletsRevealTypedDataResponse: {
             domain: {
                 chainId: number;
@@ -1833,6 +2009,12 @@ export interface components {
             id: string;
             priceMinor: string;
             productId: string;
+            state: string;
+        };
+        PostShopsShopIdReviewsOrderIdResponse: {
+            /** @enum {string} */
+            decision: "approve" | "reject";
+            orderId: string;
             state: string;
         };
         PostWalletsDepositsResponse: {
@@ -2070,6 +2252,129 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Account"];
                 };
+            };
+        };
+    };
+    getAdminBlacklist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Blacklist"];
+                };
+            };
+        };
+    };
+    postAdminBlacklist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    kind: "email" | "ip_range" | "wallet";
+                    reason?: string;
+                    value: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlacklistEntry"];
+                };
+            };
+        };
+    };
+    deleteAdminBlacklistEntryId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -2589,6 +2894,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Session"];
+                };
+            };
+        };
+    };
+    getCaptchaChallenge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetCaptchaChallengeResponse"];
                 };
             };
         };
@@ -3840,6 +4183,8 @@ export interface operations {
                     productId: string;
                     quantity: number;
                     queryPassword?: string;
+                    /** @description The wallet that will pay (chain payments): risk rules count and blacklist it */
+                    walletAddress?: string;
                 };
             };
         };
@@ -4416,6 +4761,51 @@ export interface operations {
             };
         };
     };
+    putProductsProductIdRiskThresholds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                productId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    blockScore: number | null;
+                    reviewScore: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     getResaleListings: {
         parameters: {
             query: {
@@ -4874,6 +5264,134 @@ export interface operations {
             };
         };
     };
+    getShopsShopIdBlacklist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Blacklist"];
+                };
+            };
+        };
+    };
+    postShopsShopIdBlacklist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    kind: "email" | "ip_range" | "wallet";
+                    reason?: string;
+                    value: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlacklistEntry"];
+                };
+            };
+        };
+    };
+    deleteShopsShopIdBlacklistEntryId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entryId: string;
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     getShopsShopIdOrders: {
         parameters: {
             query?: {
@@ -5068,6 +5586,94 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Product"];
+                };
+            };
+        };
+    };
+    getShopsShopIdReviews: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetShopsShopIdReviewsResponse"];
+                };
+            };
+        };
+    };
+    postShopsShopIdReviewsOrderId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    decision: "approve" | "reject";
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostShopsShopIdReviewsOrderIdResponse"];
                 };
             };
         };
