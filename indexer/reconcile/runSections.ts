@@ -24,9 +24,11 @@ export async function checkChanged(context: RunContext, runs: { previous: Previo
   await context.checkPaymentIds({ afterId: BigInt(since.payment), upToId: BigInt(newest.payment) }, tally);
   const blocks: BlockSelection = { afterBlock: previous.finalized, upToBlock: context.finalized };
   const named = await checkChainRecords(context, blocks, tally, { locks: true });
-  await context.checkEntitlements({ ids: named.entitlements }, tally);
-  await context.checkBatchIds({ ids: named.batches }, tally);
-  await context.checkPaymentIds({ ids: named.payments }, tally);
+  // Rows above the watermarks were checked just above.
+  const older = (ids: bigint[], watermark: string) => ids.filter((id) => id <= BigInt(watermark));
+  await context.checkEntitlements({ ids: older(named.entitlements, since.entitlement) }, tally);
+  await context.checkBatchIds({ ids: older(named.batches, since.batch) }, tally);
+  await context.checkPaymentIds({ ids: older(named.payments, since.payment) }, tally);
   // A reveal becomes a finding redemptionGraceSeconds after it if its Locked never became final:
   // the reveals since (previous start - grace) include every one that became overdue since.
   const overdueSince = new Date(new Date(previous.started_at).getTime() - context.redemptionGraceSeconds * 1000);
