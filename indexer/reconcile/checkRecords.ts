@@ -120,17 +120,21 @@ export async function checkRedemptions(context: CheckContext, where: SQL, limit:
  */
 export async function checkTokens(context: CheckContext, where: SQL, limit: number): Promise<ChainPageResult> {
   const { chainId, finalized } = context;
+  // Tokens are expanded from the page's own issuances (token first_token_id + i is leaf
+  // leaf_indexes[i + 1]); joined through the chain_tokens view, PostgreSQL could expand every
+  // issuance ever made for each page.
   const { rows } = await context.session.query<{
     positions: { block_number: string; log_index: number }[];
     tokens: { token_id: string; tx: string; id: string | null }[];
   }>(
-    sql`WITH i AS (SELECT i.block_number, i.log_index FROM chain_issuances i
+    sql`WITH i AS (SELECT i.block_number, i.log_index, i.transaction_hash, i.first_token_id, i.leaf_indexes FROM chain_issuances i
                    WHERE i.chain_id = ${chainId} AND i.block_number <= ${finalized} AND ${where}
-                   ORDER BY i.block_number, i.log_index LIMIT ${limit})
+                   ORDER BY i.block_number, i.log_index LIMIT ${limit}),
+          t AS (SELECT i.first_token_id + (u.position - 1) AS token_id, i.transaction_hash
+                FROM i CROSS JOIN LATERAL unnest(i.leaf_indexes) WITH ORDINALITY AS u(leaf_index, position))
      SELECT coalesce((SELECT json_agg(json_build_object('block_number', block_number::text, 'log_index', log_index) ORDER BY block_number, log_index) FROM i), '[]'::json) AS positions,
             coalesce((SELECT json_agg(json_build_object('token_id', t.token_id::text, 'tx', t.transaction_hash, 'id', e.id::text))
-                      FROM i JOIN chain_tokens t ON t.chain_id = ${chainId} AND t.block_number = i.block_number AND t.log_index = i.log_index
-                        LEFT JOIN entitlements e ON e.token_id = t.token_id), '[]'::json) AS tokens`,
+                      FROM t LEFT JOIN LATERAL (SELECT e.id FROM entitlements e WHERE e.token_id = t.token_id AND e.token_id IS NOT NULL) e ON true), '[]'::json) AS tokens`,
   );
   const { positions, tokens } = rows[0]!;
   return { count: positions.length, last: lastPosition(positions), named: namedOrOrphans(context, tokens) };

@@ -55,7 +55,7 @@ export type Checked = { changed: Tally; reopened: Tally; fullPass: Tally };
 
 export type ReconcileReturnType = { runId: bigint; findings: Finding[]; checked: Checked; durationMs: number; progress: Progress };
 
-export const fullPassDefaults = { runs: 12, idsMin: 1_000, idsMax: 20_000, blocksMin: 10_000 } as const;
+export const fullPassDefaults = { runs: 12, idsMin: 1_000, idsMax: 20_000, blocksMin: 100 } as const;
 
 // Findings are written in statements of at most this many rows (one statement blocks PGlite's thread).
 const findingsPerInsert = 500;

@@ -42,7 +42,7 @@ describe("keys: master key rotation under load", function () {
   async function importInto(ring: MasterKeyRing, shop: TestShop, count: number): Promise<void> {
     const secrets = makeSecrets(count);
     const { batchId } = await importTestKeys(database.db, ring, shop, secrets);
-    secrets.forEach((secret, leafIndex) => imported.set(place(shop.shopId, batchId, leafIndex), secret));
+    for (const [leafIndex, secret] of secrets.entries()) imported.set(place(shop.shopId, batchId, leafIndex), secret);
     // The batch's anchor is what makes its keys sellable; no chain here, so it is marked anchored.
     await database.db.execute(sql`UPDATE keys SET status = 'available' WHERE batch_id = ${batchId} AND status = 'pending'`);
   }
@@ -127,6 +127,28 @@ describe("keys: master key rotation under load", function () {
     expect(rowsChecked).to.equal(imported.size);
     const underOld = await queryRows<{ id: bigint }>(database.db, sql`SELECT id FROM shops WHERE master_key_id <> 'k2'`);
     expect(underOld).to.deep.equal([]);
+  });
+
+  it("neither waits for an import in progress nor makes one wait: the rotation takes no lock a foreign key check conflicts with", async () => {
+    // An import's rows (imports, batches, keys) reference their shop: PostgreSQL checks each
+    // foreign key with FOR KEY SHARE on the shop row and holds that lock to the commit. The
+    // rotation locked every shop FOR UPDATE, which conflicts with it: a rotation waited for every
+    // import in flight (an upload of 100,000 keys is one transaction), and meanwhile every import
+    // and key write into a shop it had already locked waited for the rotation.
+    const client = await database.pool!.connect();
+    const shop = shops[0]!;
+    try {
+      await client.query("BEGIN");
+      await client.query("INSERT INTO imports (shop_id, product_id) VALUES ($1, $2)", [shop.shopId, shop.productId]);
+      const third = createMasterKeyRing({ id: "k3", key: randomBytes(32) }, [{ id: "k2", key: newKey }]);
+      const rotation = rotateMasterKey(database.db, third);
+      const outcome = await Promise.race([rotation.then(() => "rotated"), new Promise((resolve) => setTimeout(() => resolve("waiting"), 3_000))]);
+      await client.query("ROLLBACK");
+      await rotation;
+      expect(outcome).to.equal("rotated");
+    } finally {
+      client.release();
+    }
   });
 
   async function expectEveryKeyDecrypts(ring: MasterKeyRing): Promise<{ rowsChecked: number }> {
