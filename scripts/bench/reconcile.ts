@@ -35,6 +35,19 @@ async function measured(session: SqlSession): Promise<{ result: ReconcileReturnT
   return { result, runMs, delayMaxMs: histogram.max / 1e6, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
+/**
+ * The longest event-loop delay of this process doing nothing for `milliseconds`: what the
+ * machine itself adds (a process waiting for a core on a loaded machine), to read the run's
+ * figure against.
+ */
+async function idleDelayMaxMs(milliseconds: number): Promise<number> {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  await new Promise((resolve) => setTimeout(resolve, milliseconds));
+  histogram.disable();
+  return histogram.max / 1e6;
+}
+
 function print(store: string, run: string, figures: Awaited<ReturnType<typeof measured>>): void {
   const sections = figures.result.checked;
   const rows = Object.values(sections).reduce((sum, tally) => sum + Object.values(tally).reduce((a, b) => a + b, 0), 0);
@@ -61,6 +74,7 @@ for (const store of stores) {
     const seedStarted = performance.now();
     const { shop } = await seedSoldKeys(session, { chainId, registry, keyCount, batchSize });
     console.log(`reconcile_store=${store} reconcile_seed_keys=${keyCount} reconcile_seed_ms=${(performance.now() - seedStarted).toFixed(0)}`);
+    console.log(`reconcile_store=${store} reconcile_idle_event_loop_max_delay_ms=${(await idleDelayMaxMs(5_000)).toFixed(1)}`);
     print(store, "full_pass_slice", await measured(session));
     for (let index = 0; index < newSales / batchSize; index++) {
       await seedSoldBatch(session, shop, {
