@@ -24,7 +24,14 @@ import { queryRows, sql } from "../../core/store/database.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
 import { createTestShop, importTestKeys, makeSecrets, type TestShop } from "./fixtures.ts";
 
-const orderSettings = { expirySeconds: 900, quantityMax: 10, queryPasswordPepper: "pepper-for-tests", merchantFeeCreditMinor: 1_000_000n };
+// Unpaid-reservation limits are not what this suite tests: lifted.
+const orderSettings = {
+  expirySeconds: 900,
+  quantityMax: 10,
+  queryPasswordPepper: "pepper-for-tests",
+  merchantFeeCreditMinor: 1_000_000n,
+  unpaidHolds: { perContactMax: 10_000, perClientMax: 100_000, shareBps: 10_000, pressureBps: 10_000, pressureExpirySeconds: 900 },
+};
 const sellersCount = 4;
 
 describe("keys: master key rotation under load", function () {
