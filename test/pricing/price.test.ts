@@ -162,15 +162,13 @@ describe("price: against a simple model", () => {
   it("agrees for random products, levels, tiers and coupons", () => {
     const tierTable = fc.uniqueArray(fc.integer({ min: 1, max: 50 }), { maxLength: 4 }).chain((starts) => {
       const sorted = [...starts].sort((a, b) => a - b);
-      return fc
-        .tuple(...sorted.map(() => fc.integer({ min: 0, max: 100_000 })))
-        .map((prices) =>
-          sorted.map((start, i) => ({
-            quantityMin: start,
-            quantityMax: i + 1 < sorted.length ? (sorted[i + 1] as number) - 1 : null,
-            unitPriceMinor: BigInt(prices[i] as number),
-          })),
-        );
+      return fc.tuple(...sorted.map(() => fc.integer({ min: 0, max: 100_000 }))).map((prices) =>
+        sorted.map((start, i) => ({
+          quantityMin: start,
+          quantityMax: i + 1 < sorted.length ? (sorted[i + 1] as number) - 1 : null,
+          unitPriceMinor: BigInt(prices[i] as number),
+        })),
+      );
     });
     const couponArb = fc.option(
       fc.oneof(
