@@ -163,6 +163,8 @@ describe("exactly-once sale under concurrency", function () {
       input: { productId: BigInt(productId), quantity, contact: `cb${i}@example.com`, paymentMethod: "epay" as const },
       passwordHash: Buffer.alloc(32, i),
       expiresAt,
+      // The price is the checkout's quote (api/services/pricing/quoteOrder.ts), fixed before the batch runs.
+      priced: { unitPriceMinor: 1000n, discountMinor: 0n, pricing: "{}" },
     });
     const asks = [ask(first, 2, 0), ask(second, 2, 1), ask(first, 2, 2), ask(paused, 1, 3), ask(second, 2, 4), ask(first, 2, 5)];
     const batcher = createCheckoutBatcher(db);

@@ -15,6 +15,9 @@ import { pgConstraint, pgErrorCode, pgErrorCodes } from "../../../core/store/err
 import { checkQueryPassword, hashQueryPassword } from "./orderAccess.ts";
 import { newOrderId } from "./orderId.ts";
 import { checkoutProduct } from "./productCache.ts";
+import { breakdownJson, quoteOrder, type Quote } from "../pricing/quoteOrder.ts";
+import { claimCoupon, releaseCoupon } from "../pricing/couponClaims.ts";
+import { assertDailyPurchaseLimit } from "../pricing/purchaseLimits.ts";
 import { orderRecord, type OrderRecord, type OrderRow } from "./orderRecord.ts";
 
 export type CreateOrderInput = {
@@ -25,6 +28,8 @@ export type CreateOrderInput = {
   queryPassword?: string;
   idempotencyKey?: string;
   paymentMethod: "epay" | "chain";
+  /** One coupon per order (docs/pricing.md). */
+  couponCode?: string;
 };
 
 export type CreateOrderSettings = {
@@ -62,10 +67,11 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
   }
 
   const orderId = newOrderId();
+  const quote = await priceCheckout(db, input, orderId);
   const passwordHash = input.queryPassword ? hashQueryPassword(settings.queryPasswordPepper, orderId, input.queryPassword) : null;
   const expiresAt = new Date(Date.now() + settings.expirySeconds * 1000);
   try {
-    const args = { orderId, input, passwordHash, expiresAt };
+    const args = { orderId, input, passwordHash, expiresAt, priced: pricedColumns(quote) };
     // A checkout the batch did not serve (not enough keys free when it ran, or the batch's
     // statement failed) asks once more on its own before it is called out of stock.
     const created =
@@ -75,6 +81,8 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
       retryable: true,
     });
   } catch (error) {
+    // The coupon use belongs to this order only: no order, no use (the claim's compensation).
+    if (quote.couponId !== null) await releaseCoupon(db, orderId);
     if (input.idempotencyKey && pgErrorCode(error) === pgErrorCodes.uniqueViolation && pgConstraint(error) === "orders_idempotency_key") {
       const existing = await findByIdempotencyKey(db, product.shopId, input.idempotencyKey);
       if (existing) return sameRequestOrConflict(existing, input, settings.queryPasswordPepper);
@@ -83,7 +91,25 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
   }
 }
 
-export type InsertArgs = { orderId: string; input: CreateOrderInput; passwordHash: Buffer | null; expiresAt: Date };
+/**
+ * Pricing at checkout (docs/pricing.md): the daily purchase limit, the quote from the one pricing
+ * function (the same as the quote endpoint's), and the coupon's use claimed for this order.
+ */
+async function priceCheckout(db: Drizzle, input: CreateOrderInput, orderId: string): Promise<Quote> {
+  await assertDailyPurchaseLimit(db, input);
+  const quote = await quoteOrder(db, input);
+  if (quote.couponId !== null && quote.buyerKey !== null) await claimCoupon(db, { couponId: quote.couponId, orderId, buyerKey: quote.buyerKey });
+  return quote;
+}
+
+/** The order's price columns: exactly the quote's unit price, discount and breakdown. */
+function pricedColumns(quote: Quote): PricedColumns {
+  return { unitPriceMinor: quote.breakdown.unitPriceMinor, discountMinor: quote.breakdown.discountMinor, pricing: JSON.stringify(breakdownJson(quote.breakdown)) };
+}
+
+type PricedColumns = { unitPriceMinor: bigint; discountMinor: bigint; pricing: string };
+
+export type InsertArgs = { orderId: string; input: CreateOrderInput; passwordHash: Buffer | null; expiresAt: Date; priced: PricedColumns };
 
 /** The API's group commit of checkouts: the checkouts in flight share a statement and its commit. */
 export type CheckoutBatcher = GroupCommit<InsertArgs, OrderRow>;
@@ -96,14 +122,14 @@ export function createCheckoutBatcher(db: Drizzle, options?: GroupCommitOptions)
   );
 }
 
-function orderValues({ orderId, input, passwordHash, expiresAt }: InsertArgs) {
+function orderValues({ orderId, input, passwordHash, expiresAt, priced }: InsertArgs) {
   return sql`${orderId}, p.shop_id, p.id, ${input.buyerAccountId ?? null}, ${input.contact ?? null}, ${passwordHash},
-    ${input.quantity}, p.price_minor, p.price_minor * ${input.quantity}, p.currency, ${input.paymentMethod},
-    ${input.idempotencyKey ?? null}, ${expiresAt}`;
+    ${input.quantity}, ${priced.unitPriceMinor}::bigint, ${priced.unitPriceMinor}::bigint * ${input.quantity} - ${priced.discountMinor}::bigint,
+    p.currency, ${input.paymentMethod}, ${input.idempotencyKey ?? null}, ${expiresAt}, ${priced.discountMinor}::bigint, ${priced.pricing}::jsonb`;
 }
 
 const orderColumns = sql.raw(`(id, shop_id, product_id, buyer_account_id, contact, query_password_hash, quantity,
-  unit_price_minor, amount_minor, currency, payment_method, idempotency_key, expires_at)`);
+  unit_price_minor, amount_minor, currency, payment_method, idempotency_key, expires_at, discount_minor, pricing)`);
 
 /** One checkout alone (a batch of one): its new order row, or nothing when the stock was not there. */
 export async function insertWithKeys(db: Drizzle, args: InsertArgs): Promise<OrderRow | undefined> {
@@ -132,9 +158,12 @@ async function insertBatchWithKeys(db: Drizzle, batch: readonly InsertArgs[]): P
                                ${byteaArrayLiteral(column((args) => args.passwordHash))}::bytea[],
                                ${textArrayLiteral(column((args) => args.input.paymentMethod))}::text[],
                                ${textArrayLiteral(column((args) => args.input.idempotencyKey ?? null))}::text[],
-                               ${textArrayLiteral(column((args) => args.expiresAt.toISOString()))}::timestamptz[])
+                               ${textArrayLiteral(column((args) => args.expiresAt.toISOString()))}::timestamptz[],
+                               ${integerArrayLiteral(column((args) => args.priced.unitPriceMinor))}::bigint[],
+                               ${integerArrayLiteral(column((args) => args.priced.discountMinor))}::bigint[],
+                               ${textArrayLiteral(column((args) => args.priced.pricing))}::jsonb[])
                  WITH ORDINALITY AS r(order_id, product_id, quantity, buyer_account_id, contact, query_password_hash,
-                                      payment_method, idempotency_key, expires_at, arrival)
+                                      payment_method, idempotency_key, expires_at, unit_price_minor, discount_minor, pricing, arrival)
         ),
         candidates AS (
           SELECT k.id, k.product_id, row_number() OVER (PARTITION BY k.product_id ORDER BY k.id) AS position
@@ -145,7 +174,7 @@ async function insertBatchWithKeys(db: Drizzle, batch: readonly InsertArgs[]): P
           ) k
         ),
         served AS (
-          SELECT req.*, p.shop_id, p.price_minor, p.currency FROM (
+          SELECT req.*, p.shop_id, p.currency FROM (
             SELECT req.*, sum(quantity) OVER (PARTITION BY product_id ORDER BY arrival) - quantity AS taken_before FROM req
           ) req JOIN products p ON p.id = req.product_id AND p.status = 'active'
           WHERE req.taken_before + req.quantity <= (SELECT count(*) FROM candidates c WHERE c.product_id = req.product_id)
@@ -160,7 +189,8 @@ async function insertBatchWithKeys(db: Drizzle, batch: readonly InsertArgs[]): P
         inserted AS (
           INSERT INTO orders ${orderColumns}
           SELECT order_id, shop_id, product_id, buyer_account_id, contact, query_password_hash, quantity,
-                 price_minor, price_minor * quantity, currency, payment_method, idempotency_key, expires_at
+                 unit_price_minor, unit_price_minor * quantity - discount_minor, currency, payment_method, idempotency_key, expires_at,
+                 discount_minor, pricing
           FROM served
           RETURNING *
         )

@@ -54,6 +54,7 @@ export const products = pgTable("products", {
   royaltyBps: integer("royalty_bps").notNull(),
   status: text("status").notNull(),
   manualStock: integer("manual_stock"),
+  dailyBuyerQuantityMax: integer("daily_buyer_quantity_max"),
   createdAt: timestamptz("created_at").notNull().defaultNow(),
   updatedAt: timestamptz("updated_at").notNull().defaultNow(),
 });
@@ -85,6 +86,8 @@ export const orders = pgTable("orders", {
   quantity: integer("quantity").notNull(),
   unitPriceMinor: int8("unit_price_minor").notNull(),
   amountMinor: int8("amount_minor").notNull(),
+  discountMinor: int8("discount_minor").notNull().default(0n),
+  pricing: jsonb("pricing"),
   currency: text("currency").notNull(),
   state: text("state").notNull(),
   paymentMethod: text("payment_method").notNull(),
