@@ -16,6 +16,7 @@ import { headersSetBy, serveLeanRoutes } from "./leanRoutes.ts";
 import { routeRegistry } from "./route.ts";
 import { accountsRouter } from "./routes/accounts.ts";
 import { epaySandboxRouter } from "./routes/epaySandbox.ts";
+import { pricingRouter } from "./routes/pricing.ts";
 import { merchantRouter } from "./routes/merchant.ts";
 import { ordersRouter } from "./routes/orders.ts";
 import { paymentsRouter } from "./routes/payments.ts";
@@ -82,6 +83,7 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
   app.use("/api", accountsRouter(ctx));
   app.use("/api", shopsRouter(ctx));
   app.use("/api", merchantRouter(ctx));
+  app.use("/api", pricingRouter(ctx));
   app.use("/api", verifyRouter(ctx));
   app.use("/api", publicConfigRouter(ctx));
   for (const router of options.extraRouters ?? []) app.use("/api", router);

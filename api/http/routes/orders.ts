@@ -19,7 +19,7 @@ import { listOrders } from "../../services/orders/listOrders.ts";
 import { checkoutProduct } from "../../services/orders/productCache.ts";
 import { defineLeanRoute } from "../leanRoutes.ts";
 import { defineRoute } from "../route.ts";
-import { email, idString, printableToken } from "../schemas.ts";
+import { couponCode, email, idString, printableToken } from "../schemas.ts";
 import { certificateSchema } from "../../../core/keys/certificateSchema.ts";
 import { cursorParam, encodeCursor } from "../cursor.ts";
 import { createdOrderSchema, foundOrderSchema, orderSchema, orderSummaryPageSchema, renewedAccessSchema } from "../responses/orders.ts";
@@ -74,6 +74,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
         queryPassword: z.string().min(6, "must be at least 6 characters").max(64).optional(),
         paymentMethod: z.enum(["epay", "chain"]).default("epay"),
         idempotencyKey: idempotencyKeySchema.optional(),
+        couponCode: couponCode.optional(),
       }),
     },
     async ({ body, account, header }) => {
