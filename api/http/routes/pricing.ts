@@ -52,7 +52,13 @@ export function pricingRouter(ctx: AppContext): Router {
     },
     async ({ params, body, account }) => {
       await getProduct(db, params.productId);
-      const quote = await quoteOrder(db, { productId: params.productId, quantity: body.quantity, couponCode: body.couponCode, contact: body.contact, buyerAccountId: account?.id });
+      const quote = await quoteOrder(db, {
+        productId: params.productId,
+        quantity: body.quantity,
+        couponCode: body.couponCode,
+        contact: body.contact,
+        buyerAccountId: account?.id,
+      });
       return { currency: quote.currency, breakdown: breakdownJson(quote.breakdown) };
     },
   );
@@ -160,12 +166,20 @@ export function pricingRouter(ctx: AppContext): Router {
           scopeProductId: idString.optional(),
           scopeCategory: z.enum(productCategories).optional(),
           minimumMinor: moneyMinor.default(0n),
-          startsAt: z.iso.datetime().transform((value) => new Date(value)).optional(),
-          endsAt: z.iso.datetime().transform((value) => new Date(value)).optional(),
+          startsAt: z.iso
+            .datetime()
+            .transform((value) => new Date(value))
+            .optional(),
+          endsAt: z.iso
+            .datetime()
+            .transform((value) => new Date(value))
+            .optional(),
           usesMax: z.number().int().min(1).optional(),
           perBuyerMax: z.number().int().min(1).optional(),
         })
-        .refine((value) => (value.code === undefined) !== (value.count === undefined), { message: "give either code (one coupon) or count (generated codes), not both" }),
+        .refine((value) => (value.code === undefined) !== (value.count === undefined), {
+          message: "give either code (one coupon) or count (generated codes), not both",
+        }),
     },
     async ({ params, body, account }) => {
       await assertShopManager(db, params.shopId, account!);

@@ -104,7 +104,11 @@ async function priceCheckout(db: Drizzle, input: CreateOrderInput, orderId: stri
 
 /** The order's price columns: exactly the quote's unit price, discount and breakdown. */
 function pricedColumns(quote: Quote): PricedColumns {
-  return { unitPriceMinor: quote.breakdown.unitPriceMinor, discountMinor: quote.breakdown.discountMinor, pricing: JSON.stringify(breakdownJson(quote.breakdown)) };
+  return {
+    unitPriceMinor: quote.breakdown.unitPriceMinor,
+    discountMinor: quote.breakdown.discountMinor,
+    pricing: JSON.stringify(breakdownJson(quote.breakdown)),
+  };
 }
 
 type PricedColumns = { unitPriceMinor: bigint; discountMinor: bigint; pricing: string };

@@ -15,7 +15,8 @@ export async function claimCoupon(db: Drizzle, claim: { couponId: bigint; orderI
       sql`SELECT code, uses, uses_max, per_buyer_max, disabled_at FROM coupons WHERE id = ${claim.couponId} FOR UPDATE`,
     );
     if (!coupon) throw new AppError("coupon_unknown", "The coupon no longer exists. Remove it and check out again.");
-    if (coupon.disabled_at !== null) throw new AppError("coupon_not_usable", `Coupon ${coupon.code} has been disabled by the shop. Remove it or use another coupon.`);
+    if (coupon.disabled_at !== null)
+      throw new AppError("coupon_not_usable", `Coupon ${coupon.code} has been disabled by the shop. Remove it or use another coupon.`);
     if (coupon.uses_max !== null && coupon.uses >= coupon.uses_max) {
       throw new AppError("coupon_exhausted", `Coupon ${coupon.code} has been used as many times as it allows. Remove it or use another coupon.`);
     }

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { AppError } from "../../../core/errors.ts";
 import { queryOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 import { auditedChange } from "../audit.ts";
+import { textArrayLiteral } from "../../../core/store/sqlArrays.ts";
 import { validatePercent } from "../../pricing/validateRules.ts";
 
 export const bulkCodesMax = 10_000;
@@ -78,10 +79,6 @@ export async function createCoupons(
   }
   const codes = input.code !== undefined ? [input.code.trim().toUpperCase()] : Array.from({ length: input.count ?? 1 }, generateCouponCode);
   const batchId = input.code !== undefined ? null : `B${randomBytes(6).toString("hex").toUpperCase()}`;
-  const values = codes.map(
-    (code) => sql`(${input.shopId}, ${code}, ${spec.kind}, ${spec.value}, ${spec.scope}, ${spec.scopeProductId ?? null}, ${spec.scopeCategory ?? null},
-      ${spec.minimumMinor}, ${spec.startsAt ?? null}, ${spec.endsAt ?? null}, ${spec.usesMax ?? null}, ${spec.perBuyerMax ?? null}, ${batchId})`,
-  );
   return auditedChange(
     db,
     async (tx) => {
@@ -89,13 +86,21 @@ export async function createCoupons(
       const inserted = await queryRows<{ code: string }>(
         tx,
         sql`INSERT INTO coupons (shop_id, code, kind, value, scope, scope_product_id, scope_category, minimum_minor, starts_at, ends_at, uses_max, per_buyer_max, batch_id)
-            VALUES ${sql.join(values, sql`, `)} ON CONFLICT (shop_id, code) DO NOTHING RETURNING code`,
+            SELECT ${input.shopId}, c.code, ${spec.kind}, ${spec.value}, ${spec.scope}, ${spec.scopeProductId ?? null}::bigint, ${spec.scopeCategory ?? null}::text,
+                   ${spec.minimumMinor}, ${spec.startsAt ?? null}::timestamptz, ${spec.endsAt ?? null}::timestamptz, ${spec.usesMax ?? null}::int,
+                   ${spec.perBuyerMax ?? null}::int, ${batchId}::text
+            FROM unnest(${textArrayLiteral(codes)}::text[]) AS c(code)
+            ON CONFLICT (shop_id, code) DO NOTHING RETURNING code`,
       );
       if (inserted.length !== codes.length) {
         // A chosen code taken, or (about 2^-60 per pair) a generated one: nothing is written.
-        throw new AppError("conflict", input.code !== undefined ? `This shop already has a coupon ${codes[0]}. Choose another code.` : "Generated codes collided; try again.", {
-          retryable: input.code === undefined,
-        });
+        throw new AppError(
+          "conflict",
+          input.code !== undefined ? `This shop already has a coupon ${codes[0]}. Choose another code.` : "Generated codes collided; try again.",
+          {
+            retryable: input.code === undefined,
+          },
+        );
       }
       return { batchId, created: inserted.length, codes };
     },
@@ -117,8 +122,8 @@ type CouponDbRow = {
   scope_product_id: string | null;
   scope_category: string | null;
   minimum_minor: string;
-  starts_at: Date | null;
-  ends_at: Date | null;
+  starts_at: Date | string | null;
+  ends_at: Date | string | null;
   uses_max: number | null;
   per_buyer_max: number | null;
   uses: number;
@@ -136,8 +141,8 @@ function couponView(row: CouponDbRow): CouponView {
     scopeProductId: row.scope_product_id === null ? null : String(row.scope_product_id),
     scopeCategory: row.scope_category,
     minimumMinor: String(row.minimum_minor),
-    startsAt: row.starts_at?.toISOString() ?? null,
-    endsAt: row.ends_at?.toISOString() ?? null,
+    startsAt: row.starts_at === null ? null : new Date(row.starts_at).toISOString(),
+    endsAt: row.ends_at === null ? null : new Date(row.ends_at).toISOString(),
     usesMax: row.uses_max,
     perBuyerMax: row.per_buyer_max,
     uses: row.uses,
@@ -168,7 +173,11 @@ export function couponsCsv(items: readonly CouponView[]): string {
   return (
     csvHeader +
     items
-      .map((c) => [c.code, c.kind, c.value, c.scope, c.minimumMinor, c.startsAt ?? "", c.endsAt ?? "", c.usesMax ?? "", c.perBuyerMax ?? "", c.uses, c.disabled].join(","))
+      .map((c) =>
+        [c.code, c.kind, c.value, c.scope, c.minimumMinor, c.startsAt ?? "", c.endsAt ?? "", c.usesMax ?? "", c.perBuyerMax ?? "", c.uses, c.disabled].join(
+          ",",
+        ),
+      )
       .join("\n") +
     (items.length > 0 ? "\n" : "")
   );

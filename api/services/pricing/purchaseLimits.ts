@@ -6,7 +6,10 @@
 import { AppError } from "../../../core/errors.ts";
 import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 
-export async function assertDailyPurchaseLimit(db: Drizzle, input: { productId: bigint; quantity: number; buyerAccountId?: bigint; contact?: string }): Promise<void> {
+export async function assertDailyPurchaseLimit(
+  db: Drizzle,
+  input: { productId: bigint; quantity: number; buyerAccountId?: bigint; contact?: string },
+): Promise<void> {
   const row = await queryOne<{ limit: number | null; bought: string | null }>(
     db,
     sql`SELECT p.daily_buyer_quantity_max AS limit,

@@ -25,8 +25,8 @@ type CouponRow = {
   scope_product_id: string | null;
   scope_category: string | null;
   minimum_minor: string;
-  starts_at: Date | null;
-  ends_at: Date | null;
+  starts_at: Date | string | null;
+  ends_at: Date | string | null;
   uses: number;
   uses_max: number | null;
   per_buyer_max: number | null;
@@ -100,8 +100,9 @@ async function usableCoupon(db: Drizzle, shopId: bigint, code: string, buyerKey:
     scopeProductId: row.scope_product_id === null ? null : BigInt(row.scope_product_id),
     scopeCategory: row.scope_category,
     minimumMinor: BigInt(row.minimum_minor),
-    startsAt: row.starts_at,
-    endsAt: row.ends_at,
+    // Raw queries may answer timestamps as text: read them as dates before comparing.
+    startsAt: row.starts_at === null ? null : new Date(row.starts_at),
+    endsAt: row.ends_at === null ? null : new Date(row.ends_at),
     disabled: row.disabled_at !== null,
   };
   return { id: BigInt(row.id), rule };

@@ -51,7 +51,10 @@ export async function setMemberLevels(db: Drizzle, input: { shopId: bigint; acco
   );
 }
 
-export async function setDailyPurchaseLimit(db: Drizzle, input: { productId: bigint; accountId: bigint; perBuyerDailyMax: number | null }): Promise<{ perBuyerDailyMax: number | null }> {
+export async function setDailyPurchaseLimit(
+  db: Drizzle,
+  input: { productId: bigint; accountId: bigint; perBuyerDailyMax: number | null },
+): Promise<{ perBuyerDailyMax: number | null }> {
   return auditedChange(
     db,
     async (tx) => {
@@ -68,7 +71,11 @@ export async function setDailyPurchaseLimit(db: Drizzle, input: { productId: big
 
 /** The rules a product page shows: its tiers and its shop's levels. */
 export async function readPricingRules(db: Drizzle, productId: bigint) {
-  const row = await queryOne<{ tiers: { quantityMin: number; quantityMax: number | null; unitPriceMinor: string }[]; levels: { name: string; spendMinMinor: string; discountPercent: number }[]; limit: number | null }>(
+  const row = await queryOne<{
+    tiers: { quantityMin: number; quantityMax: number | null; unitPriceMinor: string }[];
+    levels: { name: string; spendMinMinor: string; discountPercent: number }[];
+    limit: number | null;
+  }>(
     db,
     sql`SELECT coalesce((SELECT json_agg(json_build_object('quantityMin', quantity_min, 'quantityMax', quantity_max, 'unitPriceMinor', unit_price_minor::text) ORDER BY quantity_min)
                         FROM price_tiers WHERE product_id = p.id), '[]') AS tiers,
