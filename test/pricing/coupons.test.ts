@@ -2,9 +2,11 @@
 // coupon limited to 10 uses: exactly 10 orders carry it), the quote equals the charge, bulk
 // codes, and bad input that writes nothing.
 import { expect } from "chai";
-import { queryOne, sql } from "../../core/store/database.ts";
+import { queryOne, queryRows, sql } from "../../core/store/database.ts";
 import { createProduct, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
-import { usePlatform } from "../support/platform.ts";
+import { usePlatform, waitFor } from "../support/platform.ts";
+import { notifyPath, signedNotification } from "../support/epayNotify.ts";
+import { checkLedgerInvariants } from "../../api/ledger/invariants.ts";
 
 describe("coupons over HTTP", function () {
   this.timeout(180_000);
@@ -63,6 +65,26 @@ describe("coupons over HTTP", function () {
       sql`SELECT pricing, discount_minor FROM orders WHERE id = ${placed.body.order.id}`,
     );
     expect([stored?.pricing.totalMinor, String(stored?.discount_minor)]).to.deep.equal(["2400", "150"]);
+
+    // Paid at the quoted 24.00: the sale's journal transaction moves exactly 24.00 in, and the books balance.
+    const paid = await suite.platform.http.get(notifyPath(shop.shopId, signedNotification(shop.sandbox, placed.body.order, "T-COUPON-1")));
+    expect(paid.text).to.equal("success");
+    const moved = await waitFor("the sale's journal transaction", async () => {
+      const rows = await queryRows<{ amount: string }>(
+        suite.platform.database.db,
+        sql`SELECT p.amount_minor::text AS amount FROM ledger_postings p JOIN ledger_transactions t ON t.id = p.tx_id
+            WHERE t.reference_id = ${placed.body.order.id} AND p.amount_minor > 0`,
+      );
+      return rows.length > 0 ? rows.map((row) => row.amount) : undefined;
+    });
+    // The money in is the discounted 24.00 (the other debit is the platform fee on it), never the list 25.50.
+    expect(moved).to.include("2400");
+    expect(moved).not.to.include("2550");
+    const findings = await checkLedgerInvariants(suite.platform.database.db);
+    expect(
+      Object.values(findings).every((list) => Array.isArray(list) && list.length === 0),
+      JSON.stringify(findings, (_k, v) => (typeof v === "bigint" ? String(v) : v)),
+    ).to.equal(true);
   });
 
   it("generates 10,000 unique unguessable codes in one call and exports them as CSV", async () => {
