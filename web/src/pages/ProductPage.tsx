@@ -122,7 +122,7 @@ function Checkout(props: { product: Product; shop: Shop | undefined }) {
     return () => {
       live = false;
     };
-  }, [product.id, quantity, couponCode]);
+  }, [api, product.id, quantity, couponCode]);
   const total = quote ? BigInt(quote.breakdown.totalMinor) : BigInt(product.priceMinor) * BigInt(quantity);
 
   const submit = async (event: FormEvent) => {
