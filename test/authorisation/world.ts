@@ -18,7 +18,7 @@ import { notifyPath, signedNotification } from "../support/epayNotify.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
 import { waitFor, type HttpClient, type TestPlatform } from "../support/platform.ts";
 import { assert, attest, newCredential, type CeremonyOptions } from "../support/softAuthenticator.ts";
-import { enrolTotp, signInWithTotp } from "../support/staff.ts";
+import { enrolTotp, grantRoles, signInWithTotp } from "../support/staff.ts";
 import { freshTotpCode } from "../support/totp.ts";
 import { buyFromShop, waitIssued, waitRows } from "../resale/support.ts";
 import type { Role } from "./matrix.ts";
@@ -52,7 +52,7 @@ export async function buildWorld(platform: TestPlatform) {
     const response = await platform.http.post("/api/auth/signup", { email, password, roles });
     expect(response.status, response.text).to.equal(201);
     const accountId = BigInt(response.body.account.id);
-    if (grant) await db.execute(sql`UPDATE accounts SET roles = ARRAY[${grant}]::text[] WHERE id = ${accountId}`);
+    if (grant) await grantRoles(platform, accountId, [grant]);
     const client = platform.http.as(response.body.token);
     if (!(options.totp ?? grant !== undefined)) return { client, accountId, email, password };
     const { totpSecret } = await enrolTotp(client);
