@@ -2,6 +2,7 @@
 // typed object that entry points pass down. No other module reads process.env.
 // Every limit is a named setting with a default and a reason. Secrets have no fallback:
 // a missing secret stops the process at start with a message naming the variable.
+import { randomBytes } from "node:crypto";
 import { z } from "zod";
 
 const hex32 = /^(0x)?[0-9a-fA-F]{64}$/;
@@ -136,6 +137,19 @@ const envSchema = z.object({
   // Orders
   ORDER_EXPIRY_SECONDS: integer(15 * 60, 30, 7 * 24 * 3600),
   ORDER_QUANTITY_MAX: integer(100, 1, 10_000),
+  // Unpaid reservations (docs/abuse.md, "Unpaid reservations"): an unpaid order holds keys until
+  // it expires, so holds are limited. Open unpaid orders per contact (a guest's email or an
+  // account: a real buyer rarely has more than one or two checkouts open) and per client address
+  // (higher: a household, an office or a carrier NAT shares one) ...
+  ORDER_UNPAID_PER_CONTACT_MAX: integer(3, 1, 10_000),
+  ORDER_UNPAID_PER_CLIENT_MAX: integer(10, 1, 100_000),
+  // ... the share of a product's available keys one unpaid order may hold (basis points; at
+  // least one key), so that no single unpaid checkout empties a product ...
+  ORDER_HOLD_SHARE_BPS: integer(2_000, 1, 10_000),
+  // ... and under pressure, when the product's unpaid holds would exceed this share of its stock,
+  // new orders expire after ORDER_PRESSURE_EXPIRY_SECONDS instead (long enough to pay by QR code).
+  ORDER_PRESSURE_BPS: integer(5_000, 1, 10_000),
+  ORDER_PRESSURE_EXPIRY_SECONDS: integer(180, 30, 7 * 24 * 3600),
   // Guessing throttles (docs/decisions.md, "Guessing throttles"): every attempt takes its
   // point before the secret is checked; a right answer gives it back. Guest order look-ups:
   // per order and client address (the tight limit: one client's wrong guesses lock out that
@@ -182,6 +196,31 @@ const envSchema = z.object({
   PASSWORD_RESET_WINDOW_SECONDS: integer(3600, 1, 24 * 3600),
   // WebAuthn ceremonies (passkeys): a challenge is single-use and expires after this long.
   WEBAUTHN_CHALLENGE_TTL_SECONDS: integer(5 * 60, 10, 3600),
+
+  // Quotas of self-service merchants (docs/abuse.md, "Merchant quotas"): anyone may sign up as a
+  // merchant, so until an admin raises them a merchant owns at most this many shops and imports
+  // at most this many batches and keys a day. The per-day quotas bound the operator's gas too:
+  // each import is one batch anchor (about 45,000-70,000 gas) and each key sold one issuance.
+  MERCHANT_SHOPS_MAX: integer(2, 0, 10_000),
+  MERCHANT_IMPORTS_PER_DAY_MAX: integer(10, 0, 100_000),
+  MERCHANT_KEYS_PER_DAY_MAX: integer(5_000, 0, 100_000_000),
+
+  // Risk rules (docs/abuse.md, "Risk rules"): the default thresholds of the order risk score
+  // (a product may set its own), and the score from which checkout needs the captcha.
+  RISK_REVIEW_SCORE: integer(50, 0, 1000),
+  RISK_BLOCK_SCORE: integer(80, 0, 1000),
+  RISK_CAPTCHA_SCORE: integer(30, 0, 1000),
+  // Proof-of-work captcha (ALTCHA, docs/abuse.md): the HMAC key that signs challenges (a secret:
+  // required in production; elsewhere a random key per process, so challenges do not survive a
+  // restart); the largest number a challenge hides (average work: half of it in SHA-256 hashes,
+  // about 0.1 s in a browser at 100,000); how long a challenge may be solved and used.
+  ALTCHA_HMAC_KEY: optionalString,
+  ALTCHA_MAX_NUMBER: integer(100_000, 10, 10_000_000),
+  ALTCHA_CHALLENGE_TTL_SECONDS: integer(300, 10, 3600),
+  // The captcha is required at login after this many failed attempts for the account from the
+  // client (within the login window), and at sign-up after this many sign-ups from one client an hour.
+  LOGIN_CAPTCHA_AFTER_FAILURES: integer(3, 0, 1000),
+  SIGNUP_CAPTCHA_AFTER_PER_CLIENT: integer(3, 0, 1000),
 
   // Platform fee on every sale, in basis points of the amount.
   PLATFORM_FEE_BPS: integer(500, 0, 10_000),
@@ -328,11 +367,29 @@ function buildConfig(env: Env) {
       platformFeeBps: env.PLATFORM_FEE_BPS,
       accessTokenTtlSeconds: env.ORDER_ACCESS_TOKEN_TTL_SECONDS,
       returnTokenTtlSeconds: env.ORDER_RETURN_TOKEN_TTL_SECONDS,
+      unpaidHolds: {
+        perContactMax: env.ORDER_UNPAID_PER_CONTACT_MAX,
+        perClientMax: env.ORDER_UNPAID_PER_CLIENT_MAX,
+        shareBps: env.ORDER_HOLD_SHARE_BPS,
+        pressureBps: env.ORDER_PRESSURE_BPS,
+        pressureExpirySeconds: env.ORDER_PRESSURE_EXPIRY_SECONDS,
+      },
     },
     sessions: { ttlSeconds: env.SESSION_TTL_SECONDS },
     accountSecurity: {
       passwordResetTtlSeconds: env.PASSWORD_RESET_TTL_SECONDS,
       webauthnChallengeTtlSeconds: env.WEBAUTHN_CHALLENGE_TTL_SECONDS,
+    },
+    risk: { reviewScore: env.RISK_REVIEW_SCORE, blockScore: env.RISK_BLOCK_SCORE, captchaScore: env.RISK_CAPTCHA_SCORE },
+    captcha: {
+      hmacKey: captchaHmacKeyOf(env),
+      maxNumber: env.ALTCHA_MAX_NUMBER,
+      ttlSeconds: env.ALTCHA_CHALLENGE_TTL_SECONDS,
+      loginAfterFailures: env.LOGIN_CAPTCHA_AFTER_FAILURES,
+      signupAfterPerClient: env.SIGNUP_CAPTCHA_AFTER_PER_CLIENT,
+    },
+    merchants: {
+      quotas: { shopsMax: env.MERCHANT_SHOPS_MAX, importsPerDayMax: env.MERCHANT_IMPORTS_PER_DAY_MAX, keysPerDayMax: env.MERCHANT_KEYS_PER_DAY_MAX },
     },
     throttles: {
       lookup: {
@@ -397,6 +454,15 @@ function publicUrlOf(env: Env): string {
   // A listener on every interface is reached locally through the loopback address.
   const host = env.HOST === "0.0.0.0" || env.HOST === "::" ? "127.0.0.1" : env.HOST.includes(":") ? `[${env.HOST}]` : env.HOST;
   return `http://${host}:${env.PORT}`;
+}
+
+function captchaHmacKeyOf(env: Env): string {
+  if (env.ALTCHA_HMAC_KEY) return env.ALTCHA_HMAC_KEY;
+  if (env.NODE_ENV === "production") {
+    throw new ConfigError("ALTCHA_HMAC_KEY is not set. Set it to a long random string (e.g. `openssl rand -hex 32`): it signs the captcha challenges.");
+  }
+  // Development and tests: a random key per process, never a known value.
+  return randomBytes(32).toString("hex");
 }
 
 function normaliseHex(value: string): string {

@@ -32,6 +32,17 @@ export const errorStatus = {
   fee_balance_exhausted: 409,
   invalid_state: 409,
   rate_limited: 429,
+  // Unpaid reservations are limited (api/services/orders/unpaidHolds.ts): too many open unpaid
+  // orders from one contact or address, or one order asking for too large a share of the stock.
+  too_many_unpaid_orders: 429,
+  reservation_share_exceeded: 409,
+  // Quotas of self-service merchants until the platform raises them (api/services/shops/merchantQuotas.ts).
+  shop_quota_exceeded: 403,
+  // Risk rules (api/services/risk): a checkout whose risk score reaches the product's block
+  // threshold; a request that needs the proof-of-work captcha first (428 Precondition Required).
+  risk_blocked: 403,
+  captcha_required: 428,
+  import_quota_exceeded: 429,
   chain_unavailable: 503,
   internal: 500,
 } as const;

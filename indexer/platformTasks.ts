@@ -21,13 +21,13 @@ export function createPlatformTasks(config: Config, logger: Logger): PlatformTas
       if (interval > 0 && registry && Date.now() - lastReconcileAt >= interval) {
         lastReconcileAt = Date.now();
         const { reconcile } = await import("./reconcile/reconcile.ts");
-        const { findings, runId } = await reconcile(context.session, {
+        const { findings, runId, durationMs, checked } = await reconcile(context.session, {
           chainId: context.chainId,
           registryAddress: registry as `0x${string}`,
           redemptionGraceSeconds,
         });
         (findings.length > 0 ? logger.warn.bind(logger) : logger.info.bind(logger))(
-          { runId: runId.toString(), findings: findings.length },
+          { runId: runId.toString(), findings: findings.length, durationMs, checked },
           "reconciliation finished",
         );
       }

@@ -23,6 +23,10 @@ import { paymentsRouter } from "./routes/payments.ts";
 import { publicConfigRouter } from "./routes/publicConfig.ts";
 import { shopsRouter } from "./routes/shops.ts";
 import { verifyRouter } from "./routes/verify.ts";
+import { trustedProxies } from "./clientAddress.ts";
+import { quotasRouter } from "./routes/quotas.ts";
+import { captchaRouter } from "./routes/captcha.ts";
+import { riskRouter } from "./routes/risk.ts";
 
 export type CreateAppOptions = {
   /** Built web application to serve (web/dist); omitted in API-only deployments. */
@@ -41,7 +45,7 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
     "Set it to a long random string (e.g. `openssl rand -hex 32`).",
   );
   app.disable("x-powered-by");
-  app.set("trust proxy", "loopback");
+  app.set("trust proxy", trustedProxies);
   app.set("json replacer", bigintReplacer);
   // No ETags on API answers: Express hashed every JSON body (SHA-1) to make one, and an order
   // page, a checkout or a notification is never revalidated. Static files keep theirs
@@ -84,6 +88,9 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
   app.use("/api", accountSecurityRouter(ctx));
   app.use("/api", shopsRouter(ctx));
   app.use("/api", merchantRouter(ctx));
+  app.use("/api", quotasRouter(ctx));
+  app.use("/api", captchaRouter(ctx));
+  app.use("/api", riskRouter(ctx));
   app.use("/api", verifyRouter(ctx));
   app.use("/api", publicConfigRouter(ctx));
   for (const router of options.extraRouters ?? []) app.use("/api", router);

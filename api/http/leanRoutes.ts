@@ -26,6 +26,7 @@ import { toJson } from "../../core/json.ts";
 import type { AuthenticatedAccount } from "../services/accounts/sessions.ts";
 import { sessionToken } from "./auth.ts";
 import { answerClientErrorsAsJson } from "./clientErrors.ts";
+import { clientAddressOf } from "./clientAddress.ts";
 import { errorResponse } from "./errorHandler.ts";
 import { trackRequestsForClose } from "./gracefulClose.ts";
 import { parsePart, registerRoute, type RouteSpec } from "./route.ts";
@@ -40,6 +41,8 @@ export type LeanRouteInput<Body, Query, Params> = {
   rawQuery: Record<string, unknown>;
   account: AuthenticatedAccount | undefined;
   header(name: string): string | undefined;
+  /** The client's address (Express's req.ip: X-Forwarded-For only from a proxy on this machine). */
+  clientAddress: string | undefined;
   /** Called when the client goes away before the answer (a long poll stops waiting). */
   onClose(listener: () => void): void;
 };
@@ -100,6 +103,7 @@ export function defineLeanRoute<
       params: { ...req.params },
       account: req.account,
       header: (name) => req.get(name),
+      clientAddress: req.ip,
       onClose: (listener) => req.once("close", listener),
     });
     if (answer instanceof PlainText) res.type("text/plain").send(answer.text);
@@ -112,7 +116,7 @@ export function defineLeanRoute<
 }
 
 /** A request's parts before validation, from either path. */
-type RawInput = Pick<LeanRouteInput<unknown, unknown, unknown>, "account" | "header" | "onClose"> & {
+type RawInput = Pick<LeanRouteInput<unknown, unknown, unknown>, "account" | "header" | "clientAddress" | "onClose"> & {
   body: unknown;
   query: Record<string, unknown>;
   params: Record<string, unknown>;
@@ -128,6 +132,7 @@ async function runRoute(route: LeanRoute, raw: RawInput): Promise<string | Plain
     rawQuery: raw.query,
     account: raw.account,
     header: raw.header,
+    clientAddress: raw.clientAddress,
     onClose: raw.onClose,
   });
   if (result instanceof PlainText) {
@@ -226,6 +231,7 @@ async function serve(
       params,
       account: token ? await resolveSession(options.db, token) : undefined,
       header: (name) => headerValue(req, name),
+      clientAddress: clientAddressOf(req),
       onClose: (listener) => req.once("close", listener),
     });
     answer =

@@ -43,6 +43,8 @@ export type CreateImportParameters = {
   format: ImportFormat;
   content: string;
   limits?: ParseImportLimits;
+  /** Checked in the import's transaction before it is written (a merchant's per-day quotas): throws to refuse. */
+  quota?: (tx: Drizzle, keys: number) => Promise<void>;
 };
 
 export type CreateImportReturnType = { importId: bigint; total: number };
@@ -68,6 +70,7 @@ export async function createImport(db: Drizzle, ring: MasterKeyRing, parameters:
 
   const total = parsed.keys.length;
   const importId = await db.transaction(async (tx) => {
+    await parameters.quota?.(tx, total);
     const next = await queryOne<{ id: bigint }>(tx, sql`SELECT nextval(pg_get_serial_sequence('imports', 'id')) AS id`);
     const id = BigInt(next!.id);
     // The upload's AAD names its import, so it can only ever be read back as this import.

@@ -6,8 +6,17 @@
 // key or none does (a shop wrapped under a key missing from PREVIOUS_MASTER_KEYS stops the
 // whole rotation with its id). Running it again re-wraps nothing: it is idempotent. Each run
 // writes one audit_log row with counts and key ids, never key material.
+//
+// The shops are locked FOR NO KEY UPDATE, not FOR UPDATE: an import's rows (imports, batches,
+// keys) reference their shop, and PostgreSQL checks each such foreign key with FOR KEY SHARE on
+// the shop row, held to the import's commit. FOR UPDATE conflicts with it, so a rotation under
+// load waited for every import in flight while every import into a shop it had locked waited
+// for the rotation (test/keys/rotateMasterKeyUnderLoad.test.ts); the rotation changes no key
+// column, which is what FOR NO KEY UPDATE promises. The new wrappings are written in one
+// statement, so the locks are held for one round trip, not one per shop.
 import { AppError } from "../../core/errors.ts";
 import { queryRows, sql, type Drizzle } from "../../core/store/database.ts";
+import { byteaArrayLiteral, integerArrayLiteral, textArrayLiteral } from "../../core/store/sqlArrays.ts";
 import { recordAudit } from "../services/audit.ts";
 import { unwrapDataKey, wrapDataKey } from "./envelope.ts";
 import type { MasterKeyRing } from "./masterKeys.ts";
@@ -32,7 +41,7 @@ export async function rotateMasterKey(db: Drizzle, ring: MasterKeyRing, paramete
     await db.transaction(async (tx) => {
       const shops = await queryRows<{ id: bigint; data_key_wrapped: Uint8Array; master_key_id: string }>(
         tx,
-        sql`SELECT id, data_key_wrapped, master_key_id FROM shops ORDER BY id FOR UPDATE`,
+        sql`SELECT id, data_key_wrapped, master_key_id FROM shops ORDER BY id FOR NO KEY UPDATE`,
       );
       const missing = [...new Set(shops.map((shop) => shop.master_key_id).filter((id) => !ring.byId.has(id)))];
       if (missing.length > 0) {
@@ -45,7 +54,7 @@ export async function rotateMasterKey(db: Drizzle, ring: MasterKeyRing, paramete
         );
       }
       const fromMasterKeyIds: Record<string, number> = {};
-      let rewrapped = 0;
+      const moves: { id: bigint; wrapped: Buffer; from: string }[] = [];
       for (const shop of shops) {
         if (shop.master_key_id === current) continue;
         const dataKey = unwrapDataKey(ring, shop.data_key_wrapped, shop.master_key_id);
@@ -54,12 +63,20 @@ export async function rotateMasterKey(db: Drizzle, ring: MasterKeyRing, paramete
         if (!unwrapDataKey(ring, wrapped.dataKeyWrapped, wrapped.masterKeyId).equals(dataKey)) {
           throw new Error(`Invariant: re-wrapping shop ${shop.id}'s data key did not round-trip.`);
         }
-        await tx.execute(
-          sql`UPDATE shops SET data_key_wrapped = ${wrapped.dataKeyWrapped}, master_key_id = ${wrapped.masterKeyId}
-              WHERE id = ${shop.id} AND master_key_id = ${shop.master_key_id}`,
-        );
+        moves.push({ id: shop.id, wrapped: wrapped.dataKeyWrapped, from: shop.master_key_id });
         fromMasterKeyIds[shop.master_key_id] = (fromMasterKeyIds[shop.master_key_id] ?? 0) + 1;
-        rewrapped++;
+      }
+      const rewrapped = moves.length;
+      if (rewrapped > 0) {
+        const updated = await queryRows<{ id: bigint }>(
+          tx,
+          sql`UPDATE shops s SET data_key_wrapped = m.wrapped, master_key_id = ${current}
+              FROM unnest(${integerArrayLiteral(moves.map((move) => move.id))}::bigint[], ${byteaArrayLiteral(moves.map((move) => move.wrapped))}::bytea[],
+                          ${textArrayLiteral(moves.map((move) => move.from))}::text[]) AS m(id, wrapped, from_id)
+              WHERE s.id = m.id AND s.master_key_id = m.from_id RETURNING s.id`,
+        );
+        // The rows are locked, so each one is still under the key it was read with.
+        if (updated.length !== rewrapped) throw new Error(`Invariant: ${rewrapped} shops to re-wrap, ${updated.length} re-wrapped.`);
       }
       result = {
         masterKeyId: current,

@@ -3,96 +3,83 @@
 // values must be the stored leaf, and the stored proof must take it to the root anchored
 // on-chain.
 //
-// Batch by batch and page by page, so a run's memory is bounded by one batch's leaves and one
-// page of sold keys, whatever the number of sales (it used to load every sold key with its proof
-// at once: about 1 GB at a million sales). And by tree: the batch's tree is rebuilt once from its
-// stored leaves (about one keccak per key of the batch); when its root is the anchored one, a
-// stored proof proves its leaf exactly when it is that leaf's path in the tree, a comparison of
-// bytes, where checking each proof on its own cost a keccak per level per sold key (17 per key
-// at 100,000 keys; keccak is JavaScript here, about 8 µs each). A batch whose stored leaves do not
-// rebuild the anchored root (a key row changed, or a batch stored incomplete) has each sold key's
-// proof checked on its own, which names the keys that are wrong.
+// A page of sold keys at a time (walk.ts), each checked on its own: one keccak for the leaf and
+// one per level of its proof (about 19 at 100,000 keys a batch; keccak is JavaScript here).
+// Checking a whole batch against its rebuilt tree cost fewer hashes per key, but only when a run
+// checks the whole batch at once, which is what froze the process: a run now checks the keys
+// sold since the previous run and one slice of the history (reconcile.ts), and the tree of a
+// 100,000-key batch would be rebuilt for a few hundred of its keys.
+import { setImmediate as nextTurnOfEventLoop } from "node:timers/promises";
 import { toHex, type Hex } from "viem";
-import { buildTreeNodes, leafHashBytes, proofOf, proofRoot } from "../../core/keys/batchMerkle.ts";
+import { leafHashBytes, proofRoot } from "../../core/keys/batchMerkle.ts";
 import type { SqlSession } from "../store/session.ts";
-import type { Finding } from "./reconcile.ts";
 import { sql } from "../store/sql.ts";
+import type { Finding } from "./reconcile.ts";
+import { walkIds, type IdSelection } from "./walk.ts";
 
-/** Sold keys read per query: bounds a run's memory (each row carries its proof). */
-const issuedPageSize = 2_000;
+/**
+ * Sold keys checked per page: bounds memory (each row carries its proof) and the time the event
+ * loop waits for one page's hashing: about 20 keccaks a key, 3 µs each on a quiet core here and
+ * up to 24 µs on this 2-core machine shared by eight engineers (load average 18), so 5 to 25 ms
+ * a page. Pages of 200 blocked for 85-105 ms of CPU at that load.
+ */
+export const issuedPageSize = 50;
+
+const everyId: IdSelection = { afterId: 0n, upToId: 9223372036854775807n };
 
 type IssuedRow = {
   id: bigint;
   token_id: string;
   key_id: bigint;
+  batch_id: bigint;
   shop_id: bigint;
   leaf_index: number;
   commitment: Buffer;
   leaf_hash: Buffer;
-  proof: Buffer[];
+  proof_text: string;
+  chain_root: string | null;
   chain_batch: string | null;
   chain_leaf: string | null;
 };
 
+export type CheckIssuedKeysParameters = { chainId: number; registryAddress: Hex; finalized: bigint };
+
+/** Checks the confirmed entitlements `selection` names (every one by default); returns how many. */
 export async function checkIssuedKeys(
   session: SqlSession,
-  parameters: { chainId: number; registryAddress: Hex; finalized: bigint },
+  parameters: CheckIssuedKeysParameters,
   add: (finding: Finding) => void,
   pageSize = issuedPageSize,
+  selection: IdSelection = everyId,
 ): Promise<number> {
   const { chainId, finalized } = parameters;
-  // The key rows' own batch ids (not the entitlements' copies), so a key row moved to another
-  // batch is checked against that batch and found.
-  const { rows: batches } = await session.query<{ batch_id: bigint; chain_root: string | null }>(
-    sql`SELECT b.batch_id, a.root AS chain_root
-     FROM (SELECT DISTINCT k.batch_id FROM entitlements e JOIN keys k ON k.id = e.key_id WHERE e.issue_state = 'confirmed') b
-       LEFT JOIN chain_batch_anchors a ON a.chain_id = ${chainId} AND a.batch_id = b.batch_id AND a.block_number <= ${finalized}
-     ORDER BY b.batch_id`,
-  );
-  let checked = 0;
-  for (const { batch_id: batchId, chain_root: anchoredRoot } of batches) {
-    const tree = anchoredRoot === null ? undefined : await treeIfItRebuilds(session, batchId, anchoredRoot as Hex);
-    // Pages of sold keys in leaf order, walked through keys_batch_leaf_key.
-    let afterLeaf = -1;
-    for (;;) {
-      const { rows } = await session.query<IssuedRow>(
-        sql`SELECT e.id, e.token_id::text, e.key_id, k.shop_id, k.leaf_index, k.commitment, k.leaf_hash, k.proof,
-                t.batch_id::text AS chain_batch, t.leaf_index::text AS chain_leaf
-         FROM keys k JOIN entitlements e ON e.key_id = k.id AND e.issue_state = 'confirmed'
-           LEFT JOIN LATERAL chain_token(${chainId}, e.token_id) t ON t.block_number <= ${finalized}
-         WHERE k.batch_id = ${batchId} AND k.leaf_index > ${afterLeaf}
-         ORDER BY k.leaf_index LIMIT ${pageSize}`,
-      );
-      for (const row of rows) checkRow(row, batchId, anchoredRoot as Hex | null, tree, parameters, add);
-      checked += rows.length;
-      if (rows.length < pageSize) break;
-      afterLeaf = rows[rows.length - 1]!.leaf_index;
-    }
-  }
-  return checked;
+  return walkIds(selection, sql`e.id`, pageSize, async (where, limit) => {
+    // The key row's own batch id (not the entitlement's copy), so a key row moved to another
+    // batch is checked against that batch and found.
+    const { rows } = await session.query<IssuedRow>(
+      // The proof comes as text (`\xhex,\xhex`, PostgreSQL's bytea output): a bytea[] is parsed
+      // node by node in JavaScript on this thread, several times slower.
+      sql`SELECT e.id, e.token_id::text, e.key_id, k.batch_id, k.shop_id, k.leaf_index, k.commitment, k.leaf_hash, array_to_string(k.proof, ',') AS proof_text,
+              a.root AS chain_root, t.batch_id::text AS chain_batch, t.leaf_index::text AS chain_leaf
+       FROM entitlements e JOIN keys k ON k.id = e.key_id
+         LEFT JOIN LATERAL chain_token(${chainId}, e.token_id) t ON t.block_number <= ${finalized}
+         LEFT JOIN LATERAL (SELECT a.root FROM chain_batch_anchors a
+                            WHERE a.chain_id = ${chainId} AND a.batch_id = k.batch_id AND a.block_number <= ${finalized}
+                            ORDER BY a.block_number, a.log_index LIMIT 1) a ON true
+       WHERE e.issue_state = 'confirmed' AND ${where}
+       ORDER BY e.id LIMIT ${limit}`,
+    );
+    // The statement and the hashing are two turns of the event loop, not one (PGlite runs the
+    // statement on this thread).
+    await nextTurnOfEventLoop();
+    for (const row of rows) checkRow(row, parameters, add);
+    return { count: rows.length, last: rows.length > 0 ? BigInt(rows[rows.length - 1]!.id) : null };
+  });
 }
 
-type RebuiltTree = { nodes: Uint8Array[]; leafCount: number };
-
-/** The batch's tree from its stored leaves, if they are complete and rebuild the anchored root. */
-async function treeIfItRebuilds(session: SqlSession, batchId: bigint, anchoredRoot: Hex): Promise<RebuiltTree | undefined> {
-  const { rows } = await session.query<{ leaf_index: number; leaf_hash: Buffer }>(
-    sql`SELECT leaf_index, leaf_hash FROM keys WHERE batch_id = ${batchId} ORDER BY leaf_index`,
-  );
-  if (rows.length === 0 || rows.some((row, index) => row.leaf_index !== index || row.leaf_hash.length !== 32)) return undefined;
-  const nodes = await buildTreeNodes(rows.map((row) => row.leaf_hash));
-  return toHex(nodes[0]!) === anchoredRoot ? { nodes, leafCount: rows.length } : undefined;
-}
-
-function checkRow(
-  row: IssuedRow,
-  batchId: bigint,
-  anchoredRoot: Hex | null,
-  tree: RebuiltTree | undefined,
-  parameters: { chainId: number; registryAddress: Hex },
-  add: (finding: Finding) => void,
-): void {
+function checkRow(row: IssuedRow, parameters: { chainId: number; registryAddress: Hex }, add: (finding: Finding) => void): void {
   const id = String(row.id);
+  const batchId = BigInt(row.batch_id);
   if (row.chain_batch === null) {
     add({ kind: "missing_on_chain", subject: "issuance", subjectId: id, details: { tokenId: row.token_id } });
     return;
@@ -118,17 +105,19 @@ function checkRow(
     commitment: toHex(row.commitment),
   });
   const leafMatchesValues = Buffer.compare(recomputed, row.leaf_hash) === 0;
-  const proofMatchesAnchoredRoot =
-    anchoredRoot !== null &&
-    ((tree !== undefined && row.leaf_index < tree.leafCount && sameNodes(row.proof, proofOf(tree.nodes, tree.leafCount, row.leaf_index))) ||
-      hexOrUndefined(proofRoot(row.leaf_hash, row.proof)) === anchoredRoot);
+  const nodes = proofNodes(row.proof_text);
+  const reached = nodes === undefined ? undefined : proofRoot(row.leaf_hash, nodes);
+  const proofMatchesAnchoredRoot = row.chain_root !== null && reached !== undefined && toHex(reached) === row.chain_root;
   if (!leafMatchesValues || !proofMatchesAnchoredRoot) {
     add({ kind: "mismatch", subject: "key", subjectId: String(row.key_id), details: { tokenId: row.token_id, leafMatchesValues, proofMatchesAnchoredRoot } });
   }
 }
 
-function sameNodes(stored: Buffer[], path: Uint8Array[]): boolean {
-  return stored.length === path.length && stored.every((node, index) => Buffer.compare(node, path[index]!) === 0);
+/** The proof's nodes, or undefined when one is not 32 bytes (no bytes32[] proof could hold it). */
+function proofNodes(text: string): Uint8Array[] | undefined {
+  if (text === "") return [];
+  const nodes = text.split(",");
+  return nodes.every((node) => proofNodePattern.test(node)) ? nodes.map((node) => Buffer.from(node.slice(2), "hex")) : undefined;
 }
 
-const hexOrUndefined = (bytes: Uint8Array | undefined) => (bytes === undefined ? undefined : toHex(bytes));
+const proofNodePattern = /^\\x[0-9a-f]{64}$/;

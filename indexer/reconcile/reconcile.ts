@@ -1,14 +1,28 @@
-// Reconciliation: after finality, every batch, issuance, payment and redemption in the
-// database is compared with its on-chain event, and every final on-chain event with its
-// database row. Sold keys are checked cryptographically: the key row's leaf (recomputed from
-// its stored values) must verify with its stored proof against the root anchored on-chain, so a
-// key row or a batch root changed directly in the database is found. Findings are stored per
-// run (reconciliation_runs / reconciliation_findings) and read by the auditor's report.
+// Reconciliation: after finality, batches, issuances, payments and redemptions in the database
+// are compared with their on-chain events, and final on-chain events with their database rows.
+// Sold keys are checked cryptographically: the key row's leaf (recomputed from its stored
+// values) must verify with its stored proof against the root anchored on-chain, so a key row or
+// a batch root changed directly in the database is found. Findings are stored per run
+// (reconciliation_runs / reconciliation_findings) and read by the auditor's report.
+//
+// Incremental (docs/indexer.md, "Reconciliation"): a run checks
+//   - what changed since the previous run: rows with ids above the previous run's watermarks,
+//     chain records final since its final block (and the rows they name), reveals that became
+//     overdue since it started;
+//   - the previous run's findings again, so an open finding stays in the latest report until
+//     it is resolved;
+//   - one slice of a full pass spread over runs: a cursor per table walks 1/fullPassRuns of
+//     its ids (at most fullPassIdsMax) or final blocks, so the whole history is checked again
+//     every fullPassRuns runs, and a row changed in place behind the platform's back is found.
+// Everything is read in keyset pages with the event loop given back between pages (walk.ts).
+import { performance } from "node:perf_hooks";
 import type { Hex } from "viem";
-import { byteaHex } from "../../core/store/byteStrings.ts";
-import { checkIssuedKeys } from "./checkIssuedKeys.ts";
 import type { SqlSession } from "../store/session.ts";
-import { sql, type SQL } from "../store/sql.ts";
+import { sql } from "../store/sql.ts";
+import { checkIssuedKeys, issuedPageSize } from "./checkIssuedKeys.ts";
+import { checkBatches, checkPayments, checkRedemptions, type CheckContext } from "./checkRecords.ts";
+import { checkChanged, checkFullPassSlice, recheckFindings, type Progress } from "./runSections.ts";
+import { walkIds, walkList, type IdSelection } from "./walk.ts";
 
 export type FindingKind = "missing_on_chain" | "missing_off_chain" | "mismatch" | "reorged";
 export type Finding = {
@@ -23,148 +37,116 @@ export type ReconcileParameters = {
   registryAddress: Hex;
   /** A redemption recorded in the database this long ago must be final on-chain by now. */
   redemptionGraceSeconds: number;
+  /** The full pass checks the whole history again every this many runs (12: an hour at the default interval). */
+  fullPassRuns?: number;
+  /** Ids of a table one run's slice covers at least (a small history is checked whole every run) ... */
+  fullPassIdsMin?: number;
+  /** ... and at most: beyond fullPassRuns × this many rows, a full pass takes more runs. */
+  fullPassIdsMax?: number;
+  /** Final blocks one run's slice of the chain records covers at least. */
+  fullPassBlocksMin?: number;
+  /** Rows per page (per SQL statement, and per stretch of hashing between turns of the event loop). */
+  pageSize?: number;
 };
 
-const hexOf = (value: Uint8Array | null) => (value ? byteaHex(value) : null);
+/** Rows each part checked, per section of the run. */
+export type Tally = Record<"batches" | "anchors" | "issuances" | "redemptions" | "tokens" | "locks" | "payments" | "chainPayments", number>;
+export type Checked = { changed: Tally; reopened: Tally; fullPass: Tally };
 
-export async function reconcile(session: SqlSession, parameters: ReconcileParameters): Promise<{ runId: bigint; findings: Finding[] }> {
+export type ReconcileReturnType = { runId: bigint; findings: Finding[]; checked: Checked; durationMs: number; progress: Progress };
+
+export const fullPassDefaults = { runs: 12, idsMin: 1_000, idsMax: 20_000, blocksMin: 100 } as const;
+
+// Findings are written in statements of at most this many rows (one statement blocks PGlite's thread).
+const findingsPerInsert = 500;
+
+export type RunContext = CheckContext & {
+  pageSize: number;
+  registryAddress: Hex;
+  /** Checks issuances, sold keys and redemptions of the selected entitlements. */
+  checkEntitlements(selection: IdSelection, tally: Tally): Promise<void>;
+  checkBatchIds(selection: IdSelection, tally: Tally): Promise<void>;
+  checkPaymentIds(selection: IdSelection, tally: Tally): Promise<void>;
+};
+
+export const emptyTally = (): Tally => ({ batches: 0, anchors: 0, issuances: 0, redemptions: 0, tokens: 0, locks: 0, payments: 0, chainPayments: 0 });
+
+export async function reconcile(session: SqlSession, parameters: ReconcileParameters): Promise<ReconcileReturnType> {
+  const startedAt = performance.now();
   const { chainId } = parameters;
   const { rows: checkpointRows } = await session.query<{ finalized_number: bigint }>(
     sql`SELECT finalized_number FROM indexer_checkpoints WHERE chain_id = ${chainId}`,
   );
-  const finalized = checkpointRows[0]?.finalized_number ?? -1n;
-  const findings: Finding[] = [];
-  const add = (finding: Finding) => findings.push(finding);
-
-  // Batches against BatchAnchored.
-  const { rows: batches } = await session.query<{
-    id: bigint;
-    shop_id: bigint;
-    key_count: number;
-    root: Buffer | null;
-    anchor_state: string;
-    anchor_tx: string | null;
-    anchor_block: bigint | null;
-    chain_tx: string | null;
-    chain_root: string | null;
-    chain_shop: string | null;
-    chain_count: string | null;
-  }>(
-    sql`SELECT b.id, b.shop_id, b.key_count, b.root, b.anchor_state, b.anchor_tx, b.anchor_block,
-            a.transaction_hash AS chain_tx, a.root AS chain_root, a.shop_id::text AS chain_shop, a.key_count::text AS chain_count
-     FROM batches b LEFT JOIN chain_batch_anchors a ON a.chain_id = ${chainId} AND a.batch_id = b.id AND a.block_number <= ${finalized}
-     WHERE b.anchor_state IN ('included','confirmed') AND (b.anchor_block IS NULL OR b.anchor_block <= ${finalized})`,
+  const finalized = BigInt(checkpointRows[0]?.finalized_number ?? -1n);
+  const { rows: previousRows } = await session.query<{ id: string; finalized_number: string; started_at: Date; progress: Progress }>(
+    sql`SELECT id::text, finalized_number::text, started_at, progress FROM reconciliation_runs
+        WHERE chain_id = ${chainId} AND finished_at IS NOT NULL AND progress IS NOT NULL ORDER BY id DESC LIMIT 1`,
   );
-  for (const batch of batches) {
-    const id = String(batch.id);
-    if (!batch.chain_tx) {
-      add({ kind: "missing_on_chain", subject: "batch", subjectId: id, details: { anchorState: batch.anchor_state, anchorTx: batch.anchor_tx } });
-      continue;
-    }
-    if (batch.anchor_tx && batch.anchor_tx.toLowerCase() !== batch.chain_tx) {
-      add({ kind: "reorged", subject: "batch", subjectId: id, details: { databaseTx: batch.anchor_tx, chainTx: batch.chain_tx } });
-    }
-    const differences: Record<string, unknown> = {};
-    if (hexOf(batch.root) !== batch.chain_root) differences.root = { database: hexOf(batch.root), chain: batch.chain_root };
-    if (String(batch.shop_id) !== batch.chain_shop) differences.shopId = { database: String(batch.shop_id), chain: batch.chain_shop };
-    if (String(batch.key_count) !== batch.chain_count) differences.keyCount = { database: String(batch.key_count), chain: batch.chain_count };
-    if (Object.keys(differences).length > 0) add({ kind: "mismatch", subject: "batch", subjectId: id, details: differences });
-  }
-  const { rows: orphanAnchors } = await session.query<{ batch_id: string; transaction_hash: string }>(
-    sql`SELECT a.batch_id::text, a.transaction_hash FROM chain_batch_anchors a
-     WHERE a.chain_id = ${chainId} AND a.block_number <= ${finalized} AND NOT EXISTS (SELECT 1 FROM batches b WHERE b.id = a.batch_id)`,
+  const { rows: newestRows } = await session.query<{ entitlement: string; batch: string; payment: string }>(
+    sql`SELECT coalesce((SELECT max(id) FROM entitlements), 0)::text AS entitlement, coalesce((SELECT max(id) FROM batches), 0)::text AS batch,
+               coalesce((SELECT max(id) FROM payments), 0)::text AS payment`,
   );
-  for (const anchor of orphanAnchors)
-    add({ kind: "missing_off_chain", subject: "batch", subjectId: anchor.batch_id, details: { chainTx: anchor.transaction_hash } });
-
-  // Issuances: confirmed entitlements against the token's (batch, leaf) on-chain, and the sold
-  // key's leaf against the anchored root (checkIssuedKeys.ts: batch by batch, bounded memory).
-  const issued = await checkIssuedKeys(session, { chainId, registryAddress: parameters.registryAddress, finalized }, add);
-  const { rows: orphanTokens } = await session.query<{ token_id: string; transaction_hash: string }>(
-    sql`SELECT t.token_id::text, t.transaction_hash FROM chain_tokens t
-     WHERE t.chain_id = ${chainId} AND t.block_number <= ${finalized} AND NOT EXISTS (SELECT 1 FROM entitlements e WHERE e.token_id = t.token_id)`,
+  const newest = newestRows[0]!;
+  const { rows: runRows } = await session.query<{ id: string }>(
+    sql`INSERT INTO reconciliation_runs (chain_id, finalized_number) VALUES (${chainId}, ${finalized}) RETURNING id::text`,
   );
-  for (const token of orphanTokens)
-    add({ kind: "missing_off_chain", subject: "issuance", subjectId: token.token_id, details: { chainTx: token.transaction_hash } });
+  const runId = BigInt(runRows[0]!.id);
 
-  // Redemptions: Locked on-chain against entitlements.state.
-  const redemptions = await countAndSuspects<{ id: string; token_id: string; state: string; locked: boolean; overdue: boolean }>(
+  const found = new Map<string, Finding>();
+  const pageSize = parameters.pageSize ?? issuedPageSize;
+  const context: RunContext = {
     session,
-    sql`SELECT e.id::text AS id, e.token_id::text AS token_id, e.state,
-            EXISTS (SELECT 1 FROM chain_token_states s WHERE s.chain_id = ${chainId} AND s.token_id = e.token_id AND s.kind = 'locked' AND s.block_number <= ${finalized}) AS locked,
-            coalesce(e.revealed_at < now() - make_interval(secs => ${parameters.redemptionGraceSeconds}), false) AS overdue
-     FROM entitlements e WHERE e.token_id IS NOT NULL AND e.issue_state = 'confirmed'`,
-    sql`(state = 'redeemed' AND NOT locked AND overdue) OR (state = 'sealed' AND locked)`,
-  );
-  for (const row of redemptions.suspects) {
-    if (row.state === "redeemed" && !row.locked && row.overdue)
-      add({ kind: "missing_on_chain", subject: "redemption", subjectId: row.id, details: { tokenId: row.token_id } });
-    if (row.state === "sealed" && row.locked)
-      add({ kind: "mismatch", subject: "redemption", subjectId: row.id, details: { tokenId: row.token_id, database: "sealed", chain: "locked" } });
+    chainId,
+    finalized,
+    registryAddress: parameters.registryAddress,
+    redemptionGraceSeconds: parameters.redemptionGraceSeconds,
+    pageSize,
+    // A subject found by two sections of the run (a new row that is also in the slice) is one finding.
+    add: (finding) => found.set(`${finding.kind}|${finding.subject}|${finding.subjectId}`, finding),
+    async checkEntitlements(selection, tally) {
+      tally.issuances += await checkIssuedKeys(session, { chainId, registryAddress: parameters.registryAddress, finalized }, context.add, pageSize, selection);
+      tally.redemptions += await walkIds(selection, sql`e.id`, pageSize, (where, limit) => checkRedemptions(context, where, limit));
+    },
+    async checkBatchIds(selection, tally) {
+      tally.batches += await walkIds(selection, sql`b.id`, pageSize, (where, limit) => checkBatches(context, where, limit));
+    },
+    async checkPaymentIds(selection, tally) {
+      tally.payments += await walkIds(selection, sql`p.id`, pageSize, (where, limit) => checkPayments(context, where, limit));
+    },
+  };
+  const checked: Checked = { changed: emptyTally(), reopened: emptyTally(), fullPass: emptyTally() };
+  const previous = previousRows[0];
+  if (previous) {
+    await checkChanged(context, { previous: { ...previous, finalized: BigInt(previous.finalized_number) }, newest }, checked.changed);
+    await recheckFindings(context, BigInt(previous.id), checked.reopened);
   }
-
-  // Payments: chain payments in the database against OrderPaid, and the reverse.
-  const payments = await countAndSuspects<{
-    id: string;
-    provider_ref: string;
-    amount_minor: string;
-    order_id: string;
-    chain_amount: string | null;
-    chain_order: string | null;
-  }>(
-    session,
-    sql`SELECT p.id::text AS id, p.provider_ref, p.amount_minor::text AS amount_minor, p.order_id, c.amount::text AS chain_amount, c.order_id AS chain_order
-     FROM payments p LEFT JOIN chain_payments c ON c.chain_id = ${chainId} AND c.block_number <= ${finalized}
-       AND p.provider_ref = c.chain_id || ':' || c.transaction_hash || ':' || c.log_index
-     WHERE p.provider = 'chain'`,
-    sql`chain_amount IS NULL OR chain_amount <> amount_minor OR chain_order IS DISTINCT FROM order_id`,
+  const fullPass = await checkFullPassSlice(
+    context,
+    {
+      cursors: previous?.progress.fullPass,
+      newest,
+      runs: parameters.fullPassRuns ?? fullPassDefaults.runs,
+      idsMin: parameters.fullPassIdsMin ?? fullPassDefaults.idsMin,
+      idsMax: parameters.fullPassIdsMax ?? fullPassDefaults.idsMax,
+      blocksMin: parameters.fullPassBlocksMin ?? fullPassDefaults.blocksMin,
+    },
+    checked.fullPass,
   );
-  for (const row of payments.suspects) {
-    if (row.chain_amount === null) add({ kind: "missing_on_chain", subject: "payment", subjectId: row.id, details: { providerRef: row.provider_ref } });
-    else if (row.chain_amount !== row.amount_minor || row.chain_order !== row.order_id) {
-      add({
-        kind: "mismatch",
-        subject: "payment",
-        subjectId: row.id,
-        details: { database: { amount: row.amount_minor, orderId: row.order_id }, chain: { amount: row.chain_amount, orderId: row.chain_order } },
-      });
-    }
-  }
-  const { rows: orphanPayments } = await session.query<{ ref: string; order_id: string | null }>(
-    sql`SELECT c.chain_id || ':' || c.transaction_hash || ':' || c.log_index AS ref, c.order_id FROM chain_payments c
-     WHERE c.chain_id = ${chainId} AND c.block_number <= ${finalized}
-       AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.provider = 'chain' AND p.provider_ref = c.chain_id || ':' || c.transaction_hash || ':' || c.log_index)`,
-  );
-  for (const row of orphanPayments) add({ kind: "missing_off_chain", subject: "payment", subjectId: row.ref, details: { orderId: row.order_id } });
+  const progress: Progress = { newest, fullPass };
 
-  const runId = await session.transaction(async (inner) => {
-    const { rows } = await inner.query<{ id: bigint }>(
-      sql`INSERT INTO reconciliation_runs (chain_id, finalized_number, finished_at, checked)
-          VALUES (${chainId}, ${finalized}, now(), ${JSON.stringify({ batches: batches.length, issuances: issued, redemptions: redemptions.checked, payments: payments.checked })})
-          RETURNING id`,
+  const findings = [...found.values()];
+  await walkList(findings, findingsPerInsert, async (page) => {
+    await session.query(
+      sql`INSERT INTO reconciliation_findings (run_id, kind, subject, subject_id, details)
+       SELECT ${runId}, * FROM unnest(${sql.param(page.map((f) => f.kind))}::text[], ${sql.param(page.map((f) => f.subject))}::text[],
+                                      ${sql.param(page.map((f) => f.subjectId))}::text[], ${sql.param(page.map((f) => JSON.stringify(f.details)))}::jsonb[])`,
     );
-    const id = rows[0]!.id;
-    if (findings.length > 0) {
-      await inner.query(
-        sql`INSERT INTO reconciliation_findings (run_id, kind, subject, subject_id, details)
-         SELECT ${id}, * FROM unnest(${sql.param(findings.map((f) => f.kind))}::text[], ${sql.param(findings.map((f) => f.subject))}::text[],
-                                      ${sql.param(findings.map((f) => f.subjectId))}::text[], ${sql.param(findings.map((f) => JSON.stringify(f.details)))}::jsonb[])`,
-      );
-    }
-    return id;
+    return { count: page.length };
   });
-  return { runId: BigInt(runId), findings };
-}
-
-/**
- * How many rows `query` compares, and only those `suspect` (a condition on its columns) keeps:
- * the comparison runs in PostgreSQL, so a run holds its findings in memory, not every row it
- * checked (a million entitlements once a shop has sold a million keys).
- */
-async function countAndSuspects<Row>(session: SqlSession, query: SQL, suspect: SQL): Promise<{ checked: number; suspects: Row[] }> {
-  const { rows } = await session.query<{ checked: number; suspects: Row[] }>(
-    sql`WITH r AS (${query})
-     SELECT (SELECT count(*) FROM r)::int AS checked, coalesce((SELECT json_agg(r) FROM r WHERE ${suspect}), '[]'::json) AS suspects`,
+  const durationMs = Math.round(performance.now() - startedAt);
+  await session.query(
+    sql`UPDATE reconciliation_runs SET finished_at = now(), duration_ms = ${durationMs}, checked = ${JSON.stringify(checked)}, progress = ${JSON.stringify(progress)}
+        WHERE id = ${runId}`,
   );
-  return rows[0]!;
+  return { runId, findings, checked, durationMs, progress };
 }

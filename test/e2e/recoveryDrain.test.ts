@@ -53,6 +53,7 @@ describe("recovery sweep: a paid-order backlog drained in one run", function () 
       quantityMax: ctx.config.orders.quantityMax,
       queryPasswordPepper: ctx.config.secrets.queryPasswordPepper!,
       merchantFeeCreditMinor: ctx.config.ledger.merchantFeeCreditMinor,
+      unpaidHolds: ctx.config.orders.unpaidHolds,
     };
     const paySettings = { platformFeeBps: ctx.config.orders.platformFeeBps, journal: ctx.journal, exactPayments: ctx.exactPayments };
     const orderIds: string[] = [];

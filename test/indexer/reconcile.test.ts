@@ -151,7 +151,23 @@ for (const store of ["server", "pglite"] as const)
         ].sort((a, b) => Number(a[1]) - Number(b[1])),
       );
       expect(about("payment")).to.deep.equal([["missing_on_chain", String(payment.rows[0]!.id), { providerRef: `${chainId}:0x${"ab".repeat(32)}:0` }]]);
-      const run = await session.query<{ checked: Record<string, number> }>(sql`SELECT checked FROM reconciliation_runs WHERE id = ${runId}`);
-      expect(run.rows[0]!.checked).to.deep.equal({ batches: 1, issuances: 2, redemptions: 2, payments: 1 });
+      const run = await session.query<{ checked: { fullPass: Record<string, number> }; started_at: Date; finished_at: Date; duration_ms: number }>(
+        sql`SELECT checked, started_at, finished_at, duration_ms FROM reconciliation_runs WHERE id = ${runId}`,
+      );
+      // The history is small, so this run's slice of the full pass is all of it: one of each record.
+      expect(run.rows[0]!.checked.fullPass).to.deep.equal({
+        batches: 1,
+        anchors: 1,
+        issuances: 2,
+        redemptions: 2,
+        tokens: 1,
+        locks: 0,
+        payments: 1,
+        chainPayments: 0,
+      });
+      // The run's row is written when it starts and completed when it ends.
+      const { started_at: startedAt, finished_at: finishedAt, duration_ms: durationMs } = run.rows[0]!;
+      expect(new Date(finishedAt).getTime()).to.be.greaterThan(new Date(startedAt).getTime());
+      expect(durationMs).to.be.a("number").and.to.be.at.least(0);
     });
   });

@@ -12,6 +12,25 @@ import type { WorkerSettings } from "../../api/jobs/workers.ts";
 import { createServerDatabase, type TestDatabase } from "./database.ts";
 import { testEnv } from "./env.ts";
 
+export const unlimitedUnpaidHolds = {
+  ORDER_UNPAID_PER_CONTACT_MAX: "10000",
+  ORDER_UNPAID_PER_CLIENT_MAX: "100000",
+  ORDER_HOLD_SHARE_BPS: "10000",
+  ORDER_PRESSURE_BPS: "10000",
+};
+
+/** Suites' merchants create many shops and imports: the self-service quotas are lifted unless a suite sets them. */
+export const unlimitedMerchantQuotas = { MERCHANT_SHOPS_MAX: "10000", MERCHANT_IMPORTS_PER_DAY_MAX: "100000", MERCHANT_KEYS_PER_DAY_MAX: "100000000" };
+
+/** Suites check out fast from one address and sign up many accounts: risk rules and captcha gates are lifted unless a suite sets them. */
+export const riskRulesLifted = {
+  RISK_REVIEW_SCORE: "1000",
+  RISK_BLOCK_SCORE: "1000",
+  RISK_CAPTCHA_SCORE: "1000",
+  LOGIN_CAPTCHA_AFTER_FAILURES: "1000",
+  SIGNUP_CAPTCHA_AFTER_PER_CLIENT: "1000",
+};
+
 export type TestPlatform = Platform & { database: TestDatabase; http: HttpClient; dataDir: string; queuePrefix: string; stopAll(): Promise<void> };
 
 export async function startTestPlatform(
@@ -39,6 +58,11 @@ export async function startTestPlatform(
       DATA_DIR: dataDir,
       DATABASE_POOL_SIZE_MAX: "20",
       ISSUE_BATCH_WAIT_MS: "100",
+      // Suites buy many keys from one contact and one address: the limits of unpaid reservations
+      // are lifted here and set by the suites that test them (test/orders/unpaidHolds.test.ts).
+      ...unlimitedUnpaidHolds,
+      ...unlimitedMerchantQuotas,
+      ...riskRulesLifted,
       ...options.env,
     },
     port: 0,

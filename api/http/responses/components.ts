@@ -9,7 +9,9 @@ import { errorBodySchema } from "./common.ts";
 import { payoutDecidedSchema, statementPageSchema, topupSchema } from "./ledger.ts";
 import { batchSchema, importJobSchema, salesSummarySchema } from "./merchant.ts";
 import { orderItemSchema, orderSchema, orderSummaryPageSchema, orderSummarySchema, paymentSchema } from "./orders.ts";
+import { merchantQuotasSchema } from "./quotas.ts";
 import { resalePurchaseSchema } from "./resale.ts";
+import { blacklistEntrySchema, blacklistSchema } from "./risk.ts";
 import { productSchema, shopSchema } from "./shops.ts";
 import { publicConfigSchema, verifyResultSchema } from "./verify.ts";
 
@@ -37,4 +39,7 @@ export const namedSchemas = {
   Certificate: certificateSchema,
   VerifyResult: verifyResultSchema,
   PublicConfig: publicConfigSchema,
+  MerchantQuotas: merchantQuotasSchema,
+  BlacklistEntry: blacklistEntrySchema,
+  Blacklist: blacklistSchema,
 };

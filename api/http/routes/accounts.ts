@@ -4,8 +4,11 @@ import type { AppContext } from "../../context.ts";
 import { roles, selfAssignableRoles } from "../../../core/roles.ts";
 import { createAccount, getAccount, grantRoles } from "../../services/accounts/accounts.ts";
 import { createSession, revokeSession } from "../../services/accounts/sessions.ts";
-import { loginThrottleRules, signIn } from "../../services/accounts/signIn.ts";
+import { loginAttemptKeys, loginThrottleRules, signIn } from "../../services/accounts/signIn.ts";
 import { signUpThrottleRules, takeSignUpAttempt } from "../../services/accounts/signUp.ts";
+import { captchaHeader } from "../../services/captcha/captcha.ts";
+import { loginCaptchaGate, signupCaptchaGate } from "../../services/captcha/captchaGates.ts";
+import { captchaOf } from "../captchaOf.ts";
 import { createAttemptThrottle } from "../../services/throttles/attemptThrottle.ts";
 import { auditedChange } from "../../services/audit.ts";
 import { defineRoute } from "../route.ts";
@@ -31,6 +34,11 @@ export function accountsRouter(ctx: AppContext): Router {
     rules: signUpThrottleRules(ctx.config.throttles.signupTaken),
     what: "sign-ups with emails that have an account from this address",
   });
+  // Proof-of-work captcha when risk is raised (docs/abuse.md): kept to one call at the top of
+  // the sign-up and login handlers.
+  const captcha = captchaOf(ctx);
+  const signupCaptcha = signupCaptchaGate(ctx.queues.connection, ctx.config.redis.prefix, captcha, ctx.config.captcha.signupAfterPerClient);
+  const loginCaptcha = loginCaptchaGate(loginThrottle, loginAttemptKeys, captcha, ctx.config.captcha.loginAfterFailures);
 
   defineRoute(
     router,
@@ -38,7 +46,7 @@ export function accountsRouter(ctx: AppContext): Router {
     {
       method: "post",
       path: "/auth/signup",
-      summary: "Create an account (buyer, merchant or reseller) and sign in",
+      summary: "Create an account (buyer, merchant or reseller) and sign in (after a few sign-ups from one address: 428 captcha_required)",
       tags: ["accounts"],
       auth: "public",
       status: 201,
@@ -52,6 +60,7 @@ export function accountsRouter(ctx: AppContext): Router {
       }),
     },
     async ({ body, req }) => {
+      await signupCaptcha.check({ clientAddress: req.ip ?? "unknown" }, req.get(captchaHeader));
       // An answer of email_taken tells whether an email has an account: each one costs a point
       // of a per-address throttle, and a sign-up that creates an account gives it back
       // (docs/accounts.md, "Sign-up and enumeration").
@@ -70,13 +79,14 @@ export function accountsRouter(ctx: AppContext): Router {
       method: "post",
       path: "/auth/login",
       summary:
-        "Sign in with email and password: a bearer token, or (state second_factor_required) a pending token for POST /api/auth/second-factor; attempts are throttled per account and client: 429 with Retry-After",
+        "Sign in with email and password: a bearer token, or (state second_factor_required) a pending token for POST /api/auth/second-factor; attempts are throttled per account and client: 429 with Retry-After; after failed attempts: 428 captcha_required",
       tags: ["accounts"],
       auth: "public",
       response: signInSchema,
       body: z.strictObject({ email, password: z.string().min(1).max(256) }),
     },
     async ({ body, req }) => {
+      await loginCaptcha.check({ email: body.email, clientAddress: req.ip ?? "unknown" }, req.get(captchaHeader));
       return signIn(db, loginThrottle, {
         ...body,
         sessionTtlSeconds: ctx.config.sessions.ttlSeconds,

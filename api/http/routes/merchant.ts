@@ -13,6 +13,7 @@ import { getProduct } from "../../services/products/products.ts";
 import { listBatches } from "../../services/shops/batches.ts";
 import { salesSummary } from "../../services/shops/salesSummary.ts";
 import { assertShopManager } from "../../services/shops/shops.ts";
+import { assertImportQuota, shopOwner } from "../../services/shops/merchantQuotas.ts";
 import { defineRoute } from "../route.ts";
 import { idString, multilineText } from "../schemas.ts";
 import { cursorParam, encodeCursor, idSortKey } from "../cursor.ts";
@@ -57,6 +58,8 @@ export function merchantRouter(ctx: AppContext): Router {
         format,
         content: body,
         limits: { keysMax: ctx.config.imports.keysMax, keyLengthMax: ctx.config.imports.keyLengthMax },
+        // Counted against the shop's owner, whoever imports (docs/abuse.md, "Merchant quotas").
+        quota: async (tx, keys) => assertImportQuota(tx, await shopOwner(tx, shopId), keys, ctx.config.merchants.quotas),
       });
       // The import is recorded (queued, its upload stored encrypted): that row is the job's
       // outbox, which the recovery sweep drains (api/jobs/recovery/requeueStuckImports.ts). So a

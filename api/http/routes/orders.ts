@@ -18,6 +18,8 @@ import { revealOrderEntitlements } from "../../services/orders/revealEntitlement
 import { listOrders } from "../../services/orders/listOrders.ts";
 import { checkoutProduct } from "../../services/orders/productCache.ts";
 import { defineLeanRoute } from "../leanRoutes.ts";
+import { captchaOf } from "../captchaOf.ts";
+import { captchaHeader } from "../../services/captcha/captcha.ts";
 import { defineRoute } from "../route.ts";
 import { email, idString, printableToken } from "../schemas.ts";
 import { certificateSchema } from "../../../core/keys/certificateSchema.ts";
@@ -31,6 +33,16 @@ const orderWaitSecondsMax = 25;
 
 /** Idempotency keys are chosen by clients (a UUID is typical): printable ASCII only. */
 const idempotencyKeySchema = printableToken({ min: 8, max: 100 });
+
+const walletAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte hex address");
+
+/** The web app's device id (X-Device-Id): a random id of 8 to 64 letters, digits, dashes or underscores. */
+function deviceIdHeader(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[A-Za-z0-9_-]{8,64}$/.test(value))
+    throw new AppError("validation_failed", "The X-Device-Id header must be 8 to 64 letters, digits, dashes or underscores.");
+  return value;
+}
 
 const orderIdParam = z.string().regex(/^KL[0-9A-Z]{8,24}$/, "must be an order number such as KL1H2J3K4M5N6P7Q8");
 
@@ -74,10 +86,15 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
         queryPassword: z.string().min(6, "must be at least 6 characters").max(64).optional(),
         paymentMethod: z.enum(["epay", "chain"]).default("epay"),
         idempotencyKey: idempotencyKeySchema.optional(),
+        walletAddress: walletAddress.optional().describe("The wallet that will pay (chain payments): risk rules count and blacklist it"),
       }),
     },
-    async ({ body, account, header }) => {
+    async ({ body, account, header, clientAddress }) => {
       const idempotencyKey = body.idempotencyKey ?? idempotencyHeader(header("idempotency-key"));
+      // The web app's device id (a random id kept in localStorage) and a solved captcha, when
+      // the risk rules ask for one (docs/abuse.md).
+      const deviceId = deviceIdHeader(header("x-device-id"));
+      const captchaPayload = header(captchaHeader);
       const order = await createOrder(
         db,
         {
@@ -85,9 +102,11 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
           quantityMax: ctx.config.orders.quantityMax,
           queryPasswordPepper: pepper,
           merchantFeeCreditMinor: ctx.config.ledger.merchantFeeCreditMinor,
+          unpaidHolds: ctx.config.orders.unpaidHolds,
+          risk: { defaults: ctx.config.risk, captchaScore: ctx.config.risk.captchaScore, captcha: captchaOf(ctx) },
           checkouts: ctx.checkouts,
         },
-        { ...body, idempotencyKey, buyerAccountId: account?.id },
+        { ...body, idempotencyKey, buyerAccountId: account?.id, buyerEmail: account?.email, clientAddress, deviceId, captchaPayload },
       );
       const product = await checkoutProduct(db, order.productId);
       const accessToken = accessTokenOf(order);

@@ -4,6 +4,7 @@ import type { AppContext } from "../../context.ts";
 import { epayGatewayBase } from "../../payments/epay.ts";
 import { auditedChange } from "../../services/audit.ts";
 import { setEpaySettings } from "../../services/shops/epaySettings.ts";
+import { assertShopQuota } from "../../services/shops/merchantQuotas.ts";
 import { assertShopManager, createShop, getShop, getShopBySlug, listShops } from "../../services/shops/shops.ts";
 import { createProduct, getListedProduct, getProduct, listProducts, updateProduct } from "../../services/products/products.ts";
 import { defineRoute } from "../route.ts";
@@ -41,7 +42,7 @@ export function shopsRouter(ctx: AppContext): Router {
     {
       method: "post",
       path: "/shops",
-      summary: "Create a shop (merchant)",
+      summary: "Create a shop (merchant; a self-service merchant owns at most its quota of shops: 403 shop_quota_exceeded)",
       tags: ["shops"],
       auth: ["merchant", "admin"],
       status: 201,
@@ -52,7 +53,10 @@ export function shopsRouter(ctx: AppContext): Router {
       const issuerAddress = ctx.chain?.walletClient?.account.address;
       return auditedChange(
         db,
-        (tx) => createShop(tx, ctx.keyRing, { ...body, ownerAccountId: account!.id, issuerAddress }),
+        async (tx) => {
+          await assertShopQuota(tx, account!.id, ctx.config.merchants.quotas);
+          return createShop(tx, ctx.keyRing, { ...body, ownerAccountId: account!.id, issuerAddress });
+        },
         (shop) => ({ accountId: account!.id, action: "shop.created", subject: `shop:${shop.id}` }),
       );
     },

@@ -47,6 +47,12 @@ export function loginThrottleRules(settings: LoginThrottleSettings): ThrottleRul
   ];
 }
 
+/** The throttle's key per rule for a sign-in attempt (the captcha gate reads the same counts). */
+export function loginAttemptKeys(emailInput: string, clientAddress: string): { accountClient: string; account: string; client: string } {
+  const email = emailInput.trim().toLowerCase();
+  return { accountClient: `${email}|${clientAddress}`, account: email, client: clientAddress };
+}
+
 export async function signIn(
   db: Drizzle,
   throttle: AttemptThrottle,
@@ -54,7 +60,7 @@ export async function signIn(
 ): Promise<SignInResult> {
   const email = input.email.trim().toLowerCase();
   const clientAddress = input.clientAddress ?? "unknown";
-  const attempt = await throttle.take({ accountClient: `${email}|${clientAddress}`, account: email, client: clientAddress });
+  const attempt = await throttle.take(loginAttemptKeys(email, clientAddress));
   let account: AccountView;
   try {
     account = await authenticate(db, email, input.password);

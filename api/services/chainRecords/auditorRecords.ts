@@ -48,7 +48,7 @@ export async function listChainRecords(
 
 export type FindingRow = { id: string; runId: string; kind: string; subject: string; subjectId: string; details: unknown; createdAt: string };
 
-/** Findings of one run (the latest when runId is absent), by id. */
+/** Findings of one run (the latest finished one when runId is absent: a run in progress has written none yet), by id. */
 export async function listFindings(
   db: Drizzle,
   query: { chainId: number; runId?: bigint; cursor?: string; limit: number },
@@ -56,7 +56,7 @@ export async function listFindings(
   const [run] = await queryRows<Record<string, unknown> & { id: string }>(
     db,
     query.runId === undefined
-      ? sql`SELECT id::text, finalized_number::text, started_at, finished_at, checked FROM reconciliation_runs WHERE chain_id = ${query.chainId} ORDER BY id DESC LIMIT 1`
+      ? sql`SELECT id::text, finalized_number::text, started_at, finished_at, checked FROM reconciliation_runs WHERE chain_id = ${query.chainId} AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1`
       : sql`SELECT id::text, finalized_number::text, started_at, finished_at, checked FROM reconciliation_runs WHERE chain_id = ${query.chainId} AND id = ${query.runId}`,
   );
   // The latest run may not exist yet (an empty report); a run asked for by id must.

@@ -8,7 +8,7 @@
 import { AppError } from "../../../core/errors.ts";
 import { collectionOf } from "../../ledger/flows.ts";
 import { assertFeeCreditAvailable } from "../../ledger/merchantFees.ts";
-import { queryOne, queryPreparedRows, sql, type Drizzle } from "../../../core/store/database.ts";
+import { queryOne, queryPreparedRows, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from "../../../core/store/groupCommit.ts";
 import { byteaArrayLiteral, integerArrayLiteral, textArrayLiteral } from "../../../core/store/sqlArrays.ts";
 import { pgConstraint, pgErrorCode, pgErrorCodes } from "../../../core/store/errors.ts";
@@ -16,6 +16,8 @@ import { checkQueryPassword, hashQueryPassword } from "./orderAccess.ts";
 import { newOrderId } from "./orderId.ts";
 import { checkoutProduct } from "./productCache.ts";
 import { orderRecord, type OrderRecord, type OrderRow } from "./orderRecord.ts";
+import { assessCheckoutRisk, type CheckoutRisk, type CheckoutRiskSettings } from "../risk/assessCheckoutRisk.ts";
+import { countOpenHolds, holdRefusals, lockHoldSubjects, productHoldExpirySeconds, readProductHold, type UnpaidHoldLimits } from "./unpaidHolds.ts";
 
 export type CreateOrderInput = {
   productId: bigint;
@@ -25,6 +27,14 @@ export type CreateOrderInput = {
   queryPassword?: string;
   idempotencyKey?: string;
   paymentMethod: "epay" | "chain";
+  /** The client's address (counted for the per-address limit of unpaid orders). */
+  clientAddress?: string;
+  /** The signed-in buyer's email (risk: blacklists), the browser's device id and the paying wallet (risk: velocity). */
+  buyerEmail?: string;
+  deviceId?: string;
+  walletAddress?: string;
+  /** A solved proof-of-work captcha, needed when the risk score is raised. */
+  captchaPayload?: string;
 };
 
 export type CreateOrderSettings = {
@@ -33,6 +43,10 @@ export type CreateOrderSettings = {
   queryPasswordPepper: string;
   /** Unpaid platform fees beyond the prepaid balance at which a merchant-collected checkout is refused. */
   merchantFeeCreditMinor: bigint;
+  /** Limits of unpaid reservations (api/services/orders/unpaidHolds.ts). */
+  unpaidHolds: UnpaidHoldLimits;
+  /** Risk rules (api/services/risk); without them every checkout is allowed (seed, tools). */
+  risk?: CheckoutRiskSettings;
   /** The API's group commit of checkouts (automatic products); without it, one statement per order. */
   checkouts?: CheckoutBatcher;
 };
@@ -61,15 +75,34 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
     await assertFeeCreditAvailable(db, { shopId: product.shopId, currency: product.currency, creditLimitMinor: settings.merchantFeeCreditMinor });
   }
 
+  const risk = settings.risk
+    ? await assessCheckoutRisk(db, settings.risk, product, {
+        shopId: product.shopId,
+        buyerAccountId: input.buyerAccountId,
+        email: input.contact ?? input.buyerEmail,
+        clientAddress: input.clientAddress,
+        deviceId: input.deviceId,
+        walletAddress: input.walletAddress,
+        captchaPayload: input.captchaPayload,
+      })
+    : undefined;
+  // A share of the available keys per order, and a shorter expiry when the product's unpaid
+  // holds are many (automatic products: a manual product's stock is the merchant's promise).
+  const expirySeconds =
+    product.deliveryMode === "automatic"
+      ? productHoldExpirySeconds(await readProductHold(db, product.id), input.quantity, settings.unpaidHolds, settings.expirySeconds)
+      : settings.expirySeconds;
+
   const orderId = newOrderId();
   const passwordHash = input.queryPassword ? hashQueryPassword(settings.queryPasswordPepper, orderId, input.queryPassword) : null;
-  const expiresAt = new Date(Date.now() + settings.expirySeconds * 1000);
+  const expiresAt = new Date(Date.now() + expirySeconds * 1000);
   try {
-    const args = { orderId, input, passwordHash, expiresAt };
+    const args = { orderId, input, passwordHash, expiresAt, limits: settings.unpaidHolds, risk };
     // A checkout the batch did not serve (not enough keys free when it ran, or the batch's
     // statement failed) asks once more on its own before it is called out of stock.
     const created =
       product.deliveryMode === "automatic" ? ((await settings.checkouts?.submit(args)) ?? (await insertWithKeys(db, args))) : await insertManual(db, args);
+    if (created instanceof AppError) throw created;
     if (created) return orderRecord(created);
     throw new AppError("out_of_stock", `Not enough stock for ${input.quantity} of "${product.name}". Try a smaller quantity or come back later.`, {
       retryable: true,
@@ -83,10 +116,21 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
   }
 }
 
-export type InsertArgs = { orderId: string; input: CreateOrderInput; passwordHash: Buffer | null; expiresAt: Date };
+export type InsertArgs = {
+  orderId: string;
+  input: CreateOrderInput;
+  passwordHash: Buffer | null;
+  expiresAt: Date;
+  limits: UnpaidHoldLimits;
+  /** The checkout's risk score and reasons, and whether the order is held for review before delivery. */
+  risk?: CheckoutRisk;
+};
+
+/** A checkout's answer: its new order row, or why its caller may not hold more unpaid orders. */
+export type Checkout = OrderRow | AppError;
 
 /** The API's group commit of checkouts: the checkouts in flight share a statement and its commit. */
-export type CheckoutBatcher = GroupCommit<InsertArgs, OrderRow>;
+export type CheckoutBatcher = GroupCommit<InsertArgs, Checkout>;
 
 export function createCheckoutBatcher(db: Drizzle, options?: GroupCommitOptions): CheckoutBatcher {
   return createGroupCommit(
@@ -96,18 +140,45 @@ export function createCheckoutBatcher(db: Drizzle, options?: GroupCommitOptions)
   );
 }
 
-function orderValues({ orderId, input, passwordHash, expiresAt }: InsertArgs) {
+function orderValues({ orderId, input, passwordHash, expiresAt, risk }: InsertArgs) {
   return sql`${orderId}, p.shop_id, p.id, ${input.buyerAccountId ?? null}, ${input.contact ?? null}, ${passwordHash},
     ${input.quantity}, p.price_minor, p.price_minor * ${input.quantity}, p.currency, ${input.paymentMethod},
-    ${input.idempotencyKey ?? null}, ${expiresAt}`;
+    ${input.idempotencyKey ?? null}, ${expiresAt}, ${input.clientAddress ?? null}, ${risk?.score ?? null}, ${riskReasonsJson(risk)}::jsonb,
+    ${input.deviceId ?? null}, ${walletOf(input)}, ${riskReviewOf(risk)}`;
 }
 
 const orderColumns = sql.raw(`(id, shop_id, product_id, buyer_account_id, contact, query_password_hash, quantity,
-  unit_price_minor, amount_minor, currency, payment_method, idempotency_key, expires_at)`);
+  unit_price_minor, amount_minor, currency, payment_method, idempotency_key, expires_at, client_address,
+  risk_score, risk_reasons, device_id, wallet_address, risk_review)`);
 
-/** One checkout alone (a batch of one): its new order row, or nothing when the stock was not there. */
-export async function insertWithKeys(db: Drizzle, args: InsertArgs): Promise<OrderRow | undefined> {
+const riskReasonsJson = (risk: CheckoutRisk | undefined) => (risk ? JSON.stringify(risk.reasons) : null);
+const riskReviewOf = (risk: CheckoutRisk | undefined) => (risk?.review ? "pending" : null);
+const walletOf = (input: CreateOrderInput) => input.walletAddress?.toLowerCase() ?? null;
+
+/** One checkout alone (a batch of one): its new order row, its refusal, or nothing when the stock was not there. */
+export async function insertWithKeys(db: Drizzle, args: InsertArgs): Promise<Checkout | undefined> {
   return (await insertBatchWithKeys(db, [args]))[0];
+}
+
+/**
+ * Runs `insert` for the checkouts that fit under the unpaid-order limits, in one transaction that
+ * first locks their subjects and counts their open unpaid orders (api/services/orders/unpaidHolds.ts).
+ * Answers each checkout in order: its row, its refusal, or undefined when it was not served.
+ */
+async function withinHoldLimits(
+  db: Drizzle,
+  batch: readonly InsertArgs[],
+  insert: (tx: Drizzle, admitted: InsertArgs[]) => Promise<OrderRow[]>,
+): Promise<(Checkout | undefined)[]> {
+  return db.transaction(async (tx) => {
+    const callers = batch.map((args) => args.input);
+    await lockHoldSubjects(tx, callers);
+    // All of a batch's checkouts come from one configuration: the first one's limits are everyone's.
+    const refusals = holdRefusals(callers, await countOpenHolds(tx, callers), batch[0]!.limits);
+    const admitted = batch.filter((_, index) => refusals[index] === undefined);
+    const created = new Map((admitted.length === 0 ? [] : await insert(tx, admitted)).map((row) => [row.id, row]));
+    return batch.map((args, index) => refusals[index] ?? created.get(args.orderId));
+  });
 }
 
 /**
@@ -118,9 +189,13 @@ export async function insertWithKeys(db: Drizzle, args: InsertArgs): Promise<Ord
  * checkout in order: its new order row, or undefined when it was not served. A product paused
  * since the checkout read it (a cached read) serves nothing and reserves nothing.
  */
-async function insertBatchWithKeys(db: Drizzle, batch: readonly InsertArgs[]): Promise<(OrderRow | undefined)[]> {
+async function insertBatchWithKeys(db: Drizzle, batch: readonly InsertArgs[]): Promise<(Checkout | undefined)[]> {
+  return withinHoldLimits(db, batch, insertAdmittedWithKeys);
+}
+
+async function insertAdmittedWithKeys(db: Drizzle, batch: readonly InsertArgs[]): Promise<OrderRow[]> {
   const column = <T>(pick: (args: InsertArgs) => T) => batch.map(pick);
-  const rows = await queryPreparedRows<OrderRow>(
+  return queryPreparedRows<OrderRow>(
     db,
     "checkout_batch_with_keys",
     sql`WITH req AS (
@@ -132,9 +207,16 @@ async function insertBatchWithKeys(db: Drizzle, batch: readonly InsertArgs[]): P
                                ${byteaArrayLiteral(column((args) => args.passwordHash))}::bytea[],
                                ${textArrayLiteral(column((args) => args.input.paymentMethod))}::text[],
                                ${textArrayLiteral(column((args) => args.input.idempotencyKey ?? null))}::text[],
-                               ${textArrayLiteral(column((args) => args.expiresAt.toISOString()))}::timestamptz[])
+                               ${textArrayLiteral(column((args) => args.expiresAt.toISOString()))}::timestamptz[],
+                               ${textArrayLiteral(column((args) => args.input.clientAddress ?? null))}::text[],
+                               ${integerArrayLiteralOrNull(column((args) => args.risk?.score ?? null))}::int[],
+                               ${textArrayLiteral(column((args) => riskReasonsJson(args.risk)))}::jsonb[],
+                               ${textArrayLiteral(column((args) => args.input.deviceId ?? null))}::text[],
+                               ${textArrayLiteral(column((args) => walletOf(args.input)))}::text[],
+                               ${textArrayLiteral(column((args) => riskReviewOf(args.risk)))}::text[])
                  WITH ORDINALITY AS r(order_id, product_id, quantity, buyer_account_id, contact, query_password_hash,
-                                      payment_method, idempotency_key, expires_at, arrival)
+                                      payment_method, idempotency_key, expires_at, client_address,
+                                      risk_score, risk_reasons, device_id, wallet_address, risk_review, arrival)
         ),
         candidates AS (
           SELECT k.id, k.product_id, row_number() OVER (PARTITION BY k.product_id ORDER BY k.id) AS position
@@ -160,19 +242,27 @@ async function insertBatchWithKeys(db: Drizzle, batch: readonly InsertArgs[]): P
         inserted AS (
           INSERT INTO orders ${orderColumns}
           SELECT order_id, shop_id, product_id, buyer_account_id, contact, query_password_hash, quantity,
-                 price_minor, price_minor * quantity, currency, payment_method, idempotency_key, expires_at
+                 price_minor, price_minor * quantity, currency, payment_method, idempotency_key, expires_at, client_address,
+                 risk_score, risk_reasons, device_id, wallet_address, risk_review
           FROM served
           RETURNING *
         )
         SELECT * FROM inserted WHERE (SELECT count(*) FROM reserved r WHERE r.order_id = inserted.id) = inserted.quantity`,
   );
-  const created = new Map(rows.map((row) => [row.id, row]));
-  return batch.map((args) => created.get(args.orderId));
 }
 
-async function insertManual(db: Drizzle, args: InsertArgs) {
+/** int[] with NULLs (the risk score of a checkout assessed without risk rules). */
+function integerArrayLiteralOrNull(values: readonly (number | null)[]): string {
+  return textArrayLiteral(values.map((value) => (value === null ? null : String(Math.trunc(value)))));
+}
+
+async function insertManual(db: Drizzle, args: InsertArgs): Promise<Checkout | undefined> {
+  return (await withinHoldLimits(db, [args], async (tx, [admitted]) => (admitted ? await insertAdmittedManual(tx, admitted) : [])))[0];
+}
+
+async function insertAdmittedManual(db: Drizzle, args: InsertArgs): Promise<OrderRow[]> {
   const { input } = args;
-  return queryOne<OrderRow>(
+  return queryRows<OrderRow>(
     db,
     sql`WITH taken AS (
           UPDATE products SET manual_stock = manual_stock - ${input.quantity}

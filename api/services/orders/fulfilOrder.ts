@@ -11,7 +11,7 @@ import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from "..
 import { ensurePaymentEntry } from "./paymentEntryOutbox.ts";
 import { postOrderRefund } from "../../ledger/flows.ts";
 
-export type FulfilOutcome = "fulfilled" | "already_done" | "manual_queue" | "refund_pending" | "not_paid";
+export type FulfilOutcome = "fulfilled" | "already_done" | "manual_queue" | "refund_pending" | "not_paid" | "review_hold";
 
 export type FulfilSettings = { platformFeeBps: number };
 
@@ -50,6 +50,8 @@ export async function fulfilReservedBatch(db: Drizzle, orderIds: readonly string
     sql`WITH o AS (
           UPDATE orders SET state = 'fulfilled', fulfilled_at = now()
           WHERE id = ANY(${textArrayLiteral(orderIds)}::text[]) AND state = 'paid'
+            -- An order held for review waits for the merchant's approval (api/services/risk/reviewOrder.ts).
+            AND (risk_review IS NULL OR risk_review = 'approved')
             AND EXISTS (SELECT 1 FROM products p WHERE p.id = orders.product_id AND p.delivery_mode = 'automatic')
             AND (SELECT count(*) FROM keys k WHERE k.order_id = orders.id AND k.status = 'reserved') = orders.quantity
           RETURNING id, buyer_account_id
@@ -89,14 +91,18 @@ async function fulfilCarefully(db: Drizzle, orderId: string, settings: FulfilSet
       shop_id: bigint;
       amount_minor: bigint;
       currency: string;
+      risk_review: string | null;
     }>(
       tx,
-      sql`SELECT o.state, o.quantity, o.product_id, o.shop_id, o.amount_minor, o.currency, p.delivery_mode
+      sql`SELECT o.state, o.quantity, o.product_id, o.shop_id, o.amount_minor, o.currency, o.risk_review, p.delivery_mode
           FROM orders o JOIN products p ON p.id = o.product_id WHERE o.id = ${orderId} FOR UPDATE OF o`,
     );
     if (!order) return "not_paid";
     if (order.state === "fulfilled" || order.state === "refund_pending" || order.state === "refunded") return "already_done";
     if (order.state !== "paid") return "not_paid";
+    // Held for review: delivered once approved; a rejected order is refunded by the rejection.
+    if (order.risk_review === "pending") return "review_hold";
+    if (order.risk_review === "rejected") return "already_done";
     // Manual delivery: the order waits, paid, in the merchant's queue (deliverManualOrder).
     if (order.delivery_mode === "manual") return "manual_queue";
 

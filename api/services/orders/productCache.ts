@@ -13,6 +13,9 @@ export type CheckoutProduct = {
   quantityMin: number;
   quantityMax: number;
   status: "active" | "paused";
+  /** The product's own risk thresholds (null: the platform's). */
+  riskReviewScore: number | null;
+  riskBlockScore: number | null;
 };
 
 const ttlMs = 1_000;
@@ -31,7 +34,12 @@ export async function checkoutProduct(db: Drizzle, productId: bigint): Promise<C
     quantity_min: number;
     quantity_max: number;
     status: "active" | "paused";
-  }>(db, sql`SELECT id, shop_id, name, currency, delivery_mode, quantity_min, quantity_max, status FROM products WHERE id = ${productId}`);
+    risk_review_score: number | null;
+    risk_block_score: number | null;
+  }>(
+    db,
+    sql`SELECT id, shop_id, name, currency, delivery_mode, quantity_min, quantity_max, status, risk_review_score, risk_block_score FROM products WHERE id = ${productId}`,
+  );
   if (!row) throw new AppError("not_found", `No product ${productId}.`);
   const product: CheckoutProduct = {
     id: BigInt(row.id),
@@ -42,6 +50,8 @@ export async function checkoutProduct(db: Drizzle, productId: bigint): Promise<C
     quantityMin: row.quantity_min,
     quantityMax: row.quantity_max,
     status: row.status,
+    riskReviewScore: row.risk_review_score,
+    riskBlockScore: row.risk_block_score,
   };
   if (cache.size >= cacheSizeMax) cache.delete(cache.keys().next().value!);
   cache.set(productId, { product, expiresAt: Date.now() + ttlMs });

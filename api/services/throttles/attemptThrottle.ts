@@ -39,6 +39,8 @@ export type Attempt = {
 export type AttemptThrottle = {
   /** Takes one point under every rule, or throws `rate_limited` (429) with retryAfterSeconds. */
   take(keys: AttemptKeys): Promise<Attempt>;
+  /** The points taken under one rule's key in its window (attempts not given back: failures, and those in flight). */
+  peek(rule: string, key: string): Promise<number>;
   /** Forgets the keys' counts (an operator's remedy, and tests). */
   clear(keys: AttemptKeys): Promise<void>;
 };
@@ -83,6 +85,11 @@ export function createAttemptThrottle(parameters: AttemptThrottleParameters): At
           await Promise.all(limiters.map(({ rule, limiter }) => limiter.reward(keyOf(keys, rule), 1)));
         },
       };
+    },
+    async peek(ruleName, key) {
+      const found = limiters.find(({ rule }) => rule.name === ruleName);
+      if (!found) throw new Error(`attempt throttle: no rule ${ruleName}`);
+      return (await found.limiter.get(key))?.consumedPoints ?? 0;
     },
     async clear(keys) {
       await Promise.all(limiters.map(({ rule, limiter }) => limiter.delete(keyOf(keys, rule))));

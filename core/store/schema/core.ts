@@ -64,6 +64,8 @@ export const products = pgTable("products", {
   manualStock: integer("manual_stock"),
   createdAt: timestamptz("created_at").notNull().defaultNow(),
   updatedAt: timestamptz("updated_at").notNull().defaultNow(),
+  riskReviewScore: integer("risk_review_score"),
+  riskBlockScore: integer("risk_block_score"),
 });
 
 export const batches = pgTable("batches", {
@@ -105,6 +107,13 @@ export const orders = pgTable("orders", {
   createdAt: timestamptz("created_at").notNull().defaultNow(),
   deliveryEncrypted: bytea("delivery_encrypted"),
   deliveredBy: int8("delivered_by"),
+  clientAddress: text("client_address"),
+  riskScore: integer("risk_score"),
+  riskReasons: jsonb("risk_reasons"),
+  deviceId: text("device_id"),
+  walletAddress: text("wallet_address"),
+  riskReview: text("risk_review"),
+  riskReviewedBy: int8("risk_reviewed_by"),
 });
 
 export const payments = pgTable("payments", {

@@ -204,6 +204,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/blacklist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The platform's blacklist, shared by every shop (admin) */
+        get: operations["getAdminBlacklist"];
+        put?: never;
+        /** Add an entry to the platform's shared blacklist (admin, audited) */
+        post: operations["postAdminBlacklist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/blacklist/{entryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove an entry from the platform's blacklist (admin, audited) */
+        delete: operations["deleteAdminBlacklistEntryId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/merchants/{accountId}/quotas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A merchant's quotas and usage (admin) */
+        get: operations["getAdminMerchantsAccountIdQuotas"];
+        /** Set a merchant's quotas (admin, audited): shops, key imports a day, keys a day */
+        put: operations["putAdminMerchantsAccountIdQuotas"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit/chain/batches": {
         parameters: {
             query?: never;
@@ -332,7 +385,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign in with email and password: a bearer token, or (state second_factor_required) a pending token for POST /api/auth/second-factor; attempts are throttled per account and client: 429 with Retry-After */
+        /** Sign in with email and password: a bearer token, or (state second_factor_required) a pending token for POST /api/auth/second-factor; attempts are throttled per account and client: 429 with Retry-After; after failed attempts: 428 captcha_required */
         post: operations["postAuthLogin"];
         delete?: never;
         options?: never;
@@ -451,8 +504,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account (buyer, merchant or reseller) and sign in */
+        /** Create an account (buyer, merchant or reseller) and sign in (after a few sign-ups from one address: 428 captcha_required) */
         post: operations["postAuthSignup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/captcha/challenge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A proof-of-work challenge (ALTCHA v1, SHA-256): solve it and send the base64 JSON solution in the X-Captcha header; single use, expires */
+        get: operations["getCaptchaChallenge"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -936,6 +1006,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/merchant/quotas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in merchant's quotas (shops, imports and keys a day) and what it used */
+        get: operations["getMerchantQuotas"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/orders": {
         parameters: {
             query?: never;
@@ -1108,6 +1195,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/products/{productId}/risk-thresholds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a product's risk score thresholds: review (held before delivery) and block (403); null for the platform's (audited) */
+        put: operations["putProductsProductIdRiskThresholds"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/resale/listings": {
         parameters: {
             query?: never;
@@ -1205,7 +1309,7 @@ export interface paths {
         /** List shops (public); `mine=true` lists the signed-in merchant's shops */
         get: operations["getShops"];
         put?: never;
-        /** Create a shop (merchant) */
+        /** Create a shop (merchant; a self-service merchant owns at most its quota of shops: 403 shop_quota_exceeded) */
         post: operations["postShops"];
         delete?: never;
         options?: never;
@@ -1242,6 +1346,41 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shops/{shopId}/blacklist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shop's private blacklist */
+        get: operations["getShopsShopIdBlacklist"];
+        put?: never;
+        /** Add an email, IP range (CIDR) or wallet to the shop's blacklist (audited) */
+        post: operations["postShopsShopIdBlacklist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shops/{shopId}/blacklist/{entryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove an entry from the shop's blacklist (audited) */
+        delete: operations["deleteShopsShopIdBlacklistEntryId"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1293,6 +1432,40 @@ export interface paths {
         put?: never;
         /** Create a product */
         post: operations["postShopsShopIdProducts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shops/{shopId}/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Orders held for review (risk score at the product's review threshold), oldest first */
+        get: operations["getShopsShopIdReviews"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shops/{shopId}/reviews/{orderId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve (deliver) or reject (refund in full, keys back to stock) an order held for review (audited) */
+        post: operations["postShopsShopIdReviewsOrderId"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1476,6 +1649,18 @@ export interface components {
             productId: string;
             root: string | null;
             sold: number;
+        };
+        Blacklist: {
+            items: components["schemas"]["BlacklistEntry"][];
+        };
+        BlacklistEntry: {
+            createdAt: string;
+            id: string;
+            /** @enum {string} */
+            kind: "email" | "ip_range" | "wallet";
+            reason: string;
+            shopId: string | null;
+            value: string;
         };
         Certificate: {
             batch: {
@@ -1682,6 +1867,18 @@ export interface components {
                 id: string;
                 started_at: string;
             } | null;
+        };
+        GetCaptchaChallengeResponse: {
+            /** @description SHA-256 */
+            algorithm: string;
+            /** @description hex SHA-256 of salt + the secret number */
+            challenge: string;
+            /** @description the secret number is at most this */
+            maxnumber?: number;
+            /** @description carries the expiry (expires=unix seconds) */
+            salt: string;
+            /** @description HMAC of the challenge with the server's key */
+            signature: string;
         };
         GetChainOracleResponse: {
             anchored: {
@@ -1923,6 +2120,20 @@ export interface components {
         GetShopsShopIdProductsResponse: {
             items: components["schemas"]["Product"][];
         };
+        GetShopsShopIdReviewsResponse: {
+            items: {
+                amountMinor: string;
+                contact: string | null;
+                createdAt: string;
+                currency: string;
+                orderId: string;
+                productId: string;
+                quantity: number;
+                riskReasons: string[];
+                riskScore: number;
+                state: string;
+            }[];
+        };
         GetWalletsRevealTypedDataResponse: {
             domain: {
                 chainId: number;
@@ -1953,6 +2164,19 @@ export interface components {
             processed: number;
             status: string;
             total: number;
+        };
+        MerchantQuotas: {
+            accountId: string;
+            importsPerDayMax: number;
+            keysPerDayMax: number;
+            /** @description Whether an admin set these quotas (false: the self-service defaults) */
+            raised: boolean;
+            shopsMax: number;
+            usage: {
+                importsToday: number;
+                keysToday: number;
+                shops: number;
+            };
         };
         Order: {
             amountMinor: string;
@@ -2145,6 +2369,12 @@ export interface components {
             id: string;
             priceMinor: string;
             productId: string;
+            state: string;
+        };
+        PostShopsShopIdReviewsOrderIdResponse: {
+            /** @enum {string} */
+            decision: "approve" | "reject";
+            orderId: string;
             state: string;
         };
         PostWalletsDepositsResponse: {
@@ -2865,6 +3095,217 @@ export interface operations {
             };
         };
     };
+    getAdminBlacklist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Blacklist"];
+                };
+            };
+        };
+    };
+    postAdminBlacklist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    kind: "email" | "ip_range" | "wallet";
+                    reason?: string;
+                    value: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlacklistEntry"];
+                };
+            };
+        };
+    };
+    deleteAdminBlacklistEntryId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entryId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getAdminMerchantsAccountIdQuotas: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MerchantQuotas"];
+                };
+            };
+        };
+    };
+    putAdminMerchantsAccountIdQuotas: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                accountId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    importsPerDayMax: number;
+                    keysPerDayMax: number;
+                    shopsMax: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MerchantQuotas"];
+                };
+            };
+        };
+    };
     getAuditChainBatches: {
         parameters: {
             query?: {
@@ -3539,6 +3980,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Session"];
+                };
+            };
+        };
+    };
+    getCaptchaChallenge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetCaptchaChallengeResponse"];
                 };
             };
         };
@@ -4731,6 +5210,44 @@ export interface operations {
             };
         };
     };
+    getMerchantQuotas: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MerchantQuotas"];
+                };
+            };
+        };
+    };
     postOrders: {
         parameters: {
             query?: never;
@@ -4752,6 +5269,8 @@ export interface operations {
                     productId: string;
                     quantity: number;
                     queryPassword?: string;
+                    /** @description The wallet that will pay (chain payments): risk rules count and blacklist it */
+                    walletAddress?: string;
                 };
             };
         };
@@ -5328,6 +5847,51 @@ export interface operations {
             };
         };
     };
+    putProductsProductIdRiskThresholds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                productId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    blockScore: number | null;
+                    reviewScore: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     getResaleListings: {
         parameters: {
             query: {
@@ -5786,6 +6350,134 @@ export interface operations {
             };
         };
     };
+    getShopsShopIdBlacklist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Blacklist"];
+                };
+            };
+        };
+    };
+    postShopsShopIdBlacklist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    kind: "email" | "ip_range" | "wallet";
+                    reason?: string;
+                    value: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlacklistEntry"];
+                };
+            };
+        };
+    };
+    deleteShopsShopIdBlacklistEntryId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entryId: string;
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     getShopsShopIdOrders: {
         parameters: {
             query?: {
@@ -5980,6 +6672,94 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Product"];
+                };
+            };
+        };
+    };
+    getShopsShopIdReviews: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetShopsShopIdReviewsResponse"];
+                };
+            };
+        };
+    };
+    postShopsShopIdReviewsOrderId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    decision: "approve" | "reject";
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostShopsShopIdReviewsOrderIdResponse"];
                 };
             };
         };
