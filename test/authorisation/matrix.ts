@@ -132,6 +132,22 @@ export const matrix: MatrixRow[] = [
   row("GET /api/shops/{shopId}/sales", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("POST /api/orders/{orderId}/deliver", { 401: "guest", ok: "merchant admin", 403: "*" }),
 
+  // Risk rules and quotas (docs/abuse.md): a shop's review queue, blacklist and thresholds are
+  // its merchant's; the platform's blacklist and merchants' quotas are the admin's.
+  row("GET /api/captcha/challenge", { ok: "*" }),
+  row("GET /api/shops/{shopId}/reviews", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("POST /api/shops/{shopId}/reviews/{orderId}", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("GET /api/shops/{shopId}/blacklist", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("POST /api/shops/{shopId}/blacklist", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("DELETE /api/shops/{shopId}/blacklist/{entryId}", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("PUT /api/products/{productId}/risk-thresholds", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("GET /api/admin/blacklist", { 401: "guest", ok: "admin", 403: "*" }),
+  row("POST /api/admin/blacklist", { 401: "guest", ok: "admin", 403: "*" }),
+  row("DELETE /api/admin/blacklist/{entryId}", { 401: "guest", ok: "admin", 403: "*" }),
+  row("GET /api/merchant/quotas", { 401: "guest", ok: "merchant otherMerchant", 403: "*" }),
+  row("GET /api/admin/merchants/{accountId}/quotas", { 401: "guest", ok: "admin", 403: "*" }),
+  row("PUT /api/admin/merchants/{accountId}/quotas", { 401: "guest", ok: "admin", 403: "*" }),
+
   // Orders (public routes: who sees an order is decided by the order, not by a role)
   row("POST /api/orders", { ok: "*" }),
   row("POST /api/orders/lookup", { ok: "*" }, { secrets: "*" }),

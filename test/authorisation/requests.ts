@@ -202,6 +202,46 @@ export const requests: Record<string, RowRequests> = {
     probe: (w) => `SELECT count(*)::text FROM orders WHERE state = 'fulfilled' AND product_id = ${BigInt(w.products.manual)}`,
   },
 
+  "GET /api/captcha/challenge": { build: () => get("/api/captcha/challenge") },
+  "GET /api/shops/{shopId}/reviews": { build: (w) => get(`/api/shops/${shopA(w)}/reviews`) },
+  "POST /api/shops/{shopId}/reviews/{orderId}": {
+    build: async (w) => post(`/api/shops/${shopA(w)}/reviews/${await w.fresh.heldOrder()}`, { decision: "reject" }),
+    probe: "SELECT count(*)::text FROM orders WHERE risk_review = 'pending'",
+  },
+  "GET /api/shops/{shopId}/blacklist": { build: (w) => get(`/api/shops/${shopA(w)}/blacklist`) },
+  "POST /api/shops/{shopId}/blacklist": {
+    build: (w) => post(`/api/shops/${shopA(w)}/blacklist`, { kind: "email", value: `bl-${randomBytes(4).toString("hex")}@example.com`, reason: "matrix" }),
+    probe: count("blacklist_entries"),
+  },
+  "DELETE /api/shops/{shopId}/blacklist/{entryId}": {
+    build: async (w) => del(`/api/shops/${shopA(w)}/blacklist/${await w.fresh.blacklistEntry(shopA(w))}`),
+    probe: count("blacklist_entries"),
+  },
+  "PUT /api/products/{productId}/risk-thresholds": {
+    build: (w) => ({ method: "PUT", path: `/api/products/${w.products.reviewed}/risk-thresholds`, body: { reviewScore: 0, blockScore: null } }),
+    probe: count("audit_log"),
+  },
+  "GET /api/admin/blacklist": { build: () => get("/api/admin/blacklist") },
+  "POST /api/admin/blacklist": {
+    build: () => post("/api/admin/blacklist", { kind: "email", value: `bl-${randomBytes(4).toString("hex")}@example.com`, reason: "matrix" }),
+    probe: count("blacklist_entries"),
+  },
+  "DELETE /api/admin/blacklist/{entryId}": {
+    build: async (w) => del(`/api/admin/blacklist/${await w.fresh.blacklistEntry(null)}`),
+    probe: count("blacklist_entries"),
+  },
+  "GET /api/merchant/quotas": { build: () => get("/api/merchant/quotas") },
+  "GET /api/admin/merchants/{accountId}/quotas": { build: (w) => get(`/api/admin/merchants/${w.people.merchant.accountId}/quotas`) },
+  "PUT /api/admin/merchants/{accountId}/quotas": {
+    // The limits the test platform runs with (test/support/platform.ts), so nothing else changes.
+    build: (w) => ({
+      method: "PUT",
+      path: `/api/admin/merchants/${w.people.merchant.accountId}/quotas`,
+      body: { shopsMax: 10_000, importsPerDayMax: 100_000, keysPerDayMax: 100_000_000 },
+    }),
+    probe: count("audit_log"),
+  },
+
   "POST /api/orders": {
     build: (w, cell) =>
       post("/api/orders", {

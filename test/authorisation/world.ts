@@ -268,6 +268,27 @@ export async function buildWorld(platform: TestPlatform) {
     );
     return token;
   }
+  // Risk rules: a product whose every checkout is held for review (threshold 0), and blacklist
+  // entries of shop A and of the platform to remove.
+  const reviewedProduct = await createProduct(shopA, { name: "Matrix reviewed card" });
+  await importKeys(shopA, reviewedProduct, randomKeys(20, "MTX"));
+  const thresholds = await shopA.merchant.put(`/api/products/${reviewedProduct}/risk-thresholds`, { reviewScore: 0, blockScore: null });
+  expect(thresholds.status, thresholds.text).to.equal(204);
+  /** An unpaid order of buyer B held for review (rejecting it fails it). */
+  async function heldOrder(): Promise<string> {
+    const checkout = await people.otherBuyer.client.post("/api/orders", { productId: reviewedProduct, quantity: 1 });
+    expect(checkout.status, checkout.text).to.equal(201);
+    return checkout.body.order.id;
+  }
+  /** A blacklist entry (of shop A, or the platform's when `shopId` is null). */
+  async function blacklistEntry(shopId: string | null): Promise<string> {
+    const value = `blacklisted-${randomBytes(4).toString("hex")}@example.com`;
+    const client = shopId ? shopA.merchant : people.admin.client;
+    const added = await client.post(shopId ? `/api/shops/${shopId}/blacklist` : "/api/admin/blacklist", { kind: "email", value, reason: "matrix" });
+    expect(added.status, added.text).to.equal(201);
+    return added.body.id;
+  }
+
   /** The public id of one of the person's sessions (the one `token` opens). */
   async function sessionId(token: string): Promise<string> {
     const listed = await platform.http.as(token).get("/api/account/sessions");
@@ -349,7 +370,7 @@ export async function buildWorld(platform: TestPlatform) {
     seller,
     shopA,
     shopB,
-    products: { codes: codesProduct, sealed: sealedProduct, manual: manualProduct, paused: pausedProduct },
+    products: { codes: codesProduct, sealed: sealedProduct, manual: manualProduct, paused: pausedProduct, reviewed: reviewedProduct },
     orderA,
     guest,
     revokedGuest,
@@ -397,6 +418,8 @@ export async function buildWorld(platform: TestPlatform) {
       secondFactor,
       passwordResetToken,
       sessionId,
+      heldOrder,
+      blacklistEntry,
     },
   };
 }
