@@ -31,6 +31,13 @@ export const errorStatus = {
   // on its own gateway stop until the merchant tops up (docs/ledger.md).
   fee_balance_exhausted: 409,
   invalid_state: 409,
+  // Coupons and purchase limits (docs/pricing.md): each says what to change in the order.
+  coupon_unknown: 404,
+  coupon_expired: 422,
+  coupon_not_usable: 422,
+  coupon_not_applicable: 422,
+  coupon_exhausted: 409,
+  purchase_limit_reached: 409,
   rate_limited: 429,
   // Unpaid reservations are limited (api/services/orders/unpaidHolds.ts): too many open unpaid
   // orders from one contact or address, or one order asking for too large a share of the stock.

@@ -107,3 +107,10 @@ export const email = z.string().trim().toLowerCase().email("must be an email add
 export const password = z.string().min(10, "must be at least 10 characters").max(256);
 
 export const productCategories = ["game_card", "software_licence", "course_code", "subscription", "digital_content", "service_voucher"] as const;
+
+/** A coupon code as typed by a buyer or chosen by a merchant: compared upper-case (docs/pricing.md). */
+export const couponCode = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^[A-Z0-9_-]{4,32}$/, "must be 4 to 32 letters, digits, - or _");

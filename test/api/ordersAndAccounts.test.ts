@@ -55,6 +55,8 @@ describe("accounts, order access, manual delivery and expiry", function () {
       "queryPassword",
       "paymentMethod",
       "idempotencyKey",
+      "walletAddress",
+      "couponCode",
     );
     expect(checkout.requestBody.content["application/json"].schema.additionalProperties).to.equal(false);
     expect(document.body.paths["/api/orders/{orderId}"].get.parameters.map((parameter: { name: string }) => parameter.name)).to.include("orderId");

@@ -148,6 +148,16 @@ export const matrix: MatrixRow[] = [
   row("GET /api/admin/merchants/{accountId}/quotas", { 401: "guest", ok: "admin", 403: "*" }),
   row("PUT /api/admin/merchants/{accountId}/quotas", { 401: "guest", ok: "admin", 403: "*" }),
 
+  // Pricing (docs/pricing.md): quotes and rules are public; coupons, tiers, levels and limits are the shop's
+  row("POST /api/products/{productId}/quote", { ok: "*" }),
+  row("GET /api/products/{productId}/pricing", { ok: "*" }),
+  row("PUT /api/products/{productId}/tiers", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("PUT /api/products/{productId}/purchase-limit", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("PUT /api/shops/{shopId}/levels", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("POST /api/shops/{shopId}/coupons", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("GET /api/shops/{shopId}/coupons", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("POST /api/shops/{shopId}/coupons/{couponId}/disable", { 401: "guest", ok: "merchant admin", 403: "*" }),
+
   // Orders (public routes: who sees an order is decided by the order, not by a role)
   row("POST /api/orders", { ok: "*" }),
   row("POST /api/orders/lookup", { ok: "*" }, { secrets: "*" }),

@@ -242,6 +242,38 @@ export const requests: Record<string, RowRequests> = {
     probe: count("audit_log"),
   },
 
+  "POST /api/products/{productId}/quote": { build: (w) => post(`/api/products/${w.products.codes}/quote`, { quantity: 1 }) },
+  "GET /api/products/{productId}/pricing": { build: (w) => get(`/api/products/${w.products.codes}/pricing`) },
+  // Empty tables and no limit: the rules the other rows' orders are priced by stay as they were.
+  "PUT /api/products/{productId}/tiers": {
+    build: (w) => ({ method: "PUT", path: `/api/products/${w.products.codes}/tiers`, body: { tiers: [] } }),
+    probe: "SELECT count(*)::text FROM audit_log",
+  },
+  "PUT /api/products/{productId}/purchase-limit": {
+    build: (w) => ({ method: "PUT", path: `/api/products/${w.products.codes}/purchase-limit`, body: { perBuyerDailyMax: null } }),
+    probe: "SELECT count(*)::text FROM audit_log",
+  },
+  "PUT /api/shops/{shopId}/levels": {
+    build: (w) => ({ method: "PUT", path: `/api/shops/${shopA(w)}/levels`, body: { levels: [] } }),
+    probe: "SELECT count(*)::text FROM audit_log",
+  },
+  "POST /api/shops/{shopId}/coupons": {
+    build: (w) => post(`/api/shops/${shopA(w)}/coupons`, { count: 2, kind: "percent", value: 5 }),
+    probe: count("coupons"),
+  },
+  "GET /api/shops/{shopId}/coupons": { build: (w) => get(`/api/shops/${shopA(w)}/coupons`) },
+  "POST /api/shops/{shopId}/coupons/{couponId}/disable": {
+    build: async (w) => {
+      const code = `MTX${randomBytes(4).toString("hex").toUpperCase()}`;
+      const created = await w.shopA.merchant.post(`/api/shops/${shopA(w)}/coupons`, { code, kind: "percent", value: 5 });
+      if (created.status !== 201) throw new Error(`coupon answered ${created.status}: ${created.text}`);
+      const listed = await w.shopA.merchant.get(`/api/shops/${shopA(w)}/coupons?limit=1000`);
+      const coupon = listed.body.items.find((item: { code: string }) => item.code === code);
+      return post(`/api/shops/${shopA(w)}/coupons/${coupon.id}/disable`);
+    },
+    probe: "SELECT count(*)::text FROM coupons WHERE disabled_at IS NOT NULL",
+  },
+
   "POST /api/orders": {
     build: (w, cell) =>
       post("/api/orders", {

@@ -164,6 +164,8 @@ describe("exactly-once sale under concurrency", function () {
       passwordHash: Buffer.alloc(32, i),
       expiresAt,
       limits: { perContactMax: 100, perClientMax: 100, shareBps: 10_000, pressureBps: 10_000, pressureExpirySeconds: 60 },
+      // The price is the checkout's quote (api/services/pricing/quoteOrder.ts), fixed before the batch runs.
+      priced: { unitPriceMinor: 1000n, discountMinor: 0n, pricing: "{}" },
     });
     const asks = [ask(first, 2, 0), ask(second, 2, 1), ask(first, 2, 2), ask(paused, 1, 3), ask(second, 2, 4), ask(first, 2, 5)];
     const batcher = createCheckoutBatcher(db);

@@ -21,7 +21,7 @@ import { defineLeanRoute } from "../leanRoutes.ts";
 import { captchaOf } from "../captchaOf.ts";
 import { captchaHeader } from "../../services/captcha/captcha.ts";
 import { defineRoute } from "../route.ts";
-import { email, idString, printableToken } from "../schemas.ts";
+import { couponCode, email, idString, printableToken } from "../schemas.ts";
 import { certificateSchema } from "../../../core/keys/certificateSchema.ts";
 import { cursorParam, encodeCursor } from "../cursor.ts";
 import { createdOrderSchema, foundOrderSchema, orderSchema, orderSummaryPageSchema, renewedAccessSchema } from "../responses/orders.ts";
@@ -87,6 +87,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
         paymentMethod: z.enum(["epay", "chain"]).default("epay"),
         idempotencyKey: idempotencyKeySchema.optional(),
         walletAddress: walletAddress.optional().describe("The wallet that will pay (chain payments): risk rules count and blacklist it"),
+        couponCode: couponCode.optional(),
       }),
     },
     async ({ body, account, header, clientAddress }) => {

@@ -15,6 +15,9 @@ import { pgConstraint, pgErrorCode, pgErrorCodes } from "../../../core/store/err
 import { checkQueryPassword, hashQueryPassword } from "./orderAccess.ts";
 import { newOrderId } from "./orderId.ts";
 import { checkoutProduct } from "./productCache.ts";
+import { breakdownJson, quoteOrder, type Quote } from "../pricing/quoteOrder.ts";
+import { claimCoupon, releaseCoupon } from "../pricing/couponClaims.ts";
+import { assertDailyPurchaseLimit } from "../pricing/purchaseLimits.ts";
 import { orderRecord, type OrderRecord, type OrderRow } from "./orderRecord.ts";
 import { assessCheckoutRisk, type CheckoutRisk, type CheckoutRiskSettings } from "../risk/assessCheckoutRisk.ts";
 import { countOpenHolds, holdRefusals, lockHoldSubjects, productHoldExpirySeconds, readProductHold, type UnpaidHoldLimits } from "./unpaidHolds.ts";
@@ -35,6 +38,8 @@ export type CreateOrderInput = {
   walletAddress?: string;
   /** A solved proof-of-work captcha, needed when the risk score is raised. */
   captchaPayload?: string;
+  /** One coupon per order (docs/pricing.md). */
+  couponCode?: string;
 };
 
 export type CreateOrderSettings = {
@@ -94,10 +99,11 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
       : settings.expirySeconds;
 
   const orderId = newOrderId();
+  const quote = await priceCheckout(db, input, orderId);
   const passwordHash = input.queryPassword ? hashQueryPassword(settings.queryPasswordPepper, orderId, input.queryPassword) : null;
   const expiresAt = new Date(Date.now() + expirySeconds * 1000);
   try {
-    const args = { orderId, input, passwordHash, expiresAt, limits: settings.unpaidHolds, risk };
+    const args = { orderId, input, passwordHash, expiresAt, limits: settings.unpaidHolds, risk, priced: pricedColumns(quote) };
     // A checkout the batch did not serve (not enough keys free when it ran, or the batch's
     // statement failed) asks once more on its own before it is called out of stock.
     const created =
@@ -108,6 +114,8 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
       retryable: true,
     });
   } catch (error) {
+    // The coupon use belongs to this order only: no order, no use (the claim's compensation).
+    if (quote.couponId !== null) await releaseCoupon(db, orderId);
     if (input.idempotencyKey && pgErrorCode(error) === pgErrorCodes.uniqueViolation && pgConstraint(error) === "orders_idempotency_key") {
       const existing = await findByIdempotencyKey(db, product.shopId, input.idempotencyKey);
       if (existing) return sameRequestOrConflict(existing, input, settings.queryPasswordPepper);
@@ -116,12 +124,36 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
   }
 }
 
+/**
+ * Pricing at checkout (docs/pricing.md): the daily purchase limit, the quote from the one pricing
+ * function (the same as the quote endpoint's), and the coupon's use claimed for this order.
+ */
+async function priceCheckout(db: Drizzle, input: CreateOrderInput, orderId: string): Promise<Quote> {
+  await assertDailyPurchaseLimit(db, input);
+  const quote = await quoteOrder(db, input);
+  if (quote.couponId !== null && quote.buyerKey !== null) await claimCoupon(db, { couponId: quote.couponId, orderId, buyerKey: quote.buyerKey });
+  return quote;
+}
+
+/** The order's price columns: exactly the quote's unit price, discount and breakdown. */
+function pricedColumns(quote: Quote): PricedColumns {
+  return {
+    unitPriceMinor: quote.breakdown.unitPriceMinor,
+    discountMinor: quote.breakdown.discountMinor,
+    pricing: JSON.stringify(breakdownJson(quote.breakdown)),
+  };
+}
+
+type PricedColumns = { unitPriceMinor: bigint; discountMinor: bigint; pricing: string };
+
 export type InsertArgs = {
   orderId: string;
   input: CreateOrderInput;
   passwordHash: Buffer | null;
   expiresAt: Date;
   limits: UnpaidHoldLimits;
+  /** The price columns, exactly the checkout's quote. */
+  priced: PricedColumns;
   /** The checkout's risk score and reasons, and whether the order is held for review before delivery. */
   risk?: CheckoutRisk;
 };
@@ -140,16 +172,16 @@ export function createCheckoutBatcher(db: Drizzle, options?: GroupCommitOptions)
   );
 }
 
-function orderValues({ orderId, input, passwordHash, expiresAt, risk }: InsertArgs) {
+function orderValues({ orderId, input, passwordHash, expiresAt, risk, priced }: InsertArgs) {
   return sql`${orderId}, p.shop_id, p.id, ${input.buyerAccountId ?? null}, ${input.contact ?? null}, ${passwordHash},
-    ${input.quantity}, p.price_minor, p.price_minor * ${input.quantity}, p.currency, ${input.paymentMethod},
-    ${input.idempotencyKey ?? null}, ${expiresAt}, ${input.clientAddress ?? null}, ${risk?.score ?? null}, ${riskReasonsJson(risk)}::jsonb,
-    ${input.deviceId ?? null}, ${walletOf(input)}, ${riskReviewOf(risk)}`;
+    ${input.quantity}, ${priced.unitPriceMinor}::bigint, ${priced.unitPriceMinor}::bigint * ${input.quantity} - ${priced.discountMinor}::bigint,
+    p.currency, ${input.paymentMethod}, ${input.idempotencyKey ?? null}, ${expiresAt}, ${input.clientAddress ?? null}, ${risk?.score ?? null},
+    ${riskReasonsJson(risk)}::jsonb, ${input.deviceId ?? null}, ${walletOf(input)}, ${riskReviewOf(risk)}, ${priced.discountMinor}::bigint, ${priced.pricing}::jsonb`;
 }
 
 const orderColumns = sql.raw(`(id, shop_id, product_id, buyer_account_id, contact, query_password_hash, quantity,
   unit_price_minor, amount_minor, currency, payment_method, idempotency_key, expires_at, client_address,
-  risk_score, risk_reasons, device_id, wallet_address, risk_review)`);
+  risk_score, risk_reasons, device_id, wallet_address, risk_review, discount_minor, pricing)`);
 
 const riskReasonsJson = (risk: CheckoutRisk | undefined) => (risk ? JSON.stringify(risk.reasons) : null);
 const riskReviewOf = (risk: CheckoutRisk | undefined) => (risk?.review ? "pending" : null);
@@ -213,10 +245,14 @@ async function insertAdmittedWithKeys(db: Drizzle, batch: readonly InsertArgs[])
                                ${textArrayLiteral(column((args) => riskReasonsJson(args.risk)))}::jsonb[],
                                ${textArrayLiteral(column((args) => args.input.deviceId ?? null))}::text[],
                                ${textArrayLiteral(column((args) => walletOf(args.input)))}::text[],
-                               ${textArrayLiteral(column((args) => riskReviewOf(args.risk)))}::text[])
+                               ${textArrayLiteral(column((args) => riskReviewOf(args.risk)))}::text[],
+                               ${integerArrayLiteral(column((args) => args.priced.unitPriceMinor))}::bigint[],
+                               ${integerArrayLiteral(column((args) => args.priced.discountMinor))}::bigint[],
+                               ${textArrayLiteral(column((args) => args.priced.pricing))}::jsonb[])
                  WITH ORDINALITY AS r(order_id, product_id, quantity, buyer_account_id, contact, query_password_hash,
                                       payment_method, idempotency_key, expires_at, client_address,
-                                      risk_score, risk_reasons, device_id, wallet_address, risk_review, arrival)
+                                      risk_score, risk_reasons, device_id, wallet_address, risk_review,
+                                      unit_price_minor, discount_minor, pricing, arrival)
         ),
         candidates AS (
           SELECT k.id, k.product_id, row_number() OVER (PARTITION BY k.product_id ORDER BY k.id) AS position
@@ -227,7 +263,7 @@ async function insertAdmittedWithKeys(db: Drizzle, batch: readonly InsertArgs[])
           ) k
         ),
         served AS (
-          SELECT req.*, p.shop_id, p.price_minor, p.currency FROM (
+          SELECT req.*, p.shop_id, p.currency FROM (
             SELECT req.*, sum(quantity) OVER (PARTITION BY product_id ORDER BY arrival) - quantity AS taken_before FROM req
           ) req JOIN products p ON p.id = req.product_id AND p.status = 'active'
           WHERE req.taken_before + req.quantity <= (SELECT count(*) FROM candidates c WHERE c.product_id = req.product_id)
@@ -242,8 +278,8 @@ async function insertAdmittedWithKeys(db: Drizzle, batch: readonly InsertArgs[])
         inserted AS (
           INSERT INTO orders ${orderColumns}
           SELECT order_id, shop_id, product_id, buyer_account_id, contact, query_password_hash, quantity,
-                 price_minor, price_minor * quantity, currency, payment_method, idempotency_key, expires_at, client_address,
-                 risk_score, risk_reasons, device_id, wallet_address, risk_review
+                 unit_price_minor, unit_price_minor * quantity - discount_minor, currency, payment_method, idempotency_key, expires_at,
+                 client_address, risk_score, risk_reasons, device_id, wallet_address, risk_review, discount_minor, pricing
           FROM served
           RETURNING *
         )

@@ -19,6 +19,13 @@ export async function expireOrders(db: Drizzle, options: { limit: number } = { l
         restocked AS (
           UPDATE products p SET manual_stock = p.manual_stock + e.quantity
           FROM (SELECT product_id, sum(quantity) AS quantity FROM expired GROUP BY product_id) e WHERE p.id = e.product_id AND p.delivery_mode = 'manual' AND p.manual_stock IS NOT NULL
+        ),
+        -- An order that expires unpaid gives its coupon use back (docs/pricing.md).
+        uses_released AS (
+          UPDATE coupon_uses SET released_at = now() WHERE order_id IN (SELECT id FROM expired) AND released_at IS NULL RETURNING coupon_id
+        ),
+        coupons_released AS (
+          UPDATE coupons c SET uses = c.uses - r.n FROM (SELECT coupon_id, count(*) AS n FROM uses_released GROUP BY coupon_id) r WHERE c.id = r.coupon_id
         )
         -- Data-modifying CTEs run to completion whether or not the result reads them.
         SELECT count(*) AS expired FROM expired`,

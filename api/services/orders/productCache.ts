@@ -1,6 +1,7 @@
 // Checkout reads a product's limits on every order; a one-second cache saves a round trip
-// per order on the hot path. The price is never taken from here: the order statement reads
-// it from the products row itself, so a price change applies to the very next order.
+// per order on the hot path. The price is never taken from here: the pricing quote
+// (api/services/pricing/quoteOrder.ts) reads it from the products row itself, so a price
+// change applies to the very next order.
 import { AppError } from "../../../core/errors.ts";
 import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 

@@ -1195,6 +1195,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/products/{productId}/pricing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A product's wholesale tiers, its shop's member levels and its daily purchase limit */
+        get: operations["getProductsProductIdPricing"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/products/{productId}/purchase-limit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set (or clear with null) how many of a product one buyer, or one guest contact, may order per 24 hours */
+        put: operations["putProductsProductIdPurchaseLimit"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/products/{productId}/quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Quote an order: list price, member level, wholesale tier, coupon and total (the amount checkout charges) */
+        post: operations["postProductsProductIdQuote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/products/{productId}/risk-thresholds": {
         parameters: {
             query?: never;
@@ -1205,6 +1256,23 @@ export interface paths {
         get?: never;
         /** Set a product's risk score thresholds: review (held before delivery) and block (403); null for the platform's (audited) */
         put: operations["putProductsProductIdRiskThresholds"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/products/{productId}/tiers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace a product's wholesale tiers (ascending quantity ranges, no overlap; the last may be open-ended) */
+        put: operations["putProductsProductIdTiers"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1381,6 +1449,58 @@ export interface paths {
         post?: never;
         /** Remove an entry from the shop's blacklist (audited) */
         delete: operations["deleteShopsShopIdBlacklistEntryId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shops/{shopId}/coupons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A shop's coupons (optionally one generated batch) as JSON, or CSV with format=csv */
+        get: operations["getShopsShopIdCoupons"];
+        put?: never;
+        /** Create one coupon with a chosen code, or generate `count` (up to 10000) random codes with the same rule */
+        post: operations["postShopsShopIdCoupons"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shops/{shopId}/coupons/{couponId}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Disable a coupon: it is refused from now on (orders already placed keep their discount) */
+        post: operations["postShopsShopIdCouponsCouponIdDisable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shops/{shopId}/levels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace a shop's member levels (a percent off the unit price from a cumulative spend in the shop) */
+        put: operations["putShopsShopIdLevels"];
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2089,6 +2209,19 @@ export interface components {
         GetMeWalletsResponse: {
             items: components["schemas"]["PostWalletsLinkResponse"][];
         };
+        GetProductsProductIdPricingResponse: {
+            levels: {
+                discountPercent: number;
+                name: string;
+                spendMinMinor: string;
+            }[];
+            perBuyerDailyMax: number | null;
+            tiers: {
+                quantityMax: number | null;
+                quantityMin: number;
+                unitPriceMinor: string;
+            }[];
+        };
         GetResaleListingsResponse: {
             items: {
                 createdAt: string;
@@ -2115,6 +2248,10 @@ export interface components {
         };
         GetShopsShopIdBatchesResponse: {
             items: components["schemas"]["Batch"][];
+            nextCursor: string | null;
+        };
+        GetShopsShopIdCouponsResponse: {
+            items: components["schemas"]["PostShopsShopIdCouponsCouponIdDisableResponse"][];
             nextCursor: string | null;
         };
         GetShopsShopIdProductsResponse: {
@@ -2357,6 +2494,34 @@ export interface components {
             status: "queued";
             total: number;
         };
+        PostProductsProductIdQuoteResponse: {
+            breakdown: {
+                coupon: {
+                    code: string;
+                    discountMinor: string;
+                    /** @enum {string} */
+                    kind: "fixed" | "percent";
+                    value: string;
+                } | null;
+                discountMinor: string;
+                level: {
+                    discountPercent: number;
+                    name: string;
+                    unitPriceMinor: string;
+                } | null;
+                listUnitPriceMinor: string;
+                quantity: number;
+                subtotalMinor: string;
+                tier: {
+                    quantityMax: number | null;
+                    quantityMin: number;
+                    unitPriceMinor: string;
+                } | null;
+                totalMinor: string;
+                unitPriceMinor: string;
+            };
+            currency: string;
+        };
         PostResaleListingsListingIdCancelResponse: {
             id: string;
             /** @constant */
@@ -2370,6 +2535,30 @@ export interface components {
             priceMinor: string;
             productId: string;
             state: string;
+        };
+        PostShopsShopIdCouponsCouponIdDisableResponse: {
+            batchId: string | null;
+            code: string;
+            disabled: boolean;
+            endsAt: string | null;
+            id: string;
+            /** @enum {string} */
+            kind: "fixed" | "percent";
+            minimumMinor: string;
+            perBuyerMax: number | null;
+            /** @enum {string} */
+            scope: "shop" | "product" | "category";
+            scopeCategory: string | null;
+            scopeProductId: string | null;
+            startsAt: string | null;
+            uses: number;
+            usesMax: number | null;
+            value: string;
+        };
+        PostShopsShopIdCouponsResponse: {
+            batchId: string | null;
+            codes: string[];
+            created: number;
         };
         PostShopsShopIdReviewsOrderIdResponse: {
             /** @enum {string} */
@@ -2441,6 +2630,23 @@ export interface components {
                 stablecoin: string | null;
             } | null;
             rpcUrl: string | null;
+        };
+        PutProductsProductIdPurchaseLimitResponse: {
+            perBuyerDailyMax: number | null;
+        };
+        PutProductsProductIdTiersResponse: {
+            tiers: {
+                quantityMax: number | null;
+                quantityMin: number;
+                unitPriceMinor: string;
+            }[];
+        };
+        PutShopsShopIdLevelsResponse: {
+            levels: {
+                discountPercent: number;
+                name: string;
+                spendMinMinor: string;
+            }[];
         };
         RecoveryCodes: {
             /** @description Shown this once; each works once */
@@ -5260,6 +5466,7 @@ export interface operations {
                 "application/json": {
                     /** Format: email */
                     contact?: string;
+                    couponCode?: string;
                     idempotencyKey?: string;
                     /**
                      * @default epay
@@ -5847,6 +6054,141 @@ export interface operations {
             };
         };
     };
+    getProductsProductIdPricing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                productId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetProductsProductIdPricingResponse"];
+                };
+            };
+        };
+    };
+    putProductsProductIdPurchaseLimit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                productId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    perBuyerDailyMax: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PutProductsProductIdPurchaseLimitResponse"];
+                };
+            };
+        };
+    };
+    postProductsProductIdQuote: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                productId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    contact?: string;
+                    couponCode?: string;
+                    quantity: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostProductsProductIdQuoteResponse"];
+                };
+            };
+        };
+    };
     putProductsProductIdRiskThresholds: {
         parameters: {
             query?: never;
@@ -5889,6 +6231,56 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    putProductsProductIdTiers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                productId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    tiers: {
+                        quantityMax: number | null;
+                        quantityMin: number;
+                        unitPriceMinor: string | number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PutProductsProductIdTiersResponse"];
+                };
             };
         };
     };
@@ -6475,6 +6867,209 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    getShopsShopIdCoupons: {
+        parameters: {
+            query?: {
+                batchId?: string;
+                /** @description Opaque: the nextCursor of the previous page */
+                cursor?: string;
+                format?: "json" | "csv";
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetShopsShopIdCouponsResponse"];
+                    "text/csv": string;
+                };
+            };
+        };
+    };
+    postShopsShopIdCoupons: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code?: string;
+                    count?: number;
+                    /** Format: date-time */
+                    endsAt?: string;
+                    /** @enum {string} */
+                    kind: "fixed" | "percent";
+                    minimumMinor?: string | number;
+                    perBuyerMax?: number;
+                    /**
+                     * @default shop
+                     * @enum {string}
+                     */
+                    scope?: "shop" | "product" | "category";
+                    /** @enum {string} */
+                    scopeCategory?: "game_card" | "software_licence" | "course_code" | "subscription" | "digital_content" | "service_voucher";
+                    scopeProductId?: string;
+                    /** Format: date-time */
+                    startsAt?: string;
+                    usesMax?: number;
+                    value: string | number;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostShopsShopIdCouponsResponse"];
+                };
+            };
+        };
+    };
+    postShopsShopIdCouponsCouponIdDisable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                couponId: string;
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostShopsShopIdCouponsCouponIdDisableResponse"];
+                };
+            };
+        };
+    };
+    putShopsShopIdLevels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    levels: {
+                        discountPercent: number;
+                        name: string;
+                        spendMinMinor: string | number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PutShopsShopIdLevelsResponse"];
+                };
             };
         };
     };

@@ -203,6 +203,10 @@ const en = {
     "Your key comes with a certificate. With it anyone can check that the key was in the shop's committed stock and was sold once — to you.",
 
   "checkout.title": "Buy",
+  "checkout.coupon": "Coupon",
+  "checkout.couponHint": "Optional: one coupon per order.",
+  "checkout.couponApply": "Apply",
+  "checkout.discount": "Coupon discount",
   "checkout.quantity": "Quantity",
   "checkout.less": "One less",
   "checkout.more": "One more",
@@ -825,6 +829,10 @@ const zh: Record<MessageKey, string> = {
   "product.provenBody": "卡密附带一份证书。凭它任何人都能核实：这张卡密确实在商店已承诺的库存中，并且只卖出过一次——卖给了你。",
 
   "checkout.title": "购买",
+  "checkout.coupon": "优惠券",
+  "checkout.couponHint": "可选：每笔订单限用一张优惠券。",
+  "checkout.couponApply": "使用",
+  "checkout.discount": "优惠券抵扣",
   "checkout.quantity": "数量",
   "checkout.less": "减少一件",
   "checkout.more": "增加一件",

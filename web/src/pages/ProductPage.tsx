@@ -2,7 +2,7 @@
 // (contact + query password, to find the order again) or as the signed-in account. Payment
 // goes through the shop's gateway (EPay; the sandbox cashier in the demo).
 import { answer } from "../api/client.ts";
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import type { Product, Shop } from "../api/types.ts";
 import { ErrorNotice, Field, Notice, Spinner } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
@@ -100,7 +100,30 @@ function Checkout(props: { product: Product; shop: Shop | undefined }) {
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
 
   const soldOut = product.status !== "active" || maxQuantity < product.quantityMin;
-  const total = BigInt(product.priceMinor) * BigInt(quantity);
+  // The breakdown checkout charges comes from the quote endpoint (docs/pricing.md): the page never prices on its own.
+  const [couponInput, setCouponInput] = useState("");
+  const [couponCode, setCouponCode] = useState<string | undefined>(undefined);
+  const [quote, setQuote] = useState<{ breakdown: { subtotalMinor: string; discountMinor: string; totalMinor: string; unitPriceMinor: string } }>();
+  const [quoteError, setQuoteError] = useState<unknown>(undefined);
+  useEffect(() => {
+    let live = true;
+    answer(
+      api.POST("/api/products/{productId}/quote", { params: { path: { productId: product.id } }, body: { quantity, ...(couponCode ? { couponCode } : {}) } }),
+    ).then(
+      (answered) => {
+        if (!live) return;
+        setQuote(answered);
+        setQuoteError(undefined);
+      },
+      (caught) => {
+        if (live) setQuoteError(caught);
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, product.id, quantity, couponCode]);
+  const total = quote ? BigInt(quote.breakdown.totalMinor) : BigInt(product.priceMinor) * BigInt(quantity);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -117,7 +140,14 @@ function Checkout(props: { product: Product; shop: Shop | undefined }) {
     try {
       const response = await answer(
         api.POST("/api/orders", {
-          body: { productId: product.id, quantity, ...(account ? {} : { contact: contact.trim(), queryPassword }), paymentMethod: method, idempotencyKey },
+          body: {
+            productId: product.id,
+            quantity,
+            ...(account ? {} : { contact: contact.trim(), queryPassword }),
+            paymentMethod: method,
+            idempotencyKey,
+            ...(couponCode ? { couponCode } : {}),
+          },
         }),
       );
       const paymentUrl = response.payment.method === "epay" ? response.payment.url : undefined;
@@ -235,6 +265,26 @@ function Checkout(props: { product: Product; shop: Shop | undefined }) {
             )}
           </fieldset>
           {props.shop && !props.shop.epayConfigured && <Notice tone="warning">{t("checkout.noGateway")}</Notice>}
+          <Field label={t("checkout.coupon")} htmlFor="coupon" hint={t("checkout.couponHint")}>
+            <div className="quantity">
+              <input id="coupon" value={couponInput} onChange={(event) => setCouponInput(event.target.value)} data-testid="checkout-coupon" />
+              <button
+                type="button"
+                className="button button-ghost"
+                onClick={() => setCouponCode(couponInput.trim() || undefined)}
+                data-testid="checkout-coupon-apply"
+              >
+                {t("checkout.couponApply")}
+              </button>
+            </div>
+          </Field>
+          <ErrorNotice error={quoteError} />
+          {quote && quote.breakdown.discountMinor !== "0" && (
+            <div className="checkout-total">
+              <span>{t("checkout.discount")}</span>
+              <span data-testid="checkout-discount">−{formatMoney(BigInt(quote.breakdown.discountMinor), product.currency)}</span>
+            </div>
+          )}
           <div className="checkout-total">
             <span>{t("checkout.total")}</span>
             <span className="price price-large" data-testid="checkout-total">

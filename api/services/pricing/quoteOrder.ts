@@ -1,0 +1,114 @@
+// Reads what the pricing function needs (product, tiers, the buyer's level, the coupon) and calls
+// it: the quote endpoint and checkout both come here, so the price shown is the price charged.
+// The price is read from the products row itself (not the checkout cache), so a price change
+// applies to the very next quote.
+import { AppError } from "../../../core/errors.ts";
+import { queryOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
+import { levelFor, price, type CouponRule, type MemberLevel, type PriceBreakdown, type PriceTier } from "../../pricing/price.ts";
+
+export type QuoteInput = { productId: bigint; quantity: number; buyerAccountId?: bigint; contact?: string; couponCode?: string };
+export type Quote = { breakdown: PriceBreakdown; couponId: bigint | null; buyerKey: string | null; shopId: bigint; currency: string };
+
+/** Who a coupon use and a daily limit count against: the account, or a guest's contact. */
+export function buyerKeyOf(input: { buyerAccountId?: bigint; contact?: string }): string | null {
+  if (input.buyerAccountId !== undefined) return `account:${input.buyerAccountId}`;
+  if (input.contact) return `contact:${input.contact.trim().toLowerCase()}`;
+  return null;
+}
+
+type CouponRow = {
+  id: bigint;
+  code: string;
+  kind: "fixed" | "percent";
+  value: string;
+  scope: CouponRule["scope"];
+  scope_product_id: string | null;
+  scope_category: string | null;
+  minimum_minor: string;
+  starts_at: Date | string | null;
+  ends_at: Date | string | null;
+  uses: number;
+  uses_max: number | null;
+  per_buyer_max: number | null;
+  disabled_at: Date | null;
+};
+
+export async function quoteOrder(db: Drizzle, input: QuoteInput): Promise<Quote> {
+  const product = await queryOne<{ id: string; shop_id: string; price_minor: string; category: string; currency: string }>(
+    db,
+    sql`SELECT id, shop_id, price_minor, category, currency FROM products WHERE id = ${input.productId}`,
+  );
+  if (!product) throw new AppError("not_found", `No product ${input.productId}.`);
+  const shopId = BigInt(product.shop_id);
+  const tiers = (
+    await queryRows<{ quantity_min: number; quantity_max: number | null; unit_price_minor: string }>(
+      db,
+      sql`SELECT quantity_min, quantity_max, unit_price_minor FROM price_tiers WHERE product_id = ${input.productId} ORDER BY quantity_min`,
+    )
+  ).map((row): PriceTier => ({ quantityMin: row.quantity_min, quantityMax: row.quantity_max, unitPriceMinor: BigInt(row.unit_price_minor) }));
+  const level = input.buyerAccountId === undefined ? null : await buyerLevel(db, shopId, input.buyerAccountId);
+  const buyerKey = buyerKeyOf(input);
+  const coupon = input.couponCode ? await usableCoupon(db, shopId, input.couponCode, buyerKey) : null;
+  const breakdown = price({
+    product: { id: BigInt(product.id), priceMinor: BigInt(product.price_minor), category: product.category },
+    quantity: input.quantity,
+    level,
+    tiers,
+    coupon: coupon?.rule ?? null,
+    now: new Date(),
+  });
+  return { breakdown, couponId: coupon?.id ?? null, buyerKey, shopId, currency: product.currency };
+}
+
+/** Levels are earned by the buyer's cumulative spend in this shop: paid and fulfilled orders. */
+async function buyerLevel(db: Drizzle, shopId: bigint, accountId: bigint): Promise<MemberLevel | null> {
+  const levels = await queryRows<{ name: string; spend_min_minor: string; discount_percent: number }>(
+    db,
+    sql`SELECT name, spend_min_minor, discount_percent FROM member_levels WHERE shop_id = ${shopId}`,
+  );
+  if (levels.length === 0) return null;
+  const spend = await queryOne<{ spent: string | null }>(
+    db,
+    sql`SELECT sum(amount_minor) AS spent FROM orders WHERE buyer_account_id = ${accountId} AND shop_id = ${shopId} AND state IN ('paid','fulfilled')`,
+  );
+  return levelFor(
+    levels.map((row) => ({ name: row.name, spendMinMinor: BigInt(row.spend_min_minor), discountPercent: row.discount_percent })),
+    BigInt(spend?.spent ?? 0),
+  );
+}
+
+async function usableCoupon(db: Drizzle, shopId: bigint, code: string, buyerKey: string | null) {
+  const row = await queryOne<CouponRow>(db, sql`SELECT * FROM coupons WHERE shop_id = ${shopId} AND code = ${code.trim().toUpperCase()}`);
+  if (!row) throw new AppError("coupon_unknown", `This shop has no coupon ${code}. Check the code or remove it.`);
+  if (row.uses_max !== null && row.uses >= row.uses_max) {
+    throw new AppError("coupon_exhausted", `Coupon ${row.code} has been used as many times as it allows. Remove it or use another coupon.`);
+  }
+  if (row.per_buyer_max !== null && buyerKey) {
+    const used = await queryOne<{ n: string }>(
+      db,
+      sql`SELECT count(*) AS n FROM coupon_uses WHERE coupon_id = ${row.id} AND buyer_key = ${buyerKey} AND released_at IS NULL`,
+    );
+    if (Number(used?.n ?? 0) >= row.per_buyer_max) {
+      throw new AppError("coupon_exhausted", `You have used coupon ${row.code} as many times as it allows per buyer. Remove it to continue.`);
+    }
+  }
+  const rule: CouponRule = {
+    code: row.code,
+    kind: row.kind,
+    value: BigInt(row.value),
+    scope: row.scope,
+    scopeProductId: row.scope_product_id === null ? null : BigInt(row.scope_product_id),
+    scopeCategory: row.scope_category,
+    minimumMinor: BigInt(row.minimum_minor),
+    // Raw queries may answer timestamps as text: read them as dates before comparing.
+    startsAt: row.starts_at === null ? null : new Date(row.starts_at),
+    endsAt: row.ends_at === null ? null : new Date(row.ends_at),
+    disabled: row.disabled_at !== null,
+  };
+  return { id: BigInt(row.id), rule };
+}
+
+/** The breakdown as JSON (bigints as decimal strings): the quote's answer and the order's record. */
+export function breakdownJson(breakdown: PriceBreakdown) {
+  return JSON.parse(JSON.stringify(breakdown, (_key, value) => (typeof value === "bigint" ? String(value) : value)));
+}
