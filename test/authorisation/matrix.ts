@@ -8,6 +8,8 @@
 // - 403 `forbidden`: the role does not allow the route, or the shop is not yours.
 // - 404 `not_found`: a resource you cannot see answers as a missing one (orders, entitlements,
 //   listings, purchases you do not hold), so its number cannot be probed.
+// - 409 `conflict` or `invalid_state`: the caller's own state refuses it (staff asking to enrol
+//   TOTP they have, or to turn off their only second factor).
 // - 400 `validation_failed`: only where the refusal is by design a validation rule (a staff
 //   role asked for at sign-up); everywhere else the requests are valid.
 // - "ok": the operation's documented success status (200, 201, 202 or 204).
@@ -35,7 +37,7 @@ export const roleDescriptions: Record<Role, string> = {
   admin: "an admin",
 };
 
-export type Answer = "ok" | 400 | 401 | 403 | 404;
+export type Answer = "ok" | 400 | 401 | 403 | 404 | 409;
 export type MatrixRow = {
   operation: string;
   variant?: string;
@@ -83,6 +85,30 @@ export const matrix: MatrixRow[] = [
   row("GET /api/me", { 401: "guest", ok: "*" }),
   row("GET /api/me", { 401: "*" }, { variant: "with a session that logged out" }),
   row("POST /api/admin/accounts/{accountId}/roles", { 401: "guest", ok: "admin", 403: "*" }),
+  // Signing in with a second factor or a passkey, and password reset: public, authorised by the
+  // pending sign-in, the authenticator's answer or the mailed token, never by a session.
+  row("POST /api/auth/second-factor", { ok: "*" }),
+  row("POST /api/auth/passkey/options", { ok: "*" }),
+  row("POST /api/auth/passkey", { ok: "*" }),
+  row("POST /api/auth/password-reset", { ok: "*" }),
+  row("POST /api/auth/password-reset/confirm", { ok: "*" }),
+
+  // The caller's own security settings (docs/accounts.md): every account, only its own.
+  row("GET /api/account/security", { 401: "guest", ok: "*" }),
+  // Staff have TOTP on already (they could not use their roles otherwise).
+  row("POST /api/account/security/totp", { 401: "guest", 409: "auditor admin", ok: "*" }),
+  row("POST /api/account/security/totp/confirm", { 401: "guest", ok: "*" }),
+  // Staff keep a second factor: TOTP goes only when a passkey remains.
+  row("POST /api/account/security/totp/disable", { 401: "guest", 409: "auditor admin", ok: "*" }),
+  row("POST /api/account/security/recovery-codes", { 401: "guest", ok: "*" }),
+  row("POST /api/account/passkeys/options", { 401: "guest", ok: "*" }),
+  row("POST /api/account/passkeys", { 401: "guest", ok: "*" }),
+  row("DELETE /api/account/passkeys/{passkeyId}", { 401: "guest", ok: "*" }),
+  row("DELETE /api/account/passkeys/{passkeyId}", { 401: "guest", 404: "*" }, { variant: "another account's passkey" }),
+  row("GET /api/account/sessions", { 401: "guest", ok: "*" }),
+  row("DELETE /api/account/sessions/{sessionId}", { 401: "guest", ok: "*" }),
+  row("DELETE /api/account/sessions/{sessionId}", { 401: "guest", 404: "*" }, { variant: "another account's session" }),
+  row("GET /api/account/login-history", { 401: "guest", ok: "*" }),
 
   // Shops and products
   row("GET /api/shops", { ok: "*" }),
@@ -105,6 +131,22 @@ export const matrix: MatrixRow[] = [
   row("GET /api/shops/{shopId}/orders", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("GET /api/shops/{shopId}/sales", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("POST /api/orders/{orderId}/deliver", { 401: "guest", ok: "merchant admin", 403: "*" }),
+
+  // Risk rules and quotas (docs/abuse.md): a shop's review queue, blacklist and thresholds are
+  // its merchant's; the platform's blacklist and merchants' quotas are the admin's.
+  row("GET /api/captcha/challenge", { ok: "*" }),
+  row("GET /api/shops/{shopId}/reviews", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("POST /api/shops/{shopId}/reviews/{orderId}", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("GET /api/shops/{shopId}/blacklist", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("POST /api/shops/{shopId}/blacklist", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("DELETE /api/shops/{shopId}/blacklist/{entryId}", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("PUT /api/products/{productId}/risk-thresholds", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("GET /api/admin/blacklist", { 401: "guest", ok: "admin", 403: "*" }),
+  row("POST /api/admin/blacklist", { 401: "guest", ok: "admin", 403: "*" }),
+  row("DELETE /api/admin/blacklist/{entryId}", { 401: "guest", ok: "admin", 403: "*" }),
+  row("GET /api/merchant/quotas", { 401: "guest", ok: "merchant otherMerchant", 403: "*" }),
+  row("GET /api/admin/merchants/{accountId}/quotas", { 401: "guest", ok: "admin", 403: "*" }),
+  row("PUT /api/admin/merchants/{accountId}/quotas", { 401: "guest", ok: "admin", 403: "*" }),
 
   // Pricing (docs/pricing.md): quotes and rules are public; coupons, tiers, levels and limits are the shop's
   row("POST /api/products/{productId}/quote", { ok: "*" }),

@@ -23,7 +23,7 @@ function table(): string {
   return [
     start,
     "",
-    `${matrix.length} rows (${new Set(matrix.map((entry) => entry.operation)).size} operations) × ${roles.length} roles. **Bold**: the documented success status; 400, 401, 403, 404: the refusal (with its code \`validation_failed\`, \`unauthorized\`, \`forbidden\`, \`not_found\`).`,
+    `${matrix.length} rows (${new Set(matrix.map((entry) => entry.operation)).size} operations) × ${roles.length} roles. **Bold**: the documented success status; 400, 401, 403, 404, 409: the refusal (with its code \`validation_failed\`, \`unauthorized\`, \`forbidden\`, \`not_found\`, \`conflict\` or \`invalid_state\`).`,
     "",
     ...columns,
     "",

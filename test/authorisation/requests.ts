@@ -6,11 +6,12 @@
 import { randomBytes } from "node:crypto";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { signedNotification } from "../support/epayNotify.ts";
+import { freshTotpCode, totpCode } from "../support/totp.ts";
 import type { Role } from "./matrix.ts";
 import type { World } from "./world.ts";
 
 export type Call = {
-  method: "GET" | "POST" | "PUT" | "PATCH";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   path: string;
   body?: unknown;
   headers?: Record<string, string>;
@@ -26,6 +27,7 @@ export type RowRequests = {
 
 const get = (path: string): Call => ({ method: "GET", path });
 const post = (path: string, body: unknown = {}): Call => ({ method: "POST", path, body });
+const del = (path: string): Call => ({ method: "DELETE", path });
 const query = (params: Record<string, string>) => new URLSearchParams(params).toString();
 const count = (table: string) => `SELECT count(*)::text FROM ${table}`;
 
@@ -60,6 +62,90 @@ export const requests: Record<string, RowRequests> = {
       return { ...get("/api/me"), token };
     },
   },
+  "POST /api/auth/second-factor": { build: async (w) => post("/api/auth/second-factor", await w.fresh.secondFactor()) },
+  "POST /api/auth/passkey/options": { build: () => post("/api/auth/passkey/options") },
+  "POST /api/auth/passkey": { build: async (w) => post("/api/auth/passkey", await w.fresh.passkeySignIn()) },
+  "POST /api/auth/password-reset": {
+    build: () => post("/api/auth/password-reset", { email: `reset-${randomBytes(4).toString("hex")}@example.com` }),
+  },
+  "POST /api/auth/password-reset/confirm": {
+    build: async (w) => post("/api/auth/password-reset/confirm", { token: await w.fresh.passwordResetToken(), password: "reset-password-2" }),
+  },
+
+  // The caller's own security settings. A cell whose call would change them takes a new account
+  // of the role's kind (accountLike), so the role's fixture keeps signing in with its password.
+  "GET /api/account/security": { build: () => get("/api/account/security") },
+  "POST /api/account/security/totp": {
+    // Staff have TOTP on already (409 conflict); the others start an enrolment they never confirm.
+    build: () => post("/api/account/security/totp"),
+    probe: "SELECT count(*)::text FROM account_totp WHERE confirmed_at IS NOT NULL",
+  },
+  "POST /api/account/security/totp/confirm": {
+    build: async (w, cell) => {
+      if (cell.role === "guest") return post("/api/account/security/totp/confirm", { code: "123456" });
+      const person = await w.fresh.accountLike(cell.role, { totp: false });
+      const started = await person.client.post("/api/account/security/totp");
+      if (started.status !== 201) throw new Error(`TOTP enrolment answered ${started.status}: ${started.text}`);
+      return { ...post("/api/account/security/totp/confirm", { code: await freshTotpCode(started.body.secret) }), token: person.client.token! };
+    },
+    probe: "SELECT count(*)::text FROM account_totp WHERE confirmed_at IS NOT NULL",
+  },
+  "POST /api/account/security/totp/disable": {
+    // Staff keep TOTP while they have no passkey (409 invalid_state), refused before the code
+    // is checked; their current code is sent so nothing else explains the refusal.
+    build: async (w, cell) => {
+      if (cell.role === "guest") return post("/api/account/security/totp/disable", { code: "123456" });
+      const staff = w.people[cell.role];
+      if (!cell.allowed) return post("/api/account/security/totp/disable", { code: totpCode(staff.totpSecret!) });
+      const person = await w.fresh.accountLike(cell.role, { totp: true });
+      return { ...post("/api/account/security/totp/disable", { code: await freshTotpCode(person.totpSecret!) }), token: person.client.token! };
+    },
+    probe: count("account_totp"),
+  },
+  "POST /api/account/security/recovery-codes": {
+    build: async (w, cell) => {
+      if (cell.role === "guest") return post("/api/account/security/recovery-codes", { code: "123456" });
+      const person = await w.fresh.accountLike(cell.role, { totp: true });
+      return { ...post("/api/account/security/recovery-codes", { code: await freshTotpCode(person.totpSecret!) }), token: person.client.token! };
+    },
+    probe: count("recovery_codes"),
+  },
+  "POST /api/account/passkeys/options": { build: () => post("/api/account/passkeys/options") },
+  "POST /api/account/passkeys": {
+    // A passkey makes sign-in ask for it: each cell adds one to a new account of its role's kind.
+    build: async (w, cell) => {
+      const person = await w.fresh.accountLike(cell.role === "guest" ? "buyer" : cell.role);
+      return { ...post("/api/account/passkeys", await w.fresh.passkeyRegistration(person)), token: cell.role === "guest" ? null : person.client.token! };
+    },
+    probe: count("passkeys"),
+  },
+  "DELETE /api/account/passkeys/{passkeyId}": {
+    build: async (w, cell) => {
+      const person = await w.fresh.accountLike(cell.role === "guest" ? "buyer" : cell.role);
+      const { id } = await w.fresh.passkey(person);
+      return { ...del(`/api/account/passkeys/${id}`), token: cell.role === "guest" ? null : person.client.token! };
+    },
+    probe: count("passkeys"),
+  },
+  "DELETE /api/account/passkeys/{passkeyId} (another account's passkey)": {
+    build: async (w) => del(`/api/account/passkeys/${(await w.fresh.passkey(await w.fresh.signUp("passkey-owner"))).id}`),
+    probe: count("passkeys"),
+  },
+  "GET /api/account/sessions": { build: () => get("/api/account/sessions") },
+  "DELETE /api/account/sessions/{sessionId}": {
+    // The role's own second session (ending it signs out only that device).
+    build: async (w, cell) => {
+      const person = w.people[cell.role === "guest" ? "buyer" : cell.role];
+      return del(`/api/account/sessions/${await w.fresh.sessionId(await w.fresh.session(person))}`);
+    },
+    probe: count("sessions"),
+  },
+  "DELETE /api/account/sessions/{sessionId} (another account's session)": {
+    build: async (w) => del(`/api/account/sessions/${await w.fresh.sessionId(await w.fresh.session(w.seller))}`),
+    probe: count("sessions"),
+  },
+  "GET /api/account/login-history": { build: () => get("/api/account/login-history") },
+
   "POST /api/admin/accounts/{accountId}/roles": {
     build: async (w) => post(`/api/admin/accounts/${(await w.fresh.signUp("target")).accountId}/roles`, { roles: ["auditor"] }),
     probe: "SELECT count(*)::text FROM accounts WHERE 'auditor' = ANY(roles)",
@@ -114,6 +200,46 @@ export const requests: Record<string, RowRequests> = {
     build: async (w, cell) =>
       post(`/api/orders/${cell.allowed ? await w.fresh.manualOrder() : w.manualOrderId}/deliver`, { content: "Account: matrix / Password: test" }),
     probe: (w) => `SELECT count(*)::text FROM orders WHERE state = 'fulfilled' AND product_id = ${BigInt(w.products.manual)}`,
+  },
+
+  "GET /api/captcha/challenge": { build: () => get("/api/captcha/challenge") },
+  "GET /api/shops/{shopId}/reviews": { build: (w) => get(`/api/shops/${shopA(w)}/reviews`) },
+  "POST /api/shops/{shopId}/reviews/{orderId}": {
+    build: async (w) => post(`/api/shops/${shopA(w)}/reviews/${await w.fresh.heldOrder()}`, { decision: "reject" }),
+    probe: "SELECT count(*)::text FROM orders WHERE risk_review = 'pending'",
+  },
+  "GET /api/shops/{shopId}/blacklist": { build: (w) => get(`/api/shops/${shopA(w)}/blacklist`) },
+  "POST /api/shops/{shopId}/blacklist": {
+    build: (w) => post(`/api/shops/${shopA(w)}/blacklist`, { kind: "email", value: `bl-${randomBytes(4).toString("hex")}@example.com`, reason: "matrix" }),
+    probe: count("blacklist_entries"),
+  },
+  "DELETE /api/shops/{shopId}/blacklist/{entryId}": {
+    build: async (w) => del(`/api/shops/${shopA(w)}/blacklist/${await w.fresh.blacklistEntry(shopA(w))}`),
+    probe: count("blacklist_entries"),
+  },
+  "PUT /api/products/{productId}/risk-thresholds": {
+    build: (w) => ({ method: "PUT", path: `/api/products/${w.products.reviewed}/risk-thresholds`, body: { reviewScore: 0, blockScore: null } }),
+    probe: count("audit_log"),
+  },
+  "GET /api/admin/blacklist": { build: () => get("/api/admin/blacklist") },
+  "POST /api/admin/blacklist": {
+    build: () => post("/api/admin/blacklist", { kind: "email", value: `bl-${randomBytes(4).toString("hex")}@example.com`, reason: "matrix" }),
+    probe: count("blacklist_entries"),
+  },
+  "DELETE /api/admin/blacklist/{entryId}": {
+    build: async (w) => del(`/api/admin/blacklist/${await w.fresh.blacklistEntry(null)}`),
+    probe: count("blacklist_entries"),
+  },
+  "GET /api/merchant/quotas": { build: () => get("/api/merchant/quotas") },
+  "GET /api/admin/merchants/{accountId}/quotas": { build: (w) => get(`/api/admin/merchants/${w.people.merchant.accountId}/quotas`) },
+  "PUT /api/admin/merchants/{accountId}/quotas": {
+    // The limits the test platform runs with (test/support/platform.ts), so nothing else changes.
+    build: (w) => ({
+      method: "PUT",
+      path: `/api/admin/merchants/${w.people.merchant.accountId}/quotas`,
+      body: { shopsMax: 10_000, importsPerDayMax: 100_000, keysPerDayMax: 100_000_000 },
+    }),
+    probe: count("audit_log"),
   },
 
   "POST /api/products/{productId}/quote": { build: (w) => post(`/api/products/${w.products.codes}/quote`, { quantity: 1 }) },

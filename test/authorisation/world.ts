@@ -13,9 +13,13 @@ import { entitlementTokenAbi } from "../../core/chain/abis.ts";
 import { localChainAccounts } from "../../scripts/lib/localChain.ts";
 import { sandboxMerchantKey } from "../../api/payments/epaySandbox.ts";
 import { queryOne, sql } from "../../core/store/database.ts";
+import { hashToken } from "../../api/services/accounts/sessions.ts";
 import { notifyPath, signedNotification } from "../support/epayNotify.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
 import { waitFor, type HttpClient, type TestPlatform } from "../support/platform.ts";
+import { assert, attest, newCredential, type CeremonyOptions } from "../support/softAuthenticator.ts";
+import { enrolTotp, grantRoles, signInWithTotp } from "../support/staff.ts";
+import { freshTotpCode } from "../support/totp.ts";
 import { buyFromShop, waitIssued, waitRows } from "../resale/support.ts";
 import type { Role } from "./matrix.ts";
 
@@ -23,7 +27,8 @@ import type { Role } from "./matrix.ts";
 export const codePattern = /MTX-[0-9A-F]{16}/;
 const price = { priceMinor: "1000", currency: "CNY" };
 
-export type Person = { client: HttpClient; accountId: bigint; email: string; password: string };
+/** `totpSecret`: the account has TOTP on (staff always: their roles need a second factor). */
+export type Person = { client: HttpClient; accountId: bigint; email: string; password: string; totpSecret?: string };
 type GuestOrder = { id: string; token: string; keyId: string; contact: string; queryPassword: string };
 
 export type World = Awaited<ReturnType<typeof buildWorld>>;
@@ -35,15 +40,33 @@ export async function buildWorld(platform: TestPlatform) {
     key: sandboxMerchantKey(platform.ctx.config.payments.epaySandboxSecret!, platform.ctx.config.resale.epayPid),
   };
 
-  async function signUp(label: string, roles: string[] = ["buyer"], grant?: "auditor" | "admin"): Promise<Person> {
+  /**
+   * A new account. Staff roles are granted, never chosen; the first admin can only be made in
+   * the database. Staff then enrol TOTP (test/support/staff.ts), which lifts the sign-up session
+   * to a second-factor one: without it their staff roles are withheld (docs/accounts.md).
+   * `totp: false` leaves a granted account without a second factor (it has yet to enrol).
+   */
+  async function signUp(label: string, roles: string[] = ["buyer"], grant?: "auditor" | "admin", options: { totp?: boolean } = {}): Promise<Person> {
     const email = `${label}-${randomBytes(4).toString("hex")}@example.com`;
     const password = `${label}-password-1`;
     const response = await platform.http.post("/api/auth/signup", { email, password, roles });
     expect(response.status, response.text).to.equal(201);
     const accountId = BigInt(response.body.account.id);
-    // Staff roles are granted, never chosen; the first admin can only be made in the database.
-    if (grant) await db.execute(sql`UPDATE accounts SET roles = ARRAY[${grant}]::text[] WHERE id = ${accountId}`);
-    return { client: platform.http.as(response.body.token), accountId, email, password };
+    if (grant) await grantRoles(platform, accountId, [grant]);
+    const client = platform.http.as(response.body.token);
+    if (!(options.totp ?? grant !== undefined)) return { client, accountId, email, password };
+    const { totpSecret } = await enrolTotp(client);
+    return { client, accountId, email, password, totpSecret };
+  }
+
+  /**
+   * A new account of the role's kind, for a cell whose call changes its caller's own security
+   * settings (TOTP, passkeys, password), so the role's fixture account keeps signing in as before.
+   */
+  async function accountLike(role: Exclude<Role, "guest">, options: { totp?: boolean } = {}): Promise<Person> {
+    if (role === "auditor" || role === "admin") return signUp(`${role}-like`, ["buyer"], role, options);
+    const roles = role === "merchant" || role === "otherMerchant" ? ["merchant"] : role === "reseller" ? ["reseller"] : ["buyer"];
+    return signUp(`${role}-like`, roles, undefined, options);
   }
 
   const [shopA, shopB] = await Promise.all([setupMerchant(platform), setupMerchant(platform)]);
@@ -194,11 +217,83 @@ export async function buildWorld(platform: TestPlatform) {
     return hash;
   }
 
-  /** A second session of the person (logging out ends only that one). */
+  /** A second session of the person (logging out ends only that one), with its TOTP if it has one. */
   async function session(person: Person): Promise<string> {
+    if (person.totpSecret) return (await signInWithTotp(platform, { ...person, totpSecret: person.totpSecret })).token!;
     const login = await platform.http.post("/api/auth/login", { email: person.email, password: person.password });
-    expect(login.status, login.text).to.equal(200);
+    expect([login.status, login.body?.state], login.text).to.deep.equal([200, "signed_in"]);
     return login.body.token;
+  }
+
+  // Passkeys, made with the software authenticator against the platform's relying party (its
+  // PUBLIC_URL, which the test platform sets to its own address).
+  const relyingParty: CeremonyOptions = { origin: new URL(platform.url).origin, rpId: new URL(platform.url).hostname };
+  async function passkey(person: Person) {
+    const credential = newCredential();
+    const started = await person.client.post("/api/account/passkeys/options");
+    expect(started.status, started.text).to.equal(200);
+    const registered = await person.client.post("/api/account/passkeys", {
+      name: "Matrix key",
+      response: attest(credential, started.body.challenge, relyingParty),
+    });
+    expect(registered.status, registered.text).to.equal(201);
+    return { credential, id: registered.body.id as string };
+  }
+  /** The body of POST /api/account/passkeys for the person: a fresh challenge, answered. */
+  async function passkeyRegistration(person: Person) {
+    const started = await person.client.post("/api/account/passkeys/options");
+    expect(started.status, started.text).to.equal(200);
+    return { name: "Matrix key", response: attest(newCredential(), started.body.challenge, relyingParty) };
+  }
+  /** The body of POST /api/auth/passkey: a new account's passkey answering a sign-in challenge. */
+  async function passkeySignIn() {
+    const { credential } = await passkey(await signUp("passkey"));
+    const started = await platform.http.post("/api/auth/passkey/options", {});
+    expect(started.status, started.text).to.equal(200);
+    return { response: assert(credential, started.body.challenge, relyingParty) };
+  }
+  /** A pending sign-in of a new account with TOTP, and a code for it. */
+  async function secondFactor() {
+    const person = await signUp("second-factor", ["buyer"], undefined, { totp: true });
+    const login = await platform.http.post("/api/auth/login", { email: person.email, password: person.password });
+    expect([login.status, login.body?.state], login.text).to.deep.equal([200, "second_factor_required"]);
+    return { pendingToken: login.body.pendingToken as string, code: await freshTotpCode(person.totpSecret!) };
+  }
+  /** A password reset token of a new account, as its mail would carry it (only the hash is stored). */
+  async function passwordResetToken(): Promise<string> {
+    const person = await signUp("reset");
+    const token = randomBytes(32).toString("base64url");
+    await db.execute(
+      sql`INSERT INTO password_reset_tokens (token_hash, account_id, expires_at) VALUES (${hashToken(token)}, ${person.accountId}, now() + interval '30 minutes')`,
+    );
+    return token;
+  }
+  // Risk rules: a product whose every checkout is held for review (threshold 0), and blacklist
+  // entries of shop A and of the platform to remove.
+  const reviewedProduct = await createProduct(shopA, { name: "Matrix reviewed card" });
+  await importKeys(shopA, reviewedProduct, randomKeys(20, "MTX"));
+  const thresholds = await shopA.merchant.put(`/api/products/${reviewedProduct}/risk-thresholds`, { reviewScore: 0, blockScore: null });
+  expect(thresholds.status, thresholds.text).to.equal(204);
+  /** An unpaid order of buyer B held for review (rejecting it fails it). */
+  async function heldOrder(): Promise<string> {
+    const checkout = await people.otherBuyer.client.post("/api/orders", { productId: reviewedProduct, quantity: 1 });
+    expect(checkout.status, checkout.text).to.equal(201);
+    return checkout.body.order.id;
+  }
+  /** A blacklist entry (of shop A, or the platform's when `shopId` is null). */
+  async function blacklistEntry(shopId: string | null): Promise<string> {
+    const value = `blacklisted-${randomBytes(4).toString("hex")}@example.com`;
+    const client = shopId ? shopA.merchant : people.admin.client;
+    const added = await client.post(shopId ? `/api/shops/${shopId}/blacklist` : "/api/admin/blacklist", { kind: "email", value, reason: "matrix" });
+    expect(added.status, added.text).to.equal(201);
+    return added.body.id;
+  }
+
+  /** The public id of one of the person's sessions (the one `token` opens). */
+  async function sessionId(token: string): Promise<string> {
+    const listed = await platform.http.as(token).get("/api/account/sessions");
+    expect(listed.status, listed.text).to.equal(200);
+    return listed.body.items.find((item: { current: boolean }) => item.current).id;
   }
 
   // Buyer A's orders and entitlements; buyer B and shop B have sales of their own, so a refusal
@@ -275,7 +370,7 @@ export async function buildWorld(platform: TestPlatform) {
     seller,
     shopA,
     shopB,
-    products: { codes: codesProduct, sealed: sealedProduct, manual: manualProduct, paused: pausedProduct },
+    products: { codes: codesProduct, sealed: sealedProduct, manual: manualProduct, paused: pausedProduct, reviewed: reviewedProduct },
     orderA,
     guest,
     revokedGuest,
@@ -307,6 +402,24 @@ export async function buildWorld(platform: TestPlatform) {
     },
     /** Finds a key's code or a known salt in an answer's text. */
     secretIn: (text: string) => text.match(codePattern)?.[0] ?? salts.find((salt) => text.includes(salt)),
-    fresh: { guestOrder, sealedEntitlement, listing, manualOrder, payout, session, siweLink, signUp },
+    fresh: {
+      guestOrder,
+      sealedEntitlement,
+      listing,
+      manualOrder,
+      payout,
+      session,
+      siweLink,
+      signUp,
+      accountLike,
+      passkey,
+      passkeyRegistration,
+      passkeySignIn,
+      secondFactor,
+      passwordResetToken,
+      sessionId,
+      heldOrder,
+      blacklistEntry,
+    },
   };
 }

@@ -29,6 +29,13 @@ export async function signInWithTotp(platform: TestPlatform, account: { email: s
   return platform.http.as(second.body.token);
 }
 
+/** Sets the account's roles in the database: staff roles can be had no other way at first. */
+export async function grantRoles(platform: TestPlatform, accountId: string | bigint, roles: string[]): Promise<void> {
+  await platform.database.db.execute(
+    sql`UPDATE accounts SET roles = ${sql.raw(`ARRAY[${roles.map((role) => `'${role.replace(/[^a-z]/g, "")}'`).join(",")}]::text[]`)} WHERE id = ${BigInt(accountId)}`,
+  );
+}
+
 /** A new account with `roles` (staff among them) and TOTP on, signed in with its second factor. */
 export async function createStaffAccount(platform: TestPlatform, label: string, roles: string[]): Promise<StaffAccount> {
   const email = `${label}-${randomBytes(4).toString("hex")}@example.com`;
@@ -36,9 +43,7 @@ export async function createStaffAccount(platform: TestPlatform, label: string, 
   const signup = await platform.http.post("/api/auth/signup", { email, password });
   expect(signup.status, signup.text).to.equal(201);
   const id: string = signup.body.account.id;
-  await platform.database.db.execute(
-    sql`UPDATE accounts SET roles = ${sql.raw(`ARRAY[${roles.map((role) => `'${role.replace(/[^a-z]/g, "")}'`).join(",")}]::text[]`)} WHERE id = ${id}`,
-  );
+  await grantRoles(platform, id, roles);
   const http = platform.http.as(signup.body.token);
   const { totpSecret, recoveryCodes } = await enrolTotp(http);
   return { http, id, email, password, totpSecret, recoveryCodes };
