@@ -42,7 +42,7 @@ describe("ledger refusals over HTTP name no internals", function () {
       db,
       sql`INSERT INTO accounts (email, password_hash, roles) VALUES ('messages-admin@example.com', 'not-a-login', ARRAY['admin']) RETURNING id`,
     );
-    admin = suite.platform.http.as((await createSession(db, row!.id, 3600)).token);
+    admin = suite.platform.http.as((await createSession(db, row!.id, 3600, { factor: "totp" })).token);
   });
 
   it("a payout beyond what is available, a reused requestId, a settled and an unknown payout", async () => {

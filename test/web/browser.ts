@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { chromiumFlags } from "../../scripts/lib/chromium.ts";
 import { testEnv } from "../support/env.ts";
+import { freshTotpCode } from "../support/totp.ts";
 
 export const viewports = {
   phone: { width: 360, height: 780 },
@@ -60,4 +61,22 @@ export function watchPageErrors(page: Page): string[] {
     if (message.type() === "error" && !/Failed to load resource/.test(message.text())) errors.push(`console: ${message.text()}`);
   });
   return errors;
+}
+
+/** Signs in through the login page (staff with the second-factor step, its code from the test's own TOTP) and waits for `next`. */
+export async function signInThroughPage(
+  page: Page,
+  baseUrl: string,
+  login: { email: string; password: string; totpSecret?: string },
+  next: string,
+): Promise<void> {
+  await page.goto(`${baseUrl}/login?next=${encodeURIComponent(next)}`);
+  await page.getByTestId("login-email").fill(login.email);
+  await page.getByTestId("login-password").fill(login.password);
+  await page.getByTestId("login-submit").click();
+  if (login.totpSecret) {
+    await page.getByTestId("second-factor-code").fill(await freshTotpCode(login.totpSecret));
+    await page.getByTestId("second-factor-submit").click();
+  }
+  await page.waitForURL((url) => url.pathname === next);
 }

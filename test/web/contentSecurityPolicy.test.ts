@@ -9,7 +9,8 @@
 import { expect } from "chai";
 import type { Page } from "playwright-core";
 import { startTestPlatform, type TestPlatform } from "../support/platform.ts";
-import { launchBrowser, watchPageErrors, type Browser } from "./browser.ts";
+import { demoTotpSecrets } from "../../scripts/lib/seedDemo.ts";
+import { launchBrowser, signInThroughPage, watchPageErrors, type Browser } from "./browser.ts";
 
 type Violation = { directive: string; blocked: string; page: string };
 
@@ -43,13 +44,8 @@ describe("Content-Security-Policy in Chromium", function () {
     return { page, violations, errors: watchPageErrors(page) };
   }
 
-  async function signIn(page: Page, login: { email: string; password: string }, next: string): Promise<void> {
-    await page.goto(`${platform.url}/login?next=${encodeURIComponent(next)}`);
-    await page.getByTestId("login-email").fill(login.email);
-    await page.getByTestId("login-password").fill(login.password);
-    await page.getByTestId("login-submit").click();
-    await page.waitForURL((url) => url.pathname === next);
-  }
+  const signIn = (page: Page, login: { email: string; password: string; totpSecret?: string }, next: string) =>
+    signInThroughPage(page, platform.url, login, next);
 
   it("the main pages run without a violation, and the browser reaches the configured RPC", async () => {
     const { page, violations, errors } = await watchedPage();
@@ -86,7 +82,7 @@ describe("Content-Security-Policy in Chromium", function () {
     await page.waitForLoadState("networkidle");
     await page.goto(`${platform.url}/merchant/import`);
     await page.getByTestId("import-form").waitFor();
-    await signIn(page, platform.logins.auditor, "/audit/ledger");
+    await signIn(page, { ...platform.logins.auditor, totpSecret: demoTotpSecrets.auditor }, "/audit/ledger");
     await page.waitForLoadState("networkidle");
 
     // The API docs: their script (a file now) renders the operations.

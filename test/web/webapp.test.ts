@@ -10,7 +10,7 @@ import type { Page } from "playwright-core";
 import { demoTotpSecrets } from "../../scripts/lib/seedDemo.ts";
 import { startTestPlatform, type TestPlatform } from "../support/platform.ts";
 import { freshTotpCode } from "../support/totp.ts";
-import { launchBrowser, screenshot, viewports, watchPageErrors, type Browser } from "./browser.ts";
+import { launchBrowser, screenshot, signInThroughPage, viewports, watchPageErrors, type Browser } from "./browser.ts";
 
 const distDir = fileURLToPath(new URL("../../web/dist/", import.meta.url));
 /** The issue's budget for the first screen's JavaScript, gzipped. */
@@ -307,18 +307,8 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
     await page.close();
   });
 
-  async function signIn(page: Page, login: { email: string; password: string; totpSecret?: string }, next: string): Promise<void> {
-    await page.goto(`${platform.url}/login?next=${encodeURIComponent(next)}`);
-    await page.getByTestId("login-email").fill(login.email);
-    await page.getByTestId("login-password").fill(login.password);
-    await page.getByTestId("login-submit").click();
-    if (login.totpSecret) {
-      // Staff sign in with a second factor: the code comes from the test's own TOTP.
-      await page.getByTestId("second-factor-code").fill(await freshTotpCode(login.totpSecret));
-      await page.getByTestId("second-factor-submit").click();
-    }
-    await page.waitForURL((url) => url.pathname === next);
-  }
+  const signIn = (page: Page, login: { email: string; password: string; totpSecret?: string }, next: string) =>
+    signInThroughPage(page, platform.url, login, next);
 
   async function payInSandbox(page: Page, folderName: string, shot: string): Promise<void> {
     await page.getByTestId("sandbox-pay").waitFor();
