@@ -98,7 +98,13 @@ describe("captcha and review queue in Chromium", function () {
     expect(merchant.violations).to.deep.equal([]);
     expect(merchant.errors).to.deep.equal([]);
 
-    // Approved: the buyer's order is delivered.
+    // Approved: the order is delivered, and the buyer sees the key.
+    let state = "";
+    for (let waited = 0; waited < 30_000 && state !== "fulfilled"; waited += 250) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      state = (await queryOne<{ state: string }>(platform.database.db, sql`SELECT state FROM orders WHERE id = ${orderId}`))!.state;
+    }
+    expect(state).to.equal("fulfilled");
     await buyer.page.goto(orderUrl);
     const code = await buyer.page.getByTestId("key-code").first().textContent({ timeout: 30_000 });
     expect(code).to.match(/^STM-/);
