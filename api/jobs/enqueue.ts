@@ -18,6 +18,16 @@ export async function enqueueFulfilment(queues: Queues, orderId: string): Promis
   await queues.fulfilment.add(job.name, job.data, job.opts);
 }
 
+/**
+ * Fulfilment of an order the merchant approved after review (api/services/risk/reviewOrder.ts).
+ * Its own job id: the payment's fulfilment job (id = order id) already ran and skipped the held
+ * order, and BullMQ keeps finished jobs for an hour, so adding that id again would do nothing.
+ */
+export async function enqueueApprovedFulfilment(queues: Queues, orderId: string): Promise<void> {
+  const job = fulfilmentJob(orderId);
+  await queues.fulfilment.add(job.name, job.data, { ...job.opts, jobId: `${orderId}-approved` });
+}
+
 /** One round trip for many orders (a MULTI of BullMQ's add script: an existing job id is left as it is). */
 export async function enqueueFulfilments(queues: Queues, orderIds: readonly string[]): Promise<void> {
   if (orderIds.length > 0) await queues.fulfilment.addBulk(orderIds.map(fulfilmentJob));

@@ -6,6 +6,7 @@ import { useI18n, type Lang } from "./i18n/i18n.tsx";
 import { Link, matchPath, useRouter } from "./router.tsx";
 import { useSession } from "./session.tsx";
 import { Spinner } from "./components/ui.tsx";
+import { CaptchaNotice } from "./components/CaptchaNotice.tsx";
 import { HomePage } from "./pages/HomePage.tsx";
 import { ShopPage } from "./pages/ShopPage.tsx";
 import { ProductPage } from "./pages/ProductPage.tsx";
@@ -67,6 +68,7 @@ export function App() {
       </a>
       <Header />
       <main id="main" className="main" tabIndex={-1}>
+        <CaptchaNotice />
         <Suspense fallback={<Spinner />}>{content}</Suspense>
       </main>
       <Footer />

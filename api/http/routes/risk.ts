@@ -4,7 +4,7 @@
 import { Router } from "express";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
-import { enqueueFulfilment } from "../../jobs/enqueue.ts";
+import { enqueueApprovedFulfilment } from "../../jobs/enqueue.ts";
 import { auditedChange } from "../../services/audit.ts";
 import { getProduct } from "../../services/products/products.ts";
 import { addBlacklistEntry, listBlacklist, removeBlacklistEntry, setRiskThresholds } from "../../services/risk/blacklists.ts";
@@ -78,7 +78,7 @@ export function riskRouter(ctx: AppContext): Router {
           details: { state: result.state },
         }),
       );
-      if (decided.deliverNow) await enqueueFulfilment(ctx.queues, params.orderId);
+      if (decided.deliverNow) await enqueueApprovedFulfilment(ctx.queues, params.orderId);
       return { orderId: params.orderId, decision: body.decision, state: decided.state };
     },
   );

@@ -4,6 +4,8 @@
 // Errors arrive as { code, message, details } and become ApiError, so screens can say what to
 // do next.
 import createClient from "openapi-fetch";
+import { captchaFetch } from "./captcha.ts";
+import { deviceId } from "./deviceId.ts";
 import type { components, paths } from "./schema.d.ts";
 
 /**
@@ -31,13 +33,17 @@ export class ApiError extends Error {
 
 export type ApiClient = ReturnType<typeof createClient<paths>>;
 
-/** A client bound to a session token source (the signed-in account, if any). */
+/**
+ * A client bound to a session token source (the signed-in account, if any). Requests that change
+ * something carry the device id; a 428 captcha_required is solved and retried once (captcha.ts).
+ */
 export function createApiClient(settings: { baseUrl: string; token: () => string | undefined }): ApiClient {
-  const client = createClient<paths>({ baseUrl: settings.baseUrl, headers: { accept: "application/json" } });
+  const client = createClient<paths>({ baseUrl: settings.baseUrl, headers: { accept: "application/json" }, fetch: captchaFetch(settings.baseUrl) });
   client.use({
     onRequest({ request }) {
       const token = settings.token();
       if (token) request.headers.set("authorization", `Bearer ${token}`);
+      if (request.method !== "GET") request.headers.set("x-device-id", deviceId());
       return request;
     },
   });

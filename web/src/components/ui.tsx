@@ -27,6 +27,17 @@ const adviceByCode: Record<string, MessageKey> = {
   out_of_stock: "error.outOfStock",
   fee_balance_exhausted: "error.feeBalanceExhausted",
   chain_unavailable: "error.chainUnavailable",
+  too_many_unpaid_orders: "error.tooManyUnpaidOrders",
+  reservation_share_exceeded: "error.reservationShareExceeded",
+  risk_blocked: "error.riskBlocked",
+  captcha_required: "error.captchaRequired",
+  shop_quota_exceeded: "error.shopQuotaExceeded",
+  import_quota_exceeded: "error.importQuotaExceeded",
+  coupon_unknown: "error.couponUnknown",
+  coupon_expired: "error.couponExpired",
+  coupon_exhausted: "error.couponExhausted",
+  coupon_not_applicable: "error.couponNotApplicable",
+  coupon_not_usable: "error.couponNotUsable",
 };
 
 /** An error with what to do about it: a translated hint by code, the server's own message below. */

@@ -1,0 +1,134 @@
+// The shop's private blacklist (docs/abuse.md, "Risk rules"): emails, IP ranges (CIDR) and paying
+// wallets whose checkouts score 100 and are blocked. The platform's shared list is the admins'.
+import { useState, type FormEvent } from "react";
+import { answer } from "../api/client.ts";
+import type { Shop } from "../api/types.ts";
+import { EmptyState, ErrorNotice, Spinner } from "../components/ui.tsx";
+import { useAsync } from "../components/useAsync.ts";
+import { formatDateTime } from "../format.ts";
+import { useI18n } from "../i18n/i18n.tsx";
+import type { MessageKey } from "../i18n/messages.ts";
+import { useSession } from "../session.tsx";
+
+const kinds = ["email", "ip_range", "wallet"] as const;
+type Kind = (typeof kinds)[number];
+
+export function BlacklistTab(props: { shop: Shop }) {
+  const { t, lang } = useI18n();
+  const { api } = useSession();
+  const list = useAsync(
+    (signal) => answer(api.GET("/api/shops/{shopId}/blacklist", { params: { path: { shopId: props.shop.id } }, signal })),
+    [api, props.shop.id],
+  );
+  const [removeError, setRemoveError] = useState<unknown>(undefined);
+  const remove = async (entryId: string) => {
+    setRemoveError(undefined);
+    try {
+      await answer(api.DELETE("/api/shops/{shopId}/blacklist/{entryId}", { params: { path: { shopId: props.shop.id, entryId } } }));
+      list.reload();
+    } catch (caught) {
+      setRemoveError(caught);
+    }
+  };
+  return (
+    <div className="stack">
+      <p className="muted">{t("blacklist.hint")}</p>
+      <AddEntry shopId={props.shop.id} onAdded={list.reload} />
+      <ErrorNotice error={list.error ?? removeError} onRetry={list.reload} />
+      {list.loading && !list.data && <Spinner />}
+      {list.data?.items.length === 0 && <EmptyState title={t("blacklist.empty")} />}
+      {list.data && list.data.items.length > 0 && (
+        <div className="table-wrap">
+          <table className="table" data-testid="blacklist-table">
+            <thead>
+              <tr>
+                <th scope="col">{t("blacklist.kind")}</th>
+                <th scope="col">{t("blacklist.value")}</th>
+                <th scope="col">{t("blacklist.reason")}</th>
+                <th scope="col">{t("order.created")}</th>
+                <th scope="col">{t("common.actions")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.items.map((entry) => (
+                <tr key={entry.id}>
+                  <td>{t(`blacklist.kind.${entry.kind}` as MessageKey)}</td>
+                  <td className="mono">{entry.value}</td>
+                  <td className="small">{entry.reason || "—"}</td>
+                  <td className="small">{formatDateTime(entry.createdAt, lang)}</td>
+                  <td>
+                    <button type="button" className="button button-small button-ghost" onClick={() => void remove(entry.id)}>
+                      {t("blacklist.remove")}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function AddEntry(props: { shopId: string; onAdded(): void }) {
+  const { t } = useI18n();
+  const { api } = useSession();
+  const [kind, setKind] = useState<Kind>("email");
+  const [value, setValue] = useState("");
+  const [reason, setReason] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await answer(
+        api.POST("/api/shops/{shopId}/blacklist", {
+          params: { path: { shopId: props.shopId } },
+          body: { kind, value: value.trim(), ...(reason.trim() ? { reason: reason.trim() } : {}) },
+        }),
+      );
+      setValue("");
+      setReason("");
+      props.onAdded();
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form className="inline-form" onSubmit={(event) => void submit(event)} data-testid="blacklist-form">
+      <label className="field">
+        <span>{t("blacklist.kind")}</span>
+        <select value={kind} onChange={(event) => setKind(event.target.value as Kind)}>
+          {kinds.map((entry) => (
+            <option key={entry} value={entry}>
+              {t(`blacklist.kind.${entry}` as MessageKey)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="field">
+        <span>{t("blacklist.value")}</span>
+        <input
+          value={value}
+          onChange={(event) => setValue(event.target.value)}
+          required
+          maxLength={254}
+          placeholder={t(`blacklist.placeholder.${kind}` as MessageKey)}
+        />
+      </label>
+      <label className="field">
+        <span>{t("blacklist.reason")}</span>
+        <input value={reason} onChange={(event) => setReason(event.target.value)} maxLength={200} />
+      </label>
+      <button type="submit" className="button button-primary" disabled={busy || !value.trim()}>
+        {t("blacklist.add")}
+      </button>
+      <ErrorNotice error={error} />
+    </form>
+  );
+}
