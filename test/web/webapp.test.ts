@@ -9,7 +9,6 @@ import { expect } from "chai";
 import type { Page } from "playwright-core";
 import { demoTotpSecrets } from "../../scripts/lib/seedDemo.ts";
 import { startTestPlatform, type TestPlatform } from "../support/platform.ts";
-import { freshTotpCode } from "../support/totp.ts";
 import { launchBrowser, screenshot, signInThroughPage, viewports, watchPageErrors, type Browser } from "./browser.ts";
 
 const distDir = fileURLToPath(new URL("../../web/dist/", import.meta.url));
