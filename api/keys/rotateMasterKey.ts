@@ -1,5 +1,6 @@
-// Master key rotation: re-wraps every shop's data key from whichever previous master key
-// wrapped it to the ring's current one (MASTER_KEY / MASTER_KEY_ID). The data keys themselves
+// Master key rotation: re-wraps every data key under the master key (each shop's, and each
+// account's TOTP secret's: wrappedKeyTables) from whichever previous master key wrapped it to
+// the ring's current one (MASTER_KEY / MASTER_KEY_ID). The data keys themselves
 // do not change, so no secret is re-encrypted and caches of unwrapped data keys stay valid.
 //
 // One transaction with every shop row locked: either every shop moves to the current master
@@ -21,13 +22,23 @@ import { recordAudit } from "../services/audit.ts";
 import { unwrapDataKey, wrapDataKey } from "./envelope.ts";
 import type { MasterKeyRing } from "./masterKeys.ts";
 
+/** The tables whose rows hold a data key wrapped under the master key, and their key column. */
+const wrappedKeyTables = [
+  { table: "shops", id: "id", what: "Shop data keys" },
+  { table: "account_totp", id: "account_id", what: "TOTP secrets' data keys" },
+] as const;
+
+type WrappedKeyTable = (typeof wrappedKeyTables)[number];
+
 export type RotateMasterKeyParameters = { accountId?: bigint | null; dryRun?: boolean };
 
 export type RotateMasterKeyReturnType = {
   masterKeyId: string;
+  /** Data keys re-wrapped and already current, over every table (byTable: per table). */
   rewrapped: number;
   alreadyCurrent: number;
-  /** How many shops each previous master key wrapped before this run. */
+  byTable: Record<WrappedKeyTable["table"], { rewrapped: number; alreadyCurrent: number }>;
+  /** How many data keys each previous master key wrapped before this run. */
   fromMasterKeyIds: Record<string, number>;
   dryRun: boolean;
 };
@@ -39,49 +50,16 @@ export async function rotateMasterKey(db: Drizzle, ring: MasterKeyRing, paramete
   let result: RotateMasterKeyReturnType | undefined;
   try {
     await db.transaction(async (tx) => {
-      const shops = await queryRows<{ id: bigint; data_key_wrapped: Uint8Array; master_key_id: string }>(
-        tx,
-        sql`SELECT id, data_key_wrapped, master_key_id FROM shops ORDER BY id FOR NO KEY UPDATE`,
-      );
-      const missing = [...new Set(shops.map((shop) => shop.master_key_id).filter((id) => !ring.byId.has(id)))];
-      if (missing.length > 0) {
-        throw new AppError(
-          "invalid_state",
-          `Shop data keys are wrapped under master key(s) ${missing.map((id) => `'${id}'`).join(", ")}, which are not configured: add them to PREVIOUS_MASTER_KEYS and run the rotation again.`,
-          {
-            details: { missingMasterKeyIds: missing },
-          },
-        );
-      }
       const fromMasterKeyIds: Record<string, number> = {};
-      const moves: { id: bigint; wrapped: Buffer; from: string }[] = [];
-      for (const shop of shops) {
-        if (shop.master_key_id === current) continue;
-        const dataKey = unwrapDataKey(ring, shop.data_key_wrapped, shop.master_key_id);
-        const wrapped = wrapDataKey(ring, dataKey);
-        // Assert before the write: the new wrapping opens to the same data key.
-        if (!unwrapDataKey(ring, wrapped.dataKeyWrapped, wrapped.masterKeyId).equals(dataKey)) {
-          throw new Error(`Invariant: re-wrapping shop ${shop.id}'s data key did not round-trip.`);
-        }
-        moves.push({ id: shop.id, wrapped: wrapped.dataKeyWrapped, from: shop.master_key_id });
-        fromMasterKeyIds[shop.master_key_id] = (fromMasterKeyIds[shop.master_key_id] ?? 0) + 1;
-      }
-      const rewrapped = moves.length;
-      if (rewrapped > 0) {
-        const updated = await queryRows<{ id: bigint }>(
-          tx,
-          sql`UPDATE shops s SET data_key_wrapped = m.wrapped, master_key_id = ${current}
-              FROM unnest(${integerArrayLiteral(moves.map((move) => move.id))}::bigint[], ${byteaArrayLiteral(moves.map((move) => move.wrapped))}::bytea[],
-                          ${textArrayLiteral(moves.map((move) => move.from))}::text[]) AS m(id, wrapped, from_id)
-              WHERE s.id = m.id AND s.master_key_id = m.from_id RETURNING s.id`,
-        );
-        // The rows are locked, so each one is still under the key it was read with.
-        if (updated.length !== rewrapped) throw new Error(`Invariant: ${rewrapped} shops to re-wrap, ${updated.length} re-wrapped.`);
-      }
+      const byTable = {} as RotateMasterKeyReturnType["byTable"];
+      for (const table of wrappedKeyTables) byTable[table.table] = await rewrapTable(tx, ring, table, fromMasterKeyIds);
+      const rewrapped = Object.values(byTable).reduce((sum, counts) => sum + counts.rewrapped, 0);
+      const alreadyCurrent = Object.values(byTable).reduce((sum, counts) => sum + counts.alreadyCurrent, 0);
       result = {
         masterKeyId: current,
         rewrapped,
-        alreadyCurrent: shops.length - rewrapped,
+        alreadyCurrent,
+        byTable,
         fromMasterKeyIds,
         dryRun: parameters.dryRun === true,
       };
@@ -89,7 +67,7 @@ export async function rotateMasterKey(db: Drizzle, ring: MasterKeyRing, paramete
         accountId: parameters.accountId ?? null,
         action: "keys.rotate_master_key",
         subject: `master-key:${current}`,
-        details: { to: current, rewrapped, alreadyCurrent: result.alreadyCurrent, from: fromMasterKeyIds },
+        details: { to: current, rewrapped, alreadyCurrent, byTable, from: fromMasterKeyIds },
       });
       if (parameters.dryRun) throw new DryRunRollback();
     });
@@ -97,4 +75,50 @@ export async function rotateMasterKey(db: Drizzle, ring: MasterKeyRing, paramete
     if (!(error instanceof DryRunRollback)) throw error;
   }
   return result!;
+}
+
+/** Re-wraps one table's data keys to the current master key; counts them into `fromMasterKeyIds`. */
+async function rewrapTable(
+  tx: Drizzle,
+  ring: MasterKeyRing,
+  { table, id, what }: WrappedKeyTable,
+  fromMasterKeyIds: Record<string, number>,
+): Promise<{ rewrapped: number; alreadyCurrent: number }> {
+  const current = ring.current.id;
+  const rows = await queryRows<{ id: bigint; data_key_wrapped: Uint8Array; master_key_id: string }>(
+    tx,
+    sql`SELECT ${sql.raw(id)} AS id, data_key_wrapped, master_key_id FROM ${sql.raw(table)} ORDER BY ${sql.raw(id)} FOR NO KEY UPDATE`,
+  );
+  const missing = [...new Set(rows.map((row) => row.master_key_id).filter((keyId) => !ring.byId.has(keyId)))];
+  if (missing.length > 0) {
+    throw new AppError(
+      "invalid_state",
+      `${what} are wrapped under master key(s) ${missing.map((keyId) => `'${keyId}'`).join(", ")}, which are not configured: add them to PREVIOUS_MASTER_KEYS and run the rotation again.`,
+      { details: { missingMasterKeyIds: missing } },
+    );
+  }
+  const moves: { id: bigint; wrapped: Buffer; from: string }[] = [];
+  for (const row of rows) {
+    if (row.master_key_id === current) continue;
+    const dataKey = unwrapDataKey(ring, row.data_key_wrapped, row.master_key_id);
+    const wrapped = wrapDataKey(ring, dataKey);
+    // Assert before the write: the new wrapping opens to the same data key.
+    if (!unwrapDataKey(ring, wrapped.dataKeyWrapped, wrapped.masterKeyId).equals(dataKey)) {
+      throw new Error(`Invariant: re-wrapping ${table} ${row.id}'s data key did not round-trip.`);
+    }
+    moves.push({ id: row.id, wrapped: wrapped.dataKeyWrapped, from: row.master_key_id });
+    fromMasterKeyIds[row.master_key_id] = (fromMasterKeyIds[row.master_key_id] ?? 0) + 1;
+  }
+  if (moves.length > 0) {
+    const updated = await queryRows<{ id: bigint }>(
+      tx,
+      sql`UPDATE ${sql.raw(table)} t SET data_key_wrapped = m.wrapped, master_key_id = ${current}
+          FROM unnest(${integerArrayLiteral(moves.map((move) => move.id))}::bigint[], ${byteaArrayLiteral(moves.map((move) => move.wrapped))}::bytea[],
+                      ${textArrayLiteral(moves.map((move) => move.from))}::text[]) AS m(id, wrapped, from_id)
+          WHERE t.${sql.raw(id)} = m.id AND t.master_key_id = m.from_id RETURNING t.${sql.raw(id)} AS id`,
+    );
+    // The rows are locked, so each one is still under the key it was read with.
+    if (updated.length !== moves.length) throw new Error(`Invariant: ${moves.length} ${table} rows to re-wrap, ${updated.length} re-wrapped.`);
+  }
+  return { rewrapped: moves.length, alreadyCurrent: rows.length - moves.length };
 }

@@ -44,7 +44,7 @@ export async function main(argv: string[], io: CommandIo = process): Promise<num
         .map(([id, count]) => `${count} from '${id}'`)
         .join(", ");
       io.stdout.write(
-        `${dryRun ? "[dry run, nothing changed] " : ""}Re-wrapped ${result.rewrapped} shop data key(s) under master key '${result.masterKeyId}'` +
+        `${dryRun ? "[dry run, nothing changed] " : ""}Re-wrapped ${result.rewrapped} data key(s) (${result.byTable.shops.rewrapped} of shops, ${result.byTable.account_totp.rewrapped} of TOTP secrets) under master key '${result.masterKeyId}'` +
           `${from ? ` (${from})` : ""}; ${result.alreadyCurrent} already under it.\n`,
       );
       return 0;
