@@ -8,6 +8,7 @@ import { queryOne, sql } from "../../core/store/database.ts";
 import { scoreOrderRisk } from "../../api/services/risk/scoreOrderRisk.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
 import { usePlatform } from "../support/platform.ts";
+import { notifyPath, signedNotification } from "../support/epayNotify.ts";
 
 describe("risk rules and captcha", function () {
   this.timeout(300_000);
@@ -95,6 +96,34 @@ describe("risk rules and captcha", function () {
     const replay = await order(payload, 8);
     expect(replay.status).to.equal(428);
     expect((await order("bm90LWEtc29sdXRpb24=", 9)).status).to.equal(428);
+  });
+
+  it("a manual-delivery order held for review cannot be delivered by hand until approved", async () => {
+    const manual = await createProduct(setup, { name: "Held by hand", deliveryMode: "manual", manualStock: 3 });
+    const threshold = await setup.merchant.put(`/api/products/${manual}/risk-thresholds`, { reviewScore: 0, blockScore: null });
+    expect(threshold.status, threshold.text).to.equal(204);
+    const checkout = await suite.platform.http.post(
+      "/api/orders",
+      { productId: manual, quantity: 1, contact: "held-by-hand@example.com", queryPassword: "held-pass-1" },
+      { "x-device-id": "device-held-by-hand" },
+    );
+    expect(checkout.status, checkout.text).to.equal(201);
+    const order = checkout.body.order;
+    await suite.platform.http.get(notifyPath(setup.shopId, signedNotification(setup.sandbox, order, "T-HELD-1")));
+    const stored = () =>
+      queryOne<{ state: string; risk_review: string | null }>(suite.platform.database.db, sql`SELECT state, risk_review FROM orders WHERE id = ${order.id}`);
+    expect(await stored()).to.deep.equal({ state: "paid", risk_review: "pending" });
+
+    const early = await setup.merchant.post(`/api/orders/${order.id}/deliver`, { content: "account: held / pass" });
+    expect([early.status, early.body.code], early.text).to.deep.equal([409, "invalid_state"]);
+    expect(early.body.message).to.include("risk review");
+    expect(await stored()).to.deep.equal({ state: "paid", risk_review: "pending" });
+
+    const approved = await setup.merchant.post(`/api/shops/${setup.shopId}/reviews/${order.id}`, { decision: "approve" });
+    expect(approved.status, approved.text).to.equal(200);
+    const delivered = await setup.merchant.post(`/api/orders/${order.id}/deliver`, { content: "account: held / pass" });
+    expect(delivered.status, delivered.text).to.equal(200);
+    expect(await stored()).to.deep.equal({ state: "fulfilled", risk_review: "approved" });
   });
 
   it("login needs the captcha after 3 failed attempts", async () => {

@@ -15,7 +15,9 @@ function aad(orderId: string): string {
 
 /**
  * The shop's merchant (or an admin) delivers a paid manual-delivery order: an unknown order is
- * 404, another shop's 403 (assertShopManager), one that is not a paid manual-delivery order 409.
+ * 404, another shop's 403 (assertShopManager), one that is not a paid manual-delivery order 409,
+ * and so is one held for risk review until the merchant approves it (docs/abuse.md): delivering
+ * it by hand would skip the review that the automatic path waits for.
  */
 export async function deliverManualOrder(
   db: Drizzle,
@@ -25,6 +27,10 @@ export async function deliverManualOrder(
   const order = await getOrderRecord(db, input.orderId);
   if (!order) throw new AppError("not_found", `No order ${input.orderId}.`);
   await assertShopManager(db, order.shopId, input.account);
+  const review = await queryOne<{ risk_review: string | null }>(db, sql`SELECT risk_review FROM orders WHERE id = ${order.id}`);
+  if (review?.risk_review === "pending" || review?.risk_review === "rejected") {
+    throw new AppError("invalid_state", "This order is held for risk review: approve it in the review queue before delivering it.");
+  }
   const dataKey = await loadShopDataKey(db, ring, order.shopId);
   const encrypted = encryptSecret(dataKey, input.content, aad(order.id));
   const row = await queryOne<{ id: string }>(
@@ -32,6 +38,7 @@ export async function deliverManualOrder(
     sql`UPDATE orders o SET state = 'fulfilled', fulfilled_at = now(), delivery_encrypted = ${encrypted}, delivered_by = ${input.account.id}
         FROM products p
         WHERE o.id = ${order.id} AND o.shop_id = ${order.shopId} AND p.id = o.product_id AND p.delivery_mode = 'manual' AND o.state = 'paid'
+          AND (o.risk_review IS NULL OR o.risk_review = 'approved')
         RETURNING o.id`,
   );
   if (!row) throw new AppError("invalid_state", "Only a paid manual-delivery order of this shop can be delivered (it may be delivered already).");
