@@ -174,6 +174,12 @@ async function compareIndexerWithChain(platform: DrillPlatform, waitMs: number):
     (await queryOne<{ finalized_number: bigint }>(db, sql`SELECT finalized_number FROM indexer_checkpoints WHERE chain_id = ${chainId}`))?.finalized_number ??
     -1n;
   await waitUntil(async () => (await finalized()) >= head, waitMs);
+  // Issuances confirmed after `head` was read (a backlog still draining) are compared once the
+  // indexer holds their blocks as final too: reconciliation checks confirmed entitlements against
+  // final chain records only, so one confirmed in a newer block would read as missing on-chain.
+  const newestIssued = async () =>
+    (await queryOne<{ block: bigint | null }>(db, sql`SELECT max(issue_block) AS block FROM entitlements WHERE issue_state = 'confirmed'`))?.block ?? -1n;
+  await waitUntil(async () => (await finalized()) >= BigInt(await newestIssued()), waitMs);
   const onChain = await rpc<{ blockNumber: string; logIndex: string; blockHash: string; transactionHash: string }[]>(platform.rpcUrl, "eth_getLogs", [
     { address: platform.contractAddresses, fromBlock: `0x${platform.deploymentBlock.toString(16)}`, toBlock: `0x${head.toString(16)}` },
   ]);
@@ -194,6 +200,10 @@ async function compareIndexerWithChain(platform: DrillPlatform, waitMs: number):
       registryAddress: platform.contractAddresses[0] as `0x${string}`,
       redemptionGraceSeconds: 15 * 60,
     });
+    if (findings.length > 0)
+      process.stderr.write(
+        `reconciliation findings after the drill: ${JSON.stringify(findings.slice(0, 10), (_, value) => (typeof value === "bigint" ? String(value) : value))}\n`,
+      );
     return { mismatches, reconcileFindings: findings.length };
   } finally {
     await session.close();
