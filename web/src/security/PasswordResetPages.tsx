@@ -1,8 +1,9 @@
 // Forgot password (ask for a reset mail) and reset password (the mail's link, whose token is
 // in the URL fragment so it never reaches a server log or a Referer header).
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { answer } from "../api/client.ts";
 import { ErrorNotice, Field, Notice, PageHeader } from "../components/ui.tsx";
+import { useFormSubmit } from "../components/useFormSubmit.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { Link } from "../router.tsx";
 import { useSession } from "../session.tsx";
@@ -12,20 +13,10 @@ export function ForgotPasswordPage() {
   const { api } = useSession();
   const [email, setEmail] = useState("");
   const [sent, setSent] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await answer(api.POST("/api/auth/password-reset", { body: { email } }));
-      setSent(true);
-    } catch (caught) {
-      setError(caught);
-    }
-    setBusy(false);
-  };
+  const { busy, error, submit } = useFormSubmit(async () => {
+    await answer(api.POST("/api/auth/password-reset", { body: { email } }));
+    setSent(true);
+  });
   return (
     <div className="narrow stack-lg">
       <PageHeader title={t("reset.forgotTitle")} subtitle={t("reset.forgotSubtitle")} />
@@ -62,20 +53,10 @@ export function ResetPasswordPage() {
   const token = new URLSearchParams(window.location.hash.slice(1)).get("token") ?? "";
   const [password, setPassword] = useState("");
   const [done, setDone] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState(false);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await answer(api.POST("/api/auth/password-reset/confirm", { body: { token, password } }));
-      setDone(true);
-    } catch (caught) {
-      setError(caught);
-    }
-    setBusy(false);
-  };
+  const { busy, error, submit } = useFormSubmit(async () => {
+    await answer(api.POST("/api/auth/password-reset/confirm", { body: { token, password } }));
+    setDone(true);
+  });
   return (
     <div className="narrow stack-lg">
       <PageHeader title={t("reset.title")} subtitle={t("reset.subtitle")} />
