@@ -51,6 +51,11 @@ const envSchema = z.object({
   // PostgreSQL never depends on it: the recovery sweep finds it, so a queue that is down or slow
   // costs a late delivery, never a hanging or failed answer.
   JOB_ENQUEUE_TIMEOUT_MS: integer(1_000, 10, 60_000),
+  // How long a request waits for Redis to count an attempt (the guessing throttles of login,
+  // guest look-up, second factor and verify; the captcha's single-use store). Past it, or at once
+  // while Redis is known to be down, the request is refused with 503 `throttle_unavailable`:
+  // guesses are never let through uncounted, and no request hangs on a Redis that is gone.
+  THROTTLE_REDIS_TIMEOUT_MS: integer(1_000, 10, 60_000),
   // How often each worker process checks that every job scheduler (sweeps, expiry, anchoring)
   // exists, declaring a missing one again and raising an alert. A Redis that lost its data
   // without the workers reconnecting (a flush, a failover to an empty replica) costs at most
@@ -317,6 +322,7 @@ function buildConfig(env: Env) {
       prefix: env.QUEUE_PREFIX,
       jobLockDurationMs: env.JOB_LOCK_DURATION_MS,
       enqueueTimeoutMs: env.JOB_ENQUEUE_TIMEOUT_MS,
+      throttleTimeoutMs: env.THROTTLE_REDIS_TIMEOUT_MS,
       schedulerCheckIntervalMs: env.JOB_SCHEDULER_CHECK_INTERVAL_MS,
     },
     shutdown: { deadlineMs: env.SHUTDOWN_DEADLINE_MS },

@@ -51,6 +51,9 @@ export const errorStatus = {
   captcha_required: 428,
   import_quota_exceeded: 429,
   chain_unavailable: 503,
+  // The throttles' store (Redis) did not answer in time: the attempt is refused rather than
+  // let through uncounted (api/services/throttles/boundedRedis.ts).
+  throttle_unavailable: 503,
   internal: 500,
 } as const;
 

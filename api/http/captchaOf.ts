@@ -8,7 +8,7 @@ const captchas = new WeakMap<AppContext, Captcha>();
 export function captchaOf(ctx: AppContext): Captcha {
   let captcha = captchas.get(ctx);
   if (!captcha) {
-    captcha = createCaptcha(ctx.queues.connection, ctx.config.redis.prefix, ctx.config.captcha);
+    captcha = createCaptcha(ctx.queues.connection, ctx.config.redis.prefix, ctx.config.captcha, ctx.config.redis.throttleTimeoutMs);
     captchas.set(ctx, captcha);
   }
   return captcha;

@@ -59,9 +59,9 @@ export function errorResponse(
   };
 }
 
-/** `Retry-After` (seconds) for a 429 whose details say when to come back (RFC 9110, 10.2.3). */
+/** `Retry-After` (seconds) for a 429 or 503 whose details say when to come back (RFC 9110, 10.2.3). */
 function retryAfterHeader(error: AppError): Record<string, string> | undefined {
-  if (error.status !== 429) return undefined;
+  if (error.status !== 429 && error.status !== 503) return undefined;
   const seconds = (error.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
   return typeof seconds === "number" && Number.isFinite(seconds) ? { "retry-after": String(Math.max(1, Math.ceil(seconds))) } : undefined;
 }

@@ -42,7 +42,9 @@ export function ensureDebianPackages(pieces: DebianPiece[], hint?: string): void
 }
 
 function runApt(args: string[]): void {
-  const result = spawnSync("apt-get", args, {
+  // Another install (a second suite or script starting at the same time) holds dpkg's lock:
+  // wait for it instead of failing at once.
+  const result = spawnSync("apt-get", ["-o", "DPkg::Lock::Timeout=600", ...args], {
     env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
     stdio: ["ignore", "ignore", "inherit"],
   });

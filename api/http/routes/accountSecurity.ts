@@ -89,12 +89,14 @@ export function accountSecurityRouter(ctx: AppContext): Router {
   const sessionTtlSeconds = ctx.config.sessions.ttlSeconds;
   const secondFactorThrottle = createAttemptThrottle({
     redis: ctx.queues.connection,
+    timeoutMs: ctx.config.redis.throttleTimeoutMs,
     prefix: `${ctx.config.redis.prefix}:second-factor`,
     rules: secondFactorThrottleRules(ctx.config.throttles.secondFactor),
     what: "wrong codes for this account",
   });
   const resetThrottle = createAttemptThrottle({
     redis: ctx.queues.connection,
+    timeoutMs: ctx.config.redis.throttleTimeoutMs,
     prefix: `${ctx.config.redis.prefix}:password-reset`,
     rules: [
       { name: "email", points: ctx.config.throttles.passwordReset.attemptsPerEmailMax, windowSeconds: ctx.config.throttles.passwordReset.windowSeconds },

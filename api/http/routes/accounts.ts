@@ -10,6 +10,7 @@ import { captchaHeader } from "../../services/captcha/captcha.ts";
 import { loginCaptchaGate, signupCaptchaGate } from "../../services/captcha/captchaGates.ts";
 import { captchaOf } from "../captchaOf.ts";
 import { createAttemptThrottle } from "../../services/throttles/attemptThrottle.ts";
+import { createRedisBound } from "../../services/throttles/boundedRedis.ts";
 import { auditedChange } from "../../services/audit.ts";
 import { defineRoute } from "../route.ts";
 import { displayName, email, idString, password } from "../schemas.ts";
@@ -24,12 +25,14 @@ export function accountsRouter(ctx: AppContext): Router {
   const db = ctx.database.db;
   const loginThrottle = createAttemptThrottle({
     redis: ctx.queues.connection,
+    timeoutMs: ctx.config.redis.throttleTimeoutMs,
     prefix: `${ctx.config.redis.prefix}:login`,
     rules: loginThrottleRules(ctx.config.throttles.login),
     what: "sign-in attempts for this account or from this address",
   });
   const signUpThrottle = createAttemptThrottle({
     redis: ctx.queues.connection,
+    timeoutMs: ctx.config.redis.throttleTimeoutMs,
     prefix: `${ctx.config.redis.prefix}:signup`,
     rules: signUpThrottleRules(ctx.config.throttles.signupTaken),
     what: "sign-ups with emails that have an account from this address",
@@ -37,7 +40,13 @@ export function accountsRouter(ctx: AppContext): Router {
   // Proof-of-work captcha when risk is raised (docs/abuse.md): kept to one call at the top of
   // the sign-up and login handlers.
   const captcha = captchaOf(ctx);
-  const signupCaptcha = signupCaptchaGate(ctx.queues.connection, ctx.config.redis.prefix, captcha, ctx.config.captcha.signupAfterPerClient);
+  const signupCaptcha = signupCaptchaGate(
+    createRedisBound(ctx.queues.connection, ctx.config.redis.throttleTimeoutMs),
+    ctx.queues.connection,
+    ctx.config.redis.prefix,
+    captcha,
+    ctx.config.captcha.signupAfterPerClient,
+  );
   const loginCaptcha = loginCaptchaGate(loginThrottle, loginAttemptKeys, captcha, ctx.config.captcha.loginAfterFailures);
 
   defineRoute(

@@ -56,6 +56,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
   const returnTokenOf = (order: { id: string; accessGeneration: number }) => issueOrderAccessToken(pepper, order, ctx.config.orders.returnTokenTtlSeconds);
   const lookupThrottle = createAttemptThrottle({
     redis: ctx.queues.connection,
+    timeoutMs: ctx.config.redis.throttleTimeoutMs,
     prefix: `${ctx.config.redis.prefix}:lookup`,
     rules: lookupThrottleRules(ctx.config.throttles.lookup),
     what: "look-ups of this order or from this address",

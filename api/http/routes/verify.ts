@@ -3,6 +3,7 @@ import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { z } from "zod";
 import { AppError } from "../../../core/errors.ts";
 import type { AppContext } from "../../context.ts";
+import { createRedisBound } from "../../services/throttles/boundedRedis.ts";
 import { verifyKey } from "../../services/verify/verifyKey.ts";
 import { defineRoute } from "../route.ts";
 import { verifyResultSchema } from "../responses/verify.ts";
@@ -21,6 +22,7 @@ export function verifyRouter(ctx: AppContext): Router {
     points: verifyRequestsPerMinuteMax,
     duration: 60,
   });
+  const bounded = createRedisBound(ctx.queues.connection, ctx.config.redis.throttleTimeoutMs);
   defineRoute(
     router,
     verifyMountPath,
@@ -38,7 +40,7 @@ export function verifyRouter(ctx: AppContext): Router {
     },
     async ({ body, req }) => {
       try {
-        await verifications.consume(req.ip ?? "unknown");
+        await bounded(() => verifications.consume(req.ip ?? "unknown"));
       } catch (error) {
         if (!(error instanceof RateLimiterRes)) throw error;
         const retryAfterSeconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));

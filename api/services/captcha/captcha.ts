@@ -8,6 +8,7 @@
 import { createChallenge, verifySolution } from "altcha-lib/v1";
 import type { Redis } from "ioredis";
 import { AppError } from "../../../core/errors.ts";
+import { createRedisBound } from "../throttles/boundedRedis.ts";
 
 export type CaptchaSettings = { hmacKey: string; maxNumber: number; ttlSeconds: number };
 
@@ -26,7 +27,8 @@ export const captchaHeader = "x-captcha";
 
 const payloadLengthMax = 2_000;
 
-export function createCaptcha(redis: Redis, prefix: string, settings: CaptchaSettings): Captcha {
+export function createCaptcha(redis: Redis, prefix: string, settings: CaptchaSettings, redisTimeoutMs: number): Captcha {
+  const bounded = createRedisBound(redis, redisTimeoutMs);
   const captcha: Captcha = {
     async challenge() {
       return createChallenge({
@@ -47,7 +49,7 @@ export function createCaptcha(redis: Redis, prefix: string, settings: CaptchaSet
       // Checks the HMAC signature, the expiry (in the signed salt) and the solution.
       if (!(await verifySolution(payload, settings.hmacKey, true))) return false;
       // Single use, atomically: only the first redeemer sets the key.
-      const first = await redis.set(`${prefix}:captcha:used:${decoded.signature}`, "1", "EX", settings.ttlSeconds, "NX");
+      const first = await bounded(() => redis.set(`${prefix}:captcha:used:${decoded.signature}`, "1", "EX", settings.ttlSeconds, "NX"));
       return first === "OK";
     },
     async require(payload, reason) {

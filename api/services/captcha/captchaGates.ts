@@ -7,6 +7,7 @@
 import { RateLimiterRedis } from "rate-limiter-flexible";
 import type { Redis } from "ioredis";
 import type { AttemptThrottle } from "../throttles/attemptThrottle.ts";
+import type { RedisBound } from "../throttles/boundedRedis.ts";
 import type { Captcha } from "./captcha.ts";
 
 export type CaptchaGate = { check(subject: { email?: string; clientAddress: string }, payload: string | undefined): Promise<void> };
@@ -25,11 +26,11 @@ export function loginCaptchaGate(
   };
 }
 
-export function signupCaptchaGate(redis: Redis, prefix: string, captcha: Captcha, afterPerClient: number): CaptchaGate {
+export function signupCaptchaGate(bounded: RedisBound, redis: Redis, prefix: string, captcha: Captcha, afterPerClient: number): CaptchaGate {
   const counter = new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}:signups`, points: Number.MAX_SAFE_INTEGER, duration: 3600 });
   return {
     async check({ clientAddress }, payload) {
-      const counted = await counter.penalty(clientAddress, 1);
+      const counted = await bounded(() => counter.penalty(clientAddress, 1));
       if (counted.consumedPoints > afterPerClient) await captcha.require(payload, "many_signups");
     },
   };

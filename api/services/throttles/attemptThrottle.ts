@@ -10,6 +10,7 @@
 import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import type { Redis } from "ioredis";
 import { AppError } from "../../../core/errors.ts";
+import { createRedisBound } from "./boundedRedis.ts";
 
 export type ThrottleRule = {
   /** Names the rule in Redis keys and in the 429's details. */
@@ -21,6 +22,8 @@ export type ThrottleRule = {
 
 export type AttemptThrottleParameters = {
   redis: Redis;
+  /** How long one count may wait for Redis before the attempt is refused (503 throttle_unavailable; boundedRedis.ts). */
+  timeoutMs: number;
   /** Redis key prefix of this throttle (e.g. `keyledger:lookup`). */
   prefix: string;
   rules: ThrottleRule[];
@@ -37,7 +40,7 @@ export type Attempt = {
 };
 
 export type AttemptThrottle = {
-  /** Takes one point under every rule, or throws `rate_limited` (429) with retryAfterSeconds. */
+  /** Takes one point under every rule, or throws `rate_limited` (429) with retryAfterSeconds, or `throttle_unavailable` (503) when Redis does not answer in time. */
   take(keys: AttemptKeys): Promise<Attempt>;
   /** The points taken under one rule's key in its window (attempts not given back: failures, and those in flight). */
   peek(rule: string, key: string): Promise<number>;
@@ -46,6 +49,7 @@ export type AttemptThrottle = {
 };
 
 export function createAttemptThrottle(parameters: AttemptThrottleParameters): AttemptThrottle {
+  const bounded = createRedisBound(parameters.redis, parameters.timeoutMs);
   const limiters = parameters.rules.map((rule) => ({
     rule,
     limiter: new RateLimiterRedis({
@@ -69,7 +73,7 @@ export function createAttemptThrottle(parameters: AttemptThrottleParameters): At
       // per-client allowance only, not the order's ceiling that protects everyone else.
       for (const { rule, limiter } of limiters) {
         try {
-          await limiter.consume(keyOf(keys, rule), 1);
+          await bounded(() => limiter.consume(keyOf(keys, rule), 1));
         } catch (error) {
           // A Redis failure is not a reason to let guesses through unthrottled: it fails the request.
           if (!(error instanceof RateLimiterRes)) throw error;
@@ -82,14 +86,16 @@ export function createAttemptThrottle(parameters: AttemptThrottleParameters): At
       }
       return {
         refund: async () => {
-          await Promise.all(limiters.map(({ rule, limiter }) => limiter.reward(keyOf(keys, rule), 1)));
+          // The secret was right: a refund Redis could not take leaves one counted attempt, which
+          // must not turn a correct answer into an error.
+          await bounded(() => Promise.all(limiters.map(({ rule, limiter }) => limiter.reward(keyOf(keys, rule), 1)))).catch(() => {});
         },
       };
     },
     async peek(ruleName, key) {
       const found = limiters.find(({ rule }) => rule.name === ruleName);
       if (!found) throw new Error(`attempt throttle: no rule ${ruleName}`);
-      return (await found.limiter.get(key))?.consumedPoints ?? 0;
+      return (await bounded(() => found.limiter.get(key)))?.consumedPoints ?? 0;
     },
     async clear(keys) {
       await Promise.all(limiters.map(({ rule, limiter }) => limiter.delete(keyOf(keys, rule))));

@@ -27,6 +27,7 @@ const adviceByCode: Record<string, MessageKey> = {
   out_of_stock: "error.outOfStock",
   fee_balance_exhausted: "error.feeBalanceExhausted",
   chain_unavailable: "error.chainUnavailable",
+  throttle_unavailable: "error.throttleUnavailable",
   too_many_unpaid_orders: "error.tooManyUnpaidOrders",
   reservation_share_exceeded: "error.reservationShareExceeded",
   risk_blocked: "error.riskBlocked",
