@@ -22,5 +22,13 @@ export const riskRulesLifted = {
   SIGNUP_CAPTCHA_AFTER_PER_CLIENT: "1000",
 };
 
+/**
+ * The bound on counting an attempt in Redis (docs/abuse.md, "When Redis is away"): a machine
+ * running suites or a load in the same process as the API can starve the event loop for over the
+ * default 2 s, and a count that waited would be answered 503 instead of its real answer. The
+ * outage suite (test/api/throttleOutage.test.ts) sets its own.
+ */
+export const throttleBoundRelaxed = { THROTTLE_REDIS_TIMEOUT_MS: "30000" };
+
 /** All of the above. */
-export const loadLimitsLifted = { ...unlimitedUnpaidHolds, ...unlimitedMerchantQuotas, ...riskRulesLifted };
+export const loadLimitsLifted = { ...unlimitedUnpaidHolds, ...unlimitedMerchantQuotas, ...riskRulesLifted, ...throttleBoundRelaxed };

@@ -14,7 +14,7 @@ import { testEnv } from "./env.ts";
 
 // The abuse limits are lifted for the suites (scripts/lib/loadLimitsLifted.ts) unless a suite sets them.
 export { riskRulesLifted, unlimitedMerchantQuotas, unlimitedUnpaidHolds } from "../../scripts/lib/loadLimitsLifted.ts";
-import { riskRulesLifted, unlimitedMerchantQuotas, unlimitedUnpaidHolds } from "../../scripts/lib/loadLimitsLifted.ts";
+import { riskRulesLifted, throttleBoundRelaxed, unlimitedMerchantQuotas, unlimitedUnpaidHolds } from "../../scripts/lib/loadLimitsLifted.ts";
 
 export type TestPlatform = Platform & { database: TestDatabase; http: HttpClient; dataDir: string; queuePrefix: string; stopAll(): Promise<void> };
 
@@ -48,6 +48,7 @@ export async function startTestPlatform(
       ...unlimitedUnpaidHolds,
       ...unlimitedMerchantQuotas,
       ...riskRulesLifted,
+      ...throttleBoundRelaxed,
       ...options.env,
     },
     port: 0,
