@@ -20,6 +20,7 @@ import { ForgotPasswordPage, ResetPasswordPage } from "./security/PasswordResetP
 
 const MerchantPage = lazy(() => import("./merchant/MerchantPage.tsx"));
 const AuditorPage = lazy(() => import("./auditor/AuditorPage.tsx"));
+const AdminPage = lazy(() => import("./admin/AdminPage.tsx"));
 const TxPage = lazy(() => import("./pages/TxPage.tsx"));
 const SecurityPage = lazy(() => import("./security/SecurityPage.tsx"));
 const MyKeysPage = lazy(() => import("./resale/MyKeysPage.tsx"));
@@ -48,6 +49,8 @@ const routes: Route[] = [
   { pattern: "/merchant/:tab", render: (params) => <MerchantPage tab={params.tab!} /> },
   { pattern: "/audit", render: () => <AuditorPage tab="anchors" /> },
   { pattern: "/audit/:tab", render: (params) => <AuditorPage tab={params.tab!} /> },
+  { pattern: "/admin", render: () => <AdminPage tab="blacklist" /> },
+  { pattern: "/admin/:tab", render: (params) => <AdminPage tab={params.tab!} /> },
   { pattern: "/tx/:hash", render: (params) => <TxPage hash={params.hash!} /> },
 ];
 
@@ -92,6 +95,7 @@ function Header() {
     { to: "/me/security", label: t("nav.security"), show: Boolean(account), testId: "nav-security" },
     { to: "/merchant", label: t("nav.merchant"), show: hasRole("merchant", "admin"), testId: "nav-merchant" },
     { to: "/audit", label: t("nav.audit"), show: hasRole("auditor", "admin"), testId: "nav-audit" },
+    { to: "/admin", label: t("nav.admin"), show: hasRole("admin"), testId: "nav-admin" },
   ];
   return (
     <header className="topbar">

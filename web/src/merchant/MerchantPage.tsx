@@ -11,7 +11,7 @@ import type { MessageKey } from "../i18n/messages.ts";
 import { Link } from "../router.tsx";
 import { useSession } from "../session.tsx";
 import { BatchesTab } from "./BatchesTab.tsx";
-import { BlacklistTab } from "./BlacklistTab.tsx";
+import { BlacklistEditor } from "../risk/BlacklistEditor.tsx";
 import { ImportTab } from "./ImportTab.tsx";
 import { MoneyTab } from "./MoneyTab.tsx";
 import { OrdersTab } from "./OrdersTab.tsx";
@@ -98,7 +98,7 @@ export default function MerchantPage(props: { tab: string }) {
       {tab === "orders" && <OrdersTab shop={shop} />}
       {tab === "money" && <MoneyTab shop={shop} />}
       {tab === "reviews" && <ReviewsTab shop={shop} />}
-      {tab === "blacklist" && <BlacklistTab shop={shop} />}
+      {tab === "blacklist" && <BlacklistEditor scope={{ shopId: shop.id }} hint={t("blacklist.hint")} />}
       {tab === "settings" && <ShopSetup shop={shop} onCreated={shops.reload} />}
     </div>
   );

@@ -1,10 +1,11 @@
-// The shop's private blacklist (docs/abuse.md, "Risk rules"): emails, IP ranges (CIDR) and paying
-// wallets whose checkouts score 100 and are blocked. The platform's shared list is the admins'.
-import { useState, type FormEvent } from "react";
-import { answer } from "../api/client.ts";
-import type { Shop } from "../api/types.ts";
+// A blacklist (docs/abuse.md, "Risk rules"): emails, IP ranges (CIDR) and paying wallets whose
+// checkouts score 100 and are blocked. One editor for both lists: a shop's private one (merchant
+// console) and the platform's shared one, which applies to every shop (admin console).
+import { useState } from "react";
+import { answer, type ApiClient } from "../api/client.ts";
 import { EmptyState, ErrorNotice, Spinner } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
+import { useFormSubmit } from "../components/useFormSubmit.ts";
 import { formatDateTime } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import type { MessageKey } from "../i18n/messages.ts";
@@ -13,18 +14,38 @@ import { useSession } from "../session.tsx";
 const kinds = ["email", "ip_range", "wallet"] as const;
 type Kind = (typeof kinds)[number];
 
-export function BlacklistTab(props: { shop: Shop }) {
+/** Whose list: one shop's, or the platform's (null). */
+export type BlacklistScope = { shopId: string | null };
+
+type NewEntry = { kind: Kind; value: string; reason?: string };
+
+/** The three calls of a list, by scope: the routes differ, the shapes do not. */
+function blacklistCalls(api: ApiClient, scope: BlacklistScope) {
+  const shopId = scope.shopId;
+  if (shopId === null) {
+    return {
+      list: (signal: AbortSignal) => answer(api.GET("/api/admin/blacklist", { signal })),
+      add: (body: NewEntry) => answer(api.POST("/api/admin/blacklist", { body })),
+      remove: (entryId: string) => answer(api.DELETE("/api/admin/blacklist/{entryId}", { params: { path: { entryId } } })),
+    };
+  }
+  return {
+    list: (signal: AbortSignal) => answer(api.GET("/api/shops/{shopId}/blacklist", { params: { path: { shopId } }, signal })),
+    add: (body: NewEntry) => answer(api.POST("/api/shops/{shopId}/blacklist", { params: { path: { shopId } }, body })),
+    remove: (entryId: string) => answer(api.DELETE("/api/shops/{shopId}/blacklist/{entryId}", { params: { path: { shopId, entryId } } })),
+  };
+}
+
+export function BlacklistEditor(props: { scope: BlacklistScope; hint: string }) {
   const { t, lang } = useI18n();
   const { api } = useSession();
-  const list = useAsync(
-    (signal) => answer(api.GET("/api/shops/{shopId}/blacklist", { params: { path: { shopId: props.shop.id } }, signal })),
-    [api, props.shop.id],
-  );
+  const calls = blacklistCalls(api, props.scope);
+  const list = useAsync((signal) => calls.list(signal), [api, props.scope.shopId]);
   const [removeError, setRemoveError] = useState<unknown>(undefined);
   const remove = async (entryId: string) => {
     setRemoveError(undefined);
     try {
-      await answer(api.DELETE("/api/shops/{shopId}/blacklist/{entryId}", { params: { path: { shopId: props.shop.id, entryId } } }));
+      await calls.remove(entryId);
       list.reload();
     } catch (caught) {
       setRemoveError(caught);
@@ -32,8 +53,8 @@ export function BlacklistTab(props: { shop: Shop }) {
   };
   return (
     <div className="stack">
-      <p className="muted">{t("blacklist.hint")}</p>
-      <AddEntry shopId={props.shop.id} onAdded={list.reload} />
+      <p className="muted">{props.hint}</p>
+      <AddEntry add={calls.add} onAdded={list.reload} />
       <ErrorNotice error={list.error ?? removeError} onRetry={list.reload} />
       {list.loading && !list.data && <Spinner />}
       {list.data?.items.length === 0 && <EmptyState title={t("blacklist.empty")} />}
@@ -71,34 +92,17 @@ export function BlacklistTab(props: { shop: Shop }) {
   );
 }
 
-function AddEntry(props: { shopId: string; onAdded(): void }) {
+function AddEntry(props: { add(entry: NewEntry): Promise<unknown>; onAdded(): void }) {
   const { t } = useI18n();
-  const { api } = useSession();
   const [kind, setKind] = useState<Kind>("email");
   const [value, setValue] = useState("");
   const [reason, setReason] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      await answer(
-        api.POST("/api/shops/{shopId}/blacklist", {
-          params: { path: { shopId: props.shopId } },
-          body: { kind, value: value.trim(), ...(reason.trim() ? { reason: reason.trim() } : {}) },
-        }),
-      );
-      setValue("");
-      setReason("");
-      props.onAdded();
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, submit } = useFormSubmit(async () => {
+    await props.add({ kind, value: value.trim(), ...(reason.trim() ? { reason: reason.trim() } : {}) });
+    setValue("");
+    setReason("");
+    props.onAdded();
+  });
   return (
     <form className="inline-form" onSubmit={(event) => void submit(event)} data-testid="blacklist-form">
       <label className="field">
