@@ -39,6 +39,30 @@ export async function findKeyBySecret(
   return row ? { keyId: BigInt(row.id), shopId: BigInt(row.shop_id) } : undefined;
 }
 
+/**
+ * Every sold or revoked key of any shop with this secret, except `exceptKeyId`: the same code
+ * sold in another context (a dispute's evidence, api/services/disputes/disputeEvidence.ts).
+ */
+export async function findOtherKeysWithSecret(
+  db: Drizzle,
+  ring: MasterKeyRing,
+  secret: string,
+  options: { exceptKeyId: bigint; limit: number },
+): Promise<{ keyId: bigint; shopId: bigint }[]> {
+  const shopIds = (await queryRows<{ id: bigint }>(db, sql`SELECT id FROM shops ORDER BY id LIMIT ${shopsMax}`)).map((row) => BigInt(row.id));
+  const dedupeKeys = await shopDedupeKeys(db, ring, shopIds);
+  const hashes = dedupeKeys.map((dedupeKey) => dedupeHash(dedupeKey, secret));
+  const rows = await queryRows<{ id: bigint; shop_id: bigint }>(
+    db,
+    sql`SELECT k.id, k.shop_id
+        FROM unnest(${integerArrayLiteral(shopIds)}::bigint[], ${byteaArrayLiteral(hashes)}::bytea[]) AS wanted(shop_id, hash)
+          JOIN keys k ON k.shop_id = wanted.shop_id AND k.dedupe_hash = wanted.hash
+        WHERE k.status IN ('sold', 'revoked') AND k.id <> ${options.exceptKeyId}
+        ORDER BY k.id LIMIT ${options.limit}`,
+  );
+  return rows.map((row) => ({ keyId: BigInt(row.id), shopId: BigInt(row.shop_id) }));
+}
+
 async function shopDedupeKeys(db: Drizzle, ring: MasterKeyRing, shopIds: bigint[]): Promise<Buffer[]> {
   let derived = dedupeKeysByRing.get(ring);
   if (!derived) {
