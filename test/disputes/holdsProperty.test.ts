@@ -27,6 +27,7 @@ const day = 24 * 3600_000;
 const windowMs = 3 * day; // game_card's default window (migration 0920)
 const escalationWindowSeconds = 7 * 24 * 3600;
 const feeBps = 500n;
+const settings = { platformFeeBps: Number(feeBps) };
 const reputation = { disputeRateThresholdBps: 500, ordersMin: 1_000_000, holdFactor: 2 };
 
 type Command =
@@ -38,7 +39,7 @@ type Command =
   | { t: "sweep" }
   | { t: "payout"; amount: number };
 
-const commands = fc.array(
+const commands: fc.Arbitrary<Command[]> = fc.array(
   fc.oneof(
     { arbitrary: fc.record({ t: fc.constant("pay" as const), amount: fc.integer({ min: 1, max: 20_000 }) }), weight: 4 },
     { arbitrary: fc.record({ t: fc.constant("advance" as const), hours: fc.integer({ min: 1, max: 96 }) }), weight: 3 },
@@ -181,13 +182,27 @@ describe("after-sales holds: no payout draws held proceeds (property, controlled
               }
             } else if (order.dispute?.state === "open") {
               if (step.t === "reject") {
-                await decideDispute(db, { disputeId: order.dispute.id, decidedBy: "merchant", actorId: adminId, decision: { outcome: "reject", reason: "works" }, now });
+                await decideDispute(db, {
+                  disputeId: order.dispute.id,
+                  decidedBy: "merchant",
+                  actorId: adminId,
+                  decision: { outcome: "reject", reason: "works" },
+                  settings,
+                  now,
+                });
                 order.dispute.state = "rejected";
               } else {
                 const remaining = order.amount - order.refunded;
                 const refund = (remaining * BigInt(step.share)) / 100n;
                 if (refund > 0n) {
-                  await decideDispute(db, { disputeId: order.dispute.id, decidedBy: "merchant", actorId: adminId, decision: { outcome: "refund", amountMinor: refund }, now });
+                  await decideDispute(db, {
+                    disputeId: order.dispute.id,
+                    decidedBy: "merchant",
+                    actorId: adminId,
+                    decision: { outcome: "refund", amountMinor: refund },
+                    settings,
+                    now,
+                  });
                   order.refunded += refund;
                   order.shopShare -= refund - (order.fee * refund) / order.amount;
                   order.dispute.state = "resolved";

@@ -130,7 +130,13 @@ export function disputesRouter(ctx: AppContext): Router {
     async ({ params, body, req }) => {
       const { party } = await partyIn(req, params.disputeId, undefined);
       requireParty(party, ["merchant", "admin"], "decide a dispute");
-      const row = await decideDispute(db, { disputeId: params.disputeId, decision: body, decidedBy: party as "merchant" | "admin", actorId: req.account!.id });
+      const row = await decideDispute(db, {
+        disputeId: params.disputeId,
+        decision: body,
+        decidedBy: party as "merchant" | "admin",
+        actorId: req.account!.id,
+        settings: { platformFeeBps: ctx.config.orders.platformFeeBps },
+      });
       return disputeView(db, row);
     },
   );

@@ -68,7 +68,7 @@ async function runDisputesSweep(ctx: AppContext, job: Job): Promise<unknown> {
   const now = typeof job.data?.now === "string" ? new Date(job.data.now) : undefined;
   if (now && Number.isNaN(now.getTime())) return { ignored: "now is not a time" };
   const placed = await placeProceedsHolds(db, { reputation: ctx.config.disputes.reputation, limit: disputeSweepBatchMax });
-  const decided = await decideOverdueDisputes(db, { now, limit: disputeSweepBatchMax });
+  const decided = await decideOverdueDisputes(db, { now, limit: disputeSweepBatchMax, settings: { platformFeeBps: ctx.config.orders.platformFeeBps } });
   const released = await releaseDueProceedsHolds(db, { now, limit: disputeSweepBatchMax });
   return { placed, released, decided: decided.map(String) };
 }

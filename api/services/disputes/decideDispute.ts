@@ -6,6 +6,7 @@ import { queryOne, queryRows, sql, type Drizzle } from "../../../core/store/data
 import { recordAudit } from "../audit.ts";
 import { type DisputeRow, loadDispute } from "./disputeRecord.ts";
 import { timestamp } from "./proceedsHolds.ts";
+import { ensurePaymentEntry } from "../orders/paymentEntryOutbox.ts";
 import { refundDispute, refundPosition } from "./refundDispute.ts";
 import { replaceDisputedKey } from "./replaceDisputedKey.ts";
 
@@ -17,6 +18,7 @@ export type DecideParameters = {
   /** merchant: only an open dispute; admin: only an escalated one (arbitration). */
   decidedBy: "merchant" | "admin";
   actorId: bigint;
+  settings: { platformFeeBps: number };
   now?: Date;
 };
 
@@ -34,7 +36,12 @@ export async function decideDispute(db: Drizzle, parameters: DecideParameters): 
         { details: { state: dispute.state } },
       );
     }
-    const decided = await applyDecision(tx, dispute, parameters.decision, parameters.decidedBy, parameters.actorId, parameters.now);
+    const decided = await applyDecision(tx, dispute, parameters.decision, {
+      decidedBy: parameters.decidedBy,
+      actorId: parameters.actorId,
+      settings: parameters.settings,
+      now: parameters.now,
+    });
     await recordAudit(tx, {
       accountId: parameters.actorId,
       action: `dispute.${decided.outcome}`,
@@ -55,14 +62,13 @@ async function applyDecision(
   tx: Drizzle,
   dispute: DisputeRow,
   decision: DisputeDecision,
-  decidedBy: "merchant" | "admin" | "deadline",
-  actorId: bigint | null,
-  now: Date | undefined,
+  context: { decidedBy: "merchant" | "admin" | "deadline"; actorId: bigint | null; settings: { platformFeeBps: number }; now: Date | undefined },
 ): Promise<DisputeRow> {
+  const { decidedBy, actorId, now } = context;
   let outcome: "refunded" | "replaced" | "rejected";
   let reason: string | null = null;
   if (decision.outcome === "refund") {
-    await refundDispute(tx, dispute, decision.amountMinor);
+    await refundDispute(tx, dispute, decision.amountMinor, context.settings);
     outcome = "refunded";
   } else if (decision.outcome === "replace") {
     if (actorId === null) throw new AppError("internal", "A replacement needs the account that decided it.");
@@ -151,7 +157,7 @@ export async function answerDispute(
  * refunded. The merchant escalated: the dispute is rejected. Runs in the disputes job; `now` is
  * the job's clock (tests control it). Returns the disputes it decided.
  */
-export async function decideOverdueDisputes(db: Drizzle, parameters: { now?: Date; limit: number }): Promise<bigint[]> {
+export async function decideOverdueDisputes(db: Drizzle, parameters: { now?: Date; limit: number; settings: { platformFeeBps: number } }): Promise<bigint[]> {
   const now = timestamp(parameters.now);
   const overdue = await queryRows<{ id: bigint }>(
     db,
@@ -164,6 +170,7 @@ export async function decideOverdueDisputes(db: Drizzle, parameters: { now?: Dat
       if (dispute?.state !== "escalated" || dispute.answer !== null) return false;
       let decision: DisputeDecision = { outcome: "reject", reason: "The buyer did not answer the merchant's escalation by the deadline." };
       if (dispute.escalated_by === "buyer") {
+        await ensurePaymentEntry(tx, parameters.settings, dispute.order_id);
         const position = await refundPosition(tx, dispute.order_id);
         const remaining = position?.remainingMinor ?? 0n;
         decision =
@@ -171,7 +178,7 @@ export async function decideOverdueDisputes(db: Drizzle, parameters: { now?: Dat
             ? { outcome: "refund", amountMinor: remaining }
             : { outcome: "reject", reason: "The merchant did not answer by the deadline, but nothing is left to refund." };
       }
-      await applyDecision(tx, dispute, decision, "deadline", null, parameters.now);
+      await applyDecision(tx, dispute, decision, { decidedBy: "deadline", actorId: null, settings: parameters.settings, now: parameters.now });
       await recordAudit(tx, { accountId: null, action: "dispute.deadline_decided", subject: `dispute:${dispute.id}`, details: { for: dispute.escalated_by } });
       return true;
     });

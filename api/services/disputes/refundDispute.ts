@@ -12,6 +12,7 @@
 import { AppError } from "../../../core/errors.ts";
 import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { postJournal } from "../../ledger/postJournal.ts";
+import { ensurePaymentEntry } from "../orders/paymentEntryOutbox.ts";
 import { refundThroughProceedsHold } from "./proceedsHolds.ts";
 
 export type RefundPosition = { paidMinor: bigint; refundedMinor: bigint; remainingMinor: bigint; currency: string; merchantCollected: boolean };
@@ -65,7 +66,14 @@ export type DisputeRefund = {
 };
 
 /** Posts the refund inside the caller's transaction (the dispute's row is locked) and records it. */
-export async function refundDispute(tx: Drizzle, dispute: { id: bigint; order_id: string; shop_id: bigint }, amountMinor: bigint): Promise<DisputeRefund> {
+export async function refundDispute(
+  tx: Drizzle,
+  dispute: { id: bigint; order_id: string; shop_id: bigint },
+  amountMinor: bigint,
+  settings: { platformFeeBps: number },
+): Promise<DisputeRefund> {
+  // The sale's entry may still wait in the group commit (acceptPayment.ts): post it first.
+  await ensurePaymentEntry(tx, settings, dispute.order_id);
   const position = await refundPosition(tx, dispute.order_id);
   if (!position) throw new AppError("invalid_state", `Order ${dispute.order_id} has no payment in the ledger; there is nothing to refund.`);
   checkRefundAmount(position, amountMinor, dispute.order_id);
