@@ -25,6 +25,8 @@ const SecurityPage = lazy(() => import("./security/SecurityPage.tsx"));
 const MyKeysPage = lazy(() => import("./resale/MyKeysPage.tsx"));
 const PurchasePage = lazy(() => import("./resale/PurchasePage.tsx"));
 const TimelinePage = lazy(() => import("./resale/TimelinePage.tsx"));
+const DisputePage = lazy(() => import("./disputes/DisputePage.tsx"));
+const DisputesQueuePage = lazy(() => import("./disputes/DisputesQueuePage.tsx"));
 
 type Route = { pattern: string; render(params: Record<string, string>): ReactNode };
 
@@ -49,6 +51,8 @@ const routes: Route[] = [
   { pattern: "/audit", render: () => <AuditorPage tab="anchors" /> },
   { pattern: "/audit/:tab", render: (params) => <AuditorPage tab={params.tab!} /> },
   { pattern: "/tx/:hash", render: (params) => <TxPage hash={params.hash!} /> },
+  { pattern: "/disputes/:disputeId", render: (params) => <DisputePage disputeId={params.disputeId!} /> },
+  { pattern: "/admin/disputes", render: () => <DisputesQueuePage /> },
 ];
 
 export function App() {
@@ -92,6 +96,7 @@ function Header() {
     { to: "/me/security", label: t("nav.security"), show: Boolean(account), testId: "nav-security" },
     { to: "/merchant", label: t("nav.merchant"), show: hasRole("merchant", "admin"), testId: "nav-merchant" },
     { to: "/audit", label: t("nav.audit"), show: hasRole("auditor", "admin"), testId: "nav-audit" },
+    { to: "/admin/disputes", label: t("nav.disputes"), show: hasRole("admin"), testId: "nav-disputes" },
   ];
   return (
     <header className="topbar">
