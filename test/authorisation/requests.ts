@@ -326,7 +326,10 @@ export const requests: Record<string, RowRequests> = {
     probe: "SELECT count(*)::text FROM disputes WHERE outcome IS NOT NULL",
   },
   "POST /api/disputes/{disputeId}/escalate": {
-    build: async (w, cell) => ({ ...post(`/api/disputes/${cell.allowed ? await w.fresh.dispute("open") : await sharedDispute(w)}/escalate`), ...guestToken(w, cell) }),
+    build: async (w, cell) => ({
+      ...post(`/api/disputes/${cell.allowed ? await w.fresh.dispute("open") : await sharedDispute(w)}/escalate`),
+      ...guestToken(w, cell),
+    }),
     probe: "SELECT count(*)::text FROM disputes WHERE state = 'escalated'",
   },
   "POST /api/disputes/{disputeId}/answer": {
