@@ -15,13 +15,14 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { AppError } from "../../core/errors.ts";
-import { approvePayout, postOrderPayment, requestPayout } from "../../api/ledger/flows.ts";
+import { approvePayout, requestPayout } from "../../api/ledger/flows.ts";
 import { checkLedgerInvariants } from "../../api/ledger/invariants.ts";
 import { decideDispute } from "../../api/services/disputes/decideDispute.ts";
 import { openDispute } from "../../api/services/disputes/openDispute.ts";
 import { placeProceedsHolds, releaseDueProceedsHolds } from "../../api/services/disputes/proceedsHolds.ts";
 import { queryOne, sql } from "../../core/store/database.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
+import { newShop, paidOrder } from "./support.ts";
 
 const day = 24 * 3600_000;
 const windowMs = 3 * day; // game_card's default window (migration 0920)
@@ -75,25 +76,6 @@ describe("after-sales holds: no payout draws held proceeds (property, controlled
     await database?.drop();
   });
 
-  async function newShop(): Promise<{ shopId: bigint; productId: bigint; adminId: bigint }> {
-    run++;
-    const db = database.db;
-    const account = await queryOne<{ id: bigint }>(
-      db,
-      sql`INSERT INTO accounts (email, password_hash, roles) VALUES (${`holds-${run}-${Date.now()}@example.com`}, 'x', ARRAY['merchant','admin']) RETURNING id`,
-    );
-    const shop = await queryOne<{ id: bigint }>(
-      db,
-      sql`INSERT INTO shops (owner_account_id, slug, name, data_key_wrapped, master_key_id)
-          VALUES (${account!.id}, ${`holds-${run}-${Date.now()}`}, 'Holds', '\\x00'::bytea, 'test') RETURNING id`,
-    );
-    const product = await queryOne<{ id: bigint }>(
-      db,
-      sql`INSERT INTO products (shop_id, name, category, price_minor, currency) VALUES (${shop!.id}, 'Card', 'game_card', 1, 'CNY') RETURNING id`,
-    );
-    return { shopId: BigInt(shop!.id), productId: BigInt(product!.id), adminId: BigInt(account!.id) };
-  }
-
   async function payable(shopId: bigint): Promise<bigint> {
     const row = await queryOne<{ balance: string }>(
       database.db,
@@ -107,7 +89,9 @@ describe("after-sales holds: no payout draws held proceeds (property, controlled
     await fc.assert(
       fc.asyncProperty(commands, async (steps) => {
         const db = database.db;
-        const { shopId, productId, adminId } = await newShop();
+        run++;
+        const shop = await newShop(db);
+        const { shopId, ownerId: adminId } = shop;
         let clock = new Date("2031-01-01T00:00:00Z").getTime() + run * 1000 * day;
         const orders: ModelOrder[] = [];
         let paidOut = 0n;
@@ -125,14 +109,8 @@ describe("after-sales holds: no payout draws held proceeds (property, controlled
         for (const step of steps) {
           const now = new Date(clock);
           if (step.t === "pay") {
-            const id = `KLP${String(run).padStart(4, "0")}${String(orders.length).padStart(6, "0")}`;
             const amount = BigInt(step.amount);
-            await db.execute(
-              sql`INSERT INTO orders (id, shop_id, product_id, contact, query_password_hash, quantity, unit_price_minor, amount_minor, currency, state, expires_at, paid_at, fulfilled_at)
-                  VALUES (${id}, ${shopId}, ${productId}, 'buyer@example.com', '\\x00'::bytea, 1, ${amount}, ${amount}, 'CNY', 'fulfilled', ${now.toISOString()}::timestamptz,
-                          ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz)`,
-            );
-            await postOrderPayment(db, { orderId: id, shopId, amountMinor: amount, currency: "CNY", provider: "chain", platformFeeBps: Number(feeBps) });
+            const id = await paidOrder(db, shop, { amountMinor: amount, paidAt: now, feeBps: Number(feeBps) });
             const fee = (amount * feeBps) / 10_000n;
             orders.push({ id, amount, fee, refunded: 0n, shopShare: amount - fee, paidAt: clock, released: false });
           } else if (step.t === "advance") {

@@ -35,7 +35,8 @@ export async function openDispute(db: Drizzle, parameters: OpenDisputeParameters
     const hold = await lockLatestProceedsHold(tx, parameters.orderId);
     const windowEnd = hold ? new Date(hold.release_at) : order.window_end === null ? null : new Date(order.window_end);
     const open = await queryOne<{ open: boolean }>(tx, sql`SELECT ${windowEnd?.toISOString() ?? null}::timestamptz > ${now} AS open`);
-    if (!open?.open) {
+    // Released proceeds mean the window has closed for the money, whatever the clock says.
+    if (!open?.open || hold?.state === "posted") {
       throw new AppError(
         "after_sales_closed",
         `The after-sales window of order ${parameters.orderId} closed at ${windowEnd?.toISOString()}; a dispute can no longer be opened.`,

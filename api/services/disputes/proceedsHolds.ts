@@ -105,11 +105,14 @@ export async function releaseDueProceedsHolds(db: Drizzle, parameters: { now?: D
   let released = 0;
   for (const { hold_id } of due) {
     const done = await db.transaction(async (tx) => {
+      // Lock first, check in a second statement: in READ COMMITTED a statement that waited for
+      // the lock still reads the disputes as of its own start, so a dispute committed while it
+      // waited would be missed; the next statement sees it.
+      await tx.execute(sql`SELECT hold_id FROM order_proceeds_holds WHERE hold_id = ${hold_id} FOR UPDATE`);
       const still = await queryOne<{ hold_id: bigint }>(
         tx,
         sql`SELECT ph.hold_id FROM order_proceeds_holds ph JOIN ledger_holds h ON h.id = ph.hold_id
-            WHERE ph.hold_id = ${hold_id} AND h.state = 'pending' AND NOT ${disputeFreezes(sql`ph.order_id`, now)}
-            FOR UPDATE OF ph`,
+            WHERE ph.hold_id = ${hold_id} AND h.state = 'pending' AND NOT ${disputeFreezes(sql`ph.order_id`, now)}`,
       );
       if (!still) return false;
       await resolveHold(tx, { holdId: BigInt(hold_id), action: "post", now: parameters.now });
@@ -122,13 +125,20 @@ export async function releaseDueProceedsHolds(db: Drizzle, parameters: { now?: D
 
 export type ProceedsHoldRow = { hold_id: bigint; generation: number; release_at: Date; extended: boolean; amount_minor: bigint; state: string };
 
-/** The order's latest proceeds hold, locked (its row is what a release and a dispute's opening serialise on). */
+/**
+ * The order's latest proceeds hold, locked (its row is what a release and a dispute's opening
+ * serialise on), read again after the lock so that a release committed meanwhile is seen.
+ */
 export async function lockLatestProceedsHold(db: Drizzle, orderId: string): Promise<ProceedsHoldRow | undefined> {
+  const locked = await queryOne<{ hold_id: bigint }>(
+    db,
+    sql`SELECT hold_id FROM order_proceeds_holds WHERE order_id = ${orderId} ORDER BY generation DESC LIMIT 1 FOR UPDATE`,
+  );
+  if (!locked) return undefined;
   return queryOne<ProceedsHoldRow>(
     db,
     sql`SELECT ph.hold_id, ph.generation, ph.release_at, ph.extended, h.amount_minor, h.state
-        FROM order_proceeds_holds ph JOIN ledger_holds h ON h.id = ph.hold_id
-        WHERE ph.order_id = ${orderId} ORDER BY ph.generation DESC LIMIT 1 FOR UPDATE OF ph`,
+        FROM order_proceeds_holds ph JOIN ledger_holds h ON h.id = ph.hold_id WHERE ph.hold_id = ${locked.hold_id}`,
   );
 }
 
