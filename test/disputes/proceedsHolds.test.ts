@@ -8,6 +8,7 @@
 // fifth sale was not extended ("expected false to equal true").
 import { expect } from "chai";
 import type { AppError } from "../../core/errors.ts";
+import { pgConstraint, pgErrorCode, pgErrorCodes } from "../../core/store/errors.ts";
 import { queryOne, queryRows, sql } from "../../core/store/database.ts";
 import { decideDispute } from "../../api/services/disputes/decideDispute.ts";
 import { openDispute } from "../../api/services/disputes/openDispute.ts";
@@ -195,5 +196,30 @@ describe("after-sales holds and dispute refunds (PostgreSQL)", function () {
     }).catch((error: AppError) => error);
     expect((late as AppError).code).to.equal("after_sales_closed");
     expect((await queryOne<{ n: string }>(db, sql`SELECT count(*)::text AS n FROM disputes`))!.n).to.equal(before);
+  });
+
+  it("has the database refuse a dispute's state move that the life cycle does not draw", async () => {
+    const db = database.db;
+    const shop = await newShop(db);
+    const orderId = await paidOrder(db, shop, { amountMinor: 1_000n, paidAt: new Date("2032-07-01T00:00:00Z"), feeBps });
+    const dispute = await openDispute(db, {
+      orderId,
+      buyerAccountId: null,
+      category: "other",
+      statement: "x",
+      escalationWindowSeconds,
+      now: new Date("2032-07-01T01:00:00Z"),
+    });
+    // open -> escalated is a move of the life cycle (written here directly, as the trigger sees any writer).
+    await db.execute(
+      sql`UPDATE disputes SET state = 'escalated', escalated_by = 'buyer', escalated_at = now(), answer_deadline = now() WHERE id = ${dispute.id}`,
+    );
+    // escalated -> open is no move of the life cycle.
+    const refused = await db
+      .execute(sql`UPDATE disputes SET state = 'open', escalated_by = NULL, escalated_at = NULL, answer_deadline = NULL WHERE id = ${dispute.id}`)
+      .catch((error: unknown) => error);
+    expect(pgErrorCode(refused)).to.equal(pgErrorCodes.checkViolation);
+    expect(pgConstraint(refused)).to.equal("disputes_state_transition");
+    expect((await queryOne<{ state: string }>(db, sql`SELECT state FROM disputes WHERE id = ${dispute.id}`))!.state).to.equal("escalated");
   });
 });

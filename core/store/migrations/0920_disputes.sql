@@ -75,6 +75,21 @@ CREATE TABLE disputes (
   CONSTRAINT disputes_escalation_complete CHECK ((escalated_by IS NULL) = (escalated_at IS NULL) AND (escalated_at IS NULL) = (answer_deadline IS NULL)),
   CONSTRAINT disputes_outcome_when_decided CHECK ((state IN ('open','escalated')) = (outcome IS NULL))
 );
+-- The database refuses any other move of a dispute's state (first version here, for the
+-- trigger; its current definition is core/store/functions/disputes_check_state_transitions.sql).
+CREATE OR REPLACE FUNCTION disputes_check_state_transitions() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  -- The moves of docs/disputes.md ("A dispute's life"); staying in a state is not a move.
+  IF OLD.state IS DISTINCT FROM NEW.state AND (OLD.state, NEW.state) NOT IN
+     (('open', 'resolved'), ('open', 'rejected'), ('open', 'escalated'), ('rejected', 'escalated'), ('escalated', 'resolved')) THEN
+    PERFORM refuse_state_transition('disputes.state', NEW.id, OLD.state, NEW.state);
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER disputes_state_transitions BEFORE UPDATE OF state ON disputes
+  FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state) EXECUTE FUNCTION disputes_check_state_transitions();
+
 -- At most one dispute of an order is undecided at a time.
 CREATE UNIQUE INDEX disputes_one_open_per_order ON disputes (order_id) WHERE state IN ('open','escalated');
 CREATE INDEX disputes_shop_idx ON disputes (shop_id, id DESC);
