@@ -204,6 +204,23 @@ describe("disputes: evidence from the chain, decisions, refunds and replacements
     expect(evidence.keys.find((item: { entitlementId: string }) => item.entitlementId === entitlementId).revoked).to.equal(true);
   });
 
+  it("shows in the evidence the same code sold by another shop", async () => {
+    const buyer = await signUp(platform, "samecode");
+    const { orderId, entitlementId } = await buyFromShop(platform, setup, buyer, productId);
+    const revealed = await buyer.client.post(`/api/orders/${orderId}/reveal`, {});
+    const code: string = revealed.body.items[0].code;
+    expect(code).to.match(/^DSP/);
+    // Another merchant imports the very same code and sells it.
+    const other = await setupMerchant(platform);
+    const copied = await createProduct(other, { name: "Copied card", priceMinor: "700", resaleAllowed: true });
+    await importKeys(other, copied, [code]);
+    await buyFromShop(platform, other, await signUp(platform, "copybuyer"), copied);
+    const opened = await buyer.client.post(`/api/orders/${orderId}/disputes`, { category: "key_already_used", statement: "Someone used it.", entitlementId });
+    expect(opened.status, opened.text).to.equal(201);
+    const evidence = (await buyer.client.get(`/api/disputes/${opened.body.id}`)).body.evidence;
+    expect(evidence.keys[0].sameCodeElsewhere).to.deep.equal([{ shopId: other.shopId, entitlementState: "sealed", redeemedOnChain: false }]);
+  });
+
   it("refuses a replacement on empty stock with an offer to refund, writing nothing", async () => {
     const single = await createProduct(setup, { name: "Last card", priceMinor: "500", resaleAllowed: true });
     await importKeys(setup, single, randomKeys(1, "ONE"));
