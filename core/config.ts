@@ -262,6 +262,18 @@ const envSchema = z.object({
   // small shop, so a merchant has time to top up without the platform extending real credit.
   LEDGER_MERCHANT_FEE_CREDIT_MINOR: integer(10_000, 0, 1_000_000_000),
 
+  // Disputes (docs/disputes.md). Either party may escalate a dispute to the platform within this
+  // time of its opening (a week: long enough for a merchant's answer and a buyer's reply).
+  DISPUTE_ESCALATION_WINDOW_SECONDS: integer(7 * 24 * 3600, 60, 90 * 24 * 3600),
+  // Once escalated, the other party has this long to answer; silence decides for the escalating side.
+  DISPUTE_ANSWER_SECONDS: integer(3 * 24 * 3600, 60, 30 * 24 * 3600),
+  // Reputation: a shop whose dispute rate (disputes per paid order, basis points) is above this,
+  // over at least REPUTATION_ORDERS_MIN paid orders (fewer say nothing), has its new sales' proceeds
+  // held REPUTATION_HOLD_FACTOR times the category's window.
+  REPUTATION_DISPUTE_RATE_THRESHOLD_BPS: integer(500, 0, 10_000),
+  REPUTATION_ORDERS_MIN: integer(20, 1, 1_000_000),
+  REPUTATION_HOLD_FACTOR: integer(2, 1, 10),
+
   // Resale (docs/resale.md). A seller's proceeds stay held this long after a resale: the
   // chargeback window (payment disputes arrive within days; 14 days covers the usual cases).
   RESALE_HOLD_SECONDS: integer(14 * 24 * 3600, 0, 365 * 24 * 3600),
@@ -438,6 +450,15 @@ function buildConfig(env: Env) {
       anchorEntriesMin: env.LEDGER_ANCHOR_ENTRIES_MIN,
       payoutHoldSeconds: env.LEDGER_PAYOUT_HOLD_SECONDS,
       merchantFeeCreditMinor: BigInt(env.LEDGER_MERCHANT_FEE_CREDIT_MINOR),
+    },
+    disputes: {
+      escalationWindowSeconds: env.DISPUTE_ESCALATION_WINDOW_SECONDS,
+      answerSeconds: env.DISPUTE_ANSWER_SECONDS,
+      reputation: {
+        disputeRateThresholdBps: env.REPUTATION_DISPUTE_RATE_THRESHOLD_BPS,
+        ordersMin: env.REPUTATION_ORDERS_MIN,
+        holdFactor: env.REPUTATION_HOLD_FACTOR,
+      },
     },
     resale: {
       holdSeconds: env.RESALE_HOLD_SECONDS,

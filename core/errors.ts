@@ -50,6 +50,13 @@ export const errorStatus = {
   risk_blocked: 403,
   captcha_required: 428,
   import_quota_exceeded: 429,
+  // Disputes (docs/disputes.md): each names what the caller can do instead.
+  dispute_already_open: 409,
+  after_sales_closed: 409,
+  escalation_closed: 409,
+  refund_exceeds_paid: 422,
+  refund_exceeds_remaining: 409,
+  replacement_out_of_stock: 409,
   chain_unavailable: 503,
   // The throttles' store (Redis) did not answer in time: the attempt is refused rather than
   // let through uncounted (api/services/throttles/boundedRedis.ts).

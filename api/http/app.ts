@@ -28,6 +28,7 @@ import { trustedProxies } from "./clientAddress.ts";
 import { quotasRouter } from "./routes/quotas.ts";
 import { captchaRouter } from "./routes/captcha.ts";
 import { riskRouter } from "./routes/risk.ts";
+import { disputesRouter } from "./routes/disputes.ts";
 
 export type CreateAppOptions = {
   /** Built web application to serve (web/dist); omitted in API-only deployments. */
@@ -92,6 +93,7 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
   app.use("/api", quotasRouter(ctx));
   app.use("/api", captchaRouter(ctx));
   app.use("/api", riskRouter(ctx));
+  app.use("/api", disputesRouter(ctx));
   app.use("/api", pricingRouter(ctx));
   app.use("/api", verifyRouter(ctx));
   app.use("/api", publicConfigRouter(ctx));

@@ -27,6 +27,8 @@ export type WorkerSettings = {
   lostJobGraceSeconds: number;
   /** Final on-chain payments are looked for this often (the indexer records them). */
   chainPaymentsIntervalMs: number;
+  /** The after-sales sweep (proceeds holds placed and released, overdue disputes decided) runs this often. */
+  disputesIntervalMs: number;
 };
 
 export const workerSettingsDefault: WorkerSettings = {
@@ -36,6 +38,7 @@ export const workerSettingsDefault: WorkerSettings = {
   recoveryIntervalMs: 30_000,
   lostJobGraceSeconds: 20,
   chainPaymentsIntervalMs: 2_000,
+  disputesIntervalMs: 60_000,
 };
 
 /** The platform's periodic work, one scheduler each. */
@@ -49,6 +52,7 @@ export function platformJobSchedulers(ctx: AppContext, settings: WorkerSettings)
     { queue: maintenance, id: "expire-orders", jobName: "expire-orders", everyMs: settings.expiryIntervalMs },
     { queue: maintenance, id: "chain-payments", jobName: "chain-payments", everyMs: settings.chainPaymentsIntervalMs },
     { queue: maintenance, id: "recover-lost-jobs", jobName: "recover-lost-jobs", everyMs: settings.recoveryIntervalMs },
+    { queue: maintenance, id: "disputes", jobName: "disputes", everyMs: settings.disputesIntervalMs },
   ];
 }
 

@@ -166,6 +166,19 @@ export const matrix: MatrixRow[] = [
   // After the buyer revoked the order's access, its old token opens nothing (staff still see it).
   row("GET /api/orders/{orderId}", { ok: "merchant auditor admin", 404: "*" }, { variant: "guest order, revoked token" }),
   row("POST /api/orders/{orderId}/reveal", { ok: "buyer", 403: "merchant auditor admin", 404: "*" }, { secrets: "buyer" }),
+  // Disputes (docs/disputes.md): the order's buyer opens; its parties and staff read; the
+  // merchant decides an open one, an admin an escalated one; buyer or merchant escalate; the
+  // other party answers. Whoever cannot see the order gets not_found.
+  row("POST /api/orders/{orderId}/disputes", { ok: "buyer", 403: "merchant auditor admin", 404: "*" }),
+  row("POST /api/orders/{orderId}/disputes", { ok: "guest", 403: "merchant auditor admin", 404: "*" }, { variant: "guest order" }),
+  row("GET /api/disputes/{disputeId}", { ok: "buyer merchant auditor admin", 404: "*" }),
+  row("POST /api/disputes/{disputeId}/decision", { 401: "guest", ok: "merchant admin", 404: "otherMerchant", 403: "*" }),
+  row("POST /api/disputes/{disputeId}/escalate", { ok: "buyer merchant", 403: "auditor admin", 404: "*" }),
+  row("POST /api/disputes/{disputeId}/answer", { ok: "buyer merchant", 403: "auditor admin", 404: "*" }),
+  row("GET /api/admin/disputes", { 401: "guest", ok: "admin", 403: "*" }),
+  row("GET /api/shops/{shopId}/reputation", { ok: "*" }),
+  row("GET /api/admin/after-sales-windows", { 401: "guest", ok: "admin", 403: "*" }),
+  row("PUT /api/admin/after-sales-windows/{category}", { 401: "guest", ok: "admin", 403: "*" }),
   row("POST /api/orders/{orderId}/reveal", { ok: "guest", 403: "merchant auditor admin", 404: "*" }, { variant: "guest order", secrets: "guest" }),
   row("GET /api/orders/{orderId}/keys/{keyId}/certificate", { ok: "buyer merchant auditor admin", 404: "*" }, { secrets: "buyer" }),
   row("GET /api/orders/{orderId}/keys/{keyId}/certificate", { ok: "guest merchant auditor admin", 404: "*" }, { variant: "guest order", secrets: "guest" }),

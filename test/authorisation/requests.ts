@@ -37,6 +37,12 @@ function epayNotification(method: "GET" | "POST", path: string, params: Record<s
 }
 
 const shopA = (w: World) => w.shopA.shopId;
+/** Buyer A's dispute that refused calls are asked about (opened once per world). */
+const sharedDisputes = new WeakMap<World, Promise<string>>();
+const sharedDispute = (w: World) => {
+  if (!sharedDisputes.has(w)) sharedDisputes.set(w, w.fresh.dispute("open"));
+  return sharedDisputes.get(w)!;
+};
 /** The guest holds the guest order's token (for buyer A's order: another order's token, which opens nothing). */
 const guestToken = (w: World, cell: Cell) => (cell.role === "guest" ? { headers: { "x-order-token": w.guest.token } } : {});
 
@@ -293,6 +299,54 @@ export const requests: Record<string, RowRequests> = {
   "POST /api/orders/{orderId}/reveal": {
     build: (w, cell) => ({ ...post(`/api/orders/${w.sealedOrderA.orderId}/reveal`), ...guestToken(w, cell) }),
     probe: "SELECT count(*)::text FROM entitlements WHERE state = 'redeemed'",
+  },
+  // Disputes: an allowed call uses a fresh order or dispute (one undecided dispute per order;
+  // a decision or escalation moves it on); a refused one is asked about buyer A's shared one.
+  "POST /api/orders/{orderId}/disputes": {
+    build: async (w, cell) => ({
+      ...post(`/api/orders/${cell.allowed ? (await w.fresh.paidOrder()).id : w.orderA.id}/disputes`, { category: "key_invalid", statement: "matrix" }),
+      ...guestToken(w, cell),
+    }),
+    probe: count("disputes"),
+  },
+  "POST /api/orders/{orderId}/disputes (guest order)": {
+    build: async (w, cell) => {
+      const order = cell.allowed ? await w.fresh.guestOrder() : w.guest;
+      const token = cell.role === "guest" ? { headers: { "x-order-token": order.token } } : {};
+      return { ...post(`/api/orders/${order.id}/disputes`, { category: "not_received", statement: "matrix" }), ...token };
+    },
+    probe: count("disputes"),
+  },
+  "GET /api/disputes/{disputeId}": { build: async (w, cell) => ({ ...get(`/api/disputes/${await sharedDispute(w)}`), ...guestToken(w, cell) }) },
+  "POST /api/disputes/{disputeId}/decision": {
+    build: async (w, cell) => {
+      const disputeId = cell.allowed ? await w.fresh.dispute(cell.role === "admin" ? "escalated by buyer" : "open") : await sharedDispute(w);
+      return post(`/api/disputes/${disputeId}/decision`, { outcome: "reject", reason: "matrix" });
+    },
+    probe: "SELECT count(*)::text FROM disputes WHERE outcome IS NOT NULL",
+  },
+  "POST /api/disputes/{disputeId}/escalate": {
+    build: async (w, cell) => ({
+      ...post(`/api/disputes/${cell.allowed ? await w.fresh.dispute("open") : await sharedDispute(w)}/escalate`),
+      ...guestToken(w, cell),
+    }),
+    probe: "SELECT count(*)::text FROM disputes WHERE state = 'escalated'",
+  },
+  "POST /api/disputes/{disputeId}/answer": {
+    build: async (w, cell) => {
+      // Each party answers the other's escalation.
+      const disputeId = cell.allowed ? await w.fresh.dispute(cell.role === "buyer" ? "escalated by merchant" : "escalated by buyer") : await sharedDispute(w);
+      return { ...post(`/api/disputes/${disputeId}/answer`, { answer: "matrix" }), ...guestToken(w, cell) };
+    },
+    probe: "SELECT count(*)::text FROM disputes WHERE answer IS NOT NULL",
+  },
+  "GET /api/admin/disputes": { build: () => get("/api/admin/disputes") },
+  "GET /api/shops/{shopId}/reputation": { build: (w) => get(`/api/shops/${shopA(w)}/reputation`) },
+  "GET /api/admin/after-sales-windows": { build: () => get("/api/admin/after-sales-windows") },
+  "PUT /api/admin/after-sales-windows/{category}": {
+    // The admin sets game_card's window to its default (3 days), so the other suites' holds are unchanged.
+    build: () => ({ method: "PUT", path: "/api/admin/after-sales-windows/game_card", body: { windowSeconds: 259200 } }),
+    probe: "SELECT count(*)::text FROM audit_log WHERE action = 'disputes.after_sales_window_set'",
   },
   "POST /api/orders/{orderId}/reveal (guest order)": {
     build: (w, cell) => ({ ...post(`/api/orders/${w.guest.id}/reveal`), ...guestToken(w, cell) }),

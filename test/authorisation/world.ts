@@ -130,6 +130,22 @@ export async function buildWorld(platform: TestPlatform) {
     return { id: view.id, token, keyId: view.items[0].keyId, contact, queryPassword };
   }
 
+  /**
+   * A dispute by buyer A on a new paid order of shop A (disputes, docs/disputes.md): open, or
+   * escalated by one party (the other then answers; an admin arbitrates).
+   */
+  async function dispute(stage: "open" | "escalated by buyer" | "escalated by merchant" = "open"): Promise<string> {
+    const order = await paidOrder(people.buyer.client, codesProduct);
+    const opened = await people.buyer.client.post(`/api/orders/${order.id}/disputes`, { category: "key_invalid", statement: "matrix" });
+    expect(opened.status, opened.text).to.equal(201);
+    if (stage !== "open") {
+      const by = stage === "escalated by buyer" ? people.buyer.client : shopA.merchant;
+      const escalated = await by.post(`/api/disputes/${opened.body.id}/escalate`, {});
+      expect(escalated.status, escalated.text).to.equal(200);
+    }
+    return opened.body.id as string;
+  }
+
   /** A sealed entitlement in the person's custody, issued on-chain (so it can be listed or withdrawn). */
   async function sealedEntitlement(person: Person): Promise<{ orderId: string; entitlementId: string; tokenId: bigint }> {
     const bought = await buyFromShop(platform, shopA, person, sealedProduct);
@@ -420,6 +436,8 @@ export async function buildWorld(platform: TestPlatform) {
       sessionId,
       heldOrder,
       blacklistEntry,
+      dispute,
+      paidOrder: () => paidOrder(people.buyer.client, codesProduct),
     },
   };
 }

@@ -42,6 +42,7 @@ describe("platform console: the shared blacklist in Chromium", function () {
     await signInThroughPage(page, platform.url, { ...platform.logins.admin, totpSecret: demoTotpSecrets.admin }, "/merchant");
     await page.getByTestId("nav-admin").click();
     await page.getByRole("heading", { name: "Platform console" }).waitFor();
+    await page.getByTestId("admin-tab-blacklist").click();
     await page.getByTestId("blacklist-form").getByLabel("Value").fill(blocked.toUpperCase());
     await page.getByTestId("blacklist-form").getByLabel("Reason (optional)").fill("card testing");
     await page.getByTestId("blacklist-form").getByRole("button", { name: "Add" }).click();
@@ -79,7 +80,7 @@ describe("platform console: the shared blacklist in Chromium", function () {
     const chinese = await launchBrowser({ locale: "zh-CN" });
     try {
       const page = await chinese.context.newPage();
-      await signInThroughPage(page, platform.url, { ...platform.logins.admin, totpSecret: demoTotpSecrets.admin }, "/admin");
+      await signInThroughPage(page, platform.url, { ...platform.logins.admin, totpSecret: demoTotpSecrets.admin }, "/admin/blacklist");
       await page.getByRole("heading", { name: "平台控制台" }).waitFor();
       await page.getByTestId("admin-tab-blacklist").getByText("共享黑名单").waitFor();
     } finally {

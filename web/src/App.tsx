@@ -26,6 +26,7 @@ const SecurityPage = lazy(() => import("./security/SecurityPage.tsx"));
 const MyKeysPage = lazy(() => import("./resale/MyKeysPage.tsx"));
 const PurchasePage = lazy(() => import("./resale/PurchasePage.tsx"));
 const TimelinePage = lazy(() => import("./resale/TimelinePage.tsx"));
+const DisputePage = lazy(() => import("./disputes/DisputePage.tsx"));
 
 type Route = { pattern: string; render(params: Record<string, string>): ReactNode };
 
@@ -49,9 +50,10 @@ const routes: Route[] = [
   { pattern: "/merchant/:tab", render: (params) => <MerchantPage tab={params.tab!} /> },
   { pattern: "/audit", render: () => <AuditorPage tab="anchors" /> },
   { pattern: "/audit/:tab", render: (params) => <AuditorPage tab={params.tab!} /> },
-  { pattern: "/admin", render: () => <AdminPage tab="blacklist" /> },
+  { pattern: "/admin", render: () => <AdminPage tab="disputes" /> },
   { pattern: "/admin/:tab", render: (params) => <AdminPage tab={params.tab!} /> },
   { pattern: "/tx/:hash", render: (params) => <TxPage hash={params.hash!} /> },
+  { pattern: "/disputes/:disputeId", render: (params) => <DisputePage disputeId={params.disputeId!} /> },
 ];
 
 export function App() {

@@ -6,6 +6,7 @@ import { certificateSchema } from "../../../core/keys/certificateSchema.ts";
 import { accountSchema, sessionSchema } from "./accounts.ts";
 import { passkeySchema, recoveryCodesSchema, signInSchema } from "./accountSecurity.ts";
 import { errorBodySchema } from "./common.ts";
+import { afterSalesWindowsSchema, disputeSchema } from "./disputes.ts";
 import { payoutDecidedSchema, statementPageSchema, topupSchema } from "./ledger.ts";
 import { batchSchema, importJobSchema, salesSummarySchema } from "./merchant.ts";
 import { orderItemSchema, orderSchema, orderSummaryPageSchema, orderSummarySchema, paymentSchema } from "./orders.ts";
@@ -17,6 +18,8 @@ import { publicConfigSchema, verifyResultSchema } from "./verify.ts";
 
 export const namedSchemas = {
   Error: errorBodySchema,
+  Dispute: disputeSchema,
+  AfterSalesWindows: afterSalesWindowsSchema,
   Account: accountSchema,
   Session: sessionSchema,
   SignIn: signInSchema,

@@ -23,6 +23,7 @@ import {
   type StatementPage,
 } from "../../ledger/statements.ts";
 import { auditedChange } from "../../services/audit.ts";
+import { placeProceedsHolds } from "../../services/disputes/proceedsHolds.ts";
 import { resaleEpayMerchant } from "../../services/resale/resalePayments.ts";
 import { assertShopManager } from "../../services/shops/shops.ts";
 import { createTopup, handleTopupNotify, loadTopup, topupView } from "../../services/shops/topups.ts";
@@ -222,7 +223,12 @@ export function ledgerRouter(ctx: AppContext): Router {
       const expiresAt = new Date(Date.now() + ctx.config.ledger.payoutHoldSeconds * 1000);
       const payout = await auditedChange(
         db,
-        (tx) => requestPayout(tx, { payoutId: id, shopId: params.shopId, amountMinor: body.amountMinor, currency: body.currency, expiresAt }),
+        async (tx) => {
+          // Sales still inside their after-sales window are held first, under the payable's lock,
+          // so the payout draws only released proceeds (api/services/disputes/proceedsHolds.ts).
+          await placeProceedsHolds(tx, { shopId: params.shopId, reputation: ctx.config.disputes.reputation });
+          return requestPayout(tx, { payoutId: id, shopId: params.shopId, amountMinor: body.amountMinor, currency: body.currency, expiresAt });
+        },
         (result) =>
           result.created
             ? {

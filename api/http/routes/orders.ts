@@ -14,6 +14,7 @@ import { loadOrderFor } from "../../services/orders/orderAccessCheck.ts";
 import { getOrderRecord, type OrderRecord } from "../../services/orders/orderRecord.ts";
 import { buildOrderView, certificateSaltRelease } from "../../services/orders/orderView.ts";
 import { paymentInstructions } from "../../services/orders/paymentInstructions.ts";
+import { recordEntitlementViews } from "../../services/disputes/viewLog.ts";
 import { revealOrderEntitlements } from "../../services/orders/revealEntitlements.ts";
 import { listOrders } from "../../services/orders/listOrders.ts";
 import { checkoutProduct } from "../../services/orders/productCache.ts";
@@ -220,7 +221,9 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
     async ({ params, body, req }) => {
       const { order, viewer } = await loadOrderFor(db, pepper, params.orderId, { account: req.account, accessToken: body.token ?? tokenHeader(req) });
       if (viewer !== "buyer") throw new AppError("forbidden", "Only the buyer can reveal an order's codes.");
-      await revealOrderEntitlements(db, order, body.entitlementIds);
+      const revealed = await revealOrderEntitlements(db, order, body.entitlementIds);
+      // The dispute evidence's view log (docs/disputes.md): when and from which network and device class codes were first shown.
+      await recordEntitlementViews(db, { entitlementIds: revealed, address: req.ip, userAgent: req.get("user-agent"), channel: "order" });
       // Revealing changes entitlements only; the order read above is still what it was.
       return viewOf(order);
     },

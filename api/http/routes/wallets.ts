@@ -11,6 +11,7 @@ import { creditDeposit } from "../../services/wallets/creditDeposit.ts";
 import { issueSiweNonce, linkWallet } from "../../services/wallets/linkWallet.ts";
 import { listLinkedWallets } from "../../services/wallets/listLinkedWallets.ts";
 import { requestWithdrawal } from "../../services/wallets/requestWithdrawal.ts";
+import { recordEntitlementViews } from "../../services/disputes/viewLog.ts";
 import { revealByWalletSignature } from "../../services/wallets/revealByWalletSignature.ts";
 import { revealDomain, revealTypes } from "../../services/wallets/revealTypedData.ts";
 import { defineRoute } from "../route.ts";
@@ -175,7 +176,23 @@ export function walletsRouter(ctx: AppContext): Router {
       response: walletRevealSchema,
       body: z.strictObject({ holder: address, tokenId: uint256, nonce: uint256, deadline: uint256, signature: hexBytes("a signature") }),
     },
-    async ({ body }) => revealByWalletSignature(db, ctx.keyRing, needChain(), { signatureTtlSecondsMax: ctx.config.resale.walletSignatureTtlSecondsMax }, body),
+    async ({ body, req }) => {
+      const revealed = await revealByWalletSignature(
+        db,
+        ctx.keyRing,
+        needChain(),
+        { signatureTtlSecondsMax: ctx.config.resale.walletSignatureTtlSecondsMax },
+        body,
+      );
+      // The dispute evidence's view log (docs/disputes.md): when and from which network and device class the code was shown.
+      await recordEntitlementViews(db, {
+        entitlementIds: [BigInt(revealed.entitlementId)],
+        address: req.ip,
+        userAgent: req.get("user-agent"),
+        channel: "wallet",
+      });
+      return revealed;
+    },
   );
 
   return router;

@@ -1,5 +1,7 @@
 import type { Job } from "bullmq";
 import type { AppContext } from "../../context.ts";
+import { decideOverdueDisputes } from "../../services/disputes/decideDispute.ts";
+import { placeProceedsHolds, releaseDueProceedsHolds } from "../../services/disputes/proceedsHolds.ts";
 import { settleFeeReceivables } from "../../ledger/merchantFees.ts";
 import { postMissingPaymentEntries } from "../../services/orders/paymentEntryOutbox.ts";
 import { expireOrders } from "../../services/orders/expireOrders.ts";
@@ -23,6 +25,8 @@ export async function processMaintenance(ctx: AppContext, job: Job, settings: Pi
       };
     case "chain-payments":
       return acceptFinalChainPayments(ctx);
+    case "disputes":
+      return runDisputesSweep(ctx, job);
     default:
       return { ignored: job.name };
   }
@@ -47,4 +51,24 @@ async function acceptFinalChainPayments(ctx: AppContext): Promise<unknown> {
     batchSizeMax: chainPaymentsPerRunMax,
     onAccepted: (orderId) => enqueueFulfilment(ctx.queues, orderId),
   });
+}
+
+// Per run at most; the next tick takes the rest.
+const disputeSweepBatchMax = 500;
+
+/**
+ * The after-sales sweep (docs/disputes.md): holds the proceeds of new sales, releases the holds
+ * whose window closed (unless a dispute freezes them), and decides escalated disputes whose
+ * answer deadline passed. A job may carry `now` (an ISO time): the suites drive the sweep with a
+ * controlled clock through the queue, as the scheduler's jobs (which carry none) drive it in
+ * production with the database's clock.
+ */
+async function runDisputesSweep(ctx: AppContext, job: Job): Promise<unknown> {
+  const db = ctx.database.db;
+  const now = typeof job.data?.now === "string" ? new Date(job.data.now) : undefined;
+  if (now && Number.isNaN(now.getTime())) return { ignored: "now is not a time" };
+  const placed = await placeProceedsHolds(db, { reputation: ctx.config.disputes.reputation, limit: disputeSweepBatchMax });
+  const decided = await decideOverdueDisputes(db, { now, limit: disputeSweepBatchMax, settings: { platformFeeBps: ctx.config.orders.platformFeeBps } });
+  const released = await releaseDueProceedsHolds(db, { now, limit: disputeSweepBatchMax });
+  return { placed, released, decided: decided.map(String) };
 }

@@ -8,8 +8,8 @@ import { entitlementLifecycle, revealAssignments } from "../../../core/store/ent
 import { inCustody } from "../resale/custody.ts";
 import type { OrderRecord } from "./orderRecord.ts";
 
-/** Reveals the order's sealed entitlements (only `entitlementIds` when given); returns how many. */
-export async function revealOrderEntitlements(db: Drizzle, order: OrderRecord, entitlementIds?: bigint[]): Promise<number> {
+/** Reveals the order's sealed entitlements (only `entitlementIds` when given); returns the ids it revealed. */
+export async function revealOrderEntitlements(db: Drizzle, order: OrderRecord, entitlementIds?: bigint[]): Promise<bigint[]> {
   const only = entitlementIds?.length ? sql`AND e.id = ANY(${integerArrayLiteral(entitlementIds)}::bigint[])` : sql``;
   const rows = await queryRows<{ id: bigint }>(
     db,
@@ -18,5 +18,5 @@ export async function revealOrderEntitlements(db: Drizzle, order: OrderRecord, e
           AND ${inCustody(undefined)} ${only}
         RETURNING e.id`,
   );
-  return rows.length;
+  return rows.map((row) => BigInt(row.id));
 }

@@ -31,27 +31,7 @@ export async function revokeEntitlement(
     const allowed = entitlement && (actor.roles.includes("admin") || (actor.roles.includes("merchant") && BigInt(entitlement.shop_owner) === actor.id));
     if (!allowed) throw new AppError("not_found", `No entitlement ${parameters.entitlementId} of your shop.`);
     if (entitlement.state === "revoked") throw new AppError("invalid_state", `Entitlement ${parameters.entitlementId} is already revoked.`);
-    await tx.execute(sql`UPDATE entitlements SET ${sql.raw(revokeAssignments)} WHERE id = ${parameters.entitlementId}`);
-    // Queued resale records can no longer be sent: the contract refuses revoked tokens.
-    await tx.execute(sql`UPDATE custodial_transfers SET state = 'skipped' WHERE entitlement_id = ${parameters.entitlementId} AND state = 'pending'`);
-    // A withdrawal not yet sent never happens: the token stays with the custodian.
-    const cancelled = await queryOne<{ id: bigint }>(
-      tx,
-      sql`UPDATE wallet_movements SET state = 'failed' WHERE entitlement_id = ${parameters.entitlementId} AND state = 'pending' AND direction = 'withdrawal' RETURNING id`,
-    );
-    if (cancelled) await tx.execute(sql`UPDATE entitlements SET owner_wallet = NULL WHERE id = ${parameters.entitlementId}`);
-    const reasonHash = keccak256(toBytes(parameters.reason));
-    await tx.execute(
-      sql`INSERT INTO entitlement_revocations (entitlement_id, actor_account_id, reason, reason_hash)
-          VALUES (${parameters.entitlementId}, ${actor.id}, ${parameters.reason}, ${Buffer.from(reasonHash.slice(2), "hex")})`,
-    );
-    const heldSale = await queryOne<{ listing_id: string }>(
-      tx,
-      sql`SELECT h.reference_id AS listing_id FROM ledger_holds h JOIN resale_listings l ON h.reference_type = 'resale' AND h.reference_id = l.id::text
-          WHERE l.entitlement_id = ${parameters.entitlementId} AND l.state = 'sold' AND h.state = 'pending' AND h.expires_at > now()
-          ORDER BY l.id DESC LIMIT 1`,
-    );
-    if (heldSale) await chargebackResale(tx, { listingId: heldSale.listing_id });
+    const { reasonHash, heldSale } = await revokeLockedEntitlement(tx, actor.id, parameters);
     await recordAudit(tx, {
       accountId: actor.id,
       action: "entitlement.revoke",
@@ -65,4 +45,38 @@ export async function revokeEntitlement(
       heldProceedsReturned: heldSale !== undefined,
     };
   });
+}
+
+/**
+ * The revocation itself, inside the caller's transaction, for an entitlement the caller has
+ * locked and checked (not revoked, and the actor may revoke it): also used by a dispute's
+ * replacement (api/services/disputes/decideDispute.ts), which audits it in its own terms.
+ */
+export async function revokeLockedEntitlement(
+  tx: Drizzle,
+  actorId: bigint,
+  parameters: { entitlementId: bigint; reason: string },
+): Promise<{ reasonHash: string; heldSale: { listing_id: string } | undefined }> {
+  await tx.execute(sql`UPDATE entitlements SET ${sql.raw(revokeAssignments)} WHERE id = ${parameters.entitlementId}`);
+  // Queued resale records can no longer be sent: the contract refuses revoked tokens.
+  await tx.execute(sql`UPDATE custodial_transfers SET state = 'skipped' WHERE entitlement_id = ${parameters.entitlementId} AND state = 'pending'`);
+  // A withdrawal not yet sent never happens: the token stays with the custodian.
+  const cancelled = await queryOne<{ id: bigint }>(
+    tx,
+    sql`UPDATE wallet_movements SET state = 'failed' WHERE entitlement_id = ${parameters.entitlementId} AND state = 'pending' AND direction = 'withdrawal' RETURNING id`,
+  );
+  if (cancelled) await tx.execute(sql`UPDATE entitlements SET owner_wallet = NULL WHERE id = ${parameters.entitlementId}`);
+  const reasonHash = keccak256(toBytes(parameters.reason));
+  await tx.execute(
+    sql`INSERT INTO entitlement_revocations (entitlement_id, actor_account_id, reason, reason_hash)
+        VALUES (${parameters.entitlementId}, ${actorId}, ${parameters.reason}, ${Buffer.from(reasonHash.slice(2), "hex")})`,
+  );
+  const heldSale = await queryOne<{ listing_id: string }>(
+    tx,
+    sql`SELECT h.reference_id AS listing_id FROM ledger_holds h JOIN resale_listings l ON h.reference_type = 'resale' AND h.reference_id = l.id::text
+        WHERE l.entitlement_id = ${parameters.entitlementId} AND l.state = 'sold' AND h.state = 'pending' AND h.expires_at > now()
+        ORDER BY l.id DESC LIMIT 1`,
+  );
+  if (heldSale) await chargebackResale(tx, { listingId: heldSale.listing_id });
+  return { reasonHash, heldSale };
 }

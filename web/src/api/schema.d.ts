@@ -204,6 +204,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/after-sales-windows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The after-sales window of each product category: how long proceeds are held and disputes can be opened */
+        get: operations["getAdminAfterSalesWindows"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/after-sales-windows/{category}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a category's after-sales window (applies to proceeds held from then on; audited) */
+        put: operations["putAdminAfterSalesWindowsCategory"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/blacklist": {
         parameters: {
             query?: never;
@@ -234,6 +268,23 @@ export interface paths {
         post?: never;
         /** Remove an entry from the platform's blacklist (admin, audited) */
         delete: operations["deleteAdminBlacklistEntryId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The platform's disputes queue, newest first (state=escalated: the arbitration queue) */
+        get: operations["getAdminDisputes"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -574,6 +625,74 @@ export interface paths {
         get: operations["getConfigPublic"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/disputes/{disputeId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A dispute with its evidence (chain timeline, view log, ledger entries), for its buyer, its shop's merchant, admins and auditors */
+        get: operations["getDisputesDisputeId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/disputes/{disputeId}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The party that did not escalate answers before the answer deadline (silence decides for the other side) */
+        post: operations["postDisputesDisputeIdAnswer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/disputes/{disputeId}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decide a dispute: refund (full or partial), replace the key, or reject with a reason (the merchant while open; an admin once escalated) */
+        post: operations["postDisputesDisputeIdDecision"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/disputes/{disputeId}/escalate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take the dispute to the platform's arbitration (the buyer or the merchant, before its escalation deadline); the other party must answer in time */
+        post: operations["postDisputesDisputeIdEscalate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1091,6 +1210,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/orders/{orderId}/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The buyer opens a dispute on a paid order within its after-sales window (guests: with the order's access token) */
+        post: operations["postOrdersOrderIdDisputes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/orders/{orderId}/keys/{keyId}/certificate": {
         parameters: {
             query?: never;
@@ -1558,6 +1694,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/shops/{shopId}/reputation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A shop's after-sales reputation: dispute rate, refund rate, median first reply, and whether its new sales are held longer */
+        get: operations["getShopsShopIdReputation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/shops/{shopId}/reviews": {
         parameters: {
             query?: never;
@@ -1756,6 +1909,12 @@ export interface components {
             id: string;
             roles: ("buyer" | "merchant" | "reseller" | "auditor" | "admin")[];
         };
+        AfterSalesWindows: {
+            items: {
+                category: string;
+                windowSeconds: number;
+            }[];
+        };
         Batch: {
             anchorBlock: string | null;
             anchoredAt: string | null;
@@ -1847,6 +2006,41 @@ export interface components {
             /** @enum {string} */
             version: "keyledger-certificate/1" | "keyledger-certificate/2";
         };
+        Dispute: {
+            answer: string | null;
+            answerDeadline: string | null;
+            answeredAt: string | null;
+            /** @enum {string} */
+            category: "key_invalid" | "key_already_used" | "wrong_product" | "not_received" | "other";
+            decidedAt: string | null;
+            decidedBy: ("merchant" | "admin" | "deadline") | null;
+            entitlementId: string | null;
+            escalatedAt: string | null;
+            escalatedBy: ("buyer" | "merchant") | null;
+            escalationDeadline: string;
+            id: string;
+            openedAt: string;
+            orderId: string;
+            outcome: ("refunded" | "replaced" | "rejected") | null;
+            outcomeReason: string | null;
+            refunds: {
+                amountMinor: string;
+                /** @enum {string} */
+                channel: "buyer_balance" | "platform_refunds" | "merchant_gateway";
+                createdAt: string;
+                currency: string;
+                transactionId: string;
+            }[];
+            replacement: {
+                newEntitlementId: string;
+                oldEntitlementId: string;
+            } | null;
+            shopId: string;
+            /** @enum {string} */
+            state: "open" | "rejected" | "escalated" | "resolved";
+            statement: string;
+            ticketId: string | null;
+        };
         Error: {
             /** @description A stable machine-readable code, e.g. validation_failed, not_found, rate_limited */
             code: string;
@@ -1886,6 +2080,10 @@ export interface components {
                 id: string;
                 userAgent: string | null;
             }[];
+        };
+        GetAdminDisputesResponse: {
+            items: components["schemas"]["Dispute"][];
+            nextCursor: string | null;
         };
         GetAuditChainBatchesResponse: {
             items: {
@@ -2045,6 +2243,60 @@ export interface components {
                 transactionHash: string;
             }[];
             tokenId: string;
+        };
+        GetDisputesDisputeIdResponse: {
+            dispute: components["schemas"]["Dispute"];
+            evidence: {
+                deliveredAt: string | null;
+                keys: {
+                    entitlementId: string;
+                    firstView: {
+                        channel: string;
+                        deviceClass: string;
+                        networkRegion: string | null;
+                        viewedAt: string;
+                    } | null;
+                    redeemedOnChain: {
+                        time: string | null;
+                        transactionHash: string | null;
+                    } | null;
+                    revealedAt: string | null;
+                    revoked: boolean;
+                    sameCodeElsewhere: {
+                        entitlementState: string | null;
+                        redeemedOnChain: boolean;
+                        shopId: string;
+                    }[];
+                    state: string;
+                    timeline: {
+                        details: {
+                            [key: string]: unknown;
+                        };
+                        /** @enum {string} */
+                        kind: "anchored" | "sold" | "issued" | "resold" | "transferred" | "withdrawn" | "deposited" | "redeemed" | "revoked";
+                        time: string | null;
+                        transactionHash: string | null;
+                    }[];
+                    tokenId: string | null;
+                    transferred: boolean;
+                    viewCount: number;
+                    withdrawn: boolean;
+                }[];
+                ledger: {
+                    createdAt: string;
+                    kind: string;
+                    postings: {
+                        account: string;
+                        amountMinor: string;
+                        currency: string;
+                    }[];
+                    transactionId: string;
+                }[];
+                orderId: string;
+                paidAt: string | null;
+            };
+            /** @enum {string} */
+            party: "buyer" | "merchant" | "admin" | "auditor";
         };
         GetEntitlementsEntitlementIdTimelineResponse: {
             entitlementId: string;
@@ -2256,6 +2508,16 @@ export interface components {
         };
         GetShopsShopIdProductsResponse: {
             items: components["schemas"]["Product"][];
+        };
+        GetShopsShopIdReputationResponse: {
+            disputedOrders: number;
+            disputeRateBps: number;
+            firstReplyMedianSeconds: number | null;
+            holdsExtended: boolean;
+            paidOrders: number;
+            refundedOrders: number;
+            refundRateBps: number;
+            shopId: string;
         };
         GetShopsShopIdReviewsResponse: {
             items: {
@@ -3301,6 +3563,90 @@ export interface operations {
             };
         };
     };
+    getAdminAfterSalesWindows: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AfterSalesWindows"];
+                };
+            };
+        };
+    };
+    putAdminAfterSalesWindowsCategory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                category: "game_card" | "software_licence" | "course_code" | "subscription" | "digital_content" | "service_voucher";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    windowSeconds: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AfterSalesWindows"];
+                };
+            };
+        };
+    };
     getAdminBlacklist: {
         parameters: {
             query?: never;
@@ -3421,6 +3767,49 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    getAdminDisputes: {
+        parameters: {
+            query?: {
+                /** @description Opaque: the nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+                state?: "open" | "rejected" | "escalated" | "resolved";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetAdminDisputesResponse"];
+                };
             };
         };
     };
@@ -4345,6 +4734,196 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PublicConfig"];
+                };
+            };
+        };
+    };
+    getDisputesDisputeId: {
+        parameters: {
+            query?: {
+                token?: string;
+            };
+            header?: never;
+            path: {
+                disputeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetDisputesDisputeIdResponse"];
+                };
+            };
+        };
+    };
+    postDisputesDisputeIdAnswer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                disputeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    answer: string;
+                    token?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dispute"];
+                };
+            };
+        };
+    };
+    postDisputesDisputeIdDecision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                disputeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    amountMinor: string | number;
+                    /** @constant */
+                    outcome: "refund";
+                } | {
+                    /** @constant */
+                    outcome: "replace";
+                } | {
+                    /** @constant */
+                    outcome: "reject";
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dispute"];
+                };
+            };
+        };
+    };
+    postDisputesDisputeIdEscalate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                disputeId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dispute"];
                 };
             };
         };
@@ -5642,6 +6221,58 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PostOrdersOrderIdDeliverResponse"];
+                };
+            };
+        };
+    };
+    postOrdersOrderIdDisputes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    category: "key_invalid" | "key_already_used" | "wrong_product" | "not_received" | "other";
+                    entitlementId?: string;
+                    statement: string;
+                    /** Format: uuid */
+                    ticketId?: string;
+                    token?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dispute"];
                 };
             };
         };
@@ -7267,6 +7898,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Product"];
+                };
+            };
+        };
+    };
+    getShopsShopIdReputation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetShopsShopIdReputationResponse"];
                 };
             };
         };

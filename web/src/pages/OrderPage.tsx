@@ -14,6 +14,7 @@ import { findRecentOrder, rememberOrder } from "../recentOrders.ts";
 import { Link, useRouter } from "../router.tsx";
 import { useSession } from "../session.tsx";
 import { saveVerifyDraft } from "../verify/verifyDraft.ts";
+import { OpenDisputeForm } from "../disputes/OpenDisputeForm.tsx";
 
 /**
  * While the order awaits payment or delivery, each request long-polls: the API answers when the
@@ -37,7 +38,7 @@ function needsPolling(order: Order | undefined): boolean {
 
 export function OrderPage(props: { orderId: string }) {
   const { t, lang } = useI18n();
-  const { api, account } = useSession();
+  const { api, account, hasRole } = useSession();
   const { search } = useRouter();
   const [token] = useState(() => search.get("token") ?? findRecentOrder(props.orderId)?.token ?? undefined);
   const order = useAsync(
@@ -170,6 +171,10 @@ export function OrderPage(props: { orderId: string }) {
           <dd>{current.contact ?? account?.email ?? "—"}</dd>
         </div>
       </dl>
+      {/* Only the buyer may open one: a token holder, or a signed-in account without a shop or staff role (the API decides). */}
+      {current.state === "fulfilled" && (token || (account && !hasRole("merchant", "admin", "auditor"))) && (
+        <OpenDisputeForm orderId={current.id} token={token} />
+      )}
       {token && <p className="muted small">{t("order.bookmark")}</p>}
     </div>
   );
