@@ -50,6 +50,13 @@ export const errorStatus = {
   risk_blocked: 403,
   captcha_required: 428,
   import_quota_exceeded: 429,
+  // Verified reviews (api/services/reviews): an entitlement not yet issued on-chain (or revoked),
+  // one of another product than the one named, a second review, reply or report.
+  review_not_eligible: 409,
+  review_product_mismatch: 422,
+  already_reviewed: 409,
+  already_replied: 409,
+  already_reported: 409,
   chain_unavailable: 503,
   internal: 500,
 } as const;

@@ -11,6 +11,7 @@ import { batchSchema, importJobSchema, salesSummarySchema } from "./merchant.ts"
 import { orderItemSchema, orderSchema, orderSummaryPageSchema, orderSummarySchema, paymentSchema } from "./orders.ts";
 import { merchantQuotasSchema } from "./quotas.ts";
 import { resalePurchaseSchema } from "./resale.ts";
+import { ratingSchema, reviewSchema } from "./reviews.ts";
 import { blacklistEntrySchema, blacklistSchema } from "./risk.ts";
 import { productSchema, shopSchema } from "./shops.ts";
 import { publicConfigSchema, verifyResultSchema } from "./verify.ts";
@@ -42,4 +43,6 @@ export const namedSchemas = {
   MerchantQuotas: merchantQuotasSchema,
   BlacklistEntry: blacklistEntrySchema,
   Blacklist: blacklistSchema,
+  Review: reviewSchema,
+  Rating: ratingSchema,
 };
