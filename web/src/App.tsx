@@ -7,6 +7,7 @@ import { Link, matchPath, useRouter } from "./router.tsx";
 import { useSession } from "./session.tsx";
 import { Spinner } from "./components/ui.tsx";
 import { CaptchaNotice } from "./components/CaptchaNotice.tsx";
+import { SearchBox } from "./components/SearchBox.tsx";
 import { HomePage } from "./pages/HomePage.tsx";
 import { ShopPage } from "./pages/ShopPage.tsx";
 import { ProductPage } from "./pages/ProductPage.tsx";
@@ -21,6 +22,7 @@ import { ForgotPasswordPage, ResetPasswordPage } from "./security/PasswordResetP
 const MerchantPage = lazy(() => import("./merchant/MerchantPage.tsx"));
 const AuditorPage = lazy(() => import("./auditor/AuditorPage.tsx"));
 const TxPage = lazy(() => import("./pages/TxPage.tsx"));
+const ModerationPage = lazy(() => import("./reviews/ModerationPage.tsx"));
 const SecurityPage = lazy(() => import("./security/SecurityPage.tsx"));
 const MyKeysPage = lazy(() => import("./resale/MyKeysPage.tsx"));
 const PurchasePage = lazy(() => import("./resale/PurchasePage.tsx"));
@@ -49,6 +51,7 @@ const routes: Route[] = [
   { pattern: "/audit", render: () => <AuditorPage tab="anchors" /> },
   { pattern: "/audit/:tab", render: (params) => <AuditorPage tab={params.tab!} /> },
   { pattern: "/tx/:hash", render: (params) => <TxPage hash={params.hash!} /> },
+  { pattern: "/moderation", render: () => <ModerationPage /> },
 ];
 
 export function App() {
@@ -92,6 +95,7 @@ function Header() {
     { to: "/me/security", label: t("nav.security"), show: Boolean(account), testId: "nav-security" },
     { to: "/merchant", label: t("nav.merchant"), show: hasRole("merchant", "admin"), testId: "nav-merchant" },
     { to: "/audit", label: t("nav.audit"), show: hasRole("auditor", "admin"), testId: "nav-audit" },
+    { to: "/moderation", label: t("nav.moderation"), show: hasRole("admin"), testId: "nav-moderation" },
   ];
   return (
     <header className="topbar">
@@ -104,6 +108,7 @@ function Header() {
           <span className="brand-tag">{t("brand.tagline")}</span>
         </Link>
         <div className="topbar-tools">
+          <SearchBox />
           <LanguageSwitch />
           <button type="button" className="menu-button" aria-expanded={menuOpen} aria-controls="primary-nav" onClick={() => setMenuOpen((open) => !open)}>
             <span aria-hidden="true">☰</span>

@@ -2044,34 +2044,6 @@ export interface components {
                 userAgent: string | null;
             }[];
         };
-        GetAdminReviewsResponse: {
-            items: {
-                /** @description The reviewer's display name; null when none is set */
-                authorName: string | null;
-                body: string;
-                createdAt: string;
-                entitlementId: string;
-                id: string;
-                openReports: number;
-                productId: string;
-                reasons: string[];
-                reply: {
-                    body: string;
-                    repliedAt: string;
-                } | null;
-                shopId: string;
-                stars: number;
-                /** @enum {string} */
-                status: "visible" | "hidden";
-                /** @description Verified purchase: the reviewed entitlement's issuance */
-                verified: {
-                    /** @description The entitlement's on-chain issuance transaction */
-                    issueTx: string;
-                    tokenId: string | null;
-                };
-            }[];
-            nextCursor: string | null;
-        };
         GetAuditChainBatchesResponse: {
             items: {
                 batch_id: string;
@@ -2431,31 +2403,6 @@ export interface components {
                 };
             }[];
             nextCursor: string | null;
-        };
-        GetSearchResponse: {
-            products: {
-                /** @enum {string} */
-                category: "game_card" | "software_licence" | "course_code" | "subscription" | "digital_content" | "service_voucher";
-                currency: string;
-                id: string;
-                name: string;
-                priceMinor: string;
-                /** @description 0 to 1: how well the words match (docs/discovery.md, Ranking) */
-                relevance: number;
-                /** @description relevance × (1 + 0.05 × ln(1 + unitsSold)); the order of the list */
-                score: number;
-                shopId: string;
-                shopName: string;
-                shopSlug: string;
-                /** @description Units of the product's fulfilled orders */
-                unitsSold: string;
-            }[];
-            shops: {
-                id: string;
-                name: string;
-                relevance: number;
-                slug: string;
-            }[];
         };
         GetShopsResponse: {
             items: components["schemas"]["Shop"][];
@@ -2873,6 +2820,34 @@ export interface components {
             /** @description Shown this once; each works once */
             recoveryCodes: string[];
         };
+        ReportedReviewPage: {
+            items: {
+                /** @description The reviewer's display name; null when none is set */
+                authorName: string | null;
+                body: string;
+                createdAt: string;
+                entitlementId: string;
+                id: string;
+                openReports: number;
+                productId: string;
+                reasons: string[];
+                reply: {
+                    body: string;
+                    repliedAt: string;
+                } | null;
+                shopId: string;
+                stars: number;
+                /** @enum {string} */
+                status: "visible" | "hidden";
+                /** @description Verified purchase: the reviewed entitlement's issuance */
+                verified: {
+                    /** @description The entitlement's on-chain issuance transaction */
+                    issueTx: string;
+                    tokenId: string | null;
+                };
+            }[];
+            nextCursor: string | null;
+        };
         ResalePurchase: {
             currency: string;
             expiresAt: string;
@@ -2920,6 +2895,31 @@ export interface components {
                 productId: string;
                 revenueMinor: string;
                 units: number;
+            }[];
+        };
+        SearchResult: {
+            products: {
+                /** @enum {string} */
+                category: "game_card" | "software_licence" | "course_code" | "subscription" | "digital_content" | "service_voucher";
+                currency: string;
+                id: string;
+                name: string;
+                priceMinor: string;
+                /** @description 0 to 1: how well the words match (docs/discovery.md, Ranking) */
+                relevance: number;
+                /** @description relevance × (1 + 0.05 × ln(1 + unitsSold)); the order of the list */
+                score: number;
+                shopId: string;
+                shopName: string;
+                shopSlug: string;
+                /** @description Units of the product's fulfilled orders */
+                unitsSold: string;
+            }[];
+            shops: {
+                id: string;
+                name: string;
+                relevance: number;
+                slug: string;
             }[];
         };
         Session: {
@@ -3836,7 +3836,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["GetAdminReviewsResponse"];
+                    "application/json": components["schemas"]["ReportedReviewPage"];
                 };
             };
         };
@@ -7210,7 +7210,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["GetSearchResponse"];
+                    "application/json": components["schemas"]["SearchResult"];
                 };
             };
         };
