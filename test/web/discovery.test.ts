@@ -78,6 +78,9 @@ describe("search and reviews in Chromium", function () {
     await page.getByLabel("Your review").fill("Arrived in seconds, verified on-chain.");
     await page.getByTestId("review-submit").click();
     await page.getByText("Thank you: your review is published.").waitFor();
+    // The order's only key is reviewed: its form is gone, the thanks stays.
+    await page.getByTestId("review-form").waitFor({ state: "detached" });
+    await page.getByText("Thank you: your review is published.").waitFor();
 
     await page.goto(`${platform.url}/product/${productId}`);
     const review = page.getByTestId("review");

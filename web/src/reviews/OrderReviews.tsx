@@ -12,6 +12,8 @@ import { useSession } from "../session.tsx";
 export function OrderReviews(props: { order: Order }) {
   const { t } = useI18n();
   const { api, account } = useSession();
+  // Kept here, not in the form: the form goes away once the list of reviews reloads without it.
+  const [thanked, setThanked] = useState(false);
   const mine = useAsync(
     async (signal) => (account ? answer(api.GET("/api/account/reviews", { params: { query: { limit: 100 } }, signal })) : undefined),
     [api, account?.id],
@@ -19,15 +21,24 @@ export function OrderReviews(props: { order: Order }) {
   if (!account || !mine.data) return null;
   const reviewed = new Set(mine.data.items.map((review) => review.entitlementId));
   const open = props.order.items.filter((item) => item.issueTx && !reviewed.has(item.entitlementId));
-  if (open.length === 0) return null;
+  if (open.length === 0 && !thanked) return null;
   return (
     <section className="card stack" aria-labelledby="review-form-title">
       <h2 id="review-form-title" className="section-title">
         {t("reviews.write")}
       </h2>
       <p className="muted small">{t("reviews.writeHint")}</p>
+      {thanked && <Notice tone="success">{t("reviews.thanks")}</Notice>}
       {open.slice(0, 1).map((item) => (
-        <ReviewForm key={item.entitlementId} entitlementId={item.entitlementId} productId={props.order.productId} onDone={mine.reload} />
+        <ReviewForm
+          key={item.entitlementId}
+          entitlementId={item.entitlementId}
+          productId={props.order.productId}
+          onDone={() => {
+            setThanked(true);
+            mine.reload();
+          }}
+        />
       ))}
     </section>
   );
@@ -38,13 +49,10 @@ function ReviewForm(props: { entitlementId: string; productId: string; onDone():
   const { api } = useSession();
   const [stars, setStars] = useState(5);
   const [body, setBody] = useState("");
-  const [sent, setSent] = useState(false);
   const { busy, error, submit } = useFormSubmit(async () => {
     await answer(api.POST("/api/reviews", { body: { entitlementId: props.entitlementId, productId: props.productId, stars, body } }));
-    setSent(true);
     props.onDone();
   });
-  if (sent) return <Notice tone="success">{t("reviews.thanks")}</Notice>;
   const bodyId = `review-body-${props.entitlementId}`;
   return (
     <form className="stack-sm" onSubmit={submit} data-testid="review-form">
