@@ -174,6 +174,10 @@ const envSchema = z.object({
   LOGIN_ACCOUNT_ATTEMPTS_MAX: integer(50, 1, 100_000),
   LOGIN_CLIENT_ATTEMPTS_MAX: integer(100, 1, 100_000),
   LOGIN_WINDOW_SECONDS: integer(15 * 60, 1, 24 * 3600),
+  // Storefront search (docs/discovery.md), per client address per minute: each search reads
+  // up to two hundred candidates and their sales, so it costs more than a page read; typing
+  // with the web's 250 ms debounce sends at most four a second, well below this.
+  SEARCH_REQUESTS_PER_MINUTE_MAX: integer(120, 1, 100_000),
   // Order access tokens (the guest's bearer capability for an order page) expire: the
   // checkout's, the look-up's and the delivery mail's after this long (a guest then looks the
   // order up again with its query password), ...
@@ -412,6 +416,7 @@ function buildConfig(env: Env) {
       quotas: { shopsMax: env.MERCHANT_SHOPS_MAX, importsPerDayMax: env.MERCHANT_IMPORTS_PER_DAY_MAX, keysPerDayMax: env.MERCHANT_KEYS_PER_DAY_MAX },
     },
     throttles: {
+      searchRequestsPerMinuteMax: env.SEARCH_REQUESTS_PER_MINUTE_MAX,
       lookup: {
         attemptsPerOrderAndClientMax: env.LOOKUP_ATTEMPTS_MAX,
         attemptsPerOrderMax: env.LOOKUP_ORDER_ATTEMPTS_MAX,

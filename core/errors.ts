@@ -57,6 +57,13 @@ export const errorStatus = {
   refund_exceeds_paid: 422,
   refund_exceeds_remaining: 409,
   replacement_out_of_stock: 409,
+  // Verified reviews (api/services/reviews): an entitlement not yet issued on-chain (or revoked),
+  // one of another product than the one named, a second review, reply or report.
+  review_not_eligible: 409,
+  review_product_mismatch: 422,
+  already_reviewed: 409,
+  already_replied: 409,
+  already_reported: 409,
   chain_unavailable: 503,
   // The throttles' store (Redis) did not answer in time: the attempt is refused rather than
   // let through uncounted (api/services/throttles/boundedRedis.ts).

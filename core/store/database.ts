@@ -3,6 +3,7 @@
 // SQL and share the schema and migrations. Only entry points create a Database and pass it
 // down; services receive it as their first argument.
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
@@ -50,6 +51,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
   const pglite = await PGlite.create({
     dataDir: options.dataDir,
+    // Search's typo tolerance (migration 1200_search.sql): PGlite ships pg_trgm in its contrib
+    // bundle, loaded only when asked for.
+    extensions: { pg_trgm },
     parsers: { 20: (value: string) => BigInt(value), [byteaTypeId]: parseBytea },
   });
   const db = drizzlePglite(pglite) as unknown as Drizzle;

@@ -117,6 +117,18 @@ export const matrix: MatrixRow[] = [
   row("GET /api/shops/by-slug/{slug}", { ok: "*" }),
   row("PUT /api/shops/{shopId}/payment-settings/epay", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("GET /api/shops/{shopId}/products", { ok: "*" }),
+  // Storefront search (docs/discovery.md): public, throttled per client address.
+  row("GET /api/search", { ok: "*" }),
+  // Verified reviews (docs/discovery.md): only the buyer of an issued entitlement reviews it
+  // (anyone else's answers as missing); the shop's merchant replies; admins moderate.
+  row("GET /api/products/{productId}/reviews", { ok: "*" }),
+  row("POST /api/reviews", { 401: "guest", ok: "buyer", 404: "*" }),
+  row("GET /api/account/reviews", { 401: "guest", ok: "*" }),
+  row("POST /api/reviews/{reviewId}/reply", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("POST /api/reviews/{reviewId}/reports", { 401: "guest", ok: "*" }),
+  row("GET /api/admin/reviews", { 401: "guest", ok: "admin", 403: "*" }),
+  row("POST /api/admin/reviews/{reviewId}/hide", { 401: "guest", ok: "admin", 403: "*" }),
+  row("POST /api/admin/reviews/{reviewId}/restore", { 401: "guest", ok: "admin", 403: "*" }),
   // Paused products are listed only for the shop's merchant; a guest's includePaused is ignored.
   row("GET /api/shops/{shopId}/products", { ok: "guest merchant admin", 403: "*" }, { variant: "includePaused=true" }),
   row("POST /api/shops/{shopId}/products", { 401: "guest", ok: "merchant admin", 403: "*" }),

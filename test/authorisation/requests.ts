@@ -43,6 +43,21 @@ const sharedDispute = (w: World) => {
   if (!sharedDisputes.has(w)) sharedDisputes.set(w, w.fresh.dispute("open"));
   return sharedDisputes.get(w)!;
 };
+
+/** A review by buyer A of a freshly bought, issued entitlement (each allowed reply or hide needs its own). */
+async function freshReview(w: World): Promise<string> {
+  const { entitlementId } = await w.fresh.sealedEntitlement(w.people.buyer);
+  const review = await w.people.buyer.client.post("/api/reviews", { entitlementId, productId: w.products.sealed, stars: 4, body: "matrix review" });
+  if (review.status !== 201) throw new Error(`review answered ${review.status}: ${review.text}`);
+  return review.body.id as string;
+}
+// One review shared by the cells that change nothing of it (refusals, one report per role).
+const sharedReviews = new WeakMap<World, Promise<string>>();
+function sharedReview(w: World): Promise<string> {
+  if (!sharedReviews.has(w)) sharedReviews.set(w, freshReview(w));
+  return sharedReviews.get(w)!;
+}
+const reviewFor = (w: World, cell: Cell) => (cell.allowed ? freshReview(w) : sharedReview(w));
 /** The guest holds the guest order's token (for buyer A's order: another order's token, which opens nothing). */
 const guestToken = (w: World, cell: Cell) => (cell.role === "guest" ? { headers: { "x-order-token": w.guest.token } } : {});
 
@@ -164,6 +179,40 @@ export const requests: Record<string, RowRequests> = {
       return post("/api/shops", { slug: `matrix-${suffix}`, name: `Matrix ${suffix}` });
     },
     probe: count("shops"),
+  },
+  "GET /api/search": { build: () => get(`/api/search?${query({ q: "matrix" })}`) },
+  "GET /api/products/{productId}/reviews": { build: (w) => get(`/api/products/${w.products.sealed}/reviews`) },
+  "POST /api/reviews": {
+    // The buyer reviews a fresh entitlement of its own; everyone else tries buyer A's.
+    build: async (w, cell) => {
+      const entitlementId = cell.allowed ? (await w.fresh.sealedEntitlement(w.people.buyer)).entitlementId : w.sealedA.entitlementId;
+      return post("/api/reviews", { entitlementId, productId: w.products.sealed, stars: 5, body: "matrix" });
+    },
+    probe: count("reviews"),
+  },
+  "GET /api/account/reviews": { build: () => get("/api/account/reviews") },
+  "POST /api/reviews/{reviewId}/reply": {
+    build: async (w, cell) => post(`/api/reviews/${await reviewFor(w, cell)}/reply`, { body: "thanks" }),
+    probe: "SELECT count(*)::text FROM reviews WHERE reply_body IS NOT NULL",
+  },
+  "POST /api/reviews/{reviewId}/reports": {
+    build: async (w) => post(`/api/reviews/${await sharedReview(w)}/reports`, { reason: "matrix" }),
+    probe: count("review_reports"),
+  },
+  "GET /api/admin/reviews": { build: () => get("/api/admin/reviews") },
+  "POST /api/admin/reviews/{reviewId}/hide": {
+    build: async (w, cell) => post(`/api/admin/reviews/${await reviewFor(w, cell)}/hide`, { reason: "matrix" }),
+    probe: "SELECT count(*)::text FROM reviews WHERE status = 'hidden'",
+  },
+  "POST /api/admin/reviews/{reviewId}/restore": {
+    // A review hidden by the admin first, so an allowed restore has something to restore.
+    build: async (w, cell) => {
+      const reviewId = await reviewFor(w, cell);
+      const hidden = await w.people.admin.client.post(`/api/admin/reviews/${reviewId}/hide`, { reason: "to restore" });
+      if (hidden.status !== 200 && hidden.status !== 409) throw new Error(`hide answered ${hidden.status}: ${hidden.text}`);
+      return post(`/api/admin/reviews/${reviewId}/restore`, { reason: "matrix" });
+    },
+    probe: "SELECT count(*)::text FROM reviews WHERE status = 'visible'",
   },
   "GET /api/shops/{shopId}": { build: (w) => get(`/api/shops/${shopA(w)}`) },
   "GET /api/shops/by-slug/{slug}": { build: async (w) => get(`/api/shops/by-slug/${(await w.platform.http.get(`/api/shops/${shopA(w)}`)).body.slug}`) },

@@ -7,6 +7,7 @@ import { Link, matchPath, useRouter } from "./router.tsx";
 import { useSession } from "./session.tsx";
 import { Spinner } from "./components/ui.tsx";
 import { CaptchaNotice } from "./components/CaptchaNotice.tsx";
+import { SearchBox } from "./components/SearchBox.tsx";
 import { HomePage } from "./pages/HomePage.tsx";
 import { ShopPage } from "./pages/ShopPage.tsx";
 import { ProductPage } from "./pages/ProductPage.tsx";
@@ -110,6 +111,7 @@ function Header() {
           <span className="brand-tag">{t("brand.tagline")}</span>
         </Link>
         <div className="topbar-tools">
+          <SearchBox />
           <LanguageSwitch />
           <button type="button" className="menu-button" aria-expanded={menuOpen} aria-controls="primary-nav" onClick={() => setMenuOpen((open) => !open)}>
             <span aria-hidden="true">☰</span>

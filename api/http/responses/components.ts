@@ -12,6 +12,8 @@ import { batchSchema, importJobSchema, salesSummarySchema } from "./merchant.ts"
 import { orderItemSchema, orderSchema, orderSummaryPageSchema, orderSummarySchema, paymentSchema } from "./orders.ts";
 import { merchantQuotasSchema } from "./quotas.ts";
 import { resalePurchaseSchema } from "./resale.ts";
+import { ratingSchema, reportedReviewPageSchema, reviewSchema } from "./reviews.ts";
+import { searchResultSchema } from "./search.ts";
 import { blacklistEntrySchema, blacklistSchema } from "./risk.ts";
 import { productSchema, shopSchema } from "./shops.ts";
 import { publicConfigSchema, verifyResultSchema } from "./verify.ts";
@@ -45,4 +47,8 @@ export const namedSchemas = {
   MerchantQuotas: merchantQuotasSchema,
   BlacklistEntry: blacklistEntrySchema,
   Blacklist: blacklistSchema,
+  Review: reviewSchema,
+  Rating: ratingSchema,
+  SearchResult: searchResultSchema,
+  ReportedReviewPage: reportedReviewPageSchema,
 };

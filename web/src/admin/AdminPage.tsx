@@ -1,16 +1,17 @@
 // The platform console (a lazy chunk) for admins: the shared blacklist that applies to every
-// shop, and the disputes queue (arbitration). Admin routes need a session signed in with the second factor (docs/accounts.md), so a
+// shop, the disputes queue (arbitration) and review moderation. Admin routes need a session signed in with the second factor (docs/accounts.md), so a
 // session without it sees the API's refusal with what to do. Tabs are named in the URL
 // (/admin/<tab>) so that each list can be linked to and new ones added beside it.
 import { EmptyState, PageHeader } from "../components/ui.tsx";
 import { useI18n } from "../i18n/i18n.tsx";
 import type { MessageKey } from "../i18n/messages.ts";
 import DisputesQueue from "../disputes/DisputesQueuePage.tsx";
+import ModerationQueue from "../reviews/ModerationPage.tsx";
 import { BlacklistEditor } from "../risk/BlacklistEditor.tsx";
 import { Link } from "../router.tsx";
 import { useSession } from "../session.tsx";
 
-const adminTabs = ["disputes", "blacklist"] as const;
+const adminTabs = ["disputes", "moderation", "blacklist"] as const;
 type AdminTab = (typeof adminTabs)[number];
 
 export default function AdminPage(props: { tab: string }) {
@@ -48,6 +49,7 @@ export default function AdminPage(props: { tab: string }) {
         ))}
       </nav>
       {tab === "disputes" && <DisputesQueue />}
+      {tab === "moderation" && <ModerationQueue />}
       {tab === "blacklist" && <BlacklistEditor scope={{ shopId: null }} hint={t("admin.blacklistHint")} />}
     </div>
   );

@@ -68,6 +68,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/account/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your own reviews, newest first */
+        get: operations["getAccountReviews"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/account/security": {
         parameters: {
             query?: never;
@@ -302,6 +319,57 @@ export interface paths {
         /** Set a merchant's quotas (admin, audited): shops, key imports a day, keys a day */
         put: operations["putAdminMerchantsAccountIdQuotas"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Reviews for moderation: `status=open` those with open reports, `status=hidden` those taken down */
+        get: operations["getAdminReviews"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/reviews/{reviewId}/hide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hide a review (admin, audited): it leaves the product's rating and its open reports are resolved */
+        post: operations["postAdminReviewsReviewIdHide"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/reviews/{reviewId}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Restore a hidden review (admin, audited): it counts in the product's rating again */
+        post: operations["postAdminReviewsReviewIdRestore"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1382,6 +1450,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/products/{productId}/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A product's visible reviews, newest first, with its rating */
+        get: operations["getProductsProductIdReviews"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/products/{productId}/risk-thresholds": {
         parameters: {
             query?: never;
@@ -1495,6 +1580,74 @@ export interface paths {
         };
         /** Your resale purchase and its state (awaiting_payment, settled, expired, refund_pending) */
         get: operations["getResalePurchasesPurchaseId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Review a product you bought: one review per entitlement issued on-chain (404 not yours, 409 review_not_eligible before issuance, 409 already_reviewed, 422 review_product_mismatch) */
+        post: operations["postReviews"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{reviewId}/reply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The shop's one reply to a review (its merchant or an admin; 409 already_replied) */
+        post: operations["postReviewsReviewIdReply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reviews/{reviewId}/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report a review to the platform's moderators (once per account; 409 already_reported) */
+        post: operations["postReviewsReviewIdReports"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search active products and shops by words in Chinese or English (substrings, typos tolerated), ranked by relevance and sales */
+        get: operations["getSearch"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2061,6 +2214,10 @@ export interface components {
             }[];
             nextCursor: string | null;
         };
+        GetAccountReviewsResponse: {
+            items: components["schemas"]["Review"][];
+            nextCursor: string | null;
+        };
         GetAccountSecurityResponse: {
             passkeys: components["schemas"]["Passkey"][];
             recoveryCodesLeft: number;
@@ -2473,6 +2630,11 @@ export interface components {
                 quantityMin: number;
                 unitPriceMinor: string;
             }[];
+        };
+        GetProductsProductIdReviewsResponse: {
+            items: components["schemas"]["Review"][];
+            nextCursor: string | null;
+            rating: components["schemas"]["Rating"];
         };
         GetResaleListingsResponse: {
             items: {
@@ -2910,9 +3072,43 @@ export interface components {
                 spendMinMinor: string;
             }[];
         };
+        Rating: {
+            /** @description starsTotal / reviewsCount to two decimals; null without reviews */
+            average: number | null;
+            reviewsCount: string;
+            starsTotal: string;
+        };
         RecoveryCodes: {
             /** @description Shown this once; each works once */
             recoveryCodes: string[];
+        };
+        ReportedReviewPage: {
+            items: {
+                /** @description The reviewer's display name; null when none is set */
+                authorName: string | null;
+                body: string;
+                createdAt: string;
+                entitlementId: string;
+                id: string;
+                openReports: number;
+                productId: string;
+                reasons: string[];
+                reply: {
+                    body: string;
+                    repliedAt: string;
+                } | null;
+                shopId: string;
+                stars: number;
+                /** @enum {string} */
+                status: "visible" | "hidden";
+                /** @description Verified purchase: the reviewed entitlement's issuance */
+                verified: {
+                    /** @description The entitlement's on-chain issuance transaction */
+                    issueTx: string;
+                    tokenId: string | null;
+                };
+            }[];
+            nextCursor: string | null;
         };
         ResalePurchase: {
             currency: string;
@@ -2923,6 +3119,29 @@ export interface components {
             priceMinor: string;
             /** @enum {string} */
             state: "awaiting_payment" | "settled" | "expired" | "refund_pending";
+        };
+        Review: {
+            /** @description The reviewer's display name; null when none is set */
+            authorName: string | null;
+            body: string;
+            createdAt: string;
+            entitlementId: string;
+            id: string;
+            productId: string;
+            reply: {
+                body: string;
+                repliedAt: string;
+            } | null;
+            shopId: string;
+            stars: number;
+            /** @enum {string} */
+            status: "visible" | "hidden";
+            /** @description Verified purchase: the reviewed entitlement's issuance */
+            verified: {
+                /** @description The entitlement's on-chain issuance transaction */
+                issueTx: string;
+                tokenId: string | null;
+            };
         };
         SalesSummary: {
             days: number;
@@ -2938,6 +3157,31 @@ export interface components {
                 productId: string;
                 revenueMinor: string;
                 units: number;
+            }[];
+        };
+        SearchResult: {
+            products: {
+                /** @enum {string} */
+                category: "game_card" | "software_licence" | "course_code" | "subscription" | "digital_content" | "service_voucher";
+                currency: string;
+                id: string;
+                name: string;
+                priceMinor: string;
+                /** @description 0 to 1: how well the words match (docs/discovery.md, Ranking) */
+                relevance: number;
+                /** @description relevance × (1 + 0.05 × ln(1 + unitsSold)); the order of the list */
+                score: number;
+                shopId: string;
+                shopName: string;
+                shopSlug: string;
+                /** @description Units of the product's fulfilled orders */
+                unitsSold: string;
+            }[];
+            shops: {
+                id: string;
+                name: string;
+                relevance: number;
+                slug: string;
             }[];
         };
         Session: {
@@ -3231,6 +3475,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PostAccountPasskeysOptionsResponse"];
+                };
+            };
+        };
+    };
+    getAccountReviews: {
+        parameters: {
+            query?: {
+                /** @description Opaque: the nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetAccountReviewsResponse"];
                 };
             };
         };
@@ -3897,6 +4183,141 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MerchantQuotas"];
+                };
+            };
+        };
+    };
+    getAdminReviews: {
+        parameters: {
+            query?: {
+                /** @description Opaque: the nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+                status?: "open" | "hidden";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportedReviewPage"];
+                };
+            };
+        };
+    };
+    postAdminReviewsReviewIdHide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reviewId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+        };
+    };
+    postAdminReviewsReviewIdRestore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reviewId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
                 };
             };
         };
@@ -6820,6 +7241,50 @@ export interface operations {
             };
         };
     };
+    getProductsProductIdReviews: {
+        parameters: {
+            query?: {
+                /** @description Opaque: the nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                productId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetProductsProductIdReviewsResponse"];
+                };
+            };
+        };
+    };
     putProductsProductIdRiskThresholds: {
         parameters: {
             query?: never;
@@ -7196,6 +7661,187 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ResalePurchase"];
+                };
+            };
+        };
+    };
+    postReviews: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    body: string;
+                    entitlementId: string;
+                    productId: string;
+                    stars: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+        };
+    };
+    postReviewsReviewIdReply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reviewId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    body: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Review"];
+                };
+            };
+        };
+    };
+    postReviewsReviewIdReports: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reviewId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    getSearch: {
+        parameters: {
+            query: {
+                category?: "game_card" | "software_licence" | "course_code" | "subscription" | "digital_content" | "service_voucher";
+                limit?: number;
+                maxPriceMinor?: string | number;
+                minPriceMinor?: string | number;
+                q: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchResult"];
                 };
             };
         };

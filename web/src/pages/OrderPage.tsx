@@ -2,6 +2,7 @@
 // entitlement. Codes stay sealed until the buyer reveals them (redemption, recorded on-chain,
 // which locks the token against resale); then they show with a copy button. Each key's
 // certificate downloads as JSON and opens in the verify page.
+import { OrderReviews } from "../reviews/OrderReviews.tsx";
 import { answer } from "../api/client.ts";
 import { useEffect, useState } from "react";
 import type { Order, OrderItem } from "../api/types.ts";
@@ -153,6 +154,7 @@ export function OrderPage(props: { orderId: string }) {
           ))}
         </section>
       )}
+      {current.state === "fulfilled" && <OrderReviews order={current} />}
       <dl className="facts card">
         <div>
           <dt>{t("order.created")}</dt>

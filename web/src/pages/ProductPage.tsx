@@ -13,13 +13,14 @@ import { Link } from "../router.tsx";
 import { useSession } from "../session.tsx";
 import { StockBadge } from "./StockBadge.tsx";
 import { ResaleMarket } from "../resale/ResaleMarket.tsx";
+import { ProductReviews } from "../reviews/ProductReviews.tsx";
 
 /** Currencies the chain settles (the test stablecoin and the native coin); others pay through EPay. */
 const chainCurrencies = ["USDK", "ETH"];
 
 export function ProductPage(props: { productId: string }) {
   const { t } = useI18n();
-  const { api } = useSession();
+  const { api, hasRole } = useSession();
   const product = useAsync(
     (signal) => answer(api.GET("/api/products/{productId}", { params: { path: { productId: props.productId } }, signal })),
     [api, props.productId],
@@ -27,6 +28,12 @@ export function ProductPage(props: { productId: string }) {
   const shop = useAsync(
     async (signal) => (product.data ? answer(api.GET("/api/shops/{shopId}", { params: { path: { shopId: product.data.shopId } }, signal })) : undefined),
     [api, product.data?.shopId],
+  );
+  // The shop's merchant (or an admin) sees a reply form under reviews that have none.
+  const isMerchant = hasRole("merchant");
+  const managed = useAsync(
+    async (signal) => (isMerchant ? answer(api.GET("/api/shops", { params: { query: { mine: "true", limit: 100 } }, signal })) : undefined),
+    [api, isMerchant],
   );
   if (product.loading) return <Spinner />;
   if (product.error || !product.data) return <ErrorNotice error={product.error} onRetry={product.reload} />;
@@ -78,6 +85,7 @@ export function ProductPage(props: { productId: string }) {
         <Checkout product={item} shop={shop.data} />
       </div>
       {item.resaleAllowed && <ResaleMarket product={item} />}
+      <ProductReviews productId={item.id} canReply={hasRole("admin") || Boolean(managed.data?.items.some((owned) => owned.id === item.shopId))} />
     </div>
   );
 }
