@@ -218,6 +218,42 @@ describe("distribution: agents, sub-stores and three-level commissions", functio
     await expectBooksBalance();
   });
 
+  describe("races", () => {
+    it("one invitation accepted by eight accounts at once opens exactly one sub-store", async () => {
+      const invitation = await shop.merchant.post(`/api/shops/${shop.shopId}/agent-invitations`);
+      const candidates = await Promise.all(Array.from({ length: 8 }, (_, i) => member(`racer${i}`)));
+      const answers = await Promise.all(
+        candidates.map((candidate, i) =>
+          candidate.http.post("/api/agent-invitations/accept", {
+            token: invitation.body.token,
+            slug: `racer-${i}-${Date.now()}`,
+            name: "Racer",
+            colour: "#000000",
+          }),
+        ),
+      );
+      expect(answers.filter((answer) => answer.status === 201)).to.have.length(1);
+      expect(answers.filter((answer) => answer.status !== 201).map((answer) => answer.body.code)).to.deep.equal(Array(7).fill("invitation_invalid"));
+      const opened = await queryOne<{ n: string }>(db(), sql`SELECT count(*)::text AS n FROM substores WHERE slug LIKE 'racer-%'`);
+      expect(opened?.n).to.equal("1");
+    });
+
+    it("two members following each other's links at once: one is attached, the other refused as a loop", async () => {
+      const [a, b] = [await member("mutual-a"), await member("mutual-b")];
+      const answers = await Promise.all([
+        a.http.post(`/api/shops/${shop.shopId}/referrals`, { code: b.code }),
+        b.http.post(`/api/shops/${shop.shopId}/referrals`, { code: a.code }),
+      ]);
+      expect(answers.map((answer) => answer.status).sort()).to.deep.equal([200, 422]);
+      expect(answers.find((answer) => answer.status === 422)?.body.code).to.equal("referral_loop");
+      const attached = await queryOne<{ n: string }>(
+        db(),
+        sql`SELECT count(*)::text AS n FROM referral_attachments WHERE buyer_account_id IN (${a.id}, ${b.id})`,
+      );
+      expect(attached?.n).to.equal("1");
+    });
+  });
+
   describe("bad input gets a 4xx with a code and writes nothing", () => {
     const tables = ["substore_products", "commission_rates", "referral_attachments", "orders", "ledger_transactions", "agent_markup_bounds", "substores"];
     async function counts(): Promise<Record<string, string>> {
