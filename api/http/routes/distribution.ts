@@ -22,7 +22,7 @@ import { attachReferral } from "../../services/distribution/referrals.ts";
 import { getProduct } from "../../services/products/products.ts";
 import { assertShopManager } from "../../services/shops/shops.ts";
 import { defineRoute } from "../route.ts";
-import { currencyCode, displayName, idString, moneyMinor } from "../schemas.ts";
+import { displayName, idString, moneyMinor, payoutRequestBody } from "../schemas.ts";
 import { payoutRequestedSchema } from "../responses/ledger.ts";
 import {
   agentInvitationSchema,
@@ -227,14 +227,7 @@ export function distributionRouter(ctx: AppContext): Router {
       auth: "account",
       status: 201,
       response: payoutRequestedSchema,
-      body: z.strictObject({
-        amountMinor: moneyMinor,
-        currency: currencyCode,
-        requestId: z
-          .string()
-          .regex(/^[A-Za-z0-9_-]{1,64}$/)
-          .optional(),
-      }),
+      body: payoutRequestBody,
     },
     async ({ body, account }) => {
       const expiresAt = new Date(Date.now() + ctx.config.ledger.payoutHoldSeconds * 1000);

@@ -49,6 +49,8 @@ function InviteAgent(props: { shopId: string }) {
   );
 }
 
+const levelNumbers = ["1", "2", "3"] as const;
+
 function CommissionRates(props: { shopId: string }) {
   const { t } = useI18n();
   const { api } = useSession();
@@ -66,11 +68,11 @@ function CommissionRates(props: { shopId: string }) {
       <h2 id="distribution-rates">{t("distribution.rates")}</h2>
       <p className="muted small">{t("distribution.ratesHint")}</p>
       <div className="inline-form">
-        {levels.map((value, index) => (
-          <label key={index} className="field">
-            <span>{t("distribution.level", { level: String(index + 1) })}</span>
+        {levelNumbers.map((level, index) => (
+          <label key={level} className="field">
+            <span>{t("distribution.level", { level })}</span>
             <input
-              value={value}
+              value={levels[index]}
               inputMode="decimal"
               onChange={(event) => setLevels(levels.map((old, at) => (at === index ? event.target.value : old)))}
               required
