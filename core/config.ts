@@ -277,6 +277,14 @@ const envSchema = z.object({
   REPUTATION_DISPUTE_RATE_THRESHOLD_BPS: integer(500, 0, 10_000),
   REPUTATION_ORDERS_MIN: integer(20, 1, 1_000_000),
   REPUTATION_HOLD_FACTOR: integer(2, 1, 10),
+  // Distribution (docs/distribution.md). An agent's markup and a referrer's commission stay held
+  // this long after the sale, the same chargeback window as a reseller's proceeds (14 days).
+  LEDGER_DISTRIBUTION_HOLD_SECONDS: integer(14 * 24 * 3600, 0, 365 * 24 * 3600),
+  // A buyer stays attached to the referrer whose link it arrived by (first touch) this long; a
+  // link followed after that attaches anew. 90 days: a season of purchases, as peers do.
+  DISTRIBUTION_REFERRAL_DAYS: integer(90, 1, 3650),
+  // An agent invitation link can be accepted this long after the merchant made it.
+  DISTRIBUTION_INVITATION_HOURS: integer(7 * 24, 1, 90 * 24),
 
   // Resale (docs/resale.md). A seller's proceeds stay held this long after a resale: the
   // chargeback window (payment disputes arrive within days; 14 days covers the usual cases).
@@ -455,6 +463,11 @@ function buildConfig(env: Env) {
       anchorEntriesMin: env.LEDGER_ANCHOR_ENTRIES_MIN,
       payoutHoldSeconds: env.LEDGER_PAYOUT_HOLD_SECONDS,
       merchantFeeCreditMinor: BigInt(env.LEDGER_MERCHANT_FEE_CREDIT_MINOR),
+      distributionHoldSeconds: env.LEDGER_DISTRIBUTION_HOLD_SECONDS,
+    },
+    distribution: {
+      referralDays: env.DISTRIBUTION_REFERRAL_DAYS,
+      invitationHours: env.DISTRIBUTION_INVITATION_HOURS,
     },
     disputes: {
       escalationWindowSeconds: env.DISPUTE_ESCALATION_WINDOW_SECONDS,

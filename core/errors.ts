@@ -38,6 +38,15 @@ export const errorStatus = {
   coupon_not_applicable: 422,
   coupon_exhausted: 409,
   purchase_limit_reached: 409,
+  // Distribution (docs/distribution.md): each says what to change.
+  markup_out_of_bounds: 422,
+  commission_rates_invalid: 422,
+  referral_loop: 422,
+  product_not_carried: 409,
+  product_not_offered_to_agents: 422,
+  invitation_invalid: 410,
+  substore_slug_taken: 409,
+  distribution_needs_platform_payment: 422,
   rate_limited: 429,
   // Unpaid reservations are limited (api/services/orders/unpaidHolds.ts): too many open unpaid
   // orders from one contact or address, or one order asking for too large a share of the stock.

@@ -18,6 +18,7 @@ import { accountsRouter } from "./routes/accounts.ts";
 import { accountSecurityRouter } from "./routes/accountSecurity.ts";
 import { epaySandboxRouter } from "./routes/epaySandbox.ts";
 import { pricingRouter } from "./routes/pricing.ts";
+import { distributionRouter } from "./routes/distribution.ts";
 import { merchantRouter } from "./routes/merchant.ts";
 import { ordersRouter } from "./routes/orders.ts";
 import { paymentsRouter } from "./routes/payments.ts";
@@ -95,6 +96,7 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
   app.use("/api", riskRouter(ctx));
   app.use("/api", disputesRouter(ctx));
   app.use("/api", pricingRouter(ctx));
+  app.use("/api", distributionRouter(ctx));
   app.use("/api", verifyRouter(ctx));
   app.use("/api", publicConfigRouter(ctx));
   for (const router of options.extraRouters ?? []) app.use("/api", router);

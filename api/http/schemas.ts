@@ -91,6 +91,17 @@ export const moneyMinor = z
 
 export const currencyCode = z.string().regex(/^[A-Z]{3,8}$/, "must be an upper-case currency code such as CNY, USD or USDK");
 
+/** A payout request's body (a shop's or a distributor's): the amount, its currency, and the client's idempotency key. */
+export const payoutRequestBody = z.strictObject({
+  amountMinor: moneyMinor,
+  currency: currencyCode,
+  /** The client's idempotency key: a retried request returns the same payout. */
+  requestId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .optional(),
+});
+
 /** A numeric id in a path: digits only, at most 18 of them. */
 export const idString = z
   .string()

@@ -8,6 +8,7 @@ import type { Drizzle } from "../../core/store/database.ts";
 import { anchorLedger, type AnchorLedgerReturnType } from "./anchorLedger.ts";
 import { startHasherLoop } from "./hasher.ts";
 import { expireHolds } from "./holds.ts";
+import { releaseDistributionEarnings } from "./distributionEarnings.ts";
 
 // Holds resolved per expiry pass; the next pass takes the rest.
 const holdExpiryBatchMax = 500;
@@ -51,6 +52,8 @@ export function startLedgerBackground(options: LedgerBackgroundOptions): LedgerB
   };
   every(holdExpiryIntervalMs, "holds", async () => {
     await expireHolds(db, { limit: holdExpiryBatchMax });
+    // Agents' and referrers' earnings past the chargeback window become payable (docs/distribution.md).
+    await releaseDistributionEarnings(db, { windowSeconds: settings.distributionHoldSeconds, limit: holdExpiryBatchMax });
   });
   const anchor = options.anchor;
   if (anchor) {

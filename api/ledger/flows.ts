@@ -21,6 +21,7 @@
 //   buyer/refunds                 resale money returned to the buyer after a chargeback
 import { AppError } from "../../core/errors.ts";
 import { queryOne, queryRows, sql, type Drizzle } from "../../core/store/database.ts";
+import { distributionPaymentLegs, distributionRefundLegs, type DistributionShares } from "./distributionLegs.ts";
 import { holdIdByReference, resolveHold, type ResolveHoldReturnType } from "./holds.ts";
 import { postJournal } from "./postJournal.ts";
 import type { AccountRef, OwnerType, AccountPurpose, JournalInput, PostingInput } from "./types.ts";
@@ -80,6 +81,8 @@ export type PostOrderPaymentParameters = {
   currency: string;
   provider: OrderPaymentProvider;
   platformFeeBps: number;
+  /** A sub-store agent's markup and referrers' commissions (api/ledger/distributionLegs.ts); platform-collected only. */
+  distribution?: DistributionShares | null;
 };
 
 export type PostOrderPaymentReturnType = { transactionId: bigint; created: boolean; feeMinor: bigint; shopMinor: bigint };
@@ -126,7 +129,9 @@ export function orderPaymentEntry(parameters: PostOrderPaymentParameters): { ent
     return { entry, feeMinor, shopMinor };
   }
   // Platform-collected: the entry is exactly what it was before the collection models (same
-  // metadata, same payload hash), so a retry of an entry posted earlier is still a retry.
+  // metadata, same payload hash), so a retry of an entry posted earlier is still a retry. A
+  // sale with distributors adds their legs, taken from the shop's share.
+  const distribution = distributionPaymentLegs({ amountMinor, feeMinor, currency, shares: parameters.distribution ?? null });
   const entry: JournalInput = {
     idempotencyKey: `order:${orderId}:payment`,
     kind: "order_payment",
@@ -135,10 +140,11 @@ export function orderPaymentEntry(parameters: PostOrderPaymentParameters): { ent
     postings: legs([
       { account: clearing(provider), amountMinor: -amountMinor, currency },
       { account: platform("fees"), amountMinor: feeMinor, currency },
-      { account: account("shop", shopId, "payable"), amountMinor: shopMinor, currency },
+      { account: account("shop", shopId, "payable"), amountMinor: shopMinor - distribution.distributedMinor, currency },
+      ...distribution.postings,
     ]),
   };
-  return { entry, feeMinor, shopMinor };
+  return { entry, feeMinor, shopMinor: shopMinor - distribution.distributedMinor };
 }
 
 /**
@@ -234,7 +240,7 @@ async function orderPaymentLegs(db: Drizzle, orderId: string, shopId: bigint, cu
 
 /**
  * Refunds (part of) a paid order: the shop's payable and the platform fee give back their
- * shares (fee share = floor(fee x amount / paid)) to the platform's refunds account, which
+ * shares (fee share = floor(fee x refunded after / paid) - floor(fee x refunded before / paid)) to the platform's refunds account, which
  * the payment provider pays back to the buyer. Refusals: no payment (invalid_state), more than what is left to refund
  * (invalid_state), the shop's payable already paid out (insufficient_funds).
  * Key: order:<orderId>:refund[:<refundId>].
@@ -250,7 +256,9 @@ export async function postOrderRefund(db: Drizzle, parameters: PostOrderRefundPa
   if (refundedBefore + amountMinor > payment.paidMinor) {
     throw new AppError("invalid_state", `Order ${orderId} was paid ${payment.paidMinor} and refunded ${refundedBefore}; ${amountMinor} more is too much.`);
   }
-  const feeRefundMinor = (payment.feeMinor * amountMinor) / payment.paidMinor;
+  // Cumulative rounding: the fee's share of everything refunded so far, less what earlier
+  // refunds gave back, so refunds in any number of parts give back exactly the whole fee.
+  const feeRefundMinor = (payment.feeMinor * (refundedBefore + amountMinor)) / payment.paidMinor - (payment.feeMinor * refundedBefore) / payment.paidMinor;
   const shopRefundMinor = amountMinor - feeRefundMinor;
   if (payment.clearing === "clearing_merchant") {
     // The merchant pays the buyer back from its own gateway; the books undo the memo pair for
@@ -269,18 +277,28 @@ export async function postOrderRefund(db: Drizzle, parameters: PostOrderRefundPa
     });
     return { ...result, feeRefundMinor, shopRefundMinor };
   }
+  // Distributors give back their shares of the refund (api/ledger/distributionLegs.ts); the shop the rest.
+  const distribution = await distributionRefundLegs(db, {
+    orderId,
+    idempotencyKey,
+    currency,
+    paidMinor: payment.paidMinor,
+    refundedBeforeMinor: refundedBefore,
+    amountMinor,
+  });
   const result = await postJournal(db, {
     idempotencyKey,
     kind: "order_refund",
     reference: { type: "order", id: orderId },
     metadata: { reason, amountMinor: Number(amountMinor), provider: payment.provider },
     postings: legs([
-      { account: account("shop", shopId, "payable"), amountMinor: -shopRefundMinor, currency },
+      { account: account("shop", shopId, "payable"), amountMinor: -(shopRefundMinor - distribution.reversedMinor), currency },
       { account: platform("fees"), amountMinor: -feeRefundMinor, currency },
       { account: platform("refunds"), amountMinor, currency },
+      ...distribution.postings,
     ]),
   });
-  return { ...result, feeRefundMinor, shopRefundMinor };
+  return { ...result, feeRefundMinor, shopRefundMinor: shopRefundMinor - distribution.reversedMinor };
 }
 
 export type RequestPayoutParameters = {

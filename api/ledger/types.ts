@@ -2,7 +2,8 @@
 // positive for a credit and negative for a debit, and an account's balance is the sum of its
 // postings (docs/ledger.md).
 
-export const ownerTypes = ["platform", "shop", "buyer", "reseller"] as const;
+// "distributor": an agent or referrer by account id (docs/distribution.md, migration 0810).
+export const ownerTypes = ["platform", "shop", "buyer", "reseller", "distributor"] as const;
 export type OwnerType = (typeof ownerTypes)[number];
 
 export const accountPurposes = [
@@ -22,6 +23,8 @@ export const accountPurposes = [
   "collected",
   "fee_receivable",
   "prepaid",
+  // A distributor's payout awaiting approval (docs/distribution.md, migration 0810).
+  "payout_holds",
 ] as const;
 export type AccountPurpose = (typeof accountPurposes)[number];
 

@@ -57,6 +57,7 @@ describe("accounts, order access, manual delivery and expiry", function () {
       "idempotencyKey",
       "walletAddress",
       "couponCode",
+      "substore",
     );
     expect(checkout.requestBody.content["application/json"].schema.additionalProperties).to.equal(false);
     expect(document.body.paths["/api/orders/{orderId}"].get.parameters.map((parameter: { name: string }) => parameter.name)).to.include("orderId");

@@ -19,8 +19,9 @@
 // fixtures; `secrets` lists the roles whose allowed answer carries a key's code or salt (the walk
 // fails on one anywhere else, and on an answer of theirs without one).
 //
-// Columns still to come: `agent` (issue 16, agents do not exist yet) and one per API key scope
-// (issue 17, API keys do not exist yet); add them to `roles` with those issues.
+// Issue 16's agents have no column of their own: in the distribution rows buyer A is the agent
+// of shop A's sub-store (test/authorisation/world.ts). Still to come: one column per API key
+// scope (issue 17, API keys do not exist yet).
 
 export const roles = ["guest", "buyer", "otherBuyer", "merchant", "otherMerchant", "reseller", "auditor", "admin"] as const;
 export type Role = (typeof roles)[number];
@@ -169,6 +170,21 @@ export const matrix: MatrixRow[] = [
   row("POST /api/shops/{shopId}/coupons", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("GET /api/shops/{shopId}/coupons", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("POST /api/shops/{shopId}/coupons/{couponId}/disable", { 401: "guest", ok: "merchant admin", 403: "*" }),
+
+  // Distribution (docs/distribution.md): the merchant invites agents, bounds markups and sets
+  // commission rates; any account may accept an invitation (not the inviting merchant: 400), and
+  // only a sub-store's agent (buyer A here) changes what it carries. A payout draws on the
+  // caller's own earnings only (each role has some in the fixtures).
+  row("POST /api/shops/{shopId}/agent-invitations", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("POST /api/agent-invitations/accept", { 401: "guest", 400: "otherMerchant", ok: "*" }),
+  row("PUT /api/products/{productId}/agent-markup", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("PUT /api/shops/{shopId}/commission-rates", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("POST /api/substores/{substoreId}/products", { 401: "guest", ok: "buyer", 403: "*" }),
+  row("PUT /api/substores/{substoreId}/products/{productId}", { 401: "guest", ok: "buyer", 403: "*" }),
+  row("GET /api/substores/{slug}", { ok: "*" }),
+  row("POST /api/shops/{shopId}/referrals", { 401: "guest", ok: "*" }),
+  row("GET /api/agent/overview", { 401: "guest", ok: "*" }),
+  row("POST /api/agent/payouts", { 401: "guest", ok: "*" }),
 
   // Orders (public routes: who sees an order is decided by the order, not by a role)
   row("POST /api/orders", { ok: "*" }),

@@ -329,6 +329,52 @@ export const requests: Record<string, RowRequests> = {
     probe: "SELECT count(*)::text FROM coupons WHERE disabled_at IS NOT NULL",
   },
 
+  "POST /api/shops/{shopId}/agent-invitations": { build: (w) => post(`/api/shops/${shopA(w)}/agent-invitations`), probe: count("agent_invitations") },
+  // Shop B's invitation: buyer A is already shop A's agent; shop B's merchant may not join its own shop.
+  "POST /api/agent-invitations/accept": {
+    build: async (w) =>
+      post("/api/agent-invitations/accept", {
+        token: await w.fresh.agentInvitation(w.shopB),
+        slug: `mtx-${randomBytes(4).toString("hex")}`,
+        name: "Matrix sub-store",
+        colour: "#123456",
+      }),
+    probe: count("substores"),
+  },
+  // The fixture's own bounds and no commission: the other rows' orders are priced as before.
+  "PUT /api/products/{productId}/agent-markup": {
+    build: (w) => ({
+      method: "PUT",
+      path: `/api/products/${w.products.codes}/agent-markup`,
+      body: { bounds: { markupMinMinor: "10", markupMaxMinor: "100" } },
+    }),
+    probe: count("audit_log"),
+  },
+  "PUT /api/shops/{shopId}/commission-rates": {
+    build: (w) => ({ method: "PUT", path: `/api/shops/${shopA(w)}/commission-rates`, body: { levelsBps: [0, 0, 0] } }),
+    probe: count("audit_log"),
+  },
+  // The agent sets the fixture's markup again; a refused cell asks for another, which the probe would see.
+  "POST /api/substores/{substoreId}/products": {
+    build: (w, cell) => post(`/api/substores/${w.distribution.substoreId}/products`, { productId: w.products.codes, markupMinor: cell.allowed ? "60" : "77" }),
+    probe: "SELECT coalesce(sum(markup_minor), 0)::text FROM substore_products",
+  },
+  "PUT /api/substores/{substoreId}/products/{productId}": {
+    build: (w, cell) => ({
+      method: "PUT",
+      path: `/api/substores/${w.distribution.substoreId}/products/${w.products.codes}`,
+      body: { markupMinor: cell.allowed ? "60" : "77" },
+    }),
+    probe: "SELECT coalesce(sum(markup_minor), 0)::text FROM substore_products",
+  },
+  "GET /api/substores/{slug}": { build: (w) => get(`/api/substores/${w.distribution.slug}`) },
+  "POST /api/shops/{shopId}/referrals": {
+    build: (w) => post(`/api/shops/${shopA(w)}/referrals`, { code: w.distribution.referralCode }),
+    probe: count("referral_attachments"),
+  },
+  "GET /api/agent/overview": { build: () => get("/api/agent/overview") },
+  "POST /api/agent/payouts": { build: () => post("/api/agent/payouts", { amountMinor: "100", currency: "CNY" }), probe: count("ledger_holds") },
+
   "POST /api/orders": {
     build: (w, cell) =>
       post("/api/orders", {

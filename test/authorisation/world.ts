@@ -9,6 +9,7 @@ import { createWalletClient, http, type Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
 import { createSiweMessage } from "viem/siwe";
 import { postOrderPayment } from "../../api/ledger/flows.ts";
+import { postJournal } from "../../api/ledger/postJournal.ts";
 import { entitlementTokenAbi } from "../../core/chain/abis.ts";
 import { localChainAccounts } from "../../scripts/lib/localChain.ts";
 import { sandboxMerchantKey } from "../../api/payments/epaySandbox.ts";
@@ -380,10 +381,47 @@ export async function buildWorld(platform: TestPlatform) {
   );
   await waitFor("the indexed issuance", async () => (await platform.http.get(`/api/chain/tokens/${sealedA.tokenId}/timeline`)).status === 200, 120_000, 500);
 
+  // Distribution (docs/distribution.md): buyer A is the agent of a sub-store of shop A carrying
+  // the codes card; a referrer that nobody referred gives its link to every role.
+  const bounds = await shopA.merchant.put(`/api/products/${codesProduct}/agent-markup`, { bounds: { markupMinMinor: "10", markupMaxMinor: "100" } });
+  expect(bounds.status, bounds.text).to.equal(200);
+  const agentInvitation = async (setup: MerchantSetup) => {
+    const invitation = await setup.merchant.post(`/api/shops/${setup.shopId}/agent-invitations`);
+    expect(invitation.status, invitation.text).to.equal(201);
+    return invitation.body.token as string;
+  };
+  const substoreSlug = `mtx-${randomBytes(4).toString("hex")}`;
+  const joined = await people.buyer.client.post("/api/agent-invitations/accept", {
+    token: await agentInvitation(shopA),
+    slug: substoreSlug,
+    name: "Matrix agent",
+    colour: "#336699",
+  });
+  expect(joined.status, joined.text).to.equal(201);
+  const carried = await people.buyer.client.post(`/api/substores/${joined.body.id}/products`, { productId: codesProduct, markupMinor: "60" });
+  expect(carried.status, carried.text).to.equal(201);
+  // Every role has released earnings to ask a payout of (an operator's adjustment stands in for past sales).
+  await postJournal(db, {
+    idempotencyKey: "matrix:distributor-earnings",
+    kind: "adjustment",
+    reference: { type: "adjustment", id: "matrix-distributor-earnings" },
+    postings: [
+      { account: { ownerType: "platform", ownerId: 0n, purpose: "adjustments" }, amountMinor: -1000n * BigInt(Object.keys(people).length), currency: "CNY" },
+      ...Object.values(people).map((person) => ({
+        account: { ownerType: "distributor" as const, ownerId: person.accountId, purpose: "proceeds" as const },
+        amountMinor: 1000n,
+        currency: "CNY",
+      })),
+    ],
+  });
+  const referrer = await signUp("referrer");
+  const referralCode = (await referrer.client.get("/api/agent/overview")).body.referralCode as string;
+
   return {
     platform,
     people,
     seller,
+    distribution: { substoreId: joined.body.id as string, slug: substoreSlug, referralCode },
     shopA,
     shopB,
     products: { codes: codesProduct, sealed: sealedProduct, manual: manualProduct, paused: pausedProduct, reviewed: reviewedProduct },
@@ -419,6 +457,7 @@ export async function buildWorld(platform: TestPlatform) {
     /** Finds a key's code or a known salt in an answer's text. */
     secretIn: (text: string) => text.match(codePattern)?.[0] ?? salts.find((salt) => text.includes(salt)),
     fresh: {
+      agentInvitation,
       guestOrder,
       sealedEntitlement,
       listing,

@@ -28,6 +28,7 @@ const MyKeysPage = lazy(() => import("./resale/MyKeysPage.tsx"));
 const PurchasePage = lazy(() => import("./resale/PurchasePage.tsx"));
 const TimelinePage = lazy(() => import("./resale/TimelinePage.tsx"));
 const DisputePage = lazy(() => import("./disputes/DisputePage.tsx"));
+const AgentPage = lazy(() => import("./agent/AgentPage.tsx"));
 
 type Route = { pattern: string; render(params: Record<string, string>): ReactNode };
 
@@ -47,6 +48,8 @@ const routes: Route[] = [
   { pattern: "/me/keys", render: () => <MyKeysPage /> },
   { pattern: "/resale/purchases/:purchaseId", render: (params) => <PurchasePage purchaseId={params.purchaseId!} /> },
   { pattern: "/entitlements/:entitlementId", render: (params) => <TimelinePage entitlementId={params.entitlementId!} /> },
+  { pattern: "/agent", render: () => <AgentPage /> },
+  { pattern: "/agent/join", render: () => <AgentPage /> },
   { pattern: "/merchant", render: () => <MerchantPage tab="overview" /> },
   { pattern: "/merchant/:tab", render: (params) => <MerchantPage tab={params.tab!} /> },
   { pattern: "/audit", render: () => <AuditorPage tab="anchors" /> },
@@ -95,6 +98,7 @@ function Header() {
     { to: "/lookup", label: t("nav.lookup"), show: true, testId: "nav-lookup" },
     { to: "/me/orders", label: t("nav.myOrders"), show: Boolean(account), testId: "nav-my-orders" },
     { to: "/me/keys", label: t("nav.myKeys"), show: Boolean(account), testId: "nav-my-keys" },
+    { to: "/agent", label: t("nav.agent"), show: Boolean(account), testId: "nav-agent" },
     { to: "/me/security", label: t("nav.security"), show: Boolean(account), testId: "nav-security" },
     { to: "/merchant", label: t("nav.merchant"), show: hasRole("merchant", "admin"), testId: "nav-merchant" },
     { to: "/audit", label: t("nav.audit"), show: hasRole("auditor", "admin"), testId: "nav-audit" },

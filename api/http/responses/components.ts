@@ -7,7 +7,8 @@ import { accountSchema, sessionSchema } from "./accounts.ts";
 import { passkeySchema, recoveryCodesSchema, signInSchema } from "./accountSecurity.ts";
 import { errorBodySchema } from "./common.ts";
 import { afterSalesWindowsSchema, disputeSchema } from "./disputes.ts";
-import { payoutDecidedSchema, statementPageSchema, topupSchema } from "./ledger.ts";
+import { carriedProductSchema } from "./distribution.ts";
+import { payoutDecidedSchema, payoutRequestedSchema, statementPageSchema, topupSchema } from "./ledger.ts";
 import { batchSchema, importJobSchema, salesSummarySchema } from "./merchant.ts";
 import { orderItemSchema, orderSchema, orderSummaryPageSchema, orderSummarySchema, paymentSchema } from "./orders.ts";
 import { merchantQuotasSchema } from "./quotas.ts";
@@ -35,6 +36,8 @@ export const namedSchemas = {
   OrderSummary: orderSummarySchema,
   OrderSummaryPage: orderSummaryPageSchema,
   StatementPage: statementPageSchema,
+  PayoutRequest: payoutRequestedSchema,
+  CarriedProduct: carriedProductSchema,
   PayoutDecision: payoutDecidedSchema,
   Topup: topupSchema,
   ResalePurchase: resalePurchaseSchema,

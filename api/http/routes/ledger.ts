@@ -30,7 +30,7 @@ import { createTopup, handleTopupNotify, loadTopup, topupView } from "../../serv
 import type { Drizzle } from "../../../core/store/database.ts";
 import type { AuthenticatedAccount } from "../../services/accounts/sessions.ts";
 import { defineRoute } from "../route.ts";
-import { currencyCode, idString, moneyMinor } from "../schemas.ts";
+import { currencyCode, idString, moneyMinor, payoutRequestBody } from "../schemas.ts";
 import { cursorParam, encodeCursor, idSortKey } from "../cursor.ts";
 import {
   anchorPageSchema,
@@ -207,15 +207,7 @@ export function ledgerRouter(ctx: AppContext): Router {
       status: 201,
       response: payoutRequestedSchema,
       params: shopParams,
-      body: z.strictObject({
-        amountMinor: moneyMinor,
-        currency: currencyCode,
-        /** The client's idempotency key: a retried request returns the same payout. */
-        requestId: z
-          .string()
-          .regex(/^[A-Za-z0-9_-]{1,64}$/)
-          .optional(),
-      }),
+      body: payoutRequestBody,
     },
     async ({ params, body, account }) => {
       await assertShopManager(db, params.shopId, account!);

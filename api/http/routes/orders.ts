@@ -90,6 +90,11 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
         idempotencyKey: idempotencyKeySchema.optional(),
         walletAddress: walletAddress.optional().describe("The wallet that will pay (chain payments): risk rules count and blacklist it"),
         couponCode: couponCode.optional(),
+        substore: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9-]{2,39}$/, "must be a sub-store slug")
+          .optional()
+          .describe("The sub-store (its slug) the buyer checks out in: its agent's markup is added (docs/distribution.md)"),
       }),
     },
     async ({ body, account, header, clientAddress }) => {

@@ -19,6 +19,8 @@ import { breakdownJson, quoteOrder, type Quote } from "../pricing/quoteOrder.ts"
 import { claimCoupon, releaseCoupon } from "../pricing/couponClaims.ts";
 import { assertDailyPurchaseLimit } from "../pricing/purchaseLimits.ts";
 import { orderRecord, type OrderRecord, type OrderRow } from "./orderRecord.ts";
+import { checkoutDistribution, type CheckoutDistribution } from "../distribution/checkoutDistribution.ts";
+import { sharesToJson } from "../../ledger/distributionLegs.ts";
 import { assessCheckoutRisk, type CheckoutRisk, type CheckoutRiskSettings } from "../risk/assessCheckoutRisk.ts";
 import { countOpenHolds, holdRefusals, lockHoldSubjects, productHoldExpirySeconds, readProductHold, type UnpaidHoldLimits } from "./unpaidHolds.ts";
 
@@ -40,6 +42,8 @@ export type CreateOrderInput = {
   captchaPayload?: string;
   /** One coupon per order (docs/pricing.md). */
   couponCode?: string;
+  /** The sub-store (its slug) the buyer checks out in (docs/distribution.md). */
+  substore?: string;
 };
 
 export type CreateOrderSettings = {
@@ -98,12 +102,14 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
       ? productHoldExpirySeconds(await readProductHold(db, product.id), input.quantity, settings.unpaidHolds, settings.expirySeconds)
       : settings.expirySeconds;
 
+  // Before the coupon is claimed: a refused sub-store checkout holds no coupon use.
+  const distribution = await checkoutDistribution(db, product.shopId, input);
   const orderId = newOrderId();
   const quote = await priceCheckout(db, input, orderId);
   const passwordHash = input.queryPassword ? hashQueryPassword(settings.queryPasswordPepper, orderId, input.queryPassword) : null;
   const expiresAt = new Date(Date.now() + expirySeconds * 1000);
   try {
-    const args = { orderId, input, passwordHash, expiresAt, limits: settings.unpaidHolds, risk, priced: pricedColumns(quote) };
+    const args = { orderId, input, passwordHash, expiresAt, limits: settings.unpaidHolds, risk, priced: pricedColumns(quote, distribution) };
     // A checkout the batch did not serve (not enough keys free when it ran, or the batch's
     // statement failed) asks once more on its own before it is called out of stock.
     const created =
@@ -135,12 +141,20 @@ async function priceCheckout(db: Drizzle, input: CreateOrderInput, orderId: stri
   return quote;
 }
 
-/** The order's price columns: exactly the quote's unit price, discount and breakdown. */
-function pricedColumns(quote: Quote): PricedColumns {
+/**
+ * The order's price columns: exactly the quote's unit price, discount and breakdown, plus a
+ * sub-store's markup per unit on the unit price and what the sale owes its distributors.
+ */
+function pricedColumns(quote: Quote, distribution: CheckoutDistribution): PricedColumns {
+  const breakdown = breakdownJson(quote.breakdown);
   return {
-    unitPriceMinor: quote.breakdown.unitPriceMinor,
+    unitPriceMinor: quote.breakdown.unitPriceMinor + distribution.unitMarkupMinor,
     discountMinor: quote.breakdown.discountMinor,
-    pricing: JSON.stringify(breakdownJson(quote.breakdown)),
+    pricing: JSON.stringify(
+      distribution.shares
+        ? { ...breakdown, markupPerUnitMinor: String(distribution.unitMarkupMinor), distribution: sharesToJson(distribution.shares) }
+        : breakdown,
+    ),
   };
 }
 

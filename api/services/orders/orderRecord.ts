@@ -1,4 +1,5 @@
 import { queryPreparedOne, sql, type Drizzle } from "../../../core/store/database.ts";
+import { sharesFromJson, type DistributionShares, type DistributionSharesJson } from "../../ledger/distributionLegs.ts";
 
 export type OrderState = "awaiting_payment" | "paid" | "fulfilled" | "expired" | "refund_pending" | "refunded" | "failed";
 
@@ -22,6 +23,8 @@ export type OrderRecord = {
   createdAt: Date;
   /** Raised when the order's access is revoked; access tokens name the generation they were issued under. */
   accessGeneration: number;
+  /** What the sale owes a sub-store agent and referrers (docs/distribution.md), decided at checkout. */
+  distribution: DistributionShares | null;
 };
 
 export type OrderRow = {
@@ -43,6 +46,7 @@ export type OrderRow = {
   refund_reason: string | null;
   created_at: Date;
   access_generation: number;
+  pricing?: { distribution?: DistributionSharesJson } | null;
 };
 
 export function orderRecord(row: OrderRow): OrderRecord {
@@ -65,6 +69,7 @@ export function orderRecord(row: OrderRow): OrderRecord {
     refundReason: row.refund_reason,
     createdAt: new Date(row.created_at),
     accessGeneration: Number(row.access_generation ?? 0),
+    distribution: sharesFromJson(row.pricing?.distribution),
   };
 }
 

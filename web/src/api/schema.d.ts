@@ -376,6 +376,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/agent-invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept an agent invitation: opens the caller's sub-store (slug, name, colour) of the inviting shop */
+        post: operations["postAgentInvitationsAccept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agent/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's distribution: balances, latest earnings, referred buyers (masked), sub-stores and referral code */
+        get: operations["getAgentOverview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/agent/payouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Request a payout of released earnings: held until an admin approves or rejects it (/ledger/payouts/{payoutId}/approve), or it expires */
+        post: operations["postAgentPayouts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit/chain/batches": {
         parameters: {
             query?: never;
@@ -1382,6 +1433,23 @@ export interface paths {
         patch: operations["patchProductsProductId"];
         trace?: never;
     };
+    "/api/products/{productId}/agent-markup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set the bounds of an agent's markup per unit on a product (null: not offered to agents) */
+        put: operations["putProductsProductIdAgentMarkup"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/products/{productId}/imports": {
         parameters: {
             query?: never;
@@ -1691,6 +1759,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/shops/{shopId}/agent-invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Invite an agent: a link (shown once) that an account accepts to open a sub-store of this shop */
+        post: operations["postShopsShopIdAgentInvitations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/shops/{shopId}/batches": {
         parameters: {
             query?: never;
@@ -1738,6 +1823,23 @@ export interface paths {
         post?: never;
         /** Remove an entry from the shop's blacklist (audited) */
         delete: operations["deleteShopsShopIdBlacklistEntryId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shops/{shopId}/commission-rates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set the shop's commission rates for up to three referral levels, in basis points (or a product's override; null clears it) */
+        put: operations["putShopsShopIdCommissionRates"];
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1847,6 +1949,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/shops/{shopId}/referrals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Attach the signed-in buyer to the referrer of a link it followed (first touch; loops refused) */
+        post: operations["postShopsShopIdReferrals"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/shops/{shopId}/reputation": {
         parameters: {
             query?: never;
@@ -1925,6 +2044,57 @@ export interface paths {
         /** A shop by its slug */
         get: operations["getShopsBySlugSlug"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/substores/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A sub-store's storefront: its name, colour and products at the merchant's price plus the agent's markup */
+        get: operations["getSubstoresSlug"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/substores/{substoreId}/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Carry one of the merchant's products in the caller's sub-store, with a markup per unit within the merchant's bounds */
+        post: operations["postSubstoresSubstoreIdProducts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/substores/{substoreId}/products/{productId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change the markup per unit of a product the caller's sub-store carries */
+        put: operations["putSubstoresSubstoreIdProductsProductId"];
         post?: never;
         delete?: never;
         options?: never;
@@ -2094,6 +2264,10 @@ export interface components {
             shopId: string | null;
             value: string;
         };
+        CarriedProduct: {
+            markupMinor: string;
+            productId: string;
+        };
         Certificate: {
             batch: {
                 anchor: {
@@ -2241,6 +2415,44 @@ export interface components {
         GetAdminDisputesResponse: {
             items: components["schemas"]["Dispute"][];
             nextCursor: string | null;
+        };
+        GetAgentOverviewResponse: {
+            balances: {
+                currency: string;
+                heldMinor: string;
+                payableMinor: string;
+                payoutPendingMinor: string;
+            }[];
+            earnings: {
+                amountMinor: string;
+                at: string;
+                currency: string;
+                orderId: string;
+            }[];
+            referralCode: string;
+            referredBuyers: {
+                attachedAt: string;
+                /** @description Masked email */
+                buyer: string;
+                expiresAt: string;
+                shopId: string;
+            }[];
+            substores: {
+                colour: string;
+                id: string;
+                name: string;
+                products: {
+                    currency: string;
+                    markupMaxMinor: string | null;
+                    markupMinMinor: string | null;
+                    markupMinor: string;
+                    name: string;
+                    priceMinor: string;
+                    productId: string;
+                }[];
+                shopId: string;
+                slug: string;
+            }[];
         };
         GetAuditChainBatchesResponse: {
             items: {
@@ -2695,6 +2907,22 @@ export interface components {
                 state: string;
             }[];
         };
+        GetSubstoresSlugResponse: {
+            agentAccountId: string;
+            colour: string;
+            id: string;
+            name: string;
+            products: {
+                currency: string;
+                markupMinor: string;
+                name: string;
+                /** @description The merchant's list price plus the agent's markup, per unit */
+                priceMinor: string;
+                productId: string;
+            }[];
+            shopId: string;
+            slug: string;
+        };
         GetWalletsRevealTypedDataResponse: {
             domain: {
                 chainId: number;
@@ -2821,6 +3049,13 @@ export interface components {
             state: "pending" | "posted" | "voided" | "expired";
             transactionId: string;
         };
+        PayoutRequest: {
+            created: boolean;
+            expiresAt: string;
+            holdId: string;
+            payoutId: string;
+            transactionId: string;
+        };
         PostAccountPasskeysOptionsResponse: {
             challenge: string;
             pubKeyCredParams: ({
@@ -2850,6 +3085,14 @@ export interface components {
             otpauthUri: string;
             /** @description The base32 secret, for typing into an authenticator app by hand */
             secret: string;
+        };
+        PostAgentInvitationsAcceptResponse: {
+            agentAccountId: string;
+            colour: string;
+            id: string;
+            name: string;
+            shopId: string;
+            slug: string;
         };
         PostAuthPasskeyOptionsResponse: {
             allowCredentials?: ({
@@ -2884,13 +3127,6 @@ export interface components {
             listingPulled: boolean;
             /** @constant */
             state: "revoked";
-        };
-        PostLedgerShopsShopIdPayoutsResponse: {
-            created: boolean;
-            expiresAt: string;
-            holdId: string;
-            payoutId: string;
-            transactionId: string;
         };
         /** @description Exactly `success` */
         PostLedgerTopupsEpayNotifyResponse: string;
@@ -2960,6 +3196,14 @@ export interface components {
             productId: string;
             state: string;
         };
+        PostShopsShopIdAgentInvitationsResponse: {
+            expiresAt: string;
+            invitationId: string;
+            /** @description Shown once: the link's secret; only its hash is stored */
+            token: string;
+            /** @description The link to send to the agent */
+            url: string;
+        };
         PostShopsShopIdCouponsCouponIdDisableResponse: {
             batchId: string | null;
             code: string;
@@ -2983,6 +3227,12 @@ export interface components {
             batchId: string | null;
             codes: string[];
             created: number;
+        };
+        PostShopsShopIdReferralsResponse: {
+            /** @description False when the buyer already had an unexpired referrer in the shop (first touch wins) */
+            attached: boolean;
+            expiresAt: string;
+            referrerAccountId: string;
         };
         PostShopsShopIdReviewsOrderIdResponse: {
             /** @enum {string} */
@@ -3055,6 +3305,11 @@ export interface components {
             } | null;
             rpcUrl: string | null;
         };
+        PutProductsProductIdAgentMarkupResponse: {
+            markupMaxMinor: string | null;
+            markupMinMinor: string | null;
+            productId: string;
+        };
         PutProductsProductIdPurchaseLimitResponse: {
             perBuyerDailyMax: number | null;
         };
@@ -3064,6 +3319,11 @@ export interface components {
                 quantityMin: number;
                 unitPriceMinor: string;
             }[];
+        };
+        PutShopsShopIdCommissionRatesResponse: {
+            levelsBps: number[] | null;
+            productId: string | null;
+            shopId: string;
         };
         PutShopsShopIdLevelsResponse: {
             levels: {
@@ -4318,6 +4578,137 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Review"];
+                };
+            };
+        };
+    };
+    postAgentInvitationsAccept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    colour: string;
+                    name: string;
+                    slug: string;
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostAgentInvitationsAcceptResponse"];
+                };
+            };
+        };
+    };
+    getAgentOverview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetAgentOverviewResponse"];
+                };
+            };
+        };
+    };
+    postAgentPayouts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    amountMinor: string | number;
+                    currency: string;
+                    requestId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayoutRequest"];
                 };
             };
         };
@@ -6005,7 +6396,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PostLedgerShopsShopIdPayoutsResponse"];
+                    "application/json": components["schemas"]["PayoutRequest"];
                 };
             };
         };
@@ -6476,6 +6867,8 @@ export interface operations {
                     productId: string;
                     quantity: number;
                     queryPassword?: string;
+                    /** @description The sub-store (its slug) the buyer checks out in: its agent's markup is added (docs/distribution.md) */
+                    substore?: string;
                     /** @description The wallet that will pay (chain payments): risk rules count and blacklist it */
                     walletAddress?: string;
                 };
@@ -7057,6 +7450,55 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Product"];
+                };
+            };
+        };
+    };
+    putProductsProductIdAgentMarkup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                productId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    bounds: {
+                        markupMaxMinor: string | number;
+                        markupMinMinor: string | number;
+                    } | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PutProductsProductIdAgentMarkupResponse"];
                 };
             };
         };
@@ -7975,6 +8417,46 @@ export interface operations {
             };
         };
     };
+    postShopsShopIdAgentInvitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostShopsShopIdAgentInvitationsResponse"];
+                };
+            };
+        };
+    };
     getShopsShopIdBatches: {
         parameters: {
             query?: {
@@ -8144,6 +8626,53 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    putShopsShopIdCommissionRates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    levelsBps: number[] | null;
+                    productId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PutShopsShopIdCommissionRatesResponse"];
+                };
             };
         };
     };
@@ -8548,6 +9077,52 @@ export interface operations {
             };
         };
     };
+    postShopsShopIdReferrals: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostShopsShopIdReferralsResponse"];
+                };
+            };
+        };
+    };
     getShopsShopIdReputation: {
         parameters: {
             query?: never;
@@ -8754,6 +9329,140 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Shop"];
+                };
+            };
+        };
+    };
+    getSubstoresSlug: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetSubstoresSlugResponse"];
+                };
+            };
+        };
+    };
+    postSubstoresSubstoreIdProducts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                substoreId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    markupMinor: string | number;
+                    productId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CarriedProduct"];
+                };
+            };
+        };
+    };
+    putSubstoresSubstoreIdProductsProductId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                productId: string;
+                substoreId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    markupMinor: string | number;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CarriedProduct"];
                 };
             };
         };

@@ -39,6 +39,8 @@ const adviceByCode: Record<string, MessageKey> = {
   coupon_exhausted: "error.couponExhausted",
   coupon_not_applicable: "error.couponNotApplicable",
   coupon_not_usable: "error.couponNotUsable",
+  markup_out_of_bounds: "error.markupOutOfBounds",
+  commission_rates_invalid: "error.commissionRatesInvalid",
 };
 
 /** An error with what to do about it: a translated hint by code, the server's own message below. */

@@ -12,6 +12,7 @@ import { Link } from "../router.tsx";
 import { useSession } from "../session.tsx";
 import { BatchesTab } from "./BatchesTab.tsx";
 import { BlacklistEditor } from "../risk/BlacklistEditor.tsx";
+import { DistributionTab } from "./DistributionTab.tsx";
 import { ImportTab } from "./ImportTab.tsx";
 import { MoneyTab } from "./MoneyTab.tsx";
 import { OrdersTab } from "./OrdersTab.tsx";
@@ -20,7 +21,7 @@ import { ProductsTab } from "./ProductsTab.tsx";
 import { ReviewsTab } from "./ReviewsTab.tsx";
 import { ShopSetup } from "./ShopSetup.tsx";
 
-export const merchantTabs = ["overview", "products", "import", "batches", "orders", "money", "reviews", "blacklist", "settings"] as const;
+export const merchantTabs = ["overview", "products", "import", "batches", "orders", "money", "reviews", "blacklist", "agents", "settings"] as const;
 export type MerchantTab = (typeof merchantTabs)[number];
 
 export default function MerchantPage(props: { tab: string }) {
@@ -99,6 +100,7 @@ export default function MerchantPage(props: { tab: string }) {
       {tab === "money" && <MoneyTab shop={shop} />}
       {tab === "reviews" && <ReviewsTab shop={shop} />}
       {tab === "blacklist" && <BlacklistEditor scope={{ shopId: shop.id }} hint={t("blacklist.hint")} />}
+      {tab === "agents" && <DistributionTab shop={shop} />}
       {tab === "settings" && <ShopSetup shop={shop} onCreated={shops.reload} />}
     </div>
   );

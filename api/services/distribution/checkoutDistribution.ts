@@ -1,0 +1,76 @@
+// What a checkout owes its distributors (docs/distribution.md), decided once and stored with the
+// order: the sub-store agent's markup per unit (added to the merchant's unit price after
+// pricing) and the buyer's referrers with the rates of their levels. The sale's ledger entry
+// reads it back from the order (api/ledger/distributionLegs.ts).
+import { AppError } from "../../../core/errors.ts";
+import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
+import { collectionOf } from "../../ledger/flows.ts";
+import type { DistributionShares } from "../../ledger/distributionLegs.ts";
+import { commissionRatesFor } from "./commissions.ts";
+import { referrerChain } from "./referrals.ts";
+
+export type CheckoutDistributionInput = {
+  productId: bigint;
+  quantity: number;
+  buyerAccountId?: bigint;
+  paymentMethod: "epay" | "chain";
+  /** The slug of the sub-store the buyer checks out in, if any. */
+  substore?: string;
+};
+
+export type CheckoutDistribution = { unitMarkupMinor: bigint; shares: DistributionShares | null };
+
+const none: CheckoutDistribution = { unitMarkupMinor: 0n, shares: null };
+
+export async function checkoutDistribution(db: Drizzle, shopId: bigint, input: CheckoutDistributionInput): Promise<CheckoutDistribution> {
+  // Distributors are paid from money the platform holds: a sale on the merchant's own gateway
+  // never reaches the platform, so it can carry no markup and pays no commission.
+  const platformCollected = collectionOf(input.paymentMethod) === "platform";
+  const agent = input.substore ? await substoreAgent(db, shopId, input.substore, input.productId) : null;
+  if (agent && !platformCollected) {
+    throw new AppError(
+      "distribution_needs_platform_payment",
+      "Sub-store orders are paid through the platform (paymentMethod chain); the merchant's own gateway cannot pay the agent.",
+      { details: [{ path: "paymentMethod" }] },
+    );
+  }
+  if (!platformCollected) return none;
+  const referrers = input.buyerAccountId === undefined ? [] : await referrersOf(db, shopId, input.productId, input.buyerAccountId);
+  if (!agent && referrers.length === 0) return none;
+  return {
+    unitMarkupMinor: agent?.unitMarkupMinor ?? 0n,
+    shares: {
+      agent: agent && { accountId: agent.accountId, substoreId: agent.substoreId, markupMinor: agent.unitMarkupMinor * BigInt(input.quantity) },
+      referrers,
+    },
+  };
+}
+
+/** The sub-store's agent and markup, when it carries the product within the merchant's current bounds. */
+async function substoreAgent(db: Drizzle, shopId: bigint, slug: string, productId: bigint) {
+  const row = await queryOne<{ id: bigint; agent_account_id: bigint; markup_minor: string | null; within: boolean | null }>(
+    db,
+    sql`SELECT s.id, s.agent_account_id, sp.markup_minor::text AS markup_minor,
+               (sp.markup_minor BETWEEN b.markup_min_minor AND b.markup_max_minor) AS within
+        FROM substores s
+        LEFT JOIN substore_products sp ON sp.substore_id = s.id AND sp.product_id = ${productId}
+        LEFT JOIN agent_markup_bounds b ON b.product_id = ${productId}
+        WHERE s.slug = ${slug} AND s.shop_id = ${shopId}`,
+  );
+  if (!row) throw new AppError("not_found", `No sub-store "${slug}" sells this shop's products.`);
+  // Bounds the merchant narrowed or removed since the agent set its markup stop the sale there.
+  if (row.markup_minor === null || row.within !== true) {
+    throw new AppError("product_not_carried", `Sub-store "${slug}" does not sell this product. Buy it in the shop itself or choose another product.`);
+  }
+  return { substoreId: BigInt(row.id), accountId: BigInt(row.agent_account_id), unitMarkupMinor: BigInt(row.markup_minor) };
+}
+
+async function referrersOf(db: Drizzle, shopId: bigint, productId: bigint, buyerAccountId: bigint): Promise<DistributionShares["referrers"]> {
+  const chain = await referrerChain(db, shopId, buyerAccountId);
+  if (chain.length === 0) return [];
+  const rates = await commissionRatesFor(db, shopId, productId);
+  return chain
+    .slice(0, 3)
+    .map((accountId, index) => ({ accountId, level: (index + 1) as 1 | 2 | 3, bps: rates[index]! }))
+    .filter((referrer) => referrer.bps > 0 && referrer.accountId !== buyerAccountId);
+}
