@@ -38,6 +38,7 @@ const adviceByCode: Record<string, MessageKey> = {
   coupon_exhausted: "error.couponExhausted",
   coupon_not_applicable: "error.couponNotApplicable",
   coupon_not_usable: "error.couponNotUsable",
+  purchase_limit_reached: "error.purchaseLimitReached",
 };
 
 /** An error with what to do about it: a translated hint by code, the server's own message below. */
