@@ -130,6 +130,9 @@ describe("pricing screens and checkout in Chromium (zh-CN and en)", function () 
         await page.getByTestId("limit-daily").fill("6");
         await page.getByTestId("limit-save").click();
         await page.getByTestId("limit-saved").waitFor();
+        // The levels editor's own read (public): the shop's levels as saved.
+        const levels = await platform.http.get(`/api/shops/${shop.shopId}/levels`);
+        expect(levels.body).to.deep.equal({ levels: [{ name: "Gold", spendMinMinor: "0", discountPercent: 5 }] });
         const rules = await platform.http.get(`/api/products/${productId}/pricing`);
         expect(rules.body).to.deep.equal({
           tiers: [

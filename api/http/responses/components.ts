@@ -9,6 +9,7 @@ import { errorBodySchema } from "./common.ts";
 import { payoutDecidedSchema, statementPageSchema, topupSchema } from "./ledger.ts";
 import { batchSchema, importJobSchema, salesSummarySchema } from "./merchant.ts";
 import { orderItemSchema, orderSchema, orderSummaryPageSchema, orderSummarySchema, paymentSchema } from "./orders.ts";
+import { levelsSchema } from "./pricing.ts";
 import { merchantQuotasSchema } from "./quotas.ts";
 import { resalePurchaseSchema } from "./resale.ts";
 import { blacklistEntrySchema, blacklistSchema } from "./risk.ts";
@@ -37,6 +38,7 @@ export const namedSchemas = {
   ImportJob: importJobSchema,
   SalesSummary: salesSummarySchema,
   Certificate: certificateSchema,
+  MemberLevels: levelsSchema,
   VerifyResult: verifyResultSchema,
   PublicConfig: publicConfigSchema,
   MerchantQuotas: merchantQuotasSchema,

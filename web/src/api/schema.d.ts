@@ -1496,7 +1496,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** A shop's member levels (public, as a product's pricing rules are: buyers see what spend earns which discount) */
+        get: operations["getShopsShopIdLevels"];
         /** Replace a shop's member levels (a percent off the unit price from a cumulative spend in the shop) */
         put: operations["putShopsShopIdLevels"];
         post?: never;
@@ -2302,6 +2303,13 @@ export interface components {
             status: string;
             total: number;
         };
+        MemberLevels: {
+            levels: {
+                discountPercent: number;
+                name: string;
+                spendMinMinor: string;
+            }[];
+        };
         MerchantQuotas: {
             accountId: string;
             importsPerDayMax: number;
@@ -2639,13 +2647,6 @@ export interface components {
                 quantityMax: number | null;
                 quantityMin: number;
                 unitPriceMinor: string;
-            }[];
-        };
-        PutShopsShopIdLevelsResponse: {
-            levels: {
-                discountPercent: number;
-                name: string;
-                spendMinMinor: string;
             }[];
         };
         RecoveryCodes: {
@@ -7023,6 +7024,46 @@ export interface operations {
             };
         };
     };
+    getShopsShopIdLevels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberLevels"];
+                };
+            };
+        };
+    };
     putShopsShopIdLevels: {
         parameters: {
             query?: never;
@@ -7068,7 +7109,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PutShopsShopIdLevelsResponse"];
+                    "application/json": components["schemas"]["MemberLevels"];
                 };
             };
         };

@@ -29,14 +29,8 @@ export function PricingTab(props: { shop: Shop }) {
   return (
     <div className="stack-lg">
       <CouponsPanel shop={props.shop} products={items} currency={currency} />
-      {items.length === 0 ? (
-        <EmptyState title={t("pricing.noProducts")} />
-      ) : (
-        <>
-          <ProductRulesPanel products={items} />
-          <LevelsPanel shop={props.shop} anyProductId={items[0]!.id} currency={currency} />
-        </>
-      )}
+      {items.length === 0 ? <EmptyState title={t("pricing.noProducts")} /> : <ProductRulesPanel products={items} />}
+      <LevelsPanel shop={props.shop} currency={currency} />
     </div>
   );
 }

@@ -1,6 +1,5 @@
 // The shop's member levels (docs/pricing.md): a buyer whose cumulative spend in this shop reaches
-// a level's threshold gets its percent off the unit price. The levels are the shop's; they are
-// read through any of its products' pricing rules (the route that answers them), and saved whole.
+// a level's threshold gets its percent off the unit price. The table is saved whole.
 import { useState } from "react";
 import { answer } from "../../api/client.ts";
 import type { Shop } from "../../api/types.ts";
@@ -13,12 +12,12 @@ import { useSession } from "../../session.tsx";
 
 type LevelRow = { name: string; spendMin: string; discountPercent: string };
 
-export function LevelsPanel(props: { shop: Shop; anyProductId: string; currency: string }) {
+export function LevelsPanel(props: { shop: Shop; currency: string }) {
   const { t } = useI18n();
   const { api } = useSession();
   const rules = useAsync(
-    (signal) => answer(api.GET("/api/products/{productId}/pricing", { params: { path: { productId: props.anyProductId } }, signal })),
-    [api, props.anyProductId],
+    (signal) => answer(api.GET("/api/shops/{shopId}/levels", { params: { path: { shopId: props.shop.id } }, signal })),
+    [api, props.shop.id],
   );
   return (
     <section className="card stack" aria-labelledby="levels-title">
