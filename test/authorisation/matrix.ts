@@ -166,6 +166,7 @@ export const matrix: MatrixRow[] = [
   row("GET /api/products/{productId}/pricing", { ok: "*" }),
   row("PUT /api/products/{productId}/tiers", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("PUT /api/products/{productId}/purchase-limit", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("GET /api/shops/{shopId}/levels", { ok: "*" }),
   row("PUT /api/shops/{shopId}/levels", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("POST /api/shops/{shopId}/coupons", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("GET /api/shops/{shopId}/coupons", { 401: "guest", ok: "merchant admin", 403: "*" }),

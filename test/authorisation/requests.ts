@@ -308,6 +308,7 @@ export const requests: Record<string, RowRequests> = {
     build: (w) => ({ method: "PUT", path: `/api/products/${w.products.codes}/purchase-limit`, body: { perBuyerDailyMax: null } }),
     probe: "SELECT count(*)::text FROM audit_log",
   },
+  "GET /api/shops/{shopId}/levels": { build: (w) => get(`/api/shops/${shopA(w)}/levels`) },
   "PUT /api/shops/{shopId}/levels": {
     build: (w) => ({ method: "PUT", path: `/api/shops/${shopA(w)}/levels`, body: { levels: [] } }),
     probe: "SELECT count(*)::text FROM audit_log",

@@ -167,4 +167,53 @@ describe("coupons over HTTP", function () {
     expect([third.status, third.body.code]).to.deep.equal([409, "purchase_limit_reached"]);
     expect((await buy("other@example.com", 1)).status).to.equal(201);
   });
+
+  it("one buyer's concurrent checkouts of a limited product: the allowance is claimed atomically (8 checkouts of 1, a limit of 3: 3 orders)", async () => {
+    const limited = await createProduct(shop, { name: "Rationed card", deliveryMode: "manual" });
+    expect((await shop.merchant.put(`/api/products/${limited}/purchase-limit`, { perBuyerDailyMax: 3 })).status).to.equal(200);
+    const buy = () => suite.platform.http.post("/api/orders", { productId: limited, quantity: 1, contact: "rush@example.com", queryPassword: "rush-password" });
+    // Without the advisory lock in claimDailyPurchase, more than 3 pass the count together (seen: 4).
+    const answers = await Promise.all(Array.from({ length: 8 }, buy));
+    expect(answers.filter((answer) => answer.status === 201).length).to.equal(3);
+    expect(answers.filter((answer) => answer.status !== 201).map((answer) => [answer.status, answer.body.code])).to.deep.equal(
+      Array(5).fill([409, "purchase_limit_reached"]),
+    );
+    const stored = await queryOne<{ n: string }>(suite.platform.database.db, sql`SELECT count(*) AS n FROM orders WHERE product_id = ${limited}`);
+    expect(Number(stored?.n)).to.equal(3);
+    // A refused coupon gives back the allowance claimed before the quote: no claim stays held.
+    const other = () =>
+      suite.platform.http.post("/api/orders", {
+        productId: limited,
+        quantity: 1,
+        contact: "rush2@example.com",
+        queryPassword: "rush-password",
+        couponCode: "NOSUCHCODE",
+      });
+    expect((await other()).body.code).to.equal("coupon_unknown");
+    const released = await queryOne<{ held: string }>(
+      suite.platform.database.db,
+      sql`SELECT count(*) AS held FROM purchase_limit_claims WHERE product_id = ${limited} AND buyer_key = 'contact:rush2@example.com' AND released_at IS NULL`,
+    );
+    expect(Number(released?.held)).to.equal(0);
+  });
+
+  it("an idempotent replay with another coupon (or none) is refused with idempotency_conflict, the same one gets the order", async () => {
+    await shop.merchant.post(`/api/shops/${shop.shopId}/coupons`, { code: "REPLAY5", kind: "percent", value: 5 });
+    const checkout = (couponCode?: string) =>
+      suite.platform.http.post(
+        "/api/orders",
+        { productId, quantity: 1, contact: "replay@example.com", queryPassword: "replay-password", couponCode },
+        { "idempotency-key": "coupon-replay-key-1" },
+      );
+    const first = await checkout("REPLAY5");
+    expect(first.status, first.text).to.equal(201);
+    for (const other of ["FIXED150", undefined]) {
+      const replay = await checkout(other);
+      expect([replay.status, replay.body.code], String(other)).to.deep.equal([409, "idempotency_conflict"]);
+      expect(replay.body.message).to.include("coupon");
+      expect(replay.text).not.to.contain(first.body.order.id);
+    }
+    const same = await checkout("replay5");
+    expect([same.status, same.body.order.id]).to.deep.equal([201, first.body.order.id]);
+  });
 });

@@ -29,6 +29,15 @@ export function parseMoney(text: string, currency: string): bigint | undefined {
   return BigInt(match[1]!) * 10n ** BigInt(decimals) + BigInt(fraction.padEnd(decimals, "0") || "0");
 }
 
+/** 850n CNY -> "8.50": an amount as a merchant types it back into a field (no symbol, no separators). */
+export function moneyInputText(minor: string | bigint, currency: string): string {
+  const decimals = currencyDecimals[currency] ?? 2;
+  const value = BigInt(minor);
+  if (decimals === 0) return String(value);
+  const scale = 10n ** BigInt(decimals);
+  return `${value / scale}.${String(value % scale).padStart(decimals, "0")}`;
+}
+
 export function formatDateTime(iso: string | null | undefined, lang: Lang): string {
   if (!iso) return "—";
   return new Date(iso).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB", { dateStyle: "medium", timeStyle: "short" });

@@ -11,6 +11,7 @@ import { carriedProductSchema } from "./distribution.ts";
 import { payoutDecidedSchema, payoutRequestedSchema, statementPageSchema, topupSchema } from "./ledger.ts";
 import { batchSchema, importJobSchema, salesSummarySchema } from "./merchant.ts";
 import { orderItemSchema, orderSchema, orderSummaryPageSchema, orderSummarySchema, paymentSchema } from "./orders.ts";
+import { levelsSchema } from "./pricing.ts";
 import { merchantQuotasSchema } from "./quotas.ts";
 import { resalePurchaseSchema } from "./resale.ts";
 import { ratingSchema, reportedReviewPageSchema, reviewSchema } from "./reviews.ts";
@@ -45,6 +46,7 @@ export const namedSchemas = {
   ImportJob: importJobSchema,
   SalesSummary: salesSummarySchema,
   Certificate: certificateSchema,
+  MemberLevels: levelsSchema,
   VerifyResult: verifyResultSchema,
   PublicConfig: publicConfigSchema,
   MerchantQuotas: merchantQuotasSchema,

@@ -5,9 +5,9 @@ import { z } from "zod";
 import type { AppContext } from "../../context.ts";
 import { breakdownJson, quoteOrder } from "../../services/pricing/quoteOrder.ts";
 import { bulkCodesMax, couponsCsv, createCoupons, disableCoupon, listCoupons } from "../../services/pricing/coupons.ts";
-import { readPricingRules, setDailyPurchaseLimit, setMemberLevels, setPriceTiers } from "../../services/pricing/rules.ts";
+import { readMemberLevels, readPricingRules, setDailyPurchaseLimit, setMemberLevels, setPriceTiers } from "../../services/pricing/rules.ts";
 import { getProduct } from "../../services/products/products.ts";
-import { assertShopManager } from "../../services/shops/shops.ts";
+import { assertShopManager, getShop } from "../../services/shops/shops.ts";
 import { defineRoute } from "../route.ts";
 import { couponCode, displayName, email, idString, moneyMinor, productCategories } from "../schemas.ts";
 import { cursorParam, idSortKey, opaque } from "../cursor.ts";
@@ -120,6 +120,24 @@ export function pricingRouter(ctx: AppContext): Router {
     async ({ params, body, account }) => {
       await productOfManager(params.productId, account!);
       return setDailyPurchaseLimit(db, { productId: params.productId, accountId: account!.id, perBuyerDailyMax: body.perBuyerDailyMax });
+    },
+  );
+
+  defineRoute(
+    router,
+    pricingMountPath,
+    {
+      method: "get",
+      path: "/shops/:shopId/levels",
+      summary: "A shop's member levels (public, as a product's pricing rules are: buyers see what spend earns which discount)",
+      tags: ["pricing"],
+      auth: "public",
+      response: levelsSchema,
+      params: z.strictObject({ shopId: idString }),
+    },
+    async ({ params }) => {
+      await getShop(db, params.shopId);
+      return readMemberLevels(db, params.shopId);
     },
   );
 

@@ -15,9 +15,9 @@ import { pgConstraint, pgErrorCode, pgErrorCodes } from "../../../core/store/err
 import { checkQueryPassword, hashQueryPassword } from "./orderAccess.ts";
 import { newOrderId } from "./orderId.ts";
 import { checkoutProduct } from "./productCache.ts";
-import { breakdownJson, quoteOrder, type Quote } from "../pricing/quoteOrder.ts";
+import { breakdownJson, buyerKeyOf, quoteOrder, type Quote } from "../pricing/quoteOrder.ts";
 import { claimCoupon, releaseCoupon } from "../pricing/couponClaims.ts";
-import { assertDailyPurchaseLimit } from "../pricing/purchaseLimits.ts";
+import { claimDailyPurchase, releaseDailyPurchase } from "../pricing/purchaseLimits.ts";
 import { orderRecord, type OrderRecord, type OrderRow } from "./orderRecord.ts";
 import { checkoutDistribution, type CheckoutDistribution } from "../distribution/checkoutDistribution.ts";
 import { sharesToJson } from "../../ledger/distributionLegs.ts";
@@ -105,7 +105,7 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
   // Before the coupon is claimed: a refused sub-store checkout holds no coupon use.
   const distribution = await checkoutDistribution(db, product.shopId, input);
   const orderId = newOrderId();
-  const quote = await priceCheckout(db, input, orderId);
+  const { quote, dailyClaimed } = await priceCheckout(db, input, orderId);
   const passwordHash = input.queryPassword ? hashQueryPassword(settings.queryPasswordPepper, orderId, input.queryPassword) : null;
   const expiresAt = new Date(Date.now() + expirySeconds * 1000);
   try {
@@ -120,8 +120,10 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
       retryable: true,
     });
   } catch (error) {
-    // The coupon use belongs to this order only: no order, no use (the claim's compensation).
+    // The coupon use and the daily allowance belong to this order only: no order, no use (the
+    // claims' compensation).
     if (quote.couponId !== null) await releaseCoupon(db, orderId);
+    if (dailyClaimed) await releaseDailyPurchase(db, orderId);
     if (input.idempotencyKey && pgErrorCode(error) === pgErrorCodes.uniqueViolation && pgConstraint(error) === "orders_idempotency_key") {
       const existing = await findByIdempotencyKey(db, product.shopId, input.idempotencyKey);
       if (existing) return sameRequestOrConflict(existing, input, settings.queryPasswordPepper);
@@ -131,14 +133,20 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
 }
 
 /**
- * Pricing at checkout (docs/pricing.md): the daily purchase limit, the quote from the one pricing
- * function (the same as the quote endpoint's), and the coupon's use claimed for this order.
+ * Pricing at checkout (docs/pricing.md): the daily purchase allowance claimed for this order, the
+ * quote from the one pricing function (the same as the quote endpoint's), and the coupon's use
+ * claimed for this order. If the quote or the coupon is refused, the allowance is given back.
  */
-async function priceCheckout(db: Drizzle, input: CreateOrderInput, orderId: string): Promise<Quote> {
-  await assertDailyPurchaseLimit(db, input);
-  const quote = await quoteOrder(db, input);
-  if (quote.couponId !== null && quote.buyerKey !== null) await claimCoupon(db, { couponId: quote.couponId, orderId, buyerKey: quote.buyerKey });
-  return quote;
+async function priceCheckout(db: Drizzle, input: CreateOrderInput, orderId: string): Promise<{ quote: Quote; dailyClaimed: boolean }> {
+  const dailyClaimed = await claimDailyPurchase(db, { productId: input.productId, quantity: input.quantity, orderId, buyerKey: buyerKeyOf(input) });
+  try {
+    const quote = await quoteOrder(db, input);
+    if (quote.couponId !== null && quote.buyerKey !== null) await claimCoupon(db, { couponId: quote.couponId, orderId, buyerKey: quote.buyerKey });
+    return { quote, dailyClaimed };
+  } catch (error) {
+    if (dailyClaimed) await releaseDailyPurchase(db, orderId);
+    throw error;
+  }
 }
 
 /**
@@ -328,10 +336,16 @@ async function insertAdmittedManual(db: Drizzle, args: InsertArgs): Promise<Orde
   );
 }
 
-async function findByIdempotencyKey(db: Drizzle, shopId: bigint, key: string): Promise<OrderRecord | undefined> {
-  const row = await queryOne<OrderRow>(db, sql`SELECT * FROM orders WHERE shop_id = ${shopId} AND idempotency_key = ${key}`);
-  return row ? orderRecord(row) : undefined;
+/** The order under an idempotency key, with the code of the coupon its price used (none: null). */
+async function findByIdempotencyKey(db: Drizzle, shopId: bigint, key: string): Promise<ReplayedOrder | undefined> {
+  const row = await queryOne<OrderRow & { pricing: { coupon: { code: string } | null } | null }>(
+    db,
+    sql`SELECT * FROM orders WHERE shop_id = ${shopId} AND idempotency_key = ${key}`,
+  );
+  return row ? { order: orderRecord(row), couponCode: row.pricing?.coupon?.code ?? null } : undefined;
 }
+
+type ReplayedOrder = { order: OrderRecord; couponCode: string | null };
 
 /**
  * A replay gets the original order only when it comes from the same caller with the same
@@ -339,7 +353,8 @@ async function findByIdempotencyKey(db: Drizzle, shopId: bigint, key: string): P
  * against the order's hash, as the look-up does). Anything else is a conflict that reveals
  * nothing of the order, never somebody else's order and access token.
  */
-function sameRequestOrConflict(existing: OrderRecord, input: CreateOrderInput, pepper: string): OrderRecord {
+function sameRequestOrConflict(replayed: ReplayedOrder, input: CreateOrderInput, pepper: string): OrderRecord {
+  const existing = replayed.order;
   const sameCaller =
     existing.buyerAccountId === (input.buyerAccountId ?? null) &&
     existing.contact === (input.contact ?? null) &&
@@ -349,6 +364,17 @@ function sameRequestOrConflict(existing: OrderRecord, input: CreateOrderInput, p
   const sameParameters = existing.productId === input.productId && existing.quantity === input.quantity && existing.paymentMethod === input.paymentMethod;
   if (!sameCaller || !sameParameters) {
     throw new AppError("idempotency_conflict", "This Idempotency-Key was used by another caller or for a different order. Use a new key for a new order.");
+  }
+  // The coupon is a parameter too: a replay must not pass for an order priced with another
+  // coupon (or none), whose answer would show a price the buyer did not ask for. Codes compare
+  // as the coupon look-up does (trimmed, upper-case).
+  const couponAsked = input.couponCode ? input.couponCode.trim().toUpperCase() : null;
+  if (couponAsked !== replayed.couponCode) {
+    throw new AppError(
+      "idempotency_conflict",
+      `This Idempotency-Key was used for an order ${replayed.couponCode === null ? "without a coupon" : "with another coupon"}. Send the same coupon as the first request, or use a new key for a new order.`,
+      { details: [{ path: "couponCode" }] },
+    );
   }
   return existing;
 }

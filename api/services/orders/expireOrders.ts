@@ -26,6 +26,10 @@ export async function expireOrders(db: Drizzle, options: { limit: number } = { l
         ),
         coupons_released AS (
           UPDATE coupons c SET uses = c.uses - r.n FROM (SELECT coupon_id, count(*) AS n FROM uses_released GROUP BY coupon_id) r WHERE c.id = r.coupon_id
+        ),
+        -- And its share of the buyer's daily purchase allowance (api/services/pricing/purchaseLimits.ts).
+        allowance_released AS (
+          UPDATE purchase_limit_claims SET released_at = now() WHERE order_id IN (SELECT id FROM expired) AND released_at IS NULL
         )
         -- Data-modifying CTEs run to completion whether or not the result reads them.
         SELECT count(*) AS expired FROM expired`,

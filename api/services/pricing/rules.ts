@@ -70,6 +70,16 @@ export async function setDailyPurchaseLimit(
 }
 
 /** The rules a product page shows: its tiers and its shop's levels. */
+/** A shop's member levels, by ascending threshold (the console's levels editor reads them here). */
+export async function readMemberLevels(db: Drizzle, shopId: bigint) {
+  const row = await queryOne<{ levels: { name: string; spendMinMinor: string; discountPercent: number }[] }>(
+    db,
+    sql`SELECT coalesce(json_agg(json_build_object('name', name, 'spendMinMinor', spend_min_minor::text, 'discountPercent', discount_percent) ORDER BY spend_min_minor), '[]') AS levels
+        FROM member_levels WHERE shop_id = ${shopId}`,
+  );
+  return { levels: row?.levels ?? [] };
+}
+
 export async function readPricingRules(db: Drizzle, productId: bigint) {
   const row = await queryOne<{
     tiers: { quantityMin: number; quantityMax: number | null; unitPriceMinor: string }[];

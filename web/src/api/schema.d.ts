@@ -1887,7 +1887,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** A shop's member levels (public, as a product's pricing rules are: buyers see what spend earns which discount) */
+        get: operations["getShopsShopIdLevels"];
         /** Replace a shop's member levels (a percent off the unit price from a cumulative spend in the shop) */
         put: operations["putShopsShopIdLevels"];
         post?: never;
@@ -2954,6 +2955,13 @@ export interface components {
             status: string;
             total: number;
         };
+        MemberLevels: {
+            levels: {
+                discountPercent: number;
+                name: string;
+                spendMinMinor: string;
+            }[];
+        };
         MerchantQuotas: {
             accountId: string;
             importsPerDayMax: number;
@@ -3324,13 +3332,6 @@ export interface components {
             levelsBps: number[] | null;
             productId: string | null;
             shopId: string;
-        };
-        PutShopsShopIdLevelsResponse: {
-            levels: {
-                discountPercent: number;
-                name: string;
-                spendMinMinor: string;
-            }[];
         };
         Rating: {
             /** @description starsTotal / reviewsCount to two decimals; null without reviews */
@@ -8829,6 +8830,46 @@ export interface operations {
             };
         };
     };
+    getShopsShopIdLevels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberLevels"];
+                };
+            };
+        };
+    };
     putShopsShopIdLevels: {
         parameters: {
             query?: never;
@@ -8874,7 +8915,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PutShopsShopIdLevelsResponse"];
+                    "application/json": components["schemas"]["MemberLevels"];
                 };
             };
         };

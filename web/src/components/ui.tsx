@@ -41,6 +41,7 @@ const adviceByCode: Record<string, MessageKey> = {
   coupon_not_usable: "error.couponNotUsable",
   markup_out_of_bounds: "error.markupOutOfBounds",
   commission_rates_invalid: "error.commissionRatesInvalid",
+  purchase_limit_reached: "error.purchaseLimitReached",
 };
 
 /** An error with what to do about it: a translated hint by code, the server's own message below. */

@@ -1,5 +1,5 @@
 // The merchant console (a lazy chunk): the merchant's shops, then tabs for the overview,
-// products, key imports, batches, orders, money, the risk review queue and the blacklist. A merchant without a shop is led to
+// products, key imports, batches, orders, money, pricing (coupons, tiers, levels, limits), the risk review queue and the blacklist. A merchant without a shop is led to
 // create one first.
 import { answer } from "../api/client.ts";
 import { useState } from "react";
@@ -17,11 +17,12 @@ import { ImportTab } from "./ImportTab.tsx";
 import { MoneyTab } from "./MoneyTab.tsx";
 import { OrdersTab } from "./OrdersTab.tsx";
 import { OverviewTab } from "./OverviewTab.tsx";
+import { PricingTab } from "./PricingTab.tsx";
 import { ProductsTab } from "./ProductsTab.tsx";
 import { ReviewsTab } from "./ReviewsTab.tsx";
 import { ShopSetup } from "./ShopSetup.tsx";
 
-export const merchantTabs = ["overview", "products", "import", "batches", "orders", "money", "reviews", "blacklist", "agents", "settings"] as const;
+export const merchantTabs = ["overview", "products", "import", "batches", "orders", "money", "pricing", "reviews", "blacklist", "agents", "settings"] as const;
 export type MerchantTab = (typeof merchantTabs)[number];
 
 export default function MerchantPage(props: { tab: string }) {
@@ -98,6 +99,7 @@ export default function MerchantPage(props: { tab: string }) {
       {tab === "batches" && <BatchesTab shop={shop} />}
       {tab === "orders" && <OrdersTab shop={shop} />}
       {tab === "money" && <MoneyTab shop={shop} />}
+      {tab === "pricing" && <PricingTab shop={shop} />}
       {tab === "reviews" && <ReviewsTab shop={shop} />}
       {tab === "blacklist" && <BlacklistEditor scope={{ shopId: shop.id }} hint={t("blacklist.hint")} />}
       {tab === "agents" && <DistributionTab shop={shop} />}

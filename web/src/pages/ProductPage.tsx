@@ -14,6 +14,7 @@ import { useSession } from "../session.tsx";
 import { StockBadge } from "./StockBadge.tsx";
 import { ResaleMarket } from "../resale/ResaleMarket.tsx";
 import { ProductReviews } from "../reviews/ProductReviews.tsx";
+import { CheckoutBreakdown, ProductPricing, type Breakdown } from "./ProductPricing.tsx";
 
 /** Currencies the chain settles (the test stablecoin and the native coin); others pay through EPay. */
 const chainCurrencies = ["USDK", "ETH"];
@@ -76,6 +77,7 @@ export function ProductPage(props: { productId: string }) {
               </dd>
             </div>
           </dl>
+          <ProductPricing product={item} />
           {item.deliveryMode === "automatic" && (
             <Notice tone="info" title={t("product.provenTitle")}>
               {t("product.provenBody")}
@@ -111,7 +113,7 @@ function Checkout(props: { product: Product; shop: Shop | undefined }) {
   // The breakdown checkout charges comes from the quote endpoint (docs/pricing.md): the page never prices on its own.
   const [couponInput, setCouponInput] = useState("");
   const [couponCode, setCouponCode] = useState<string | undefined>(undefined);
-  const [quote, setQuote] = useState<{ breakdown: { subtotalMinor: string; discountMinor: string; totalMinor: string; unitPriceMinor: string } }>();
+  const [quote, setQuote] = useState<{ breakdown: Breakdown }>();
   const [quoteError, setQuoteError] = useState<unknown>(undefined);
   useEffect(() => {
     let live = true;
@@ -124,14 +126,16 @@ function Checkout(props: { product: Product; shop: Shop | undefined }) {
         setQuoteError(undefined);
       },
       (caught) => {
-        if (live) setQuoteError(caught);
+        // No quote, no total: a refused coupon must not leave the previous price on screen.
+        if (!live) return;
+        setQuote(undefined);
+        setQuoteError(caught);
       },
     );
     return () => {
       live = false;
     };
   }, [api, product.id, quantity, couponCode]);
-  const total = quote ? BigInt(quote.breakdown.totalMinor) : BigInt(product.priceMinor) * BigInt(quantity);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -287,20 +291,15 @@ function Checkout(props: { product: Product; shop: Shop | undefined }) {
             </div>
           </Field>
           <ErrorNotice error={quoteError} />
-          {quote && quote.breakdown.discountMinor !== "0" && (
-            <div className="checkout-total">
-              <span>{t("checkout.discount")}</span>
-              <span data-testid="checkout-discount">−{formatMoney(BigInt(quote.breakdown.discountMinor), product.currency)}</span>
-            </div>
-          )}
+          {quote && <CheckoutBreakdown breakdown={quote.breakdown} currency={product.currency} />}
           <div className="checkout-total">
             <span>{t("checkout.total")}</span>
             <span className="price price-large" data-testid="checkout-total">
-              {formatMoney(total, product.currency)}
+              {quote ? formatMoney(quote.breakdown.totalMinor, product.currency) : "—"}
             </span>
           </div>
           <ErrorNotice error={error} />
-          <button type="submit" className="button button-primary button-large button-block" disabled={submitting} data-testid="checkout-submit">
+          <button type="submit" className="button button-primary button-large button-block" disabled={submitting || !quote} data-testid="checkout-submit">
             {submitting ? t("checkout.redirecting") : t("checkout.pay")}
           </button>
           <p className="muted small">{product.resaleAllowed ? t("checkout.afterSealed") : t("checkout.after")}</p>
