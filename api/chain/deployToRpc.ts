@@ -17,7 +17,12 @@ export async function deployToRpc(parameters: DeployToRpcParameters): Promise<De
   const account = privateKeyToAccount(parameters.deployerKey);
   const transport = http(parameters.rpcUrl);
   const chainId = await createPublicClient({ transport }).getChainId();
-  const chain = { id: chainId, name: `chain ${chainId}`, nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [parameters.rpcUrl] } } };
+  const chain = {
+    id: chainId,
+    name: `chain ${chainId}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [parameters.rpcUrl] } },
+  };
   const walletClient = createWalletClient({ account, chain, transport });
   const self: Address = account.address;
   const roles: DeployPlatformParameters = {

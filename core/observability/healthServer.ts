@@ -36,7 +36,10 @@ export async function startHealthServer(parameters: HealthServerParameters): Pro
     }
     if (path === "/metrics") {
       if (!metricsTokenMatches(req.headers.authorization, parameters.metricsToken)) {
-        return answer(401, JSON.stringify({ code: "unauthorized", message: "Send `Authorization: Bearer <METRICS_TOKEN>`; set METRICS_TOKEN to enable /metrics." }));
+        return answer(
+          401,
+          JSON.stringify({ code: "unauthorized", message: "Send `Authorization: Bearer <METRICS_TOKEN>`; set METRICS_TOKEN to enable /metrics." }),
+        );
       }
       void parameters.registry.metrics().then((text) => answer(200, text, parameters.registry.contentType));
       return;
@@ -50,7 +53,9 @@ export async function startHealthServer(parameters: HealthServerParameters): Pro
     server,
     url: `http://${parameters.host.includes(":") ? `[${parameters.host}]` : parameters.host}:${port}`,
     // Last in a shutdown: the port keeps answering /readyz (503) while the work is finished.
-    shutdownStep: { name: "health", run: () =>
+    shutdownStep: {
+      name: "health",
+      run: () =>
         new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

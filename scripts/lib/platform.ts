@@ -145,7 +145,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       redisChild = superviseChild({ name: "Redis", first: redis, logger, restart: () => startLocalRedis(undefined, { port }), onLost });
     }
     if (chain) chainChild = superviseChild({ name: "the local chain", first: chain, logger, onLost });
-    const ctx = await bootstrapContext(config, logger, { migrate: true, applicationName: "keyledger-start" });
+    const ctx = await bootstrapContext(config, logger, { migrate: true, applicationName: "keyledger-start", part: "all" });
     stops.push({ name: "clients", run: () => closeContext(ctx) });
     if (options.workers ?? true) {
       const workers: RunningWorkers = await startWorkers(ctx, { ...workerSettingsDefault, ...options.workerSettings });
@@ -189,6 +189,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           deadlineMs: config.shutdown.deadlineMs,
           steps: [...stops].reverse(),
           reason,
+          state: ctx.observability.state,
           // Exiting would orphan the local chain and Redis: they go with the process.
           atDeadline: () => {
             for (const child of [redisChild, chainChild]) processOf(child)?.kill("SIGKILL");

@@ -449,6 +449,9 @@ export const requests: Record<string, RowRequests> = {
     probe: "SELECT count(*)::text FROM ledger_holds WHERE state <> 'pending'",
   },
 
+  "GET /metrics": { build: () => get("/metrics") },
+  "GET /api/admin/queues": { build: () => get("/api/admin/queues") },
+
   "GET /api/ledger/journal": { build: () => get("/api/ledger/journal") },
   "GET /api/ledger/trial-balance": { build: () => get("/api/ledger/trial-balance") },
   "GET /api/ledger/accounts/{accountId}/history": { build: (w) => get(`/api/ledger/accounts/${w.payableAccountId}/history`) },

@@ -26,7 +26,12 @@ export async function createStaffAccount(db: Drizzle, ring: MasterKeyRing, param
     // Confirmed at once: the operator scans the otpauth URL before the account is first used.
     await tx.execute(sql`UPDATE account_totp SET confirmed_at = now() WHERE account_id = ${accountId}`);
     const recoveryCodes = await replaceRecoveryCodes(tx, accountId);
-    await recordAudit(tx, { accountId: null, action: "staff_account_created", subject: `account:${accountId}`, details: { role: parameters.role, via: "cli" } });
+    await recordAudit(tx, {
+      accountId: null,
+      action: "staff_account_created",
+      subject: `account:${accountId}`,
+      details: { role: parameters.role, via: "cli" },
+    });
     return { account, totpSecret: enrolment.secret, otpauthUri: enrolment.otpauthUri, recoveryCodes };
   });
 }
