@@ -77,7 +77,6 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
   });
   app.use("/api", express.json({ limit: ctx.config.http.bodyLimitBytes, strict: true }));
   app.use(loadSession(ctx.database.db));
-  app.use(metricsRouter(ctx));
 
   // The sale's hot routes (checkout, payment notification, order page) are matched first:
   // every router mounted before them costs each of their requests a walk over its routes.
@@ -98,6 +97,7 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
   app.use("/api", quotasRouter(ctx));
   app.use("/api", captchaRouter(ctx));
   app.use("/api", riskRouter(ctx));
+  app.use("/api", metricsRouter(ctx));
   app.use("/api", queueDashboardRouter(ctx));
   app.use("/api", pricingRouter(ctx));
   app.use("/api", verifyRouter(ctx));

@@ -231,7 +231,7 @@ export const matrix: MatrixRow[] = [
 
   // Operations (docs/operations.md): the metrics (also to the METRICS_TOKEN bearer token) and
   // the queue dashboard, which can retry and remove jobs.
-  row("GET /metrics", { 401: "guest", ok: "admin", 403: "*" }),
+  row("GET /api/metrics", { 401: "guest", ok: "admin", 403: "*" }),
   row("GET /api/admin/queues", { 401: "guest", ok: "admin", 403: "*" }),
 
   // Audit (staff, read-only)

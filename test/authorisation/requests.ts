@@ -449,7 +449,7 @@ export const requests: Record<string, RowRequests> = {
     probe: "SELECT count(*)::text FROM ledger_holds WHERE state <> 'pending'",
   },
 
-  "GET /metrics": { build: () => get("/metrics") },
+  "GET /api/metrics": { build: () => get("/api/metrics") },
   "GET /api/admin/queues": { build: () => get("/api/admin/queues") },
 
   "GET /api/ledger/journal": { build: () => get("/api/ledger/journal") },

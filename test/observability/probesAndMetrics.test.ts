@@ -2,7 +2,7 @@
 // private Redis this suite stops and starts again (docs/operations.md):
 // - /readyz answers 200, then 503 naming the `redis` check while Redis is down, then 200 again;
 //   and 503 naming `lifecycle` from the moment a shutdown starts.
-// - /metrics counts requests under their route template (an order id never becomes a label),
+// - /api/metrics counts requests under their route template (an order id never becomes a label),
 //   only for the METRICS_TOKEN or an admin.
 // - a request's X-Request-Id is answered back and reaches the worker's log line of the import
 //   job the request enqueued.
@@ -91,7 +91,7 @@ describe("probes, metrics, request ids and the queue dashboard", function () {
   });
 
   it("counts requests under their route template, for the metrics token or an admin only", async () => {
-    const scrape = async () => samples((await platform.http.request("GET", "/metrics", undefined, { authorization: `Bearer ${metricsToken}` })).text);
+    const scrape = async () => samples((await platform.http.request("GET", "/api/metrics", undefined, { authorization: `Bearer ${metricsToken}` })).text);
     const countOf = (all: ReturnType<typeof samples>, route: string, status: string) =>
       all.find(
         (sample) => sample.name === "keyledger_http_request_duration_seconds_count" && sample.labels.route === route && sample.labels.status_code === status,
@@ -129,11 +129,11 @@ describe("probes, metrics, request ids and the queue dashboard", function () {
       "maintenance",
     ]);
 
-    expect((await platform.http.get("/metrics")).status).to.equal(401);
-    expect((await platform.http.request("GET", "/metrics", undefined, { authorization: `Bearer ${metricsToken}x` })).status).to.equal(401);
-    expect((await setup.merchant.get("/metrics")).status).to.equal(403);
+    expect((await platform.http.get("/api/metrics")).status).to.equal(401);
+    expect((await platform.http.request("GET", "/api/metrics", undefined, { authorization: `Bearer ${metricsToken}x` })).status).to.equal(401);
+    expect((await setup.merchant.get("/api/metrics")).status).to.equal(403);
     const admin = await createStaffAccount(platform, "metrics-admin", ["admin"]);
-    const asAdmin = await admin.http.get("/metrics");
+    const asAdmin = await admin.http.get("/api/metrics");
     expect(asAdmin.status).to.equal(200);
     expect(asAdmin.text).to.include("keyledger_http_request_duration_seconds_bucket");
   });
@@ -148,7 +148,7 @@ describe("probes, metrics, request ids and the queue dashboard", function () {
     expect(queried.size).to.be.greaterThan(8);
     // The indexer's first checkpoint makes its lag measurable.
     const scraped = await waitFor("the indexer lag among the metrics", async () => {
-      const all = samples((await platform.http.request("GET", "/metrics", undefined, { authorization: `Bearer ${metricsToken}` })).text);
+      const all = samples((await platform.http.request("GET", "/api/metrics", undefined, { authorization: `Bearer ${metricsToken}` })).text);
       return all.some((sample) => sample.name === "keyledger_indexer_lag_blocks") ? all : undefined;
     });
     const exported = new Set(scraped.map((sample) => sample.name));

@@ -1,7 +1,9 @@
 // The operator's routes (docs/operations.md): readiness, Prometheus metrics and the queue
 // dashboard. /healthz and /readyz are probes for load balancers and orchestrators, answered to
 // anyone and outside the API's contract (they say nothing but which dependency failed);
-// /metrics needs the METRICS_TOKEN bearer token or an admin's session; the queue dashboard
+// /api/metrics (in the API's contract and the authorisation matrix; the workers' and the
+// indexer's health ports serve theirs at /metrics) needs the METRICS_TOKEN bearer token or an
+// admin's session; the queue dashboard
 // (bull-board, which can retry and remove jobs) needs an admin's session opened with a second
 // factor, as every staff role does.
 import { createBullBoard } from "@bull-board/api";
@@ -34,18 +36,18 @@ export function readinessRouter(ctx: AppContext): Router {
   return router;
 }
 
-/** GET /metrics: the METRICS_TOKEN bearer token answers at once; otherwise an admin's session. */
+/** GET /api/metrics (mounted under /api): the METRICS_TOKEN bearer token answers at once; otherwise an admin's session. */
 export function metricsRouter(ctx: AppContext): Router {
   const router = Router();
   const registry = ctx.observability.metrics.registry;
   router.get("/metrics", async (req, res, next) => {
     if (!metricsTokenMatches(req.headers.authorization, ctx.config.observability.metricsToken)) return next();
-    labelRoute(res, "/metrics");
+    labelRoute(res, "/api/metrics");
     res.type(registry.contentType).send(await registry.metrics());
   });
   defineRoute(
     router,
-    "",
+    "/api",
     {
       method: "get",
       path: "/metrics",
