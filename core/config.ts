@@ -513,8 +513,8 @@ export function deploymentFileVariables(value: unknown): Record<string, string> 
     STABLECOIN_ADDRESS: file.contracts.stablecoin,
     LEDGER_ANCHOR_ADDRESS: file.contracts.ledgerAnchor,
     DEPLOYMENT_BLOCK: file.deploymentBlock,
-    CUSTODIAN_ADDRESS: file.custodian ?? "",
     INDEXER_CHAIN_ID: String(file.chainId),
+    ...(file.custodian ? { CUSTODIAN_ADDRESS: file.custodian } : {}),
   };
 }
 
