@@ -15,8 +15,15 @@ import type { Logger } from "../core/logger.ts";
 import { openDatabase } from "../core/store/database.ts";
 import { loggedGroupCommit } from "../core/store/groupCommit.ts";
 import { migrate } from "../core/store/migrate.ts";
+import { createMetricsRegistry } from "../core/observability/metricsRegistry.ts";
+import { createProcessState } from "../core/observability/readiness.ts";
+import { createPlatformMetrics, registerPlatformStateGauges } from "./observability/platformMetrics.ts";
 
-export async function bootstrapContext(config: Config, logger: Logger, options: { migrate: boolean; applicationName: string }): Promise<AppContext> {
+export async function bootstrapContext(
+  config: Config,
+  logger: Logger,
+  options: { migrate: boolean; applicationName: string; part?: string },
+): Promise<AppContext> {
   const keyRing = loadMasterKeyRing(config.secrets);
   requireSetting(config.secrets.queryPasswordPepper, "QUERY_PASSWORD_PEPPER", "Set it to a long random string (e.g. `openssl rand -hex 32`).");
   const redisUrl = requireSetting(config.redis.url, "REDIS_URL", "Point it at Redis, e.g. redis://127.0.0.1:6379.");
@@ -34,7 +41,15 @@ export async function bootstrapContext(config: Config, logger: Logger, options: 
   });
   const checkouts = createCheckoutBatcher(database.db, loggedGroupCommit(logger, "checkouts"));
   const exactPayments = createExactPaymentBatcher(database.db, loggedGroupCommit(logger, "exact-payments"));
-  return { config, database, logger, queues, chain, keyRing, orderEvents, journal, checkouts, exactPayments };
+  const metrics = createPlatformMetrics(createMetricsRegistry(options.part ?? options.applicationName));
+  registerPlatformStateGauges(metrics.registry, {
+    db: database.db,
+    queues: { fulfilment: queues.fulfilment, imports: queues.imports, chain: queues.chain, maintenance: queues.maintenance },
+    chain,
+    onError: (error, metric) => logger.debug({ metric, err: error }, "a metric could not be read for this scrape"),
+  });
+  const observability = { metrics, state: createProcessState() };
+  return { config, database, logger, queues, chain, keyRing, orderEvents, journal, checkouts, exactPayments, observability };
 }
 
 async function connectChain(config: Config, logger: Logger): Promise<ChainContext | undefined> {

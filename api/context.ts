@@ -11,6 +11,8 @@ import type { OrderEvents } from "./services/orders/orderEvents.ts";
 import type { JournalBatcher } from "./ledger/batcher.ts";
 import type { ExactPaymentBatcher } from "./services/orders/acceptPayment.ts";
 import type { CheckoutBatcher } from "./services/orders/createOrder.ts";
+import type { PlatformMetrics } from "./observability/platformMetrics.ts";
+import type { ProcessState } from "../core/observability/readiness.ts";
 
 export type AppContext = {
   config: Config;
@@ -28,4 +30,6 @@ export type AppContext = {
   checkouts: CheckoutBatcher;
   /** and so do exact payments (EPay notifications). */
   exactPayments: ExactPaymentBatcher;
+  /** The process's metrics (its own Prometheus registry) and its readiness state (draining once shutdown starts). */
+  observability: { metrics: PlatformMetrics; state: ProcessState };
 };

@@ -12,7 +12,7 @@ import { shutDownOnSignals } from "../core/shutdown.ts";
 
 const config = loadConfig();
 const logger = createLogger({ level: config.logLevel, name: "api" });
-const ctx = await bootstrapContext(config, logger, { migrate: true, applicationName: "keyledger-api" });
+const ctx = await bootstrapContext(config, logger, { migrate: true, applicationName: "keyledger-api", part: "api" });
 const app = createApp(ctx, { webDistDir: fileURLToPath(new URL("../web/dist", import.meta.url)), extraRouters: extraRouters(ctx) });
 const server = createHttpServer(app).listen(config.http.port, config.http.host, () => {
   logger.info({ url: `http://${config.http.host}:${config.http.port}` }, "api listening");
@@ -20,8 +20,10 @@ const server = createHttpServer(app).listen(config.http.port, config.http.host, 
 
 // SIGTERM: no new connections, long polls answered now, requests in flight finished (each
 // answered with `Connection: close`), then the clients closed; within SHUTDOWN_DEADLINE_MS.
+// /readyz answers 503 from the first moment, so a load balancer stops sending new requests.
 shutDownOnSignals({
   logger,
   deadlineMs: config.shutdown.deadlineMs,
+  state: ctx.observability.state,
   steps: [httpShutdownStep(server, ctx.orderEvents.release), { name: "clients", run: () => closeContext(ctx) }],
 });

@@ -3,6 +3,7 @@
 // Every limit is a named setting with a default and a reason. Secrets have no fallback:
 // a missing secret stops the process at start with a message naming the variable.
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { z } from "zod";
 
 const hex32 = /^(0x)?[0-9a-fA-F]{64}$/;
@@ -70,7 +71,27 @@ const envSchema = z.object({
   // process exits. Below the usual 30 s a service manager or Kubernetes waits before SIGKILL.
   SHUTDOWN_DEADLINE_MS: integer(10_000, 100, 600_000),
 
+  // Observability (docs/operations.md). The workers and the indexer serve /healthz, /readyz and
+  // /metrics on this port (0: no port; the API serves them on its own). Each process has its own
+  // port: two processes on one machine need two values.
+  HEALTH_PORT: integer(0, 0, 65_535),
+  HEALTH_HOST: z.string().default("127.0.0.1"),
+  // The bearer token that reads /metrics (a secret; unset: only an admin's session reads the
+  // API's, and the health port's /metrics is refused).
+  METRICS_TOKEN: optionalString,
+  // Readiness thresholds: a process is not ready when the oldest job waiting in a queue is older
+  // than this (workers are not keeping up, or none runs) ...
+  READY_QUEUE_AGE_SECONDS_MAX: integer(120, 1, 24 * 3600),
+  // ... or the indexer is further than this many blocks behind the head beyond its finality
+  // depth (about 4 minutes of a 2-second L2; its records and the payments it accepts are late).
+  READY_INDEXER_LAG_BLOCKS_MAX: integer(120, 1, 1_000_000),
+  // Each readiness check gets this long; one that hangs counts as failed (a probe times out too).
+  READY_CHECK_TIMEOUT_MS: integer(2_000, 50, 60_000),
+
   // Chain
+  // The file `keyledger deploy` writes (contract addresses, deployment block, chain id): every
+  // process reads the chain settings it holds unless the variables below are set themselves.
+  DEPLOYMENT_FILE: optionalString,
   CHAIN_RPC_URL: optionalString,
   // The RPC URL browsers may use to verify against the chain themselves (GET /api/config/public).
   // Never derived from CHAIN_RPC_URL, which may carry credentials.
@@ -320,7 +341,7 @@ export class ConfigError extends Error {
 
 /** Parses and validates the environment once. Throws ConfigError naming each bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  const parsed = envSchema.safeParse(withDeploymentFile(env));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n  ${lines.join("\n  ")}`);
@@ -352,6 +373,14 @@ function buildConfig(env: Env) {
       schedulerCheckIntervalMs: env.JOB_SCHEDULER_CHECK_INTERVAL_MS,
     },
     shutdown: { deadlineMs: env.SHUTDOWN_DEADLINE_MS },
+    observability: {
+      healthPort: env.HEALTH_PORT,
+      healthHost: env.HEALTH_HOST,
+      metricsToken: env.METRICS_TOKEN,
+      readyQueueAgeSecondsMax: env.READY_QUEUE_AGE_SECONDS_MAX,
+      readyIndexerLagBlocksMax: env.READY_INDEXER_LAG_BLOCKS_MAX,
+      readyCheckTimeoutMs: env.READY_CHECK_TIMEOUT_MS,
+    },
     chain: {
       rpcUrl: env.CHAIN_RPC_URL,
       publicRpcUrl: env.PUBLIC_RPC_URL,
@@ -488,6 +517,51 @@ function buildConfig(env: Env) {
       siweNonceTtlSeconds: env.SIWE_NONCE_TTL_SECONDS,
       walletSignatureTtlSecondsMax: env.WALLET_SIGNATURE_TTL_SECONDS_MAX,
     },
+  };
+}
+
+/**
+ * The environment with the chain settings of DEPLOYMENT_FILE (written by `keyledger deploy`,
+ * scripts/cli/commands/deploy.ts) filled in where the variable itself is unset.
+ */
+function withDeploymentFile(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const file = env.DEPLOYMENT_FILE?.trim();
+  if (!file) return env;
+  let variables: Record<string, string>;
+  try {
+    variables = deploymentFileVariables(JSON.parse(readFileSync(file, "utf8")));
+  } catch (error) {
+    throw new ConfigError(`DEPLOYMENT_FILE ${file} cannot be read: ${(error as Error).message}. Write it with \`keyledger deploy --out ${file}\`.`);
+  }
+  const filled = { ...env };
+  for (const [name, value] of Object.entries(variables)) if (filled[name] === undefined || filled[name]?.trim() === "") filled[name] = value;
+  return filled;
+}
+
+/** The deployment file's format (version 1), as the variables it stands for. */
+export type DeploymentFile = {
+  version: 1;
+  chainId: number;
+  deploymentBlock: string;
+  contracts: { registry: string; entitlement: string; payment: string; stablecoin: string; ledgerAnchor: string };
+  custodian: string;
+};
+
+/** The variables a deployment file stands for (refused unless it is a version 1 file). */
+export function deploymentFileVariables(value: unknown): Record<string, string> {
+  const file = value as Partial<DeploymentFile>;
+  if (file?.version !== 1 || !file.contracts || typeof file.deploymentBlock !== "string" || typeof file.chainId !== "number") {
+    throw new Error("not a version 1 deployment file (version, chainId, deploymentBlock, contracts, custodian)");
+  }
+  return {
+    REGISTRY_ADDRESS: file.contracts.registry,
+    ENTITLEMENT_ADDRESS: file.contracts.entitlement,
+    PAYMENT_ADDRESS: file.contracts.payment,
+    STABLECOIN_ADDRESS: file.contracts.stablecoin,
+    LEDGER_ANCHOR_ADDRESS: file.contracts.ledgerAnchor,
+    DEPLOYMENT_BLOCK: file.deploymentBlock,
+    INDEXER_CHAIN_ID: String(file.chainId),
+    ...(file.custodian ? { CUSTODIAN_ADDRESS: file.custodian } : {}),
   };
 }
 

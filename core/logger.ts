@@ -1,6 +1,7 @@
 // One pino logger per process, created by the entry point. Redaction is a second line of
 // defence: secrets and keys are never passed to the logger in the first place.
 import { pino, type Logger } from "pino";
+import { currentRequestId } from "./observability/requestContext.ts";
 
 export type { Logger };
 
@@ -31,8 +32,15 @@ export function createLogger(options: { level: string; name?: string; destinatio
     name: options.name ?? "keyledger",
     redact: { paths: redactedPaths, censor: "[redacted]" },
     serializers: { err: serializeError, error: serializeError },
+    // Every line written while a request or a job it caused is in hand names its request id.
+    mixin: requestIdOfLine,
   };
   return options.destination ? pino(settings, options.destination) : pino(settings);
+}
+
+function requestIdOfLine(): { requestId?: string } {
+  const requestId = currentRequestId();
+  return requestId === undefined ? {} : { requestId };
 }
 
 // What of a database error may be logged: its kind and where it happened, never its values.

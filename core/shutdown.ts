@@ -17,6 +17,8 @@ export type ShutdownParameters = {
   logger: Logger;
   deadlineMs: number;
   steps: ShutdownStep[];
+  /** The process's readiness state (core/observability/readiness.ts): not ready from the first moment of the shutdown. */
+  state?: { draining: boolean };
   /** Cuts off what is left when the deadline is reached (e.g. kills child processes the exit would orphan). */
   atDeadline?: () => void;
 };
@@ -33,6 +35,8 @@ export async function shutDown(parameters: ShutdownParameters & { reason: string
   const startedAt = performance.now();
   const deadlineAt = Date.now() + deadlineMs;
   const elapsedMs = (since = startedAt) => Math.round(performance.now() - since);
+  // Before anything stops: load balancers and orchestrators see /readyz answer 503 at once.
+  if (parameters.state) parameters.state.draining = true;
   logger.info({ code: "shutdown_started", reason: parameters.reason, deadlineMs }, "shutting down: taking no new work, finishing the work in flight");
   const stepDurationsMs: Record<string, number> = {};
   let current: string | undefined;

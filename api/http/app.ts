@@ -12,7 +12,9 @@ import { contentSecurityPolicyDirectives } from "./contentSecurityPolicy.ts";
 import { serveDocsPage } from "./docsPage.ts";
 import { serveStaticAssets } from "./staticAssets.ts";
 import { bigintReplacer } from "../../core/json.ts";
-import { headersSetBy, serveLeanRoutes } from "./leanRoutes.ts";
+import { headersSetBy, recordRequestLatency, serveLeanRoutes } from "./leanRoutes.ts";
+import { labelRoute } from "./requestObservation.ts";
+import { metricsRouter, queueDashboardRouter, readinessRouter } from "./routes/operations.ts";
 import { routeRegistry } from "./route.ts";
 import { accountsRouter } from "./routes/accounts.ts";
 import { accountSecurityRouter } from "./routes/accountSecurity.ts";
@@ -62,9 +64,12 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
     frameguard: { action: "deny" },
   });
   app.use(securityHeaders);
+  // Probes: alive (this process answers) and ready (its dependencies do; api/http/routes/operations.ts).
   app.get("/healthz", (_req, res) => {
+    labelRoute(res, "/healthz");
     res.json({ ok: true });
   });
+  app.use(readinessRouter(ctx));
   // No API answer is stored by a browser or a proxy: order pages, look-ups, certificates and
   // reveals carry codes, salts and access tokens, and a default for every answer cannot be
   // forgotten by the next route (the lean routes send the same header, below).
@@ -95,6 +100,8 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
   app.use("/api", captchaRouter(ctx));
   app.use("/api", riskRouter(ctx));
   app.use("/api", disputesRouter(ctx));
+  app.use("/api", metricsRouter(ctx));
+  app.use("/api", queueDashboardRouter(ctx));
   app.use("/api", pricingRouter(ctx));
   app.use("/api", distributionRouter(ctx));
   app.use("/api", verifyRouter(ctx));
@@ -118,5 +125,6 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
   }
   app.use(notFoundHandler);
   app.use(errorHandler(ctx.logger));
+  recordRequestLatency(app, ctx.observability.metrics.httpRequestDuration);
   return app;
 }

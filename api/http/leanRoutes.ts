@@ -29,6 +29,8 @@ import { answerClientErrorsAsJson } from "./clientErrors.ts";
 import { clientAddressOf } from "./clientAddress.ts";
 import { errorResponse } from "./errorHandler.ts";
 import { trackRequestsForClose } from "./gracefulClose.ts";
+import { labelRoute, observeRequests, type RequestListener } from "./requestObservation.ts";
+import type { Histogram } from "prom-client";
 import { parsePart, registerRoute, type RouteSpec } from "./route.ts";
 import { checkJsonResponse, checkResponse, responseCheckEnabled, type CheckedOperation } from "./responseCheck.ts";
 
@@ -97,6 +99,7 @@ export function defineLeanRoute<
   routesOfRouter.set(router, routes);
   router[spec.method](spec.path, async (req: Request, res: Response) => {
     if (responseCheckEnabled) res.locals.operation = route.operation;
+    labelRoute(res, route.operation.path);
     const answer = await runRoute(route, {
       body: req.body ?? {},
       query: { ...req.query },
@@ -221,6 +224,7 @@ async function serve(
   rawQuery: string,
   options: DispatcherOptions,
 ) {
+  labelRoute(res, route.operation.path);
   let answer: { status: number; text: string; type: string; headers?: Record<string, string> };
   try {
     const body = route.method === "POST" ? parseJsonBody(await readBody(req)) : {};
@@ -308,12 +312,21 @@ export function leanDispatcherOf(app: Express): LeanDispatcher | undefined {
  */
 export function createHttpServer(app: Express): Server {
   const lean = dispatchers.get(app);
-  if (!lean) return trackRequestsForClose(answerClientErrorsAsJson(createServer(app)));
-  return trackRequestsForClose(
-    answerClientErrorsAsJson(
-      createServer((req, res) => {
+  const listener: RequestListener = lean
+    ? (req, res) => {
         if (!lean.handle(req, res)) app(req, res);
-      }),
-    ),
-  );
+      }
+    : app;
+  return trackRequestsForClose(answerClientErrorsAsJson(createServer(observeRequests(listener, requestLatencyOf(app)))));
+}
+
+const requestLatencies = new WeakMap<Express, Histogram<"method" | "route" | "status_code">>();
+
+/** The histogram createHttpServer records `app`'s request latencies in (createApp sets it). */
+export function recordRequestLatency(app: Express, latency: Histogram<"method" | "route" | "status_code">): void {
+  requestLatencies.set(app, latency);
+}
+
+function requestLatencyOf(app: Express): Histogram<"method" | "route" | "status_code"> | undefined {
+  return requestLatencies.get(app);
 }

@@ -12,6 +12,7 @@ import { requireAccount } from "./auth.ts";
 import { toJson } from "../../core/json.ts";
 import { checkJsonResponse, checkResponse, responseCheckEnabled } from "./responseCheck.ts";
 import { refuseControlCharacters } from "./schemas.ts";
+import { labelRoute } from "./requestObservation.ts";
 
 export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 
@@ -78,6 +79,7 @@ export function defineRoute<
   router[spec.method](spec.path, async (req: Request, res: Response) => {
     // For the error handler's check of an error answer: which declared operation it belongs to.
     if (responseCheckEnabled) res.locals.operation = operation;
+    labelRoute(res, operation.path);
     const account = spec.auth === "public" ? req.account : requireAccount(req, spec.auth === "account" ? undefined : spec.auth);
     const input = {
       body: parsePart(spec.body, spec.rawBody ? req.body : (req.body ?? {}), "body"),

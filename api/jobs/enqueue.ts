@@ -3,6 +3,16 @@
 import type { Redis } from "ioredis";
 import type { Logger } from "../../core/logger.ts";
 import type { Queues } from "./queues.ts";
+import { currentRequestId } from "../../core/observability/requestContext.ts";
+
+/**
+ * A job's data with the id of the request that caused it, when there is one: the worker runs
+ * the job in that request's context, so its log lines carry the same id (api/jobs/workers.ts).
+ */
+export function withRequestId<Data extends Record<string, string>>(data: Data): Data & { requestId?: string } {
+  const requestId = currentRequestId();
+  return requestId === undefined ? data : { ...data, requestId };
+}
 
 /** A job as Queue.add and Queue.addBulk take it: one description for the single and the bulk enqueue. */
 type JobDescription = { name: string; data: Record<string, string>; opts: { jobId: string } };
@@ -10,7 +20,7 @@ type JobDescription = { name: string; data: Record<string, string>; opts: { jobI
 // The fulfilment job's id is the order id: however often a paid order is handed over (the
 // notification, the recovery sweep, a chain payment), BullMQ keeps one job for it.
 function fulfilmentJob(orderId: string): JobDescription {
-  return { name: "fulfil", data: { orderId }, opts: { jobId: orderId } };
+  return { name: "fulfil", data: withRequestId({ orderId }), opts: { jobId: orderId } };
 }
 
 export async function enqueueFulfilment(queues: Queues, orderId: string): Promise<void> {
@@ -39,7 +49,7 @@ export function importJobId(importId: bigint): string {
 }
 
 function importJob(importId: bigint): JobDescription {
-  return { name: "import", data: { importId: String(importId) }, opts: { jobId: importJobId(importId) } };
+  return { name: "import", data: withRequestId({ importId: String(importId) }), opts: { jobId: importJobId(importId) } };
 }
 
 export async function enqueueImport(queues: Queues, importId: bigint): Promise<void> {
@@ -52,7 +62,7 @@ export async function enqueueImports(queues: Queues, importIds: readonly bigint[
 }
 
 export async function enqueueAnchor(queues: Queues, batchId: bigint): Promise<void> {
-  await queues.chain.add("anchor-batch", { batchId: String(batchId) }, { jobId: `anchor-${batchId}` });
+  await queues.chain.add("anchor-batch", withRequestId({ batchId: String(batchId) }), { jobId: `anchor-${batchId}` });
 }
 
 /** How a bounded hand-over to Redis ended. */

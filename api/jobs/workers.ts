@@ -15,6 +15,7 @@ import { processFulfilment } from "./processors/fulfilment.ts";
 import { processImport } from "./processors/imports.ts";
 import { processMaintenance } from "./processors/maintenance.ts";
 import { createRedis, queueNames } from "./queues.ts";
+import { runInRequestContext } from "../../core/observability/requestContext.ts";
 import { declareJobSchedulers, superviseJobSchedulers, type JobSchedulerDeclaration } from "./schedulers.ts";
 
 export type WorkerSettings = {
@@ -56,6 +57,21 @@ export function platformJobSchedulers(ctx: AppContext, settings: WorkerSettings)
   ];
 }
 
+/** The id of the request that caused `job` (api/jobs/enqueue.ts withRequestId), if any. */
+function requestIdOfJob(job: Job): string | undefined {
+  const requestId = (job.data as { requestId?: unknown } | undefined)?.requestId;
+  return typeof requestId === "string" ? requestId : undefined;
+}
+
+function runJobInRequestContext<T>(job: Job, work: () => Promise<T>): Promise<T> {
+  const requestId = requestIdOfJob(job);
+  return requestId === undefined ? work() : runInRequestContext({ requestId }, work);
+}
+
+function jobDurationMs(job: Job): number | undefined {
+  return job.finishedOn !== undefined && job.processedOn !== undefined ? job.finishedOn - job.processedOn : undefined;
+}
+
 export type RunningWorkers = { workers: Worker[]; close(): Promise<void> };
 
 export async function startWorkers(ctx: AppContext, settings: WorkerSettings = workerSettingsDefault): Promise<RunningWorkers> {
@@ -65,16 +81,32 @@ export async function startWorkers(ctx: AppContext, settings: WorkerSettings = w
   const make = (name: string, processor: (job: Job) => Promise<unknown>, concurrency: number) => {
     const connection = createRedis(redisUrl);
     connections.push(connection);
-    const worker = new Worker(name, processor, {
+    const worker = new Worker(name, (job: Job) => runJobInRequestContext(job, () => processor(job)), {
       connection: connection as unknown as ConnectionOptions,
       prefix: ctx.queues.prefix,
       concurrency,
       lockDuration: ctx.config.redis.jobLockDurationMs,
       stalledInterval: ctx.config.redis.jobLockDurationMs,
     });
+    worker.on("completed", (job) => {
+      // One line per job a request caused (scheduled sweeps carry no request id and stay quiet):
+      // the request's id, found again in the API's log, leads here.
+      const requestId = requestIdOfJob(job);
+      if (requestId !== undefined) ctx.logger.info({ queue: name, job: job.name, jobId: job.id, requestId, durationMs: jobDurationMs(job) }, "job done");
+    });
     worker.on("failed", (job, error) => {
       const cause = (error as { cause?: { message?: string } }).cause?.message;
-      ctx.logger.warn({ queue: name, job: job?.name, jobId: job?.id, attempts: job?.attemptsMade, err: { message: error.message, cause } }, "job failed");
+      ctx.logger.warn(
+        {
+          queue: name,
+          job: job?.name,
+          jobId: job?.id,
+          requestId: job ? requestIdOfJob(job) : undefined,
+          attempts: job?.attemptsMade,
+          err: { message: error.message, cause },
+        },
+        "job failed",
+      );
     });
     worker.on("error", (error) => {
       // Every reconnect attempt fails while Redis is down: the queues log the outage once

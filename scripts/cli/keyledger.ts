@@ -4,6 +4,8 @@
 // dispatches, loading the command's module on demand so one command's dependencies never
 // slow another down.
 const commands: Record<string, { module: string; summary: string }> = {
+  deploy: { module: "./commands/deploy.ts", summary: "deploy the contracts to CHAIN_RPC_URL and write the deployment file" },
+  "admin create": { module: "./commands/adminCreate.ts", summary: "create a staff account (admin or auditor) with TOTP enrolled" },
   verify: { module: "./commands/verify.ts", summary: "verify a key's certificate against the chain alone" },
   "audit ledger": { module: "./commands/auditLedger.ts", summary: "check the journal's hash chain and on-chain anchors" },
   "keys rotate-master-key": {

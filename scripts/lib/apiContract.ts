@@ -10,6 +10,9 @@ import { extraRouters } from "../../api/http/extraRouters.ts";
 import { buildOpenApiDocument } from "../../api/http/openapi.ts";
 import { routeRegistry } from "../../api/http/route.ts";
 import { loadConfig } from "../../core/config.ts";
+import { Registry } from "prom-client";
+import { createPlatformMetrics } from "../../api/observability/platformMetrics.ts";
+import { createProcessState } from "../../core/observability/readiness.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 export const openApiPath = `${root}api/openapi.json`;
@@ -22,7 +25,15 @@ export const webSchemaPath = `${root}web/src/api/schema.d.ts`;
  */
 export function contractDocument(): ReturnType<typeof buildOpenApiDocument> {
   const config = loadConfig({ QUERY_PASSWORD_PEPPER: "declarations-only", DATA_DIR: "/nonexistent" });
-  const declarationsOnly = { config, database: { db: {} }, queues: { connection: {} }, chain: undefined, logger: console } as unknown as AppContext;
+  const observability = { metrics: createPlatformMetrics(new Registry()), state: createProcessState() };
+  const declarationsOnly = {
+    config,
+    database: { db: {} },
+    queues: { connection: {} },
+    chain: undefined,
+    logger: console,
+    observability,
+  } as unknown as AppContext;
   // The registry keeps the first declaration of each route, and a platform started earlier in
   // this process (a test's, with its own settings) may have declared them: declare them afresh.
   const declaredBefore = routeRegistry.splice(0);

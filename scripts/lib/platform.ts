@@ -6,11 +6,10 @@ import { rmSync } from "node:fs";
 import type { Server } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createPublicClient, createWalletClient, http, type Hex } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import type { Hex } from "viem";
 import { bootstrapContext, closeContext } from "../../api/bootstrap.ts";
-import { deployPlatform } from "../../api/chain/deploy.ts";
-import { loadConfig } from "../../core/config.ts";
+import { deployToRpc } from "../../api/chain/deployToRpc.ts";
+import { deploymentFileVariables, loadConfig } from "../../core/config.ts";
 import type { AppContext } from "../../api/context.ts";
 import { createApp } from "../../api/http/app.ts";
 import { createHttpServer } from "../../api/http/leanRoutes.ts";
@@ -146,7 +145,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       redisChild = superviseChild({ name: "Redis", first: redis, logger, restart: () => startLocalRedis(undefined, { port }), onLost });
     }
     if (chain) chainChild = superviseChild({ name: "the local chain", first: chain, logger, onLost });
-    const ctx = await bootstrapContext(config, logger, { migrate: true, applicationName: "keyledger-start" });
+    const ctx = await bootstrapContext(config, logger, { migrate: true, applicationName: "keyledger-start", part: "all" });
     stops.push({ name: "clients", run: () => closeContext(ctx) });
     if (options.workers ?? true) {
       const workers: RunningWorkers = await startWorkers(ctx, { ...workerSettingsDefault, ...options.workerSettings });
@@ -190,6 +189,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           deadlineMs: config.shutdown.deadlineMs,
           steps: [...stops].reverse(),
           reason,
+          state: ctx.observability.state,
           // Exiting would orphan the local chain and Redis: they go with the process.
           atDeadline: () => {
             for (const child of [redisChild, chainChild]) processOf(child)?.kill("SIGKILL");
@@ -204,29 +204,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
 
 /** Deploys the platform's contracts to a local chain and returns the variables that name them. */
 export async function deployLocal(rpcUrl: string): Promise<Record<string, string>> {
-  const account = privateKeyToAccount(localChainAccounts.deployer as Hex);
-  const transport = http(rpcUrl);
-  const publicClient = createPublicClient({ transport });
-  const chainId = await publicClient.getChainId();
-  const chain = { id: chainId, name: "local", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [rpcUrl] } } };
-  const walletClient = createWalletClient({ account, chain, transport });
-  const addresses = await deployPlatform(walletClient as never, createPublicClient({ chain, transport }) as never, {
-    admin: account.address,
-    operator: account.address,
-    issuer: account.address,
-    custodian: account.address,
-    treasury: account.address,
-    ledgerAnchorer: account.address,
-  });
-  return {
-    REGISTRY_ADDRESS: addresses.registry,
-    ENTITLEMENT_ADDRESS: addresses.entitlement,
-    PAYMENT_ADDRESS: addresses.payment,
-    STABLECOIN_ADDRESS: addresses.stablecoin,
-    LEDGER_ANCHOR_ADDRESS: addresses.ledgerAnchor,
-    CUSTODIAN_ADDRESS: account.address,
-    DEPLOYMENT_BLOCK: String(addresses.deploymentBlock),
-  };
+  return deploymentFileVariables(await deployToRpc({ rpcUrl, deployerKey: localChainAccounts.deployer as Hex }));
 }
 
 function processOf(child: RunningChild | SupervisedChild | undefined) {

@@ -271,6 +271,11 @@ export const matrix: MatrixRow[] = [
   row("GET /api/ledger/proofs/inclusion/{transactionId}", { ok: "*" }),
   row("GET /api/ledger/proofs/consistency", { ok: "*" }),
 
+  // Operations (docs/operations.md): the metrics (also to the METRICS_TOKEN bearer token) and
+  // the queue dashboard, which can retry and remove jobs.
+  row("GET /api/metrics", { 401: "guest", ok: "admin", 403: "*" }),
+  row("GET /api/admin/queues", { 401: "guest", ok: "admin", 403: "*" }),
+
   // Audit (staff, read-only)
   row("GET /api/audit/log", { 401: "guest", ok: "auditor admin", 403: "*" }),
   row("GET /api/audit/reconciliation", { 401: "guest", ok: "auditor admin", 403: "*" }),

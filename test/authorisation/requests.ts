@@ -599,6 +599,9 @@ export const requests: Record<string, RowRequests> = {
     probe: "SELECT count(*)::text FROM ledger_holds WHERE state <> 'pending'",
   },
 
+  "GET /api/metrics": { build: () => get("/api/metrics") },
+  "GET /api/admin/queues": { build: () => get("/api/admin/queues") },
+
   "GET /api/ledger/journal": { build: () => get("/api/ledger/journal") },
   "GET /api/ledger/trial-balance": { build: () => get("/api/ledger/trial-balance") },
   "GET /api/ledger/accounts/{accountId}/history": { build: (w) => get(`/api/ledger/accounts/${w.payableAccountId}/history`) },

@@ -10,6 +10,8 @@ export async function processFulfilment(ctx: AppContext, mailer: Mailer | undefi
   const outcome = await fulfilOrder(ctx.database.db, orderId, { platformFeeBps: ctx.config.orders.platformFeeBps }, batcher);
   // Wakes the order pages waiting for this order (a lost message only means they time out).
   if (outcome !== "already_done" && outcome !== "not_paid") await ctx.orderEvents.publish(orderId);
+  // From the hand-over of the paid order (the job's creation) to its keys delivered.
+  if (outcome === "fulfilled") ctx.observability.metrics.fulfilmentLatency.observe(Math.max(0, Date.now() - job.timestamp) / 1000);
   // Only the run that fulfilled the order mails, so a redelivered job never mails twice.
   if (outcome === "fulfilled" && mailer) await mailDelivery(ctx, mailer, orderId);
   return outcome;
