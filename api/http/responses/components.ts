@@ -6,6 +6,7 @@ import { certificateSchema } from "../../../core/keys/certificateSchema.ts";
 import { accountSchema, sessionSchema } from "./accounts.ts";
 import { passkeySchema, recoveryCodesSchema, signInSchema } from "./accountSecurity.ts";
 import { errorBodySchema } from "./common.ts";
+import { dockingOfferSchema } from "./docking.ts";
 import { payoutDecidedSchema, statementPageSchema, topupSchema } from "./ledger.ts";
 import { batchSchema, importJobSchema, salesSummarySchema } from "./merchant.ts";
 import { orderItemSchema, orderSchema, orderSummaryPageSchema, orderSummarySchema, paymentSchema } from "./orders.ts";
@@ -28,6 +29,7 @@ export const namedSchemas = {
   OrderItem: orderItemSchema,
   Payment: paymentSchema,
   OrderSummary: orderSummarySchema,
+  DockingOffer: dockingOfferSchema,
   OrderSummaryPage: orderSummaryPageSchema,
   StatementPage: statementPageSchema,
   PayoutDecision: payoutDecidedSchema,

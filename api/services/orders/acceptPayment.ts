@@ -159,6 +159,7 @@ export function paymentEntryOf(order: OrderRecord, provider: "epay" | "chain", s
     currency: order.currency,
     provider,
     platformFeeBps: settings.platformFeeBps,
+    ...(order.docking ? { docking: order.docking } : {}),
   }).entry;
 }
 

@@ -18,7 +18,15 @@ export async function postPaymentToLedger(
   const { provider, amountMinor } = input.input;
   const currency = input.input.currency ?? order.currency;
   if (outcome === "accepted") {
-    await postOrderPayment(tx, { orderId: order.id, shopId: order.shopId, amountMinor, currency, provider, platformFeeBps: settings.platformFeeBps });
+    await postOrderPayment(tx, {
+      orderId: order.id,
+      shopId: order.shopId,
+      amountMinor,
+      currency,
+      provider,
+      platformFeeBps: settings.platformFeeBps,
+      ...(order.docking ? { docking: order.docking } : {}),
+    });
     return;
   }
   await postJournal(tx, unmatchedPaymentEntry({ paymentId, orderId: order.id, shopId: order.shopId, provider, amountMinor, currency, outcome }));

@@ -1,3 +1,4 @@
+import type { DockingShare } from "../../ledger/dockingLegs.ts";
 import { queryPreparedOne, sql, type Drizzle } from "../../../core/store/database.ts";
 
 export type OrderState = "awaiting_payment" | "paid" | "fulfilled" | "expired" | "refund_pending" | "refunded" | "failed";
@@ -22,6 +23,8 @@ export type OrderRecord = {
   createdAt: Date;
   /** Raised when the order's access is revoked; access tokens name the generation they were issued under. */
   accessGeneration: number;
+  /** A docked sale (docs/docking.md): the supplier whose key is sold and the wholesale total owed to it. */
+  docking: DockingShare | null;
 };
 
 export type OrderRow = {
@@ -43,6 +46,8 @@ export type OrderRow = {
   refund_reason: string | null;
   created_at: Date;
   access_generation: number;
+  supplier_shop_id?: bigint | string | null;
+  wholesale_minor?: bigint | string | null;
 };
 
 export function orderRecord(row: OrderRow): OrderRecord {
@@ -65,6 +70,10 @@ export function orderRecord(row: OrderRow): OrderRecord {
     refundReason: row.refund_reason,
     createdAt: new Date(row.created_at),
     accessGeneration: Number(row.access_generation ?? 0),
+    docking:
+      row.supplier_shop_id === null || row.supplier_shop_id === undefined
+        ? null
+        : { supplierShopId: BigInt(row.supplier_shop_id), wholesaleMinor: BigInt(row.wholesale_minor!) },
   };
 }
 
