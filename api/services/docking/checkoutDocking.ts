@@ -22,7 +22,7 @@ export async function dockingAtCheckout(
     sql`SELECT d.shop_id, d.wholesale_price_minor, d.state, p.status FROM docking_offers d JOIN products p ON p.id = d.product_id
         WHERE d.product_id = ${product.supplyProductId}`,
   );
-  if (!offer || offer.state !== "active" || offer.status !== "active") {
+  if (offer?.state !== "active" || offer.status !== "active") {
     throw new AppError("docking_offer_unavailable", `The supplier of "${product.name}" has stopped supplying it; it cannot be ordered now.`);
   }
   // The platform credits the supplier only with money it holds: a shop's own gateway pays the reseller.
