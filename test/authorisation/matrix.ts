@@ -158,6 +158,14 @@ export const matrix: MatrixRow[] = [
   row("GET /api/shops/{shopId}/coupons", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("POST /api/shops/{shopId}/coupons/{couponId}/disable", { 401: "guest", ok: "merchant admin", 403: "*" }),
 
+  // Supply docking (docs/docking.md): a shop's offers and listings are its merchant's; the offers
+  // to choose from are for merchants (any shop's), not for buyers or staff who sell nothing.
+  row("PUT /api/shops/{shopId}/docking/offers/{productId}", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("POST /api/shops/{shopId}/docking/offers/{productId}/stop", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("GET /api/docking/offers", { 401: "guest", ok: "merchant otherMerchant admin", 403: "*" }),
+  row("GET /api/shops/{shopId}/docking", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("POST /api/shops/{shopId}/docking/listings", { 401: "guest", ok: "merchant admin", 403: "*" }),
+
   // Orders (public routes: who sees an order is decided by the order, not by a role)
   row("POST /api/orders", { ok: "*" }),
   row("POST /api/orders/lookup", { ok: "*" }, { secrets: "*" }),
