@@ -1,5 +1,5 @@
 // The merchant console (a lazy chunk): the merchant's shops, then tabs for the overview,
-// products, key imports, batches, orders, money, the risk review queue and the blacklist. A merchant without a shop is led to
+// products, key imports, batches, orders, money, the risk review queue, the blacklist and supply docking. A merchant without a shop is led to
 // create one first.
 import { answer } from "../api/client.ts";
 import { useState } from "react";
@@ -12,6 +12,7 @@ import { Link } from "../router.tsx";
 import { useSession } from "../session.tsx";
 import { BatchesTab } from "./BatchesTab.tsx";
 import { BlacklistTab } from "./BlacklistTab.tsx";
+import { DockingTab } from "./DockingTab.tsx";
 import { ImportTab } from "./ImportTab.tsx";
 import { MoneyTab } from "./MoneyTab.tsx";
 import { OrdersTab } from "./OrdersTab.tsx";
@@ -20,7 +21,7 @@ import { ProductsTab } from "./ProductsTab.tsx";
 import { ReviewsTab } from "./ReviewsTab.tsx";
 import { ShopSetup } from "./ShopSetup.tsx";
 
-export const merchantTabs = ["overview", "products", "import", "batches", "orders", "money", "reviews", "blacklist", "settings"] as const;
+export const merchantTabs = ["overview", "products", "import", "batches", "orders", "money", "reviews", "blacklist", "docking", "settings"] as const;
 export type MerchantTab = (typeof merchantTabs)[number];
 
 export default function MerchantPage(props: { tab: string }) {
@@ -99,6 +100,7 @@ export default function MerchantPage(props: { tab: string }) {
       {tab === "money" && <MoneyTab shop={shop} />}
       {tab === "reviews" && <ReviewsTab shop={shop} />}
       {tab === "blacklist" && <BlacklistTab shop={shop} />}
+      {tab === "docking" && <DockingTab shop={shop} />}
       {tab === "settings" && <ShopSetup shop={shop} onCreated={shops.reload} />}
     </div>
   );
