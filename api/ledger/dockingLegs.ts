@@ -51,16 +51,26 @@ export function withDockingLegs(
  * reseller's payable (from which the refund entry takes the whole shop share). None for a
  * sale that was not docked.
  */
+// Stryker disable all: reads the database (dockedPayment); covered by test/docking/dockedSale.test.ts; the share is supplierRefundShare's
 export async function dockingRefundLegs(
   db: Drizzle,
   parameters: { orderId: string; resellerShopId: bigint; amountMinor: bigint; paidMinor: bigint; refundedBeforeMinor: bigint; currency: string },
 ): Promise<PostingInput[]> {
   const docked = await dockedPayment(db, parameters.orderId);
   if (!docked) return [];
-  const { paidMinor, refundedBeforeMinor, amountMinor } = parameters;
-  const shareUpTo = (refundedMinor: bigint) => (docked.supplierMinor * refundedMinor) / paidMinor;
-  const returnedMinor = shareUpTo(refundedBeforeMinor + amountMinor) - shareUpTo(refundedBeforeMinor);
+  const returnedMinor = supplierRefundShare(docked.supplierMinor, parameters);
   return transferLegs(docked.supplierShopId, parameters.resellerShopId, returnedMinor, parameters.currency);
+}
+// Stryker restore all
+
+/**
+ * What the supplier gives back of its share S for a refund of `amountMinor` out of `paidMinor`:
+ * cumulative floors, floor(S x (before + amount) / paid) - floor(S x before / paid), so refunds
+ * that add up to the payment give back exactly S.
+ */
+export function supplierRefundShare(supplierMinor: bigint, refund: { amountMinor: bigint; paidMinor: bigint; refundedBeforeMinor: bigint }): bigint {
+  const shareUpTo = (refundedMinor: bigint) => (supplierMinor * refundedMinor) / refund.paidMinor;
+  return shareUpTo(refund.refundedBeforeMinor + refund.amountMinor) - shareUpTo(refund.refundedBeforeMinor);
 }
 
 /** The supplier and what its payable received in the order's payment entry (the journal is the record). */

@@ -18,6 +18,7 @@ import { concat, createPublicClient, createWalletClient, http, keccak256, parseA
 import { privateKeyToAccount } from "viem/accounts";
 import { paymentRouterAbi } from "../../core/chain/abis.ts";
 import { postOrderRefund } from "../../api/ledger/flows.ts";
+import { createOrder } from "../../api/services/orders/createOrder.ts";
 import { localChainAccounts } from "../../scripts/lib/localChain.ts";
 import { usePlatform, waitFor, type TestPlatform } from "../support/platform.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
@@ -219,6 +220,41 @@ describe("supply docking: a reseller sells the supplier's keys (HTTP, PostgreSQL
       [supplyProductId],
     );
     expect(rows[0]).to.deep.equal({ reserved: keyCount, orders: keyCount });
+  });
+
+  it("the same race with one statement per checkout (no group commit, as between API replicas): each key reserved once", async () => {
+    const keyCount = 6;
+    const { supplyProductId, listingId } = await dockedListing({ keys: randomKeys(keyCount, "RACE2"), wholesale: "700", retail: "1500", name: "Raced card 2" });
+    const ctx = suite.platform.ctx;
+    const settings = {
+      expirySeconds: ctx.config.orders.expirySeconds,
+      quantityMax: ctx.config.orders.quantityMax,
+      queryPasswordPepper: ctx.config.secrets.queryPasswordPepper!,
+      merchantFeeCreditMinor: ctx.config.ledger.merchantFeeCreditMinor,
+      unpaidHolds: ctx.config.orders.unpaidHolds,
+    };
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: keyCount * 2 }, (_, index) =>
+        createOrder(ctx.database.db, settings, {
+          productId: BigInt(index % 2 === 0 ? listingId : supplyProductId),
+          quantity: 1,
+          contact: `race2-${index}@example.com`,
+          queryPassword: "race-pass-1",
+          paymentMethod: "chain",
+        }),
+      ),
+    );
+    const created = outcomes.filter((outcome) => outcome.status === "fulfilled");
+    expect(created).to.have.length(keyCount);
+    const refusals = outcomes.flatMap((outcome) => (outcome.status === "rejected" ? [(outcome.reason as { code?: string }).code] : []));
+    expect(refusals).to.deep.equal(Array(keyCount).fill("out_of_stock"));
+    const { rows } = await suite.platform.database.pool!.query(
+      `SELECT count(*)::int AS reserved, count(DISTINCT order_id)::int AS orders,
+              (SELECT count(*)::int FROM orders o WHERE o.product_id IN ($1, $2)) AS order_rows
+       FROM keys WHERE product_id = $1 AND status = 'reserved'`,
+      [supplyProductId, listingId],
+    );
+    expect(rows[0]).to.deep.equal({ reserved: keyCount, orders: keyCount, order_rows: keyCount });
   });
 
   async function dockingOf(setup: MerchantSetup, listingId: string) {

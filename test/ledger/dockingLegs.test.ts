@@ -7,7 +7,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { AppError } from "../../core/errors.ts";
 import { orderPaymentEntry } from "../../api/ledger/flows.ts";
-import { mergePostings } from "../../api/ledger/dockingLegs.ts";
+import { mergePostings, supplierRefundShare } from "../../api/ledger/dockingLegs.ts";
 import type { JournalInput } from "../../api/ledger/types.ts";
 
 const reseller = 7n;
@@ -123,5 +123,27 @@ describe("docking legs of a sale's journal entry (pure)", () => {
       { account: payable(1n), amountMinor: 7n, currency: "CNY" },
       { account: payable(1n), amountMinor: 4n, currency: "USD" },
     ]);
+  });
+
+  it("merges postings to accounts given by id like those given by identity, one per id", () => {
+    const merged = mergePostings([
+      { account: 5n, amountMinor: 3n, currency: "CNY" },
+      { account: 6n, amountMinor: 1n, currency: "CNY" },
+      { account: 5n, amountMinor: 4n, currency: "CNY" },
+    ]);
+    expect(merged).to.deep.equal([
+      { account: 5n, amountMinor: 7n, currency: "CNY" },
+      { account: 6n, amountMinor: 1n, currency: "CNY" },
+    ]);
+  });
+
+  it("gives back the supplier's share of a refund as cumulative floors: 7583 of 10001 over refunds of 3000, 3000 and 4001", () => {
+    // By hand: floor(7583 x 3000 / 10001) = 2274; floor(7583 x 6000 / 10001) = 4549, so 2275;
+    // the last gives back the rest, 7583 - 4549 = 3034; together exactly 7583.
+    const first = supplierRefundShare(7_583n, { amountMinor: 3_000n, paidMinor: 10_001n, refundedBeforeMinor: 0n });
+    const second = supplierRefundShare(7_583n, { amountMinor: 3_000n, paidMinor: 10_001n, refundedBeforeMinor: 3_000n });
+    const last = supplierRefundShare(7_583n, { amountMinor: 4_001n, paidMinor: 10_001n, refundedBeforeMinor: 6_000n });
+    expect([first, second, last]).to.deep.equal([2_274n, 2_275n, 3_034n]);
+    expect(supplierRefundShare(7_583n, { amountMinor: 10_001n, paidMinor: 10_001n, refundedBeforeMinor: 0n })).to.equal(7_583n);
   });
 });
