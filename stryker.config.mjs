@@ -25,6 +25,8 @@ const criticalModules = [
   // The ledger's money flows: who collected an order payment, the sale's and the unmatched
   // payment's journal entries (the rest of the module talks to the database and is disabled).
   "api/ledger/flows.ts",
+  // A docked sale's legs: the supplier's share moved from the reseller's payable (docs/docking.md).
+  "api/ledger/dockingLegs.ts",
   // Keys: import parsing, envelope encryption, leaves, the batch tree, the certificate verifier.
   "api/keys/parseImport.ts",
   "api/keys/envelope.ts",
@@ -46,6 +48,7 @@ const pureTests = [
   "test/ledger/validateJournalInput.test.ts",
   "test/ledger/canonical.test.ts",
   "test/ledger/paymentEntries.test.ts",
+  "test/ledger/dockingLegs.test.ts",
   "test/keys/parseImport.test.ts",
   "test/keys/envelope.test.ts",
   "test/keys/envelopeVectors.test.ts",

@@ -47,6 +47,12 @@ export const errorStatus = {
   invitation_invalid: 410,
   substore_slug_taken: 409,
   distribution_needs_platform_payment: 422,
+  // Supply docking (docs/docking.md): what a reseller must change to list or sell a supplier's product.
+  docking_own_product: 422,
+  docking_offer_unavailable: 409,
+  docking_price_too_low: 422,
+  docking_payment_method: 422,
+  docking_listing_has_no_keys: 422,
   rate_limited: 429,
   // Unpaid reservations are limited (api/services/orders/unpaidHolds.ts): too many open unpaid
   // orders from one contact or address, or one order asking for too large a share of the stock.

@@ -21,6 +21,7 @@ import { accountSecurityRouter } from "./routes/accountSecurity.ts";
 import { epaySandboxRouter } from "./routes/epaySandbox.ts";
 import { pricingRouter } from "./routes/pricing.ts";
 import { distributionRouter } from "./routes/distribution.ts";
+import { dockingRouter } from "./routes/docking.ts";
 import { merchantRouter } from "./routes/merchant.ts";
 import { ordersRouter } from "./routes/orders.ts";
 import { paymentsRouter } from "./routes/payments.ts";
@@ -104,6 +105,7 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
   app.use("/api", queueDashboardRouter(ctx));
   app.use("/api", pricingRouter(ctx));
   app.use("/api", distributionRouter(ctx));
+  app.use("/api", dockingRouter(ctx));
   app.use("/api", verifyRouter(ctx));
   app.use("/api", publicConfigRouter(ctx));
   for (const router of options.extraRouters ?? []) app.use("/api", router);

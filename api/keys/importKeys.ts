@@ -55,8 +55,15 @@ export async function createImport(db: Drizzle, ring: MasterKeyRing, parameters:
     throw new AppError("validation_failed", "format must be 'text' or 'csv'.");
   }
   const parsed = inspectImport(content, format, parameters.limits ?? importLimitsDefault);
-  const product = await queryOne<{ shop_id: bigint; delivery_mode: string }>(db, sql`SELECT shop_id, delivery_mode FROM products WHERE id = ${productId}`);
+  const product = await queryOne<{ shop_id: bigint; delivery_mode: string; supply_product_id: bigint | null }>(
+    db,
+    sql`SELECT shop_id, delivery_mode, supply_product_id FROM products WHERE id = ${productId}`,
+  );
   if (!product || product.shop_id !== shopId) throw new AppError("not_found", `No product ${productId} in shop ${shopId}.`);
+  // A docked listing sells its supplier's keys (docs/docking.md): keys imported into it would never be sold.
+  if (product.supply_product_id !== null) {
+    throw new AppError("docking_listing_has_no_keys", "This product is a docked listing: its keys are the supplier's. Import keys into a product of your own.");
+  }
   if (product.delivery_mode !== "automatic") {
     throw new AppError("invalid_state", "Keys can be imported only for automatic-delivery products.");
   }

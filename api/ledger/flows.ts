@@ -22,6 +22,7 @@
 import { AppError } from "../../core/errors.ts";
 import { queryOne, queryRows, sql, type Drizzle } from "../../core/store/database.ts";
 import { distributionPaymentLegs, distributionRefundLegs, type DistributionShares } from "./distributionLegs.ts";
+import { dockingRefundLegs, mergePostings, withDockingLegs, type DockingShare } from "./dockingLegs.ts";
 import { holdIdByReference, resolveHold, type ResolveHoldReturnType } from "./holds.ts";
 import { postJournal } from "./postJournal.ts";
 import type { AccountRef, OwnerType, AccountPurpose, JournalInput, PostingInput } from "./types.ts";
@@ -83,6 +84,8 @@ export type PostOrderPaymentParameters = {
   platformFeeBps: number;
   /** A sub-store agent's markup and referrers' commissions (api/ledger/distributionLegs.ts); platform-collected only. */
   distribution?: DistributionShares | null;
+  /** A docked sale: the supplier's share moves to its payable in the same entry (api/ledger/dockingLegs.ts). */
+  docking?: DockingShare;
 };
 
 export type PostOrderPaymentReturnType = { transactionId: bigint; created: boolean; feeMinor: bigint; shopMinor: bigint };
@@ -111,6 +114,7 @@ export function orderPaymentEntry(parameters: PostOrderPaymentParameters): { ent
   const feeMinor = (amountMinor * checkBps("platformFeeBps", parameters.platformFeeBps)) / basisPoints;
   const shopMinor = amountMinor - feeMinor;
   if (collection === "merchant") {
+    if (parameters.docking) throw new AppError("docking_payment_method", "A docked product is sold only through the platform's payment (chain).");
     // The merchant holds the whole amount already: the sale is recorded as a memo pair that
     // nets to zero (clearing_merchant against the shop's collected), and the fee is owed by
     // the merchant. Nothing becomes payable, so nothing of it can be paid out.
@@ -144,7 +148,14 @@ export function orderPaymentEntry(parameters: PostOrderPaymentParameters): { ent
       ...distribution.postings,
     ]),
   };
-  return { entry, feeMinor, shopMinor: shopMinor - distribution.distributedMinor };
+  // A docked sale then moves the supplier's share out of the selling shop's payable, in the same
+  // entry; distributors' shares were already taken from it (docs/docking.md, docs/distribution.md).
+  const sellingShopMinor = shopMinor - distribution.distributedMinor;
+  if (parameters.docking) {
+    const docked = withDockingLegs(entry, { resellerShopId: shopId, docking: parameters.docking, currency, platformFeeBps: parameters.platformFeeBps });
+    return { entry: docked, feeMinor, shopMinor: sellingShopMinor };
+  }
+  return { entry, feeMinor, shopMinor: sellingShopMinor };
 }
 
 /**
@@ -209,7 +220,8 @@ async function orderPaymentLegs(db: Drizzle, orderId: string, shopId: bigint, cu
                CASE WHEN min(a.purpose) FILTER (WHERE a.purpose LIKE 'clearing_%') = 'clearing_chain' THEN 'chain' ELSE 'epay' END AS provider,
                (-sum(p.amount_minor) FILTER (WHERE a.purpose LIKE 'clearing_%'))::text AS paid,
                coalesce(sum(p.amount_minor) FILTER (WHERE a.purpose = 'fees'), 0)::text AS fee,
-               max(a.owner_id) FILTER (WHERE a.owner_type = 'shop') AS shop_id,
+               -- A docked sale also credits its supplier's payable (api/ledger/dockingLegs.ts): the selling shop is the other one.
+               max(a.owner_id) FILTER (WHERE a.owner_type = 'shop' AND a.owner_id::text IS DISTINCT FROM t.metadata->>'dockingSupplierShopId') AS shop_id,
                max(p.currency) AS currency
         FROM ledger_transactions t JOIN ledger_postings p ON p.tx_id = t.id JOIN ledger_accounts a ON a.id = p.account_id
         WHERE t.reference_type = 'order' AND t.reference_id = ${orderId} AND t.kind = 'order_payment'
@@ -286,16 +298,26 @@ export async function postOrderRefund(db: Drizzle, parameters: PostOrderRefundPa
     refundedBeforeMinor: refundedBefore,
     amountMinor,
   });
+  // A docked sale's supplier gives back its share of the refund (api/ledger/dockingLegs.ts).
+  const docking = await dockingRefundLegs(db, {
+    orderId,
+    resellerShopId: shopId,
+    amountMinor,
+    paidMinor: payment.paidMinor,
+    refundedBeforeMinor: refundedBefore,
+    currency,
+  });
   const result = await postJournal(db, {
     idempotencyKey,
     kind: "order_refund",
     reference: { type: "order", id: orderId },
     metadata: { reason, amountMinor: Number(amountMinor), provider: payment.provider },
-    postings: legs([
+    postings: mergePostings([
       { account: account("shop", shopId, "payable"), amountMinor: -(shopRefundMinor - distribution.reversedMinor), currency },
       { account: platform("fees"), amountMinor: -feeRefundMinor, currency },
       { account: platform("refunds"), amountMinor, currency },
       ...distribution.postings,
+      ...docking,
     ]),
   });
   return { ...result, feeRefundMinor, shopRefundMinor: shopRefundMinor - distribution.reversedMinor };

@@ -186,6 +186,13 @@ export const matrix: MatrixRow[] = [
   row("POST /api/shops/{shopId}/referrals", { 401: "guest", ok: "*" }),
   row("GET /api/agent/overview", { 401: "guest", ok: "*" }),
   row("POST /api/agent/payouts", { 401: "guest", ok: "*" }),
+  // Supply docking (docs/docking.md): a shop's offers and listings are its merchant's; the offers
+  // to choose from are for merchants (any shop's), not for buyers or staff who sell nothing.
+  row("PUT /api/shops/{shopId}/docking/offers/{productId}", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("POST /api/shops/{shopId}/docking/offers/{productId}/stop", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("GET /api/docking/offers", { 401: "guest", ok: "merchant otherMerchant admin", 403: "*" }),
+  row("GET /api/shops/{shopId}/docking", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("POST /api/shops/{shopId}/docking/listings", { 401: "guest", ok: "merchant admin", 403: "*" }),
 
   // Orders (public routes: who sees an order is decided by the order, not by a role)
   row("POST /api/orders", { ok: "*" }),

@@ -375,6 +375,40 @@ export const requests: Record<string, RowRequests> = {
   },
   "GET /api/agent/overview": { build: () => get("/api/agent/overview") },
   "POST /api/agent/payouts": { build: () => post("/api/agent/payouts", { amountMinor: "100", currency: "CNY" }), probe: count("ledger_holds") },
+  // Shop A offers its codes product; shop A lists a product that shop B offers (a new one per cell).
+  "PUT /api/shops/{shopId}/docking/offers/{productId}": {
+    build: (w) => ({
+      method: "PUT",
+      path: `/api/shops/${shopA(w)}/docking/offers/${w.products.codes}`,
+      body: { wholesalePriceMinor: String(100 + randomBytes(1)[0]!) },
+    }),
+    probe: "SELECT coalesce(string_agg(product_id || ':' || wholesale_price_minor || ':' || state, ',' ORDER BY product_id), '') FROM docking_offers",
+  },
+  "POST /api/shops/{shopId}/docking/offers/{productId}/stop": {
+    build: async (w) => {
+      const offered = await w.shopA.merchant.put(`/api/shops/${shopA(w)}/docking/offers/${w.products.codes}`, { wholesalePriceMinor: "500" });
+      if (offered.status !== 200) throw new Error(`offer answered ${offered.status}: ${offered.text}`);
+      return post(`/api/shops/${shopA(w)}/docking/offers/${w.products.codes}/stop`);
+    },
+    probe: "SELECT count(*)::text FROM docking_offers WHERE state = 'stopped'",
+  },
+  "GET /api/docking/offers": { build: () => get("/api/docking/offers") },
+  "GET /api/shops/{shopId}/docking": { build: (w) => get(`/api/shops/${shopA(w)}/docking`) },
+  "POST /api/shops/{shopId}/docking/listings": {
+    build: async (w) => {
+      const created = await w.shopB.merchant.post(`/api/shops/${w.shopB.shopId}/products`, {
+        name: "Matrix docked card",
+        category: "game_card",
+        priceMinor: "1000",
+        currency: "CNY",
+      });
+      if (created.status !== 201) throw new Error(`product answered ${created.status}: ${created.text}`);
+      const offered = await w.shopB.merchant.put(`/api/shops/${w.shopB.shopId}/docking/offers/${created.body.id}`, { wholesalePriceMinor: "600" });
+      if (offered.status !== 200) throw new Error(`offer answered ${offered.status}: ${offered.text}`);
+      return post(`/api/shops/${shopA(w)}/docking/listings`, { supplyProductId: created.body.id, name: "Matrix listing", priceMinor: "900" });
+    },
+    probe: "SELECT count(*)::text FROM products WHERE supply_product_id IS NOT NULL",
+  },
 
   "POST /api/orders": {
     build: (w, cell) =>

@@ -8,6 +8,7 @@ import { passkeySchema, recoveryCodesSchema, signInSchema } from "./accountSecur
 import { errorBodySchema } from "./common.ts";
 import { afterSalesWindowsSchema, disputeSchema } from "./disputes.ts";
 import { carriedProductSchema } from "./distribution.ts";
+import { dockingOfferSchema } from "./docking.ts";
 import { payoutDecidedSchema, payoutRequestedSchema, statementPageSchema, topupSchema } from "./ledger.ts";
 import { batchSchema, importJobSchema, salesSummarySchema } from "./merchant.ts";
 import { orderItemSchema, orderSchema, orderSummaryPageSchema, orderSummarySchema, paymentSchema } from "./orders.ts";
@@ -35,6 +36,7 @@ export const namedSchemas = {
   OrderItem: orderItemSchema,
   Payment: paymentSchema,
   OrderSummary: orderSummarySchema,
+  DockingOffer: dockingOfferSchema,
   OrderSummaryPage: orderSummaryPageSchema,
   StatementPage: statementPageSchema,
   PayoutRequest: payoutRequestedSchema,

@@ -160,6 +160,7 @@ export function paymentEntryOf(order: OrderRecord, provider: "epay" | "chain", s
     provider,
     platformFeeBps: settings.platformFeeBps,
     distribution: order.distribution,
+    ...(order.docking ? { docking: order.docking } : {}),
   }).entry;
 }
 

@@ -22,6 +22,8 @@ import { orderRecord, type OrderRecord, type OrderRow } from "./orderRecord.ts";
 import { checkoutDistribution, type CheckoutDistribution } from "../distribution/checkoutDistribution.ts";
 import { sharesToJson } from "../../ledger/distributionLegs.ts";
 import { assessCheckoutRisk, type CheckoutRisk, type CheckoutRiskSettings } from "../risk/assessCheckoutRisk.ts";
+import { dockingAtCheckout, dockingShareOf, type CheckoutDocking } from "../docking/checkoutDocking.ts";
+import type { DockingShare } from "../../ledger/dockingLegs.ts";
 import { countOpenHolds, holdRefusals, lockHoldSubjects, productHoldExpirySeconds, readProductHold, type UnpaidHoldLimits } from "./unpaidHolds.ts";
 
 export type CreateOrderInput = {
@@ -78,6 +80,8 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
     const existing = await findByIdempotencyKey(db, product.shopId, input.idempotencyKey);
     if (existing) return sameRequestOrConflict(existing, input, settings.queryPasswordPepper);
   }
+  // A docked listing sells its supplier's keys (docs/docking.md); null for the shop's own products.
+  const docking = await dockingAtCheckout(db, product, input.paymentMethod);
   // The shop's own gateway pays the merchant, who owes the platform its fee: no more such sales
   // while those fees are unpaid beyond the credit (docs/ledger.md, "Who holds the money").
   if (collectionOf(input.paymentMethod) === "merchant") {
@@ -99,17 +103,26 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
   // holds are many (automatic products: a manual product's stock is the merchant's promise).
   const expirySeconds =
     product.deliveryMode === "automatic"
-      ? productHoldExpirySeconds(await readProductHold(db, product.id), input.quantity, settings.unpaidHolds, settings.expirySeconds)
+      ? productHoldExpirySeconds(await readProductHold(db, docking?.stockProductId ?? product.id), input.quantity, settings.unpaidHolds, settings.expirySeconds)
       : settings.expirySeconds;
 
   // Before the coupon is claimed: a refused sub-store checkout holds no coupon use.
   const distribution = await checkoutDistribution(db, product.shopId, input);
   const orderId = newOrderId();
-  const { quote, dailyClaimed } = await priceCheckout(db, input, orderId);
+  const { quote, dailyClaimed, share } = await priceCheckout(db, input, orderId, docking);
   const passwordHash = input.queryPassword ? hashQueryPassword(settings.queryPasswordPepper, orderId, input.queryPassword) : null;
   const expiresAt = new Date(Date.now() + expirySeconds * 1000);
   try {
-    const args = { orderId, input, passwordHash, expiresAt, limits: settings.unpaidHolds, risk, priced: pricedColumns(quote, distribution) };
+    const args: InsertArgs = {
+      orderId,
+      input,
+      passwordHash,
+      expiresAt,
+      limits: settings.unpaidHolds,
+      risk,
+      priced: pricedColumns(quote, distribution),
+      ...(docking && share ? { docking: { stockProductId: docking.stockProductId, share } } : {}),
+    };
     // A checkout the batch did not serve (not enough keys free when it ran, or the batch's
     // statement failed) asks once more on its own before it is called out of stock.
     const created =
@@ -137,12 +150,19 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
  * quote from the one pricing function (the same as the quote endpoint's), and the coupon's use
  * claimed for this order. If the quote or the coupon is refused, the allowance is given back.
  */
-async function priceCheckout(db: Drizzle, input: CreateOrderInput, orderId: string): Promise<{ quote: Quote; dailyClaimed: boolean }> {
+async function priceCheckout(
+  db: Drizzle,
+  input: CreateOrderInput,
+  orderId: string,
+  docking: CheckoutDocking | undefined,
+): Promise<{ quote: Quote; dailyClaimed: boolean; share: DockingShare | undefined }> {
   const dailyClaimed = await claimDailyPurchase(db, { productId: input.productId, quantity: input.quantity, orderId, buyerKey: buyerKeyOf(input) });
   try {
     const quote = await quoteOrder(db, input);
+    // Before the coupon is claimed: a docked total at or below the wholesale is refused with nothing claimed.
+    const share = docking ? dockingShareOf(docking, input.quantity, quote.breakdown.totalMinor) : undefined;
     if (quote.couponId !== null && quote.buyerKey !== null) await claimCoupon(db, { couponId: quote.couponId, orderId, buyerKey: quote.buyerKey });
-    return { quote, dailyClaimed };
+    return { quote, dailyClaimed, share };
   } catch (error) {
     if (dailyClaimed) await releaseDailyPurchase(db, orderId);
     throw error;
@@ -178,6 +198,8 @@ export type InsertArgs = {
   priced: PricedColumns;
   /** The checkout's risk score and reasons, and whether the order is held for review before delivery. */
   risk?: CheckoutRisk;
+  /** A docked listing: the supplier's product whose keys are reserved, and the order's docking columns. */
+  docking?: { stockProductId: bigint; share: DockingShare };
 };
 
 /** A checkout's answer: its new order row, or why its caller may not hold more unpaid orders. */
@@ -194,16 +216,17 @@ export function createCheckoutBatcher(db: Drizzle, options?: GroupCommitOptions)
   );
 }
 
-function orderValues({ orderId, input, passwordHash, expiresAt, risk, priced }: InsertArgs) {
+function orderValues({ orderId, input, passwordHash, expiresAt, risk, priced, docking }: InsertArgs) {
   return sql`${orderId}, p.shop_id, p.id, ${input.buyerAccountId ?? null}, ${input.contact ?? null}, ${passwordHash},
     ${input.quantity}, ${priced.unitPriceMinor}::bigint, ${priced.unitPriceMinor}::bigint * ${input.quantity} - ${priced.discountMinor}::bigint,
     p.currency, ${input.paymentMethod}, ${input.idempotencyKey ?? null}, ${expiresAt}, ${input.clientAddress ?? null}, ${risk?.score ?? null},
-    ${riskReasonsJson(risk)}::jsonb, ${input.deviceId ?? null}, ${walletOf(input)}, ${riskReviewOf(risk)}, ${priced.discountMinor}::bigint, ${priced.pricing}::jsonb`;
+    ${riskReasonsJson(risk)}::jsonb, ${input.deviceId ?? null}, ${walletOf(input)}, ${riskReviewOf(risk)}, ${priced.discountMinor}::bigint, ${priced.pricing}::jsonb,
+    ${docking?.share.supplierShopId ?? null}::bigint, ${docking?.share.wholesaleMinor ?? null}::bigint`;
 }
 
 const orderColumns = sql.raw(`(id, shop_id, product_id, buyer_account_id, contact, query_password_hash, quantity,
   unit_price_minor, amount_minor, currency, payment_method, idempotency_key, expires_at, client_address,
-  risk_score, risk_reasons, device_id, wallet_address, risk_review, discount_minor, pricing)`);
+  risk_score, risk_reasons, device_id, wallet_address, risk_review, discount_minor, pricing, supplier_shop_id, wholesale_minor)`);
 
 const riskReasonsJson = (risk: CheckoutRisk | undefined) => (risk ? JSON.stringify(risk.reasons) : null);
 const riskReviewOf = (risk: CheckoutRisk | undefined) => (risk?.review ? "pending" : null);
@@ -270,29 +293,39 @@ async function insertAdmittedWithKeys(db: Drizzle, batch: readonly InsertArgs[])
                                ${textArrayLiteral(column((args) => riskReviewOf(args.risk)))}::text[],
                                ${integerArrayLiteral(column((args) => args.priced.unitPriceMinor))}::bigint[],
                                ${integerArrayLiteral(column((args) => args.priced.discountMinor))}::bigint[],
-                               ${textArrayLiteral(column((args) => args.priced.pricing))}::jsonb[])
+                               ${textArrayLiteral(column((args) => args.priced.pricing))}::jsonb[],
+                               ${integerArrayLiteral(column((args) => args.docking?.stockProductId ?? args.input.productId))}::bigint[],
+                               ${textArrayLiteral(column((args) => nullableText(args.docking?.share.supplierShopId)))}::bigint[],
+                               ${textArrayLiteral(column((args) => nullableText(args.docking?.share.wholesaleMinor)))}::bigint[])
                  WITH ORDINALITY AS r(order_id, product_id, quantity, buyer_account_id, contact, query_password_hash,
                                       payment_method, idempotency_key, expires_at, client_address,
                                       risk_score, risk_reasons, device_id, wallet_address, risk_review,
-                                      unit_price_minor, discount_minor, pricing, arrival)
+                                      unit_price_minor, discount_minor, pricing, stock_product_id, supplier_shop_id, wholesale_minor, arrival)
         ),
+        -- Keys are taken from the stock product: the product itself, or for a docked listing its
+        -- supplier's product (docs/docking.md), so a reseller's and the supplier's checkouts
+        -- contend for the same key rows and never take one twice.
         candidates AS (
           SELECT k.id, k.product_id, row_number() OVER (PARTITION BY k.product_id ORDER BY k.id) AS position
-          FROM (SELECT product_id, sum(quantity) AS wanted FROM req GROUP BY product_id) need
+          FROM (SELECT stock_product_id, sum(quantity) AS wanted FROM req GROUP BY stock_product_id) need
           CROSS JOIN LATERAL (
-            SELECT id, product_id FROM keys WHERE keys.product_id = need.product_id AND status = 'available'
+            SELECT id, product_id FROM keys WHERE keys.product_id = need.stock_product_id AND status = 'available'
             ORDER BY id LIMIT need.wanted FOR UPDATE SKIP LOCKED
           ) k
         ),
         served AS (
           SELECT req.*, p.shop_id, p.currency FROM (
-            SELECT req.*, sum(quantity) OVER (PARTITION BY product_id ORDER BY arrival) - quantity AS taken_before FROM req
+            SELECT req.*, sum(quantity) OVER (PARTITION BY stock_product_id ORDER BY arrival) - quantity AS taken_before FROM req
           ) req JOIN products p ON p.id = req.product_id AND p.status = 'active'
-          WHERE req.taken_before + req.quantity <= (SELECT count(*) FROM candidates c WHERE c.product_id = req.product_id)
+          WHERE req.taken_before + req.quantity <= (SELECT count(*) FROM candidates c WHERE c.product_id = req.stock_product_id)
+            -- A supplier that stopped supplying (or paused its product) since the checkout read the offer serves no docked order.
+            AND (req.supplier_shop_id IS NULL OR EXISTS (
+              SELECT 1 FROM docking_offers d JOIN products sp ON sp.id = d.product_id
+              WHERE d.product_id = req.stock_product_id AND d.state = 'active' AND sp.status = 'active'))
         ),
         reserved AS (
           UPDATE keys SET status = 'reserved', order_id = s.order_id, reserved_until = s.expires_at
-          FROM candidates c JOIN served s ON s.product_id = c.product_id
+          FROM candidates c JOIN served s ON s.stock_product_id = c.product_id
             AND c.position > s.taken_before AND c.position <= s.taken_before + s.quantity
           WHERE keys.id = c.id
           RETURNING keys.order_id
@@ -301,13 +334,16 @@ async function insertAdmittedWithKeys(db: Drizzle, batch: readonly InsertArgs[])
           INSERT INTO orders ${orderColumns}
           SELECT order_id, shop_id, product_id, buyer_account_id, contact, query_password_hash, quantity,
                  unit_price_minor, unit_price_minor * quantity - discount_minor, currency, payment_method, idempotency_key, expires_at,
-                 client_address, risk_score, risk_reasons, device_id, wallet_address, risk_review, discount_minor, pricing
+                 client_address, risk_score, risk_reasons, device_id, wallet_address, risk_review, discount_minor, pricing,
+                 supplier_shop_id, wholesale_minor
           FROM served
           RETURNING *
         )
         SELECT * FROM inserted WHERE (SELECT count(*) FROM reserved r WHERE r.order_id = inserted.id) = inserted.quantity`,
   );
 }
+
+const nullableText = (value: bigint | undefined) => (value === undefined ? null : String(value));
 
 /** int[] with NULLs (the risk score of a checkout assessed without risk rules). */
 function integerArrayLiteralOrNull(values: readonly (number | null)[]): string {

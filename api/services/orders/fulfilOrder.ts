@@ -87,6 +87,7 @@ async function fulfilCarefully(db: Drizzle, orderId: string, settings: FulfilSet
       state: string;
       quantity: number;
       product_id: bigint;
+      stock_product_id: bigint;
       delivery_mode: string;
       shop_id: bigint;
       amount_minor: bigint;
@@ -94,7 +95,10 @@ async function fulfilCarefully(db: Drizzle, orderId: string, settings: FulfilSet
       risk_review: string | null;
     }>(
       tx,
-      sql`SELECT o.state, o.quantity, o.product_id, o.shop_id, o.amount_minor, o.currency, o.risk_review, p.delivery_mode
+      // A docked listing's keys are its supplier's (docs/docking.md): more are claimed from there, even after
+      // the supplier stopped supplying, so an order paid before the stop is still delivered whole or refunded.
+      sql`SELECT o.state, o.quantity, o.product_id, coalesce(p.supply_product_id, p.id) AS stock_product_id, o.shop_id, o.amount_minor, o.currency,
+               o.risk_review, p.delivery_mode
           FROM orders o JOIN products p ON p.id = o.product_id WHERE o.id = ${orderId} FOR UPDATE OF o`,
     );
     if (!order) return "not_paid";
@@ -108,7 +112,7 @@ async function fulfilCarefully(db: Drizzle, orderId: string, settings: FulfilSet
 
     const reserved = await queryOne<{ count: bigint }>(tx, sql`SELECT count(*) AS count FROM keys WHERE order_id = ${orderId} AND status = 'reserved'`);
     let count = Number(reserved!.count);
-    if (count < order.quantity) count += await claimMore(tx, orderId, order.product_id, order.quantity - count);
+    if (count < order.quantity) count += await claimMore(tx, orderId, order.stock_product_id, order.quantity - count);
     if (count < order.quantity) {
       // Release what was taken and send the order to the refund path.
       await tx.execute(sql`UPDATE keys SET status = 'available', order_id = NULL, reserved_until = NULL WHERE order_id = ${orderId} AND status = 'reserved'`);

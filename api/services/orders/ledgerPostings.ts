@@ -26,6 +26,7 @@ export async function postPaymentToLedger(
       provider,
       platformFeeBps: settings.platformFeeBps,
       distribution: order.distribution,
+      ...(order.docking ? { docking: order.docking } : {}),
     });
     return;
   }

@@ -1,3 +1,4 @@
+import type { DockingShare } from "../../ledger/dockingLegs.ts";
 import { queryPreparedOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { sharesFromJson, type DistributionShares, type DistributionSharesJson } from "../../ledger/distributionLegs.ts";
 
@@ -25,6 +26,8 @@ export type OrderRecord = {
   accessGeneration: number;
   /** What the sale owes a sub-store agent and referrers (docs/distribution.md), decided at checkout. */
   distribution: DistributionShares | null;
+  /** A docked sale (docs/docking.md): the supplier whose key is sold and the wholesale total owed to it. */
+  docking: DockingShare | null;
 };
 
 export type OrderRow = {
@@ -47,6 +50,8 @@ export type OrderRow = {
   created_at: Date;
   access_generation: number;
   pricing?: { distribution?: DistributionSharesJson } | null;
+  supplier_shop_id?: bigint | string | null;
+  wholesale_minor?: bigint | string | null;
 };
 
 export function orderRecord(row: OrderRow): OrderRecord {
@@ -70,6 +75,10 @@ export function orderRecord(row: OrderRow): OrderRecord {
     createdAt: new Date(row.created_at),
     accessGeneration: Number(row.access_generation ?? 0),
     distribution: sharesFromJson(row.pricing?.distribution),
+    docking:
+      row.supplier_shop_id === null || row.supplier_shop_id === undefined
+        ? null
+        : { supplierShopId: BigInt(row.supplier_shop_id), wholesaleMinor: BigInt(row.wholesale_minor!) },
   };
 }
 

@@ -92,7 +92,9 @@ export async function buildOrderView(db: Drizzle, ring: MasterKeyRing, order: Or
           FROM entitlements e JOIN keys k ON k.id = e.key_id
           WHERE e.order_id = ${order.id} ORDER BY k.id`,
     );
-    const dataKey = withCodes && rows.length ? await shopDataKey(db, ring, order.shopId) : undefined;
+    // The keys' shop, not the order's: a docked order's keys are its supplier's (docs/docking.md),
+    // encrypted with the supplier's data key. An order's keys all come from one product, so one shop.
+    const dataKey = withCodes && rows.length ? await shopDataKey(db, ring, BigInt(rows[0]!.shop_id)) : undefined;
     for (const row of rows) {
       const position = { shopId: BigInt(row.shop_id), batchId: BigInt(row.batch_id), leafIndex: row.leaf_index };
       items.push({

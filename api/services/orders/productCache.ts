@@ -17,6 +17,8 @@ export type CheckoutProduct = {
   /** The product's own risk thresholds (null: the platform's). */
   riskReviewScore: number | null;
   riskBlockScore: number | null;
+  /** A reseller's docked listing: the supplier's product whose keys it sells (docs/docking.md). */
+  supplyProductId: bigint | null;
 };
 
 const ttlMs = 1_000;
@@ -37,9 +39,10 @@ export async function checkoutProduct(db: Drizzle, productId: bigint): Promise<C
     status: "active" | "paused";
     risk_review_score: number | null;
     risk_block_score: number | null;
+    supply_product_id: bigint | null;
   }>(
     db,
-    sql`SELECT id, shop_id, name, currency, delivery_mode, quantity_min, quantity_max, status, risk_review_score, risk_block_score FROM products WHERE id = ${productId}`,
+    sql`SELECT id, shop_id, name, currency, delivery_mode, quantity_min, quantity_max, status, risk_review_score, risk_block_score, supply_product_id FROM products WHERE id = ${productId}`,
   );
   if (!row) throw new AppError("not_found", `No product ${productId}.`);
   const product: CheckoutProduct = {
@@ -53,6 +56,7 @@ export async function checkoutProduct(db: Drizzle, productId: bigint): Promise<C
     status: row.status,
     riskReviewScore: row.risk_review_score,
     riskBlockScore: row.risk_block_score,
+    supplyProductId: row.supply_product_id === null ? null : BigInt(row.supply_product_id),
   };
   if (cache.size >= cacheSizeMax) cache.delete(cache.keys().next().value!);
   cache.set(productId, { product, expiresAt: Date.now() + ttlMs });

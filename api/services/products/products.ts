@@ -4,6 +4,7 @@
 import { AppError } from "../../../core/errors.ts";
 import type { AuthenticatedAccount } from "../accounts/sessions.ts";
 import { isShopManager } from "../shops/shops.ts";
+import { assertListingChange } from "../docking/listings.ts";
 import { queryOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 
 export type ProductInput = {
@@ -86,8 +87,13 @@ export function productView(row: ProductRow): ProductView {
 
 // Stock is read from product_stock, which triggers on keys keep exact (migration 0105): the
 // storefront's most requested reads no longer count keys.
-const productsWithStock = sql.raw(`p.*, coalesce(s.available, 0) AS available, coalesce(s.pending, 0) AS pending
-  FROM products p LEFT JOIN product_stock s ON s.product_id = p.id`);
+// A docked listing's stock is its supplier's product's (docs/docking.md), while the supplier
+// supplies it; none once the supply stopped or the supplier's product is paused.
+const productsWithStock = sql.raw(`p.*,
+    CASE WHEN p.supply_product_id IS NULL OR (d.state = 'active' AND sp.status = 'active') THEN coalesce(s.available, 0) ELSE 0 END AS available,
+    CASE WHEN p.supply_product_id IS NULL THEN coalesce(s.pending, 0) ELSE 0 END AS pending
+  FROM products p LEFT JOIN docking_offers d ON d.product_id = p.supply_product_id LEFT JOIN products sp ON sp.id = d.product_id
+  LEFT JOIN product_stock s ON s.product_id = coalesce(p.supply_product_id, p.id)`);
 
 export async function createProduct(db: Drizzle, shopId: bigint, input: ProductInput): Promise<ProductView> {
   assertQuantities(input.quantityMin ?? 1, input.quantityMax ?? 10);
@@ -105,6 +111,7 @@ export async function createProduct(db: Drizzle, shopId: bigint, input: ProductI
 
 export async function updateProduct(db: Drizzle, productId: bigint, changes: Partial<ProductInput> & { status?: "active" | "paused" }): Promise<ProductView> {
   const current = await getProduct(db, productId);
+  await assertListingChange(db, productId, { priceMinor: changes.priceMinor, currency: changes.currency });
   assertQuantities(changes.quantityMin ?? current.quantityMin, changes.quantityMax ?? current.quantityMax);
   await db.execute(sql`UPDATE products SET
       name = ${changes.name ?? current.name},

@@ -67,6 +67,8 @@ export const products = pgTable("products", {
   updatedAt: timestamptz("updated_at").notNull().defaultNow(),
   riskReviewScore: integer("risk_review_score"),
   riskBlockScore: integer("risk_block_score"),
+  // A docked listing: the supplier's product whose keys it sells (docs/docking.md).
+  supplyProductId: int8("supply_product_id"),
 });
 
 export const batches = pgTable("batches", {
@@ -117,6 +119,9 @@ export const orders = pgTable("orders", {
   walletAddress: text("wallet_address"),
   riskReview: text("risk_review"),
   riskReviewedBy: int8("risk_reviewed_by"),
+  // A docked order: its supplier and the wholesale total fixed at checkout (docs/docking.md).
+  supplierShopId: int8("supplier_shop_id"),
+  wholesaleMinor: int8("wholesale_minor"),
 });
 
 export const payments = pgTable("payments", {

@@ -37,7 +37,10 @@ export const purchaseLogDefaults: PurchaseLogParameters = {
 function drawer(weights: number[], random: () => number): () => number {
   const cumulative: number[] = [];
   let total = 0;
-  for (const weight of weights) cumulative.push((total += weight));
+  for (const weight of weights) {
+    total += weight;
+    cumulative.push(total);
+  }
   return () => {
     const target = random() * total;
     let low = 0;

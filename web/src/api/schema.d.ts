@@ -835,6 +835,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/docking/offers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Products that suppliers offer for docking now, newest first (merchants choosing what to list) */
+        get: operations["getDockingOffers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/entitlements/{entitlementId}/certificate": {
         parameters: {
             query?: never;
@@ -1914,6 +1931,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/shops/{shopId}/docking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shop's docking: the products it offers (supplier) and the docked products it lists (reseller) */
+        get: operations["getShopsShopIdDocking"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shops/{shopId}/docking/listings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** List a supplier's offered product in this shop under its own title and a retail price above the wholesale */
+        post: operations["postShopsShopIdDockingListings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shops/{shopId}/docking/offers/{productId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Offer one of the shop's automatic products to resellers at a wholesale unit price (again: a new price, supply resumed) */
+        put: operations["putShopsShopIdDockingOffersProductId"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shops/{shopId}/docking/offers/{productId}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop supplying a product: resellers take no new orders of it; their open orders complete or are refunded */
+        post: operations["postShopsShopIdDockingOffersProductIdStop"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/shops/{shopId}/levels": {
         parameters: {
             query?: never;
@@ -2403,6 +2488,19 @@ export interface components {
             statement: string;
             ticketId: string | null;
         };
+        DockingOffer: {
+            category: string;
+            currency: string;
+            listPriceMinor: string;
+            productId: string;
+            productName: string;
+            /** @enum {string} */
+            state: "active" | "stopped";
+            stock: number;
+            supplierShopId: string;
+            supplierShopName: string;
+            wholesalePriceMinor: string;
+        };
         Error: {
             /** @description A stable machine-readable code, e.g. validation_failed, not_found, rate_limited */
             code: string;
@@ -2702,6 +2800,10 @@ export interface components {
             /** @enum {string} */
             party: "buyer" | "merchant" | "admin" | "auditor";
         };
+        GetDockingOffersResponse: {
+            items: components["schemas"]["DockingOffer"][];
+            nextCursor: string | null;
+        };
         GetEntitlementsEntitlementIdTimelineResponse: {
             entitlementId: string;
             state: string;
@@ -2914,6 +3016,10 @@ export interface components {
         GetShopsShopIdCouponsResponse: {
             items: components["schemas"]["PostShopsShopIdCouponsCouponIdDisableResponse"][];
             nextCursor: string | null;
+        };
+        GetShopsShopIdDockingResponse: {
+            listings: components["schemas"]["PostShopsShopIdDockingListingsResponse"][];
+            offers: components["schemas"]["DockingOffer"][];
         };
         GetShopsShopIdProductsResponse: {
             items: components["schemas"]["Product"][];
@@ -3269,6 +3375,17 @@ export interface components {
             batchId: string | null;
             codes: string[];
             created: number;
+        };
+        PostShopsShopIdDockingListingsResponse: {
+            currency: string;
+            name: string;
+            /** @enum {string} */
+            offerState: "active" | "stopped";
+            priceMinor: string;
+            productId: string;
+            supplierShopId: string;
+            supplyProductId: string;
+            wholesalePriceMinor: string;
         };
         PostShopsShopIdReferralsResponse: {
             /** @description False when the buyer already had an unexpired referrer in the shop (first touch wins) */
@@ -5809,6 +5926,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Dispute"];
+                };
+            };
+        };
+    };
+    getDockingOffers: {
+        parameters: {
+            query?: {
+                /** @description Opaque: the nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetDockingOffersResponse"];
                 };
             };
         };
@@ -8936,6 +9095,182 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PostShopsShopIdCouponsCouponIdDisableResponse"];
+                };
+            };
+        };
+    };
+    getShopsShopIdDocking: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetShopsShopIdDockingResponse"];
+                };
+            };
+        };
+    };
+    postShopsShopIdDockingListings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    priceMinor: string | number;
+                    supplyProductId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostShopsShopIdDockingListingsResponse"];
+                };
+            };
+        };
+    };
+    putShopsShopIdDockingOffersProductId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                productId: string;
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    wholesalePriceMinor: string | number;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DockingOffer"];
+                };
+            };
+        };
+    };
+    postShopsShopIdDockingOffersProductIdStop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                productId: string;
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DockingOffer"];
                 };
             };
         };

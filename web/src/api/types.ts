@@ -7,6 +7,7 @@ export type Account = Schemas["Account"];
 export type Role = Account["roles"][number];
 export type SessionResponse = Schemas["Session"];
 export type Shop = Schemas["Shop"];
+export type DockingOffer = Schemas["DockingOffer"];
 export type Product = Schemas["Product"];
 export type ProductCategory = Product["category"];
 export type Order = Schemas["Order"];

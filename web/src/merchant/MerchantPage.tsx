@@ -1,5 +1,6 @@
 // The merchant console (a lazy chunk): the merchant's shops, then tabs for the overview,
-// products, key imports, batches, orders, money, pricing (coupons, tiers, levels, limits), the risk review queue and the blacklist. A merchant without a shop is led to
+// products, key imports, batches, orders, money, pricing (coupons, tiers, levels, limits), the risk review queue, the blacklist,
+// agents and commissions, and supply docking. A merchant without a shop is led to
 // create one first.
 import { answer } from "../api/client.ts";
 import { useState } from "react";
@@ -13,6 +14,7 @@ import { useSession } from "../session.tsx";
 import { BatchesTab } from "./BatchesTab.tsx";
 import { BlacklistEditor } from "../risk/BlacklistEditor.tsx";
 import { DistributionTab } from "./DistributionTab.tsx";
+import { DockingTab } from "./DockingTab.tsx";
 import { ImportTab } from "./ImportTab.tsx";
 import { MoneyTab } from "./MoneyTab.tsx";
 import { OrdersTab } from "./OrdersTab.tsx";
@@ -22,7 +24,20 @@ import { ProductsTab } from "./ProductsTab.tsx";
 import { ReviewsTab } from "./ReviewsTab.tsx";
 import { ShopSetup } from "./ShopSetup.tsx";
 
-export const merchantTabs = ["overview", "products", "import", "batches", "orders", "money", "pricing", "reviews", "blacklist", "agents", "settings"] as const;
+export const merchantTabs = [
+  "overview",
+  "products",
+  "import",
+  "batches",
+  "orders",
+  "money",
+  "pricing",
+  "reviews",
+  "blacklist",
+  "agents",
+  "docking",
+  "settings",
+] as const;
 export type MerchantTab = (typeof merchantTabs)[number];
 
 export default function MerchantPage(props: { tab: string }) {
@@ -103,6 +118,7 @@ export default function MerchantPage(props: { tab: string }) {
       {tab === "reviews" && <ReviewsTab shop={shop} />}
       {tab === "blacklist" && <BlacklistEditor scope={{ shopId: shop.id }} hint={t("blacklist.hint")} />}
       {tab === "agents" && <DistributionTab shop={shop} />}
+      {tab === "docking" && <DockingTab shop={shop} />}
       {tab === "settings" && <ShopSetup shop={shop} onCreated={shops.reload} />}
     </div>
   );

@@ -1,0 +1,30 @@
+// Answers of the docking routes (docs/docking.md): offers (the supplier's side) and listings (the reseller's).
+import { z } from "zod";
+import { decimalString, pageOf } from "./common.ts";
+
+export const dockingOfferSchema = z.strictObject({
+  productId: decimalString,
+  supplierShopId: decimalString,
+  supplierShopName: z.string(),
+  productName: z.string(),
+  category: z.string(),
+  currency: z.string(),
+  wholesalePriceMinor: decimalString,
+  listPriceMinor: decimalString,
+  state: z.enum(["active", "stopped"]),
+  stock: z.number().int(),
+});
+export const dockingOfferPageSchema = pageOf(dockingOfferSchema);
+
+export const dockingListingSchema = z.strictObject({
+  productId: decimalString,
+  supplyProductId: decimalString,
+  supplierShopId: decimalString,
+  name: z.string(),
+  priceMinor: decimalString,
+  wholesalePriceMinor: decimalString,
+  currency: z.string(),
+  offerState: z.enum(["active", "stopped"]),
+});
+
+export const shopDockingSchema = z.strictObject({ offers: z.array(dockingOfferSchema), listings: z.array(dockingListingSchema) });

@@ -1,0 +1,119 @@
+// Supply docking (docs/docking.md): a supplier offers products at a wholesale price and can stop
+// supplying; resellers browse the offers and list them in their own shops.
+import { Router } from "express";
+import { z } from "zod";
+import type { AppContext } from "../../context.ts";
+import { createListing, listShopListings } from "../../services/docking/listings.ts";
+import { listActiveOffers, listShopOffers, offerProduct, stopSupplying } from "../../services/docking/offers.ts";
+import { assertShopManager } from "../../services/shops/shops.ts";
+import { defineRoute } from "../route.ts";
+import { cursorParam, idSortKey, opaque } from "../cursor.ts";
+import { displayName, idString, moneyMinor } from "../schemas.ts";
+import { dockingListingSchema, dockingOfferPageSchema, dockingOfferSchema, shopDockingSchema } from "../responses/docking.ts";
+
+export const dockingMountPath = "/api";
+
+export function dockingRouter(ctx: AppContext): Router {
+  const router = Router();
+  const db = ctx.database.db;
+  const merchant = ["merchant", "admin"] as ("merchant" | "admin")[];
+
+  defineRoute(
+    router,
+    dockingMountPath,
+    {
+      method: "put",
+      path: "/shops/:shopId/docking/offers/:productId",
+      summary: "Offer one of the shop's automatic products to resellers at a wholesale unit price (again: a new price, supply resumed)",
+      tags: ["docking"],
+      auth: merchant,
+      response: dockingOfferSchema,
+      params: z.strictObject({ shopId: idString, productId: idString }),
+      body: z.strictObject({ wholesalePriceMinor: moneyMinor }),
+    },
+    async ({ params, body, account }) => {
+      await assertShopManager(db, params.shopId, account!);
+      return offerProduct(db, { shopId: params.shopId, productId: params.productId, wholesalePriceMinor: body.wholesalePriceMinor, accountId: account!.id });
+    },
+  );
+
+  defineRoute(
+    router,
+    dockingMountPath,
+    {
+      method: "post",
+      path: "/shops/:shopId/docking/offers/:productId/stop",
+      summary: "Stop supplying a product: resellers take no new orders of it; their open orders complete or are refunded",
+      tags: ["docking"],
+      auth: merchant,
+      response: dockingOfferSchema,
+      params: z.strictObject({ shopId: idString, productId: idString }),
+    },
+    async ({ params, account }) => {
+      await assertShopManager(db, params.shopId, account!);
+      return stopSupplying(db, { shopId: params.shopId, productId: params.productId, accountId: account!.id });
+    },
+  );
+
+  defineRoute(
+    router,
+    dockingMountPath,
+    {
+      method: "get",
+      path: "/docking/offers",
+      summary: "Products that suppliers offer for docking now, newest first (merchants choosing what to list)",
+      tags: ["docking"],
+      auth: merchant,
+      response: dockingOfferPageSchema,
+      query: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(50), cursor: cursorParam.optional() }),
+    },
+    async ({ query }) => opaque(await listActiveOffers(db, { limit: query.limit, beforeProductId: idSortKey(query.cursor) })),
+  );
+
+  defineRoute(
+    router,
+    dockingMountPath,
+    {
+      method: "get",
+      path: "/shops/:shopId/docking",
+      summary: "The shop's docking: the products it offers (supplier) and the docked products it lists (reseller)",
+      tags: ["docking"],
+      auth: merchant,
+      response: shopDockingSchema,
+      params: z.strictObject({ shopId: idString }),
+    },
+    async ({ params, account }) => {
+      await assertShopManager(db, params.shopId, account!);
+      const [offers, listings] = await Promise.all([listShopOffers(db, params.shopId), listShopListings(db, params.shopId)]);
+      return { offers, listings };
+    },
+  );
+
+  defineRoute(
+    router,
+    dockingMountPath,
+    {
+      method: "post",
+      path: "/shops/:shopId/docking/listings",
+      summary: "List a supplier's offered product in this shop under its own title and a retail price above the wholesale",
+      tags: ["docking"],
+      auth: merchant,
+      status: 201,
+      response: dockingListingSchema,
+      params: z.strictObject({ shopId: idString }),
+      body: z.strictObject({ supplyProductId: idString, name: displayName({ max: 120 }), priceMinor: moneyMinor }),
+    },
+    async ({ params, body, account }) => {
+      await assertShopManager(db, params.shopId, account!);
+      return createListing(db, {
+        shopId: params.shopId,
+        supplyProductId: body.supplyProductId,
+        name: body.name,
+        priceMinor: body.priceMinor,
+        accountId: account!.id,
+      });
+    },
+  );
+
+  return router;
+}
