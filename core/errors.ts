@@ -50,6 +50,12 @@ export const errorStatus = {
   risk_blocked: 403,
   captcha_required: 428,
   import_quota_exceeded: 429,
+  // After-sales tickets (docs/support.md): a message to a closed ticket; an attachment whose
+  // content is not an allowed type or does not match its name, too large, or one too many.
+  ticket_closed: 409,
+  attachment_type_refused: 415,
+  attachment_too_large: 413,
+  attachments_exhausted: 409,
   chain_unavailable: 503,
   internal: 500,
 } as const;

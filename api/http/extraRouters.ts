@@ -7,8 +7,9 @@ import { ledgerRouter } from "./routes/ledger.ts";
 import { requireSetting } from "../../core/config.ts";
 import { resaleRouter } from "./routes/resale.ts";
 import { walletsRouter } from "./routes/wallets.ts";
+import { ticketsRouter } from "./routes/tickets.ts";
 
 export function extraRouters(ctx: AppContext): Router[] {
   const queryPasswordPepper = requireSetting(ctx.config.secrets.queryPasswordPepper, "QUERY_PASSWORD_PEPPER", "Resale holder ids are derived from it.");
-  return [ledgerRouter(ctx), resaleRouter(ctx, { queryPasswordPepper }), walletsRouter(ctx), chainRouter(ctx)];
+  return [ledgerRouter(ctx), resaleRouter(ctx, { queryPasswordPepper }), walletsRouter(ctx), chainRouter(ctx), ticketsRouter(ctx)];
 }

@@ -14,6 +14,7 @@ import { resalePurchaseSchema } from "./resale.ts";
 import { blacklistEntrySchema, blacklistSchema } from "./risk.ts";
 import { productSchema, shopSchema } from "./shops.ts";
 import { publicConfigSchema, verifyResultSchema } from "./verify.ts";
+import { postedTicketMessageSchema, ticketDetailSchema, ticketMessageSchema, ticketPageSchema, ticketSchema } from "./tickets.ts";
 
 export const namedSchemas = {
   Error: errorBodySchema,
@@ -42,4 +43,9 @@ export const namedSchemas = {
   MerchantQuotas: merchantQuotasSchema,
   BlacklistEntry: blacklistEntrySchema,
   Blacklist: blacklistSchema,
+  Ticket: ticketSchema,
+  TicketPage: ticketPageSchema,
+  TicketDetail: ticketDetailSchema,
+  TicketMessage: ticketMessageSchema,
+  PostedTicketMessage: postedTicketMessageSchema,
 };
