@@ -237,7 +237,7 @@ describe("support tickets", function () {
         headers: { ...guest, "content-type": type },
         body: new Uint8Array(bytes),
       }).then(async (response) => ({ status: response.status, body: await response.json() }));
-    const before = async () => [await count("support_ticket_attachments", ticketId), await count("support_ticket_messages", ticketId)];
+    const storedCounts = async () => [await count("support_ticket_attachments", ticketId), await count("support_ticket_messages", ticketId)];
 
     const stored = await upload("截图.png", png, "image/png");
     expect(stored.status, JSON.stringify(stored.body)).to.equal(201);
@@ -259,7 +259,7 @@ describe("support tickets", function () {
     expect(Buffer.from(row!.ciphertext).includes(png.subarray(12, 29))).to.equal(false);
     expect(row!.ciphertext.length).to.equal(1 + 12 + png.length + 16);
 
-    const counts = await before();
+    const counts = await storedCounts();
     const html = Buffer.from("<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>");
     for (const [name, bytes, type] of [
       ["photo.png", html, "image/png"], // HTML that claims to be a PNG
@@ -276,7 +276,7 @@ describe("support tickets", function () {
     const tooLarge = await upload("big.png", Buffer.concat([png, Buffer.alloc(attachmentBytesMax)]), "image/png");
     expect(tooLarge.status).to.equal(413);
     expect(tooLarge.body.code).to.equal("attachment_too_large");
-    expect(await before()).to.deep.equal(counts);
+    expect(await storedCounts()).to.deep.equal(counts);
 
     expect((await upload("notes.txt", Buffer.from("order placed at 10:02, code shown as used"))).status).to.equal(201);
     const tooMany = await upload("third.png", png, "image/png");
