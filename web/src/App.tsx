@@ -25,6 +25,8 @@ const SecurityPage = lazy(() => import("./security/SecurityPage.tsx"));
 const MyKeysPage = lazy(() => import("./resale/MyKeysPage.tsx"));
 const PurchasePage = lazy(() => import("./resale/PurchasePage.tsx"));
 const TimelinePage = lazy(() => import("./resale/TimelinePage.tsx"));
+const TicketPage = lazy(() => import("./support/TicketPage.tsx"));
+const MyTicketsPage = lazy(() => import("./support/MyTicketsPage.tsx"));
 
 type Route = { pattern: string; render(params: Record<string, string>): ReactNode };
 
@@ -42,6 +44,8 @@ const routes: Route[] = [
   { pattern: "/me/orders", render: () => <MyOrdersPage /> },
   { pattern: "/me/security", render: () => <SecurityPage /> },
   { pattern: "/me/keys", render: () => <MyKeysPage /> },
+  { pattern: "/me/tickets", render: () => <MyTicketsPage /> },
+  { pattern: "/tickets/:ticketId", render: (params) => <TicketPage ticketId={params.ticketId!} /> },
   { pattern: "/resale/purchases/:purchaseId", render: (params) => <PurchasePage purchaseId={params.purchaseId!} /> },
   { pattern: "/entitlements/:entitlementId", render: (params) => <TimelinePage entitlementId={params.entitlementId!} /> },
   { pattern: "/merchant", render: () => <MerchantPage tab="overview" /> },
@@ -89,6 +93,7 @@ function Header() {
     { to: "/lookup", label: t("nav.lookup"), show: true, testId: "nav-lookup" },
     { to: "/me/orders", label: t("nav.myOrders"), show: Boolean(account), testId: "nav-my-orders" },
     { to: "/me/keys", label: t("nav.myKeys"), show: Boolean(account), testId: "nav-my-keys" },
+    { to: "/me/tickets", label: t("nav.myTickets"), show: Boolean(account), testId: "nav-my-tickets" },
     { to: "/me/security", label: t("nav.security"), show: Boolean(account), testId: "nav-security" },
     { to: "/merchant", label: t("nav.merchant"), show: hasRole("merchant", "admin"), testId: "nav-merchant" },
     { to: "/audit", label: t("nav.audit"), show: hasRole("auditor", "admin"), testId: "nav-audit" },

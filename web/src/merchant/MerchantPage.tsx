@@ -18,9 +18,10 @@ import { OrdersTab } from "./OrdersTab.tsx";
 import { OverviewTab } from "./OverviewTab.tsx";
 import { ProductsTab } from "./ProductsTab.tsx";
 import { ReviewsTab } from "./ReviewsTab.tsx";
+import { TicketsTab } from "./TicketsTab.tsx";
 import { ShopSetup } from "./ShopSetup.tsx";
 
-export const merchantTabs = ["overview", "products", "import", "batches", "orders", "money", "reviews", "blacklist", "settings"] as const;
+export const merchantTabs = ["overview", "products", "import", "batches", "orders", "money", "reviews", "blacklist", "tickets", "settings"] as const;
 export type MerchantTab = (typeof merchantTabs)[number];
 
 export default function MerchantPage(props: { tab: string }) {
@@ -99,6 +100,7 @@ export default function MerchantPage(props: { tab: string }) {
       {tab === "money" && <MoneyTab shop={shop} />}
       {tab === "reviews" && <ReviewsTab shop={shop} />}
       {tab === "blacklist" && <BlacklistTab shop={shop} />}
+      {tab === "tickets" && <TicketsTab shop={shop} />}
       {tab === "settings" && <ShopSetup shop={shop} onCreated={shops.reload} />}
     </div>
   );

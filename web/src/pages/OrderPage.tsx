@@ -13,6 +13,7 @@ import type { MessageKey } from "../i18n/messages.ts";
 import { findRecentOrder, rememberOrder } from "../recentOrders.ts";
 import { Link, useRouter } from "../router.tsx";
 import { useSession } from "../session.tsx";
+import { OrderTickets } from "../support/OrderTickets.tsx";
 import { saveVerifyDraft } from "../verify/verifyDraft.ts";
 
 /**
@@ -37,7 +38,7 @@ function needsPolling(order: Order | undefined): boolean {
 
 export function OrderPage(props: { orderId: string }) {
   const { t, lang } = useI18n();
-  const { api, account } = useSession();
+  const { api, account, hasRole } = useSession();
   const { search } = useRouter();
   const [token] = useState(() => search.get("token") ?? findRecentOrder(props.orderId)?.token ?? undefined);
   const order = useAsync(
@@ -171,6 +172,8 @@ export function OrderPage(props: { orderId: string }) {
         </div>
       </dl>
       {token && <p className="muted small">{t("order.bookmark")}</p>}
+      {/* The API decides who may open a ticket (the buyer); staff and the merchant see the list. */}
+      <OrderTickets order={current} token={token} buyer={Boolean(token) || !hasRole("merchant", "admin", "auditor")} />
     </div>
   );
 }
