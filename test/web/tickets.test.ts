@@ -53,7 +53,7 @@ describe("tickets in Chromium: the buyer's ticket page (zh-CN) and the merchant'
     await buyer.page.getByTestId("ticket-messages").getByText("付款一小时了还没有发货。").waitFor();
     await buyer.page.getByText("实时：新消息会自动出现。").waitFor();
     const own = buyer.page.getByTestId("ticket-messages").locator("li").first();
-    expect(await own.getByTestId("ticket-read-mark").innerText()).to.contain("未读");
+    expect(await own.getByTestId("ticket-read-mark").textContent()).to.contain("未读");
 
     const merchant = await openPage(en);
     const login = (await queryOne<{ email: string }>(
@@ -63,7 +63,7 @@ describe("tickets in Chromium: the buyer's ticket page (zh-CN) and the merchant'
     await signInThroughPage(merchant.page, platform.url, { email: login.email, password: "merchant-password-1" }, "/merchant/tickets");
     const row = merchant.page.getByTestId(`ticket-row-${ticketId}`);
     await row.waitFor();
-    expect(await row.innerText())
+    expect(await row.textContent())
       .to.contain("没有收到")
       .and.contain("Not received")
       .and.contain("1 unread");
@@ -108,7 +108,7 @@ describe("tickets in Chromium: the buyer's ticket page (zh-CN) and the merchant'
     await buyer.page.getByRole("heading", { name: "My tickets" }).waitFor();
     const row = buyer.page.getByTestId(`ticket-row-${opened.body.ticket.id}`);
     await row.waitFor();
-    expect(await row.innerText())
+    expect(await row.textContent())
       .to.contain("A question")
       .and.contain("Other");
     await row.getByRole("link").click();
