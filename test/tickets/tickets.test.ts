@@ -8,7 +8,7 @@
 // extension the PNG-named HTML file was stored and the attachment test failed; with the SSE
 // loop not re-reading after a wake the stream test timed out waiting for the merchant's message.
 import { expect } from "chai";
-import { randomBytes } from "node:crypto";
+import { createDecipheriv, randomBytes } from "node:crypto";
 import { queryOne, queryRows, sql } from "../../core/store/database.ts";
 import { shopFirstReplyStatistics } from "../../api/services/tickets/firstReplyTimes.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
@@ -25,6 +25,15 @@ const png = Buffer.from(
   "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a2b9d5c50000000049454e44ae426082",
   "hex",
 );
+
+/** AES-256-GCM as the envelope format lays it out (version, 12-byte IV, ciphertext, 16-byte tag), with node:crypto only. */
+function openDirectly(key: Uint8Array, sealed: Buffer, aad: string): Buffer {
+  expect(sealed[0]).to.equal(0x01);
+  const decipher = createDecipheriv("aes-256-gcm", key, sealed.subarray(1, 13));
+  decipher.setAAD(Buffer.from(aad, "utf8"));
+  decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+  return Buffer.concat([decipher.update(sealed.subarray(13, sealed.length - 16)), decipher.final()]);
+}
 
 describe("support tickets", function () {
   this.timeout(300_000);
@@ -258,6 +267,20 @@ describe("support tickets", function () {
     );
     expect(Buffer.from(row!.ciphertext).includes(png.subarray(12, 29))).to.equal(false);
     expect(row!.ciphertext.length).to.equal(1 + 12 + png.length + 16);
+    // The format and AAD of docs/support.md, opened with node:crypto alone: the shop's data key
+    // unwrapped from its row under the master key, then the attachment under the documented AAD.
+    const shop = await queryOne<{ data_key_wrapped: Buffer; master_key_id: string }>(
+      platform.database.db,
+      sql`SELECT data_key_wrapped, master_key_id FROM shops WHERE id = ${BigInt(setup.shopId)}`,
+    );
+    const masterKey = Buffer.from(platform.ctx.config.secrets.masterKey!.replace(/^0x/, ""), "hex");
+    const dataKey = openDirectly(masterKey, Buffer.from(shop!.data_key_wrapped), `keyledger/data-key/v1|master=${shop!.master_key_id}`);
+    const messageId = stored.body.message.id as string;
+    const aad = `keyledger/ticket-attachment/v1|shop=${setup.shopId}|ticket=${ticketId}|message=${messageId}`;
+    expect(openDirectly(dataKey, Buffer.from(row!.ciphertext), aad).equals(png)).to.equal(true);
+    expect(() =>
+      openDirectly(dataKey, Buffer.from(row!.ciphertext), `keyledger/ticket-attachment/v1|shop=${setup.shopId}|ticket=${ticketId}|message=0`),
+    ).to.throw();
 
     const counts = await storedCounts();
     const html = Buffer.from("<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>");
@@ -288,6 +311,36 @@ describe("support tickets", function () {
     const stranger = await fetch(`${platform.url}/api/tickets/${ticketId}/attachments?fileName=x.png`, { method: "POST", body: new Uint8Array(png) });
     expect(stranger.status).to.equal(404);
     expect((await fetch(`${platform.url}${stored.body.message.attachment.url}`)).status).to.equal(404);
+  });
+
+  it("concurrent opens make one ticket; concurrent uploads at the limit store exactly the limit", async () => {
+    const order = await paidOrder(platform, setup, manualProduct);
+    const guest = { "x-order-token": order.token };
+    const opens = await Promise.all(
+      Array.from({ length: 8 }, (_, index) =>
+        platform.http.post(`/api/orders/${order.id}/tickets`, { category: "other", subject: `Race ${index}`, body: "Same problem" }, guest),
+      ),
+    );
+    const statuses = opens.map((response) => response.status).sort();
+    expect(statuses).to.deep.equal([201, 409, 409, 409, 409, 409, 409, 409]);
+    expect(await ticketsOf(order.id)).to.equal(1);
+    const ticketId = opens.find((response) => response.status === 201)!.body.ticket.id as string;
+    expect(opens.filter((response) => response.status === 409).every((response) => response.body.details.ticketId === ticketId)).to.equal(true);
+
+    const uploads = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        fetch(`${platform.url}/api/tickets/${ticketId}/attachments?fileName=shot.png`, {
+          method: "POST",
+          headers: { ...guest, "content-type": "image/png" },
+          body: new Uint8Array(png),
+        }).then((response) => response.status),
+      ),
+    );
+    expect(uploads.filter((status) => status === 201)).to.have.length(attachmentsPerTicketMax);
+    expect(uploads.filter((status) => status === 409)).to.have.length(6 - attachmentsPerTicketMax);
+    expect(await count("support_ticket_attachments", ticketId)).to.equal(attachmentsPerTicketMax);
+    // Every refused upload wrote no message either: the opening message plus one per stored file.
+    expect(await count("support_ticket_messages", ticketId)).to.equal(1 + attachmentsPerTicketMax);
   });
 
   it("overdue first replies are flagged after the platform's due time; the shop's median first-reply time matches the tickets' own times", async () => {
