@@ -33,6 +33,8 @@ const criticalModules = [
   "core/keys/leaf.ts",
   "core/keys/batchMerkle.ts",
   "core/keys/verifyCertificate.ts",
+  // Ticket attachments: the type check that keeps HTML out of what is served (docs/support.md).
+  "api/services/tickets/sniffAttachment.ts",
 ];
 
 /**
@@ -56,6 +58,8 @@ const pureTests = [
   "test/keys/packedLeafIndexes.test.ts",
   "test/keys/batchMerkle.test.ts",
   "test/keys/verifyCertificateOffline.test.ts",
+  "test/tickets/sniffAttachment.test.ts",
+  "test/tickets/attachmentEnvelope.test.ts",
 ];
 
 export default {

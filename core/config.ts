@@ -261,6 +261,18 @@ const envSchema = z.object({
   SMTP_URL: optionalString,
   MAIL_FROM: z.string().default("Keyledger <no-reply@keyledger.local>"),
 
+  // After-sales tickets (docs/support.md). A merchant's first reply is due this long after a
+  // ticket opens (then the ticket is flagged overdue); 24 hours is the common promise of
+  // 发卡 platforms and marketplaces.
+  SUPPORT_FIRST_REPLY_SECONDS: integer(24 * 3600, 1, 30 * 24 * 3600),
+  // Attachments: at most this many bytes each (a phone screenshot is well below 2 MiB) and this
+  // many per ticket, so a ticket cannot become file storage.
+  SUPPORT_ATTACHMENT_BYTES_MAX: integer(2 * 1024 * 1024, 1024, 16 * 1024 * 1024),
+  SUPPORT_ATTACHMENTS_PER_TICKET_MAX: integer(10, 1, 100),
+  // A ticket's event stream (server-sent events) ends after this long and the browser's
+  // EventSource reconnects with Last-Event-ID: a stream never pins a connection for ever.
+  SUPPORT_STREAM_SECONDS_MAX: integer(300, 1, 3600),
+
   // Import jobs
   IMPORT_KEYS_MAX: integer(100_000, 1, 1_000_000),
   KEY_LENGTH_MAX: integer(512, 8, 8192),
@@ -481,6 +493,12 @@ function buildConfig(env: Env) {
     payments: { epaySandboxSecret: env.EPAY_SANDBOX_SECRET },
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
     imports: { keysMax: env.IMPORT_KEYS_MAX, keyLengthMax: env.KEY_LENGTH_MAX },
+    support: {
+      firstReplySeconds: env.SUPPORT_FIRST_REPLY_SECONDS,
+      attachmentBytesMax: env.SUPPORT_ATTACHMENT_BYTES_MAX,
+      attachmentsPerTicketMax: env.SUPPORT_ATTACHMENTS_PER_TICKET_MAX,
+      streamSecondsMax: env.SUPPORT_STREAM_SECONDS_MAX,
+    },
     ledger: {
       batchSizeMax: env.LEDGER_BATCH_SIZE_MAX,
       flushesInFlightMax: env.LEDGER_BATCH_FLUSHES_MAX,

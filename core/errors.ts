@@ -79,6 +79,12 @@ export const errorStatus = {
   already_reviewed: 409,
   already_replied: 409,
   already_reported: 409,
+  // After-sales tickets (docs/support.md): a message to a closed ticket; an attachment whose
+  // content is not an allowed type or does not match its name, too large, or one too many.
+  ticket_closed: 409,
+  attachment_type_refused: 415,
+  attachment_too_large: 413,
+  attachments_exhausted: 409,
   chain_unavailable: 503,
   // The throttles' store (Redis) did not answer in time: the attempt is refused rather than
   // let through uncounted (api/services/throttles/boundedRedis.ts).

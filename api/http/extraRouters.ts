@@ -9,8 +9,17 @@ import { resaleRouter } from "./routes/resale.ts";
 import { reviewsRouter } from "./routes/reviews.ts";
 import { searchRouter } from "./routes/search.ts";
 import { walletsRouter } from "./routes/wallets.ts";
+import { ticketsRouter } from "./routes/tickets.ts";
 
 export function extraRouters(ctx: AppContext): Router[] {
   const queryPasswordPepper = requireSetting(ctx.config.secrets.queryPasswordPepper, "QUERY_PASSWORD_PEPPER", "Resale holder ids are derived from it.");
-  return [ledgerRouter(ctx), resaleRouter(ctx, { queryPasswordPepper }), walletsRouter(ctx), chainRouter(ctx), searchRouter(ctx), reviewsRouter(ctx)];
+  return [
+    ledgerRouter(ctx),
+    resaleRouter(ctx, { queryPasswordPepper }),
+    walletsRouter(ctx),
+    chainRouter(ctx),
+    searchRouter(ctx),
+    reviewsRouter(ctx),
+    ticketsRouter(ctx),
+  ];
 }

@@ -33,8 +33,12 @@ export type RouteSpec<Body extends z.ZodType | undefined, Query extends z.ZodTyp
    * suites; api/http/responses/ holds the shared ones.
    */
   response: z.ZodType;
-  /** The success answer's content type when it is not JSON (EPay's `success`, HTML pages); the handler returns the text. */
-  responseType?: "text/plain" | "text/html";
+  /**
+   * The success answer's content type when it is not JSON (EPay's `success`, HTML pages): the
+   * handler returns the text. A stream (server-sent events) or a file download writes the
+   * answer itself and returns nothing.
+   */
+  responseType?: "text/plain" | "text/html" | "text/event-stream" | "application/octet-stream";
   /** Another representation of the same answer, chosen by a query parameter (e.g. CSV). */
   alternativeResponse?: { contentType: "text/csv"; schema: z.ZodType };
   status?: number;

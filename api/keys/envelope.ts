@@ -11,6 +11,7 @@
 //   wrapped data key:  "keyledger/data-key/v1|master=<masterKeyId>"
 //   key secret:        "keyledger/key/v1|shop=<shopId>|batch=<batchId>|leaf=<leafIndex>"
 //   import upload:     "keyledger/import/v1|shop=<shopId>|import=<importId>"
+//   ticket attachment: "keyledger/ticket-attachment/v1|shop=<shopId>|ticket=<ticketId>|message=<messageId>"
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { AppError } from "../../core/errors.ts";
 import type { MasterKeyRing } from "./masterKeys.ts";
@@ -70,12 +71,21 @@ export function decryptSecret(dataKey: Uint8Array, ciphertext: Uint8Array, aad: 
   return open(dataKey, ciphertext, aad, "secret").toString("utf8");
 }
 
+/** As decryptSecret, for binary plaintexts (ticket attachments). */
+export function decryptBytes(dataKey: Uint8Array, ciphertext: Uint8Array, aad: string): Buffer {
+  return open(dataKey, ciphertext, aad, "attachment");
+}
+
 export function keyAad(position: { shopId: bigint; batchId: bigint; leafIndex: number }): string {
   return `keyledger/key/v1|shop=${position.shopId}|batch=${position.batchId}|leaf=${position.leafIndex}`;
 }
 
 export function importUploadAad(upload: { shopId: bigint; importId: bigint }): string {
   return `keyledger/import/v1|shop=${upload.shopId}|import=${upload.importId}`;
+}
+
+export function ticketAttachmentAad(attachment: { shopId: bigint; ticketId: bigint; messageId: bigint }): string {
+  return `keyledger/ticket-attachment/v1|shop=${attachment.shopId}|ticket=${attachment.ticketId}|message=${attachment.messageId}`;
 }
 
 function dataKeyAad(masterKeyId: string): string {

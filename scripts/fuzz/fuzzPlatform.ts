@@ -11,7 +11,8 @@ import type { FuzzFixtures } from "./openapiArbitraries.ts";
 export type FuzzPlatform = { platform: TestPlatform; fixtures: FuzzFixtures; stop(): Promise<void> };
 
 export async function startFuzzPlatform(): Promise<FuzzPlatform> {
-  const platform = await startTestPlatform({ seed: false, workers: false, indexer: false, logLevel: "fatal" });
+  // A ticket's event stream ends after a second here, so a generated request that opens one answers in time.
+  const platform = await startTestPlatform({ seed: false, workers: false, indexer: false, logLevel: "fatal", env: { SUPPORT_STREAM_SECONDS_MAX: "1" } });
   try {
     const workers = await startWorkers(platform.ctx, workerSettingsDefault);
     let fixtures: FuzzFixtures;

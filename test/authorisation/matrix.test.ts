@@ -55,7 +55,8 @@ describe("authorisation matrix", () => {
 
     before(async () => {
       // Anchored journal transactions are needed for the inclusion proof's row.
-      platform = await startTestPlatform({ env: { LEDGER_ANCHOR_INTERVAL_SECONDS: "2" } });
+      // Ticket event streams end after a second, so their allowed cells' answers complete.
+      platform = await startTestPlatform({ env: { LEDGER_ANCHOR_INTERVAL_SECONDS: "2", SUPPORT_STREAM_SECONDS_MAX: "1" } });
       world = await buildWorld(platform);
     });
     after(async () => {

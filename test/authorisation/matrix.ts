@@ -222,6 +222,27 @@ export const matrix: MatrixRow[] = [
   row("POST /api/orders/{orderId}/access/revoke", { ok: "guest", 403: "merchant auditor admin", 404: "*" }, { variant: "guest order" }),
   row("GET /api/me/orders", { 401: "guest", ok: "*" }),
 
+  // Support tickets (docs/support.md): who sees a ticket is who sees its order; the buyer (account
+  // or the order's token) and the shop's merchant write, staff read only; a ticket you cannot see is 404.
+  row("POST /api/orders/{orderId}/tickets", { ok: "buyer", 403: "merchant auditor admin", 404: "*" }),
+  row("POST /api/orders/{orderId}/tickets", { ok: "guest", 403: "merchant auditor admin", 404: "*" }, { variant: "guest order" }),
+  row("GET /api/orders/{orderId}/tickets", { ok: "buyer merchant auditor admin", 404: "*" }),
+  row("GET /api/orders/{orderId}/tickets", { ok: "guest merchant auditor admin", 404: "*" }, { variant: "guest order" }),
+  row("GET /api/me/tickets", { 401: "guest", ok: "*" }),
+  row("GET /api/shops/{shopId}/tickets", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("GET /api/tickets/{ticketId}", { ok: "buyer merchant auditor admin", 404: "*" }),
+  row("GET /api/tickets/{ticketId}", { ok: "guest merchant auditor admin", 404: "*" }, { variant: "guest order" }),
+  row("GET /api/tickets/{ticketId}/events", { ok: "buyer merchant auditor admin", 404: "*" }),
+  row("POST /api/tickets/{ticketId}/messages", { ok: "buyer merchant", 403: "auditor admin", 404: "*" }),
+  row("POST /api/tickets/{ticketId}/messages", { ok: "guest merchant", 403: "auditor admin", 404: "*" }, { variant: "guest order" }),
+  row("POST /api/tickets/{ticketId}/attachments", { ok: "buyer merchant", 403: "auditor admin", 404: "*" }),
+  row("GET /api/tickets/{ticketId}/attachments/{attachmentId}", { ok: "buyer merchant auditor admin", 404: "*" }),
+  row("POST /api/tickets/{ticketId}/read", { ok: "buyer merchant", 403: "auditor admin", 404: "*" }),
+  row("POST /api/tickets/{ticketId}/close", { ok: "guest merchant", 403: "auditor admin", 404: "*" }),
+  row("GET /api/shops/{shopId}/canned-replies", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("POST /api/shops/{shopId}/canned-replies", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("DELETE /api/shops/{shopId}/canned-replies/{replyId}", { 401: "guest", ok: "merchant admin", 403: "*" }),
+
   // Payment notifications: public, authorised by the gateway's signature, never by a session
   row("GET /api/payments/epay/notify/{shopId}", { ok: "*" }),
   row("POST /api/payments/epay/notify/{shopId}", { ok: "*" }),

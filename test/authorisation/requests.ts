@@ -9,6 +9,7 @@ import { signedNotification } from "../support/epayNotify.ts";
 import { freshTotpCode, totpCode } from "../support/totp.ts";
 import type { Role } from "./matrix.ts";
 import type { World } from "./world.ts";
+import { ticketRequests } from "./ticketRequests.ts";
 
 export type Call = {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -652,4 +653,7 @@ export const requests: Record<string, RowRequests> = {
   "GET /api/audit/chain/payments": { build: () => get("/api/audit/chain/payments") },
   "GET /api/audit/chain/redemptions": { build: () => get("/api/audit/chain/redemptions") },
   "GET /api/audit/chain/transfers": { build: () => get("/api/audit/chain/transfers") },
+
+  // Support tickets (docs/support.md)
+  ...ticketRequests,
 };

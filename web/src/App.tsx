@@ -29,6 +29,8 @@ const PurchasePage = lazy(() => import("./resale/PurchasePage.tsx"));
 const TimelinePage = lazy(() => import("./resale/TimelinePage.tsx"));
 const DisputePage = lazy(() => import("./disputes/DisputePage.tsx"));
 const AgentPage = lazy(() => import("./agent/AgentPage.tsx"));
+const TicketPage = lazy(() => import("./support/TicketPage.tsx"));
+const MyTicketsPage = lazy(() => import("./support/MyTicketsPage.tsx"));
 
 type Route = { pattern: string; render(params: Record<string, string>): ReactNode };
 
@@ -46,6 +48,8 @@ const routes: Route[] = [
   { pattern: "/me/orders", render: () => <MyOrdersPage /> },
   { pattern: "/me/security", render: () => <SecurityPage /> },
   { pattern: "/me/keys", render: () => <MyKeysPage /> },
+  { pattern: "/me/tickets", render: () => <MyTicketsPage /> },
+  { pattern: "/tickets/:ticketId", render: (params) => <TicketPage ticketId={params.ticketId!} /> },
   { pattern: "/resale/purchases/:purchaseId", render: (params) => <PurchasePage purchaseId={params.purchaseId!} /> },
   { pattern: "/entitlements/:entitlementId", render: (params) => <TimelinePage entitlementId={params.entitlementId!} /> },
   { pattern: "/agent", render: () => <AgentPage /> },
@@ -99,6 +103,7 @@ function Header() {
     { to: "/me/orders", label: t("nav.myOrders"), show: Boolean(account), testId: "nav-my-orders" },
     { to: "/me/keys", label: t("nav.myKeys"), show: Boolean(account), testId: "nav-my-keys" },
     { to: "/agent", label: t("nav.agent"), show: Boolean(account), testId: "nav-agent" },
+    { to: "/me/tickets", label: t("nav.myTickets"), show: Boolean(account), testId: "nav-my-tickets" },
     { to: "/me/security", label: t("nav.security"), show: Boolean(account), testId: "nav-security" },
     { to: "/merchant", label: t("nav.merchant"), show: hasRole("merchant", "admin"), testId: "nav-merchant" },
     { to: "/audit", label: t("nav.audit"), show: hasRole("auditor", "admin"), testId: "nav-audit" },

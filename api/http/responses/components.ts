@@ -20,6 +20,7 @@ import { searchResultSchema } from "./search.ts";
 import { blacklistEntrySchema, blacklistSchema } from "./risk.ts";
 import { productSchema, shopSchema } from "./shops.ts";
 import { publicConfigSchema, verifyResultSchema } from "./verify.ts";
+import { postedTicketMessageSchema, ticketDetailSchema, ticketMessageSchema, ticketPageSchema, ticketSchema } from "./tickets.ts";
 
 export const namedSchemas = {
   Error: errorBodySchema,
@@ -58,4 +59,9 @@ export const namedSchemas = {
   Rating: ratingSchema,
   SearchResult: searchResultSchema,
   ReportedReviewPage: reportedReviewPageSchema,
+  Ticket: ticketSchema,
+  TicketPage: ticketPageSchema,
+  TicketDetail: ticketDetailSchema,
+  TicketMessage: ticketMessageSchema,
+  PostedTicketMessage: postedTicketMessageSchema,
 };

@@ -1261,6 +1261,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The signed-in buyer's tickets, newest first, with unread counts */
+        get: operations["getMeTickets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/wallets": {
         parameters: {
             query?: never;
@@ -1425,6 +1442,24 @@ export interface paths {
         put?: never;
         /** Reveal sealed codes (redemption: recorded on-chain, the token is locked from then on) */
         post: operations["postOrdersOrderIdReveal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{orderId}/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tickets of an order (whoever may see the order: its buyer, guests with its token, its merchant, staff) */
+        get: operations["getOrdersOrderIdTickets"];
+        put?: never;
+        /** Open a ticket on an order, or on one key of it, with its first message (the order's buyer: account or access token) */
+        post: operations["postOrdersOrderIdTickets"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1879,6 +1914,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/shops/{shopId}/canned-replies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shop's canned replies (its merchant) */
+        get: operations["getShopsShopIdCannedReplies"];
+        put?: never;
+        /** Save a canned reply for the shop's tickets */
+        post: operations["postShopsShopIdCannedReplies"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shops/{shopId}/canned-replies/{replyId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete one of the shop's canned replies */
+        delete: operations["deleteShopsShopIdCannedRepliesReplyId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/shops/{shopId}/commission-rates": {
         parameters: {
             query?: never;
@@ -2154,6 +2224,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/shops/{shopId}/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shop's ticket inbox (its merchant): newest first, unread counts, overdue first replies flagged */
+        get: operations["getShopsShopIdTickets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/shops/by-slug/{slug}": {
         parameters: {
             query?: never;
@@ -2216,6 +2303,125 @@ export interface paths {
         /** Change the markup per unit of a product the caller's sub-store carries */
         put: operations["putSubstoresSubstoreIdProductsProductId"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tickets/{ticketId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A ticket and its messages after afterMessageId; with waitSeconds, a long poll that answers when something changes (the fallback of the event stream) */
+        get: operations["getTicketsTicketId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tickets/{ticketId}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Attach a file to a ticket as a message of its own: the body is the file (PNG, JPEG, GIF, WebP or UTF-8 text), its type checked by content; size- and count-limited */
+        post: operations["postTicketsTicketIdAttachments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tickets/{ticketId}/attachments/{attachmentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download an attachment: always as a file (Content-Disposition: attachment, nosniff, a sandboxing CSP), never shown inline */
+        get: operations["getTicketsTicketIdAttachmentsAttachmentId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tickets/{ticketId}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close a ticket (its buyer or its shop's merchant); a closed ticket takes no more messages */
+        post: operations["postTicketsTicketIdClose"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tickets/{ticketId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Server-sent events of a ticket: `ticket` (its state and read marks) and `message` (id = message id; reconnect with Last-Event-ID). Ends after SUPPORT_STREAM_SECONDS_MAX; EventSource reconnects by itself */
+        get: operations["getTicketsTicketIdEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tickets/{ticketId}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Write in a ticket (its buyer or its shop's merchant); refused once the ticket is closed */
+        post: operations["postTicketsTicketIdMessages"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tickets/{ticketId}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark the ticket read up to a message, for the caller's side (the mark only moves forward) */
+        post: operations["postTicketsTicketIdRead"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3013,6 +3219,9 @@ export interface components {
             items: components["schemas"]["Batch"][];
             nextCursor: string | null;
         };
+        GetShopsShopIdCannedRepliesResponse: {
+            items: components["schemas"]["PostShopsShopIdCannedRepliesResponse"][];
+        };
         GetShopsShopIdCouponsResponse: {
             items: components["schemas"]["PostShopsShopIdCouponsCouponIdDisableResponse"][];
             nextCursor: string | null;
@@ -3262,6 +3471,10 @@ export interface components {
              */
             accepted: true;
         };
+        PostedTicketMessage: {
+            message: components["schemas"]["TicketMessage"];
+            ticket: components["schemas"]["Ticket"];
+        };
         PostEntitlementsEntitlementIdRevealResponse: {
             code: string;
             entitlementId: string;
@@ -3351,6 +3564,12 @@ export interface components {
             token: string;
             /** @description The link to send to the agent */
             url: string;
+        };
+        PostShopsShopIdCannedRepliesResponse: {
+            body: string;
+            createdAt: string;
+            id: string;
+            title: string;
         };
         PostShopsShopIdCouponsCouponIdDisableResponse: {
             batchId: string | null;
@@ -3635,6 +3854,73 @@ export interface components {
                 referenceId: string;
                 referenceType: string;
                 transactionId: string;
+            }[];
+            nextCursor: string | null;
+        };
+        Ticket: {
+            buyerReadMessageId: string;
+            /** @enum {string} */
+            category: "key_invalid" | "key_already_used" | "wrong_product" | "not_received" | "other";
+            closedAt: string | null;
+            closedBy: ("buyer" | "merchant") | null;
+            createdAt: string;
+            firstReplyDueAt: string;
+            id: string;
+            keyId: string | null;
+            lastMessageAt: string;
+            lastMessageId: string;
+            merchantFirstReplyAt: string | null;
+            merchantReadMessageId: string;
+            orderId: string;
+            overdue: boolean;
+            shopId: string;
+            /** @enum {string} */
+            state: "open" | "closed";
+            subject: string;
+        };
+        TicketDetail: {
+            messages: components["schemas"]["TicketMessage"][];
+            ticket: components["schemas"]["Ticket"];
+            /** @enum {string} */
+            viewer: "buyer" | "merchant" | "staff";
+        };
+        TicketMessage: {
+            attachment: {
+                /** @enum {string} */
+                contentType: "image/png" | "image/jpeg" | "image/gif" | "image/webp" | "text/plain";
+                fileName: string;
+                id: string;
+                sizeBytes: number;
+                url: string;
+            } | null;
+            /** @enum {string} */
+            author: "buyer" | "merchant";
+            body: string;
+            createdAt: string;
+            id: string;
+        };
+        TicketPage: {
+            items: {
+                buyerReadMessageId: string;
+                /** @enum {string} */
+                category: "key_invalid" | "key_already_used" | "wrong_product" | "not_received" | "other";
+                closedAt: string | null;
+                closedBy: ("buyer" | "merchant") | null;
+                createdAt: string;
+                firstReplyDueAt: string;
+                id: string;
+                keyId: string | null;
+                lastMessageAt: string;
+                lastMessageId: string;
+                merchantFirstReplyAt: string | null;
+                merchantReadMessageId: string;
+                orderId: string;
+                overdue: boolean;
+                shopId: string;
+                /** @enum {string} */
+                state: "open" | "closed";
+                subject: string;
+                unread: number;
             }[];
             nextCursor: string | null;
         };
@@ -7001,6 +7287,48 @@ export interface operations {
             };
         };
     };
+    getMeTickets: {
+        parameters: {
+            query?: {
+                /** @description Opaque: the nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketPage"];
+                };
+            };
+        };
+    };
     getMeWallets: {
         parameters: {
             query?: never;
@@ -7448,6 +7776,106 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Order"];
+                };
+            };
+        };
+    };
+    getOrdersOrderIdTickets: {
+        parameters: {
+            query?: {
+                /** @description Opaque: the nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+                token?: string;
+            };
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketPage"];
+                };
+            };
+        };
+    };
+    postOrdersOrderIdTickets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    body: string;
+                    /** @enum {string} */
+                    category: "key_invalid" | "key_already_used" | "wrong_product" | "not_received" | "other";
+                    keyId?: string;
+                    /**
+                     * @default zh-CN
+                     * @enum {string}
+                     */
+                    locale?: "zh-CN" | "en";
+                    subject: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketDetail"];
                 };
             };
         };
@@ -8899,6 +9327,132 @@ export interface operations {
             };
         };
     };
+    getShopsShopIdCannedReplies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetShopsShopIdCannedRepliesResponse"];
+                };
+            };
+        };
+    };
+    postShopsShopIdCannedReplies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    body: string;
+                    title: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostShopsShopIdCannedRepliesResponse"];
+                };
+            };
+        };
+    };
+    deleteShopsShopIdCannedRepliesReplyId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                replyId: string;
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     putShopsShopIdCommissionRates: {
         parameters: {
             query?: never;
@@ -9779,6 +10333,52 @@ export interface operations {
             };
         };
     };
+    getShopsShopIdTickets: {
+        parameters: {
+            query?: {
+                /** @description Opaque: the nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+                overdue?: "0" | "1";
+                state?: "open" | "closed";
+            };
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketPage"];
+                };
+            };
+        };
+    };
     getShopsBySlugSlug: {
         parameters: {
             query?: never;
@@ -9949,6 +10549,320 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CarriedProduct"];
+                };
+            };
+        };
+    };
+    getTicketsTicketId: {
+        parameters: {
+            query?: {
+                afterMessageId?: string;
+                token?: string;
+                waitSeconds?: number;
+            };
+            header?: never;
+            path: {
+                ticketId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketDetail"];
+                };
+            };
+        };
+    };
+    postTicketsTicketIdAttachments: {
+        parameters: {
+            query: {
+                caption?: string;
+                fileName: string;
+            };
+            header?: never;
+            path: {
+                ticketId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+                "image/gif": string;
+                "image/jpeg": string;
+                "image/png": string;
+                "image/webp": string;
+                "text/plain": string;
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostedTicketMessage"];
+                };
+            };
+        };
+    };
+    getTicketsTicketIdAttachmentsAttachmentId: {
+        parameters: {
+            query?: {
+                token?: string;
+            };
+            header?: never;
+            path: {
+                attachmentId: string;
+                ticketId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+        };
+    };
+    postTicketsTicketIdClose: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ticket"];
+                };
+            };
+        };
+    };
+    getTicketsTicketIdEvents: {
+        parameters: {
+            query?: {
+                afterMessageId?: string;
+                token?: string;
+            };
+            header?: never;
+            path: {
+                ticketId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+        };
+    };
+    postTicketsTicketIdMessages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    body: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostedTicketMessage"];
+                };
+            };
+        };
+    };
+    postTicketsTicketIdRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    upToMessageId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ticket"];
                 };
             };
         };

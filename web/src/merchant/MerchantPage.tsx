@@ -22,6 +22,7 @@ import { OverviewTab } from "./OverviewTab.tsx";
 import { PricingTab } from "./PricingTab.tsx";
 import { ProductsTab } from "./ProductsTab.tsx";
 import { ReviewsTab } from "./ReviewsTab.tsx";
+import { TicketsTab } from "./TicketsTab.tsx";
 import { ShopSetup } from "./ShopSetup.tsx";
 
 export const merchantTabs = [
@@ -32,6 +33,7 @@ export const merchantTabs = [
   "orders",
   "money",
   "pricing",
+  "tickets",
   "reviews",
   "blacklist",
   "agents",
@@ -119,6 +121,7 @@ export default function MerchantPage(props: { tab: string }) {
       {tab === "blacklist" && <BlacklistEditor scope={{ shopId: shop.id }} hint={t("blacklist.hint")} />}
       {tab === "agents" && <DistributionTab shop={shop} />}
       {tab === "docking" && <DockingTab shop={shop} />}
+      {tab === "tickets" && <TicketsTab shop={shop} />}
       {tab === "settings" && <ShopSetup shop={shop} onCreated={shops.reload} />}
     </div>
   );

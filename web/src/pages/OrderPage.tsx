@@ -14,6 +14,7 @@ import type { MessageKey } from "../i18n/messages.ts";
 import { findRecentOrder, rememberOrder } from "../recentOrders.ts";
 import { Link, useRouter } from "../router.tsx";
 import { useSession } from "../session.tsx";
+import { OrderTickets } from "../support/OrderTickets.tsx";
 import { saveVerifyDraft } from "../verify/verifyDraft.ts";
 import { OpenDisputeForm } from "../disputes/OpenDisputeForm.tsx";
 
@@ -178,6 +179,8 @@ export function OrderPage(props: { orderId: string }) {
         <OpenDisputeForm orderId={current.id} token={token} />
       )}
       {token && <p className="muted small">{t("order.bookmark")}</p>}
+      {/* The API decides who may open a ticket (the buyer); staff and the merchant see the list. */}
+      <OrderTickets order={current} token={token} buyer={Boolean(token) || !hasRole("merchant", "admin", "auditor")} />
     </div>
   );
 }
