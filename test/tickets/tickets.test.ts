@@ -377,4 +377,39 @@ describe("support tickets", function () {
     expect(statistics.medianSeconds).to.be.closeTo(median, 0.002);
     expect(delays[delays.length - 1]).to.be.at.least(firstReplySeconds);
   });
+
+  it("a dispute grows out of one of its order's tickets (another order's is refused, nothing written); the shop's reputation shows the median first reply", async () => {
+    const order = await paidOrder(platform, setup, manualProduct);
+    const other = await paidOrder(platform, setup, manualProduct);
+    const asGuest = (token: string) => ({ "x-order-token": token });
+    const ticket = await platform.http.post(
+      `/api/orders/${order.id}/tickets`,
+      { category: "other", subject: "Nothing came", body: "Still waiting." },
+      asGuest(order.token),
+    );
+    const otherTicket = await platform.http.post(`/api/orders/${other.id}/tickets`, { category: "other", subject: "Hello", body: "?" }, asGuest(other.token));
+    expect(ticket.status, ticket.text).to.equal(201);
+    expect(otherTicket.status, otherTicket.text).to.equal(201);
+    await setup.merchant.post(`/api/tickets/${ticket.body.ticket.id}/messages`, { body: "Looking into it." });
+
+    const dispute = { category: "not_received", statement: "The ticket did not help." };
+    const disputesBefore = await queryOne<{ n: number }>(platform.database.db, sql`SELECT count(*)::int AS n FROM disputes`);
+    const foreign = await platform.http.post(`/api/orders/${order.id}/disputes`, { ...dispute, ticketId: otherTicket.body.ticket.id }, asGuest(order.token));
+    expect(foreign.status, foreign.text).to.equal(400);
+    expect(foreign.body.code).to.equal("validation_failed");
+    expect(foreign.body.message).to.contain(`not a support ticket of order ${order.id}`);
+    expect((await queryOne<{ n: number }>(platform.database.db, sql`SELECT count(*)::int AS n FROM disputes`))!.n).to.equal(disputesBefore!.n);
+
+    const opened = await platform.http.post(`/api/orders/${order.id}/disputes`, { ...dispute, ticketId: ticket.body.ticket.id }, asGuest(order.token));
+    expect(opened.status, opened.text).to.equal(201);
+    expect(opened.body.ticketId).to.equal(ticket.body.ticket.id);
+    const stored = await queryOne<{ ticket_id: string }>(platform.database.db, sql`SELECT ticket_id::text FROM disputes WHERE order_id = ${order.id}`);
+    expect(stored!.ticket_id).to.equal(ticket.body.ticket.id);
+
+    // The reputation's median is the tickets' own median, rounded to whole seconds.
+    const statistics = await shopFirstReplyStatistics(platform.database.db, BigInt(setup.shopId));
+    const reputation = await platform.http.get(`/api/shops/${setup.shopId}/reputation`);
+    expect(reputation.status, reputation.text).to.equal(200);
+    expect(reputation.body.firstReplyMedianSeconds).to.equal(Math.round(statistics.medianSeconds!));
+  });
 });

@@ -71,7 +71,7 @@ export function disputesRouter(ctx: AppContext): Router {
         category: z.enum(disputeCategories),
         statement: multilineText({ min: 1, max: 4000 }),
         entitlementId: idString.optional(),
-        ticketId: z.uuid("must be a support ticket id (a UUID)").optional(),
+        ticketId: idString.optional().describe("The support ticket on this order that the dispute grows out of"),
         token: accessToken,
       }),
     },
@@ -83,7 +83,7 @@ export function disputesRouter(ctx: AppContext): Router {
         buyerAccountId: req.account?.id ?? null,
         category: body.category,
         statement: body.statement,
-        ticketId: body.ticketId,
+        ticketId: body.ticketId === undefined ? undefined : BigInt(body.ticketId),
         entitlementId: body.entitlementId,
         escalationWindowSeconds: settings.escalationWindowSeconds,
       });

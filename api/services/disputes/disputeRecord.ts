@@ -14,7 +14,7 @@ export type DisputeRow = {
   id: bigint;
   order_id: string;
   shop_id: bigint;
-  ticket_id: string | null;
+  ticket_id: bigint | string | null;
   entitlement_id: bigint | null;
   category: DisputeCategory;
   statement: string;
@@ -75,7 +75,7 @@ export async function disputeView(db: Drizzle, row: DisputeRow): Promise<Dispute
     id: String(row.id),
     orderId: row.order_id,
     shopId: String(row.shop_id),
-    ticketId: row.ticket_id,
+    ticketId: row.ticket_id === null ? null : String(row.ticket_id),
     entitlementId: row.entitlement_id === null ? null : String(row.entitlement_id),
     category: row.category,
     statement: row.statement,

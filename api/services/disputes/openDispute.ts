@@ -13,7 +13,7 @@ export type OpenDisputeParameters = {
   buyerAccountId: bigint | null;
   category: DisputeCategory;
   statement: string;
-  ticketId?: string;
+  ticketId?: bigint;
   entitlementId?: bigint;
   escalationWindowSeconds: number;
   now?: Date;
@@ -54,6 +54,17 @@ export async function openDispute(db: Drizzle, parameters: OpenDisputeParameters
         throw new AppError(
           "validation_failed",
           `Entitlement ${parameters.entitlementId} is not a key of order ${parameters.orderId}; name one of its keys or none.`,
+        );
+    }
+    if (parameters.ticketId !== undefined) {
+      const ticket = await queryOne<{ id: bigint }>(
+        tx,
+        sql`SELECT id FROM support_tickets WHERE id = ${parameters.ticketId} AND order_id = ${parameters.orderId}`,
+      );
+      if (!ticket)
+        throw new AppError(
+          "validation_failed",
+          `Ticket ${parameters.ticketId} is not a support ticket of order ${parameters.orderId}; name one of its tickets or none.`,
         );
     }
     try {

@@ -2,6 +2,7 @@
 // that were disputed, the share that were refunded (in part or in full), and the median time to
 // a merchant's first reply on support tickets. Rates are basis points of paid orders, computed
 // in integers; below `ordersMin` paid orders a rate says too little to lengthen anyone's holds.
+import { shopFirstReplyStatistics } from "../tickets/firstReplyTimes.ts";
 import { AppError } from "../../../core/errors.ts";
 import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 
@@ -14,19 +15,16 @@ export type ShopReputation = {
   refundedOrders: number;
   disputeRateBps: number;
   refundRateBps: number;
-  /** From the support tickets (firstReplyMedianSecondsOf); null until they report one. */
+  /** The median seconds from a ticket's opening to the merchant's first reply (docs/support.md); null before any reply. */
   firstReplyMedianSeconds: number | null;
   /** New sales' proceeds are held `holdFactor` times the category's window. */
   holdsExtended: boolean;
 };
 
-/**
- * Hook for the support tickets (issue 18, item 1, built on another branch): the median number
- * of seconds from a ticket's opening to the merchant's first reply. Answers null until the
- * tickets' tables exist; their owner replaces the body with the query.
- */
-export async function firstReplyMedianSecondsOf(_db: Drizzle, _shopId: bigint): Promise<number | null> {
-  return null;
+/** The median number of seconds from a support ticket's opening to the merchant's first reply, whole seconds. */
+export async function firstReplyMedianSecondsOf(db: Drizzle, shopId: bigint): Promise<number | null> {
+  const { medianSeconds } = await shopFirstReplyStatistics(db, shopId);
+  return medianSeconds === null ? null : Math.round(medianSeconds);
 }
 
 export async function shopReputation(db: Drizzle, shopId: bigint, settings: ReputationSettings): Promise<ShopReputation> {

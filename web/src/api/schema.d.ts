@@ -7653,7 +7653,7 @@ export interface operations {
                     category: "key_invalid" | "key_already_used" | "wrong_product" | "not_received" | "other";
                     entitlementId?: string;
                     statement: string;
-                    /** Format: uuid */
+                    /** @description The support ticket on this order that the dispute grows out of */
                     ticketId?: string;
                     token?: string;
                 };
