@@ -1,3 +1,4 @@
+import { rentalNow } from "../../services/rentals/rentalClock.ts";
 import { Router, type Request } from "express";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
@@ -219,7 +220,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
     async ({ params, body, req }) => {
       const { order, viewer } = await loadOrderFor(db, pepper, params.orderId, { account: req.account, accessToken: body.token ?? tokenHeader(req) });
       if (viewer !== "buyer") throw new AppError("forbidden", "Only the buyer can reveal an order's codes.");
-      await revealOrderEntitlements(db, order, body.entitlementIds);
+      await revealOrderEntitlements(db, order, body.entitlementIds, await rentalNow(ctx.chain));
       // Revealing changes entitlements only; the order read above is still what it was.
       return viewOf(order);
     },

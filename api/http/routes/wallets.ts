@@ -13,6 +13,7 @@ import { listLinkedWallets } from "../../services/wallets/listLinkedWallets.ts";
 import { requestWithdrawal } from "../../services/wallets/requestWithdrawal.ts";
 import { revealByWalletSignature } from "../../services/wallets/revealByWalletSignature.ts";
 import { revealDomain, revealTypes } from "../../services/wallets/revealTypedData.ts";
+import { rentalNow } from "../../services/rentals/rentalClock.ts";
 import { defineRoute } from "../route.ts";
 import { idString } from "../schemas.ts";
 import {
@@ -119,7 +120,11 @@ export function walletsRouter(ctx: AppContext): Router {
       body: z.strictObject({ entitlementId: idString, wallet: address }),
     },
     async ({ account, body }) =>
-      requestWithdrawal(db, { custodian: ctx.chain?.custodian }, { accountId: account!.id, entitlementId: body.entitlementId, wallet: body.wallet }),
+      requestWithdrawal(
+        db,
+        { custodian: ctx.chain?.custodian, now: await rentalNow(ctx.chain) },
+        { accountId: account!.id, entitlementId: body.entitlementId, wallet: body.wallet },
+      ),
   );
 
   defineRoute(

@@ -67,6 +67,7 @@ export const products = pgTable("products", {
   updatedAt: timestamptz("updated_at").notNull().defaultNow(),
   riskReviewScore: integer("risk_review_score"),
   riskBlockScore: integer("risk_block_score"),
+  rentalAllowed: boolean("rental_allowed").notNull().default(false),
 });
 
 export const batches = pgTable("batches", {
@@ -151,6 +152,8 @@ export const entitlements = pgTable("entitlements", {
   createdAt: timestamptz("created_at").notNull().defaultNow(),
   redeemState: text("redeem_state"),
   redeemTx: text("redeem_tx"),
+  rentalChainState: text("rental_chain_state"),
+  rentalChainTx: text("rental_chain_tx"),
 });
 
 export const auditLog = pgTable("audit_log", {
