@@ -10,6 +10,7 @@ import { payoutDecidedSchema, statementPageSchema, topupSchema } from "./ledger.
 import { batchSchema, importJobSchema, salesSummarySchema } from "./merchant.ts";
 import { orderItemSchema, orderSchema, orderSummaryPageSchema, orderSummarySchema, paymentSchema } from "./orders.ts";
 import { merchantQuotasSchema } from "./quotas.ts";
+import { rentalSchema } from "./rentals.ts";
 import { resalePurchaseSchema } from "./resale.ts";
 import { blacklistEntrySchema, blacklistSchema } from "./risk.ts";
 import { productSchema, shopSchema } from "./shops.ts";
@@ -33,6 +34,7 @@ export const namedSchemas = {
   PayoutDecision: payoutDecidedSchema,
   Topup: topupSchema,
   ResalePurchase: resalePurchaseSchema,
+  Rental: rentalSchema,
   Batch: batchSchema,
   ImportJob: importJobSchema,
   SalesSummary: salesSummarySchema,
