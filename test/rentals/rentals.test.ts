@@ -10,7 +10,18 @@ import { queryOne, sql } from "../../core/store/database.ts";
 import { holderSalt } from "../../api/services/resale/holderId.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
 import { waitFor, type TestPlatform } from "../support/platform.ts";
-import { balance, buyFromShop, ledgerImbalance, payThroughSandbox, signUp, startResalePlatform, waitIssued, waitRows, type Person } from "../resale/support.ts";
+import {
+  balance,
+  buyFromShop,
+  ledgerImbalance,
+  payThroughSandbox,
+  resaleNotifyPath,
+  signUp,
+  startResalePlatform,
+  waitIssued,
+  waitRows,
+  type Person,
+} from "../resale/support.ts";
 
 describe("rentals (custodial accounts, ERC-4907 on-chain)", function () {
   this.timeout(240_000);
@@ -64,6 +75,27 @@ describe("rentals (custodial accounts, ERC-4907 on-chain)", function () {
     expect(written!.count).to.equal("0");
   });
 
+  it("two renters racing for one offer: exactly one checkout; a payment notified twice at once settles once", async () => {
+    const { entitlementId } = await buyFromShop(platform, setup, owner, sharedAccount);
+    await waitIssued(platform, entitlementId);
+    const offer = await owner.client.post("/api/rentals/listings", { entitlementId, pricePerDayMinor: "100", currency: "CNY", minDays: 1, maxDays: 3 });
+    expect(offer.status, offer.text).to.equal(201);
+    const other = await signUp(platform, "renter-b");
+    const answers = await Promise.all([renter, other].map((person) => person.client.post(`/api/rentals/listings/${offer.body.id}/rentals`, { days: 2 })));
+    expect(answers.map((answer) => answer.status).sort()).to.deep.equal([201, 409]);
+    const winner = answers.find((answer) => answer.status === 201)!.body;
+    const notifyPath = resaleNotifyPath(platform, { id: winner.id, priceMinor: winner.priceMinor }, "T-RENTAL-RACE").replace("/api/resale/", "/api/rentals/");
+    const notified = await Promise.all([platform.http.get(notifyPath), platform.http.get(notifyPath)]);
+    expect(notified.map((answer) => answer.text)).to.deep.equal(["success", "success"]);
+    const counts = await queryOne<{ payments: string; settled: string; splits: string }>(
+      db(),
+      sql`SELECT (SELECT count(*) FROM rental_payments WHERE rental_id = ${winner.id})::text AS payments,
+                 (SELECT count(*) FROM rentals WHERE listing_id = ${offer.body.id} AND state = 'settled')::text AS settled,
+                 (SELECT count(*) FROM ledger_transactions WHERE reference_type = 'rental' AND reference_id = ${winner.id} AND kind = 'rental')::text AS splits`,
+    );
+    expect(counts).to.deep.equal({ payments: "1", settled: "1", splits: "1" });
+  });
+
   it("a rental: the renter uses it, the owner is refused, chain time passes the end with no transaction, the owner acts again", async () => {
     const { orderId, entitlementId } = await buyFromShop(platform, setup, owner, sharedAccount);
     const tokenId = await waitIssued(platform, entitlementId);
@@ -77,6 +109,7 @@ describe("rentals (custodial accounts, ERC-4907 on-chain)", function () {
     const tooLong = await renter.client.post(`/api/rentals/listings/${offer.body.id}/rentals`, { days: 6 });
     expect(tooLong.status, tooLong.text).to.equal(400);
     expect((await owner.client.post(`/api/rentals/listings/${offer.body.id}/rentals`, { days: 3 })).status).to.equal(409);
+    const proceedsBefore = await balance(platform, "reseller", owner.accountId, "proceeds");
     const checkout = await renter.client.post(`/api/rentals/listings/${offer.body.id}/rentals`, { days: 3 });
     expect(checkout.status, checkout.text).to.equal(201);
     expect(checkout.body.priceMinor).to.equal("900");
@@ -127,7 +160,7 @@ describe("rentals (custodial accounts, ERC-4907 on-chain)", function () {
     const feeBps = BigInt(platform.ctx.config.orders.platformFeeBps);
     const fee = (900n * feeBps) / 10_000n;
     const royalty = 90n;
-    expect(await balance(platform, "reseller", owner.accountId, "proceeds")).to.equal(900n - fee - royalty);
+    expect((await balance(platform, "reseller", owner.accountId, "proceeds")) - proceedsBefore).to.equal(900n - fee - royalty);
     expect(await balance(platform, "buyer", renter.accountId, "payments")).to.equal(0n);
     const rentalLegs = await queryOne<{ legs: string; total: string }>(
       db(),
