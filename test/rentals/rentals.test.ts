@@ -136,6 +136,12 @@ describe("rentals (custodial accounts, ERC-4907 on-chain)", function () {
     expect(used.status, used.text).to.equal(200);
     expect(keys).to.include(used.body.code);
     expect(await readToken("locked", tokenId)).to.equal(false);
+    // The verify page's answer names the owner (the custodian), the user and the user's expiry, from the chain.
+    const verified = await platform.http.post("/api/verify", { key: used.body.code });
+    expect(verified.status, verified.text).to.equal(200);
+    expect(verified.body.verdict).to.equal("genuine");
+    expect(verified.body.entitlement).to.include({ owner: getAddress(platform.ctx.chain!.custodian!), user: expectedUser, expiresAt: null });
+    expect(verified.body.entitlement.userExpires).to.equal(new Date(Number(endsAt) * 1000).toISOString());
 
     // The owner is refused: reveal (both ways), resale, a new offer; and on-chain the redemption would revert.
     const reveal = await owner.client.post(`/api/entitlements/${entitlementId}/reveal`);
@@ -180,6 +186,7 @@ describe("rentals (custodial accounts, ERC-4907 on-chain)", function () {
     expect(await readToken("userOf", tokenId)).to.equal(zeroAddress);
     const late = await renter.client.post(`/api/entitlements/${entitlementId}/use`);
     expect(late.status, late.text).to.equal(404);
+    expect((await platform.http.post("/api/verify", { key: used.body.code })).body.entitlement).to.include({ user: null, userExpires: null });
 
     // The owner may act again: the reveal works, and the chain worker's redemption goes through.
     const revealed = await owner.client.post(`/api/entitlements/${entitlementId}/reveal`);

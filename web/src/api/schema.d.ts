@@ -2909,9 +2909,12 @@ export interface components {
                 status: "pass" | "fail" | "skip";
             }[];
             entitlement?: {
+                expiresAt: string | null;
                 owner: string | null;
                 state: string;
                 tokenId: string | null;
+                user: string | null;
+                userExpires: string | null;
             };
             entitlementId?: string | null;
             /** @enum {string} */
@@ -2936,7 +2939,7 @@ export interface components {
                 slug: string | null;
             };
             /** @enum {string} */
-            verdict: "genuine" | "unknown" | "invalid";
+            verdict: "genuine" | "unknown" | "invalid" | "expired";
         };
     };
     responses: never;
