@@ -13,6 +13,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {IKeyRegistry} from "./interfaces/IKeyRegistry.sol";
 import {IERC5192} from "./interfaces/IERC5192.sol";
+import {IERC4907} from "./interfaces/IERC4907.sol";
 import {PackedMultiProof} from "./libraries/PackedMultiProof.sol";
 
 /**
@@ -38,11 +39,28 @@ import {PackedMultiProof} from "./libraries/PackedMultiProof.sol";
  *   makes batched redemption and custodial-transfer records cheap, and a withdrawal from the
  *   middle of a run reads one flags word and writes the token's own owner slot, nothing else.
  * - Token ids stay below 2^32 (the header's width): {MAX_TOKEN_ID}.
+ * - Rentals (ERC-4907) and expiries never need a fresh slot per rental or per renewal. A token is
+ *   made rentable once ({enableRental}, for products whose content may be used by a renter): its
+ *   nibble takes the one code the four flags never used, REVOKED without LOCKED (RENTABLE), and its
+ *   64-bit cell in `_rentals` (4 tokens per word) is written non-zero. Renting then rewrites that
+ *   cell: a user index (the user's address is stored once per user in a directory) and the user's
+ *   expiry. Redemption, transfers and custodial records read the cell only for RENTABLE tokens, so
+ *   other tokens pay nothing for rentals. Per-token expiries (subscriptions) are 32-bit seconds,
+ *   8 per word in `_expiries`, so extending 100 consecutive tokens rewrites 13 words.
  *
  * Transfers are deliberately not pausable: the pause stops the platform's own powers (issue,
  * redeem, revoke, custodial records), never a holder's right to move an unlocked token.
  */
-contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, AccessControl, Pausable, ERC2981 {
+contract EntitlementToken is
+    IERC721,
+    IERC721Metadata,
+    IERC721Errors,
+    IERC5192,
+    IERC4907,
+    AccessControl,
+    Pausable,
+    ERC2981
+{
     /// @notice May issue, redeem, revoke, record custodial transfers and set batch royalties.
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
 
@@ -62,7 +80,16 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
     uint256 private constant RUN_START = 1;
     uint256 private constant OWNER_SET = 2;
     uint256 private constant LOCKED = 4;
+    /// @dev Alone (without LOCKED) this bit means RENTABLE; with LOCKED it means revoked.
     uint256 private constant REVOKED = 8;
+    uint256 private constant RENTABLE = REVOKED;
+    uint256 private constant CELLS_PER_RENTAL_WORD = 4;
+    uint256 private constant EXPIRIES_PER_WORD = 8;
+    uint256 private constant CELL_MASK = type(uint64).max;
+    uint256 private constant EXPIRY_MASK = type(uint32).max;
+    /// @dev A rentable token's cell before its first rental: user index 0, expiry 1 (long past),
+    /// so the word is non-zero from {enableRental} on and a rental rewrites it for 5,000 gas.
+    uint256 private constant PREPARED_CELL = 1;
     /// @dev The RUN_START bit of each of the 56 nibbles.
     uint256 private constant RUN_START_BITS = 0x11111111111111111111111111111111111111111111111111111111;
     /// @dev The OWNER_SET bit of each of the 56 nibbles.
@@ -92,6 +119,14 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
     mapping(uint256 tokenId => address approved) private _tokenApprovals;
     mapping(address owner => mapping(address operator => bool approved)) private _operatorApprovals;
     mapping(uint64 batchId => RoyaltyInfo royalty) private _batchRoyalties;
+    /// @dev 4 cells of 64 bits per word: user index (high 32 bits) | user expiry in seconds (low 32).
+    mapping(uint256 word => uint256 cells) private _rentals;
+    /// @dev 8 expiries of 32 bits (seconds) per word; zero: the token never expires.
+    mapping(uint256 word => uint256 expiries) private _expiries;
+    /// @dev The directory of users: index (from 1) => address, and back.
+    mapping(uint256 index => address user) private _users;
+    mapping(address user => uint256 index) private _userIndexes;
+    uint256 private _userCount;
 
     /**
      * @notice Tokens `firstTokenId` .. `firstTokenId + count - 1` were issued for batch `batchId`.
@@ -113,6 +148,12 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
     event DefaultRoyaltySet(address receiver, uint96 basisPoints);
     /// @notice The base of every token URI changed.
     event BaseURIChanged(string baseURI);
+    /// @notice The tokens may be rented from now on (ERC-4907 {setUser}).
+    event RentalEnabled(uint256[] tokenIds);
+    /// @notice The tokens expire at `expiry` (UNIX seconds): their entitlement ends then.
+    event ExpiriesSet(uint256[] tokenIds, uint64 expiry);
+    /// @notice Each token's expiry moved `by` seconds later (a renewal).
+    event ExpiriesExtended(uint256[] tokenIds, uint64 by);
 
     /// @notice The registry has no root for `batchId`.
     error BatchNotAnchored(uint64 batchId);
@@ -140,8 +181,21 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
     error TokenIdSpaceExhausted(uint256 lastTokenId, uint256 max);
     /// @notice A royalty above 100% (`max` basis points).
     error RoyaltyTooHigh(uint96 basisPoints, uint96 max);
-    /// @notice A constructor address was zero.
+    /// @notice A constructor address, or a user, was zero.
     error ZeroAddress();
+    /// @notice The token was not made rentable ({enableRental}), or was already.
+    error NotRentable(uint256 tokenId);
+    /// @notice The token is rented to `user` until `expires`: its owner may not redeem, sell,
+    /// transfer or withdraw it, and nobody may rent it, until then.
+    error TokenRented(uint256 tokenId, address user, uint64 expires);
+    /// @notice A user's expiry must be in the future and fit 32 bits of seconds.
+    error InvalidUserExpiry(uint64 expires);
+    /// @notice An entitlement's expiry must be in the future and fit 32 bits of seconds.
+    error InvalidExpiry(uint256 expiry);
+    /// @notice The token has no expiry to extend (or already has one to set).
+    error NoExpiry(uint256 tokenId);
+    /// @notice The token's expiry was set before: renewals extend it ({extendExpiries}).
+    error ExpiryAlreadySet(uint256 tokenId);
 
     /**
      * @param admin Holds DEFAULT_ADMIN_ROLE: roles, pause, base URI, default royalty.
@@ -255,7 +309,16 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
             }
             uint256 shift = (tokenId % TOKENS_PER_WORD) * 4;
             uint256 nibble = (flags >> shift) & NIBBLE;
-            if (nibble & refused != 0) _revertRefused(tokenId, nibble, bits);
+            if (nibble & refused != 0) {
+                // A RENTABLE token (REVOKED without LOCKED) is neither redeemed nor revoked: it may
+                // be revoked at any time, and redeemed while nobody rents it; a redemption's lock
+                // replaces the RENTABLE code (the token can never be rented again).
+                if (nibble & (REVOKED | LOCKED) != RENTABLE) _revertRefused(tokenId, nibble, bits);
+                if (bits == LOCKED) {
+                    _requireNotRented(tokenId);
+                    flags &= ~(RENTABLE << shift);
+                }
+            }
             if (nibble & LOCKED == 0) emit Locked(tokenId);
             flags |= bits << shift;
         }
@@ -279,7 +342,261 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
 
     /// @notice Whether the token was revoked. Reverts for a token that does not exist.
     function isRevoked(uint256 tokenId) external view returns (bool) {
-        return _nibbleOf(tokenId) & REVOKED != 0;
+        return _nibbleOf(tokenId) & (REVOKED | LOCKED) == (REVOKED | LOCKED);
+    }
+
+    // ---------------------------------------------------------------- rentals (ERC-4907)
+
+    /**
+     * @notice Makes the tokens rentable: from now on a user can be set on each ({setUser},
+     * {setUsers}). Called once per token, for products whose content a renter may use.
+     * @dev Writes each token's rental cell non-zero (and its RENTABLE code), so that no rental ever
+     * pays for a fresh storage slot. Emits {RentalEnabled}.
+     * Requirements:
+     * - the caller holds OPERATOR_ROLE and the contract is not paused;
+     * - 1 to {MAX_TOKENS_PER_CALL} tokens, each existing, neither redeemed, revoked nor rentable
+     *   already (nor listed twice).
+     */
+    function enableRental(uint256[] calldata tokenIds) external onlyRole(OPERATOR_ROLE) whenNotPaused {
+        uint256 count = tokenIds.length;
+        _checkListLength(count, MAX_TOKENS_PER_CALL);
+        for (uint256 i = 0; i < count; ++i) {
+            uint256 tokenId = tokenIds[i];
+            _requireExists(tokenId);
+            uint256 wordIndex = tokenId / TOKENS_PER_WORD;
+            uint256 shift = (tokenId % TOKENS_PER_WORD) * 4;
+            uint256 flags = _tokenFlags[wordIndex];
+            uint256 nibble = (flags >> shift) & NIBBLE;
+            if (nibble & (REVOKED | LOCKED) != 0) _revertNotRentable(tokenId, nibble);
+            _tokenFlags[wordIndex] = flags | (RENTABLE << shift);
+            _rentals[tokenId / CELLS_PER_RENTAL_WORD] |= PREPARED_CELL << ((tokenId % CELLS_PER_RENTAL_WORD) * 64);
+        }
+        emit RentalEnabled(tokenIds);
+    }
+
+    /**
+     * @inheritdoc IERC4907
+     * @dev A rental can be neither shortened nor handed to someone else before it ends (the
+     * renter paid for the term): while one runs, this reverts {TokenRented}. The user's right
+     * ends at `expires` without any transaction ({userOf} answers zero from then on).
+     * Requirements:
+     * - the token is rentable ({enableRental}): not redeemed, not revoked, and nobody rents it;
+     * - the caller is the token's owner, approved for it, an operator of the owner, or (for a
+     *   token in custody, while the contract is not paused) holds OPERATOR_ROLE;
+     * - `user` is not zero; `expires` is later than now and below 2^32.
+     */
+    function setUser(uint256 tokenId, address user, uint64 expires) external {
+        _checkUserExpiry(expires);
+        _setUser(tokenId, user, _userIndexFor(user), expires);
+    }
+
+    /**
+     * @notice {setUser} for many tokens at once: one user, one expiry.
+     * @dev Requirements: those of {setUser} for each token; 1 to {MAX_TOKENS_PER_CALL} tokens.
+     */
+    function setUsers(uint256[] calldata tokenIds, address user, uint64 expires) external {
+        uint256 count = tokenIds.length;
+        _checkListLength(count, MAX_TOKENS_PER_CALL);
+        _checkUserExpiry(expires);
+        uint256 userIndex = _userIndexFor(user);
+        for (uint256 i = 0; i < count; ++i) {
+            _setUser(tokenIds[i], user, userIndex, expires);
+        }
+    }
+
+    /// @inheritdoc IERC4907
+    function userOf(uint256 tokenId) external view returns (address) {
+        (uint256 userIndex, uint256 expires) = _rentalOf(tokenId);
+        if (userIndex == 0 || block.timestamp >= expires || _isExpired(tokenId)) return address(0);
+        return _users[userIndex];
+    }
+
+    /// @inheritdoc IERC4907
+    function userExpires(uint256 tokenId) external view returns (uint256) {
+        (uint256 userIndex, uint256 expires) = _rentalOf(tokenId);
+        return userIndex == 0 ? 0 : expires;
+    }
+
+    /// @notice Whether the token may be rented ({enableRental} ran, and it was not redeemed or revoked since).
+    function isRentable(uint256 tokenId) external view returns (bool) {
+        return _nibbleOf(tokenId) & (REVOKED | LOCKED) == RENTABLE;
+    }
+
+    /// @dev Sets one token's user after every check of {setUser}; `userIndex` is `user`'s index.
+    function _setUser(uint256 tokenId, address user, uint256 userIndex, uint64 expires) private {
+        uint256 flags = _tokenFlags[tokenId / TOKENS_PER_WORD];
+        uint256 nibble = (flags >> ((tokenId % TOKENS_PER_WORD) * 4)) & NIBBLE;
+        // RENTABLE implies the token exists (only {enableRental} sets it).
+        if (nibble & (REVOKED | LOCKED) != RENTABLE) _revertNotRentable(tokenId, nibble);
+        address owner = _ownerOf(tokenId, flags);
+        if (msg.sender != owner) _checkUserSetter(owner, tokenId, nibble);
+        uint256 wordIndex = tokenId / CELLS_PER_RENTAL_WORD;
+        uint256 cellShift = (tokenId % CELLS_PER_RENTAL_WORD) * 64;
+        uint256 cells = _rentals[wordIndex];
+        _revertIfRented(tokenId, (cells >> cellShift) & CELL_MASK);
+        _rentals[wordIndex] = (cells & ~(CELL_MASK << cellShift)) | (((userIndex << 32) | expires) << cellShift);
+        emit UpdateUser(tokenId, user, expires);
+    }
+
+    /// @dev Who besides the owner may set a user: as for a transfer, plus the operator in custody.
+    function _checkUserSetter(address owner, uint256 tokenId, uint256 nibble) private view {
+        if (_operatorApprovals[owner][msg.sender]) return;
+        if (nibble & OWNER_SET != 0 && _tokenApprovals[tokenId] == msg.sender) return;
+        if (owner == CUSTODIAN && hasRole(OPERATOR_ROLE, msg.sender)) {
+            _requireNotPaused();
+            return;
+        }
+        revert ERC721InsufficientApproval(msg.sender, tokenId);
+    }
+
+    function _checkUserExpiry(uint64 expires) private view {
+        if (expires <= block.timestamp || expires > EXPIRY_MASK) revert InvalidUserExpiry(expires);
+    }
+
+    /// @dev The user's index in the directory, adding the user on first use (once per user, not per rental).
+    function _userIndexFor(address user) private returns (uint256 index) {
+        if (user == address(0)) revert ZeroAddress();
+        index = _userIndexes[user];
+        if (index != 0) return index;
+        index = _userCount + 1;
+        if (index > EXPIRY_MASK) revert TooMany(index, EXPIRY_MASK);
+        _userCount = index;
+        _userIndexes[user] = index;
+        _users[index] = user;
+    }
+
+    /// @dev The cell of an existing token: its user index and the user's expiry; (0, 0) unless rentable.
+    function _rentalOf(uint256 tokenId) private view returns (uint256 userIndex, uint256 expires) {
+        if (_nibbleOf(tokenId) & (REVOKED | LOCKED) != RENTABLE) return (0, 0);
+        uint256 cell = (_rentals[tokenId / CELLS_PER_RENTAL_WORD] >> ((tokenId % CELLS_PER_RENTAL_WORD) * 64)) & CELL_MASK;
+        return (cell >> 32, cell & EXPIRY_MASK);
+    }
+
+    /// @dev Reverts {TokenRented} while the cell's user has a running right (before its expiry).
+    function _revertIfRented(uint256 tokenId, uint256 cell) private view {
+        uint256 userIndex = cell >> 32;
+        uint256 expires = cell & EXPIRY_MASK;
+        if (userIndex != 0 && block.timestamp < expires) revert TokenRented(tokenId, _users[userIndex], uint64(expires));
+    }
+
+    /// @dev For a RENTABLE token: reverts while it is rented.
+    function _requireNotRented(uint256 tokenId) private view {
+        _revertIfRented(
+            tokenId,
+            (_rentals[tokenId / CELLS_PER_RENTAL_WORD] >> ((tokenId % CELLS_PER_RENTAL_WORD) * 64)) & CELL_MASK
+        );
+    }
+
+    /// @dev For a nibble with REVOKED or LOCKED: revoked and redeemed tokens never move; a RENTABLE
+    /// one moves only while nobody rents it.
+    function _requireMovable(uint256 tokenId, uint256 nibble) private view {
+        if (nibble & LOCKED != 0) {
+            if (nibble & REVOKED != 0) revert TokenRevoked(tokenId);
+            revert TokenLocked(tokenId);
+        }
+        _requireNotRented(tokenId);
+    }
+
+    /// @dev Why a token cannot be made rentable or rented: unknown, revoked, redeemed, else the
+    /// wrong rental state (not rentable for {setUser}, rentable already for {enableRental}).
+    function _revertNotRentable(uint256 tokenId, uint256 nibble) private view {
+        _requireExists(tokenId);
+        if (nibble & LOCKED != 0) {
+            if (nibble & REVOKED != 0) revert TokenRevoked(tokenId);
+            revert TokenLocked(tokenId);
+        }
+        revert NotRentable(tokenId);
+    }
+
+    // ---------------------------------------------------------------- expiries (subscriptions)
+
+    /**
+     * @notice Gives the tokens an expiry: their entitlement ends at `expiry` (UNIX seconds), when
+     * {isExpired} turns true and any user's right ends with it, without a transaction.
+     * @dev Emits {ExpiriesSet}. Requirements: OPERATOR_ROLE, not paused; `expiry` later than now
+     * and below 2^32; 1 to {MAX_TOKENS_PER_CALL} tokens, each existing, not revoked, without an
+     * expiry (nor listed twice).
+     */
+    function setExpiries(uint256[] calldata tokenIds, uint64 expiry) external onlyRole(OPERATOR_ROLE) whenNotPaused {
+        if (expiry <= block.timestamp || expiry > EXPIRY_MASK) revert InvalidExpiry(expiry);
+        _writeExpiries(tokenIds, expiry, false);
+        emit ExpiriesSet(tokenIds, expiry);
+    }
+
+    /**
+     * @notice Renews the tokens: each expiry moves `by` seconds later (from the old expiry, so
+     * periods stay contiguous even when renewed in a grace period after it).
+     * @dev Reads and writes each 8-token word of expiries once per run of consecutive ids. A token
+     * listed twice is extended twice: the caller lists each renewal once. Emits {ExpiriesExtended}.
+     * Requirements: OPERATOR_ROLE, not paused; `by` > 0; 1 to {MAX_TOKENS_PER_CALL} tokens, each
+     * existing, not revoked, with an expiry; every new expiry below 2^32.
+     */
+    function extendExpiries(uint256[] calldata tokenIds, uint64 by) external onlyRole(OPERATOR_ROLE) whenNotPaused {
+        if (by == 0) revert InvalidExpiry(0);
+        _writeExpiries(tokenIds, by, true);
+        emit ExpiriesExtended(tokenIds, by);
+    }
+
+    /// @notice The token's expiry in UNIX seconds; zero: it never expires. Reverts for an unknown token.
+    function expiryOf(uint256 tokenId) external view returns (uint256) {
+        _requireExists(tokenId);
+        return _expiryOf(tokenId);
+    }
+
+    /// @notice Whether the token's entitlement has ended (it had an expiry and that time has come).
+    function isExpired(uint256 tokenId) external view returns (bool) {
+        _requireExists(tokenId);
+        return _isExpired(tokenId);
+    }
+
+    function _expiryOf(uint256 tokenId) private view returns (uint256) {
+        return (_expiries[tokenId / EXPIRIES_PER_WORD] >> ((tokenId % EXPIRIES_PER_WORD) * 32)) & EXPIRY_MASK;
+    }
+
+    function _isExpired(uint256 tokenId) private view returns (bool) {
+        uint256 expiry = _expiryOf(tokenId);
+        return expiry != 0 && block.timestamp >= expiry;
+    }
+
+    /// @dev Sets (`extend` false: `value` is the expiry) or extends (`value` is the extension) each
+    /// token's expiry; flags and expiry words are read once per run of tokens sharing them.
+    function _writeExpiries(uint256[] calldata tokenIds, uint256 value, bool extend) private {
+        uint256 count = tokenIds.length;
+        _checkListLength(count, MAX_TOKENS_PER_CALL);
+        uint256 nextTokenId_ = _nextTokenId;
+        uint256 flagsIndex = type(uint256).max;
+        uint256 flags;
+        uint256 wordIndex = type(uint256).max;
+        uint256 word;
+        for (uint256 i = 0; i < count; ++i) {
+            uint256 tokenId = tokenIds[i];
+            if (tokenId == 0 || tokenId >= nextTokenId_) revert ERC721NonexistentToken(tokenId);
+            if (tokenId / TOKENS_PER_WORD != flagsIndex) {
+                flagsIndex = tokenId / TOKENS_PER_WORD;
+                flags = _tokenFlags[flagsIndex];
+            }
+            if ((flags >> ((tokenId % TOKENS_PER_WORD) * 4)) & (REVOKED | LOCKED) == (REVOKED | LOCKED)) {
+                revert TokenRevoked(tokenId);
+            }
+            if (tokenId / EXPIRIES_PER_WORD != wordIndex) {
+                if (wordIndex != type(uint256).max) _expiries[wordIndex] = word;
+                wordIndex = tokenId / EXPIRIES_PER_WORD;
+                word = _expiries[wordIndex];
+            }
+            uint256 shift = (tokenId % EXPIRIES_PER_WORD) * 32;
+            uint256 current = (word >> shift) & EXPIRY_MASK;
+            uint256 next;
+            if (extend) {
+                if (current == 0) revert NoExpiry(tokenId);
+                next = current + value;
+                if (next > EXPIRY_MASK) revert InvalidExpiry(next);
+            } else {
+                if (current != 0) revert ExpiryAlreadySet(tokenId);
+                next = value;
+            }
+            word = (word & ~(EXPIRY_MASK << shift)) | (next << shift);
+        }
+        _expiries[wordIndex] = word;
     }
 
     // ---------------------------------------------------------------- custodial resale
@@ -341,8 +658,7 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
 
     /// @dev The rare cases of {recordCustodialTransfers}: a locked, revoked or moved token.
     function _requireCustodialAndUnlocked(uint256 tokenId, uint256 flags, uint256 nibble) private view {
-        if (nibble & REVOKED != 0) revert TokenRevoked(tokenId);
-        if (nibble & LOCKED != 0) revert TokenLocked(tokenId);
+        if (nibble & (REVOKED | LOCKED) != 0) _requireMovable(tokenId, nibble);
         address owner = _ownerOf(tokenId, flags);
         if (owner != CUSTODIAN) revert NotInCustody(tokenId, owner);
     }
@@ -526,7 +842,8 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
         returns (bool)
     {
         return interfaceId == type(IERC721).interfaceId || interfaceId == type(IERC721Metadata).interfaceId
-            || interfaceId == type(IERC5192).interfaceId || ERC2981.supportsInterface(interfaceId)
+            || interfaceId == type(IERC5192).interfaceId || interfaceId == type(IERC4907).interfaceId
+            || ERC2981.supportsInterface(interfaceId)
             || AccessControl.supportsInterface(interfaceId);
     }
 
@@ -729,8 +1046,7 @@ contract EntitlementToken is IERC721, IERC721Metadata, IERC721Errors, IERC5192, 
         uint256 shift = (tokenId % TOKENS_PER_WORD) * 4;
         uint256 flags = _tokenFlags[wordIndex];
         uint256 nibble = (flags >> shift) & NIBBLE;
-        if (nibble & REVOKED != 0) revert TokenRevoked(tokenId);
-        if (nibble & LOCKED != 0) revert TokenLocked(tokenId);
+        if (nibble & (REVOKED | LOCKED) != 0) _requireMovable(tokenId, nibble);
         bool ownerSet = nibble & OWNER_SET != 0;
         address owner = _ownerOf(tokenId, flags);
         if (owner != from) revert ERC721IncorrectOwner(from, tokenId, owner);

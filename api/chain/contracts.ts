@@ -6,8 +6,8 @@ import type { Abi, Hex } from "viem";
 
 export const contractNames = ["KeyRegistry", "EntitlementToken", "PaymentRouter", "TestStablecoin", "LedgerAnchor"] as const;
 export type ContractName = (typeof contractNames)[number];
-/** Benchmark-only contracts under contracts/bench/. */
-export type BenchContractName = "OzEntitlementBaseline";
+/** Benchmark-only contracts: contracts/bench/ and the ERC-4907 reference under contracts/reference/. */
+export type BenchContractName = "OzEntitlementBaseline" | "ERC4907Reference";
 
 export type Artifact = { abi: Abi; bytecode: Hex };
 
@@ -15,7 +15,9 @@ const artifactsRoot = fileURLToPath(new URL("../../artifacts/contracts/", import
 const cache = new Map<string, Artifact>();
 
 function sourcePathOf(name: ContractName | BenchContractName): string {
-  return name === "OzEntitlementBaseline" ? `bench/${name}.sol` : `${name}.sol`;
+  if (name === "OzEntitlementBaseline") return `bench/${name}.sol`;
+  if (name === "ERC4907Reference") return `reference/${name}.sol`;
+  return `${name}.sol`;
 }
 
 /** Reads (once) the artifact of a platform contract. Throws if the contracts were not compiled. */

@@ -60,4 +60,12 @@ const submittedQueues = {
   batch_royalties: { table: "batch_royalties", state: "state", tx: "tx_hash", stampsIncludedAt: false, moves: plainMoves("state") },
   wallet_movements: { table: "wallet_movements", state: "state", tx: "tx_hash", stampsIncludedAt: true, moves: plainMoves("state") },
   entitlement_revocations: { table: "entitlement_revocations", state: "state", tx: "tx_hash", stampsIncludedAt: true, moves: plainMoves("state") },
+  rental_enables: {
+    table: "entitlements",
+    state: "rental_chain_state",
+    tx: "rental_chain_tx",
+    stampsIncludedAt: false,
+    moves: plainMoves("rental_chain_state"),
+  },
+  rental_users: { table: "rentals", state: "chain_state", tx: "tx_hash", stampsIncludedAt: false, moves: plainMoves("chain_state") },
 } as const satisfies Record<string, { table: string; state: string; tx: string; stampsIncludedAt: boolean; moves: SettleMoves }>;

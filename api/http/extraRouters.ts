@@ -5,6 +5,7 @@ import type { AppContext } from "../context.ts";
 import { chainRouter } from "./routes/chain.ts";
 import { ledgerRouter } from "./routes/ledger.ts";
 import { requireSetting } from "../../core/config.ts";
+import { rentalsRouter } from "./routes/rentals.ts";
 import { resaleRouter } from "./routes/resale.ts";
 import { reviewsRouter } from "./routes/reviews.ts";
 import { searchRouter } from "./routes/search.ts";
@@ -21,5 +22,6 @@ export function extraRouters(ctx: AppContext): Router[] {
     searchRouter(ctx),
     reviewsRouter(ctx),
     ticketsRouter(ctx),
+    rentalsRouter(ctx, { queryPasswordPepper }),
   ];
 }

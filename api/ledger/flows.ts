@@ -416,13 +416,7 @@ export type PostResaleReturnType = {
  */
 export async function postResale(db: Drizzle, parameters: PostResaleParameters): Promise<PostResaleReturnType> {
   const { listingId, sellerAccountId, buyerAccountId, shopId, priceMinor, currency, holdUntil } = parameters;
-  checkAmount("priceMinor", priceMinor);
-  const feeBps = checkBps("platformFeeBps", parameters.platformFeeBps);
-  const royaltyBps = checkBps("royaltyBps", parameters.royaltyBps);
-  if (feeBps + royaltyBps > basisPoints) throw new AppError("validation_failed", "Fee and royalty together exceed the price.");
-  const feeMinor = (priceMinor * feeBps) / basisPoints;
-  const royaltyMinor = (priceMinor * royaltyBps) / basisPoints;
-  const proceedsMinor = priceMinor - feeMinor - royaltyMinor;
+  const { feeMinor, royaltyMinor, proceedsMinor } = splitPrice(priceMinor, parameters);
   const sellerHolds = account("reseller", sellerAccountId, "holds");
   const held = holdUntil !== undefined && proceedsMinor > 0n;
   const result = await postJournal(db, {
@@ -452,6 +446,51 @@ export async function postResale(db: Drizzle, parameters: PostResaleParameters):
   });
   const holdId = held ? await holdIdByReference(db, { type: "resale", id: listingId }) : undefined;
   return { ...result, feeMinor, royaltyMinor, proceedsMinor, ...(holdId ? { holdId } : {}) };
+}
+
+/** The platform's fee, the merchant's royalty and the rest for the seller (or owner): rounding goes to the rest. */
+function splitPrice(priceMinor: bigint, rates: { platformFeeBps: number; royaltyBps: number }) {
+  checkAmount("priceMinor", priceMinor);
+  const feeBps = checkBps("platformFeeBps", rates.platformFeeBps);
+  const royaltyBps = checkBps("royaltyBps", rates.royaltyBps);
+  if (feeBps + royaltyBps > basisPoints) throw new AppError("validation_failed", "Fee and royalty together exceed the price.");
+  const feeMinor = (priceMinor * feeBps) / basisPoints;
+  const royaltyMinor = (priceMinor * royaltyBps) / basisPoints;
+  return { feeMinor, royaltyMinor, proceedsMinor: priceMinor - feeMinor - royaltyMinor };
+}
+
+export type PostRentalParameters = {
+  rentalId: string;
+  ownerAccountId: bigint;
+  renterAccountId: bigint;
+  shopId: bigint;
+  priceMinor: bigint;
+  currency: string;
+  royaltyBps: number;
+  platformFeeBps: number;
+};
+
+/**
+ * A settled rental, in one balanced transaction: the renter's payment is split into the
+ * platform's fee, the merchant's royalty (the product's basis points, as for a resale) and the
+ * owner's proceeds (the remainder, so rounding never loses a minor unit). Once per rental.
+ */
+export async function postRental(db: Drizzle, parameters: PostRentalParameters): Promise<Omit<PostResaleReturnType, "holdId">> {
+  const { rentalId, ownerAccountId, renterAccountId, shopId, priceMinor, currency } = parameters;
+  const { feeMinor, royaltyMinor, proceedsMinor } = splitPrice(priceMinor, parameters);
+  const result = await postJournal(db, {
+    idempotencyKey: `rental:${rentalId}:split`,
+    kind: "rental",
+    reference: { type: "rental", id: rentalId },
+    metadata: { royaltyBps: parameters.royaltyBps, platformFeeBps: parameters.platformFeeBps },
+    postings: legs([
+      { account: account("buyer", renterAccountId, "payments"), amountMinor: -priceMinor, currency },
+      { account: platform("fees"), amountMinor: feeMinor, currency },
+      { account: account("shop", shopId, "payable"), amountMinor: royaltyMinor, currency },
+      { account: account("reseller", ownerAccountId, "proceeds"), amountMinor: proceedsMinor, currency },
+    ]),
+  });
+  return { ...result, feeMinor, royaltyMinor, proceedsMinor };
 }
 
 /** A chargeback inside the window: the held proceeds go back to the buyer, once. */

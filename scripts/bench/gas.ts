@@ -1,9 +1,11 @@
 // Gas benchmark of the entitlement design against a plain OpenZeppelin ERC721 design.
 // Starts its own Hardhat node, deploys both, runs each scenario and prints the figures last,
 // one `name=value` per line. Every figure is from transaction receipts' gasUsed (whole
-// transactions, the 21,000 base included).   npm run bench:gas [-- --seed N]
+// transactions, the 21,000 base included), except `rent_gas` and `erc4907_reference_set_user_gas`:
+// execution gas (gasUsed minus the intrinsic 21,000 + calldata), so that the comparison of the two
+// ERC-4907 designs is about storage.   npm run bench:gas [-- --seed N]
 import { parseArgs } from "node:util";
-import { createPublicClient, createWalletClient, http, type Abi, type Address, type Hex, type PublicClient } from "viem";
+import { createPublicClient, createWalletClient, hexToBytes, http, type Abi, type Address, type Hex, type PublicClient } from "viem";
 import { hardhat } from "viem/chains";
 import { startChain } from "../../test/support/chain.ts";
 import { deployContract, deployPlatform, type DeployWalletClient } from "../../api/chain/deploy.ts";
@@ -37,10 +39,66 @@ function randomHex(random: () => number, bytes: number): Hex {
 
 /** Sends one transaction, waits for it, and returns its gasUsed; a revert aborts the run. */
 async function gasOf(context: Context, wallet: DeployWalletClient, call: Call): Promise<bigint> {
+  return (await sendMeasured(context, wallet, call)).gasUsed;
+}
+
+async function sendMeasured(context: Context, wallet: DeployWalletClient, call: Call): Promise<{ gasUsed: bigint; input: Hex }> {
   const hash = await wallet.writeContract({ ...call, args: call.args as unknown[], chain: hardhat, account: wallet.account });
   const receipt = await context.publicClient.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success") throw new Error(`${call.functionName} reverted (${hash})`);
-  return receipt.gasUsed;
+  const transaction = await context.publicClient.getTransaction({ hash });
+  return { gasUsed: receipt.gasUsed, input: transaction.input };
+}
+
+/**
+ * Execution gas: gasUsed minus the intrinsic gas (21,000 + 16 per non-zero and 4 per zero
+ * calldata byte, EIP-2028). For these small calls execution is far above the EIP-7623 floor, so
+ * the floor never applies (it would only if 10 per calldata token exceeded 4 per token + execution).
+ */
+async function executionGasOf(context: Context, wallet: DeployWalletClient, call: Call): Promise<bigint> {
+  const { gasUsed, input } = await sendMeasured(context, wallet, call);
+  let intrinsic = 21_000n;
+  for (const byte of hexToBytes(input)) intrinsic += byte === 0 ? 4n : 16n;
+  return gasUsed - intrinsic;
+}
+
+type RentalFigures = { enablePerEntitlement: number; rent: bigint; rentNewUser: bigint; renewPerEntitlement: number; reference: bigint };
+
+/**
+ * ERC-4907 on the entitlement against the reference implementation, both on fresh tokens:
+ * - `enableRental` for 100 tokens (once per token, at issuance, for rentable products);
+ * - a first rental to a user the directory does not know yet (adds the user: once per user);
+ * - `rent_gas`: a fresh rentable token rented to a user the directory knows (the common case:
+ *   every later rental of every user);
+ * - `setExpiries` for 100 consecutive tokens, then `extendExpiries` of the same 100 (the renewal);
+ * - the reference's `setUser` on a freshly minted token, by its owner.
+ */
+async function rentals(context: Context, tokenIds: bigint[], expiringIds: bigint[], reference: Address): Promise<RentalFigures> {
+  const token = { address: context.entitlement, abi: entitlementTokenAbi as Abi };
+  const enableGas = await gasOf(context, context.wallets.operator, { ...token, functionName: "enableRental", args: [tokenIds] });
+  const block = await context.publicClient.getBlock();
+  const expires = block.timestamp + 7n * 86_400n;
+  const renter = randomHex(context.random, 20) as Address;
+  const custodian = context.wallets.custodian;
+  const rentNewUser = await executionGasOf(context, custodian, { ...token, functionName: "setUser", args: [tokenIds[0]!, renter, expires] });
+  const rent = await executionGasOf(context, custodian, { ...token, functionName: "setUser", args: [tokenIds[tokenIds.length - 1]!, renter, expires] });
+  await gasOf(context, context.wallets.operator, { ...token, functionName: "setExpiries", args: [expiringIds, expires] });
+  const renewGas = await gasOf(context, context.wallets.operator, { ...token, functionName: "extendExpiries", args: [expiringIds, 30n * 86_400n] });
+  const referenceAbi = loadArtifact("ERC4907Reference").abi;
+  await gasOf(context, custodian, { address: reference, abi: referenceAbi, functionName: "mint", args: [1n, context.custodian] });
+  const referenceGas = await executionGasOf(context, custodian, {
+    address: reference,
+    abi: referenceAbi,
+    functionName: "setUser",
+    args: [1n, randomHex(context.random, 20), expires],
+  });
+  return {
+    enablePerEntitlement: Number(enableGas) / tokenIds.length,
+    rent,
+    rentNewUser,
+    renewPerEntitlement: Number(renewGas) / expiringIds.length,
+    reference: referenceGas,
+  };
 }
 
 async function anchorBatch(context: Context, batchId: bigint): Promise<{ tree: ReturnType<typeof buildBatchTree>; gas: bigint }> {
@@ -204,6 +262,10 @@ async function main(): Promise<void> {
     const dayWithdrawals = await withdraw(context, platform.entitlement, entitlementTokenAbi as Abi, unredeemed.slice(mixResales, mixResales + mixWithdrawals));
     dayGas += dayWithdrawals.reduce((sum, gas) => sum + gas, 0n);
     const oz = await ozDay(context, baseline.address);
+    const reference = await deployContract(wallets.admin, publicClient, "ERC4907Reference", ["ERC4907 reference", "R4907"]);
+    // Fresh tokens of the first batch that no scenario above touched: 100 rentable ones, and the
+    // next 100 (consecutive) given an expiry and renewed.
+    const rental = await rentals(context, fifo.tokenIds.slice(600, 700), fifo.tokenIds.slice(700, 800), reference.address);
 
     const mix = Number(dayGas) / batchSize;
     const ozMix = Number(oz.total) / batchSize;
@@ -220,6 +282,12 @@ async function main(): Promise<void> {
       ["mix_gas_per_sale", mix],
       ["oz_mix_gas_per_sale", ozMix],
       ["mix_vs_oz_ratio", mix / ozMix],
+      ["enable_rental_gas_per_entitlement", rental.enablePerEntitlement],
+      ["rent_gas", Number(rental.rent)],
+      ["rent_gas_first_rental_of_user", Number(rental.rentNewUser)],
+      ["erc4907_reference_set_user_gas", Number(rental.reference)],
+      ["rent_vs_reference_ratio", Number(rental.rent) / Number(rental.reference)],
+      ["renew_gas_per_entitlement", rental.renewPerEntitlement],
     ];
     for (const [name, value] of figures) console.log(`${name}=${Number.isInteger(value) ? value : value.toFixed(name.endsWith("ratio") ? 4 : 1)}`);
   } finally {

@@ -263,6 +263,16 @@ export const matrix: MatrixRow[] = [
   row("POST /api/resale/listings/{listingId}/purchases", { 401: "guest", ok: signedIn }),
   row("GET /api/resale/purchases/{purchaseId}", { 401: "guest", ok: "buyer", 404: "*" }),
 
+  // Rentals (the offers and rentals are buyer A's, the rented entitlement's renter is buyer A)
+  row("GET /api/rentals/listings", { ok: "*" }),
+  row("POST /api/rentals/listings", { 401: "guest", ok: "buyer", 404: "*" }),
+  row("POST /api/rentals/listings/{listingId}/cancel", { 401: "guest", ok: "buyer", 404: "*" }),
+  row("POST /api/rentals/listings/{listingId}/rentals", { 401: "guest", ok: signedIn }),
+  row("GET /api/rentals/{rentalId}", { 401: "guest", ok: "buyer", 404: "*" }),
+  row("GET /api/rentals/payments/epay/notify", { ok: "*" }),
+  row("POST /api/rentals/payments/epay/notify", { ok: "*" }),
+  row("POST /api/entitlements/{entitlementId}/use", { 401: "guest", ok: "buyer", 404: "*" }, { secrets: "buyer" }),
+
   // Wallets
   row("POST /api/wallets/siwe/nonce", { 401: "guest", ok: "*" }),
   row("POST /api/wallets/link", { 401: "guest", ok: "*" }),

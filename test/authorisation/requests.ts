@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { signedNotification } from "../support/epayNotify.ts";
+import { waitFor } from "../support/platform.ts";
 import { freshTotpCode, totpCode } from "../support/totp.ts";
 import type { Role } from "./matrix.ts";
 import type { World } from "./world.ts";
@@ -59,6 +60,57 @@ function sharedReview(w: World): Promise<string> {
   return sharedReviews.get(w)!;
 }
 const reviewFor = (w: World, cell: Cell) => (cell.allowed ? freshReview(w) : sharedReview(w));
+
+const rentalTerms = { pricePerDayMinor: "200", currency: "CNY", minDays: 1, maxDays: 3 };
+
+/** A fresh sealed entitlement of `person`, offered for rent; returns the offer's id. */
+async function rentalOffer(w: World, person: World["seller"]): Promise<string> {
+  const { entitlementId } = await w.fresh.sealedEntitlement(person);
+  const offered = await person.client.post("/api/rentals/listings", { entitlementId, ...rentalTerms });
+  if (offered.status !== 201) throw new Error(`rental offer: ${offered.status} ${offered.text}`);
+  return offered.body.id;
+}
+
+type RentalFixtures = {
+  offeredByBuyer: { id: string; entitlementId: string };
+  /** Buyer A's rental of the seller's entitlement: paid, and its setUser on-chain (so A may use it). */
+  rentedByBuyer: { id: string; entitlementId: string };
+  /** A checkout of buyer A's to notify (every cell sends the same trade number: replays answer success). */
+  toNotify: { id: string; amountMinor: string };
+};
+const rentalFixtureCache = new WeakMap<World, Promise<RentalFixtures>>();
+
+/** Made once per world, on first use. */
+function rentalFixtures(w: World): Promise<RentalFixtures> {
+  let fixtures = rentalFixtureCache.get(w);
+  if (!fixtures) {
+    fixtures = (async () => {
+      const buyer = w.people.buyer;
+      const own = await w.fresh.sealedEntitlement(buyer);
+      const offered = await buyer.client.post("/api/rentals/listings", { entitlementId: own.entitlementId, ...rentalTerms });
+      const rented = await buyer.client.post(`/api/rentals/listings/${await rentalOffer(w, w.seller)}/rentals`, { days: 1 });
+      const notify = await buyer.client.post(`/api/rentals/listings/${await rentalOffer(w, w.seller)}/rentals`, { days: 2 });
+      for (const response of [offered, rented, notify]) if (response.status !== 201) throw new Error(`rental fixtures: ${response.status} ${response.text}`);
+      const paid = await buyer.client.get(
+        `/api/rentals/payments/epay/notify?${query(signedNotification(w.platformMerchant, { id: rented.body.id, amountMinor: rented.body.priceMinor }, "T-MATRIX-RENTED"))}`,
+      );
+      if (paid.text !== "success") throw new Error(`rental payment: ${paid.text}`);
+      await waitFor(
+        "the rental's setUser on-chain",
+        async () => ((await buyer.client.get(`/api/rentals/${rented.body.id}`)).body.chainState === "included" ? true : undefined),
+        120_000,
+        200,
+      );
+      return {
+        offeredByBuyer: { id: offered.body.id, entitlementId: own.entitlementId },
+        rentedByBuyer: { id: rented.body.id, entitlementId: rented.body.entitlementId },
+        toNotify: { id: notify.body.id, amountMinor: notify.body.priceMinor },
+      };
+    })();
+    rentalFixtureCache.set(w, fixtures);
+  }
+  return fixtures;
+}
 /** The guest holds the guest order's token (for buyer A's order: another order's token, which opens nothing). */
 const guestToken = (w: World, cell: Cell) => (cell.role === "guest" ? { headers: { "x-order-token": w.guest.token } } : {});
 
@@ -564,6 +616,43 @@ export const requests: Record<string, RowRequests> = {
     probe: count("resale_purchases"),
   },
   "GET /api/resale/purchases/{purchaseId}": { build: (w) => get(`/api/resale/purchases/${w.purchaseByBuyer.id}`) },
+
+  "GET /api/rentals/listings": { build: (w) => get(`/api/rentals/listings?productId=${w.products.sealed}`) },
+  "POST /api/rentals/listings": {
+    build: async (w, cell) =>
+      post("/api/rentals/listings", {
+        entitlementId: cell.allowed ? (await w.fresh.sealedEntitlement(w.people.buyer)).entitlementId : (await rentalFixtures(w)).offeredByBuyer.entitlementId,
+        ...rentalTerms,
+      }),
+    probe: count("rental_listings"),
+  },
+  "POST /api/rentals/listings/{listingId}/cancel": {
+    build: async (w, cell) =>
+      post(`/api/rentals/listings/${cell.allowed ? await rentalOffer(w, w.people.buyer) : (await rentalFixtures(w)).offeredByBuyer.id}/cancel`),
+    probe: "SELECT count(*)::text FROM rental_listings WHERE state = 'active'",
+  },
+  "POST /api/rentals/listings/{listingId}/rentals": {
+    build: async (w) => post(`/api/rentals/listings/${await rentalOffer(w, w.seller)}/rentals`, { days: 1 }),
+    probe: count("rentals"),
+  },
+  "GET /api/rentals/{rentalId}": { build: async (w) => get(`/api/rentals/${(await rentalFixtures(w)).rentedByBuyer.id}`) },
+  "GET /api/rentals/payments/epay/notify": {
+    build: async (w) =>
+      epayNotification(
+        "GET",
+        "/api/rentals/payments/epay/notify",
+        signedNotification(w.platformMerchant, (await rentalFixtures(w)).toNotify, "T-MATRIX-RENTAL"),
+      ),
+  },
+  "POST /api/rentals/payments/epay/notify": {
+    build: async (w) =>
+      epayNotification(
+        "POST",
+        "/api/rentals/payments/epay/notify",
+        signedNotification(w.platformMerchant, (await rentalFixtures(w)).toNotify, "T-MATRIX-RENTAL"),
+      ),
+  },
+  "POST /api/entitlements/{entitlementId}/use": { build: async (w) => post(`/api/entitlements/${(await rentalFixtures(w)).rentedByBuyer.entitlementId}/use`) },
 
   "POST /api/wallets/siwe/nonce": { build: () => post("/api/wallets/siwe/nonce"), probe: count("siwe_nonces") },
   "POST /api/wallets/link": {

@@ -89,7 +89,8 @@ export async function buildWorld(platform: TestPlatform) {
   // Shop A sells a card whose codes are shown at once, a resalable (sealed) card and a manual
   // service; shop B a card of its own.
   const codesProduct = await createProduct(shopA, { name: "Matrix card", quantityMax: 5 });
-  const sealedProduct = await createProduct(shopA, { name: "Matrix sealed card", resaleAllowed: true, quantityMax: 5 });
+  // Rental use allowed too, so the rental rows (docs/rentals.md) can offer its entitlements.
+  const sealedProduct = await createProduct(shopA, { name: "Matrix sealed card", resaleAllowed: true, rentalAllowed: true, quantityMax: 5 });
   const manualProduct = await createProduct(shopA, { name: "Matrix service", category: "service_voucher", deliveryMode: "manual", manualStock: 50 });
   const productB = await createProduct(shopB, { name: "Shop B card" });
   const pausedProduct = await createProduct(shopA, { name: "Matrix paused card" });
@@ -97,7 +98,7 @@ export async function buildWorld(platform: TestPlatform) {
   expect(paused.status, paused.text).to.equal(200);
   const [{ importId }] = await Promise.all([
     importKeys(shopA, codesProduct, randomKeys(40, "MTX")),
-    importKeys(shopA, sealedProduct, randomKeys(40, "MTX")),
+    importKeys(shopA, sealedProduct, randomKeys(60, "MTX")),
     importKeys(shopB, productB, randomKeys(5, "MTX")),
   ]);
 

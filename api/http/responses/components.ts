@@ -14,6 +14,7 @@ import { batchSchema, importJobSchema, salesSummarySchema } from "./merchant.ts"
 import { orderItemSchema, orderSchema, orderSummaryPageSchema, orderSummarySchema, paymentSchema } from "./orders.ts";
 import { levelsSchema } from "./pricing.ts";
 import { merchantQuotasSchema } from "./quotas.ts";
+import { rentalSchema } from "./rentals.ts";
 import { resalePurchaseSchema } from "./resale.ts";
 import { ratingSchema, reportedReviewPageSchema, reviewSchema } from "./reviews.ts";
 import { searchResultSchema } from "./search.ts";
@@ -45,6 +46,7 @@ export const namedSchemas = {
   PayoutDecision: payoutDecidedSchema,
   Topup: topupSchema,
   ResalePurchase: resalePurchaseSchema,
+  Rental: rentalSchema,
   Batch: batchSchema,
   ImportJob: importJobSchema,
   SalesSummary: salesSummarySchema,

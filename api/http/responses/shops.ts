@@ -26,6 +26,8 @@ export const productSchema = z.strictObject({
   quantityMax: z.number().int(),
   lowStockThreshold: z.number().int(),
   resaleAllowed: z.boolean(),
+  /** Entitlements may be rented out (shared account credentials; never one-time codes). */
+  rentalAllowed: z.boolean(),
   royaltyBps: z.number().int(),
   status: z.enum(["active", "paused"]),
   /** Keys available (or the merchant's manual stock); null when a manual product keeps no count. */

@@ -11,12 +11,24 @@ const check = z.strictObject({ name: z.string(), status: z.enum(["pass", "fail",
  * verdict, the reason and the checks; a verdict reached against the chain carries the rest.
  */
 export const verifyResultSchema = z.strictObject({
-  verdict: z.enum(["genuine", "unknown", "invalid"]),
+  /** "expired": genuine, but the entitlement's on-chain expiry (a subscription period) has passed. */
+  verdict: z.enum(["genuine", "unknown", "invalid", "expired"]),
   reason: z.string(),
   checks: z.array(check),
   checkedAgainst: z.literal("chain").optional(),
   foundBy: z.enum(["key", "certificate"]).optional(),
-  entitlement: z.strictObject({ state: z.string(), tokenId: decimalString.nullable(), owner: address.nullable() }).optional(),
+  entitlement: z
+    .strictObject({
+      state: z.string(),
+      tokenId: decimalString.nullable(),
+      owner: address.nullable(),
+      /** ERC-4907: who may use it now (a renter), and until when; null when nobody. */
+      user: address.nullable(),
+      userExpires: isoDateTime.nullable(),
+      /** The entitlement's own expiry (subscriptions); null when it never expires. */
+      expiresAt: isoDateTime.nullable(),
+    })
+    .optional(),
   anchor: z.strictObject({ issuer: address.nullable(), block: decimalString.nullable() }).optional(),
   shop: z.strictObject({ id: decimalString, name: z.string().nullable(), slug: z.string().nullable() }).optional(),
   product: z.strictObject({ id: decimalString, name: z.string().nullable() }).optional(),

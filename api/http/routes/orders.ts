@@ -1,3 +1,4 @@
+import { rentalNow } from "../../services/rentals/rentalClock.ts";
 import { Router, type Request } from "express";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
@@ -226,7 +227,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
     async ({ params, body, req }) => {
       const { order, viewer } = await loadOrderFor(db, pepper, params.orderId, { account: req.account, accessToken: body.token ?? tokenHeader(req) });
       if (viewer !== "buyer") throw new AppError("forbidden", "Only the buyer can reveal an order's codes.");
-      const revealed = await revealOrderEntitlements(db, order, body.entitlementIds);
+      const revealed = await revealOrderEntitlements(db, order, body.entitlementIds, await rentalNow(ctx.chain));
       // The dispute evidence's view log (docs/disputes.md): when and from which network and device class codes were first shown.
       await recordEntitlementViews(db, { entitlementIds: revealed, address: req.ip, userAgent: req.get("user-agent"), channel: "order" });
       // Revealing changes entitlements only; the order read above is still what it was.

@@ -18,6 +18,7 @@ import { revealOwnedEntitlement } from "../../services/resale/revealOwnedEntitle
 import { revokeEntitlement } from "../../services/resale/revokeEntitlement.ts";
 import { handleResaleNotify } from "../../services/resale/settleResalePayment.ts";
 import { defineRoute } from "../route.ts";
+import { rentalNow } from "../../services/rentals/rentalClock.ts";
 import { currencyCode, idString, moneyMinor, singleLineText } from "../schemas.ts";
 import { cursorParam, idSortKey, opaque } from "../cursor.ts";
 import { textBody } from "../responses/common.ts";
@@ -79,7 +80,8 @@ export function resaleRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       response: listingSchema,
       body: z.strictObject({ entitlementId: idString, priceMinor: moneyMinor.refine((value) => value > 0n, "must be positive"), currency: currencyCode }),
     },
-    async ({ body, account }) => createListing(db, { custodian, royaltyReceiverFallback: ctx.chain?.custodian }, { accountId: account!.id, ...body }),
+    async ({ body, account }) =>
+      createListing(db, { custodian, royaltyReceiverFallback: ctx.chain?.custodian, now: await rentalNow(ctx.chain) }, { accountId: account!.id, ...body }),
   );
 
   defineRoute(
@@ -200,7 +202,8 @@ export function resaleRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       response: revealedEntitlementSchema,
       params: z.strictObject({ entitlementId: idString }),
     },
-    async ({ params, account }) => revealOwnedEntitlement(db, ctx.keyRing, { custodian }, { accountId: account!.id, entitlementId: params.entitlementId }),
+    async ({ params, account }) =>
+      revealOwnedEntitlement(db, ctx.keyRing, { custodian, now: await rentalNow(ctx.chain) }, { accountId: account!.id, entitlementId: params.entitlementId }),
   );
 
   defineRoute(

@@ -27,6 +27,7 @@ const productFields = {
   quantityMax: z.number().int().min(1).max(10_000).optional(),
   lowStockThreshold: z.number().int().min(0).max(1_000_000).optional(),
   resaleAllowed: z.boolean().optional(),
+  rentalAllowed: z.boolean().optional(),
   royaltyBps: z.number().int().min(0).max(10_000).optional(),
   manualStock: z.number().int().min(0).max(1_000_000_000).nullable().optional(),
 };

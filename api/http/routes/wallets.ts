@@ -14,6 +14,7 @@ import { requestWithdrawal } from "../../services/wallets/requestWithdrawal.ts";
 import { recordEntitlementViews } from "../../services/disputes/viewLog.ts";
 import { revealByWalletSignature } from "../../services/wallets/revealByWalletSignature.ts";
 import { revealDomain, revealTypes } from "../../services/wallets/revealTypedData.ts";
+import { rentalNow } from "../../services/rentals/rentalClock.ts";
 import { defineRoute } from "../route.ts";
 import { idString } from "../schemas.ts";
 import {
@@ -120,7 +121,11 @@ export function walletsRouter(ctx: AppContext): Router {
       body: z.strictObject({ entitlementId: idString, wallet: address }),
     },
     async ({ account, body }) =>
-      requestWithdrawal(db, { custodian: ctx.chain?.custodian }, { accountId: account!.id, entitlementId: body.entitlementId, wallet: body.wallet }),
+      requestWithdrawal(
+        db,
+        { custodian: ctx.chain?.custodian, now: await rentalNow(ctx.chain) },
+        { accountId: account!.id, entitlementId: body.entitlementId, wallet: body.wallet },
+      ),
   );
 
   defineRoute(

@@ -2,6 +2,7 @@
 // in order. `anchor-batch` commits one batch's root; `sweep` (scheduled) issues pending
 // entitlements and records pending redemptions, a transaction of up to ISSUE_BATCH_SIZE_MAX
 // each, repeating while the last one was full, bounded per run.
+import { enablePendingRentals, setPendingRentalUsers } from "../../chain/rentals.ts";
 import type { Job } from "bullmq";
 import type { AppContext } from "../../context.ts";
 import { bigintReplacer } from "../../../core/json.ts";
@@ -67,9 +68,12 @@ export async function processChainJob(ctx: AppContext, state: ChainWorkerState, 
   // withdrawals (a record needs the token in custody), revocations last.
   const royalties = await setPendingRoyalties(db, chain, { transactionsMax: sweepTransactionsMax });
   const resales = await whileFull(batchSizeMax, () => recordCustodialTransfers(db, chain, { batchSizeMax }));
+  // Rentals (docs/rentals.md): tokens made rentable before the users of their rentals are set.
+  const rentalsEnabled = await whileFull(batchSizeMax, () => enablePendingRentals(db, chain, { batchSizeMax }));
+  const rentalUsers = await setPendingRentalUsers(db, chain, { transactionsMax: sweepTransactionsMax });
   const withdrawals = await sendWithdrawals(db, chain, { transactionsMax: sweepTransactionsMax });
   const revoked = await whileFull(batchSizeMax, () => revokePending(db, chain, { batchSizeMax }));
-  return { anchored: unanchored.length, issued, redeemed, royalties, resales, withdrawals, revoked };
+  return { anchored: unanchored.length, issued, redeemed, royalties, resales, rentalsEnabled, rentalUsers, withdrawals, revoked };
 }
 
 /** Runs `send` (one transaction of up to batchSizeMax items) again while it comes back full. */

@@ -18,6 +18,8 @@ export type ProductInput = {
   quantityMax?: number;
   lowStockThreshold?: number;
   resaleAllowed?: boolean;
+  /** The content may be used by a renter (a shared account credential); never for one-time codes. */
+  rentalAllowed?: boolean;
   royaltyBps?: number;
   manualStock?: number | null;
 };
@@ -35,6 +37,7 @@ export type ProductView = {
   quantityMax: number;
   lowStockThreshold: number;
   resaleAllowed: boolean;
+  rentalAllowed: boolean;
   royaltyBps: number;
   status: "active" | "paused";
   stock: number | null;
@@ -55,6 +58,7 @@ type ProductRow = {
   quantity_max: number;
   low_stock_threshold: number;
   resale_allowed: boolean;
+  rental_allowed: boolean;
   royalty_bps: number;
   status: "active" | "paused";
   manual_stock: number | null;
@@ -77,6 +81,7 @@ export function productView(row: ProductRow): ProductView {
     quantityMax: row.quantity_max,
     lowStockThreshold: row.low_stock_threshold,
     resaleAllowed: row.resale_allowed,
+    rentalAllowed: row.rental_allowed,
     royaltyBps: row.royalty_bps,
     status: row.status,
     stock,
@@ -100,10 +105,10 @@ export async function createProduct(db: Drizzle, shopId: bigint, input: ProductI
   const row = await queryOne<{ id: bigint }>(
     db,
     sql`INSERT INTO products (shop_id, name, description, category, price_minor, currency, delivery_mode, quantity_min,
-          quantity_max, low_stock_threshold, resale_allowed, royalty_bps, manual_stock)
+          quantity_max, low_stock_threshold, resale_allowed, rental_allowed, royalty_bps, manual_stock)
         VALUES (${shopId}, ${input.name}, ${input.description ?? ""}, ${input.category}, ${input.priceMinor}, ${input.currency},
           ${input.deliveryMode}, ${input.quantityMin ?? 1}, ${input.quantityMax ?? 10}, ${input.lowStockThreshold ?? 10},
-          ${input.resaleAllowed ?? false}, ${input.royaltyBps ?? 0}, ${input.manualStock ?? null})
+          ${input.resaleAllowed ?? false}, ${input.rentalAllowed ?? false}, ${input.royaltyBps ?? 0}, ${input.manualStock ?? null})
         RETURNING id`,
   );
   return getProduct(db, row!.id);
@@ -123,6 +128,7 @@ export async function updateProduct(db: Drizzle, productId: bigint, changes: Par
       quantity_max = ${changes.quantityMax ?? current.quantityMax},
       low_stock_threshold = ${changes.lowStockThreshold ?? current.lowStockThreshold},
       resale_allowed = ${changes.resaleAllowed ?? current.resaleAllowed},
+      rental_allowed = ${changes.rentalAllowed ?? current.rentalAllowed},
       royalty_bps = ${changes.royaltyBps ?? current.royaltyBps},
       manual_stock = ${changes.manualStock === undefined ? (current.deliveryMode === "manual" ? current.stock : null) : changes.manualStock},
       status = ${changes.status ?? current.status},

@@ -6,13 +6,14 @@ import { AppError } from "../../../core/errors.ts";
 import { recordAudit } from "../audit.ts";
 import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { inCustody } from "./custody.ts";
+import { refuseWhileRented } from "../rentals/runningRental.ts";
 
 export type CreateListingParameters = { accountId: bigint; entitlementId: bigint; priceMinor: bigint; currency: string };
 export type Listing = { id: string; entitlementId: string; productId: string; priceMinor: string; currency: string; state: string; createdAt: string };
 
 export async function createListing(
   db: Drizzle,
-  settings: { custodian: string | undefined; royaltyReceiverFallback: string | undefined },
+  settings: { custodian: string | undefined; royaltyReceiverFallback: string | undefined; now: Date },
   parameters: CreateListingParameters,
 ): Promise<Listing> {
   return db.transaction(async (tx) => {
@@ -48,6 +49,9 @@ export async function createListing(
     if (parameters.currency !== entitlement.currency) {
       throw new AppError("validation_failed", `The price must be in the product's currency, ${entitlement.currency}.`);
     }
+    await refuseWhileRented(tx, entitlement.id, settings.now);
+    const offered = await queryOne<{ id: bigint }>(tx, sql`SELECT id FROM rental_listings WHERE entitlement_id = ${entitlement.id} AND state = 'active'`);
+    if (offered) throw new AppError("conflict", `Entitlement ${parameters.entitlementId} is offered for rent; cancel that offer before listing it for sale.`);
     const listing = await queryOne<{ id: bigint; created_at: Date }>(
       tx,
       sql`INSERT INTO resale_listings (entitlement_id, seller_account_id, shop_id, product_id, price_minor, currency)

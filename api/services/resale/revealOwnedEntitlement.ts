@@ -10,6 +10,7 @@ import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { inCustody } from "./custody.ts";
 import { lockActiveListing } from "./lockActiveListing.ts";
 import { readEntitlementCode } from "./readEntitlementCode.ts";
+import { refuseWhileRented } from "../rentals/runningRental.ts";
 import { revealAssignments } from "../../../core/store/entitlementStates.ts";
 
 export type RevealedEntitlement = { entitlementId: string; state: "redeemed"; code: string; tokenId: string | null };
@@ -17,7 +18,7 @@ export type RevealedEntitlement = { entitlementId: string; state: "redeemed"; co
 export async function revealOwnedEntitlement(
   db: Drizzle,
   ring: MasterKeyRing,
-  settings: { custodian: string | undefined },
+  settings: { custodian: string | undefined; now: Date },
   parameters: { accountId: bigint; entitlementId: bigint },
 ): Promise<RevealedEntitlement> {
   const tokenId = await db.transaction(async (tx) => {
@@ -43,6 +44,8 @@ export async function revealOwnedEntitlement(
     if (entitlement.state === "revoked")
       throw new AppError("invalid_state", `Entitlement ${parameters.entitlementId} was revoked; its code is no longer available.`);
     if (entitlement.state === "sealed") {
+      // A rented entitlement is the renter's to use until the term ends: the owner's reveal waits.
+      await refuseWhileRented(tx, parameters.entitlementId, settings.now);
       if (entitlement.transfer_pending) {
         throw new AppError("invalid_state", "Your purchase is being recorded on-chain; reveal in a few seconds.", { retryable: true });
       }

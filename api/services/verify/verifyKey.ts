@@ -10,6 +10,8 @@ import type { MasterKeyRing } from "../../keys/masterKeys.ts";
 import { verifyCertificateOffline, verifyCertificateOnChain } from "../../../core/keys/verifyCertificate.ts";
 import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { findKeyBySecret } from "./findKeyBySecret.ts";
+import { zeroAddress } from "viem";
+import { entitlementTokenAbi } from "../../../core/chain/abis.ts";
 
 export type VerifyInput = { key?: string; certificate?: unknown };
 
@@ -42,13 +44,19 @@ export async function verifyKey(db: Drizzle, ring: MasterKeyRing, chain: ChainCo
     key: input.key,
     expectedIssuer: (context.issuer ?? undefined) as `0x${string}` | undefined,
   });
+  const terms = await readTerms(chain, result.tokenId);
+  const expired = result.genuine && terms.expired;
   return {
-    verdict: result.genuine ? ("genuine" as const) : ("invalid" as const),
-    reason: result.genuine ? "The key is committed in a batch root anchored on-chain." : "A check failed against the chain; see checks.",
+    verdict: expired ? ("expired" as const) : result.genuine ? ("genuine" as const) : ("invalid" as const),
+    reason: expired
+      ? "The key is committed in a batch root anchored on-chain, but its entitlement expired on-chain."
+      : result.genuine
+        ? "The key is committed in a batch root anchored on-chain."
+        : "A check failed against the chain; see checks.",
     checkedAgainst: "chain" as const,
     foundBy: foundInShop ? ("key" as const) : ("certificate" as const),
     checks: result.checks,
-    entitlement: { state: result.state, tokenId: result.tokenId ?? null, owner: result.owner ?? null },
+    entitlement: { state: result.state, tokenId: result.tokenId ?? null, owner: result.owner ?? null, ...terms.view },
     anchor: { issuer: result.issuer ?? null, block: result.anchorBlock ?? null },
     shop: context.shop,
     product: context.product,
@@ -58,6 +66,23 @@ export async function verifyKey(db: Drizzle, ring: MasterKeyRing, chain: ChainCo
     entitlementId: context.entitlementId,
     certificate: foundInShop ? undefined : certificate,
   };
+}
+
+/** The token's user, the user's expiry and its own expiry, read from the chain (ERC-4907, expiries). */
+async function readTerms(chain: ChainContext, tokenId: string | null | undefined) {
+  const none = { expired: false, view: { user: null, userExpires: null, expiresAt: null } };
+  if (!tokenId) return none;
+  const read = (functionName: "userOf" | "userExpires" | "expiryOf" | "isExpired") =>
+    chain.publicClient.readContract({ address: chain.addresses.entitlement, abi: entitlementTokenAbi, functionName, args: [BigInt(tokenId)] });
+  const [user, userExpires, expiry, expired] = (await Promise.all([read("userOf"), read("userExpires"), read("expiryOf"), read("isExpired")])) as [
+    string,
+    bigint,
+    bigint,
+    boolean,
+  ];
+  const iso = (seconds: bigint) => (seconds === 0n ? null : new Date(Number(seconds) * 1000).toISOString());
+  const hasUser = user !== zeroAddress;
+  return { expired, view: { user: hasUser ? user : null, userExpires: hasUser ? iso(userExpires) : null, expiresAt: iso(expiry) } };
 }
 
 async function describe(db: Drizzle, certificate: Certificate) {

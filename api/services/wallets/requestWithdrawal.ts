@@ -8,10 +8,11 @@ import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { recordAudit } from "../audit.ts";
 import { inCustody } from "../resale/custody.ts";
 import { lockActiveListing } from "../resale/lockActiveListing.ts";
+import { refuseWhileRented } from "../rentals/runningRental.ts";
 
 export async function requestWithdrawal(
   db: Drizzle,
-  settings: { custodian: string | undefined },
+  settings: { custodian: string | undefined; now: Date },
   parameters: { accountId: bigint; entitlementId: bigint; wallet: string },
 ): Promise<{ withdrawalId: string; entitlementId: string; wallet: string; state: "pending" }> {
   const wallet = parameters.wallet.toLowerCase();
@@ -30,6 +31,7 @@ export async function requestWithdrawal(
     if (!entitlement || entitlement.owner_account_id === null || BigInt(entitlement.owner_account_id) !== parameters.accountId || !entitlement.in_custody) {
       throw new AppError("not_found", `You hold no entitlement ${parameters.entitlementId} in custody.`);
     }
+    if (entitlement.state === "sealed") await refuseWhileRented(tx, parameters.entitlementId, settings.now);
     if (entitlement.state !== "sealed")
       throw new AppError(
         "invalid_state",

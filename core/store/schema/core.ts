@@ -69,6 +69,7 @@ export const products = pgTable("products", {
   riskBlockScore: integer("risk_block_score"),
   // A docked listing: the supplier's product whose keys it sells (docs/docking.md).
   supplyProductId: int8("supply_product_id"),
+  rentalAllowed: boolean("rental_allowed").notNull().default(false),
 });
 
 export const batches = pgTable("batches", {
@@ -156,6 +157,8 @@ export const entitlements = pgTable("entitlements", {
   createdAt: timestamptz("created_at").notNull().defaultNow(),
   redeemState: text("redeem_state"),
   redeemTx: text("redeem_tx"),
+  rentalChainState: text("rental_chain_state"),
+  rentalChainTx: text("rental_chain_tx"),
 });
 
 export const auditLog = pgTable("audit_log", {

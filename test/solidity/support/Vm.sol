@@ -22,6 +22,7 @@ interface Vm {
     function label(address account, string calldata newLabel) external;
     function getNonce(address account) external view returns (uint64);
     function computeCreateAddress(address deployer, uint256 nonce) external pure returns (address);
+    function warp(uint256 newTimestamp) external;
 }
 
 /**

@@ -920,6 +920,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/entitlements/{entitlementId}/use": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Use an entitlement you rent: its content, during the term, once the chain names you its user (the token stays sealed) */
+        post: operations["postEntitlementsEntitlementIdUse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/imports/{importId}": {
         parameters: {
             query?: never;
@@ -1649,6 +1666,93 @@ export interface paths {
         /** Replace a product's wholesale tiers (ascending quantity ranges, no overlap; the last may be open-ended) */
         put: operations["putProductsProductIdTiers"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rentals/{rentalId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your rental: its state, term and on-chain state */
+        get: operations["getRentalsRentalId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rentals/listings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Active rental offers of a product: price per day, term bounds, token id */
+        get: operations["getRentalsListings"];
+        put?: never;
+        /** Offer a sealed entitlement you own (in custody) for rent: price per day, minimum and maximum days (products that allow rental use only) */
+        post: operations["postRentalsListings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rentals/listings/{listingId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel your active rental offer */
+        post: operations["postRentalsListingsListingIdCancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rentals/listings/{listingId}/rentals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rent an offer for a number of days within its bounds: reserves it until the checkout expires; pay through the returned EPay URL */
+        post: operations["postRentalsListingsListingIdRentals"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rentals/payments/epay/notify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** EPay notification for rentals (the platform's merchant; signed, MD5 rule); answers `success` */
+        get: operations["getRentalsPaymentsEpayNotify"];
+        put?: never;
+        /** EPay notification for rentals (the platform's merchant; signed, MD5 rule); answers `success` */
+        post: operations["postRentalsPaymentsEpayNotify"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3191,6 +3295,20 @@ export interface components {
             nextCursor: string | null;
             rating: components["schemas"]["Rating"];
         };
+        GetRentalsListingsResponse: {
+            items: {
+                createdAt: string;
+                currency: string;
+                entitlementId: string;
+                id: string;
+                maxDays: number;
+                minDays: number;
+                pricePerDayMinor: string;
+                productId: string;
+                tokenId: string | null;
+            }[];
+            nextCursor: string | null;
+        };
         GetResaleListingsResponse: {
             items: {
                 createdAt: string;
@@ -3489,6 +3607,12 @@ export interface components {
             /** @constant */
             state: "revoked";
         };
+        PostEntitlementsEntitlementIdUseResponse: {
+            code: string;
+            endsAt: string;
+            entitlementId: string;
+            rentalId: string;
+        };
         /** @description Exactly `success` */
         PostLedgerTopupsEpayNotifyResponse: string;
         PostOrdersLookupResponse: {
@@ -3542,6 +3666,22 @@ export interface components {
                 unitPriceMinor: string;
             };
             currency: string;
+        };
+        PostRentalsListingsListingIdCancelResponse: {
+            id: string;
+            /** @constant */
+            state: "cancelled";
+        };
+        PostRentalsListingsResponse: {
+            createdAt: string;
+            currency: string;
+            entitlementId: string;
+            id: string;
+            maxDays: number;
+            minDays: number;
+            pricePerDayMinor: string;
+            productId: string;
+            state: string;
         };
         PostResaleListingsListingIdCancelResponse: {
             id: string;
@@ -3665,6 +3805,7 @@ export interface components {
             priceMinor: string;
             quantityMax: number;
             quantityMin: number;
+            rentalAllowed: boolean;
             resaleAllowed: boolean;
             royaltyBps: number;
             shopId: string;
@@ -3712,6 +3853,20 @@ export interface components {
         RecoveryCodes: {
             /** @description Shown this once; each works once */
             recoveryCodes: string[];
+        };
+        Rental: {
+            chainState: string | null;
+            currency: string;
+            days: number;
+            endsAt: string | null;
+            entitlementId: string;
+            expiresAt: string;
+            id: string;
+            listingId: string;
+            paymentUrl: string;
+            priceMinor: string;
+            startsAt: string | null;
+            state: string;
         };
         ReportedReviewPage: {
             items: {
@@ -3958,9 +4113,12 @@ export interface components {
                 status: "pass" | "fail" | "skip";
             }[];
             entitlement?: {
+                expiresAt: string | null;
                 owner: string | null;
                 state: string;
                 tokenId: string | null;
+                user: string | null;
+                userExpires: string | null;
             };
             entitlementId?: string | null;
             /** @enum {string} */
@@ -3985,7 +4143,7 @@ export interface components {
                 slug: string | null;
             };
             /** @enum {string} */
-            verdict: "genuine" | "unknown" | "invalid";
+            verdict: "genuine" | "unknown" | "invalid" | "expired";
         };
     };
     responses: never;
@@ -6424,6 +6582,46 @@ export interface operations {
             };
         };
     };
+    postEntitlementsEntitlementIdUse: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entitlementId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostEntitlementsEntitlementIdUseResponse"];
+                };
+            };
+        };
+    };
     getImportsImportId: {
         parameters: {
             query?: never;
@@ -8115,6 +8313,7 @@ export interface operations {
                     priceMinor?: string | number;
                     quantityMax?: number;
                     quantityMin?: number;
+                    rentalAllowed?: boolean;
                     resaleAllowed?: boolean;
                     royaltyBps?: number;
                     /** @enum {string} */
@@ -8516,6 +8715,299 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PutProductsProductIdTiersResponse"];
+                };
+            };
+        };
+    };
+    getRentalsRentalId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rentalId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rental"];
+                };
+            };
+        };
+    };
+    getRentalsListings: {
+        parameters: {
+            query: {
+                /** @description Opaque: the nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+                productId: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetRentalsListingsResponse"];
+                };
+            };
+        };
+    };
+    postRentalsListings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    currency: string;
+                    entitlementId: string;
+                    maxDays: number;
+                    minDays: number;
+                    pricePerDayMinor: string | number;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostRentalsListingsResponse"];
+                };
+            };
+        };
+    };
+    postRentalsListingsListingIdCancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                listingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostRentalsListingsListingIdCancelResponse"];
+                };
+            };
+        };
+    };
+    postRentalsListingsListingIdRentals: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                listingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    days: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rental"];
+                };
+            };
+        };
+    };
+    getRentalsPaymentsEpayNotify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+        };
+    };
+    postRentalsPaymentsEpayNotify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
                 };
             };
         };
@@ -10082,6 +10574,7 @@ export interface operations {
                     priceMinor: string | number;
                     quantityMax?: number;
                     quantityMin?: number;
+                    rentalAllowed?: boolean;
                     resaleAllowed?: boolean;
                     royaltyBps?: number;
                 };

@@ -286,6 +286,18 @@ function VerifyResult(props: { outcome: Outcome; certificate: Certificate | unde
                   </span>
                 </li>
               )}
+              {server?.entitlement && (
+                <li data-testid="verify-terms">
+                  <strong>{t("verify.t.owner")}</strong>
+                  <span>
+                    <code>{server.entitlement.owner ?? "—"}</code>
+                    {server.entitlement.user && server.entitlement.userExpires && (
+                      <> · {t("verify.t.user", { user: server.entitlement.user, until: formatDateTime(server.entitlement.userExpires, lang) })}</>
+                    )}
+                    {server.entitlement.expiresAt && <> · {t("verify.t.expires", { at: formatDateTime(server.entitlement.expiresAt, lang) })}</>}
+                  </span>
+                </li>
+              )}
             </ol>
           </section>
           <ChecksList checks={checks} />
