@@ -226,6 +226,8 @@ describe("disputes: evidence from the chain, decisions, refunds and replacements
     await importKeys(setup, single, randomKeys(1, "ONE"));
     const buyer = await signUp(platform, "laststock");
     const { orderId } = await buyFromShop(platform, setup, buyer, single);
+    // The sale's ledger entry is posted by the payment outbox, possibly after delivery: the refund offer reads it.
+    await waitFor("the sale's ledger entry", async () => ((await ledgerEntriesOf(orderId)).length === 1 ? true : undefined));
     const opened = await buyer.client.post(`/api/orders/${orderId}/disputes`, { category: "key_invalid", statement: "Does not work." });
     const revocations = await countRows("entitlement_revocations");
     const refused = await setup.merchant.post(`/api/disputes/${opened.body.id}/decision`, { outcome: "replace" });

@@ -1,4 +1,4 @@
--- rental_pull_listing: its current definition (first written by migration 1000_rentals.sql).
+-- rental_pull_listing: its current definition (last written by migration 1000_rentals.sql, which stays as applied).
 -- Applied by core/store/migrate.ts after the migrations whenever this file changes.
 -- Pulls an active rental offer when its entitlement is revealed, revoked, changes owner or
 -- leaves custody (the events of resale_pull_listing).
