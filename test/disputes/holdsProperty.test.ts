@@ -5,7 +5,8 @@
 // paid + window unless a dispute is open or rejected-and-escalatable, a refund of R takes
 // R - floor(fee x R / A) from the shop) predicts every payout's outcome and, after every sweep
 // and payout, the shop's payable exactly; the real PostgreSQL server runs the code.
-// Seeded; the seed is printed on failure.
+// Seeded (KEYLEDGER_TEST_SEED, default 1812; KEYLEDGER_TEST_RUNS, default 12: 60 runs of seed
+// 424242 passed too); fast-check prints the seed and the shrunk steps on failure.
 //
 // Broken on purpose once: with the freeze check removed from releaseDueProceedsHolds, a sweep
 // released the proceeds of an order under an open dispute and the run failed ("payable after a

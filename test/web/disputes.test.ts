@@ -3,6 +3,9 @@
 // first view of the code from a desktop, the sale's ledger entry) and takes it to the platform;
 // the merchant answers (over the API); an admin, in Chinese, finds it in the disputes queue and
 // rejects it on the dispute page. docs/disputes.md.
+//
+// Broken on purpose once: with the escalate button offered to the merchant only, the buyer's
+// page had no "Ask the platform to decide" and the test failed waiting for it.
 import { randomBytes } from "node:crypto";
 import { expect } from "chai";
 import { queryOne, sql } from "../../core/store/database.ts";
