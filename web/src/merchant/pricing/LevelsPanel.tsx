@@ -3,11 +3,12 @@
 import { useState } from "react";
 import { answer } from "../../api/client.ts";
 import type { Shop } from "../../api/types.ts";
-import { ErrorNotice, Notice, Spinner } from "../../components/ui.tsx";
+import { ErrorNotice, Spinner } from "../../components/ui.tsx";
 import { useAsync } from "../../components/useAsync.ts";
 import { useFormSubmit } from "../../components/useFormSubmit.ts";
 import { moneyInputText, parseMoney } from "../../format.ts";
 import { useI18n } from "../../i18n/i18n.tsx";
+import { RemoveRowButton, RowTableFooter } from "./RowTableControls.tsx";
 import { useSession } from "../../session.tsx";
 
 type LevelRow = { name: string; spendMin: string; discountPercent: string };
@@ -114,39 +115,21 @@ function LevelsEditor(props: { shopId: string; currency: string; saved: LevelRow
                   />
                 </td>
                 <td>
-                  <button
-                    type="button"
-                    className="button button-small button-ghost"
-                    onClick={() => setRows((current) => current.filter((_, at) => at !== index))}
-                  >
-                    {t("pricing.removeRow")}
-                  </button>
+                  <RemoveRowButton onRemove={() => setRows((current) => current.filter((_, at) => at !== index))} />
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
-      <div className="inline-form">
-        <button
-          type="button"
-          className="button button-ghost"
-          onClick={() => setRows((current) => [...current, { name: "", spendMin: "", discountPercent: "" }])}
-          data-testid="level-add"
-        >
-          {t("pricing.addRow")}
-        </button>
-        <button type="submit" className="button button-primary" disabled={busy} data-testid="levels-save">
-          {t("common.save")}
-        </button>
-      </div>
-      {rowError && <Notice tone="warning">{rowError}</Notice>}
-      <ErrorNotice error={error} />
-      {saved && (
-        <Notice tone="success" testId="levels-saved">
-          {t("common.saved")}
-        </Notice>
-      )}
+      <RowTableFooter
+        onAdd={() => setRows((current) => [...current, { name: "", spendMin: "", discountPercent: "" }])}
+        busy={busy}
+        rowError={rowError}
+        error={error}
+        saved={saved}
+        testIds={{ add: "level-add", save: "levels-save", saved: "levels-saved" }}
+      />
     </form>
   );
 }

@@ -10,6 +10,7 @@ import { useAsync } from "../../components/useAsync.ts";
 import { useFormSubmit } from "../../components/useFormSubmit.ts";
 import { moneyInputText, parseMoney } from "../../format.ts";
 import { useI18n } from "../../i18n/i18n.tsx";
+import { RemoveRowButton, RowTableFooter } from "./RowTableControls.tsx";
 import { useSession } from "../../session.tsx";
 
 type TierRow = { quantityMin: string; quantityMax: string; unitPrice: string };
@@ -132,39 +133,21 @@ function TiersEditor(props: { product: Product; saved: TierRow[] }) {
                   />
                 </td>
                 <td>
-                  <button
-                    type="button"
-                    className="button button-small button-ghost"
-                    onClick={() => setRows((current) => current.filter((_, at) => at !== index))}
-                  >
-                    {t("pricing.removeRow")}
-                  </button>
+                  <RemoveRowButton onRemove={() => setRows((current) => current.filter((_, at) => at !== index))} />
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
-      <div className="inline-form">
-        <button
-          type="button"
-          className="button button-ghost"
-          onClick={() => setRows((current) => [...current, { quantityMin: "", quantityMax: "", unitPrice: "" }])}
-          data-testid="tier-add"
-        >
-          {t("pricing.addRow")}
-        </button>
-        <button type="submit" className="button button-primary" disabled={busy} data-testid="tiers-save">
-          {t("common.save")}
-        </button>
-      </div>
-      {rowError && <Notice tone="warning">{rowError}</Notice>}
-      <ErrorNotice error={error} />
-      {saved && (
-        <Notice tone="success" testId="tiers-saved">
-          {t("common.saved")}
-        </Notice>
-      )}
+      <RowTableFooter
+        onAdd={() => setRows((current) => [...current, { quantityMin: "", quantityMax: "", unitPrice: "" }])}
+        busy={busy}
+        rowError={rowError}
+        error={error}
+        saved={saved}
+        testIds={{ add: "tier-add", save: "tiers-save", saved: "tiers-saved" }}
+      />
     </form>
   );
 }
