@@ -53,6 +53,9 @@ export const errorStatus = {
   docking_price_too_low: 422,
   docking_payment_method: 422,
   docking_listing_has_no_keys: 422,
+  // A docked listing cannot be sold through a sub-store: the reseller's margin after the supplier's
+  // share need not cover a markup's fee share and commissions (docs/docking.md).
+  docking_not_distributed: 422,
   rate_limited: 429,
   // Unpaid reservations are limited (api/services/orders/unpaidHolds.ts): too many open unpaid
   // orders from one contact or address, or one order asking for too large a share of the stock.

@@ -17,6 +17,7 @@ import { expect } from "chai";
 import { concat, createPublicClient, createWalletClient, http, keccak256, parseAbiItem, toBytes, toHex, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { paymentRouterAbi } from "../../core/chain/abis.ts";
+import { queryOne, sql } from "../../core/store/database.ts";
 import { postOrderRefund } from "../../api/ledger/flows.ts";
 import { createOrder } from "../../api/services/orders/createOrder.ts";
 import { localChainAccounts } from "../../scripts/lib/localChain.ts";
@@ -138,6 +139,37 @@ describe("supply docking: a reseller sells the supplier's keys (HTTP, PostgreSQL
         [`shop:${supplier.shopId}:payable`, "-7583"],
       ]),
     );
+  });
+
+  it("a docked sale is never distributed: a sub-store checkout is refused, and a referred buyer's order carries no commission", async () => {
+    const { listingId } = await dockedListing({ keys: randomKeys(2, "DIST"), wholesale: "9000", retail: "10000", name: "Docked, referred" });
+    // The reseller pays 50% to the first referrer: with the supplier's 9,000 - 225 fee this would
+    // exceed the reseller's 10,000 - 250 and leave its payable negative.
+    const rates = await reseller.merchant.put(`/api/shops/${reseller.shopId}/commission-rates`, { levelsBps: [5000] });
+    expect(rates.status, rates.text).to.equal(200);
+    const signUp = async (label: string) => {
+      const signup = await suite.platform.http.post("/api/auth/signup", { email: `${label}-${Date.now()}@example.com`, password: `${label}-password-1` });
+      expect(signup.status, signup.text).to.equal(201);
+      return suite.platform.http.as(signup.body.token);
+    };
+    const referrer = await signUp("dock-referrer");
+    const buyer = await signUp("dock-buyer");
+    const code = (await referrer.get("/api/agent/overview")).body.referralCode;
+    const attached = await buyer.post(`/api/shops/${reseller.shopId}/referrals`, { code });
+    expect(attached.status, attached.text).to.be.oneOf([200, 201]);
+
+    const viaSubstore = await buyer.post("/api/orders", { productId: listingId, quantity: 1, paymentMethod: "chain", substore: "any-substore" });
+    expect(viaSubstore.status, viaSubstore.text).to.equal(422);
+    expect(viaSubstore.body.code).to.equal("docking_not_distributed");
+
+    const checkout = await buyer.post("/api/orders", { productId: listingId, quantity: 1, paymentMethod: "chain" });
+    expect(checkout.status, checkout.text).to.equal(201);
+    const stored = await queryOne<{ distribution: unknown }>(
+      suite.platform.database.db,
+      sql`SELECT pricing->'distribution' AS distribution FROM orders WHERE id = ${checkout.body.order.id}`,
+    );
+    expect(stored!.distribution ?? null).to.equal(null);
+    expect(checkout.body.order.amountMinor).to.equal("10000");
   });
 
   it("refuses bad docking with a code and writes nothing", async () => {

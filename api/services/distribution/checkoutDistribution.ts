@@ -22,7 +22,22 @@ export type CheckoutDistribution = { unitMarkupMinor: bigint; shares: Distributi
 
 const none: CheckoutDistribution = { unitMarkupMinor: 0n, shares: null };
 
-export async function checkoutDistribution(db: Drizzle, shopId: bigint, input: CheckoutDistributionInput): Promise<CheckoutDistribution> {
+/**
+ * `docked`: the product is a docked listing (docs/docking.md). Its sale pays the supplier its
+ * wholesale out of the reseller's share, and commissions are a share of the reseller's net before
+ * that: both together could exceed what the buyer paid, leaving the reseller's payable negative and
+ * the platform paying distributors and supplier money it never received. So a docked sale is never
+ * distributed: a sub-store checkout of it is refused, and it pays referrers no commission.
+ */
+export async function checkoutDistribution(db: Drizzle, shopId: bigint, input: CheckoutDistributionInput, docked = false): Promise<CheckoutDistribution> {
+  if (docked) {
+    if (input.substore) {
+      throw new AppError("docking_not_distributed", "A docked product is not sold through sub-stores; buy it from the shop itself.", {
+        details: [{ path: "substore" }],
+      });
+    }
+    return none;
+  }
   // Distributors are paid from money the platform holds: a sale on the merchant's own gateway
   // never reaches the platform, so it can carry no markup and pays no commission.
   const platformCollected = collectionOf(input.paymentMethod) === "platform";

@@ -107,7 +107,7 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
       : settings.expirySeconds;
 
   // Before the coupon is claimed: a refused sub-store checkout holds no coupon use.
-  const distribution = await checkoutDistribution(db, product.shopId, input);
+  const distribution = await checkoutDistribution(db, product.shopId, input, docking !== null && docking !== undefined);
   const orderId = newOrderId();
   const { quote, dailyClaimed, share } = await priceCheckout(db, input, orderId, docking);
   const passwordHash = input.queryPassword ? hashQueryPassword(settings.queryPasswordPepper, orderId, input.queryPassword) : null;
