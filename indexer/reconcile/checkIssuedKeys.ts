@@ -25,8 +25,6 @@ import { walkIds, type IdSelection } from "./walk.ts";
  */
 export const issuedPageSize = 50;
 
-const everyId: IdSelection = { afterId: 0n, upToId: 9223372036854775807n };
-
 type IssuedRow = {
   id: bigint;
   token_id: string;
@@ -50,10 +48,10 @@ export async function checkIssuedKeys(
   parameters: CheckIssuedKeysParameters,
   add: (finding: Finding) => void,
   pageSize = issuedPageSize,
-  selection: IdSelection = everyId,
+  selection?: IdSelection,
 ): Promise<number> {
   const { chainId, finalized } = parameters;
-  return walkIds(selection, sql`e.id`, pageSize, async (where, limit) => {
+  return walkIds(selection ?? (await everyEntitlement(session)), sql`e.id`, pageSize, async (where, limit) => {
     // The key row's own batch id (not the entitlement's copy), so a key row moved to another
     // batch is checked against that batch and found.
     const { rows } = await session.query<IssuedRow>(
@@ -73,8 +71,14 @@ export async function checkIssuedKeys(
     // statement on this thread).
     await nextTurnOfEventLoop();
     for (const row of rows) checkRow(row, parameters, add);
-    return { count: rows.length, last: rows.length > 0 ? BigInt(rows[rows.length - 1]!.id) : null };
+    return { count: rows.length };
   });
+}
+
+/** Every entitlement: ids up to the highest (walkIds goes through windows of ids, so it needs an end). */
+async function everyEntitlement(session: SqlSession): Promise<IdSelection> {
+  const { rows } = await session.query<{ newest: string }>(sql`SELECT coalesce(max(id), 0)::text AS newest FROM entitlements`);
+  return { afterId: 0n, upToId: BigInt(rows[0]!.newest) };
 }
 
 function checkRow(row: IssuedRow, parameters: { chainId: number; registryAddress: Hex }, add: (finding: Finding) => void): void {

@@ -10,7 +10,7 @@ import { byteaHex } from "../../core/store/byteStrings.ts";
 import type { SqlSession } from "../store/session.ts";
 import { sql, type SQL } from "../store/sql.ts";
 import type { Finding } from "./reconcile.ts";
-import type { BlockPosition, PageResult } from "./walk.ts";
+import type { BlockPosition, IdPageResult, PageResult } from "./walk.ts";
 
 export type CheckContext = {
   session: SqlSession;
@@ -23,14 +23,13 @@ export type CheckContext = {
 /** A page of chain records: what it checked, and the ids of the database rows they name. */
 export type ChainPageResult = PageResult<BlockPosition> & { named: bigint[] };
 
-const lastId = (rows: { id: string | bigint }[]) => (rows.length > 0 ? BigInt(rows[rows.length - 1]!.id) : null);
 const lastPosition = (rows: { block_number: string; log_index: number }[]): BlockPosition | null =>
   rows.length > 0 ? { block: BigInt(rows[rows.length - 1]!.block_number), log: rows[rows.length - 1]!.log_index } : null;
 // The platform's ids are bigint; an on-chain uint64 above that names no row (a cast would fail).
 const asBigint = (numeric: SQL) => sql`CASE WHEN ${numeric} <= 9223372036854775807 THEN ${numeric}::bigint END`;
 
 /** Anchored batches (alias b) against BatchAnchored. */
-export async function checkBatches(context: CheckContext, where: SQL, limit: number): Promise<PageResult<bigint>> {
+export async function checkBatches(context: CheckContext, where: SQL, limit: number): Promise<IdPageResult> {
   const { chainId, finalized, add } = context;
   const { rows } = await context.session.query<{
     id: string;
@@ -67,7 +66,7 @@ export async function checkBatches(context: CheckContext, where: SQL, limit: num
     if (String(batch.key_count) !== batch.chain_count) differences.keyCount = { database: String(batch.key_count), chain: batch.chain_count };
     if (Object.keys(differences).length > 0) add({ kind: "mismatch", subject: "batch", subjectId: batch.id, details: differences });
   }
-  return { count: rows.length, last: lastId(rows) };
+  return { count: rows.length };
 }
 
 /** Final BatchAnchored records (alias a) without a batch; names the batches that exist. */
@@ -88,11 +87,10 @@ export async function checkAnchors(context: CheckContext, where: SQL, limit: num
 }
 
 /** Redemptions of confirmed entitlements (alias e): Locked on-chain against entitlements.state. */
-export async function checkRedemptions(context: CheckContext, where: SQL, limit: number): Promise<PageResult<bigint>> {
+export async function checkRedemptions(context: CheckContext, where: SQL, limit: number): Promise<IdPageResult> {
   const { chainId, finalized } = context;
   const { rows } = await context.session.query<{
     checked: number;
-    last: string | null;
     suspects: { id: string; token_id: string; state: string; locked: boolean }[];
   }>(
     sql`WITH r AS (
@@ -101,16 +99,16 @@ export async function checkRedemptions(context: CheckContext, where: SQL, limit:
               coalesce(e.revealed_at < now() - make_interval(secs => ${context.redemptionGraceSeconds}), false) AS overdue
        FROM entitlements e WHERE e.token_id IS NOT NULL AND e.issue_state = 'confirmed' AND ${where}
        ORDER BY e.id LIMIT ${limit})
-     SELECT (SELECT count(*) FROM r)::int AS checked, (SELECT max(id) FROM r)::text AS last,
+     SELECT (SELECT count(*) FROM r)::int AS checked,
             coalesce((SELECT json_agg(json_build_object('id', id::text, 'token_id', token_id, 'state', state, 'locked', locked) ORDER BY id) FROM r
                       WHERE (state = 'redeemed' AND NOT locked AND overdue) OR (state = 'sealed' AND locked)), '[]'::json) AS suspects`,
   );
-  const { checked, last, suspects } = rows[0]!;
+  const { checked, suspects } = rows[0]!;
   for (const row of suspects) {
     if (row.state === "redeemed") context.add({ kind: "missing_on_chain", subject: "redemption", subjectId: row.id, details: { tokenId: row.token_id } });
     else context.add({ kind: "mismatch", subject: "redemption", subjectId: row.id, details: { tokenId: row.token_id, database: "sealed", chain: "locked" } });
   }
-  return { count: checked, last: last === null ? null : BigInt(last) };
+  return { count: checked };
 }
 
 /**
@@ -122,7 +120,9 @@ export async function checkTokens(context: CheckContext, where: SQL, limit: numb
   const { chainId, finalized } = context;
   // Tokens are expanded from the page's own issuances (token first_token_id + i is leaf
   // leaf_indexes[i + 1]); joined through the chain_tokens view, PostgreSQL could expand every
-  // issuance ever made for each page.
+  // issuance ever made for each page. Each token is looked up through the unique token_id index
+  // (LIMIT 1 keeps it a probe per token: once analysed, PGlite's planner chose a hash join over
+  // every entitlement instead, 155 ms a page at 100,000 sold keys).
   const { rows } = await context.session.query<{
     positions: { block_number: string; log_index: number }[];
     tokens: { token_id: string; tx: string; id: string | null }[];
@@ -134,7 +134,7 @@ export async function checkTokens(context: CheckContext, where: SQL, limit: numb
                 FROM i CROSS JOIN LATERAL unnest(i.leaf_indexes) WITH ORDINALITY AS u(leaf_index, position))
      SELECT coalesce((SELECT json_agg(json_build_object('block_number', block_number::text, 'log_index', log_index) ORDER BY block_number, log_index) FROM i), '[]'::json) AS positions,
             coalesce((SELECT json_agg(json_build_object('token_id', t.token_id::text, 'tx', t.transaction_hash, 'id', e.id::text))
-                      FROM t LEFT JOIN LATERAL (SELECT e.id FROM entitlements e WHERE e.token_id = t.token_id AND e.token_id IS NOT NULL) e ON true), '[]'::json) AS tokens`,
+                      FROM t LEFT JOIN LATERAL (SELECT e.id FROM entitlements e WHERE e.token_id = t.token_id AND e.token_id IS NOT NULL LIMIT 1) e ON true), '[]'::json) AS tokens`,
   );
   const { positions, tokens } = rows[0]!;
   return { count: positions.length, last: lastPosition(positions), named: namedOrOrphans(context, tokens) };
@@ -177,10 +177,9 @@ export async function lockedTokens(context: CheckContext, where: SQL, limit: num
 const paymentRef = (c: SQL) => sql`${c}.chain_id || ':' || ${c}.transaction_hash || ':' || ${c}.log_index`;
 
 /** Chain payments (alias p) against their OrderPaid record. */
-export async function checkPayments(context: CheckContext, where: SQL, limit: number): Promise<PageResult<bigint>> {
+export async function checkPayments(context: CheckContext, where: SQL, limit: number): Promise<IdPageResult> {
   const { rows } = await context.session.query<{
     checked: number;
-    last: string | null;
     suspects: { id: string; provider_ref: string; amount_minor: string; order_id: string; chain_amount: string | null; chain_order: string | null }[];
   }>(
     sql`WITH r AS (
@@ -189,12 +188,12 @@ export async function checkPayments(context: CheckContext, where: SQL, limit: nu
          AND c.transaction_hash = split_part(p.provider_ref, ':', 2) AND p.provider_ref = ${paymentRef(sql`c`)}
        WHERE p.provider = 'chain' AND ${where}
        ORDER BY p.id LIMIT ${limit})
-     SELECT (SELECT count(*) FROM r)::int AS checked, (SELECT max(id) FROM r)::text AS last,
+     SELECT (SELECT count(*) FROM r)::int AS checked,
             coalesce((SELECT json_agg(json_build_object('id', id::text, 'provider_ref', provider_ref, 'amount_minor', amount_minor, 'order_id', order_id,
                                                         'chain_amount', chain_amount, 'chain_order', chain_order) ORDER BY id) FROM r
                       WHERE chain_amount IS NULL OR chain_amount <> amount_minor OR chain_order IS DISTINCT FROM order_id), '[]'::json) AS suspects`,
   );
-  const { checked, last, suspects } = rows[0]!;
+  const { checked, suspects } = rows[0]!;
   for (const row of suspects) {
     if (row.chain_amount === null) context.add({ kind: "missing_on_chain", subject: "payment", subjectId: row.id, details: { providerRef: row.provider_ref } });
     else {
@@ -206,7 +205,7 @@ export async function checkPayments(context: CheckContext, where: SQL, limit: nu
       });
     }
   }
-  return { count: checked, last: last === null ? null : BigInt(last) };
+  return { count: checked };
 }
 
 /** Final OrderPaid records (alias c) without a payment; names the payments of the others. */
