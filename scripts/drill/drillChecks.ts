@@ -34,6 +34,8 @@ export type DrillFigures = {
   indexerMismatches: number;
   /** Findings of a reconciliation of the database against the final chain. */
   reconcileFindings: number;
+  /** The findings by kind and subject ("missing_on_chain issuance: 4"), so a failed run names them. */
+  reconcileFindingKinds: string;
   /** From the repair until the first order checked out after it was delivered. */
   recoverSeconds: number;
   /** From the repair until every order paid before it was fulfilled (0 when none waited). */
@@ -141,6 +143,7 @@ export async function checkDrill(parameters: CheckDrillParameters): Promise<Dril
     expiredAfterRepair: await expiredAfterRepair(),
     indexerMismatches: indexer.mismatches,
     reconcileFindings: indexer.reconcileFindings,
+    reconcileFindingKinds: indexer.reconcileFindingKinds,
     recoverSeconds: Number.isFinite(firstAfterRepair) ? (firstAfterRepair - repairAt) / 1000 : Number.NaN,
     backlogSeconds: Math.max(0, backlog?.seconds ?? 0),
   };
@@ -159,14 +162,14 @@ export function drillProblems(figures: DrillFigures): string[] {
   if (figures.anchorsAfterRepair === 0) problems.push("no ledger anchor after the repair");
   if (figures.expiredAfterRepair === 0) problems.push("no order expired after the repair");
   if (figures.indexerMismatches !== 0) problems.push(`${figures.indexerMismatches} logs differ between the chain and the indexer`);
-  if (figures.reconcileFindings !== 0) problems.push(`${figures.reconcileFindings} reconciliation findings`);
+  if (figures.reconcileFindings !== 0) problems.push(`${figures.reconcileFindings} reconciliation findings (${figures.reconcileFindingKinds})`);
   if (Number.isNaN(figures.recoverSeconds)) problems.push("no order checked out after the repair was delivered");
   return problems;
 }
 
 // The indexer's logs up to a head it has reached and made final, against eth_getLogs for the
 // same range; then the platform's own reconciliation of the database against final chain facts.
-async function compareIndexerWithChain(platform: DrillPlatform, waitMs: number): Promise<{ mismatches: number; reconcileFindings: number }> {
+async function compareIndexerWithChain(platform: DrillPlatform, waitMs: number): Promise<{ mismatches: number; reconcileFindings: number; reconcileFindingKinds: string }> {
   const db = platform.database.db;
   const chainId = Number(BigInt(await rpc<string>(platform.rpcUrl, "eth_chainId", [])));
   const head = BigInt(await rpc<string>(platform.rpcUrl, "eth_blockNumber", []));
@@ -204,7 +207,10 @@ async function compareIndexerWithChain(platform: DrillPlatform, waitMs: number):
       process.stderr.write(
         `reconciliation findings after the drill: ${JSON.stringify(findings.slice(0, 10), (_, value) => (typeof value === "bigint" ? String(value) : value))}\n`,
       );
-    return { mismatches, reconcileFindings: findings.length };
+    const kinds = new Map<string, number>();
+    for (const finding of findings) kinds.set(`${finding.kind} ${finding.subject}`, (kinds.get(`${finding.kind} ${finding.subject}`) ?? 0) + 1);
+    const reconcileFindingKinds = [...kinds].map(([kind, count]) => `${kind}: ${count}`).join(", ");
+    return { mismatches, reconcileFindings: findings.length, reconcileFindingKinds };
   } finally {
     await session.close();
   }
