@@ -10,8 +10,8 @@ import { parseEventLogs, type Account, type Chain, type Hex, type PublicClient, 
 import { ledgerAnchorAbi } from "../../core/chain/abis.ts";
 import { queryOne, sql, type Drizzle } from "../../core/store/database.ts";
 import { readLedgerAnchoredEvents } from "./anchorEvents.ts";
-import { chainSize, readLogLeaves } from "./logLeaves.ts";
-import { treeRoot } from "./merkleLog.ts";
+import { chainSize } from "./logLeaves.ts";
+import { storedTreeRoot } from "./treeNodes.ts";
 
 export type AnchorLedgerContext = {
   db: Drizzle;
@@ -51,7 +51,7 @@ async function recoverUnrecorded(context: AnchorLedgerContext, chainId: number, 
   for (const event of events) {
     if (known?.size !== null && known?.size !== undefined && event.size <= known.size) continue;
     if (event.size > logSize) throw new Error(`LedgerAnchor holds size ${event.size}, beyond the ${logSize} entries of this database's chain.`);
-    const root = treeRoot(await readLogLeaves(db, event.size));
+    const root = await storedTreeRoot(db, event.size);
     if (`0x${root.toString("hex")}` !== event.root.toLowerCase()) {
       throw new Error(`LedgerAnchor's root for size ${event.size} does not match this database's log: run keyledger audit ledger.`);
     }
@@ -71,7 +71,7 @@ export async function anchorLedger(context: AnchorLedgerContext): Promise<Anchor
   if (size - anchoredSize < BigInt(context.entriesMin) || size === 0n) {
     return { anchored: false, reason: `${size - anchoredSize} new entries (at least ${context.entriesMin} needed)`, size, recovered };
   }
-  const root = `0x${treeRoot(await readLogLeaves(db, size)).toString("hex")}` as Hex;
+  const root = `0x${(await storedTreeRoot(db, size)).toString("hex")}` as Hex;
   const { request } = await publicClient.simulateContract({
     address: anchorAddress,
     abi: ledgerAnchorAbi,

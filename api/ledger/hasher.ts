@@ -9,6 +9,7 @@ import { queryOne, queryRows, sql, type Drizzle } from "../../core/store/databas
 import { chainHash, entryContentHash, genesisChainHash, type StoredEntry } from "./canonical.ts";
 import { readStoredEntries } from "./readEntries.ts";
 import { hexArrayLiteral, integerArrayLiteral } from "../../core/store/sqlArrays.ts";
+import { extendTreeNodes } from "./treeNodes.ts";
 
 // Any fixed number shared by every hasher of one database.
 const hasherLockId = 7_245_300;
@@ -29,7 +30,11 @@ export async function hashPendingEntries(db: Drizzle, options: HashPendingEntrie
     const pending = await queryRows<{ tx_id: bigint }>(tx, sql`SELECT tx_id FROM ledger_unhashed ORDER BY tx_id LIMIT ${options.batchSizeMax}`);
     const head = await queryOne<{ seq: bigint; chain_hash: Buffer }>(tx, sql`SELECT seq, chain_hash FROM ledger_chain ORDER BY seq DESC LIMIT 1`);
     let seq = head?.seq ?? 0n;
-    if (pending.length === 0) return { hashed: 0, lagMsMax: 0, headSeq: seq };
+    // An idle pass still catches the stored subtrees up with a log chained before they existed.
+    if (pending.length === 0) {
+      await extendTreeNodes(tx, Number(seq));
+      return { hashed: 0, lagMsMax: 0, headSeq: seq };
+    }
     const ids = pending.map((row) => row.tx_id);
     const entries = await readStoredEntries(tx, { ids });
     let previous: Uint8Array = head?.chain_hash ?? genesisChainHash;
@@ -55,6 +60,9 @@ export async function hashPendingEntries(db: Drizzle, options: HashPendingEntrie
       FROM unnest(${integerArrayLiteral(seqs)}::bigint[], ${integerArrayLiteral(txIds)}::bigint[],
                   ${hexArrayLiteral(contents)}::text[], ${hexArrayLiteral(chains)}::text[]) AS x(s, t, c, h)`);
     await tx.execute(sql`DELETE FROM ledger_unhashed WHERE tx_id = ANY(${integerArrayLiteral(ids)}::bigint[])`);
+    // The subtrees these leaves complete, in the same transaction: a root or proof never sees
+    // a chain without them (treeNodes.ts).
+    await extendTreeNodes(tx, Number(seq));
     const lagMsMax = Math.max(0, Date.now() - createdMicrosMin / 1000);
     return { hashed: entries.length, lagMsMax, headSeq: seq };
   });

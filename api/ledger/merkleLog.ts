@@ -21,30 +21,45 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Hash {
 export const emptyTreeHash: Hash = createHash("sha256").digest();
 
 /** The largest power of two smaller than n (n >= 2). */
-function split(n: number): number {
+export function split(n: number): number {
   let k = 1;
   while (k * 2 < n) k *= 2;
   return k;
 }
 
-/** MTH over leaf hashes [from, to). */
-function subtreeHash(leaves: readonly Hash[], from: number, to: number): Hash {
-  const n = to - from;
-  if (n === 0) return emptyTreeHash;
-  if (n === 1) return leaves[from]!;
-  const k = split(n);
-  return nodeHash(subtreeHash(leaves, from, from + k), subtreeHash(leaves, from + k, to));
+/**
+ * MTH over the leaves [from, to): how a proof obtains a subtree's hash. From a whole array of
+ * leaf hashes here (`leafArraySubtrees`); from stored perfect subtrees in O(log n) reads for the
+ * served proofs and anchors (treeNodes.ts). The algorithms below call only this.
+ */
+export type SubtreeHashes = (from: number, to: number) => Hash;
+
+/** MTH computed from the leaf hashes themselves. */
+export function leafArraySubtrees(leaves: readonly Hash[]): SubtreeHashes {
+  const subtree: SubtreeHashes = (from, to) => {
+    const n = to - from;
+    if (n === 0) return emptyTreeHash;
+    if (n === 1) return leaves[from]!;
+    const k = split(n);
+    return nodeHash(subtree(from, from + k), subtree(from + k, to));
+  };
+  return subtree;
 }
 
 /** The root of the first `size` leaves (leaf hashes, not leaf data). */
 export function treeRoot(leaves: readonly Hash[], size: number = leaves.length): Hash {
   if (size < 0 || size > leaves.length) throw new RangeError(`tree size ${size} outside 0..${leaves.length}`);
-  return subtreeHash(leaves, 0, size);
+  return leafArraySubtrees(leaves)(0, size);
 }
 
 /** PATH(index, D[size]): the audit path proving leaf `index` is in the tree of `size` leaves. */
 export function inclusionProof(leaves: readonly Hash[], index: number, size: number): Hash[] {
   if (!(index >= 0 && index < size && size <= leaves.length)) throw new RangeError(`leaf ${index} is not in a tree of ${size}`);
+  return inclusionPath(leafArraySubtrees(leaves), index, size);
+}
+
+/** PATH(index, D[size]) over any source of subtree hashes (index < size). */
+export function inclusionPath(subtree: SubtreeHashes, index: number, size: number): Hash[] {
   const path: Hash[] = [];
   const walk = (m: number, from: number, to: number): void => {
     const n = to - from;
@@ -52,10 +67,10 @@ export function inclusionProof(leaves: readonly Hash[], index: number, size: num
     const k = split(n);
     if (m < k) {
       walk(m, from, from + k);
-      path.push(subtreeHash(leaves, from + k, to));
+      path.push(subtree(from + k, to));
     } else {
       walk(m - k, from + k, to);
-      path.push(subtreeHash(leaves, from, from + k));
+      path.push(subtree(from, from + k));
     }
   };
   walk(index, 0, size);
@@ -67,20 +82,25 @@ export function consistencyProof(leaves: readonly Hash[], first: number, second:
   if (!(first > 0 && first <= second && second <= leaves.length)) {
     throw new RangeError(`no consistency proof from ${first} to ${second}`);
   }
+  return consistencyPath(leafArraySubtrees(leaves), first, second);
+}
+
+/** PROOF(first, D[second]) over any source of subtree hashes (0 < first <= second). */
+export function consistencyPath(subtree: SubtreeHashes, first: number, second: number): Hash[] {
   const proof: Hash[] = [];
   const sub = (m: number, from: number, to: number, complete: boolean): void => {
     const n = to - from;
     if (m === n) {
-      if (!complete) proof.push(subtreeHash(leaves, from, to));
+      if (!complete) proof.push(subtree(from, to));
       return;
     }
     const k = split(n);
     if (m <= k) {
       sub(m, from, from + k, complete);
-      proof.push(subtreeHash(leaves, from + k, to));
+      proof.push(subtree(from + k, to));
     } else {
       sub(m - k, from + k, to, false);
-      proof.push(subtreeHash(leaves, from, from + k));
+      proof.push(subtree(from, from + k));
     }
   };
   sub(first, 0, second, true);
