@@ -191,7 +191,8 @@ describe("recommendation counts: the incremental job against a recount of the si
       ["order", b, q],
       ["view", c, q],
     ] as [Kind, bigint, bigint][]) {
-      await write({ kind, account, product }, new Date((clock += 1000)));
+      clock += 1000;
+      await write({ kind, account, product }, new Date(clock));
     }
     await drain(2, 1);
     const counts = await storedCounts(db);
@@ -210,7 +211,8 @@ describe("recommendation counts: the incremental job against a recount of the si
         account: accounts[(i * 7) % accountsCount]!,
         product: products[(i * 5 + (i >> 3)) % productsCount]!,
       };
-      await write(signal, new Date((clock += i % 4 === 0 ? 0 : 1000)));
+      clock += i % 4 === 0 ? 0 : 1000;
+      await write(signal, new Date(clock));
       written.push(signal);
     }
     let busy = 0;

@@ -68,7 +68,7 @@ const asItems = (rows: Row[], reason: RecommendationReason): RecommendedProduct[
 /** "Bought together" / "you may also like" for an active product (404 for a paused or unknown one, as its page). */
 export async function recommendForProduct(db: Drizzle, productId: bigint, limit: number): Promise<RecommendationList> {
   const product = await queryOne<{ status: string }>(db, sql`SELECT status FROM products WHERE id = ${productId}`);
-  if (!product || product.status !== "active") throw new AppError("not_found", `No product ${productId}.`);
+  if (product?.status !== "active") throw new AppError("not_found", `No product ${productId}.`);
   const behaviour = asItems(
     await queryRows<Row>(
       db,
