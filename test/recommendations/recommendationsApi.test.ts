@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { queryOne, sql } from "../../core/store/database.ts";
 import { updateRecommendations } from "../../api/services/recommendations/updateRecommendations.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
-import type { TestPlatform } from "../support/platform.ts";
+import { waitFor, type TestPlatform } from "../support/platform.ts";
 import { buyFromShop, signUp, startResalePlatform, type Person } from "../resale/support.ts";
 
 describe("recommendations through the API", function () {
@@ -39,12 +39,19 @@ describe("recommendations through the API", function () {
       [2, ids.steam],
     ] as const)
       await buyFromShop(platform, setup, buyers[buyer]!, product);
-    const counted = await updateRecommendations(platform.ctx.database.db);
-    expect(counted.sightings).to.equal(6);
+    // The job reads a signal once no transaction older than it is open (its horizon): run it
+    // until the six purchases are counted.
+    await waitFor("the six purchases counted", async () => {
+      await updateRecommendations(platform.ctx.database.db);
+      return (await sightings()) === 6;
+    });
   });
   after(async () => {
     await platform?.stopAll();
   });
+
+  const sightings = async () =>
+    (await queryOne<{ count: number }>(platform.ctx.database.db, sql`SELECT count(*)::int AS count FROM recommendation_user_items`))!.count;
 
   const recommendations = async (productId: string) => {
     const response = await platform.http.get(`/api/products/${productId}/recommendations`);
@@ -110,12 +117,20 @@ describe("recommendations through the API", function () {
     expect((await buyers[0]!.client.get(`/api/products/${ids.tencent}`)).status).to.equal(200);
     expect(await views()).to.equal(1);
     // The view makes tencent one of a's items: a's other items now pair with it.
-    await updateRecommendations(platform.ctx.database.db);
+    await waitFor("the view counted", async () => {
+      await updateRecommendations(platform.ctx.database.db);
+      return (await sightings()) === 7;
+    });
     const pair = await queryOne<{ accounts: string }>(
       platform.ctx.database.db,
       sql`SELECT accounts::text FROM item_pairs WHERE product_a = least(${ids.netflix}::bigint, ${ids.tencent}::bigint) AND product_b = greatest(${ids.netflix}::bigint, ${ids.tencent}::bigint)`,
     );
     expect(pair?.accounts).to.equal("1");
+    // A viewed product the account has not bought is "for you"; what it bought is not.
+    const forYou = (await buyers[0]!.client.get("/api/me/recommendations")).body.items.map((item: { id: string }) => item.id);
+    expect(forYou).to.include(ids.tencent);
+    expect(forYou).not.to.include.members([ids.netflix]);
+    expect(forYou).not.to.include(ids.spotify);
   });
 
   it("refuses a malformed id with 400 and an unknown one with 404", async () => {
