@@ -30,6 +30,8 @@ export type WorkerSettings = {
   chainPaymentsIntervalMs: number;
   /** The after-sales sweep (proceeds holds placed and released, overdue disputes decided) runs this often. */
   disputesIntervalMs: number;
+  /** The recommendation counts take in new orders, views and reveals this often. */
+  recommendationsIntervalMs: number;
 };
 
 export const workerSettingsDefault: WorkerSettings = {
@@ -40,6 +42,7 @@ export const workerSettingsDefault: WorkerSettings = {
   lostJobGraceSeconds: 20,
   chainPaymentsIntervalMs: 2_000,
   disputesIntervalMs: 60_000,
+  recommendationsIntervalMs: 60_000,
 };
 
 /** The platform's periodic work, one scheduler each. */
@@ -54,6 +57,7 @@ export function platformJobSchedulers(ctx: AppContext, settings: WorkerSettings)
     { queue: maintenance, id: "chain-payments", jobName: "chain-payments", everyMs: settings.chainPaymentsIntervalMs },
     { queue: maintenance, id: "recover-lost-jobs", jobName: "recover-lost-jobs", everyMs: settings.recoveryIntervalMs },
     { queue: maintenance, id: "disputes", jobName: "disputes", everyMs: settings.disputesIntervalMs },
+    { queue: maintenance, id: "recommendations", jobName: "recommendations", everyMs: settings.recommendationsIntervalMs },
   ];
 }
 

@@ -130,6 +130,9 @@ export const matrix: MatrixRow[] = [
   row("GET /api/admin/reviews", { 401: "guest", ok: "admin", 403: "*" }),
   row("POST /api/admin/reviews/{reviewId}/hide", { 401: "guest", ok: "admin", 403: "*" }),
   row("POST /api/admin/reviews/{reviewId}/restore", { 401: "guest", ok: "admin", 403: "*" }),
+  // Recommendations (docs/discovery.md): a product's are public, "for you" is the signed-in account's own.
+  row("GET /api/products/{productId}/recommendations", { ok: "*" }),
+  row("GET /api/me/recommendations", { 401: "guest", ok: "*" }),
   // Paused products are listed only for the shop's merchant; a guest's includePaused is ignored.
   row("GET /api/shops/{shopId}/products", { ok: "guest merchant admin", 403: "*" }, { variant: "includePaused=true" }),
   row("POST /api/shops/{shopId}/products", { 401: "guest", ok: "merchant admin", 403: "*" }),

@@ -235,6 +235,8 @@ export const requests: Record<string, RowRequests> = {
   },
   "GET /api/search": { build: () => get(`/api/search?${query({ q: "matrix" })}`) },
   "GET /api/products/{productId}/reviews": { build: (w) => get(`/api/products/${w.products.sealed}/reviews`) },
+  "GET /api/products/{productId}/recommendations": { build: (w) => get(`/api/products/${w.products.sealed}/recommendations`) },
+  "GET /api/me/recommendations": { build: () => get("/api/me/recommendations") },
   "POST /api/reviews": {
     // The buyer reviews a fresh entitlement of its own; everyone else tries buyer A's.
     build: async (w, cell) => {

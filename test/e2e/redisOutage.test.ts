@@ -18,7 +18,7 @@ import { startTestPlatform, waitFor, type TestPlatform } from "../support/platfo
 // scheduler dropped from the declarations fails this suite too.
 const expectedSchedulers = {
   chain: ["anchor-ledger", "chain-sweep"],
-  maintenance: ["chain-payments", "disputes", "expire-orders", "recover-lost-jobs"],
+  maintenance: ["chain-payments", "disputes", "expire-orders", "recommendations", "recover-lost-jobs"],
 };
 const enqueueTimeoutMs = 1_000;
 

@@ -2,14 +2,17 @@
 // combobox finds a Chinese product by two characters and an English one through a typo, and is
 // driven by the keyboard; a buyer reviews from the order page, the product page shows the review
 // as a verified purchase linked to the issuance transaction, the shop's merchant replies, and an
-// admin hides the reported review on the moderation page.
+// admin hides the reported review on the moderation page. Recommendations: the product page
+// shows "bought together" in both languages after the job counted real purchases, and a buyer's
+// order page shows "for you".
 import { expect } from "chai";
 import type { Page } from "playwright-core";
 import { queryOne, sql } from "../../core/store/database.ts";
 import { createProduct, importKeys, type MerchantSetup, randomKeys, setupMerchant } from "../support/merchantSetup.ts";
-import { startTestPlatform, type TestPlatform } from "../support/platform.ts";
+import { startTestPlatform, waitFor, type TestPlatform } from "../support/platform.ts";
 import { createStaffAccount } from "../support/staff.ts";
 import { buyFromShop, type Person, signUp, waitIssued } from "../resale/support.ts";
+import { updateRecommendations } from "../../api/services/recommendations/updateRecommendations.ts";
 import { launchBrowser, signInThroughPage, watchPageErrors, type Browser } from "./browser.ts";
 
 describe("search and reviews in Chromium", function () {
@@ -89,6 +92,45 @@ describe("search and reviews in Chromium", function () {
     expect(await review.getByTestId("review-verified").getAttribute("href")).to.equal(`/tx/${issued!.issue_tx}`);
     expect(await page.getByTestId("rating-summary").textContent()).to.contain("4.00 from 1 verified reviews");
     expect(errors).to.deep.equal([]);
+  });
+
+  it("shows what was bought together on the product page in Chinese and English, and 'for you' after a purchase", async () => {
+    // The reviewer buys a second product; another account buys the first one.
+    const companionId = await createProduct(setup, { name: "和平精英 UC 礼包", resaleAllowed: true });
+    await importKeys(setup, companionId, randomKeys(1, "WEB"));
+    await buyFromShop(platform, setup, buyer, companionId);
+    const other = await signUp(platform, "web-recs");
+    const otherOrder = await buyFromShop(platform, setup, other, productId);
+    // The job reads a signal once no transaction older than it is open: run it until both purchases are counted.
+    await waitFor("both purchases counted", async () => {
+      await updateRecommendations(platform.ctx.database.db);
+      const counted = await queryOne<{ count: number }>(
+        platform.ctx.database.db,
+        sql`SELECT count(*)::int AS count FROM recommendation_user_items WHERE (account_id, product_id) IN ((${buyer.accountId}, ${companionId}::bigint), (${other.accountId}, ${productId}::bigint))`,
+      );
+      return counted!.count === 2;
+    });
+
+    const zh = await newPage("zh-CN");
+    await zh.page.goto(`${platform.url}/product/${productId}`);
+    const zhList = zh.page.getByRole("region", { name: "经常一起购买" });
+    await zhList.getByRole("link", { name: /和平精英 UC 礼包/ }).waitFor();
+    expect(await zhList.getByTestId("recommendation").first().getAttribute("data-product-id")).to.equal(companionId);
+
+    const en = await newPage("en-US");
+    await signInThroughPage(en.page, platform.url, { email: other.email, password: "resale-password-1" }, `/product/${companionId}`);
+    const enList = en.page.getByRole("region", { name: "Bought together" });
+    await enList.getByTestId("recommendation").first().waitFor();
+    expect(await enList.getByTestId("recommendation").first().getAttribute("data-product-id")).to.equal(productId);
+    await enList.getByRole("link", { name: /王者荣耀点券/ }).click();
+    await en.page.waitForURL(`${platform.url}/product/${productId}`);
+    // After its purchase, the other account's order page suggests what it has not bought: the
+    // product bought with the one it bought.
+    await en.page.goto(`${platform.url}/orders/${otherOrder.orderId}`);
+    const forYou = en.page.getByRole("region", { name: "For you" });
+    await forYou.getByRole("link", { name: /和平精英 UC 礼包/ }).waitFor();
+    expect(await forYou.getByRole("link", { name: /王者荣耀点券/ }).count()).to.equal(0);
+    expect([...zh.errors, ...en.errors]).to.deep.equal([]);
   });
 
   it("lets the shop's merchant reply once, and an admin hide the reported review", async () => {

@@ -18,6 +18,7 @@ import { rentalSchema } from "./rentals.ts";
 import { resalePurchaseSchema } from "./resale.ts";
 import { ratingSchema, reportedReviewPageSchema, reviewSchema } from "./reviews.ts";
 import { searchResultSchema } from "./search.ts";
+import { recommendationListSchema } from "./recommendations.ts";
 import { blacklistEntrySchema, blacklistSchema } from "./risk.ts";
 import { productSchema, shopSchema } from "./shops.ts";
 import { publicConfigSchema, verifyResultSchema } from "./verify.ts";
@@ -66,4 +67,5 @@ export const namedSchemas = {
   TicketDetail: ticketDetailSchema,
   TicketMessage: ticketMessageSchema,
   PostedTicketMessage: postedTicketMessageSchema,
+  RecommendationList: recommendationListSchema,
 };

@@ -7,6 +7,7 @@ import { setEpaySettings } from "../../services/shops/epaySettings.ts";
 import { assertShopQuota } from "../../services/shops/merchantQuotas.ts";
 import { assertShopManager, createShop, getShop, getShopBySlug, listShops } from "../../services/shops/shops.ts";
 import { createProduct, getListedProduct, getProduct, listProducts, updateProduct } from "../../services/products/products.ts";
+import { recordProductView } from "../../services/recommendations/productViews.ts";
 import { defineRoute } from "../route.ts";
 import { currencyCode, displayName, idString, moneyMinor, multilineText, productCategories, singleLineText } from "../schemas.ts";
 import { noContent } from "../responses/common.ts";
@@ -206,7 +207,12 @@ export function shopsRouter(ctx: AppContext): Router {
       response: productSchema,
       params: z.strictObject({ productId: idString }),
     },
-    async ({ params, account }) => getListedProduct(db, params.productId, account),
+    async ({ params, account }) => {
+      const product = await getListedProduct(db, params.productId, account);
+      // A view is a recommendation signal: signed-in accounts only, active products only.
+      if (account && product.status === "active") await recordProductView(db, account.id, params.productId);
+      return product;
+    },
   );
 
   defineRoute(

@@ -6,6 +6,7 @@ import { settleFeeReceivables } from "../../ledger/merchantFees.ts";
 import { postMissingPaymentEntries } from "../../services/orders/paymentEntryOutbox.ts";
 import { expireOrders } from "../../services/orders/expireOrders.ts";
 import { processChainPayments } from "../../services/orders/processChainPayments.ts";
+import { updateRecommendations } from "../../services/recommendations/updateRecommendations.ts";
 import { enqueueFulfilment } from "../enqueue.ts";
 import { requeuePaidOrders } from "../recovery/requeuePaidOrders.ts";
 import { requeueStuckImports } from "../recovery/requeueStuckImports.ts";
@@ -27,6 +28,8 @@ export async function processMaintenance(ctx: AppContext, job: Job, settings: Pi
       return acceptFinalChainPayments(ctx);
     case "disputes":
       return runDisputesSweep(ctx, job);
+    case "recommendations":
+      return updateRecommendations(ctx.database.db);
     default:
       return { ignored: job.name };
   }

@@ -1278,6 +1278,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/recommendations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** For you: active products most similar to what the signed-in account bought, viewed or revealed, without what it bought */
+        get: operations["getMeRecommendations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/tickets": {
         parameters: {
             query?: never;
@@ -1615,6 +1632,23 @@ export interface paths {
         put?: never;
         /** Quote an order: list price, member level, wholesale tier, coupon and total (the amount checkout charges) */
         post: operations["postProductsProductIdQuote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/products/{productId}/recommendations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Bought together / you may also like: active products most similar to an active one (accounts' behaviour, then similar text, then popular) */
+        get: operations["getProductsProductIdRecommendations"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3849,6 +3883,26 @@ export interface components {
             average: number | null;
             reviewsCount: string;
             starsTotal: string;
+        };
+        RecommendationList: {
+            items: {
+                /** @enum {string} */
+                category: "game_card" | "software_licence" | "course_code" | "subscription" | "digital_content" | "service_voucher";
+                currency: string;
+                id: string;
+                name: string;
+                priceMinor: string;
+                /**
+                 * @description behaviour: accounts' orders, views and reveals; content: similar text in the same category or shop; popular: most accounts
+                 * @enum {string}
+                 */
+                reason: "behaviour" | "content" | "popular";
+                /** @description behaviour: cosine similarity count(a,b)/sqrt(n(a)·n(b)), summed over the account's items for /me; content: bigram cosine; popular: accounts */
+                score: number;
+                shopId: string;
+                shopName: string;
+                shopSlug: string;
+            }[];
         };
         RecoveryCodes: {
             /** @description Shown this once; each works once */
@@ -7485,6 +7539,46 @@ export interface operations {
             };
         };
     };
+    getMeRecommendations: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecommendationList"];
+                };
+            };
+        };
+    };
     getMeTickets: {
         parameters: {
             query?: {
@@ -8576,6 +8670,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PostProductsProductIdQuoteResponse"];
+                };
+            };
+        };
+    };
+    getProductsProductIdRecommendations: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                productId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecommendationList"];
                 };
             };
         };

@@ -964,6 +964,9 @@ const en = {
   "moderation.restore": "Restore",
   "moderation.hideReason": "Hidden by a moderator after reports",
   "moderation.restoreReason": "Restored by a moderator",
+  "recs.boughtTogether": "Bought together",
+  "recs.alsoLike": "You may also like",
+  "recs.forYou": "For you",
 };
 
 export type MessageKey = keyof typeof en;
@@ -1918,6 +1921,9 @@ const zh: Record<MessageKey, string> = {
   "moderation.restore": "恢复",
   "moderation.hideReason": "管理员根据举报隐藏",
   "moderation.restoreReason": "管理员恢复",
+  "recs.boughtTogether": "经常一起购买",
+  "recs.alsoLike": "猜你喜欢",
+  "recs.forYou": "为你推荐",
 };
 
 export const messages: Record<"en" | "zh", Record<MessageKey, string>> = { en, zh };

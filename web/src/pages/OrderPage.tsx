@@ -4,7 +4,7 @@
 // certificate downloads as JSON and opens in the verify page.
 import { OrderReviews } from "../reviews/OrderReviews.tsx";
 import { answer } from "../api/client.ts";
-import { useEffect, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import type { Order, OrderItem } from "../api/types.ts";
 import { CopyButton, EmptyState, ErrorNotice, Notice, Spinner, StateBadge, TxLink } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
@@ -26,6 +26,8 @@ const orderWaitSeconds = 20;
 /** Issuance and refunds do not wake a long poll, so then the page asks again after this pause. */
 const orderPollIntervalMs = 2000;
 const settledIssueStates = ["included", "confirmed", "failed"];
+// Its own chunk: the first screen's JavaScript does not carry it.
+const Recommendations = lazy(() => import("../discovery/Recommendations.tsx"));
 
 /** The states in which the API holds a long poll until the order changes. */
 function longPolls(order: Order | undefined): boolean {
@@ -156,6 +158,12 @@ export function OrderPage(props: { orderId: string }) {
         </section>
       )}
       {current.state === "fulfilled" && <OrderReviews order={current} />}
+      {/* After fulfilment: a signed-in buyer's "for you"; a guest (the order's token) gets the product's list. */}
+      {current.state === "fulfilled" && (
+        <Suspense fallback={null}>
+          {account && !hasRole("merchant", "admin", "auditor") ? <Recommendations forAccount /> : <Recommendations productId={current.productId} />}
+        </Suspense>
+      )}
       <dl className="facts card">
         <div>
           <dt>{t("order.created")}</dt>

@@ -2,7 +2,7 @@
 // (contact + query password, to find the order again) or as the signed-in account. Payment
 // goes through the shop's gateway (EPay; the sandbox cashier in the demo).
 import { answer } from "../api/client.ts";
-import { useEffect, useState, type FormEvent } from "react";
+import { lazy, Suspense, useEffect, useState, type FormEvent } from "react";
 import type { Product, Shop } from "../api/types.ts";
 import { ErrorNotice, Field, Notice, Spinner } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
@@ -15,6 +15,9 @@ import { StockBadge } from "./StockBadge.tsx";
 import { ResaleMarket } from "../resale/ResaleMarket.tsx";
 import { ProductReviews } from "../reviews/ProductReviews.tsx";
 import { CheckoutBreakdown, ProductPricing, type Breakdown } from "./ProductPricing.tsx";
+
+// Its own chunk: the first screen's JavaScript does not carry it.
+const Recommendations = lazy(() => import("../discovery/Recommendations.tsx"));
 
 /** Currencies the chain settles (the test stablecoin and the native coin); others pay through EPay. */
 const chainCurrencies = ["USDK", "ETH"];
@@ -87,6 +90,9 @@ export function ProductPage(props: { productId: string }) {
         <Checkout product={item} shop={shop.data} />
       </div>
       {item.resaleAllowed && <ResaleMarket product={item} />}
+      <Suspense fallback={null}>
+        <Recommendations productId={item.id} />
+      </Suspense>
       <ProductReviews productId={item.id} canReply={hasRole("admin") || Boolean(managed.data?.items.some((owned) => owned.id === item.shopId))} />
     </div>
   );
