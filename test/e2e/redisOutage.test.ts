@@ -88,7 +88,9 @@ describe("Redis lost under a running platform", function () {
       alerted.every((line) => line.level === 50),
       "alerts are error-level",
     ).to.equal(true);
-    expect([...new Set(alerted.map((line) => line.scheduler))].sort()).to.deep.equal([...expectedSchedulers.chain, ...expectedSchedulers.maintenance, ...expectedSchedulers.webhooks].sort());
+    expect([...new Set(alerted.map((line) => line.scheduler))].sort()).to.deep.equal(
+      [...expectedSchedulers.chain, ...expectedSchedulers.maintenance, ...expectedSchedulers.webhooks].sort(),
+    );
     await expiresOnNextSweep(unpaid.id);
   });
 

@@ -36,7 +36,11 @@ async function dispatch(work: WebhookWork): Promise<unknown> {
   });
   const due = await endpointsDue(db, work.dispatcher.clock());
   for (const endpointId of due) {
-    await work.queue.add("deliver", { endpointId: endpointId.toString() }, { jobId: `webhook-endpoint-${endpointId}`, attempts: 1, removeOnComplete: true, removeOnFail: true });
+    await work.queue.add(
+      "deliver",
+      { endpointId: endpointId.toString() },
+      { jobId: `webhook-endpoint-${endpointId}`, attempts: 1, removeOnComplete: true, removeOnFail: true },
+    );
   }
   return { fannedOut, mailed, endpoints: due.length };
 }

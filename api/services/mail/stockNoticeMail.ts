@@ -4,17 +4,31 @@
 import { queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 import type { Mailer } from "./mailer.ts";
 
-export type StockNoticeMail = { to: string; locale: "zh-CN" | "en"; kind: "stock_low" | "stock_out"; productName: string; available: number; threshold: number; productsUrl: string };
+export type StockNoticeMail = {
+  to: string;
+  locale: "zh-CN" | "en";
+  kind: "stock_low" | "stock_out";
+  productName: string;
+  available: number;
+  threshold: number;
+  productsUrl: string;
+};
 
 const texts = {
   "zh-CN": (mail: StockNoticeMail) =>
     mail.kind === "stock_out"
       ? { subject: `「${mail.productName}」已售罄`, lead: `商品「${mail.productName}」的可售卡密已全部售出，店铺中该商品显示缺货。` }
-      : { subject: `「${mail.productName}」库存不足`, lead: `商品「${mail.productName}」的可售卡密剩余 ${mail.available} 个，已达到预警阈值 ${mail.threshold}。` },
+      : {
+          subject: `「${mail.productName}」库存不足`,
+          lead: `商品「${mail.productName}」的可售卡密剩余 ${mail.available} 个，已达到预警阈值 ${mail.threshold}。`,
+        },
   en: (mail: StockNoticeMail) =>
     mail.kind === "stock_out"
       ? { subject: `"${mail.productName}" is sold out`, lead: `Every available key of "${mail.productName}" is sold: the product shows out of stock.` }
-      : { subject: `"${mail.productName}" is running low`, lead: `"${mail.productName}" has ${mail.available} keys left, at or below its low-stock threshold of ${mail.threshold}.` },
+      : {
+          subject: `"${mail.productName}" is running low`,
+          lead: `"${mail.productName}" has ${mail.available} keys left, at or below its low-stock threshold of ${mail.threshold}.`,
+        },
 } as const;
 
 const closing = { "zh-CN": "导入新的卡密以补货：", en: "Import new keys to restock:" } as const;
@@ -26,7 +40,14 @@ export async function sendStockNoticeMail(mailer: Mailer, mail: StockNoticeMail)
 
 /** Mails pending stock notices (or marks them skipped without a mailer); returns how many it took. */
 export async function mailStockNotices(db: Drizzle, mailer: Mailer | undefined, publicUrl: string, limit = 100): Promise<number> {
-  const rows = await queryRows<{ id: string; kind: "stock_low" | "stock_out"; details: { productName: string; available: number; threshold: number }; email: string; locale: "zh-CN" | "en"; shop_id: string }>(
+  const rows = await queryRows<{
+    id: string;
+    kind: "stock_low" | "stock_out";
+    details: { productName: string; available: number; threshold: number };
+    email: string;
+    locale: "zh-CN" | "en";
+    shop_id: string;
+  }>(
     db,
     sql`SELECT n.id::text, n.kind, n.details, a.email, a.locale, n.shop_id::text
         FROM shop_notices n JOIN shops s ON s.id = n.shop_id JOIN accounts a ON a.id = s.owner_account_id

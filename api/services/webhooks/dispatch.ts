@@ -86,7 +86,16 @@ type HeadRow = {
   created_at: Date | string;
 };
 
-type Result = { id: string; state: "pending" | "delivered" | "abandoned"; at: Date; next: Date; status?: number; error?: string; excerpt?: string; durationMs: number };
+type Result = {
+  id: string;
+  state: "pending" | "delivered" | "abandoned";
+  at: Date;
+  next: Date;
+  status?: number;
+  error?: string;
+  excerpt?: string;
+  durationMs: number;
+};
 
 /**
  * Delivers one endpoint's due deliveries in sequence order, batch after batch, while it holds
@@ -94,7 +103,11 @@ type Result = { id: string; state: "pending" | "delivered" | "abandoned"; at: Da
  * looking for new events (fanning them out) once nothing is due, so a busy shop's events go out
  * without waiting for the next dispatch tick.
  */
-export async function deliverEndpoint(dispatcher: Dispatcher, endpointId: bigint, options: { budgetMs?: number; idleMs?: number } = {}): Promise<DeliverOutcome> {
+export async function deliverEndpoint(
+  dispatcher: Dispatcher,
+  endpointId: bigint,
+  options: { budgetMs?: number; idleMs?: number } = {},
+): Promise<DeliverOutcome> {
   const { db, settings } = dispatcher;
   const outcome: DeliverOutcome = { delivered: 0, failed: 0, abandoned: 0, leased: false };
   const leaseMs = Math.max(30_000, settings.timeoutMs * 3);
@@ -171,7 +184,10 @@ export function retryDelayMs(settings: Pick<DispatchSettings, "retryBaseMs" | "r
 }
 
 /** The JSON body of an event's delivery (what the signature covers, byte for byte). */
-export function eventBody(row: { event_id: string; type: string; sequence: string | number; created_at: Date | string; payload: unknown }, shopId: bigint): string {
+export function eventBody(
+  row: { event_id: string; type: string; sequence: string | number; created_at: Date | string; payload: unknown },
+  shopId: bigint,
+): string {
   return JSON.stringify({
     id: row.event_id,
     type: row.type,
@@ -253,4 +269,3 @@ async function recordResults(db: Drizzle, results: Result[]): Promise<void> {
         SELECT r.id, r.at, r.status, r.error, r.excerpt, r.duration_ms FROM r`,
   );
 }
-

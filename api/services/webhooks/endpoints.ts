@@ -67,7 +67,11 @@ async function endpointViews(db: Drizzle, shopId: bigint, endpointId?: bigint): 
     pending: row.pending,
     secrets: secrets
       .filter((secret) => secret.endpoint_id === row.id)
-      .map((secret) => ({ id: secret.id, createdAt: new Date(secret.created_at).toISOString(), expiresAt: secret.expires_at ? new Date(secret.expires_at).toISOString() : null })),
+      .map((secret) => ({
+        id: secret.id,
+        createdAt: new Date(secret.created_at).toISOString(),
+        expiresAt: secret.expires_at ? new Date(secret.expires_at).toISOString() : null,
+      })),
   }));
 }
 
@@ -98,7 +102,8 @@ export async function createEndpoint(
     // The shop's row lock serialises creations, so the per-shop limit holds under races.
     await tx.execute(sql`SELECT id FROM shops WHERE id = ${input.shopId} FOR UPDATE`);
     const count = await queryOne<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM webhook_endpoints WHERE shop_id = ${input.shopId}`);
-    if ((count?.n ?? 0) >= endpointsPerShopMax) throw new AppError("conflict", `A shop has at most ${endpointsPerShopMax} webhook endpoints: delete or reuse one.`);
+    if ((count?.n ?? 0) >= endpointsPerShopMax)
+      throw new AppError("conflict", `A shop has at most ${endpointsPerShopMax} webhook endpoints: delete or reuse one.`);
     const row = await queryOne<{ id: string }>(
       tx,
       sql`INSERT INTO webhook_endpoints (shop_id, url, description, events)
@@ -106,7 +111,12 @@ export async function createEndpoint(
     );
     const endpointId = BigInt(row!.id);
     const secret = await storeSecret(tx, deps.keyRing, input.shopId, endpointId);
-    await recordAudit(tx, { accountId: input.accountId, action: "webhook.create", subject: `webhook_endpoint:${endpointId}`, details: { url: input.url, events: input.events } });
+    await recordAudit(tx, {
+      accountId: input.accountId,
+      action: "webhook.create",
+      subject: `webhook_endpoint:${endpointId}`,
+      details: { url: input.url, events: input.events },
+    });
     return { endpointId, secret };
   });
   return { ...(await endpointView(deps.db, input.shopId, endpointId)), secret };
@@ -147,14 +157,22 @@ export async function rotateSecret(
   input: { shopId: bigint; endpointId: bigint; accountId: bigint; overlapSeconds: number },
 ): Promise<WebhookEndpointView & { secret: string }> {
   const secret = await deps.db.transaction(async (tx) => {
-    const row = await queryOne<{ id: string }>(tx, sql`SELECT id::text FROM webhook_endpoints WHERE id = ${input.endpointId} AND shop_id = ${input.shopId} FOR UPDATE`);
+    const row = await queryOne<{ id: string }>(
+      tx,
+      sql`SELECT id::text FROM webhook_endpoints WHERE id = ${input.endpointId} AND shop_id = ${input.shopId} FOR UPDATE`,
+    );
     if (!row) throw new AppError("not_found", `No webhook endpoint ${input.endpointId} in this shop.`);
     await tx.execute(
       sql`UPDATE webhook_secrets SET expires_at = least(coalesce(expires_at, 'infinity'), now() + make_interval(secs => ${input.overlapSeconds}))
           WHERE endpoint_id = ${input.endpointId} AND (expires_at IS NULL OR expires_at > now())`,
     );
     const secret = await storeSecret(tx, deps.keyRing, input.shopId, input.endpointId);
-    await recordAudit(tx, { accountId: input.accountId, action: "webhook.rotate_secret", subject: `webhook_endpoint:${input.endpointId}`, details: { overlapSeconds: input.overlapSeconds } });
+    await recordAudit(tx, {
+      accountId: input.accountId,
+      action: "webhook.rotate_secret",
+      subject: `webhook_endpoint:${input.endpointId}`,
+      details: { overlapSeconds: input.overlapSeconds },
+    });
     return secret;
   });
   return { ...(await endpointView(deps.db, input.shopId, input.endpointId)), secret };
@@ -230,7 +248,10 @@ export async function listDeliveries(
 }
 
 /** Sends a delivered or abandoned delivery's event again, as a new delivery due now. */
-export async function replayDelivery(db: Drizzle, input: { shopId: bigint; endpointId: bigint; deliveryId: bigint; accountId: bigint }): Promise<{ id: string }> {
+export async function replayDelivery(
+  db: Drizzle,
+  input: { shopId: bigint; endpointId: bigint; deliveryId: bigint; accountId: bigint },
+): Promise<{ id: string }> {
   return db.transaction(async (tx) => {
     const original = await queryOne<{ id: string; state: string; event_row_id: string; sequence: string }>(
       tx,
@@ -238,13 +259,60 @@ export async function replayDelivery(db: Drizzle, input: { shopId: bigint; endpo
           WHERE d.id = ${input.deliveryId} AND d.endpoint_id = ${input.endpointId} AND w.shop_id = ${input.shopId}`,
     );
     if (!original) throw new AppError("not_found", `No delivery ${input.deliveryId} of this endpoint.`);
-    if (original.state === "pending") throw new AppError("invalid_state", "This delivery is still pending: it is sent (again) on its own; replay it once delivered or abandoned.");
+    if (original.state === "pending")
+      throw new AppError("invalid_state", "This delivery is still pending: it is sent (again) on its own; replay it once delivered or abandoned.");
     const replay = await queryOne<{ id: string }>(
       tx,
       sql`INSERT INTO webhook_deliveries (endpoint_id, event_row_id, sequence, replay_of)
           VALUES (${input.endpointId}, ${original.event_row_id}, ${original.sequence}, ${input.deliveryId}) RETURNING id::text`,
     );
-    await recordAudit(tx, { accountId: input.accountId, action: "webhook.replay", subject: `webhook_delivery:${input.deliveryId}`, details: { replay: replay!.id } });
+    await recordAudit(tx, {
+      accountId: input.accountId,
+      action: "webhook.replay",
+      subject: `webhook_delivery:${input.deliveryId}`,
+      details: { replay: replay!.id },
+    });
     return { id: replay!.id };
   });
+}
+
+export type ShopNoticeView = {
+  id: string;
+  kind: "stock_low" | "stock_out";
+  productId: string | null;
+  productName: string;
+  available: number;
+  threshold: number;
+  createdAt: string;
+};
+
+/** The shop's console notices (stock alerts), newest first. */
+export async function listShopNotices(
+  db: Drizzle,
+  input: { shopId: bigint; beforeId?: bigint; limit: number },
+): Promise<{ items: ShopNoticeView[]; nextCursor: string | null }> {
+  const rows = await queryRows<{
+    id: string;
+    kind: ShopNoticeView["kind"];
+    product_id: string | null;
+    details: { productName?: string; available?: number; threshold?: number };
+    created_at: Date | string;
+  }>(
+    db,
+    sql`SELECT id::text, kind, product_id::text, details, created_at FROM shop_notices
+        WHERE shop_id = ${input.shopId} ${input.beforeId === undefined ? sql`` : sql`AND id < ${input.beforeId}`} ORDER BY id DESC LIMIT ${input.limit + 1}`,
+  );
+  const page = rows.slice(0, input.limit);
+  return {
+    items: page.map((row) => ({
+      id: row.id,
+      kind: row.kind,
+      productId: row.product_id,
+      productName: row.details.productName ?? "",
+      available: Number(row.details.available ?? 0),
+      threshold: Number(row.details.threshold ?? 0),
+      createdAt: new Date(row.created_at).toISOString(),
+    })),
+    nextCursor: rows.length > input.limit ? page.at(-1)!.id : null,
+  };
 }

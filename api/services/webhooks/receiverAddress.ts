@@ -75,7 +75,8 @@ export async function assertReceiverUrl(raw: string, allowLoopback: boolean): Pr
     throw new AppError("validation_failed", "The webhook URL is not a URL: give an absolute http(s) URL such as https://example.com/hooks.");
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") throw new AppError("validation_failed", "The webhook URL must start with https:// (or http://).");
-  if (url.username || url.password) throw new AppError("validation_failed", "The webhook URL must not carry credentials: the signature authenticates deliveries.");
+  if (url.username || url.password)
+    throw new AppError("validation_failed", "The webhook URL must not carry credentials: the signature authenticates deliveries.");
   const host = url.hostname.replace(/^\[|\]$/g, "");
   const addresses = isIP(host) ? [host] : await resolveAll(host);
   for (const address of addresses) {

@@ -85,7 +85,9 @@ export function createSender(settings: SendSettings): Sender {
           finish({ ok: false, error: "timeout" });
           request.destroy();
         });
-        request.on("error", (error: NodeJS.ErrnoException) => finish({ ok: false, error: error.code === "EWEBHOOKADDRESS" ? `refused_address: ${error.message}` : (error.code ?? error.message) }));
+        request.on("error", (error: NodeJS.ErrnoException) =>
+          finish({ ok: false, error: error.code === "EWEBHOOKADDRESS" ? `refused_address: ${error.message}` : (error.code ?? error.message) }),
+        );
         request.end(body);
       });
     },

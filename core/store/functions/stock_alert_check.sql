@@ -1,9 +1,10 @@
 -- stock_alert_check: its current definition (last written by migration 1120_webhooks.sql, which stays as applied).
 -- Applied by core/store/migrate.ts after the migrations whenever this file changes.
 -- Stock alerts, once per crossing: a product's level is 'out' at 0 available keys, 'low' at or
--- below its threshold, 'ok' above it. Moving down from 'ok' raises stock.low (and stock.out
--- too when it lands at 0), moving to 'out' from 'low' raises stock.out; moving up only
--- records the level, which re-arms the alerts. A docked listing (docs/docking.md) sells its
+-- below its threshold (products.low_stock_threshold), 'ok' above it. When stock falls, moving
+-- down from 'ok' raises stock.low (and stock.out too when it lands at 0), and moving to 'out'
+-- raises stock.out; when stock rises the level is only recorded, which re-arms the alerts (an
+-- import into an empty product is no alert, even when it stays at or below the threshold). A docked listing (docs/docking.md) sells its
 -- supplier's keys, so the listings of the product are judged by the same count. Each alert is
 -- a console notice (mailed by the dispatcher) and a webhook event, in this transaction.
 CREATE OR REPLACE FUNCTION stock_alert_check() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -16,15 +17,17 @@ DECLARE
 BEGIN
   FOR v_product IN
     SELECT p.id, p.shop_id, p.name, p.low_stock_threshold FROM products p
-    WHERE (p.id = NEW.product_id OR p.supply_product_id = NEW.product_id) AND p.low_stock_threshold IS NOT NULL
+    WHERE p.id = NEW.product_id OR p.supply_product_id = NEW.product_id
     ORDER BY p.id
   LOOP
     v_new := CASE WHEN NEW.available <= 0 THEN 'out' WHEN NEW.available <= v_product.low_stock_threshold THEN 'low' ELSE 'ok' END;
-    SELECT level INTO v_old FROM stock_alert_levels WHERE product_id = v_product.id FOR UPDATE;
+    -- The product_stock row this trigger fires on stays locked to the commit: one writer at a time.
+    SELECT level INTO v_old FROM stock_alert_levels WHERE product_id = v_product.id;
     v_old := coalesce(v_old, 'ok');
     CONTINUE WHEN v_old = v_new;
     INSERT INTO stock_alert_levels (product_id, level) VALUES (v_product.id, v_new)
       ON CONFLICT (product_id) DO UPDATE SET level = EXCLUDED.level;
+    CONTINUE WHEN NEW.available > OLD.available;
     FOREACH v_kind IN ARRAY ARRAY['low', 'out'] LOOP
       CONTINUE WHEN NOT ((v_kind = 'low' AND v_old = 'ok') OR (v_kind = 'out' AND v_new = 'out'));
       INSERT INTO shop_notices (shop_id, kind, product_id, details)

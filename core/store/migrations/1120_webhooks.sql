@@ -87,10 +87,8 @@ CREATE TABLE webhook_delivery_attempts (
 );
 CREATE INDEX webhook_delivery_attempts_delivery_idx ON webhook_delivery_attempts (delivery_id, id);
 
--- Stock alerts: a product's threshold (NULL: no alerts; 0: only when sold out) and the level
--- last announced, which re-arms once stock rises above the threshold again.
-ALTER TABLE products ADD COLUMN low_stock_threshold integer
-  CONSTRAINT products_low_stock_threshold_range CHECK (low_stock_threshold BETWEEN 0 AND 1000000);
+-- Stock alerts: the level last announced for a product against its low_stock_threshold
+-- (0100_core.sql), which re-arms once stock rises above the threshold again.
 CREATE TABLE stock_alert_levels (
   product_id  bigint PRIMARY KEY REFERENCES products(id),
   level       text NOT NULL,
