@@ -14,6 +14,8 @@ export type Receiver = {
   /** Events kept after dropping duplicates by id, in the order first seen. */
   kept: WebhookEvent[];
   refused: string[];
+  /** Every request as received (body bytes and signature header), for re-checking. */
+  raw: { body: Buffer; signature: string | undefined }[];
   mode: ReceiverMode;
   secrets: string[];
   /** The receiver's clock in seconds (the suites simulate one). */
@@ -28,6 +30,7 @@ export async function startReceiver(secrets: string[], options: { path?: string 
     arrivals: [],
     kept: [],
     refused: [],
+    raw: [],
     mode: "ok",
     secrets,
     close: () => new Promise((resolve) => server.close(() => resolve())),
@@ -36,6 +39,7 @@ export async function startReceiver(secrets: string[], options: { path?: string 
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
+      receiver.raw.push({ body: Buffer.concat(chunks), signature: request.headers["keyledger-signature"] as string | undefined });
       if (receiver.mode === "fail") {
         response.writeHead(503).end("down");
         return;
