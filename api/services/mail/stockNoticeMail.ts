@@ -38,34 +38,39 @@ export async function sendStockNoticeMail(mailer: Mailer, mail: StockNoticeMail)
   await mailer.transporter.sendMail({ from: mailer.from, to: mail.to, subject, text: [lead, "", closing[mail.locale], mail.productsUrl].join("\n") });
 }
 
-/** Mails pending stock notices (or marks them skipped without a mailer); returns how many it took. */
+/**
+ * Mails pending stock notices (or marks them skipped without a mailer); returns how many it took.
+ * The notices stay row-locked while their mail goes out, so dispatch ticks running side by side
+ * never mail one twice (SKIP LOCKED: each takes others); a crash before the commit mails again.
+ */
 export async function mailStockNotices(db: Drizzle, mailer: Mailer | undefined, publicUrl: string, limit = 100): Promise<number> {
-  const rows = await queryRows<{
-    id: string;
-    kind: "stock_low" | "stock_out";
-    details: { productName: string; available: number; threshold: number };
-    email: string;
-    locale: "zh-CN" | "en";
-    shop_id: string;
-  }>(
-    db,
-    sql`SELECT n.id::text, n.kind, n.details, a.email, a.locale, n.shop_id::text
-        FROM shop_notices n JOIN shops s ON s.id = n.shop_id JOIN accounts a ON a.id = s.owner_account_id
-        WHERE n.mail_state = 'pending' ORDER BY n.id LIMIT ${limit}`,
-  );
-  for (const row of rows) {
-    if (mailer) {
-      await sendStockNoticeMail(mailer, {
-        to: row.email,
-        locale: row.locale,
-        kind: row.kind,
-        productName: row.details.productName,
-        available: Number(row.details.available),
-        threshold: Number(row.details.threshold),
-        productsUrl: `${publicUrl.replace(/\/$/, "")}/merchant`,
-      });
+  return db.transaction(async (tx) => {
+    const rows = await queryRows<{
+      id: string;
+      kind: "stock_low" | "stock_out";
+      details: { productName: string; available: number; threshold: number };
+      email: string;
+      locale: "zh-CN" | "en";
+    }>(
+      tx,
+      sql`SELECT n.id::text, n.kind, n.details, a.email, a.locale
+          FROM shop_notices n JOIN shops s ON s.id = n.shop_id JOIN accounts a ON a.id = s.owner_account_id
+          WHERE n.mail_state = 'pending' ORDER BY n.id LIMIT ${limit} FOR UPDATE OF n SKIP LOCKED`,
+    );
+    for (const row of rows) {
+      if (mailer) {
+        await sendStockNoticeMail(mailer, {
+          to: row.email,
+          locale: row.locale,
+          kind: row.kind,
+          productName: row.details.productName,
+          available: Number(row.details.available),
+          threshold: Number(row.details.threshold),
+          productsUrl: `${publicUrl.replace(/\/$/, "")}/merchant`,
+        });
+      }
+      await tx.execute(sql`UPDATE shop_notices SET mail_state = ${mailer ? "sent" : "skipped"} WHERE id = ${row.id}`);
     }
-    await db.execute(sql`UPDATE shop_notices SET mail_state = ${mailer ? "sent" : "skipped"} WHERE id = ${row.id} AND mail_state = 'pending'`);
-  }
-  return rows.length;
+    return rows.length;
+  });
 }
