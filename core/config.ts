@@ -273,6 +273,24 @@ const envSchema = z.object({
   // EventSource reconnects with Last-Event-ID: a stream never pins a connection for ever.
   SUPPORT_STREAM_SECONDS_MAX: integer(300, 1, 3600),
 
+  // Webhooks (docs/webhooks.md). A failed delivery is tried again after RETRY_BASE_MS, doubling
+  // up to RETRY_MAX_MS, until WINDOW_SECONDS after its first attempt (24 hours: a receiver down
+  // over a night or a weekend day still gets every event), then abandoned so the endpoint's
+  // later events can go. A receiver gets TIMEOUT_MS to answer (a slow one must not hold its
+  // endpoint's queue) and at most RESPONSE_BYTES_MAX of its answer is read. The dispatcher claims
+  // BATCH_SIZE deliveries of an endpoint per query; DISPATCH_INTERVAL_MS is how often new events
+  // are fanned out when no delivery loop is running; CONCURRENCY endpoints are delivered at once
+  // per worker process. OVERLAP_SECONDS: how long a rotated-out secret still signs by default.
+  WEBHOOK_RETRY_BASE_MS: integer(5_000, 10, 3_600_000),
+  WEBHOOK_RETRY_MAX_MS: integer(3_600_000, 10, 24 * 3_600_000),
+  WEBHOOK_RETRY_WINDOW_SECONDS: integer(24 * 3600, 1, 7 * 24 * 3600),
+  WEBHOOK_TIMEOUT_MS: integer(10_000, 100, 60_000),
+  WEBHOOK_RESPONSE_BYTES_MAX: integer(64 * 1024, 1024, 1024 * 1024),
+  WEBHOOK_BATCH_SIZE: integer(200, 1, 5000),
+  WEBHOOK_DISPATCH_INTERVAL_MS: integer(500, 20, 60_000),
+  WEBHOOK_CONCURRENCY: integer(8, 1, 256),
+  WEBHOOK_SECRET_OVERLAP_SECONDS: integer(24 * 3600, 0, 30 * 24 * 3600),
+
   // Import jobs
   IMPORT_KEYS_MAX: integer(100_000, 1, 1_000_000),
   KEY_LENGTH_MAX: integer(512, 8, 8192),
@@ -493,6 +511,19 @@ function buildConfig(env: Env) {
     payments: { epaySandboxSecret: env.EPAY_SANDBOX_SECRET },
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
     imports: { keysMax: env.IMPORT_KEYS_MAX, keyLengthMax: env.KEY_LENGTH_MAX },
+    webhooks: {
+      retryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: env.WEBHOOK_RETRY_MAX_MS,
+      retryWindowMs: env.WEBHOOK_RETRY_WINDOW_SECONDS * 1000,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      responseBytesMax: env.WEBHOOK_RESPONSE_BYTES_MAX,
+      batchSize: env.WEBHOOK_BATCH_SIZE,
+      dispatchIntervalMs: env.WEBHOOK_DISPATCH_INTERVAL_MS,
+      concurrency: env.WEBHOOK_CONCURRENCY,
+      secretOverlapSeconds: env.WEBHOOK_SECRET_OVERLAP_SECONDS,
+      // Loopback receivers are for development and the suites; production refuses them (SSRF).
+      allowLoopback: env.NODE_ENV !== "production",
+    },
     support: {
       firstReplySeconds: env.SUPPORT_FIRST_REPLY_SECONDS,
       attachmentBytesMax: env.SUPPORT_ATTACHMENT_BYTES_MAX,

@@ -56,6 +56,8 @@ export const errorStatus = {
   // A docked listing cannot be sold through a sub-store: the reseller's margin after the supplier's
   // share need not cover a markup's fee share and commissions (docs/docking.md).
   docking_not_distributed: 422,
+  // Webhooks (docs/webhooks.md): a receiver URL on the platform's own network (SSRF).
+  webhook_url_refused: 422,
   rate_limited: 429,
   // Unpaid reservations are limited (api/services/orders/unpaidHolds.ts): too many open unpaid
   // orders from one contact or address, or one order asking for too large a share of the stock.

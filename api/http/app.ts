@@ -22,6 +22,7 @@ import { epaySandboxRouter } from "./routes/epaySandbox.ts";
 import { pricingRouter } from "./routes/pricing.ts";
 import { distributionRouter } from "./routes/distribution.ts";
 import { dockingRouter } from "./routes/docking.ts";
+import { webhooksRouter } from "./routes/webhooks.ts";
 import { merchantRouter } from "./routes/merchant.ts";
 import { ordersRouter } from "./routes/orders.ts";
 import { paymentsRouter } from "./routes/payments.ts";
@@ -106,6 +107,7 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
   app.use("/api", pricingRouter(ctx));
   app.use("/api", distributionRouter(ctx));
   app.use("/api", dockingRouter(ctx));
+  app.use("/api", webhooksRouter(ctx));
   app.use("/api", verifyRouter(ctx));
   app.use("/api", publicConfigRouter(ctx));
   for (const router of options.extraRouters ?? []) app.use("/api", router);

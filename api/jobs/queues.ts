@@ -14,6 +14,8 @@ export const queueNames = {
   chain: "chain",
   /** Periodic work: expire unpaid orders, reconcile, anchor the ledger. */
   maintenance: "maintenance",
+  /** Webhooks: the dispatch tick and one delivery loop per endpoint (job id = the endpoint's). */
+  webhooks: "webhooks",
 } as const;
 
 export type QueueName = (typeof queueNames)[keyof typeof queueNames];
@@ -23,6 +25,7 @@ export type Queues = {
   imports: Queue;
   chain: Queue;
   maintenance: Queue;
+  webhooks: Queue;
   connection: Redis;
   prefix: string;
   close(): Promise<void>;
@@ -48,6 +51,7 @@ export function createQueues(redisUrl: string, prefix: string): Queues {
     imports: new Queue(queueNames.imports, options),
     chain: new Queue(queueNames.chain, options),
     maintenance: new Queue(queueNames.maintenance, options),
+    webhooks: new Queue(queueNames.webhooks, options),
   };
   return {
     ...queues,
@@ -77,7 +81,7 @@ export function reportQueueErrors(queues: Queues, logger: Logger): void {
     down = true;
     logger.error({ code: "redis_unreachable", err: error }, "Redis is unreachable: jobs wait, paid orders are delivered by the recovery sweep once it is back");
   };
-  for (const queue of [queues.fulfilment, queues.imports, queues.chain, queues.maintenance]) queue.on("error", onError);
+  for (const queue of [queues.fulfilment, queues.imports, queues.chain, queues.maintenance, queues.webhooks]) queue.on("error", onError);
   queues.connection.on("ready", () => {
     if (!down) return;
     down = false;

@@ -14,6 +14,8 @@ import { processChainJob } from "./processors/chain.ts";
 import { processFulfilment } from "./processors/fulfilment.ts";
 import { processImport } from "./processors/imports.ts";
 import { processMaintenance } from "./processors/maintenance.ts";
+import { processWebhookJob } from "./processors/webhooks.ts";
+import { createSender } from "../services/webhooks/sendDelivery.ts";
 import { createRedis, queueNames } from "./queues.ts";
 import { runInRequestContext } from "../../core/observability/requestContext.ts";
 import { declareJobSchedulers, superviseJobSchedulers, type JobSchedulerDeclaration } from "./schedulers.ts";
@@ -58,6 +60,8 @@ export function platformJobSchedulers(ctx: AppContext, settings: WorkerSettings)
     { queue: maintenance, id: "recover-lost-jobs", jobName: "recover-lost-jobs", everyMs: settings.recoveryIntervalMs },
     { queue: maintenance, id: "disputes", jobName: "disputes", everyMs: settings.disputesIntervalMs },
     { queue: maintenance, id: "recommendations", jobName: "recommendations", everyMs: settings.recommendationsIntervalMs },
+    // New webhook events are fanned out and due endpoints get their delivery loop (docs/webhooks.md).
+    { queue: ctx.queues.webhooks, id: "webhooks-dispatch", jobName: "dispatch", everyMs: ctx.config.webhooks.dispatchIntervalMs },
   ];
 }
 
@@ -126,11 +130,20 @@ export async function startWorkers(ctx: AppContext, settings: WorkerSettings = w
   const mailer = createMailer(ctx.config.mail);
   // The fulfilment jobs in flight share statements and commits (group commit).
   const fulfilments = createFulfilmentBatcher(ctx.database.db, loggedGroupCommit(ctx.logger, "fulfilments"));
+  const webhookSender = createSender(ctx.config.webhooks);
+  const webhookWork = {
+    dispatcher: { db: ctx.database.db, keyRing: ctx.keyRing, sender: webhookSender, settings: ctx.config.webhooks, clock: () => new Date() },
+    queue: ctx.queues.webhooks,
+    mailer,
+    publicUrl: ctx.config.http.publicUrl,
+    logger: ctx.logger,
+  };
   const workers = [
     make(queueNames.fulfilment, (job) => processFulfilment(ctx, mailer, fulfilments, job), settings.fulfilmentConcurrency),
     make(queueNames.imports, (job) => processImport(ctx, chainState.treeCache, job), settings.importConcurrency),
     make(queueNames.chain, (job) => processChainJob(ctx, chainState, job), 1),
     make(queueNames.maintenance, (job) => processMaintenance(ctx, job, settings), 1),
+    make(queueNames.webhooks, (job) => processWebhookJob(webhookWork, job), ctx.config.webhooks.concurrency),
   ];
   const schedulers = platformJobSchedulers(ctx, settings);
   await declareJobSchedulers(schedulers);
@@ -155,6 +168,7 @@ export async function startWorkers(ctx: AppContext, settings: WorkerSettings = w
       await Promise.all(workers.map((worker) => worker.close()));
       for (const connection of connections) connection.disconnect();
       await ledger.stop();
+      webhookSender.close();
     },
   };
 }

@@ -123,3 +123,7 @@ function open(key: Uint8Array, sealed: Uint8Array, aad: string, what: string): B
     });
   }
 }
+
+export function webhookSecretAad(secret: { shopId: bigint; endpointId: bigint }): string {
+  return `keyledger/webhook-secret/v1|shop=${secret.shopId}|endpoint=${secret.endpointId}`;
+}

@@ -19,6 +19,7 @@ import { startTestPlatform, waitFor, type TestPlatform } from "../support/platfo
 const expectedSchedulers = {
   chain: ["anchor-ledger", "chain-sweep"],
   maintenance: ["chain-payments", "disputes", "expire-orders", "recommendations", "recover-lost-jobs"],
+  webhooks: ["webhooks-dispatch"],
 };
 const enqueueTimeoutMs = 1_000;
 
@@ -59,6 +60,7 @@ describe("Redis lost under a running platform", function () {
   const schedulerIds = async () => ({
     chain: (await platform.ctx.queues.chain.getJobSchedulers()).map((scheduler) => scheduler.key).sort(),
     maintenance: (await platform.ctx.queues.maintenance.getJobSchedulers()).map((scheduler) => scheduler.key).sort(),
+    webhooks: (await platform.ctx.queues.webhooks.getJobSchedulers()).map((scheduler) => scheduler.key).sort(),
   });
   const checkout = async (contact: string, product = productId) => {
     const response = await platform.http.post("/api/orders", { productId: product, quantity: 1, contact, queryPassword: "outage-pass" });
@@ -86,7 +88,9 @@ describe("Redis lost under a running platform", function () {
       alerted.every((line) => line.level === 50),
       "alerts are error-level",
     ).to.equal(true);
-    expect([...new Set(alerted.map((line) => line.scheduler))].sort()).to.deep.equal([...expectedSchedulers.chain, ...expectedSchedulers.maintenance].sort());
+    expect([...new Set(alerted.map((line) => line.scheduler))].sort()).to.deep.equal(
+      [...expectedSchedulers.chain, ...expectedSchedulers.maintenance, ...expectedSchedulers.webhooks].sort(),
+    );
     await expiresOnNextSweep(unpaid.id);
   });
 
