@@ -56,10 +56,14 @@ async function summaries(db: Drizzle, rows: SubmissionRow[]): Promise<KycSummary
     ids.map((id) => sql`${id}`),
     sql`, `,
   );
-  const documents = await queryRows<{ id: bigint; submission_id: bigint; kind: KycDocumentKind; content_type: DocumentType; size_bytes: number; created_at: Date }>(
-    db,
-    sql`SELECT id, submission_id, kind, content_type, size_bytes, created_at FROM kyc_documents WHERE submission_id IN (${idList}) ORDER BY id`,
-  );
+  const documents = await queryRows<{
+    id: bigint;
+    submission_id: bigint;
+    kind: KycDocumentKind;
+    content_type: DocumentType;
+    size_bytes: number;
+    created_at: Date;
+  }>(db, sql`SELECT id, submission_id, kind, content_type, size_bytes, created_at FROM kyc_documents WHERE submission_id IN (${idList}) ORDER BY id`);
   const decisions = await queryRows<{ submission_id: bigint; decision: KycDecision; reason: string; created_at: Date }>(
     db,
     sql`SELECT submission_id, decision, reason, created_at FROM kyc_decisions WHERE submission_id IN (${idList}) ORDER BY id`,
@@ -96,7 +100,10 @@ export async function submitKyc(
 ): Promise<KycSummary> {
   const dataKey = await loadShopDataKey(db, ring, input.shopId);
   return db.transaction(async (tx) => {
-    const open = await queryOne<{ id: bigint }>(tx, sql`SELECT id FROM kyc_submissions WHERE shop_id = ${input.shopId} AND status IN ('pending', 'more_requested')`);
+    const open = await queryOne<{ id: bigint }>(
+      tx,
+      sql`SELECT id FROM kyc_submissions WHERE shop_id = ${input.shopId} AND status IN ('pending', 'more_requested')`,
+    );
     if (open) {
       throw new AppError("kyc_already_open", `This shop has a submission under review (${open.id}). Add documents to it, or wait for its decision.`, {
         details: { submissionId: String(open.id) },
@@ -109,14 +116,22 @@ export async function submitKyc(
       sql`INSERT INTO kyc_submissions (id, shop_id, submitted_by, level_requested, details_encrypted)
           VALUES (${id}, ${input.shopId}, ${input.accountId}, ${input.levelRequested}, ${encrypted})`,
     );
-    await recordAudit(tx, { accountId: input.accountId, action: "kyc.submitted", subject: `kyc:${id}`, details: { shopId: String(input.shopId), levelRequested: input.levelRequested } });
+    await recordAudit(tx, {
+      accountId: input.accountId,
+      action: "kyc.submitted",
+      subject: `kyc:${id}`,
+      details: { shopId: String(input.shopId), levelRequested: input.levelRequested },
+    });
     return (await listShopKyc(tx, input.shopId))[0]!;
   });
 }
 
 /** The shop's submissions, newest first (the merchant's view: statuses, documents' types, decisions and their reasons; never the details). */
 export async function listShopKyc(db: Drizzle, shopId: bigint): Promise<KycSummary[]> {
-  const rows = await queryRows<SubmissionRow>(db, sql`SELECT ${submissionColumns} FROM kyc_submissions k JOIN shops s ON s.id = k.shop_id WHERE k.shop_id = ${shopId} ORDER BY k.id DESC`);
+  const rows = await queryRows<SubmissionRow>(
+    db,
+    sql`SELECT ${submissionColumns} FROM kyc_submissions k JOIN shops s ON s.id = k.shop_id WHERE k.shop_id = ${shopId} ORDER BY k.id DESC`,
+  );
   return summaries(db, rows);
 }
 
@@ -148,15 +163,32 @@ export async function addKycDocument(
           VALUES (${id}, ${input.submissionId}, ${input.kind}, ${input.contentType}, ${input.bytes.length}, ${encrypted})`,
     );
     await tx.execute(sql`UPDATE kyc_submissions SET status = 'pending' WHERE id = ${input.submissionId} AND status = 'more_requested'`);
-    await recordAudit(tx, { accountId: input.accountId, action: "kyc.document_added", subject: `kyc:${input.submissionId}`, details: { documentId: String(id), kind: input.kind } });
-    return (await summaries(tx, await queryRows<SubmissionRow>(tx, sql`SELECT ${submissionColumns} FROM kyc_submissions k JOIN shops s ON s.id = k.shop_id WHERE k.id = ${input.submissionId}`)))[0]!;
+    await recordAudit(tx, {
+      accountId: input.accountId,
+      action: "kyc.document_added",
+      subject: `kyc:${input.submissionId}`,
+      details: { documentId: String(id), kind: input.kind },
+    });
+    return (
+      await summaries(
+        tx,
+        await queryRows<SubmissionRow>(
+          tx,
+          sql`SELECT ${submissionColumns} FROM kyc_submissions k JOIN shops s ON s.id = k.shop_id WHERE k.id = ${input.submissionId}`,
+        ),
+      )
+    )[0]!;
   });
 }
 
 /** Refuses anyone but an admin granted the reviewer right (403). */
 export async function assertKycReviewer(db: Drizzle, accountId: bigint): Promise<void> {
   const row = await queryOne<{ account_id: bigint }>(db, sql`SELECT account_id FROM kyc_reviewers WHERE account_id = ${accountId}`);
-  if (!row) throw new AppError("forbidden", "Only admins with the KYC reviewer right see or decide submissions. An admin grants it (PUT /api/admin/kyc-reviewers/{accountId}).");
+  if (!row)
+    throw new AppError(
+      "forbidden",
+      "Only admins with the KYC reviewer right see or decide submissions. An admin grants it (PUT /api/admin/kyc-reviewers/{accountId}).",
+    );
 }
 
 export async function grantKycReviewer(tx: Drizzle, accountId: bigint, grantedBy: bigint): Promise<void> {
@@ -177,7 +209,12 @@ export async function listKycQueue(db: Drizzle, options: { status: KycStatus; af
 }
 
 /** A reviewer reads a submission's details (decrypted); the read and its audit row share a transaction. */
-export async function viewKycSubmission(db: Drizzle, ring: MasterKeyRing, submissionId: bigint, reviewerId: bigint): Promise<KycSummary & { details: KycDetails }> {
+export async function viewKycSubmission(
+  db: Drizzle,
+  ring: MasterKeyRing,
+  submissionId: bigint,
+  reviewerId: bigint,
+): Promise<KycSummary & { details: KycDetails }> {
   return db.transaction(async (tx) => {
     const row = await queryOne<SubmissionRow & { details_encrypted: Buffer }>(
       tx,
@@ -208,7 +245,12 @@ export async function readKycDocument(
     const shopId = BigInt(row.shop_id);
     const dataKey = await loadShopDataKey(tx, ring, shopId);
     const bytes = decryptBytes(dataKey, row.content_encrypted, documentAad(shopId, input.submissionId, input.documentId));
-    await recordAudit(tx, { accountId: input.reviewerId, action: "kyc.document_viewed", subject: `kyc:${input.submissionId}`, details: { documentId: String(input.documentId) } });
+    await recordAudit(tx, {
+      accountId: input.reviewerId,
+      action: "kyc.document_viewed",
+      subject: `kyc:${input.submissionId}`,
+      details: { documentId: String(input.documentId) },
+    });
     return { contentType: row.content_type, bytes };
   });
 }
@@ -221,7 +263,9 @@ export async function decideKyc(tx: Drizzle, input: { submissionId: bigint; revi
   );
   if (!row) throw new AppError("not_found", `No submission ${input.submissionId}.`);
   if (row.status !== "pending") {
-    throw new AppError("invalid_state", `Submission ${input.submissionId} is ${row.status}: only a pending submission is decided.`, { details: { status: row.status } });
+    throw new AppError("invalid_state", `Submission ${input.submissionId} is ${row.status}: only a pending submission is decided.`, {
+      details: { status: row.status },
+    });
   }
   const status: KycStatus = input.decision === "approve" ? "approved" : input.decision === "reject" ? "rejected" : "more_requested";
   await tx.execute(
@@ -231,5 +275,13 @@ export async function decideKyc(tx: Drizzle, input: { submissionId: bigint; revi
     sql`INSERT INTO kyc_decisions (submission_id, reviewer_id, decision, reason) VALUES (${input.submissionId}, ${input.reviewerId}, ${input.decision}, ${input.reason})`,
   );
   if (input.decision === "approve") await tx.execute(sql`UPDATE shops SET verification_level = ${row.level_requested} WHERE id = ${row.shop_id}`);
-  return (await summaries(tx, await queryRows<SubmissionRow>(tx, sql`SELECT ${submissionColumns} FROM kyc_submissions k JOIN shops s ON s.id = k.shop_id WHERE k.id = ${input.submissionId}`)))[0]!;
+  return (
+    await summaries(
+      tx,
+      await queryRows<SubmissionRow>(
+        tx,
+        sql`SELECT ${submissionColumns} FROM kyc_submissions k JOIN shops s ON s.id = k.shop_id WHERE k.id = ${input.submissionId}`,
+      ),
+    )
+  )[0]!;
 }

@@ -5,7 +5,15 @@
 // platform-collected ones were withheld from the payable when the sale was posted.
 import { queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 
-export type InvoiceLine = { currency: string; collection: "platform" | "merchant"; salesMinor: string; sales: number; feesMinor: string; refundedFeesMinor: string; netFeesMinor: string };
+export type InvoiceLine = {
+  currency: string;
+  collection: "platform" | "merchant";
+  salesMinor: string;
+  sales: number;
+  feesMinor: string;
+  refundedFeesMinor: string;
+  netFeesMinor: string;
+};
 export type PlatformInvoice = { shopId: string; month: string; from: string; to: string; lines: InvoiceLine[] };
 
 export async function platformInvoice(db: Drizzle, shopId: bigint, month: string): Promise<PlatformInvoice> {

@@ -128,17 +128,27 @@ export async function verifyShopDomain(db: Drizzle, resolver: Resolver, shopId: 
     records = await resolver.resolveTxt(domainTxtName(profile.customDomain));
   } catch (error) {
     const code = (error as { code?: string }).code ?? "error";
-    throw new AppError("domain_unproved", `No TXT record found at ${profile.domainTxtName} (${code}). Publish "${profile.domainTxtValue}" there, wait for DNS, then try again.`, {
-      details: { name: profile.domainTxtName, expected: profile.domainTxtValue, lookup: code },
-    });
+    throw new AppError(
+      "domain_unproved",
+      `No TXT record found at ${profile.domainTxtName} (${code}). Publish "${profile.domainTxtValue}" there, wait for DNS, then try again.`,
+      {
+        details: { name: profile.domainTxtName, expected: profile.domainTxtValue, lookup: code },
+      },
+    );
   }
   // A TXT record may be split into strings of at most 255 bytes: each record's strings join.
   if (!records.some((strings) => strings.join("") === profile.domainTxtValue)) {
-    throw new AppError("domain_unproved", `The TXT records at ${profile.domainTxtName} do not include "${profile.domainTxtValue}". Publish it, wait for DNS, then try again.`, {
-      details: { name: profile.domainTxtName, expected: profile.domainTxtValue, found: records.length },
-    });
+    throw new AppError(
+      "domain_unproved",
+      `The TXT records at ${profile.domainTxtName} do not include "${profile.domainTxtValue}". Publish it, wait for DNS, then try again.`,
+      {
+        details: { name: profile.domainTxtName, expected: profile.domainTxtValue, found: records.length },
+      },
+    );
   }
-  await db.execute(sql`UPDATE shops SET domain_verified_at = now() WHERE id = ${shopId} AND domain_token = ${profile.domainTxtValue.slice("keyledger-verify=".length)}`);
+  await db.execute(
+    sql`UPDATE shops SET domain_verified_at = now() WHERE id = ${shopId} AND domain_token = ${profile.domainTxtValue.slice("keyledger-verify=".length)}`,
+  );
   return getShopProfile(db, shopId);
 }
 

@@ -26,9 +26,13 @@ export function sniffDocument(bytes: Uint8Array, declaredType: string | undefine
   }
   const declared = declaredType?.split(";")[0]?.trim().toLowerCase();
   if (declared && declared !== "application/octet-stream" && declared !== found) {
-    throw new AppError("document_type_refused", `The request declares ${declared} but the content is ${found}. Send it as ${found} or application/octet-stream.`, {
-      details: { declared, found },
-    });
+    throw new AppError(
+      "document_type_refused",
+      `The request declares ${declared} but the content is ${found}. Send it as ${found} or application/octet-stream.`,
+      {
+        details: { declared, found },
+      },
+    );
   }
   return found;
 }

@@ -61,7 +61,15 @@ export async function assertDailySales(db: Drizzle, shopId: bigint, currency: st
   throw new AppError(
     "sales_limit_exceeded",
     `This shop (${limits.level}) may sell at most ${limits.dailySalesMaxMinor} ${currency} (minor units) a day; it sold ${today} in the last 24 hours and this order is ${amountMinor}. Try a smaller order or later.`,
-    { details: { level: limits.level, currency, dailySalesMaxMinor: String(limits.dailySalesMaxMinor), todayMinor: String(today), amountMinor: String(amountMinor) } },
+    {
+      details: {
+        level: limits.level,
+        currency,
+        dailySalesMaxMinor: String(limits.dailySalesMaxMinor),
+        todayMinor: String(today),
+        amountMinor: String(amountMinor),
+      },
+    },
   );
 }
 
