@@ -122,5 +122,6 @@ CREATE TABLE verification_money_limits (
 INSERT INTO verification_money_limits VALUES
   ('unverified', 'CNY', 50000, 20000), ('verified', 'CNY', 5000000, 2000000), ('business', 'CNY', 500000000, 200000000),
   ('unverified', 'USD', 7000, 3000), ('verified', 'USD', 700000, 300000), ('business', 'USD', 70000000, 30000000),
-  ('unverified', 'ETH', 100000000000000000, 50000000000000000), ('verified', 'ETH', 2000000000000000000, 1000000000000000000),
-  ('business', 'ETH', 9000000000000000000, 5000000000000000000);
+  -- ETH in wei: the ledger bounds one posting to 10^15 minor units (api/ledger), so these are small.
+  ('unverified', 'ETH', 500000000000000, 200000000000000), ('verified', 'ETH', 1000000000000000, 1000000000000000),
+  ('business', 'ETH', 1000000000000000, 1000000000000000);
