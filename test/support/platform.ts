@@ -96,6 +96,7 @@ export class HttpClient {
     if (this.token) (init.headers as Record<string, string>).authorization = `Bearer ${this.token}`;
     if (body !== undefined) {
       if (typeof body === "string") init.body = body;
+      else if (body instanceof Uint8Array) init.body = new Uint8Array(body);
       else {
         init.body = JSON.stringify(body);
         (init.headers as Record<string, string>)["content-type"] = "application/json";
