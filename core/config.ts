@@ -236,6 +236,15 @@ const envSchema = z.object({
   MERCHANT_SHOPS_MAX: integer(2, 0, 10_000),
   MERCHANT_IMPORTS_PER_DAY_MAX: integer(10, 0, 100_000),
   MERCHANT_KEYS_PER_DAY_MAX: integer(5_000, 0, 100_000_000),
+  // Self-service merchants (docs/saas.md): plan limits (products, keys, sub-stores), the limits of
+  // each verification level (daily sales, payouts, keys in stock) and a confirmed email before a
+  // shop opens. "false" only for load from one machine (suites, benchmarks), like the quotas above.
+  SAAS_LIMITS_ENFORCED: z.enum(["true", "false"]).default("true"),
+  // A merchant's email confirmation link is single-use and expires after this long.
+  EMAIL_CONFIRMATION_TTL_SECONDS: integer(24 * 3600, 60, 7 * 24 * 3600),
+  // The DNS servers that prove a shop's custom domain (its TXT record), "host:port" comma-separated;
+  // empty: the system's resolvers. Tests point it at a local DNS server.
+  DNS_SERVERS: z.string().default(""),
 
   // Risk rules (docs/abuse.md, "Risk rules"): the default thresholds of the order risk score
   // (a product may set its own), and the score from which checkout needs the captcha.
@@ -481,6 +490,13 @@ function buildConfig(env: Env) {
     },
     merchants: {
       quotas: { shopsMax: env.MERCHANT_SHOPS_MAX, importsPerDayMax: env.MERCHANT_IMPORTS_PER_DAY_MAX, keysPerDayMax: env.MERCHANT_KEYS_PER_DAY_MAX },
+      saas: {
+        limitsEnforced: env.SAAS_LIMITS_ENFORCED === "true",
+        emailConfirmationTtlSeconds: env.EMAIL_CONFIRMATION_TTL_SECONDS,
+        dnsServers: env.DNS_SERVERS.split(",")
+          .map((server) => server.trim())
+          .filter((server) => server !== ""),
+      },
     },
     throttles: {
       searchRequestsPerMinuteMax: env.SEARCH_REQUESTS_PER_MINUTE_MAX,

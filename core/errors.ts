@@ -90,6 +90,21 @@ export const errorStatus = {
   attachment_type_refused: 415,
   attachment_too_large: 413,
   attachments_exhausted: 409,
+  // Self-service merchants (docs/saas.md): an email not yet confirmed, a confirmation link that
+  // is wrong, used or expired; a custom domain taken or not proved; a plan's limit, a plan
+  // downgrade below what the shop uses; a KYC document whose content is not an allowed type or
+  // lies about it, a second open submission; a verification level's limits.
+  email_unconfirmed: 403,
+  confirmation_invalid: 410,
+  domain_taken: 409,
+  domain_unproved: 422,
+  plan_limit_exceeded: 409,
+  plan_downgrade_below_usage: 409,
+  document_type_refused: 415,
+  kyc_already_open: 409,
+  sales_limit_exceeded: 422,
+  payout_limit_exceeded: 422,
+  stock_limit_exceeded: 422,
   chain_unavailable: 503,
   // The throttles' store (Redis) did not answer in time: the attempt is refused rather than
   // let through uncounted (api/services/throttles/boundedRedis.ts).

@@ -30,6 +30,8 @@ import { publicConfigRouter } from "./routes/publicConfig.ts";
 import { shopsRouter } from "./routes/shops.ts";
 import { verifyRouter } from "./routes/verify.ts";
 import { trustedProxies } from "./clientAddress.ts";
+import { shopSlugForHost } from "../services/saas/shopProfile.ts";
+import { saasRouter } from "./routes/saas.ts";
 import { quotasRouter } from "./routes/quotas.ts";
 import { captchaRouter } from "./routes/captcha.ts";
 import { riskRouter } from "./routes/risk.ts";
@@ -99,6 +101,7 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
   app.use("/api", shopsRouter(ctx));
   app.use("/api", merchantRouter(ctx));
   app.use("/api", quotasRouter(ctx));
+  app.use("/api", saasRouter(ctx));
   app.use("/api", captchaRouter(ctx));
   app.use("/api", riskRouter(ctx));
   app.use("/api", disputesRouter(ctx));
@@ -123,6 +126,17 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
     const assets = serveStaticAssets(options.webDistDir);
     app.use(assets.handler);
     // The web app routes on the client: every other GET gets index.html.
+    // A shop's proved custom domain opens its storefront (docs/saas.md, "Custom domain"): the Host
+    // only picks the shop; the redirect is relative and every link still comes from PUBLIC_URL.
+    app.get("/", async (req, res, next) => {
+      try {
+        const slug = await shopSlugForHost(ctx.database.db, req.hostname ?? "");
+        if (slug) res.redirect(302, `/shop/${encodeURIComponent(slug)}`);
+        else next();
+      } catch (error) {
+        next(error);
+      }
+    });
     app.get(/^\/(?!api\/|sandbox\/).*/, (req, res) => {
       assets.sendIndex(req, res);
     });

@@ -13,6 +13,9 @@ export const unlimitedUnpaidHolds = {
 /** Self-service merchants' shops, imports and keys a day. */
 export const unlimitedMerchantQuotas = { MERCHANT_SHOPS_MAX: "10000", MERCHANT_IMPORTS_PER_DAY_MAX: "100000", MERCHANT_KEYS_PER_DAY_MAX: "100000000" };
 
+/** Plan and verification-level limits of self-service merchants, and the email confirmation before a shop (docs/saas.md). */
+export const saasLimitsLifted = { SAAS_LIMITS_ENFORCED: "false" };
+
 /** Risk thresholds (review, block) and the captcha gates (checkout, login, sign-up). */
 export const riskRulesLifted = {
   RISK_REVIEW_SCORE: "1000",
@@ -31,4 +34,4 @@ export const riskRulesLifted = {
 export const throttleBoundRelaxed = { THROTTLE_REDIS_TIMEOUT_MS: "30000" };
 
 /** All of the above. */
-export const loadLimitsLifted = { ...unlimitedUnpaidHolds, ...unlimitedMerchantQuotas, ...riskRulesLifted, ...throttleBoundRelaxed };
+export const loadLimitsLifted = { ...unlimitedUnpaidHolds, ...unlimitedMerchantQuotas, ...saasLimitsLifted, ...riskRulesLifted, ...throttleBoundRelaxed };

@@ -55,6 +55,10 @@ export async function seedDemo(ctx: AppContext, baseUrl: string, options: { keys
     issuerAddress: ctx.chain?.walletClient?.account.address,
   });
   const shopId = BigInt(shop.id);
+  // The demo merchant is a confirmed, verified business (docs/saas.md), so the demo's stock and
+  // sales are not held to an unverified shop's limits.
+  await db.execute(sql`UPDATE shops SET verification_level = 'business' WHERE id = ${shopId}`);
+  await db.execute(sql`UPDATE accounts SET email_confirmed_at = now() WHERE id = ${BigInt(merchant.id)}`);
   const sandboxMerchant = newSandboxMerchant(sandboxSecret);
   await setEpaySettings(db, ctx.keyRing, shopId, { gatewayUrl: `${baseUrl}/sandbox/epay/`, pid: sandboxMerchant.pid, key: sandboxMerchant.key });
 

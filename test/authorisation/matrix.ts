@@ -325,6 +325,33 @@ export const matrix: MatrixRow[] = [
   row("GET /api/audit/chain/payments", { 401: "guest", ok: "auditor admin", 403: "*" }),
   row("GET /api/audit/chain/redemptions", { 401: "guest", ok: "auditor admin", 403: "*" }),
   row("GET /api/audit/chain/transfers", { 401: "guest", ok: "auditor admin", 403: "*" }),
+
+  // Self-service merchants (docs/saas.md): a shop's profile, domain, usage and KYC are its
+  // merchant's (and admins'); plans are admins'; the KYC queue is the reviewers' (admins granted
+  // the right: the world's admin is one).
+  row("POST /api/account/email-confirmation", { 401: "guest", ok: "*" }),
+  row("POST /api/auth/confirm-email", { ok: "*" }),
+  row("GET /api/shops/{shopId}/profile", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("PUT /api/shops/{shopId}/profile", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("PUT /api/shops/{shopId}/logo", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("GET /api/shops/{shopId}/logo", { ok: "*" }),
+  row("PUT /api/shops/{shopId}/domain", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("DELETE /api/shops/{shopId}/domain", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("POST /api/shops/{shopId}/domain/verify", { 401: "guest", 409: "merchant admin", 403: "*" }, { variant: "no domain claimed" }),
+  row("GET /api/storefront/host", { ok: "*" }),
+  row("GET /api/plans", { ok: "*" }),
+  row("PUT /api/admin/plans/{code}", { 401: "guest", ok: "admin", 403: "*" }),
+  row("PUT /api/admin/shops/{shopId}/plan", { 401: "guest", ok: "admin", 403: "*" }),
+  row("GET /api/shops/{shopId}/usage", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("GET /api/shops/{shopId}/platform-invoices/{month}", { 401: "guest", ok: "merchant auditor admin", 403: "*" }),
+  row("POST /api/shops/{shopId}/kyc", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("GET /api/shops/{shopId}/kyc", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("POST /api/shops/{shopId}/kyc/{submissionId}/documents", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("GET /api/admin/kyc", { 401: "guest", ok: "admin", 403: "*" }),
+  row("GET /api/admin/kyc/{submissionId}", { 401: "guest", ok: "admin", 403: "*" }),
+  row("GET /api/admin/kyc/{submissionId}/documents/{documentId}", { 401: "guest", ok: "admin", 403: "*" }),
+  row("POST /api/admin/kyc/{submissionId}/decision", { 401: "guest", ok: "admin", 403: "*" }),
+  row("PUT /api/admin/kyc-reviewers/{accountId}", { 401: "guest", ok: "admin", 403: "*" }),
 ];
 
 /** A row's name in messages and the doc: the operation, and its variant if any. */

@@ -13,8 +13,8 @@ import { createServerDatabase, type TestDatabase } from "./database.ts";
 import { testEnv } from "./env.ts";
 
 // The abuse limits are lifted for the suites (scripts/lib/loadLimitsLifted.ts) unless a suite sets them.
-export { riskRulesLifted, unlimitedMerchantQuotas, unlimitedUnpaidHolds } from "../../scripts/lib/loadLimitsLifted.ts";
-import { riskRulesLifted, throttleBoundRelaxed, unlimitedMerchantQuotas, unlimitedUnpaidHolds } from "../../scripts/lib/loadLimitsLifted.ts";
+export { riskRulesLifted, saasLimitsLifted, unlimitedMerchantQuotas, unlimitedUnpaidHolds } from "../../scripts/lib/loadLimitsLifted.ts";
+import { riskRulesLifted, saasLimitsLifted, throttleBoundRelaxed, unlimitedMerchantQuotas, unlimitedUnpaidHolds } from "../../scripts/lib/loadLimitsLifted.ts";
 
 export type TestPlatform = Platform & { database: TestDatabase; http: HttpClient; dataDir: string; queuePrefix: string; stopAll(): Promise<void> };
 
@@ -47,6 +47,7 @@ export async function startTestPlatform(
       // are lifted here and set by the suites that test them (test/orders/unpaidHolds.test.ts).
       ...unlimitedUnpaidHolds,
       ...unlimitedMerchantQuotas,
+      ...saasLimitsLifted,
       ...riskRulesLifted,
       ...throttleBoundRelaxed,
       ...options.env,
@@ -95,6 +96,7 @@ export class HttpClient {
     if (this.token) (init.headers as Record<string, string>).authorization = `Bearer ${this.token}`;
     if (body !== undefined) {
       if (typeof body === "string") init.body = body;
+      else if (body instanceof Uint8Array) init.body = new Uint8Array(body);
       else {
         init.body = JSON.stringify(body);
         (init.headers as Record<string, string>)["content-type"] = "application/json";

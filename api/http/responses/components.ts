@@ -20,12 +20,16 @@ import { ratingSchema, reportedReviewPageSchema, reviewSchema } from "./reviews.
 import { searchResultSchema } from "./search.ts";
 import { recommendationListSchema } from "./recommendations.ts";
 import { blacklistEntrySchema, blacklistSchema } from "./risk.ts";
+import { kycListSchema, kycSubmissionSchema, shopProfileSchema } from "./saas.ts";
 import { productSchema, shopSchema } from "./shops.ts";
 import { publicConfigSchema, verifyResultSchema } from "./verify.ts";
 import { postedTicketMessageSchema, ticketDetailSchema, ticketMessageSchema, ticketPageSchema, ticketSchema } from "./tickets.ts";
 
 export const namedSchemas = {
   Error: errorBodySchema,
+  KycSubmissionPage: kycListSchema,
+  KycSubmission: kycSubmissionSchema,
+  ShopProfile: shopProfileSchema,
   Dispute: disputeSchema,
   AfterSalesWindows: afterSalesWindowsSchema,
   Account: accountSchema,

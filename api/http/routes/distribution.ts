@@ -90,7 +90,7 @@ export function distributionRouter(ctx: AppContext): Router {
       response: substoreSchema,
       body: z.strictObject({ token: z.string().min(10).max(100), slug, name: displayName({ max: 60 }), colour }),
     },
-    async ({ body, account }) => acceptAgentInvitation(db, { ...body, accountId: account!.id }),
+    async ({ body, account }) => acceptAgentInvitation(db, { ...body, accountId: account!.id, planLimits: ctx.config.merchants.saas.limitsEnforced }),
   );
 
   defineRoute(

@@ -29,6 +29,7 @@ import { assertShopManager } from "../../services/shops/shops.ts";
 import { createTopup, handleTopupNotify, loadTopup, topupView } from "../../services/shops/topups.ts";
 import type { Drizzle } from "../../../core/store/database.ts";
 import type { AuthenticatedAccount } from "../../services/accounts/sessions.ts";
+import { assertPayoutAllowed } from "../../services/saas/verificationLimits.ts";
 import { defineRoute } from "../route.ts";
 import { currencyCode, idString, moneyMinor, payoutRequestBody } from "../schemas.ts";
 import { cursorParam, encodeCursor, idSortKey } from "../cursor.ts";
@@ -218,6 +219,8 @@ export function ledgerRouter(ctx: AppContext): Router {
         async (tx) => {
           // Sales still inside their after-sales window are held first, under the payable's lock,
           // so the payout draws only released proceeds (api/services/disputes/proceedsHolds.ts).
+          // The verification level's amount per payout and payouts a day (docs/saas.md), under the shop row's lock.
+          if (ctx.config.merchants.saas.limitsEnforced) await assertPayoutAllowed(tx, params.shopId, body.currency, body.amountMinor);
           await placeProceedsHolds(tx, { shopId: params.shopId, reputation: ctx.config.disputes.reputation });
           return requestPayout(tx, { payoutId: id, shopId: params.shopId, amountMinor: body.amountMinor, currency: body.currency, expiresAt });
         },

@@ -14,6 +14,7 @@ import { listBatches } from "../../services/shops/batches.ts";
 import { salesSummary } from "../../services/shops/salesSummary.ts";
 import { assertShopManager } from "../../services/shops/shops.ts";
 import { assertImportQuota, shopOwner } from "../../services/shops/merchantQuotas.ts";
+import { assertStockRoom } from "../../services/saas/verificationLimits.ts";
 import { defineRoute } from "../route.ts";
 import { idString, multilineText } from "../schemas.ts";
 import { cursorParam, encodeCursor, idSortKey } from "../cursor.ts";
@@ -59,7 +60,11 @@ export function merchantRouter(ctx: AppContext): Router {
         content: body,
         limits: { keysMax: ctx.config.imports.keysMax, keyLengthMax: ctx.config.imports.keyLengthMax },
         // Counted against the shop's owner, whoever imports (docs/abuse.md, "Merchant quotas").
-        quota: async (tx, keys) => assertImportQuota(tx, await shopOwner(tx, shopId), keys, ctx.config.merchants.quotas),
+        quota: async (tx, keys) => {
+          await assertImportQuota(tx, await shopOwner(tx, shopId), keys, ctx.config.merchants.quotas);
+          // Keys in stock within the plan and the verification level (docs/saas.md).
+          if (ctx.config.merchants.saas.limitsEnforced) await assertStockRoom(tx, shopId, keys);
+        },
       });
       // The import is recorded (queued, its upload stored encrypted): that row is the job's
       // outbox, which the recovery sweep drains (api/jobs/recovery/requeueStuckImports.ts). So a

@@ -111,6 +111,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
           quantityMax: ctx.config.orders.quantityMax,
           queryPasswordPepper: pepper,
           merchantFeeCreditMinor: ctx.config.ledger.merchantFeeCreditMinor,
+          saleLimits: ctx.config.merchants.saas.limitsEnforced,
           unpaidHolds: ctx.config.orders.unpaidHolds,
           risk: { defaults: ctx.config.risk, captchaScore: ctx.config.risk.captchaScore, captcha: captchaOf(ctx) },
           checkouts: ctx.checkouts,

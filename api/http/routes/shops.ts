@@ -5,6 +5,8 @@ import { epayGatewayBase } from "../../payments/epay.ts";
 import { auditedChange } from "../../services/audit.ts";
 import { setEpaySettings } from "../../services/shops/epaySettings.ts";
 import { assertShopQuota } from "../../services/shops/merchantQuotas.ts";
+import { assertEmailConfirmed } from "../../services/saas/emailConfirmation.ts";
+import { assertProductRoom } from "../../services/saas/plans.ts";
 import { assertShopManager, createShop, getShop, getShopBySlug, listShops } from "../../services/shops/shops.ts";
 import { createProduct, getListedProduct, getProduct, listProducts, updateProduct } from "../../services/products/products.ts";
 import { recordProductView } from "../../services/recommendations/productViews.ts";
@@ -56,6 +58,8 @@ export function shopsRouter(ctx: AppContext): Router {
       return auditedChange(
         db,
         async (tx) => {
+          // A self-service merchant confirms the email before the shop opens (docs/saas.md).
+          if (ctx.config.merchants.saas.limitsEnforced) await assertEmailConfirmed(tx, account!.id);
           await assertShopQuota(tx, account!.id, ctx.config.merchants.quotas);
           return createShop(tx, ctx.keyRing, { ...body, ownerAccountId: account!.id, issuerAddress });
         },
@@ -191,7 +195,12 @@ export function shopsRouter(ctx: AppContext): Router {
     },
     async ({ params, body, account }) => {
       await assertShopManager(db, params.shopId, account!);
-      return createProduct(db, params.shopId, body);
+      if (!ctx.config.merchants.saas.limitsEnforced) return createProduct(db, params.shopId, body);
+      // Within the shop's plan (docs/saas.md): counted under the shop row's lock, so two at once take turns.
+      return db.transaction(async (tx) => {
+        await assertProductRoom(tx, params.shopId);
+        return createProduct(tx, params.shopId, body);
+      });
     },
   );
 

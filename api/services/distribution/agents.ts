@@ -1,6 +1,7 @@
 // Agents and their sub-stores (分站), docs/distribution.md: a merchant's invitation link, its
 // acceptance (a sub-store with its own slug, name and colour), the merchant's markup bounds per
 // product, and the products an agent carries with its markup. Every refusal writes nothing.
+import { assertSubstoreRoom } from "../saas/plans.ts";
 import { createHash, randomBytes } from "node:crypto";
 import { AppError } from "../../../core/errors.ts";
 import { queryOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
@@ -46,7 +47,7 @@ const substoreView = (row: SubstoreRow): SubstoreView => ({
  */
 export async function acceptAgentInvitation(
   db: Drizzle,
-  parameters: { token: string; accountId: bigint; slug: string; name: string; colour: string },
+  parameters: { token: string; accountId: bigint; slug: string; name: string; colour: string; planLimits?: boolean },
 ): Promise<SubstoreView> {
   try {
     return await db.transaction(async (tx) => {
@@ -61,6 +62,8 @@ export async function acceptAgentInvitation(
       if (BigInt(invitation.owner_account_id) === parameters.accountId) {
         throw new AppError("validation_failed", "A merchant cannot be an agent of its own shop. Accept the invitation with another account.");
       }
+      // Within the shop's plan (docs/saas.md), under the shop row's lock.
+      if (parameters.planLimits) await assertSubstoreRoom(tx, BigInt(invitation.shop_id));
       const row = await queryOne<SubstoreRow>(
         tx,
         sql`INSERT INTO substores (shop_id, agent_account_id, slug, name, colour)

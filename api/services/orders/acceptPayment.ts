@@ -18,7 +18,7 @@ import { queryOne, queryPreparedRows, sql, type Drizzle } from "../../../core/st
 import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from "../../../core/store/groupCommit.ts";
 import { byteaArrayLiteral, integerArrayLiteral, textArrayLiteral } from "../../../core/store/sqlArrays.ts";
 import { pgErrorCode, pgErrorCodes } from "../../../core/store/errors.ts";
-import { orderRecord, type OrderRecord, type OrderRow } from "./orderRecord.ts";
+import { feeBpsOf, orderRecord, type OrderRecord, type OrderRow } from "./orderRecord.ts";
 import { postPaymentToLedger } from "./ledgerPostings.ts";
 
 export type PaymentOutcome = "accepted" | "replayed" | "underpaid" | "overpaid" | "late" | "duplicate";
@@ -158,7 +158,7 @@ export function paymentEntryOf(order: OrderRecord, provider: "epay" | "chain", s
     amountMinor: order.amountMinor,
     currency: order.currency,
     provider,
-    platformFeeBps: settings.platformFeeBps,
+    platformFeeBps: feeBpsOf(order, settings),
     distribution: order.distribution,
     ...(order.docking ? { docking: order.docking } : {}),
   }).entry;

@@ -7,6 +7,7 @@
 // (insertBatchWithKeys, through the group commit), one statement and commit for many.
 import { AppError } from "../../../core/errors.ts";
 import { collectionOf } from "../../ledger/flows.ts";
+import { assertDailySales } from "../saas/verificationLimits.ts";
 import { assertFeeCreditAvailable } from "../../ledger/merchantFees.ts";
 import { queryOne, queryPreparedRows, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from "../../../core/store/groupCommit.ts";
@@ -60,6 +61,8 @@ export type CreateOrderSettings = {
   risk?: CheckoutRiskSettings;
   /** The API's group commit of checkouts (automatic products); without it, one statement per order. */
   checkouts?: CheckoutBatcher;
+  /** The verification level's daily sales volume (docs/saas.md); off for load from one machine. */
+  saleLimits?: boolean;
 };
 
 export async function createOrder(db: Drizzle, settings: CreateOrderSettings, input: CreateOrderInput): Promise<OrderRecord> {
@@ -113,6 +116,9 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
   const passwordHash = input.queryPassword ? hashQueryPassword(settings.queryPasswordPepper, orderId, input.queryPassword) : null;
   const expiresAt = new Date(Date.now() + expirySeconds * 1000);
   try {
+    // Priced first (the amount is the quote's), refused before anything is inserted; the claims
+    // above are released by the catch below.
+    if (settings.saleLimits) await assertDailySales(db, product.shopId, product.currency, quote.breakdown.totalMinor);
     const args: InsertArgs = {
       orderId,
       input,

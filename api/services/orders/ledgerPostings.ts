@@ -7,7 +7,7 @@ import { postOrderPayment, unmatchedPaymentEntry } from "../../ledger/flows.ts";
 import { postJournal } from "../../ledger/postJournal.ts";
 import type { Drizzle } from "../../../core/store/database.ts";
 import type { AcceptPaymentInput, PaymentOutcome } from "./acceptPayment.ts";
-import type { OrderRecord } from "./orderRecord.ts";
+import { feeBpsOf, type OrderRecord } from "./orderRecord.ts";
 
 export async function postPaymentToLedger(
   tx: Drizzle,
@@ -24,7 +24,7 @@ export async function postPaymentToLedger(
       amountMinor,
       currency,
       provider,
-      platformFeeBps: settings.platformFeeBps,
+      platformFeeBps: feeBpsOf(order, settings),
       distribution: order.distribution,
       ...(order.docking ? { docking: order.docking } : {}),
     });

@@ -28,6 +28,8 @@ export type OrderRecord = {
   distribution: DistributionShares | null;
   /** A docked sale (docs/docking.md): the supplier whose key is sold and the wholesale total owed to it. */
   docking: DockingShare | null;
+  /** The fee rate fixed when the order was created (its shop's plan then; null: the platform default). docs/saas.md */
+  platformFeeBps: number | null;
 };
 
 export type OrderRow = {
@@ -52,6 +54,7 @@ export type OrderRow = {
   pricing?: { distribution?: DistributionSharesJson } | null;
   supplier_shop_id?: bigint | string | null;
   wholesale_minor?: bigint | string | null;
+  platform_fee_bps?: number | null;
 };
 
 export function orderRecord(row: OrderRow): OrderRecord {
@@ -79,7 +82,13 @@ export function orderRecord(row: OrderRow): OrderRecord {
       row.supplier_shop_id === null || row.supplier_shop_id === undefined
         ? null
         : { supplierShopId: BigInt(row.supplier_shop_id), wholesaleMinor: BigInt(row.wholesale_minor!) },
+    platformFeeBps: row.platform_fee_bps === null || row.platform_fee_bps === undefined ? null : Number(row.platform_fee_bps),
   };
+}
+
+/** The sale's fee rate: the one fixed on the order at its creation, else (older orders, free plan) the platform default. */
+export function feeBpsOf(order: OrderRecord, settings: { platformFeeBps: number }): number {
+  return order.platformFeeBps ?? settings.platformFeeBps;
 }
 
 export async function getOrderRecord(db: Drizzle, orderId: string): Promise<OrderRecord | undefined> {
