@@ -11,6 +11,7 @@ import { freshTotpCode, totpCode } from "../support/totp.ts";
 import type { Role } from "./matrix.ts";
 import type { World } from "./world.ts";
 import { ticketRequests } from "./ticketRequests.ts";
+import { subscriptionRequests } from "./subscriptionRequests.ts";
 
 export type Call = {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -745,4 +746,5 @@ export const requests: Record<string, RowRequests> = {
 
   // Support tickets (docs/support.md)
   ...ticketRequests,
+  ...subscriptionRequests,
 };

@@ -15,6 +15,7 @@ import { orderItemSchema, orderSchema, orderSummaryPageSchema, orderSummarySchem
 import { levelsSchema } from "./pricing.ts";
 import { merchantQuotasSchema } from "./quotas.ts";
 import { rentalSchema } from "./rentals.ts";
+import { subscriptionPlanSchema, subscriptionSchema } from "./subscriptions.ts";
 import { resalePurchaseSchema } from "./resale.ts";
 import { ratingSchema, reportedReviewPageSchema, reviewSchema } from "./reviews.ts";
 import { searchResultSchema } from "./search.ts";
@@ -66,4 +67,6 @@ export const namedSchemas = {
   TicketDetail: ticketDetailSchema,
   TicketMessage: ticketMessageSchema,
   PostedTicketMessage: postedTicketMessageSchema,
+  SubscriptionPlan: subscriptionPlanSchema,
+  Subscription: subscriptionSchema,
 };
