@@ -42,7 +42,7 @@ type Command =
 
 const accounts = 3;
 const entitlements = 4;
-const commands = fc.array(
+const commands: fc.Arbitrary<Command[]> = fc.array(
   fc.oneof(
     {
       weight: 3,
