@@ -68,4 +68,5 @@ const submittedQueues = {
     moves: plainMoves("rental_chain_state"),
   },
   rental_users: { table: "rentals", state: "chain_state", tx: "tx_hash", stampsIncludedAt: false, moves: plainMoves("chain_state") },
+  subscription_periods: { table: "subscription_periods", state: "chain_state", tx: "chain_tx", stampsIncludedAt: false, moves: plainMoves("chain_state") },
 } as const satisfies Record<string, { table: string; state: string; tx: string; stampsIncludedAt: boolean; moves: SettleMoves }>;

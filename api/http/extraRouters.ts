@@ -12,6 +12,7 @@ import { searchRouter } from "./routes/search.ts";
 import { walletsRouter } from "./routes/wallets.ts";
 import { ticketsRouter } from "./routes/tickets.ts";
 import { recommendationsRouter } from "./routes/recommendations.ts";
+import { subscriptionsRouter } from "./routes/subscriptions.ts";
 
 export function extraRouters(ctx: AppContext): Router[] {
   const queryPasswordPepper = requireSetting(ctx.config.secrets.queryPasswordPepper, "QUERY_PASSWORD_PEPPER", "Resale holder ids are derived from it.");
@@ -25,5 +26,6 @@ export function extraRouters(ctx: AppContext): Router[] {
     ticketsRouter(ctx),
     rentalsRouter(ctx, { queryPasswordPepper }),
     recommendationsRouter(ctx),
+    subscriptionsRouter(ctx),
   ];
 }

@@ -126,8 +126,8 @@ export async function startWorkers(ctx: AppContext, settings: WorkerSettings = w
   };
   // Batch trees are rebuilt from the database once (or handed over by this process's import of
   // the batch) and reused for every issuance of the batch.
-  const chainState = { treeCache: createBatchTreeCache() };
   const mailer = createMailer(ctx.config.mail);
+  const chainState = { treeCache: createBatchTreeCache(), mailer };
   // The fulfilment jobs in flight share statements and commits (group commit).
   const fulfilments = createFulfilmentBatcher(ctx.database.db, loggedGroupCommit(ctx.logger, "fulfilments"));
   const webhookSender = createSender(ctx.config.webhooks);

@@ -28,7 +28,19 @@ export const accountPurposes = [
 ] as const;
 export type AccountPurpose = (typeof accountPurposes)[number];
 
-export const referenceTypes = ["order", "payment", "payout", "refund", "resale", "hold", "adjustment", "topup", "settlement", "rental"] as const;
+export const referenceTypes = [
+  "order",
+  "payment",
+  "payout",
+  "refund",
+  "resale",
+  "hold",
+  "adjustment",
+  "topup",
+  "settlement",
+  "rental",
+  "subscription",
+] as const;
 export type ReferenceType = (typeof referenceTypes)[number];
 
 /** An account by id, or by its identity (opened on first use; the currency is the posting's). */

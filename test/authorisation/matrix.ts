@@ -274,6 +274,14 @@ export const matrix: MatrixRow[] = [
   row("GET /api/rentals/{rentalId}", { 401: "guest", ok: "buyer", 404: "*" }),
   row("GET /api/rentals/payments/epay/notify", { ok: "*" }),
   row("POST /api/rentals/payments/epay/notify", { ok: "*" }),
+  // Subscriptions (docs/subscriptions.md): the plan is shop A's product's; the subscription is buyer A's.
+  row("PUT /api/products/{productId}/subscription-plan", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("GET /api/products/{productId}/subscription-plan", { ok: "*" }),
+  row("GET /api/subscriptions", { 401: "guest", ok: signedIn }),
+  row("GET /api/subscriptions/{subscriptionId}", { 401: "guest", ok: "buyer", 404: "*" }),
+  row("POST /api/subscriptions/{subscriptionId}/renew", { 401: "guest", ok: "buyer", 404: "*" }),
+  row("POST /api/subscriptions/{subscriptionId}/cancel", { 401: "guest", ok: "buyer", 404: "*" }),
+  row("PUT /api/subscriptions/{subscriptionId}/auto-renew", { 401: "guest", ok: "buyer", 404: "*" }),
   row("POST /api/entitlements/{entitlementId}/use", { 401: "guest", ok: "buyer", 404: "*" }, { secrets: "buyer" }),
 
   // Wallets

@@ -12,6 +12,7 @@ import type { Role } from "./matrix.ts";
 import type { World } from "./world.ts";
 import { ticketRequests } from "./ticketRequests.ts";
 import { saasRequests } from "./saasRequests.ts";
+import { subscriptionRequests } from "./subscriptionRequests.ts";
 
 export type Call = {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -749,4 +750,5 @@ export const requests: Record<string, RowRequests> = {
   // Support tickets (docs/support.md)
   ...ticketRequests,
   ...saasRequests,
+  ...subscriptionRequests,
 };

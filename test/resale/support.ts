@@ -19,7 +19,7 @@ import { startTestPlatform, waitFor, type HttpClient, type TestPlatform } from "
  * to here: startPlatform's own chain prefers port 8545, and two suites starting at the same
  * moment on this shared machine both find it free and end up sharing one node (nonce errors).
  */
-export async function startResalePlatform(): Promise<TestPlatform> {
+export async function startResalePlatform(extraEnv: Record<string, string> = {}): Promise<TestPlatform> {
   const chain = await startChain();
   try {
     const account = privateKeyToAccount(localChainAccounts.deployer as Hex);
@@ -54,6 +54,7 @@ export async function startResalePlatform(): Promise<TestPlatform> {
         STABLECOIN_ADDRESS: addresses.stablecoin,
         LEDGER_ANCHOR_ADDRESS: addresses.ledgerAnchor,
         DEPLOYMENT_BLOCK: String(addresses.deploymentBlock),
+        ...extraEnv,
       },
     });
     return {

@@ -31,6 +31,7 @@ const DisputePage = lazy(() => import("./disputes/DisputePage.tsx"));
 const AgentPage = lazy(() => import("./agent/AgentPage.tsx"));
 const TicketPage = lazy(() => import("./support/TicketPage.tsx"));
 const MyTicketsPage = lazy(() => import("./support/MyTicketsPage.tsx"));
+const MySubscriptionsPage = lazy(() => import("./subscriptions/MySubscriptionsPage.tsx"));
 
 type Route = { pattern: string; render(params: Record<string, string>): ReactNode };
 
@@ -49,6 +50,7 @@ const routes: Route[] = [
   { pattern: "/me/security", render: () => <SecurityPage /> },
   { pattern: "/me/keys", render: () => <MyKeysPage /> },
   { pattern: "/me/tickets", render: () => <MyTicketsPage /> },
+  { pattern: "/me/subscriptions", render: () => <MySubscriptionsPage /> },
   { pattern: "/tickets/:ticketId", render: (params) => <TicketPage ticketId={params.ticketId!} /> },
   { pattern: "/resale/purchases/:purchaseId", render: (params) => <PurchasePage purchaseId={params.purchaseId!} /> },
   { pattern: "/entitlements/:entitlementId", render: (params) => <TimelinePage entitlementId={params.entitlementId!} /> },
@@ -104,6 +106,7 @@ function Header() {
     { to: "/me/keys", label: t("nav.myKeys"), show: Boolean(account), testId: "nav-my-keys" },
     { to: "/agent", label: t("nav.agent"), show: Boolean(account), testId: "nav-agent" },
     { to: "/me/tickets", label: t("nav.myTickets"), show: Boolean(account), testId: "nav-my-tickets" },
+    { to: "/me/subscriptions", label: t("nav.mySubscriptions"), show: Boolean(account), testId: "nav-my-subscriptions" },
     { to: "/me/security", label: t("nav.security"), show: Boolean(account), testId: "nav-security" },
     { to: "/merchant", label: t("nav.merchant"), show: hasRole("merchant", "admin"), testId: "nav-merchant" },
     { to: "/audit", label: t("nav.audit"), show: hasRole("auditor", "admin"), testId: "nav-audit" },

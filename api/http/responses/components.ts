@@ -6,6 +6,7 @@ import { certificateSchema } from "../../../core/keys/certificateSchema.ts";
 import { accountSchema, sessionSchema } from "./accounts.ts";
 import { passkeySchema, recoveryCodesSchema, signInSchema } from "./accountSecurity.ts";
 import { errorBodySchema } from "./common.ts";
+import { webhookEndpointWithSecretSchema } from "./webhooks.ts";
 import { afterSalesWindowsSchema, disputeSchema } from "./disputes.ts";
 import { carriedProductSchema } from "./distribution.ts";
 import { dockingOfferSchema } from "./docking.ts";
@@ -15,6 +16,7 @@ import { orderItemSchema, orderSchema, orderSummaryPageSchema, orderSummarySchem
 import { levelsSchema } from "./pricing.ts";
 import { merchantQuotasSchema } from "./quotas.ts";
 import { rentalSchema } from "./rentals.ts";
+import { subscriptionPlanSchema, subscriptionSchema } from "./subscriptions.ts";
 import { resalePurchaseSchema } from "./resale.ts";
 import { ratingSchema, reportedReviewPageSchema, reviewSchema } from "./reviews.ts";
 import { searchResultSchema } from "./search.ts";
@@ -72,4 +74,7 @@ export const namedSchemas = {
   TicketMessage: ticketMessageSchema,
   PostedTicketMessage: postedTicketMessageSchema,
   RecommendationList: recommendationListSchema,
+  SubscriptionPlan: subscriptionPlanSchema,
+  Subscription: subscriptionSchema,
+  WebhookEndpointWithSecret: webhookEndpointWithSecretSchema,
 };

@@ -15,10 +15,14 @@ import { revokePending } from "../../chain/revocations.ts";
 import { sendWithdrawals } from "../../chain/withdrawals.ts";
 import type { BatchTreeCache } from "../../keys/batchTree.ts";
 import { queryRows, sql } from "../../../core/store/database.ts";
+import { sendPendingSubscriptionExpiries } from "../../chain/subscriptions.ts";
+import type { Mailer } from "../../services/mail/mailer.ts";
+import { rentalNow } from "../../services/rentals/rentalClock.ts";
+import { sweepSubscriptions } from "../../services/subscriptions/sweepSubscriptions.ts";
 
 const sweepTransactionsMax = 20;
 
-export type ChainWorkerState = { treeCache: BatchTreeCache };
+export type ChainWorkerState = { treeCache: BatchTreeCache; mailer?: Mailer };
 
 export async function processChainJob(ctx: AppContext, state: ChainWorkerState, job: Job): Promise<unknown> {
   const chain = ctx.chain;
@@ -71,9 +75,30 @@ export async function processChainJob(ctx: AppContext, state: ChainWorkerState, 
   // Rentals (docs/rentals.md): tokens made rentable before the users of their rentals are set.
   const rentalsEnabled = await whileFull(batchSizeMax, () => enablePendingRentals(db, chain, { batchSizeMax }));
   const rentalUsers = await setPendingRentalUsers(db, chain, { transactionsMax: sweepTransactionsMax });
+  // Subscriptions (docs/subscriptions.md): start, renew, expire and remind on the chain's clock,
+  // then send each charged period's expiry.
+  const subscriptions = await sweepSubscriptions(db, await rentalNow(chain), {
+    platformFeeBps: ctx.config.orders.platformFeeBps,
+    mailer: state.mailer,
+    publicUrl: ctx.config.http.publicUrl,
+    logger: ctx.logger,
+  });
+  const subscriptionExpiries = await sendPendingSubscriptionExpiries(db, chain, { transactionsMax: sweepTransactionsMax });
   const withdrawals = await sendWithdrawals(db, chain, { transactionsMax: sweepTransactionsMax });
   const revoked = await whileFull(batchSizeMax, () => revokePending(db, chain, { batchSizeMax }));
-  return { anchored: unanchored.length, issued, redeemed, royalties, resales, rentalsEnabled, rentalUsers, withdrawals, revoked };
+  return {
+    anchored: unanchored.length,
+    issued,
+    redeemed,
+    royalties,
+    resales,
+    rentalsEnabled,
+    rentalUsers,
+    subscriptions,
+    subscriptionExpiries,
+    withdrawals,
+    revoked,
+  };
 }
 
 /** Runs `send` (one transaction of up to batchSizeMax items) again while it comes back full. */

@@ -1859,6 +1859,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/products/{productId}/subscription-plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A product's subscription plan: its period and the price of one period (404 when it is not sold by subscription) */
+        get: operations["getProductsProductIdSubscriptionPlan"];
+        /** Sell your product per period: the period (week, month, quarter, year), the delivery and the grace days; the product's price is one period's */
+        put: operations["putProductsProductIdSubscriptionPlan"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/products/{productId}/tiers": {
         parameters: {
             query?: never;
@@ -2483,6 +2501,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/shops/{shopId}/notices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shop's console notices, newest first: stock at or below a product's threshold, and sold out */
+        get: operations["getShopsShopIdNotices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/shops/{shopId}/orders": {
         parameters: {
             query?: never;
@@ -2689,6 +2724,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/shops/{shopId}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shop's webhook endpoints (their secrets' ids and expiries, never the secrets) and the event types one can choose */
+        get: operations["getShopsShopIdWebhooks"];
+        put?: never;
+        /** Add a webhook endpoint for chosen events; the answer carries its signing secret, shown this once */
+        post: operations["postShopsShopIdWebhooks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shops/{shopId}/webhooks/{endpointId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change an endpoint's URL, description or events, or pause (active: false) and resume it */
+        patch: operations["patchShopsShopIdWebhooksEndpointId"];
+        trace?: never;
+    };
+    "/api/shops/{shopId}/webhooks/{endpointId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The endpoint's delivery log, newest first: state, attempts, the last response's status, start of body and time */
+        get: operations["getShopsShopIdWebhooksEndpointIdDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shops/{shopId}/webhooks/{endpointId}/deliveries/{deliveryId}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a delivered or abandoned delivery's event again (same event id: receivers that saw it drop it) */
+        post: operations["postShopsShopIdWebhooksEndpointIdDeliveriesDeliveryIdReplay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shops/{shopId}/webhooks/{endpointId}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new signing secret (shown this once); the old ones keep signing for overlapSeconds (default WEBHOOK_SECRET_OVERLAP_SECONDS), 0 ends them now */
+        post: operations["postShopsShopIdWebhooksEndpointIdRotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/shops/by-slug/{slug}": {
         parameters: {
             query?: never;
@@ -2717,6 +2838,91 @@ export interface paths {
         get: operations["getStorefrontHost"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your subscriptions: state, paid until (in the database and on-chain), price per period */
+        get: operations["getSubscriptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/subscriptions/{subscriptionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your subscription */
+        get: operations["getSubscriptionsSubscriptionId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/subscriptions/{subscriptionId}/auto-renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Turn automatic renewal from your balance on or off */
+        put: operations["putSubscriptionsSubscriptionIdAutoRenew"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/subscriptions/{subscriptionId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel: no more renewals; the paid period runs to its end */
+        post: operations["postSubscriptionsSubscriptionIdCancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/subscriptions/{subscriptionId}/renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Renew now: the next period is charged from your platform balance (409 insufficient_funds when it is short; 409 invalid_state when cancelled, expired beyond grace or the period is already paid) */
+        post: operations["postSubscriptionsSubscriptionIdRenew"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3746,6 +3952,19 @@ export interface components {
             listings: components["schemas"]["PostShopsShopIdDockingListingsResponse"][];
             offers: components["schemas"]["DockingOffer"][];
         };
+        GetShopsShopIdNoticesResponse: {
+            items: {
+                available: number;
+                createdAt: string;
+                id: string;
+                /** @enum {string} */
+                kind: "stock_low" | "stock_out";
+                productId: string | null;
+                productName: string;
+                threshold: number;
+            }[];
+            nextCursor: string | null;
+        };
         GetShopsShopIdPlatformInvoicesMonthResponse: {
             from: string;
             lines: {
@@ -3799,8 +4018,36 @@ export interface components {
             /** @enum {string} */
             verificationLevel: "unverified" | "verified" | "business";
         };
+        GetShopsShopIdWebhooksEndpointIdDeliveriesResponse: {
+            items: {
+                attempts: number;
+                createdAt: string;
+                deliveredAt: string | null;
+                eventId: string;
+                id: string;
+                lastDurationMs: number | null;
+                lastError: string | null;
+                lastResponse: string | null;
+                lastStatus: number | null;
+                nextAttemptAt: string | null;
+                replayOf: string | null;
+                sequence: string;
+                /** @enum {string} */
+                state: "pending" | "delivered" | "abandoned";
+                type: string;
+            }[];
+            nextCursor: string | null;
+        };
+        GetShopsShopIdWebhooksResponse: {
+            endpoints: components["schemas"]["PatchShopsShopIdWebhooksEndpointIdResponse"][];
+            eventTypes: ("order.paid" | "order.fulfilled" | "order.refunded" | "stock.low" | "stock.out" | "batch.anchored" | "entitlement.issued" | "entitlement.transferred" | "entitlement.redeemed" | "entitlement.revoked" | "dispute.opened")[];
+        };
         GetStorefrontHostResponse: {
             slug: string | null;
+        };
+        GetSubscriptionsResponse: {
+            items: components["schemas"]["Subscription"][];
+            nextCursor: string | null;
         };
         GetSubstoresSlugResponse: {
             agentAccountId: string;
@@ -3960,6 +4207,20 @@ export interface components {
             id: string;
             lastUsedAt: string | null;
             name: string;
+        };
+        PatchShopsShopIdWebhooksEndpointIdResponse: {
+            active: boolean;
+            createdAt: string;
+            description: string;
+            events: ("order.paid" | "order.fulfilled" | "order.refunded" | "stock.low" | "stock.out" | "batch.anchored" | "entitlement.issued" | "entitlement.transferred" | "entitlement.redeemed" | "entitlement.revoked" | "dispute.opened")[];
+            id: string;
+            pending: number;
+            secrets: {
+                createdAt: string;
+                expiresAt: string | null;
+                id: string;
+            }[];
+            url: string;
         };
         Payment: {
             /** @constant */
@@ -4222,6 +4483,9 @@ export interface components {
             decision: "approve" | "reject";
             orderId: string;
             state: string;
+        };
+        PostShopsShopIdWebhooksEndpointIdDeliveriesDeliveryIdReplayResponse: {
+            id: string;
         };
         PostWalletsDepositsResponse: {
             credited: {
@@ -4527,6 +4791,37 @@ export interface components {
             }[];
             nextCursor: string | null;
         };
+        Subscription: {
+            autoRenew: boolean;
+            chainPaidUntil: string | null;
+            currency: string;
+            entitlementId: string;
+            graceSeconds: number;
+            id: string;
+            lastFailure: string | null;
+            paidUntil: string;
+            periodSeconds: number;
+            periodsPaid: number;
+            priceMinor: string;
+            productId: string;
+            productName: string;
+            shopId: string;
+            startsAt: string;
+            /** @enum {string} */
+            state: "active" | "past_due" | "cancelled" | "expired";
+            tokenId: string | null;
+        };
+        SubscriptionPlan: {
+            currency: string;
+            /** @enum {string} */
+            delivery: "credential" | "key_per_period";
+            graceDays: number;
+            /** @enum {string} */
+            period: "week" | "month" | "quarter" | "year";
+            periodPriceMinor: string;
+            periodSeconds: number;
+            productId: string;
+        };
         Ticket: {
             buyerReadMessageId: string;
             /** @enum {string} */
@@ -4659,6 +4954,21 @@ export interface components {
             };
             /** @enum {string} */
             verdict: "genuine" | "unknown" | "invalid" | "expired";
+        };
+        WebhookEndpointWithSecret: {
+            active: boolean;
+            createdAt: string;
+            description: string;
+            events: ("order.paid" | "order.fulfilled" | "order.refunded" | "stock.low" | "stock.out" | "batch.anchored" | "entitlement.issued" | "entitlement.transferred" | "entitlement.redeemed" | "entitlement.revoked" | "dispute.opened")[];
+            id: string;
+            pending: number;
+            secret: string;
+            secrets: {
+                createdAt: string;
+                expiresAt: string | null;
+                id: string;
+            }[];
+            url: string;
         };
     };
     responses: never;
@@ -9694,6 +10004,97 @@ export interface operations {
             };
         };
     };
+    getProductsProductIdSubscriptionPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                productId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionPlan"];
+                };
+            };
+        };
+    };
+    putProductsProductIdSubscriptionPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                productId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    delivery: "credential" | "key_per_period";
+                    /** @default 3 */
+                    graceDays?: number;
+                    /** @enum {string} */
+                    period: "week" | "month" | "quarter" | "year";
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubscriptionPlan"];
+                };
+            };
+        };
+    };
     putProductsProductIdTiers: {
         parameters: {
             query?: never;
@@ -11794,6 +12195,50 @@ export interface operations {
             };
         };
     };
+    getShopsShopIdNotices: {
+        parameters: {
+            query?: {
+                /** @description Opaque: the nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetShopsShopIdNoticesResponse"];
+                };
+            };
+        };
+    };
     getShopsShopIdOrders: {
         parameters: {
             query?: {
@@ -12425,6 +12870,280 @@ export interface operations {
             };
         };
     };
+    getShopsShopIdWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetShopsShopIdWebhooksResponse"];
+                };
+            };
+        };
+    };
+    postShopsShopIdWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string;
+                    events: ("order.paid" | "order.fulfilled" | "order.refunded" | "stock.low" | "stock.out" | "batch.anchored" | "entitlement.issued" | "entitlement.transferred" | "entitlement.redeemed" | "entitlement.revoked" | "dispute.opened")[];
+                    /** @description The receiver: an absolute https:// (or http://) URL on a public address */
+                    url: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                };
+            };
+        };
+    };
+    patchShopsShopIdWebhooksEndpointId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpointId: string;
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    active?: boolean;
+                    description?: string;
+                    events?: ("order.paid" | "order.fulfilled" | "order.refunded" | "stock.low" | "stock.out" | "batch.anchored" | "entitlement.issued" | "entitlement.transferred" | "entitlement.redeemed" | "entitlement.revoked" | "dispute.opened")[];
+                    /** @description The receiver: an absolute https:// (or http://) URL on a public address */
+                    url?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PatchShopsShopIdWebhooksEndpointIdResponse"];
+                };
+            };
+        };
+    };
+    getShopsShopIdWebhooksEndpointIdDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Opaque: the nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                endpointId: string;
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetShopsShopIdWebhooksEndpointIdDeliveriesResponse"];
+                };
+            };
+        };
+    };
+    postShopsShopIdWebhooksEndpointIdDeliveriesDeliveryIdReplay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deliveryId: string;
+                endpointId: string;
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostShopsShopIdWebhooksEndpointIdDeliveriesDeliveryIdReplayResponse"];
+                };
+            };
+        };
+    };
+    postShopsShopIdWebhooksEndpointIdRotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpointId: string;
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    overlapSeconds?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                };
+            };
+        };
+    };
     getShopsBySlugSlug: {
         parameters: {
             query?: never;
@@ -12499,6 +13218,220 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GetStorefrontHostResponse"];
+                };
+            };
+        };
+    };
+    getSubscriptions: {
+        parameters: {
+            query?: {
+                /** @description Opaque: the nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetSubscriptionsResponse"];
+                };
+            };
+        };
+    };
+    getSubscriptionsSubscriptionId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Subscription"];
+                };
+            };
+        };
+    };
+    putSubscriptionsSubscriptionIdAutoRenew: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    autoRenew: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Subscription"];
+                };
+            };
+        };
+    };
+    postSubscriptionsSubscriptionIdCancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Subscription"];
+                };
+            };
+        };
+    };
+    postSubscriptionsSubscriptionIdRenew: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    periodIndex?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Subscription"];
                 };
             };
         };

@@ -13,6 +13,8 @@ import { Link } from "../router.tsx";
 import { useSession } from "../session.tsx";
 import { StockBadge } from "./StockBadge.tsx";
 import { ResaleMarket } from "../resale/ResaleMarket.tsx";
+import { RentalMarket } from "../rentals/RentalMarket.tsx";
+import { SubscriptionPlanNotice } from "../subscriptions/SubscriptionPlanNotice.tsx";
 import { ProductReviews } from "../reviews/ProductReviews.tsx";
 import { CheckoutBreakdown, ProductPricing, type Breakdown } from "./ProductPricing.tsx";
 
@@ -81,6 +83,7 @@ export function ProductPage(props: { productId: string }) {
             </div>
           </dl>
           <ProductPricing product={item} />
+          <SubscriptionPlanNotice productId={item.id} />
           {item.deliveryMode === "automatic" && (
             <Notice tone="info" title={t("product.provenTitle")}>
               {t("product.provenBody")}
@@ -93,6 +96,7 @@ export function ProductPage(props: { productId: string }) {
       <Suspense fallback={null}>
         <Recommendations productId={item.id} />
       </Suspense>
+      {item.resaleAllowed && item.rentalAllowed && <RentalMarket product={item} />}
       <ProductReviews productId={item.id} canReply={hasRole("admin") || Boolean(managed.data?.items.some((owned) => owned.id === item.shopId))} />
     </div>
   );

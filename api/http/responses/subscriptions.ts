@@ -1,0 +1,35 @@
+// Response schemas of the subscription routes (api/http/routes/subscriptions.ts).
+import { z } from "zod";
+import { decimalString, isoDateTime, pageOf } from "./common.ts";
+
+export const subscriptionPlanSchema = z.strictObject({
+  productId: decimalString,
+  period: z.enum(["week", "month", "quarter", "year"]),
+  periodSeconds: z.number().int(),
+  delivery: z.enum(["credential", "key_per_period"]),
+  graceDays: z.number().int(),
+  periodPriceMinor: decimalString,
+  currency: z.string(),
+});
+
+export const subscriptionSchema = z.strictObject({
+  id: decimalString,
+  productId: decimalString,
+  productName: z.string(),
+  shopId: decimalString,
+  entitlementId: decimalString,
+  tokenId: decimalString.nullable(),
+  state: z.enum(["active", "past_due", "cancelled", "expired"]),
+  autoRenew: z.boolean(),
+  periodSeconds: z.number().int(),
+  graceSeconds: z.number().int(),
+  priceMinor: decimalString,
+  currency: z.string(),
+  startsAt: isoDateTime,
+  paidUntil: isoDateTime,
+  periodsPaid: z.number().int(),
+  chainPaidUntil: isoDateTime.nullable(),
+  lastFailure: z.string().nullable(),
+});
+
+export const subscriptionPageSchema = pageOf(subscriptionSchema);

@@ -1,0 +1,148 @@
+// Subscription routes (docs/subscriptions.md): a merchant's plan for a product, the plan shown on
+// the product page, and a buyer's subscriptions: list, read, renew from the balance, cancel,
+// automatic renewal on or off. The clock is the chain's (rentalNow), as for rentals.
+import { Router } from "express";
+import { z } from "zod";
+import type { AppContext } from "../../context.ts";
+import { rentalNow } from "../../services/rentals/rentalClock.ts";
+import { getPlan, setPlan } from "../../services/subscriptions/plans.ts";
+import { subscriptionDeliveries, subscriptionPeriods } from "../../services/subscriptions/subscriptionRules.ts";
+import { cancelSubscription, getMySubscription, listMySubscriptions, renewSubscription, setAutoRenew } from "../../services/subscriptions/subscriptions.ts";
+import { defineRoute } from "../route.ts";
+import { idString } from "../schemas.ts";
+import { cursorParam, idSortKey, opaque } from "../cursor.ts";
+import { subscriptionPageSchema, subscriptionPlanSchema, subscriptionSchema } from "../responses/subscriptions.ts";
+
+export const subscriptionsMountPath = "/api";
+
+export function subscriptionsRouter(ctx: AppContext): Router {
+  const router = Router();
+  const db = ctx.database.db;
+  const pageSizeMax = ctx.config.resale.pageSizeMax;
+  const subscriptionParams = z.strictObject({ subscriptionId: idString });
+
+  defineRoute(
+    router,
+    subscriptionsMountPath,
+    {
+      method: "put",
+      path: "/products/:productId/subscription-plan",
+      summary: "Sell your product per period: the period (week, month, quarter, year), the delivery and the grace days; the product's price is one period's",
+      tags: ["subscriptions"],
+      auth: ["merchant", "admin"],
+      response: subscriptionPlanSchema,
+      params: z.strictObject({ productId: idString }),
+      body: z.strictObject({
+        period: z.enum(subscriptionPeriods),
+        delivery: z.enum(subscriptionDeliveries),
+        graceDays: z.number().int().min(0).max(30).default(3),
+      }),
+    },
+    async ({ params, body, account }) => setPlan(db, account!, params.productId, body),
+  );
+
+  defineRoute(
+    router,
+    subscriptionsMountPath,
+    {
+      method: "get",
+      path: "/products/:productId/subscription-plan",
+      summary: "A product's subscription plan: its period and the price of one period (404 when it is not sold by subscription)",
+      tags: ["subscriptions"],
+      auth: "public",
+      response: subscriptionPlanSchema,
+      params: z.strictObject({ productId: idString }),
+    },
+    async ({ params }) => getPlan(db, params.productId),
+  );
+
+  defineRoute(
+    router,
+    subscriptionsMountPath,
+    {
+      method: "get",
+      path: "/subscriptions",
+      summary: "Your subscriptions: state, paid until (in the database and on-chain), price per period",
+      tags: ["subscriptions"],
+      auth: "account",
+      response: subscriptionPageSchema,
+      query: z.strictObject({
+        limit: z.coerce.number().int().min(1).max(pageSizeMax).default(Math.min(50, pageSizeMax)),
+        cursor: cursorParam.optional(),
+      }),
+    },
+    async ({ query, account }) => opaque(await listMySubscriptions(db, account!.id, { afterId: idSortKey(query.cursor), limit: query.limit })),
+  );
+
+  defineRoute(
+    router,
+    subscriptionsMountPath,
+    {
+      method: "get",
+      path: "/subscriptions/:subscriptionId",
+      summary: "Your subscription",
+      tags: ["subscriptions"],
+      auth: "account",
+      response: subscriptionSchema,
+      params: subscriptionParams,
+    },
+    async ({ params, account }) => getMySubscription(db, account!.id, params.subscriptionId),
+  );
+
+  defineRoute(
+    router,
+    subscriptionsMountPath,
+    {
+      method: "post",
+      path: "/subscriptions/:subscriptionId/renew",
+      summary:
+        "Renew now: the next period is charged from your platform balance (409 insufficient_funds when it is short; 409 invalid_state when cancelled, expired beyond grace or the period is already paid)",
+      tags: ["subscriptions"],
+      auth: "account",
+      response: subscriptionSchema,
+      params: subscriptionParams,
+      body: z.strictObject({ periodIndex: z.number().int().min(1).max(100_000).optional() }),
+    },
+    async ({ params, body, account }) =>
+      renewSubscription(db, {
+        accountId: account!.id,
+        subscriptionId: params.subscriptionId,
+        now: await rentalNow(ctx.chain),
+        platformFeeBps: ctx.config.orders.platformFeeBps,
+        periodIndex: body.periodIndex,
+      }),
+  );
+
+  defineRoute(
+    router,
+    subscriptionsMountPath,
+    {
+      method: "post",
+      path: "/subscriptions/:subscriptionId/cancel",
+      summary: "Cancel: no more renewals; the paid period runs to its end",
+      tags: ["subscriptions"],
+      auth: "account",
+      response: subscriptionSchema,
+      params: subscriptionParams,
+    },
+    async ({ params, account }) => cancelSubscription(db, { accountId: account!.id, subscriptionId: params.subscriptionId }),
+  );
+
+  defineRoute(
+    router,
+    subscriptionsMountPath,
+    {
+      method: "put",
+      path: "/subscriptions/:subscriptionId/auto-renew",
+      summary: "Turn automatic renewal from your balance on or off",
+      tags: ["subscriptions"],
+      auth: "account",
+      response: subscriptionSchema,
+      params: subscriptionParams,
+      body: z.strictObject({ autoRenew: z.boolean() }),
+    },
+    async ({ params, body, account }) => setAutoRenew(db, { accountId: account!.id, subscriptionId: params.subscriptionId, autoRenew: body.autoRenew }),
+  );
+
+  return router;
+}
