@@ -61,6 +61,18 @@ function sharedReview(w: World): Promise<string> {
 }
 const reviewFor = (w: World, cell: Cell) => (cell.allowed ? freshReview(w) : sharedReview(w));
 
+/** A new API key of merchant A's (its id). */
+async function merchantKey(w: World): Promise<string> {
+  const created = await w.people.merchant.client.post("/api/api-keys", { name: "matrix revoke", scopes: ["products:read"] });
+  if (created.status !== 201) throw new Error(`api key: ${created.status} ${created.text}`);
+  return created.body.key.id as string;
+}
+const sharedMerchantKeys = new WeakMap<World, Promise<string>>();
+const sharedMerchantKey = (w: World) => {
+  if (!sharedMerchantKeys.has(w)) sharedMerchantKeys.set(w, merchantKey(w));
+  return sharedMerchantKeys.get(w)!;
+};
+
 const rentalTerms = { pricePerDayMinor: "200", currency: "CNY", minDays: 1, maxDays: 3 };
 
 /** A fresh sealed entitlement of `person`, offered for rent; returns the offer's id. */
@@ -734,6 +746,14 @@ export const requests: Record<string, RowRequests> = {
   "GET /api/ledger/anchors": { build: () => get("/api/ledger/anchors") },
   "GET /api/ledger/proofs/inclusion/{transactionId}": { build: (w) => get(`/api/ledger/proofs/inclusion/${w.anchoredTransactionId}`) },
   "GET /api/ledger/proofs/consistency": { build: () => get("/api/ledger/proofs/consistency?first=1&second=2") },
+
+  "POST /api/api-keys": { build: () => post("/api/api-keys", { name: "matrix key", scopes: ["orders:read"] }), probe: count("api_keys") },
+  "GET /api/api-keys": { build: () => get("/api/api-keys") },
+  "POST /api/api-keys/{keyId}/revoke": {
+    // Merchant A's keys: a fresh one for the allowed cell, one shared by the refusals.
+    build: async (w, cell) => post(`/api/api-keys/${cell.allowed ? await merchantKey(w) : await sharedMerchantKey(w)}/revoke`),
+    probe: "SELECT count(*)::text FROM api_keys WHERE revoked_at IS NOT NULL",
+  },
 
   "GET /api/audit/log": { build: () => get("/api/audit/log") },
   "GET /api/audit/reconciliation": { build: () => get("/api/audit/reconciliation") },
