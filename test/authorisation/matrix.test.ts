@@ -149,21 +149,25 @@ describe("authorisation matrix", () => {
     async function walkRow(entry: MatrixRow): Promise<string[]> {
       const failures: string[] = [];
       const build = requests[rowName(entry)]!.build;
-      const columns = [...roles.map((role) => roleColumn(entry, role)), ...keyColumns.map((scope) => keyColumn(entry, scope))];
-      // The keys a row refuses share one request (merchant A's refused one): a refused key is
-      // answered before its request is looked at, and building fresh fixtures for each would
-      // only add accounts and sign-ups.
-      let refusedKeyCall: Promise<Call> | undefined;
-      const cells = await Promise.all(
-        columns.map(async (column) => {
+      const roleCells = await Promise.all(
+        roles.map(async (role) => {
+          const column = roleColumn(entry, role);
           const allowed = column.expected === "ok";
-          if (column.token !== undefined && !allowed) {
-            refusedKeyCall ??= Promise.resolve(build(world, { role: "merchant", allowed: false }));
-            return { column, allowed, call: await refusedKeyCall };
-          }
-          return { column, allowed, call: await build(world, { role: column.role, allowed }) };
+          return { column, allowed, call: await build(world, { role, allowed }) };
         }),
       );
+      // A key a row refuses is sent merchant A's own request (a refused key is answered before its
+      // request is looked at, and the probe shows it changed nothing); a key it allows gets a
+      // request built for merchant A, as merchant A's allowed cell does.
+      const merchantCall = roleCells.find((cell) => cell.column.role === "merchant")!.call;
+      const keyCells = await Promise.all(
+        keyColumns.map(async (scope) => {
+          const column = keyColumn(entry, scope);
+          const allowed = column.expected === "ok";
+          return { column, allowed, call: allowed ? await build(world, { role: "merchant", allowed }) : merchantCall };
+        }),
+      );
+      const cells = [...roleCells, ...keyCells];
       const before = await probe(entry);
       const refused = cells.filter((cell) => !cell.allowed);
       const answers = await Promise.all(refused.map((cell) => sendColumn(cell.column, cell.call)));
