@@ -19,6 +19,9 @@ const criticalModules = [
   // Authentication and sessions: where the token is read, the role gate, the stored hash.
   "api/http/auth.ts",
   "api/services/accounts/sessions.ts",
+  // API keys: the secret's format and keyed hash, the allow-list (docs/api-keys.md).
+  "api/services/apiKeys/apiKeySecret.ts",
+  "api/services/apiKeys/allowList.ts",
   // The ledger: the journal's validation, the canonical encodings and the hash chain.
   "api/ledger/validateJournalInput.ts",
   "api/ledger/canonical.ts",
@@ -47,6 +50,7 @@ const pureTests = [
   "test/orders/orderViewer.test.ts",
   "test/orders/orderAccess.test.ts",
   "test/api/auth.test.ts",
+  "test/apikeys/apiKeyRules.test.ts",
   "test/ledger/validateJournalInput.test.ts",
   "test/ledger/canonical.test.ts",
   "test/ledger/paymentEntries.test.ts",

@@ -256,6 +256,14 @@ const envSchema = z.object({
   // restart); the largest number a challenge hides (average work: half of it in SHA-256 hashes,
   // about 0.1 s in a browser at 100,000); how long a challenge may be solved and used.
   ALTCHA_HMAC_KEY: optionalString,
+  // API keys (docs/api-keys.md): the HMAC key under which keys' secrets are hashed at rest (a
+  // secret: required in production, since a plain hash of a leaked table could be checked
+  // against guesses offline; elsewhere a random key per process, so keys do not survive a
+  // restart); requests per key per minute (a script's bulk work, without letting one key take
+  // the API from everyone); live keys per account (enough for one per integration).
+  API_KEY_HASH_KEY: optionalString,
+  API_KEY_REQUESTS_PER_MINUTE_MAX: integer(600, 1, 1_000_000),
+  API_KEYS_PER_ACCOUNT_MAX: integer(20, 1, 1000),
   ALTCHA_MAX_NUMBER: integer(100_000, 10, 10_000_000),
   ALTCHA_CHALLENGE_TTL_SECONDS: integer(300, 10, 3600),
   // The captcha is required at login after this many failed attempts for the account from the
@@ -488,6 +496,11 @@ function buildConfig(env: Env) {
       loginAfterFailures: env.LOGIN_CAPTCHA_AFTER_FAILURES,
       signupAfterPerClient: env.SIGNUP_CAPTCHA_AFTER_PER_CLIENT,
     },
+    apiKeys: {
+      hashKey: apiKeyHashKeyOf(env),
+      requestsPerMinuteMax: env.API_KEY_REQUESTS_PER_MINUTE_MAX,
+      keysPerAccountMax: env.API_KEYS_PER_ACCOUNT_MAX,
+    },
     merchants: {
       quotas: { shopsMax: env.MERCHANT_SHOPS_MAX, importsPerDayMax: env.MERCHANT_IMPORTS_PER_DAY_MAX, keysPerDayMax: env.MERCHANT_KEYS_PER_DAY_MAX },
       saas: {
@@ -646,6 +659,15 @@ function captchaHmacKeyOf(env: Env): string {
   if (env.ALTCHA_HMAC_KEY) return env.ALTCHA_HMAC_KEY;
   if (env.NODE_ENV === "production") {
     throw new ConfigError("ALTCHA_HMAC_KEY is not set. Set it to a long random string (e.g. `openssl rand -hex 32`): it signs the captcha challenges.");
+  }
+  // Development and tests: a random key per process, never a known value.
+  return randomBytes(32).toString("hex");
+}
+
+function apiKeyHashKeyOf(env: Env): string {
+  if (env.API_KEY_HASH_KEY) return env.API_KEY_HASH_KEY;
+  if (env.NODE_ENV === "production") {
+    throw new ConfigError("API_KEY_HASH_KEY is not set. Set it to a long random string (e.g. `openssl rand -hex 32`): API keys' secrets are hashed under it.");
   }
   // Development and tests: a random key per process, never a known value.
   return randomBytes(32).toString("hex");

@@ -105,6 +105,13 @@ export const errorStatus = {
   sales_limit_exceeded: 422,
   payout_limit_exceeded: 422,
   stock_limit_exceeded: 422,
+  // API keys (docs/api-keys.md): a key that does not exist or whose secret is wrong, an expired
+  // or revoked one, a call from outside its allow-list, and a route its scopes do not cover.
+  api_key_invalid: 401,
+  api_key_expired: 401,
+  api_key_revoked: 401,
+  api_key_address: 403,
+  api_key_scope: 403,
   chain_unavailable: 503,
   // The throttles' store (Redis) did not answer in time: the attempt is refused rather than
   // let through uncounted (api/services/throttles/boundedRedis.ts).

@@ -36,6 +36,8 @@ import { quotasRouter } from "./routes/quotas.ts";
 import { captchaRouter } from "./routes/captcha.ts";
 import { riskRouter } from "./routes/risk.ts";
 import { disputesRouter } from "./routes/disputes.ts";
+import { apiKeysRouter } from "./routes/apiKeys.ts";
+import { createAttemptThrottle } from "../services/throttles/attemptThrottle.ts";
 
 export type CreateAppOptions = {
   /** Built web application to serve (web/dist); omitted in API-only deployments. */
@@ -82,7 +84,19 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
     next();
   });
   app.use("/api", express.json({ limit: ctx.config.http.bodyLimitBytes, strict: true }));
-  app.use(loadSession(ctx.database.db));
+  app.use(
+    loadSession(ctx.database.db, {
+      hashKey: ctx.config.apiKeys.hashKey,
+      // The login's atomic Redis counter, one rule: requests per key per minute (docs/api-keys.md).
+      throttle: createAttemptThrottle({
+        redis: ctx.queues.connection,
+        timeoutMs: ctx.config.redis.throttleTimeoutMs,
+        prefix: `${ctx.config.redis.prefix}:api-key`,
+        rules: [{ name: "key", points: ctx.config.apiKeys.requestsPerMinuteMax, windowSeconds: 60 }],
+        what: "requests with this API key",
+      }),
+    }),
+  );
 
   // The sale's hot routes (checkout, payment notification, order page) are matched first:
   // every router mounted before them costs each of their requests a walk over its routes.
@@ -105,6 +119,7 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
   app.use("/api", captchaRouter(ctx));
   app.use("/api", riskRouter(ctx));
   app.use("/api", disputesRouter(ctx));
+  app.use("/api", apiKeysRouter(ctx));
   app.use("/api", metricsRouter(ctx));
   app.use("/api", queueDashboardRouter(ctx));
   app.use("/api", pricingRouter(ctx));

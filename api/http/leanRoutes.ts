@@ -24,7 +24,8 @@ import { resolveSession } from "../services/accounts/sessions.ts";
 import { AppError } from "../../core/errors.ts";
 import { toJson } from "../../core/json.ts";
 import type { AuthenticatedAccount } from "../services/accounts/sessions.ts";
-import { sessionToken } from "./auth.ts";
+import { requireKeyScope, sessionToken } from "./auth.ts";
+import { looksLikeApiKey } from "../services/apiKeys/apiKeySecret.ts";
 import { answerClientErrorsAsJson } from "./clientErrors.ts";
 import { clientAddressOf } from "./clientAddress.ts";
 import { errorResponse } from "./errorHandler.ts";
@@ -100,6 +101,7 @@ export function defineLeanRoute<
   router[spec.method](spec.path, async (req: Request, res: Response) => {
     if (responseCheckEnabled) res.locals.operation = route.operation;
     labelRoute(res, route.operation.path);
+    requireKeyScope(req.apiKey, spec.scope, `${spec.method.toUpperCase()} ${route.operation.path}`);
     const answer = await runRoute(route, {
       body: req.body ?? {},
       query: { ...req.query },
@@ -181,6 +183,9 @@ function createLeanDispatcher(routers: Router[], options: DispatcherOptions): Le
       const params = matchSegments(route.segments, segments);
       if (!params) continue;
       if (!acceptsBody(req, route, options.bodyLimitBytes)) return false;
+      // An API key is authenticated, throttled and audited by Express's middleware (auth.ts).
+      const token = sessionToken(req);
+      if (token && looksLikeApiKey(token)) return false;
       served += 1;
       void serve(route, req, res, params, queryAt < 0 ? "" : url.slice(queryAt + 1), options);
       return true;

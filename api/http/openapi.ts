@@ -36,7 +36,11 @@ export function buildOpenApiDocument(routes: RegisteredRoute[], info: { version:
         "5XX": { description: "Our fault or a dependency's (`details.errorId` to quote)", content: errorContent },
       },
     };
-    if (route.auth !== "public") operation.security = [{ bearer: [] }];
+    // A session (`bearer`) where the route needs an account; an API key (`apiKey`, listing the
+    // scope it needs) where the route declares one; `{}` where no credential is needed at all.
+    const security = [...(route.auth === "public" ? [{}] : [{ bearer: [] }]), ...(route.scope ? [{ apiKey: [route.scope] }] : [])];
+    if (route.auth !== "public" || route.scope) operation.security = security;
+    if (route.scope) operation["x-scope"] = route.scope;
     if (route.body) {
       operation.requestBody = {
         required: true,
@@ -60,7 +64,19 @@ export function buildOpenApiDocument(routes: RegisteredRoute[], info: { version:
         "Lists page by an opaque cursor: pass a page's `nextCursor` as `cursor` for the next one; it is null on the last page.",
     },
     servers: info.serverUrl ? [{ url: info.serverUrl }] : [],
-    components: { schemas: components.schemas, securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    components: {
+      schemas: components.schemas,
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer", description: "A session token from POST /api/auth/login." },
+        apiKey: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "kl_live_<id>_<secret>",
+          description:
+            "An API key (POST /api/api-keys, docs/api-keys.md) sent as `Authorization: Bearer kl_live_…`. It opens only the operations whose `x-scope` it was granted; any other answers 403 `api_key_scope`.",
+        },
+      },
+    },
     paths,
   };
 }

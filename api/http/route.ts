@@ -6,9 +6,9 @@
 import type { Request, Response, Router } from "express";
 import type { z } from "zod";
 import { AppError } from "../../core/errors.ts";
-import type { Role } from "../../core/roles.ts";
+import type { ApiKeyScope, Role } from "../../core/roles.ts";
 import type { AuthenticatedAccount } from "../services/accounts/sessions.ts";
-import { requireAccount } from "./auth.ts";
+import { requireAccount, requireKeyScope } from "./auth.ts";
 import { toJson } from "../../core/json.ts";
 import { checkJsonResponse, checkResponse, responseCheckEnabled } from "./responseCheck.ts";
 import { refuseControlCharacters } from "./schemas.ts";
@@ -24,6 +24,11 @@ export type RouteSpec<Body extends z.ZodType | undefined, Query extends z.ZodTyp
   tags: string[];
   /** "public" needs no session; "account" any signed-in account; a role list needs one of them. */
   auth: "public" | "account" | Role[];
+  /**
+   * The API-key scope that opens this route to a key (docs/api-keys.md); without one, every API
+   * key is refused (403 api_key_scope). A key still needs what `auth` asks of its owner.
+   */
+  scope?: ApiKeyScope;
   body?: Body;
   query?: Query;
   params?: Params;
@@ -84,6 +89,7 @@ export function defineRoute<
     // For the error handler's check of an error answer: which declared operation it belongs to.
     if (responseCheckEnabled) res.locals.operation = operation;
     labelRoute(res, operation.path);
+    requireKeyScope(req.apiKey, spec.scope, `${spec.method.toUpperCase()} ${operation.path}`);
     const account = spec.auth === "public" ? req.account : requireAccount(req, spec.auth === "account" ? undefined : spec.auth);
     const input = {
       body: parsePart(spec.body, spec.rawBody ? req.body : (req.body ?? {}), "body"),

@@ -246,7 +246,18 @@ const nonJsonBodies = ["{", "[1,2", "null", '""', "0", "true", "\u0000", "a=1&b=
 function authorizationOf(fixtures: FuzzFixtures, method: string, pathTemplate: string): fc.Arbitrary<string | undefined> {
   // Logging a fixture's session out would turn the rest of the run into a run of 401s.
   const roles = pathTemplate === "/api/auth/logout" ? [] : Object.values(fixtures.tokens);
-  const garbage = fc.constantFrom("Bearer ", "Bearer garbage", "Bearer a.b.c", `Bearer ${"A".repeat(3_000)}`, "Basic YWRtaW46YWRtaW4=", "bearer", "Token x");
+  // The kl_live_ ones take the API-key path (docs/api-keys.md): a key that does not exist.
+  const garbage = fc.constantFrom(
+    "Bearer ",
+    "Bearer garbage",
+    "Bearer a.b.c",
+    `Bearer ${"A".repeat(3_000)}`,
+    "Basic YWRtaW46YWRtaW4=",
+    "bearer",
+    "Token x",
+    "Bearer kl_live_",
+    `Bearer kl_live_1_${"A".repeat(43)}`,
+  );
   const options: fc.WeightedArbitrary<string | undefined>[] = [
     { weight: 2, arbitrary: fc.constant(undefined) },
     { weight: 1, arbitrary: garbage },

@@ -1,6 +1,7 @@
 // The API contract as files: the OpenAPI document (api/openapi.json) built from the route
-// declarations, and the web app's TypeScript types generated from it (web/src/api/schema.d.ts).
-// `npm run openapi` writes both; test/api/contract.test.ts fails when either is stale.
+// declarations, and the TypeScript types generated from it for the web app
+// (web/src/api/schema.d.ts) and the SDK (sdk/src/schema.d.ts, docs/api-keys.md).
+// `npm run openapi` writes them; test/api/contract.test.ts fails when either is stale.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import openapiTS, { astToString } from "openapi-typescript";
@@ -17,6 +18,8 @@ import { createProcessState } from "../../core/observability/readiness.ts";
 const root = fileURLToPath(new URL("../../", import.meta.url));
 export const openApiPath = `${root}api/openapi.json`;
 export const webSchemaPath = `${root}web/src/api/schema.d.ts`;
+/** The SDK's copy of the same types: the package @keyledger/sdk carries its own. */
+export const sdkSchemaPath = `${root}sdk/src/schema.d.ts`;
 
 /**
  * The document of every route, from declarations alone: the routers are built on a context

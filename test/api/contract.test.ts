@@ -14,7 +14,7 @@ import { createLogger } from "../../core/logger.ts";
 import { loadConfig } from "../../core/config.ts";
 import type { AppContext } from "../../api/context.ts";
 import { chainRouter } from "../../api/http/routes/chain.ts";
-import { committedText, contractDocument, documentText, openApiPath, webSchemaPath, webSchemaText } from "../../scripts/lib/apiContract.ts";
+import { committedText, contractDocument, documentText, openApiPath, sdkSchemaPath, webSchemaPath, webSchemaText } from "../../scripts/lib/apiContract.ts";
 
 type Operation = {
   operationId: string;
@@ -41,6 +41,7 @@ describe("API contract document and response check", () => {
   it("api/openapi.json and web/src/api/schema.d.ts are what `npm run openapi` writes now", async () => {
     expect(committedText(openApiPath), "api/openapi.json is stale: run `npm run openapi`").to.equal(documentText(document));
     expect(committedText(webSchemaPath), "web/src/api/schema.d.ts is stale: run `npm run openapi`").to.equal(await webSchemaText(document));
+    expect(committedText(sdkSchemaPath), "sdk/src/schema.d.ts is stale: run `npm run openapi`").to.equal(await webSchemaText(document));
   });
 
   it("documents every operation with a 2xx answer that has a schema (or is a 204), unique operation ids, and the error schema", () => {

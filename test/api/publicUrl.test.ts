@@ -45,7 +45,7 @@ describe("PUBLIC_URL: links and the SIWE domain never come from Host", function 
   this.timeout(300_000);
 
   it("PUBLIC_URL is required in production and must be an http(s) URL; development defaults to the listener", () => {
-    const secrets = { QUERY_PASSWORD_PEPPER: "pepper", ALTCHA_HMAC_KEY: "captcha-hmac-key-for-tests" };
+    const secrets = { QUERY_PASSWORD_PEPPER: "pepper", ALTCHA_HMAC_KEY: "captcha-hmac-key-for-tests", API_KEY_HASH_KEY: "api-key-hash-key-for-tests" };
     expect(() => loadConfig({ ...secrets, NODE_ENV: "production" })).to.throw(ConfigError, /PUBLIC_URL/);
     expect(() => loadConfig({ ...secrets, NODE_ENV: "production", PUBLIC_URL: "shop.example" })).to.throw(ConfigError, /PUBLIC_URL/);
     expect(loadConfig({ ...secrets, NODE_ENV: "production", PUBLIC_URL: "https://shop.example/" }).http.publicUrl).to.equal("https://shop.example");

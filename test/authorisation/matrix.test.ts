@@ -4,12 +4,14 @@
 // refusal must also carry its code), when a refused call changed what the row's probe reads,
 // when a key's code or salt reaches a role the row does not name, or when a role it names gets
 // an answer without one, or when an answer carries an EPay key, a password or another person's
-// session token. All failures are printed at once.
+// session token. All failures are printed at once. The API-key columns (a key of merchant A's
+// per scope) are walked the same way, each refusal of a key outside its scopes with
+// `api_key_scope`.
 import { readFileSync } from "node:fs";
 import { expect } from "chai";
 import { queryOne, sql } from "../../core/store/database.ts";
 import { startTestPlatform, type HttpResponse, type TestPlatform } from "../support/platform.ts";
-import { matrix, roles, rowName, type Answer, type MatrixRow, type Role } from "./matrix.ts";
+import { keyAnswer, keyColumnName, keyColumns, keyScopes, matrix, roles, rowName, type Answer, type KeyColumn, type MatrixRow, type Role } from "./matrix.ts";
 import { matrixDocPath, matrixDocText } from "./matrixDoc.ts";
 import { apiOperations } from "./operations.ts";
 import { requests, type Call } from "./requests.ts";
@@ -42,6 +44,20 @@ describe("authorisation matrix", () => {
     expect(problems, `\n${problems.join("\n")}\n`).to.deep.equal([]);
   });
 
+  it("names for API keys exactly the scopes the OpenAPI document declares (x-scope)", () => {
+    const document = JSON.parse(readFileSync(new URL("../../api/openapi.json", import.meta.url), "utf8")) as {
+      paths: Record<string, Record<string, { "x-scope"?: string }>>;
+    };
+    const declared = Object.fromEntries(
+      Object.entries(document.paths).flatMap(([path, item]) =>
+        Object.entries(item)
+          .filter(([, operation]) => operation["x-scope"] !== undefined)
+          .map(([method, operation]) => [`${method.toUpperCase()} ${path}`, operation["x-scope"]]),
+      ),
+    );
+    expect(declared).to.deep.equal(keyScopes);
+  });
+
   it("is what docs/authorisation.md shows", () => {
     const committed = readFileSync(matrixDocPath, "utf8");
     expect(committed === matrixDocText(committed), "docs/authorisation.md is stale: run `node test/authorisation/writeMatrixDoc.ts`").to.equal(true);
@@ -52,12 +68,26 @@ describe("authorisation matrix", () => {
     let platform: TestPlatform;
     let world: World;
     let secretsSeen = 0;
+    const keySecrets = {} as Record<KeyColumn, string>;
 
     before(async () => {
       // Anchored journal transactions are needed for the inclusion proof's row.
       // Ticket event streams end after a second, so their allowed cells' answers complete.
-      platform = await startTestPlatform({ env: { LEDGER_ANCHOR_INTERVAL_SECONDS: "2", SUPPORT_STREAM_SECONDS_MAX: "1" } });
+      // The key columns send over a thousand calls in bursts: the per-key rate limit is lifted.
+      platform = await startTestPlatform({
+        env: {
+          LEDGER_ANCHOR_INTERVAL_SECONDS: "2",
+          SUPPORT_STREAM_SECONDS_MAX: "1",
+          API_KEY_REQUESTS_PER_MINUTE_MAX: "1000000",
+          SIGNUP_TAKEN_ATTEMPTS_MAX: "100000",
+        },
+      });
       world = await buildWorld(platform);
+      for (const scope of keyColumns) {
+        const created = await world.people.merchant.client.post("/api/api-keys", { name: `matrix ${scope}`, scopes: [scope] });
+        expect(created.status, created.text).to.equal(201);
+        keySecrets[scope] = created.body.secret;
+      }
     });
     after(async () => {
       await platform?.stopAll();
@@ -68,14 +98,28 @@ describe("authorisation matrix", () => {
       return platform.http.as(token).request(call.method, call.path, call.body, call.headers);
     }
 
-    function verdict(entry: MatrixRow, role: Role, response: HttpResponse): string | undefined {
-      const expected = entry.expected[role];
+    /** A column of a row: a role, or an API key of merchant A's (whose secrets rule is the merchant's). */
+    type Column = { label: string; role: Role; expected: Answer; codes?: string[]; token?: string };
+    const roleColumn = (entry: MatrixRow, role: Role): Column => ({ label: role, role, expected: entry.expected[role] });
+    const keyColumn = (entry: MatrixRow, scope: KeyColumn): Column => ({
+      label: keyColumnName(scope),
+      role: "merchant",
+      expected: keyAnswer(entry, scope),
+      codes: keyScopes[entry.operation] === scope ? undefined : ["api_key_scope"],
+      token: keySecrets[scope],
+    });
+
+    function verdict(entry: MatrixRow, column: Column, response: HttpResponse): string | undefined {
+      const { expected, role } = column;
       const answered = `${response.status}${response.body?.code ? ` ${response.body.code}` : ""}`;
       if (expected === "ok") {
         const status = operations.get(entry.operation);
         if (response.status !== status) return `expected ${status}, got ${answered}: ${response.text.slice(0, 200)}`;
-      } else if (response.status !== expected || !refusalCodes[expected].includes(response.body?.code)) {
-        return `expected ${expected} ${refusalCodes[expected].join(" or ")}, got ${answered}: ${response.text.slice(0, 200)}`;
+      } else {
+        const codes = column.codes ?? refusalCodes[expected];
+        if (response.status !== expected || !codes.includes(response.body?.code)) {
+          return `expected ${expected} ${codes.join(" or ")}, got ${answered}: ${response.text.slice(0, 200)}`;
+        }
       }
       const forbidden = world.forbiddenIn(response.text, role);
       if (forbidden) return `the answer carries a secret no one may receive (${forbidden.slice(0, 6)}…)`;
@@ -95,28 +139,47 @@ describe("authorisation matrix", () => {
       return String(Object.values(row ?? {})[0]);
     }
 
+    /** A key column's call: merchant A's request, sent with the key instead of any session or token. */
+    async function sendColumn(column: Column, call: Call): Promise<HttpResponse> {
+      if (column.token === undefined) return send(column.role, call);
+      return platform.http.as(column.token).request(call.method, call.path, call.body, call.headers);
+    }
+
     /** One row: refused cells first (all at once), then the allowed ones, each with its own request. */
     async function walkRow(entry: MatrixRow): Promise<string[]> {
       const failures: string[] = [];
       const build = requests[rowName(entry)]!.build;
-      const cells = await Promise.all(
+      const roleCells = await Promise.all(
         roles.map(async (role) => {
-          const allowed = entry.expected[role] === "ok";
-          return { role, allowed, call: await build(world, { role, allowed }) };
+          const column = roleColumn(entry, role);
+          const allowed = column.expected === "ok";
+          return { column, allowed, call: await build(world, { role, allowed }) };
         }),
       );
+      // A key a row refuses is sent merchant A's own request (a refused key is answered before its
+      // request is looked at, and the probe shows it changed nothing); a key it allows gets a
+      // request built for merchant A, as merchant A's allowed cell does.
+      const merchantCall = roleCells.find((cell) => cell.column.role === "merchant")!.call;
+      const keyCells = await Promise.all(
+        keyColumns.map(async (scope) => {
+          const column = keyColumn(entry, scope);
+          const allowed = column.expected === "ok";
+          return { column, allowed, call: allowed ? await build(world, { role: "merchant", allowed }) : merchantCall };
+        }),
+      );
+      const cells = [...roleCells, ...keyCells];
       const before = await probe(entry);
       const refused = cells.filter((cell) => !cell.allowed);
-      const answers = await Promise.all(refused.map((cell) => send(cell.role, cell.call)));
+      const answers = await Promise.all(refused.map((cell) => sendColumn(cell.column, cell.call)));
       refused.forEach((cell, index) => {
-        const problem = verdict(entry, cell.role, answers[index]!);
-        if (problem) failures.push(`${rowName(entry)} × ${cell.role}: ${problem}`);
+        const problem = verdict(entry, cell.column, answers[index]!);
+        if (problem) failures.push(`${rowName(entry)} × ${cell.column.label}: ${problem}`);
       });
       const after = await probe(entry);
       if (before !== after) failures.push(`${rowName(entry)}: a refused call changed something (probe ${before} -> ${after})`);
       for (const cell of cells.filter((candidate) => candidate.allowed)) {
-        const problem = verdict(entry, cell.role, await send(cell.role, cell.call));
-        if (problem) failures.push(`${rowName(entry)} × ${cell.role}: ${problem}`);
+        const problem = verdict(entry, cell.column, await sendColumn(cell.column, cell.call));
+        if (problem) failures.push(`${rowName(entry)} × ${cell.column.label}: ${problem}`);
       }
       return failures;
     }
@@ -125,8 +188,10 @@ describe("authorisation matrix", () => {
       const started = Date.now();
       const failures = (await Promise.all(matrix.filter(readOnly).map(walkRow))).flat();
       for (const entry of matrix.filter((candidate) => !readOnly(candidate))) failures.push(...(await walkRow(entry)));
-      const cells = matrix.length * roles.length;
-      console.log(`matrix_rows=${matrix.length} matrix_operations=${new Set(matrix.map((entry) => entry.operation)).size} matrix_roles=${roles.length}`);
+      const cells = matrix.length * (roles.length + keyColumns.length);
+      console.log(
+        `matrix_rows=${matrix.length} matrix_operations=${new Set(matrix.map((entry) => entry.operation)).size} matrix_roles=${roles.length} matrix_key_columns=${keyColumns.length}`,
+      );
       console.log(`matrix_cells=${cells} matrix_failures=${failures.length} matrix_answers_with_secrets=${secretsSeen} matrix_walk_ms=${Date.now() - started}`);
       expect(failures, `\n${failures.length} of ${cells} cells differ from the matrix:\n${failures.join("\n")}\n`).to.deep.equal([]);
     });

@@ -20,8 +20,15 @@
 // fails on one anywhere else, and on an answer of theirs without one).
 //
 // Issue 16's agents have no column of their own: in the distribution rows buyer A is the agent
-// of shop A's sub-store (test/authorisation/world.ts). Still to come: one column per API key
-// scope (issue 17, API keys do not exist yet).
+// of shop A's sub-store (test/authorisation/world.ts).
+//
+// API keys (docs/api-keys.md) have one column per scope: a key of merchant A's with that single
+// scope. Their answers follow from two statements made here by hand: `keyScopes`, the one scope
+// that opens each operation to a key, and merchant A's column. A key whose scope opens the
+// operation gets merchant A's answer; every other key gets 403 `api_key_scope`, on every
+// operation no scope opens included.
+
+import { apiKeyScopes, type ApiKeyScope } from "../../core/roles.ts";
 
 export const roles = ["guest", "buyer", "otherBuyer", "merchant", "otherMerchant", "reseller", "auditor", "admin"] as const;
 export type Role = (typeof roles)[number];
@@ -39,6 +46,36 @@ export const roleDescriptions: Record<Role, string> = {
 };
 
 export type Answer = "ok" | 400 | 401 | 403 | 404 | 409;
+
+/** The API-key columns: a key of merchant A's with this one scope. */
+export const keyColumns = apiKeyScopes;
+export type KeyColumn = (typeof keyColumns)[number];
+export const keyColumnName = (scope: KeyColumn) => `key ${scope}`;
+
+/** The scope that opens each operation to an API key; an operation not named here opens to none. */
+export const keyScopes: Partial<Record<string, ApiKeyScope>> = {
+  "GET /api/shops": "products:read",
+  "GET /api/shops/{shopId}": "products:read",
+  "GET /api/shops/{shopId}/products": "products:read",
+  "GET /api/products/{productId}": "products:read",
+  "POST /api/shops/{shopId}/products": "products:write",
+  "PATCH /api/products/{productId}": "products:write",
+  "POST /api/products/{productId}/imports": "keys:import",
+  "GET /api/imports/{importId}": "keys:import",
+  "GET /api/shops/{shopId}/batches": "keys:import",
+  "GET /api/shops/{shopId}/orders": "orders:read",
+  "GET /api/shops/{shopId}/sales": "orders:read",
+  "POST /api/orders/{orderId}/deliver": "orders:write",
+  "GET /api/ledger/shops/{shopId}/balance": "ledger:read",
+  "GET /api/ledger/shops/{shopId}/statement": "ledger:read",
+  // An agent's own earnings, read like a shop's books.
+  "GET /api/agent/overview": "ledger:read",
+};
+
+/** What a key with `scope` gets on a row: merchant A's answer where the scope opens it, else 403 api_key_scope. */
+export function keyAnswer(entry: MatrixRow, scope: KeyColumn): Answer {
+  return keyScopes[entry.operation] === scope ? entry.expected.merchant : 403;
+}
 export type MatrixRow = {
   operation: string;
   variant?: string;
@@ -324,6 +361,12 @@ export const matrix: MatrixRow[] = [
   // the queue dashboard, which can retry and remove jobs.
   row("GET /api/metrics", { 401: "guest", ok: "admin", 403: "*" }),
   row("GET /api/admin/queues", { 401: "guest", ok: "admin", 403: "*" }),
+
+  // API keys (docs/api-keys.md): merchants and agents manage their own, with a session only
+  // (no scope opens these to a key); another account's key answers as a missing one.
+  row("POST /api/api-keys", { 401: "guest", ok: "merchant otherMerchant reseller", 403: "*" }),
+  row("GET /api/api-keys", { 401: "guest", ok: "merchant otherMerchant reseller", 403: "*" }),
+  row("POST /api/api-keys/{keyId}/revoke", { 401: "guest", ok: "merchant", 404: "otherMerchant reseller", 403: "*" }),
 
   // Audit (staff, read-only)
   row("GET /api/audit/log", { 401: "guest", ok: "auditor admin", 403: "*" }),

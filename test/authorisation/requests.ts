@@ -34,6 +34,8 @@ const post = (path: string, body: unknown = {}): Call => ({ method: "POST", path
 const del = (path: string): Call => ({ method: "DELETE", path });
 const query = (params: Record<string, string>) => new URLSearchParams(params).toString();
 const count = (table: string) => `SELECT count(*)::text FROM ${table}`;
+/** The audit rows of changes: the record of a call made with an API key (docs/api-keys.md) is written for refused calls too, and changes nothing. */
+const auditedChanges = "SELECT count(*)::text FROM audit_log WHERE action <> 'api_key.call'";
 
 function epayNotification(method: "GET" | "POST", path: string, params: Record<string, string>): Call {
   if (method === "GET") return get(`${path}?${query(params)}`);
@@ -62,6 +64,18 @@ function sharedReview(w: World): Promise<string> {
   return sharedReviews.get(w)!;
 }
 const reviewFor = (w: World, cell: Cell) => (cell.allowed ? freshReview(w) : sharedReview(w));
+
+/** A new API key of merchant A's (its id). */
+async function merchantKey(w: World): Promise<string> {
+  const created = await w.people.merchant.client.post("/api/api-keys", { name: "matrix revoke", scopes: ["products:read"] });
+  if (created.status !== 201) throw new Error(`api key: ${created.status} ${created.text}`);
+  return created.body.key.id as string;
+}
+const sharedMerchantKeys = new WeakMap<World, Promise<string>>();
+const sharedMerchantKey = (w: World) => {
+  if (!sharedMerchantKeys.has(w)) sharedMerchantKeys.set(w, merchantKey(w));
+  return sharedMerchantKeys.get(w)!;
+};
 
 const rentalTerms = { pricePerDayMinor: "200", currency: "CNY", minDays: 1, maxDays: 3 };
 
@@ -280,7 +294,7 @@ export const requests: Record<string, RowRequests> = {
       path: `/api/shops/${shopA(w)}/payment-settings/epay`,
       body: { gatewayUrl: `${w.platform.url}/sandbox/epay/`, ...w.shopA.sandbox },
     }),
-    probe: "SELECT count(*)::text FROM audit_log",
+    probe: auditedChanges,
   },
   "GET /api/shops/{shopId}/products": { build: (w) => get(`/api/shops/${shopA(w)}/products`) },
   "GET /api/shops/{shopId}/products (includePaused=true)": { build: (w) => get(`/api/shops/${shopA(w)}/products?includePaused=true`) },
@@ -331,7 +345,7 @@ export const requests: Record<string, RowRequests> = {
   },
   "PUT /api/products/{productId}/risk-thresholds": {
     build: (w) => ({ method: "PUT", path: `/api/products/${w.products.reviewed}/risk-thresholds`, body: { reviewScore: 0, blockScore: null } }),
-    probe: count("audit_log"),
+    probe: auditedChanges,
   },
   "GET /api/admin/blacklist": { build: () => get("/api/admin/blacklist") },
   "POST /api/admin/blacklist": {
@@ -351,7 +365,7 @@ export const requests: Record<string, RowRequests> = {
       path: `/api/admin/merchants/${w.people.merchant.accountId}/quotas`,
       body: { shopsMax: 10_000, importsPerDayMax: 100_000, keysPerDayMax: 100_000_000 },
     }),
-    probe: count("audit_log"),
+    probe: auditedChanges,
   },
 
   "POST /api/products/{productId}/quote": { build: (w) => post(`/api/products/${w.products.codes}/quote`, { quantity: 1 }) },
@@ -359,16 +373,16 @@ export const requests: Record<string, RowRequests> = {
   // Empty tables and no limit: the rules the other rows' orders are priced by stay as they were.
   "PUT /api/products/{productId}/tiers": {
     build: (w) => ({ method: "PUT", path: `/api/products/${w.products.codes}/tiers`, body: { tiers: [] } }),
-    probe: "SELECT count(*)::text FROM audit_log",
+    probe: auditedChanges,
   },
   "PUT /api/products/{productId}/purchase-limit": {
     build: (w) => ({ method: "PUT", path: `/api/products/${w.products.codes}/purchase-limit`, body: { perBuyerDailyMax: null } }),
-    probe: "SELECT count(*)::text FROM audit_log",
+    probe: auditedChanges,
   },
   "GET /api/shops/{shopId}/levels": { build: (w) => get(`/api/shops/${shopA(w)}/levels`) },
   "PUT /api/shops/{shopId}/levels": {
     build: (w) => ({ method: "PUT", path: `/api/shops/${shopA(w)}/levels`, body: { levels: [] } }),
-    probe: "SELECT count(*)::text FROM audit_log",
+    probe: auditedChanges,
   },
   "POST /api/shops/{shopId}/coupons": {
     build: (w) => post(`/api/shops/${shopA(w)}/coupons`, { count: 2, kind: "percent", value: 5 }),
@@ -406,11 +420,11 @@ export const requests: Record<string, RowRequests> = {
       path: `/api/products/${w.products.codes}/agent-markup`,
       body: { bounds: { markupMinMinor: "10", markupMaxMinor: "100" } },
     }),
-    probe: count("audit_log"),
+    probe: auditedChanges,
   },
   "PUT /api/shops/{shopId}/commission-rates": {
     build: (w) => ({ method: "PUT", path: `/api/shops/${shopA(w)}/commission-rates`, body: { levelsBps: [0, 0, 0] } }),
-    probe: count("audit_log"),
+    probe: auditedChanges,
   },
   // The agent sets the fixture's markup again; a refused cell asks for another, which the probe would see.
   "POST /api/substores/{substoreId}/products": {
@@ -738,6 +752,14 @@ export const requests: Record<string, RowRequests> = {
   "GET /api/ledger/anchors": { build: () => get("/api/ledger/anchors") },
   "GET /api/ledger/proofs/inclusion/{transactionId}": { build: (w) => get(`/api/ledger/proofs/inclusion/${w.anchoredTransactionId}`) },
   "GET /api/ledger/proofs/consistency": { build: () => get("/api/ledger/proofs/consistency?first=1&second=2") },
+
+  "POST /api/api-keys": { build: () => post("/api/api-keys", { name: "matrix key", scopes: ["orders:read"] }), probe: count("api_keys") },
+  "GET /api/api-keys": { build: () => get("/api/api-keys") },
+  "POST /api/api-keys/{keyId}/revoke": {
+    // Merchant A's keys: a fresh one for the allowed cell, one shared by the refusals.
+    build: async (w, cell) => post(`/api/api-keys/${cell.allowed ? await merchantKey(w) : await sharedMerchantKey(w)}/revoke`),
+    probe: "SELECT count(*)::text FROM api_keys WHERE revoked_at IS NOT NULL",
+  },
 
   "GET /api/audit/log": { build: () => get("/api/audit/log") },
   "GET /api/audit/reconciliation": { build: () => get("/api/audit/reconciliation") },

@@ -94,6 +94,7 @@ describe("docs/deployment.md, step by step, in separate processes", function () 
       MASTER_KEY: randomBytes(32).toString("hex"),
       QUERY_PASSWORD_PEPPER: randomBytes(32).toString("hex"),
       ALTCHA_HMAC_KEY: randomBytes(32).toString("hex"),
+      API_KEY_HASH_KEY: randomBytes(32).toString("hex"),
       EPAY_SANDBOX_SECRET: randomBytes(32).toString("hex"),
       PUBLIC_URL: publicUrl,
       METRICS_TOKEN: metricsToken,

@@ -211,6 +211,7 @@ export function distributionRouter(ctx: AppContext): Router {
       summary: "The caller's distribution: balances, latest earnings, referred buyers (masked), sub-stores and referral code",
       tags: ["distribution"],
       auth: "account",
+      scope: "ledger:read",
       response: agentOverviewSchema,
     },
     async ({ account }) => agentOverview(db, account!.id),

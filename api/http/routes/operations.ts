@@ -14,7 +14,7 @@ import { metricsTokenMatches } from "../../../core/observability/metricsRegistry
 import { evaluateReadiness } from "../../../core/observability/readiness.ts";
 import type { AppContext } from "../../context.ts";
 import { platformReadinessChecks } from "../../observability/readinessChecks.ts";
-import { requireAccount } from "../auth.ts";
+import { requireAccount, requireKeyScope } from "../auth.ts";
 import { labelRoute } from "../requestObservation.ts";
 import { defineRoute, registerRoute } from "../route.ts";
 import { metricsTextSchema, queueDashboardPageSchema } from "../responses/operations.ts";
@@ -87,6 +87,7 @@ export function queueDashboardRouter(ctx: AppContext): Router {
   });
   const adminsOnly = (req: Request, res: Response, next: NextFunction) => {
     labelRoute(res, queueDashboardPath);
+    requireKeyScope(req.apiKey, undefined, `GET ${queueDashboardPath}`);
     requireAccount(req, ["admin"]);
     next();
   };

@@ -77,6 +77,7 @@ export function shopsRouter(ctx: AppContext): Router {
       summary: "List shops (public); `mine=true` lists the signed-in merchant's shops",
       tags: ["shops"],
       auth: "public",
+      scope: "products:read",
       response: shopPageSchema,
       query: z.strictObject({
         mine: z.enum(["true", "false"]).optional(),
@@ -109,7 +110,16 @@ export function shopsRouter(ctx: AppContext): Router {
   defineRoute(
     router,
     shopsMountPath,
-    { method: "get", path: "/shops/:shopId", summary: "A shop", tags: ["shops"], auth: "public", response: shopSchema, params: shopParams },
+    {
+      method: "get",
+      path: "/shops/:shopId",
+      summary: "A shop",
+      tags: ["shops"],
+      auth: "public",
+      scope: "products:read",
+      response: shopSchema,
+      params: shopParams,
+    },
     async ({ params }) => getShop(db, params.shopId),
   );
 
@@ -165,6 +175,7 @@ export function shopsRouter(ctx: AppContext): Router {
       summary: "The shop's products with stock (paused ones only for its merchant)",
       tags: ["products"],
       auth: "public",
+      scope: "products:read",
       response: productListSchema,
       params: shopParams,
       query: z.strictObject({ category: z.enum(productCategories).optional(), includePaused: z.enum(["true", "false"]).optional() }),
@@ -188,6 +199,7 @@ export function shopsRouter(ctx: AppContext): Router {
       summary: "Create a product",
       tags: ["products"],
       auth: ["merchant", "admin"],
+      scope: "products:write",
       status: 201,
       response: productSchema,
       params: shopParams,
@@ -213,6 +225,7 @@ export function shopsRouter(ctx: AppContext): Router {
       summary: "A product with its stock (a paused one only for its merchant)",
       tags: ["products"],
       auth: "public",
+      scope: "products:read",
       response: productSchema,
       params: z.strictObject({ productId: idString }),
     },
@@ -233,6 +246,7 @@ export function shopsRouter(ctx: AppContext): Router {
       summary: "Edit, pause or resume a product",
       tags: ["products"],
       auth: ["merchant", "admin"],
+      scope: "products:write",
       response: productSchema,
       params: z.strictObject({ productId: idString }),
       body: z.strictObject({ ...partial(productFields), status: z.enum(["active", "paused"]).optional() }),

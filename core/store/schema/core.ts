@@ -175,6 +175,8 @@ export const auditLog = pgTable("audit_log", {
   subject: text("subject"),
   details: jsonb("details").notNull(),
   createdAt: timestamptz("created_at").notNull().defaultNow(),
+  /** The API key that authenticated the request writing this row (docs/api-keys.md). */
+  apiKeyId: int8("api_key_id"),
 });
 
 export const coreTables = { accounts, sessions, shops, products, batches, orders, payments, entitlements, auditLog };

@@ -580,6 +580,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your API keys, newest first, revoked ones included (never their secrets) */
+        get: operations["getApiKeys"];
+        put?: never;
+        /** Create an API key for your account with scopes, an optional expiry and allow-list; the answer shows its secret once */
+        post: operations["postApiKeys"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/api-keys/{keyId}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke one of your API keys: every later call with it answers 401 api_key_revoked */
+        post: operations["postApiKeysKeyIdRevoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit/chain/batches": {
         parameters: {
             query?: never;
@@ -3498,6 +3533,10 @@ export interface components {
                 slug: string;
             }[];
         };
+        GetApiKeysResponse: {
+            items: components["schemas"]["PostApiKeysKeyIdRevokeResponse"][];
+            nextCursor: string | null;
+        };
         GetAuditChainBatchesResponse: {
             items: {
                 batch_id: string;
@@ -4290,6 +4329,24 @@ export interface components {
             name: string;
             shopId: string;
             slug: string;
+        };
+        PostApiKeysKeyIdRevokeResponse: {
+            /** @description CIDR networks the key may be used from; empty: any address */
+            allowedNetworks: string[];
+            createdAt: string;
+            expiresAt: string | null;
+            /** @description The secret's prefix, id and first characters, to tell keys apart (never the secret) */
+            hint: string;
+            id: string;
+            lastUsedAt: string | null;
+            name: string;
+            revokedAt: string | null;
+            scopes: ("products:read" | "products:write" | "keys:import" | "orders:read" | "orders:write" | "webhooks:manage" | "ledger:read")[];
+        };
+        PostApiKeysResponse: {
+            key: components["schemas"]["PostApiKeysKeyIdRevokeResponse"];
+            /** @description The key itself (`kl_live_…`), shown this once: only a keyed hash of it is stored */
+            secret: string;
         };
         PostAuthConfirmEmailResponse: {
             accountId: string;
@@ -6514,6 +6571,140 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PayoutRequest"];
+                };
+            };
+        };
+    };
+    getApiKeys: {
+        parameters: {
+            query?: {
+                /** @description Opaque: the nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetApiKeysResponse"];
+                };
+            };
+        };
+    };
+    postApiKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description CIDR networks (IPv4 or IPv6) the key may be used from, e.g. 203.0.113.0/24; empty or absent: any address
+                     * @default []
+                     */
+                    allowedNetworks?: string[];
+                    /** Format: date-time */
+                    expiresAt?: string;
+                    name: string;
+                    scopes: ("products:read" | "products:write" | "keys:import" | "orders:read" | "orders:write" | "webhooks:manage" | "ledger:read")[];
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostApiKeysResponse"];
+                };
+            };
+        };
+    };
+    postApiKeysKeyIdRevoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                keyId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostApiKeysKeyIdRevokeResponse"];
                 };
             };
         };

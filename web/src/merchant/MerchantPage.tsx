@@ -1,6 +1,6 @@
 // The merchant console (a lazy chunk): the merchant's shops, then tabs for the overview,
 // products, key imports, batches, orders, money, pricing (coupons, tiers, levels, limits), the risk review queue, the blacklist,
-// agents and commissions, and supply docking. A merchant without a shop is led to
+// agents and commissions, supply docking, and API keys. A merchant without a shop is led to
 // create one first.
 import { answer } from "../api/client.ts";
 import { useState } from "react";
@@ -24,6 +24,7 @@ import { ProductsTab } from "./ProductsTab.tsx";
 import { ReviewsTab } from "./ReviewsTab.tsx";
 import { TicketsTab } from "./TicketsTab.tsx";
 import { ShopSetup } from "./ShopSetup.tsx";
+import { ApiKeysTab } from "./ApiKeysTab.tsx";
 
 export const merchantTabs = [
   "overview",
@@ -39,6 +40,7 @@ export const merchantTabs = [
   "agents",
   "docking",
   "settings",
+  "apiKeys",
 ] as const;
 export type MerchantTab = (typeof merchantTabs)[number];
 
@@ -123,6 +125,7 @@ export default function MerchantPage(props: { tab: string }) {
       {tab === "docking" && <DockingTab shop={shop} />}
       {tab === "tickets" && <TicketsTab shop={shop} />}
       {tab === "settings" && <ShopSetup shop={shop} onCreated={shops.reload} />}
+      {tab === "apiKeys" && <ApiKeysTab />}
     </div>
   );
 }
