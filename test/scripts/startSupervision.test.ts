@@ -89,11 +89,11 @@ describe("npm start: supervised Redis and chain", function () {
     const secondRedis = redisOf()!;
     expect(secondRedis.pid).to.not.equal(firstRedis.pid);
     expect(portOf(secondRedis.args)).to.equal(port);
-    // The new Redis started empty; the workers declared their six schedulers in it again (chain: 2, maintenance: 4).
+    // The new Redis started empty; the workers declared their seven schedulers in it again (chain: 2, maintenance: 5).
     const redis = new Redis(`redis://127.0.0.1:${port}`);
     try {
       const schedulers = async () => (await redis.zcard(`${queuePrefix}:chain:repeat`)) + (await redis.zcard(`${queuePrefix}:maintenance:repeat`));
-      await waitFor("schedulers declared in the new Redis", async () => (await schedulers()) === 6, 30_000, 100);
+      await waitFor("schedulers declared in the new Redis", async () => (await schedulers()) === 7, 30_000, 100);
     } finally {
       redis.disconnect();
     }
