@@ -2105,6 +2105,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/shops/{shopId}/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shop's disputes (its merchant), newest first, with each order's amount and the next deadline; optionally one state */
+        get: operations["getShopsShopIdDisputes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/shops/{shopId}/docking": {
         parameters: {
             query?: never;
@@ -3342,6 +3359,47 @@ export interface components {
         };
         GetShopsShopIdCouponsResponse: {
             items: components["schemas"]["PostShopsShopIdCouponsCouponIdDisableResponse"][];
+            nextCursor: string | null;
+        };
+        GetShopsShopIdDisputesResponse: {
+            items: {
+                answer: string | null;
+                answerDeadline: string | null;
+                answeredAt: string | null;
+                /** @enum {string} */
+                category: "key_invalid" | "key_already_used" | "wrong_product" | "not_received" | "other";
+                currency: string;
+                deadline: string | null;
+                decidedAt: string | null;
+                decidedBy: ("merchant" | "admin" | "deadline") | null;
+                entitlementId: string | null;
+                escalatedAt: string | null;
+                escalatedBy: ("buyer" | "merchant") | null;
+                escalationDeadline: string;
+                id: string;
+                openedAt: string;
+                orderAmountMinor: string;
+                orderId: string;
+                outcome: ("refunded" | "replaced" | "rejected") | null;
+                outcomeReason: string | null;
+                refunds: {
+                    amountMinor: string;
+                    /** @enum {string} */
+                    channel: "buyer_balance" | "platform_refunds" | "merchant_gateway";
+                    createdAt: string;
+                    currency: string;
+                    transactionId: string;
+                }[];
+                replacement: {
+                    newEntitlementId: string;
+                    oldEntitlementId: string;
+                } | null;
+                shopId: string;
+                /** @enum {string} */
+                state: "open" | "rejected" | "escalated" | "resolved";
+                statement: string;
+                ticketId: string | null;
+            }[];
             nextCursor: string | null;
         };
         GetShopsShopIdDockingResponse: {
@@ -10141,6 +10199,51 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PostShopsShopIdCouponsCouponIdDisableResponse"];
+                };
+            };
+        };
+    };
+    getShopsShopIdDisputes: {
+        parameters: {
+            query?: {
+                /** @description Opaque: the nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+                state?: "open" | "rejected" | "escalated" | "resolved";
+            };
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetShopsShopIdDisputesResponse"];
                 };
             };
         };

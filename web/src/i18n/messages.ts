@@ -964,6 +964,11 @@ const en = {
   "moderation.restore": "Restore",
   "moderation.hideReason": "Hidden by a moderator after reports",
   "moderation.restoreReason": "Restored by a moderator",
+  "merchant.tab.disputes": "Disputes",
+  "disputes.shopHint": "Disputes buyers opened on your orders. Open one to read its evidence and decide before its deadline.",
+  "disputes.all": "All",
+  "dispute.nextDeadline": "Next deadline",
+  "dispute.orderAmount": "Order amount",
 };
 
 export type MessageKey = keyof typeof en;
@@ -1918,6 +1923,11 @@ const zh: Record<MessageKey, string> = {
   "moderation.restore": "恢复",
   "moderation.hideReason": "管理员根据举报隐藏",
   "moderation.restoreReason": "管理员恢复",
+  "merchant.tab.disputes": "争议",
+  "disputes.shopHint": "买家在您的订单上发起的争议。打开争议查看证据，并在截止时间前处理。",
+  "disputes.all": "全部",
+  "dispute.nextDeadline": "下一截止时间",
+  "dispute.orderAmount": "订单金额",
 };
 
 export const messages: Record<"en" | "zh", Record<MessageKey, string>> = { en, zh };
