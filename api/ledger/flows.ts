@@ -534,7 +534,15 @@ export async function postRental(db: Drizzle, parameters: PostRentalParameters):
         { account: payable, amountMinor: -royaltyMinor, currency },
         { account: shopHolds, amountMinor: royaltyMinor, currency },
       ],
-      hold: { holdingAccount: shopHolds, postAccount: payable, voidAccount: payable, amountMinor: royaltyMinor, currency, expiresAt: holdUntil, expiryAction: "post" },
+      hold: {
+        holdingAccount: shopHolds,
+        postAccount: payable,
+        voidAccount: payable,
+        amountMinor: royaltyMinor,
+        currency,
+        expiresAt: holdUntil,
+        expiryAction: "post",
+      },
     });
     royaltyHoldId = await holdIdByReference(db, royaltyReference);
   }
