@@ -3724,6 +3724,14 @@ export interface components {
                 unitPriceMinor: string;
             };
             currency: string;
+            /** @description Only when the quote asked for a sub-store */
+            substore?: {
+                markupMinor: string;
+                markupPerUnitMinor: string;
+                slug: string;
+                /** @description What checkout in the sub-store charges: the breakdown's total plus the markup on every unit */
+                totalMinor: string;
+            };
         };
         PostRentalsListingsListingIdCancelResponse: {
             id: string;
@@ -8605,6 +8613,8 @@ export interface operations {
                     contact?: string;
                     couponCode?: string;
                     quantity: number;
+                    /** @description Quote in this sub-store: its agent's markup is added, as checkout adds it (docs/distribution.md) */
+                    substore?: string;
                 };
             };
         };

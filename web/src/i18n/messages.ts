@@ -969,6 +969,19 @@ const en = {
   "disputes.all": "All",
   "dispute.nextDeadline": "Next deadline",
   "dispute.orderAmount": "Order amount",
+  "substore.hint": "An agent's sub-store: the shop's products at the agent's prices, delivered and certified by the shop.",
+  "substore.empty": "This sub-store sells nothing yet",
+  "substore.notCarried": "This sub-store does not sell this product",
+  "substore.buyInShop": "Buy it in the shop itself",
+  "substore.checkoutTitle": "Paid through the platform",
+  "substore.checkoutHint": "Sub-store orders are paid through the platform with a browser wallet, so the agent's share can be paid from it.",
+  "substore.markup": "Sub-store markup",
+  "agent.payout": "Request a payout",
+  "agent.payoutHint": "Ask for a payout of what is payable; an administrator approves it.",
+  "agent.payoutAmount": "Amount",
+  "agent.payoutCurrency": "Currency",
+  "agent.payoutSubmit": "Request payout",
+  "agent.payoutRequested": "Payout {id} requested: {amount}, awaiting approval.",
 };
 
 export type MessageKey = keyof typeof en;
@@ -1928,6 +1941,19 @@ const zh: Record<MessageKey, string> = {
   "disputes.all": "全部",
   "dispute.nextDeadline": "下一截止时间",
   "dispute.orderAmount": "订单金额",
+  "substore.hint": "代理的分站：以代理的价格出售本店商品，由本店发货并提供证书。",
+  "substore.empty": "该分站暂无商品",
+  "substore.notCarried": "该分站不出售此商品",
+  "substore.buyInShop": "到店铺本身购买",
+  "substore.checkoutTitle": "通过平台支付",
+  "substore.checkoutHint": "分站订单需通过平台使用浏览器钱包支付，以便向代理结算其分成。",
+  "substore.markup": "分站加价",
+  "agent.payout": "申请提现",
+  "agent.payoutHint": "申请提取可提现的收益，由管理员审核。",
+  "agent.payoutAmount": "金额",
+  "agent.payoutCurrency": "币种",
+  "agent.payoutSubmit": "提交提现申请",
+  "agent.payoutRequested": "提现申请 {id} 已提交：{amount}，等待审核。",
 };
 
 export const messages: Record<"en" | "zh", Record<MessageKey, string>> = { en, zh };
