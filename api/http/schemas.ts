@@ -125,3 +125,6 @@ export const couponCode = z
   .trim()
   .toUpperCase()
   .regex(/^[A-Z0-9_-]{4,32}$/, "must be 4 to 32 letters, digits, - or _");
+
+/** A sub-store's slug (docs/distribution.md): 3-40 of a-z 0-9 -, starting with a letter or digit. */
+export const substoreSlug = z.string().regex(/^[a-z0-9][a-z0-9-]{2,39}$/, "must be a sub-store slug: 3-40 lower-case letters, digits or '-'");

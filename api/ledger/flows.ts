@@ -468,29 +468,85 @@ export type PostRentalParameters = {
   currency: string;
   royaltyBps: number;
   platformFeeBps: number;
+  /** End of the after-sales window of the product's category: until then both shares are held. */
+  holdUntil: Date;
 };
+
+export type PostRentalReturnType = Omit<PostResaleReturnType, "holdId"> & { proceedsHoldId?: bigint; royaltyHoldId?: bigint };
 
 /**
  * A settled rental, in one balanced transaction: the renter's payment is split into the
  * platform's fee, the merchant's royalty (the product's basis points, as for a resale) and the
  * owner's proceeds (the remainder, so rounding never loses a minor unit). Once per rental.
+ *
+ * Both shares wait out the after-sales window like a sale's and a resale's proceeds
+ * (docs/rentals.md, "Ledger"): the owner's proceeds go to its holds account under the split's
+ * own hold (released to its proceeds by the ledger's expiry sweep at `holdUntil`, or back to the
+ * renter by a void), and the royalty credited to the shop's payable is moved at once, by a second
+ * entry, into the shop's holds under a hold that posts it back to the payable at `holdUntil`.
+ * The caller runs both in one database transaction, so a payout (which draws on the payable
+ * under its row lock) never sees the royalty unheld. Keys: rental:<id>:split and
+ * rental:<id>:royalty-hold.
  */
-export async function postRental(db: Drizzle, parameters: PostRentalParameters): Promise<Omit<PostResaleReturnType, "holdId">> {
-  const { rentalId, ownerAccountId, renterAccountId, shopId, priceMinor, currency } = parameters;
+export async function postRental(db: Drizzle, parameters: PostRentalParameters): Promise<PostRentalReturnType> {
+  const { rentalId, ownerAccountId, renterAccountId, shopId, priceMinor, currency, holdUntil } = parameters;
   const { feeMinor, royaltyMinor, proceedsMinor } = splitPrice(priceMinor, parameters);
+  const ownerHolds = account("reseller", ownerAccountId, "holds");
+  const ownerHeld = proceedsMinor > 0n;
+  const reference = { type: "rental" as const, id: rentalId };
   const result = await postJournal(db, {
     idempotencyKey: `rental:${rentalId}:split`,
     kind: "rental",
-    reference: { type: "rental", id: rentalId },
+    reference,
     metadata: { royaltyBps: parameters.royaltyBps, platformFeeBps: parameters.platformFeeBps },
     postings: legs([
       { account: account("buyer", renterAccountId, "payments"), amountMinor: -priceMinor, currency },
       { account: platform("fees"), amountMinor: feeMinor, currency },
       { account: account("shop", shopId, "payable"), amountMinor: royaltyMinor, currency },
-      { account: account("reseller", ownerAccountId, "proceeds"), amountMinor: proceedsMinor, currency },
+      { account: ownerHeld ? ownerHolds : account("reseller", ownerAccountId, "proceeds"), amountMinor: proceedsMinor, currency },
     ]),
+    ...(ownerHeld
+      ? {
+          hold: {
+            holdingAccount: ownerHolds,
+            postAccount: account("reseller", ownerAccountId, "proceeds"),
+            voidAccount: account("buyer", renterAccountId, "refunds"),
+            amountMinor: proceedsMinor,
+            currency,
+            expiresAt: holdUntil,
+            expiryAction: "post" as const,
+          },
+        }
+      : {}),
   });
-  return { ...result, feeMinor, royaltyMinor, proceedsMinor };
+  const proceedsHoldId = ownerHeld ? await holdIdByReference(db, reference) : undefined;
+  let royaltyHoldId: bigint | undefined;
+  if (royaltyMinor > 0n) {
+    const payable = account("shop", shopId, "payable");
+    const shopHolds = account("shop", shopId, "holds");
+    const royaltyReference = { type: "hold" as const, id: `rental-royalty:${rentalId}` };
+    await postJournal(db, {
+      idempotencyKey: `rental:${rentalId}:royalty-hold`,
+      kind: "rental_royalty_hold",
+      reference: royaltyReference,
+      metadata: { rentalId },
+      postings: [
+        { account: payable, amountMinor: -royaltyMinor, currency },
+        { account: shopHolds, amountMinor: royaltyMinor, currency },
+      ],
+      hold: {
+        holdingAccount: shopHolds,
+        postAccount: payable,
+        voidAccount: payable,
+        amountMinor: royaltyMinor,
+        currency,
+        expiresAt: holdUntil,
+        expiryAction: "post",
+      },
+    });
+    royaltyHoldId = await holdIdByReference(db, royaltyReference);
+  }
+  return { ...result, feeMinor, royaltyMinor, proceedsMinor, ...(proceedsHoldId ? { proceedsHoldId } : {}), ...(royaltyHoldId ? { royaltyHoldId } : {}) };
 }
 
 /** A chargeback inside the window: the held proceeds go back to the buyer, once. */

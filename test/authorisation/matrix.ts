@@ -252,6 +252,7 @@ export const matrix: MatrixRow[] = [
   row("POST /api/disputes/{disputeId}/escalate", { ok: "buyer merchant", 403: "auditor admin", 404: "*" }),
   row("POST /api/disputes/{disputeId}/answer", { ok: "buyer merchant", 403: "auditor admin", 404: "*" }),
   row("GET /api/admin/disputes", { 401: "guest", ok: "admin", 403: "*" }),
+  row("GET /api/shops/{shopId}/disputes", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("GET /api/shops/{shopId}/reputation", { ok: "*" }),
   row("GET /api/admin/after-sales-windows", { 401: "guest", ok: "admin", 403: "*" }),
   row("PUT /api/admin/after-sales-windows/{category}", { 401: "guest", ok: "admin", 403: "*" }),

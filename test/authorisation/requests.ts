@@ -542,6 +542,7 @@ export const requests: Record<string, RowRequests> = {
     probe: "SELECT count(*)::text FROM disputes WHERE answer IS NOT NULL",
   },
   "GET /api/admin/disputes": { build: () => get("/api/admin/disputes") },
+  "GET /api/shops/{shopId}/disputes": { build: (w) => get(`/api/shops/${w.shopA.shopId}/disputes`) },
   "GET /api/shops/{shopId}/reputation": { build: (w) => get(`/api/shops/${shopA(w)}/reputation`) },
   "GET /api/admin/after-sales-windows": { build: () => get("/api/admin/after-sales-windows") },
   "PUT /api/admin/after-sales-windows/{category}": {

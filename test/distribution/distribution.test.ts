@@ -119,6 +119,18 @@ describe("distribution: agents, sub-stores and three-level commissions", functio
     expect(page.body.products.map((product: { productId: string; priceMinor: string }) => [product.productId, product.priceMinor])).to.deep.equal([
       [productId, "1133"],
     ]);
+    // The quote in the sub-store charges what checkout charges there: 3 x 10.00 + 3 x 1.33 = 33.99.
+    const quoted = await suite.platform.http.post(`/api/products/${productId}/quote`, { quantity: 3, substore: "lucky-agent" });
+    expect(quoted.status, quoted.text).to.equal(200);
+    expect([quoted.body.breakdown.totalMinor, quoted.body.substore]).to.deep.equal([
+      "3000",
+      { slug: "lucky-agent", markupPerUnitMinor: "133", markupMinor: "399", totalMinor: "3399" },
+    ]);
+    expect((await suite.platform.http.post(`/api/products/${productId}/quote`, { quantity: 1 })).body.substore).to.equal(undefined);
+    const notCarried = await suite.platform.http.post(`/api/products/${otherProductId}/quote`, { quantity: 1, substore: "lucky-agent" });
+    expect([notCarried.status, notCarried.body.code]).to.deep.equal([409, "product_not_carried"]);
+    const unknown = await suite.platform.http.post(`/api/products/${productId}/quote`, { quantity: 1, substore: "no-such-store" });
+    expect([unknown.status, unknown.body.code]).to.deep.equal([404, "not_found"]);
   });
 
   let saleId: string;

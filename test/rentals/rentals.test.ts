@@ -6,7 +6,8 @@
 import { expect } from "chai";
 import { concat, createPublicClient, createTestClient, getAddress, http, keccak256, numberToHex, slice, zeroAddress, type Address } from "viem";
 import { entitlementTokenAbi } from "../../core/chain/abis.ts";
-import { queryOne, sql } from "../../core/store/database.ts";
+import { queryOne, queryRows, sql } from "../../core/store/database.ts";
+import { expireHolds } from "../../api/ledger/holds.ts";
 import { holderSalt } from "../../api/services/resale/holderId.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
 import { waitFor, type TestPlatform } from "../support/platform.ts";
@@ -59,6 +60,56 @@ describe("rentals (custodial accounts, ERC-4907 on-chain)", function () {
   const readToken = (functionName: "userOf" | "userExpires" | "isRentable" | "locked", tokenId: bigint) =>
     chainClient().readContract({ ...token(), functionName, args: [tokenId] } as never) as Promise<unknown>;
 
+  /**
+   * A rental's proceeds and royalty are held for the after-sales window of the product's category
+   * (game_card: 3 days = 259,200 s, docs/disputes.md) from the split, then released by the
+   * ledger's expiry sweep, driven here with a controlled clock. Until then a shop payout of the
+   * royalty is refused; from then it is accepted. Amounts worked out by the caller by hand.
+   */
+  async function heldUntilTheWindowCloses(parameters: { rentalId: string; ownerShare: bigint; royalty: bigint }): Promise<void> {
+    const { rentalId, ownerShare, royalty } = parameters;
+    const holds = await queryRows<{ id: string; amount_minor: string; state: string; expires_at: Date; created_at: Date; kind: string }>(
+      db(),
+      sql`SELECT h.id::text, h.amount_minor::text, h.state, h.expires_at, t.created_at, t.kind
+          FROM ledger_holds h JOIN ledger_transactions t ON t.id = h.tx_id
+          WHERE (h.reference_type = 'rental' AND h.reference_id = ${rentalId}) OR (h.reference_type = 'hold' AND h.reference_id = ${`rental-royalty:${rentalId}`})
+          ORDER BY t.id`,
+    );
+    expect(holds.map((hold) => [hold.kind, hold.amount_minor, hold.state])).to.deep.equal([
+      ["rental", String(ownerShare), "pending"],
+      ["rental_royalty_hold", String(royalty), "pending"],
+    ]);
+    const releaseAt = new Date(holds[0]!.created_at).getTime() + 3 * 86_400_000;
+    for (const hold of holds) expect(new Date(hold.expires_at).getTime()).to.equal(releaseAt);
+    const shopId = BigInt(setup.shopId);
+    const payout = (requestId: string, amountMinor: bigint) =>
+      setup.merchant.post(`/api/ledger/shops/${setup.shopId}/payouts`, { amountMinor: String(amountMinor), currency: "CNY", requestId });
+
+    // One millisecond before the window closes: the sweep leaves both held (it may release an
+    // earlier rental's); what the shop may draw then is less than this royalty.
+    await expireHolds(db(), { now: new Date(releaseAt - 1), limit: 500 });
+    const stillHeld = await queryRows<{ state: string }>(
+      db(),
+      sql`SELECT state FROM ledger_holds WHERE id IN (${BigInt(holds[0]!.id)}, ${BigInt(holds[1]!.id)})`,
+    );
+    expect(stillHeld.map((hold) => hold.state)).to.deep.equal(["pending", "pending"]);
+    const payableBefore = await balance(platform, "shop", shopId, "payable");
+    const proceedsBefore = await balance(platform, "reseller", owner.accountId, "proceeds");
+    const early = await payout("rental-early", payableBefore + royalty);
+    expect(early.status, early.text).to.equal(409);
+    expect(early.body.code).to.equal("insufficient_funds");
+    expect(await balance(platform, "shop", shopId, "payable")).to.equal(payableBefore);
+
+    // At the close: both released, to the owner's proceeds and the shop's payable, exactly.
+    await expireHolds(db(), { now: new Date(releaseAt), limit: 500 });
+    expect((await balance(platform, "reseller", owner.accountId, "proceeds")) - proceedsBefore).to.equal(ownerShare);
+    expect((await balance(platform, "shop", shopId, "payable")) - payableBefore).to.equal(royalty);
+    const later = await payout("rental-later", payableBefore + royalty);
+    expect(later.status, later.text).to.equal(201);
+    expect(await balance(platform, "shop", shopId, "payable")).to.equal(0n);
+    expect(await ledgerImbalance(platform)).to.deep.equal([]);
+  }
+
   it("refuses offers of products without rental use, bad terms and foreign entitlements; nothing is written", async () => {
     const code = await buyFromShop(platform, setup, owner, oneTimeCode);
     const offer = (person: Person, body: Record<string, unknown>) => person.client.post("/api/rentals/listings", body);
@@ -110,6 +161,7 @@ describe("rentals (custodial accounts, ERC-4907 on-chain)", function () {
     expect(tooLong.status, tooLong.text).to.equal(400);
     expect((await owner.client.post(`/api/rentals/listings/${offer.body.id}/rentals`, { days: 3 })).status).to.equal(409);
     const proceedsBefore = await balance(platform, "reseller", owner.accountId, "proceeds");
+    const ownerHoldsBefore = await balance(platform, "reseller", owner.accountId, "holds");
     const checkout = await renter.client.post(`/api/rentals/listings/${offer.body.id}/rentals`, { days: 3 });
     expect(checkout.status, checkout.text).to.equal(201);
     expect(checkout.body.priceMinor).to.equal("900");
@@ -166,7 +218,10 @@ describe("rentals (custodial accounts, ERC-4907 on-chain)", function () {
     const feeBps = BigInt(platform.ctx.config.orders.platformFeeBps);
     const fee = (900n * feeBps) / 10_000n;
     const royalty = 90n;
-    expect((await balance(platform, "reseller", owner.accountId, "proceeds")) - proceedsBefore).to.equal(900n - fee - royalty);
+    const ownerShare = 900n - fee - royalty;
+    // Both shares wait out the after-sales window: nothing of the owner's is payable yet.
+    expect((await balance(platform, "reseller", owner.accountId, "proceeds")) - proceedsBefore).to.equal(0n);
+    expect((await balance(platform, "reseller", owner.accountId, "holds")) - ownerHoldsBefore).to.equal(ownerShare);
     expect(await balance(platform, "buyer", renter.accountId, "payments")).to.equal(0n);
     const rentalLegs = await queryOne<{ legs: string; total: string }>(
       db(),
@@ -176,6 +231,7 @@ describe("rentals (custodial accounts, ERC-4907 on-chain)", function () {
     expect(rentalLegs!.total, "one balanced transaction").to.equal("0");
     expect(rentalLegs!.legs, "renter, platform fee, merchant royalty, owner").to.equal("4");
     expect(await ledgerImbalance(platform)).to.deep.equal([]);
+    await heldUntilTheWindowCloses({ rentalId: checkout.body.id, ownerShare, royalty });
 
     // Chain time passes the end: one empty block mined, no transaction of ours, and the right is gone.
     const testClient = createTestClient({ transport: http(platform.rpcUrl), mode: "hardhat" });

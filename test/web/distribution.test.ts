@@ -2,11 +2,17 @@
 // merchant (English) sets commission rates and a product's markup bounds and makes an invitation
 // link on the console's agents tab; an agent (Chinese) opens the link, accepts it with a
 // sub-store, carries the product with a markup, is refused a markup outside the bounds, and sees
-// its referral code. What the pages did is checked in the database.
+// its referral code. Then a buyer (English) follows the agent's ?ref= link to the sub-store's
+// storefront (/s/<slug>), signs in (the referral survives it), checks out in the sub-store (the
+// order carries the markup), and the agent (Chinese) requests a payout of its released earnings
+// from the console's payout form. What the pages did is checked in the database, against
+// amounts worked out here by hand.
 import { expect } from "chai";
+import { releaseDistributionEarnings } from "../../api/ledger/distributionEarnings.ts";
+import { acceptCarefully } from "../../api/services/orders/acceptPayment.ts";
 import { queryOne, sql } from "../../core/store/database.ts";
 import { createProduct, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
-import { startTestPlatform, type TestPlatform } from "../support/platform.ts";
+import { startTestPlatform, waitFor, type TestPlatform } from "../support/platform.ts";
 import { launchBrowser, signInThroughPage, watchPageErrors, type Browser } from "./browser.ts";
 
 describe("agents and commissions in Chromium", function () {
@@ -16,6 +22,7 @@ describe("agents and commissions in Chromium", function () {
   let chinese: Browser;
   let shop: MerchantSetup;
   let productId: string;
+  let agentAccountId: string;
 
   before(async function () {
     this.timeout(180_000);
@@ -104,7 +111,104 @@ describe("agents and commissions in Chromium", function () {
     const code = await agentPage.getByTestId("agent-referral-code").textContent();
     const codeRow = await queryOne<{ code: string }>(db, sql`SELECT code FROM referral_codes WHERE account_id = ${signup.body.account.id}`);
     expect(code).to.equal(codeRow?.code);
+    agentAccountId = signup.body.account.id;
     await agentPage.getByText("还没有人通过你的链接进入。").waitFor();
+    expect(agentErrors).to.deep.equal([]);
+  });
+
+  it("a buyer follows the agent's link to its sub-store, signs in, checks out there; the agent requests a payout of released earnings", async () => {
+    const db = platform.database.db;
+    const code = (await queryOne<{ code: string }>(db, sql`SELECT code FROM referral_codes WHERE account_id = ${agentAccountId}`))!.code;
+    const email = `web-substore-buyer-${Date.now()}@example.com`;
+    const signup = await platform.http.post("/api/auth/signup", { email, password: "web-buyer-password-1" });
+    expect(signup.status, signup.text).to.equal(201);
+    const buyerId = signup.body.account.id;
+
+    // A fresh profile: nobody signed in. The storefront under the sub-store's name and colour,
+    // the product at 10.00 + 1.33 markup.
+    const buyerBrowser = await launchBrowser({ locale: "en-US" });
+    try {
+      const page = await buyerBrowser.context.newPage();
+      const errors = watchPageErrors(page);
+      await page.goto(`${platform.url}/s/web-agent?ref=${code}`);
+      await page.getByTestId("substore-page").waitFor();
+      expect(await page.getByTestId("substore-name").textContent()).to.equal("网页分站");
+      expect(await page.getByTestId("substore-banner").getAttribute("data-colour")).to.equal("#1a7f5a");
+      const card = page.getByTestId("substore-product");
+      expect(await card.count()).to.equal(1);
+      expect(await card.getByRole("heading").textContent()).to.equal("Agent card");
+      expect(await card.getByTestId("substore-product-price").textContent()).to.equal("¥11.33");
+      await card.click();
+      await page.waitForURL((url) => url.pathname === `/product/${productId}` && url.searchParams.get("substore") === "web-agent");
+      expect(await page.getByTestId("product-price").textContent()).to.equal("¥11.33");
+      expect(await page.getByTestId("product-substore").textContent()).to.equal("网页分站");
+      // Not signed in: nothing attached yet; the code waits in the browser through sign-in.
+      const attachedTo = async () =>
+        (
+          await queryOne<{ referrer: string }>(
+            db,
+            sql`SELECT referrer_account_id::text AS referrer FROM referral_attachments WHERE buyer_account_id = ${buyerId}`,
+          )
+        )?.referrer;
+      expect(await attachedTo()).to.equal(undefined);
+      await signInThroughPage(page, platform.url, { email, password: "web-buyer-password-1" }, "/me/orders");
+      await waitFor("the referral attached after sign-in", async () => ((await attachedTo()) === agentAccountId ? true : undefined));
+
+      // Checkout in the sub-store: two units, the markup on each, paid through the platform.
+      await page.goto(`${platform.url}/product/${productId}?substore=web-agent`);
+      await page.getByTestId("checkout-quantity").fill("2");
+      await waitFor("the sub-store quote", async () => ((await page.getByTestId("checkout-total").textContent()) === "¥22.66" ? true : undefined));
+      expect(await page.getByTestId("checkout-markup").textContent()).to.equal("¥2.66");
+      expect(await page.getByText("Paid through the platform", { exact: true }).count()).to.equal(1);
+      const created = page.waitForResponse((answered) => answered.request().method() === "POST" && new URL(answered.url()).pathname === "/api/orders");
+      await page.getByTestId("checkout-submit").click();
+      expect((await created).status()).to.equal(201);
+      // This browser has no wallet: the order waits for its on-chain payment, which the test makes below.
+      await page.getByTestId("error-notice").waitFor();
+      expect(errors).to.deep.equal([]);
+      // The checkout named the sub-store (its agent and markup are on the order) and the buyer's referrer.
+      const order = (await queryOne<{ id: string; unit: string; amount: string; markup: string; agent: string; referrer: string }>(
+        db,
+        sql`SELECT id, unit_price_minor::text AS unit, amount_minor::text AS amount, pricing->>'markupPerUnitMinor' AS markup,
+                   pricing->'distribution'->'agent'->>'accountId' AS agent, pricing->'distribution'->'referrers'->0->>'accountId' AS referrer
+            FROM orders WHERE buyer_account_id = ${buyerId}`,
+      ))!;
+      expect(order).to.include({ unit: "1133", amount: "2266", markup: "133", agent: agentAccountId, referrer: agentAccountId });
+
+      // Paid on-chain (as the chain worker accepts it), then past the chargeback window. By hand,
+      // fee 5%: A = 2266, F = 113, markup M = 266, the agent's share of the fee floor(113 x 266 /
+      // 2266) = 13, agent 253; merchant's net 2266 - 266 - 100 = 1900; the agent is also the
+      // buyer's level-1 referrer at 12.5%: floor(1900 x 0.125) = 237. The agent earns 490.
+      const { outcome } = await acceptCarefully(
+        db,
+        { platformFeeBps: 500 },
+        { orderId: order.id, provider: "chain", providerRef: `0xweb${order.id}`, amountMinor: 2266n, currency: "CNY" },
+      );
+      expect(outcome).to.equal("accepted");
+      expect(await releaseDistributionEarnings(db, { windowSeconds: 0, limit: 10 })).to.include(order.id);
+    } finally {
+      await buyerBrowser.close();
+    }
+
+    // The agent (Chinese) asks for more than is payable, is refused, then for all of it.
+    const agentPage = await chinese.context.newPage();
+    const agentErrors = watchPageErrors(agentPage);
+    await agentPage.goto(`${platform.url}/agent`);
+    const form = agentPage.getByTestId("agent-payout");
+    await form.waitFor();
+    expect(await agentPage.getByTestId("agent-balances").textContent()).to.contain("¥4.90");
+    await form.getByLabel("金额").fill("4.91");
+    await form.getByRole("button", { name: "提交提现申请" }).click();
+    expect(await form.getByTestId("error-notice").getAttribute("data-code")).to.equal("insufficient_funds");
+    await form.getByLabel("金额").fill("4.90");
+    await form.getByRole("button", { name: "提交提现申请" }).click();
+    expect(await form.getByTestId("agent-payout-requested").textContent()).to.contain("¥4.90");
+    const balances = await queryOne<{ proceeds: string; payout_holds: string }>(
+      db,
+      sql`SELECT sum(balance_minor) FILTER (WHERE purpose = 'proceeds')::text AS proceeds, sum(balance_minor) FILTER (WHERE purpose = 'payout_holds')::text AS payout_holds
+          FROM ledger_accounts WHERE owner_type = 'distributor' AND owner_id = ${agentAccountId}`,
+    );
+    expect(balances).to.deep.equal({ proceeds: "0", payout_holds: "490" });
     expect(agentErrors).to.deep.equal([]);
   });
 });

@@ -18,6 +18,7 @@ import { LoginPage } from "./pages/LoginPage.tsx";
 import { MyOrdersPage } from "./pages/MyOrdersPage.tsx";
 import { NotFoundPage } from "./pages/NotFoundPage.tsx";
 import { ForgotPasswordPage, ResetPasswordPage } from "./security/PasswordResetPages.tsx";
+import { PendingReferrals } from "./distribution/referralLinks.ts";
 
 const MerchantPage = lazy(() => import("./merchant/MerchantPage.tsx"));
 const AuditorPage = lazy(() => import("./auditor/AuditorPage.tsx"));
@@ -32,6 +33,7 @@ const AgentPage = lazy(() => import("./agent/AgentPage.tsx"));
 const TicketPage = lazy(() => import("./support/TicketPage.tsx"));
 const MyTicketsPage = lazy(() => import("./support/MyTicketsPage.tsx"));
 const MySubscriptionsPage = lazy(() => import("./subscriptions/MySubscriptionsPage.tsx"));
+const SubstorePage = lazy(() => import("./distribution/SubstorePage.tsx"));
 
 type Route = { pattern: string; render(params: Record<string, string>): ReactNode };
 
@@ -64,6 +66,7 @@ const routes: Route[] = [
   { pattern: "/admin/:tab", render: (params) => <AdminPage tab={params.tab!} /> },
   { pattern: "/tx/:hash", render: (params) => <TxPage hash={params.hash!} /> },
   { pattern: "/disputes/:disputeId", render: (params) => <DisputePage disputeId={params.disputeId!} /> },
+  { pattern: "/s/:slug", render: (params) => <SubstorePage slug={params.slug!} /> },
 ];
 
 export function App() {
@@ -82,6 +85,7 @@ export function App() {
         Skip to content · 跳到正文
       </a>
       <Header />
+      <PendingReferrals />
       <main id="main" className="main" tabIndex={-1}>
         <CaptchaNotice />
         <Suspense fallback={<Spinner />}>{content}</Suspense>

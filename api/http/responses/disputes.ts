@@ -81,6 +81,9 @@ export const disputePageSchema = z.strictObject({
 
 export const disputeQueueSchema = pageOf(disputeSchema);
 
+/** A shop's own list: each dispute with its order's amount and the deadline that comes next (null once resolved). */
+export const shopDisputePageSchema = pageOf(disputeSchema.extend({ orderAmountMinor: decimalString, currency: z.string(), deadline: nullableIso }));
+
 export const shopReputationSchema = z.strictObject({
   shopId: decimalString,
   paidOrders: z.number().int(),

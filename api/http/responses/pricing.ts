@@ -17,7 +17,19 @@ export const priceBreakdownSchema = z.strictObject({
   totalMinor: decimalString,
 });
 
-export const quoteSchema = z.strictObject({ currency: z.string(), breakdown: priceBreakdownSchema });
+export const quoteSchema = z.strictObject({
+  currency: z.string(),
+  breakdown: priceBreakdownSchema,
+  substore: z
+    .strictObject({
+      slug: z.string(),
+      markupPerUnitMinor: decimalString,
+      markupMinor: decimalString,
+      totalMinor: decimalString.describe("What checkout in the sub-store charges: the breakdown's total plus the markup on every unit"),
+    })
+    .optional()
+    .describe("Only when the quote asked for a sub-store"),
+});
 
 export const couponSchema = z.strictObject({
   id: decimalString,

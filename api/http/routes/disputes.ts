@@ -20,7 +20,8 @@ import {
   type DisputeParty,
   type DisputeRow,
 } from "../../services/disputes/disputeRecord.ts";
-import { listDisputes } from "../../services/disputes/listDisputes.ts";
+import { listDisputes, listShopDisputes } from "../../services/disputes/listDisputes.ts";
+import { assertShopManager } from "../../services/shops/shops.ts";
 import { openDispute } from "../../services/disputes/openDispute.ts";
 import { shopReputation } from "../../services/disputes/shopReputation.ts";
 import { loadOrderFor } from "../../services/orders/orderAccessCheck.ts";
@@ -28,7 +29,14 @@ import { requireSetting } from "../../../core/config.ts";
 import { defineRoute } from "../route.ts";
 import { idString, moneyMinor, multilineText, productCategories, singleLineText } from "../schemas.ts";
 import { cursorParam, encodeCursor, idSortKey } from "../cursor.ts";
-import { afterSalesWindowsSchema, disputePageSchema, disputeQueueSchema, disputeSchema, shopReputationSchema } from "../responses/disputes.ts";
+import {
+  afterSalesWindowsSchema,
+  disputePageSchema,
+  disputeQueueSchema,
+  disputeSchema,
+  shopDisputePageSchema,
+  shopReputationSchema,
+} from "../responses/disputes.ts";
 
 export const disputesMountPath = "/api";
 
@@ -212,6 +220,30 @@ export function disputesRouter(ctx: AppContext): Router {
     },
     async ({ query }) => {
       const page = await listDisputes(db, { state: query.state, before: idSortKey(query.cursor), limit: query.limit });
+      return { items: page.items, nextCursor: encodeCursor(page.nextBefore) };
+    },
+  );
+
+  defineRoute(
+    router,
+    disputesMountPath,
+    {
+      method: "get",
+      path: "/shops/:shopId/disputes",
+      summary: "The shop's disputes (its merchant), newest first, with each order's amount and the next deadline; optionally one state",
+      tags: ["disputes", "merchant"],
+      auth: ["merchant", "admin"],
+      response: shopDisputePageSchema,
+      params: z.strictObject({ shopId: idString }),
+      query: z.strictObject({
+        state: z.enum(["open", "rejected", "escalated", "resolved"]).optional(),
+        limit: z.coerce.number().int().min(1).max(100).default(50),
+        cursor: cursorParam.optional(),
+      }),
+    },
+    async ({ params, query, account }) => {
+      await assertShopManager(db, params.shopId, account!);
+      const page = await listShopDisputes(db, { shopId: params.shopId, state: query.state, before: idSortKey(query.cursor), limit: query.limit });
       return { items: page.items, nextCursor: encodeCursor(page.nextBefore) };
     },
   );

@@ -23,7 +23,7 @@ import { defineLeanRoute } from "../leanRoutes.ts";
 import { captchaOf } from "../captchaOf.ts";
 import { captchaHeader } from "../../services/captcha/captcha.ts";
 import { defineRoute } from "../route.ts";
-import { couponCode, email, idString, printableToken } from "../schemas.ts";
+import { couponCode, email, idString, printableToken, substoreSlug } from "../schemas.ts";
 import { certificateSchema } from "../../../core/keys/certificateSchema.ts";
 import { cursorParam, encodeCursor } from "../cursor.ts";
 import { createdOrderSchema, foundOrderSchema, orderSchema, orderSummaryPageSchema, renewedAccessSchema } from "../responses/orders.ts";
@@ -91,11 +91,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
         idempotencyKey: idempotencyKeySchema.optional(),
         walletAddress: walletAddress.optional().describe("The wallet that will pay (chain payments): risk rules count and blacklist it"),
         couponCode: couponCode.optional(),
-        substore: z
-          .string()
-          .regex(/^[a-z0-9][a-z0-9-]{2,39}$/, "must be a sub-store slug")
-          .optional()
-          .describe("The sub-store (its slug) the buyer checks out in: its agent's markup is added (docs/distribution.md)"),
+        substore: substoreSlug.optional().describe("The sub-store (its slug) the buyer checks out in: its agent's markup is added (docs/distribution.md)"),
       }),
     },
     async ({ body, account, header, clientAddress }) => {

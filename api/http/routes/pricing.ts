@@ -9,7 +9,9 @@ import { readMemberLevels, readPricingRules, setDailyPurchaseLimit, setMemberLev
 import { getProduct } from "../../services/products/products.ts";
 import { assertShopManager, getShop } from "../../services/shops/shops.ts";
 import { defineRoute } from "../route.ts";
-import { couponCode, displayName, email, idString, moneyMinor, productCategories } from "../schemas.ts";
+import { couponCode, displayName, email, idString, moneyMinor, productCategories, substoreSlug } from "../schemas.ts";
+import { checkoutProduct } from "../../services/orders/productCache.ts";
+import { substoreQuote } from "../../services/distribution/checkoutDistribution.ts";
 import { cursorParam, idSortKey, opaque } from "../cursor.ts";
 import {
   couponPageSchema,
@@ -48,7 +50,12 @@ export function pricingRouter(ctx: AppContext): Router {
       auth: "public",
       response: quoteSchema,
       params: z.strictObject({ productId: idString }),
-      body: z.strictObject({ quantity: z.number().int().min(1).max(10_000), couponCode: couponCode.optional(), contact: email.optional() }),
+      body: z.strictObject({
+        quantity: z.number().int().min(1).max(10_000),
+        couponCode: couponCode.optional(),
+        contact: email.optional(),
+        substore: substoreSlug.optional().describe("Quote in this sub-store: its agent's markup is added, as checkout adds it (docs/distribution.md)"),
+      }),
     },
     async ({ params, body, account }) => {
       await getProduct(db, params.productId);
@@ -59,7 +66,18 @@ export function pricingRouter(ctx: AppContext): Router {
         contact: body.contact,
         buyerAccountId: account?.id,
       });
-      return { currency: quote.currency, breakdown: breakdownJson(quote.breakdown) };
+      const answer = { currency: quote.currency, breakdown: breakdownJson(quote.breakdown) };
+      if (body.substore === undefined) return answer;
+      const product = await checkoutProduct(db, params.productId);
+      const substore = await substoreQuote(db, {
+        shopId: product.shopId,
+        productId: params.productId,
+        slug: body.substore,
+        quantity: body.quantity,
+        totalMinor: quote.breakdown.totalMinor,
+        docked: product.supplyProductId !== null,
+      });
+      return { ...answer, substore };
     },
   );
 

@@ -61,6 +61,32 @@ export async function checkoutDistribution(db: Drizzle, shopId: bigint, input: C
   };
 }
 
+/**
+ * A quote in a sub-store (the quote endpoint's `substore`): the agent's markup per unit and in
+ * all, and the total checkout charges there, which is the pricing function's total plus the
+ * markup on every unit (the order's unit price is the quote's plus the markup: pricedColumns in
+ * createOrder). Refused as checkout refuses it: an unknown sub-store, a product it does not
+ * carry within the current bounds, a docked product.
+ */
+export async function substoreQuote(
+  db: Drizzle,
+  parameters: { shopId: bigint; productId: bigint; slug: string; quantity: number; totalMinor: bigint; docked: boolean },
+): Promise<{ slug: string; markupPerUnitMinor: string; markupMinor: string; totalMinor: string }> {
+  const { unitMarkupMinor } = await checkoutDistribution(
+    db,
+    parameters.shopId,
+    { productId: parameters.productId, quantity: parameters.quantity, paymentMethod: "chain", substore: parameters.slug },
+    parameters.docked,
+  );
+  const markupMinor = unitMarkupMinor * BigInt(parameters.quantity);
+  return {
+    slug: parameters.slug,
+    markupPerUnitMinor: String(unitMarkupMinor),
+    markupMinor: String(markupMinor),
+    totalMinor: String(parameters.totalMinor + markupMinor),
+  };
+}
+
 /** The sub-store's agent and markup, when it carries the product within the merchant's current bounds. */
 async function substoreAgent(db: Drizzle, shopId: bigint, slug: string, productId: bigint) {
   const row = await queryOne<{ id: bigint; agent_account_id: bigint; markup_minor: string | null; within: boolean | null }>(

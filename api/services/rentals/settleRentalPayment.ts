@@ -118,7 +118,13 @@ export async function settleRentalPayment(
                  user_address = ${rentalUserAddress(settings.holderSalt, renter)}
           WHERE id = ${payment.rentalId}`,
     );
-    const royalty = await queryOne<{ royalty_bps: number }>(tx, sql`SELECT royalty_bps FROM products WHERE id = ${row.product_id}`);
+    // Both shares are held for the after-sales window of the product's category, from now (the
+    // database's clock, the one the ledger's expiry sweep compares with), as a sale's are.
+    const royalty = await queryOne<{ royalty_bps: number; hold_until: Date }>(
+      tx,
+      sql`SELECT p.royalty_bps, now() + make_interval(secs => w.window_seconds) AS hold_until
+          FROM products p JOIN after_sales_windows w ON w.category = p.category WHERE p.id = ${row.product_id}`,
+    );
     await postRental(tx, {
       rentalId: payment.rentalId,
       ownerAccountId: BigInt(row.owner_account_id),
@@ -128,6 +134,7 @@ export async function settleRentalPayment(
       currency: row.currency,
       royaltyBps: royalty!.royalty_bps,
       platformFeeBps: settings.platformFeeBps,
+      holdUntil: new Date(royalty!.hold_until),
     });
     return "settled" as const;
   });

@@ -1,6 +1,7 @@
 // The agent console (docs/distribution.md), a lazy chunk: joining a shop by an invitation link
 // (/agent/join?token=…), then the caller's referral link, balances, earnings, referred buyers
-// (masked by the API) and each sub-store with the products it carries and their markups.
+// (masked by the API), a payout request of what is payable, and each sub-store with the products
+// it carries and their markups.
 import { useState } from "react";
 import { answer } from "../api/client.ts";
 import { CopyButton, EmptyState, ErrorNotice, PageHeader, Spinner } from "../components/ui.tsx";
@@ -85,6 +86,7 @@ export default function AgentPage() {
               </ul>
             )}
           </section>
+          {data.balances.length > 0 && <PayoutForm balances={data.balances} onRequested={overview.reload} />}
           <section className="card stack" aria-labelledby="agent-referred">
             <h2 id="agent-referred">{t("agent.referred")}</h2>
             {data.referredBuyers.length === 0 ? (
@@ -237,6 +239,56 @@ function CarryForm(props: { substoreId: string; onSaved(): void }) {
         {t("agent.carry")}
       </button>
       <ErrorNotice error={form.error} />
+    </form>
+  );
+}
+
+function PayoutForm(props: { balances: { currency: string; payableMinor: string }[]; onRequested(): void }) {
+  const { t } = useI18n();
+  const { api } = useSession();
+  const currencies = props.balances.map((balance) => balance.currency);
+  const [currency, setCurrency] = useState(currencies[0] ?? "CNY");
+  const [text, setText] = useState("");
+  const [requested, setRequested] = useState<{ id: string; amount: string } | undefined>(undefined);
+  // One request id per intended payout: a retried submit of the same amount is the same payout.
+  const [requestId, setRequestId] = useState(() => crypto.randomUUID());
+  const form = useFormSubmit(async () => {
+    setRequested(undefined);
+    const amountMinor = parseMoney(text, currency);
+    if (amountMinor === undefined || amountMinor <= 0n) throw new Error(t("agent.badAmount"));
+    const payout = await answer(api.POST("/api/agent/payouts", { body: { amountMinor: String(amountMinor), currency, requestId } }));
+    setRequested({ id: payout.payoutId, amount: formatMoney(String(amountMinor), currency) });
+    setRequestId(crypto.randomUUID());
+    setText("");
+    props.onRequested();
+  });
+  return (
+    <form className="card stack" onSubmit={(event) => void form.submit(event)} aria-labelledby="agent-payout" data-testid="agent-payout">
+      <h2 id="agent-payout">{t("agent.payout")}</h2>
+      <p className="muted">{t("agent.payoutHint")}</p>
+      <label className="field">
+        <span>{t("agent.payoutCurrency")}</span>
+        <select value={currency} onChange={(event) => setCurrency(event.target.value)}>
+          {currencies.map((name) => (
+            <option key={name} value={name}>
+              {name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="field">
+        <span>{t("agent.payoutAmount")}</span>
+        <input value={text} onChange={(event) => setText(event.target.value)} required inputMode="decimal" />
+      </label>
+      <button type="submit" className="button button-primary" disabled={form.busy}>
+        {t("agent.payoutSubmit")}
+      </button>
+      <ErrorNotice error={form.error} />
+      {requested && (
+        <p role="status" data-testid="agent-payout-requested">
+          {t("agent.payoutRequested", { id: requested.id, amount: requested.amount })}
+        </p>
+      )}
     </form>
   );
 }

@@ -2362,6 +2362,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/shops/{shopId}/disputes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shop's disputes (its merchant), newest first, with each order's amount and the next deadline; optionally one state */
+        get: operations["getShopsShopIdDisputes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/shops/{shopId}/docking": {
         parameters: {
             query?: never;
@@ -3987,6 +4004,47 @@ export interface components {
             items: components["schemas"]["PostShopsShopIdCouponsCouponIdDisableResponse"][];
             nextCursor: string | null;
         };
+        GetShopsShopIdDisputesResponse: {
+            items: {
+                answer: string | null;
+                answerDeadline: string | null;
+                answeredAt: string | null;
+                /** @enum {string} */
+                category: "key_invalid" | "key_already_used" | "wrong_product" | "not_received" | "other";
+                currency: string;
+                deadline: string | null;
+                decidedAt: string | null;
+                decidedBy: ("merchant" | "admin" | "deadline") | null;
+                entitlementId: string | null;
+                escalatedAt: string | null;
+                escalatedBy: ("buyer" | "merchant") | null;
+                escalationDeadline: string;
+                id: string;
+                openedAt: string;
+                orderAmountMinor: string;
+                orderId: string;
+                outcome: ("refunded" | "replaced" | "rejected") | null;
+                outcomeReason: string | null;
+                refunds: {
+                    amountMinor: string;
+                    /** @enum {string} */
+                    channel: "buyer_balance" | "platform_refunds" | "merchant_gateway";
+                    createdAt: string;
+                    currency: string;
+                    transactionId: string;
+                }[];
+                replacement: {
+                    newEntitlementId: string;
+                    oldEntitlementId: string;
+                } | null;
+                shopId: string;
+                /** @enum {string} */
+                state: "open" | "rejected" | "escalated" | "resolved";
+                statement: string;
+                ticketId: string | null;
+            }[];
+            nextCursor: string | null;
+        };
         GetShopsShopIdDockingResponse: {
             listings: components["schemas"]["PostShopsShopIdDockingListingsResponse"][];
             offers: components["schemas"]["DockingOffer"][];
@@ -4449,6 +4507,14 @@ export interface components {
                 unitPriceMinor: string;
             };
             currency: string;
+            /** @description Only when the quote asked for a sub-store */
+            substore?: {
+                markupMinor: string;
+                markupPerUnitMinor: string;
+                slug: string;
+                /** @description What checkout in the sub-store charges: the breakdown's total plus the markup on every unit */
+                totalMinor: string;
+            };
         };
         PostRentalsListingsListingIdCancelResponse: {
             id: string;
@@ -10031,6 +10097,8 @@ export interface operations {
                     contact?: string;
                     couponCode?: string;
                     quantity: number;
+                    /** @description Quote in this sub-store: its agent's markup is added, as checkout adds it (docs/distribution.md) */
+                    substore?: string;
                 };
             };
         };
@@ -11758,6 +11826,51 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PostShopsShopIdCouponsCouponIdDisableResponse"];
+                };
+            };
+        };
+    };
+    getShopsShopIdDisputes: {
+        parameters: {
+            query?: {
+                /** @description Opaque: the nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+                state?: "open" | "rejected" | "escalated" | "resolved";
+            };
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetShopsShopIdDisputesResponse"];
                 };
             };
         };

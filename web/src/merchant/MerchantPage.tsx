@@ -13,6 +13,7 @@ import { Link } from "../router.tsx";
 import { useSession } from "../session.tsx";
 import { BatchesTab } from "./BatchesTab.tsx";
 import { BlacklistEditor } from "../risk/BlacklistEditor.tsx";
+import { DisputesTab } from "./DisputesTab.tsx";
 import { DistributionTab } from "./DistributionTab.tsx";
 import { DockingTab } from "./DockingTab.tsx";
 import { ImportTab } from "./ImportTab.tsx";
@@ -35,6 +36,7 @@ export const merchantTabs = [
   "money",
   "pricing",
   "tickets",
+  "disputes",
   "reviews",
   "blacklist",
   "agents",
@@ -124,6 +126,7 @@ export default function MerchantPage(props: { tab: string }) {
       {tab === "agents" && <DistributionTab shop={shop} />}
       {tab === "docking" && <DockingTab shop={shop} />}
       {tab === "tickets" && <TicketsTab shop={shop} />}
+      {tab === "disputes" && <DisputesTab shop={shop} />}
       {tab === "settings" && <ShopSetup shop={shop} onCreated={shops.reload} />}
       {tab === "apiKeys" && <ApiKeysTab />}
     </div>

@@ -1,6 +1,9 @@
 // A product: price, stock, purchase limits, delivery, resale terms; and checkout, as a guest
 // (contact + query password, to find the order again) or as the signed-in account. Payment
-// goes through the shop's gateway (EPay; the sandbox cashier in the demo).
+// goes through the shop's gateway (EPay; the sandbox cashier in the demo). Opened from a
+// sub-store (?substore=<slug>, docs/distribution.md), the page shows the sub-store's price and its
+// quote and checkout carry the sub-store, paid through the platform (the agent's markup is paid
+// from money the platform holds). A ?ref= code is remembered and attached (referralLinks.ts).
 import { answer } from "../api/client.ts";
 import { lazy, Suspense, useEffect, useState, type FormEvent } from "react";
 import type { Product, Shop } from "../api/types.ts";
@@ -9,7 +12,8 @@ import { useAsync } from "../components/useAsync.ts";
 import { formatMoney } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { rememberOrder } from "../recentOrders.ts";
-import { Link } from "../router.tsx";
+import { Link, useRouter } from "../router.tsx";
+import { useReferralLink } from "../distribution/referralLinks.ts";
 import { useSession } from "../session.tsx";
 import { StockBadge } from "./StockBadge.tsx";
 import { ResaleMarket } from "../resale/ResaleMarket.tsx";
@@ -41,13 +45,30 @@ export function ProductPage(props: { productId: string }) {
     async (signal) => (isMerchant ? answer(api.GET("/api/shops", { params: { query: { mine: "true", limit: 100 } }, signal })) : undefined),
     [api, isMerchant],
   );
+  const { search } = useRouter();
+  const substoreParam = search.get("substore");
+  const substoreSlug = substoreParam && /^[a-z0-9][a-z0-9-]{2,39}$/.test(substoreParam) ? substoreParam : undefined;
+  const substore = useAsync(
+    async (signal) => (substoreSlug ? answer(api.GET("/api/substores/{slug}", { params: { path: { slug: substoreSlug } }, signal })) : undefined),
+    [api, substoreSlug],
+  );
+  useReferralLink(product.data?.shopId);
   if (product.loading) return <Spinner />;
   if (product.error || !product.data) return <ErrorNotice error={product.error} onRetry={product.reload} />;
   const item = product.data;
+  const carried = substore.data?.products.find((offered) => offered.productId === item.id);
   return (
     <div className="stack-lg">
       <nav className="breadcrumbs" aria-label={t("common.breadcrumbs")}>
-        {shop.data ? <Link to={`/shop/${shop.data.slug}`}>{shop.data.name}</Link> : <span>…</span>}
+        {substore.data ? (
+          <Link to={`/s/${substore.data.slug}`} data-testid="product-substore">
+            {substore.data.name}
+          </Link>
+        ) : shop.data ? (
+          <Link to={`/shop/${shop.data.slug}`}>{shop.data.name}</Link>
+        ) : (
+          <span>…</span>
+        )}
         <span aria-hidden="true">/</span>
         <span>{t(`category.${item.category}`)}</span>
       </nav>
@@ -59,7 +80,7 @@ export function ProductPage(props: { productId: string }) {
           </h1>
           <div className="product-price-row">
             <span className="price price-large" data-testid="product-price">
-              {formatMoney(item.priceMinor, item.currency)}
+              {formatMoney(carried ? carried.priceMinor : item.priceMinor, item.currency)}
             </span>
             <StockBadge product={item} />
           </div>
@@ -90,7 +111,14 @@ export function ProductPage(props: { productId: string }) {
             </Notice>
           )}
         </section>
-        <Checkout product={item} shop={shop.data} />
+        {substoreSlug && substore.data && !carried ? (
+          <Notice tone="warning" title={t("substore.notCarried")}>
+            <Link to={`/product/${item.id}`}>{t("substore.buyInShop")}</Link>
+          </Notice>
+        ) : (
+          <ErrorNotice error={substore.error} />
+        )}
+        {(!substoreSlug || carried) && <Checkout product={item} shop={shop.data} substore={carried ? substoreSlug : undefined} />}
       </div>
       {item.resaleAllowed && <ResaleMarket product={item} />}
       <Suspense fallback={null}>
@@ -102,7 +130,7 @@ export function ProductPage(props: { productId: string }) {
   );
 }
 
-function Checkout(props: { product: Product; shop: Shop | undefined }) {
+function Checkout(props: { product: Product; shop: Shop | undefined; substore?: string }) {
   const { t } = useI18n();
   const { api, account } = useSession();
   const { product } = props;
@@ -115,7 +143,8 @@ function Checkout(props: { product: Product; shop: Shop | undefined }) {
   const [submitting, setSubmitting] = useState(false);
   // On-chain payment fits products priced in a chain currency, and needs a browser wallet.
   const walletPossible = chainCurrencies.includes(product.currency) && typeof window !== "undefined" && "ethereum" in window;
-  const [method, setMethod] = useState<"epay" | "chain">(walletPossible ? "chain" : "epay");
+  // A sub-store's sale is paid through the platform only (the API refuses the merchant's gateway there).
+  const [method, setMethod] = useState<"epay" | "chain">(walletPossible || props.substore ? "chain" : "epay");
   const [error, setError] = useState<unknown>(undefined);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
 
@@ -123,12 +152,15 @@ function Checkout(props: { product: Product; shop: Shop | undefined }) {
   // The breakdown checkout charges comes from the quote endpoint (docs/pricing.md): the page never prices on its own.
   const [couponInput, setCouponInput] = useState("");
   const [couponCode, setCouponCode] = useState<string | undefined>(undefined);
-  const [quote, setQuote] = useState<{ breakdown: Breakdown }>();
+  const [quote, setQuote] = useState<{ breakdown: Breakdown; substore?: { markupMinor: string; totalMinor: string } }>();
   const [quoteError, setQuoteError] = useState<unknown>(undefined);
   useEffect(() => {
     let live = true;
     answer(
-      api.POST("/api/products/{productId}/quote", { params: { path: { productId: product.id } }, body: { quantity, ...(couponCode ? { couponCode } : {}) } }),
+      api.POST("/api/products/{productId}/quote", {
+        params: { path: { productId: product.id } },
+        body: { quantity, ...(couponCode ? { couponCode } : {}), ...(props.substore ? { substore: props.substore } : {}) },
+      }),
     ).then(
       (answered) => {
         if (!live) return;
@@ -145,7 +177,7 @@ function Checkout(props: { product: Product; shop: Shop | undefined }) {
     return () => {
       live = false;
     };
-  }, [api, product.id, quantity, couponCode]);
+  }, [api, product.id, quantity, couponCode, props.substore]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -169,6 +201,7 @@ function Checkout(props: { product: Product; shop: Shop | undefined }) {
             paymentMethod: method,
             idempotencyKey,
             ...(couponCode ? { couponCode } : {}),
+            ...(props.substore ? { substore: props.substore } : {}),
           },
         }),
       );
@@ -266,27 +299,33 @@ function Checkout(props: { product: Product; shop: Shop | undefined }) {
               </Field>
             </>
           )}
-          <fieldset className="radio-group">
-            <legend>{t("checkout.payWith")}</legend>
-            <label className="radio">
-              <input type="radio" name="payment" value="epay" checked={method === "epay"} onChange={() => setMethod("epay")} />
-              <span>{t("checkout.epay")}</span>
-            </label>
-            {walletPossible && (
+          {props.substore ? (
+            <Notice tone="info" title={t("substore.checkoutTitle")}>
+              {t("substore.checkoutHint")}
+            </Notice>
+          ) : (
+            <fieldset className="radio-group">
+              <legend>{t("checkout.payWith")}</legend>
               <label className="radio">
-                <input
-                  type="radio"
-                  name="payment"
-                  value="chain"
-                  checked={method === "chain"}
-                  onChange={() => setMethod("chain")}
-                  data-testid="checkout-wallet"
-                />
-                <span>{t("checkout.wallet")}</span>
+                <input type="radio" name="payment" value="epay" checked={method === "epay"} onChange={() => setMethod("epay")} />
+                <span>{t("checkout.epay")}</span>
               </label>
-            )}
-          </fieldset>
-          {props.shop && !props.shop.epayConfigured && <Notice tone="warning">{t("checkout.noGateway")}</Notice>}
+              {walletPossible && (
+                <label className="radio">
+                  <input
+                    type="radio"
+                    name="payment"
+                    value="chain"
+                    checked={method === "chain"}
+                    onChange={() => setMethod("chain")}
+                    data-testid="checkout-wallet"
+                  />
+                  <span>{t("checkout.wallet")}</span>
+                </label>
+              )}
+            </fieldset>
+          )}
+          {!props.substore && props.shop && !props.shop.epayConfigured && <Notice tone="warning">{t("checkout.noGateway")}</Notice>}
           <Field label={t("checkout.coupon")} htmlFor="coupon" hint={t("checkout.couponHint")}>
             <div className="quantity">
               <input id="coupon" value={couponInput} onChange={(event) => setCouponInput(event.target.value)} data-testid="checkout-coupon" />
@@ -302,10 +341,18 @@ function Checkout(props: { product: Product; shop: Shop | undefined }) {
           </Field>
           <ErrorNotice error={quoteError} />
           {quote && <CheckoutBreakdown breakdown={quote.breakdown} currency={product.currency} />}
+          {quote?.substore && (
+            <dl className="facts">
+              <div>
+                <dt>{t("substore.markup")}</dt>
+                <dd data-testid="checkout-markup">{formatMoney(quote.substore.markupMinor, product.currency)}</dd>
+              </div>
+            </dl>
+          )}
           <div className="checkout-total">
             <span>{t("checkout.total")}</span>
             <span className="price price-large" data-testid="checkout-total">
-              {quote ? formatMoney(quote.breakdown.totalMinor, product.currency) : "—"}
+              {quote ? formatMoney(quote.substore?.totalMinor ?? quote.breakdown.totalMinor, product.currency) : "—"}
             </span>
           </div>
           <ErrorNotice error={error} />

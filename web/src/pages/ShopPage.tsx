@@ -1,4 +1,5 @@
 // A shop's home: its categories as filter chips and its products as cards with price and stock.
+// A ?ref= code in its address is remembered and attached (distribution/referralLinks.ts).
 import { answer } from "../api/client.ts";
 import { useState } from "react";
 import { productCategories, type ProductCategory } from "../api/types.ts";
@@ -9,6 +10,7 @@ import { useI18n } from "../i18n/i18n.tsx";
 import { Link } from "../router.tsx";
 import { useSession } from "../session.tsx";
 import { StockBadge } from "./StockBadge.tsx";
+import { useReferralLink } from "../distribution/referralLinks.ts";
 
 export function ShopPage(props: { slug: string }) {
   const { t } = useI18n();
@@ -20,6 +22,7 @@ export function ShopPage(props: { slug: string }) {
       shop.data ? (await answer(api.GET("/api/shops/{shopId}/products", { params: { path: { shopId: shop.data.id } }, signal }))).items : undefined,
     [api, shop.data?.id],
   );
+  useReferralLink(shop.data?.id);
   if (shop.loading) return <Spinner />;
   if (shop.error || !shop.data) return <ErrorNotice error={shop.error} onRetry={shop.reload} />;
   const all = products.data ?? [];
