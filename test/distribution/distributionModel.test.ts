@@ -41,7 +41,6 @@ type SaleSpec = {
   /** The agent is also the level-1 referrer (one leg for both). */
   agentRefers: boolean;
 };
-type Step = { t: "refund"; sale: number; per10k: number } | { t: "refundRest"; sale: number } | { t: "refundTooMuch"; sale: number };
 
 const ratesArbitrary = fc.array(fc.integer({ min: 0, max: 10_000 }), { minLength: 0, maxLength: 3 }).map((rates) => {
   // Scale down to a sum of at most 10000, keeping integers.
