@@ -33,7 +33,9 @@ export function digestStatement(tables: string[]): string {
 }
 
 export async function stateDigest(db: Drizzle, statement: string): Promise<StateDigest> {
-  const rows = await queryRows<{ name: string; digest: string }>(db, sql.raw(statement));
+  // Sorted here: a UNION ALL's rows come in no promised order (a parallel append mixes them), and
+  // an order that changed alone made the whole digest differ while no table did.
+  const rows = (await queryRows<{ name: string; digest: string }>(db, sql.raw(statement))).sort((a, b) => a.name.localeCompare(b.name));
   const tables = Object.fromEntries(rows.map((row) => [row.name, row.digest]));
   return { digest: rows.map((row) => `${row.name}=${row.digest}`).join(";"), tables };
 }

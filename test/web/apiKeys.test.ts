@@ -100,6 +100,25 @@ describe("API keys tab in Chromium (create, secret once, list, revoke; en and zh
     await page.close();
   });
 
+  it("a reseller who is not a merchant manages its keys in the agent console", async () => {
+    const email = `reseller-${Date.now()}@example.com`;
+    const signup = await platform.http.post("/api/auth/signup", { email, password: "reseller-password-1", roles: ["reseller"] });
+    expect(signup.status, signup.text).to.equal(201);
+    const page = await browser.context.newPage();
+    const errors = watchPageErrors(page);
+    await signInThroughPage(page, platform.url, { email, password: "reseller-password-1" }, "/agent");
+    const form = page.getByRole("form", { name: "Create an API key" });
+    await form.getByLabel("Name").fill("Agent report");
+    await form.getByLabel(/ledger:read/).check();
+    await form.getByRole("button", { name: "Create key" }).click();
+    const secret = (await page.getByTestId("api-key-secret-value").textContent())!.trim();
+    const overview = await withKey(secret).get("/api/agent/overview");
+    expect(overview.status, overview.text).to.equal(200);
+    expect((await withKey(secret).get("/api/me")).body.code).to.equal("api_key_scope");
+    expect(errors).to.deep.equal([]);
+    await page.close();
+  });
+
   it("shows the tab in Chinese and creates a key there", async () => {
     const { page, errors } = await keysTab();
     await page.getByTestId("lang-switch").click();

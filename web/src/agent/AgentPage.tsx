@@ -1,7 +1,8 @@
 // The agent console (docs/distribution.md), a lazy chunk: joining a shop by an invitation link
 // (/agent/join?token=…), then the caller's referral link, balances, earnings, referred buyers
 // (masked by the API), a payout request of what is payable, and each sub-store with the products
-// it carries and their markups.
+// it carries and their markups; for a reseller who is not a merchant, its API keys (a merchant
+// has them in the merchant console).
 import { useState } from "react";
 import { answer } from "../api/client.ts";
 import { CopyButton, EmptyState, ErrorNotice, PageHeader, Spinner } from "../components/ui.tsx";
@@ -11,10 +12,11 @@ import { formatDateTime, formatMoney, parseMoney } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { Link, useRouter } from "../router.tsx";
 import { useSession } from "../session.tsx";
+import { ApiKeysTab } from "../merchant/ApiKeysTab.tsx";
 
 export default function AgentPage() {
   const { t, lang } = useI18n();
-  const { api, account } = useSession();
+  const { api, account, hasRole } = useSession();
   const { search } = useRouter();
   const overview = useAsync((signal) => (account ? answer(api.GET("/api/agent/overview", { signal })) : Promise.resolve(undefined)), [api, account?.id]);
   if (!account) {
@@ -138,6 +140,7 @@ export default function AgentPage() {
           ))}
         </>
       )}
+      {hasRole("reseller") && !hasRole("merchant") && <ApiKeysTab />}
     </div>
   );
 }
