@@ -2191,6 +2191,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/shops/{shopId}/notices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shop's console notices, newest first: stock at or below a product's threshold, and sold out */
+        get: operations["getShopsShopIdNotices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/shops/{shopId}/orders": {
         parameters: {
             query?: never;
@@ -2339,6 +2356,92 @@ export interface paths {
         get: operations["getShopsShopIdTickets"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shops/{shopId}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shop's webhook endpoints (their secrets' ids and expiries, never the secrets) and the event types one can choose */
+        get: operations["getShopsShopIdWebhooks"];
+        put?: never;
+        /** Add a webhook endpoint for chosen events; the answer carries its signing secret, shown this once */
+        post: operations["postShopsShopIdWebhooks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shops/{shopId}/webhooks/{endpointId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change an endpoint's URL, description or events, or pause (active: false) and resume it */
+        patch: operations["patchShopsShopIdWebhooksEndpointId"];
+        trace?: never;
+    };
+    "/api/shops/{shopId}/webhooks/{endpointId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The endpoint's delivery log, newest first: state, attempts, the last response's status, start of body and time */
+        get: operations["getShopsShopIdWebhooksEndpointIdDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shops/{shopId}/webhooks/{endpointId}/deliveries/{deliveryId}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a delivered or abandoned delivery's event again (same event id: receivers that saw it drop it) */
+        post: operations["postShopsShopIdWebhooksEndpointIdDeliveriesDeliveryIdReplay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shops/{shopId}/webhooks/{endpointId}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new signing secret (shown this once); the old ones keep signing for overlapSeconds (default WEBHOOK_SECRET_OVERLAP_SECONDS), 0 ends them now */
+        post: operations["postShopsShopIdWebhooksEndpointIdRotate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3348,6 +3451,19 @@ export interface components {
             listings: components["schemas"]["PostShopsShopIdDockingListingsResponse"][];
             offers: components["schemas"]["DockingOffer"][];
         };
+        GetShopsShopIdNoticesResponse: {
+            items: {
+                available: number;
+                createdAt: string;
+                id: string;
+                /** @enum {string} */
+                kind: "stock_low" | "stock_out";
+                productId: string | null;
+                productName: string;
+                threshold: number;
+            }[];
+            nextCursor: string | null;
+        };
         GetShopsShopIdProductsResponse: {
             items: components["schemas"]["Product"][];
         };
@@ -3374,6 +3490,30 @@ export interface components {
                 riskScore: number;
                 state: string;
             }[];
+        };
+        GetShopsShopIdWebhooksEndpointIdDeliveriesResponse: {
+            items: {
+                attempts: number;
+                createdAt: string;
+                deliveredAt: string | null;
+                eventId: string;
+                id: string;
+                lastDurationMs: number | null;
+                lastError: string | null;
+                lastResponse: string | null;
+                lastStatus: number | null;
+                nextAttemptAt: string | null;
+                replayOf: string | null;
+                sequence: string;
+                /** @enum {string} */
+                state: "pending" | "delivered" | "abandoned";
+                type: string;
+            }[];
+            nextCursor: string | null;
+        };
+        GetShopsShopIdWebhooksResponse: {
+            endpoints: components["schemas"]["PatchShopsShopIdWebhooksEndpointIdResponse"][];
+            eventTypes: ("order.paid" | "order.fulfilled" | "order.refunded" | "stock.low" | "stock.out" | "batch.anchored" | "entitlement.issued" | "entitlement.transferred" | "entitlement.redeemed" | "entitlement.revoked" | "dispute.opened")[];
         };
         GetSubstoresSlugResponse: {
             agentAccountId: string;
@@ -3503,6 +3643,20 @@ export interface components {
             id: string;
             lastUsedAt: string | null;
             name: string;
+        };
+        PatchShopsShopIdWebhooksEndpointIdResponse: {
+            active: boolean;
+            createdAt: string;
+            description: string;
+            events: ("order.paid" | "order.fulfilled" | "order.refunded" | "stock.low" | "stock.out" | "batch.anchored" | "entitlement.issued" | "entitlement.transferred" | "entitlement.redeemed" | "entitlement.revoked" | "dispute.opened")[];
+            id: string;
+            pending: number;
+            secrets: {
+                createdAt: string;
+                expiresAt: string | null;
+                id: string;
+            }[];
+            url: string;
         };
         Payment: {
             /** @constant */
@@ -3757,6 +3911,9 @@ export interface components {
             decision: "approve" | "reject";
             orderId: string;
             state: string;
+        };
+        PostShopsShopIdWebhooksEndpointIdDeliveriesDeliveryIdReplayResponse: {
+            id: string;
         };
         PostWalletsDepositsResponse: {
             credited: {
@@ -4144,6 +4301,21 @@ export interface components {
             };
             /** @enum {string} */
             verdict: "genuine" | "unknown" | "invalid" | "expired";
+        };
+        WebhookEndpointWithSecret: {
+            active: boolean;
+            createdAt: string;
+            description: string;
+            events: ("order.paid" | "order.fulfilled" | "order.refunded" | "stock.low" | "stock.out" | "batch.anchored" | "entitlement.issued" | "entitlement.transferred" | "entitlement.redeemed" | "entitlement.revoked" | "dispute.opened")[];
+            id: string;
+            pending: number;
+            secret: string;
+            secrets: {
+                createdAt: string;
+                expiresAt: string | null;
+                id: string;
+            }[];
+            url: string;
         };
     };
     responses: never;
@@ -10411,6 +10583,50 @@ export interface operations {
             };
         };
     };
+    getShopsShopIdNotices: {
+        parameters: {
+            query?: {
+                /** @description Opaque: the nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetShopsShopIdNoticesResponse"];
+                };
+            };
+        };
+    };
     getShopsShopIdOrders: {
         parameters: {
             query?: {
@@ -10868,6 +11084,280 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TicketPage"];
+                };
+            };
+        };
+    };
+    getShopsShopIdWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetShopsShopIdWebhooksResponse"];
+                };
+            };
+        };
+    };
+    postShopsShopIdWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string;
+                    events: ("order.paid" | "order.fulfilled" | "order.refunded" | "stock.low" | "stock.out" | "batch.anchored" | "entitlement.issued" | "entitlement.transferred" | "entitlement.redeemed" | "entitlement.revoked" | "dispute.opened")[];
+                    /** @description The receiver: an absolute https:// (or http://) URL on a public address */
+                    url: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                };
+            };
+        };
+    };
+    patchShopsShopIdWebhooksEndpointId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpointId: string;
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    active?: boolean;
+                    description?: string;
+                    events?: ("order.paid" | "order.fulfilled" | "order.refunded" | "stock.low" | "stock.out" | "batch.anchored" | "entitlement.issued" | "entitlement.transferred" | "entitlement.redeemed" | "entitlement.revoked" | "dispute.opened")[];
+                    /** @description The receiver: an absolute https:// (or http://) URL on a public address */
+                    url?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PatchShopsShopIdWebhooksEndpointIdResponse"];
+                };
+            };
+        };
+    };
+    getShopsShopIdWebhooksEndpointIdDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Opaque: the nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                endpointId: string;
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetShopsShopIdWebhooksEndpointIdDeliveriesResponse"];
+                };
+            };
+        };
+    };
+    postShopsShopIdWebhooksEndpointIdDeliveriesDeliveryIdReplay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deliveryId: string;
+                endpointId: string;
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostShopsShopIdWebhooksEndpointIdDeliveriesDeliveryIdReplayResponse"];
+                };
+            };
+        };
+    };
+    postShopsShopIdWebhooksEndpointIdRotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpointId: string;
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    overlapSeconds?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
                 };
             };
         };

@@ -15,6 +15,7 @@ import { BatchesTab } from "./BatchesTab.tsx";
 import { BlacklistEditor } from "../risk/BlacklistEditor.tsx";
 import { DistributionTab } from "./DistributionTab.tsx";
 import { DockingTab } from "./DockingTab.tsx";
+import { WebhooksTab } from "./WebhooksTab.tsx";
 import { ImportTab } from "./ImportTab.tsx";
 import { MoneyTab } from "./MoneyTab.tsx";
 import { OrdersTab } from "./OrdersTab.tsx";
@@ -38,6 +39,7 @@ export const merchantTabs = [
   "blacklist",
   "agents",
   "docking",
+  "webhooks",
   "settings",
 ] as const;
 export type MerchantTab = (typeof merchantTabs)[number];
@@ -121,6 +123,7 @@ export default function MerchantPage(props: { tab: string }) {
       {tab === "blacklist" && <BlacklistEditor scope={{ shopId: shop.id }} hint={t("blacklist.hint")} />}
       {tab === "agents" && <DistributionTab shop={shop} />}
       {tab === "docking" && <DockingTab shop={shop} />}
+      {tab === "webhooks" && <WebhooksTab shop={shop} />}
       {tab === "tickets" && <TicketsTab shop={shop} />}
       {tab === "settings" && <ShopSetup shop={shop} onCreated={shops.reload} />}
     </div>
