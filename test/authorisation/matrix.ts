@@ -233,6 +233,14 @@ export const matrix: MatrixRow[] = [
   row("GET /api/docking/offers", { 401: "guest", ok: "merchant otherMerchant admin", 403: "*" }),
   row("GET /api/shops/{shopId}/docking", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("POST /api/shops/{shopId}/docking/listings", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  // Webhooks and stock notices (docs/webhooks.md): a shop's endpoints are its merchant's.
+  row("GET /api/shops/{shopId}/webhooks", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("POST /api/shops/{shopId}/webhooks", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("PATCH /api/shops/{shopId}/webhooks/{endpointId}", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("POST /api/shops/{shopId}/webhooks/{endpointId}/rotate", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("GET /api/shops/{shopId}/webhooks/{endpointId}/deliveries", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("POST /api/shops/{shopId}/webhooks/{endpointId}/deliveries/{deliveryId}/replay", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("GET /api/shops/{shopId}/notices", { 401: "guest", ok: "merchant admin", 403: "*" }),
 
   // Orders (public routes: who sees an order is decided by the order, not by a role)
   row("POST /api/orders", { ok: "*" }),

@@ -4,6 +4,7 @@
 // true for a cell whose expected answer is "ok"). Rows that change something name a probe: a
 // query whose result a refused call must leave as it was.
 import { randomBytes } from "node:crypto";
+import { queryOne, sql } from "../../core/store/database.ts";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { signedNotification } from "../support/epayNotify.ts";
 import { waitFor } from "../support/platform.ts";
@@ -43,6 +44,30 @@ function epayNotification(method: "GET" | "POST", path: string, params: Record<s
 }
 
 const shopA = (w: World) => w.shopA.shopId;
+
+/** Shop A's webhook endpoint (to an address nobody listens on) with one delivered delivery. */
+const webhookFixtures = new WeakMap<World, Promise<{ endpointId: string; deliveryId: string }>>();
+function webhookFixture(w: World): Promise<{ endpointId: string; deliveryId: string }> {
+  if (!webhookFixtures.has(w))
+    webhookFixtures.set(
+      w,
+      (async () => {
+        const created = await w.shopA.merchant.post(`/api/shops/${shopA(w)}/webhooks`, { url: "http://127.0.0.1:9/matrix", events: ["dispute.opened"] });
+        if (created.status !== 201) throw new Error(`webhook endpoint answered ${created.status}: ${created.text}`);
+        const db = w.platform.ctx.database.db;
+        const event = await queryOne<{ id: string }>(
+          db,
+          sql`INSERT INTO webhook_events (shop_id, sequence, type, payload) VALUES (${shopA(w)}, 1000000, 'dispute.opened', '{}') RETURNING id::text`,
+        );
+        const delivery = await queryOne<{ id: string }>(
+          db,
+          sql`INSERT INTO webhook_deliveries (endpoint_id, event_row_id, sequence, state, delivered_at) VALUES (${created.body.id}, ${event!.id}, 1000000, 'delivered', now()) RETURNING id::text`,
+        );
+        return { endpointId: created.body.id as string, deliveryId: delivery!.id };
+      })(),
+    );
+  return webhookFixtures.get(w)!;
+}
 /** Buyer A's dispute that refused calls are asked about (opened once per world). */
 const sharedDisputes = new WeakMap<World, Promise<string>>();
 const sharedDispute = (w: World) => {
@@ -480,6 +505,35 @@ export const requests: Record<string, RowRequests> = {
     },
     probe: "SELECT count(*)::text FROM products WHERE supply_product_id IS NOT NULL",
   },
+
+  "GET /api/shops/{shopId}/webhooks": { build: (w) => get(`/api/shops/${shopA(w)}/webhooks`) },
+  "POST /api/shops/{shopId}/webhooks": {
+    build: (w) => post(`/api/shops/${shopA(w)}/webhooks`, { url: "http://127.0.0.1:9/matrix", events: ["order.paid"] }),
+    probe: count("webhook_endpoints"),
+  },
+  "PATCH /api/shops/{shopId}/webhooks/{endpointId}": {
+    build: async (w, cell) => ({
+      method: "PATCH",
+      path: `/api/shops/${shopA(w)}/webhooks/${(await webhookFixture(w)).endpointId}`,
+      body: { description: cell.allowed ? "matrix" : "refused" },
+    }),
+    probe: "SELECT coalesce(string_agg(description, ',' ORDER BY id), '') FROM webhook_endpoints",
+  },
+  "POST /api/shops/{shopId}/webhooks/{endpointId}/rotate": {
+    build: async (w) => post(`/api/shops/${shopA(w)}/webhooks/${(await webhookFixture(w)).endpointId}/rotate`, { overlapSeconds: 60 }),
+    probe: count("webhook_secrets"),
+  },
+  "GET /api/shops/{shopId}/webhooks/{endpointId}/deliveries": {
+    build: async (w) => get(`/api/shops/${shopA(w)}/webhooks/${(await webhookFixture(w)).endpointId}/deliveries`),
+  },
+  "POST /api/shops/{shopId}/webhooks/{endpointId}/deliveries/{deliveryId}/replay": {
+    build: async (w) => {
+      const fixture = await webhookFixture(w);
+      return post(`/api/shops/${shopA(w)}/webhooks/${fixture.endpointId}/deliveries/${fixture.deliveryId}/replay`);
+    },
+    probe: count("webhook_deliveries"),
+  },
+  "GET /api/shops/{shopId}/notices": { build: (w) => get(`/api/shops/${shopA(w)}/notices`) },
 
   "POST /api/orders": {
     build: (w, cell) =>

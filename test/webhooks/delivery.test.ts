@@ -13,7 +13,7 @@ const settings: DispatchSettings = {
   retryBaseMs: 5_000,
   retryMaxMs: 3_600_000,
   retryWindowMs: 24 * 3600 * 1000,
-  timeoutMs: 2_000,
+  timeoutMs: 10_000,
   responseBytesMax: 4096,
   allowLoopback: true,
   batchSize: 7,

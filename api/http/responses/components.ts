@@ -3,10 +3,10 @@
 // A route's answer that is not here is named after its operation, so a schema that several
 // routes answer with must be here (or it would carry the first route's name).
 import { certificateSchema } from "../../../core/keys/certificateSchema.ts";
+import { webhookEndpointWithSecretSchema } from "./webhooks.ts";
 import { accountSchema, sessionSchema } from "./accounts.ts";
 import { passkeySchema, recoveryCodesSchema, signInSchema } from "./accountSecurity.ts";
 import { errorBodySchema } from "./common.ts";
-import { webhookEndpointWithSecretSchema } from "./webhooks.ts";
 import { afterSalesWindowsSchema, disputeSchema } from "./disputes.ts";
 import { carriedProductSchema } from "./distribution.ts";
 import { dockingOfferSchema } from "./docking.ts";

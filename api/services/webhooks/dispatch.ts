@@ -41,21 +41,20 @@ export async function fanOutEvents(db: Drizzle, limit = fanOutBatch): Promise<nu
   return db.transaction(async (tx) => {
     const locked = await queryOne<{ locked: boolean }>(tx, sql`SELECT pg_try_advisory_xact_lock(hashtext('keyledger.webhook_fan_out')) AS locked`);
     if (!locked?.locked) return 0;
-    const row = await queryOne<{ taken: number }>(
-      tx,
-      sql`WITH ev AS (
-            SELECT id, shop_id, type, sequence FROM webhook_events WHERE NOT fanned_out ORDER BY id LIMIT ${limit}
-          ),
-          fanned AS (
-            INSERT INTO webhook_deliveries (endpoint_id, event_row_id, sequence)
-            SELECT w.id, ev.id, ev.sequence FROM ev JOIN webhook_endpoints w ON w.shop_id = ev.shop_id AND w.active AND ev.type = ANY(w.events)
-            ORDER BY ev.id
-            ON CONFLICT DO NOTHING
-          ),
-          marked AS (UPDATE webhook_events SET fanned_out = true WHERE id IN (SELECT id FROM ev) RETURNING id)
-          SELECT count(*)::int AS taken FROM marked`,
+    // Three statements, each with an index condition on ids: on a fresh table (no statistics
+    // yet) a join or IN-subquery here was planned as a scan of the whole table per batch.
+    const taken = await queryRows<{ id: string }>(tx, sql`SELECT id::text FROM webhook_events WHERE NOT fanned_out ORDER BY id LIMIT ${limit}`);
+    if (taken.length === 0) return 0;
+    const ids = integerArrayLiteral(taken.map((row) => row.id));
+    await tx.execute(
+      sql`INSERT INTO webhook_deliveries (endpoint_id, event_row_id, sequence)
+          SELECT w.id, ev.id, ev.sequence FROM webhook_events ev JOIN webhook_endpoints w ON w.shop_id = ev.shop_id AND w.active AND ev.type = ANY(w.events)
+          WHERE ev.id = ANY(${ids}::bigint[])
+          ORDER BY ev.id
+          ON CONFLICT DO NOTHING`,
     );
-    return row?.taken ?? 0;
+    await tx.execute(sql`UPDATE webhook_events SET fanned_out = true WHERE id = ANY(${ids}::bigint[])`);
+    return taken.length;
   });
 }
 
@@ -154,8 +153,9 @@ async function renew(db: Drizzle, endpointId: bigint, leaseMs: number): Promise<
   await db.execute(sql`UPDATE webhook_endpoints SET lease_until = clock_timestamp() + make_interval(secs => ${leaseMs / 1000}) WHERE id = ${endpointId}`);
 }
 
-// Decrypted secrets by secret row id: a secret never changes once written.
-const secretsKept = new Map<string, string>();
+// Decrypted secrets by secret row id, per key ring (one ring per database: two platforms in one
+// process, as the suites run them, never share row ids): a secret never changes once written.
+const secretsKeptByRing = new WeakMap<MasterKeyRing, Map<string, string>>();
 const secretsKeptMax = 10_000;
 
 async function activeSecrets(dispatcher: Dispatcher, endpoint: LeasedEndpoint, now: Date): Promise<string[]> {
@@ -165,6 +165,8 @@ async function activeSecrets(dispatcher: Dispatcher, endpoint: LeasedEndpoint, n
         WHERE endpoint_id = ${endpoint.id} AND (expires_at IS NULL OR expires_at > ${now.toISOString()}::timestamptz) ORDER BY id DESC`,
   );
   const secrets: string[] = [];
+  let secretsKept = secretsKeptByRing.get(dispatcher.keyRing);
+  if (!secretsKept) secretsKeptByRing.set(dispatcher.keyRing, (secretsKept = new Map()));
   for (const row of rows) {
     let secret = secretsKept.get(row.id);
     if (secret === undefined) {
@@ -200,13 +202,23 @@ export function eventBody(
 
 async function deliverBatch(dispatcher: Dispatcher, endpoint: LeasedEndpoint): Promise<{ delivered: number; failed: number; abandoned: number }> {
   const { db, settings, sender } = dispatcher;
-  const heads = await queryRows<HeadRow>(
+  const pending = await queryRows<Omit<HeadRow, "event_id" | "type" | "payload" | "created_at"> & { event_row_id: string }>(
     db,
-    sql`SELECT d.id::text, d.sequence::text, d.attempts, d.first_attempt_at, d.next_attempt_at, ev.event_id::text, ev.type, ev.payload, ev.created_at
-        FROM webhook_deliveries d JOIN webhook_events ev ON ev.id = d.event_row_id
+    sql`SELECT d.id::text, d.sequence::text, d.attempts, d.first_attempt_at, d.next_attempt_at, d.event_row_id::text
+        FROM webhook_deliveries d
         WHERE d.endpoint_id = ${endpoint.id} AND d.state = 'pending'
         ORDER BY d.sequence, d.id LIMIT ${settings.batchSize}`,
   );
+  // The events by id (an index condition, whatever the table's statistics say).
+  const events =
+    pending.length === 0
+      ? []
+      : await queryRows<{ id: string; event_id: string; type: string; payload: unknown; created_at: Date | string }>(
+          db,
+          sql`SELECT id::text, event_id::text, type, payload, created_at FROM webhook_events WHERE id = ANY(${integerArrayLiteral(pending.map((row) => row.event_row_id))}::bigint[])`,
+        );
+  const eventsById = new Map(events.map((event) => [event.id, event]));
+  const heads: HeadRow[] = pending.map((row) => ({ ...row, ...eventsById.get(row.event_row_id)!, id: row.id }));
   const counts = { delivered: 0, failed: 0, abandoned: 0 };
   if (heads.length === 0 || new Date(heads[0]!.next_attempt_at).getTime() > dispatcher.clock().getTime()) return counts;
   const secrets = await activeSecrets(dispatcher, endpoint, dispatcher.clock());
@@ -262,7 +274,7 @@ async function recordResults(db: Drizzle, results: Result[]): Promise<void> {
           UPDATE webhook_deliveries d SET state = r.state, attempts = d.attempts + 1, next_attempt_at = r.next,
                  first_attempt_at = coalesce(d.first_attempt_at, r.at), last_status = r.status, last_error = r.error,
                  delivered_at = CASE WHEN r.state = 'delivered' THEN r.at END
-          FROM r WHERE d.id = r.id AND d.state = 'pending'
+          FROM r WHERE d.id = r.id AND d.id = ANY(${integerArrayLiteral(results.map((r) => r.id))}::bigint[]) AND d.state = 'pending'
           RETURNING d.id
         )
         INSERT INTO webhook_delivery_attempts (delivery_id, attempted_at, status_code, error, response_excerpt, duration_ms)

@@ -16,6 +16,7 @@ import { BlacklistEditor } from "../risk/BlacklistEditor.tsx";
 import { DisputesTab } from "./DisputesTab.tsx";
 import { DistributionTab } from "./DistributionTab.tsx";
 import { DockingTab } from "./DockingTab.tsx";
+import { WebhooksTab } from "./WebhooksTab.tsx";
 import { ImportTab } from "./ImportTab.tsx";
 import { MoneyTab } from "./MoneyTab.tsx";
 import { OrdersTab } from "./OrdersTab.tsx";
@@ -41,6 +42,7 @@ export const merchantTabs = [
   "blacklist",
   "agents",
   "docking",
+  "webhooks",
   "settings",
   "apiKeys",
 ] as const;
@@ -125,6 +127,7 @@ export default function MerchantPage(props: { tab: string }) {
       {tab === "blacklist" && <BlacklistEditor scope={{ shopId: shop.id }} hint={t("blacklist.hint")} />}
       {tab === "agents" && <DistributionTab shop={shop} />}
       {tab === "docking" && <DockingTab shop={shop} />}
+      {tab === "webhooks" && <WebhooksTab shop={shop} />}
       {tab === "tickets" && <TicketsTab shop={shop} />}
       {tab === "disputes" && <DisputesTab shop={shop} />}
       {tab === "settings" && <ShopSetup shop={shop} onCreated={shops.reload} />}
