@@ -2352,6 +2352,27 @@ export const paymentRouterAbi = [
     "type": "error"
   },
   {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "mandateId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      },
+      {
+        "internalType": "uint96",
+        "name": "capPerPeriod",
+        "type": "uint96"
+      }
+    ],
+    "name": "AllowanceCapExceeded",
+    "type": "error"
+  },
+  {
     "inputs": [],
     "name": "FailedCall",
     "type": "error"
@@ -2375,12 +2396,87 @@ export const paymentRouterAbi = [
   {
     "inputs": [
       {
+        "internalType": "bytes32",
+        "name": "mandateId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "MandateExists",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "mandateId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "MandateIsCancelled",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "mandateId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "periodIndex",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "nextPeriod",
+        "type": "uint32"
+      }
+    ],
+    "name": "PeriodAlreadyPulled",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "mandateId",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "periodIndex",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "dueAt",
+        "type": "uint256"
+      }
+    ],
+    "name": "PeriodNotDue",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "address",
         "name": "token",
         "type": "address"
       }
     ],
     "name": "SafeERC20FailedOperation",
+    "type": "error"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "mandateId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "UnknownMandate",
     "type": "error"
   },
   {
@@ -2392,6 +2488,85 @@ export const paymentRouterAbi = [
     "inputs": [],
     "name": "ZeroAmount",
     "type": "error"
+  },
+  {
+    "inputs": [],
+    "name": "ZeroPeriod",
+    "type": "error"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "mandateId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "payer",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "subscriptionRef",
+        "type": "bytes32"
+      }
+    ],
+    "name": "MandateCancelled",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "mandateId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "payer",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "subscriptionRef",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint96",
+        "name": "capPerPeriod",
+        "type": "uint96"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint40",
+        "name": "startsAt",
+        "type": "uint40"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "periodSeconds",
+        "type": "uint32"
+      }
+    ],
+    "name": "MandateCreated",
+    "type": "event"
   },
   {
     "anonymous": false,
@@ -2422,6 +2597,49 @@ export const paymentRouterAbi = [
       }
     ],
     "name": "OrderPaid",
+    "type": "event"
+  },
+  {
+    "anonymous": false,
+    "inputs": [
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "mandateId",
+        "type": "bytes32"
+      },
+      {
+        "indexed": true,
+        "internalType": "address",
+        "name": "payer",
+        "type": "address"
+      },
+      {
+        "indexed": true,
+        "internalType": "bytes32",
+        "name": "subscriptionRef",
+        "type": "bytes32"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint32",
+        "name": "periodIndex",
+        "type": "uint32"
+      },
+      {
+        "indexed": false,
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "indexed": false,
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "PeriodPulled",
     "type": "event"
   },
   {
@@ -2532,6 +2750,76 @@ export const paymentRouterAbi = [
     "type": "function"
   },
   {
+    "inputs": [],
+    "name": "PULLER_ROLE",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "subscriptionRef",
+        "type": "bytes32"
+      }
+    ],
+    "name": "cancelMandate",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "subscriptionRef",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "address",
+        "name": "token",
+        "type": "address"
+      },
+      {
+        "internalType": "uint96",
+        "name": "capPerPeriod",
+        "type": "uint96"
+      },
+      {
+        "internalType": "uint40",
+        "name": "startsAt",
+        "type": "uint40"
+      },
+      {
+        "internalType": "uint32",
+        "name": "periodSeconds",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "firstPeriod",
+        "type": "uint32"
+      }
+    ],
+    "name": "createMandate",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "mandateId",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
     "inputs": [
       {
         "internalType": "bytes32",
@@ -2595,6 +2883,81 @@ export const paymentRouterAbi = [
   {
     "inputs": [
       {
+        "internalType": "address",
+        "name": "payer",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "subscriptionRef",
+        "type": "bytes32"
+      }
+    ],
+    "name": "mandateIdOf",
+    "outputs": [
+      {
+        "internalType": "bytes32",
+        "name": "",
+        "type": "bytes32"
+      }
+    ],
+    "stateMutability": "pure",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "bytes32",
+        "name": "mandateId",
+        "type": "bytes32"
+      }
+    ],
+    "name": "mandateOf",
+    "outputs": [
+      {
+        "components": [
+          {
+            "internalType": "address",
+            "name": "token",
+            "type": "address"
+          },
+          {
+            "internalType": "uint96",
+            "name": "capPerPeriod",
+            "type": "uint96"
+          },
+          {
+            "internalType": "uint40",
+            "name": "startsAt",
+            "type": "uint40"
+          },
+          {
+            "internalType": "uint32",
+            "name": "periodSeconds",
+            "type": "uint32"
+          },
+          {
+            "internalType": "uint32",
+            "name": "nextPeriod",
+            "type": "uint32"
+          },
+          {
+            "internalType": "bool",
+            "name": "cancelled",
+            "type": "bool"
+          }
+        ],
+        "internalType": "struct PaymentRouter.Mandate",
+        "name": "",
+        "type": "tuple"
+      }
+    ],
+    "stateMutability": "view",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
         "internalType": "bytes32",
         "name": "orderRef",
         "type": "bytes32"
@@ -2624,6 +2987,34 @@ export const paymentRouterAbi = [
       }
     ],
     "name": "payToken",
+    "outputs": [],
+    "stateMutability": "nonpayable",
+    "type": "function"
+  },
+  {
+    "inputs": [
+      {
+        "internalType": "address",
+        "name": "payer",
+        "type": "address"
+      },
+      {
+        "internalType": "bytes32",
+        "name": "subscriptionRef",
+        "type": "bytes32"
+      },
+      {
+        "internalType": "uint32",
+        "name": "periodIndex",
+        "type": "uint32"
+      },
+      {
+        "internalType": "uint256",
+        "name": "amount",
+        "type": "uint256"
+      }
+    ],
+    "name": "pullPeriod",
     "outputs": [],
     "stateMutability": "nonpayable",
     "type": "function"

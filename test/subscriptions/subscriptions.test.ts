@@ -219,6 +219,44 @@ describe("subscriptions (balance renewals, on-chain expiry)", function () {
     expect(await ledgerImbalance(platform)).to.deep.equal([]);
   });
 
+  it("bad input: a period renewed twice at once is charged once; a stale period, a cancelled subscription and a second cancel are refused; nothing is written", async () => {
+    const { entitlementId } = await buyFromShop(platform, setup, buyer, productId);
+    const subscription = await waitFor("second subscription", async () => {
+      const page = await buyer.client.get("/api/subscriptions");
+      return page.body.items.find((row: { entitlementId: string }) => row.entitlementId === entitlementId);
+    });
+    const id = subscription.id as string;
+    await topUp(buyer, 2n * priceMinor, `sub-${id}-bad`);
+    const balanceBefore = await balance(platform, "buyer", buyer.accountId, "refunds");
+    // Two clicks on "renew" for period 1 at the same moment: one charge, the other 409.
+    const both = await Promise.all([1, 1].map((periodIndex) => buyer.client.post(`/api/subscriptions/${id}/renew`, { periodIndex })));
+    expect(both.map((answer) => answer.status).sort()).to.deep.equal([200, 409]);
+    expect(both.find((answer) => answer.status === 409)!.body.code).to.equal("invalid_state");
+    expect(await balance(platform, "buyer", buyer.accountId, "refunds")).to.equal(balanceBefore - priceMinor);
+    const periods = async () =>
+      (await queryOne<{ n: string }>(db(), sql`SELECT count(*)::text AS n FROM subscription_periods WHERE subscription_id = ${id}`))!.n;
+    expect(await periods()).to.equal("2");
+    // The same period again (a stale page): 409, nothing charged.
+    const stale = await buyer.client.post(`/api/subscriptions/${id}/renew`, { periodIndex: 1 });
+    expect(stale.status).to.equal(409);
+    expect(stale.body.message).to.contain("already paid");
+    // Someone else's subscription is not found; a bad id is a validation error.
+    const other = await signUp(platform, "other-subscriber");
+    expect((await other.client.post(`/api/subscriptions/${id}/renew`, {})).status).to.equal(404);
+    expect((await buyer.client.post("/api/subscriptions/abc/renew", {})).status).to.equal(400);
+    // Cancelled: renewing is refused, a second cancel too.
+    const cancelled = await buyer.client.post(`/api/subscriptions/${id}/cancel`);
+    expect(cancelled.status, cancelled.text).to.equal(200);
+    expect(cancelled.body).to.include({ state: "cancelled", autoRenew: false });
+    const renewCancelled = await buyer.client.post(`/api/subscriptions/${id}/renew`, {});
+    expect(renewCancelled.status).to.equal(409);
+    expect(renewCancelled.body.message).to.contain("cancelled");
+    expect((await buyer.client.post(`/api/subscriptions/${id}/cancel`)).status).to.equal(409);
+    expect(await periods()).to.equal("2");
+    expect(await balance(platform, "buyer", buyer.accountId, "refunds")).to.equal(balanceBefore - priceMinor);
+    expect(await ledgerImbalance(platform)).to.deep.equal([]);
+  });
+
   /** The code of the entitlement's key: the test imported the codes, so it asks verify which one was sold as this entitlement. */
   async function soldKey(entitlementId: string): Promise<string> {
     for (const key of keys) {
