@@ -111,8 +111,9 @@ export const saasRequests: Record<string, RowRequests> = {
     }),
     probe: "SELECT count(*)::text FROM audit_log",
   },
+  // An upgrade (a downgrade below the world's sub-stores would be refused): shop B's later orders pay the pro fee, which no row checks.
   "PUT /api/admin/shops/{shopId}/plan": {
-    build: (w) => ({ method: "PUT", path: `/api/admin/shops/${shopB(w)}/plan`, body: { plan: "free" } }),
+    build: (w) => ({ method: "PUT", path: `/api/admin/shops/${shopB(w)}/plan`, body: { plan: "pro" } }),
     probe: "SELECT count(*)::text FROM audit_log",
   },
   "GET /api/shops/{shopId}/usage": { build: (w) => get(`/api/shops/${shopA(w)}/usage`) },
