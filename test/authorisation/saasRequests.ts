@@ -93,7 +93,7 @@ export const saasRequests: Record<string, RowRequests> = {
     probe: "SELECT count(*)::text FROM shops WHERE custom_domain IS NOT NULL",
   },
   // No domain claimed: the allowed roles are told to claim one first (409 invalid_state).
-  "POST /api/shops/{shopId}/domain/verify": {
+  "POST /api/shops/{shopId}/domain/verify (no domain claimed)": {
     build: async (w) => {
       await w.platform.database.db.execute(sql`UPDATE shops SET custom_domain = NULL, domain_token = NULL WHERE id = ${BigInt(shopA(w))}`);
       return { method: "POST", path: `/api/shops/${shopA(w)}/domain/verify` };
@@ -111,26 +111,30 @@ export const saasRequests: Record<string, RowRequests> = {
     }),
     probe: "SELECT count(*)::text FROM audit_log",
   },
+  // An upgrade (a downgrade below the world's sub-stores would be refused): shop B's later orders pay the pro fee, which no row checks.
   "PUT /api/admin/shops/{shopId}/plan": {
-    build: (w) => ({ method: "PUT", path: `/api/admin/shops/${shopB(w)}/plan`, body: { plan: "free" } }),
+    build: (w) => ({ method: "PUT", path: `/api/admin/shops/${shopB(w)}/plan`, body: { plan: "pro" } }),
     probe: "SELECT count(*)::text FROM audit_log",
   },
   "GET /api/shops/{shopId}/usage": { build: (w) => get(`/api/shops/${shopA(w)}/usage`) },
   "GET /api/shops/{shopId}/platform-invoices/{month}": { build: (w) => get(`/api/shops/${shopA(w)}/platform-invoices/${month()}`) },
+  // The cells run at once: the admin's goes to shop B, so the two allowed ones do not race for shop A's one open submission.
   "POST /api/shops/{shopId}/kyc": {
     build: async (w, cell) => {
-      if (cell.allowed) await closeOpenSubmissions(w, shopA(w));
-      return { method: "POST", path: `/api/shops/${shopA(w)}/kyc`, body: { levelRequested: "verified", details } };
+      const shopId = cell.role === "admin" ? shopB(w) : shopA(w);
+      if (cell.allowed) await closeOpenSubmissions(w, shopId);
+      return { method: "POST", path: `/api/shops/${shopId}/kyc`, body: { levelRequested: "verified", details } };
     },
     probe: "SELECT count(*)::text FROM kyc_submissions",
   },
   "GET /api/shops/{shopId}/kyc": { build: (w) => get(`/api/shops/${shopA(w)}/kyc`) },
   "POST /api/shops/{shopId}/kyc/{submissionId}/documents": {
-    build: async (w) => {
-      const { submissionId } = await pendingSubmission(w, shopA(w));
+    build: async (w, cell) => {
+      const shopId = cell.role === "admin" ? shopB(w) : shopA(w);
+      const { submissionId } = cell.allowed ? await pendingSubmission(w, shopId) : await kycOf(w);
       return {
         method: "POST",
-        path: `/api/shops/${shopA(w)}/kyc/${submissionId}/documents?kind=other`,
+        path: `/api/shops/${shopId}/kyc/${submissionId}/documents?kind=other`,
         body: pdf,
         headers: { "content-type": "application/pdf" },
       };

@@ -31,6 +31,7 @@ const TimelinePage = lazy(() => import("./resale/TimelinePage.tsx"));
 const DisputePage = lazy(() => import("./disputes/DisputePage.tsx"));
 const AgentPage = lazy(() => import("./agent/AgentPage.tsx"));
 const TicketPage = lazy(() => import("./support/TicketPage.tsx"));
+const ConfirmEmailPage = lazy(() => import("./saas/ConfirmEmailPage.tsx"));
 const MyTicketsPage = lazy(() => import("./support/MyTicketsPage.tsx"));
 const MySubscriptionsPage = lazy(() => import("./subscriptions/MySubscriptionsPage.tsx"));
 const SubstorePage = lazy(() => import("./distribution/SubstorePage.tsx"));
@@ -48,6 +49,7 @@ const routes: Route[] = [
   { pattern: "/signup", render: () => <LoginPage mode="signup" /> },
   { pattern: "/forgot-password", render: () => <ForgotPasswordPage /> },
   { pattern: "/reset-password", render: () => <ResetPasswordPage /> },
+  { pattern: "/confirm-email", render: () => <ConfirmEmailPage /> },
   { pattern: "/me/orders", render: () => <MyOrdersPage /> },
   { pattern: "/me/security", render: () => <SecurityPage /> },
   { pattern: "/me/keys", render: () => <MyKeysPage /> },

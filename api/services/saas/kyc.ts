@@ -8,6 +8,7 @@ import { queryOne, queryRows, sql, type Drizzle } from "../../../core/store/data
 import { decryptBytes, decryptSecret, encryptSecret } from "../../keys/envelope.ts";
 import type { MasterKeyRing } from "../../keys/masterKeys.ts";
 import { loadShopDataKey } from "../../keys/shopDataKey.ts";
+import { pgConstraint, pgErrorCode, pgErrorCodes } from "../../../core/store/errors.ts";
 import { recordAudit } from "../audit.ts";
 import type { DocumentType } from "./sniffDocument.ts";
 
@@ -99,6 +100,22 @@ export async function submitKyc(
   input: { shopId: bigint; accountId: bigint; levelRequested: "verified" | "business"; details: KycDetails },
 ): Promise<KycSummary> {
   const dataKey = await loadShopDataKey(db, ring, input.shopId);
+  try {
+    return await insertSubmission(db, dataKey, input);
+  } catch (error) {
+    // Two submissions at once: the partial unique index lets one in; the other is told as if it came second.
+    if (pgErrorCode(error) === pgErrorCodes.uniqueViolation && pgConstraint(error) === "kyc_submissions_one_open") {
+      throw new AppError("kyc_already_open", "This shop has a submission under review. Add documents to it, or wait for its decision.");
+    }
+    throw error;
+  }
+}
+
+async function insertSubmission(
+  db: Drizzle,
+  dataKey: Buffer,
+  input: { shopId: bigint; accountId: bigint; levelRequested: "verified" | "business"; details: KycDetails },
+): Promise<KycSummary> {
   return db.transaction(async (tx) => {
     const open = await queryOne<{ id: bigint }>(
       tx,

@@ -1,4 +1,4 @@
--- orders_fix_platform_fee: its current definition (first written by migration 1400_saas.sql, which stays as applied).
+-- orders_fix_platform_fee: its current definition (last written by migration 1400_saas.sql, which stays as applied).
 -- Applied by core/store/migrate.ts after the migrations whenever this file changes.
 -- A new order's fee rate is its shop's plan's (NULL: the platform's PLATFORM_FEE_BPS), fixed at
 -- creation so a plan change applies from the next sale (docs/saas.md, "Plans and fees").

@@ -8,10 +8,11 @@ import type { MessageKey } from "../i18n/messages.ts";
 import DisputesQueue from "../disputes/DisputesQueuePage.tsx";
 import ModerationQueue from "../reviews/ModerationPage.tsx";
 import { BlacklistEditor } from "../risk/BlacklistEditor.tsx";
+import KycQueue from "../saas/KycQueue.tsx";
 import { Link } from "../router.tsx";
 import { useSession } from "../session.tsx";
 
-const adminTabs = ["disputes", "moderation", "blacklist"] as const;
+const adminTabs = ["disputes", "moderation", "blacklist", "kyc"] as const;
 type AdminTab = (typeof adminTabs)[number];
 
 export default function AdminPage(props: { tab: string }) {
@@ -51,6 +52,7 @@ export default function AdminPage(props: { tab: string }) {
       {tab === "disputes" && <DisputesQueue />}
       {tab === "moderation" && <ModerationQueue />}
       {tab === "blacklist" && <BlacklistEditor scope={{ shopId: null }} hint={t("admin.blacklistHint")} />}
+      {tab === "kyc" && <KycQueue />}
     </div>
   );
 }
