@@ -11,6 +11,7 @@ import { reviewsRouter } from "./routes/reviews.ts";
 import { searchRouter } from "./routes/search.ts";
 import { walletsRouter } from "./routes/wallets.ts";
 import { ticketsRouter } from "./routes/tickets.ts";
+import { groupbuyRouter } from "./routes/groupbuy.ts";
 
 export function extraRouters(ctx: AppContext): Router[] {
   const queryPasswordPepper = requireSetting(ctx.config.secrets.queryPasswordPepper, "QUERY_PASSWORD_PEPPER", "Resale holder ids are derived from it.");
@@ -23,5 +24,6 @@ export function extraRouters(ctx: AppContext): Router[] {
     reviewsRouter(ctx),
     ticketsRouter(ctx),
     rentalsRouter(ctx, { queryPasswordPepper }),
+    groupbuyRouter(ctx, { queryPasswordPepper }),
   ];
 }
