@@ -169,7 +169,10 @@ export function drillProblems(figures: DrillFigures): string[] {
 
 // The indexer's logs up to a head it has reached and made final, against eth_getLogs for the
 // same range; then the platform's own reconciliation of the database against final chain facts.
-async function compareIndexerWithChain(platform: DrillPlatform, waitMs: number): Promise<{ mismatches: number; reconcileFindings: number; reconcileFindingKinds: string }> {
+async function compareIndexerWithChain(
+  platform: DrillPlatform,
+  waitMs: number,
+): Promise<{ mismatches: number; reconcileFindings: number; reconcileFindingKinds: string }> {
   const db = platform.database.db;
   const chainId = Number(BigInt(await rpc<string>(platform.rpcUrl, "eth_chainId", [])));
   const head = BigInt(await rpc<string>(platform.rpcUrl, "eth_blockNumber", []));

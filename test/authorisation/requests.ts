@@ -111,6 +111,29 @@ function rentalFixtures(w: World): Promise<RentalFixtures> {
   }
   return fixtures;
 }
+/** The group every join row joins: opened once per world by an account that is none of the columns. */
+const groupOfferBody = { priceMinor: "500", size: 50, windowHours: 1, active: true };
+const sharedGroups = new WeakMap<World, Promise<string>>();
+const sharedGroup = (w: World) => {
+  if (!sharedGroups.has(w)) {
+    sharedGroups.set(
+      w,
+      (async () => {
+        const offer = await w.shopA.merchant.put(`/api/products/${w.products.reviewed}/group-offer`, groupOfferBody);
+        if (offer.status !== 200) throw new Error(`group offer: ${offer.status} ${offer.text}`);
+        const leader = await w.platform.http.post("/api/auth/signup", {
+          email: `group-leader-${randomBytes(4).toString("hex")}@example.com`,
+          password: "group-leader-pass-1",
+        });
+        const opened = await w.platform.http.as(leader.body.token).post(`/api/products/${w.products.reviewed}/groups`, {});
+        if (opened.status !== 201) throw new Error(`group: ${opened.status} ${opened.text}`);
+        return opened.body.group.id as string;
+      })(),
+    );
+  }
+  return sharedGroups.get(w)!;
+};
+
 /** The guest holds the guest order's token (for buyer A's order: another order's token, which opens nothing). */
 const guestToken = (w: World, cell: Cell) => (cell.role === "guest" ? { headers: { "x-order-token": w.guest.token } } : {});
 
@@ -361,6 +384,21 @@ export const requests: Record<string, RowRequests> = {
     build: (w) => ({ method: "PUT", path: `/api/products/${w.products.codes}/purchase-limit`, body: { perBuyerDailyMax: null } }),
     probe: "SELECT count(*)::text FROM audit_log",
   },
+  // Group buying (docs/groupbuy.md), on the reviewed product (keys to spare): one group opened by an account outside the columns.
+  "GET /api/products/{productId}/group-offer": { build: (w) => get(`/api/products/${w.products.reviewed}/group-offer`) },
+  "PUT /api/products/{productId}/group-offer": {
+    build: (w) => ({ method: "PUT", path: `/api/products/${w.products.reviewed}/group-offer`, body: groupOfferBody }),
+    probe: "SELECT count(*)::text FROM audit_log",
+  },
+  "POST /api/products/{productId}/groups": {
+    build: async (w) => {
+      await sharedGroup(w);
+      return post(`/api/products/${w.products.reviewed}/groups`, {});
+    },
+    probe: count("orders"),
+  },
+  "POST /api/groups/{groupId}/join": { build: async (w) => post(`/api/groups/${await sharedGroup(w)}/join`, {}), probe: count("orders") },
+  "GET /api/groups/{groupId}": { build: async (w) => get(`/api/groups/${await sharedGroup(w)}`) },
   "GET /api/shops/{shopId}/levels": { build: (w) => get(`/api/shops/${shopA(w)}/levels`) },
   "PUT /api/shops/{shopId}/levels": {
     build: (w) => ({ method: "PUT", path: `/api/shops/${shopA(w)}/levels`, body: { levels: [] } }),

@@ -21,6 +21,7 @@ import { searchResultSchema } from "./search.ts";
 import { blacklistEntrySchema, blacklistSchema } from "./risk.ts";
 import { productSchema, shopSchema } from "./shops.ts";
 import { publicConfigSchema, verifyResultSchema } from "./verify.ts";
+import { groupCheckoutSchema, groupSchema } from "./groupbuy.ts";
 import { postedTicketMessageSchema, ticketDetailSchema, ticketMessageSchema, ticketPageSchema, ticketSchema } from "./tickets.ts";
 
 export const namedSchemas = {
@@ -66,4 +67,6 @@ export const namedSchemas = {
   TicketDetail: ticketDetailSchema,
   TicketMessage: ticketMessageSchema,
   PostedTicketMessage: postedTicketMessageSchema,
+  Group: groupSchema,
+  GroupCheckout: groupCheckoutSchema,
 };

@@ -27,7 +27,9 @@ export const groupbuyMountPath = "/api";
 
 const groupParams = z.strictObject({ groupId: z.string().regex(groupIdPattern, "must be a group id such as G0123456789ABCDEFGHJK") });
 const walletAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte hex address");
-const checkoutBody = z.strictObject({ walletAddress: walletAddress.optional().describe("The wallet that will pay (the group is paid on-chain, through the platform)") });
+const checkoutBody = z.strictObject({
+  walletAddress: walletAddress.optional().describe("The wallet that will pay (the group is paid on-chain, through the platform)"),
+});
 
 export function groupbuyRouter(ctx: AppContext, settings: { queryPasswordPepper: string }): Router {
   const router = Router();

@@ -16,7 +16,10 @@ export async function processMaintenance(ctx: AppContext, job: Job, settings: Pi
   switch (job.name) {
     case "expire-orders":
       // Groups past their time too: the safety net of each group's delayed job (docs/groupbuy.md).
-      return { expired: await expireOrders(ctx.database.db), groupsExpired: await expireDueGroups(ctx.database.db, feeSettings(ctx), { limit: groupsPerRunMax }) };
+      return {
+        expired: await expireOrders(ctx.database.db),
+        groupsExpired: await expireDueGroups(ctx.database.db, feeSettings(ctx), { limit: groupsPerRunMax }),
+      };
     case "group-expiry":
     case "expire-groups":
       return runGroupExpiry(ctx, job);

@@ -51,9 +51,13 @@ export async function setGroupOffer(db: Drizzle, input: { productId: bigint; acc
   );
   if (!product) throw new AppError("not_found", `No product ${productId}.`);
   if (product.delivery_mode !== "automatic") {
-    throw new AppError("validation_failed", "Group offers are for products delivered automatically (their keys are held for each member until the group fills).", {
-      details: [{ path: "productId", message: "not an automatic product" }],
-    });
+    throw new AppError(
+      "validation_failed",
+      "Group offers are for products delivered automatically (their keys are held for each member until the group fills).",
+      {
+        details: [{ path: "productId", message: "not an automatic product" }],
+      },
+    );
   }
   if (offer.priceMinor >= BigInt(product.price_minor)) {
     throw new AppError(

@@ -170,6 +170,10 @@ export async function joinGroup(
       details: { orderId: existing.id },
     });
   }
-  const order = await createOrder(db, settings, groupCheckout(input.caller, BigInt(group.product_id), { id: group.id, unitPriceMinor: BigInt(group.price_minor) }));
+  const order = await createOrder(
+    db,
+    settings,
+    groupCheckout(input.caller, BigInt(group.product_id), { id: group.id, unitPriceMinor: BigInt(group.price_minor) }),
+  );
   return { group: await getGroupView(db, group.id, input.caller.accountId), order };
 }

@@ -17,10 +17,7 @@ type GroupRow = { id: string; state: string; size: number; members_count: number
 /** Locks the group's row: every seat and the expiry of a group are decided under this lock. */
 export async function lockGroup(tx: Drizzle, groupId: string, now?: Date): Promise<GroupRow | undefined> {
   const at = now ? sql`${now.toISOString()}::timestamptz` : sql`now()`;
-  return queryOne<GroupRow>(
-    tx,
-    sql`SELECT id, state, size, members_count, expires_at <= ${at} AS due FROM buying_groups WHERE id = ${groupId} FOR UPDATE`,
-  );
+  return queryOne<GroupRow>(tx, sql`SELECT id, state, size, members_count, expires_at <= ${at} AS due FROM buying_groups WHERE id = ${groupId} FOR UPDATE`);
 }
 
 /**
@@ -70,7 +67,13 @@ export async function refundHeldPayment(
   const refundId = "group";
   await refundThroughProceedsHold(tx, { orderId: order.id, shopId: order.shopId, amountMinor: order.amountMinor, currency: order.currency, refundId, reason });
   if (order.buyerAccountId !== null) {
-    await creditRefundToBuyerBalance(tx, { orderId: order.id, refundId, buyerAccountId: order.buyerAccountId, amountMinor: order.amountMinor, currency: order.currency });
+    await creditRefundToBuyerBalance(tx, {
+      orderId: order.id,
+      refundId,
+      buyerAccountId: order.buyerAccountId,
+      amountMinor: order.amountMinor,
+      currency: order.currency,
+    });
   }
   await tx.execute(sql`UPDATE orders SET state = 'refunded', refund_reason = ${reason} WHERE id = ${order.id} AND state = 'paid'`);
   await tx.execute(sql`UPDATE keys SET status = 'available', order_id = NULL, reserved_until = NULL WHERE order_id = ${order.id} AND status = 'reserved'`);

@@ -192,7 +192,10 @@ export async function acceptCarefully(
     if (!inserted) return { outcome: "replayed" as const, order };
     await postPaymentToLedger(tx, settings, { order, input, outcome, paymentId: BigInt(inserted.id) });
     if (outcome !== "accepted") return { outcome, order };
-    const paid = await queryOne<OrderRow & { group_id: string | null }>(tx, sql`UPDATE orders SET state = 'paid', paid_at = now() WHERE id = ${order.id} RETURNING *`);
+    const paid = await queryOne<OrderRow & { group_id: string | null }>(
+      tx,
+      sql`UPDATE orders SET state = 'paid', paid_at = now() WHERE id = ${order.id} RETURNING *`,
+    );
     if (paid!.group_id === null) return { outcome, order: orderRecord(paid!) };
     // A group member's payment is held in its seat, or refunded at once when no seat is left
     // (docs/groupbuy.md); either way it was accepted and recorded exactly once.
