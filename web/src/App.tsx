@@ -31,6 +31,7 @@ const DisputePage = lazy(() => import("./disputes/DisputePage.tsx"));
 const AgentPage = lazy(() => import("./agent/AgentPage.tsx"));
 const TicketPage = lazy(() => import("./support/TicketPage.tsx"));
 const MyTicketsPage = lazy(() => import("./support/MyTicketsPage.tsx"));
+const GroupPage = lazy(() => import("./groupbuy/GroupPage.tsx"));
 
 type Route = { pattern: string; render(params: Record<string, string>): ReactNode };
 
@@ -62,6 +63,7 @@ const routes: Route[] = [
   { pattern: "/admin/:tab", render: (params) => <AdminPage tab={params.tab!} /> },
   { pattern: "/tx/:hash", render: (params) => <TxPage hash={params.hash!} /> },
   { pattern: "/disputes/:disputeId", render: (params) => <DisputePage disputeId={params.disputeId!} /> },
+  { pattern: "/g/:groupId", render: (params) => <GroupPage groupId={params.groupId!} /> },
 ];
 
 export function App() {

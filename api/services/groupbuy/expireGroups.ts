@@ -11,7 +11,7 @@ export type ExpireGroupOutcome = { expired: boolean; refunded: number };
 export async function expireGroup(db: Drizzle, settings: { platformFeeBps: number }, groupId: string, now?: Date): Promise<ExpireGroupOutcome> {
   return db.transaction(async (tx) => {
     const group = await lockGroup(tx, groupId, now);
-    if (!group || group.state !== "open" || !group.due) return { expired: false, refunded: 0 };
+    if (group?.state !== "open" || !group.due) return { expired: false, refunded: 0 };
     await tx.execute(sql`UPDATE buying_groups SET state = 'expired', expired_at = now() WHERE id = ${groupId}`);
     const held = await queryRows<{ id: string; shop_id: string; buyer_account_id: string | null; amount_minor: string; currency: string }>(
       tx,

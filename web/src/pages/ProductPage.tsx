@@ -12,6 +12,7 @@ import { rememberOrder } from "../recentOrders.ts";
 import { Link } from "../router.tsx";
 import { useSession } from "../session.tsx";
 import { StockBadge } from "./StockBadge.tsx";
+import { GroupOfferBanner } from "../groupbuy/GroupOfferBanner.tsx";
 import { ResaleMarket } from "../resale/ResaleMarket.tsx";
 import { ProductReviews } from "../reviews/ProductReviews.tsx";
 import { CheckoutBreakdown, ProductPricing, type Breakdown } from "./ProductPricing.tsx";
@@ -78,6 +79,7 @@ export function ProductPage(props: { productId: string }) {
             </div>
           </dl>
           <ProductPricing product={item} />
+          <GroupOfferBanner product={item} />
           {item.deliveryMode === "automatic" && (
             <Notice tone="info" title={t("product.provenTitle")}>
               {t("product.provenBody")}
