@@ -983,7 +983,8 @@ const en = {
   "groupbuy.copy": "Copy link",
   "groupbuy.copied": "Copied",
   "groupbuy.offer.title": "Group offer",
-  "groupbuy.offer.hint": "A group price below the product's price for a number of buyers within a time. Members' payments are held until the group fills, and refunded to their balances if it does not.",
+  "groupbuy.offer.hint":
+    "A group price below the product's price for a number of buyers within a time. Members' payments are held until the group fills, and refunded to their balances if it does not.",
   "groupbuy.offer.price": "Group price ({currency})",
   "groupbuy.offer.size": "Buyers (2–50)",
   "groupbuy.offer.hours": "Hours (1–48)",
