@@ -112,6 +112,13 @@ export const errorStatus = {
   api_key_revoked: 401,
   api_key_address: 403,
   api_key_scope: 403,
+  // Group buying (docs/groupbuy.md): what a buyer or merchant must do instead.
+  group_price_too_high: 422,
+  group_offer_unavailable: 409,
+  group_full: 409,
+  group_expired: 409,
+  group_own: 422,
+  group_already_joined: 409,
   chain_unavailable: 503,
   // The throttles' store (Redis) did not answer in time: the attempt is refused rather than
   // let through uncounted (api/services/throttles/boundedRedis.ts).

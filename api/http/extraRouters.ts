@@ -13,6 +13,7 @@ import { walletsRouter } from "./routes/wallets.ts";
 import { ticketsRouter } from "./routes/tickets.ts";
 import { recommendationsRouter } from "./routes/recommendations.ts";
 import { subscriptionsRouter } from "./routes/subscriptions.ts";
+import { groupbuyRouter } from "./routes/groupbuy.ts";
 
 export function extraRouters(ctx: AppContext): Router[] {
   const queryPasswordPepper = requireSetting(ctx.config.secrets.queryPasswordPepper, "QUERY_PASSWORD_PEPPER", "Resale holder ids are derived from it.");
@@ -27,5 +28,6 @@ export function extraRouters(ctx: AppContext): Router[] {
     rentalsRouter(ctx, { queryPasswordPepper }),
     recommendationsRouter(ctx),
     subscriptionsRouter(ctx),
+    groupbuyRouter(ctx, { queryPasswordPepper }),
   ];
 }

@@ -38,6 +38,19 @@ export async function enqueueApprovedFulfilment(queues: Queues, orderId: string)
   await queues.fulfilment.add(job.name, job.data, { ...job.opts, jobId: `${orderId}-approved` });
 }
 
+/**
+ * Fulfilment of the members of a group that filled (docs/groupbuy.md). Its own job ids: each
+ * member's payment job (id = order id) already ran and left the held order alone.
+ */
+export async function enqueueGroupFulfilments(queues: Queues, orderIds: readonly string[]): Promise<void> {
+  if (orderIds.length > 0) await queues.fulfilment.addBulk(orderIds.map((orderId) => ({ ...fulfilmentJob(orderId), opts: { jobId: `${orderId}-group` } })));
+}
+
+/** The delayed job that expires a group when its time runs out (the maintenance sweep is its safety net). */
+export async function enqueueGroupExpiry(queues: Queues, groupId: string, delayMs: number): Promise<void> {
+  await queues.maintenance.add("group-expiry", withRequestId({ groupId }), { jobId: `group-expiry-${groupId}`, delay: Math.max(0, delayMs) });
+}
+
 /** One round trip for many orders (a MULTI of BullMQ's add script: an existing job id is left as it is). */
 export async function enqueueFulfilments(queues: Queues, orderIds: readonly string[]): Promise<void> {
   if (orderIds.length > 0) await queues.fulfilment.addBulk(orderIds.map(fulfilmentJob));

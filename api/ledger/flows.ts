@@ -193,7 +193,7 @@ export type PostOrderRefundParameters = {
   shopId: bigint;
   amountMinor: bigint;
   currency: string;
-  reason: "expired" | "out_of_stock" | "dispute" | "merchant" | "other";
+  reason: "expired" | "out_of_stock" | "dispute" | "merchant" | "group_expired" | "group_unseated" | "other";
   /** Distinguishes several partial refunds of one order; omit for the (single) full refund. */
   refundId?: string;
 };

@@ -7,6 +7,8 @@
 //   2. member level: a percent discount on the unit price (rounded half up, per unit);
 //   3. wholesale tier: the tier that contains the quantity gives a unit price; the buyer pays the
 //      LOWER of the member unit price and the tier unit price (they never stack);
+//   (a group order, docs/groupbuy.md: the group price replaces 1-3, it stacks with neither a level
+//    nor a tier, and a group order takes no coupon: the checkout refuses one);
 //   4. coupon: on the line (unit price x quantity), fixed or percent (rounded half up), capped at
 //      the line so a total is never below 0.
 // All amounts are bigint minor units; percents are integers 0..100.
@@ -35,6 +37,8 @@ export type PriceParameters = {
   tiers: readonly PriceTier[];
   coupon: CouponRule | null;
   now: Date;
+  /** A group order's unit price (the merchant's group offer), instead of the list, level and tier prices. */
+  groupUnitPriceMinor?: bigint;
 };
 
 export type PriceBreakdown = {
@@ -47,6 +51,8 @@ export type PriceBreakdown = {
   coupon: { code: string; kind: "fixed" | "percent"; value: bigint; discountMinor: bigint } | null;
   discountMinor: bigint;
   totalMinor: bigint;
+  /** Present only on a group order: the group price that set the unit price. */
+  group?: { unitPriceMinor: bigint };
 };
 
 /** amount x percent / 100, rounded half up (amount and percent are never negative). */
@@ -54,8 +60,9 @@ export function percentOf(amountMinor: bigint, percent: number): bigint {
   return (amountMinor * BigInt(percent) * 2n + 100n) / 200n;
 }
 
-export function price({ product, quantity, level, tiers, coupon, now }: PriceParameters): PriceBreakdown {
+export function price({ product, quantity, level, tiers, coupon, now, groupUnitPriceMinor }: PriceParameters): PriceBreakdown {
   const listUnitPriceMinor = product.priceMinor;
+  if (groupUnitPriceMinor !== undefined) return groupPrice(listUnitPriceMinor, quantity, groupUnitPriceMinor);
   const levelUnit = level ? listUnitPriceMinor - percentOf(listUnitPriceMinor, level.discountPercent) : null;
   const tier = tiers.find((t) => quantity >= t.quantityMin && (t.quantityMax === null || quantity <= t.quantityMax)) ?? null;
   let unitPriceMinor = listUnitPriceMinor;
@@ -74,6 +81,23 @@ export function price({ product, quantity, level, tiers, coupon, now }: PricePar
     coupon: applied,
     discountMinor,
     totalMinor: subtotalMinor - discountMinor,
+  };
+}
+
+/** A group order: the group price is the unit price, nothing else applies. */
+function groupPrice(listUnitPriceMinor: bigint, quantity: number, unitPriceMinor: bigint): PriceBreakdown {
+  const subtotalMinor = unitPriceMinor * BigInt(quantity);
+  return {
+    listUnitPriceMinor,
+    level: null,
+    tier: null,
+    unitPriceMinor,
+    quantity,
+    subtotalMinor,
+    coupon: null,
+    discountMinor: 0n,
+    totalMinor: subtotalMinor,
+    group: { unitPriceMinor },
   };
 }
 

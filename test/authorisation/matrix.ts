@@ -204,6 +204,12 @@ export const matrix: MatrixRow[] = [
   // Pricing (docs/pricing.md): quotes and rules are public; coupons, tiers, levels and limits are the shop's
   row("POST /api/products/{productId}/quote", { ok: "*" }),
   row("GET /api/products/{productId}/pricing", { ok: "*" }),
+  // Group buying (docs/groupbuy.md): offers are public and the shop's to set; any account opens or joins a group
+  row("GET /api/products/{productId}/group-offer", { ok: "*" }),
+  row("PUT /api/products/{productId}/group-offer", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("POST /api/products/{productId}/groups", { 401: "guest", ok: "*" }),
+  row("POST /api/groups/{groupId}/join", { 401: "guest", ok: "*" }),
+  row("GET /api/groups/{groupId}", { ok: "*" }),
   row("PUT /api/products/{productId}/tiers", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("PUT /api/products/{productId}/purchase-limit", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("GET /api/shops/{shopId}/levels", { ok: "*" }),

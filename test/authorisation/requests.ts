@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { queryOne, sql } from "../../core/store/database.ts";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { signedNotification } from "../support/epayNotify.ts";
+import { createProduct, importKeys, randomKeys } from "../support/merchantSetup.ts";
 import { waitFor } from "../support/platform.ts";
 import { freshTotpCode, totpCode } from "../support/totp.ts";
 import type { Role } from "./matrix.ts";
@@ -152,6 +153,31 @@ function rentalFixtures(w: World): Promise<RentalFixtures> {
   }
   return fixtures;
 }
+/** The group every join row joins: opened once per world by an account that is none of the columns. */
+const groupOfferBody = { priceMinor: "500", size: 50, windowHours: 1, active: true };
+const sharedGroups = new WeakMap<World, Promise<{ productId: string; groupId: string }>>();
+const sharedGroup = (w: World) => {
+  if (!sharedGroups.has(w)) {
+    sharedGroups.set(
+      w,
+      (async () => {
+        const productId = await createProduct(w.shopA, { name: "Matrix group card", quantityMax: 5 });
+        await importKeys(w.shopA, productId, randomKeys(30, "MTX"));
+        const offer = await w.shopA.merchant.put(`/api/products/${productId}/group-offer`, groupOfferBody);
+        if (offer.status !== 200) throw new Error(`group offer: ${offer.status} ${offer.text}`);
+        const leader = await w.platform.http.post("/api/auth/signup", {
+          email: `group-leader-${randomBytes(4).toString("hex")}@example.com`,
+          password: "group-leader-pass-1",
+        });
+        const opened = await w.platform.http.as(leader.body.token).post(`/api/products/${productId}/groups`, {});
+        if (opened.status !== 201) throw new Error(`group: ${opened.status} ${opened.text}`);
+        return { productId, groupId: opened.body.group.id as string };
+      })(),
+    );
+  }
+  return sharedGroups.get(w)!;
+};
+
 /** The guest holds the guest order's token (for buyer A's order: another order's token, which opens nothing). */
 const guestToken = (w: World, cell: Cell) => (cell.role === "guest" ? { headers: { "x-order-token": w.guest.token } } : {});
 
@@ -404,6 +430,18 @@ export const requests: Record<string, RowRequests> = {
     build: (w) => ({ method: "PUT", path: `/api/products/${w.products.codes}/purchase-limit`, body: { perBuyerDailyMax: null } }),
     probe: auditedChanges,
   },
+  // Group buying (docs/groupbuy.md): offers on the reviewed product; groups on a product of their own (every allowed open and join reserves a key).
+  "GET /api/products/{productId}/group-offer": { build: (w) => get(`/api/products/${w.products.reviewed}/group-offer`) },
+  "PUT /api/products/{productId}/group-offer": {
+    build: (w) => ({ method: "PUT", path: `/api/products/${w.products.reviewed}/group-offer`, body: groupOfferBody }),
+    probe: "SELECT count(*)::text FROM audit_log",
+  },
+  "POST /api/products/{productId}/groups": {
+    build: async (w) => post(`/api/products/${(await sharedGroup(w)).productId}/groups`, {}),
+    probe: count("orders"),
+  },
+  "POST /api/groups/{groupId}/join": { build: async (w) => post(`/api/groups/${(await sharedGroup(w)).groupId}/join`, {}), probe: count("orders") },
+  "GET /api/groups/{groupId}": { build: async (w) => get(`/api/groups/${(await sharedGroup(w)).groupId}`) },
   "GET /api/shops/{shopId}/levels": { build: (w) => get(`/api/shops/${shopA(w)}/levels`) },
   "PUT /api/shops/{shopId}/levels": {
     build: (w) => ({ method: "PUT", path: `/api/shops/${shopA(w)}/levels`, body: { levels: [] } }),

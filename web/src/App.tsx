@@ -35,6 +35,7 @@ const ConfirmEmailPage = lazy(() => import("./saas/ConfirmEmailPage.tsx"));
 const MyTicketsPage = lazy(() => import("./support/MyTicketsPage.tsx"));
 const MySubscriptionsPage = lazy(() => import("./subscriptions/MySubscriptionsPage.tsx"));
 const SubstorePage = lazy(() => import("./distribution/SubstorePage.tsx"));
+const GroupPage = lazy(() => import("./groupbuy/GroupPage.tsx"));
 
 type Route = { pattern: string; render(params: Record<string, string>): ReactNode };
 
@@ -69,6 +70,7 @@ const routes: Route[] = [
   { pattern: "/tx/:hash", render: (params) => <TxPage hash={params.hash!} /> },
   { pattern: "/disputes/:disputeId", render: (params) => <DisputePage disputeId={params.disputeId!} /> },
   { pattern: "/s/:slug", render: (params) => <SubstorePage slug={params.slug!} /> },
+  { pattern: "/g/:groupId", render: (params) => <GroupPage groupId={params.groupId!} /> },
 ];
 
 export function App() {

@@ -25,6 +25,7 @@ import { blacklistEntrySchema, blacklistSchema } from "./risk.ts";
 import { kycListSchema, kycSubmissionSchema, shopProfileSchema } from "./saas.ts";
 import { productSchema, shopSchema } from "./shops.ts";
 import { publicConfigSchema, verifyResultSchema } from "./verify.ts";
+import { groupCheckoutSchema, groupSchema } from "./groupbuy.ts";
 import { postedTicketMessageSchema, ticketDetailSchema, ticketMessageSchema, ticketPageSchema, ticketSchema } from "./tickets.ts";
 
 export const namedSchemas = {
@@ -77,4 +78,6 @@ export const namedSchemas = {
   SubscriptionPlan: subscriptionPlanSchema,
   Subscription: subscriptionSchema,
   WebhookEndpointWithSecret: webhookEndpointWithSecretSchema,
+  Group: groupSchema,
+  GroupCheckout: groupCheckoutSchema,
 };

@@ -7,7 +7,8 @@ import { postMissingPaymentEntries } from "../../services/orders/paymentEntryOut
 import { expireOrders } from "../../services/orders/expireOrders.ts";
 import { processChainPayments } from "../../services/orders/processChainPayments.ts";
 import { updateRecommendations } from "../../services/recommendations/updateRecommendations.ts";
-import { enqueueFulfilment } from "../enqueue.ts";
+import { enqueuePaidOrder } from "../groupFulfilment.ts";
+import { expireDueGroups, expireGroup } from "../../services/groupbuy/expireGroups.ts";
 import { requeuePaidOrders } from "../recovery/requeuePaidOrders.ts";
 import { requeueStuckImports } from "../recovery/requeueStuckImports.ts";
 import type { WorkerSettings } from "../workers.ts";
@@ -15,7 +16,14 @@ import type { WorkerSettings } from "../workers.ts";
 export async function processMaintenance(ctx: AppContext, job: Job, settings: Pick<WorkerSettings, "lostJobGraceSeconds">): Promise<unknown> {
   switch (job.name) {
     case "expire-orders":
-      return { expired: await expireOrders(ctx.database.db) };
+      // Groups past their time too: the safety net of each group's delayed job (docs/groupbuy.md).
+      return {
+        expired: await expireOrders(ctx.database.db),
+        groupsExpired: await expireDueGroups(ctx.database.db, feeSettings(ctx), { limit: groupsPerRunMax }),
+      };
+    case "group-expiry":
+    case "expire-groups":
+      return runGroupExpiry(ctx, job);
     case "recover-lost-jobs":
       return {
         orders: await requeuePaidOrders(ctx.database.db, ctx.queues, { graceSeconds: settings.lostJobGraceSeconds }),
@@ -52,12 +60,30 @@ async function acceptFinalChainPayments(ctx: AppContext): Promise<unknown> {
     assets,
     platformFeeBps: ctx.config.orders.platformFeeBps,
     batchSizeMax: chainPaymentsPerRunMax,
-    onAccepted: (orderId) => enqueueFulfilment(ctx.queues, orderId),
+    onAccepted: (orderId) => enqueuePaidOrder(ctx.database.db, ctx.queues, orderId),
   });
 }
 
 // Per run at most; the next tick takes the rest.
 const disputeSweepBatchMax = 500;
+const groupsPerRunMax = 200;
+
+const feeSettings = (ctx: AppContext) => ({ platformFeeBps: ctx.config.orders.platformFeeBps });
+
+/**
+ * A group's delayed expiry job (`group-expiry`, data groupId) or a sweep of every due group
+ * (`expire-groups`). Like the disputes sweep, a job may carry `now` (an ISO time) so the suites
+ * drive expiry with a controlled clock through the queue.
+ */
+async function runGroupExpiry(ctx: AppContext, job: Job): Promise<unknown> {
+  const now = typeof job.data?.now === "string" ? new Date(job.data.now) : undefined;
+  if (now && Number.isNaN(now.getTime())) return { ignored: "now is not a time" };
+  if (job.name === "group-expiry") {
+    if (typeof job.data?.groupId !== "string") return { ignored: "no groupId" };
+    return expireGroup(ctx.database.db, feeSettings(ctx), job.data.groupId, now);
+  }
+  return { groupsExpired: await expireDueGroups(ctx.database.db, feeSettings(ctx), { now, limit: groupsPerRunMax }) };
+}
 
 /**
  * The after-sales sweep (docs/disputes.md): holds the proceeds of new sales, releases the holds

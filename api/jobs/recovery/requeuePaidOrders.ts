@@ -9,7 +9,7 @@
 // the job id is the order id, so an order whose job still exists (waiting, active, kept after
 // completion or failure) is not enqueued a second time, by this run or by any other sweep.
 import { queryOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
-import { enqueueFulfilments } from "../enqueue.ts";
+import { enqueueFulfilments, enqueueGroupFulfilments } from "../enqueue.ts";
 import type { Queues } from "../queues.ts";
 import { drainPages, type DrainPagesReturnType } from "./drainPages.ts";
 
@@ -29,7 +29,7 @@ export const requeuePagesMaxDefault = 200;
 
 // paid_at travels as text: a JavaScript Date keeps milliseconds, PostgreSQL microseconds, and a
 // cursor rounded down would read the last rows of a page again.
-type PaidOrderRow = { id: string; paid_at: string };
+type PaidOrderRow = { id: string; paid_at: string; group_id: string | null };
 
 export async function requeuePaidOrders(db: Drizzle, queues: Queues, parameters: RequeuePaidOrdersParameters): Promise<DrainPagesReturnType> {
   // One cut-off for the whole run, so payments arriving during it cannot keep it going.
@@ -40,15 +40,23 @@ export async function requeuePaidOrders(db: Drizzle, queues: Queues, parameters:
     readPage: (after, limit) =>
       queryRows<PaidOrderRow>(
         db,
-        sql`SELECT o.id, o.paid_at::text AS paid_at FROM orders o JOIN products p ON p.id = o.product_id
+        sql`SELECT o.id, o.paid_at::text AS paid_at, o.group_id FROM orders o JOIN products p ON p.id = o.product_id
             WHERE o.state = 'paid' AND p.delivery_mode = 'automatic' AND o.paid_at < ${cutoff}::timestamptz
+              -- A held group payment waits for its group to fill (docs/groupbuy.md).
+              AND (o.group_id IS NULL OR EXISTS (SELECT 1 FROM buying_groups g WHERE g.id = o.group_id AND g.state = 'filled'))
               AND (o.paid_at, o.id) > (${after?.paid_at ?? "-infinity"}::timestamptz, ${after?.id ?? ""})
             ORDER BY o.paid_at, o.id LIMIT ${limit}`,
       ),
-    handle: (rows) =>
-      enqueueFulfilments(
+    handle: async (rows) => {
+      await enqueueFulfilments(
         queues,
-        rows.map((row) => row.id),
-      ),
+        rows.filter((row) => row.group_id === null).map((row) => row.id),
+      );
+      // Members of a filled group: under the group job ids, since each one's payment job ran already.
+      await enqueueGroupFulfilments(
+        queues,
+        rows.filter((row) => row.group_id !== null).map((row) => row.id),
+      );
+    },
   });
 }

@@ -11,7 +11,7 @@
 import type { SQL } from "drizzle-orm";
 import { AppError } from "../../../core/errors.ts";
 import { queryOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
-import { postOrderRefund, type PostOrderRefundReturnType } from "../../ledger/flows.ts";
+import { postOrderRefund, type PostOrderRefundParameters, type PostOrderRefundReturnType } from "../../ledger/flows.ts";
 import { resolveHold } from "../../ledger/holds.ts";
 import { holdOrderProceeds } from "../../ledger/orderProceedsHold.ts";
 import { type ReputationSettings, shopReputation } from "./shopReputation.ts";
@@ -149,12 +149,12 @@ export async function lockLatestProceedsHold(db: Drizzle, orderId: string): Prom
  */
 export async function refundThroughProceedsHold(
   tx: Drizzle,
-  parameters: { orderId: string; shopId: bigint; amountMinor: bigint; currency: string; refundId: string },
+  parameters: { orderId: string; shopId: bigint; amountMinor: bigint; currency: string; refundId: string; reason?: PostOrderRefundParameters["reason"] },
 ): Promise<PostOrderRefundReturnType> {
   const hold = await lockLatestProceedsHold(tx, parameters.orderId);
   const pending = hold?.state === "pending" ? hold : undefined;
   if (pending) await resolveHold(tx, { holdId: BigInt(pending.hold_id), action: "void" });
-  const refund = await postOrderRefund(tx, { ...parameters, reason: "dispute" });
+  const refund = await postOrderRefund(tx, { ...parameters, reason: parameters.reason ?? "dispute" });
   if (!pending) return refund;
   const rest = BigInt(pending.amount_minor) - refund.shopRefundMinor;
   if (rest < 0n) throw new AppError("internal", `The refund of order ${parameters.orderId} took more than its held proceeds.`);

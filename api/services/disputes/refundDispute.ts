@@ -11,7 +11,7 @@
 //   paid back by the operators through the original payment.
 import { AppError } from "../../../core/errors.ts";
 import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
-import { postJournal } from "../../ledger/postJournal.ts";
+import { creditRefundToBuyerBalance } from "../orders/refundToBalance.ts";
 import { ensurePaymentEntry } from "../orders/paymentEntryOutbox.ts";
 import { refundThroughProceedsHold } from "./proceedsHolds.ts";
 
@@ -90,15 +90,12 @@ export async function refundDispute(
   let channel: DisputeRefund["channel"] = position.merchantCollected ? "merchant_gateway" : "platform_refunds";
   if (!position.merchantCollected && buyer?.buyer_account_id != null) {
     channel = "buyer_balance";
-    await postJournal(tx, {
-      idempotencyKey: `order:${dispute.order_id}:refund:${refundId}:balance`,
-      kind: "refund_to_balance",
-      reference: { type: "refund", id: refundId },
-      metadata: { orderId: dispute.order_id },
-      postings: [
-        { account: { ownerType: "platform", ownerId: 0n, purpose: "refunds" }, amountMinor: -amountMinor, currency: position.currency },
-        { account: { ownerType: "buyer", ownerId: BigInt(buyer.buyer_account_id), purpose: "refunds" }, amountMinor, currency: position.currency },
-      ],
+    await creditRefundToBuyerBalance(tx, {
+      orderId: dispute.order_id,
+      refundId,
+      buyerAccountId: BigInt(buyer.buyer_account_id),
+      amountMinor,
+      currency: position.currency,
     });
   }
   await tx.execute(

@@ -20,6 +20,7 @@ import { byteaArrayLiteral, integerArrayLiteral, textArrayLiteral } from "../../
 import { pgErrorCode, pgErrorCodes } from "../../../core/store/errors.ts";
 import { feeBpsOf, orderRecord, type OrderRecord, type OrderRow } from "./orderRecord.ts";
 import { postPaymentToLedger } from "./ledgerPostings.ts";
+import { seatPaidMember } from "../groupbuy/heldPayments.ts";
 
 export type PaymentOutcome = "accepted" | "replayed" | "underpaid" | "overpaid" | "late" | "duplicate";
 
@@ -95,6 +96,8 @@ async function acceptExactPayments(db: Drizzle, inputs: readonly ExactPaymentInp
             FROM req
             WHERE orders.id = req.order_id AND orders.shop_id = req.shop_id AND orders.state = 'awaiting_payment'
               AND orders.amount_minor = req.amount_minor AND orders.currency = coalesce(req.currency, orders.currency)
+              -- A group member's payment takes its seat under the group's lock: the careful path.
+              AND orders.group_id IS NULL
               AND NOT EXISTS (SELECT 1 FROM payments p
                               WHERE p.shop_id = req.shop_id AND p.provider = req.provider AND p.provider_ref = req.provider_ref)
             RETURNING orders.*, req.provider AS paid_provider, req.provider_ref AS paid_ref, req.payload_sha256 AS paid_sha256
@@ -189,8 +192,22 @@ export async function acceptCarefully(
     if (!inserted) return { outcome: "replayed" as const, order };
     await postPaymentToLedger(tx, settings, { order, input, outcome, paymentId: BigInt(inserted.id) });
     if (outcome !== "accepted") return { outcome, order };
-    const paid = await queryOne<OrderRow>(tx, sql`UPDATE orders SET state = 'paid', paid_at = now() WHERE id = ${order.id} RETURNING *`);
-    return { outcome, order: orderRecord(paid!) };
+    const paid = await queryOne<OrderRow & { group_id: string | null }>(
+      tx,
+      sql`UPDATE orders SET state = 'paid', paid_at = now() WHERE id = ${order.id} RETURNING *`,
+    );
+    if (paid!.group_id === null) return { outcome, order: orderRecord(paid!) };
+    // A group member's payment is held in its seat, or refunded at once when no seat is left
+    // (docs/groupbuy.md); either way it was accepted and recorded exactly once.
+    await seatPaidMember(tx, settings, paid!.group_id, {
+      id: order.id,
+      shopId: order.shopId,
+      buyerAccountId: order.buyerAccountId,
+      amountMinor: order.amountMinor,
+      currency: order.currency,
+    });
+    const seated = await queryOne<OrderRow>(tx, sql`SELECT * FROM orders WHERE id = ${order.id}`);
+    return { outcome, order: orderRecord(seated!) };
   });
 }
 

@@ -47,6 +47,8 @@ export type CreateOrderInput = {
   couponCode?: string;
   /** The sub-store (its slug) the buyer checks out in (docs/distribution.md). */
   substore?: string;
+  /** A group order (docs/groupbuy.md): priced at the group's price, recorded in orders.pricing (orders.group_id). */
+  group?: { id: string; unitPriceMinor: bigint };
 };
 
 export type CreateOrderSettings = {
@@ -126,7 +128,7 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
       expiresAt,
       limits: settings.unpaidHolds,
       risk,
-      priced: pricedColumns(quote, distribution),
+      priced: pricedColumns(quote, distribution, input.group),
       ...(docking && share ? { docking: { stockProductId: docking.stockProductId, share } } : {}),
     };
     // A checkout the batch did not serve (not enough keys free when it ran, or the batch's
@@ -179,8 +181,11 @@ async function priceCheckout(
  * The order's price columns: exactly the quote's unit price, discount and breakdown, plus a
  * sub-store's markup per unit on the unit price and what the sale owes its distributors.
  */
-function pricedColumns(quote: Quote, distribution: CheckoutDistribution): PricedColumns {
-  const breakdown = breakdownJson(quote.breakdown);
+function pricedColumns(quote: Quote, distribution: CheckoutDistribution, group: CreateOrderInput["group"]): PricedColumns {
+  const priced = breakdownJson(quote.breakdown);
+  // A group order's pricing names its group: orders.group_id is generated from it, so the order
+  // and its membership of the group are written by the one insert.
+  const breakdown = group ? { ...priced, group: { ...priced.group, groupId: group.id } } : priced;
   return {
     unitPriceMinor: quote.breakdown.unitPriceMinor + distribution.unitMarkupMinor,
     discountMinor: quote.breakdown.discountMinor,

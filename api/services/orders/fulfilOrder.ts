@@ -11,7 +11,7 @@ import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from "..
 import { ensurePaymentEntry } from "./paymentEntryOutbox.ts";
 import { postOrderRefund } from "../../ledger/flows.ts";
 
-export type FulfilOutcome = "fulfilled" | "already_done" | "manual_queue" | "refund_pending" | "not_paid" | "review_hold";
+export type FulfilOutcome = "fulfilled" | "already_done" | "manual_queue" | "refund_pending" | "not_paid" | "review_hold" | "group_hold";
 
 export type FulfilSettings = { platformFeeBps: number };
 
@@ -52,6 +52,8 @@ export async function fulfilReservedBatch(db: Drizzle, orderIds: readonly string
           WHERE id = ANY(${textArrayLiteral(orderIds)}::text[]) AND state = 'paid'
             -- An order held for review waits for the merchant's approval (api/services/risk/reviewOrder.ts).
             AND (risk_review IS NULL OR risk_review = 'approved')
+            -- A group member's order is held until its group fills (docs/groupbuy.md).
+            AND (group_id IS NULL OR EXISTS (SELECT 1 FROM buying_groups g WHERE g.id = orders.group_id AND g.state = 'filled'))
             AND EXISTS (SELECT 1 FROM products p WHERE p.id = orders.product_id AND p.delivery_mode = 'automatic')
             AND (SELECT count(*) FROM keys k WHERE k.order_id = orders.id AND k.status = 'reserved') = orders.quantity
           RETURNING id, buyer_account_id
@@ -93,13 +95,15 @@ async function fulfilCarefully(db: Drizzle, orderId: string, settings: FulfilSet
       amount_minor: bigint;
       currency: string;
       risk_review: string | null;
+      group_state: string | null;
     }>(
       tx,
       // A docked listing's keys are its supplier's (docs/docking.md): more are claimed from there, even after
       // the supplier stopped supplying, so an order paid before the stop is still delivered whole or refunded.
       sql`SELECT o.state, o.quantity, o.product_id, coalesce(p.supply_product_id, p.id) AS stock_product_id, o.shop_id, o.amount_minor, o.currency,
-               o.risk_review, p.delivery_mode
-          FROM orders o JOIN products p ON p.id = o.product_id WHERE o.id = ${orderId} FOR UPDATE OF o`,
+               o.risk_review, p.delivery_mode, g.state AS group_state
+          FROM orders o JOIN products p ON p.id = o.product_id LEFT JOIN buying_groups g ON g.id = o.group_id
+          WHERE o.id = ${orderId} FOR UPDATE OF o`,
     );
     if (!order) return "not_paid";
     if (order.state === "fulfilled" || order.state === "refund_pending" || order.state === "refunded") return "already_done";
@@ -107,6 +111,8 @@ async function fulfilCarefully(db: Drizzle, orderId: string, settings: FulfilSet
     // Held for review: delivered once approved; a rejected order is refunded by the rejection.
     if (order.risk_review === "pending") return "review_hold";
     if (order.risk_review === "rejected") return "already_done";
+    // A held group payment: delivered when the group fills, refunded when it expires.
+    if (order.group_state !== null && order.group_state !== "filled") return "group_hold";
     // Manual delivery: the order waits, paid, in the merchant's queue (deliverManualOrder).
     if (order.delivery_mode === "manual") return "manual_queue";
 

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { AppError } from "../../../core/errors.ts";
 import type { MasterKeyRing } from "../../keys/masterKeys.ts";
 import { checkEpayNotification, parseEpayMoney, type EpayParams } from "../../payments/epay.ts";
-import type { Drizzle } from "../../../core/store/database.ts";
+import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { getEpaySettings } from "../shops/epaySettings.ts";
 import { acceptCarefully, acceptExactPayment, postAcceptedPayment, type AcceptPaymentSettings, type PaymentOutcome } from "./acceptPayment.ts";
 import { getOrderRecord } from "./orderRecord.ts";
@@ -40,6 +40,11 @@ export async function handleEpayNotify(
   if (!order || order.shopId !== shopId) throw new AppError("not_found", `No order ${orderId} in this shop.`);
   if (amountMinor !== order.amountMinor) {
     throw new AppError("amount_mismatch", `money ${params.money ?? "(missing)"} is not the order's amount; nothing was recorded.`);
+  }
+  // A group order's payment is held and refunded by the platform, so it must be money the
+  // platform collected (docs/groupbuy.md): a shop's own gateway cannot pay one.
+  if (await queryOne(db, sql`SELECT 1 AS one FROM orders WHERE id = ${orderId} AND group_id IS NOT NULL`)) {
+    throw new AppError("order_not_payable", `Order ${orderId} is a group order, paid through the platform only; nothing was recorded.`);
   }
   const { outcome } = await acceptCarefully(db, settings, input);
   return { outcome, orderId };

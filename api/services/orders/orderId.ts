@@ -9,8 +9,12 @@ const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"; // Crockford base32: no I, 
 export function newOrderId(now = Date.now()): string {
   let time = "";
   for (let value = now; value > 0; value = Math.floor(value / 32)) time = alphabet[value % 32] + time;
-  const random = randomBytes(8);
-  let suffix = "";
-  for (const byte of random) suffix += alphabet[byte % 32];
-  return `KL${time}${suffix}`;
+  return `KL${time}${randomCrockford(8)}`;
+}
+
+/** `length` random characters of Crockford base32 (5 bits of randomness each). */
+export function randomCrockford(length: number): string {
+  let text = "";
+  for (const byte of randomBytes(length)) text += alphabet[byte % 32];
+  return text;
 }

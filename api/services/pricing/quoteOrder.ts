@@ -6,7 +6,15 @@ import { AppError } from "../../../core/errors.ts";
 import { queryOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 import { levelFor, price, type CouponRule, type MemberLevel, type PriceBreakdown, type PriceTier } from "../../pricing/price.ts";
 
-export type QuoteInput = { productId: bigint; quantity: number; buyerAccountId?: bigint; contact?: string; couponCode?: string };
+export type QuoteInput = {
+  productId: bigint;
+  quantity: number;
+  buyerAccountId?: bigint;
+  contact?: string;
+  couponCode?: string;
+  /** A group order (docs/groupbuy.md): the group's price, which replaces the list, level and tier prices. */
+  group?: { id: string; unitPriceMinor: bigint };
+};
 export type Quote = { breakdown: PriceBreakdown; couponId: bigint | null; buyerKey: string | null; shopId: bigint; currency: string };
 
 /** Who a coupon use and a daily limit count against: the account, or a guest's contact. */
@@ -56,6 +64,7 @@ export async function quoteOrder(db: Drizzle, input: QuoteInput): Promise<Quote>
     tiers,
     coupon: coupon?.rule ?? null,
     now: new Date(),
+    ...(input.group ? { groupUnitPriceMinor: input.group.unitPriceMinor } : {}),
   });
   return { breakdown, couponId: coupon?.id ?? null, buyerKey, shopId, currency: product.currency };
 }

@@ -166,7 +166,10 @@ async function activeSecrets(dispatcher: Dispatcher, endpoint: LeasedEndpoint, n
   );
   const secrets: string[] = [];
   let secretsKept = secretsKeptByRing.get(dispatcher.keyRing);
-  if (!secretsKept) secretsKeptByRing.set(dispatcher.keyRing, (secretsKept = new Map()));
+  if (!secretsKept) {
+    secretsKept = new Map();
+    secretsKeptByRing.set(dispatcher.keyRing, secretsKept);
+  }
   for (const row of rows) {
     let secret = secretsKept.get(row.id);
     if (secret === undefined) {

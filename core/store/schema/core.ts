@@ -130,6 +130,8 @@ export const orders = pgTable("orders", {
   // A docked order: its supplier and the wholesale total fixed at checkout (docs/docking.md).
   supplierShopId: int8("supplier_shop_id"),
   wholesaleMinor: int8("wholesale_minor"),
+  // A group buy's order: its group, from what its checkout recorded with its price (docs/groupbuy.md).
+  groupId: text("group_id").generatedAlwaysAs(sql`pricing->'group'->>'groupId'`),
 });
 
 export const payments = pgTable("payments", {

@@ -1125,6 +1125,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/groups/{groupId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A group: its price, members, time left and share link */
+        get: operations["getGroupsGroupId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/groups/{groupId}/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Join a group: your order at the group price (the seat is taken when the payment is accepted). 409 group_full, 409 group_expired, 422 group_own, 409 group_already_joined */
+        post: operations["postGroupsGroupIdJoin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/imports/{importId}": {
         parameters: {
             query?: never;
@@ -1769,6 +1803,41 @@ export interface paths {
         /** Set the bounds of an agent's markup per unit on a product (null: not offered to agents) */
         put: operations["putProductsProductIdAgentMarkup"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/products/{productId}/group-offer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A product's group offer (null when it has none) */
+        get: operations["getProductsProductIdGroupOffer"];
+        /** Set a product's group offer: a group price below the product's price (422 group_price_too_high), 2-50 buyers, 1-48 hours */
+        put: operations["putProductsProductIdGroupOffer"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/products/{productId}/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open a group on the product's offer: your order at the group price, paid through the platform; share the group's link */
+        post: operations["postProductsProductIdGroups"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3937,6 +4006,9 @@ export interface components {
         GetPlansResponse: {
             items: components["schemas"]["PutAdminPlansCodeResponse"][];
         };
+        GetProductsProductIdGroupOfferResponse: {
+            offer: components["schemas"]["PutProductsProductIdGroupOfferResponse"] | null;
+        };
         GetProductsProductIdPricingResponse: {
             levels: {
                 discountPercent: number;
@@ -4177,6 +4249,33 @@ export interface components {
                     type: string;
                 }[];
             };
+        };
+        Group: {
+            createdAt: string;
+            currency: string;
+            expiresAt: string;
+            id: string;
+            listPriceMinor: string;
+            membersCount: number;
+            priceMinor: string;
+            productId: string;
+            productName: string;
+            /** @description The group's share link, relative to the site: /g/<id> */
+            sharePath: string;
+            shopId: string;
+            size: number;
+            /** @enum {string} */
+            state: "open" | "filled" | "expired";
+            viewer: {
+                leader: boolean;
+                member: boolean;
+            };
+        };
+        GroupCheckout: {
+            accessToken: string;
+            group: components["schemas"]["Group"];
+            order: components["schemas"]["Order"];
+            payment: components["schemas"]["Payment"];
         };
         ImportJob: {
             anchorState: ("pending" | "submitted" | "included" | "confirmed" | "failed") | null;
@@ -4695,6 +4794,15 @@ export interface components {
             markupMaxMinor: string | null;
             markupMinMinor: string | null;
             productId: string;
+        };
+        PutProductsProductIdGroupOfferResponse: {
+            active: boolean;
+            currency: string;
+            listPriceMinor: string;
+            priceMinor: string;
+            productId: string;
+            size: number;
+            windowHours: number;
         };
         PutProductsProductIdPurchaseLimitResponse: {
             perBuyerDailyMax: number | null;
@@ -8094,6 +8202,93 @@ export interface operations {
             };
         };
     };
+    getGroupsGroupId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Group"];
+                };
+            };
+        };
+    };
+    postGroupsGroupIdJoin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                groupId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The wallet that will pay (the group is paid on-chain, through the platform) */
+                    walletAddress?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupCheckout"];
+                };
+            };
+        };
+    };
     getImportsImportId: {
         parameters: {
             query?: never;
@@ -9946,6 +10141,142 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PutProductsProductIdAgentMarkupResponse"];
+                };
+            };
+        };
+    };
+    getProductsProductIdGroupOffer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                productId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetProductsProductIdGroupOfferResponse"];
+                };
+            };
+        };
+    };
+    putProductsProductIdGroupOffer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                productId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    active: boolean;
+                    priceMinor: string | number;
+                    size: number;
+                    windowHours: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PutProductsProductIdGroupOfferResponse"];
+                };
+            };
+        };
+    };
+    postProductsProductIdGroups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                productId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The wallet that will pay (the group is paid on-chain, through the platform) */
+                    walletAddress?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupCheckout"];
                 };
             };
         };

@@ -16,6 +16,7 @@ import { Link, useRouter } from "../router.tsx";
 import { useReferralLink } from "../distribution/referralLinks.ts";
 import { useSession } from "../session.tsx";
 import { StockBadge } from "./StockBadge.tsx";
+import { GroupOfferBanner } from "../groupbuy/GroupOfferBanner.tsx";
 import { ResaleMarket } from "../resale/ResaleMarket.tsx";
 import { RentalMarket } from "../rentals/RentalMarket.tsx";
 import { SubscriptionPlanNotice } from "../subscriptions/SubscriptionPlanNotice.tsx";
@@ -105,6 +106,7 @@ export function ProductPage(props: { productId: string }) {
           </dl>
           <ProductPricing product={item} />
           <SubscriptionPlanNotice productId={item.id} />
+          <GroupOfferBanner product={item} />
           {item.deliveryMode === "automatic" && (
             <Notice tone="info" title={t("product.provenTitle")}>
               {t("product.provenBody")}

@@ -12,6 +12,7 @@ import { moneyInputText, parseMoney } from "../../format.ts";
 import { useI18n } from "../../i18n/i18n.tsx";
 import { RemoveRowButton, RowTableFooter } from "./RowTableControls.tsx";
 import { useSession } from "../../session.tsx";
+import { GroupOfferEditor } from "../../groupbuy/GroupOfferEditor.tsx";
 
 type TierRow = { quantityMin: string; quantityMax: string; unitPrice: string };
 
@@ -50,6 +51,7 @@ export function ProductRulesPanel(props: { products: Product[] }) {
             }))}
           />
           <DailyLimitEditor productId={product.id} saved={rules.data.perBuyerDailyMax} />
+          {product.deliveryMode === "automatic" && <GroupOfferEditor product={product} />}
         </div>
       )}
     </section>
