@@ -70,6 +70,12 @@ export const keyScopes: Partial<Record<string, ApiKeyScope>> = {
   "GET /api/ledger/shops/{shopId}/statement": "ledger:read",
   // An agent's own earnings, read like a shop's books.
   "GET /api/agent/overview": "ledger:read",
+  "GET /api/shops/{shopId}/webhooks": "webhooks:manage",
+  "POST /api/shops/{shopId}/webhooks": "webhooks:manage",
+  "PATCH /api/shops/{shopId}/webhooks/{endpointId}": "webhooks:manage",
+  "POST /api/shops/{shopId}/webhooks/{endpointId}/rotate": "webhooks:manage",
+  "GET /api/shops/{shopId}/webhooks/{endpointId}/deliveries": "webhooks:manage",
+  "POST /api/shops/{shopId}/webhooks/{endpointId}/deliveries/{deliveryId}/replay": "webhooks:manage",
 };
 
 /** What a key with `scope` gets on a row: merchant A's answer where the scope opens it, else 403 api_key_scope. */

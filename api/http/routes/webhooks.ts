@@ -1,6 +1,6 @@
 // Webhook endpoints of a shop and its stock notices (docs/webhooks.md). The shop's merchant (or
-// an admin) manages them. Each route carries `// scope: webhooks:manage`: the scoped API keys
-// (issue 17 item 1, another branch) wire that scope to these declarations at merge.
+// an admin) manages them; an API key with the `webhooks:manage` scope may too (docs/api-keys.md),
+// but not read the console's stock notices.
 import { Router } from "express";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
@@ -40,7 +40,6 @@ export function webhooksRouter(ctx: AppContext): Router {
   const deps = { db, keyRing: ctx.keyRing, allowLoopback: ctx.config.webhooks.allowLoopback };
   const merchant = ["merchant", "admin"] as ("merchant" | "admin")[];
 
-  // scope: webhooks:manage
   defineRoute(
     router,
     webhooksMountPath,
@@ -49,6 +48,7 @@ export function webhooksRouter(ctx: AppContext): Router {
       path: "/shops/:shopId/webhooks",
       summary: "The shop's webhook endpoints (their secrets' ids and expiries, never the secrets) and the event types one can choose",
       tags: ["webhooks"],
+      scope: "webhooks:manage",
       auth: merchant,
       response: shopWebhooksSchema,
       params: z.strictObject({ shopId: idString }),
@@ -59,7 +59,6 @@ export function webhooksRouter(ctx: AppContext): Router {
     },
   );
 
-  // scope: webhooks:manage
   defineRoute(
     router,
     webhooksMountPath,
@@ -68,6 +67,7 @@ export function webhooksRouter(ctx: AppContext): Router {
       path: "/shops/:shopId/webhooks",
       summary: "Add a webhook endpoint for chosen events; the answer carries its signing secret, shown this once",
       tags: ["webhooks"],
+      scope: "webhooks:manage",
       auth: merchant,
       status: 201,
       response: webhookEndpointWithSecretSchema,
@@ -80,7 +80,6 @@ export function webhooksRouter(ctx: AppContext): Router {
     },
   );
 
-  // scope: webhooks:manage
   defineRoute(
     router,
     webhooksMountPath,
@@ -89,6 +88,7 @@ export function webhooksRouter(ctx: AppContext): Router {
       path: "/shops/:shopId/webhooks/:endpointId",
       summary: "Change an endpoint's URL, description or events, or pause (active: false) and resume it",
       tags: ["webhooks"],
+      scope: "webhooks:manage",
       auth: merchant,
       response: webhookEndpointSchema,
       params: z.strictObject({ shopId: idString, endpointId: idString }),
@@ -100,7 +100,6 @@ export function webhooksRouter(ctx: AppContext): Router {
     },
   );
 
-  // scope: webhooks:manage
   defineRoute(
     router,
     webhooksMountPath,
@@ -109,6 +108,7 @@ export function webhooksRouter(ctx: AppContext): Router {
       path: "/shops/:shopId/webhooks/:endpointId/rotate",
       summary: "A new signing secret (shown this once); the old ones keep signing for overlapSeconds (default WEBHOOK_SECRET_OVERLAP_SECONDS), 0 ends them now",
       tags: ["webhooks"],
+      scope: "webhooks:manage",
       auth: merchant,
       status: 201,
       response: webhookEndpointWithSecretSchema,
@@ -133,7 +133,6 @@ export function webhooksRouter(ctx: AppContext): Router {
     },
   );
 
-  // scope: webhooks:manage
   defineRoute(
     router,
     webhooksMountPath,
@@ -142,6 +141,7 @@ export function webhooksRouter(ctx: AppContext): Router {
       path: "/shops/:shopId/webhooks/:endpointId/deliveries",
       summary: "The endpoint's delivery log, newest first: state, attempts, the last response's status, start of body and time",
       tags: ["webhooks"],
+      scope: "webhooks:manage",
       auth: merchant,
       response: webhookDeliveryPageSchema,
       params: z.strictObject({ shopId: idString, endpointId: idString }),
@@ -153,7 +153,6 @@ export function webhooksRouter(ctx: AppContext): Router {
     },
   );
 
-  // scope: webhooks:manage
   defineRoute(
     router,
     webhooksMountPath,
@@ -162,6 +161,7 @@ export function webhooksRouter(ctx: AppContext): Router {
       path: "/shops/:shopId/webhooks/:endpointId/deliveries/:deliveryId/replay",
       summary: "Send a delivered or abandoned delivery's event again (same event id: receivers that saw it drop it)",
       tags: ["webhooks"],
+      scope: "webhooks:manage",
       auth: merchant,
       status: 201,
       response: webhookReplaySchema,
