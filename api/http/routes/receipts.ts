@@ -1,0 +1,96 @@
+// Receipts and tax (docs/saas.md, "Receipts and tax"): a shop's tax rates per buyer country.
+// Thin: validate, call a service (api/services/receipts), answer.
+import { Router } from "express";
+import { z } from "zod";
+import { AppError } from "../../../core/errors.ts";
+import type { AppContext } from "../../context.ts";
+import { auditedChange } from "../../services/audit.ts";
+import { listTaxRates, removeTaxRate, setTaxRate } from "../../services/receipts/taxRates.ts";
+import { assertShopManager } from "../../services/shops/shops.ts";
+import { noContent } from "../responses/common.ts";
+import { taxRateListSchema, taxRateSchema } from "../responses/receipts.ts";
+import { defineRoute } from "../route.ts";
+import { idString } from "../schemas.ts";
+
+export const receiptsMountPath = "/api";
+
+const country = z.string().regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 country code in upper case, such as CN or DE");
+
+export function receiptsRouter(ctx: AppContext): Router {
+  const router = Router();
+  const db = ctx.database.db;
+  const rateParams = z.strictObject({ shopId: idString, country });
+
+  defineRoute(
+    router,
+    receiptsMountPath,
+    {
+      method: "get",
+      path: "/shops/:shopId/tax-rates",
+      summary: "The shop's tax rates per buyer country (its merchant)",
+      tags: ["shops"],
+      auth: ["merchant", "admin"],
+      response: taxRateListSchema,
+      params: z.strictObject({ shopId: idString }),
+    },
+    async ({ params, account }) => {
+      await assertShopManager(db, params.shopId, account!);
+      return { items: await listTaxRates(db, params.shopId) };
+    },
+  );
+
+  defineRoute(
+    router,
+    receiptsMountPath,
+    {
+      method: "put",
+      path: "/shops/:shopId/tax-rates/:country",
+      summary: "Set the shop's tax rate for buyers of a country (0..10000 bps, inclusive or exclusive; audited). Receipts show it; the charge is unchanged",
+      tags: ["shops"],
+      auth: ["merchant", "admin"],
+      response: taxRateSchema,
+      params: rateParams,
+      body: z.strictObject({
+        rateBps: z.number().int("must be a whole number of basis points").min(0, "must be 0 or more").max(10000, "must be at most 10000 (100%)"),
+        inclusive: z.boolean(),
+      }),
+    },
+    async ({ params, body, account }) => {
+      await assertShopManager(db, params.shopId, account!);
+      return auditedChange(
+        db,
+        (tx) => setTaxRate(tx, params.shopId, { country: params.country, ...body }),
+        (rate) => ({ accountId: account!.id, action: "shop.tax_rate_set", subject: `shop:${params.shopId}`, details: rate }),
+      );
+    },
+  );
+
+  defineRoute(
+    router,
+    receiptsMountPath,
+    {
+      method: "delete",
+      path: "/shops/:shopId/tax-rates/:country",
+      summary: "Remove the shop's tax rate for a country (audited)",
+      tags: ["shops"],
+      auth: ["merchant", "admin"],
+      response: noContent,
+      params: rateParams,
+    },
+    async ({ params, account }) => {
+      await assertShopManager(db, params.shopId, account!);
+      const removed = await auditedChange(
+        db,
+        (tx) => removeTaxRate(tx, params.shopId, params.country),
+        (done) =>
+          done
+            ? { accountId: account!.id, action: "shop.tax_rate_removed", subject: `shop:${params.shopId}`, details: { country: params.country } }
+            : undefined,
+      );
+      if (!removed) throw new AppError("not_found", `The shop has no tax rate for ${params.country}.`);
+      return undefined;
+    },
+  );
+
+  return router;
+}
