@@ -117,7 +117,7 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
   app.use("/api", merchantRouter(ctx));
   app.use("/api", quotasRouter(ctx));
   app.use("/api", saasRouter(ctx));
-  app.use("/api", receiptsRouter(ctx));
+  app.use("/api", receiptsRouter(ctx, { queryPasswordPepper: pepper }));
   app.use("/api", captchaRouter(ctx));
   app.use("/api", riskRouter(ctx));
   app.use("/api", disputesRouter(ctx));

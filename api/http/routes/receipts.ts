@@ -5,9 +5,14 @@ import { z } from "zod";
 import { AppError } from "../../../core/errors.ts";
 import type { AppContext } from "../../context.ts";
 import { auditedChange } from "../../services/audit.ts";
+import { loadOrderFor } from "../../services/orders/orderAccessCheck.ts";
+import { buildReceipt } from "../../services/receipts/receipt.ts";
+import { receiptHtml } from "../../services/receipts/receiptHtml.ts";
+import { receiptPdf } from "../../services/receipts/receiptPdf.ts";
+import { receiptLangs } from "../../services/receipts/receiptText.ts";
 import { listTaxRates, removeTaxRate, setTaxRate } from "../../services/receipts/taxRates.ts";
 import { assertShopManager } from "../../services/shops/shops.ts";
-import { noContent } from "../responses/common.ts";
+import { noContent, textBody } from "../responses/common.ts";
 import { taxRateListSchema, taxRateSchema } from "../responses/receipts.ts";
 import { defineRoute } from "../route.ts";
 import { idString } from "../schemas.ts";
@@ -16,7 +21,14 @@ export const receiptsMountPath = "/api";
 
 const country = z.string().regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 country code in upper case, such as CN or DE");
 
-export function receiptsRouter(ctx: AppContext): Router {
+/** HTML receipts carry an inline style and nothing else: no script, no request anywhere. */
+const receiptHeaders = {
+  "x-content-type-options": "nosniff",
+  "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+  "cache-control": "private, no-store",
+};
+
+export function receiptsRouter(ctx: AppContext, settings: { queryPasswordPepper: string }): Router {
   const router = Router();
   const db = ctx.database.db;
   const rateParams = z.strictObject({ shopId: idString, country });
@@ -89,6 +101,49 @@ export function receiptsRouter(ctx: AppContext): Router {
       );
       if (!removed) throw new AppError("not_found", `The shop has no tax rate for ${params.country}.`);
       return undefined;
+    },
+  );
+
+  defineRoute(
+    router,
+    receiptsMountPath,
+    {
+      method: "get",
+      path: "/orders/:orderId/receipt",
+      summary:
+        "A paid order's receipt, HTML or PDF, zh-CN or en (who may see the order: its buyer, the holder of its access token, its shop's merchant, admins, auditors). `country` (ISO 3166-1 alpha-2): the buyer's country for the tax line",
+      tags: ["orders"],
+      auth: "public",
+      response: textBody,
+      responseType: "application/octet-stream",
+      params: z.strictObject({ orderId: z.string().regex(/^KL[0-9A-Z]{8,24}$/, "must be an order number such as KL1H2J3K4M5N6P7Q8") }),
+      query: z.strictObject({
+        format: z.enum(["html", "pdf"]).default("html"),
+        lang: z.enum(receiptLangs).default("zh-CN"),
+        country: country.optional(),
+        token: z.string().max(200).optional(),
+      }),
+    },
+    async ({ params, query, req, res }) => {
+      const { order } = await loadOrderFor(db, settings.queryPasswordPepper, params.orderId, {
+        account: req.account,
+        accessToken: query.token ?? req.get("x-order-token") ?? undefined,
+      });
+      const receipt = await buildReceipt(db, ctx.keyRing, order, query.country);
+      if (query.format === "pdf") {
+        const bytes = await receiptPdf(receipt, query.lang);
+        res.writeHead(200, {
+          ...receiptHeaders,
+          "content-type": "application/pdf",
+          "content-length": String(bytes.length),
+          "content-disposition": `inline; filename="receipt-${order.id}.pdf"`,
+        });
+        res.end(bytes);
+        return;
+      }
+      const html = Buffer.from(receiptHtml(receipt, query.lang));
+      res.writeHead(200, { ...receiptHeaders, "content-type": "text/html; charset=utf-8", "content-length": String(html.length) });
+      res.end(html);
     },
   );
 
