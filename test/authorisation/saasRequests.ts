@@ -93,7 +93,7 @@ export const saasRequests: Record<string, RowRequests> = {
     probe: "SELECT count(*)::text FROM shops WHERE custom_domain IS NOT NULL",
   },
   // No domain claimed: the allowed roles are told to claim one first (409 invalid_state).
-  "POST /api/shops/{shopId}/domain/verify": {
+  "POST /api/shops/{shopId}/domain/verify (no domain claimed)": {
     build: async (w) => {
       await w.platform.database.db.execute(sql`UPDATE shops SET custom_domain = NULL, domain_token = NULL WHERE id = ${BigInt(shopA(w))}`);
       return { method: "POST", path: `/api/shops/${shopA(w)}/domain/verify` };

@@ -5,6 +5,9 @@ import { z } from "zod";
 import { AppError } from "../../../core/errors.ts";
 import type { AppContext } from "../../context.ts";
 import { auditedChange } from "../../services/audit.ts";
+import { getShopMonthlyStatement } from "../../ledger/statements.ts";
+import { monthlyStatementCsv, monthlyStatementPdf } from "../../services/receipts/monthlyStatement.ts";
+import { getShop } from "../../services/shops/shops.ts";
 import { loadOrderFor } from "../../services/orders/orderAccessCheck.ts";
 import { buildReceipt } from "../../services/receipts/receipt.ts";
 import { receiptHtml } from "../../services/receipts/receiptHtml.ts";
@@ -15,6 +18,7 @@ import { assertShopManager } from "../../services/shops/shops.ts";
 import { noContent, textBody } from "../responses/common.ts";
 import { taxRateListSchema, taxRateSchema } from "../responses/receipts.ts";
 import { defineRoute } from "../route.ts";
+import { assertShopReader } from "./ledger.ts";
 import { idString } from "../schemas.ts";
 
 export const receiptsMountPath = "/api";
@@ -144,6 +148,41 @@ export function receiptsRouter(ctx: AppContext, settings: { queryPasswordPepper:
       const html = Buffer.from(receiptHtml(receipt, query.lang));
       res.writeHead(200, { ...receiptHeaders, "content-type": "text/html; charset=utf-8", "content-length": String(html.length) });
       res.end(html);
+    },
+  );
+
+  defineRoute(
+    router,
+    receiptsMountPath,
+    {
+      method: "get",
+      path: "/ledger/shops/:shopId/statements/:month",
+      summary:
+        "A shop's statement of a UTC month (YYYY-MM) as CSV (every field quoted, formulas neutralised) or PDF (zh-CN or en): per currency, opening balance, the month's postings and closing balance",
+      tags: ["ledger"],
+      auth: ["merchant", "auditor", "admin"],
+      scope: "ledger:read",
+      response: textBody,
+      responseType: "application/octet-stream",
+      params: z.strictObject({ shopId: idString, month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "must be a month as YYYY-MM") }),
+      query: z.strictObject({ format: z.enum(["csv", "pdf"]).default("csv"), lang: z.enum(receiptLangs).default("zh-CN") }),
+    },
+    async ({ params, query, account, res }) => {
+      await assertShopReader(db, params.shopId, account!);
+      const statement = await getShopMonthlyStatement(db, { shopId: params.shopId, month: params.month });
+      const fileName = `statement-${params.shopId}-${params.month}`;
+      const bytes =
+        query.format === "pdf"
+          ? await monthlyStatementPdf(statement, (await getShop(db, params.shopId)).name, query.lang)
+          : Buffer.from(monthlyStatementCsv(statement));
+      res.writeHead(200, {
+        "content-type": query.format === "pdf" ? "application/pdf" : "text/csv; charset=utf-8",
+        "content-length": String(bytes.length),
+        "content-disposition": `attachment; filename="${fileName}.${query.format}"`,
+        "x-content-type-options": "nosniff",
+        "cache-control": "private, no-store",
+      });
+      res.end(bytes);
     },
   );
 
