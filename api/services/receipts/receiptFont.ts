@@ -13,7 +13,7 @@ export function assertReceiptFont(): { path: string; family: string } {
   if (!existsSync(receiptFontPath)) {
     throw new AppError(
       "receipt_font_missing",
-      "PDFs need the font " + receiptFontPath + " (Debian package fonts-wqy-microhei); ask the operator to install it. The HTML format works without it.",
+      `PDFs need the font ${receiptFontPath} (Debian package fonts-wqy-microhei); ask the operator to install it. The HTML format works without it.`,
     );
   }
   return { path: receiptFontPath, family: receiptFontFamily };

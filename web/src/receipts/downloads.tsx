@@ -62,10 +62,11 @@ export function ReceiptLinks(props: { orderId: string; token: string | undefined
         parseAs: "blob",
       });
   return (
-    <div className="row" role="group" aria-label={t("receipt.title")}>
+    <fieldset className="row">
+      <legend className="muted small">{t("receipt.title")}</legend>
       <DownloadButton label={t("receipt.html")} fileName={`receipt-${props.orderId}.html`} fetcher={fetcher("html")} testId="receipt-html" />
       <DownloadButton label={t("receipt.pdf")} fileName={`receipt-${props.orderId}.pdf`} fetcher={fetcher("pdf")} testId="receipt-pdf" />
-    </div>
+    </fieldset>
   );
 }
 
