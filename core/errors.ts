@@ -123,6 +123,8 @@ export const errorStatus = {
   // The throttles' store (Redis) did not answer in time: the attempt is refused rather than
   // let through uncounted (api/services/throttles/boundedRedis.ts).
   throttle_unavailable: 503,
+  // Receipt and statement PDFs need their CJK font (api/services/receipts/receiptFont.ts).
+  receipt_font_missing: 503,
   internal: 500,
 } as const;
 

@@ -235,3 +235,77 @@ export async function listAnchors(
   }
   return { anchors, nextCursor: anchors.length === limit ? anchors[anchors.length - 1]!.size.toString() : null };
 }
+
+export type MonthlyStatementLine = StatementLine;
+export type MonthlyStatement = {
+  month: string;
+  currencies: { currency: string; openingMinor: bigint; creditsMinor: bigint; debitsMinor: bigint; closingMinor: bigint; lines: MonthlyStatementLine[] }[];
+};
+
+/** Every line of a month fits one statement; a shop busier than this pages through the statement API instead. */
+export const monthlyStatementLinesMax = 50_000;
+
+/**
+ * A shop's statement of one UTC month (`YYYY-MM`): per currency of its payable accounts, the
+ * balance before the month (opening), the month's postings oldest first with the balance after
+ * each, their credits and debits, and the balance at the end (closing = opening + credits − debits).
+ * Postings are dated by their journal transaction.
+ */
+export async function getShopMonthlyStatement(db: Drizzle, parameters: { shopId: bigint; month: string }): Promise<MonthlyStatement> {
+  const match = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(parameters.month);
+  if (!match) throw new AppError("validation_failed", "month must be YYYY-MM, such as 2026-12.");
+  const start = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, 1));
+  const end = new Date(Date.UTC(Number(match[1]), Number(match[2]), 1));
+  const accounts = await queryRows<{ id: bigint; currency: string; opening: string }>(
+    db,
+    sql`SELECT a.id, a.currency,
+               (SELECT coalesce(sum(p.amount_minor), 0) FROM ledger_postings p JOIN ledger_transactions t ON t.id = p.tx_id
+                WHERE p.account_id = a.id AND t.created_at < ${start})::text AS opening
+        FROM ledger_accounts a WHERE a.owner_type = 'shop' AND a.owner_id = ${parameters.shopId} AND a.purpose = 'payable'
+        ORDER BY a.currency`,
+  );
+  const currencies: MonthlyStatement["currencies"] = [];
+  for (const account of accounts) {
+    const rows = await queryRows<{
+      tx_id: bigint;
+      kind: string;
+      reference_type: string;
+      reference_id: string;
+      amount_minor: bigint;
+      created_at: string | Date;
+    }>(
+      db,
+      sql`SELECT p.tx_id, t.kind, t.reference_type, t.reference_id, p.amount_minor, t.created_at
+          FROM ledger_postings p JOIN ledger_transactions t ON t.id = p.tx_id
+          WHERE p.account_id = ${account.id} AND t.created_at >= ${start} AND t.created_at < ${end}
+          ORDER BY p.tx_id LIMIT ${monthlyStatementLinesMax + 1}`,
+    );
+    if (rows.length > monthlyStatementLinesMax) {
+      throw new AppError(
+        "validation_failed",
+        `The month has more than ${monthlyStatementLinesMax} lines in ${account.currency}: page through GET /api/ledger/shops/{shopId}/statement.`,
+      );
+    }
+    const openingMinor = BigInt(account.opening);
+    let balance = openingMinor;
+    let creditsMinor = 0n;
+    let debitsMinor = 0n;
+    const lines = rows.map((row) => {
+      const amountMinor = BigInt(row.amount_minor);
+      balance += amountMinor;
+      if (amountMinor >= 0n) creditsMinor += amountMinor;
+      else debitsMinor -= amountMinor;
+      return {
+        transactionId: BigInt(row.tx_id),
+        kind: row.kind,
+        referenceType: row.reference_type,
+        referenceId: row.reference_id,
+        amountMinor,
+        balanceAfterMinor: balance,
+        createdAt: new Date(row.created_at),
+      };
+    });
+    currencies.push({ currency: account.currency, openingMinor, creditsMinor, debitsMinor, closingMinor: balance, lines });
+  }
+  return { month: parameters.month, currencies };
+}

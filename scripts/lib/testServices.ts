@@ -5,6 +5,7 @@
 // names every missing piece and its install command. When everything answers (this machine kind,
 // CI) this costs one connection to each server and nothing else.
 import { chromiumPiece, configuredChromiumExists, resolveChromium } from "./chromium.ts";
+import { cjkFontPiece } from "./cjkFont.ts";
 import { ensureDebianPackages, type DebianPiece } from "./debianPackages.ts";
 import { postgresServerPiece, postgresUnreachableReason, startLocalPostgres } from "./localPostgres.ts";
 import { redisServerPiece, redisUnreachableReason, startLocalRedis } from "./localRedis.ts";
@@ -28,6 +29,8 @@ export async function provideTestServices(settings: TestServiceSettings): Promis
   if (redisDown)
     wanted.push({ ...redisServerPiece, what: `${redisServerPiece.what} for a private server, as nothing answers at ${withoutPassword(settings.redisUrl)}` });
   if (!configuredChromiumExists(settings.chromiumPath)) wanted.push(chromiumPiece);
+  // The receipt PDFs' CJK font (test/receipts); present() is one stat when it is there.
+  wanted.push(cjkFontPiece);
   // All pieces at once: one apt-get run as root, one message without root.
   ensureDebianPackages(
     wanted,

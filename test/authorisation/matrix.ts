@@ -68,6 +68,7 @@ export const keyScopes: Partial<Record<string, ApiKeyScope>> = {
   "POST /api/orders/{orderId}/deliver": "orders:write",
   "GET /api/ledger/shops/{shopId}/balance": "ledger:read",
   "GET /api/ledger/shops/{shopId}/statement": "ledger:read",
+  "GET /api/ledger/shops/{shopId}/statements/{month}": "ledger:read",
   // An agent's own earnings, read like a shop's books.
   "GET /api/agent/overview": "ledger:read",
   "GET /api/shops/{shopId}/webhooks": "webhooks:manage",
@@ -416,6 +417,13 @@ export const matrix: MatrixRow[] = [
   row("PUT /api/admin/shops/{shopId}/plan", { 401: "guest", ok: "admin", 403: "*" }),
   row("GET /api/shops/{shopId}/usage", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("GET /api/shops/{shopId}/platform-invoices/{month}", { 401: "guest", ok: "merchant auditor admin", 403: "*" }),
+  // Receipts and tax (docs/saas.md): the receipt opens to whoever sees the order; tax rates are the shop's merchant's.
+  row("GET /api/orders/{orderId}/receipt", { ok: "buyer merchant auditor admin", 404: "*" }),
+  row("GET /api/orders/{orderId}/receipt", { ok: "guest merchant auditor admin", 404: "*" }, { variant: "guest order" }),
+  row("GET /api/ledger/shops/{shopId}/statements/{month}", { 401: "guest", ok: "merchant auditor admin", 403: "*" }),
+  row("GET /api/shops/{shopId}/tax-rates", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("PUT /api/shops/{shopId}/tax-rates/{country}", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("DELETE /api/shops/{shopId}/tax-rates/{country}", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("POST /api/shops/{shopId}/kyc", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("GET /api/shops/{shopId}/kyc", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("POST /api/shops/{shopId}/kyc/{submissionId}/documents", { 401: "guest", ok: "merchant admin", 403: "*" }),

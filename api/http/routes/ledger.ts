@@ -67,7 +67,7 @@ const topupId = z.string().regex(/^TU[0-9A-Z]{8,32}$/, "must be a top-up id such
 const epayParams = z.record(z.string().regex(/^[a-z_]{1,32}$/), z.string().max(512)).refine((value) => Object.keys(value).length <= 32, "too many parameters");
 
 /** Auditors and admins read every shop's books; a merchant only their own shops'. */
-async function assertShopReader(db: Drizzle, shopId: bigint, account: AuthenticatedAccount): Promise<void> {
+export async function assertShopReader(db: Drizzle, shopId: bigint, account: AuthenticatedAccount): Promise<void> {
   if (account.roles.includes("auditor") || account.roles.includes("admin")) return;
   await assertShopManager(db, shopId, account);
 }

@@ -302,3 +302,22 @@ export async function decideKyc(tx: Drizzle, input: { submissionId: bigint; revi
     )
   )[0]!;
 }
+
+/**
+ * The seller name a receipt shows (docs/saas.md, "Receipts and tax"): for a verified shop, the
+ * legal name (a business shop: its business name when given) of its latest approved submission;
+ * undefined for an unverified shop. Not audited as a review view: a receipt publishes only this
+ * name, which the seller gives in order to have it shown.
+ */
+export async function verifiedSellerName(db: Drizzle, ring: MasterKeyRing, shopId: bigint): Promise<string | undefined> {
+  const row = await queryOne<{ id: bigint; level_requested: string; details_encrypted: Buffer }>(
+    db,
+    sql`SELECT k.id, k.level_requested, k.details_encrypted FROM kyc_submissions k JOIN shops s ON s.id = k.shop_id
+        WHERE k.shop_id = ${shopId} AND k.status = 'approved' AND s.verification_level <> 'unverified'
+        ORDER BY k.decided_at DESC, k.id DESC LIMIT 1`,
+  );
+  if (!row) return undefined;
+  const dataKey = await loadShopDataKey(db, ring, shopId);
+  const details = JSON.parse(decryptSecret(dataKey, row.details_encrypted, detailsAad(shopId, BigInt(row.id)))) as KycDetails;
+  return row.level_requested === "business" && details.businessName ? details.businessName : details.legalName;
+}

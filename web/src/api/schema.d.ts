@@ -1380,6 +1380,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ledger/shops/{shopId}/statements/{month}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A shop's statement of a UTC month (YYYY-MM) as CSV (every field quoted, formulas neutralised) or PDF (zh-CN or en): per currency, opening balance, the month's postings and closing balance */
+        get: operations["getLedgerShopsShopIdStatementsMonth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ledger/shops/{shopId}/topups": {
         parameters: {
             query?: never;
@@ -1679,6 +1696,23 @@ export interface paths {
         };
         /** The key's certificate (JSON): everything needed to verify it against the chain alone */
         get: operations["getOrdersOrderIdKeysKeyIdCertificate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{orderId}/receipt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A paid order's receipt, HTML or PDF, zh-CN or en (who may see the order: its buyer, the holder of its access token, its shop's merchant, admins, auditors). `country` (ISO 3166-1 alpha-2): the buyer's country for the tax line */
+        get: operations["getOrdersOrderIdReceipt"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2806,6 +2840,41 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shops/{shopId}/tax-rates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shop's tax rates per buyer country (its merchant) */
+        get: operations["getShopsShopIdTaxRates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shops/{shopId}/tax-rates/{country}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set the shop's tax rate for buyers of a country (0..10000 bps, inclusive or exclusive; audited). Receipts show it; the charge is unchanged */
+        put: operations["putShopsShopIdTaxRatesCountry"];
+        post?: never;
+        /** Remove the shop's tax rate for a country (audited) */
+        delete: operations["deleteShopsShopIdTaxRatesCountry"];
         options?: never;
         head?: never;
         patch?: never;
@@ -4177,6 +4246,9 @@ export interface components {
                 state: string;
             }[];
         };
+        GetShopsShopIdTaxRatesResponse: {
+            items: components["schemas"]["PutShopsShopIdTaxRatesCountryResponse"][];
+        };
         GetShopsShopIdUsageResponse: {
             plan: components["schemas"]["PutAdminPlansCodeResponse"];
             usage: {
@@ -4818,6 +4890,14 @@ export interface components {
             levelsBps: number[] | null;
             productId: string | null;
             shopId: string;
+        };
+        PutShopsShopIdTaxRatesCountryResponse: {
+            /** @description ISO 3166-1 alpha-2 */
+            country: string;
+            /** @description true: prices include the tax; false: the tax is on top of the price */
+            inclusive: boolean;
+            /** @description basis points: 1000 = 10% */
+            rateBps: number;
         };
         Rating: {
             /** @description starsTotal / reviewsCount to two decimals; null without reviews */
@@ -8829,6 +8909,50 @@ export interface operations {
             };
         };
     };
+    getLedgerShopsShopIdStatementsMonth: {
+        parameters: {
+            query?: {
+                format?: "csv" | "pdf";
+                lang?: "zh-CN" | "en";
+            };
+            header?: never;
+            path: {
+                month: string;
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+        };
+    };
     postLedgerShopsShopIdTopups: {
         parameters: {
             query?: never;
@@ -9634,6 +9758,51 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Certificate"];
+                };
+            };
+        };
+    };
+    getOrdersOrderIdReceipt: {
+        parameters: {
+            query?: {
+                country?: string;
+                format?: "html" | "pdf";
+                lang?: "zh-CN" | "en";
+                token?: string;
+            };
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
                 };
             };
         };
@@ -13416,6 +13585,133 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["SalesSummary"];
                 };
+            };
+        };
+    };
+    getShopsShopIdTaxRates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetShopsShopIdTaxRatesResponse"];
+                };
+            };
+        };
+    };
+    putShopsShopIdTaxRatesCountry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                country: string;
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    inclusive: boolean;
+                    rateBps: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PutShopsShopIdTaxRatesCountryResponse"];
+                };
+            };
+        };
+    };
+    deleteShopsShopIdTaxRatesCountry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                country: string;
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -7,6 +7,7 @@ import { EmptyState, ErrorNotice, Field, Notice, Spinner } from "../components/u
 import { useAsync } from "../components/useAsync.ts";
 import { formatDateTime, formatMoney, parseMoney } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
+import { MonthlyStatementDownload } from "../receipts/downloads.tsx";
 import type { MessageKey } from "../i18n/messages.ts";
 import { useSession } from "../session.tsx";
 
@@ -56,6 +57,7 @@ export function MoneyTab(props: { shop: Shop }) {
       </div>
       <PayoutForm shop={props.shop} currency={currency} onRequested={balance.reload} />
       <FeesPanel shop={props.shop} fees={balance.data?.fees ?? []} />
+      <MonthlyStatementDownload shopId={props.shop.id} />
       <section className="stack">
         <h2 className="section-title">{t("money.statement")}</h2>
         {statement.error !== undefined && <LedgerUnavailable error={statement.error} onRetry={statement.reload} />}

@@ -17,6 +17,7 @@ import { useSession } from "../session.tsx";
 import { OrderTickets } from "../support/OrderTickets.tsx";
 import { saveVerifyDraft } from "../verify/verifyDraft.ts";
 import { OpenDisputeForm } from "../disputes/OpenDisputeForm.tsx";
+import { ReceiptLinks } from "../receipts/downloads.tsx";
 
 /**
  * While the order awaits payment or delivery, each request long-polls: the API answers when the
@@ -108,6 +109,7 @@ export function OrderPage(props: { orderId: string }) {
         </div>
       </header>
       <OrderProgress order={current} />
+      {current.paidAt && <ReceiptLinks orderId={current.id} token={token} />}
       {current.state === "awaiting_payment" && (
         <Notice tone="warning" title={t("order.awaitingTitle")} testId="awaiting-payment">
           <p>{t("order.awaitingBody", { time: formatDateTime(current.expiresAt, lang) })}</p>
