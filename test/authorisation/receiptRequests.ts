@@ -21,13 +21,15 @@ export const receiptRequests: Record<string, RowRequests> = {
     build: (w, cell) => ({ method: "PUT", path: `/api/shops/${w.shopA.shopId}/tax-rates/JP`, body: { rateBps: cell.allowed ? 1000 : 777, inclusive: true } }),
     probe: "SELECT count(*)::text FROM shop_tax_rates WHERE rate_bps = 777",
   },
-  // The rate is set again first, so every allowed role finds one to remove.
+  // The rate is set first, a country per role: the cells run at once, and the merchant's and
+  // the admin's allowed removals must not race for one rate.
   "DELETE /api/shops/{shopId}/tax-rates/{country}": {
-    build: async (w) => {
+    build: async (w, cell) => {
+      const country = cell.role === "admin" ? "FR" : cell.role === "merchant" ? "IT" : "ES";
       await w.platform.database.db.execute(
-        sql`INSERT INTO shop_tax_rates (shop_id, country, rate_bps, inclusive) VALUES (${BigInt(w.shopA.shopId)}, 'FR', 2000, true) ON CONFLICT DO NOTHING`,
+        sql`INSERT INTO shop_tax_rates (shop_id, country, rate_bps, inclusive) VALUES (${BigInt(w.shopA.shopId)}, ${country}, 2000, true) ON CONFLICT DO NOTHING`,
       );
-      return { method: "DELETE", path: `/api/shops/${w.shopA.shopId}/tax-rates/FR` };
+      return { method: "DELETE", path: `/api/shops/${w.shopA.shopId}/tax-rates/${country}` };
     },
     probe: "SELECT count(*)::text FROM audit_log WHERE action = 'shop.tax_rate_removed'",
   },

@@ -16,6 +16,7 @@ import { ticketRequests } from "./ticketRequests.ts";
 import { saasRequests } from "./saasRequests.ts";
 import { receiptRequests } from "./receiptRequests.ts";
 import { subscriptionRequests } from "./subscriptionRequests.ts";
+import { auditedChanges } from "./probes.ts";
 
 export type Call = {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -37,8 +38,6 @@ const post = (path: string, body: unknown = {}): Call => ({ method: "POST", path
 const del = (path: string): Call => ({ method: "DELETE", path });
 const query = (params: Record<string, string>) => new URLSearchParams(params).toString();
 const count = (table: string) => `SELECT count(*)::text FROM ${table}`;
-/** The audit rows of changes: the record of a call made with an API key (docs/api-keys.md) is written for refused calls too, and changes nothing. */
-const auditedChanges = "SELECT count(*)::text FROM audit_log WHERE action <> 'api_key.call'";
 
 function epayNotification(method: "GET" | "POST", path: string, params: Record<string, string>): Call {
   if (method === "GET") return get(`${path}?${query(params)}`);
@@ -435,7 +434,7 @@ export const requests: Record<string, RowRequests> = {
   "GET /api/products/{productId}/group-offer": { build: (w) => get(`/api/products/${w.products.reviewed}/group-offer`) },
   "PUT /api/products/{productId}/group-offer": {
     build: (w) => ({ method: "PUT", path: `/api/products/${w.products.reviewed}/group-offer`, body: groupOfferBody }),
-    probe: "SELECT count(*)::text FROM audit_log",
+    probe: auditedChanges,
   },
   "POST /api/products/{productId}/groups": {
     build: async (w) => post(`/api/products/${(await sharedGroup(w)).productId}/groups`, {}),

@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { expect } from "chai";
 import { sql } from "../../core/store/database.ts";
 import { hashToken } from "../../api/services/accounts/sessions.ts";
+import { auditedChanges } from "./probes.ts";
 import type { Cell, Call, RowRequests } from "./requests.ts";
 import type { World } from "./world.ts";
 
@@ -109,12 +110,12 @@ export const saasRequests: Record<string, RowRequests> = {
       path: "/api/admin/plans/pro",
       body: { name: "Pro", feeBps: 200, productsMax: 500, keysMax: 1_000_000, apiKeysMax: 20, webhooksMax: 20, substoresMax: 200 },
     }),
-    probe: "SELECT count(*)::text FROM audit_log",
+    probe: auditedChanges,
   },
   // An upgrade (a downgrade below the world's sub-stores would be refused): shop B's later orders pay the pro fee, which no row checks.
   "PUT /api/admin/shops/{shopId}/plan": {
     build: (w) => ({ method: "PUT", path: `/api/admin/shops/${shopB(w)}/plan`, body: { plan: "pro" } }),
-    probe: "SELECT count(*)::text FROM audit_log",
+    probe: auditedChanges,
   },
   "GET /api/shops/{shopId}/usage": { build: (w) => get(`/api/shops/${shopA(w)}/usage`) },
   "GET /api/shops/{shopId}/platform-invoices/{month}": { build: (w) => get(`/api/shops/${shopA(w)}/platform-invoices/${month()}`) },
