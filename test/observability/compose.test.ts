@@ -93,7 +93,7 @@ describe("compose.yaml and the Dockerfile", () => {
       expect(config.redis.url, name).to.equal("redis://redis:6379");
     }
     // The example leaves every secret empty: nobody starts with a published one by accident.
-    for (const secretName of ["MASTER_KEY", "QUERY_PASSWORD_PEPPER", "ALTCHA_HMAC_KEY", "METRICS_TOKEN"])
+    for (const secretName of ["MASTER_KEY", "QUERY_PASSWORD_PEPPER", "ALTCHA_HMAC_KEY", "API_KEY_HASH_KEY", "METRICS_TOKEN"])
       expect(exampleEnv[secretName], secretName).to.equal("");
     expect(() => loadConfig({ ...exampleEnv, ...compose.services.api!.environment, DEPLOYMENT_FILE: deploymentFile })).to.throw(/is not set/);
   });

@@ -153,8 +153,10 @@ async function renew(db: Drizzle, endpointId: bigint, leaseMs: number): Promise<
   await db.execute(sql`UPDATE webhook_endpoints SET lease_until = clock_timestamp() + make_interval(secs => ${leaseMs / 1000}) WHERE id = ${endpointId}`);
 }
 
-// Decrypted secrets by secret row id, per key ring (one ring per database: two platforms in one
-// process, as the suites run them, never share row ids): a secret never changes once written.
+// Decrypted secrets by their ciphertext (unique: a fresh nonce each), per key ring. Not by row
+// id: two databases in one process (the suites' platforms, sharing the test key ring) have the
+// same ids for other secrets, and a secret kept for one signed the other's deliveries (the full
+// run's receivers refused every one). A secret never changes once written.
 const secretsKeptByRing = new WeakMap<MasterKeyRing, Map<string, string>>();
 const secretsKeptMax = 10_000;
 
@@ -171,12 +173,13 @@ async function activeSecrets(dispatcher: Dispatcher, endpoint: LeasedEndpoint, n
     secretsKeptByRing.set(dispatcher.keyRing, secretsKept);
   }
   for (const row of rows) {
-    let secret = secretsKept.get(row.id);
+    const kept = Buffer.from(row.secret_encrypted).toString("base64");
+    let secret = secretsKept.get(kept);
     if (secret === undefined) {
       const dataKey = await loadShopDataKey(dispatcher.db, dispatcher.keyRing, endpoint.shopId);
       secret = decryptSecret(dataKey, row.secret_encrypted, webhookSecretAad({ shopId: endpoint.shopId, endpointId: endpoint.id }));
       if (secretsKept.size >= secretsKeptMax) secretsKept.delete(secretsKept.keys().next().value!);
-      secretsKept.set(row.id, secret);
+      secretsKept.set(kept, secret);
     }
     secrets.push(secret);
   }
