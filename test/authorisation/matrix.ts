@@ -236,6 +236,7 @@ export const matrix: MatrixRow[] = [
   row("POST /api/substores/{substoreId}/products", { 401: "guest", ok: "buyer", 403: "*" }),
   row("PUT /api/substores/{substoreId}/products/{productId}", { 401: "guest", ok: "buyer", 403: "*" }),
   row("GET /api/substores/{slug}", { ok: "*" }),
+  row("GET /api/products/{productId}/share-commission", { ok: "*" }),
   row("POST /api/shops/{shopId}/referrals", { 401: "guest", ok: "*" }),
   row("GET /api/agent/overview", { 401: "guest", ok: "*" }),
   row("POST /api/agent/payouts", { 401: "guest", ok: "*" }),

@@ -503,6 +503,7 @@ export const requests: Record<string, RowRequests> = {
     probe: "SELECT coalesce(sum(markup_minor), 0)::text FROM substore_products",
   },
   "GET /api/substores/{slug}": { build: (w) => get(`/api/substores/${w.distribution.slug}`) },
+  "GET /api/products/{productId}/share-commission": { build: (w) => get(`/api/products/${w.products.codes}/share-commission`) },
   "POST /api/shops/{shopId}/referrals": {
     build: (w) => post(`/api/shops/${shopA(w)}/referrals`, { code: w.distribution.referralCode }),
     probe: count("referral_attachments"),

@@ -45,6 +45,18 @@ export const commissionRatesSchema = z.strictObject({
   levelsBps: z.array(z.number().int()).nullable(),
 });
 
+export const shareCommissionSchema = z.strictObject({
+  productId: decimalString,
+  shopId: decimalString,
+  level1Bps: z
+    .number()
+    .int()
+    .describe(
+      "The first-level commission a sharer earns, in basis points of the merchant's net (the product's override, else the shop's rate); 0 pays nothing",
+    ),
+  docked: z.boolean().describe("A docked listing pays no commission, so its level1Bps is 0"),
+});
+
 export const referralAttachedSchema = z.strictObject({
   attached: z.boolean().describe("False when the buyer already had an unexpired referrer in the shop (first touch wins)"),
   referrerAccountId: decimalString,

@@ -17,8 +17,9 @@ import {
   setMarkupBounds,
   substoreStorefront,
 } from "../../services/distribution/agents.ts";
-import { setCommissionRates } from "../../services/distribution/commissions.ts";
+import { setCommissionRates, shareCommissionOf } from "../../services/distribution/commissions.ts";
 import { attachReferral } from "../../services/distribution/referrals.ts";
+import { checkoutProduct } from "../../services/orders/productCache.ts";
 import { getProduct } from "../../services/products/products.ts";
 import { assertShopManager } from "../../services/shops/shops.ts";
 import { defineRoute } from "../route.ts";
@@ -31,6 +32,7 @@ import {
   commissionRatesSchema,
   markupBoundsSchema,
   referralAttachedSchema,
+  shareCommissionSchema,
   substoreSchema,
   substoreStorefrontSchema,
 } from "../responses/distribution.ts";
@@ -200,6 +202,24 @@ export function distributionRouter(ctx: AppContext): Router {
     },
     async ({ params, body, account }) =>
       attachReferral(db, { shopId: params.shopId, buyerAccountId: account!.id, code: body.code, validDays: ctx.config.distribution.referralDays }),
+  );
+
+  defineRoute(
+    router,
+    distributionMountPath,
+    {
+      method: "get",
+      path: "/products/:productId/share-commission",
+      summary: "Share-to-earn: the first-level commission rate a buyer sharing this product's link would earn on a sale through it",
+      tags: ["distribution"],
+      auth: "public",
+      response: shareCommissionSchema,
+      params: z.strictObject({ productId: idString }),
+    },
+    async ({ params }) => {
+      await getProduct(db, params.productId);
+      return shareCommissionOf(db, await checkoutProduct(db, params.productId));
+    },
   );
 
   defineRoute(

@@ -62,3 +62,15 @@ export async function commissionRatesFor(db: Drizzle, shopId: bigint, productId:
   );
   return row ? [row.level1_bps, row.level2_bps, row.level3_bps] : [0, 0, 0];
 }
+
+/**
+ * Share-to-earn (docs/distribution.md): what a buyer sharing the product's link would be paid at
+ * the first level, read with the same rule a sale applies (commissionRatesFor: the product's
+ * override, else the shop's). A docked listing pays no commission (checkoutDistribution), so its
+ * rate is 0 whatever the rates say.
+ */
+export async function shareCommissionOf(db: Drizzle, product: { id: bigint; shopId: bigint; supplyProductId: bigint | null }) {
+  const docked = product.supplyProductId !== null;
+  const [level1Bps] = docked ? [0] : await commissionRatesFor(db, product.shopId, product.id);
+  return { productId: String(product.id), shopId: String(product.shopId), level1Bps, docked };
+}

@@ -1997,6 +1997,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/products/{productId}/share-commission": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Share-to-earn: the first-level commission rate a buyer sharing this product's link would earn on a sale through it */
+        get: operations["getProductsProductIdShareCommission"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/products/{productId}/subscription-plan": {
         parameters: {
             query?: never;
@@ -4095,6 +4112,14 @@ export interface components {
             items: components["schemas"]["Review"][];
             nextCursor: string | null;
             rating: components["schemas"]["Rating"];
+        };
+        GetProductsProductIdShareCommissionResponse: {
+            /** @description A docked listing pays no commission, so its level1Bps is 0 */
+            docked: boolean;
+            /** @description The first-level commission a sharer earns, in basis points of the merchant's net (the product's override, else the shop's rate); 0 pays nothing */
+            level1Bps: number;
+            productId: string;
+            shopId: string;
         };
         GetRentalsListingsResponse: {
             items: {
@@ -10760,6 +10785,46 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+        };
+    };
+    getProductsProductIdShareCommission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                productId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetProductsProductIdShareCommissionResponse"];
+                };
             };
         };
     };
