@@ -16,6 +16,7 @@ import { LookupPage } from "./pages/LookupPage.tsx";
 import { VerifyPage } from "./pages/VerifyPage.tsx";
 import { LoginPage } from "./pages/LoginPage.tsx";
 import { MyOrdersPage } from "./pages/MyOrdersPage.tsx";
+import { MyEarningsPage } from "./distribution/MyEarningsPage.tsx";
 import { NotFoundPage } from "./pages/NotFoundPage.tsx";
 import { ForgotPasswordPage, ResetPasswordPage } from "./security/PasswordResetPages.tsx";
 import { PendingReferrals } from "./distribution/referralLinks.ts";
@@ -52,6 +53,7 @@ const routes: Route[] = [
   { pattern: "/reset-password", render: () => <ResetPasswordPage /> },
   { pattern: "/confirm-email", render: () => <ConfirmEmailPage /> },
   { pattern: "/me/orders", render: () => <MyOrdersPage /> },
+  { pattern: "/me/earnings", render: () => <MyEarningsPage /> },
   { pattern: "/me/security", render: () => <SecurityPage /> },
   { pattern: "/me/keys", render: () => <MyKeysPage /> },
   { pattern: "/me/tickets", render: () => <MyTicketsPage /> },
@@ -112,6 +114,7 @@ function Header() {
     { to: "/lookup", label: t("nav.lookup"), show: true, testId: "nav-lookup" },
     { to: "/me/orders", label: t("nav.myOrders"), show: Boolean(account), testId: "nav-my-orders" },
     { to: "/me/keys", label: t("nav.myKeys"), show: Boolean(account), testId: "nav-my-keys" },
+    { to: "/me/earnings", label: t("nav.myEarnings"), show: Boolean(account), testId: "nav-my-earnings" },
     { to: "/agent", label: t("nav.agent"), show: Boolean(account), testId: "nav-agent" },
     { to: "/me/tickets", label: t("nav.myTickets"), show: Boolean(account), testId: "nav-my-tickets" },
     { to: "/me/subscriptions", label: t("nav.mySubscriptions"), show: Boolean(account), testId: "nav-my-subscriptions" },

@@ -1159,6 +1159,19 @@ const en = {
   "groupbuy.offer.hours": "Hours (1–48)",
   "groupbuy.offer.active": "Offer active",
   "groupbuy.offer.priceInvalid": "Enter the group price as an amount, e.g. 8.00.",
+  "share.title": "Share and earn",
+  "share.rate": "Share your link: each purchase through it earns you {rate} of the shop's takings from the sale (the price after the platform fee).",
+  "share.link": "Your link to this product",
+  "share.copy": "Copy link",
+  "share.hint": "Friends who sign in through your link stay yours for 90 days in this shop. Your earnings:",
+  "share.none": "This shop pays no commission on this product: sharing it earns nothing here.",
+  "nav.myEarnings": "My earnings",
+  "earnings.signIn": "Sign in to see what your shared links earned",
+  "earnings.subtitle": "Commissions from purchases through your share links",
+  "earnings.none": "No earnings yet. Share a product from its page to earn a commission on purchases through your link.",
+  "earnings.released": "Released (payable)",
+  "earnings.sale": "Order {id}",
+  "earnings.payoutHint": "Request a payout of what is payable in the",
 };
 
 export type MessageKey = keyof typeof en;
@@ -2305,6 +2318,19 @@ const zh: Record<MessageKey, string> = {
   "groupbuy.offer.hours": "时限（1–48 小时）",
   "groupbuy.offer.active": "启用拼团",
   "groupbuy.offer.priceInvalid": "请输入拼团价金额，例如 8.00。",
+  "share.title": "分享赚佣金",
+  "share.rate": "分享你的链接：每笔通过它完成的购买，你可获得店铺该笔收入（扣除平台费后的价格）的 {rate}。",
+  "share.link": "你的商品分享链接",
+  "share.copy": "复制链接",
+  "share.hint": "通过你的链接登录的好友在本店绑定你 90 天。查看收益：",
+  "share.none": "本店不为此商品支付佣金：在这里分享不会带来收益。",
+  "nav.myEarnings": "我的收益",
+  "earnings.signIn": "登录后查看分享链接带来的收益",
+  "earnings.subtitle": "通过你的分享链接完成的购买所得佣金",
+  "earnings.none": "暂无收益。在商品页分享商品，通过你的链接完成的购买会为你带来佣金。",
+  "earnings.released": "已释放（可提现）",
+  "earnings.sale": "订单 {id}",
+  "earnings.payoutHint": "可提现的金额请在此申请提现：",
 };
 
 export const messages: Record<"en" | "zh", Record<MessageKey, string>> = { en, zh };

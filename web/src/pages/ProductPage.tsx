@@ -14,6 +14,7 @@ import { useI18n } from "../i18n/i18n.tsx";
 import { rememberOrder } from "../recentOrders.ts";
 import { Link, useRouter } from "../router.tsx";
 import { useReferralLink } from "../distribution/referralLinks.ts";
+import { ShareBox } from "../distribution/ShareBox.tsx";
 import { useSession } from "../session.tsx";
 import { StockBadge } from "./StockBadge.tsx";
 import { GroupOfferBanner } from "../groupbuy/GroupOfferBanner.tsx";
@@ -122,6 +123,7 @@ export function ProductPage(props: { productId: string }) {
         )}
         {(!substoreSlug || carried) && <Checkout product={item} shop={shop.data} substore={carried ? substoreSlug : undefined} />}
       </div>
+      <ShareBox productId={item.id} />
       {item.resaleAllowed && <ResaleMarket product={item} />}
       <Suspense fallback={null}>
         <Recommendations productId={item.id} />
