@@ -70,7 +70,7 @@ describe("plan limits on webhook endpoints and API keys (HTTP, PostgreSQL)", fun
     expect(refused.status, refused.text).to.equal(409);
     expect(refused.body.code).to.equal("plan_limit_exceeded");
     expect(refused.body.message).to.equal(
-      "The Free plan allows at most 3 webhook endpoints (the shop has 3, this adds 1). Upgrade the plan or remove some first.",
+      "The Free plan allows at most 3 active webhook endpoints (the shop has 3, this adds 1). Upgrade the plan or pause one first (active: false).",
     );
     expect(refused.body.details).to.deep.equal({ limit: "webhooks", max: 3, used: 3, adding: 1, plan: "free" });
     expect(await endpointsOf(shopId)).to.equal(3);
@@ -89,6 +89,22 @@ describe("plan limits on webhook endpoints and API keys (HTTP, PostgreSQL)", fun
     expect(downgrade.body.details.over).to.deep.equal([{ limit: "webhooks", used: 5, max: 3 }]);
     expect(await count(sql`shops WHERE id = ${BigInt(shopId)} AND plan_code = 'pro'`)).to.equal(1);
     expect(await endpointsOf(shopId)).to.equal(5);
+
+    // Paused endpoints get no deliveries and do not count: with 2 of 5 paused (3 active) the move
+    // back passes; resuming one on free is then refused, nothing changes; pausing another makes room.
+    const endpoints = (await client.get(`/api/shops/${shopId}/webhooks`)).body.endpoints as { id: string }[];
+    const patch = (id: string, active: boolean) => client.patch(`/api/shops/${shopId}/webhooks/${id}`, { active });
+    for (const endpoint of endpoints.slice(0, 2)) expect((await patch(endpoint.id, false)).status).to.equal(200);
+    const moved = await admin.http.put(`/api/admin/shops/${shopId}/plan`, { plan: "free" });
+    expect(moved.status, moved.text).to.equal(200);
+    const resumed = await patch(endpoints[0]!.id, true);
+    expect(resumed.status, resumed.text).to.equal(409);
+    expect(resumed.body.details).to.deep.equal({ limit: "webhooks", max: 3, used: 3, adding: 1, plan: "free" });
+    expect(await count(sql`webhook_endpoints WHERE shop_id = ${BigInt(shopId)} AND active`)).to.equal(3);
+    expect((await patch(endpoints[2]!.id, false)).status).to.equal(200);
+    expect((await patch(endpoints[0]!.id, true)).status).to.equal(200);
+    expect((await patch(endpoints[0]!.id, true)).status).to.equal(200); // already active: takes no new place
+    expect(await count(sql`webhook_endpoints WHERE shop_id = ${BigInt(shopId)} AND active`)).to.equal(3);
   });
 
   it("API keys: parallel creations with room for fewer let exactly the room through; revoked keys free room", async () => {

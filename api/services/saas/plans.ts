@@ -66,7 +66,7 @@ export async function shopUsage(db: Drizzle, shopId: bigint): Promise<ShopUsage>
     sql`SELECT (SELECT count(*) FROM products WHERE shop_id = ${shopId}) AS products,
                (SELECT coalesce(sum(s.available + s.pending), 0) FROM product_stock s JOIN products p ON p.id = s.product_id WHERE p.shop_id = ${shopId}) AS keys,
                (SELECT count(*) FROM substores WHERE shop_id = ${shopId}) AS substores,
-               (SELECT count(*) FROM webhook_endpoints WHERE shop_id = ${shopId}) AS webhooks`,
+               (SELECT count(*) FROM webhook_endpoints WHERE shop_id = ${shopId} AND active) AS webhooks`,
   );
   return { products: Number(row!.products), keysInStock: Number(row!.keys), substores: Number(row!.substores), webhooks: Number(row!.webhooks) };
 }
@@ -85,11 +85,12 @@ export type VerificationLevel = "unverified" | "verified" | "business";
 export type PlanLimit = "products" | "keys" | "substores" | "webhooks";
 
 /** Each shop limit: what it counts in ShopUsage, its maximum in the plan, and how messages name it. */
-const shopLimits: Record<PlanLimit, { used: (usage: ShopUsage) => number; max: (plan: PlanView) => number; noun: string }> = {
-  products: { used: (usage) => usage.products, max: (plan) => plan.productsMax, noun: "products" },
-  keys: { used: (usage) => usage.keysInStock, max: (plan) => plan.keysMax, noun: "keys in stock" },
-  substores: { used: (usage) => usage.substores, max: (plan) => plan.substoresMax, noun: "sub-stores" },
-  webhooks: { used: (usage) => usage.webhooks, max: (plan) => plan.webhooksMax, noun: "webhook endpoints" },
+const shopLimits: Record<PlanLimit, { used: (usage: ShopUsage) => number; max: (plan: PlanView) => number; noun: string; makeRoom: string }> = {
+  products: { used: (usage) => usage.products, max: (plan) => plan.productsMax, noun: "products", makeRoom: "remove some first" },
+  keys: { used: (usage) => usage.keysInStock, max: (plan) => plan.keysMax, noun: "keys in stock", makeRoom: "remove some first" },
+  substores: { used: (usage) => usage.substores, max: (plan) => plan.substoresMax, noun: "sub-stores", makeRoom: "remove some first" },
+  // Paused endpoints get no deliveries, and there is no deletion: pausing one makes room.
+  webhooks: { used: (usage) => usage.webhooks, max: (plan) => plan.webhooksMax, noun: "active webhook endpoints", makeRoom: "pause one first (active: false)" },
 };
 
 /** The one 409 plan_limit_exceeded of every plan limit, the shop's and the account's API keys alike. */
@@ -99,20 +100,21 @@ function planLimitExceeded(
   noun: string,
   holder: string,
   figures: { max: number; used: number; adding: number },
+  makeRoom: string,
 ): AppError {
   const { max, used, adding } = figures;
   return new AppError(
     "plan_limit_exceeded",
-    `The ${plan.name} plan allows at most ${max} ${noun} (${holder} has ${used}, this adds ${adding}). Upgrade the plan or remove some first.`,
+    `The ${plan.name} plan allows at most ${max} ${noun} (${holder} has ${used}, this adds ${adding}). Upgrade the plan or ${makeRoom}.`,
     { details: { limit, max, used, adding, plan: plan.code } },
   );
 }
 
-/** Refuses one more product, sub-store or webhook endpoint, or `adding` more keys, beyond the shop's plan (409 plan_limit_exceeded). Call under lockShopPlan. */
+/** Refuses one more product, sub-store or active webhook endpoint, or `adding` more keys, beyond the shop's plan (409 plan_limit_exceeded). Call under lockShopPlan. */
 export function assertPlanRoom(plan: PlanView, usage: ShopUsage, limit: PlanLimit, adding: number): void {
-  const { used, max, noun } = shopLimits[limit];
+  const { used, max, noun, makeRoom } = shopLimits[limit];
   if (used(usage) + adding <= max(plan)) return;
-  throw planLimitExceeded(plan, limit, noun, "the shop", { max: max(plan), used: used(usage), adding });
+  throw planLimitExceeded(plan, limit, noun, "the shop", { max: max(plan), used: used(usage), adding }, makeRoom);
 }
 
 /** Checks a new product against the shop's plan, in the creating transaction. */
@@ -127,7 +129,7 @@ export async function assertSubstoreRoom(tx: Drizzle, shopId: bigint): Promise<v
   assertPlanRoom(plan, await shopUsage(tx, shopId), "substores", 1);
 }
 
-/** Checks a new webhook endpoint against the shop's plan, in the creating transaction. */
+/** Checks a new (or resumed) webhook endpoint against the shop's plan, in the creating transaction. */
 export async function assertWebhookRoom(tx: Drizzle, shopId: bigint): Promise<void> {
   const plan = await lockShopPlan(tx, shopId);
   assertPlanRoom(plan, await shopUsage(tx, shopId), "webhooks", 1);
@@ -164,7 +166,14 @@ export async function lockAccountKeyPlan(tx: Drizzle, accountId: bigint): Promis
 /** Refuses one more live API key beyond the account's plan (409 plan_limit_exceeded). Call under lockAccountKeyPlan. */
 export function assertApiKeyRoom(plan: PlanView, liveKeys: number): void {
   if (liveKeys + 1 <= plan.apiKeysMax) return;
-  throw planLimitExceeded(plan, "apiKeys", "live API keys per account", "this account", { max: plan.apiKeysMax, used: liveKeys, adding: 1 });
+  throw planLimitExceeded(
+    plan,
+    "apiKeys",
+    "live API keys per account",
+    "this account",
+    { max: plan.apiKeysMax, used: liveKeys, adding: 1 },
+    "revoke one first",
+  );
 }
 
 /**

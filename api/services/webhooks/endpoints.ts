@@ -135,6 +135,11 @@ export async function updateEndpoint(
 ): Promise<WebhookEndpointView> {
   if (input.url !== undefined) await assertReceiverUrl(input.url, deps.allowLoopback);
   await deps.db.transaction(async (tx) => {
+    // Resuming a paused endpoint takes a place under the plan as creating one does (the shop lock, then the count).
+    if (input.active === true && deps.planLimits) {
+      const paused = await queryOne(tx, sql`SELECT 1 FROM webhook_endpoints WHERE id = ${input.endpointId} AND shop_id = ${input.shopId} AND NOT active`);
+      if (paused) await assertWebhookRoom(tx, input.shopId);
+    }
     const row = await queryOne<{ id: string }>(
       tx,
       sql`UPDATE webhook_endpoints SET
