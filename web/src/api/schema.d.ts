@@ -4255,6 +4255,7 @@ export interface components {
                 keysInStock: number;
                 products: number;
                 substores: number;
+                webhooks: number;
             };
             /** @enum {string} */
             verificationLevel: "unverified" | "verified" | "business";
