@@ -38,13 +38,13 @@ describe("plan limits on webhook endpoints and API keys (HTTP, PostgreSQL)", fun
   const keysOf = (accountId: string) => count(sql`api_keys WHERE account_id = ${BigInt(accountId)}`);
   const auditsOf = (action: string, accountId: string) => count(sql`audit_log WHERE action = ${action} AND account_id = ${BigInt(accountId)}`);
 
-  /** A merchant (email confirmed in the database: the journey test covers the mail) with a shop on the free plan. */
-  async function merchantWithShop(label: string, shop = true): Promise<{ client: HttpClient; accountId: string; shopId: string }> {
+  /** A merchant (or a reseller: roles; email confirmed in the database: the journey test covers the mail) with a shop on the free plan. */
+  async function merchantWithShop(label: string, shop = true, roles = ["merchant"]): Promise<{ client: HttpClient; accountId: string; shopId: string }> {
     const suffix = randomBytes(4).toString("hex");
     const signup = await platform.http.post("/api/auth/signup", {
       email: `${label}-${suffix}@example.com`,
       password: "merchant-password-1",
-      roles: ["merchant"],
+      roles,
     });
     expect(signup.status, signup.text).to.equal(201);
     const client = platform.http.as(signup.body.token);
@@ -155,5 +155,27 @@ describe("plan limits on webhook endpoints and API keys (HTTP, PostgreSQL)", fun
     // The other shop may move to free (it is): the pro shop still gives the account 20 >= 5.
     const other = await admin.http.put(`/api/admin/shops/${owner.shopId}/plan`, { plan: "free" });
     expect(other.status, other.text).to.equal(200);
+  });
+
+  it("API keys: an agent's allowance follows the plan of the shop it sells for; that shop's downgrade counts the agent's keys", async () => {
+    const agent = await merchantWithShop("agent", false, ["reseller"]);
+    for (let n = 0; n < freeApiKeysMax; n++) expect((await addKey(agent.client, n)).status).to.equal(201);
+    expect((await addKey(agent.client, 3)).status).to.equal(409);
+    const shop = await merchantWithShop("proshop");
+    expect((await admin.http.put(`/api/admin/shops/${shop.shopId}/plan`, { plan: "pro" })).status).to.equal(200);
+    const invitation = await shop.client.post(`/api/shops/${shop.shopId}/agent-invitations`);
+    expect(invitation.status, invitation.text).to.equal(201);
+    const joined = await agent.client.post("/api/agent-invitations/accept", {
+      token: invitation.body.token,
+      slug: `agent-${randomBytes(4).toString("hex")}`,
+      name: "Agent store",
+      colour: "#336699",
+    });
+    expect(joined.status, joined.text).to.equal(201);
+    expect((await addKey(agent.client, 3)).status).to.equal(201); // pro's 20 now
+    expect(await keysOf(agent.accountId)).to.equal(4);
+    const downgrade = await admin.http.put(`/api/admin/shops/${shop.shopId}/plan`, { plan: "free" });
+    expect(downgrade.status, downgrade.text).to.equal(409);
+    expect(downgrade.body.details.over).to.deep.equal([{ limit: "apiKeys", used: 4, max: 3, account: agent.accountId }]);
   });
 });
