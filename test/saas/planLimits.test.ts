@@ -157,6 +157,28 @@ describe("plan limits on webhook endpoints and API keys (HTTP, PostgreSQL)", fun
     expect(other.status, other.text).to.equal(200);
   });
 
+  it("API keys: a downgrade racing a key creation: exactly one of them passes, never both (10 rounds)", async () => {
+    const owner = await merchantWithShop("race");
+    expect((await admin.http.put(`/api/admin/shops/${owner.shopId}/plan`, { plan: "pro" })).status).to.equal(200);
+    for (let n = 0; n < freeApiKeysMax; n++) expect((await addKey(owner.client, n)).status).to.equal(201);
+    for (let round = 0; round < 10; round++) {
+      // 3 live keys on pro: the move to free (3) passes only without a 4th key, the 4th only on pro.
+      const [moved, created] = await Promise.all([
+        admin.http.put(`/api/admin/shops/${owner.shopId}/plan`, { plan: "free" }),
+        addKey(owner.client, 100 + round),
+      ]);
+      expect(
+        [moved.status, created.status].filter((status) => status < 300),
+        `round ${round}: ${moved.text} ${created.text}`,
+      ).to.have.length(1);
+      const live = await count(sql`api_keys WHERE account_id = ${BigInt(owner.accountId)} AND revoked_at IS NULL`);
+      const onFree = await count(sql`shops WHERE id = ${BigInt(owner.shopId)} AND plan_code = 'free'`);
+      expect(onFree === 1 ? live <= freeApiKeysMax : live === freeApiKeysMax + 1, `round ${round}`).to.equal(true);
+      if (onFree === 1) expect((await admin.http.put(`/api/admin/shops/${owner.shopId}/plan`, { plan: "pro" })).status).to.equal(200);
+      if (created.status === 201) expect((await owner.client.post(`/api/api-keys/${created.body.key.id}/revoke`)).status).to.equal(200);
+    }
+  });
+
   it("API keys: an agent's allowance follows the plan of the shop it sells for; that shop's downgrade counts the agent's keys", async () => {
     const agent = await merchantWithShop("agent", false, ["reseller"]);
     for (let n = 0; n < freeApiKeysMax; n++) expect((await addKey(agent.client, n)).status).to.equal(201);
