@@ -179,6 +179,32 @@ describe("plan limits on webhook endpoints and API keys (HTTP, PostgreSQL)", fun
     }
   });
 
+  it("API keys: key creations beside product and webhook creations of the owner's shop never deadlock", async () => {
+    // A product or endpoint creation holds the shop's row lock and then writes an audit row that
+    // references the account (a key-share lock on it); a key creation locks the account, then
+    // share-locks the shop. The account lock must not conflict with the key-share lock.
+    const owner = await merchantWithShop("mixed");
+    expect((await admin.http.put(`/api/admin/shops/${owner.shopId}/plan`, { plan: "pro" })).status).to.equal(200);
+    for (let round = 0; round < 5; round++) {
+      const answers = await Promise.all([
+        ...Array.from({ length: 3 }, (_, n) =>
+          owner.client.post(`/api/shops/${owner.shopId}/products`, {
+            name: `Card ${round}-${n}`,
+            category: "game_card",
+            priceMinor: "1000",
+            currency: "CNY",
+            quantityMax: 10,
+          }),
+        ),
+        addEndpoint(owner.client, owner.shopId, 200 + round),
+        ...Array.from({ length: 3 }, (_, n) => addKey(owner.client, 300 + round * 3 + n)),
+      ]);
+      for (const answer of answers) expect(answer.status, answer.text).to.be.oneOf([201, 409]);
+      for (const answer of answers.slice(-3))
+        if (answer.status === 201) expect((await owner.client.post(`/api/api-keys/${answer.body.key.id}/revoke`)).status).to.equal(200);
+    }
+  });
+
   it("API keys: an agent's allowance follows the plan of the shop it sells for; that shop's downgrade counts the agent's keys", async () => {
     const agent = await merchantWithShop("agent", false, ["reseller"]);
     for (let n = 0; n < freeApiKeysMax; n++) expect((await addKey(agent.client, n)).status).to.equal(201);

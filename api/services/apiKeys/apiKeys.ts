@@ -77,7 +77,10 @@ export async function createApiKey(db: Drizzle, settings: ApiKeySettings, accoun
   for (const network of input.allowedNetworks) parseNetwork(network);
   return db.transaction(async (tx) => {
     // One owner's creations in turn, so the count below cannot be raced past by parallel requests.
-    await tx.execute(sql`SELECT id FROM accounts WHERE id = ${accountId} FOR UPDATE`);
+    // NO KEY UPDATE, not UPDATE: a product or endpoint creation holds its shop's lock and then
+    // writes an audit row referencing this account (a key-share lock), while this creation holds
+    // the account and then share-locks the shops (lockAccountKeyPlan); FOR UPDATE made that a deadlock.
+    await tx.execute(sql`SELECT id FROM accounts WHERE id = ${accountId} FOR NO KEY UPDATE`);
     const live = await queryOne<{ count: number }>(tx, sql`SELECT ${liveApiKeyCount(accountId)} AS count`);
     if ((live?.count ?? 0) >= settings.keysPerAccountMax) {
       throw new AppError("conflict", `An account holds at most ${settings.keysPerAccountMax} live API keys: revoke one you no longer use first.`, {
