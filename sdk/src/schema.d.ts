@@ -4280,6 +4280,7 @@ export interface components {
                 keysInStock: number;
                 products: number;
                 substores: number;
+                webhooks: number;
             };
             /** @enum {string} */
             verificationLevel: "unverified" | "verified" | "business";

@@ -83,7 +83,7 @@ describe("the webhook verification snippet", function () {
 
     // Rotation with an overlap: both secrets sign, a receiver with either verifies.
     const rotated = await rotateSecret(
-      { db: database.db, keyRing: world.keyRing, allowLoopback: true },
+      { db: database.db, keyRing: world.keyRing, allowLoopback: true, planLimits: false },
       { shopId: world.shopId, endpointId: endpoint.id, accountId: world.accountId, overlapSeconds: 3600 },
     );
     await recordEvents(database.db, world.shopId, 1);
@@ -95,7 +95,7 @@ describe("the webhook verification snippet", function () {
 
     // Rotated again with no overlap: the first secret no longer signs.
     const second = await rotateSecret(
-      { db: database.db, keyRing: world.keyRing, allowLoopback: true },
+      { db: database.db, keyRing: world.keyRing, allowLoopback: true, planLimits: false },
       { shopId: world.shopId, endpointId: endpoint.id, accountId: world.accountId, overlapSeconds: 0 },
     );
     receiver.secrets.splice(0, receiver.secrets.length, second.secret);

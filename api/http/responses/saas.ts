@@ -38,7 +38,7 @@ export const planChangedSchema = z.strictObject({ from: z.string(), to: z.string
 export const shopUsageSchema = z.strictObject({
   plan: planSchema,
   verificationLevel: level,
-  usage: z.strictObject({ products: z.number().int(), keysInStock: z.number().int(), substores: z.number().int() }),
+  usage: z.strictObject({ products: z.number().int(), keysInStock: z.number().int(), substores: z.number().int(), webhooks: z.number().int() }),
 });
 
 export const platformInvoiceSchema = z.strictObject({

@@ -37,7 +37,11 @@ const createBody = z.strictObject({
 export function apiKeysRouter(ctx: AppContext): Router {
   const router = Router();
   const db = ctx.database.db;
-  const settings = { hashKey: ctx.config.apiKeys.hashKey, keysPerAccountMax: ctx.config.apiKeys.keysPerAccountMax };
+  const settings = {
+    hashKey: ctx.config.apiKeys.hashKey,
+    keysPerAccountMax: ctx.config.apiKeys.keysPerAccountMax,
+    planLimits: ctx.config.merchants.saas.limitsEnforced,
+  };
   const owners = [...apiKeyOwnerRoles];
 
   defineRoute(

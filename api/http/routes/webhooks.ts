@@ -37,7 +37,7 @@ const pageQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(100
 export function webhooksRouter(ctx: AppContext): Router {
   const router = Router();
   const db = ctx.database.db;
-  const deps = { db, keyRing: ctx.keyRing, allowLoopback: ctx.config.webhooks.allowLoopback };
+  const deps = { db, keyRing: ctx.keyRing, allowLoopback: ctx.config.webhooks.allowLoopback, planLimits: ctx.config.merchants.saas.limitsEnforced };
   const merchant = ["merchant", "admin"] as ("merchant" | "admin")[];
 
   defineRoute(

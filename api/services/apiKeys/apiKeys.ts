@@ -7,14 +7,18 @@ import { textArrayLiteral } from "../../../core/store/sqlArrays.ts";
 import type { ApiKeyScope, Role } from "../../../core/roles.ts";
 import { recordAudit } from "../audit.ts";
 import { sessionRoles, type AuthenticatedAccount } from "../accounts/sessions.ts";
+import { assertApiKeyRoom, lockAccountKeyPlan } from "../saas/plans.ts";
 import { addressAllowed, parseNetwork } from "./allowList.ts";
+import { liveApiKeyCount } from "./liveApiKeys.ts";
 import { apiKeyHint, apiKeyIdOf, apiKeySecretMatches, hashApiKeySecret, newApiKeySecret } from "./apiKeySecret.ts";
 
 export type ApiKeySettings = {
   /** The server's HMAC key for secrets (API_KEY_HASH_KEY). */
   hashKey: string;
-  /** Live keys (not revoked, not expired) one account may hold. */
+  /** Live keys (not revoked, not expired) one account may hold: the platform's absolute cap (API_KEYS_PER_ACCOUNT_MAX). */
   keysPerAccountMax: number;
+  /** The plan's API keys limit applies too (SAAS_LIMITS_ENFORCED; docs/saas.md, "API keys"). */
+  planLimits: boolean;
 };
 
 export type ApiKeyView = {
@@ -73,17 +77,17 @@ export async function createApiKey(db: Drizzle, settings: ApiKeySettings, accoun
   for (const network of input.allowedNetworks) parseNetwork(network);
   return db.transaction(async (tx) => {
     // One owner's creations in turn, so the count below cannot be raced past by parallel requests.
-    await tx.execute(sql`SELECT id FROM accounts WHERE id = ${accountId} FOR UPDATE`);
-    const live = await queryOne<{ count: number }>(
-      tx,
-      sql`SELECT count(*)::int AS count FROM api_keys
-          WHERE account_id = ${accountId} AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`,
-    );
+    // NO KEY UPDATE, not UPDATE: a product or endpoint creation holds its shop's lock and then
+    // writes an audit row referencing this account (a key-share lock), while this creation holds
+    // the account and then share-locks the shops (lockAccountKeyPlan); FOR UPDATE made that a deadlock.
+    await tx.execute(sql`SELECT id FROM accounts WHERE id = ${accountId} FOR NO KEY UPDATE`);
+    const live = await queryOne<{ count: number }>(tx, sql`SELECT ${liveApiKeyCount(accountId)} AS count`);
     if ((live?.count ?? 0) >= settings.keysPerAccountMax) {
       throw new AppError("conflict", `An account holds at most ${settings.keysPerAccountMax} live API keys: revoke one you no longer use first.`, {
         details: { keysMax: settings.keysPerAccountMax },
       });
     }
+    if (settings.planLimits) assertApiKeyRoom(await lockAccountKeyPlan(tx, accountId), live?.count ?? 0);
     const next = await queryOne<{ id: bigint }>(tx, sql`SELECT nextval('api_keys_id_seq') AS id`);
     const id = BigInt(next!.id);
     const secret = newApiKeySecret(id);

@@ -4,6 +4,7 @@
 // under the shop row's lock, so concurrent creations of one shop take turns.
 import { AppError } from "../../../core/errors.ts";
 import { queryOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
+import { liveApiKeyCount } from "../apiKeys/liveApiKeys.ts";
 
 export type PlanView = {
   code: string;
@@ -56,17 +57,18 @@ export async function updatePlan(tx: Drizzle, code: string, changes: Omit<PlanVi
   return { before: planView(before), after: planView(after!) };
 }
 
-export type ShopUsage = { products: number; keysInStock: number; substores: number };
+export type ShopUsage = { products: number; keysInStock: number; substores: number; webhooks: number };
 
 /** What the shop holds that plans and verification levels limit. Keys in stock: available + pending (not yet anchored). */
 export async function shopUsage(db: Drizzle, shopId: bigint): Promise<ShopUsage> {
-  const row = await queryOne<{ products: string; keys: string; substores: string }>(
+  const row = await queryOne<{ products: string; keys: string; substores: string; webhooks: string }>(
     db,
     sql`SELECT (SELECT count(*) FROM products WHERE shop_id = ${shopId}) AS products,
                (SELECT coalesce(sum(s.available + s.pending), 0) FROM product_stock s JOIN products p ON p.id = s.product_id WHERE p.shop_id = ${shopId}) AS keys,
-               (SELECT count(*) FROM substores WHERE shop_id = ${shopId}) AS substores`,
+               (SELECT count(*) FROM substores WHERE shop_id = ${shopId}) AS substores,
+               (SELECT count(*) FROM webhook_endpoints WHERE shop_id = ${shopId} AND active) AS webhooks`,
   );
-  return { products: Number(row!.products), keysInStock: Number(row!.keys), substores: Number(row!.substores) };
+  return { products: Number(row!.products), keysInStock: Number(row!.keys), substores: Number(row!.substores), webhooks: Number(row!.webhooks) };
 }
 
 /** Locks the shop row (creations of one shop take turns) and reads its plan. */
@@ -80,18 +82,39 @@ export async function lockShopPlan(tx: Drizzle, shopId: bigint): Promise<PlanVie
 }
 
 export type VerificationLevel = "unverified" | "verified" | "business";
-export type PlanLimit = "products" | "keys" | "substores";
+export type PlanLimit = "products" | "keys" | "substores" | "webhooks";
 
-/** Refuses one more product or sub-store, or `adding` more keys, beyond the shop's plan (409 plan_limit_exceeded). Call under lockShopPlan. */
-export function assertPlanRoom(plan: PlanView, usage: ShopUsage, limit: PlanLimit, adding: number): void {
-  const [used, max] =
-    limit === "products" ? [usage.products, plan.productsMax] : limit === "keys" ? [usage.keysInStock, plan.keysMax] : [usage.substores, plan.substoresMax];
-  if (used + adding <= max) return;
-  throw new AppError(
+/** Each shop limit: what it counts in ShopUsage, its maximum in the plan, and how messages name it. */
+const shopLimits: Record<PlanLimit, { used: (usage: ShopUsage) => number; max: (plan: PlanView) => number; noun: string; makeRoom: string }> = {
+  products: { used: (usage) => usage.products, max: (plan) => plan.productsMax, noun: "products", makeRoom: "remove some first" },
+  keys: { used: (usage) => usage.keysInStock, max: (plan) => plan.keysMax, noun: "keys in stock", makeRoom: "remove some first" },
+  substores: { used: (usage) => usage.substores, max: (plan) => plan.substoresMax, noun: "sub-stores", makeRoom: "remove some first" },
+  // Paused endpoints get no deliveries, and there is no deletion: pausing one makes room.
+  webhooks: { used: (usage) => usage.webhooks, max: (plan) => plan.webhooksMax, noun: "active webhook endpoints", makeRoom: "pause one first (active: false)" },
+};
+
+/** The one 409 plan_limit_exceeded of every plan limit, the shop's and the account's API keys alike. */
+function planLimitExceeded(
+  plan: PlanView,
+  limit: PlanLimit | "apiKeys",
+  noun: string,
+  holder: string,
+  figures: { max: number; used: number; adding: number },
+  makeRoom: string,
+): AppError {
+  const { max, used, adding } = figures;
+  return new AppError(
     "plan_limit_exceeded",
-    `The ${plan.name} plan allows at most ${max} ${limit === "keys" ? "keys in stock" : limit === "products" ? "products" : "sub-stores"} (the shop has ${used}, this adds ${adding}). Upgrade the plan or remove some first.`,
+    `The ${plan.name} plan allows at most ${max} ${noun} (${holder} has ${used}, this adds ${adding}). Upgrade the plan or ${makeRoom}.`,
     { details: { limit, max, used, adding, plan: plan.code } },
   );
+}
+
+/** Refuses one more product, sub-store or active webhook endpoint, or `adding` more keys, beyond the shop's plan (409 plan_limit_exceeded). Call under lockShopPlan. */
+export function assertPlanRoom(plan: PlanView, usage: ShopUsage, limit: PlanLimit, adding: number): void {
+  const { used, max, noun, makeRoom } = shopLimits[limit];
+  if (used(usage) + adding <= max(plan)) return;
+  throw planLimitExceeded(plan, limit, noun, "the shop", { max: max(plan), used: used(usage), adding }, makeRoom);
 }
 
 /** Checks a new product against the shop's plan, in the creating transaction. */
@@ -106,6 +129,69 @@ export async function assertSubstoreRoom(tx: Drizzle, shopId: bigint): Promise<v
   assertPlanRoom(plan, await shopUsage(tx, shopId), "substores", 1);
 }
 
+/** Checks a new (or resumed) webhook endpoint against the shop's plan, in the creating transaction. */
+export async function assertWebhookRoom(tx: Drizzle, shopId: bigint): Promise<void> {
+  const plan = await lockShopPlan(tx, shopId);
+  assertPlanRoom(plan, await shopUsage(tx, shopId), "webhooks", 1);
+}
+
+/** The plan a new shop starts on (shops.plan_code's default): the API keys allowance of an account tied to no shop. */
+const startingPlanCode = "free";
+
+/** The shops an account is tied to: those it owns (merchant) and those it sells for through a sub-store (agent). */
+const shopsOfAccount = (accountId: ReturnType<typeof sql> | bigint) =>
+  sql`SELECT id FROM shops WHERE owner_account_id = ${accountId} UNION SELECT shop_id FROM substores WHERE agent_account_id = ${accountId}`;
+
+/**
+ * The plan that sets an account's API keys allowance (docs/saas.md, "API keys"): the most generous
+ * (highest api_keys_max) among the shops it is tied to, or the starting plan when it has none.
+ * Call under the account row's lock (createApiKey). It share-locks those shops so that a plan
+ * change (lockShopPlan's FOR UPDATE) and a key creation take turns: the change then counts the
+ * new key, or the creation reads the new plan. The plans are read in a second statement, after
+ * the lock, so it sees a plan_code changed meanwhile.
+ */
+export async function lockAccountKeyPlan(tx: Drizzle, accountId: bigint): Promise<PlanView> {
+  await tx.execute(sql`SELECT id FROM shops WHERE id IN (${shopsOfAccount(accountId)}) ORDER BY id FOR SHARE OF shops`);
+  const row = await queryOne<PlanRow>(
+    tx,
+    sql`SELECT p.* FROM plans p
+        WHERE p.code IN (SELECT plan_code FROM shops WHERE id IN (${shopsOfAccount(accountId)}))
+           OR (p.code = ${startingPlanCode} AND NOT EXISTS (SELECT 1 FROM shops WHERE id IN (${shopsOfAccount(accountId)})))
+        ORDER BY p.api_keys_max DESC, p.code LIMIT 1`,
+  );
+  if (!row) throw new AppError("not_found", `No plan "${startingPlanCode}".`);
+  return planView(row);
+}
+
+/** Refuses one more live API key beyond the account's plan (409 plan_limit_exceeded). Call under lockAccountKeyPlan. */
+export function assertApiKeyRoom(plan: PlanView, liveKeys: number): void {
+  if (liveKeys + 1 <= plan.apiKeysMax) return;
+  throw planLimitExceeded(
+    plan,
+    "apiKeys",
+    "live API keys per account",
+    "this account",
+    { max: plan.apiKeysMax, used: liveKeys, adding: 1 },
+    "revoke one first",
+  );
+}
+
+/**
+ * The accounts tied to `shopId` (its owner, its agents) whose live API keys would exceed their
+ * allowance if the shop were on `target`: the shop's plan taken as `target`, their other shops' as they are.
+ */
+async function apiKeysOverAfterChange(tx: Drizzle, shopId: bigint, target: PlanView): Promise<{ accountId: string; used: number; max: number }[]> {
+  const rows = await queryRows<{ account_id: string; used: number; max: number }>(
+    tx,
+    sql`WITH tied AS (SELECT owner_account_id AS account_id FROM shops WHERE id = ${shopId} UNION SELECT agent_account_id FROM substores WHERE shop_id = ${shopId})
+        SELECT t.account_id::text, ${liveApiKeyCount(sql`t.account_id`)} AS used,
+               (SELECT max(CASE WHEN s.id = ${shopId} THEN ${target.apiKeysMax} ELSE p.api_keys_max END)::int
+                FROM shops s JOIN plans p ON p.code = s.plan_code WHERE s.id IN (${shopsOfAccount(sql`t.account_id`)})) AS max
+        FROM tied t ORDER BY t.account_id`,
+  );
+  return rows.filter((row) => Number(row.used) > Number(row.max)).map((row) => ({ accountId: row.account_id, used: Number(row.used), max: Number(row.max) }));
+}
+
 /**
  * Moves a shop to another plan (call through auditedChange). A plan whose limits are below what
  * the shop holds is refused (409 plan_downgrade_below_usage, nothing changes); the fee applies to
@@ -117,18 +203,16 @@ export async function changeShopPlan(tx: Drizzle, shopId: bigint, code: string):
   if (!target) throw new AppError("not_found", `No plan "${code}". GET /api/plans lists them.`);
   const usage = await shopUsage(tx, shopId);
   const plan = planView(target);
-  const over = (
-    [
-      ["products", usage.products, plan.productsMax],
-      ["keys", usage.keysInStock, plan.keysMax],
-      ["substores", usage.substores, plan.substoresMax],
-    ] as const
-  ).filter(([, used, max]) => used > max);
+  const over: { limit: PlanLimit | "apiKeys"; used: number; max: number; account?: string }[] = (Object.keys(shopLimits) as PlanLimit[])
+    .map((limit) => ({ limit, used: shopLimits[limit].used(usage), max: shopLimits[limit].max(plan) }))
+    .filter(({ used, max }) => used > max);
+  for (const account of await apiKeysOverAfterChange(tx, shopId, plan))
+    over.push({ limit: "apiKeys", used: account.used, max: account.max, account: account.accountId });
   if (over.length > 0) {
     throw new AppError(
       "plan_downgrade_below_usage",
-      `The shop holds more than the ${plan.name} plan allows (${over.map(([name, used, max]) => `${name}: ${used} > ${max}`).join(", ")}). Remove some first, then change the plan.`,
-      { details: { plan: plan.code, over: over.map(([limit, used, max]) => ({ limit, used, max })) } },
+      `The shop holds more than the ${plan.name} plan allows (${over.map(({ limit, used, max, account }) => `${limit}${account ? ` of account ${account}` : ""}: ${used} > ${max}`).join(", ")}). Remove some first, then change the plan.`,
+      { details: { plan: plan.code, over } },
     );
   }
   await tx.execute(sql`UPDATE shops SET plan_code = ${code} WHERE id = ${shopId}`);

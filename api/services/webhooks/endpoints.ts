@@ -8,6 +8,7 @@ import { encryptSecret, webhookSecretAad } from "../../keys/envelope.ts";
 import type { MasterKeyRing } from "../../keys/masterKeys.ts";
 import { loadShopDataKey } from "../../keys/shopDataKey.ts";
 import { recordAudit } from "../audit.ts";
+import { assertWebhookRoom } from "../saas/plans.ts";
 import { assertReceiverUrl } from "./receiverAddress.ts";
 import { newWebhookSecret } from "./signature.ts";
 
@@ -26,8 +27,12 @@ export const webhookEventTypes = [
 ] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 
-/** Endpoints a shop may have: each is a delivery loop of the dispatcher. */
-export const endpointsPerShopMax = 10;
+/**
+ * The platform's absolute cap on a shop's endpoints, whatever its plan (each endpoint is a delivery
+ * loop of the dispatcher and a fan-out row per event): it holds when SAAS_LIMITS_ENFORCED is false
+ * and for a plan an admin edits above it. The plan's webhooks_max is the limit a shop usually meets.
+ */
+export const endpointsPerShopMax = 20;
 
 export type WebhookEndpointView = {
   id: string;
@@ -42,7 +47,8 @@ export type WebhookEndpointView = {
 
 type EndpointRow = { id: string; url: string; description: string; events: string[]; active: boolean; created_at: Date | string; pending: number };
 
-export type EndpointDeps = { db: Drizzle; keyRing: MasterKeyRing; allowLoopback: boolean };
+/** planLimits: the shop's plan limits its endpoints (SAAS_LIMITS_ENFORCED). */
+export type EndpointDeps = { db: Drizzle; keyRing: MasterKeyRing; allowLoopback: boolean; planLimits: boolean };
 
 async function endpointViews(db: Drizzle, shopId: bigint, endpointId?: bigint): Promise<WebhookEndpointView[]> {
   const rows = await queryRows<EndpointRow>(
@@ -99,8 +105,9 @@ export async function createEndpoint(
 ): Promise<WebhookEndpointView & { secret: string }> {
   await assertReceiverUrl(input.url, deps.allowLoopback);
   const { endpointId, secret } = await deps.db.transaction(async (tx) => {
-    // The shop's row lock serialises creations, so the per-shop limit holds under races.
-    await tx.execute(sql`SELECT id FROM shops WHERE id = ${input.shopId} FOR UPDATE`);
+    // The shop's row lock serialises creations, so the plan's limit and the cap hold under races.
+    if (deps.planLimits) await assertWebhookRoom(tx, input.shopId);
+    else await tx.execute(sql`SELECT id FROM shops WHERE id = ${input.shopId} FOR UPDATE`);
     const count = await queryOne<{ n: number }>(tx, sql`SELECT count(*)::int AS n FROM webhook_endpoints WHERE shop_id = ${input.shopId}`);
     if ((count?.n ?? 0) >= endpointsPerShopMax)
       throw new AppError("conflict", `A shop has at most ${endpointsPerShopMax} webhook endpoints: delete or reuse one.`);
@@ -128,6 +135,11 @@ export async function updateEndpoint(
 ): Promise<WebhookEndpointView> {
   if (input.url !== undefined) await assertReceiverUrl(input.url, deps.allowLoopback);
   await deps.db.transaction(async (tx) => {
+    // Resuming a paused endpoint takes a place under the plan as creating one does (the shop lock, then the count).
+    if (input.active === true && deps.planLimits) {
+      const paused = await queryOne(tx, sql`SELECT 1 FROM webhook_endpoints WHERE id = ${input.endpointId} AND shop_id = ${input.shopId} AND NOT active`);
+      if (paused) await assertWebhookRoom(tx, input.shopId);
+    }
     const row = await queryOne<{ id: string }>(
       tx,
       sql`UPDATE webhook_endpoints SET
