@@ -140,6 +140,10 @@ describe("agents and commissions in Chromium", function () {
       expect(await card.getByTestId("substore-product-price").textContent()).to.equal("¥11.33");
       await card.click();
       await page.waitForURL((url) => url.pathname === `/product/${productId}` && url.searchParams.get("substore") === "web-agent");
+      // The page shows the product's own price until the sub-store's quote answers (a turn later
+      // on a loaded machine, with the share box's request beside it): wait for the quoted one.
+      await page.getByTestId("product-substore").waitFor();
+      await page.getByTestId("product-price").filter({ hasText: "¥11.33" }).waitFor({ timeout: 10_000 });
       expect(await page.getByTestId("product-price").textContent()).to.equal("¥11.33");
       expect(await page.getByTestId("product-substore").textContent()).to.equal("网页分站");
       // Not signed in: nothing attached yet; the code waits in the browser through sign-in.
