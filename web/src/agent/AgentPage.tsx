@@ -13,6 +13,7 @@ import { useI18n } from "../i18n/i18n.tsx";
 import { Link, useRouter } from "../router.tsx";
 import { useSession } from "../session.tsx";
 import { ApiKeysTab } from "../merchant/ApiKeysTab.tsx";
+import { EarningsBalances } from "../distribution/EarningsBalances.tsx";
 
 export default function AgentPage() {
   const { t, lang } = useI18n();
@@ -52,42 +53,7 @@ export default function AgentPage() {
               <CopyButton value={`?ref=${data.referralCode}`} label={t("agent.copyLink")} />
             </p>
           </section>
-          <section className="card stack" aria-labelledby="agent-balances">
-            <h2 id="agent-balances">{t("agent.balances")}</h2>
-            {data.balances.length === 0 ? (
-              <p className="muted">{t("agent.noEarnings")}</p>
-            ) : (
-              <table className="table" data-testid="agent-balances">
-                <thead>
-                  <tr>
-                    <th scope="col">{t("agent.held")}</th>
-                    <th scope="col">{t("agent.payable")}</th>
-                    <th scope="col">{t("agent.payoutPending")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.balances.map((balance) => (
-                    <tr key={balance.currency}>
-                      <td>{formatMoney(balance.heldMinor, balance.currency)}</td>
-                      <td>{formatMoney(balance.payableMinor, balance.currency)}</td>
-                      <td>{formatMoney(balance.payoutPendingMinor, balance.currency)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
-            {data.earnings.length > 0 && (
-              <ul className="list" aria-label={t("agent.earnings")} data-testid="agent-earnings">
-                {data.earnings.map((earning) => (
-                  <li key={`${earning.orderId}-${earning.currency}`} className="list-row">
-                    <span className="mono small">{earning.orderId}</span>
-                    <strong>{formatMoney(earning.amountMinor, earning.currency)}</strong>
-                    <span className="muted small">{formatDateTime(earning.at, lang)}</span>
-                  </li>
-                ))}
-              </ul>
-            )}
-          </section>
+          <EarningsBalances data={data} prefix="agent" emptyText={t("agent.noEarnings")} payableLabel={t("agent.payable")} saleLabel={(orderId) => orderId} />
           {data.balances.length > 0 && <PayoutForm balances={data.balances} onRequested={overview.reload} />}
           <section className="card stack" aria-labelledby="agent-referred">
             <h2 id="agent-referred">{t("agent.referred")}</h2>

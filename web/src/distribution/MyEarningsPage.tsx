@@ -7,10 +7,11 @@
 import { answer } from "../api/client.ts";
 import { EmptyState, ErrorNotice, PageHeader, Spinner } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
-import { formatDateTime, formatMoney } from "../format.ts";
+import { formatDateTime } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { Link } from "../router.tsx";
 import { useSession } from "../session.tsx";
+import { EarningsBalances } from "./EarningsBalances.tsx";
 
 export function MyEarningsPage() {
   const { t, lang } = useI18n();
@@ -36,45 +37,17 @@ export function MyEarningsPage() {
       {overview.loading && !data && <Spinner />}
       {data && (
         <>
-          <section className="card stack" aria-labelledby="earnings-balances">
-            <h2 id="earnings-balances">{t("agent.balances")}</h2>
-            {data.balances.length === 0 ? (
-              <p className="muted">{t("earnings.none")}</p>
-            ) : (
-              <table className="table" data-testid="earnings-balances">
-                <thead>
-                  <tr>
-                    <th scope="col">{t("agent.held")}</th>
-                    <th scope="col">{t("earnings.released")}</th>
-                    <th scope="col">{t("agent.payoutPending")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.balances.map((balance) => (
-                    <tr key={balance.currency}>
-                      <td>{formatMoney(balance.heldMinor, balance.currency)}</td>
-                      <td>{formatMoney(balance.payableMinor, balance.currency)}</td>
-                      <td>{formatMoney(balance.payoutPendingMinor, balance.currency)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
-            {data.earnings.length > 0 && (
-              <ul className="list" aria-label={t("agent.earnings")} data-testid="earnings-sales">
-                {data.earnings.map((earning) => (
-                  <li key={`${earning.orderId}-${earning.currency}`} className="list-row">
-                    <span className="mono small">{t("earnings.sale", { id: earning.orderId })}</span>
-                    <strong>{formatMoney(earning.amountMinor, earning.currency)}</strong>
-                    <span className="muted small">{formatDateTime(earning.at, lang)}</span>
-                  </li>
-                ))}
-              </ul>
-            )}
+          <EarningsBalances
+            data={data}
+            prefix="earnings"
+            emptyText={t("earnings.none")}
+            payableLabel={t("earnings.released")}
+            saleLabel={(id) => t("earnings.sale", { id })}
+          >
             <p className="muted small">
               {t("earnings.payoutHint")} <Link to="/agent">{t("nav.agent")}</Link>
             </p>
-          </section>
+          </EarningsBalances>
           <section className="card stack" aria-labelledby="earnings-referred">
             <h2 id="earnings-referred">{t("agent.referred")}</h2>
             {data.referredBuyers.length === 0 ? (
