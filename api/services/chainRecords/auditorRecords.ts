@@ -5,6 +5,7 @@
 import { AppError } from "../../../core/errors.ts";
 import { queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 import type { SQL } from "drizzle-orm";
+import { csvField } from "../csv.ts";
 
 export type Page<T> = { items: T[]; nextCursor: string | null };
 
@@ -81,13 +82,8 @@ export async function listFindings(
   return { run, items, nextCursor: rows.length > query.limit ? items[items.length - 1]!.id : null };
 }
 
-const csvField = (value: unknown) => {
-  const text = typeof value === "string" ? value : JSON.stringify(value);
-  // Quote every field; a leading =, +, - or @ is prefixed so a spreadsheet never runs it as a formula.
-  const safe = /^[=+\-@]/.test(text) ? `'${text}` : text;
-  return `"${safe.replace(/"/g, '""')}"`;
-};
-
+// The header is written bare (as it always was); fields follow the one CSV rule of ../csv.ts,
+// so an absent subject id is an empty field rather than the text "null".
 export function findingsCsv(findings: FindingRow[]): string {
   const header = ["id", "run_id", "kind", "subject", "subject_id", "details", "created_at"].join(",");
   return `${[
