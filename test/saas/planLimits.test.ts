@@ -7,6 +7,8 @@
 import { randomBytes } from "node:crypto";
 import { expect } from "chai";
 import { queryOne, sql } from "../../core/store/database.ts";
+import { assertStockRoom } from "../../api/services/saas/verificationLimits.ts";
+import { assertImportQuota } from "../../api/services/shops/merchantQuotas.ts";
 import { startTestPlatform, type HttpClient, type TestPlatform } from "../support/platform.ts";
 import { createStaffAccount, type StaffAccount } from "../support/staff.ts";
 
@@ -203,6 +205,30 @@ describe("plan limits on webhook endpoints and API keys (HTTP, PostgreSQL)", fun
       for (const answer of answers.slice(-3))
         if (answer.status === 201) expect((await owner.client.post(`/api/api-keys/${answer.body.key.id}/revoke`)).status).to.equal(200);
     }
+  });
+
+  it("an import's quota check beside a webhook endpoint creation of the same shop never deadlocks", async () => {
+    // The import takes the owner's account lock (merchant quotas), then the shop's (keys in stock);
+    // the endpoint creation takes the shop's, then writes an audit row referencing the account (a
+    // key-share lock). Played in the worst order, step by step: with the account locked FOR UPDATE
+    // PostgreSQL found a deadlock here and cancelled one of the two.
+    const owner = await merchantWithShop("import-vs-hook");
+    const shopId = BigInt(owner.shopId);
+    const quotas = { shopsMax: 10, importsPerDayMax: 100, keysPerDayMax: 100_000 };
+    let endpoint: Awaited<ReturnType<typeof addEndpoint>> | undefined;
+    await platform.database.db.transaction(async (tx) => {
+      await assertImportQuota(tx, BigInt(owner.accountId), 5, quotas);
+      const creation = addEndpoint(owner.client, owner.shopId, 900).then((answer) => {
+        endpoint = answer;
+        return answer;
+      });
+      // Long enough for the creation to take the shop's lock and reach its audit row.
+      await Promise.race([creation, new Promise((resolve) => setTimeout(resolve, 1500))]);
+      await assertStockRoom(tx, shopId, 5);
+      await creation;
+    });
+    expect(endpoint?.status, endpoint?.text).to.equal(201);
+    expect(await endpointsOf(owner.shopId)).to.equal(1);
   });
 
   it("API keys: an agent's allowance follows the plan of the shop it sells for; that shop's downgrade counts the agent's keys", async () => {

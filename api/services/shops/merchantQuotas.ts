@@ -3,9 +3,12 @@
 // bounded number of keys a day. The per-day quotas also bound what the operator pays in gas:
 // every import is one batch anchor on-chain and every key sold one issuance.
 //
-// Counted under a lock of the owner's account row (SELECT ... FOR UPDATE in the transaction
-// that creates the shop or the import), so concurrent requests of one merchant take turns and
-// never both see room for one.
+// Counted under a lock of the owner's account row (SELECT ... FOR NO KEY UPDATE in the
+// transaction that creates the shop or the import), so concurrent requests of one merchant take
+// turns and never both see room for one. NO KEY UPDATE, not UPDATE: an import then locks its
+// shop (keys in stock), while a product or webhook creation holds the shop and writes an audit
+// row referencing this account, a key-share lock that FOR UPDATE would make wait: a deadlock
+// (test/saas/planLimits.test.ts plays it step by step).
 import { AppError } from "../../../core/errors.ts";
 import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 
@@ -34,7 +37,7 @@ async function readQuotaRow(db: Drizzle, accountId: bigint, lock: boolean): Prom
   const locked = await queryOne<{ is_admin: boolean }>(
     db,
     lock
-      ? sql`SELECT 'admin' = ANY(roles) AS is_admin FROM accounts WHERE id = ${accountId} FOR UPDATE`
+      ? sql`SELECT 'admin' = ANY(roles) AS is_admin FROM accounts WHERE id = ${accountId} FOR NO KEY UPDATE`
       : sql`SELECT 'admin' = ANY(roles) AS is_admin FROM accounts WHERE id = ${accountId}`,
   );
   if (!locked) throw new AppError("not_found", `No account ${accountId}.`);
