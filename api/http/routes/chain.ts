@@ -34,7 +34,6 @@ const commitmentHex = z
 
 export function chainRouter(ctx: AppContext): Router {
   const router = Router();
-  const db = ctx.database.db;
   const pageSizeMax = ctx.config.indexer.pageSizeMax;
   const page = { limit: z.coerce.number().int().min(1).max(pageSizeMax).default(Math.min(50, pageSizeMax)), cursor: cursorParam.optional() };
   const chainIdOf = () => {
