@@ -5,7 +5,7 @@ import type { Config } from "../core/config.ts";
 import { requireSetting } from "../core/config.ts";
 import type { AppContext } from "./context.ts";
 import { createChainContext, type ChainContext } from "./chain/chainContext.ts";
-import { createQueues, reportQueueErrors } from "./jobs/queues.ts";
+import { createQueues, redisTargetOf, reportQueueErrors } from "./jobs/queues.ts";
 import { createOrderEvents } from "./services/orders/orderEvents.ts";
 import { createJournalBatcher } from "./ledger/batcher.ts";
 import { createExactPaymentBatcher } from "./services/orders/acceptPayment.ts";
@@ -13,6 +13,7 @@ import { createCheckoutBatcher } from "./services/orders/createOrder.ts";
 import { loadMasterKeyRing } from "./keys/masterKeys.ts";
 import type { Logger } from "../core/logger.ts";
 import { openDatabase } from "../core/store/database.ts";
+import { createReplicaReads } from "../core/store/replicaReads.ts";
 import { loggedGroupCommit } from "../core/store/groupCommit.ts";
 import { migrate } from "../core/store/migrate.ts";
 import { createMetricsRegistry } from "../core/observability/metricsRegistry.ts";
@@ -26,10 +27,23 @@ export async function bootstrapContext(
 ): Promise<AppContext> {
   const keyRing = loadMasterKeyRing(config.secrets);
   requireSetting(config.secrets.queryPasswordPepper, "QUERY_PASSWORD_PEPPER", "Set it to a long random string (e.g. `openssl rand -hex 32`).");
-  const redisUrl = requireSetting(config.redis.url, "REDIS_URL", "Point it at Redis, e.g. redis://127.0.0.1:6379.");
+  const redisTarget = redisTargetOf(config.redis);
   const database = await openDatabase("url" in config.database ? { ...config.database, applicationName: options.applicationName } : config.database);
   if (options.migrate) await migrate(database);
-  const queues = createQueues(redisUrl, config.redis.prefix);
+  // A replica only for the API: the workers and the indexer write, and read what they write.
+  const replicaReads =
+    config.databaseReplica && database.kind === "pg" && options.part !== "workers"
+      ? createReplicaReads(
+          database,
+          await openDatabase({
+            url: config.databaseReplica.url,
+            poolSizeMax: config.database.poolSizeMax,
+            applicationName: `${options.applicationName}-replica`,
+          }),
+          { waitMs: config.databaseReplica.waitMs },
+        )
+      : undefined;
+  const queues = createQueues(redisTarget, config.redis.prefix);
   reportQueueErrors(queues, logger);
   const orderEvents = await createOrderEvents(queues.connection, config.redis.prefix);
   const chain = await connectChain(config, logger);
@@ -49,7 +63,7 @@ export async function bootstrapContext(
     onError: (error, metric) => logger.debug({ metric, err: error }, "a metric could not be read for this scrape"),
   });
   const observability = { metrics, state: createProcessState() };
-  return { config, database, logger, queues, chain, keyRing, orderEvents, journal, checkouts, exactPayments, observability };
+  return { config, database, replicaReads, logger, queues, chain, keyRing, orderEvents, journal, checkouts, exactPayments, observability };
 }
 
 async function connectChain(config: Config, logger: Logger): Promise<ChainContext | undefined> {
@@ -77,5 +91,6 @@ export async function closeContext(ctx: AppContext): Promise<void> {
   await ctx.journal.drain();
   await ctx.orderEvents.close();
   await ctx.queues.close();
+  await ctx.replicaReads?.close();
   await ctx.database.close();
 }

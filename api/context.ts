@@ -4,6 +4,7 @@
 import type { Config } from "../core/config.ts";
 import type { Logger } from "../core/logger.ts";
 import type { Database } from "../core/store/database.ts";
+import type { ReplicaReads } from "../core/store/replicaReads.ts";
 import type { Queues } from "./jobs/queues.ts";
 import type { ChainContext } from "./chain/chainContext.ts";
 import type { MasterKeyRing } from "./keys/masterKeys.ts";
@@ -17,6 +18,8 @@ import type { ProcessState } from "../core/observability/readiness.ts";
 export type AppContext = {
   config: Config;
   database: Database;
+  /** Set when DATABASE_REPLICA_URL is: read-only routes read through it (core/store/replicaReads.ts, readDatabase). */
+  replicaReads?: ReplicaReads;
   logger: Logger;
   queues: Queues;
   /** Undefined when no chain is configured: anchoring and issuance wait, sales of anchored keys go on. */

@@ -40,9 +40,29 @@ const envSchema = z.object({
   DATABASE_URL: optionalString,
   DATA_DIR: z.string().default(".data"),
   DATABASE_POOL_SIZE_MAX: integer(10, 1, 200),
+  // A streaming-replication hot standby of DATABASE_URL (docs/deployment.md, "Read replica").
+  // Unset: every read goes to DATABASE_URL. Set: the API's read-only public and auditor routes
+  // read it, each only once it has replayed everything the primary had committed when the
+  // request arrived (so nobody, the caller included, reads an older value than before).
+  DATABASE_REPLICA_URL: optionalString,
+  // How long such a read waits for the replica to catch up before it reads the primary instead:
+  // the most a lagging replica adds to a request. 0: never wait (the primary when it lags at all).
+  DATABASE_REPLICA_WAIT_MS: integer(100, 0, 10_000),
 
   // Jobs
   REDIS_URL: optionalString,
+  // Redis behind Sentinel (docs/deployment.md, "Redis Sentinel"): the sentinels' addresses
+  // (host:port, comma-separated) and the name of the primary they watch. Set: every connection
+  // asks a sentinel where the primary is and asks again after a failover; REDIS_URL is then
+  // ignored. "mymaster" is Sentinel's own example name.
+  REDIS_SENTINELS: optionalString.refine(
+    (value) => value === undefined || value.split(",").every((entry) => /^[^\s:,]+:\d{1,5}$/.test(entry.trim())),
+    "must be host:port pairs separated by commas",
+  ),
+  REDIS_SENTINEL_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/)
+    .default("mymaster"),
   QUEUE_PREFIX: z.string().default("keyledger"),
   // How long a worker holds a job before others may take it over as stalled (a crashed
   // worker's jobs are retried after this). BullMQ's default is 30 s.
@@ -410,9 +430,15 @@ function buildConfig(env: Env) {
     database: env.DATABASE_URL
       ? ({ url: env.DATABASE_URL, poolSizeMax: env.DATABASE_POOL_SIZE_MAX } as const)
       : ({ dataDir: `${env.DATA_DIR}/pglite` } as const),
+    databaseReplica: env.DATABASE_REPLICA_URL ? { url: env.DATABASE_REPLICA_URL, waitMs: env.DATABASE_REPLICA_WAIT_MS } : undefined,
     dataDir: env.DATA_DIR,
     redis: {
       url: env.REDIS_URL,
+      sentinels: env.REDIS_SENTINELS?.split(",").map((entry) => {
+        const [host, port] = entry.trim().split(":");
+        return { host: host!, port: Number(port) };
+      }),
+      sentinelName: env.REDIS_SENTINEL_NAME,
       prefix: env.QUEUE_PREFIX,
       jobLockDurationMs: env.JOB_LOCK_DURATION_MS,
       enqueueTimeoutMs: env.JOB_ENQUEUE_TIMEOUT_MS,

@@ -4,6 +4,7 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from "bullmq";
 import { Redis } from "ioredis";
 import type { Logger } from "../../core/logger.ts";
+import { requireSetting } from "../../core/config.ts";
 
 export const queueNames = {
   /** One job per paid order, job id = order id. */
@@ -38,13 +39,37 @@ export const defaultJobOptions: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 3600 },
 };
 
-export function createRedis(url: string): Redis {
-  // Workers need maxRetriesPerRequest: null (BullMQ blocks on Redis commands).
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+/** Where Redis is: one URL, or the sentinels that know the current primary of `name` (REDIS_SENTINELS). */
+export type RedisTarget = string | { sentinels: { host: string; port: number }[]; name: string };
+
+/** The configured Redis: the sentinels when REDIS_SENTINELS is set, else REDIS_URL (required then). */
+export function redisTargetOf(redis: { url?: string; sentinels?: { host: string; port: number }[]; sentinelName: string }): RedisTarget {
+  if (redis.sentinels && redis.sentinels.length > 0) return { sentinels: redis.sentinels, name: redis.sentinelName };
+  return requireSetting(redis.url, "REDIS_URL", "Point it at Redis, e.g. redis://127.0.0.1:6379 (or REDIS_SENTINELS at its sentinels).");
 }
 
-export function createQueues(redisUrl: string, prefix: string): Queues {
-  const connection = createRedis(redisUrl);
+export function createRedis(target: RedisTarget): Redis {
+  // Workers need maxRetriesPerRequest: null (BullMQ blocks on Redis commands).
+  const common = { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false } as const;
+  if (typeof target === "string") return new Redis(target, common);
+  return new Redis({
+    ...common,
+    sentinels: target.sentinels,
+    name: target.name,
+    // After a failover the old primary may come back as a replica: a write it refuses
+    // (READONLY) makes the client reconnect, and the sentinels name the new primary.
+    reconnectOnError: (error) => error.message.startsWith("READONLY"),
+    // Learn of a failover from the sentinels' +switch-master at once, not at the next error:
+    // a killed primary's clients would otherwise wait for their connection to time out.
+    failoverDetector: true,
+    // Retry quickly: a promotion takes Sentinel a few seconds, and work waits until then.
+    retryStrategy: (attempt) => Math.min(100 * attempt, 1_000),
+    sentinelRetryStrategy: (attempt) => Math.min(100 * attempt, 1_000),
+  });
+}
+
+export function createQueues(redisTarget: RedisTarget, prefix: string): Queues {
+  const connection = createRedis(redisTarget);
   const options = { connection: connection as unknown as ConnectionOptions, prefix, defaultJobOptions };
   const queues = {
     fulfilment: new Queue(queueNames.fulfilment, options),

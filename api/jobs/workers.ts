@@ -16,7 +16,7 @@ import { processImport } from "./processors/imports.ts";
 import { processMaintenance } from "./processors/maintenance.ts";
 import { processWebhookJob } from "./processors/webhooks.ts";
 import { createSender } from "../services/webhooks/sendDelivery.ts";
-import { createRedis, queueNames } from "./queues.ts";
+import { createRedis, queueNames, redisTargetOf } from "./queues.ts";
 import { runInRequestContext } from "../../core/observability/requestContext.ts";
 import { declareJobSchedulers, superviseJobSchedulers, type JobSchedulerDeclaration } from "./schedulers.ts";
 
@@ -83,11 +83,11 @@ function jobDurationMs(job: Job): number | undefined {
 export type RunningWorkers = { workers: Worker[]; close(): Promise<void> };
 
 export async function startWorkers(ctx: AppContext, settings: WorkerSettings = workerSettingsDefault): Promise<RunningWorkers> {
-  const redisUrl = ctx.config.redis.url!;
+  const redisTarget = redisTargetOf(ctx.config.redis);
   // BullMQ leaves connections it was given open on close: they are closed here.
   const connections: Redis[] = [];
   const make = (name: string, processor: (job: Job) => Promise<unknown>, concurrency: number) => {
-    const connection = createRedis(redisUrl);
+    const connection = createRedis(redisTarget);
     connections.push(connection);
     const worker = new Worker(name, (job: Job) => runJobInRequestContext(job, () => processor(job)), {
       connection: connection as unknown as ConnectionOptions,
@@ -147,6 +147,15 @@ export async function startWorkers(ctx: AppContext, settings: WorkerSettings = w
   ];
   const schedulers = platformJobSchedulers(ctx, settings);
   await declareJobSchedulers(schedulers);
+  // One chain sender across every worker process, not only within one (concurrency 1 above):
+  // the operator's nonces must go out in order, and run at scale there are several workers.
+  // Kept in Redis (the queue's meta), so declared again whenever Redis comes back, like the schedulers.
+  const limitChainSenders = () =>
+    ctx.queues.chain
+      .setGlobalConcurrency(1)
+      .catch((error: unknown) => ctx.logger.warn({ err: error }, "the chain queue's global concurrency could not be set"));
+  await limitChainSenders();
+  ctx.queues.connection.on("ready", limitChainSenders);
   // Declared again whenever Redis comes back (it may come back empty) and checked on a timer.
   const supervisor = superviseJobSchedulers({
     connection: ctx.queues.connection,
@@ -165,6 +174,7 @@ export async function startWorkers(ctx: AppContext, settings: WorkerSettings = w
     workers,
     async close() {
       supervisor.stop();
+      ctx.queues.connection.off("ready", limitChainSenders);
       await Promise.all(workers.map((worker) => worker.close()));
       for (const connection of connections) connection.disconnect();
       await ledger.stop();

@@ -42,8 +42,11 @@ export type DrillFigures = {
   backlogSeconds: number;
 };
 
+/** What the checks read of a platform: the drills' single-process-per-part one, or the cluster. */
+export type CheckedPlatform = Pick<DrillPlatform, "url" | "database" | "rpcUrl" | "contractAddresses" | "deploymentBlock">;
+
 export type CheckDrillParameters = {
-  platform: DrillPlatform;
+  platform: CheckedPlatform;
   orders: LoadOrder[];
   /** When the fault was repaired (Date.now milliseconds). */
   repairAt: number;
@@ -170,7 +173,7 @@ export function drillProblems(figures: DrillFigures): string[] {
 // The indexer's logs up to a head it has reached and made final, against eth_getLogs for the
 // same range; then the platform's own reconciliation of the database against final chain facts.
 async function compareIndexerWithChain(
-  platform: DrillPlatform,
+  platform: CheckedPlatform,
   waitMs: number,
 ): Promise<{ mismatches: number; reconcileFindings: number; reconcileFindingKinds: string }> {
   const db = platform.database.db;

@@ -79,7 +79,7 @@ export type DrillPlatform = {
 // lock and ran twice at once), the ledger is anchored every 5 s (5 minutes by default),
 // unpaid orders expire after 30 s (the shortest allowed; 15 minutes by default), a local chain
 // is final 3 blocks deep.
-const drillSettings = {
+export const drillSettings = {
   JOB_LOCK_DURATION_MS: "10000",
   LEDGER_ANCHOR_INTERVAL_SECONDS: "5",
   ORDER_EXPIRY_SECONDS: "30",
@@ -201,21 +201,21 @@ export async function startDrillPlatform(options: DrillPlatformOptions = {}): Pr
   }
 }
 
-type SupervisedPart = Part & { shutdown(): Promise<void> };
+export type SupervisedPart = Part & { shutdown(): Promise<void> };
 
 // Restarts a part that exited without a drill asking, a second later (a supervisor's restart
-// delay), and counts it.
-function supervise(name: PartName, env: Record<string, string>, logDir: string, onUnplannedExit: () => void): SupervisedPart {
+// delay), and counts it. `instance` names the log file when a part runs more than once (the cluster).
+export function supervise(name: PartName, env: Record<string, string>, logDir: string, onUnplannedExit: () => void, instance: string = name): SupervisedPart {
   let child: ChildProcess | undefined;
   let wanted = false;
   let log: WriteStream | undefined;
   const launch = () => {
-    log ??= createWriteStream(path.join(logDir, `${name}.log`), { flags: "a" });
+    log ??= createWriteStream(path.join(logDir, `${instance}.log`), { flags: "a" });
     const started = spawn(process.execPath, [`${root}${entryPoints[name]}`], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     started.stdout!.pipe(log, { end: false });
     started.stderr!.pipe(log, { end: false });
     started.once("exit", (code, signal) => {
-      log?.write(`--- ${name} exited (code ${code}, signal ${signal}) at ${new Date().toISOString()}\n`);
+      log?.write(`--- ${instance} exited (code ${code}, signal ${signal}) at ${new Date().toISOString()}\n`);
       if (child !== started) return;
       child = undefined;
       if (!wanted) return;
@@ -260,7 +260,7 @@ function supervise(name: PartName, env: Record<string, string>, logDir: string, 
   };
 }
 
-async function waitUntilServing(url: string, timeoutMs: number): Promise<void> {
+export async function waitUntilServing(url: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -279,7 +279,7 @@ export function waitForApi(platform: DrillPlatform, timeoutMs = 180_000): Promis
   return waitUntilServing(platform.url, timeoutMs);
 }
 
-async function adminQuery(adminUrl: string, statement: string): Promise<void> {
+export async function adminQuery(adminUrl: string, statement: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {

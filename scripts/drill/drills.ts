@@ -1,7 +1,7 @@
 // The fault drills (docs/drills.md): each injects one fault into the running platform during a
 // sale load, repairs it the way an operator or a supervisor would, and then checks what must
 // hold after any fault (drillChecks.ts).
-import { checkDrill, drillProblems, type DrillFigures } from "./drillChecks.ts";
+import { checkDrill, drillProblems, type CheckedPlatform, type DrillFigures } from "./drillChecks.ts";
 import { waitForApi, type DrillPlatform, type PartName } from "./drillPlatform.ts";
 import { startSaleLoad } from "./saleLoad.ts";
 import type { SaleProduct } from "../bench/sale/saleSetup.ts";
@@ -26,7 +26,8 @@ export type DrillOptions = {
 };
 
 export type DrillResult = {
-  name: DrillName;
+  /** A drill of drillNames, or of the cluster's (scripts/cluster/clusterDrills.ts). */
+  name: string;
   figures: DrillFigures;
   /** From the fault until its repair began. */
   outageSeconds: number;
@@ -43,7 +44,8 @@ export type DrillResult = {
   problems: string[];
 };
 
-type Injection = { repairAt: number; shutdownSeconds?: number; problems: string[] };
+/** What a fault's injection reports: when its repair was done, and what went wrong in it. */
+export type Injection = { repairAt: number; shutdownSeconds?: number; problems: string[] };
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -89,11 +91,23 @@ const injections: Record<DrillName, (platform: DrillPlatform, options: DrillOpti
   },
 };
 
-export async function runDrill(
+export function runDrill(
   platform: DrillPlatform,
   product: SaleProduct,
   name: DrillName,
   options: DrillOptions,
+  codesSeen: Map<string, string>,
+): Promise<DrillResult> {
+  return runFaultUnderLoad(platform, product, name, () => injections[name](platform, options), options, codesSeen);
+}
+
+/** Runs a sale load, injects a fault with `inject` (which repairs it too) and checks what must hold after it. */
+export async function runFaultUnderLoad(
+  platform: CheckedPlatform & { unplannedExits: Record<string, number> },
+  product: SaleProduct,
+  name: string,
+  inject: () => Promise<Injection>,
+  options: Pick<DrillOptions, "buyers" | "thinkMs" | "warmupMs" | "afterRepairMs">,
   codesSeen: Map<string, string>,
 ): Promise<DrillResult> {
   const exitsBefore = totalExits(platform);
@@ -108,7 +122,7 @@ export async function runDrill(
   });
   await pause(options.warmupMs);
   const faultAt = Date.now();
-  const injection = await injections[name](platform, options);
+  const injection = await inject();
   await pause(options.afterRepairMs);
   // The load goes on until the sale path has delivered an order begun after the repair (a
   // process restart alone can take longer than afterRepairMs on a busy machine), for 2 minutes at most.
@@ -147,7 +161,7 @@ export async function restartParts(platform: DrillPlatform): Promise<void> {
   }
 }
 
-function totalExits(platform: DrillPlatform): number {
+function totalExits(platform: { unplannedExits: Record<string, number> }): number {
   return Object.values(platform.unplannedExits).reduce((sum, count) => sum + count, 0);
 }
 

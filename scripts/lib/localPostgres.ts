@@ -3,7 +3,7 @@
 // connections as user postgres, listens on 127.0.0.1 and keeps its socket in its own directory,
 // and is deleted when stopped. It runs with fsync off: it is thrown away after the run, so
 // durability buys nothing and costs the suites time.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -79,18 +79,33 @@ export async function startLocalPostgres(): Promise<LocalPostgres> {
   }
 }
 
-/** Runs `postgres` on the cluster in dataDir and waits until it answers at url. */
-async function startServer(
+/** Runs `postgres` on the cluster in dataDir and waits until it answers at url; `settings` are more `-c name=value`. */
+export async function startServer(
   binDir: string,
   dataDir: string,
   dir: string,
   port: number,
   url: string,
   owner: { uid: number; gid: number } | undefined,
-): Promise<{ stop(): Promise<void> }> {
+  settings: string[] = [],
+): Promise<{ stop(): Promise<void>; process: ChildProcess }> {
   const child = spawn(
     path.join(binDir, "postgres"),
-    ["-D", dataDir, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "full_page_writes=off"],
+    [
+      "-D",
+      dataDir,
+      "-p",
+      String(port),
+      "-k",
+      dir,
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "fsync=off",
+      "-c",
+      "full_page_writes=off",
+      ...settings.flatMap((setting) => ["-c", setting]),
+    ],
     { cwd: dir, stdio: ["ignore", "pipe", "pipe"], ...owner },
   );
   let output = "";
@@ -109,7 +124,7 @@ async function startServer(
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { stop };
+  return { stop, process: child };
 }
 
 /** Connects once; undefined when the server answers, else why not. */
@@ -127,7 +142,7 @@ export async function postgresUnreachableReason(url: string, timeoutMs = 3_000):
   }
 }
 
-function systemUser(name: string): { uid: number; gid: number } {
+export function systemUser(name: string): { uid: number; gid: number } {
   const uid = spawnSync("id", ["-u", name], { encoding: "utf8" });
   const gid = spawnSync("id", ["-g", name], { encoding: "utf8" });
   if (uid.status !== 0 || gid.status !== 0) {

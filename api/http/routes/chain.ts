@@ -10,6 +10,7 @@ import { AppError } from "../../../core/errors.ts";
 import { findingsCsv, listAuditLog, listChainRecords, listFindings, type ChainListKind } from "../../services/chainRecords/auditorRecords.ts";
 import { lookUpRedemption, tokenProvenance } from "../../services/chainRecords/redemptionOracle.ts";
 import { defineRoute } from "../route.ts";
+import { readDatabase } from "../../../core/store/replicaReads.ts";
 import { cursorParam, encodeCursor, opaque } from "../cursor.ts";
 import {
   auditLogPageSchema,
@@ -33,7 +34,6 @@ const commitmentHex = z
 
 export function chainRouter(ctx: AppContext): Router {
   const router = Router();
-  const db = ctx.database.db;
   const pageSizeMax = ctx.config.indexer.pageSizeMax;
   const page = { limit: z.coerce.number().int().min(1).max(pageSizeMax).default(Math.min(50, pageSizeMax)), cursor: cursorParam.optional() };
   const chainIdOf = () => {
@@ -55,7 +55,7 @@ export function chainRouter(ctx: AppContext): Router {
         .strictObject({ commitment: commitmentHex.optional(), tokenId: tokenIdString.optional() })
         .refine((value) => (value.commitment === undefined) !== (value.tokenId === undefined), "give exactly one of commitment or tokenId"),
     },
-    async ({ query }) => lookUpRedemption(db, { chainId: chainIdOf(), commitment: query.commitment, tokenId: query.tokenId }),
+    async ({ query }) => lookUpRedemption(await readDatabase(ctx), { chainId: chainIdOf(), commitment: query.commitment, tokenId: query.tokenId }),
   );
 
   defineRoute(
@@ -71,7 +71,7 @@ export function chainRouter(ctx: AppContext): Router {
       params: z.strictObject({ tokenId: tokenIdString }),
       query: z.strictObject({ limit: page.limit }),
     },
-    async ({ params, query }) => tokenProvenance(db, { chainId: chainIdOf(), tokenId: params.tokenId, limit: query.limit }),
+    async ({ params, query }) => tokenProvenance(await readDatabase(ctx), { chainId: chainIdOf(), tokenId: params.tokenId, limit: query.limit }),
   );
 
   for (const kind of ["batches", "issuances", "transfers", "redemptions", "payments"] as ChainListKind[]) {
@@ -87,7 +87,7 @@ export function chainRouter(ctx: AppContext): Router {
         response: chainRecordPageSchemas[kind],
         query: z.strictObject(page),
       },
-      async ({ query }) => opaque(await listChainRecords(db, { chainId: chainIdOf(), kind, cursor: query.cursor, limit: query.limit })),
+      async ({ query }) => opaque(await listChainRecords(await readDatabase(ctx), { chainId: chainIdOf(), kind, cursor: query.cursor, limit: query.limit })),
     );
   }
 
@@ -113,7 +113,7 @@ export function chainRouter(ctx: AppContext): Router {
       }),
     },
     async ({ query, res }) => {
-      const report = await listFindings(db, { chainId: chainIdOf(), runId: query.runId, cursor: query.cursor, limit: query.limit });
+      const report = await listFindings(await readDatabase(ctx), { chainId: chainIdOf(), runId: query.runId, cursor: query.cursor, limit: query.limit });
       if (query.format === "json") return opaque(report);
       res.setHeader("content-type", "text/csv; charset=utf-8");
       res.setHeader("content-disposition", `attachment; filename="reconciliation-${report.run?.id ?? "none"}.csv"`);
@@ -135,7 +135,7 @@ export function chainRouter(ctx: AppContext): Router {
       response: auditLogPageSchema,
       query: z.strictObject(page),
     },
-    async ({ query }) => opaque(await listAuditLog(db, { cursor: query.cursor, limit: query.limit })),
+    async ({ query }) => opaque(await listAuditLog(await readDatabase(ctx), { cursor: query.cursor, limit: query.limit })),
   );
 
   return router;

@@ -48,6 +48,7 @@ import {
   trialBalanceSchema,
 } from "../responses/ledger.ts";
 import { textBody } from "../responses/common.ts";
+import { readDatabase } from "../../../core/store/replicaReads.ts";
 
 export const ledgerMountPath = "/api";
 
@@ -296,7 +297,7 @@ export function ledgerRouter(ctx: AppContext): Router {
     },
     // The embedded store (npm start's default) has no URL another process could open, so this is
     // how an auditor's own tool reads its journal; the same format as --write-export.
-    async () => exportJournal(db),
+    async () => exportJournal(await readDatabase(ctx)),
   );
 
   defineRoute(
@@ -310,7 +311,7 @@ export function ledgerRouter(ctx: AppContext): Router {
       auth: ["auditor", "admin"],
       response: trialBalanceSchema,
     },
-    async () => ({ currencies: await getTrialBalance(db) }),
+    async () => ({ currencies: await getTrialBalance(await readDatabase(ctx)) }),
   );
 
   defineRoute(
@@ -327,7 +328,9 @@ export function ledgerRouter(ctx: AppContext): Router {
       query: z.strictObject(page),
     },
     async ({ params, query }) =>
-      statementPage(await getAccountHistory(db, { accountId: params.accountId, cursor: idSortKey(query.cursor)?.toString(), limit: query.limit })),
+      statementPage(
+        await getAccountHistory(await readDatabase(ctx), { accountId: params.accountId, cursor: idSortKey(query.cursor)?.toString(), limit: query.limit }),
+      ),
   );
 
   defineRoute(
@@ -384,7 +387,7 @@ export function ledgerRouter(ctx: AppContext): Router {
       query: z.strictObject(page),
     },
     async ({ query }) => {
-      const { anchors, nextCursor } = await listAnchors(db, { cursor: idSortKey(query.cursor)?.toString(), limit: query.limit });
+      const { anchors, nextCursor } = await listAnchors(await readDatabase(ctx), { cursor: idSortKey(query.cursor)?.toString(), limit: query.limit });
       return { items: anchors, nextCursor: encodeCursor(nextCursor) };
     },
   );
@@ -402,7 +405,7 @@ export function ledgerRouter(ctx: AppContext): Router {
       params: z.strictObject({ transactionId: idString }),
       query: z.strictObject({ treeSize: idString.optional() }),
     },
-    async ({ params, query }) => getInclusionProof(db, { transactionId: params.transactionId, treeSize: query.treeSize }),
+    async ({ params, query }) => getInclusionProof(await readDatabase(ctx), { transactionId: params.transactionId, treeSize: query.treeSize }),
   );
 
   defineRoute(
@@ -417,7 +420,7 @@ export function ledgerRouter(ctx: AppContext): Router {
       response: consistencyProofSchema,
       query: z.strictObject({ first: idString, second: idString }),
     },
-    async ({ query }) => getConsistencyProof(db, { firstSize: query.first, secondSize: query.second }),
+    async ({ query }) => getConsistencyProof(await readDatabase(ctx), { firstSize: query.first, secondSize: query.second }),
   );
 
   return router;

@@ -1,4 +1,5 @@
 import { Router } from "express";
+import { readDatabase } from "../../../core/store/replicaReads.ts";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
 import { epayGatewayBase } from "../../payments/epay.ts";
@@ -230,7 +231,7 @@ export function shopsRouter(ctx: AppContext): Router {
       params: z.strictObject({ productId: idString }),
     },
     async ({ params, account }) => {
-      const product = await getListedProduct(db, params.productId, account);
+      const product = await getListedProduct(await readDatabase(ctx), params.productId, account);
       // A view is a recommendation signal: signed-in accounts only, active products only.
       if (account && product.status === "active") await recordProductView(db, account.id, params.productId);
       return product;
