@@ -17,8 +17,9 @@ import { queryOne, sql, type Drizzle } from "../../core/store/database.ts";
 import { recordAudit } from "../services/audit.ts";
 import type { SQL } from "drizzle-orm";
 import { byteaArrayLiteral } from "../../core/store/sqlArrays.ts";
+import { copyBytea, copyByteaArray, copyClientOf, copyText, storeTakesCopy } from "../../core/store/copyRows.ts";
 import { pgConstraint, pgErrorCode, pgErrorCodes } from "../../core/store/errors.ts";
-import { buildTreeNodes, commitmentBytes, leafHashBytes, proofOf, standardTreeFromNodes } from "../../core/keys/batchMerkle.ts";
+import { batchLeafHashes, buildTreeNodes, commitmentBytes, proofOf, standardTreeFromNodes } from "../../core/keys/batchMerkle.ts";
 import { rememberBatchTree, type BatchTreeCache } from "./batchTree.ts";
 import { dedupeHash, deriveDedupeKey } from "./dedupe.ts";
 import type { LeafValues } from "../../core/keys/leaf.ts";
@@ -31,10 +32,11 @@ import { loadShopDataKey } from "./shopDataKey.ts";
 /** The defaults of config.imports (IMPORT_KEYS_MAX, KEY_LENGTH_MAX); callers pass config.imports. */
 export const importLimitsDefault: ParseImportLimits = { keysMax: 100_000, keyLengthMax: 512 };
 
-// 1,000 rows of 10 parameters each: 10,000 bind parameters per statement (PostgreSQL allows
-// 65,535), about 1 MB of proofs; big enough that round trips do not dominate, small enough
-// that progress moves every fraction of a second.
+// 1,000 rows a transaction: as INSERT (PGlite) 10,000 bind parameters per statement (PostgreSQL
+// allows 65,535), as COPY (a server) about 1.5 MB of text; big enough that round trips do not
+// dominate, small enough that progress moves every fraction of a second.
 export const insertChunkRows = 1_000;
+const copyYieldRows = 500;
 
 export type CreateImportParameters = {
   shopId: bigint;
@@ -138,36 +140,32 @@ export async function runImport(
 
   const salts = randomBytes(32 * keys.length);
   const commitments = keys.map((key, index) => commitmentBytes(salts.subarray(32 * index, 32 * index + 32), key));
-  const leafValues: LeafValues[] = commitments.map((commitment, leafIndex) => ({
-    chainId: chain.chainId,
-    registry: chain.registry,
-    shopId,
-    batchId,
-    leafIndex,
-    commitment: toHex(commitment),
-  }));
-  const leafHashes = leafValues.map(leafHashBytes);
+  const leafHashes = batchLeafHashes({ chainId: chain.chainId, registry: chain.registry, shopId, batchId }, commitments);
   const nodes = await buildTreeNodes(leafHashes);
 
   const run: ImportRun = { importId, runToken, shopId, productId, batchId, dataKey };
+  const prepared: PreparedKeys = { keys, hashes, salts, commitments, leafHashes, nodes };
+  const copy = storeTakesCopy(db);
+  // The next chunk's rows (encryption, proofs) are built while the previous one is being
+  // written: on a server the database works on its own cores meanwhile.
+  let inFlight: Promise<{ error: unknown } | undefined> | undefined;
   for (let start = 0; start < keys.length; start += insertChunkRows) {
     const end = Math.min(start + insertChunkRows, keys.length);
-    try {
-      await insertKeyChunk(db, run, { keys, hashes, salts, commitments, leafHashes, nodes }, start, end);
-    } catch (error) {
-      // Another import of the same shop inserted one of these keys after our check.
-      if (pgErrorCode(error) === pgErrorCodes.uniqueViolation && pgConstraint(error) === "keys_shop_dedupe_key") {
-        const addedMeanwhile = new ImportProblems();
-        await addShopDuplicates(db, shopId, { hashes, lines }, addedMeanwhile, batchId);
-        const duplicate = addedMeanwhile.toError();
-        if (!duplicate) throw error;
-        await failImport(db, importId, batchId, runToken, duplicate);
-        throw duplicate;
-      }
-      throw error;
-    }
-    await onProgress?.(end, keys.length);
+    const rows = copy ? await keyCopyRows(run, prepared, start, end) : keyInsertRows(run, prepared, start, end);
+    const failure = await inFlight;
+    if (failure) throw failure.error;
+    // Settled here into a value, so a failure while the next chunk is built is never an
+    // unhandled rejection; it is thrown at the next await above or after the loop.
+    inFlight = insertChunkOrFail(db, run, prepared, lines, rows, end).then(
+      async () => {
+        await onProgress?.(end, keys.length);
+        return undefined;
+      },
+      (error: unknown) => ({ error }),
+    );
   }
+  const failure = await inFlight;
+  if (failure) throw failure.error;
 
   await db.transaction(async (tx) => {
     await assertRunOwnsImport(tx, importId, runToken);
@@ -180,7 +178,17 @@ export async function runImport(
   // The chain writer needs this very tree for the batch's issuances; rebuilding it from the
   // database there (20,000 rows read and hashed again) slowed the first sales of a fresh batch
   // in bench:sale (docs/decisions.md, "Sale path performance").
-  if (treeCache) rememberBatchTree(treeCache, batchId, await standardTreeFromNodes(nodes, leafValues));
+  if (treeCache) {
+    const leafValues: LeafValues[] = commitments.map((commitment, leafIndex) => ({
+      chainId: chain.chainId,
+      registry: chain.registry,
+      shopId,
+      batchId,
+      leafIndex,
+      commitment: toHex(commitment),
+    }));
+    rememberBatchTree(treeCache, batchId, await standardTreeFromNodes(nodes, leafValues));
+  }
   return { batchId, keyCount: keys.length };
 }
 
@@ -195,9 +203,8 @@ type PreparedKeys = {
   nodes: Uint8Array[];
 };
 
-/** Inserts keys [start, end) with one multi-row statement and records the progress, in one
- * transaction fenced by the run token. Each secret's AAD is its shop, batch and position. */
-async function insertKeyChunk(db: Drizzle, run: ImportRun, prepared: PreparedKeys, start: number, end: number): Promise<void> {
+/** The rows of keys [start, end) for one multi-row INSERT (PGlite). Each secret's AAD is its shop, batch and position. */
+function keyInsertRows(run: ImportRun, prepared: PreparedKeys, start: number, end: number): SQL[] {
   const { shopId, productId, batchId, dataKey } = run;
   const rows: SQL[] = [];
   for (let leafIndex = start; leafIndex < end; leafIndex++) {
@@ -206,14 +213,66 @@ async function insertKeyChunk(db: Drizzle, run: ImportRun, prepared: PreparedKey
       ${prepared.hashes[leafIndex]!}, ${prepared.salts.subarray(32 * leafIndex, 32 * leafIndex + 32)}, ${prepared.commitments[leafIndex]!},
       ${prepared.leafHashes[leafIndex]!}, ${byteaArrayLiteral(proofOf(prepared.nodes, prepared.keys.length, leafIndex))}::bytea[])`);
   }
-  await db.transaction(async (tx) => {
-    await assertRunOwnsImport(tx, run.importId, run.runToken);
-    await tx.execute(
-      sql`INSERT INTO keys (shop_id, product_id, batch_id, leaf_index, ciphertext, dedupe_hash, salt, commitment, leaf_hash, proof)
-          VALUES ${sql.join(rows, sql`, `)}`,
+  return rows;
+}
+
+/**
+ * The rows of keys [start, end) as COPY text (a server), the same values as keyInsertRows,
+ * giving the event loop back every few hundred rows so the previous chunk's transaction
+ * (several round trips) moves on meanwhile.
+ */
+async function keyCopyRows(run: ImportRun, prepared: PreparedKeys, start: number, end: number): Promise<string> {
+  const { shopId, productId, batchId, dataKey } = run;
+  const prefix = `${shopId}\t${productId}\t${batchId}\t`;
+  const lines: string[] = [];
+  for (let leafIndex = start; leafIndex < end; leafIndex++) {
+    const ciphertext = encryptSecret(dataKey, prepared.keys[leafIndex]!, keyAad({ shopId, batchId, leafIndex }));
+    lines.push(
+      `${prefix}${leafIndex}\t${copyBytea(ciphertext)}\t${copyBytea(prepared.hashes[leafIndex]!)}\t${copyBytea(prepared.salts.subarray(32 * leafIndex, 32 * leafIndex + 32))}\t${copyBytea(prepared.commitments[leafIndex]!)}\t${copyBytea(prepared.leafHashes[leafIndex]!)}\t${copyByteaArray(proofOf(prepared.nodes, prepared.keys.length, leafIndex))}`,
     );
-    await tx.execute(sql`UPDATE imports SET processed = ${end} WHERE id = ${run.importId}`);
-  });
+    if ((leafIndex - start + 1) % copyYieldRows === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+const keyColumns = "shop_id, product_id, batch_id, leaf_index, ciphertext, dedupe_hash, salt, commitment, leaf_hash, proof";
+
+/**
+ * Writes one chunk of keys (COPY text or INSERT rows) and records the progress, in one
+ * transaction fenced by the run token. A key another import of the shop inserted after our
+ * check fails the import with the duplicates' lines.
+ */
+async function insertChunkOrFail(
+  db: Drizzle,
+  run: ImportRun,
+  prepared: PreparedKeys,
+  lines: readonly number[],
+  rows: string | SQL[],
+  end: number,
+): Promise<void> {
+  try {
+    await db.transaction(async (tx) => {
+      await assertRunOwnsImport(tx, run.importId, run.runToken);
+      if (typeof rows === "string") {
+        const client = copyClientOf(tx);
+        if (!client) throw new Error("Invariant: COPY rows for a store without COPY.");
+        await copyText(client, `COPY keys (${keyColumns}) FROM STDIN`, rows);
+      } else {
+        await tx.execute(sql`INSERT INTO keys (${sql.raw(keyColumns)}) VALUES ${sql.join(rows, sql`, `)}`);
+      }
+      await tx.execute(sql`UPDATE imports SET processed = ${end} WHERE id = ${run.importId}`);
+    });
+  } catch (error) {
+    if (pgErrorCode(error) === pgErrorCodes.uniqueViolation && pgConstraint(error) === "keys_shop_dedupe_key") {
+      const addedMeanwhile = new ImportProblems();
+      await addShopDuplicates(db, run.shopId, { hashes: prepared.hashes, lines }, addedMeanwhile, run.batchId);
+      const duplicate = addedMeanwhile.toError();
+      if (!duplicate) throw error;
+      await failImport(db, run.importId, run.batchId, run.runToken, duplicate);
+      throw duplicate;
+    }
+    throw error;
+  }
 }
 
 /** Claims the import for this run, creating its batch or clearing what a crashed run left. */

@@ -4,7 +4,16 @@
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { expect } from "chai";
 import { hexToBytes, toHex, type Hex } from "viem";
-import { buildTreeNodes, commitmentBytes, leafHashBytes, mapInSlices, proofOf, proofRoot, standardTreeFromNodes } from "../../core/keys/batchMerkle.ts";
+import {
+  batchLeafHashes,
+  buildTreeNodes,
+  commitmentBytes,
+  leafHashBytes,
+  mapInSlices,
+  proofOf,
+  proofRoot,
+  standardTreeFromNodes,
+} from "../../core/keys/batchMerkle.ts";
 import { leafEncoding } from "../../core/keys/leaf.ts";
 import { leafValues, merkleVectors, type TreeVector } from "./merkleVectors.ts";
 
@@ -34,6 +43,27 @@ describe("keys: byte-level batch tree (known answers from @openzeppelin/merkle-t
         expect(toHex(leafHashBytes(leafValues(leaf)))).to.equal(vector.leafHashes[index]);
       });
     }
+  });
+
+  it("hashes a whole batch's leaves from its commitments as leaf by leaf (vectors' trees, and 300 leaves)", () => {
+    for (const vector of merkleVectors.trees) {
+      const leaves = vector.leaves.map(leafValues);
+      // A vector tree is one batch when its leaves share the batch's words and count 0, 1, 2, …
+      if (!leaves.every((leaf, index) => leaf.leafIndex === index && leaf.batchId === leaves[0]!.batchId && leaf.shopId === leaves[0]!.shopId)) continue;
+      expect(
+        hex(
+          batchLeafHashes(
+            leaves[0]!,
+            leaves.map((leaf) => hexToBytes(leaf.commitment)),
+          ),
+        ),
+      ).to.deep.equal(vector.leafHashes);
+    }
+    const batch = { ...leafValues(merkleVectors.edgeLeaves[0]!.leaf), batchId: 2n ** 64n + 7n };
+    const commitments = Array.from({ length: 300 }, (_, index) => commitmentBytes(new Uint8Array(32).fill(index % 256), `key-${index}`));
+    const expected = commitments.map((commitment, leafIndex) => toHex(leafHashBytes({ ...batch, leafIndex, commitment: toHex(commitment) })));
+    expect(hex(batchLeafHashes(batch, commitments))).to.deep.equal(expected);
+    expect(() => batchLeafHashes(batch, [new Uint8Array(31)])).to.throw("A commitment is 32 bytes.");
   });
 
   it("refuses leaf values that do not fit their ABI types", () => {
