@@ -11,9 +11,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Page } from "playwright-core";
 import { chromiumFlags, resolveChromium } from "./lib/chromium.ts";
-import { Secret, TOTP } from "otpauth";
 import { startPlatform } from "./lib/platform.ts";
-import { demoTotpSecrets } from "./lib/seedDemo.ts";
+import { demoApi } from "./lib/demoApi.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const outputDir = path.join(root, "test-artifacts", "screenshots");
@@ -36,36 +35,7 @@ const overflowing: string[] = [];
 
 try {
   const base = platform.url;
-  const api = async <T>(method: string, pathname: string, body?: unknown, token?: string): Promise<T> => {
-    const response = await fetch(base + pathname, {
-      method,
-      headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      redirect: "manual",
-    });
-    const text = await response.text();
-    if (response.status >= 400) throw new Error(`${method} ${pathname}: ${response.status} ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  };
-  // Staff sign in with a second factor: the demo's published TOTP secrets give the code.
-  const login = async (role: keyof typeof platform.logins) => {
-    const first = await api<{ state: string; token: string; account: unknown; pendingToken?: string }>("POST", "/api/auth/login", platform.logins[role]);
-    if (first.state !== "second_factor_required") return first;
-    const secret = demoTotpSecrets[role as keyof typeof demoTotpSecrets];
-    const code = new TOTP({ secret: Secret.fromBase32(secret) }).generate();
-    return api<{ token: string; account: unknown }>("POST", "/api/auth/second-factor", { pendingToken: first.pendingToken, code });
-  };
-  const pay = async (paymentUrl: string) => {
-    const paid = await fetch(`${base}/sandbox/epay/pay`, { method: "POST", body: new URL(paymentUrl).searchParams, redirect: "manual" });
-    if (paid.status !== 303) throw new Error(`sandbox payment answered ${paid.status}`);
-  };
-  const waitForOrder = async (orderId: string, token: string) => {
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const order = await api<{ state: string; items: { issueState: string }[] }>("GET", `/api/orders/${orderId}?token=${token}`);
-      if (order.state === "fulfilled" && order.items.every((item) => item.issueState !== "pending" && item.issueState !== "submitted")) return;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  };
+  const { api, login, pay, waitForOrder } = demoApi(base);
 
   // Activity: a guest order and a signed-in reseller's sealed order, listed for resale.
   const shop = await api<{ id: string }>("GET", "/api/shops/by-slug/demo");

@@ -94,4 +94,13 @@ describe("web app assets: precompressed, cached by name", () => {
     expect((await get(port, "/assets/no-such-file.js")).status).to.equal(200); // the client router's page
     expect((await get(port, "/assets/..%2f..%2fpackage.json")).body.toString()).not.to.include('"name": "keyledger"');
   });
+
+  it("serves a real robots.txt (crawlers may read the pages, not the API), not the app's page", async () => {
+    const robots = await get(port, "/robots.txt");
+    expect(robots.status).to.equal(200);
+    expect(robots.headers["content-type"]).to.match(/^text\/plain/);
+    const lines = robots.body.toString().split("\n");
+    expect(lines).to.include.members(["User-agent: *", "Allow: /", "Disallow: /api/"]);
+    expect(robots.body.toString()).not.to.include("<html");
+  });
 });

@@ -1,6 +1,6 @@
-// The shell (header, navigation, language switch, footer) and the route table. Screens that
-// the first visit does not need (merchant console, auditor explorer, transaction page) are
-// lazy chunks, which keeps the first screen inside its JavaScript budget (web/vite.config.ts).
+// The shell (header, navigation, language switch, footer) and the route table. Every screen is
+// a lazy chunk, so the first screen downloads the shell and one screen and stays inside its
+// JavaScript budget (web/vite.config.ts).
 import { lazy, Suspense, useEffect, useState, type ReactNode } from "react";
 import { useI18n, type Lang } from "./i18n/i18n.tsx";
 import { Link, matchPath, useRouter } from "./router.tsx";
@@ -8,83 +8,126 @@ import { useSession } from "./session.tsx";
 import { Spinner } from "./components/ui.tsx";
 import { CaptchaNotice } from "./components/CaptchaNotice.tsx";
 import { SearchBox } from "./components/SearchBox.tsx";
-import { HomePage } from "./pages/HomePage.tsx";
-import { ShopPage } from "./pages/ShopPage.tsx";
-import { ProductPage } from "./pages/ProductPage.tsx";
-import { OrderPage } from "./pages/OrderPage.tsx";
-import { LookupPage } from "./pages/LookupPage.tsx";
-import { VerifyPage } from "./pages/VerifyPage.tsx";
-import { LoginPage } from "./pages/LoginPage.tsx";
-import { MyOrdersPage } from "./pages/MyOrdersPage.tsx";
-import { MyEarningsPage } from "./distribution/MyEarningsPage.tsx";
-import { NotFoundPage } from "./pages/NotFoundPage.tsx";
-import { ForgotPasswordPage, ResetPasswordPage } from "./security/PasswordResetPages.tsx";
 import { PendingReferrals } from "./distribution/referralLinks.ts";
 
-const MerchantPage = lazy(() => import("./merchant/MerchantPage.tsx"));
-const AuditorPage = lazy(() => import("./auditor/AuditorPage.tsx"));
-const AdminPage = lazy(() => import("./admin/AdminPage.tsx"));
-const TxPage = lazy(() => import("./pages/TxPage.tsx"));
-const SecurityPage = lazy(() => import("./security/SecurityPage.tsx"));
-const MyKeysPage = lazy(() => import("./resale/MyKeysPage.tsx"));
-const PurchasePage = lazy(() => import("./resale/PurchasePage.tsx"));
-const TimelinePage = lazy(() => import("./resale/TimelinePage.tsx"));
-const DisputePage = lazy(() => import("./disputes/DisputePage.tsx"));
-const AgentPage = lazy(() => import("./agent/AgentPage.tsx"));
-const TicketPage = lazy(() => import("./support/TicketPage.tsx"));
-const ConfirmEmailPage = lazy(() => import("./saas/ConfirmEmailPage.tsx"));
-const MyTicketsPage = lazy(() => import("./support/MyTicketsPage.tsx"));
-const MySubscriptionsPage = lazy(() => import("./subscriptions/MySubscriptionsPage.tsx"));
-const SubstorePage = lazy(() => import("./distribution/SubstorePage.tsx"));
-const GroupPage = lazy(() => import("./groupbuy/GroupPage.tsx"));
+// Every screen is a chunk of its own (route-level splitting): a visit downloads the shell and
+// the one screen it opens. main.tsx starts the current route's chunk with the language table,
+// before the first render, so the first screen never shows the Suspense fallback.
+const screens = {
+  home: () => import("./pages/HomePage.tsx").then((module) => ({ default: module.HomePage })),
+  shop: () => import("./pages/ShopPage.tsx").then((module) => ({ default: module.ShopPage })),
+  product: () => import("./pages/ProductPage.tsx").then((module) => ({ default: module.ProductPage })),
+  order: () => import("./pages/OrderPage.tsx").then((module) => ({ default: module.OrderPage })),
+  lookup: () => import("./pages/LookupPage.tsx").then((module) => ({ default: module.LookupPage })),
+  verify: () => import("./pages/VerifyPage.tsx").then((module) => ({ default: module.VerifyPage })),
+  login: () => import("./pages/LoginPage.tsx").then((module) => ({ default: module.LoginPage })),
+  myOrders: () => import("./pages/MyOrdersPage.tsx").then((module) => ({ default: module.MyOrdersPage })),
+  myEarnings: () => import("./distribution/MyEarningsPage.tsx").then((module) => ({ default: module.MyEarningsPage })),
+  notFound: () => import("./pages/NotFoundPage.tsx").then((module) => ({ default: module.NotFoundPage })),
+  forgotPassword: () => import("./security/PasswordResetPages.tsx").then((module) => ({ default: module.ForgotPasswordPage })),
+  resetPassword: () => import("./security/PasswordResetPages.tsx").then((module) => ({ default: module.ResetPasswordPage })),
+  merchant: () => import("./merchant/MerchantPage.tsx"),
+  auditor: () => import("./auditor/AuditorPage.tsx"),
+  admin: () => import("./admin/AdminPage.tsx"),
+  tx: () => import("./pages/TxPage.tsx"),
+  security: () => import("./security/SecurityPage.tsx"),
+  myKeys: () => import("./resale/MyKeysPage.tsx"),
+  purchase: () => import("./resale/PurchasePage.tsx"),
+  timeline: () => import("./resale/TimelinePage.tsx"),
+  dispute: () => import("./disputes/DisputePage.tsx"),
+  agent: () => import("./agent/AgentPage.tsx"),
+  ticket: () => import("./support/TicketPage.tsx"),
+  confirmEmail: () => import("./saas/ConfirmEmailPage.tsx"),
+  myTickets: () => import("./support/MyTicketsPage.tsx"),
+  mySubscriptions: () => import("./subscriptions/MySubscriptionsPage.tsx"),
+  substore: () => import("./distribution/SubstorePage.tsx"),
+  group: () => import("./groupbuy/GroupPage.tsx"),
+};
+type ScreenName = keyof typeof screens;
 
-type Route = { pattern: string; render(params: Record<string, string>): ReactNode };
+const HomePage = lazy(screens.home);
+const ShopPage = lazy(screens.shop);
+const ProductPage = lazy(screens.product);
+const OrderPage = lazy(screens.order);
+const LookupPage = lazy(screens.lookup);
+const VerifyPage = lazy(screens.verify);
+const LoginPage = lazy(screens.login);
+const MyOrdersPage = lazy(screens.myOrders);
+const MyEarningsPage = lazy(screens.myEarnings);
+const NotFoundPage = lazy(screens.notFound);
+const ForgotPasswordPage = lazy(screens.forgotPassword);
+const ResetPasswordPage = lazy(screens.resetPassword);
+const MerchantPage = lazy(screens.merchant);
+const AuditorPage = lazy(screens.auditor);
+const AdminPage = lazy(screens.admin);
+const TxPage = lazy(screens.tx);
+const SecurityPage = lazy(screens.security);
+const MyKeysPage = lazy(screens.myKeys);
+const PurchasePage = lazy(screens.purchase);
+const TimelinePage = lazy(screens.timeline);
+const DisputePage = lazy(screens.dispute);
+const AgentPage = lazy(screens.agent);
+const TicketPage = lazy(screens.ticket);
+const ConfirmEmailPage = lazy(screens.confirmEmail);
+const MyTicketsPage = lazy(screens.myTickets);
+const MySubscriptionsPage = lazy(screens.mySubscriptions);
+const SubstorePage = lazy(screens.substore);
+const GroupPage = lazy(screens.group);
+
+type Route = { pattern: string; screen: ScreenName; render(params: Record<string, string>): ReactNode };
 
 const routes: Route[] = [
-  { pattern: "/", render: () => <HomePage /> },
-  { pattern: "/shop/:slug", render: (params) => <ShopPage slug={params.slug!} /> },
-  { pattern: "/product/:productId", render: (params) => <ProductPage productId={params.productId!} /> },
-  { pattern: "/orders/:orderId", render: (params) => <OrderPage orderId={params.orderId!} /> },
-  { pattern: "/lookup", render: () => <LookupPage /> },
-  { pattern: "/verify", render: () => <VerifyPage /> },
-  { pattern: "/login", render: () => <LoginPage mode="login" /> },
-  { pattern: "/signup", render: () => <LoginPage mode="signup" /> },
-  { pattern: "/forgot-password", render: () => <ForgotPasswordPage /> },
-  { pattern: "/reset-password", render: () => <ResetPasswordPage /> },
-  { pattern: "/confirm-email", render: () => <ConfirmEmailPage /> },
-  { pattern: "/me/orders", render: () => <MyOrdersPage /> },
-  { pattern: "/me/earnings", render: () => <MyEarningsPage /> },
-  { pattern: "/me/security", render: () => <SecurityPage /> },
-  { pattern: "/me/keys", render: () => <MyKeysPage /> },
-  { pattern: "/me/tickets", render: () => <MyTicketsPage /> },
-  { pattern: "/me/subscriptions", render: () => <MySubscriptionsPage /> },
-  { pattern: "/tickets/:ticketId", render: (params) => <TicketPage ticketId={params.ticketId!} /> },
-  { pattern: "/resale/purchases/:purchaseId", render: (params) => <PurchasePage purchaseId={params.purchaseId!} /> },
-  { pattern: "/entitlements/:entitlementId", render: (params) => <TimelinePage entitlementId={params.entitlementId!} /> },
-  { pattern: "/agent", render: () => <AgentPage /> },
-  { pattern: "/agent/join", render: () => <AgentPage /> },
-  { pattern: "/merchant", render: () => <MerchantPage tab="overview" /> },
-  { pattern: "/merchant/:tab", render: (params) => <MerchantPage tab={params.tab!} /> },
-  { pattern: "/audit", render: () => <AuditorPage tab="anchors" /> },
-  { pattern: "/audit/:tab", render: (params) => <AuditorPage tab={params.tab!} /> },
-  { pattern: "/admin", render: () => <AdminPage tab="disputes" /> },
-  { pattern: "/admin/:tab", render: (params) => <AdminPage tab={params.tab!} /> },
-  { pattern: "/tx/:hash", render: (params) => <TxPage hash={params.hash!} /> },
-  { pattern: "/disputes/:disputeId", render: (params) => <DisputePage disputeId={params.disputeId!} /> },
-  { pattern: "/s/:slug", render: (params) => <SubstorePage slug={params.slug!} /> },
-  { pattern: "/g/:groupId", render: (params) => <GroupPage groupId={params.groupId!} /> },
+  { pattern: "/", screen: "home", render: () => <HomePage /> },
+  { pattern: "/shop/:slug", screen: "shop", render: (params) => <ShopPage slug={params.slug!} /> },
+  { pattern: "/product/:productId", screen: "product", render: (params) => <ProductPage productId={params.productId!} /> },
+  { pattern: "/orders/:orderId", screen: "order", render: (params) => <OrderPage orderId={params.orderId!} /> },
+  { pattern: "/lookup", screen: "lookup", render: () => <LookupPage /> },
+  { pattern: "/verify", screen: "verify", render: () => <VerifyPage /> },
+  { pattern: "/login", screen: "login", render: () => <LoginPage mode="login" /> },
+  { pattern: "/signup", screen: "login", render: () => <LoginPage mode="signup" /> },
+  { pattern: "/forgot-password", screen: "forgotPassword", render: () => <ForgotPasswordPage /> },
+  { pattern: "/reset-password", screen: "resetPassword", render: () => <ResetPasswordPage /> },
+  { pattern: "/confirm-email", screen: "confirmEmail", render: () => <ConfirmEmailPage /> },
+  { pattern: "/me/orders", screen: "myOrders", render: () => <MyOrdersPage /> },
+  { pattern: "/me/earnings", screen: "myEarnings", render: () => <MyEarningsPage /> },
+  { pattern: "/me/security", screen: "security", render: () => <SecurityPage /> },
+  { pattern: "/me/keys", screen: "myKeys", render: () => <MyKeysPage /> },
+  { pattern: "/me/tickets", screen: "myTickets", render: () => <MyTicketsPage /> },
+  { pattern: "/me/subscriptions", screen: "mySubscriptions", render: () => <MySubscriptionsPage /> },
+  { pattern: "/tickets/:ticketId", screen: "ticket", render: (params) => <TicketPage ticketId={params.ticketId!} /> },
+  { pattern: "/resale/purchases/:purchaseId", screen: "purchase", render: (params) => <PurchasePage purchaseId={params.purchaseId!} /> },
+  { pattern: "/entitlements/:entitlementId", screen: "timeline", render: (params) => <TimelinePage entitlementId={params.entitlementId!} /> },
+  { pattern: "/agent", screen: "agent", render: () => <AgentPage /> },
+  { pattern: "/agent/join", screen: "agent", render: () => <AgentPage /> },
+  { pattern: "/merchant", screen: "merchant", render: () => <MerchantPage tab="overview" /> },
+  { pattern: "/merchant/:tab", screen: "merchant", render: (params) => <MerchantPage tab={params.tab!} /> },
+  { pattern: "/audit", screen: "auditor", render: () => <AuditorPage tab="anchors" /> },
+  { pattern: "/audit/:tab", screen: "auditor", render: (params) => <AuditorPage tab={params.tab!} /> },
+  { pattern: "/admin", screen: "admin", render: () => <AdminPage tab="disputes" /> },
+  { pattern: "/admin/:tab", screen: "admin", render: (params) => <AdminPage tab={params.tab!} /> },
+  { pattern: "/tx/:hash", screen: "tx", render: (params) => <TxPage hash={params.hash!} /> },
+  { pattern: "/disputes/:disputeId", screen: "dispute", render: (params) => <DisputePage disputeId={params.disputeId!} /> },
+  { pattern: "/s/:slug", screen: "substore", render: (params) => <SubstorePage slug={params.slug!} /> },
+  { pattern: "/g/:groupId", screen: "group", render: (params) => <GroupPage groupId={params.groupId!} /> },
 ];
+
+function matchRoute(path: string): { route: Route; params: Record<string, string> } | undefined {
+  for (const route of routes) {
+    const params = matchPath(route.pattern, path);
+    if (params) return { route, params };
+  }
+  return undefined;
+}
+
+/** Loads the chunk of the screen at `path` (main.tsx awaits it before the first render). */
+export function preloadScreen(path: string): Promise<unknown> {
+  return screens[matchRoute(path)?.route.screen ?? "notFound"]();
+}
 
 export function App() {
   const { path } = useRouter();
-  let content: ReactNode = <NotFoundPage />;
-  for (const route of routes) {
-    const params = matchPath(route.pattern, path);
-    if (params) {
-      content = route.render(params);
-      break;
-    }
-  }
+  const matched = matchRoute(path);
+  const content: ReactNode = matched ? matched.route.render(matched.params) : <NotFoundPage />;
   return (
     <div className="app">
       <a className="skip-link" href="#main">

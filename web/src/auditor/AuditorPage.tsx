@@ -7,7 +7,7 @@ import { EmptyState, ErrorNotice, Notice, PageHeader, Spinner, StateBadge, TxLin
 import { useAsync } from "../components/useAsync.ts";
 import { formatDateTime, formatMoney } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
-import { messages, type MessageKey } from "../i18n/messages.ts";
+import type { MessageKey } from "../i18n/messages.ts";
 import { Link } from "../router.tsx";
 import { useSession } from "../session.tsx";
 import { downloadText, toCsv } from "./csv.ts";
@@ -97,7 +97,8 @@ export default function AuditorPage(props: { tab: string }) {
 }
 
 function RecordsTable(props: { tab: Exclude<AuditorTab, "ledger"> }) {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   const { api } = useSession();
   const source = sources[props.tab];
   const [cursor, setCursor] = useState<string | undefined>(undefined);
@@ -148,7 +149,7 @@ function RecordsTable(props: { tab: Exclude<AuditorTab, "ledger"> }) {
               <tr>
                 {columns.map((column) => (
                   <th key={column} scope="col" title={column}>
-                    {columnLabel(column, t)}
+                    {columnLabel(column, i18n)}
                   </th>
                 ))}
               </tr>
@@ -190,10 +191,10 @@ function RecordsTable(props: { tab: Exclude<AuditorTab, "ledger"> }) {
  * field is headed by its deepest labelled part and what follows it ("what.details.currency" is
  * "Details · currency", "who.email" is "Email"); a field with no labelled part is shown as named.
  */
-function columnLabel(column: string, t: ReturnType<typeof useI18n>["t"]): string {
+function columnLabel(column: string, { t, has }: Pick<ReturnType<typeof useI18n>, "t" | "has">): string {
   const parts = column.split(".");
   const keys = parts.map((part) => `audit.col.${part.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)}`);
-  const deepest = keys.findLastIndex((key) => key in messages.en);
+  const deepest = keys.findLastIndex((key) => has(key));
   if (deepest < 0) return column;
   return [t(keys[deepest] as MessageKey), ...(deepest < parts.length - 1 ? [parts.slice(deepest + 1).join(".")] : [])].join(" · ");
 }

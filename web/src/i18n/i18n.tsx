@@ -1,12 +1,12 @@
 // Simplified Chinese and English. The default follows the browser's languages; a choice made
-// with the switch is kept in localStorage and wins from then on. Messages live in
-// messages.ts; the Chinese table is typed against the English one, so a missing translation
-// is a type error.
+// with the switch is kept in localStorage and wins from then on. Messages live in en.ts and
+// zh.ts, one lazy chunk per language (messages.ts): main.tsx loads the first one before the
+// first render, and the switch loads the other before it changes the page's language.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { readStored, writeStored } from "../storage.ts";
-import { messages, type MessageKey } from "./messages.ts";
+import { loadMessages, type Lang, type MessageKey, type Messages } from "./messages.ts";
 
-export type Lang = "zh" | "en";
+export type { Lang };
 export const langs: Lang[] = ["zh", "en"];
 const langStorageKey = "kl.lang";
 
@@ -14,6 +14,8 @@ type I18nValue = {
   lang: Lang;
   setLang(lang: Lang): void;
   t(key: MessageKey, params?: Record<string, string | number>): string;
+  /** Whether `key` names a message (for keys built from data, such as column names). */
+  has(key: string): key is MessageKey;
 };
 
 const I18nContext = createContext<I18nValue | undefined>(undefined);
@@ -30,22 +32,35 @@ export function initialLang(browserLanguages: readonly string[]): Lang {
   return "zh";
 }
 
-export function translate(lang: Lang, key: MessageKey, params?: Record<string, string | number>): string {
-  const template = messages[lang][key] ?? messages.en[key] ?? key;
+export function translate(messages: Messages, key: MessageKey, params?: Record<string, string | number>): string {
+  const template = messages[key] ?? key;
   if (!params) return template;
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }
 
-export function I18nProvider(props: { children: ReactNode }) {
-  const [lang, setLangState] = useState<Lang>(() => initialLang(navigator.languages ?? [navigator.language]));
+/** `<html lang>` for a language: screen readers and search engines read it. */
+export function htmlLang(lang: Lang): string {
+  return lang === "zh" ? "zh-CN" : "en";
+}
+
+export function I18nProvider(props: { children: ReactNode; lang: Lang; messages: Messages }) {
+  const [current, setCurrent] = useState({ lang: props.lang, messages: props.messages });
   useEffect(() => {
-    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
-  }, [lang]);
+    document.documentElement.lang = htmlLang(current.lang);
+  }, [current.lang]);
   const setLang = useCallback((next: Lang) => {
     writeStored(langStorageKey, next);
-    setLangState(next);
+    void loadMessages(next).then((messages) => setCurrent({ lang: next, messages }));
   }, []);
-  const value = useMemo<I18nValue>(() => ({ lang, setLang, t: (key, params) => translate(lang, key, params) }), [lang, setLang]);
+  const value = useMemo<I18nValue>(
+    () => ({
+      lang: current.lang,
+      setLang,
+      t: (key, params) => translate(current.messages, key, params),
+      has: (key): key is MessageKey => key in current.messages,
+    }),
+    [current, setLang],
+  );
   return <I18nContext.Provider value={value}>{props.children}</I18nContext.Provider>;
 }
 

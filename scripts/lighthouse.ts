@@ -1,0 +1,136 @@
+// `npm run lighthouse`: starts the platform the way `npm start` does (embedded database in a
+// temporary folder, a local chain, Redis, the seeded demo shop, the built web app), makes a paid
+// guest order, then runs Lighthouse (mobile profile: simulated slow 4G and a 4x slower CPU) on
+// the storefront's pages, the merchant console and the auditor explorer, three times each, and
+// prints the median of each figure as `lighthouse_<page>_<figure>=` lines: the four category
+// scores (0-100), then LCP, FCP and TBT in milliseconds and CLS.
+// Chromium is KEYLEDGER_CHROMIUM_PATH or Debian's (scripts/lib/chromium.ts), started by
+// chrome-launcher; LIGHTHOUSE_RUNS changes the number of runs, LIGHTHOUSE_PAGES (comma-separated
+// names) the pages.
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import * as chromeLauncher from "chrome-launcher";
+import lighthouse, { type RunnerResult } from "lighthouse";
+import { chromium } from "playwright-core";
+import { chromiumFlags, resolveChromium } from "./lib/chromium.ts";
+import { demoApi, type DemoSession } from "./lib/demoApi.ts";
+import { startPlatform } from "./lib/platform.ts";
+
+const root = fileURLToPath(new URL("../", import.meta.url));
+const runs = Number(process.env.LIGHTHOUSE_RUNS ?? 3);
+const categories = ["performance", "accessibility", "best-practices", "seo"] as const;
+
+if (!existsSync(path.join(root, "web/dist/index.html"))) throw new Error("web/dist is missing: run `npm run build:web` first.");
+const chromePath = resolveChromium(process.env.KEYLEDGER_CHROMIUM_PATH);
+
+const dataDir = mkdtempSync(path.join(os.tmpdir(), "keyledger-lighthouse-"));
+const profileDir = mkdtempSync(path.join(os.tmpdir(), "keyledger-lighthouse-profile-"));
+const platform = await startPlatform({ env: { ...process.env, DATA_DIR: dataDir }, port: 0, seed: true, keysPerProduct: 12, logLevel: "warn" });
+const chrome = await chromeLauncher.launch({
+  chromePath,
+  userDataDir: profileDir,
+  // chromiumFlags without its bare --headless: Lighthouse wants the new headless mode.
+  chromeFlags: [...chromiumFlags.filter((flag) => flag !== "--headless"), "--headless=new"],
+  logLevel: "silent",
+});
+const browser = await chromium.connectOverCDP(`http://127.0.0.1:${chrome.port}`);
+
+type Page = { name: string; path: string; session?: DemoSession };
+
+try {
+  const base = platform.url;
+  const { api, login, pay, waitForOrder } = demoApi(base);
+  const shop = await api<{ id: string }>("GET", "/api/shops/by-slug/demo");
+  const products = (await api<{ items: { id: string; name: string }[] }>("GET", `/api/shops/${shop.id}/products`)).items;
+  const product = products.find((candidate) => candidate.name.includes("Steam")) ?? products[0]!;
+  const guest = await api<{ order: { id: string }; accessToken: string; payment: { url: string } }>("POST", "/api/orders", {
+    productId: product.id,
+    quantity: 1,
+    contact: "guest@example.com",
+    queryPassword: "guest-pass",
+  });
+  await pay(guest.payment.url);
+  await waitForOrder(guest.order.id, guest.accessToken);
+
+  const pages: Page[] = [
+    { name: "home", path: "/" },
+    { name: "shop", path: "/shop/demo" },
+    { name: "product", path: `/product/${product.id}` },
+    { name: "order", path: `/orders/${guest.order.id}?token=${guest.accessToken}` },
+    { name: "verify", path: "/verify" },
+    { name: "console", path: "/merchant/overview", session: await login("merchant") },
+    { name: "auditor", path: "/audit/anchors", session: await login("auditor") },
+  ];
+  const chosen = process.env.LIGHTHOUSE_PAGES?.split(",").map((name) => name.trim());
+  const context = browser.contexts()[0]!;
+  const helper = await context.newPage();
+  const cdp = await context.newCDPSession(helper);
+  await helper.goto(`${base}/robots.txt`);
+
+  for (const page of pages.filter((candidate) => !chosen || chosen.includes(candidate.name))) {
+    const figures: Record<string, number[]> = {};
+    for (let run = 0; run < runs; run++) {
+      // A signed-in page needs the session in localStorage, which Lighthouse's storage reset
+      // would clear: it is written here and the reset is skipped, the cache cleared by hand.
+      await helper.evaluate(
+        (session) => {
+          window.localStorage.clear();
+          if (session) window.localStorage.setItem("kl.session", JSON.stringify(session));
+        },
+        page.session ? { token: page.session.token, account: page.session.account } : null,
+      );
+      await cdp.send("Network.clearBrowserCache");
+      const lhr = await audit(base + page.path, Boolean(page.session));
+      const record = (name: string, value: number | null | undefined) => {
+        figures[name] = [...(figures[name] ?? []), value ?? Number.NaN];
+      };
+      for (const category of categories) record(category.replace("-", "_"), Math.round((lhr.categories[category]?.score ?? 0) * 100));
+      record("lcp_ms", lhr.audits["largest-contentful-paint"]?.numericValue);
+      record("fcp_ms", lhr.audits["first-contentful-paint"]?.numericValue);
+      record("tbt_ms", lhr.audits["total-blocking-time"]?.numericValue);
+      record("cls", lhr.audits["cumulative-layout-shift"]?.numericValue);
+      if (process.env.LIGHTHOUSE_VERBOSE) {
+        const failing = Object.values(lhr.audits).filter((audit) => audit.score !== null && audit.score < 1 && audit.scoreDisplayMode !== "informative");
+        process.stderr.write(`${page.name} run ${run + 1}: ${failing.map((audit) => `${audit.id}=${audit.displayValue ?? audit.score}`).join(" ")}\n`);
+      }
+    }
+    for (const [name, values] of Object.entries(figures)) {
+      const value = median(values);
+      const shown = name === "cls" ? value.toFixed(3) : String(Math.round(value));
+      process.stdout.write(`lighthouse_${page.name}_${name}=${shown}\n`);
+    }
+  }
+} finally {
+  await browser.close().catch(() => {});
+  chrome.kill();
+  await platform.stop();
+  rmSync(profileDir, { recursive: true, force: true });
+  rmSync(dataDir, { recursive: true, force: true });
+}
+// Like `npm start` on Ctrl+C: once everything is stopped, exit (a queue client's reconnect
+// timer must not keep the process alive).
+process.exit(0);
+
+/** One Lighthouse run; a run whose trace failed (NO_NAVSTART happens now and then) is repeated once. */
+async function audit(url: string, keepStorage: boolean, attempt = 1): Promise<RunnerResult["lhr"]> {
+  const result = await lighthouse(url, {
+    port: chrome.port,
+    output: "json",
+    logLevel: "error",
+    onlyCategories: [...categories],
+    disableStorageReset: keepStorage,
+  });
+  if (!result) throw new Error(`Lighthouse returned nothing for ${url}`);
+  const { runtimeError } = result.lhr;
+  if (!runtimeError) return result.lhr;
+  if (attempt < 2) return audit(url, keepStorage, attempt + 1);
+  throw new Error(`Lighthouse on ${url}: ${runtimeError.code} ${runtimeError.message}`);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
