@@ -266,6 +266,32 @@ const envSchema = z.object({
   // empty: the system's resolvers. Tests point it at a local DNS server.
   DNS_SERVERS: z.string().default(""),
 
+  // Anti-money-laundering rules over the ledger (docs/compliance.md). Amounts are per currency
+  // ("CNY:1000000,USD:150000", minor units): a payout at or above the threshold is held for review
+  // (¥10,000 by default, the unverified payout limit's fifty times); this many payout requests of a
+  // shop within the window are a velocity alert; this many payments at or below the small amount
+  // from one payer to one shop within the window are structuring (¥50 by default: below every
+  // plausible reporting threshold, above a typical game card); a shop's last day above this
+  // factor times its daily average of the previous 30 days, and above the floor, is a spike. The
+  // flagged wallets (comma-separated addresses) are added to the list admins keep.
+  AML_PAYOUT_THRESHOLD_MINOR: z.string().default("CNY:1000000,USD:150000,EUR:130000,HKD:1100000"),
+  AML_PAYOUT_VELOCITY_COUNT: integer(3, 2, 1000),
+  AML_WINDOW_SECONDS: integer(24 * 3600, 60, 30 * 24 * 3600),
+  AML_SMALL_PAYMENT_MINOR: z.string().default("CNY:5000,USD:700,EUR:650,HKD:5500"),
+  AML_STRUCTURING_COUNT: integer(10, 2, 100_000),
+  AML_SPIKE_FACTOR: integer(5, 2, 1000),
+  AML_SPIKE_FLOOR_MINOR: z.string().default("CNY:100000,USD:15000,EUR:13000,HKD:110000"),
+  AML_FLAGGED_WALLETS: z.string().default(""),
+  // Data rights (docs/compliance.md, "Retention"): how long each kind of data is kept before the
+  // retention job removes it. Sessions and login history serve security reviews (90 days is what
+  // a breach investigation looks back); unpaid orders' contacts are only for their payment (30
+  // days past expiry); closed support tickets' messages for after-sales (2 years, the consumer
+  // warranty term); orders' contacts of paid guest orders for 5 years (tax and accounting records).
+  RETENTION_LOGIN_HISTORY_DAYS: integer(90, 1, 36_500),
+  RETENTION_UNPAID_ORDER_CONTACT_DAYS: integer(30, 1, 36_500),
+  RETENTION_TICKET_MESSAGES_DAYS: integer(730, 1, 36_500),
+  RETENTION_PAID_ORDER_CONTACT_DAYS: integer(1825, 1, 36_500),
+
   // Risk rules (docs/abuse.md, "Risk rules"): the default thresholds of the order risk score
   // (a product may set its own), and the score from which checkout needs the captcha.
   RISK_REVIEW_SCORE: integer(50, 0, 1000),
@@ -537,6 +563,24 @@ function buildConfig(env: Env) {
           .filter((server) => server !== ""),
       },
     },
+    compliance: {
+      aml: {
+        payoutThresholdMinor: amountsByCurrency("AML_PAYOUT_THRESHOLD_MINOR", env.AML_PAYOUT_THRESHOLD_MINOR),
+        payoutVelocityCount: env.AML_PAYOUT_VELOCITY_COUNT,
+        windowSeconds: env.AML_WINDOW_SECONDS,
+        smallPaymentMinor: amountsByCurrency("AML_SMALL_PAYMENT_MINOR", env.AML_SMALL_PAYMENT_MINOR),
+        structuringCount: env.AML_STRUCTURING_COUNT,
+        spikeFactor: env.AML_SPIKE_FACTOR,
+        spikeFloorMinor: amountsByCurrency("AML_SPIKE_FLOOR_MINOR", env.AML_SPIKE_FLOOR_MINOR),
+        flaggedWallets: walletList(env.AML_FLAGGED_WALLETS),
+      },
+      retention: {
+        loginHistoryDays: env.RETENTION_LOGIN_HISTORY_DAYS,
+        unpaidOrderContactDays: env.RETENTION_UNPAID_ORDER_CONTACT_DAYS,
+        ticketMessagesDays: env.RETENTION_TICKET_MESSAGES_DAYS,
+        paidOrderContactDays: env.RETENTION_PAID_ORDER_CONTACT_DAYS,
+      },
+    },
     throttles: {
       searchRequestsPerMinuteMax: env.SEARCH_REQUESTS_PER_MINUTE_MAX,
       lookup: {
@@ -667,6 +711,29 @@ export function deploymentFileVariables(value: unknown): Record<string, string> 
     INDEXER_CHAIN_ID: String(file.chainId),
     ...(file.custodian ? { CUSTODIAN_ADDRESS: file.custodian } : {}),
   };
+}
+
+/** "CNY:1000000,USD:150000" as a map of currency to minor units; a malformed entry stops the start. */
+function amountsByCurrency(name: string, text: string): Record<string, bigint> {
+  const amounts: Record<string, bigint> = {};
+  for (const part of text
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "")) {
+    const match = /^([A-Z]{3,5}):([0-9]{1,16})$/.exec(part);
+    if (!match) throw new Error(`${name}: "${part}" is not CURRENCY:amount (minor units), e.g. CNY:1000000`);
+    amounts[match[1]!] = BigInt(match[2]!);
+  }
+  return amounts;
+}
+
+function walletList(text: string): string[] {
+  const wallets = text
+    .split(",")
+    .map((entry) => entry.trim().toLowerCase())
+    .filter((entry) => entry !== "");
+  for (const wallet of wallets) if (!/^0x[0-9a-f]{40}$/.test(wallet)) throw new Error(`AML_FLAGGED_WALLETS: "${wallet}" is not a 0x address`);
+  return wallets;
 }
 
 function publicUrlOf(env: Env): string {

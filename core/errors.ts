@@ -105,6 +105,10 @@ export const errorStatus = {
   sales_limit_exceeded: 422,
   payout_limit_exceeded: 422,
   stock_limit_exceeded: 422,
+  // Compliance (docs/compliance.md): a payout an AML alert holds for review (or froze) cannot be
+  // approved; an erasure while a dispute or a legal hold is open is refused with the reason.
+  aml_review_pending: 409,
+  erasure_refused: 409,
   // API keys (docs/api-keys.md): a key that does not exist or whose secret is wrong, an expired
   // or revoked one, a call from outside its allow-list, and a route its scopes do not cover.
   api_key_invalid: 401,

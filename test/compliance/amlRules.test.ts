@@ -1,0 +1,254 @@
+// The AML rules over crafted ledger histories (docs/compliance.md, "AML rules"), against the real
+// PostgreSQL server: each rule fires on a history made to trip it and stays quiet on an ordinary
+// one. Histories are real ledger entries (postOrderPayment, requestPayout) of orders whose payment
+// times are set in the past; every expected figure is worked out by hand in the test.
+import { randomBytes } from "node:crypto";
+import { expect } from "chai";
+import { postOrderPayment, requestPayout } from "../../api/ledger/flows.ts";
+import { checkLedgerInvariants } from "../../api/ledger/invariants.ts";
+import { getAlert, reviewPayout, runAmlSweep } from "../../api/services/compliance/aml.ts";
+import type { AmlSettings } from "../../api/services/compliance/amlRules.ts";
+import { queryOne, queryRows, sql } from "../../core/store/database.ts";
+import { createServerDatabase, type TestDatabase } from "../support/database.ts";
+
+export const flaggedInConfig = `0x${"c0".repeat(20)}`;
+export const testAmlSettings: AmlSettings = {
+  payoutThresholdMinor: { CNY: 1_000_000n },
+  payoutVelocityCount: 3,
+  windowSeconds: 86_400,
+  smallPaymentMinor: { CNY: 5_000n },
+  structuringCount: 10,
+  spikeFactor: 5,
+  spikeFloorMinor: { CNY: 100_000n },
+  flaggedWallets: [flaggedInConfig],
+};
+
+const day = 86_400_000;
+export type Payer = { accountId?: bigint; contact?: string; wallet?: string };
+
+/** An account, a shop and a product, written directly: the rules read the ledger and the orders only. */
+export async function craftShop(database: TestDatabase, label: string): Promise<{ shopId: bigint; productId: bigint; ownerId: bigint }> {
+  const suffix = randomBytes(4).toString("hex");
+  const owner = await queryOne<{ id: string }>(
+    database.db,
+    sql`INSERT INTO accounts (email, password_hash, roles) VALUES (${`${label}-${suffix}@example.com`}, 'x', ARRAY['merchant']) RETURNING id::text`,
+  );
+  const shop = await queryOne<{ id: string }>(
+    database.db,
+    sql`INSERT INTO shops (owner_account_id, slug, name, data_key_wrapped, master_key_id)
+        VALUES (${BigInt(owner!.id)}, ${`${label}-${suffix}`}, ${`Shop ${label}`}, '\\x00'::bytea, 'test') RETURNING id::text`,
+  );
+  const product = await queryOne<{ id: string }>(
+    database.db,
+    sql`INSERT INTO products (shop_id, name, category, price_minor, currency) VALUES (${BigInt(shop!.id)}, 'Card', 'game_card', 100, 'CNY') RETURNING id::text`,
+  );
+  return { shopId: BigInt(shop!.id), productId: BigInt(product!.id), ownerId: BigInt(owner!.id) };
+}
+
+export async function craftBuyer(database: TestDatabase, label: string): Promise<bigint> {
+  const row = await queryOne<{ id: string }>(
+    database.db,
+    sql`INSERT INTO accounts (email, password_hash) VALUES (${`${label}-${randomBytes(4).toString("hex")}@example.com`}, 'x') RETURNING id::text`,
+  );
+  return BigInt(row!.id);
+}
+
+let chainLog = 0;
+/** A paid order of `amount` fen at `paidAt` and its sale entry, paid through the platform (chain). Answers the entry's id. */
+export async function craftSale(
+  database: TestDatabase,
+  shop: { shopId: bigint; productId: bigint },
+  amountMinor: bigint,
+  paidAt: Date,
+  payer: Payer,
+): Promise<bigint> {
+  const orderId = `aml-${randomBytes(8).toString("hex")}`;
+  // A wallet payer checked out as a guest: each order has its own contact, so only the wallet ties them.
+  const contact = payer.contact ?? (payer.accountId ? null : `${orderId}@example.com`);
+  await database.db.execute(
+    sql`INSERT INTO orders (id, shop_id, product_id, buyer_account_id, contact, query_password_hash, quantity, unit_price_minor, amount_minor,
+                            currency, state, payment_method, expires_at, paid_at, created_at)
+        VALUES (${orderId}, ${shop.shopId}, ${shop.productId}, ${payer.accountId ?? null}, ${contact},
+                ${payer.accountId ? null : Buffer.alloc(32)}, 1, ${amountMinor}, ${amountMinor}, 'CNY', 'fulfilled', 'chain',
+                ${paidAt.toISOString()}::timestamptz, ${paidAt.toISOString()}::timestamptz, ${paidAt.toISOString()}::timestamptz)`,
+  );
+  if (payer.wallet) {
+    chainLog++;
+    await database.db.execute(
+      sql`INSERT INTO chain_payments (chain_id, block_number, log_index, transaction_hash, order_ref, order_id, payer, token, amount)
+          VALUES (31337, ${chainLog}, 0, ${`0x${randomBytes(32).toString("hex")}`}, ${orderId}, ${orderId}, ${payer.wallet}, ${`0x${"00".repeat(20)}`}, ${amountMinor})`,
+    );
+  }
+  const posted = await postOrderPayment(database.db, { orderId, shopId: shop.shopId, amountMinor, currency: "CNY", provider: "chain", platformFeeBps: 500 });
+  return posted.transactionId;
+}
+
+/** 30+ days of the same three ¥100 sales a day from three different payers: nothing out of the ordinary. */
+async function ordinaryHistory(database: TestDatabase, shop: { shopId: bigint; productId: bigint }, now: Date, days: number): Promise<void> {
+  const buyers = [await craftBuyer(database, "regular-a"), await craftBuyer(database, "regular-b")];
+  for (let d = days; d >= 0; d--) {
+    const at = new Date(now.getTime() - d * day - 3_600_000);
+    await craftSale(database, shop, 10_000n, at, { accountId: buyers[0] });
+    await craftSale(database, shop, 10_000n, new Date(at.getTime() + 60_000), { accountId: buyers[1] });
+    await craftSale(database, shop, 10_000n, new Date(at.getTime() + 120_000), { contact: `guest-${d}@example.com` });
+  }
+}
+
+async function alertsOf(database: TestDatabase, shopId: bigint): Promise<{ id: string; rule: string; amount_minor: string; payout_id: string | null }[]> {
+  return queryRows(database.db, sql`SELECT id::text, rule, amount_minor::text, payout_id FROM aml_alerts WHERE shop_id = ${shopId} ORDER BY id`);
+}
+
+async function evidenceOf(database: TestDatabase, alertId: string): Promise<bigint[]> {
+  const rows = await queryRows<{ transaction_id: string }>(
+    database.db,
+    sql`SELECT transaction_id::text FROM aml_alert_entries WHERE alert_id = ${BigInt(alertId)} ORDER BY transaction_id`,
+  );
+  return rows.map((row) => BigInt(row.transaction_id));
+}
+
+const sorted = (ids: bigint[]) => [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
+describe("AML rules over crafted ledger histories (PostgreSQL)", function () {
+  this.timeout(240_000);
+  let database: TestDatabase;
+  const now = new Date();
+  before(async () => {
+    database = await createServerDatabase({ poolSizeMax: 4 });
+  });
+  after(async () => {
+    await database?.drop();
+  });
+
+  it("an ordinary history (steady daily sales, a few small buys, modest payouts) raises nothing", async () => {
+    const shop = await craftShop(database, "ordinary");
+    await ordinaryHistory(database, shop, now, 34);
+    // One payer buying small cards, but only 9 of them: one fewer than the structuring count.
+    const wallet = `0x${"ab".repeat(20)}`;
+    for (let n = 0; n < 9; n++) await craftSale(database, shop, 500n, new Date(now.getTime() - (n + 1) * 600_000), { wallet });
+    const sweep = await runAmlSweep(database.db, testAmlSettings, { now });
+    expect(sweep.alerts).to.equal(0);
+    // Two payouts within the day (velocity count 3), each below the ¥10,000 threshold, to an unflagged wallet.
+    for (const [n, amount] of [400_000n, 50_000n].entries()) {
+      const payoutId = `ordinary-${shop.shopId}-${n}`;
+      await requestPayout(database.db, { payoutId, shopId: shop.shopId, amountMinor: amount, currency: "CNY", expiresAt: new Date(now.getTime() + day) });
+      expect(await reviewPayout(database.db, testAmlSettings, { payoutId, shopId: shop.shopId, amountMinor: amount, currency: "CNY", wallet })).to.deep.equal(
+        [],
+      );
+    }
+    expect(await alertsOf(database, shop.shopId)).to.deep.equal([]);
+  });
+
+  it("structuring: 12 payments of ¥5 from one wallet within two hours raise one alert showing exactly those 12 entries", async () => {
+    const shop = await craftShop(database, "structuring");
+    await ordinaryHistory(database, shop, now, 3);
+    const wallet = `0x${"5a".repeat(20)}`;
+    const expected: bigint[] = [];
+    for (let n = 0; n < 12; n++) expected.push(await craftSale(database, shop, 500n, new Date(now.getTime() - 7_200_000 + n * 600_000), { wallet }));
+    // Another payer: 12 payments too, but of ¥60 each, above the ¥50 small-payment figure.
+    const bigger = await craftBuyer(database, "bigger");
+    for (let n = 0; n < 12; n++) await craftSale(database, shop, 6_000n, new Date(now.getTime() - 7_000_000 + n * 600_000), { accountId: bigger });
+    await runAmlSweep(database.db, testAmlSettings, { now });
+    const alerts = await alertsOf(database, shop.shopId);
+    expect(alerts.map((alert) => [alert.rule, alert.amount_minor])).to.deep.equal([["structuring", "6000"]]);
+    expect(await evidenceOf(database, alerts[0]!.id)).to.deep.equal(sorted(expected));
+    const view = await getAlert(database.db, BigInt(alerts[0]!.id));
+    expect(view.details).to.include({ payer: `wallet:${wallet}`, payments: 12 });
+    // Every evidence entry credits the shop's payable 475 (¥5 less the 5% fee).
+    for (const entry of view.entries) {
+      expect(entry.kind).to.equal("order_payment");
+      expect(entry.postings.find((p) => p.ownerType === "shop" && p.purpose === "payable")?.amountMinor).to.equal("475");
+    }
+    // Evaluated again (a later sweep, the same entries): nothing new.
+    await database.db.execute(sql`UPDATE sweep_cursors SET position = 0 WHERE name = 'aml-payments-from'`);
+    await runAmlSweep(database.db, testAmlSettings, { now });
+    expect(await alertsOf(database, shop.shopId)).to.have.length(1);
+  });
+
+  it("volume spike: ¥5,000 in a day against thirty days of ¥100 a day raises an alert with that day's entries; the ordinary ¥300 a day does not", async () => {
+    const shop = await craftShop(database, "spike");
+    const buyer = await craftBuyer(database, "steady");
+    for (let d = 31; d >= 1; d--) await craftSale(database, shop, 10_000n, new Date(now.getTime() - d * day - 3_600_000), { accountId: buyer });
+    const expected: bigint[] = [];
+    for (let n = 0; n < 10; n++) {
+      const buyerN = await craftBuyer(database, `spike-${n}`);
+      expected.push(await craftSale(database, shop, 50_000n, new Date(now.getTime() - (n + 1) * 1_800_000), { accountId: buyerN }));
+    }
+    await runAmlSweep(database.db, testAmlSettings, { now });
+    const alerts = await alertsOf(database, shop.shopId);
+    // Recent 10 x 50,000 = 500,000 fen; the 30 days before hold 30 x 10,000 = 300,000: an average
+    // of 10,000 a day, and 500,000 > 5 x 10,000 and >= the 100,000 floor.
+    expect(alerts.map((alert) => [alert.rule, alert.amount_minor])).to.deep.equal([["volume_spike", "500000"]]);
+    expect(await evidenceOf(database, alerts[0]!.id)).to.deep.equal(sorted(expected));
+    expect((await getAlert(database.db, BigInt(alerts[0]!.id))).details).to.include({ recentMinor: "500000", averageMinor: "10000" });
+  });
+
+  it("a new shop with no history does not spike on its first busy day (KYC limits bound it instead)", async () => {
+    const shop = await craftShop(database, "newshop");
+    for (let n = 0; n < 10; n++)
+      await craftSale(database, shop, 50_000n, new Date(now.getTime() - (n + 1) * 1_800_000), { accountId: await craftBuyer(database, `new-${n}`) });
+    await runAmlSweep(database.db, testAmlSettings, { now });
+    expect(await alertsOf(database, shop.shopId)).to.deep.equal([]);
+  });
+
+  it("payout rules: at the threshold, the third request in a day, and a flagged wallet (listed or configured) each hold the payout", async () => {
+    const shop = await craftShop(database, "payouts");
+    await craftSale(database, shop, 10_000_000n, new Date(now.getTime() - day), { accountId: await craftBuyer(database, "big") });
+    const request = async (n: number, amountMinor: bigint, wallet?: string) => {
+      const payoutId = `payouts-${shop.shopId}-${n}`;
+      const posted = await requestPayout(database.db, {
+        payoutId,
+        shopId: shop.shopId,
+        amountMinor,
+        currency: "CNY",
+        expiresAt: new Date(now.getTime() + day),
+      });
+      return {
+        payoutId,
+        transactionId: posted.transactionId,
+        fired: await reviewPayout(database.db, testAmlSettings, { payoutId, shopId: shop.shopId, amountMinor, currency: "CNY", wallet }),
+      };
+    };
+    const first = await request(1, 1_000_000n);
+    expect(first.fired).to.deep.equal(["payout_threshold"]);
+    const second = await request(2, 999_999n);
+    expect(second.fired).to.deep.equal([]);
+    const third = await request(3, 1_000n);
+    expect(third.fired).to.deep.equal(["payout_velocity"]);
+    const alerts = await alertsOf(database, shop.shopId);
+    expect(alerts.map((alert) => [alert.rule, alert.payout_id])).to.deep.equal([
+      ["payout_threshold", first.payoutId],
+      ["payout_velocity", third.payoutId],
+    ]);
+    expect(await evidenceOf(database, alerts[0]!.id)).to.deep.equal([first.transactionId]);
+    expect(await evidenceOf(database, alerts[1]!.id)).to.deep.equal(sorted([first.transactionId, second.transactionId, third.transactionId]));
+
+    const other = await craftShop(database, "wallets");
+    await craftSale(database, other, 100_000n, new Date(now.getTime() - day), { accountId: await craftBuyer(database, "w") });
+    const listed = `0x${"de".repeat(20)}`;
+    await database.db.execute(sql`INSERT INTO aml_flagged_wallets (address, reason) VALUES (${listed}, 'sanctions list entry')`);
+    const payout = async (n: number, wallet: string) => {
+      const payoutId = `wallets-${other.shopId}-${n}`;
+      await requestPayout(database.db, { payoutId, shopId: other.shopId, amountMinor: 1_000n, currency: "CNY", expiresAt: new Date(now.getTime() + day) });
+      return reviewPayout(database.db, testAmlSettings, { payoutId, shopId: other.shopId, amountMinor: 1_000n, currency: "CNY", wallet });
+    };
+    expect(await payout(1, `0x${"12".repeat(20)}`)).to.deep.equal([]);
+    expect(await payout(2, listed.toUpperCase().replace("0X", "0x"))).to.deep.equal(["flagged_wallet"]);
+    // The third request of the day is also a velocity alert; the configured wallet still fires.
+    expect(await payout(3, flaggedInConfig)).to.deep.equal(["payout_velocity", "flagged_wallet"]);
+    const walletAlerts = await queryRows<{ details: { wallet: string; listedBecause: string } }>(
+      database.db,
+      sql`SELECT details FROM aml_alerts WHERE shop_id = ${other.shopId} AND rule = 'flagged_wallet' ORDER BY id`,
+    );
+    expect(walletAlerts.map((row) => row.details)).to.deep.equal([
+      { wallet: listed, listedBecause: "sanctions list entry" },
+      { wallet: flaggedInConfig, listedBecause: "configured (AML_FLAGGED_WALLETS)" },
+    ]);
+    expect(await checkLedgerInvariants(database.db)).to.deep.equal({
+      unbalancedTransactions: [],
+      currenciesNotZero: [],
+      balanceMismatches: [],
+      negativeFloors: [],
+      holdMismatches: [],
+    });
+  });
+});
