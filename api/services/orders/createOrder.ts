@@ -7,7 +7,7 @@
 // (insertBatchWithKeys, through the group commit), one statement and commit for many.
 import { AppError } from "../../../core/errors.ts";
 import { collectionOf } from "../../ledger/flows.ts";
-import { assertDailySales } from "../saas/verificationLimits.ts";
+import { claimDailySales, releaseDailySales } from "../saas/verificationLimits.ts";
 import { assertFeeCreditAvailable } from "../../ledger/merchantFees.ts";
 import { queryOne, queryPreparedRows, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from "../../../core/store/groupCommit.ts";
@@ -117,10 +117,15 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
   const { quote, dailyClaimed, share } = await priceCheckout(db, input, orderId, docking);
   const passwordHash = input.queryPassword ? hashQueryPassword(settings.queryPasswordPepper, orderId, input.queryPassword) : null;
   const expiresAt = new Date(Date.now() + expirySeconds * 1000);
+  const priced = pricedColumns(quote, distribution, input.group);
+  let salesClaimed = false;
   try {
     // Priced first (the amount is the quote's), refused before anything is inserted; the claims
-    // above are released by the catch below.
-    if (settings.saleLimits) await assertDailySales(db, product.shopId, product.currency, quote.breakdown.totalMinor);
+    // above are released by the catch below, the sales volume's in the finally (once the order
+    // exists it counts by itself).
+    if (settings.saleLimits) {
+      salesClaimed = await claimDailySales(db, { shopId: product.shopId, currency: product.currency, amountMinor: amountOf(priced, input.quantity), orderId });
+    }
     const args: InsertArgs = {
       orderId,
       input,
@@ -128,7 +133,7 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
       expiresAt,
       limits: settings.unpaidHolds,
       risk,
-      priced: pricedColumns(quote, distribution, input.group),
+      priced,
       ...(docking && share ? { docking: { stockProductId: docking.stockProductId, share } } : {}),
     };
     // A checkout the batch did not serve (not enough keys free when it ran, or the batch's
@@ -150,6 +155,8 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
       if (existing) return sameRequestOrConflict(existing, input, settings.queryPasswordPepper);
     }
     throw error;
+  } finally {
+    if (salesClaimed) await releaseDailySales(db, orderId);
   }
 }
 
@@ -198,6 +205,9 @@ function pricedColumns(quote: Quote, distribution: CheckoutDistribution, group: 
 }
 
 type PricedColumns = { unitPriceMinor: bigint; discountMinor: bigint; pricing: string };
+
+/** The order's amount_minor, as the insert computes it (a sub-store's markup included). */
+const amountOf = (priced: PricedColumns, quantity: number) => priced.unitPriceMinor * BigInt(quantity) - priced.discountMinor;
 
 export type InsertArgs = {
   orderId: string;

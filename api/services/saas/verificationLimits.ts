@@ -42,23 +42,54 @@ export async function limitsOf(db: Drizzle, shopId: bigint, currency: string): P
 const raise = "Submit your identity and business details for verification (POST /api/shops/{shopId}/kyc) to raise it.";
 
 /**
- * At checkout: the shop's orders of the last 24 hours in this currency (unpaid ones count, they
- * may still be paid; expired, failed and refunded ones do not) plus this one must stay within
- * the level's daily sales volume. Read without a lock: concurrent checkouts may together pass
- * the limit by what is in flight at once (the group commit of checkouts takes no shop lock).
+ * At checkout, before the order is inserted: the shop's orders of the last 24 hours in this
+ * currency (unpaid ones count, they may still be paid; expired, failed and refunded ones do not),
+ * plus the amounts claimed by checkouts whose orders are not written yet, plus this one must stay
+ * within the level's daily sales volume. Strict under concurrency: the sum and this checkout's
+ * claim are one transaction under an advisory lock on (shop, currency), so a shop's concurrent
+ * checkouts queue there (only for the claim; their inserts still go together) and each sees the
+ * ones before it. Returns whether a claim was recorded; the caller gives it back with
+ * `releaseDailySales` once the checkout has its answer (migration 1490_sales_volume_claims.sql).
  */
-export async function assertDailySales(db: Drizzle, shopId: bigint, currency: string, amountMinor: bigint): Promise<void> {
+export async function claimDailySales(db: Drizzle, claim: { shopId: bigint; currency: string; amountMinor: bigint; orderId: string }): Promise<boolean> {
+  const { shopId, currency, amountMinor, orderId } = claim;
   const limits = await limitsOf(db, shopId, currency);
-  if (limits.dailySalesMaxMinor === null) return;
-  const row = await queryOne<{ total: string }>(
-    db,
-    sql`SELECT coalesce(sum(amount_minor), 0) AS total FROM orders
-        WHERE shop_id = ${shopId} AND currency = ${currency} AND created_at > now() - interval '1 day'
-          AND state IN ('awaiting_payment', 'paid', 'fulfilled')`,
-  );
-  const today = BigInt(row!.total);
-  if (today + amountMinor <= limits.dailySalesMaxMinor) return;
-  throw new AppError(
+  if (limits.dailySalesMaxMinor === null) return false;
+  const max = limits.dailySalesMaxMinor;
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`sales:${shopId}:${currency}`}, 0))`);
+    // A claim left by a process that died between its claim and its answer: swept, it no longer counts.
+    await tx.execute(
+      sql`DELETE FROM sales_volume_claims WHERE shop_id = ${shopId} AND currency = ${currency} AND created_at < now() - ${claimLifetime}::interval`,
+    );
+    const row = await queryOne<{ orders: string; claimed: string }>(
+      tx,
+      sql`SELECT (SELECT coalesce(sum(amount_minor), 0) FROM orders
+                  WHERE shop_id = ${shopId} AND currency = ${currency} AND created_at > now() - interval '1 day'
+                    AND state IN ('awaiting_payment', 'paid', 'fulfilled')) AS orders,
+                 (SELECT coalesce(sum(c.amount_minor), 0) FROM sales_volume_claims c
+                  WHERE c.shop_id = ${shopId} AND c.currency = ${currency}
+                    AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = c.order_id)) AS claimed`,
+    );
+    const today = BigInt(row!.orders) + BigInt(row!.claimed);
+    if (today + amountMinor > max) throw salesLimitExceeded(limits, currency, today, amountMinor);
+    await tx.execute(
+      sql`INSERT INTO sales_volume_claims (order_id, shop_id, currency, amount_minor) VALUES (${orderId}, ${shopId}, ${currency}, ${amountMinor})`,
+    );
+  });
+  return true;
+}
+
+/** Far longer than any checkout between its claim and its answer. */
+const claimLifetime = "15 minutes";
+
+/** The checkout has its answer: its order now counts by its state, or there is no order. Releasing twice does nothing. */
+export async function releaseDailySales(db: Drizzle, orderId: string): Promise<void> {
+  await db.execute(sql`DELETE FROM sales_volume_claims WHERE order_id = ${orderId}`);
+}
+
+function salesLimitExceeded(limits: LevelLimits, currency: string, today: bigint, amountMinor: bigint): AppError {
+  return new AppError(
     "sales_limit_exceeded",
     `This shop (${limits.level}) may sell at most ${limits.dailySalesMaxMinor} ${currency} (minor units) a day; it sold ${today} in the last 24 hours and this order is ${amountMinor}. Try a smaller order or later.`,
     {
