@@ -14,6 +14,7 @@ import { ticketsRouter } from "./routes/tickets.ts";
 import { recommendationsRouter } from "./routes/recommendations.ts";
 import { subscriptionsRouter } from "./routes/subscriptions.ts";
 import { groupbuyRouter } from "./routes/groupbuy.ts";
+import { balanceRouter } from "./routes/balance.ts";
 
 export function extraRouters(ctx: AppContext): Router[] {
   const queryPasswordPepper = requireSetting(ctx.config.secrets.queryPasswordPepper, "QUERY_PASSWORD_PEPPER", "Resale holder ids are derived from it.");
@@ -28,6 +29,7 @@ export function extraRouters(ctx: AppContext): Router[] {
     rentalsRouter(ctx, { queryPasswordPepper }),
     recommendationsRouter(ctx),
     subscriptionsRouter(ctx),
+    balanceRouter(ctx),
     groupbuyRouter(ctx, { queryPasswordPepper }),
   ];
 }

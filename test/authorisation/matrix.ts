@@ -342,6 +342,13 @@ export const matrix: MatrixRow[] = [
   row("POST /api/subscriptions/{subscriptionId}/renew", { 401: "guest", ok: "buyer", 404: "*" }),
   row("POST /api/subscriptions/{subscriptionId}/cancel", { 401: "guest", ok: "buyer", 404: "*" }),
   row("PUT /api/subscriptions/{subscriptionId}/auto-renew", { 401: "guest", ok: "buyer", 404: "*" }),
+  row("POST /api/subscriptions/{subscriptionId}/upgrade", { 401: "guest", ok: "buyer", 404: "*" }),
+  // A buyer's platform balance and its top-ups: buyer A's top-up; the notification is the platform gateway's (public, signed).
+  row("GET /api/balance", { 401: "guest", ok: signedIn }),
+  row("POST /api/balance/topups", { 401: "guest", ok: signedIn }),
+  row("GET /api/balance/topups/{topupId}", { 401: "guest", ok: "buyer", 404: "*" }),
+  row("GET /api/balance/topups/epay/notify", { ok: "*" }),
+  row("POST /api/balance/topups/epay/notify", { ok: "*" }),
   row("POST /api/entitlements/{entitlementId}/use", { 401: "guest", ok: "buyer", 404: "*" }, { secrets: "buyer" }),
 
   // Wallets

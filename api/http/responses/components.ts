@@ -16,7 +16,7 @@ import { orderItemSchema, orderSchema, orderSummaryPageSchema, orderSummarySchem
 import { levelsSchema } from "./pricing.ts";
 import { merchantQuotasSchema } from "./quotas.ts";
 import { rentalSchema } from "./rentals.ts";
-import { subscriptionPlanSchema, subscriptionSchema } from "./subscriptions.ts";
+import { balanceTopupSchema, subscriptionPlanSchema, subscriptionSchema } from "./subscriptions.ts";
 import { resalePurchaseSchema } from "./resale.ts";
 import { ratingSchema, reportedReviewPageSchema, reviewSchema } from "./reviews.ts";
 import { searchResultSchema } from "./search.ts";
@@ -77,6 +77,7 @@ export const namedSchemas = {
   RecommendationList: recommendationListSchema,
   SubscriptionPlan: subscriptionPlanSchema,
   Subscription: subscriptionSchema,
+  BalanceTopup: balanceTopupSchema,
   WebhookEndpointWithSecret: webhookEndpointWithSecretSchema,
   Group: groupSchema,
   GroupCheckout: groupCheckoutSchema,

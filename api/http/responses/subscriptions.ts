@@ -33,3 +33,29 @@ export const subscriptionSchema = z.strictObject({
 });
 
 export const subscriptionPageSchema = pageOf(subscriptionSchema);
+
+export const balanceTopupSchema = z.strictObject({
+  id: z.string(),
+  amountMinor: decimalString,
+  currency: z.string(),
+  state: z.enum(["awaiting_payment", "paid"]),
+  createdAt: isoDateTime,
+  paidAt: isoDateTime.nullable(),
+  paymentUrl: z.string().nullable(),
+});
+
+export const balanceSchema = z.strictObject({
+  balances: z.array(z.strictObject({ currency: z.string(), balanceMinor: z.string().regex(/^-?\d+$/) })),
+});
+
+export const subscriptionUpgradeSchema = z.strictObject({
+  subscription: subscriptionSchema,
+  upgrade: z.strictObject({
+    periodIndex: z.number().int(),
+    fromProductId: decimalString,
+    toProductId: decimalString,
+    remainingSeconds: z.number().int(),
+    amountMinor: decimalString,
+    currency: z.string(),
+  }),
+});

@@ -8,10 +8,11 @@ import { rentalNow } from "../../services/rentals/rentalClock.ts";
 import { getPlan, setPlan } from "../../services/subscriptions/plans.ts";
 import { subscriptionDeliveries, subscriptionPeriods } from "../../services/subscriptions/subscriptionRules.ts";
 import { cancelSubscription, getMySubscription, listMySubscriptions, renewSubscription, setAutoRenew } from "../../services/subscriptions/subscriptions.ts";
+import { upgradeSubscription } from "../../services/subscriptions/upgrades.ts";
 import { defineRoute } from "../route.ts";
 import { idString } from "../schemas.ts";
 import { cursorParam, idSortKey, opaque } from "../cursor.ts";
-import { subscriptionPageSchema, subscriptionPlanSchema, subscriptionSchema } from "../responses/subscriptions.ts";
+import { subscriptionPageSchema, subscriptionPlanSchema, subscriptionSchema, subscriptionUpgradeSchema } from "../responses/subscriptions.ts";
 
 export const subscriptionsMountPath = "/api";
 
@@ -142,6 +143,30 @@ export function subscriptionsRouter(ctx: AppContext): Router {
       body: z.strictObject({ autoRenew: z.boolean() }),
     },
     async ({ params, body, account }) => setAutoRenew(db, { accountId: account!.id, subscriptionId: params.subscriptionId, autoRenew: body.autoRenew }),
+  );
+
+  defineRoute(
+    router,
+    subscriptionsMountPath,
+    {
+      method: "post",
+      path: "/subscriptions/:subscriptionId/upgrade",
+      summary:
+        "Upgrade to a dearer plan of the same shop and period: pay the prorated difference for what is left of this period from your balance (floor of difference × seconds left / period); renewals then cost the new price",
+      tags: ["subscriptions"],
+      auth: "account",
+      response: subscriptionUpgradeSchema,
+      params: subscriptionParams,
+      body: z.strictObject({ productId: idString }),
+    },
+    async ({ params, body, account }) =>
+      upgradeSubscription(db, {
+        accountId: account!.id,
+        subscriptionId: params.subscriptionId,
+        productId: body.productId,
+        now: await rentalNow(ctx.chain),
+        platformFeeBps: ctx.config.orders.platformFeeBps,
+      }),
   );
 
   return router;

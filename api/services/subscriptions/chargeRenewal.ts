@@ -36,6 +36,55 @@ export function periodSplit(priceMinor: bigint, platformFeeBps: number): { feeMi
   return { feeMinor, shopMinor: priceMinor - feeMinor };
 }
 
+/**
+ * Charges an amount of a subscription from its buyer's balance in the caller's transaction: one
+ * journal entry, buyer/refunds to platform/fees and shop/payable (the fee rounds down, the shop
+ * gets the rest). The balance row is locked so that two charges of one buyer cannot both spend
+ * the same money; a balance smaller than the amount is 409 insufficient_funds, nothing written.
+ */
+export async function chargeFromBalance(
+  tx: Drizzle,
+  parameters: {
+    subscription: SubscriptionRow;
+    amountMinor: bigint;
+    platformFeeBps: number;
+    idempotencyKey: string;
+    kind: string;
+    referenceId: string;
+    metadata: Record<string, string | number | boolean | null>;
+    /** What the refusal says after the balance: the amount and what to do. */
+    refusal: string;
+  },
+): Promise<{ transactionId: bigint }> {
+  const { subscription, amountMinor } = parameters;
+  const currency = subscription.currency;
+  const balance = await queryOne<{ balance_minor: bigint }>(
+    tx,
+    sql`SELECT balance_minor FROM ledger_accounts WHERE owner_type = 'buyer' AND owner_id = ${subscription.account_id}
+          AND purpose = 'refunds' AND currency = ${currency} FOR UPDATE`,
+  );
+  const available = BigInt(balance?.balance_minor ?? 0n);
+  if (available < amountMinor) {
+    throw new AppError("insufficient_funds", `Your balance is ${available} ${currency} (minor units); ${parameters.refusal}`, {
+      details: { balanceMinor: String(available), priceMinor: String(amountMinor) },
+    });
+  }
+  const { feeMinor, shopMinor } = periodSplit(amountMinor, parameters.platformFeeBps);
+  return postJournal(tx, {
+    idempotencyKey: parameters.idempotencyKey,
+    kind: parameters.kind,
+    reference: { type: "subscription", id: parameters.referenceId },
+    metadata: parameters.metadata,
+    postings: (
+      [
+        { account: { ownerType: "buyer", ownerId: BigInt(subscription.account_id), purpose: "refunds" }, amountMinor: -amountMinor, currency },
+        { account: { ownerType: "platform", ownerId: 0n, purpose: "fees" }, amountMinor: feeMinor, currency },
+        { account: { ownerType: "shop", ownerId: BigInt(subscription.shop_id), purpose: "payable" }, amountMinor: shopMinor, currency },
+      ] satisfies PostingInput[]
+    ).filter((posting) => posting.amountMinor !== 0n),
+  });
+}
+
 export type ChargedPeriod = { periodIndex: number; startsAt: Date; endsAt: Date; amountMinor: bigint; transactionId: bigint };
 
 /**
@@ -66,35 +115,15 @@ export async function chargeRenewal(
   }
   const priceMinor = BigInt(subscription.price_minor);
   const currency = subscription.currency;
-  // The balance row is locked so that two renewals of one buyer cannot both spend the same money.
-  const balance = await queryOne<{ balance_minor: bigint }>(
-    tx,
-    sql`SELECT balance_minor FROM ledger_accounts WHERE owner_type = 'buyer' AND owner_id = ${subscription.account_id}
-          AND purpose = 'refunds' AND currency = ${currency} FOR UPDATE`,
-  );
-  const available = BigInt(balance?.balance_minor ?? 0n);
-  if (available < priceMinor) {
-    throw new AppError(
-      "insufficient_funds",
-      `Your balance is ${available} ${currency} (minor units); a period costs ${priceMinor}. Top up your balance and renew.`,
-      {
-        details: { balanceMinor: String(available), priceMinor: String(priceMinor) },
-      },
-    );
-  }
-  const { feeMinor, shopMinor } = periodSplit(priceMinor, parameters.platformFeeBps);
-  const journal = await postJournal(tx, {
+  const journal = await chargeFromBalance(tx, {
+    subscription,
+    amountMinor: priceMinor,
+    platformFeeBps: parameters.platformFeeBps,
     idempotencyKey: `subscription:${subscription.id}:period:${periodIndex}`,
     kind: "subscription_renewal",
-    reference: { type: "subscription", id: `${subscription.id}:${periodIndex}` },
+    referenceId: `${subscription.id}:${periodIndex}`,
     metadata: { periodIndex, platformFeeBps: parameters.platformFeeBps, source: parameters.source },
-    postings: (
-      [
-        { account: { ownerType: "buyer", ownerId: BigInt(subscription.account_id), purpose: "refunds" }, amountMinor: -priceMinor, currency },
-        { account: { ownerType: "platform", ownerId: 0n, purpose: "fees" }, amountMinor: feeMinor, currency },
-        { account: { ownerType: "shop", ownerId: BigInt(subscription.shop_id), purpose: "payable" }, amountMinor: shopMinor, currency },
-      ] satisfies PostingInput[]
-    ).filter((posting) => posting.amountMinor !== 0n),
+    refusal: `a period costs ${priceMinor}. Top up your balance and renew.`,
   });
   const startsAt = new Date(subscription.paid_until);
   const endsAt = new Date(startsAt.getTime() + subscription.period_seconds * 1000);

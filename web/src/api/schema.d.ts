@@ -887,6 +887,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/balance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your platform balance per currency (automatic renewals are charged from it; dispute refunds and top-ups land in it) */
+        get: operations["getBalance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/balance/topups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a top-up of your platform balance, paid through the platform's EPay merchant; the same idempotencyKey answers the same top-up (409 conflict for another amount) */
+        post: operations["postBalanceTopups"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/balance/topups/{topupId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your balance top-up and its state */
+        get: operations["getBalanceTopupsTopupId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/balance/topups/epay/notify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** EPay notification for buyers' balance top-ups (the platform's merchant; signed, MD5 rule); answers `success` */
+        get: operations["getBalanceTopupsEpayNotify"];
+        put?: never;
+        /** EPay notification for buyers' balance top-ups (the platform's merchant; signed, MD5 rule); answers `success` */
+        post: operations["postBalanceTopupsEpayNotify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/captcha/challenge": {
         parameters: {
             query?: never;
@@ -3136,6 +3205,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/subscriptions/{subscriptionId}/upgrade": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upgrade to a dearer plan of the same shop and period: pay the prorated difference for what is left of this period from your balance (floor of difference × seconds left / period); renewals then cost the new price */
+        post: operations["postSubscriptionsSubscriptionIdUpgrade"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/substores/{slug}": {
         parameters: {
             query?: never;
@@ -3441,6 +3527,16 @@ export interface components {
                 category: string;
                 windowSeconds: number;
             }[];
+        };
+        BalanceTopup: {
+            amountMinor: string;
+            createdAt: string;
+            currency: string;
+            id: string;
+            paidAt: string | null;
+            paymentUrl: string | null;
+            /** @enum {string} */
+            state: "awaiting_payment" | "paid";
         };
         Batch: {
             anchorBlock: string | null;
@@ -3810,6 +3906,14 @@ export interface components {
                 started_at: string;
             } | null;
         };
+        GetBalanceResponse: {
+            balances: {
+                balanceMinor: string;
+                currency: string;
+            }[];
+        };
+        /** @description Exactly `success` */
+        GetBalanceTopupsEpayNotifyResponse: string;
         GetCaptchaChallengeResponse: {
             /** @description SHA-256 */
             algorithm: string;
@@ -4627,6 +4731,8 @@ export interface components {
              */
             accepted: true;
         };
+        /** @description Exactly `success` */
+        PostBalanceTopupsEpayNotifyResponse: string;
         PostedTicketMessage: {
             message: components["schemas"]["TicketMessage"];
             ticket: components["schemas"]["Ticket"];
@@ -4806,6 +4912,17 @@ export interface components {
         };
         PostShopsShopIdWebhooksEndpointIdDeliveriesDeliveryIdReplayResponse: {
             id: string;
+        };
+        PostSubscriptionsSubscriptionIdUpgradeResponse: {
+            subscription: components["schemas"]["Subscription"];
+            upgrade: {
+                amountMinor: string;
+                currency: string;
+                fromProductId: string;
+                periodIndex: number;
+                remainingSeconds: number;
+                toProductId: string;
+            };
         };
         PostWalletsDepositsResponse: {
             credited: {
@@ -7707,6 +7824,206 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Session"];
+                };
+            };
+        };
+    };
+    getBalance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetBalanceResponse"];
+                };
+            };
+        };
+    };
+    postBalanceTopups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    amountMinor: string | number;
+                    currency: string;
+                    idempotencyKey: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BalanceTopup"];
+                };
+            };
+        };
+    };
+    getBalanceTopupsTopupId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                topupId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BalanceTopup"];
+                };
+            };
+        };
+    };
+    getBalanceTopupsEpayNotify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetBalanceTopupsEpayNotifyResponse"];
+                };
+            };
+        };
+    };
+    postBalanceTopupsEpayNotify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostBalanceTopupsEpayNotifyResponse"];
                 };
             };
         };
@@ -14429,6 +14746,52 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Subscription"];
+                };
+            };
+        };
+    };
+    postSubscriptionsSubscriptionIdUpgrade: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    productId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostSubscriptionsSubscriptionIdUpgradeResponse"];
                 };
             };
         };
