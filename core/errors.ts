@@ -56,6 +56,11 @@ export const errorStatus = {
   // A docked listing cannot be sold through a sub-store: the reseller's margin after the supplier's
   // share need not cover a markup's fee share and commissions (docs/docking.md).
   docking_not_distributed: 422,
+  // Docking across instances (docs/docking.md): an upstream that cannot be reached, refuses the
+  // API key, or commits its keys on another chain than this instance reads.
+  remote_supplier_unreachable: 422,
+  remote_supplier_key_refused: 422,
+  remote_supplier_chain: 422,
   // Webhooks (docs/webhooks.md): a receiver URL on the platform's own network (SSRF).
   webhook_url_refused: 422,
   rate_limited: 429,

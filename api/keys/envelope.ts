@@ -127,3 +127,8 @@ function open(key: Uint8Array, sealed: Uint8Array, aad: string, what: string): B
 export function webhookSecretAad(secret: { shopId: bigint; endpointId: bigint }): string {
   return `keyledger/webhook-secret/v1|shop=${secret.shopId}|endpoint=${secret.endpointId}`;
 }
+
+/** A remote supplier's API key (docs/docking.md, "Across instances"), bound to its shop and row. */
+export function remoteSupplierKeyAad(supplier: { shopId: bigint; supplierId: bigint }): string {
+  return `keyledger/remote-supplier-key/v1|shop=${supplier.shopId}|supplier=${supplier.supplierId}`;
+}

@@ -2636,6 +2636,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/shops/{shopId}/docking/remote-suppliers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shop's suppliers on other Keyledger instances (the API keys only as hints) */
+        get: operations["getShopsShopIdDockingRemoteSuppliers"];
+        put?: never;
+        /** Add a supplier on another Keyledger instance by its URL and an API key of your account there (stored encrypted, never answered again) */
+        post: operations["postShopsShopIdDockingRemoteSuppliers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/shops/{shopId}/domain": {
         parameters: {
             query?: never;
@@ -4315,6 +4333,9 @@ export interface components {
             }[];
             nextCursor: string | null;
         };
+        GetShopsShopIdDockingRemoteSuppliersResponse: {
+            items: components["schemas"]["PostShopsShopIdDockingRemoteSuppliersResponse"][];
+        };
         GetShopsShopIdDockingResponse: {
             listings: components["schemas"]["PostShopsShopIdDockingListingsResponse"][];
             offers: components["schemas"]["DockingOffer"][];
@@ -4897,6 +4918,18 @@ export interface components {
             supplierShopId: string;
             supplyProductId: string;
             wholesalePriceMinor: string;
+        };
+        PostShopsShopIdDockingRemoteSuppliersResponse: {
+            /** @description kl_live_<id>_abcd…: the key itself is never answered again */
+            apiKeyHint: string;
+            chainId: string;
+            createdAt: string;
+            entitlement: string;
+            id: string;
+            /** @description The upstream's KeyRegistry, pinned when the supplier was added */
+            registry: string;
+            shopId: string;
+            url: string;
         };
         PostShopsShopIdReferralsResponse: {
             /** @description False when the buyer already had an unexpired referrer in the shop (first touch wins) */
@@ -12930,6 +12963,93 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DockingOffer"];
+                };
+            };
+        };
+    };
+    getShopsShopIdDockingRemoteSuppliers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetShopsShopIdDockingRemoteSuppliersResponse"];
+                };
+            };
+        };
+    };
+    postShopsShopIdDockingRemoteSuppliers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    apiKey: string;
+                    url: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostShopsShopIdDockingRemoteSuppliersResponse"];
                 };
             };
         };

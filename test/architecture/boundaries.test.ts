@@ -13,7 +13,8 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 /** The folders each part's sources may import from (besides packages). */
 const allowed: Record<string, (target: string) => boolean> = {
   core: (target) => target.startsWith("core/"),
-  api: (target) => target.startsWith("api/") || target.startsWith("core/"),
+  // The API buys from other Keyledger instances through the SDK's client (docs/docking.md, "Across instances").
+  api: (target) => target.startsWith("api/") || target.startsWith("core/") || target.startsWith("sdk/src/"),
   indexer: (target) => target.startsWith("indexer/") || target.startsWith("core/"),
   // The browser bundle must not pull in the database, configuration or logging.
   "web/src": (target) => target.startsWith("web/src/") || /^core\/(keys\/[^/]+|roles)\.ts$/.test(target),

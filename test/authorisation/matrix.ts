@@ -247,6 +247,9 @@ export const matrix: MatrixRow[] = [
   row("GET /api/docking/offers", { 401: "guest", ok: "merchant otherMerchant admin", 403: "*" }),
   row("GET /api/shops/{shopId}/docking", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("POST /api/shops/{shopId}/docking/listings", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  // Suppliers on other instances (docs/docking.md, "Across instances"): the shop's merchant's.
+  row("POST /api/shops/{shopId}/docking/remote-suppliers", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("GET /api/shops/{shopId}/docking/remote-suppliers", { 401: "guest", ok: "merchant admin", 403: "*" }),
   // Webhooks and stock notices (docs/webhooks.md): a shop's endpoints are its merchant's.
   row("GET /api/shops/{shopId}/webhooks", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("POST /api/shops/{shopId}/webhooks", { 401: "guest", ok: "merchant admin", 403: "*" }),

@@ -28,3 +28,15 @@ export const dockingListingSchema = z.strictObject({
 });
 
 export const shopDockingSchema = z.strictObject({ offers: z.array(dockingOfferSchema), listings: z.array(dockingListingSchema) });
+
+export const remoteSupplierSchema = z.strictObject({
+  id: decimalString,
+  shopId: decimalString,
+  url: z.string(),
+  apiKeyHint: z.string().describe("kl_live_<id>_abcd…: the key itself is never answered again"),
+  chainId: decimalString,
+  registry: z.string().describe("The upstream's KeyRegistry, pinned when the supplier was added"),
+  entitlement: z.string(),
+  createdAt: z.string(),
+});
+export const remoteSupplierListSchema = z.strictObject({ items: z.array(remoteSupplierSchema) });

@@ -9,7 +9,15 @@ import { assertShopManager } from "../../services/shops/shops.ts";
 import { defineRoute } from "../route.ts";
 import { cursorParam, idSortKey, opaque } from "../cursor.ts";
 import { displayName, idString, moneyMinor } from "../schemas.ts";
-import { dockingListingSchema, dockingOfferPageSchema, dockingOfferSchema, shopDockingSchema } from "../responses/docking.ts";
+import {
+  dockingListingSchema,
+  dockingOfferPageSchema,
+  dockingOfferSchema,
+  remoteSupplierListSchema,
+  remoteSupplierSchema,
+  shopDockingSchema,
+} from "../responses/docking.ts";
+import { addRemoteSupplier, listRemoteSuppliers } from "../../services/crossdock/remoteSuppliers.ts";
 
 export const dockingMountPath = "/api";
 
@@ -112,6 +120,50 @@ export function dockingRouter(ctx: AppContext): Router {
         priceMinor: body.priceMinor,
         accountId: account!.id,
       });
+    },
+  );
+
+  defineRoute(
+    router,
+    dockingMountPath,
+    {
+      method: "post",
+      path: "/shops/:shopId/docking/remote-suppliers",
+      summary: "Add a supplier on another Keyledger instance by its URL and an API key of your account there (stored encrypted, never answered again)",
+      tags: ["docking"],
+      auth: merchant,
+      status: 201,
+      response: remoteSupplierSchema,
+      params: z.strictObject({ shopId: idString }),
+      body: z.strictObject({
+        url: z.string().max(2048),
+        apiKey: z.string().regex(/^kl_live_[1-9][0-9]{0,18}_[A-Za-z0-9_-]{43}$/, "must be a Keyledger API key, kl_live_<id>_<43 characters>"),
+      }),
+    },
+    async ({ params, body, account }) => {
+      await assertShopManager(db, params.shopId, account!);
+      return addRemoteSupplier(
+        { db, keyRing: ctx.keyRing, allowLoopback: ctx.config.webhooks.allowLoopback, chainId: ctx.chain?.chainId },
+        { shopId: params.shopId, accountId: account!.id, url: body.url, apiKey: body.apiKey },
+      );
+    },
+  );
+
+  defineRoute(
+    router,
+    dockingMountPath,
+    {
+      method: "get",
+      path: "/shops/:shopId/docking/remote-suppliers",
+      summary: "The shop's suppliers on other Keyledger instances (the API keys only as hints)",
+      tags: ["docking"],
+      auth: merchant,
+      response: remoteSupplierListSchema,
+      params: z.strictObject({ shopId: idString }),
+    },
+    async ({ params, account }) => {
+      await assertShopManager(db, params.shopId, account!);
+      return { items: await listRemoteSuppliers(db, params.shopId) };
     },
   );
 
