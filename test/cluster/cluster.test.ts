@@ -12,6 +12,10 @@ import { expect } from "chai";
 import pg from "pg";
 import { call, nodeHttpSend, setupSaleProduct, type SaleProduct } from "../../scripts/bench/sale/saleSetup.ts";
 import { startCluster, type Cluster } from "../../scripts/cluster/cluster.ts";
+import { clusterDrillFields, runClusterDrill, type ClusterDrillName, type ClusterDrillOptions } from "../../scripts/cluster/clusterDrills.ts";
+import { formatDrillLine } from "../../scripts/drill/drills.ts";
+
+const drillOptions: ClusterDrillOptions = { buyers: 4, thinkMs: 200, warmupMs: 4_000, afterRepairMs: 6_000, downMs: 3_000 };
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -51,7 +55,7 @@ describe("the cluster: every part twice on one machine", function () {
           )
         )[0]!.reads,
       );
-    await standbyQuery(standbyAdmin, "ALTER SYSTEM SET recovery_min_apply_delay = '400ms'");
+    await standbyQuery(standbyAdmin, "ALTER SYSTEM SET recovery_min_apply_delay = '1s'");
     await standbyQuery(standbyAdmin, "SELECT pg_reload_conf()");
     try {
       const send = nodeHttpSend(cluster.url);
@@ -72,7 +76,7 @@ describe("the cluster: every part twice on one machine", function () {
         const direct = await standbyQuery<{ name: string }>(standbyDatabase, "SELECT name FROM products WHERE id = $1", [product.productId]);
         if (direct[0]?.name !== name) staleOnStandby += 1;
         // Once the standby has applied the change, reads may go to it.
-        await pause(700);
+        await pause(1_500);
         const later = await call(send, "GET", `/api/products/${product.productId}`);
         expect(later.body.name).to.equal(name);
       }
@@ -91,4 +95,27 @@ describe("the cluster: every part twice on one machine", function () {
       await standbyQuery(standbyAdmin, "SELECT pg_reload_conf()");
     }
   });
+
+  // Failover drills (docs/drills.md, "Failover drills on the cluster"), in this order: the
+  // Redis and PostgreSQL primaries they lose are not brought back.
+  const codesSeen = new Map<string, string>();
+  const drill = (name: ClusterDrillName, what: string) =>
+    it(what, async () => {
+      const result = await runClusterDrill(cluster, product, name, drillOptions, codesSeen);
+      console.log(`      ${formatDrillLine(result)} ${clusterDrillFields(result)}`);
+      console.log(
+        `      orders_paid=${result.figures.ordersPaid} orders_fulfilled=${result.figures.ordersFulfilled} duplicates=${result.figures.duplicates} unbalanced=${result.figures.unbalanced} indexer_divergence=${result.figures.indexerMismatches + result.figures.reconcileFindings}`,
+      );
+      expect(result.problems).to.deep.equal([]);
+      expect(result.figures.ordersPaid).to.be.greaterThan(0);
+      expect(result.figures.ordersFulfilled).to.equal(result.figures.ordersPaid);
+      expect(result.figures.duplicates).to.equal(0);
+      expect(result.figures.unbalanced).to.equal(0);
+      expect(result.figures.indexerMismatches + result.figures.reconcileFindings).to.equal(0);
+    });
+  drill("api-kill", "kill -9 of one API process: the balancer sends its requests to the other");
+  drill("worker-kill", "kill -9 of one worker process: the other takes its jobs");
+  drill("indexer-failover", "kill -9 of the active indexer: the standby takes the writer lock and indexes on");
+  drill("redis-failover", "kill -9 of the Redis primary: Sentinel promotes the replica, BullMQ and every client follow");
+  drill("postgres-promote", "PostgreSQL primary stopped, standby promoted: the processes reach the new primary through the proxy");
 });
