@@ -1,20 +1,23 @@
-// Revenue per day and top products for the merchant's charts; fulfilled orders only.
+// Revenue per day and top products for the merchant's charts; fulfilled orders only, by UTC
+// day. Read from sales_daily, kept by triggers on orders (migration 0340): a chart costs the
+// rows of its window (days x products sold), not the shop's orders, which it summed before.
+// The window is the last `days` UTC days, today included.
 import { queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 
 export async function salesSummary(db: Drizzle, shopId: bigint, days: number) {
-  const since = new Date(Date.now() - days * 24 * 3600 * 1000);
+  const window = sql`s.shop_id = ${shopId} AND s.day > (now() AT TIME ZONE 'UTC')::date - ${days}::int`;
   const perDay = await queryRows<{ day: string; currency: string; revenue: bigint; orders: string | number }>(
     db,
-    sql`SELECT to_char(date_trunc('day', fulfilled_at), 'YYYY-MM-DD') AS day, currency, sum(amount_minor)::bigint AS revenue, count(*) AS orders
-        FROM orders WHERE shop_id = ${shopId} AND state = 'fulfilled' AND fulfilled_at >= ${since}
-        GROUP BY 1, 2 ORDER BY 1`,
+    sql`SELECT to_char(s.day, 'YYYY-MM-DD') AS day, s.currency, sum(s.revenue)::bigint AS revenue, sum(s.orders) AS orders
+        FROM sales_daily s WHERE ${window}
+        GROUP BY s.day, s.currency HAVING sum(s.orders) <> 0 ORDER BY s.day, s.currency`,
   );
   const topProducts = await queryRows<{ product_id: bigint; name: string; currency: string; revenue: bigint; units: string | number }>(
     db,
-    sql`SELECT o.product_id, p.name, o.currency, sum(o.amount_minor)::bigint AS revenue, sum(o.quantity) AS units
-        FROM orders o JOIN products p ON p.id = o.product_id
-        WHERE o.shop_id = ${shopId} AND o.state = 'fulfilled' AND o.fulfilled_at >= ${since}
-        GROUP BY 1, 2, 3 ORDER BY revenue DESC LIMIT 10`,
+    sql`SELECT s.product_id, p.name, s.currency, sum(s.revenue)::bigint AS revenue, sum(s.units) AS units
+        FROM sales_daily s JOIN products p ON p.id = s.product_id
+        WHERE ${window}
+        GROUP BY 1, 2, 3 HAVING sum(s.orders) <> 0 ORDER BY revenue DESC, s.product_id LIMIT 10`,
   );
   return {
     days,

@@ -1,0 +1,81 @@
+// `npm run bench:scale`: the per-request cost of the routes whose work could grow with history,
+// on a large generated store and on one 100 times smaller, in the same run. Each store is built
+// by scripts/bench/scale/generateStore.ts (bulk SQL through the tables' triggers) in its own
+// database on the PostgreSQL server; each route's service is then called BENCH_SCALE_SAMPLES
+// times in turn (no HTTP: the routes' own database work, which is what a larger store could make
+// slower) and its p99 printed, then the ratio large/small as `*_growth`.
+//
+// Sizes: SCALE_KEYS (10,000,000), SCALE_ORDERS (1,000,000) for the large store, the small one a
+// hundredth of each; SCALE_SHOPS (10) shops in both (verify-by-key costs one HMAC per shop by
+// design, docs/costs.md). Ledger proofs are not measured here yet (see docs/costs.md).
+import os from "node:os";
+import { listBatches } from "../../api/services/shops/batches.ts";
+import { salesSummary } from "../../api/services/shops/salesSummary.ts";
+import { getListedProduct } from "../../api/services/products/products.ts";
+import { findKeyBySecret } from "../../api/services/verify/findKeyBySecret.ts";
+import { buildCertificate } from "../../api/keys/certificate.ts";
+import { createServerDatabase } from "../../test/support/database.ts";
+import { testChain, testRing } from "../../test/keys/fixtures.ts";
+import { generateStore } from "./scale/generateStore.ts";
+
+const large = { keys: Number(process.env.SCALE_KEYS ?? 10_000_000), orders: Number(process.env.SCALE_ORDERS ?? 1_000_000) };
+const shops = Number(process.env.SCALE_SHOPS ?? 10);
+const samples = Number(process.env.BENCH_SCALE_SAMPLES ?? 300);
+const sizes = {
+  small: { shops, keys: Math.max(1, Math.round(large.keys / 100)), orders: Math.round(large.orders / 100) },
+  large: { shops, ...large },
+};
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+async function timed(run: (index: number) => Promise<unknown>): Promise<number> {
+  // A few warm-up calls (plans, caches), then the measured ones.
+  for (let index = 0; index < 10; index++) await run(index);
+  const times: number[] = [];
+  for (let index = 0; index < samples; index++) {
+    const started = performance.now();
+    await run(index);
+    times.push(performance.now() - started);
+  }
+  // The median beside the p99: on a shared machine the p99 follows the machine's load.
+  console.log(
+    `scale_sample_p50_ms=${percentile(times, 0.5).toFixed(2)} scale_sample_p99_ms=${percentile(times, 0.99).toFixed(2)} load_average_1m=${os.loadavg()[0]!.toFixed(1)}`,
+  );
+  return percentile(times, 0.99);
+}
+
+const routes = ["verify_by_key", "merchant_batches_page", "merchant_sales_chart", "storefront_product_page"] as const;
+const results: Record<string, Record<(typeof routes)[number], number>> = {};
+for (const [label, size] of Object.entries(sizes)) {
+  const database = await createServerDatabase({ poolSizeMax: 4 });
+  try {
+    const ring = testRing();
+    const store = await generateStore(database.db, ring, size, (line) => console.log(`scale_store=${label} ${line}`));
+    console.log(
+      `scale_store=${label} scale_keys=${size.keys} scale_orders=${size.orders} scale_shops=${size.shops} generate_s=${(store.generateMs / 1000).toFixed(1)}`,
+    );
+    const chain = { chainId: testChain.chainId, registry: testChain.registry, entitlement: testChain.registry };
+    const figures = {
+      verify_by_key: await timed(async (index) => {
+        const found = await findKeyBySecret(database.db, ring, store.probeSecrets[index % store.probeSecrets.length]!);
+        if (!found) throw new Error("a probe key was not found");
+        await buildCertificate(database.db, found.keyId, chain, "internal");
+      }),
+      merchant_batches_page: await timed((index) => listBatches(database.db, { shopId: store.shopIds[index % store.shopIds.length]!, limit: 50 })),
+      merchant_sales_chart: await timed((index) => salesSummary(database.db, store.shopIds[index % store.shopIds.length]!, index % 2 === 0 ? 30 : 365)),
+      storefront_product_page: await timed((index) => getListedProduct(database.db, store.productIds[index % store.productIds.length]!, undefined)),
+    };
+    results[label] = figures;
+    for (const route of routes) console.log(`scale_store=${label} ${route}_p99_ms=${figures[route].toFixed(2)}`);
+  } finally {
+    await database.drop();
+  }
+}
+for (const route of routes) {
+  console.log(`${route}_p99_ms=${results.large![route].toFixed(2)}`);
+  console.log(`${route}_growth=${(results.large![route] / results.small![route]).toFixed(2)}`);
+}
+process.exit(0);
