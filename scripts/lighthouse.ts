@@ -61,7 +61,7 @@ try {
     { name: "order", path: `/orders/${guest.order.id}?token=${guest.accessToken}` },
     { name: "verify", path: "/verify" },
     { name: "console", path: "/merchant/overview", session: await login("merchant") },
-    { name: "auditor", path: "/audit/anchors", session: await login("auditor") },
+    { name: "auditor", path: "/audit/batches", session: await login("auditor") },
   ];
   const chosen = process.env.LIGHTHOUSE_PAGES?.split(",").map((name) => name.trim());
   const context = browser.contexts()[0]!;

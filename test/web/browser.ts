@@ -1,7 +1,8 @@
 // Drives Chromium (Debian's, or KEYLEDGER_CHROMIUM_PATH) with playwright-core for the browser
 // suites (no browser download: see docs/decisions.md). Each suite gets a fresh profile in a
 // temporary directory, and screenshots land under test-artifacts/web/ (git-ignored) for reviewers.
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -79,4 +80,32 @@ export async function signInThroughPage(
     await page.getByTestId("second-factor-submit").click();
   }
   await page.waitForURL((url) => url.pathname === next);
+}
+
+/** axe-core's browser build, read once: injected into pages to audit them. */
+let axeSource: string | undefined;
+
+export type AxeViolation = { id: string; impact: string | null; help: string; targets: string[] };
+
+/**
+ * Runs axe-core (every rule of WCAG 2.0-2.2 A and AA plus axe's best practices) on the page as it
+ * is, and returns its violations of any impact. axe is evaluated through the DevTools protocol,
+ * which the page's Content-Security-Policy does not govern, so the CSP under test stays as served.
+ */
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  axeSource ??= readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+  await page.evaluate(`${axeSource};0`);
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(context: Document, options: unknown): Promise<{ violations: any[] }> } }).axe;
+    const result = await axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"] },
+      resultTypes: ["violations"],
+    });
+    return result.violations.map((violation) => ({
+      id: violation.id as string,
+      impact: violation.impact as string | null,
+      help: violation.help as string,
+      targets: (violation.nodes as { target: string[] }[]).map((node) => node.target.join(" ")),
+    }));
+  });
 }

@@ -169,7 +169,9 @@ function Header() {
   return (
     <header className="topbar">
       <div className="topbar-inner">
-        <Link to="/" className="brand" aria-label="Keyledger">
+        {/* No aria-label: the accessible name is the visible text (the mark is hidden), which
+            speech input users say (axe label-content-name-mismatch). */}
+        <Link to="/" className="brand">
           <span className="brand-mark" aria-hidden="true">
             K
           </span>
@@ -224,16 +226,13 @@ function Header() {
 function LanguageSwitch() {
   const { lang, setLang } = useI18n();
   const next: Lang = lang === "zh" ? "en" : "zh";
+  // The name starts with the visible word ("EN" / "中文") and says what the button does, in
+  // the language it switches to: a name that did not contain the visible word failed axe's
+  // label-content-name-mismatch ("Switch to English" on a button reading "EN").
   return (
-    <button
-      type="button"
-      className="lang-switch"
-      onClick={() => setLang(next)}
-      data-testid="lang-switch"
-      lang={next === "zh" ? "zh-CN" : "en"}
-      aria-label={next === "zh" ? "切换到中文" : "Switch to English"}
-    >
+    <button type="button" className="lang-switch" onClick={() => setLang(next)} data-testid="lang-switch" lang={next === "zh" ? "zh-CN" : "en"}>
       {next === "zh" ? "中文" : "EN"}
+      <span className="visually-hidden">{next === "zh" ? "（切换到中文）" : " (switch to English)"}</span>
     </button>
   );
 }

@@ -3,7 +3,7 @@
 // balance, and the audit log. Every list filters as you type and exports what it shows as CSV.
 import { useMemo, useState } from "react";
 import { answer, ApiError, type ApiClient } from "../api/client.ts";
-import { EmptyState, ErrorNotice, Notice, PageHeader, Spinner, StateBadge, TxLink } from "../components/ui.tsx";
+import { EmptyState, ErrorNotice, Notice, PageHeader, Spinner, StateBadge, TxLink, TableScroll } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { formatDateTime, formatMoney } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
@@ -143,7 +143,7 @@ function RecordsTable(props: { tab: Exclude<AuditorTab, "ledger"> }) {
         </EmptyState>
       )}
       {visible.length > 0 && (
-        <div className="table-wrap">
+        <TableScroll>
           <table className="table table-dense" data-testid="audit-table">
             <thead>
               <tr>
@@ -167,7 +167,7 @@ function RecordsTable(props: { tab: Exclude<AuditorTab, "ledger"> }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
       {page.data?.nextCursor && (
         <button
@@ -246,7 +246,7 @@ function LedgerBooks() {
               <strong>{entry.currency}</strong>
               <StateBadge state={entry.balanced ? "balanced" : "unbalanced"} />
             </div>
-            <div className="table-wrap">
+            <TableScroll>
               <table className="table table-dense">
                 <thead>
                   <tr>
@@ -275,7 +275,7 @@ function LedgerBooks() {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableScroll>
           </div>
         ))}
       </section>

@@ -7,6 +7,20 @@ import type { MessageKey } from "../i18n/messages.ts";
 import { Link } from "../router.tsx";
 import { shortHash } from "../format.ts";
 
+/**
+ * A table's horizontal scroll container. On a phone a wide table scrolls sideways, so the
+ * region takes keyboard focus (arrow keys scroll it) and is named for screen readers.
+ */
+export function TableScroll(props: { label?: string; children: ReactNode }) {
+  const { t } = useI18n();
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be reachable by keyboard to be scrolled (WCAG 2.1.1; axe scrollable-region-focusable)
+    <section className="table-wrap" tabIndex={0} aria-label={props.label ?? t("common.scrollTable")}>
+      {props.children}
+    </section>
+  );
+}
+
 export function Spinner(props: { label?: string }) {
   const { t } = useI18n();
   return (

@@ -4,7 +4,7 @@
 import { useState } from "react";
 import { answer } from "../api/client.ts";
 import type { paths } from "../api/schema.d.ts";
-import { ErrorNotice, Field, PageHeader, Spinner, StateBadge, TxLink } from "../components/ui.tsx";
+import { ErrorNotice, Field, PageHeader, Spinner, StateBadge, TxLink, TableScroll } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { useFormSubmit } from "../components/useFormSubmit.ts";
 import { formatDateTime, formatMoney } from "../format.ts";
@@ -148,7 +148,7 @@ function EvidenceView(props: { evidence: Evidence }) {
           </ol>
         </article>
       ))}
-      <div className="table-wrap">
+      <TableScroll>
         <table className="table" data-testid="evidence-ledger">
           <caption>{t("dispute.ledger")}</caption>
           <thead>
@@ -170,7 +170,7 @@ function EvidenceView(props: { evidence: Evidence }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </section>
   );
 }

@@ -3,7 +3,7 @@
 // evidence and the decision form.
 import { useState } from "react";
 import { answer } from "../api/client.ts";
-import { EmptyState, ErrorNotice, Field, Spinner, StateBadge } from "../components/ui.tsx";
+import { EmptyState, ErrorNotice, Field, Spinner, StateBadge, TableScroll } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { formatDateTime } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
@@ -34,7 +34,7 @@ export default function DisputesQueuePage() {
       {queue.loading && !queue.data && <Spinner />}
       {queue.data?.items.length === 0 && <EmptyState title={t("disputes.empty")} />}
       {queue.data && queue.data.items.length > 0 && (
-        <div className="table-wrap">
+        <TableScroll>
           <table className="table" data-testid="disputes-queue">
             <thead>
               <tr>
@@ -61,7 +61,7 @@ export default function DisputesQueuePage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </div>
   );

@@ -176,6 +176,7 @@ export const en = {
   "nav.menu": "Menu",
   "footer.line": "Every key committed on-chain before it is sold.",
 
+  "common.scrollTable": "Table (scrolls sideways)",
   "common.loading": "Loading…",
   "common.chooseFile": "Choose file",
   "common.noFile": "No file chosen",

@@ -175,6 +175,7 @@ export const zh: Record<MessageKey, string> = {
   "nav.menu": "菜单",
   "footer.line": "每张卡密开售前均已上链承诺。",
 
+  "common.scrollTable": "表格（可左右滚动）",
   "common.loading": "加载中…",
   "common.chooseFile": "选择文件",
   "common.noFile": "未选择文件",

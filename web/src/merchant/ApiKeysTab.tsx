@@ -4,7 +4,7 @@
 import { useState } from "react";
 import { apiKeyScopes, type ApiKeyScope } from "../../../core/roles.ts";
 import { answer } from "../api/client.ts";
-import { CopyButton, ErrorNotice, Notice } from "../components/ui.tsx";
+import { CopyButton, ErrorNotice, Notice, TableScroll } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { useFormSubmit } from "../components/useFormSubmit.ts";
 import { formatDateTime } from "../format.ts";
@@ -122,7 +122,7 @@ type ApiKeyView = {
 function KeyTable(props: { keys: ApiKeyView[]; onRevoked(): void }) {
   const { t, lang } = useI18n();
   return (
-    <div className="table-wrap">
+    <TableScroll>
       <table className="table" data-testid="api-keys-table">
         <thead>
           <tr>
@@ -161,7 +161,7 @@ function KeyTable(props: { keys: ApiKeyView[]; onRevoked(): void }) {
           })}
         </tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }
 

@@ -2,7 +2,7 @@
 // available keys. Refreshes while a batch is still on its way on-chain.
 import { answer } from "../api/client.ts";
 import type { Shop } from "../api/types.ts";
-import { EmptyState, ErrorNotice, Hash, Spinner, StateBadge, TxLink } from "../components/ui.tsx";
+import { EmptyState, ErrorNotice, Hash, Spinner, StateBadge, TxLink, TableScroll } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { formatDateTime } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
@@ -33,7 +33,7 @@ export function BatchesTab(props: { shop: Shop }) {
       <ErrorNotice error={batches.error} onRetry={batches.reload} />
       {batches.data?.length === 0 && <EmptyState title={t("batches.empty")}>{t("batches.emptyHint")}</EmptyState>}
       {batches.data && batches.data.length > 0 && (
-        <div className="table-wrap">
+        <TableScroll>
           <table className="table" data-testid="batches-table">
             <thead>
               <tr>
@@ -71,7 +71,7 @@ export function BatchesTab(props: { shop: Shop }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </div>
   );

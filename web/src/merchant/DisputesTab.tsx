@@ -5,7 +5,7 @@ import { useState } from "react";
 import { answer } from "../api/client.ts";
 import type { paths } from "../api/schema.d.ts";
 import type { Shop } from "../api/types.ts";
-import { EmptyState, ErrorNotice, Field, Spinner, StateBadge } from "../components/ui.tsx";
+import { EmptyState, ErrorNotice, Field, Spinner, StateBadge, TableScroll } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { formatDateTime, formatMoney } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
@@ -59,7 +59,7 @@ export function DisputesTab(props: { shop: Shop }) {
       {page.loading && items.length === 0 && <Spinner />}
       {page.data && items.length === 0 && <EmptyState title={t("disputes.empty")} />}
       {items.length > 0 && (
-        <div className="table-wrap">
+        <TableScroll>
           <table className="table" data-testid="shop-disputes">
             <thead>
               <tr>
@@ -92,7 +92,7 @@ export function DisputesTab(props: { shop: Shop }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
       {page.data?.nextCursor && (
         <button

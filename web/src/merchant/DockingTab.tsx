@@ -4,7 +4,7 @@
 import { useState } from "react";
 import { answer } from "../api/client.ts";
 import type { DockingOffer as Offer, Shop } from "../api/types.ts";
-import { EmptyState, ErrorNotice, Spinner } from "../components/ui.tsx";
+import { EmptyState, ErrorNotice, Spinner, TableScroll } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { useFormSubmit } from "../components/useFormSubmit.ts";
 import { formatMoney, parseMoney } from "../format.ts";
@@ -43,7 +43,7 @@ export function DockingTab(props: { shop: Shop }) {
         <h2 id="docking-listings-title">{t("docking.listings.title")}</h2>
         {mine.data?.listings.length === 0 && <EmptyState title={t("docking.listings.empty")} />}
         {mine.data && mine.data.listings.length > 0 && (
-          <div className="table-wrap">
+          <TableScroll>
             <table className="table" data-testid="docking-listings">
               <thead>
                 <tr>
@@ -64,7 +64,7 @@ export function DockingTab(props: { shop: Shop }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         )}
       </section>
     </div>
@@ -130,7 +130,7 @@ function MyOffers(props: { shopId: string; offers: Offer[]; onChanged(): void })
     }
   };
   return (
-    <div className="table-wrap">
+    <TableScroll>
       <ErrorNotice error={error} />
       <table className="table" data-testid="docking-my-offers">
         <thead>
@@ -160,7 +160,7 @@ function MyOffers(props: { shopId: string; offers: Offer[]; onChanged(): void })
           ))}
         </tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }
 
@@ -168,7 +168,7 @@ function BrowseOffers(props: { shopId: string; offers: Offer[]; onListed(): void
   const { t } = useI18n();
   if (props.offers.length === 0) return <EmptyState title={t("docking.browse.empty")} />;
   return (
-    <div className="table-wrap">
+    <TableScroll>
       <table className="table" data-testid="docking-offers">
         <thead>
           <tr>
@@ -193,7 +193,7 @@ function BrowseOffers(props: { shopId: string; offers: Offer[]; onListed(): void
           ))}
         </tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }
 

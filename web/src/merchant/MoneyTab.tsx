@@ -3,7 +3,7 @@
 import { useState, type FormEvent } from "react";
 import type { Shop } from "../api/types.ts";
 import { answer, ApiError, type Schemas } from "../api/client.ts";
-import { EmptyState, ErrorNotice, Field, Notice, Spinner } from "../components/ui.tsx";
+import { EmptyState, ErrorNotice, Field, Notice, Spinner, TableScroll } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { formatDateTime, formatMoney, parseMoney } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
@@ -63,7 +63,7 @@ export function MoneyTab(props: { shop: Shop }) {
         {statement.error !== undefined && <LedgerUnavailable error={statement.error} onRetry={statement.reload} />}
         {statement.data?.items.length === 0 && <EmptyState title={t("money.noLines")}>{t("money.noLinesHint")}</EmptyState>}
         {statement.data && statement.data.items.length > 0 && (
-          <div className="table-wrap">
+          <TableScroll>
             <table className="table" data-testid="statement">
               <thead>
                 <tr>
@@ -94,7 +94,7 @@ export function MoneyTab(props: { shop: Shop }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         )}
         {statement.data?.nextCursor && (
           <button type="button" className="button" onClick={() => setCursor(statement.data!.nextCursor!)}>

@@ -3,7 +3,7 @@
 import { answer } from "../api/client.ts";
 import { useState, type FormEvent } from "react";
 import { orderStates, type OrderState, type OrderSummary, type Shop } from "../api/types.ts";
-import { EmptyState, ErrorNotice, Spinner, StateBadge } from "../components/ui.tsx";
+import { EmptyState, ErrorNotice, Spinner, StateBadge, TableScroll } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { formatDateTime, formatMoney } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
@@ -59,7 +59,7 @@ export function OrdersTab(props: { shop: Shop }) {
         </EmptyState>
       )}
       {orders.data && orders.data.items.length > 0 && (
-        <div className="table-wrap">
+        <TableScroll>
           <table className="table" data-testid="orders-table">
             <thead>
               <tr>
@@ -87,7 +87,7 @@ export function OrdersTab(props: { shop: Shop }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </div>
   );

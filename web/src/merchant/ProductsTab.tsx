@@ -2,7 +2,7 @@
 import { answer } from "../api/client.ts";
 import { useState, type FormEvent } from "react";
 import { productCategories, type Product, type ProductCategory, type Shop } from "../api/types.ts";
-import { EmptyState, ErrorNotice, Field, Spinner, StateBadge } from "../components/ui.tsx";
+import { EmptyState, ErrorNotice, Field, Spinner, StateBadge, TableScroll } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { formatMoney, parseMoney } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
@@ -64,7 +64,7 @@ export function ProductsTab(props: { shop: Shop }) {
       {products.loading && !products.data && <Spinner />}
       {products.data?.length === 0 && <EmptyState title={t("products.empty")}>{t("products.emptyHint")}</EmptyState>}
       {products.data && products.data.length > 0 && (
-        <div className="table-wrap">
+        <TableScroll>
           <table className="table" data-testid="products-table">
             <thead>
               <tr>
@@ -107,7 +107,7 @@ export function ProductsTab(props: { shop: Shop }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </div>
   );

@@ -5,7 +5,7 @@ import { useState } from "react";
 import { answer } from "../api/client.ts";
 import type { paths } from "../api/schema.d.ts";
 import type { Shop } from "../api/types.ts";
-import { EmptyState, ErrorNotice, Spinner, StateBadge } from "../components/ui.tsx";
+import { EmptyState, ErrorNotice, Spinner, StateBadge, TableScroll } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { formatDateTime, formatMoney } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
@@ -27,7 +27,7 @@ export function ReviewsTab(props: { shop: Shop }) {
       {queue.loading && !queue.data && <Spinner />}
       {queue.data?.items.length === 0 && <EmptyState title={t("reviews.empty")}>{t("reviews.emptyHint")}</EmptyState>}
       {queue.data && queue.data.items.length > 0 && (
-        <div className="table-wrap">
+        <TableScroll>
           <table className="table" data-testid="reviews-table">
             <thead>
               <tr>
@@ -61,7 +61,7 @@ export function ReviewsTab(props: { shop: Shop }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </div>
   );

@@ -5,7 +5,7 @@ import { useState } from "react";
 import { answer } from "../api/client.ts";
 import type { paths } from "../api/schema.d.ts";
 import type { Shop } from "../api/types.ts";
-import { CopyButton, EmptyState, ErrorNotice, Notice, Spinner } from "../components/ui.tsx";
+import { CopyButton, EmptyState, ErrorNotice, Notice, Spinner, TableScroll } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { useFormSubmit } from "../components/useFormSubmit.ts";
 import { formatDateTime } from "../format.ts";
@@ -130,7 +130,7 @@ function Endpoints(props: { shopId: string; endpoints: Endpoint[]; onRotated(sec
   };
   const path = (endpointId: string) => ({ path: { shopId: props.shopId, endpointId } });
   return (
-    <div className="table-wrap">
+    <TableScroll>
       <ErrorNotice error={error} />
       <table className="table" data-testid="webhook-endpoints">
         <thead>
@@ -184,7 +184,7 @@ function Endpoints(props: { shopId: string; endpoints: Endpoint[]; onRotated(sec
           ))}
         </tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }
 
@@ -217,7 +217,7 @@ function DeliveryLog(props: { shopId: string; endpointId: string }) {
       <ErrorNotice error={error ?? log.error} />
       {log.data?.items.length === 0 && <EmptyState title={t("webhooks.logEmpty")} />}
       {log.data && log.data.items.length > 0 && (
-        <div className="table-wrap">
+        <TableScroll>
           <table className="table" data-testid="webhook-deliveries">
             <thead>
               <tr>
@@ -252,7 +252,7 @@ function DeliveryLog(props: { shopId: string; endpointId: string }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </section>
   );

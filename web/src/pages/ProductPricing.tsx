@@ -7,6 +7,7 @@ import { useAsync } from "../components/useAsync.ts";
 import { formatMoney } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { useSession } from "../session.tsx";
+import { TableScroll } from "../components/ui.tsx";
 
 /** The quote's breakdown, as the quote endpoint answers it. */
 export type Breakdown = {
@@ -46,7 +47,7 @@ export function ProductPricing(props: { product: Product }) {
         </p>
       )}
       {tiers.length > 0 && (
-        <div className="table-wrap">
+        <TableScroll>
           <table className="table" data-testid="tier-prices">
             <caption>{t("product.tiersTitle")}</caption>
             <thead>
@@ -68,7 +69,7 @@ export function ProductPricing(props: { product: Product }) {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </div>
   );

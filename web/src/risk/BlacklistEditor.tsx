@@ -3,7 +3,7 @@
 // console) and the platform's shared one, which applies to every shop (admin console).
 import { useState } from "react";
 import { answer, type ApiClient } from "../api/client.ts";
-import { EmptyState, ErrorNotice, Spinner } from "../components/ui.tsx";
+import { EmptyState, ErrorNotice, Spinner, TableScroll } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { useFormSubmit } from "../components/useFormSubmit.ts";
 import { formatDateTime } from "../format.ts";
@@ -59,7 +59,7 @@ export function BlacklistEditor(props: { scope: BlacklistScope; hint: string }) 
       {list.loading && !list.data && <Spinner />}
       {list.data?.items.length === 0 && <EmptyState title={t("blacklist.empty")} />}
       {list.data && list.data.items.length > 0 && (
-        <div className="table-wrap">
+        <TableScroll>
           <table className="table" data-testid="blacklist-table">
             <thead>
               <tr>
@@ -86,7 +86,7 @@ export function BlacklistEditor(props: { scope: BlacklistScope; hint: string }) 
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </div>
   );

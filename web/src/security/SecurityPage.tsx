@@ -4,7 +4,7 @@
 // second factor (docs/accounts.md).
 import { useState, type FormEvent } from "react";
 import { answer } from "../api/client.ts";
-import { CopyButton, EmptyState, ErrorNotice, Field, Notice, PageHeader, Spinner } from "../components/ui.tsx";
+import { CopyButton, EmptyState, ErrorNotice, Field, Notice, PageHeader, Spinner, TableScroll } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { formatDateTime } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
@@ -264,7 +264,7 @@ function SessionsSection() {
     <section className="card stack" data-testid="security-sessions">
       <h2>{t("security.sessionsTitle")}</h2>
       <ErrorNotice error={sessions.error ?? error} onRetry={sessions.reload} />
-      <div className="table-wrap">
+      <TableScroll>
         <table className="table">
           <thead>
             <tr>
@@ -295,7 +295,7 @@ function SessionsSection() {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </section>
   );
 }
@@ -308,7 +308,7 @@ function LoginHistorySection() {
     <section className="card stack" data-testid="security-history">
       <h2>{t("security.historyTitle")}</h2>
       <ErrorNotice error={history.error} onRetry={history.reload} />
-      <div className="table-wrap">
+      <TableScroll>
         <table className="table">
           <thead>
             <tr>
@@ -331,7 +331,7 @@ function LoginHistorySection() {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
     </section>
   );
 }

@@ -4,7 +4,7 @@
 import { useState } from "react";
 import { answer } from "../../api/client.ts";
 import { productCategories, type Product, type ProductCategory, type Shop } from "../../api/types.ts";
-import { EmptyState, ErrorNotice, Field, Notice, Spinner } from "../../components/ui.tsx";
+import { EmptyState, ErrorNotice, Field, Notice, Spinner, TableScroll } from "../../components/ui.tsx";
 import { useAsync } from "../../components/useAsync.ts";
 import { useFormSubmit } from "../../components/useFormSubmit.ts";
 import { formatDateTime, formatMoney, parseMoney } from "../../format.ts";
@@ -44,7 +44,7 @@ export function CouponsPanel(props: { shop: Shop; products: Product[]; currency:
       {list.loading && !list.data && <Spinner />}
       {list.data?.items.length === 0 && <EmptyState title={t("pricing.coupons.empty")} />}
       {list.data && list.data.items.length > 0 && (
-        <div className="table-wrap">
+        <TableScroll>
           <table className="table" data-testid="coupons-table">
             <thead>
               <tr>
@@ -77,7 +77,7 @@ export function CouponsPanel(props: { shop: Shop; products: Product[]; currency:
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       )}
     </section>
   );

@@ -3,7 +3,7 @@
 import { useState } from "react";
 import { answer } from "../../api/client.ts";
 import type { Shop } from "../../api/types.ts";
-import { ErrorNotice, Spinner } from "../../components/ui.tsx";
+import { ErrorNotice, Spinner, TableScroll } from "../../components/ui.tsx";
 import { useAsync } from "../../components/useAsync.ts";
 import { useFormSubmit } from "../../components/useFormSubmit.ts";
 import { moneyInputText, parseMoney } from "../../format.ts";
@@ -71,7 +71,7 @@ function LevelsEditor(props: { shopId: string; currency: string; saved: LevelRow
   });
   return (
     <form className="stack" onSubmit={(event) => void submit(event)} data-testid="levels-form">
-      <div className="table-wrap">
+      <TableScroll>
         <table className="table" data-testid="levels-table">
           <thead>
             <tr>
@@ -121,7 +121,7 @@ function LevelsEditor(props: { shopId: string; currency: string; saved: LevelRow
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
       <RowTableFooter
         onAdd={() => setRows((current) => [...current, { name: "", spendMin: "", discountPercent: "" }])}
         busy={busy}

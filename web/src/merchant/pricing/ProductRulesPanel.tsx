@@ -5,7 +5,7 @@
 import { useState } from "react";
 import { answer } from "../../api/client.ts";
 import type { Product } from "../../api/types.ts";
-import { ErrorNotice, Field, Notice, Spinner } from "../../components/ui.tsx";
+import { ErrorNotice, Field, Notice, Spinner, TableScroll } from "../../components/ui.tsx";
 import { useAsync } from "../../components/useAsync.ts";
 import { useFormSubmit } from "../../components/useFormSubmit.ts";
 import { moneyInputText, parseMoney } from "../../format.ts";
@@ -90,7 +90,7 @@ function TiersEditor(props: { product: Product; saved: TierRow[] }) {
     <form className="stack" onSubmit={(event) => void submit(event)} data-testid="tiers-form">
       <h3>{t("pricing.tiers.title")}</h3>
       <p className="muted small">{t("pricing.tiers.hint")}</p>
-      <div className="table-wrap">
+      <TableScroll>
         <table className="table" data-testid="tiers-table">
           <thead>
             <tr>
@@ -141,7 +141,7 @@ function TiersEditor(props: { product: Product; saved: TierRow[] }) {
             ))}
           </tbody>
         </table>
-      </div>
+      </TableScroll>
       <RowTableFooter
         onAdd={() => setRows((current) => [...current, { quantityMin: "", quantityMax: "", unitPrice: "" }])}
         busy={busy}

@@ -1,0 +1,89 @@
+// axe-core on the storefront (home, shop, product, order, verify), the merchant console and
+// the auditor explorer, at phone and desktop width, in Chinese and in English: no violation of
+// any impact (WCAG 2.0-2.2 A/AA and axe's best practices). The platform is the whole one with
+// the seeded demo shop; the order is a real paid guest order.
+import { expect } from "chai";
+import type { Page } from "playwright-core";
+import { demoApi, type DemoSession } from "../../scripts/lib/demoApi.ts";
+import { startTestPlatform, type TestPlatform } from "../support/platform.ts";
+import { axeViolations, launchBrowser, viewports, watchPageErrors, type Browser } from "./browser.ts";
+
+/** Longest wait for a page's data to arrive and its loading spinners to go. */
+const settleTimeoutMs = 15_000;
+
+type Screen = { name: string; path: string; ready: string; session?: DemoSession };
+
+describe("accessibility (axe-core) at 360 px and 1280 px, in Chinese and English", function () {
+  this.timeout(300_000);
+  let platform: TestPlatform;
+  let browser: Browser;
+  const screens: Screen[] = [];
+
+  before(async function () {
+    this.timeout(240_000);
+    platform = await startTestPlatform({ seed: true, keysPerProduct: 6 });
+    browser = await launchBrowser({ locale: "en-US" });
+    const { api, login, pay, waitForOrder } = demoApi(platform.url);
+    const shop = await api<{ id: string }>("GET", "/api/shops/by-slug/demo");
+    const product = (await api<{ items: { id: string; name: string }[] }>("GET", `/api/shops/${shop.id}/products`)).items[0]!;
+    const order = await api<{ order: { id: string }; accessToken: string; payment: { url: string } }>("POST", "/api/orders", {
+      productId: product.id,
+      quantity: 1,
+      contact: "axe@example.com",
+      queryPassword: "axe-pass-1234",
+    });
+    await pay(order.payment.url);
+    await waitForOrder(order.order.id, order.accessToken);
+    screens.push(
+      { name: "home", path: "/", ready: '[data-testid="shop-card"]' },
+      { name: "shop", path: "/shop/demo", ready: '[data-testid="product-card"]' },
+      { name: "product", path: `/product/${product.id}`, ready: '[data-testid="checkout-form"]' },
+      { name: "order", path: `/orders/${order.order.id}?token=${order.accessToken}`, ready: '[data-testid="key-card"]' },
+      { name: "verify", path: "/verify", ready: '[data-testid="verify-form"]' },
+      { name: "console", path: "/merchant/overview", ready: '[data-testid="overview-revenue"]', session: await login("merchant") },
+      { name: "auditor", path: "/audit/batches", ready: '[data-testid="audit-table"]', session: await login("auditor") },
+    );
+  });
+  after(async () => {
+    await browser?.close();
+    await platform?.stopAll();
+  });
+
+  /** Opens a screen in a language, signed in as its account (or as a guest), once its data is shown. */
+  async function open(page: Page, screen: Screen, lang: "zh" | "en"): Promise<void> {
+    await page.goto(`${platform.url}/robots.txt`);
+    await page.evaluate(
+      ([session, language]) => {
+        window.localStorage.clear();
+        window.localStorage.setItem("kl.lang", JSON.stringify(language));
+        if (session) window.localStorage.setItem("kl.session", JSON.stringify(session));
+      },
+      [screen.session ? { token: screen.session.token, account: screen.session.account } : null, lang] as const,
+    );
+    await page.goto(platform.url + screen.path);
+    await page.locator(screen.ready).first().waitFor();
+    // Parts that load after the main data (reviews, recommendations, markets) settle too.
+    await page.waitForFunction(() => !document.querySelector(".spinner"), undefined, { timeout: settleTimeoutMs });
+    expect(await page.locator("html").getAttribute("lang")).to.equal(lang === "zh" ? "zh-CN" : "en");
+  }
+
+  for (const lang of ["zh", "en"] as const) {
+    for (const [width, viewport] of Object.entries(viewports)) {
+      it(`${lang}, ${viewport.width} px (${width}): no violation on home, shop, product, order, verify, console and auditor`, async () => {
+        const page = await browser.context.newPage();
+        await page.setViewportSize(viewport);
+        const errors = watchPageErrors(page);
+        const found: string[] = [];
+        for (const screen of screens) {
+          await open(page, screen, lang);
+          for (const violation of await axeViolations(page)) {
+            found.push(`${screen.name}: ${violation.id} (${violation.impact}) ${violation.help} at ${violation.targets.slice(0, 3).join(", ")}`);
+          }
+        }
+        await page.close();
+        expect(found, found.join("\n")).to.deep.equal([]);
+        expect(errors).to.deep.equal([]);
+      });
+    }
+  }
+});
