@@ -2,6 +2,7 @@
 // ledger anchor) and waits for every receipt. Role holders are constructor arguments, so each
 // contract is one transaction and is usable as soon as its receipt is in.
 import { getAddress, type Abi, type Account, type Address, type Chain, type Hex, type PublicClient, type Transport, type WalletClient } from "viem";
+import { paymentRouterAbi } from "../../core/chain/abis.ts";
 import { loadArtifact, type BenchContractName, type ContractName } from "./contracts.ts";
 
 export type DeployPlatformParameters = {
@@ -17,6 +18,11 @@ export type DeployPlatformParameters = {
   treasury: Address;
   /** ANCHOR_ROLE of the ledger anchor. */
   ledgerAnchorer: Address;
+  /**
+   * PULLER_ROLE of the payment router: the chain writer that pulls wallet buyers' subscription
+   * periods from their mandates (docs/subscriptions.md). Default: the operator.
+   */
+  puller?: Address;
 };
 
 export type DeployPlatformReturnType = {
@@ -54,6 +60,21 @@ export async function deployContract(
   return { address: getAddress(receipt.contractAddress), blockNumber: receipt.blockNumber, transactionHash: hash };
 }
 
+/** Grants PULLER_ROLE of the payment router (the admin's call) and waits for its receipt. */
+export async function grantPuller(walletClient: DeployWalletClient, publicClient: PublicClient, router: Address, puller: Address): Promise<void> {
+  const role = await publicClient.readContract({ address: router, abi: paymentRouterAbi, functionName: "PULLER_ROLE" });
+  const hash = await walletClient.writeContract({
+    address: router,
+    abi: paymentRouterAbi,
+    functionName: "grantRole",
+    args: [role, puller],
+    account: walletClient.account,
+    chain: walletClient.chain ?? null,
+  });
+  const receipt = await publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") throw new Error(`Granting PULLER_ROLE to ${puller} failed (transaction ${hash}).`);
+}
+
 export async function deployPlatform(
   walletClient: DeployWalletClient,
   publicClient: PublicClient,
@@ -67,6 +88,11 @@ export async function deployPlatform(
   const payment = await deployContract(walletClient, publicClient, "PaymentRouter", [admin, treasury]);
   const stablecoin = await deployContract(walletClient, publicClient, "TestStablecoin", [admin]);
   const ledgerAnchor = await deployContract(walletClient, publicClient, "LedgerAnchor", [admin, ledgerAnchorer]);
+  // The router's constructor names no puller (its tests deploy it as it is), so the admin grants
+  // PULLER_ROLE afterwards; a deployer that is not the admin cannot, and leaves it to the admin.
+  if (getAddress(walletClient.account.address) === getAddress(admin)) {
+    await grantPuller(walletClient, publicClient, payment.address, parameters.puller ?? operator);
+  }
   return {
     registry: registry.address,
     entitlement: entitlement.address,

@@ -35,7 +35,11 @@ describe("PaymentRouter subscription mandates (pull bounded per period, cancella
       mandateId,
     );
     const pullerRole = keccak256(toBytes("PULLER_ROLE"));
-    await send(platform, platform.wallet.admin, { ...router(), functionName: "grantRole", args: [pullerRole, platform.address.operator] });
+    // The deployment (api/chain/deploy.ts) granted the platform's operator PULLER_ROLE; nobody else holds it.
+    const holds = (who: Hex) => platform.publicClient.readContract({ ...router(), functionName: "hasRole", args: [pullerRole, who] });
+    expect(await holds(platform.address.operator)).to.equal(true);
+    expect(await holds(platform.address.buyer)).to.equal(false);
+    expect(await holds(platform.address.admin)).to.equal(false);
     await send(platform, platform.wallet.admin, { ...coin(), functionName: "mint", args: [platform.address.buyer, 10_000_000n] });
     await send(platform, platform.wallet.buyer, { ...coin(), functionName: "approve", args: [platform.contracts.payment, 9_000_000n] });
     const startsAt = (await platform.publicClient.getBlock()).timestamp;

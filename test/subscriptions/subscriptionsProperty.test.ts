@@ -1,9 +1,13 @@
-// Property: over random subscriptions, top-ups, renewals (by hand, sometimes two at once for the
-// same period), cancellations, sweeps, rental offers and rentals (sometimes two renters at once),
+// Property: over random subscriptions, top-ups (ledger entries, or through the platform gateway's
+// notification delivered twice at once), renewals (by hand, sometimes two at once for the same
+// period), upgrades to a dearer plan (sometimes two at once), cancellations, sweeps, rental offers
+// and rentals (sometimes two renters at once),
 // all on a controlled clock, nobody is ever charged twice for one period and no two users hold
 // one entitlement at once. A model written here from docs/subscriptions.md and docs/rentals.md
 // alone (a renewal succeeds iff the subscription is neither cancelled nor past its end + grace
-// and the balance covers the price; the sweep renews a day before the end and expires after the
+// and the balance covers the price; an upgrade succeeds iff the subscription is active, not past
+// its end + grace, not on the dearer plan yet and the balance covers floor(difference x seconds
+// left / period), after which renewals cost the dearer price; the sweep renews a day before the end and expires after the
 // grace; a rental succeeds iff the offer is active, the renter is not the owner and no rental
 // runs) predicts every outcome, each balance and each subscription; the real PostgreSQL server
 // runs the code. Seeded (KEYLEDGER_TEST_SEED, default 1919; KEYLEDGER_TEST_RUNS, default 25).
@@ -12,6 +16,7 @@
 // the grace was charged ("renewal of 1 at 2912972754: expected 1 to equal +0", seed 1919); with
 // the subscription's row lock and the period check taken out of chargeRenewal, two renewals at
 // once both reached the insert and the second hit subscription_periods' primary key (a 500).
+// With an hour added to an upgrade's seconds left, the run failed (seed 1919).
 import { expect } from "chai";
 import fc from "fast-check";
 import { AppError } from "../../core/errors.ts";
@@ -21,6 +26,9 @@ import { createRentalListing } from "../../api/services/rentals/createRentalList
 import { settleRentalPayment } from "../../api/services/rentals/settleRentalPayment.ts";
 import { cancelSubscription, renewSubscription } from "../../api/services/subscriptions/subscriptions.ts";
 import { sweepSubscriptions } from "../../api/services/subscriptions/sweepSubscriptions.ts";
+import { handleBalanceTopupNotify, startBalanceTopup } from "../../api/services/subscriptions/balanceTopups.ts";
+import { upgradeSubscription } from "../../api/services/subscriptions/upgrades.ts";
+import { signedNotification } from "../support/epayNotify.ts";
 import { queryOne, queryRows, sql, type Drizzle } from "../../core/store/database.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
 
@@ -28,12 +36,15 @@ const day = 86_400;
 const period = 30 * day;
 const grace = 3 * day;
 const price = 1000n;
+// The dearer plan an upgrade moves to (same shop, period and currency).
+const premiumPrice = 1600n;
 const feeBps = 500;
 const merchant = { gatewayUrl: "http://127.0.0.1:1/submit.php", pid: "1001", key: "matrix-key" };
 
 type Command =
   | { t: "advance"; seconds: number }
-  | { t: "topUp"; account: number; amount: number }
+  | { t: "topUp"; account: number; amount: number; viaGateway: boolean }
+  | { t: "upgrade"; sub: number; twice: boolean }
   | { t: "renew"; sub: number; twice: boolean }
   | { t: "cancel"; sub: number }
   | { t: "sweep" }
@@ -51,7 +62,16 @@ const commands: fc.Arbitrary<Command[]> = fc.array(
         seconds: fc.oneof(fc.integer({ min: 0, max: 12 * day }), fc.integer({ min: 25 * day, max: 40 * day })),
       }),
     },
-    { weight: 2, arbitrary: fc.record({ t: fc.constant("topUp" as const), account: fc.nat(accounts - 1), amount: fc.integer({ min: 500, max: 4000 }) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        t: fc.constant("topUp" as const),
+        account: fc.nat(accounts - 1),
+        amount: fc.integer({ min: 500, max: 4000 }),
+        viaGateway: fc.boolean(),
+      }),
+    },
+    { weight: 2, arbitrary: fc.record({ t: fc.constant("upgrade" as const), sub: fc.nat(entitlements - 1), twice: fc.boolean() }) },
     { weight: 3, arbitrary: fc.record({ t: fc.constant("renew" as const), sub: fc.nat(entitlements - 1), twice: fc.boolean() }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant("cancel" as const), sub: fc.nat(entitlements - 1) }) },
     { weight: 3, arbitrary: fc.record({ t: fc.constant("sweep" as const) }) },
@@ -77,13 +97,21 @@ const commands: fc.Arbitrary<Command[]> = fc.array(
   { minLength: 15, maxLength: 40 },
 );
 
-type ModelSubscription = { state: "active" | "past_due" | "cancelled" | "expired"; autoRenew: boolean; paidUntil: number; periods: number };
+type ModelSubscription = {
+  state: "active" | "past_due" | "cancelled" | "expired";
+  autoRenew: boolean;
+  paidUntil: number;
+  periods: number;
+  price: bigint;
+  upgrades: number;
+};
 
 describe("subscriptions and rentals property (model vs PostgreSQL)", function () {
   this.timeout(600_000);
   let database: TestDatabase;
   let shopId: bigint;
   let productId: bigint;
+  let premiumId: bigint;
   let run = 0;
 
   before(async () => {
@@ -106,6 +134,15 @@ describe("subscriptions and rentals property (model vs PostgreSQL)", function ()
     productId = BigInt(product!.id);
     await db.execute(
       sql`INSERT INTO subscription_plans (product_id, period, period_seconds, delivery, grace_days) VALUES (${productId}, 'month', ${period}, 'credential', 3)`,
+    );
+    const premium = await queryOne<{ id: bigint }>(
+      db,
+      sql`INSERT INTO products (shop_id, name, category, price_minor, currency, resale_allowed, rental_allowed)
+          VALUES (${shopId}, 'Shared account premium', 'game_card', ${premiumPrice}, 'CNY', true, true) RETURNING id`,
+    );
+    premiumId = BigInt(premium!.id);
+    await db.execute(
+      sql`INSERT INTO subscription_plans (product_id, period, period_seconds, delivery, grace_days) VALUES (${premiumId}, 'month', ${period}, 'credential', 3)`,
     );
   });
   after(async () => {
@@ -154,7 +191,18 @@ describe("subscriptions and rentals property (model vs PostgreSQL)", function ()
 
   it("never charges a period twice and never lets two users hold one entitlement at once", async () => {
     // What the runs went through, so that a generator that stopped reaching a case fails the test.
-    const seen = { renewed: 0, renewalsRefused: 0, raced: 0, swept: 0, expired: 0, rented: 0, rentalsRefused: 0 };
+    const seen = {
+      renewed: 0,
+      renewalsRefused: 0,
+      raced: 0,
+      swept: 0,
+      expired: 0,
+      rented: 0,
+      rentalsRefused: 0,
+      upgraded: 0,
+      upgradesRefused: 0,
+      gatewayTopUps: 0,
+    };
     const seedValue = Number(process.env.KEYLEDGER_TEST_SEED ?? 1919);
     await fc.assert(
       fc.asyncProperty(commands, async (steps) => {
@@ -174,7 +222,14 @@ describe("subscriptions and rentals property (model vs PostgreSQL)", function ()
           .sort((a, b) => Number(a.entitlement_id) - Number(b.entitlement_id))
           .map((row) => BigInt(row.id));
         expect(subscriptionIds).to.have.length(entitlements);
-        const model: ModelSubscription[] = subscriptionIds.map(() => ({ state: "active", autoRenew: true, paidUntil: now + period, periods: 1 }));
+        const model: ModelSubscription[] = subscriptionIds.map(() => ({
+          state: "active",
+          autoRenew: true,
+          paidUntil: now + period,
+          periods: 1,
+          price,
+          upgrades: 0,
+        }));
         const balances = accountIds.map(() => 0n);
         const owner = (sub: number) => owners[sub]!;
         const offers: ({ minDays: number; maxDays: number; listingId: bigint } | undefined)[] = entitlementIds.map(() => undefined);
@@ -184,8 +239,8 @@ describe("subscriptions and rentals property (model vs PostgreSQL)", function ()
         const modelCharge = (sub: number): boolean => {
           const subscription = model[sub]!;
           if (subscription.state === "cancelled" || subscription.state === "expired" || now >= subscription.paidUntil + grace) return false;
-          if (balances[owner(sub)]! < price) return false;
-          balances[owner(sub)]! -= price;
+          if (balances[owner(sub)]! < subscription.price) return false;
+          balances[owner(sub)]! -= subscription.price;
           subscription.periods++;
           subscription.paidUntil += period;
           subscription.state = "active";
@@ -194,7 +249,50 @@ describe("subscriptions and rentals property (model vs PostgreSQL)", function ()
 
         for (const step of steps) {
           if (step.t === "advance") now += step.seconds;
-          else if (step.t === "topUp") {
+          else if (step.t === "topUp" && step.viaGateway) {
+            // Through the platform gateway: started twice with one key, its notification delivered twice at once.
+            const key = `prop-${run}-${Math.random()}`;
+            const started = await Promise.all(
+              [0, 1].map(() =>
+                startBalanceTopup(db, { accountId: accountIds[step.account]!, amountMinor: BigInt(step.amount), currency: "CNY", idempotencyKey: key }),
+              ),
+            );
+            expect(started[0]!.row.id).to.equal(started[1]!.row.id);
+            const params = signedNotification(merchant, { id: started[0]!.row.id, amountMinor: BigInt(step.amount) }, `PT-${started[0]!.row.id}`);
+            const outcomes = await Promise.all([0, 1].map(() => handleBalanceTopupNotify(db, { merchant }, params)));
+            expect(outcomes.map((outcome) => outcome.outcome).sort()).to.deep.equal(["credited", "replayed"]);
+            balances[step.account]! += BigInt(step.amount);
+            seen.gatewayTopUps++;
+          } else if (step.t === "upgrade") {
+            const attempt = () =>
+              upgradeSubscription(db, {
+                accountId: accountIds[owner(step.sub)]!,
+                subscriptionId: subscriptionIds[step.sub]!,
+                productId: premiumId,
+                now: at(),
+                platformFeeBps: feeBps,
+              }).then(
+                () => true,
+                (error: unknown) => {
+                  if (error instanceof AppError && ["insufficient_funds", "invalid_state"].includes(error.code)) return false;
+                  throw error;
+                },
+              );
+            const outcomes = await Promise.all(step.twice ? [attempt(), attempt()] : [attempt()]);
+            // The model: active, within end + grace, not upgraded yet, and the balance covers the proration (rounded down).
+            const subscription = model[step.sub]!;
+            const remaining = BigInt(Math.max(0, Math.min(period, subscription.paidUntil - now)));
+            const amount = ((premiumPrice - price) * remaining) / BigInt(period);
+            const expected =
+              subscription.state === "active" && now < subscription.paidUntil + grace && subscription.price === price && balances[owner(step.sub)]! >= amount;
+            if (expected) {
+              balances[owner(step.sub)]! -= amount;
+              subscription.price = premiumPrice;
+              subscription.upgrades++;
+            }
+            seen[expected ? "upgraded" : "upgradesRefused"]++;
+            expect(outcomes.filter(Boolean).length, `upgrade of ${step.sub} at ${now}`).to.equal(expected ? 1 : 0);
+          } else if (step.t === "topUp") {
             await postJournal(db, {
               idempotencyKey: `prop-topup:${run}:${Math.random()}`,
               kind: "balance_topup",
@@ -338,10 +436,11 @@ describe("subscriptions and rentals property (model vs PostgreSQL)", function ()
           expect(BigInt(row?.balance ?? "0"), `balance of account ${index}`).to.equal(balances[index]);
         }
         for (const [index, id] of subscriptionIds.entries()) {
-          const row = await queryOne<{ state: string; periods_paid: number; paid_until: Date; charges: string }>(
+          const row = await queryOne<{ state: string; periods_paid: number; paid_until: Date; charges: string; upgrades: string; price_minor: string }>(
             db,
-            sql`SELECT s.state, s.periods_paid, s.paid_until,
-                       (SELECT count(*) FROM ledger_transactions t WHERE t.reference_type = 'subscription' AND t.reference_id LIKE ${`${id}:%`})::text AS charges
+            sql`SELECT s.state, s.periods_paid, s.paid_until, s.price_minor::text AS price_minor,
+                       (SELECT count(*) FROM ledger_transactions t WHERE t.kind = 'subscription_renewal' AND t.reference_id LIKE ${`${id}:%`})::text AS charges,
+                       (SELECT count(*) FROM subscription_upgrades u WHERE u.subscription_id = s.id)::text AS upgrades
                 FROM subscriptions s WHERE s.id = ${id}`,
           );
           const expected = model[index]!;
@@ -350,11 +449,15 @@ describe("subscriptions and rentals property (model vs PostgreSQL)", function ()
             periods: row!.periods_paid,
             paidUntil: new Date(row!.paid_until).getTime() / 1000,
             charges: Number(row!.charges),
+            upgrades: Number(row!.upgrades),
+            price: BigInt(row!.price_minor),
           }).to.deep.equal({
             state: expected.state,
             periods: expected.periods,
             paidUntil: expected.paidUntil,
             charges: expected.periods - 1,
+            upgrades: expected.upgrades,
+            price: expected.price,
           });
         }
         // No two users at once: the settled rentals of each entitlement are the model's, and never overlap.
