@@ -108,18 +108,19 @@ describe("API keys", function () {
       expect(create.body.details).to.deep.equal({ requiredScope: "products:write", keyScopes: ["products:read"] });
       expect(await productCount(merchantA.shopId)).to.equal(before);
 
-      // Routes no scope opens: the account, key management itself, a lean (public) checkout.
-      for (const [method, path, body] of [
-        ["GET", "/api/me", undefined],
-        ["GET", "/api/api-keys", undefined],
-        ["POST", "/api/api-keys", { name: "minted", scopes: ["products:read"] }],
-        ["POST", "/api/orders", { productId: productA, quantity: 1, contact: "a@example.com", queryPassword: "secret-123" }],
-        ["GET", "/api/merchant/quotas", undefined],
+      // Routes no scope opens (the account, key management itself), and a lean (public) checkout,
+      // which only orders:write opens (docs/docking.md, "Across instances").
+      for (const [method, path, body, requiredScope] of [
+        ["GET", "/api/me", undefined, null],
+        ["GET", "/api/api-keys", undefined, null],
+        ["POST", "/api/api-keys", { name: "minted", scopes: ["products:read"] }, null],
+        ["POST", "/api/orders", { productId: productA, quantity: 1, contact: "a@example.com", queryPassword: "secret-123" }, "orders:write"],
+        ["GET", "/api/merchant/quotas", undefined, null],
       ] as const) {
         const answer = await withKey(reader.secret).request(method, path, body);
         expect(answer.status, `${method} ${path}: ${answer.text}`).to.equal(403);
         expect(answer.body.code, `${method} ${path}`).to.equal("api_key_scope");
-        expect(answer.body.details.requiredScope).to.equal(null);
+        expect(answer.body.details.requiredScope).to.equal(requiredScope);
       }
       expect(Number((await queryOne<{ n: string }>(db(), sql`SELECT count(*) AS n FROM orders WHERE product_id = ${productA}`))!.n)).to.equal(0);
     });

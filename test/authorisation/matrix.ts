@@ -66,6 +66,13 @@ export const keyScopes: Partial<Record<string, ApiKeyScope>> = {
   "GET /api/shops/{shopId}/orders": "orders:read",
   "GET /api/shops/{shopId}/sales": "orders:read",
   "POST /api/orders/{orderId}/deliver": "orders:write",
+  // A key buys, reads, reveals and disputes as its account, the buyer's side of docking across
+  // instances (docs/docking.md, "Across instances").
+  "POST /api/orders": "orders:write",
+  "GET /api/orders/{orderId}": "orders:read",
+  "GET /api/orders/{orderId}/keys/{keyId}/certificate": "orders:read",
+  "POST /api/orders/{orderId}/reveal": "orders:write",
+  "POST /api/orders/{orderId}/disputes": "orders:write",
   "GET /api/ledger/shops/{shopId}/balance": "ledger:read",
   "GET /api/ledger/shops/{shopId}/statement": "ledger:read",
   "GET /api/ledger/shops/{shopId}/statements/{month}": "ledger:read",

@@ -12,20 +12,22 @@ import { loadShopDataKey } from "../../api/keys/shopDataKey.ts";
 import { addRemoteSupplier } from "../../api/services/crossdock/remoteSuppliers.ts";
 import { freePort } from "../../scripts/lib/localChain.ts";
 import { setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
-import { startTestPlatform, type TestPlatform } from "../support/platform.ts";
+import type { TestPlatform } from "../support/platform.ts";
+import { startTwoInstances, type TwoInstances } from "../support/twoInstances.ts";
 
 describe("docking across instances: adding a remote supplier (two platforms, HTTP, PostgreSQL)", function () {
   this.timeout(300_000);
   const logLines: string[] = [];
+  let instances: TwoInstances;
   let downstream: TestPlatform;
   let upstream: TestPlatform;
   let reseller: MerchantSetup;
   let apiKey: string;
 
   before(async () => {
-    downstream = await startTestPlatform({ logLevel: "debug", logDestination: { write: (line) => void logLines.push(line) } });
-    // The upstream shares the chain (and its contracts here: this suite adds suppliers, it does not sell).
-    upstream = await startTestPlatform({ env: pick(downstream.env, chainVariables), indexer: false, workers: false });
+    // One chain, two deployments (test/support/twoInstances.ts); only the downstream's log is read.
+    instances = await startTwoInstances({ logLevel: "debug", logDestination: { write: (line) => void logLines.push(line) } });
+    ({ downstream, upstream } = instances);
     reseller = await setupMerchant(downstream);
     const upstreamAccount = await setupMerchant(upstream);
     const created = await upstreamAccount.merchant.post("/api/api-keys", {
@@ -37,8 +39,7 @@ describe("docking across instances: adding a remote supplier (two platforms, HTT
   });
 
   after(async () => {
-    await upstream?.stopAll();
-    await downstream?.stopAll();
+    await instances?.stop();
   });
 
   const add = (body: Record<string, unknown>) => reseller.merchant.post(`/api/shops/${reseller.shopId}/docking/remote-suppliers`, body);
@@ -50,6 +51,8 @@ describe("docking across instances: adding a remote supplier (two platforms, HTT
     expect(added.body).to.include({ shopId: reseller.shopId, url: upstream.url, apiKeyHint: `kl_live_${keyId}_${apiKey.slice(-43, -39)}…` });
     expect(added.body.registry).to.equal(upstream.chainAddresses.registry!.toLowerCase());
     expect(added.body.entitlement).to.equal(upstream.chainAddresses.entitlement!.toLowerCase());
+    // The upstream's own deployment, not the downstream's.
+    expect(added.body.registry).not.to.equal(downstream.chainAddresses.registry!.toLowerCase());
     expect(added.body.chainId).to.equal("31337");
 
     const row = await queryOne<{ api_key_encrypted: Buffer }>(
@@ -118,21 +121,6 @@ describe("docking across instances: adding a remote supplier (two platforms, HTT
     return (await queryOne<{ n: number }>(downstream.database.db, sql`SELECT count(*)::int AS n FROM remote_suppliers`))!.n;
   }
 });
-
-const chainVariables = [
-  "CHAIN_RPC_URL",
-  "CHAIN_OPERATOR_KEY",
-  "REGISTRY_ADDRESS",
-  "ENTITLEMENT_ADDRESS",
-  "PAYMENT_ADDRESS",
-  "STABLECOIN_ADDRESS",
-  "LEDGER_ANCHOR_ADDRESS",
-  "DEPLOYMENT_BLOCK",
-];
-
-function pick(env: Record<string, string>, names: string[]): Record<string, string> {
-  return Object.fromEntries(names.filter((name) => env[name] !== undefined).map((name) => [name, env[name]!]));
-}
 
 function openEnvelope(dataKey: Buffer, envelope: Buffer, aad: string): string {
   const nonce = envelope.subarray(1, 13);

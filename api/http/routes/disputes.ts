@@ -72,6 +72,7 @@ export function disputesRouter(ctx: AppContext): Router {
       summary: "The buyer opens a dispute on a paid order within its after-sales window (guests: with the order's access token)",
       tags: ["disputes"],
       auth: "public",
+      scope: "orders:write",
       status: 201,
       response: disputeSchema,
       params: z.strictObject({ orderId: orderIdParam }),

@@ -80,6 +80,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       summary: "Check out: create an order and reserve its keys (guests give contact + query password)",
       tags: ["orders"],
       auth: "public",
+      scope: "orders:write",
       status: 201,
       response: createdOrderSchema,
       body: z.strictObject({
@@ -175,6 +176,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       summary: "An order with its delivered keys (buyer account, access token, merchant or staff)",
       tags: ["orders"],
       auth: "public",
+      scope: "orders:read",
       response: orderSchema,
       params: z.strictObject({ orderId: orderIdParam }),
       query: z.strictObject({
@@ -217,6 +219,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       summary: "Reveal sealed codes (redemption: recorded on-chain, the token is locked from then on)",
       tags: ["orders"],
       auth: "public",
+      scope: "orders:write",
       response: orderSchema,
       params: z.strictObject({ orderId: orderIdParam }),
       body: z.strictObject({ token: z.string().max(100).optional(), entitlementIds: z.array(idString).max(1000).optional() }),
@@ -241,6 +244,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       summary: "The key's certificate (JSON): everything needed to verify it against the chain alone",
       tags: ["orders", "verify"],
       auth: "public",
+      scope: "orders:read",
       response: certificateSchema,
       params: z.strictObject({ orderId: orderIdParam, keyId: idString }),
       query: z.strictObject({ token: z.string().max(100).optional(), download: z.enum(["1", "0"]).optional() }),
