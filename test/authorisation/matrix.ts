@@ -247,6 +247,8 @@ export const matrix: MatrixRow[] = [
   row("GET /api/docking/offers", { 401: "guest", ok: "merchant otherMerchant admin", 403: "*" }),
   row("GET /api/shops/{shopId}/docking", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("POST /api/shops/{shopId}/docking/listings", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("GET /api/shops/{shopId}/docking/listings/{productId}/restock", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("PUT /api/shops/{shopId}/docking/listings/{productId}/restock", { 401: "guest", ok: "merchant admin", 403: "*" }),
   // Webhooks and stock notices (docs/webhooks.md): a shop's endpoints are its merchant's.
   row("GET /api/shops/{shopId}/webhooks", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("POST /api/shops/{shopId}/webhooks", { 401: "guest", ok: "merchant admin", 403: "*" }),

@@ -4,12 +4,13 @@ import { Router } from "express";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
 import { createListing, listShopListings } from "../../services/docking/listings.ts";
+import { getRestock, restockLimits, setRestockRule } from "../../services/docking/restock.ts";
 import { listActiveOffers, listShopOffers, offerProduct, stopSupplying } from "../../services/docking/offers.ts";
 import { assertShopManager } from "../../services/shops/shops.ts";
 import { defineRoute } from "../route.ts";
 import { cursorParam, idSortKey, opaque } from "../cursor.ts";
 import { displayName, idString, moneyMinor } from "../schemas.ts";
-import { dockingListingSchema, dockingOfferPageSchema, dockingOfferSchema, shopDockingSchema } from "../responses/docking.ts";
+import { dockingListingSchema, dockingOfferPageSchema, dockingOfferSchema, dockingRestockSchema, shopDockingSchema } from "../responses/docking.ts";
 
 export const dockingMountPath = "/api";
 
@@ -112,6 +113,45 @@ export function dockingRouter(ctx: AppContext): Router {
         priceMinor: body.priceMinor,
         accountId: account!.id,
       });
+    },
+  );
+
+  defineRoute(
+    router,
+    dockingMountPath,
+    {
+      method: "get",
+      path: "/shops/:shopId/docking/listings/:productId/restock",
+      summary: "A docked listing's auto-restock rule, its allocation of the supplier's keys and its newest restocks",
+      tags: ["docking"],
+      auth: merchant,
+      response: dockingRestockSchema,
+      params: z.strictObject({ shopId: idString, productId: idString }),
+    },
+    async ({ params, account }) => {
+      await assertShopManager(db, params.shopId, account!);
+      return getRestock(db, params.shopId, params.productId);
+    },
+  );
+
+  const keyCount = z.number().int().min(1).max(restockLimits.keysMax);
+  defineRoute(
+    router,
+    dockingMountPath,
+    {
+      method: "put",
+      path: "/shops/:shopId/docking/listings/:productId/restock",
+      summary:
+        "Set a docked listing's auto-restock: below `threshold` allocated keys, allocate the supplier's next `batchKeys`, holding at most `maxKeys`, within `budgetMinor` of wholesale value (disabled: the allocation goes back)",
+      tags: ["docking"],
+      auth: merchant,
+      response: dockingRestockSchema,
+      params: z.strictObject({ shopId: idString, productId: idString }),
+      body: z.strictObject({ threshold: keyCount, batchKeys: keyCount, maxKeys: keyCount, budgetMinor: moneyMinor, enabled: z.boolean().default(true) }),
+    },
+    async ({ params, body, account }) => {
+      await assertShopManager(db, params.shopId, account!);
+      return setRestockRule(db, { shopId: params.shopId, listingId: params.productId, accountId: account!.id, rule: body });
     },
   );
 
