@@ -145,14 +145,16 @@ export const releaseKey = (orderId: string) => `order:${orderId}:distribution_re
 export async function distributionRefundLegs(
   db: Drizzle,
   parameters: { orderId: string; idempotencyKey: string; currency: string; paidMinor: bigint; refundedBeforeMinor: bigint; amountMinor: bigint },
-): Promise<{ postings: PostingInput[]; reversedMinor: bigint }> {
+): Promise<{ postings: PostingInput[]; reversedMinor: bigint; creditedMinor: bigint }> {
   const { orderId, currency, paidMinor, refundedBeforeMinor, amountMinor } = parameters;
   await db.execute(sql`SELECT 1 FROM orders WHERE id = ${orderId} FOR UPDATE`);
   const { released, parties } = await orderDistribution(db, orderId, parameters.idempotencyKey);
   const postings: PostingInput[] = [];
   let reversedMinor = 0n;
+  let creditedMinor = 0n;
   for (const party of parties) {
     if (party.creditedMinor <= 0n) continue;
+    creditedMinor += party.creditedMinor;
     const targetMinor = (party.creditedMinor * (refundedBeforeMinor + amountMinor)) / paidMinor;
     const backMinor = targetMinor - party.reversedMinor;
     if (backMinor < 0n) throw new AppError("invalid_state", `Order ${orderId} took back more from a distributor than its refunds call for.`);
@@ -160,5 +162,5 @@ export async function distributionRefundLegs(
     postings.push({ account: distributor(party.accountId, released ? "proceeds" : "holds"), amountMinor: -backMinor, currency });
     reversedMinor += backMinor;
   }
-  return { postings, reversedMinor };
+  return { postings, reversedMinor, creditedMinor };
 }

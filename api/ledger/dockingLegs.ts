@@ -55,11 +55,15 @@ export function withDockingLegs(
 export async function dockingRefundLegs(
   db: Drizzle,
   parameters: { orderId: string; resellerShopId: bigint; amountMinor: bigint; paidMinor: bigint; refundedBeforeMinor: bigint; currency: string },
-): Promise<PostingInput[]> {
+): Promise<{ postings: PostingInput[]; supplierMinor: bigint; returnedMinor: bigint }> {
   const docked = await dockedPayment(db, parameters.orderId);
-  if (!docked) return [];
+  if (!docked) return { postings: [], supplierMinor: 0n, returnedMinor: 0n };
   const returnedMinor = supplierRefundShare(docked.supplierMinor, parameters);
-  return transferLegs(docked.supplierShopId, parameters.resellerShopId, returnedMinor, parameters.currency);
+  return {
+    postings: transferLegs(docked.supplierShopId, parameters.resellerShopId, returnedMinor, parameters.currency),
+    supplierMinor: docked.supplierMinor,
+    returnedMinor,
+  };
 }
 // Stryker restore all
 

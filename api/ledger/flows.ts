@@ -23,6 +23,7 @@ import { AppError } from "../../core/errors.ts";
 import { queryOne, queryRows, sql, type Drizzle } from "../../core/store/database.ts";
 import { distributionPaymentLegs, distributionRefundLegs, type DistributionShares } from "./distributionLegs.ts";
 import { dockingRefundLegs, mergePostings, withDockingLegs, type DockingShare } from "./dockingLegs.ts";
+import { cumulativeCeilShare, refundSplit } from "./refundRounding.ts";
 import { holdIdByReference, resolveHold, type ResolveHoldReturnType } from "./holds.ts";
 import { postJournal } from "./postJournal.ts";
 import type { AccountRef, OwnerType, AccountPurpose, JournalInput, PostingInput } from "./types.ts";
@@ -251,15 +252,26 @@ async function orderPaymentLegs(db: Drizzle, orderId: string, shopId: bigint, cu
 }
 
 /**
- * Refunds (part of) a paid order: the shop's payable and the platform fee give back their
- * shares (fee share = floor(fee x refunded after / paid) - floor(fee x refunded before / paid)) to the platform's refunds account, which
+ * Refunds (part of) a paid order: the shop's payable, its distributors, a docked sale's supplier
+ * and the platform fee give back their shares to the platform's refunds account (every party but
+ * the platform its cumulative floor, the fee the rest: api/ledger/refundRounding.ts), which
  * the payment provider pays back to the buyer. Refusals: no payment (invalid_state), more than what is left to refund
  * (invalid_state), the shop's payable already paid out (insufficient_funds).
  * Key: order:<orderId>:refund[:<refundId>].
  */
 export async function postOrderRefund(db: Drizzle, parameters: PostOrderRefundParameters): Promise<PostOrderRefundReturnType> {
+  checkAmount("amountMinor", parameters.amountMinor);
+  // The order row is locked before what was refunded is read, to the end of the caller's
+  // transaction (a savepoint's lock outlives it): two refunds of one order, side by side, never
+  // both read the same total, so a sale's refunds never add up to more than its charge.
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT 1 FROM orders WHERE id = ${parameters.orderId} FOR UPDATE`);
+    return postLockedOrderRefund(tx, parameters);
+  });
+}
+
+async function postLockedOrderRefund(db: Drizzle, parameters: PostOrderRefundParameters): Promise<PostOrderRefundReturnType> {
   const { orderId, shopId, amountMinor, currency, reason } = parameters;
-  checkAmount("amountMinor", amountMinor);
   const idempotencyKey = parameters.refundId ? `order:${orderId}:refund:${parameters.refundId}` : `order:${orderId}:refund`;
   const payment = await orderPaymentLegs(db, orderId, shopId, currency);
   const existing = await queryOne<{ id: bigint }>(db, sql`SELECT id FROM ledger_transactions WHERE idempotency_key = ${idempotencyKey}`);
@@ -268,13 +280,12 @@ export async function postOrderRefund(db: Drizzle, parameters: PostOrderRefundPa
   if (refundedBefore + amountMinor > payment.paidMinor) {
     throw new AppError("invalid_state", `Order ${orderId} was paid ${payment.paidMinor} and refunded ${refundedBefore}; ${amountMinor} more is too much.`);
   }
-  // Cumulative rounding: the fee's share of everything refunded so far, less what earlier
-  // refunds gave back, so refunds in any number of parts give back exactly the whole fee.
-  const feeRefundMinor = (payment.feeMinor * (refundedBefore + amountMinor)) / payment.paidMinor - (payment.feeMinor * refundedBefore) / payment.paidMinor;
-  const shopRefundMinor = amountMinor - feeRefundMinor;
+  const share = { amountMinor, paidMinor: payment.paidMinor, refundedBeforeMinor: refundedBefore };
   if (payment.clearing === "clearing_merchant") {
     // The merchant pays the buyer back from its own gateway; the books undo the memo pair for
-    // the amount and forgive the fee's share of the merchant's debt.
+    // the amount and forgive the fee's share of the merchant's debt, rounded up (cumulative
+    // ceilings: the platform absorbs the rounding, api/ledger/refundRounding.ts).
+    const feeRefundMinor = cumulativeCeilShare(payment.feeMinor, share);
     const result = await postJournal(db, {
       idempotencyKey,
       kind: "order_refund",
@@ -287,9 +298,9 @@ export async function postOrderRefund(db: Drizzle, parameters: PostOrderRefundPa
         { account: platform("fees"), amountMinor: -feeRefundMinor, currency },
       ]),
     });
-    return { ...result, feeRefundMinor, shopRefundMinor };
+    return { ...result, feeRefundMinor, shopRefundMinor: amountMinor - feeRefundMinor };
   }
-  // Distributors give back their shares of the refund (api/ledger/distributionLegs.ts); the shop the rest.
+  // Distributors give back their shares of the refund (api/ledger/distributionLegs.ts).
   const distribution = await distributionRefundLegs(db, {
     orderId,
     idempotencyKey,
@@ -307,20 +318,31 @@ export async function postOrderRefund(db: Drizzle, parameters: PostOrderRefundPa
     refundedBeforeMinor: refundedBefore,
     currency,
   });
+  // The shop its own share (cumulative floor), the fee the rest: the platform absorbs the rounding.
+  const { shopOwnBackMinor, feeBackMinor } = refundSplit({
+    ...share,
+    feeMinor: payment.feeMinor,
+    distributorsCreditedMinor: distribution.creditedMinor,
+    distributorsBackMinor: distribution.reversedMinor,
+    supplierMinor: docking.supplierMinor,
+    supplierBackMinor: docking.returnedMinor,
+  });
+  // The supplier's share comes back to the reseller's payable (docking legs), which passes it on.
+  const shopRefundMinor = shopOwnBackMinor + docking.returnedMinor;
   const result = await postJournal(db, {
     idempotencyKey,
     kind: "order_refund",
     reference: { type: "order", id: orderId },
     metadata: { reason, amountMinor: Number(amountMinor), provider: payment.provider },
     postings: mergePostings([
-      { account: account("shop", shopId, "payable"), amountMinor: -(shopRefundMinor - distribution.reversedMinor), currency },
-      { account: platform("fees"), amountMinor: -feeRefundMinor, currency },
+      { account: account("shop", shopId, "payable"), amountMinor: -shopRefundMinor, currency },
+      { account: platform("fees"), amountMinor: -feeBackMinor, currency },
       { account: platform("refunds"), amountMinor, currency },
       ...distribution.postings,
-      ...docking,
+      ...docking.postings,
     ]),
   });
-  return { ...result, feeRefundMinor, shopRefundMinor: shopRefundMinor - distribution.reversedMinor };
+  return { ...result, feeRefundMinor: feeBackMinor, shopRefundMinor };
 }
 
 export type RequestPayoutParameters = {

@@ -2602,6 +2602,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/shops/{shopId}/docking/listings/{productId}/restock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A docked listing's auto-restock rule, its allocation of the supplier's keys and its newest restocks */
+        get: operations["getShopsShopIdDockingListingsProductIdRestock"];
+        /** Set a docked listing's auto-restock: below `threshold` allocated keys, allocate the supplier's next `batchKeys`, holding at most `maxKeys`, within `budgetMinor` of wholesale value (disabled: the allocation goes back) */
+        put: operations["putShopsShopIdDockingListingsProductIdRestock"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/shops/{shopId}/docking/offers/{productId}": {
         parameters: {
             query?: never;
@@ -3698,6 +3716,25 @@ export interface components {
             supplierShopId: string;
             supplierShopName: string;
             wholesalePriceMinor: string;
+        };
+        DockingRestock: {
+            allocatedAvailable: number;
+            batchKeys: number;
+            budgetRemainingMinor: string;
+            enabled: boolean;
+            listingProductId: string;
+            maxKeys: number;
+            restockedKeys: string;
+            restocks: {
+                costMinor: string;
+                createdAt: string;
+                keys: number;
+                /** @enum {string} */
+                reason: "threshold" | "rule_set" | "supply_resumed";
+                wholesaleUnitMinor: string;
+            }[];
+            supplyProductId: string;
+            threshold: number;
         };
         Error: {
             /** @description A stable machine-readable code, e.g. validation_failed, not_found, rate_limited */
@@ -12875,6 +12912,99 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PostShopsShopIdDockingListingsResponse"];
+                };
+            };
+        };
+    };
+    getShopsShopIdDockingListingsProductIdRestock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                productId: string;
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DockingRestock"];
+                };
+            };
+        };
+    };
+    putShopsShopIdDockingListingsProductIdRestock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                productId: string;
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    batchKeys: number;
+                    budgetMinor: string | number;
+                    /** @default true */
+                    enabled?: boolean;
+                    maxKeys: number;
+                    threshold: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DockingRestock"];
                 };
             };
         };

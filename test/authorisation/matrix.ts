@@ -257,6 +257,8 @@ export const matrix: MatrixRow[] = [
   // Suppliers on other instances (docs/docking.md, "Across instances"): the shop's merchant's.
   row("POST /api/shops/{shopId}/docking/remote-suppliers", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("GET /api/shops/{shopId}/docking/remote-suppliers", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("GET /api/shops/{shopId}/docking/listings/{productId}/restock", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("PUT /api/shops/{shopId}/docking/listings/{productId}/restock", { 401: "guest", ok: "merchant admin", 403: "*" }),
   // Webhooks and stock notices (docs/webhooks.md): a shop's endpoints are its merchant's.
   row("GET /api/shops/{shopId}/webhooks", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("POST /api/shops/{shopId}/webhooks", { 401: "guest", ok: "merchant admin", 403: "*" }),

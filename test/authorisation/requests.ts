@@ -48,6 +48,37 @@ function epayNotification(method: "GET" | "POST", path: string, params: Record<s
 const shopA = (w: World) => w.shopA.shopId;
 
 /** Shop A's webhook endpoint (to an address nobody listens on) with one delivered delivery. */
+/** A docked listing in shop A of a product of shop B's, with no keys (docs/docking.md): the restock rows' subject. */
+const restockListings = new WeakMap<World, Promise<string>>();
+function restockListing(w: World): Promise<string> {
+  if (!restockListings.has(w))
+    restockListings.set(
+      w,
+      (async () => {
+        const created = await w.shopB.merchant.post(`/api/shops/${w.shopB.shopId}/products`, {
+          name: "Matrix restocked card",
+          category: "game_card",
+          priceMinor: "1000",
+          currency: "CNY",
+        });
+        if (created.status !== 201) throw new Error(`product answered ${created.status}: ${created.text}`);
+        const offered = await w.shopB.merchant.put(`/api/shops/${w.shopB.shopId}/docking/offers/${created.body.id}`, { wholesalePriceMinor: "600" });
+        if (offered.status !== 200) throw new Error(`offer answered ${offered.status}: ${offered.text}`);
+        const listed = await w.shopA.merchant.post(`/api/shops/${shopA(w)}/docking/listings`, {
+          supplyProductId: created.body.id,
+          name: "Matrix restocked listing",
+          priceMinor: "900",
+        });
+        if (listed.status !== 201) throw new Error(`listing answered ${listed.status}: ${listed.text}`);
+        const ruled = await w.shopA.merchant.put(`/api/shops/${shopA(w)}/docking/listings/${listed.body.productId}/restock`, restockRule);
+        if (ruled.status !== 200) throw new Error(`restock rule answered ${ruled.status}: ${ruled.text}`);
+        return listed.body.productId as string;
+      })(),
+    );
+  return restockListings.get(w)!;
+}
+const restockRule = { threshold: 2, batchKeys: 5, maxKeys: 10, budgetMinor: "6000", enabled: true };
+
 const webhookFixtures = new WeakMap<World, Promise<{ endpointId: string; deliveryId: string }>>();
 function webhookFixture(w: World): Promise<{ endpointId: string; deliveryId: string }> {
   if (!webhookFixtures.has(w))
@@ -544,6 +575,17 @@ export const requests: Record<string, RowRequests> = {
       return post(`/api/shops/${shopA(w)}/docking/listings`, { supplyProductId: created.body.id, name: "Matrix listing", priceMinor: "900" });
     },
     probe: "SELECT count(*)::text FROM products WHERE supply_product_id IS NOT NULL",
+  },
+  "GET /api/shops/{shopId}/docking/listings/{productId}/restock": {
+    build: async (w) => get(`/api/shops/${shopA(w)}/docking/listings/${await restockListing(w)}/restock`),
+  },
+  "PUT /api/shops/{shopId}/docking/listings/{productId}/restock": {
+    build: async (w, cell) => ({
+      method: "PUT",
+      path: `/api/shops/${shopA(w)}/docking/listings/${await restockListing(w)}/restock`,
+      body: { ...restockRule, budgetMinor: cell.allowed ? "6000" : "1" },
+    }),
+    probe: "SELECT coalesce(string_agg(listing_product_id || ':' || budget_remaining_minor, ',' ORDER BY listing_product_id), '') FROM docking_restock_rules",
   },
 
   "GET /api/shops/{shopId}/webhooks": { build: (w) => get(`/api/shops/${shopA(w)}/webhooks`) },

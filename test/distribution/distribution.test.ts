@@ -170,12 +170,13 @@ describe("distribution: agents, sub-stores and three-level commissions", functio
     const shopId = BigInt(shop.shopId);
     await postOrderRefund(db(), { orderId: saleId, shopId, amountMinor: 1000n, currency: "CNY", reason: "dispute", refundId: "part1" });
     const [, r2, r3, r4] = referrers.map((referrer) => referrer.id);
-    // Refund 1000 of 3399. Fee: floor(169 x 1000 / 3399) = 49. Distributors: agent floor(380000 / 3399) = 111,
-    // R4 floor(356000 / 3399) = 104, R3 floor(94000 / 3399) = 27, R2 floor(50000 / 3399) = 14. Shop: 1000 - 49 - 256 = 695.
+    // Refund 1000 of 3399. Distributors: agent floor(380000 / 3399) = 111, R4 floor(356000 / 3399) = 104,
+    // R3 floor(94000 / 3399) = 27, R2 floor(50000 / 3399) = 14. Shop (credit 2350): floor(2350000 / 3399) = 691.
+    // Fee: the rest, 1000 - 691 - 256 = 53 (its own part 49.7: the platform absorbs the rounding).
     expect(await postingsOf(`order:${saleId}:refund:part1`)).to.deep.equal({
       "platform:0:refunds": "1000",
-      "platform:0:fees": "-49",
-      [`shop:${shop.shopId}:payable`]: "-695",
+      "platform:0:fees": "-53",
+      [`shop:${shop.shopId}:payable`]: "-691",
       [`distributor:${agent.id}:holds`]: "-111",
       [`distributor:${r4}:holds`]: "-104",
       [`distributor:${r3}:holds`]: "-27",
@@ -185,12 +186,12 @@ describe("distribution: agents, sub-stores and three-level commissions", functio
     const retried = await postOrderRefund(db(), { orderId: saleId, shopId, amountMinor: 1000n, currency: "CNY", reason: "dispute", refundId: "part1" });
     expect(retried.created).to.equal(false);
     await postOrderRefund(db(), { orderId: saleId, shopId, amountMinor: 2399n, currency: "CNY", reason: "dispute", refundId: "part2" });
-    // The rest: everything left. Fee 169 - 49 = 120; agent 380 - 111 = 269; R4 356 - 104 = 252; R3 94 - 27 = 67; R2 50 - 14 = 36;
-    // shop 2399 - 120 - 624 = 1655 (with 695 before: 2350, exactly its credit).
+    // The rest: everything left. Agent 380 - 111 = 269; R4 356 - 104 = 252; R3 94 - 27 = 67; R2 50 - 14 = 36;
+    // shop 2350 - 691 = 1659 (exactly its credit); fee 2399 - 1659 - 624 = 116 (with 53 before: 169, exactly the fee).
     expect(await postingsOf(`order:${saleId}:refund:part2`)).to.deep.equal({
       "platform:0:refunds": "2399",
-      "platform:0:fees": "-120",
-      [`shop:${shop.shopId}:payable`]: "-1655",
+      "platform:0:fees": "-116",
+      [`shop:${shop.shopId}:payable`]: "-1659",
       [`distributor:${agent.id}:holds`]: "-269",
       [`distributor:${r4}:holds`]: "-252",
       [`distributor:${r3}:holds`]: "-67",

@@ -9,7 +9,7 @@ import { passkeySchema, recoveryCodesSchema, signInSchema } from "./accountSecur
 import { errorBodySchema } from "./common.ts";
 import { afterSalesWindowsSchema, disputeSchema } from "./disputes.ts";
 import { carriedProductSchema } from "./distribution.ts";
-import { dockingOfferSchema } from "./docking.ts";
+import { dockingOfferSchema, dockingRestockSchema } from "./docking.ts";
 import { payoutDecidedSchema, payoutRequestedSchema, statementPageSchema, topupSchema } from "./ledger.ts";
 import { batchSchema, importJobSchema, salesSummarySchema } from "./merchant.ts";
 import { orderItemSchema, orderSchema, orderSummaryPageSchema, orderSummarySchema, paymentSchema } from "./orders.ts";
@@ -81,4 +81,5 @@ export const namedSchemas = {
   WebhookEndpointWithSecret: webhookEndpointWithSecretSchema,
   Group: groupSchema,
   GroupCheckout: groupCheckoutSchema,
+  DockingRestock: dockingRestockSchema,
 };

@@ -40,3 +40,23 @@ export const remoteSupplierSchema = z.strictObject({
   createdAt: z.string(),
 });
 export const remoteSupplierListSchema = z.strictObject({ items: z.array(remoteSupplierSchema) });
+export const dockingRestockSchema = z.strictObject({
+  listingProductId: decimalString,
+  supplyProductId: decimalString,
+  enabled: z.boolean(),
+  threshold: z.number().int(),
+  batchKeys: z.number().int(),
+  maxKeys: z.number().int(),
+  budgetRemainingMinor: decimalString,
+  restockedKeys: decimalString,
+  allocatedAvailable: z.number().int(),
+  restocks: z.array(
+    z.strictObject({
+      keys: z.number().int(),
+      wholesaleUnitMinor: decimalString,
+      costMinor: decimalString,
+      reason: z.enum(["threshold", "rule_set", "supply_resumed"]),
+      createdAt: z.string(),
+    }),
+  ),
+});

@@ -4,6 +4,7 @@ import { Router } from "express";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
 import { createListing, listShopListings } from "../../services/docking/listings.ts";
+import { getRestock, restockLimits, setRestockRule } from "../../services/docking/restock.ts";
 import { listActiveOffers, listShopOffers, offerProduct, stopSupplying } from "../../services/docking/offers.ts";
 import { assertShopManager } from "../../services/shops/shops.ts";
 import { defineRoute } from "../route.ts";
@@ -13,6 +14,7 @@ import {
   dockingListingSchema,
   dockingOfferPageSchema,
   dockingOfferSchema,
+  dockingRestockSchema,
   remoteSupplierListSchema,
   remoteSupplierSchema,
   shopDockingSchema,
@@ -164,6 +166,45 @@ export function dockingRouter(ctx: AppContext): Router {
     async ({ params, account }) => {
       await assertShopManager(db, params.shopId, account!);
       return { items: await listRemoteSuppliers(db, params.shopId) };
+    },
+  );
+
+  defineRoute(
+    router,
+    dockingMountPath,
+    {
+      method: "get",
+      path: "/shops/:shopId/docking/listings/:productId/restock",
+      summary: "A docked listing's auto-restock rule, its allocation of the supplier's keys and its newest restocks",
+      tags: ["docking"],
+      auth: merchant,
+      response: dockingRestockSchema,
+      params: z.strictObject({ shopId: idString, productId: idString }),
+    },
+    async ({ params, account }) => {
+      await assertShopManager(db, params.shopId, account!);
+      return getRestock(db, params.shopId, params.productId);
+    },
+  );
+
+  const keyCount = z.number().int().min(1).max(restockLimits.keysMax);
+  defineRoute(
+    router,
+    dockingMountPath,
+    {
+      method: "put",
+      path: "/shops/:shopId/docking/listings/:productId/restock",
+      summary:
+        "Set a docked listing's auto-restock: below `threshold` allocated keys, allocate the supplier's next `batchKeys`, holding at most `maxKeys`, within `budgetMinor` of wholesale value (disabled: the allocation goes back)",
+      tags: ["docking"],
+      auth: merchant,
+      response: dockingRestockSchema,
+      params: z.strictObject({ shopId: idString, productId: idString }),
+      body: z.strictObject({ threshold: keyCount, batchKeys: keyCount, maxKeys: keyCount, budgetMinor: moneyMinor, enabled: z.boolean().default(true) }),
+    },
+    async ({ params, body, account }) => {
+      await assertShopManager(db, params.shopId, account!);
+      return setRestockRule(db, { shopId: params.shopId, listingId: params.productId, accountId: account!.id, rule: body });
     },
   );
 

@@ -24,10 +24,12 @@ export async function replaceDisputedKey(
   );
   if (!old) throw new AppError("invalid_state", `Order ${dispute.order_id} has no delivered key left to replace (none, or already revoked).`);
   // The key is taken before anything else is written, so an empty stock refuses with nothing written.
+  // A free key: one allocated to a restocking listing is that listing's (docs/docking.md).
   const key = await queryOne<{ id: bigint; shop_id: bigint; batch_id: bigint }>(
     tx,
     sql`UPDATE keys SET status = 'sold', order_id = ${dispute.order_id}, sold_at = now(), reserved_until = NULL
-        WHERE id = (SELECT id FROM keys WHERE product_id = ${old.product_id} AND status = 'available' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+        WHERE id = (SELECT id FROM keys WHERE product_id = ${old.product_id} AND status = 'available' AND allocated_product_id IS NULL
+                    ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
         RETURNING id, shop_id, batch_id`,
   );
   if (!key) {

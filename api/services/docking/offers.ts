@@ -3,6 +3,7 @@
 import { AppError } from "../../../core/errors.ts";
 import { queryOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 import { recordAudit } from "../audit.ts";
+import { releaseSupplyAllocations, restockSupplyListings } from "./restock.ts";
 
 export type OfferView = {
   productId: string;
@@ -46,7 +47,7 @@ function offerView(row: OfferRow): OfferView {
 }
 
 const offersWithStock = sql`SELECT d.product_id, d.shop_id, s.name AS shop_name, p.name AS product_name, p.category, p.currency,
-                                   d.wholesale_price_minor, p.price_minor, d.state, coalesce(st.available, 0) AS available
+                                   d.wholesale_price_minor, p.price_minor, d.state, coalesce(st.available - st.allocated, 0) AS available
                             FROM docking_offers d JOIN products p ON p.id = d.product_id JOIN shops s ON s.id = d.shop_id
                             LEFT JOIN product_stock st ON st.product_id = d.product_id`;
 
@@ -77,6 +78,8 @@ export async function offerProduct(
       sql`INSERT INTO docking_offers (product_id, shop_id, wholesale_price_minor) VALUES (${productId}, ${shopId}, ${wholesalePriceMinor})
           ON CONFLICT (product_id) DO UPDATE SET wholesale_price_minor = excluded.wholesale_price_minor, state = 'active', updated_at = now()`,
     );
+    // A resumed supply tops up the listings that restock automatically (their allocations were released at the stop).
+    await restockSupplyListings(tx, productId);
     await recordAudit(tx, {
       accountId: parameters.accountId,
       action: "docking.offer",
@@ -99,6 +102,8 @@ export async function stopSupplying(db: Drizzle, parameters: { shopId: bigint; p
           WHERE product_id = ${parameters.productId} AND shop_id = ${parameters.shopId} RETURNING product_id`,
     );
     if (!stopped) throw new AppError("not_found", `Shop ${parameters.shopId} offers no product ${parameters.productId} for docking.`);
+    // Keys allocated to restocking listings go back to the supplier's free stock (reserved ones once their orders expire).
+    await releaseSupplyAllocations(tx, parameters.productId);
     await recordAudit(tx, {
       accountId: parameters.accountId,
       action: "docking.stop",

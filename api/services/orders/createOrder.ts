@@ -108,7 +108,7 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
   // holds are many (automatic products: a manual product's stock is the merchant's promise).
   const expirySeconds =
     product.deliveryMode === "automatic"
-      ? productHoldExpirySeconds(await readProductHold(db, docking?.stockProductId ?? product.id), input.quantity, settings.unpaidHolds, settings.expirySeconds)
+      ? productHoldExpirySeconds(await readProductHold(db, docking?.poolProductId ?? product.id), input.quantity, settings.unpaidHolds, settings.expirySeconds)
       : settings.expirySeconds;
 
   // Before the coupon is claimed: a refused sub-store checkout holds no coupon use.
@@ -134,7 +134,7 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
       limits: settings.unpaidHolds,
       risk,
       priced,
-      ...(docking && share ? { docking: { stockProductId: docking.stockProductId, share } } : {}),
+      ...(docking && share ? { docking: { stockProductId: docking.stockProductId, poolProductId: docking.poolProductId, share } } : {}),
     };
     // A checkout the batch did not serve (not enough keys free when it ran, or the batch's
     // statement failed) asks once more on its own before it is called out of stock.
@@ -219,8 +219,12 @@ export type InsertArgs = {
   priced: PricedColumns;
   /** The checkout's risk score and reasons, and whether the order is held for review before delivery. */
   risk?: CheckoutRisk;
-  /** A docked listing: the supplier's product whose keys are reserved, and the order's docking columns. */
-  docking?: { stockProductId: bigint; share: DockingShare };
+  /**
+   * A docked listing: the supplier's product whose keys are reserved, the pool they come from (the
+   * listing's own allocation when it restocks automatically, else the supplier's unallocated keys)
+   * and the order's docking columns.
+   */
+  docking?: { stockProductId: bigint; poolProductId: bigint; share: DockingShare };
 };
 
 /** A checkout's answer: its new order row, or why its caller may not hold more unpaid orders. */
@@ -317,28 +321,32 @@ async function insertAdmittedWithKeys(db: Drizzle, batch: readonly InsertArgs[])
                                ${textArrayLiteral(column((args) => args.priced.pricing))}::jsonb[],
                                ${integerArrayLiteral(column((args) => args.docking?.stockProductId ?? args.input.productId))}::bigint[],
                                ${textArrayLiteral(column((args) => nullableText(args.docking?.share.supplierShopId)))}::bigint[],
-                               ${textArrayLiteral(column((args) => nullableText(args.docking?.share.wholesaleMinor)))}::bigint[])
+                               ${textArrayLiteral(column((args) => nullableText(args.docking?.share.wholesaleMinor)))}::bigint[],
+                               ${integerArrayLiteral(column((args) => args.docking?.poolProductId ?? args.input.productId))}::bigint[])
                  WITH ORDINALITY AS r(order_id, product_id, quantity, buyer_account_id, contact, query_password_hash,
                                       payment_method, idempotency_key, expires_at, client_address,
                                       risk_score, risk_reasons, device_id, wallet_address, risk_review,
-                                      unit_price_minor, discount_minor, pricing, stock_product_id, supplier_shop_id, wholesale_minor, arrival)
+                                      unit_price_minor, discount_minor, pricing, stock_product_id, supplier_shop_id, wholesale_minor, pool_id, arrival)
         ),
         -- Keys are taken from the stock product: the product itself, or for a docked listing its
         -- supplier's product (docs/docking.md), so a reseller's and the supplier's checkouts
-        -- contend for the same key rows and never take one twice.
+        -- contend for the same key rows and never take one twice. Within it, from one pool
+        -- (coalesce(allocated_product_id, product_id)): a listing that restocks automatically
+        -- takes only the keys allocated to it, everyone else only unallocated ones. Pools are
+        -- disjoint, so no key is a candidate of two pools in this statement.
         candidates AS (
-          SELECT k.id, k.product_id, row_number() OVER (PARTITION BY k.product_id ORDER BY k.id) AS position
-          FROM (SELECT stock_product_id, sum(quantity) AS wanted FROM req GROUP BY stock_product_id) need
+          SELECT k.id, need.pool_id, row_number() OVER (PARTITION BY need.pool_id ORDER BY k.id) AS position
+          FROM (SELECT pool_id, stock_product_id, sum(quantity) AS wanted FROM req GROUP BY pool_id, stock_product_id) need
           CROSS JOIN LATERAL (
-            SELECT id, product_id FROM keys WHERE keys.product_id = need.stock_product_id AND status = 'available'
+            SELECT id FROM keys WHERE coalesce(keys.allocated_product_id, keys.product_id) = need.pool_id AND status = 'available'
             ORDER BY id LIMIT need.wanted FOR UPDATE SKIP LOCKED
           ) k
         ),
         served AS (
           SELECT req.*, p.shop_id, p.currency FROM (
-            SELECT req.*, sum(quantity) OVER (PARTITION BY stock_product_id ORDER BY arrival) - quantity AS taken_before FROM req
+            SELECT req.*, sum(quantity) OVER (PARTITION BY pool_id ORDER BY arrival) - quantity AS taken_before FROM req
           ) req JOIN products p ON p.id = req.product_id AND p.status = 'active'
-          WHERE req.taken_before + req.quantity <= (SELECT count(*) FROM candidates c WHERE c.product_id = req.stock_product_id)
+          WHERE req.taken_before + req.quantity <= (SELECT count(*) FROM candidates c WHERE c.pool_id = req.pool_id)
             -- A supplier that stopped supplying (or paused its product) since the checkout read the offer serves no docked order.
             AND (req.supplier_shop_id IS NULL OR EXISTS (
               SELECT 1 FROM docking_offers d JOIN products sp ON sp.id = d.product_id
@@ -346,7 +354,7 @@ async function insertAdmittedWithKeys(db: Drizzle, batch: readonly InsertArgs[])
         ),
         reserved AS (
           UPDATE keys SET status = 'reserved', order_id = s.order_id, reserved_until = s.expires_at
-          FROM candidates c JOIN served s ON s.stock_product_id = c.product_id
+          FROM candidates c JOIN served s ON s.pool_id = c.pool_id
             AND c.position > s.taken_before AND c.position <= s.taken_before + s.quantity
           WHERE keys.id = c.id
           RETURNING keys.order_id

@@ -118,7 +118,7 @@ async function fulfilCarefully(db: Drizzle, orderId: string, settings: FulfilSet
 
     const reserved = await queryOne<{ count: bigint }>(tx, sql`SELECT count(*) AS count FROM keys WHERE order_id = ${orderId} AND status = 'reserved'`);
     let count = Number(reserved!.count);
-    if (count < order.quantity) count += await claimMore(tx, orderId, order.stock_product_id, order.quantity - count);
+    if (count < order.quantity) count += await claimMore(tx, orderId, order.stock_product_id, BigInt(order.product_id), order.quantity - count);
     if (count < order.quantity) {
       // Release what was taken and send the order to the refund path.
       await tx.execute(sql`UPDATE keys SET status = 'available', order_id = NULL, reserved_until = NULL WHERE order_id = ${orderId} AND status = 'reserved'`);
@@ -141,12 +141,14 @@ async function fulfilCarefully(db: Drizzle, orderId: string, settings: FulfilSet
   });
 }
 
-async function claimMore(tx: Drizzle, orderId: string, productId: bigint, missing: number): Promise<number> {
+/** Keys of the stock product that are no other listing's allocation (docs/docking.md, "Auto-restock"). */
+async function claimMore(tx: Drizzle, orderId: string, productId: bigint, orderProductId: bigint, missing: number): Promise<number> {
   const claimed = await queryOne<{ count: number | string }>(
     tx,
     sql`WITH claimed AS (
           UPDATE keys SET status = 'reserved', order_id = ${orderId}
           WHERE id IN (SELECT id FROM keys WHERE product_id = ${productId} AND status = 'available'
+                         AND (allocated_product_id IS NULL OR allocated_product_id = ${orderProductId})
                        ORDER BY id LIMIT ${missing} FOR UPDATE SKIP LOCKED)
           RETURNING id
         ) SELECT count(*) AS count FROM claimed`,

@@ -103,11 +103,15 @@ export function holdRefusals(callers: readonly HoldCaller[], open: OpenHolds, li
 
 export type ProductHold = { availableKeys: number; heldKeys: number };
 
-/** The product's available keys and the keys its unpaid orders hold. */
+/**
+ * The available keys of a product's pool (its free keys: those allocated to restocking listings
+ * are theirs, docs/docking.md "Auto-restock"; a restocking listing's pool is its allocation) and
+ * the keys its unpaid orders hold.
+ */
 export async function readProductHold(db: Drizzle, productId: bigint): Promise<ProductHold> {
   const row = await queryOne<{ available: number | string | null; held: number | string }>(
     db,
-    sql`SELECT (SELECT available FROM product_stock WHERE product_id = ${productId}) AS available,
+    sql`SELECT (SELECT available - allocated FROM product_stock WHERE product_id = ${productId}) AS available,
                (SELECT coalesce(sum(quantity), 0) FROM orders WHERE state = 'awaiting_payment' AND product_id = ${productId}) AS held`,
   );
   return { availableKeys: Number(row?.available ?? 0), heldKeys: Number(row?.held ?? 0) };

@@ -92,13 +92,16 @@ export function productView(row: ProductRow): ProductView {
 
 // Stock is read from product_stock, which triggers on keys keep exact (migration 0105): the
 // storefront's most requested reads no longer count keys.
-// A docked listing's stock is its supplier's product's (docs/docking.md), while the supplier
-// supplies it; none once the supply stopped or the supplier's product is paused.
+// A docked listing's stock is its supplier's product's free keys (docs/docking.md), while the
+// supplier supplies it; none once the supply stopped or the supplier's product is paused. A
+// listing that restocks automatically sells its own allocation (its own row), and a product's
+// keys allocated to restocking listings are not its buyers' (available - allocated).
 const productsWithStock = sql.raw(`p.*,
-    CASE WHEN p.supply_product_id IS NULL OR (d.state = 'active' AND sp.status = 'active') THEN coalesce(s.available, 0) ELSE 0 END AS available,
+    CASE WHEN p.supply_product_id IS NULL OR (d.state = 'active' AND sp.status = 'active') THEN coalesce(s.available - s.allocated, 0) ELSE 0 END AS available,
     CASE WHEN p.supply_product_id IS NULL THEN coalesce(s.pending, 0) ELSE 0 END AS pending
   FROM products p LEFT JOIN docking_offers d ON d.product_id = p.supply_product_id LEFT JOIN products sp ON sp.id = d.product_id
-  LEFT JOIN product_stock s ON s.product_id = coalesce(p.supply_product_id, p.id)`);
+  LEFT JOIN docking_restock_rules rr ON rr.listing_product_id = p.id AND rr.enabled
+  LEFT JOIN product_stock s ON s.product_id = CASE WHEN rr.listing_product_id IS NULL THEN coalesce(p.supply_product_id, p.id) ELSE p.id END`);
 
 export async function createProduct(db: Drizzle, shopId: bigint, input: ProductInput): Promise<ProductView> {
   assertQuantities(input.quantityMin ?? 1, input.quantityMax ?? 10);

@@ -64,7 +64,7 @@ export async function shopUsage(db: Drizzle, shopId: bigint): Promise<ShopUsage>
   const row = await queryOne<{ products: string; keys: string; substores: string; webhooks: string }>(
     db,
     sql`SELECT (SELECT count(*) FROM products WHERE shop_id = ${shopId}) AS products,
-               (SELECT coalesce(sum(s.available + s.pending), 0) FROM product_stock s JOIN products p ON p.id = s.product_id WHERE p.shop_id = ${shopId}) AS keys,
+               (SELECT coalesce(sum(s.available + s.pending), 0) FROM product_stock s JOIN products p ON p.id = s.product_id WHERE p.shop_id = ${shopId} AND p.supply_product_id IS NULL) AS keys,
                (SELECT count(*) FROM substores WHERE shop_id = ${shopId}) AS substores,
                (SELECT count(*) FROM webhook_endpoints WHERE shop_id = ${shopId} AND active) AS webhooks`,
   );

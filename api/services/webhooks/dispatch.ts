@@ -38,6 +38,49 @@ const fanOutBatch = 2000;
  * later events before its earlier ones, and an endpoint would see them out of order.
  */
 export async function fanOutEvents(db: Drizzle, limit = fanOutBatch): Promise<number> {
+  const taken = await fanOutOnce(db, limit);
+  if (taken > 0) for (const wake of wakers.get(db)?.splice(0) ?? []) wake();
+  return taken;
+}
+
+/** How long an idle delivery loop waits for a wake-up before it polls the outbox again. */
+const idlePollMs = 20;
+/** An idle loop not woken looks at its endpoint's deliveries every this many polls (100 ms). */
+const idleLookRounds = 5;
+
+// Per database (the suites run several in one process): the idle loops waiting for a fan-out,
+// and the one outbox poll in flight that they share.
+const wakers = new WeakMap<Drizzle, (() => void)[]>();
+const polls = new WeakMap<Drizzle, Promise<number>>();
+
+/** A fan-out shared by the idle loops of this process: a loop arriving while one runs waits for it instead of sending its own. */
+function pollFanOut(db: Drizzle): Promise<number> {
+  const running = polls.get(db);
+  if (running) return running;
+  const poll = fanOutEvents(db).finally(() => polls.delete(db));
+  polls.set(db, poll);
+  return poll;
+}
+
+/** Resolves true when a fan-out in this process takes events, false after `ms`. */
+function fanOutWake(db: Drizzle, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const waiting = wakers.get(db) ?? [];
+    wakers.set(db, waiting);
+    const timer = setTimeout(() => {
+      const index = waiting.indexOf(wake);
+      if (index >= 0) waiting.splice(index, 1);
+      resolve(false);
+    }, ms);
+    const wake = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    waiting.push(wake);
+  });
+}
+
+async function fanOutOnce(db: Drizzle, limit: number): Promise<number> {
   return db.transaction(async (tx) => {
     const locked = await queryOne<{ locked: boolean }>(tx, sql`SELECT pg_try_advisory_xact_lock(hashtext('keyledger.webhook_fan_out')) AS locked`);
     if (!locked?.locked) return 0;
@@ -114,22 +157,38 @@ export async function deliverEndpoint(
   if (!endpoint) return outcome;
   outcome.leased = true;
   const started = Date.now();
+  let renewedAt = started;
   let idleSince: number | undefined;
+  let idleRounds = 0;
+  let look = true;
   try {
     while (Date.now() - started < (options.budgetMs ?? 10_000)) {
-      const batch = await deliverBatch(dispatcher, endpoint);
-      outcome.delivered += batch.delivered;
-      outcome.failed += batch.failed;
-      outcome.abandoned += batch.abandoned;
-      if (batch.failed > 0) break; // the head waits for its backoff
-      if (batch.delivered + batch.abandoned > 0) {
-        idleSince = undefined;
-        continue;
+      if (look) {
+        const batch = await deliverBatch(dispatcher, endpoint);
+        outcome.delivered += batch.delivered;
+        outcome.failed += batch.failed;
+        outcome.abandoned += batch.abandoned;
+        if (batch.failed > 0) break; // the head waits for its backoff
+        if (batch.delivered + batch.abandoned > 0) {
+          idleSince = undefined;
+          idleRounds = 0;
+          continue;
+        }
       }
       idleSince ??= Date.now();
       if (Date.now() - idleSince >= (options.idleMs ?? 0)) break;
-      if ((await fanOutEvents(db)) === 0) await new Promise((resolve) => setTimeout(resolve, 20));
-      await renew(db, endpointId, leaseMs);
+      // Idle: one poll of the outbox per process at a time, shared by the idle loops, and a
+      // wake-up when a fan-out in this process took events; the endpoint's deliveries are looked
+      // at again then, or every `idleLookRounds` polls for a fan-out made by another process.
+      // (Each idle loop polling the outbox and its deliveries on its own every 20 ms was most of
+      // the dispatcher's queries, and of its CPU, on a loaded machine: docs/webhooks.md "Benchmark".)
+      const woken = (await pollFanOut(db)) > 0 || (await fanOutWake(db, idlePollMs));
+      idleRounds += 1;
+      look = woken || idleRounds % idleLookRounds === 0;
+      if (Date.now() - renewedAt >= leaseMs / 3) {
+        await renew(db, endpointId, leaseMs);
+        renewedAt = Date.now();
+      }
     }
   } finally {
     await db.execute(sql`UPDATE webhook_endpoints SET lease_until = NULL WHERE id = ${endpointId}`);
