@@ -3,7 +3,8 @@
 // by scripts/bench/scale/generateStore.ts (bulk SQL through the tables' triggers) in its own
 // database on the PostgreSQL server; each route's service is then called BENCH_SCALE_SAMPLES
 // times in turn (no HTTP: the routes' own database work, which is what a larger store could make
-// slower) and its p99 printed, then the ratio large/small as `*_growth`.
+// slower) and its p99 printed, then the ratio large/small as `*_growth`; beside them the shared
+// buffers a request's statements touch, which the machine's load does not change (`*_buffers_growth`).
 //
 // Sizes: SCALE_KEYS (10,000,000), SCALE_ORDERS (1,000,000) for the large store, the small one a
 // hundredth of each; SCALE_SHOPS (10) shops in both (verify-by-key costs one HMAC per shop by
@@ -16,6 +17,7 @@ import { findKeyBySecret } from "../../api/services/verify/findKeyBySecret.ts";
 import { buildCertificate } from "../../api/keys/certificate.ts";
 import { createServerDatabase } from "../../test/support/database.ts";
 import { testChain, testRing } from "../../test/keys/fixtures.ts";
+import { queryOne, sql, type Drizzle } from "../../core/store/database.ts";
 import { generateStore } from "./scale/generateStore.ts";
 
 const large = { keys: Number(process.env.SCALE_KEYS ?? 10_000_000), orders: Number(process.env.SCALE_ORDERS ?? 1_000_000) };
@@ -31,26 +33,44 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 }
 
-async function timed(run: (index: number) => Promise<unknown>): Promise<number> {
+/**
+ * Shared buffers this database's statements touched so far (hits and reads): the measure of a
+ * route's database work that the machine's load does not change. The store's one connection
+ * flushes its statistics first (PostgreSQL 15 keeps them in the backend up to a second).
+ */
+async function buffersTouched(db: Drizzle): Promise<number> {
+  await db.execute(sql`SELECT pg_stat_force_next_flush()`);
+  await db.execute(sql`SELECT pg_stat_clear_snapshot()`);
+  const row = await queryOne<{ blocks: string }>(
+    db,
+    sql`SELECT (blks_hit + blks_read)::text AS blocks FROM pg_stat_database WHERE datname = current_database()`,
+  );
+  return Number(row!.blocks);
+}
+
+async function timed(db: Drizzle, run: (index: number) => Promise<unknown>): Promise<{ p99: number; buffers: number }> {
   // A few warm-up calls (plans, caches), then the measured ones.
   for (let index = 0; index < 10; index++) await run(index);
+  const buffersBefore = await buffersTouched(db);
   const times: number[] = [];
   for (let index = 0; index < samples; index++) {
     const started = performance.now();
     await run(index);
     times.push(performance.now() - started);
   }
+  // Includes the few buffers of the readings' own statements, spread over the samples.
+  const buffers = ((await buffersTouched(db)) - buffersBefore) / samples;
   // The median beside the p99: on a shared machine the p99 follows the machine's load.
   console.log(
-    `scale_sample_p50_ms=${percentile(times, 0.5).toFixed(2)} scale_sample_p99_ms=${percentile(times, 0.99).toFixed(2)} load_average_1m=${os.loadavg()[0]!.toFixed(1)}`,
+    `scale_sample_buffers_per_request=${buffers.toFixed(1)} scale_sample_p50_ms=${percentile(times, 0.5).toFixed(2)} scale_sample_p99_ms=${percentile(times, 0.99).toFixed(2)} load_average_1m=${os.loadavg()[0]!.toFixed(1)}`,
   );
-  return percentile(times, 0.99);
+  return { p99: percentile(times, 0.99), buffers };
 }
 
 const routes = ["verify_by_key", "merchant_batches_page", "merchant_sales_chart", "storefront_product_page"] as const;
-const results: Record<string, Record<(typeof routes)[number], number>> = {};
+const results: Record<string, Record<(typeof routes)[number], { p99: number; buffers: number }>> = {};
 for (const [label, size] of Object.entries(sizes)) {
-  const database = await createServerDatabase({ poolSizeMax: 4 });
+  const database = await createServerDatabase({ poolSizeMax: 1 });
   try {
     const ring = testRing();
     const store = await generateStore(database.db, ring, size, (line) => console.log(`scale_store=${label} ${line}`));
@@ -59,23 +79,30 @@ for (const [label, size] of Object.entries(sizes)) {
     );
     const chain = { chainId: testChain.chainId, registry: testChain.registry, entitlement: testChain.registry };
     const figures = {
-      verify_by_key: await timed(async (index) => {
+      verify_by_key: await timed(database.db, async (index) => {
         const found = await findKeyBySecret(database.db, ring, store.probeSecrets[index % store.probeSecrets.length]!);
         if (!found) throw new Error("a probe key was not found");
         await buildCertificate(database.db, found.keyId, chain, "internal");
       }),
-      merchant_batches_page: await timed((index) => listBatches(database.db, { shopId: store.shopIds[index % store.shopIds.length]!, limit: 50 })),
-      merchant_sales_chart: await timed((index) => salesSummary(database.db, store.shopIds[index % store.shopIds.length]!, index % 2 === 0 ? 30 : 365)),
-      storefront_product_page: await timed((index) => getListedProduct(database.db, store.productIds[index % store.productIds.length]!, undefined)),
+      merchant_batches_page: await timed(database.db, (index) => listBatches(database.db, { shopId: store.shopIds[index % store.shopIds.length]!, limit: 50 })),
+      merchant_sales_chart: await timed(database.db, (index) =>
+        salesSummary(database.db, store.shopIds[index % store.shopIds.length]!, index % 2 === 0 ? 30 : 365),
+      ),
+      storefront_product_page: await timed(database.db, (index) =>
+        getListedProduct(database.db, store.productIds[index % store.productIds.length]!, undefined),
+      ),
     };
     results[label] = figures;
-    for (const route of routes) console.log(`scale_store=${label} ${route}_p99_ms=${figures[route].toFixed(2)}`);
+    for (const route of routes)
+      console.log(`scale_store=${label} ${route}_p99_ms=${figures[route].p99.toFixed(2)} ${route}_buffers=${figures[route].buffers.toFixed(1)}`);
   } finally {
     await database.drop();
   }
 }
 for (const route of routes) {
-  console.log(`${route}_p99_ms=${results.large![route].toFixed(2)}`);
-  console.log(`${route}_growth=${(results.large![route] / results.small![route]).toFixed(2)}`);
+  const [small, big] = [results.small![route], results.large![route]];
+  console.log(`${route}_buffers_growth=${(big.buffers / small.buffers).toFixed(2)}`);
+  console.log(`${route}_p99_ms=${big.p99.toFixed(2)}`);
+  console.log(`${route}_growth=${(big.p99 / small.p99).toFixed(2)}`);
 }
 process.exit(0);
