@@ -15,6 +15,7 @@ import type { World } from "./world.ts";
 import { ticketRequests } from "./ticketRequests.ts";
 import { saasRequests } from "./saasRequests.ts";
 import { receiptRequests } from "./receiptRequests.ts";
+import { complianceRequests } from "./complianceRequests.ts";
 import { subscriptionRequests } from "./subscriptionRequests.ts";
 import { auditedChanges } from "./probes.ts";
 
@@ -867,5 +868,6 @@ export const requests: Record<string, RowRequests> = {
   ...ticketRequests,
   ...saasRequests,
   ...receiptRequests,
+  ...complianceRequests,
   ...subscriptionRequests,
 };
