@@ -100,6 +100,12 @@ export const payoutRequestBody = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/)
     .optional(),
+  /** The wallet the payout is paid to, when it goes on-chain: checked against the flagged list (docs/compliance.md). */
+  wallet: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x address of 40 hex digits")
+    .transform((value) => value.toLowerCase())
+    .optional(),
 });
 
 /** A numeric id in a path: digits only, at most 18 of them. */

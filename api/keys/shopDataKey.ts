@@ -48,3 +48,8 @@ function remember(ring: MasterKeyRing, shopId: bigint, dataKey: Buffer): Buffer 
   shopKeys.set(shopId, dataKey);
   return dataKey;
 }
+
+/** Drops a shop's kept data key: its wrapped key was destroyed (a merchant's erasure, docs/compliance.md). */
+export function forgetShopDataKey(ring: MasterKeyRing, shopId: bigint): void {
+  shopKeysByRing.get(ring)?.delete(shopId);
+}

@@ -452,6 +452,22 @@ export const matrix: MatrixRow[] = [
   row("GET /api/admin/kyc/{submissionId}/documents/{documentId}", { 401: "guest", ok: "admin", 403: "*" }),
   row("POST /api/admin/kyc/{submissionId}/decision", { 401: "guest", ok: "admin", 403: "*" }),
   row("PUT /api/admin/kyc-reviewers/{accountId}", { 401: "guest", ok: "admin", 403: "*" }),
+  // Compliance (docs/compliance.md): auditors read the AML queue and its export, admins decide;
+  // anyone signed in exports their data and may ask for erasure (409 here: the matrix's people
+  // are under a legal hold, so the walk erases nobody it needs).
+  row("GET /api/admin/aml/alerts", { 401: "guest", ok: "auditor admin", 403: "*" }),
+  row("GET /api/admin/aml/alerts/{alertId}", { 401: "guest", ok: "auditor admin", 403: "*" }),
+  row("POST /api/admin/aml/alerts/{alertId}/decision", { 401: "guest", ok: "admin", 403: "*" }),
+  row("GET /api/admin/aml/export", { 401: "guest", ok: "auditor admin", 403: "*" }),
+  row("GET /api/admin/aml/export/csv", { 401: "guest", ok: "auditor admin", 403: "*" }),
+  row("GET /api/admin/aml/flagged-wallets", { 401: "guest", ok: "auditor admin", 403: "*" }),
+  row("PUT /api/admin/aml/flagged-wallets/{address}", { 401: "guest", ok: "admin", 403: "*" }),
+  row("DELETE /api/admin/aml/flagged-wallets/{address}", { 401: "guest", ok: "admin", 403: "*" }),
+  row("GET /api/account/data-export", { 401: "guest", ok: "*" }),
+  row("POST /api/account/erasure", { 401: "guest", 409: "*" }),
+  row("POST /api/admin/accounts/{accountId}/erasure", { 401: "guest", ok: "admin", 403: "*" }),
+  row("POST /api/admin/accounts/{accountId}/legal-holds", { 401: "guest", ok: "admin", 403: "*" }),
+  row("POST /api/admin/legal-holds/{holdId}/release", { 401: "guest", ok: "admin", 403: "*" }),
 ];
 
 /** A row's name in messages and the doc: the operation, and its variant if any. */

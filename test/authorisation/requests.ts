@@ -16,6 +16,7 @@ import { ticketRequests } from "./ticketRequests.ts";
 import { saasRequests } from "./saasRequests.ts";
 import { receiptRequests } from "./receiptRequests.ts";
 import { crossdockRequests } from "./crossdockRequests.ts";
+import { complianceRequests } from "./complianceRequests.ts";
 import { subscriptionRequests } from "./subscriptionRequests.ts";
 import { auditedChanges } from "./probes.ts";
 
@@ -911,5 +912,6 @@ export const requests: Record<string, RowRequests> = {
   ...saasRequests,
   ...receiptRequests,
   ...crossdockRequests,
+  ...complianceRequests,
   ...subscriptionRequests,
 };

@@ -7,6 +7,7 @@ import { webhookEndpointWithSecretSchema } from "./webhooks.ts";
 import { accountSchema, sessionSchema } from "./accounts.ts";
 import { passkeySchema, recoveryCodesSchema, signInSchema } from "./accountSecurity.ts";
 import { errorBodySchema } from "./common.ts";
+import { erasureSchema } from "./compliance.ts";
 import { afterSalesWindowsSchema, disputeSchema } from "./disputes.ts";
 import { carriedProductSchema } from "./distribution.ts";
 import { dockingOfferSchema, dockingRestockSchema } from "./docking.ts";
@@ -30,6 +31,7 @@ import { postedTicketMessageSchema, ticketDetailSchema, ticketMessageSchema, tic
 
 export const namedSchemas = {
   Error: errorBodySchema,
+  Erasure: erasureSchema,
   KycSubmissionPage: kycListSchema,
   KycSubmission: kycSubmissionSchema,
   ShopProfile: shopProfileSchema,

@@ -41,6 +41,8 @@ export const payoutRequestedSchema = z.strictObject({
   /** False when the request id was seen before: the same payout is returned. */
   created: z.boolean(),
   expiresAt: isoDateTime,
+  /** The AML rules that hold this payout for review (empty: none); it is approved only once their alerts are cleared. */
+  amlReview: z.array(z.enum(["payout_threshold", "payout_velocity", "flagged_wallet"])),
 });
 
 export const payoutDecidedSchema = z.strictObject({ holdId: decimalString, transactionId: decimalString, state: z.enum(holdStates), created: z.boolean() });

@@ -7,7 +7,8 @@ import express, { Router, type Request } from "express";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
 import { AppError } from "../../../core/errors.ts";
-import { approvePayout, rejectPayout, requestPayout } from "../../ledger/flows.ts";
+import { rejectPayout, requestPayout } from "../../ledger/flows.ts";
+import { approvePayoutAfterReview, payoutAlertRules, recordPayoutDestination, reviewPayout } from "../../services/compliance/aml.ts";
 import { getFeePositions } from "../../ledger/merchantFees.ts";
 import { exportJournal } from "../../ledger/journalExport.ts";
 import { getConsistencyProof, getInclusionProof } from "../../ledger/proofs.ts";
@@ -225,7 +226,18 @@ export function ledgerRouter(ctx: AppContext): Router {
           // The verification level's amount per payout and payouts a day (docs/saas.md), under the shop row's lock.
           if (ctx.config.merchants.saas.limitsEnforced) await assertPayoutAllowed(tx, params.shopId, body.currency, body.amountMinor);
           await placeProceedsHolds(tx, { shopId: params.shopId, reputation: ctx.config.disputes.reputation });
-          return requestPayout(tx, { payoutId: id, shopId: params.shopId, amountMinor: body.amountMinor, currency: body.currency, expiresAt });
+          const requested = await requestPayout(tx, { payoutId: id, shopId: params.shopId, amountMinor: body.amountMinor, currency: body.currency, expiresAt });
+          if (!requested.created) return { ...requested, amlReview: await payoutAlertRules(tx, id) };
+          if (body.wallet) await recordPayoutDestination(tx, { payoutId: id, shopId: params.shopId, wallet: body.wallet });
+          // The AML payout rules, in this transaction: an alert commits with the payout, before any approval can see it.
+          const amlReview = await reviewPayout(tx, ctx.config.compliance.aml, {
+            payoutId: id,
+            shopId: params.shopId,
+            amountMinor: body.amountMinor,
+            currency: body.currency,
+            wallet: body.wallet,
+          });
+          return { ...requested, amlReview };
         },
         (result) =>
           result.created
@@ -274,10 +286,12 @@ export function ledgerRouter(ctx: AppContext): Router {
         params: z.strictObject({ payoutId }),
       },
       async ({ params, account }) => {
-        const resolve = decision === "approve" ? approvePayout : rejectPayout;
+        // An approval is refused while an AML alert holds the payout (docs/compliance.md).
+        const resolve = (tx: typeof db) =>
+          decision === "approve" ? approvePayoutAfterReview(tx, params.payoutId) : rejectPayout(tx, { payoutId: params.payoutId });
         return auditedChange(
           db,
-          (tx) => resolve(tx, { payoutId: params.payoutId }),
+          (tx) => resolve(tx),
           (result) => (result.created ? { accountId: account!.id, action: `ledger.payout_${decision}d`, subject: `payout:${params.payoutId}` } : undefined),
         );
       },

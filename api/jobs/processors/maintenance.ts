@@ -12,6 +12,8 @@ import { expireDueGroups, expireGroup } from "../../services/groupbuy/expireGrou
 import { requeuePaidOrders } from "../recovery/requeuePaidOrders.ts";
 import { requeueStuckImports } from "../recovery/requeueStuckImports.ts";
 import type { WorkerSettings } from "../workers.ts";
+import { runAmlSweep } from "../../services/compliance/aml.ts";
+import { enforceRetentionHourly } from "../../services/compliance/dataRights.ts";
 
 export async function processMaintenance(ctx: AppContext, job: Job, settings: Pick<WorkerSettings, "lostJobGraceSeconds">): Promise<unknown> {
   switch (job.name) {
@@ -31,6 +33,8 @@ export async function processMaintenance(ctx: AppContext, job: Job, settings: Pi
         ledgerEntries: await postMissingPaymentEntries(ctx.database.db, { platformFeeBps: ctx.config.orders.platformFeeBps }, { limit: 500 }),
         // Fees that accrued after a top-up are drawn from the prepaid balance here.
         feeSettlements: await settleFeeReceivables(ctx.database.db, { limit: 500 }),
+        // The AML payment rules over the order payment entries posted since the last run (docs/compliance.md).
+        aml: await runAmlSweep(ctx.database.db, ctx.config.compliance.aml),
       };
     case "chain-payments":
       return acceptFinalChainPayments(ctx);
@@ -99,5 +103,7 @@ async function runDisputesSweep(ctx: AppContext, job: Job): Promise<unknown> {
   const placed = await placeProceedsHolds(db, { reputation: ctx.config.disputes.reputation, limit: disputeSweepBatchMax });
   const decided = await decideOverdueDisputes(db, { now, limit: disputeSweepBatchMax, settings: { platformFeeBps: ctx.config.orders.platformFeeBps } });
   const released = await releaseDueProceedsHolds(db, { now, limit: disputeSweepBatchMax });
-  return { placed, released, decided: decided.map(String) };
+  // Retention periods (docs/compliance.md), at most once an hour whichever worker runs the sweep.
+  const retention = await enforceRetentionHourly(db, ctx.config.compliance.retention);
+  return { placed, released, decided: decided.map(String), retention };
 }

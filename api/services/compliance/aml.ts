@@ -161,15 +161,18 @@ export type AmlSweepReturnType = { evaluated: number; alerts: number };
  */
 export async function runAmlSweep(db: Drizzle, settings: AmlSettings, options: { now?: Date; limit?: number } = {}): Promise<AmlSweepReturnType> {
   const now = options.now ? sql`${options.now.toISOString()}::timestamptz` : sql`now()`;
-  const touched = await queryRows<{ shop_id: string; currency: string; last_id: string; settled_id: string | null }>(
+  // The cursor moves up to the first entry still young enough that a lower id might yet commit.
+  const touched = await queryRows<{ shop_id: string; currency: string; settled_to: string | null }>(
     db,
     sql`WITH fresh AS (
           SELECT t.id, t.created_at, o.shop_id, o.currency FROM ledger_transactions t JOIN orders o ON o.id = t.reference_id
           WHERE t.kind = 'order_payment' AND t.reference_type = 'order'
             AND t.id > (SELECT position FROM sweep_cursors WHERE name = 'aml-payments-from')
-          ORDER BY t.id LIMIT ${options.limit ?? sweepEntriesMax})
-        SELECT shop_id::text, currency, max(id)::text AS last_id,
-               max(id) FILTER (WHERE created_at < now() - make_interval(secs => ${cursorSettleSeconds}))::text AS settled_id
+          ORDER BY t.id LIMIT ${options.limit ?? sweepEntriesMax}),
+        settled AS (
+          SELECT coalesce((SELECT min(id) - 1 FROM fresh WHERE created_at >= now() - make_interval(secs => ${cursorSettleSeconds})),
+                          (SELECT max(id) FROM fresh)) AS settled_to)
+        SELECT shop_id::text, currency, (SELECT settled_to FROM settled)::text AS settled_to
         FROM fresh GROUP BY shop_id, currency`,
   );
   let alerts = 0;
@@ -178,10 +181,9 @@ export async function runAmlSweep(db: Drizzle, settings: AmlSettings, options: {
     alerts += await evaluateStructuring(db, settings, shopId, group.currency, now);
     alerts += await evaluateSpike(db, settings, shopId, group.currency, now);
   }
-  const settled = touched.map((group) => group.settled_id).filter((id): id is string => id !== null);
-  if (settled.length > 0) {
-    const position = settled.map(BigInt).reduce((a, b) => (a > b ? a : b));
-    await db.execute(sql`UPDATE sweep_cursors SET position = GREATEST(position, ${position}) WHERE name = 'aml-payments-from'`);
+  const settledTo = touched[0]?.settled_to;
+  if (settledTo) {
+    await db.execute(sql`UPDATE sweep_cursors SET position = GREATEST(position, ${BigInt(settledTo)}) WHERE name = 'aml-payments-from'`);
   }
   return { evaluated: touched.length, alerts };
 }
@@ -543,4 +545,10 @@ export async function recordPayoutDestination(db: Drizzle, parameters: { payoutI
 export async function approvePayoutAfterReview(db: Drizzle, payoutId: string) {
   await assertPayoutReleasable(db, payoutId);
   return approvePayout(db, { payoutId });
+}
+
+/** The rules whose alerts hold a payout (for a retried request: what the first one raised). */
+export async function payoutAlertRules(db: Drizzle, payoutId: string): Promise<AmlRule[]> {
+  const rows = await queryRows<{ rule: AmlRule }>(db, sql`SELECT rule FROM aml_alerts WHERE payout_id = ${payoutId} ORDER BY id`);
+  return rows.map((row) => row.rule);
 }

@@ -85,3 +85,8 @@ CREATE TABLE data_erasures (
 -- A merchant's erasure destroys its shops' data keys (crypto-shredding): the wrapped key is
 -- replaced by nothing, and every ciphertext under it (keys, KYC, attachments, secrets) is noise.
 ALTER TABLE shops ADD COLUMN data_key_destroyed_at timestamptz;
+
+-- 5. Retention (docs/compliance.md): the job's turn (epoch seconds of its last run) and the index
+-- its oldest-first deletion of login history reads.
+INSERT INTO sweep_cursors (name, position) VALUES ('retention-last-run', 0) ON CONFLICT DO NOTHING;
+CREATE INDEX login_history_at_idx ON login_history (at);

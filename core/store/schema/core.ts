@@ -19,6 +19,8 @@ export const accounts = pgTable("accounts", {
   locale: text("locale").notNull().default("zh-CN"),
   // Migration 1400 (docs/saas.md): when the account confirmed its email.
   emailConfirmedAt: timestamptz("email_confirmed_at"),
+  // Migration 1460 (docs/compliance.md): when the person was erased (the row keeps only its id).
+  erasedAt: timestamptz("erased_at"),
 });
 
 export const sessions = pgTable("sessions", {
@@ -62,6 +64,8 @@ export const shops = pgTable("shops", {
   customDomain: text("custom_domain"),
   domainToken: text("domain_token"),
   domainVerifiedAt: timestamptz("domain_verified_at"),
+  // Migration 1460 (docs/compliance.md): the owner's erasure destroyed the data key (crypto-shredding).
+  dataKeyDestroyedAt: timestamptz("data_key_destroyed_at"),
 });
 
 export const products = pgTable("products", {
