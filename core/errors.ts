@@ -105,6 +105,9 @@ export const errorStatus = {
   sales_limit_exceeded: 422,
   payout_limit_exceeded: 422,
   stock_limit_exceeded: 422,
+  // Currencies (docs/currencies.md).
+  currency_not_accepted: 422,
+  fx_rate_unavailable: 503,
   // API keys (docs/api-keys.md): a key that does not exist or whose secret is wrong, an expired
   // or revoked one, a call from outside its allow-list, and a route its scopes do not cover.
   api_key_invalid: 401,

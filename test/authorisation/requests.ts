@@ -14,6 +14,7 @@ import type { Role } from "./matrix.ts";
 import type { World } from "./world.ts";
 import { ticketRequests } from "./ticketRequests.ts";
 import { saasRequests } from "./saasRequests.ts";
+import { currencyRequests } from "./currencyRequests.ts";
 import { receiptRequests } from "./receiptRequests.ts";
 import { subscriptionRequests } from "./subscriptionRequests.ts";
 import { auditedChanges } from "./probes.ts";
@@ -866,6 +867,7 @@ export const requests: Record<string, RowRequests> = {
   // Support tickets (docs/support.md)
   ...ticketRequests,
   ...saasRequests,
+  ...currencyRequests,
   ...receiptRequests,
   ...subscriptionRequests,
 };
