@@ -265,6 +265,16 @@ const envSchema = z.object({
   // The DNS servers that prove a shop's custom domain (its TXT record), "host:port" comma-separated;
   // empty: the system's resolvers. Tests point it at a local DNS server.
   DNS_SERVERS: z.string().default(""),
+  // Prices in other currencies (docs/currencies.md). The rates are the platform's manual table
+  // (PUT /api/admin/fx-rates/:currency) unless a feed is set: then a quote or checkout that finds
+  // the table's feed rates older than the age below fetches the feed first (2 s timeout).
+  // Unset by default: no deployment depends on a third party's rates unless it chooses one.
+  FX_RATE_FEED_URL: optionalString,
+  // How old a feed's rates may be before they are fetched again (and, when the feed does not
+  // answer, refused: a stale rate would sell at a price the platform no longer means).
+  FX_RATE_FEED_MAX_AGE_SECONDS: integer(3600, 60, 7 * 24 * 3600),
+  // The stablecoin's decimals (its token's decimals(): TestStablecoin has 6, as USDT and USDC).
+  STABLECOIN_DECIMALS: integer(6, 0, 18),
 
   // Anti-money-laundering rules over the ledger (docs/compliance.md). Amounts are per currency
   // ("CNY:1000000,USD:150000", minor units): a payout at or above the threshold is held for review
@@ -561,6 +571,11 @@ function buildConfig(env: Env) {
         dnsServers: env.DNS_SERVERS.split(",")
           .map((server) => server.trim())
           .filter((server) => server !== ""),
+      },
+      fx: {
+        feedUrl: env.FX_RATE_FEED_URL,
+        feedMaxAgeSeconds: env.FX_RATE_FEED_MAX_AGE_SECONDS,
+        stablecoin: { currency: env.STABLECOIN_CURRENCY, decimals: env.STABLECOIN_DECIMALS },
       },
     },
     compliance: {

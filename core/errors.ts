@@ -114,6 +114,9 @@ export const errorStatus = {
   // approved; an erasure while a dispute or a legal hold is open is refused with the reason.
   aml_review_pending: 409,
   erasure_refused: 409,
+  // Currencies (docs/currencies.md).
+  currency_not_accepted: 422,
+  fx_rate_unavailable: 503,
   // API keys (docs/api-keys.md): a key that does not exist or whose secret is wrong, an expired
   // or revoked one, a call from outside its allow-list, and a route its scopes do not cover.
   api_key_invalid: 401,

@@ -32,6 +32,7 @@ import { verifyRouter } from "./routes/verify.ts";
 import { trustedProxies } from "./clientAddress.ts";
 import { shopSlugForHost } from "../services/saas/shopProfile.ts";
 import { saasRouter } from "./routes/saas.ts";
+import { currenciesRouter } from "./routes/currencies.ts";
 import { receiptsRouter } from "./routes/receipts.ts";
 import { complianceRouter } from "./routes/compliance.ts";
 import { quotasRouter } from "./routes/quotas.ts";
@@ -119,6 +120,7 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
   app.use("/api", quotasRouter(ctx));
   app.use("/api", saasRouter(ctx));
   app.use("/api", complianceRouter(ctx));
+  app.use("/api", currenciesRouter(ctx));
   app.use("/api", receiptsRouter(ctx, { queryPasswordPepper: pepper }));
   app.use("/api", captchaRouter(ctx));
   app.use("/api", riskRouter(ctx));

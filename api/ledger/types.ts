@@ -25,6 +25,8 @@ export const accountPurposes = [
   "prepaid",
   // A distributor's payout awaiting approval (docs/distribution.md, migration 0810).
   "payout_holds",
+  // The platform's currency exchange: a conversion passes through it (docs/currencies.md, migration 1500).
+  "fx",
 ] as const;
 export type AccountPurpose = (typeof accountPurposes)[number];
 

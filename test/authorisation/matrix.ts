@@ -468,6 +468,14 @@ export const matrix: MatrixRow[] = [
   row("POST /api/admin/accounts/{accountId}/erasure", { 401: "guest", ok: "admin", 403: "*" }),
   row("POST /api/admin/accounts/{accountId}/legal-holds", { 401: "guest", ok: "admin", 403: "*" }),
   row("POST /api/admin/legal-holds/{holdId}/release", { 401: "guest", ok: "admin", 403: "*" }),
+  // Currencies (docs/currencies.md): the rates are public and an admin's to set; a shop's
+  // accepted currencies are public and its merchant's to set; a conversion is the shop's merchant's.
+  row("GET /api/fx-rates", { ok: "*" }),
+  row("PUT /api/admin/fx-rates/{currency}", { 401: "guest", ok: "admin", 403: "*" }),
+  row("POST /api/admin/fx-rates/refresh", { 401: "guest", 409: "admin", 403: "*" }, { variant: "no feed configured" }),
+  row("GET /api/shops/{shopId}/currencies", { ok: "*" }),
+  row("PUT /api/shops/{shopId}/currencies", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("POST /api/ledger/shops/{shopId}/conversions", { 401: "guest", ok: "merchant admin", 403: "*" }),
 ];
 
 /** A row's name in messages and the doc: the operation, and its variant if any. */

@@ -14,6 +14,7 @@ import type { Role } from "./matrix.ts";
 import type { World } from "./world.ts";
 import { ticketRequests } from "./ticketRequests.ts";
 import { saasRequests } from "./saasRequests.ts";
+import { currencyRequests } from "./currencyRequests.ts";
 import { receiptRequests } from "./receiptRequests.ts";
 import { crossdockRequests } from "./crossdockRequests.ts";
 import { complianceRequests } from "./complianceRequests.ts";
@@ -910,6 +911,7 @@ export const requests: Record<string, RowRequests> = {
   // Support tickets (docs/support.md)
   ...ticketRequests,
   ...saasRequests,
+  ...currencyRequests,
   ...receiptRequests,
   ...crossdockRequests,
   ...complianceRequests,

@@ -163,6 +163,7 @@ describe("exactly-once sale under concurrency", function () {
       input: { productId: BigInt(productId), quantity, contact: `cb${i}@example.com`, paymentMethod: "epay" as const },
       passwordHash: Buffer.alloc(32, i),
       expiresAt,
+      currency: "CNY",
       limits: { perContactMax: 100, perClientMax: 100, shareBps: 10_000, pressureBps: 10_000, pressureExpirySeconds: 60 },
       // The price is the checkout's quote (api/services/pricing/quoteOrder.ts), fixed before the batch runs.
       priced: { unitPriceMinor: 1000n, discountMinor: 0n, pricing: "{}" },

@@ -23,6 +23,7 @@ import { ratingSchema, reportedReviewPageSchema, reviewSchema } from "./reviews.
 import { searchResultSchema } from "./search.ts";
 import { recommendationListSchema } from "./recommendations.ts";
 import { blacklistEntrySchema, blacklistSchema } from "./risk.ts";
+import { acceptedCurrenciesSchema, fxRateSchema } from "./currencies.ts";
 import { kycListSchema, kycSubmissionSchema, shopProfileSchema } from "./saas.ts";
 import { productSchema, shopSchema } from "./shops.ts";
 import { publicConfigSchema, verifyResultSchema } from "./verify.ts";
@@ -35,6 +36,8 @@ export const namedSchemas = {
   KycSubmissionPage: kycListSchema,
   KycSubmission: kycSubmissionSchema,
   ShopProfile: shopProfileSchema,
+  AcceptedCurrencies: acceptedCurrenciesSchema,
+  FxRate: fxRateSchema,
   Dispute: disputeSchema,
   AfterSalesWindows: afterSalesWindowsSchema,
   Account: accountSchema,

@@ -39,6 +39,14 @@ export const orderSchema = z.strictObject({
   items: z.array(orderItemSchema),
   /** What the merchant delivered by hand (manual-delivery products); only the buyer sees it. */
   manualDelivery: z.string().nullable(),
+  fx: z
+    .strictObject({
+      priceCurrency: z.string(),
+      priceAmountMinor: decimalString,
+      rate: z.string().describe("Major units of the order's currency per major unit of priceCurrency, the platform's rate at checkout"),
+    })
+    .nullable()
+    .describe("Charged in another currency than the product's (docs/currencies.md); null otherwise"),
 });
 
 export const paymentSchema = z.discriminatedUnion("method", [

@@ -29,6 +29,19 @@ export const quoteSchema = z.strictObject({
     })
     .optional()
     .describe("Only when the quote asked for a sub-store"),
+  fx: z
+    .strictObject({
+      from: z.string(),
+      to: z.string(),
+      fromCnyRate: z.string(),
+      toCnyRate: z.string(),
+      rate: z.string().describe("Major units of `to` per major unit of `from`"),
+      priceUnitMinor: decimalString,
+      priceDiscountMinor: decimalString,
+      priceTotalMinor: decimalString.describe("The total in the product's own currency"),
+    })
+    .optional()
+    .describe("Only when the quote asked for another currency than the product's (docs/currencies.md)"),
 });
 
 export const couponSchema = z.strictObject({

@@ -23,7 +23,7 @@ import { defineLeanRoute } from "../leanRoutes.ts";
 import { captchaOf } from "../captchaOf.ts";
 import { captchaHeader } from "../../services/captcha/captcha.ts";
 import { defineRoute } from "../route.ts";
-import { couponCode, email, idString, printableToken, substoreSlug } from "../schemas.ts";
+import { couponCode, currencyCode, email, idString, printableToken, substoreSlug } from "../schemas.ts";
 import { certificateSchema } from "../../../core/keys/certificateSchema.ts";
 import { cursorParam, encodeCursor } from "../cursor.ts";
 import { createdOrderSchema, foundOrderSchema, orderSchema, orderSummaryPageSchema, renewedAccessSchema } from "../responses/orders.ts";
@@ -93,6 +93,11 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
         walletAddress: walletAddress.optional().describe("The wallet that will pay (chain payments): risk rules count and blacklist it"),
         couponCode: couponCode.optional(),
         substore: substoreSlug.optional().describe("The sub-store (its slug) the buyer checks out in: its agent's markup is added (docs/distribution.md)"),
+        currency: currencyCode
+          .optional()
+          .describe(
+            "Charge in this currency instead of the product's: one the shop accepts, at the platform's rate, recorded on the order (docs/currencies.md)",
+          ),
       }),
     },
     async ({ body, account, header, clientAddress }) => {
@@ -112,6 +117,7 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
           unpaidHolds: ctx.config.orders.unpaidHolds,
           risk: { defaults: ctx.config.risk, captchaScore: ctx.config.risk.captchaScore, captcha: captchaOf(ctx) },
           checkouts: ctx.checkouts,
+          fx: ctx.config.merchants.fx,
         },
         { ...body, idempotencyKey, buyerAccountId: account?.id, buyerEmail: account?.email, clientAddress, deviceId, captchaPayload },
       );

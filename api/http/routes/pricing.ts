@@ -4,12 +4,14 @@ import { Router } from "express";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
 import { breakdownJson, quoteOrder } from "../../services/pricing/quoteOrder.ts";
+import { currencyConversion } from "../../services/fx/checkoutCurrency.ts";
+import { convertBreakdown, fxJson } from "../../pricing/fx.ts";
 import { bulkCodesMax, couponsCsv, createCoupons, disableCoupon, listCoupons } from "../../services/pricing/coupons.ts";
 import { readMemberLevels, readPricingRules, setDailyPurchaseLimit, setMemberLevels, setPriceTiers } from "../../services/pricing/rules.ts";
 import { getProduct } from "../../services/products/products.ts";
 import { assertShopManager, getShop } from "../../services/shops/shops.ts";
 import { defineRoute } from "../route.ts";
-import { couponCode, displayName, email, idString, moneyMinor, productCategories, substoreSlug } from "../schemas.ts";
+import { couponCode, currencyCode, displayName, email, idString, moneyMinor, productCategories, substoreSlug } from "../schemas.ts";
 import { checkoutProduct } from "../../services/orders/productCache.ts";
 import { substoreQuote } from "../../services/distribution/checkoutDistribution.ts";
 import { cursorParam, idSortKey, opaque } from "../cursor.ts";
@@ -55,10 +57,13 @@ export function pricingRouter(ctx: AppContext): Router {
         couponCode: couponCode.optional(),
         contact: email.optional(),
         substore: substoreSlug.optional().describe("Quote in this sub-store: its agent's markup is added, as checkout adds it (docs/distribution.md)"),
+        currency: currencyCode
+          .optional()
+          .describe("Quote in this currency (one the shop accepts) at the platform's rate, as checkout with the same currency charges (docs/currencies.md)"),
       }),
     },
     async ({ params, body, account }) => {
-      await getProduct(db, params.productId);
+      const listed = await getProduct(db, params.productId);
       const quote = await quoteOrder(db, {
         productId: params.productId,
         quantity: body.quantity,
@@ -66,6 +71,21 @@ export function pricingRouter(ctx: AppContext): Router {
         contact: body.contact,
         buyerAccountId: account?.id,
       });
+      const conversion = await currencyConversion(db, ctx.config.merchants.fx, {
+        shopId: BigInt(listed.shopId),
+        productCurrency: quote.currency,
+        asked: body.currency,
+        shared:
+          body.substore !== undefined
+            ? "a sub-store"
+            : body.currency !== undefined && (await checkoutProduct(db, params.productId)).supplyProductId !== null
+              ? "a docked listing"
+              : undefined,
+      });
+      if (conversion) {
+        // The same conversion checkout applies (createOrder's pricedColumns): the total shown is the total charged.
+        return { currency: conversion.to, breakdown: breakdownJson(convertBreakdown(quote.breakdown, conversion)), fx: fxJson(conversion, quote.breakdown) };
+      }
       const answer = { currency: quote.currency, breakdown: breakdownJson(quote.breakdown) };
       if (body.substore === undefined) return answer;
       const product = await checkoutProduct(db, params.productId);

@@ -8,6 +8,9 @@
 import { AppError } from "../../../core/errors.ts";
 import { collectionOf } from "../../ledger/flows.ts";
 import { claimDailySales, releaseDailySales } from "../saas/verificationLimits.ts";
+import { currencyConversion, type CurrencyRequest } from "../fx/checkoutCurrency.ts";
+import type { FxSettings } from "../fx/rates.ts";
+import { convertBreakdown, formatRate, fxJson, pairRate, type Conversion } from "../../pricing/fx.ts";
 import { assertFeeCreditAvailable } from "../../ledger/merchantFees.ts";
 import { queryOne, queryPreparedRows, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from "../../../core/store/groupCommit.ts";
@@ -49,6 +52,8 @@ export type CreateOrderInput = {
   substore?: string;
   /** A group order (docs/groupbuy.md): priced at the group's price, recorded in orders.pricing (orders.group_id). */
   group?: { id: string; unitPriceMinor: bigint };
+  /** The currency to charge in, when not the product's own: one the shop accepts, at the platform's rate (docs/currencies.md). */
+  currency?: string;
 };
 
 export type CreateOrderSettings = {
@@ -65,6 +70,8 @@ export type CreateOrderSettings = {
   checkouts?: CheckoutBatcher;
   /** The verification level's daily sales volume (docs/saas.md); off for load from one machine. */
   saleLimits?: boolean;
+  /** The platform's exchange rates (docs/currencies.md); without them every order is charged in its product's currency. */
+  fx?: FxSettings;
 };
 
 export async function createOrder(db: Drizzle, settings: CreateOrderSettings, input: CreateOrderInput): Promise<OrderRecord> {
@@ -85,12 +92,22 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
     const existing = await findByIdempotencyKey(db, product.shopId, input.idempotencyKey);
     if (existing) return sameRequestOrConflict(existing, input, settings.queryPasswordPepper);
   }
+  // Another currency than the product's: one the shop accepts and the payment method takes, at
+  // the platform's rate, decided before anything is claimed (docs/currencies.md).
+  const conversion = await currencyConversion(db, settings.fx, {
+    shopId: product.shopId,
+    productCurrency: product.currency,
+    asked: input.currency,
+    paymentMethod: input.paymentMethod,
+    shared: sharedCheckout(input, product.supplyProductId !== null),
+  });
+  const currency = conversion?.to ?? product.currency;
   // A docked listing sells its supplier's keys (docs/docking.md); null for the shop's own products.
   const docking = await dockingAtCheckout(db, product, input.paymentMethod);
   // The shop's own gateway pays the merchant, who owes the platform its fee: no more such sales
   // while those fees are unpaid beyond the credit (docs/ledger.md, "Who holds the money").
   if (collectionOf(input.paymentMethod) === "merchant") {
-    await assertFeeCreditAvailable(db, { shopId: product.shopId, currency: product.currency, creditLimitMinor: settings.merchantFeeCreditMinor });
+    await assertFeeCreditAvailable(db, { shopId: product.shopId, currency, creditLimitMinor: settings.merchantFeeCreditMinor });
   }
 
   const risk = settings.risk
@@ -117,20 +134,25 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
   const { quote, dailyClaimed, share } = await priceCheckout(db, input, orderId, docking);
   const passwordHash = input.queryPassword ? hashQueryPassword(settings.queryPasswordPepper, orderId, input.queryPassword) : null;
   const expiresAt = new Date(Date.now() + expirySeconds * 1000);
-  const priced = pricedColumns(quote, distribution, input.group);
+  const priced = pricedColumns(quote, distribution, input.group, conversion);
   let salesClaimed = false;
   try {
     // Priced first (the amount is the quote's), refused before anything is inserted; the claims
     // above are released by the catch below, the sales volume's in the finally (once the order
     // exists it counts by itself).
+    // The quote read the product afresh: a currency changed since the cached read is not charged in the old one.
+    if (quote.currency !== product.currency) {
+      throw new AppError("invalid_state", "This product's currency changed while you were checking out. Quote it again.", { retryable: true });
+    }
     if (settings.saleLimits) {
-      salesClaimed = await claimDailySales(db, { shopId: product.shopId, currency: product.currency, amountMinor: amountOf(priced, input.quantity), orderId });
+      salesClaimed = await claimDailySales(db, { shopId: product.shopId, currency, amountMinor: amountOf(priced, input.quantity), orderId });
     }
     const args: InsertArgs = {
       orderId,
       input,
       passwordHash,
       expiresAt,
+      currency,
       limits: settings.unpaidHolds,
       risk,
       priced,
@@ -184,11 +206,30 @@ async function priceCheckout(
   }
 }
 
+/** A checkout whose shares are in the product's currency (no conversion offered), or undefined. */
+function sharedCheckout(input: CreateOrderInput, docked: boolean): CurrencyRequest["shared"] {
+  if (input.substore !== undefined) return "a sub-store";
+  if (docked) return "a docked listing";
+  if (input.group !== undefined) return "a group buy";
+  return undefined;
+}
+
 /**
  * The order's price columns: exactly the quote's unit price, discount and breakdown, plus a
- * sub-store's markup per unit on the unit price and what the sale owes its distributors.
+ * sub-store's markup per unit on the unit price and what the sale owes its distributors. In
+ * another currency, the breakdown converted (the quote endpoint converts it the same way) and
+ * the conversion recorded: the price in the product's currency and the rates.
  */
-function pricedColumns(quote: Quote, distribution: CheckoutDistribution, group: CreateOrderInput["group"]): PricedColumns {
+function pricedColumns(quote: Quote, distribution: CheckoutDistribution, group: CreateOrderInput["group"], conversion: Conversion | null): PricedColumns {
+  if (conversion) {
+    const converted = convertBreakdown(quote.breakdown, conversion);
+    return {
+      unitPriceMinor: converted.unitPriceMinor,
+      discountMinor: converted.discountMinor,
+      pricing: JSON.stringify({ ...breakdownJson(converted), fx: fxJson(conversion, quote.breakdown) }),
+      fx: { priceCurrency: conversion.from, priceAmountMinor: quote.breakdown.totalMinor, rate: formatRate(pairRate(conversion)) },
+    };
+  }
   const priced = breakdownJson(quote.breakdown);
   // A group order's pricing names its group: orders.group_id is generated from it, so the order
   // and its membership of the group are written by the one insert.
@@ -204,7 +245,13 @@ function pricedColumns(quote: Quote, distribution: CheckoutDistribution, group: 
   };
 }
 
-type PricedColumns = { unitPriceMinor: bigint; discountMinor: bigint; pricing: string };
+type PricedColumns = {
+  unitPriceMinor: bigint;
+  discountMinor: bigint;
+  pricing: string;
+  /** Charged in another currency than the product's: the orders columns that record the conversion. */
+  fx?: { priceCurrency: string; priceAmountMinor: bigint; rate: string };
+};
 
 /** The order's amount_minor, as the insert computes it (a sub-store's markup included). */
 const amountOf = (priced: PricedColumns, quantity: number) => priced.unitPriceMinor * BigInt(quantity) - priced.discountMinor;
@@ -214,6 +261,8 @@ export type InsertArgs = {
   input: CreateOrderInput;
   passwordHash: Buffer | null;
   expiresAt: Date;
+  /** The currency charged: the product's, or the one the buyer asked for (docs/currencies.md). */
+  currency: string;
   limits: UnpaidHoldLimits;
   /** The price columns, exactly the checkout's quote. */
   priced: PricedColumns;
@@ -241,17 +290,19 @@ export function createCheckoutBatcher(db: Drizzle, options?: GroupCommitOptions)
   );
 }
 
-function orderValues({ orderId, input, passwordHash, expiresAt, risk, priced, docking }: InsertArgs) {
+function orderValues({ orderId, input, passwordHash, expiresAt, currency, risk, priced, docking }: InsertArgs) {
   return sql`${orderId}, p.shop_id, p.id, ${input.buyerAccountId ?? null}, ${input.contact ?? null}, ${passwordHash},
     ${input.quantity}, ${priced.unitPriceMinor}::bigint, ${priced.unitPriceMinor}::bigint * ${input.quantity} - ${priced.discountMinor}::bigint,
-    p.currency, ${input.paymentMethod}, ${input.idempotencyKey ?? null}, ${expiresAt}, ${input.clientAddress ?? null}, ${risk?.score ?? null},
+    ${currency}, ${input.paymentMethod}, ${input.idempotencyKey ?? null}, ${expiresAt}, ${input.clientAddress ?? null}, ${risk?.score ?? null},
     ${riskReasonsJson(risk)}::jsonb, ${input.deviceId ?? null}, ${walletOf(input)}, ${riskReviewOf(risk)}, ${priced.discountMinor}::bigint, ${priced.pricing}::jsonb,
-    ${docking?.share.supplierShopId ?? null}::bigint, ${docking?.share.wholesaleMinor ?? null}::bigint`;
+    ${docking?.share.supplierShopId ?? null}::bigint, ${docking?.share.wholesaleMinor ?? null}::bigint,
+    ${priced.fx?.priceCurrency ?? null}, ${priced.fx?.priceAmountMinor ?? null}::bigint, ${priced.fx?.rate ?? null}::numeric`;
 }
 
 const orderColumns = sql.raw(`(id, shop_id, product_id, buyer_account_id, contact, query_password_hash, quantity,
   unit_price_minor, amount_minor, currency, payment_method, idempotency_key, expires_at, client_address,
-  risk_score, risk_reasons, device_id, wallet_address, risk_review, discount_minor, pricing, supplier_shop_id, wholesale_minor)`);
+  risk_score, risk_reasons, device_id, wallet_address, risk_review, discount_minor, pricing, supplier_shop_id, wholesale_minor,
+  price_currency, price_amount_minor, fx_rate)`);
 
 const riskReasonsJson = (risk: CheckoutRisk | undefined) => (risk ? JSON.stringify(risk.reasons) : null);
 const riskReviewOf = (risk: CheckoutRisk | undefined) => (risk?.review ? "pending" : null);
@@ -322,11 +373,16 @@ async function insertAdmittedWithKeys(db: Drizzle, batch: readonly InsertArgs[])
                                ${integerArrayLiteral(column((args) => args.docking?.stockProductId ?? args.input.productId))}::bigint[],
                                ${textArrayLiteral(column((args) => nullableText(args.docking?.share.supplierShopId)))}::bigint[],
                                ${textArrayLiteral(column((args) => nullableText(args.docking?.share.wholesaleMinor)))}::bigint[],
-                               ${integerArrayLiteral(column((args) => args.docking?.poolProductId ?? args.input.productId))}::bigint[])
+                               ${integerArrayLiteral(column((args) => args.docking?.poolProductId ?? args.input.productId))}::bigint[],
+                               ${textArrayLiteral(column((args) => args.currency))}::text[],
+                               ${textArrayLiteral(column((args) => args.priced.fx?.priceCurrency ?? null))}::text[],
+                               ${textArrayLiteral(column((args) => nullableText(args.priced.fx?.priceAmountMinor)))}::bigint[],
+                               ${textArrayLiteral(column((args) => args.priced.fx?.rate ?? null))}::numeric[])
                  WITH ORDINALITY AS r(order_id, product_id, quantity, buyer_account_id, contact, query_password_hash,
                                       payment_method, idempotency_key, expires_at, client_address,
                                       risk_score, risk_reasons, device_id, wallet_address, risk_review,
-                                      unit_price_minor, discount_minor, pricing, stock_product_id, supplier_shop_id, wholesale_minor, pool_id, arrival)
+                                      unit_price_minor, discount_minor, pricing, stock_product_id, supplier_shop_id, wholesale_minor, pool_id,
+                                      currency, price_currency, price_amount_minor, fx_rate, arrival)
         ),
         -- Keys are taken from the stock product: the product itself, or for a docked listing its
         -- supplier's product (docs/docking.md), so a reseller's and the supplier's checkouts
@@ -343,7 +399,7 @@ async function insertAdmittedWithKeys(db: Drizzle, batch: readonly InsertArgs[])
           ) k
         ),
         served AS (
-          SELECT req.*, p.shop_id, p.currency FROM (
+          SELECT req.*, p.shop_id FROM (
             SELECT req.*, sum(quantity) OVER (PARTITION BY pool_id ORDER BY arrival) - quantity AS taken_before FROM req
           ) req JOIN products p ON p.id = req.product_id AND p.status = 'active'
           WHERE req.taken_before + req.quantity <= (SELECT count(*) FROM candidates c WHERE c.pool_id = req.pool_id)
@@ -364,7 +420,7 @@ async function insertAdmittedWithKeys(db: Drizzle, batch: readonly InsertArgs[])
           SELECT order_id, shop_id, product_id, buyer_account_id, contact, query_password_hash, quantity,
                  unit_price_minor, unit_price_minor * quantity - discount_minor, currency, payment_method, idempotency_key, expires_at,
                  client_address, risk_score, risk_reasons, device_id, wallet_address, risk_review, discount_minor, pricing,
-                 supplier_shop_id, wholesale_minor
+                 supplier_shop_id, wholesale_minor, price_currency, price_amount_minor, fx_rate
           FROM served
           RETURNING *
         )
@@ -426,7 +482,10 @@ function sameRequestOrConflict(replayed: ReplayedOrder, input: CreateOrderInput,
     (existing.queryPasswordHash === null
       ? input.queryPassword === undefined
       : input.queryPassword !== undefined && checkQueryPassword(pepper, existing.id, input.queryPassword, existing.queryPasswordHash));
-  const sameParameters = existing.productId === input.productId && existing.quantity === input.quantity && existing.paymentMethod === input.paymentMethod;
+  // The currency asked is a parameter: a replay asking another (or none, for a converted order) is not the same request.
+  const sameCurrency = input.currency === undefined ? existing.priceCurrency === null : input.currency === existing.currency;
+  const sameParameters =
+    existing.productId === input.productId && existing.quantity === input.quantity && existing.paymentMethod === input.paymentMethod && sameCurrency;
   if (!sameCaller || !sameParameters) {
     throw new AppError("idempotency_conflict", "This Idempotency-Key was used by another caller or for a different order. Use a new key for a new order.");
   }

@@ -1,4 +1,5 @@
 import type { DockingShare } from "../../ledger/dockingLegs.ts";
+import { formatRate, parseRate } from "../../pricing/fx.ts";
 import { queryPreparedOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { sharesFromJson, type DistributionShares, type DistributionSharesJson } from "../../ledger/distributionLegs.ts";
 
@@ -30,6 +31,10 @@ export type OrderRecord = {
   docking: DockingShare | null;
   /** The fee rate fixed when the order was created (its shop's plan then; null: the platform default). docs/saas.md */
   platformFeeBps: number | null;
+  /** Charged in another currency than the product's (docs/currencies.md): the price in the product's currency and the rate; else null. */
+  priceCurrency: string | null;
+  priceAmountMinor: bigint | null;
+  fxRate: string | null;
 };
 
 export type OrderRow = {
@@ -55,6 +60,9 @@ export type OrderRow = {
   supplier_shop_id?: bigint | string | null;
   wholesale_minor?: bigint | string | null;
   platform_fee_bps?: number | null;
+  price_currency?: string | null;
+  price_amount_minor?: bigint | string | null;
+  fx_rate?: string | null;
 };
 
 export function orderRecord(row: OrderRow): OrderRecord {
@@ -83,6 +91,9 @@ export function orderRecord(row: OrderRow): OrderRecord {
         ? null
         : { supplierShopId: BigInt(row.supplier_shop_id), wholesaleMinor: BigInt(row.wholesale_minor!) },
     platformFeeBps: row.platform_fee_bps === null || row.platform_fee_bps === undefined ? null : Number(row.platform_fee_bps),
+    priceCurrency: row.price_currency ?? null,
+    priceAmountMinor: row.price_amount_minor === null || row.price_amount_minor === undefined ? null : BigInt(row.price_amount_minor),
+    fxRate: row.fx_rate === null || row.fx_rate === undefined ? null : formatRate(parseRate(String(row.fx_rate))!),
   };
 }
 

@@ -42,6 +42,8 @@ export type OrderView = {
   items: OrderItemView[];
   /** What the merchant delivered by hand (manual-delivery products), shown to the buyer only. */
   manualDelivery: string | null;
+  /** Charged in another currency than the product's: its price there and the rate the order was charged at. */
+  fx: { priceCurrency: string; priceAmountMinor: string; rate: string } | null;
 };
 
 type ItemRow = {
@@ -133,5 +135,6 @@ export async function buildOrderView(db: Drizzle, ring: MasterKeyRing, order: Or
     createdAt: order.createdAt.toISOString(),
     items,
     manualDelivery: null,
+    fx: order.priceCurrency === null ? null : { priceCurrency: order.priceCurrency, priceAmountMinor: String(order.priceAmountMinor), rate: order.fxRate! },
   };
 }

@@ -66,6 +66,8 @@ export const shops = pgTable("shops", {
   domainVerifiedAt: timestamptz("domain_verified_at"),
   // Migration 1460 (docs/compliance.md): the owner's erasure destroyed the data key (crypto-shredding).
   dataKeyDestroyedAt: timestamptz("data_key_destroyed_at"),
+  // The currencies buyers may pay in besides each product's own (migration 1500, docs/currencies.md).
+  acceptedCurrencies: text("accepted_currencies").array().notNull().default(sql`'{}'`),
 });
 
 export const products = pgTable("products", {
@@ -152,6 +154,10 @@ export const orders = pgTable("orders", {
   groupId: text("group_id").generatedAlwaysAs(sql`pricing->'group'->>'groupId'`),
   // The shop's plan fee when the order was created (migration 1400, docs/saas.md).
   platformFeeBps: integer("platform_fee_bps"),
+  // Charged in another currency than the product's (migration 1500, docs/currencies.md).
+  priceCurrency: text("price_currency"),
+  priceAmountMinor: int8("price_amount_minor"),
+  fxRate: numeric("fx_rate", { precision: 30, scale: 12 }),
 });
 
 export const payments = pgTable("payments", {

@@ -324,6 +324,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/fx-rates/{currency}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a currency's rate in the manual table (admin, audited): CNY per major unit, up to 12 decimal places */
+        put: operations["putAdminFxRatesCurrency"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/fx-rates/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fetch the rate feed (FX_RATE_FEED_URL) now and write its rates (admin, audited) */
+        post: operations["postAdminFxRatesRefresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/kyc": {
         parameters: {
             query?: never;
@@ -1194,6 +1228,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/fx-rates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The platform's exchange rates (CNY per unit of each currency) that quotes and checkouts in another currency use */
+        get: operations["getFxRates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/groups/{groupId}": {
         parameters: {
             query?: never;
@@ -1409,6 +1460,23 @@ export interface paths {
         get: operations["getLedgerShopsShopIdBalance"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ledger/shops/{shopId}/conversions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Convert part of the shop's payable into another currency at the platform's rate: one journal transaction through the platform's FX account (its merchant or an admin) */
+        post: operations["postLedgerShopsShopIdConversions"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2551,6 +2619,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/shops/{shopId}/currencies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The currencies a shop's buyers may see prices in and pay in, besides each product's own */
+        get: operations["getShopsShopIdCurrencies"];
+        /** Set the currencies a shop's buyers may pay in besides each product's own (its merchant or an admin, audited) */
+        put: operations["putShopsShopIdCurrencies"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/shops/{shopId}/disputes": {
         parameters: {
             query?: never;
@@ -3551,6 +3637,10 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AcceptedCurrencies: {
+            /** @description Currencies the shop's buyers may pay in besides each product's own */
+            accepted: string[];
+        };
         Account: {
             createdAt: string;
             displayName: string | null;
@@ -3743,6 +3833,14 @@ export interface components {
             details: unknown;
             /** @description What went wrong and what to do about it */
             message: string;
+        };
+        FxRate: {
+            /** @description CNY per major unit of the currency */
+            cnyPerUnit: string;
+            currency: string;
+            /** @enum {string} */
+            source: "manual" | "feed";
+            updatedAt: string;
         };
         GetAccountLoginHistoryResponse: {
             items: {
@@ -4098,6 +4196,17 @@ export interface components {
                 transactionHash: string | null;
             }[];
             tokenId: string | null;
+        };
+        GetFxRatesResponse: {
+            /** @description Every currency the platform has a rate for (CNY is 1 and not listed) */
+            rates: components["schemas"]["FxRate"][];
+            /**
+             * @description feed: FX_RATE_FEED_URL is set and stale feed rates are fetched again
+             * @enum {string}
+             */
+            source: "manual" | "feed";
+            /** @description The platform's on-chain stablecoin's currency code */
+            stablecoin: string;
         };
         GetLedgerAnchorsResponse: {
             items: {
@@ -4609,6 +4718,13 @@ export interface components {
             currency: string;
             expiresAt: string;
             fulfilledAt: string | null;
+            /** @description Charged in another currency than the product's (docs/currencies.md); null otherwise */
+            fx: {
+                priceAmountMinor: string;
+                priceCurrency: string;
+                /** @description Major units of the order's currency per major unit of priceCurrency, the platform's rate at checkout */
+                rate: string;
+            } | null;
             id: string;
             items: components["schemas"]["OrderItem"][];
             manualDelivery: string | null;
@@ -4739,6 +4855,9 @@ export interface components {
             /** @description The base32 secret, for typing into an authenticator app by hand */
             secret: string;
         };
+        PostAdminFxRatesRefreshResponse: {
+            currencies: string[];
+        };
         PostAgentInvitationsAcceptResponse: {
             agentAccountId: string;
             colour: string;
@@ -4815,6 +4934,16 @@ export interface components {
             entitlementId: string;
             rentalId: string;
         };
+        PostLedgerShopsShopIdConversionsResponse: {
+            /** @description false: this requestId was converted before; the first conversion is answered */
+            created: boolean;
+            fromCurrency: string;
+            fromMinor: string;
+            rate: string;
+            toCurrency: string;
+            toMinor: string;
+            transactionId: string;
+        };
         /** @description Exactly `success` */
         PostLedgerTopupsEpayNotifyResponse: string;
         PostOrdersLookupResponse: {
@@ -4868,6 +4997,19 @@ export interface components {
                 unitPriceMinor: string;
             };
             currency: string;
+            /** @description Only when the quote asked for another currency than the product's (docs/currencies.md) */
+            fx?: {
+                from: string;
+                fromCnyRate: string;
+                priceDiscountMinor: string;
+                /** @description The total in the product's own currency */
+                priceTotalMinor: string;
+                priceUnitMinor: string;
+                /** @description Major units of `to` per major unit of `from` */
+                rate: string;
+                to: string;
+                toCnyRate: string;
+            };
             /** @description Only when the quote asked for a sub-store */
             substore?: {
                 markupMinor: string;
@@ -6338,6 +6480,90 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GetAdminDisputesResponse"];
+                };
+            };
+        };
+    };
+    putAdminFxRatesCurrency: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                currency: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    cnyPerUnit: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FxRate"];
+                };
+            };
+        };
+    };
+    postAdminFxRatesRefresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostAdminFxRatesRefreshResponse"];
                 };
             };
         };
@@ -8695,6 +8921,44 @@ export interface operations {
             };
         };
     };
+    getFxRates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetFxRatesResponse"];
+                };
+            };
+        };
+    };
     getGroupsGroupId: {
         parameters: {
             query?: never;
@@ -9225,6 +9489,56 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GetLedgerShopsShopIdBalanceResponse"];
+                };
+            };
+        };
+    };
+    postLedgerShopsShopIdConversions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    amountMinor: string | number;
+                    fromCurrency: string;
+                    /** @description The client's idempotency key: a retried request answers the first conversion */
+                    requestId?: string;
+                    toCurrency: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostLedgerShopsShopIdConversionsResponse"];
                 };
             };
         };
@@ -9898,6 +10212,8 @@ export interface operations {
                     /** Format: email */
                     contact?: string;
                     couponCode?: string;
+                    /** @description Charge in this currency instead of the product's: one the shop accepts, at the platform's rate, recorded on the order (docs/currencies.md) */
+                    currency?: string;
                     idempotencyKey?: string;
                     /**
                      * @default epay
@@ -11009,6 +11325,8 @@ export interface operations {
                     /** Format: email */
                     contact?: string;
                     couponCode?: string;
+                    /** @description Quote in this currency (one the shop accepts) at the platform's rate, as checkout with the same currency charges (docs/currencies.md) */
+                    currency?: string;
                     quantity: number;
                     /** @description Quote in this sub-store: its agent's markup is added, as checkout adds it (docs/distribution.md) */
                     substore?: string;
@@ -12779,6 +13097,92 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PostShopsShopIdCouponsCouponIdDisableResponse"];
+                };
+            };
+        };
+    };
+    getShopsShopIdCurrencies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedCurrencies"];
+                };
+            };
+        };
+    };
+    putShopsShopIdCurrencies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    accepted: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedCurrencies"];
                 };
             };
         };
