@@ -9,7 +9,8 @@
 // - 404 `not_found`: a resource you cannot see answers as a missing one (orders, entitlements,
 //   listings, purchases you do not hold), so its number cannot be probed.
 // - 409 `conflict` or `invalid_state`: the caller's own state refuses it (staff asking to enrol
-//   TOTP they have, or to turn off their only second factor).
+//   TOTP they have, or to turn off their only second factor); `erasure_refused` for an erasure
+//   asked while the person's legal hold or dispute is open.
 // - 400 `validation_failed`: only where the refusal is by design a validation rule (a staff
 //   role asked for at sign-up); everywhere else the requests are valid.
 // - "ok": the operation's documented success status (200, 201, 202 or 204).

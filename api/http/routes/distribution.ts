@@ -24,7 +24,7 @@ import { getProduct } from "../../services/products/products.ts";
 import { assertShopManager } from "../../services/shops/shops.ts";
 import { defineRoute } from "../route.ts";
 import { displayName, idString, moneyMinor, payoutRequestBody } from "../schemas.ts";
-import { payoutRequestedSchema } from "../responses/ledger.ts";
+import { distributorPayoutRequestedSchema } from "../responses/ledger.ts";
 import {
   agentInvitationSchema,
   agentOverviewSchema,
@@ -247,7 +247,7 @@ export function distributionRouter(ctx: AppContext): Router {
       tags: ["distribution"],
       auth: "account",
       status: 201,
-      response: payoutRequestedSchema,
+      response: distributorPayoutRequestedSchema,
       body: payoutRequestBody,
     },
     async ({ body, account }) => {

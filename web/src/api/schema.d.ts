@@ -5202,6 +5202,13 @@ export interface components {
             shopId: string;
             slug: string;
         };
+        PostAgentPayoutsResponse: {
+            created: boolean;
+            expiresAt: string;
+            holdId: string;
+            payoutId: string;
+            transactionId: string;
+        };
         PostApiKeysKeyIdRevokeResponse: {
             /** @description CIDR networks the key may be used from; empty: any address */
             allowedNetworks: string[];
@@ -8139,7 +8146,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PayoutRequest"];
+                    "application/json": components["schemas"]["PostAgentPayoutsResponse"];
                 };
             };
         };
