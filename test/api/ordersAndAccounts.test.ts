@@ -58,6 +58,7 @@ describe("accounts, order access, manual delivery and expiry", function () {
       "walletAddress",
       "couponCode",
       "substore",
+      "currency",
     );
     expect(checkout.requestBody.content["application/json"].schema.additionalProperties).to.equal(false);
     expect(document.body.paths["/api/orders/{orderId}"].get.parameters.map((parameter: { name: string }) => parameter.name)).to.include("orderId");
