@@ -6,6 +6,11 @@
 // production. Prints orders_per_s, checkout_to_delivery_p50_ms / _p99_ms and
 // duplicate_deliveries (codes delivered to more than one order), last; before them, the CPU
 // each group of processes spent per order during the load (cpu_ms_per_order_*, from /proc).
+// Then, in the same process against the same platform, the growth mix (issue 16, set up in
+// sale/growthSetup.ts): signed-in buyers with a coupon and a wholesale tier price, two orders in
+// three through an agent's sub-store (markup, three commission levels), one in three of a
+// reseller's docked listing; the same lines with the suffix `_growth`, what its delivered orders
+// carried (`growth_*`), and `growth_vs_plain_ratio` (growth orders/s over plain orders/s).
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -20,7 +25,7 @@ import { stopChild } from "../lib/stopChild.ts";
 import { startCpuReading } from "./sale/cpuByProcess.ts";
 import { KeepAliveConnection } from "./sale/keepAliveConnection.ts";
 import { call, setupSaleProduct, type Send } from "./sale/saleSetup.ts";
-import { setupGrowth } from "./sale/growthSetup.ts";
+import { growthShape, setupGrowth } from "./sale/growthSetup.ts";
 import { acceptCarefully } from "../../api/services/orders/acceptPayment.ts";
 import { enqueuePaidOrder } from "../../api/jobs/groupFulfilment.ts";
 import { createQueues } from "../../api/jobs/queues.ts";
@@ -254,7 +259,9 @@ async function main() {
         checkout: (send, index) => {
           const count = ordersOf.get(index) ?? 0;
           ordersOf.set(index, count + 1);
-          const target = count % 3 === 2 ? growth.dockedSale : growth.substoreSale;
+          // Every third order of each buyer is docked, the buyers starting at different places so
+          // a short run is still a third docked.
+          const target = (count + index) % 3 === 0 ? growth.dockedSale : growth.substoreSale;
           return call(
             send,
             "POST",
@@ -289,6 +296,7 @@ async function main() {
         pids: { api: server.pid!, workers: workers.pid!, indexer: indexer?.pid ?? -1 },
       });
       printMix(growthMix, "_growth");
+      for (const [name, value] of Object.entries(await growthShape(database.db, shopId))) process.stdout.write(`growth_${name}=${value}\n`);
       const ratio = growthMix.ordersPerSecond / Math.max(plain.ordersPerSecond, Number.EPSILON);
       process.stdout.write(`growth_vs_plain_ratio=${ratio.toFixed(3)}\n`);
     } finally {

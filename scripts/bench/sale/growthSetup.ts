@@ -6,6 +6,7 @@
 // a signed-in account at the bottom of a referral chain of three (commissions follow accounts,
 // guests are never attached).
 import { randomBytes } from "node:crypto";
+import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { call, nodeHttpSend, setupSaleProduct, type Send } from "./saleSetup.ts";
 
 export type GrowthTarget = { productId: string; substore?: string; couponCode: string };
@@ -131,5 +132,37 @@ export async function setupGrowth(parameters: { url: string; sandboxSecret: stri
     substoreSale: { productId: growth.productId, substore: "growth-agent", couponCode: "GROWTH5" },
     dockedSale: { productId: listingId, couponCode: "RESELL5" },
     buyerTokens,
+  };
+}
+
+/**
+ * What the growth mix's delivered orders carried, read from the books after the load: that the
+ * mix measured what it claims (a coupon on each, the agent and three referrers on each sub-store
+ * sale, a supplier on each docked one, four distributor legs per sub-store sale) and that every
+ * journal transaction balances. Printed as `growth_*` lines.
+ */
+export async function growthShape(db: Drizzle, plainShopId: string): Promise<Record<string, number>> {
+  const orders = await queryOne<Record<string, bigint>>(
+    db,
+    sql`SELECT count(*) FILTER (WHERE o.supplier_shop_id IS NULL AND o.pricing->'distribution'->'agent' IS NOT NULL
+                                 AND jsonb_array_length(o.pricing->'distribution'->'referrers') = 3) AS substore_three_levels,
+               count(*) FILTER (WHERE o.supplier_shop_id IS NOT NULL) AS docked,
+               count(*) FILTER (WHERE o.discount_minor > 0) AS with_coupon,
+               count(*) AS delivered
+          FROM orders o WHERE o.state = 'fulfilled' AND o.shop_id <> ${plainShopId}`,
+  );
+  const legs = await queryOne<{ distributor: bigint; unbalanced: bigint }>(
+    db,
+    sql`SELECT (SELECT count(*) FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id
+                 WHERE a.owner_type = 'distributor' AND p.amount_minor > 0) AS distributor,
+               (SELECT count(*) FROM (SELECT tx_id FROM ledger_postings GROUP BY tx_id HAVING sum(amount_minor) <> 0) t) AS unbalanced`,
+  );
+  return {
+    orders_delivered: Number(orders!.delivered),
+    orders_substore_three_levels: Number(orders!.substore_three_levels),
+    orders_docked: Number(orders!.docked),
+    orders_with_coupon: Number(orders!.with_coupon),
+    distributor_legs: Number(legs!.distributor),
+    unbalanced_transactions: Number(legs!.unbalanced),
   };
 }
