@@ -1,5 +1,5 @@
 // `npm run bench:sale`: the whole sale path under load on this machine, against the real
-// PostgreSQL server and Redis. 32 buyers (BENCH_BUYERS) for 20 s (BENCH_SECONDS) each loop:
+// PostgreSQL server and Redis. 32 buyers (BENCH_BUYERS) for 20 s (BENCH_SECONDS, each mix) each loop:
 // check out through the API, pay with a signed sandbox EPay notification, poll the order
 // until the key is delivered (each poll is a long poll, `waitSeconds`, as the order page does:
 // the server answers when the order changes). The API and the workers run in separate processes, as in
