@@ -1,5 +1,5 @@
 // axe-core on the storefront (home, shop, product, order, verify), the merchant console and
-// the auditor explorer, at phone and desktop width, in Chinese and in English: no violation of
+// the auditor explorer, My data, the merchant's profile tab and the admin AML tab, at phone and desktop width, in Chinese and in English: no violation of
 // any impact (WCAG 2.0-2.2 A/AA and axe's best practices). The platform is the whole one with
 // the seeded demo shop; the order is a real paid guest order.
 import { expect } from "chai";
@@ -42,6 +42,9 @@ describe("accessibility (axe-core) at 360 px and 1280 px, in Chinese and English
       { name: "verify", path: "/verify", ready: '[data-testid="verify-form"]' },
       { name: "console", path: "/merchant/overview", ready: '[data-testid="overview-revenue"]', session: await login("merchant") },
       { name: "auditor", path: "/audit/batches", ready: '[data-testid="audit-table"]', session: await login("auditor") },
+      { name: "my data", path: "/me/data", ready: '[data-testid="my-data-erase-form"]', session: await login("buyer") },
+      { name: "profile", path: "/merchant/profile", ready: '[data-testid="kyc-section"]', session: await login("merchant") },
+      { name: "aml", path: "/admin/aml", ready: '[data-testid="aml-empty"], [data-testid="aml-table"]', session: await login("admin") },
     );
   });
   after(async () => {
@@ -69,7 +72,7 @@ describe("accessibility (axe-core) at 360 px and 1280 px, in Chinese and English
 
   for (const lang of ["zh", "en"] as const) {
     for (const [width, viewport] of Object.entries(viewports)) {
-      it(`${lang}, ${viewport.width} px (${width}): no violation on home, shop, product, order, verify, console and auditor`, async () => {
+      it(`${lang}, ${viewport.width} px (${width}): no violation on home, shop, product, order, verify, console, auditor, my data, profile and aml`, async () => {
         const page = await browser.context.newPage();
         await page.setViewportSize(viewport);
         const errors = watchPageErrors(page);

@@ -38,6 +38,7 @@ const screens = {
   agent: () => import("./agent/AgentPage.tsx"),
   ticket: () => import("./support/TicketPage.tsx"),
   confirmEmail: () => import("./saas/ConfirmEmailPage.tsx"),
+  myData: () => import("./saas/MyDataPage.tsx"),
   myTickets: () => import("./support/MyTicketsPage.tsx"),
   mySubscriptions: () => import("./subscriptions/MySubscriptionsPage.tsx"),
   substore: () => import("./distribution/SubstorePage.tsx"),
@@ -69,6 +70,7 @@ const DisputePage = lazy(screens.dispute);
 const AgentPage = lazy(screens.agent);
 const TicketPage = lazy(screens.ticket);
 const ConfirmEmailPage = lazy(screens.confirmEmail);
+const MyDataPage = lazy(screens.myData);
 const MyTicketsPage = lazy(screens.myTickets);
 const MySubscriptionsPage = lazy(screens.mySubscriptions);
 const SubstorePage = lazy(screens.substore);
@@ -91,6 +93,7 @@ const routes: Route[] = [
   { pattern: "/me/orders", screen: "myOrders", render: () => <MyOrdersPage /> },
   { pattern: "/me/earnings", screen: "myEarnings", render: () => <MyEarningsPage /> },
   { pattern: "/me/security", screen: "security", render: () => <SecurityPage /> },
+  { pattern: "/me/data", screen: "myData", render: () => <MyDataPage /> },
   { pattern: "/me/keys", screen: "myKeys", render: () => <MyKeysPage /> },
   { pattern: "/me/tickets", screen: "myTickets", render: () => <MyTicketsPage /> },
   { pattern: "/me/subscriptions", screen: "mySubscriptions", render: () => <MySubscriptionsPage /> },
@@ -162,6 +165,7 @@ function Header() {
     { to: "/me/tickets", label: t("nav.myTickets"), show: Boolean(account), testId: "nav-my-tickets" },
     { to: "/me/subscriptions", label: t("nav.mySubscriptions"), show: Boolean(account), testId: "nav-my-subscriptions" },
     { to: "/me/security", label: t("nav.security"), show: Boolean(account), testId: "nav-security" },
+    { to: "/me/data", label: t("nav.myData"), show: Boolean(account), testId: "nav-my-data" },
     { to: "/merchant", label: t("nav.merchant"), show: hasRole("merchant", "admin"), testId: "nav-merchant" },
     { to: "/audit", label: t("nav.audit"), show: hasRole("auditor", "admin"), testId: "nav-audit" },
     { to: "/admin", label: t("nav.admin"), show: hasRole("admin"), testId: "nav-admin" },

@@ -9,10 +9,11 @@ import DisputesQueue from "../disputes/DisputesQueuePage.tsx";
 import ModerationQueue from "../reviews/ModerationPage.tsx";
 import { BlacklistEditor } from "../risk/BlacklistEditor.tsx";
 import KycQueue from "../saas/KycQueue.tsx";
+import AmlQueue from "../compliance/AmlQueue.tsx";
 import { Link } from "../router.tsx";
 import { useSession } from "../session.tsx";
 
-const adminTabs = ["disputes", "moderation", "blacklist", "kyc"] as const;
+const adminTabs = ["disputes", "moderation", "blacklist", "kyc", "aml"] as const;
 type AdminTab = (typeof adminTabs)[number];
 
 export default function AdminPage(props: { tab: string }) {
@@ -53,6 +54,7 @@ export default function AdminPage(props: { tab: string }) {
       {tab === "moderation" && <ModerationQueue />}
       {tab === "blacklist" && <BlacklistEditor scope={{ shopId: null }} hint={t("admin.blacklistHint")} />}
       {tab === "kyc" && <KycQueue />}
+      {tab === "aml" && <AmlQueue />}
     </div>
   );
 }

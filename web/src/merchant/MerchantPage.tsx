@@ -27,6 +27,7 @@ import { ReviewsTab } from "./ReviewsTab.tsx";
 import { TicketsTab } from "./TicketsTab.tsx";
 import { ShopSetup } from "./ShopSetup.tsx";
 import { ApiKeysTab } from "./ApiKeysTab.tsx";
+import { ProfileTab } from "./ProfileTab.tsx";
 
 export const merchantTabs = [
   "overview",
@@ -44,6 +45,7 @@ export const merchantTabs = [
   "docking",
   "webhooks",
   "settings",
+  "profile",
   "apiKeys",
 ] as const;
 export type MerchantTab = (typeof merchantTabs)[number];
@@ -128,6 +130,7 @@ export default function MerchantPage(props: { tab: string }) {
       {tab === "agents" && <DistributionTab shop={shop} />}
       {tab === "docking" && <DockingTab shop={shop} />}
       {tab === "webhooks" && <WebhooksTab shop={shop} />}
+      {tab === "profile" && <ProfileTab shop={shop} />}
       {tab === "tickets" && <TicketsTab shop={shop} />}
       {tab === "disputes" && <DisputesTab shop={shop} />}
       {tab === "settings" && <ShopSetup shop={shop} onCreated={shops.reload} />}

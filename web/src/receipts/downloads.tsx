@@ -7,7 +7,7 @@ import type { ApiClient } from "../api/client.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { useSession } from "../session.tsx";
 
-function saveBlob(fileName: string, blob: Blob): void {
+export function saveBlob(fileName: string, blob: Blob): void {
   const url = URL.createObjectURL(blob);
   const anchor = document.createElement("a");
   anchor.href = url;
