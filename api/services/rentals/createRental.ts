@@ -5,9 +5,8 @@
 // EPay merchant (the resale merchant), to its own notification route.
 import { randomBytes } from "node:crypto";
 import { AppError } from "../../../core/errors.ts";
-import { buildEpaySubmitUrl } from "../../payments/epay.ts";
 import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
-import type { ResaleEpayMerchant } from "../resale/resalePayments.ts";
+import { platformEpayUrl, type ResaleEpayMerchant } from "../resale/resalePayments.ts";
 
 export type RentalView = {
   id: string;
@@ -111,13 +110,10 @@ export function rentalView(row: RentalRow, settings: RentalPaymentSettings): Ren
     startsAt: iso(row.starts_at),
     endsAt: iso(row.ends_at),
     chainState: row.chain_state,
-    paymentUrl: buildEpaySubmitUrl({
-      gatewayUrl: settings.merchant.gatewayUrl,
-      pid: settings.merchant.pid,
-      merchantKey: settings.merchant.key,
+    paymentUrl: platformEpayUrl(settings, {
       outTradeNo: row.id,
-      notifyUrl: `${settings.apiBaseUrl}/api/rentals/payments/epay/notify`,
-      returnUrl: `${settings.apiBaseUrl}/rentals/${row.id}`,
+      notifyPath: "/api/rentals/payments/epay/notify",
+      returnPath: `/rentals/${row.id}`,
       name: `Keyledger rental ${row.listing_id}`,
       amountMinor: BigInt(row.price_minor),
     }),

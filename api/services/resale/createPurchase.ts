@@ -4,9 +4,8 @@
 // gets the same open checkout. Payment goes through the platform's own EPay merchant.
 import { randomBytes } from "node:crypto";
 import { AppError } from "../../../core/errors.ts";
-import { buildEpaySubmitUrl } from "../../payments/epay.ts";
 import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
-import type { ResaleEpayMerchant } from "./resalePayments.ts";
+import { platformEpayUrl, type ResaleEpayMerchant } from "./resalePayments.ts";
 
 export type ResalePurchase = { id: string; listingId: string; priceMinor: string; currency: string; state: string; expiresAt: string; paymentUrl: string };
 
@@ -55,13 +54,10 @@ export function purchaseView(row: PurchaseRow, settings: { merchant: ResaleEpayM
     currency: row.currency,
     state: row.state,
     expiresAt: new Date(row.expires_at).toISOString(),
-    paymentUrl: buildEpaySubmitUrl({
-      gatewayUrl: settings.merchant.gatewayUrl,
-      pid: settings.merchant.pid,
-      merchantKey: settings.merchant.key,
+    paymentUrl: platformEpayUrl(settings, {
       outTradeNo: row.id,
-      notifyUrl: `${settings.apiBaseUrl}/api/resale/payments/epay/notify`,
-      returnUrl: `${settings.apiBaseUrl}/resale/purchases/${row.id}`,
+      notifyPath: "/api/resale/payments/epay/notify",
+      returnPath: `/resale/purchases/${row.id}`,
       name: `Keyledger resale ${row.listing_id}`,
       amountMinor: BigInt(row.price_minor),
     }),

@@ -7,11 +7,11 @@
 // settled against the fees the shop owes.
 import { AppError } from "../../../core/errors.ts";
 import { postTopup, settleFeeReceivable } from "../../ledger/merchantFees.ts";
-import { buildEpaySubmitUrl, checkEpayNotification, parseEpayMoney, type EpayParams } from "../../payments/epay.ts";
+import { checkEpayNotification, parseEpayMoney, type EpayParams } from "../../payments/epay.ts";
 import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { pgErrorCode, pgErrorCodes } from "../../../core/store/errors.ts";
 import { newOrderId } from "../orders/orderId.ts";
-import type { ResaleEpayMerchant } from "../resale/resalePayments.ts";
+import { platformEpayUrl, type ResaleEpayMerchant } from "../resale/resalePayments.ts";
 
 /** EPay pays in yuan (two decimals), so top-ups through it are in CNY fen. */
 export const topupCurrency = "CNY";
@@ -73,13 +73,10 @@ export function topupView(row: TopupRow, settings: { merchant: ResaleEpayMerchan
     paidAt: row.paid_at === null ? null : new Date(row.paid_at).toISOString(),
     paymentUrl:
       row.state === "awaiting_payment"
-        ? buildEpaySubmitUrl({
-            gatewayUrl: settings.merchant.gatewayUrl,
-            pid: settings.merchant.pid,
-            merchantKey: settings.merchant.key,
+        ? platformEpayUrl(settings, {
             outTradeNo: row.id,
-            notifyUrl: `${settings.apiBaseUrl}/api/ledger/topups/epay/notify`,
-            returnUrl: `${settings.apiBaseUrl}/merchant/money`,
+            notifyPath: "/api/ledger/topups/epay/notify",
+            returnPath: "/merchant/money",
             name: `Keyledger prepaid top-up ${row.id}`,
             amountMinor: BigInt(row.amount_minor),
           })

@@ -8,9 +8,9 @@ import { AppError } from "../../../core/errors.ts";
 import { queryOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 import { pgErrorCode, pgErrorCodes } from "../../../core/store/errors.ts";
 import { postJournal } from "../../ledger/postJournal.ts";
-import { buildEpaySubmitUrl, checkEpayNotification, parseEpayMoney, type EpayParams } from "../../payments/epay.ts";
+import { checkEpayNotification, parseEpayMoney, type EpayParams } from "../../payments/epay.ts";
 import { newOrderId } from "../orders/orderId.ts";
-import type { ResaleEpayMerchant } from "../resale/resalePayments.ts";
+import { platformEpayUrl, type ResaleEpayMerchant } from "../resale/resalePayments.ts";
 import { topupCurrency } from "../shops/topups.ts";
 
 export type BalanceTopupRow = {
@@ -91,13 +91,10 @@ export function balanceTopupView(row: BalanceTopupRow, settings: { merchant: Res
     paidAt: row.paid_at === null ? null : new Date(row.paid_at).toISOString(),
     paymentUrl:
       row.state === "awaiting_payment"
-        ? buildEpaySubmitUrl({
-            gatewayUrl: settings.merchant.gatewayUrl,
-            pid: settings.merchant.pid,
-            merchantKey: settings.merchant.key,
+        ? platformEpayUrl(settings, {
             outTradeNo: row.id,
-            notifyUrl: `${settings.apiBaseUrl}${balanceTopupNotifyPath}`,
-            returnUrl: `${settings.apiBaseUrl}/me/subscriptions`,
+            notifyPath: balanceTopupNotifyPath,
+            returnPath: "/me/subscriptions",
             name: `Keyledger balance top-up ${row.id}`,
             amountMinor: BigInt(row.amount_minor),
           })
