@@ -4,7 +4,7 @@
 // merchant key derived from the sandbox secret like every sandbox merchant's.
 import type { Config } from "../../../core/config.ts";
 import { AppError } from "../../../core/errors.ts";
-import { buildEpaySubmitUrl } from "../../payments/epay.ts";
+import { buildEpaySubmitUrl, checkEpayNotification, parseEpayMoney, type EpayParams } from "../../payments/epay.ts";
 import { sandboxMerchantKey } from "../../payments/epaySandbox.ts";
 
 export type ResaleEpayMerchant = { gatewayUrl: string; pid: string; key: string };
@@ -39,4 +39,24 @@ export function resaleEpayMerchant(config: Config, apiBaseUrl: string): ResaleEp
     "invalid_state",
     "Resale payments are not configured: set RESALE_EPAY_GATEWAY_URL and RESALE_EPAY_KEY (or EPAY_SANDBOX_SECRET for the sandbox).",
   );
+}
+
+/**
+ * Checks a notification of the platform's EPay merchant for a top-up (pid, signature under the
+ * platform's key, TRADE_SUCCESS, a known top-up, its exact amount) before anything is written:
+ * each failure a 4xx. `load` reads the top-up by its id (the notification's out_trade_no).
+ */
+export async function checkPlatformTopupNotification<Row extends { amount_minor: string | bigint }>(
+  merchant: ResaleEpayMerchant,
+  params: EpayParams,
+  load: (topupId: string) => Promise<Row | undefined>,
+): Promise<{ tradeNo: string; topupId: string; amountMinor: bigint }> {
+  const { tradeNo, outTradeNo: topupId } = checkEpayNotification(params, { ...merchant, whose: "the platform's" });
+  const topup = await load(topupId);
+  if (!topup) throw new AppError("not_found", `No top-up ${topupId}.`);
+  const amountMinor = parseEpayMoney(params.money ?? "");
+  if (amountMinor === undefined || amountMinor !== BigInt(topup.amount_minor)) {
+    throw new AppError("amount_mismatch", `money ${params.money ?? "(missing)"} is not the top-up's amount; nothing was recorded.`);
+  }
+  return { tradeNo, topupId, amountMinor };
 }

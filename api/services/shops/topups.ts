@@ -7,11 +7,11 @@
 // settled against the fees the shop owes.
 import { AppError } from "../../../core/errors.ts";
 import { postTopup, settleFeeReceivable } from "../../ledger/merchantFees.ts";
-import { checkEpayNotification, parseEpayMoney, type EpayParams } from "../../payments/epay.ts";
+import type { EpayParams } from "../../payments/epay.ts";
 import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { pgErrorCode, pgErrorCodes } from "../../../core/store/errors.ts";
 import { newOrderId } from "../orders/orderId.ts";
-import { platformEpayUrl, type ResaleEpayMerchant } from "../resale/resalePayments.ts";
+import { checkPlatformTopupNotification, platformEpayUrl, type ResaleEpayMerchant } from "../resale/resalePayments.ts";
 
 /** EPay pays in yuan (two decimals), so top-ups through it are in CNY fen. */
 export const topupCurrency = "CNY";
@@ -97,13 +97,9 @@ export async function handleTopupNotify(
   settings: { merchant: ResaleEpayMerchant },
   params: EpayParams,
 ): Promise<{ outcome: TopupOutcome; topupId: string; settledMinor: bigint }> {
-  const { tradeNo, outTradeNo: topupId } = checkEpayNotification(params, { ...settings.merchant, whose: "the platform's" });
-  const topup = await queryOne<TopupRow>(db, sql`SELECT * FROM shop_topups WHERE id = ${topupId}`);
-  if (!topup) throw new AppError("not_found", `No top-up ${topupId}.`);
-  const amountMinor = parseEpayMoney(params.money ?? "");
-  if (amountMinor === undefined || amountMinor !== BigInt(topup.amount_minor)) {
-    throw new AppError("amount_mismatch", `money ${params.money ?? "(missing)"} is not the top-up's amount; nothing was recorded.`);
-  }
+  const { tradeNo, topupId, amountMinor } = await checkPlatformTopupNotification(settings.merchant, params, (id) =>
+    queryOne<TopupRow>(db, sql`SELECT * FROM shop_topups WHERE id = ${id}`),
+  );
   try {
     return await db.transaction(async (tx) => {
       const paid = await queryOne<TopupRow>(

@@ -8,9 +8,9 @@ import { AppError } from "../../../core/errors.ts";
 import { queryOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 import { pgErrorCode, pgErrorCodes } from "../../../core/store/errors.ts";
 import { postJournal } from "../../ledger/postJournal.ts";
-import { checkEpayNotification, parseEpayMoney, type EpayParams } from "../../payments/epay.ts";
+import type { EpayParams } from "../../payments/epay.ts";
 import { newOrderId } from "../orders/orderId.ts";
-import { platformEpayUrl, type ResaleEpayMerchant } from "../resale/resalePayments.ts";
+import { checkPlatformTopupNotification, platformEpayUrl, type ResaleEpayMerchant } from "../resale/resalePayments.ts";
 import { topupCurrency } from "../shops/topups.ts";
 
 export type BalanceTopupRow = {
@@ -124,13 +124,9 @@ export async function handleBalanceTopupNotify(
   settings: { merchant: ResaleEpayMerchant },
   params: EpayParams,
 ): Promise<{ outcome: "credited" | "replayed"; topupId: string }> {
-  const { tradeNo, outTradeNo: topupId } = checkEpayNotification(params, { ...settings.merchant, whose: "the platform's" });
-  const topup = await queryOne<BalanceTopupRow>(db, sql`SELECT * FROM balance_topups WHERE id = ${topupId}`);
-  if (!topup) throw new AppError("not_found", `No top-up ${topupId}.`);
-  const amountMinor = parseEpayMoney(params.money ?? "");
-  if (amountMinor === undefined || amountMinor !== BigInt(topup.amount_minor)) {
-    throw new AppError("amount_mismatch", `money ${params.money ?? "(missing)"} is not the top-up's amount; nothing was recorded.`);
-  }
+  const { tradeNo, topupId, amountMinor } = await checkPlatformTopupNotification(settings.merchant, params, (id) =>
+    queryOne<BalanceTopupRow>(db, sql`SELECT * FROM balance_topups WHERE id = ${id}`),
+  );
   try {
     return await db.transaction(async (tx) => {
       const locked = await queryOne<BalanceTopupRow>(tx, sql`SELECT * FROM balance_topups WHERE id = ${topupId} FOR UPDATE`);
