@@ -26,7 +26,8 @@ import { startCpuReading } from "./sale/cpuByProcess.ts";
 import { KeepAliveConnection } from "./sale/keepAliveConnection.ts";
 import { call, setupSaleProduct, type Send } from "./sale/saleSetup.ts";
 import { growthShape, setupGrowth } from "./sale/growthSetup.ts";
-import { acceptCarefully } from "../../api/services/orders/acceptPayment.ts";
+import { acceptFinalChainPayments, type FinalChainPayment } from "../../api/services/orders/processChainPayments.ts";
+import { createGroupCommit } from "../../core/store/groupCommit.ts";
 import { enqueuePaidOrder } from "../../api/jobs/groupFulfilment.ts";
 import { createQueues } from "../../api/jobs/queues.ts";
 import { openDatabase } from "../../core/store/database.ts";
@@ -39,6 +40,7 @@ const settings = {
   seconds: Number(process.env.BENCH_SECONDS ?? 20),
   // Enough keys for the fastest run we expect (about 600 orders/s) plus margin.
   keys: Number(process.env.BENCH_KEYS ?? 20_000),
+  onlyGrowth: process.env.BENCH_MIX === "growth",
 };
 
 function percentile(sorted: number[], p: number): number {
@@ -46,7 +48,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-type Order = { id: string; amountMinor: string };
+type Order = { id: string; shopId: string; amountMinor: string };
 type Checkout = { status: number; body: Record<string, unknown> };
 
 type MixParameters = {
@@ -227,8 +229,9 @@ async function main() {
     process.stdout.write(`setup_growth: sub-store, three referral levels, docked listing and ${settings.buyers} buyers in ${Date.now() - growthStarted} ms\n`);
 
     // The plain mix: guests, the list price, the shop's own (sandbox) EPay gateway.
+    // BENCH_MIX=growth runs the growth mix alone (profiling it without the plain mix's samples).
     let tradeCounter = 0;
-    const plain = await runMix({
+    const plain = settings.onlyGrowth ? undefined : await runMix({
       url,
       checkout: (send, index) => call(send, "POST", "/api/orders", { productId, quantity: 1, contact: `b${index}@example.com`, queryPassword: "pass-1234" }),
       pay: async (send, index, order) =>
@@ -236,15 +239,15 @@ async function main() {
       pgPids: admin,
       pids: { api: server.pid!, workers: workers.pid!, indexer: indexer?.pid ?? -1 },
     });
-    printMix(plain, "");
+    if (plain) printMix(plain, "");
 
     // The growth mix, in the same process against the same platform: signed-in buyers with a
     // coupon and a tier price; two orders in three through the agent's sub-store (markup, three
     // commission levels), one in three of the reseller's docked listing (the supplier's keys).
     // Sub-store and docked sales are platform-collected (paymentMethod chain, docs/distribution.md
-    // and docs/docking.md), so each is paid as the chain-payments job accepts a final on-chain
-    // payment: acceptCarefully (provider chain) and the fulfilment enqueue, here in the load
-    // generator at once. The wait for a block and its finality depth (seconds on any chain) is
+    // and docs/docking.md), so each is paid as the chain-payments job accepts a page of final
+    // on-chain payments (acceptFinalChainPayments: the payments in flight together are the page)
+    // and the fulfilment enqueue, here in the load generator at once. The wait for a block and its finality depth (seconds on any chain) is
     // the chain's, not the platform's, and is left out; the EPay notification of the plain mix is
     // an HTTP request to the API instead, so the growth mix spends that request's API CPU in the
     // load generator's own database calls.
@@ -252,6 +255,11 @@ async function main() {
     const queues = createQueues(settings.redisUrl, env.QUEUE_PREFIX ?? queuePrefix);
     const feeBps = Number(env.PLATFORM_FEE_BPS ?? 500);
     let chainCounter = 0;
+    // The payments in flight together are the job's page: one group commit of them.
+    const chainPayments = createGroupCommit(
+      (payments: FinalChainPayment[]) => acceptFinalChainPayments(database.db, { platformFeeBps: feeBps, batchSizeMax: 100 }, payments),
+      (payment) => payment.orderId,
+    );
     const ordersOf = new Map<number, number>();
     try {
       const growthMix = await runMix({
@@ -277,17 +285,14 @@ async function main() {
           );
         },
         pay: async (_send, _index, order) => {
-          const { outcome } = await acceptCarefully(
-            database.db,
-            { platformFeeBps: feeBps },
-            {
-              orderId: order.id,
-              provider: "chain",
-              providerRef: `bench:0x${(chainCounter++).toString(16).padStart(64, "0")}:0`,
-              amountMinor: BigInt(order.amountMinor),
-              currency: "CNY",
-            },
-          );
+          const outcome = await chainPayments.submit({
+            orderId: order.id,
+            shopId: BigInt(order.shopId),
+            providerRef: `bench:0x${(chainCounter++).toString(16).padStart(64, "0")}:0`,
+            amountMinor: BigInt(order.amountMinor),
+            currency: "CNY",
+            late: false,
+          });
           if (outcome !== "accepted") return false;
           await enqueuePaidOrder(database.db, queues, order.id);
           return true;
@@ -297,6 +302,7 @@ async function main() {
       });
       printMix(growthMix, "_growth");
       for (const [name, value] of Object.entries(await growthShape(database.db, shopId))) process.stdout.write(`growth_${name}=${value}\n`);
+      if (!plain) return;
       const ratio = growthMix.ordersPerSecond / Math.max(plain.ordersPerSecond, Number.EPSILON);
       process.stdout.write(`growth_vs_plain_ratio=${ratio.toFixed(3)}\n`);
       // On a machine shared with other work the throughput ratio follows the other work (the

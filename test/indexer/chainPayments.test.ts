@@ -119,8 +119,10 @@ describe("indexer: on-chain payments after finality", function () {
       ord_over: "awaiting_payment",
       ord_under: "awaiting_payment",
     });
+    // In the chain's order (exact first payments are accepted together, before the careful ones).
     const payments = await session.query<{ order_id: string; status: string; provider: string }>(
-      sql`SELECT order_id, status, provider FROM payments ORDER BY id`,
+      sql`SELECT p.order_id, p.status, p.provider FROM payments p JOIN chain_payment_outcomes x ON x.provider_ref = p.provider_ref
+          ORDER BY x.block_number, x.log_index`,
     );
     expect(payments.rows.map((row) => [row.order_id, row.status, row.provider])).to.deep.equal([
       ["ord_exact", "accepted", "chain"],
@@ -131,6 +133,14 @@ describe("indexer: on-chain payments after finality", function () {
       ["ord_dup", "duplicate", "chain"],
     ]);
     expect(accepted.sort()).to.deep.equal(["ord_dup", "ord_exact"]);
+    // Each accepted payment's ledger entry, once: the exact ones are posted after their statement commits.
+    const entries = await session.query<{ key: string; n: string }>(
+      sql`SELECT idempotency_key AS key, count(*)::text AS n FROM ledger_transactions WHERE idempotency_key LIKE 'order:%:payment' GROUP BY 1 ORDER BY 1`,
+    );
+    expect(entries.rows.map((row) => [row.key, row.n])).to.deep.equal([
+      ["order:ord_dup:payment", "1"],
+      ["order:ord_exact:payment", "1"],
+    ]);
   });
 
   it("changes nothing when run again", async () => {

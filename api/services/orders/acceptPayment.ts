@@ -76,7 +76,7 @@ export async function acceptExactPayment(db: Drizzle, input: ExactPaymentInput, 
  * locking shared orders in opposite orders (a deadlock PostgreSQL breaks) send their
  * notifications down the careful path, which says "replayed" or "duplicate".
  */
-async function acceptExactPayments(db: Drizzle, inputs: readonly ExactPaymentInput[]): Promise<(OrderRecord | undefined)[]> {
+export async function acceptExactPayments(db: Drizzle, inputs: readonly ExactPaymentInput[]): Promise<(OrderRecord | undefined)[]> {
   try {
     const rows = await queryPreparedRows<OrderRow>(
       db,
