@@ -231,14 +231,17 @@ async function main() {
     // The plain mix: guests, the list price, the shop's own (sandbox) EPay gateway.
     // BENCH_MIX=growth runs the growth mix alone (profiling it without the plain mix's samples).
     let tradeCounter = 0;
-    const plain = settings.onlyGrowth ? undefined : await runMix({
-      url,
-      checkout: (send, index) => call(send, "POST", "/api/orders", { productId, quantity: 1, contact: `b${index}@example.com`, queryPassword: "pass-1234" }),
-      pay: async (send, index, order) =>
-        (await call(send, "GET", notifyPath(shopId, signedNotification(merchant, order, `B${index}-${tradeCounter++}`)))).text === "success",
-      pgPids: admin,
-      pids: { api: server.pid!, workers: workers.pid!, indexer: indexer?.pid ?? -1 },
-    });
+    const plain = settings.onlyGrowth
+      ? undefined
+      : await runMix({
+          url,
+          checkout: (send, index) =>
+            call(send, "POST", "/api/orders", { productId, quantity: 1, contact: `b${index}@example.com`, queryPassword: "pass-1234" }),
+          pay: async (send, index, order) =>
+            (await call(send, "GET", notifyPath(shopId, signedNotification(merchant, order, `B${index}-${tradeCounter++}`)))).text === "success",
+          pgPids: admin,
+          pids: { api: server.pid!, workers: workers.pid!, indexer: indexer?.pid ?? -1 },
+        });
     if (plain) printMix(plain, "");
 
     // The growth mix, in the same process against the same platform: signed-in buyers with a

@@ -39,6 +39,22 @@ describe("coupons over HTTP", function () {
     expect([coupon?.uses, Number(coupon?.held)]).to.deep.equal([10, 10]);
   });
 
+  it("one buyer's 8 concurrent checkouts with a coupon of one use per buyer and no total limit: exactly 1 carries it", async () => {
+    const created = await shop.merchant.post(`/api/shops/${shop.shopId}/coupons`, { code: "ONEEACH", kind: "percent", value: 10, perBuyerMax: 1 });
+    expect(created.status, created.text).to.equal(201);
+    // The same contact each time: one guest buyer racing itself.
+    const answers = await Promise.all(Array.from({ length: 8 }, () => order(777, "oneeach")));
+    expect(answers.filter((answer) => answer.status === 201).length).to.equal(1);
+    expect(answers.filter((answer) => answer.status === 409).map((answer) => answer.body.code)).to.deep.equal(Array(7).fill("coupon_exhausted"));
+    // Another buyer still gets its one use.
+    expect((await order(778, "oneeach")).status).to.equal(201);
+    const coupon = await queryOne<{ uses: number; held: string }>(
+      suite.platform.database.db,
+      sql`SELECT uses, (SELECT count(*) FROM coupon_uses u WHERE u.coupon_id = c.id AND released_at IS NULL) AS held FROM coupons c WHERE code = 'ONEEACH'`,
+    );
+    expect([coupon?.uses, Number(coupon?.held)]).to.deep.equal([2, 2]);
+  });
+
   it("the quote is the charge: tier, coupon and total from the quote endpoint are what the order stores", async () => {
     const tiers = await shop.merchant.put(`/api/products/${productId}/tiers`, {
       tiers: [

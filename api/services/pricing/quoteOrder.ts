@@ -38,25 +38,58 @@ type CouponRow = {
   uses: number;
   uses_max: number | null;
   per_buyer_max: number | null;
-  disabled_at: Date | null;
+  disabled_at: Date | string | null;
+  /** The buyer's uses not given back, counted only when the coupon has a per-buyer limit. */
+  buyer_uses: string | null;
 };
 
-export async function quoteOrder(db: Drizzle, input: QuoteInput): Promise<Quote> {
-  const product = await queryOne<{ id: string; shop_id: string; price_minor: string; category: string; currency: string }>(
+type PricingRow = {
+  id: string;
+  shop_id: string;
+  price_minor: string;
+  category: string;
+  currency: string;
+  tiers: { quantity_min: number; quantity_max: number | null; unit_price_minor: string }[];
+  has_levels: boolean;
+  coupon: CouponRow | null;
+};
+
+/**
+ * Everything the price depends on but the buyer's level, in one round trip (checkout runs this on
+ * every order): the product, its tiers, whether the shop has member levels, and the coupon asked
+ * for with the buyer's uses of it.
+ */
+async function readPricing(db: Drizzle, productId: bigint, couponCode: string | null, buyerKey: string | null): Promise<PricingRow | undefined> {
+  return queryOne<PricingRow>(
     db,
-    sql`SELECT id, shop_id, price_minor, category, currency FROM products WHERE id = ${input.productId}`,
+    sql`SELECT p.id, p.shop_id, p.price_minor, p.category, p.currency,
+               (SELECT coalesce(json_agg(json_build_object('quantity_min', t.quantity_min, 'quantity_max', t.quantity_max,
+                                                           'unit_price_minor', t.unit_price_minor::text) ORDER BY t.quantity_min), '[]'::json)
+                FROM price_tiers t WHERE t.product_id = p.id) AS tiers,
+               EXISTS (SELECT 1 FROM member_levels l WHERE l.shop_id = p.shop_id) AS has_levels,
+               (SELECT json_build_object('id', c.id::text, 'code', c.code, 'kind', c.kind, 'value', c.value::text, 'scope', c.scope,
+                                         'scope_product_id', c.scope_product_id::text, 'scope_category', c.scope_category,
+                                         'minimum_minor', c.minimum_minor::text, 'starts_at', c.starts_at, 'ends_at', c.ends_at,
+                                         'uses', c.uses, 'uses_max', c.uses_max, 'per_buyer_max', c.per_buyer_max, 'disabled_at', c.disabled_at,
+                                         'buyer_uses', CASE WHEN c.per_buyer_max IS NOT NULL AND ${buyerKey}::text IS NOT NULL THEN
+                                           (SELECT count(*)::text FROM coupon_uses u
+                                            WHERE u.coupon_id = c.id AND u.buyer_key = ${buyerKey}::text AND u.released_at IS NULL) END)
+                FROM coupons c WHERE c.shop_id = p.shop_id AND c.code = ${couponCode}::text) AS coupon
+        FROM products p WHERE p.id = ${productId}`,
   );
+}
+
+export async function quoteOrder(db: Drizzle, input: QuoteInput): Promise<Quote> {
+  const buyerKey = buyerKeyOf(input);
+  const couponCode = input.couponCode ? input.couponCode.trim().toUpperCase() : null;
+  const product = await readPricing(db, input.productId, couponCode, buyerKey);
   if (!product) throw new AppError("not_found", `No product ${input.productId}.`);
   const shopId = BigInt(product.shop_id);
-  const tiers = (
-    await queryRows<{ quantity_min: number; quantity_max: number | null; unit_price_minor: string }>(
-      db,
-      sql`SELECT quantity_min, quantity_max, unit_price_minor FROM price_tiers WHERE product_id = ${input.productId} ORDER BY quantity_min`,
-    )
-  ).map((row): PriceTier => ({ quantityMin: row.quantity_min, quantityMax: row.quantity_max, unitPriceMinor: BigInt(row.unit_price_minor) }));
-  const level = input.buyerAccountId === undefined ? null : await buyerLevel(db, shopId, input.buyerAccountId);
-  const buyerKey = buyerKeyOf(input);
-  const coupon = input.couponCode ? await usableCoupon(db, shopId, input.couponCode, buyerKey) : null;
+  const tiers = product.tiers.map(
+    (row): PriceTier => ({ quantityMin: row.quantity_min, quantityMax: row.quantity_max, unitPriceMinor: BigInt(row.unit_price_minor) }),
+  );
+  const level = input.buyerAccountId === undefined || !product.has_levels ? null : await buyerLevel(db, shopId, input.buyerAccountId);
+  const coupon = input.couponCode ? usableCoupon(input.couponCode, product.coupon, buyerKey) : null;
   const breakdown = price({
     product: { id: BigInt(product.id), priceMinor: BigInt(product.price_minor), category: product.category },
     quantity: input.quantity,
@@ -86,20 +119,13 @@ async function buyerLevel(db: Drizzle, shopId: bigint, accountId: bigint): Promi
   );
 }
 
-async function usableCoupon(db: Drizzle, shopId: bigint, code: string, buyerKey: string | null) {
-  const row = await queryOne<CouponRow>(db, sql`SELECT * FROM coupons WHERE shop_id = ${shopId} AND code = ${code.trim().toUpperCase()}`);
+function usableCoupon(code: string, row: CouponRow | null, buyerKey: string | null) {
   if (!row) throw new AppError("coupon_unknown", `This shop has no coupon ${code}. Check the code or remove it.`);
   if (row.uses_max !== null && row.uses >= row.uses_max) {
     throw new AppError("coupon_exhausted", `Coupon ${row.code} has been used as many times as it allows. Remove it or use another coupon.`);
   }
-  if (row.per_buyer_max !== null && buyerKey) {
-    const used = await queryOne<{ n: string }>(
-      db,
-      sql`SELECT count(*) AS n FROM coupon_uses WHERE coupon_id = ${row.id} AND buyer_key = ${buyerKey} AND released_at IS NULL`,
-    );
-    if (Number(used?.n ?? 0) >= row.per_buyer_max) {
-      throw new AppError("coupon_exhausted", `You have used coupon ${row.code} as many times as it allows per buyer. Remove it to continue.`);
-    }
+  if (row.per_buyer_max !== null && buyerKey && Number(row.buyer_uses ?? 0) >= row.per_buyer_max) {
+    throw new AppError("coupon_exhausted", `You have used coupon ${row.code} as many times as it allows per buyer. Remove it to continue.`);
   }
   const rule: CouponRule = {
     code: row.code,
