@@ -3,11 +3,11 @@
 // pricing) and the buyer's referrers with the rates of their levels. The sale's ledger entry
 // reads it back from the order (api/ledger/distributionLegs.ts).
 import { AppError } from "../../../core/errors.ts";
-import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
+import { queryOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 import { collectionOf } from "../../ledger/flows.ts";
 import type { DistributionShares } from "../../ledger/distributionLegs.ts";
-import { commissionRatesFor } from "./commissions.ts";
-import { referrerChain } from "./referrals.ts";
+import { commissionRatesSql } from "./commissions.ts";
+import { referrerChainSql } from "./referrals.ts";
 
 export type CheckoutDistributionInput = {
   productId: bigint;
@@ -106,12 +106,18 @@ async function substoreAgent(db: Drizzle, shopId: bigint, slug: string, productI
   return { substoreId: BigInt(row.id), accountId: BigInt(row.agent_account_id), unitMarkupMinor: BigInt(row.markup_minor) };
 }
 
+/** The buyer's referrers (up to three levels) with their levels' rates, in one round trip. */
 async function referrersOf(db: Drizzle, shopId: bigint, productId: bigint, buyerAccountId: bigint): Promise<DistributionShares["referrers"]> {
-  const chain = await referrerChain(db, shopId, buyerAccountId);
-  if (chain.length === 0) return [];
-  const rates = await commissionRatesFor(db, shopId, productId);
+  const chain = await queryRows<{ referrer_account_id: string; depth: number; bps: number | null }>(
+    db,
+    sql`WITH RECURSIVE ${referrerChainSql(shopId, buyerAccountId)},
+             rates AS (${commissionRatesSql(shopId, productId)})
+        SELECT up.referrer_account_id::text, up.depth,
+               (SELECT CASE up.depth WHEN 1 THEN level1_bps WHEN 2 THEN level2_bps ELSE level3_bps END FROM rates) AS bps
+        FROM up ORDER BY up.depth`,
+  );
   return chain
     .slice(0, 3)
-    .map((accountId, index) => ({ accountId, level: (index + 1) as 1 | 2 | 3, bps: rates[index]! }))
+    .map((row) => ({ accountId: BigInt(row.referrer_account_id), level: row.depth as 1 | 2 | 3, bps: row.bps ?? 0 }))
     .filter((referrer) => referrer.bps > 0 && referrer.accountId !== buyerAccountId);
 }

@@ -1,6 +1,7 @@
 // Commission rates (三级分销), docs/distribution.md: up to three levels in basis points per shop,
 // with per-product overrides. Rates are whole basis points, none negative, summing to at most
 // 10000 (100% of the merchant's net); anything else is commission_rates_invalid and writes nothing.
+import type { SQL } from "drizzle-orm";
 import { AppError } from "../../../core/errors.ts";
 import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { recordAudit } from "../audit.ts";
@@ -55,12 +56,14 @@ export async function setCommissionRates(
 
 /** The rates a sale of the product pays: the product's override, else the shop's, else none. */
 export async function commissionRatesFor(db: Drizzle, shopId: bigint, productId: bigint): Promise<[number, number, number]> {
-  const row = await queryOne<{ level1_bps: number; level2_bps: number; level3_bps: number }>(
-    db,
-    sql`SELECT level1_bps, level2_bps, level3_bps FROM commission_rates
-        WHERE shop_id = ${shopId} AND product_id IN (0, ${productId}) ORDER BY product_id DESC LIMIT 1`,
-  );
+  const row = await queryOne<{ level1_bps: number; level2_bps: number; level3_bps: number }>(db, commissionRatesSql(shopId, productId));
   return row ? [row.level1_bps, row.level2_bps, row.level3_bps] : [0, 0, 0];
+}
+
+/** The statement behind commissionRatesFor: one row (level1_bps, level2_bps, level3_bps) or none. */
+export function commissionRatesSql(shopId: bigint, productId: bigint): SQL {
+  return sql`SELECT level1_bps, level2_bps, level3_bps FROM commission_rates
+             WHERE shop_id = ${shopId} AND product_id IN (0, ${productId}) ORDER BY product_id DESC LIMIT 1`;
 }
 
 /**

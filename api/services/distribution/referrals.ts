@@ -3,8 +3,9 @@
 // touch, until the attachment expires. A loop (A refers B refers A) is refused, and so is
 // referring oneself. The chain of attachments gives a sale's referrers, levels 1 to 3.
 import { randomBytes } from "node:crypto";
+import type { SQL } from "drizzle-orm";
 import { AppError } from "../../../core/errors.ts";
-import { queryOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
+import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { commissionLevelsMax } from "./commissions.ts";
 
 const crockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -85,18 +86,17 @@ export async function attachReferral(
   });
 }
 
-/** The buyer's referrers in the shop, level 1 (its own referrer) up to level 3, through unexpired attachments. */
-export async function referrerChain(db: Drizzle, shopId: bigint, buyerAccountId: bigint): Promise<bigint[]> {
-  const rows = await queryRows<{ referrer_account_id: bigint; depth: number }>(
-    db,
-    sql`WITH RECURSIVE up(referrer_account_id, depth) AS (
+/**
+ * The buyer's referrers in the shop, level 1 (its own referrer) up to level 3, through unexpired
+ * attachments: a WITH RECURSIVE list `up(referrer_account_id, depth)` for the caller's statement
+ * (checkout reads it together with the commission rates, checkoutDistribution.ts).
+ */
+export function referrerChainSql(shopId: bigint, buyerAccountId: bigint): SQL {
+  return sql`up(referrer_account_id, depth) AS (
           SELECT referrer_account_id, 1 FROM referral_attachments
           WHERE shop_id = ${shopId} AND buyer_account_id = ${buyerAccountId} AND expires_at > now()
           UNION ALL
           SELECT r.referrer_account_id, up.depth + 1 FROM referral_attachments r JOIN up ON r.buyer_account_id = up.referrer_account_id
           WHERE r.shop_id = ${shopId} AND r.expires_at > now() AND up.depth < ${commissionLevelsMax}
-        )
-        SELECT referrer_account_id, depth FROM up ORDER BY depth`,
-  );
-  return rows.map((row) => BigInt(row.referrer_account_id));
+        )`;
 }
