@@ -27,6 +27,7 @@ import { generateStore } from "./scale/generateStore.ts";
 import { generateJournal } from "./scale/generateJournal.ts";
 import { consistencyVerifies, inclusionVerifies, scanChain } from "./scale/independentLog.ts";
 import { startLedgerServer } from "./scale/ledgerServer.ts";
+import type { ConsistencyProofReturnType, InclusionProofReturnType } from "../../api/ledger/proofs.ts";
 
 const large = {
   keys: Number(process.env.SCALE_KEYS ?? 10_000_000),
@@ -129,18 +130,18 @@ for (const [label, size] of Object.entries(sizes)) {
     console.log(`scale_store=${label} independent_chain_scan_s=${((performance.now() - scanStarted) / 1000).toFixed(1)}`);
     const anchoredRoot = independent.roots.get(size.journal)!;
     // Kept and checked after the timing (the check is the client's work, not the route's).
-    const inclusionProofs = new Map<number, any>();
-    const consistencyProofs = new Map<number, any>();
+    const inclusionProofs = new Map<number, InclusionProofReturnType>();
+    const consistencyProofs = new Map<number, ConsistencyProofReturnType>();
     const chain = { chainId: testChain.chainId, registry: testChain.registry, entitlement: testChain.registry };
     const figures = {
       // Transaction id = seq in the generated journal (generateJournal.ts).
       ledger_inclusion_proof: await timed(database.db, async (index) => {
         const seq = inclusionSeqs[index]!;
-        inclusionProofs.set(seq, await server.get(`/api/ledger/proofs/inclusion/${seq}`));
+        inclusionProofs.set(seq, await server.get<InclusionProofReturnType>(`/api/ledger/proofs/inclusion/${seq}`));
       }),
       ledger_consistency_proof: await timed(database.db, async (index) => {
         const first = firstSizes[index]!;
-        consistencyProofs.set(first, await server.get(`/api/ledger/proofs/consistency?first=${first}&second=${size.journal}`));
+        consistencyProofs.set(first, await server.get<ConsistencyProofReturnType>(`/api/ledger/proofs/consistency?first=${first}&second=${size.journal}`));
       }),
       verify_by_key: await timed(database.db, async (index) => {
         const found = await findKeyBySecret(database.db, ring, store.probeSecrets[index % store.probeSecrets.length]!);

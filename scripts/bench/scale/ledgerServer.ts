@@ -11,7 +11,7 @@ import { loadConfig } from "../../../core/config.ts";
 import { createLogger } from "../../../core/logger.ts";
 import { openDatabase } from "../../../core/store/database.ts";
 
-export type LedgerServer = { get(path: string): Promise<any>; close(): Promise<void> };
+export type LedgerServer = { get<T>(path: string): Promise<T>; close(): Promise<void> };
 
 export async function startLedgerServer(url: string): Promise<LedgerServer> {
   const database = await openDatabase({ url, poolSizeMax: 2 });
@@ -26,11 +26,11 @@ export async function startLedgerServer(url: string): Promise<LedgerServer> {
   await new Promise((resolve) => server.once("listening", resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    async get(path) {
+    async get<T>(path: string): Promise<T> {
       const response = await fetch(`${base}${path}`);
       const body = await response.json();
       if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status}: ${JSON.stringify(body)}`);
-      return body;
+      return body as T;
     },
     async close() {
       server.closeAllConnections();
