@@ -20,6 +20,17 @@ export const subscriptionSchema = z.strictObject({
   entitlementId: decimalString,
   tokenId: decimalString.nullable(),
   state: z.enum(["active", "past_due", "cancelled", "expired"]),
+  delivery: z.enum(["credential", "key_per_period"]),
+  periodKeys: z.array(
+    z.strictObject({
+      periodIndex: z.number().int(),
+      entitlementId: decimalString,
+      tokenId: decimalString.nullable(),
+      startsAt: isoDateTime,
+      endsAt: isoDateTime,
+      expiryOnChain: z.boolean(),
+    }),
+  ),
   autoRenew: z.boolean(),
   periodSeconds: z.number().int(),
   graceSeconds: z.number().int(),
