@@ -174,7 +174,7 @@ describe("subscriptions: a new key each period", function () {
     const balanceBefore = await balance(platform, "buyer", buyer.accountId, "refunds");
     // Inside period 1's renewal window by the sweeps' clock; the chain (the worker's clock) is left before it.
     const window = new Date(Number(startsAt + BigInt(month - day) + 60n) * 1000);
-    expect(await chainNow()).to.be.lessThan(startsAt + BigInt(month - day));
+    expect((await chainNow()) < startsAt + BigInt(month - day)).to.equal(true);
     const settings = { platformFeeBps: platform.ctx.config.orders.platformFeeBps, publicUrl: "http://shop.test" };
     const [sweeps, clicks] = await Promise.all([
       Promise.all([1, 2, 3, 4].map(() => sweepSubscriptions(db(), window, settings))),
@@ -192,6 +192,16 @@ describe("subscriptions: a new key each period", function () {
       return list.length === 2 && list[1]!.expiryOnChain ? list : undefined;
     });
     expect(await expiryOf(BigInt(keys[1]!.tokenId!))).to.equal(startsAt + 2n * BigInt(month));
+    // An upgrade cannot change the delivery (the next keys come from the plan it is on): 400, nothing written.
+    const credentialPlan = await createProduct(setup, { name: "Course (one account)", priceMinor: String(priceMinor * 2n), resaleAllowed: true });
+    expect(
+      (await setup.merchant.put(`/api/products/${credentialPlan}/subscription-plan`, { period: "month", delivery: "credential", graceDays: 3 })).status,
+    ).to.equal(200);
+    const upgrade = await buyer.client.post(`/api/subscriptions/${id}/upgrade`, { productId: credentialPlan });
+    expect(upgrade.status, upgrade.text).to.equal(400);
+    expect(upgrade.body.message).to.contain("delivery");
+    expect((await queryOne<{ n: string }>(db(), sql`SELECT count(*)::text AS n FROM subscription_upgrades WHERE subscription_id = ${id}`))!.n).to.equal("0");
+    expect(await balance(platform, "buyer", buyer.accountId, "refunds")).to.equal(balanceBefore - priceMinor);
     expect(await ledgerImbalance(platform)).to.deep.equal([]);
     await cancel(id);
   });

@@ -18,6 +18,7 @@ export const subscriptionSchema = z.strictObject({
   productName: z.string(),
   shopId: decimalString,
   entitlementId: decimalString,
+  orderId: z.string(),
   tokenId: decimalString.nullable(),
   state: z.enum(["active", "past_due", "cancelled", "expired"]),
   delivery: z.enum(["credential", "key_per_period"]),

@@ -15,6 +15,8 @@ export type SubscriptionView = {
   productName: string;
   shopId: string;
   entitlementId: string;
+  /** The order that started it; a key-per-period subscription's later keys are delivered on it too. */
+  orderId: string;
   tokenId: string | null;
   state: SubscriptionState;
   delivery: SubscriptionDelivery;
@@ -39,6 +41,7 @@ type ViewRow = {
   product_name: string;
   shop_id: bigint;
   entitlement_id: bigint;
+  order_id: string;
   token_id: string | null;
   state: SubscriptionState;
   delivery: SubscriptionDelivery;
@@ -55,7 +58,7 @@ type ViewRow = {
   last_failure: string | null;
 };
 
-const viewColumns = sql`s.id, s.product_id, p.name AS product_name, s.shop_id, s.entitlement_id, e.token_id::text AS token_id, s.state, s.auto_renew,
+const viewColumns = sql`s.id, s.product_id, p.name AS product_name, s.shop_id, s.entitlement_id, s.order_id, e.token_id::text AS token_id, s.state, s.auto_renew,
   s.period_seconds, s.grace_seconds, s.price_minor, s.currency, s.starts_at, s.paid_until, s.periods_paid, s.last_failure,
   (SELECT max(sp.ends_at) FROM subscription_periods sp WHERE sp.subscription_id = s.id AND sp.chain_state = 'included') AS chain_paid_until,
   s.delivery, CASE WHEN s.delivery = 'key_per_period' THEN (
@@ -71,6 +74,7 @@ function view(row: ViewRow): SubscriptionView {
     productName: row.product_name,
     shopId: String(row.shop_id),
     entitlementId: String(row.entitlement_id),
+    orderId: row.order_id,
     tokenId: row.token_id,
     state: row.state,
     delivery: row.delivery,

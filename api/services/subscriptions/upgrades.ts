@@ -19,7 +19,10 @@ type TargetPlan = {
   shop_id: bigint;
   period_seconds: number;
   delivery: SubscriptionDelivery;
-  price_minor: bigint; currency: string; status: string };
+  price_minor: bigint;
+  currency: string;
+  status: string;
+};
 
 export async function upgradeSubscription(
   db: Drizzle,
