@@ -8,6 +8,8 @@ import { entitlementTokenAbi } from "../../core/chain/abis.ts";
 import { queryOne, queryRows, sql } from "../../core/store/database.ts";
 import { postJournal } from "../../api/ledger/postJournal.ts";
 import { sweepSubscriptions } from "../../api/services/subscriptions/sweepSubscriptions.ts";
+import { startSmtpServer } from "../support/smtpServer.ts";
+import { bodyText, mailsTo } from "../tickets/support/ticketFixtures.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
 import { waitFor, type TestPlatform } from "../support/platform.ts";
 import { balance, buyFromShop, ledgerImbalance, signUp, startResalePlatform, waitIssued, type Person } from "../resale/support.ts";
@@ -21,12 +23,14 @@ type PeriodKey = { periodIndex: number; entitlementId: string; tokenId: string |
 describe("subscriptions: a new key each period", function () {
   this.timeout(300_000);
   let platform: TestPlatform;
+  let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
   let setup: MerchantSetup;
   // Each test has its own buyer, so that one test's subscriptions renewing later never touch another's balance.
   let buyer: Person;
 
   before(async () => {
-    platform = await startResalePlatform();
+    smtp = await startSmtpServer();
+    platform = await startResalePlatform({ SMTP_URL: `smtp://127.0.0.1:${smtp.port}` });
     setup = await setupMerchant(platform);
   });
   beforeEach(async () => {
@@ -34,6 +38,7 @@ describe("subscriptions: a new key each period", function () {
   });
   after(async () => {
     await platform?.stopAll();
+    await smtp?.stop();
   });
 
   const db = () => platform.ctx.database.db;
@@ -216,7 +221,14 @@ describe("subscriptions: a new key each period", function () {
     await waitFor("period 1 delivered", async () => ((await periodKeys(id)).length === 2 ? true : undefined));
     const balanceBefore = await balance(platform, "buyer", buyer.accountId, "refunds");
     const shopBefore = await balance(platform, "shop", BigInt(setup.shopId), "payable");
-    // The third period: no key left.
+    // The third period: no key left. (The 7-day reminder first, before anything failed.)
+    const outOfStockLine = "店铺暂无下一周期的卡密，本次续费未扣费";
+    const reminderMails = () =>
+      mailsTo(smtp.messages, buyer.email)
+        .map(bodyText)
+        .filter((text) => text.includes("提醒：距到期还有"));
+    await moveChainTo(endOf(2) - 7n * BigInt(day) + 1n);
+    await waitFor("the 7-day reminder", async () => (reminderMails().length === 1 ? true : undefined), 30_000);
     await moveChainTo(endOf(2) - BigInt(day) + 1n);
     const pastDue = await waitFor("renewal refused for lack of stock", async () => {
       const view = (await buyer.client.get(`/api/subscriptions/${id}`)).body;
@@ -228,6 +240,13 @@ describe("subscriptions: a new key each period", function () {
     expect(manual.status, manual.text).to.equal(409);
     expect(manual.body.code).to.equal("out_of_stock");
     expect(manual.body.message).to.contain("nothing was charged");
+    // The buyer is told once, in the 1-day reminder (in Chinese, the account's language); later sweeps retry without telling again.
+    await waitFor("the 1-day reminder", async () => (reminderMails().length === 2 ? true : undefined), 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const told = reminderMails().filter((text) => text.includes(outOfStockLine));
+    expect(told).to.have.length(1);
+    expect(told[0]).to.contain("提醒：距到期还有 1 天。");
+    expect(reminderMails()[0]).to.not.contain(outOfStockLine);
     // Nothing half-done: no period row, no entry, no key or entitlement, the balances as they were.
     expect(await written(id, productId)).to.deep.equal({ periods: "2", entries: "1", sold: "2", entitlements: "2" });
     expect(await balance(platform, "buyer", buyer.accountId, "refunds")).to.equal(balanceBefore);

@@ -87,13 +87,15 @@ async function sendReminders(db: Drizzle, subscription: SubscriptionRow, now: Da
   if (!settings.mailer) return 0;
   let sent = 0;
   for (const kind of dueReminders(seconds(subscription.paid_until), seconds(now))) {
-    const claimed = await queryRows<{ email: string; locale: "zh-CN" | "en"; name: string }>(
+    const claimed = await queryRows<{ email: string; locale: "zh-CN" | "en"; name: string; last_failure: string | null }>(
       db,
+      // last_failure read now: a renewal that failed earlier in this sweep is told in the mail.
       sql`WITH claim AS (
             INSERT INTO subscription_reminders (subscription_id, period_index, kind, locale)
             SELECT ${subscription.id}, ${subscription.periods_paid - 1}, ${kind}, a.locale FROM accounts a WHERE a.id = ${subscription.account_id}
             ON CONFLICT DO NOTHING RETURNING locale)
-          SELECT a.email, claim.locale, p.name FROM claim, accounts a, products p WHERE a.id = ${subscription.account_id} AND p.id = ${subscription.product_id}`,
+          SELECT a.email, claim.locale, p.name, s.last_failure FROM claim, accounts a, products p, subscriptions s
+          WHERE a.id = ${subscription.account_id} AND p.id = ${subscription.product_id} AND s.id = ${subscription.id}`,
     );
     const recipient = claimed[0];
     if (!recipient) continue;
@@ -108,6 +110,7 @@ async function sendReminders(db: Drizzle, subscription: SubscriptionRow, now: Da
         priceMinor: BigInt(subscription.price_minor),
         currency: subscription.currency,
         subscriptionsUrl: `${settings.publicUrl}/account/subscriptions`,
+        lastFailure: recipient.last_failure,
       });
       sent++;
     } catch (error) {
