@@ -5804,11 +5804,22 @@ export interface components {
             autoRenew: boolean;
             chainPaidUntil: string | null;
             currency: string;
+            /** @enum {string} */
+            delivery: "credential" | "key_per_period";
             entitlementId: string;
             graceSeconds: number;
             id: string;
             lastFailure: string | null;
+            orderId: string;
             paidUntil: string;
+            periodKeys: {
+                endsAt: string;
+                entitlementId: string;
+                expiryOnChain: boolean;
+                periodIndex: number;
+                startsAt: string;
+                tokenId: string | null;
+            }[];
             periodSeconds: number;
             periodsPaid: number;
             priceMinor: string;

@@ -9,22 +9,13 @@ import { entitlementTokenAbi } from "../../core/chain/abis.ts";
 import { queryOne, queryRows, sql } from "../../core/store/database.ts";
 import { postJournal } from "../../api/ledger/postJournal.ts";
 import { startSmtpServer } from "../support/smtpServer.ts";
-import { mailsTo, mailText } from "../tickets/support/ticketFixtures.ts";
-import type { ReceivedMail } from "../support/smtpServer.ts";
+import { bodyText, mailsTo } from "../tickets/support/ticketFixtures.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
 import { waitFor, type TestPlatform } from "../support/platform.ts";
 import { balance, buyFromShop, ledgerImbalance, signUp, startResalePlatform, waitIssued, type Person } from "../resale/support.ts";
 
 const day = 86_400;
 
-/** A mail's decoded text: nodemailer sends a body with many non-ASCII characters as base64. */
-function bodyText(mail: ReceivedMail): string {
-  const [head = "", ...rest] = mail.data.split(/\r?\n\r?\n/);
-  const body = rest.join("\n\n");
-  return /content-transfer-encoding: base64/i.test(head)
-    ? `${mailText({ ...mail, data: head })}\n${Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8")}`
-    : mailText(mail);
-}
 const month = 30 * day;
 const priceMinor = 3000n;
 

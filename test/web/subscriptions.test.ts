@@ -10,7 +10,7 @@ import { queryOne, sql } from "../../core/store/database.ts";
 import { buyFromShop, signUp, startResalePlatform, waitIssued, type Person } from "../resale/support.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
 import { waitFor, type TestPlatform } from "../support/platform.ts";
-import { launchBrowser, signInThroughPage, watchPageErrors, type Browser } from "./browser.ts";
+import { axeViolations, launchBrowser, signInThroughPage, watchPageErrors, type Browser } from "./browser.ts";
 
 describe("subscriptions and the rental market in Chromium (zh-CN and en)", function () {
   this.timeout(300_000);
@@ -133,6 +133,50 @@ describe("subscriptions and the rental market in Chromium (zh-CN and en)", funct
       sql`SELECT days, price_minor::text AS price_minor, state FROM rentals WHERE listing_id = ${offer.body.id}`,
     );
     expect(rental).to.deep.equal({ days: 3, price_minor: "750", state: "awaiting_payment" });
+    expect(errors).to.deep.equal([]);
+  });
+
+  it("en: a key-per-period subscription lists each period's key with its end and links to the order that holds them (axe clean)", async () => {
+    const course = await createProduct(setup, { name: "Course codes", priceMinor: "2000", resaleAllowed: true });
+    await importKeys(setup, course, randomKeys(2, "WKP"));
+    const plan = await setup.merchant.put(`/api/products/${course}/subscription-plan`, { period: "month", delivery: "key_per_period", graceDays: 3 });
+    expect(plan.status, plan.text).to.equal(200);
+    const learner = await signUp(platform, "web-learner");
+    const { orderId, entitlementId } = await buyFromShop(platform, setup, learner, course);
+    await waitIssued(platform, entitlementId);
+    const id = await waitFor("the course subscription", async () => {
+      const item = (await learner.client.get("/api/subscriptions")).body.items[0];
+      return item?.chainPaidUntil ? (item.id as string) : undefined;
+    });
+    await postJournal(platform.ctx.database.db, {
+      idempotencyKey: "web-learner-topup",
+      kind: "balance_topup",
+      reference: { type: "topup", id: "web-learner" },
+      postings: [
+        { account: { ownerType: "platform", ownerId: 0n, purpose: "clearing_epay" }, amountMinor: -2000n, currency: "CNY" },
+        { account: { ownerType: "buyer", ownerId: learner.accountId, purpose: "refunds" }, amountMinor: 2000n, currency: "CNY" },
+      ],
+    });
+    expect((await learner.client.post(`/api/subscriptions/${id}/renew`, { periodIndex: 1 })).status).to.equal(200);
+    await waitFor("the second key's expiry on-chain", async () => {
+      const keys = (await learner.client.get(`/api/subscriptions/${id}`)).body.periodKeys;
+      return keys.length === 2 && keys[1].expiryOnChain ? true : undefined;
+    });
+
+    const { page, errors } = await openPage(en);
+    await signInThroughPage(page, platform.url, { email: learner.email, password: "resale-password-1" }, "/me/subscriptions");
+    const keys = page.getByTestId("subscription-period-key");
+    await keys.nth(1).waitFor();
+    expect(await keys.count()).to.equal(2);
+    expect(await keys.nth(0).textContent()).to.contain("Period 1: key valid until");
+    expect(await keys.nth(1).textContent())
+      .to.contain("Period 2: key valid until")
+      .and.not.contain("Being written to the chain");
+    expect(await axeViolations(page)).to.deep.equal([]);
+    await page.getByRole("link", { name: "Reveal the keys on the order" }).click();
+    await page.waitForURL(new RegExp(`/orders/${orderId}$`));
+    const order = (await learner.client.get(`/api/orders/${orderId}`)).body;
+    expect(order.items).to.have.length(2);
     expect(errors).to.deep.equal([]);
   });
 });

@@ -6,7 +6,8 @@ import { AppError } from "../../../core/errors.ts";
 import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { postJournal } from "../../ledger/postJournal.ts";
 import type { PostingInput } from "../../ledger/types.ts";
-import { renewalRefusal, type SubscriptionState } from "./subscriptionRules.ts";
+import { deliverChargedPeriod } from "./deliverPeriod.ts";
+import { renewalRefusal, type SubscriptionDelivery, type SubscriptionState } from "./subscriptionRules.ts";
 
 export type SubscriptionRow = {
   id: bigint;
@@ -14,6 +15,8 @@ export type SubscriptionRow = {
   shop_id: bigint;
   product_id: bigint;
   entitlement_id: bigint;
+  order_id: string;
+  delivery: SubscriptionDelivery;
   state: SubscriptionState;
   auto_renew: boolean;
   period_seconds: number;
@@ -89,8 +92,9 @@ export type ChargedPeriod = { periodIndex: number; startsAt: Date; endsAt: Date;
 
 /**
  * Charges the next period inside the caller's transaction. Refuses (and writes nothing) a
- * cancelled subscription, one expired beyond its grace, a balance smaller than the price, and
- * (expectPeriodIndex) a renewal of a period someone else has charged meanwhile.
+ * cancelled subscription, one expired beyond its grace, a balance smaller than the price,
+ * (expectPeriodIndex) a renewal of a period someone else has charged meanwhile, and a
+ * key-per-period renewal with no key left (out_of_stock: no key, no charge).
  */
 export async function chargeRenewal(
   tx: Drizzle,
@@ -131,6 +135,8 @@ export async function chargeRenewal(
     sql`INSERT INTO subscription_periods (subscription_id, period_index, starts_at, ends_at, amount_minor, currency, source, ledger_tx_id)
         VALUES (${subscription.id}, ${periodIndex}, ${startsAt}, ${endsAt}, ${priceMinor}, ${currency}, ${parameters.source}, ${journal.transactionId})`,
   );
+  // What the period delivers, by kind; it refuses (out_of_stock) by throwing, which undoes the charge with the transaction.
+  await deliverChargedPeriod(tx, subscription, periodIndex);
   await tx.execute(
     sql`UPDATE subscriptions SET periods_paid = periods_paid + 1, paid_until = ${endsAt}, state = 'active', last_failure = NULL WHERE id = ${subscription.id}`,
   );

@@ -71,8 +71,15 @@ export async function setPlan(
     throw new AppError("validation_failed", "A subscription product needs automatic delivery: each period's entitlement is issued by the platform.");
   }
   if (input.delivery === "key_per_period") {
-    // Not built yet (docs/subscriptions.md, "Not built"): a renewal would have to issue a new key.
-    throw new AppError("validation_failed", "Delivery 'key_per_period' is not offered yet; choose 'credential' (one entitlement valid for each paid period).");
+    // Each renewal sells the product's own next key (deliverPeriod.ts); a docked listing's keys are its
+    // supplier's, and a renewal posts no wholesale legs, so it is not offered there.
+    const docked = await queryOne<{ id: bigint }>(db, sql`SELECT id FROM products WHERE id = ${productId} AND supply_product_id IS NOT NULL`);
+    if (docked) {
+      throw new AppError(
+        "validation_failed",
+        "Delivery 'key_per_period' needs the product's own keys; this product is a docked listing of another shop's keys. Choose 'credential'.",
+      );
+    }
   }
   await db.execute(
     sql`INSERT INTO subscription_plans (product_id, period, period_seconds, delivery, grace_days)

@@ -4,7 +4,10 @@
 import { AppError } from "../../../core/errors.ts";
 import { queryOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 import { chargeRenewal } from "./chargeRenewal.ts";
-import type { SubscriptionState } from "./subscriptionRules.ts";
+import type { SubscriptionDelivery, SubscriptionState } from "./subscriptionRules.ts";
+
+/** A key-per-period subscription's key of one period: its own entitlement and token, valid until the period's end. */
+export type PeriodKeyView = { periodIndex: number; entitlementId: string; tokenId: string | null; startsAt: string; endsAt: string; expiryOnChain: boolean };
 
 export type SubscriptionView = {
   id: string;
@@ -12,8 +15,13 @@ export type SubscriptionView = {
   productName: string;
   shopId: string;
   entitlementId: string;
+  /** The order that started it; a key-per-period subscription's later keys are delivered on it too. */
+  orderId: string;
   tokenId: string | null;
   state: SubscriptionState;
+  delivery: SubscriptionDelivery;
+  /** key_per_period: each paid period's key (period 0 is the order's); credential: empty (one entitlement for all). */
+  periodKeys: PeriodKeyView[];
   autoRenew: boolean;
   periodSeconds: number;
   graceSeconds: number;
@@ -33,8 +41,11 @@ type ViewRow = {
   product_name: string;
   shop_id: bigint;
   entitlement_id: bigint;
+  order_id: string;
   token_id: string | null;
   state: SubscriptionState;
+  delivery: SubscriptionDelivery;
+  period_keys: { periodIndex: number; entitlementId: string; tokenId: string | null; startsAt: string; endsAt: string; expiryOnChain: boolean }[];
   auto_renew: boolean;
   period_seconds: number;
   grace_seconds: number;
@@ -47,9 +58,14 @@ type ViewRow = {
   last_failure: string | null;
 };
 
-const viewColumns = sql`s.id, s.product_id, p.name AS product_name, s.shop_id, s.entitlement_id, e.token_id::text AS token_id, s.state, s.auto_renew,
+const viewColumns = sql`s.id, s.product_id, p.name AS product_name, s.shop_id, s.entitlement_id, s.order_id, e.token_id::text AS token_id, s.state, s.auto_renew,
   s.period_seconds, s.grace_seconds, s.price_minor, s.currency, s.starts_at, s.paid_until, s.periods_paid, s.last_failure,
-  (SELECT max(sp.ends_at) FROM subscription_periods sp WHERE sp.subscription_id = s.id AND sp.chain_state = 'included') AS chain_paid_until`;
+  (SELECT max(sp.ends_at) FROM subscription_periods sp WHERE sp.subscription_id = s.id AND sp.chain_state = 'included') AS chain_paid_until,
+  s.delivery, CASE WHEN s.delivery = 'key_per_period' THEN (
+    SELECT coalesce(json_agg(json_build_object('periodIndex', sp.period_index, 'entitlementId', pe.id::text, 'tokenId', pe.token_id::text,
+             'startsAt', sp.starts_at, 'endsAt', sp.ends_at, 'expiryOnChain', sp.chain_state = 'included') ORDER BY sp.period_index), '[]'::json)
+    FROM subscription_periods sp JOIN entitlements pe ON pe.id = coalesce(sp.entitlement_id, s.entitlement_id) WHERE sp.subscription_id = s.id)
+  ELSE '[]'::json END AS period_keys`;
 
 function view(row: ViewRow): SubscriptionView {
   return {
@@ -58,8 +74,11 @@ function view(row: ViewRow): SubscriptionView {
     productName: row.product_name,
     shopId: String(row.shop_id),
     entitlementId: String(row.entitlement_id),
+    orderId: row.order_id,
     tokenId: row.token_id,
     state: row.state,
+    delivery: row.delivery,
+    periodKeys: row.period_keys.map((key) => ({ ...key, startsAt: new Date(key.startsAt).toISOString(), endsAt: new Date(key.endsAt).toISOString() })),
     autoRenew: row.auto_renew,
     periodSeconds: row.period_seconds,
     graceSeconds: row.grace_seconds,

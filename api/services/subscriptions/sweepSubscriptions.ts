@@ -22,12 +22,14 @@ export async function startSubscriptions(db: Drizzle, now: Date, limit = 500): P
   const rows = await queryRows<{ id: bigint }>(
     db,
     sql`WITH started AS (
-          INSERT INTO subscriptions (account_id, shop_id, product_id, entitlement_id, order_id, period_seconds, grace_seconds, price_minor, currency, starts_at, paid_until)
+          INSERT INTO subscriptions (account_id, shop_id, product_id, entitlement_id, order_id, period_seconds, grace_seconds, price_minor, currency, starts_at, paid_until, delivery)
           SELECT e.owner_account_id, e.shop_id, e.product_id, e.id, e.order_id, sp.period_seconds, sp.grace_days * 86400, p.price_minor, p.currency,
-                 ${now}::timestamptz, ${now}::timestamptz + make_interval(secs => sp.period_seconds)
+                 ${now}::timestamptz, ${now}::timestamptz + make_interval(secs => sp.period_seconds), sp.delivery
           FROM entitlements e JOIN subscription_plans sp ON sp.product_id = e.product_id JOIN products p ON p.id = e.product_id
           WHERE e.owner_account_id IS NOT NULL AND e.state <> 'revoked' AND e.created_at >= sp.created_at
             AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.entitlement_id = e.id)
+            -- A key-per-period renewal's entitlement belongs to its subscription's period, not to a new subscription.
+            AND NOT EXISTS (SELECT 1 FROM subscription_periods own WHERE own.entitlement_id = e.id)
           ORDER BY e.id LIMIT ${limit}
           ON CONFLICT (entitlement_id) DO NOTHING
           RETURNING id, starts_at, paid_until, price_minor, currency)
@@ -66,7 +68,7 @@ export async function sweepSubscriptions(db: Drizzle, now: Date, settings: Subsc
         result.renewed++;
         continue;
       } catch (error) {
-        if (!(error instanceof AppError) || !["insufficient_funds", "invalid_state"].includes(error.code)) throw error;
+        if (!(error instanceof AppError) || !["insufficient_funds", "invalid_state", "out_of_stock"].includes(error.code)) throw error;
         // Nothing was charged; the paid period still runs out, then the grace period.
         await db.execute(
           sql`UPDATE subscriptions SET state = 'past_due', last_failure = ${error.code}
@@ -85,13 +87,15 @@ async function sendReminders(db: Drizzle, subscription: SubscriptionRow, now: Da
   if (!settings.mailer) return 0;
   let sent = 0;
   for (const kind of dueReminders(seconds(subscription.paid_until), seconds(now))) {
-    const claimed = await queryRows<{ email: string; locale: "zh-CN" | "en"; name: string }>(
+    const claimed = await queryRows<{ email: string; locale: "zh-CN" | "en"; name: string; last_failure: string | null }>(
       db,
+      // last_failure read now: a renewal that failed earlier in this sweep is told in the mail.
       sql`WITH claim AS (
             INSERT INTO subscription_reminders (subscription_id, period_index, kind, locale)
             SELECT ${subscription.id}, ${subscription.periods_paid - 1}, ${kind}, a.locale FROM accounts a WHERE a.id = ${subscription.account_id}
             ON CONFLICT DO NOTHING RETURNING locale)
-          SELECT a.email, claim.locale, p.name FROM claim, accounts a, products p WHERE a.id = ${subscription.account_id} AND p.id = ${subscription.product_id}`,
+          SELECT a.email, claim.locale, p.name, s.last_failure FROM claim, accounts a, products p, subscriptions s
+          WHERE a.id = ${subscription.account_id} AND p.id = ${subscription.product_id} AND s.id = ${subscription.id}`,
     );
     const recipient = claimed[0];
     if (!recipient) continue;
@@ -106,6 +110,7 @@ async function sendReminders(db: Drizzle, subscription: SubscriptionRow, now: Da
         priceMinor: BigInt(subscription.price_minor),
         currency: subscription.currency,
         subscriptionsUrl: `${settings.publicUrl}/account/subscriptions`,
+        lastFailure: recipient.last_failure,
       });
       sent++;
     } catch (error) {

@@ -6,7 +6,7 @@
 import { AppError } from "../../../core/errors.ts";
 import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { chargeFromBalance, clockView, seconds, type SubscriptionRow } from "./chargeRenewal.ts";
-import { renewalRefusal, upgradeProrationMinor } from "./subscriptionRules.ts";
+import { renewalRefusal, upgradeProrationMinor, type SubscriptionDelivery } from "./subscriptionRules.ts";
 import { getMySubscription, type SubscriptionView } from "./subscriptions.ts";
 
 export type UpgradeView = {
@@ -14,7 +14,15 @@ export type UpgradeView = {
   upgrade: { periodIndex: number; fromProductId: string; toProductId: string; remainingSeconds: number; amountMinor: string; currency: string };
 };
 
-type TargetPlan = { product_id: bigint; shop_id: bigint; period_seconds: number; price_minor: bigint; currency: string; status: string };
+type TargetPlan = {
+  product_id: bigint;
+  shop_id: bigint;
+  period_seconds: number;
+  delivery: SubscriptionDelivery;
+  price_minor: bigint;
+  currency: string;
+  status: string;
+};
 
 export async function upgradeSubscription(
   db: Drizzle,
@@ -36,7 +44,7 @@ export async function upgradeSubscription(
     }
     const target = await queryOne<TargetPlan>(
       tx,
-      sql`SELECT p.id AS product_id, p.shop_id, sp.period_seconds, p.price_minor, p.currency, p.status
+      sql`SELECT p.id AS product_id, p.shop_id, sp.period_seconds, sp.delivery, p.price_minor, p.currency, p.status
           FROM products p JOIN subscription_plans sp ON sp.product_id = p.id WHERE p.id = ${parameters.productId}`,
     );
     if (target?.status !== "active") throw new AppError("not_found", `Product ${parameters.productId} is not sold by subscription.`);
@@ -45,11 +53,13 @@ export async function upgradeSubscription(
     if (
       BigInt(target.shop_id) !== BigInt(subscription.shop_id) ||
       target.period_seconds !== subscription.period_seconds ||
-      target.currency !== subscription.currency
+      target.currency !== subscription.currency ||
+      // A key-per-period subscription takes its next keys from the plan it is on: the delivery cannot change mid-subscription.
+      target.delivery !== subscription.delivery
     ) {
       throw new AppError(
         "validation_failed",
-        "An upgrade moves to another plan of the same shop, period and currency; subscribe to that product separately instead.",
+        "An upgrade moves to another plan of the same shop, period, delivery and currency; subscribe to that product separately instead.",
       );
     }
     if (newPriceMinor <= oldPriceMinor) {

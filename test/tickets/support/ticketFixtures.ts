@@ -45,6 +45,15 @@ export function mailText(mail: ReceivedMail): string {
   );
 }
 
+/** A mail's decoded text: nodemailer sends a body with many non-ASCII characters as base64. */
+export function bodyText(mail: ReceivedMail): string {
+  const [head = "", ...rest] = mail.data.split(/\r?\n\r?\n/);
+  const body = rest.join("\n\n");
+  return /content-transfer-encoding: base64/i.test(head)
+    ? `${mailText({ ...mail, data: head })}\n${Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8")}`
+    : mailText(mail);
+}
+
 export function mailsTo(messages: ReceivedMail[], address: string): ReceivedMail[] {
   return messages.filter((mail) => mail.to.includes(`<${address}>`));
 }

@@ -11,6 +11,7 @@ import { useI18n } from "../i18n/i18n.tsx";
 import type { MessageKey } from "../i18n/messages.ts";
 import { Link } from "../router.tsx";
 import { useSession } from "../session.tsx";
+import { PeriodKeys } from "./PeriodKeys.tsx";
 
 type Subscription = Schemas["Subscription"];
 
@@ -88,6 +89,7 @@ function SubscriptionRow(props: { item: Subscription; onChanged: () => void }) {
         <dt>{t("subscriptions.autoRenew")}</dt>
         <dd>{item.autoRenew ? t("subscriptions.autoRenewOn") : t("subscriptions.autoRenewOff")}</dd>
       </dl>
+      <PeriodKeys item={item} />
       <ErrorNotice error={error} />
       {open && (
         <div className="row">
