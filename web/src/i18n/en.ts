@@ -1314,6 +1314,7 @@ export const en = {
   "plan.apiKeysNote": "API keys belong to your account: the most generous plan among your shops sets how many you may hold.",
   "plan.change": "To change plan, ask the platform's support: an admin moves the shop, and the new fee applies from the next sale.",
   "plan.compare": "Plans",
+  "plan.compareTable": "Plans side by side",
   "plan.name": "Plan",
   "plan.yours": "yours",
   "invoice.title": "Platform invoices",

@@ -1297,6 +1297,7 @@ export const zh: Record<MessageKey, string> = {
   "plan.apiKeysNote": "API 密钥属于你的账户：按你名下店铺中额度最高的套餐计算上限。",
   "plan.change": "如需更换套餐，请联系平台客服：由管理员调整，新费率从下一笔销售起生效。",
   "plan.compare": "套餐对比",
+  "plan.compareTable": "套餐对比表",
   "plan.name": "套餐",
   "plan.yours": "当前",
   "invoice.title": "平台账单",

@@ -79,7 +79,7 @@ export function PlanTab(props: { shop: Shop }) {
         {plans.loading && !plans.data && <Spinner />}
         <ErrorNotice error={plans.error} onRetry={plans.reload} />
         {plans.data && (
-          <TableScroll label={t("plan.compare")}>
+          <TableScroll label={t("plan.compareTable")}>
             <table className="table" data-testid="plans-table">
               <thead>
                 <tr>
