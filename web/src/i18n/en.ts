@@ -1280,7 +1280,6 @@ export const en = {
   "domain.host": "Host name",
   "domain.hostHint": "Such as shop.example.com. Point it at the platform (CNAME) at your DNS host as well.",
   "domain.claim": "Claim the domain",
-  "domain.state.none": "No domain",
   "domain.state.pending": "Waiting for the DNS record",
   "domain.state.verified": "Verified",
   "domain.state.error": "Not verified",

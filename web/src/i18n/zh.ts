@@ -1263,7 +1263,6 @@ export const zh: Record<MessageKey, string> = {
   "domain.host": "域名",
   "domain.hostHint": "例如 shop.example.com。同时请在 DNS 服务商处把它指向平台（CNAME）。",
   "domain.claim": "绑定域名",
-  "domain.state.none": "未绑定域名",
   "domain.state.pending": "等待 DNS 记录",
   "domain.state.verified": "已验证",
   "domain.state.error": "验证未通过",

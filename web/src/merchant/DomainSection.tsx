@@ -14,99 +14,25 @@ import { useI18n } from "../i18n/i18n.tsx";
 import { useSession } from "../session.tsx";
 
 type Profile = Schemas["ShopProfile"];
-type DomainState = "none" | "pending" | "verified" | "error";
+type DomainState = "pending" | "verified" | "error";
 
 export function DomainSection(props: { shop: Shop; profile: Profile; onChanged(profile: Profile): void }) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const { api } = useSession();
-  const path = { params: { path: { shopId: props.shop.id } } };
   const [host, setHost] = useState("");
-  const [checkError, setCheckError] = useState<unknown>(undefined);
-  const changed = (profile: Profile) => {
-    setCheckError(undefined);
-    props.onChanged(profile);
-  };
   const claim = useFormSubmit(async () => {
-    changed(await answer(api.PUT("/api/shops/{shopId}/domain", { ...path, body: { domain: host.trim().toLowerCase() } })));
+    props.onChanged(
+      await answer(api.PUT("/api/shops/{shopId}/domain", { params: { path: { shopId: props.shop.id } }, body: { domain: host.trim().toLowerCase() } })),
+    );
     setHost("");
   });
-  const [busy, setBusy] = useState(false);
-  const [removeError, setRemoveError] = useState<unknown>(undefined);
-  const verify = async () => {
-    setBusy(true);
-    setCheckError(undefined);
-    try {
-      changed(await answer(api.POST("/api/shops/{shopId}/domain/verify", path)));
-    } catch (caught) {
-      setCheckError(caught);
-    }
-    setBusy(false);
-  };
-  const remove = async () => {
-    setBusy(true);
-    setRemoveError(undefined);
-    try {
-      changed(await answer(api.DELETE("/api/shops/{shopId}/domain", path)));
-    } catch (caught) {
-      setRemoveError(caught);
-    }
-    setBusy(false);
-  };
-  const { customDomain, domainTxtName, domainTxtValue, domainVerifiedAt } = props.profile;
-  const state: DomainState = !customDomain ? "none" : domainVerifiedAt ? "verified" : checkError ? "error" : "pending";
   return (
     <section className="card stack" aria-labelledby="domain-title" data-testid="domain-section">
       <h2 id="domain-title">{t("domain.title")}</h2>
       <p className="muted">{t("domain.hint")}</p>
-      {customDomain ? (
-        <>
-          <p>
-            <strong className="mono" data-testid="domain-name">
-              {customDomain}
-            </strong>{" "}
-            <span className={`badge badge-${badgeTone[state]}`} data-testid="domain-state" data-state={state} role="status">
-              {t(`domain.state.${state}` as const)}
-            </span>
-          </p>
-          {state === "verified" ? (
-            <p className="muted">{t("domain.verifiedAt", { time: formatDateTime(domainVerifiedAt, lang) })}</p>
-          ) : (
-            <div className="stack">
-              <p>{t("domain.publish")}</p>
-              <dl className="facts">
-                <div>
-                  <dt>{t("domain.recordName")}</dt>
-                  <dd className="mono break" data-testid="domain-txt-name">
-                    {domainTxtName}
-                  </dd>
-                </div>
-                <div>
-                  <dt>{t("domain.recordType")}</dt>
-                  <dd className="mono">TXT</dd>
-                </div>
-                <div>
-                  <dt>{t("domain.recordValue")}</dt>
-                  <dd className="mono break" data-testid="domain-txt-value">
-                    {domainTxtValue}
-                  </dd>
-                </div>
-              </dl>
-              {domainTxtValue && <CopyButton value={domainTxtValue} label={t("domain.copyValue")} />}
-            </div>
-          )}
-          <ErrorNotice error={checkError} />
-          <ErrorNotice error={removeError} />
-          <div className="row">
-            {state !== "verified" && (
-              <button type="button" className="button button-primary" disabled={busy} onClick={() => void verify()} data-testid="domain-verify">
-                {busy ? t("common.working") : t("domain.verify")}
-              </button>
-            )}
-            <button type="button" className="button" disabled={busy} onClick={() => void remove()} data-testid="domain-remove">
-              {t("domain.remove")}
-            </button>
-          </div>
-        </>
+      {props.profile.customDomain ? (
+        // Keyed by the name: a new claim starts without the last one's refusal.
+        <ClaimedDomain key={props.profile.customDomain} {...props} />
       ) : (
         <form className="stack" onSubmit={(event) => void claim.submit(event)} data-testid="domain-form">
           <Field label={t("domain.host")} hint={t("domain.hostHint")} htmlFor="domain-host">
@@ -131,4 +57,67 @@ export function DomainSection(props: { shop: Shop; profile: Profile; onChanged(p
   );
 }
 
-const badgeTone: Record<DomainState, string> = { none: "muted", pending: "wait", verified: "good", error: "bad" };
+/** A claimed domain: its state, the TXT record to publish until it is proved, verify and give up. */
+function ClaimedDomain(props: { shop: Shop; profile: Profile; onChanged(profile: Profile): void }) {
+  const { t, lang } = useI18n();
+  const { api } = useSession();
+  const path = { params: { path: { shopId: props.shop.id } } };
+  const verify = useFormSubmit(async () => props.onChanged(await answer(api.POST("/api/shops/{shopId}/domain/verify", path))));
+  const remove = useFormSubmit(async () => props.onChanged(await answer(api.DELETE("/api/shops/{shopId}/domain", path))));
+  const busy = verify.busy || remove.busy;
+  const { customDomain, domainTxtName, domainTxtValue, domainVerifiedAt } = props.profile;
+  // The last check's refusal stands until the next check answers.
+  const state: DomainState = domainVerifiedAt ? "verified" : verify.error ? "error" : "pending";
+  return (
+    <>
+      <p>
+        <strong className="mono" data-testid="domain-name">
+          {customDomain}
+        </strong>{" "}
+        <span className={`badge badge-${badgeTone[state]}`} data-testid="domain-state" data-state={state} role="status">
+          {t(`domain.state.${state}` as const)}
+        </span>
+      </p>
+      {state === "verified" ? (
+        <p className="muted">{t("domain.verifiedAt", { time: formatDateTime(domainVerifiedAt, lang) })}</p>
+      ) : (
+        <div className="stack">
+          <p>{t("domain.publish")}</p>
+          <dl className="facts">
+            <div>
+              <dt>{t("domain.recordName")}</dt>
+              <dd className="mono break" data-testid="domain-txt-name">
+                {domainTxtName}
+              </dd>
+            </div>
+            <div>
+              <dt>{t("domain.recordType")}</dt>
+              <dd className="mono">TXT</dd>
+            </div>
+            <div>
+              <dt>{t("domain.recordValue")}</dt>
+              <dd className="mono break" data-testid="domain-txt-value">
+                {domainTxtValue}
+              </dd>
+            </div>
+          </dl>
+          {domainTxtValue && <CopyButton value={domainTxtValue} label={t("domain.copyValue")} />}
+        </div>
+      )}
+      <ErrorNotice error={verify.error} />
+      <ErrorNotice error={remove.error} />
+      <div className="row">
+        {state !== "verified" && (
+          <button type="button" className="button button-primary" disabled={busy} onClick={() => void verify.run()} data-testid="domain-verify">
+            {verify.busy ? t("common.working") : t("domain.verify")}
+          </button>
+        )}
+        <button type="button" className="button" disabled={busy} onClick={() => void remove.run()} data-testid="domain-remove">
+          {t("domain.remove")}
+        </button>
+      </div>
+    </>
+  );
+}
+
+const badgeTone: Record<DomainState, string> = { pending: "wait", verified: "good", error: "bad" };

@@ -36,18 +36,7 @@ export function LogoSection(props: { shop: Shop; profile: Profile; onChanged(pro
     );
     setFile(undefined);
   });
-  const [removing, setRemoving] = useState(false);
-  const [removeError, setRemoveError] = useState<unknown>(undefined);
-  const remove = async () => {
-    setRemoving(true);
-    setRemoveError(undefined);
-    try {
-      changed(await answer(api.DELETE("/api/shops/{shopId}/logo", path)));
-    } catch (caught) {
-      setRemoveError(caught);
-    }
-    setRemoving(false);
-  };
+  const remove = useFormSubmit(async () => changed(await answer(api.DELETE("/api/shops/{shopId}/logo", path))));
   return (
     <section className="card stack" aria-labelledby="logo-title" data-testid="logo-section">
       <h2 id="logo-title">{t("logo.title")}</h2>
@@ -67,13 +56,13 @@ export function LogoSection(props: { shop: Shop; profile: Profile; onChanged(pro
         <p className="muted">{t("logo.hint")}</p>
         <FilePicker id="logo-file" accept="image/png,image/jpeg" fileName={file?.name} onFile={setFile} testId="logo-file" />
         <ErrorNotice error={upload.error} />
-        <ErrorNotice error={removeError} />
+        <ErrorNotice error={remove.error} />
         <div className="row">
           <button type="submit" className="button button-primary" disabled={upload.busy || !file} data-testid="logo-upload">
             {upload.busy ? t("common.working") : props.profile.hasLogo ? t("logo.replace") : t("logo.upload")}
           </button>
           {props.profile.hasLogo && (
-            <button type="button" className="button" disabled={removing} onClick={() => void remove()} data-testid="logo-remove">
+            <button type="button" className="button" disabled={remove.busy} onClick={() => void remove.run()} data-testid="logo-remove">
               {t("logo.remove")}
             </button>
           )}

@@ -16,6 +16,8 @@ import { useSession } from "../session.tsx";
 
 type Invoice = Schemas["GetShopsShopIdPlatformInvoicesMonthResponse"];
 const monthsShownMax = 24;
+/** The numeric columns, in the order of each line's cells. */
+const amountColumns = ["invoice.sales", "invoice.salesAmount", "invoice.fees", "invoice.refundedFees", "invoice.netFees"] as const;
 
 /** The UTC months ("YYYY-MM") from `since`'s month to `now`'s, newest first, at most `max`. */
 export function invoiceMonths(since: Date, now: Date, max = monthsShownMax): string[] {
@@ -87,21 +89,11 @@ function InvoiceView(props: { shop: Shop; month: string }) {
               <tr>
                 <th scope="col">{t("invoice.currency")}</th>
                 <th scope="col">{t("invoice.collection")}</th>
-                <th scope="col" className="num">
-                  {t("invoice.sales")}
-                </th>
-                <th scope="col" className="num">
-                  {t("invoice.salesAmount")}
-                </th>
-                <th scope="col" className="num">
-                  {t("invoice.fees")}
-                </th>
-                <th scope="col" className="num">
-                  {t("invoice.refundedFees")}
-                </th>
-                <th scope="col" className="num">
-                  {t("invoice.netFees")}
-                </th>
+                {amountColumns.map((column) => (
+                  <th scope="col" className="num" key={column}>
+                    {t(column)}
+                  </th>
+                ))}
               </tr>
             </thead>
             <tbody>
