@@ -3063,7 +3063,8 @@ export interface paths {
         /** Upload the shop's logo: the body is a PNG or JPEG (checked by content, at most 256 KiB) */
         put: operations["putShopsShopIdLogo"];
         post?: never;
-        delete?: never;
+        /** Remove the shop's logo (the storefront shows none) */
+        delete: operations["deleteShopsShopIdLogo"];
         options?: never;
         head?: never;
         patch?: never;
@@ -4874,6 +4875,7 @@ export interface components {
         GetShopsShopIdUsageResponse: {
             plan: components["schemas"]["PutAdminPlansCodeResponse"];
             usage: {
+                apiKeys: number;
                 keysInStock: number;
                 products: number;
                 substores: number;
@@ -14901,6 +14903,46 @@ export interface operations {
                 "image/png": string;
             };
         };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShopProfile"];
+                };
+            };
+        };
+    };
+    deleteShopsShopIdLogo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
             "4XX": {

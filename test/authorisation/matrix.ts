@@ -428,6 +428,7 @@ export const matrix: MatrixRow[] = [
   row("GET /api/shops/{shopId}/profile", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("PUT /api/shops/{shopId}/profile", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("PUT /api/shops/{shopId}/logo", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("DELETE /api/shops/{shopId}/logo", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("GET /api/shops/{shopId}/logo", { ok: "*" }),
   row("PUT /api/shops/{shopId}/domain", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("DELETE /api/shops/{shopId}/domain", { 401: "guest", ok: "merchant admin", 403: "*" }),

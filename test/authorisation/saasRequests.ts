@@ -80,7 +80,20 @@ export const saasRequests: Record<string, RowRequests> = {
     build: (w) => ({ method: "PUT", path: `/api/shops/${shopA(w)}/logo`, body: png, headers: { "content-type": "image/png" } }),
     probe: (w) => `SELECT md5(coalesce(logo, ''::bytea)) FROM shops WHERE id = ${BigInt(shopA(w))}`,
   },
-  "GET /api/shops/{shopId}/logo": { build: withKyc((w) => get(`/api/shops/${shopA(w)}/logo`)) },
+  "DELETE /api/shops/{shopId}/logo": {
+    build: async (w) => {
+      await w.platform.database.db.execute(sql`UPDATE shops SET logo = ${png}, logo_type = 'image/png' WHERE id = ${BigInt(shopA(w))}`);
+      return { method: "DELETE", path: `/api/shops/${shopA(w)}/logo` };
+    },
+    probe: "SELECT count(*)::text FROM shops WHERE logo IS NOT NULL",
+  },
+  // The logo is put back each time: the DELETE row may have run first.
+  "GET /api/shops/{shopId}/logo": {
+    build: withKyc(async (w) => {
+      await w.platform.database.db.execute(sql`UPDATE shops SET logo = ${png}, logo_type = 'image/png' WHERE id = ${BigInt(shopA(w))}`);
+      return get(`/api/shops/${shopA(w)}/logo`);
+    }),
+  },
   "PUT /api/shops/{shopId}/domain": {
     build: (w, cell) => ({
       method: "PUT",

@@ -1,5 +1,6 @@
 // axe-core on the storefront (home, shop, product, order, verify), the merchant console and
-// the auditor explorer, My data, the merchant's profile tab and the admin AML tab, at phone and desktop width, in Chinese and in English: no violation of
+// the auditor explorer, My data, the merchant's profile tab (logo and domain included), the admin
+// AML tab, the merchant's plan tab with a month's invoice open, and My subscriptions' balance, at phone and desktop width, in Chinese and in English: no violation of
 // any impact (WCAG 2.0-2.2 A/AA and axe's best practices). The platform is the whole one with
 // the seeded demo shop; the order is a real paid guest order.
 import { expect } from "chai";
@@ -11,7 +12,8 @@ import { axeViolations, launchBrowser, viewports, watchPageErrors, type Browser 
 /** Longest wait for a page's data to arrive and its loading spinners to go. */
 const settleTimeoutMs = 15_000;
 
-type Screen = { name: string; path: string; ready: string; session?: DemoSession };
+/** `open` (optional) is what a person does on the screen before it is checked, to show a part that opens on demand. */
+type Screen = { name: string; path: string; ready: string; session?: DemoSession; open?: (page: Page) => Promise<void> };
 
 describe("accessibility (axe-core) at 360 px and 1280 px, in Chinese and English", function () {
   this.timeout(300_000);
@@ -34,6 +36,11 @@ describe("accessibility (axe-core) at 360 px and 1280 px, in Chinese and English
     });
     await pay(order.payment.url);
     await waitForOrder(order.order.id, order.accessToken);
+    // The profile tab is checked with a logo to preview and a domain waiting for its TXT record.
+    const merchant = platform.http.as((await login("merchant")).token);
+    const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");
+    expect((await merchant.request("PUT", `/api/shops/${shop.id}/logo`, png, { "content-type": "image/png" })).status).to.equal(200);
+    expect((await merchant.put(`/api/shops/${shop.id}/domain`, { domain: "axe.shop.example" })).status).to.equal(200);
     screens.push(
       { name: "home", path: "/", ready: '[data-testid="shop-card"]' },
       { name: "shop", path: "/shop/demo", ready: '[data-testid="product-card"]' },
@@ -45,6 +52,18 @@ describe("accessibility (axe-core) at 360 px and 1280 px, in Chinese and English
       { name: "my data", path: "/me/data", ready: '[data-testid="my-data-erase-form"]', session: await login("buyer") },
       { name: "profile", path: "/merchant/profile", ready: '[data-testid="kyc-section"]', session: await login("merchant") },
       { name: "aml", path: "/admin/aml", ready: '[data-testid="aml-empty"], [data-testid="aml-table"]', session: await login("admin") },
+      {
+        name: "plan and invoice",
+        path: "/merchant/plan",
+        ready: '[data-testid="plans-table"]',
+        session: await login("merchant"),
+        // This month's invoice, which holds the paid order's fee.
+        open: async (page) => {
+          await page.getByTestId(`invoice-month-${new Date().toISOString().slice(0, 7)}`).click();
+          await page.getByTestId("invoice-line").first().waitFor();
+        },
+      },
+      { name: "my balance", path: "/me/subscriptions", ready: '[data-testid="balance-amount"]', session: await login("buyer") },
     );
   });
   after(async () => {
@@ -65,6 +84,7 @@ describe("accessibility (axe-core) at 360 px and 1280 px, in Chinese and English
     );
     await page.goto(platform.url + screen.path);
     await page.locator(screen.ready).first().waitFor();
+    await screen.open?.(page);
     // Parts that load after the main data (reviews, recommendations, markets) settle too.
     await page.waitForFunction(() => !document.querySelector(".spinner"), undefined, { timeout: settleTimeoutMs });
     expect(await page.locator("html").getAttribute("lang")).to.equal(lang === "zh" ? "zh-CN" : "en");
@@ -72,7 +92,7 @@ describe("accessibility (axe-core) at 360 px and 1280 px, in Chinese and English
 
   for (const lang of ["zh", "en"] as const) {
     for (const [width, viewport] of Object.entries(viewports)) {
-      it(`${lang}, ${viewport.width} px (${width}): no violation on home, shop, product, order, verify, console, auditor, my data, profile and aml`, async () => {
+      it(`${lang}, ${viewport.width} px (${width}): no violation on home, shop, product, order, verify, console, auditor, my data, profile (logo, domain), aml, plan and invoice, my balance`, async () => {
         const page = await browser.context.newPage();
         await page.setViewportSize(viewport);
         const errors = watchPageErrors(page);

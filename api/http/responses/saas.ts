@@ -38,7 +38,14 @@ export const planChangedSchema = z.strictObject({ from: z.string(), to: z.string
 export const shopUsageSchema = z.strictObject({
   plan: planSchema,
   verificationLevel: level,
-  usage: z.strictObject({ products: z.number().int(), keysInStock: z.number().int(), substores: z.number().int(), webhooks: z.number().int() }),
+  usage: z.strictObject({
+    products: z.number().int(),
+    keysInStock: z.number().int(),
+    substores: z.number().int(),
+    webhooks: z.number().int(),
+    /** The shop owner's live API keys (the plan's API keys limit is per account). */
+    apiKeys: z.number().int(),
+  }),
 });
 
 export const platformInvoiceSchema = z.strictObject({

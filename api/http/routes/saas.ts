@@ -21,13 +21,14 @@ import {
   viewKycSubmission,
 } from "../../services/saas/kyc.ts";
 import { platformInvoice } from "../../services/saas/platformInvoice.ts";
-import { changeShopPlan, listPlans, lockShopPlan, shopUsage, updatePlan } from "../../services/saas/plans.ts";
+import { changeShopPlan, listPlans, lockShopPlan, ownerLiveApiKeys, shopUsage, updatePlan } from "../../services/saas/plans.ts";
 import {
   claimShopDomain,
   domainResolver,
   getShopProfile,
   readShopLogo,
   removeShopDomain,
+  removeShopLogo,
   setShopLogo,
   shopSlugForHost,
   updateShopProfile,
@@ -201,6 +202,24 @@ export function saasRouter(ctx: AppContext): Router {
       await assertShopManager(db, params.shopId, account!);
       const contentType = sniffDocument(body, req.get("content-type"), ["image/png", "image/jpeg"]);
       return setShopLogo(db, params.shopId, { contentType, bytes: body });
+    },
+  );
+
+  defineRoute(
+    router,
+    saasMountPath,
+    {
+      method: "delete",
+      path: "/shops/:shopId/logo",
+      summary: "Remove the shop's logo (the storefront shows none)",
+      tags: ["shops"],
+      auth: ["merchant", "admin"],
+      response: shopProfileSchema,
+      params: shopParams,
+    },
+    async ({ params, account }) => {
+      await assertShopManager(db, params.shopId, account!);
+      return removeShopLogo(db, params.shopId);
     },
   );
 
@@ -384,7 +403,7 @@ export function saasRouter(ctx: AppContext): Router {
     async ({ params, account }) => {
       await assertShopManager(db, params.shopId, account!);
       const { verificationLevel, ...plan } = await lockShopPlan(db, params.shopId);
-      return { plan, verificationLevel, usage: await shopUsage(db, params.shopId) };
+      return { plan, verificationLevel, usage: { ...(await shopUsage(db, params.shopId)), apiKeys: await ownerLiveApiKeys(db, params.shopId) } };
     },
   );
 

@@ -71,6 +71,15 @@ export async function shopUsage(db: Drizzle, shopId: bigint): Promise<ShopUsage>
   return { products: Number(row!.products), keysInStock: Number(row!.keys), substores: Number(row!.substores), webhooks: Number(row!.webhooks) };
 }
 
+/**
+ * The live API keys of the shop's owner: the usage the plan's API keys limit is held against on
+ * the usage screen (the limit is the account's, docs/saas.md "API keys"; agents' keys are theirs).
+ */
+export async function ownerLiveApiKeys(db: Drizzle, shopId: bigint): Promise<number> {
+  const row = await queryOne<{ used: number }>(db, sql`SELECT ${liveApiKeyCount(sql`s.owner_account_id`)} AS used FROM shops s WHERE s.id = ${shopId}`);
+  return Number(row?.used ?? 0);
+}
+
 /** Locks the shop row (creations of one shop take turns) and reads its plan. */
 export async function lockShopPlan(tx: Drizzle, shopId: bigint): Promise<PlanView & { verificationLevel: VerificationLevel }> {
   const row = await queryOne<PlanRow & { verification_level: VerificationLevel }>(

@@ -87,6 +87,12 @@ export async function setShopLogo(db: Drizzle, shopId: bigint, logo: { contentTy
   return getShopProfile(db, shopId);
 }
 
+/** Removes the shop's logo (the storefront shows its initial again); no logo: the same answer. */
+export async function removeShopLogo(db: Drizzle, shopId: bigint): Promise<ShopProfile> {
+  await db.execute(sql`UPDATE shops SET logo = NULL, logo_type = NULL WHERE id = ${shopId}`);
+  return getShopProfile(db, shopId);
+}
+
 export async function readShopLogo(db: Drizzle, shopId: bigint): Promise<{ contentType: string; bytes: Buffer }> {
   const row = await queryOne<{ logo: Buffer | null; logo_type: string | null }>(db, sql`SELECT logo, logo_type FROM shops WHERE id = ${shopId}`);
   if (!row?.logo || !row.logo_type) throw new AppError("not_found", `Shop ${shopId} has no logo.`);

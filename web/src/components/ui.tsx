@@ -56,6 +56,11 @@ const adviceByCode: Record<string, MessageKey> = {
   markup_out_of_bounds: "error.markupOutOfBounds",
   commission_rates_invalid: "error.commissionRatesInvalid",
   purchase_limit_reached: "error.purchaseLimitReached",
+  domain_unproved: "error.domainUnproved",
+  domain_taken: "error.domainTaken",
+  document_type_refused: "error.documentTypeRefused",
+  insufficient_funds: "error.insufficientFunds",
+  plan_limit_exceeded: "error.planLimitExceeded",
 };
 
 /** An error with what to do about it: a translated hint by code, the server's own message below. */

@@ -1,6 +1,7 @@
 // The merchant console (a lazy chunk): the merchant's shops, then tabs for the overview,
 // products, key imports, batches, orders, money, pricing (coupons, tiers, levels, limits), the risk review queue, the blacklist,
-// agents and commissions, supply docking, and API keys. A merchant without a shop is led to
+// agents and commissions, supply docking, webhooks, the profile (logo, domain, KYC), the plan
+// (usage and the platform's invoices), and API keys. A merchant without a shop is led to
 // create one first.
 import { answer } from "../api/client.ts";
 import { useState } from "react";
@@ -28,6 +29,7 @@ import { TicketsTab } from "./TicketsTab.tsx";
 import { ShopSetup } from "./ShopSetup.tsx";
 import { ApiKeysTab } from "./ApiKeysTab.tsx";
 import { ProfileTab } from "./ProfileTab.tsx";
+import { PlanTab } from "./PlanTab.tsx";
 
 export const merchantTabs = [
   "overview",
@@ -46,6 +48,7 @@ export const merchantTabs = [
   "webhooks",
   "settings",
   "profile",
+  "plan",
   "apiKeys",
 ] as const;
 export type MerchantTab = (typeof merchantTabs)[number];
@@ -131,6 +134,7 @@ export default function MerchantPage(props: { tab: string }) {
       {tab === "docking" && <DockingTab shop={shop} />}
       {tab === "webhooks" && <WebhooksTab shop={shop} />}
       {tab === "profile" && <ProfileTab shop={shop} />}
+      {tab === "plan" && <PlanTab shop={shop} />}
       {tab === "tickets" && <TicketsTab shop={shop} />}
       {tab === "disputes" && <DisputesTab shop={shop} />}
       {tab === "settings" && <ShopSetup shop={shop} onCreated={shops.reload} />}

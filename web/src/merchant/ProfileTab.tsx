@@ -1,6 +1,7 @@
 // The shop's profile and verification (docs/saas.md, "Onboarding" and "KYC and limits"): the
 // storefront colour, descriptions in both languages and support contact (PUT .../profile; the
-// name and slug are fixed at creation), then the KYC submission: identity and business details
+// name and slug are fixed at creation), the logo (LogoSection), the custom domain
+// (DomainSection), then the KYC submission: identity and business details
 // and documents (PNG, JPEG or PDF, checked by content on the server and stored encrypted), with
 // the status of each submission and the reviewers' reasons. One submission is open at a time,
 // so the form is offered only when none is pending; "more requested" takes more documents.
@@ -14,6 +15,8 @@ import { formatDateTime } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import type { MessageKey } from "../i18n/messages.ts";
 import { useSession } from "../session.tsx";
+import { DomainSection } from "./DomainSection.tsx";
+import { LogoSection } from "./LogoSection.tsx";
 
 type Profile = Schemas["ShopProfile"];
 type Submission = Schemas["KycSubmission"];
@@ -31,6 +34,8 @@ export function ProfileTab(props: { shop: Shop }) {
   return (
     <div className="stack-lg">
       <ProfileForm key={profile.data.shopId} shop={props.shop} profile={profile.data} onSaved={profile.reload} />
+      <LogoSection shop={props.shop} profile={profile.data} onChanged={profile.reload} />
+      <DomainSection shop={props.shop} profile={profile.data} onChanged={profile.reload} />
       <KycSection shop={props.shop} level={profile.data.verificationLevel} onChanged={profile.reload} />
     </div>
   );

@@ -1,10 +1,12 @@
 // The signed-in buyer's subscriptions (docs/subscriptions.md): each with its state, the end of
 // the paid period (as the platform records it and as the chain shows it), the price per period,
-// and the buttons: renew now (from the platform balance), automatic renewal on or off, cancel.
-import { useState } from "react";
+// and the buttons: renew now (from the platform balance), automatic renewal on or off, upgrade to a
+// dearer plan (UpgradeSubscription.tsx), cancel. "My balance" (BalancePanel.tsx) heads the page:
+// renewals and upgrades are charged from it, and a top-up's cashier returns here.
+import { useRef, useState } from "react";
 import { answer } from "../api/client.ts";
 import type { Schemas } from "../api/client.ts";
-import { EmptyState, ErrorNotice, PageHeader, Spinner, StateBadge } from "../components/ui.tsx";
+import { EmptyState, ErrorNotice, Notice, PageHeader, Spinner, StateBadge } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { formatDateTime, formatMoney } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
@@ -12,6 +14,8 @@ import type { MessageKey } from "../i18n/messages.ts";
 import { Link } from "../router.tsx";
 import { useSession } from "../session.tsx";
 import { PeriodKeys } from "./PeriodKeys.tsx";
+import { BalancePanel } from "./BalancePanel.tsx";
+import { UpgradePanel, type UpgradeResult } from "./UpgradeSubscription.tsx";
 
 type Subscription = Schemas["Subscription"];
 
@@ -22,6 +26,12 @@ export default function MySubscriptionsPage() {
     (signal) => (account ? answer(api.GET("/api/subscriptions", { params: { query: { limit: 50 } }, signal })) : Promise.resolve(undefined)),
     [api, account?.id],
   );
+  // Renewals and upgrades charge the balance: each change reads it again.
+  const [balanceVersion, setBalanceVersion] = useState(0);
+  const changed = () => {
+    page.reload();
+    setBalanceVersion((version) => version + 1);
+  };
   if (!account) {
     return (
       <EmptyState
@@ -37,13 +47,14 @@ export default function MySubscriptionsPage() {
   return (
     <div className="stack-lg">
       <PageHeader title={t("subscriptions.title")} subtitle={account.email} />
+      <BalancePanel version={balanceVersion} />
       <ErrorNotice error={page.error} onRetry={page.reload} />
       {page.loading && !page.data && <Spinner />}
       {page.data?.items.length === 0 && <EmptyState title={t("subscriptions.none")}>{t("subscriptions.noneHint")}</EmptyState>}
       {page.data && page.data.items.length > 0 && (
         <ul className="list" data-testid="my-subscriptions">
           {page.data.items.map((item) => (
-            <SubscriptionRow key={item.id} item={item} onChanged={page.reload} />
+            <SubscriptionRow key={item.id} item={item} onChanged={changed} />
           ))}
         </ul>
       )}
@@ -69,6 +80,13 @@ function SubscriptionRow(props: { item: Subscription; onChanged: () => void }) {
       setBusy(false);
     }
   };
+  const [upgrading, setUpgrading] = useState(false);
+  const [upgraded, setUpgraded] = useState<UpgradeResult | undefined>(undefined);
+  const upgradeButton = useRef<HTMLButtonElement>(null);
+  const closeUpgrade = () => {
+    setUpgrading(false);
+    upgradeButton.current?.focus();
+  };
   const path = { params: { path: { subscriptionId: item.id } } };
   const open = item.state === "active" || item.state === "past_due";
   return (
@@ -91,6 +109,27 @@ function SubscriptionRow(props: { item: Subscription; onChanged: () => void }) {
       </dl>
       <PeriodKeys item={item} />
       <ErrorNotice error={error} />
+      {upgraded && (
+        <Notice tone="success" testId="upgrade-done" title={t("upgrade.done", { name: upgraded.productName })}>
+          <span data-testid="upgrade-charged" data-minor={upgraded.amountMinor}>
+            {t("upgrade.charged", {
+              amount: formatMoney(upgraded.amountMinor, upgraded.currency),
+              days: (upgraded.remainingSeconds / 86_400).toFixed(1),
+            })}
+          </span>
+        </Notice>
+      )}
+      {upgrading && (
+        <UpgradePanel
+          item={item}
+          onClose={closeUpgrade}
+          onUpgraded={(result) => {
+            setUpgraded(result);
+            closeUpgrade();
+            props.onChanged();
+          }}
+        />
+      )}
       {open && (
         <div className="row">
           <button
@@ -111,6 +150,22 @@ function SubscriptionRow(props: { item: Subscription; onChanged: () => void }) {
           >
             {item.autoRenew ? t("subscriptions.turnAutoRenewOff") : t("subscriptions.turnAutoRenewOn")}
           </button>
+          {item.state === "active" && (
+            <button
+              ref={upgradeButton}
+              type="button"
+              className="button button-small"
+              disabled={busy}
+              aria-expanded={upgrading}
+              data-testid="subscription-upgrade"
+              onClick={() => {
+                setUpgraded(undefined);
+                setUpgrading(!upgrading);
+              }}
+            >
+              {t("upgrade.open")}
+            </button>
+          )}
           <button
             type="button"
             className="button button-small"
