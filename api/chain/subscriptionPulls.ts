@@ -33,11 +33,6 @@ export async function sendPendingSubscriptionPulls(db: Drizzle, chain: ChainCont
   for (const pull of rows) {
     const key = sql`subscription_id = ${pull.subscription_id} AND period_index = ${pull.period_index}`;
     const setState = (state: string, extra = sql``) => db.execute(sql`UPDATE subscription_pulls SET state = ${state} ${extra} WHERE ${key} AND state IN ('pending','submitted')`);
-    const paid = await queryOne<{ periods_paid: number }>(db, sql`SELECT periods_paid FROM subscriptions WHERE id = ${pull.subscription_id}`);
-    if (paid!.periods_paid !== pull.period_index) {
-      await setState("superseded");
-      continue;
-    }
     const mandate = (await chain.publicClient.readContract({
       address: router,
       abi: paymentRouterAbi,
@@ -47,6 +42,12 @@ export async function sendPendingSubscriptionPulls(db: Drizzle, chain: ChainCont
     if (Number(mandate.nextPeriod) > pull.period_index) {
       // Pulled already: its PeriodPulled charges the period when the indexer has it final.
       await setState("included");
+      continue;
+    }
+    // Not pulled, and the period was paid some other way meanwhile: nothing to send.
+    const paid = await queryOne<{ periods_paid: number }>(db, sql`SELECT periods_paid FROM subscriptions WHERE id = ${pull.subscription_id}`);
+    if (paid!.periods_paid !== pull.period_index) {
+      await setState("superseded");
       continue;
     }
     if (mandate.cancelled) {

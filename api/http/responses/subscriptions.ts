@@ -78,6 +78,7 @@ export const walletMandateSchema = z.strictObject({
       mandateId: z.string(),
       payer: z.string(),
       subscriptionRef: z.string(),
+      paymentRouter: z.string(),
       state: z.enum(["active", "cancelled"]),
       createdAt: isoDateTime,
     })

@@ -27,7 +27,8 @@ export type WalletMandateView = {
   /** What the buyer's wallet must create (null when this subscription cannot renew from a wallet: `reason`). */
   terms: MandateTerms | null;
   reason: string | null;
-  mandate: { mandateId: string; payer: string; subscriptionRef: string; state: "active" | "cancelled"; createdAt: string } | null;
+  /** The mandate recorded last (the live one first); `paymentRouter` is where its payer cancels it. */
+  mandate: { mandateId: string; payer: string; subscriptionRef: string; paymentRouter: string; state: "active" | "cancelled"; createdAt: string } | null;
 };
 
 type OnChainMandate = { token: Hex; capPerPeriod: bigint; startsAt: number; periodSeconds: number; nextPeriod: number; cancelled: boolean };
@@ -81,6 +82,7 @@ export async function getWalletMandate(
           mandateId: latest.mandate_id,
           payer: latest.payer,
           subscriptionRef: latest.subscription_ref,
+          paymentRouter: settings.chain?.addresses.payment ?? "",
           state: latest.state,
           createdAt: new Date(latest.created_at).toISOString(),
         }
