@@ -32,7 +32,8 @@ export async function sendPendingSubscriptionPulls(db: Drizzle, chain: ChainCont
   let sent = 0;
   for (const pull of rows) {
     const key = sql`subscription_id = ${pull.subscription_id} AND period_index = ${pull.period_index}`;
-    const setState = (state: string, extra = sql``) => db.execute(sql`UPDATE subscription_pulls SET state = ${state} ${extra} WHERE ${key} AND state IN ('pending','submitted')`);
+    const setState = (state: string, extra = sql``) =>
+      db.execute(sql`UPDATE subscription_pulls SET state = ${state} ${extra} WHERE ${key} AND state IN ('pending','submitted')`);
     const mandate = (await chain.publicClient.readContract({
       address: router,
       abi: paymentRouterAbi,

@@ -95,7 +95,16 @@ export function prepareProjection(copy: boolean, chainId: number, events: Decode
         mandates.push([...base, "created", lower(args.mandateId), lower(args.payer), lower(args.subscriptionRef), null, lower(args.token), null]);
         break;
       case "payment.PeriodPulled":
-        mandates.push([...base, "pulled", lower(args.mandateId), lower(args.payer), lower(args.subscriptionRef), args.periodIndex, lower(args.token), args.amount]);
+        mandates.push([
+          ...base,
+          "pulled",
+          lower(args.mandateId),
+          lower(args.payer),
+          lower(args.subscriptionRef),
+          args.periodIndex,
+          lower(args.token),
+          args.amount,
+        ]);
         break;
       case "payment.MandateCancelled":
         mandates.push([...base, "cancelled", lower(args.mandateId), lower(args.payer), lower(args.subscriptionRef), null, null, null]);

@@ -120,7 +120,9 @@ export const subscriptionRequests: Record<string, RowRequests> = {
     },
     probe: "SELECT count(*)::text FROM subscription_upgrades",
   },
-  "GET /api/subscriptions/{subscriptionId}/wallet-mandate": { build: async (w) => get(`/api/subscriptions/${(await subscriptionsOf(w)).subscriptionA}/wallet-mandate`) },
+  "GET /api/subscriptions/{subscriptionId}/wallet-mandate": {
+    build: async (w) => get(`/api/subscriptions/${(await subscriptionsOf(w)).subscriptionA}/wallet-mandate`),
+  },
   "POST /api/subscriptions/{subscriptionId}/wallet-mandate": {
     build: async (w) =>
       post(`/api/subscriptions/${(await subscriptionsOf(w)).subscriptionA}/wallet-mandate`, {

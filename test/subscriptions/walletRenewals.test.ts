@@ -55,7 +55,12 @@ describe("subscriptions renewed by wallet pull (PaymentRouter mandate, indexer, 
       ],
     });
     setup = await setupMerchant(platform);
-    productId = await createProduct(setup, { name: "Cloud storage (monthly)", currency: platform.ctx.config.chain.stablecoinCurrency, priceMinor: String(priceMinor), resaleAllowed: true });
+    productId = await createProduct(setup, {
+      name: "Cloud storage (monthly)",
+      currency: platform.ctx.config.chain.stablecoinCurrency,
+      priceMinor: String(priceMinor),
+      resaleAllowed: true,
+    });
     await importKeys(setup, productId, randomKeys(2, "PULL"));
     buyer = await signUp(platform, "wallet-subscriber");
   });
@@ -74,7 +79,12 @@ describe("subscriptions renewed by wallet pull (PaymentRouter mandate, indexer, 
   const router = () => ({ address: chain().addresses.payment!, abi: paymentRouterAbi });
   const tokenBalance = (owner: Hex) => chain().publicClient.readContract({ ...coin(), functionName: "balanceOf", args: [owner] }) as Promise<bigint>;
   const expiryOf = (tokenId: bigint) =>
-    chain().publicClient.readContract({ address: chain().addresses.entitlement, abi: entitlementTokenAbi, functionName: "expiryOf", args: [tokenId] }) as Promise<bigint>;
+    chain().publicClient.readContract({
+      address: chain().addresses.entitlement,
+      abi: entitlementTokenAbi,
+      functionName: "expiryOf",
+      args: [tokenId],
+    }) as Promise<bigint>;
   const send = async (account: typeof wallet, call: { address: Hex; abi: readonly unknown[]; functionName: string; args: readonly unknown[] }) => {
     const hash = await walletOf(account).writeContract(call as never);
     const receipt = await chain().publicClient.waitForTransactionReceipt({ hash });
@@ -103,9 +113,16 @@ describe("subscriptions renewed by wallet pull (PaymentRouter mandate, indexer, 
           WHERE t.reference_type = 'subscription' AND t.reference_id = ${`${id}:${period}`} ORDER BY a.owner_type, a.purpose`,
     );
   const entries = async (id: string) =>
-    (await queryOne<{ n: string }>(db(), sql`SELECT count(*)::text AS n FROM ledger_transactions WHERE reference_type = 'subscription' AND reference_id LIKE ${`${id}:%`}`))!
-      .n;
-  const mandateSettings = () => ({ chainId: Number(chain().chainId), stablecoinAddress: chain().addresses.stablecoin, platformFeeBps: platform.ctx.config.orders.platformFeeBps, batchSizeMax: 50 });
+    (await queryOne<{ n: string }>(
+      db(),
+      sql`SELECT count(*)::text AS n FROM ledger_transactions WHERE reference_type = 'subscription' AND reference_id LIKE ${`${id}:%`}`,
+    ))!.n;
+  const mandateSettings = () => ({
+    chainId: Number(chain().chainId),
+    stablecoinAddress: chain().addresses.stablecoin,
+    platformFeeBps: platform.ctx.config.orders.platformFeeBps,
+    batchSizeMax: 50,
+  });
 
   async function linkWallet(person: Person, account: typeof wallet) {
     const nonce = await person.client.post("/api/wallets/siwe/nonce");
@@ -264,9 +281,7 @@ describe("subscriptions renewed by wallet pull (PaymentRouter mandate, indexer, 
       return view.mandate?.state === "cancelled" ? view : undefined;
     });
     await moveChainTo(endOf(4) + 2n * 3600n);
-    await waitFor("past due for the cancelled mandate", async () =>
-      (await subscriptionRow(id))?.last_failure === "mandate_cancelled" ? true : undefined,
-    );
+    await waitFor("past due for the cancelled mandate", async () => ((await subscriptionRow(id))?.last_failure === "mandate_cancelled" ? true : undefined));
     expect(await pullCounts(id)).to.deep.include({ period_index: 4, state: "failed" });
     expect(await tokenBalance(wallet.address)).to.equal(minted - 3n * priceMinor);
 

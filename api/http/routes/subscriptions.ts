@@ -13,7 +13,13 @@ import { getWalletMandate, recordWalletMandate } from "../../services/subscripti
 import { defineRoute } from "../route.ts";
 import { idString } from "../schemas.ts";
 import { cursorParam, idSortKey, opaque } from "../cursor.ts";
-import { subscriptionPageSchema, subscriptionPlanSchema, subscriptionSchema, subscriptionUpgradeSchema, walletMandateSchema } from "../responses/subscriptions.ts";
+import {
+  subscriptionPageSchema,
+  subscriptionPlanSchema,
+  subscriptionSchema,
+  subscriptionUpgradeSchema,
+  walletMandateSchema,
+} from "../responses/subscriptions.ts";
 
 export const subscriptionsMountPath = "/api";
 

@@ -41,9 +41,13 @@ type ChainSettings = { chain: ChainContext | undefined; stablecoinCurrency: stri
 
 function termsOf(subscription: SubscriptionRow, settings: ChainSettings): { terms: MandateTerms | null; reason: string | null } {
   const { chain } = settings;
-  if (!chain?.addresses.payment || !chain.addresses.stablecoin) return { terms: null, reason: "The platform has no payment contract or stablecoin configured." };
+  if (!chain?.addresses.payment || !chain.addresses.stablecoin)
+    return { terms: null, reason: "The platform has no payment contract or stablecoin configured." };
   if (subscription.currency !== settings.stablecoinCurrency) {
-    return { terms: null, reason: `This subscription is priced in ${subscription.currency}; renewals from a wallet are paid in ${settings.stablecoinCurrency}.` };
+    return {
+      terms: null,
+      reason: `This subscription is priced in ${subscription.currency}; renewals from a wallet are paid in ${settings.stablecoinCurrency}.`,
+    };
   }
   if (!["active", "past_due"].includes(subscription.state)) return { terms: null, reason: `This subscription is ${subscription.state}.` };
   return {
@@ -143,9 +147,13 @@ export async function recordWalletMandate(
     args: [payer, chain.addresses.payment!],
   })) as bigint;
   if (allowance < BigInt(terms.capPerPeriod)) {
-    throw new AppError("insufficient_funds", `Your wallet allows the payment contract ${allowance}; a period costs ${terms.capPerPeriod}. Approve at least that.`, {
-      details: { allowanceMinor: String(allowance), priceMinor: terms.capPerPeriod },
-    });
+    throw new AppError(
+      "insufficient_funds",
+      `Your wallet allows the payment contract ${allowance}; a period costs ${terms.capPerPeriod}. Approve at least that.`,
+      {
+        details: { allowanceMinor: String(allowance), priceMinor: terms.capPerPeriod },
+      },
+    );
   }
   const inserted = await queryOne<{ subscription_id: bigint }>(
     db,
@@ -156,7 +164,10 @@ export async function recordWalletMandate(
   if (!inserted) {
     const existing = await queryOne<{ subscription_id: bigint }>(db, sql`SELECT subscription_id FROM subscription_mandates WHERE mandate_id = ${mandateId}`);
     if (existing?.subscription_id === undefined || BigInt(existing.subscription_id) !== BigInt(subscription.id)) {
-      throw new AppError("conflict", `Subscription ${subscription.id} already renews from a live mandate, or this mandate is recorded elsewhere; cancel it first.`);
+      throw new AppError(
+        "conflict",
+        `Subscription ${subscription.id} already renews from a live mandate, or this mandate is recorded elsewhere; cancel it first.`,
+      );
     }
   }
   return getWalletMandate(db, settings, parameters);

@@ -125,7 +125,10 @@ async function applyCancellation(tx: Drizzle, parameters: MandateEventsParameter
 async function chargePulledPeriod(tx: Drizzle, parameters: MandateEventsParameters, event: FinalMandateEvent): Promise<string> {
   const mark = (outcome: string, subscriptionId: bigint | null, ledgerTxId: bigint | null) =>
     markOutcome(tx, parameters, event, outcome, subscriptionId, ledgerTxId);
-  const mandate = await queryOne<{ subscription_id: bigint }>(tx, sql`SELECT subscription_id FROM subscription_mandates WHERE mandate_id = ${event.mandate_id}`);
+  const mandate = await queryOne<{ subscription_id: bigint }>(
+    tx,
+    sql`SELECT subscription_id FROM subscription_mandates WHERE mandate_id = ${event.mandate_id}`,
+  );
   if (!mandate) return mark("unknown_mandate", null, null);
   if (!parameters.stablecoinAddress || event.token !== parameters.stablecoinAddress.toLowerCase()) return mark("wrong_asset", mandate.subscription_id, null);
   const subscription = (await queryOne<SubscriptionRow>(tx, sql`SELECT * FROM subscriptions WHERE id = ${mandate.subscription_id} FOR UPDATE`))!;

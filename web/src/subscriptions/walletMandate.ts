@@ -23,7 +23,12 @@ async function walletClients() {
   const reader = createPublicClient({ transport: custom(provider) });
   const [account] = await wallet.requestAddresses();
   if (!account) throw new Error("The wallet shared no account.");
-  const chain = { id: await reader.getChainId(), name: "wallet", nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 }, rpcUrls: { default: { http: [] } } };
+  const chain = {
+    id: await reader.getChainId(),
+    name: "wallet",
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [] } },
+  };
   return { wallet, reader, account, chain };
 }
 
@@ -37,7 +42,14 @@ export async function createWalletMandate(terms: MandateTerms): Promise<{ payer:
   const { wallet, reader, account, chain } = await walletClients();
   const router = terms.paymentRouter as Hex;
   const cap = BigInt(terms.capPerPeriod);
-  const approval = await wallet.writeContract({ account, chain, address: terms.token as Hex, abi: erc20Abi, functionName: "approve", args: [router, cap * allowancePeriods] });
+  const approval = await wallet.writeContract({
+    account,
+    chain,
+    address: terms.token as Hex,
+    abi: erc20Abi,
+    functionName: "approve",
+    args: [router, cap * allowancePeriods],
+  });
   await reader.waitForTransactionReceipt({ hash: approval });
   const subscriptionRef = randomReference();
   const created = await wallet.writeContract({
