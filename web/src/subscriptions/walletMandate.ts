@@ -3,7 +3,8 @@
 // mandate with the terms the platform gave (cap per period = the price), under a fresh random
 // reference; the platform then reads it back on-chain before recording it. Cancelling is the
 // wallet's own cancelMandate; the platform learns it from the chain. Lazy chunk (viem).
-import { createPublicClient, createWalletClient, custom, parseAbi, type EIP1193Provider, type Hex } from "viem";
+import { parseAbi, type Hex } from "viem";
+import { browserWalletClients } from "../verify/browserWalletClients.ts";
 
 const routerAbi = parseAbi([
   "function createMandate(bytes32 subscriptionRef, address token, uint96 capPerPeriod, uint40 startsAt, uint32 periodSeconds, uint32 firstPeriod) returns (bytes32)",
@@ -16,22 +17,6 @@ export const allowancePeriods = 12n;
 
 export type MandateTerms = { paymentRouter: string; token: string; capPerPeriod: string; startsAt: number; periodSeconds: number; firstPeriod: number };
 
-async function walletClients() {
-  const provider = (window as unknown as { ethereum?: EIP1193Provider }).ethereum;
-  if (!provider) throw new Error("No browser wallet found (window.ethereum).");
-  const wallet = createWalletClient({ transport: custom(provider) });
-  const reader = createPublicClient({ transport: custom(provider) });
-  const [account] = await wallet.requestAddresses();
-  if (!account) throw new Error("The wallet shared no account.");
-  const chain = {
-    id: await reader.getChainId(),
-    name: "wallet",
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [] } },
-  };
-  return { wallet, reader, account, chain };
-}
-
 function randomReference(): Hex {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
   return `0x${Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")}`;
@@ -39,7 +24,7 @@ function randomReference(): Hex {
 
 /** Approves the allowance, creates the mandate, waits for both; returns what the platform records. */
 export async function createWalletMandate(terms: MandateTerms): Promise<{ payer: Hex; subscriptionRef: Hex }> {
-  const { wallet, reader, account, chain } = await walletClients();
+  const { wallet, reader, account, chain } = await browserWalletClients();
   const router = terms.paymentRouter as Hex;
   const cap = BigInt(terms.capPerPeriod);
   const approval = await wallet.writeContract({
@@ -66,7 +51,7 @@ export async function createWalletMandate(terms: MandateTerms): Promise<{ payer:
 
 /** The buyer's on-chain cancellation (only the payer can cancel its mandate). */
 export async function cancelWalletMandate(paymentRouter: string, subscriptionRef: string): Promise<void> {
-  const { wallet, reader, account, chain } = await walletClients();
+  const { wallet, reader, account, chain } = await browserWalletClients();
   const hash = await wallet.writeContract({
     account,
     chain,
