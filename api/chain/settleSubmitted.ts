@@ -69,4 +69,5 @@ const submittedQueues = {
   },
   rental_users: { table: "rentals", state: "chain_state", tx: "tx_hash", stampsIncludedAt: false, moves: plainMoves("chain_state") },
   subscription_periods: { table: "subscription_periods", state: "chain_state", tx: "chain_tx", stampsIncludedAt: false, moves: plainMoves("chain_state") },
+  subscription_pulls: { table: "subscription_pulls", state: "state", tx: "tx_hash", stampsIncludedAt: false, moves: plainMoves("state") },
 } as const satisfies Record<string, { table: string; state: string; tx: string; stampsIncludedAt: boolean; moves: SettleMoves }>;

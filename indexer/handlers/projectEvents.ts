@@ -14,6 +14,7 @@ export const derivedTables = [
   "chain_token_states",
   "chain_payments",
   "chain_ledger_anchors",
+  "chain_mandate_events",
 ] as const;
 
 const lower = (value: unknown) => String(value).toLowerCase();
@@ -57,6 +58,7 @@ export function prepareProjection(copy: boolean, chainId: number, events: Decode
   const states: Row[] = [];
   const payments: Row[] = [];
   const ledger: Row[] = [];
+  const mandates: Row[] = [];
 
   for (const event of events) {
     const { args } = event;
@@ -87,6 +89,25 @@ export function prepareProjection(copy: boolean, chainId: number, events: Decode
         break;
       case "payment.OrderPaid":
         payments.push([...base, lower(args.orderRef), orderIdFromRef(args.orderRef as Hex) ?? null, lower(args.payer), lower(args.token), args.amount]);
+        break;
+      // Subscription mandates (docs/subscriptions.md, "Renewal by wallet pull"): one row per event.
+      case "payment.MandateCreated":
+        mandates.push([...base, "created", lower(args.mandateId), lower(args.payer), lower(args.subscriptionRef), null, lower(args.token), null]);
+        break;
+      case "payment.PeriodPulled":
+        mandates.push([
+          ...base,
+          "pulled",
+          lower(args.mandateId),
+          lower(args.payer),
+          lower(args.subscriptionRef),
+          args.periodIndex,
+          lower(args.token),
+          args.amount,
+        ]);
+        break;
+      case "payment.MandateCancelled":
+        mandates.push([...base, "cancelled", lower(args.mandateId), lower(args.payer), lower(args.subscriptionRef), null, null, null]);
         break;
       case "ledgerAnchor.LedgerAnchored":
         ledger.push([...base, args.size, lower(args.root), args.index]);
@@ -122,5 +143,20 @@ export function prepareProjection(copy: boolean, chainId: number, events: Decode
       payments,
     ),
     prepareBulkInsert(copy, "chain_ledger_anchors", [...eventColumns, ["size", "numeric"], ["root", "text"], ["anchor_index", "numeric"]], ledger),
+    prepareBulkInsert(
+      copy,
+      "chain_mandate_events",
+      [
+        ...eventColumns,
+        ["kind", "text"],
+        ["mandate_id", "text"],
+        ["payer", "text"],
+        ["subscription_ref", "text"],
+        ["period_index", "bigint"],
+        ["token", "text"],
+        ["amount", "numeric"],
+      ],
+      mandates,
+    ),
   ].filter((write): write is PreparedWrite => write !== undefined);
 }

@@ -3550,6 +3550,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/subscriptions/{subscriptionId}/wallet-mandate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Renewal from your wallet: the mandate terms your wallet creates on the payment contract (cap per period = the price), and the mandate recorded */
+        get: operations["getSubscriptionsSubscriptionIdWalletMandate"];
+        put?: never;
+        /** Renew from your wallet: record the mandate your linked wallet created on-chain (read back: token, cap, schedule, next period, not cancelled; allowance of at least one period), 409 when it differs */
+        post: operations["postSubscriptionsSubscriptionIdWalletMandate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/substores/{slug}": {
         parameters: {
             query?: never;
@@ -5976,6 +5994,26 @@ export interface components {
             };
             /** @enum {string} */
             verdict: "genuine" | "unknown" | "invalid" | "expired";
+        };
+        WalletMandate: {
+            mandate: {
+                createdAt: string;
+                mandateId: string;
+                payer: string;
+                paymentRouter: string;
+                /** @enum {string} */
+                state: "active" | "cancelled";
+                subscriptionRef: string;
+            } | null;
+            reason: string | null;
+            terms: {
+                capPerPeriod: string;
+                firstPeriod: number;
+                paymentRouter: string;
+                periodSeconds: number;
+                startsAt: number;
+                token: string;
+            } | null;
         };
         WebhookEndpointWithSecret: {
             active: boolean;
@@ -16383,6 +16421,93 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PostSubscriptionsSubscriptionIdUpgradeResponse"];
+                };
+            };
+        };
+    };
+    getSubscriptionsSubscriptionIdWalletMandate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WalletMandate"];
+                };
+            };
+        };
+    };
+    postSubscriptionsSubscriptionIdWalletMandate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    payer: string;
+                    subscriptionRef: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WalletMandate"];
                 };
             };
         };

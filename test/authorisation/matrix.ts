@@ -356,6 +356,9 @@ export const matrix: MatrixRow[] = [
   row("POST /api/subscriptions/{subscriptionId}/cancel", { 401: "guest", ok: "buyer", 404: "*" }),
   row("PUT /api/subscriptions/{subscriptionId}/auto-renew", { 401: "guest", ok: "buyer", 404: "*" }),
   row("POST /api/subscriptions/{subscriptionId}/upgrade", { 401: "guest", ok: "buyer", 404: "*" }),
+  // Renewal by wallet pull: buyer A's subscription is priced in CNY, so recording a mandate is 409 invalid_state for its owner.
+  row("GET /api/subscriptions/{subscriptionId}/wallet-mandate", { 401: "guest", ok: "buyer", 404: "*" }),
+  row("POST /api/subscriptions/{subscriptionId}/wallet-mandate", { 401: "guest", 409: "buyer", 404: "*" }),
   // A buyer's platform balance and its top-ups: buyer A's top-up; the notification is the platform gateway's (public, signed).
   row("GET /api/balance", { 401: "guest", ok: signedIn }),
   row("POST /api/balance/topups", { 401: "guest", ok: signedIn }),

@@ -120,6 +120,17 @@ export const subscriptionRequests: Record<string, RowRequests> = {
     },
     probe: "SELECT count(*)::text FROM subscription_upgrades",
   },
+  "GET /api/subscriptions/{subscriptionId}/wallet-mandate": {
+    build: async (w) => get(`/api/subscriptions/${(await subscriptionsOf(w)).subscriptionA}/wallet-mandate`),
+  },
+  "POST /api/subscriptions/{subscriptionId}/wallet-mandate": {
+    build: async (w) =>
+      post(`/api/subscriptions/${(await subscriptionsOf(w)).subscriptionA}/wallet-mandate`, {
+        payer: "0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
+        subscriptionRef: `0x${"ab".repeat(32)}`,
+      }),
+    probe: "SELECT count(*)::text FROM subscription_mandates",
+  },
   "PUT /api/subscriptions/{subscriptionId}/auto-renew": {
     build: async (w) => put(`/api/subscriptions/${(await subscriptionsOf(w)).subscriptionA}/auto-renew`, { autoRenew: true }),
     probe: "SELECT count(*)::text FROM subscriptions WHERE auto_renew",

@@ -17,7 +17,7 @@ import { orderItemSchema, orderSchema, orderSummaryPageSchema, orderSummarySchem
 import { levelsSchema } from "./pricing.ts";
 import { merchantQuotasSchema } from "./quotas.ts";
 import { rentalSchema } from "./rentals.ts";
-import { balanceTopupSchema, subscriptionPlanSchema, subscriptionSchema } from "./subscriptions.ts";
+import { balanceTopupSchema, subscriptionPlanSchema, subscriptionSchema, walletMandateSchema } from "./subscriptions.ts";
 import { resalePurchaseSchema } from "./resale.ts";
 import { ratingSchema, reportedReviewPageSchema, reviewSchema } from "./reviews.ts";
 import { searchResultSchema } from "./search.ts";
@@ -82,6 +82,7 @@ export const namedSchemas = {
   RecommendationList: recommendationListSchema,
   SubscriptionPlan: subscriptionPlanSchema,
   Subscription: subscriptionSchema,
+  WalletMandate: walletMandateSchema,
   BalanceTopup: balanceTopupSchema,
   WebhookEndpointWithSecret: webhookEndpointWithSecretSchema,
   Group: groupSchema,

@@ -71,3 +71,28 @@ export const subscriptionUpgradeSchema = z.strictObject({
     currency: z.string(),
   }),
 });
+
+/** A subscription's renewal by wallet pull: the mandate terms to create, and the recorded mandate. */
+export const walletMandateSchema = z.strictObject({
+  terms: z
+    .strictObject({
+      paymentRouter: z.string(),
+      token: z.string(),
+      capPerPeriod: decimalString,
+      startsAt: z.number().int(),
+      periodSeconds: z.number().int(),
+      firstPeriod: z.number().int(),
+    })
+    .nullable(),
+  reason: z.string().nullable(),
+  mandate: z
+    .strictObject({
+      mandateId: z.string(),
+      payer: z.string(),
+      subscriptionRef: z.string(),
+      paymentRouter: z.string(),
+      state: z.enum(["active", "cancelled"]),
+      createdAt: isoDateTime,
+    })
+    .nullable(),
+});

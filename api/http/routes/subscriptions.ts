@@ -9,10 +9,17 @@ import { getPlan, setPlan } from "../../services/subscriptions/plans.ts";
 import { subscriptionDeliveries, subscriptionPeriods } from "../../services/subscriptions/subscriptionRules.ts";
 import { cancelSubscription, getMySubscription, listMySubscriptions, renewSubscription, setAutoRenew } from "../../services/subscriptions/subscriptions.ts";
 import { upgradeSubscription } from "../../services/subscriptions/upgrades.ts";
+import { getWalletMandate, recordWalletMandate } from "../../services/subscriptions/walletMandates.ts";
 import { defineRoute } from "../route.ts";
 import { idString } from "../schemas.ts";
 import { cursorParam, idSortKey, opaque } from "../cursor.ts";
-import { subscriptionPageSchema, subscriptionPlanSchema, subscriptionSchema, subscriptionUpgradeSchema } from "../responses/subscriptions.ts";
+import {
+  subscriptionPageSchema,
+  subscriptionPlanSchema,
+  subscriptionSchema,
+  subscriptionUpgradeSchema,
+  walletMandateSchema,
+} from "../responses/subscriptions.ts";
 
 export const subscriptionsMountPath = "/api";
 
@@ -166,6 +173,51 @@ export function subscriptionsRouter(ctx: AppContext): Router {
         productId: body.productId,
         now: await rentalNow(ctx.chain),
         platformFeeBps: ctx.config.orders.platformFeeBps,
+      }),
+  );
+
+  // Renewal by wallet pull (docs/subscriptions.md): the mandate's terms, and recording the
+  // mandate the buyer's wallet created (read back on-chain before anything is written).
+  const mandateSettings = { chain: ctx.chain, stablecoinCurrency: ctx.config.chain.stablecoinCurrency };
+  defineRoute(
+    router,
+    subscriptionsMountPath,
+    {
+      method: "get",
+      path: "/subscriptions/:subscriptionId/wallet-mandate",
+      summary: "Renewal from your wallet: the mandate terms your wallet creates on the payment contract (cap per period = the price), and the mandate recorded",
+      tags: ["subscriptions"],
+      auth: "account",
+      response: walletMandateSchema,
+      params: subscriptionParams,
+    },
+    async ({ params, account }) => getWalletMandate(db, mandateSettings, { accountId: account!.id, subscriptionId: params.subscriptionId }),
+  );
+
+  defineRoute(
+    router,
+    subscriptionsMountPath,
+    {
+      method: "post",
+      path: "/subscriptions/:subscriptionId/wallet-mandate",
+      summary:
+        "Renew from your wallet: record the mandate your linked wallet created on-chain (read back: token, cap, schedule, next period, not cancelled; allowance of at least one period), 409 when it differs",
+      tags: ["subscriptions"],
+      auth: "account",
+      response: walletMandateSchema,
+      params: subscriptionParams,
+      body: z.strictObject({
+        payer: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x address of 40 hex digits"),
+        subscriptionRef: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 32 bytes as 0x and 64 hex digits"),
+      }),
+      status: 201,
+    },
+    async ({ params, body, account }) =>
+      recordWalletMandate(db, mandateSettings, {
+        accountId: account!.id,
+        subscriptionId: params.subscriptionId,
+        payer: body.payer as `0x${string}`,
+        subscriptionRef: body.subscriptionRef as `0x${string}`,
       }),
   );
 

@@ -16,6 +16,7 @@ import { sendWithdrawals } from "../../chain/withdrawals.ts";
 import type { BatchTreeCache } from "../../keys/batchTree.ts";
 import { queryRows, sql } from "../../../core/store/database.ts";
 import { sendPendingSubscriptionExpiries } from "../../chain/subscriptions.ts";
+import { sendPendingSubscriptionPulls } from "../../chain/subscriptionPulls.ts";
 import type { Mailer } from "../../services/mail/mailer.ts";
 import { rentalNow } from "../../services/rentals/rentalClock.ts";
 import { sweepSubscriptions } from "../../services/subscriptions/sweepSubscriptions.ts";
@@ -83,6 +84,8 @@ export async function processChainJob(ctx: AppContext, state: ChainWorkerState, 
     publicUrl: ctx.config.http.publicUrl,
     logger: ctx.logger,
   });
+  // Wallet buyers' renewals queued by the sweep are pulled from their allowance here (one sender).
+  const subscriptionPulls = await sendPendingSubscriptionPulls(db, chain, { transactionsMax: sweepTransactionsMax });
   const subscriptionExpiries = await sendPendingSubscriptionExpiries(db, chain, { transactionsMax: sweepTransactionsMax });
   const withdrawals = await sendWithdrawals(db, chain, { transactionsMax: sweepTransactionsMax });
   const revoked = await whileFull(batchSizeMax, () => revokePending(db, chain, { batchSizeMax }));
@@ -95,6 +98,7 @@ export async function processChainJob(ctx: AppContext, state: ChainWorkerState, 
     rentalsEnabled,
     rentalUsers,
     subscriptions,
+    subscriptionPulls,
     subscriptionExpiries,
     withdrawals,
     revoked,

@@ -6,6 +6,7 @@ import { settleFeeReceivables } from "../../ledger/merchantFees.ts";
 import { postMissingPaymentEntries } from "../../services/orders/paymentEntryOutbox.ts";
 import { expireOrders } from "../../services/orders/expireOrders.ts";
 import { processChainPayments } from "../../services/orders/processChainPayments.ts";
+import { processMandateEvents } from "../../services/subscriptions/walletPulls.ts";
 import { updateRecommendations } from "../../services/recommendations/updateRecommendations.ts";
 import { enqueuePaidOrder } from "../groupFulfilment.ts";
 import { expireDueGroups, expireGroup } from "../../services/groupbuy/expireGroups.ts";
@@ -59,13 +60,22 @@ async function acceptFinalChainPayments(ctx: AppContext): Promise<unknown> {
   const assets = new Map<string, string>([[nativeAsset, "ETH"]]);
   const { stablecoinAddress, stablecoinCurrency } = ctx.config.chain;
   if (stablecoinAddress) assets.set(stablecoinAddress.toLowerCase(), stablecoinCurrency);
-  return processChainPayments(ctx.database.db, {
+  const payments = await processChainPayments(ctx.database.db, {
     chainId: Number(ctx.chain.chainId),
     assets,
     platformFeeBps: ctx.config.orders.platformFeeBps,
     batchSizeMax: chainPaymentsPerRunMax,
     onAccepted: (orderId) => enqueuePaidOrder(ctx.database.db, ctx.queues, orderId),
   });
+  // Subscription mandates (docs/subscriptions.md, "Renewal by wallet pull"): final pulls charge
+  // their period in the ledger, final cancellations stop the pulls.
+  const mandates = await processMandateEvents(ctx.database.db, {
+    chainId: Number(ctx.chain.chainId),
+    stablecoinAddress,
+    platformFeeBps: ctx.config.orders.platformFeeBps,
+    batchSizeMax: chainPaymentsPerRunMax,
+  });
+  return { ...payments, mandates };
 }
 
 // Per run at most; the next tick takes the rest.

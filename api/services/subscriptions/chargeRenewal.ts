@@ -23,6 +23,7 @@ export type SubscriptionRow = {
   grace_seconds: number;
   price_minor: bigint;
   currency: string;
+  starts_at: Date;
   paid_until: Date;
   periods_paid: number;
 };
@@ -72,21 +73,43 @@ export async function chargeFromBalance(
       details: { balanceMinor: String(available), priceMinor: String(amountMinor) },
     });
   }
-  const { feeMinor, shopMinor } = periodSplit(amountMinor, parameters.platformFeeBps);
   return postJournal(tx, {
     idempotencyKey: parameters.idempotencyKey,
     kind: parameters.kind,
     reference: { type: "subscription", id: parameters.referenceId },
     metadata: parameters.metadata,
-    postings: (
-      [
-        { account: { ownerType: "buyer", ownerId: BigInt(subscription.account_id), purpose: "refunds" }, amountMinor: -amountMinor, currency },
-        { account: { ownerType: "platform", ownerId: 0n, purpose: "fees" }, amountMinor: feeMinor, currency },
-        { account: { ownerType: "shop", ownerId: BigInt(subscription.shop_id), purpose: "payable" }, amountMinor: shopMinor, currency },
-      ] satisfies PostingInput[]
-    ).filter((posting) => posting.amountMinor !== 0n),
+    postings: periodPostings(
+      { ownerType: "buyer", ownerId: BigInt(subscription.account_id), purpose: "refunds" },
+      subscription,
+      amountMinor,
+      parameters.platformFeeBps,
+    ),
   });
 }
+
+/**
+ * The legs of a subscription payment: the payer's side (the buyer's balance, or the chain's
+ * clearing account for a wallet pull) −amount, the platform's fee, the shop the rest.
+ */
+export function periodPostings(
+  payer: PostingInput["account"],
+  subscription: Pick<SubscriptionRow, "shop_id" | "currency">,
+  amountMinor: bigint,
+  platformFeeBps: number,
+): PostingInput[] {
+  const currency = subscription.currency;
+  const { feeMinor, shopMinor } = periodSplit(amountMinor, platformFeeBps);
+  return (
+    [
+      { account: payer, amountMinor: -amountMinor, currency },
+      { account: { ownerType: "platform", ownerId: 0n, purpose: "fees" }, amountMinor: feeMinor, currency },
+      { account: { ownerType: "shop", ownerId: BigInt(subscription.shop_id), purpose: "payable" }, amountMinor: shopMinor, currency },
+    ] satisfies PostingInput[]
+  ).filter((posting) => posting.amountMinor !== 0n);
+}
+
+/** The idempotency key of a period's payment, whatever pays it: one period is charged once. */
+export const periodPaymentKey = (subscriptionId: bigint, periodIndex: number) => `subscription:${subscriptionId}:period:${periodIndex}`;
 
 export type ChargedPeriod = { periodIndex: number; startsAt: Date; endsAt: Date; amountMinor: bigint; transactionId: bigint };
 
@@ -117,28 +140,51 @@ export async function chargeRenewal(
       `Period ${parameters.expectPeriodIndex} of subscription ${subscription.id} is already paid; the next one is ${periodIndex}.`,
     );
   }
+  // A wallet pull of this period sent (or about to be): its PeriodPulled pays it, not the balance.
+  const pulling = await queryOne<{ state: string }>(
+    tx,
+    sql`SELECT state FROM subscription_pulls WHERE subscription_id = ${subscription.id} AND period_index = ${periodIndex}
+          AND state IN ('pending','submitted','included')`,
+  );
+  if (pulling) {
+    throw new AppError("invalid_state", `Period ${periodIndex} of subscription ${subscription.id} is being paid from your wallet (pull ${pulling.state}).`);
+  }
   const priceMinor = BigInt(subscription.price_minor);
-  const currency = subscription.currency;
   const journal = await chargeFromBalance(tx, {
     subscription,
     amountMinor: priceMinor,
     platformFeeBps: parameters.platformFeeBps,
-    idempotencyKey: `subscription:${subscription.id}:period:${periodIndex}`,
+    idempotencyKey: periodPaymentKey(subscription.id, periodIndex),
     kind: "subscription_renewal",
     referenceId: `${subscription.id}:${periodIndex}`,
     metadata: { periodIndex, platformFeeBps: parameters.platformFeeBps, source: parameters.source },
     refusal: `a period costs ${priceMinor}. Top up your balance and renew.`,
   });
+  return recordPaidPeriod(tx, subscription, { periodIndex, source: parameters.source, amountMinor: priceMinor, transactionId: journal.transactionId });
+}
+
+/**
+ * Records period `periodIndex` as paid and moves the subscription's end on by one period, in the
+ * caller's transaction with the subscription's row locked (its primary key refuses a second
+ * record of the period). A cancelled subscription stays cancelled (a pull already taken pays
+ * the period it was for); any other becomes active.
+ */
+export async function recordPaidPeriod(
+  tx: Drizzle,
+  subscription: SubscriptionRow,
+  paid: { periodIndex: number; source: "balance_auto" | "balance_manual" | "wallet_pull"; amountMinor: bigint; transactionId: bigint },
+): Promise<ChargedPeriod> {
   const startsAt = new Date(subscription.paid_until);
   const endsAt = new Date(startsAt.getTime() + subscription.period_seconds * 1000);
   await tx.execute(
     sql`INSERT INTO subscription_periods (subscription_id, period_index, starts_at, ends_at, amount_minor, currency, source, ledger_tx_id)
-        VALUES (${subscription.id}, ${periodIndex}, ${startsAt}, ${endsAt}, ${priceMinor}, ${currency}, ${parameters.source}, ${journal.transactionId})`,
+        VALUES (${subscription.id}, ${paid.periodIndex}, ${startsAt}, ${endsAt}, ${paid.amountMinor}, ${subscription.currency}, ${paid.source}, ${paid.transactionId})`,
   );
   // What the period delivers, by kind; it refuses (out_of_stock) by throwing, which undoes the charge with the transaction.
   await deliverChargedPeriod(tx, subscription, periodIndex);
   await tx.execute(
-    sql`UPDATE subscriptions SET periods_paid = periods_paid + 1, paid_until = ${endsAt}, state = 'active', last_failure = NULL WHERE id = ${subscription.id}`,
+    sql`UPDATE subscriptions SET periods_paid = periods_paid + 1, paid_until = ${endsAt}, last_failure = NULL,
+          state = CASE WHEN state = 'cancelled' THEN state ELSE 'active' END WHERE id = ${subscription.id}`,
   );
-  return { periodIndex, startsAt, endsAt, amountMinor: priceMinor, transactionId: journal.transactionId };
+  return { periodIndex: paid.periodIndex, startsAt, endsAt, amountMinor: paid.amountMinor, transactionId: paid.transactionId };
 }

@@ -9,6 +9,7 @@ import { queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 import type { Mailer } from "../mail/mailer.ts";
 import { chargeRenewal, clockView, seconds, type SubscriptionRow } from "./chargeRenewal.ts";
 import { sendReminderMail } from "./subscriptionMail.ts";
+import { queueWalletPull } from "./walletPulls.ts";
 import { dueReminders, renewAheadSeconds, reminderLeads, sweepAction } from "./subscriptionRules.ts";
 
 export type SubscriptionSweepSettings = { platformFeeBps: number; mailer?: Mailer; publicUrl: string; limit?: number; logger?: Logger };
@@ -52,6 +53,12 @@ export async function sweepSubscriptions(db: Drizzle, now: Date, settings: Subsc
     if (action === "expire") {
       await db.execute(sql`UPDATE subscriptions SET state = 'expired' WHERE id = ${subscription.id} AND state IN ('active','past_due','cancelled')`);
       result.expired++;
+      continue;
+    }
+    // Payment source: a subscription with a recorded wallet mandate renews by an on-chain pull
+    // (walletPulls.ts), queued here and charged when its PeriodPulled is final; others from the balance.
+    if (action === "renew" && (await queueWalletPull(db, subscription, now))) {
+      result.reminded += await sendReminders(db, subscription, now, settings);
       continue;
     }
     if (action === "renew") {

@@ -128,6 +128,7 @@ export async function dumpIndexerTables(database: Database, chainId: number): Pr
       chain_token_states: sql`SELECT * FROM chain_token_states WHERE chain_id = ${chainId} ORDER BY block_number, log_index, token_id`,
       chain_payments: sql`SELECT * FROM chain_payments WHERE chain_id = ${chainId} ORDER BY block_number, log_index`,
       chain_ledger_anchors: sql`SELECT * FROM chain_ledger_anchors WHERE chain_id = ${chainId} ORDER BY block_number, log_index`,
+      chain_mandate_events: sql`SELECT * FROM chain_mandate_events WHERE chain_id = ${chainId} ORDER BY block_number, log_index`,
       // finalized_number is left out: finality never moves back, so an indexer that saw a
       // longer branch before a reorg rightly keeps a higher final block than a fresh one.
       checkpoint: sql`SELECT block_number, block_hash FROM indexer_checkpoints WHERE chain_id = ${chainId}`,
@@ -147,7 +148,7 @@ export async function truncateIndexerTables(database: Database): Promise<void> {
   try {
     await session.query(
       sql`TRUNCATE indexer_checkpoints, chain_blocks, chain_logs, chain_events, chain_batch_anchors, chain_issuances,
-         chain_transfers, chain_custodial_transfers, chain_token_states, chain_payments, chain_ledger_anchors`,
+         chain_transfers, chain_custodial_transfers, chain_token_states, chain_payments, chain_ledger_anchors, chain_mandate_events`,
     );
   } finally {
     await session.close();

@@ -1069,6 +1069,12 @@ export const en = {
   "subscriptions.turnAutoRenewOff": "Turn automatic renewal off",
   "subscriptions.turnAutoRenewOn": "Turn automatic renewal on",
   "subscriptions.cancel": "Cancel subscription",
+  "subscriptions.wallet.start": "Renew from my wallet",
+  "subscriptions.wallet.off":
+    "Renewals come from your platform balance. From your wallet instead: it allows the payment contract 12 periods of the stablecoin, and the contract takes at most one period's price per period.",
+  "subscriptions.wallet.on": "Renewed from your wallet {payer}: at most one period's price per period, cancellable on-chain.",
+  "subscriptions.wallet.cancel": "Stop renewing from my wallet (on-chain)",
+  "subscriptions.wallet.cancelSent": "Cancelled on-chain; shown here once the block is final.",
   "subscriptions.state.active": "Active",
   "subscriptions.state.past_due": "Renewal failed (grace period)",
   "subscriptions.state.cancelled": "Cancelled",

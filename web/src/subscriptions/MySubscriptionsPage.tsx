@@ -1,7 +1,8 @@
 // The signed-in buyer's subscriptions (docs/subscriptions.md): each with its state, the end of
 // the paid period (as the platform records it and as the chain shows it), the price per period,
 // and the buttons: renew now (from the platform balance), automatic renewal on or off, upgrade to a
-// dearer plan (UpgradeSubscription.tsx), cancel. "My balance" (BalancePanel.tsx) heads the page:
+// dearer plan (UpgradeSubscription.tsx), cancel, and renewal from the buyer's own wallet (a
+// PaymentRouter mandate: WalletRenewal). "My balance" (BalancePanel.tsx) heads the page:
 // renewals and upgrades are charged from it, and a top-up's cashier returns here.
 import { useRef, useState } from "react";
 import { answer } from "../api/client.ts";
@@ -130,6 +131,7 @@ function SubscriptionRow(props: { item: Subscription; onChanged: () => void }) {
           }}
         />
       )}
+      <WalletRenewal subscriptionId={item.id} />
       {open && (
         <div className="row">
           <button
@@ -178,5 +180,71 @@ function SubscriptionRow(props: { item: Subscription; onChanged: () => void }) {
         </div>
       )}
     </li>
+  );
+}
+
+/**
+ * "Renew from my wallet": shown when the subscription can be paid in the platform's stablecoin.
+ * The wallet is linked (SIWE), approves the allowance and creates the mandate; the platform reads
+ * it back on-chain and records it. The cancel button is the wallet's own on-chain cancellation;
+ * the platform notices through the indexer (the state changes once the block is final).
+ */
+function WalletRenewal(props: { subscriptionId: string }) {
+  const { t } = useI18n();
+  const { api } = useSession();
+  const path = { params: { path: { subscriptionId: props.subscriptionId } } };
+  const view = useAsync((signal) => answer(api.GET("/api/subscriptions/{subscriptionId}/wallet-mandate", { ...path, signal })), [api, props.subscriptionId]);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const [cancelSent, setCancelSent] = useState(false);
+  const mandate = view.data?.mandate;
+  const terms = view.data?.terms;
+  const live = mandate?.state === "active";
+  if (!live && !terms) return null;
+  const run = async (call: () => Promise<unknown>) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await call();
+      view.reload();
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const start = () =>
+    run(async () => {
+      const { connectWallet } = await import("../resale/connectWallet.ts");
+      await connectWallet(api, t("keys.siweStatement"));
+      const { createWalletMandate } = await import("./walletMandate.ts");
+      const created = await createWalletMandate(terms!);
+      await answer(api.POST("/api/subscriptions/{subscriptionId}/wallet-mandate", { ...path, body: created }));
+    });
+  const stop = () =>
+    run(async () => {
+      const { cancelWalletMandate } = await import("./walletMandate.ts");
+      await cancelWalletMandate(mandate!.paymentRouter, mandate!.subscriptionRef);
+      setCancelSent(true);
+    });
+  return (
+    <div className="stack" data-testid="wallet-renewal">
+      <p className="small" data-testid="wallet-renewal-status">
+        {live ? t("subscriptions.wallet.on", { payer: mandate!.payer }) : t("subscriptions.wallet.off")}
+        {cancelSent && live ? ` ${t("subscriptions.wallet.cancelSent")}` : ""}
+      </p>
+      <ErrorNotice error={error} />
+      <div className="row">
+        {live ? (
+          <button type="button" className="button button-small" disabled={busy || cancelSent} data-testid="wallet-renewal-cancel" onClick={() => void stop()}>
+            {t("subscriptions.wallet.cancel")}
+          </button>
+        ) : (
+          <button type="button" className="button button-small" disabled={busy} data-testid="wallet-renewal-start" onClick={() => void start()}>
+            {t("subscriptions.wallet.start")}
+          </button>
+        )}
+      </div>
+    </div>
   );
 }

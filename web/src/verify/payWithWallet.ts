@@ -1,7 +1,8 @@
 // Pays an order on-chain from the browser wallet (EIP-1193): the native coin through
 // PaymentRouter.payNative, or an ERC-20 through approve + PaymentRouter.payToken, tagged with the
 // order's reference so the platform matches the OrderPaid event to the order. Lazy chunk (viem).
-import { createPublicClient, createWalletClient, custom, parseAbi, type EIP1193Provider, type Hex } from "viem";
+import { parseAbi, type Hex } from "viem";
+import { browserWalletClients } from "./browserWalletClients.ts";
 
 const routerAbi = parseAbi(["function payNative(bytes32 orderRef) payable", "function payToken(bytes32 orderRef, address token, uint256 amount)"]);
 const erc20Abi = parseAbi(["function approve(address spender, uint256 amount) returns (bool)"]);
@@ -10,19 +11,8 @@ export type ChainPayment = { paymentAddress: string | null; orderRef: string; as
 
 /** Returns the payment transaction's hash once it is mined. */
 export async function payWithWallet(payment: ChainPayment): Promise<Hex> {
-  const provider = (window as unknown as { ethereum?: EIP1193Provider }).ethereum;
-  if (!provider) throw new Error("No browser wallet found (window.ethereum).");
   if (!payment.paymentAddress || !payment.asset) throw new Error("This platform has no on-chain payment contract configured.");
-  const wallet = createWalletClient({ transport: custom(provider) });
-  const reader = createPublicClient({ transport: custom(provider) });
-  const [account] = await wallet.requestAddresses();
-  if (!account) throw new Error("The wallet shared no account.");
-  const chain = {
-    id: await reader.getChainId(),
-    name: "wallet",
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [] } },
-  };
+  const { wallet, reader, account, chain } = await browserWalletClients();
   const router = payment.paymentAddress as Hex;
   const amount = BigInt(payment.amountMinor);
   let hash: Hex;
