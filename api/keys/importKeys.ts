@@ -16,10 +16,9 @@ import { AppError } from "../../core/errors.ts";
 import { queryOne, sql, type Drizzle } from "../../core/store/database.ts";
 import { recordAudit } from "../services/audit.ts";
 import type { SQL } from "drizzle-orm";
-import { byteaArrayLiteral } from "../../core/store/sqlArrays.ts";
-import { copyBytea, copyByteaArray, copyClientOf, copyText, storeTakesCopy } from "../../core/store/copyRows.ts";
+import { copyBytea, copyClientOf, copyText, storeTakesCopy } from "../../core/store/copyRows.ts";
 import { pgConstraint, pgErrorCode, pgErrorCodes } from "../../core/store/errors.ts";
-import { batchLeafHashes, buildTreeNodes, commitmentBytes, proofOf, standardTreeFromNodes } from "../../core/keys/batchMerkle.ts";
+import { batchLeafHashes, buildTreeNodes, commitmentBytes, standardTreeFromNodes } from "../../core/keys/batchMerkle.ts";
 import { rememberBatchTree, type BatchTreeCache } from "./batchTree.ts";
 import { dedupeHash, deriveDedupeKey } from "./dedupe.ts";
 import type { LeafValues } from "../../core/keys/leaf.ts";
@@ -144,9 +143,9 @@ export async function runImport(
   const nodes = await buildTreeNodes(leafHashes);
 
   const run: ImportRun = { importId, runToken, shopId, productId, batchId, dataKey };
-  const prepared: PreparedKeys = { keys, hashes, salts, commitments, leafHashes, nodes };
+  const prepared: PreparedKeys = { keys, hashes, salts, commitments, leafHashes };
   const copy = storeTakesCopy(db);
-  // The next chunk's rows (encryption, proofs) are built while the previous one is being
+  // The next chunk's rows (encryption, COPY text) are built while the previous one is being
   // written: on a server the database works on its own cores meanwhile.
   let inFlight: Promise<{ error: unknown } | undefined> | undefined;
   for (let start = 0; start < keys.length; start += insertChunkRows) {
@@ -172,6 +171,8 @@ export async function runImport(
     // The batch is still in its first anchor state, 'pending': nothing anchors a batch without
     // a root, so there is no state to set here (core/store/batchStates.ts owns its moves).
     await tx.execute(sql`UPDATE batches SET root = ${nodes[0]!}, key_count = ${keys.length} WHERE id = ${batchId}`);
+    // The tree once for the batch: each key's proof is read from it (key_proof, migration 0220).
+    await tx.execute(sql`INSERT INTO batch_trees (batch_id, nodes) VALUES (${batchId}, ${Buffer.concat(nodes)})`);
     await tx.execute(sql`DELETE FROM import_uploads WHERE import_id = ${importId}`);
     await tx.execute(sql`UPDATE imports SET status = 'done', processed = ${keys.length}, finished_at = now() WHERE id = ${importId}`);
   });
@@ -200,7 +201,6 @@ type PreparedKeys = {
   salts: Buffer;
   commitments: Uint8Array[];
   leafHashes: Uint8Array[];
-  nodes: Uint8Array[];
 };
 
 /** The rows of keys [start, end) for one multi-row INSERT (PGlite). Each secret's AAD is its shop, batch and position. */
@@ -211,7 +211,7 @@ function keyInsertRows(run: ImportRun, prepared: PreparedKeys, start: number, en
     rows.push(sql`(${shopId}, ${productId}, ${batchId}, ${leafIndex},
       ${encryptSecret(dataKey, prepared.keys[leafIndex]!, keyAad({ shopId, batchId, leafIndex }))},
       ${prepared.hashes[leafIndex]!}, ${prepared.salts.subarray(32 * leafIndex, 32 * leafIndex + 32)}, ${prepared.commitments[leafIndex]!},
-      ${prepared.leafHashes[leafIndex]!}, ${byteaArrayLiteral(proofOf(prepared.nodes, prepared.keys.length, leafIndex))}::bytea[])`);
+      ${prepared.leafHashes[leafIndex]!})`);
   }
   return rows;
 }
@@ -228,14 +228,15 @@ async function keyCopyRows(run: ImportRun, prepared: PreparedKeys, start: number
   for (let leafIndex = start; leafIndex < end; leafIndex++) {
     const ciphertext = encryptSecret(dataKey, prepared.keys[leafIndex]!, keyAad({ shopId, batchId, leafIndex }));
     lines.push(
-      `${prefix}${leafIndex}\t${copyBytea(ciphertext)}\t${copyBytea(prepared.hashes[leafIndex]!)}\t${copyBytea(prepared.salts.subarray(32 * leafIndex, 32 * leafIndex + 32))}\t${copyBytea(prepared.commitments[leafIndex]!)}\t${copyBytea(prepared.leafHashes[leafIndex]!)}\t${copyByteaArray(proofOf(prepared.nodes, prepared.keys.length, leafIndex))}`,
+      `${prefix}${leafIndex}\t${copyBytea(ciphertext)}\t${copyBytea(prepared.hashes[leafIndex]!)}\t${copyBytea(prepared.salts.subarray(32 * leafIndex, 32 * leafIndex + 32))}\t${copyBytea(prepared.commitments[leafIndex]!)}\t${copyBytea(prepared.leafHashes[leafIndex]!)}`,
     );
     if ((leafIndex - start + 1) % copyYieldRows === 0) await new Promise((resolve) => setImmediate(resolve));
   }
   return `${lines.join("\n")}\n`;
 }
 
-const keyColumns = "shop_id, product_id, batch_id, leaf_index, ciphertext, dedupe_hash, salt, commitment, leaf_hash, proof";
+// No proof column: a key's proof is read from its batch's tree (batch_trees, migration 0220).
+const keyColumns = "shop_id, product_id, batch_id, leaf_index, ciphertext, dedupe_hash, salt, commitment, leaf_hash";
 
 /**
  * Writes one chunk of keys (COPY text or INSERT rows) and records the progress, in one
