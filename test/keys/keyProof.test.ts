@@ -62,9 +62,10 @@ for (const [label, create] of [
       const batchId = await newBatch(2);
       expect(await readProof(database.db, batchId, 0)).to.equal(null);
       for (const bytes of [0, 31, 64]) {
-        const error = await database.db
-          .execute(sql`INSERT INTO batch_trees (batch_id, nodes) VALUES (${batchId}, ${randomBytes(bytes)})`)
-          .then(() => undefined, (caught: unknown) => caught);
+        const error = await database.db.execute(sql`INSERT INTO batch_trees (batch_id, nodes) VALUES (${batchId}, ${randomBytes(bytes)})`).then(
+          () => undefined,
+          (caught: unknown) => caught,
+        );
         expect(pgConstraint(error), `${bytes} bytes`).to.equal("batch_trees_whole_nodes");
       }
     });
