@@ -20,7 +20,7 @@ import { BinaryCopyRows, copyBinary, copyClientOf, storeTakesCopy } from "../../
 import { pgConstraint, pgErrorCode, pgErrorCodes } from "../../core/store/errors.ts";
 import { batchLeafHashes, buildTreeNodes, commitmentBytes, standardTreeFromNodes } from "../../core/keys/batchMerkle.ts";
 import { rememberBatchTree, type BatchTreeCache } from "./batchTree.ts";
-import { dedupeHash, deriveDedupeKey } from "./dedupe.ts";
+import { dedupeHashes, deriveDedupeKey } from "./dedupe.ts";
 import type { LeafValues } from "../../core/keys/leaf.ts";
 import { decryptSecret, encryptSecret, importUploadAad, keyAad, secretEncrypter } from "./envelope.ts";
 import type { MasterKeyRing } from "./masterKeys.ts";
@@ -73,7 +73,7 @@ export async function createImport(db: Drizzle, ring: MasterKeyRing, parameters:
   // common mistake, re-uploading a file, is a 422 before anything is written, in the same
   // answer as the upload's other problems.
   const dedupeKey = deriveDedupeKey(dataKey, shopId);
-  await addShopDuplicates(db, shopId, { hashes: parsed.keys.map((key) => dedupeHash(dedupeKey, key)), lines: parsed.lines }, parsed.problems);
+  await addShopDuplicates(db, shopId, { hashes: dedupeHashes(dedupeKey, parsed.keys), lines: parsed.lines }, parsed.problems);
   parsed.problems.throwIfAny();
 
   const total = parsed.keys.length;
@@ -128,7 +128,7 @@ export async function runImport(
   // authenticated by its AAD, so the job parses it without re-applying them.
   const { keys, lines } = parseImport(content, claimed.format, { keysMax: Number.MAX_SAFE_INTEGER, keyLengthMax: Number.MAX_SAFE_INTEGER });
   const dedupeKey = deriveDedupeKey(dataKey, shopId);
-  const hashes = keys.map((key) => dedupeHash(dedupeKey, key));
+  const hashes = dedupeHashes(dedupeKey, keys);
   const inShop = new ImportProblems();
   await addShopDuplicates(db, shopId, { hashes, lines }, inShop);
   const duplicates = inShop.toError();
@@ -138,7 +138,13 @@ export async function runImport(
   }
 
   const salts = randomBytes(32 * keys.length);
-  const commitments = keys.map((key, index) => commitmentBytes(salts.subarray(32 * index, 32 * index + 32), key));
+  // Views of one buffer, as the salts and leaf hashes are: no backing store per key.
+  const packedCommitments = Buffer.allocUnsafe(32 * keys.length);
+  const commitments = keys.map((key, index) => {
+    const commitment = packedCommitments.subarray(32 * index, 32 * index + 32);
+    commitment.set(commitmentBytes(salts.subarray(32 * index, 32 * index + 32), key));
+    return commitment;
+  });
   const leafHashes = batchLeafHashes({ chainId: chain.chainId, registry: chain.registry, shopId, batchId }, commitments);
   const nodes = await buildTreeNodes(leafHashes);
 
