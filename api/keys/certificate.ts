@@ -31,7 +31,8 @@ type CertificateRow = {
   salt: Uint8Array;
   commitment: Uint8Array;
   leaf_hash: Uint8Array;
-  proof: Uint8Array[];
+  /** The key's own proof (keys imported before migration 0220), else read from its batch's tree. */
+  proof: Uint8Array[] | null;
   root: Uint8Array | null;
   key_count: number;
   anchor_state: string;
@@ -49,7 +50,8 @@ type CertificateRow = {
 export async function buildCertificate(db: Drizzle, keyId: bigint, chain: CertificateChain, salt: SaltRelease): Promise<Certificate> {
   const row = await queryOne<CertificateRow>(
     db,
-    sql`SELECT k.shop_id, k.product_id, k.batch_id, k.leaf_index, k.salt, k.commitment, k.leaf_hash, k.proof,
+    sql`SELECT k.shop_id, k.product_id, k.batch_id, k.leaf_index, k.salt, k.commitment, k.leaf_hash,
+               coalesce(k.proof, key_proof(k.batch_id, k.leaf_index)) AS proof,
                b.root, b.key_count, b.anchor_state, b.anchor_tx, b.anchor_block,
                b.chain_id AS batch_chain_id, b.registry_address AS batch_registry, s.issuer_address,
                e.token_id::text AS token_id, e.issue_tx, e.issue_block,
@@ -75,6 +77,7 @@ export async function buildCertificate(db: Drizzle, keyId: bigint, chain: Certif
     leafIndex: row.leaf_index,
     commitment: toHex(row.commitment),
   };
+  if (!row.proof) throw new Error(`Invariant: key ${keyId} has no proof, and its batch no stored tree holding it.`);
   const hash = leafHash(values);
   if (hash !== toHex(row.leaf_hash)) throw new Error(`Invariant: key ${keyId}'s stored leaf hash does not match its values.`);
   const anchored = row.anchor_tx !== null && row.anchor_block !== null && ["included", "confirmed"].includes(row.anchor_state);

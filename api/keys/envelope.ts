@@ -66,6 +66,27 @@ export function encryptSecret(dataKey: Uint8Array, plaintext: string | Uint8Arra
   return seal(dataKey, bytes, aad);
 }
 
+/**
+ * encryptSecret for many secrets under one data key (an import): the same format, a fresh
+ * random IV for each secret as always, but the IVs drawn from the CSPRNG 1,024 at a time and
+ * each used once, and each ciphertext built in one allocation. One randomBytes(12) per key
+ * was a tenth of an import's CPU (node's per-call cost of the CSPRNG).
+ */
+export function secretEncrypter(dataKey: Uint8Array): (plaintext: string, aad: string) => Buffer {
+  const ivsPerDraw = 1024;
+  let ivs = Buffer.alloc(0);
+  let next = 0;
+  return (plaintext, aad) => {
+    if (next === ivs.length) {
+      ivs = randomBytes(ivBytes * ivsPerDraw);
+      next = 0;
+    }
+    const iv = ivs.subarray(next, next + ivBytes);
+    next += ivBytes;
+    return seal(dataKey, Buffer.from(plaintext, "utf8"), aad, iv);
+  };
+}
+
 /** Decrypts and authenticates; a changed ciphertext, key or AAD throws instead of returning. */
 export function decryptSecret(dataKey: Uint8Array, ciphertext: Uint8Array, aad: string): string {
   return open(dataKey, ciphertext, aad, "secret").toString("utf8");
@@ -92,12 +113,19 @@ function dataKeyAad(masterKeyId: string): string {
   return `keyledger/data-key/v1|master=${masterKeyId}`;
 }
 
-function seal(key: Uint8Array, plaintext: Uint8Array, aad: string): Buffer {
-  const iv = randomBytes(ivBytes);
+/** `iv` must be fresh random bytes never used before under `key` (GCM's one rule). */
+function seal(key: Uint8Array, plaintext: Uint8Array, aad: string, iv: Uint8Array = randomBytes(ivBytes)): Buffer {
   const cipher = createCipheriv("aes-256-gcm", key, iv);
   cipher.setAAD(Buffer.from(aad, "utf8"));
-  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([Buffer.of(formatVersion), iv, body, cipher.getAuthTag()]);
+  const body = cipher.update(plaintext);
+  cipher.final();
+  // GCM is a stream mode: update returns every byte and final none, so the body is complete.
+  const sealed = Buffer.allocUnsafe(1 + ivBytes + body.length + tagBytes);
+  sealed[0] = formatVersion;
+  sealed.set(iv, 1);
+  sealed.set(body, 1 + ivBytes);
+  sealed.set(cipher.getAuthTag(), 1 + ivBytes + body.length);
+  return sealed;
 }
 
 function open(key: Uint8Array, sealed: Uint8Array, aad: string, what: string): Buffer {

@@ -16,14 +16,13 @@ import { AppError } from "../../core/errors.ts";
 import { queryOne, sql, type Drizzle } from "../../core/store/database.ts";
 import { recordAudit } from "../services/audit.ts";
 import type { SQL } from "drizzle-orm";
-import { byteaArrayLiteral } from "../../core/store/sqlArrays.ts";
-import { copyBytea, copyByteaArray, copyClientOf, copyText, storeTakesCopy } from "../../core/store/copyRows.ts";
+import { BinaryCopyRows, copyBinary, copyClientOf, storeTakesCopy } from "../../core/store/copyRows.ts";
 import { pgConstraint, pgErrorCode, pgErrorCodes } from "../../core/store/errors.ts";
-import { batchLeafHashes, buildTreeNodes, commitmentBytes, proofOf, standardTreeFromNodes } from "../../core/keys/batchMerkle.ts";
+import { batchLeafHashes, buildTreeNodes, commitmentBytes, standardTreeFromNodes } from "../../core/keys/batchMerkle.ts";
 import { rememberBatchTree, type BatchTreeCache } from "./batchTree.ts";
-import { dedupeHash, deriveDedupeKey } from "./dedupe.ts";
+import { dedupeHashes, deriveDedupeKey } from "./dedupe.ts";
 import type { LeafValues } from "../../core/keys/leaf.ts";
-import { decryptSecret, encryptSecret, importUploadAad, keyAad } from "./envelope.ts";
+import { decryptSecret, encryptSecret, importUploadAad, keyAad, secretEncrypter } from "./envelope.ts";
 import type { MasterKeyRing } from "./masterKeys.ts";
 import { ImportProblems, inspectImport, parseImport, type ImportFormat, type ParseImportLimits } from "./parseImport.ts";
 import { addShopDuplicates } from "./shopDuplicates.ts";
@@ -32,8 +31,8 @@ import { loadShopDataKey } from "./shopDataKey.ts";
 /** The defaults of config.imports (IMPORT_KEYS_MAX, KEY_LENGTH_MAX); callers pass config.imports. */
 export const importLimitsDefault: ParseImportLimits = { keysMax: 100_000, keyLengthMax: 512 };
 
-// 1,000 rows a transaction: as INSERT (PGlite) 10,000 bind parameters per statement (PostgreSQL
-// allows 65,535), as COPY (a server) about 1.5 MB of text; big enough that round trips do not
+// 1,000 rows a transaction: as INSERT (PGlite) 9,000 bind parameters per statement (PostgreSQL
+// allows 65,535), as COPY (a server) about 250 kB of binary rows; big enough that round trips do not
 // dominate, small enough that progress moves every fraction of a second.
 export const insertChunkRows = 1_000;
 const copyYieldRows = 500;
@@ -74,7 +73,7 @@ export async function createImport(db: Drizzle, ring: MasterKeyRing, parameters:
   // common mistake, re-uploading a file, is a 422 before anything is written, in the same
   // answer as the upload's other problems.
   const dedupeKey = deriveDedupeKey(dataKey, shopId);
-  await addShopDuplicates(db, shopId, { hashes: parsed.keys.map((key) => dedupeHash(dedupeKey, key)), lines: parsed.lines }, parsed.problems);
+  await addShopDuplicates(db, shopId, { hashes: dedupeHashes(dedupeKey, parsed.keys), lines: parsed.lines }, parsed.problems);
   parsed.problems.throwIfAny();
 
   const total = parsed.keys.length;
@@ -129,7 +128,7 @@ export async function runImport(
   // authenticated by its AAD, so the job parses it without re-applying them.
   const { keys, lines } = parseImport(content, claimed.format, { keysMax: Number.MAX_SAFE_INTEGER, keyLengthMax: Number.MAX_SAFE_INTEGER });
   const dedupeKey = deriveDedupeKey(dataKey, shopId);
-  const hashes = keys.map((key) => dedupeHash(dedupeKey, key));
+  const hashes = dedupeHashes(dedupeKey, keys);
   const inShop = new ImportProblems();
   await addShopDuplicates(db, shopId, { hashes, lines }, inShop);
   const duplicates = inShop.toError();
@@ -139,14 +138,20 @@ export async function runImport(
   }
 
   const salts = randomBytes(32 * keys.length);
-  const commitments = keys.map((key, index) => commitmentBytes(salts.subarray(32 * index, 32 * index + 32), key));
+  // Views of one buffer, as the salts and leaf hashes are: no backing store per key.
+  const packedCommitments = Buffer.allocUnsafe(32 * keys.length);
+  const commitments = keys.map((key, index) => {
+    const commitment = packedCommitments.subarray(32 * index, 32 * index + 32);
+    commitment.set(commitmentBytes(salts.subarray(32 * index, 32 * index + 32), key));
+    return commitment;
+  });
   const leafHashes = batchLeafHashes({ chainId: chain.chainId, registry: chain.registry, shopId, batchId }, commitments);
   const nodes = await buildTreeNodes(leafHashes);
 
-  const run: ImportRun = { importId, runToken, shopId, productId, batchId, dataKey };
-  const prepared: PreparedKeys = { keys, hashes, salts, commitments, leafHashes, nodes };
+  const run: ImportRun = { importId, runToken, shopId, productId, batchId, encrypt: secretEncrypter(dataKey) };
+  const prepared: PreparedKeys = { keys, hashes, salts, commitments, leafHashes };
   const copy = storeTakesCopy(db);
-  // The next chunk's rows (encryption, proofs) are built while the previous one is being
+  // The next chunk's rows (encryption, COPY text) are built while the previous one is being
   // written: on a server the database works on its own cores meanwhile.
   let inFlight: Promise<{ error: unknown } | undefined> | undefined;
   for (let start = 0; start < keys.length; start += insertChunkRows) {
@@ -172,6 +177,8 @@ export async function runImport(
     // The batch is still in its first anchor state, 'pending': nothing anchors a batch without
     // a root, so there is no state to set here (core/store/batchStates.ts owns its moves).
     await tx.execute(sql`UPDATE batches SET root = ${nodes[0]!}, key_count = ${keys.length} WHERE id = ${batchId}`);
+    // The tree once for the batch: each key's proof is read from it (key_proof, migration 0220).
+    await tx.execute(sql`INSERT INTO batch_trees (batch_id, nodes) VALUES (${batchId}, ${Buffer.concat(nodes)})`);
     await tx.execute(sql`DELETE FROM import_uploads WHERE import_id = ${importId}`);
     await tx.execute(sql`UPDATE imports SET status = 'done', processed = ${keys.length}, finished_at = now() WHERE id = ${importId}`);
   });
@@ -192,7 +199,15 @@ export async function runImport(
   return { batchId, keyCount: keys.length };
 }
 
-type ImportRun = { importId: bigint; runToken: string; shopId: bigint; productId: bigint; batchId: bigint; dataKey: Buffer };
+type ImportRun = {
+  importId: bigint;
+  runToken: string;
+  shopId: bigint;
+  productId: bigint;
+  batchId: bigint;
+  /** encryptSecret under the shop's data key, its IVs drawn in bulk (envelope.ts secretEncrypter). */
+  encrypt: (plaintext: string, aad: string) => Buffer;
+};
 
 type PreparedKeys = {
   keys: string[];
@@ -200,42 +215,50 @@ type PreparedKeys = {
   salts: Buffer;
   commitments: Uint8Array[];
   leafHashes: Uint8Array[];
-  nodes: Uint8Array[];
 };
 
 /** The rows of keys [start, end) for one multi-row INSERT (PGlite). Each secret's AAD is its shop, batch and position. */
 function keyInsertRows(run: ImportRun, prepared: PreparedKeys, start: number, end: number): SQL[] {
-  const { shopId, productId, batchId, dataKey } = run;
+  const { shopId, productId, batchId } = run;
   const rows: SQL[] = [];
   for (let leafIndex = start; leafIndex < end; leafIndex++) {
     rows.push(sql`(${shopId}, ${productId}, ${batchId}, ${leafIndex},
-      ${encryptSecret(dataKey, prepared.keys[leafIndex]!, keyAad({ shopId, batchId, leafIndex }))},
+      ${run.encrypt(prepared.keys[leafIndex]!, keyAad({ shopId, batchId, leafIndex }))},
       ${prepared.hashes[leafIndex]!}, ${prepared.salts.subarray(32 * leafIndex, 32 * leafIndex + 32)}, ${prepared.commitments[leafIndex]!},
-      ${prepared.leafHashes[leafIndex]!}, ${byteaArrayLiteral(proofOf(prepared.nodes, prepared.keys.length, leafIndex))}::bytea[])`);
+      ${prepared.leafHashes[leafIndex]!})`);
   }
   return rows;
 }
 
 /**
- * The rows of keys [start, end) as COPY text (a server), the same values as keyInsertRows,
- * giving the event loop back every few hundred rows so the previous chunk's transaction
- * (several round trips) moves on meanwhile.
+ * The rows of keys [start, end) in COPY's binary format (a server), the same values as
+ * keyInsertRows, giving the event loop back every few hundred rows so the previous chunk's
+ * transaction (several round trips) moves on meanwhile.
  */
-async function keyCopyRows(run: ImportRun, prepared: PreparedKeys, start: number, end: number): Promise<string> {
-  const { shopId, productId, batchId, dataKey } = run;
-  const prefix = `${shopId}\t${productId}\t${batchId}\t`;
-  const lines: string[] = [];
+async function keyCopyRows(run: ImportRun, prepared: PreparedKeys, start: number, end: number): Promise<Buffer> {
+  const { shopId, productId, batchId } = run;
+  // About 240 bytes a row with a 26-character key: the buffer rarely grows.
+  const rows = new BinaryCopyRows((end - start) * 256);
   for (let leafIndex = start; leafIndex < end; leafIndex++) {
-    const ciphertext = encryptSecret(dataKey, prepared.keys[leafIndex]!, keyAad({ shopId, batchId, leafIndex }));
-    lines.push(
-      `${prefix}${leafIndex}\t${copyBytea(ciphertext)}\t${copyBytea(prepared.hashes[leafIndex]!)}\t${copyBytea(prepared.salts.subarray(32 * leafIndex, 32 * leafIndex + 32))}\t${copyBytea(prepared.commitments[leafIndex]!)}\t${copyBytea(prepared.leafHashes[leafIndex]!)}\t${copyByteaArray(proofOf(prepared.nodes, prepared.keys.length, leafIndex))}`,
-    );
+    rows
+      .row(keyColumnCount)
+      .int8(shopId)
+      .int8(productId)
+      .int8(batchId)
+      .int4(leafIndex)
+      .bytea(run.encrypt(prepared.keys[leafIndex]!, keyAad({ shopId, batchId, leafIndex })))
+      .bytea(prepared.hashes[leafIndex]!)
+      .bytea(prepared.salts.subarray(32 * leafIndex, 32 * leafIndex + 32))
+      .bytea(prepared.commitments[leafIndex]!)
+      .bytea(prepared.leafHashes[leafIndex]!);
     if ((leafIndex - start + 1) % copyYieldRows === 0) await new Promise((resolve) => setImmediate(resolve));
   }
-  return `${lines.join("\n")}\n`;
+  return rows.finish();
 }
 
-const keyColumns = "shop_id, product_id, batch_id, leaf_index, ciphertext, dedupe_hash, salt, commitment, leaf_hash, proof";
+// No proof column: a key's proof is read from its batch's tree (batch_trees, migration 0220).
+const keyColumns = "shop_id, product_id, batch_id, leaf_index, ciphertext, dedupe_hash, salt, commitment, leaf_hash";
+const keyColumnCount = 9;
 
 /**
  * Writes one chunk of keys (COPY text or INSERT rows) and records the progress, in one
@@ -247,16 +270,16 @@ async function insertChunkOrFail(
   run: ImportRun,
   prepared: PreparedKeys,
   lines: readonly number[],
-  rows: string | SQL[],
+  rows: Buffer | SQL[],
   end: number,
 ): Promise<void> {
   try {
     await db.transaction(async (tx) => {
       await assertRunOwnsImport(tx, run.importId, run.runToken);
-      if (typeof rows === "string") {
+      if (Buffer.isBuffer(rows)) {
         const client = copyClientOf(tx);
         if (!client) throw new Error("Invariant: COPY rows for a store without COPY.");
-        await copyText(client, `COPY keys (${keyColumns}) FROM STDIN`, rows);
+        await copyBinary(client, `COPY keys (${keyColumns}) FROM STDIN (FORMAT binary)`, rows);
       } else {
         await tx.execute(sql`INSERT INTO keys (${sql.raw(keyColumns)}) VALUES ${sql.join(rows, sql`, `)}`);
       }

@@ -1,7 +1,7 @@
 // Reconciliation of issuances: every confirmed entitlement against its token on-chain (batch and
 // leaf), and its sold key checked cryptographically: the leaf recomputed from the key row's
-// values must be the stored leaf, and the stored proof must take it to the root anchored
-// on-chain.
+// values must be the stored leaf, and the stored proof (the key's own, or since migration 0220
+// the path read from its batch's stored tree) must take it to the root anchored on-chain.
 //
 // A page of sold keys at a time (walk.ts), each checked on its own: one keccak for the leaf and
 // one per level of its proof (about 19 at 100,000 keys a batch; keccak is JavaScript here).
@@ -35,7 +35,7 @@ type IssuedRow = {
   leaf_index: number;
   commitment: Buffer;
   leaf_hash: Buffer;
-  proof_text: string;
+  proof_text: string | null;
   chain_root: string | null;
   chain_batch: string | null;
   chain_leaf: string | null;
@@ -57,8 +57,9 @@ export async function checkIssuedKeys(
     // batch is checked against that batch and found.
     const { rows } = await session.query<IssuedRow>(
       // The proof comes as text (`\xhex,\xhex`, PostgreSQL's bytea output): a bytea[] is parsed
-      // node by node in JavaScript on this thread, several times slower.
-      sql`SELECT e.id, e.token_id::text, e.key_id, k.batch_id, k.shop_id, k.leaf_index, k.commitment, k.leaf_hash, array_to_string(k.proof, ',') AS proof_text,
+      // node by node in JavaScript on this thread, several times slower. A key imported since
+      // migration 0220 has no proof of its own: key_proof reads it from its batch's stored tree.
+      sql`SELECT e.id, e.token_id::text, e.key_id, k.batch_id, k.shop_id, k.leaf_index, k.commitment, k.leaf_hash, array_to_string(coalesce(k.proof, key_proof(k.batch_id, k.leaf_index)), ',') AS proof_text,
               a.root AS chain_root, t.batch_id::text AS chain_batch, t.leaf_index::text AS chain_leaf
        FROM entitlements e JOIN keys k ON k.id = e.key_id
          LEFT JOIN LATERAL chain_token(${chainId}, e.token_id) t ON t.block_number <= ${finalized}
@@ -123,7 +124,9 @@ function checkRow(row: IssuedRow, parameters: { chainId: number; registryAddress
 }
 
 /** The proof's nodes, or undefined when one is not 32 bytes (no bytes32[] proof could hold it). */
-function proofNodes(text: string): Uint8Array[] | undefined {
+function proofNodes(text: string | null): Uint8Array[] | undefined {
+  // NULL: neither the key nor its batch holds a proof, which no root can be reached from.
+  if (text === null) return undefined;
   if (text === "") return [];
   const nodes = text.split(",");
   return nodes.every((node) => proofNodePattern.test(node)) ? nodes.map((node) => Buffer.from(node.slice(2), "hex")) : undefined;

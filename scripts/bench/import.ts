@@ -41,13 +41,27 @@ try {
     return new Map((rows as unknown as { rows: { pid: number }[] }).rows.map((row) => [Number(row.pid), "import"]));
   };
   await backends();
-  const cpu = startCpuReading({ bench: process.pid, chain: chain.process.pid! });
+  const roles = { bench: process.pid, chain: chain.process.pid! };
+  const cpu = startCpuReading(roles);
+  // Each step's CPU too (this process and the database's backends), to tell where it goes.
+  const stepCpu: string[] = [];
+  const step = async <Result>(name: string, work: () => Promise<Result>): Promise<Result> => {
+    const reading = startCpuReading(roles);
+    const result = await work();
+    const perKey = reading.finish(count, await backends());
+    stepCpu.push(`import_cpu_us_per_key_${name}=${(((perKey.bench ?? 0) + (perKey.postgres_import ?? 0)) * 1000).toFixed(1)}`);
+    return result;
+  };
   const started = performance.now();
-  const { importId } = await createImport(database.db, ring, { ...shop, format: "text", content, limits: { keysMax: count, keyLengthMax: 512 } });
+  const { importId } = await step("create", () =>
+    createImport(database.db, ring, { ...shop, format: "text", content, limits: { keysMax: count, keyLengthMax: 512 } }),
+  );
   const created = performance.now();
-  const { batchId, keyCount } = await runImport(database.db, ring, { chainId: chainContext.chainId, registry: chainContext.addresses.registry }, importId);
+  const { batchId, keyCount } = await step("run", () =>
+    runImport(database.db, ring, { chainId: chainContext.chainId, registry: chainContext.addresses.registry }, importId),
+  );
   const ran = performance.now();
-  const outcome = await anchorBatch(database.db, chainContext, batchId);
+  const outcome = await step("anchor", () => anchorBatch(database.db, chainContext, batchId));
   const finished = performance.now();
   const perKey = cpu.finish(count, await backends());
 
@@ -64,6 +78,7 @@ try {
   console.log(`import_total_ms=${Math.round(finished - started)}`);
   console.log(`import_cpu_us_per_key_bench=${((perKey.bench ?? 0) * 1000).toFixed(1)}`);
   console.log(`import_cpu_us_per_key_postgres=${((perKey.postgres_import ?? 0) * 1000).toFixed(1)}`);
+  for (const line of stepCpu) console.log(line);
   console.log(`import_cpu_us_per_key_chain=${((perKey.chain ?? 0) * 1000).toFixed(1)}`);
   console.log(`load_average_1m=${(await import("node:os")).loadavg()[0]!.toFixed(1)}`);
   console.log(`import_keys_per_s=${Math.round(count / ((finished - started) / 1000))}`);

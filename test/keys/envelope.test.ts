@@ -1,9 +1,9 @@
 import { expect } from "chai";
-import { randomBytes } from "node:crypto";
+import { createDecipheriv, randomBytes } from "node:crypto";
 import { ConfigError } from "../../core/config.ts";
 import { AppError } from "../../core/errors.ts";
 import { dedupeHash, deriveDedupeKey } from "../../api/keys/dedupe.ts";
-import { createShopDataKey, decryptSecret, encryptSecret, keyAad, unwrapDataKey } from "../../api/keys/envelope.ts";
+import { createShopDataKey, decryptSecret, encryptSecret, keyAad, secretEncrypter, unwrapDataKey } from "../../api/keys/envelope.ts";
 import { loadMasterKeyRing, parsePreviousMasterKeys } from "../../api/keys/masterKeys.ts";
 import { testRing } from "./fixtures.ts";
 
@@ -115,5 +115,27 @@ describe("keys: envelope encryption", () => {
     expect(dedupeHash(shopOne, "caf\u00e9").equals(dedupeHash(shopOne, "cafe\u0301"))).to.equal(true);
     expect(dedupeHash(shopOne, "CODE-1").equals(dedupeHash(shopOne, "code-1"))).to.equal(false);
     expect(dedupeHash(shopOne, "CODE-1").equals(dedupeHash(shopTwo, "CODE-1"))).to.equal(false);
+  });
+
+  it("encrypts many secrets with a fresh IV each, in the documented format, bound to their AAD", () => {
+    const dataKey = randomBytes(32);
+    const encrypt = secretEncrypter(dataKey);
+    // More than one draw of IVs (1,024 a draw), multi-byte and empty secrets.
+    const secrets = Array.from({ length: 2500 }, (_, index) => (index % 3 === 0 ? `点卡-${index}` : index === 7 ? "" : `KEY-${index}`));
+    const aads = secrets.map((_, leafIndex) => keyAad({ shopId: 3n, batchId: 5n, leafIndex }));
+    const sealed = secrets.map((secret, index) => encrypt(secret, aads[index]!));
+    // Decrypted by hand from the format in envelope.ts: version 0x01 || iv (12) || body || tag (16).
+    sealed.forEach((bytes, index) => {
+      expect(bytes[0]).to.equal(0x01);
+      expect(bytes.length).to.equal(1 + 12 + Buffer.byteLength(secrets[index]!) + 16);
+      const decipher = createDecipheriv("aes-256-gcm", dataKey, bytes.subarray(1, 13));
+      decipher.setAAD(Buffer.from(aads[index]!, "utf8"));
+      decipher.setAuthTag(bytes.subarray(bytes.length - 16));
+      expect(Buffer.concat([decipher.update(bytes.subarray(13, bytes.length - 16)), decipher.final()]).toString("utf8")).to.equal(secrets[index]);
+    });
+    expect(new Set(sealed.map((bytes) => bytes.subarray(1, 13).toString("hex"))).size, "distinct IVs").to.equal(secrets.length);
+    // The same bytes read back through the API, and refused at another position.
+    expect(decryptSecret(dataKey, sealed[9]!, aads[9]!)).to.equal(secrets[9]);
+    expectAuthFailure(() => decryptSecret(dataKey, sealed[9]!, aads[10]!));
   });
 });

@@ -18,6 +18,9 @@ type KeyRow = {
   salt: Uint8Array;
   commitment: Uint8Array;
   leaf_hash: Uint8Array;
+  /** The key row's own proof column: NULL since migration 0220 (the batch's tree holds it). */
+  own_proof: Uint8Array[] | null;
+  /** key_proof(): the key's proof read from its batch's stored tree. */
   proof: Uint8Array[];
   status: string;
 };
@@ -57,7 +60,8 @@ describe("keys: import job (PostgreSQL server)", () => {
   async function batchKeys(batchId: bigint): Promise<KeyRow[]> {
     return queryRows<KeyRow>(
       database.db,
-      sql`SELECT id, leaf_index, ciphertext, salt, commitment, leaf_hash, proof, status FROM keys WHERE batch_id = ${batchId} ORDER BY leaf_index`,
+      sql`SELECT id, leaf_index, ciphertext, salt, commitment, leaf_hash, proof AS own_proof, key_proof(batch_id, leaf_index) AS proof, status
+          FROM keys WHERE batch_id = ${batchId} ORDER BY leaf_index`,
     );
   }
 
@@ -78,13 +82,16 @@ describe("keys: import job (PostgreSQL server)", () => {
       expect(row.status).to.equal("pending");
       return { chainId: testChain.chainId, registry: testChain.registry, shopId: shop.shopId, batchId, leafIndex: index, commitment: toHex(row.commitment) };
     });
-    // The reference: @openzeppelin/merkle-tree over the same leaves gives the same root, and
-    // every stored proof verifies against the stored root with the library.
+    // The reference: @openzeppelin/merkle-tree over the same leaves gives the same root; every
+    // proof read from the stored tree is the library's proof of that leaf and verifies against
+    // the stored root with the library; no key row carries a proof of its own.
     const reference = buildBatchTree(values);
     expect(reference.root).to.equal(toHex(batch!.root));
     rows.forEach((row, index) => {
       expect(toHex(row.leaf_hash)).to.equal(leafHash(values[index]!));
+      expect(row.own_proof).to.equal(null);
       const proof = row.proof.map((node) => toHex(node));
+      expect(proof).to.deep.equal(reference.getProof(index));
       expect(StandardMerkleTree.verify(toHex(batch!.root), [...leafEncoding], leafTuple(values[index]!), proof)).to.equal(true);
     });
   }
@@ -348,7 +355,8 @@ describe("keys: import job (embedded PGlite)", () => {
     expect(await runImport(database.db, ring, testChain, importId)).to.deep.equal({ batchId, keyCount });
     const rows = await queryRows<KeyRow>(
       database.db,
-      sql`SELECT id, leaf_index, ciphertext, salt, commitment, leaf_hash, proof, status FROM keys WHERE batch_id = ${batchId} ORDER BY leaf_index`,
+      sql`SELECT id, leaf_index, ciphertext, salt, commitment, leaf_hash, proof AS own_proof, key_proof(batch_id, leaf_index) AS proof, status
+          FROM keys WHERE batch_id = ${batchId} ORDER BY leaf_index`,
     );
     const batch = await queryOne<{ root: Uint8Array }>(database.db, sql`SELECT root FROM batches WHERE id = ${batchId}`);
     const dataKey = await loadShopDataKey(database.db, ring, shop.shopId);

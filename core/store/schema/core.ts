@@ -115,6 +115,12 @@ export const batches = pgTable("batches", {
   createdAt: timestamptz("created_at").notNull().defaultNow(),
 });
 
+// Migration 0220: a batch's whole Merkle tree, 32 bytes a node; keys' proofs are read from it (key_proof).
+export const batchTrees = pgTable("batch_trees", {
+  batchId: int8("batch_id").primaryKey(),
+  nodes: bytea("nodes").notNull(),
+});
+
 export const orders = pgTable("orders", {
   id: text("id").primaryKey(),
   shopId: int8("shop_id").notNull(),
