@@ -11,7 +11,7 @@ import { KeyledgerError, ok } from "../../../sdk/src/index.ts";
 import type { MasterKeyRing } from "../../keys/masterKeys.ts";
 import { recordAudit } from "../audit.ts";
 import { assertAboveWholesale } from "../docking/listings.ts";
-import { openRemoteSupplier } from "./remoteSuppliers.ts";
+import { openRemoteSupplier, type RemoteSupplier } from "./remoteSuppliers.ts";
 
 export type RemoteListingView = {
   productId: string;
@@ -33,15 +33,7 @@ export async function createRemoteListing(
   );
   if (!owned) throw new AppError("not_found", `This shop has no remote supplier ${input.remoteSupplierId}.`);
   const supplier = await openRemoteSupplier(deps, input.remoteSupplierId);
-  let product;
-  try {
-    product = ok(await supplier.client.GET("/api/products/{productId}", { params: { path: { productId: String(input.remoteProductId) } } }));
-  } catch (error) {
-    if (error instanceof KeyledgerError && error.status < 500) {
-      throw new AppError("docking_offer_unavailable", `The supplier has no product ${input.remoteProductId} you can buy (${error.status} ${error.code}).`);
-    }
-    throw new AppError("remote_supplier_unreachable", `The supplier at ${supplier.url} did not answer; try again later.`);
-  }
+  const product = await readUpstreamProduct(supplier, input.remoteProductId);
   if (product.deliveryMode !== "automatic" || product.status !== "active") {
     throw new AppError("docking_offer_unavailable", `The supplier's product ${input.remoteProductId} is not an active product sold from keys.`);
   }
@@ -80,4 +72,15 @@ export async function createRemoteListing(
       currency: product.currency,
     };
   });
+}
+
+async function readUpstreamProduct(supplier: RemoteSupplier, productId: bigint) {
+  try {
+    return ok(await supplier.client.GET("/api/products/{productId}", { params: { path: { productId: String(productId) } } }));
+  } catch (error) {
+    if (error instanceof KeyledgerError && error.status < 500) {
+      throw new AppError("docking_offer_unavailable", `The supplier has no product ${productId} you can buy (${error.status} ${error.code}).`);
+    }
+    throw new AppError("remote_supplier_unreachable", `The supplier at ${supplier.url} did not answer; try again later.`);
+  }
 }
