@@ -118,7 +118,7 @@ async function buyOnce(
   const checkout = await upstream(() =>
     client.POST("/api/orders", {
       body: { productId: order.remote_product_id!, quantity: order.quantity, paymentMethod: "chain" },
-      headers: { "idempotency-key": `crossdock:${order.id}:${purchase.attempt}:${Math.random()}` },
+      headers: { "idempotency-key": `crossdock:${order.id}:${purchase.attempt}` },
     }),
   );
   if (checkout === "refused") return "unavailable";
