@@ -46,6 +46,21 @@ export async function enqueueGroupFulfilments(queues: Queues, orderIds: readonly
   if (orderIds.length > 0) await queues.fulfilment.addBulk(orderIds.map((orderId) => ({ ...fulfilmentJob(orderId), opts: { jobId: `${orderId}-group` } })));
 }
 
+/** The cross-instance purchase of a paid order of a remote listing (api/services/crossdock/purchase.ts). */
+export const crossdockJobName = "crossdock-purchase";
+
+/**
+ * One job per order (its id names the order), retried with backoff while the upstream is not ready:
+ * about an hour in all, past the purchase's deadline, whose run then refunds the order.
+ */
+export async function enqueueCrossdockPurchase(queues: Queues, orderId: string): Promise<void> {
+  await queues.fulfilment.add(crossdockJobName, withRequestId({ orderId }), {
+    jobId: `crossdock-${orderId}`,
+    attempts: 12,
+    backoff: { type: "exponential", delay: 1000 },
+  });
+}
+
 /** The delayed job that expires a group when its time runs out (the maintenance sweep is its safety net). */
 export async function enqueueGroupExpiry(queues: Queues, groupId: string, delayMs: number): Promise<void> {
   await queues.maintenance.add("group-expiry", withRequestId({ groupId }), { jobId: `group-expiry-${groupId}`, delay: Math.max(0, delayMs) });

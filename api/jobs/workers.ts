@@ -12,6 +12,8 @@ import { createFulfilmentBatcher } from "../services/orders/fulfilOrder.ts";
 import { loggedGroupCommit } from "../../core/store/groupCommit.ts";
 import { processChainJob } from "./processors/chain.ts";
 import { processFulfilment } from "./processors/fulfilment.ts";
+import { processCrossdockPurchase } from "./processors/crossdock.ts";
+import { crossdockJobName } from "./enqueue.ts";
 import { processImport } from "./processors/imports.ts";
 import { processMaintenance } from "./processors/maintenance.ts";
 import { processWebhookJob } from "./processors/webhooks.ts";
@@ -139,7 +141,11 @@ export async function startWorkers(ctx: AppContext, settings: WorkerSettings = w
     logger: ctx.logger,
   };
   const workers = [
-    make(queueNames.fulfilment, (job) => processFulfilment(ctx, mailer, fulfilments, job), settings.fulfilmentConcurrency),
+    make(
+      queueNames.fulfilment,
+      (job) => (job.name === crossdockJobName ? processCrossdockPurchase(ctx, job) : processFulfilment(ctx, mailer, fulfilments, job)),
+      settings.fulfilmentConcurrency,
+    ),
     make(queueNames.imports, (job) => processImport(ctx, chainState.treeCache, job), settings.importConcurrency),
     make(queueNames.chain, (job) => processChainJob(ctx, chainState, job), 1),
     make(queueNames.maintenance, (job) => processMaintenance(ctx, job, settings), 1),

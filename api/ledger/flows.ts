@@ -38,8 +38,12 @@ function platform(purpose: AccountPurpose): AccountRef {
   return account("platform", 0n, purpose);
 }
 
-/** How an order is paid: "chain" is the platform's PaymentRouter, "epay" the shop's own EPay gateway. */
-export type OrderPaymentProvider = "epay" | "chain";
+/**
+ * How an order is paid: "chain" is the platform's PaymentRouter, "epay" the shop's own EPay gateway,
+ * "balance" the buyer's platform balance (buyer/refunds, moved through platform/clearing_balance:
+ * api/services/orders/payFromBalance.ts).
+ */
+export type OrderPaymentProvider = "epay" | "chain" | "balance";
 
 /**
  * Who holds a payment's money (docs/ledger.md, "Who holds the money"). The PaymentRouter pays
@@ -50,13 +54,14 @@ export type OrderPaymentProvider = "epay" | "chain";
 export type Collection = "platform" | "merchant";
 
 export function collectionOf(provider: OrderPaymentProvider): Collection {
-  if (provider === "chain") return "platform";
+  if (provider === "chain" || provider === "balance") return "platform";
   if (provider === "epay") return "merchant";
   throw new AppError("validation_failed", `Unknown payment provider ${String(provider)}.`);
 }
 
 /** Where a provider's money is booked when it arrives, before it is split or given back. */
 function clearing(provider: OrderPaymentProvider): AccountRef {
+  if (provider === "balance") return platform("clearing_balance");
   return platform(collectionOf(provider) === "platform" ? "clearing_chain" : "clearing_merchant");
 }
 
@@ -218,7 +223,7 @@ async function orderPaymentLegs(db: Drizzle, orderId: string, shopId: bigint, cu
   }>(
     db,
     sql`SELECT min(a.purpose) FILTER (WHERE a.purpose LIKE 'clearing_%') AS clearing,
-               CASE WHEN min(a.purpose) FILTER (WHERE a.purpose LIKE 'clearing_%') = 'clearing_chain' THEN 'chain' ELSE 'epay' END AS provider,
+               CASE min(a.purpose) FILTER (WHERE a.purpose LIKE 'clearing_%') WHEN 'clearing_chain' THEN 'chain' WHEN 'clearing_balance' THEN 'balance' ELSE 'epay' END AS provider,
                (-sum(p.amount_minor) FILTER (WHERE a.purpose LIKE 'clearing_%'))::text AS paid,
                coalesce(sum(p.amount_minor) FILTER (WHERE a.purpose = 'fees'), 0)::text AS fee,
                -- A docked sale also credits its supplier's payable (api/ledger/dockingLegs.ts): the selling shop is the other one.

@@ -27,6 +27,8 @@ export const accountPurposes = [
   "payout_holds",
   // The platform's currency exchange: a conversion passes through it (docs/currencies.md, migration 1500).
   "fx",
+  // A payment from a buyer's platform balance passes through it (docs/docking.md, migration 1170).
+  "clearing_balance",
 ] as const;
 export type AccountPurpose = (typeof accountPurposes)[number];
 

@@ -2046,6 +2046,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/orders/{orderId}/pay-from-balance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pay your order (checked out with paymentMethod chain) from your platform balance; a second call for the paid order charges nothing (409 insufficient_funds: top up first) */
+        post: operations["postOrdersOrderIdPayFromBalance"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{orderId}/provenance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The certificate chain of an order's keys bought from a remote supplier: the supplier's certificates (verifiable on-chain) and this shop's record of the resale (buyer only) */
+        get: operations["getOrdersOrderIdProvenance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/orders/{orderId}/receipt": {
         parameters: {
             query?: never;
@@ -2939,6 +2973,23 @@ export interface paths {
         put?: never;
         /** Stop supplying a product: resellers take no new orders of it; their open orders complete or are refunded */
         post: operations["postShopsShopIdDockingOffersProductIdStop"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/shops/{shopId}/docking/remote-listings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** List a remote supplier's product in the shop: its paid orders are bought upstream from your balance there, verified on-chain and then delivered */
+        post: operations["postShopsShopIdDockingRemoteListings"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4702,6 +4753,24 @@ export interface components {
         GetMeWalletsResponse: {
             items: components["schemas"]["PostWalletsLinkResponse"][];
         };
+        GetOrdersOrderIdProvenanceResponse: {
+            reseller: {
+                deliveredAt: string;
+                instance: string;
+                orderId: string;
+                shopId: string;
+                /** @description The reseller's order on the upstream instance that bought these keys */
+                upstreamOrderId: string;
+            };
+            supplier: {
+                /** @description The supplier's certificates with their salts: verify each against the chain alone */
+                certificates: components["schemas"]["Certificate"][];
+                /** @description The upstream instance the keys were bought from */
+                instance: string;
+                /** @description The supplier's shop on that instance (as its certificates name it) */
+                shopId: string;
+            };
+        };
         GetPlansResponse: {
             items: components["schemas"]["PutAdminPlansCodeResponse"][];
         };
@@ -5460,6 +5529,16 @@ export interface components {
             supplierShopId: string;
             supplyProductId: string;
             wholesalePriceMinor: string;
+        };
+        PostShopsShopIdDockingRemoteListingsResponse: {
+            currency: string;
+            name: string;
+            priceMinor: string;
+            productId: string;
+            remoteProductId: string;
+            remoteSupplierId: string;
+            /** @description What the upstream product costs the reseller there (paid from its balance on that instance) */
+            upstreamPriceMinor: string;
         };
         PostShopsShopIdDockingRemoteSuppliersResponse: {
             /** @description kl_live_<id>_abcd…: the key itself is never answered again */
@@ -11426,6 +11505,88 @@ export interface operations {
             };
         };
     };
+    postOrdersOrderIdPayFromBalance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+        };
+    };
+    getOrdersOrderIdProvenance: {
+        parameters: {
+            query?: {
+                token?: string;
+            };
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GetOrdersOrderIdProvenanceResponse"];
+                };
+            };
+        };
+    };
     getOrdersOrderIdReceipt: {
         parameters: {
             query?: {
@@ -14432,6 +14593,55 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DockingOffer"];
+                };
+            };
+        };
+    };
+    postShopsShopIdDockingRemoteListings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                shopId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    priceMinor: string | number;
+                    remoteProductId: string;
+                    remoteSupplierId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostShopsShopIdDockingRemoteListingsResponse"];
                 };
             };
         };

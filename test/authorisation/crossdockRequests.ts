@@ -29,4 +29,26 @@ export const crossdockRequests: Record<string, RowRequests> = {
     probe: "SELECT count(*)::text FROM remote_suppliers",
   },
   "GET /api/shops/{shopId}/docking/remote-suppliers": { build: (w) => ({ method: "GET", path: `/api/shops/${w.shopA.shopId}/docking/remote-suppliers` }) },
+  // Shop A has no remote supplier of this number: its merchant (and an admin) get 404, others 403.
+  "POST /api/shops/{shopId}/docking/remote-listings": {
+    build: (w): Call => ({
+      method: "POST",
+      path: `/api/shops/${w.shopA.shopId}/docking/remote-listings`,
+      body: { remoteSupplierId: "999999999", remoteProductId: "1", name: "Matrix remote listing", priceMinor: "1500" },
+    }),
+    probe: "SELECT count(*)::text FROM products WHERE remote_supplier_id IS NOT NULL",
+  },
+  // Buyer A's order, paid already by another provider: its buyer is refused by the order's state (409), everyone else sees no order.
+  "POST /api/orders/{orderId}/pay-from-balance": {
+    build: (w): Call => ({ method: "POST", path: `/api/orders/${w.orderA.id}/pay-from-balance`, body: {} }),
+    probe: "SELECT count(*)::text FROM payments WHERE provider = 'balance'",
+  },
+  // Buyer A's order was not bought from a remote supplier: its buyer gets 404, the shop and staff 403 (the salts are the buyer's).
+  "GET /api/orders/{orderId}/provenance": {
+    build: (w, cell): Call => ({
+      method: "GET",
+      path: `/api/orders/${w.orderA.id}/provenance`,
+      ...(cell.role === "guest" ? { headers: { "x-order-token": w.guest.token } } : {}),
+    }),
+  },
 };

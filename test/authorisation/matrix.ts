@@ -73,6 +73,8 @@ export const keyScopes: Partial<Record<string, ApiKeyScope>> = {
   "GET /api/orders/{orderId}": "orders:read",
   "GET /api/orders/{orderId}/keys/{keyId}/certificate": "orders:read",
   "POST /api/orders/{orderId}/reveal": "orders:write",
+  "POST /api/orders/{orderId}/pay-from-balance": "orders:write",
+  "GET /api/orders/{orderId}/provenance": "orders:read",
   "POST /api/orders/{orderId}/disputes": "orders:write",
   "GET /api/ledger/shops/{shopId}/balance": "ledger:read",
   "GET /api/ledger/shops/{shopId}/statement": "ledger:read",
@@ -258,6 +260,9 @@ export const matrix: MatrixRow[] = [
   // Suppliers on other instances (docs/docking.md, "Across instances"): the shop's merchant's.
   row("POST /api/shops/{shopId}/docking/remote-suppliers", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("GET /api/shops/{shopId}/docking/remote-suppliers", { 401: "guest", ok: "merchant admin", 403: "*" }),
+  row("POST /api/shops/{shopId}/docking/remote-listings", { 401: "guest", 404: "merchant admin", 403: "*" }),
+  row("POST /api/orders/{orderId}/pay-from-balance", { 401: "guest", 409: "buyer", 404: "*" }),
+  row("GET /api/orders/{orderId}/provenance", { 403: "merchant auditor admin", 404: "*" }),
   row("GET /api/shops/{shopId}/docking/listings/{productId}/restock", { 401: "guest", ok: "merchant admin", 403: "*" }),
   row("PUT /api/shops/{shopId}/docking/listings/{productId}/restock", { 401: "guest", ok: "merchant admin", 403: "*" }),
   // Webhooks and stock notices (docs/webhooks.md): a shop's endpoints are its merchant's.

@@ -1,6 +1,7 @@
 // Answers of the docking routes (docs/docking.md): offers (the supplier's side) and listings (the reseller's).
 import { z } from "zod";
-import { decimalString, pageOf } from "./common.ts";
+import { decimalString, isoDateTime, pageOf } from "./common.ts";
+import { certificateSchema } from "../../../core/keys/certificateSchema.ts";
 
 export const dockingOfferSchema = z.strictObject({
   productId: decimalString,
@@ -59,4 +60,29 @@ export const dockingRestockSchema = z.strictObject({
       createdAt: z.string(),
     }),
   ),
+});
+
+export const remoteListingSchema = z.strictObject({
+  productId: decimalString,
+  remoteSupplierId: decimalString,
+  remoteProductId: decimalString,
+  name: z.string(),
+  priceMinor: decimalString,
+  upstreamPriceMinor: decimalString.describe("What the upstream product costs the reseller there (paid from its balance on that instance)"),
+  currency: z.string(),
+});
+
+export const orderProvenanceSchema = z.strictObject({
+  supplier: z.strictObject({
+    instance: z.string().describe("The upstream instance the keys were bought from"),
+    shopId: decimalString.describe("The supplier's shop on that instance (as its certificates name it)"),
+    certificates: z.array(certificateSchema).describe("The supplier's certificates with their salts: verify each against the chain alone"),
+  }),
+  reseller: z.strictObject({
+    instance: z.string(),
+    shopId: decimalString,
+    orderId: z.string(),
+    upstreamOrderId: z.string().describe("The reseller's order on the upstream instance that bought these keys"),
+    deliveredAt: isoDateTime,
+  }),
 });

@@ -15,11 +15,17 @@ import {
   dockingOfferPageSchema,
   dockingOfferSchema,
   dockingRestockSchema,
+  orderProvenanceSchema,
+  remoteListingSchema,
   remoteSupplierListSchema,
   remoteSupplierSchema,
   shopDockingSchema,
 } from "../responses/docking.ts";
 import { addRemoteSupplier, listRemoteSuppliers } from "../../services/crossdock/remoteSuppliers.ts";
+import { createRemoteListing } from "../../services/crossdock/remoteListings.ts";
+import { orderProvenance } from "../../services/crossdock/provenance.ts";
+import { loadOrderFor } from "../../services/orders/orderAccessCheck.ts";
+import { AppError } from "../../../core/errors.ts";
 
 export const dockingMountPath = "/api";
 
@@ -148,6 +154,55 @@ export function dockingRouter(ctx: AppContext): Router {
         { db, keyRing: ctx.keyRing, allowLoopback: ctx.config.webhooks.allowLoopback, chainId: ctx.chain?.chainId },
         { shopId: params.shopId, accountId: account!.id, url: body.url, apiKey: body.apiKey },
       );
+    },
+  );
+
+  defineRoute(
+    router,
+    dockingMountPath,
+    {
+      method: "post",
+      path: "/shops/:shopId/docking/remote-listings",
+      summary:
+        "List a remote supplier's product in the shop: its paid orders are bought upstream from your balance there, verified on-chain and then delivered",
+      tags: ["docking"],
+      auth: merchant,
+      status: 201,
+      response: remoteListingSchema,
+      params: z.strictObject({ shopId: idString }),
+      body: z.strictObject({ remoteSupplierId: idString, remoteProductId: idString, name: displayName({ max: 120 }), priceMinor: moneyMinor }),
+    },
+    async ({ params, body, account }) => {
+      await assertShopManager(db, params.shopId, account!);
+      return createRemoteListing(
+        { db, keyRing: ctx.keyRing, allowLoopback: ctx.config.webhooks.allowLoopback },
+        { shopId: params.shopId, accountId: account!.id, ...body },
+      );
+    },
+  );
+
+  defineRoute(
+    router,
+    dockingMountPath,
+    {
+      method: "get",
+      path: "/orders/:orderId/provenance",
+      summary:
+        "The certificate chain of an order's keys bought from a remote supplier: the supplier's certificates (verifiable on-chain) and this shop's record of the resale (buyer only)",
+      tags: ["docking", "orders"],
+      auth: "public",
+      scope: "orders:read",
+      response: orderProvenanceSchema,
+      params: z.strictObject({ orderId: z.string().regex(/^KL[0-9A-Z]{8,24}$/, "must be an order number such as KL1H2J3K4M5N6P7Q8") }),
+      query: z.strictObject({ token: z.string().max(100).optional() }),
+    },
+    async ({ params, query, req }) => {
+      const { viewer } = await loadOrderFor(db, ctx.config.secrets.queryPasswordPepper!, params.orderId, {
+        account: req.account,
+        accessToken: query.token ?? req.get("x-order-token"),
+      });
+      if (viewer !== "buyer") throw new AppError("forbidden", "Only the buyer reads the certificates of an order's keys (they carry the salts).");
+      return orderProvenance(db, { orderId: params.orderId, publicUrl: ctx.config.http.publicUrl });
     },
   );
 

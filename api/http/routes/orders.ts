@@ -6,6 +6,8 @@ import { AppError } from "../../../core/errors.ts";
 import { buildCertificate } from "../../keys/certificate.ts";
 import { assertKeyInOrder } from "../../services/orders/assertKeyInOrder.ts";
 import { createOrder } from "../../services/orders/createOrder.ts";
+import { payOrderFromBalance } from "../../services/orders/payFromBalance.ts";
+import { enqueueFulfilment, handOverToRedis } from "../../jobs/enqueue.ts";
 import { readManualDelivery } from "../../services/orders/deliverManualOrder.ts";
 import { issueOrderAccessToken } from "../../services/orders/orderAccess.ts";
 import { revokeOrderAccess } from "../../services/orders/revokeOrderAccess.ts";
@@ -213,6 +215,38 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       } finally {
         waiter?.cancel();
       }
+    },
+  );
+
+  defineRoute(
+    router,
+    ordersMountPath,
+    {
+      method: "post",
+      path: "/orders/:orderId/pay-from-balance",
+      summary:
+        "Pay your order (checked out with paymentMethod chain) from your platform balance; a second call for the paid order charges nothing (409 insufficient_funds: top up first)",
+      tags: ["orders"],
+      auth: "account",
+      scope: "orders:write",
+      response: orderSchema,
+      params: z.strictObject({ orderId: orderIdParam }),
+    },
+    async ({ params, account }) => {
+      const { order, charged } = await payOrderFromBalance(
+        db,
+        { platformFeeBps: ctx.config.orders.platformFeeBps },
+        { orderId: params.orderId, accountId: account!.id },
+      );
+      // The paid order is the fulfilment's outbox (the recovery sweep drains it): the queue only makes delivery immediate.
+      if (charged) {
+        await handOverToRedis(ctx, () => enqueueFulfilment(ctx.queues, order.id), {
+          code: "fulfilment_enqueue_deferred",
+          message: "fulfilment left to the recovery sweep: the queue did not take it",
+          fields: { orderId: order.id },
+        });
+      }
+      return viewOf(order);
     },
   );
 

@@ -4,10 +4,13 @@ import { sendDeliveryMail, type Mailer } from "../../services/mail/mailer.ts";
 import { fulfilOrder, type FulfilmentBatcher } from "../../services/orders/fulfilOrder.ts";
 import { issueOrderAccessToken } from "../../services/orders/orderAccess.ts";
 import { queryOne, sql } from "../../../core/store/database.ts";
+import { enqueueCrossdockPurchase } from "../enqueue.ts";
 
 export async function processFulfilment(ctx: AppContext, mailer: Mailer | undefined, batcher: FulfilmentBatcher | undefined, job: Job): Promise<string> {
   const orderId = String((job.data as { orderId: string }).orderId);
   const outcome = await fulfilOrder(ctx.database.db, orderId, { platformFeeBps: ctx.config.orders.platformFeeBps }, batcher);
+  // A remote listing is a manual product that the cross-instance purchase delivers (docs/docking.md).
+  if (outcome === "manual_queue" && (await isRemoteListingOrder(ctx, orderId))) await enqueueCrossdockPurchase(ctx.queues, orderId);
   // Wakes the order pages waiting for this order (a lost message only means they time out).
   if (outcome !== "already_done" && outcome !== "not_paid") await ctx.orderEvents.publish(orderId);
   // From the hand-over of the paid order (the job's creation) to its keys delivered.
@@ -38,4 +41,12 @@ async function mailDelivery(ctx: AppContext, mailer: Mailer, orderId: string): P
     // down must not fail (and retry) a fulfilment that has committed.
     ctx.logger.warn({ orderId, err: { message: (error as Error).message } }, "delivery mail failed");
   }
+}
+
+async function isRemoteListingOrder(ctx: AppContext, orderId: string): Promise<boolean> {
+  const row = await queryOne<{ remote: boolean }>(
+    ctx.database.db,
+    sql`SELECT p.remote_supplier_id IS NOT NULL AS remote FROM orders o JOIN products p ON p.id = o.product_id WHERE o.id = ${orderId}`,
+  );
+  return row?.remote === true;
 }

@@ -41,7 +41,7 @@ export async function requeuePaidOrders(db: Drizzle, queues: Queues, parameters:
       queryRows<PaidOrderRow>(
         db,
         sql`SELECT o.id, o.paid_at::text AS paid_at, o.group_id FROM orders o JOIN products p ON p.id = o.product_id
-            WHERE o.state = 'paid' AND p.delivery_mode = 'automatic' AND o.paid_at < ${cutoff}::timestamptz
+            WHERE o.state = 'paid' AND (p.delivery_mode = 'automatic' OR p.remote_supplier_id IS NOT NULL) AND o.paid_at < ${cutoff}::timestamptz
               -- A held group payment waits for its group to fill (docs/groupbuy.md).
               AND (o.group_id IS NULL OR EXISTS (SELECT 1 FROM buying_groups g WHERE g.id = o.group_id AND g.state = 'filled'))
               AND (o.paid_at, o.id) > (${after?.paid_at ?? "-infinity"}::timestamptz, ${after?.id ?? ""})

@@ -12,7 +12,7 @@
 //   duplicate the order was already paid by another payment: recorded, refund path.
 import { AppError } from "../../../core/errors.ts";
 import type { JournalBatcher } from "../../ledger/batcher.ts";
-import { orderPaymentEntry } from "../../ledger/flows.ts";
+import { orderPaymentEntry, type OrderPaymentProvider } from "../../ledger/flows.ts";
 import { postJournal } from "../../ledger/postJournal.ts";
 import { queryOne, queryPreparedRows, sql, type Drizzle } from "../../../core/store/database.ts";
 import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from "../../../core/store/groupCommit.ts";
@@ -26,7 +26,7 @@ export type PaymentOutcome = "accepted" | "replayed" | "underpaid" | "overpaid" 
 
 export type AcceptPaymentInput = {
   orderId: string;
-  provider: "epay" | "chain";
+  provider: OrderPaymentProvider;
   providerRef: string;
   amountMinor: bigint;
   /** The paid currency; omitted when the provider pays only in the order's currency (EPay). */
@@ -130,7 +130,7 @@ export async function acceptExactPayments(db: Drizzle, inputs: readonly ExactPay
  * the process dies first, postMissingPaymentEntries (paymentEntryOutbox.ts) posts it later
  * under the same idempotency key, so the entry exists exactly once either way.
  */
-export async function postAcceptedPayment(db: Drizzle, settings: AcceptPaymentSettings, order: OrderRecord, provider: "epay" | "chain"): Promise<void> {
+export async function postAcceptedPayment(db: Drizzle, settings: AcceptPaymentSettings, order: OrderRecord, provider: OrderPaymentProvider): Promise<void> {
   const entry = paymentEntryOf(order, provider, settings);
   // With the group commit, the answer is not awaited: the payment has committed and its row is
   // the outbox, so the notification (and the fulfilment behind it) need not wait for the
@@ -154,7 +154,7 @@ export async function postAcceptedPayment(db: Drizzle, settings: AcceptPaymentSe
 /** How long an accepted payment's ledger entry waits for others to share its batch. */
 export const paymentEntryWaitMs = 60;
 
-export function paymentEntryOf(order: OrderRecord, provider: "epay" | "chain", settings: { platformFeeBps: number }) {
+export function paymentEntryOf(order: OrderRecord, provider: OrderPaymentProvider, settings: { platformFeeBps: number }) {
   return orderPaymentEntry({
     orderId: order.id,
     shopId: order.shopId,

@@ -9,7 +9,8 @@ import type { AuthenticatedAccount } from "../accounts/sessions.ts";
 import { assertShopManager } from "../shops/shops.ts";
 import { getOrderRecord } from "./orderRecord.ts";
 
-function aad(orderId: string): string {
+/** The additional data binding a delivery's ciphertext to its order (the cross-instance purchase delivers with it too). */
+export function manualDeliveryAad(orderId: string): string {
   return `keyledger:manual-delivery:v1:${orderId}`;
 }
 
@@ -32,7 +33,7 @@ export async function deliverManualOrder(
     throw new AppError("invalid_state", "This order is held for risk review: approve it in the review queue before delivering it.");
   }
   const dataKey = await loadShopDataKey(db, ring, order.shopId);
-  const encrypted = encryptSecret(dataKey, input.content, aad(order.id));
+  const encrypted = encryptSecret(dataKey, input.content, manualDeliveryAad(order.id));
   const row = await queryOne<{ id: string }>(
     db,
     sql`UPDATE orders o SET state = 'fulfilled', fulfilled_at = now(), delivery_encrypted = ${encrypted}, delivered_by = ${input.account.id}
@@ -51,5 +52,5 @@ export async function readManualDelivery(db: Drizzle, ring: MasterKeyRing, order
     sql`SELECT delivery_encrypted FROM orders WHERE id = ${orderId} AND shop_id = ${shopId}`,
   );
   if (!row?.delivery_encrypted) return null;
-  return decryptSecret(await loadShopDataKey(db, ring, shopId), Buffer.from(row.delivery_encrypted), aad(orderId));
+  return decryptSecret(await loadShopDataKey(db, ring, shopId), Buffer.from(row.delivery_encrypted), manualDeliveryAad(orderId));
 }

@@ -13,6 +13,7 @@
 // payment that is not yet visible when the sweep passes it would need a transaction open for
 // longer than that: two minutes is far beyond any of them. Each sweep therefore re-reads at
 // most the last two minutes of payments plus what arrived since the previous sweep.
+import type { OrderPaymentProvider } from "../../ledger/flows.ts";
 import type { SQL } from "drizzle-orm";
 import { postJournal } from "../../ledger/postJournal.ts";
 import { queryOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
@@ -55,7 +56,7 @@ export async function ensurePaymentEntry(db: Drizzle, settings: { platformFeeBps
 
 /** Posts the entries of the accepted payments that `which` selects and the ledger lacks; returns their payment ids. */
 async function postEntriesMissingFor(db: Drizzle, settings: { platformFeeBps: number }, which: SQL, limit: number): Promise<bigint[]> {
-  const rows = await queryRows<OrderRow & { provider: "epay" | "chain"; payment_id: bigint }>(
+  const rows = await queryRows<OrderRow & { provider: OrderPaymentProvider; payment_id: bigint }>(
     db,
     sql`SELECT o.*, p.provider, p.id AS payment_id FROM payments p JOIN orders o ON o.id = p.order_id
         WHERE p.status = 'accepted' AND ${which}

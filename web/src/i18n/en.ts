@@ -416,6 +416,18 @@ export const en = {
   "docking.stop": "Stop supplying",
   "docking.list": "List in my shop",
   "docking.listFor": "List {name} in my shop",
+  "docking.restock.title": "Auto-restock: {name}",
+  "docking.restock.hint":
+    "Set keys of the supplier aside for this listing: when fewer than the threshold are left, the next batch is allocated, never more than the cap held at once and within the budget (wholesale value). Off: the keys go back to the supplier.",
+  "docking.restock.threshold": "Restock below (keys)",
+  "docking.restock.batchKeys": "Keys per restock",
+  "docking.restock.maxKeys": "Hold at most (keys)",
+  "docking.restock.budget": "Budget",
+  "docking.restock.enabled": "Auto-restock on",
+  "docking.restock.save": "Save auto-restock",
+  "docking.restock.on": "On",
+  "docking.restock.off": "Off",
+  "docking.restock.status": "{allocated} keys allocated, {budget} of budget left",
   "reviews.hint":
     "Orders whose risk score reached the product's review threshold wait here before delivery. Approve to deliver now; reject to put the keys back in stock.",
   "reviews.empty": "No orders waiting for review",

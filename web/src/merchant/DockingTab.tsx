@@ -11,6 +11,7 @@ import { formatMoney, parseMoney } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { useSession } from "../session.tsx";
 import { useShopProducts } from "./ProductsTab.tsx";
+import { RestockPanel } from "./RestockPanel.tsx";
 
 export function DockingTab(props: { shop: Shop }) {
   const { t } = useI18n();
@@ -66,6 +67,9 @@ export function DockingTab(props: { shop: Shop }) {
             </table>
           </TableScroll>
         )}
+        {mine.data?.listings.map((listing) => (
+          <RestockPanel key={listing.productId} shopId={shopId} listing={listing} />
+        ))}
       </section>
     </div>
   );
