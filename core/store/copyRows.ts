@@ -18,6 +18,11 @@ export function copyClientOf(tx: Drizzle): pg.ClientBase | undefined {
   return client instanceof pg.Client ? client : undefined;
 }
 
+/** Streams `text` (COPY text format, one row a line) into `statement` on the transaction's client (the bench's generators). */
+export async function copyText(client: pg.ClientBase, statement: string, text: string): Promise<void> {
+  await pipeline(Readable.from([Buffer.from(text, "utf8")]), client.query(copyFrom(statement)) as unknown as NodeJS.WritableStream);
+}
+
 /** Streams `rows` (COPY binary format, BinaryCopyRows) into `statement`, which must say FORMAT binary. */
 export async function copyBinary(client: pg.ClientBase, statement: string, rows: Buffer): Promise<void> {
   await pipeline(Readable.from([rows]), client.query(copyFrom(statement)) as unknown as NodeJS.WritableStream);

@@ -181,7 +181,7 @@ export async function recordPaidPeriod(
         VALUES (${subscription.id}, ${paid.periodIndex}, ${startsAt}, ${endsAt}, ${paid.amountMinor}, ${subscription.currency}, ${paid.source}, ${paid.transactionId})`,
   );
   // What the period delivers, by kind; it refuses (out_of_stock) by throwing, which undoes the charge with the transaction.
-  await deliverChargedPeriod(tx, subscription, periodIndex);
+  await deliverChargedPeriod(tx, subscription, paid.periodIndex);
   await tx.execute(
     sql`UPDATE subscriptions SET periods_paid = periods_paid + 1, paid_until = ${endsAt}, last_failure = NULL,
           state = CASE WHEN state = 'cancelled' THEN state ELSE 'active' END WHERE id = ${subscription.id}`,
