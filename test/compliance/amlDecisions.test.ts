@@ -198,7 +198,7 @@ describe("AML decisions, freezes and races (PostgreSQL)", function () {
     const csv = await exportAmlCsv(database.db);
     const lines = csv.trimEnd().split("\r\n");
     expect(lines[0]).to.equal(
-      '"alert_id","rule","shop_id","payout_id","currency","amount_minor","alert_created_at","state","transaction_ids","decision","reason","decided_by","decided_at","hold_id"',
+      '"alert_id","rule","shop_id","distributor_account_id","payout_id","currency","amount_minor","alert_created_at","state","transaction_ids","decision","reason","decided_by","decided_at","hold_id"',
     );
     // One row per decision, one for each undecided alert.
     const undecided = exported.alerts.filter((alert) => alert.decisions.length === 0).length;
