@@ -9,20 +9,9 @@ import { checkLedgerInvariants } from "../../api/ledger/invariants.ts";
 import { postJournal } from "../../api/ledger/postJournal.ts";
 import { approvePayoutAfterReview, decideAlert, flagWallet, getAlert } from "../../api/services/compliance/aml.ts";
 import { requestReviewedDistributorPayout } from "../../api/services/distribution/reviewedPayouts.ts";
-import { AppError } from "../../core/errors.ts";
 import { queryOne, queryRows, sql } from "../../core/store/database.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
-import { craftBuyer, day, flaggedInConfig, testAmlSettings } from "./ledgerHistory.ts";
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "ok";
-  } catch (error) {
-    if (error instanceof AppError) return error.code;
-    throw error;
-  }
-}
+import { balanceOf, codeOf, craftBuyer, day, flaggedInConfig, testAmlSettings } from "./ledgerHistory.ts";
 
 describe("AML payout rules over distributors' payouts (PostgreSQL)", function () {
   this.timeout(240_000);
@@ -51,13 +40,7 @@ describe("AML payout rules over distributors' payouts (PostgreSQL)", function ()
     return accountId;
   }
 
-  const balance = async (ownerType: string, ownerId: bigint, purpose: string) =>
-    BigInt(
-      (await queryOne<{ b: string }>(
-        database.db,
-        sql`SELECT coalesce(sum(balance_minor), 0)::text AS b FROM ledger_accounts WHERE owner_type = ${ownerType} AND owner_id = ${ownerId} AND purpose = ${purpose} AND currency = 'CNY'`,
-      ))!.b,
-    );
+  const balance = (ownerType: string, ownerId: bigint, purpose: string) => balanceOf(database, ownerType, ownerId, purpose);
 
   /** The payout request as the route makes it: one transaction for the hold, the wallet and the rules. */
   const payout = (accountId: bigint, requestId: string, amountMinor: bigint, wallet?: string, settings = testAmlSettings) =>
