@@ -10,6 +10,8 @@
 // another row (another shop, batch or position) fails authentication instead of decrypting:
 //   wrapped data key:  "keyledger/data-key/v1|master=<masterKeyId>"
 //   key secret:        "keyledger/key/v1|shop=<shopId>|batch=<batchId>|leaf=<leafIndex>"
+//   delivered key secret, re-sealed under its buyer's data key (api/keys/buyerSeal.ts):
+//                      "keyledger/key/v1|shop=<shopId>|batch=<batchId>|leaf=<leafIndex>|holder=<accountId>"
 //   import upload:     "keyledger/import/v1|shop=<shopId>|import=<importId>"
 //   ticket attachment: "keyledger/ticket-attachment/v1|shop=<shopId>|ticket=<ticketId>|message=<messageId>"
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
@@ -99,6 +101,16 @@ export function decryptBytes(dataKey: Uint8Array, ciphertext: Uint8Array, aad: s
 
 export function keyAad(position: { shopId: bigint; batchId: bigint; leafIndex: number }): string {
   return `keyledger/key/v1|shop=${position.shopId}|batch=${position.batchId}|leaf=${position.leafIndex}`;
+}
+
+/** A delivered key's secret under its buyer's data key: bound to the buyer too, so it cannot be moved to another's. */
+export function heldKeyAad(position: { shopId: bigint; batchId: bigint; leafIndex: number }, accountId: bigint): string {
+  return `${keyAad(position)}|holder=${accountId}`;
+}
+
+/** Drops a data key from the ring's cache: its wrapped copy was destroyed (an erasure, docs/compliance.md). */
+export function forgetDataKey(ring: MasterKeyRing, wrapped: Uint8Array, masterKeyId: string): void {
+  ring.dataKeyCache.delete(`${masterKeyId}:${Buffer.from(wrapped).toString("base64")}`);
 }
 
 export function importUploadAad(upload: { shopId: bigint; importId: bigint }): string {

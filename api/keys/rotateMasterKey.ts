@@ -26,6 +26,7 @@ import type { MasterKeyRing } from "./masterKeys.ts";
 const wrappedKeyTables = [
   { table: "shops", id: "id", what: "Shop data keys" },
   { table: "account_totp", id: "account_id", what: "TOTP secrets' data keys" },
+  { table: "account_data_keys", id: "account_id", what: "Buyers' data keys" },
 ] as const;
 
 type WrappedKeyTable = (typeof wrappedKeyTables)[number];

@@ -9,20 +9,9 @@ import { approvePayoutAfterReview, decideAlert, reviewPayout } from "../../api/s
 import { exportAmlCsv, exportAmlJson } from "../../api/services/compliance/amlExport.ts";
 import { hashPendingEntries } from "../../api/ledger/hasher.ts";
 import { verifyInclusion } from "../../api/ledger/merkleLog.ts";
-import { AppError } from "../../core/errors.ts";
 import { queryOne, queryRows, sql } from "../../core/store/database.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
-import { craftBuyer, craftSale, craftShop, day, testAmlSettings } from "./ledgerHistory.ts";
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "ok";
-  } catch (error) {
-    if (error instanceof AppError) return error.code;
-    throw error;
-  }
-}
+import { balanceOf, codeOf, craftBuyer, craftSale, craftShop, day, testAmlSettings } from "./ledgerHistory.ts";
 
 describe("AML decisions, freezes and races (PostgreSQL)", function () {
   this.timeout(240_000);
@@ -36,13 +25,7 @@ describe("AML decisions, freezes and races (PostgreSQL)", function () {
     await database?.drop();
   });
 
-  const balance = async (ownerType: string, ownerId: bigint, purpose: string) =>
-    BigInt(
-      (await queryOne<{ b: string }>(
-        database.db,
-        sql`SELECT coalesce(sum(balance_minor), 0)::text AS b FROM ledger_accounts WHERE owner_type = ${ownerType} AND owner_id = ${ownerId} AND purpose = ${purpose} AND currency = 'CNY'`,
-      ))!.b,
-    );
+  const balance = (ownerType: string, ownerId: bigint, purpose: string) => balanceOf(database, ownerType, ownerId, purpose);
   const platformPayouts = () => balance("platform", 0n, "payouts");
   const alertOf = async (payoutId: string) =>
     BigInt((await queryOne<{ id: string }>(database.db, sql`SELECT id::text FROM aml_alerts WHERE payout_id = ${payoutId} ORDER BY id LIMIT 1`))!.id);
@@ -198,7 +181,7 @@ describe("AML decisions, freezes and races (PostgreSQL)", function () {
     const csv = await exportAmlCsv(database.db);
     const lines = csv.trimEnd().split("\r\n");
     expect(lines[0]).to.equal(
-      '"alert_id","rule","shop_id","payout_id","currency","amount_minor","alert_created_at","state","transaction_ids","decision","reason","decided_by","decided_at","hold_id"',
+      '"alert_id","rule","shop_id","distributor_account_id","payout_id","currency","amount_minor","alert_created_at","state","transaction_ids","decision","reason","decided_by","decided_at","hold_id"',
     );
     // One row per decision, one for each undecided alert.
     const undecided = exported.alerts.filter((alert) => alert.decisions.length === 0).length;

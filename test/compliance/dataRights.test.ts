@@ -11,6 +11,8 @@ import { enforceRetention, erasePerson, exportPersonalData, placeLegalHold, rele
 import { createShopDataKey, decryptSecret, encryptSecret, keyAad, unwrapDataKey } from "../../api/keys/envelope.ts";
 import { createMasterKeyRing } from "../../api/keys/masterKeys.ts";
 import { loadShopDataKey } from "../../api/keys/shopDataKey.ts";
+import { loadAccountDataKey, sealOrderKeysForBuyer } from "../../api/keys/buyerSeal.ts";
+import { readEntitlementCode } from "../../api/services/resale/readEntitlementCode.ts";
 import { AppError } from "../../core/errors.ts";
 import { queryOne, queryRows, sql } from "../../core/store/database.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
@@ -64,6 +66,14 @@ describe("data rights: export, erasure and retention (PostgreSQL)", function () 
   let keyId: bigint;
   let submissionId: bigint;
   let admin: bigint;
+  // Bought from another merchant's shop: re-sealed under the person's own data key at delivery.
+  const boughtCode = `BOUGHT-CODE-${suffix}-Q`;
+  const resoldCode = `RESOLD-CODE-${suffix}-R`;
+  let otherShop: bigint;
+  let otherShopKey: Buffer;
+  let boughtKey: { keyId: bigint; entitlementId: bigint; batchId: bigint };
+  let resoldKey: { keyId: bigint; entitlementId: bigint; batchId: bigint };
+  let resaleBuyer: bigint;
 
   before(async () => {
     database = await createServerDatabase({ poolSizeMax: 4 });
@@ -113,6 +123,40 @@ describe("data rights: export, erasure and retention (PostgreSQL)", function () 
     await db.execute(
       sql`INSERT INTO entitlements (key_id, order_id, shop_id, product_id, batch_id, owner_account_id) VALUES (${keyId}, ${orderId}, ${shopId}, ${productId}, ${batchId}, ${person})`,
     );
+    // Two keys bought from another merchant's shop in one order, delivered and re-sealed for the person;
+    // one of them later resold to another account.
+    const otherOwner = await one(sql`INSERT INTO accounts (email, password_hash) VALUES (${`other-${suffix}@example.com`}, 'x') RETURNING id::text`);
+    resaleBuyer = await one(sql`INSERT INTO accounts (email, password_hash) VALUES (${`resale-${suffix}@example.com`}, 'x') RETURNING id::text`);
+    const otherWrapped = createShopDataKey(ring);
+    otherShop = await one(
+      sql`INSERT INTO shops (owner_account_id, slug, name, data_key_wrapped, master_key_id)
+          VALUES (${otherOwner}, ${`other-${suffix}`}, 'Other cards', ${otherWrapped.dataKeyWrapped}, ${otherWrapped.masterKeyId}) RETURNING id::text`,
+    );
+    otherShopKey = await loadShopDataKey(db, ring, otherShop);
+    const otherProduct = await one(
+      sql`INSERT INTO products (shop_id, name, category, price_minor, currency) VALUES (${otherShop}, 'Card', 'game_card', 1000, 'CNY') RETURNING id::text`,
+    );
+    await craftSale(database, { shopId: otherShop, productId: otherProduct }, 2_000n, new Date(Date.now() - day), { accountId: person });
+    const boughtOrder = (await queryOne<{ id: string }>(db, sql`SELECT id FROM orders WHERE shop_id = ${otherShop} AND buyer_account_id = ${person}`))!.id;
+    const otherBatch = await one(sql`INSERT INTO batches (shop_id, product_id, key_count) VALUES (${otherShop}, ${otherProduct}, 2) RETURNING id::text`);
+    const deliver = async (leafIndex: number, secret: string) => {
+      const keyId = await one(
+        sql`INSERT INTO keys (shop_id, product_id, batch_id, leaf_index, ciphertext, dedupe_hash, salt, commitment, leaf_hash, proof, status, order_id, sold_at)
+            VALUES (${otherShop}, ${otherProduct}, ${otherBatch}, ${leafIndex}, ${encryptSecret(otherShopKey, secret, keyAad({ shopId: otherShop, batchId: otherBatch, leafIndex }))},
+                    ${randomBytes(32)}, ${randomBytes(32)}, ${randomBytes(32)}, ${randomBytes(32)}, '{}', 'sold', ${boughtOrder}, now()) RETURNING id::text`,
+      );
+      const entitlementId = await one(
+        sql`INSERT INTO entitlements (key_id, order_id, shop_id, product_id, batch_id, owner_account_id, state, revealed_at, redeem_state)
+            VALUES (${keyId}, ${boughtOrder}, ${otherShop}, ${otherProduct}, ${otherBatch}, ${person}, 'redeemed', now(), 'confirmed') RETURNING id::text`,
+      );
+      return { keyId, entitlementId, batchId: otherBatch };
+    };
+    boughtKey = await deliver(0, boughtCode);
+    resoldKey = await deliver(1, resoldCode);
+    expect(await sealOrderKeysForBuyer(db, ring, boughtOrder)).to.equal(2);
+    // Once: a redelivered fulfilment job re-seals nothing.
+    expect(await sealOrderKeysForBuyer(db, ring, boughtOrder)).to.equal(0);
+    await db.execute(sql`UPDATE entitlements SET owner_account_id = ${resaleBuyer} WHERE id = ${resoldKey.entitlementId}`);
     // A support ticket in their words.
     const ticketId = await one(
       sql`INSERT INTO support_tickets (order_id, shop_id, buyer_account_id, category, subject, first_reply_due_at)
@@ -133,16 +177,21 @@ describe("data rights: export, erasure and retention (PostgreSQL)", function () 
     expect(elapsedMs, "the export is answered at once (docs: within seconds)").to.be.below(5_000);
     expect(exported.records["accounts.id"]![0]).to.include({ email, display_name: name });
     expect(exported.records["accounts.id"]![0]).to.not.have.property("password_hash");
-    expect(exported.records["orders.buyer_account_id"]).to.have.length(1);
+    // Their order at their own shop and the one from the other shop.
+    expect(exported.records["orders.buyer_account_id"]).to.have.length(2);
+    // Their data key's row, without the wrapped key.
+    expect(exported.records["account_data_keys.account_id"]![0]).to.have.keys("account_id", "master_key_id", "created_at");
     expect(exported.guestOrders).to.have.length(1);
     expect(exported.records["shops.owner_account_id"]![0]).to.include({ support_contact: email });
     expect(exported.records["kyc_submissions.submitted_by"]).to.have.length(1);
     expect(exported.records["support_ticket_messages.author_account_id"]![0]!.body).to.contain(name);
     expect(exported.records["login_history.account_id"]![0]).to.include({ client_address: "203.0.113.7" });
-    expect(exported.records["entitlements.owner_account_id"]).to.have.length(1);
+    // The key from their own shop and the one they still hold from the other (the other was resold).
+    expect(exported.records["entitlements.owner_account_id"]).to.have.length(2);
     const text = JSON.stringify(exported);
     expect(text).to.not.contain("scrypt$secret");
     expect(text).to.not.contain(code);
+    expect(text).to.not.contain(boughtCode);
   });
 
   it("erasure is refused with the reason while a legal hold, then a dispute, is open; nothing is written", async () => {
@@ -164,12 +213,34 @@ describe("data rights: export, erasure and retention (PostgreSQL)", function () 
     await database.db.execute(sql`UPDATE disputes SET state = 'resolved', outcome = 'rejected', statement = 'closed' WHERE id = ${BigInt(dispute!.id)}`);
   });
 
+  it("a delivered code is re-sealed under the buyer's own data key: the buyer still reads it, the shop's key no longer opens it", async () => {
+    expect(await readEntitlementCode(database.db, ring, boughtKey.entitlementId)).to.equal(boughtCode);
+    const row = await queryOne<{ ciphertext: Buffer; sealed_for_account_id: string }>(
+      database.db,
+      sql`SELECT ciphertext, sealed_for_account_id::text FROM keys WHERE id = ${boughtKey.keyId}`,
+    );
+    expect(row!.sealed_for_account_id).to.equal(person.toString());
+    const position = { shopId: otherShop, batchId: boughtKey.batchId, leafIndex: 0 };
+    // No copy under the shop's key is left: the one stored is the buyer's.
+    expect(() => decryptSecret(otherShopKey, row!.ciphertext, keyAad(position))).to.throw();
+    const buyerKey = await loadAccountDataKey(database.db, ring, person);
+    expect(decryptSecret(buyerKey, row!.ciphertext, `${keyAad(position)}|holder=${person}`)).to.equal(boughtCode);
+    // Bound to the buyer: the same ciphertext under another holder's name does not open.
+    expect(() => decryptSecret(buyerKey, row!.ciphertext, `${keyAad(position)}|holder=${resaleBuyer}`)).to.throw();
+  });
+
   it("after erasure no table holds the email, the name, the legal name or the document; the keys no longer decrypt; the ledger still balances and chains", async () => {
     const dataKeyBefore = await loadShopDataKey(database.db, ring, shopId);
     const keyRow = await queryOne<{ batch_id: string }>(database.db, sql`SELECT batch_id::text FROM keys WHERE id = ${keyId}`);
+    const buyerKeyRow = await queryOne<{ data_key_wrapped: Buffer; master_key_id: string }>(
+      database.db,
+      sql`SELECT data_key_wrapped, master_key_id FROM account_data_keys WHERE account_id = ${person}`,
+    );
     const result = await erasePerson(database.db, ring, { accountId: person, actorId: person });
     expect(result.summary).to.include({
       deliveredKeysShredded: 1,
+      deliveredKeysCryptoShredded: 1,
+      transferredKeysResealed: 1,
       shopKeysDestroyed: 1,
       kycSubmissions: 1,
       kycDocuments: 1,
@@ -177,7 +248,17 @@ describe("data rights: export, erasure and retention (PostgreSQL)", function () 
       sessions: 1,
       login_history: 1,
     });
-    for (const needle of [email, name, legalName, documentText, code]) expect(await scan(database, needle), needle).to.deep.equal([]);
+    for (const needle of [email, name, legalName, documentText, code, boughtCode]) expect(await scan(database, needle), needle).to.deep.equal([]);
+    // The code bought from another shop: the buyer's data key is gone (no row, no wrapped copy
+    // anywhere), so the platform cannot open it, and the shop's key (still alive) does not either.
+    expect(await queryRows(database.db, sql`SELECT 1 FROM account_data_keys WHERE account_id = ${person}`)).to.have.length(0);
+    expect((await scan(database, buyerKeyRow!.data_key_wrapped.toString("hex"))).length).to.equal(0);
+    expect((await refusal(readEntitlementCode(database.db, ring, boughtKey.entitlementId))).code).to.equal("not_found");
+    const bought = await queryOne<{ ciphertext: Buffer }>(database.db, sql`SELECT ciphertext FROM keys WHERE id = ${boughtKey.keyId}`);
+    expect(bought!.ciphertext.length).to.be.greaterThan(0);
+    expect(() => decryptSecret(otherShopKey, bought!.ciphertext, keyAad({ shopId: otherShop, batchId: boughtKey.batchId, leafIndex: 0 }))).to.throw();
+    // The code resold before the erasure went back under the shop's key: its new holder still reads it.
+    expect(await readEntitlementCode(database.db, ring, resoldKey.entitlementId)).to.equal(resoldCode);
     // The delivered key: its ciphertext no longer opens even under the shop key kept from before.
     const after = await queryOne<{ ciphertext: Buffer }>(database.db, sql`SELECT ciphertext FROM keys WHERE id = ${keyId}`);
     expect(() => decryptSecret(dataKeyBefore, after!.ciphertext, keyAad({ shopId, batchId: BigInt(keyRow!.batch_id), leafIndex: 0 }))).to.throw();

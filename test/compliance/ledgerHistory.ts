@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { postOrderPayment } from "../../api/ledger/flows.ts";
 import type { AmlSettings } from "../../api/services/compliance/amlRules.ts";
+import { AppError } from "../../core/errors.ts";
 import { queryOne, sql } from "../../core/store/database.ts";
 import type { TestDatabase } from "../support/database.ts";
 
@@ -76,4 +77,24 @@ export async function craftSale(
   }
   const posted = await postOrderPayment(database.db, { orderId, shopId: shop.shopId, amountMinor, currency: "CNY", provider: "chain", platformFeeBps: 500 });
   return posted.transactionId;
+}
+
+/** The code a refused call answers ("ok" when it passes): races and refusals compare codes. */
+export async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return "ok";
+  } catch (error) {
+    if (error instanceof AppError) return error.code;
+    throw error;
+  }
+}
+
+/** The CNY balance of an owner's account of one purpose (0 when it has none yet). */
+export async function balanceOf(database: TestDatabase, ownerType: string, ownerId: bigint, purpose: string): Promise<bigint> {
+  const row = await queryOne<{ b: string }>(
+    database.db,
+    sql`SELECT coalesce(sum(balance_minor), 0)::text AS b FROM ledger_accounts WHERE owner_type = ${ownerType} AND owner_id = ${ownerId} AND purpose = ${purpose} AND currency = 'CNY'`,
+  );
+  return BigInt(row!.b);
 }

@@ -221,10 +221,27 @@ describe("distribution: agents, sub-stores and three-level commissions", functio
 
     const tooMuch = await agent.http.post("/api/agent/payouts", { amountMinor: "128", currency: "CNY", requestId: "big" });
     expect([tooMuch.status, tooMuch.body.code]).to.deep.equal([409, "insufficient_funds"]);
-    const payout = await agent.http.post("/api/agent/payouts", { amountMinor: "127", currency: "CNY", requestId: "first" });
-    expect(payout.status, payout.text).to.equal(201);
-    expect(await distributorBalances(agent.id)).to.deep.equal({ holds: "0", payout_holds: "127", proceeds: "0" });
+    // A payout to a flagged wallet is held by the AML rules (docs/compliance.md): refused approval until cleared.
     const admin = await createStaffAccount(suite.platform, "admin", ["admin"]);
+    const flagged = `0x${"f1".repeat(20)}`;
+    expect((await admin.http.put(`/api/admin/aml/flagged-wallets/${flagged}`, { reason: "listed" })).status).to.be.oneOf([200, 204]);
+    const toFlagged = await agent.http.post("/api/agent/payouts", { amountMinor: "27", currency: "CNY", requestId: "flagged", wallet: flagged });
+    expect([toFlagged.status, toFlagged.body.amlReview], toFlagged.text).to.deep.equal([201, ["flagged_wallet"]]);
+    const refused = await admin.http.post(`/api/ledger/payouts/${toFlagged.body.payoutId}/approve`);
+    expect([refused.status, refused.body.code]).to.deep.equal([409, "aml_review_pending"]);
+    const alerts = await admin.http.get("/api/admin/aml/alerts?state=open");
+    const alert = alerts.body.items.find((item: { payoutId: string }) => item.payoutId === toFlagged.body.payoutId);
+    expect([alert.distributorAccountId, alert.shopId, alert.entries.map((entry: { transactionId: string }) => entry.transactionId)]).to.deep.equal([
+      String(agent.id),
+      null,
+      [toFlagged.body.transactionId],
+    ]);
+    expect((await admin.http.post(`/api/admin/aml/alerts/${alert.id}/decision`, { decision: "clear", reason: "known wallet" })).status).to.equal(200);
+    expect((await admin.http.post(`/api/ledger/payouts/${toFlagged.body.payoutId}/approve`)).status).to.equal(200);
+
+    const payout = await agent.http.post("/api/agent/payouts", { amountMinor: "100", currency: "CNY", requestId: "first" });
+    expect([payout.status, payout.body.amlReview], payout.text).to.deep.equal([201, []]);
+    expect(await distributorBalances(agent.id)).to.deep.equal({ holds: "0", payout_holds: "100", proceeds: "0" });
     const approved = await admin.http.post(`/api/ledger/payouts/${payout.body.payoutId}/approve`);
     expect(approved.status, approved.text).to.equal(200);
     expect(await distributorBalances(agent.id)).to.deep.equal({ holds: "0", payout_holds: "0", proceeds: "0" });

@@ -25,7 +25,9 @@ const alertEntrySchema = z.strictObject({
 const alertFields = {
   id: decimalString,
   rule: z.enum(["payout_threshold", "payout_velocity", "flagged_wallet", "structuring", "volume_spike"]),
-  shopId: decimalString,
+  /** Whose money: a shop's (shopId) or a distributor's, an agent or referrer (distributorAccountId); exactly one is set. */
+  shopId: decimalString.nullable(),
+  distributorAccountId: decimalString.nullable(),
   payoutId: z.string().nullable(),
   currency: z.string(),
   amountMinor: decimalString,

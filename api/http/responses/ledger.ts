@@ -45,9 +45,6 @@ export const payoutRequestedSchema = z.strictObject({
   amlReview: z.array(z.enum(["payout_threshold", "payout_velocity", "flagged_wallet"])),
 });
 
-/** A distributor's (agent's or sharer's) payout request: the AML payout rules watch shops' payouts only (docs/compliance.md). */
-export const distributorPayoutRequestedSchema = payoutRequestedSchema.omit({ amlReview: true });
-
 export const payoutDecidedSchema = z.strictObject({ holdId: decimalString, transactionId: decimalString, state: z.enum(holdStates), created: z.boolean() });
 
 export const trialBalanceSchema = z.strictObject({

@@ -6,7 +6,6 @@ import { Router } from "express";
 import { z } from "zod";
 import { AppError } from "../../../core/errors.ts";
 import type { AppContext } from "../../context.ts";
-import { requestDistributorPayout } from "../../ledger/distributionEarnings.ts";
 import { auditedChange } from "../../services/audit.ts";
 import { agentOverview } from "../../services/distribution/agentConsole.ts";
 import {
@@ -19,12 +18,13 @@ import {
 } from "../../services/distribution/agents.ts";
 import { setCommissionRates, shareCommissionOf } from "../../services/distribution/commissions.ts";
 import { attachReferral } from "../../services/distribution/referrals.ts";
+import { requestReviewedDistributorPayout } from "../../services/distribution/reviewedPayouts.ts";
 import { checkoutProduct } from "../../services/orders/productCache.ts";
 import { getProduct } from "../../services/products/products.ts";
 import { assertShopManager } from "../../services/shops/shops.ts";
 import { defineRoute } from "../route.ts";
 import { displayName, idString, moneyMinor, payoutRequestBody } from "../schemas.ts";
-import { distributorPayoutRequestedSchema } from "../responses/ledger.ts";
+import { payoutRequestedSchema } from "../responses/ledger.ts";
 import {
   agentInvitationSchema,
   agentOverviewSchema,
@@ -243,19 +243,30 @@ export function distributionRouter(ctx: AppContext): Router {
     {
       method: "post",
       path: "/agent/payouts",
-      summary: "Request a payout of released earnings: held until an admin approves or rejects it (/ledger/payouts/{payoutId}/approve), or it expires",
+      summary:
+        "Request a payout of released earnings: held until an admin approves or rejects it (/ledger/payouts/{payoutId}/approve), or it expires; amlReview lists the AML rules that hold it for review",
       tags: ["distribution"],
       auth: "account",
       status: 201,
-      response: distributorPayoutRequestedSchema,
+      response: payoutRequestedSchema,
       body: payoutRequestBody,
     },
     async ({ body, account }) => {
       const expiresAt = new Date(Date.now() + ctx.config.ledger.payoutHoldSeconds * 1000);
       const requestId = body.requestId ?? randomUUID();
+      const accountId = account!.id;
       const payout = await auditedChange(
         db,
-        (tx) => requestDistributorPayout(tx, { accountId: account!.id, requestId, amountMinor: body.amountMinor, currency: body.currency, expiresAt }),
+        // The AML payout rules, as for a shop's payout, in this transaction (docs/compliance.md).
+        (tx) =>
+          requestReviewedDistributorPayout(tx, ctx.config.compliance.aml, {
+            accountId,
+            requestId,
+            amountMinor: body.amountMinor,
+            currency: body.currency,
+            expiresAt,
+            wallet: body.wallet,
+          }),
         (result) =>
           result.created
             ? {
@@ -274,7 +285,14 @@ export function distributionRouter(ctx: AppContext): Router {
         }
         throw error;
       });
-      return { payoutId: payout.payoutId, holdId: String(payout.holdId), transactionId: String(payout.transactionId), created: payout.created, expiresAt };
+      return {
+        payoutId: payout.payoutId,
+        holdId: String(payout.holdId),
+        transactionId: String(payout.transactionId),
+        created: payout.created,
+        expiresAt,
+        amlReview: payout.amlReview,
+      };
     },
   );
 

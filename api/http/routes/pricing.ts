@@ -70,6 +70,7 @@ export function pricingRouter(ctx: AppContext): Router {
         couponCode: body.couponCode,
         contact: body.contact,
         buyerAccountId: account?.id,
+        stablecoin: ctx.config.merchants.fx.stablecoin,
       });
       const conversion = await currencyConversion(db, ctx.config.merchants.fx, {
         shopId: BigInt(listed.shopId),

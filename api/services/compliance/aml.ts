@@ -18,10 +18,36 @@ import {
   volumeSpiked,
 } from "./amlRules.ts";
 
-type NewAlert = {
+/**
+ * Whose money a payout draws: a shop's payable, or a distributor's (an agent's or referrer's)
+ * released earnings. An alert names exactly one of them.
+ */
+export type PayoutOwner = { shopId: bigint; distributorAccountId?: undefined } | { distributorAccountId: bigint; shopId?: undefined };
+
+/**
+ * The owner's ledger accounts a payout draws on: the payable one (the request debits it, a freeze
+ * holds from it) and the holding one (the request credits it, where velocity counts requests).
+ */
+function payoutAccounts(owner: PayoutOwner) {
+  if (owner.distributorAccountId !== undefined) {
+    const ownerId = owner.distributorAccountId;
+    return {
+      payable: { ownerType: "distributor" as const, ownerId, purpose: "proceeds" as const },
+      holding: { ownerType: "distributor" as const, ownerId, purpose: "payout_holds" as const },
+      label: `Distributor ${ownerId}`,
+    };
+  }
+  const ownerId = owner.shopId;
+  return {
+    payable: { ownerType: "shop" as const, ownerId, purpose: "payable" as const },
+    holding: { ownerType: "shop" as const, ownerId, purpose: "holds" as const },
+    label: `Shop ${ownerId}`,
+  };
+}
+
+type NewAlert = PayoutOwner & {
   rule: AmlRule;
   dedupeKey: string;
-  shopId: bigint;
   payoutId?: string;
   currency: string;
   amountMinor: bigint;
@@ -33,8 +59,8 @@ type NewAlert = {
 async function raiseAlert(db: Drizzle, alert: NewAlert): Promise<bigint | undefined> {
   const row = await queryOne<{ id: string }>(
     db,
-    sql`INSERT INTO aml_alerts (rule, dedupe_key, shop_id, payout_id, currency, amount_minor, details)
-        VALUES (${alert.rule}, ${alert.dedupeKey}, ${alert.shopId}, ${alert.payoutId ?? null}, ${alert.currency}, ${alert.amountMinor},
+    sql`INSERT INTO aml_alerts (rule, dedupe_key, shop_id, distributor_account_id, payout_id, currency, amount_minor, details)
+        VALUES (${alert.rule}, ${alert.dedupeKey}, ${alert.shopId ?? null}, ${alert.distributorAccountId ?? null}, ${alert.payoutId ?? null}, ${alert.currency}, ${alert.amountMinor},
                 ${JSON.stringify(alert.details)}::jsonb)
         ON CONFLICT (dedupe_key) DO NOTHING RETURNING id::text`,
   );
@@ -46,12 +72,13 @@ async function raiseAlert(db: Drizzle, alert: NewAlert): Promise<bigint | undefi
   return id;
 }
 
-export type PayoutForReview = { payoutId: string; shopId: bigint; amountMinor: bigint; currency: string; wallet?: string };
+export type PayoutForReview = PayoutOwner & { payoutId: string; amountMinor: bigint; currency: string; wallet?: string };
 
 /**
  * The payout rules, inside the payout request's transaction (after its hold is written), so the
  * alerts commit with the payout and no approval can come between them. Answers the rules that
- * fired: the payout is then held for review until every alert on it is cleared.
+ * fired: the payout is then held for review until every alert on it is cleared. The same rules
+ * for a shop's payout and a distributor's; velocity counts the owner's own requests.
  */
 export async function reviewPayout(db: Drizzle, settings: AmlSettings, payout: PayoutForReview): Promise<AmlRule[]> {
   const request = await queryOne<{ id: string }>(
@@ -60,7 +87,9 @@ export async function reviewPayout(db: Drizzle, settings: AmlSettings, payout: P
   );
   if (!request) throw new AppError("not_found", `No payout ${payout.payoutId}.`);
   const requestId = BigInt(request.id);
-  const base = { shopId: payout.shopId, payoutId: payout.payoutId, currency: payout.currency, amountMinor: payout.amountMinor };
+  const owner: PayoutOwner = payout.distributorAccountId !== undefined ? { distributorAccountId: payout.distributorAccountId } : { shopId: payout.shopId };
+  const { holding } = payoutAccounts(owner);
+  const base = { ...owner, payoutId: payout.payoutId, currency: payout.currency, amountMinor: payout.amountMinor };
   const fired: AmlRule[] = [];
   if (payoutAboveThreshold(settings, payout.amountMinor, payout.currency)) {
     const threshold = settings.payoutThresholdMinor[payout.currency]!;
@@ -73,12 +102,12 @@ export async function reviewPayout(db: Drizzle, settings: AmlSettings, payout: P
     });
     fired.push("payout_threshold");
   }
-  // The shop's payout requests of the window, read from the journal (its holds account credited).
+  // The owner's payout requests of the window, read from the journal (its holding account credited).
   const recent = await queryRows<{ id: string }>(
     db,
     sql`SELECT DISTINCT t.id::text FROM ledger_transactions t
           JOIN ledger_postings p ON p.tx_id = t.id JOIN ledger_accounts a ON a.id = p.account_id
-        WHERE t.kind = 'payout_request' AND a.owner_type = 'shop' AND a.owner_id = ${payout.shopId} AND a.purpose = 'holds'
+        WHERE t.kind = 'payout_request' AND a.owner_type = ${holding.ownerType} AND a.owner_id = ${holding.ownerId} AND a.purpose = ${holding.purpose}
           AND t.created_at > now() - make_interval(secs => ${settings.windowSeconds})
         ORDER BY 1`,
   );
@@ -260,7 +289,8 @@ export type AlertDecision = "clear" | "freeze" | "release";
 
 type LockedAlert = {
   id: string;
-  shop_id: string;
+  shop_id: string | null;
+  distributor_account_id: string | null;
   payout_id: string | null;
   currency: string;
   amount_minor: string;
@@ -286,7 +316,8 @@ export async function decideAlert(
   const { alertId, decision, reason, actorId } = parameters;
   const alert = await queryOne<LockedAlert>(
     db,
-    sql`SELECT id::text, shop_id::text, payout_id, currency, amount_minor::text, state, freeze_hold_id::text FROM aml_alerts WHERE id = ${alertId} FOR UPDATE`,
+    sql`SELECT id::text, shop_id::text, distributor_account_id::text, payout_id, currency, amount_minor::text, state, freeze_hold_id::text
+        FROM aml_alerts WHERE id = ${alertId} FOR UPDATE`,
   );
   if (!alert) throw new AppError("not_found", `No alert ${alertId}.`);
   if (alert.state !== allowedFrom[decision]) {
@@ -295,7 +326,8 @@ export async function decideAlert(
       `Alert ${alertId} is ${alert.state}; it can be ${decision === "release" ? "released only when frozen" : "cleared or frozen only when open"}.`,
     );
   }
-  const shopId = BigInt(alert.shop_id);
+  const owner: PayoutOwner =
+    alert.distributor_account_id !== null ? { distributorAccountId: BigInt(alert.distributor_account_id) } : { shopId: BigInt(alert.shop_id!) };
   let holdId: bigint | null = alert.freeze_hold_id === null ? null : BigInt(alert.freeze_hold_id);
   let state = "cleared";
   if (decision === "freeze") {
@@ -310,8 +342,9 @@ export async function decideAlert(
     if (amountMinor <= 0n || amountMinor > BigInt(alert.amount_minor)) {
       throw new AppError("validation_failed", `amountMinor must be between 1 and the alert's amount, ${alert.amount_minor}.`);
     }
-    const payable = { ownerType: "shop" as const, ownerId: shopId, purpose: "payable" as const };
-    const holds = { ownerType: "shop" as const, ownerId: shopId, purpose: "holds" as const };
+    // A shop's freeze holds from its payable into its holds account; a distributor's from its
+    // proceeds into its payout holds: in both, the account every payout request draws on.
+    const { payable, holding: holds, label } = payoutAccounts(owner);
     const reference = { type: "hold" as const, id: `aml:${alertId}` };
     try {
       await postJournal(db, {
@@ -329,7 +362,7 @@ export async function decideAlert(
       if (error instanceof AppError && error.code === "insufficient_funds") {
         throw new AppError(
           "insufficient_funds",
-          `Shop ${shopId} has less than ${amountMinor} ${alert.currency} payable to freeze; freeze a smaller amount (amountMinor).`,
+          `${label} has less than ${amountMinor} ${alert.currency} payable to freeze; freeze a smaller amount (amountMinor).`,
         );
       }
       throw error;
@@ -362,7 +395,8 @@ export type AlertEntry = {
 export type AlertView = {
   id: string;
   rule: AmlRule;
-  shopId: string;
+  shopId: string | null;
+  distributorAccountId: string | null;
   payoutId: string | null;
   currency: string;
   amountMinor: string;
@@ -377,7 +411,8 @@ export type AlertView = {
 type AlertRow = {
   id: string;
   rule: AmlRule;
-  shop_id: string;
+  shop_id: string | null;
+  distributor_account_id: string | null;
   payout_id: string | null;
   currency: string;
   amount_minor: string;
@@ -387,7 +422,7 @@ type AlertRow = {
   created_at: Date | string;
 };
 
-const alertColumns = sql`id::text, rule, shop_id::text, payout_id, currency, amount_minor::text, details, state, freeze_hold_id::text, created_at`;
+const alertColumns = sql`id::text, rule, shop_id::text, distributor_account_id::text, payout_id, currency, amount_minor::text, details, state, freeze_hold_id::text, created_at`;
 
 /** The queue: alerts newest first (by state when given), keyset-paginated by id. */
 export async function listAlerts(db: Drizzle, parameters: { state?: string; beforeId?: bigint; limit: number }): Promise<AlertView[]> {
@@ -474,6 +509,7 @@ async function withEvidence(db: Drizzle, rows: AlertRow[]): Promise<AlertView[]>
       id: row.id,
       rule: row.rule,
       shopId: row.shop_id,
+      distributorAccountId: row.distributor_account_id,
       payoutId: row.payout_id,
       currency: row.currency,
       amountMinor: row.amount_minor,
@@ -534,9 +570,10 @@ export async function listFlaggedWallets(
 }
 
 /** Records where a payout is paid to (once per payout; a retried request keeps the first). */
-export async function recordPayoutDestination(db: Drizzle, parameters: { payoutId: string; shopId: bigint; wallet: string }): Promise<void> {
+export async function recordPayoutDestination(db: Drizzle, parameters: PayoutOwner & { payoutId: string; wallet: string }): Promise<void> {
   await db.execute(
-    sql`INSERT INTO payout_destinations (payout_id, shop_id, wallet) VALUES (${parameters.payoutId}, ${parameters.shopId}, ${parameters.wallet.toLowerCase()})
+    sql`INSERT INTO payout_destinations (payout_id, shop_id, distributor_account_id, wallet)
+        VALUES (${parameters.payoutId}, ${parameters.shopId ?? null}, ${parameters.distributorAccountId ?? null}, ${parameters.wallet.toLowerCase()})
         ON CONFLICT (payout_id) DO NOTHING`,
   );
 }

@@ -2,13 +2,16 @@
 // holds about them, and their erasure. The export follows every foreign key to `accounts` (so a new
 // table that refers to a person is exported without this module changing), plus guest orders
 // placed under their email and their ledger accounts. Erasure replaces or deletes every personal
-// field in one transaction, destroys the data keys of the shops they own (crypto-shredding) and
-// overwrites the key secrets delivered to them, while the journal and the chain records stay:
+// field in one transaction, destroys the data keys of the shops they own and their own data key
+// that seals the codes delivered to them (crypto-shredding), overwrites the codes still under a
+// shop's key (guest orders), while the journal and the chain records stay:
 // those hold ids and amounts only (the scan in test/compliance/dataRights.test.ts proves it).
 import { randomBytes } from "node:crypto";
 import { AppError } from "../../../core/errors.ts";
 import { queryOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 import type { MasterKeyRing } from "../../keys/masterKeys.ts";
+import { resealTransferredKeys } from "../../keys/buyerSeal.ts";
+import { forgetDataKey } from "../../keys/envelope.ts";
 import { forgetShopDataKey } from "../../keys/shopDataKey.ts";
 import { recordAudit } from "../audit.ts";
 
@@ -142,6 +145,7 @@ export async function erasePerson(
 ): Promise<{ erasedAt: string; summary: ErasureSummary }> {
   const { accountId } = parameters;
   const shopsOwned: bigint[] = [];
+  const buyerKeysDestroyed: { data_key_wrapped: Buffer; master_key_id: string }[] = [];
   const result = await db.transaction(async (tx) => {
     const account = await queryOne<{ email: string; erased_at: Date | string | null }>(
       tx,
@@ -167,15 +171,26 @@ export async function erasePerson(
     };
     const email = account.email;
 
-    // Key secrets delivered to the person and still theirs (not resold or moved to another holder):
+    // Key secrets delivered to the person. Those re-sealed under their own data key at delivery
+    // (api/keys/buyerSeal.ts) are crypto-shredded by deleting that key, after the ones now held
+    // by someone else (resold, moved) went back under their shop's key. Those still under the
+    // shop's key (guest orders under their email, or not re-sealed yet) and still theirs are
     // overwritten with zeros of the same length: the authenticated encryption then opens under no key.
+    summary.transferredKeysResealed = await resealTransferredKeys(tx, ring, accountId);
+    count("deliveredKeysCryptoShredded", await queryRows(tx, sql`SELECT k.id FROM keys k WHERE k.sealed_for_account_id = ${accountId}`));
+    const buyerKey = await queryOne<{ data_key_wrapped: Buffer; master_key_id: string }>(
+      tx,
+      sql`DELETE FROM account_data_keys WHERE account_id = ${accountId} RETURNING data_key_wrapped, master_key_id`,
+    );
+    if (buyerKey) buyerKeysDestroyed.push(buyerKey);
     count(
       "deliveredKeysShredded",
       await queryRows(
         tx,
         sql`UPDATE keys k SET ciphertext = decode(repeat('00', octet_length(k.ciphertext)), 'hex')
             FROM entitlements e JOIN orders o ON o.id = e.order_id
-            WHERE e.key_id = k.id AND (o.buyer_account_id = ${accountId} OR (o.buyer_account_id IS NULL AND lower(o.contact) = ${email}))
+            WHERE e.key_id = k.id AND k.sealed_for_account_id IS NULL
+              AND (o.buyer_account_id = ${accountId} OR (o.buyer_account_id IS NULL AND lower(o.contact) = ${email}))
               AND (e.owner_account_id = ${accountId} OR (e.owner_account_id IS NULL AND e.owner_wallet IS NULL))
             RETURNING k.id`,
       ),
@@ -259,6 +274,7 @@ export async function erasePerson(
   });
   // This process's cached copies of the destroyed keys go too (other processes: docs/compliance.md).
   for (const shopId of shopsOwned) forgetShopDataKey(ring, shopId);
+  for (const key of buyerKeysDestroyed) forgetDataKey(ring, key.data_key_wrapped, key.master_key_id);
   return result;
 }
 

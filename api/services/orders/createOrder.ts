@@ -10,6 +10,7 @@ import { collectionOf } from "../../ledger/flows.ts";
 import { claimDailySales, releaseDailySales } from "../saas/verificationLimits.ts";
 import { currencyConversion, type CurrencyRequest } from "../fx/checkoutCurrency.ts";
 import type { FxSettings } from "../fx/rates.ts";
+import type { StablecoinSettings } from "../pricing/memberSpend.ts";
 import { convertBreakdown, formatRate, fxJson, pairRate, type Conversion } from "../../pricing/fx.ts";
 import { assertFeeCreditAvailable } from "../../ledger/merchantFees.ts";
 import { queryOne, queryPreparedRows, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
@@ -131,7 +132,8 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
   // Before the coupon is claimed: a refused sub-store checkout holds no coupon use.
   const distribution = await checkoutDistribution(db, product.shopId, input, docking !== null && docking !== undefined);
   const orderId = newOrderId();
-  const { quote, dailyClaimed, share } = await priceCheckout(db, input, orderId, docking);
+  // The stablecoin's decimals count a member's spend in it (memberSpend.ts), as the quote endpoint does.
+  const { quote, dailyClaimed, share } = await priceCheckout(db, { ...input, stablecoin: settings.fx?.stablecoin }, orderId, docking);
   const passwordHash = input.queryPassword ? hashQueryPassword(settings.queryPasswordPepper, orderId, input.queryPassword) : null;
   const expiresAt = new Date(Date.now() + expirySeconds * 1000);
   const priced = pricedColumns(quote, distribution, input.group, conversion);
@@ -189,7 +191,7 @@ export async function createOrder(db: Drizzle, settings: CreateOrderSettings, in
  */
 async function priceCheckout(
   db: Drizzle,
-  input: CreateOrderInput,
+  input: CreateOrderInput & { stablecoin?: StablecoinSettings },
   orderId: string,
   docking: CheckoutDocking | undefined,
 ): Promise<{ quote: Quote; dailyClaimed: boolean; share: DockingShare | undefined }> {

@@ -2,10 +2,9 @@
 // entitlement. Codes are decrypted only here, only for the order's owner, and only for
 // entitlements that are revealed (redeemed): a sealed entitlement's code stays sealed.
 import type { SaltRelease } from "../../keys/certificate.ts";
-import { decryptSecret, keyAad } from "../../keys/envelope.ts";
+import { openDeliveredCode } from "../../keys/buyerSeal.ts";
 import type { MasterKeyRing } from "../../keys/masterKeys.ts";
 import { queryOne, queryPreparedRows, sql, type Drizzle } from "../../../core/store/database.ts";
-import { loadShopDataKey as shopDataKey } from "../../keys/shopDataKey.ts";
 import { inCustody } from "../resale/custody.ts";
 import type { OrderRecord } from "./orderRecord.ts";
 
@@ -57,6 +56,7 @@ type ItemRow = {
   issue_state: string;
   issue_tx: string | null;
   ciphertext: Buffer;
+  sealed_for_account_id: bigint | null;
   owner_account_id: bigint | null;
   in_custody: boolean;
 };
@@ -90,13 +90,14 @@ export async function buildOrderView(db: Drizzle, ring: MasterKeyRing, order: Or
       db,
       "order_items",
       sql`SELECT e.id AS entitlement_id, k.id AS key_id, k.batch_id, k.leaf_index, k.shop_id, e.state, e.token_id::text AS token_id,
-                 e.issue_state, e.issue_tx, k.ciphertext, e.owner_account_id, ${inCustody(undefined)} AS in_custody
+                 e.issue_state, e.issue_tx, k.ciphertext, k.sealed_for_account_id, e.owner_account_id, ${inCustody(undefined)} AS in_custody
           FROM entitlements e JOIN keys k ON k.id = e.key_id
           WHERE e.order_id = ${order.id} ORDER BY k.id`,
     );
     // The keys' shop, not the order's: a docked order's keys are its supplier's (docs/docking.md),
-    // encrypted with the supplier's data key. An order's keys all come from one product, so one shop.
-    const dataKey = withCodes && rows.length ? await shopDataKey(db, ring, BigInt(rows[0]!.shop_id)) : undefined;
+    // encrypted with the supplier's data key; once delivered to a buyer with an account, with the
+    // buyer's (api/keys/buyerSeal.ts). The data keys are read once for the order's codes.
+    const dataKeys = new Map<string, Promise<Buffer>>();
     for (const row of rows) {
       const position = { shopId: BigInt(row.shop_id), batchId: BigInt(row.batch_id), leafIndex: row.leaf_index };
       items.push({
@@ -106,8 +107,13 @@ export async function buildOrderView(db: Drizzle, ring: MasterKeyRing, order: Or
         leafIndex: row.leaf_index,
         state: row.state,
         code:
-          dataKey && row.state === "redeemed" && stillOwnedByOrderBuyer(row, order)
-            ? decryptSecret(dataKey, Buffer.from(row.ciphertext), keyAad(position))
+          withCodes && row.state === "redeemed" && stillOwnedByOrderBuyer(row, order)
+            ? await openDeliveredCode(
+                db,
+                ring,
+                { ...position, ciphertext: row.ciphertext, sealedForAccountId: row.sealed_for_account_id === null ? null : BigInt(row.sealed_for_account_id) },
+                dataKeys,
+              )
             : null,
         tokenId: row.token_id,
         issueState: row.issue_state,

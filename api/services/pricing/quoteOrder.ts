@@ -4,6 +4,7 @@
 // applies to the very next quote.
 import { AppError } from "../../../core/errors.ts";
 import { queryOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
+import { memberSpendMinor, type StablecoinSettings } from "./memberSpend.ts";
 import { levelFor, price, type CouponRule, type MemberLevel, type PriceBreakdown, type PriceTier } from "../../pricing/price.ts";
 
 export type QuoteInput = {
@@ -14,6 +15,8 @@ export type QuoteInput = {
   couponCode?: string;
   /** A group order (docs/groupbuy.md): the group's price, which replaces the list, level and tier prices. */
   group?: { id: string; unitPriceMinor: bigint };
+  /** The platform's stablecoin (its decimals convert a member's spend in it); default USDK with 6, the configuration's default. */
+  stablecoin?: StablecoinSettings;
 };
 export type Quote = { breakdown: PriceBreakdown; couponId: bigint | null; buyerKey: string | null; shopId: bigint; currency: string };
 
@@ -88,7 +91,10 @@ export async function quoteOrder(db: Drizzle, input: QuoteInput): Promise<Quote>
   const tiers = product.tiers.map(
     (row): PriceTier => ({ quantityMin: row.quantity_min, quantityMax: row.quantity_max, unitPriceMinor: BigInt(row.unit_price_minor) }),
   );
-  const level = input.buyerAccountId === undefined || !product.has_levels ? null : await buyerLevel(db, shopId, input.buyerAccountId);
+  const level =
+    input.buyerAccountId === undefined || !product.has_levels
+      ? null
+      : await buyerLevel(db, { shopId, accountId: input.buyerAccountId, currency: product.currency, stablecoin: input.stablecoin ?? defaultStablecoin });
   const coupon = input.couponCode ? usableCoupon(input.couponCode, product.coupon, buyerKey) : null;
   const breakdown = price({
     product: { id: BigInt(product.id), priceMinor: BigInt(product.price_minor), category: product.category },
@@ -102,20 +108,25 @@ export async function quoteOrder(db: Drizzle, input: QuoteInput): Promise<Quote>
   return { breakdown, couponId: coupon?.id ?? null, buyerKey, shopId, currency: product.currency };
 }
 
-/** Levels are earned by the buyer's cumulative spend in this shop: paid and fulfilled orders. */
-async function buyerLevel(db: Drizzle, shopId: bigint, accountId: bigint): Promise<MemberLevel | null> {
+const defaultStablecoin: StablecoinSettings = { currency: "USDK", decimals: 6 };
+
+/**
+ * Levels are earned by the buyer's cumulative spend in this shop: paid and fulfilled orders, in
+ * every currency, converted to the currency of the price being quoted (memberSpend.ts).
+ */
+async function buyerLevel(
+  db: Drizzle,
+  parameters: { shopId: bigint; accountId: bigint; currency: string; stablecoin: StablecoinSettings },
+): Promise<MemberLevel | null> {
+  const { shopId } = parameters;
   const levels = await queryRows<{ name: string; spend_min_minor: string; discount_percent: number }>(
     db,
     sql`SELECT name, spend_min_minor, discount_percent FROM member_levels WHERE shop_id = ${shopId}`,
   );
   if (levels.length === 0) return null;
-  const spend = await queryOne<{ spent: string | null }>(
-    db,
-    sql`SELECT sum(amount_minor) AS spent FROM orders WHERE buyer_account_id = ${accountId} AND shop_id = ${shopId} AND state IN ('paid','fulfilled')`,
-  );
   return levelFor(
     levels.map((row) => ({ name: row.name, spendMinMinor: BigInt(row.spend_min_minor), discountPercent: row.discount_percent })),
-    BigInt(spend?.spent ?? 0),
+    await memberSpendMinor(db, parameters),
   );
 }
 

@@ -34,6 +34,8 @@ export type Receipt = {
   /** Null: no rate for the buyer's country, or no country known. */
   tax: (TaxLine & { configuredInclusive: boolean }) | null;
   totalMinor: bigint;
+  /** Charged in another currency than the price's (docs/currencies.md): the price there and the rate the order recorded. */
+  fx: { priceCurrency: string; priceTotalMinor: bigint; rate: string } | null;
   paymentMethod: "epay" | "chain";
   chain: { tokenId: string | null; issueTx: string | null; batchId: string; anchorTx: string | null }[];
 };
@@ -93,6 +95,10 @@ export async function buildReceipt(db: Drizzle, ring: MasterKeyRing, order: Orde
     breakdown: breakdownOf(order, facts!.pricing),
     tax,
     totalMinor: order.amountMinor,
+    fx:
+      order.priceCurrency !== null && order.priceAmountMinor !== null && order.fxRate !== null
+        ? { priceCurrency: order.priceCurrency, priceTotalMinor: order.priceAmountMinor, rate: order.fxRate }
+        : null,
     paymentMethod: order.paymentMethod,
     chain: chain.map((row) => ({ tokenId: row.token_id, issueTx: row.issue_tx, batchId: row.batch_id, anchorTx: row.anchor_tx })),
   };

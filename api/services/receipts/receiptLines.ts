@@ -1,5 +1,6 @@
 // A receipt as labelled lines, the one layout both renderers follow (HTML escapes them, the PDF
 // sets them), so a figure cannot differ between the two formats.
+import { formatRate, parseRate } from "../../pricing/fx.ts";
 import type { Receipt } from "./receipt.ts";
 import { dateText, labelsOf, moneyText, percentText, type ReceiptLang } from "./receiptText.ts";
 
@@ -27,6 +28,13 @@ export function receiptLayout(receipt: Receipt, lang: ReceiptLang): ReceiptLayou
     breakdown.push([t.taxNet, money(receipt.tax.netMinor)]);
     breakdown.push([t.taxIncluded(percentText(receipt.tax.rateBps), receipt.tax.country), money(receipt.tax.taxMinor)]);
   } else breakdown.push([t.noTax, ""]);
+  // Charged in another currency: the price in its own currency and the rate the order recorded
+  // (major units charged per major unit of the price, as on the order), so the buyer can check the conversion.
+  if (receipt.fx) {
+    const rate = parseRate(receipt.fx.rate);
+    breakdown.push([t.priceIn(receipt.fx.priceCurrency), moneyText(receipt.fx.priceTotalMinor, receipt.fx.priceCurrency)]);
+    breakdown.push([t.exchangeRate, `1 ${receipt.fx.priceCurrency} = ${rate === undefined ? receipt.fx.rate : formatRate(rate)} ${receipt.currency}`]);
+  }
   const chain: [string, string][] = [];
   for (const ref of receipt.chain) {
     chain.push(

@@ -2,19 +2,24 @@
 // custody, or the wallet holder proven by signature) before calling; the plaintext is returned
 // to that caller only and never logged or stored.
 import { toHex, type Hex } from "viem";
-import { decryptSecret, keyAad } from "../../keys/envelope.ts";
+import { openDeliveredCode } from "../../keys/buyerSeal.ts";
 import type { MasterKeyRing } from "../../keys/masterKeys.ts";
-import { loadShopDataKey } from "../../keys/shopDataKey.ts";
 import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 
 export async function readEntitlementCode(db: Drizzle, ring: MasterKeyRing, entitlementId: bigint): Promise<string> {
-  const row = await queryOne<{ shop_id: bigint; batch_id: bigint; leaf_index: number; ciphertext: Buffer }>(
+  const row = await queryOne<{ shop_id: bigint; batch_id: bigint; leaf_index: number; ciphertext: Buffer; sealed_for_account_id: bigint | null }>(
     db,
-    sql`SELECT k.shop_id, k.batch_id, k.leaf_index, k.ciphertext FROM entitlements e JOIN keys k ON k.id = e.key_id WHERE e.id = ${entitlementId}`,
+    sql`SELECT k.shop_id, k.batch_id, k.leaf_index, k.ciphertext, k.sealed_for_account_id FROM entitlements e JOIN keys k ON k.id = e.key_id WHERE e.id = ${entitlementId}`,
   );
   if (!row) throw new Error(`readEntitlementCode: no entitlement ${entitlementId}`);
-  const dataKey = await loadShopDataKey(db, ring, BigInt(row.shop_id));
-  return decryptSecret(dataKey, Buffer.from(row.ciphertext), keyAad({ shopId: BigInt(row.shop_id), batchId: BigInt(row.batch_id), leafIndex: row.leaf_index }));
+  // Under the shop's key, or its buyer's once delivered to an account (api/keys/buyerSeal.ts).
+  return openDeliveredCode(db, ring, {
+    shopId: BigInt(row.shop_id),
+    batchId: BigInt(row.batch_id),
+    leafIndex: row.leaf_index,
+    ciphertext: row.ciphertext,
+    sealedForAccountId: row.sealed_for_account_id === null ? null : BigInt(row.sealed_for_account_id),
+  });
 }
 
 /**

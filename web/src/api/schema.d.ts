@@ -811,7 +811,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Request a payout of released earnings: held until an admin approves or rejects it (/ledger/payouts/{payoutId}/approve), or it expires */
+        /** Request a payout of released earnings: held until an admin approves or rejects it (/ledger/payouts/{payoutId}/approve), or it expires; amlReview lists the AML rules that hold it for review */
         post: operations["postAgentPayouts"];
         delete?: never;
         options?: never;
@@ -4192,6 +4192,7 @@ export interface components {
             details: {
                 [key: string]: unknown;
             };
+            distributorAccountId: string | null;
             entries: {
                 createdAt: string;
                 kind: string;
@@ -4212,7 +4213,7 @@ export interface components {
             payoutId: string | null;
             /** @enum {string} */
             rule: "payout_threshold" | "payout_velocity" | "flagged_wallet" | "structuring" | "volume_spike";
-            shopId: string;
+            shopId: string | null;
             /** @enum {string} */
             state: "open" | "cleared" | "frozen" | "released";
         };
@@ -4236,6 +4237,7 @@ export interface components {
                 details: {
                     [key: string]: unknown;
                 };
+                distributorAccountId: string | null;
                 entries: {
                     createdAt: string;
                     inclusionProof: components["schemas"]["GetLedgerProofsInclusionTransactionIdResponse"] | null;
@@ -4257,7 +4259,7 @@ export interface components {
                 payoutId: string | null;
                 /** @enum {string} */
                 rule: "payout_threshold" | "payout_velocity" | "flagged_wallet" | "structuring" | "volume_spike";
-                shopId: string;
+                shopId: string | null;
                 /** @enum {string} */
                 state: "open" | "cleared" | "frozen" | "released";
             }[];
@@ -5290,13 +5292,6 @@ export interface components {
             name: string;
             shopId: string;
             slug: string;
-        };
-        PostAgentPayoutsResponse: {
-            created: boolean;
-            expiresAt: string;
-            holdId: string;
-            payoutId: string;
-            transactionId: string;
         };
         PostApiKeysKeyIdRevokeResponse: {
             /** @description CIDR networks the key may be used from; empty: any address */
@@ -8276,7 +8271,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PostAgentPayoutsResponse"];
+                    "application/json": components["schemas"]["PayoutRequest"];
                 };
             };
         };

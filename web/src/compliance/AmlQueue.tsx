@@ -59,7 +59,7 @@ export default function AmlQueue() {
                 <tr key={item.id} data-testid={`aml-row-${item.id}`}>
                   <td className="mono">#{item.id}</td>
                   <td>{t(`aml.rule.${item.rule}` as MessageKey)}</td>
-                  <td className="mono">{item.shopId}</td>
+                  <td className="mono">{subjectOf(t, item)}</td>
                   <td>{formatMoney(item.amountMinor, item.currency)}</td>
                   <td>{formatDateTime(item.createdAt, lang)}</td>
                   <td>
@@ -76,6 +76,11 @@ export default function AmlQueue() {
       {open && <AlertReview key={open} alertId={open} onDecided={list.reload} />}
     </div>
   );
+}
+
+/** Whose money the alert is about: a shop, or a distributor (an agent or referrer) paid out on its own. */
+function subjectOf(t: ReturnType<typeof useI18n>["t"], alert: { shopId: string | null; distributorAccountId: string | null }): string {
+  return alert.shopId !== null ? t("aml.subject.shop", { id: alert.shopId }) : t("aml.subject.distributor", { id: alert.distributorAccountId ?? "" });
 }
 
 function AlertReview(props: { alertId: string; onDecided(): void }) {
@@ -96,7 +101,7 @@ function AlertReview(props: { alertId: string; onDecided(): void }) {
           {t(`aml.state.${data.state}` as MessageKey)}
         </dd>
         <dt>{t("aml.shop")}</dt>
-        <dd className="mono">{data.shopId}</dd>
+        <dd className="mono">{subjectOf(t, data)}</dd>
         <dt>{t("aml.amount")}</dt>
         <dd>{formatMoney(data.amountMinor, data.currency)}</dd>
         {data.payoutId && (
