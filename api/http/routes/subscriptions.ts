@@ -12,7 +12,13 @@ import { upgradeSubscription } from "../../services/subscriptions/upgrades.ts";
 import { defineRoute } from "../route.ts";
 import { idString } from "../schemas.ts";
 import { cursorParam, idSortKey, opaque } from "../cursor.ts";
-import { productSubscriptionPlanSchema, subscriptionPageSchema, subscriptionPlanSchema, subscriptionSchema, subscriptionUpgradeSchema } from "../responses/subscriptions.ts";
+import {
+  productSubscriptionPlanSchema,
+  subscriptionPageSchema,
+  subscriptionPlanSchema,
+  subscriptionSchema,
+  subscriptionUpgradeSchema,
+} from "../responses/subscriptions.ts";
 
 export const subscriptionsMountPath = "/api";
 
