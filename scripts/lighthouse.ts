@@ -35,7 +35,15 @@ const chrome = await chromeLauncher.launch({
   chromeFlags: [...chromiumFlags.filter((flag) => flag !== "--headless"), "--headless=new"],
   logLevel: "silent",
 });
-const browser = await chromium.connectOverCDP(`http://127.0.0.1:${chrome.port}`);
+// A loaded machine (the default 30 s timed out under a load of 20) must not leave the platform
+// and the browser running: both are stopped when the connection fails.
+const browser = await chromium.connectOverCDP(`http://127.0.0.1:${chrome.port}`, { timeout: 180_000 }).catch(async (error: unknown) => {
+  chrome.kill();
+  await platform.stop();
+  rmSync(profileDir, { recursive: true, force: true });
+  rmSync(dataDir, { recursive: true, force: true });
+  throw error;
+});
 
 type Page = { name: string; path: string; session?: DemoSession };
 
@@ -94,6 +102,9 @@ try {
       if (process.env.LIGHTHOUSE_VERBOSE) {
         const failing = Object.values(lhr.audits).filter((audit) => audit.score !== null && audit.score < 1 && audit.scoreDisplayMode !== "informative");
         process.stderr.write(`${page.name} run ${run + 1}: ${failing.map((audit) => `${audit.id}=${audit.displayValue ?? audit.score}`).join(" ")}\n`);
+        // Which element was the LCP and which moved: the nodes' HTML, as the trace names them.
+        for (const id of ["largest-contentful-paint-element", "layout-shifts"])
+          process.stderr.write(`  ${id}: ${nodeSnippets(lhr.audits[id]?.details).join(" | ")}\n`);
       }
     }
     for (const [name, values] of Object.entries(figures)) {
@@ -127,6 +138,19 @@ async function audit(url: string, keepStorage: boolean, attempt = 1): Promise<Ru
   if (!runtimeError) return result.lhr;
   if (attempt < 2) return audit(url, keepStorage, attempt + 1);
   throw new Error(`Lighthouse on ${url}: ${runtimeError.code} ${runtimeError.message}`);
+}
+
+/** The HTML snippets of the nodes an audit's details name (nested tables included), for the verbose log. */
+function nodeSnippets(details: unknown): string[] {
+  const found: string[] = [];
+  const walk = (value: unknown) => {
+    if (!value || typeof value !== "object") return;
+    const record = value as Record<string, unknown>;
+    if (record.type === "node" && typeof record.snippet === "string") found.push(record.snippet.slice(0, 120));
+    for (const child of Object.values(record)) walk(child);
+  };
+  walk(details);
+  return found;
 }
 
 function median(values: number[]): number {

@@ -134,6 +134,10 @@ export default defineConfig({
   build: {
     outDir: "dist",
     emptyOutDir: true,
+    // dist/.vite/manifest.json: each screen's chunk and what it imports, which the server names
+    // in index.html per path so they download beside the entry script (api/http/webShell.ts).
+    // Dot folders are never served (api/http/staticAssets.ts).
+    manifest: true,
     target: "es2022",
     sourcemap: false,
     chunkSizeWarningLimit: 800,

@@ -11,6 +11,8 @@ import { buildOpenApiDocument } from "./openapi.ts";
 import { contentSecurityPolicyDirectives } from "./contentSecurityPolicy.ts";
 import { serveDocsPage } from "./docsPage.ts";
 import { serveStaticAssets } from "./staticAssets.ts";
+import { storefrontFirstData } from "./storefrontFirstData.ts";
+import { loadWebShell } from "./webShell.ts";
 import { bigintReplacer } from "../../core/json.ts";
 import { headersSetBy, recordRequestLatency, serveLeanRoutes } from "./leanRoutes.ts";
 import { labelRoute } from "./requestObservation.ts";
@@ -65,10 +67,15 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
   // page, a checkout or a notification is never revalidated. Static files keep theirs
   // (api/http/staticAssets.ts sets its own).
   app.set("etag", false);
+  const shell = options.webDistDir && existsSync(options.webDistDir) ? loadWebShell(options.webDistDir) : undefined;
   const securityHeaders = helmet({
     contentSecurityPolicy: {
       useDefaults: false,
-      directives: contentSecurityPolicyDirectives({ publicRpcUrl: ctx.config.chain.publicRpcUrl, publicUrl: ctx.config.http.publicUrl }),
+      directives: contentSecurityPolicyDirectives({
+        publicRpcUrl: ctx.config.chain.publicRpcUrl,
+        publicUrl: ctx.config.http.publicUrl,
+        inlineStyleSources: shell?.inlineStyleSources,
+      }),
     },
     frameguard: { action: "deny" },
   });
@@ -143,7 +150,7 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
   serveDocsPage(app, "/api/openapi.json");
   app.use("/api", notFoundHandler);
 
-  if (options.webDistDir && existsSync(options.webDistDir)) {
+  if (options.webDistDir && shell) {
     const assets = serveStaticAssets(options.webDistDir);
     app.use(assets.handler);
     // The web app routes on the client: every other GET gets index.html.
@@ -158,8 +165,11 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
         next(error);
       }
     });
-    app.get(/^\/(?!api\/|sandbox\/).*/, (req, res) => {
-      assets.sendIndex(req, res);
+    // Written per path: the screen's chunks hinted, a storefront page's first answers embedded
+    // (api/http/webShell.ts).
+    app.get(/^\/(?!api\/|sandbox\/).*/, async (req, res) => {
+      const firstData = await storefrontFirstData(ctx, req.path);
+      assets.sendDocument(req, res, shell.documentFor(req.path, req.headers["accept-language"], firstData));
     });
   }
   app.use(notFoundHandler);

@@ -1,5 +1,6 @@
 // The Content-Security-Policy of every answer (set by helmet in api/http/app.ts). It is what
-// stands between an injected string and the buyer's codes: no inline script or style runs,
+// stands between an injected string and the buyer's codes: no inline script or style runs (but
+// the app's own style sheet, allowed by its hash),
 // scripts and styles come only from this origin, and the page talks only to this origin (the
 // API) and to the chain RPC the platform names for browser-side verification
 // (PUBLIC_RPC_URL, GET /api/config/public). A browser wallet needs no connect-src: the
@@ -14,6 +15,8 @@ export type ContentSecurityPolicyOptions = {
   publicRpcUrl?: string;
   /** The platform's public URL: over https, plain-http subresources are upgraded. */
   publicUrl: string;
+  /** Hashes ('sha256-…') of the one inline style sheet the pages carry (api/http/webShell.ts). */
+  inlineStyleSources?: string[];
 };
 
 export function contentSecurityPolicyDirectives(options: ContentSecurityPolicyOptions): Record<string, string[]> {
@@ -26,7 +29,7 @@ export function contentSecurityPolicyDirectives(options: ContentSecurityPolicyOp
     // No inline event handlers (onclick=...) either.
     "script-src-attr": ["'none'"],
     // React's style props go through the CSSOM, which style-src does not govern.
-    "style-src": ["'self'"],
+    "style-src": ["'self'", ...(options.inlineStyleSources ?? [])],
     "connect-src": connect,
     // The favicon is a data: URL (web/index.html).
     "img-src": ["'self'", "data:"],

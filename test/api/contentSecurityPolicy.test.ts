@@ -3,7 +3,19 @@
 // sandbox cashier); and the pages the platform writes itself carry no inline script or style
 // (the policy would block them). The browser's side: test/web/contentSecurityPolicy.test.ts.
 import { expect } from "chai";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { usePlatform, type HttpResponse } from "../support/platform.ts";
+
+const dist = fileURLToPath(new URL("../../web/dist/", import.meta.url));
+
+/** The app's style sheet, which the pages carry inline (api/http/webShell.ts): its file from the build's manifest. */
+function appStyleSheet(): string {
+  const manifest = JSON.parse(readFileSync(`${dist}.vite/manifest.json`, "utf8")) as Record<string, { isEntry?: boolean; css?: string[] }>;
+  const entry = Object.values(manifest).find((chunk) => chunk.isEntry)!;
+  return readFileSync(`${dist}${entry.css![0]}`, "utf8");
+}
 
 /** The header as directive -> sources, in the order the sources were written. */
 function parsePolicy(header: string | null): Record<string, string[]> {
@@ -18,11 +30,13 @@ function parsePolicy(header: string | null): Record<string, string[]> {
   return directives;
 }
 
-/** Inline <script> (without src), <style> elements, style="" and on*="" attributes. */
+/** Inline <script> (without src; JSON data, which never runs, excepted), <style> elements, style="" and on*="" attributes. */
 function inlineCode(html: string): string[] {
-  return [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>/gi), ...html.matchAll(/<style\b[^>]*>/gi), ...html.matchAll(/\s(?:style|on[a-z]+)\s*=/gi)].map(
-    (match) => match[0],
-  );
+  return [
+    ...html.matchAll(/<script(?![^>]*\bsrc=)(?![^>]*type="application\/json")[^>]*>/gi),
+    ...html.matchAll(/<style\b[^>]*>/gi),
+    ...html.matchAll(/\s(?:style|on[a-z]+)\s*=/gi),
+  ].map((match) => match[0]);
 }
 
 describe("Content-Security-Policy header", function () {
@@ -35,11 +49,13 @@ describe("Content-Security-Policy header", function () {
     // Computed here from the platform's RPC URL, not by the code under test.
     const rpcOrigin = new URL(platform.rpcUrl).origin;
     expect(rpcOrigin).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
+    // The one inline style the policy allows: the app's style sheet, by its hash (computed here).
+    const styleHash = `'sha256-${createHash("sha256").update(appStyleSheet()).digest("base64")}'`;
     const expected = {
       "default-src": ["'self'"],
       "script-src": ["'self'"],
       "script-src-attr": ["'none'"],
-      "style-src": ["'self'"],
+      "style-src": ["'self'", styleHash],
       "connect-src": ["'self'", rpcOrigin],
       "img-src": ["'self'", "data:"],
       "font-src": ["'self'"],
@@ -67,7 +83,10 @@ describe("Content-Security-Policy header", function () {
     const http = suite.platform.http;
     const index = await http.get("/");
     expect(index.status).to.equal(200);
-    expect(inlineCode(index.text), "web/dist/index.html").to.deep.equal([]);
+    // The app's style sheet is inline, exactly the built file (the policy allows its hash only).
+    const styles = [...index.text.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((match) => match[1]);
+    expect(styles).to.deep.equal([appStyleSheet()]);
+    expect(inlineCode(index.text.replace(`<style>${appStyleSheet()}</style>`, "")), "web/dist/index.html").to.deep.equal([]);
     expect(index.text).to.match(/<script type="module" crossorigin src="\/assets\/index-[\w-]+\.js"><\/script>/);
 
     const docs = await http.get("/api/docs");

@@ -85,7 +85,9 @@ describe("subscriptions (balance renewals, on-chain expiry)", function () {
     expect(
       (await setup.merchant.put(`/api/products/${productId}/subscription-plan`, { period: "month", delivery: "credential", graceDays: 31 })).status,
     ).to.equal(400);
-    expect((await platform.http.get(`/api/products/${productId}/subscription-plan`)).status).to.equal(404);
+    const noPlan = await platform.http.get(`/api/products/${productId}/subscription-plan`);
+    expect(noPlan.status).to.equal(200);
+    expect(noPlan.body).to.deep.equal({ plan: null });
     const count = await queryOne<{ n: string }>(db(), sql`SELECT count(*)::text AS n FROM subscription_plans`);
     expect(count!.n).to.equal("0");
   });
@@ -94,7 +96,7 @@ describe("subscriptions (balance renewals, on-chain expiry)", function () {
     const plan = await setup.merchant.put(`/api/products/${productId}/subscription-plan`, { period: "month", delivery: "credential", graceDays: 3 });
     expect(plan.status, plan.text).to.equal(200);
     expect(plan.body).to.include({ period: "month", periodSeconds: month, periodPriceMinor: "3000", graceDays: 3 });
-    expect((await platform.http.get(`/api/products/${productId}/subscription-plan`)).body.periodPriceMinor).to.equal("3000");
+    expect((await platform.http.get(`/api/products/${productId}/subscription-plan`)).body.plan.periodPriceMinor).to.equal("3000");
 
     const { entitlementId } = await buyFromShop(platform, setup, buyer, productId);
     const tokenId = await waitIssued(platform, entitlementId);

@@ -68,6 +68,35 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
     await page.close();
   });
 
+  it("a guest's home, shop and product pages render the answers embedded in the page, without asking the API for them", async () => {
+    const { page, errors } = await newPage(viewports.phone);
+    const asked: string[] = [];
+    page.on("request", (request) => {
+      const url = new URL(request.url());
+      if (url.pathname.startsWith("/api/")) asked.push(url.pathname + url.search);
+    });
+    await page.goto(`${platform.url}/`);
+    await page.getByTestId("shop-card").first().waitFor();
+    await page.goto(`${platform.url}/shop/demo`);
+    await page.getByTestId("product-card").first().waitFor();
+    const productPath = await page.getByTestId("product-card").first().getAttribute("href");
+    await page.goto(`${platform.url}${productPath}`);
+    await page.locator("h1").first().waitFor();
+    const productId = productPath!.split("/").pop();
+    const shopId = (await (await fetch(`${platform.url}/api/shops/by-slug/demo`)).json()).id as string;
+    // Written by hand: the requests each page would otherwise make first.
+    const embeddedRequests = [
+      "/api/shops?limit=20",
+      "/api/shops/by-slug/demo",
+      `/api/shops/${shopId}/products`,
+      `/api/products/${productId}`,
+      `/api/shops/${shopId}`,
+    ];
+    expect(asked.filter((request) => embeddedRequests.includes(request))).to.deep.equal([]);
+    expect(errors).to.deep.equal([]);
+    await page.close();
+  });
+
   it("a guest buys a key on a phone, pays in the sandbox, sees the key and downloads its certificate", async () => {
     const { page, errors } = await newPage(viewports.phone);
     await page.goto(`${platform.url}/shop/demo`);

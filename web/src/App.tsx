@@ -3,7 +3,8 @@
 // JavaScript budget (web/vite.config.ts).
 import { lazy, Suspense, useEffect, useState, type ReactNode } from "react";
 import { useI18n, type Lang } from "./i18n/i18n.tsx";
-import { Link, matchPath, useRouter } from "./router.tsx";
+import { Link, useRouter } from "./router.tsx";
+import { matchRoute, type RoutePattern, type ScreenName } from "./routeTable.ts";
 import { useSession } from "./session.tsx";
 import { Spinner } from "./components/ui.tsx";
 import { CaptchaNotice } from "./components/CaptchaNotice.tsx";
@@ -12,7 +13,8 @@ import { PendingReferrals } from "./distribution/referralLinks.ts";
 
 // Every screen is a chunk of its own (route-level splitting): a visit downloads the shell and
 // the one screen it opens. main.tsx starts the current route's chunk with the language table,
-// before the first render, so the first screen never shows the Suspense fallback.
+// before the first render, so the first screen never shows the Suspense fallback; the server
+// has already asked for both in index.html (routeTable.ts names each screen's module).
 const screens = {
   home: () => import("./pages/HomePage.tsx").then((module) => ({ default: module.HomePage })),
   shop: () => import("./pages/ShopPage.tsx").then((module) => ({ default: module.ShopPage })),
@@ -43,8 +45,7 @@ const screens = {
   mySubscriptions: () => import("./subscriptions/MySubscriptionsPage.tsx"),
   substore: () => import("./distribution/SubstorePage.tsx"),
   group: () => import("./groupbuy/GroupPage.tsx"),
-};
-type ScreenName = keyof typeof screens;
+} satisfies Record<ScreenName, unknown>;
 
 const HomePage = lazy(screens.home);
 const ShopPage = lazy(screens.shop);
@@ -76,61 +77,52 @@ const MySubscriptionsPage = lazy(screens.mySubscriptions);
 const SubstorePage = lazy(screens.substore);
 const GroupPage = lazy(screens.group);
 
-type Route = { pattern: string; screen: ScreenName; render(params: Record<string, string>): ReactNode };
-
-const routes: Route[] = [
-  { pattern: "/", screen: "home", render: () => <HomePage /> },
-  { pattern: "/shop/:slug", screen: "shop", render: (params) => <ShopPage slug={params.slug!} /> },
-  { pattern: "/product/:productId", screen: "product", render: (params) => <ProductPage productId={params.productId!} /> },
-  { pattern: "/orders/:orderId", screen: "order", render: (params) => <OrderPage orderId={params.orderId!} /> },
-  { pattern: "/lookup", screen: "lookup", render: () => <LookupPage /> },
-  { pattern: "/verify", screen: "verify", render: () => <VerifyPage /> },
-  { pattern: "/login", screen: "login", render: () => <LoginPage mode="login" /> },
-  { pattern: "/signup", screen: "login", render: () => <LoginPage mode="signup" /> },
-  { pattern: "/forgot-password", screen: "forgotPassword", render: () => <ForgotPasswordPage /> },
-  { pattern: "/reset-password", screen: "resetPassword", render: () => <ResetPasswordPage /> },
-  { pattern: "/confirm-email", screen: "confirmEmail", render: () => <ConfirmEmailPage /> },
-  { pattern: "/me/orders", screen: "myOrders", render: () => <MyOrdersPage /> },
-  { pattern: "/me/earnings", screen: "myEarnings", render: () => <MyEarningsPage /> },
-  { pattern: "/me/security", screen: "security", render: () => <SecurityPage /> },
-  { pattern: "/me/data", screen: "myData", render: () => <MyDataPage /> },
-  { pattern: "/me/keys", screen: "myKeys", render: () => <MyKeysPage /> },
-  { pattern: "/me/tickets", screen: "myTickets", render: () => <MyTicketsPage /> },
-  { pattern: "/me/subscriptions", screen: "mySubscriptions", render: () => <MySubscriptionsPage /> },
-  { pattern: "/tickets/:ticketId", screen: "ticket", render: (params) => <TicketPage ticketId={params.ticketId!} /> },
-  { pattern: "/resale/purchases/:purchaseId", screen: "purchase", render: (params) => <PurchasePage purchaseId={params.purchaseId!} /> },
-  { pattern: "/entitlements/:entitlementId", screen: "timeline", render: (params) => <TimelinePage entitlementId={params.entitlementId!} /> },
-  { pattern: "/agent", screen: "agent", render: () => <AgentPage /> },
-  { pattern: "/agent/join", screen: "agent", render: () => <AgentPage /> },
-  { pattern: "/merchant", screen: "merchant", render: () => <MerchantPage tab="overview" /> },
-  { pattern: "/merchant/:tab", screen: "merchant", render: (params) => <MerchantPage tab={params.tab!} /> },
-  { pattern: "/audit", screen: "auditor", render: () => <AuditorPage tab="anchors" /> },
-  { pattern: "/audit/:tab", screen: "auditor", render: (params) => <AuditorPage tab={params.tab!} /> },
-  { pattern: "/admin", screen: "admin", render: () => <AdminPage tab="disputes" /> },
-  { pattern: "/admin/:tab", screen: "admin", render: (params) => <AdminPage tab={params.tab!} /> },
-  { pattern: "/tx/:hash", screen: "tx", render: (params) => <TxPage hash={params.hash!} /> },
-  { pattern: "/disputes/:disputeId", screen: "dispute", render: (params) => <DisputePage disputeId={params.disputeId!} /> },
-  { pattern: "/s/:slug", screen: "substore", render: (params) => <SubstorePage slug={params.slug!} /> },
-  { pattern: "/g/:groupId", screen: "group", render: (params) => <GroupPage groupId={params.groupId!} /> },
-];
-
-function matchRoute(path: string): { route: Route; params: Record<string, string> } | undefined {
-  for (const route of routes) {
-    const params = matchPath(route.pattern, path);
-    if (params) return { route, params };
-  }
-  return undefined;
-}
+/** How each path of routeTable.ts renders (every pattern must have one: the type says so). */
+const renderers: Record<RoutePattern, (params: Record<string, string>) => ReactNode> = {
+  "/": () => <HomePage />,
+  "/shop/:slug": (params) => <ShopPage slug={params.slug!} />,
+  "/product/:productId": (params) => <ProductPage productId={params.productId!} />,
+  "/orders/:orderId": (params) => <OrderPage orderId={params.orderId!} />,
+  "/lookup": () => <LookupPage />,
+  "/verify": () => <VerifyPage />,
+  "/login": () => <LoginPage mode="login" />,
+  "/signup": () => <LoginPage mode="signup" />,
+  "/forgot-password": () => <ForgotPasswordPage />,
+  "/reset-password": () => <ResetPasswordPage />,
+  "/confirm-email": () => <ConfirmEmailPage />,
+  "/me/orders": () => <MyOrdersPage />,
+  "/me/earnings": () => <MyEarningsPage />,
+  "/me/security": () => <SecurityPage />,
+  "/me/data": () => <MyDataPage />,
+  "/me/keys": () => <MyKeysPage />,
+  "/me/tickets": () => <MyTicketsPage />,
+  "/me/subscriptions": () => <MySubscriptionsPage />,
+  "/tickets/:ticketId": (params) => <TicketPage ticketId={params.ticketId!} />,
+  "/resale/purchases/:purchaseId": (params) => <PurchasePage purchaseId={params.purchaseId!} />,
+  "/entitlements/:entitlementId": (params) => <TimelinePage entitlementId={params.entitlementId!} />,
+  "/agent": () => <AgentPage />,
+  "/agent/join": () => <AgentPage />,
+  "/merchant": () => <MerchantPage tab="overview" />,
+  "/merchant/:tab": (params) => <MerchantPage tab={params.tab!} />,
+  "/audit": () => <AuditorPage tab="anchors" />,
+  "/audit/:tab": (params) => <AuditorPage tab={params.tab!} />,
+  "/admin": () => <AdminPage tab="disputes" />,
+  "/admin/:tab": (params) => <AdminPage tab={params.tab!} />,
+  "/tx/:hash": (params) => <TxPage hash={params.hash!} />,
+  "/disputes/:disputeId": (params) => <DisputePage disputeId={params.disputeId!} />,
+  "/s/:slug": (params) => <SubstorePage slug={params.slug!} />,
+  "/g/:groupId": (params) => <GroupPage groupId={params.groupId!} />,
+};
 
 /** Loads the chunk of the screen at `path` (main.tsx awaits it before the first render). */
 export function preloadScreen(path: string): Promise<unknown> {
-  return screens[matchRoute(path)?.route.screen ?? "notFound"]();
+  return screens[matchRoute(path)?.screen ?? "notFound"]();
 }
 
 export function App() {
   const { path } = useRouter();
   const matched = matchRoute(path);
-  const content: ReactNode = matched ? matched.route.render(matched.params) : <NotFoundPage />;
+  const content: ReactNode = matched ? renderers[matched.pattern](matched.params) : <NotFoundPage />;
   return (
     <div className="app">
       <a className="skip-link" href="#main">

@@ -1,5 +1,5 @@
 // A small client-side router over the History API: the platform returns index.html for every
-// non-API path, so any URL can be opened directly. Routes are matched by pattern in App.tsx.
+// non-API path, so any URL can be opened directly. Routes are matched by pattern (routeTable.ts).
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type AnchorHTMLAttributes, type MouseEvent, type ReactNode } from "react";
 
 export type Location = { path: string; search: URLSearchParams };
@@ -34,21 +34,6 @@ export function useRouter(): RouterValue {
   const value = useContext(RouterContext);
   if (!value) throw new Error("useRouter needs a RouterProvider above it.");
   return value;
-}
-
-/** Matches "/shop/:slug" against "/shop/demo" -> { slug: "demo" }; undefined when it does not match. */
-export function matchPath(pattern: string, path: string): Record<string, string> | undefined {
-  const patternParts = pattern.split("/").filter(Boolean);
-  const pathParts = path.split("/").filter(Boolean);
-  if (patternParts.length !== pathParts.length) return undefined;
-  const params: Record<string, string> = {};
-  for (let index = 0; index < patternParts.length; index++) {
-    const expected = patternParts[index]!;
-    const actual = pathParts[index]!;
-    if (expected.startsWith(":")) params[expected.slice(1)] = decodeURIComponent(actual);
-    else if (expected !== actual) return undefined;
-  }
-  return params;
 }
 
 export function Link(props: AnchorHTMLAttributes<HTMLAnchorElement> & { to: string }) {

@@ -12,6 +12,9 @@ export const subscriptionPlanSchema = z.strictObject({
   currency: z.string(),
 });
 
+/** A product page's question "is this sold by subscription?": null when it is not (a 404 there was logged by every browser as an error). */
+export const productSubscriptionPlanSchema = z.strictObject({ plan: subscriptionPlanSchema.nullable() });
+
 export const subscriptionSchema = z.strictObject({
   id: decimalString,
   productId: decimalString,

@@ -2,6 +2,7 @@ import { Router } from "express";
 import { readDatabase } from "../../../core/store/replicaReads.ts";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
+import type { Drizzle } from "../../../core/store/database.ts";
 import { epayGatewayBase } from "../../payments/epay.ts";
 import { auditedChange } from "../../services/audit.ts";
 import { setEpaySettings } from "../../services/shops/epaySettings.ts";
@@ -35,6 +36,12 @@ const productFields = {
   royaltyBps: z.number().int().min(0).max(10_000).optional(),
   manualStock: z.number().int().min(0).max(1_000_000_000).nullable().optional(),
 };
+
+/** The answer of GET /api/shops: a page of shops and the cursor of the next (also embedded in the home page, api/http/storefrontFirstData.ts). */
+export async function shopPage(db: Drizzle, options: Parameters<typeof listShops>[1]) {
+  const items = await listShops(db, options);
+  return { items, nextCursor: encodeCursor(items.length === options.limit ? items.at(-1)!.id : null) };
+}
 
 export function shopsRouter(ctx: AppContext): Router {
   const router = Router();
@@ -88,8 +95,7 @@ export function shopsRouter(ctx: AppContext): Router {
     },
     async ({ query, req }) => {
       const ownerAccountId = query.mine === "true" ? (req.account?.id ?? -1n) : undefined;
-      const items = await listShops(db, { ownerAccountId, afterId: idSortKey(query.cursor), limit: query.limit });
-      return { items, nextCursor: encodeCursor(items.length === query.limit ? items.at(-1)!.id : null) };
+      return shopPage(db, { ownerAccountId, afterId: idSortKey(query.cursor), limit: query.limit });
     },
   );
 

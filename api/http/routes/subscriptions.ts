@@ -5,7 +5,7 @@ import { Router } from "express";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
 import { rentalNow } from "../../services/rentals/rentalClock.ts";
-import { getPlan, setPlan } from "../../services/subscriptions/plans.ts";
+import { findPlan, setPlan } from "../../services/subscriptions/plans.ts";
 import { subscriptionDeliveries, subscriptionPeriods } from "../../services/subscriptions/subscriptionRules.ts";
 import { cancelSubscription, getMySubscription, listMySubscriptions, renewSubscription, setAutoRenew } from "../../services/subscriptions/subscriptions.ts";
 import { upgradeSubscription } from "../../services/subscriptions/upgrades.ts";
@@ -14,6 +14,7 @@ import { defineRoute } from "../route.ts";
 import { idString } from "../schemas.ts";
 import { cursorParam, idSortKey, opaque } from "../cursor.ts";
 import {
+  productSubscriptionPlanSchema,
   subscriptionPageSchema,
   subscriptionPlanSchema,
   subscriptionSchema,
@@ -55,13 +56,13 @@ export function subscriptionsRouter(ctx: AppContext): Router {
     {
       method: "get",
       path: "/products/:productId/subscription-plan",
-      summary: "A product's subscription plan: its period and the price of one period (404 when it is not sold by subscription)",
+      summary: "A product's subscription plan: its period and the price of one period (plan null when it is not sold by subscription)",
       tags: ["subscriptions"],
       auth: "public",
-      response: subscriptionPlanSchema,
+      response: productSubscriptionPlanSchema,
       params: z.strictObject({ productId: idString }),
     },
-    async ({ params }) => getPlan(db, params.productId),
+    async ({ params }) => ({ plan: (await findPlan(db, params.productId)) ?? null }),
   );
 
   defineRoute(

@@ -2397,7 +2397,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A product's subscription plan: its period and the price of one period (404 when it is not sold by subscription) */
+        /** A product's subscription plan: its period and the price of one period (plan null when it is not sold by subscription) */
         get: operations["getProductsProductIdSubscriptionPlan"];
         /** Sell your product per period: the period (week, month, quarter, year), the delivery and the grace days; the product's price is one period's */
         put: operations["putProductsProductIdSubscriptionPlan"];
@@ -4804,6 +4804,9 @@ export interface components {
             level1Bps: number;
             productId: string;
             shopId: string;
+        };
+        GetProductsProductIdSubscriptionPlanResponse: {
+            plan: components["schemas"]["SubscriptionPlan"] | null;
         };
         GetRentalsListingsResponse: {
             items: {
@@ -12660,7 +12663,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SubscriptionPlan"];
+                    "application/json": components["schemas"]["GetProductsProductIdSubscriptionPlanResponse"];
                 };
             };
         };

@@ -13,6 +13,12 @@ export type UseAsyncOptions<T> = {
   /** The pause before the next poll: fixed, or chosen from the last result (0: at once, for a long poll). */
   pollMs?: number | ((data: T) => number);
   poll?: (data: T | undefined) => boolean;
+  /**
+   * Data the page already has (the server's embedded first answer, web/src/firstData.ts): the
+   * first render shows it and the first load is skipped; later changes of deps load as usual.
+   * Read on the first render only.
+   */
+  initial?: T;
 };
 
 export function useAsync<T>(
@@ -20,9 +26,10 @@ export function useAsync<T>(
   deps: unknown[],
   options: UseAsyncOptions<T> = {},
 ): AsyncState<T> {
-  const [data, setData] = useState<T | undefined>(undefined);
+  const [data, setData] = useState<T | undefined>(options.initial);
   const [error, setError] = useState<unknown>(undefined);
-  const [loading, setLoading] = useState(true);
+  const [loading, setLoading] = useState(options.initial === undefined);
+  const skipFirstLoad = useRef(options.initial !== undefined);
   const [generation, setGeneration] = useState(0);
   const loadRef = useRef(load);
   loadRef.current = load;
@@ -60,7 +67,11 @@ export function useAsync<T>(
         if (!controller.signal.aborted) setLoading(false);
       }
     };
-    void run(true);
+    if (skipFirstLoad.current) {
+      skipFirstLoad.current = false;
+      previous = data;
+      if (polls && pollRef.current?.(data as T)) timer = setTimeout(() => void run(false), pauseAfter(data as T));
+    } else void run(true);
     return () => {
       controller.abort();
       if (timer) clearTimeout(timer);

@@ -1,6 +1,8 @@
 // The platform's front door: what Keyledger promises, the shops it hosts, and the two things a
 // buyer comes back for (verify a key, find an order).
 import { answer } from "../api/client.ts";
+import type { Shop } from "../api/types.ts";
+import { takeFirstData } from "../firstData.ts";
 import { EmptyState, ErrorNotice, Spinner } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { useI18n } from "../i18n/i18n.tsx";
@@ -10,7 +12,10 @@ import { useSession } from "../session.tsx";
 export function HomePage() {
   const { t } = useI18n();
   const { api } = useSession();
-  const shops = useAsync((signal) => answer(api.GET("/api/shops", { params: { query: { limit: 20 } }, signal })), [api]);
+  // The server embeds this answer in the page (web/src/firstData.ts): no request before the list shows.
+  const shops = useAsync((signal) => answer(api.GET("/api/shops", { params: { query: { limit: 20 } }, signal })), [api], {
+    initial: takeFirstData<{ items: Shop[]; nextCursor: string | null }>("/api/shops?limit=20"),
+  });
   return (
     <div className="stack-lg">
       <section className="hero">

@@ -160,12 +160,6 @@ export function OrderPage(props: { orderId: string }) {
         </section>
       )}
       {current.state === "fulfilled" && <OrderReviews order={current} />}
-      {/* After fulfilment: a signed-in buyer's "for you"; a guest (the order's token) gets the product's list. */}
-      {current.state === "fulfilled" && (
-        <Suspense fallback={null}>
-          {account && !hasRole("merchant", "admin", "auditor") ? <Recommendations forAccount /> : <Recommendations productId={current.productId} />}
-        </Suspense>
-      )}
       <dl className="facts card">
         <div>
           <dt>{t("order.created")}</dt>
@@ -191,6 +185,14 @@ export function OrderPage(props: { orderId: string }) {
       {token && <p className="muted small">{t("order.bookmark")}</p>}
       {/* The API decides who may open a ticket (the buyer); staff and the merchant see the list. */}
       <OrderTickets order={current} token={token} buyer={Boolean(token) || !hasRole("merchant", "admin", "auditor")} />
+      {/* After fulfilment: a signed-in buyer's "for you"; a guest (the order's token) gets the product's list.
+          Last on the page: the list arrives after the order (a chunk and a request), and above the
+          order's facts its arrival pushed them down (layout shift 0.034 on a phone). */}
+      {current.state === "fulfilled" && (
+        <Suspense fallback={null}>
+          {account && !hasRole("merchant", "admin", "auditor") ? <Recommendations forAccount /> : <Recommendations productId={current.productId} />}
+        </Suspense>
+      )}
     </div>
   );
 }

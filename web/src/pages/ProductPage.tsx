@@ -5,6 +5,7 @@
 // quote and checkout carry the sub-store, paid through the platform (the agent's markup is paid
 // from money the platform holds). A ?ref= code is remembered and attached (referralLinks.ts).
 import { answer } from "../api/client.ts";
+import { takeFirstData } from "../firstData.ts";
 import { lazy, Suspense, useEffect, useState, type FormEvent } from "react";
 import type { Product, Shop } from "../api/types.ts";
 import { ErrorNotice, Field, Notice, Spinner } from "../components/ui.tsx";
@@ -32,14 +33,19 @@ const chainCurrencies = ["USDK", "ETH"];
 
 export function ProductPage(props: { productId: string }) {
   const { t } = useI18n();
-  const { api, hasRole } = useSession();
+  const { api, account, hasRole } = useSession();
+  // A guest's first render uses the answers the server embedded (web/src/firstData.ts); a
+  // signed-in visitor fetches, since the answer may differ for them (a merchant sees a paused
+  // product) and a view of theirs is a recommendation signal the fetch records.
   const product = useAsync(
     (signal) => answer(api.GET("/api/products/{productId}", { params: { path: { productId: props.productId } }, signal })),
     [api, props.productId],
+    { initial: account ? undefined : takeFirstData<Product>(`/api/products/${props.productId}`) },
   );
   const shop = useAsync(
     async (signal) => (product.data ? answer(api.GET("/api/shops/{shopId}", { params: { path: { shopId: product.data.shopId } }, signal })) : undefined),
     [api, product.data?.shopId],
+    { initial: !account && product.data ? takeFirstData<Shop>(`/api/shops/${product.data.shopId}`) : undefined },
   );
   // The shop's merchant (or an admin) sees a reply form under reviews that have none.
   const isMerchant = hasRole("merchant");

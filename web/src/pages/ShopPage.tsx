@@ -1,8 +1,9 @@
 // A shop's home: its categories as filter chips and its products as cards with price and stock.
 // A ?ref= code in its address is remembered and attached (distribution/referralLinks.ts).
 import { answer } from "../api/client.ts";
+import { takeFirstData } from "../firstData.ts";
 import { useState } from "react";
-import { productCategories, type ProductCategory } from "../api/types.ts";
+import { productCategories, type Product, type ProductCategory, type Shop } from "../api/types.ts";
 import { EmptyState, ErrorNotice, Spinner } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
 import { formatMoney } from "../format.ts";
@@ -16,11 +17,15 @@ export function ShopPage(props: { slug: string }) {
   const { t } = useI18n();
   const { api } = useSession();
   const [category, setCategory] = useState<ProductCategory | "all">("all");
-  const shop = useAsync((signal) => answer(api.GET("/api/shops/by-slug/{slug}", { params: { path: { slug: props.slug } }, signal })), [api, props.slug]);
+  // The server embeds both answers in the page (web/src/firstData.ts): no request before the shop shows.
+  const shop = useAsync((signal) => answer(api.GET("/api/shops/by-slug/{slug}", { params: { path: { slug: props.slug } }, signal })), [api, props.slug], {
+    initial: takeFirstData<Shop>(`/api/shops/by-slug/${encodeURIComponent(props.slug)}`),
+  });
   const products = useAsync(
     async (signal) =>
       shop.data ? (await answer(api.GET("/api/shops/{shopId}/products", { params: { path: { shopId: shop.data.id } }, signal }))).items : undefined,
     [api, shop.data?.id],
+    { initial: shop.data ? takeFirstData<{ items: Product[] }>(`/api/shops/${shop.data.id}/products`)?.items : undefined },
   );
   useReferralLink(shop.data?.id);
   if (shop.loading) return <Spinner />;

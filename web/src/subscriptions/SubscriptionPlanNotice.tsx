@@ -1,6 +1,6 @@
 // On a product page: the product is sold per period, at this price a period; the buyer's
 // subscriptions are renewed and cancelled from "My subscriptions". Shows nothing for a product
-// without a plan (the API answers 404).
+// without a plan (the API answers { plan: null }).
 import { answer } from "../api/client.ts";
 import { Notice } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
@@ -15,7 +15,9 @@ export function SubscriptionPlanNotice(props: { productId: string }) {
   const { api, account } = useSession();
   const plan = useAsync(
     (signal) =>
-      answer(api.GET("/api/products/{productId}/subscription-plan", { params: { path: { productId: props.productId } }, signal })).catch(() => undefined),
+      answer(api.GET("/api/products/{productId}/subscription-plan", { params: { path: { productId: props.productId } }, signal }))
+        .then((answered) => answered.plan ?? undefined)
+        .catch(() => undefined),
     [api, props.productId],
   );
   if (!plan.data) return null;

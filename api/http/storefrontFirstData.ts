@@ -1,0 +1,48 @@
+// The first API answers of the public storefront pages, embedded in their index.html
+// (api/http/webShell.ts) so the page renders them without a request after its scripts. Each is
+// what a guest gets from the same route, through the same service function, keyed by that
+// request as the page makes it (web/src/firstData.ts). Nothing private: the home page's shops,
+// a shop and its listed products, a listed product and its shop. The order page (per buyer,
+// its token in the URL) embeds nothing, nor does a path whose answer would be an error (the
+// page then fetches and shows the error as before).
+import { readDatabase } from "../../core/store/replicaReads.ts";
+import { AppError } from "../../core/errors.ts";
+import type { AppContext } from "../context.ts";
+import { getListedProduct, listProducts } from "../services/products/products.ts";
+import { getShop, getShopBySlug } from "../services/shops/shops.ts";
+import { matchRoute } from "../../web/src/routeTable.ts";
+import { shopPage } from "./routes/shops.ts";
+import { idString } from "./schemas.ts";
+import type { FirstData } from "./webShell.ts";
+
+/** The home page's request: GET /api/shops?limit=20 (web/src/pages/HomePage.tsx). */
+const homeShopsLimit = 20;
+
+export async function storefrontFirstData(ctx: AppContext, pathname: string): Promise<FirstData> {
+  const route = matchRoute(pathname);
+  try {
+    switch (route?.screen) {
+      case "home":
+        return { [`/api/shops?limit=${homeShopsLimit}`]: await shopPage(ctx.database.db, { limit: homeShopsLimit }) };
+      case "shop": {
+        const shop = await getShopBySlug(ctx.database.db, route.params.slug!);
+        const items = await listProducts(ctx.database.db, BigInt(shop.id), { includePaused: false });
+        return { [`/api/shops/by-slug/${encodeURIComponent(route.params.slug!)}`]: shop, [`/api/shops/${shop.id}/products`]: { items } };
+      }
+      case "product": {
+        const productId = idString.safeParse(route.params.productId);
+        if (!productId.success) return {};
+        const product = await getListedProduct(await readDatabase(ctx), productId.data, undefined);
+        const shop = await getShop(ctx.database.db, BigInt(product.shopId));
+        return { [`/api/products/${product.id}`]: product, [`/api/shops/${shop.id}`]: shop };
+      }
+      default:
+        return {};
+    }
+  } catch (error) {
+    // Not found or invalid: the page asks the API itself and shows its answer.
+    if (error instanceof AppError) return {};
+    ctx.logger.warn({ err: error, pathname }, "storefront first data failed; the page fetches it");
+    return {};
+  }
+}

@@ -1,0 +1,113 @@
+// index.html, written per path: the built shell with hints that start the path's screen chunk
+// and language table at once (the entry script would otherwise ask for them only once it ran),
+// and, for the public storefront pages, the page's first API answers embedded as JSON, so the
+// first render needs no request after the scripts (web/src/firstData.ts reads them).
+// Without these, the first screen waited on four round trips in a row: the entry script, the
+// screen chunk and messages, the API call (issue 22, item 6).
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { bigintReplacer } from "../../core/json.ts";
+import { languageModules, matchRoute, screenModules } from "../../web/src/routeTable.ts";
+
+/** One chunk of Vite's manifest (dist/.vite/manifest.json), the fields read here. */
+type ManifestChunk = { file: string; imports?: string[]; isEntry?: boolean };
+type Manifest = Record<string, ManifestChunk>;
+
+/** The page's first API answers, by request ("/api/shops?limit=20"), for web/src/firstData.ts. */
+export type FirstData = Record<string, unknown>;
+
+/** The id of the embedded answers' element; web/src/firstData.ts reads the same. */
+export const firstDataElementId = "kl-first-data";
+
+export type WebShell = {
+  /** index.html for `pathname`, with its screen's hints and, when given, the embedded answers. */
+  documentFor(pathname: string, acceptLanguage: string | undefined, firstData?: FirstData): string;
+  /** The CSP sources ('sha256-…') of the style sheet inlined in every page: style-src allows exactly it. */
+  inlineStyleSources: string[];
+};
+
+export function loadWebShell(distDir: string): WebShell {
+  const { template, inlineStyleSources } = inlineStyleSheet(distDir, readFileSync(path.join(distDir, "index.html"), "utf8"));
+  const manifest = JSON.parse(readFileSync(path.join(distDir, ".vite/manifest.json"), "utf8")) as Manifest;
+  // What the entry already loads (index.html names it and its imports): never hinted twice.
+  const entryFiles = new Set(
+    Object.entries(manifest)
+      .filter(([, chunk]) => chunk.isEntry)
+      .flatMap(([key]) => chunkFiles(manifest, key)),
+  );
+  const hintsOf = (module: string) =>
+    chunkFiles(manifest, module)
+      .filter((file) => !entryFiles.has(file))
+      .map((file) => `<link rel="modulepreload" crossorigin href="/${file}">`);
+  // Computed once per screen and language: a request only picks them.
+  const screenHints = new Map(Object.entries(screenModules).map(([screen, module]) => [screen, hintsOf(module)]));
+  const languageHints = { zh: hintsOf(languageModules.zh), en: hintsOf(languageModules.en) };
+  return {
+    documentFor(pathname, acceptLanguage, firstData) {
+      const screen = matchRoute(pathname)?.screen ?? "notFound";
+      const hints = [...screenHints.get(screen)!, ...languageHints[preferredLanguage(acceptLanguage)]].join("\n    ");
+      const data =
+        firstData && Object.keys(firstData).length > 0
+          ? `<script type="application/json" id="${firstDataElementId}">${jsonForHtml(firstData)}</script>\n  `
+          : "";
+      return template.replace("</head>", `  ${hints}\n  </head>`).replace('<div id="root">', `${data}<div id="root">`);
+    },
+    inlineStyleSources,
+  };
+}
+
+/**
+ * The app's style sheet (about 5 kB compressed) written into the page instead of linked: a
+ * linked sheet blocks the first paint for one more round trip after the page. Its hash goes into
+ * the Content-Security-Policy (api/http/contentSecurityPolicy.ts), so no other inline style runs.
+ */
+function inlineStyleSheet(distDir: string, html: string): { template: string; inlineStyleSources: string[] } {
+  const link = html.match(/<link rel="stylesheet"(?: crossorigin)? href="\/(assets\/[^"]+\.css)">/);
+  if (!link) return { template: html, inlineStyleSources: [] };
+  const css = readFileSync(path.join(distDir, link[1]!), "utf8");
+  if (/<\/style/i.test(css)) return { template: html, inlineStyleSources: [] };
+  const hash = createHash("sha256").update(css).digest("base64");
+  return { template: html.replace(link[0], () => `<style>${css}</style>`), inlineStyleSources: [`'sha256-${hash}'`] };
+}
+
+/** A chunk's file and every file it imports statically, each once, the chunk first. */
+function chunkFiles(manifest: Manifest, key: string): string[] {
+  const chunk = manifest[key];
+  if (!chunk) throw new Error(`The web build's manifest has no chunk for ${key}: rebuild the web app (npm run build:web).`);
+  const files: string[] = [];
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    const entry = manifest[name]!;
+    files.push(entry.file);
+    for (const imported of entry.imports ?? []) visit(imported);
+  };
+  visit(key);
+  return files;
+}
+
+/**
+ * The language the app will most likely show (web/src/i18n/i18n.tsx initialLang: a stored choice,
+ * else the first of zh or en among the browser's languages, else zh). The stored choice is not
+ * sent to the server: a wrong guess costs one table downloaded in vain, never a wrong page.
+ */
+export function preferredLanguage(acceptLanguage: string | undefined): "zh" | "en" {
+  for (const part of (acceptLanguage ?? "").split(",")) {
+    const primary = part.split(";")[0]!.trim().toLowerCase().split("-")[0];
+    if (primary === "zh") return "zh";
+    if (primary === "en") return "en";
+  }
+  return "zh";
+}
+
+/** JSON that cannot end its <script> element or open a comment: every <, > and & escaped. */
+function jsonForHtml(value: unknown): string {
+  return JSON.stringify(value, bigintReplacer)
+    .replace(/</g, "\\u003c")
+    .replace(/>/g, "\\u003e")
+    .replace(/&/g, "\\u0026")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
+}
