@@ -103,7 +103,7 @@ describe("AML payout rules over distributors' payouts (PostgreSQL)", function ()
     const view = (index: number) => getAlert(database.db, BigInt(alerts[index]!.id));
     const threshold = await view(0);
     expect([threshold.distributorAccountId, threshold.shopId]).to.deep.equal([agent.toString(), null]);
-    expect(threshold.entries.map((entry) => entry.transactionId)).to.deep.equal([await requestEntry("distributor-" + agent + "-t1")]);
+    expect(threshold.entries.map((entry) => entry.transactionId)).to.deep.equal([await requestEntry(`distributor-${agent}-t1`)]);
     // The request moved 1,000,000 from the distributor's proceeds to its payout holds.
     expect(threshold.entries[0]!.postings.map((p) => [p.ownerType, p.purpose, p.amountMinor])).to.have.deep.members([
       ["distributor", "proceeds", "-1000000"],

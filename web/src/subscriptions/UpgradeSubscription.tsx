@@ -5,7 +5,7 @@
 // is left, from the balance now; the new price from the next renewal), confirms, and is then shown
 // the amount the API charged and the time it was charged for.
 import { useEffect, useRef, useState } from "react";
-import { answer, ApiError, type Schemas } from "../api/client.ts";
+import { answer, type Schemas } from "../api/client.ts";
 import type { Product } from "../api/types.ts";
 import { EmptyState, ErrorNotice, Field, Spinner } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
@@ -27,15 +27,12 @@ function useUpgradeTargets(item: Subscription) {
       );
       const plans = await Promise.all(
         dearer.map((product) =>
-          answer(api.GET("/api/products/{productId}/subscription-plan", { params: { path: { productId: product.id } }, signal })).catch((error: unknown) => {
-            // A product sold once has no plan (404): it is no upgrade.
-            if (error instanceof ApiError && error.status === 404) return undefined;
-            throw error;
-          }),
+          // A product sold once answers { plan: null }: it is no upgrade.
+          answer(api.GET("/api/products/{productId}/subscription-plan", { params: { path: { productId: product.id } }, signal })),
         ),
       );
       return dearer
-        .filter((_, index) => plans[index]?.periodSeconds === item.periodSeconds)
+        .filter((_, index) => plans[index]?.plan?.periodSeconds === item.periodSeconds)
         .sort((a, b) => (BigInt(a.priceMinor) < BigInt(b.priceMinor) ? -1 : 1));
     },
     [api, item.shopId, item.productId, item.priceMinor],
