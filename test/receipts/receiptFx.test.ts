@@ -6,6 +6,7 @@ import { expect } from "chai";
 import type { Receipt } from "../../api/services/receipts/receipt.ts";
 import { receiptHtml } from "../../api/services/receipts/receiptHtml.ts";
 import { receiptPdf } from "../../api/services/receipts/receiptPdf.ts";
+import { moneyDecimals } from "../../api/services/receipts/receiptText.ts";
 import { pdfText } from "./pdfText.ts";
 
 const charged: Receipt = {
@@ -31,6 +32,7 @@ const charged: Receipt = {
   // As the orders row records it: numeric(30,12) text.
   fx: { priceCurrency: "USD", priceTotalMinor: 3_000n, rate: "7.100000000000" },
   paymentMethod: "epay",
+  decimalsOf: moneyDecimals({ currency: "USDK", decimals: 6 }),
   chain: [],
 };
 
@@ -57,5 +59,15 @@ describe("receipts of orders charged in another currency (HTML and PDF)", functi
     const pdf = await pdfText(new Uint8Array(await receiptPdf({ ...charged, fx: null }, "en")));
     expect(pdf).to.include("Total: 213.00 CNY");
     expect(pdf).to.not.include("Exchange rate");
+  });
+
+  it("prints a stablecoin charge in its token's units and an ETH charge in wei's, not as hundredths", async () => {
+    // 25 USDK is 25,000,000 base units (6 decimals); 0.0125 ETH is 12,500,000,000,000,000 wei.
+    const usdk = { ...charged, currency: "USDK", totalMinor: 25_000_000n, fx: null, paymentMethod: "chain" as const };
+    const usdkText = await pdfText(new Uint8Array(await receiptPdf(usdk, "en")));
+    expect(usdkText).to.include("25.000000 USDK");
+    expect(usdkText).not.to.include("250000.00 USDK");
+    const eth = { ...charged, currency: "ETH", totalMinor: 12_500_000_000_000_000n, fx: null, paymentMethod: "chain" as const };
+    expect(receiptHtml(eth, "en")).to.include("0.012500000000000000 ETH");
   });
 });

@@ -12,7 +12,7 @@ import { loadOrderFor } from "../../services/orders/orderAccessCheck.ts";
 import { buildReceipt } from "../../services/receipts/receipt.ts";
 import { receiptHtml } from "../../services/receipts/receiptHtml.ts";
 import { receiptPdf } from "../../services/receipts/receiptPdf.ts";
-import { receiptLangs } from "../../services/receipts/receiptText.ts";
+import { moneyDecimals, receiptLangs } from "../../services/receipts/receiptText.ts";
 import { listTaxRates, removeTaxRate, setTaxRate } from "../../services/receipts/taxRates.ts";
 import { assertShopManager } from "../../services/shops/shops.ts";
 import { noContent, textBody } from "../responses/common.ts";
@@ -133,7 +133,7 @@ export function receiptsRouter(ctx: AppContext, settings: { queryPasswordPepper:
         account: req.account,
         accessToken: query.token ?? req.get("x-order-token") ?? undefined,
       });
-      const receipt = await buildReceipt(db, ctx.keyRing, order, query.country);
+      const receipt = await buildReceipt(db, ctx.keyRing, order, query.country, moneyDecimals(ctx.config.merchants.fx.stablecoin));
       if (query.format === "pdf") {
         const bytes = await receiptPdf(receipt, query.lang);
         res.writeHead(200, {
@@ -173,7 +173,7 @@ export function receiptsRouter(ctx: AppContext, settings: { queryPasswordPepper:
       const fileName = `statement-${params.shopId}-${params.month}`;
       const bytes =
         query.format === "pdf"
-          ? await monthlyStatementPdf(statement, (await getShop(db, params.shopId)).name, query.lang)
+          ? await monthlyStatementPdf(statement, (await getShop(db, params.shopId)).name, query.lang, moneyDecimals(ctx.config.merchants.fx.stablecoin))
           : Buffer.from(monthlyStatementCsv(statement));
       res.writeHead(200, {
         "content-type": query.format === "pdf" ? "application/pdf" : "text/csv; charset=utf-8",

@@ -3,7 +3,7 @@
 import type { MonthlyStatement } from "../../ledger/statements.ts";
 import { csvText } from "../csv.ts";
 import { renderPdf } from "./pdfDocument.ts";
-import { dateText, labelsOf, moneyText, type ReceiptLang } from "./receiptText.ts";
+import { dateText, labelsOf, moneyText, type DecimalsOf, type ReceiptLang } from "./receiptText.ts";
 
 const csvColumns = ["currency", "line", "date", "transaction_id", "kind", "reference_type", "reference_id", "amount_minor", "balance_after_minor"];
 
@@ -33,13 +33,13 @@ export function monthlyStatementCsv(statement: MonthlyStatement): string {
   return csvText(rows);
 }
 
-export function monthlyStatementPdf(statement: MonthlyStatement, shopName: string, lang: ReceiptLang): Promise<Buffer> {
+export function monthlyStatementPdf(statement: MonthlyStatement, shopName: string, lang: ReceiptLang, decimalsOf: DecimalsOf): Promise<Buffer> {
   const t = labelsOf(lang);
   return renderPdf(`${t.statement} ${statement.month}`, (pdf) => {
     pdf.heading(`${t.statement} ${statement.month}`);
     pdf.pair(t.shop, shopName);
     for (const currency of statement.currencies) {
-      const money = (minor: bigint) => moneyText(minor, currency.currency);
+      const money = (minor: bigint) => moneyText(minor, currency.currency, decimalsOf);
       pdf.gap();
       pdf.pair(t.currency, currency.currency);
       pdf.pair(t.opening, money(currency.openingMinor));

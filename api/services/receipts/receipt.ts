@@ -10,6 +10,7 @@ import type { OrderRecord } from "../orders/orderRecord.ts";
 import { verifiedSellerName } from "../saas/kyc.ts";
 import { taxOf, type TaxLine } from "./tax.ts";
 import { assertCountryCode, taxRateFor } from "./taxRates.ts";
+import type { DecimalsOf } from "./receiptText.ts";
 
 export type ReceiptBreakdown = {
   listUnitPriceMinor: bigint;
@@ -37,6 +38,8 @@ export type Receipt = {
   /** Charged in another currency than the price's (docs/currencies.md): the price there and the rate the order recorded. */
   fx: { priceCurrency: string; priceTotalMinor: bigint; rate: string } | null;
   paymentMethod: "epay" | "chain";
+  /** How many minor-unit digits each of its currencies has (moneyDecimals). */
+  decimalsOf: DecimalsOf;
   chain: { tokenId: string | null; issueTx: string | null; batchId: string; anchorTx: string | null }[];
 };
 
@@ -61,7 +64,13 @@ function breakdownOf(order: OrderRecord, pricing: Record<string, unknown> | null
  * The receipt of `order` (whose access the caller has checked). `country`: the buyer's country
  * (ISO 3166-1 alpha-2) when known; orders carry none, so it comes from the request.
  */
-export async function buildReceipt(db: Drizzle, ring: MasterKeyRing, order: OrderRecord, country: string | undefined): Promise<Receipt> {
+export async function buildReceipt(
+  db: Drizzle,
+  ring: MasterKeyRing,
+  order: OrderRecord,
+  country: string | undefined,
+  decimalsOf: DecimalsOf,
+): Promise<Receipt> {
   if (!paidStates.has(order.state) || !order.paidAt) {
     throw new AppError("invalid_state", `Order ${order.id} is not paid (${order.state}): a receipt exists once it is.`);
   }
@@ -100,6 +109,7 @@ export async function buildReceipt(db: Drizzle, ring: MasterKeyRing, order: Orde
         ? { priceCurrency: order.priceCurrency, priceTotalMinor: order.priceAmountMinor, rate: order.fxRate }
         : null,
     paymentMethod: order.paymentMethod,
+    decimalsOf,
     chain: chain.map((row) => ({ tokenId: row.token_id, issueTx: row.issue_tx, batchId: row.batch_id, anchorTx: row.anchor_tx })),
   };
 }

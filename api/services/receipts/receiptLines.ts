@@ -17,7 +17,7 @@ export type ReceiptLayout = {
 
 export function receiptLayout(receipt: Receipt, lang: ReceiptLang): ReceiptLayout {
   const t = labelsOf(lang);
-  const money = (minor: bigint) => moneyText(minor, receipt.currency);
+  const money = (minor: bigint) => moneyText(minor, receipt.currency, receipt.decimalsOf);
   const b = receipt.breakdown;
   const breakdown: [string, string][] = [[t.listPrice, money(b.listUnitPriceMinor)]];
   if (b.levelName) breakdown.push([t.memberLevel, b.levelName]);
@@ -32,7 +32,7 @@ export function receiptLayout(receipt: Receipt, lang: ReceiptLang): ReceiptLayou
   // (major units charged per major unit of the price, as on the order), so the buyer can check the conversion.
   if (receipt.fx) {
     const rate = parseRate(receipt.fx.rate);
-    breakdown.push([t.priceIn(receipt.fx.priceCurrency), moneyText(receipt.fx.priceTotalMinor, receipt.fx.priceCurrency)]);
+    breakdown.push([t.priceIn(receipt.fx.priceCurrency), moneyText(receipt.fx.priceTotalMinor, receipt.fx.priceCurrency, receipt.decimalsOf)]);
     breakdown.push([t.exchangeRate, `1 ${receipt.fx.priceCurrency} = ${rate === undefined ? receipt.fx.rate : formatRate(rate)} ${receipt.currency}`]);
   }
   const chain: [string, string][] = [];

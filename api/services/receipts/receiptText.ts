@@ -3,13 +3,25 @@
 // (never a float): "19.99 CNY". The web app formats money itself (web/src/format.ts), which the
 // API may not import (test/architecture/boundaries.test.ts).
 
+import { currencyDecimals } from "../../pricing/fx.ts";
+
 export type ReceiptLang = "zh-CN" | "en";
 export const receiptLangs = ["zh-CN", "en"] as const;
 
-const decimalsOf: Record<string, number> = { JPY: 0 };
+/** Minor-unit digits of a currency: the platform's own rule (moneyDecimals), for receipts and statements. */
+export type DecimalsOf = (currency: string) => number;
 
-export function moneyText(minor: bigint, currency: string): string {
-  const decimals = decimalsOf[currency] ?? 2;
+/**
+ * The platform's currencies as api/pricing/fx.ts counts them (fiat 2, ETH 18, the stablecoin its
+ * token's decimals), JPY 0, anything else 2. A receipt of an order charged in ETH or the
+ * stablecoin must not print its wei or base units as hundredths.
+ */
+export function moneyDecimals(stablecoin: { currency: string; decimals: number }): DecimalsOf {
+  return (currency) => currencyDecimals(currency, stablecoin) ?? (currency === "JPY" ? 0 : 2);
+}
+
+export function moneyText(minor: bigint, currency: string, decimalsOf: DecimalsOf): string {
+  const decimals = decimalsOf(currency);
   const negative = minor < 0n;
   const value = negative ? -minor : minor;
   const scale = 10n ** BigInt(decimals);
