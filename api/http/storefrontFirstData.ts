@@ -10,7 +10,7 @@ import { AppError } from "../../core/errors.ts";
 import type { AppContext } from "../context.ts";
 import { getListedProduct, listProducts } from "../services/products/products.ts";
 import { getShop, getShopBySlug } from "../services/shops/shops.ts";
-import { matchRoute } from "../../web/src/routeTable.ts";
+import { matchRoute } from "../../core/webRoutes.ts";
 import { shopPage } from "./routes/shops.ts";
 import { idString } from "./schemas.ts";
 import type { FirstData } from "./webShell.ts";

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { bigintReplacer } from "../../core/json.ts";
-import { languageModules, matchRoute, screenModules } from "../../web/src/routeTable.ts";
+import { languageModules, matchRoute, screenModules } from "../../core/webRoutes.ts";
 
 /** One chunk of Vite's manifest (dist/.vite/manifest.json), the fields read here. */
 type ManifestChunk = { file: string; imports?: string[]; isEntry?: boolean };

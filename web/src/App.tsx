@@ -4,7 +4,7 @@
 import { lazy, Suspense, useEffect, useState, type ReactNode } from "react";
 import { useI18n, type Lang } from "./i18n/i18n.tsx";
 import { Link, useRouter } from "./router.tsx";
-import { matchRoute, type RoutePattern, type ScreenName } from "./routeTable.ts";
+import { matchRoute, type RoutePattern, type ScreenName } from "../../core/webRoutes.ts";
 import { useSession } from "./session.tsx";
 import { Spinner } from "./components/ui.tsx";
 import { CaptchaNotice } from "./components/CaptchaNotice.tsx";
@@ -14,7 +14,7 @@ import { PendingReferrals } from "./distribution/referralLinks.ts";
 // Every screen is a chunk of its own (route-level splitting): a visit downloads the shell and
 // the one screen it opens. main.tsx starts the current route's chunk with the language table,
 // before the first render, so the first screen never shows the Suspense fallback; the server
-// has already asked for both in index.html (routeTable.ts names each screen's module).
+// has already asked for both in index.html (core/webRoutes.ts names each screen's module).
 const screens = {
   home: () => import("./pages/HomePage.tsx").then((module) => ({ default: module.HomePage })),
   shop: () => import("./pages/ShopPage.tsx").then((module) => ({ default: module.ShopPage })),
@@ -77,7 +77,7 @@ const MySubscriptionsPage = lazy(screens.mySubscriptions);
 const SubstorePage = lazy(screens.substore);
 const GroupPage = lazy(screens.group);
 
-/** How each path of routeTable.ts renders (every pattern must have one: the type says so). */
+/** How each path of core/webRoutes.ts renders (every pattern must have one: the type says so). */
 const renderers: Record<RoutePattern, (params: Record<string, string>) => ReactNode> = {
   "/": () => <HomePage />,
   "/shop/:slug": (params) => <ShopPage slug={params.slug!} />,

@@ -1,5 +1,5 @@
 // A small client-side router over the History API: the platform returns index.html for every
-// non-API path, so any URL can be opened directly. Routes are matched by pattern (routeTable.ts).
+// non-API path, so any URL can be opened directly. Routes are matched by pattern (core/webRoutes.ts).
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type AnchorHTMLAttributes, type MouseEvent, type ReactNode } from "react";
 
 export type Location = { path: string; search: URLSearchParams };

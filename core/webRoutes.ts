@@ -1,5 +1,5 @@
 // The web app's paths and the screen each opens, with the source module of every screen. Shared
-// by the app (App.tsx renders a route's screen) and the server, which writes into index.html the
+// by the app (web/src/App.tsx renders a route's screen) and the server, which writes into index.html the
 // hints that fetch a path's screen chunk and language table beside the entry script
 // (api/http/webShell.ts), so the first screen's chunks download in parallel, not one after another.
 // Plain data and one function: the server imports this file as is.
