@@ -214,6 +214,12 @@ describe("docking across instances: a docked sale end to end (two platforms, one
     // Nobody but the buyer reads it (the salts commit to the codes).
     expect((await downstream.http.get(`/api/orders/${orderId}/provenance`)).status).to.equal(404);
 
+    // The downstream's own verify route checks the supplier's certificate on-chain too, and names
+    // no shop of its own for it (batch ids are per registry).
+    const checked = await downstream.http.post("/api/verify", { certificate, key: view.body.manualDelivery });
+    expect(checked.status, checked.text).to.equal(200);
+    expect(checked.body).to.deep.include({ verdict: "genuine", shop: { id: supplier.shopId, name: null, slug: null } });
+
     // The buyer's order page (the downstream's web app in Chromium) shows both shops and the
     // supplier's batch, root and anchor as the upstream's database holds them.
     const batch = await queryOne<{ id: string; root: string; anchor_tx: string }>(
@@ -241,6 +247,8 @@ describe("docking across instances: a docked sale end to end (two platforms, one
       // The verify page receives the supplier's certificate (and the delivered code) and finds it genuine on-chain.
       await section.getByTestId("provenance-verify").click();
       await page.waitForURL(/\/verify/);
+      // The draft is taken in an effect after the first render: its label says it arrived.
+      await page.getByText("from your order").first().waitFor();
       expect(await page.getByTestId("verify-key").inputValue()).to.equal(view.body.manualDelivery);
       await page.getByTestId("verify-submit").click();
       const result = page.getByTestId("verify-result");
