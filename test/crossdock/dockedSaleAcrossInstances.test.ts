@@ -21,6 +21,7 @@ import { notifyPath, signedNotification } from "../support/epayNotify.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
 import { waitFor, type TestPlatform } from "../support/platform.ts";
 import { startTwoInstances, type TwoInstances } from "../support/twoInstances.ts";
+import { axeViolations, launchBrowser, screenshot, watchPageErrors } from "../web/browser.ts";
 
 type Posting = { owner: string; purpose: string; amount: string };
 
@@ -212,6 +213,52 @@ describe("docking across instances: a docked sale end to end (two platforms, one
     expect(anchored.map((log) => [log.args.shopId, log.args.root])).to.deep.equal([[BigInt(supplier.shopId), certificate.batch.root]]);
     // Nobody but the buyer reads it (the salts commit to the codes).
     expect((await downstream.http.get(`/api/orders/${orderId}/provenance`)).status).to.equal(404);
+
+    // The downstream's own verify route checks the supplier's certificate on-chain too, and names
+    // no shop of its own for it (batch ids are per registry).
+    const checked = await downstream.http.post("/api/verify", { certificate, key: view.body.manualDelivery });
+    expect(checked.status, checked.text).to.equal(200);
+    expect(checked.body).to.deep.include({ verdict: "genuine", shop: { id: supplier.shopId, name: null, slug: null } });
+
+    // The buyer's order page (the downstream's web app in Chromium) shows both shops and the
+    // supplier's batch, root and anchor as the upstream's database holds them.
+    const batch = await queryOne<{ id: string; root: string; anchor_tx: string }>(
+      upstream.database.db,
+      sql`SELECT id::text AS id, '0x' || encode(root, 'hex') AS root, anchor_tx FROM batches WHERE product_id = ${upstreamProductId}`,
+    );
+    expect(batch?.anchor_tx, "the supplier's batch is anchored").to.match(/^0x[0-9a-f]{64}$/);
+    const browser = await launchBrowser({ locale: "en-US" });
+    try {
+      const page = await browser.context.newPage();
+      const errors = watchPageErrors(page);
+      await page.goto(`${downstream.url}/orders/${orderId}?token=${token}`);
+      const section = page.getByTestId("order-provenance");
+      await section.waitFor();
+      expect(await section.getByRole("heading", { name: "Provenance" }).count()).to.equal(1);
+      expect(await section.getByTestId("provenance-reseller").textContent()).to.contain(`Shop #${reseller.shopId} at ${downstream.ctx.config.http.publicUrl}`);
+      expect(await section.getByTestId("provenance-supplier").textContent())
+        .to.contain(`Shop #${supplier.shopId} at ${upstream.url}`)
+        .and.contain(upstreamOrderId);
+      expect(await section.getByTestId("provenance-batch").textContent()).to.match(new RegExp(`^#${batch!.id} · leaf \\d+$`));
+      expect(await section.getByTestId("provenance-root").textContent()).to.equal(batch!.root);
+      expect(await section.getByTestId("provenance-anchor").textContent()).to.equal(batch!.anchor_tx);
+      expect(await axeViolations(page)).to.deep.equal([]);
+      await screenshot(page, "crossdock", "order-provenance");
+      // The verify page receives the supplier's certificate (and the delivered code) and finds it genuine on-chain.
+      await section.getByTestId("provenance-verify").click();
+      await page.waitForURL(/\/verify/);
+      // The draft is taken in an effect after the first render: its label says it arrived.
+      await page.getByText("from your order").first().waitFor();
+      expect(await page.getByTestId("verify-key").inputValue()).to.equal(view.body.manualDelivery);
+      await page.getByTestId("verify-submit").click();
+      const result = page.getByTestId("verify-result");
+      await result.waitFor({ timeout: 60_000 });
+      expect(await page.getByTestId("checked-by").getAttribute("data-way")).to.equal("browser");
+      expect(await result.getAttribute("data-verdict")).to.equal("genuine");
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await browser.close();
+    }
 
     // Upstream legs by hand: the balance to clearing_balance, then 1000 split at 250 bps:
     // fee floor(1000 × 250 / 10000) = 25, the supplier's payable 975.

@@ -39,12 +39,16 @@ export async function verifyKey(db: Drizzle, ring: MasterKeyRing, chain: ChainCo
       "internal",
     );
   }
-  const context = await describe(db, certificate);
+  // A certificate of another Keyledger instance (a docked key's supplier, docs/docking.md) names
+  // its own registry: batch ids are per registry, so this database describes only its own.
+  const local = certificate.chain.registry.toLowerCase() === chain.addresses.registry.toLowerCase();
+  const context = local ? await describe(db, certificate) : foreign(certificate);
   const result = await verifyCertificateOnChain(chain.publicClient, certificate, {
     key: input.key,
     expectedIssuer: (context.issuer ?? undefined) as `0x${string}` | undefined,
   });
-  const terms = await readTerms(chain, result.tokenId);
+  // The token lives in the certificate's entitlement contract (the one the on-chain checks read), not necessarily ours.
+  const terms = await readTerms(chain, certificate.chain.entitlement as `0x${string}`, result.tokenId);
   const expired = result.genuine && terms.expired;
   return {
     verdict: expired ? ("expired" as const) : result.genuine ? ("genuine" as const) : ("invalid" as const),
@@ -69,11 +73,11 @@ export async function verifyKey(db: Drizzle, ring: MasterKeyRing, chain: ChainCo
 }
 
 /** The token's user, the user's expiry and its own expiry, read from the chain (ERC-4907, expiries). */
-async function readTerms(chain: ChainContext, tokenId: string | null | undefined) {
+async function readTerms(chain: ChainContext, entitlement: `0x${string}`, tokenId: string | null | undefined) {
   const none = { expired: false, view: { user: null, userExpires: null, expiresAt: null } };
   if (!tokenId) return none;
   const read = (functionName: "userOf" | "userExpires" | "expiryOf" | "isExpired") =>
-    chain.publicClient.readContract({ address: chain.addresses.entitlement, abi: entitlementTokenAbi, functionName, args: [BigInt(tokenId)] });
+    chain.publicClient.readContract({ address: entitlement, abi: entitlementTokenAbi, functionName, args: [BigInt(tokenId)] });
   const [user, userExpires, expiry, expired] = (await Promise.all([read("userOf"), read("userExpires"), read("expiryOf"), read("isExpired")])) as [
     string,
     bigint,
@@ -83,6 +87,17 @@ async function readTerms(chain: ChainContext, tokenId: string | null | undefined
   const iso = (seconds: bigint) => (seconds === 0n ? null : new Date(Number(seconds) * 1000).toISOString());
   const hasUser = user !== zeroAddress;
   return { expired, view: { user: hasUser ? user : null, userExpires: hasUser ? iso(userExpires) : null, expiresAt: iso(expiry) } };
+}
+
+/** A certificate of another instance: its shop and product are named only by their ids. */
+function foreign(certificate: Certificate): Awaited<ReturnType<typeof describe>> {
+  return {
+    issuer: null,
+    entitlementId: null,
+    shop: { id: certificate.shop.id, name: null, slug: null },
+    product: { id: certificate.productId, name: null },
+    sale: { sold: false, soldAt: null },
+  };
 }
 
 async function describe(db: Drizzle, certificate: Certificate) {

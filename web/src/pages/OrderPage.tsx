@@ -29,6 +29,8 @@ const orderPollIntervalMs = 2000;
 const settledIssueStates = ["included", "confirmed", "failed"];
 // Its own chunk: the first screen's JavaScript does not carry it.
 const Recommendations = lazy(() => import("../discovery/Recommendations.tsx"));
+// Its own chunk too: only an order of a listing docked from another instance shows it.
+const OrderProvenance = lazy(() => import("../crossdock/OrderProvenance.tsx"));
 
 /** The states in which the API holds a long poll until the order changes. */
 function longPolls(order: Order | undefined): boolean {
@@ -158,6 +160,13 @@ export function OrderPage(props: { orderId: string }) {
             <KeyCard key={item.entitlementId} order={current} item={item} index={index} token={token} onRevealed={onRevealed} />
           ))}
         </section>
+      )}
+      {/* A docked listing's keys from another instance arrive as the order's delivery (no key rows);
+          only the buyer reads their certificates (they carry the salts), so only then is the route asked. */}
+      {current.state === "fulfilled" && current.items.length === 0 && (token || (account && !hasRole("merchant", "admin", "auditor"))) && (
+        <Suspense fallback={null}>
+          <OrderProvenance orderId={current.id} token={token} code={current.manualDelivery} />
+        </Suspense>
       )}
       {current.state === "fulfilled" && <OrderReviews order={current} />}
       <dl className="facts card">
