@@ -47,7 +47,13 @@ export async function importKeys(setup: MerchantSetup, productId: string, keys: 
     async () => {
       const progress = await setup.merchant.get(`/api/imports/${importId}`);
       if (progress.body.status === "failed") throw new Error(`import failed: ${JSON.stringify(progress.body.error)}`);
-      return progress.body.status === "done" && ["included", "confirmed"].includes(progress.body.anchorState) ? progress.body : undefined;
+      if (progress.body.status !== "done" || !["included", "confirmed"].includes(progress.body.anchorState)) return undefined;
+      // The indexer may record the anchor as included before the chain writer's transaction that
+      // releases the batch's keys for sale has committed: wait for the keys too, or a checkout at
+      // once finds the stock still empty (and, racing the release, gets the short expiry of a product under pressure).
+      const batches = await setup.merchant.get(`/api/shops/${setup.shopId}/batches?limit=100`);
+      const batch = (batches.body.items as { id: string; available: number; sold: number }[] | undefined)?.find((item) => item.id === progress.body.batchId);
+      return batch && batch.available + batch.sold > 0 ? progress.body : undefined;
     },
     120_000,
     200,
