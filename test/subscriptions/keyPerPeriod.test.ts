@@ -3,10 +3,8 @@
 // moved with evm_setNextBlockTimestamp and the chain worker's own sweep renews; every expiry
 // (read with viem), ledger leg and key is compared with figures computed here by hand.
 import { expect } from "chai";
-import { createPublicClient, createTestClient, http } from "viem";
-import { entitlementTokenAbi } from "../../core/chain/abis.ts";
 import { queryOne, queryRows, sql } from "../../core/store/database.ts";
-import { postJournal } from "../../api/ledger/postJournal.ts";
+import { chainClock, topUpBalance, waitSubscriptionStarted } from "./chainClock.ts";
 import { sweepSubscriptions } from "../../api/services/subscriptions/sweepSubscriptions.ts";
 import { startSmtpServer } from "../support/smtpServer.ts";
 import { bodyText, mailsTo } from "../tickets/support/ticketFixtures.ts";
@@ -42,25 +40,10 @@ describe("subscriptions: a new key each period", function () {
   });
 
   const db = () => platform.ctx.database.db;
-  const chainClient = () => createPublicClient({ transport: http(platform.rpcUrl) });
-  const testClient = () => createTestClient({ mode: "hardhat", transport: http(platform.rpcUrl) });
-  const token = () => ({ address: platform.ctx.chain!.addresses.entitlement, abi: entitlementTokenAbi });
-  const expiryOf = (tokenId: bigint) => chainClient().readContract({ ...token(), functionName: "expiryOf", args: [tokenId] }) as Promise<bigint>;
-  const chainNow = async () => (await chainClient().getBlock()).timestamp;
-  const moveChainTo = async (timestamp: bigint) => {
-    await testClient().setNextBlockTimestamp({ timestamp });
-    await testClient().mine({ blocks: 1 });
-  };
-  const topUp = (person: Person, amountMinor: bigint, reference: string) =>
-    postJournal(db(), {
-      idempotencyKey: `test-topup:${reference}`,
-      kind: "balance_topup",
-      reference: { type: "topup", id: reference },
-      postings: [
-        { account: { ownerType: "platform", ownerId: 0n, purpose: "clearing_epay" }, amountMinor: -amountMinor, currency: "CNY" },
-        { account: { ownerType: "buyer", ownerId: person.accountId, purpose: "refunds" }, amountMinor, currency: "CNY" },
-      ],
-    });
+  const expiryOf = (tokenId: bigint) => chainClock(platform).expiryOf(tokenId);
+  const chainNow = () => chainClock(platform).now();
+  const moveChainTo = (timestamp: bigint) => chainClock(platform).moveTo(timestamp);
+  const topUp = (person: Person, amountMinor: bigint, reference: string) => topUpBalance(db(), person.accountId, amountMinor, reference);
   /** A key-per-period plan product with these codes in stock. */
   const planProduct = async (name: string, codes: string[]) => {
     const productId = await createProduct(setup, { name, priceMinor: String(priceMinor), resaleAllowed: true });
@@ -74,12 +57,8 @@ describe("subscriptions: a new key each period", function () {
   const subscribe = async (productId: string) => {
     const { orderId, entitlementId } = await buyFromShop(platform, setup, buyer, productId);
     await waitIssued(platform, entitlementId);
-    const started = await waitFor("subscription started, first expiry on-chain", async () => {
-      const page = await buyer.client.get("/api/subscriptions");
-      const item = page.body.items.find((row: { entitlementId: string }) => row.entitlementId === entitlementId);
-      return item?.chainPaidUntil ? item : undefined;
-    });
-    return { orderId, entitlementId, id: started.id as string, startsAt: BigInt(Date.parse(started.startsAt) / 1000) };
+    const { id, startsAt } = await waitSubscriptionStarted(buyer, entitlementId);
+    return { orderId, entitlementId, id, startsAt };
   };
   /** Ends a test's subscription so that the later tests' clock moves renew nothing of it (the shop is shared). */
   const cancel = async (id: string) => expect((await buyer.client.post(`/api/subscriptions/${id}/cancel`)).status).to.equal(200);

@@ -4,10 +4,8 @@
 // At every step the token's expiry (read with viem) and the ledger's entries (read with SQL) are
 // compared with figures computed here by hand.
 import { expect } from "chai";
-import { createPublicClient, createTestClient, http } from "viem";
-import { entitlementTokenAbi } from "../../core/chain/abis.ts";
 import { queryOne, queryRows, sql } from "../../core/store/database.ts";
-import { postJournal } from "../../api/ledger/postJournal.ts";
+import { chainClock, topUpBalance, waitSubscriptionStarted } from "./chainClock.ts";
 import { startSmtpServer } from "../support/smtpServer.ts";
 import { bodyText, mailsTo } from "../tickets/support/ticketFixtures.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
@@ -43,16 +41,9 @@ describe("subscriptions (balance renewals, on-chain expiry)", function () {
   });
 
   const db = () => platform.ctx.database.db;
-  const chainClient = () => createPublicClient({ transport: http(platform.rpcUrl) });
-  const testClient = () => createTestClient({ mode: "hardhat", transport: http(platform.rpcUrl) });
-  const token = () => ({ address: platform.ctx.chain!.addresses.entitlement, abi: entitlementTokenAbi });
-  const expiryOf = (tokenId: bigint) => chainClient().readContract({ ...token(), functionName: "expiryOf", args: [tokenId] }) as Promise<bigint>;
-  const isExpired = (tokenId: bigint) => chainClient().readContract({ ...token(), functionName: "isExpired", args: [tokenId] }) as Promise<boolean>;
-  /** Mines one block at `timestamp` (seconds): the chain's clock, which every later block follows. */
-  const moveChainTo = async (timestamp: bigint) => {
-    await testClient().setNextBlockTimestamp({ timestamp });
-    await testClient().mine({ blocks: 1 });
-  };
+  const expiryOf = (tokenId: bigint) => chainClock(platform).expiryOf(tokenId);
+  const isExpired = (tokenId: bigint) => chainClock(platform).isExpired(tokenId);
+  const moveChainTo = (timestamp: bigint) => chainClock(platform).moveTo(timestamp);
   const subscriptionRow = (id: string) =>
     queryOne<{ state: string; periods_paid: number; paid_until: Date; starts_at: Date; last_failure: string | null }>(
       db(),
@@ -64,17 +55,7 @@ describe("subscriptions (balance renewals, on-chain expiry)", function () {
       sql`SELECT (SELECT count(*) FROM subscription_periods WHERE subscription_id = ${id})::text AS periods,
                  (SELECT count(*) FROM ledger_transactions WHERE reference_type = 'subscription')::text AS entries`,
     );
-  /** Tops the buyer's platform balance up (a payment the platform's EPay merchant received). */
-  const topUp = (person: Person, amountMinor: bigint, reference: string) =>
-    postJournal(db(), {
-      idempotencyKey: `test-topup:${reference}`,
-      kind: "balance_topup",
-      reference: { type: "topup", id: reference },
-      postings: [
-        { account: { ownerType: "platform", ownerId: 0n, purpose: "clearing_epay" }, amountMinor: -amountMinor, currency: "CNY" },
-        { account: { ownerType: "buyer", ownerId: person.accountId, purpose: "refunds" }, amountMinor, currency: "CNY" },
-      ],
-    });
+  const topUp = (person: Person, amountMinor: bigint, reference: string) => topUpBalance(db(), person.accountId, amountMinor, reference);
 
   it("refuses bad plans and plans of other shops; nothing is written", async () => {
     const stranger = await signUp(platform, "stranger", ["merchant"]);
@@ -101,13 +82,8 @@ describe("subscriptions (balance renewals, on-chain expiry)", function () {
     const { entitlementId } = await buyFromShop(platform, setup, buyer, productId);
     const tokenId = await waitIssued(platform, entitlementId);
     // The first period: the subscription starts at the chain's time of the sweep that saw the entitlement.
-    const started = await waitFor("subscription started and its expiry on-chain", async () => {
-      const page = await buyer.client.get("/api/subscriptions");
-      const item = page.body.items.find((row: { entitlementId: string }) => row.entitlementId === entitlementId);
-      return item?.chainPaidUntil ? item : undefined;
-    });
-    const id = started.id as string;
-    const startsAt = BigInt(Date.parse(started.startsAt) / 1000);
+    const started = await waitSubscriptionStarted(buyer, entitlementId);
+    const { id, startsAt } = started;
     const endOf = (periods: number) => startsAt + BigInt(periods * month);
     expect(BigInt(Date.parse(started.paidUntil) / 1000)).to.equal(endOf(1));
     expect(await expiryOf(tokenId)).to.equal(endOf(1));

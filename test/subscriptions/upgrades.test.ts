@@ -4,8 +4,7 @@
 // block and the request: a difference of 2,592 fen over a 2,592,000-second month is one fen per
 // 1,000 seconds left.
 import { expect } from "chai";
-import { createTestClient, http } from "viem";
-import { postJournal } from "../../api/ledger/postJournal.ts";
+import { chainClock, topUpBalance } from "./chainClock.ts";
 import { queryOne, queryRows, sql } from "../../core/store/database.ts";
 import { createProduct, importKeys, randomKeys, setupMerchant, type MerchantSetup } from "../support/merchantSetup.ts";
 import { waitFor, type TestPlatform } from "../support/platform.ts";
@@ -40,21 +39,8 @@ describe("subscription upgrades (prorated difference from the balance, in the le
   });
 
   const db = () => platform.ctx.database.db;
-  const testClient = () => createTestClient({ mode: "hardhat", transport: http(platform.rpcUrl) });
-  const moveChainTo = async (timestamp: bigint) => {
-    await testClient().setNextBlockTimestamp({ timestamp });
-    await testClient().mine({ blocks: 1 });
-  };
-  const topUp = (amountMinor: bigint, reference: string) =>
-    postJournal(db(), {
-      idempotencyKey: `test-topup:${reference}`,
-      kind: "balance_topup",
-      reference: { type: "topup", id: reference },
-      postings: [
-        { account: { ownerType: "platform", ownerId: 0n, purpose: "clearing_epay" }, amountMinor: -amountMinor, currency: "CNY" },
-        { account: { ownerType: "buyer", ownerId: buyer.accountId, purpose: "refunds" }, amountMinor, currency: "CNY" },
-      ],
-    });
+  const moveChainTo = (timestamp: bigint) => chainClock(platform).moveTo(timestamp);
+  const topUp = (amountMinor: bigint, reference: string) => topUpBalance(db(), buyer.accountId, amountMinor, reference);
   const written = () =>
     queryOne<{ upgrades: string; entries: string; products: string }>(
       db(),

@@ -7,10 +7,11 @@
 // computed here by hand.
 import { randomBytes } from "node:crypto";
 import { expect } from "chai";
-import { createTestClient, createWalletClient, http, type Hex } from "viem";
+import { createWalletClient, http, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { createSiweMessage } from "viem/siwe";
 import { entitlementTokenAbi, keyRegistryAbi, paymentRouterAbi, testStablecoinAbi } from "../../core/chain/abis.ts";
+import { chainClock, waitSubscriptionStarted } from "./chainClock.ts";
 import { loadConfig } from "../../core/config.ts";
 import { createLogger } from "../../core/logger.ts";
 import { queryOne, queryRows, sql } from "../../core/store/database.ts";
@@ -74,27 +75,17 @@ describe("subscriptions renewed by wallet pull (PaymentRouter mandate, indexer, 
   const chain = () => platform.ctx.chain!;
   const viemChain = () => chain().publicClient.chain!;
   const walletOf = (account: typeof wallet) => createWalletClient({ account, chain: viemChain(), transport: http(platform.rpcUrl) });
-  const testClient = () => createTestClient({ mode: "hardhat", transport: http(platform.rpcUrl) });
   const coin = () => ({ address: chain().addresses.stablecoin!, abi: testStablecoinAbi });
   const router = () => ({ address: chain().addresses.payment!, abi: paymentRouterAbi });
   const tokenBalance = (owner: Hex) => chain().publicClient.readContract({ ...coin(), functionName: "balanceOf", args: [owner] }) as Promise<bigint>;
-  const expiryOf = (tokenId: bigint) =>
-    chain().publicClient.readContract({
-      address: chain().addresses.entitlement,
-      abi: entitlementTokenAbi,
-      functionName: "expiryOf",
-      args: [tokenId],
-    }) as Promise<bigint>;
+  const expiryOf = (tokenId: bigint) => chainClock(platform).expiryOf(tokenId);
   const send = async (account: typeof wallet, call: { address: Hex; abi: readonly unknown[]; functionName: string; args: readonly unknown[] }) => {
     const hash = await walletOf(account).writeContract(call as never);
     const receipt = await chain().publicClient.waitForTransactionReceipt({ hash });
     expect(receipt.status).to.equal("success");
     return receipt;
   };
-  const moveChainTo = async (timestamp: bigint) => {
-    await testClient().setNextBlockTimestamp({ timestamp });
-    await testClient().mine({ blocks: 1 });
-  };
+  const moveChainTo = (timestamp: bigint) => chainClock(platform).moveTo(timestamp);
   const subscriptionRow = (id: string) =>
     queryOne<{ state: string; periods_paid: number; last_failure: string | null }>(
       db(),
@@ -145,13 +136,7 @@ describe("subscriptions renewed by wallet pull (PaymentRouter mandate, indexer, 
     expect(plan.status, plan.text).to.equal(200);
     const { entitlementId } = await buyFromShop(platform, setup, buyer, productId);
     const tokenId = await waitIssued(platform, entitlementId);
-    const started = await waitFor("subscription started and its expiry on-chain", async () => {
-      const page = await buyer.client.get("/api/subscriptions");
-      const item = page.body.items.find((row: { entitlementId: string }) => row.entitlementId === entitlementId);
-      return item?.chainPaidUntil ? item : undefined;
-    });
-    const id = started.id as string;
-    const startsAt = BigInt(Date.parse(started.startsAt) / 1000);
+    const { id, startsAt } = await waitSubscriptionStarted(buyer, entitlementId);
     const endOf = (periods: number) => startsAt + BigInt(periods * month);
     expect(await expiryOf(tokenId)).to.equal(endOf(1));
 
