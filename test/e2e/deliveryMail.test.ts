@@ -46,7 +46,7 @@ describe("delivery mail", function () {
     expect(link, "the order link in the mail").to.not.equal(null);
     const opened = await platform.http.get(`/api/orders/${checkout.body.order.id}?token=${link![1]}`);
     expect(opened.status).to.equal(200);
-    expect(opened.body.order.state).to.equal("fulfilled");
+    expect(opened.body.state).to.equal("fulfilled");
     expect(body).to.contain("已发货");
     expect(body).not.to.contain(keys[0]!);
   });
