@@ -17,7 +17,18 @@ import { createShopDataKey, decryptSecret, encryptSecret, heldKeyAad, keyAad, un
 import type { MasterKeyRing } from "./masterKeys.ts";
 import { loadShopDataKey, loadShopDataKeys } from "./shopDataKey.ts";
 
-export type SealedKeyRow = { shopId: bigint; batchId: bigint; leafIndex: number; ciphertext: Uint8Array; sealedForAccountId: bigint | null };
+export type SealedKeyRow = {
+  shopId: bigint;
+  batchId: bigint;
+  leafIndex: number;
+  ciphertext: Uint8Array;
+  sealedForAccountId: bigint | null;
+  /**
+   * The holder's wrapped data key when the caller read it with the row (a join on
+   * account_data_keys, null when it was destroyed): saves the read. Left out, it is read here.
+   */
+  holderKey?: { dataKeyWrapped: Uint8Array; masterKeyId: string } | null;
+};
 
 /** The buyer's data key for reading a code sealed under it; gone once the buyer was erased. */
 export async function loadAccountDataKey(db: Drizzle, ring: MasterKeyRing, accountId: bigint): Promise<Buffer> {
@@ -25,9 +36,17 @@ export async function loadAccountDataKey(db: Drizzle, ring: MasterKeyRing, accou
     db,
     sql`SELECT data_key_wrapped, master_key_id FROM account_data_keys WHERE account_id = ${accountId}`,
   );
-  if (!row) throw new AppError("not_found", "This key's code was erased with its buyer's personal data and cannot be shown.");
+  if (!row) throw erasedCode();
   return unwrapDataKey(ring, row.data_key_wrapped, row.master_key_id);
 }
+
+async function holderDataKey(db: Drizzle, ring: MasterKeyRing, holder: bigint, read: SealedKeyRow["holderKey"]): Promise<Buffer> {
+  if (read === undefined) return loadAccountDataKey(db, ring, holder);
+  if (read === null) throw erasedCode();
+  return unwrapDataKey(ring, read.dataKeyWrapped, read.masterKeyId);
+}
+
+const erasedCode = () => new AppError("not_found", "This key's code was erased with its buyer's personal data and cannot be shown.");
 
 /**
  * A delivered key's code, whichever key seals it. `keys` memoises the data keys of one request
@@ -39,7 +58,7 @@ export async function openDeliveredCode(db: Drizzle, ring: MasterKeyRing, row: S
   const name = holder === null ? `shop:${row.shopId}` : `account:${holder}`;
   let dataKey = keys.get(name);
   if (!dataKey) {
-    dataKey = holder === null ? loadShopDataKey(db, ring, row.shopId) : loadAccountDataKey(db, ring, holder);
+    dataKey = holder === null ? loadShopDataKey(db, ring, row.shopId) : holderDataKey(db, ring, holder, row.holderKey);
     keys.set(name, dataKey);
   }
   return decryptSecret(await dataKey, Buffer.from(row.ciphertext), holder === null ? keyAad(position) : heldKeyAad(position, holder));
