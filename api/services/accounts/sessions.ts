@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
-import { and, eq, gt } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { queryPreparedOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
-import { accounts, sessions } from "../../../core/store/schema/core.ts";
+import { sessions } from "../../../core/store/schema/core.ts";
 import type { Role } from "../../../core/roles.ts";
 
 /** How a session was opened: the factor that finished the sign-in. */
