@@ -9,6 +9,7 @@ import { createBatchTreeCache } from "../keys/batchTree.ts";
 import { startLedgerBackground } from "../ledger/background.ts";
 import { createMailer } from "../services/mail/mailer.ts";
 import { createFulfilmentBatcher } from "../services/orders/fulfilOrder.ts";
+import { createBuyerSealBatcher } from "../keys/buyerSeal.ts";
 import { loggedGroupCommit } from "../../core/store/groupCommit.ts";
 import { processChainJob } from "./processors/chain.ts";
 import { processFulfilment } from "./processors/fulfilment.ts";
@@ -130,8 +131,12 @@ export async function startWorkers(ctx: AppContext, settings: WorkerSettings = w
   // the batch) and reused for every issuance of the batch.
   const mailer = createMailer(ctx.config.mail);
   const chainState = { treeCache: createBatchTreeCache(), mailer };
-  // The fulfilment jobs in flight share statements and commits (group commit).
-  const fulfilments = createFulfilmentBatcher(ctx.database.db, loggedGroupCommit(ctx.logger, "fulfilments"));
+  // The fulfilment jobs in flight share statements and commits (group commit), for delivering
+  // the keys and for re-sealing them under their buyers' data keys.
+  const fulfilmentBatchers = {
+    fulfilments: createFulfilmentBatcher(ctx.database.db, loggedGroupCommit(ctx.logger, "fulfilments")),
+    seals: createBuyerSealBatcher(ctx.database.db, ctx.keyRing, loggedGroupCommit(ctx.logger, "buyer seals")),
+  };
   const webhookSender = createSender(ctx.config.webhooks);
   const webhookWork = {
     dispatcher: { db: ctx.database.db, keyRing: ctx.keyRing, sender: webhookSender, settings: ctx.config.webhooks, clock: () => new Date() },
@@ -143,7 +148,7 @@ export async function startWorkers(ctx: AppContext, settings: WorkerSettings = w
   const workers = [
     make(
       queueNames.fulfilment,
-      (job) => (job.name === crossdockJobName ? processCrossdockPurchase(ctx, job) : processFulfilment(ctx, mailer, fulfilments, job)),
+      (job) => (job.name === crossdockJobName ? processCrossdockPurchase(ctx, job) : processFulfilment(ctx, mailer, fulfilmentBatchers, job)),
       settings.fulfilmentConcurrency,
     ),
     make(queueNames.imports, (job) => processImport(ctx, chainState.treeCache, job), settings.importConcurrency),

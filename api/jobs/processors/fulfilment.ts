@@ -1,18 +1,21 @@
 import type { Job } from "bullmq";
 import type { AppContext } from "../../context.ts";
-import { sealOrderKeysForBuyer } from "../../keys/buyerSeal.ts";
+import { sealOrderKeysForBuyer, type BuyerSealBatcher } from "../../keys/buyerSeal.ts";
 import { sendDeliveryMail, type Mailer } from "../../services/mail/mailer.ts";
 import { fulfilOrder, type FulfilmentBatcher } from "../../services/orders/fulfilOrder.ts";
 import { issueOrderAccessToken } from "../../services/orders/orderAccess.ts";
 import { queryOne, sql } from "../../../core/store/database.ts";
 import { enqueueCrossdockPurchase } from "../enqueue.ts";
 
-export async function processFulfilment(ctx: AppContext, mailer: Mailer | undefined, batcher: FulfilmentBatcher | undefined, job: Job): Promise<string> {
+/** The worker's group commits: fulfilments, and the re-sealing of what they delivered. */
+export type FulfilmentBatchers = { fulfilments?: FulfilmentBatcher; seals?: BuyerSealBatcher };
+
+export async function processFulfilment(ctx: AppContext, mailer: Mailer | undefined, batchers: FulfilmentBatchers, job: Job): Promise<string> {
   const orderId = String((job.data as { orderId: string }).orderId);
-  const outcome = await fulfilOrder(ctx.database.db, orderId, { platformFeeBps: ctx.config.orders.platformFeeBps }, batcher);
+  const outcome = await fulfilOrder(ctx.database.db, orderId, { platformFeeBps: ctx.config.orders.platformFeeBps }, batchers.fulfilments);
   // The delivered codes go under the buyer's own data key (api/keys/buyerSeal.ts), before the
   // order page is woken; a redelivered job re-seals what a crash left under the shop's key.
-  if (outcome === "fulfilled" || outcome === "already_done") await sealForBuyer(ctx, orderId);
+  if (outcome === "fulfilled" || outcome === "already_done") await sealForBuyer(ctx, batchers.seals, orderId);
   // A remote listing is a manual product that the cross-instance purchase delivers (docs/docking.md).
   if (outcome === "manual_queue" && (await isRemoteListingOrder(ctx, orderId))) await enqueueCrossdockPurchase(ctx.queues, orderId);
   // Wakes the order pages waiting for this order (a lost message only means they time out).
@@ -24,9 +27,10 @@ export async function processFulfilment(ctx: AppContext, mailer: Mailer | undefi
   return outcome;
 }
 
-async function sealForBuyer(ctx: AppContext, orderId: string): Promise<void> {
+async function sealForBuyer(ctx: AppContext, seals: BuyerSealBatcher | undefined, orderId: string): Promise<void> {
   try {
-    await sealOrderKeysForBuyer(ctx.database.db, ctx.keyRing, orderId);
+    // The batch's answer, or (its statement failed, or the order repeated one in it) the order's own transaction.
+    if ((await seals?.submit(orderId)) === undefined) await sealOrderKeysForBuyer(ctx.database.db, ctx.keyRing, orderId);
   } catch (error) {
     // The codes stay under the shop's key, which the buyer reads as well; their erasure overwrites
     // them then (docs/compliance.md). Failing the delivered order's job would not deliver it again.

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
-import { and, eq, gt } from "drizzle-orm";
-import { queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
-import { accounts, sessions } from "../../../core/store/schema/core.ts";
+import { eq } from "drizzle-orm";
+import { queryPreparedOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
+import { sessions } from "../../../core/store/schema/core.ts";
 import type { Role } from "../../../core/roles.ts";
 
 /** How a session was opened: the factor that finished the sign-in. */
@@ -58,16 +58,22 @@ export async function createSession(
   return { token, expiresAt };
 }
 
+/**
+ * The session behind a token, read on every signed-in request: one prepared statement (parsed and
+ * planned once per pooled connection), never a cached answer, so a session revoked or logged out
+ * is refused on the very next request, in any API process.
+ */
 export async function resolveSession(db: Drizzle, token: string): Promise<AuthenticatedAccount | undefined> {
   const tokenHash = hashToken(token);
-  const [row] = await db
-    .select({ id: accounts.id, email: accounts.email, roles: accounts.roles, factor: sessions.factor, sessionId: sessions.id })
-    .from(sessions)
-    .innerJoin(accounts, eq(accounts.id, sessions.accountId))
-    .where(and(eq(sessions.tokenHash, tokenHash), eq(sessions.stage, "complete"), gt(sessions.expiresAt, new Date())));
+  const row = await queryPreparedOne<{ id: bigint; email: string; roles: Role[]; factor: SessionFactor; session_id: bigint }>(
+    db,
+    "resolve_session",
+    sql`SELECT a.id, a.email, a.roles, s.factor, s.id AS session_id FROM sessions s JOIN accounts a ON a.id = s.account_id
+        WHERE s.token_hash = ${tokenHash} AND s.stage = 'complete' AND s.expires_at > now()`,
+  );
   if (!row) return undefined;
-  const factor = row.factor as SessionFactor;
-  return { id: BigInt(row.id), email: row.email, ...sessionRoles(row.roles as Role[], factor), factor, sessionId: BigInt(row.sessionId), tokenHash };
+  const factor = row.factor;
+  return { id: BigInt(row.id), email: row.email, ...sessionRoles(row.roles, factor), factor, sessionId: BigInt(row.session_id), tokenHash };
 }
 
 export async function revokeSession(db: Drizzle, tokenHash: Buffer): Promise<void> {

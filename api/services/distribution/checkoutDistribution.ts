@@ -41,7 +41,13 @@ export async function checkoutDistribution(db: Drizzle, shopId: bigint, input: C
   // Distributors are paid from money the platform holds: a sale on the merchant's own gateway
   // never reaches the platform, so it can carry no markup and pays no commission.
   const platformCollected = collectionOf(input.paymentMethod) === "platform";
-  const agent = input.substore ? await substoreAgent(db, shopId, input.substore, input.productId) : null;
+  // A signed-in buyer's sub-store checkout (the common distributed sale) reads the agent and the
+  // referrers in one round trip; the refusals below come in the same order either way.
+  const both =
+    input.substore && platformCollected && input.buyerAccountId !== undefined
+      ? await agentAndReferrersOf(db, shopId, input.substore, input.productId, input.buyerAccountId)
+      : undefined;
+  const agent = both ? agentOf(both.agentRow, input.substore!) : input.substore ? await substoreAgent(db, shopId, input.substore, input.productId) : null;
   if (agent && !platformCollected) {
     throw new AppError(
       "distribution_needs_platform_payment",
@@ -50,7 +56,7 @@ export async function checkoutDistribution(db: Drizzle, shopId: bigint, input: C
     );
   }
   if (!platformCollected) return none;
-  const referrers = input.buyerAccountId === undefined ? [] : await referrersOf(db, shopId, input.productId, input.buyerAccountId);
+  const referrers = both ? both.referrers : input.buyerAccountId === undefined ? [] : await referrersOf(db, shopId, input.productId, input.buyerAccountId);
   if (!agent && referrers.length === 0) return none;
   return {
     unitMarkupMinor: agent?.unitMarkupMinor ?? 0n,
@@ -87,9 +93,12 @@ export async function substoreQuote(
   };
 }
 
+type AgentRow = { id: bigint; agent_account_id: bigint; markup_minor: string | null; within: boolean | null };
+type ReferrerRow = { referrer_account_id: string; depth: number; bps: number | null };
+
 /** The sub-store's agent and markup, when it carries the product within the merchant's current bounds. */
 async function substoreAgent(db: Drizzle, shopId: bigint, slug: string, productId: bigint) {
-  const row = await queryOne<{ id: bigint; agent_account_id: bigint; markup_minor: string | null; within: boolean | null }>(
+  const row = await queryOne<AgentRow>(
     db,
     sql`SELECT s.id, s.agent_account_id, sp.markup_minor::text AS markup_minor,
                (sp.markup_minor BETWEEN b.markup_min_minor AND b.markup_max_minor) AS within
@@ -98,6 +107,10 @@ async function substoreAgent(db: Drizzle, shopId: bigint, slug: string, productI
         LEFT JOIN agent_markup_bounds b ON b.product_id = ${productId}
         WHERE s.slug = ${slug} AND s.shop_id = ${shopId}`,
   );
+  return agentOf(row, slug);
+}
+
+function agentOf(row: AgentRow | undefined, slug: string) {
   if (!row) throw new AppError("not_found", `No sub-store "${slug}" sells this shop's products.`);
   // Bounds the merchant narrowed or removed since the agent set its markup stop the sale there.
   if (row.markup_minor === null || row.within !== true) {
@@ -106,9 +119,29 @@ async function substoreAgent(db: Drizzle, shopId: bigint, slug: string, productI
   return { substoreId: BigInt(row.id), accountId: BigInt(row.agent_account_id), unitMarkupMinor: BigInt(row.markup_minor) };
 }
 
+/** substoreAgent and referrersOf in one round trip: the agent's row (none: no such sub-store) and the referrers with their rates. */
+async function agentAndReferrersOf(db: Drizzle, shopId: bigint, slug: string, productId: bigint, buyerAccountId: bigint) {
+  const row = await queryOne<{ agent: AgentRow | null; referrers: ReferrerRow[] }>(
+    db,
+    sql`WITH RECURSIVE ${referrerChainSql(shopId, buyerAccountId)},
+             rates AS (${commissionRatesSql(shopId, productId)})
+        SELECT (SELECT json_build_object('id', s.id::text, 'agent_account_id', s.agent_account_id::text, 'markup_minor', sp.markup_minor::text,
+                                         'within', (sp.markup_minor BETWEEN b.markup_min_minor AND b.markup_max_minor))
+                FROM substores s
+                LEFT JOIN substore_products sp ON sp.substore_id = s.id AND sp.product_id = ${productId}
+                LEFT JOIN agent_markup_bounds b ON b.product_id = ${productId}
+                WHERE s.slug = ${slug} AND s.shop_id = ${shopId}) AS agent,
+               (SELECT coalesce(json_agg(json_build_object('referrer_account_id', up.referrer_account_id::text, 'depth', up.depth,
+                                                          'bps', (SELECT CASE up.depth WHEN 1 THEN level1_bps WHEN 2 THEN level2_bps ELSE level3_bps END FROM rates))
+                                         ORDER BY up.depth), '[]'::json)
+                FROM up) AS referrers`,
+  );
+  return { agentRow: row!.agent ?? undefined, referrers: referrersFrom(row!.referrers, buyerAccountId) };
+}
+
 /** The buyer's referrers (up to three levels) with their levels' rates, in one round trip. */
 async function referrersOf(db: Drizzle, shopId: bigint, productId: bigint, buyerAccountId: bigint): Promise<DistributionShares["referrers"]> {
-  const chain = await queryRows<{ referrer_account_id: string; depth: number; bps: number | null }>(
+  const chain = await queryRows<ReferrerRow>(
     db,
     sql`WITH RECURSIVE ${referrerChainSql(shopId, buyerAccountId)},
              rates AS (${commissionRatesSql(shopId, productId)})
@@ -116,6 +149,10 @@ async function referrersOf(db: Drizzle, shopId: bigint, productId: bigint, buyer
                (SELECT CASE up.depth WHEN 1 THEN level1_bps WHEN 2 THEN level2_bps ELSE level3_bps END FROM rates) AS bps
         FROM up ORDER BY up.depth`,
   );
+  return referrersFrom(chain, buyerAccountId);
+}
+
+function referrersFrom(chain: readonly ReferrerRow[], buyerAccountId: bigint): DistributionShares["referrers"] {
   return chain
     .slice(0, 3)
     .map((row) => ({ accountId: BigInt(row.referrer_account_id), level: row.depth as 1 | 2 | 3, bps: row.bps ?? 0 }))

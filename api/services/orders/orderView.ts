@@ -57,6 +57,9 @@ type ItemRow = {
   issue_tx: string | null;
   ciphertext: Buffer;
   sealed_for_account_id: bigint | null;
+  /** The holder's wrapped data key (read with the row for a key sealed for its buyer; null once destroyed). */
+  holder_key_wrapped: Buffer | null;
+  holder_master_key_id: string | null;
   owner_account_id: bigint | null;
   in_custody: boolean;
 };
@@ -90,13 +93,14 @@ export async function buildOrderView(db: Drizzle, ring: MasterKeyRing, order: Or
       db,
       "order_items",
       sql`SELECT e.id AS entitlement_id, k.id AS key_id, k.batch_id, k.leaf_index, k.shop_id, e.state, e.token_id::text AS token_id,
-                 e.issue_state, e.issue_tx, k.ciphertext, k.sealed_for_account_id, e.owner_account_id, ${inCustody(undefined)} AS in_custody
-          FROM entitlements e JOIN keys k ON k.id = e.key_id
+                 e.issue_state, e.issue_tx, k.ciphertext, k.sealed_for_account_id, d.data_key_wrapped AS holder_key_wrapped,
+                 d.master_key_id AS holder_master_key_id, e.owner_account_id, ${inCustody(undefined)} AS in_custody
+          FROM entitlements e JOIN keys k ON k.id = e.key_id LEFT JOIN account_data_keys d ON d.account_id = k.sealed_for_account_id
           WHERE e.order_id = ${order.id} ORDER BY k.id`,
     );
     // The keys' shop, not the order's: a docked order's keys are its supplier's (docs/docking.md),
     // encrypted with the supplier's data key; once delivered to a buyer with an account, with the
-    // buyer's (api/keys/buyerSeal.ts). The data keys are read once for the order's codes.
+    // buyer's (api/keys/buyerSeal.ts), whose wrapped key comes with the rows. The data keys are read once for the order's codes.
     const dataKeys = new Map<string, Promise<Buffer>>();
     for (const row of rows) {
       const position = { shopId: BigInt(row.shop_id), batchId: BigInt(row.batch_id), leafIndex: row.leaf_index };
@@ -111,7 +115,15 @@ export async function buildOrderView(db: Drizzle, ring: MasterKeyRing, order: Or
             ? await openDeliveredCode(
                 db,
                 ring,
-                { ...position, ciphertext: row.ciphertext, sealedForAccountId: row.sealed_for_account_id === null ? null : BigInt(row.sealed_for_account_id) },
+                {
+                  ...position,
+                  ciphertext: row.ciphertext,
+                  sealedForAccountId: row.sealed_for_account_id === null ? null : BigInt(row.sealed_for_account_id),
+                  holderKey:
+                    row.holder_key_wrapped === null || row.holder_master_key_id === null
+                      ? null
+                      : { dataKeyWrapped: row.holder_key_wrapped, masterKeyId: row.holder_master_key_id },
+                },
                 dataKeys,
               )
             : null,
