@@ -1,6 +1,7 @@
 // Commits a batch's Merkle root on-chain through the registry. Once the transaction is in a
-// block the batch is 'included' and its keys become sellable, so every key sold was
-// committed before its sale. Idempotent: if the root is on-chain already (a crash after the
+// block the batch is 'included' and its keys are released for sale (batch_release_keys,
+// migration 1570: one row of batches, not a write per key), so every key sold was committed
+// before its sale. Idempotent: if the root is on-chain already (a crash after the
 // transaction was mined), the stored transaction's receipt completes the bookkeeping.
 import { toHex, type Hex, type TransactionReceipt } from "viem";
 import { AppError } from "../../core/errors.ts";
@@ -19,7 +20,12 @@ export async function anchorBatch(db: Drizzle, chain: ChainContext, batchId: big
     sql`SELECT shop_id, root, key_count, anchor_state, anchor_tx FROM batches WHERE id = ${batchId}`,
   );
   if (!batch) throw new AppError("not_found", `No batch ${batchId}.`);
-  if (batch.anchor_state === "included" || batch.anchor_state === "confirmed") return "already_included";
+  if (batch.anchor_state === "included" || batch.anchor_state === "confirmed") {
+    // The indexer may have recorded the inclusion first: the keys are released all the same
+    // (a no-op when they were already).
+    await releaseKeys(db, batchId);
+    return "already_included";
+  }
   if (!batch.root) return "not_ready";
   const root = byteaHex(batch.root);
 
@@ -70,5 +76,5 @@ async function markIncluded(db: Drizzle, batchId: bigint, receipt: TransactionRe
 }
 
 async function releaseKeys(db: Drizzle, batchId: bigint): Promise<void> {
-  await db.execute(sql`UPDATE keys SET status = 'available' WHERE batch_id = ${batchId} AND status = 'pending'`);
+  await db.execute(sql`SELECT batch_release_keys(${batchId})`);
 }

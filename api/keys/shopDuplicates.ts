@@ -31,10 +31,6 @@ export async function findShopDuplicateLines(
   lines: readonly number[],
   excludeBatchId: bigint | null = null,
 ): Promise<number[]> {
-  const lineByHash = new Map<string, number>();
-  hashes.forEach((hash, index) => {
-    lineByHash.set(byteaHex(hash), lines[index]!);
-  });
   const found: number[] = [];
   for (let start = 0; start < hashes.length; start += dedupeLookupChunkSize) {
     const chunk = hashes.slice(start, start + dedupeLookupChunkSize);
@@ -44,6 +40,9 @@ export async function findShopDuplicateLines(
           WHERE shop_id = ${shopId} AND dedupe_hash = ANY(${byteaArrayLiteral(chunk)}::bytea[])
             AND (${excludeBatchId}::bigint IS NULL OR batch_id <> ${excludeBatchId})`,
     );
+    if (rows.length === 0) continue;
+    // Duplicates are rare: the chunk's hashes are indexed by line only when some were found.
+    const lineByHash = new Map(chunk.map((hash, index) => [byteaHex(hash), lines[start + index]!]));
     for (const row of rows) found.push(lineByHash.get(byteaHex(row.dedupe_hash))!);
   }
   return found.sort((a, b) => a - b);

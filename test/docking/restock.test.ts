@@ -56,7 +56,7 @@ describe("docking: auto-restock of a listing's allocation (PostgreSQL)", functio
     );
     const supplyId = BigInt(product!.id);
     const { batchId } = await importTestKeys(database.db, ring, supplier, makeSecrets(keys), { productId: supplyId });
-    await database.db.execute(sql`UPDATE keys SET status = 'available' WHERE batch_id = ${batchId}`);
+    await database.db.execute(sql`SELECT batch_release_keys(${batchId})`);
     await offerProduct(database.db, { shopId: supplier.shopId, productId: supplyId, wholesalePriceMinor: wholesale, accountId: supplier.accountId });
     const listing = await createListing(database.db, {
       shopId: reseller.shopId,

@@ -66,12 +66,18 @@ describe("keys: import job (PostgreSQL server)", () => {
   }
 
   async function expectBatchConsistent(shop: TestShop, batchId: bigint, secrets: string[]): Promise<void> {
-    const batch = await queryOne<{ root: Uint8Array; key_count: number; anchor_state: string; chain_id: bigint; registry_address: string }>(
-      database.db,
-      sql`SELECT root, key_count, anchor_state, chain_id, registry_address FROM batches WHERE id = ${batchId}`,
-    );
+    const batch = await queryOne<{
+      root: Uint8Array;
+      key_count: number;
+      anchor_state: string;
+      keys_released_at: Date | null;
+      chain_id: bigint;
+      registry_address: string;
+    }>(database.db, sql`SELECT root, key_count, anchor_state, keys_released_at, chain_id, registry_address FROM batches WHERE id = ${batchId}`);
     expect(batch!.key_count).to.equal(secrets.length);
     expect(batch!.anchor_state).to.equal("pending");
+    // Not for sale until the anchor releases the batch (migration 1570).
+    expect(batch!.keys_released_at).to.equal(null);
     const rows = await batchKeys(batchId);
     expect(rows.map((row) => row.leaf_index)).to.deep.equal(secrets.map((_, index) => index));
     const dataKey = await loadShopDataKey(database.db, ring, shop.shopId);
@@ -79,7 +85,7 @@ describe("keys: import job (PostgreSQL server)", () => {
       // The ciphertext decrypts to the imported secret only at its own position.
       expect(decryptSecret(dataKey, row.ciphertext, keyAad({ shopId: shop.shopId, batchId, leafIndex: index }))).to.equal(secrets[index]);
       expect(toHex(row.commitment)).to.equal(commitmentOf(row.salt, secrets[index]!));
-      expect(row.status).to.equal("pending");
+      expect(row.status).to.equal("available");
       return { chainId: testChain.chainId, registry: testChain.registry, shopId: shop.shopId, batchId, leafIndex: index, commitment: toHex(row.commitment) };
     });
     // The reference: @openzeppelin/merkle-tree over the same leaves gives the same root; every

@@ -24,8 +24,10 @@ describe("keys: stock counts and commitment look-ups kept by triggers (PostgreSQ
   const recounted = async () =>
     queryRows<Counts>(
       database.db,
-      sql`SELECT product_id::text, count(*) FILTER (WHERE status = 'available')::text AS available, count(*) FILTER (WHERE status = 'pending')::text AS pending
-          FROM keys GROUP BY product_id HAVING count(*) FILTER (WHERE status IN ('available', 'pending')) > 0 ORDER BY product_id`,
+      // For sale: 'available' in a released batch; pending: 'available' in a batch not released yet (migration 1570).
+      sql`SELECT k.product_id::text, count(*) FILTER (WHERE k.status = 'available' AND b.keys_released_at IS NOT NULL)::text AS available,
+                 count(*) FILTER (WHERE k.status = 'available' AND b.keys_released_at IS NULL)::text AS pending
+          FROM keys k JOIN batches b ON b.id = k.batch_id GROUP BY k.product_id HAVING count(*) FILTER (WHERE k.status = 'available') > 0 ORDER BY k.product_id`,
     );
   const expectConsistent = async (step: string) => expect(await stored(), step).to.deep.equal(await recounted());
   const importKeys = async (productId: bigint, count: number) => (await importTestKeys(database.db, ring, shop, makeSecrets(count), { productId })).batchId;
@@ -50,8 +52,12 @@ describe("keys: stock counts and commitment look-ups kept by triggers (PostgreSQ
       { product_id: String(shop.productId), available: "0", pending: "30" },
       { product_id: String(otherProductId), available: "0", pending: "20" },
     ]);
-    await database.db.execute(sql`UPDATE keys SET status = 'available' WHERE batch_id IN (${first}, ${second}) AND status = 'pending'`);
+    await expectConsistent("imported");
+    await database.db.execute(sql`SELECT batch_release_keys(${first}), batch_release_keys(${second})`);
     await expectConsistent("anchored");
+    // A second release changes nothing.
+    await database.db.execute(sql`SELECT batch_release_keys(${first})`);
+    await expectConsistent("released twice");
 
     // One statement reserving keys of both products (as a batched checkout does).
     await database.db.execute(sql`INSERT INTO orders (id, shop_id, product_id, quantity, unit_price_minor, amount_minor, currency, state, expires_at, contact, query_password_hash)

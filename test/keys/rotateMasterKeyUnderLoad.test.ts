@@ -51,7 +51,7 @@ describe("keys: master key rotation under load", function () {
     const { batchId } = await importTestKeys(database.db, ring, shop, secrets);
     for (const [leafIndex, secret] of secrets.entries()) imported.set(place(shop.shopId, batchId, leafIndex), secret);
     // The batch's anchor is what makes its keys sellable; no chain here, so it is marked anchored.
-    await database.db.execute(sql`UPDATE keys SET status = 'available' WHERE batch_id = ${batchId} AND status = 'pending'`);
+    await database.db.execute(sql`SELECT batch_release_keys(${batchId})`);
   }
 
   before(async () => {

@@ -92,7 +92,7 @@ describe("keys: certificates and the trustless verifier (Hardhat node)", () => {
       sql`UPDATE batches SET anchor_state = 'included', anchor_tx = ${anchorHash}, anchor_block = ${anchorReceipt.blockNumber}, anchored_at = now()
           WHERE id = ${batchId}`,
     );
-    await database.db.execute(sql`UPDATE keys SET status = 'available' WHERE batch_id = ${batchId}`);
+    await database.db.execute(sql`SELECT batch_release_keys(${batchId})`);
 
     // Sell leaves 0-5 to one order, then issue them in one multiproof transaction.
     const orderId = `ord-${batchId}`;

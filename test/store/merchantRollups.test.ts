@@ -27,8 +27,11 @@ describe("store: merchant rollups kept exact by triggers (PostgreSQL server)", f
   const batchRecount = async () =>
     queryRows<{ batch_id: string; available: string; sold: string }>(
       database.db,
-      sql`SELECT batch_id::text, count(*) FILTER (WHERE status = 'available')::text AS available, count(*) FILTER (WHERE status = 'sold')::text AS sold
-          FROM keys GROUP BY batch_id HAVING count(*) FILTER (WHERE status IN ('available', 'sold')) > 0 ORDER BY batch_id`,
+      // For sale: 'available' in a released batch (migration 1570).
+      sql`SELECT k.batch_id::text, count(*) FILTER (WHERE k.status = 'available' AND b.keys_released_at IS NOT NULL)::text AS available,
+                 count(*) FILTER (WHERE k.status = 'sold')::text AS sold
+          FROM keys k JOIN batches b ON b.id = k.batch_id GROUP BY k.batch_id
+          HAVING count(*) FILTER (WHERE (k.status = 'available' AND b.keys_released_at IS NOT NULL) OR k.status = 'sold') > 0 ORDER BY k.batch_id`,
     );
   const salesRows = async () =>
     queryRows<{ day: string; product_id: string; currency: string; orders: string; units: string; revenue: string }>(
@@ -71,13 +74,13 @@ describe("store: merchant rollups kept exact by triggers (PostgreSQL server)", f
   it("counts imported, anchored, deleted keys per batch", async () => {
     await expectExact("imported (pending keys count in neither)");
     expect(await batchCounts()).to.deep.equal([]);
-    await database.db.execute(sql`UPDATE keys SET status = 'available' WHERE status = 'pending' AND batch_id IN (${batchIds[0]!}, ${batchIds[1]!})`);
+    await database.db.execute(sql`SELECT batch_release_keys(${batchIds[0]!}), batch_release_keys(${batchIds[1]!})`);
     await expectExact("two batches anchored");
     // An import that starts over deletes its keys (pending), then the batch is anchored.
-    await database.db.execute(sql`UPDATE keys SET status = 'available' WHERE status = 'pending' AND batch_id = ${batchIds[2]!} AND leaf_index < 10`);
     await database.db.execute(sql`DELETE FROM keys WHERE batch_id = ${batchIds[2]!} AND leaf_index >= 30`);
     await expectExact("partly deleted");
-    await database.db.execute(sql`UPDATE keys SET status = 'available' WHERE status = 'pending' AND batch_id = ${batchIds[2]!}`);
+    expect((await batchCounts()).map((row) => row.available)).to.deep.equal(["60", "50"]);
+    await database.db.execute(sql`SELECT batch_release_keys(${batchIds[2]!})`);
     await expectExact("third batch anchored");
     expect((await batchCounts()).map((row) => row.available)).to.deep.equal(["60", "50", "30"]);
   });

@@ -8,6 +8,7 @@ import { AppError } from "../../../core/errors.ts";
 import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { revokeLockedEntitlement } from "../resale/revokeEntitlement.ts";
 import { refundPosition } from "./refundDispute.ts";
+import { keyBatchReleased } from "../../../core/store/keyOnSale.ts";
 
 export type Replacement = { oldEntitlementId: bigint; newEntitlementId: bigint; newKeyId: bigint };
 
@@ -29,6 +30,7 @@ export async function replaceDisputedKey(
     tx,
     sql`UPDATE keys SET status = 'sold', order_id = ${dispute.order_id}, sold_at = now(), reserved_until = NULL
         WHERE id = (SELECT id FROM keys WHERE product_id = ${old.product_id} AND status = 'available' AND allocated_product_id IS NULL
+                      AND ${keyBatchReleased("keys")}
                     ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
         RETURNING id, shop_id, batch_id`,
   );

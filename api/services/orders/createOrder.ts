@@ -30,6 +30,7 @@ import { assessCheckoutRisk, type CheckoutRisk, type CheckoutRiskSettings } from
 import { dockingAtCheckout, dockingShareOf, type CheckoutDocking } from "../docking/checkoutDocking.ts";
 import type { DockingShare } from "../../ledger/dockingLegs.ts";
 import { countOpenHolds, holdRefusals, lockHoldSubjects, productHoldExpirySeconds, readProductHold, type UnpaidHoldLimits } from "./unpaidHolds.ts";
+import { keyBatchReleased } from "../../../core/store/keyOnSale.ts";
 
 export type CreateOrderInput = {
   productId: bigint;
@@ -397,6 +398,7 @@ async function insertAdmittedWithKeys(db: Drizzle, batch: readonly InsertArgs[])
           FROM (SELECT pool_id, stock_product_id, sum(quantity) AS wanted FROM req GROUP BY pool_id, stock_product_id) need
           CROSS JOIN LATERAL (
             SELECT id FROM keys WHERE coalesce(keys.allocated_product_id, keys.product_id) = need.pool_id AND status = 'available'
+              AND ${keyBatchReleased("keys")}
             ORDER BY id LIMIT need.wanted FOR UPDATE SKIP LOCKED
           ) k
         ),

@@ -10,6 +10,7 @@ import { textArrayLiteral } from "../../../core/store/sqlArrays.ts";
 import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from "../../../core/store/groupCommit.ts";
 import { ensurePaymentEntry } from "./paymentEntryOutbox.ts";
 import { postOrderRefund } from "../../ledger/flows.ts";
+import { keyBatchReleased } from "../../../core/store/keyOnSale.ts";
 
 export type FulfilOutcome = "fulfilled" | "already_done" | "manual_queue" | "refund_pending" | "not_paid" | "review_hold" | "group_hold";
 
@@ -147,7 +148,7 @@ async function claimMore(tx: Drizzle, orderId: string, productId: bigint, orderP
     tx,
     sql`WITH claimed AS (
           UPDATE keys SET status = 'reserved', order_id = ${orderId}
-          WHERE id IN (SELECT id FROM keys WHERE product_id = ${productId} AND status = 'available'
+          WHERE id IN (SELECT id FROM keys WHERE product_id = ${productId} AND status = 'available' AND ${keyBatchReleased("keys")}
                          AND (allocated_product_id IS NULL OR allocated_product_id = ${orderProductId})
                        ORDER BY id LIMIT ${missing} FOR UPDATE SKIP LOCKED)
           RETURNING id

@@ -12,13 +12,14 @@
 import { AppError } from "../../../core/errors.ts";
 import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import type { SubscriptionRow } from "./chargeRenewal.ts";
+import { keyBatchReleased } from "../../../core/store/keyOnSale.ts";
 
 export async function deliverChargedPeriod(tx: Drizzle, subscription: SubscriptionRow, periodIndex: number): Promise<void> {
   if (subscription.delivery === "credential") return;
   const delivered = await queryOne<{ entitlement_id: bigint }>(
     tx,
     sql`WITH next_key AS (
-          SELECT id FROM keys WHERE product_id = ${subscription.product_id} AND status = 'available'
+          SELECT id FROM keys WHERE product_id = ${subscription.product_id} AND status = 'available' AND ${keyBatchReleased("keys")}
             AND (allocated_product_id IS NULL OR allocated_product_id = ${subscription.product_id})
           ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
         ),

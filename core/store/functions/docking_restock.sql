@@ -40,6 +40,8 @@ BEGIN
   UPDATE keys SET allocated_product_id = p_listing
   WHERE id IN (SELECT k.id FROM keys k
                WHERE coalesce(k.allocated_product_id, k.product_id) = v_rule.supply_product_id AND k.status = 'available'
+                 -- Only keys for sale (core/store/keyOnSale.ts): their batch is released (migration 1570).
+                 AND EXISTS (SELECT 1 FROM batches released WHERE released.id = k.batch_id AND released.keys_released_at IS NOT NULL)
                ORDER BY k.id LIMIT v_want FOR UPDATE SKIP LOCKED);
   GET DIAGNOSTICS v_taken = ROW_COUNT;
   IF v_taken > 0 THEN

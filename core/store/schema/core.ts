@@ -113,6 +113,8 @@ export const batches = pgTable("batches", {
   anchorTx: text("anchor_tx"),
   anchorBlock: int8("anchor_block"),
   anchoredAt: timestamptz("anchored_at"),
+  // Migration 1570: set once its root is included; its keys are for sale from then on (batch_release_keys).
+  keysReleasedAt: timestamptz("keys_released_at"),
   chainId: int8("chain_id"),
   registryAddress: text("registry_address"),
   createdAt: timestamptz("created_at").notNull().defaultNow(),

@@ -61,9 +61,10 @@ export async function generateStore(
   const firstBatch = await queryOne<{ id: bigint }>(
     db,
     sql`WITH inserted AS (
-          INSERT INTO batches (shop_id, product_id, key_count, root, chain_id, registry_address)
+          -- Released (migration 1570): the generated keys are for sale, as the rollups below count them.
+          INSERT INTO batches (shop_id, product_id, key_count, root, chain_id, registry_address, keys_released_at)
           SELECT (${shopsOfProducts})[1 + b % ${productIds.length}], (${products})[1 + b % ${productIds.length}],
-                 least(${keysPerBatch}, ${size.keys} - b * ${keysPerBatch}), sha256(int8send(b) || '\\x62'::bytea), ${testChain.chainId}, ${testChain.registry}
+                 least(${keysPerBatch}, ${size.keys} - b * ${keysPerBatch}), sha256(int8send(b) || '\\x62'::bytea), ${testChain.chainId}, ${testChain.registry}, now()
           FROM generate_series(0, ${batchCount - 1}) b ORDER BY b RETURNING id)
         SELECT min(id) AS id FROM inserted`,
   );
