@@ -4,6 +4,7 @@
 import { useEffect, useState } from "react";
 import { answer } from "../api/client.ts";
 import { convertMinor, formatRate, pairRate, rateScale, type Conversion } from "../../../core/money/fx.ts";
+import { takeFirstData } from "../firstData.ts";
 import { useSession } from "../session.tsx";
 import { displayCurrency, useChosenCurrency } from "./chosenCurrency.ts";
 import { conversionBetween, fetchFxRates, type FxRates } from "./fxRates.ts";
@@ -15,17 +16,24 @@ const none: readonly string[] = [];
 export function useShopCurrencies(shopId: string | undefined): ShopCurrencies {
   const { api } = useSession();
   const chosen = useChosenCurrency();
-  const [accepted, setAccepted] = useState<{ shopId: string; accepted: readonly string[] }>();
+  // A guest's shop and product pages have the answer embedded (web/src/firstData.ts): the picker shows at once.
+  const [accepted, setAccepted] = useState<{ shopId: string; accepted: readonly string[] } | undefined>(() => embeddedAccepted(shopId));
   const [rates, setRates] = useState<FxRates>();
+  const known = accepted?.shopId;
   useEffect(() => {
-    if (!shopId) return;
+    if (!shopId || known === shopId) return;
+    const embedded = embeddedAccepted(shopId);
+    if (embedded) {
+      setAccepted(embedded);
+      return;
+    }
     const controller = new AbortController();
     answer(api.GET("/api/shops/{shopId}/currencies", { params: { path: { shopId } }, signal: controller.signal })).then(
       (answered) => setAccepted({ shopId, accepted: answered.accepted }),
       () => setAccepted({ shopId, accepted: none }),
     );
     return () => controller.abort();
-  }, [api, shopId]);
+  }, [api, shopId, known]);
   const acceptedHere = accepted && accepted.shopId === shopId ? accepted.accepted : none;
   useEffect(() => {
     // Rates are only needed once the shop offers another currency.
@@ -39,6 +47,11 @@ export function useShopCurrencies(shopId: string | undefined): ShopCurrencies {
     };
   }, [acceptedHere.length]);
   return { accepted: acceptedHere, rates, chosen };
+}
+
+function embeddedAccepted(shopId: string | undefined): { shopId: string; accepted: readonly string[] } | undefined {
+  const embedded = shopId ? takeFirstData<{ accepted: string[] }>(`/api/shops/${shopId}/currencies`) : undefined;
+  return shopId && embedded ? { shopId, accepted: embedded.accepted } : undefined;
 }
 
 /** A price as shown: in the display currency, with the conversion used (null: the product's own currency). */
