@@ -5,8 +5,8 @@
 // out here by hand; the choice survives a reload; EPay cannot take USD, so the checkout says the
 // order is charged in CNY; a USD product shown and checked out in CNY records CNY and the rate on
 // the order, which the order page shows; a currency the shop does not accept is a 422 that writes
-// no order; and a stored choice the shop does not (or no longer) accept falls back to each
-// product's own currency.
+// no order; a stored choice the shop does not (or no longer) accept falls back to each
+// product's own currency; and the picker and its note in Chinese.
 import { expect } from "chai";
 import type { Page } from "playwright-core";
 import { queryOne, sql } from "../../core/store/database.ts";
@@ -61,8 +61,7 @@ describe("currencies in Chromium: the console's accepted currencies, the storefr
     await page.goto(`${platform.url}/robots.txt`);
     await page.evaluate((entries) => {
       window.localStorage.clear();
-      window.localStorage.setItem("kl.lang", JSON.stringify("en"));
-      for (const [key, value] of Object.entries(entries)) window.localStorage.setItem(key, JSON.stringify(value));
+      for (const [key, value] of Object.entries({ "kl.lang": "en", ...entries })) window.localStorage.setItem(key, JSON.stringify(value));
     }, stored);
     return { page, errors };
   }
@@ -222,5 +221,18 @@ describe("currencies in Chromium: the console's accepted currencies, the storefr
     expect(await second.page.getByTestId("currency-rate-note").count()).to.equal(0);
     expect(second.errors).to.deep.equal([]);
     await second.page.close();
+  });
+
+  it("in Chinese: the picker's label and the rate note", async () => {
+    // The shop now accepts CNY and EUR (the test before). By hand: 1,000 fen / 7.8 = 128.21 cents, half up: €1.28.
+    const { page, errors } = await freshPage({ "kl.lang": "zh", "kl.currency": "EUR" });
+    await page.goto(`${platform.url}/shop/${slug}`);
+    await page.getByTestId("currency-rate-note").waitFor();
+    expect(await page.getByLabel("币种").inputValue()).to.equal("EUR");
+    // The USD product converts too: 7.8 / 7.2 = 1.0833…, to 12 places 1.083333333333; 1,000 cents × 7.2 / 7.8 = 923.08: €9.23.
+    expect(await page.getByTestId("currency-rate-note").textContent()).to.equal("价格按平台汇率换算：1 EUR = 7.8 CNY, 1 EUR = 1.083333333333 USD");
+    expect(await cardPrices(page)).to.deep.equal({ [cnyProduct]: "€1.28", [usdProduct]: "€9.23" });
+    expect(errors).to.deep.equal([]);
+    await page.close();
   });
 });
