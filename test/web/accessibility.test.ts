@@ -52,8 +52,9 @@ describe("accessibility (axe-core) at 360 px and 1280 px, in Chinese and English
     expect((await merchant.put(`/api/shops/${shop.id}/domain`, { domain: "axe.shop.example" })).status).to.equal(200);
     // The demo shop accepts dollars and euros at a rate an admin set: its pages show the currency picker.
     expect((await merchant.put(`/api/shops/${shop.id}/currencies`, { accepted: ["USD", "EUR"] })).status).to.equal(200);
-    const admin = platform.http.as((await login("admin")).token);
-    expect((await admin.put("/api/admin/fx-rates/USD", { cnyPerUnit: "7.2" })).status).to.equal(200);
+    // One admin session for the rate and the AML screen: a second sign-in within the same 30 s would reuse its TOTP code, which is refused.
+    const adminSession = await login("admin");
+    expect((await platform.http.as(adminSession.token).put("/api/admin/fx-rates/USD", { cnyPerUnit: "7.2" })).status).to.equal(200);
     screens.push(
       { name: "home", path: "/", ready: '[data-testid="shop-card"]' },
       { name: "shop", path: "/shop/demo", ready: '[data-testid="product-card"]' },
@@ -64,7 +65,7 @@ describe("accessibility (axe-core) at 360 px and 1280 px, in Chinese and English
       { name: "auditor", path: "/audit/batches", ready: '[data-testid="audit-table"]', session: await login("auditor") },
       { name: "my data", path: "/me/data", ready: '[data-testid="my-data-erase-form"]', session: await login("buyer") },
       { name: "profile", path: "/merchant/profile", ready: '[data-testid="kyc-section"]', session: await login("merchant") },
-      { name: "aml", path: "/admin/aml", ready: '[data-testid="aml-empty"], [data-testid="aml-table"]', session: await login("admin") },
+      { name: "aml", path: "/admin/aml", ready: '[data-testid="aml-empty"], [data-testid="aml-table"]', session: adminSession },
       {
         name: "plan and invoice",
         path: "/merchant/plan",

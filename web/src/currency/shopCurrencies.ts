@@ -29,8 +29,9 @@ export function useShopCurrencies(shopId: string | undefined): ShopCurrencies {
     }
     const controller = new AbortController();
     answer(api.GET("/api/shops/{shopId}/currencies", { params: { path: { shopId } }, signal: controller.signal })).then(
-      (answered) => setAccepted({ shopId, accepted: answered.accepted }),
-      () => setAccepted({ shopId, accepted: none }),
+      (answered) => controller.signal.aborted || setAccepted({ shopId, accepted: answered.accepted }),
+      // A failed answer offers no other currency; an aborted one (another shop now) is dropped.
+      () => controller.signal.aborted || setAccepted({ shopId, accepted: none }),
     );
     return () => controller.abort();
   }, [api, shopId, known]);
