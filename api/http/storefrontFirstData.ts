@@ -2,12 +2,14 @@
 // (api/http/webShell.ts) so the page renders them without a request after its scripts. Each is
 // what a guest gets from the same route, through the same service function, keyed by that
 // request as the page makes it (web/src/firstData.ts). Nothing private: the home page's shops,
-// a shop and its listed products, a listed product and its shop. The order page (per buyer,
+// a shop and its listed products, a listed product and its shop, and the shop's accepted
+// currencies (the storefront's currency picker, web/src/currency/). The order page (per buyer,
 // its token in the URL) embeds nothing, nor does a path whose answer would be an error (the
 // page then fetches and shows the error as before).
 import { readDatabase } from "../../core/store/replicaReads.ts";
 import { AppError } from "../../core/errors.ts";
 import type { AppContext } from "../context.ts";
+import { acceptedCurrencies } from "../services/fx/checkoutCurrency.ts";
 import { getListedProduct, listProducts } from "../services/products/products.ts";
 import { getShop, getShopBySlug } from "../services/shops/shops.ts";
 import { matchRoute } from "../../core/webRoutes.ts";
@@ -27,14 +29,22 @@ export async function storefrontFirstData(ctx: AppContext, pathname: string): Pr
       case "shop": {
         const shop = await getShopBySlug(ctx.database.db, route.params.slug!);
         const items = await listProducts(ctx.database.db, BigInt(shop.id), { includePaused: false });
-        return { [`/api/shops/by-slug/${encodeURIComponent(route.params.slug!)}`]: shop, [`/api/shops/${shop.id}/products`]: { items } };
+        return {
+          [`/api/shops/by-slug/${encodeURIComponent(route.params.slug!)}`]: shop,
+          [`/api/shops/${shop.id}/products`]: { items },
+          [`/api/shops/${shop.id}/currencies`]: { accepted: await acceptedCurrencies(ctx.database.db, BigInt(shop.id)) },
+        };
       }
       case "product": {
         const productId = idString.safeParse(route.params.productId);
         if (!productId.success) return {};
         const product = await getListedProduct(await readDatabase(ctx), productId.data, undefined);
         const shop = await getShop(ctx.database.db, BigInt(product.shopId));
-        return { [`/api/products/${product.id}`]: product, [`/api/shops/${shop.id}`]: shop };
+        return {
+          [`/api/products/${product.id}`]: product,
+          [`/api/shops/${shop.id}`]: shop,
+          [`/api/shops/${shop.id}/currencies`]: { accepted: await acceptedCurrencies(ctx.database.db, BigInt(shop.id)) },
+        };
       }
       default:
         return {};

@@ -7,7 +7,7 @@
 // position in a currency may be short).
 import { AppError } from "../../core/errors.ts";
 import { queryOne, sql, type Drizzle } from "../../core/store/database.ts";
-import { convertMinor, formatRate, pairRate, type Conversion } from "../pricing/fx.ts";
+import { convertMinor, formatRate, pairRate, type Conversion } from "../../core/money/fx.ts";
 import { postJournal } from "./postJournal.ts";
 import type { JournalInput } from "./types.ts";
 

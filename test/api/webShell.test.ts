@@ -57,8 +57,8 @@ describe("index.html per path: hints and first answers", function () {
     const productId = listed.items[0]!.id;
     const expectedKeys: Record<string, string[]> = {
       "/": ["/api/shops?limit=20"],
-      "/shop/demo": ["/api/shops/by-slug/demo", `/api/shops/${shop.id}/products`],
-      [`/product/${productId}`]: [`/api/products/${productId}`, `/api/shops/${shop.id}`],
+      "/shop/demo": ["/api/shops/by-slug/demo", `/api/shops/${shop.id}/products`, `/api/shops/${shop.id}/currencies`],
+      [`/product/${productId}`]: [`/api/products/${productId}`, `/api/shops/${shop.id}`, `/api/shops/${shop.id}/currencies`],
     };
     for (const [page, keys] of Object.entries(expectedKeys)) {
       const answers = embedded((await http.get(page)).text);

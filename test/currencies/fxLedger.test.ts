@@ -11,7 +11,8 @@ import { AppError } from "../../core/errors.ts";
 import { postOrderPayment, postOrderRefund } from "../../api/ledger/flows.ts";
 import { fxConversionEntry, postFxConversion } from "../../api/ledger/fxConversion.ts";
 import { checkLedgerInvariants } from "../../api/ledger/invariants.ts";
-import { convertBreakdown, convertMinor, parseRate, type Conversion } from "../../api/pricing/fx.ts";
+import { convertMinor, parseRate, type Conversion } from "../../core/money/fx.ts";
+import { convertBreakdown } from "../../api/pricing/fx.ts";
 import { queryOne, queryRows, sql } from "../../core/store/database.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
 

@@ -1,6 +1,7 @@
 // axe-core on the storefront (home, shop, product, order, verify), the merchant console and
 // the auditor explorer, My data, the merchant's profile tab (logo and domain included), the admin
-// AML tab, the merchant's plan tab with a month's invoice open, and My subscriptions' balance, at phone and desktop width, in Chinese and in English: no violation of
+// AML tab, the shop and product pages with prices in another currency (the picker and its rate
+// notes) and the console's accepted-currencies setting, the merchant's plan tab with a month's invoice open, and My subscriptions' balance, at phone and desktop width, in Chinese and in English: no violation of
 // any impact (WCAG 2.0-2.2 A/AA and axe's best practices). The platform is the whole one with
 // the seeded demo shop; the order is a real paid guest order.
 import { expect } from "chai";
@@ -13,7 +14,15 @@ import { axeViolations, launchBrowser, viewports, watchPageErrors, type Browser 
 const settleTimeoutMs = 15_000;
 
 /** `open` (optional) is what a person does on the screen before it is checked, to show a part that opens on demand. */
-type Screen = { name: string; path: string; ready: string; session?: DemoSession; open?: (page: Page) => Promise<void> };
+type Screen = {
+  name: string;
+  path: string;
+  ready: string;
+  session?: DemoSession;
+  open?: (page: Page) => Promise<void>;
+  /** localStorage entries besides the language and the session (the buyer's chosen currency). */
+  stored?: Record<string, string>;
+};
 
 describe("accessibility (axe-core) at 360 px and 1280 px, in Chinese and English", function () {
   this.timeout(300_000);
@@ -41,6 +50,11 @@ describe("accessibility (axe-core) at 360 px and 1280 px, in Chinese and English
     const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");
     expect((await merchant.request("PUT", `/api/shops/${shop.id}/logo`, png, { "content-type": "image/png" })).status).to.equal(200);
     expect((await merchant.put(`/api/shops/${shop.id}/domain`, { domain: "axe.shop.example" })).status).to.equal(200);
+    // The demo shop accepts dollars and euros at a rate an admin set: its pages show the currency picker.
+    expect((await merchant.put(`/api/shops/${shop.id}/currencies`, { accepted: ["USD", "EUR"] })).status).to.equal(200);
+    // One admin session for the rate and the AML screen: a second sign-in within the same 30 s would reuse its TOTP code, which is refused.
+    const adminSession = await login("admin");
+    expect((await platform.http.as(adminSession.token).put("/api/admin/fx-rates/USD", { cnyPerUnit: "7.2" })).status).to.equal(200);
     screens.push(
       { name: "home", path: "/", ready: '[data-testid="shop-card"]' },
       { name: "shop", path: "/shop/demo", ready: '[data-testid="product-card"]' },
@@ -51,7 +65,7 @@ describe("accessibility (axe-core) at 360 px and 1280 px, in Chinese and English
       { name: "auditor", path: "/audit/batches", ready: '[data-testid="audit-table"]', session: await login("auditor") },
       { name: "my data", path: "/me/data", ready: '[data-testid="my-data-erase-form"]', session: await login("buyer") },
       { name: "profile", path: "/merchant/profile", ready: '[data-testid="kyc-section"]', session: await login("merchant") },
-      { name: "aml", path: "/admin/aml", ready: '[data-testid="aml-empty"], [data-testid="aml-table"]', session: await login("admin") },
+      { name: "aml", path: "/admin/aml", ready: '[data-testid="aml-empty"], [data-testid="aml-table"]', session: adminSession },
       {
         name: "plan and invoice",
         path: "/merchant/plan",
@@ -64,6 +78,9 @@ describe("accessibility (axe-core) at 360 px and 1280 px, in Chinese and English
         },
       },
       { name: "my balance", path: "/me/subscriptions", ready: '[data-testid="balance-amount"]', session: await login("buyer") },
+      { name: "shop in USD", path: "/shop/demo", ready: '[data-testid="currency-rate-note"]', stored: { "kl.currency": "USD" } },
+      { name: "product in USD", path: `/product/${product.id}`, ready: '[data-testid="checkout-charged-in"]', stored: { "kl.currency": "USD" } },
+      { name: "currencies setting", path: "/merchant/settings", ready: '[data-testid="currencies-form"]', session: await login("merchant") },
     );
   });
   after(async () => {
@@ -75,12 +92,13 @@ describe("accessibility (axe-core) at 360 px and 1280 px, in Chinese and English
   async function open(page: Page, screen: Screen, lang: "zh" | "en"): Promise<void> {
     await page.goto(`${platform.url}/robots.txt`);
     await page.evaluate(
-      ([session, language]) => {
+      ([session, language, stored]) => {
         window.localStorage.clear();
         window.localStorage.setItem("kl.lang", JSON.stringify(language));
         if (session) window.localStorage.setItem("kl.session", JSON.stringify(session));
+        for (const [key, value] of Object.entries(stored)) window.localStorage.setItem(key, JSON.stringify(value));
       },
-      [screen.session ? { token: screen.session.token, account: screen.session.account } : null, lang] as const,
+      [screen.session ? { token: screen.session.token, account: screen.session.account } : null, lang, screen.stored ?? {}] as const,
     );
     await page.goto(platform.url + screen.path);
     await page.locator(screen.ready).first().waitFor();
@@ -92,7 +110,7 @@ describe("accessibility (axe-core) at 360 px and 1280 px, in Chinese and English
 
   for (const lang of ["zh", "en"] as const) {
     for (const [width, viewport] of Object.entries(viewports)) {
-      it(`${lang}, ${viewport.width} px (${width}): no violation on home, shop, product, order, verify, console, auditor, my data, profile (logo, domain), aml, plan and invoice, my balance`, async () => {
+      it(`${lang}, ${viewport.width} px (${width}): no violation on home, shop, product, order, verify, console, auditor, my data, profile (logo, domain), aml, plan and invoice, my balance, shop and product in USD, currencies setting`, async () => {
         const page = await browser.context.newPage();
         await page.setViewportSize(viewport);
         const errors = watchPageErrors(page);

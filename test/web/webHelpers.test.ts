@@ -14,7 +14,9 @@ describe("web helpers", () => {
     expect(formatMoney(1999999999n, "CNY")).to.equal("¥19,999,999.99");
     expect(formatMoney("-250", "USD")).to.equal("-$2.50");
     expect(formatMoney("1500", "JPY")).to.equal("¥1,500");
-    expect(formatMoney("100", "USDK")).to.equal("1.00 USDK");
+    // The stablecoin and ETH are written with their token's digits (6 and 18), as receipts write them.
+    expect(formatMoney("25000000", "USDK")).to.equal("25.000000 USDK");
+    expect(formatMoney("1500000000000000000", "ETH")).to.equal("1.500000000000000000 ETH");
     // Beyond 2^53: still exact, because it never passes through a float.
     expect(formatMoney("123456789012345678", "CNY")).to.equal("¥1,234,567,890,123,456.78");
   });
@@ -24,6 +26,7 @@ describe("web helpers", () => {
     expect(parseMoney(" 48.5 ", "CNY")).to.equal(4850n);
     expect(parseMoney("0.01", "CNY")).to.equal(1n);
     expect(parseMoney("1500", "JPY")).to.equal(1500n);
+    expect(parseMoney("25.5", "USDK")).to.equal(25_500_000n);
     for (const bad of ["48.555", "abc", "", "-1", "1e3", "4,800", "1.5"]) {
       expect(parseMoney(bad, bad === "1.5" ? "JPY" : "CNY"), bad).to.equal(undefined);
     }

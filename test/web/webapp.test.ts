@@ -91,6 +91,7 @@ describe("web app in Chromium (storefront, order, verify, merchant console, i18n
       `/api/shops/${shopId}/products`,
       `/api/products/${productId}`,
       `/api/shops/${shopId}`,
+      `/api/shops/${shopId}/currencies`,
     ];
     expect(asked.filter((request) => embeddedRequests.includes(request))).to.deep.equal([]);
     expect(errors).to.deep.equal([]);

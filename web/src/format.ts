@@ -1,13 +1,29 @@
 // Money is a decimal string of integer minor units; it is formatted with bigint arithmetic,
-// never through a float, so ¥19,999,999.99 stays exact.
+// never through a float, so ¥19,999,999.99 stays exact. Each currency is written with its own
+// digits, by the platform's one rule (core/money/fx.ts displayDecimals, which receipts use too):
+// fiat 2, ETH 18, the stablecoin its token's decimals.
+import { displayDecimals } from "../../core/money/fx.ts";
 import type { Lang } from "./i18n/i18n.tsx";
 
-/** Decimals per currency; unknown currencies show 2, which is what most of them use. */
-const currencyDecimals: Record<string, number> = { CNY: 2, USD: 2, EUR: 2, HKD: 2, JPY: 0, USDK: 2 };
+/**
+ * The platform's stablecoin: the configuration's default (USDK, 6 decimals, as USDT and USDC)
+ * until GET /api/fx-rates says otherwise (web/src/currency/fxRates.ts calls setStablecoin).
+ */
+let stablecoin = { currency: "USDK", decimals: 6 };
+
+export function setStablecoin(setting: { currency: string; decimals: number }): void {
+  stablecoin = setting;
+}
+
+export function stablecoinCurrency(): string {
+  return stablecoin.currency;
+}
+
+const decimalsOf = (currency: string) => displayDecimals(currency, stablecoin);
 const currencySymbols: Record<string, string> = { CNY: "¥", USD: "$", EUR: "€", HKD: "HK$", JPY: "¥" };
 
 export function formatMoney(minor: string | bigint, currency: string): string {
-  const decimals = currencyDecimals[currency] ?? 2;
+  const decimals = decimalsOf(currency);
   let value = BigInt(minor);
   const negative = value < 0n;
   if (negative) value = -value;
@@ -21,7 +37,7 @@ export function formatMoney(minor: string | bigint, currency: string): string {
 
 /** "48.00" -> 4800n for CNY; undefined when the text is not an amount with at most the currency's decimals. */
 export function parseMoney(text: string, currency: string): bigint | undefined {
-  const decimals = currencyDecimals[currency] ?? 2;
+  const decimals = decimalsOf(currency);
   const match = /^\s*(\d{1,15})(?:\.(\d+))?\s*$/.exec(text);
   if (!match) return undefined;
   const fraction = match[2] ?? "";
@@ -31,7 +47,7 @@ export function parseMoney(text: string, currency: string): bigint | undefined {
 
 /** 850n CNY -> "8.50": an amount as a merchant types it back into a field (no symbol, no separators). */
 export function moneyInputText(minor: string | bigint, currency: string): string {
-  const decimals = currencyDecimals[currency] ?? 2;
+  const decimals = decimalsOf(currency);
   const value = BigInt(minor);
   if (decimals === 0) return String(value);
   const scale = 10n ** BigInt(decimals);

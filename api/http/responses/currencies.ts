@@ -13,6 +13,7 @@ export const fxRatesSchema = z.strictObject({
   rates: z.array(fxRateSchema).describe("Every currency the platform has a rate for (CNY is 1 and not listed)"),
   source: z.enum(["manual", "feed"]).describe("feed: FX_RATE_FEED_URL is set and stale feed rates are fetched again"),
   stablecoin: z.string().describe("The platform's on-chain stablecoin's currency code"),
+  stablecoinDecimals: z.number().int().describe("Minor-unit digits of the stablecoin (its token's decimals), for writing its amounts"),
 });
 
 export const fxRefreshSchema = z.strictObject({ currencies: z.array(z.string()) });

@@ -35,7 +35,12 @@ export function currenciesRouter(ctx: AppContext): Router {
       auth: "public",
       response: fxRatesSchema,
     },
-    async () => ({ rates: await listFxRates(db), source: fx.feedUrl ? ("feed" as const) : ("manual" as const), stablecoin: fx.stablecoin.currency }),
+    async () => ({
+      rates: await listFxRates(db),
+      source: fx.feedUrl ? ("feed" as const) : ("manual" as const),
+      stablecoin: fx.stablecoin.currency,
+      stablecoinDecimals: fx.stablecoin.decimals,
+    }),
   );
 
   defineRoute(

@@ -3,7 +3,7 @@
 // The rules are checked before anything is claimed or written, so a refused currency writes nothing.
 import { AppError } from "../../../core/errors.ts";
 import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
-import type { Conversion } from "../../pricing/fx.ts";
+import type { Conversion } from "../../../core/money/fx.ts";
 import { conversionOf, isSupportedCurrency, type FxSettings } from "./rates.ts";
 
 export type CurrencyRequest = {

@@ -2,7 +2,7 @@
 // feed when FX_RATE_FEED_URL is set. A rate is CNY per major unit of the currency; CNY is 1.
 import { AppError } from "../../../core/errors.ts";
 import { queryOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
-import { currencyDecimals, formatRate, parseRate, rateScale, type Conversion } from "../../pricing/fx.ts";
+import { currencyDecimals, formatRate, parseRate, rateScale, type Conversion } from "../../../core/money/fx.ts";
 import { recordAudit } from "../audit.ts";
 
 export type FxSettings = {

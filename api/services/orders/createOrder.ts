@@ -11,7 +11,8 @@ import { claimDailySales, releaseDailySales } from "../saas/verificationLimits.t
 import { currencyConversion, type CurrencyRequest } from "../fx/checkoutCurrency.ts";
 import type { FxSettings } from "../fx/rates.ts";
 import type { StablecoinSettings } from "../pricing/memberSpend.ts";
-import { convertBreakdown, formatRate, fxJson, pairRate, type Conversion } from "../../pricing/fx.ts";
+import { formatRate, pairRate, type Conversion } from "../../../core/money/fx.ts";
+import { convertBreakdown, fxJson } from "../../pricing/fx.ts";
 import { assertFeeCreditAvailable } from "../../ledger/merchantFees.ts";
 import { queryOne, queryPreparedRows, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from "../../../core/store/groupCommit.ts";

@@ -1,5 +1,5 @@
 import type { DockingShare } from "../../ledger/dockingLegs.ts";
-import { formatRate, parseRate } from "../../pricing/fx.ts";
+import { formatRate, parseRate } from "../../../core/money/fx.ts";
 import { queryPreparedOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import { sharesFromJson, type DistributionShares, type DistributionSharesJson } from "../../ledger/distributionLegs.ts";
 

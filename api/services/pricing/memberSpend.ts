@@ -3,7 +3,7 @@
 // the price it discounts, so the spend is summed in that currency: every paid or fulfilled order,
 // whatever it was charged in, converted at the rate the order recorded.
 import { queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
-import { convertMinor, currencyDecimals, parseRate, rateScale } from "../../pricing/fx.ts";
+import { convertMinor, currencyDecimals, parseRate, rateScale } from "../../../core/money/fx.ts";
 
 const cnyUnit = 10n ** BigInt(rateScale);
 

@@ -1,6 +1,6 @@
 // A receipt as labelled lines, the one layout both renderers follow (HTML escapes them, the PDF
 // sets them), so a figure cannot differ between the two formats.
-import { formatRate, parseRate } from "../../pricing/fx.ts";
+import { formatRate, parseRate } from "../../../core/money/fx.ts";
 import type { Receipt } from "./receipt.ts";
 import { dateText, labelsOf, moneyText, percentText, type ReceiptLang } from "./receiptText.ts";
 

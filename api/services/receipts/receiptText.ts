@@ -3,7 +3,7 @@
 // (never a float): "19.99 CNY". The web app formats money itself (web/src/format.ts), which the
 // API may not import (test/architecture/boundaries.test.ts).
 
-import { currencyDecimals } from "../../pricing/fx.ts";
+import { displayDecimals } from "../../../core/money/fx.ts";
 
 export type ReceiptLang = "zh-CN" | "en";
 export const receiptLangs = ["zh-CN", "en"] as const;
@@ -11,13 +11,9 @@ export const receiptLangs = ["zh-CN", "en"] as const;
 /** Minor-unit digits of a currency: the platform's own rule (moneyDecimals), for receipts and statements. */
 export type DecimalsOf = (currency: string) => number;
 
-/**
- * The platform's currencies as api/pricing/fx.ts counts them (fiat 2, ETH 18, the stablecoin its
- * token's decimals), JPY 0, anything else 2. A receipt of an order charged in ETH or the
- * stablecoin must not print its wei or base units as hundredths.
- */
+/** The platform's digits per currency (core/money/fx.ts displayDecimals, which the web app's formatMoney uses too). */
 export function moneyDecimals(stablecoin: { currency: string; decimals: number }): DecimalsOf {
-  return (currency) => currencyDecimals(currency, stablecoin) ?? (currency === "JPY" ? 0 : 2);
+  return (currency) => displayDecimals(currency, stablecoin);
 }
 
 export function moneyText(minor: bigint, currency: string, decimalsOf: DecimalsOf): string {

@@ -4605,6 +4605,8 @@ export interface components {
             source: "manual" | "feed";
             /** @description The platform's on-chain stablecoin's currency code */
             stablecoin: string;
+            /** @description Minor-unit digits of the stablecoin (its token's decimals), for writing its amounts */
+            stablecoinDecimals: number;
         };
         GetLedgerAnchorsResponse: {
             items: {

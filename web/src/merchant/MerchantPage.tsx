@@ -1,6 +1,6 @@
 // The merchant console (a lazy chunk): the merchant's shops, then tabs for the overview,
 // products, key imports, batches, orders, money, pricing (coupons, tiers, levels, limits), the risk review queue, the blacklist,
-// agents and commissions, supply docking, webhooks, the profile (logo, domain, KYC), the plan
+// agents and commissions, supply docking, webhooks, the settings (the shop and its accepted currencies), the profile (logo, domain, KYC), the plan
 // (usage and the platform's invoices), and API keys. A merchant without a shop is led to
 // create one first.
 import { answer } from "../api/client.ts";
@@ -27,6 +27,7 @@ import { ProductsTab } from "./ProductsTab.tsx";
 import { ReviewsTab } from "./ReviewsTab.tsx";
 import { TicketsTab } from "./TicketsTab.tsx";
 import { ShopSetup } from "./ShopSetup.tsx";
+import { CurrenciesSection } from "./CurrenciesSection.tsx";
 import { ApiKeysTab } from "./ApiKeysTab.tsx";
 import { ProfileTab } from "./ProfileTab.tsx";
 import { PlanTab } from "./PlanTab.tsx";
@@ -137,7 +138,12 @@ export default function MerchantPage(props: { tab: string }) {
       {tab === "plan" && <PlanTab shop={shop} />}
       {tab === "tickets" && <TicketsTab shop={shop} />}
       {tab === "disputes" && <DisputesTab shop={shop} />}
-      {tab === "settings" && <ShopSetup shop={shop} onCreated={shops.reload} />}
+      {tab === "settings" && (
+        <>
+          <ShopSetup shop={shop} onCreated={shops.reload} />
+          <CurrenciesSection shop={shop} />
+        </>
+      )}
       {tab === "apiKeys" && <ApiKeysTab />}
     </div>
   );

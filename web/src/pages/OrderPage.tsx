@@ -105,6 +105,16 @@ export function OrderPage(props: { orderId: string }) {
           <p className="page-subtitle">
             {current.productName} × {current.quantity} · <strong>{formatMoney(current.amountMinor, current.currency)}</strong>
           </p>
+          {current.fx && (
+            <p className="muted small" data-testid="order-fx">
+              {t("order.fxRecorded", {
+                price: formatMoney(current.fx.priceAmountMinor, current.fx.priceCurrency),
+                base: current.fx.priceCurrency,
+                rate: current.fx.rate,
+                quote: current.currency,
+              })}
+            </p>
+          )}
         </div>
         <div className="page-actions">
           <StateBadge state={current.state} testId="order-state" />

@@ -4,13 +4,16 @@
 // sub-store (?substore=<slug>, docs/distribution.md), the page shows the sub-store's price and its
 // quote and checkout carry the sub-store, paid through the platform (the agent's markup is paid
 // from money the platform holds). A ?ref= code is remembered and attached (referralLinks.ts).
-import { answer } from "../api/client.ts";
+// When the shop accepts other currencies, the buyer's choice (web/src/currency/) shows the price
+// converted with the rate used, and checkout charges in it when the payment method takes it
+// (docs/currencies.md: EPay takes CNY, a wallet ETH or the stablecoin).
+import { ApiError, answer } from "../api/client.ts";
 import { takeFirstData } from "../firstData.ts";
 import { lazy, Suspense, useEffect, useState, type FormEvent } from "react";
 import type { Product, Shop } from "../api/types.ts";
 import { ErrorNotice, Field, Notice, Spinner } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
-import { formatMoney } from "../format.ts";
+import { formatMoney, stablecoinCurrency } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { rememberOrder } from "../recentOrders.ts";
 import { Link, useRouter } from "../router.tsx";
@@ -24,12 +27,17 @@ import { RentalMarket } from "../rentals/RentalMarket.tsx";
 import { SubscriptionPlanNotice } from "../subscriptions/SubscriptionPlanNotice.tsx";
 import { ProductReviews } from "../reviews/ProductReviews.tsx";
 import { CheckoutBreakdown, ProductPricing, type Breakdown } from "./ProductPricing.tsx";
+import { CurrencyPicker } from "../currency/CurrencyPicker.tsx";
+import { RateNote } from "../currency/RateNote.tsx";
+import { displayCurrency } from "../currency/chosenCurrency.ts";
+import { pickerOptions, shownPrice, useShopCurrencies, type ShopCurrencies } from "../currency/shopCurrencies.ts";
+import { CheckoutCurrencyNote, chargeCurrency, type QuoteFx } from "../currency/CheckoutCurrency.tsx";
 
 // Its own chunk: the first screen's JavaScript does not carry it.
 const Recommendations = lazy(() => import("../discovery/Recommendations.tsx"));
 
-/** Currencies the chain settles (the test stablecoin and the native coin); others pay through EPay. */
-const chainCurrencies = ["USDK", "ETH"];
+/** Currencies the chain settles (the platform's stablecoin and the native coin); others pay through EPay. */
+const chainCurrencies = () => [stablecoinCurrency(), "ETH"];
 
 export function ProductPage(props: { productId: string }) {
   const { t } = useI18n();
@@ -61,10 +69,16 @@ export function ProductPage(props: { productId: string }) {
     [api, substoreSlug],
   );
   useReferralLink(product.data?.shopId);
+  const currencies = useShopCurrencies(product.data?.shopId);
   if (product.loading) return <Spinner />;
   if (product.error || !product.data) return <ErrorNotice error={product.error} onRetry={product.reload} />;
   const item = product.data;
   const carried = substore.data?.products.find((offered) => offered.productId === item.id);
+  // A sub-store's price is in the product's currency only (the API converts no sub-store sale).
+  const offered = carried || substoreSlug ? [] : currencies.accepted.length > 0 ? pickerOptions([item.currency], currencies.accepted) : [];
+  const price = carried
+    ? shownPrice(carried.priceMinor, item.currency, { ...currencies, accepted: [] })
+    : shownPrice(item.priceMinor, item.currency, currencies);
   return (
     <div className="stack-lg">
       <nav className="breadcrumbs" aria-label={t("common.breadcrumbs")}>
@@ -88,10 +102,12 @@ export function ProductPage(props: { productId: string }) {
           </h1>
           <div className="product-price-row">
             <span className="price price-large" data-testid="product-price">
-              {formatMoney(carried ? carried.priceMinor : item.priceMinor, item.currency)}
+              {formatMoney(price.minor, price.currency)}
             </span>
             <StockBadge product={item} />
+            <CurrencyPicker options={offered} value={displayCurrency(currencies.chosen, item.currency, offered)} />
           </div>
+          <RateNote shown={price} priceMinor={item.priceMinor} productCurrency={item.currency} />
           <p className="pre-line">{item.description}</p>
           <dl className="facts">
             <div>
@@ -127,7 +143,7 @@ export function ProductPage(props: { productId: string }) {
         ) : (
           <ErrorNotice error={substore.error} />
         )}
-        {(!substoreSlug || carried) && <Checkout product={item} shop={shop.data} substore={carried ? substoreSlug : undefined} />}
+        {(!substoreSlug || carried) && <Checkout product={item} shop={shop.data} substore={carried ? substoreSlug : undefined} currencies={currencies} />}
       </div>
       <ShareBox productId={item.id} />
       {item.resaleAllowed && <ResaleMarket product={item} />}
@@ -140,7 +156,7 @@ export function ProductPage(props: { productId: string }) {
   );
 }
 
-function Checkout(props: { product: Product; shop: Shop | undefined; substore?: string }) {
+function Checkout(props: { product: Product; shop: Shop | undefined; substore?: string; currencies: ShopCurrencies }) {
   const { t } = useI18n();
   const { api, account } = useSession();
   const { product } = props;
@@ -152,7 +168,9 @@ function Checkout(props: { product: Product; shop: Shop | undefined; substore?: 
   const [idempotencyKey, setIdempotencyKey] = useState(() => crypto.randomUUID());
   const [submitting, setSubmitting] = useState(false);
   // On-chain payment fits products priced in a chain currency, and needs a browser wallet.
-  const walletPossible = chainCurrencies.includes(product.currency) && typeof window !== "undefined" && "ethereum" in window;
+  const shown = props.substore ? product.currency : displayCurrency(props.currencies.chosen, product.currency, props.currencies.accepted);
+  const walletPossible =
+    (chainCurrencies().includes(product.currency) || chainCurrencies().includes(shown)) && typeof window !== "undefined" && "ethereum" in window;
   // A sub-store's sale is paid through the platform only (the API refuses the merchant's gateway there).
   const [method, setMethod] = useState<"epay" | "chain">(walletPossible || props.substore ? "chain" : "epay");
   const [error, setError] = useState<unknown>(undefined);
@@ -162,14 +180,29 @@ function Checkout(props: { product: Product; shop: Shop | undefined; substore?: 
   // The breakdown checkout charges comes from the quote endpoint (docs/pricing.md): the page never prices on its own.
   const [couponInput, setCouponInput] = useState("");
   const [couponCode, setCouponCode] = useState<string | undefined>(undefined);
-  const [quote, setQuote] = useState<{ breakdown: Breakdown; substore?: { markupMinor: string; totalMinor: string } }>();
+  const [quote, setQuote] = useState<{
+    currency: string;
+    breakdown: Breakdown;
+    substore?: { markupMinor: string; totalMinor: string };
+    fx?: QuoteFx;
+  }>();
   const [quoteError, setQuoteError] = useState<unknown>(undefined);
+  // What the order is charged in: the shown currency when the payment method takes it, else the product's.
+  const wanted = chargeCurrency({ shown, productCurrency: product.currency, method, stablecoin: stablecoinCurrency() });
+  // A listing the API converts no sale of (a docked product) answers currency_not_accepted: it is then charged in its own currency.
+  const [refused, setRefused] = useState<string | undefined>(undefined);
+  const charged = refused === wanted ? product.currency : wanted;
   useEffect(() => {
     let live = true;
     answer(
       api.POST("/api/products/{productId}/quote", {
         params: { path: { productId: product.id } },
-        body: { quantity, ...(couponCode ? { couponCode } : {}), ...(props.substore ? { substore: props.substore } : {}) },
+        body: {
+          quantity,
+          ...(couponCode ? { couponCode } : {}),
+          ...(props.substore ? { substore: props.substore } : {}),
+          ...(charged !== product.currency ? { currency: charged } : {}),
+        },
       }),
     ).then(
       (answered) => {
@@ -181,13 +214,14 @@ function Checkout(props: { product: Product; shop: Shop | undefined; substore?: 
         // No quote, no total: a refused coupon must not leave the previous price on screen.
         if (!live) return;
         setQuote(undefined);
-        setQuoteError(caught);
+        if (caught instanceof ApiError && caught.code === "currency_not_accepted" && charged !== product.currency) setRefused(charged);
+        else setQuoteError(caught);
       },
     );
     return () => {
       live = false;
     };
-  }, [api, product.id, quantity, couponCode, props.substore]);
+  }, [api, product.id, product.currency, quantity, couponCode, props.substore, charged]);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -212,6 +246,7 @@ function Checkout(props: { product: Product; shop: Shop | undefined; substore?: 
             idempotencyKey,
             ...(couponCode ? { couponCode } : {}),
             ...(props.substore ? { substore: props.substore } : {}),
+            ...(charged !== product.currency ? { currency: charged } : {}),
           },
         }),
       );
@@ -350,21 +385,22 @@ function Checkout(props: { product: Product; shop: Shop | undefined; substore?: 
             </div>
           </Field>
           <ErrorNotice error={quoteError} />
-          {quote && <CheckoutBreakdown breakdown={quote.breakdown} currency={product.currency} />}
+          {quote && <CheckoutBreakdown breakdown={quote.breakdown} currency={quote.currency} />}
           {quote?.substore && (
             <dl className="facts">
               <div>
                 <dt>{t("substore.markup")}</dt>
-                <dd data-testid="checkout-markup">{formatMoney(quote.substore.markupMinor, product.currency)}</dd>
+                <dd data-testid="checkout-markup">{formatMoney(quote.substore.markupMinor, quote.currency)}</dd>
               </div>
             </dl>
           )}
           <div className="checkout-total">
             <span>{t("checkout.total")}</span>
             <span className="price price-large" data-testid="checkout-total">
-              {quote ? formatMoney(quote.substore?.totalMinor ?? quote.breakdown.totalMinor, product.currency) : "—"}
+              {quote ? formatMoney(quote.substore?.totalMinor ?? quote.breakdown.totalMinor, quote.currency) : "—"}
             </span>
           </div>
+          {quote && <CheckoutCurrencyNote quote={quote} shown={shown} currencies={props.currencies} />}
           <ErrorNotice error={error} />
           <button type="submit" className="button button-primary button-large button-block" disabled={submitting || !quote} data-testid="checkout-submit">
             {submitting ? t("checkout.redirecting") : t("checkout.pay")}
