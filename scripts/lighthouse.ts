@@ -103,8 +103,10 @@ try {
         const failing = Object.values(lhr.audits).filter((audit) => audit.score !== null && audit.score < 1 && audit.scoreDisplayMode !== "informative");
         process.stderr.write(`${page.name} run ${run + 1}: ${failing.map((audit) => `${audit.id}=${audit.displayValue ?? audit.score}`).join(" ")}\n`);
         // Which element was the LCP and which moved: the nodes' HTML, as the trace names them.
-        for (const id of ["largest-contentful-paint-element", "layout-shifts"])
-          process.stderr.write(`  ${id}: ${nodeSnippets(lhr.audits[id]?.details).join(" | ")}\n`);
+        for (const id of ["lcp-breakdown-insight", "layout-shifts"]) process.stderr.write(`  ${id}: ${nodeSnippets(lhr.audits[id]?.details).join(" | ")}\n`);
+        // Where the LCP's time went in the observed (unthrottled) trace: TTFB, resource load
+        // delay and duration (an image), render delay (waiting for the script or the font).
+        process.stderr.write(`  lcp phases (observed, ms): ${lcpSubparts(lhr.audits["lcp-breakdown-insight"]?.details)}\n`);
       }
     }
     for (const [name, values] of Object.entries(figures)) {
@@ -151,6 +153,13 @@ function nodeSnippets(details: unknown): string[] {
   };
   walk(details);
   return found;
+}
+
+/** The LCP breakdown insight's subparts as "timeToFirstByte=12 elementRenderDelay=340". */
+function lcpSubparts(details: unknown): string {
+  const lists = (details as { items?: { type?: string; items?: { subpart?: string; duration?: number }[] }[] } | undefined)?.items ?? [];
+  const table = lists.find((item) => item.type === "table");
+  return (table?.items ?? []).map((row) => `${row.subpart}=${Math.round(row.duration ?? 0)}`).join(" ");
 }
 
 function median(values: number[]): number {

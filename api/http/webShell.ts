@@ -1,7 +1,8 @@
 // index.html, written per path: the built shell with hints that start the path's screen chunk
 // and language table at once (the entry script would otherwise ask for them only once it ran),
 // and, for the public storefront pages, the page's first API answers embedded as JSON, so the
-// first render needs no request after the scripts (web/src/firstData.ts reads them).
+// first render needs no request after the scripts (web/src/firstData.ts reads them), and the
+// page's first paint (api/http/firstPaint.ts) inside #root, which paints before any script.
 // Without these, the first screen waited on four round trips in a row: the entry script, the
 // screen chunk and messages, the API call (issue 22, item 6).
 import { createHash } from "node:crypto";
@@ -9,6 +10,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { bigintReplacer } from "../../core/json.ts";
 import { languageModules, matchRoute, screenModules } from "../../core/webRoutes.ts";
+import { firstPaintHtml } from "./firstPaint.ts";
+import type { StorefrontFirstData } from "./storefrontFirstData.ts";
 
 /** One chunk of Vite's manifest (dist/.vite/manifest.json), the fields read here. */
 type ManifestChunk = { file: string; imports?: string[]; isEntry?: boolean };
@@ -21,8 +24,8 @@ export type FirstData = Record<string, unknown>;
 export const firstDataElementId = "kl-first-data";
 
 export type WebShell = {
-  /** index.html for `pathname`, with its screen's hints and, when given, the embedded answers. */
-  documentFor(pathname: string, acceptLanguage: string | undefined, firstData?: FirstData): string;
+  /** index.html for `pathname`, with its screen's hints, its first paint and, when given, the embedded answers. */
+  documentFor(pathname: string, acceptLanguage: string | undefined, first?: StorefrontFirstData): string;
   /** The CSP sources ('sha256-…') of the style sheet inlined in every page: style-src allows exactly it. */
   inlineStyleSources: string[];
 };
@@ -44,14 +47,18 @@ export function loadWebShell(distDir: string): WebShell {
   const screenHints = new Map(Object.entries(screenModules).map(([screen, module]) => [screen, hintsOf(module)]));
   const languageHints = { zh: hintsOf(languageModules.zh), en: hintsOf(languageModules.en) };
   return {
-    documentFor(pathname, acceptLanguage, firstData) {
+    documentFor(pathname, acceptLanguage, first) {
       const screen = matchRoute(pathname)?.screen ?? "notFound";
-      const hints = [...screenHints.get(screen)!, ...languageHints[preferredLanguage(acceptLanguage)]].join("\n    ");
-      const data =
-        firstData && Object.keys(firstData).length > 0
-          ? `<script type="application/json" id="${firstDataElementId}">${jsonForHtml(firstData)}</script>\n  `
-          : "";
-      return template.replace("</head>", `  ${hints}\n  </head>`).replace('<div id="root">', `${data}<div id="root">`);
+      const lang = preferredLanguage(acceptLanguage);
+      const hints = [...screenHints.get(screen)!, ...languageHints[lang]].join("\n    ");
+      const answers = first?.answers ?? {};
+      const data = Object.keys(answers).length > 0 ? `<script type="application/json" id="${firstDataElementId}">${jsonForHtml(answers)}</script>\n  ` : "";
+      const paint = firstPaintHtml(first?.paint ?? { screen: "none" }, lang, pathname);
+      // Function replacements: a `$&` or `$'` in a product's (escaped) text must stay literal.
+      return template
+        .replace('<html lang="zh-CN">', () => `<html lang="${lang === "zh" ? "zh-CN" : "en"}">`)
+        .replace("</head>", () => `  ${hints}\n  </head>`)
+        .replace('<div id="root"></div>', () => `${data}<div id="root">${paint}</div>`);
     },
     inlineStyleSources,
   };
