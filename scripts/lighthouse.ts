@@ -7,7 +7,7 @@
 // Chromium is KEYLEDGER_CHROMIUM_PATH or Debian's (scripts/lib/chromium.ts), started by
 // chrome-launcher; LIGHTHOUSE_RUNS changes the number of runs, LIGHTHOUSE_PAGES (comma-separated
 // names) the pages.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -107,6 +107,8 @@ try {
         // Where the LCP's time went in the observed (unthrottled) trace: TTFB, resource load
         // delay and duration (an image), render delay (waiting for the script or the font).
         process.stderr.write(`  lcp phases (observed, ms): ${lcpSubparts(lhr.audits["lcp-breakdown-insight"]?.details)}\n`);
+        // The whole report, for the LCP element, its phases and the network requests in detail.
+        if (process.env.LIGHTHOUSE_SAVE_DIR) writeFileSync(path.join(process.env.LIGHTHOUSE_SAVE_DIR, `${page.name}-${run + 1}.json`), JSON.stringify(lhr));
       }
     }
     for (const [name, values] of Object.entries(figures)) {

@@ -11,7 +11,7 @@ import { usePlatform } from "../support/platform.ts";
 const dist = fileURLToPath(new URL("../../web/dist/", import.meta.url));
 const manifest = JSON.parse(readFileSync(`${dist}.vite/manifest.json`, "utf8")) as Record<string, { file: string; isEntry?: boolean; imports?: string[] }>;
 
-const hinted = (html: string) => [...html.matchAll(/<link rel="modulepreload" crossorigin href="\/([^"]+)">/g)].map((match) => match[1]!);
+const hinted = (html: string) => [...html.matchAll(/<link rel="modulepreload" crossorigin href="\/([^"]+)"[^>]*>/g)].map((match) => match[1]!);
 const embedded = (html: string): Record<string, unknown> | undefined => {
   const found = html.match(/<script type="application\/json" id="kl-first-data">([\s\S]*?)<\/script>/);
   return found ? (JSON.parse(found[1]!) as Record<string, unknown>) : undefined;
@@ -31,6 +31,10 @@ describe("index.html per path: hints and first answers", function () {
     expect(productHints).not.to.include(manifest["src/i18n/zh.ts"]!.file);
     expect(productHints).not.to.include(manifest["src/merchant/MerchantPage.tsx"]!.file);
     expect(new Set(productHints).size, "no file hinted twice").to.equal(productHints.length);
+    // The first paint is in the HTML: no script is fetched as if it blocked rendering.
+    const scriptTags = [...product.text.matchAll(/<(?:script type="module"|link rel="modulepreload")[^>]*>/g)].map((match) => match[0]);
+    expect(scriptTags.length).to.be.greaterThan(productHints.length);
+    for (const tag of scriptTags) expect(tag).to.include('fetchpriority="low"');
 
     const console = await http.request("GET", "/merchant/overview", undefined, { "accept-language": "zh-CN,zh;q=0.9,en;q=0.8" });
     expect(hinted(console.text)).to.include.members([manifest["src/merchant/MerchantPage.tsx"]!.file, manifest["src/i18n/zh.ts"]!.file]);
