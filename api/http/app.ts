@@ -75,6 +75,7 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
         publicRpcUrl: ctx.config.chain.publicRpcUrl,
         publicUrl: ctx.config.http.publicUrl,
         inlineStyleSources: shell?.inlineStyleSources,
+        inlineScriptSources: shell?.inlineScriptSources,
       }),
     },
     frameguard: { action: "deny" },

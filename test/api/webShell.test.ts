@@ -11,7 +11,12 @@ import { usePlatform } from "../support/platform.ts";
 const dist = fileURLToPath(new URL("../../web/dist/", import.meta.url));
 const manifest = JSON.parse(readFileSync(`${dist}.vite/manifest.json`, "utf8")) as Record<string, { file: string; isEntry?: boolean; imports?: string[] }>;
 
-const hinted = (html: string) => [...html.matchAll(/<link rel="modulepreload" crossorigin href="\/([^"]+)"[^>]*>/g)].map((match) => match[1]!);
+/** The modules the inline boot script (web/public/boot.js) loads after the first paint, without their leading slash. */
+const hinted = (html: string) =>
+  (html.match(/<script data-entry="[^"]+" data-preload="([^"]*)">/)?.[1] ?? "")
+    .split(" ")
+    .filter(Boolean)
+    .map((file) => file.slice(1));
 const embedded = (html: string): Record<string, unknown> | undefined => {
   const found = html.match(/<script type="application\/json" id="kl-first-data">([\s\S]*?)<\/script>/);
   return found ? (JSON.parse(found[1]!) as Record<string, unknown>) : undefined;
@@ -31,10 +36,12 @@ describe("index.html per path: hints and first answers", function () {
     expect(productHints).not.to.include(manifest["src/i18n/zh.ts"]!.file);
     expect(productHints).not.to.include(manifest["src/merchant/MerchantPage.tsx"]!.file);
     expect(new Set(productHints).size, "no file hinted twice").to.equal(productHints.length);
-    // The first paint is in the HTML: no script is fetched as if it blocked rendering.
-    const scriptTags = [...product.text.matchAll(/<(?:script type="module"|link rel="modulepreload")[^>]*>/g)].map((match) => match[0]);
-    expect(scriptTags.length).to.be.greaterThan(productHints.length);
-    for (const tag of scriptTags) expect(tag).to.include('fetchpriority="low"');
+    // The first paint is in the HTML: the app's modules are asked for by the boot script after it,
+    // the entry and what it imports statically among them; none is fetched with the page.
+    const entry = Object.values(manifest).find((chunk) => chunk.isEntry)!;
+    expect(product.text).to.include(`data-entry="/${entry.file}"`);
+    expect(productHints).to.include.members((entry.imports ?? []).map((key) => manifest[key]!.file));
+    expect(product.text).not.to.match(/<script type="module"|<link rel="modulepreload"/);
 
     const console = await http.request("GET", "/merchant/overview", undefined, { "accept-language": "zh-CN,zh;q=0.9,en;q=0.8" });
     expect(hinted(console.text)).to.include.members([manifest["src/merchant/MerchantPage.tsx"]!.file, manifest["src/i18n/zh.ts"]!.file]);
@@ -111,7 +118,7 @@ describe("index.html per path: hints and first answers", function () {
     // The only scripts of the page are the app's own: none came from the merchant's text.
     const scripts = [...english.text.matchAll(/<script\b[^>]*>/g)].map((match) => match[0]);
     expect(
-      scripts.every((tag) => /^<script type="(module|application\/json)"/.test(tag)),
+      scripts.every((tag) => /^<script (type="application\/json"|data-entry=)/.test(tag)),
       scripts.join(" "),
     ).to.equal(true);
     expect(english.text).not.to.match(/<script>alert|<img src=x/);
