@@ -7,7 +7,7 @@
 // Chromium is KEYLEDGER_CHROMIUM_PATH or Debian's (scripts/lib/chromium.ts), started by
 // chrome-launcher; LIGHTHOUSE_RUNS changes the number of runs, LIGHTHOUSE_PAGES (comma-separated
 // names) the pages.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -103,8 +103,12 @@ try {
         const failing = Object.values(lhr.audits).filter((audit) => audit.score !== null && audit.score < 1 && audit.scoreDisplayMode !== "informative");
         process.stderr.write(`${page.name} run ${run + 1}: ${failing.map((audit) => `${audit.id}=${audit.displayValue ?? audit.score}`).join(" ")}\n`);
         // Which element was the LCP and which moved: the nodes' HTML, as the trace names them.
-        for (const id of ["largest-contentful-paint-element", "layout-shifts"])
-          process.stderr.write(`  ${id}: ${nodeSnippets(lhr.audits[id]?.details).join(" | ")}\n`);
+        for (const id of ["lcp-breakdown-insight", "layout-shifts"]) process.stderr.write(`  ${id}: ${nodeSnippets(lhr.audits[id]?.details).join(" | ")}\n`);
+        // Where the LCP's time went in the observed (unthrottled) trace: TTFB, resource load
+        // delay and duration (an image), render delay (waiting for the script or the font).
+        process.stderr.write(`  lcp phases (observed, ms): ${lcpSubparts(lhr.audits["lcp-breakdown-insight"]?.details)}\n`);
+        // The whole report, for the LCP element, its phases and the network requests in detail.
+        if (process.env.LIGHTHOUSE_SAVE_DIR) writeFileSync(path.join(process.env.LIGHTHOUSE_SAVE_DIR, `${page.name}-${run + 1}.json`), JSON.stringify(lhr));
       }
     }
     for (const [name, values] of Object.entries(figures)) {
@@ -151,6 +155,13 @@ function nodeSnippets(details: unknown): string[] {
   };
   walk(details);
   return found;
+}
+
+/** The LCP breakdown insight's subparts as "timeToFirstByte=12 elementRenderDelay=340". */
+function lcpSubparts(details: unknown): string {
+  const lists = (details as { items?: { type?: string; items?: { subpart?: string; duration?: number }[] }[] } | undefined)?.items ?? [];
+  const table = lists.find((item) => item.type === "table");
+  return (table?.items ?? []).map((row) => `${row.subpart}=${Math.round(row.duration ?? 0)}`).join(" ");
 }
 
 function median(values: number[]): number {

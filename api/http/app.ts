@@ -75,6 +75,7 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
         publicRpcUrl: ctx.config.chain.publicRpcUrl,
         publicUrl: ctx.config.http.publicUrl,
         inlineStyleSources: shell?.inlineStyleSources,
+        inlineScriptSources: shell?.inlineScriptSources,
       }),
     },
     frameguard: { action: "deny" },
@@ -165,11 +166,11 @@ export function createApp(ctx: AppContext, options: CreateAppOptions = {}): Expr
         next(error);
       }
     });
-    // Written per path: the screen's chunks hinted, a storefront page's first answers embedded
-    // (api/http/webShell.ts).
+    // Written per path: the screen's chunks hinted, a storefront page's first answers embedded,
+    // its first paint written into #root (api/http/webShell.ts, api/http/firstPaint.ts).
     app.get(/^\/(?!api\/|sandbox\/).*/, async (req, res) => {
-      const firstData = await storefrontFirstData(ctx, req.path);
-      assets.sendDocument(req, res, shell.documentFor(req.path, req.headers["accept-language"], firstData));
+      const first = await storefrontFirstData(ctx, req.path);
+      assets.sendDocument(req, res, shell.documentFor(req.path, req.headers["accept-language"], first));
     });
   }
   app.use(notFoundHandler);

@@ -1,6 +1,6 @@
 // The Content-Security-Policy of every answer (set by helmet in api/http/app.ts). It is what
 // stands between an injected string and the buyer's codes: no inline script or style runs (but
-// the app's own style sheet, allowed by its hash),
+// the app's own style sheet and boot script, each allowed by its hash),
 // scripts and styles come only from this origin, and the page talks only to this origin (the
 // API) and to the chain RPC the platform names for browser-side verification
 // (PUBLIC_RPC_URL, GET /api/config/public). A browser wallet needs no connect-src: the
@@ -17,6 +17,8 @@ export type ContentSecurityPolicyOptions = {
   publicUrl: string;
   /** Hashes ('sha256-…') of the one inline style sheet the pages carry (api/http/webShell.ts). */
   inlineStyleSources?: string[];
+  /** Hashes ('sha256-…') of the one inline script the pages carry, the boot script (web/public/boot.js). */
+  inlineScriptSources?: string[];
 };
 
 export function contentSecurityPolicyDirectives(options: ContentSecurityPolicyOptions): Record<string, string[]> {
@@ -25,7 +27,7 @@ export function contentSecurityPolicyDirectives(options: ContentSecurityPolicyOp
   if (options.publicRpcUrl) connect.push(new URL(options.publicRpcUrl).origin);
   const directives: Record<string, string[]> = {
     "default-src": ["'self'"],
-    "script-src": ["'self'"],
+    "script-src": ["'self'", ...(options.inlineScriptSources ?? [])],
     // No inline event handlers (onclick=...) either.
     "script-src-attr": ["'none'"],
     // React's style props go through the CSSOM, which style-src does not govern.

@@ -1,7 +1,9 @@
-// index.html, written per path: the built shell with hints that start the path's screen chunk
-// and language table at once (the entry script would otherwise ask for them only once it ran),
+// index.html, written per path: the built shell with the boot script (web/public/boot.js) naming
+// the path's screen chunk and language table beside the entry, so all start at once after the
+// first paint (the entry script would otherwise ask for them only once it ran),
 // and, for the public storefront pages, the page's first API answers embedded as JSON, so the
-// first render needs no request after the scripts (web/src/firstData.ts reads them).
+// first render needs no request after the scripts (web/src/firstData.ts reads them), and the
+// page's first paint (api/http/firstPaint.ts) inside #root, which paints before any script.
 // Without these, the first screen waited on four round trips in a row: the entry script, the
 // screen chunk and messages, the API call (issue 22, item 6).
 import { createHash } from "node:crypto";
@@ -9,6 +11,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { bigintReplacer } from "../../core/json.ts";
 import { languageModules, matchRoute, screenModules } from "../../core/webRoutes.ts";
+import { firstPaintHtml } from "./firstPaint.ts";
+import type { StorefrontFirstData } from "./storefrontFirstData.ts";
 
 /** One chunk of Vite's manifest (dist/.vite/manifest.json), the fields read here. */
 type ManifestChunk = { file: string; imports?: string[]; isEntry?: boolean };
@@ -21,40 +25,68 @@ export type FirstData = Record<string, unknown>;
 export const firstDataElementId = "kl-first-data";
 
 export type WebShell = {
-  /** index.html for `pathname`, with its screen's hints and, when given, the embedded answers. */
-  documentFor(pathname: string, acceptLanguage: string | undefined, firstData?: FirstData): string;
+  /** index.html for `pathname`, with its screen's hints, its first paint and, when given, the embedded answers. */
+  documentFor(pathname: string, acceptLanguage: string | undefined, first?: StorefrontFirstData): string;
   /** The CSP sources ('sha256-…') of the style sheet inlined in every page: style-src allows exactly it. */
   inlineStyleSources: string[];
+  /** The CSP source ('sha256-…') of the boot script inlined in every page: script-src allows exactly it. */
+  inlineScriptSources: string[];
 };
 
 export function loadWebShell(distDir: string): WebShell {
-  const { template, inlineStyleSources } = inlineStyleSheet(distDir, readFileSync(path.join(distDir, "index.html"), "utf8"));
+  const { template: styled, inlineStyleSources } = inlineStyleSheet(distDir, readFileSync(path.join(distDir, "index.html"), "utf8"));
+  const { template, entryFile, entryImports } = takeEntryScripts(styled);
+  // web/public/boot.js, which starts the app after the first paint (it says why), written into
+  // the page: as a file it cost one more request before the app could start. Its hash goes
+  // into the Content-Security-Policy's script-src, so no other inline script runs.
+  const bootSource = readFileSync(path.join(distDir, "boot.js"), "utf8");
+  if (/<\/script/i.test(bootSource)) throw new Error("web/public/boot.js must not contain </script.");
+  const inlineScriptSources = [`'sha256-${createHash("sha256").update(bootSource).digest("base64")}'`];
   const manifest = JSON.parse(readFileSync(path.join(distDir, ".vite/manifest.json"), "utf8")) as Manifest;
-  // What the entry already loads (index.html names it and its imports): never hinted twice.
+  // What the entry already loads (index.html names it and its imports): never named twice.
   const entryFiles = new Set(
     Object.entries(manifest)
       .filter(([, chunk]) => chunk.isEntry)
       .flatMap(([key]) => chunkFiles(manifest, key)),
   );
-  const hintsOf = (module: string) =>
-    chunkFiles(manifest, module)
-      .filter((file) => !entryFiles.has(file))
-      .map((file) => `<link rel="modulepreload" crossorigin href="/${file}">`);
+  const filesOf = (module: string) => chunkFiles(manifest, module).filter((file) => !entryFiles.has(file));
   // Computed once per screen and language: a request only picks them.
-  const screenHints = new Map(Object.entries(screenModules).map(([screen, module]) => [screen, hintsOf(module)]));
-  const languageHints = { zh: hintsOf(languageModules.zh), en: hintsOf(languageModules.en) };
+  const screenFiles = new Map(Object.entries(screenModules).map(([screen, module]) => [screen, filesOf(module)]));
+  const languageFiles = { zh: filesOf(languageModules.zh), en: filesOf(languageModules.en) };
   return {
-    documentFor(pathname, acceptLanguage, firstData) {
+    documentFor(pathname, acceptLanguage, first) {
       const screen = matchRoute(pathname)?.screen ?? "notFound";
-      const hints = [...screenHints.get(screen)!, ...languageHints[preferredLanguage(acceptLanguage)]].join("\n    ");
-      const data =
-        firstData && Object.keys(firstData).length > 0
-          ? `<script type="application/json" id="${firstDataElementId}">${jsonForHtml(firstData)}</script>\n  `
-          : "";
-      return template.replace("</head>", `  ${hints}\n  </head>`).replace('<div id="root">', `${data}<div id="root">`);
+      const lang = preferredLanguage(acceptLanguage);
+      const preload = [...entryImports, ...screenFiles.get(screen)!, ...languageFiles[lang]].map((file) => `/${file}`).join(" ");
+      const boot = `<script data-entry="/${entryFile}" data-preload="${preload}">${bootSource}</script>`;
+      const answers = first?.answers ?? {};
+      const data = Object.keys(answers).length > 0 ? `<script type="application/json" id="${firstDataElementId}">${jsonForHtml(answers)}</script>\n  ` : "";
+      const paint = firstPaintHtml(first?.paint ?? { screen: "none" }, lang, pathname);
+      // Function replacements: a `$&` or `$'` in a product's (escaped) text must stay literal.
+      return template
+        .replace('<html lang="zh-CN">', () => `<html lang="${lang === "zh" ? "zh-CN" : "en"}">`)
+        .replace("</body>", () => `  ${boot}\n  </body>`)
+        .replace('<div id="root"></div>', () => `${data}<div id="root">${paint}</div>`);
     },
     inlineStyleSources,
+    inlineScriptSources,
   };
+}
+
+/**
+ * Vite's entry script and the modulepreload links of its imports, taken out of index.html: the
+ * boot script (web/public/boot.js) asks for them after the page's first paint, with the path's
+ * screen chunk and language table, all at once.
+ */
+function takeEntryScripts(html: string): { template: string; entryFile: string; entryImports: string[] } {
+  const entry = html.match(/\s*<script type="module" crossorigin src="\/([^"]+)"><\/script>/);
+  if (!entry) throw new Error("The web build's index.html has no entry script: rebuild the web app (npm run build:web).");
+  const entryImports: string[] = [];
+  const template = html.replace(entry[0], "").replace(/\s*<link rel="modulepreload" crossorigin href="\/([^"]+)">/g, (_, file: string) => {
+    entryImports.push(file);
+    return "";
+  });
+  return { template, entryFile: entry[1]!, entryImports };
 }
 
 /**

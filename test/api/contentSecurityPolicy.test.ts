@@ -1,7 +1,7 @@
 // The Content-Security-Policy header, directive by directive, on every kind of answer (the web
 // app, an API answer through Express, a lean route's answer, an error, the docs page, the
 // sandbox cashier); and the pages the platform writes itself carry no inline script or style
-// (the policy would block them). The browser's side: test/web/contentSecurityPolicy.test.ts.
+// but the two the policy allows by hash (the app's style sheet and boot script). The browser's side: test/web/contentSecurityPolicy.test.ts.
 import { expect } from "chai";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -16,6 +16,9 @@ function appStyleSheet(): string {
   const entry = Object.values(manifest).find((chunk) => chunk.isEntry)!;
   return readFileSync(`${dist}${entry.css![0]}`, "utf8");
 }
+
+/** The boot script the pages carry inline (api/http/webShell.ts): the built copy of web/public/boot.js. */
+const bootScript = () => readFileSync(`${dist}boot.js`, "utf8");
 
 /** The header as directive -> sources, in the order the sources were written. */
 function parsePolicy(header: string | null): Record<string, string[]> {
@@ -51,9 +54,11 @@ describe("Content-Security-Policy header", function () {
     expect(rpcOrigin).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
     // The one inline style the policy allows: the app's style sheet, by its hash (computed here).
     const styleHash = `'sha256-${createHash("sha256").update(appStyleSheet()).digest("base64")}'`;
+    // The one inline script it allows: the boot script, by its hash.
+    const scriptHash = `'sha256-${createHash("sha256").update(bootScript()).digest("base64")}'`;
     const expected = {
       "default-src": ["'self'"],
-      "script-src": ["'self'"],
+      "script-src": ["'self'", scriptHash],
       "script-src-attr": ["'none'"],
       "style-src": ["'self'", styleHash],
       "connect-src": ["'self'", rpcOrigin],
@@ -86,8 +91,15 @@ describe("Content-Security-Policy header", function () {
     // The app's style sheet is inline, exactly the built file (the policy allows its hash only).
     const styles = [...index.text.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((match) => match[1]);
     expect(styles).to.deep.equal([appStyleSheet()]);
-    expect(inlineCode(index.text.replace(`<style>${appStyleSheet()}</style>`, "")), "web/dist/index.html").to.deep.equal([]);
-    expect(index.text).to.match(/<script type="module" crossorigin src="\/assets\/index-[\w-]+\.js"><\/script>/);
+    // So is the boot script, exactly the built file, which names the entry module.
+    const boots = [...index.text.matchAll(/<script data-entry="\/assets\/index-[\w-]+\.js" data-preload="[^"]*">([\s\S]*?)<\/script>/g)].map(
+      (match) => match[1],
+    );
+    expect(boots).to.deep.equal([bootScript()]);
+    const withoutAllowed = index.text
+      .replace(`<style>${appStyleSheet()}</style>`, "")
+      .replace(/<script data-entry="[^"]*" data-preload="[^"]*">[\s\S]*?<\/script>/, "");
+    expect(inlineCode(withoutAllowed), "web/dist/index.html").to.deep.equal([]);
 
     const docs = await http.get("/api/docs");
     expect(inlineCode(docs.text), "/api/docs").to.deep.equal([]);

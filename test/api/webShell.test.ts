@@ -5,12 +5,18 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { randomBytes } from "node:crypto";
 import { usePlatform } from "../support/platform.ts";
 
 const dist = fileURLToPath(new URL("../../web/dist/", import.meta.url));
 const manifest = JSON.parse(readFileSync(`${dist}.vite/manifest.json`, "utf8")) as Record<string, { file: string; isEntry?: boolean; imports?: string[] }>;
 
-const hinted = (html: string) => [...html.matchAll(/<link rel="modulepreload" crossorigin href="\/([^"]+)">/g)].map((match) => match[1]!);
+/** The modules the inline boot script (web/public/boot.js) loads after the first paint, without their leading slash. */
+const hinted = (html: string) =>
+  (html.match(/<script data-entry="[^"]+" data-preload="([^"]*)">/)?.[1] ?? "")
+    .split(" ")
+    .filter(Boolean)
+    .map((file) => file.slice(1));
 const embedded = (html: string): Record<string, unknown> | undefined => {
   const found = html.match(/<script type="application\/json" id="kl-first-data">([\s\S]*?)<\/script>/);
   return found ? (JSON.parse(found[1]!) as Record<string, unknown>) : undefined;
@@ -30,6 +36,12 @@ describe("index.html per path: hints and first answers", function () {
     expect(productHints).not.to.include(manifest["src/i18n/zh.ts"]!.file);
     expect(productHints).not.to.include(manifest["src/merchant/MerchantPage.tsx"]!.file);
     expect(new Set(productHints).size, "no file hinted twice").to.equal(productHints.length);
+    // The first paint is in the HTML: the app's modules are asked for by the boot script after it,
+    // the entry and what it imports statically among them; none is fetched with the page.
+    const entry = Object.values(manifest).find((chunk) => chunk.isEntry)!;
+    expect(product.text).to.include(`data-entry="/${entry.file}"`);
+    expect(productHints).to.include.members((entry.imports ?? []).map((key) => manifest[key]!.file));
+    expect(product.text).not.to.match(/<script type="module"|<link rel="modulepreload"/);
 
     const console = await http.request("GET", "/merchant/overview", undefined, { "accept-language": "zh-CN,zh;q=0.9,en;q=0.8" });
     expect(hinted(console.text)).to.include.members([manifest["src/merchant/MerchantPage.tsx"]!.file, manifest["src/i18n/zh.ts"]!.file]);
@@ -69,5 +81,71 @@ describe("index.html per path: hints and first answers", function () {
     for (const page of ["/shop/no-such-shop", "/product/999999999", "/product/abc", "/orders/KL0000000000?token=x", "/verify"]) {
       expect(embedded((await http.get(page)).text), page).to.equal(undefined);
     }
+  });
+
+  it("writes a product's name, price and description into the first paint as text: merchant markup is escaped, never parsed", async () => {
+    const http = suite.platform.http;
+    const suffix = randomBytes(4).toString("hex");
+    const signup = await http.post("/api/auth/signup", { email: `paint-${suffix}@example.com`, password: "merchant-password-1", roles: ["merchant"] });
+    expect(signup.status, signup.text).to.equal(201);
+    const merchant = http.as(signup.body.token);
+    const shopName = `Shop <img src=x onerror=alert(1)> "${suffix}"`;
+    const shop = await merchant.post("/api/shops", { slug: `paint-${suffix}`, name: shopName, description: "</p><script>alert('shop')</script>" });
+    expect(shop.status, shop.text).to.equal(201);
+    const productName = `Card <script>alert("x")</script> & 'q' $& $'`;
+    const product = await merchant.post(`/api/shops/${shop.body.id}/products`, {
+      name: productName,
+      description: "Line one <b>bold?</b>\nline two",
+      category: "game_card",
+      priceMinor: "123456",
+      currency: "CNY",
+      quantityMax: 10,
+    });
+    expect(product.status, product.text).to.equal(201);
+
+    // Escaped by hand: & < > " ' become entities; "$&" and "$'" stay as typed (no replacement pattern).
+    const nameHtml = "Card &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;q&#39; $&amp; $&#39;";
+    const shopHtml = `Shop &lt;img src=x onerror=alert(1)&gt; &quot;${suffix}&quot;`;
+    const english = await http.request("GET", `/product/${product.body.id}`, undefined, { "accept-language": "en-GB,en;q=0.9" });
+    expect(english.status).to.equal(200);
+    const paint = english.text.slice(english.text.indexOf('<div id="root">'), english.text.indexOf("</body>"));
+    expect(paint).to.include(`<h1 class="product-title">${nameHtml}</h1>`);
+    expect(paint).to.include('<span class="price price-large">¥1,234.56</span><span class="badge badge-bad">Sold out</span>');
+    expect(paint).to.include('<p class="pre-line">Line one &lt;b&gt;bold?&lt;/b&gt;\nline two</p>');
+    expect(paint).to.include(`<a href="/shop/paint-${suffix}">${shopHtml}</a>`);
+    expect(paint).to.include("<dd>1–10 pieces</dd>");
+    expect(english.text).to.include('<html lang="en">');
+    // The only scripts of the page are the app's own: none came from the merchant's text.
+    const scripts = [...english.text.matchAll(/<script\b[^>]*>/g)].map((match) => match[0]);
+    expect(
+      scripts.every((tag) => /^<script (type="application\/json"|data-entry=)/.test(tag)),
+      scripts.join(" "),
+    ).to.equal(true);
+    expect(english.text).not.to.match(/<script>alert|<img src=x/);
+
+    // Chinese by default; the shop page's banner carries the shop's name and description, escaped.
+    const chinese = (await http.get(`/product/${product.body.id}`)).text;
+    expect(chinese).to.include('<html lang="zh-CN">');
+    expect(chinese).to.include("<dd>1–10 件</dd>");
+    expect(chinese).to.include('<span class="badge badge-bad">已售罄</span>');
+    const shopPage = (await http.get(`/shop/paint-${suffix}`)).text;
+    expect(shopPage).to.include(`<h1>${shopHtml}</h1><p class="muted">&lt;/p&gt;&lt;script&gt;alert(&#39;shop&#39;)&lt;/script&gt;</p>`);
+    expect(shopPage).not.to.match(/<script>alert|<img src=x/);
+  });
+
+  it("writes the heading of the home, verify, console and auditor pages, and only the top bar elsewhere", async () => {
+    const http = suite.platform.http;
+    const english = (page: string) => http.request("GET", page, undefined, { "accept-language": "en" }).then((response) => response.text);
+    expect(await english("/")).to.include('<section class="hero"><h1>Card keys you can check yourself</h1><p class="hero-lead">');
+    expect(await english("/verify")).to.include('<header class="page-header"><div><h1>Verify a key</h1><p class="page-subtitle">Paste a key');
+    expect(await english("/merchant/overview")).to.include(
+      '<div class="stack-lg console"><header class="page-header"><div><h1>Merchant console</h1></div></header></div>',
+    );
+    expect(await english("/audit/batches")).to.include("<h1>Audit explorer</h1>");
+    // An order page needs the buyer's token to show anything: the top bar and an empty main.
+    const order = await english("/orders/KL0000000000?token=x");
+    expect(order).to.include('<main id="main" class="main" tabindex="-1"></main>');
+    expect(order).to.include('<a href="/" class="brand">');
+    expect(await english("/no/such/page")).to.include('<main id="main" class="main" tabindex="-1"></main>');
   });
 });

@@ -17,7 +17,7 @@ const allowed: Record<string, (target: string) => boolean> = {
   api: (target) => target.startsWith("api/") || target.startsWith("core/") || target.startsWith("sdk/src/"),
   indexer: (target) => target.startsWith("indexer/") || target.startsWith("core/"),
   // The browser bundle must not pull in the database, configuration or logging.
-  "web/src": (target) => target.startsWith("web/src/") || /^core\/(keys\/[^/]+|money\/[^/]+|roles|webRoutes)\.ts$/.test(target),
+  "web/src": (target) => target.startsWith("web/src/") || /^core\/(keys\/[^/]+|money\/[^/]+|roles|webRoutes|firstPaintText\/[^/]+)\.ts$/.test(target),
 };
 
 function sourceFiles(folder: string): string[] {

@@ -3,13 +3,14 @@
 // digits, by the platform's one rule (core/money/fx.ts displayDecimals, which receipts use too):
 // fiat 2, ETH 18, the stablecoin its token's decimals.
 import { displayDecimals } from "../../core/money/fx.ts";
+import { defaultStablecoin, formatMoney as formatMoneyWith } from "../../core/money/formatMoney.ts";
 import type { Lang } from "./i18n/i18n.tsx";
 
 /**
  * The platform's stablecoin: the configuration's default (USDK, 6 decimals, as USDT and USDC)
  * until GET /api/fx-rates says otherwise (web/src/currency/fxRates.ts calls setStablecoin).
  */
-let stablecoin = { currency: "USDK", decimals: 6 };
+let stablecoin = defaultStablecoin;
 
 export function setStablecoin(setting: { currency: string; decimals: number }): void {
   stablecoin = setting;
@@ -20,19 +21,10 @@ export function stablecoinCurrency(): string {
 }
 
 const decimalsOf = (currency: string) => displayDecimals(currency, stablecoin);
-const currencySymbols: Record<string, string> = { CNY: "¥", USD: "$", EUR: "€", HKD: "HK$", JPY: "¥" };
 
+/** Shared with the server, which writes a product's price into the page's first paint. */
 export function formatMoney(minor: string | bigint, currency: string): string {
-  const decimals = decimalsOf(currency);
-  let value = BigInt(minor);
-  const negative = value < 0n;
-  if (negative) value = -value;
-  const scale = 10n ** BigInt(decimals);
-  const whole = (value / scale).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  const fraction = decimals ? `.${(value % scale).toString().padStart(decimals, "0")}` : "";
-  const symbol = currencySymbols[currency];
-  const amount = `${whole}${fraction}`;
-  return `${negative ? "-" : ""}${symbol ? `${symbol}${amount}` : `${amount} ${currency}`}`;
+  return formatMoneyWith(minor, currency, stablecoin);
 }
 
 /** "48.00" -> 4800n for CNY; undefined when the text is not an amount with at most the currency's decimals. */

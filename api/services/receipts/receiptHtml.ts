@@ -1,13 +1,10 @@
 // A receipt as a standalone HTML page. Every text that comes from data (product and shop names,
 // the seller's legal name, coupon codes) goes through escapeHtml, so markup in a product name is
 // shown as text, never run. The page has no script; the route serves it with a CSP that allows none.
+import { escapeHtml } from "../../../core/escapeHtml.ts";
 import type { Receipt } from "./receipt.ts";
 import { receiptLayout } from "./receiptLines.ts";
 import type { ReceiptLang } from "./receiptText.ts";
-
-export function escapeHtml(value: string): string {
-  return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
-}
 
 const rows = (pairs: [string, string][]) =>
   pairs.map(([label, value]) => `<tr><th scope="row">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`).join("");

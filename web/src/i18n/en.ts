@@ -1,11 +1,11 @@
 // Every string the app shows, in English. `{name}` marks a parameter. Each language's table is
 // its own chunk, loaded before the first render (messages.ts), so a page carries only the
-// strings of the language it shows.
+// strings of the language it shows. The first paint's strings live in core (the server writes
+// them into the page before this table loads) and are part of this table.
+import { firstPaintEn } from "../../../core/firstPaintText/en.ts";
+
 export const en = {
-  "brand.tagline": "Verifiable card keys",
-  "nav.shop": "Shop",
-  "nav.verify": "Verify a key",
-  "nav.lookup": "Find my order",
+  ...firstPaintEn,
   "nav.myOrders": "My orders",
   "nav.merchant": "Merchant console",
   "nav.audit": "Audit",
@@ -171,13 +171,9 @@ export const en = {
   "reset.newPassword": "New password",
   "reset.submit": "Set the password",
   "reset.done": "Your password is set. Sign in with it.",
-  "nav.signIn": "Sign in",
   "nav.signOut": "Sign out",
-  "nav.menu": "Menu",
-  "footer.line": "Every key committed on-chain before it is sold.",
 
   "common.scrollTable": "Table (scrolls sideways)",
-  "common.loading": "Loading…",
   "common.chooseFile": "Choose file",
   "common.noFile": "No file chosen",
   "common.retry": "Try again",
@@ -190,7 +186,6 @@ export const en = {
   "common.working": "Working…",
   "common.loadMore": "Load more",
   "common.actions": "Actions",
-  "common.breadcrumbs": "Breadcrumbs",
 
   "error.generic": "Something went wrong.",
   "error.network": "Can't reach the server. Check your connection and try again.",
@@ -506,11 +501,6 @@ export const en = {
   "distribution.min": "Minimum",
   "distribution.max": "Maximum",
 
-  "home.title": "Card keys you can check yourself",
-  "home.lead":
-    "Game cards, licences and course codes, delivered in a second. Every key is committed on-chain before it is sold, issued exactly once, and verifiable by anyone.",
-  "home.browse": "Browse the demo shop",
-  "home.verify": "Verify a key",
   "home.whyTitle": "Why Keyledger",
   "home.feature.committed.title": "Committed stock",
   "home.feature.committed.body": "Each imported batch is sealed into one on-chain Merkle root before any key in it can be sold.",
@@ -522,34 +512,12 @@ export const en = {
   "home.noShops": "No shops yet",
   "home.noShopsHint": "A merchant can sign up and open the first shop.",
 
-  "shop.committed": "On-chain committed stock",
-  "shop.instant": "Instant delivery",
   "shop.onChainIssuer": "On-chain issuer",
   "shop.categories": "Categories",
   "shop.all": "All",
   "shop.empty": "Nothing on sale yet",
   "shop.emptyHint": "This shop has no products on sale. Check back soon.",
 
-  "category.game_card": "Game cards",
-  "category.software_licence": "Software licences",
-  "category.course_code": "Course codes",
-  "category.subscription": "Subscriptions",
-  "category.digital_content": "Digital content",
-  "category.service_voucher": "Service vouchers",
-
-  "stock.available": "Available",
-  "stock.inStock": "{count} in stock",
-  "stock.low": "Only {count} left",
-  "stock.soldOut": "Sold out",
-
-  "product.limits": "Per order",
-  "product.limitsValue": "{min}–{max} pieces",
-  "product.delivery": "Delivery",
-  "product.deliveryAutomatic": "Automatic, within seconds",
-  "product.deliveryManual": "By the merchant, by hand",
-  "product.resale": "Resale",
-  "product.resaleYes": "Allowed while sealed ({royalty}% royalty)",
-  "product.resaleNo": "Not resellable",
   "product.provenTitle": "Provable on-chain",
   "product.provenBody":
     "Your key comes with a certificate. With it anyone can check that the key was in the shop's committed stock and was sold once — to you.",
@@ -597,7 +565,6 @@ export const en = {
   "checkout.soldOutHint": "Check back later, or choose another product in this shop.",
 
   "order.loading": "Loading your order…",
-  "order.number": "Order number",
   "receipt.title": "Receipt",
   "receipt.html": "Receipt (HTML)",
   "receipt.pdf": "Receipt (PDF)",
@@ -662,8 +629,6 @@ export const en = {
   "lookup.submit": "Find order",
   "lookup.recent": "Orders on this device",
 
-  "verify.title": "Verify a key",
-  "verify.subtitle": "Paste a key and/or drop its certificate. We check it against the chain and show where it came from.",
   "verify.key": "Key (card code)",
   "verify.keyHint": "It is only used for this check and never stored.",
   "verify.drop": "Drop the certificate (.json) here, or choose a file",
@@ -753,7 +718,6 @@ export const en = {
   "myOrders.empty": "No orders yet",
   "myOrders.emptyHint": "Orders you place while signed in show up here.",
 
-  "merchant.title": "Merchant console",
   "merchant.shop": "Shop",
   "merchant.noShop": "Create your shop to start selling.",
   "merchant.signIn": "Sign in as a merchant",
@@ -927,8 +891,6 @@ export const en = {
     "Paid through the platform's gateway. Checkout on your own gateway stops while unpaid fees exceed the prepaid balance beyond the platform's credit.",
   "money.topupSubmit": "Top up",
 
-  "audit.title": "Audit explorer",
-  "audit.subtitle": "On-chain records, reconciliation and the books, read-only.",
   "audit.signIn": "Sign in as an auditor",
   "audit.signInHint": "The explorer is for auditor and admin accounts.",
   "audit.col.block_number": "Block",
@@ -1045,9 +1007,6 @@ export const en = {
   "state.skip": "Skipped",
   "state.settled": "Settled",
   "state.cancelled": "Cancelled",
-  "search.label": "Search products and shops",
-  "search.placeholder": "Search, e.g. 荣耀 or netflix",
-  "search.results": "Search suggestions",
   "search.shop": "Shop",
   "search.none": "Nothing matches yet",
   "search.count": "{count} suggestions; use the arrow keys to choose",

@@ -1,12 +1,10 @@
 // Every string the app shows, in Simplified Chinese. Typed against the English table
 // (en.ts): a missing key fails the type check.
+import { firstPaintZh } from "../../../core/firstPaintText/zh.ts";
 import type { MessageKey } from "./messages.ts";
 
 export const zh: Record<MessageKey, string> = {
-  "brand.tagline": "可验证的发卡平台",
-  "nav.shop": "商店",
-  "nav.verify": "验证卡密",
-  "nav.lookup": "查询订单",
+  ...firstPaintZh,
   "nav.myOrders": "我的订单",
   "nav.merchant": "商户后台",
   "nav.audit": "审计",
@@ -170,13 +168,9 @@ export const zh: Record<MessageKey, string> = {
   "reset.newPassword": "新密码",
   "reset.submit": "设置密码",
   "reset.done": "新密码已设置，请用它登录。",
-  "nav.signIn": "登录",
   "nav.signOut": "退出",
-  "nav.menu": "菜单",
-  "footer.line": "每张卡密开售前均已上链承诺。",
 
   "common.scrollTable": "表格（可左右滚动）",
-  "common.loading": "加载中…",
   "common.chooseFile": "选择文件",
   "common.noFile": "未选择文件",
   "common.retry": "重试",
@@ -189,7 +183,6 @@ export const zh: Record<MessageKey, string> = {
   "common.working": "处理中…",
   "common.loadMore": "加载更多",
   "common.actions": "操作",
-  "common.breadcrumbs": "导航路径",
 
   "error.generic": "出错了。",
   "error.network": "无法连接服务器，请检查网络后重试。",
@@ -496,10 +489,6 @@ export const zh: Record<MessageKey, string> = {
   "distribution.min": "最低",
   "distribution.max": "最高",
 
-  "home.title": "买到的每张卡密，都能自己验证",
-  "home.lead": "游戏点卡、软件激活码、课程兑换码，付款后秒发。每张卡密开售前已在链上承诺，只会售出一次，任何人都能验证。",
-  "home.browse": "逛逛演示商店",
-  "home.verify": "验证卡密",
   "home.whyTitle": "为什么选择 Keyledger",
   "home.feature.committed.title": "库存上链承诺",
   "home.feature.committed.body": "每批导入的卡密生成一个默克尔根并上链，之后其中的卡密才能开售。",
@@ -511,34 +500,12 @@ export const zh: Record<MessageKey, string> = {
   "home.noShops": "还没有商店",
   "home.noShopsHint": "商户注册后即可开设第一家商店。",
 
-  "shop.committed": "库存已上链承诺",
-  "shop.instant": "自动秒发",
   "shop.onChainIssuer": "链上发行方",
   "shop.categories": "分类",
   "shop.all": "全部",
   "shop.empty": "暂无在售商品",
   "shop.emptyHint": "这家商店还没有上架商品，稍后再来看看。",
 
-  "category.game_card": "游戏点卡",
-  "category.software_licence": "软件激活码",
-  "category.course_code": "课程兑换码",
-  "category.subscription": "会员订阅",
-  "category.digital_content": "数字内容",
-  "category.service_voucher": "服务券",
-
-  "stock.available": "有货",
-  "stock.inStock": "库存 {count}",
-  "stock.low": "仅剩 {count} 件",
-  "stock.soldOut": "已售罄",
-
-  "product.limits": "每单数量",
-  "product.limitsValue": "{min}–{max} 件",
-  "product.delivery": "发货方式",
-  "product.deliveryAutomatic": "自动发货，秒到",
-  "product.deliveryManual": "商家人工发货",
-  "product.resale": "转售",
-  "product.resaleYes": "未揭示前可转售（版税 {royalty}%）",
-  "product.resaleNo": "不可转售",
   "product.provenTitle": "可在链上证明",
   "product.provenBody": "卡密附带一份证书。凭它任何人都能核实：这张卡密确实在商店已承诺的库存中，并且只卖出过一次——卖给了你。",
 
@@ -585,7 +552,6 @@ export const zh: Record<MessageKey, string> = {
   "checkout.soldOutHint": "稍后再来，或看看本店其他商品。",
 
   "order.loading": "正在加载订单…",
-  "order.number": "订单号",
   "receipt.title": "收据",
   "receipt.html": "收据（HTML）",
   "receipt.pdf": "收据（PDF）",
@@ -648,8 +614,6 @@ export const zh: Record<MessageKey, string> = {
   "lookup.submit": "查询",
   "lookup.recent": "本设备上的订单",
 
-  "verify.title": "验证卡密",
-  "verify.subtitle": "粘贴卡密，或拖入它的证书（也可两者都提供）。我们会对照区块链核验，并展示它的来龙去脉。",
   "verify.key": "卡密",
   "verify.keyHint": "仅用于本次验证，不会被保存。",
   "verify.drop": "把证书（.json）拖到这里，或选择文件",
@@ -739,7 +703,6 @@ export const zh: Record<MessageKey, string> = {
   "myOrders.empty": "还没有订单",
   "myOrders.emptyHint": "登录状态下购买的订单会显示在这里。",
 
-  "merchant.title": "商户后台",
   "merchant.shop": "商店",
   "merchant.noShop": "先创建你的商店，即可开始销售。",
   "merchant.signIn": "请以商户身份登录",
@@ -910,8 +873,6 @@ export const zh: Record<MessageKey, string> = {
   "money.topupHint": "通过平台支付通道付款。未付手续费超出预付余额及平台授信额度时，自有通道的下单会暂停。",
   "money.topupSubmit": "充值",
 
-  "audit.title": "审计浏览器",
-  "audit.subtitle": "链上记录、对账结果与账本，只读。",
   "audit.signIn": "请以审计员身份登录",
   "audit.signInHint": "审计浏览器仅对审计员和管理员开放。",
   "audit.col.block_number": "区块",
@@ -1028,9 +989,6 @@ export const zh: Record<MessageKey, string> = {
   "state.skip": "跳过",
   "state.settled": "已完成",
   "state.cancelled": "已取消",
-  "search.label": "搜索商品和店铺",
-  "search.placeholder": "搜索，例如 荣耀 或 netflix",
-  "search.results": "搜索建议",
   "search.shop": "店铺",
   "search.none": "暂无匹配结果",
   "search.count": "{count} 条建议，用方向键选择",
