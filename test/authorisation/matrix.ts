@@ -301,6 +301,8 @@ export const matrix: MatrixRow[] = [
   row("GET /api/orders/{orderId}/keys/{keyId}/certificate", { ok: "guest merchant auditor admin", 404: "*" }, { variant: "guest order", secrets: "guest" }),
   row("POST /api/orders/{orderId}/access/revoke", { ok: "buyer", 403: "merchant auditor admin", 404: "*" }),
   row("POST /api/orders/{orderId}/access/revoke", { ok: "guest", 403: "merchant auditor admin", 404: "*" }, { variant: "guest order" }),
+  // Only a guest order can be erased through its access (an account's order: the account's erasure).
+  row("POST /api/orders/{orderId}/erasure", { ok: "guest", 403: "merchant auditor admin", 404: "*" }, { variant: "guest order" }),
   row("GET /api/me/orders", { 401: "guest", ok: "*" }),
 
   // Support tickets (docs/support.md): who sees a ticket is who sees its order; the buyer (account

@@ -1,6 +1,6 @@
 import type { Job } from "bullmq";
 import type { AppContext } from "../../context.ts";
-import { sealOrderKeysForBuyer } from "../../keys/buyerSeal.ts";
+import { sealOrderKeysOrWarn } from "../../keys/buyerSeal.ts";
 import { sendDeliveryMail, type Mailer } from "../../services/mail/mailer.ts";
 import { fulfilOrder, type FulfilmentBatcher } from "../../services/orders/fulfilOrder.ts";
 import { issueOrderAccessToken } from "../../services/orders/orderAccess.ts";
@@ -12,7 +12,7 @@ export async function processFulfilment(ctx: AppContext, mailer: Mailer | undefi
   const outcome = await fulfilOrder(ctx.database.db, orderId, { platformFeeBps: ctx.config.orders.platformFeeBps }, batcher);
   // The delivered codes go under the buyer's own data key (api/keys/buyerSeal.ts), before the
   // order page is woken; a redelivered job re-seals what a crash left under the shop's key.
-  if (outcome === "fulfilled" || outcome === "already_done") await sealForBuyer(ctx, orderId);
+  if (outcome === "fulfilled" || outcome === "already_done") await sealOrderKeysOrWarn(ctx.database.db, ctx.keyRing, ctx.logger, orderId);
   // A remote listing is a manual product that the cross-instance purchase delivers (docs/docking.md).
   if (outcome === "manual_queue" && (await isRemoteListingOrder(ctx, orderId))) await enqueueCrossdockPurchase(ctx.queues, orderId);
   // Wakes the order pages waiting for this order (a lost message only means they time out).
@@ -22,16 +22,6 @@ export async function processFulfilment(ctx: AppContext, mailer: Mailer | undefi
   // Only the run that fulfilled the order mails, so a redelivered job never mails twice.
   if (outcome === "fulfilled" && mailer) await mailDelivery(ctx, mailer, orderId);
   return outcome;
-}
-
-async function sealForBuyer(ctx: AppContext, orderId: string): Promise<void> {
-  try {
-    await sealOrderKeysForBuyer(ctx.database.db, ctx.keyRing, orderId);
-  } catch (error) {
-    // The codes stay under the shop's key, which the buyer reads as well; their erasure overwrites
-    // them then (docs/compliance.md). Failing the delivered order's job would not deliver it again.
-    ctx.logger.warn({ orderId, err: { message: (error as Error).message } }, "re-sealing delivered keys for the buyer failed");
-  }
 }
 
 async function mailDelivery(ctx: AppContext, mailer: Mailer, orderId: string): Promise<void> {

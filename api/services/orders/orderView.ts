@@ -57,6 +57,7 @@ type ItemRow = {
   issue_tx: string | null;
   ciphertext: Buffer;
   sealed_for_account_id: bigint | null;
+  sealed_for_order_id: string | null;
   owner_account_id: bigint | null;
   in_custody: boolean;
 };
@@ -90,7 +91,7 @@ export async function buildOrderView(db: Drizzle, ring: MasterKeyRing, order: Or
       db,
       "order_items",
       sql`SELECT e.id AS entitlement_id, k.id AS key_id, k.batch_id, k.leaf_index, k.shop_id, e.state, e.token_id::text AS token_id,
-                 e.issue_state, e.issue_tx, k.ciphertext, k.sealed_for_account_id, e.owner_account_id, ${inCustody(undefined)} AS in_custody
+                 e.issue_state, e.issue_tx, k.ciphertext, k.sealed_for_account_id, k.sealed_for_order_id, e.owner_account_id, ${inCustody(undefined)} AS in_custody
           FROM entitlements e JOIN keys k ON k.id = e.key_id
           WHERE e.order_id = ${order.id} ORDER BY k.id`,
     );
@@ -111,7 +112,12 @@ export async function buildOrderView(db: Drizzle, ring: MasterKeyRing, order: Or
             ? await openDeliveredCode(
                 db,
                 ring,
-                { ...position, ciphertext: row.ciphertext, sealedForAccountId: row.sealed_for_account_id === null ? null : BigInt(row.sealed_for_account_id) },
+                {
+                  ...position,
+                  ciphertext: row.ciphertext,
+                  sealedForAccountId: row.sealed_for_account_id === null ? null : BigInt(row.sealed_for_account_id),
+                  sealedForOrderId: row.sealed_for_order_id,
+                },
                 dataKeys,
               )
             : null,
