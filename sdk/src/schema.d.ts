@@ -666,6 +666,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a plan (admin, audited); a code already used: 409 conflict */
+        post: operations["postAdminPlans"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/plans/{code}": {
         parameters: {
             query?: never;
@@ -4791,7 +4808,7 @@ export interface components {
             };
         };
         GetPlansResponse: {
-            items: components["schemas"]["PutAdminPlansCodeResponse"][];
+            items: components["schemas"]["Plan"][];
         };
         GetProductsProductIdGroupOfferResponse: {
             offer: components["schemas"]["PutProductsProductIdGroupOfferResponse"] | null;
@@ -4982,7 +4999,7 @@ export interface components {
             items: components["schemas"]["PutShopsShopIdTaxRatesCountryResponse"][];
         };
         GetShopsShopIdUsageResponse: {
-            plan: components["schemas"]["PutAdminPlansCodeResponse"];
+            plan: components["schemas"]["Plan"];
             usage: {
                 apiKeys: number;
                 keysInStock: number;
@@ -5258,6 +5275,17 @@ export interface components {
             holdId: string;
             payoutId: string;
             transactionId: string;
+        };
+        Plan: {
+            apiKeysMax: number;
+            code: string;
+            /** @description null: the platform's default fee (PLATFORM_FEE_BPS) */
+            feeBps: number | null;
+            keysMax: number;
+            name: string;
+            productsMax: number;
+            substoresMax: number;
+            webhooksMax: number;
         };
         PostAccountEmailConfirmationResponse: {
             /** @description false: the email is confirmed already */
@@ -5658,17 +5686,6 @@ export interface components {
                 stablecoin: string | null;
             } | null;
             rpcUrl: string | null;
-        };
-        PutAdminPlansCodeResponse: {
-            apiKeysMax: number;
-            code: string;
-            /** @description null: the platform's default fee (PLATFORM_FEE_BPS) */
-            feeBps: number | null;
-            keysMax: number;
-            name: string;
-            productsMax: number;
-            substoresMax: number;
-            webhooksMax: number;
         };
         PutAdminShopsShopIdPlanResponse: {
             from: string;
@@ -7893,6 +7910,57 @@ export interface operations {
             };
         };
     };
+    postAdminPlans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    apiKeysMax: number;
+                    code: string;
+                    feeBps: number | null;
+                    keysMax: number;
+                    name: string;
+                    productsMax: number;
+                    substoresMax: number;
+                    webhooksMax: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Plan"];
+                };
+            };
+        };
+    };
     putAdminPlansCode: {
         parameters: {
             query?: never;
@@ -7940,7 +8008,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PutAdminPlansCodeResponse"];
+                    "application/json": components["schemas"]["Plan"];
                 };
             };
         };

@@ -445,6 +445,7 @@ export const matrix: MatrixRow[] = [
   row("POST /api/shops/{shopId}/domain/verify", { 401: "guest", 409: "merchant admin", 403: "*" }, { variant: "no domain claimed" }),
   row("GET /api/storefront/host", { ok: "*" }),
   row("GET /api/plans", { ok: "*" }),
+  row("POST /api/admin/plans", { 401: "guest", ok: "admin", 403: "*" }),
   row("PUT /api/admin/plans/{code}", { 401: "guest", ok: "admin", 403: "*" }),
   row("PUT /api/admin/shops/{shopId}/plan", { 401: "guest", ok: "admin", 403: "*" }),
   row("GET /api/shops/{shopId}/usage", { 401: "guest", ok: "merchant admin", 403: "*" }),

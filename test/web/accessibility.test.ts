@@ -1,6 +1,6 @@
 // axe-core on the storefront (home, shop, product, order, verify), the merchant console and
 // the auditor explorer, My data, the merchant's profile tab (logo and domain included), the admin
-// AML tab, the merchant's plan tab with a month's invoice open, and My subscriptions' balance, at phone and desktop width, in Chinese and in English: no violation of
+// AML and plans tabs (the plan editor open with a refused fee), the merchant's plan tab with a month's invoice open, and My subscriptions' balance, at phone and desktop width, in Chinese and in English: no violation of
 // any impact (WCAG 2.0-2.2 A/AA and axe's best practices). The platform is the whole one with
 // the seeded demo shop; the order is a real paid guest order.
 import { expect } from "chai";
@@ -52,6 +52,19 @@ describe("accessibility (axe-core) at 360 px and 1280 px, in Chinese and English
       { name: "my data", path: "/me/data", ready: '[data-testid="my-data-erase-form"]', session: await login("buyer") },
       { name: "profile", path: "/merchant/profile", ready: '[data-testid="kyc-section"]', session: await login("merchant") },
       { name: "aml", path: "/admin/aml", ready: '[data-testid="aml-empty"], [data-testid="aml-table"]', session: await login("admin") },
+      {
+        name: "plans",
+        path: "/admin/plans",
+        ready: '[data-testid="plans-table"]',
+        session: await login("admin"),
+        // The editor open on a plan, with the server's refusal of a negative fee next to its field.
+        open: async (page) => {
+          await page.getByTestId("plan-edit-pro").click();
+          await page.getByTestId("plan-fee").fill("-1");
+          await page.getByTestId("plan-save").click();
+          await page.locator('[data-testid="plan-form"] .field-error').waitFor();
+        },
+      },
       {
         name: "plan and invoice",
         path: "/merchant/plan",
