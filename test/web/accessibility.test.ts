@@ -107,7 +107,7 @@ describe("accessibility (axe-core) at 360 px and 1280 px, in Chinese and English
 
   for (const lang of ["zh", "en"] as const) {
     for (const [width, viewport] of Object.entries(viewports)) {
-      it(`${lang}, ${viewport.width} px (${width}): no violation on home, shop, product, order, verify, console, auditor, my data, profile (logo, domain), aml, plan and invoice, my balance`, async () => {
+      it(`${lang}, ${viewport.width} px (${width}): no violation on home, shop, product, order, verify, console, auditor, my data, profile (logo, domain), aml, plans (editor with a refused fee), plan and invoice, my balance`, async () => {
         const page = await browser.context.newPage();
         await page.setViewportSize(viewport);
         const errors = watchPageErrors(page);
