@@ -21,7 +21,7 @@ import type { MasterKeyRing } from "./masterKeys.ts";
 const formatVersion = 0x01;
 const ivBytes = 12;
 const tagBytes = 16;
-const dataKeyBytes = 32;
+export const dataKeyBytes = 32;
 
 export type ShopDataKey = { dataKeyWrapped: Buffer; masterKeyId: string };
 
@@ -103,9 +103,9 @@ export function keyAad(position: { shopId: bigint; batchId: bigint; leafIndex: n
   return `keyledger/key/v1|shop=${position.shopId}|batch=${position.batchId}|leaf=${position.leafIndex}`;
 }
 
-/** A delivered key's secret under its buyer's data key: bound to the buyer too, so it cannot be moved to another's. */
-export function heldKeyAad(position: { shopId: bigint; batchId: bigint; leafIndex: number }, accountId: bigint): string {
-  return `${keyAad(position)}|holder=${accountId}`;
+/** A delivered key's secret under its buyer's data key: bound to the buyer too (an account id, or `order:<id>` for a guest), so it cannot be moved to another's. */
+export function heldKeyAad(position: { shopId: bigint; batchId: bigint; leafIndex: number }, holder: bigint | string): string {
+  return `${keyAad(position)}|holder=${holder}`;
 }
 
 /** Drops a data key from the ring's cache: its wrapped copy was destroyed (an erasure, docs/compliance.md). */

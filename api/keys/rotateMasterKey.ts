@@ -24,12 +24,20 @@ import type { MasterKeyRing } from "./masterKeys.ts";
 
 /** The tables whose rows hold a data key wrapped under the master key, and their key column. */
 const wrappedKeyTables = [
-  { table: "shops", id: "id", what: "Shop data keys" },
-  { table: "account_totp", id: "account_id", what: "TOTP secrets' data keys" },
-  { table: "account_data_keys", id: "account_id", what: "Buyers' data keys" },
+  { table: "shops", id: "id", idType: "bigint", what: "Shop data keys" },
+  { table: "account_totp", id: "account_id", idType: "bigint", what: "TOTP secrets' data keys" },
+  { table: "account_data_keys", id: "account_id", idType: "bigint", what: "Buyers' data keys" },
+  { table: "order_data_keys", id: "order_id", idType: "text", what: "Guest orders' data keys" },
 ] as const;
 
 type WrappedKeyTable = (typeof wrappedKeyTables)[number];
+
+/** The rows' ids as a typed array parameter (orders are keyed by text, the rest by bigint). */
+function rowIds(idType: WrappedKeyTable["idType"], moves: { id: bigint | string }[]) {
+  return idType === "text"
+    ? sql`${textArrayLiteral(moves.map((move) => String(move.id)))}::text[]`
+    : sql`${integerArrayLiteral(moves.map((move) => BigInt(move.id)))}::bigint[]`;
+}
 
 export type RotateMasterKeyParameters = { accountId?: bigint | null; dryRun?: boolean };
 
@@ -82,11 +90,11 @@ export async function rotateMasterKey(db: Drizzle, ring: MasterKeyRing, paramete
 async function rewrapTable(
   tx: Drizzle,
   ring: MasterKeyRing,
-  { table, id, what }: WrappedKeyTable,
+  { table, id, idType, what }: WrappedKeyTable,
   fromMasterKeyIds: Record<string, number>,
 ): Promise<{ rewrapped: number; alreadyCurrent: number }> {
   const current = ring.current.id;
-  const rows = await queryRows<{ id: bigint; data_key_wrapped: Uint8Array; master_key_id: string }>(
+  const rows = await queryRows<{ id: bigint | string; data_key_wrapped: Uint8Array; master_key_id: string }>(
     tx,
     sql`SELECT ${sql.raw(id)} AS id, data_key_wrapped, master_key_id FROM ${sql.raw(table)} ORDER BY ${sql.raw(id)} FOR NO KEY UPDATE`,
   );
@@ -98,7 +106,7 @@ async function rewrapTable(
       { details: { missingMasterKeyIds: missing } },
     );
   }
-  const moves: { id: bigint; wrapped: Buffer; from: string }[] = [];
+  const moves: { id: bigint | string; wrapped: Buffer; from: string }[] = [];
   for (const row of rows) {
     if (row.master_key_id === current) continue;
     const dataKey = unwrapDataKey(ring, row.data_key_wrapped, row.master_key_id);
@@ -111,10 +119,10 @@ async function rewrapTable(
     fromMasterKeyIds[row.master_key_id] = (fromMasterKeyIds[row.master_key_id] ?? 0) + 1;
   }
   if (moves.length > 0) {
-    const updated = await queryRows<{ id: bigint }>(
+    const updated = await queryRows<{ id: bigint | string }>(
       tx,
       sql`UPDATE ${sql.raw(table)} t SET data_key_wrapped = m.wrapped, master_key_id = ${current}
-          FROM unnest(${integerArrayLiteral(moves.map((move) => move.id))}::bigint[], ${byteaArrayLiteral(moves.map((move) => move.wrapped))}::bytea[],
+          FROM unnest(${rowIds(idType, moves)}, ${byteaArrayLiteral(moves.map((move) => move.wrapped))}::bytea[],
                       ${textArrayLiteral(moves.map((move) => move.from))}::text[]) AS m(id, wrapped, from_id)
           WHERE t.${sql.raw(id)} = m.id AND t.master_key_id = m.from_id RETURNING t.${sql.raw(id)} AS id`,
     );

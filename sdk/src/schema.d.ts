@@ -666,6 +666,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a plan (admin, audited); a code already used: 409 conflict */
+        post: operations["postAdminPlans"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/plans/{code}": {
         parameters: {
             query?: never;
@@ -2023,6 +2040,23 @@ export interface paths {
         put?: never;
         /** The buyer opens a dispute on a paid order within its after-sales window (guests: with the order's access token) */
         post: operations["postOrdersOrderIdDisputes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{orderId}/erasure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A guest erases the order's personal data: its codes' data key destroyed, contact and query password removed, access revoked (buyer of a guest order only; refused while a dispute is open) */
+        post: operations["postOrdersOrderIdErasure"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4776,7 +4810,7 @@ export interface components {
             };
         };
         GetPlansResponse: {
-            items: components["schemas"]["PutAdminPlansCodeResponse"][];
+            items: components["schemas"]["Plan"][];
         };
         GetProductsProductIdGroupOfferResponse: {
             offer: components["schemas"]["PutProductsProductIdGroupOfferResponse"] | null;
@@ -4967,7 +5001,7 @@ export interface components {
             items: components["schemas"]["PutShopsShopIdTaxRatesCountryResponse"][];
         };
         GetShopsShopIdUsageResponse: {
-            plan: components["schemas"]["PutAdminPlansCodeResponse"];
+            plan: components["schemas"]["Plan"];
             usage: {
                 apiKeys: number;
                 keysInStock: number;
@@ -5243,6 +5277,17 @@ export interface components {
             holdId: string;
             payoutId: string;
             transactionId: string;
+        };
+        Plan: {
+            apiKeysMax: number;
+            code: string;
+            /** @description null: the platform's default fee (PLATFORM_FEE_BPS) */
+            feeBps: number | null;
+            keysMax: number;
+            name: string;
+            productsMax: number;
+            substoresMax: number;
+            webhooksMax: number;
         };
         PostAccountEmailConfirmationResponse: {
             /** @description false: the email is confirmed already */
@@ -5643,17 +5688,6 @@ export interface components {
                 stablecoin: string | null;
             } | null;
             rpcUrl: string | null;
-        };
-        PutAdminPlansCodeResponse: {
-            apiKeysMax: number;
-            code: string;
-            /** @description null: the platform's default fee (PLATFORM_FEE_BPS) */
-            feeBps: number | null;
-            keysMax: number;
-            name: string;
-            productsMax: number;
-            substoresMax: number;
-            webhooksMax: number;
         };
         PutAdminShopsShopIdPlanResponse: {
             from: string;
@@ -7878,6 +7912,57 @@ export interface operations {
             };
         };
     };
+    postAdminPlans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    apiKeysMax: number;
+                    code: string;
+                    feeBps: number | null;
+                    keysMax: number;
+                    name: string;
+                    productsMax: number;
+                    substoresMax: number;
+                    webhooksMax: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Plan"];
+                };
+            };
+        };
+    };
     putAdminPlansCode: {
         parameters: {
             query?: never;
@@ -7925,7 +8010,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PutAdminPlansCodeResponse"];
+                    "application/json": components["schemas"]["Plan"];
                 };
             };
         };
@@ -11457,6 +11542,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Dispute"];
+                };
+            };
+        };
+    };
+    postOrdersOrderIdErasure: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                orderId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @constant */
+                    confirm: "erase my data";
+                    token?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Bad input, missing rights or a state that refuses the request: `{ code, message, details }` */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Our fault or a dependency's (`details.errorId` to quote) */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Erasure"];
                 };
             };
         };

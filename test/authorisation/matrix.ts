@@ -301,6 +301,8 @@ export const matrix: MatrixRow[] = [
   row("GET /api/orders/{orderId}/keys/{keyId}/certificate", { ok: "guest merchant auditor admin", 404: "*" }, { variant: "guest order", secrets: "guest" }),
   row("POST /api/orders/{orderId}/access/revoke", { ok: "buyer", 403: "merchant auditor admin", 404: "*" }),
   row("POST /api/orders/{orderId}/access/revoke", { ok: "guest", 403: "merchant auditor admin", 404: "*" }, { variant: "guest order" }),
+  // Only a guest order can be erased through its access (an account's order: the account's erasure).
+  row("POST /api/orders/{orderId}/erasure", { ok: "guest", 403: "merchant auditor admin", 404: "*" }, { variant: "guest order" }),
   row("GET /api/me/orders", { 401: "guest", ok: "*" }),
 
   // Support tickets (docs/support.md): who sees a ticket is who sees its order; the buyer (account
@@ -443,6 +445,7 @@ export const matrix: MatrixRow[] = [
   row("POST /api/shops/{shopId}/domain/verify", { 401: "guest", 409: "merchant admin", 403: "*" }, { variant: "no domain claimed" }),
   row("GET /api/storefront/host", { ok: "*" }),
   row("GET /api/plans", { ok: "*" }),
+  row("POST /api/admin/plans", { 401: "guest", ok: "admin", 403: "*" }),
   row("PUT /api/admin/plans/{code}", { 401: "guest", ok: "admin", 403: "*" }),
   row("PUT /api/admin/shops/{shopId}/plan", { 401: "guest", ok: "admin", 403: "*" }),
   row("GET /api/shops/{shopId}/usage", { 401: "guest", ok: "merchant admin", 403: "*" }),

@@ -711,6 +711,15 @@ export const requests: Record<string, RowRequests> = {
     },
     probe: "SELECT sum(access_generation)::text FROM orders",
   },
+  "POST /api/orders/{orderId}/erasure (guest order)": {
+    // The erasure revokes the order's tokens and its data key: a fresh guest order's, as for the revocation.
+    build: async (w, cell) => {
+      if (!cell.allowed) return post(`/api/orders/${w.guest.id}/erasure`, { confirm: "erase my data" });
+      const order = await w.fresh.guestOrder();
+      return { ...post(`/api/orders/${order.id}/erasure`, { confirm: "erase my data" }), headers: { "x-order-token": order.token } };
+    },
+    probe: "SELECT count(*)::text FROM orders WHERE contact = 'erased'",
+  },
   "GET /api/me/orders": { build: () => get("/api/me/orders") },
 
   "GET /api/payments/epay/notify/{shopId}": {

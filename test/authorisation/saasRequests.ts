@@ -125,6 +125,24 @@ export const saasRequests: Record<string, RowRequests> = {
     }),
     probe: auditedChanges,
   },
+  // A new plan no shop is on: a code of its own per call, so the allowed cell is never a conflict.
+  "POST /api/admin/plans": {
+    build: () => ({
+      method: "POST",
+      path: "/api/admin/plans",
+      body: {
+        code: `matrix-${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`,
+        name: "Matrix",
+        feeBps: 150,
+        productsMax: 5,
+        keysMax: 50,
+        apiKeysMax: 1,
+        webhooksMax: 1,
+        substoresMax: 0,
+      },
+    }),
+    probe: "SELECT count(*)::text FROM plans",
+  },
   // An upgrade (a downgrade below the world's sub-stores would be refused): shop B's later orders pay the pro fee, which no row checks.
   "PUT /api/admin/shops/{shopId}/plan": {
     build: (w) => ({ method: "PUT", path: `/api/admin/shops/${shopB(w)}/plan`, body: { plan: "pro" } }),

@@ -131,7 +131,7 @@ describe("buyer sealing in batches (PostgreSQL)", function () {
     const resoldBefore = await keyRow(resoldKey.keyId);
 
     const counts = await sealOrdersKeysForBuyers(database.db, ring, [firstA, guestOrder, firstB, erasedOrder, returningOrder]);
-    expect(counts).to.deep.equal([2, 0, 1, 0, 1]);
+    expect(counts).to.deep.equal([2, 1, 1, 0, 1]);
 
     for (const key of [...firstAKeys, firstBKey]) await expectSealedFor(key, firstTime);
     await expectSealedFor(returningKey, returning);
@@ -139,10 +139,19 @@ describe("buyer sealing in batches (PostgreSQL)", function () {
     expect((await buyerKeyOf(returning)).equals(unwrapDataKey(ring, earlier.dataKeyWrapped, earlier.masterKeyId))).to.equal(true);
     const firstTimeKeys = await queryRows(database.db, sql`SELECT 1 FROM account_data_keys WHERE account_id = ${firstTime}`);
     expect(firstTimeKeys).to.have.length(1);
-    // The guest's and the resold key are untouched, under the shop's key.
-    expect((await keyRow(guestKey.keyId)).ciphertext.equals(guestBefore.ciphertext)).to.equal(true);
+    // The guest's key is under the guest order's own key (migration 1560), which the shop's no longer opens.
+    const guestRow = await queryOne<{ ciphertext: Buffer; sealed_for_order_id: string | null; data_key_wrapped: Buffer; master_key_id: string }>(
+      database.db,
+      sql`SELECT k.ciphertext, k.sealed_for_order_id, g.data_key_wrapped, g.master_key_id FROM keys k JOIN order_data_keys g ON g.order_id = ${guestOrder}
+          WHERE k.id = ${guestKey.keyId}`,
+    );
+    expect(guestRow!.sealed_for_order_id).to.equal(guestOrder);
+    expect(guestRow!.ciphertext.equals(guestBefore.ciphertext)).to.equal(false);
+    const guestDataKey = unwrapDataKey(ring, guestRow!.data_key_wrapped, guestRow!.master_key_id);
+    expect(decryptSecret(guestDataKey, guestRow!.ciphertext, heldKeyAad(guestKey.position, `order:${guestOrder}`))).to.equal(guestKey.code);
+    expect(() => decryptSecret(seller.dataKey, guestRow!.ciphertext, keyAad(guestKey.position))).to.throw();
+    // The resold key is untouched, under the shop's key.
     expect((await keyRow(resoldKey.keyId)).ciphertext.equals(resoldBefore.ciphertext)).to.equal(true);
-    expect(decryptSecret(seller.dataKey, (await keyRow(guestKey.keyId)).ciphertext, keyAad(guestKey.position))).to.equal(guestKey.code);
     // The erased buyer's code is overwritten with zeros of the same length, and no key was made for them.
     const erasedRow = await keyRow(erasedKey.keyId);
     expect(erasedRow.sealed_for_account_id).to.equal(null);

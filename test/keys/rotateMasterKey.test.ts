@@ -84,6 +84,7 @@ describe("keys: master key rotation", () => {
       shops: { rewrapped: shopsMoved, alreadyCurrent: 3 - shopsMoved },
       account_totp: { rewrapped: totpMoved, alreadyCurrent: 1 - totpMoved },
       account_data_keys: { rewrapped: 0, alreadyCurrent: 0 },
+      order_data_keys: { rewrapped: 0, alreadyCurrent: 0 },
     });
     expect(dry).to.deep.equal({ masterKeyId: "k2", rewrapped: 4, alreadyCurrent: 0, byTable: byTable(3, 1), fromMasterKeyIds: { k1: 4 }, dryRun: true });
     expect((await wrappedState()).map((row) => row.master_key_id)).to.deep.equal(["k1", "k1", "k1"]);

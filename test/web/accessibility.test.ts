@@ -1,6 +1,6 @@
 // axe-core on the storefront (home, shop, product, order, verify), the merchant console and
 // the auditor explorer, My data, the merchant's profile tab (logo and domain included), the admin
-// AML tab, the shop and product pages with prices in another currency (the picker and its rate
+// AML and plans tabs (the plan editor open with a refused fee), the shop and product pages with prices in another currency (the picker and its rate
 // notes) and the console's accepted-currencies setting, the merchant's plan tab with a month's invoice open, and My subscriptions' balance, at phone and desktop width, in Chinese and in English: no violation of
 // any impact (WCAG 2.0-2.2 A/AA and axe's best practices). The platform is the whole one with
 // the seeded demo shop; the order is a real paid guest order.
@@ -52,9 +52,9 @@ describe("accessibility (axe-core) at 360 px and 1280 px, in Chinese and English
     expect((await merchant.put(`/api/shops/${shop.id}/domain`, { domain: "axe.shop.example" })).status).to.equal(200);
     // The demo shop accepts dollars and euros at a rate an admin set: its pages show the currency picker.
     expect((await merchant.put(`/api/shops/${shop.id}/currencies`, { accepted: ["USD", "EUR"] })).status).to.equal(200);
-    // One admin session for the rate and the AML screen: a second sign-in within the same 30 s would reuse its TOTP code, which is refused.
-    const adminSession = await login("admin");
-    expect((await platform.http.as(adminSession.token).put("/api/admin/fx-rates/USD", { cnyPerUnit: "7.2" })).status).to.equal(200);
+    // One admin session for the rate and the admin tabs: a second sign-in within the same 30 s would reuse its TOTP code, which is refused.
+    const admin = await login("admin");
+    expect((await platform.http.as(admin.token).put("/api/admin/fx-rates/USD", { cnyPerUnit: "7.2" })).status).to.equal(200);
     screens.push(
       { name: "home", path: "/", ready: '[data-testid="shop-card"]' },
       { name: "shop", path: "/shop/demo", ready: '[data-testid="product-card"]' },
@@ -65,7 +65,20 @@ describe("accessibility (axe-core) at 360 px and 1280 px, in Chinese and English
       { name: "auditor", path: "/audit/batches", ready: '[data-testid="audit-table"]', session: await login("auditor") },
       { name: "my data", path: "/me/data", ready: '[data-testid="my-data-erase-form"]', session: await login("buyer") },
       { name: "profile", path: "/merchant/profile", ready: '[data-testid="kyc-section"]', session: await login("merchant") },
-      { name: "aml", path: "/admin/aml", ready: '[data-testid="aml-empty"], [data-testid="aml-table"]', session: adminSession },
+      { name: "aml", path: "/admin/aml", ready: '[data-testid="aml-empty"], [data-testid="aml-table"]', session: admin },
+      {
+        name: "plans",
+        path: "/admin/plans",
+        ready: '[data-testid="plans-table"]',
+        session: admin,
+        // The editor open on a plan, with the server's refusal of a negative fee next to its field.
+        open: async (page) => {
+          await page.getByTestId("plan-edit-pro").click();
+          await page.getByTestId("plan-fee").fill("-1");
+          await page.getByTestId("plan-save").click();
+          await page.locator('[data-testid="plan-form"] .field-error').waitFor();
+        },
+      },
       {
         name: "plan and invoice",
         path: "/merchant/plan",
@@ -110,7 +123,7 @@ describe("accessibility (axe-core) at 360 px and 1280 px, in Chinese and English
 
   for (const lang of ["zh", "en"] as const) {
     for (const [width, viewport] of Object.entries(viewports)) {
-      it(`${lang}, ${viewport.width} px (${width}): no violation on home, shop, product, order, verify, console, auditor, my data, profile (logo, domain), aml, plan and invoice, my balance, shop and product in USD, currencies setting`, async () => {
+      it(`${lang}, ${viewport.width} px (${width}): no violation on home, shop, product, order, verify, console, auditor, my data, profile (logo, domain), aml, plans (editor with a refused fee), plan and invoice, my balance, shop and product in USD, currencies setting`, async () => {
         const page = await browser.context.newPage();
         await page.setViewportSize(viewport);
         const errors = watchPageErrors(page);

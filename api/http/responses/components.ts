@@ -24,7 +24,7 @@ import { searchResultSchema } from "./search.ts";
 import { recommendationListSchema } from "./recommendations.ts";
 import { blacklistEntrySchema, blacklistSchema } from "./risk.ts";
 import { acceptedCurrenciesSchema, fxRateSchema } from "./currencies.ts";
-import { kycListSchema, kycSubmissionSchema, shopProfileSchema } from "./saas.ts";
+import { kycListSchema, kycSubmissionSchema, planSchema, shopProfileSchema } from "./saas.ts";
 import { productSchema, shopSchema } from "./shops.ts";
 import { publicConfigSchema, verifyResultSchema } from "./verify.ts";
 import { groupCheckoutSchema, groupSchema } from "./groupbuy.ts";
@@ -33,6 +33,7 @@ import { postedTicketMessageSchema, ticketDetailSchema, ticketMessageSchema, tic
 export const namedSchemas = {
   Error: errorBodySchema,
   Erasure: erasureSchema,
+  Plan: planSchema,
   KycSubmissionPage: kycListSchema,
   KycSubmission: kycSubmissionSchema,
   ShopProfile: shopProfileSchema,

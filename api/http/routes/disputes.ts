@@ -3,6 +3,7 @@
 // decides, either party escalates, the other answers, an admin arbitrates; the admins' queue;
 // a shop's reputation; the platform's after-sales windows. Who may do what is decided from who
 // may see the order (loadOrderFor): anyone else gets the same not_found as for a missing order.
+import { sealOrderKeysOrWarn } from "../../keys/buyerSeal.ts";
 import { Router, type Request } from "express";
 import { z } from "zod";
 import type { AppContext } from "../../context.ts";
@@ -146,6 +147,9 @@ export function disputesRouter(ctx: AppContext): Router {
         actorId: req.account!.id,
         settings: { platformFeeBps: ctx.config.orders.platformFeeBps },
       });
+      // A replacement key is delivered here, not by the fulfilment worker: it goes under the buyer's
+      // own data key the same way (api/keys/buyerSeal.ts), so the buyer's erasure shreds it too.
+      if (body.outcome === "replace") await sealOrderKeysOrWarn(db, ctx.keyRing, ctx.logger, row.order_id);
       return disputeView(db, row);
     },
   );

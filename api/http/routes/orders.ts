@@ -25,6 +25,8 @@ import { defineLeanRoute } from "../leanRoutes.ts";
 import { captchaOf } from "../captchaOf.ts";
 import { captchaHeader } from "../../services/captcha/captcha.ts";
 import { defineRoute } from "../route.ts";
+import { eraseGuestOrder } from "../../services/compliance/eraseGuestOrder.ts";
+import { erasureSchema } from "../responses/compliance.ts";
 import { couponCode, currencyCode, email, idString, printableToken, substoreSlug } from "../schemas.ts";
 import { certificateSchema } from "../../../core/keys/certificateSchema.ts";
 import { cursorParam, encodeCursor } from "../cursor.ts";
@@ -172,6 +174,28 @@ export function ordersRouter(ctx: AppContext, settings: { queryPasswordPepper: s
       const { viewer } = await loadOrderFor(db, pepper, params.orderId, { account: req.account, accessToken: body.token ?? tokenHeader(req) });
       if (viewer !== "buyer") throw new AppError("forbidden", "Only the buyer can revoke an order's access tokens.");
       return { accessToken: accessTokenOf(await revokeOrderAccess(db, params.orderId)) };
+    },
+  );
+
+  defineRoute(
+    router,
+    ordersMountPath,
+    {
+      method: "post",
+      path: "/orders/:orderId/erasure",
+      summary:
+        "A guest erases the order's personal data: its codes' data key destroyed, contact and query password removed, access revoked (buyer of a guest order only; refused while a dispute is open)",
+      tags: ["orders"],
+      auth: "public",
+      response: erasureSchema,
+      params: z.strictObject({ orderId: orderIdParam }),
+      body: z.strictObject({ token: z.string().max(100).optional(), confirm: z.literal("erase my data") }),
+    },
+    async ({ params, body, req }) => {
+      const { viewer } = await loadOrderFor(db, pepper, params.orderId, { account: req.account, accessToken: body.token ?? tokenHeader(req) });
+      if (viewer !== "buyer") throw new AppError("forbidden", "Only the order's buyer can erase its personal data.");
+      const { summary } = await eraseGuestOrder(db, ctx.keyRing, params.orderId);
+      return { erasedAt: new Date().toISOString(), summary };
     },
   );
 

@@ -21,7 +21,7 @@ import {
   viewKycSubmission,
 } from "../../services/saas/kyc.ts";
 import { platformInvoice } from "../../services/saas/platformInvoice.ts";
-import { changeShopPlan, listPlans, lockShopPlan, ownerLiveApiKeys, shopUsage, updatePlan } from "../../services/saas/plans.ts";
+import { changeShopPlan, createPlan, listPlans, lockShopPlan, ownerLiveApiKeys, shopUsage, updatePlan } from "../../services/saas/plans.ts";
 import {
   claimShopDomain,
   domainResolver,
@@ -57,6 +57,18 @@ import { displayName, idString, multilineText, singleLineText } from "../schemas
 import { noContent } from "../responses/common.ts";
 
 export const saasMountPath = "/api";
+
+const planCode = z.string().regex(/^[a-z][a-z0-9_-]{1,31}$/, "must be 2 to 32 lower-case letters, digits, - or _, starting with a letter");
+/** A plan's fee and limits, as an admin sets them (the database's CHECKs hold the same bounds). */
+const planFields = z.strictObject({
+  name: displayName({ max: 40 }),
+  feeBps: z.number().int().min(0).max(10_000).nullable(),
+  productsMax: z.number().int().min(0).max(1_000_000),
+  keysMax: z.number().int().min(0).max(1_000_000_000),
+  apiKeysMax: z.number().int().min(0).max(10_000),
+  webhooksMax: z.number().int().min(0).max(10_000),
+  substoresMax: z.number().int().min(0).max(1_000_000),
+});
 
 const logoBytesMax = 256 * 1024;
 const documentBytesMax = 5 * 1024 * 1024;
@@ -335,22 +347,35 @@ export function saasRouter(ctx: AppContext): Router {
     router,
     saasMountPath,
     {
+      method: "post",
+      path: "/admin/plans",
+      summary: "Add a plan (admin, audited); a code already used: 409 conflict",
+      tags: ["admin"],
+      auth: ["admin"],
+      status: 201,
+      response: planSchema,
+      body: planFields.extend({ code: planCode }),
+    },
+    async ({ body, account }) =>
+      auditedChange(
+        db,
+        (tx) => createPlan(tx, body),
+        (plan) => ({ accountId: account!.id, action: "plan.created", subject: `plan:${plan.code}`, details: { plan } }),
+      ),
+  );
+
+  defineRoute(
+    router,
+    saasMountPath,
+    {
       method: "put",
       path: "/admin/plans/:code",
       summary: "Edit a plan (admin, audited): its fee applies to orders created from now on",
       tags: ["admin"],
       auth: ["admin"],
       response: planSchema,
-      params: z.strictObject({ code: z.string().regex(/^[a-z][a-z0-9_-]{1,31}$/) }),
-      body: z.strictObject({
-        name: displayName({ max: 40 }),
-        feeBps: z.number().int().min(0).max(10_000).nullable(),
-        productsMax: z.number().int().min(0).max(1_000_000),
-        keysMax: z.number().int().min(0).max(1_000_000_000),
-        apiKeysMax: z.number().int().min(0).max(10_000),
-        webhooksMax: z.number().int().min(0).max(10_000),
-        substoresMax: z.number().int().min(0).max(1_000_000),
-      }),
+      params: z.strictObject({ code: planCode }),
+      body: planFields,
     },
     async ({ params, body, account }) => {
       const { after } = await auditedChange(

@@ -14,6 +14,7 @@ import { resealTransferredKeys } from "../../keys/buyerSeal.ts";
 import { forgetDataKey } from "../../keys/envelope.ts";
 import { forgetShopDataKey } from "../../keys/shopDataKey.ts";
 import { recordAudit } from "../audit.ts";
+import { shredGuestOrders } from "./shredGuestOrders.ts";
 
 /** Columns never exported: credentials and their hashes, ciphertexts (binary columns are left out too). */
 const secretColumn = /(password|secret|token|hash|ciphertext|encrypted|wrapped|challenge|nonce|code_hash|public_key)/;
@@ -174,8 +175,9 @@ export async function erasePerson(
     // Key secrets delivered to the person. Those re-sealed under their own data key at delivery
     // (api/keys/buyerSeal.ts) are crypto-shredded by deleting that key, after the ones now held
     // by someone else (resold, moved) went back under their shop's key. Those still under the
-    // shop's key (guest orders under their email, or not re-sealed yet) and still theirs are
-    // overwritten with zeros of the same length: the authenticated encryption then opens under no key.
+    // shop's key (not re-sealed yet) and still theirs are overwritten with zeros of the same
+    // length: the authenticated encryption then opens under no key. Guest orders under their email
+    // lose their own data keys (shredGuestOrders.ts).
     summary.transferredKeysResealed = await resealTransferredKeys(tx, ring, accountId);
     count("deliveredKeysCryptoShredded", await queryRows(tx, sql`SELECT k.id FROM keys k WHERE k.sealed_for_account_id = ${accountId}`));
     const buyerKey = await queryOne<{ data_key_wrapped: Buffer; master_key_id: string }>(
@@ -189,12 +191,16 @@ export async function erasePerson(
         tx,
         sql`UPDATE keys k SET ciphertext = decode(repeat('00', octet_length(k.ciphertext)), 'hex')
             FROM entitlements e JOIN orders o ON o.id = e.order_id
-            WHERE e.key_id = k.id AND k.sealed_for_account_id IS NULL
-              AND (o.buyer_account_id = ${accountId} OR (o.buyer_account_id IS NULL AND lower(o.contact) = ${email}))
+            WHERE e.key_id = k.id AND k.sealed_for_account_id IS NULL AND o.buyer_account_id = ${accountId}
               AND (e.owner_account_id = ${accountId} OR (e.owner_account_id IS NULL AND e.owner_wallet IS NULL))
             RETURNING k.id`,
       ),
     );
+    // Guest orders placed under their email: each order's own data key goes (api/keys/buyerSeal.ts).
+    const guestOrders = await shredGuestOrders(tx, sql`lower(o.contact) = ${email}`);
+    summary.guestKeysCryptoShredded = guestOrders.cryptoShredded;
+    summary.deliveredKeysShredded = (summary.deliveredKeysShredded ?? 0) + guestOrders.overwritten;
+    buyerKeysDestroyed.push(...guestOrders.destroyedKeys);
     for (const table of credentialTables) {
       count(table, await queryRows(tx, sql`DELETE FROM ${sql.identifier(table)} WHERE account_id = ${accountId} RETURNING 1`));
     }

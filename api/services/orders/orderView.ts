@@ -60,6 +60,7 @@ type ItemRow = {
   /** The holder's wrapped data key (read with the row for a key sealed for its buyer; null once destroyed). */
   holder_key_wrapped: Buffer | null;
   holder_master_key_id: string | null;
+  sealed_for_order_id: string | null;
   owner_account_id: bigint | null;
   in_custody: boolean;
 };
@@ -93,7 +94,7 @@ export async function buildOrderView(db: Drizzle, ring: MasterKeyRing, order: Or
       db,
       "order_items",
       sql`SELECT e.id AS entitlement_id, k.id AS key_id, k.batch_id, k.leaf_index, k.shop_id, e.state, e.token_id::text AS token_id,
-                 e.issue_state, e.issue_tx, k.ciphertext, k.sealed_for_account_id, d.data_key_wrapped AS holder_key_wrapped,
+                 e.issue_state, e.issue_tx, k.ciphertext, k.sealed_for_account_id, k.sealed_for_order_id, d.data_key_wrapped AS holder_key_wrapped,
                  d.master_key_id AS holder_master_key_id, e.owner_account_id, ${inCustody(undefined)} AS in_custody
           FROM entitlements e JOIN keys k ON k.id = e.key_id LEFT JOIN account_data_keys d ON d.account_id = k.sealed_for_account_id
           WHERE e.order_id = ${order.id} ORDER BY k.id`,
@@ -123,6 +124,7 @@ export async function buildOrderView(db: Drizzle, ring: MasterKeyRing, order: Or
                     row.holder_key_wrapped === null || row.holder_master_key_id === null
                       ? null
                       : { dataKeyWrapped: row.holder_key_wrapped, masterKeyId: row.holder_master_key_id },
+                  sealedForOrderId: row.sealed_for_order_id,
                 },
                 dataKeys,
               )

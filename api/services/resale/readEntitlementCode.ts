@@ -7,18 +7,26 @@ import type { MasterKeyRing } from "../../keys/masterKeys.ts";
 import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
 
 export async function readEntitlementCode(db: Drizzle, ring: MasterKeyRing, entitlementId: bigint): Promise<string> {
-  const row = await queryOne<{ shop_id: bigint; batch_id: bigint; leaf_index: number; ciphertext: Buffer; sealed_for_account_id: bigint | null }>(
+  const row = await queryOne<{
+    shop_id: bigint;
+    batch_id: bigint;
+    leaf_index: number;
+    ciphertext: Buffer;
+    sealed_for_account_id: bigint | null;
+    sealed_for_order_id: string | null;
+  }>(
     db,
-    sql`SELECT k.shop_id, k.batch_id, k.leaf_index, k.ciphertext, k.sealed_for_account_id FROM entitlements e JOIN keys k ON k.id = e.key_id WHERE e.id = ${entitlementId}`,
+    sql`SELECT k.shop_id, k.batch_id, k.leaf_index, k.ciphertext, k.sealed_for_account_id, k.sealed_for_order_id FROM entitlements e JOIN keys k ON k.id = e.key_id WHERE e.id = ${entitlementId}`,
   );
   if (!row) throw new Error(`readEntitlementCode: no entitlement ${entitlementId}`);
-  // Under the shop's key, or its buyer's once delivered to an account (api/keys/buyerSeal.ts).
+  // Under the shop's key, or its buyer's once delivered (an account's, or a guest order's: api/keys/buyerSeal.ts).
   return openDeliveredCode(db, ring, {
     shopId: BigInt(row.shop_id),
     batchId: BigInt(row.batch_id),
     leafIndex: row.leaf_index,
     ciphertext: row.ciphertext,
     sealedForAccountId: row.sealed_for_account_id === null ? null : BigInt(row.sealed_for_account_id),
+    sealedForOrderId: row.sealed_for_order_id,
   });
 }
 

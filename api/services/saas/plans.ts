@@ -57,6 +57,18 @@ export async function updatePlan(tx: Drizzle, code: string, changes: Omit<PlanVi
   return { before: planView(before), after: planView(after!) };
 }
 
+/** An admin adds a plan (call it through auditedChange); a code already used: 409 conflict, nothing written. */
+export async function createPlan(tx: Drizzle, plan: PlanView): Promise<PlanView> {
+  const created = await queryOne<PlanRow>(
+    tx,
+    sql`INSERT INTO plans (code, name, fee_bps, products_max, keys_max, api_keys_max, webhooks_max, substores_max)
+        VALUES (${plan.code}, ${plan.name}, ${plan.feeBps}, ${plan.productsMax}, ${plan.keysMax}, ${plan.apiKeysMax}, ${plan.webhooksMax}, ${plan.substoresMax})
+        ON CONFLICT (code) DO NOTHING RETURNING *`,
+  );
+  if (!created) throw new AppError("conflict", `A plan "${plan.code}" already exists: edit it instead (PUT /api/admin/plans/${plan.code}).`);
+  return planView(created);
+}
+
 export type ShopUsage = { products: number; keysInStock: number; substores: number; webhooks: number };
 
 /** What the shop holds that plans and verification levels limit. Keys in stock: available + pending (not yet anchored). */

@@ -10,10 +10,11 @@ import ModerationQueue from "../reviews/ModerationPage.tsx";
 import { BlacklistEditor } from "../risk/BlacklistEditor.tsx";
 import KycQueue from "../saas/KycQueue.tsx";
 import AmlQueue from "../compliance/AmlQueue.tsx";
+import PlanEditor from "../saas/PlanEditor.tsx";
 import { Link } from "../router.tsx";
 import { useSession } from "../session.tsx";
 
-const adminTabs = ["disputes", "moderation", "blacklist", "kyc", "aml"] as const;
+const adminTabs = ["disputes", "moderation", "blacklist", "kyc", "aml", "plans"] as const;
 type AdminTab = (typeof adminTabs)[number];
 
 export default function AdminPage(props: { tab: string }) {
@@ -55,6 +56,7 @@ export default function AdminPage(props: { tab: string }) {
       {tab === "blacklist" && <BlacklistEditor scope={{ shopId: null }} hint={t("admin.blacklistHint")} />}
       {tab === "kyc" && <KycQueue />}
       {tab === "aml" && <AmlQueue />}
+      {tab === "plans" && <PlanEditor />}
     </div>
   );
 }

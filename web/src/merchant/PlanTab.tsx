@@ -13,7 +13,7 @@ import type { MessageKey } from "../i18n/messages.ts";
 import { useSession } from "../session.tsx";
 import { PlatformInvoices } from "./PlatformInvoices.tsx";
 
-type Plan = Schemas["PutAdminPlansCodeResponse"];
+type Plan = Schemas["Plan"];
 type Usage = Schemas["GetShopsShopIdUsageResponse"]["usage"];
 
 /** Each limit the plan sets, with what it counts: the order the tab lists them in. */
