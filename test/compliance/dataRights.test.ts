@@ -84,7 +84,8 @@ describe("data rights: export, erasure and retention (PostgreSQL)", function () 
     );
     // The person is both a buyer and a merchant: a display name, sign-in history, a session.
     person = await one(
-      sql`INSERT INTO accounts (email, password_hash, roles, display_name) VALUES (${email}, 'scrypt$secret', ARRAY['buyer','merchant'], ${name}) RETURNING id::text`,
+      sql`INSERT INTO accounts (email, password_hash, roles, display_name, email_confirmed_at)
+          VALUES (${email}, 'scrypt$secret', ARRAY['buyer','merchant'], ${name}, now()) RETURNING id::text`,
     );
     await db.execute(
       sql`INSERT INTO login_history (account_id, client_address, user_agent, factor, succeeded) VALUES (${person}, '203.0.113.7', 'Firefox', 'password', true)`,
@@ -286,6 +287,23 @@ describe("data rights: export, erasure and retention (PostgreSQL)", function () 
     expect(chained!.c).to.equal(chained!.t);
     // A second request answers the first erasure.
     expect(await erasePerson(database.db, ring, { accountId: person, actorId: person })).to.deep.equal(result);
+  });
+
+  it("an account that never confirmed its email neither exports nor erases the guest orders placed under that email", async () => {
+    // A guest buys under an address; someone signs up with that address and does not (cannot) confirm it.
+    const victim = `victim-${suffix}@example.com`;
+    await craftSale(database, { shopId, productId }, 1_000n, new Date(Date.now() - day), { contact: victim });
+    const guestOrder = (await queryOne<{ id: string }>(database.db, sql`SELECT id FROM orders WHERE contact = ${victim}`))!.id;
+    const impostor = BigInt(
+      (await queryOne<{ id: string }>(database.db, sql`INSERT INTO accounts (email, password_hash) VALUES (${victim}, 'x') RETURNING id::text`))!.id,
+    );
+    expect((await exportPersonalData(database.db, impostor)).guestOrders).to.have.length(0);
+    const result = await erasePerson(database.db, ring, { accountId: impostor, actorId: impostor });
+    expect(result.summary.guestOrdersPseudonymised ?? 0).to.equal(0);
+    const after = await queryOne<{ contact: string }>(database.db, sql`SELECT contact FROM orders WHERE id = ${guestOrder}`);
+    expect(after!.contact).to.equal(victim);
+    // The victim's order leaves the shared store as the retention test expects to find it (no live contact).
+    await database.db.execute(sql`UPDATE orders SET contact = 'erased' WHERE id = ${guestOrder}`);
   });
 
   it("retention: sign-ins, expired guest contacts and closed tickets' messages past their periods are removed, recent ones kept", async () => {

@@ -56,7 +56,10 @@ export type PersonalDataExport = {
 };
 
 export async function exportPersonalData(db: Drizzle, accountId: bigint): Promise<PersonalDataExport> {
-  const account = await queryOne<{ email: string }>(db, sql`SELECT email FROM accounts WHERE id = ${accountId}`);
+  const account = await queryOne<{ email: string; email_confirmed_at: Date | null }>(
+    db,
+    sql`SELECT email, email_confirmed_at FROM accounts WHERE id = ${accountId}`,
+  );
   if (!account) throw new AppError("not_found", `No account ${accountId}.`);
   const records: Record<string, Record<string, unknown>[]> = {};
   const references = [{ table: "accounts", column: "id" }, ...(await accountReferences(db))];
@@ -72,12 +75,15 @@ export async function exportPersonalData(db: Drizzle, accountId: bigint): Promis
     if (rows.length > 0) records[`${reference.table}.${reference.column}`] = rows.map((row) => row.row);
   }
   const orderColumns = await exportableColumns(db, "orders");
+  // Guest orders under the email are the person's only once they proved the email is theirs: an
+  // account signed up with someone else's address gets none of that person's guest orders.
   const guestOrders = await queryRows<{ row: Record<string, unknown> }>(
     db,
     sql`SELECT jsonb_build_object(${sql.join(
       orderColumns.map((column) => sql`${column}::text, o.${sql.identifier(column)}`),
       sql`, `,
-    )}) AS row FROM orders o WHERE o.buyer_account_id IS NULL AND lower(o.contact) = ${account.email} LIMIT ${rowsPerTableMax}`,
+    )}) AS row FROM orders o WHERE o.buyer_account_id IS NULL AND lower(o.contact) = ${account.email}
+          AND ${account.email_confirmed_at !== null} LIMIT ${rowsPerTableMax}`,
   );
   const ledgerAccounts = await queryRows<{ row: Record<string, unknown> }>(
     db,
@@ -148,9 +154,9 @@ export async function erasePerson(
   const shopsOwned: bigint[] = [];
   const buyerKeysDestroyed: { data_key_wrapped: Buffer; master_key_id: string }[] = [];
   const result = await db.transaction(async (tx) => {
-    const account = await queryOne<{ email: string; erased_at: Date | string | null }>(
+    const account = await queryOne<{ email: string; email_confirmed_at: Date | null; erased_at: Date | string | null }>(
       tx,
-      sql`SELECT email, erased_at FROM accounts WHERE id = ${accountId} FOR UPDATE`,
+      sql`SELECT email, email_confirmed_at, erased_at FROM accounts WHERE id = ${accountId} FOR UPDATE`,
     );
     if (!account) throw new AppError("not_found", `No account ${accountId}.`);
     if (account.erased_at) {
@@ -170,7 +176,9 @@ export async function erasePerson(
     const count = (name: string, rows: unknown[]) => {
       summary[name] = (summary[name] ?? 0) + rows.length;
     };
-    const email = account.email;
+    // Guest orders under the email go with the person only once they proved the email is theirs
+    // (as the export): an account signed up with a buyer's address must not erase that buyer's codes.
+    const guestEmail = account.email_confirmed_at === null ? null : account.email;
 
     // Key secrets delivered to the person. Those re-sealed under their own data key at delivery
     // (api/keys/buyerSeal.ts) are crypto-shredded by deleting that key, after the ones now held
@@ -197,10 +205,12 @@ export async function erasePerson(
       ),
     );
     // Guest orders placed under their email: each order's own data key goes (api/keys/buyerSeal.ts).
-    const guestOrders = await shredGuestOrders(tx, sql`lower(o.contact) = ${email}`);
-    summary.guestKeysCryptoShredded = guestOrders.cryptoShredded;
-    summary.deliveredKeysShredded = (summary.deliveredKeysShredded ?? 0) + guestOrders.overwritten;
-    buyerKeysDestroyed.push(...guestOrders.destroyedKeys);
+    if (guestEmail !== null) {
+      const guestOrders = await shredGuestOrders(tx, sql`lower(o.contact) = ${guestEmail}`);
+      summary.guestKeysCryptoShredded = guestOrders.cryptoShredded;
+      summary.deliveredKeysShredded = (summary.deliveredKeysShredded ?? 0) + guestOrders.overwritten;
+      buyerKeysDestroyed.push(...guestOrders.destroyedKeys);
+    }
     for (const table of credentialTables) {
       count(table, await queryRows(tx, sql`DELETE FROM ${sql.identifier(table)} WHERE account_id = ${accountId} RETURNING 1`));
     }
@@ -214,7 +224,8 @@ export async function erasePerson(
       "guestOrdersPseudonymised",
       await queryRows(
         tx,
-        sql`UPDATE orders SET contact = 'erased', query_password_hash = '\\x00'::bytea WHERE buyer_account_id IS NULL AND lower(contact) = ${email} RETURNING 1`,
+        sql`UPDATE orders SET contact = 'erased', query_password_hash = '\\x00'::bytea
+            WHERE buyer_account_id IS NULL AND lower(contact) = ${guestEmail} AND ${guestEmail !== null} RETURNING 1`,
       ),
     );
     // What they wrote: the text goes, the row (and its place in a conversation or a dispute) stays.
