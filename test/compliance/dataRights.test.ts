@@ -13,43 +13,12 @@ import { createMasterKeyRing } from "../../api/keys/masterKeys.ts";
 import { loadShopDataKey } from "../../api/keys/shopDataKey.ts";
 import { loadAccountDataKey, sealOrderKeysForBuyer } from "../../api/keys/buyerSeal.ts";
 import { readEntitlementCode } from "../../api/services/resale/readEntitlementCode.ts";
-import { AppError } from "../../core/errors.ts";
 import { queryOne, queryRows, sql } from "../../core/store/database.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
 import { craftSale, day } from "./ledgerHistory.ts";
+import { refusal, scanForPersonalData } from "./personalDataScan.ts";
 
 const ring = createMasterKeyRing({ id: "test-master", key: randomBytes(32) });
-
-async function refusal(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error("expected a refusal");
-}
-
-/** Every (table, column) of a text-like or binary type whose text holds `needle`, over the whole schema. */
-async function scan(database: TestDatabase, needle: string): Promise<string[]> {
-  const columns = await queryRows<{ table_name: string; column_name: string; data_type: string }>(
-    database.db,
-    sql`SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c
-          JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
-        WHERE c.table_schema = 'public' AND c.data_type IN ('text', 'character varying', 'jsonb', 'json', 'ARRAY', 'bytea')`,
-  );
-  const found: string[] = [];
-  for (const column of columns) {
-    const value =
-      column.data_type === "bytea" ? sql`encode(${sql.identifier(column.column_name)}, 'escape')` : sql`${sql.identifier(column.column_name)}::text`;
-    const hit = await queryOne<{ n: string }>(
-      database.db,
-      sql`SELECT count(*)::text AS n FROM ${sql.identifier(column.table_name)} WHERE strpos(lower(${value}), lower(${needle})) > 0`,
-    );
-    if (hit!.n !== "0") found.push(`${column.table_name}.${column.column_name}`);
-  }
-  return found;
-}
 
 describe("data rights: export, erasure and retention (PostgreSQL)", function () {
   this.timeout(240_000);
@@ -209,7 +178,7 @@ describe("data rights: export, erasure and retention (PostgreSQL)", function () 
     );
     const disputed = await refusal(erasePerson(database.db, ring, { accountId: person, actorId: person }));
     expect([disputed.code, disputed.details]).to.deep.equal(["erasure_refused", { reason: "dispute_open", id: dispute!.id }]);
-    expect(await scan(database, email)).to.include("accounts.email");
+    expect(await scanForPersonalData(database, email)).to.include("accounts.email");
     expect((await queryOne<{ n: string }>(database.db, sql`SELECT count(*)::text AS n FROM data_erasures`))!.n).to.equal("0");
     await database.db.execute(sql`UPDATE disputes SET state = 'resolved', outcome = 'rejected', statement = 'closed' WHERE id = ${BigInt(dispute!.id)}`);
   });
@@ -249,11 +218,12 @@ describe("data rights: export, erasure and retention (PostgreSQL)", function () 
       sessions: 1,
       login_history: 1,
     });
-    for (const needle of [email, name, legalName, documentText, code, boughtCode]) expect(await scan(database, needle), needle).to.deep.equal([]);
+    for (const needle of [email, name, legalName, documentText, code, boughtCode])
+      expect(await scanForPersonalData(database, needle), needle).to.deep.equal([]);
     // The code bought from another shop: the buyer's data key is gone (no row, no wrapped copy
     // anywhere), so the platform cannot open it, and the shop's key (still alive) does not either.
     expect(await queryRows(database.db, sql`SELECT 1 FROM account_data_keys WHERE account_id = ${person}`)).to.have.length(0);
-    expect((await scan(database, buyerKeyRow!.data_key_wrapped.toString("hex"))).length).to.equal(0);
+    expect((await scanForPersonalData(database, buyerKeyRow!.data_key_wrapped.toString("hex"))).length).to.equal(0);
     expect((await refusal(readEntitlementCode(database.db, ring, boughtKey.entitlementId))).code).to.equal("not_found");
     const bought = await queryOne<{ ciphertext: Buffer }>(database.db, sql`SELECT ciphertext FROM keys WHERE id = ${boughtKey.keyId}`);
     expect(bought!.ciphertext.length).to.be.greaterThan(0);

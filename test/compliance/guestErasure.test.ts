@@ -16,43 +16,12 @@ import { eraseGuestOrder } from "../../api/services/compliance/eraseGuestOrder.t
 import { getOrderRecord } from "../../api/services/orders/orderRecord.ts";
 import { buildOrderView } from "../../api/services/orders/orderView.ts";
 import { readEntitlementCode } from "../../api/services/resale/readEntitlementCode.ts";
-import { AppError } from "../../core/errors.ts";
 import { queryOne, queryRows, sql } from "../../core/store/database.ts";
 import { createServerDatabase, type TestDatabase } from "../support/database.ts";
 import { craftSale, day } from "./ledgerHistory.ts";
+import { refusal, scanForPersonalData } from "./personalDataScan.ts";
 
 const ring = createMasterKeyRing({ id: "test-master", key: randomBytes(32) });
-
-async function refusal(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof AppError) return error;
-    throw error;
-  }
-  throw new Error("expected a refusal");
-}
-
-/** Every (table, column) of a text-like or binary type whose text holds `needle` (bytea also as hex), over the whole schema. */
-async function scan(database: TestDatabase, needle: string): Promise<string[]> {
-  const columns = await queryRows<{ table_name: string; column_name: string; data_type: string }>(
-    database.db,
-    sql`SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c
-          JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
-        WHERE c.table_schema = 'public' AND c.data_type IN ('text', 'character varying', 'jsonb', 'json', 'ARRAY', 'bytea')`,
-  );
-  const found: string[] = [];
-  for (const column of columns) {
-    const name = sql.identifier(column.column_name);
-    const hit =
-      column.data_type === "bytea"
-        ? sql`strpos(lower(encode(${name}, 'escape')), lower(${needle})) > 0 OR strpos(encode(${name}, 'hex'), lower(${needle})) > 0`
-        : sql`strpos(lower(${name}::text), lower(${needle})) > 0`;
-    const row = await queryOne<{ n: string }>(database.db, sql`SELECT count(*)::text AS n FROM ${sql.identifier(column.table_name)} WHERE ${hit}`);
-    if (row!.n !== "0") found.push(`${column.table_name}.${column.column_name}`);
-  }
-  return found;
-}
 
 describe("guest data rights: per-order data keys and the guest's erasure (PostgreSQL)", function () {
   this.timeout(240_000);
@@ -155,7 +124,7 @@ describe("guest data rights: per-order data keys and the guest's erasure (Postgr
     const refused = await refusal(eraseGuestOrder(database.db, ring, orderId));
     expect([refused.code, refused.details]).to.deep.equal(["erasure_refused", { reason: "dispute_open", id: dispute.toString() }]);
     expect(await queryRows(database.db, sql`SELECT 1 FROM order_data_keys WHERE order_id = ${orderId}`)).to.have.length(1);
-    expect(await scan(database, contact)).to.include("orders.contact");
+    expect(await scanForPersonalData(database, contact)).to.include("orders.contact");
     await database.db.execute(sql`UPDATE disputes SET state = 'resolved', outcome = 'replaced' WHERE id = ${dispute}`);
   });
 
@@ -169,7 +138,7 @@ describe("guest data rights: per-order data keys and the guest's erasure (Postgr
     // Three codes sealed under the order's key (the revoked one too), none left under the shop's.
     expect(result.summary).to.include({ deliveredKeysCryptoShredded: 3, deliveredKeysShredded: 0, disputeStatements: 1 });
     const wrappedHex = wrapped!.data_key_wrapped.toString("hex");
-    for (const needle of [contact, ...codes, replacementCode, wrappedHex]) expect(await scan(database, needle), needle).to.deep.equal([]);
+    for (const needle of [contact, ...codes, replacementCode, wrappedHex]) expect(await scanForPersonalData(database, needle), needle).to.deep.equal([]);
     expect(await queryRows(database.db, sql`SELECT 1 FROM order_data_keys`)).to.have.length(0);
     // The platform cannot open them any more; neither can the shop's key; the key kept by this test
     // still does (a copy outside the database, which is exactly what a destroyed wrapped key prevents).
