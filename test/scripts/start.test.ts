@@ -64,7 +64,8 @@ describe("npm start: fixed RPC port and a clear stop", function () {
       if (attempt === 1) {
         // The web app as npm start serves it: its script precompressed and cached for good.
         const url = /Shop \(web\): +(http:\/\/127\.0\.0\.1:\d+)\//.exec(running.output())![1]!;
-        const script = /src="(\/assets\/index-[^"]+\.js)"/.exec(await (await fetch(`${url}/`)).text())![1]!;
+        // The page's boot script names the entry it starts (api/http/webShell.ts, web/public/boot.js).
+        const script = /data-entry="(\/assets\/index-[^"]+\.js)"/.exec(await (await fetch(`${url}/`)).text())![1]!;
         const answer = await fetch(`${url}${script}`, { headers: { "accept-encoding": "br, gzip" } });
         expect(answer.headers.get("content-encoding")).to.equal("br");
         expect(answer.headers.get("cache-control")).to.equal("public, max-age=31536000, immutable");

@@ -1,4 +1,4 @@
--- batch_release_keys: its current definition (first written here; the column it sets is migration 1570_keys_released_by_batch.sql's).
+-- batch_release_keys: its current definition (last written by migration 1570_keys_released_by_batch.sql, which stays as applied).
 -- Applied by core/store/migrate.ts after the migrations whenever this file changes.
 -- Puts a batch's keys on sale once its root is committed on-chain (the chain writer calls it in
 -- the transaction that records the inclusion): sets batches.keys_released_at, which every

@@ -31,3 +31,34 @@ ALTER TABLE keys ENABLE TRIGGER keys_stock_update, ENABLE TRIGGER keys_batch_sto
 ALTER TABLE keys ALTER COLUMN status SET DEFAULT 'available';
 ALTER TABLE keys DROP CONSTRAINT keys_status_known;
 ALTER TABLE keys ADD CONSTRAINT keys_status_known CHECK (status IN ('available','reserved','sold','revoked'));
+
+-- Releasing a batch (its later definitions live in core/store/functions/batch_release_keys.sql).
+CREATE FUNCTION batch_release_keys(p_batch_id bigint) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+  v_product bigint;
+  v_count bigint;
+  v_allocated bigint;
+  v_foreign bigint;
+BEGIN
+  UPDATE batches SET keys_released_at = now() WHERE id = p_batch_id AND keys_released_at IS NULL
+  RETURNING product_id INTO v_product;
+  IF NOT FOUND THEN
+    RETURN 0;
+  END IF;
+  SELECT count(*), count(*) FILTER (WHERE allocated_product_id IS NOT NULL), count(*) FILTER (WHERE product_id <> v_product)
+    INTO v_count, v_allocated, v_foreign
+  FROM keys WHERE batch_id = p_batch_id AND status = 'available';
+  IF v_foreign <> 0 THEN
+    RAISE EXCEPTION 'Invariant: batch % holds % keys of another product.', p_batch_id, v_foreign;
+  END IF;
+  IF v_allocated <> 0 THEN
+    RAISE EXCEPTION 'Invariant: batch % has % keys allocated to a listing before its release.', p_batch_id, v_allocated;
+  END IF;
+  IF v_count <> 0 THEN
+    PERFORM product_stock_add(jsonb_build_array(jsonb_build_object('p', v_product, 'a', v_count, 'n', -v_count, 'l', 0)));
+    INSERT INTO batch_stock AS s (batch_id, available, sold) VALUES (p_batch_id, v_count, 0)
+    ON CONFLICT (batch_id) DO UPDATE SET available = s.available + EXCLUDED.available;
+  END IF;
+  RETURN v_count;
+END
+$$;
