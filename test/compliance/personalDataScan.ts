@@ -1,5 +1,8 @@
 // What the data-rights suites share: the refusal a call must end in, and a scan of every column of
 // the whole schema for a piece of personal data (an email, a name, a code) after an erasure.
+import { expect } from "chai";
+import { hashPendingEntries } from "../../api/ledger/hasher.ts";
+import { checkLedgerInvariants } from "../../api/ledger/invariants.ts";
 import { AppError } from "../../core/errors.ts";
 import { queryOne, queryRows, sql } from "../../core/store/database.ts";
 import type { TestDatabase } from "../support/database.ts";
@@ -37,4 +40,21 @@ export async function scanForPersonalData(database: TestDatabase, needle: string
     if (row!.n !== "0") found.push(`${column.table_name}.${column.column_name}`);
   }
   return found;
+}
+
+/** After an erasure the ledger is untouched: balanced, every invariant holds, and its hash chain covers every entry. */
+export async function expectLedgerAuditsClean(database: TestDatabase): Promise<void> {
+  expect(await checkLedgerInvariants(database.db)).to.deep.equal({
+    unbalancedTransactions: [],
+    currenciesNotZero: [],
+    balanceMismatches: [],
+    negativeFloors: [],
+    holdMismatches: [],
+  });
+  await hashPendingEntries(database.db, { batchSizeMax: 10_000 });
+  const chained = await queryOne<{ t: string; c: string }>(
+    database.db,
+    sql`SELECT (SELECT count(*) FROM ledger_transactions)::text AS t, (SELECT count(*) FROM ledger_chain)::text AS c`,
+  );
+  expect(chained!.c).to.equal(chained!.t);
 }
