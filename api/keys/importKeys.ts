@@ -16,10 +16,12 @@ import { AppError } from "../../core/errors.ts";
 import { queryOne, sql, type Drizzle } from "../../core/store/database.ts";
 import { recordAudit } from "../services/audit.ts";
 import type { SQL } from "drizzle-orm";
-import { BinaryCopyRows, copyBinary, copyClientOf, storeTakesCopy } from "../../core/store/copyRows.ts";
+import { copyBinary, copyClientOf, storeTakesCopy } from "../../core/store/copyRows.ts";
 import { pgConstraint, pgErrorCode, pgErrorCodes } from "../../core/store/errors.ts";
 import { batchLeafHashes, buildTreeNodes, commitmentBytes, standardTreeFromNodes } from "../../core/keys/batchMerkle.ts";
 import { rememberBatchTree, type BatchTreeCache } from "./batchTree.ts";
+import { keyColumns, keyCopyRows, type KeyRowsInput } from "./keyCopyRows.ts";
+import { startKeyRowsWorker } from "./startKeyRowsWorker.ts";
 import { dedupeHashes, deriveDedupeKey } from "./dedupe.ts";
 import type { LeafValues } from "../../core/keys/leaf.ts";
 import { decryptSecret, encryptSecret, importUploadAad, keyAad, secretEncrypter } from "./envelope.ts";
@@ -35,7 +37,6 @@ export const importLimitsDefault: ParseImportLimits = { keysMax: 100_000, keyLen
 // allows 65,535), as COPY (a server) about 250 kB of binary rows; big enough that round trips do not
 // dominate, small enough that progress moves every fraction of a second.
 export const insertChunkRows = 1_000;
-const copyYieldRows = 500;
 
 export type CreateImportParameters = {
   shopId: bigint;
@@ -143,31 +144,11 @@ export async function runImport(
     return commitment;
   });
   const leafHashes = batchLeafHashes({ chainId: chain.chainId, registry: chain.registry, shopId, batchId }, commitments);
-  const nodes = await buildTreeNodes(leafHashes);
-
-  const run: ImportRun = { importId, runToken, shopId, productId, batchId, encrypt: secretEncrypter(dataKey) };
+  const run: ImportRun = { importId, runToken, shopId, productId, batchId };
   const prepared: PreparedKeys = { keys, hashes, salts, commitments, leafHashes };
-  const copy = storeTakesCopy(db);
-  // The next chunk's rows (encryption, COPY text) are built while the previous one is being
-  // written: on a server the database works on its own cores meanwhile.
-  let inFlight: Promise<{ error: unknown } | undefined> | undefined;
-  for (let start = 0; start < keys.length; start += insertChunkRows) {
-    const end = Math.min(start + insertChunkRows, keys.length);
-    const rows = copy ? await keyCopyRows(run, prepared, start, end) : keyInsertRows(run, prepared, start, end);
-    const failure = await inFlight;
-    if (failure) throw failure.error;
-    // Settled here into a value, so a failure while the next chunk is built is never an
-    // unhandled rejection; it is thrown at the next await above or after the loop.
-    inFlight = insertChunkOrFail(db, run, prepared, lines, rows, end).then(
-      async () => {
-        await onProgress?.(end, keys.length);
-        return undefined;
-      },
-      (error: unknown) => ({ error }),
-    );
-  }
-  const failure = await inFlight;
-  if (failure) throw failure.error;
+  // The tree is built here (in slices) while the first chunks are encrypted in the worker thread
+  // and written; it is needed only for the last transaction.
+  const [nodes] = await Promise.all([buildTreeNodes(leafHashes), writeKeyChunks(db, run, prepared, lines, dataKey, packedCommitments, onProgress)]);
 
   await db.transaction(async (tx) => {
     await assertRunOwnsImport(tx, importId, runToken);
@@ -202,8 +183,6 @@ type ImportRun = {
   shopId: bigint;
   productId: bigint;
   batchId: bigint;
-  /** encryptSecret under the shop's data key, its IVs drawn in bulk (envelope.ts secretEncrypter). */
-  encrypt: (plaintext: string, aad: string) => Buffer;
 };
 
 type PreparedKeys = {
@@ -214,48 +193,89 @@ type PreparedKeys = {
   leafHashes: Uint8Array[];
 };
 
-/** The rows of keys [start, end) for one multi-row INSERT (PGlite). Each secret's AAD is its shop, batch and position. */
-function keyInsertRows(run: ImportRun, prepared: PreparedKeys, start: number, end: number): SQL[] {
+// How many chunks the worker thread builds ahead of the one being written: two keep it busy
+// across a chunk's commit, and bound what waits in memory to about 0.5 MB of rows.
+const chunksAheadMax = 2;
+
+/**
+ * Writes the keys chunk by chunk (insertChunkOrFail). On a server each chunk's rows are built
+ * in a worker thread (keyRowsWorker.ts) up to chunksAheadMax ahead, so the encryption runs on
+ * the second core while the database writes; an import of one chunk builds it here (a thread
+ * costs more than it would save). PGlite (`npm start`) takes INSERTs, built here.
+ */
+async function writeKeyChunks(
+  db: Drizzle,
+  run: ImportRun,
+  prepared: PreparedKeys,
+  lines: readonly number[],
+  dataKey: Uint8Array,
+  packedCommitments: Buffer,
+  onProgress?: ImportProgress,
+): Promise<void> {
+  const { keys } = prepared;
+  const ends: number[] = [];
+  for (let end = insertChunkRows; end < keys.length + insertChunkRows; end += insertChunkRows) ends.push(Math.min(end, keys.length));
+  let build: (start: number, end: number) => Promise<Buffer | SQL[]>;
+  let close = async (): Promise<void> => {};
+  if (!storeTakesCopy(db)) {
+    const encrypt = secretEncrypter(dataKey);
+    build = async (start, end) => keyInsertRows(run, prepared, encrypt, start, end);
+  } else {
+    const input: KeyRowsInput = {
+      shopId: run.shopId,
+      productId: run.productId,
+      batchId: run.batchId,
+      keys,
+      hashes: Buffer.concat(prepared.hashes),
+      salts: prepared.salts,
+      commitments: packedCommitments,
+      leafHashes: Buffer.concat(prepared.leafHashes),
+    };
+    if (ends.length > 1) {
+      const worker = startKeyRowsWorker(dataKey, input);
+      build = (start, end) => worker.rows(start, end);
+      close = () => worker.close();
+    } else {
+      const encrypt = secretEncrypter(dataKey);
+      build = async (start, end) => keyCopyRows(input, encrypt, start, end);
+    }
+  }
+  try {
+    const asked: Promise<Buffer | SQL[]>[] = [];
+    let next = 0;
+    const askAhead = (): void => {
+      while (next < ends.length && asked.length < chunksAheadMax) {
+        const chunk = build(next === 0 ? 0 : ends[next - 1]!, ends[next]!);
+        // A chunk that fails while an earlier one is being written is thrown when its turn comes.
+        chunk.catch(() => {});
+        asked.push(chunk);
+        next += 1;
+      }
+    };
+    for (const end of ends) {
+      askAhead();
+      const rows = await asked.shift()!;
+      askAhead();
+      await insertChunkOrFail(db, run, prepared, lines, rows, end);
+      await onProgress?.(end, keys.length);
+    }
+  } finally {
+    await close();
+  }
+}
+
+/** The rows of keys [start, end) for one multi-row INSERT (PGlite), the same values as keyCopyRows. */
+function keyInsertRows(run: ImportRun, prepared: PreparedKeys, encrypt: (plaintext: string, aad: string) => Buffer, start: number, end: number): SQL[] {
   const { shopId, productId, batchId } = run;
   const rows: SQL[] = [];
   for (let leafIndex = start; leafIndex < end; leafIndex++) {
     rows.push(sql`(${shopId}, ${productId}, ${batchId}, ${leafIndex},
-      ${run.encrypt(prepared.keys[leafIndex]!, keyAad({ shopId, batchId, leafIndex }))},
+      ${encrypt(prepared.keys[leafIndex]!, keyAad({ shopId, batchId, leafIndex }))},
       ${prepared.hashes[leafIndex]!}, ${prepared.salts.subarray(32 * leafIndex, 32 * leafIndex + 32)}, ${prepared.commitments[leafIndex]!},
       ${prepared.leafHashes[leafIndex]!})`);
   }
   return rows;
 }
-
-/**
- * The rows of keys [start, end) in COPY's binary format (a server), the same values as
- * keyInsertRows, giving the event loop back every few hundred rows so the previous chunk's
- * transaction (several round trips) moves on meanwhile.
- */
-async function keyCopyRows(run: ImportRun, prepared: PreparedKeys, start: number, end: number): Promise<Buffer> {
-  const { shopId, productId, batchId } = run;
-  // About 240 bytes a row with a 26-character key: the buffer rarely grows.
-  const rows = new BinaryCopyRows((end - start) * 256);
-  for (let leafIndex = start; leafIndex < end; leafIndex++) {
-    rows
-      .row(keyColumnCount)
-      .int8(shopId)
-      .int8(productId)
-      .int8(batchId)
-      .int4(leafIndex)
-      .bytea(run.encrypt(prepared.keys[leafIndex]!, keyAad({ shopId, batchId, leafIndex })))
-      .bytea(prepared.hashes[leafIndex]!)
-      .bytea(prepared.salts.subarray(32 * leafIndex, 32 * leafIndex + 32))
-      .bytea(prepared.commitments[leafIndex]!)
-      .bytea(prepared.leafHashes[leafIndex]!);
-    if ((leafIndex - start + 1) % copyYieldRows === 0) await new Promise((resolve) => setImmediate(resolve));
-  }
-  return rows.finish();
-}
-
-// No proof column: a key's proof is read from its batch's tree (batch_trees, migration 0220).
-const keyColumns = "shop_id, product_id, batch_id, leaf_index, ciphertext, dedupe_hash, salt, commitment, leaf_hash";
-const keyColumnCount = 9;
 
 /**
  * Writes one chunk of keys (COPY text or INSERT rows) and records the progress, in one
