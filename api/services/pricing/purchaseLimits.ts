@@ -12,7 +12,11 @@ export type DailyPurchaseClaim = { productId: bigint; quantity: number; orderId:
 
 /** Claims `quantity` of the buyer's daily allowance for this order; returns whether a claim was recorded. */
 export async function claimDailyPurchase(db: Drizzle, claim: DailyPurchaseClaim): Promise<boolean> {
-  const product = await queryPreparedOne<{ limit: number | null }>(db, "product_daily_buyer_limit", sql`SELECT daily_buyer_quantity_max AS limit FROM products WHERE id = ${claim.productId}`);
+  const product = await queryPreparedOne<{ limit: number | null }>(
+    db,
+    "product_daily_buyer_limit",
+    sql`SELECT daily_buyer_quantity_max AS limit FROM products WHERE id = ${claim.productId}`,
+  );
   if (!product || product.limit === null || claim.buyerKey === null) return false;
   const limit = product.limit;
   await db.transaction(async (tx) => {
