@@ -3,7 +3,7 @@
 // The price is read from the products row itself (not the checkout cache), so a price change
 // applies to the very next quote.
 import { AppError } from "../../../core/errors.ts";
-import { queryOne, queryPreparedOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
+import { queryPreparedOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 import { memberSpendMinor, type StablecoinSettings } from "./memberSpend.ts";
 import { levelFor, price, type CouponRule, type MemberLevel, type PriceBreakdown, type PriceTier } from "../../pricing/price.ts";
 
