@@ -11,7 +11,7 @@
 // after finds the holder erased and overwrites the code instead of sealing it under a new key.
 import { randomBytes } from "node:crypto";
 import { AppError } from "../../core/errors.ts";
-import { queryOne, queryRows, sql, type Drizzle } from "../../core/store/database.ts";
+import { queryOne, queryPreparedOne, queryRows, sql, type Drizzle } from "../../core/store/database.ts";
 import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from "../../core/store/groupCommit.ts";
 import { byteaArrayLiteral, integerArrayLiteral, textArrayLiteral } from "../../core/store/sqlArrays.ts";
 import { createShopDataKey, dataKeyBytes, decryptSecret, encryptSecret, heldKeyAad, keyAad, type ShopDataKey, unwrapDataKey, wrapDataKey } from "./envelope.ts";
@@ -58,8 +58,10 @@ export async function loadAccountDataKey(db: Drizzle, ring: MasterKeyRing, accou
 
 /** A guest order's data key for reading a code sealed under it; gone once the guest was erased. */
 export async function loadOrderDataKey(db: Drizzle, ring: MasterKeyRing, orderId: string): Promise<Buffer> {
-  const row = await queryOne<{ data_key_wrapped: Uint8Array; master_key_id: string }>(
+  // Prepared: every view of a delivered guest order reads it.
+  const row = await queryPreparedOne<{ data_key_wrapped: Uint8Array; master_key_id: string }>(
     db,
+    "order_data_key",
     sql`SELECT data_key_wrapped, master_key_id FROM order_data_keys WHERE order_id = ${orderId}`,
   );
   if (!row) throw erasedCode();

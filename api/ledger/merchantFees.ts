@@ -5,7 +5,7 @@
 // money onto the receivable; checkout on the shop's own gateway stops once the unpaid fees
 // exceed the prepaid balance by more than the configured credit.
 import { AppError } from "../../core/errors.ts";
-import { queryOne, queryRows, sql, type Drizzle } from "../../core/store/database.ts";
+import { queryOne, queryPreparedOne, queryRows, sql, type Drizzle } from "../../core/store/database.ts";
 import { postJournal } from "./postJournal.ts";
 import type { AccountRef } from "./types.ts";
 
@@ -48,8 +48,10 @@ export async function getFeePositions(db: Drizzle, parameters: { shopId: bigint 
  * shop past it, and the next is refused.
  */
 export async function assertFeeCreditAvailable(db: Drizzle, parameters: { shopId: bigint; currency: string; creditLimitMinor: bigint }): Promise<void> {
-  const row = await queryOne<{ owed: string; prepaid: string }>(
+  // Prepared: every checkout on a shop's own gateway reads it.
+  const row = await queryPreparedOne<{ owed: string; prepaid: string }>(
     db,
+    "shop_fee_credit",
     sql`SELECT (-coalesce(sum(balance_minor) FILTER (WHERE purpose = 'fee_receivable'), 0))::text AS owed,
                coalesce(sum(balance_minor) FILTER (WHERE purpose = 'prepaid'), 0)::text AS prepaid
         FROM ledger_accounts

@@ -77,8 +77,9 @@ export { sql };
 /**
  * Runs a hot statement as a named prepared statement on a PostgreSQL server, so each pooled
  * connection parses it once and can reuse its plan (the sale path's CTEs cost more to plan than
- * to run). The statement's text must not vary between calls under one name. Elsewhere (PGlite,
- * or inside a transaction, which has no pool) it runs as an ordinary statement.
+ * to run). The statement's text must not vary between calls under one name. Inside a transaction
+ * it is prepared on the transaction's connection (the pool's connections keep what they
+ * prepared from one transaction to the next). On PGlite it runs as an ordinary statement.
  */
 export async function queryPreparedOne<Row>(db: Drizzle, name: string, statement: SQL): Promise<Row | undefined> {
   return (await queryPreparedRows<Row>(db, name, statement))[0];
@@ -86,10 +87,21 @@ export async function queryPreparedOne<Row>(db: Drizzle, name: string, statement
 
 /** As queryPreparedOne, for a statement that returns any number of rows. */
 export async function queryPreparedRows<Row>(db: Drizzle, name: string, statement: SQL): Promise<Row[]> {
-  const client = (db as unknown as { $client?: unknown }).$client;
-  if (!(client instanceof pg.Pool)) return queryRows<Row>(db, statement);
+  const client = preparingClient(db);
+  if (client === undefined) return queryRows<Row>(db, statement);
   const dialect = (db as unknown as { dialect: { sqlToQuery(statement: SQL): { sql: string; params: unknown[] } } }).dialect;
   const query = dialect.sqlToQuery(statement);
   const result = await client.query({ name, text: query.sql, values: query.params as unknown[] });
   return result.rows as Row[];
+}
+
+/**
+ * Where a named statement can be prepared: the pool of a database, or the connection a
+ * transaction holds (Drizzle's transaction keeps it as its session's client); undefined on PGlite.
+ */
+function preparingClient(db: Drizzle): pg.Pool | pg.Client | undefined {
+  const pool = (db as unknown as { $client?: unknown }).$client;
+  if (pool instanceof pg.Pool) return pool;
+  const connection = (db as unknown as { session?: { client?: unknown } }).session?.client;
+  return connection instanceof pg.Client ? connection : undefined;
 }

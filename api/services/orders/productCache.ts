@@ -3,7 +3,7 @@
 // (api/services/pricing/quoteOrder.ts) reads it from the products row itself, so a price
 // change applies to the very next order.
 import { AppError } from "../../../core/errors.ts";
-import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
+import { queryPreparedOne, sql, type Drizzle } from "../../../core/store/database.ts";
 
 export type CheckoutProduct = {
   id: bigint;
@@ -28,7 +28,7 @@ const cache = new Map<bigint, { product: CheckoutProduct; expiresAt: number }>()
 export async function checkoutProduct(db: Drizzle, productId: bigint): Promise<CheckoutProduct> {
   const hit = cache.get(productId);
   if (hit && hit.expiresAt > Date.now()) return hit.product;
-  const row = await queryOne<{
+  const row = await queryPreparedOne<{
     id: bigint;
     shop_id: bigint;
     name: string;
@@ -42,6 +42,7 @@ export async function checkoutProduct(db: Drizzle, productId: bigint): Promise<C
     supply_product_id: bigint | null;
   }>(
     db,
+    "checkout_product",
     sql`SELECT id, shop_id, name, currency, delivery_mode, quantity_min, quantity_max, status, risk_review_score, risk_block_score, supply_product_id FROM products WHERE id = ${productId}`,
   );
   if (!row) throw new AppError("not_found", `No product ${productId}.`);

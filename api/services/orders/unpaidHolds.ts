@@ -10,7 +10,7 @@
 // - pressure: when the product's unpaid holds would exceed `pressureBps` of its stock, the new
 //   order expires after `pressureExpirySeconds` instead of the usual expiry.
 import { AppError } from "../../../core/errors.ts";
-import { queryOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
+import { queryPreparedOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 import { integerArrayLiteral, textArrayLiteral } from "../../../core/store/sqlArrays.ts";
 
 export type UnpaidHoldLimits = {
@@ -109,8 +109,10 @@ export type ProductHold = { availableKeys: number; heldKeys: number };
  * the keys its unpaid orders hold.
  */
 export async function readProductHold(db: Drizzle, productId: bigint): Promise<ProductHold> {
-  const row = await queryOne<{ available: number | string | null; held: number | string }>(
+  // Prepared: every checkout of an automatic product reads it.
+  const row = await queryPreparedOne<{ available: number | string | null; held: number | string }>(
     db,
+    "product_hold",
     sql`SELECT (SELECT available - allocated FROM product_stock WHERE product_id = ${productId}) AS available,
                (SELECT coalesce(sum(quantity), 0) FROM orders WHERE state = 'awaiting_payment' AND product_id = ${productId}) AS held`,
   );

@@ -6,13 +6,17 @@
 // taken before the order row is written and released if the order is not created or expires
 // unpaid (createOrder, expireOrders), like a coupon use. Products without a limit claim nothing.
 import { AppError } from "../../../core/errors.ts";
-import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
+import { queryOne, queryPreparedOne, sql, type Drizzle } from "../../../core/store/database.ts";
 
 export type DailyPurchaseClaim = { productId: bigint; quantity: number; orderId: string; buyerKey: string | null };
 
 /** Claims `quantity` of the buyer's daily allowance for this order; returns whether a claim was recorded. */
 export async function claimDailyPurchase(db: Drizzle, claim: DailyPurchaseClaim): Promise<boolean> {
-  const product = await queryOne<{ limit: number | null }>(db, sql`SELECT daily_buyer_quantity_max AS limit FROM products WHERE id = ${claim.productId}`);
+  const product = await queryPreparedOne<{ limit: number | null }>(
+    db,
+    "product_daily_buyer_limit",
+    sql`SELECT daily_buyer_quantity_max AS limit FROM products WHERE id = ${claim.productId}`,
+  );
   if (!product || product.limit === null || claim.buyerKey === null) return false;
   const limit = product.limit;
   await db.transaction(async (tx) => {

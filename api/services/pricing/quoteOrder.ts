@@ -3,7 +3,7 @@
 // The price is read from the products row itself (not the checkout cache), so a price change
 // applies to the very next quote.
 import { AppError } from "../../../core/errors.ts";
-import { queryOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
+import { queryPreparedOne, queryRows, sql, type Drizzle } from "../../../core/store/database.ts";
 import { memberSpendMinor, type StablecoinSettings } from "./memberSpend.ts";
 import { levelFor, price, type CouponRule, type MemberLevel, type PriceBreakdown, type PriceTier } from "../../pricing/price.ts";
 
@@ -63,8 +63,10 @@ type PricingRow = {
  * for with the buyer's uses of it.
  */
 async function readPricing(db: Drizzle, productId: bigint, couponCode: string | null, buyerKey: string | null): Promise<PricingRow | undefined> {
-  return queryOne<PricingRow>(
+  // Prepared: its subqueries cost more to plan than to run, on every checkout and quote.
+  return queryPreparedOne<PricingRow>(
     db,
+    "pricing_inputs",
     sql`SELECT p.id, p.shop_id, p.price_minor, p.category, p.currency,
                (SELECT coalesce(json_agg(json_build_object('quantity_min', t.quantity_min, 'quantity_max', t.quantity_max,
                                                            'unit_price_minor', t.unit_price_minor::text) ORDER BY t.quantity_min), '[]'::json)

@@ -1,6 +1,6 @@
 // Reads a checkout's risk signals in one round trip: blacklist hits (the shop's own entries and
 // the platform's) and the last hour's orders per contact, address, device and wallet.
-import { queryOne, sql, type Drizzle } from "../../../core/store/database.ts";
+import { queryPreparedOne, sql, type Drizzle } from "../../../core/store/database.ts";
 import type { RiskSignals } from "./scoreOrderRisk.ts";
 
 export type RiskSubject = {
@@ -15,7 +15,8 @@ export type RiskSubject = {
 
 export async function readRiskSignals(db: Drizzle, subject: RiskSubject): Promise<RiskSignals> {
   const wallet = subject.walletAddress?.toLowerCase() ?? null;
-  const row = await queryOne<{
+  // Prepared: every checkout reads it, and planning its CTE and subqueries cost more than running them.
+  const row = await queryPreparedOne<{
     email_hit: boolean;
     client_hit: boolean;
     wallet_hit: boolean;
@@ -25,6 +26,7 @@ export async function readRiskSignals(db: Drizzle, subject: RiskSubject): Promis
     by_wallet: string;
   }>(
     db,
+    "checkout_risk_signals",
     sql`WITH entries AS (SELECT kind, value, ip_range FROM blacklist_entries WHERE shop_id IS NULL OR shop_id = ${subject.shopId})
         SELECT
           EXISTS (SELECT 1 FROM entries WHERE kind = 'email' AND value = ${subject.email ?? null}::text) AS email_hit,
