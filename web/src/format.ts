@@ -46,9 +46,19 @@ export function moneyInputText(minor: string | bigint, currency: string): string
   return `${value / scale}.${String(value % scale).padStart(decimals, "0")}`;
 }
 
+// One formatter per language, made on first use: Date.toLocaleString with options builds a new
+// Intl.DateTimeFormat on every call (about 10 ms each on Lighthouse's 4x-slowed CPU), and the
+// order page formats three dates on every render, its polls included. Same output.
+const dateTimeFormats = new Map<Lang, Intl.DateTimeFormat>();
+
 export function formatDateTime(iso: string | null | undefined, lang: Lang): string {
   if (!iso) return "—";
-  return new Date(iso).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
+  let format = dateTimeFormats.get(lang);
+  if (!format) {
+    format = new Intl.DateTimeFormat(lang === "zh" ? "zh-CN" : "en-GB", { dateStyle: "medium", timeStyle: "short" });
+    dateTimeFormats.set(lang, format);
+  }
+  return format.format(new Date(iso));
 }
 
 export function shortHash(hash: string, keep = 6): string {

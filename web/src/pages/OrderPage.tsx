@@ -8,6 +8,7 @@ import { lazy, Suspense, useEffect, useState } from "react";
 import type { Order, OrderItem } from "../api/types.ts";
 import { CopyButton, EmptyState, ErrorNotice, Notice, Spinner, StateBadge, TxLink } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
+import { useAfterFirstRender } from "../components/useAfterFirstRender.ts";
 import { formatDateTime, formatMoney } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import type { MessageKey } from "../i18n/messages.ts";
@@ -61,6 +62,9 @@ export function OrderPage(props: { orderId: string }) {
     { pollMs: (current) => (longPolls(current) ? 0 : orderPollIntervalMs), poll: needsPolling },
   );
   const current = order.data;
+  // What follows the order's facts (the dispute form, the bookmark hint, tickets, recommendations)
+  // renders in a second, later task (components/useAfterFirstRender.ts).
+  const below = useAfterFirstRender(Boolean(current));
   // The reveal answers with the new order view, but a reload keeps one source of truth.
   const onRevealed = () => order.reload();
 
@@ -198,16 +202,16 @@ export function OrderPage(props: { orderId: string }) {
         </div>
       </dl>
       {/* Only the buyer may open one: a token holder, or a signed-in account without a shop or staff role (the API decides). */}
-      {current.state === "fulfilled" && (token || (account && !hasRole("merchant", "admin", "auditor"))) && (
+      {below && current.state === "fulfilled" && (token || (account && !hasRole("merchant", "admin", "auditor"))) && (
         <OpenDisputeForm orderId={current.id} token={token} />
       )}
-      {token && <p className="muted small">{t("order.bookmark")}</p>}
+      {below && token && <p className="muted small">{t("order.bookmark")}</p>}
       {/* The API decides who may open a ticket (the buyer); staff and the merchant see the list. */}
-      <OrderTickets order={current} token={token} buyer={Boolean(token) || !hasRole("merchant", "admin", "auditor")} />
+      {below && <OrderTickets order={current} token={token} buyer={Boolean(token) || !hasRole("merchant", "admin", "auditor")} />}
       {/* After fulfilment: a signed-in buyer's "for you"; a guest (the order's token) gets the product's list.
           Last on the page: the list arrives after the order (a chunk and a request), and above the
           order's facts its arrival pushed them down (layout shift 0.034 on a phone). */}
-      {current.state === "fulfilled" && (
+      {below && current.state === "fulfilled" && (
         <Suspense fallback={null}>
           {account && !hasRole("merchant", "admin", "auditor") ? <Recommendations forAccount /> : <Recommendations productId={current.productId} />}
         </Suspense>

@@ -13,6 +13,7 @@ import { lazy, Suspense, useEffect, useState, type FormEvent } from "react";
 import type { Product, Shop } from "../api/types.ts";
 import { ErrorNotice, Field, Notice, Spinner } from "../components/ui.tsx";
 import { useAsync } from "../components/useAsync.ts";
+import { useAfterFirstRender } from "../components/useAfterFirstRender.ts";
 import { formatMoney, stablecoinCurrency } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { rememberOrder } from "../recentOrders.ts";
@@ -70,6 +71,9 @@ export function ProductPage(props: { productId: string }) {
   );
   useReferralLink(product.data?.shopId);
   const currencies = useShopCurrencies(product.data?.shopId);
+  // Sharing, the markets, recommendations and reviews sit below the product and the checkout:
+  // they render in a second, later task (components/useAfterFirstRender.ts).
+  const below = useAfterFirstRender(Boolean(product.data));
   if (product.loading) return <Spinner />;
   if (product.error || !product.data) return <ErrorNotice error={product.error} onRetry={product.reload} />;
   const item = product.data;
@@ -145,13 +149,17 @@ export function ProductPage(props: { productId: string }) {
         )}
         {(!substoreSlug || carried) && <Checkout product={item} shop={shop.data} substore={carried ? substoreSlug : undefined} currencies={currencies} />}
       </div>
-      <ShareBox productId={item.id} />
-      {item.resaleAllowed && <ResaleMarket product={item} />}
-      <Suspense fallback={null}>
-        <Recommendations productId={item.id} />
-      </Suspense>
-      {item.resaleAllowed && item.rentalAllowed && <RentalMarket product={item} />}
-      <ProductReviews productId={item.id} canReply={hasRole("admin") || Boolean(managed.data?.items.some((owned) => owned.id === item.shopId))} />
+      {below && (
+        <>
+          <ShareBox productId={item.id} />
+          {item.resaleAllowed && <ResaleMarket product={item} />}
+          <Suspense fallback={null}>
+            <Recommendations productId={item.id} />
+          </Suspense>
+          {item.resaleAllowed && item.rentalAllowed && <RentalMarket product={item} />}
+          <ProductReviews productId={item.id} canReply={hasRole("admin") || Boolean(managed.data?.items.some((owned) => owned.id === item.shopId))} />
+        </>
+      )}
     </div>
   );
 }
