@@ -7,7 +7,7 @@ import { useAsync } from "../components/useAsync.ts";
 import { formatDateTime } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { useSession } from "../session.tsx";
-import { useShopProducts } from "./ProductsTab.tsx";
+import { useShopProducts } from "./shopData.ts";
 
 const batchPollIntervalMs = 2000;
 

@@ -10,7 +10,7 @@ import { useFormSubmit } from "../components/useFormSubmit.ts";
 import { formatMoney, parseMoney } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { useSession } from "../session.tsx";
-import { useShopProducts } from "./ProductsTab.tsx";
+import { useShopProducts } from "./shopData.ts";
 import { RestockPanel } from "./RestockPanel.tsx";
 
 export function DockingTab(props: { shop: Shop }) {

@@ -10,7 +10,7 @@ import { useAsync } from "../components/useAsync.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { Link } from "../router.tsx";
 import { useSession } from "../session.tsx";
-import { useShopProducts } from "./ProductsTab.tsx";
+import { useShopProducts } from "./shopData.ts";
 
 /** How often the import job is asked for progress; imports of 100k keys take seconds. */
 const importPollIntervalMs = 400;

@@ -10,14 +10,10 @@ import { useI18n } from "../i18n/i18n.tsx";
 import { MonthlyStatementDownload } from "../receipts/downloads.tsx";
 import type { MessageKey } from "../i18n/messages.ts";
 import { useSession } from "../session.tsx";
+import { useShopBalance } from "./shopData.ts";
 
 export type Balance = Schemas["GetLedgerShopsShopIdBalanceResponse"]["balances"][number];
 export type FeePosition = NonNullable<Schemas["GetLedgerShopsShopIdBalanceResponse"]["fees"]>[number];
-
-export function useShopBalance(shopId: string) {
-  const { api } = useSession();
-  return useAsync((signal) => answer(api.GET("/api/ledger/shops/{shopId}/balance", { params: { path: { shopId } }, signal })), [api, shopId]);
-}
 
 /** The ledger's routes are mounted by the ledger part; until then they answer 404. */
 export function LedgerUnavailable(props: { error: unknown; onRetry(): void }) {

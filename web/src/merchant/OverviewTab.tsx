@@ -10,8 +10,7 @@ import { useI18n } from "../i18n/i18n.tsx";
 import { Link } from "../router.tsx";
 import { useSession } from "../session.tsx";
 import { StockBadge } from "../pages/StockBadge.tsx";
-import { useShopBalance } from "./MoneyTab.tsx";
-import { useShopProducts } from "./ProductsTab.tsx";
+import { useShopBalance, useShopProducts } from "./shopData.ts";
 
 const SalesCharts = lazy(() => import("../charts/SalesCharts.tsx"));
 const salesWindowsDays = [7, 30, 90] as const;

@@ -3,21 +3,12 @@ import { answer } from "../api/client.ts";
 import { useState, type FormEvent } from "react";
 import { productCategories, type Product, type ProductCategory, type Shop } from "../api/types.ts";
 import { EmptyState, ErrorNotice, Field, Spinner, StateBadge, TableScroll } from "../components/ui.tsx";
-import { useAsync } from "../components/useAsync.ts";
 import { formatMoney, parseMoney } from "../format.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { Link } from "../router.tsx";
 import { useSession } from "../session.tsx";
 import { StockBadge } from "../pages/StockBadge.tsx";
-
-export function useShopProducts(shopId: string) {
-  const { api } = useSession();
-  return useAsync(
-    (signal) =>
-      answer(api.GET("/api/shops/{shopId}/products", { params: { path: { shopId }, query: { includePaused: "true" } }, signal })).then((page) => page.items),
-    [api, shopId],
-  );
-}
+import { useShopProducts } from "./shopData.ts";
 
 export function ProductsTab(props: { shop: Shop }) {
   const { t } = useI18n();
