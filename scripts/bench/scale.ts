@@ -237,16 +237,21 @@ async function measure(state: StoreState): Promise<Record<(typeof routes)[number
 }
 
 // SCALE_PHASE=generate builds both stores and writes SCALE_STATE; SCALE_PHASE=measure times them
-// from it and drops them; unset, one run does both. Why two phases: generating the 10M store
+// from it and keeps them (measure again, or look at a plan); SCALE_PHASE=drop drops them; unset,
+// one run does all three. Why two phases: generating the 10M store
 // takes most of an hour of both cores, and the p99s are only worth reading on a quiet machine,
 // so the store can be built while the machine is busy and timed when it is not.
 const phase = process.env.SCALE_PHASE ?? "all";
 const statePath = process.env.SCALE_STATE;
-if (!["all", "generate", "measure"].includes(phase)) throw new Error(`SCALE_PHASE must be generate, measure or unset, not ${phase}`);
+if (!["all", "generate", "measure", "drop"].includes(phase)) throw new Error(`SCALE_PHASE must be generate, measure, drop or unset, not ${phase}`);
 if (phase !== "all" && !statePath) throw new Error("SCALE_PHASE needs SCALE_STATE: the file the generate phase writes and the measure phase reads");
 let states: StoreState[];
-if (phase === "measure") {
+if (phase === "measure" || phase === "drop") {
   states = JSON.parse(readFileSync(statePath!, "utf8")) as StoreState[];
+  if (phase === "drop") {
+    for (const state of states) await dropStore(state.url);
+    process.exit(0);
+  }
 } else {
   states = [];
   for (const [label, size] of Object.entries(sizes)) states.push(await generate(label, size));
@@ -261,7 +266,7 @@ const results: Record<string, Record<(typeof routes)[number], { p99: number; buf
 try {
   for (const state of states) results[state.label] = await measure(state);
 } finally {
-  for (const state of states) await dropStore(state.url);
+  if (phase === "all") for (const state of states) await dropStore(state.url);
 }
 for (const route of routes) {
   const [small, big] = [results.small![route], results.large![route]];
