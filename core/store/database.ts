@@ -38,6 +38,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       connectionString: options.url,
       max: options.poolSizeMax ?? 10,
       application_name: options.applicationName ?? "keyledger",
+      // JIT off for every platform connection: its statements are short, but a range join's
+      // estimate on a large store (millions of rows) crosses jit_above_cost, and compiling then
+      // costs 5-50 ms for a statement that runs in 0.1 ms (bench:scale at 10M journal entries:
+      // the ledger consistency proof's p50 was 51 ms, nearly all of it JIT; docs/costs.md).
+      options: "-c jit=off",
     });
     // A pool error (a server restart) must not crash the process; the next query reconnects.
     // The pool reports errors of idle clients only: a client checked out by a transaction that
