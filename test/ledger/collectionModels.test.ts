@@ -8,7 +8,7 @@
 import { expect } from "chai";
 import { AppError } from "../../core/errors.ts";
 import { approvePayout, postOrderPayment, postOrderRefund, requestPayout } from "../../api/ledger/flows.ts";
-import { checkLedgerInvariants } from "../../api/ledger/invariants.ts";
+import { expectLedgerInvariantsHold } from "../support/ledgerInvariants.ts";
 import { assertFeeCreditAvailable, postTopup, settleFeeReceivable, settleFeeReceivables } from "../../api/ledger/merchantFees.ts";
 import { ledgerTotalsByOrder } from "../../api/ledger/reconciliation.ts";
 import { queryRows, sql } from "../../core/store/database.ts";
@@ -41,16 +41,6 @@ async function platformBalance(database: TestDatabase, purpose: string): Promise
   return BigInt(rows[0]?.balance_minor ?? "0");
 }
 
-async function expectBalancedBooks(database: TestDatabase): Promise<void> {
-  expect(await checkLedgerInvariants(database.db)).to.deep.equal({
-    unbalancedTransactions: [],
-    currenciesNotZero: [],
-    balanceMismatches: [],
-    negativeFloors: [],
-    holdMismatches: [],
-  });
-}
-
 describe("ledger collection models (platform-collected, merchant-collected)", function () {
   this.timeout(60_000);
   let database: TestDatabase;
@@ -78,7 +68,7 @@ describe("ledger collection models (platform-collected, merchant-collected)", fu
     // The ledger still says what the order received, for reconciliation with the payments table.
     const [totals] = await ledgerTotalsByOrder(database.db, ["mc-1"]);
     expect([totals!.paidMinor, totals!.feeMinor]).to.deep.equal([10_000n, 500n]);
-    await expectBalancedBooks(database);
+    await expectLedgerInvariantsHold(database.db);
   });
 
   it("books a sale paid through the PaymentRouter as the shop's payable, which can be paid out", async () => {
@@ -96,7 +86,7 @@ describe("ledger collection models (platform-collected, merchant-collected)", fu
     expect(requested.created).to.equal(true);
     await approvePayout(database.db, { payoutId: "pc-p1" });
     expect(await shopBalances(database, shopId)).to.deep.equal({ payable: 0n, holds: 0n });
-    await expectBalancedBooks(database);
+    await expectLedgerInvariantsHold(database.db);
   });
 
   it("refunds a merchant-collected sale by undoing the memo and forgiving the fee's share, never from the platform's money", async () => {
@@ -115,7 +105,7 @@ describe("ledger collection models (platform-collected, merchant-collected)", fu
       postOrderRefund(database.db, { orderId: "mc-r", shopId, amountMinor: 2_001n, currency: "CNY", reason: "merchant", refundId: "b" }),
     );
     expect(tooMuch.code).to.equal("invalid_state");
-    await expectBalancedBooks(database);
+    await expectLedgerInvariantsHold(database.db);
   });
 
   it("settles the fee receivable from top-ups the platform collected, as far as the prepaid balance goes", async () => {
@@ -140,7 +130,7 @@ describe("ledger collection models (platform-collected, merchant-collected)", fu
       requestPayout(database.db, { payoutId: "mc-p4", shopId, amountMinor: 600n, currency: "CNY", expiresAt: new Date(Date.now() + 60_000) }),
     );
     expect(payout.code).to.equal("insufficient_funds");
-    await expectBalancedBooks(database);
+    await expectLedgerInvariantsHold(database.db);
   });
 
   it("settles each fee once when settlements race", async () => {
@@ -151,7 +141,7 @@ describe("ledger collection models (platform-collected, merchant-collected)", fu
     // Owed 1,000 (5% of 20,000), prepaid 5,000: exactly 1,000 settled in all, 4,000 left.
     expect(settled.reduce((sum, result) => sum + result.settledMinor, 0n)).to.equal(1_000n);
     expect(await shopBalances(database, shopId)).to.deep.equal({ collected: 20_000n, fee_receivable: 0n, prepaid: 4_000n });
-    await expectBalancedBooks(database);
+    await expectLedgerInvariantsHold(database.db);
   });
 
   it("stops sales on the shop's own gateway when unpaid fees exceed the prepaid balance beyond the credit", async () => {
@@ -206,6 +196,6 @@ describe("ledger collection models (platform-collected, merchant-collected)", fu
     expect(await shopBalances(database, shopId)).to.deep.equal({ payable: 0n, holds: 0n, collected: 204_000n, fee_receivable: -9_050n, prepaid: 0n });
     expect((await platformBalance(database, "fees")) - before.fees).to.equal(10_700n);
     expect((await platformBalance(database, "payouts")) - before.payouts).to.equal(9_500n);
-    await expectBalancedBooks(database);
+    await expectLedgerInvariantsHold(database.db);
   });
 });

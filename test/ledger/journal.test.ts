@@ -12,7 +12,7 @@ import { auditJournal } from "../../api/ledger/auditJournal.ts";
 import { hashPendingEntries } from "../../api/ledger/hasher.ts";
 import { expireHolds } from "../../api/ledger/holds.ts";
 import { exportJournal } from "../../api/ledger/journalExport.ts";
-import { checkLedgerInvariants } from "../../api/ledger/invariants.ts";
+import { expectLedgerInvariantsHold } from "../support/ledgerInvariants.ts";
 import { postJournal } from "../../api/ledger/postJournal.ts";
 import { ledgerTotalsByOrder, reconcileChainPayments } from "../../api/ledger/reconciliation.ts";
 import { getAccountHistory, getShopBalance, getShopStatement, getTrialBalance, listPendingHolds } from "../../api/ledger/statements.ts";
@@ -40,17 +40,6 @@ async function errorText(promise: Promise<unknown>): Promise<string> {
   return "";
 }
 
-async function expectInvariantsHold(database: TestDatabase): Promise<void> {
-  const findings = await checkLedgerInvariants(database.db);
-  expect(findings).to.deep.equal({
-    unbalancedTransactions: [],
-    currenciesNotZero: [],
-    balanceMismatches: [],
-    negativeFloors: [],
-    holdMismatches: [],
-  });
-}
-
 const transfer = (key: string, amount: bigint, shopId = 1n): JournalInput => ({
   idempotencyKey: key,
   kind: "transfer",
@@ -75,7 +64,7 @@ describe("ledger journal and flows (PostgreSQL server)", () => {
     await database.drop();
   });
   afterEach(async () => {
-    await expectInvariantsHold(database);
+    await expectLedgerInvariantsHold(database.db);
   });
 
   it("posts once per idempotency key: a retry returns the original, another payload is a conflict", async () => {
@@ -404,7 +393,7 @@ describe("ledger on embedded PGlite (the default store of npm start)", () => {
     await Promise.all(Array.from({ length: 25 }, (_, i) => batcher.post(transfer(`pg-t-${i}`, 3n))));
     expect((await hashPendingEntries(database.db, { batchSizeMax: 100 })).hashed).to.equal(28);
     expect(auditJournal(await exportJournal(database.db), []).ok).to.equal(true);
-    await expectInvariantsHold(database);
+    await expectLedgerInvariantsHold(database.db);
   });
 
   it("reconciles on-chain payments the same way", async () => {
